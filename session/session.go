@@ -1,0 +1,120 @@
+// Package session is the narrow contract between the wire front end and the
+// engine. wire speaks the PostgreSQL protocol and knows nothing of SQL
+// execution; engine executes T-SQL and knows nothing of sockets. Both
+// depend only on this package (and on types and sqlerr), so neither imports
+// the other and each can be tested and replaced on its own.
+package session
+
+import (
+	"context"
+	"net"
+
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// Startup is what a client asked for when it connected.
+type Startup struct {
+	User     string
+	Database string // empty when the client named none
+	// ApplicationName is the client's application_name.
+	ApplicationName string
+	// ProcessID is the backend process id wire assigned (BackendKeyData);
+	// the engine reports it as @@SPID.
+	ProcessID uint32
+	// Remote is the client's address.
+	Remote net.Addr
+	// Params holds every startup parameter as sent.
+	Params map[string]string
+}
+
+// Backend opens sessions. The engine's instance implements it.
+type Backend interface {
+	// Open authenticates nothing (wire did that) and creates a session in
+	// the requested database. An error is reported to the client as FATAL.
+	Open(ctx context.Context, s Startup) (Session, error)
+}
+
+// Column describes one result column.
+type Column struct {
+	Name string
+	Type types.Type
+}
+
+// ResultWriter receives a statement's results as they are produced. A
+// simple Query may produce several result sets; each is Columns (only for
+// statements that return rows), then Row*, then Complete. Values passed to
+// Row are valid only during the call.
+type ResultWriter interface {
+	Columns(cols []Column) error
+	Row(values []types.Value) error
+	// Complete ends one statement with its command tag ("SELECT 3",
+	// "INSERT 0 1", "CREATE TABLE").
+	Complete(tag string) error
+	// Notice sends an informational message (severity <= 10).
+	Notice(msg *sqlerr.Error) error
+}
+
+// TxStatus is the transaction state reported in ReadyForQuery.
+type TxStatus byte
+
+const (
+	TxIdle   TxStatus = 'I' // not in a transaction
+	TxActive TxStatus = 'T' // in a transaction (@@TRANCOUNT > 0)
+	TxFailed TxStatus = 'E' // in an uncommittable transaction: only ROLLBACK works
+)
+
+// Session is one client's connection state: current database, open
+// transaction, SET options. Methods are called from one goroutine (the
+// connection's), except Kill, which may be called from any.
+type Session interface {
+	// Query runs a simple-protocol query string: one or more T-SQL batches
+	// separated by GO lines, each holding any number of statements. It stops
+	// at the first error, which it returns (after results already written).
+	// It returns ErrEmptyQuery when the text holds no statement at all.
+	Query(ctx context.Context, sql string, w ResultWriter) error
+
+	// Prepare parses and binds one statement for the extended protocol.
+	// paramTypes holds the types the client declared (TypeUnknown where it
+	// left the choice to the server); the prepared statement reports the
+	// types it settled on.
+	Prepare(ctx context.Context, sql string, paramTypes []types.Type) (Prepared, error)
+
+	// TxStatus is the state to report in the next ReadyForQuery.
+	TxStatus() TxStatus
+
+	// Parameters returns the current values of the parameters reported
+	// to the client through ParameterStatus (server_version,
+	// in_hot_standby, default_transaction_read_only, ...). wire sends the
+	// full set at startup and any changed value before each ReadyForQuery.
+	Parameters() map[string]string
+
+	// Killed is closed when the server ends the session on its own
+	// (shutdown, role change, KILL); KillReason then says why, and wire sends
+	// it as a FATAL error and closes the connection.
+	Killed() <-chan struct{}
+	KillReason() *sqlerr.Error
+
+	// Close ends the session, rolling back any open transaction.
+	Close()
+}
+
+// Prepared is one parsed and bound statement (extended protocol).
+type Prepared interface {
+	// Params are the parameter types ($1..$n).
+	Params() []types.Type
+	// Columns describes the rows the statement returns; nil for
+	// statements that return none.
+	Columns() []Column
+	// Execute runs the statement with the given arguments, writing Row*
+	// and Complete to w. It never calls w.Columns: the client learnt them
+	// from Describe. wire decodes each argument by the type it announced
+	// for it (text or binary PostgreSQL format) into that type's Go
+	// representation (nil for NULL; a string for parameters of unknown
+	// type); the engine converts each to Params()[i] with the implicit
+	// conversion rules.
+	Execute(ctx context.Context, args []types.Value, w ResultWriter) error
+}
+
+// ErrEmptyQuery is returned by Query for a query string with no statements.
+var ErrEmptyQuery = &sqlerr.Error{Severity: 0, Code: sqlerr.SuccessfulCompletion, Message: "empty query"}
