@@ -65,8 +65,9 @@ const (
 )
 
 // Session is one client's connection state: current database, open
-// transaction, SET options. Methods are called from one goroutine (the
-// connection's), except Kill, which may be called from any.
+// transaction, SET options. Methods are called from the connection's
+// goroutine, except Killed and KillReason, which wire's watcher goroutine
+// also calls: the engine sets the reason before closing the Killed channel.
 type Session interface {
 	// Query runs a simple-protocol query string: one or more T-SQL batches
 	// separated by GO lines, each holding any number of statements. It stops

@@ -50,6 +50,7 @@ const (
 	InvalidTableDef        = "42P16"
 	WrongObjectType        = "42809"
 	CannotCoerce           = "42846"
+	CardinalityViolation   = "21000"
 	ObjectInUse            = "55006"
 	ObjectNotInPrereqState = "55000"
 	QueryCanceled          = "57014"

@@ -104,6 +104,9 @@ func As(err error) *Error {
 	}
 	var e *Error
 	if errors.As(err, &e) {
+		if e == nil { // a typed nil in an error interface: a bug, but never a crash
+			return &Error{Severity: 16, State: 1, Code: Internal, Message: "internal error: nil error value"}
+		}
 		return e
 	}
 	return &Error{Severity: 16, State: 1, Code: Internal, Message: err.Error()}

@@ -26,9 +26,17 @@ const (
 )
 
 // Convert converts v, a value of type from, to type to. NULL converts to
-// NULL. Errors carry SQL Server's numbers (220, 241, 242, 245, 257, 529,
-// 8114, 8115, 8152, 8169).
-func Convert(v Value, from, to Type, mode Mode) (Value, *sqlerr.Error) {
+// NULL. Errors are *sqlerr.Error with SQL Server's numbers (220, 241, 242,
+// 245, 257, 529, 8114, 8115, 8152, 8169).
+func Convert(v Value, from, to Type, mode Mode) (Value, error) {
+	out, err := convert(v, from, to, mode)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func convert(v Value, from, to Type, mode Mode) (Value, *sqlerr.Error) {
 	if v == nil {
 		return nil, nil
 	}

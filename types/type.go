@@ -220,10 +220,10 @@ const (
 // "decimal", [10 2]; "nvarchar" with max) into a Type. Unknown names and
 // invalid arguments return the SQL Server error; the caller adds position
 // information.
-func FromName(name string, args []int, max bool) (Type, *sqlerr.Error) {
+func FromName(name string, args []int, max bool) (Type, error) {
 	n := strings.ToLower(name)
-	bad := func(num int, a ...any) (Type, *sqlerr.Error) { return Type{}, sqlerr.New(num, a...) }
-	noArgs := func(t Type) (Type, *sqlerr.Error) {
+	bad := func(num int, a ...any) (Type, error) { return Type{}, sqlerr.New(num, a...) }
+	noArgs := func(t Type) (Type, error) {
 		if len(args) > 0 || max {
 			return bad(2716, 1, n)
 		}

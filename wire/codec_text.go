@@ -1,0 +1,517 @@
+package wire
+
+import (
+	"encoding/hex"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// Text format: values as PostgreSQL's output functions print them, and
+// parameters as its input functions read them.
+
+// appendText appends the text form of v (not NULL) for a column of type t.
+func appendText(dst []byte, t types.Type, v types.Value) ([]byte, error) {
+	switch typeOf(t).oid {
+	case oidInt2, oidInt4, oidInt8:
+		n, err := asInt64(v)
+		return appendInt(dst, n), err
+	case oidBool:
+		b, err := asBool(v)
+		return appendBool(dst, b), err
+	case oidNumeric:
+		d, err := asDec(v)
+		return append(dst, d.String()...), err
+	case oidFloat4:
+		f, err := asFloat(v)
+		return formatFloat(dst, f, 32), err
+	case oidFloat8:
+		f, err := asFloat(v)
+		return formatFloat(dst, f, 64), err
+	case oidDate:
+		tm, err := asTime(v)
+		return appendDateText(dst, tm), err
+	case oidTimestamp:
+		tm, err := asTime(v)
+		return appendTimestampText(dst, roundToPrecision(tm, t)), err
+	case oidUUID:
+		u, err := asUUID(v)
+		return appendUUIDText(dst, u), err
+	case oidBytea:
+		b, err := asBytes(v)
+		return appendByteaText(dst, b), err
+	}
+	return appendAnyText(dst, v), nil
+}
+
+func appendInt(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10) }
+
+func appendBool(dst []byte, b bool) []byte {
+	if b {
+		return append(dst, 't')
+	}
+	return append(dst, 'f')
+}
+
+// formatFloat prints f as PostgreSQL 12+ does (extra_float_digits = 1):
+// the shortest string that reads back as the same float4 or float8, in
+// fixed notation for decimal exponents in [-4, 15) (float8) or [-4, 6)
+// (float4) and in exponent notation otherwise.
+func formatFloat(dst []byte, f float64, bits int) []byte {
+	switch {
+	case math.IsNaN(f):
+		return append(dst, "NaN"...)
+	case math.IsInf(f, 1):
+		return append(dst, "Infinity"...)
+	case math.IsInf(f, -1):
+		return append(dst, "-Infinity"...)
+	}
+	if bits == 32 {
+		f = float64(float32(f))
+	}
+	limit := 15
+	if bits == 32 {
+		limit = 6
+	}
+	var tmp [32]byte
+	e := strconv.AppendFloat(tmp[:0], f, 'e', -1, bits)
+	exp := 0
+	if i := strings.LastIndexByte(string(e), 'e'); i >= 0 {
+		exp, _ = strconv.Atoi(string(e[i+1:]))
+	}
+	if exp < -4 || exp >= limit {
+		return append(dst, e...)
+	}
+	return strconv.AppendFloat(dst, f, 'f', -1, bits)
+}
+
+func appendYear(dst []byte, year int) []byte {
+	if year <= 0 { // 1 BC is year 0
+		year = 1 - year
+	}
+	for n := 1000; n > 1 && year < n; n /= 10 {
+		dst = append(dst, '0') // at least four digits
+	}
+	return strconv.AppendInt(dst, int64(year), 10)
+}
+
+func append2(dst []byte, n int) []byte { return append(dst, byte('0'+n/10), byte('0'+n%10)) }
+
+// appendDateText prints YYYY-MM-DD.
+func appendDateText(dst []byte, t time.Time) []byte {
+	dst = appendYear(dst, t.Year())
+	dst = append(dst, '-')
+	dst = append2(dst, int(t.Month()))
+	dst = append(dst, '-')
+	dst = append2(dst, t.Day())
+	if t.Year() <= 0 {
+		dst = append(dst, " BC"...)
+	}
+	return dst
+}
+
+// roundToPrecision rounds a DATETIME to milliseconds (SQL Server shows
+// its 1/300 s values as .000, .003, .007) and a DATETIME2(p) to p digits,
+// so text output shows what the column holds.
+func roundToPrecision(tm time.Time, t types.Type) time.Time {
+	switch t.Kind {
+	case types.DateTime:
+		return tm.Round(time.Millisecond)
+	case types.DateTime2:
+		unit := time.Duration(1)
+		for i := int(t.Precision); i < 9; i++ {
+			unit *= 10
+		}
+		return tm.Round(unit)
+	}
+	return tm
+}
+
+// appendTimestampText prints YYYY-MM-DD HH:MM:SS[.ffffff], rounded to the
+// microsecond, fraction digits trimmed of trailing zeros as PostgreSQL does.
+func appendTimestampText(dst []byte, t time.Time) []byte {
+	t = t.Round(time.Microsecond)
+	dst = appendYear(dst, t.Year())
+	dst = append(dst, '-')
+	dst = append2(dst, int(t.Month()))
+	dst = append(dst, '-')
+	dst = append2(dst, t.Day())
+	dst = append(dst, ' ')
+	dst = append2(dst, t.Hour())
+	dst = append(dst, ':')
+	dst = append2(dst, t.Minute())
+	dst = append(dst, ':')
+	dst = append2(dst, t.Second())
+	if us := t.Nanosecond() / 1000; us != 0 {
+		frac := strconv.Itoa(us + 1000000)[1:]
+		dst = append(dst, '.')
+		dst = append(dst, strings.TrimRight(frac, "0")...)
+	}
+	if t.Year() <= 0 {
+		dst = append(dst, " BC"...)
+	}
+	return dst
+}
+
+// appendUUIDText prints the lower-case 8-4-4-4-12 form.
+func appendUUIDText(dst []byte, u types.UUID) []byte {
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:], u[10:])
+	return append(dst, b[:]...)
+}
+
+// appendByteaText prints bytea's hex format: \x followed by lower-case hex.
+func appendByteaText(dst []byte, b []byte) []byte {
+	dst = append(dst, '\\', 'x')
+	return hex.AppendEncode(dst, b)
+}
+
+// decodeText parses a text-format parameter declared with the given OID
+// into its Go representation.
+func decodeText(oid uint32, src []byte) (types.Value, error) {
+	s := string(src)
+	switch oid {
+	case oidInt2, oidInt4, oidInt8:
+		return parseInt(s, oid)
+	case oidBool:
+		if b, ok := parseBool(s); ok {
+			return b, nil
+		}
+		return nil, sqlerr.New(245, "varchar", s, "bit")
+	case oidNumeric:
+		if d, ok := parseNumeric(s); ok {
+			return d, nil
+		}
+		return nil, sqlerr.New(8114, "varchar", "numeric")
+	case oidFloat4, oidFloat8:
+		bits := 64
+		if oid == oidFloat4 {
+			bits = 32
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), bits)
+		if err != nil {
+			return nil, sqlerr.New(8114, "varchar", "float")
+		}
+		return f, nil
+	case oidDate:
+		t, ok := parseTimestamp(s)
+		if !ok {
+			return nil, sqlerr.New(241)
+		}
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
+	case oidTimestamp, oidTimestampTZ:
+		t, ok := parseTimestamp(s)
+		if !ok {
+			return nil, sqlerr.New(241)
+		}
+		return t, nil
+	case oidUUID:
+		if u, ok := parseUUID(s); ok {
+			return u, nil
+		}
+		return nil, sqlerr.New(8169)
+	case oidBytea:
+		if b, ok := parseBytea(s); ok {
+			return b, nil
+		}
+		return nil, sqlerr.New(8114, "varchar", "varbinary")
+	}
+	if !utf8.ValidString(s) {
+		return nil, sqlerr.Protocol(characterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
+	}
+	return s, nil
+}
+
+// parseInt reads an integer of the OID's width.
+func parseInt(s string, oid uint32) (types.Value, error) {
+	bits, name := 64, "bigint"
+	switch oid {
+	case oidInt2:
+		bits, name = 16, "smallint"
+	case oidInt4:
+		bits, name = 32, "int"
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, bits)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return nil, sqlerr.New(248, "varchar", s, name)
+		}
+		return nil, sqlerr.New(245, "varchar", s, name)
+	}
+	return n, nil
+}
+
+// parseBool accepts PostgreSQL's boolean spellings.
+func parseBool(s string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "t", "true", "y", "yes", "on", "1":
+		return true, true
+	case "f", "false", "n", "no", "off", "0":
+		return false, true
+	}
+	return false, false
+}
+
+// parseNumeric reads [+-]digits[.digits][e[+-]digits] exactly. NaN and
+// infinities have no T-SQL equivalent and are rejected.
+func parseNumeric(s string) (types.Dec, bool) {
+	s = strings.TrimSpace(s)
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	mant, expPart := s, ""
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		mant, expPart = s[:i], s[i+1:]
+	}
+	intPart, frac, _ := strings.Cut(mant, ".")
+	digits := intPart + frac
+	if digits == "" || len(digits) > 1000 {
+		return types.Dec{}, false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return types.Dec{}, false
+		}
+	}
+	scale := int64(len(frac))
+	if expPart != "" || strings.ContainsAny(s, "eE") {
+		e, err := strconv.ParseInt(expPart, 10, 32)
+		if err != nil || e > 1000 || e < -1000 {
+			return types.Dec{}, false
+		}
+		scale -= e
+	}
+	c, ok := new(big.Int).SetString(digits, 10)
+	if !ok {
+		return types.Dec{}, false
+	}
+	if neg {
+		c.Neg(c)
+	}
+	d := types.NewDec(c, int32(scale))
+	if scale < 0 {
+		d = d.Rescale(0)
+	}
+	return d, true
+}
+
+// parseTimestamp reads an ISO date with an optional time of day and an
+// optional zone (Z, UTC, +hh, +hh:mm, +hhmm, +hh:mm:ss). A zoned value is
+// converted to UTC; an unzoned one is taken as UTC wall time.
+func parseTimestamp(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	p := &scanner{s: s}
+	year, ok := p.number(1, 6)
+	if !ok || !p.take('-') {
+		return time.Time{}, false
+	}
+	month, ok1 := p.number(1, 2)
+	ok2 := p.take('-')
+	day, ok3 := p.number(1, 2)
+	if !ok1 || !ok2 || !ok3 {
+		return time.Time{}, false
+	}
+	var hour, minute, sec, nsec int
+	if p.take(' ') || p.take('T') || p.take('t') {
+		for p.take(' ') {
+		}
+		var okh, okc, okm bool
+		hour, okh = p.number(1, 2)
+		okc = p.take(':')
+		minute, okm = p.number(1, 2)
+		if !okh || !okc || !okm {
+			return time.Time{}, false
+		}
+		if p.take(':') {
+			if sec, ok = p.number(1, 2); !ok {
+				return time.Time{}, false
+			}
+			if p.take('.') {
+				start := p.i
+				for p.i < len(p.s) && isDigit(p.s[p.i]) {
+					p.i++
+				}
+				frac := p.s[start:p.i]
+				if frac == "" {
+					return time.Time{}, false
+				}
+				// Digits past the nanosecond are dropped.
+				nsec, _ = strconv.Atoi((frac + "000000000")[:9])
+			}
+		}
+	}
+	for p.take(' ') {
+	}
+	offset := 0
+	switch rest := p.s[p.i:]; {
+	case rest == "":
+	case rest == "Z" || rest == "z" || strings.EqualFold(rest, "UTC") || strings.EqualFold(rest, "GMT"):
+	case rest[0] == '+' || rest[0] == '-':
+		sign := 1
+		if rest[0] == '-' {
+			sign = -1
+		}
+		p.i++
+		zh, ok := p.number(1, 2)
+		if !ok {
+			return time.Time{}, false
+		}
+		zm, zs := 0, 0
+		if p.take(':') {
+			if zm, ok = p.number(2, 2); !ok {
+				return time.Time{}, false
+			}
+			if p.take(':') {
+				if zs, ok = p.number(2, 2); !ok {
+					return time.Time{}, false
+				}
+			}
+		} else if p.i < len(p.s) {
+			if zm, ok = p.number(2, 2); !ok {
+				return time.Time{}, false
+			}
+		}
+		if p.i != len(p.s) || zh > 15 || zm > 59 || zs > 59 {
+			return time.Time{}, false
+		}
+		offset = sign * (zh*3600 + zm*60 + zs)
+	default:
+		return time.Time{}, false
+	}
+	if month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	if t.Day() != day { // 31 February
+		return time.Time{}, false
+	}
+	return t.Add(-time.Duration(offset) * time.Second), true
+}
+
+// scanner is a cursor over a short string for the hand-written parsers.
+type scanner struct {
+	s string
+	i int
+}
+
+func (p *scanner) take(c byte) bool {
+	if p.i < len(p.s) && p.s[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+// number reads min..max decimal digits.
+func (p *scanner) number(min, max int) (int, bool) {
+	start := p.i
+	for p.i < len(p.s) && p.i-start < max && isDigit(p.s[p.i]) {
+		p.i++
+	}
+	if p.i-start < min {
+		return 0, false
+	}
+	n, err := strconv.Atoi(p.s[start:p.i])
+	return n, err == nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// parseUUID accepts what PostgreSQL's uuid_in accepts: 32 hex digits in
+// any case, optionally in braces, with a hyphen allowed after any group of
+// four digits.
+func parseUUID(s string) (types.UUID, bool) {
+	var u types.UUID
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "{") {
+		if !strings.HasSuffix(s, "}") {
+			return u, false
+		}
+		s = s[1 : len(s)-1]
+	}
+	var h [32]byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '-' {
+			if n == 0 || n%4 != 0 || n == 32 || s[i-1] == '-' {
+				return u, false
+			}
+			continue
+		}
+		if n == 32 {
+			return u, false
+		}
+		h[n] = c
+		n++
+	}
+	if n != 32 {
+		return u, false
+	}
+	if _, err := hex.Decode(u[:], h[:]); err != nil {
+		return u, false
+	}
+	return u, true
+}
+
+// parseBytea reads bytea's hex format (\x...) or its escape format
+// (\\ for a backslash, \ooo for an octal byte, anything else literal).
+func parseBytea(s string) ([]byte, bool) {
+	if strings.HasPrefix(s, `\x`) || strings.HasPrefix(s, `\X`) {
+		h := s[2:]
+		out := make([]byte, 0, len(h)/2)
+		for i := 0; i < len(h); {
+			if h[i] == ' ' || h[i] == '\t' || h[i] == '\n' || h[i] == '\r' {
+				i++
+				continue
+			}
+			if i+1 >= len(h) {
+				return nil, false
+			}
+			b, err := hex.DecodeString(h[i : i+2])
+			if err != nil {
+				return nil, false
+			}
+			out = append(out, b[0])
+			i += 2
+		}
+		return out, true
+	}
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		if s[i] != '\\' {
+			out = append(out, s[i])
+			i++
+			continue
+		}
+		switch {
+		case i+1 < len(s) && s[i+1] == '\\':
+			out = append(out, '\\')
+			i += 2
+		case i+3 < len(s) && s[i+1] >= '0' && s[i+1] <= '3' && isOctal(s[i+2]) && isOctal(s[i+3]):
+			out = append(out, (s[i+1]-'0')<<6|(s[i+2]-'0')<<3|(s[i+3]-'0'))
+			i += 4
+		default:
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+func isOctal(c byte) bool { return c >= '0' && c <= '7' }

@@ -1,0 +1,106 @@
+// Package wire is mirrordb's PostgreSQL front end: it speaks the
+// PostgreSQL v3 wire protocol (on github.com/jackc/pgproto3/v2) and hands
+// SQL text to the engine through the session package's contract. It
+// knows nothing of T-SQL execution and imports neither engine nor parser.
+//
+// # Connection lifecycle
+//
+// Server.Serve accepts connections and runs each in its own goroutine
+// under a random, unique, non-zero process id and secret key:
+//
+//   - Startup. SSLRequest and GSSEncRequest are answered 'N' (no TLS
+//     yet); a CancelRequest cancels the running statement of the
+//     connection it names when the key matches (compared in constant
+//     time), and its own connection closes without a reply; a
+//     StartupMessage for protocol 3.x is accepted (a minor version above 0,
+//     or _pq_ options, get NegotiateProtocolVersion back: 3.0, no
+//     options). The Authenticator runs (Trust today), then
+//     session.Backend.Open; its error goes back as FATAL (an unknown
+//     database is 3D000). On success the client gets AuthenticationOk,
+//     every ParameterStatus, BackendKeyData and ReadyForQuery.
+//   - Queries. Messages are read and answered one at a time; the output is
+//     buffered and flushed at ReadyForQuery, on Flush, and before waiting
+//     for the client during startup.
+//   - Parameters. Before each ReadyForQuery, every parameter whose value
+//     changed since it was last reported is sent again.
+//   - End. Terminate, a client that goes away, a FATAL error, a session
+//     kill (session.Session.Killed: its KillReason is sent as FATAL, at
+//     once if the connection is idle, else as soon as the cancelled
+//     statement returns) or Shutdown. A small watcher goroutine per
+//     connection notices kills and shutdown while the connection goroutine
+//     is blocked reading; the two hand the output over under a mutex, so
+//     writes never interleave.
+//
+// Shutdown closes the listeners, sends FATAL 57P01 to idle connections
+// (waiting for a message after ReadyForQuery), lets running statements and
+// their exchange finish, and when its context ends cancels what still runs
+// and, after Config.ShutdownGrace, closes the remaining sockets. It returns
+// when every connection goroutine has ended.
+//
+// # Simple query flow
+//
+// A Query message's text goes to Session.Query whole; the session may
+// produce several result sets (RowDescription, DataRow*, CommandComplete
+// each, all in text format) and notices, and stops at the first error,
+// which becomes an ErrorResponse. One ReadyForQuery with the session's
+// transaction status ends the exchange. Empty text (or ErrEmptyQuery)
+// gives EmptyQueryResponse. A Query destroys the unnamed statement and
+// portal.
+//
+// # Extended query flow
+//
+// Parse prepares a statement with Session.Prepare (declared parameter
+// OIDs map to types; 0 leaves the choice to the engine; an empty query is
+// an empty statement). Bind decodes the arguments, text or binary by the
+// format-code rule (none: all text, one: all, n: each), into the Go
+// representation of types.Value, each by the OID the client declared or
+// else the one announced in ParameterDescription. Describe 'S' answers
+// ParameterDescription and RowDescription (text formats) or NoData;
+// Describe 'P' answers RowDescription with the formats Bind asked for.
+// Execute streams DataRows in those formats and CommandComplete; with a
+// row limit the portal runs to completion into a buffer and is handed out
+// MaxRows at a time with PortalSuspended in between. Close answers
+// CloseComplete even for names that do not exist; Sync answers
+// ReadyForQuery and, outside a transaction, drops the portals. After an
+// error in any of these messages the client gets one ErrorResponse and
+// every message up to the next Sync is discarded (a Query included), so
+// exactly one ReadyForQuery follows.
+//
+// # Types and formats
+//
+// Result columns map to PostgreSQL types by kind (types.go): the integer
+// kinds to int2/int4/int8, BIT to bool, DECIMAL to numeric with its
+// typmod, REAL/FLOAT to float4/float8, the character kinds to bpchar or
+// varchar with their length typmod, DATE to date, DATETIME and DATETIME2
+// to timestamp, UNIQUEIDENTIFIER to uuid, the binary kinds to bytea and
+// anything unknown to text. Values are printed as PostgreSQL prints them
+// (codec_text.go: t/f, \x hex, ISO timestamps with trimmed microseconds,
+// shortest round-trip floats, lower-case uuids) and encoded in binary as
+// its send functions do (codec_binary.go, including numeric's base-10000
+// digits). Parameters are read as its input and receive functions read
+// them; zoned timestamps convert to UTC.
+//
+// # Errors
+//
+// Every error travels as a *sqlerr.Error: Message is its Text() ("Msg
+// 2627, Level 14, State 1: ...", SPEC D6), Code its SQLSTATE, and Position,
+// Detail and Hint are passed on. Severity is ERROR, or FATAL when the
+// error is marked Fatal or happens at startup, and the connection then
+// closes. Informational messages (severity <= 10) are NoticeResponses. A
+// statement cancelled by a CancelRequest reports 57014 (Msg 3980 unless
+// the engine already said 57014).
+//
+// # Hostile input
+//
+// pgproto3/v2 allocates whatever length a client declares and panics on
+// some malformed messages. wire reads through a ChunkReader that refuses
+// lengths above Config.MaxMessageSize (FATAL 08P01 "message too large",
+// nothing allocated), bounds the startup packet to 10,000 bytes and the
+// handshake to Config.StartupTimeout, turns decoder panics into FATAL
+// 08P01, and recovers any other panic in a connection goroutine (FATAL
+// XX000): a bad client or an engine bug ends only its own connection.
+// Unknown message types are FATAL 08P01, as in PostgreSQL; FunctionCall
+// gets 0A000; CopyData, CopyDone and CopyFail outside COPY are ignored, as
+// PostgreSQL ignores them. FuzzConnection feeds arbitrary bytes to a
+// connection.
+package wire

@@ -1,0 +1,267 @@
+package wire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgproto3/v2"
+
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// statement is a prepared statement (Parse). The unnamed one has name "".
+type statement struct {
+	name string
+	sql  string
+	prep session.Prepared // nil for an empty query
+	// paramOIDs holds, per parameter, the type the client encodes the
+	// argument in: the OID it declared in Parse, else the one wire
+	// announced for the engine's type in ParameterDescription.
+	paramOIDs []uint32
+	cols      []session.Column
+}
+
+// portal is a bound statement (Bind), executed by one or more Executes.
+type portal struct {
+	name    string
+	stmt    *statement
+	args    []types.Value
+	formats []int16 // result format per column
+	started bool
+	done    bool
+	// An Execute with a row limit runs the statement to completion and
+	// keeps its rows here; later Executes hand them out.
+	rows      [][]byte
+	tag       string
+	suspended bool
+}
+
+func (c *conn) parse(m *pgproto3.Parse) error {
+	if m.Name == "" {
+		delete(c.stmts, "") // replaced even if this Parse fails
+	} else {
+		if _, ok := c.stmts[m.Name]; ok {
+			return sqlerr.Protocol(sqlerr.DuplicatePStatement, "prepared statement %q already exists", m.Name)
+		}
+	}
+	declared := make([]types.Type, len(m.ParameterOIDs))
+	for i, oid := range m.ParameterOIDs {
+		declared[i] = typeFromOID(oid)
+	}
+	st := &statement{name: m.Name, sql: m.Query}
+	if !isBlank(m.Query) {
+		var prep session.Prepared
+		err := c.runStatement(func(ctx context.Context) error {
+			var err error
+			prep, err = c.sess.Prepare(ctx, m.Query, declared)
+			return err
+		})
+		switch {
+		case err == nil:
+			st.prep = prep
+		case errors.Is(err, session.ErrEmptyQuery):
+		default:
+			return err
+		}
+	}
+	if st.prep != nil {
+		params := st.prep.Params()
+		st.paramOIDs = make([]uint32, len(params))
+		for i, t := range params {
+			if i < len(m.ParameterOIDs) && m.ParameterOIDs[i] != 0 {
+				st.paramOIDs[i] = m.ParameterOIDs[i]
+			} else {
+				st.paramOIDs[i] = typeOf(t).oid
+			}
+		}
+		if cols := st.prep.Columns(); len(cols) > 0 {
+			st.cols = append([]session.Column(nil), cols...)
+		}
+	}
+	c.stmts[m.Name] = st
+	return c.send(&pgproto3.ParseComplete{})
+}
+
+func (c *conn) bind(m *pgproto3.Bind) error {
+	st, ok := c.stmts[m.PreparedStatement]
+	if !ok {
+		return sqlerr.Protocol(sqlerr.InvalidSQLStmtName, "prepared statement %q does not exist", m.PreparedStatement)
+	}
+	if m.DestinationPortal != "" {
+		if _, ok := c.portals[m.DestinationPortal]; ok {
+			return sqlerr.Protocol(duplicateCursor, "portal %q already exists", m.DestinationPortal)
+		}
+	}
+	pf, ok := resolveFormats(m.ParameterFormatCodes, len(m.Parameters))
+	if !ok {
+		return sqlerr.Protocol(sqlerr.ProtocolViolation, "bind message has %d parameter formats but %d parameters",
+			len(m.ParameterFormatCodes), len(m.Parameters))
+	}
+	if len(m.Parameters) != len(st.paramOIDs) {
+		return sqlerr.Protocol(sqlerr.ProtocolViolation, "bind message supplies %d parameters, but prepared statement %q requires %d",
+			len(m.Parameters), st.name, len(st.paramOIDs))
+	}
+	args := make([]types.Value, len(m.Parameters))
+	for i, raw := range m.Parameters {
+		if pf[i] != formatText && pf[i] != formatBinary {
+			return sqlerr.Protocol(sqlerr.InvalidParameterValue, "unsupported format code: %d", pf[i])
+		}
+		v, err := decodeParam(st.paramOIDs[i], pf[i], raw)
+		if err != nil {
+			return paramError(err, i)
+		}
+		args[i] = v
+	}
+	rf, ok := resolveFormats(m.ResultFormatCodes, len(st.cols))
+	if !ok {
+		return sqlerr.Protocol(sqlerr.ProtocolViolation, "bind message has %d result formats but query has %d columns",
+			len(m.ResultFormatCodes), len(st.cols))
+	}
+	for _, f := range rf {
+		if f != formatText && f != formatBinary {
+			return sqlerr.Protocol(sqlerr.InvalidParameterValue, "unsupported format code: %d", f)
+		}
+	}
+	c.portals[m.DestinationPortal] = &portal{name: m.DestinationPortal, stmt: st, args: args, formats: rf}
+	return c.send(&pgproto3.BindComplete{})
+}
+
+// paramError names the parameter a decoding error is about.
+func paramError(err error, i int) error {
+	if errors.Is(err, errBadBinary) {
+		return sqlerr.Protocol(invalidBinaryRepresentation, "incorrect binary data format in bind parameter %d", i+1)
+	}
+	e := *sqlerr.As(err)
+	if e.Detail == "" {
+		e.Detail = fmt.Sprintf("bind parameter $%d", i+1)
+	}
+	return &e
+}
+
+func (c *conn) describe(m *pgproto3.Describe) error {
+	switch m.ObjectType {
+	case 'S':
+		st, ok := c.stmts[m.Name]
+		if !ok {
+			return sqlerr.Protocol(sqlerr.InvalidSQLStmtName, "prepared statement %q does not exist", m.Name)
+		}
+		if err := c.send(&pgproto3.ParameterDescription{ParameterOIDs: st.paramOIDs}); err != nil {
+			return err
+		}
+		return c.sendRowDescription(st.cols, nil)
+	case 'P':
+		p, ok := c.portals[m.Name]
+		if !ok {
+			return sqlerr.Protocol(sqlerr.InvalidCursorName, "portal %q does not exist", m.Name)
+		}
+		return c.sendRowDescription(p.stmt.cols, p.formats)
+	}
+	return sqlerr.Protocol(sqlerr.ProtocolViolation, "invalid DESCRIBE message subtype %d", m.ObjectType)
+}
+
+func (c *conn) sendRowDescription(cols []session.Column, formats []int16) error {
+	if len(cols) == 0 {
+		return c.send(&pgproto3.NoData{})
+	}
+	return c.send(&pgproto3.RowDescription{Fields: fields(cols, formats)})
+}
+
+func (c *conn) execute(m *pgproto3.Execute) error {
+	p, ok := c.portals[m.Portal]
+	if !ok {
+		return sqlerr.Protocol(sqlerr.InvalidCursorName, "portal %q does not exist", m.Portal)
+	}
+	if p.stmt.prep == nil {
+		return c.send(&pgproto3.EmptyQueryResponse{})
+	}
+	limit := int(m.MaxRows)
+	if p.done {
+		if len(p.stmt.cols) == 0 {
+			return sqlerr.Protocol(sqlerr.ObjectNotInPrereqState, "portal %q cannot be run", p.name)
+		}
+		return c.send(&pgproto3.CommandComplete{CommandTag: []byte("SELECT 0")})
+	}
+	if !p.started {
+		p.started = true
+		w := &resultWriter{c: c, cols: p.stmt.cols, formats: p.formats, buffer: limit > 0}
+		err := c.runStatement(func(ctx context.Context) error { return p.stmt.prep.Execute(ctx, p.args, w) })
+		if err != nil {
+			p.done = true
+			return err
+		}
+		if !w.buffer {
+			p.done = true
+			if !w.complete {
+				return c.send(&pgproto3.CommandComplete{CommandTag: []byte(defaultTag(p.stmt, w.rowCount))})
+			}
+			return nil
+		}
+		p.rows, p.tag = w.rows, w.tag
+		if !w.complete {
+			p.tag = defaultTag(p.stmt, w.rowCount)
+		}
+	}
+	n := len(p.rows)
+	if limit > 0 && n > limit {
+		n = limit
+	}
+	for _, r := range p.rows[:n] {
+		if err := c.write(r); err != nil {
+			return err
+		}
+	}
+	clear(p.rows[:n])
+	p.rows = p.rows[n:]
+	if limit > 0 && n == limit {
+		// Like PostgreSQL, a portal that filled the limit exactly is
+		// suspended; the next Execute completes it with no rows.
+		p.suspended = true
+		return c.send(&pgproto3.PortalSuspended{})
+	}
+	p.done = true
+	tag := p.tag
+	if p.suspended {
+		tag = retag(tag, n)
+	}
+	return c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
+}
+
+// defaultTag is the command tag for a statement that never called
+// Complete.
+func defaultTag(st *statement, rows int) string {
+	if len(st.cols) > 0 {
+		return retag("SELECT ", rows)
+	}
+	return ""
+}
+
+func (c *conn) close(m *pgproto3.Close) error {
+	switch m.ObjectType {
+	case 'S':
+		if st, ok := c.stmts[m.Name]; ok {
+			delete(c.stmts, m.Name)
+			for name, p := range c.portals {
+				if p.stmt == st {
+					delete(c.portals, name)
+				}
+			}
+		}
+	case 'P':
+		delete(c.portals, m.Name)
+	default:
+		return sqlerr.Protocol(sqlerr.ProtocolViolation, "invalid CLOSE message subtype %d", m.ObjectType)
+	}
+	return c.send(&pgproto3.CloseComplete{})
+}
+
+// sync ends an extended-protocol exchange. Outside a transaction its
+// portals end with it, as PostgreSQL's implicit transaction does.
+func (c *conn) sync() error {
+	if c.sess.TxStatus() == session.TxIdle {
+		clear(c.portals)
+	}
+	return c.readyForQuery()
+}

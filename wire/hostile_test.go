@@ -1,0 +1,266 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+	"log/slog"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgproto3/v2"
+)
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func message(typ byte, body []byte) []byte {
+	b := []byte{typ, 0, 0, 0, 0}
+	binary.BigEndian.PutUint32(b[1:], uint32(len(body)+4))
+	return append(b, body...)
+}
+
+const fatalProtocolViolation = `{"Type":"ErrorResponse","Severity":"FATAL","Code":"08P01"}`
+
+func TestHugeDeclaredLength(t *testing.T) {
+	ts := startServer(t, Config{})
+	r := dialRaw(t, ts)
+	r.startup(nil)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	r.sendRaw([]byte{'Q', 0x80, 0, 0, 0}) // 2 GiB
+	out := r.readToEOF()
+	runtime.ReadMemStats(&after)
+	if len(out) != 1 || out[0] != fatalProtocolViolation {
+		t.Fatalf("got %v", out)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
+		t.Fatalf("allocated %d bytes", grew)
+	}
+}
+
+func TestMaxMessageSize(t *testing.T) {
+	ts := startServer(t, Config{MaxMessageSize: 1000})
+	r := dialRaw(t, ts)
+	r.startup(nil)
+	r.send(&pgproto3.Query{String: "select 1" + strings.Repeat(" ", 900)})
+	r.until("ReadyForQuery")
+	r.send(&pgproto3.Query{String: "select 1" + strings.Repeat(" ", 1000)})
+	if out := r.readToEOF(); len(out) != 1 || out[0] != fatalProtocolViolation {
+		t.Fatalf("got %v", out)
+	}
+}
+
+// TestMalformedMessages sends the inputs known to panic pgproto3/v2 (and
+// other garbage): each ends only its own connection with FATAL 08P01.
+func TestMalformedMessages(t *testing.T) {
+	logs := &syncBuffer{}
+	ts := startServer(t, Config{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	other := dialRaw(t, ts)
+	other.startup(nil)
+
+	bind := []byte{0, 0} // portal "", statement ""
+	bind = binary.BigEndian.AppendUint16(bind, 0)
+	bind = binary.BigEndian.AppendUint16(bind, 1)
+	bind = binary.BigEndian.AppendUint32(bind, 0xfffffffe) // parameter length -2
+
+	cases := []struct {
+		name  string
+		input []byte
+		panic bool // pgproto3/v2 panics decoding it
+	}{
+		{"Query with empty body", message('Q', nil), true},
+		{"CopyFail with empty body", message('f', nil), true},
+		{"FunctionCall with 1-byte body", message('F', []byte{0}), true},
+		{"Bind with bogus length", message('B', bind), true},
+		{"garbage", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), false},
+		{"negative length", []byte{'Q', 0, 0, 0, 2}, false},
+		{"password after startup", message('p', []byte("secret\x00")), false},
+		{"unterminated Query", message('Q', []byte("select 1")), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := dialRaw(t, ts)
+			r.startup(nil)
+			r.sendRaw(c.input)
+			if out := r.readToEOF(); len(out) != 1 || out[0] != fatalProtocolViolation {
+				t.Fatalf("got %v", out)
+			}
+			other.send(&pgproto3.Query{String: "select 1"})
+			if out := other.until("ReadyForQuery"); len(out) != 4 {
+				t.Fatalf("other connection: %v", out)
+			}
+		})
+	}
+	if n := strings.Count(logs.String(), "malformed message"); n < 4 {
+		t.Errorf("expected the panics to be logged as malformed messages; log:\n%s", logs)
+	}
+}
+
+func TestBadStartup(t *testing.T) {
+	ts := startServer(t, Config{})
+	v2 := binary.BigEndian.AppendUint32([]byte{0, 0, 0, 8}, 2<<16)
+	noUser := (&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber,
+		Parameters: map[string]string{"database": "db"}})
+	noUserBytes, _ := noUser.Encode(nil)
+	for _, c := range []struct {
+		name  string
+		input []byte
+		want  string
+	}{
+		{"garbage", []byte("GET / HTTP/1.1\r\n\r\n"), fatalProtocolViolation},
+		{"too short", []byte{0, 0, 0, 5, 1}, fatalProtocolViolation},
+		{"protocol 2.0", v2, `{"Type":"ErrorResponse","Severity":"FATAL","Code":"0A000"}`},
+		{"no user", noUserBytes, `{"Type":"ErrorResponse","Severity":"FATAL","Code":"28000"}`},
+		{"unknown database", mustEncode(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber,
+			Parameters: map[string]string{"user": "u", "database": "nodb"}}), `{"Type":"ErrorResponse","Severity":"FATAL","Code":"3D000"}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := dialRaw(t, ts)
+			r.sendRaw(c.input)
+			if out := r.readToEOF(); len(out) != 1 || out[0] != c.want {
+				t.Fatalf("got %v, want %s", out, c.want)
+			}
+		})
+	}
+	waitFor(t, "connections to close", func() bool { return ts.srv.NumConns() == 0 })
+}
+
+func mustEncode(m interface{ Encode([]byte) ([]byte, error) }) []byte {
+	b, err := m.Encode(nil)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// TestSSLAndGSSRequestsDeclined: both get 'N', then startup proceeds.
+func TestSSLAndGSSRequestsDeclined(t *testing.T) {
+	ts := startServer(t, Config{})
+	r := dialRaw(t, ts)
+	for _, req := range []pgproto3.FrontendMessage{&pgproto3.SSLRequest{}, &pgproto3.GSSEncRequest{}} {
+		r.send(req)
+		b := make([]byte, 1)
+		if _, err := io.ReadFull(r.nc, b); err != nil || b[0] != 'N' {
+			t.Fatalf("%T: %q %v", req, b, err)
+		}
+	}
+	r.startup(nil)
+}
+
+// TestProtocolNegotiation: a 3.2 StartupMessage with a _pq_ option gets
+// NegotiateProtocolVersion (3.0, option unknown) and a working session.
+func TestProtocolNegotiation(t *testing.T) {
+	ts := startServer(t, Config{})
+	r := dialRaw(t, ts)
+	sm := &pgproto3.StartupMessage{ProtocolVersion: 3<<16 | 2,
+		Parameters: map[string]string{"user": "u", "database": "db", "_pq_.fancy": "on"}}
+	r.sendRaw(mustEncode(sm))
+	hdr := make([]byte, 5)
+	if _, err := io.ReadFull(r.nc, hdr); err != nil || hdr[0] != 'v' {
+		t.Fatalf("want NegotiateProtocolVersion, got %q %v", hdr, err)
+	}
+	body := make([]byte, binary.BigEndian.Uint32(hdr[1:])-4)
+	if _, err := io.ReadFull(r.nc, body); err != nil {
+		t.Fatal(err)
+	}
+	if minor, n := binary.BigEndian.Uint32(body), binary.BigEndian.Uint32(body[4:]); minor != 0 || n != 1 || string(body[8:]) != "_pq_.fancy\x00" {
+		t.Fatalf("body % x", body)
+	}
+	r.until("ReadyForQuery")
+	r.send(&pgproto3.Query{String: "select 1"})
+	r.until("ReadyForQuery")
+}
+
+// fuzzServer is shared by the fuzz iterations; its backend never blocks.
+var (
+	fuzzOnce sync.Once
+	fuzzSrv  *Server
+)
+
+// FuzzConnection feeds arbitrary bytes to a server connection over
+// net.Pipe: no panic may escape and the connection's goroutines must end
+// once the client hangs up.
+func FuzzConnection(f *testing.F) {
+	startup := mustEncode(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber,
+		Parameters: map[string]string{"user": "u", "database": "db"}})
+	with := func(msgs ...pgproto3.FrontendMessage) []byte {
+		b := append([]byte{}, startup...)
+		for _, m := range msgs {
+			b = append(b, mustEncode(m)...)
+		}
+		return b
+	}
+	f.Add([]byte{})
+	f.Add(startup)
+	f.Add(with(&pgproto3.Query{String: "select 1"}, &pgproto3.Terminate{}))
+	f.Add(with(&pgproto3.Query{String: "types; rows 3; error 2627"}))
+	f.Add(with(&pgproto3.Parse{Name: "s", Query: "echo int $1, varchar(5) $2"}, &pgproto3.Describe{ObjectType: 'S', Name: "s"},
+		&pgproto3.Bind{PreparedStatement: "s", ParameterFormatCodes: []int16{1, 0}, Parameters: [][]byte{{0, 0, 0, 1}, []byte("x")}, ResultFormatCodes: []int16{1}},
+		&pgproto3.Execute{MaxRows: 1}, &pgproto3.Execute{}, &pgproto3.Sync{}))
+	f.Add(with(&pgproto3.Parse{Query: "prepare-error"}, &pgproto3.Bind{}, &pgproto3.Execute{}, &pgproto3.Sync{}))
+	f.Add(with(&pgproto3.Query{String: "panic"}))
+	f.Add(mustEncode(&pgproto3.SSLRequest{}))
+	f.Add(mustEncode(&pgproto3.CancelRequest{ProcessID: 1, SecretKey: 2}))
+	f.Add(append(with(), message('Q', nil)...))
+	f.Add(append(with(), message('f', nil)...))
+	f.Add(append(with(), message('F', []byte{0})...))
+	f.Add(append(with(), message('B', []byte{0, 0, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xfe})...))
+	f.Add(append(with(), 'Q', 0x80, 0, 0, 0))
+	f.Add(append(with(), []byte("garbage after startup")...))
+
+	fuzzOnce.Do(func() {
+		b := newTestBackend()
+		b.fuzz = true
+		fuzzSrv = NewServer(b, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), StartupTimeout: 5 * time.Second})
+	})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		client, server := net.Pipe()
+		c := newConn(fuzzSrv, server, 12345, 678)
+		served := make(chan struct{})
+		go func() {
+			defer close(served)
+			c.serve()
+		}()
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, _ = io.Copy(io.Discard, client)
+		}()
+		go func() {
+			defer wg.Done()
+			_, _ = client.Write(data)
+			// Give the server a moment to answer before hanging up.
+			time.Sleep(time.Millisecond)
+			client.Close()
+		}()
+		select {
+		case <-served:
+		case <-time.After(10 * time.Second):
+			t.Fatal("connection goroutine still running after the client hung up")
+		}
+		client.Close()
+		wg.Wait()
+	})
+}

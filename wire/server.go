@@ -1,0 +1,285 @@
+package wire
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"log/slog"
+	"net"
+	"sort"
+	"sync"
+	"time"
+
+	"mirrordb/session"
+)
+
+// Config configures a Server. The zero value is usable.
+type Config struct {
+	// MaxMessageSize caps the length a client may declare for one
+	// protocol message; a larger one ends the connection with FATAL 08P01
+	// before anything is allocated. Default 64 MiB.
+	MaxMessageSize int
+	// Logger receives one line per connection opened and closed, and
+	// protocol trouble. Default slog.Default().
+	Logger *slog.Logger
+	// StartupTimeout bounds the handshake (SSL negotiation, startup
+	// message, authentication, Backend.Open). Default 60 s, as
+	// PostgreSQL's authentication_timeout.
+	StartupTimeout time.Duration
+	// ShutdownGrace is how long connections whose statements Shutdown
+	// cancelled (because its context ended) get to report and close before
+	// their sockets are closed under them. Default 2 s.
+	ShutdownGrace time.Duration
+	// Authenticator checks each client's identity. Nil means trust: any
+	// user name is accepted.
+	Authenticator Authenticator
+}
+
+const (
+	defaultMaxMessageSize = 64 << 20
+	defaultStartupTimeout = 60 * time.Second
+	defaultShutdownGrace  = 2 * time.Second
+)
+
+// ErrServerClosed is returned by Serve after Shutdown.
+var ErrServerClosed = errors.New("wire: server closed")
+
+// Server accepts PostgreSQL protocol connections and runs each in its own
+// goroutine against sessions of a Backend.
+type Server struct {
+	backend session.Backend
+	cfg     Config
+	log     *slog.Logger
+
+	// ctx is the parent of every connection's context; cancelled when
+	// Shutdown gives up waiting.
+	ctx       context.Context
+	cancelAll context.CancelFunc
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[uint32]*conn // by process id
+	closing   bool
+	drain     chan struct{} // closed when Shutdown begins
+	hard      chan struct{} // closed when Shutdown's context ends
+	hardOnce  sync.Once
+	wg        sync.WaitGroup // one per connection goroutine
+}
+
+// NewServer returns a server that opens sessions on backend.
+func NewServer(backend session.Backend, cfg Config) *Server {
+	if cfg.MaxMessageSize <= 0 {
+		cfg.MaxMessageSize = defaultMaxMessageSize
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.StartupTimeout <= 0 {
+		cfg.StartupTimeout = defaultStartupTimeout
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = defaultShutdownGrace
+	}
+	if cfg.Authenticator == nil {
+		cfg.Authenticator = Trust{}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Server{
+		backend:   backend,
+		cfg:       cfg,
+		log:       cfg.Logger,
+		ctx:       ctx,
+		cancelAll: cancel,
+		listeners: make(map[net.Listener]struct{}),
+		conns:     make(map[uint32]*conn),
+		drain:     make(chan struct{}),
+		hard:      make(chan struct{}),
+	}
+}
+
+// Serve accepts connections on l until Shutdown, then returns
+// ErrServerClosed. It may be called for several listeners. Serve closes l.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		l.Close()
+	}()
+
+	var backoff time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			s.mu.Lock()
+			closing := s.closing
+			s.mu.Unlock()
+			if closing {
+				return ErrServerClosed
+			}
+			if retryableAccept(err) {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				s.log.Warn("wire: accept failed; retrying", "err", err, "delay", backoff)
+				time.Sleep(backoff)
+				continue
+			}
+			return err
+		}
+		backoff = 0
+		s.start(nc)
+	}
+}
+
+// retryableAccept reports an Accept failure worth retrying: a timeout, or
+// a condition the net package still marks Temporary (EMFILE, ENFILE, ...).
+func retryableAccept(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+// start registers a new connection under a fresh process id and runs it.
+func (s *Server) start(nc net.Conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		nc.Close()
+		return
+	}
+	c := newConn(s, nc, s.newProcessID(), randomNonZero())
+	s.conns[c.pid] = c
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer func() {
+			s.mu.Lock()
+			delete(s.conns, c.pid)
+			s.mu.Unlock()
+		}()
+		c.serve()
+	}()
+}
+
+// newProcessID picks a random positive 31-bit id not in use. s.mu held.
+func (s *Server) newProcessID() uint32 {
+	for {
+		pid := randomNonZero() & 0x7fffffff
+		if _, taken := s.conns[pid]; pid != 0 && !taken {
+			return pid
+		}
+	}
+}
+
+func randomNonZero() uint32 {
+	var b [4]byte
+	for {
+		_, _ = rand.Read(b[:])
+		if v := binary.BigEndian.Uint32(b[:]); v != 0 {
+			return v
+		}
+	}
+}
+
+// Shutdown stops the server. It closes the listeners at once; idle
+// connections receive FATAL 57P01 and close; a connection running a
+// statement finishes it (and its ReadyForQuery) and then closes. When ctx
+// ends first, running statements are cancelled, their connections get
+// FATAL 57P01, and after ShutdownGrace any socket still open is closed.
+// Shutdown returns once every connection goroutine has ended: nil, or
+// ctx.Err() when it had to cancel statements.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.closing {
+		s.closing = true
+		close(s.drain)
+		for l := range s.listeners {
+			l.Close()
+		}
+	}
+	conns := s.snapshot()
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.shutdownStartup()
+	}
+
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	s.hardOnce.Do(func() {
+		close(s.hard)
+		s.cancelAll()
+	})
+	grace := time.NewTimer(s.cfg.ShutdownGrace)
+	defer grace.Stop()
+	select {
+	case <-done:
+	case <-grace.C:
+		s.mu.Lock()
+		conns = s.snapshot()
+		s.mu.Unlock()
+		for _, c := range conns {
+			c.nc.Close()
+		}
+		<-done
+	}
+	return ctx.Err()
+}
+
+func (s *Server) snapshot() []*conn {
+	out := make([]*conn, 0, len(s.conns))
+	for _, c := range s.conns {
+		out = append(out, c)
+	}
+	return out
+}
+
+// ConnInfo describes one open connection.
+type ConnInfo struct {
+	ProcessID       uint32
+	User            string
+	Database        string
+	ApplicationName string
+	Remote          net.Addr
+	Started         time.Time
+	// Busy reports a statement running.
+	Busy bool
+}
+
+// Conns lists the open connections, ordered by process id.
+func (s *Server) Conns() []ConnInfo {
+	s.mu.Lock()
+	conns := s.snapshot()
+	s.mu.Unlock()
+	out := make([]ConnInfo, 0, len(conns))
+	for _, c := range conns {
+		out = append(out, c.info())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ProcessID < out[j].ProcessID })
+	return out
+}
+
+// NumConns returns the number of open connections.
+func (s *Server) NumConns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
