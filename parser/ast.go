@@ -414,7 +414,8 @@ const (
 )
 
 // Literal is a constant. Value holds the number as written, the string
-// contents with '' unescaped, or the hex digits of a binary literal.
+// contents with each doubled quote unescaped, or the hex digits of a
+// binary literal.
 type Literal struct {
 	Pos
 	Kind  LiteralKind

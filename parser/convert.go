@@ -1,0 +1,311 @@
+package parser
+
+import (
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// Conversion of the grammar structs (grammar.go) into the syntax tree
+// (ast.go). Expressions arrive already built by the Pratt parser; names
+// are unquoted here.
+
+func unquoteAll(raw []string) []string {
+	if len(raw) == 0 {
+		return nil
+	}
+	out := make([]string, len(raw))
+	for i, r := range raw {
+		out[i] = unquote(r)
+	}
+	return out
+}
+
+func (s *selectStmt) build(string) (Statement, error) { return s.buildSelect() }
+
+func (s *selectStmt) buildSelect() (*Select, error) {
+	sel := &Select{
+		Pos:      posOf(s.Pos),
+		Distinct: s.Distinct,
+		Top:      s.Top.build(),
+		Where:    s.Where,
+		GroupBy:  s.GroupBy,
+		Having:   s.Having,
+		Offset:   s.Offset,
+		Fetch:    s.Fetch,
+	}
+	if s.Items != nil {
+		sel.Items = s.Items.selectItems()
+	}
+	sel.From = buildFrom(s.From)
+	if len(s.OrderBy) > 0 {
+		sel.OrderBy = make([]*OrderItem, len(s.OrderBy))
+		for i, o := range s.OrderBy {
+			sel.OrderBy[i] = &OrderItem{Pos: posOf(o.Pos), Expr: o.Expr, Desc: o.Desc}
+		}
+	}
+	return sel, nil
+}
+
+func (t *topClause) build() *Top {
+	if t == nil {
+		return nil
+	}
+	top := &Top{Pos: posOf(t.Pos), Count: t.Expr, Percent: t.Percent}
+	if t.Expr == nil {
+		top.Count = &Literal{Pos: posOf(t.Count.Pos), Kind: numberKind(t.Count.Value), Value: t.Count.Value}
+	}
+	return top
+}
+
+// buildDMLTop converts the TOP of UPDATE and DELETE, where the parentheses
+// are required.
+func (t *topClause) buildDMLTop() (*Top, error) {
+	if t != nil && t.Expr == nil {
+		return nil, errAt(&t.Count)
+	}
+	return t.build(), nil
+}
+
+func buildFrom(sources []*tableSource) []TableExpr {
+	if len(sources) == 0 {
+		return nil
+	}
+	out := make([]TableExpr, len(sources))
+	for i, src := range sources {
+		left := src.First.build()
+		for _, j := range src.Joins {
+			join := &Join{Pos: left.Position(), Left: left}
+			if j.Cross != nil {
+				join.Kind, join.Right = CrossJoin, j.Cross.build()
+			} else {
+				join.Right, join.On = j.Right.build(), j.On
+				switch j.Kind {
+				case "LEFT":
+					join.Kind = LeftJoin
+				case "RIGHT":
+					join.Kind = RightJoin
+				case "FULL":
+					join.Kind = FullJoin
+				}
+			}
+			left = join
+		}
+		out[i] = left
+	}
+	return out
+}
+
+func (t *tablePrimary) build() TableExpr {
+	if t.Call {
+		return &TableFunc{Pos: posOf(t.Pos), Name: ObjectName(t.Name), Args: t.Args, Alias: unquote(t.Alias)}
+	}
+	return &TableRef{Pos: posOf(t.Pos), Name: ObjectName(t.Name), Alias: unquote(t.Alias)}
+}
+
+func (s *insertStmt) build(string) (Statement, error) {
+	ins := &Insert{Pos: posOf(s.Pos), Table: ObjectName(s.Table), DefaultValues: s.DefaultValues}
+	if s.Columns != nil {
+		ins.Columns = s.Columns.Names
+	}
+	if s.Rows != nil {
+		ins.Rows = s.Rows.valueRows()
+	}
+	if s.Select != nil {
+		sel, err := s.Select.buildSelect()
+		if err != nil {
+			return nil, err
+		}
+		ins.Select = sel
+	}
+	return ins, nil
+}
+
+func (s *updateStmt) build(string) (Statement, error) {
+	top, err := s.Top.buildDMLTop()
+	if err != nil {
+		return nil, err
+	}
+	up := &Update{Pos: posOf(s.Pos), Top: top, Table: ObjectName(s.Table), From: buildFrom(s.From), Where: s.Where}
+	up.Set = make([]*Assignment, len(s.Set))
+	for i, a := range s.Set {
+		up.Set[i] = &Assignment{Pos: posOf(a.Pos), Column: unquote(a.Column), Value: a.Value}
+	}
+	return up, nil
+}
+
+func (s *deleteStmt) build(string) (Statement, error) {
+	top, err := s.Top.buildDMLTop()
+	if err != nil {
+		return nil, err
+	}
+	return &Delete{Pos: posOf(s.Pos), Top: top, Table: ObjectName(s.Table), Where: s.Where}, nil
+}
+
+func (s *createDatabaseStmt) build(string) (Statement, error) {
+	return &CreateDatabase{Pos: posOf(s.Pos), Name: unquote(s.Name)}, nil
+}
+
+func (s *dropDatabaseStmt) build(string) (Statement, error) {
+	return &DropDatabase{Pos: posOf(s.Pos), IfExists: s.IfExists, Names: unquoteAll(s.Names)}, nil
+}
+
+func (s *useStmt) build(string) (Statement, error) {
+	return &Use{Pos: posOf(s.Pos), Database: unquote(s.Database)}, nil
+}
+
+func (s *alterDatabaseStmt) build(string) (Statement, error) {
+	return &AlterDatabase{
+		Pos:     posOf(s.Pos),
+		Name:    unquote(s.Name),
+		Current: s.Current,
+		Option:  &SetRecovery{Pos: posOf(s.Option.Pos), Model: strings.ToUpper(s.Option.Recovery)},
+	}, nil
+}
+
+func (s *createTableStmt) build(string) (Statement, error) {
+	ct := &CreateTable{Pos: posOf(s.Pos), Name: ObjectName(s.Name)}
+	for _, e := range s.Elements {
+		if e.PK != nil {
+			if ct.PrimaryKey != nil {
+				return nil, &parseErr{number: 8110, tok: lexer.Token{Pos: e.PK.Pos}, args: []any{ct.Name.Object()}}
+			}
+			pk := &PrimaryKey{Pos: posOf(e.PK.Pos), Name: unquote(e.PK.Name)}
+			pk.Columns = make([]string, len(e.PK.Columns))
+			pk.Desc = make([]bool, len(e.PK.Columns))
+			for i, c := range e.PK.Columns {
+				pk.Columns[i], pk.Desc[i] = unquote(c.Name), c.Desc
+			}
+			ct.PrimaryKey = pk
+			continue
+		}
+		ct.Columns = append(ct.Columns, e.Column.build())
+	}
+	return ct, nil
+}
+
+func (c *columnDef) build() *ColumnDef {
+	col := &ColumnDef{Pos: posOf(c.Pos), Name: unquote(c.Name), Type: TypeName(c.Type)}
+	for _, k := range c.Constraints {
+		switch {
+		case k.Null || k.NotNull:
+			nullable := k.Null
+			col.Nullable = &nullable
+		case k.Identity != nil:
+			id := &Identity{Pos: posOf(k.Identity.Pos), Seed: k.Identity.Seed, Increment: k.Identity.Increment}
+			if id.Seed == "" {
+				id.Seed, id.Increment = "1", "1"
+			}
+			col.Identity = id
+		case k.Collate != "":
+			col.Collation = unquote(k.Collate)
+		case k.PK:
+			col.PrimaryKey, col.PrimaryKeyName = true, unquote(k.Name)
+		case k.Default != nil:
+			col.Default, col.DefaultName = k.Default, unquote(k.Name)
+		}
+	}
+	return col
+}
+
+func (s *dropTableStmt) build(string) (Statement, error) {
+	dt := &DropTable{Pos: posOf(s.Pos), IfExists: s.IfExists, Names: make([]ObjectName, len(s.Names))}
+	for i, n := range s.Names {
+		dt.Names[i] = ObjectName(n)
+	}
+	return dt, nil
+}
+
+func (s *truncateStmt) build(string) (Statement, error) {
+	return &TruncateTable{Pos: posOf(s.Pos), Name: ObjectName(s.Name)}, nil
+}
+
+func (s *beginStmt) build(string) (Statement, error) {
+	return &BeginTran{Pos: posOf(s.Pos), Name: unquote(s.Name)}, nil
+}
+
+func (s *startStmt) build(string) (Statement, error) { return &BeginTran{Pos: posOf(s.Pos)}, nil }
+
+func (s *commitStmt) build(string) (Statement, error) {
+	return &CommitTran{Pos: posOf(s.Pos), Name: unquote(s.Name)}, nil
+}
+
+func (s *rollbackStmt) build(string) (Statement, error) {
+	return &RollbackTran{Pos: posOf(s.Pos), Name: unquote(s.Name)}, nil
+}
+
+func (s *saveStmt) build(string) (Statement, error) {
+	return &SaveTran{Pos: posOf(s.Pos), Name: unquote(s.Name)}, nil
+}
+
+// isolationName is Set.Name for SET TRANSACTION ISOLATION LEVEL.
+const isolationName = "TRANSACTION ISOLATION LEVEL"
+
+func (s *setStmt) build(src string) (Statement, error) {
+	set := &Set{Pos: posOf(s.Pos)}
+	switch {
+	case len(s.Isolation) > 0:
+		set.Name, set.Value = isolationName, strings.ToUpper(strings.Join(s.Isolation, " "))
+	case s.PG:
+		set.Name = unquote(s.Name.Value)
+		vals := make([]string, len(s.Values))
+		for i, v := range s.Values {
+			vals[i] = v.text(src)
+		}
+		set.Value = strings.Join(vals, ", ")
+	default:
+		set.Name, set.Value = strings.ToUpper(unquote(s.Name.Value)), s.Value.text()
+	}
+	return set, nil
+}
+
+func (v *setValue) text() string { return valueText(v.Neg, unquote(v.Tok.Value)) }
+
+// text returns the value as written; a keyword's token value is its
+// canonical upper-case spelling, so its text comes from the source.
+func (v *pgValue) text(src string) string {
+	s := unquote(v.Tok.Value)
+	if v.Tok.Type == tokKeyword && v.Tok.Pos.Offset+len(s) <= len(src) {
+		s = src[v.Tok.Pos.Offset : v.Tok.Pos.Offset+len(s)]
+	}
+	return valueText(v.Neg, s)
+}
+
+func valueText(neg bool, s string) string {
+	if neg {
+		return "-" + s
+	}
+	return s
+}
+
+func (s *showStmt) build(string) (Statement, error) {
+	if s.Isolation {
+		return &Show{Pos: posOf(s.Pos), Name: "transaction_isolation"}, nil
+	}
+	return &Show{Pos: posOf(s.Pos), Name: unquote(s.Name)}, nil
+}
+
+func (s *execStmt) build(string) (Statement, error) {
+	ex := &Exec{Pos: posOf(s.Pos), Proc: ObjectName(s.Proc)}
+	if len(s.Args) > 0 {
+		ex.Args = make([]*ExecArg, len(s.Args))
+		for i, a := range s.Args {
+			name := a.Name
+			if name != "" {
+				name = name[1:] // strip @
+			}
+			ex.Args[i] = &ExecArg{Pos: posOf(a.Pos), Name: name, Value: a.Value}
+		}
+	}
+	return ex, nil
+}
+
+func (s *printStmt) build(string) (Statement, error) {
+	return &Print{Pos: posOf(s.Pos), Expr: s.Expr}, nil
+}
+
+func (s *waitforStmt) build(string) (Statement, error) {
+	return &WaitFor{Pos: posOf(s.Pos), Time: s.Time, Value: s.Value}, nil
+}
+
+func (s *checkpointStmt) build(string) (Statement, error) { return &Checkpoint{Pos: posOf(s.Pos)}, nil }

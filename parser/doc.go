@@ -1,0 +1,53 @@
+// Package parser turns the text clients send into T-SQL syntax trees.
+//
+// A query string first goes through Split, which cuts it into batches at
+// GO lines the way sqlcmd does (GO is a client-side separator, but psql
+// sends whole scripts, GO lines included). Split knows just enough lexing
+// to ignore GO inside strings, quoted names and nested block comments, and
+// records where each batch starts, in bytes, characters and lines, so that
+// errors can point into the original query.
+//
+// Each batch is lexed by a hand-written lexer (lexer.go) that implements
+// participle's lexer.Definition. It makes one pass, allocates nothing for
+// ordinary tokens, reads reserved keywords (keywords.go, SQL Server's list)
+// case-insensitively and hands them out in canonical upper case, keeps
+// names as written, and drops whitespace and comments; T-SQL block
+// comments nest. Quoted tokens keep their quotes, so a bracketed [SELECT]
+// can never be mistaken for the keyword.
+//
+// The statement grammar (grammar.go) is a participle grammar written as
+// struct tags, one struct per statement, converted to the ast.go nodes in
+// convert.go. participle is reflection-driven and pays for every grammar
+// node it tries, so the fine-grained, hot parts are hand-written and plugged
+// in as custom productions (clauses.go): multi-part names, data types,
+// column lists, the select list and VALUES rows. Expressions are parsed by
+// a Pratt (precedence-climbing) parser (expr.go) that works on participle's
+// token stream directly and builds AST nodes; for a parenthesised SELECT it
+// calls back into the participle grammar on the subquery's tokens. The
+// custom productions share per-parse state (nesting depth, which is
+// capped so that hostile input gets Msg 191 instead of a stack overflow),
+// so built participle parsers are pooled and each parse takes one.
+// A small INSERT or SELECT parses in 10-20 µs.
+//
+// Parsed batches are cached by their text (cache.go): drivers and tools
+// send the same texts over and over. Cached trees are shared between
+// sessions and are never modified after parsing; callers must treat them
+// as read-only.
+//
+// Every error leaving the package is a *sqlerr.Error. participle's own
+// errors never escape: the grammar uses unlimited lookahead, so participle
+// reports the deepest point any alternative reached, and errors.go turns
+// that token into SQL Server's message, Msg 156 "Incorrect syntax near the
+// keyword 'FROM'." for a reserved word and Msg 102 otherwise, naming the
+// last token when the input ends early. Lexical errors are Msg 105
+// (unclosed quotation mark) and 113 (missing end of comment). Line is the
+// line within the batch, as SQL Server reports it; Position is the
+// 1-based character offset within the whole query string, as PostgreSQL
+// clients expect it.
+//
+// Every node prints itself in a canonical form (format.go): upper-case
+// keywords, names bracketed only when they must be, strings re-escaped,
+// parentheses where the user wrote them. Printing a parsed statement and
+// parsing the result gives the same tree, which the datadriven tests and
+// the fuzz targets check on every input.
+package parser

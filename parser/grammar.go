@@ -1,0 +1,303 @@
+package parser
+
+import (
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// The statement grammar, written as participle struct tags. Each statement
+// struct converts itself to its ast.go node (convert.go). Expressions,
+// select lists, VALUES rows, names and types are hand-written parsers
+// plugged in as custom productions (expr.go, clauses.go), so that
+// participle only walks the statement skeleton.
+//
+// Conventions: keywords are matched as literals ("SELECT" matches the
+// Keyword token, whose value is upper-case; "RECOVERY" matches an Ident in
+// any case); names are captured raw ([a b]) and unquoted on conversion.
+
+// script is a batch: statements separated by semicolons or by nothing.
+type script struct {
+	Stmts []stmtNode `parser:"( (?! EOF) @@ | ';' )*"`
+}
+
+// stmtNode is any statement production (a participle union).
+type stmtNode interface {
+	// build converts the production; src is the batch text.
+	build(src string) (Statement, error)
+}
+
+// statementMembers lists the statement productions in the order the union
+// tries them (the most frequent first).
+func statementMembers() []stmtNode {
+	return []stmtNode{
+		&selectStmt{}, &insertStmt{}, &updateStmt{}, &deleteStmt{},
+		&setStmt{}, &beginStmt{}, &commitStmt{}, &rollbackStmt{}, &saveStmt{},
+		&startStmt{}, &createDatabaseStmt{}, &createTableStmt{},
+		&dropDatabaseStmt{}, &dropTableStmt{}, &truncateStmt{}, &useStmt{},
+		&alterDatabaseStmt{}, &execStmt{}, &printStmt{}, &waitforStmt{},
+		&checkpointStmt{}, &showStmt{},
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Queries and DML
+
+type selectStmt struct {
+	Pos      lexer.Position
+	Distinct bool           `parser:"'SELECT' ( @'DISTINCT' | 'ALL' )?"`
+	Top      *topClause     `parser:"@@?"`
+	Items    selectList     `parser:"@@"`
+	From     []*tableSource `parser:"( 'FROM' @@ ( ',' @@ )* )?"`
+	Where    Expr           `parser:"( 'WHERE' @@ )?"`
+	GroupBy  []Expr         `parser:"( 'GROUP' 'BY' @@ ( ',' @@ )* )?"`
+	Having   Expr           `parser:"( 'HAVING' @@ )?"`
+	OrderBy  []*orderItem   `parser:"( 'ORDER' 'BY' @@ ( ',' @@ )*"`
+	Offset   Expr           `parser:"  ( 'OFFSET' @@ ( 'ROW' | 'ROWS' )"`
+	Fetch    Expr           `parser:"    ( 'FETCH' ( 'FIRST' | 'NEXT' ) @@ ( 'ROW' | 'ROWS' ) 'ONLY' )? )? )?"`
+}
+
+// topClause is TOP n or TOP (expr), with optional PERCENT.
+type topClause struct {
+	Pos     lexer.Position
+	Expr    Expr        `parser:"'TOP' ( '(' @@ ')'"`
+	Count   lexer.Token `parser:"      | @Number )"`
+	Percent bool        `parser:"@'PERCENT'?"`
+}
+
+type orderItem struct {
+	Pos  lexer.Position
+	Expr Expr `parser:"@@"`
+	Desc bool `parser:"( @'DESC' | 'ASC' )?"`
+}
+
+// tableSource is one comma-separated entry of a FROM clause with its joins.
+type tableSource struct {
+	First *tablePrimary `parser:"@@"`
+	Joins []*join       `parser:"@@*"`
+}
+
+type join struct {
+	Pos   lexer.Position
+	Cross *tablePrimary `parser:"(  'CROSS' 'JOIN' @@"`
+	Kind  string        `parser:" | ( @'INNER' | @( 'LEFT' | 'RIGHT' | 'FULL' ) 'OUTER'? )? 'JOIN'"`
+	Right *tablePrimary `parser:"   @@"`
+	On    Expr          `parser:"   'ON' @@ )"`
+}
+
+// tablePrimary is a table, view or table-valued function with its alias.
+type tablePrimary struct {
+	Pos   lexer.Position
+	Name  objectName `parser:"@@"`
+	Call  bool       `parser:"( @'('"`
+	Args  []Expr     `parser:"  ( @@ ( ',' @@ )* )? ')' )?"`
+	Alias string     `parser:"( 'AS'? @( Ident | QuotedIdent ) )?"`
+}
+
+type insertStmt struct {
+	Pos           lexer.Position
+	Table         objectName  `parser:"'INSERT' 'INTO'? @@"`
+	Columns       *columnList `parser:"@@?"`
+	DefaultValues bool        `parser:"(  @'DEFAULT' 'VALUES'"`
+	Rows          valuesList  `parser:" | 'VALUES' @@"`
+	Select        *selectStmt `parser:" | @@ )"`
+}
+
+type updateStmt struct {
+	Pos   lexer.Position
+	Top   *topClause     `parser:"'UPDATE' @@?"`
+	Table objectName     `parser:"@@"`
+	Set   []*assignment  `parser:"'SET' @@ ( ',' @@ )*"`
+	From  []*tableSource `parser:"( 'FROM' @@ ( ',' @@ )* )?"`
+	Where Expr           `parser:"( 'WHERE' @@ )?"`
+}
+
+type assignment struct {
+	Pos    lexer.Position
+	Column string    `parser:"@( Ident | QuotedIdent ) '='"`
+	Value  valueExpr `parser:"@@"`
+}
+
+type deleteStmt struct {
+	Pos   lexer.Position
+	Top   *topClause `parser:"'DELETE' @@?"`
+	Table objectName `parser:"'FROM'? @@"`
+	Where Expr       `parser:"( 'WHERE' @@ )?"`
+}
+
+// ---------------------------------------------------------------------------
+// Databases and tables
+
+type createDatabaseStmt struct {
+	Pos  lexer.Position
+	Name string `parser:"'CREATE' 'DATABASE' @( Ident | QuotedIdent )"`
+}
+
+type dropDatabaseStmt struct {
+	Pos      lexer.Position
+	IfExists bool     `parser:"'DROP' 'DATABASE' ( @'IF' 'EXISTS' )?"`
+	Names    []string `parser:"@( Ident | QuotedIdent ) ( ',' @( Ident | QuotedIdent ) )*"`
+}
+
+type useStmt struct {
+	Pos      lexer.Position
+	Database string `parser:"'USE' @( Ident | QuotedIdent )"`
+}
+
+type alterDatabaseStmt struct {
+	Pos     lexer.Position
+	Current bool      `parser:"'ALTER' 'DATABASE' ( @'CURRENT'"`
+	Name    string    `parser:"                   | @( Ident | QuotedIdent ) )"`
+	Option  *dbOption `parser:"'SET' @@"`
+	// WITH NO_WAIT / WITH ROLLBACK IMMEDIATE / WITH ROLLBACK AFTER n
+	// [SECONDS] are accepted and ignored.
+	Termination string `parser:"( 'WITH' ( @'NO_WAIT' | @'ROLLBACK' ( 'IMMEDIATE' | 'AFTER' Number 'SECONDS'? ) ) )?"`
+}
+
+// dbOption is the SET clause of ALTER DATABASE.
+type dbOption struct {
+	Pos      lexer.Position
+	Recovery string `parser:"'RECOVERY' @( 'FULL' | 'SIMPLE' | 'BULK_LOGGED' )"`
+}
+
+type createTableStmt struct {
+	Pos      lexer.Position
+	Name     objectName   `parser:"'CREATE' 'TABLE' @@"`
+	Elements []*tableElem `parser:"'(' @@ ( ',' @@ )* ','? ')'"`
+}
+
+type tableElem struct {
+	PK     *tablePK   `parser:"  @@"`
+	Column *columnDef `parser:"| @@"`
+}
+
+type tablePK struct {
+	Pos     lexer.Position
+	Name    string    `parser:"( 'CONSTRAINT' @( Ident | QuotedIdent ) )? 'PRIMARY' 'KEY' ( 'CLUSTERED' | 'NONCLUSTERED' )?"`
+	Columns []*keyCol `parser:"'(' @@ ( ',' @@ )* ')'"`
+}
+
+type keyCol struct {
+	Name string `parser:"@( Ident | QuotedIdent )"`
+	Desc bool   `parser:"( @'DESC' | 'ASC' )?"`
+}
+
+type columnDef struct {
+	Pos         lexer.Position
+	Name        string           `parser:"@( Ident | QuotedIdent )"`
+	Type        typeName         `parser:"@@"`
+	Constraints []*colConstraint `parser:"@@*"`
+}
+
+// colConstraint is one column constraint; they may come in any order.
+type colConstraint struct {
+	Pos      lexer.Position
+	Null     bool      `parser:"(  @'NULL'"`
+	NotNull  bool      `parser:" | @'NOT' 'NULL'"`
+	Identity *identity `parser:" | @@"`
+	Collate  string    `parser:" | 'COLLATE' @( Ident | QuotedIdent )"`
+	Name     string    `parser:" | ( 'CONSTRAINT' @( Ident | QuotedIdent ) )?"`
+	PK       bool      `parser:"   ( @'PRIMARY' 'KEY' ( 'CLUSTERED' | 'NONCLUSTERED' )?"`
+	Default  Expr      `parser:"   | 'DEFAULT' @@ ) )"`
+}
+
+type identity struct {
+	Pos       lexer.Position
+	Seed      string `parser:"'IDENTITY' ( '(' @( '-'? Number )"`
+	Increment string `parser:"','  @( '-'? Number ) ')' )?"`
+}
+
+type dropTableStmt struct {
+	Pos      lexer.Position
+	IfExists bool         `parser:"'DROP' 'TABLE' ( @'IF' 'EXISTS' )?"`
+	Names    []objectName `parser:"@@ ( ',' @@ )*"`
+}
+
+type truncateStmt struct {
+	Pos  lexer.Position
+	Name objectName `parser:"'TRUNCATE' 'TABLE' @@"`
+}
+
+// ---------------------------------------------------------------------------
+// Transactions and session statements
+
+type beginStmt struct {
+	Pos  lexer.Position
+	Name string `parser:"'BEGIN' ( ( 'TRAN' | 'TRANSACTION' ) @( Ident | QuotedIdent )? | 'WORK' )?"`
+}
+
+type startStmt struct {
+	Pos lexer.Position
+	Kw  string `parser:"@'START' 'TRANSACTION'"`
+}
+
+type commitStmt struct {
+	Pos  lexer.Position
+	Name string `parser:"'COMMIT' ( ( 'TRAN' | 'TRANSACTION' ) @( Ident | QuotedIdent )? | 'WORK' )?"`
+}
+
+type rollbackStmt struct {
+	Pos  lexer.Position
+	Name string `parser:"'ROLLBACK' ( ( 'TRAN' | 'TRANSACTION' ) @( Ident | QuotedIdent )? | 'WORK' )?"`
+}
+
+type saveStmt struct {
+	Pos  lexer.Position
+	Name string `parser:"'SAVE' ( 'TRAN' | 'TRANSACTION' ) @( Ident | QuotedIdent )"`
+}
+
+// setStmt covers the T-SQL (SET NOCOUNT ON) and PostgreSQL (SET a TO b,
+// SET a = b) forms; see Set in ast.go.
+type setStmt struct {
+	Pos       lexer.Position
+	Isolation []string    `parser:"'SET' ( 'TRANSACTION' 'ISOLATION' 'LEVEL' @( 'READ' ( 'COMMITTED' | 'UNCOMMITTED' ) | 'REPEATABLE' 'READ' | 'SNAPSHOT' | 'SERIALIZABLE' )"`
+	Name      lexer.Token `parser:"      | @( Ident | QuotedIdent | 'ROWCOUNT' | 'TEXTSIZE' )"`
+	PG        bool        `parser:"        ( @( 'TO' | '=' )"`
+	Values    []*pgValue  `parser:"          @@ ( ',' @@ )*"`
+	Value     *setValue   `parser:"        | @@ ) )"`
+}
+
+// setValue is the value of the T-SQL form: a word, string, number, ON or OFF.
+type setValue struct {
+	Neg bool        `parser:"@'-'?"`
+	Tok lexer.Token `parser:"@( Ident | QuotedIdent | String | NString | Number | 'ON' | 'OFF' )"`
+}
+
+// pgValue is one value of the PostgreSQL form, where any word goes
+// (SET search_path TO public, SET x TO DEFAULT).
+type pgValue struct {
+	Neg bool        `parser:"@'-'?"`
+	Tok lexer.Token `parser:"@( Ident | QuotedIdent | String | NString | Number | Keyword )"`
+}
+
+type showStmt struct {
+	Pos       lexer.Position
+	Isolation bool   `parser:"'SHOW' ( @( 'TRANSACTION' 'ISOLATION' 'LEVEL' )"`
+	Name      string `parser:"       | @( 'ALL' | Ident | QuotedIdent ) )"`
+}
+
+type execStmt struct {
+	Pos  lexer.Position
+	Proc objectName `parser:"( 'EXEC' | 'EXECUTE' ) @@"`
+	Args []*execArg `parser:"( @@ ( ',' @@ )* )?"`
+}
+
+type execArg struct {
+	Pos   lexer.Position
+	Name  string `parser:"( @Variable '=' )?"`
+	Value Expr   `parser:"@@"`
+}
+
+type printStmt struct {
+	Pos  lexer.Position
+	Expr Expr `parser:"'PRINT' @@"`
+}
+
+type waitforStmt struct {
+	Pos   lexer.Position
+	Time  bool `parser:"'WAITFOR' ( 'DELAY' | @'TIME' )"`
+	Value Expr `parser:"@@"`
+}
+
+type checkpointStmt struct {
+	Pos lexer.Position
+	Kw  string `parser:"@'CHECKPOINT'"`
+}

@@ -1,0 +1,72 @@
+package parser
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestNestingLimits checks that deep nesting is refused with Msg 191
+// (or a syntax error) instead of exhausting the stack.
+func TestNestingLimits(t *testing.T) {
+	deep := func(open, mid, close string, n int) string {
+		return strings.Repeat(open, n) + mid + strings.Repeat(close, n)
+	}
+	for _, tc := range []struct {
+		name string
+		sql  string
+		ok   bool
+	}{
+		{"parens ok", "SELECT " + deep("(", "1", ")", 200), true},
+		{"parens", "SELECT " + deep("(", "1", ")", 100000), false},
+		{"unclosed parens", "SELECT " + strings.Repeat("(", 100000), false},
+		{"unary minus", "SELECT " + strings.Repeat("- ", 100000) + "1", false},
+		{"not", "SELECT 1 WHERE " + strings.Repeat("NOT ", 100000) + "1 = 1", false},
+		{"case", "SELECT " + deep("CASE WHEN 1 = 1 THEN ", "1", " END", 50000), false},
+		{"functions", "SELECT " + deep("f(", "1", ")", 100000), false},
+		{"subqueries ok", "SELECT " + deep("(SELECT ", "1", ")", 30), true},
+		{"subqueries", "SELECT " + deep("(SELECT ", "1", ")", 10000), false},
+		{"exists", "SELECT 1 WHERE " + deep("EXISTS (SELECT 1 WHERE ", "1 = 1", ")", 10000), false},
+		{"in", "SELECT 1 WHERE " + deep("a IN (SELECT 1 WHERE ", "1 = 1", ")", 10000), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			_, err := parseBatch(BatchText{Text: tc.sql, Line: 1, Count: 1}, false)
+			if tc.ok && err != nil {
+				t.Fatalf("unexpected error: %s", formatError(err))
+			}
+			if !tc.ok {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				checkError(t, tc.sql, err)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("took %s", d)
+			}
+		})
+	}
+}
+
+// TestLongInput checks that lexing and parsing stay linear on long input.
+func TestLongInput(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("INSERT INTO t VALUES ")
+	for i := 0; i < 20000; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(1, N'é', 2.5)")
+	}
+	start := time.Now()
+	stmts, err := parseBatch(BatchText{Text: b.String(), Line: 1, Count: 1}, false)
+	if err != nil {
+		t.Fatal(formatError(err))
+	}
+	if n := len(stmts[0].(*Insert).Rows); n != 20000 {
+		t.Fatalf("%d rows", n)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("took %s", d)
+	}
+}

@@ -1,0 +1,168 @@
+package parser
+
+import (
+	"fmt"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"mirrordb/sqlerr"
+)
+
+// ParseBatch parses one batch into its statements. Results are cached by
+// the batch text: the returned statements may be shared with other
+// callers and must not be modified. Errors are *sqlerr.Error.
+func ParseBatch(b BatchText) ([]Statement, error) {
+	return parseBatch(b, true)
+}
+
+// ParseStatement parses a query string that must hold at most one
+// statement, optionally followed by ";" (the extended query protocol's
+// Parse message). It returns (nil, nil) for an empty query. A second
+// statement is Msg 102 near its first token (SQLSTATE 42601), as
+// PostgreSQL refuses multiple commands in a prepared statement.
+func ParseStatement(sql string) (Statement, error) {
+	stmts, err := ParseBatch(BatchText{Text: sql, Line: 1, Count: 1})
+	if err != nil {
+		return nil, err
+	}
+	switch len(stmts) {
+	case 0:
+		return nil, nil
+	case 1:
+		return stmts[0], nil
+	}
+	p := stmts[1].Position()
+	ec := errorContext{batch: BatchText{Text: sql}}
+	t := ec.tokenAt(lexer.Position{Offset: p.Offset, Line: p.Line, Column: p.Col})
+	e := ec.place(sqlerr.New(102, unquote(t.Value)), t.Pos)
+	e.Detail = "cannot insert multiple commands into a prepared statement"
+	return nil, e
+}
+
+// parseBatch parses b, through the cache when useCache is set.
+func parseBatch(b BatchText, useCache bool) ([]Statement, error) {
+	if useCache {
+		if stmts, ok := batchCache.get(b.Text); ok {
+			return stmts, nil
+		}
+	}
+	stmts, err := parseText(b)
+	if err != nil {
+		return nil, err
+	}
+	if useCache {
+		batchCache.put(b.Text, stmts)
+	}
+	return stmts, nil
+}
+
+// parseText lexes and parses b.Text with a pooled parser instance.
+func parseText(b BatchText) (stmts []Statement, err error) {
+	if off, line, col, bad := malformedGo(b.Text); bad {
+		ec := errorContext{batch: b}
+		return nil, ec.place(sqlerr.New(102, "GO"), lexer.Position{Offset: off, Line: line, Column: col})
+	}
+	inst := getInstance()
+	lx := newLexer(b.Text)
+	ec := errorContext{batch: b}
+	defer func() {
+		if r := recover(); r != nil {
+			// A bug, not bad input: report it without crashing the server.
+			stmts, err = nil, &sqlerr.Error{Severity: 16, State: 1, Code: sqlerr.Internal,
+				Message: fmt.Sprintf("internal parser error: %v", r)}
+			inst = nil // its state may be inconsistent; let it go
+		}
+		putInstance(inst)
+	}()
+	peek, err := lexer.Upgrade(lx)
+	if err != nil {
+		return nil, ec.toSQLError(err)
+	}
+	ec.last = lx.last
+	g, err := inst.script.ParseFromLexer(peek)
+	if err != nil {
+		return nil, ec.toSQLError(err)
+	}
+	stmts = make([]Statement, 0, len(g.Stmts))
+	for _, s := range g.Stmts {
+		st, err := s.build(b.Text)
+		if err != nil {
+			return nil, ec.toSQLError(err)
+		}
+		stmts = append(stmts, st)
+	}
+	return stmts[:len(stmts):len(stmts)], nil
+}
+
+// instance is a built participle parser with the per-parse state its
+// hand-written productions share (nesting depth). participle parsers are
+// safe for concurrent use but the custom productions are closures over one
+// state, so instances are pooled and each parse owns one.
+type instance struct {
+	script *participle.Parser[script]
+	st     *pstate
+}
+
+// pstate is the state of one parse, reached by the custom productions.
+type pstate struct {
+	sel        *participle.Parser[selectStmt]
+	depth      int // expression nesting
+	subqueries int // subquery nesting
+}
+
+// maxIdleInstances bounds the instances kept between parses.
+const maxIdleInstances = 64
+
+var idle = make(chan *instance, maxIdleInstances)
+
+func getInstance() *instance {
+	select {
+	case inst := <-idle:
+		return inst
+	default:
+		return newInstance()
+	}
+}
+
+func putInstance(inst *instance) {
+	if inst == nil {
+		return
+	}
+	inst.st.depth, inst.st.subqueries = 0, 0
+	select {
+	case idle <- inst:
+	default:
+	}
+}
+
+func newInstance() *instance {
+	st := &pstate{}
+	p, err := participle.Build[script](
+		participle.Lexer(Lexer),
+		participle.CaseInsensitive("Ident"),
+		participle.UseLookahead(participle.MaxLookahead),
+		participle.Union(statementMembers()...),
+		participle.ParseTypeWith(st.parseExpr),
+		participle.ParseTypeWith(st.parseValue),
+		participle.ParseTypeWith(st.parseSelectList),
+		participle.ParseTypeWith(st.parseValues),
+	)
+	if err != nil {
+		panic("parser: bad grammar: " + err.Error())
+	}
+	sel, err := participle.ParserForProduction[selectStmt](p)
+	if err != nil {
+		panic("parser: bad grammar: " + err.Error())
+	}
+	st.sel = sel
+	return &instance{script: p, st: st}
+}
+
+// Grammar returns the statement grammar in EBNF, for documentation and
+// review (testdata/grammar.ebnf is a golden copy).
+func Grammar() string {
+	inst := getInstance()
+	defer putInstance(inst)
+	return inst.script.String()
+}
