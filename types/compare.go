@@ -90,10 +90,13 @@ func Common(a, b Type) Type {
 	}
 	switch {
 	case hi.Kind == Decimal:
-		ls, li := decimalShape(lo)
+		lp, ls := lo.PrecisionScale()
+		if lp == 0 {
+			lp, ls = 18, 0 // a non-numeric operand (a string) converts to DECIMAL(18,0)
+		}
 		hs, hiInt := int(hi.Scale), int(hi.Precision)-int(hi.Scale)
 		s := max(ls, hs)
-		p := min(max(li, hiInt)+s, MaxDecPrecision)
+		p := min(max(lp-ls, hiInt)+s, MaxDecPrecision)
 		return DecimalType(p, min(s, p))
 	case hi.Kind.IsString() && lo.Kind.IsString():
 		l := max(hi.Length, lo.Length)
@@ -117,24 +120,4 @@ func Common(a, b Type) Type {
 		return DateTime2Type(int(max(hi.Precision, lo.Precision)))
 	}
 	return hi
-}
-
-// decimalShape returns (scale, integer digits) of a numeric type viewed as
-// a decimal: INT is DECIMAL(10,0), BIGINT DECIMAL(19,0), and so on.
-func decimalShape(t Type) (scale, intDigits int) {
-	switch t.Kind {
-	case TinyInt:
-		return 0, 3
-	case SmallInt:
-		return 0, 5
-	case Int:
-		return 0, 10
-	case BigInt:
-		return 0, 19
-	case Bit:
-		return 0, 1
-	case Decimal:
-		return int(t.Scale), int(t.Precision) - int(t.Scale)
-	}
-	return 0, 18
 }

@@ -3,6 +3,7 @@ package types
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"math"
 	"strconv"
 	"strings"
@@ -226,9 +227,9 @@ func toBit(v Value, from Type) (Value, *sqlerr.Error) {
 	case string:
 		s := strings.TrimSpace(x)
 		switch strings.ToUpper(s) {
-		case "TRUE":
+		case "TRUE", "T": // "t"/"f" are PostgreSQL's spellings, sent by drivers
 			return true, nil
-		case "FALSE":
+		case "FALSE", "F":
 			return false, nil
 		}
 		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
@@ -461,6 +462,13 @@ func toBinary(v Value, from, to Type, mode Mode) (Value, *sqlerr.Error) {
 		b = x
 	case string:
 		b = []byte(x)
+		// PostgreSQL drivers interpolating bytea in the simple protocol send
+		// '\x0a1b'; read it as hex when assigned (CAST keeps T-SQL's meaning).
+		if mode == Implicit && len(x) >= 2 && x[0] == '\\' && x[1] == 'x' {
+			if h, err := hex.DecodeString(x[2:]); err == nil {
+				b = h
+			}
+		}
 	case int64:
 		width := map[Kind]int{TinyInt: 1, SmallInt: 2, Int: 4, BigInt: 8}[from.Kind]
 		if width == 0 {

@@ -171,6 +171,37 @@ func (t Type) Name() string {
 	return t.Kind.String()
 }
 
+// PrecisionScale returns the type's precision and scale as sys.columns
+// reports them; for the integer kinds and BIT it is also their shape as a
+// DECIMAL (INT behaves as DECIMAL(10,0) in arithmetic with decimals).
+func (t Type) PrecisionScale() (precision, scale int) {
+	switch t.Kind {
+	case TinyInt:
+		return 3, 0
+	case SmallInt:
+		return 5, 0
+	case Int:
+		return 10, 0
+	case BigInt:
+		return 19, 0
+	case Bit:
+		return 1, 0
+	case Decimal:
+		return int(t.Precision), int(t.Scale)
+	case Real:
+		return 24, 0
+	case Float:
+		return 53, 0
+	case Date:
+		return 10, 0
+	case DateTime:
+		return 23, 3
+	case DateTime2:
+		return 27, int(t.Precision)
+	}
+	return 0, 0
+}
+
 // MaxBytes is sys.columns.max_length: storage bytes, -1 for MAX.
 func (t Type) MaxBytes() int {
 	switch t.Kind {

@@ -1,0 +1,99 @@
+package engine
+
+import (
+	"mirrordb/types"
+)
+
+// chooseAccess narrows a single-table scan to a primary-key point lookup or
+// key-prefix scan when the WHERE clause fixes leading key columns with
+// equalities (col = constant or parameter). The full WHERE clause is still
+// applied to every row read, so this only ever removes work.
+func chooseAccess(src rowSource, where expr) {
+	ts, ok := src.(*tableScan)
+	if !ok || len(ts.table.PK) == 0 || where == nil {
+		return
+	}
+	conj := conjuncts(where, nil)
+	for _, pkCol := range ts.table.PK {
+		colT := ts.table.Columns[pkCol].Type
+		var val expr
+		for _, c := range conj {
+			cmp, ok := c.(*compare)
+			if !ok || cmp.op != "=" {
+				continue
+			}
+			for _, side := range [2][2]expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
+				col, isCol := side[0].(*colExpr)
+				if isCol && col.idx == pkCol && rowIndependent(side[1]) && keyCompatible(colT, side[1].typ()) {
+					val = side[1]
+				}
+			}
+			if val != nil {
+				break
+			}
+		}
+		if val == nil {
+			return
+		}
+		ts.eq = append(ts.eq, &castExpr{x: val, to: colT, mode: types.Implicit, try: true})
+	}
+}
+
+// conjuncts flattens an AND tree.
+func conjuncts(x expr, out []expr) []expr {
+	if l, ok := x.(*logic); ok && l.and {
+		return conjuncts(l.r, conjuncts(l.l, out))
+	}
+	return append(out, x)
+}
+
+// rowIndependent reports whether an expression has the same value for every
+// row of a statement (constants, parameters and stable functions of them).
+func rowIndependent(x expr) bool {
+	switch e := x.(type) {
+	case *constExpr, *paramExpr:
+		return true
+	case *castExpr:
+		return rowIndependent(e.x)
+	case *arith:
+		return rowIndependent(e.l) && rowIndependent(e.r)
+	case *negate:
+		return rowIndependent(e.x)
+	case *funcExpr:
+		if e.fn.volatile && !isClock(e.name) {
+			return false
+		}
+		for _, a := range e.args {
+			if !rowIndependent(a) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// keyCompatible reports whether a value of type v can be converted to key
+// column type c without changing which rows compare equal to it.
+func keyCompatible(c, v types.Type) bool {
+	switch {
+	case v.Kind == types.Unknown:
+		return false
+	case c.Kind.IsInteger():
+		return v.Kind.IsInteger()
+	case c.Kind == types.Decimal:
+		return v.Kind.IsInteger() || (v.Kind == types.Decimal && v.Scale <= c.Scale)
+	case c.Kind.IsString():
+		return v.Kind.IsString()
+	}
+	return c.Kind == v.Kind
+}
+
+// isClock reports the date/time functions, constant within a statement.
+func isClock(name string) bool {
+	switch name {
+	case "GETDATE", "CURRENT_TIMESTAMP", "GETUTCDATE", "SYSDATETIME", "SYSUTCDATETIME":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,254 @@
+package engine
+
+import (
+	"strings"
+
+	"mirrordb/engine/keys"
+	"mirrordb/parser"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// aggSpec is one aggregate call of a grouped query.
+type aggSpec struct {
+	name     string // COUNT, COUNT_BIG, SUM, AVG, MIN, MAX
+	arg      expr   // nil for COUNT(*)
+	distinct bool
+	t        types.Type
+	text     string // printed call, to share identical aggregates
+}
+
+func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext) (expr, error) {
+	if agg == nil {
+		return nil, b.errAt(x, sqlerr.New(147))
+	}
+	text := x.String()
+	for i, a := range agg.aggs {
+		if a.text == text {
+			return &aggRef{idx: i, t: a.t}, nil
+		}
+	}
+	spec := &aggSpec{name: name, distinct: x.Distinct, text: text}
+	switch {
+	case x.Star:
+		if name != "COUNT" && name != "COUNT_BIG" {
+			return nil, b.errAt(x, sqlerr.New(102, "*"))
+		}
+	case len(x.Args) != 1:
+		return nil, b.errAt(x, sqlerr.New(174, name, 1))
+	default:
+		if containsAggregate(x.Args[0]) {
+			return nil, b.errAt(x, sqlerr.New(130))
+		}
+		arg, err := b.bindExpr(x.Args[0], agg.scope, nil, types.TypeUnknown)
+		if err != nil {
+			return nil, err
+		}
+		spec.arg = arg
+	}
+	t, err := aggResultType(name, spec.arg)
+	if err != nil {
+		return nil, b.errAt(x, err)
+	}
+	spec.t = t
+	agg.aggs = append(agg.aggs, spec)
+	return &aggRef{idx: len(agg.aggs) - 1, t: t}, nil
+}
+
+// aggResultType follows SQL Server: SUM/AVG of tinyint/smallint/int give
+// int, of bigint bigint, of decimal(p,s) decimal(38,s) (AVG: scale ≥ 6), of
+// float float; MIN/MAX keep their argument's type.
+func aggResultType(name string, arg expr) (types.Type, *sqlerr.Error) {
+	switch name {
+	case "COUNT":
+		return types.TypeInt, nil
+	case "COUNT_BIG":
+		return types.TypeBigInt, nil
+	case "MIN", "MAX":
+		return arg.typ(), nil
+	}
+	t := arg.typ()
+	switch {
+	case t.Kind == types.TinyInt || t.Kind == types.SmallInt || t.Kind == types.Int:
+		return types.TypeInt, nil
+	case t.Kind == types.BigInt:
+		return types.TypeBigInt, nil
+	case t.Kind == types.Decimal:
+		s := int(t.Scale)
+		if name == "AVG" {
+			s = max(s, 6)
+		}
+		return types.DecimalType(38, s), nil
+	case t.Kind == types.Float || t.Kind == types.Real:
+		return types.TypeFloat, nil
+	case t.Kind == types.Unknown:
+		return types.TypeInt, nil
+	}
+	return types.Type{}, sqlerr.New(8117, t.Kind.String(), strings.ToLower(name))
+}
+
+// containsAggregate reports whether an expression tree calls an aggregate
+// (outside subqueries, which aggregate on their own).
+func containsAggregate(n parser.Expr) bool {
+	found := false
+	walkExpr(n, func(e parser.Expr) bool {
+		if isAggregateCall(e) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// walkExpr visits an expression tree depth-first; visit returns false to
+// stop descending. Subqueries are not entered.
+func walkExpr(n parser.Expr, visit func(parser.Expr) bool) {
+	if n == nil || !visit(n) {
+		return
+	}
+	switch x := n.(type) {
+	case *parser.Paren:
+		walkExpr(x.X, visit)
+	case *parser.Unary:
+		walkExpr(x.X, visit)
+	case *parser.Binary:
+		walkExpr(x.L, visit)
+		walkExpr(x.R, visit)
+	case *parser.FuncCall:
+		for _, a := range x.Args {
+			walkExpr(a, visit)
+		}
+	case *parser.Cast:
+		walkExpr(x.X, visit)
+	case *parser.Convert:
+		walkExpr(x.X, visit)
+		walkExpr(x.Style, visit)
+	case *parser.Case:
+		walkExpr(x.Operand, visit)
+		for _, w := range x.Whens {
+			walkExpr(w.Cond, visit)
+			walkExpr(w.Result, visit)
+		}
+		walkExpr(x.Else, visit)
+	case *parser.InList:
+		walkExpr(x.X, visit)
+		for _, e := range x.List {
+			walkExpr(e, visit)
+		}
+	case *parser.Between:
+		walkExpr(x.X, visit)
+		walkExpr(x.Lo, visit)
+		walkExpr(x.Hi, visit)
+	case *parser.Like:
+		walkExpr(x.X, visit)
+		walkExpr(x.Pattern, visit)
+		walkExpr(x.Escape, visit)
+	case *parser.IsNull:
+		walkExpr(x.X, visit)
+	}
+}
+
+// accumulator computes one aggregate over a group.
+type accumulator struct {
+	spec  *aggSpec
+	count int64
+	sum   types.Value // running SUM/AVG total, or MIN/MAX value
+	seen  map[string]bool
+}
+
+func newAccumulators(specs []*aggSpec) []*accumulator {
+	accs := make([]*accumulator, len(specs))
+	for i, s := range specs {
+		accs[i] = &accumulator{spec: s}
+		if s.distinct {
+			accs[i].seen = map[string]bool{}
+		}
+	}
+	return accs
+}
+
+func (a *accumulator) add(e *env) error {
+	if a.spec.arg == nil { // COUNT(*)
+		a.count++
+		return nil
+	}
+	v, err := a.spec.arg.eval(e)
+	if err != nil || v == nil {
+		return err
+	}
+	if a.seen != nil {
+		k := string(keys.AppendValue(nil, v, a.spec.arg.typ()))
+		if a.seen[k] {
+			return nil
+		}
+		a.seen[k] = true
+	}
+	a.count++
+	switch a.spec.name {
+	case "COUNT", "COUNT_BIG":
+		return nil
+	case "MIN", "MAX":
+		if a.sum == nil {
+			a.sum = v
+			return nil
+		}
+		c := types.Compare(v, a.sum)
+		if (a.spec.name == "MIN" && c < 0) || (a.spec.name == "MAX" && c > 0) {
+			a.sum = v
+		}
+		return nil
+	}
+	// SUM and AVG accumulate in the result type.
+	cv, cerr := types.Convert(v, a.spec.arg.typ(), a.spec.t, types.Implicit)
+	if cerr != nil {
+		return cerr
+	}
+	if a.sum == nil {
+		a.sum = cv
+		return nil
+	}
+	s, err := sumValues(a.sum, cv, a.spec.t)
+	if err != nil {
+		return err
+	}
+	a.sum = s
+	return nil
+}
+
+func sumValues(x, y types.Value, t types.Type) (types.Value, error) {
+	switch xv := x.(type) {
+	case int64:
+		return intArith("+", xv, y.(int64), t.Kind)
+	case types.Dec:
+		return decArith("+", xv, y.(types.Dec), t)
+	case float64:
+		return floatArith("+", xv, y.(float64), t.Kind)
+	}
+	return nil, sqlerr.New(8117, t.Kind.String(), "sum")
+}
+
+func (a *accumulator) result() (types.Value, error) {
+	switch a.spec.name {
+	case "COUNT":
+		if !types.CheckIntRange(a.count, types.Int) {
+			return nil, sqlerr.New(8115, "expression", "int")
+		}
+		return a.count, nil
+	case "COUNT_BIG":
+		return a.count, nil
+	case "AVG":
+		if a.count == 0 || a.sum == nil {
+			return nil, nil
+		}
+		switch s := a.sum.(type) {
+		case int64:
+			return s / a.count, nil
+		case types.Dec:
+			q, _ := s.Quo(types.DecFromInt(a.count), int32(a.spec.t.Scale))
+			return q, nil
+		case float64:
+			return s / float64(a.count), nil
+		}
+	}
+	return a.sum, nil
+}

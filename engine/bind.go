@@ -1,0 +1,785 @@
+package engine
+
+import (
+	"encoding/hex"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// binder turns syntax into bound expressions and plans for one statement:
+// it resolves names against the session's databases, computes static types,
+// inserts SQL Server's implicit conversions and infers parameter types.
+type binder struct {
+	s      *Session
+	batch  parser.BatchText
+	params *paramTypes
+	// simple is set for the simple-query protocol, where $n parameters
+	// have no values.
+	simple bool
+}
+
+// positioned is anything with a place in the batch text.
+type positioned interface{ Position() parser.Pos }
+
+// errAt positions an error at a node.
+func (b *binder) errAt(n positioned, err error) error {
+	p := n.Position()
+	return sqlerr.As(err).WithPosition(b.batch.PositionOf(p), p.Line)
+}
+
+// scope is the set of columns an expression may reference: the sources of
+// a FROM clause laid side by side in one combined row.
+type scope struct {
+	sources []*source
+}
+
+// source is one FROM entry's columns within the combined row.
+type source struct {
+	name   string // exposed name: alias, or the table's own name
+	schema string // schema of a base table ("" for aliased or virtual)
+	alias  bool
+	cols   []session.Column
+	offset int
+}
+
+func (sc *scope) width() int {
+	if sc == nil || len(sc.sources) == 0 {
+		return 0
+	}
+	last := sc.sources[len(sc.sources)-1]
+	return last.offset + len(last.cols)
+}
+
+func (sc *scope) add(src *source) {
+	src.offset = sc.width()
+	sc.sources = append(sc.sources, src)
+}
+
+// resolve finds a column reference in the scope.
+func (b *binder) resolve(sc *scope, ref *parser.ColumnRef) (expr, error) {
+	name := ref.Name()
+	qual := ref.Parts[:len(ref.Parts)-1]
+	var found expr
+	var matches int
+	qualified := false
+	if sc != nil {
+		for _, src := range sc.sources {
+			if len(qual) > 0 {
+				if !strings.EqualFold(qual[len(qual)-1], src.name) {
+					continue
+				}
+				if len(qual) >= 2 && (src.alias || !strings.EqualFold(qual[len(qual)-2], orDbo(src.schema))) {
+					continue
+				}
+				qualified = true
+			}
+			for i, c := range src.cols {
+				if strings.EqualFold(c.Name, name) {
+					matches++
+					found = &colExpr{idx: src.offset + i, t: c.Type}
+				}
+			}
+		}
+	}
+	switch {
+	case matches == 1:
+		return found, nil
+	case matches > 1:
+		return nil, b.errAt(ref, sqlerr.New(209, name))
+	case len(qual) > 0 && !qualified:
+		return nil, b.errAt(ref, sqlerr.New(4104, strings.Join(ref.Parts, ".")))
+	}
+	return nil, b.errAt(ref, sqlerr.New(207, name))
+}
+
+func orDbo(s string) string {
+	if s == "" {
+		return "dbo"
+	}
+	return s
+}
+
+// aggContext is set while binding the expressions that run after grouping
+// (select list, HAVING, ORDER BY of an aggregate query).
+type aggContext struct {
+	scope     *scope   // the source scope aggregate arguments bind in
+	groupText []string // printed GROUP BY expressions, for matching
+	groupBy   []expr
+	aggs      []*aggSpec
+}
+
+// bindExpr binds an expression. hint is the type the context expects (used
+// to infer parameter types); agg is non-nil after grouping.
+func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
+	if agg != nil {
+		if i := indexOf(agg.groupText, n.String()); i >= 0 {
+			return &groupKeyRef{idx: i, t: agg.groupBy[i].typ()}, nil
+		}
+	}
+	switch x := n.(type) {
+	case *parser.Paren:
+		return b.bindExpr(x.X, sc, agg, hint)
+	case *parser.Literal:
+		return b.bindLiteral(x)
+	case *parser.ColumnRef:
+		if agg != nil {
+			if _, err := b.resolve(agg.scope, x); err != nil {
+				return nil, err
+			}
+			return nil, b.errAt(x, sqlerr.New(8120, strings.Join(x.Parts, ".")))
+		}
+		return b.resolve(sc, x)
+	case *parser.Param:
+		if b.simple {
+			return nil, b.errAt(x, sqlerr.New(137, "$"+strconv.Itoa(x.N)))
+		}
+		b.params.infer(x.N-1, hint)
+		return &paramExpr{n: x.N - 1, params: b.params}, nil
+	case *parser.GlobalVar:
+		return b.bindGlobal(x)
+	case *parser.Variable:
+		return nil, b.errAt(x, sqlerr.New(137, "@"+x.Name))
+	case *parser.Default:
+		return nil, b.errAt(x, sqlerr.New(156, "DEFAULT"))
+	case *parser.Unary:
+		return b.bindUnary(x, sc, agg, hint)
+	case *parser.Binary:
+		return b.bindBinary(x, sc, agg, hint)
+	case *parser.FuncCall:
+		return b.bindFunc(x, sc, agg, hint)
+	case *parser.Cast:
+		return b.bindCast(x, x.X, x.To, nil, x.Try, sc, agg)
+	case *parser.Convert:
+		return b.bindCast(x, x.X, x.To, x.Style, x.Try, sc, agg)
+	case *parser.Case:
+		return b.bindCase(x, sc, agg, hint)
+	case *parser.InList:
+		return b.bindIn(x, sc, agg)
+	case *parser.Between:
+		lo := &parser.Binary{Pos: x.Pos, Op: ">=", L: x.X, R: x.Lo}
+		hi := &parser.Binary{Pos: x.Pos, Op: "<=", L: x.X, R: x.Hi}
+		var both parser.Expr = &parser.Binary{Pos: x.Pos, Op: "AND", L: lo, R: hi}
+		if x.Not {
+			both = &parser.Unary{Pos: x.Pos, Op: "NOT", X: both}
+		}
+		return b.bindExpr(both, sc, agg, hint)
+	case *parser.Like:
+		return b.bindLike(x, sc, agg)
+	case *parser.IsNull:
+		v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
+		if err != nil {
+			return nil, err
+		}
+		return &isNull{x: v, not: x.Not}, nil
+	case *parser.Subquery:
+		return b.bindSubquery(x, x.Select, false)
+	case *parser.Exists:
+		return b.bindSubquery(x, x.Select, true)
+	}
+	return nil, b.errAt(n, sqlerr.New(40517, n.String()))
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}
+
+func (b *binder) bindLiteral(x *parser.Literal) (expr, error) {
+	switch x.Kind {
+	case parser.LitNull:
+		return &constExpr{t: types.TypeUnknown}, nil
+	case parser.LitInt:
+		if v, err := strconv.ParseInt(x.Value, 10, 64); err == nil {
+			if types.CheckIntRange(v, types.Int) {
+				return &constExpr{v: v, t: types.TypeInt}, nil
+			}
+			return &constExpr{v: v, t: types.TypeBigInt}, nil
+		}
+		d, _ := types.ParseDec(x.Value)
+		if d.Digits() > types.MaxDecPrecision {
+			return nil, b.errAt(x, sqlerr.New(1007, x.Value))
+		}
+		return &constExpr{v: d, t: types.DecimalType(max(d.Digits(), 1), 0)}, nil
+	case parser.LitDecimal:
+		d, ok := types.ParseDec(x.Value)
+		if !ok || d.Digits() > types.MaxDecPrecision {
+			return nil, b.errAt(x, sqlerr.New(1007, x.Value))
+		}
+		p := max(d.Digits(), int(d.Scale), 1)
+		return &constExpr{v: d, t: types.DecimalType(p, int(d.Scale))}, nil
+	case parser.LitFloat:
+		v, err := types.Convert(x.Value, types.VarCharType(types.MaxLength), types.TypeFloat, types.Explicit)
+		if err != nil {
+			return nil, b.errAt(x, sqlerr.New(1007, x.Value))
+		}
+		return &constExpr{v: v, t: types.TypeFloat}, nil
+	case parser.LitString:
+		return &constExpr{v: x.Value, t: types.VarCharType(max(len([]rune(x.Value)), 1))}, nil
+	case parser.LitNString:
+		return &constExpr{v: x.Value, t: types.NVarCharType(max(len([]rune(x.Value)), 1))}, nil
+	case parser.LitBinary:
+		h := x.Value
+		if len(h)%2 == 1 {
+			h = "0" + h
+		}
+		v, err := hex.DecodeString(h)
+		if err != nil {
+			return nil, b.errAt(x, sqlerr.New(102, "0x"+x.Value))
+		}
+		return &constExpr{v: v, t: types.VarBinaryType(max(len(v), 1))}, nil
+	}
+	return nil, b.errAt(x, sqlerr.New(102, x.Value))
+}
+
+func (b *binder) bindGlobal(x *parser.GlobalVar) (expr, error) {
+	g, ok := globalVars[x.Name]
+	if !ok {
+		return nil, b.errAt(x, sqlerr.New(137, "@@"+x.Name))
+	}
+	return &funcExpr{name: "@@" + x.Name, fn: g, t: g.typ(nil)}, nil
+}
+
+func (b *binder) bindUnary(x *parser.Unary, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
+	v, err := b.bindExpr(x.X, sc, agg, hint)
+	if err != nil {
+		return nil, err
+	}
+	switch x.Op {
+	case "NOT":
+		return &not{x: v}, nil
+	case "+":
+		return v, nil
+	case "-", "~":
+		k := v.typ().Kind
+		if k.IsString() || k == types.Unknown {
+			v = coerce(v, types.TypeInt)
+		}
+		k = v.typ().Kind
+		if !k.IsNumeric() || (x.Op == "~" && !(k.IsInteger() || k == types.Bit)) || (x.Op == "-" && k == types.Bit) {
+			return nil, b.errAt(x, sqlerr.New(8117, k.String(), map[string]string{"-": "minus", "~": "~"}[x.Op]))
+		}
+		return b.fold(&negate{x: v, bitwi: x.Op == "~"}), nil
+	}
+	return nil, b.errAt(x, sqlerr.New(102, x.Op))
+}
+
+// bindPair binds the two operands of an operator, letting a parameter on
+// one side take the type of the other side.
+func (b *binder) bindPair(l, r parser.Expr, sc *scope, agg *aggContext, hint types.Type) (expr, expr, error) {
+	_, lp := l.(*parser.Param)
+	_, rp := r.(*parser.Param)
+	if lp && !rp {
+		rb, err := b.bindExpr(r, sc, agg, hint)
+		if err != nil {
+			return nil, nil, err
+		}
+		lb, err := b.bindExpr(l, sc, agg, rb.typ())
+		return lb, rb, err
+	}
+	lb, err := b.bindExpr(l, sc, agg, hint)
+	if err != nil {
+		return nil, nil, err
+	}
+	rb, err := b.bindExpr(r, sc, agg, lb.typ())
+	return lb, rb, err
+}
+
+func (b *binder) bindBinary(x *parser.Binary, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
+	switch x.Op {
+	case "AND", "OR":
+		l, err := b.bindExpr(x.L, sc, agg, types.TypeBit)
+		if err != nil {
+			return nil, err
+		}
+		r, err := b.bindExpr(x.R, sc, agg, types.TypeBit)
+		if err != nil {
+			return nil, err
+		}
+		return &logic{and: x.Op == "AND", l: l, r: r}, nil
+	}
+	l, r, err := b.bindPair(x.L, x.R, sc, agg, types.TypeUnknown)
+	if err != nil {
+		return nil, err
+	}
+	switch x.Op {
+	case "=", "<>", "!=", "<", ">", "<=", ">=", "!<", "!>":
+		l, r, err = b.comparable(x, l, r)
+		if err != nil {
+			return nil, err
+		}
+		return b.fold(&compare{op: x.Op, l: l, r: r}), nil
+	}
+	return b.bindArith(x, l, r)
+}
+
+// comparable brings two operands to a common representation for
+// comparison, following data type precedence. Kinds whose values
+// types.Compare orders directly (numbers with numbers, strings with
+// strings, ...) are left as they are.
+func (b *binder) comparable(n positioned, l, r expr) (expr, expr, error) {
+	lt, rt := l.typ(), r.typ()
+	if sameRepresentation(lt.Kind, rt.Kind) {
+		return l, r, nil
+	}
+	ct := types.Common(lt, rt)
+	if _, err := types.Convert(nil, lt, ct, types.Implicit); err != nil {
+		return nil, nil, b.errAt(n, err)
+	}
+	if !implicitOK(lt, ct) || !implicitOK(rt, ct) {
+		return nil, nil, b.errAt(n, sqlerr.New(206, lt.String(), rt.String()))
+	}
+	lc, err := b.coerceChecked(n, l, ct)
+	if err != nil {
+		return nil, nil, err
+	}
+	rc, err := b.coerceChecked(n, r, ct)
+	return lc, rc, err
+}
+
+// coerceChecked is coerce that reports a failing constant conversion now.
+func (b *binder) coerceChecked(n positioned, x expr, t types.Type) (expr, error) {
+	if c, ok := x.(*constExpr); ok && c.v != nil && c.t != t {
+		if _, err := types.Convert(c.v, c.t, t, types.Implicit); err != nil {
+			return nil, b.errAt(n, err)
+		}
+	}
+	if goRepresentation(x.typ().Kind) == goRepresentation(t.Kind) && !t.Kind.IsString() && !t.Kind.IsBinary() {
+		return x, nil // same Go value type, no conversion needed
+	}
+	return coerce(x, t), nil
+}
+
+// goRepresentation names the Go type a kind's values have (see types.Value).
+func goRepresentation(k types.Kind) string {
+	switch {
+	case k.IsInteger():
+		return "int64"
+	case k == types.Bit:
+		return "bool"
+	case k == types.Decimal:
+		return "Dec"
+	case k == types.Float || k == types.Real:
+		return "float64"
+	case k.IsString():
+		return "string"
+	case k.IsBinary():
+		return "[]byte"
+	case k.IsTemporal():
+		return "time.Time"
+	case k == types.UniqueIdentifier:
+		return "UUID"
+	}
+	return "unknown"
+}
+
+// implicitOK reports whether SQL Server converts from → to implicitly.
+func implicitOK(from, to types.Type) bool {
+	if from.Kind == types.Unknown || from.Kind == to.Kind {
+		return true
+	}
+	_, err := types.Convert(probe(from.Kind), from, to, types.Implicit)
+	return err == nil || (!sqlerr.Is(err, 257) && !sqlerr.Is(err, 529))
+}
+
+// probe returns a sample value of a kind, to ask Convert whether a
+// conversion exists (value errors such as 245 still mean "convertible").
+func probe(k types.Kind) types.Value {
+	switch {
+	case k.IsInteger():
+		return int64(0)
+	case k == types.Bit:
+		return false
+	case k == types.Decimal:
+		return types.DecFromInt(0)
+	case k == types.Float || k == types.Real:
+		return 0.0
+	case k.IsString():
+		return "0"
+	case k.IsBinary():
+		return []byte{0}
+	case k.IsTemporal():
+		return mustTime("2000-01-01")
+	case k == types.UniqueIdentifier:
+		return types.UUID{}
+	}
+	return nil
+}
+
+// sameRepresentation reports kinds whose Go values compare directly.
+func sameRepresentation(a, b types.Kind) bool {
+	num := func(k types.Kind) bool {
+		return k.IsInteger() || k == types.Decimal || k == types.Float || k == types.Real
+	}
+	switch {
+	case a == b:
+		return true
+	case num(a) && num(b):
+		return true
+	case a.IsString() && b.IsString():
+		return true
+	case a.IsTemporal() && b.IsTemporal():
+		return true
+	case a.IsBinary() && b.IsBinary():
+		return true
+	}
+	return false
+}
+
+func (b *binder) bindArith(x *parser.Binary, l, r expr) (expr, error) {
+	lt, rt := l.typ(), r.typ()
+	if lt.Kind == types.Unknown && rt.Kind == types.Unknown {
+		return &constExpr{t: types.TypeInt}, nil
+	}
+	if lt.Kind == types.Unknown {
+		lt = rt
+	}
+	if rt.Kind == types.Unknown {
+		rt = lt
+	}
+	// String concatenation.
+	if x.Op == "+" && lt.Kind.IsString() && rt.Kind.IsString() {
+		t := types.Common(lt, rt)
+		if lt.Length != types.MaxLength && rt.Length != types.MaxLength {
+			n := lt.Length + rt.Length
+			limit := int32(types.MaxCharLength)
+			if t.Kind.IsUnicode() {
+				limit = types.MaxNCharLength
+			}
+			if n > limit {
+				n = types.MaxLength
+			}
+			t.Length = n
+		}
+		t.Kind = map[bool]types.Kind{true: types.NVarChar, false: types.VarChar}[t.Kind.IsUnicode()]
+		return b.fold(&arith{op: "+", l: l, r: r, t: t}), nil
+	}
+	// DATETIME ± number of days.
+	if (x.Op == "+" || x.Op == "-") && lt.Kind == types.DateTime && rt.Kind.IsNumeric() {
+		return b.fold(&arith{op: x.Op, l: l, r: coerce(r, types.TypeFloat), t: types.TypeDateTime}), nil
+	}
+	if x.Op == "+" && rt.Kind == types.DateTime && lt.Kind.IsNumeric() {
+		return b.fold(&arith{op: "+", l: r, r: coerce(l, types.TypeFloat), t: types.TypeDateTime}), nil
+	}
+	// Strings meeting numbers become the number type (precedence).
+	if lt.Kind.IsString() && rt.Kind.IsNumeric() {
+		lt = rt
+	} else if rt.Kind.IsString() && lt.Kind.IsNumeric() {
+		rt = lt
+	}
+	bad := func(k types.Kind) bool {
+		return !k.IsNumeric() || (k == types.Bit && x.Op != "&" && x.Op != "|" && x.Op != "^")
+	}
+	if bad(lt.Kind) {
+		return nil, b.errAt(x, sqlerr.New(8117, l.typ().Kind.String(), opName(x.Op)))
+	}
+	if bad(rt.Kind) {
+		return nil, b.errAt(x, sqlerr.New(8117, r.typ().Kind.String(), opName(x.Op)))
+	}
+	t, opT := arithType(x.Op, lt, rt)
+	if x.Op == "&" || x.Op == "|" || x.Op == "^" {
+		if !(lt.Kind.IsInteger() || lt.Kind == types.Bit) || !(rt.Kind.IsInteger() || rt.Kind == types.Bit) {
+			return nil, b.errAt(x, sqlerr.New(402, lt.Kind.String(), rt.Kind.String(), opName(x.Op)))
+		}
+		if lt.Kind == types.Bit && rt.Kind == types.Bit {
+			t, opT = types.TypeBit, types.TypeBigInt
+		}
+	}
+	lc, err := b.coerceChecked(x, l, operandType(lt, opT))
+	if err != nil {
+		return nil, err
+	}
+	rc, err := b.coerceChecked(x, r, operandType(rt, opT))
+	if err != nil {
+		return nil, err
+	}
+	return b.fold(&arith{op: x.Op, l: lc, r: rc, t: t}), nil
+}
+
+// operandType is the type an operand is converted to before the arithmetic:
+// integers to the result's integer kind, anything to DECIMAL keeps its own
+// decimal shape, floats to FLOAT.
+func operandType(own, op types.Type) types.Type {
+	switch op.Kind {
+	case types.Decimal:
+		if own.Kind == types.Decimal {
+			return own
+		}
+		p, s := own.PrecisionScale()
+		return types.DecimalType(p, s)
+	case types.Bit:
+		return types.TypeBigInt
+	}
+	return op
+}
+
+// arithType returns the result type of l op r and the kind operands are
+// computed in, following SQL Server's rules (including DECIMAL precision
+// and scale arithmetic, capped at 38 digits keeping at least 6 of scale).
+func arithType(op string, l, r types.Type) (result, operand types.Type) {
+	hi := l
+	if r.Kind.Precedence() > l.Kind.Precedence() {
+		hi = r
+	}
+	switch {
+	case hi.Kind == types.Float || hi.Kind == types.Real:
+		t := types.TypeFloat
+		if l.Kind == types.Real && r.Kind == types.Real {
+			t = types.TypeReal
+		}
+		return t, t
+	case hi.Kind == types.Decimal:
+		p1, s1 := l.PrecisionScale()
+		p2, s2 := r.PrecisionScale()
+		var p, s int
+		switch op {
+		case "+", "-":
+			s = max(s1, s2)
+			p = s + max(p1-s1, p2-s2) + 1
+		case "*":
+			p, s = p1+p2+1, s1+s2
+		case "/":
+			s = max(6, s1+p2+1)
+			p = p1 - s1 + s2 + s
+		default: // %
+			s = max(s1, s2)
+			p = min(p1-s1, p2-s2) + s
+		}
+		if p > types.MaxDecPrecision {
+			intDigits := p - s
+			s = max(min(s, 6), types.MaxDecPrecision-intDigits)
+			if s < 0 {
+				s = 0
+			}
+			s = min(s, max(6, types.MaxDecPrecision-intDigits))
+			p = types.MaxDecPrecision
+			if s > p {
+				s = p
+			}
+		}
+		t := types.DecimalType(p, s)
+		return t, t
+	}
+	// Integers (and bit with integers): the higher-precedence integer kind.
+	if hi.Kind == types.Bit {
+		return types.TypeInt, types.TypeInt
+	}
+	return types.Type{Kind: hi.Kind}, types.Type{Kind: hi.Kind}
+}
+
+// fold evaluates an expression whose operands are all constants.
+func (b *binder) fold(x expr) expr {
+	if !isConstTree(x) {
+		return x
+	}
+	v, err := x.eval(&env{sess: b.s})
+	if err != nil {
+		return x // report at run time, where SQL Server reports it
+	}
+	return &constExpr{v: v, t: x.typ()}
+}
+
+func isConstTree(x expr) bool {
+	switch e := x.(type) {
+	case *constExpr:
+		return true
+	case *castExpr:
+		return isConstTree(e.x)
+	case *arith:
+		return isConstTree(e.l) && isConstTree(e.r)
+	case *negate:
+		return isConstTree(e.x)
+	case *compare:
+		return isConstTree(e.l) && isConstTree(e.r)
+	case *funcExpr:
+		if e.fn.volatile || e.agg {
+			return false
+		}
+		for _, a := range e.args {
+			if !isConstTree(a) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try bool, sc *scope, agg *aggContext) (expr, error) {
+	args := tn.Args
+	switch strings.ToUpper(tn.Name) {
+	case "CHAR", "VARCHAR", "NCHAR", "NVARCHAR", "BINARY", "VARBINARY", "CHARACTER":
+		if len(args) == 0 && !tn.Max {
+			args = []int{30} // CAST(x AS VARCHAR) means VARCHAR(30)
+		}
+	}
+	to, terr := types.FromName(tn.Name, args, tn.Max)
+	if terr != nil {
+		return nil, b.errAt(n, terr)
+	}
+	v, err := b.bindExpr(x, sc, agg, to)
+	if err != nil {
+		return nil, err
+	}
+	var st expr
+	if style != nil {
+		if st, err = b.bindExpr(style, sc, agg, types.TypeInt); err != nil {
+			return nil, err
+		}
+	}
+	if v.typ().Kind != types.Unknown {
+		if _, cerr := types.Convert(probe(v.typ().Kind), v.typ(), to, types.Explicit); sqlerr.Is(cerr, 529) {
+			return nil, b.errAt(n, cerr)
+		}
+	}
+	if st != nil && v.typ().Kind.IsTemporal() && to.Kind.IsString() {
+		return b.fold(&styledTimeExpr{x: v, style: st, to: to}), nil
+	}
+	return b.fold(&castExpr{x: v, to: to, mode: types.Explicit, try: try}), nil
+}
+
+func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
+	c := &caseExpr{}
+	var operand expr
+	if x.Operand != nil {
+		var err error
+		if operand, err = b.bindExpr(x.Operand, sc, agg, types.TypeUnknown); err != nil {
+			return nil, err
+		}
+	}
+	for _, w := range x.Whens {
+		var cond expr
+		var err error
+		if operand != nil {
+			v, err := b.bindExpr(w.Cond, sc, agg, operand.typ())
+			if err != nil {
+				return nil, err
+			}
+			lo, ro, err := b.comparable(w, operand, v)
+			if err != nil {
+				return nil, err
+			}
+			cond = &compare{op: "=", l: lo, r: ro}
+		} else if cond, err = b.bindExpr(w.Cond, sc, agg, types.TypeBit); err != nil {
+			return nil, err
+		}
+		res, err := b.bindExpr(w.Result, sc, agg, hint)
+		if err != nil {
+			return nil, err
+		}
+		c.conds = append(c.conds, cond)
+		c.results = append(c.results, res)
+	}
+	if x.Else != nil {
+		e, err := b.bindExpr(x.Else, sc, agg, hint)
+		if err != nil {
+			return nil, err
+		}
+		c.els = e
+	}
+	t := types.TypeUnknown
+	for _, r := range c.results {
+		t = types.Common(t, r.typ())
+	}
+	if c.els != nil {
+		t = types.Common(t, c.els.typ())
+	}
+	for i := range c.results {
+		c.results[i] = coerce(c.results[i], t)
+	}
+	if c.els != nil {
+		c.els = coerce(c.els, t)
+	}
+	c.t = t
+	return c, nil
+}
+
+func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (expr, error) {
+	if x.Subquery != nil {
+		v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
+		if err != nil {
+			return nil, err
+		}
+		sub, err := b.bindSubquery(x, x.Subquery, false)
+		if err != nil {
+			return nil, err
+		}
+		return &inSubquery{x: v, sub: sub.(*subqueryExpr), not: x.Not}, nil
+	}
+	v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
+	if err != nil {
+		return nil, err
+	}
+	in := &inList{x: v, not: x.Not}
+	for _, el := range x.List {
+		e, err := b.bindExpr(el, sc, agg, v.typ())
+		if err != nil {
+			return nil, err
+		}
+		lo, ro, err := b.comparable(el, v, e)
+		if err != nil {
+			return nil, err
+		}
+		in.x = lo
+		in.list = append(in.list, ro)
+	}
+	return in, nil
+}
+
+func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (expr, error) {
+	str := types.NVarCharType(types.MaxLength)
+	toStr := func(n parser.Expr) (expr, error) {
+		if n == nil {
+			return nil, nil
+		}
+		e, err := b.bindExpr(n, sc, agg, str)
+		if err != nil {
+			return nil, err
+		}
+		if !e.typ().Kind.IsString() {
+			e = coerce(e, str)
+		}
+		return e, nil
+	}
+	v, err := toStr(x.X)
+	if err != nil {
+		return nil, err
+	}
+	p, err := toStr(x.Pattern)
+	if err != nil {
+		return nil, err
+	}
+	esc, err := toStr(x.Escape)
+	if err != nil {
+		return nil, err
+	}
+	l := &likeExpr{x: v, pattern: p, escape: esc, not: x.Not}
+	if c, ok := p.(*constExpr); ok && c.v != nil && esc == nil {
+		l.cached = compileLike(c.v.(string), 0)
+	}
+	return l, nil
+}
+
+// bindTypedValue binds an expression whose value is assigned to something
+// of type t (INSERT values, UPDATE SET, defaults): params take t.
+func (b *binder) bindTypedValue(n parser.Expr, sc *scope, t types.Type) (expr, error) {
+	return b.bindExpr(n, sc, nil, t)
+}
+
+// decimalLiteral parses big integer literals for IDENTITY seeds and such.
+func decimalLiteral(s string) (int64, bool) {
+	v, ok := new(big.Int).SetString(strings.TrimSpace(s), 10)
+	if !ok || !v.IsInt64() {
+		return 0, false
+	}
+	return v.Int64(), true
+}

@@ -1,0 +1,183 @@
+package engine
+
+import (
+	"context"
+	"encoding/binary"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+
+	"mirrordb/engine/keys"
+	"mirrordb/engine/txlog"
+	"mirrordb/sqlerr"
+)
+
+// The commit pipeline
+//
+// A database has one writer at a time: a write transaction takes the
+// database's writer lock before its first write and keeps it until it
+// commits or rolls back. Reads never take it; they see the latest applied
+// state. Commit then runs in three steps:
+//
+//  1. Under the writer lock: assign LSN = end+1, add the log record
+//     (l/<LSN>, the transaction's operations with before- and after-images
+//     and its commit time) and m/end_lsn to the transaction's batch, and
+//     apply the batch to Pebble without waiting for the WAL fsync. Applying
+//     under the lock makes LSN order, WAL order and visibility order the
+//     same, so the log never has gaps that a reader could see.
+//  2. Release the writer lock; the next writer can execute meanwhile.
+//  3. Wait for the WAL fsync covering the batch. Pebble syncs many batches
+//     with one fsync, so concurrent commits share their fsyncs (group
+//     commit). Then advance the durable LSN, which is what the log shipper
+//     may send and what makes the commit acknowledgeable.
+//
+// INVARIANT: every LSN ≤ durableLSN is in the WAL on disk; every LSN ≤
+// endLSN is visible to readers; endLSN ≥ durableLSN. Because fsyncs complete
+// in WAL order, when batch n is synced every batch before it is too, so the
+// durable LSN can jump straight to n.
+//
+// Commit gates (mirroring's SAFETY FULL wait) run after step 3: the commit is
+// already durable locally and only the acknowledgement to the client waits.
+
+// writerLock is a context-aware mutex: a channel holding one token.
+type writerLock chan struct{}
+
+func newWriterLock() writerLock { return make(writerLock, 1) }
+
+// acquire waits for the lock until ctx is done or the timeout (< 0: none)
+// expires; a timeout is Msg 1222.
+func (l writerLock) acquire(ctx context.Context, timeout time.Duration) error {
+	select {
+	case l <- struct{}{}:
+		return nil
+	default:
+	}
+	var expired <-chan time.Time
+	if timeout >= 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case l <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-expired:
+		return sqlerr.New(1222)
+	}
+}
+
+func (l writerLock) release() { <-l }
+
+// CommitGate is called after a commit is durable locally and before it is
+// acknowledged; mirroring installs one to wait for the mirror (SAFETY FULL).
+// An error means the commit must not be acknowledged as successful.
+type CommitGate func(ctx context.Context, lsn txlog.LSN) error
+
+// lsnWatch broadcasts advances of an LSN to waiters.
+type lsnWatch struct {
+	mu      sync.Mutex
+	lsn     txlog.LSN
+	changed chan struct{}
+}
+
+func newLSNWatch(lsn txlog.LSN) *lsnWatch {
+	return &lsnWatch{lsn: lsn, changed: make(chan struct{})}
+}
+
+func (w *lsnWatch) get() txlog.LSN {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.lsn
+}
+
+// advance raises the LSN to at least lsn and wakes waiters.
+func (w *lsnWatch) advance(lsn txlog.LSN) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if lsn <= w.lsn {
+		return
+	}
+	w.lsn = lsn
+	close(w.changed)
+	w.changed = make(chan struct{})
+}
+
+// set moves the LSN to exactly lsn (also backwards, after undo) and wakes
+// waiters.
+func (w *lsnWatch) set(lsn txlog.LSN) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lsn = lsn
+	close(w.changed)
+	w.changed = make(chan struct{})
+}
+
+// wait blocks until the LSN is greater than after, returning it.
+func (w *lsnWatch) wait(ctx context.Context, after txlog.LSN) (txlog.LSN, error) {
+	for {
+		w.mu.Lock()
+		lsn, ch := w.lsn, w.changed
+		w.mu.Unlock()
+		if lsn > after {
+			return lsn, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return lsn, ctx.Err()
+		}
+	}
+}
+
+// commit makes the transaction durable and returns its LSN. It consumes the
+// transaction: the writer lock is released and the batch closed, whatever
+// the outcome.
+//
+// REQUIRES: t holds d's writer lock and has at least one operation.
+func (d *Database) commit(ctx context.Context, t *txn) (txlog.LSN, error) {
+	b := t.batch
+	t.batch = nil
+	rec := txlog.Record{LSN: d.applied.get() + 1, CommitTime: d.inst.now(), Ops: t.ops}
+	enc := rec.Encode(make([]byte, 0, 64+t.opBytes))
+	var end [8]byte
+	binary.BigEndian.PutUint64(end[:], rec.LSN)
+	err := b.Set(keys.LogKey(rec.LSN), enc, nil)
+	if err == nil {
+		err = b.Set(keys.MetaKey(metaEndLSN), end[:], nil)
+	}
+	if err == nil {
+		err = d.kv.ApplyNoSyncWait(b, pebble.Sync)
+	}
+	if err != nil {
+		d.writer.release()
+		b.Close()
+		return 0, sqlerr.New(9002, d.Name(), err.Error())
+	}
+	d.applied.advance(rec.LSN)
+	d.logBytes.Add(int64(len(enc)))
+	if t.schemaChanged {
+		d.reloadSchema()
+	}
+	d.writer.release()
+	t.done()
+
+	err = b.SyncWait()
+	b.Close()
+	if err != nil {
+		return 0, sqlerr.New(9002, d.Name(), err.Error())
+	}
+	d.durable.advance(rec.LSN)
+	if gate := d.gate(); gate != nil {
+		if err := gate(ctx, rec.LSN); err != nil {
+			return rec.LSN, err
+		}
+	}
+	return rec.LSN, nil
+}
+
+// metaEndLSN is the local key recording the last LSN written, so that the
+// LSN sequence survives restarts even when the log has been truncated.
+const metaEndLSN = "end_lsn"

@@ -1,0 +1,133 @@
+package engine
+
+import (
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"mirrordb/sqlerr"
+)
+
+// Date parts accepted by DATEPART, DATEADD and DATEDIFF, with their
+// abbreviations.
+var dateParts = map[string]string{
+	"year": "year", "yy": "year", "yyyy": "year",
+	"quarter": "quarter", "qq": "quarter", "q": "quarter",
+	"month": "month", "mm": "month", "m": "month",
+	"dayofyear": "dayofyear", "dy": "dayofyear", "y": "dayofyear",
+	"day": "day", "dd": "day", "d": "day",
+	"week": "week", "wk": "week", "ww": "week",
+	"weekday": "weekday", "dw": "weekday",
+	"hour": "hour", "hh": "hour",
+	"minute": "minute", "mi": "minute", "n": "minute",
+	"second": "second", "ss": "second", "s": "second",
+	"millisecond": "millisecond", "ms": "millisecond",
+	"microsecond": "microsecond", "mcs": "microsecond",
+	"nanosecond": "nanosecond", "ns": "nanosecond",
+}
+
+func canonicalDatePart(name string) (string, bool) {
+	p, ok := dateParts[strings.ToLower(name)]
+	return p, ok
+}
+
+// datePart extracts a part of a date/time (DATEPART semantics; weeks and
+// weekdays use SQL Server's US defaults: weeks start on Sunday).
+func datePart(part string, t time.Time) (int64, error) {
+	switch part {
+	case "year":
+		return int64(t.Year()), nil
+	case "quarter":
+		return int64((t.Month()-1)/3 + 1), nil
+	case "month":
+		return int64(t.Month()), nil
+	case "dayofyear":
+		return int64(t.YearDay()), nil
+	case "day":
+		return int64(t.Day()), nil
+	case "week":
+		jan1 := time.Date(t.Year(), 1, 1, 0, 0, 0, 0, time.UTC)
+		return int64((t.YearDay()+int(jan1.Weekday())-1)/7 + 1), nil
+	case "weekday":
+		return int64(t.Weekday()) + 1, nil
+	case "hour":
+		return int64(t.Hour()), nil
+	case "minute":
+		return int64(t.Minute()), nil
+	case "second":
+		return int64(t.Second()), nil
+	case "millisecond":
+		return int64(t.Nanosecond() / 1e6), nil
+	case "microsecond":
+		return int64(t.Nanosecond() / 1e3), nil
+	case "nanosecond":
+		return int64(t.Nanosecond()), nil
+	}
+	return 0, sqlerr.New(155, part, "datepart")
+}
+
+// dateAdd adds n units of part to t.
+func dateAdd(part string, n int64, t time.Time) (time.Time, error) {
+	switch part {
+	case "year":
+		return t.AddDate(int(n), 0, 0), nil
+	case "quarter":
+		return t.AddDate(0, 3*int(n), 0), nil
+	case "month":
+		return t.AddDate(0, int(n), 0), nil
+	case "dayofyear", "day", "weekday":
+		return t.AddDate(0, 0, int(n)), nil
+	case "week":
+		return t.AddDate(0, 0, 7*int(n)), nil
+	case "hour":
+		return t.Add(time.Duration(n) * time.Hour), nil
+	case "minute":
+		return t.Add(time.Duration(n) * time.Minute), nil
+	case "second":
+		return t.Add(time.Duration(n) * time.Second), nil
+	case "millisecond":
+		return t.Add(time.Duration(n) * time.Millisecond), nil
+	case "microsecond":
+		return t.Add(time.Duration(n) * time.Microsecond), nil
+	case "nanosecond":
+		return t.Add(time.Duration(n)), nil
+	}
+	return t, sqlerr.New(155, part, "dateadd")
+}
+
+// dateDiff counts part boundaries crossed between a and b (DATEDIFF).
+func dateDiff(part string, a, b time.Time) (int64, error) {
+	switch part {
+	case "year":
+		return int64(b.Year() - a.Year()), nil
+	case "quarter":
+		return int64((b.Year()-a.Year())*4 + (int(b.Month())-1)/3 - (int(a.Month())-1)/3), nil
+	case "month":
+		return int64((b.Year()-a.Year())*12 + int(b.Month()) - int(a.Month())), nil
+	case "dayofyear", "day", "weekday":
+		return int64(truncDay(b).Sub(truncDay(a)).Hours() / 24), nil
+	case "week":
+		sa := truncDay(a).AddDate(0, 0, -int(a.Weekday()))
+		sb := truncDay(b).AddDate(0, 0, -int(b.Weekday()))
+		return int64(sb.Sub(sa).Hours() / 24 / 7), nil
+	case "hour":
+		return int64(b.Truncate(time.Hour).Sub(a.Truncate(time.Hour)) / time.Hour), nil
+	case "minute":
+		return int64(b.Truncate(time.Minute).Sub(a.Truncate(time.Minute)) / time.Minute), nil
+	case "second":
+		return int64(b.Truncate(time.Second).Sub(a.Truncate(time.Second)) / time.Second), nil
+	case "millisecond":
+		return int64(b.Truncate(time.Millisecond).Sub(a.Truncate(time.Millisecond)) / time.Millisecond), nil
+	case "microsecond":
+		return int64(b.Truncate(time.Microsecond).Sub(a.Truncate(time.Microsecond)) / time.Microsecond), nil
+	case "nanosecond":
+		return int64(b.Sub(a)), nil
+	}
+	return 0, sqlerr.New(155, part, "datediff")
+}
+
+func truncDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func randFloat() float64 { return rand.Float64() }

@@ -1,0 +1,277 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"mirrordb/engine/keys"
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// maxColumns is SQL Server's limit on columns per table.
+const maxColumns = 1024
+
+func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
+	db, err := b.databaseOf(x.Name)
+	if err != nil {
+		return nil, err
+	}
+	if s := x.Name.Schema(); s != "" && !strings.EqualFold(s, "dbo") {
+		return nil, b.errAt(x.Name, sqlerr.New(2760, s))
+	}
+	def, err := b.tableDefinition(x)
+	if err != nil {
+		return nil, err
+	}
+	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+		set, err := t.schemaView()
+		if err != nil {
+			return "", err
+		}
+		if set.table("dbo", def.Name) != nil {
+			return "", b.errAt(x.Name, sqlerr.New(2714, def.Name))
+		}
+		id, err := t.nextCounter(keys.SchemaKey("db", "next_table_id"), 1, 1)
+		if err != nil {
+			return "", err
+		}
+		d := *def
+		d.ID = uint32(id)
+		d.Created = e.sess.inst.now()
+		if d.PKName == "" && len(d.PK) > 0 {
+			d.PKName = fmt.Sprintf("PK__%s__%08X", truncateName(d.Name, 8), 0x3B4A0000+uint32(id))
+		}
+		return "CREATE TABLE", t.put(keys.TableDefKey(d.ID), encodeTableDef(&d))
+	}), nil
+}
+
+func truncateName(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
+}
+
+// tableDefinition validates a CREATE TABLE and builds the definition
+// (without its id), with SQL Server's errors for each mistake.
+func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
+	def := &TableDef{Schema: "dbo", Name: x.Name.Object()}
+	if len(x.Columns) > maxColumns {
+		return nil, b.errAt(x, sqlerr.New(1702, x.Columns[maxColumns].Name, def.Name, maxColumns))
+	}
+	pkCols := []string(nil)
+	pkName := ""
+	pkNode := positioned(x)
+	for i, c := range x.Columns {
+		if def.ColumnIndex(c.Name) >= 0 {
+			return nil, b.errAt(c, sqlerr.New(2705, c.Name, def.Name))
+		}
+		t, terr := types.FromName(c.Type.Name, c.Type.Args, c.Type.Max)
+		if terr != nil {
+			if n := sqlerr.As(terr).Number; n == 2715 || n == 2716 {
+				terr = sqlerr.New(n, i+1, strings.ToLower(c.Type.Name))
+			}
+			return nil, b.errAt(c.Type, terr)
+		}
+		col := ColumnDef{Name: c.Name, Type: t, Nullable: true, Default: "", DefaultName: c.DefaultName}
+		if c.Nullable != nil {
+			col.Nullable = *c.Nullable
+		}
+		if c.Identity != nil {
+			if def.IdentityColumn() >= 0 {
+				return nil, b.errAt(c, sqlerr.New(2744, def.Name))
+			}
+			if !(t.Kind.IsInteger() || (t.Kind == types.Decimal && t.Scale == 0)) || (c.Nullable != nil && *c.Nullable) {
+				return nil, b.errAt(c, sqlerr.New(2749, c.Name))
+			}
+			seed, ok1 := decimalLiteral(orOne(c.Identity.Seed))
+			inc, ok2 := decimalLiteral(orOne(c.Identity.Increment))
+			if !ok1 || !ok2 || inc == 0 {
+				return nil, b.errAt(c.Identity, sqlerr.New(102, c.Identity.Seed))
+			}
+			col.Identity = &Identity{Seed: seed, Increment: inc}
+			col.Nullable = false
+		}
+		if c.Default != nil {
+			if err := b.checkDefault(c.Default, t); err != nil {
+				return nil, err
+			}
+			col.Default = c.Default.String()
+		}
+		if c.PrimaryKey {
+			if pkCols != nil {
+				return nil, b.errAt(c, sqlerr.New(8110, def.Name))
+			}
+			pkCols, pkName, pkNode = []string{c.Name}, c.PrimaryKeyName, c
+		}
+		def.Columns = append(def.Columns, col)
+	}
+	if x.PrimaryKey != nil {
+		if pkCols != nil {
+			return nil, b.errAt(x.PrimaryKey, sqlerr.New(8110, def.Name))
+		}
+		pkCols, pkName, pkNode = x.PrimaryKey.Columns, x.PrimaryKey.Name, x.PrimaryKey
+	}
+	for _, name := range pkCols {
+		i := def.ColumnIndex(name)
+		if i < 0 {
+			return nil, b.errAt(pkNode, sqlerr.New(1911, name))
+		}
+		col := &def.Columns[i]
+		for _, c := range x.Columns {
+			if strings.EqualFold(c.Name, name) && c.Nullable != nil && *c.Nullable {
+				return nil, b.errAt(c, sqlerr.New(8111, def.Name))
+			}
+		}
+		if col.Type.Length == types.MaxLength {
+			return nil, b.errAt(pkNode, sqlerr.New(1919, col.Name, def.Name))
+		}
+		col.Nullable = false
+		def.PK = append(def.PK, i)
+	}
+	def.PKName = pkName
+	return def, nil
+}
+
+func orOne(s string) string {
+	if s == "" {
+		return "1"
+	}
+	return s
+}
+
+// checkDefault verifies that a DEFAULT expression is a constant expression
+// convertible to the column type.
+func (b *binder) checkDefault(d parser.Expr, t types.Type) error {
+	var bad *parser.ColumnRef
+	walkExpr(d, func(e parser.Expr) bool {
+		if c, ok := e.(*parser.ColumnRef); ok && bad == nil {
+			bad = c
+		}
+		return bad == nil
+	})
+	if bad != nil {
+		return b.errAt(bad, sqlerr.New(128, strings.Join(bad.Parts, ".")))
+	}
+	_, err := b.bindTypedValue(d, nil, t)
+	return err
+}
+
+func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
+	if len(x.Names) == 0 {
+		return nil, b.errAt(x, sqlerr.New(102, "TABLE"))
+	}
+	db, err := b.databaseOf(x.Names[0])
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range x.Names[1:] {
+		if other, err := b.databaseOf(n); err != nil {
+			return nil, err
+		} else if other != db {
+			return nil, b.errAt(n, sqlerr.New(40517, "DROP TABLE across databases"))
+		}
+	}
+	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+		for _, n := range x.Names {
+			set, err := t.schemaView()
+			if err != nil {
+				return "", err
+			}
+			def := set.table("dbo", n.Object())
+			if def == nil || (n.Schema() != "" && !strings.EqualFold(n.Schema(), "dbo")) {
+				if x.IfExists {
+					continue
+				}
+				return "", b.errAt(n, sqlerr.New(3701, "table", strings.Join(n.Parts, ".")))
+			}
+			if err := truncateTable(e, t, db, def); err != nil {
+				return "", err
+			}
+			if err := t.del(keys.RowIDKey(def.ID)); err != nil {
+				return "", err
+			}
+			if err := t.del(keys.TableDefKey(def.ID)); err != nil {
+				return "", err
+			}
+		}
+		return "DROP TABLE", nil
+	}), nil
+}
+
+// planDatabaseStatement handles CREATE / DROP / ALTER DATABASE and USE.
+func (b *binder) planDatabaseStatement(st parser.Statement) (*stmtPlan, error) {
+	s := b.s
+	switch x := st.(type) {
+	case *parser.Use:
+		return &stmtPlan{run: func(*env, *txn, session.ResultWriter) (string, error) {
+			d, err := s.inst.openForSession(x.Database)
+			if err != nil {
+				return "", b.errAt(x, sqlerr.As(err))
+			}
+			s.db.users.Add(-1)
+			s.db = d
+			return "USE", nil
+		}}, nil
+	case *parser.CreateDatabase:
+		return &stmtPlan{noTx: "CREATE DATABASE", run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
+			if _, err := s.inst.CreateDatabase(e.ctx, x.Name); err != nil {
+				return "", b.errAt(x, sqlerr.As(err))
+			}
+			return "CREATE DATABASE", nil
+		}}, nil
+	case *parser.DropDatabase:
+		return &stmtPlan{noTx: "DROP DATABASE", run: func(*env, *txn, session.ResultWriter) (string, error) {
+			for _, name := range x.Names {
+				if strings.EqualFold(name, "master") {
+					return "", b.errAt(x, sqlerr.New(3708, name))
+				}
+				if s.inst.Database(name) == nil {
+					if x.IfExists {
+						continue
+					}
+					return "", b.errAt(x, sqlerr.New(3701, "database", name))
+				}
+				if strings.EqualFold(s.db.Name(), name) {
+					return "", b.errAt(x, sqlerr.New(3702, name))
+				}
+				if err := s.inst.DropDatabase(name); err != nil {
+					return "", b.errAt(x, sqlerr.As(err))
+				}
+			}
+			return "DROP DATABASE", nil
+		}}, nil
+	case *parser.AlterDatabase:
+		return b.planAlterDatabase(x)
+	}
+	return nil, b.errAt(st, sqlerr.New(40517, statementName(st)))
+}
+
+func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
+	s := b.s
+	d := s.db
+	if !x.Current {
+		if d = s.inst.Database(x.Name); d == nil {
+			return nil, b.errAt(x, sqlerr.New(5011, x.Name))
+		}
+	}
+	switch o := x.Option.(type) {
+	case *parser.SetRecovery:
+		return &stmtPlan{noTx: "ALTER DATABASE", dbs: []*Database{d}, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
+			if d == s.inst.master {
+				return "", b.errAt(o, sqlerr.New(5058, "RECOVERY", "master"))
+			}
+			if st := d.State(); st != StateOnline {
+				return "", b.errAt(o, sqlerr.New(5052, "ALTER DATABASE", st.String()))
+			}
+			return "ALTER DATABASE", s.withWrite(e.ctx, d, func(t *txn) error {
+				return t.put(keys.SchemaKey("db", propRecovery), []byte(o.Model))
+			})
+		}}, nil
+	}
+	return nil, b.errAt(x, sqlerr.New(40517, "ALTER DATABASE option"))
+}

@@ -1,0 +1,567 @@
+package engine
+
+import (
+	"bytes"
+	"strings"
+
+	"mirrordb/engine/keys"
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// rowWriter stores complete rows of one table inside a transaction,
+// enforcing what every write path shares: conversion to the column types
+// (2628 on truncation), NOT NULL (515), identity values and primary-key
+// uniqueness (2627).
+type rowWriter struct {
+	db    *Database
+	table *TableDef
+	verb  string // INSERT or UPDATE, for 515's message
+}
+
+// qualifiedName is the "db.dbo.t" form SQL Server uses in messages.
+func (w *rowWriter) qualifiedName() string {
+	return w.db.Name() + ".dbo." + w.table.Name
+}
+
+// convert brings a value to column i's type and checks nullability.
+func (w *rowWriter) convert(i int, v types.Value, from types.Type) (types.Value, error) {
+	col := &w.table.Columns[i]
+	if v == nil {
+		if !col.Nullable {
+			return nil, sqlerr.New(515, col.Name, w.qualifiedName(), w.verb)
+		}
+		return nil, nil
+	}
+	out, err := types.Convert(v, from, col.Type, types.Implicit)
+	if err != nil {
+		if sqlerr.Is(err, 8152) {
+			return nil, sqlerr.New(2628, w.qualifiedName(), col.Name, truncatedValue(v, from, col.Type))
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// truncatedValue is the value as it would have been cut, for 2628.
+func truncatedValue(v types.Value, from, to types.Type) string {
+	cut, err := types.Convert(v, from, to, types.Explicit)
+	if err != nil {
+		return ""
+	}
+	if b, ok := cut.([]byte); ok {
+		return string(b)
+	}
+	return types.ToText(cut, to)
+}
+
+// key returns the storage key of a row (its primary key, or a new hidden
+// row id for a heap when fresh is true).
+func (w *rowWriter) key(t *txn, row []types.Value) ([]byte, error) {
+	if len(w.table.PK) == 0 {
+		id, err := t.nextCounter(keys.RowIDKey(w.table.ID), 1, 1)
+		if err != nil {
+			return nil, err
+		}
+		return keys.RowKey(w.table.ID, keys.AppendValue(nil, id, types.TypeBigInt)), nil
+	}
+	return w.pkKey(row), nil
+}
+
+func (w *rowWriter) pkKey(row []types.Value) []byte {
+	enc := make([]byte, 0, 32)
+	for _, i := range w.table.PK {
+		enc = keys.AppendValue(enc, row[i], w.table.Columns[i].Type)
+	}
+	return keys.RowKey(w.table.ID, enc)
+}
+
+// insert stores a new row, refusing a duplicate primary key.
+func (w *rowWriter) insert(t *txn, key []byte, row []types.Value) error {
+	if len(w.table.PK) > 0 {
+		if _, exists, err := t.get(key); err != nil {
+			return err
+		} else if exists {
+			return w.duplicate(row)
+		}
+	}
+	return t.write(key, nil, false, keys.EncodeRow(nil, row))
+}
+
+func (w *rowWriter) duplicate(row []types.Value) error {
+	vals := make([]string, len(w.table.PK))
+	for i, c := range w.table.PK {
+		vals[i] = types.ToText(row[c], w.table.Columns[c].Type)
+	}
+	return sqlerr.New(2627, w.table.PKName, "dbo."+w.table.Name, strings.Join(vals, ", "))
+}
+
+// nextIdentity returns the next IDENTITY value of column i.
+func (w *rowWriter) nextIdentity(t *txn, i int) (int64, error) {
+	id := w.table.Columns[i].Identity
+	v, err := t.nextCounter(keys.IdentityKey(w.table.ID), id.Seed, id.Increment)
+	if err != nil {
+		return 0, err
+	}
+	k := w.table.Columns[i].Type.Kind
+	if k != types.Decimal && !types.CheckIntRange(v, k) {
+		return 0, sqlerr.New(8115, "IDENTITY", k.String())
+	}
+	return v, nil
+}
+
+// insertPlan is a bound INSERT.
+type insertPlan struct {
+	w       rowWriter
+	targets []int    // table column for each supplied value
+	rows    [][]expr // VALUES rows; a nil expr is DEFAULT
+	sel     *selectPlan
+	selT    []types.Type
+	defs    []expr // bound DEFAULT expression per column (nil: none)
+}
+
+func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
+	db, def, err := b.lookupTable(x.Table)
+	if err != nil {
+		return nil, err
+	}
+	p := &insertPlan{w: rowWriter{db: db, table: def, verb: "INSERT"}}
+	if len(x.Columns) > 0 {
+		seen := map[int]bool{}
+		for _, name := range x.Columns {
+			i := def.ColumnIndex(name)
+			if i < 0 {
+				return nil, b.errAt(x, sqlerr.New(207, name))
+			}
+			if seen[i] {
+				return nil, b.errAt(x, sqlerr.New(264, name))
+			}
+			if def.Columns[i].Identity != nil {
+				return nil, b.errAt(x, sqlerr.New(544, def.Name))
+			}
+			seen[i] = true
+			p.targets = append(p.targets, i)
+		}
+	} else {
+		for i, c := range def.Columns {
+			if c.Identity == nil {
+				p.targets = append(p.targets, i)
+			}
+		}
+	}
+	countErr := func(n int) error {
+		switch {
+		case len(x.Columns) == 0:
+			return b.errAt(x, sqlerr.New(213))
+		case n > len(p.targets):
+			return b.errAt(x, sqlerr.New(110))
+		}
+		return b.errAt(x, sqlerr.New(109))
+	}
+	switch {
+	case x.Select != nil:
+		if p.sel, err = b.planSelect(x.Select); err != nil {
+			return nil, err
+		}
+		if n := len(p.sel.cols); n != len(p.targets) {
+			if len(x.Columns) == 0 {
+				return nil, b.errAt(x, sqlerr.New(213))
+			}
+			if n > len(p.targets) {
+				return nil, b.errAt(x, sqlerr.New(121))
+			}
+			return nil, b.errAt(x, sqlerr.New(120))
+		}
+		for _, c := range p.sel.cols {
+			p.selT = append(p.selT, c.Type)
+		}
+	case x.DefaultValues:
+		p.targets = nil
+		p.rows = [][]expr{nil}
+	default:
+		for _, vals := range x.Rows {
+			if len(vals) != len(p.targets) {
+				return nil, countErr(len(vals))
+			}
+			row := make([]expr, len(vals))
+			for j, v := range vals {
+				if _, isDef := v.(*parser.Default); isDef {
+					continue
+				}
+				bound, err := b.bindTypedValue(v, nil, def.Columns[p.targets[j]].Type)
+				if err != nil {
+					return nil, err
+				}
+				row[j] = bound
+			}
+			p.rows = append(p.rows, row)
+		}
+	}
+	if p.defs, err = b.bindDefaults(def); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// bindDefaults binds every column's DEFAULT expression.
+func (b *binder) bindDefaults(def *TableDef) ([]expr, error) {
+	defs := make([]expr, len(def.Columns))
+	for i := range def.Columns {
+		if d := def.Columns[i].defaultExpression(); d != nil {
+			x, err := b.bindTypedValue(d, nil, def.Columns[i].Type)
+			if err != nil {
+				return nil, err
+			}
+			defs[i] = x
+		}
+	}
+	return defs, nil
+}
+
+// fill computes the value of a column the statement did not give one.
+func (w *rowWriter) fill(e *env, t *txn, defs []expr, row []types.Value, i int) error {
+	switch {
+	case w.table.Columns[i].Identity != nil:
+		v, err := w.nextIdentity(t, i)
+		if err != nil {
+			return err
+		}
+		row[i] = v
+		if w.table.Columns[i].Type.Kind == types.Decimal {
+			row[i] = types.DecFromInt(v)
+		}
+		e.sess.lastIdentity = &v
+		return nil
+	case defs[i] != nil:
+		v, err := defs[i].eval(e)
+		if err != nil {
+			return err
+		}
+		row[i], err = w.convert(i, v, defs[i].typ())
+		return err
+	}
+	var err error
+	row[i], err = w.convert(i, nil, types.TypeUnknown)
+	return err
+}
+
+func (p *insertPlan) run(e *env, t *txn) (int64, error) {
+	var count int64
+	if p.sel != nil {
+		var rows [][]types.Value
+		if err := p.sel.run(e, func(r []types.Value) error {
+			rows = append(rows, append([]types.Value{}, r...))
+			return nil
+		}); err != nil {
+			return 0, err
+		}
+		e.row = nil
+		for _, r := range rows {
+			if err := p.put(e, t, r, p.selT, nil); err != nil {
+				return 0, err
+			}
+			count++
+		}
+		return count, nil
+	}
+	for _, exprs := range p.rows {
+		vals := make([]types.Value, len(p.targets))
+		valTypes := make([]types.Type, len(p.targets))
+		var isDefault []bool
+		for j, x := range exprs {
+			if x == nil { // DEFAULT
+				if isDefault == nil {
+					isDefault = make([]bool, len(exprs))
+				}
+				isDefault[j] = true
+				continue
+			}
+			v, err := x.eval(e)
+			if err != nil {
+				return 0, err
+			}
+			vals[j], valTypes[j] = v, x.typ()
+		}
+		if err := p.put(e, t, vals, valTypes, isDefault); err != nil {
+			return 0, err
+		}
+		count++
+	}
+	return count, nil
+}
+
+// put builds a full row from the supplied values (skipping those marked
+// DEFAULT), fills the other columns and inserts it.
+func (p *insertPlan) put(e *env, t *txn, vals []types.Value, valTypes []types.Type, isDefault []bool) error {
+	row := make([]types.Value, len(p.w.table.Columns))
+	given := make([]bool, len(row))
+	for j, col := range p.targets {
+		if isDefault != nil && isDefault[j] {
+			continue
+		}
+		v, err := p.w.convert(col, vals[j], valTypes[j])
+		if err != nil {
+			return err
+		}
+		row[col], given[col] = v, true
+	}
+	for i := range row {
+		if !given[i] {
+			if err := p.w.fill(e, t, p.defs, row, i); err != nil {
+				return err
+			}
+		}
+	}
+	key, err := p.w.key(t, row)
+	if err != nil {
+		return err
+	}
+	return p.w.insert(t, key, row)
+}
+
+// updatePlan is a bound UPDATE.
+type updatePlan struct {
+	w     rowWriter
+	scan  *tableScan
+	where expr
+	sets  []setColumn
+	defs  []expr
+	top   expr
+}
+
+type setColumn struct {
+	col int
+	x   expr // nil: DEFAULT
+}
+
+func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
+	if len(x.From) > 0 {
+		return nil, b.errAt(x, sqlerr.New(40517, "UPDATE ... FROM"))
+	}
+	db, def, err := b.lookupTable(x.Table)
+	if err != nil {
+		return nil, err
+	}
+	sc, scan := b.tableScope(db, def)
+	p := &updatePlan{w: rowWriter{db: db, table: def, verb: "UPDATE"}, scan: scan}
+	seen := map[int]bool{}
+	for _, a := range x.Set {
+		i := def.ColumnIndex(a.Column)
+		if i < 0 {
+			return nil, b.errAt(a, sqlerr.New(207, a.Column))
+		}
+		if seen[i] {
+			return nil, b.errAt(a, sqlerr.New(264, a.Column))
+		}
+		if def.Columns[i].Identity != nil {
+			return nil, b.errAt(a, sqlerr.New(8102, a.Column))
+		}
+		seen[i] = true
+		set := setColumn{col: i}
+		if _, isDef := a.Value.(*parser.Default); !isDef {
+			if set.x, err = b.bindTypedValue(a.Value, sc, def.Columns[i].Type); err != nil {
+				return nil, err
+			}
+		}
+		p.sets = append(p.sets, set)
+	}
+	if p.where, err = b.bindWhere(x.Where, sc); err != nil {
+		return nil, err
+	}
+	if p.top, err = b.bindTop(x.Top); err != nil {
+		return nil, err
+	}
+	if p.defs, err = b.bindDefaults(def); err != nil {
+		return nil, err
+	}
+	chooseAccess(scan, p.where)
+	return p, nil
+}
+
+// tableScope builds the one-table scope and scan of UPDATE and DELETE.
+func (b *binder) tableScope(db *Database, def *TableDef) (*scope, *tableScan) {
+	src := &source{name: def.Name, schema: def.Schema}
+	for i := range def.Columns {
+		src.cols = append(src.cols, session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type})
+	}
+	return &scope{sources: []*source{src}}, &tableScan{db: db, table: def}
+}
+
+func (b *binder) bindWhere(w parser.Expr, sc *scope) (expr, error) {
+	if w == nil {
+		return nil, nil
+	}
+	if containsAggregate(w) {
+		return nil, b.errAt(w, sqlerr.New(147))
+	}
+	return b.bindExpr(w, sc, nil, types.TypeBit)
+}
+
+func (b *binder) bindTop(t *parser.Top) (expr, error) {
+	if t == nil {
+		return nil, nil
+	}
+	if t.Percent {
+		return nil, b.errAt(t, sqlerr.New(40517, "TOP PERCENT in UPDATE or DELETE"))
+	}
+	x, err := b.bindExpr(t.Count, nil, nil, types.TypeBigInt)
+	if err != nil {
+		return nil, err
+	}
+	return coerce(x, types.TypeBigInt), nil
+}
+
+// matchRows collects the rows a WHERE clause selects (with their keys and
+// encoded values), before anything is changed: the Halloween protection of
+// UPDATE and DELETE.
+func matchRows(e *env, scan *tableScan, where, top expr) (keysOut, raws [][]byte, rows [][]types.Value, err error) {
+	limit := int64(-1)
+	if top != nil {
+		v, err := top.eval(e)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if n, ok := v.(int64); ok && n >= 0 {
+			limit = n
+		}
+	}
+	if limit == 0 {
+		return nil, nil, nil, nil
+	}
+	err = scan.scanKeys(e, func(key, raw []byte, row []types.Value) error {
+		e.row = row
+		if where != nil {
+			v, err := where.eval(e)
+			if err != nil || !truth(v) {
+				return err
+			}
+		}
+		keysOut = append(keysOut, bytes.Clone(key))
+		raws = append(raws, bytes.Clone(raw))
+		rows = append(rows, append([]types.Value{}, row...))
+		if limit > 0 && int64(len(rows)) >= limit {
+			return errStopScan
+		}
+		return nil
+	})
+	if err == errStopScan {
+		err = nil
+	}
+	return keysOut, raws, rows, err
+}
+
+func (p *updatePlan) run(e *env, t *txn) (int64, error) {
+	ks, raws, rows, err := matchRows(e, p.scan, p.where, p.top)
+	if err != nil {
+		return 0, err
+	}
+	type change struct {
+		oldKey, oldRaw, newKey []byte
+		row                    []types.Value
+	}
+	changes := make([]change, len(rows))
+	for i, old := range rows {
+		e.row = old
+		row := append([]types.Value{}, old...)
+		for _, s := range p.sets {
+			var v types.Value
+			from := p.w.table.Columns[s.col].Type
+			if s.x == nil {
+				if p.defs[s.col] != nil {
+					if v, err = p.defs[s.col].eval(e); err != nil {
+						return 0, err
+					}
+					from = p.defs[s.col].typ()
+				}
+			} else {
+				if v, err = s.x.eval(e); err != nil {
+					return 0, err
+				}
+				from = s.x.typ()
+			}
+			if row[s.col], err = p.w.convert(s.col, v, from); err != nil {
+				return 0, err
+			}
+		}
+		newKey := ks[i]
+		if len(p.w.table.PK) > 0 {
+			newKey = p.w.pkKey(row)
+		}
+		changes[i] = change{oldKey: ks[i], oldRaw: raws[i], newKey: newKey, row: row}
+	}
+	// Rows whose key changes are removed first, so that shifting keys
+	// (SET id = id + 1) does not collide with rows not yet moved.
+	for _, c := range changes {
+		if !bytes.Equal(c.oldKey, c.newKey) {
+			if err := t.write(c.oldKey, c.oldRaw, true, nil); err != nil {
+				return 0, err
+			}
+		}
+	}
+	for _, c := range changes {
+		if bytes.Equal(c.oldKey, c.newKey) {
+			if err := t.write(c.oldKey, c.oldRaw, true, keys.EncodeRow(nil, c.row)); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if err := p.w.insert(t, c.newKey, c.row); err != nil {
+			return 0, err
+		}
+	}
+	return int64(len(changes)), nil
+}
+
+// deletePlan is a bound DELETE.
+type deletePlan struct {
+	scan  *tableScan
+	where expr
+	top   expr
+}
+
+func (b *binder) planDelete(x *parser.Delete) (*deletePlan, error) {
+	db, def, err := b.lookupTable(x.Table)
+	if err != nil {
+		return nil, err
+	}
+	sc, scan := b.tableScope(db, def)
+	p := &deletePlan{scan: scan}
+	if p.where, err = b.bindWhere(x.Where, sc); err != nil {
+		return nil, err
+	}
+	if p.top, err = b.bindTop(x.Top); err != nil {
+		return nil, err
+	}
+	chooseAccess(scan, p.where)
+	return p, nil
+}
+
+func (p *deletePlan) run(e *env, t *txn) (int64, error) {
+	ks, raws, _, err := matchRows(e, p.scan, p.where, p.top)
+	if err != nil {
+		return 0, err
+	}
+	for i, k := range ks {
+		if err := t.write(k, raws[i], true, nil); err != nil {
+			return 0, err
+		}
+	}
+	return int64(len(ks)), nil
+}
+
+// truncateTable deletes every row and resets the identity counter.
+func truncateTable(e *env, t *txn, db *Database, def *TableDef) error {
+	scan := &tableScan{db: db, table: def}
+	ks, raws, _, err := matchRows(e, scan, nil, nil)
+	if err != nil {
+		return err
+	}
+	for i, k := range ks {
+		if err := t.write(k, raws[i], true, nil); err != nil {
+			return err
+		}
+	}
+	return t.del(keys.IdentityKey(def.ID))
+}

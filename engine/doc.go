@@ -1,0 +1,48 @@
+// Package engine is mirrordb's database engine: the instance catalog, one
+// Pebble store per database, T-SQL execution, transactions and the
+// LSN-ordered transaction log that backup and mirroring consume. It knows
+// nothing of sockets or the wire protocol; it implements session.Backend.
+//
+// # Storage
+//
+// An Instance owns a data directory: master/ (the instance catalog under
+// c/ keys, plus master's own tables), one directory per user database, and
+// mirrordb.lock, which keeps a second process off the directory. A
+// database is entirely key/value (engine/keys): table definitions and
+// database properties under s/, rows under t/<table>/<primary key> with an
+// order-preserving key encoding, log records under l/<LSN>, and local
+// bookkeeping under m/. Because schema and rows are both keys, the log,
+// backups and mirroring carry DDL and data the same way.
+//
+// # Transactions and the log
+//
+// A write transaction (txn.go) holds its database's writer lock and
+// buffers its writes in an indexed Pebble batch, recording every change
+// with its before-image. Commit (commit.go, where the pipeline is
+// described) assigns the next LSN, adds the log record (engine/txlog) and
+// applies the batch under the lock, then waits for the WAL fsync outside
+// it, so concurrent commits share fsyncs. A commit is acknowledged only
+// once durable (and, later, once any CommitGate such as SAFETY FULL
+// mirroring lets it through). log.go is the log API: EndLSN/DurableLSN,
+// WaitDurable, ReadLog, Redo (apply shipped records), UndoTo (roll back to
+// an LSN with the before-images), TruncateLog with named holds
+// (log_reuse_wait_desc).
+//
+// T-SQL semantics sit on top (session.go, control.go): statements
+// autocommit unless BEGIN TRAN is open; BEGIN nests; a failing statement
+// inside a transaction undoes only itself (a savepoint per statement);
+// SAVE TRAN names savepoints; SET XACT_ABORT ON makes an error doom the
+// transaction (ReadyForQuery 'E') until ROLLBACK. Reads see committed data,
+// or the session's own transaction for the database it writes.
+//
+// # Execution
+//
+// Statements come parsed from package parser. The binder (bind.go,
+// funcs.go, aggregate.go, source.go) resolves names and computes static
+// types with SQL Server's data type precedence and implicit conversions,
+// so a prepared statement's result columns and parameter types are known
+// before it runs. Plans (plan.go, query.go, dml.go, ddl.go) are trees of
+// expressions over row sources: primary-key point lookups and prefix
+// scans (access.go), full scans, catalog views (sysviews.go) and
+// nested-loop joins. Every error carries its SQL Server number.
+package engine

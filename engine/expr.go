@@ -1,0 +1,551 @@
+package engine
+
+import (
+	"context"
+	"math"
+	"strings"
+	"time"
+
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// expr is a bound scalar expression: names resolved, type known statically
+// (so a statement's result columns are known before it runs, as the
+// extended protocol's Describe requires), evaluated per row.
+type expr interface {
+	typ() types.Type
+	eval(e *env) (types.Value, error)
+}
+
+// env is what an expression is evaluated against.
+type env struct {
+	ctx    context.Context
+	sess   *Session
+	row    []types.Value // the current (combined) input row
+	params []types.Value // $1.. already converted to their types
+	aggs   []types.Value // aggregate results of the current group
+	keys   []types.Value // GROUP BY values of the current group
+	now    time.Time     // statement start (GETDATE() is constant per statement)
+	cache  map[any]any   // per-execution results of uncorrelated subqueries
+}
+
+type constExpr struct {
+	v types.Value
+	t types.Type
+}
+
+func (c *constExpr) typ() types.Type                { return c.t }
+func (c *constExpr) eval(*env) (types.Value, error) { return c.v, nil }
+
+// colExpr reads column idx of the current row.
+type colExpr struct {
+	idx int
+	t   types.Type
+}
+
+func (c *colExpr) typ() types.Type                  { return c.t }
+func (c *colExpr) eval(e *env) (types.Value, error) { return e.row[c.idx], nil }
+
+// paramExpr reads $n. Its type is settled during binding (inferred from
+// context) and arguments are converted to it before execution.
+type paramExpr struct {
+	n      int // 0-based
+	params *paramTypes
+}
+
+func (p *paramExpr) typ() types.Type { return p.params.get(p.n) }
+func (p *paramExpr) eval(e *env) (types.Value, error) {
+	if p.n >= len(e.params) {
+		return nil, sqlerr.Protocol(sqlerr.ProtocolViolation, "no value supplied for parameter $%d", p.n+1)
+	}
+	return e.params[p.n], nil
+}
+
+// paramTypes collects the types of $1..$n for one statement.
+type paramTypes struct{ t []types.Type }
+
+func (p *paramTypes) get(n int) types.Type {
+	if n < len(p.t) && p.t[n].Kind != types.Unknown {
+		return p.t[n]
+	}
+	return types.NVarCharType(types.MaxLength)
+}
+
+// infer records t as the type of $n unless one is already known.
+func (p *paramTypes) infer(n int, t types.Type) {
+	for len(p.t) <= n {
+		p.t = append(p.t, types.TypeUnknown)
+	}
+	if p.t[n].Kind == types.Unknown && t.Kind != types.Unknown {
+		p.t[n] = t
+	}
+}
+
+// aggRef reads aggregate slot idx of the current group.
+type aggRef struct {
+	idx int
+	t   types.Type
+}
+
+func (a *aggRef) typ() types.Type                  { return a.t }
+func (a *aggRef) eval(e *env) (types.Value, error) { return e.aggs[a.idx], nil }
+
+// groupKeyRef reads GROUP BY expression idx of the current group.
+type groupKeyRef struct {
+	idx int
+	t   types.Type
+}
+
+func (g *groupKeyRef) typ() types.Type                  { return g.t }
+func (g *groupKeyRef) eval(e *env) (types.Value, error) { return e.keys[g.idx], nil }
+
+// castExpr converts to a type: implicit coercions inserted by the binder,
+// and CAST/CONVERT (explicit, optionally TRY_ returning NULL on failure).
+type castExpr struct {
+	x    expr
+	to   types.Type
+	mode types.Mode
+	try  bool
+}
+
+func (c *castExpr) typ() types.Type { return c.to }
+func (c *castExpr) eval(e *env) (types.Value, error) {
+	v, err := c.x.eval(e)
+	if err != nil || v == nil {
+		return v, err
+	}
+	out, cerr := types.Convert(v, c.x.typ(), c.to, c.mode)
+	if cerr != nil {
+		if c.try {
+			return nil, nil
+		}
+		return nil, cerr
+	}
+	return out, nil
+}
+
+// coerce wraps x in a conversion to t unless it already has that type.
+func coerce(x expr, t types.Type) expr {
+	xt := x.typ()
+	if xt == t || t.Kind == types.Unknown {
+		return x
+	}
+	if c, ok := x.(*constExpr); ok {
+		if v, err := types.Convert(c.v, xt, t, types.Implicit); err == nil {
+			return &constExpr{v: v, t: t}
+		}
+	}
+	return &castExpr{x: x, to: t, mode: types.Implicit}
+}
+
+// arith is + - * / % & | ^ on numbers, + on strings (concatenation) and
+// DATETIME ± number of days.
+type arith struct {
+	op   string
+	l, r expr
+	t    types.Type // result type; operands are coerced to it first
+}
+
+func (a *arith) typ() types.Type { return a.t }
+
+func (a *arith) eval(e *env) (types.Value, error) {
+	lv, err := a.l.eval(e)
+	if err != nil || lv == nil {
+		return nil, err
+	}
+	rv, err := a.r.eval(e)
+	if err != nil || rv == nil {
+		return nil, err
+	}
+	switch l := lv.(type) {
+	case int64:
+		return intArith(a.op, l, rv.(int64), a.t.Kind)
+	case types.Dec:
+		return decArith(a.op, l, rv.(types.Dec), a.t)
+	case float64:
+		return floatArith(a.op, l, rv.(float64), a.t.Kind)
+	case string:
+		s := l + rv.(string)
+		if a.t.Length != types.MaxLength && len([]rune(s)) > int(a.t.Length) {
+			s = string([]rune(s)[:a.t.Length])
+		}
+		return s, nil
+	case time.Time:
+		days := rv.(float64)
+		if a.op == "-" {
+			days = -days
+		}
+		t, ok := types.NormalizeTime(l.Add(time.Duration(days*float64(24*time.Hour))), a.t)
+		if !ok {
+			return nil, sqlerr.New(517, "datetime")
+		}
+		return t, nil
+	}
+	return nil, sqlerr.New(8117, a.t.Kind.String(), opName(a.op))
+}
+
+func opName(op string) string {
+	switch op {
+	case "+":
+		return "add"
+	case "-":
+		return "subtract"
+	case "*":
+		return "multiply"
+	case "/":
+		return "divide"
+	case "%":
+		return "modulo"
+	}
+	return op
+}
+
+func overflow(k types.Kind) error { return sqlerr.New(8115, "expression", k.String()) }
+
+func intArith(op string, l, r int64, k types.Kind) (types.Value, error) {
+	var v int64
+	switch op {
+	case "+":
+		v = l + r
+		if (v > l) != (r > 0) {
+			return nil, overflow(k)
+		}
+	case "-":
+		v = l - r
+		if (v < l) != (r > 0) {
+			return nil, overflow(k)
+		}
+	case "*":
+		if l != 0 && r != 0 {
+			v = l * r
+			if v/r != l || (l == -1 && r == math.MinInt64) || (r == -1 && l == math.MinInt64) {
+				return nil, overflow(k)
+			}
+		}
+	case "/":
+		if r == 0 {
+			return nil, sqlerr.New(8134)
+		}
+		if l == math.MinInt64 && r == -1 {
+			return nil, overflow(k)
+		}
+		v = l / r
+	case "%":
+		if r == 0 {
+			return nil, sqlerr.New(8134)
+		}
+		v = l % r
+	case "&":
+		v = l & r
+	case "|":
+		v = l | r
+	case "^":
+		v = l ^ r
+	default:
+		return nil, sqlerr.New(8117, k.String(), op)
+	}
+	if k == types.Bit {
+		return v != 0, nil
+	}
+	if !types.CheckIntRange(v, k) {
+		return nil, overflow(k)
+	}
+	return v, nil
+}
+
+func decArith(op string, l, r types.Dec, t types.Type) (types.Value, error) {
+	var v types.Dec
+	switch op {
+	case "+":
+		v = l.Add(r)
+	case "-":
+		v = l.Sub(r)
+	case "*":
+		v = l.Mul(r)
+	case "/":
+		q, ok := l.Quo(r, int32(t.Scale))
+		if !ok {
+			return nil, sqlerr.New(8134)
+		}
+		v = q
+	case "%":
+		m, ok := l.Mod(r)
+		if !ok {
+			return nil, sqlerr.New(8134)
+		}
+		v = m
+	default:
+		return nil, sqlerr.New(8117, "numeric", op)
+	}
+	v = v.Rescale(int32(t.Scale))
+	if !v.FitsPrecision(int(t.Precision)) {
+		return nil, sqlerr.New(8115, "expression", "numeric")
+	}
+	return v, nil
+}
+
+func floatArith(op string, l, r float64, k types.Kind) (types.Value, error) {
+	var v float64
+	switch op {
+	case "+":
+		v = l + r
+	case "-":
+		v = l - r
+	case "*":
+		v = l * r
+	case "/":
+		if r == 0 {
+			return nil, sqlerr.New(8134)
+		}
+		v = l / r
+	case "%":
+		if r == 0 {
+			return nil, sqlerr.New(8134)
+		}
+		v = math.Mod(l, r)
+	default:
+		return nil, sqlerr.New(8117, k.String(), op)
+	}
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return nil, sqlerr.New(8115, "expression", k.String())
+	}
+	if k == types.Real {
+		v = float64(float32(v))
+	}
+	return v, nil
+}
+
+// negate is unary minus (and ~ for integers).
+type negate struct {
+	x     expr
+	bitwi bool
+}
+
+func (n *negate) typ() types.Type { return n.x.typ() }
+func (n *negate) eval(e *env) (types.Value, error) {
+	v, err := n.x.eval(e)
+	if err != nil || v == nil {
+		return v, err
+	}
+	switch x := v.(type) {
+	case int64:
+		if n.bitwi {
+			if n.x.typ().Kind == types.TinyInt {
+				return int64(^uint8(x)), nil
+			}
+			return ^x, nil
+		}
+		if !types.CheckIntRange(-x, n.x.typ().Kind) || x == math.MinInt64 {
+			return nil, overflow(n.x.typ().Kind)
+		}
+		return -x, nil
+	case bool:
+		return !x, nil
+	case types.Dec:
+		return x.Neg(), nil
+	case float64:
+		return -x, nil
+	}
+	return nil, sqlerr.New(8117, n.x.typ().Kind.String(), "minus")
+}
+
+// compare is = <> < > <= >= !< !> on operands coerced to a common type;
+// NULL on either side gives NULL (unknown).
+type compare struct {
+	op   string
+	l, r expr
+}
+
+func (c *compare) typ() types.Type { return types.TypeBit }
+func (c *compare) eval(e *env) (types.Value, error) {
+	lv, err := c.l.eval(e)
+	if err != nil || lv == nil {
+		return nil, err
+	}
+	rv, err := c.r.eval(e)
+	if err != nil || rv == nil {
+		return nil, err
+	}
+	return cmpResult(c.op, types.Compare(lv, rv)), nil
+}
+
+func cmpResult(op string, n int) bool {
+	switch op {
+	case "=":
+		return n == 0
+	case "<>", "!=":
+		return n != 0
+	case "<", "!>":
+		if op == "!>" {
+			return n <= 0
+		}
+		return n < 0
+	case ">", "!<":
+		if op == "!<" {
+			return n >= 0
+		}
+		return n > 0
+	case "<=":
+		return n <= 0
+	case ">=":
+		return n >= 0
+	}
+	return false
+}
+
+// logic is AND / OR with three-valued logic.
+type logic struct {
+	and  bool
+	l, r expr
+}
+
+func (l *logic) typ() types.Type { return types.TypeBit }
+func (l *logic) eval(e *env) (types.Value, error) {
+	lv, err := l.l.eval(e)
+	if err != nil {
+		return nil, err
+	}
+	if lb, ok := lv.(bool); ok && lb != l.and { // FALSE AND x, TRUE OR x
+		return lb, nil
+	}
+	rv, err := l.r.eval(e)
+	if err != nil {
+		return nil, err
+	}
+	if rb, ok := rv.(bool); ok && rb != l.and {
+		return rb, nil
+	}
+	if lv == nil || rv == nil {
+		return nil, nil
+	}
+	return l.and, nil
+}
+
+// not is NOT with three-valued logic.
+type not struct{ x expr }
+
+func (n *not) typ() types.Type { return types.TypeBit }
+func (n *not) eval(e *env) (types.Value, error) {
+	v, err := n.x.eval(e)
+	if b, ok := v.(bool); ok {
+		return !b, err
+	}
+	return nil, err
+}
+
+// isNull is x IS [NOT] NULL.
+type isNull struct {
+	x   expr
+	not bool
+}
+
+func (i *isNull) typ() types.Type { return types.TypeBit }
+func (i *isNull) eval(e *env) (types.Value, error) {
+	v, err := i.x.eval(e)
+	return (v == nil) != i.not, err
+}
+
+// inList is x [NOT] IN (list): TRUE if any element equals x, NULL if none
+// does but some element (or x) is NULL.
+type inList struct {
+	x    expr
+	list []expr
+	not  bool
+}
+
+func (in *inList) typ() types.Type { return types.TypeBit }
+func (in *inList) eval(e *env) (types.Value, error) {
+	xv, err := in.x.eval(e)
+	if err != nil || xv == nil {
+		return nil, err
+	}
+	sawNull := false
+	for _, el := range in.list {
+		v, err := el.eval(e)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			sawNull = true
+			continue
+		}
+		if types.Compare(xv, v) == 0 {
+			return !in.not, nil
+		}
+	}
+	if sawNull {
+		return nil, nil
+	}
+	return in.not, nil
+}
+
+// caseExpr is a searched CASE (simple CASE is bound into this form).
+type caseExpr struct {
+	conds   []expr
+	results []expr
+	els     expr
+	t       types.Type
+}
+
+func (c *caseExpr) typ() types.Type { return c.t }
+func (c *caseExpr) eval(e *env) (types.Value, error) {
+	for i, cond := range c.conds {
+		v, err := cond.eval(e)
+		if err != nil {
+			return nil, err
+		}
+		if b, ok := v.(bool); ok && b {
+			return c.results[i].eval(e)
+		}
+	}
+	if c.els == nil {
+		return nil, nil
+	}
+	return c.els.eval(e)
+}
+
+// likeExpr is x [NOT] LIKE pattern [ESCAPE c].
+type likeExpr struct {
+	x, pattern, escape expr
+	not                bool
+	cached             *likeMatcher // when the pattern is constant
+}
+
+func (l *likeExpr) typ() types.Type { return types.TypeBit }
+func (l *likeExpr) eval(e *env) (types.Value, error) {
+	xv, err := l.x.eval(e)
+	if err != nil || xv == nil {
+		return nil, err
+	}
+	m := l.cached
+	if m == nil {
+		pv, err := l.pattern.eval(e)
+		if err != nil || pv == nil {
+			return nil, err
+		}
+		esc := rune(0)
+		if l.escape != nil {
+			ev, err := l.escape.eval(e)
+			if err != nil || ev == nil {
+				return nil, err
+			}
+			es := []rune(ev.(string))
+			if len(es) != 1 {
+				return nil, sqlerr.New(506, ev.(string))
+			}
+			esc = es[0]
+		}
+		m = compileLike(pv.(string), esc)
+	}
+	s := xv.(string)
+	// Trailing spaces of the value do not prevent a match (CHAR padding).
+	matched := m.match(s) || m.match(strings.TrimRight(s, " "))
+	return matched != l.not, nil
+}
+
+// truth reports whether a condition's value is TRUE (NULL counts as false).
+func truth(v types.Value) bool {
+	b, ok := v.(bool)
+	return ok && b
+}

@@ -1,0 +1,438 @@
+package engine
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"mirrordb/parser"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// funcExpr calls a builtin (or reads a @@global, which is a builtin too).
+type funcExpr struct {
+	name string
+	fn   *builtin
+	args []expr
+	argT []types.Type
+	t    types.Type
+	agg  bool
+}
+
+func (f *funcExpr) typ() types.Type { return f.t }
+
+func (f *funcExpr) eval(e *env) (types.Value, error) {
+	vals := make([]types.Value, len(f.args))
+	for i, a := range f.args {
+		v, err := a.eval(e)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil && !f.fn.nullSafe {
+			return nil, nil
+		}
+		vals[i] = v
+	}
+	v, err := f.fn.eval(e, vals, f.argT)
+	if err != nil {
+		return nil, err
+	}
+	if v != nil && f.t.Kind.IsString() {
+		if s, ok := v.(string); !ok {
+			v = types.ToText(v, types.TypeUnknown)
+		} else {
+			v = s
+		}
+	}
+	return v, nil
+}
+
+// globalVars are the @@ variables.
+var globalVars = map[string]*builtin{
+	"SERVERNAME": {typ: fixed(nvarchar128), eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		return e.sess.inst.ServerName(), nil
+	}},
+	"SERVICENAME": {typ: fixed(nvarchar128), eval: constant("MSSQLSERVER")},
+	"VERSION": {typ: fixed(types.NVarCharType(512)), eval: func(*env, []types.Value, []types.Type) (types.Value, error) {
+		return versionString(), nil
+	}},
+	"ROWCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		return e.sess.rowcount, nil
+	}},
+	"TRANCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		return int64(e.sess.trancount()), nil
+	}},
+	"SPID": {typ: fixed(types.TypeSmallInt), eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		return int64(e.sess.spid()), nil
+	}},
+	"IDENTITY": {typ: fixed(types.DecimalType(38, 0)), nullSafe: true, volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		return e.sess.lastIdentityValue(), nil
+	}},
+	"ERROR": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		return int64(e.sess.lastError), nil
+	}},
+	"LANGUAGE":      {typ: fixed(nvarchar128), eval: constant("us_english")},
+	"MAX_PRECISION": {typ: fixed(types.TypeTinyInt), eval: constant(int64(38))},
+	"DATEFIRST":     {typ: fixed(types.TypeTinyInt), eval: constant(int64(7))},
+	"LOCK_TIMEOUT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		return int64(e.sess.lockTimeoutMS), nil
+	}},
+}
+
+func constant(v types.Value) func(*env, []types.Value, []types.Type) (types.Value, error) {
+	return func(*env, []types.Value, []types.Type) (types.Value, error) { return v, nil }
+}
+
+func versionString() string {
+	return fmt.Sprintf("mirrordb %s - T-SQL database mirroring over the PostgreSQL protocol (%s %s/%s)",
+		Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+var aggregateNames = map[string]bool{"COUNT": true, "COUNT_BIG": true, "SUM": true, "AVG": true, "MIN": true, "MAX": true}
+
+func isAggregateCall(n parser.Expr) bool {
+	f, ok := n.(*parser.FuncCall)
+	return ok && len(f.Name.Parts) == 1 && aggregateNames[strings.ToUpper(f.Name.Object())]
+}
+
+func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
+	name := strings.ToUpper(x.Name.Object())
+	if len(x.Name.Parts) == 1 && aggregateNames[name] {
+		return b.bindAggregate(x, name, agg)
+	}
+	switch name {
+	case "DATEADD", "DATEDIFF", "DATEPART", "DATENAME", "DATEDIFF_BIG":
+		return b.bindDateFunc(x, name, sc, agg)
+	}
+	fn := builtins[name]
+	if fn == nil || (len(x.Name.Parts) > 1 && !knownSchema(x.Name)) {
+		return nil, b.errAt(x, sqlerr.New(195, strings.Join(x.Name.Parts, "."), "built-in function name"))
+	}
+	if len(x.Args) < fn.min || (fn.max >= 0 && len(x.Args) > fn.max) || x.Star {
+		if fn.min == fn.max || fn.max < 0 {
+			return nil, b.errAt(x, sqlerr.New(174, name, fn.min))
+		}
+		return nil, b.errAt(x, sqlerr.New(189, name, fn.min, fn.max))
+	}
+	f := &funcExpr{name: name, fn: fn}
+	for i, a := range x.Args {
+		h := types.TypeUnknown
+		if i > 0 && (name == "ISNULL" || name == "COALESCE" || name == "NULLIF") {
+			h = f.argT[0]
+		}
+		v, err := b.bindExpr(a, sc, agg, h)
+		if err != nil {
+			return nil, err
+		}
+		f.args = append(f.args, v)
+		f.argT = append(f.argT, v.typ())
+	}
+	f.t = fn.typ(f.argT)
+	if name == "ISNULL" || name == "COALESCE" || name == "IIF" {
+		start := 0
+		if name == "IIF" {
+			start = 1
+		}
+		for i := start; i < len(f.args); i++ {
+			c, err := b.coerceChecked(x, f.args[i], f.t)
+			if err != nil {
+				return nil, err
+			}
+			f.args[i] = c
+			f.argT[i] = f.t
+		}
+	}
+	return b.fold(f), nil
+}
+
+// knownSchema accepts the schema qualifiers clients use for built-ins.
+func knownSchema(n parser.ObjectName) bool {
+	switch strings.ToLower(n.Schema()) {
+	case "pg_catalog", "sys", "dbo":
+		return true
+	}
+	return false
+}
+
+func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (expr, error) {
+	want := map[string]int{"DATEADD": 3, "DATEDIFF": 3, "DATEDIFF_BIG": 3, "DATEPART": 2, "DATENAME": 2}[name]
+	if len(x.Args) != want {
+		return nil, b.errAt(x, sqlerr.New(174, name, want))
+	}
+	partName := ""
+	switch p := x.Args[0].(type) {
+	case *parser.ColumnRef:
+		if len(p.Parts) == 1 {
+			partName = p.Parts[0]
+		}
+	case *parser.Literal:
+		partName = p.Value
+	}
+	part, ok := canonicalDatePart(partName)
+	if !ok {
+		return nil, b.errAt(x.Args[0], sqlerr.New(155, partName, strings.ToLower(name)))
+	}
+	var args []expr
+	for i, a := range x.Args[1:] {
+		h := types.DateTime2Type(7)
+		if name == "DATEADD" && i == 0 {
+			h = types.TypeInt
+		}
+		v, err := b.bindExpr(a, sc, agg, h)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, v)
+	}
+	f := &funcExpr{name: name, args: args}
+	for _, a := range args {
+		f.argT = append(f.argT, a.typ())
+	}
+	asTime := func(v types.Value, t types.Type) (time.Time, error) {
+		c, err := types.Convert(v, t, types.DateTime2Type(7), types.Implicit)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return c.(time.Time), nil
+	}
+	switch name {
+	case "DATEADD":
+		rt := f.argT[1]
+		if !rt.Kind.IsTemporal() {
+			rt = types.TypeDateTime
+		}
+		f.t = rt
+		f.fn = &builtin{eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+			t, err := asTime(a[1], ts[1])
+			if err != nil {
+				return nil, err
+			}
+			r, err := dateAdd(part, toInt(a[0]), t)
+			if err != nil {
+				return nil, err
+			}
+			out, ok := types.NormalizeTime(r, rt)
+			if !ok {
+				return nil, sqlerr.New(517, rt.Kind.String())
+			}
+			return out, nil
+		}}
+	case "DATEDIFF", "DATEDIFF_BIG":
+		f.t = types.TypeInt
+		if name == "DATEDIFF_BIG" {
+			f.t = types.TypeBigInt
+		}
+		f.fn = &builtin{eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+			t1, err := asTime(a[0], ts[0])
+			if err != nil {
+				return nil, err
+			}
+			t2, err := asTime(a[1], ts[1])
+			if err != nil {
+				return nil, err
+			}
+			n, err := dateDiff(part, t1, t2)
+			if err == nil && name == "DATEDIFF" && !types.CheckIntRange(n, types.Int) {
+				return nil, sqlerr.New(535, "datediff")
+			}
+			return n, err
+		}}
+	case "DATEPART":
+		f.t = types.TypeInt
+		f.fn = &builtin{eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+			t, err := asTime(a[0], ts[0])
+			if err != nil {
+				return nil, err
+			}
+			return datePart(part, t)
+		}}
+	case "DATENAME":
+		f.t = types.NVarCharType(30)
+		f.fn = &builtin{eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+			t, err := asTime(a[0], ts[0])
+			if err != nil {
+				return nil, err
+			}
+			switch part {
+			case "month":
+				return t.Month().String(), nil
+			case "weekday":
+				return t.Weekday().String(), nil
+			}
+			n, err := datePart(part, t)
+			return fmt.Sprint(n), err
+		}}
+	}
+	return b.fold(f), nil
+}
+
+// styledTimeExpr is CONVERT(string type, temporal, style).
+type styledTimeExpr struct {
+	x, style expr
+	to       types.Type
+}
+
+func (s *styledTimeExpr) typ() types.Type { return s.to }
+func (s *styledTimeExpr) eval(e *env) (types.Value, error) {
+	v, err := s.x.eval(e)
+	if err != nil || v == nil {
+		return v, err
+	}
+	st, err := s.style.eval(e)
+	if err != nil {
+		return nil, err
+	}
+	t := v.(time.Time)
+	var out string
+	switch toInt(st) {
+	case 1:
+		out = t.Format("01/02/06")
+	case 101:
+		out = t.Format("01/02/2006")
+	case 3:
+		out = t.Format("02/01/06")
+	case 103:
+		out = t.Format("02/01/2006")
+	case 12:
+		out = t.Format("060102")
+	case 112:
+		out = t.Format("20060102")
+	case 23:
+		out = t.Format("2006-01-02")
+	case 108, 8:
+		out = t.Format("15:04:05")
+	case 120, 20:
+		out = t.Format("2006-01-02 15:04:05")
+	case 121, 21:
+		out = t.Format("2006-01-02 15:04:05.000")
+	case 126:
+		out = t.Format("2006-01-02T15:04:05.000")
+	case 127:
+		out = t.Format("2006-01-02T15:04:05.000Z")
+	default:
+		out = types.FormatTime(t, s.x.typ())
+	}
+	return types.Convert(out, types.VarCharType(types.MaxLength), s.to, types.Explicit)
+}
+
+func mustTime(s string) time.Time {
+	t, ok := types.ParseTime(s)
+	if !ok {
+		panic("bad time literal " + s)
+	}
+	return t
+}
+
+// subqueryExpr is an uncorrelated subquery: run once per statement
+// execution, its rows cached in the environment.
+type subqueryExpr struct {
+	plan   *selectPlan
+	exists bool
+}
+
+func (s *subqueryExpr) typ() types.Type {
+	if s.exists {
+		return types.TypeBit
+	}
+	return s.plan.cols[0].Type
+}
+
+func (s *subqueryExpr) rows(e *env) ([][]types.Value, error) {
+	if e.cache == nil {
+		e.cache = map[any]any{}
+	}
+	if r, ok := e.cache[s]; ok {
+		return r.([][]types.Value), nil
+	}
+	sub := *e
+	sub.row, sub.aggs, sub.keys = nil, nil, nil
+	var rows [][]types.Value
+	err := s.plan.run(&sub, func(row []types.Value) error {
+		rows = append(rows, append([]types.Value{}, row...))
+		if s.exists {
+			return errStopScan
+		}
+		return nil
+	})
+	if err != nil && err != errStopScan {
+		return nil, err
+	}
+	e.cache[s] = rows
+	return rows, nil
+}
+
+func (s *subqueryExpr) eval(e *env) (types.Value, error) {
+	rows, err := s.rows(e)
+	if err != nil {
+		return nil, err
+	}
+	if s.exists {
+		return len(rows) > 0, nil
+	}
+	switch len(rows) {
+	case 0:
+		return nil, nil
+	case 1:
+		return rows[0][0], nil
+	}
+	return nil, sqlerr.New(512)
+}
+
+// inSubquery is x [NOT] IN (SELECT ...).
+type inSubquery struct {
+	x   expr
+	sub *subqueryExpr
+	not bool
+}
+
+func (in *inSubquery) typ() types.Type { return types.TypeBit }
+func (in *inSubquery) eval(e *env) (types.Value, error) {
+	xv, err := in.x.eval(e)
+	if err != nil || xv == nil {
+		return nil, err
+	}
+	rows, err := in.sub.rows(e)
+	if err != nil {
+		return nil, err
+	}
+	xt, st := in.x.typ(), in.sub.typ()
+	ct := types.Common(xt, st)
+	if !sameRepresentation(xt.Kind, st.Kind) {
+		if xv, err = types.Convert(xv, xt, ct, types.Implicit); err != nil {
+			return nil, err
+		}
+	}
+	sawNull := false
+	for _, r := range rows {
+		v := r[0]
+		if v == nil {
+			sawNull = true
+			continue
+		}
+		if !sameRepresentation(xt.Kind, st.Kind) {
+			if v, err = types.Convert(v, st, ct, types.Implicit); err != nil {
+				return nil, err
+			}
+		}
+		if types.Compare(xv, v) == 0 {
+			return !in.not, nil
+		}
+	}
+	if sawNull {
+		return nil, nil
+	}
+	return in.not, nil
+}
+
+func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool) (expr, error) {
+	plan, err := b.planSelect(sel)
+	if err != nil {
+		return nil, err
+	}
+	if !exists && len(plan.cols) != 1 {
+		return nil, b.errAt(n, sqlerr.New(116))
+	}
+	return &subqueryExpr{plan: plan, exists: exists}, nil
+}

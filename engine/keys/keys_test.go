@@ -1,0 +1,141 @@
+package keys
+
+import (
+	"bytes"
+	"math"
+	"math/big"
+	"reflect"
+	"testing"
+	"time"
+
+	"mirrordb/types"
+)
+
+func dec(s string) types.Dec {
+	d, ok := types.ParseDec(s)
+	if !ok {
+		panic(s)
+	}
+	return d
+}
+
+// TestOrderPreserved checks that encoded keys sort exactly as the values do.
+func TestOrderPreserved(t *testing.T) {
+	groups := []struct {
+		typ  types.Type
+		vals []types.Value // ascending
+	}{
+		{types.TypeBigInt, []types.Value{int64(math.MinInt64), int64(-300), int64(-1), int64(0), int64(1), int64(256), int64(math.MaxInt64)}},
+		{types.TypeFloat, []types.Value{math.Inf(-1), -1e300, -2.5, -1e-300, 0.0, 1e-300, 2.5, 1e300, math.Inf(1)}},
+		{types.DecimalType(38, 2), []types.Value{dec("-99999999999999999999999999.99"), dec("-300.5"), dec("-1"), dec("0"), dec("0.01"), dec("1.5"), dec("255"), dec("256"), dec("99999999999999999999999999.99")}},
+		{types.VarCharType(50), []types.Value{"", "\x00", "\x00\x00", "a", "a\x00", "ab", "b", "ba"}},
+		{types.VarBinaryType(50), []types.Value{[]byte{}, []byte{0}, []byte{0, 0}, []byte{0, 1}, []byte{1}, []byte{0xff}, []byte{0xff, 0}}},
+		{types.DateTime2Type(7), []types.Value{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1970, 1, 1, 0, 0, 0, 1, time.UTC), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)}},
+		{types.TypeBit, []types.Value{false, true}},
+	}
+	for _, g := range groups {
+		for i := 1; i < len(g.vals); i++ {
+			a := AppendValue(nil, g.vals[i-1], g.typ)
+			b := AppendValue(nil, g.vals[i], g.typ)
+			if bytes.Compare(a, b) >= 0 {
+				t.Errorf("%s: %v (%x) does not sort before %v (%x)", g.typ, g.vals[i-1], a, g.vals[i], b)
+			}
+		}
+	}
+}
+
+func TestEqualValuesEncodeEqually(t *testing.T) {
+	typ := types.DecimalType(10, 2)
+	if !bytes.Equal(AppendValue(nil, dec("1.5"), typ), AppendValue(nil, dec("1.50"), typ)) {
+		t.Error("1.5 and 1.50 encode differently at scale 2")
+	}
+	vt := types.VarCharType(10)
+	if !bytes.Equal(AppendValue(nil, "a", vt), AppendValue(nil, "a  ", vt)) {
+		t.Error("trailing spaces change the key")
+	}
+	if bytes.Equal(AppendValue(nil, "a", vt), AppendValue(nil, "A", vt)) {
+		t.Error("binary collation: 'a' and 'A' must differ")
+	}
+}
+
+func TestTupleOrder(t *testing.T) {
+	ts := []types.Type{types.VarCharType(10), types.TypeInt}
+	a := EncodeTuple([]types.Value{"a", int64(9)}, ts)
+	b := EncodeTuple([]types.Value{"a\x00", int64(1)}, ts)
+	c := EncodeTuple([]types.Value{"ab", int64(1)}, ts)
+	if !(bytes.Compare(a, b) < 0 && bytes.Compare(b, c) < 0) {
+		t.Fatalf("tuple order broken: %x %x %x", a, b, c)
+	}
+}
+
+func TestRowRoundTrip(t *testing.T) {
+	u := types.NewUUID()
+	row := []types.Value{nil, int64(-42), true, false, 3.25, dec("-123.4500"), "héllo", []byte{0, 1, 2},
+		time.Date(2024, 5, 1, 13, 45, 0, 123456700, time.UTC), u, types.NewDec(new(big.Int).Lsh(big.NewInt(1), 120), 3)}
+	enc := EncodeRow(nil, row)
+	got, err := DecodeRow(enc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range row {
+		if types.Compare(nilSafe(row[i]), nilSafe(got[i])) != 0 || (row[i] == nil) != (got[i] == nil) {
+			t.Errorf("column %d: got %#v want %#v", i, got[i], row[i])
+		}
+	}
+	if d := got[5].(types.Dec); d.Scale != 4 {
+		t.Errorf("decimal scale lost: %d", d.Scale)
+	}
+	for n := 0; n < len(enc); n++ {
+		if _, err := DecodeRow(enc[:n], nil); err == nil {
+			t.Errorf("truncated row of %d bytes decoded without error", n)
+		}
+	}
+}
+
+func nilSafe(v types.Value) types.Value {
+	if v == nil {
+		return int64(0)
+	}
+	return v
+}
+
+func FuzzDecodeRow(f *testing.F) {
+	f.Add(EncodeRow(nil, []types.Value{int64(1), "x", nil, dec("1.5")}))
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		row, err := DecodeRow(b, nil)
+		if err != nil {
+			return
+		}
+		again, err := DecodeRow(EncodeRow(nil, row), nil)
+		if err != nil || !reflect.DeepEqual(len(again), len(row)) {
+			t.Fatalf("re-encode of decoded row failed: %v", err)
+		}
+	})
+}
+
+func FuzzKeyOrder(f *testing.F) {
+	f.Add(int64(1), int64(2), "a", "b")
+	f.Fuzz(func(t *testing.T, a, b int64, s1, s2 string) {
+		ka := AppendValue(nil, a, types.TypeBigInt)
+		kb := AppendValue(nil, b, types.TypeBigInt)
+		if sign(bytes.Compare(ka, kb)) != sign(types.Compare(a, b)) {
+			t.Fatalf("int order: %d vs %d", a, b)
+		}
+		vt := types.VarCharType(types.MaxLength)
+		ks1, ks2 := AppendValue(nil, s1, vt), AppendValue(nil, s2, vt)
+		if sign(bytes.Compare(ks1, ks2)) != sign(types.Compare(s1, s2)) {
+			t.Fatalf("string order: %q vs %q", s1, s2)
+		}
+	})
+}
+
+func sign(n int) int {
+	switch {
+	case n < 0:
+		return -1
+	case n > 0:
+		return 1
+	}
+	return 0
+}

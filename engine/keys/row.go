@@ -1,0 +1,168 @@
+package keys
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"math/big"
+	"time"
+
+	"mirrordb/types"
+)
+
+// Row values are stored compactly (not order-preserving): a column count,
+// then per column a tag and its payload. Decoding is driven by the stored
+// tags, so a row stays readable whatever the current definition says.
+
+const (
+	rowNull   = 0
+	rowInt    = 1
+	rowTrue   = 2
+	rowFalse  = 3
+	rowFloat  = 4
+	rowDec    = 5
+	rowString = 6
+	rowBytes  = 7
+	rowTime   = 8
+	rowUUID   = 9
+)
+
+// ErrCorruptRow reports a row value that cannot be decoded.
+var ErrCorruptRow = errors.New("keys: corrupt row encoding")
+
+// EncodeRow encodes a row of values.
+func EncodeRow(dst []byte, vals []types.Value) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(vals)))
+	for _, v := range vals {
+		switch x := v.(type) {
+		case nil:
+			dst = append(dst, rowNull)
+		case int64:
+			dst = binary.AppendVarint(append(dst, rowInt), x)
+		case bool:
+			if x {
+				dst = append(dst, rowTrue)
+			} else {
+				dst = append(dst, rowFalse)
+			}
+		case float64:
+			dst = binary.BigEndian.AppendUint64(append(dst, rowFloat), math.Float64bits(x))
+		case types.Dec:
+			dst = append(dst, rowDec)
+			dst = binary.AppendVarint(dst, int64(x.Scale))
+			c := x.Coef()
+			sign := byte(0)
+			if c.Sign() < 0 {
+				sign = 1
+				c.Neg(c)
+			}
+			mag := c.Bytes()
+			dst = append(dst, sign)
+			dst = binary.AppendUvarint(dst, uint64(len(mag)))
+			dst = append(dst, mag...)
+		case string:
+			dst = binary.AppendUvarint(append(dst, rowString), uint64(len(x)))
+			dst = append(dst, x...)
+		case []byte:
+			dst = binary.AppendUvarint(append(dst, rowBytes), uint64(len(x)))
+			dst = append(dst, x...)
+		case time.Time:
+			dst = binary.AppendVarint(append(dst, rowTime), x.Unix())
+			dst = binary.AppendUvarint(dst, uint64(x.Nanosecond()))
+		case types.UUID:
+			dst = append(append(dst, rowUUID), x[:]...)
+		default:
+			panic("keys: unsupported value type in row")
+		}
+	}
+	return dst
+}
+
+// DecodeRow decodes a row encoded by EncodeRow into dst (reused when large
+// enough). Strings and byte slices are copied, so the input may be reused.
+func DecodeRow(b []byte, dst []types.Value) ([]types.Value, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)) {
+		return nil, ErrCorruptRow
+	}
+	b = b[k:]
+	if cap(dst) < int(n) {
+		dst = make([]types.Value, n)
+	}
+	dst = dst[:n]
+	for i := range dst {
+		if len(b) == 0 {
+			return nil, ErrCorruptRow
+		}
+		tag := b[0]
+		b = b[1:]
+		switch tag {
+		case rowNull:
+			dst[i] = nil
+		case rowInt:
+			v, k := binary.Varint(b)
+			if k <= 0 {
+				return nil, ErrCorruptRow
+			}
+			dst[i], b = v, b[k:]
+		case rowTrue:
+			dst[i] = true
+		case rowFalse:
+			dst[i] = false
+		case rowFloat:
+			if len(b) < 8 {
+				return nil, ErrCorruptRow
+			}
+			dst[i], b = math.Float64frombits(binary.BigEndian.Uint64(b)), b[8:]
+		case rowDec:
+			scale, k := binary.Varint(b)
+			if k <= 0 || len(b) < k+1 {
+				return nil, ErrCorruptRow
+			}
+			sign := b[k]
+			b = b[k+1:]
+			l, k := binary.Uvarint(b)
+			if k <= 0 || uint64(len(b)-k) < l {
+				return nil, ErrCorruptRow
+			}
+			c := new(big.Int).SetBytes(b[k : k+int(l)])
+			if sign == 1 {
+				c.Neg(c)
+			}
+			dst[i], b = types.NewDec(c, int32(scale)), b[k+int(l):]
+		case rowString, rowBytes:
+			l, k := binary.Uvarint(b)
+			if k <= 0 || uint64(len(b)-k) < l {
+				return nil, ErrCorruptRow
+			}
+			data := b[k : k+int(l)]
+			if tag == rowString {
+				dst[i] = string(data)
+			} else {
+				dst[i] = append([]byte{}, data...)
+			}
+			b = b[k+int(l):]
+		case rowTime:
+			secs, k := binary.Varint(b)
+			if k <= 0 {
+				return nil, ErrCorruptRow
+			}
+			b = b[k:]
+			ns, k := binary.Uvarint(b)
+			if k <= 0 || ns >= 1e9 {
+				return nil, ErrCorruptRow
+			}
+			dst[i], b = time.Unix(secs, int64(ns)).UTC(), b[k:]
+		case rowUUID:
+			if len(b) < 16 {
+				return nil, ErrCorruptRow
+			}
+			var u types.UUID
+			copy(u[:], b)
+			dst[i], b = u, b[16:]
+		default:
+			return nil, ErrCorruptRow
+		}
+	}
+	return dst, nil
+}

@@ -1,0 +1,143 @@
+package engine
+
+import (
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// plan binds a statement into a runnable plan.
+func (b *binder) plan(st parser.Statement) (*stmtPlan, error) {
+	p, err := b.planStatement(st)
+	if err != nil {
+		return nil, err
+	}
+	p.params = b.params
+	if p.write != nil {
+		p.dbs = appendDB(p.dbs, p.write)
+	}
+	return p, nil
+}
+
+func appendDB(list []*Database, d *Database) []*Database {
+	for _, x := range list {
+		if x == d {
+			return list
+		}
+	}
+	return append(list, d)
+}
+
+func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
+	switch x := st.(type) {
+	case *parser.Select:
+		sp, err := b.planSelect(x)
+		if err != nil {
+			return nil, err
+		}
+		chooseAccess(sp.src, sp.where)
+		return &stmtPlan{cols: sp.cols, dbs: b.referenced(x.From), run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+			var n int64
+			err := sp.run(e, func(row []types.Value) error {
+				n++
+				return w.Row(row)
+			})
+			return e.sess.rowsTag("SELECT", n), err
+		}}, nil
+	case *parser.Insert:
+		ip, err := b.planInsert(x)
+		if err != nil {
+			return nil, err
+		}
+		return b.writePlan(ip.w.db, x.Select, func(e *env, t *txn) (string, error) {
+			n, err := ip.run(e, t)
+			return e.sess.rowsTag("INSERT", n), err
+		}), nil
+	case *parser.Update:
+		up, err := b.planUpdate(x)
+		if err != nil {
+			return nil, err
+		}
+		return b.writePlan(up.w.db, nil, func(e *env, t *txn) (string, error) {
+			n, err := up.run(e, t)
+			return e.sess.rowsTag("UPDATE", n), err
+		}), nil
+	case *parser.Delete:
+		dp, err := b.planDelete(x)
+		if err != nil {
+			return nil, err
+		}
+		return b.writePlan(dp.scan.db, nil, func(e *env, t *txn) (string, error) {
+			n, err := dp.run(e, t)
+			return e.sess.rowsTag("DELETE", n), err
+		}), nil
+	case *parser.TruncateTable:
+		db, def, err := b.lookupTable(x.Name)
+		if err != nil {
+			return nil, err
+		}
+		return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+			return "TRUNCATE TABLE", truncateTable(e, t, db, def)
+		}), nil
+	case *parser.CreateTable:
+		return b.planCreateTable(x)
+	case *parser.DropTable:
+		return b.planDropTable(x)
+	case *parser.CreateDatabase, *parser.DropDatabase, *parser.AlterDatabase, *parser.Use:
+		return b.planDatabaseStatement(st)
+	case *parser.BeginTran, *parser.CommitTran, *parser.RollbackTran, *parser.SaveTran:
+		return b.planTransaction(st)
+	case *parser.Set:
+		return b.planSet(x)
+	case *parser.Show:
+		return b.planShow(x)
+	case *parser.Print:
+		return b.planPrint(x)
+	case *parser.WaitFor:
+		return b.planWaitFor(x)
+	case *parser.Checkpoint:
+		d := b.s.db
+		return &stmtPlan{dbs: []*Database{d}, run: func(*env, *txn, session.ResultWriter) (string, error) {
+			_, err := d.TruncateLog()
+			return "CHECKPOINT", err
+		}}, nil
+	case *parser.Exec:
+		return nil, b.errAt(x, sqlerr.New(2812, x.Proc.Object()))
+	}
+	return nil, b.errAt(st, sqlerr.New(40517, statementName(st)))
+}
+
+// writePlan wraps a data-changing statement: it runs in a write
+// transaction on db.
+func (b *binder) writePlan(db *Database, sel *parser.Select, run func(e *env, t *txn) (string, error)) *stmtPlan {
+	p := &stmtPlan{write: db, run: func(e *env, t *txn, _ session.ResultWriter) (string, error) { return run(e, t) }}
+	if sel != nil {
+		p.dbs = b.referenced(sel.From)
+	}
+	return p
+}
+
+// referenced lists the databases a FROM clause reads, so they stay open
+// while the statement runs.
+func (b *binder) referenced(from []parser.TableExpr) []*Database {
+	dbs := []*Database{b.s.db}
+	var walk func(te parser.TableExpr)
+	walk = func(te parser.TableExpr) {
+		switch x := te.(type) {
+		case *parser.TableRef:
+			if name := x.Name.Database(); name != "" {
+				if d := b.s.inst.Database(name); d != nil {
+					dbs = appendDB(dbs, d)
+				}
+			}
+		case *parser.Join:
+			walk(x.Left)
+			walk(x.Right)
+		}
+	}
+	for _, te := range from {
+		walk(te)
+	}
+	return dbs
+}

@@ -1,0 +1,497 @@
+package engine
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"mirrordb/engine/keys"
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// selectPlan is a bound SELECT.
+type selectPlan struct {
+	cols  []session.Column
+	src   rowSource
+	where expr
+
+	grouped bool
+	groupBy []expr
+	aggs    []*aggSpec
+	having  expr
+
+	project  []expr
+	distinct bool
+	orderBy  []orderKey
+
+	top        expr
+	topPercent bool
+	offset     expr
+	fetch      expr
+}
+
+// orderKey is one ORDER BY item: an output column (col ≥ 0) or an
+// expression evaluated alongside the projection.
+type orderKey struct {
+	col  int
+	x    expr
+	desc bool
+}
+
+func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
+	src, sc, err := b.bindFrom(sel.From)
+	if err != nil {
+		return nil, err
+	}
+	p := &selectPlan{src: src, distinct: sel.Distinct}
+	if sel.Where != nil {
+		if containsAggregate(sel.Where) {
+			return nil, b.errAt(sel.Where, sqlerr.New(147))
+		}
+		if p.where, err = b.bindExpr(sel.Where, sc, nil, types.TypeBit); err != nil {
+			return nil, err
+		}
+	}
+	p.grouped = len(sel.GroupBy) > 0 || sel.Having != nil
+	for _, it := range sel.Items {
+		if it.Expr != nil && containsAggregate(it.Expr) {
+			p.grouped = true
+		}
+	}
+	for _, o := range sel.OrderBy {
+		if containsAggregate(o.Expr) {
+			p.grouped = true
+		}
+	}
+	var agg *aggContext
+	if p.grouped {
+		agg = &aggContext{scope: sc}
+		for _, g := range sel.GroupBy {
+			if containsAggregate(g) {
+				return nil, b.errAt(g, sqlerr.New(144))
+			}
+			x, err := b.bindExpr(g, sc, nil, types.TypeUnknown)
+			if err != nil {
+				return nil, err
+			}
+			agg.groupBy = append(agg.groupBy, x)
+			agg.groupText = append(agg.groupText, g.String())
+		}
+	}
+	aliases := map[string]int{}
+	for _, it := range sel.Items {
+		if it.Star {
+			cols, err := b.expandStar(it, sc, agg)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range cols {
+				p.project = append(p.project, c.x)
+				p.cols = append(p.cols, session.Column{Name: c.name, Type: c.x.typ()})
+			}
+			continue
+		}
+		x, err := b.bindExpr(it.Expr, sc, agg, types.TypeUnknown)
+		if err != nil {
+			return nil, err
+		}
+		name := it.Alias
+		if name == "" {
+			name = defaultColumnName(it.Expr)
+		} else {
+			aliases[strings.ToLower(name)] = len(p.project)
+		}
+		p.project = append(p.project, x)
+		p.cols = append(p.cols, session.Column{Name: name, Type: x.typ()})
+	}
+	if sel.Having != nil {
+		if p.having, err = b.bindExpr(sel.Having, sc, agg, types.TypeBit); err != nil {
+			return nil, err
+		}
+	}
+	for _, o := range sel.OrderBy {
+		k, err := b.bindOrderKey(o, sel, p, sc, agg, aliases)
+		if err != nil {
+			return nil, err
+		}
+		p.orderBy = append(p.orderBy, k)
+	}
+	if agg != nil {
+		p.groupBy, p.aggs = agg.groupBy, agg.aggs
+	}
+	if sel.Top != nil {
+		p.topPercent = sel.Top.Percent
+		t := types.TypeBigInt
+		if p.topPercent {
+			t = types.TypeFloat
+		}
+		if p.top, err = b.bindExpr(sel.Top.Count, nil, nil, t); err != nil {
+			return nil, err
+		}
+		p.top = coerce(p.top, t)
+	}
+	if sel.Offset != nil {
+		if p.offset, err = b.bindExpr(sel.Offset, nil, nil, types.TypeBigInt); err != nil {
+			return nil, err
+		}
+		p.offset = coerce(p.offset, types.TypeBigInt)
+	}
+	if sel.Fetch != nil {
+		if p.fetch, err = b.bindExpr(sel.Fetch, nil, nil, types.TypeBigInt); err != nil {
+			return nil, err
+		}
+		p.fetch = coerce(p.fetch, types.TypeBigInt)
+	}
+	return p, nil
+}
+
+// defaultColumnName is the name SQL Server gives an unaliased select item:
+// the column name for a column reference, none otherwise.
+func defaultColumnName(x parser.Expr) string {
+	switch e := x.(type) {
+	case *parser.ColumnRef:
+		return e.Name()
+	case *parser.Paren:
+		return defaultColumnName(e.X)
+	}
+	return ""
+}
+
+type starCol struct {
+	name string
+	x    expr
+}
+
+func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) ([]starCol, error) {
+	var out []starCol
+	found := false
+	for _, src := range sc.sources {
+		if len(it.StarOf) > 0 && !strings.EqualFold(it.StarOf[len(it.StarOf)-1], src.name) {
+			continue
+		}
+		found = true
+		for i, c := range src.cols {
+			if agg != nil {
+				ref := &parser.ColumnRef{Pos: it.Pos, Parts: []string{src.name, c.Name}}
+				x, err := b.bindExpr(ref, sc, agg, types.TypeUnknown)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, starCol{c.Name, x})
+				continue
+			}
+			out = append(out, starCol{c.Name, &colExpr{idx: src.offset + i, t: c.Type}})
+		}
+	}
+	if !found {
+		if len(it.StarOf) > 0 {
+			return nil, b.errAt(it, sqlerr.New(4104, strings.Join(it.StarOf, ".")))
+		}
+		return nil, b.errAt(it, sqlerr.New(263))
+	}
+	return out, nil
+}
+
+func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *selectPlan, sc *scope, agg *aggContext, aliases map[string]int) (orderKey, error) {
+	if ref, ok := o.Expr.(*parser.ColumnRef); ok && len(ref.Parts) == 1 {
+		if i, ok := aliases[strings.ToLower(ref.Parts[0])]; ok {
+			return orderKey{col: i, desc: o.Desc}, nil
+		}
+	}
+	if lit, ok := o.Expr.(*parser.Literal); ok && lit.Kind == parser.LitInt {
+		n, _ := strconv.Atoi(lit.Value)
+		if n < 1 || n > len(p.project) {
+			return orderKey{}, b.errAt(o, sqlerr.New(108, n))
+		}
+		return orderKey{col: n - 1, desc: o.Desc}, nil
+	}
+	if p.distinct {
+		text := o.Expr.String()
+		for i, it := range sel.Items {
+			if it.Expr != nil && it.Expr.String() == text {
+				return orderKey{col: i, desc: o.Desc}, nil
+			}
+		}
+		return orderKey{}, b.errAt(o, sqlerr.New(145))
+	}
+	x, err := b.bindExpr(o.Expr, sc, agg, types.TypeUnknown)
+	if err != nil {
+		if agg != nil && sqlerr.Is(err, 8120) {
+			return orderKey{}, b.errAt(o, sqlerr.New(8127, o.Expr.String()))
+		}
+		return orderKey{}, err
+	}
+	return orderKey{col: -1, x: x, desc: o.Desc}, nil
+}
+
+// run executes the plan, calling emit for each output row (valid only
+// during the call).
+func (p *selectPlan) run(e *env, emit func([]types.Value) error) error {
+	limit, err := p.limit(e, p.top, -1)
+	if err != nil {
+		return err
+	}
+	if !p.grouped && len(p.orderBy) == 0 && !p.distinct && !p.topPercent && p.offset == nil && p.fetch == nil {
+		return p.stream(e, limit, emit)
+	}
+	rows, err := p.materialize(e)
+	if err != nil {
+		return err
+	}
+	if p.distinct {
+		rows = distinctRows(rows, len(p.project))
+	}
+	if len(p.orderBy) > 0 {
+		p.sortRows(rows)
+	}
+	off, err := p.limit(e, p.offset, 0)
+	if err != nil {
+		return err
+	}
+	if off > 0 {
+		rows = rows[min(int(off), len(rows)):]
+	}
+	if p.fetch != nil {
+		n, err := p.limit(e, p.fetch, -1)
+		if err != nil {
+			return err
+		}
+		if n >= 0 && int(n) < len(rows) {
+			rows = rows[:n]
+		}
+	}
+	if p.topPercent {
+		pct, err := p.top.eval(e)
+		if err != nil {
+			return err
+		}
+		if f, _ := pct.(float64); pct != nil {
+			if f < 0 || f > 100 {
+				return sqlerr.New(1014)
+			}
+			limit = int64(math.Ceil(float64(len(rows)) * f / 100))
+		}
+	}
+	if limit >= 0 && int(limit) < len(rows) {
+		rows = rows[:limit]
+	}
+	for _, r := range rows {
+		if err := emit(r[:len(p.project)]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// limit evaluates a TOP/OFFSET/FETCH count (def when absent).
+func (p *selectPlan) limit(e *env, x expr, def int64) (int64, error) {
+	if x == nil || p.topPercent && x == p.top {
+		return def, nil
+	}
+	v, err := x.eval(e)
+	if err != nil {
+		return 0, err
+	}
+	n, ok := v.(int64)
+	if !ok || n < 0 {
+		return 0, sqlerr.New(1014)
+	}
+	return n, nil
+}
+
+func (p *selectPlan) stream(e *env, limit int64, emit func([]types.Value) error) error {
+	if limit == 0 {
+		return nil
+	}
+	out := make([]types.Value, len(p.project))
+	var n int64
+	err := p.src.scan(e, func(row []types.Value) error {
+		e.row = row
+		if p.where != nil {
+			v, err := p.where.eval(e)
+			if err != nil {
+				return err
+			}
+			if !truth(v) {
+				return nil
+			}
+		}
+		for i, x := range p.project {
+			v, err := x.eval(e)
+			if err != nil {
+				return err
+			}
+			out[i] = v
+		}
+		if err := emit(out); err != nil {
+			return err
+		}
+		if n++; limit >= 0 && n >= limit {
+			return errStopScan
+		}
+		return nil
+	})
+	if err == errStopScan {
+		return nil
+	}
+	return err
+}
+
+// materialize computes every output row, followed by its ORDER BY
+// expression values.
+func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
+	var rows [][]types.Value
+	produce := func() error {
+		if p.having != nil {
+			v, err := p.having.eval(e)
+			if err != nil {
+				return err
+			}
+			if !truth(v) {
+				return nil
+			}
+		}
+		out := make([]types.Value, len(p.project), len(p.project)+len(p.orderBy))
+		for i, x := range p.project {
+			v, err := x.eval(e)
+			if err != nil {
+				return err
+			}
+			out[i] = v
+		}
+		for _, k := range p.orderBy {
+			if k.col >= 0 {
+				out = append(out, out[k.col])
+				continue
+			}
+			v, err := k.x.eval(e)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		rows = append(rows, out)
+		return nil
+	}
+	filter := func(row []types.Value) (bool, error) {
+		e.row = row
+		if p.where == nil {
+			return true, nil
+		}
+		v, err := p.where.eval(e)
+		return truth(v), err
+	}
+	if !p.grouped {
+		err := p.src.scan(e, func(row []types.Value) error {
+			if ok, err := filter(row); !ok || err != nil {
+				return err
+			}
+			return produce()
+		})
+		return rows, err
+	}
+	type group struct {
+		keys []types.Value
+		accs []*accumulator
+	}
+	groups := map[string]*group{}
+	var order []*group
+	err := p.src.scan(e, func(row []types.Value) error {
+		if ok, err := filter(row); !ok || err != nil {
+			return err
+		}
+		kv := make([]types.Value, len(p.groupBy))
+		var enc []byte
+		for i, g := range p.groupBy {
+			v, err := g.eval(e)
+			if err != nil {
+				return err
+			}
+			kv[i] = v
+			enc = keys.AppendValue(enc, v, g.typ())
+		}
+		gr := groups[string(enc)]
+		if gr == nil {
+			gr = &group{keys: kv, accs: newAccumulators(p.aggs)}
+			groups[string(enc)] = gr
+			order = append(order, gr)
+		}
+		for _, a := range gr.accs {
+			if err := a.add(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(order) == 0 && len(p.groupBy) == 0 { // aggregate over no rows: one group
+		order = append(order, &group{accs: newAccumulators(p.aggs)})
+	}
+	e.row = nil
+	for _, gr := range order {
+		e.keys = gr.keys
+		e.aggs = make([]types.Value, len(gr.accs))
+		for i, a := range gr.accs {
+			v, err := a.result()
+			if err != nil {
+				return nil, err
+			}
+			e.aggs[i] = v
+		}
+		if err := produce(); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
+}
+
+func distinctRows(rows [][]types.Value, width int) [][]types.Value {
+	seen := map[string]bool{}
+	out := rows[:0]
+	for _, r := range rows {
+		var enc []byte
+		for _, v := range r[:width] {
+			enc = keys.AppendValue(enc, v, types.TypeUnknown)
+		}
+		if !seen[string(enc)] {
+			seen[string(enc)] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// sortRows orders rows by the ORDER BY values appended after the output
+// columns; NULLs sort first, as in SQL Server.
+func (p *selectPlan) sortRows(rows [][]types.Value) {
+	base := len(p.project)
+	slices.SortStableFunc(rows, func(a, b []types.Value) int {
+		for i, k := range p.orderBy {
+			x, y := a[base+i], b[base+i]
+			var c int
+			switch {
+			case x == nil && y == nil:
+				c = 0
+			case x == nil:
+				c = -1
+			case y == nil:
+				c = 1
+			default:
+				c = types.Compare(x, y)
+			}
+			if k.desc {
+				c = -c
+			}
+			if c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+}

@@ -1,0 +1,186 @@
+package engine
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+
+	"mirrordb/engine/keys"
+	"mirrordb/parser"
+	"mirrordb/types"
+)
+
+// TableDef is a table's definition. It is stored as JSON under s/t/<id> in
+// the database's own store, so DDL travels through the log, backups and
+// mirroring exactly like rows do.
+type TableDef struct {
+	ID      uint32      `json:"id"`
+	Schema  string      `json:"schema"`
+	Name    string      `json:"name"`
+	Columns []ColumnDef `json:"columns"`
+	// PK lists the primary key's column indexes; empty for a heap, whose
+	// rows are keyed by a hidden row id.
+	PK      []int     `json:"pk,omitempty"`
+	PKName  string    `json:"pk_name,omitempty"`
+	Created time.Time `json:"created"`
+}
+
+// ColumnDef is one column of a table.
+type ColumnDef struct {
+	Name     string     `json:"name"`
+	Type     types.Type `json:"type"`
+	Nullable bool       `json:"nullable"`
+	Identity *Identity  `json:"identity,omitempty"`
+	// Default is the DEFAULT expression in canonical T-SQL text.
+	Default     string `json:"default,omitempty"`
+	DefaultName string `json:"default_name,omitempty"`
+}
+
+// Identity is a column's IDENTITY(seed, increment).
+type Identity struct {
+	Seed      int64 `json:"seed"`
+	Increment int64 `json:"increment"`
+}
+
+// ColumnIndex returns the index of the named column (case-insensitive), or -1.
+func (t *TableDef) ColumnIndex(name string) int {
+	for i := range t.Columns {
+		if strings.EqualFold(t.Columns[i].Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// IdentityColumn returns the index of the IDENTITY column, or -1.
+func (t *TableDef) IdentityColumn() int {
+	for i := range t.Columns {
+		if t.Columns[i].Identity != nil {
+			return i
+		}
+	}
+	return -1
+}
+
+// defaultExprs caches parsed DEFAULT expressions by their text.
+var defaultExprs sync.Map // string → parser.Expr
+
+// defaultExpression returns the parsed DEFAULT expression (nil if none).
+func (c *ColumnDef) defaultExpression() parser.Expr {
+	if c.Default == "" {
+		return nil
+	}
+	if x, ok := defaultExprs.Load(c.Default); ok {
+		return x.(parser.Expr)
+	}
+	st, err := parser.ParseStatement("SELECT " + c.Default)
+	sel, ok := st.(*parser.Select)
+	if err != nil || !ok || len(sel.Items) != 1 {
+		return nil
+	}
+	defaultExprs.Store(c.Default, sel.Items[0].Expr)
+	return sel.Items[0].Expr
+}
+
+// schemaSet is an immutable snapshot of a database's tables.
+type schemaSet struct {
+	byName map[string]*TableDef // lower-case schema.name
+	byID   map[uint32]*TableDef
+	// version changes whenever the committed schema changes, so prepared
+	// statements know to re-bind.
+	version uint64
+}
+
+func schemaKey(schema, name string) string {
+	return strings.ToLower(schema) + "." + strings.ToLower(name)
+}
+
+// table finds a table by schema (default dbo) and name.
+func (s *schemaSet) table(schema, name string) *TableDef {
+	if schema == "" {
+		schema = "dbo"
+	}
+	return s.byName[schemaKey(schema, name)]
+}
+
+// tables returns the tables ordered by id.
+func (s *schemaSet) tables() []*TableDef {
+	out := make([]*TableDef, 0, len(s.byID))
+	for id := uint32(0); len(out) < len(s.byID); id++ {
+		if t, ok := s.byID[id]; ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// schemaVersions counts schema loads across the process; prepared
+// statements re-bind when it moved since they were bound.
+var schemaVersions atomic.Uint64
+
+func nextSchemaVersion() uint64 { return schemaVersions.Add(1) }
+
+func schemaGeneration() uint64 { return schemaVersions.Load() }
+
+// loadSchema reads every table definition visible through r.
+func loadSchema(r pebble.Reader) (*schemaSet, error) {
+	s := &schemaSet{byName: map[string]*TableDef{}, byID: map[uint32]*TableDef{}, version: nextSchemaVersion()}
+	prefix := keys.TableDefKey(0)[:len(keys.Schema)+2] // "s/t/"
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
+	if err != nil {
+		return nil, err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		var t TableDef
+		if err := json.Unmarshal(it.Value(), &t); err != nil {
+			it.Close()
+			return nil, fmt.Errorf("table definition %x: %w", it.Key(), err)
+		}
+		s.byID[t.ID] = &t
+		s.byName[schemaKey(t.Schema, t.Name)] = &t
+	}
+	return s, it.Close()
+}
+
+// encodeTableDef serialises a definition for its s/t/<id> key.
+func encodeTableDef(t *TableDef) []byte {
+	b, err := json.Marshal(t)
+	if err != nil {
+		panic(err) // TableDef holds only marshalable fields
+	}
+	return b
+}
+
+// nextCounter reads a uint64 counter key through the transaction, adds
+// delta and writes it back, returning the new value. Counters (table ids,
+// identity values, heap row ids) are ordinary logged keys.
+func (t *txn) nextCounter(key []byte, start, delta int64) (int64, error) {
+	cur, had, err := t.get(key)
+	if err != nil {
+		return 0, err
+	}
+	var v int64
+	if had && len(cur) == 8 {
+		v = int64(binary.BigEndian.Uint64(cur)) + delta
+	} else {
+		v = start
+	}
+	var buf [8]byte
+	binary.BigEndian.PutUint64(buf[:], uint64(v))
+	return v, t.write(key, cur, had, buf[:])
+}
+
+// readCounter reads a counter key's current value (ok false if unset).
+func readCounter(r pebble.Reader, key []byte) (int64, bool, error) {
+	v, ok, err := getValue(r, key)
+	if err != nil || !ok || len(v) != 8 {
+		return 0, false, err
+	}
+	return int64(binary.BigEndian.Uint64(v)), true, nil
+}

@@ -1,0 +1,536 @@
+package engine
+
+import (
+	"context"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// Session is one client connection's state. It implements session.Session.
+type Session struct {
+	inst    *Instance
+	startup session.Startup
+	db      *Database // current database (counted in db.users)
+
+	tx  *userTx // explicit transaction, nil in autocommit mode
+	cur *txn    // write transaction of the statement running now
+
+	nocount       bool
+	xactAbort     bool
+	lockTimeoutMS int64
+	params        map[string]string // PostgreSQL-style settings
+	rowcount      int64
+	lastError     int
+	lastIdentity  *int64
+
+	killed     chan struct{}
+	killOnce   sync.Once
+	killReason atomic.Pointer[sqlerr.Error]
+	runMu      sync.Mutex
+	runCancel  context.CancelFunc
+	closeOnce  sync.Once
+}
+
+// userTx is a transaction opened with BEGIN TRAN.
+type userTx struct {
+	depth      int  // @@TRANCOUNT
+	t          *txn // write transaction, nil until the first write
+	doomed     bool // uncommittable: only ROLLBACK is accepted
+	name       string
+	savepoints map[string]savepoint
+}
+
+// Open creates a session (session.Backend). A missing database, or one named
+// like the user when no such database exists (libpq's default), means
+// master; any other unknown database fails with 4060.
+func (in *Instance) Open(_ context.Context, st session.Startup) (session.Session, error) {
+	name := st.Database
+	if name == "" || (name == st.User && in.Database(name) == nil) {
+		name = "master"
+	}
+	d, err := in.openForSession(name)
+	if err != nil {
+		e := sqlerr.As(err)
+		if e.Number == 911 {
+			e = sqlerr.New(4060, name)
+		}
+		e.Fatal = true
+		return nil, e
+	}
+	s := &Session{inst: in, startup: st, db: d, lockTimeoutMS: -1, killed: make(chan struct{}),
+		params: map[string]string{"application_name": st.ApplicationName, "client_encoding": "UTF8",
+			"DateStyle": "ISO, MDY", "TimeZone": "UTC", "extra_float_digits": "1"}}
+	in.mu.Lock()
+	in.sessions[st.ProcessID] = s
+	in.mu.Unlock()
+	return s, nil
+}
+
+// Sessions returns the number of open sessions.
+func (in *Instance) Sessions() int {
+	in.mu.RLock()
+	defer in.mu.RUnlock()
+	return len(in.sessions)
+}
+
+// Close ends the session, rolling back any open transaction.
+func (s *Session) Close() {
+	s.closeOnce.Do(func() {
+		s.rollbackTx()
+		s.db.users.Add(-1)
+		s.inst.mu.Lock()
+		if s.inst.sessions[s.startup.ProcessID] == s {
+			delete(s.inst.sessions, s.startup.ProcessID)
+		}
+		s.inst.mu.Unlock()
+	})
+}
+
+// Kill ends the session from the server side: the running statement is
+// cancelled and wire closes the connection with reason.
+func (s *Session) Kill(reason *sqlerr.Error) {
+	s.killOnce.Do(func() {
+		r := *reason
+		r.Fatal = true
+		s.killReason.Store(&r)
+		close(s.killed)
+		s.runMu.Lock()
+		if s.runCancel != nil {
+			s.runCancel()
+		}
+		s.runMu.Unlock()
+	})
+}
+
+// Killed implements session.Session.
+func (s *Session) Killed() <-chan struct{} { return s.killed }
+
+// KillReason implements session.Session.
+func (s *Session) KillReason() *sqlerr.Error { return s.killReason.Load() }
+
+// TxStatus implements session.Session.
+func (s *Session) TxStatus() session.TxStatus {
+	switch {
+	case s.tx == nil:
+		return session.TxIdle
+	case s.tx.doomed:
+		return session.TxFailed
+	}
+	return session.TxActive
+}
+
+// Parameters implements session.Session.
+func (s *Session) Parameters() map[string]string {
+	ro := "off"
+	if s.readOnly() {
+		ro = "on"
+	}
+	super := "on"
+	return map[string]string{
+		"server_version":                "16.0 (mirrordb " + Version + ")",
+		"server_encoding":               "UTF8",
+		"client_encoding":               s.params["client_encoding"],
+		"DateStyle":                     s.params["DateStyle"],
+		"IntervalStyle":                 "postgres",
+		"TimeZone":                      s.params["TimeZone"],
+		"integer_datetimes":             "on",
+		"standard_conforming_strings":   "on",
+		"application_name":              s.params["application_name"],
+		"default_transaction_read_only": ro,
+		"in_hot_standby":                ro,
+		"is_superuser":                  super,
+		"session_authorization":         s.startup.User,
+	}
+}
+
+// readOnly reports whether the session's database refuses writes (a
+// mirror; later issues set it).
+func (s *Session) readOnly() bool { return false }
+
+func (s *Session) spid() uint32 { return s.startup.ProcessID }
+
+func (s *Session) trancount() int {
+	if s.tx == nil {
+		return 0
+	}
+	return s.tx.depth
+}
+
+func (s *Session) lastIdentityValue() types.Value {
+	if s.lastIdentity == nil {
+		return nil
+	}
+	return types.DecFromInt(*s.lastIdentity)
+}
+
+func (s *Session) clientHost() string {
+	if s.startup.Remote == nil {
+		return ""
+	}
+	addr := s.startup.Remote.String()
+	if i := strings.LastIndexByte(addr, ':'); i > 0 {
+		addr = addr[:i]
+	}
+	return strings.Trim(addr, "[]")
+}
+
+func (s *Session) lockTimeout() time.Duration {
+	if s.lockTimeoutMS < 0 {
+		return -1
+	}
+	return time.Duration(s.lockTimeoutMS) * time.Millisecond
+}
+
+// readerFor returns what statements read database d through: the running
+// write transaction's view when it writes d, otherwise committed data.
+func (s *Session) readerFor(d *Database) pebble.Reader {
+	if s.cur != nil && s.cur.db == d {
+		return s.cur.reader()
+	}
+	if s.tx != nil && s.tx.t != nil && s.tx.t.db == d {
+		return s.tx.t.reader()
+	}
+	return d.kv
+}
+
+// schemaFor returns the schema of d as this session sees it.
+func (s *Session) schemaFor(d *Database) (*schemaSet, error) {
+	if s.cur != nil && s.cur.db == d {
+		return s.cur.schemaView()
+	}
+	if s.tx != nil && s.tx.t != nil && s.tx.t.db == d {
+		return s.tx.t.schemaView()
+	}
+	return d.schema.Load(), nil
+}
+
+// Query implements session.Session: the simple-query protocol.
+func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter) error {
+	executed := 0
+	for _, b := range parser.Split(sql) {
+		stmts, err := parser.ParseBatch(b)
+		if err != nil {
+			s.lastError = sqlerr.As(err).Number
+			return err
+		}
+		for rep := 0; rep < max(b.Count, 1); rep++ {
+			for _, st := range stmts {
+				executed++
+				bd := &binder{s: s, batch: b, params: &paramTypes{}, simple: true}
+				var p *stmtPlan
+				err := s.protect(func() (berr error) {
+					p, berr = bd.plan(st)
+					return berr
+				})
+				if err == nil {
+					err = s.run(ctx, p, nil, w, true)
+				}
+				if err != nil {
+					return s.failed(atLine(err, st))
+				}
+			}
+		}
+	}
+	if executed == 0 {
+		return session.ErrEmptyQuery
+	}
+	return nil
+}
+
+// atLine gives a run-time error the statement's line, as SQL Server
+// reports "Msg N, Level L, State S, Line X" for every error.
+func atLine(err error, st parser.Statement) error {
+	e := sqlerr.As(err)
+	if e.Line == 0 && e.Severity > 10 {
+		c := *e
+		c.Line = st.Position().Line
+		return &c
+	}
+	return err
+}
+
+// failed records a statement error: @@ERROR, and XACT_ABORT dooms an open
+// transaction.
+func (s *Session) failed(err error) error {
+	e := sqlerr.As(err)
+	s.lastError = e.Number
+	if s.tx != nil && s.xactAbort && e.Severity > 10 {
+		s.tx.doomed = true
+	}
+	return err
+}
+
+// stmtPlan is a bound statement ready to run.
+type stmtPlan struct {
+	cols   []session.Column
+	params *paramTypes
+	// write is the database the statement writes; it then runs inside a
+	// write transaction (the user's, or its own autocommit one).
+	write *Database
+	// noTx names the statement when it may not run inside a user
+	// transaction (error 226).
+	noTx string
+	// allowDoomed lets the statement run in an uncommittable transaction
+	// (ROLLBACK, COMMIT).
+	allowDoomed bool
+	dbs         []*Database // databases to keep open while running
+	run         func(e *env, t *txn, w session.ResultWriter) (tag string, err error)
+}
+
+// run executes a plan. describe says whether to send the column
+// description first (simple protocol) or not (extended protocol).
+func (s *Session) run(ctx context.Context, p *stmtPlan, args []types.Value, w session.ResultWriter, describe bool) error {
+	if s.tx != nil && s.tx.doomed && !p.allowDoomed {
+		return sqlerr.New(3930)
+	}
+	if p.noTx != "" && s.tx != nil {
+		return sqlerr.New(226, p.noTx)
+	}
+	for i, d := range p.dbs {
+		if !d.pin() {
+			for _, done := range p.dbs[:i] {
+				done.unpin()
+			}
+			return sqlerr.New(911, d.Name())
+		}
+	}
+	defer func() {
+		for _, d := range p.dbs {
+			d.unpin()
+		}
+	}()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.runMu.Lock()
+	s.runCancel = cancel
+	s.runMu.Unlock()
+	defer func() {
+		s.runMu.Lock()
+		s.runCancel = nil
+		s.runMu.Unlock()
+	}()
+	select {
+	case <-s.killed:
+		return s.KillReason()
+	default:
+	}
+
+	e := &env{ctx: ctx, sess: s, params: args, now: time.Now()}
+	if describe && p.cols != nil {
+		if err := w.Columns(p.cols); err != nil {
+			return err
+		}
+	}
+	var tag string
+	var err error
+	if p.write == nil {
+		err = s.protect(func() (ferr error) {
+			tag, ferr = p.run(e, nil, w)
+			return ferr
+		})
+	} else {
+		err = s.withWrite(ctx, p.write, func(t *txn) error {
+			return s.protect(func() (ferr error) {
+				tag, ferr = p.run(e, t, w)
+				return ferr
+			})
+		})
+	}
+	if err != nil {
+		if ctx.Err() != nil && !sqlerr.Is(err, 3980) {
+			if r := s.KillReason(); r != nil {
+				return r
+			}
+			return sqlerr.New(3980)
+		}
+		return err
+	}
+	return w.Complete(tag)
+}
+
+// protect runs fn, turning a panic (a bug) into Msg 8630 for this
+// statement only: the statement is rolled back like any failed statement
+// and the session carries on. The stack goes to the log.
+func (s *Session) protect(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.inst.log.Error("internal error in statement", "panic", r, "stack", string(debug.Stack()))
+			err = sqlerr.New(8630)
+		}
+	}()
+	return fn()
+}
+
+// withWrite runs fn in a write transaction on d: the user's transaction
+// (with a savepoint, so a failing statement undoes only itself) or an
+// autocommit transaction committed right after.
+func (s *Session) withWrite(ctx context.Context, d *Database, fn func(t *txn) error) error {
+	if err := d.checkOpen(); err != nil {
+		return err
+	}
+	if s.tx != nil {
+		if s.tx.t == nil {
+			t, err := d.beginWrite(ctx, s.lockTimeout())
+			if err != nil {
+				return err
+			}
+			s.tx.t = t
+		} else if s.tx.t.db != d {
+			return sqlerr.New(40517, "a transaction that writes to more than one database")
+		}
+		t := s.tx.t
+		sp := t.savepoint()
+		s.cur = t
+		err := fn(t)
+		s.cur = nil
+		if err != nil {
+			if rerr := t.rollbackTo(sp); rerr != nil {
+				s.tx.doomed = true
+			}
+			return err
+		}
+		return nil
+	}
+	t, err := d.beginWrite(ctx, s.lockTimeout())
+	if err != nil {
+		return err
+	}
+	s.cur = t
+	err = fn(t)
+	s.cur = nil
+	if err != nil {
+		t.rollback()
+		return err
+	}
+	_, err = t.commit(ctx)
+	return err
+}
+
+// rowsTag builds a command tag with a row count (omitted under SET NOCOUNT ON).
+func (s *Session) rowsTag(verb string, n int64) string {
+	s.rowcount = n
+	if s.nocount {
+		return verb
+	}
+	if verb == "INSERT" {
+		return "INSERT 0 " + itoa(n)
+	}
+	return verb + " " + itoa(n)
+}
+
+func itoa(n int64) string { return types.ToText(n, types.TypeBigInt) }
+
+// Prepare implements session.Session for the extended protocol.
+func (s *Session) Prepare(_ context.Context, sql string, paramTypes []types.Type) (session.Prepared, error) {
+	st, err := parser.ParseStatement(sql)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return nil, session.ErrEmptyQuery
+	}
+	p := &prepared{s: s, stmt: st, batch: parser.BatchText{Text: sql, Line: 1, Count: 1}, declared: paramTypes}
+	if err := p.bind(); err != nil {
+		return nil, err
+	}
+	p.cols = p.plan.cols
+	return p, nil
+}
+
+// prepared is a statement prepared with Parse. It re-binds when the schema
+// or the current database changed since it was bound; a change of result
+// shape is then an error, as PostgreSQL reports it.
+type prepared struct {
+	s        *Session
+	stmt     parser.Statement
+	batch    parser.BatchText
+	declared []types.Type
+	plan     *stmtPlan
+	cols     []session.Column
+	boundDB  *Database
+	boundGen uint64
+}
+
+func (p *prepared) bind() error {
+	params := &paramTypes{t: append([]types.Type{}, p.declared...)}
+	b := &binder{s: p.s, batch: p.batch, params: params}
+	var plan *stmtPlan
+	err := p.s.protect(func() (berr error) {
+		plan, berr = b.plan(p.stmt)
+		return berr
+	})
+	if err != nil {
+		return err
+	}
+	p.plan, p.boundDB, p.boundGen = plan, p.s.db, schemaGeneration()
+	return nil
+}
+
+func (p *prepared) Params() []types.Type {
+	out := make([]types.Type, len(p.plan.params.t))
+	for i := range out {
+		out[i] = p.plan.params.get(i)
+	}
+	return out
+}
+
+func (p *prepared) Columns() []session.Column { return p.cols }
+
+func (p *prepared) Execute(ctx context.Context, args []types.Value, w session.ResultWriter) error {
+	s := p.s
+	if p.boundDB != s.db || p.boundGen != schemaGeneration() || (s.tx != nil && s.tx.t != nil && s.tx.t.schemaChanged) {
+		if err := p.bind(); err != nil {
+			return s.failed(err)
+		}
+		if !sameColumns(p.cols, p.plan.cols) {
+			return s.failed(sqlerr.Protocol(sqlerr.FeatureNotSupported, "cached plan must not change result type"))
+		}
+	}
+	conv := make([]types.Value, len(args))
+	for i, a := range args {
+		v, err := types.Convert(a, types.TypeUnknown, p.plan.params.get(i), types.Implicit)
+		if err != nil {
+			return s.failed(err)
+		}
+		conv[i] = v
+	}
+	if err := s.run(ctx, p.plan, conv, w, false); err != nil {
+		return s.failed(err)
+	}
+	return nil
+}
+
+func sameColumns(a, b []session.Column) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// isWriteOf reports the statement name used in error 226 and similar.
+func statementName(st parser.Statement) string {
+	switch st.(type) {
+	case *parser.CreateDatabase:
+		return "CREATE DATABASE"
+	case *parser.DropDatabase:
+		return "DROP DATABASE"
+	case *parser.AlterDatabase:
+		return "ALTER DATABASE"
+	}
+	return strings.ToUpper(strings.SplitN(st.String(), " ", 2)[0])
+}

@@ -1,0 +1,367 @@
+package engine
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/cockroachdb/pebble"
+
+	"mirrordb/engine/keys"
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// errStopScan ends a scan early without an error (TOP, EXISTS).
+var errStopScan = errors.New("stop scan")
+
+// rowSource produces the rows of one FROM entry (or a join of several).
+// The row passed to fn is valid only during the call.
+type rowSource interface {
+	scan(e *env, fn func(row []types.Value) error) error
+}
+
+// tableScan reads a table's rows in primary-key order, optionally narrowed
+// to the keys whose leading columns equal the values in eq (a point lookup
+// when every key column is given).
+type tableScan struct {
+	db    *Database
+	table *TableDef
+	eq    []expr // values for PK columns 0..len(eq)-1, coerced to their types
+}
+
+// checkInterval is how many rows a scan reads between checks for
+// cancellation.
+const checkInterval = 256
+
+func (t *tableScan) scan(e *env, fn func(row []types.Value) error) error {
+	return t.scanKeys(e, func(_, _ []byte, row []types.Value) error { return fn(row) })
+}
+
+// scanKeys is scan that also passes each row's storage key and encoded value
+// (valid only during the call), which UPDATE and DELETE need.
+func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value) error) error {
+	r := e.sess.readerFor(t.db)
+	prefix := keys.TablePrefix(t.table.ID)
+	if len(t.eq) > 0 {
+		vals := make([]types.Value, len(t.eq))
+		ts := make([]types.Type, len(t.eq))
+		for i, x := range t.eq {
+			v, err := x.eval(e)
+			if err != nil {
+				return err
+			}
+			if v == nil {
+				return nil // key = NULL (or an unconvertible value) matches nothing
+			}
+			vals[i], ts[i] = v, t.table.Columns[t.table.PK[i]].Type
+		}
+		prefix = append(prefix, keys.EncodeTuple(vals, ts)...)
+		if len(t.eq) == len(t.table.PK) {
+			v, ok, err := getValue(r, prefix)
+			if err != nil || !ok {
+				return err
+			}
+			row, err := keys.DecodeRow(v, nil)
+			if err != nil {
+				return corrupt(t.table, err)
+			}
+			return fn(prefix, v, row)
+		}
+	}
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
+	if err != nil {
+		return err
+	}
+	var row []types.Value
+	n := 0
+	for it.First(); it.Valid(); it.Next() {
+		if n++; n%checkInterval == 0 {
+			if err := e.ctx.Err(); err != nil {
+				it.Close()
+				return err
+			}
+		}
+		row, err = keys.DecodeRow(it.Value(), row)
+		if err != nil {
+			it.Close()
+			return corrupt(t.table, err)
+		}
+		if err := fn(it.Key(), it.Value(), row); err != nil {
+			it.Close()
+			return err
+		}
+	}
+	if err := it.Error(); err != nil {
+		it.Close()
+		return err
+	}
+	return it.Close()
+}
+
+func corrupt(t *TableDef, err error) error {
+	return &sqlerr.Error{Number: 824, Severity: 24, State: 1, Code: sqlerr.DataCorrupted,
+		Message: "corrupt row in table '" + t.Name + "': " + err.Error()}
+}
+
+// virtualScan serves the rows of a catalog view or table-valued function.
+type virtualScan struct {
+	rows func(e *env) ([][]types.Value, error)
+}
+
+func (v *virtualScan) scan(e *env, fn func(row []types.Value) error) error {
+	rows, err := v.rows(e)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// oneRow is the source of a SELECT without FROM: a single empty row.
+type oneRow struct{}
+
+func (oneRow) scan(_ *env, fn func([]types.Value) error) error { return fn(nil) }
+
+// joinSource combines two sources with nested loops; the right side is
+// materialised once per scan. Like every source it yields rows relative to
+// its own first column; base is where that column sits in the statement's
+// combined row, which is what the ON condition's column indexes refer to.
+type joinSource struct {
+	kind        parser.JoinKind
+	left, right rowSource
+	on          expr
+	base        int
+	lw, rw      int
+}
+
+func (j *joinSource) scan(e *env, fn func(row []types.Value) error) error {
+	var right [][]types.Value
+	if err := j.right.scan(e, func(r []types.Value) error {
+		right = append(right, append(make([]types.Value, 0, j.rw), pad(r, j.rw)...))
+		return nil
+	}); err != nil {
+		return err
+	}
+	matchedRight := make([]bool, len(right))
+	full := make([]types.Value, j.base+j.lw+j.rw)
+	combined := full[j.base:]
+	saved := e.row
+	defer func() { e.row = saved }()
+	err := j.left.scan(e, func(l []types.Value) error {
+		copy(combined, pad(l, j.lw))
+		matched := false
+		for i, r := range right {
+			copy(combined[j.lw:], r)
+			if j.on != nil {
+				e.row = full
+				v, err := j.on.eval(e)
+				if err != nil {
+					return err
+				}
+				if !truth(v) {
+					continue
+				}
+			}
+			matched = true
+			matchedRight[i] = true
+			if err := fn(combined); err != nil {
+				return err
+			}
+		}
+		if !matched && (j.kind == parser.LeftJoin || j.kind == parser.FullJoin) {
+			clear(combined[j.lw:])
+			return fn(combined)
+		}
+		return nil
+	})
+	if err != nil || (j.kind != parser.RightJoin && j.kind != parser.FullJoin) {
+		return err
+	}
+	clear(combined[:j.lw])
+	for i, r := range right {
+		if !matchedRight[i] {
+			copy(combined[j.lw:], r)
+			if err := fn(combined); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func pad(r []types.Value, n int) []types.Value {
+	if len(r) >= n {
+		return r[:n]
+	}
+	return append(append([]types.Value{}, r...), make([]types.Value, n-len(r))...)
+}
+
+// bindFrom binds a FROM clause into a row source and its scope. Comma
+// separated entries are cross joins.
+func (b *binder) bindFrom(from []parser.TableExpr) (rowSource, *scope, error) {
+	sc := &scope{}
+	if len(from) == 0 {
+		return oneRow{}, sc, nil
+	}
+	var src rowSource
+	for i, te := range from {
+		lw := sc.width()
+		s, err := b.bindTableExpr(te, sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		if i == 0 {
+			src = s
+			continue
+		}
+		src = &joinSource{kind: parser.CrossJoin, left: src, right: s, lw: lw, rw: sc.width() - lw}
+	}
+	return src, sc, nil
+}
+
+func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (rowSource, error) {
+	switch x := te.(type) {
+	case *parser.TableRef:
+		return b.bindTableRef(x, sc)
+	case *parser.TableFunc:
+		return b.bindTableFunc(x, sc)
+	case *parser.Join:
+		start := sc.width()
+		left, err := b.bindTableExpr(x.Left, sc)
+		if err != nil {
+			return nil, err
+		}
+		lw := sc.width()
+		right, err := b.bindTableExpr(x.Right, sc)
+		if err != nil {
+			return nil, err
+		}
+		var on expr
+		if x.On != nil {
+			if on, err = b.bindExpr(x.On, sc, nil, types.TypeBit); err != nil {
+				return nil, err
+			}
+		}
+		return &joinSource{kind: x.Kind, left: left, right: right, on: on, base: start,
+			lw: lw - start, rw: sc.width() - lw}, nil
+	}
+	return nil, b.errAt(te, sqlerr.New(40517, te.String()))
+}
+
+// addSource checks that a FROM entry's name is unique (1013).
+func (b *binder) addSource(n positioned, sc *scope, src *source) error {
+	for _, s := range sc.sources {
+		if strings.EqualFold(s.name, src.name) {
+			return b.errAt(n, sqlerr.New(1013, s.name, src.name))
+		}
+	}
+	sc.add(src)
+	return nil
+}
+
+func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) {
+	if view := lookupView(x.Name); view != nil {
+		name := x.Name.Object()
+		if x.Alias != "" {
+			name = x.Alias
+		}
+		if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: view.cols}); err != nil {
+			return nil, err
+		}
+		return &virtualScan{rows: func(e *env) ([][]types.Value, error) { return view.rows(e, nil) }}, nil
+	}
+	db, def, err := b.lookupTable(x.Name)
+	if err != nil {
+		return nil, err
+	}
+	name := def.Name
+	if x.Alias != "" {
+		name = x.Alias
+	}
+	cols := make([]session.Column, len(def.Columns))
+	for i, c := range def.Columns {
+		cols[i] = session.Column{Name: c.Name, Type: c.Type}
+	}
+	if err := b.addSource(x, sc, &source{name: name, schema: def.Schema, alias: x.Alias != "", cols: cols}); err != nil {
+		return nil, err
+	}
+	return &tableScan{db: db, table: def}, nil
+}
+
+func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (rowSource, error) {
+	view := lookupView(x.Name)
+	if view == nil || !view.function {
+		return nil, b.errAt(x, sqlerr.New(208, strings.Join(x.Name.Parts, ".")))
+	}
+	var args []expr
+	for _, a := range x.Args {
+		v, err := b.bindExpr(a, nil, nil, types.TypeInt)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, v)
+	}
+	name := x.Name.Object()
+	if x.Alias != "" {
+		name = x.Alias
+	}
+	if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: view.cols}); err != nil {
+		return nil, err
+	}
+	return &virtualScan{rows: func(e *env) ([][]types.Value, error) {
+		vals := make([]types.Value, len(args))
+		for i, a := range args {
+			v, err := a.eval(e)
+			if err != nil {
+				return nil, err
+			}
+			vals[i] = v
+		}
+		return view.rows(e, vals)
+	}}, nil
+}
+
+// lookupTable resolves [db.][schema.]table to its database and definition,
+// through the session's transaction when it has one (so a transaction sees
+// the tables it created).
+func (b *binder) lookupTable(n parser.ObjectName) (*Database, *TableDef, error) {
+	db, err := b.databaseOf(n)
+	if err != nil {
+		return nil, nil, err
+	}
+	schema := n.Schema()
+	if schema != "" && !strings.EqualFold(schema, "dbo") {
+		return nil, nil, b.errAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
+	}
+	set, err := b.s.schemaFor(db)
+	if err != nil {
+		return nil, nil, err
+	}
+	def := set.table("dbo", n.Object())
+	if def == nil {
+		return nil, nil, b.errAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
+	}
+	return db, def, nil
+}
+
+// databaseOf returns the database a (possibly three-part) name refers to.
+func (b *binder) databaseOf(n parser.ObjectName) (*Database, error) {
+	name := n.Database()
+	if name == "" {
+		return b.s.db, nil
+	}
+	d := b.s.inst.Database(name)
+	if d == nil {
+		return nil, b.errAt(n, sqlerr.New(911, name))
+	}
+	if err := d.checkOpen(); err != nil {
+		return nil, b.errAt(n, sqlerr.As(err))
+	}
+	return d, nil
+}

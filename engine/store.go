@@ -1,0 +1,58 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// openStore opens (creating if needed) the Pebble store of one database.
+// All stores of an instance share one block cache.
+func openStore(dir string, cache *pebble.Cache, logger *slog.Logger) (*pebble.DB, error) {
+	opts := &pebble.Options{
+		Cache:              cache,
+		FormatMajorVersion: pebble.FormatNewest,
+		MemTableSize:       32 << 20,
+		Logger:             pebbleLogger{logger.With("store", dir)},
+	}
+	db, err := pebble.Open(dir, opts)
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", dir, err)
+	}
+	return db, nil
+}
+
+// pebbleLogger routes Pebble's own messages into slog: its chatter at debug
+// level, its errors as errors. Fatalf is reserved by Pebble for conditions
+// it cannot continue from (such as a failed WAL fsync); it must not return.
+type pebbleLogger struct{ l *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any) {
+	p.l.Debug(fmt.Sprintf(format, args...), "source", "pebble")
+}
+
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error(fmt.Sprintf(format, args...), "source", "pebble")
+}
+
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	p.l.Error(msg, "source", "pebble", "fatal", true)
+	panic(errors.New("pebble: " + msg))
+}
+
+// getValue reads a key through any Pebble reader (DB, snapshot or indexed
+// batch), copying the value. ok is false when the key does not exist.
+func getValue(r pebble.Reader, key []byte) (val []byte, ok bool, err error) {
+	v, closer, err := r.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	val = append([]byte{}, v...)
+	return val, true, closer.Close()
+}
