@@ -1,0 +1,112 @@
+// Package server assembles one mirrordb instance: the engine on a data
+// directory and the PostgreSQL wire front end on a TCP listener. cmd/server
+// is a thin shell around it (flags and signals); tests start instances in
+// process through it.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"mirrordb/engine"
+	"mirrordb/wire"
+)
+
+// Config configures an instance.
+type Config struct {
+	// DataDir is the data directory (created if missing).
+	DataDir string
+	// Listen is the SQL client address, host:port (port 0 picks a free one).
+	Listen string
+	// Name is @@SERVERNAME; default: the listen address.
+	Name string
+	// Logger receives structured logs; default slog.Default().
+	Logger *slog.Logger
+	// MaxMessageSize caps a client message (default 64 MiB).
+	MaxMessageSize int
+	// CheckpointInterval is how often logs are truncated (default 2 s).
+	CheckpointInterval time.Duration
+}
+
+// Server is a running instance.
+type Server struct {
+	cfg    Config
+	inst   *engine.Instance
+	front  *wire.Server
+	ln     net.Listener
+	served chan error
+}
+
+// ErrNotLoopback refuses a non-loopback listen address while clients are
+// authenticated by trust (no passwords exist yet).
+var ErrNotLoopback = errors.New("refusing to listen on a non-loopback address: clients are not authenticated (trust); listen on 127.0.0.1, ::1 or localhost")
+
+// Start opens the data directory and starts serving clients.
+func Start(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if err := checkLoopback(cfg.Listen); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	if cfg.Name == "" {
+		cfg.Name = ln.Addr().String()
+	}
+	inst, err := engine.Open(engine.Config{DataDir: cfg.DataDir, ServerName: cfg.Name, Logger: cfg.Logger,
+		CheckpointInterval: cfg.CheckpointInterval})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	front := wire.NewServer(inst, wire.Config{MaxMessageSize: cfg.MaxMessageSize, Logger: cfg.Logger})
+	s := &Server{cfg: cfg, inst: inst, front: front, ln: ln, served: make(chan error, 1)}
+	go func() { s.served <- front.Serve(ln) }()
+	cfg.Logger.Info("accepting SQL clients", "listen", ln.Addr().String(), "server", cfg.Name)
+	return s, nil
+}
+
+// checkLoopback accepts only addresses every interface of which is
+// loopback.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("listen address %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%w (got %q)", ErrNotLoopback, addr)
+	}
+	return nil
+}
+
+// Addr is the address clients connect to.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Instance exposes the engine (for tests and wiring).
+func (s *Server) Instance() *engine.Instance { return s.inst }
+
+// Shutdown stops accepting clients, lets running statements finish until
+// ctx ends, disconnects everyone and closes the data directory cleanly.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.front.Shutdown(ctx)
+	<-s.served
+	return errors.Join(err, s.inst.Close())
+}
+
+// Close shuts down with a short grace period.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return s.Shutdown(ctx)
+}
