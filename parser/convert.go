@@ -155,12 +155,11 @@ func (s *useStmt) build(string) (Statement, error) {
 }
 
 func (s *alterDatabaseStmt) build(string) (Statement, error) {
-	return &AlterDatabase{
-		Pos:     posOf(s.Pos),
-		Name:    unquote(s.Name),
-		Current: s.Current,
-		Option:  &SetRecovery{Pos: posOf(s.Option.Pos), Model: strings.ToUpper(s.Option.Recovery)},
-	}, nil
+	opt, err := s.Option.build()
+	if err != nil {
+		return nil, err
+	}
+	return &AlterDatabase{Pos: posOf(s.Pos), Name: unquote(s.Name), Current: s.Current, Option: opt}, nil
 }
 
 func (s *createTableStmt) build(string) (Statement, error) {

@@ -29,6 +29,18 @@
 // so built participle parsers are pooled and each parse takes one.
 // A small INSERT or SELECT parses in 10-20 µs.
 //
+// The administrative statements (ast_admin.go: BACKUP and RESTORE,
+// endpoints, ALTER DATABASE's mirroring and state options, logins, users,
+// certificates, GRANT/REVOKE/DENY ... ON class::name) have their own files
+// (grammar_admin.go, convert_admin.go, format_admin.go, clauses_admin.go)
+// and come last in the statement union, so the common statements never
+// try them. Their option values are single tokens (hand-written
+// productions); the bare IPv4 address of LISTENER_IP = (127.0.0.1), which
+// the lexer cuts into numbers, is put back together there. The parser
+// refuses only what the tree cannot hold (a second ROLE, a second
+// PASSWORD, CASCADE on a GRANT), as syntax errors; checking values is the
+// engine's job.
+//
 // Parsed batches are cached by their text (cache.go): drivers and tools
 // send the same texts over and over. Cached trees are shared between
 // sessions and are never modified after parsing; callers must treat them

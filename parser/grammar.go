@@ -38,6 +38,12 @@ func statementMembers() []stmtNode {
 	}
 }
 
+// allMembers is the statement union: the common statements, then the
+// administrative ones (grammar_admin.go).
+func allMembers() []stmtNode {
+	return append(statementMembers(), adminMembers()...)
+}
+
 // ---------------------------------------------------------------------------
 // Queries and DML
 
@@ -147,15 +153,42 @@ type alterDatabaseStmt struct {
 	Current bool      `parser:"'ALTER' 'DATABASE' ( @'CURRENT'"`
 	Name    string    `parser:"                   | @( Ident | QuotedIdent ) )"`
 	Option  *dbOption `parser:"'SET' @@"`
-	// WITH NO_WAIT / WITH ROLLBACK IMMEDIATE / WITH ROLLBACK AFTER n
-	// [SECONDS] are accepted and ignored.
-	Termination string `parser:"( 'WITH' ( @'NO_WAIT' | @'ROLLBACK' ( 'IMMEDIATE' | 'AFTER' Number 'SECONDS'? ) ) )?"`
 }
 
-// dbOption is the SET clause of ALTER DATABASE.
+// dbOption is the SET clause of ALTER DATABASE: one option. The mirroring
+// options take no termination clause.
 type dbOption struct {
 	Pos      lexer.Position
-	Recovery string `parser:"'RECOVERY' @( 'FULL' | 'SIMPLE' | 'BULK_LOGGED' )"`
+	Partner  *partnerOption `parser:"(  @@"`
+	Witness  *witnessOption `parser:" | @@"`
+	Recovery string         `parser:" | (  'RECOVERY' @( 'FULL' | 'SIMPLE' | 'BULK_LOGGED' )"`
+	State    string         `parser:"    | @( 'ONLINE' | 'OFFLINE' | 'EMERGENCY' | 'READ_ONLY' | 'READ_WRITE' | 'SINGLE_USER' | 'RESTRICTED_USER' | 'MULTI_USER' ) )"`
+	// Termination is ignored for RECOVERY.
+	Termination *termination `parser:"   @@? )"`
+}
+
+// termination is WITH NO_WAIT | WITH ROLLBACK { IMMEDIATE | AFTER n [SECONDS] }.
+type termination struct {
+	Pos       lexer.Position
+	NoWait    bool         `parser:"'WITH' (  @'NO_WAIT'"`
+	Immediate bool         `parser:"        | 'ROLLBACK' (  @'IMMEDIATE'"`
+	After     *lexer.Token `parser:"                     | 'AFTER' @Number 'SECONDS'? ) )"`
+}
+
+// partnerOption is SET PARTNER ...
+type partnerOption struct {
+	Pos     lexer.Position
+	Address string       `parser:"'PARTNER' (  '=' @( String | NString )"`
+	Action  string       `parser:"           | @( 'FAILOVER' | 'FORCE_SERVICE_ALLOW_DATA_LOSS' | 'OFF' | 'RESUME' | 'SUSPEND' )"`
+	Safety  string       `parser:"           | 'SAFETY' @( 'FULL' | 'OFF' )"`
+	Timeout *lexer.Token `parser:"           | 'TIMEOUT' @Number )"`
+}
+
+// witnessOption is SET WITNESS { = 'address' | OFF }.
+type witnessOption struct {
+	Pos     lexer.Position
+	Address string `parser:"'WITNESS' (  '=' @( String | NString )"`
+	Off     bool   `parser:"           | @'OFF' )"`
 }
 
 type createTableStmt struct {

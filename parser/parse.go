@@ -142,7 +142,7 @@ func newInstance() *instance {
 		participle.Lexer(Lexer),
 		participle.CaseInsensitive("Ident"),
 		participle.UseLookahead(participle.MaxLookahead),
-		participle.Union(statementMembers()...),
+		participle.Union(allMembers()...),
 		participle.ParseTypeWith(st.parseExpr),
 		participle.ParseTypeWith(st.parseValue),
 		participle.ParseTypeWith(st.parseSelectList),

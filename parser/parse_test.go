@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -23,6 +24,8 @@ import (
 //	                  every case).
 //	error             input: a query; output: the first error as psql
 //	                  users see it, with its position and SQLSTATE.
+//	ast               input: a query; output: each statement's tree,
+//	                  field by field (zero fields and positions left out).
 //
 // Run with -rewrite to regenerate the expectations.
 func TestDataDriven(t *testing.T) {
@@ -33,6 +36,8 @@ func TestDataDriven(t *testing.T) {
 				return runParse(t, d.Input)
 			case "error":
 				return runError(d.Input)
+			case "ast":
+				return runAST(t, d.Input)
 			default:
 				t.Fatalf("unknown directive %q", d.Cmd)
 				return ""
@@ -129,6 +134,12 @@ func TestParseStatement(t *testing.T) {
 		{sql: "BEGIN\nINSERT t VALUES ($1)", err: "Msg 102, Level 15, State 1, Line 2, Position 7: Incorrect syntax near 'INSERT'.\n" +
 			"SQLSTATE 42601\nDETAIL: cannot insert multiple commands into a prepared statement"},
 		{sql: "SELECT", err: "Msg 156, Level 15, State 1, Line 1, Position 1: Incorrect syntax near the keyword 'SELECT'.\nSQLSTATE 42601"},
+		{sql: "backup database d to disk = 'x' with format;", want: "BACKUP DATABASE d TO DISK = 'x' WITH FORMAT"},
+		{sql: "ALTER DATABASE d\n  SET PARTNER =\n  'TCP://h:7022'", want: "ALTER DATABASE d SET PARTNER = 'TCP://h:7022'"},
+		{sql: "GRANT CONNECT ON ENDPOINT::e TO [l];", want: "GRANT CONNECT ON ENDPOINT::e TO l"},
+		{sql: "RESTORE DATABASE d WITH RECOVERY SELECT 1", err: "Msg 102, Level 15, State 1, Line 1, Position 34: Incorrect syntax near 'SELECT'.\n" +
+			"SQLSTATE 42601\nDETAIL: cannot insert multiple commands into a prepared statement"},
+		{sql: "CREATE LOGIN l WITH PASSWORD = 'p', PASSWORD = 'q'", err: "Msg 102, Level 15, State 1, Line 1, Position 37: Incorrect syntax near 'PASSWORD'.\nSQLSTATE 42601"},
 	} {
 		s, err := ParseStatement(tc.sql)
 		if tc.err != "" {
@@ -207,6 +218,41 @@ func TestPositions(t *testing.T) {
 	}
 }
 
+// TestAdminPositions checks the positions of administrative statement
+// nodes, and of errors found after parsing (a second LISTENER_PORT) on a
+// later line of a later batch.
+func TestAdminPositions(t *testing.T) {
+	sql := "SELECT 1\nBACKUP LOG db\n  TO DISK = 'x' WITH\n  MOVE 'a' TO 'b'; ALTER DATABASE db SET PARTNER OFF"
+	stmts, err := parseBatch(BatchText{Text: sql, Line: 1, Count: 1}, false)
+	if err != nil {
+		t.Fatal(formatError(err))
+	}
+	bk := stmts[1].(*Backup)
+	ad := stmts[2].(*AlterDatabase)
+	for _, tc := range []struct {
+		name string
+		got  Pos
+		want Pos
+	}{
+		{"backup", bk.Pos, Pos{Offset: 9, Line: 2, Col: 1}},
+		{"device", bk.Devices[0].Pos, Pos{Offset: 28, Line: 3, Col: 6}},
+		{"option", bk.Options[0].Pos, Pos{Offset: 46, Line: 4, Col: 3}},
+		{"move to", bk.Options[0].To.Position(), Pos{Offset: 58, Line: 4, Col: 15}},
+		{"alter database", ad.Pos, Pos{Offset: 63, Line: 4, Col: 20}},
+		{"set partner", ad.Option.Position(), Pos{Offset: 85, Line: 4, Col: 42}},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s: got %+v, want %+v", tc.name, tc.got, tc.want)
+		}
+	}
+	query := "SELECT 1\nGO\nCREATE ENDPOINT é AS TCP (\n  LISTENER_PORT = 1,\n  LISTENER_PORT = 2)"
+	_, err = ParseBatch(Split(query)[1])
+	want := "Msg 102, Level 15, State 1, Line 3, Position 63: Incorrect syntax near 'LISTENER_PORT'.\nSQLSTATE 42601"
+	if got := formatError(err); got != want {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+}
+
 // TestErrorText checks that source text quoted in messages is valid UTF-8
 // and bounded.
 func TestErrorText(t *testing.T) {
@@ -218,6 +264,70 @@ func TestErrorText(t *testing.T) {
 		}
 		if !utf8.ValidString(e.Message) || len(e.Message) > 400 {
 			t.Errorf("%q: bad message %q", sql, e.Message)
+		}
+	}
+}
+
+func runAST(t *testing.T, sql string) string {
+	var out strings.Builder
+	for _, b := range Split(sql) {
+		stmts, err := ParseBatch(b)
+		if err != nil {
+			fmt.Fprintf(&out, "error: %s\n", formatError(err))
+		}
+		for _, s := range stmts {
+			checkRoundTrip(t, s.String())
+			dumpNode(&out, reflect.ValueOf(s), 0)
+		}
+	}
+	return out.String()
+}
+
+var (
+	exprType = reflect.TypeOf((*Expr)(nil)).Elem()
+	posType  = reflect.TypeOf(Pos{})
+)
+
+// dumpNode writes a node's type and its non-zero fields, one per line;
+// expressions print in their canonical form.
+func dumpNode(b *strings.Builder, v reflect.Value, depth int) {
+	if v.Kind() == reflect.Interface {
+		v = v.Elem()
+	}
+	if v.Type().Implements(exprType) {
+		fmt.Fprintf(b, "%s %s\n", v.Elem().Type().Name(), v.Interface().(Expr).String())
+		return
+	}
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	b.WriteString(v.Type().Name())
+	b.WriteByte('\n')
+	pad := strings.Repeat("  ", depth+1)
+	for i := 0; i < v.NumField(); i++ {
+		f, sf := v.Field(i), v.Type().Field(i)
+		if sf.Type == posType || f.IsZero() {
+			continue
+		}
+		fmt.Fprintf(b, "%s%s:", pad, sf.Name)
+		if f.Kind() == reflect.Slice && f.Type().Elem().Kind() != reflect.String {
+			b.WriteByte('\n')
+			for j := 0; j < f.Len(); j++ {
+				fmt.Fprintf(b, "%s- ", pad)
+				dumpNode(b, f.Index(j), depth+1)
+			}
+			continue
+		}
+		b.WriteByte(' ')
+		switch {
+		case f.Kind() == reflect.Interface, f.Kind() == reflect.Pointer && f.Elem().Kind() == reflect.Struct:
+			dumpNode(b, f, depth+1)
+		case f.Kind() == reflect.Pointer:
+			fmt.Fprintf(b, "%v\n", f.Elem().Interface())
+		case f.Kind() == reflect.String:
+			fmt.Fprintf(b, "%q\n", f.String())
+		default:
+			fmt.Fprintf(b, "%v\n", f.Interface())
 		}
 	}
 }
