@@ -57,6 +57,9 @@ type Database struct {
 	logBytes atomic.Int64
 
 	logHolds logHolds
+	chain    chainState
+	// backingUp is set while a BACKUP runs; a second one fails (3023).
+	backingUp atomic.Bool
 
 	schema   atomic.Pointer[schemaSet]
 	gateFunc atomic.Pointer[CommitGate]
@@ -91,6 +94,11 @@ func (in *Instance) openDatabase(id int32, name, dir string, state DBState, crea
 		kv.Close()
 		return nil, err
 	}
+	if err := d.loadChain(); err != nil {
+		kv.Close()
+		return nil, err
+	}
+	d.registerLogBackupHold()
 	first := d.FirstLSN()
 	if first > 0 {
 		if n, err := kv.EstimateDiskUsage(keys.LogKey(first), keys.LogKey(end+1)); err == nil {

@@ -268,9 +268,13 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 			if st := d.State(); st != StateOnline {
 				return "", b.errAt(o, sqlerr.New(5052, "ALTER DATABASE", st.String()))
 			}
-			return "ALTER DATABASE", s.withWrite(e.ctx, d, func(t *txn) error {
+			err := s.withWrite(e.ctx, d, func(t *txn) error {
 				return t.put(keys.SchemaKey("db", propRecovery), []byte(o.Model))
 			})
+			if err == nil && o.Model == "SIMPLE" { // SIMPLE breaks the log-backup chain
+				err = d.setChain(func(c *logChain) { c.NextLogLSN = 0 })
+			}
+			return "ALTER DATABASE", err
 		}}, nil
 	}
 	return nil, b.errAt(x, sqlerr.New(40517, "ALTER DATABASE option"))

@@ -67,7 +67,8 @@ func Open(cfg Config) (*Instance, error) {
 	if cfg.CheckpointInterval <= 0 {
 		cfg.CheckpointInterval = 2 * time.Second
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+	// <data>/backup holds relative TO DISK / FROM DISK paths (SPEC D8).
+	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "backup"), 0o755); err != nil {
 		return nil, err
 	}
 	lock, err := lockDataDir(cfg.DataDir)

@@ -32,9 +32,11 @@ func (c *collect) Complete(string) error      { return nil }
 func (c *collect) Notice(*sqlerr.Error) error { return nil }
 func (c *collect) text() string               { return fmt.Sprint(c.rows) }
 func (c *collect) reset()                     { c.rows = nil }
+func quietLogger() *slog.Logger               { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
 func openTestInstance(t testing.TB) *Instance {
 	t.Helper()
-	in, err := Open(Config{DataDir: t.TempDir(), ServerName: "test", CheckpointInterval: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	in, err := Open(Config{DataDir: t.TempDir(), ServerName: "test", CheckpointInterval: time.Hour, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

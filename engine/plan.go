@@ -102,6 +102,10 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 			_, err := d.TruncateLog()
 			return "CHECKPOINT", err
 		}}, nil
+	case *parser.Backup:
+		return b.planBackup(x)
+	case *parser.Restore:
+		return b.planRestore(x)
 	case *parser.Exec:
 		return nil, b.errAt(x, sqlerr.New(2812, x.Proc.Object()))
 	}

@@ -278,8 +278,9 @@ type stmtPlan struct {
 	// write transaction (the user's, or its own autocommit one).
 	write *Database
 	// noTx names the statement when it may not run inside a user
-	// transaction (error 226).
-	noTx string
+	// transaction: error noTxNumber (226 when 0; 3021 for BACKUP/RESTORE).
+	noTx       string
+	noTxNumber int
 	// allowDoomed lets the statement run in an uncommittable transaction
 	// (ROLLBACK, COMMIT).
 	allowDoomed bool
@@ -294,6 +295,9 @@ func (s *Session) run(ctx context.Context, p *stmtPlan, args []types.Value, w se
 		return sqlerr.New(3930)
 	}
 	if p.noTx != "" && s.tx != nil {
+		if p.noTxNumber != 0 {
+			return sqlerr.New(p.noTxNumber)
+		}
 		return sqlerr.New(226, p.noTx)
 	}
 	for i, d := range p.dbs {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -22,8 +23,11 @@ import (
 //
 // Directives:
 //
-//	sql [conn=NAME]   run the text; print every result set, command tag,
-//	                  notice and the error (number, SQLSTATE, line, position)
+//	sql [conn=NAME] [mask]
+//	                  run the text; print every result set, command tag,
+//	                  notice and the error (number, SQLSTATE, line, position);
+//	                  with mask, GUIDs, timestamps and timing figures print
+//	                  as placeholders so the output is deterministic
 //	close conn=NAME   close a connection (its open transaction rolls back)
 //	restart           shut the server down cleanly and start it again on
 //	                  the same data directory (connections are reopened)
@@ -106,7 +110,11 @@ func (h *scriptHarness) run(t *testing.T, d *datadriven.TestData) string {
 		if d.HasArg("conn") {
 			d.ScanArgs(t, "conn", &name)
 		}
-		return h.exec(h.conn(name), d.Input)
+		out := h.exec(h.conn(name), d.Input)
+		if d.HasArg("mask") {
+			out = mask(out)
+		}
+		return out
 	}
 	t.Fatalf("unknown directive %q", d.Cmd)
 	return ""
@@ -153,6 +161,23 @@ func (h *scriptHarness) exec(c *pgx.Conn, sql string) string {
 		out.WriteString(describeError(err) + "\n")
 	}
 	return out.String()
+}
+
+var masks = []struct {
+	re   *regexp.Regexp
+	repl string
+}{
+	{regexp.MustCompile(`[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}`), "<guid>"},
+	{regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?`), "<time>"},
+	{regexp.MustCompile(`in \d+\.\d+ seconds \(\d+\.\d+ MB/sec\)`), "in <secs> seconds (<rate> MB/sec)"},
+}
+
+// mask replaces what differs from run to run.
+func mask(s string) string {
+	for _, m := range masks {
+		s = m.re.ReplaceAllString(s, m.repl)
+	}
+	return s
 }
 
 // describeError prints what the tests assert about an error: its SQL

@@ -160,6 +160,31 @@ var catalog = map[int]msgDef{
 	3708: {16, ObjectNotInPrereqState, "Cannot drop the database '%s' because it is a system database."},
 	8630: {17, Internal, "Internal Query Processor Error: The query processor encountered an unexpected error during execution."},
 
+	// Backup and restore.
+	3101: {16, ObjectInUse, "Exclusive access could not be obtained because the database is in use."},
+	3102: {16, ObjectInUse, "RESTORE cannot process database '%s' because it is in use by this session. It is recommended that the master database be used when performing this operation."},
+	3104: {16, ObjectNotInPrereqState, "RESTORE cannot operate on database '%s' because it is configured for database mirroring or has joined an availability group. If you intend to restore the database, use ALTER DATABASE to remove mirroring or to remove the database from its availability group."},
+	3108: {16, ObjectNotInPrereqState, "To restore the master database, the server must be running in single-user mode."},
+	3117: {16, ObjectNotInPrereqState, "The log or differential backup cannot be restored because no files are ready to rollforward."},
+	3118: {16, InvalidCatalogName, "The database \"%s\" does not exist. RESTORE can only create a database when restoring either a full backup or a file backup of the primary file."},
+	3135: {16, ObjectNotInPrereqState, "The backup set in file '%s' was created by %s and cannot be used for this restore operation."},
+	3153: {16, ObjectNotInPrereqState, "The database is already fully recovered."},
+	3154: {16, ObjectNotInPrereqState, "The backup set holds a backup of a database other than the existing '%s' database."},
+	3159: {16, ObjectNotInPrereqState, "The tail of the log for the database \"%s\" has not been backed up. Use BACKUP LOG WITH NORECOVERY to backup the log if it contains work you do not want to lose. Use the WITH REPLACE or WITH STOPAT clause of the RESTORE statement to just overwrite the contents of the log."},
+	3183: {16, DataCorrupted, "RESTORE detected an error on page (1:0) in database \"%s\" as read from the backup set."},
+	3211: {10, SuccessfulCompletion, "%d percent processed."},
+	3241: {16, DataCorrupted, "The media family on device '%s' is incorrectly formed. SQL Server cannot process this media family."},
+	3262: {10, SuccessfulCompletion, "The backup set on file %d is valid."},
+	4038: {16, UndefinedFile, "Cannot find file ID %d on device '%s'."},
+	4208: {16, ObjectNotInPrereqState, "The statement BACKUP LOG is not allowed while the recovery model is SIMPLE. Use BACKUP DATABASE or change the recovery model using ALTER DATABASE."},
+	4214: {16, ObjectNotInPrereqState, "BACKUP LOG cannot be performed because there is no current database backup."},
+	4305: {16, ObjectNotInPrereqState, "The log in this backup set begins at LSN %d, which is too recent to apply to the database. An earlier log backup that includes LSN %d can be restored."},
+	4326: {16, ObjectNotInPrereqState, "The log in this backup set terminates at LSN %d, which is too early to apply to the database. A more recent log backup that includes LSN %d can be restored."},
+	4335: {16, ObjectNotInPrereqState, "The specified STOPAT time is too early. All or part of the database is already rolled forward beyond that point."},
+	3023: {16, ObjectInUse, "Backup, file manipulation operations (such as ALTER DATABASE ADD FILE) and encryption changes on a database must be serialized. Reissue the statement after the current backup or file manipulation operation is completed."},
+	3032: {16, SyntaxError, "One or more of the options (%s) are not supported for this statement. Review the documentation for supported options."},
+	3035: {16, ObjectNotInPrereqState, "Cannot perform a differential backup for database \"%s\", because a current database backup does not exist."},
+
 	// Informational.
 	0: {10, SuccessfulCompletion, "%s"},
 }

@@ -1,0 +1,74 @@
+package engine
+
+import (
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+
+	"mirrordb/engine/keys"
+	"mirrordb/engine/txlog"
+)
+
+// logChain is a database's position in its log-backup chain (SPEC §2.8,
+// §5.2). It is local bookkeeping (m/backup_chain), not logged: each copy of
+// a database keeps its own — the principal advances it with log backups,
+// a restoring copy with the backups restored onto it.
+type logChain struct {
+	// NextLogLSN is the first LSN the next log backup must start at; 0
+	// when there is no chain (SIMPLE recovery, or FULL before the first
+	// full backup, when SQL Server truncates the log as in SIMPLE).
+	NextLogLSN txlog.LSN `json:"next_log_lsn"`
+	// LastFullLSN is the CheckpointLSN of the last full backup (the
+	// DatabaseBackupLSN of the backups that follow).
+	LastFullLSN txlog.LSN `json:"last_full_lsn"`
+	// LastLogBackup is when the last log backup finished.
+	LastLogBackup time.Time `json:"last_log_backup"`
+}
+
+const metaChain = "backup_chain"
+
+type chainState struct {
+	mu sync.Mutex
+	c  logChain
+}
+
+func (d *Database) loadChain() error {
+	v, ok, err := getValue(d.kv, keys.MetaKey(metaChain))
+	if err != nil || !ok {
+		return err
+	}
+	d.chain.mu.Lock()
+	defer d.chain.mu.Unlock()
+	return json.Unmarshal(v, &d.chain.c)
+}
+
+// Chain returns the database's log-backup chain position.
+func (d *Database) Chain() logChain {
+	d.chain.mu.Lock()
+	defer d.chain.mu.Unlock()
+	return d.chain.c
+}
+
+// setChain updates and persists the chain position.
+func (d *Database) setChain(update func(c *logChain)) error {
+	d.chain.mu.Lock()
+	update(&d.chain.c)
+	b, _ := json.Marshal(d.chain.c)
+	d.chain.mu.Unlock()
+	return d.kv.Set(keys.MetaKey(metaChain), b, pebble.Sync)
+}
+
+// registerLogBackupHold keeps log that the next log backup needs: in FULL
+// recovery with a chain, nothing from NextLogLSN on may be truncated
+// (log_reuse_wait_desc LOG_BACKUP).
+func (d *Database) registerLogBackupHold() {
+	d.SetLogHold("LOG_BACKUP", func() (txlog.LSN, string) {
+		c := d.Chain()
+		if c.NextLogLSN == 0 || d.RecoveryModel() == "SIMPLE" {
+			return 0, ""
+		}
+		return c.NextLogLSN, "LOG_BACKUP"
+	})
+}
