@@ -1,12 +1,9 @@
 // Package backup is mirrordb's backup media format: a file (a "media set"
 // of one family, in SQL Server's words) holding numbered backup sets.
 //
-// The file is a sequence of blocks, each framed and checksummed so that any
-// corruption or truncation is detected before anything is restored:
-//
-//	block = kind(1) | length(4, big-endian) | payload(length) | crc32c(4)
-//
-// The CRC-32C covers kind, length and payload. The first block is the media
+// The file is a sequence of blocks, each framed and checksummed (package
+// internal/frame) so that any corruption or truncation is detected before
+// anything is restored. The first block is the media
 // header; then each backup set is a set header block, data blocks and a
 // trailer block. A set without its trailer (a backup that died half-way)
 // is incomplete: it is not listed, cannot be restored, and the next
@@ -17,14 +14,14 @@ package backup
 
 import (
 	"bufio"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"os"
 	"time"
+
+	"mirrordb/internal/frame"
 )
 
 // Block kinds.
@@ -46,8 +43,6 @@ const (
 	// ChunkSize is the size of the data blocks a backup writes.
 	ChunkSize = 1 << 20
 )
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // Errors. ErrMalformed is a damaged, truncated or foreign file structure
 // (SQL Server's 3241); ErrChecksum a data block whose checksum does not
@@ -120,74 +115,41 @@ type fileHeader struct {
 	Size int64  `json:"size"`
 }
 
-// blockWriter frames blocks onto w.
-type blockWriter struct {
-	w   io.Writer
-	n   int64
-	buf [5]byte
-}
+// blockWriter frames blocks onto the media (see internal/frame).
+type blockWriter struct{ *frame.Writer }
 
-func (b *blockWriter) write(kind byte, payload []byte) error {
-	b.buf[0] = kind
-	binary.BigEndian.PutUint32(b.buf[1:], uint32(len(payload)))
-	crc := crc32.Update(crc32.Checksum(b.buf[:], castagnoli), castagnoli, payload)
-	var tail [4]byte
-	binary.BigEndian.PutUint32(tail[:], crc)
-	for _, part := range [][]byte{b.buf[:], payload, tail[:]} {
-		n, err := b.w.Write(part)
-		b.n += int64(n)
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (b *blockWriter) writeJSON(kind byte, v any) error {
+func (b blockWriter) writeJSON(kind byte, v any) error {
 	p, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return b.write(kind, p)
+	return b.Write(kind, p)
 }
 
-// blockReader reads and verifies blocks.
-type blockReader struct {
-	r   *bufio.Reader
-	off int64 // offset of the next block
-	buf []byte
+// blockReader reads and verifies blocks, mapping framing errors to the
+// media errors: a damaged data block is ErrChecksum (3183), anything else
+// ErrMalformed (3241).
+type blockReader struct{ fr *frame.Reader }
+
+func newBlockReader(r io.Reader, off int64) *blockReader {
+	return &blockReader{fr: frame.NewReader(bufio.NewReaderSize(r, 1<<20), maxBlockSize, off)}
 }
+
+func (b *blockReader) offset() int64 { return b.fr.Offset() }
 
 // next returns the next block; io.EOF at a clean end of file. The payload
 // is valid until the next call.
 func (b *blockReader) next() (kind byte, payload []byte, err error) {
-	var head [5]byte
-	if _, err := io.ReadFull(b.r, head[:]); err != nil {
-		if err == io.EOF {
-			return 0, nil, io.EOF
-		}
-		return 0, nil, fmt.Errorf("%w block at offset %d", errTruncated, b.off)
+	kind, payload, err = b.fr.Next()
+	switch {
+	case err == nil || err == io.EOF:
+		return kind, payload, err
+	case errors.Is(err, frame.ErrTruncated):
+		return 0, nil, fmt.Errorf("%w: %v", errTruncated, err)
+	case errors.Is(err, frame.ErrChecksum) && (kind == kindData || kind == kindRecords):
+		return 0, nil, fmt.Errorf("%w: %v", ErrChecksum, err)
 	}
-	n := binary.BigEndian.Uint32(head[1:])
-	if n > maxBlockSize {
-		return 0, nil, fmt.Errorf("%w: block of %d bytes at offset %d", ErrMalformed, n, b.off)
-	}
-	if cap(b.buf) < int(n)+4 {
-		b.buf = make([]byte, int(n)+4)
-	}
-	body := b.buf[:n+4]
-	if _, err := io.ReadFull(b.r, body); err != nil {
-		return 0, nil, fmt.Errorf("%w block at offset %d", errTruncated, b.off)
-	}
-	crc := crc32.Update(crc32.Checksum(head[:], castagnoli), castagnoli, body[:n])
-	if crc != binary.BigEndian.Uint32(body[n:]) {
-		if head[0] == kindData || head[0] == kindRecords {
-			return 0, nil, fmt.Errorf("%w in block at offset %d", ErrChecksum, b.off)
-		}
-		return 0, nil, fmt.Errorf("%w: bad checksum at offset %d", ErrMalformed, b.off)
-	}
-	b.off += int64(n) + 9
-	return head[0], body[:n], nil
+	return 0, nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 }
 
 // Media is a media file's header and its complete backup sets.
@@ -208,7 +170,7 @@ func Open(path string) (*Media, error) {
 		return nil, err
 	}
 	defer f.Close()
-	br := &blockReader{r: bufio.NewReaderSize(f, 1<<20)}
+	br := newBlockReader(f, 0)
 	m := &Media{}
 	kind, p, err := br.next()
 	if err != nil || kind != kindMedia || json.Unmarshal(p, &m.Header) != nil || m.Header.Magic != magic {
@@ -217,10 +179,10 @@ func Open(path string) (*Media, error) {
 	if m.Header.Version != FormatVersion {
 		return nil, fmt.Errorf("%w: media format version %d (this build reads %d)", ErrMalformed, m.Header.Version, FormatVersion)
 	}
-	m.end = br.off
+	m.end = br.offset()
 	var cur *Set
 	for {
-		start := br.off
+		start := br.offset()
 		kind, p, err := br.next()
 		switch {
 		case err == io.EOF && cur == nil:
@@ -254,7 +216,7 @@ func Open(path string) (*Media, error) {
 			}
 			m.Sets = append(m.Sets, *cur)
 			cur = nil
-			m.end = br.off
+			m.end = br.offset()
 		case kindFile, kindData, kindRecords:
 			if cur == nil {
 				return nil, fmt.Errorf("%w: data outside a backup set", ErrMalformed)

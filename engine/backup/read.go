@@ -1,7 +1,6 @@
 package backup
 
 import (
-	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -34,7 +33,7 @@ func OpenSet(path string, position int) (*SetReader, error) {
 		f.Close()
 		return nil, err
 	}
-	br := &blockReader{r: bufio.NewReaderSize(f, 1<<20), off: set.offset}
+	br := newBlockReader(f, set.offset)
 	if kind, _, err := br.next(); err != nil || kind != kindSet {
 		f.Close()
 		return nil, fmt.Errorf("%w: set %d header moved", ErrMalformed, position)

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"mirrordb/internal/frame"
 )
 
 // Mode says what happens to a media file that already exists.
@@ -67,7 +69,7 @@ func Create(path string, mode Mode, mediaName string, h SetHeader) (*Writer, err
 	}
 	w.f = f
 	w.bw = bufio.NewWriterSize(f, 1<<20)
-	w.blk.w = w.bw
+	w.blk = blockWriter{frame.NewWriter(w.bw, 0)}
 	fail := func(err error) (*Writer, error) {
 		w.Abort()
 		return nil, err
@@ -81,7 +83,7 @@ func Create(path string, mode Mode, mediaName string, h SetHeader) (*Writer, err
 		if err := w.blk.writeJSON(kindMedia, hdr); err != nil {
 			return fail(err)
 		}
-		w.start = w.blk.n
+		w.start = w.blk.Offset()
 		w.header.Position = 1
 	case Init:
 		if err := w.seekTo(firstSetOffset(media)); err != nil {
@@ -117,7 +119,7 @@ func (w *Writer) seekTo(off int64) error {
 		return err
 	}
 	w.start = off
-	w.blk.n = off
+	w.blk = blockWriter{frame.NewWriter(w.bw, off)}
 	return nil
 }
 
@@ -138,7 +140,7 @@ func (w *Writer) AddFile(name string, size int64, r io.Reader, progress func(n i
 	for done < size {
 		n, err := io.ReadFull(r, buf[:min(int64(len(buf)), size-done)])
 		if n > 0 {
-			if err := w.blk.write(kindData, buf[:n]); err != nil {
+			if err := w.blk.Write(kindData, buf[:n]); err != nil {
 				return err
 			}
 			done += int64(n)
@@ -171,7 +173,7 @@ func (w *Writer) flushRecords() error {
 	if len(w.records) == 0 {
 		return nil
 	}
-	if err := w.blk.write(kindRecords, w.records); err != nil {
+	if err := w.blk.Write(kindRecords, w.records); err != nil {
 		return err
 	}
 	w.trailer.Bytes += int64(len(w.records))
