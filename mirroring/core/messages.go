@@ -1,0 +1,220 @@
+package core
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Header starts every session message.
+type Header struct {
+	DB      string `json:"db"`
+	GUID    string `json:"guid"`
+	RoleSeq int64  `json:"role_seq"`
+	From    Role   `json:"from"`
+}
+
+// Message is a session message between partners.
+type Message interface{ header() *Header }
+
+// Hello is a partner's view of the session, sent when the link comes up
+// and whenever that view changes in a way the other side must know.
+type Hello struct {
+	Header
+	End         LSN    `json:"end"` // the sender's end of log (a mirror's hardened end)
+	Safety      Safety `json:"safety"`
+	SafetySeq   int64  `json:"safety_seq"`
+	Suspended   bool   `json:"suspended"`
+	SuspendSeq  int64  `json:"suspend_seq"`
+	Timeout     int    `json:"timeout"`
+	Witness     string `json:"witness,omitempty"`
+	FailoverLSN LSN    `json:"failover_lsn"`
+	Forced      bool   `json:"forced,omitempty"`
+	// PendingUndo: the sender (a mirror) still holds log past the failover
+	// LSN and must not be sent log until it has removed it.
+	PendingUndo bool `json:"pending_undo,omitempty"`
+	// Synchronized is the principal's verdict, mirrored by the mirror.
+	Synchronized bool `json:"synchronized,omitempty"`
+}
+
+// Ping keeps a link alive and carries the principal's progress.
+type Ping struct {
+	Header
+	Durable      LSN  `json:"durable,omitempty"`
+	Synchronized bool `json:"synchronized,omitempty"`
+}
+
+// LogBlock carries encoded log records from the principal (binary-encoded
+// on the wire: see Encode).
+type LogBlock struct {
+	Header
+	Records      [][]byte `json:"-"`
+	Durable      LSN      `json:"durable"`
+	Synchronized bool     `json:"synchronized,omitempty"`
+}
+
+// Ack is the mirror's hardened end of log.
+type Ack struct {
+	Header
+	Hardened LSN `json:"hardened"`
+}
+
+// ConfigChange carries the principal's configuration after a change.
+type ConfigChange struct {
+	Header
+	Safety     Safety `json:"safety"`
+	SafetySeq  int64  `json:"safety_seq"`
+	Suspended  bool   `json:"suspended"`
+	SuspendSeq int64  `json:"suspend_seq"`
+	Timeout    int    `json:"timeout"`
+	Witness    string `json:"witness,omitempty"`
+}
+
+// Request forwards a command issued on the mirror to the principal
+// (SUSPEND, RESUME) or announces one (OFF).
+type Request struct {
+	Header
+	Command CommandKind `json:"command"`
+}
+
+// FailoverRequest asks the mirror to take over (manual failover).
+type FailoverRequest struct {
+	Header
+	NewRoleSeq  int64 `json:"new_role_seq"`
+	FailoverLSN LSN   `json:"failover_lsn"`
+}
+
+// FailoverReply answers a FailoverRequest: Done, or refused (the mirror
+// had not hardened the failover LSN).
+type FailoverReply struct {
+	Header
+	NewRoleSeq int64 `json:"new_role_seq"`
+	Done       bool  `json:"done"`
+}
+
+// NoSession tells a partner that the session it names does not exist here
+// (mirroring was removed while the partners were apart).
+type NoSession struct {
+	Header
+}
+
+func (h *Header) header() *Header { return h }
+
+// HeaderOf returns a message's header.
+func HeaderOf(m Message) *Header { return m.header() }
+
+// Wire kinds of session messages (transport reserves the others).
+const (
+	kindHello    = 'h'
+	kindPing     = 'p'
+	kindLog      = 'l'
+	kindAck      = 'a'
+	kindConfig   = 'c'
+	kindRequest  = 'r'
+	kindFailover = 'f'
+	kindReply    = 'g'
+	kindNone     = 'n'
+)
+
+// IsSessionKind reports whether a transport message kind is a session
+// message (for the driver's dispatch).
+func IsSessionKind(kind byte) bool {
+	switch kind {
+	case kindHello, kindPing, kindLog, kindAck, kindConfig, kindRequest, kindFailover, kindReply, kindNone:
+		return true
+	}
+	return false
+}
+
+// Encode returns a message's transport kind and payload. Log blocks are
+// binary (the records are already self-checking); the rest is JSON.
+func Encode(m Message) (byte, []byte) {
+	switch x := m.(type) {
+	case *LogBlock:
+		head, _ := json.Marshal(x)
+		p := binary.AppendUvarint(nil, uint64(len(head)))
+		p = append(p, head...)
+		for _, r := range x.Records {
+			p = binary.AppendUvarint(p, uint64(len(r)))
+			p = append(p, r...)
+		}
+		return kindLog, p
+	case *Hello:
+		return kindHello, mustJSON(x)
+	case *Ping:
+		return kindPing, mustJSON(x)
+	case *Ack:
+		return kindAck, mustJSON(x)
+	case *ConfigChange:
+		return kindConfig, mustJSON(x)
+	case *Request:
+		return kindRequest, mustJSON(x)
+	case *FailoverRequest:
+		return kindFailover, mustJSON(x)
+	case *FailoverReply:
+		return kindReply, mustJSON(x)
+	case *NoSession:
+		return kindNone, mustJSON(x)
+	}
+	panic(fmt.Sprintf("core: cannot encode %T", m))
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// ErrBadMessage reports a payload that does not decode.
+var ErrBadMessage = errors.New("core: malformed session message")
+
+// Decode parses a transport message. Log block records alias payload.
+func Decode(kind byte, payload []byte) (Message, error) {
+	var m Message
+	switch kind {
+	case kindLog:
+		n, k := binary.Uvarint(payload)
+		if k <= 0 || n > uint64(len(payload)-k) {
+			return nil, ErrBadMessage
+		}
+		lb := &LogBlock{}
+		if err := json.Unmarshal(payload[k:k+int(n)], lb); err != nil {
+			return nil, ErrBadMessage
+		}
+		rest := payload[k+int(n):]
+		for len(rest) > 0 {
+			l, k := binary.Uvarint(rest)
+			if k <= 0 || l > uint64(len(rest)-k) {
+				return nil, ErrBadMessage
+			}
+			lb.Records = append(lb.Records, rest[k:k+int(l)])
+			rest = rest[k+int(l):]
+		}
+		return lb, nil
+	case kindHello:
+		m = &Hello{}
+	case kindPing:
+		m = &Ping{}
+	case kindAck:
+		m = &Ack{}
+	case kindConfig:
+		m = &ConfigChange{}
+	case kindRequest:
+		m = &Request{}
+	case kindFailover:
+		m = &FailoverRequest{}
+	case kindReply:
+		m = &FailoverReply{}
+	case kindNone:
+		m = &NoSession{}
+	default:
+		return nil, ErrBadMessage
+	}
+	if err := json.Unmarshal(payload, m); err != nil {
+		return nil, ErrBadMessage
+	}
+	return m, nil
+}

@@ -1,0 +1,773 @@
+package core
+
+import (
+	"time"
+
+	"mirrordb/sqlerr"
+)
+
+// GateLag is how close (in log records) a SAFETY FULL mirror must be before
+// commits start waiting for it: far behind, it catches up without slowing
+// the workload; close, it is brought into step (SPEC §9.2).
+const GateLag = 256
+
+// Events.
+type (
+	// Event is an input to Step.
+	Event interface{ event() }
+	// Tick is the passage of time.
+	Tick struct{ Now time.Time }
+	// LinkUp: a transport connection to the partner exists.
+	LinkUp struct{}
+	// LinkDown: the connection to the partner is gone (a hard error).
+	LinkDown struct{ Reason string }
+	// Received is a session message from the partner.
+	Received struct{ Msg Message }
+	// Durable is the principal's durable end of log.
+	Durable struct{ LSN LSN }
+	// Hardened is the mirror's end of log after applying shipped records
+	// (and, at start, its end of log).
+	Hardened struct{ LSN LSN }
+	// Undone reports that an Undo finished: the log now ends at LSN.
+	Undone struct{ LSN LSN }
+	// WritesBlocked reports that the principal's database takes no more
+	// commits; its log ends at End (manual failover).
+	WritesBlocked struct{ End LSN }
+)
+
+func (Tick) event()          {}
+func (LinkUp) event()        {}
+func (LinkDown) event()      {}
+func (Received) event()      {}
+func (Durable) event()       {}
+func (Hardened) event()      {}
+func (Undone) event()        {}
+func (WritesBlocked) event() {}
+func (Command) event()       {}
+
+// CommandKind is an ALTER DATABASE ... SET PARTNER option.
+type CommandKind string
+
+const (
+	CmdSuspend      CommandKind = "SUSPEND"
+	CmdResume       CommandKind = "RESUME"
+	CmdOff          CommandKind = "OFF"
+	CmdSafety       CommandKind = "SAFETY"
+	CmdTimeout      CommandKind = "TIMEOUT"
+	CmdFailover     CommandKind = "FAILOVER"
+	CmdForceService CommandKind = "FORCE_SERVICE_ALLOW_DATA_LOSS"
+)
+
+// Command is an ALTER DATABASE ... SET PARTNER command issued on this
+// instance; its outcome comes back as a Reply action with the same ID.
+type Command struct {
+	ID      uint64
+	Kind    CommandKind
+	Safety  Safety
+	Timeout int
+}
+
+// Actions.
+type (
+	// Action is an output of Step for the driver to carry out, in order.
+	Action interface{ action() }
+	// Send a message to the partner.
+	Send struct{ Msg Message }
+	// Persist the configuration (before anything that depends on it).
+	Persist struct{ Config Config }
+	// Remove the session: mirroring is off for this database.
+	Remove struct{}
+	// SetRole puts the database in its role: a principal's copy is
+	// ONLINE, a mirror's RESTORING (its users are disconnected).
+	SetRole struct{ Role Role }
+	// Ship log records to the mirror from From on (0: stop shipping).
+	Ship struct{ From LSN }
+	// Apply (harden) shipped records, then report Hardened.
+	Apply struct{ Records [][]byte }
+	// Gate tells the commit gate whether commits wait for the mirror, and
+	// the mirror's hardened end.
+	Gate struct {
+		Wait  bool
+		Acked LSN
+	}
+	// BlockWrites stops (true) or allows (false) commits on the principal.
+	BlockWrites struct{ Block bool }
+	// Undo removes the local log past To (with its effects), then reports
+	// Undone.
+	Undo struct{ To LSN }
+	// NewFork starts a new recovery fork (after forced service).
+	NewFork struct{}
+	// DropLink closes the connection to the partner.
+	DropLink struct{ Reason string }
+	// Reply completes a command.
+	Reply struct {
+		ID  uint64
+		Err error
+	}
+	// StateChanged reports a mirroring_state change (for the log and the
+	// history view).
+	StateChanged struct{ From, To State }
+)
+
+func (Send) action()         {}
+func (Persist) action()      {}
+func (Remove) action()       {}
+func (SetRole) action()      {}
+func (Ship) action()         {}
+func (Apply) action()        {}
+func (Gate) action()         {}
+func (BlockWrites) action()  {}
+func (Undo) action()         {}
+func (NewFork) action()      {}
+func (DropLink) action()     {}
+func (Reply) action()        {}
+func (StateChanged) action() {}
+
+// Session is one database's mirroring session on this instance.
+type Session struct {
+	cfg Config
+	now time.Time
+
+	linkUp    bool // a transport connection to the partner exists
+	linked    bool // and the partners' Hellos agree
+	helloSent bool // since the link came up
+	lastHeard time.Time
+	lastSent  time.Time
+	removed   bool
+
+	end LSN // principal: durable end of log; mirror: hardened end
+
+	// Principal.
+	mirrorEnd         LSN
+	mirrorPendingUndo bool
+	shipping          bool
+	gating            bool
+	syncPoint         LSN
+	synced            bool
+	failover          *failoverRun
+	lastPersist       time.Time
+	persistedMirror   LSN
+
+	// Mirror.
+	principalSynced bool
+	pendingUndo     bool
+	undoing         bool
+
+	gateSent Gate
+	out      []Action
+}
+
+// failoverRun is a manual failover in progress on the principal.
+type failoverRun struct {
+	id      uint64
+	started time.Time
+	blocked bool
+	end     LSN
+	sent    bool
+	sentAt  time.Time
+	replied bool
+}
+
+// NewSession starts a session from its persisted configuration. end is the
+// local end of log (durable on a principal, hardened on a mirror).
+func NewSession(cfg Config, end LSN, now time.Time) *Session {
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Safety == 0 {
+		cfg.Safety = SafetyFull
+	}
+	s := &Session{cfg: cfg, now: now, end: end, mirrorEnd: cfg.MirrorEnd, persistedMirror: cfg.MirrorEnd}
+	if cfg.Role == Mirror && cfg.FailoverLSN > 0 && end > cfg.FailoverLSN && cfg.RoleSeq > 1 {
+		// A restart between demotion and undo: the undo is still owed.
+		s.pendingUndo = true
+	}
+	return s
+}
+
+// Config returns the session's current configuration.
+func (s *Session) Config() Config {
+	c := s.cfg
+	c.MirrorEnd = s.mirrorEnd
+	return c
+}
+
+// End is the local end of log as the session knows it.
+func (s *Session) End() LSN { return s.end }
+
+// MirrorEnd is the mirror's acknowledged end of log (principal).
+func (s *Session) MirrorEnd() LSN { return s.mirrorEnd }
+
+// Linked reports whether the partners are connected and agree.
+func (s *Session) Linked() bool { return s.linked }
+
+// Removed reports whether mirroring was turned off.
+func (s *Session) Removed() bool { return s.removed }
+
+// State is the session's mirroring_state.
+func (s *Session) State() State {
+	switch {
+	case s.cfg.Suspended:
+		return Suspended
+	case s.cfg.Role == Principal && (s.failover != nil || s.cfg.PendingFailover != nil):
+		return PendingFailover
+	case !s.linked:
+		return Disconnected
+	case s.cfg.Role == Principal && s.synced:
+		return Synchronized
+	case s.cfg.Role == Mirror && s.principalSynced && !s.pendingUndo:
+		return Synchronized
+	}
+	return Synchronizing
+}
+
+func (s *Session) timeout() time.Duration { return EffectiveTimeout(s.cfg.Timeout) }
+
+func (s *Session) emit(a Action) { s.out = append(s.out, a) }
+
+func (s *Session) header() Header {
+	return Header{DB: s.cfg.Database, GUID: s.cfg.GUID, RoleSeq: s.cfg.RoleSeq, From: s.cfg.Role}
+}
+
+func (s *Session) send(m Message) {
+	s.emit(Send{Msg: m})
+	s.lastSent = s.now
+}
+
+func (s *Session) persist() {
+	s.emit(Persist{Config: s.Config()})
+	s.lastPersist = s.now
+	s.persistedMirror = s.mirrorEnd
+}
+
+func (s *Session) reply(id uint64, err error) {
+	if id != 0 {
+		s.emit(Reply{ID: id, Err: err})
+	}
+}
+
+// Step feeds one event to the session and returns the actions to carry out.
+func (s *Session) Step(ev Event) []Action {
+	s.out = nil
+	if s.removed {
+		if c, ok := ev.(Command); ok {
+			s.reply(c.ID, sqlerr.New(1416, s.cfg.Database))
+		}
+		return s.out
+	}
+	before := s.State()
+	switch e := ev.(type) {
+	case Tick:
+		s.tick(e.Now)
+	case LinkUp:
+		s.linkUp, s.helloSent, s.lastHeard = true, false, s.now
+		if s.cfg.GUID != "" {
+			s.sendHello()
+		}
+	case LinkDown:
+		s.linkDown(e.Reason)
+	case Received:
+		s.received(e.Msg)
+	case Durable:
+		if e.LSN > s.end {
+			s.end = e.LSN
+		}
+		s.updateSync()
+	case Hardened:
+		s.end = e.LSN
+		if s.cfg.Role == Mirror && s.linked && !s.pendingUndo {
+			s.send(&Ack{Header: s.header(), Hardened: e.LSN})
+		}
+	case Undone:
+		s.end, s.pendingUndo, s.undoing = e.LSN, false, false
+		s.sendHello()
+	case WritesBlocked:
+		s.writesBlocked(e.End)
+	case Command:
+		s.command(e)
+	}
+	if !s.removed {
+		s.updateGate()
+		if after := s.State(); after != before {
+			s.emit(StateChanged{From: before, To: after})
+		}
+	}
+	return s.out
+}
+
+func (s *Session) tick(now time.Time) {
+	s.now = now
+	if s.linkUp && s.now.Sub(s.lastHeard) > s.timeout() {
+		s.emit(DropLink{Reason: "no message from the partner within the timeout"})
+		s.linkDown("timeout")
+		return
+	}
+	if s.linkUp && s.cfg.GUID != "" && s.now.Sub(s.lastSent) >= PingInterval(s.timeout()) {
+		s.send(&Ping{Header: s.header(), Durable: s.end, Synchronized: s.synced})
+	}
+	if f := s.failover; f != nil && !f.replied && s.now.Sub(f.started) > s.timeout() {
+		if f.sent {
+			s.failoverInDoubt()
+		} else {
+			s.abortFailover(sqlerr.New(1422))
+		}
+	}
+	if s.cfg.Role == Principal && s.mirrorEnd != s.persistedMirror && s.now.Sub(s.lastPersist) >= time.Second {
+		s.persist()
+	}
+}
+
+func (s *Session) linkDown(reason string) {
+	s.linkUp, s.linked, s.helloSent = false, false, false
+	s.principalSynced = false
+	if s.cfg.Role == Principal {
+		s.stopShipping()
+		s.gating, s.synced = false, false
+		if f := s.failover; f != nil && !f.replied {
+			if f.sent {
+				s.failoverInDoubt()
+			} else {
+				s.abortFailover(sqlerr.New(1447, s.cfg.Database))
+			}
+		}
+	}
+}
+
+func (s *Session) sendHello() {
+	if s.cfg.GUID == "" || !s.linkUp {
+		return
+	}
+	s.helloSent = true
+	s.send(&Hello{Header: s.header(), End: s.end, Safety: s.cfg.Safety, SafetySeq: s.cfg.SafetySeq,
+		Suspended: s.cfg.Suspended, SuspendSeq: s.cfg.SuspendSeq, Timeout: s.cfg.Timeout, Witness: s.cfg.Witness,
+		FailoverLSN: s.cfg.FailoverLSN, Forced: s.cfg.Forced, PendingUndo: s.pendingUndo, Synchronized: s.synced})
+}
+
+func (s *Session) received(msg Message) {
+	h := HeaderOf(msg)
+	if h.DB != s.cfg.Database || s.cfg.GUID == "" {
+		return
+	}
+	if h.GUID != s.cfg.GUID {
+		if _, none := msg.(*NoSession); !none {
+			s.send(&NoSession{Header: *h}) // names their session, which we do not have
+		}
+		return
+	}
+	s.lastHeard = s.now
+	switch m := msg.(type) {
+	case *NoSession:
+		s.remove() // the partner removed mirroring while we were apart
+		return
+	case *Hello:
+		s.onHello(m)
+		return
+	case *FailoverReply: // carries the mirror's new role sequence
+		s.onFailoverReply(m)
+		return
+	}
+	switch {
+	case h.RoleSeq < s.cfg.RoleSeq:
+		s.sendHello() // the partner is behind: our Hello brings it up to date
+		return
+	case h.RoleSeq > s.cfg.RoleSeq:
+		s.sendHello() // we are behind: the partner answers with its Hello
+		return
+	case !s.linked || h.From == s.cfg.Role:
+		return
+	}
+	switch m := msg.(type) {
+	case *Ping:
+		if s.cfg.Role == Mirror {
+			s.principalSynced = m.Synchronized
+		}
+	case *LogBlock:
+		if s.cfg.Role == Mirror && !s.pendingUndo && !s.cfg.Suspended {
+			s.principalSynced = m.Synchronized
+			s.emit(Apply{Records: m.Records})
+		}
+	case *Ack:
+		if s.cfg.Role == Principal {
+			if m.Hardened > s.mirrorEnd {
+				s.mirrorEnd = m.Hardened
+			}
+			s.updateSync()
+			s.maybeRequestFailover()
+		}
+	case *ConfigChange:
+		if s.cfg.Role == Mirror {
+			s.adoptConfig(m.Safety, m.SafetySeq, m.Suspended, m.SuspendSeq, m.Timeout, m.Witness, true)
+			s.maybeUndo()
+		}
+	case *Request:
+		if s.cfg.Role == Principal {
+			switch m.Command {
+			case CmdOff:
+				s.remove()
+			case CmdSuspend, CmdResume:
+				s.command(Command{Kind: m.Command})
+			}
+		} else if m.Command == CmdOff {
+			s.remove()
+		}
+	case *FailoverRequest:
+		s.onFailoverRequest(m)
+	}
+}
+
+// onHello settles roles by role sequence and links the session.
+func (s *Session) onHello(m *Hello) {
+	switch {
+	case m.RoleSeq > s.cfg.RoleSeq:
+		if m.From == Principal {
+			s.followNewPrincipal(m)
+		}
+		return
+	case m.RoleSeq < s.cfg.RoleSeq:
+		s.sendHello()
+		return
+	case m.From == s.cfg.Role:
+		return // both claim the same role at the same sequence: never linked
+	}
+	wasLinked := s.linked
+	s.linked = true
+	s.adoptConfig(m.Safety, m.SafetySeq, m.Suspended, m.SuspendSeq, m.Timeout, m.Witness, m.From == Principal)
+	if s.cfg.Role == Principal {
+		s.mirrorEnd, s.mirrorPendingUndo = m.End, m.PendingUndo
+		if s.cfg.PendingFailover != nil {
+			// The mirror is still the mirror at our role sequence: the
+			// failover never happened. Carry on as principal.
+			s.cfg.PendingFailover = nil
+			s.persist()
+			s.emit(BlockWrites{Block: false})
+		}
+		s.stopShipping()
+		s.maybeShip()
+		s.updateSync()
+	} else {
+		s.principalSynced = m.Synchronized
+		s.maybeUndo()
+	}
+	if !wasLinked || !s.helloSent {
+		s.sendHello()
+	}
+}
+
+// followNewPrincipal makes this partner the mirror of a partner that took
+// the principal role at a newer role sequence.
+func (s *Session) followNewPrincipal(m *Hello) {
+	wasPrincipal := s.cfg.Role == Principal
+	s.cfg.Role, s.cfg.RoleSeq, s.cfg.FailoverLSN, s.cfg.Forced = Mirror, m.RoleSeq, m.FailoverLSN, m.Forced
+	s.cfg.PendingFailover = nil
+	s.cfg.Safety, s.cfg.SafetySeq, s.cfg.Timeout, s.cfg.Witness = m.Safety, m.SafetySeq, m.Timeout, m.Witness
+	s.cfg.Suspended, s.cfg.SuspendSeq = m.Suspended, m.SuspendSeq
+	s.linked = true
+	s.principalSynced = m.Synchronized
+	s.pendingUndo = s.end > m.FailoverLSN
+	s.persist()
+	if wasPrincipal {
+		s.stopShipping()
+		s.gating, s.synced = false, false
+		s.emit(SetRole{Role: Mirror})
+		if s.failover != nil {
+			s.emit(BlockWrites{Block: false})
+			if !s.failover.replied {
+				s.reply(s.failover.id, nil)
+			}
+			s.failover = nil
+		}
+	}
+	s.maybeUndo()
+	s.sendHello()
+}
+
+// maybeUndo starts the owed undo of a mirror, unless it must wait for RESUME
+// (after forced service, SPEC D3).
+func (s *Session) maybeUndo() {
+	if s.cfg.Role != Mirror || !s.pendingUndo || s.undoing || (s.cfg.Forced && s.cfg.Suspended) {
+		return
+	}
+	s.undoing = true
+	s.emit(Undo{To: s.cfg.FailoverLSN})
+}
+
+// adoptConfig takes the partner's values where they are newer (by
+// sequence), and the principal's timeout and witness.
+func (s *Session) adoptConfig(safety Safety, safetySeq int64, suspended bool, suspendSeq int64, timeout int, witness string, fromPrincipal bool) {
+	changed := false
+	if safetySeq > s.cfg.SafetySeq || (safetySeq == s.cfg.SafetySeq && fromPrincipal && safety != s.cfg.Safety) {
+		s.cfg.Safety, s.cfg.SafetySeq, changed = safety, safetySeq, true
+	}
+	if suspendSeq > s.cfg.SuspendSeq || (suspendSeq == s.cfg.SuspendSeq && fromPrincipal && suspended != s.cfg.Suspended) {
+		s.cfg.Suspended, s.cfg.SuspendSeq, changed = suspended, suspendSeq, true
+	}
+	if fromPrincipal && (timeout != s.cfg.Timeout || witness != s.cfg.Witness) {
+		s.cfg.Timeout, s.cfg.Witness, changed = timeout, witness, true
+	}
+	if changed {
+		s.persist()
+		if s.cfg.Role == Principal && s.cfg.Suspended {
+			s.stopShipping()
+		}
+	}
+}
+
+func (s *Session) maybeShip() {
+	if s.cfg.Role != Principal || !s.linked || s.cfg.Suspended || s.mirrorPendingUndo || s.shipping {
+		return
+	}
+	s.shipping = true
+	s.emit(Ship{From: s.mirrorEnd + 1})
+}
+
+func (s *Session) stopShipping() {
+	if s.shipping {
+		s.shipping = false
+		s.emit(Ship{From: 0})
+	}
+}
+
+// updateSync recomputes whether commits wait for the mirror and whether
+// the session is SYNCHRONIZED (principal).
+func (s *Session) updateSync() {
+	if s.cfg.Role != Principal {
+		return
+	}
+	if !s.linked || s.cfg.Suspended || s.mirrorPendingUndo {
+		s.gating, s.synced = false, false
+		return
+	}
+	if s.cfg.Safety == SafetyOff {
+		s.gating = false
+		s.synced = s.mirrorEnd >= s.end
+		return
+	}
+	if !s.gating && s.end <= s.mirrorEnd+GateLag {
+		s.gating, s.syncPoint = true, s.end
+	}
+	if s.gating && s.mirrorEnd >= s.syncPoint {
+		s.synced = true
+	}
+}
+
+func (s *Session) updateGate() {
+	g := Gate{Acked: s.mirrorEnd}
+	if s.cfg.Role == Principal && s.linked && s.gating && s.cfg.Safety == SafetyFull && !s.cfg.Suspended {
+		g.Wait = true
+	}
+	if g != s.gateSent {
+		s.gateSent = g
+		s.emit(g)
+	}
+}
+
+func (s *Session) remove() {
+	s.removed = true
+	s.stopShipping()
+	s.emit(Gate{Wait: false, Acked: s.mirrorEnd})
+	if s.failover != nil {
+		s.emit(BlockWrites{Block: false})
+		s.failover = nil
+	}
+	s.emit(Remove{})
+}
+
+func (s *Session) command(c Command) {
+	principal := s.cfg.Role == Principal
+	switch c.Kind {
+	case CmdSuspend:
+		switch {
+		case s.cfg.Suspended:
+		case principal:
+			s.cfg.Suspended, s.cfg.SuspendSeq = true, s.cfg.SuspendSeq+1
+			s.persist()
+			s.stopShipping()
+			s.updateSync()
+			s.sendConfig()
+		case s.linked:
+			s.send(&Request{Header: s.header(), Command: CmdSuspend})
+		default: // recorded here, told to the principal when the partners meet
+			s.cfg.Suspended, s.cfg.SuspendSeq = true, s.cfg.SuspendSeq+1
+			s.persist()
+		}
+		s.reply(c.ID, nil)
+	case CmdResume:
+		switch {
+		case principal:
+			if s.cfg.Suspended {
+				s.cfg.Suspended, s.cfg.SuspendSeq = false, s.cfg.SuspendSeq+1
+				s.persist()
+				s.sendConfig()
+				s.maybeShip()
+				s.updateSync()
+			}
+			s.reply(c.ID, nil)
+		case s.linked:
+			s.send(&Request{Header: s.header(), Command: CmdResume})
+			s.reply(c.ID, nil)
+		default:
+			s.reply(c.ID, sqlerr.New(1447, s.cfg.Database))
+		}
+	case CmdSafety:
+		switch {
+		case !principal:
+			s.reply(c.ID, sqlerr.New(1470, s.cfg.Database))
+		case !s.linked && c.Safety != s.cfg.Safety:
+			s.reply(c.ID, sqlerr.New(1456, s.cfg.Partner))
+		default:
+			if c.Safety != s.cfg.Safety {
+				s.cfg.Safety, s.cfg.SafetySeq = c.Safety, s.cfg.SafetySeq+1
+				s.gating, s.synced = false, false
+				s.persist()
+				s.sendConfig()
+				s.updateSync()
+			}
+			s.reply(c.ID, nil)
+		}
+	case CmdTimeout:
+		if !principal {
+			s.reply(c.ID, sqlerr.New(1470, s.cfg.Database))
+			return
+		}
+		s.cfg.Timeout = max(c.Timeout, 5)
+		s.persist()
+		s.sendConfig()
+		s.reply(c.ID, nil)
+	case CmdFailover:
+		switch {
+		case !principal:
+			s.reply(c.ID, sqlerr.New(1470, s.cfg.Database))
+		case s.cfg.Safety == SafetyOff:
+			s.reply(c.ID, sqlerr.New(1477, s.cfg.Database))
+		case !s.linked:
+			s.reply(c.ID, sqlerr.New(1447, s.cfg.Database))
+		case s.failover != nil || s.cfg.PendingFailover != nil:
+			s.reply(c.ID, sqlerr.New(1404, s.cfg.Database))
+		case !s.synced:
+			s.reply(c.ID, sqlerr.New(1422))
+		default:
+			s.failover = &failoverRun{id: c.ID, started: s.now}
+			s.emit(BlockWrites{Block: true})
+		}
+	case CmdForceService:
+		switch {
+		case principal:
+			s.reply(c.ID, sqlerr.New(1455, s.cfg.Database))
+		case s.linked || s.linkUp && s.now.Sub(s.lastHeard) < s.timeout():
+			s.reply(c.ID, sqlerr.New(1455, s.cfg.Database))
+		case s.pendingUndo:
+			s.reply(c.ID, sqlerr.New(1455, s.cfg.Database))
+		default:
+			s.cfg.Role, s.cfg.RoleSeq, s.cfg.Forced = Principal, s.cfg.RoleSeq+1, true
+			s.cfg.FailoverLSN, s.mirrorEnd = s.end, s.end
+			s.cfg.Suspended, s.cfg.SuspendSeq = true, s.cfg.SuspendSeq+1
+			s.cfg.PendingFailover = nil
+			s.persist()
+			s.emit(SetRole{Role: Principal})
+			s.emit(NewFork{})
+			s.reply(c.ID, nil)
+		}
+	case CmdOff:
+		if s.linkUp {
+			s.send(&Request{Header: s.header(), Command: CmdOff})
+		}
+		s.remove()
+		s.reply(c.ID, nil)
+	default:
+		s.reply(c.ID, sqlerr.New(1423))
+	}
+}
+
+func (s *Session) sendConfig() {
+	if s.linked {
+		s.send(&ConfigChange{Header: s.header(), Safety: s.cfg.Safety, SafetySeq: s.cfg.SafetySeq,
+			Suspended: s.cfg.Suspended, SuspendSeq: s.cfg.SuspendSeq, Timeout: s.cfg.Timeout, Witness: s.cfg.Witness})
+	}
+}
+
+// Manual failover.
+
+func (s *Session) writesBlocked(end LSN) {
+	f := s.failover
+	if f == nil {
+		return
+	}
+	f.blocked, f.end = true, end
+	s.end = max(s.end, end)
+	s.maybeRequestFailover()
+}
+
+func (s *Session) maybeRequestFailover() {
+	f := s.failover
+	if f == nil || !f.blocked || f.sent || s.mirrorEnd < f.end {
+		return
+	}
+	s.cfg.PendingFailover = &PendingSwitch{NewRoleSeq: s.cfg.RoleSeq + 1, FailoverLSN: f.end}
+	s.persist() // before the request: the outcome may be in doubt from here on
+	f.sent, f.sentAt = true, s.now
+	s.send(&FailoverRequest{Header: s.header(), NewRoleSeq: s.cfg.RoleSeq + 1, FailoverLSN: f.end})
+}
+
+func (s *Session) abortFailover(err error) {
+	f := s.failover
+	s.failover = nil
+	s.emit(BlockWrites{Block: false})
+	s.reply(f.id, err)
+}
+
+// failoverInDoubt: the request went out and no answer came. Writes stay
+// blocked (the mirror may have taken over) until the partners meet again.
+func (s *Session) failoverInDoubt() {
+	f := s.failover
+	f.replied = true
+	s.reply(f.id, sqlerr.New(1421))
+}
+
+func (s *Session) onFailoverRequest(m *FailoverRequest) {
+	if s.cfg.Role != Mirror || m.NewRoleSeq != s.cfg.RoleSeq+1 || s.end < m.FailoverLSN || s.pendingUndo {
+		s.send(&FailoverReply{Header: s.header(), NewRoleSeq: m.NewRoleSeq, Done: false})
+		return
+	}
+	s.cfg.Role, s.cfg.RoleSeq, s.cfg.FailoverLSN, s.cfg.Forced = Principal, m.NewRoleSeq, m.FailoverLSN, false
+	s.mirrorEnd, s.mirrorPendingUndo = m.FailoverLSN, false
+	s.linked, s.shipping, s.gating, s.synced = false, false, false, false // until the new mirror's Hello
+	s.persist()
+	s.emit(SetRole{Role: Principal})
+	s.send(&FailoverReply{Header: s.header(), NewRoleSeq: m.NewRoleSeq, Done: true})
+}
+
+func (s *Session) onFailoverReply(m *FailoverReply) {
+	p := s.cfg.PendingFailover
+	if s.cfg.Role != Principal || p == nil || m.NewRoleSeq != p.NewRoleSeq {
+		if s.failover != nil && !m.Done && !s.failover.sent {
+			s.abortFailover(sqlerr.New(1422))
+		}
+		return
+	}
+	if !m.Done {
+		s.cfg.PendingFailover = nil
+		s.persist()
+		if s.failover != nil {
+			s.abortFailover(sqlerr.New(1422))
+		} else {
+			s.emit(BlockWrites{Block: false})
+		}
+		return
+	}
+	// The mirror took over: this partner is its mirror now.
+	s.cfg.Role, s.cfg.RoleSeq, s.cfg.FailoverLSN, s.cfg.Forced = Mirror, p.NewRoleSeq, p.FailoverLSN, false
+	s.cfg.PendingFailover = nil
+	s.stopShipping()
+	s.gating, s.synced = false, false
+	s.linked = true
+	s.persist()
+	s.emit(SetRole{Role: Mirror})
+	s.emit(BlockWrites{Block: false})
+	if f := s.failover; f != nil && !f.replied {
+		s.reply(f.id, nil)
+	}
+	s.failover = nil
+	s.pendingUndo = s.end > p.FailoverLSN
+	s.maybeUndo()
+	s.sendHello()
+}
