@@ -346,6 +346,9 @@ func (in *Instance) RestoreDatabase(ctx context.Context, req RestoreRequest, pro
 		return BackupResult{}, sqlerr.New(3108)
 	}
 	if existing := in.Database(req.Database); existing != nil {
+		if existing.Mirrored() {
+			return BackupResult{}, sqlerr.New(3104, existing.Name())
+		}
 		if err := in.checkReplace(existing, set.Header, req); err != nil {
 			return BackupResult{}, err
 		}
@@ -565,6 +568,9 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 	if d == nil {
 		return BackupResult{}, sqlerr.New(3118, req.Database)
 	}
+	if d.Mirrored() {
+		return BackupResult{}, sqlerr.New(3104, d.Name())
+	}
 	if d.State() != StateRestoring {
 		return BackupResult{}, sqlerr.New(3117)
 	}
@@ -681,6 +687,9 @@ func (in *Instance) RecoverDatabase(name string) error {
 	d := in.Database(name)
 	if d == nil {
 		return sqlerr.New(3118, name)
+	}
+	if d.Mirrored() {
+		return sqlerr.New(3104, d.Name())
 	}
 	if d.State() != StateRestoring {
 		return sqlerr.New(3153)

@@ -194,6 +194,9 @@ func (b *binder) planBackup(x *parser.Backup) (*stmtPlan, error) {
 		var res BackupResult
 		var err error
 		if x.Log {
+			if req.NoRecovery && d.Mirrored() {
+				return "", terminating(verb, sqlerr.New(1468, d.Name()))
+			}
 			if req.NoRecovery && (s.db == d || d.users.Load() > 0) {
 				return "", terminating(verb, sqlerr.New(3101))
 			}

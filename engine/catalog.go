@@ -110,6 +110,7 @@ func dirName(name string) string {
 const (
 	propFamilyGUID = "family_guid"
 	propRecovery   = "recovery"
+	propForkGUID   = "fork_guid"
 )
 
 // CreateDatabase creates a user database: its store, its first log record
@@ -198,6 +199,10 @@ func (in *Instance) DropDatabase(name string) error {
 	if d == nil {
 		in.mu.Unlock()
 		return sqlerr.New(3701, "database", name)
+	}
+	if d.Mirrored() {
+		in.mu.Unlock()
+		return sqlerr.New(3743, d.Name())
 	}
 	if d.users.Load() > 0 {
 		in.mu.Unlock()

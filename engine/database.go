@@ -73,6 +73,11 @@ type Database struct {
 	// users counts sessions whose current database this is (DROP DATABASE
 	// refuses with 3702 while another session uses it).
 	users atomic.Int32
+
+	role mirrorRole
+	// writerOwner is the session whose transaction holds the writer lock,
+	// if a session's does.
+	writerOwner atomic.Pointer[Session]
 }
 
 // openDatabase opens the store at dir and recovers the log positions and
@@ -195,6 +200,9 @@ func (d *Database) checkOpen() error {
 	case StateOnline:
 		return nil
 	case StateRestoring:
+		if d.IsMirror() {
+			return sqlerr.New(954, d.Name())
+		}
 		return sqlerr.New(927, d.Name())
 	case StateOffline:
 		return sqlerr.New(942, d.Name())

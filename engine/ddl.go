@@ -215,6 +215,7 @@ func (b *binder) planDatabaseStatement(st parser.Statement) (*stmtPlan, error) {
 			}
 			s.db.users.Add(-1)
 			s.db = d
+			s.current.Store(d)
 			return "USE", nil
 		}}, nil
 	case *parser.CreateDatabase:
@@ -265,6 +266,9 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 			if d == s.inst.master {
 				return "", b.errAt(o, sqlerr.New(5058, "RECOVERY", "master"))
 			}
+			if d.Mirrored() {
+				return "", b.errAt(o, sqlerr.New(1468, d.Name()))
+			}
 			if st := d.State(); st != StateOnline {
 				return "", b.errAt(o, sqlerr.New(5052, "ALTER DATABASE", st.String()))
 			}
@@ -275,6 +279,20 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 				err = d.setChain(func(c *logChain) { c.NextLogLSN = 0 })
 			}
 			return "ALTER DATABASE", err
+		}}, nil
+	case *parser.SetPartner, *parser.SetWitness:
+		return &stmtPlan{noTx: "ALTER DATABASE", run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
+			if d == s.inst.master {
+				return "", b.errAt(o, sqlerr.New(1415, d.Name()))
+			}
+			m := s.inst.mirror()
+			if m == nil {
+				return "", b.errAt(o, sqlerr.New(40517, "database mirroring"))
+			}
+			if err := m.AlterDatabase(e.ctx, d, MirrorCommand{Option: o, Session: s}); err != nil {
+				return "", b.errAt(o, sqlerr.As(err))
+			}
+			return "ALTER DATABASE", nil
 		}}, nil
 	}
 	return nil, b.errAt(x, sqlerr.New(40517, "ALTER DATABASE option"))

@@ -10,12 +10,14 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/sqlerr"
+	"mirrordb/types"
 )
 
 // Config configures an instance.
@@ -28,6 +30,9 @@ type Config struct {
 	Logger *slog.Logger
 	// CheckpointInterval is how often logs are truncated (default 2 s).
 	CheckpointInterval time.Duration
+	// ListenAddr is the SQL listener's address (host:port), shown as the
+	// TSQL endpoint in sys.tcp_endpoints.
+	ListenAddr string
 	// Now overrides the clock (tests); default time.Now.
 	Now func() time.Time
 }
@@ -48,6 +53,11 @@ type Instance struct {
 	mu       sync.RWMutex
 	dbs      map[string]*Database // lower-case name
 	sessions map[uint32]*Session
+
+	idOnce    sync.Once
+	id        types.UUID
+	epMu      sync.Mutex // serialises endpoint DDL
+	mirroring atomic.Pointer[Mirroring]
 
 	stop      context.CancelFunc
 	wg        sync.WaitGroup

@@ -106,6 +106,8 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planBackup(x)
 	case *parser.Restore:
 		return b.planRestore(x)
+	case *parser.CreateEndpoint, *parser.AlterEndpoint, *parser.DropEndpoint:
+		return b.planEndpoint(st)
 	case *parser.Exec:
 		return nil, b.errAt(x, sqlerr.New(2812, x.Proc.Object()))
 	}

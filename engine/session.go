@@ -21,6 +21,8 @@ type Session struct {
 	inst    *Instance
 	startup session.Startup
 	db      *Database // current database (counted in db.users)
+	// current mirrors db for other goroutines (KillSessionsUsing).
+	current atomic.Pointer[Database]
 
 	tx  *userTx // explicit transaction, nil in autocommit mode
 	cur *txn    // write transaction of the statement running now
@@ -70,6 +72,7 @@ func (in *Instance) Open(_ context.Context, st session.Startup) (session.Session
 	s := &Session{inst: in, startup: st, db: d, lockTimeoutMS: -1, killed: make(chan struct{}),
 		params: map[string]string{"application_name": st.ApplicationName, "client_encoding": "UTF8",
 			"DateStyle": "ISO, MDY", "TimeZone": "UTC", "extra_float_digits": "1"}}
+	s.current.Store(d)
 	in.mu.Lock()
 	in.sessions[st.ProcessID] = s
 	in.mu.Unlock()
@@ -384,7 +387,7 @@ func (s *Session) withWrite(ctx context.Context, d *Database, fn func(t *txn) er
 	}
 	if s.tx != nil {
 		if s.tx.t == nil {
-			t, err := d.beginWrite(ctx, s.lockTimeout())
+			t, err := d.beginWriteFor(ctx, s)
 			if err != nil {
 				return err
 			}
@@ -405,7 +408,7 @@ func (s *Session) withWrite(ctx context.Context, d *Database, fn func(t *txn) er
 		}
 		return nil
 	}
-	t, err := d.beginWrite(ctx, s.lockTimeout())
+	t, err := d.beginWriteFor(ctx, s)
 	if err != nil {
 		return err
 	}

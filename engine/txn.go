@@ -22,6 +22,7 @@ import (
 // operations before it.
 type txn struct {
 	db      *Database
+	owner   *Session // the session it runs for, if any
 	batch   *pebble.Batch
 	ops     []txlog.Op
 	opBytes int
@@ -171,7 +172,25 @@ func (t *txn) rollback() {
 }
 
 // done marks the transaction finished (commit has released the lock).
-func (t *txn) done() { t.finished = true }
+func (t *txn) done() {
+	t.finished = true
+	if t.owner != nil {
+		t.db.writerOwner.CompareAndSwap(t.owner, nil)
+	}
+}
+
+// beginWriteFor starts a write transaction on behalf of session s, which
+// is recorded as the writer (a manual failover ends that session when it
+// must take the writer lock).
+func (d *Database) beginWriteFor(ctx context.Context, s *Session) (*txn, error) {
+	t, err := d.beginWrite(ctx, s.lockTimeout())
+	if err != nil {
+		return nil, err
+	}
+	t.owner = s
+	d.writerOwner.Store(s)
+	return t, nil
+}
 
 // commit makes the transaction durable (see commit.go). A transaction that
 // wrote nothing just releases its lock.

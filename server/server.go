@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"mirrordb/engine"
+	"mirrordb/mirroring"
 	"mirrordb/wire"
 )
 
@@ -30,15 +32,22 @@ type Config struct {
 	MaxMessageSize int
 	// CheckpointInterval is how often logs are truncated (default 2 s).
 	CheckpointInterval time.Duration
+	// ServiceAccount is the identity the instance declares to mirroring
+	// peers (default "mirrordb").
+	ServiceAccount string
 }
 
 // Server is a running instance.
 type Server struct {
 	cfg    Config
 	inst   *engine.Instance
+	mirror *mirroring.Manager
 	front  *wire.Server
 	ln     net.Listener
 	served chan error
+
+	stopOnce sync.Once
+	stopErr  error
 }
 
 // ErrNotLoopback refuses a non-loopback listen address while clients are
@@ -61,13 +70,21 @@ func Start(cfg Config) (*Server, error) {
 		cfg.Name = ln.Addr().String()
 	}
 	inst, err := engine.Open(engine.Config{DataDir: cfg.DataDir, ServerName: cfg.Name, Logger: cfg.Logger,
-		CheckpointInterval: cfg.CheckpointInterval})
+		CheckpointInterval: cfg.CheckpointInterval, ListenAddr: ln.Addr().String()})
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
+	host, _, _ := net.SplitHostPort(ln.Addr().String())
+	mirror, err := mirroring.Start(mirroring.Config{Instance: inst, ListenHost: host,
+		ServiceAccount: cfg.ServiceAccount, Logger: cfg.Logger})
+	if err != nil {
+		inst.Close()
+		ln.Close()
+		return nil, err
+	}
 	front := wire.NewServer(inst, wire.Config{MaxMessageSize: cfg.MaxMessageSize, Logger: cfg.Logger})
-	s := &Server{cfg: cfg, inst: inst, front: front, ln: ln, served: make(chan error, 1)}
+	s := &Server{cfg: cfg, inst: inst, mirror: mirror, front: front, ln: ln, served: make(chan error, 1)}
 	go func() { s.served <- front.Serve(ln) }()
 	cfg.Logger.Info("accepting SQL clients", "listen", ln.Addr().String(), "server", cfg.Name)
 	return s, nil
@@ -98,10 +115,14 @@ func (s *Server) Instance() *engine.Instance { return s.inst }
 
 // Shutdown stops accepting clients, lets running statements finish until
 // ctx ends, disconnects everyone and closes the data directory cleanly.
+// Later calls return the first call's result.
 func (s *Server) Shutdown(ctx context.Context) error {
-	err := s.front.Shutdown(ctx)
-	<-s.served
-	return errors.Join(err, s.inst.Close())
+	s.stopOnce.Do(func() {
+		err := s.front.Shutdown(ctx)
+		<-s.served
+		s.stopErr = errors.Join(err, s.mirror.Close(), s.inst.Close())
+	})
+	return s.stopErr
 }
 
 // Close shuts down with a short grace period.

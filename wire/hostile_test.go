@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"bytes"
 	"encoding/binary"
 	"io"
 	"log/slog"
@@ -13,25 +12,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgproto3/v2"
+
+	"mirrordb/internal/testutil"
 )
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func message(typ byte, body []byte) []byte {
 	b := []byte{typ, 0, 0, 0, 0}
@@ -74,7 +58,7 @@ func TestMaxMessageSize(t *testing.T) {
 // TestMalformedMessages sends the inputs known to panic pgproto3/v2 (and
 // other garbage): each ends only its own connection with FATAL 08P01.
 func TestMalformedMessages(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	ts := startServer(t, Config{Logger: slog.New(slog.NewTextHandler(logs, nil))})
 	other := dialRaw(t, ts)
 	other.startup(nil)

@@ -28,6 +28,7 @@ type options struct {
 	logLevel       string
 	maxMessageSize int
 	shutdownGrace  time.Duration
+	serviceAccount string
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -39,6 +40,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.IntVar(&o.maxMessageSize, "max-message-size", 64<<20, "largest client protocol message accepted, in bytes")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGINT/SIGTERM, how long running statements may finish")
+	fs.StringVar(&o.serviceAccount, "service-account", "mirrordb", "identity declared to mirroring partners (AUTHENTICATION = WINDOWS)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "mirrordb %s: SQL Server-style database mirroring over the PostgreSQL protocol\n\nUsage: server [flags]\n\n", engine.Version)
 		fs.PrintDefaults()
@@ -72,7 +74,7 @@ func run(args []string) int {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := server.Start(server.Config{DataDir: o.dataDir, Listen: o.listen, Name: o.name, Logger: logger,
-		MaxMessageSize: o.maxMessageSize})
+		MaxMessageSize: o.maxMessageSize, ServiceAccount: o.serviceAccount})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mirrordb:", err)
 		return 1

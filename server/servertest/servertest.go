@@ -5,8 +5,11 @@ package servertest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
+	"net"
 	"os"
 	"testing"
 	"time"
@@ -28,19 +31,7 @@ func Logger() *slog.Logger {
 // directory when dir is ""). It is shut down at the end of the test.
 func Start(t testing.TB, dir string) *server.Server {
 	t.Helper()
-	if dir == "" {
-		dir = t.TempDir()
-	}
-	srv, err := server.Start(server.Config{DataDir: dir, Listen: "127.0.0.1:0", Name: "mirrordb-test", Logger: Logger()})
-	if err != nil {
-		t.Fatalf("start server: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("server shutdown: %v", err)
-		}
-	})
-	return srv
+	return StartWith(t, Options{Dir: dir})
 }
 
 // URL returns a connection string for database db.
@@ -60,4 +51,79 @@ func Connect(t testing.TB, srv *server.Server, db string) *pgx.Conn {
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
+}
+
+// Options starts an instance somewhere other than the defaults.
+type Options struct {
+	Dir  string // data directory; a fresh temporary one when ""
+	Host string // listen host; 127.0.0.1 when ""
+	Name string // @@SERVERNAME; "mirrordb-test" when ""
+}
+
+// StartWith starts an instance with opts; it is shut down at the end of
+// the test unless the test closed it first.
+func StartWith(t testing.TB, opts Options) *server.Server {
+	t.Helper()
+	if opts.Dir == "" {
+		opts.Dir = t.TempDir()
+	}
+	if opts.Host == "" {
+		opts.Host = "127.0.0.1"
+	}
+	if opts.Name == "" {
+		opts.Name = "mirrordb-test"
+	}
+	srv, err := server.Start(server.Config{DataDir: opts.Dir, Listen: net.JoinHostPort(opts.Host, "0"), Name: opts.Name, Logger: Logger()})
+	if err != nil {
+		t.Fatalf("start server: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("server shutdown: %v", err)
+		}
+	})
+	return srv
+}
+
+// LoopbackHosts returns n distinct random addresses in 127.0.0.0/8 (not
+// 127.0.0.1), so that tests running at once rarely share an address.
+func LoopbackHosts(n int) []string {
+	seen := map[string]bool{}
+	var out []string
+	for len(out) < n {
+		h := fmt.Sprintf("127.%d.%d.%d", rand.IntN(250)+1, rand.IntN(250)+1, rand.IntN(250)+2)
+		if !seen[h] {
+			seen[h] = true
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// FreePort returns a TCP port free on every one of hosts (as the seed's
+// setup uses one port number on several addresses).
+func FreePort(t testing.TB, hosts ...string) int {
+	t.Helper()
+	for range 100 {
+		ln, err := net.Listen("tcp", net.JoinHostPort(hosts[0], "0"))
+		if err != nil {
+			t.Fatalf("probe a port on %s: %v", hosts[0], err)
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ok := true
+		for _, h := range hosts[1:] {
+			l2, err := net.Listen("tcp", net.JoinHostPort(h, fmt.Sprint(port)))
+			if err != nil {
+				ok = false
+				break
+			}
+			l2.Close()
+		}
+		ln.Close()
+		if ok {
+			return port
+		}
+	}
+	t.Fatalf("no port free on all of %v", hosts)
+	return 0
 }

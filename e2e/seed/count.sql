@@ -1,0 +1,2 @@
+SELECT COUNT(*) AS persons FROM AdventureWorks.dbo.Person
+GO

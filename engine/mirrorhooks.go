@@ -1,0 +1,266 @@
+package engine
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+
+	"mirrordb/engine/keys"
+	"mirrordb/parser"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// The engine's side of database mirroring. The mirroring package (which
+// imports the engine) implements Mirroring and installs it with
+// SetMirroring; the engine calls it for the statements it parses and the
+// views it serves, and offers it the operations below (roles, write
+// blocking, recovery forks) next to the log API of log.go.
+
+// Mirroring is what the engine needs from the mirroring layer.
+type Mirroring interface {
+	// ApplyEndpoint starts, reconfigures or (with nil) stops the
+	// database mirroring endpoint. A port in use is Msg 7890.
+	ApplyEndpoint(ep *Endpoint) error
+	// AlterDatabase runs ALTER DATABASE d SET PARTNER ... / SET WITNESS ...
+	AlterDatabase(ctx context.Context, d *Database, cmd MirrorCommand) error
+	// Status is d's row of sys.database_mirroring (nil: not mirrored).
+	Status(d *Database) *MirrorStatus
+	// Connections lists sys.dm_db_mirroring_connections.
+	Connections() []MirrorConnection
+	// Witnessed lists sys.database_mirroring_witnesses.
+	Witnessed() []WitnessRow
+}
+
+// MirrorCommand is one ALTER DATABASE ... SET PARTNER / SET WITNESS.
+type MirrorCommand struct {
+	Option parser.DatabaseOption // *parser.SetPartner or *parser.SetWitness
+	// Session issued the command (FAILOVER must run from master).
+	Session *Session
+}
+
+// InMaster reports whether the issuing session's current database is
+// master.
+func (c MirrorCommand) InMaster() bool {
+	return c.Session == nil || c.Session.db == c.Session.inst.master
+}
+
+// MirrorStatus is one row of sys.database_mirroring for a mirrored database.
+type MirrorStatus struct {
+	GUID            string // "" while a mirror-to-be waits (NULL)
+	State           int
+	StateDesc       string
+	Role            int // 1 principal, 2 mirror
+	RoleDesc        string
+	RoleSequence    int64
+	SafetyLevel     int // 1 OFF, 2 FULL
+	SafetyDesc      string
+	SafetySequence  int64
+	PartnerName     string
+	PartnerInstance string
+	WitnessName     string
+	WitnessState    int // -1 when there is no witness
+	WitnessDesc     string
+	FailoverLSN     uint64
+	Timeout         int
+	EndOfLog        uint64
+	ReplicationLSN  uint64
+}
+
+// MirrorConnection is one row of sys.dm_db_mirroring_connections.
+type MirrorConnection struct {
+	ConnectionID                          string
+	State                                 int
+	StateDesc                             string
+	ConnectTime, LoginTime, LastActivity  types.Value
+	AuthenticationMethod, PrincipalName   string
+	RemoteUserName                        string
+	IsAccept                              bool
+	LoginState                            int
+	LoginStateDesc                        string
+	EncryptionAlgorithm                   int
+	EncryptionAlgorithmDesc               string
+	BytesSent, BytesReceived              int64
+	FragmentsSent, FragmentsReceived      int64
+	RemoteServerName, RemoteAddress, Role string
+	PeerInstanceID                        string
+}
+
+// WitnessRow is one row of sys.database_mirroring_witnesses.
+type WitnessRow struct {
+	DatabaseName, PrincipalServer, MirrorServer string
+	SafetyLevel                                 int
+	SafetyDesc                                  string
+	SafetySequence, RoleSequence                int64
+	GUID, FamilyGUID                            string
+	Suspended                                   bool
+	SuspendSequence                             int64
+	PartnerSyncState                            int
+	PartnerSyncDesc                             string
+}
+
+// SetMirroring installs the mirroring layer.
+func (in *Instance) SetMirroring(m Mirroring) {
+	in.mirroring.Store(&m)
+}
+
+func (in *Instance) mirror() Mirroring {
+	if p := in.mirroring.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Mirroring roles of a database, as the engine enforces them.
+const (
+	roleNone      = 0
+	rolePrincipal = 1
+	roleMirror    = 2
+)
+
+// mirrorRole is embedded in Database: the database's role in a mirroring
+// session (0 when not mirrored).
+type mirrorRole struct{ v atomic.Int32 }
+
+// Mirrored reports whether the database is in a mirroring session.
+func (d *Database) Mirrored() bool { return d.role.v.Load() != roleNone }
+
+// IsMirror reports whether the database is a mirror copy.
+func (d *Database) IsMirror() bool { return d.role.v.Load() == roleMirror }
+
+// SetMirroringRole records the database's mirroring role: "" (none),
+// "PRINCIPAL" or "MIRROR". A mirror copy is RESTORING and refuses users
+// (954); a principal's copy is ONLINE. Sessions using a copy that becomes
+// a mirror are disconnected.
+func (in *Instance) SetMirroringRole(d *Database, role string) error {
+	switch role {
+	case "PRINCIPAL":
+		d.role.v.Store(rolePrincipal)
+		if d.State() != StateOnline {
+			return in.setState(d, StateOnline)
+		}
+	case "MIRROR":
+		d.role.v.Store(roleMirror)
+		in.KillSessionsUsing(d, sqlerr.New(954, d.Name()))
+		if d.State() != StateRestoring {
+			return in.setState(d, StateRestoring)
+		}
+	default:
+		d.role.v.Store(roleNone)
+	}
+	return nil
+}
+
+// KillSessionsUsing ends every session whose current database is d, as a
+// role change does (clients see the reason as FATAL, 57P01).
+func (in *Instance) KillSessionsUsing(d *Database, reason *sqlerr.Error) {
+	r := *reason
+	r.Code = sqlerr.AdminShutdown
+	in.mu.RLock()
+	var victims []*Session
+	for _, s := range in.sessions {
+		if s.current.Load() == d {
+			victims = append(victims, s)
+		}
+	}
+	in.mu.RUnlock()
+	for _, s := range victims {
+		s.Kill(&r)
+	}
+}
+
+// BlockWrites stops commits on d until release is called (manual
+// failover): it takes the writer lock. A session's transaction that keeps
+// the lock longer than a moment is ended with reason, as SQL Server
+// disconnects the old principal's clients and rolls back their in-flight
+// transactions.
+func (d *Database) BlockWrites(ctx context.Context, reason *sqlerr.Error) (release func(), err error) {
+	for {
+		err := d.writer.acquire(ctx, 100*time.Millisecond)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if owner := d.writerOwner.Load(); owner != nil {
+			owner.Kill(reason)
+		}
+	}
+	var once atomic.Bool
+	return func() {
+		if once.CompareAndSwap(false, true) {
+			d.writer.release()
+		}
+	}, nil
+}
+
+// NewRecoveryFork starts a new recovery fork (forced service): a logged
+// change of the database's fork GUID, the first record of the new history.
+func (d *Database) NewRecoveryFork(ctx context.Context) error {
+	t, err := d.beginWrite(ctx, -1)
+	if err != nil {
+		return err
+	}
+	fork := types.NewUUID()
+	if err := t.put(keys.SchemaKey("db", propForkGUID), fork[:]); err != nil {
+		t.rollback()
+		return err
+	}
+	_, err = t.commit(ctx)
+	return err
+}
+
+// RecoveryFork identifies the database's current recovery fork.
+func (d *Database) RecoveryFork() types.UUID {
+	var u types.UUID
+	if v, ok, _ := getValue(d.kv, keys.SchemaKey("db", propForkGUID)); ok {
+		copy(u[:], v)
+		return u
+	}
+	return d.FamilyGUID()
+}
+
+// LogStart is the oldest LSN still in the log, or the next LSN when the log
+// is empty (P_trunc of SPEC §5.2).
+func (d *Database) LogStart() uint64 {
+	if first := d.FirstLSN(); first != 0 {
+		return first
+	}
+	return d.EndLSN() + 1
+}
+
+// MetaGet and MetaSet read and write a local (unlogged, never backed up or
+// mirrored) key of the database: the mirroring layer keeps its session
+// configuration there.
+func (d *Database) MetaGet(name string) ([]byte, bool, error) {
+	return getValue(d.kv, keys.MetaKey(name))
+}
+
+// MetaSet writes a local key durably (nil deletes it).
+func (d *Database) MetaSet(name string, value []byte) error {
+	if value == nil {
+		return d.kv.Delete(keys.MetaKey(name), pebble.Sync)
+	}
+	return d.kv.Set(keys.MetaKey(name), value, pebble.Sync)
+}
+
+var catalogInstanceID = []byte("c/instance_id")
+
+// InstanceID identifies this instance among mirroring peers; it is created
+// with the data directory and never changes.
+func (in *Instance) InstanceID() types.UUID {
+	in.idOnce.Do(func() {
+		if v, ok, err := getValue(in.master.kv, catalogInstanceID); err == nil && ok && len(v) == 16 {
+			copy(in.id[:], v)
+			return
+		}
+		in.id = types.NewUUID()
+		if err := in.master.kv.Set(catalogInstanceID, in.id[:], pebble.Sync); err != nil {
+			in.log.Error("saving the instance id", "err", err)
+		}
+	})
+	return in.id
+}

@@ -1,0 +1,219 @@
+package mirroring_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"mirrordb/server"
+	"mirrordb/server/servertest"
+)
+
+// node is one real instance in a mirroring test, on its own loopback
+// address, with a data directory that survives restarts.
+type node struct {
+	t    *testing.T
+	name string
+	host string
+	dir  string
+	port int // its mirroring endpoint port
+	srv  *server.Server
+}
+
+// newNodes starts n instances on distinct 127.x.y.z addresses, all with
+// the same free endpoint port (as in the seed's setup).
+func newNodes(t *testing.T, names ...string) []*node {
+	t.Helper()
+	hosts := servertest.LoopbackHosts(len(names))
+	port := servertest.FreePort(t, hosts...)
+	var out []*node
+	for i, name := range names {
+		n := &node{t: t, name: name, host: hosts[i], dir: t.TempDir(), port: port}
+		n.start()
+		out = append(out, n)
+	}
+	return out
+}
+
+func (n *node) start() {
+	n.t.Helper()
+	n.srv = servertest.StartWith(n.t, servertest.Options{Dir: n.dir, Host: n.host, Name: n.name})
+}
+
+// stop shuts the instance down (its partner sees the connection end).
+func (n *node) stop() {
+	n.t.Helper()
+	if err := n.srv.Close(); err != nil {
+		n.t.Fatalf("%s: shutdown: %v", n.name, err)
+	}
+}
+
+func (n *node) restart() {
+	n.t.Helper()
+	n.stop()
+	n.start()
+}
+
+// address is the node's server network address.
+func (n *node) address() string { return fmt.Sprintf("TCP://%s:%d", n.host, n.port) }
+
+// backupPath is a path both nodes can read (the "copied" backup file).
+func backupPath(t *testing.T, dir, file string) string { return filepath.Join(dir, file) }
+
+// conn opens a connection to db on the node.
+func (n *node) conn(db string) *pgx.Conn {
+	n.t.Helper()
+	return servertest.Connect(n.t, n.srv, db)
+}
+
+// exec runs SQL on a fresh connection to master and fails the test on error.
+func (n *node) exec(sql string, args ...any) {
+	n.t.Helper()
+	if err := n.try(sql, args...); err != nil {
+		n.t.Fatalf("%s: %s: %v", n.name, oneLine(sql), err)
+	}
+}
+
+// try runs SQL on a fresh connection to master and returns its error.
+func (n *node) try(sql string, args ...any) error {
+	n.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, servertest.URL(n.srv, "master"))
+	if err != nil {
+		return err
+	}
+	defer c.Close(context.Background())
+	_, err = c.Exec(ctx, sql, args...)
+	return err
+}
+
+// expectError runs SQL and checks the SQL Server message number.
+func (n *node) expectError(number int, sql string) {
+	n.t.Helper()
+	err := n.try(sql)
+	if got := msgNumber(err); got != number {
+		n.t.Fatalf("%s: %s: want Msg %d, got %v", n.name, oneLine(sql), number, err)
+	}
+}
+
+// msgNumber extracts the SQL Server message number of an error ("Msg N"
+// in the detail or message).
+func msgNumber(err error) int {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return 0
+	}
+	for _, s := range []string{pe.Message, pe.Detail} {
+		if i := strings.Index(s, "Msg "); i >= 0 {
+			var n int
+			if _, err := fmt.Sscanf(s[i:], "Msg %d", &n); err == nil {
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// row reads one row of strings from master.
+func (n *node) row(sql string, args ...any) []string {
+	n.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, servertest.URL(n.srv, "master"))
+	if err != nil {
+		n.t.Fatalf("%s: connect: %v", n.name, err)
+	}
+	defer c.Close(context.Background())
+	rows, err := c.Query(ctx, sql, args...)
+	if err != nil {
+		n.t.Fatalf("%s: %s: %v", n.name, oneLine(sql), err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		n.t.Fatalf("%s: %s: no row (%v)", n.name, oneLine(sql), rows.Err())
+	}
+	vals, err := rows.Values()
+	if err != nil {
+		n.t.Fatalf("%s: %v", n.name, err)
+	}
+	out := make([]string, len(vals))
+	for i, v := range vals {
+		if v == nil {
+			out[i] = "NULL"
+		} else {
+			out[i] = fmt.Sprint(v)
+		}
+	}
+	return out
+}
+
+// mirroring returns role, state and safety of db in sys.database_mirroring.
+func (n *node) mirroring(db string) (role, state, safety string) {
+	n.t.Helper()
+	r := n.row(`SELECT m.mirroring_role_desc, m.mirroring_state_desc, m.mirroring_safety_level_desc
+		FROM sys.database_mirroring m JOIN sys.databases d ON d.database_id = m.database_id WHERE d.name = $1`, db)
+	return r[0], r[1], r[2]
+}
+
+// waitState waits until db on the node has the role and state.
+func (n *node) waitState(db, role, state string) {
+	n.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r, s, _ := n.mirroring(db)
+		if r == role && s == state {
+			return
+		}
+		if time.Now().After(deadline) {
+			n.t.Fatalf("%s: %s is %s/%s, want %s/%s", n.name, db, r, s, role, state)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// endOfLog is mirroring_end_of_log_lsn of db.
+func (n *node) endOfLog(db string) string {
+	n.t.Helper()
+	return n.row(`SELECT m.mirroring_end_of_log_lsn FROM sys.database_mirroring m
+		JOIN sys.databases d ON d.database_id = m.database_id WHERE d.name = $1`, db)[0]
+}
+
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 80 {
+		s = s[:80] + "..."
+	}
+	return s
+}
+
+// createEndpoint creates the seed's endpoint on the node.
+func (n *node) createEndpoint() {
+	n.t.Helper()
+	n.exec(fmt.Sprintf(`CREATE ENDPOINT Endpoint_Mirroring STATE=STARTED AS TCP (LISTENER_PORT=%d) FOR DATABASE_MIRRORING (ROLE=ALL)`, n.port))
+}
+
+// mirrorPair prepares db on p, restores it on m and starts a session, as
+// the seed does; it returns when the session is SYNCHRONIZED.
+func mirrorPair(t *testing.T, p, m *node, db string) {
+	t.Helper()
+	shared := t.TempDir()
+	full, logb := backupPath(t, shared, db+".bak"), backupPath(t, shared, db+"_log.bak")
+	p.exec(fmt.Sprintf(`BACKUP DATABASE %s TO DISK = '%s' WITH FORMAT`, db, full))
+	p.exec(fmt.Sprintf(`BACKUP LOG %s TO DISK = '%s'`, db, logb))
+	m.exec(fmt.Sprintf(`RESTORE DATABASE %s FROM DISK = '%s' WITH NORECOVERY`, db, full))
+	m.exec(fmt.Sprintf(`RESTORE LOG %s FROM DISK = '%s' WITH FILE=1, NORECOVERY`, db, logb))
+	m.exec(fmt.Sprintf(`ALTER DATABASE %s SET PARTNER = '%s'`, db, p.address()))
+	p.exec(fmt.Sprintf(`ALTER DATABASE %s SET PARTNER = '%s'`, db, m.address()))
+	p.waitState(db, "PRINCIPAL", "SYNCHRONIZED")
+	m.waitState(db, "MIRROR", "SYNCHRONIZED")
+}
+
+func sleep() { time.Sleep(20 * time.Millisecond) }

@@ -1,0 +1,320 @@
+package mirroring
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"mirrordb/engine"
+	"mirrordb/mirroring/core"
+	"mirrordb/mirroring/transport"
+	"mirrordb/parser"
+	"mirrordb/sqlerr"
+)
+
+// Config configures a Manager.
+type Config struct {
+	Instance *engine.Instance
+	// ListenHost is the address LISTENER_IP = ALL binds: the host the
+	// instance's SQL listener uses, so that instances on 127.0.0.11 and
+	// 127.0.0.15 can both use port 7022.
+	ListenHost string
+	// ServiceAccount is the identity this instance declares to its peers
+	// (AUTHENTICATION = WINDOWS, SPEC D7); default "mirrordb".
+	ServiceAccount string
+	Logger         *slog.Logger
+	// DialTimeout bounds connecting to a partner (default 5 s).
+	DialTimeout time.Duration
+}
+
+// Manager runs database mirroring for one instance. It implements
+// engine.Mirroring.
+type Manager struct {
+	cfg Config
+	in  *engine.Instance
+	log *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	ep      *transport.Endpoint // nil unless the endpoint is STARTED
+	epDef   *engine.Endpoint
+	runners map[string]*runner // by lower-case database name
+	// establishing lists databases whose SET PARTNER is in flight on this
+	// (principal) side: messages for them are not answered with NoSession.
+	establishing map[string]bool
+	calls        map[uint64]chan *establishReply
+	nextCall     atomic.Uint64
+	closed       bool
+}
+
+// metaKey is the database-local key holding the session configuration.
+const metaKey = "mirroring"
+
+// Start creates the manager, installs it in the engine, binds the
+// endpoint if it is STARTED and resumes every persisted session.
+func Start(cfg Config) (*Manager, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.ServiceAccount == "" {
+		cfg.ServiceAccount = "mirrordb"
+	}
+	if cfg.ListenHost == "" {
+		cfg.ListenHost = "127.0.0.1"
+	}
+	if cfg.DialTimeout <= 0 {
+		cfg.DialTimeout = 5 * time.Second
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &Manager{cfg: cfg, in: cfg.Instance, log: cfg.Logger.With("component", "mirroring"), ctx: ctx, cancel: cancel,
+		runners: map[string]*runner{}, establishing: map[string]bool{}, calls: map[uint64]chan *establishReply{}}
+	m.in.SetMirroring(m)
+	if ep := m.in.Endpoint(); ep != nil {
+		if err := m.ApplyEndpoint(ep); err != nil {
+			// The instance still starts; ALTER ENDPOINT can fix the port.
+			m.log.Error("mirroring endpoint not started", "endpoint", ep.Name, "err", err)
+		}
+	}
+	for _, d := range m.in.Databases() {
+		raw, ok, err := d.MetaGet(metaKey)
+		if err != nil || !ok {
+			continue
+		}
+		var c core.Config
+		if err := json.Unmarshal(raw, &c); err != nil {
+			m.log.Error("unreadable mirroring configuration (SET PARTNER OFF and reconfigure)", "db", d.Name(), "err", err)
+			continue
+		}
+		if err := m.startRunner(d, c, nil); err != nil {
+			m.log.Error("resuming mirroring session", "db", d.Name(), "err", err)
+		}
+	}
+	return m, nil
+}
+
+// Close stops every session (their persisted state stays) and the
+// endpoint.
+func (m *Manager) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	runners := make([]*runner, 0, len(m.runners))
+	for _, r := range m.runners {
+		runners = append(runners, r)
+	}
+	ep := m.ep
+	m.ep = nil
+	m.mu.Unlock()
+	m.cancel()
+	for _, r := range runners {
+		<-r.done
+	}
+	var err error
+	if ep != nil {
+		err = ep.Close()
+	}
+	m.wg.Wait()
+	return err
+}
+
+// ApplyEndpoint implements engine.Mirroring: it binds, rebinds or releases
+// the endpoint's port. Rebinding drops every mirroring connection; the
+// sessions reconnect by themselves.
+func (m *Manager) ApplyEndpoint(def *engine.Endpoint) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil
+	}
+	if m.ep != nil && def != nil && def.State == "STARTED" && sameBinding(m.epDef, def) {
+		m.epDef = def
+		return nil
+	}
+	if m.ep != nil {
+		old := m.ep
+		m.ep = nil
+		m.mu.Unlock()
+		err := old.Close() // runs PeerDown, which takes m.mu
+		m.mu.Lock()
+		if err != nil {
+			m.log.Warn("closing the mirroring endpoint", "err", err)
+		}
+	}
+	m.epDef = def
+	if def == nil || def.State != "STARTED" {
+		return nil
+	}
+	host := def.IP
+	if host == "" {
+		host = m.cfg.ListenHost
+	}
+	hostport := net.JoinHostPort(host, strconv.Itoa(def.Port))
+	ep, err := transport.Listen(hostport, transport.Config{
+		Identity: transport.Identity{InstanceID: m.in.InstanceID().String(), ServerName: m.in.ServerName(),
+			Address: "TCP://" + hostport, ServiceAccount: m.cfg.ServiceAccount},
+		Role:        def.Role,
+		Encryption:  def.Encryption,
+		Algorithms:  def.Algorithms,
+		Handler:     m.handle,
+		PeerDown:    m.peerDown,
+		DialTimeout: m.cfg.DialTimeout,
+		Logger:      m.log,
+	})
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, syscall.EADDRNOTAVAIL) {
+			e := sqlerr.New(7890, def.Name)
+			e.Detail = err.Error()
+			return e
+		}
+		return err
+	}
+	m.ep = ep
+	m.log.Info("mirroring endpoint listening", "endpoint", def.Name, "address", "TCP://"+hostport, "role", def.Role)
+	return nil
+}
+
+// sameBinding reports whether two STARTED definitions can share one
+// listener (nothing the transport uses changed).
+func sameBinding(a, b *engine.Endpoint) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	return a.Port == b.Port && a.IP == b.IP && a.Role == b.Role && a.Encryption == b.Encryption &&
+		strings.Join(a.Algorithms, ",") == strings.Join(b.Algorithms, ",")
+}
+
+// endpoint returns the started endpoint and its definition.
+func (m *Manager) endpoint() (*transport.Endpoint, *engine.Endpoint) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.ep, m.epDef
+}
+
+// dial connects to the instance at address through the local endpoint.
+func (m *Manager) dial(ctx context.Context, address string) (*transport.Peer, error) {
+	ep, _ := m.endpoint()
+	if ep == nil {
+		return nil, &transport.DialError{Address: address, Reason: "the local database mirroring endpoint is not started"}
+	}
+	return ep.Dial(ctx, address)
+}
+
+func (m *Manager) runner(db string) *runner {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.runners[strings.ToLower(db)]
+}
+
+// handle receives every message from every peer (transport.Config.Handler).
+func (m *Manager) handle(p *transport.Peer, kind byte, payload []byte) {
+	switch {
+	case core.IsSessionKind(kind):
+		msg, err := core.Decode(kind, payload)
+		if err != nil {
+			m.log.Warn("dropping a malformed session message", "peer", p.Info().Remote.ServerName, "kind", string(kind))
+			return
+		}
+		h := core.HeaderOf(msg)
+		if r := m.runner(h.DB); r != nil {
+			r.post(received{peer: p, msg: msg})
+			return
+		}
+		m.mu.Lock()
+		establishing := m.establishing[strings.ToLower(h.DB)]
+		m.mu.Unlock()
+		if _, none := msg.(*core.NoSession); !none && !establishing && h.GUID != "" {
+			// Mirroring was removed here while the partners were apart.
+			k, b := core.Encode(&core.NoSession{Header: *h})
+			_ = p.Send(k, b)
+		}
+	case kind == kindEstablish:
+		var req establishRequest
+		if err := json.Unmarshal(payload, &req); err != nil {
+			m.log.Warn("dropping a malformed establish request", "peer", p.Info().Remote.ServerName)
+			return
+		}
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.answerEstablish(p, &req)
+		}()
+	case kind == kindEstablished:
+		var rep establishReply
+		if err := json.Unmarshal(payload, &rep); err != nil {
+			return
+		}
+		m.mu.Lock()
+		ch := m.calls[rep.Call]
+		delete(m.calls, rep.Call)
+		m.mu.Unlock()
+		if ch != nil {
+			ch <- &rep
+		}
+	default:
+		m.log.Debug("ignoring a message of unknown kind", "kind", string(kind))
+	}
+}
+
+// peerDown tells the runners using a connection that it is gone.
+func (m *Manager) peerDown(p *transport.Peer, err error) {
+	m.mu.Lock()
+	runners := make([]*runner, 0, len(m.runners))
+	for _, r := range m.runners {
+		runners = append(runners, r)
+	}
+	m.mu.Unlock()
+	for _, r := range runners {
+		r.post(linkLost{peer: p, err: err})
+	}
+}
+
+// AlterDatabase implements engine.Mirroring: ALTER DATABASE ... SET
+// PARTNER / SET WITNESS.
+func (m *Manager) AlterDatabase(ctx context.Context, d *engine.Database, c engine.MirrorCommand) error {
+	switch o := c.Option.(type) {
+	case *parser.SetWitness:
+		if m.runner(d.Name()) == nil {
+			return sqlerr.New(1416, d.Name())
+		}
+		return sqlerr.New(40517, "SET WITNESS")
+	case *parser.SetPartner:
+		if o.Action == "" {
+			return m.setPartner(ctx, d, o.Address)
+		}
+		r := m.runner(d.Name())
+		if r == nil {
+			return sqlerr.New(1416, d.Name())
+		}
+		cmd := core.Command{Kind: core.CommandKind(o.Action)}
+		switch cmd.Kind {
+		case core.CmdSafety:
+			cmd.Safety = core.SafetyFull
+			if strings.EqualFold(o.Safety, "OFF") {
+				cmd.Safety = core.SafetyOff
+			}
+		case core.CmdTimeout:
+			n, err := strconv.ParseInt(o.Timeout, 10, 64)
+			if err != nil || n > 32767 { // the parser admits digits only
+				return sqlerr.New(1476, o.Timeout)
+			}
+			cmd.Timeout = int(n)
+		}
+		return r.command(ctx, cmd)
+	}
+	return sqlerr.New(40517, fmt.Sprintf("%T", c.Option))
+}

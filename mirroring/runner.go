@@ -1,0 +1,487 @@
+package mirroring
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"mirrordb/engine"
+	"mirrordb/engine/txlog"
+	"mirrordb/mirroring/core"
+	"mirrordb/mirroring/transport"
+	"mirrordb/sqlerr"
+)
+
+// Events a runner receives besides core events.
+type (
+	received struct {
+		peer *transport.Peer
+		msg  core.Message
+	}
+	linkLost struct {
+		peer *transport.Peer
+		err  error
+	}
+	dialed struct {
+		peer *transport.Peer
+		err  error
+	}
+	commandEvent struct {
+		cmd   core.Command
+		reply chan error
+	}
+	// adopt replaces the session configuration (the mirror side of SET
+	// PARTNER) and links it over peer.
+	adopt struct {
+		cfg  core.Config
+		peer *transport.Peer
+		done chan struct{}
+	}
+	redoFailed struct{ err error }
+)
+
+// runner drives one database's session: it alone calls Step (see doc.go).
+type runner struct {
+	m    *Manager
+	d    *engine.Database
+	log  *slog.Logger
+	ev   chan any
+	done chan struct{}
+	ctx  context.Context
+	stop context.CancelFunc
+
+	durableCh  chan struct{} // coalesced: the durable end moved
+	hardenedCh chan struct{} // coalesced: the applier hardened more log
+
+	gate    *gate
+	applier *applier
+
+	// Runner goroutine only.
+	s          *core.Session
+	link       *transport.Peer
+	dialing    bool
+	nextDial   time.Time
+	backoff    time.Duration
+	pending    map[uint64]chan error
+	nextCmd    uint64
+	shipCancel context.CancelFunc
+	shipDone   chan struct{}
+	block      *writeBlock
+
+	// mu guards the snapshot the views, the shipper and the log hold read.
+	mu   sync.Mutex
+	snap snapshot
+	cur  *transport.Peer // the link, for the shipper
+}
+
+// snapshot is the session as the outside sees it, refreshed after each
+// Step.
+type snapshot struct {
+	cfg       core.Config
+	state     core.State
+	end       core.LSN
+	mirrorEnd core.LSN
+	linked    bool
+}
+
+// writeBlock is a BlockWrites in progress or held.
+type writeBlock struct {
+	cancel  context.CancelFunc
+	mu      sync.Mutex
+	release func()
+}
+
+// startRunner starts the session of d from cfg, linked over peer if given.
+func (m *Manager) startRunner(d *engine.Database, cfg core.Config, peer *transport.Peer) error {
+	role := cfg.Role.String()
+	if err := m.in.SetMirroringRole(d, role); err != nil {
+		return err
+	}
+	ctx, stop := context.WithCancel(m.ctx)
+	r := &runner{m: m, d: d, log: m.log.With("db", d.Name()), ev: make(chan any, 256), done: make(chan struct{}),
+		ctx: ctx, stop: stop, durableCh: make(chan struct{}, 1), hardenedCh: make(chan struct{}, 1),
+		gate: newGate(), pending: map[uint64]chan error{}, backoff: minBackoff}
+	r.applier = newApplier(d, r.hardenedCh)
+	r.s = core.NewSession(cfg, r.localEnd(cfg.Role), time.Now())
+	r.refresh()
+	d.SetCommitGate(r.gate.wait)
+	d.SetLogHold("DATABASE_MIRRORING", r.logHold)
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		stop()
+		return sqlerr.New(1404, d.Name())
+	}
+	m.runners[strings.ToLower(d.Name())] = r
+	m.mu.Unlock()
+	if cfg.Role == core.Principal && cfg.PendingFailover != nil {
+		// A manual failover was in doubt when the instance stopped: no
+		// commits until the partners agree on who is principal.
+		r.do(core.BlockWrites{Block: true})
+	}
+	m.wg.Add(2)
+	go func() {
+		defer m.wg.Done()
+		r.applier.run(ctx, func(err error) { r.post(redoFailed{err}) })
+	}()
+	go func() {
+		defer m.wg.Done()
+		r.watchDurable(ctx)
+	}()
+	go r.run(peer)
+	r.log.Info("mirroring session started", "role", role, "state", r.s.State().String(), "partner", cfg.Partner)
+	return nil
+}
+
+// localEnd is the end of log the session starts from: durable on a
+// principal, hardened (durable too, after redo) on a mirror.
+func (r *runner) localEnd(core.Role) core.LSN { return r.d.DurableLSN() }
+
+const (
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 2 * time.Second
+	tickEvery  = 100 * time.Millisecond
+)
+
+// post delivers an event to the runner (dropped once it has stopped).
+func (r *runner) post(e any) {
+	select {
+	case r.ev <- e:
+	case <-r.done:
+	}
+}
+
+func (r *runner) run(peer *transport.Peer) {
+	defer close(r.done)
+	defer r.shutdown()
+	if peer != nil {
+		r.setLink(peer)
+		r.step(core.LinkUp{})
+	}
+	t := time.NewTicker(tickEvery)
+	defer t.Stop()
+	for {
+		if r.s.Removed() {
+			return
+		}
+		select {
+		case <-r.ctx.Done():
+			return
+		case e := <-r.ev:
+			r.handle(e)
+		case <-r.durableCh:
+			r.step(core.Durable{LSN: r.d.DurableLSN()})
+		case <-r.hardenedCh:
+			r.step(core.Hardened{LSN: r.d.DurableLSN()})
+		case now := <-t.C:
+			r.step(core.Tick{Now: now})
+			r.maybeDial(now)
+		}
+	}
+}
+
+func (r *runner) handle(e any) {
+	switch x := e.(type) {
+	case received:
+		if r.link != x.peer {
+			wasLinked := r.link != nil
+			r.setLink(x.peer)
+			if !wasLinked {
+				r.step(core.LinkUp{})
+			}
+		}
+		r.step(core.Received{Msg: x.msg})
+	case linkLost:
+		if r.link == x.peer {
+			r.setLink(nil)
+			r.step(core.LinkDown{Reason: x.err.Error()})
+			if errors.Is(x.err, transport.ErrReplaced) {
+				r.nextDial = time.Time{} // the kept connection is up: use it now
+			}
+		}
+	case dialed:
+		r.dialing = false
+		if x.err != nil {
+			r.nextDial = time.Now().Add(r.backoff)
+			r.backoff = min(2*r.backoff, maxBackoff)
+			return
+		}
+		r.backoff = minBackoff
+		if r.link == nil {
+			select {
+			case <-x.peer.Done(): // went down while we were away
+				return
+			default:
+			}
+			r.setLink(x.peer)
+			r.step(core.LinkUp{})
+		}
+	case commandEvent:
+		r.nextCmd++
+		x.cmd.ID = r.nextCmd
+		r.pending[x.cmd.ID] = x.reply
+		r.step(x.cmd)
+	case adopt:
+		r.stopShipping()
+		r.s = core.NewSession(x.cfg, r.d.DurableLSN(), time.Now())
+		r.persist(x.cfg)
+		r.setLink(x.peer)
+		r.step(core.LinkUp{})
+		close(x.done)
+	case redoFailed:
+		r.log.Info("redo failed; reconnecting to resend", "err", x.err)
+		r.do(core.DropLink{Reason: "redo failed"})
+		r.step(core.LinkDown{Reason: "redo failed"})
+	case core.Event:
+		r.step(x)
+	}
+}
+
+// maybeDial reconnects to the partner, with backoff. A mirror that has
+// not been contacted yet waits (SPEC §4 step 7).
+func (r *runner) maybeDial(now time.Time) {
+	cfg := r.s.Config()
+	if r.link != nil || r.dialing || cfg.GUID == "" || now.Before(r.nextDial) {
+		return
+	}
+	r.dialing = true
+	partner := cfg.Partner
+	go func() {
+		ctx, cancel := context.WithTimeout(r.ctx, r.m.cfg.DialTimeout)
+		defer cancel()
+		p, err := r.m.dial(ctx, partner)
+		r.post(dialed{peer: p, err: err})
+	}()
+}
+
+func (r *runner) setLink(p *transport.Peer) {
+	r.link = p
+	r.mu.Lock()
+	r.cur = p
+	r.mu.Unlock()
+}
+
+// step feeds an event to the session and carries out its actions.
+func (r *runner) step(e core.Event) {
+	for _, a := range r.s.Step(e) {
+		r.do(a)
+	}
+	r.refresh()
+}
+
+func (r *runner) refresh() {
+	r.mu.Lock()
+	r.snap = snapshot{cfg: r.s.Config(), state: r.s.State(), end: r.s.End(), mirrorEnd: r.s.MirrorEnd(), linked: r.s.Linked()}
+	r.mu.Unlock()
+}
+
+func (r *runner) snapshot() snapshot {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.snap
+}
+
+func (r *runner) do(a core.Action) {
+	switch x := a.(type) {
+	case core.Send:
+		if r.link != nil {
+			k, b := core.Encode(x.Msg)
+			_ = r.link.Send(k, b) // a dead link reports itself through PeerDown
+		}
+	case core.Persist:
+		r.persist(x.Config)
+	case core.Remove:
+		r.remove()
+	case core.SetRole:
+		if x.Role == core.Mirror {
+			r.unblock() // a block taken as principal would stop redo
+		}
+		if err := r.m.in.SetMirroringRole(r.d, x.Role.String()); err != nil {
+			r.log.Info("changing role", "role", x.Role.String(), "err", err)
+		}
+		r.log.Info("mirroring role", "role", x.Role.String(), "role_sequence", r.s.Config().RoleSeq)
+	case core.Ship:
+		r.stopShipping()
+		if x.From > 0 {
+			r.startShipping(x.From)
+		}
+	case core.Apply:
+		r.applier.push(r.ctx, x.Records)
+	case core.Gate:
+		r.gate.set(x.Wait, x.Acked)
+	case core.BlockWrites:
+		if x.Block {
+			r.blockWrites()
+		} else {
+			r.unblock()
+		}
+	case core.Undo:
+		err := r.d.UndoTo(r.ctx, txlog.LSN(x.To))
+		if err != nil {
+			r.log.Info("undo to the failover LSN failed", "lsn", x.To, "err", err)
+			return
+		}
+		r.log.Info("log undone to the failover LSN", "lsn", x.To)
+		r.step(core.Undone{LSN: r.d.DurableLSN()})
+	case core.NewFork:
+		if err := r.d.NewRecoveryFork(r.ctx); err != nil {
+			r.log.Info("starting a new recovery fork", "err", err)
+		}
+	case core.DropLink:
+		if r.link != nil {
+			r.link.Close()
+			r.setLink(nil)
+		}
+	case core.Reply:
+		if ch := r.pending[x.ID]; ch != nil {
+			delete(r.pending, x.ID)
+			ch <- x.Err
+		}
+	case core.StateChanged:
+		r.log.Info("mirroring state", "from", x.From.String(), "to", x.To.String(),
+			"role", r.s.Config().Role.String())
+	}
+}
+
+func (r *runner) persist(cfg core.Config) {
+	b, _ := json.Marshal(cfg)
+	if err := r.d.MetaSet(metaKey, b); err != nil {
+		r.log.Info("persisting the mirroring configuration failed", "err", err)
+	}
+}
+
+// remove ends mirroring for the database (SET PARTNER OFF, here or on the
+// partner): the metadata goes, the principal stays ONLINE, a mirror stays
+// RESTORING (SPEC T15).
+func (r *runner) remove() {
+	r.stopShipping()
+	r.unblock()
+	if err := r.d.MetaSet(metaKey, nil); err != nil {
+		r.log.Info("removing the mirroring configuration failed", "err", err)
+	}
+	r.d.SetCommitGate(nil)
+	r.d.SetLogHold("DATABASE_MIRRORING", nil)
+	_ = r.m.in.SetMirroringRole(r.d, "")
+	r.m.mu.Lock()
+	if r.m.runners[strings.ToLower(r.d.Name())] == r {
+		delete(r.m.runners, strings.ToLower(r.d.Name()))
+	}
+	r.m.mu.Unlock()
+	r.log.Info("mirroring removed")
+}
+
+// shutdown runs when the runner stops (removed, or the instance closing).
+func (r *runner) shutdown() {
+	r.stop()
+	r.stopShipping()
+	r.unblock()
+	if !r.s.Removed() {
+		r.gate.fail(sqlerr.New(6005))
+	}
+	for id, ch := range r.pending {
+		ch <- sqlerr.New(1404, r.d.Name())
+		delete(r.pending, id)
+	}
+}
+
+// command runs an ALTER DATABASE ... SET PARTNER option through the
+// session and waits for its outcome.
+func (r *runner) command(ctx context.Context, cmd core.Command) error {
+	reply := make(chan error, 1)
+	select {
+	case r.ev <- commandEvent{cmd: cmd, reply: reply}:
+	case <-r.done:
+		return sqlerr.New(1416, r.d.Name())
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-reply:
+		return err
+	case <-r.done:
+		select {
+		case err := <-reply:
+			return err
+		default:
+			return sqlerr.New(1404, r.d.Name())
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// blockWrites takes the database's writer lock in the background and
+// reports WritesBlocked with the end of log once it holds it.
+func (r *runner) blockWrites() {
+	if r.block != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(r.ctx)
+	b := &writeBlock{cancel: cancel}
+	r.block = b
+	reason := sqlerr.New(1480, r.d.Name(), "PRINCIPAL", "MIRROR", "a manual failover")
+	go func() {
+		release, err := r.d.BlockWrites(ctx, reason)
+		if err != nil {
+			return
+		}
+		b.mu.Lock()
+		if ctx.Err() != nil {
+			b.mu.Unlock()
+			release()
+			return
+		}
+		b.release = release
+		b.mu.Unlock()
+		r.post(core.WritesBlocked{End: r.d.EndLSN()})
+	}()
+}
+
+func (r *runner) unblock() {
+	b := r.block
+	if b == nil {
+		return
+	}
+	r.block = nil
+	b.cancel()
+	b.mu.Lock()
+	if b.release != nil {
+		b.release()
+		b.release = nil
+	}
+	b.mu.Unlock()
+}
+
+// logHold keeps the log the session still needs (DATABASE_MIRRORING): on
+// a principal, everything the mirror has not acknowledged; on a demoted
+// principal, the log past the failover LSN until it is undone.
+func (r *runner) logHold() (txlog.LSN, string) {
+	s := r.snapshot()
+	switch {
+	case s.cfg.Role == core.Principal:
+		return txlog.LSN(s.mirrorEnd + 1), "DATABASE_MIRRORING"
+	case s.cfg.FailoverLSN > 0 && s.end > s.cfg.FailoverLSN:
+		return txlog.LSN(s.cfg.FailoverLSN + 1), "DATABASE_MIRRORING"
+	}
+	return 0, ""
+}
+
+// watchDurable notifies the runner as the durable end of log moves.
+func (r *runner) watchDurable(ctx context.Context) {
+	last := r.d.DurableLSN()
+	for {
+		lsn, err := r.d.WaitDurable(ctx, last)
+		if err != nil {
+			return
+		}
+		last = lsn
+		select {
+		case r.durableCh <- struct{}{}:
+		default:
+		}
+	}
+}

@@ -1,0 +1,215 @@
+package mirroring
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"mirrordb/engine"
+	"mirrordb/engine/txlog"
+	"mirrordb/mirroring/core"
+)
+
+// blockBytes is the size at which the shipper closes a log block.
+const blockBytes = 1 << 20
+
+// errBlockFull stops a log read when a block is full.
+var errBlockFull = errors.New("block full")
+
+// startShipping starts the shipper from LSN from (principal).
+func (r *runner) startShipping(from core.LSN) {
+	ctx, cancel := context.WithCancel(r.ctx)
+	done := make(chan struct{})
+	r.shipCancel, r.shipDone = cancel, done
+	cfg := r.s.Config()
+	h := core.Header{DB: cfg.Database, GUID: cfg.GUID, RoleSeq: cfg.RoleSeq, From: core.Principal}
+	go func() {
+		defer close(done)
+		r.ship(ctx, txlog.LSN(from), h)
+	}()
+}
+
+func (r *runner) stopShipping() {
+	if r.shipCancel != nil {
+		r.shipCancel()
+		<-r.shipDone
+		r.shipCancel, r.shipDone = nil, nil
+	}
+}
+
+// ship streams durable log to the mirror from next on, in blocks, as fast
+// as the connection accepts them (the transport's bounded queue is the
+// back-pressure). It reads through the log iterator, so catching up on a
+// large backlog takes one block of memory at a time.
+func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header) {
+	for ctx.Err() == nil {
+		durable := r.d.DurableLSN()
+		if next > durable {
+			if _, err := r.d.WaitDurable(ctx, next-1); err != nil {
+				return
+			}
+			continue
+		}
+		var recs [][]byte
+		size := 0
+		last := next - 1
+		err := r.d.ReadLog(next, durable, func(lsn txlog.LSN, rec []byte) error {
+			recs = append(recs, bytes.Clone(rec))
+			size += len(rec)
+			last = lsn
+			if size >= blockBytes {
+				return errBlockFull
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errBlockFull) {
+			r.log.Info("reading log to ship failed", "from", next, "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		r.mu.Lock()
+		link, synced := r.cur, r.snap.state == core.Synchronized
+		r.mu.Unlock()
+		if link == nil {
+			return
+		}
+		k, b := core.Encode(&core.LogBlock{Header: h, Records: recs, Durable: durable, Synchronized: synced})
+		if err := link.Send(k, b); err != nil {
+			return // PeerDown tells the runner
+		}
+		next = last + 1
+	}
+}
+
+// applier hardens shipped log on the mirror: everything queued goes into
+// one durable redo batch.
+type applier struct {
+	d      *engine.Database
+	notify chan struct{}
+
+	mu     sync.Mutex
+	cond   *sync.Cond
+	queue  [][]byte
+	queued int
+}
+
+// applyLimit bounds the log waiting to be hardened; beyond it the runner
+// (and so the connection) waits.
+const applyLimit = 64 << 20
+
+func newApplier(d *engine.Database, notify chan struct{}) *applier {
+	a := &applier{d: d, notify: notify}
+	a.cond = sync.NewCond(&a.mu)
+	return a
+}
+
+// push queues records, waiting while the queue is full.
+func (a *applier) push(ctx context.Context, recs [][]byte) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for a.queued >= applyLimit && ctx.Err() == nil {
+		a.cond.Wait()
+	}
+	for _, rec := range recs {
+		a.queue = append(a.queue, rec)
+		a.queued += len(rec)
+	}
+	a.cond.Broadcast()
+}
+
+// run hardens queued log until ctx ends. A failed redo is reported through
+// fail (the session reconnects and the principal resends).
+func (a *applier) run(ctx context.Context, fail func(error)) {
+	stop := context.AfterFunc(ctx, func() {
+		a.mu.Lock()
+		a.cond.Broadcast()
+		a.mu.Unlock()
+	})
+	defer stop()
+	for {
+		a.mu.Lock()
+		for len(a.queue) == 0 && ctx.Err() == nil {
+			a.cond.Wait()
+		}
+		if ctx.Err() != nil {
+			a.mu.Unlock()
+			return
+		}
+		batch := a.queue
+		a.queue, a.queued = nil, 0
+		a.cond.Broadcast()
+		a.mu.Unlock()
+		if err := a.d.Redo(ctx, batch); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			fail(err)
+			continue
+		}
+		select {
+		case a.notify <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// gate is the commit gate of a SAFETY FULL principal: a commit is
+// acknowledged once the mirror has hardened its LSN, or at once when the
+// session does not wait (SAFETY OFF, not synchronizing, disconnected).
+type gate struct {
+	mu      sync.Mutex
+	on      bool
+	acked   txlog.LSN
+	failed  error // set when the session stops: waiting commits fail
+	changed chan struct{}
+}
+
+func newGate() *gate { return &gate{changed: make(chan struct{})} }
+
+func (g *gate) set(on bool, acked core.LSN) {
+	g.mu.Lock()
+	g.on, g.acked = on, txlog.LSN(acked)
+	g.broadcastLocked()
+	g.mu.Unlock()
+}
+
+// fail ends every wait with err: the instance is stopping, and a commit
+// the mirror has not hardened must not be reported as safe.
+func (g *gate) fail(err error) {
+	g.mu.Lock()
+	g.failed = err
+	g.broadcastLocked()
+	g.mu.Unlock()
+}
+
+func (g *gate) broadcastLocked() {
+	close(g.changed)
+	g.changed = make(chan struct{})
+}
+
+// wait is the engine.CommitGate.
+func (g *gate) wait(ctx context.Context, lsn txlog.LSN) error {
+	for {
+		g.mu.Lock()
+		if !g.on || g.acked >= lsn {
+			g.mu.Unlock()
+			return nil
+		}
+		if g.failed != nil {
+			g.mu.Unlock()
+			return g.failed
+		}
+		ch := g.changed
+		g.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}

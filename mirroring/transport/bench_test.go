@@ -1,0 +1,63 @@
+package transport
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"testing"
+)
+
+// BenchmarkSend measures pipelined one-way throughput of small messages
+// between two endpoints on loopback (messages share flushes and system
+// calls; Send never waits for the peer).
+func BenchmarkSend(b *testing.B) {
+	for _, size := range []int{64, 4096} {
+		b.Run(byteSize(size), func(b *testing.B) {
+			var got atomic.Int64
+			done := make(chan struct{})
+			want := int64(b.N)
+			cfg := func(id string) Config {
+				return Config{
+					Identity: Identity{InstanceID: id}, Role: RoleAll,
+					Logger: slog.New(slog.DiscardHandler),
+					Handler: func(*Peer, byte, []byte) {
+						if got.Add(1) == want {
+							close(done)
+						}
+					},
+				}
+			}
+			a, err := Listen("127.0.0.1:0", cfg(idA))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer a.Close()
+			r, err := Listen("127.0.0.2:0", cfg(idB))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer r.Close()
+			p, err := a.Dial(context.Background(), r.Identity().Address)
+			if err != nil {
+				b.Fatal(err)
+			}
+			payload := make([]byte, size)
+			b.SetBytes(int64(size))
+			b.ResetTimer()
+			for range b.N {
+				if err := p.Send('m', payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+			<-done
+		})
+	}
+}
+
+func byteSize(n int) string {
+	if n >= 1024 {
+		return strconv.Itoa(n/1024) + "KiB"
+	}
+	return strconv.Itoa(n) + "B"
+}

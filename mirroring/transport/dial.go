@@ -1,0 +1,234 @@
+package transport
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"mirrordb/internal/frame"
+)
+
+// DialError is why Dial could not provide a connection; the caller
+// reports it as Msg 1418 with Reason as the detail.
+type DialError struct {
+	Address  string // the address given to Dial
+	Reason   string // what went wrong, in words
+	Rejected bool   // the endpoint answered and refused: Reason is its reason
+	Err      error  // the underlying error, if any
+}
+
+func (d *DialError) Error() string {
+	return fmt.Sprintf("transport: cannot connect to %s: %s", d.Address, d.Reason)
+}
+
+func (d *DialError) Unwrap() error { return d.Err }
+
+// dialCall is one connection attempt to an address, shared by the Dial
+// calls that ask for that address meanwhile.
+type dialCall struct {
+	done chan struct{}
+	peer *Peer
+	err  *DialError
+}
+
+// Dial returns the connection to the instance whose endpoint is at
+// address ("TCP://host:port"): the live connection to that instance if
+// there is one (matched by the address dialed or declared before, or,
+// after the handshake, by instance), else a new one (connect, then
+// handshake). Concurrent Dials of one address share one attempt. ctx
+// bounds only the wait of this call; the attempt itself is bounded by
+// DialTimeout and HandshakeTimeout, and by Close.
+//
+// Every failure is a *DialError. Role mismatches are not the transport's
+// concern: the peer's ROLE is in Info().Role.
+func (e *Endpoint) Dial(ctx context.Context, address string) (*Peer, error) {
+	host, port, err := ParseAddress(address)
+	if err != nil {
+		return nil, &DialError{Address: address, Reason: err.Error(), Err: err}
+	}
+	key := addressKey(host, port)
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, &DialError{Address: address, Reason: "the local mirroring endpoint is closed", Err: ErrClosed}
+	}
+	if p := e.liveLocked(key); p != nil {
+		e.mu.Unlock()
+		return p, nil
+	}
+	call := e.dialing[key]
+	if call == nil {
+		call = &dialCall{done: make(chan struct{})}
+		e.dialing[key] = call
+		e.wg.Add(1)
+		go e.runDial(call, host, port, key)
+	}
+	e.mu.Unlock()
+	select {
+	case <-call.done:
+		if call.err != nil {
+			de := *call.err
+			de.Address = address
+			return nil, &de
+		}
+		return call.peer, nil
+	case <-ctx.Done():
+		return nil, &DialError{Address: address, Reason: "gave up waiting for the connection: " + ctx.Err().Error(), Err: ctx.Err()}
+	}
+}
+
+func (e *Endpoint) runDial(call *dialCall, host string, port int, key string) {
+	defer e.wg.Done()
+	p, err := e.dial(host, port, key)
+	if err != nil {
+		e.log.Debug("mirroring connection attempt failed", "address", key, "reason", err.Reason)
+	}
+	e.mu.Lock()
+	delete(e.dialing, key)
+	e.mu.Unlock()
+	call.peer, call.err = p, err
+	close(call.done)
+}
+
+// dial connects to host:port and runs the dialer's side of the handshake.
+// It returns the connection kept for the instance found there, which is
+// the new one unless the instance already had a preferred connection.
+func (e *Endpoint) dial(host string, port int, key string) (*Peer, *DialError) {
+	closed := &DialError{Reason: "the local mirroring endpoint is closed", Err: ErrClosed}
+	p := newPeer(e, false)
+	p.dialKey = key
+	p.epoch, p.seq = e.epoch, e.seq.Add(1)
+	p.state = StateConnecting
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil, closed
+	}
+	e.conns[p] = struct{}{}
+	e.mu.Unlock()
+
+	hostport := net.JoinHostPort(host, strconv.Itoa(port))
+	d := net.Dialer{Timeout: e.cfg.DialTimeout}
+	c, err := d.DialContext(e.ctx, "tcp", hostport)
+	if err != nil {
+		e.forget(p)
+		if e.ctx.Err() != nil {
+			return nil, closed
+		}
+		return nil, &DialError{Reason: connectReason(hostport, err, e.cfg.DialTimeout), Err: err}
+	}
+	// Close interrupts the handshake through the deadline.
+	stop := context.AfterFunc(e.ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	e.mu.Lock()
+	p.attach(c)
+	p.state = StateConnected
+	e.mu.Unlock()
+	_ = c.SetDeadline(time.Now().Add(e.cfg.HandshakeTimeout))
+	br := bufio.NewReaderSize(p.conn, 64<<10)
+
+	h, n, derr := e.greet(p, br)
+	if derr == nil {
+		e.setRemote(p, h, n)
+		if err := e.upgrade(p, br, n, true); err != nil {
+			derr = &DialError{Reason: "transport security failed: " + err.Error(), Err: err}
+		}
+	}
+	if derr == nil && (c.SetDeadline(time.Time{}) != nil || !stop()) {
+		derr = closed
+	}
+	if derr != nil {
+		e.drop(p)
+		if e.ctx.Err() != nil {
+			return nil, closed
+		}
+		return nil, derr
+	}
+
+	e.awaitPreferred(p, h.dialingYou)
+	winner, loser, ok := e.register(p)
+	if !ok || !e.launch(p, 2) {
+		e.drop(p)
+		return nil, closed
+	}
+	go func() {
+		defer e.wg.Done()
+		p.writeLoop()
+	}()
+	go func() {
+		defer e.wg.Done()
+		p.run(br)
+	}()
+	if loser != nil {
+		loser.shutdown(replacedError(loser, winner), true)
+	}
+	return winner, nil
+}
+
+// greet sends the hello and reads the answer: a welcome (checked against
+// this endpoint's policy) or a reject.
+func (e *Endpoint) greet(p *Peer, br *bufio.Reader) (hello, negotiated, *DialError) {
+	out := hello{
+		major: e.version[0], minor: e.version[1],
+		id: e.cfg.Identity, role: e.cfg.Role,
+		encryption: e.cfg.Encryption, algorithms: e.cfg.Algorithms,
+		authMethod: AuthWindows, connID: p.id, maxMessage: uint64(e.cfg.MaxMessage),
+		epoch: p.epoch, seq: p.seq,
+	}
+	if err := writeFrame(p.conn, kindHello, out.encode()); err != nil {
+		return hello{}, negotiated{}, &DialError{Reason: "could not send the handshake: " + err.Error(), Err: err}
+	}
+	kind, payload, err := frame.NewReader(br, maxHandshakeFrame, 0).Next()
+	if err != nil {
+		rerr := p.readError(err)
+		reason := "the handshake failed: " + rerr.Error()
+		switch {
+		case errors.Is(rerr, os.ErrDeadlineExceeded):
+			reason = fmt.Sprintf("no answer to the handshake within %v (is this a mirroring endpoint?)", e.cfg.HandshakeTimeout)
+		case errors.Is(err, frame.ErrTruncated) || errors.Is(err, io.EOF):
+			reason = "the endpoint closed the connection during the handshake without giving a reason"
+		}
+		return hello{}, negotiated{}, &DialError{Reason: reason, Err: rerr}
+	}
+	switch kind {
+	case kindReject:
+		return hello{}, negotiated{}, &DialError{Reason: "the endpoint refused the connection: " + clip(string(payload)), Rejected: true}
+	case kindWelcome:
+	default:
+		return hello{}, negotiated{}, &DialError{Reason: fmt.Sprintf("unexpected answer to the handshake (frame kind %q): not a mirroring endpoint?", kind), Err: ErrProtocol}
+	}
+	h, err := decodeHello(payload)
+	if err == nil {
+		err = h.checkWelcome(e.policy)
+	}
+	if err == nil && h.connID != p.id {
+		err = errors.New("the welcome is for another connection")
+	}
+	if err != nil {
+		return hello{}, negotiated{}, &DialError{Reason: "invalid answer to the handshake: " + err.Error(), Err: fmt.Errorf("%w: %w", ErrProtocol, err)}
+	}
+	if strings.EqualFold(h.id.InstanceID, e.cfg.InstanceID) {
+		return hello{}, negotiated{}, &DialError{Reason: "the address is this instance's own endpoint"}
+	}
+	return h, negotiated{h.encrypted, h.algorithm}, nil
+}
+
+// connectReason words a failed TCP connect.
+func connectReason(hostport string, err error, timeout time.Duration) string {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Sprintf("no answer from %s within %v", hostport, timeout)
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return fmt.Sprintf("cannot reach %s: %v", hostport, oe.Err)
+	}
+	return fmt.Sprintf("cannot reach %s: %v", hostport, err)
+}
