@@ -196,13 +196,13 @@ func (d *Database) gate() CommitGate {
 
 // checkOpen reports whether user statements may use the database now.
 func (d *Database) checkOpen() error {
+	if d.IsMirror() {
+		return sqlerr.New(954, d.Name())
+	}
 	switch st := d.State(); st {
 	case StateOnline:
 		return nil
 	case StateRestoring:
-		if d.IsMirror() {
-			return sqlerr.New(954, d.Name())
-		}
 		return sqlerr.New(927, d.Name())
 	case StateOffline:
 		return sqlerr.New(942, d.Name())

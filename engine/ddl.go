@@ -283,7 +283,10 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 	case *parser.SetPartner, *parser.SetWitness:
 		return &stmtPlan{noTx: "ALTER DATABASE", run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
 			if d == s.inst.master {
-				return "", b.errAt(o, sqlerr.New(1415, d.Name()))
+				if sp, ok := o.(*parser.SetPartner); ok && sp.Action == "" {
+					return "", b.errAt(o, sqlerr.New(1415, d.Name()))
+				}
+				return "", b.errAt(o, sqlerr.New(1416, d.Name()))
 			}
 			m := s.inst.mirror()
 			if m == nil {

@@ -187,6 +187,13 @@ func (d *Database) beginWriteFor(ctx context.Context, s *Session) (*txn, error) 
 	if err != nil {
 		return nil, err
 	}
+	// The database may have changed while we waited for the lock: a
+	// manual failover holds it while the role switches, and must not
+	// find a user's write on a copy that became a mirror.
+	if err := d.checkOpen(); err != nil {
+		t.rollback()
+		return nil, err
+	}
 	t.owner = s
 	d.writerOwner.Store(s)
 	return t, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -217,3 +218,151 @@ func mirrorPair(t *testing.T, p, m *node, db string) {
 }
 
 func sleep() { time.Sleep(20 * time.Millisecond) }
+
+// writers insert unique ids into db.dbo.t on whichever node is principal,
+// recording the ids whose commit was acknowledged. A failed statement
+// (a failover in progress, a dropped connection) is in doubt and not
+// recorded; the writer reconnects and goes on.
+type writers struct {
+	t     *testing.T
+	nodes []*node
+	db    string
+	stop  chan struct{}
+	done  chan struct{}
+	mu    sync.Mutex
+	acked []int
+	fails int
+}
+
+func startWriters(t *testing.T, db string, n int, nodes ...*node) *writers {
+	w := &writers{t: t, nodes: nodes, db: db, stop: make(chan struct{}), done: make(chan struct{})}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.run(i)
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(w.done)
+	}()
+	return w
+}
+
+func (w *writers) run(worker int) {
+	next := worker * 1_000_000
+	target := 0
+	var c *pgx.Conn
+	defer func() {
+		if c != nil {
+			c.Close(context.Background())
+		}
+	}()
+	for {
+		select {
+		case <-w.stop:
+			return
+		default:
+		}
+		if c == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			var err error
+			c, err = pgx.Connect(ctx, servertest.URL(w.nodes[target].srv, w.db))
+			cancel()
+			if err != nil {
+				c = nil
+				target = (target + 1) % len(w.nodes)
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+		}
+		next++
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err := c.Exec(ctx, "INSERT INTO dbo.t (id, worker) VALUES ($1, $2)", next, worker)
+		cancel()
+		if err != nil {
+			w.mu.Lock()
+			w.fails++
+			w.mu.Unlock()
+			c.Close(context.Background())
+			c = nil
+			continue
+		}
+		w.mu.Lock()
+		w.acked = append(w.acked, next)
+		w.mu.Unlock()
+	}
+}
+
+// count is the number of acknowledged commits so far.
+func (w *writers) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.acked)
+}
+
+// waitFor waits until n more commits are acknowledged.
+func (w *writers) waitFor(n int) {
+	w.t.Helper()
+	want := w.count() + n
+	deadline := time.Now().Add(60 * time.Second)
+	for w.count() < want {
+		if time.Now().After(deadline) {
+			w.t.Fatalf("writers stalled at %d acknowledged commits (want %d)", w.count(), want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// finish stops the writers and returns the acknowledged ids.
+func (w *writers) finish() []int {
+	close(w.stop)
+	<-w.done
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.acked
+}
+
+// checkAcked verifies that every acknowledged id is in db.dbo.t on n.
+func checkAcked(t *testing.T, n *node, db string, acked []int) {
+	t.Helper()
+	ctx := context.Background()
+	c := n.conn(db)
+	rows, err := c.Query(ctx, "SELECT id FROM dbo.t")
+	if err != nil {
+		t.Fatalf("%s: read back: %v", n.name, err)
+	}
+	have := map[int]bool{}
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		have[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	lost := 0
+	for _, id := range acked {
+		if !have[id] {
+			lost++
+			if lost <= 5 {
+				t.Errorf("%s: acknowledged id %d is missing", n.name, id)
+			}
+		}
+	}
+	if lost > 0 {
+		t.Fatalf("%s: %d of %d acknowledged commits lost", n.name, lost, len(acked))
+	}
+	t.Logf("%s: all %d acknowledged commits present (%d rows)", n.name, len(acked), len(have))
+}
+
+// setupDB creates db with table dbo.t on p, in FULL recovery.
+func setupDB(p *node, db string) {
+	p.exec(fmt.Sprintf(`CREATE DATABASE %s`, db))
+	p.exec(fmt.Sprintf(`CREATE TABLE %s.dbo.t (id int PRIMARY KEY, worker int)`, db))
+	p.exec(fmt.Sprintf(`ALTER DATABASE %s SET RECOVERY FULL`, db))
+}

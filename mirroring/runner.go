@@ -297,11 +297,13 @@ func (r *runner) do(a core.Action) {
 	case core.Remove:
 		r.remove()
 	case core.SetRole:
-		if x.Role == core.Mirror {
-			r.unblock() // a block taken as principal would stop redo
-		}
+		// The role first: a user write waiting for the writer lock must
+		// find the copy already a mirror when the block is released.
 		if err := r.m.in.SetMirroringRole(r.d, x.Role.String()); err != nil {
 			r.log.Info("changing role", "role", x.Role.String(), "err", err)
+		}
+		if x.Role == core.Mirror {
+			r.unblock() // a block taken as principal would stop redo
 		}
 		r.log.Info("mirroring role", "role", x.Role.String(), "role_sequence", r.s.Config().RoleSeq)
 	case core.Ship:
