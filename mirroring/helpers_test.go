@@ -205,14 +205,21 @@ func (n *node) createEndpoint() {
 // the seed does; it returns when the session is SYNCHRONIZED.
 func mirrorPair(t *testing.T, p, m *node, db string) {
 	t.Helper()
+	mirrorPairVia(t, p, m, db, p.address(), m.address())
+}
+
+// mirrorPairVia is mirrorPair with the addresses each partner is given for
+// the other (a proxy's, to put a faulty link between them).
+func mirrorPairVia(t *testing.T, p, m *node, db, principalAddr, mirrorAddr string) {
+	t.Helper()
 	shared := t.TempDir()
 	full, logb := backupPath(t, shared, db+".bak"), backupPath(t, shared, db+"_log.bak")
 	p.exec(fmt.Sprintf(`BACKUP DATABASE %s TO DISK = '%s' WITH FORMAT`, db, full))
 	p.exec(fmt.Sprintf(`BACKUP LOG %s TO DISK = '%s'`, db, logb))
 	m.exec(fmt.Sprintf(`RESTORE DATABASE %s FROM DISK = '%s' WITH NORECOVERY`, db, full))
 	m.exec(fmt.Sprintf(`RESTORE LOG %s FROM DISK = '%s' WITH FILE=1, NORECOVERY`, db, logb))
-	m.exec(fmt.Sprintf(`ALTER DATABASE %s SET PARTNER = '%s'`, db, p.address()))
-	p.exec(fmt.Sprintf(`ALTER DATABASE %s SET PARTNER = '%s'`, db, m.address()))
+	m.exec(fmt.Sprintf(`ALTER DATABASE %s SET PARTNER = '%s'`, db, principalAddr))
+	p.exec(fmt.Sprintf(`ALTER DATABASE %s SET PARTNER = '%s'`, db, mirrorAddr))
 	p.waitState(db, "PRINCIPAL", "SYNCHRONIZED")
 	m.waitState(db, "MIRROR", "SYNCHRONIZED")
 }
