@@ -16,7 +16,6 @@ import (
 	"mirrordb/internal/testutil"
 )
 
-
 func message(typ byte, body []byte) []byte {
 	b := []byte{typ, 0, 0, 0, 0}
 	binary.BigEndian.PutUint32(b[1:], uint32(len(body)+4))

@@ -52,7 +52,6 @@ type node struct {
 	downCount map[*Peer]int
 }
 
-
 // fast are timeouts that keep the tests quick.
 func fast(c *Config) {
 	c.DialTimeout = 2 * time.Second
