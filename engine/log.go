@@ -86,7 +86,13 @@ func (d *Database) Redo(ctx context.Context, recs [][]byte) error {
 	if err := d.writer.acquire(ctx, -1); err != nil {
 		return err
 	}
-	b := d.kv.NewBatch()
+	// Each record goes in twice (its effects and itself): size the batch
+	// once instead of letting it double its way up.
+	size := 0
+	for _, enc := range recs {
+		size += 2*len(enc) + 64
+	}
+	b := d.kv.NewBatchWithSize(size)
 	fail := func(err error) error {
 		d.writer.release()
 		b.Close()

@@ -20,7 +20,7 @@ import (
 // node is one real instance in a mirroring test, on its own loopback
 // address, with a data directory that survives restarts.
 type node struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	host string
 	dir  string
@@ -30,7 +30,7 @@ type node struct {
 
 // newNodes starts n instances on distinct 127.x.y.z addresses, all with
 // the same free endpoint port (as in the seed's setup).
-func newNodes(t *testing.T, names ...string) []*node {
+func newNodes(t testing.TB, names ...string) []*node {
 	t.Helper()
 	hosts := servertest.LoopbackHosts(len(names))
 	port := servertest.FreePort(t, hosts...)
@@ -66,7 +66,7 @@ func (n *node) restart() {
 func (n *node) address() string { return fmt.Sprintf("TCP://%s:%d", n.host, n.port) }
 
 // backupPath is a path both nodes can read (the "copied" backup file).
-func backupPath(t *testing.T, dir, file string) string { return filepath.Join(dir, file) }
+func backupPath(t testing.TB, dir, file string) string { return filepath.Join(dir, file) }
 
 // conn opens a connection to db on the node.
 func (n *node) conn(db string) *pgx.Conn {
@@ -203,14 +203,14 @@ func (n *node) createEndpoint() {
 
 // mirrorPair prepares db on p, restores it on m and starts a session, as
 // the seed does; it returns when the session is SYNCHRONIZED.
-func mirrorPair(t *testing.T, p, m *node, db string) {
+func mirrorPair(t testing.TB, p, m *node, db string) {
 	t.Helper()
 	mirrorPairVia(t, p, m, db, p.address(), m.address())
 }
 
 // mirrorPairVia is mirrorPair with the addresses each partner is given for
 // the other (a proxy's, to put a faulty link between them).
-func mirrorPairVia(t *testing.T, p, m *node, db, principalAddr, mirrorAddr string) {
+func mirrorPairVia(t testing.TB, p, m *node, db, principalAddr, mirrorAddr string) {
 	t.Helper()
 	shared := t.TempDir()
 	full, logb := backupPath(t, shared, db+".bak"), backupPath(t, shared, db+"_log.bak")
@@ -231,17 +231,25 @@ func sleep() { time.Sleep(20 * time.Millisecond) }
 // (a failover in progress, a dropped connection) is in doubt and not
 // recorded; the writer reconnects and goes on.
 type writers struct {
-	t     *testing.T
+	t     testing.TB
 	nodes []*node
 	db    string
 	stop  chan struct{}
 	done  chan struct{}
 	mu    sync.Mutex
 	acked []int
+	at    []ackAt // when and where each commit was acknowledged
 	fails int
 }
 
-func startWriters(t *testing.T, db string, n int, nodes ...*node) *writers {
+// ackAt is when a commit was acknowledged and by which node (an index
+// into writers.nodes).
+type ackAt struct {
+	when time.Time
+	node int
+}
+
+func startWriters(t testing.TB, db string, n int, nodes ...*node) *writers {
 	w := &writers{t: t, nodes: nodes, db: db, stop: make(chan struct{}), done: make(chan struct{})}
 	var wg sync.WaitGroup
 	for i := range n {
@@ -299,6 +307,7 @@ func (w *writers) run(worker int) {
 		}
 		w.mu.Lock()
 		w.acked = append(w.acked, next)
+		w.at = append(w.at, ackAt{time.Now(), target})
 		w.mu.Unlock()
 	}
 }
@@ -333,7 +342,7 @@ func (w *writers) finish() []int {
 }
 
 // checkAcked verifies that every acknowledged id is in db.dbo.t on n.
-func checkAcked(t *testing.T, n *node, db string, acked []int) {
+func checkAcked(t testing.TB, n *node, db string, acked []int) {
 	t.Helper()
 	ctx := context.Background()
 	c := n.conn(db)
@@ -372,4 +381,16 @@ func setupDB(p *node, db string) {
 	p.exec(fmt.Sprintf(`CREATE DATABASE %s`, db))
 	p.exec(fmt.Sprintf(`CREATE TABLE %s.dbo.t (id int PRIMARY KEY, worker int)`, db))
 	p.exec(fmt.Sprintf(`ALTER DATABASE %s SET RECOVERY FULL`, db))
+}
+
+// firstAckAfter is the first acknowledgement by node after t.
+func (w *writers) firstAckAfter(t time.Time, node int) (time.Time, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, a := range w.at {
+		if a.node == node && a.when.After(t) {
+			return a.when, true
+		}
+	}
+	return time.Time{}, false
 }

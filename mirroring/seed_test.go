@@ -77,7 +77,7 @@ func TestSeedExample(t *testing.T) {
 }
 
 // waitSameEnd waits until both copies report the same end of log.
-func waitSameEnd(t *testing.T, a, b *node, db string) {
+func waitSameEnd(t testing.TB, a, b *node, db string) {
 	t.Helper()
 	for i := 0; ; i++ {
 		ea, eb := a.endOfLog(db), b.endOfLog(db)
@@ -92,7 +92,7 @@ func waitSameEnd(t *testing.T, a, b *node, db string) {
 }
 
 // waitNotMirrored waits until db's mirroring columns are NULL.
-func waitNotMirrored(t *testing.T, n *node, db string) {
+func waitNotMirrored(t testing.TB, n *node, db string) {
 	t.Helper()
 	for i := 0; ; i++ {
 		if role, _, _ := n.mirroring(db); role == "NULL" {

@@ -1,7 +1,6 @@
 package mirroring
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"sync"
@@ -52,14 +51,18 @@ func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header) {
 			}
 			continue
 		}
-		var recs [][]byte
-		size := 0
+		r.mu.Lock()
+		link, synced := r.cur, r.snap.state == core.Synchronized
+		r.mu.Unlock()
+		if link == nil {
+			return
+		}
+		payload := core.AppendLogBlockHead(make([]byte, 0, blockBytes+64<<10), &core.LogBlock{Header: h, Durable: durable, Synchronized: synced})
 		last := next - 1
 		err := r.d.ReadLog(next, durable, func(lsn txlog.LSN, rec []byte) error {
-			recs = append(recs, bytes.Clone(rec))
-			size += len(rec)
+			payload = core.AppendLogRecord(payload, rec)
 			last = lsn
-			if size >= blockBytes {
+			if len(payload) >= blockBytes {
 				return errBlockFull
 			}
 			return nil
@@ -72,14 +75,7 @@ func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header) {
 			}
 			continue
 		}
-		r.mu.Lock()
-		link, synced := r.cur, r.snap.state == core.Synchronized
-		r.mu.Unlock()
-		if link == nil {
-			return
-		}
-		k, b := core.Encode(&core.LogBlock{Header: h, Records: recs, Durable: durable, Synchronized: synced})
-		if err := link.Send(k, b); err != nil {
+		if err := link.Send(core.KindLog, payload); err != nil {
 			return // PeerDown tells the runner
 		}
 		next = last + 1
@@ -101,6 +97,9 @@ type applier struct {
 // applyLimit bounds the log waiting to be hardened; beyond it the runner
 // (and so the connection) waits.
 const applyLimit = 64 << 20
+
+// redoBatch bounds one hardening batch.
+const redoBatch = 16 << 20
 
 func newApplier(d *engine.Database, notify chan struct{}) *applier {
 	a := &applier{d: d, notify: notify}
@@ -140,8 +139,15 @@ func (a *applier) run(ctx context.Context, fail func(error)) {
 			a.mu.Unlock()
 			return
 		}
-		batch := a.queue
-		a.queue, a.queued = nil, 0
+		// Take up to redoBatch bytes: one fsync for all of it.
+		n, size := 0, 0
+		for n < len(a.queue) && (n == 0 || size+len(a.queue[n]) <= redoBatch) {
+			size += len(a.queue[n])
+			n++
+		}
+		batch := a.queue[:n:n]
+		a.queue = a.queue[n:]
+		a.queued -= size
 		a.cond.Broadcast()
 		a.mu.Unlock()
 		if err := a.d.Redo(ctx, batch); err != nil {

@@ -132,12 +132,9 @@ func IsSessionKind(kind byte) bool {
 func Encode(m Message) (byte, []byte) {
 	switch x := m.(type) {
 	case *LogBlock:
-		head, _ := json.Marshal(x)
-		p := binary.AppendUvarint(nil, uint64(len(head)))
-		p = append(p, head...)
+		p := AppendLogBlockHead(nil, x)
 		for _, r := range x.Records {
-			p = binary.AppendUvarint(p, uint64(len(r)))
-			p = append(p, r...)
+			p = AppendLogRecord(p, r)
 		}
 		return kindLog, p
 	case *Hello:
@@ -158,6 +155,25 @@ func Encode(m Message) (byte, []byte) {
 		return kindNone, mustJSON(x)
 	}
 	panic(fmt.Sprintf("core: cannot encode %T", m))
+}
+
+// KindLog is the transport kind of a log block built with
+// AppendLogBlockHead and AppendLogRecord.
+const KindLog = kindLog
+
+// AppendLogBlockHead starts a log block payload with lb's header and
+// fields (not its Records): the shipper then appends records straight from
+// the log with AppendLogRecord, without collecting them first.
+func AppendLogBlockHead(dst []byte, lb *LogBlock) []byte {
+	head, _ := json.Marshal(lb)
+	dst = binary.AppendUvarint(dst, uint64(len(head)))
+	return append(dst, head...)
+}
+
+// AppendLogRecord appends one encoded log record to a log block payload.
+func AppendLogRecord(dst, rec []byte) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(rec)))
+	return append(dst, rec...)
 }
 
 func mustJSON(v any) []byte {

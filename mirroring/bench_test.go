@@ -1,0 +1,178 @@
+package mirroring_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// BenchmarkCommitMirrored: autocommit INSERTs through pgx at 1, 16 and 64
+// clients on a database that is not mirrored, mirrored with SAFETY OFF,
+// and mirrored with SAFETY FULL (each commit waits for the mirror's
+// hardening). Two instances in this process share the machine.
+func BenchmarkCommitMirrored(b *testing.B) {
+	for _, mode := range []string{"unmirrored", "safety-off", "safety-full"} {
+		b.Run(mode, func(b *testing.B) {
+			nodes := newNodes(b, "BENCHP", "BENCHM")
+			a, m := nodes[0], nodes[1]
+			setupDB(a, "Bench")
+			if mode != "unmirrored" {
+				a.createEndpoint()
+				m.createEndpoint()
+				mirrorPair(b, a, m, "Bench")
+				if mode == "safety-off" {
+					a.exec(`ALTER DATABASE Bench SET PARTNER SAFETY OFF`)
+				}
+			}
+			var id atomic.Int64
+			for _, clients := range []int{1, 16, 64} {
+				b.Run("clients-"+strconv.Itoa(clients), func(b *testing.B) {
+					conns := make([]*pgx.Conn, clients)
+					for i := range conns {
+						conns[i] = a.conn("Bench")
+					}
+					var done atomic.Int64
+					var wg sync.WaitGroup
+					b.ResetTimer()
+					start := time.Now()
+					for _, c := range conns {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							for done.Add(1) <= int64(b.N) {
+								if _, err := c.Exec(context.Background(), `INSERT INTO dbo.t (id, worker) VALUES ($1, 0)`, id.Add(1)); err != nil {
+									b.Error(err)
+									return
+								}
+							}
+						}()
+					}
+					wg.Wait()
+					b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "commits/s")
+				})
+			}
+		})
+	}
+}
+
+var (
+	catchUpMB = flag.Int("mirroring.catchup-mb", 1024, "log to accumulate for BenchmarkCatchUp, in MB")
+	settle    = flag.Duration("mirroring.settle", 10*time.Second, "BenchmarkCatchUp: pause between loading and RESUME")
+)
+
+// BenchmarkCatchUp: the principal runs suspended while -mirroring.catchup-mb
+// of log accumulates (1 MB rows), then RESUME; the figure is the log
+// shipped, hardened and redone per second until the mirror has it all.
+// Run it once: -benchtime 1x.
+func BenchmarkCatchUp(b *testing.B) {
+	nodes := newNodes(b, "CATCHP", "CATCHM")
+	a, m := nodes[0], nodes[1]
+	a.createEndpoint()
+	m.createEndpoint()
+	setupDB(a, "Big")
+	a.exec(`CREATE TABLE Big.dbo.blob (id int PRIMARY KEY, data varbinary(max))`)
+	mirrorPair(b, a, m, "Big")
+	a.exec(`ALTER DATABASE Big SET PARTNER SUSPEND`)
+	a.waitState("Big", "PRINCIPAL", "SUSPENDED")
+
+	before := logMB(a, "Big")
+	payload := make([]byte, 1<<20)
+	for i := range payload {
+		payload[i] = byte(rand.IntN(256)) // incompressible
+	}
+	conns := make([]*pgx.Conn, 4)
+	for i := range conns {
+		conns[i] = a.conn("Big")
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1); i <= int64(*catchUpMB); i = next.Add(1) {
+				if _, err := c.Exec(context.Background(), `INSERT INTO dbo.blob VALUES ($1, $2)`, i, payload); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	shipped := logMB(a, "Big") - before
+	target := a.endOfLog("Big")
+	// Let the principal's store finish compacting what was just loaded, as
+	// it would have while log accumulated over a real suspension.
+	time.Sleep(*settle)
+
+	b.ResetTimer()
+	start := time.Now()
+	a.exec(`ALTER DATABASE Big SET PARTNER RESUME`)
+	for m.endOfLog("Big") != target {
+		time.Sleep(5 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(shipped, "MB")
+	b.ReportMetric(shipped/elapsed.Seconds(), "MB/s")
+	b.ReportMetric(elapsed.Seconds(), "s")
+}
+
+// logMB is the database's log size so far (sys.dm_db_log_stats).
+func logMB(n *node, db string) float64 {
+	v, err := strconv.ParseFloat(n.row(fmt.Sprintf(`SELECT total_log_size_mb FROM sys.dm_db_log_stats(DB_ID('%s'))`, db))[0], 64)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return v
+}
+
+// BenchmarkFailoverPause: 8 writers run on a SAFETY FULL session while the
+// roles switch back and forth; the pause is the time from issuing SET
+// PARTNER FAILOVER to the first commit acknowledged by the new principal
+// (the writers reconnect by themselves).
+func BenchmarkFailoverPause(b *testing.B) {
+	nodes := newNodes(b, "PAUSEA", "PAUSEB")
+	a, m := nodes[0], nodes[1]
+	a.createEndpoint()
+	m.createEndpoint()
+	setupDB(a, "Pause")
+	mirrorPair(b, a, m, "Pause")
+	w := startWriters(b, "Pause", 8, a, m)
+	defer w.finish()
+	w.waitFor(200)
+	principal, mirror := 0, 1
+	var pauses, statements []time.Duration
+	b.ResetTimer()
+	for range b.N {
+		p := nodes[principal]
+		p.waitState("Pause", "PRINCIPAL", "SYNCHRONIZED")
+		t0 := time.Now()
+		p.exec(`ALTER DATABASE Pause SET PARTNER FAILOVER`)
+		statements = append(statements, time.Since(t0))
+		for {
+			if at, ok := w.firstAckAfter(t0, mirror); ok {
+				pauses = append(pauses, at.Sub(t0))
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		principal, mirror = mirror, principal
+		w.waitFor(100)
+	}
+	b.StopTimer()
+	sort.Slice(pauses, func(i, j int) bool { return pauses[i] < pauses[j] })
+	b.ReportMetric(float64(pauses[len(pauses)/2].Milliseconds()), "median-pause-ms")
+	b.ReportMetric(float64(pauses[len(pauses)-1].Milliseconds()), "max-pause-ms")
+	sort.Slice(statements, func(i, j int) bool { return statements[i] < statements[j] })
+	b.ReportMetric(float64(statements[len(statements)/2].Milliseconds()), "median-statement-ms")
+}
