@@ -116,7 +116,7 @@ func (m *Manager) startPrincipal(ctx context.Context, d *engine.Database, addres
 	req := establishRequest{DB: d.Name(), GUID: types.NewUUID().String(), Principal: ep.Identity().Address,
 		PrincipalName: m.in.ServerName(), FamilyGUID: d.FamilyGUID().String(), End: uint64(d.DurableLSN()),
 		LogStart: uint64(d.LogStart()), ChainNext: uint64(d.Chain().NextLogLSN)}
-	rep, err := m.call(ctx, p, &req)
+	rep, p, err := m.call(ctx, p, address, &req)
 	if err != nil {
 		return err
 	}
@@ -134,8 +134,11 @@ func (m *Manager) startPrincipal(ctx context.Context, d *engine.Database, addres
 	return m.startRunner(d, cfg, p)
 }
 
-// call sends an establish request and waits for the answer.
-func (m *Manager) call(ctx context.Context, p *transport.Peer, req *establishRequest) (*establishReply, error) {
+// call sends an establish request and waits for the answer. The mirror's
+// connection back may replace the connection the request went on (one
+// connection is kept per pair of instances): the answer then comes on the
+// kept one, which call returns.
+func (m *Manager) call(ctx context.Context, p *transport.Peer, address string, req *establishRequest) (*establishReply, *transport.Peer, error) {
 	req.Call = m.nextCall.Add(1)
 	ch := make(chan *establishReply, 1)
 	m.mu.Lock()
@@ -148,60 +151,86 @@ func (m *Manager) call(ctx context.Context, p *transport.Peer, req *establishReq
 	}()
 	b, _ := json.Marshal(req)
 	if err := p.Send(kindEstablish, b); err != nil {
-		return nil, sqlerr.New(1456, p.Info().Remote.Address)
+		return nil, nil, sqlerr.New(1456, address)
 	}
 	t := time.NewTimer(establishTimeout)
 	defer t.Stop()
-	select {
-	case rep := <-ch:
-		return rep, nil
-	case <-p.Done():
+	for {
 		select {
 		case rep := <-ch:
-			return rep, nil
-		default:
+			return rep, m.live(ctx, address, p), nil
+		case <-p.Done():
+			next := m.live(ctx, address, p)
+			if next == p {
+				select {
+				case rep := <-ch:
+					return rep, p, nil
+				default:
+				}
+				return nil, nil, sqlerr.New(1413, address)
+			}
+			p = next
+		case <-t.C:
+			return nil, nil, sqlerr.New(1421, address)
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
 		}
-		return nil, sqlerr.New(1413, p.Info().Remote.Address)
-	case <-t.C:
-		return nil, sqlerr.New(1421, p.Info().Remote.Address)
-	case <-ctx.Done():
-		return nil, ctx.Err()
 	}
+}
+
+// live returns the live connection to the instance p leads to (p itself
+// when there is no other).
+func (m *Manager) live(ctx context.Context, address string, p *transport.Peer) *transport.Peer {
+	select {
+	case <-p.Done():
+	default:
+		return p
+	}
+	ctx, cancel := context.WithTimeout(ctx, m.cfg.DialTimeout)
+	defer cancel()
+	q, err := m.dial(ctx, address)
+	if err != nil || q.Info().Remote.InstanceID != p.Info().Remote.InstanceID {
+		return p
+	}
+	return q
 }
 
 // answerEstablish is the mirror's side of SET PARTNER on the principal.
 func (m *Manager) answerEstablish(p *transport.Peer, req *establishRequest) {
 	rep := establishReply{Call: req.Call, ServerName: m.in.ServerName()}
-	end, err := m.acceptSession(p, req)
+	end, back, err := m.acceptSession(p, req)
 	if err != nil {
 		rep.Err = sqlerr.As(err)
 		m.log.Info("refused a mirroring session", "db", req.DB, "principal", req.Principal, "err", rep.Err.Message)
 	}
 	rep.End = end
 	b, _ := json.Marshal(&rep)
+	if back != nil && back.Send(kindEstablished, b) == nil {
+		return
+	}
 	_ = p.Send(kindEstablished, b)
 }
 
 // acceptSession checks an establish request against the local copy and,
 // if all is well, makes this copy the session's mirror.
-func (m *Manager) acceptSession(p *transport.Peer, req *establishRequest) (uint64, error) {
+func (m *Manager) acceptSession(p *transport.Peer, req *establishRequest) (uint64, *transport.Peer, error) {
 	d := m.in.Database(req.DB)
 	if d == nil || strings.EqualFold(req.DB, "master") {
-		return 0, sqlerr.New(1448, req.DB)
+		return 0, nil, sqlerr.New(1448, req.DB)
 	}
 	r := m.runner(req.DB)
 	if r == nil {
 		if d.State() != engine.StateRestoring {
-			return 0, sqlerr.New(1464, d.Name())
+			return 0, nil, sqlerr.New(1464, d.Name())
 		}
-		return 0, sqlerr.New(1416, d.Name())
+		return 0, nil, sqlerr.New(1416, d.Name())
 	}
 	s := r.snapshot()
 	if s.cfg.GUID != "" {
 		if s.cfg.GUID == req.GUID { // a retried request
-			return uint64(d.DurableLSN()), nil
+			return uint64(d.DurableLSN()), nil, nil
 		}
-		return 0, sqlerr.New(1410, d.Name())
+		return 0, nil, sqlerr.New(1410, d.Name())
 	}
 	// Connect back to the address this copy was given: both directions
 	// must work, and it must lead to the instance asking.
@@ -209,35 +238,37 @@ func (m *Manager) acceptSession(p *transport.Peer, req *establishRequest) (uint6
 	back, err := m.dial(ctx, s.cfg.Partner)
 	cancel()
 	if err != nil {
-		return 0, unreachable(s.cfg.Partner, err.Error())
+		return 0, nil, unreachable(s.cfg.Partner, err.Error())
 	}
 	if back.Info().Remote.InstanceID != p.Info().Remote.InstanceID {
-		return 0, unreachable(s.cfg.Partner, "the partner address given to the mirror leads to another instance")
+		return 0, nil, unreachable(s.cfg.Partner, "the partner address given to the mirror leads to another instance")
 	}
+	// back is the connection kept between the two instances (it may have
+	// replaced p): the session uses it.
 	if d.FamilyGUID().String() != req.FamilyGUID {
-		return 0, sqlerr.New(1407, d.Name())
+		return 0, back, sqlerr.New(1407, d.Name())
 	}
 	end := uint64(d.DurableLSN())
 	switch {
 	case end > req.End:
-		return 0, sqlerr.New(1407, d.Name()) // ahead of the principal: another history
+		return 0, back, sqlerr.New(1407, d.Name()) // ahead of the principal: another history
 	case end+1 < req.LogStart:
-		return 0, sqlerr.New(1412, d.Name())
+		return 0, back, sqlerr.New(1412, d.Name())
 	case req.ChainNext != 0 && uint64(d.Chain().NextLogLSN) > req.ChainNext:
-		return 0, sqlerr.New(1478, d.Name())
+		return 0, back, sqlerr.New(1478, d.Name())
 	case d.RecoveryModel() != "FULL":
-		return 0, sqlerr.New(1465, d.Name())
+		return 0, back, sqlerr.New(1465, d.Name())
 	}
 	cfg := core.Config{Database: d.Name(), GUID: req.GUID, Role: core.Mirror, Partner: s.cfg.Partner,
 		PartnerName: req.PrincipalName, RoleSeq: 1, Safety: core.SafetyFull, SafetySeq: 1, Timeout: core.DefaultTimeout}
 	done := make(chan struct{})
-	r.post(adopt{cfg: cfg, peer: p, done: done})
+	r.post(adopt{cfg: cfg, peer: back, done: done})
 	select {
 	case <-done:
 	case <-r.done:
-		return 0, sqlerr.New(1404, d.Name())
+		return 0, nil, sqlerr.New(1404, d.Name())
 	}
-	return end, nil
+	return end, back, nil
 }
 
 // unreachable is Msg 1418 with the transport's reason as detail.
