@@ -14,7 +14,7 @@ root=$(cd "$here/.." && pwd)
 work=$(mktemp -d)
 pids=()
 cleanup() {
-	for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+	for pid in "${pids[@]}"; do { kill -9 "$pid" && wait "$pid"; } 2>/dev/null || true; done
 	if [[ "${KEEP:-}" == "" ]]; then rm -rf "$work"; else echo "kept $work"; fi
 }
 trap cleanup EXIT
@@ -104,7 +104,7 @@ wait_status m "MIRROR SYNCHRONIZED FULL"
 echo "failed back"
 
 # The mirror dies hard; the principal runs exposed, then both restart.
-kill -9 "${pid[m]}"
+{ kill -9 "${pid[m]}" && wait "${pid[m]}"; } 2>/dev/null || true
 wait_status p "PRINCIPAL DISCONNECTED FULL"
 run p work.sql -v id=14 -q
 kill -TERM "${pid[p]}"

@@ -1,6 +1,7 @@
 package mirroring_test
 
 import (
+	"flag"
 	"fmt"
 	"testing"
 )
@@ -18,35 +19,37 @@ func pairedNodes(t *testing.T, db string) (a, b *node) {
 	return a, b
 }
 
+var failovers = flag.Int("mirroring.failovers", 2, "role switches in TestManualFailoverUnderLoadLosesNoAcknowledgedCommit (a soak: 100)")
+
 func TestManualFailoverUnderLoadLosesNoAcknowledgedCommit(t *testing.T) {
 	a, b := pairedNodes(t, "Sales")
 	w := startWriters(t, "Sales", 8, a, b)
 	w.waitFor(300)
-
 	b.expectError(1470, `ALTER DATABASE Sales SET PARTNER FAILOVER`)
-	a.exec(`ALTER DATABASE Sales SET PARTNER FAILOVER`)
-	b.waitState("Sales", "PRINCIPAL", "SYNCHRONIZED")
-	a.waitState("Sales", "MIRROR", "SYNCHRONIZED")
-	w.waitFor(300) // the writers found the new principal
 
-	b.exec(`ALTER DATABASE Sales SET PARTNER FAILOVER`)
-	a.waitState("Sales", "PRINCIPAL", "SYNCHRONIZED")
-	b.waitState("Sales", "MIRROR", "SYNCHRONIZED")
-	w.waitFor(300)
+	nodes := []*node{a, b}
+	for i := range *failovers {
+		p, m := nodes[i%2], nodes[(i+1)%2]
+		p.exec(`ALTER DATABASE Sales SET PARTNER FAILOVER`)
+		m.waitState("Sales", "PRINCIPAL", "SYNCHRONIZED")
+		p.waitState("Sales", "MIRROR", "SYNCHRONIZED")
+		w.waitFor(300) // the writers found the new principal
+	}
 	acked := w.finish()
-	t.Logf("%d commits acknowledged, %d statements failed during the role switches", len(acked), w.fails)
+	t.Logf("%d role switches, %d commits acknowledged, %d statements failed during the switches", *failovers, len(acked), w.fails)
 
-	checkAcked(t, a, "Sales", acked)
-	for _, n := range []*node{a, b} {
-		if seq := n.row(`SELECT mirroring_role_sequence FROM sys.database_mirroring WHERE database_id = DB_ID('Sales')`)[0]; seq != "3" {
-			t.Errorf("%s: role sequence %s, want 3", n.name, seq)
+	p, m := nodes[*failovers%2], nodes[(*failovers+1)%2]
+	checkAcked(t, p, "Sales", acked)
+	for _, n := range nodes {
+		if seq := n.row(`SELECT mirroring_role_sequence FROM sys.database_mirroring WHERE database_id = DB_ID('Sales')`)[0]; seq != fmt.Sprint(*failovers+1) {
+			t.Errorf("%s: role sequence %s, want %d", n.name, seq, *failovers+1)
 		}
 	}
 	// The mirror has every acknowledged commit too.
-	waitSameEnd(t, a, b, "Sales")
-	a.exec(`ALTER DATABASE Sales SET PARTNER FAILOVER`)
-	b.waitState("Sales", "PRINCIPAL", "SYNCHRONIZED")
-	checkAcked(t, b, "Sales", acked)
+	waitSameEnd(t, p, m, "Sales")
+	p.exec(`ALTER DATABASE Sales SET PARTNER FAILOVER`)
+	m.waitState("Sales", "PRINCIPAL", "SYNCHRONIZED")
+	checkAcked(t, m, "Sales", acked)
 }
 
 func TestFailoverRefusals(t *testing.T) {
