@@ -63,6 +63,19 @@ func TestSeedExample(t *testing.T) {
 	// Both copies reach the same end of log; then mirroring is removed and
 	// the mirror recovered, to read what it received.
 	waitSameEnd(t, p, m, "AdventureWorks")
+	// Idle and synchronized, both copies agree on every LSN they show.
+	var lsns []string
+	for _, n := range []*node{p, m} {
+		r := n.row(`SELECT mirroring_failover_lsn, mirroring_end_of_log_lsn, mirroring_replication_lsn, mirroring_guid
+			FROM sys.database_mirroring WHERE database_id = DB_ID('AdventureWorks')`)
+		if r[0] != r[1] || r[1] != r[2] || r[0] == "NULL" {
+			t.Fatalf("%s: failover / end of log / replication LSNs %v", n.name, r)
+		}
+		lsns = append(lsns, fmt.Sprint(r))
+	}
+	if lsns[0] != lsns[1] {
+		t.Fatalf("the partners disagree: %s vs %s", lsns[0], lsns[1])
+	}
 	got := p.row(`SELECT mirroring_partner_name, mirroring_partner_instance, mirroring_role_sequence,
 		mirroring_safety_level_desc, mirroring_connection_timeout FROM sys.database_mirroring WHERE database_id = DB_ID('AdventureWorks')`)
 	if want := []string{m.address(), "PARTNERHOST5", "1", "FULL", "10"}; fmt.Sprint(got) != fmt.Sprint(want) {
