@@ -1,8 +1,8 @@
 package engine
 
 import (
-	"net"
 	"strconv"
+	"strings"
 
 	"mirrordb/types"
 )
@@ -177,11 +177,17 @@ func witnessDesc(st *MirrorStatus) types.Value {
 // listenPort is the SQL listener's port and IP (NULL for all addresses),
 // for the TSQL endpoint's row of sys.tcp_endpoints.
 func (in *Instance) listenPort() (types.Value, types.Value) {
-	host, port, err := net.SplitHostPort(in.cfg.ListenAddr)
+	// host:port, with IPv6 hosts in brackets (the engine does no
+	// networking, so no net package here).
+	i := strings.LastIndexByte(in.cfg.ListenAddr, ':')
+	if i < 0 {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(in.cfg.ListenAddr[i+1:])
 	if err != nil {
 		return nil, nil
 	}
-	n, _ := strconv.Atoi(port)
+	host := strings.Trim(in.cfg.ListenAddr[:i], "[]")
 	var ip types.Value
 	if host != "" && host != "0.0.0.0" && host != "::" {
 		ip = host

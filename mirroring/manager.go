@@ -59,6 +59,9 @@ type Manager struct {
 	closed       bool
 }
 
+// sendQueue is the per-connection send queue, in messages.
+const sendQueue = 16
+
 // metaKey is the database-local key holding the session configuration.
 const metaKey = "mirroring"
 
@@ -173,7 +176,10 @@ func (m *Manager) ApplyEndpoint(def *engine.Endpoint) error {
 		Handler:     m.handle,
 		PeerDown:    m.peerDown,
 		DialTimeout: m.cfg.DialTimeout,
-		Logger:      m.log,
+		// The queue counts messages and log blocks are up to ~1 MB: 64
+		// bounds what a slow mirror can make the principal hold.
+		SendQueue: sendQueue,
+		Logger:    m.log,
 	})
 	if err != nil {
 		if errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, syscall.EADDRNOTAVAIL) {

@@ -102,7 +102,7 @@ func (m *Manager) startRunner(d *engine.Database, cfg core.Config, peer *transpo
 		return err
 	}
 	ctx, stop := context.WithCancel(m.ctx)
-	r := &runner{m: m, d: d, log: m.log.With("db", d.Name()), ev: make(chan any, 256), done: make(chan struct{}),
+	r := &runner{m: m, d: d, log: m.log.With("db", d.Name()), ev: make(chan any, 32), done: make(chan struct{}),
 		ctx: ctx, stop: stop, durableCh: make(chan struct{}, 1), hardenedCh: make(chan struct{}, 1),
 		gate: newGate(), pending: map[uint64]chan error{}, backoff: minBackoff}
 	r.applier = newApplier(d, r.hardenedCh)

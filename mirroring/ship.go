@@ -96,7 +96,7 @@ type applier struct {
 
 // applyLimit bounds the log waiting to be hardened; beyond it the runner
 // (and so the connection) waits.
-const applyLimit = 64 << 20
+const applyLimit = 32 << 20
 
 // redoBatch bounds one hardening batch.
 const redoBatch = 16 << 20

@@ -29,6 +29,12 @@ var rules = []struct {
 		"wire speaks the protocol and executes nothing"},
 	{"mirrordb/engine", []string{"mirrordb/wire", "mirrordb/server", "github.com/jackc/"}, []string{"net", "net/http"},
 		"engine knows nothing of sockets or the wire protocol"},
+	{"mirrordb/engine", []string{"mirrordb/mirroring"}, nil,
+		"the engine offers hooks; the mirroring layer imports the engine, never the reverse"},
+	{"mirrordb/mirroring/core", []string{"mirrordb/engine", "mirrordb/mirroring/transport", "mirrordb/wire",
+		"github.com/", "net"}, []string{"os", "time/tzdata"}, "the session core is pure: no I/O, no engine, no network (DESIGN.md)"},
+	{"mirrordb/mirroring/transport", []string{"mirrordb/engine", "mirrordb/mirroring/core", "mirrordb/wire",
+		"mirrordb/parser"}, nil, "the transport moves opaque messages"},
 }
 
 func goList(t *testing.T, args ...string) []string {
