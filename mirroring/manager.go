@@ -84,12 +84,9 @@ func Start(cfg Config) (*Manager, error) {
 	m := &Manager{cfg: cfg, in: cfg.Instance, log: cfg.Logger.With("component", "mirroring"), ctx: ctx, cancel: cancel,
 		runners: map[string]*runner{}, establishing: map[string]bool{}, calls: map[uint64]chan *establishReply{}}
 	m.in.SetMirroring(m)
-	if ep := m.in.Endpoint(); ep != nil {
-		if err := m.ApplyEndpoint(ep); err != nil {
-			// The instance still starts; ALTER ENDPOINT can fix the port.
-			m.log.Error("mirroring endpoint not started", "endpoint", ep.Name, "err", err)
-		}
-	}
+	// Sessions first, then the endpoint: a partner that reconnects the
+	// moment the port opens must find its session here, not be told that
+	// it does not exist (NoSession would make it remove mirroring).
 	for _, d := range m.in.Databases() {
 		raw, ok, err := d.MetaGet(metaKey)
 		if err != nil || !ok {
@@ -102,6 +99,12 @@ func Start(cfg Config) (*Manager, error) {
 		}
 		if err := m.startRunner(d, c, nil); err != nil {
 			m.log.Error("resuming mirroring session", "db", d.Name(), "err", err)
+		}
+	}
+	if ep := m.in.Endpoint(); ep != nil {
+		if err := m.ApplyEndpoint(ep); err != nil {
+			// The instance still starts; ALTER ENDPOINT can fix the port.
+			m.log.Error("mirroring endpoint not started", "endpoint", ep.Name, "err", err)
 		}
 	}
 	return m, nil

@@ -71,6 +71,9 @@ type runner struct {
 	shipCancel context.CancelFunc
 	shipDone   chan struct{}
 	block      *writeBlock
+	// lost remembers connections reported down, so that a late dial
+	// result or message cannot make one the link again.
+	lost map[*transport.Peer]bool
 
 	// mu guards the snapshot the views, the shipper and the log hold read.
 	mu   sync.Mutex
@@ -132,8 +135,8 @@ func (m *Manager) startRunner(d *engine.Database, cfg core.Config, peer *transpo
 		defer m.wg.Done()
 		r.watchDurable(ctx)
 	}()
-	go r.run(peer)
 	r.log.Info("mirroring session started", "role", role, "state", r.s.State().String(), "partner", cfg.Partner)
+	go r.run(peer)
 	return nil
 }
 
@@ -158,7 +161,7 @@ func (r *runner) post(e any) {
 func (r *runner) run(peer *transport.Peer) {
 	defer close(r.done)
 	defer r.shutdown()
-	if peer != nil {
+	if peer != nil && !isDone(peer) {
 		r.setLink(peer)
 		r.step(core.LinkUp{})
 	}
@@ -187,7 +190,7 @@ func (r *runner) run(peer *transport.Peer) {
 func (r *runner) handle(e any) {
 	switch x := e.(type) {
 	case received:
-		if r.link != x.peer {
+		if r.link != x.peer && !r.lost[x.peer] {
 			wasLinked := r.link != nil
 			r.setLink(x.peer)
 			if !wasLinked {
@@ -196,6 +199,7 @@ func (r *runner) handle(e any) {
 		}
 		r.step(core.Received{Msg: x.msg})
 	case linkLost:
+		r.noteLost(x.peer)
 		if r.link == x.peer {
 			r.setLink(nil)
 			r.step(core.LinkDown{Reason: x.err.Error()})
@@ -212,10 +216,8 @@ func (r *runner) handle(e any) {
 		}
 		r.backoff = minBackoff
 		if r.link == nil {
-			select {
-			case <-x.peer.Done(): // went down while we were away
-				return
-			default:
+			if r.lost[x.peer] || isDone(x.peer) {
+				return // went down while we were away
 			}
 			r.setLink(x.peer)
 			r.step(core.LinkUp{})
@@ -256,6 +258,25 @@ func (r *runner) maybeDial(now time.Time) {
 		p, err := r.m.dial(ctx, partner)
 		r.post(dialed{peer: p, err: err})
 	}()
+}
+
+// isDone reports whether a connection has ended.
+func isDone(p *transport.Peer) bool {
+	select {
+	case <-p.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// noteLost records a connection that went down (a few are kept: only
+// recent ones can still arrive in a dial result or message).
+func (r *runner) noteLost(p *transport.Peer) {
+	if r.lost == nil || len(r.lost) > 64 {
+		r.lost = map[*transport.Peer]bool{}
+	}
+	r.lost[p] = true
 }
 
 func (r *runner) setLink(p *transport.Peer) {

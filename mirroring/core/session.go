@@ -131,6 +131,7 @@ type Session struct {
 	linkUp    bool // a transport connection to the partner exists
 	linked    bool // and the partners' Hellos agree
 	helloSent bool // since the link came up
+	lastHello time.Time
 	lastHeard time.Time
 	lastSent  time.Time
 	removed   bool
@@ -337,7 +338,7 @@ func (s *Session) sendHello() {
 	if s.cfg.GUID == "" || !s.linkUp {
 		return
 	}
-	s.helloSent = true
+	s.helloSent, s.lastHello = true, s.now
 	s.send(&Hello{Header: s.header(), End: s.end, Safety: s.cfg.Safety, SafetySeq: s.cfg.SafetySeq,
 		Suspended: s.cfg.Suspended, SuspendSeq: s.cfg.SuspendSeq, Timeout: s.cfg.Timeout, Witness: s.cfg.Witness,
 		FailoverLSN: s.cfg.FailoverLSN, Forced: s.cfg.Forced, PendingUndo: s.pendingUndo, Synchronized: s.synced})
@@ -373,7 +374,15 @@ func (s *Session) received(msg Message) {
 	case h.RoleSeq > s.cfg.RoleSeq:
 		s.sendHello() // we are behind: the partner answers with its Hello
 		return
-	case !s.linked || h.From == s.cfg.Role:
+	case h.From == s.cfg.Role:
+		return
+	case !s.linked:
+		// The partner talks as if linked but its Hello never reached us,
+		// or ours never reached it (lost with a connection the transport
+		// replaced): say ours again, at most once per ping interval.
+		if s.now.Sub(s.lastHello) >= PingInterval(s.timeout()) {
+			s.sendHello()
+		}
 		return
 	}
 	switch m := msg.(type) {

@@ -399,3 +399,20 @@ func FuzzDecode(f *testing.F) {
 		_, _ = Decode(kind, payload)
 	})
 }
+
+// TestLostHellosHeal: both Hellos are lost (they went on a connection the
+// transport then replaced) while the link stays up; the partners' pings
+// make each say Hello again, and the session links without a timeout.
+func TestLostHellosHeal(t *testing.T) {
+	p, m := sessionConfigs()
+	e := newEnv(t, p, 10, m, 10)
+	e.up = true
+	e.step(e.a, LinkUp{})
+	e.step(e.b, LinkUp{})
+	e.queue = nil // the Hellos are gone
+	for range 3 {
+		e.tick(time.Second)
+	}
+	e.wantState(e.a, Synchronized)
+	e.wantState(e.b, Synchronized)
+}

@@ -101,25 +101,23 @@ func LoopbackHosts(n int) []string {
 }
 
 // FreePort returns a TCP port free on every one of hosts (as the seed's
-// setup uses one port number on several addresses).
+// setup uses one port number on several addresses). It is drawn below the
+// kernel's ephemeral range (32768 and up on Linux), so that a listener
+// started on port 0 afterwards (every test server's SQL port) cannot be
+// handed the same port before the caller binds it.
 func FreePort(t testing.TB, hosts ...string) int {
 	t.Helper()
-	for range 100 {
-		ln, err := net.Listen("tcp", net.JoinHostPort(hosts[0], "0"))
-		if err != nil {
-			t.Fatalf("probe a port on %s: %v", hosts[0], err)
-		}
-		port := ln.Addr().(*net.TCPAddr).Port
+	for range 200 {
+		port := 10000 + rand.IntN(22000)
 		ok := true
-		for _, h := range hosts[1:] {
-			l2, err := net.Listen("tcp", net.JoinHostPort(h, fmt.Sprint(port)))
+		for _, h := range hosts {
+			l, err := net.Listen("tcp", net.JoinHostPort(h, fmt.Sprint(port)))
 			if err != nil {
 				ok = false
 				break
 			}
-			l2.Close()
+			l.Close()
 		}
-		ln.Close()
 		if ok {
 			return port
 		}
