@@ -109,7 +109,9 @@ func (m *Manager) startRunner(d *engine.Database, cfg core.Config, peer *transpo
 		ctx: ctx, stop: stop, durableCh: make(chan struct{}, 1), hardenedCh: make(chan struct{}, 1),
 		gate: newGate(), pending: map[uint64]chan error{}, backoff: minBackoff}
 	r.applier = newApplier(d, r.hardenedCh)
-	r.s = core.NewSession(cfg, r.localEnd(cfg.Role), time.Now())
+	// The session starts from the durable end of log: a principal's
+	// commits, or what a mirror has hardened (redo makes it durable).
+	r.s = core.NewSession(cfg, r.d.DurableLSN(), time.Now())
 	r.refresh()
 	d.SetCommitGate(r.gate.wait)
 	d.SetLogHold("DATABASE_MIRRORING", r.logHold)
@@ -139,10 +141,6 @@ func (m *Manager) startRunner(d *engine.Database, cfg core.Config, peer *transpo
 	go r.run(peer)
 	return nil
 }
-
-// localEnd is the end of log the session starts from: durable on a
-// principal, hardened (durable too, after redo) on a mirror.
-func (r *runner) localEnd(core.Role) core.LSN { return r.d.DurableLSN() }
 
 const (
 	minBackoff = 100 * time.Millisecond
