@@ -484,7 +484,7 @@ func syncFiles(paths []string) error {
 // source's local bookkeeping (m/ keys) with the restored copy's own: its end
 // LSN stays, its log-backup chain position becomes the backup's end.
 func prepareRestoredStore(dir string, in *Instance, h backup.SetHeader) error {
-	kv, err := openStore(dir, in.cache, in.log)
+	kv, err := openStore(dir, in.cache, in.log, in.cfg.StoreFS)
 	if err != nil {
 		return fmt.Errorf("%w: restored store does not open: %v", backup.ErrMalformed, err)
 	}

@@ -75,6 +75,8 @@ type Database struct {
 	users atomic.Int32
 
 	role mirrorRole
+	// noQuorum closes a mirrored principal to users (955).
+	noQuorum atomic.Bool
 	// writerOwner is the session whose transaction holds the writer lock,
 	// if a session's does.
 	writerOwner atomic.Pointer[Session]
@@ -83,7 +85,7 @@ type Database struct {
 // openDatabase opens the store at dir and recovers the log positions and
 // schema.
 func (in *Instance) openDatabase(id int32, name, dir string, state DBState, created time.Time) (*Database, error) {
-	kv, err := openStore(dir, in.cache, in.log)
+	kv, err := openStore(dir, in.cache, in.log, in.cfg.StoreFS)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +200,9 @@ func (d *Database) gate() CommitGate {
 func (d *Database) checkOpen() error {
 	if d.IsMirror() {
 		return sqlerr.New(954, d.Name())
+	}
+	if d.noQuorum.Load() {
+		return sqlerr.New(955, d.Name())
 	}
 	switch st := d.State(); st {
 	case StateOnline:

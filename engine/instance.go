@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/vfs"
 
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -33,6 +34,9 @@ type Config struct {
 	// ListenAddr is the SQL listener's address (host:port), shown as the
 	// TSQL endpoint in sys.tcp_endpoints.
 	ListenAddr string
+	// StoreFS is the file system the stores use (tests inject faults such
+	// as a stalled fsync); default the operating system's.
+	StoreFS vfs.FS
 	// Now overrides the clock (tests); default time.Now.
 	Now func() time.Time
 }

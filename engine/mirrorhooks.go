@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"sync/atomic"
 	"time"
@@ -149,6 +150,7 @@ func (in *Instance) SetMirroringRole(d *Database, role string) error {
 		}
 	default:
 		d.role.v.Store(roleNone)
+		d.noQuorum.Store(false)
 	}
 	return nil
 }
@@ -245,6 +247,46 @@ func (d *Database) MetaSet(name string, value []byte) error {
 		return d.kv.Delete(keys.MetaKey(name), pebble.Sync)
 	}
 	return d.kv.Set(keys.MetaKey(name), value, pebble.Sync)
+}
+
+// MetaScan returns the local keys starting with prefix (names without the
+// prefix) and their values.
+func (d *Database) MetaScan(prefix string) (map[string][]byte, error) {
+	lo := keys.MetaKey(prefix)
+	it, err := d.kv.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: keys.PrefixEnd(lo)})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for it.First(); it.Valid(); it.Next() {
+		out[string(it.Key()[len(lo):])] = bytes.Clone(it.Value())
+	}
+	return out, it.Close()
+}
+
+// ProbeDisk makes one small durable write and returns when it is on disk:
+// the mirroring layer's watchdog notices a disk whose fsyncs have
+// stalled (a principal must then stop acknowledging, SPEC §8.9).
+func (d *Database) ProbeDisk() error {
+	if !d.pin() {
+		return sqlerr.New(911, d.Name())
+	}
+	defer d.unpin()
+	return d.kv.Set(keys.MetaKey("disk_probe"), []byte{1}, pebble.Sync)
+}
+
+// SetQuorum opens or closes a principal's database to users: without
+// quorum it refuses them (955) and ends the sessions using it.
+func (in *Instance) SetQuorum(d *Database, ok bool) {
+	if d.noQuorum.Swap(!ok) == !ok {
+		return
+	}
+	if !ok {
+		in.log.Warn("database lacks quorum: closed to users", "db", d.Name())
+		in.KillSessionsUsing(d, sqlerr.New(955, d.Name()))
+	} else {
+		in.log.Info("database has quorum: open to users", "db", d.Name())
+	}
 }
 
 var catalogInstanceID = []byte("c/instance_id")

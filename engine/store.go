@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/vfs"
 )
 
 // openStore opens (creating if needed) the Pebble store of one database.
@@ -14,8 +15,9 @@ import (
 // a mirror catching up writes its log twice (effects and record), and the
 // defaults spent most of that time rewriting L0 (catch-up went from 74 to
 // about 110 MB/s; see BENCHMARKS.md).
-func openStore(dir string, cache *pebble.Cache, logger *slog.Logger) (*pebble.DB, error) {
+func openStore(dir string, cache *pebble.Cache, logger *slog.Logger, fs vfs.FS) (*pebble.DB, error) {
 	opts := &pebble.Options{
+		FS:                    fs,
 		Cache:                 cache,
 		FormatMajorVersion:    pebble.FormatNewest,
 		MemTableSize:          64 << 20,

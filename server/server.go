@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cockroachdb/pebble/vfs"
+
 	"mirrordb/engine"
 	"mirrordb/mirroring"
 	"mirrordb/wire"
@@ -35,6 +37,8 @@ type Config struct {
 	// ServiceAccount is the identity the instance declares to mirroring
 	// peers (default "mirrordb").
 	ServiceAccount string
+	// StoreFS lets tests inject storage faults (see engine.Config).
+	StoreFS vfs.FS
 }
 
 // Server is a running instance.
@@ -70,7 +74,7 @@ func Start(cfg Config) (*Server, error) {
 		cfg.Name = ln.Addr().String()
 	}
 	inst, err := engine.Open(engine.Config{DataDir: cfg.DataDir, ServerName: cfg.Name, Logger: cfg.Logger,
-		CheckpointInterval: cfg.CheckpointInterval, ListenAddr: ln.Addr().String()})
+		CheckpointInterval: cfg.CheckpointInterval, ListenAddr: ln.Addr().String(), StoreFS: cfg.StoreFS})
 	if err != nil {
 		ln.Close()
 		return nil, err

@@ -214,6 +214,7 @@ var catalog = map[int]msgDef{
 	1427: {16, ObjectNotInPrereqState, "The server instance '%s' could not act as the witness. The SET WITNESS command failed."},
 	1429: {16, InvalidParameterValue, "The witness server instance name must be distinct from both of the server instances that manage the database. The SET WITNESS command failed."},
 	1431: {16, ConnectionFailure, "Neither the partner nor the witness server instance for database \"%s\" is available. Reissue the command when at least one of the instances becomes available."},
+	1433: {16, ConnectionFailure, "All three server instances did not remain interconnected for the duration of the ALTER DATABASE SET WITNESS command. There may be no witness associated with the database. Verify the status of the witness and retry the command if necessary."},
 	1439: {16, ObjectNotInPrereqState, "There is currently no witness associated with database \"%s\"."},
 	1447: {16, ConnectionFailure, "ALTER DATABASE \"%s\" command cannot be executed until both partner server instances are up, running, and connected. Start the partner and reissue the command."},
 	1448: {16, InvalidCatalogName, "The remote copy of database \"%s\" does not exist. Check the database name and reissue the command."},
