@@ -140,15 +140,8 @@ func (m *Manager) startPrincipal(ctx context.Context, d *engine.Database, addres
 // kept one, which call returns.
 func (m *Manager) call(ctx context.Context, p *transport.Peer, address string, req *establishRequest) (*establishReply, *transport.Peer, error) {
 	req.Call = m.nextCall.Add(1)
-	ch := make(chan *establishReply, 1)
-	m.mu.Lock()
-	m.calls[req.Call] = ch
-	m.mu.Unlock()
-	defer func() {
-		m.mu.Lock()
-		delete(m.calls, req.Call)
-		m.mu.Unlock()
-	}()
+	ch, done := m.calls.wait(req.Call)
+	defer done()
 	b, _ := json.Marshal(req)
 	if err := p.Send(kindEstablish, b); err != nil {
 		return nil, nil, sqlerr.New(1456, address)

@@ -54,9 +54,12 @@ type Manager struct {
 	// establishing lists databases whose SET PARTNER is in flight on this
 	// (principal) side: messages for them are not answered with NoSession.
 	establishing map[string]bool
-	calls        map[uint64]chan *establishReply
+	calls        pendingCalls[*establishReply]
+	regCalls     pendingCalls[*registerReply]
 	nextCall     atomic.Uint64
 	closed       bool
+
+	witness *witnessRole
 }
 
 // sendQueue is the per-connection send queue, in messages.
@@ -82,8 +85,12 @@ func Start(cfg Config) (*Manager, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m := &Manager{cfg: cfg, in: cfg.Instance, log: cfg.Logger.With("component", "mirroring"), ctx: ctx, cancel: cancel,
-		runners: map[string]*runner{}, establishing: map[string]bool{}, calls: map[uint64]chan *establishReply{}}
+		runners: map[string]*runner{}, establishing: map[string]bool{}}
 	m.in.SetMirroring(m)
+	if err := m.startWitness(); err != nil {
+		cancel()
+		return nil, err
+	}
 	// Sessions first, then the endpoint: a partner that reconnects the
 	// moment the port opens must find its session here, not be told that
 	// it does not exist (NoSession would make it remove mirroring).
@@ -177,6 +184,7 @@ func (m *Manager) ApplyEndpoint(def *engine.Endpoint) error {
 		Encryption:  def.Encryption,
 		Algorithms:  def.Algorithms,
 		Handler:     m.handle,
+		PeerUp:      m.witness.peerUp,
 		PeerDown:    m.peerDown,
 		DialTimeout: m.cfg.DialTimeout,
 		// The queue counts messages and log blocks are up to ~1 MB: 64
@@ -251,6 +259,33 @@ func (m *Manager) handle(p *transport.Peer, kind byte, payload []byte) {
 			k, b := core.Encode(&core.NoSession{Header: *h})
 			_ = p.Send(k, b)
 		}
+	case core.IsWitnessKind(kind):
+		msg, err := core.Decode(kind, payload)
+		if err != nil {
+			m.log.Warn("dropping a malformed witness message", "peer", p.Info().Remote.ServerName, "kind", string(kind))
+			return
+		}
+		if core.ToWitness(msg) {
+			m.witness.post(core.WReceived{Instance: p.Info().Remote.InstanceID, Msg: msg})
+		} else if r := m.runner(core.HeaderOf(msg).DB); r != nil {
+			r.post(received{peer: p, msg: msg, witness: true})
+		}
+	case kind == kindRegister:
+		var req registerRequest
+		if err := json.Unmarshal(payload, &req); err != nil {
+			return
+		}
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			m.answerRegister(p, &req)
+		}()
+	case kind == kindRegistered:
+		var rep registerReply
+		if err := json.Unmarshal(payload, &rep); err != nil {
+			return
+		}
+		m.regCalls.answer(rep.Call, &rep)
 	case kind == kindEstablish:
 		var req establishRequest
 		if err := json.Unmarshal(payload, &req); err != nil {
@@ -267,20 +302,16 @@ func (m *Manager) handle(p *transport.Peer, kind byte, payload []byte) {
 		if err := json.Unmarshal(payload, &rep); err != nil {
 			return
 		}
-		m.mu.Lock()
-		ch := m.calls[rep.Call]
-		delete(m.calls, rep.Call)
-		m.mu.Unlock()
-		if ch != nil {
-			ch <- &rep
-		}
+		m.calls.answer(rep.Call, &rep)
 	default:
 		m.log.Debug("ignoring a message of unknown kind", "kind", string(kind))
 	}
 }
 
-// peerDown tells the runners using a connection that it is gone.
+// peerDown tells the runners (and the witness) using a connection that it
+// is gone.
 func (m *Manager) peerDown(p *transport.Peer, err error) {
+	m.witness.peerDown(p, err)
 	m.mu.Lock()
 	runners := make([]*runner, 0, len(m.runners))
 	for _, r := range m.runners {
@@ -297,10 +328,14 @@ func (m *Manager) peerDown(p *transport.Peer, err error) {
 func (m *Manager) AlterDatabase(ctx context.Context, d *engine.Database, c engine.MirrorCommand) error {
 	switch o := c.Option.(type) {
 	case *parser.SetWitness:
-		if m.runner(d.Name()) == nil {
+		r := m.runner(d.Name())
+		if r == nil {
 			return sqlerr.New(1416, d.Name())
 		}
-		return sqlerr.New(40517, "SET WITNESS")
+		if o.Off {
+			return r.command(ctx, core.Command{Kind: core.CmdWitnessOff})
+		}
+		return m.setWitness(ctx, r, o.Address)
 	case *parser.SetPartner:
 		if o.Action == "" {
 			return m.setPartner(ctx, d, o.Address)

@@ -18,15 +18,19 @@ import (
 
 // Events a runner receives besides core events.
 type (
+	// received is a message from the partner (toPartner false: from the
+	// witness).
 	received struct {
-		peer *transport.Peer
-		msg  core.Message
+		peer    *transport.Peer
+		msg     core.Message
+		witness bool
 	}
 	linkLost struct {
 		peer *transport.Peer
 		err  error
 	}
 	dialed struct {
+		l    *peerLink
 		peer *transport.Peer
 		err  error
 	}
@@ -42,6 +46,8 @@ type (
 		done chan struct{}
 	}
 	redoFailed struct{ err error }
+	// forkDone reports the commit that started a new recovery fork.
+	forkDone struct{ err error }
 )
 
 // runner drives one database's session: it alone calls Step (see doc.go).
@@ -62,33 +68,42 @@ type runner struct {
 
 	// Runner goroutine only.
 	s          *core.Session
-	link       *transport.Peer
-	dialing    bool
-	nextDial   time.Time
-	backoff    time.Duration
+	partner    peerLink // the connection to the partner
+	witness    peerLink // the connection to the witness
+	lastTick   time.Time
 	pending    map[uint64]chan error
 	nextCmd    uint64
 	shipCancel context.CancelFunc
 	shipDone   chan struct{}
 	block      *writeBlock
 	// lost remembers connections reported down, so that a late dial
-	// result or message cannot make one the link again.
+	// result or message cannot make one a link again.
 	lost map[*transport.Peer]bool
 
 	// mu guards the snapshot the views, the shipper and the log hold read.
 	mu   sync.Mutex
 	snap snapshot
-	cur  *transport.Peer // the link, for the shipper
+	cur  *transport.Peer // the partner link, for the shipper
+}
+
+// peerLink is one of a runner's connections, with its redial state.
+type peerLink struct {
+	witness  bool
+	peer     *transport.Peer
+	dialing  bool
+	nextDial time.Time
+	backoff  time.Duration
 }
 
 // snapshot is the session as the outside sees it, refreshed after each
 // Step.
 type snapshot struct {
-	cfg       core.Config
-	state     core.State
-	end       core.LSN
-	mirrorEnd core.LSN
-	linked    bool
+	cfg          core.Config
+	state        core.State
+	end          core.LSN
+	mirrorEnd    core.LSN
+	linked       bool
+	witnessState int
 }
 
 // writeBlock is a BlockWrites in progress or held.
@@ -107,7 +122,8 @@ func (m *Manager) startRunner(d *engine.Database, cfg core.Config, peer *transpo
 	ctx, stop := context.WithCancel(m.ctx)
 	r := &runner{m: m, d: d, log: m.log.With("db", d.Name()), ev: make(chan any, 32), done: make(chan struct{}),
 		ctx: ctx, stop: stop, durableCh: make(chan struct{}, 1), hardenedCh: make(chan struct{}, 1),
-		gate: newGate(), pending: map[uint64]chan error{}, backoff: minBackoff}
+		gate: newGate(d.Name()), pending: map[uint64]chan error{},
+		partner: peerLink{backoff: minBackoff}, witness: peerLink{witness: true, backoff: minBackoff}}
 	r.applier = newApplier(d, r.hardenedCh)
 	// The session starts from the durable end of log: a principal's
 	// commits, or what a mirror has hardened (redo makes it durable).
@@ -128,7 +144,7 @@ func (m *Manager) startRunner(d *engine.Database, cfg core.Config, peer *transpo
 		// commits until the partners agree on who is principal.
 		r.do(core.BlockWrites{Block: true})
 	}
-	m.wg.Add(2)
+	m.wg.Add(3)
 	go func() {
 		defer m.wg.Done()
 		r.applier.run(ctx, func(err error) { r.post(redoFailed{err}) })
@@ -136,6 +152,10 @@ func (m *Manager) startRunner(d *engine.Database, cfg core.Config, peer *transpo
 	go func() {
 		defer m.wg.Done()
 		r.watchDurable(ctx)
+	}()
+	go func() {
+		defer m.wg.Done()
+		r.watchDisk(ctx)
 	}()
 	r.log.Info("mirroring session started", "role", role, "state", r.s.State().String(), "partner", cfg.Partner)
 	go r.run(peer)
@@ -146,6 +166,10 @@ const (
 	minBackoff = 100 * time.Millisecond
 	maxBackoff = 2 * time.Second
 	tickEvery  = 100 * time.Millisecond
+	// freshEvery: before handling anything, the session's clock is moved
+	// on if it is older than this, so that a stale moment (a paused
+	// process waking up) never judges leases or silence.
+	freshEvery = 10 * time.Millisecond
 )
 
 // post delivers an event to the runner (dropped once it has stopped).
@@ -159,8 +183,9 @@ func (r *runner) post(e any) {
 func (r *runner) run(peer *transport.Peer) {
 	defer close(r.done)
 	defer r.shutdown()
+	r.tick(time.Now())
 	if peer != nil && !isDone(peer) {
-		r.setLink(peer)
+		r.setLink(&r.partner, peer)
 		r.step(core.LinkUp{})
 	}
 	t := time.NewTicker(tickEvery)
@@ -173,52 +198,78 @@ func (r *runner) run(peer *transport.Peer) {
 		case <-r.ctx.Done():
 			return
 		case e := <-r.ev:
+			r.freshen()
 			r.handle(e)
 		case <-r.durableCh:
+			r.freshen()
 			r.step(core.Durable{LSN: r.d.DurableLSN()})
 		case <-r.hardenedCh:
+			r.freshen()
 			r.step(core.Hardened{LSN: r.d.DurableLSN()})
 		case now := <-t.C:
-			r.step(core.Tick{Now: now})
-			r.maybeDial(now)
+			r.tick(now)
 		}
+	}
+}
+
+func (r *runner) tick(now time.Time) {
+	r.lastTick = now
+	r.step(core.Tick{Now: now})
+	cfg := r.s.Config()
+	if cfg.GUID != "" { // a mirror not yet contacted waits (SPEC §4 step 7)
+		r.maybeDial(&r.partner, cfg.Partner, now)
+	}
+	if cfg.GUID != "" && cfg.Witness != "" {
+		r.maybeDial(&r.witness, cfg.Witness, now)
+	}
+}
+
+func (r *runner) freshen() {
+	if now := time.Now(); now.Sub(r.lastTick) >= freshEvery {
+		r.lastTick = now
+		r.step(core.Tick{Now: now})
 	}
 }
 
 func (r *runner) handle(e any) {
 	switch x := e.(type) {
 	case received:
-		if r.link != x.peer && !r.lost[x.peer] {
-			wasLinked := r.link != nil
-			r.setLink(x.peer)
-			if !wasLinked {
-				r.step(core.LinkUp{})
-			}
+		l := &r.partner
+		if x.witness {
+			l = &r.witness
+		}
+		if l.peer != x.peer && !r.lost[x.peer] {
+			// A new connection (the one the transport kept): the core
+			// starts the link over, so nothing lost on the old one is
+			// assumed delivered.
+			r.setLink(l, x.peer)
+			r.step(linkUp(l))
 		}
 		r.step(core.Received{Msg: x.msg})
 	case linkLost:
 		r.noteLost(x.peer)
-		if r.link == x.peer {
-			r.setLink(nil)
-			r.step(core.LinkDown{Reason: x.err.Error()})
+		for _, l := range []*peerLink{&r.partner, &r.witness} {
+			if l.peer != x.peer {
+				continue
+			}
+			r.setLink(l, nil)
+			r.step(linkDown(l, x.err.Error()))
 			if errors.Is(x.err, transport.ErrReplaced) {
-				r.nextDial = time.Time{} // the kept connection is up: use it now
+				l.nextDial = time.Time{} // the kept connection is up: use it now
 			}
 		}
 	case dialed:
-		r.dialing = false
+		l := x.l
+		l.dialing = false
 		if x.err != nil {
-			r.nextDial = time.Now().Add(r.backoff)
-			r.backoff = min(2*r.backoff, maxBackoff)
+			l.nextDial = time.Now().Add(l.backoff)
+			l.backoff = min(2*l.backoff, maxBackoff)
 			return
 		}
-		r.backoff = minBackoff
-		if r.link == nil {
-			if r.lost[x.peer] || isDone(x.peer) {
-				return // went down while we were away
-			}
-			r.setLink(x.peer)
-			r.step(core.LinkUp{})
+		l.backoff = minBackoff
+		if l.peer == nil && !r.lost[x.peer] && !isDone(x.peer) {
+			r.setLink(l, x.peer)
+			r.step(linkUp(l))
 		}
 	case commandEvent:
 		r.nextCmd++
@@ -229,32 +280,48 @@ func (r *runner) handle(e any) {
 		r.stopShipping()
 		r.s = core.NewSession(x.cfg, r.d.DurableLSN(), time.Now())
 		r.persist(x.cfg)
-		r.setLink(x.peer)
+		r.tick(time.Now())
+		r.setLink(&r.partner, x.peer)
 		r.step(core.LinkUp{})
 		close(x.done)
 	case redoFailed:
 		r.log.Info("redo failed; reconnecting to resend", "err", x.err)
 		r.do(core.DropLink{Reason: "redo failed"})
 		r.step(core.LinkDown{Reason: "redo failed"})
+	case forkDone:
+		if x.err != nil {
+			r.log.Info("starting a new recovery fork", "err", x.err)
+		}
 	case core.Event:
 		r.step(x)
 	}
 }
 
-// maybeDial reconnects to the partner, with backoff. A mirror that has
-// not been contacted yet waits (SPEC §4 step 7).
-func (r *runner) maybeDial(now time.Time) {
-	cfg := r.s.Config()
-	if r.link != nil || r.dialing || cfg.GUID == "" || now.Before(r.nextDial) {
+func linkUp(l *peerLink) core.Event {
+	if l.witness {
+		return core.WitnessUp{}
+	}
+	return core.LinkUp{}
+}
+
+func linkDown(l *peerLink, reason string) core.Event {
+	if l.witness {
+		return core.WitnessDown{Reason: reason}
+	}
+	return core.LinkDown{Reason: reason}
+}
+
+// maybeDial connects a link that is down, with backoff.
+func (r *runner) maybeDial(l *peerLink, address string, now time.Time) {
+	if l.peer != nil || l.dialing || address == "" || now.Before(l.nextDial) {
 		return
 	}
-	r.dialing = true
-	partner := cfg.Partner
+	l.dialing = true
 	go func() {
 		ctx, cancel := context.WithTimeout(r.ctx, r.m.cfg.DialTimeout)
 		defer cancel()
-		p, err := r.m.dial(ctx, partner)
-		r.post(dialed{peer: p, err: err})
+		p, err := r.m.dial(ctx, address)
+		r.post(dialed{l: l, peer: p, err: err})
 	}()
 }
 
@@ -277,11 +344,13 @@ func (r *runner) noteLost(p *transport.Peer) {
 	r.lost[p] = true
 }
 
-func (r *runner) setLink(p *transport.Peer) {
-	r.link = p
-	r.mu.Lock()
-	r.cur = p
-	r.mu.Unlock()
+func (r *runner) setLink(l *peerLink, p *transport.Peer) {
+	l.peer = p
+	if !l.witness {
+		r.mu.Lock()
+		r.cur = p
+		r.mu.Unlock()
+	}
 }
 
 // step feeds an event to the session and carries out its actions.
@@ -289,12 +358,18 @@ func (r *runner) step(e core.Event) {
 	for _, a := range r.s.Step(e) {
 		r.do(a)
 	}
+	if r.s.Config().Witness == "" && r.witness.peer != nil {
+		// The witness was removed: stop using its connection (it is the
+		// instance's, and may serve other sessions).
+		r.setLink(&r.witness, nil)
+	}
 	r.refresh()
 }
 
 func (r *runner) refresh() {
 	r.mu.Lock()
-	r.snap = snapshot{cfg: r.s.Config(), state: r.s.State(), end: r.s.End(), mirrorEnd: r.s.MirrorEnd(), linked: r.s.Linked()}
+	r.snap = snapshot{cfg: r.s.Config(), state: r.s.State(), end: r.s.End(), mirrorEnd: r.s.MirrorEnd(),
+		linked: r.s.Linked(), witnessState: r.s.WitnessState()}
 	r.mu.Unlock()
 }
 
@@ -304,18 +379,29 @@ func (r *runner) snapshot() snapshot {
 	return r.snap
 }
 
+func send(l *peerLink, m core.Message) {
+	if l.peer != nil {
+		k, b := core.Encode(m)
+		_ = l.peer.Send(k, b) // a dead link reports itself through PeerDown
+	}
+}
+
 func (r *runner) do(a core.Action) {
 	switch x := a.(type) {
 	case core.Send:
-		if r.link != nil {
-			k, b := core.Encode(x.Msg)
-			_ = r.link.Send(k, b) // a dead link reports itself through PeerDown
-		}
+		send(&r.partner, x.Msg)
+	case core.SendWitness:
+		send(&r.witness, x.Msg)
 	case core.Persist:
 		r.persist(x.Config)
 	case core.Remove:
 		r.remove()
 	case core.SetRole:
+		if x.Role == core.Principal {
+			// Whatever arrived before the switch is hardened first: the
+			// new principal's commits continue its log.
+			r.applier.drain(r.ctx)
+		}
 		// The role first: a user write waiting for the writer lock must
 		// find the copy already a mirror when the block is released.
 		if err := r.m.in.SetMirroringRole(r.d, x.Role.String()); err != nil {
@@ -333,7 +419,9 @@ func (r *runner) do(a core.Action) {
 	case core.Apply:
 		r.applier.push(r.ctx, x.Records)
 	case core.Gate:
-		r.gate.set(x.Wait, x.Acked)
+		r.gate.set(x)
+	case core.Serve:
+		r.m.in.SetQuorum(r.d, x.On)
 	case core.BlockWrites:
 		if x.Block {
 			r.blockWrites()
@@ -349,13 +437,18 @@ func (r *runner) do(a core.Action) {
 		r.log.Info("log undone to the failover LSN", "lsn", x.To)
 		r.step(core.Undone{LSN: r.d.DurableLSN()})
 	case core.NewFork:
-		if err := r.d.NewRecoveryFork(r.ctx); err != nil {
-			r.log.Info("starting a new recovery fork", "err", err)
-		}
+		// A commit: it passes the gate once the session lets it, so it
+		// cannot run inside the runner.
+		go func() { r.post(forkDone{err: r.d.NewRecoveryFork(r.ctx)}) }()
 	case core.DropLink:
-		if r.link != nil {
-			r.link.Close()
-			r.setLink(nil)
+		if p := r.partner.peer; p != nil {
+			p.Close()
+			r.setLink(&r.partner, nil)
+		}
+	case core.DropWitness:
+		if p := r.witness.peer; p != nil {
+			p.Close()
+			r.setLink(&r.witness, nil)
 		}
 	case core.Reply:
 		if ch := r.pending[x.ID]; ch != nil {
@@ -485,7 +578,7 @@ func (r *runner) logHold() (txlog.LSN, string) {
 	switch {
 	case s.cfg.Role == core.Principal:
 		return txlog.LSN(s.mirrorEnd + 1), "DATABASE_MIRRORING"
-	case s.cfg.FailoverLSN > 0 && s.end > s.cfg.FailoverLSN:
+	case s.cfg.PendingUndo:
 		return txlog.LSN(s.cfg.FailoverLSN + 1), "DATABASE_MIRRORING"
 	}
 	return 0, ""
@@ -503,6 +596,57 @@ func (r *runner) watchDurable(ctx context.Context) {
 		select {
 		case r.durableCh <- struct{}{}:
 		default:
+		}
+	}
+}
+
+// diskStallAfter is how long a durable write may take before the disk
+// counts as stalled: the session's timeout.
+func (r *runner) diskStallAfter() time.Duration {
+	return core.EffectiveTimeout(r.snapshot().cfg.Timeout)
+}
+
+// watchDisk probes the database's disk every second with a tiny durable
+// write; one that has not completed within the timeout marks the disk
+// stalled (the session falls silent and stops acknowledging) until it
+// completes. A hung disk must not hang clients behind a principal that
+// still answers pings (SPEC §8.9, soft errors).
+func (r *runner) watchDisk(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	stalled := false
+	for {
+		done := make(chan error, 1)
+		go func() { done <- r.d.ProbeDisk() }()
+		timer := time.NewTimer(r.diskStallAfter())
+		select {
+		case <-done:
+			timer.Stop()
+			if stalled {
+				stalled = false
+				r.log.Warn("the disk completes writes again")
+				r.post(core.DiskStalled{Stalled: false})
+			}
+		case <-timer.C:
+			r.log.Error("the disk has not completed a write within the mirroring timeout: stopping acknowledgements and falling silent so that the partner can take over")
+			stalled = true
+			r.post(core.DiskStalled{Stalled: true})
+			select {
+			case <-done:
+				stalled = false
+				r.log.Warn("the disk completes writes again")
+				r.post(core.DiskStalled{Stalled: false})
+			case <-ctx.Done():
+				return
+			}
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
 		}
 	}
 }

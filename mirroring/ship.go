@@ -9,6 +9,7 @@ import (
 	"mirrordb/engine"
 	"mirrordb/engine/txlog"
 	"mirrordb/mirroring/core"
+	"mirrordb/sqlerr"
 )
 
 // blockBytes is the size at which the shipper closes a log block.
@@ -92,6 +93,7 @@ type applier struct {
 	cond   *sync.Cond
 	queue  [][]byte
 	queued int
+	busy   bool // a batch is being redone
 }
 
 // applyLimit bounds the log waiting to be hardened; beyond it the runner
@@ -121,6 +123,15 @@ func (a *applier) push(ctx context.Context, recs [][]byte) {
 	a.cond.Broadcast()
 }
 
+// drain waits until everything queued has been hardened (or ctx ends).
+func (a *applier) drain(ctx context.Context) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for (len(a.queue) > 0 || a.busy) && ctx.Err() == nil {
+		a.cond.Wait()
+	}
+}
+
 // run hardens queued log until ctx ends. A failed redo is reported through
 // fail (the session reconnects and the principal resends).
 func (a *applier) run(ctx context.Context, fail func(error)) {
@@ -148,9 +159,15 @@ func (a *applier) run(ctx context.Context, fail func(error)) {
 		batch := a.queue[:n:n]
 		a.queue = a.queue[n:]
 		a.queued -= size
+		a.busy = true
 		a.cond.Broadcast()
 		a.mu.Unlock()
-		if err := a.d.Redo(ctx, batch); err != nil {
+		err := a.d.Redo(ctx, batch)
+		a.mu.Lock()
+		a.busy = false
+		a.cond.Broadcast()
+		a.mu.Unlock()
+		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
@@ -164,22 +181,25 @@ func (a *applier) run(ctx context.Context, fail func(error)) {
 	}
 }
 
-// gate is the commit gate of a SAFETY FULL principal: a commit is
-// acknowledged once the mirror has hardened its LSN, or at once when the
-// session does not wait (SAFETY OFF, not synchronizing, disconnected).
+// gate is the commit gate of a principal: it holds each commit's
+// acknowledgement until the session's Gate lets it through — the mirror
+// has hardened it (SAFETY FULL), or it may go without the mirror, and,
+// with a witness, only while the principal holds its lease.
 type gate struct {
+	db      string
 	mu      sync.Mutex
-	on      bool
-	acked   txlog.LSN
+	g       core.Gate
 	failed  error // set when the session stops: waiting commits fail
 	changed chan struct{}
 }
 
-func newGate() *gate { return &gate{changed: make(chan struct{})} }
+func newGate(db string) *gate {
+	return &gate{db: db, g: core.Gate{Unhardened: core.MaxLSN}, changed: make(chan struct{})}
+}
 
-func (g *gate) set(on bool, acked core.LSN) {
+func (g *gate) set(x core.Gate) {
 	g.mu.Lock()
-	g.on, g.acked = on, txlog.LSN(acked)
+	g.g = x
 	g.broadcastLocked()
 	g.mu.Unlock()
 }
@@ -198,20 +218,22 @@ func (g *gate) broadcastLocked() {
 	g.changed = make(chan struct{})
 }
 
-// wait is the engine.CommitGate.
+// wait is the engine.CommitGate. A commit waiting when the principal
+// loses quorum (or stops being principal) fails: its fate is decided by
+// whoever serves next, never reported as committed here.
 func (g *gate) wait(ctx context.Context, lsn txlog.LSN) error {
 	for {
 		g.mu.Lock()
-		if !g.on || g.acked >= lsn {
-			g.mu.Unlock()
+		cur, failed, ch := g.g, g.failed, g.changed
+		g.mu.Unlock()
+		switch {
+		case failed != nil:
+			return failed
+		case cur.Offline:
+			return sqlerr.New(955, g.db)
+		case cur.Lets(core.LSN(lsn), time.Now()):
 			return nil
 		}
-		if g.failed != nil {
-			g.mu.Unlock()
-			return g.failed
-		}
-		ch := g.changed
-		g.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():

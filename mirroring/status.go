@@ -19,6 +19,10 @@ func (m *Manager) Status(d *engine.Database) *engine.MirrorStatus {
 		SafetyLevel: int(c.Safety), SafetyDesc: c.Safety.String(), SafetySequence: c.SafetySeq,
 		PartnerName: c.Partner, PartnerInstance: c.PartnerName, WitnessName: c.Witness,
 		Timeout: max(c.Timeout, 5), EndOfLog: uint64(d.DurableLSN())}
+	if c.Witness != "" {
+		st.WitnessState = s.witnessState
+		st.WitnessDesc = [...]string{"UNKNOWN", "CONNECTED", "DISCONNECTED"}[s.witnessState]
+	}
 	if c.GUID == "" { // a mirror waiting to be contacted
 		st.State, st.StateDesc = int(core.Disconnected), core.Disconnected.String()
 	}
@@ -66,7 +70,3 @@ func timeOrNil(t interface{ IsZero() bool }) types.Value {
 	}
 	return t
 }
-
-// Witnessed implements engine.Mirroring: sys.database_mirroring_witnesses
-// (this instance witnesses no session yet).
-func (m *Manager) Witnessed() []engine.WitnessRow { return nil }

@@ -26,7 +26,8 @@ type node struct {
 	env       *env
 	// acked is the highest LSN whose commit the principal acknowledged
 	// (commits are acknowledged in order, when the gate lets them pass).
-	acked LSN
+	acked   LSN
+	serving bool
 }
 
 // env is two nodes, a link between them and a clock.
@@ -126,6 +127,8 @@ func (e *env) do(n *node, a Action) {
 		n.replies[x.ID] = x.Err
 	case StateChanged:
 		n.states = append(n.states, x.To)
+	case Serve:
+		n.serving = x.On
 	default:
 		e.t.Fatalf("unexpected action %T", a)
 	}
@@ -203,7 +206,7 @@ func (e *env) commit(n *node, count int) {
 }
 
 // waits reports whether a commit at lsn would wait at the gate.
-func (n *node) waits(lsn LSN) bool { return n.gate.Wait && n.gate.Acked < lsn }
+func (n *node) waits(lsn LSN) bool { return !n.gate.Lets(lsn, n.env.now) }
 
 func (e *env) tick(d time.Duration) {
 	e.now = e.now.Add(d)

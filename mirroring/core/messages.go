@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Header starts every session message.
@@ -13,6 +14,11 @@ type Header struct {
 	GUID    string `json:"guid"`
 	RoleSeq int64  `json:"role_seq"`
 	From    Role   `json:"from"`
+	// Seq numbers the sender's messages; Echo is the highest Seq the
+	// sender has received from the addressee. A principal's leases run
+	// from the send time of the message an answer echoes (DESIGN rule 4).
+	Seq  uint64 `json:"seq,omitempty"`
+	Echo uint64 `json:"echo,omitempty"`
 }
 
 // Message is a session message between partners.
@@ -36,6 +42,8 @@ type Hello struct {
 	PendingUndo bool `json:"pending_undo,omitempty"`
 	// Synchronized is the principal's verdict, mirrored by the mirror.
 	Synchronized bool `json:"synchronized,omitempty"`
+	// Reply marks a Hello answering one (it is not answered again).
+	Reply bool `json:"reply,omitempty"`
 }
 
 // Ping keeps a link alive and carries the principal's progress.
@@ -99,6 +107,65 @@ type NoSession struct {
 	Header
 }
 
+// WitnessPing is a partner's message to the witness: it keeps the
+// witness's record current and asks for an answer (the principal's lease).
+type WitnessPing struct {
+	Header
+	// Exposed (principal): it may acknowledge commits the mirror has not
+	// hardened; the witness refuses automatic failover while it is set.
+	Exposed    bool   `json:"exposed,omitempty"`
+	Safety     Safety `json:"safety"`
+	SafetySeq  int64  `json:"safety_seq"`
+	Suspended  bool   `json:"suspended,omitempty"`
+	SuspendSeq int64  `json:"suspend_seq"`
+	Timeout    int    `json:"timeout"`
+	End        LSN    `json:"end"`
+	// FailoverLSN is where the sender's role sequence began (the witness
+	// adopts it with a role switch it did not arbitrate).
+	FailoverLSN LSN `json:"failover_lsn"`
+}
+
+// WitnessPong is the witness's answer: its record of the session.
+type WitnessPong struct {
+	Header
+	Known       bool  `json:"known"`     // the witness has the session
+	Principal   bool  `json:"principal"` // the addressee is principal at RoleSeq
+	Exposed     bool  `json:"exposed,omitempty"`
+	FailoverLSN LSN   `json:"failover_lsn"`
+	Forced      bool  `json:"forced,omitempty"`
+	Suspended   bool  `json:"suspended,omitempty"`
+	SuspendSeq  int64 `json:"suspend_seq"`
+}
+
+// FailoverAsk is a mirror asking the witness for the principal role:
+// automatic failover, or (Force) recording forced service.
+type FailoverAsk struct {
+	Header
+	End LSN `json:"end"` // the mirror's hardened end of log
+	// SilentFor is how long the mirror has heard nothing from the
+	// principal; Hard says the link ended with an error rather than
+	// silence.
+	SilentFor time.Duration `json:"silent_for"`
+	Hard      bool          `json:"hard,omitempty"`
+	Force     bool          `json:"force,omitempty"`
+}
+
+// FailoverVerdict answers a FailoverAsk. Granted: the witness has
+// recorded the asker as principal at RoleSeq.
+type FailoverVerdict struct {
+	Header
+	Granted     bool   `json:"granted"`
+	FailoverLSN LSN    `json:"failover_lsn"`
+	Force       bool   `json:"force,omitempty"`
+	Reason      string `json:"reason,omitempty"`
+}
+
+// WitnessDrop asks the witness to forget the session (SET WITNESS OFF,
+// SET PARTNER OFF).
+type WitnessDrop struct {
+	Header
+}
+
 func (h *Header) header() *Header { return h }
 
 // HeaderOf returns a message's header.
@@ -115,6 +182,12 @@ const (
 	kindFailover = 'f'
 	kindReply    = 'g'
 	kindNone     = 'n'
+
+	kindWitnessPing = 'w'
+	kindWitnessPong = 'o'
+	kindAsk         = 'q'
+	kindVerdict     = 'y'
+	kindDrop        = 'z'
 )
 
 // IsSessionKind reports whether a transport message kind is a session
@@ -122,6 +195,26 @@ const (
 func IsSessionKind(kind byte) bool {
 	switch kind {
 	case kindHello, kindPing, kindLog, kindAck, kindConfig, kindRequest, kindFailover, kindReply, kindNone:
+		return true
+	}
+	return false
+}
+
+// IsWitnessKind reports whether a transport kind carries a message between
+// a partner and the witness (WitnessPing, FailoverAsk and WitnessDrop go
+// to the witness; WitnessPong and FailoverVerdict to a partner).
+func IsWitnessKind(kind byte) bool {
+	switch kind {
+	case kindWitnessPing, kindWitnessPong, kindAsk, kindVerdict, kindDrop:
+		return true
+	}
+	return false
+}
+
+// ToWitness reports whether a message is addressed to a witness.
+func ToWitness(m Message) bool {
+	switch m.(type) {
+	case *WitnessPing, *FailoverAsk, *WitnessDrop:
 		return true
 	}
 	return false
@@ -153,6 +246,16 @@ func Encode(m Message) (byte, []byte) {
 		return kindReply, mustJSON(x)
 	case *NoSession:
 		return kindNone, mustJSON(x)
+	case *WitnessPing:
+		return kindWitnessPing, mustJSON(x)
+	case *WitnessPong:
+		return kindWitnessPong, mustJSON(x)
+	case *FailoverAsk:
+		return kindAsk, mustJSON(x)
+	case *FailoverVerdict:
+		return kindVerdict, mustJSON(x)
+	case *WitnessDrop:
+		return kindDrop, mustJSON(x)
 	}
 	panic(fmt.Sprintf("core: cannot encode %T", m))
 }
@@ -226,6 +329,16 @@ func Decode(kind byte, payload []byte) (Message, error) {
 		m = &FailoverReply{}
 	case kindNone:
 		m = &NoSession{}
+	case kindWitnessPing:
+		m = &WitnessPing{}
+	case kindWitnessPong:
+		m = &WitnessPong{}
+	case kindAsk:
+		m = &FailoverAsk{}
+	case kindVerdict:
+		m = &FailoverVerdict{}
+	case kindDrop:
+		m = &WitnessDrop{}
 	default:
 		return nil, ErrBadMessage
 	}

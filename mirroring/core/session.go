@@ -17,7 +17,8 @@ type (
 	Event interface{ event() }
 	// Tick is the passage of time.
 	Tick struct{ Now time.Time }
-	// LinkUp: a transport connection to the partner exists.
+	// LinkUp: a transport connection to the partner exists (a new one:
+	// when it replaces one never reported down, that one is over).
 	LinkUp struct{}
 	// LinkDown: the connection to the partner is gone (a hard error).
 	LinkDown struct{ Reason string }
@@ -33,6 +34,15 @@ type (
 	// WritesBlocked reports that the principal's database takes no more
 	// commits; its log ends at End (manual failover).
 	WritesBlocked struct{ End LSN }
+	// WitnessUp: a connection to the witness exists.
+	WitnessUp struct{}
+	// WitnessDown: the connection to the witness is gone.
+	WitnessDown struct{ Reason string }
+	// DiskStalled reports whether the local disk has stopped completing
+	// durable writes for longer than the timeout. A stalled partner falls
+	// silent, so that the others treat it as failed (and a principal stops
+	// acknowledging) instead of hanging behind it.
+	DiskStalled struct{ Stalled bool }
 )
 
 func (Tick) event()          {}
@@ -43,6 +53,9 @@ func (Durable) event()       {}
 func (Hardened) event()      {}
 func (Undone) event()        {}
 func (WritesBlocked) event() {}
+func (WitnessUp) event()     {}
+func (WitnessDown) event()   {}
+func (DiskStalled) event()   {}
 func (Command) event()       {}
 
 // CommandKind is an ALTER DATABASE ... SET PARTNER option.
@@ -56,6 +69,8 @@ const (
 	CmdTimeout      CommandKind = "TIMEOUT"
 	CmdFailover     CommandKind = "FAILOVER"
 	CmdForceService CommandKind = "FORCE_SERVICE_ALLOW_DATA_LOSS"
+	CmdWitness      CommandKind = "WITNESS"
+	CmdWitnessOff   CommandKind = "WITNESS OFF"
 )
 
 // Command is an ALTER DATABASE ... SET PARTNER command issued on this
@@ -65,6 +80,7 @@ type Command struct {
 	Kind    CommandKind
 	Safety  Safety
 	Timeout int
+	Address string // WITNESS: the witness, already registered there
 }
 
 // Actions.
@@ -84,12 +100,26 @@ type (
 	Ship struct{ From LSN }
 	// Apply (harden) shipped records, then report Hardened.
 	Apply struct{ Records [][]byte }
-	// Gate tells the commit gate whether commits wait for the mirror, and
-	// the mirror's hardened end.
+	// Gate tells the commit gate which commits may be acknowledged: a
+	// commit at LSN l once l ≤ Acked (the mirror hardened it) or l ≤
+	// Unhardened (it may go without the mirror), and only before Until
+	// when that is set (the principal's lease); with Offline (no quorum)
+	// waiting commits fail instead.
 	Gate struct {
-		Wait  bool
-		Acked LSN
+		Acked      LSN
+		Unhardened LSN
+		Until      time.Time
+		Offline    bool
 	}
+	// SendWitness sends a message to the witness.
+	SendWitness struct{ Msg Message }
+	// DropWitness closes the connection to the witness (it fell silent,
+	// or the disk stalled). A partner whose configuration no longer names
+	// a witness just stops using its connection.
+	DropWitness struct{ Reason string }
+	// Serve opens (On) or closes the principal's database to users: a
+	// principal with a witness serves only while it has quorum (955).
+	Serve struct{ On bool }
 	// BlockWrites stops (true) or allows (false) commits on the principal.
 	BlockWrites struct{ Block bool }
 	// Undo removes the local log past To (with its effects), then reports
@@ -122,6 +152,9 @@ func (NewFork) action()      {}
 func (DropLink) action()     {}
 func (Reply) action()        {}
 func (StateChanged) action() {}
+func (SendWitness) action()  {}
+func (DropWitness) action()  {}
+func (Serve) action()        {}
 
 // Session is one database's mirroring session on this instance.
 type Session struct {
@@ -130,7 +163,6 @@ type Session struct {
 
 	linkUp    bool // a transport connection to the partner exists
 	linked    bool // and the partners' Hellos agree
-	helloSent bool // since the link came up
 	lastHello time.Time
 	lastHeard time.Time
 	lastSent  time.Time
@@ -151,11 +183,36 @@ type Session struct {
 
 	// Mirror.
 	principalSynced bool
-	pendingUndo     bool
 	undoing         bool
 
-	gateSent Gate
-	out      []Action
+	// Sequence numbers and leases (quorum.go).
+	seq          uint64  // last Seq sent, to the partner or the witness
+	stamps       []stamp // send times of recent Seqs
+	echoPartner  uint64  // highest Seq received from the partner
+	echoWitness  uint64  // highest Seq received from the witness
+	partnerHeard time.Time
+	mLease       time.Time // principal: lease from the mirror's answers
+
+	// The witness (quorum.go).
+	w witnessView
+
+	// Principal with a witness: exposure (DESIGN rule 2).
+	exposedFlag    bool   // what the witness is told
+	exposedFlagSeq uint64 // Seq of the first ping carrying exposedFlag
+	exposedOK      bool   // the witness confirmed exposedFlag = true
+	exposedMax     LSN    // highest LSN let through unhardened while exposed
+
+	// Mirror with a witness: automatic failover.
+	syncedAtLoss bool      // the principal's last verdict before the link was lost
+	lostHard     bool      // the link ended with an error, not silence
+	askedAt      time.Time // a FailoverAsk is outstanding since then
+	askAfter     time.Time // no new FailoverAsk before (after a refusal)
+	forceCmd     uint64    // FORCE_SERVICE command waiting for the witness
+
+	diskStalled bool
+	serveSent   *bool
+	gateSent    Gate
+	out         []Action
 }
 
 // failoverRun is a manual failover in progress on the principal.
@@ -178,12 +235,7 @@ func NewSession(cfg Config, end LSN, now time.Time) *Session {
 	if cfg.Safety == 0 {
 		cfg.Safety = SafetyFull
 	}
-	s := &Session{cfg: cfg, now: now, end: end, mirrorEnd: cfg.MirrorEnd, persistedMirror: cfg.MirrorEnd}
-	if cfg.Role == Mirror && cfg.FailoverLSN > 0 && end > cfg.FailoverLSN && cfg.RoleSeq > 1 {
-		// A restart between demotion and undo: the undo is still owed.
-		s.pendingUndo = true
-	}
-	return s
+	return &Session{cfg: cfg, now: now, end: end, mirrorEnd: cfg.MirrorEnd, persistedMirror: cfg.MirrorEnd}
 }
 
 // Config returns the session's current configuration.
@@ -216,7 +268,7 @@ func (s *Session) State() State {
 		return Disconnected
 	case s.cfg.Role == Principal && s.synced:
 		return Synchronized
-	case s.cfg.Role == Mirror && s.principalSynced && !s.pendingUndo:
+	case s.cfg.Role == Mirror && s.principalSynced && !s.cfg.PendingUndo:
 		return Synchronized
 	}
 	return Synchronizing
@@ -230,7 +282,14 @@ func (s *Session) header() Header {
 	return Header{DB: s.cfg.Database, GUID: s.cfg.GUID, RoleSeq: s.cfg.RoleSeq, From: s.cfg.Role}
 }
 
+// send sends a message to the partner, numbered for leases. A partner
+// whose disk has stalled sends nothing (see DiskStalled).
 func (s *Session) send(m Message) {
+	if s.diskStalled {
+		return
+	}
+	h := HeaderOf(m)
+	h.Seq, h.Echo = s.nextSeq(), s.echoPartner
 	s.emit(Send{Msg: m})
 	s.lastSent = s.now
 }
@@ -261,14 +320,28 @@ func (s *Session) Step(ev Event) []Action {
 	case Tick:
 		s.tick(e.Now)
 	case LinkUp:
-		s.linkUp, s.helloSent, s.lastHeard = true, false, s.now
+		if s.diskStalled {
+			s.linkUp = true
+			s.dropIfStalled()
+			break
+		}
+		if s.linkUp {
+			// A new connection replaces one never reported down: what was
+			// in flight on the old one may be lost, so start over.
+			s.linkDown("replaced by a new connection", false)
+		}
+		s.linkUp, s.lastHeard = true, s.now
 		if s.cfg.GUID != "" {
-			s.sendHello()
+			s.sendHello(false)
 		}
 	case LinkDown:
-		s.linkDown(e.Reason)
+		s.linkDown(e.Reason, true)
 	case Received:
-		s.received(e.Msg)
+		if isFromWitness(e.Msg) {
+			s.fromWitness(e.Msg)
+		} else {
+			s.received(e.Msg)
+		}
 	case Durable:
 		if e.LSN > s.end {
 			s.end = e.LSN
@@ -276,18 +349,31 @@ func (s *Session) Step(ev Event) []Action {
 		s.updateSync()
 	case Hardened:
 		s.end = e.LSN
-		if s.cfg.Role == Mirror && s.linked && !s.pendingUndo {
+		if s.cfg.Role == Mirror && s.linked && !s.cfg.PendingUndo {
 			s.send(&Ack{Header: s.header(), Hardened: e.LSN})
 		}
 	case Undone:
-		s.end, s.pendingUndo, s.undoing = e.LSN, false, false
-		s.sendHello()
+		s.end, s.cfg.PendingUndo, s.undoing = e.LSN, false, false
+		s.persist()
+		s.sendHello(false)
 	case WritesBlocked:
 		s.writesBlocked(e.End)
+	case WitnessUp:
+		s.w.up = true
+		if s.dropIfStalled() {
+			break
+		}
+		s.witnessUp()
+	case WitnessDown:
+		s.witnessDown()
+	case DiskStalled:
+		s.diskStalled = e.Stalled
+		s.dropIfStalled()
 	case Command:
 		s.command(e)
 	}
 	if !s.removed {
+		s.updateQuorum()
 		s.updateGate()
 		if after := s.State(); after != before {
 			s.emit(StateChanged{From: before, To: after})
@@ -300,7 +386,10 @@ func (s *Session) tick(now time.Time) {
 	s.now = now
 	if s.linkUp && s.now.Sub(s.lastHeard) > s.timeout() {
 		s.emit(DropLink{Reason: "no message from the partner within the timeout"})
-		s.linkDown("timeout")
+		s.linkDown("timeout", false)
+	}
+	s.tickWitness()
+	if !s.linkUp {
 		return
 	}
 	if s.linkUp && s.cfg.GUID != "" && s.now.Sub(s.lastSent) >= PingInterval(s.timeout()) {
@@ -318,9 +407,13 @@ func (s *Session) tick(now time.Time) {
 	}
 }
 
-func (s *Session) linkDown(reason string) {
-	s.linkUp, s.linked, s.helloSent = false, false, false
+func (s *Session) linkDown(reason string, hard bool) {
+	if s.linked && s.cfg.Role == Mirror {
+		s.syncedAtLoss, s.lostHard = s.principalSynced && !s.cfg.PendingUndo, hard
+	}
+	s.linkUp, s.linked = false, false
 	s.principalSynced = false
+	s.mLease = time.Time{}
 	if s.cfg.Role == Principal {
 		s.stopShipping()
 		s.gating, s.synced = false, false
@@ -334,14 +427,18 @@ func (s *Session) linkDown(reason string) {
 	}
 }
 
-func (s *Session) sendHello() {
+// sendHello sends our view to the partner. A Hello that is not itself a
+// reply is always answered with one, so a Hello lost with a replaced
+// connection on either side is made up for.
+func (s *Session) sendHello(reply bool) {
 	if s.cfg.GUID == "" || !s.linkUp {
 		return
 	}
-	s.helloSent, s.lastHello = true, s.now
+	s.lastHello = s.now
 	s.send(&Hello{Header: s.header(), End: s.end, Safety: s.cfg.Safety, SafetySeq: s.cfg.SafetySeq,
 		Suspended: s.cfg.Suspended, SuspendSeq: s.cfg.SuspendSeq, Timeout: s.cfg.Timeout, Witness: s.cfg.Witness,
-		FailoverLSN: s.cfg.FailoverLSN, Forced: s.cfg.Forced, PendingUndo: s.pendingUndo, Synchronized: s.synced})
+		FailoverLSN: s.cfg.FailoverLSN, Forced: s.cfg.Forced, PendingUndo: s.cfg.PendingUndo, Synchronized: s.synced,
+		Reply: reply})
 }
 
 func (s *Session) received(msg Message) {
@@ -355,7 +452,18 @@ func (s *Session) received(msg Message) {
 		}
 		return
 	}
-	s.lastHeard = s.now
+	s.lastHeard, s.partnerHeard = s.now, s.now
+	if s.asking() && h.RoleSeq == s.cfg.RoleSeq {
+		// The witness is deciding whether we take over: do not answer the
+		// principal (an echo would extend its lease) until it has.
+		return
+	}
+	if h.Seq > s.echoPartner {
+		s.echoPartner = h.Seq
+	}
+	if s.cfg.Role == Principal && s.linked && h.RoleSeq == s.cfg.RoleSeq && h.From == Mirror {
+		s.mLease = later(s.mLease, s.leaseFrom(h.Echo))
+	}
 	switch m := msg.(type) {
 	case *NoSession:
 		s.remove() // the partner removed mirroring while we were apart
@@ -369,10 +477,10 @@ func (s *Session) received(msg Message) {
 	}
 	switch {
 	case h.RoleSeq < s.cfg.RoleSeq:
-		s.sendHello() // the partner is behind: our Hello brings it up to date
+		s.sendHello(false) // the partner is behind: our Hello brings it up to date
 		return
 	case h.RoleSeq > s.cfg.RoleSeq:
-		s.sendHello() // we are behind: the partner answers with its Hello
+		s.sendHello(false) // we are behind: the partner answers with its Hello
 		return
 	case h.From == s.cfg.Role:
 		return
@@ -381,7 +489,7 @@ func (s *Session) received(msg Message) {
 		// or ours never reached it (lost with a connection the transport
 		// replaced): say ours again, at most once per ping interval.
 		if s.now.Sub(s.lastHello) >= PingInterval(s.timeout()) {
-			s.sendHello()
+			s.sendHello(false)
 		}
 		return
 	}
@@ -391,7 +499,7 @@ func (s *Session) received(msg Message) {
 			s.principalSynced = m.Synchronized
 		}
 	case *LogBlock:
-		if s.cfg.Role == Mirror && !s.pendingUndo && !s.cfg.Suspended {
+		if s.cfg.Role == Mirror && !s.cfg.PendingUndo && !s.cfg.Suspended {
 			s.principalSynced = m.Synchronized
 			s.emit(Apply{Records: m.Records})
 		}
@@ -415,6 +523,10 @@ func (s *Session) received(msg Message) {
 				s.remove()
 			case CmdSuspend, CmdResume:
 				s.command(Command{Kind: m.Command})
+			case CmdWitnessOff:
+				if s.cfg.Witness != "" {
+					s.removeWitness()
+				}
 			}
 		} else if m.Command == CmdOff {
 			s.remove()
@@ -433,12 +545,11 @@ func (s *Session) onHello(m *Hello) {
 		}
 		return
 	case m.RoleSeq < s.cfg.RoleSeq:
-		s.sendHello()
+		s.sendHello(false)
 		return
 	case m.From == s.cfg.Role:
 		return // both claim the same role at the same sequence: never linked
 	}
-	wasLinked := s.linked
 	s.linked = true
 	s.adoptConfig(m.Safety, m.SafetySeq, m.Suspended, m.SuspendSeq, m.Timeout, m.Witness, m.From == Principal)
 	if s.cfg.Role == Principal {
@@ -449,6 +560,9 @@ func (s *Session) onHello(m *Hello) {
 			s.cfg.PendingFailover = nil
 			s.persist()
 			s.emit(BlockWrites{Block: false})
+			if s.failover != nil && s.failover.replied {
+				s.failover = nil
+			}
 		}
 		s.stopShipping()
 		s.maybeShip()
@@ -457,8 +571,8 @@ func (s *Session) onHello(m *Hello) {
 		s.principalSynced = m.Synchronized
 		s.maybeUndo()
 	}
-	if !wasLinked || !s.helloSent {
-		s.sendHello()
+	if !m.Reply {
+		s.sendHello(true)
 	}
 }
 
@@ -472,8 +586,16 @@ func (s *Session) followNewPrincipal(m *Hello) {
 	s.cfg.Suspended, s.cfg.SuspendSeq = m.Suspended, m.SuspendSeq
 	s.linked = true
 	s.principalSynced = m.Synchronized
-	s.pendingUndo = s.end > m.FailoverLSN
+	s.cfg.PendingUndo = s.end > m.FailoverLSN
 	s.persist()
+	s.becameMirror(wasPrincipal)
+}
+
+// becameMirror finishes a switch to the mirror role, decided and persisted
+// by the caller: a former principal stops shipping and gating and answers a
+// FAILOVER it was running; the log past the failover LSN is undone if need
+// be, and the new principal hears from us.
+func (s *Session) becameMirror(wasPrincipal bool) {
 	if wasPrincipal {
 		s.stopShipping()
 		s.gating, s.synced = false, false
@@ -487,13 +609,13 @@ func (s *Session) followNewPrincipal(m *Hello) {
 		}
 	}
 	s.maybeUndo()
-	s.sendHello()
+	s.sendHello(false)
 }
 
 // maybeUndo starts the owed undo of a mirror, unless it must wait for RESUME
 // (after forced service, SPEC D3).
 func (s *Session) maybeUndo() {
-	if s.cfg.Role != Mirror || !s.pendingUndo || s.undoing || (s.cfg.Forced && s.cfg.Suspended) {
+	if s.cfg.Role != Mirror || !s.cfg.PendingUndo || s.undoing || (s.cfg.Forced && s.cfg.Suspended) {
 		return
 	}
 	s.undoing = true
@@ -511,6 +633,9 @@ func (s *Session) adoptConfig(safety Safety, safetySeq int64, suspended bool, su
 		s.cfg.Suspended, s.cfg.SuspendSeq, changed = suspended, suspendSeq, true
 	}
 	if fromPrincipal && (timeout != s.cfg.Timeout || witness != s.cfg.Witness) {
+		if witness != s.cfg.Witness {
+			s.w = witnessView{}
+		}
 		s.cfg.Timeout, s.cfg.Witness, changed = timeout, witness, true
 	}
 	if changed {
@@ -559,10 +684,41 @@ func (s *Session) updateSync() {
 	}
 }
 
+// waitsForMirror reports whether commits wait for the mirror's hardening
+// (SAFETY FULL, linked, caught up close enough to gate).
+func (s *Session) waitsForMirror() bool {
+	return s.cfg.Role == Principal && s.linked && s.gating && s.cfg.Safety == SafetyFull && !s.cfg.Suspended
+}
+
+// updateGate recomputes which commits may be acknowledged (Gate).
 func (s *Session) updateGate() {
-	g := Gate{Acked: s.mirrorEnd}
-	if s.cfg.Role == Principal && s.linked && s.gating && s.cfg.Safety == SafetyFull && !s.cfg.Suspended {
-		g.Wait = true
+	g := Gate{Acked: s.mirrorEnd, Unhardened: MaxLSN}
+	if s.cfg.Role != Principal {
+		// A partner that is not principal takes no commits; any still
+		// waiting from before a role switch must fail, not be released.
+		g = Gate{Offline: true}
+	} else {
+		if s.waitsForMirror() {
+			g.Unhardened = 0
+		}
+		if s.cfg.Witness != "" {
+			// Without the mirror only what the witness knows may be
+			// missing from it (exposure confirmed), and only up to the
+			// end of log known now: the witness is told "synchronized"
+			// once the mirror has everything let through (exposedMax).
+			if g.Unhardened != 0 {
+				g.Unhardened = 0
+				if s.exposedOK {
+					g.Unhardened = s.end
+					s.exposedMax = max(s.exposedMax, s.end)
+				}
+			}
+			g.Until = s.leaseUntil()
+			g.Offline = !s.serving()
+		}
+		if s.diskStalled {
+			g.Offline = true
+		}
 	}
 	if g != s.gateSent {
 		s.gateSent = g
@@ -571,9 +727,15 @@ func (s *Session) updateGate() {
 }
 
 func (s *Session) remove() {
+	if s.cfg.Witness != "" {
+		s.sendWitness(&WitnessDrop{Header: s.header()})
+	}
 	s.removed = true
 	s.stopShipping()
-	s.emit(Gate{Wait: false, Acked: s.mirrorEnd})
+	s.emit(Gate{Acked: s.mirrorEnd, Unhardened: MaxLSN})
+	if s.cfg.Role == Principal {
+		s.emit(Serve{On: true})
+	}
 	if s.failover != nil {
 		s.emit(BlockWrites{Block: false})
 		s.failover = nil
@@ -664,8 +826,19 @@ func (s *Session) command(c Command) {
 			s.reply(c.ID, sqlerr.New(1455, s.cfg.Database))
 		case s.linked || s.linkUp && s.now.Sub(s.lastHeard) < s.timeout():
 			s.reply(c.ID, sqlerr.New(1455, s.cfg.Database))
-		case s.pendingUndo:
+		case s.cfg.PendingUndo:
 			s.reply(c.ID, sqlerr.New(1455, s.cfg.Database))
+		case s.cfg.Witness != "" && !s.w.linked:
+			// With a witness, service can be forced only with the
+			// witness's agreement (SPEC §8.6, C6).
+			s.reply(c.ID, sqlerr.New(1406, s.cfg.Database))
+		case s.cfg.Witness != "":
+			if s.forceCmd != 0 {
+				s.reply(c.ID, sqlerr.New(1404, s.cfg.Database))
+				return
+			}
+			s.forceCmd = c.ID
+			s.sendWitness(&FailoverAsk{Header: s.header(), End: s.end, SilentFor: s.now.Sub(s.partnerHeard), Force: true})
 		default:
 			s.cfg.Role, s.cfg.RoleSeq, s.cfg.Forced = Principal, s.cfg.RoleSeq+1, true
 			s.cfg.FailoverLSN, s.mirrorEnd = s.end, s.end
@@ -674,6 +847,33 @@ func (s *Session) command(c Command) {
 			s.persist()
 			s.emit(SetRole{Role: Principal})
 			s.emit(NewFork{})
+			s.reply(c.ID, nil)
+		}
+	case CmdWitness:
+		switch {
+		case !principal:
+			s.reply(c.ID, sqlerr.New(1470, s.cfg.Database))
+		case !s.linked || !s.synced:
+			s.reply(c.ID, sqlerr.New(1426))
+		default:
+			s.cfg.Witness = c.Address
+			s.w = witnessView{}
+			s.exposedFlag, s.exposedOK = false, false
+			s.persist()
+			s.sendConfig()
+			s.reply(c.ID, nil)
+		}
+	case CmdWitnessOff:
+		switch {
+		case s.cfg.Witness == "":
+			s.reply(c.ID, sqlerr.New(1439, s.cfg.Database))
+		case !principal && s.linked:
+			s.send(&Request{Header: s.header(), Command: CmdWitnessOff})
+			s.reply(c.ID, nil)
+		case !principal:
+			s.reply(c.ID, sqlerr.New(1470, s.cfg.Database))
+		default:
+			s.removeWitness()
 			s.reply(c.ID, nil)
 		}
 	case CmdOff:
@@ -685,6 +885,16 @@ func (s *Session) command(c Command) {
 	default:
 		s.reply(c.ID, sqlerr.New(1423))
 	}
+}
+
+// removeWitness ends the witness's part in the session (principal).
+func (s *Session) removeWitness() {
+	s.sendWitness(&WitnessDrop{Header: s.header()})
+	s.cfg.Witness = ""
+	s.w = witnessView{}
+	s.exposedFlag, s.exposedOK = false, false
+	s.persist()
+	s.sendConfig()
 }
 
 func (s *Session) sendConfig() {
@@ -733,7 +943,7 @@ func (s *Session) failoverInDoubt() {
 }
 
 func (s *Session) onFailoverRequest(m *FailoverRequest) {
-	if s.cfg.Role != Mirror || m.NewRoleSeq != s.cfg.RoleSeq+1 || s.end < m.FailoverLSN || s.pendingUndo {
+	if s.cfg.Role != Mirror || m.NewRoleSeq != s.cfg.RoleSeq+1 || s.end < m.FailoverLSN || s.cfg.PendingUndo {
 		s.send(&FailoverReply{Header: s.header(), NewRoleSeq: m.NewRoleSeq, Done: false})
 		return
 	}
@@ -776,7 +986,10 @@ func (s *Session) onFailoverReply(m *FailoverReply) {
 		s.reply(f.id, nil)
 	}
 	s.failover = nil
-	s.pendingUndo = s.end > p.FailoverLSN
+	if s.end > p.FailoverLSN {
+		s.cfg.PendingUndo = true
+		s.persist()
+	}
 	s.maybeUndo()
-	s.sendHello()
+	s.sendHello(false)
 }

@@ -78,6 +78,9 @@ type Config struct {
 	// MirrorEnd is the last end of log the mirror acknowledged (principal
 	// only); the principal keeps its log from there (DATABASE_MIRRORING).
 	MirrorEnd LSN `json:"mirror_end"`
+	// PendingUndo is set on a former principal that still holds log past
+	// FailoverLSN and must remove it before it can be a mirror.
+	PendingUndo bool `json:"pending_undo,omitempty"`
 	// PendingFailover is set on a principal that asked its mirror to take
 	// over and has not heard the outcome.
 	PendingFailover *PendingSwitch `json:"pending_failover,omitempty"`
