@@ -1,7 +1,9 @@
-// Package netproxy is a TCP proxy for fault tests: put it between two
-// instances and it forwards their traffic until told to fail the link,
-// either silently (bytes vanish, the sockets stay open: only a timeout can
-// tell) or hard (every connection is reset at once).
+// Package netproxy is a TCP proxy for fault tests: put it in front of an
+// instance and it forwards traffic until told to fail the link, either
+// silently (bytes vanish, the sockets stay open: only a timeout can tell)
+// or hard (connections are reset). Faults can be limited to connections
+// from one source address and to one direction, so one proxy in front of
+// an instance can cut it off from one peer only, or one way only.
 package netproxy
 
 import (
@@ -12,14 +14,35 @@ import (
 	"time"
 )
 
+// Direction is a direction of traffic, seen from the connecting side.
+type Direction uint8
+
+const (
+	// ToTarget is traffic from the connecting side to the proxied target.
+	ToTarget Direction = 1 << iota
+	// FromTarget is traffic from the target back to the connecting side.
+	FromTarget
+	// Both directions.
+	Both = ToTarget | FromTarget
+)
+
+// AnySource makes a fault apply to connections from every address.
+const AnySource = ""
+
+// fault is what the proxy does to connections from one source.
+type fault struct {
+	drop   Direction // bytes dropped in these directions
+	refuse bool      // new connections are reset at once
+}
+
 // Proxy forwards connections made to its address to a target.
 type Proxy struct {
 	ln     net.Listener
 	target string
 
 	mu     sync.Mutex
-	silent bool
-	conns  map[net.Conn]struct{}
+	faults map[string]fault    // by source IP, AnySource for all
+	conns  map[net.Conn]string // every open socket → its source IP
 	closed bool
 	wg     sync.WaitGroup
 }
@@ -31,7 +54,7 @@ func Start(listenAddr, target string) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{ln: ln, target: target, conns: map[net.Conn]struct{}{}}
+	p := &Proxy{ln: ln, target: target, faults: map[string]fault{}, conns: map[net.Conn]string{}}
 	p.wg.Add(1)
 	go p.accept()
 	return p, nil
@@ -42,32 +65,56 @@ func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
 // Silence makes the link drop every byte, in both directions, on current
 // and new connections, without closing anything.
-func (p *Proxy) Silence() {
+func (p *Proxy) Silence() { p.SilenceFrom(AnySource, Both) }
+
+// SilenceFrom drops the bytes going in dir on current and new connections
+// from the source IP from (AnySource: all), without closing anything.
+func (p *Proxy) SilenceFrom(from string, dir Direction) {
 	p.mu.Lock()
-	p.silent = true
+	f := p.faults[from]
+	f.drop |= dir
+	p.faults[from] = f
 	p.mu.Unlock()
 }
 
-// Heal forwards again. Bytes dropped while silent stay lost, so a
-// connection that lived through the silence is usually broken: Heal also
+// RefuseFrom resets current and new connections from the source IP from
+// (AnySource: all) until Heal: a hard failure of the link.
+func (p *Proxy) RefuseFrom(from string) {
+	p.mu.Lock()
+	f := p.faults[from]
+	f.refuse = true
+	p.faults[from] = f
+	p.mu.Unlock()
+	p.reset(from)
+}
+
+// Heal clears every fault. Bytes dropped while silent stay lost, so a
+// connection that lived through a silence is usually broken: Heal also
 // resets the current connections, and new ones work.
 func (p *Proxy) Heal() {
 	p.mu.Lock()
-	p.silent = false
+	clear(p.faults)
 	p.mu.Unlock()
 	p.Reset()
 }
 
 // Reset closes every current connection (the peers see a hard error).
-func (p *Proxy) Reset() {
+func (p *Proxy) Reset() { p.reset(AnySource) }
+
+// reset closes the current connections from the source IP from (all for
+// AnySource) with a TCP reset, not a FIN.
+func (p *Proxy) reset(from string) {
 	p.mu.Lock()
-	for c := range p.conns {
+	defer p.mu.Unlock()
+	for c, src := range p.conns {
+		if from != AnySource && src != from {
+			continue
+		}
 		if tc, ok := c.(*net.TCPConn); ok {
-			_ = tc.SetLinger(0) // RST, not FIN
+			_ = tc.SetLinger(0)
 		}
 		c.Close()
 	}
-	p.mu.Unlock()
 }
 
 // Close stops the proxy and closes every connection.
@@ -81,14 +128,22 @@ func (p *Proxy) Close() error {
 	return err
 }
 
-func (p *Proxy) track(c net.Conn) bool {
+// faultFor is what applies to connections from src.
+func (p *Proxy) faultFor(src string) fault {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	all, one := p.faults[AnySource], p.faults[src]
+	return fault{drop: all.drop | one.drop, refuse: all.refuse || one.refuse}
+}
+
+func (p *Proxy) track(c net.Conn, src string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		c.Close()
 		return false
 	}
-	p.conns[c] = struct{}{}
+	p.conns[c] = src
 	return true
 }
 
@@ -97,12 +152,6 @@ func (p *Proxy) untrack(c net.Conn) {
 	delete(p.conns, c)
 	p.mu.Unlock()
 	c.Close()
-}
-
-func (p *Proxy) isSilent() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.silent
 }
 
 func (p *Proxy) accept() {
@@ -116,40 +165,51 @@ func (p *Proxy) accept() {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		if !p.track(in) {
+		src := ""
+		if a, ok := in.RemoteAddr().(*net.TCPAddr); ok {
+			src = a.IP.String()
+		}
+		if !p.track(in, src) {
 			return
 		}
 		p.wg.Add(1)
-		go p.serve(in)
+		go p.serve(in, src)
 	}
 }
 
-func (p *Proxy) serve(in net.Conn) {
+func (p *Proxy) serve(in net.Conn, src string) {
 	defer p.wg.Done()
 	defer p.untrack(in)
+	if p.faultFor(src).refuse {
+		if tc, ok := in.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+		return
+	}
 	out, err := net.DialTimeout("tcp", p.target, 5*time.Second)
 	if err != nil {
 		return
 	}
-	if !p.track(out) {
+	if !p.track(out, src) {
 		return
 	}
 	defer p.untrack(out)
 	done := make(chan struct{}, 2)
-	go func() { p.pipe(out, in); done <- struct{}{} }()
-	go func() { p.pipe(in, out); done <- struct{}{} }()
+	go func() { p.pipe(out, in, src, ToTarget); done <- struct{}{} }()
+	go func() { p.pipe(in, out, src, FromTarget); done <- struct{}{} }()
 	<-done // either side ended: end both
 	in.Close()
 	out.Close()
 	<-done
 }
 
-// pipe copies src to dst, dropping what arrives while the link is silent.
-func (p *Proxy) pipe(dst io.Writer, src io.Reader) {
+// pipe copies src to dst, dropping what arrives while traffic from the
+// source IP from in direction dir is silenced.
+func (p *Proxy) pipe(dst io.Writer, src io.Reader, from string, dir Direction) {
 	buf := make([]byte, 64<<10)
 	for {
 		n, err := src.Read(buf)
-		if n > 0 && !p.isSilent() {
+		if n > 0 && p.faultFor(from).drop&dir == 0 {
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return
 			}

@@ -74,3 +74,97 @@ func TestForwardSilenceHealReset(t *testing.T) {
 		t.Fatal("reset connection still works")
 	}
 }
+
+// dialFrom connects to addr from the local IP from.
+func dialFrom(t *testing.T, from, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}, Timeout: 5 * time.Second}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestFaultsBySourceAndDirection: a fault for one source leaves the others
+// alone; a one-way silence lets the other direction through; refusing
+// resets current and new connections from that source until Heal.
+func TestFaultsBySourceAndDirection(t *testing.T) {
+	p, err := Start("127.0.0.1:0", echoServer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	a, b := dialFrom(t, "127.0.0.2", p.Addr()), dialFrom(t, "127.0.0.3", p.Addr())
+	for _, c := range []net.Conn{a, b} {
+		if err := roundTrip(c, 5*time.Second); err != nil {
+			t.Fatalf("forwarding: %v", err)
+		}
+	}
+
+	p.SilenceFrom("127.0.0.2", FromTarget)
+	if err := roundTrip(b, 5*time.Second); err != nil {
+		t.Fatalf("another source is affected: %v", err)
+	}
+	// The echo server receives what a sends (ToTarget flows) but its
+	// answers vanish.
+	if err := roundTrip(a, 200*time.Millisecond); err == nil {
+		t.Fatal("answers reach a silenced source")
+	}
+
+	p.Heal()
+	p.RefuseFrom("127.0.0.3")
+	if err := roundTrip(b, 2*time.Second); err == nil {
+		t.Fatal("a refused source's connection still works")
+	}
+	if err := roundTrip(dialFrom(t, "127.0.0.3", p.Addr()), 2*time.Second); err == nil {
+		t.Fatal("a refused source could connect again")
+	}
+	if err := roundTrip(dialFrom(t, "127.0.0.2", p.Addr()), 5*time.Second); err != nil {
+		t.Fatalf("the other source after heal: %v", err)
+	}
+	p.Heal()
+	if err := roundTrip(dialFrom(t, "127.0.0.3", p.Addr()), 5*time.Second); err != nil {
+		t.Fatalf("after heal: %v", err)
+	}
+}
+
+// TestOneWayToTarget: bytes to the target vanish while the target's own
+// bytes still arrive.
+func TestOneWayToTarget(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.Write([]byte("hello"))
+		buf := make([]byte, 4)
+		c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		n, _ := io.ReadFull(c, buf)
+		got <- buf[:n]
+	}()
+	p, err := Start("127.0.0.1:0", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	p.SilenceFrom(AnySource, ToTarget)
+	c := dialFrom(t, "127.0.0.1", p.Addr())
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 5)
+	if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "hello" {
+		t.Fatalf("the target's bytes: %q, %v", buf, err)
+	}
+	c.Write([]byte("ping"))
+	if b := <-got; len(b) != 0 {
+		t.Fatalf("the target received %q through a one-way silence", b)
+	}
+}

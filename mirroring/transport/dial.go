@@ -115,7 +115,7 @@ func (e *Endpoint) dial(host string, port int, key string) (*Peer, *DialError) {
 	e.mu.Unlock()
 
 	hostport := net.JoinHostPort(host, strconv.Itoa(port))
-	d := net.Dialer{Timeout: e.cfg.DialTimeout}
+	d := net.Dialer{Timeout: e.cfg.DialTimeout, LocalAddr: e.sourceFor(host)}
 	c, err := d.DialContext(e.ctx, "tcp", hostport)
 	if err != nil {
 		e.forget(p)
@@ -231,4 +231,19 @@ func connectReason(hostport string, err error, timeout time.Duration) string {
 		return fmt.Sprintf("cannot reach %s: %v", hostport, oe.Err)
 	}
 	return fmt.Sprintf("cannot reach %s: %v", hostport, err)
+}
+
+// sourceFor is the local address to dial host from: the endpoint's own IP
+// when it listens on a specific one that can reach host (loopback to
+// loopback, or a routable IP to a routable one), so that peers see the
+// connection come from the instance's address (several instances on one
+// machine, 127.0.0.11 and 127.0.0.15, stay told apart — fault tests cut
+// one pair's link by source address). Otherwise the system chooses.
+func (e *Endpoint) sourceFor(host string) net.Addr {
+	target := net.ParseIP(host)
+	if e.localIP == nil || target == nil || target.IsLoopback() != e.localIP.IsLoopback() ||
+		(target.To4() == nil) != (e.localIP.To4() == nil) {
+		return nil
+	}
+	return &net.TCPAddr{IP: e.localIP}
 }

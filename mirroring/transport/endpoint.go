@@ -109,11 +109,14 @@ type Endpoint struct {
 	policy policy
 	log    *slog.Logger
 	ln     net.Listener
-	ctx    context.Context // canceled by Close
-	cancel context.CancelFunc
-	slots  chan struct{} // one per inbound connection in handshake
-	epoch  uint64        // this endpoint's incarnation, sent with every dial
-	seq    atomic.Uint64 // dials made
+	// localIP is the listener's own IP when it is a specific one: dials
+	// leave from it (see sourceFor).
+	localIP net.IP
+	ctx     context.Context // canceled by Close
+	cancel  context.CancelFunc
+	slots   chan struct{} // one per inbound connection in handshake
+	epoch   uint64        // this endpoint's incarnation, sent with every dial
+	seq     atomic.Uint64 // dials made
 
 	// version is the protocol version this endpoint's hellos announce
 	// (tests change it to exercise version rejection).
@@ -149,6 +152,9 @@ func Listen(addr string, cfg Config) (*Endpoint, error) {
 		return nil, fmt.Errorf("transport: listen on %s: %w", addr, err)
 	}
 	e.ln = ln
+	if a, ok := ln.Addr().(*net.TCPAddr); ok && !a.IP.IsUnspecified() {
+		e.localIP = a.IP
+	}
 	if e.cfg.Address == "" {
 		e.cfg.Address = formatAddress(ln.Addr())
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -560,5 +561,37 @@ func TestCloseStuckPeer(t *testing.T) {
 	<-sent
 	if d := b.down(); !errors.Is(d.err, ErrClosed) {
 		t.Errorf("down: %v", d.err)
+	}
+}
+
+// TestDialLeavesFromTheEndpointIP: an endpoint on a specific loopback IP
+// dials from that IP, so a peer (or a fault-test proxy) can tell
+// instances on one machine apart by source address.
+func TestDialLeavesFromTheEndpointIP(t *testing.T) {
+	a := newNode(t, "127.0.0.3", idA, "A")
+	ln, err := net.Listen("tcp", "127.0.0.4:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	from := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		from <- c.RemoteAddr().(*net.TCPAddr).IP.String()
+		c.Close()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = a.e.Dial(ctx, "TCP://"+ln.Addr().String()) // the handshake fails; the source is what counts
+	select {
+	case ip := <-from:
+		if ip != "127.0.0.3" {
+			t.Fatalf("dialed from %s, want the endpoint's 127.0.0.3", ip)
+		}
+	case <-ctx.Done():
+		t.Fatal("no connection arrived")
 	}
 }
