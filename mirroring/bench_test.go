@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"mirrordb/internal/testutil"
 )
 
 // BenchmarkCommitMirrored: autocommit INSERTs through pgx at 1, 16 and 64
@@ -158,8 +160,8 @@ func BenchmarkFailoverPause(b *testing.B) {
 	setupDB(a, "Pause")
 	mirrorPair(b, a, m, "Pause")
 	w := startWriters(b, "Pause", 8, a, m)
-	defer w.finish()
-	w.waitFor(200)
+	defer w.Finish()
+	w.WaitFor(200)
 	principal, mirror := 0, 1
 	var pauses, statements []time.Duration
 	b.ResetTimer()
@@ -169,15 +171,9 @@ func BenchmarkFailoverPause(b *testing.B) {
 		t0 := time.Now()
 		p.exec(`ALTER DATABASE Pause SET PARTNER FAILOVER`)
 		statements = append(statements, time.Since(t0))
-		for {
-			if at, ok := w.firstAckAfter(t0, mirror); ok {
-				pauses = append(pauses, at.Sub(t0))
-				break
-			}
-			time.Sleep(time.Millisecond)
-		}
+		pauses = append(pauses, firstAck(w, t0, mirror).Sub(t0))
 		principal, mirror = mirror, principal
-		w.waitFor(100)
+		w.WaitFor(100)
 	}
 	b.StopTimer()
 	sort.Slice(pauses, func(i, j int) bool { return pauses[i] < pauses[j] })
@@ -185,4 +181,16 @@ func BenchmarkFailoverPause(b *testing.B) {
 	b.ReportMetric(float64(pauses[len(pauses)-1].Milliseconds()), "max-pause-ms")
 	sort.Slice(statements, func(i, j int) bool { return statements[i] < statements[j] })
 	b.ReportMetric(float64(statements[len(statements)/2].Milliseconds()), "median-statement-ms")
+}
+
+// firstAck waits for the first commit acknowledged by server after t.
+func firstAck(w *testutil.Writers, t time.Time, server int) time.Time {
+	for {
+		for _, a := range w.Since(t) {
+			if a.Server == server {
+				return a.At
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -24,7 +24,7 @@ var failovers = flag.Int("mirroring.failovers", 2, "role switches in TestManualF
 func TestManualFailoverUnderLoadLosesNoAcknowledgedCommit(t *testing.T) {
 	a, b := pairedNodes(t, "Sales")
 	w := startWriters(t, "Sales", 8, a, b)
-	w.waitFor(300)
+	w.WaitFor(300)
 	b.expectError(1470, `ALTER DATABASE Sales SET PARTNER FAILOVER`)
 
 	nodes := []*node{a, b}
@@ -33,10 +33,10 @@ func TestManualFailoverUnderLoadLosesNoAcknowledgedCommit(t *testing.T) {
 		p.exec(`ALTER DATABASE Sales SET PARTNER FAILOVER`)
 		m.waitState("Sales", "PRINCIPAL", "SYNCHRONIZED")
 		p.waitState("Sales", "MIRROR", "SYNCHRONIZED")
-		w.waitFor(300) // the writers found the new principal
+		w.WaitFor(300) // the writers found the new principal
 	}
-	acked := w.finish()
-	t.Logf("%d role switches, %d commits acknowledged, %d statements failed during the switches", *failovers, len(acked), w.fails)
+	acked := w.Finish()
+	t.Logf("%d role switches, %d commits acknowledged, %d statements failed during the switches", *failovers, len(acked), w.Fails())
 
 	p, m := nodes[*failovers%2], nodes[(*failovers+1)%2]
 	checkAcked(t, p, "Sales", acked)

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"mirrordb/internal/testutil"
 	"mirrordb/server"
 	"mirrordb/server/servertest"
 )
@@ -25,6 +26,7 @@ type node struct {
 	host string
 	dir  string
 	port int // its mirroring endpoint port
+	mu   sync.Mutex // guards srv, which writers read while the test restarts the node
 	srv  *server.Server
 }
 
@@ -45,7 +47,10 @@ func newNodes(t testing.TB, names ...string) []*node {
 
 func (n *node) start() {
 	n.t.Helper()
-	n.srv = servertest.StartWith(n.t, servertest.Options{Dir: n.dir, Host: n.host, Name: n.name})
+	srv := servertest.StartWith(n.t, servertest.Options{Dir: n.dir, Host: n.host, Name: n.name})
+	n.mu.Lock()
+	n.srv = srv
+	n.mu.Unlock()
 }
 
 // stop shuts the instance down (its partner sees the connection end).
@@ -67,6 +72,13 @@ func (n *node) address() string { return fmt.Sprintf("TCP://%s:%d", n.host, n.po
 
 // backupPath is a path both nodes can read (the "copied" backup file).
 func backupPath(t testing.TB, dir, file string) string { return filepath.Join(dir, file) }
+
+// url is the connection string for db on the node as it runs now.
+func (n *node) url(db string) string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return servertest.URL(n.srv, db)
+}
 
 // conn opens a connection to db on the node.
 func (n *node) conn(db string) *pgx.Conn {
@@ -226,154 +238,19 @@ func mirrorPairVia(t testing.TB, p, m *node, db, principalAddr, mirrorAddr strin
 
 func sleep() { time.Sleep(20 * time.Millisecond) }
 
-// writers insert unique ids into db.dbo.t on whichever node is principal,
-// recording the ids whose commit was acknowledged. A failed statement
-// (a failover in progress, a dropped connection) is in doubt and not
-// recorded; the writer reconnects and goes on.
-type writers struct {
-	t     testing.TB
-	nodes []*node
-	db    string
-	stop  chan struct{}
-	done  chan struct{}
-	mu    sync.Mutex
-	acked []int
-	at    []ackAt // when and where each commit was acknowledged
-	fails int
+// startWriters runs n writers (testutil.Writers) on db, on whichever of
+// nodes is principal.
+func startWriters(t testing.TB, db string, n int, nodes ...*node) *testutil.Writers {
+	return testutil.StartWriters(t, testutil.WriterOptions{DB: db, Workers: n, Servers: len(nodes),
+		URL: func(i int) string { return nodes[i].url(db) }})
 }
 
-// ackAt is when a commit was acknowledged and by which node (an index
-// into writers.nodes).
-type ackAt struct {
-	when time.Time
-	node int
-}
-
-func startWriters(t testing.TB, db string, n int, nodes ...*node) *writers {
-	w := &writers{t: t, nodes: nodes, db: db, stop: make(chan struct{}), done: make(chan struct{})}
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w.run(i)
-		}()
-	}
-	go func() {
-		wg.Wait()
-		close(w.done)
-	}()
-	return w
-}
-
-func (w *writers) run(worker int) {
-	next := worker * 1_000_000
-	target := 0
-	var c *pgx.Conn
-	defer func() {
-		if c != nil {
-			c.Close(context.Background())
-		}
-	}()
-	for {
-		select {
-		case <-w.stop:
-			return
-		default:
-		}
-		if c == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			var err error
-			c, err = pgx.Connect(ctx, servertest.URL(w.nodes[target].srv, w.db))
-			cancel()
-			if err != nil {
-				c = nil
-				target = (target + 1) % len(w.nodes)
-				time.Sleep(10 * time.Millisecond)
-				continue
-			}
-		}
-		next++
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		_, err := c.Exec(ctx, "INSERT INTO dbo.t (id, worker) VALUES ($1, $2)", next, worker)
-		cancel()
-		if err != nil {
-			w.mu.Lock()
-			w.fails++
-			w.mu.Unlock()
-			c.Close(context.Background())
-			c = nil
-			continue
-		}
-		w.mu.Lock()
-		w.acked = append(w.acked, next)
-		w.at = append(w.at, ackAt{time.Now(), target})
-		w.mu.Unlock()
-	}
-}
-
-// count is the number of acknowledged commits so far.
-func (w *writers) count() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.acked)
-}
-
-// waitFor waits until n more commits are acknowledged.
-func (w *writers) waitFor(n int) {
-	w.t.Helper()
-	want := w.count() + n
-	deadline := time.Now().Add(60 * time.Second)
-	for w.count() < want {
-		if time.Now().After(deadline) {
-			w.t.Fatalf("writers stalled at %d acknowledged commits (want %d)", w.count(), want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// finish stops the writers and returns the acknowledged ids.
-func (w *writers) finish() []int {
-	close(w.stop)
-	<-w.done
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.acked
-}
-
-// checkAcked verifies that every acknowledged id is in db.dbo.t on n.
-func checkAcked(t testing.TB, n *node, db string, acked []int) {
+// checkAcked verifies on n, the principal, that every acknowledged commit
+// is in db.dbo.t and that no two principals ever served at once.
+func checkAcked(t testing.TB, n *node, db string, acks []testutil.Ack) {
 	t.Helper()
-	ctx := context.Background()
-	c := n.conn(db)
-	rows, err := c.Query(ctx, "SELECT id FROM dbo.t")
-	if err != nil {
-		t.Fatalf("%s: read back: %v", n.name, err)
-	}
-	have := map[int]bool{}
-	for rows.Next() {
-		var id int
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		have[id] = true
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	lost := 0
-	for _, id := range acked {
-		if !have[id] {
-			lost++
-			if lost <= 5 {
-				t.Errorf("%s: acknowledged id %d is missing", n.name, id)
-			}
-		}
-	}
-	if lost > 0 {
-		t.Fatalf("%s: %d of %d acknowledged commits lost", n.name, lost, len(acked))
-	}
-	t.Logf("%s: all %d acknowledged commits present (%d rows)", n.name, len(acked), len(have))
+	testutil.CheckAcked(t, n.conn(db), acks)
+	testutil.CheckOnePrincipal(t, acks)
 }
 
 // setupDB creates db with table dbo.t on p, in FULL recovery.
@@ -383,14 +260,3 @@ func setupDB(p *node, db string) {
 	p.exec(fmt.Sprintf(`ALTER DATABASE %s SET RECOVERY FULL`, db))
 }
 
-// firstAckAfter is the first acknowledgement by node after t.
-func (w *writers) firstAckAfter(t time.Time, node int) (time.Time, bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, a := range w.at {
-		if a.node == node && a.when.After(t) {
-			return a.when, true
-		}
-	}
-	return time.Time{}, false
-}

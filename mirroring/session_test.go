@@ -14,8 +14,8 @@ func TestSuspendResumeCatchUp(t *testing.T) {
 	b.waitState("Orders", "MIRROR", "SUSPENDED")
 
 	w := startWriters(t, "Orders", 4, a)
-	w.waitFor(500)
-	acked := w.finish()
+	w.WaitFor(500)
+	acked := w.Finish()
 	a.exec(`USE Orders; CHECKPOINT`)
 	if got := a.row(`SELECT log_reuse_wait_desc FROM sys.databases WHERE name = 'Orders'`)[0]; got != "DATABASE_MIRRORING" {
 		t.Errorf("log_reuse_wait_desc while suspended: %s, want DATABASE_MIRRORING", got)

@@ -87,19 +87,19 @@ func waitRows(t *testing.T, n *node, sql, want string) {
 func TestAutomaticFailover(t *testing.T) {
 	a, b, _ := witnessed(t, "Auto")
 	wr := startWriters(t, "Auto", 8, a, b)
-	wr.waitFor(300)
+	wr.WaitFor(300)
 	start := time.Now()
 	a.stop()
 	b.waitState("Auto", "PRINCIPAL", "DISCONNECTED")
 	took := time.Since(start)
-	wr.waitFor(300)
+	wr.WaitFor(300)
 	t.Logf("automatic failover after the principal stopped: %s", took)
 
 	a.start()
 	a.waitState("Auto", "MIRROR", "SYNCHRONIZED")
 	b.waitState("Auto", "PRINCIPAL", "SYNCHRONIZED")
-	wr.waitFor(200)
-	acked := wr.finish()
+	wr.WaitFor(200)
+	acked := wr.Finish()
 	checkAcked(t, b, "Auto", acked)
 	if got := b.row(`SELECT mirroring_role_sequence, mirroring_witness_state_desc FROM sys.database_mirroring WHERE database_id = DB_ID('Auto')`); fmt.Sprint(got) != "[2 CONNECTED]" {
 		t.Fatalf("new principal: %v", got)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"regexp"
@@ -33,9 +34,10 @@ func TestMain(m *testing.M) {
 
 // serverProcess is a mirrordb server running as a separate OS process.
 type serverProcess struct {
-	cmd  *exec.Cmd
-	addr string
-	done chan error
+	cmd    *exec.Cmd
+	addr   string
+	done   chan error    // the exit status, once
+	exited chan struct{} // closed when the process is gone
 }
 
 var listenRE = regexp.MustCompile(`msg="accepting SQL clients" listen=(\S+)`)
@@ -44,8 +46,21 @@ var listenRE = regexp.MustCompile(`msg="accepting SQL clients" listen=(\S+)`)
 // until it accepts clients.
 func startServer(t *testing.T, dataDir string) *serverProcess {
 	t.Helper()
+	return startServerWith(t, serverOptions{dir: dataDir, listen: "127.0.0.1:0", name: "crash-test"})
+}
+
+// serverOptions are a child server's flags, and where its log goes.
+type serverOptions struct {
+	dir, listen, name string
+	log               io.Writer // the child's stderr, besides the scan for its address
+}
+
+// startServerWith runs the server in a child process with o and waits
+// until it accepts clients.
+func startServerWith(t *testing.T, o serverOptions) *serverProcess {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "MIRRORDB_SERVER_ARGS=--data "+dataDir+" --listen 127.0.0.1:0 --name crash-test")
+	cmd.Env = append(os.Environ(), "MIRRORDB_SERVER_ARGS=--data "+o.dir+" --listen "+o.listen+" --name "+o.name)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -53,17 +68,24 @@ func startServer(t *testing.T, dataDir string) *serverProcess {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &serverProcess{cmd: cmd, done: make(chan error, 1)}
+	p := &serverProcess{cmd: cmd, done: make(chan error, 1), exited: make(chan struct{})}
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
+			if o.log != nil {
+				fmt.Fprintln(o.log, sc.Text())
+			}
 			if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
 				found <- m[1]
 			}
 		}
 	}()
-	go func() { p.done <- cmd.Wait() }()
+	go func() {
+		err := cmd.Wait()
+		close(p.exited)
+		p.done <- err
+	}()
 	select {
 	case p.addr = <-found:
 	case err := <-p.done:
@@ -78,11 +100,13 @@ func startServer(t *testing.T, dataDir string) *serverProcess {
 
 // kill sends SIGKILL and waits for the process to go.
 func (p *serverProcess) kill() {
-	if p.cmd.ProcessState != nil {
+	select {
+	case <-p.exited:
 		return
+	default:
 	}
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
+	<-p.exited
 }
 
 func connect(t *testing.T, addr, db string) *pgx.Conn {
