@@ -25,7 +25,7 @@ type node struct {
 	name string
 	host string
 	dir  string
-	port int // its mirroring endpoint port
+	port int        // its mirroring endpoint port
 	mu   sync.Mutex // guards srv, which writers read while the test restarts the node
 	srv  *server.Server
 }
@@ -259,4 +259,3 @@ func setupDB(p *node, db string) {
 	p.exec(fmt.Sprintf(`CREATE TABLE %s.dbo.t (id int PRIMARY KEY, worker int)`, db))
 	p.exec(fmt.Sprintf(`ALTER DATABASE %s SET RECOVERY FULL`, db))
 }
-

@@ -240,9 +240,9 @@ func CheckAcked(t testing.TB, conn *pgx.Conn, acks []Ack) {
 func CheckOnePrincipal(t testing.TB, acks []Ack) {
 	t.Helper()
 	type span struct {
-		server          int
+		server            int
 		firstAt, lastSent time.Time
-		n               int
+		n                 int
 	}
 	spans := map[int64]*span{}
 	for _, a := range acks {
