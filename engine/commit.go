@@ -164,18 +164,41 @@ func (d *Database) commit(ctx context.Context, t *txn) (txlog.LSN, error) {
 	d.writer.release()
 	t.done()
 
-	err = b.SyncWait()
-	b.Close()
-	if err != nil {
+	if err := d.syncWait(ctx, b, rec.LSN); err != nil {
+		if ctx.Err() != nil {
+			return rec.LSN, ctx.Err() // in doubt: the sync goes on behind us
+		}
 		return 0, sqlerr.New(9002, d.Name(), err.Error())
 	}
-	d.durable.advance(rec.LSN)
 	if gate := d.gate(); gate != nil {
 		if err := gate(ctx, rec.LSN); err != nil {
 			return rec.LSN, err
 		}
 	}
 	return rec.LSN, nil
+}
+
+// syncWait waits until b's commit is on disk, then closes b and moves the
+// durable LSN to lsn. A statement canceled or killed meanwhile stops
+// waiting at once and the sync finishes behind it: a disk that hangs must
+// not hang the clients of a principal that has stopped acknowledging
+// (SPEC §8.9; the mirroring watchdog kills their sessions).
+func (d *Database) syncWait(ctx context.Context, b *pebble.Batch, lsn txlog.LSN) error {
+	done := make(chan error, 1)
+	go func() {
+		err := b.SyncWait()
+		b.Close()
+		if err == nil {
+			d.durable.advance(lsn)
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // metaEndLSN is the local key recording the last LSN written, so that the

@@ -2,7 +2,6 @@ package mirroring_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -10,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/pebble/vfs"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"mirrordb/internal/testutil"
 	"mirrordb/server"
@@ -26,6 +25,7 @@ type node struct {
 	host string
 	dir  string
 	port int        // its mirroring endpoint port
+	fs   vfs.FS     // the stores' file system at the next start (nil: the OS's)
 	mu   sync.Mutex // guards srv, which writers read while the test restarts the node
 	srv  *server.Server
 }
@@ -47,7 +47,7 @@ func newNodes(t testing.TB, names ...string) []*node {
 
 func (n *node) start() {
 	n.t.Helper()
-	srv := servertest.StartWith(n.t, servertest.Options{Dir: n.dir, Host: n.host, Name: n.name})
+	srv := servertest.StartWith(n.t, servertest.Options{Dir: n.dir, Host: n.host, Name: n.name, StoreFS: n.fs})
 	n.mu.Lock()
 	n.srv = srv
 	n.mu.Unlock()
@@ -112,27 +112,9 @@ func (n *node) try(sql string, args ...any) error {
 func (n *node) expectError(number int, sql string) {
 	n.t.Helper()
 	err := n.try(sql)
-	if got := msgNumber(err); got != number {
+	if got := testutil.MsgNumber(err); got != number {
 		n.t.Fatalf("%s: %s: want Msg %d, got %v", n.name, oneLine(sql), number, err)
 	}
-}
-
-// msgNumber extracts the SQL Server message number of an error ("Msg N"
-// in the detail or message).
-func msgNumber(err error) int {
-	var pe *pgconn.PgError
-	if !errors.As(err, &pe) {
-		return 0
-	}
-	for _, s := range []string{pe.Message, pe.Detail} {
-		if i := strings.Index(s, "Msg "); i >= 0 {
-			var n int
-			if _, err := fmt.Sscanf(s[i:], "Msg %d", &n); err == nil {
-				return n
-			}
-		}
-	}
-	return 0
 }
 
 // row reads one row of strings from master.

@@ -630,6 +630,14 @@ func (r *runner) watchDisk(ctx context.Context) {
 		case <-timer.C:
 			r.log.Error("the disk has not completed a write within the mirroring timeout: stopping acknowledgements and falling silent so that the partner can take over")
 			stalled = true
+			if r.snapshot().cfg.Role == core.Principal {
+				// The runner may itself be waiting on the disk (a
+				// persist): close the database to users from here, so
+				// that no client waits on the disk (their sessions end
+				// with 955). The session reopens it once the disk is back
+				// and it has quorum.
+				r.m.in.SetQuorum(r.d, false)
+			}
 			r.post(core.DiskStalled{Stalled: true})
 			select {
 			case <-done:

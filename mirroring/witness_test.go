@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"mirrordb/internal/testutil"
 )
 
 // witnessed starts principal A, mirror B and witness W with a
@@ -133,7 +135,7 @@ func waitErr(n *node, sql string, number int) error {
 	n.t.Helper()
 	for i := 0; ; i++ {
 		err := n.try(sql)
-		if msgNumber(err) == number {
+		if testutil.MsgNumber(err) == number {
 			return err
 		}
 		if i > 1500 {

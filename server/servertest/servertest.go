@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cockroachdb/pebble/vfs"
 	"github.com/jackc/pgx/v5"
 
 	"mirrordb/server"
@@ -58,6 +59,9 @@ type Options struct {
 	Dir  string // data directory; a fresh temporary one when ""
 	Host string // listen host; 127.0.0.1 when ""
 	Name string // @@SERVERNAME; "mirrordb-test" when ""
+	// StoreFS is the databases' file system (fault injection); the
+	// operating system's when nil.
+	StoreFS vfs.FS
 }
 
 // StartWith starts an instance with opts; it is shut down at the end of
@@ -73,7 +77,8 @@ func StartWith(t testing.TB, opts Options) *server.Server {
 	if opts.Name == "" {
 		opts.Name = "mirrordb-test"
 	}
-	srv, err := server.Start(server.Config{DataDir: opts.Dir, Listen: net.JoinHostPort(opts.Host, "0"), Name: opts.Name, Logger: Logger()})
+	srv, err := server.Start(server.Config{DataDir: opts.Dir, Listen: net.JoinHostPort(opts.Host, "0"), Name: opts.Name, Logger: Logger(),
+		StoreFS: opts.StoreFS})
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
