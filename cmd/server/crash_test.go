@@ -57,7 +57,7 @@ type serverOptions struct {
 
 // startServerWith runs the server in a child process with o and waits
 // until it accepts clients.
-func startServerWith(t *testing.T, o serverOptions) *serverProcess {
+func startServerWith(t testing.TB, o serverOptions) *serverProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "MIRRORDB_SERVER_ARGS=--data "+o.dir+" --listen "+o.listen+" --name "+o.name)
