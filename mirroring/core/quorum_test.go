@@ -341,3 +341,104 @@ func msgNum(err error) int {
 	}
 	return sqlerr.As(err).Number
 }
+
+// forceService runs FORCE_SERVICE_ALLOW_DATA_LOSS on node i and returns
+// its answer.
+func (s *sim) forceService(i int) error {
+	s.command(i, Command{Kind: CmdForceService})
+	s.run(time.Second)
+	return s.nodes[i].replies[s.nextCmd]
+}
+
+// §8.3, mirror lost under SAFETY OFF without a witness: nothing visible,
+// the principal never waited for the mirror and goes on at once.
+func TestQuorumMirrorLostSafetyOffNoWitness(t *testing.T) {
+	s := synced(t, false)
+	s.command(nodeA, Command{Kind: CmdSafety, Safety: SafetyOff})
+	s.run(time.Second)
+	mark := s.now
+	s.partition(nodeA, nodeB, true) // silent: only the timeout would tell
+	s.run(2 * time.Second)
+	if n := s.acksBy(nodeA, mark); n < 50 {
+		s.fail("SAFETY OFF principal acknowledged %d commits while its mirror was silent", n)
+	}
+	s.run(10 * time.Second)
+	if st := s.nodes[nodeA].s.State(); st != Disconnected || !s.serves(nodeA) {
+		s.fail("principal %s, serving %v; want DISCONNECTED and serving", st, s.serves(nodeA))
+	}
+	s.heal()
+	s.settle()
+}
+
+// §8.3, mirror lost under SAFETY FULL without a witness: commits wait
+// until the loss is detected (the timeout, for silence), then the
+// principal runs exposed.
+func TestQuorumMirrorLostSafetyFullNoWitness(t *testing.T) {
+	s := synced(t, false)
+	s.partition(nodeA, nodeB, true)
+	mark := s.now
+	s.run(8 * time.Second) // within TIMEOUT 10: blocked
+	if n := s.acksBy(nodeA, mark.Add(time.Second)); n != 0 {
+		s.fail("%d commits acknowledged before the silent mirror was declared lost", n)
+	}
+	s.run(5 * time.Second)
+	if n := s.acksBy(nodeA, mark.Add(11*time.Second)); n < 20 || s.nodes[nodeA].s.State() != Disconnected {
+		s.fail("after detection: %d acks, state %s; want running exposed", n, s.nodes[nodeA].s.State())
+	}
+	s.heal()
+	s.settle()
+}
+
+// §8.3, principal lost without a witness, SAFETY FULL or OFF: the mirror
+// waits, DISCONNECTED, and service can be forced.
+func TestQuorumPrincipalLostNoWitnessForceAllowed(t *testing.T) {
+	for _, safety := range []Safety{SafetyFull, SafetyOff} {
+		t.Run(safety.String(), func(t *testing.T) {
+			s := synced(t, false)
+			s.command(nodeA, Command{Kind: CmdSafety, Safety: safety})
+			s.run(time.Second)
+			s.crash(nodeA)
+			s.run(15 * time.Second)
+			if s.nodes[nodeB].role != Mirror || s.nodes[nodeB].s.State() != Disconnected {
+				s.fail("mirror %s %s; want MIRROR DISCONNECTED", s.nodes[nodeB].role, s.nodes[nodeB].s.State())
+			}
+			if err := s.forceService(nodeB); err != nil || !s.serves(nodeB) {
+				s.fail("forced service: %v (serving %v)", err, s.serves(nodeB))
+			}
+			s.restart(nodeA)
+			s.settle()
+		})
+	}
+}
+
+// §8.3, principal lost under SAFETY OFF with a witness: no automatic
+// failover; service can be forced while the mirror sees the witness, and
+// not (1406) when it does not.
+func TestQuorumSafetyOffForceNeedsWitness(t *testing.T) {
+	for _, mirrorSeesWitness := range []bool{true, false} {
+		t.Run(map[bool]string{true: "witness connected", false: "witness away"}[mirrorSeesWitness], func(t *testing.T) {
+			s := synced(t, true)
+			s.command(nodeA, Command{Kind: CmdSafety, Safety: SafetyOff})
+			s.run(time.Second)
+			if !mirrorSeesWitness {
+				s.partition(nodeB, nodeW, true)
+				s.run(11 * time.Second)
+			}
+			s.crash(nodeA)
+			s.run(15 * time.Second)
+			if s.nodes[nodeB].role != Mirror {
+				s.fail("automatic failover under SAFETY OFF")
+			}
+			err := s.forceService(nodeB)
+			if mirrorSeesWitness && (err != nil || !s.serves(nodeB)) {
+				s.fail("forced service with the witness: %v (serving %v)", err, s.serves(nodeB))
+			}
+			if !mirrorSeesWitness && msgNum(err) != 1406 {
+				s.fail("forced service without the witness: %v, want 1406", err)
+			}
+			s.heal()
+			s.restart(nodeA)
+			s.settle()
+		})
+	}
+}
