@@ -391,6 +391,10 @@ func (r *runner) do(a core.Action) {
 	case core.Send:
 		send(&r.partner, x.Msg)
 	case core.SendWitness:
+		if ask, ok := x.Msg.(*core.FailoverAsk); ok {
+			r.log.Info("asking the witness for the principal role", "end_lsn", ask.End,
+				"principal_silent_for", ask.SilentFor, "hard_failure", ask.Hard, "force", ask.Force, "connected", r.witness.peer != nil)
+		}
 		send(&r.witness, x.Msg)
 	case core.Persist:
 		r.persist(x.Config)

@@ -143,6 +143,10 @@ func (wr *witnessRole) step(e core.WitnessEvent) {
 			wr.mu.Lock()
 			p := wr.peers[x.Instance]
 			wr.mu.Unlock()
+			if v, ok := x.Msg.(*core.FailoverVerdict); ok {
+				wr.m.log.Info("failover verdict", "db", v.DB, "granted", v.Granted, "role_sequence", v.RoleSeq,
+					"reason", v.Reason, "force", v.Force, "connected", p != nil)
+			}
 			if p != nil {
 				k, b := core.Encode(x.Msg)
 				_ = p.Send(k, b)

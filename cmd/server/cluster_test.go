@@ -47,8 +47,13 @@ func newInstance(t testing.TB, name, host string) *instance {
 	t.Cleanup(func() { p.Close() })
 	t.Cleanup(func() {
 		if t.Failed() {
-			lines := strings.Split(strings.TrimSpace(n.log.String()), "\n")
-			t.Logf("last lines of %s's log:\n%s", n.name, strings.Join(lines[max(0, len(lines)-80):], "\n"))
+			var lines []string // without the clients' comings and goings
+			for _, l := range strings.Split(strings.TrimSpace(n.log.String()), "\n") {
+				if !strings.Contains(l, `msg="wire: connection`) {
+					lines = append(lines, l)
+				}
+			}
+			t.Logf("last lines of %s's log:\n%s", n.name, strings.Join(lines[max(0, len(lines)-150):], "\n"))
 		}
 	})
 	n.start()

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"regexp"
 	"sort"
 	"syscall"
 	"testing"
@@ -11,8 +12,11 @@ import (
 	"mirrordb/internal/testutil"
 )
 
-var faultTimeout = flag.Int("fault.timeout", 5,
-	"partner TIMEOUT in seconds in TestWitnessFaults (5 is the least SQL Server allows; its default is 10)")
+var (
+	faultTimeout = flag.Int("fault.timeout", 5,
+		"partner TIMEOUT in seconds in TestWitnessFaults (5 is the least SQL Server allows; its default is 10)")
+	faultPhases = flag.String("fault.phases", "", "run only the phases of TestWitnessFaults whose names match this regexp")
+)
 
 // TestWitnessFaults runs a principal, a mirror and a witness as three
 // processes whose links all pass through fault-injecting proxies, with
@@ -70,7 +74,11 @@ func TestWitnessFaults(t *testing.T) {
 
 	// phase runs one fault (not as a subtest: the cluster's helpers fail
 	// the whole test).
+	only := regexp.MustCompile(*faultPhases)
 	phase := func(name string, run func()) {
+		if !only.MatchString(name) {
+			return
+		}
 		t.Logf("--- %s", name)
 		run()
 	}

@@ -96,7 +96,7 @@ func (s *Session) leaseUntil() time.Time {
 // serving reports whether the principal may serve its database: always
 // without a witness (no quorum needed), else while it holds a lease.
 func (s *Session) serving() bool {
-	if s.cfg.Role != Principal || s.diskStalled {
+	if s.cfg.Role != Principal || s.diskStalled || s.now.Before(s.holdUntil) {
 		return false
 	}
 	return s.cfg.Witness == "" || s.now.Before(s.leaseUntil())
@@ -252,7 +252,11 @@ func (s *Session) onPong(m *WitnessPong) {
 // the mirror role because it appointed our partner.
 func (s *Session) adoptWitnessRole(seq int64, principal bool, failoverLSN LSN, forced, suspended bool, suspendSeq int64, echo uint64) {
 	if principal {
+		// The witness appointed us a while ago and the verdict was lost;
+		// meanwhile we may have served the former principal as its mirror.
+		hold := s.leaseHold(true)
 		s.takeOver(seq, failoverLSN, forced, echo)
+		s.holdUntil = hold
 		return
 	}
 	wasPrincipal := s.cfg.Role == Principal
@@ -311,6 +315,9 @@ func (s *Session) maybeAskFailover() {
 		return
 	}
 	s.askedAt = s.now
+	if s.askSince.IsZero() {
+		s.askSince = s.now
+	}
 	s.sendWitness(&FailoverAsk{Header: s.header(), End: s.end, SilentFor: s.now.Sub(s.partnerHeard), Hard: s.lostHard})
 }
 
@@ -331,8 +338,26 @@ func (s *Session) onVerdict(v *FailoverVerdict) {
 	s.askedAt = time.Time{}
 	s.askAfter = s.now.Add(PingInterval(s.timeout()) / 2)
 	if v.Granted && v.RoleSeq == s.cfg.RoleSeq+1 && s.cfg.Role == Mirror {
+		// A verdict can arrive late: if we have heard from the principal
+		// since we asked, we have been its mirror again.
+		hold := s.leaseHold(s.partnerHeard.After(s.askSince))
 		s.takeOver(v.RoleSeq, v.FailoverLSN, false, v.Echo)
+		s.holdUntil = hold
 	}
+}
+
+// leaseHold is until when a mirror that takes over must not serve: as the
+// former principal's mirror it answered that principal's messages, and
+// each answer lets it serve (a lease) until TIMEOUT, less a margin, after
+// it sent the message answered — so before TIMEOUT after we last heard
+// it. Needed only when we may have answered it after the witness stopped
+// hearing it (relinked): otherwise the witness granted the role after
+// both had heard nothing for TIMEOUT, or after its process was found gone.
+func (s *Session) leaseHold(relinked bool) time.Time {
+	if !relinked {
+		return time.Time{}
+	}
+	return s.partnerHeard.Add(s.timeout())
 }
 
 // updateQuorum keeps the witness told about exposure and opens or closes

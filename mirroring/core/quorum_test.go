@@ -442,3 +442,31 @@ func TestQuorumSafetyOffForceNeedsWitness(t *testing.T) {
 		})
 	}
 }
+
+// A mirror that has just come back (a restarted former principal)
+// reaches the witness only after it has synchronized and just after the
+// principal paused, so after the witness's last message from it: the
+// mirror was in contact with the witness while the principal still
+// counted as in contact (its silence had not reached TIMEOUT), so
+// failover happens. (Found by the process fault test: the witness
+// refused for good, holding that the mirror came back only after the
+// principal was lost.)
+func TestQuorumRejoinedMirrorThenPrincipalPaused(t *testing.T) {
+	s := synced(t, true)
+	s.crash(nodeA)
+	s.until(5*time.Second, "failover to B", func() bool { return s.serves(nodeB) })
+	s.partition(nodeA, nodeW, true)
+	s.restart(nodeA)
+	s.until(10*time.Second, "A rejoining as a synchronized mirror", func() bool {
+		return s.nodes[nodeA].role == Mirror && s.nodes[nodeA].s.State() == Synchronized
+	})
+	s.pause(nodeB, 20*time.Second)
+	s.run(time.Second) // what B sent before reaches the witness
+	s.heal()
+	s.until(5*time.Second, "A reaching the witness", func() bool {
+		return s.nodes[nodeA].s.WitnessState() == WitnessConnected
+	})
+	took := s.until(12*time.Second, "automatic failover back to A", func() bool { return s.serves(nodeA) })
+	t.Logf("failover %s after the pause", took)
+	s.settle()
+}

@@ -207,6 +207,13 @@ type Session struct {
 	lostHard     bool      // the link ended with an error, not silence
 	askedAt      time.Time // a FailoverAsk is outstanding since then
 	askAfter     time.Time // no new FailoverAsk before (after a refusal)
+	// askSince: when this mirror first asked the witness for the principal
+	// role since it lost its principal.
+	askSince time.Time
+	// holdUntil: a new principal serves only from then on, when leases it
+	// gave the former principal as its mirror may still run (see
+	// leaseHold).
+	holdUntil time.Time
 	forceCmd     uint64    // FORCE_SERVICE command waiting for the witness
 
 	diskStalled bool
@@ -410,6 +417,7 @@ func (s *Session) tick(now time.Time) {
 func (s *Session) linkDown(reason string, hard bool) {
 	if s.linked && s.cfg.Role == Mirror {
 		s.syncedAtLoss, s.lostHard = s.principalSynced && !s.cfg.PendingUndo, hard
+		s.askSince = time.Time{}
 	}
 	s.linkUp, s.linked = false, false
 	s.principalSynced = false

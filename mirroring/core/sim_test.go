@@ -457,11 +457,11 @@ func (s *sim) checkTakeover(n *simNode) {
 	}
 	// Taken (not handed over by a manual failover, where the former
 	// principal has blocked its writes): the former principal's lease must
-	// have ended.
+	// have ended, or the new principal must hold off serving until it has.
 	o := s.partnerOf(n)
-	if o.alive && o.role == Principal && !o.blocked && o.s.Config().Witness != "" && o.s.Config().RoleSeq < cfg.RoleSeq &&
-		o.s.leaseUntil().After(s.now) {
-		s.fail("%s became principal while %s still holds a lease until %s", n.name, o.name, o.s.leaseUntil().Format("15:04:05.000"))
+	if lease := o.s.leaseUntil(); o.alive && o.role == Principal && !o.blocked && o.s.Config().Witness != "" &&
+		o.s.Config().RoleSeq < cfg.RoleSeq && lease.After(s.now) && n.s.holdUntil.Before(lease) {
+		s.fail("%s became principal while %s still holds a lease until %s", n.name, o.name, lease.Format("15:04:05.000"))
 	}
 }
 
@@ -599,6 +599,13 @@ func (s *sim) open(i, j int) {
 	a, b := s.nodes[i], s.nodes[j]
 	if c.open || !a.alive || !b.alive || s.hard[i][j] || s.hard[j][i] || s.silent[i][j] || s.silent[j][i] {
 		return
+	}
+	// A connection needs both processes for its handshake: with one of
+	// them paused it completes (if nothing changed) when that one wakes.
+	for _, n := range []*simNode{a, b} {
+		if s.asleep(n, func() { s.open(i, j) }) {
+			return
+		}
 	}
 	c.open, c.gen, c.held = true, c.gen+1, [2][]Message{}
 	s.logf("link %s–%s up", a.name, b.name)

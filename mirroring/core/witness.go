@@ -14,9 +14,12 @@ import (
 //   - the session is SAFETY FULL, not suspended, and the principal has not
 //     declared itself exposed (rule 2: it may have acknowledged commits
 //     the mirror lacks);
-//   - the mirror has been connected to the witness since before the
-//     witness last heard from the principal (so it was part of the
-//     configuration when the principal was lost — SPEC §8.2 rule 3);
+//   - the mirror and the principal were in contact with the witness at
+//     the same time: the mirror's contact (no gap longer than TIMEOUT)
+//     began before the principal's could have ended, TIMEOUT after the
+//     witness last heard it — so the mirror was part of the configuration
+//     when the principal was lost, not one that came back after everyone
+//     lost contact (SPEC §8.2 rule 3);
 //   - the principal cannot be serving: both the witness and the mirror
 //     have heard nothing from it for TIMEOUT (its leases, which run from
 //     the send time of answered messages and end a margin before TIMEOUT,
@@ -348,7 +351,7 @@ func (w *Witness) refusal(s *witnessSession, idx int) string {
 		return "the session is suspended"
 	case r.Exposed:
 		return "the principal is running exposed"
-	case contact.IsZero() || pHeard.IsZero() || contact.After(pHeard):
+	case contact.IsZero() || pHeard.IsZero() || contact.After(pHeard.Add(s.timeout())):
 		return "the mirror was not in contact with the witness when the principal was lost"
 	}
 	return ""
