@@ -214,7 +214,7 @@ type Session struct {
 	// gave the former principal as its mirror may still run (see
 	// leaseHold).
 	holdUntil time.Time
-	forceCmd     uint64    // FORCE_SERVICE command waiting for the witness
+	forceCmd  uint64 // FORCE_SERVICE command waiting for the witness
 
 	diskStalled bool
 	serveSent   *bool
