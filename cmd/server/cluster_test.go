@@ -297,7 +297,13 @@ func (c *cluster) finish(w *testutil.Writers) {
 	check := func(n *instance) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		// A new principal opens the database once it has quorum, a few
+		// milliseconds after it reports its role.
 		conn, err := pgx.Connect(ctx, n.url(c.db))
+		for testutil.MsgNumber(err) == 955 && ctx.Err() == nil {
+			time.Sleep(20 * time.Millisecond)
+			conn, err = pgx.Connect(ctx, n.url(c.db))
+		}
 		if err != nil {
 			c.t.Fatalf("%s: %v", n.name, err)
 		}
