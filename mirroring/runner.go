@@ -413,6 +413,7 @@ func (r *runner) do(a core.Action) {
 		}
 		if x.Role == core.Mirror {
 			r.unblock() // a block taken as principal would stop redo
+			r.reportDemoted()
 		}
 		r.log.Info("mirroring role", "role", x.Role.String(), "role_sequence", r.s.Config().RoleSeq)
 	case core.Ship:
@@ -556,6 +557,22 @@ func (r *runner) blockWrites() {
 		b.release = release
 		b.mu.Unlock()
 		r.post(core.WritesBlocked{End: r.d.EndLSN()})
+	}()
+}
+
+// reportDemoted tells the session where the log of a former principal
+// ends (core.Demoted) once no commit is in flight: the copy is a mirror
+// now, so taking the writer lock waits out (or ends) the transactions
+// that were committing, whose records may still await their fsync.
+func (r *runner) reportDemoted() {
+	go func() {
+		release, err := r.d.BlockWrites(r.ctx, sqlerr.New(954, r.d.Name()))
+		if err != nil {
+			return // shutting down
+		}
+		end := r.d.EndLSN()
+		release()
+		r.post(core.Demoted{End: core.LSN(end)})
 	}()
 }
 

@@ -117,6 +117,7 @@ func TestQuorumLossTakesPrincipalOffline(t *testing.T) {
 	b.stop()
 	err := waitErr(a, `INSERT INTO Q.dbo.t (id, worker) VALUES (1, 0)`, 955)
 	t.Logf("principal without quorum: %v", err)
+	a.expectError(1431, `ALTER DATABASE Q SET PARTNER TIMEOUT 20`)
 	w.start()
 	for i := 0; ; i++ {
 		if err := a.try(`INSERT INTO Q.dbo.t (id, worker) VALUES (2, 0)`); err == nil {

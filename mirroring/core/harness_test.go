@@ -96,6 +96,9 @@ func (e *env) do(n *node, a Action) {
 		n.removed = true
 	case SetRole:
 		n.role = x.Role
+		if x.Role == Mirror {
+			e.step(n, Demoted{End: n.end}) // as the driver answers
+		}
 	case Ship:
 		n.shipFrom = x.From
 	case Apply:

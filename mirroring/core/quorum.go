@@ -284,7 +284,7 @@ func (s *Session) takeOver(seq int64, failoverLSN LSN, forced bool, echo uint64)
 	}
 	s.mirrorEnd, s.mirrorPendingUndo = failoverLSN, false
 	s.linked, s.shipping, s.gating, s.synced = false, false, false, false
-	s.cfg.PendingUndo, s.undoing = false, false
+	s.cfg.PendingUndo, s.undoing, s.demoting = false, false, false
 	s.askedAt = time.Time{}
 	// The witness recorded us exposed (we have no mirror yet).
 	s.exposedFlag, s.exposedFlagSeq, s.exposedOK = true, 0, true

@@ -90,6 +90,10 @@ func TestQuorumMirrorAndWitnessLostPrincipalGoesOffline(t *testing.T) {
 	if n := s.acksBy(nodeA, mark); n != 0 {
 		s.fail("the principal acknowledged %d commits without quorum", n)
 	}
+	s.command(nodeA, Command{Kind: CmdTimeout, Timeout: 20})
+	if err := s.nodes[nodeA].replies[s.nextCmd]; msgNum(err) != 1431 {
+		s.fail("TIMEOUT on a principal without quorum: %v, want 1431", err)
+	}
 	s.restart(nodeW)
 	s.until(5*time.Second, "the principal serving again with the witness", func() bool { return s.serves(nodeA) })
 	s.settle()

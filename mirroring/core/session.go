@@ -43,6 +43,12 @@ type (
 	// silent, so that the others treat it as failed (and a principal stops
 	// acknowledging) instead of hanging behind it.
 	DiskStalled struct{ Stalled bool }
+	// Demoted answers SetRole{Mirror} on a former principal: the database
+	// takes no more commits and its log ends at End. Commits applied but
+	// not yet durable when the role changed are in the log too (their
+	// Durable events may still be on the way), so only this End tells
+	// whether there is log past the failover LSN to undo.
+	Demoted struct{ End LSN }
 )
 
 func (Tick) event()          {}
@@ -56,6 +62,7 @@ func (WritesBlocked) event() {}
 func (WitnessUp) event()     {}
 func (WitnessDown) event()   {}
 func (DiskStalled) event()   {}
+func (Demoted) event()       {}
 func (Command) event()       {}
 
 // CommandKind is an ALTER DATABASE ... SET PARTNER option.
@@ -207,6 +214,9 @@ type Session struct {
 	lostHard     bool      // the link ended with an error, not silence
 	askedAt      time.Time // a FailoverAsk is outstanding since then
 	askAfter     time.Time // no new FailoverAsk before (after a refusal)
+	// demoting: a former principal waits for Demoted before it tells the
+	// new principal where its log ends.
+	demoting bool
 	// askSince: when this mirror first asked the witness for the principal
 	// role since it lost its principal.
 	askSince time.Time
@@ -350,13 +360,16 @@ func (s *Session) Step(ev Event) []Action {
 			s.received(e.Msg)
 		}
 	case Durable:
-		if e.LSN > s.end {
+		// Only a principal's own commits count: on a mirror the end is
+		// what it hardened (a late report from its days as principal
+		// may name log that has since been undone, see Demoted).
+		if s.cfg.Role == Principal && e.LSN > s.end {
 			s.end = e.LSN
 		}
 		s.updateSync()
 	case Hardened:
 		s.end = e.LSN
-		if s.cfg.Role == Mirror && s.linked && !s.cfg.PendingUndo {
+		if s.cfg.Role == Mirror && s.linked && !s.cfg.PendingUndo && !s.demoting {
 			s.send(&Ack{Header: s.header(), Hardened: e.LSN})
 		}
 	case Undone:
@@ -376,6 +389,16 @@ func (s *Session) Step(ev Event) []Action {
 	case DiskStalled:
 		s.diskStalled = e.Stalled
 		s.dropIfStalled()
+	case Demoted:
+		if s.demoting {
+			s.demoting = false
+			if e.End > s.cfg.FailoverLSN && !s.cfg.PendingUndo && s.cfg.Role == Mirror {
+				s.cfg.PendingUndo = true
+				s.persist()
+			}
+			s.maybeUndo()
+			s.sendHello(false)
+		}
 	case Command:
 		s.command(e)
 	}
@@ -439,7 +462,7 @@ func (s *Session) linkDown(reason string, hard bool) {
 // reply is always answered with one, so a Hello lost with a replaced
 // connection on either side is made up for.
 func (s *Session) sendHello(reply bool) {
-	if s.cfg.GUID == "" || !s.linkUp {
+	if s.cfg.GUID == "" || !s.linkUp || s.demoting {
 		return
 	}
 	s.lastHello = s.now
@@ -568,7 +591,10 @@ func (s *Session) onHello(m *Hello) {
 			s.cfg.PendingFailover = nil
 			s.persist()
 			s.emit(BlockWrites{Block: false})
-			if s.failover != nil && s.failover.replied {
+			if f := s.failover; f != nil {
+				if !f.replied {
+					s.reply(f.id, sqlerr.New(1422)) // the mirror did not take over
+				}
 				s.failover = nil
 			}
 		}
@@ -608,6 +634,7 @@ func (s *Session) becameMirror(wasPrincipal bool) {
 		s.stopShipping()
 		s.gating, s.synced = false, false
 		s.emit(SetRole{Role: Mirror})
+		s.demoting = true // the undo and the Hello wait for Demoted
 		if s.failover != nil {
 			s.emit(BlockWrites{Block: false})
 			if !s.failover.replied {
@@ -623,7 +650,7 @@ func (s *Session) becameMirror(wasPrincipal bool) {
 // maybeUndo starts the owed undo of a mirror, unless it must wait for RESUME
 // (after forced service, SPEC D3).
 func (s *Session) maybeUndo() {
-	if s.cfg.Role != Mirror || !s.cfg.PendingUndo || s.undoing || (s.cfg.Forced && s.cfg.Suspended) {
+	if s.cfg.Role != Mirror || !s.cfg.PendingUndo || s.undoing || s.demoting || (s.cfg.Forced && s.cfg.Suspended) {
 		return
 	}
 	s.undoing = true
@@ -753,6 +780,12 @@ func (s *Session) remove() {
 
 func (s *Session) command(c Command) {
 	principal := s.cfg.Role == Principal
+	if principal && s.cfg.Witness != "" && !s.linked && !s.w.linked && c.Kind != CmdForceService && c.Kind != CmdOff {
+		// Without quorum the principal cannot change the session: nobody
+		// would hear of it (SPEC §12, 1431).
+		s.reply(c.ID, sqlerr.New(1431, s.cfg.Database))
+		return
+	}
 	switch c.Kind {
 	case CmdSuspend:
 		switch {
@@ -834,7 +867,7 @@ func (s *Session) command(c Command) {
 			s.reply(c.ID, sqlerr.New(1455, s.cfg.Database))
 		case s.linked || s.linkUp && s.now.Sub(s.lastHeard) < s.timeout():
 			s.reply(c.ID, sqlerr.New(1455, s.cfg.Database))
-		case s.cfg.PendingUndo:
+		case s.cfg.PendingUndo || s.demoting:
 			s.reply(c.ID, sqlerr.New(1455, s.cfg.Database))
 		case s.cfg.Witness != "" && !s.w.linked:
 			// With a witness, service can be forced only with the
@@ -951,7 +984,7 @@ func (s *Session) failoverInDoubt() {
 }
 
 func (s *Session) onFailoverRequest(m *FailoverRequest) {
-	if s.cfg.Role != Mirror || m.NewRoleSeq != s.cfg.RoleSeq+1 || s.end < m.FailoverLSN || s.cfg.PendingUndo {
+	if s.cfg.Role != Mirror || m.NewRoleSeq != s.cfg.RoleSeq+1 || s.end < m.FailoverLSN || s.cfg.PendingUndo || s.demoting {
 		s.send(&FailoverReply{Header: s.header(), NewRoleSeq: m.NewRoleSeq, Done: false})
 		return
 	}

@@ -44,6 +44,8 @@ type simNode struct {
 	// Partner.
 	s         *Session
 	log       []uint64 // commit ids; log[i] is LSN i+1
+	durable   LSN      // the log is on disk up to here (the rest awaits its fsync)
+	life      int      // incarnation: events scheduled for an earlier one are dropped
 	persisted Config
 	role      Role
 	gate      Gate
@@ -146,6 +148,8 @@ func (s *sim) boot(n *simNode) {
 		}
 		n.w = NewWitness(recs, s.now)
 	} else {
+		n.life++
+		n.durable = LSN(len(n.log))
 		n.s = NewSession(n.persisted, LSN(len(n.log)), s.now)
 		n.role, n.gate, n.serving, n.blocked, n.shipFrom, n.pending = n.persisted.Role, Gate{Offline: true}, false, false, 0, nil
 		if n.persisted.Role == Principal && n.persisted.PendingFailover != nil {
@@ -301,6 +305,18 @@ func (s *sim) do(n *simNode, a Action) {
 		n.role = x.Role
 		if x.Role == Principal {
 			s.checkTakeover(n)
+		} else {
+			// The driver reports where the log ends once no commit is in
+			// flight; commits awaiting their fsync are in it already.
+			life := n.life
+			var demoted func()
+			demoted = func() {
+				if n.alive && n.life == life && !s.asleep(n, demoted) {
+					s.freshen(n)
+					s.step(n, Demoted{End: LSN(len(n.log))})
+				}
+			}
+			s.at(s.jitter(0, 5*time.Millisecond), demoted)
 		}
 	case Ship:
 		n.shipFrom = x.From
@@ -321,9 +337,20 @@ func (s *sim) do(n *simNode, a Action) {
 			s.at(s.jitter(0, 5*time.Millisecond), blocked)
 		}
 	case Undo:
-		s.logf("%s: undo %d → %d", n.name, len(n.log), x.To)
-		n.log = n.log[:x.To]
-		s.step(n, Undone{LSN: x.To})
+		// The driver undoes in the background and reports Undone later.
+		life := n.life
+		var undo func()
+		undo = func() {
+			if !n.alive || n.life != life || s.asleep(n, undo) {
+				return
+			}
+			s.logf("%s: undo %d → %d", n.name, len(n.log), x.To)
+			n.log = n.log[:min(LSN(len(n.log)), x.To)]
+			n.durable = min(n.durable, x.To)
+			s.freshen(n)
+			s.step(n, Undone{LSN: x.To})
+		}
+		s.at(s.jitter(0, 5*time.Millisecond), undo)
 	case NewFork:
 	case DropLink:
 		s.close(n, s.partnerOf(n), "dropped by "+n.name)
@@ -351,6 +378,7 @@ func (s *sim) apply(n *simNode, recs [][]byte) {
 		switch {
 		case lsn == LSN(len(n.log))+1:
 			n.log = append(n.log, id)
+			n.durable = LSN(len(n.log)) // a mirror hardens before it acknowledges
 		case lsn <= LSN(len(n.log)):
 			if n.log[lsn-1] != id {
 				s.fail("%s: record %d is commit %d here but %d shipped: the histories diverged", n.name, lsn, n.log[lsn-1], id)
@@ -364,7 +392,7 @@ func (s *sim) apply(n *simNode, recs [][]byte) {
 
 // ship sends the principal's new log, as the driver's shipper does.
 func (s *sim) ship(n *simNode) {
-	if !n.alive || n.role != Principal || n.shipFrom == 0 || n.shipFrom > LSN(len(n.log)) {
+	if !n.alive || n.role != Principal || n.shipFrom == 0 || n.shipFrom > n.durable {
 		return
 	}
 	c := s.conn(n.id, 1-n.id)
@@ -372,12 +400,12 @@ func (s *sim) ship(n *simNode) {
 		return
 	}
 	var recs [][]byte
-	for l := n.shipFrom; l <= LSN(len(n.log)); l++ {
+	for l := n.shipFrom; l <= n.durable; l++ {
 		recs = append(recs, record(l, n.log[l-1]))
 	}
-	s.send(n, s.partnerOf(n), &LogBlock{Header: n.s.header(), Records: recs, Durable: LSN(len(n.log)),
+	s.send(n, s.partnerOf(n), &LogBlock{Header: n.s.header(), Records: recs, Durable: n.durable,
 		Synchronized: n.s.State() == Synchronized})
-	n.shipFrom = LSN(len(n.log)) + 1
+	n.shipFrom = n.durable + 1
 }
 
 // commit is a client's write on whichever node serves the database.
@@ -392,11 +420,36 @@ func (s *sim) commit() {
 			n.log = append(n.log, s.nextID)
 			lsn := LSN(len(n.log))
 			n.pending = append(n.pending, lsn)
-			s.step(n, Durable{LSN: lsn})
-			s.ship(n)
+			// The fsync takes a moment, now and then a long one.
+			delay := s.jitter(100*time.Microsecond, 3*time.Millisecond)
+			if s.rng.IntN(40) == 0 {
+				delay += s.jitter(0, 200*time.Millisecond)
+			}
+			life := n.life
+			s.at(delay, func() { s.synced(n, life, lsn) })
 			return
 		}
 	}
+}
+
+// synced reports a commit's fsync done (in order, as the engine does).
+func (s *sim) synced(n *simNode, life int, lsn LSN) {
+	if !n.alive || n.life != life {
+		return
+	}
+	if s.now.Before(n.pausedUntil) {
+		// After a pause the fsync's completion races with what the
+		// network brought meanwhile.
+		s.at(n.pausedUntil.Sub(s.now)+s.jitter(0, 500*time.Millisecond), func() { s.synced(n, life, lsn) })
+		return
+	}
+	if lsn > LSN(len(n.log)) || lsn <= n.durable {
+		return // undone meanwhile, or already covered
+	}
+	n.durable = lsn
+	s.freshen(n)
+	s.step(n, Durable{LSN: lsn})
+	s.ship(n)
 }
 
 // processAcks acknowledges the commits the gate lets through, and fails
@@ -406,6 +459,8 @@ func (s *sim) processAcks(n *simNode) {
 		lsn := n.pending[0]
 		switch {
 		case lsn > LSN(len(n.log)): // undone: the commit failed
+		case lsn > n.durable: // not on disk yet
+			return
 		case n.gate.Offline:
 		case n.gate.Lets(lsn, s.now):
 			s.ack(n, lsn)
@@ -672,6 +727,9 @@ func (s *sim) crash(i int) {
 		return
 	}
 	s.logf("%s crashes", n.name)
+	// Log written but not yet synced may or may not survive (the
+	// operating system may have written it).
+	n.log = n.log[:int(n.durable)+s.rng.IntN(len(n.log)-int(n.durable)+1)]
 	for j := range s.nodes {
 		if j != i {
 			s.breakLink(i, j, n.name+" crashed")

@@ -20,6 +20,8 @@ func TestSimulationQuiet(t *testing.T) {
 	s := newSim(t, 1, true)
 	s.clients(20 * time.Millisecond)
 	s.run(20 * time.Second)
+	s.quiet = true // what is in flight arrives
+	s.run(time.Second)
 	s.checkConverged()
 	if len(s.acks) < 500 {
 		t.Fatalf("only %d commits acknowledged in 20 s", len(s.acks))
