@@ -434,13 +434,17 @@ func (r *runner) do(a core.Action) {
 			r.unblock()
 		}
 	case core.Undo:
-		err := r.d.UndoTo(r.ctx, txlog.LSN(x.To))
-		if err != nil {
-			r.log.Info("undo to the failover LSN failed", "lsn", x.To, "err", err)
-			return
-		}
-		r.log.Info("log undone to the failover LSN", "lsn", x.To)
-		r.step(core.Undone{LSN: r.d.DurableLSN()})
+		// In the background, reported as an event: the actions that came
+		// with this one (the Hello saying an undo is pending) go out first,
+		// and the runner keeps answering pings during a long undo.
+		go func() {
+			if err := r.d.UndoTo(r.ctx, txlog.LSN(x.To)); err != nil {
+				r.log.Info("undo to the failover LSN failed", "lsn", x.To, "err", err)
+				return
+			}
+			r.log.Info("log undone to the failover LSN", "lsn", x.To)
+			r.post(core.Undone{LSN: core.LSN(r.d.DurableLSN())})
+		}()
 	case core.NewFork:
 		// A commit: it passes the gate once the session lets it, so it
 		// cannot run inside the runner.
