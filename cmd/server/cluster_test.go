@@ -296,6 +296,29 @@ func (c *cluster) firstAck(w *testutil.Writers, n *instance, t time.Time, limit 
 	}
 }
 
+// serving polls n with a commit every 10 ms (each given a second) and
+// returns how long after start the first one was acknowledged: when n
+// served writes, apart from how soon the writers' own retries found it.
+func (c *cluster) serving(n *instance, start time.Time, limit time.Duration) time.Duration {
+	c.t.Helper()
+	for key := int64(-1_000_000) * int64(start.UnixNano()%1000+1); ; key-- {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		conn, err := pgx.Connect(ctx, n.url(c.db))
+		if err == nil {
+			_, err = conn.Exec(ctx, fmt.Sprintf(`INSERT INTO dbo.t (id, worker) VALUES (%d, -1)`, key))
+			conn.Close(context.Background())
+		}
+		cancel()
+		if err == nil {
+			return time.Since(start)
+		}
+		if time.Since(start) > limit {
+			c.t.Fatalf("%s served no write within %s: %v", n.name, limit, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // finish stops the writers and checks, on the principal, every
 // acknowledged commit and that no two principals served at once; then
 // fails over by hand and checks the other partner has them all too.
