@@ -153,7 +153,24 @@ func (s *Session) Parameters() map[string]string {
 		"in_hot_standby":                ro,
 		"is_superuser":                  super,
 		"session_authorization":         s.startup.User,
+		"mirroring_partner":             s.mirroringPartner(),
 	}
+}
+
+// mirroringPartner is the failover partner of the session's database: the
+// other partner's server name (its @@SERVERNAME, by default its SQL
+// host:port), "" when the database is not mirrored. Clients learn it as
+// SQL Server clients learn the failover partner, and hear of changes
+// (ParameterStatus) after each statement.
+func (s *Session) mirroringPartner() string {
+	m, d := s.inst.mirror(), s.db
+	if m == nil || d == nil || !d.Mirrored() {
+		return ""
+	}
+	if st := m.Status(d); st != nil {
+		return st.PartnerInstance
+	}
+	return ""
 }
 
 // readOnly reports whether the session's database refuses writes (a

@@ -26,6 +26,7 @@ type node struct {
 	dir  string
 	port int        // its mirroring endpoint port
 	fs   vfs.FS     // the stores' file system at the next start (nil: the OS's)
+	sql  int        // a fixed SQL port, kept across restarts (0: a free one each start)
 	mu   sync.Mutex // guards srv, which writers read while the test restarts the node
 	srv  *server.Server
 }
@@ -47,7 +48,7 @@ func newNodes(t testing.TB, names ...string) []*node {
 
 func (n *node) start() {
 	n.t.Helper()
-	srv := servertest.StartWith(n.t, servertest.Options{Dir: n.dir, Host: n.host, Name: n.name, StoreFS: n.fs})
+	srv := servertest.StartWith(n.t, servertest.Options{Dir: n.dir, Host: n.host, Name: n.name, StoreFS: n.fs, Port: n.sql})
 	n.mu.Lock()
 	n.srv = srv
 	n.mu.Unlock()

@@ -14,6 +14,13 @@ func witnessed(t *testing.T, db string) (a, b, w *node) {
 	t.Helper()
 	nodes := newNodes(t, "ALPHA", "BRAVO", "WITNESS")
 	a, b, w = nodes[0], nodes[1], nodes[2]
+	witnessedNodes(t, a, b, w, db)
+	return a, b, w
+}
+
+// witnessedNodes sets the session up on running nodes.
+func witnessedNodes(t *testing.T, a, b, w *node, db string) {
+	t.Helper()
 	a.createEndpoint()
 	b.createEndpoint()
 	w.exec(fmt.Sprintf(`CREATE ENDPOINT Endpoint_Mirroring STATE=STARTED AS TCP (LISTENER_PORT=%d) FOR DATABASE_MIRRORING (ROLE=WITNESS)`, w.port))
@@ -23,7 +30,6 @@ func witnessed(t *testing.T, db string) (a, b, w *node) {
 	for _, n := range []*node{a, b} {
 		n.waitWitness(db, "CONNECTED")
 	}
-	return a, b, w
 }
 
 // waitWitness waits for mirroring_witness_state_desc.

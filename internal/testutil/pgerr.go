@@ -25,3 +25,12 @@ func MsgNumber(err error) int {
 	}
 	return 0
 }
+
+// SQLState is the SQLSTATE of a server error, "" when err is not one.
+func SQLState(err error) string {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return ""
+	}
+	return pe.Code
+}

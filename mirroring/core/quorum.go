@@ -67,7 +67,7 @@ func (s *Session) nextSeq() uint64 {
 // of that message (a stamp at or before it: earlier is only safer).
 func (s *Session) leaseFrom(seq uint64) time.Time {
 	i := sort.Search(len(s.stamps), func(i int) bool { return s.stamps[i].seq > seq }) - 1
-	if seq == 0 || i < 0 {
+	if seq == 0 || seq > s.seq || i < 0 { // never sent by this incarnation
 		return time.Time{}
 	}
 	return s.stamps[i].at.Add(s.timeout() - leaseMargin(s.timeout()))

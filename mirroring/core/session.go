@@ -348,6 +348,10 @@ func (s *Session) Step(ev Event) []Action {
 			s.linkDown("replaced by a new connection", false)
 		}
 		s.linkUp, s.lastHeard = true, s.now
+		// The partner may be a new incarnation numbering from 1: echo only
+		// what arrives on this connection (a stale, higher echo would hand
+		// it a lease for messages we never answered).
+		s.echoPartner = 0
 		if s.cfg.GUID != "" {
 			s.sendHello(false)
 		}
@@ -492,15 +496,14 @@ func (s *Session) received(msg Message) {
 	if h.Seq > s.echoPartner {
 		s.echoPartner = h.Seq
 	}
-	if s.cfg.Role == Principal && s.linked && h.RoleSeq == s.cfg.RoleSeq && h.From == Mirror {
-		s.mLease = later(s.mLease, s.leaseFrom(h.Echo))
-	}
+	s.mirrorLease(h)
 	switch m := msg.(type) {
 	case *NoSession:
 		s.remove() // the partner removed mirroring while we were apart
 		return
 	case *Hello:
 		s.onHello(m)
+		s.mirrorLease(h) // the Hello that links us counts too: serve at once
 		return
 	case *FailoverReply: // carries the mirror's new role sequence
 		s.onFailoverReply(m)
@@ -564,6 +567,14 @@ func (s *Session) received(msg Message) {
 		}
 	case *FailoverRequest:
 		s.onFailoverRequest(m)
+	}
+}
+
+// mirrorLease takes the lease a linked mirror's message gives the
+// principal (its echo names our message it answers).
+func (s *Session) mirrorLease(h *Header) {
+	if s.cfg.Role == Principal && s.linked && h.RoleSeq == s.cfg.RoleSeq && h.From == Mirror {
+		s.mLease = later(s.mLease, s.leaseFrom(h.Echo))
 	}
 }
 

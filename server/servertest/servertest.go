@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -59,6 +60,7 @@ type Options struct {
 	Dir  string // data directory; a fresh temporary one when ""
 	Host string // listen host; 127.0.0.1 when ""
 	Name string // @@SERVERNAME; "mirrordb-test" when ""
+	Port int    // SQL port; a free one when 0
 	// StoreFS is the databases' file system (fault injection); the
 	// operating system's when nil.
 	StoreFS vfs.FS
@@ -77,7 +79,7 @@ func StartWith(t testing.TB, opts Options) *server.Server {
 	if opts.Name == "" {
 		opts.Name = "mirrordb-test"
 	}
-	srv, err := server.Start(server.Config{DataDir: opts.Dir, Listen: net.JoinHostPort(opts.Host, "0"), Name: opts.Name, Logger: Logger(),
+	srv, err := server.Start(server.Config{DataDir: opts.Dir, Listen: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), Name: opts.Name, Logger: Logger(),
 		StoreFS: opts.StoreFS})
 	if err != nil {
 		t.Fatalf("start server: %v", err)
