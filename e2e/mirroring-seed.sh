@@ -70,6 +70,18 @@ wait_status() { # wait_status p|m "ROLE STATE SAFETY"
 	exit 1
 }
 
+multihost() { # multihost WANT: one libpq multi-host connection string, unchanged, must reach the principal
+	local got
+	for _ in $(seq 50); do
+		got=$(psql -X -A -t "host=$HOST1,$HOST2 port=$SQLPORT1,$SQLPORT2 dbname=AdventureWorks user=app target_session_attrs=read-write connect_timeout=5" \
+			-c 'SELECT @@SERVERNAME' 2>&1)
+		if [[ "$got" == "$1" ]]; then return; fi
+		sleep 0.1
+	done
+	echo "FAIL: the multi-host connection string reached '$got', want the principal $1"
+	exit 1
+}
+
 echo "principal ${name[p]} on $HOST1, mirror ${name[m]} on $HOST2, endpoints on port $PORT"
 start p
 start m
@@ -86,6 +98,7 @@ run p 08_principal_set_partner.sql
 wait_status p "PRINCIPAL SYNCHRONIZED FULL"
 wait_status m "MIRROR SYNCHRONIZED FULL"
 echo "session SYNCHRONIZED"
+multihost "${name[p]}"
 
 for id in 10 11 12; do run p work.sql -v id=$id -q; done
 if run m count.sql >/dev/null 2>&1; then echo "FAIL: the mirror answered a query"; exit 1; fi
@@ -96,12 +109,14 @@ wait_status p "MIRROR SYNCHRONIZED FULL"
 count=$(value m count.sql)
 [[ "$count" == "6" ]] || { echo "FAIL: new principal has $count persons, want 6"; exit 1; }
 echo "failed over: ${name[m]} is principal with all $count rows"
+multihost "${name[m]}" # the mirror, listed first, refuses the database (954)
 
 run m work.sql -v id=13 -q
 run m failover.sql
 wait_status p "PRINCIPAL SYNCHRONIZED FULL"
 wait_status m "MIRROR SYNCHRONIZED FULL"
 echo "failed back"
+multihost "${name[p]}"
 
 # The mirror dies hard; the principal runs exposed, then both restart.
 { kill -9 "${pid[m]}" && wait "${pid[m]}"; } 2>/dev/null || true
@@ -117,4 +132,5 @@ run p failover.sql
 wait_status m "PRINCIPAL SYNCHRONIZED FULL"
 count=$(value m count.sql)
 [[ "$count" == "8" ]] || { echo "FAIL: after restarts the new principal has $count persons, want 8"; exit 1; }
-echo "PASS: seed set-up, failover and back, kill -9 and restart; $count rows on both partners"
+multihost "${name[m]}"
+echo "PASS: seed set-up, failover and back, kill -9 and restart; $count rows on both partners; psql with host=A,B target_session_attrs=read-write reached the principal each time"
