@@ -143,8 +143,16 @@ func TestCancelRunningStatement(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("cancel took %v", d)
 	}
-	// pgx closes a connection whose query was interrupted by its context;
-	// a new one works and the server is fine.
+	// pgx closes a connection whose query was interrupted by its context,
+	// sending a CancelRequest from a goroutine first: wait for it, or the
+	// server's shutdown at the end of the test may beat it and wait out
+	// the WAITFOR (seen under CI load).
+	select {
+	case <-conn.PgConn().CleanupDone():
+	case <-time.After(20 * time.Second):
+		t.Fatal("pgx did not finish closing the interrupted connection")
+	}
+	// A new connection works and the server is fine.
 	again := servertest.Connect(t, srv, "master")
 	var one int
 	if err := again.QueryRow(context.Background(), "SELECT 1").Scan(&one); err != nil || one != 1 {
