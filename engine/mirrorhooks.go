@@ -102,6 +102,19 @@ type WitnessRow struct {
 	PartnerSyncDesc                             string
 }
 
+// MirroringStatus is d's row of sys.database_mirroring (nil when d is not
+// mirrored), for monitoring.
+func (in *Instance) MirroringStatus(d *Database) *MirrorStatus {
+	if m := in.mirror(); m != nil && d.Mirrored() {
+		return m.Status(d)
+	}
+	return nil
+}
+
+// Available reports whether d is open to users now (not a mirror copy,
+// not closed for want of quorum, ONLINE).
+func (d *Database) Available() bool { return d.checkOpen() == nil }
+
 // SetMirroring installs the mirroring layer.
 func (in *Instance) SetMirroring(m Mirroring) {
 	in.mirroring.Store(&m)

@@ -10,7 +10,13 @@ import (
 // session for db (table dbo.t) with a as principal.
 func pairedNodes(t *testing.T, db string) (a, b *node) {
 	t.Helper()
-	nodes := newNodes(t, "ALPHA", "BRAVO")
+	return pairedNodesWith(t, db, nil)
+}
+
+// pairedNodesWith is pairedNodes with tweak applied to each node first.
+func pairedNodesWith(t *testing.T, db string, tweak func(*node)) (a, b *node) {
+	t.Helper()
+	nodes := newNodesWith(t, tweak, "ALPHA", "BRAVO")
 	a, b = nodes[0], nodes[1]
 	a.createEndpoint()
 	b.createEndpoint()

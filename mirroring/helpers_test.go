@@ -27,6 +27,7 @@ type node struct {
 	port int        // its mirroring endpoint port
 	fs   vfs.FS     // the stores' file system at the next start (nil: the OS's)
 	sql  int        // a fixed SQL port, kept across restarts (0: a free one each start)
+	http bool       // serve monitoring over HTTP (srv.HTTPAddr)
 	mu   sync.Mutex // guards srv, which writers read while the test restarts the node
 	srv  *server.Server
 }
@@ -35,11 +36,21 @@ type node struct {
 // the same free endpoint port (as in the seed's setup).
 func newNodes(t testing.TB, names ...string) []*node {
 	t.Helper()
+	return newNodesWith(t, nil, names...)
+}
+
+// newNodesWith is newNodes with tweak applied to each node before it
+// starts (fixed ports, monitoring...).
+func newNodesWith(t testing.TB, tweak func(*node), names ...string) []*node {
+	t.Helper()
 	hosts := servertest.LoopbackHosts(len(names))
 	port := servertest.FreePort(t, hosts...)
 	var out []*node
 	for i, name := range names {
 		n := &node{t: t, name: name, host: hosts[i], dir: t.TempDir(), port: port}
+		if tweak != nil {
+			tweak(n)
+		}
 		n.start()
 		out = append(out, n)
 	}
@@ -48,7 +59,7 @@ func newNodes(t testing.TB, names ...string) []*node {
 
 func (n *node) start() {
 	n.t.Helper()
-	srv := servertest.StartWith(n.t, servertest.Options{Dir: n.dir, Host: n.host, Name: n.name, StoreFS: n.fs, Port: n.sql})
+	srv := servertest.StartWith(n.t, servertest.Options{Dir: n.dir, Host: n.host, Name: n.name, StoreFS: n.fs, Port: n.sql, HTTP: n.http})
 	n.mu.Lock()
 	n.srv = srv
 	n.mu.Unlock()

@@ -19,12 +19,8 @@ import (
 // the failover partner (ParameterStatus mirroring_partner), and a role
 // change ends the demoted side's sessions with 57P01 so pools reconnect.
 func TestClientsFindThePrincipal(t *testing.T) {
-	nodes := newNodes(t, "ALPHA", "BRAVO", "WITNESS")
+	nodes := newNodesWith(t, func(n *node) { n.sql = servertest.FreePort(t, n.host) }, "ALPHA", "BRAVO", "WITNESS")
 	a, b, w := nodes[0], nodes[1], nodes[2]
-	for _, n := range []*node{a, b} { // fixed SQL ports from now on
-		n.sql = servertest.FreePort(t, n.host)
-		n.restart()
-	}
 	witnessedNodes(t, a, b, w, "Find")
 	dsn := fmt.Sprintf("host=%s,%s port=%d,%d dbname=Find user=app sslmode=disable connect_timeout=5 target_session_attrs=read-write",
 		a.host, b.host, a.sql, b.sql)

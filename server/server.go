@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	"mirrordb/engine"
 	"mirrordb/mirroring"
+	"mirrordb/monitor"
 	"mirrordb/wire"
 )
 
@@ -39,6 +41,9 @@ type Config struct {
 	ServiceAccount string
 	// StoreFS lets tests inject storage faults (see engine.Config).
 	StoreFS vfs.FS
+	// HTTPListen, when set, serves /healthz, /principal, /mirror and
+	// /metrics there (package monitor); port 0 picks a free one.
+	HTTPListen string
 }
 
 // Server is a running instance.
@@ -49,6 +54,8 @@ type Server struct {
 	front  *wire.Server
 	ln     net.Listener
 	served chan error
+	http   *http.Server // nil without HTTPListen
+	httpLn net.Listener
 
 	stopOnce sync.Once
 	stopErr  error
@@ -89,6 +96,16 @@ func Start(cfg Config) (*Server, error) {
 	}
 	front := wire.NewServer(inst, wire.Config{MaxMessageSize: cfg.MaxMessageSize, Logger: cfg.Logger})
 	s := &Server{cfg: cfg, inst: inst, mirror: mirror, front: front, ln: ln, served: make(chan error, 1)}
+	if cfg.HTTPListen != "" {
+		hl, err := net.Listen("tcp", cfg.HTTPListen)
+		if err != nil {
+			ln.Close()
+			return nil, errors.Join(fmt.Errorf("--http %s: %w", cfg.HTTPListen, err), mirror.Close(), inst.Close())
+		}
+		s.http, s.httpLn = &http.Server{Handler: monitor.Handler(inst), ReadHeaderTimeout: 10 * time.Second}, hl
+		go s.http.Serve(hl)
+		cfg.Logger.Info("serving monitoring over HTTP", "listen", hl.Addr().String())
+	}
 	go func() { s.served <- front.Serve(ln) }()
 	cfg.Logger.Info("accepting SQL clients", "listen", ln.Addr().String(), "server", cfg.Name)
 	return s, nil
@@ -114,6 +131,14 @@ func checkLoopback(addr string) error {
 // Addr is the address clients connect to.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
+// HTTPAddr is the monitoring listener's address ("" without one).
+func (s *Server) HTTPAddr() string {
+	if s.httpLn == nil {
+		return ""
+	}
+	return s.httpLn.Addr().String()
+}
+
 // Instance exposes the engine (for tests and wiring).
 func (s *Server) Instance() *engine.Instance { return s.inst }
 
@@ -122,6 +147,9 @@ func (s *Server) Instance() *engine.Instance { return s.inst }
 // Later calls return the first call's result.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopOnce.Do(func() {
+		if s.http != nil {
+			s.http.Close()
+		}
 		err := s.front.Shutdown(ctx)
 		<-s.served
 		s.stopErr = errors.Join(err, s.mirror.Close(), s.inst.Close())

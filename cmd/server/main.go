@@ -29,6 +29,7 @@ type options struct {
 	maxMessageSize int
 	shutdownGrace  time.Duration
 	serviceAccount string
+	httpListen     string
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -41,6 +42,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.maxMessageSize, "max-message-size", 64<<20, "largest client protocol message accepted, in bytes")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGINT/SIGTERM, how long running statements may finish")
 	fs.StringVar(&o.serviceAccount, "service-account", "mirrordb", "identity declared to mirroring partners (AUTHENTICATION = WINDOWS)")
+	fs.StringVar(&o.httpListen, "http", "", "host:port for monitoring over HTTP: /healthz, /principal, /mirror, /metrics (off when empty)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "mirrordb %s: SQL Server-style database mirroring over the PostgreSQL protocol\n\nUsage: server [flags]\n\n", engine.Version)
 		fs.PrintDefaults()
@@ -74,7 +76,7 @@ func run(args []string) int {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := server.Start(server.Config{DataDir: o.dataDir, Listen: o.listen, Name: o.name, Logger: logger,
-		MaxMessageSize: o.maxMessageSize, ServiceAccount: o.serviceAccount})
+		MaxMessageSize: o.maxMessageSize, ServiceAccount: o.serviceAccount, HTTPListen: o.httpListen})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mirrordb:", err)
 		return 1

@@ -61,6 +61,7 @@ type Options struct {
 	Host string // listen host; 127.0.0.1 when ""
 	Name string // @@SERVERNAME; "mirrordb-test" when ""
 	Port int    // SQL port; a free one when 0
+	HTTP bool   // serve monitoring over HTTP on a free port of Host
 	// StoreFS is the databases' file system (fault injection); the
 	// operating system's when nil.
 	StoreFS vfs.FS
@@ -80,7 +81,7 @@ func StartWith(t testing.TB, opts Options) *server.Server {
 		opts.Name = "mirrordb-test"
 	}
 	srv, err := server.Start(server.Config{DataDir: opts.Dir, Listen: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), Name: opts.Name, Logger: Logger(),
-		StoreFS: opts.StoreFS})
+		StoreFS: opts.StoreFS, HTTPListen: httpListen(opts)})
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
@@ -131,4 +132,11 @@ func FreePort(t testing.TB, hosts ...string) int {
 	}
 	t.Fatalf("no port free on all of %v", hosts)
 	return 0
+}
+
+func httpListen(o Options) string {
+	if !o.HTTP {
+		return ""
+	}
+	return net.JoinHostPort(o.Host, "0")
 }
