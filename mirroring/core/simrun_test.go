@@ -10,6 +10,7 @@ import (
 var (
 	simSeeds = flag.Int("sim.seeds", 0, "random simulations in TestSimulation (default 400, 40 under -race; a soak: 20000)")
 	simSeed  = flag.Uint64("sim.seed", 0, "run only this seed of TestSimulation (reproduce a failure)")
+	simFirst = flag.Uint64("sim.first", 1, "first seed of TestSimulation (soaks continue where the last one stopped)")
 	simFor   = flag.Duration("sim.duration", 2*time.Minute, "simulated time of faults per seed")
 	simTrace = flag.Int("sim.trace", 80, "events shown when a simulation fails")
 )
@@ -47,7 +48,7 @@ func TestSimulation(t *testing.T) {
 	}
 	// Seeds are independent; they run as parallel subtests, one per core.
 	// A failure names its seed: rerun it alone with -sim.seed N.
-	for seed := uint64(1); seed <= uint64(seeds); seed++ {
+	for seed := *simFirst; seed < *simFirst+uint64(seeds); seed++ {
 		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) {
 			t.Parallel()
 			runSeed(t, seed)
