@@ -46,14 +46,9 @@ func (e *Endpoint) serveAccepted(p *Peer) {
 		e.drop(p)
 		return
 	}
-	welcome := hello{
-		major: e.version[0], minor: e.version[1],
-		id: e.cfg.Identity, role: e.cfg.Role,
-		encryption: e.cfg.Encryption, algorithms: e.cfg.Algorithms,
-		authMethod: AuthWindows, connID: p.id, maxMessage: uint64(e.cfg.MaxMessage),
-		encrypted: n.encrypted, algorithm: n.algorithm,
-		dialingYou: e.dialingPreferred(p),
-	}
+	welcome := e.ownHello(p)
+	welcome.encrypted, welcome.algorithm = n.encrypted, n.algorithm
+	welcome.dialingYou = e.dialingPreferred(p)
 	err = writeFrame(c, kindWelcome, welcome.encode())
 	if err == nil {
 		err = e.upgrade(p, br, n, false)

@@ -175,13 +175,8 @@ func (e *Endpoint) dial(host string, port int, key string) (*Peer, *DialError) {
 // greet sends the hello and reads the answer: a welcome (checked against
 // this endpoint's policy) or a reject.
 func (e *Endpoint) greet(p *Peer, br *bufio.Reader) (hello, negotiated, *DialError) {
-	out := hello{
-		major: e.version[0], minor: e.version[1],
-		id: e.cfg.Identity, role: e.cfg.Role,
-		encryption: e.cfg.Encryption, algorithms: e.cfg.Algorithms,
-		authMethod: AuthWindows, connID: p.id, maxMessage: uint64(e.cfg.MaxMessage),
-		epoch: p.epoch, seq: p.seq,
-	}
+	out := e.ownHello(p)
+	out.epoch, out.seq = p.epoch, p.seq
 	if err := writeFrame(p.conn, kindHello, out.encode()); err != nil {
 		return hello{}, negotiated{}, &DialError{Reason: "could not send the handshake: " + err.Error(), Err: err}
 	}

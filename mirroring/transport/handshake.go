@@ -342,3 +342,14 @@ func clip(s string) string {
 	}
 	return strings.ToValidUTF8(s, "?")
 }
+
+// ownHello is what this endpoint says of itself on connection p, the
+// part a dial's hello and an accept's welcome share.
+func (e *Endpoint) ownHello(p *Peer) hello {
+	return hello{
+		major: e.version[0], minor: e.version[1],
+		id: e.cfg.Identity, role: e.cfg.Role,
+		encryption: e.cfg.Encryption, algorithms: e.cfg.Algorithms,
+		authMethod: AuthWindows, connID: p.id, maxMessage: uint64(e.cfg.MaxMessage),
+	}
+}
