@@ -317,12 +317,12 @@ func (r *runner) maybeDial(l *peerLink, address string, now time.Time) {
 		return
 	}
 	l.dialing = true
-	go func() {
+	r.background(func() {
 		ctx, cancel := context.WithTimeout(r.ctx, r.m.cfg.DialTimeout)
 		defer cancel()
 		p, err := r.m.dial(ctx, address)
 		r.post(dialed{l: l, peer: p, err: err})
-	}()
+	})
 }
 
 // isDone reports whether a connection has ended.
@@ -437,18 +437,18 @@ func (r *runner) do(a core.Action) {
 		// In the background, reported as an event: the actions that came
 		// with this one (the Hello saying an undo is pending) go out first,
 		// and the runner keeps answering pings during a long undo.
-		go func() {
+		r.background(func() {
 			if err := r.d.UndoTo(r.ctx, txlog.LSN(x.To)); err != nil {
 				r.log.Info("undo to the failover LSN failed", "lsn", x.To, "err", err)
 				return
 			}
 			r.log.Info("log undone to the failover LSN", "lsn", x.To)
 			r.post(core.Undone{LSN: core.LSN(r.d.DurableLSN())})
-		}()
+		})
 	case core.NewFork:
 		// A commit: it passes the gate once the session lets it, so it
 		// cannot run inside the runner.
-		go func() { r.post(forkDone{err: r.d.NewRecoveryFork(r.ctx)}) }()
+		r.background(func() { r.post(forkDone{err: r.d.NewRecoveryFork(r.ctx)}) })
 	case core.DropLink:
 		if p := r.partner.peer; p != nil {
 			p.Close()
@@ -547,7 +547,7 @@ func (r *runner) blockWrites() {
 	b := &writeBlock{cancel: cancel}
 	r.block = b
 	reason := sqlerr.New(1480, r.d.Name(), "PRINCIPAL", "MIRROR", "a manual failover")
-	go func() {
+	r.background(func() {
 		release, err := r.d.BlockWrites(ctx, reason)
 		if err != nil {
 			return
@@ -561,7 +561,7 @@ func (r *runner) blockWrites() {
 		b.release = release
 		b.mu.Unlock()
 		r.post(core.WritesBlocked{End: r.d.EndLSN()})
-	}()
+	})
 }
 
 // reportDemoted tells the session where the log of a former principal
@@ -569,7 +569,7 @@ func (r *runner) blockWrites() {
 // now, so taking the writer lock waits out (or ends) the transactions
 // that were committing, whose records may still await their fsync.
 func (r *runner) reportDemoted() {
-	go func() {
+	r.background(func() {
 		release, err := r.d.BlockWrites(r.ctx, sqlerr.New(954, r.d.Name()))
 		if err != nil {
 			return // shutting down
@@ -577,6 +577,17 @@ func (r *runner) reportDemoted() {
 		end := r.d.EndLSN()
 		release()
 		r.post(core.Demoted{End: core.LSN(end)})
+	})
+}
+
+// background runs work the runner must not wait for (a dial, an undo, a
+// write block) on a goroutine the manager's Close waits for, so none of
+// it outlives the engine it uses. Only the runner goroutine calls it.
+func (r *runner) background(fn func()) {
+	r.m.wg.Add(1)
+	go func() {
+		defer r.m.wg.Done()
+		fn()
 	}()
 }
 

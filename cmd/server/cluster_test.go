@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -154,6 +155,7 @@ type cluster struct {
 	t       testing.TB
 	db      string
 	a, b, w *instance
+	probes  atomic.Int64 // keys used by serving's probe commits
 }
 
 // newCluster starts the three instances and sets the session up as the
@@ -301,7 +303,8 @@ func (c *cluster) firstAck(w *testutil.Writers, n *instance, t time.Time, limit 
 // served writes, apart from how soon the writers' own retries found it.
 func (c *cluster) serving(n *instance, start time.Time, limit time.Duration) time.Duration {
 	c.t.Helper()
-	for key := int64(-1_000_000) * int64(start.UnixNano()%1000+1); ; key-- {
+	for {
+		key := -c.probes.Add(1) // negative: the writers' keys are positive
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		conn, err := pgx.Connect(ctx, n.url(c.db))
 		if err == nil {
