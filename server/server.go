@@ -18,7 +18,7 @@ import (
 
 	"mirrordb/engine"
 	"mirrordb/mirroring"
-	"mirrordb/monitor"
+	"mirrordb/mirroring/monitor"
 	"mirrordb/wire"
 )
 

@@ -33,7 +33,7 @@ var rules = []struct {
 		"the engine offers hooks; the mirroring layer imports the engine, never the reverse"},
 	{"mirrordb/mirroring/core", []string{"mirrordb/engine", "mirrordb/mirroring/transport", "mirrordb/wire",
 		"github.com/", "net"}, []string{"os", "time/tzdata"}, "the session core is pure: no I/O, no engine, no network (DESIGN.md)"},
-	{"mirrordb/monitor", []string{"mirrordb/wire", "mirrordb/mirroring", "mirrordb/server"}, nil,
+	{"mirrordb/mirroring/monitor", []string{"mirrordb/wire", "mirrordb/mirroring", "mirrordb/server"}, nil,
 		"monitoring reads the instance through the engine's hooks, nothing else"},
 	{"mirrordb/mirroring/transport", []string{"mirrordb/engine", "mirrordb/mirroring/core", "mirrordb/wire",
 		"mirrordb/parser"}, nil, "the transport moves opaque messages"},
