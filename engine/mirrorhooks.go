@@ -68,6 +68,25 @@ type MirrorStatus struct {
 	Timeout         int
 	EndOfLog        uint64
 	ReplicationLSN  uint64
+	// Figures are the Database Mirroring Monitor's numbers (SPEC §9.5).
+	Figures MirrorFigures
+}
+
+// MirrorFigures are the queue sizes and rates of one session as this
+// instance measures them (SPEC §9.5). Rates are over the last few seconds;
+// figures that do not apply to the current role are zero.
+type MirrorFigures struct {
+	LogGenerationKBps  float64 // principal: new log entering the log
+	TransactionsPerSec float64 // principal: commits per second
+	UnsentLogKB        float64 // principal: durable log not yet sent (potential data loss)
+	SendRateKBps       float64 // principal: log sent to the mirror
+	OldestUnsentSec    float64 // principal: age of the oldest commit not yet sent (0: none)
+	AverageDelayMs     float64 // principal: mean wait for the mirror per commit (SAFETY FULL)
+	TransactionDelayMs float64 // principal: total wait for the mirror since the session started here
+	UnrestoredLogKB    float64 // mirror: log received and not yet redone
+	RecoveryRateKBps   float64 // mirror: log redone
+	TimeToSendSec      float64 // principal: UnsentLogKB / SendRateKBps (-1: not sending)
+	TimeToRestoreSec   float64 // mirror: UnrestoredLogKB / RecoveryRateKBps (-1: not redoing)
 }
 
 // MirrorConnection is one row of sys.dm_db_mirroring_connections.
