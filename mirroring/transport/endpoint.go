@@ -70,7 +70,13 @@ type Config struct {
 	// MaxPendingHandshakes caps inbound connections that have not finished
 	// their handshake; more are closed at once (default 64; added).
 	MaxPendingHandshakes int
-	Logger               *slog.Logger
+	// PingInterval is how often a connection measures its round-trip time
+	// with a ping the peer echoes at once (default 1 s).
+	PingInterval time.Duration
+	// RoundTrip, if set, receives every measured round-trip time, on the
+	// connection's read goroutine.
+	RoundTrip func(p *Peer, rtt time.Duration)
+	Logger    *slog.Logger
 }
 
 const (
@@ -80,6 +86,7 @@ const (
 	defaultWriteTimeout     = 10 * time.Second
 	defaultSendQueue        = 1024
 	defaultPendingHandshake = 64
+	defaultPingInterval     = time.Second
 	// closeGrace bounds a graceful close: flushing what is queued, the
 	// goodbye, and waiting for the peer to close its side.
 	closeGrace = 500 * time.Millisecond
@@ -116,6 +123,7 @@ type Endpoint struct {
 	cancel  context.CancelFunc
 	slots   chan struct{} // one per inbound connection in handshake
 	epoch   uint64        // this endpoint's incarnation, sent with every dial
+	born    time.Time     // ping payloads are monotonic nanoseconds since then
 	seq     atomic.Uint64 // dials made
 
 	// version is the protocol version this endpoint's hellos announce
@@ -191,6 +199,7 @@ func newEndpoint(cfg Config) (*Endpoint, error) {
 	setDefault(&cfg.WriteTimeout, defaultWriteTimeout)
 	setDefault(&cfg.SendQueue, defaultSendQueue)
 	setDefault(&cfg.MaxPendingHandshakes, defaultPendingHandshake)
+	setDefault(&cfg.PingInterval, defaultPingInterval)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -200,6 +209,7 @@ func newEndpoint(cfg Config) (*Endpoint, error) {
 		log:        cfg.Logger,
 		slots:      make(chan struct{}, cfg.MaxPendingHandshakes),
 		epoch:      uint64(time.Now().UnixNano()),
+		born:       time.Now(),
 		version:    [2]uint16{protoMajor, protoMinor},
 		closeDone:  make(chan struct{}),
 		conns:      make(map[*Peer]struct{}),

@@ -272,7 +272,7 @@ func TestRejections(t *testing.T) {
 		{
 			name:       "version",
 			dialerHook: func(e *Endpoint) { e.version = [2]uint16{2, 0} },
-			reason:     []string{"unsupported mirroring protocol version 2.0", "speaks 1.0"},
+			reason:     []string{"unsupported mirroring protocol version 2.0", fmt.Sprintf("speaks %d.%d", protoMajor, protoMinor)},
 		},
 		{
 			name:   "disabled dials required",
@@ -593,5 +593,54 @@ func TestDialLeavesFromTheEndpointIP(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("no connection arrived")
+	}
+}
+
+// TestPingRoundTrip: both sides of a connection measure round trips with
+// pings the other echoes, report them, and show the last in PeerInfo; a
+// peer of protocol minor 0 is never pinged, and a pong it did not ask for
+// is ignored.
+func TestPingRoundTrip(t *testing.T) {
+	rtts := make(chan time.Duration, 100)
+	ping := func(c *Config) {
+		c.PingInterval = 10 * time.Millisecond
+		c.RoundTrip = func(_ *Peer, rtt time.Duration) {
+			select {
+			case rtts <- rtt:
+			default:
+			}
+		}
+	}
+	a := newNode(t, "127.0.0.1", idA, "A", ping)
+	b := newNode(t, "127.0.0.2", idB, "B", opt(func(c *Config) { c.PingInterval = 10 * time.Millisecond }))
+	pa := a.dial(b)
+	pb := b.up()
+	for range 5 {
+		select {
+		case rtt := <-rtts:
+			if rtt <= 0 || rtt > 5*time.Second {
+				t.Fatalf("round trip %v", rtt)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no round trip measured")
+		}
+	}
+	eventually(t, "both sides show a round trip", func() bool {
+		return pa.Info().RoundTrip > 0 && pb.Info().RoundTrip > 0
+	})
+	if pa.Info().MessagesSent != 0 || pb.Info().MessagesReceived != 0 {
+		t.Errorf("pings counted as messages: %+v", pa.Info())
+	}
+
+	// A minor-0 peer: no ping arrives, and a stray pong changes nothing.
+	r := rawHandshake(t, a, "raw-minor0")
+	r.write(kindPong, make([]byte, 8))
+	r.write('m', []byte("after the pong"))
+	if m := a.recv(); m.payload != "after the pong" {
+		t.Fatalf("got %q", m.payload)
+	}
+	_ = r.c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	if kind, _, err := r.fr.Next(); err == nil {
+		t.Fatalf("a minor-0 peer was sent frame %q", kind)
 	}
 }

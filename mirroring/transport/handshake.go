@@ -12,8 +12,11 @@ import (
 // adds fields that older peers skip (unknown field tags are ignored).
 const (
 	protoMajor = 1
-	protoMinor = 0
+	protoMinor = 1 // 1: ping and pong frames
 )
+
+// pingMinor is the first minor version that answers pings.
+const pingMinor = 1
 
 // magic opens every hello and welcome payload: a stream that does not
 // start with it is not a mirrordb mirroring endpoint.
@@ -26,6 +29,8 @@ const (
 	kindWelcome = 'W' // acceptor → dialer: accepted, with the outcome
 	kindReject  = 'R' // acceptor → dialer: refused; payload is the reason
 	kindBye     = 'B' // either way, after the handshake: closing; code + reason
+	kindPing    = 'P' // either way: 8 opaque bytes the peer echoes at once
+	kindPong    = 'Q' // the echo of a ping
 )
 
 // isDataKind reports whether kind belongs to the layers above.

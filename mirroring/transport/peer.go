@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,9 @@ type PeerInfo struct {
 	Encrypted            bool   // negotiated outcome (see doc.go: TLS is not built yet)
 	Algorithm            string // negotiated algorithm name, "NONE" when not encrypted
 
+	// RoundTrip is the last round-trip time a ping measured (0: none yet).
+	RoundTrip time.Duration
+
 	// Bytes count everything on the wire, handshake and framing included;
 	// messages count the upper layers' messages ('a'..'z') only.
 	BytesSent, BytesReceived, MessagesSent, MessagesReceived int64
@@ -76,9 +80,13 @@ type Peer struct {
 	// Set during the handshake, read-only once the peer is published.
 	epoch, seq uint64 // the dialer's endpoint incarnation and dial number
 	maxSend    int    // the peer's MaxMessage
+	pings      bool   // the peer answers pings (protocol minor ≥ pingMinor)
 
 	bytesSent, bytesRecv, msgsSent, msgsRecv atomic.Int64
 	lastActivity                             atomic.Int64 // unix nanoseconds
+	rtt                                      atomic.Int64 // last round trip, nanoseconds
+
+	pongs chan []byte // pings to echo, sent by the writer ahead of the queue
 
 	sendq      chan message
 	closeMu    sync.Mutex
@@ -105,6 +113,7 @@ func newPeer(e *Endpoint, accept bool) *Peer {
 		algorithm:   AlgorithmNone,
 		auth:        AuthWindows,
 		sendq:       make(chan message, e.cfg.SendQueue),
+		pongs:       make(chan []byte, 4),
 		closing:     make(chan struct{}),
 		writerDone:  make(chan struct{}),
 		done:        make(chan struct{}),
@@ -180,6 +189,7 @@ func (p *Peer) infoLocked() PeerInfo {
 		BytesReceived:        p.bytesRecv.Load(),
 		MessagesSent:         p.msgsSent.Load(),
 		MessagesReceived:     p.msgsRecv.Load(),
+		RoundTrip:            time.Duration(p.rtt.Load()),
 	}
 }
 
@@ -285,6 +295,14 @@ func (p *Peer) run(br *bufio.Reader) {
 		case kind == kindBye:
 			saidBye = true
 			p.shutdown(decodeBye(payload), true)
+		case kind == kindPing && len(payload) == 8:
+			select {
+			case p.pongs <- bytes.Clone(payload):
+			default: // a peer pinging faster than we answer gets fewer answers
+			}
+		case kind == kindPong && len(payload) == 8:
+			p.touch()
+			p.pong(payload)
 		default:
 			p.shutdown(fmt.Errorf("%w: unexpected frame kind %q", ErrProtocol, kind), false)
 			return
@@ -314,46 +332,75 @@ func (p *Peer) readError(err error) error {
 // writeLoop drains the send queue into a buffered writer and flushes when
 // the queue is momentarily empty, so that a burst of small messages
 // shares system calls. Every write has a deadline (WriteTimeout, renewed
-// as writes make progress).
+// as writes make progress). Pings go out every PingInterval and pongs
+// ahead of queued messages, so a round trip measures the network and the
+// peer's reader, not the depth of our queue.
 func (p *Peer) writeLoop() {
 	defer close(p.writerDone)
 	timeout := p.e.cfg.WriteTimeout
 	bw := bufio.NewWriterSize(p.conn, 64<<10)
 	fw := frame.NewWriter(bw, 0)
 	var renewed time.Time
+	var tick <-chan time.Time
+	if p.pings {
+		t := time.NewTicker(p.e.cfg.PingInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	write := func(kind byte, payload []byte) error {
+		var err error
+		if now := time.Now(); now.Sub(renewed) > timeout/4 {
+			renewed = now
+			err = p.renewWriteDeadline(now.Add(timeout))
+		}
+		if err == nil {
+			err = fw.Write(kind, payload)
+		}
+		if err == nil && isDataKind(kind) {
+			p.msgsSent.Add(1)
+			p.touch()
+		}
+		if err == nil && len(p.sendq) == 0 {
+			err = bw.Flush()
+		}
+		return err
+	}
 	for {
+		var err error
 		select {
+		case b := <-p.pongs:
+			err = write(kindPong, b)
+		case <-tick:
+			err = write(kindPing, binary.BigEndian.AppendUint64(nil, uint64(time.Since(p.e.born))))
 		case m := <-p.sendq:
-			var err error
-			if now := time.Now(); now.Sub(renewed) > timeout/4 {
-				renewed = now
-				err = p.renewWriteDeadline(now.Add(timeout))
-			}
-			if err == nil {
-				err = fw.Write(m.kind, m.payload)
-			}
-			if err == nil {
-				p.msgsSent.Add(1)
-				p.touch()
-				if len(p.sendq) == 0 {
-					err = bw.Flush()
-				}
-			}
-			if err != nil {
-				if errors.Is(err, os.ErrDeadlineExceeded) {
-					err = fmt.Errorf("transport: the peer has not read for %v: %w", timeout, err)
-				} else {
-					err = fmt.Errorf("transport: write: %w", err)
-				}
-				p.shutdown(err, false)
-				return
-			}
+			err = write(m.kind, m.payload)
 		case <-p.closing:
 			if _, graceful := p.closingGracefully(); graceful {
 				p.goodbye(bw, fw)
 			}
 			return
 		}
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				err = fmt.Errorf("transport: the peer has not read for %v: %w", timeout, err)
+			} else {
+				err = fmt.Errorf("transport: write: %w", err)
+			}
+			p.shutdown(err, false)
+			return
+		}
+	}
+}
+
+// pong records the round trip of one of our pings.
+func (p *Peer) pong(payload []byte) {
+	rtt := time.Since(p.e.born) - time.Duration(binary.BigEndian.Uint64(payload))
+	if rtt < 0 || rtt > time.Hour { // not a ping of this endpoint's
+		return
+	}
+	p.rtt.Store(int64(rtt))
+	if f := p.e.cfg.RoundTrip; f != nil {
+		f(p, rtt)
 	}
 }
 

@@ -71,6 +71,7 @@ func (e *Endpoint) setRemote(p *Peer, h hello, n negotiated) {
 		p.epoch, p.seq = h.epoch, h.seq
 	}
 	p.maxSend = int(min(h.maxMessage, uint64(maxInt)))
+	p.pings = h.minor >= pingMinor
 }
 
 const maxInt = int(^uint(0) >> 1)
