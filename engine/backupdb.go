@@ -599,7 +599,7 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 		return BackupResult{}, sqlerr.New(4326, h.LastLSN, next)
 	}
 	if !req.StopAt.IsZero() {
-		if t, ok := d.commitTime(next - 1); ok && t.After(req.StopAt) {
+		if t, ok := d.CommitTime(next - 1); ok && t.After(req.StopAt) {
 			return BackupResult{}, sqlerr.New(4335)
 		}
 	}
@@ -667,9 +667,9 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 	return BackupResult{Position: req.Position, Bytes: set.Trailer.Bytes, Elapsed: time.Since(start)}, nil
 }
 
-// commitTime returns the commit time of log record lsn, if the log still
+// CommitTime returns the commit time of log record lsn, if the log still
 // holds it.
-func (d *Database) commitTime(lsn txlog.LSN) (time.Time, bool) {
+func (d *Database) CommitTime(lsn txlog.LSN) (time.Time, bool) {
 	v, ok, err := getValue(d.kv, keys.LogKey(lsn))
 	if err != nil || !ok {
 		return time.Time{}, false

@@ -140,6 +140,7 @@ func (w *lsnWatch) wait(ctx context.Context, after txlog.LSN) (txlog.LSN, error)
 func (d *Database) commit(ctx context.Context, t *txn) (txlog.LSN, error) {
 	b := t.batch
 	t.batch = nil
+	start := time.Now()
 	rec := txlog.Record{LSN: d.applied.get() + 1, CommitTime: d.inst.now(), Ops: t.ops}
 	enc := rec.Encode(make([]byte, 0, 64+t.opBytes))
 	var end [8]byte
@@ -158,6 +159,7 @@ func (d *Database) commit(ctx context.Context, t *txn) (txlog.LSN, error) {
 	}
 	d.applied.advance(rec.LSN)
 	d.logBytes.Add(int64(len(enc)))
+	d.noteWritten(1, len(enc))
 	if t.schemaChanged {
 		d.reloadSchema()
 	}
@@ -175,6 +177,7 @@ func (d *Database) commit(ctx context.Context, t *txn) (txlog.LSN, error) {
 			return rec.LSN, err
 		}
 	}
+	d.commitLatency.Observe(time.Since(start))
 	return rec.LSN, nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"mirrordb/engine/keys"
 	"mirrordb/engine/txlog"
+	"mirrordb/internal/stat"
 	"mirrordb/sqlerr"
 )
 
@@ -55,6 +56,12 @@ type Database struct {
 	// logBytes approximates the size of the log records written since open
 	// plus those present at open.
 	logBytes atomic.Int64
+	// written counts the log records and bytes appended since open
+	// (commits and redo; truncation does not take them back).
+	written struct{ records, bytes atomic.Int64 }
+	// commitLatency times each commit from its log write to its
+	// acknowledgement (fsync and, when mirrored, the commit gate).
+	commitLatency stat.Histogram
 
 	logHolds logHolds
 	chain    chainState

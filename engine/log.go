@@ -12,6 +12,7 @@ import (
 
 	"mirrordb/engine/keys"
 	"mirrordb/engine/txlog"
+	"mirrordb/internal/stat"
 )
 
 // The transaction log API. BACKUP LOG, RESTORE LOG and mirroring use these
@@ -102,6 +103,7 @@ func (d *Database) Redo(ctx context.Context, recs [][]byte) error {
 	end := start
 	schemaChanged := false
 	var logBytes int64
+	var records int
 	for _, enc := range recs {
 		rec, err := txlog.Decode(enc)
 		if err != nil {
@@ -129,14 +131,44 @@ func (d *Database) Redo(ctx context.Context, recs [][]byte) error {
 		}
 		end = rec.LSN
 		logBytes += int64(len(enc))
+		records++
 	}
 	if end == start {
 		return fail(nil)
 	}
 	err := d.finishBatch(b, end, schemaChanged)
 	d.logBytes.Add(logBytes)
+	if err == nil {
+		d.noteWritten(records, int(logBytes))
+	}
 	return err
 }
+
+func (d *Database) noteWritten(records, size int) {
+	d.written.records.Add(int64(records))
+	d.written.bytes.Add(int64(size))
+}
+
+// LogWritten returns how many log records, and how many bytes of them,
+// this database has appended since it was opened (its own commits and
+// redone log): the counters behind the log generation and redo rates.
+func (d *Database) LogWritten() (records, bytes int64) {
+	return d.written.records.Load(), d.written.bytes.Load()
+}
+
+// LogRecordSize is the mean size of a log record written since open
+// (0 before the first), for estimating queue sizes from LSN distances.
+func (d *Database) LogRecordSize() float64 {
+	records, bytes := d.LogWritten()
+	if records == 0 {
+		return 0
+	}
+	return float64(bytes) / float64(records)
+}
+
+// CommitLatency is the histogram of this database's commit times, from
+// the log write to the acknowledgement.
+func (d *Database) CommitLatency() *stat.Histogram { return &d.commitLatency }
 
 // UndoTo rolls the database back to lsn by applying the before-images of
 // every record after it, newest first, and removing those records from the

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"mirrordb/engine"
+	"mirrordb/internal/stat"
 	"mirrordb/mirroring/core"
 	"mirrordb/mirroring/transport"
 	"mirrordb/parser"
@@ -60,6 +61,9 @@ type Manager struct {
 	closed       bool
 
 	witness *witnessRole
+
+	rttMu sync.Mutex
+	rtts  map[string]*stat.Histogram // endpoint round trips by remote server name
 }
 
 // sendQueue is the per-connection send queue, in messages.
@@ -190,6 +194,7 @@ func (m *Manager) ApplyEndpoint(def *engine.Endpoint) error {
 		// The queue counts messages and log blocks are up to ~1 MB: 64
 		// bounds what a slow mirror can make the principal hold.
 		SendQueue: sendQueue,
+		RoundTrip: m.noteRoundTrip,
 		Logger:    m.log,
 	})
 	if err != nil {

@@ -65,6 +65,7 @@ type runner struct {
 
 	gate    *gate
 	applier *applier
+	fig     figures
 
 	// Runner goroutine only.
 	s          *core.Session
@@ -122,9 +123,10 @@ func (m *Manager) startRunner(d *engine.Database, cfg core.Config, peer *transpo
 	ctx, stop := context.WithCancel(m.ctx)
 	r := &runner{m: m, d: d, log: m.log.With("db", d.Name()), ev: make(chan any, 32), done: make(chan struct{}),
 		ctx: ctx, stop: stop, durableCh: make(chan struct{}, 1), hardenedCh: make(chan struct{}, 1),
-		gate: newGate(d.Name()), pending: map[uint64]chan error{},
+		pending: map[uint64]chan error{},
 		partner: peerLink{backoff: minBackoff}, witness: peerLink{witness: true, backoff: minBackoff}}
 	r.applier = newApplier(d, r.hardenedCh)
+	r.gate = newGate(d.Name(), r.fig.noteDelay)
 	// The session starts from the durable end of log: a principal's
 	// commits, or what a mirror has hardened (redo makes it durable).
 	r.s = core.NewSession(cfg, r.d.DurableLSN(), time.Now())
@@ -214,6 +216,7 @@ func (r *runner) run(peer *transport.Peer) {
 
 func (r *runner) tick(now time.Time) {
 	r.lastTick = now
+	r.sample(now)
 	r.step(core.Tick{Now: now})
 	cfg := r.s.Config()
 	if cfg.GUID != "" { // a mirror not yet contacted waits (SPEC §4 step 7)

@@ -25,8 +25,11 @@ func (r *runner) startShipping(from core.LSN) {
 	r.shipCancel, r.shipDone = cancel, done
 	cfg := r.s.Config()
 	h := core.Header{DB: cfg.Database, GUID: cfg.GUID, RoleSeq: cfg.RoleSeq, From: core.Principal}
+	r.fig.sentLSN.Store(uint64(from) - 1)
+	r.fig.shipping.Store(true)
 	go func() {
 		defer close(done)
+		defer r.fig.shipping.Store(false)
 		r.ship(ctx, txlog.LSN(from), h)
 	}()
 }
@@ -79,6 +82,8 @@ func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header) {
 		if err := link.Send(core.KindLog, payload); err != nil {
 			return // PeerDown tells the runner
 		}
+		r.fig.sent.Add(int64(len(payload)))
+		r.fig.sentLSN.Store(uint64(last))
 		next = last + 1
 	}
 }
@@ -93,7 +98,7 @@ type applier struct {
 	cond   *sync.Cond
 	queue  [][]byte
 	queued int
-	busy   bool // a batch is being redone
+	busy   int // bytes of the batch being redone
 }
 
 // applyLimit bounds the log waiting to be hardened; beyond it the runner
@@ -127,9 +132,16 @@ func (a *applier) push(ctx context.Context, recs [][]byte) {
 func (a *applier) drain(ctx context.Context) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for (len(a.queue) > 0 || a.busy) && ctx.Err() == nil {
+	for (len(a.queue) > 0 || a.busy > 0) && ctx.Err() == nil {
 		a.cond.Wait()
 	}
+}
+
+// pending is the log received and not yet redone, in bytes.
+func (a *applier) pending() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.queued + a.busy
 }
 
 // run hardens queued log until ctx ends. A failed redo is reported through
@@ -159,12 +171,12 @@ func (a *applier) run(ctx context.Context, fail func(error)) {
 		batch := a.queue[:n:n]
 		a.queue = a.queue[n:]
 		a.queued -= size
-		a.busy = true
+		a.busy = size
 		a.cond.Broadcast()
 		a.mu.Unlock()
 		err := a.d.Redo(ctx, batch)
 		a.mu.Lock()
-		a.busy = false
+		a.busy = 0
 		a.cond.Broadcast()
 		a.mu.Unlock()
 		if err != nil {
@@ -187,14 +199,15 @@ func (a *applier) run(ctx context.Context, fail func(error)) {
 // with a witness, only while the principal holds its lease.
 type gate struct {
 	db      string
+	waited  func(time.Duration) // how long each commit waited here
 	mu      sync.Mutex
 	g       core.Gate
 	failed  error // set when the session stops: waiting commits fail
 	changed chan struct{}
 }
 
-func newGate(db string) *gate {
-	return &gate{db: db, g: core.Gate{Unhardened: core.MaxLSN}, changed: make(chan struct{})}
+func newGate(db string, waited func(time.Duration)) *gate {
+	return &gate{db: db, waited: waited, g: core.Gate{Unhardened: core.MaxLSN}, changed: make(chan struct{})}
 }
 
 func (g *gate) set(x core.Gate) {
@@ -222,6 +235,7 @@ func (g *gate) broadcastLocked() {
 // loses quorum (or stops being principal) fails: its fate is decided by
 // whoever serves next, never reported as committed here.
 func (g *gate) wait(ctx context.Context, lsn txlog.LSN) error {
+	start := time.Now()
 	for {
 		g.mu.Lock()
 		cur, failed, ch := g.g, g.failed, g.changed
@@ -232,6 +246,7 @@ func (g *gate) wait(ctx context.Context, lsn txlog.LSN) error {
 		case cur.Offline:
 			return sqlerr.New(955, g.db)
 		case cur.Lets(core.LSN(lsn), time.Now()):
+			g.waited(time.Since(start))
 			return nil
 		}
 		select {

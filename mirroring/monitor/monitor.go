@@ -13,12 +13,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"mirrordb/engine"
+	"mirrordb/internal/stat"
+	"mirrordb/mirroring"
 )
 
-// Handler serves the monitoring endpoints of in.
-func Handler(in *engine.Instance) http.Handler {
+// Handler serves the monitoring endpoints of in, whose mirroring layer is
+// m (the latency histograms come from it).
+func Handler(in *engine.Instance, m *mirroring.Manager) http.Handler {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collector{in})
+	reg.MustRegister(collector{in, m})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
@@ -64,7 +67,10 @@ func probe(w http.ResponseWriter, r *http.Request, in *engine.Instance, role str
 }
 
 // collector reads the mirroring figures at scrape time.
-type collector struct{ in *engine.Instance }
+type collector struct {
+	in *engine.Instance
+	m  *mirroring.Manager
+}
 
 var (
 	labels   = []string{"database"}
@@ -76,10 +82,25 @@ var (
 	endLSN   = prometheus.NewDesc("mirrordb_log_end_lsn", "Last LSN of the database's log that is on disk.", labels, nil)
 	unsent   = prometheus.NewDesc("mirrordb_mirroring_unhardened_log_records", "On a principal: log records the mirror has not hardened yet (what a failover now could lose).", labels, nil)
 	open     = prometheus.NewDesc("mirrordb_database_available", "1 when the database is open to users here (a principal with quorum), else 0.", labels, nil)
+
+	// The Database Mirroring Monitor's figures (SPEC §9.5).
+	genRate     = prometheus.NewDesc("mirrordb_mirroring_log_generation_kb_per_second", "Principal: KB/s of new log (last 10 s).", labels, nil)
+	txnRate     = prometheus.NewDesc("mirrordb_mirroring_transactions_per_second", "Principal: write transactions per second (last 10 s).", labels, nil)
+	unsentKB    = prometheus.NewDesc("mirrordb_mirroring_unsent_log_kb", "Principal: KB of log not yet sent to the mirror (the send queue).", labels, nil)
+	sendRate    = prometheus.NewDesc("mirrordb_mirroring_send_rate_kb_per_second", "Principal: KB/s of log sent to the mirror (last 10 s).", labels, nil)
+	oldest      = prometheus.NewDesc("mirrordb_mirroring_oldest_unsent_transaction_seconds", "Principal: age of the oldest transaction not yet sent (0: none).", labels, nil)
+	avgDelay    = prometheus.NewDesc("mirrordb_mirroring_average_delay_ms", "Principal: mean ms a commit waited for the mirror (last 10 s; about 0 under SAFETY OFF).", labels, nil)
+	totalDelay  = prometheus.NewDesc("mirrordb_mirroring_transaction_delay_ms_total", "Principal: total ms commits waited for the mirror since the session started here.", labels, nil)
+	unrestored  = prometheus.NewDesc("mirrordb_mirroring_unrestored_log_kb", "Mirror: KB of log received and not yet redone (the redo queue).", labels, nil)
+	redoRate    = prometheus.NewDesc("mirrordb_mirroring_recovery_rate_kb_per_second", "Mirror: KB/s of log redone (last 10 s).", labels, nil)
+	commitTime  = prometheus.NewDesc("mirrordb_commit_duration_seconds", "Commit time of each write transaction, from its log write to its acknowledgement (fsync and, when mirrored, the wait for the mirror).", labels, nil)
+	commitDelay = prometheus.NewDesc("mirrordb_mirroring_commit_delay_seconds", "Principal: how long each commit waited for the mirror (SQL Server's Transaction Delay).", labels, nil)
+	pingRTT     = prometheus.NewDesc("mirrordb_mirroring_ping_rtt_seconds", "Round trip of the endpoint's pings to each connected instance.", []string{"instance"}, nil)
 )
 
 func (collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{role, state, witness, sequence, safety, endLSN, unsent, open} {
+	for _, d := range []*prometheus.Desc{role, state, witness, sequence, safety, endLSN, unsent, open, genRate, txnRate,
+		unsentKB, sendRate, oldest, avgDelay, totalDelay, unrestored, redoRate, commitTime, commitDelay, pingRTT} {
 		ch <- d
 	}
 }
@@ -89,6 +110,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, db)
 	}
 	for _, d := range c.in.Databases() {
+		histogram(ch, commitTime, d.CommitLatency(), d.Name())
 		st := c.in.MirroringStatus(d)
 		if st == nil {
 			continue
@@ -110,5 +132,30 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			available = 1
 		}
 		gauge(open, available, name)
+		f := st.Figures
+		if st.Role == 1 {
+			gauge(genRate, f.LogGenerationKBps, name)
+			gauge(txnRate, f.TransactionsPerSec, name)
+			gauge(unsentKB, f.UnsentLogKB, name)
+			gauge(sendRate, f.SendRateKBps, name)
+			gauge(oldest, f.OldestUnsentSec, name)
+			gauge(avgDelay, f.AverageDelayMs, name)
+			ch <- prometheus.MustNewConstMetric(totalDelay, prometheus.CounterValue, f.TransactionDelayMs, name)
+		} else {
+			gauge(unrestored, f.UnrestoredLogKB, name)
+			gauge(redoRate, f.RecoveryRateKBps, name)
+		}
 	}
+	lat := c.m.Latencies()
+	for db, h := range lat.CommitDelay {
+		histogram(ch, commitDelay, h, db)
+	}
+	for instance, h := range lat.RoundTrip {
+		histogram(ch, pingRTT, h, instance)
+	}
+}
+
+func histogram(ch chan<- prometheus.Metric, d *prometheus.Desc, h *stat.Histogram, label string) {
+	count, sum, buckets := h.Snapshot()
+	ch <- prometheus.MustNewConstHistogram(d, count, sum, buckets, label)
 }
