@@ -33,6 +33,20 @@ type Mirroring interface {
 	Connections() []MirrorConnection
 	// Witnessed lists sys.database_mirroring_witnesses.
 	Witnessed() []WitnessRow
+	// StateChanges lists sys.dm_db_mirroring_state_changes, oldest first.
+	StateChanges() []MirrorStateChange
+}
+
+// MirrorStateChange is one Database Mirroring State Change event (SPEC
+// §6.5: trace event class 167), a row of sys.dm_db_mirroring_state_changes.
+type MirrorStateChange struct {
+	Time            time.Time
+	DatabaseID      int32
+	Database        string
+	Previous, State int // §6.5 state ids
+	Description     string
+	Role            string // the role after the change
+	MirroringState  string // mirroring_state_desc after the change
 }
 
 // MirrorCommand is one ALTER DATABASE ... SET PARTNER / SET WITNESS.

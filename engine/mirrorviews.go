@@ -137,6 +137,24 @@ func init() {
 			return out, nil
 		},
 	}
+	views["sys.dm_db_mirroring_state_changes"] = &view{
+		cols: cols("event_time", dtT, "database_id", intT, "database_name", sysname, "previous_state", intT,
+			"state", intT, "state_desc", desc60, "role_desc", desc60, "mirroring_state_desc", desc60,
+			"server_name", sysname),
+		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+			m := e.sess.inst.mirror()
+			if m == nil {
+				return nil, nil
+			}
+			var out [][]types.Value
+			for _, c := range m.StateChanges() {
+				out = append(out, []types.Value{localTime(c.Time), int64(c.DatabaseID), c.Database,
+					int64(c.Previous), int64(c.State), c.Description, c.Role, c.MirroringState,
+					e.sess.inst.ServerName()})
+			}
+			return out, nil
+		},
+	}
 	views["sys.database_mirroring_witnesses"] = &view{
 		cols: cols("database_name", sysname, "principal_server_name", sysname, "mirror_server_name", sysname,
 			"safety_level", tinyint, "safety_level_desc", desc60, "safety_sequence_number", intT,

@@ -3,6 +3,7 @@ package mirroring_test
 import (
 	"flag"
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -151,4 +152,28 @@ func insertRange(n *node, db string, from, to int) {
 	for id := from; id <= to; id++ {
 		n.exec(fmt.Sprintf(`INSERT INTO %s.dbo.t (id, worker) VALUES (%d, 0)`, db, id))
 	}
+}
+
+// TestStateChangeHistory: every move of a session between the states of
+// SPEC §6.5 is a row of sys.dm_db_mirroring_state_changes, numbered as
+// SQL Server's trace event: synchronized principal/mirror without witness,
+// a manual failover, suspension and its end.
+func TestStateChangeHistory(t *testing.T) {
+	a, b := pairedNodes(t, "Hist")
+	a.waitEvents("Hist", 2)
+	b.waitEvents("Hist", 4)
+
+	a.exec(`ALTER DATABASE Hist SET PARTNER FAILOVER`)
+	got := b.waitEvents("Hist", 2)
+	if i := slices.Index(got, 7); i < 0 || slices.Index(got[:i], 4) < 0 {
+		t.Fatalf("new principal: no synchronized mirror (4) then manual failover (7) in %v", got)
+	}
+	a.waitEvents("Hist", 4)
+
+	b.exec(`ALTER DATABASE Hist SET PARTNER SUSPEND`)
+	b.waitEvents("Hist", 9)
+	a.waitEvents("Hist", 9)
+	b.exec(`ALTER DATABASE Hist SET PARTNER RESUME`)
+	b.waitEvents("Hist", 2)
+	a.waitEvents("Hist", 4)
 }

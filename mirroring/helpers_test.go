@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -252,4 +253,54 @@ func setupDB(p *node, db string) {
 	p.exec(fmt.Sprintf(`CREATE DATABASE %s`, db))
 	p.exec(fmt.Sprintf(`CREATE TABLE %s.dbo.t (id int PRIMARY KEY, worker int)`, db))
 	p.exec(fmt.Sprintf(`ALTER DATABASE %s SET RECOVERY FULL`, db))
+}
+
+// events lists the §6.5 state ids of db's rows of
+// sys.dm_db_mirroring_state_changes on n, oldest first, checking that
+// each row's previous_state is the state before it.
+func (n *node) events(db string) []int {
+	n.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, servertest.URL(n.srv, "master"))
+	if err != nil {
+		n.t.Fatalf("%s: connect: %v", n.name, err)
+	}
+	defer c.Close(context.Background())
+	rows, err := c.Query(ctx, `SELECT previous_state, state, state_desc FROM sys.dm_db_mirroring_state_changes WHERE database_name = $1`, db)
+	if err != nil {
+		n.t.Fatalf("%s: %v", n.name, err)
+	}
+	var out []int
+	for rows.Next() {
+		var prev, state int32
+		var desc string
+		if err := rows.Scan(&prev, &state, &desc); err != nil {
+			n.t.Fatal(err)
+		}
+		if len(out) > 0 && int(prev) != out[len(out)-1] {
+			n.t.Fatalf("%s: state change %d (%s) says the previous state was %d, history %v", n.name, state, desc, prev, out)
+		}
+		out = append(out, int(state))
+	}
+	if err := rows.Err(); err != nil {
+		n.t.Fatal(err)
+	}
+	return out
+}
+
+// waitEvents waits until db's state change history on n ends with want.
+func (n *node) waitEvents(db string, want ...int) []int {
+	n.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got := n.events(db)
+		if len(got) >= len(want) && slices.Equal(got[len(got)-len(want):], want) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			n.t.Fatalf("%s: state changes of %s are %v, want them to end with %v", n.name, db, got, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -62,6 +62,9 @@ type Manager struct {
 
 	witness *witnessRole
 
+	histMu  sync.Mutex
+	history []engine.MirrorStateChange // state change events, oldest first
+
 	rttMu sync.Mutex
 	rtts  map[string]*stat.Histogram // endpoint round trips by remote server name
 }

@@ -77,6 +77,12 @@ type runner struct {
 	shipCancel context.CancelFunc
 	shipDone   chan struct{}
 	block      *writeBlock
+	// noQuorum: the session closed the database (Serve off); verdict: the
+	// event being stepped is the witness's failover verdict; lastEvent:
+	// the last §6.5 state change event recorded.
+	noQuorum  bool
+	verdict   bool
+	lastEvent int
 	// lost remembers connections reported down, so that a late dial
 	// result or message cannot make one a link again.
 	lost map[*transport.Peer]bool
@@ -248,7 +254,9 @@ func (r *runner) handle(e any) {
 			r.setLink(l, x.peer)
 			r.step(linkUp(l))
 		}
+		_, r.verdict = x.msg.(*core.FailoverVerdict)
 		r.step(core.Received{Msg: x.msg})
+		r.verdict = false
 	case linkLost:
 		r.noteLost(x.peer)
 		for _, l := range []*peerLink{&r.partner, &r.witness} {
@@ -371,9 +379,12 @@ func (r *runner) step(e core.Event) {
 
 func (r *runner) refresh() {
 	r.mu.Lock()
+	before := r.snap
 	r.snap = snapshot{cfg: r.s.Config(), state: r.s.State(), end: r.s.End(), mirrorEnd: r.s.MirrorEnd(),
 		linked: r.s.Linked(), witnessState: r.s.WitnessState()}
+	after := r.snap
 	r.mu.Unlock()
+	r.noteSituation(r.situation(before), r.situation(after))
 }
 
 func (r *runner) snapshot() snapshot {
@@ -429,6 +440,7 @@ func (r *runner) do(a core.Action) {
 	case core.Gate:
 		r.gate.set(x)
 	case core.Serve:
+		r.noQuorum = !x.On
 		r.m.in.SetQuorum(r.d, x.On)
 	case core.BlockWrites:
 		if x.Block {
@@ -468,7 +480,7 @@ func (r *runner) do(a core.Action) {
 			ch <- x.Err
 		}
 	case core.StateChanged:
-		r.log.Info("mirroring state", "from", x.From.String(), "to", x.To.String(),
+		r.log.Debug("mirroring state", "from", x.From.String(), "to", x.To.String(),
 			"role", r.s.Config().Role.String())
 	}
 }

@@ -2,6 +2,7 @@ package mirroring_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -102,6 +103,9 @@ func TestAutomaticFailover(t *testing.T) {
 	took := time.Since(start)
 	wr.WaitFor(300)
 	t.Logf("automatic failover after the principal stopped: %s", took)
+	if got := b.events("Auto"); slices.Index(got, 8) < 0 || slices.Index(got, 3) > slices.Index(got, 8) || slices.Index(got, 3) < 0 {
+		t.Fatalf("new principal: no synchronized mirror with witness (3) then automatic failover (8) in %v", got)
+	}
 
 	a.start()
 	a.waitState("Auto", "MIRROR", "SYNCHRONIZED")
