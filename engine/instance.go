@@ -53,6 +53,7 @@ type Instance struct {
 	cache    *pebble.Cache
 
 	master *Database
+	procs  procRegistry
 
 	mu       sync.RWMutex
 	dbs      map[string]*Database // lower-case name

@@ -9,6 +9,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/keys"
+	"mirrordb/internal/stat"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -35,6 +36,25 @@ type Mirroring interface {
 	Witnessed() []WitnessRow
 	// StateChanges lists sys.dm_db_mirroring_state_changes, oldest first.
 	StateChanges() []MirrorStateChange
+	// Latencies returns the mirroring layer's latency histograms.
+	Latencies() MirrorLatencies
+}
+
+// MirrorLatencies are the latency histograms of the mirroring layer.
+type MirrorLatencies struct {
+	// CommitDelay: by database, how long commits waited for the mirror.
+	CommitDelay map[string]*stat.Histogram
+	// RoundTrip: by remote server name, the endpoint's ping round trips.
+	RoundTrip map[string]*stat.Histogram
+}
+
+// MirroringLatencies returns the mirroring latency histograms (empty maps
+// without a mirroring layer).
+func (in *Instance) MirroringLatencies() MirrorLatencies {
+	if m := in.mirror(); m != nil {
+		return m.Latencies()
+	}
+	return MirrorLatencies{}
 }
 
 // MirrorStateChange is one Database Mirroring State Change event (SPEC

@@ -109,7 +109,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 	case *parser.CreateEndpoint, *parser.AlterEndpoint, *parser.DropEndpoint:
 		return b.planEndpoint(st)
 	case *parser.Exec:
-		return nil, b.errAt(x, sqlerr.New(2812, x.Proc.Object()))
+		return b.planExec(x)
 	}
 	return nil, b.errAt(st, sqlerr.New(40517, statementName(st)))
 }

@@ -116,18 +116,10 @@ func (m *Manager) noteRoundTrip(p *transport.Peer, rtt time.Duration) {
 	h.Observe(rtt)
 }
 
-// Latencies are the latency histograms the monitor exports.
-type Latencies struct {
-	// CommitDelay: by database, how long commits waited for the mirror.
-	CommitDelay map[string]*stat.Histogram
-	// RoundTrip: by remote server name, the endpoint's ping round trips.
-	RoundTrip map[string]*stat.Histogram
-}
-
-// Latencies returns the histograms of the sessions running here and of
-// every instance the endpoint has pinged.
-func (m *Manager) Latencies() Latencies {
-	out := Latencies{CommitDelay: map[string]*stat.Histogram{}, RoundTrip: map[string]*stat.Histogram{}}
+// Latencies implements engine.Mirroring: the histograms of the sessions
+// running here and of every instance the endpoint has pinged.
+func (m *Manager) Latencies() engine.MirrorLatencies {
+	out := engine.MirrorLatencies{CommitDelay: map[string]*stat.Histogram{}, RoundTrip: map[string]*stat.Histogram{}}
 	m.mu.Lock()
 	for _, r := range m.runners {
 		out.CommitDelay[r.d.Name()] = &r.fig.delay

@@ -102,7 +102,7 @@ func Start(cfg Config) (*Server, error) {
 			ln.Close()
 			return nil, errors.Join(fmt.Errorf("--http %s: %w", cfg.HTTPListen, err), mirror.Close(), inst.Close())
 		}
-		s.http, s.httpLn = &http.Server{Handler: monitor.Handler(inst, mirror), ReadHeaderTimeout: 10 * time.Second}, hl
+		s.http, s.httpLn = &http.Server{Handler: monitor.Handler(inst), ReadHeaderTimeout: 10 * time.Second}, hl
 		go s.http.Serve(hl)
 		cfg.Logger.Info("serving monitoring over HTTP", "listen", hl.Addr().String())
 	}

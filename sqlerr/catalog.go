@@ -29,6 +29,10 @@ var catalog = map[int]msgDef{
 	209:  {16, AmbiguousColumn, "Ambiguous column name '%s'."},
 	4104: {16, UndefinedColumn, "The multi-part identifier \"%s\" could not be bound."},
 	2812: {16, UndefinedFunction, "Could not find stored procedure '%s'."},
+	201:  {16, UndefinedParameter, "Procedure or function '%s' expects parameter '%s', which was not supplied."},
+	8144: {16, SyntaxError, "Procedure or function %s has too many arguments specified."},
+	8145: {16, UndefinedParameter, "%s is not a parameter for procedure %s."},
+	119:  {15, SyntaxError, "Must pass parameter number %d and subsequent parameters as '@name = value'. After the form '@name = value' has been used, all subsequent parameters must be passed in the form '@name = value'."},
 	// mirrordb has no general PostgreSQL catalog; statements it does not
 	// know at all (including most psql backslash-command queries) get this.
 	40517: {16, FeatureNotSupported, "Keyword or statement option '%s' is not supported in this version of mirrordb."},

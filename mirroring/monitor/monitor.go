@@ -14,14 +14,12 @@ import (
 
 	"mirrordb/engine"
 	"mirrordb/internal/stat"
-	"mirrordb/mirroring"
 )
 
-// Handler serves the monitoring endpoints of in, whose mirroring layer is
-// m (the latency histograms come from it).
-func Handler(in *engine.Instance, m *mirroring.Manager) http.Handler {
+// Handler serves the monitoring endpoints of in.
+func Handler(in *engine.Instance) http.Handler {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collector{in, m})
+	reg.MustRegister(collector{in})
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
@@ -67,10 +65,7 @@ func probe(w http.ResponseWriter, r *http.Request, in *engine.Instance, role str
 }
 
 // collector reads the mirroring figures at scrape time.
-type collector struct {
-	in *engine.Instance
-	m  *mirroring.Manager
-}
+type collector struct{ in *engine.Instance }
 
 var (
 	labels   = []string{"database"}
@@ -146,7 +141,7 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 			gauge(redoRate, f.RecoveryRateKBps, name)
 		}
 	}
-	lat := c.m.Latencies()
+	lat := c.in.MirroringLatencies()
 	for db, h := range lat.CommitDelay {
 		histogram(ch, commitDelay, h, db)
 	}
