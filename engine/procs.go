@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"time"
 
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -128,3 +129,7 @@ func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 		return "EXECUTE", nil
 	}}, nil
 }
+
+// DateTimeValue is t as a DATETIME value in the server's local time, as
+// the catalog views show times (NULL for the zero time).
+func DateTimeValue(t time.Time) types.Value { return localTime(t) }

@@ -25,12 +25,14 @@ type node struct {
 	name string
 	host string
 	dir  string
-	port int        // its mirroring endpoint port
-	fs   vfs.FS     // the stores' file system at the next start (nil: the OS's)
-	sql  int        // a fixed SQL port, kept across restarts (0: a free one each start)
-	http bool       // serve monitoring over HTTP (srv.HTTPAddr)
-	mu   sync.Mutex // guards srv, which writers read while the test restarts the node
-	srv  *server.Server
+	port int    // its mirroring endpoint port
+	fs   vfs.FS // the stores' file system at the next start (nil: the OS's)
+	sql  int    // a fixed SQL port, kept across restarts (0: a free one each start)
+	http bool   // serve monitoring over HTTP (srv.HTTPAddr)
+	// minute is the monitor job's minute (0: a real one).
+	minute time.Duration
+	mu     sync.Mutex // guards srv, which writers read while the test restarts the node
+	srv    *server.Server
 }
 
 // newNodes starts n instances on distinct 127.x.y.z addresses, all with
@@ -60,7 +62,8 @@ func newNodesWith(t testing.TB, tweak func(*node), names ...string) []*node {
 
 func (n *node) start() {
 	n.t.Helper()
-	srv := servertest.StartWith(n.t, servertest.Options{Dir: n.dir, Host: n.host, Name: n.name, StoreFS: n.fs, Port: n.sql, HTTP: n.http})
+	srv := servertest.StartWith(n.t, servertest.Options{Dir: n.dir, Host: n.host, Name: n.name, StoreFS: n.fs, Port: n.sql, HTTP: n.http,
+		MonitorMinute: n.minute})
 	n.mu.Lock()
 	n.srv = srv
 	n.mu.Unlock()

@@ -18,6 +18,7 @@ import (
 
 	"mirrordb/engine"
 	"mirrordb/mirroring"
+	"mirrordb/mirroring/dbmmonitor"
 	"mirrordb/mirroring/monitor"
 	"mirrordb/wire"
 )
@@ -44,6 +45,10 @@ type Config struct {
 	// HTTPListen, when set, serves /healthz, /principal, /mirror and
 	// /metrics there (package monitor); port 0 picks a free one.
 	HTTPListen string
+	// MonitorMinute is the unit of the mirroring monitor job's update
+	// period (sp_dbmmonitoraddmonitoring); default one minute, shorter in
+	// tests.
+	MonitorMinute time.Duration
 }
 
 // Server is a running instance.
@@ -51,6 +56,7 @@ type Server struct {
 	cfg    Config
 	inst   *engine.Instance
 	mirror *mirroring.Manager
+	dbmmon *dbmmonitor.Monitor
 	front  *wire.Server
 	ln     net.Listener
 	served chan error
@@ -94,12 +100,14 @@ func Start(cfg Config) (*Server, error) {
 		ln.Close()
 		return nil, err
 	}
+	dbmmon := dbmmonitor.Start(inst, cfg.Logger, dbmmonitor.Options{Minute: cfg.MonitorMinute})
 	front := wire.NewServer(inst, wire.Config{MaxMessageSize: cfg.MaxMessageSize, Logger: cfg.Logger})
-	s := &Server{cfg: cfg, inst: inst, mirror: mirror, front: front, ln: ln, served: make(chan error, 1)}
+	s := &Server{cfg: cfg, inst: inst, mirror: mirror, dbmmon: dbmmon, front: front, ln: ln, served: make(chan error, 1)}
 	if cfg.HTTPListen != "" {
 		hl, err := net.Listen("tcp", cfg.HTTPListen)
 		if err != nil {
 			ln.Close()
+			dbmmon.Close()
 			return nil, errors.Join(fmt.Errorf("--http %s: %w", cfg.HTTPListen, err), mirror.Close(), inst.Close())
 		}
 		s.http, s.httpLn = &http.Server{Handler: monitor.Handler(inst), ReadHeaderTimeout: 10 * time.Second}, hl
@@ -152,6 +160,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		err := s.front.Shutdown(ctx)
 		<-s.served
+		s.dbmmon.Close()
 		s.stopErr = errors.Join(err, s.mirror.Close(), s.inst.Close())
 	})
 	return s.stopErr

@@ -29,6 +29,13 @@ var catalog = map[int]msgDef{
 	209:  {16, AmbiguousColumn, "Ambiguous column name '%s'."},
 	4104: {16, UndefinedColumn, "The multi-part identifier \"%s\" could not be bound."},
 	2812: {16, UndefinedFunction, "Could not find stored procedure '%s'."},
+	15600: {15, InvalidParameterValue, "An invalid parameter or option was specified for procedure '%s'."},
+	15010: {16, UndefinedObject, "The database '%s' does not exist. Supply a valid database name. To see available databases, use sys.databases."},
+	// Database Mirroring Monitor warnings (sp_dbmmonitorchangealert).
+	32040: {10, Warning, "The alert for 'oldest unsent transaction' has been raised. The current value of '%d' surpasses the threshold '%d'."},
+	32042: {10, Warning, "The alert for 'unsent log' has been raised. The current value of '%d' surpasses the threshold '%d'."},
+	32043: {10, Warning, "The alert for 'unrestored log' has been raised. The current value of '%d' surpasses the threshold '%d'."},
+	32044: {10, Warning, "The alert for 'mirror commit overhead' has been raised. The current value of '%d' surpasses the threshold '%d'."},
 	201:  {16, UndefinedParameter, "Procedure or function '%s' expects parameter '%s', which was not supplied."},
 	8144: {16, SyntaxError, "Procedure or function %s has too many arguments specified."},
 	8145: {16, UndefinedParameter, "%s is not a parameter for procedure %s."},

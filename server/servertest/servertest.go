@@ -65,6 +65,9 @@ type Options struct {
 	// StoreFS is the databases' file system (fault injection); the
 	// operating system's when nil.
 	StoreFS vfs.FS
+	// MonitorMinute shortens the minute of the monitor job's update
+	// period (sp_dbmmonitoraddmonitoring).
+	MonitorMinute time.Duration
 }
 
 // StartWith starts an instance with opts; it is shut down at the end of
@@ -81,7 +84,7 @@ func StartWith(t testing.TB, opts Options) *server.Server {
 		opts.Name = "mirrordb-test"
 	}
 	srv, err := server.Start(server.Config{DataDir: opts.Dir, Listen: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), Name: opts.Name, Logger: Logger(),
-		StoreFS: opts.StoreFS, HTTPListen: httpListen(opts)})
+		StoreFS: opts.StoreFS, HTTPListen: httpListen(opts), MonitorMinute: opts.MonitorMinute})
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
