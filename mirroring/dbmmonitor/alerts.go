@@ -27,7 +27,9 @@ type alert struct {
 	Enabled   bool  `json:"enabled"`
 }
 
-func alertKey(db string, id int) string { return fmt.Sprintf("%s%s/%d", keyAlert, strings.ToLower(db), id) }
+func alertKey(db string, id int) string {
+	return fmt.Sprintf("%s%s/%d", keyAlert, strings.ToLower(db), id)
+}
 
 // alerts returns db's thresholds by id.
 func (m *Monitor) alerts(db string) (map[int]alert, error) {

@@ -23,7 +23,9 @@ func col(name string, t types.Type) session.Column { return session.Column{Name:
 
 func required(name string) engine.Param { return engine.Param{Name: name, Required: true} }
 
-func optional(name string, def types.Value) engine.Param { return engine.Param{Name: name, Default: def} }
+func optional(name string, def types.Value) engine.Param {
+	return engine.Param{Name: name, Default: def}
+}
 
 // resultColumns are sp_dbmmonitorresults' columns (SPEC §9.5).
 var resultColumns = []session.Column{col("database_name", sysname), col("role", intT), col("mirroring_state", intT),
