@@ -94,6 +94,20 @@ func TestStalledDiskLetsFailoverHappen(t *testing.T) {
 	a.stop()
 	a.fs = disk
 	a.start()
+	// The witness may have let the mirror take over while a restarted:
+	// then a manual failover gives a the principal role back.
+	for deadline := time.Now().Add(20 * time.Second); ; sleep() {
+		role, state, _ := a.mirroring("Stall")
+		if state == "SYNCHRONIZED" {
+			if role == "MIRROR" {
+				b.exec(`ALTER DATABASE Stall SET PARTNER FAILOVER`)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ALPHA did not resynchronize after its restart: %s/%s", role, state)
+		}
+	}
 	a.waitState("Stall", "PRINCIPAL", "SYNCHRONIZED")
 	a.waitWitness("Stall", "CONNECTED")
 
