@@ -1,60 +1,11 @@
 package mirroring_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-
-	"mirrordb/internal/testutil"
-	"mirrordb/server/servertest"
 )
-
-// procResult runs sql on n and returns its rows as text (NULL as "NULL")
-// and the numbers of the notices it raised.
-func (n *node) procResult(sql string) (rows [][]string, notices []int) {
-	n.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cfg, err := pgx.ParseConfig(servertest.URL(n.srv, "master"))
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	cfg.OnNotice = func(_ *pgconn.PgConn, x *pgconn.Notice) {
-		notices = append(notices, testutil.MsgNumber((*pgconn.PgError)(x)))
-	}
-	c, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		n.t.Fatalf("%s: connect: %v", n.name, err)
-	}
-	defer c.Close(context.Background())
-	res, err := c.Query(ctx, sql, pgx.QueryExecModeSimpleProtocol)
-	if err != nil {
-		n.t.Fatalf("%s: %s: %v", n.name, sql, err)
-	}
-	for res.Next() {
-		vals, err := res.Values()
-		if err != nil {
-			n.t.Fatal(err)
-		}
-		row := make([]string, len(vals))
-		for i, v := range vals {
-			row[i] = "NULL"
-			if v != nil {
-				row[i] = fmt.Sprint(v)
-			}
-		}
-		rows = append(rows, row)
-	}
-	if err := res.Err(); err != nil {
-		n.t.Fatalf("%s: %s: %v", n.name, sql, err)
-	}
-	return rows, notices
-}
 
 // TestDatabaseMirroringMonitor: the sp_dbmmonitor* procedures record and
 // return the §9.5 status rows on each partner, a threshold raises its
@@ -66,10 +17,10 @@ func TestDatabaseMirroringMonitor(t *testing.T) {
 	// Thresholds: unsent log above 1 KB, the others off.
 	a.exec(`EXEC msdb.dbo.sp_dbmmonitorchangealert 'Dbm', 2, 1, 1`)
 	a.exec(`EXEC sp_dbmmonitorchangealert @database_name = 'Dbm', @alert_id = 4, @threshold = 1000, @enabled = 0`)
-	if got, _ := a.procResult(`EXEC sp_dbmmonitorhelpalert 'Dbm'`); fmt.Sprint(got) != "[[1 NULL NULL] [2 1 true] [3 NULL NULL] [4 1000 false]]" {
+	if got, _ := a.query(`EXEC sp_dbmmonitorhelpalert 'Dbm'`); fmt.Sprint(got) != "[[1 NULL NULL] [2 1 true] [3 NULL NULL] [4 1000 false]]" {
 		t.Fatalf("helpalert: %v", got)
 	}
-	if got, _ := a.procResult(`EXEC sp_dbmmonitorhelpalert 'Dbm', 5`); fmt.Sprint(got) != "[[5 168 true]]" {
+	if got, _ := a.query(`EXEC sp_dbmmonitorhelpalert 'Dbm', 5`); fmt.Sprint(got) != "[[5 168 true]]" {
 		t.Fatalf("helpalert retention: %v", got)
 	}
 
@@ -80,7 +31,7 @@ func TestDatabaseMirroringMonitor(t *testing.T) {
 	for i := range 40 {
 		a.exec(fmt.Sprintf(`INSERT INTO Dbm.dbo.t (id, worker) VALUES (%d, -1)`, -1-i))
 	}
-	rows, notices := a.procResult(`EXEC msdb.dbo.sp_dbmmonitorresults 'Dbm', 0, 1`)
+	rows, notices := a.query(`EXEC msdb.dbo.sp_dbmmonitorresults 'Dbm', 0, 1`)
 	if len(rows) != 1 {
 		t.Fatalf("results: %v", rows)
 	}
@@ -93,7 +44,7 @@ func TestDatabaseMirroringMonitor(t *testing.T) {
 		t.Fatalf("notices %v, want 32042 (unsent log) and not 32044 (disabled)", notices)
 	}
 	// A second update within 15 s records nothing new.
-	if rows, notices := a.procResult(`EXEC sp_dbmmonitorresults 'Dbm', 6, 1`); len(rows) != 1 || len(notices) != 0 {
+	if rows, notices := a.query(`EXEC sp_dbmmonitorresults 'Dbm', 6, 1`); len(rows) != 1 || len(notices) != 0 {
 		t.Fatalf("update within 15 s: rows %v notices %v", rows, notices)
 	}
 
@@ -103,12 +54,12 @@ func TestDatabaseMirroringMonitor(t *testing.T) {
 
 	// The monitor job records rows on the mirror by itself.
 	b.exec(`EXEC sp_dbmmonitoraddmonitoring 1`)
-	if got, _ := b.procResult(`EXEC sp_dbmmonitorhelpmonitoring`); fmt.Sprint(got) != "[[1]]" {
+	if got, _ := b.query(`EXEC sp_dbmmonitorhelpmonitoring`); fmt.Sprint(got) != "[[1]]" {
 		t.Fatalf("helpmonitoring: %v", got)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		rows, _ := b.procResult(`EXEC sp_dbmmonitorresults 'Dbm', 9, 0`)
+		rows, _ := b.query(`EXEC sp_dbmmonitorresults 'Dbm', 9, 0`)
 		if len(rows) > 0 {
 			if r := rows[0]; r[1] != "2" || r[2] != "4" || r[13] != "NULL" {
 				t.Fatalf("mirror's row (role 2, synchronized, no time_behind): %v", r)
@@ -121,16 +72,16 @@ func TestDatabaseMirroringMonitor(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	b.exec(`EXEC sp_dbmmonitorchangemonitoring 1, 5`)
-	if got, _ := b.procResult(`EXEC sp_dbmmonitorhelpmonitoring`); fmt.Sprint(got) != "[[5]]" {
+	if got, _ := b.query(`EXEC sp_dbmmonitorhelpmonitoring`); fmt.Sprint(got) != "[[5]]" {
 		t.Fatalf("helpmonitoring after change: %v", got)
 	}
 	b.exec(`EXEC sp_dbmmonitordropmonitoring`)
-	if got, _ := b.procResult(`EXEC sp_dbmmonitorhelpmonitoring`); len(got) != 0 {
+	if got, _ := b.query(`EXEC sp_dbmmonitorhelpmonitoring`); len(got) != 0 {
 		t.Fatalf("helpmonitoring after drop: %v", got)
 	}
 
 	a.exec(`EXEC sp_dbmmonitordropalert 'Dbm'`)
-	if got, _ := a.procResult(`EXEC sp_dbmmonitorhelpalert 'Dbm', 2`); fmt.Sprint(got) != "[[2 NULL NULL]]" {
+	if got, _ := a.query(`EXEC sp_dbmmonitorhelpalert 'Dbm', 2`); fmt.Sprint(got) != "[[2 NULL NULL]]" {
 		t.Fatalf("helpalert after drop: %v", got)
 	}
 

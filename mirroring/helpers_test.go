@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/cockroachdb/pebble/vfs"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"mirrordb/internal/testutil"
 	"mirrordb/server"
@@ -133,37 +135,57 @@ func (n *node) expectError(number int, sql string) {
 	}
 }
 
-// row reads one row of strings from master.
-func (n *node) row(sql string, args ...any) []string {
+// query runs sql in master on n and returns its rows as text (NULL as
+// "NULL") and the message numbers of the notices it raised.
+func (n *node) query(sql string, args ...any) (rows [][]string, notices []int) {
 	n.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := pgx.Connect(ctx, servertest.URL(n.srv, "master"))
+	cfg, err := pgx.ParseConfig(servertest.URL(n.srv, "master"))
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	cfg.OnNotice = func(_ *pgconn.PgConn, x *pgconn.Notice) {
+		notices = append(notices, testutil.MsgNumber((*pgconn.PgError)(x)))
+	}
+	c, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		n.t.Fatalf("%s: connect: %v", n.name, err)
 	}
 	defer c.Close(context.Background())
-	rows, err := c.Query(ctx, sql, args...)
+	res, err := c.Query(ctx, sql, args...)
 	if err != nil {
 		n.t.Fatalf("%s: %s: %v", n.name, oneLine(sql), err)
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		n.t.Fatalf("%s: %s: no row (%v)", n.name, oneLine(sql), rows.Err())
-	}
-	vals, err := rows.Values()
-	if err != nil {
-		n.t.Fatalf("%s: %v", n.name, err)
-	}
-	out := make([]string, len(vals))
-	for i, v := range vals {
-		if v == nil {
-			out[i] = "NULL"
-		} else {
-			out[i] = fmt.Sprint(v)
+	defer res.Close()
+	for res.Next() {
+		vals, err := res.Values()
+		if err != nil {
+			n.t.Fatalf("%s: %v", n.name, err)
 		}
+		row := make([]string, len(vals))
+		for i, v := range vals {
+			row[i] = "NULL"
+			if v != nil {
+				row[i] = fmt.Sprint(v)
+			}
+		}
+		rows = append(rows, row)
 	}
-	return out
+	if err := res.Err(); err != nil {
+		n.t.Fatalf("%s: %s: %v", n.name, oneLine(sql), err)
+	}
+	return rows, notices
+}
+
+// row reads one row of strings from master.
+func (n *node) row(sql string, args ...any) []string {
+	n.t.Helper()
+	rows, _ := n.query(sql, args...)
+	if len(rows) == 0 {
+		n.t.Fatalf("%s: %s: no row", n.name, oneLine(sql))
+	}
+	return rows[0]
 }
 
 // mirroring returns role, state and safety of db in sys.database_mirroring.
@@ -263,31 +285,15 @@ func setupDB(p *node, db string) {
 // each row's previous_state is the state before it.
 func (n *node) events(db string) []int {
 	n.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := pgx.Connect(ctx, servertest.URL(n.srv, "master"))
-	if err != nil {
-		n.t.Fatalf("%s: connect: %v", n.name, err)
-	}
-	defer c.Close(context.Background())
-	rows, err := c.Query(ctx, `SELECT previous_state, state, state_desc FROM sys.dm_db_mirroring_state_changes WHERE database_name = $1`, db)
-	if err != nil {
-		n.t.Fatalf("%s: %v", n.name, err)
-	}
+	rows, _ := n.query(`SELECT previous_state, state, state_desc FROM sys.dm_db_mirroring_state_changes WHERE database_name = $1`, db)
 	var out []int
-	for rows.Next() {
-		var prev, state int32
-		var desc string
-		if err := rows.Scan(&prev, &state, &desc); err != nil {
-			n.t.Fatal(err)
+	for _, r := range rows {
+		prev, _ := strconv.Atoi(r[0])
+		state, _ := strconv.Atoi(r[1])
+		if len(out) > 0 && prev != out[len(out)-1] {
+			n.t.Fatalf("%s: state change %d (%s) says the previous state was %d, history %v", n.name, state, r[2], prev, out)
 		}
-		if len(out) > 0 && int(prev) != out[len(out)-1] {
-			n.t.Fatalf("%s: state change %d (%s) says the previous state was %d, history %v", n.name, state, desc, prev, out)
-		}
-		out = append(out, int(state))
-	}
-	if err := rows.Err(); err != nil {
-		n.t.Fatal(err)
+		out = append(out, state)
 	}
 	return out
 }

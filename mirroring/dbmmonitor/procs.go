@@ -201,31 +201,30 @@ func (m *Monitor) changeAlert(_ context.Context, c *engine.ProcCall) ([][]types.
 	return nil, m.setAlert(d.Name(), int(id), &alert{Threshold: threshold, Enabled: enabled == 1 || id == alertRetention})
 }
 
-// alertIDs is the alert_id argument of helpalert/dropalert: one id, or
-// when NULL every warning (help leaves out the retention period, as SQL
-// Server does).
-func alertIDs(c *engine.ProcCall, proc string, withRetention bool) ([]int, error) {
+// alertArgs reads the arguments of helpalert/dropalert: the database and
+// one alert id, or when alert_id is NULL every warning (help leaves out
+// the retention period, as SQL Server does).
+func (m *Monitor) alertArgs(c *engine.ProcCall, proc string, withRetention bool) (*engine.Database, []int, error) {
+	d, err := m.database(c, proc)
+	if err != nil {
+		return nil, nil, err
+	}
 	if c.Args["alert_id"] == nil {
 		ids := []int{alertOldestUnsent, alertUnsentLog, alertUnrestored, alertCommitDelay}
 		if withRetention {
 			ids = append(ids, alertRetention)
 		}
-		return ids, nil
+		return d, ids, nil
 	}
 	id, ok := intArg(c, "alert_id")
 	if !ok || id < alertOldestUnsent || id > alertRetention {
-		return nil, invalid(proc)
+		return nil, nil, invalid(proc)
 	}
-	return []int{int(id)}, nil
+	return d, []int{int(id)}, nil
 }
 
 func (m *Monitor) helpAlert(_ context.Context, c *engine.ProcCall) ([][]types.Value, error) {
-	const proc = "sp_dbmmonitorhelpalert"
-	d, err := m.database(c, proc)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := alertIDs(c, proc, false)
+	d, ids, err := m.alertArgs(c, "sp_dbmmonitorhelpalert", false)
 	if err != nil {
 		return nil, err
 	}
@@ -249,12 +248,7 @@ func (m *Monitor) helpAlert(_ context.Context, c *engine.ProcCall) ([][]types.Va
 }
 
 func (m *Monitor) dropAlert(_ context.Context, c *engine.ProcCall) ([][]types.Value, error) {
-	const proc = "sp_dbmmonitordropalert"
-	d, err := m.database(c, proc)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := alertIDs(c, proc, true)
+	d, ids, err := m.alertArgs(c, "sp_dbmmonitordropalert", true)
 	if err != nil {
 		return nil, err
 	}
