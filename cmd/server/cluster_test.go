@@ -114,39 +114,12 @@ func (n *instance) exec(sql string) {
 	}
 }
 
-// mirroring is a row of sys.database_mirroring.
-type mirroring struct {
-	role, state, witness string
-	seq                  int64
-}
-
 // status reads db's mirroring row, giving up after a second (the
 // process may be paused or gone).
 func (n *instance) status(db string) (mirroring, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	var m mirroring
-	c, err := pgx.Connect(ctx, n.url("master"))
-	if err != nil {
-		return m, err
-	}
-	defer c.Close(context.Background())
-	var role, state, witness *string
-	var seq *int64
-	err = c.QueryRow(ctx, `SELECT mirroring_role_desc, mirroring_state_desc, mirroring_witness_state_desc, mirroring_role_sequence
-		FROM sys.database_mirroring WHERE database_id = DB_ID($1)`, db).Scan(&role, &state, &witness, &seq)
-	for _, f := range []struct {
-		p   *string
-		out *string
-	}{{role, &m.role}, {state, &m.state}, {witness, &m.witness}} {
-		if f.p != nil {
-			*f.out = *f.p
-		}
-	}
-	if seq != nil {
-		m.seq = *seq
-	}
-	return m, err
+	return mirroringStatus(ctx, n.url("master"), db)
 }
 
 // cluster is a principal, a mirror and a witness in three processes,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -15,6 +16,16 @@ func TestFlags(t *testing.T) {
 	o, err = parseFlags([]string{"--data", "/x", "--listen", "127.0.0.2:7000", "--name", "P1", "--log-level", "debug"})
 	if err != nil || o.dataDir != "/x" || o.listen != "127.0.0.2:7000" || o.name != "P1" || o.logLevel != "debug" {
 		t.Fatalf("flags: %+v %v", o, err)
+	}
+	if o.demo || o.demoDir != "./demo-data" || o.demoFreePorts {
+		t.Fatalf("demo defaults changed: %+v", o)
+	}
+	o, err = parseFlags([]string{"--demo", "--demo-dir", "/d", "--demo-free-ports", "--log-level", "debug"})
+	if err != nil || !o.demo || o.demoDir != "/d" || !o.demoFreePorts {
+		t.Fatalf("demo flags: %+v %v", o, err)
+	}
+	if _, err := parseFlags([]string{"--demo", "--listen", "127.0.0.1:1"}); err == nil || !strings.Contains(err.Error(), "--listen") {
+		t.Fatalf("--listen with --demo: %v", err)
 	}
 	if _, err := parseFlags([]string{"stray"}); err == nil {
 		t.Fatal("stray argument accepted")

@@ -3,6 +3,7 @@
 //
 //	go run ./cmd/server                      # data in ./data, clients on 127.0.0.1:5432
 //	go run ./cmd/server --data /var/lib/mdb --listen 127.0.0.1:6432 --name PARTNERHOST1
+//	go run ./cmd/server --demo               # principal, mirror and witness, set up and mirroring
 package main
 
 import (
@@ -30,6 +31,9 @@ type options struct {
 	shutdownGrace  time.Duration
 	serviceAccount string
 	httpListen     string
+	demo           bool
+	demoDir        string
+	demoFreePorts  bool
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -43,6 +47,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGINT/SIGTERM, how long running statements may finish")
 	fs.StringVar(&o.serviceAccount, "service-account", "mirrordb", "identity declared to mirroring partners (AUTHENTICATION = WINDOWS)")
 	fs.StringVar(&o.httpListen, "http", "", "host:port for monitoring over HTTP: /healthz, /principal, /mirror, /metrics (off when empty)")
+	fs.BoolVar(&o.demo, "demo", false, "run a principal, a mirror and a witness in this process, mirroring a sample database (cmd/server/demo.sql)")
+	fs.StringVar(&o.demoDir, "demo-dir", "./demo-data", "with --demo: the directory for the three instances' data and logs (emptied at each start)")
+	fs.BoolVar(&o.demoFreePorts, "demo-free-ports", false, "with --demo: free ports chosen by the system rather than 5432, 7022 and 8080")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "mirrordb %s: SQL Server-style database mirroring over the PostgreSQL protocol\n\nUsage: server [flags]\n\n", engine.Version)
 		fs.PrintDefaults()
@@ -52,6 +59,19 @@ func parseFlags(args []string) (*options, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	// The demo chooses its instances' directories, addresses and names.
+	var clash error
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "data", "listen", "name", "http":
+			if o.demo && clash == nil {
+				clash = fmt.Errorf("--%s does not apply to --demo (see --demo-dir)", f.Name)
+			}
+		}
+	})
+	if clash != nil {
+		return nil, clash
 	}
 	return o, nil
 }
@@ -73,6 +93,9 @@ func run(args []string) int {
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
 		fmt.Fprintln(os.Stderr, "mirrordb: --log-level:", err)
 		return 2
+	}
+	if o.demo {
+		return runDemo(o, level, os.Stdout)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := server.Start(server.Config{DataDir: o.dataDir, Listen: o.listen, Name: o.name, Logger: logger,

@@ -53,17 +53,24 @@ func TestSigtermLetsRunningStatementsFinish(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("running statement did not finish: %v", err)
 	}
-	select {
-	case err := <-srv.done:
-		if err != nil {
-			t.Fatalf("server exit: %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("server did not exit after SIGTERM")
-	}
+	waitExit(t, srv.done, 15*time.Second)
 	again := startServer(t, dir)
 	var n int
 	if err := connect(t, again.addr, "master").QueryRow(ctx, "SELECT COUNT(*) FROM drained").Scan(&n); err != nil || n != 1 {
 		t.Fatalf("after restart: %d rows, %v", n, err)
+	}
+}
+
+// waitExit waits up to limit for a child's exit status (sent on done) and
+// fails the test unless it is a clean exit.
+func waitExit(t testing.TB, done <-chan error, limit time.Duration) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit status: %v", err)
+		}
+	case <-time.After(limit):
+		t.Fatalf("did not exit within %s", limit)
 	}
 }
