@@ -1,7 +1,8 @@
 // Package monitor is the instance's HTTP surface for operators and load
 // balancers (--http): /healthz, the role probes /principal and /mirror,
-// and Prometheus metrics at /metrics. Everything is read from the engine
-// when asked, so a scrape or a probe always sees the current roles.
+// Prometheus metrics at /metrics, and the mirroring status as JSON at
+// /api/status. Everything is read from the engine when
+// asked, so a scrape, a probe or a poll always sees the current roles.
 package monitor
 
 import (
@@ -26,6 +27,7 @@ func Handler(in *engine.Instance) http.Handler {
 	mux.HandleFunc("GET /principal", func(w http.ResponseWriter, r *http.Request) { probe(w, r, in, "PRINCIPAL") })
 	mux.HandleFunc("GET /mirror", func(w http.ResponseWriter, r *http.Request) { probe(w, r, in, "MIRROR") })
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/status", serveStatus(in))
 	return mux
 }
 
