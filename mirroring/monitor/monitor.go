@@ -1,7 +1,8 @@
 // Package monitor is the instance's HTTP surface for operators and load
 // balancers (--http): /healthz, the role probes /principal and /mirror,
-// Prometheus metrics at /metrics, and the mirroring status as JSON at
-// /api/status. Everything is read from the engine when
+// Prometheus metrics at /metrics, and the Database Mirroring Monitor: a
+// web page at / that polls /api/status (JSON) of this instance and of the
+// partners named in ?peers=. Everything is read from the engine when
 // asked, so a scrape, a probe or a poll always sees the current roles.
 package monitor
 
@@ -28,6 +29,8 @@ func Handler(in *engine.Instance) http.Handler {
 	mux.HandleFunc("GET /mirror", func(w http.ResponseWriter, r *http.Request) { probe(w, r, in, "MIRROR") })
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /api/status", serveStatus(in))
+	mux.HandleFunc("GET /{$}", servePage)
+	mux.Handle("GET /page/", http.FileServerFS(page))
 	return mux
 }
 
