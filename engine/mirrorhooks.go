@@ -164,6 +164,15 @@ func (in *Instance) MirroringStatus(d *Database) *MirrorStatus {
 	return nil
 }
 
+// MirroringConnections lists the endpoint's connections to other
+// instances (sys.dm_db_mirroring_connections), for monitoring.
+func (in *Instance) MirroringConnections() []MirrorConnection {
+	if m := in.mirror(); m != nil {
+		return m.Connections()
+	}
+	return nil
+}
+
 // Available reports whether d is open to users now (not a mirror copy,
 // not closed for want of quorum, ONLINE).
 func (d *Database) Available() bool { return d.checkOpen() == nil }

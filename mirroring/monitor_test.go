@@ -13,11 +13,15 @@ import (
 // get fetches path from the node's monitoring listener.
 func (n *node) get(path string) (int, string) {
 	n.t.Helper()
-	n.mu.Lock()
-	addr := n.srv.HTTPAddr()
-	n.mu.Unlock()
+	resp, body := n.fetch(path)
+	return resp.StatusCode, body
+}
+
+// fetch is get with the response's header (its body already read).
+func (n *node) fetch(path string) (*http.Response, string) {
+	n.t.Helper()
 	c := http.Client{Timeout: 10 * time.Second}
-	resp, err := c.Get("http://" + addr + path)
+	resp, err := c.Get(n.httpURL() + path)
 	if err != nil {
 		n.t.Fatalf("%s: GET %s: %v", n.name, path, err)
 	}
@@ -26,7 +30,14 @@ func (n *node) get(path string) (int, string) {
 	if err != nil {
 		n.t.Fatal(err)
 	}
-	return resp.StatusCode, string(b)
+	return resp, string(b)
+}
+
+// httpURL is the base URL of the node's monitoring listener.
+func (n *node) httpURL() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return "http://" + n.srv.HTTPAddr()
 }
 
 // TestMonitoringEndpoints: --http serves /healthz, role probes for load

@@ -1,7 +1,9 @@
 // Package monitor is the instance's HTTP surface for operators and load
 // balancers (--http): /healthz, the role probes /principal and /mirror,
-// and Prometheus metrics at /metrics. Everything is read from the engine
-// when asked, so a scrape or a probe always sees the current roles.
+// Prometheus metrics at /metrics, and the Database Mirroring Monitor: a
+// web page at / that polls /api/status (JSON) of this instance and of the
+// partners named in ?peers=. Everything is read from the engine when
+// asked, so a scrape, a probe or a poll always sees the current roles.
 package monitor
 
 import (
@@ -27,6 +29,9 @@ func Handler(in *engine.Instance) http.Handler {
 	mux.HandleFunc("GET /principal", func(w http.ResponseWriter, r *http.Request) { probe(w, r, in, "PRINCIPAL") })
 	mux.HandleFunc("GET /mirror", func(w http.ResponseWriter, r *http.Request) { probe(w, r, in, "MIRROR") })
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /api/status", serveStatus(in))
+	mux.HandleFunc("GET /{$}", servePage)
+	mux.Handle("GET /page/", http.FileServerFS(page))
 	return mux
 }
 
