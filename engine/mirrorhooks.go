@@ -96,7 +96,7 @@ type MirrorStatus struct {
 	PartnerName     string
 	PartnerInstance string
 	WitnessName     string
-	WitnessState    int // -1 when there is no witness
+	WitnessState    int // 0 unknown, 1 connected, 2 disconnected; meaningless without WitnessName
 	WitnessDesc     string
 	FailoverLSN     uint64
 	Timeout         int
