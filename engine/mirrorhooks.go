@@ -29,7 +29,11 @@ type Mirroring interface {
 	// AlterDatabase runs ALTER DATABASE d SET PARTNER ... / SET WITNESS ...
 	AlterDatabase(ctx context.Context, d *Database, cmd MirrorCommand) error
 	// Status is d's row of sys.database_mirroring (nil: not mirrored).
+	// Status is cheap: every statement on a mirrored database reads the
+	// partner from it, so it leaves Figures empty.
 	Status(d *Database) *MirrorStatus
+	// Figures measures d's queues and rates (SPEC §9.5) for monitoring.
+	Figures(d *Database) MirrorFigures
 	// Connections lists sys.dm_db_mirroring_connections.
 	Connections() []MirrorConnection
 	// Witnessed lists sys.database_mirroring_witnesses.
@@ -155,11 +159,14 @@ type WitnessRow struct {
 	PartnerSyncDesc                             string
 }
 
-// MirroringStatus is d's row of sys.database_mirroring (nil when d is not
-// mirrored), for monitoring.
+// MirroringStatus is d's row of sys.database_mirroring with its monitor
+// figures (nil when d is not mirrored), for monitoring.
 func (in *Instance) MirroringStatus(d *Database) *MirrorStatus {
 	if m := in.mirror(); m != nil && d.Mirrored() {
-		return m.Status(d)
+		if st := m.Status(d); st != nil {
+			st.Figures = m.Figures(d)
+			return st
+		}
 	}
 	return nil
 }

@@ -21,10 +21,10 @@ type figures struct {
 	sent     atomic.Int64  // bytes of log shipped
 	delay    stat.Histogram
 
-	sampled                            time.Time
-	written, commits, send, redo       stat.Rate
-	delaySum, delayCount               stat.Rate
-	delayTotalNs, delayTotal, received atomic.Int64
+	sampled                  time.Time // runner goroutine only
+	written, commits, send   stat.Rate
+	delaySum, delayCount     stat.Rate
+	delayTotalNs, delayTotal atomic.Int64
 }
 
 // sampleEvery is how often the rates take a sample.
@@ -50,6 +50,15 @@ func (f *figures) noteDelay(d time.Duration) {
 	f.delay.Observe(d)
 	f.delayTotalNs.Add(int64(d))
 	f.delayTotal.Add(1)
+}
+
+// Figures implements engine.Mirroring: d's §9.5 figures (zero when d has
+// no session here).
+func (m *Manager) Figures(d *engine.Database) engine.MirrorFigures {
+	if r := m.runner(d.Name()); r != nil {
+		return r.monitorFigures(r.snapshot())
+	}
+	return engine.MirrorFigures{}
 }
 
 // monitorFigures computes the §9.5 figures of the session as s shows it.

@@ -60,10 +60,6 @@ func (r *runner) situation(s snapshot) situation {
 
 // event is the §6.5 state a situation is in.
 func (x situation) event() int {
-	synced := map[[2]bool]int{
-		{true, true}: evPrincipalSyncWitness, {true, false}: evPrincipalSyncNoWitness,
-		{false, true}: evMirrorSyncWitness, {false, false}: evMirrorSyncNoWitness,
-	}
 	principal := x.role == core.Principal
 	switch {
 	case x.state == core.Suspended:
@@ -71,7 +67,15 @@ func (x situation) event() int {
 	case principal && x.noQuorum:
 		return evNoQuorum
 	case x.state == core.Synchronized:
-		return synced[[2]bool{principal, x.witness}]
+		// 1/2 principal with/without witness, 3/4 mirror.
+		id := evPrincipalSyncWitness
+		if !principal {
+			id = evMirrorSyncWitness
+		}
+		if !x.witness {
+			id++
+		}
+		return id
 	case x.state == core.Synchronizing:
 		return evSynchronizing
 	case x.state == core.PendingFailover:

@@ -33,7 +33,6 @@ func (m *Manager) Status(d *engine.Database) *engine.MirrorStatus {
 		st.FailoverLSN = s.end
 	}
 	st.ReplicationLSN = st.FailoverLSN
-	st.Figures = r.monitorFigures(s)
 	return st
 }
 

@@ -41,8 +41,7 @@ const defaultRetention = 168 * time.Hour
 type Monitor struct {
 	in  *engine.Instance
 	log *slog.Logger
-	// Tick is how often the job checks whether an update is due; tests
-	// shorten the minute the update period counts in.
+	// minute is the unit of the job's update period (tests shorten it).
 	minute time.Duration
 
 	mu       sync.Mutex
