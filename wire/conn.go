@@ -54,6 +54,7 @@ type conn struct {
 	werr       error // first write error; the connection is dead
 	// minorVersion is the protocol minor version the client asked for.
 	minorVersion uint32
+	encrypted    bool // TLS was negotiated
 
 	mu         sync.Mutex
 	meta       ConnInfo

@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"log/slog"
@@ -34,6 +35,12 @@ type Config struct {
 	// Authenticator checks each client's identity. Nil means trust: any
 	// user name is accepted.
 	Authenticator Authenticator
+	// TLS, when set, answers SSLRequest with 'S' and encrypts the
+	// connection; nil answers 'N' (plain text).
+	TLS *tls.Config
+	// RequireTLS refuses a startup message on a connection that is not
+	// encrypted.
+	RequireTLS bool
 }
 
 const (

@@ -64,8 +64,12 @@ func (c *conn) handshake() error {
 			return err
 		}
 		switch m := msg.(type) {
-		case *pgproto3.SSLRequest, *pgproto3.GSSEncRequest:
-			// No TLS yet: 'N' tells the client to go on in plain text.
+		case *pgproto3.SSLRequest:
+			if err := c.negotiateTLS(); err != nil {
+				return err
+			}
+		case *pgproto3.GSSEncRequest:
+			// 'N' tells the client to go on without GSS encryption.
 			if err := c.write([]byte{'N'}); err != nil {
 				return err
 			}
@@ -76,6 +80,15 @@ func (c *conn) handshake() error {
 			c.srv.cancelRequest(m.ProcessID, m.SecretKey)
 			return &connEnd{cause: errCancelRequest}
 		case *pgproto3.StartupMessage:
+			if c.srv.cfg.RequireTLS && !c.encrypted {
+				// Login failed, the reason only in the log (SQL Server's
+				// way): this instance accepts encrypted connections only.
+				c.log.Info("wire: login refused: the connection is not encrypted and --require-tls is set",
+					"user", m.Parameters["user"])
+				e := sqlerr.New(18456, m.Parameters["user"])
+				e.Code = sqlerr.InvalidAuthorization
+				return fatal(e)
+			}
 			return c.startSession(m)
 		}
 	}

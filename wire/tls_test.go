@@ -1,0 +1,80 @@
+package wire
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// testCert makes a self-signed certificate for 127.0.0.1 and writes it as
+// PEM (the client's root) into dir.
+func testCert(t *testing.T, dir string) (*tls.Config, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(dir, "root.crt")
+	if err := os.WriteFile(root, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, root
+}
+
+// TestTLS: with a certificate, pgx and psql with sslmode=verify-full get an
+// encrypted session; with RequireTLS a plain-text client is refused with
+// Msg 18456 / 28000 and an encrypted one is served.
+func TestTLS(t *testing.T) {
+	cfg, root := testCert(t, t.TempDir())
+	ts := startServer(t, Config{TLS: cfg, RequireTLS: true})
+	url := fmt.Sprintf("postgres://tester@127.0.0.1:%d/db?sslmode=verify-full&sslrootcert=%s", ts.port, root)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("verify-full: %v", err)
+	}
+	if _, ok := c.PgConn().Conn().(*tls.Conn); !ok {
+		t.Fatalf("pgx's connection is %T, not TLS", c.PgConn().Conn())
+	}
+	var v string
+	if err := c.QueryRow(ctx, "SELECT 1").Scan(&v); err != nil {
+		t.Fatalf("query over TLS: %v", err)
+	}
+	c.Close(ctx)
+
+	_, err = pgx.Connect(ctx, ts.connString(""))
+	if err == nil || !strings.Contains(err.Error(), "18456") || !strings.Contains(err.Error(), "28000") {
+		t.Fatalf("plain text with RequireTLS: %v, want Msg 18456 / 28000", err)
+	}
+
+	out, err := exec.Command("psql", "-X", "-A", "-t", "-c", "SELECT 1",
+		fmt.Sprintf("host=127.0.0.1 port=%d user=tester dbname=db sslmode=verify-full sslrootcert=%s", ts.port, root)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("psql verify-full: %v\n%s", err, out)
+	}
+}
