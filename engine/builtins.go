@@ -50,13 +50,14 @@ func init() {
 			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.readOnly(), nil }},
 		"VERSION": {typ: fixed(types.NVarCharType(256)),
 			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) { return versionString(), nil }},
-		"CURRENT_USER": {typ: fixed(nvarchar128), eval: userName},
-		"SESSION_USER": {typ: fixed(nvarchar128), eval: userName},
-		"SYSTEM_USER":  {typ: fixed(nvarchar128), eval: userName},
-		"USER":         {typ: fixed(nvarchar128), eval: userName},
-		"USER_NAME":    {max: 1, typ: fixed(nvarchar128), eval: userName},
-		"SUSER_NAME":   {max: 1, typ: fixed(nvarchar128), eval: userName},
-		"SUSER_SNAME":  {max: 1, typ: fixed(nvarchar128), eval: userName},
+		"CURRENT_USER":     {typ: fixed(nvarchar128), eval: userName},
+		"SESSION_USER":     {typ: fixed(nvarchar128), eval: userName},
+		"SYSTEM_USER":      {typ: fixed(nvarchar128), eval: loginNameFn},
+		"USER":             {typ: fixed(nvarchar128), eval: userName},
+		"USER_NAME":        {max: 1, typ: fixed(nvarchar128), eval: userName},
+		"SUSER_NAME":       {max: 1, typ: fixed(nvarchar128), eval: loginNameFn},
+		"SUSER_SNAME":      {max: 1, typ: fixed(nvarchar128), eval: loginNameFn},
+		"IS_SRVROLEMEMBER": {min: 1, max: 2, typ: fixed(types.TypeInt), volatile: true, eval: fnIsSrvRoleMember},
 		"HOST_NAME": {typ: fixed(nvarchar128),
 			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.clientHost(), nil }},
 		"APP_NAME": {typ: fixed(nvarchar128), volatile: true,
@@ -223,8 +224,44 @@ func localWall(t time.Time) time.Time {
 	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
 }
 
+// userName is the session's database user: dbo for a sysadmin, else the
+// user mapped to its login in master, else guest.
 func userName(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-	return e.sess.startup.User, nil
+	if e.sess.isSysadmin() {
+		return "dbo", nil
+	}
+	c := e.sess.inst.security()
+	if l := c.login(e.sess.loginName()); l != nil && e.sess.db.id == masterID {
+		for _, u := range c.Users {
+			if u.Login == l.ID {
+				return u.Name, nil
+			}
+		}
+	}
+	return "guest", nil
+}
+
+// fnIsSrvRoleMember is IS_SRVROLEMEMBER(role [, login]): 1 or 0 for the
+// server roles (public, sysadmin), NULL for an unknown role or login.
+func fnIsSrvRoleMember(e *env, a []types.Value, _ []types.Type) (types.Value, error) {
+	role := strings.ToLower(types.ToText(a[0], types.TypeUnknown))
+	name := e.sess.loginName()
+	if len(a) == 2 {
+		name = types.ToText(a[1], types.TypeUnknown)
+	}
+	l := e.sess.inst.security().login(name)
+	if l == nil || (role != "public" && role != "sysadmin") {
+		return nil, nil
+	}
+	if role == "public" || (l.Sysadmin && !l.Disabled) || (len(a) == 1 && e.sess.isSysadmin()) {
+		return int64(1), nil
+	}
+	return int64(0), nil
+}
+
+// loginNameFn is the session's login (SUSER_SNAME(), SYSTEM_USER).
+func loginNameFn(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	return e.sess.loginName(), nil
 }
 
 func fnDBName(e *env, a []types.Value, _ []types.Type) (types.Value, error) {

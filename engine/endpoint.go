@@ -200,7 +200,7 @@ func (b *binder) planEndpoint(st parser.Statement) (*stmtPlan, error) {
 			}
 			owner := x.Authorization
 			if owner == "" {
-				owner = b.s.startup.User
+				owner = b.s.loginName()
 			}
 			now := in.now()
 			ep := &Endpoint{Name: x.Name, Owner: owner, State: "STOPPED", Windows: true,
@@ -259,6 +259,9 @@ func (b *binder) planEndpoint(st parser.Statement) (*stmtPlan, error) {
 	return &stmtPlan{noTx: verb, noTxNumber: 574, run: func(*env, *txn, session.ResultWriter) (string, error) {
 		if err := in.changeEndpoint(change); err != nil {
 			return "", b.errAt(st, sqlerr.As(err))
+		}
+		if verb == "DROP ENDPOINT" { // permissions go with the endpoint
+			return verb, in.changeSecurity(func(c *securityCatalog) error { c.Grants = nil; return nil })
 		}
 		return verb, nil
 	}}, nil
@@ -343,9 +346,6 @@ func (b *binder) endpointPayload(at positioned, ep *Endpoint, p *parser.Endpoint
 }
 
 // certificateExists reports whether master holds the named certificate.
-// (CREATE CERTIFICATE arrives with endpoint security; until then none
-// exists and AUTHENTICATION = CERTIFICATE is refused with 15151.)
 func (in *Instance) certificateExists(name string) bool {
-	_, ok, _ := getValue(in.master.kv, []byte("c/cert/"+strings.ToLower(name)))
-	return ok
+	return in.security().certificate(name) != nil
 }

@@ -62,6 +62,8 @@ type Instance struct {
 	idOnce    sync.Once
 	id        types.UUID
 	epMu      sync.Mutex // serialises endpoint DDL
+	secMu     sync.Mutex // serialises security catalog changes
+	sec       atomic.Pointer[securityCatalog]
 	mirroring atomic.Pointer[Mirroring]
 
 	stop      context.CancelFunc
@@ -113,6 +115,10 @@ func Open(cfg Config) (*Instance, error) {
 		}
 		in.dbs[strings.ToLower(desc.Name)] = d
 	}
+	if _, err := in.loadSecurity(); err != nil { // made with sa on first start
+		return nil, err
+	}
+	in.registerRoleProcedures()
 	ctx, cancel := context.WithCancel(context.Background())
 	in.stop = cancel
 	in.wg.Add(1)

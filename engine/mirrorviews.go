@@ -70,7 +70,7 @@ func init() {
 				return nil, nil
 			}
 			row := append(endpointBaseRow(ep), int64(ep.RoleCode()), ep.Role, ep.Encryption != "DISABLED",
-				int64(ep.AuthCode()), ep.AuthDesc(), int64(0), int64(ep.AlgorithmCode()), ep.AlgorithmDesc())
+				int64(ep.AuthCode()), ep.AuthDesc(), certificateID(e.sess.inst, ep), int64(ep.AlgorithmCode()), ep.AlgorithmDesc())
 			return [][]types.Value{row}, nil
 		},
 	}
@@ -211,4 +211,13 @@ func (in *Instance) listenPort() (types.Value, types.Value) {
 		ip = host
 	}
 	return int64(n), ip
+}
+
+// certificateID is the certificate_id of the endpoint's certificate, 0
+// without one.
+func certificateID(in *Instance, ep *Endpoint) int64 {
+	if cert := in.security().certificate(ep.Certificate); ep.Certificate != "" && cert != nil {
+		return int64(cert.ID)
+	}
+	return 0
 }

@@ -30,6 +30,9 @@ func appendDB(list []*Database, d *Database) []*Database {
 }
 
 func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
+	if denied := b.sysadminOnly(st); denied != nil && !b.s.isSysadmin() {
+		return nil, b.errAt(st, denied)
+	}
 	switch x := st.(type) {
 	case *parser.Select:
 		sp, err := b.planSelect(x)
@@ -110,6 +113,10 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planEndpoint(st)
 	case *parser.Exec:
 		return b.planExec(x)
+	case *parser.CreateLogin, *parser.AlterLogin, *parser.DropLogin, *parser.CreateUser, *parser.DropUser, *parser.Grant:
+		return b.planSecurity(st)
+	case *parser.CreateMasterKey, *parser.CreateCertificate, *parser.BackupCertificate, *parser.DropCertificate:
+		return b.planKeys(st)
 	}
 	return nil, b.errAt(st, sqlerr.New(40517, statementName(st)))
 }

@@ -18,6 +18,8 @@ import (
 type Procedure struct {
 	Params  []Param
 	Columns []session.Column // the result set, nil when there is none
+	// SysadminOnly refuses other logins with 15247.
+	SysadminOnly bool
 	// Run does the work; rows must match Columns.
 	Run func(ctx context.Context, call *ProcCall) (rows [][]types.Value, err error)
 }
@@ -69,6 +71,9 @@ func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 	p, ok := b.s.inst.procedure(name)
 	if !ok {
 		return nil, b.errAt(x, sqlerr.New(2812, name))
+	}
+	if p.SysadminOnly && !b.s.isSysadmin() {
+		return nil, b.errAt(x, sqlerr.New(15247))
 	}
 	args := make([]expr, len(p.Params))
 	named := false

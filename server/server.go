@@ -17,6 +17,7 @@ import (
 
 	"github.com/cockroachdb/pebble/vfs"
 
+	"mirrordb/auth"
 	"mirrordb/engine"
 	"mirrordb/mirroring"
 	"mirrordb/mirroring/dbmmonitor"
@@ -55,6 +56,12 @@ type Config struct {
 	TLSCertFile, TLSKeyFile string
 	// RequireTLS refuses clients that do not encrypt (needs a certificate).
 	RequireTLS bool
+	// SAPassword, when set, becomes the sa login's password at start
+	// (--sa-password-file, MIRRORDB_SA_PASSWORD); from then on every
+	// client authenticates with SCRAM-SHA-256.
+	SAPassword string
+	// LoginFailureDelay slows failed logins (default one second).
+	LoginFailureDelay time.Duration
 }
 
 // Server is a running instance.
@@ -74,15 +81,16 @@ type Server struct {
 }
 
 // ErrNotLoopback refuses a non-loopback listen address while clients are
-// authenticated by trust (no passwords exist yet).
-var ErrNotLoopback = errors.New("refusing to listen on a non-loopback address: clients are not authenticated (trust); listen on 127.0.0.1, ::1 or localhost")
+// authenticated by trust (no login has a password yet).
+var ErrNotLoopback = errors.New("refusing to listen on a non-loopback address while no login has a password (clients would be trusted): set the sa password (--sa-password-file or MIRRORDB_SA_PASSWORD) or listen on 127.0.0.1, ::1 or localhost")
 
 // Start opens the data directory and starts serving clients.
 func Start(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if err := checkLoopback(cfg.Listen); err != nil {
+	loopback, err := isLoopback(cfg.Listen)
+	if err != nil {
 		return nil, err
 	}
 	clientTLS, err := loadClientTLS(cfg)
@@ -102,6 +110,11 @@ func Start(cfg Config) (*Server, error) {
 		ln.Close()
 		return nil, err
 	}
+	if err := setUpLogins(inst, cfg.SAPassword, loopback); err != nil {
+		inst.Close()
+		ln.Close()
+		return nil, err
+	}
 	host, _, _ := net.SplitHostPort(ln.Addr().String())
 	mirror, err := mirroring.Start(mirroring.Config{Instance: inst, ListenHost: host,
 		ServiceAccount: cfg.ServiceAccount, Logger: cfg.Logger})
@@ -111,8 +124,9 @@ func Start(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	dbmmon := dbmmonitor.Start(inst, cfg.Logger, dbmmonitor.Options{Minute: cfg.MonitorMinute})
+	authn := &auth.Authenticator{Logins: logins{inst}, Loopback: loopback, FailureDelay: cfg.LoginFailureDelay, Logger: cfg.Logger}
 	front := wire.NewServer(inst, wire.Config{MaxMessageSize: cfg.MaxMessageSize, Logger: cfg.Logger,
-		TLS: clientTLS, RequireTLS: cfg.RequireTLS})
+		TLS: clientTLS, RequireTLS: cfg.RequireTLS, Authenticator: authn})
 	s := &Server{cfg: cfg, inst: inst, mirror: mirror, dbmmon: dbmmon, front: front, ln: ln, served: make(chan error, 1)}
 	if cfg.HTTPListen != "" {
 		hl, err := net.Listen("tcp", cfg.HTTPListen)
@@ -148,21 +162,36 @@ func loadClientTLS(cfg Config) (*tls.Config, error) {
 	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
-// checkLoopback accepts only addresses every interface of which is
-// loopback.
-func checkLoopback(addr string) error {
+// isLoopback reports whether every interface addr listens on is loopback.
+func isLoopback(addr string) (bool, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("listen address %q: %w", addr, err)
-	}
-	if host == "localhost" {
-		return nil
+		return false, fmt.Errorf("listen address %q: %w", addr, err)
 	}
 	ip := net.ParseIP(host)
-	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("%w (got %q)", ErrNotLoopback, addr)
+	return host == "localhost" || (ip != nil && ip.IsLoopback()), nil
+}
+
+// setUpLogins applies the sa password given at start and refuses to
+// trust clients beyond loopback.
+func setUpLogins(inst *engine.Instance, saPassword string, loopback bool) error {
+	if saPassword != "" {
+		if err := inst.SetLoginPassword("sa", saPassword); err != nil {
+			return fmt.Errorf("sa password: %w", err)
+		}
+	}
+	if !loopback && !inst.PasswordsRequired() {
+		return ErrNotLoopback
 	}
 	return nil
+}
+
+// logins shows the engine's logins to the authenticator.
+type logins struct{ *engine.Instance }
+
+func (l logins) LookupLogin(name string) (auth.Login, bool) {
+	info, ok := l.Instance.LookupLogin(name)
+	return auth.Login(info), ok
 }
 
 // Addr is the address clients connect to.

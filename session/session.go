@@ -15,7 +15,11 @@ import (
 
 // Startup is what a client asked for when it connected.
 type Startup struct {
-	User     string
+	User string
+	// Login is the login the client authenticated as; empty when the
+	// server trusts its clients (no password exists), when the session
+	// acts as sa.
+	Login    string
 	Database string // empty when the client named none
 	// ApplicationName is the client's application_name.
 	ApplicationName string

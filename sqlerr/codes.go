@@ -49,6 +49,8 @@ const (
 	InvalidColumnDef       = "42611"
 	InvalidTableDef        = "42P16"
 	WrongObjectType        = "42809"
+	InvalidName            = "42602"
+	DependentObjects       = "2BP01"
 	CannotCoerce           = "42846"
 	CardinalityViolation   = "21000"
 	ObjectInUse            = "55006"

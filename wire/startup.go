@@ -24,15 +24,16 @@ const (
 )
 
 // Authenticator checks a client's identity during startup, after the
-// StartupMessage and before Backend.Open. Returning nil admits the
-// client; an error (28P01 for a wrong password, 28000 otherwise) is sent
-// to it as FATAL. wire sends AuthenticationOk itself afterwards.
+// StartupMessage and before Backend.Open. A nil error admits the client
+// as login (session.Startup.Login; "" under trust); an error (18456 with
+// 28P01 for a failed login, 28000 otherwise) is sent to it as FATAL. wire
+// sends AuthenticationOk itself afterwards.
 //
-// Only trust exists today; SCRAM-SHA-256 (GO-STACK §1.3) will implement
-// this interface by sending AuthenticationSASL / SASLContinue / SASLFinal
-// through ex and reading SASLInitialResponse / SASLResponse from it.
+// Trust is here; SCRAM-SHA-256 (package auth) sends AuthenticationSASL /
+// SASLContinue / SASLFinal through ex and reads SASLInitialResponse /
+// SASLResponse from it.
 type Authenticator interface {
-	Authenticate(ctx context.Context, ex AuthExchange, s session.Startup) error
+	Authenticate(ctx context.Context, ex AuthExchange, s session.Startup) (login string, err error)
 }
 
 // AuthExchange is the connection as an Authenticator sees it.
@@ -52,7 +53,9 @@ type AuthExchange interface {
 type Trust struct{}
 
 // Authenticate implements Authenticator.
-func (Trust) Authenticate(context.Context, AuthExchange, session.Startup) error { return nil }
+func (Trust) Authenticate(context.Context, AuthExchange, session.Startup) (string, error) {
+	return "", nil
+}
 
 // handshake runs the startup phase: SSL and GSS encryption requests are
 // declined, a CancelRequest is served and ends the connection, and a
@@ -206,12 +209,14 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) error {
 	ctx, cancel := context.WithTimeout(c.ctx, c.srv.cfg.StartupTimeout)
 	defer cancel()
 
-	if err := c.srv.cfg.Authenticator.Authenticate(ctx, &authExchange{c}, st); err != nil {
+	login, err := c.srv.cfg.Authenticator.Authenticate(ctx, &authExchange{c}, st)
+	if err != nil {
 		if isConnEnd(err) {
 			return err
 		}
 		return fatal(sqlerr.As(err))
 	}
+	st.Login = login
 	sess, err := c.srv.backend.Open(ctx, st)
 	if err != nil {
 		return fatal(sqlerr.As(err))

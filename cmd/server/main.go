@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -34,6 +35,7 @@ type options struct {
 	tlsCert        string
 	tlsKey         string
 	requireTLS     bool
+	saPasswordFile string
 	demo           bool
 	demoDir        string
 	demoFreePorts  bool
@@ -43,7 +45,7 @@ func parseFlags(args []string) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("mirrordb", flag.ContinueOnError)
 	fs.StringVar(&o.dataDir, "data", "./data", "data directory (created if missing; one instance per directory)")
-	fs.StringVar(&o.listen, "listen", "127.0.0.1:5432", "host:port for SQL clients (loopback only until logins exist)")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:5432", "host:port for SQL clients (loopback only until a login has a password)")
 	fs.StringVar(&o.name, "name", "", "server name returned by @@SERVERNAME (default: the --listen address)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.IntVar(&o.maxMessageSize, "max-message-size", 64<<20, "largest client protocol message accepted, in bytes")
@@ -53,6 +55,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate offered to SQL clients that ask for TLS (with --tls-key)")
 	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
 	fs.BoolVar(&o.requireTLS, "require-tls", false, "refuse SQL clients that do not use TLS")
+	fs.StringVar(&o.saPasswordFile, "sa-password-file", "", "file holding the sa login's password (else $MIRRORDB_SA_PASSWORD); once set, clients authenticate with SCRAM-SHA-256")
 	fs.BoolVar(&o.demo, "demo", false, "run a principal, a mirror and a witness in this process, mirroring a sample database (cmd/server/demo.sql)")
 	fs.StringVar(&o.demoDir, "demo-dir", "./demo-data", "with --demo: the directory for the three instances' data and logs (emptied at each start)")
 	fs.BoolVar(&o.demoFreePorts, "demo-free-ports", false, "with --demo: free ports chosen by the system rather than 5432, 7022 and 8080")
@@ -82,6 +85,24 @@ func parseFlags(args []string) (*options, error) {
 	return o, nil
 }
 
+// readSAPassword reads the sa password from file (its first line), else
+// from $MIRRORDB_SA_PASSWORD; "" when neither is given.
+func readSAPassword(file string) (string, error) {
+	if file == "" {
+		return os.Getenv("MIRRORDB_SA_PASSWORD"), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("--sa-password-file: %w", err)
+	}
+	pw, _, _ := strings.Cut(string(b), "\n")
+	pw = strings.TrimSuffix(pw, "\r")
+	if pw == "" {
+		return "", fmt.Errorf("--sa-password-file %s: the first line is empty", file)
+	}
+	return pw, nil
+}
+
 func main() {
 	os.Exit(run(os.Args[1:]))
 }
@@ -103,8 +124,13 @@ func run(args []string) int {
 	if o.demo {
 		return runDemo(o, level, os.Stdout)
 	}
+	saPassword, err := readSAPassword(o.saPasswordFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mirrordb:", err)
+		return 2
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	srv, err := server.Start(server.Config{DataDir: o.dataDir, Listen: o.listen, Name: o.name, Logger: logger,
+	srv, err := server.Start(server.Config{SAPassword: saPassword, DataDir: o.dataDir, Listen: o.listen, Name: o.name, Logger: logger,
 		MaxMessageSize: o.maxMessageSize, ServiceAccount: o.serviceAccount, HTTPListen: o.httpListen,
 		TLSCertFile: o.tlsCert, TLSKeyFile: o.tlsKey, RequireTLS: o.requireTLS})
 	if err != nil {

@@ -35,6 +35,9 @@ var rules = []struct {
 		"github.com/", "net"}, []string{"os", "time/tzdata"}, "the session core is pure: no I/O, no engine, no network (DESIGN.md)"},
 	{"mirrordb/mirroring/monitor", []string{"mirrordb/wire", "mirrordb/mirroring", "mirrordb/server"}, nil,
 		"monitoring reads the instance through the engine's hooks, nothing else"},
+	{"mirrordb/auth", []string{"mirrordb/engine", "mirrordb/server", "github.com/cockroachdb/"}, nil,
+		"authentication reads logins through an interface, not the engine"},
+	{"mirrordb/internal/verifier", []string{"mirrordb/"}, nil, "password verifiers are a leaf both engine and auth use"},
 	{"mirrordb/mirroring/transport", []string{"mirrordb/engine", "mirrordb/mirroring/core", "mirrordb/wire",
 		"mirrordb/parser"}, nil, "the transport moves opaque messages"},
 }

@@ -58,6 +58,8 @@ func (m *Monitor) register() {
 			Run: m.dropAlert},
 	}
 	for name, p := range procs {
+		// Changing the monitor is the sysadmins'; anyone may read it.
+		p.SysadminOnly = !strings.Contains(name, "help") && name != "sp_dbmmonitorresults"
 		m.in.RegisterProcedure(name, p)
 	}
 }

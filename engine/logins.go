@@ -1,0 +1,433 @@
+package engine
+
+import (
+	"crypto/rand"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"mirrordb/internal/verifier"
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// CREATE / ALTER / DROP LOGIN, CREATE / DROP USER, and who the session is.
+
+// loginName is the login the session runs as: the authenticated one, or
+// sa when the instance trusts its clients (no password exists).
+func (s *Session) loginName() string {
+	if s.startup.Login == "" {
+		return "sa"
+	}
+	return s.startup.Login
+}
+
+// isSysadmin reports whether the session's login is in the sysadmin role
+// now (a role change applies to open sessions at their next statement).
+func (s *Session) isSysadmin() bool {
+	if s.startup.Login == "" {
+		return true // trust: every client is the administrator
+	}
+	l := s.inst.security().login(s.startup.Login)
+	return l != nil && l.Sysadmin && !l.Disabled
+}
+
+// IsSysadmin reports whether the session's login is in the sysadmin role
+// (system procedures of other layers check it).
+func (s *Session) IsSysadmin() bool { return s.isSysadmin() }
+
+// sysadminOnly returns the error a login outside the sysadmin role gets
+// for st, or nil when anyone may run it: the statements that reconfigure
+// the server, its databases, its security or its mirroring are the
+// sysadmins' alone. (ALTER LOGIN checks for itself: anyone may change
+// their own password.)
+func (b *binder) sysadminOnly(st parser.Statement) *sqlerr.Error {
+	switch x := st.(type) {
+	case *parser.CreateEndpoint, *parser.CreateDatabase, *parser.CreateLogin, *parser.CreateUser,
+		*parser.CreateMasterKey, *parser.CreateCertificate, *parser.BackupCertificate:
+		return b.permissionDenied(statementVerb(st))
+	case *parser.Backup:
+		if x.Log {
+			return b.permissionDenied("BACKUP LOG")
+		}
+		return b.permissionDenied("BACKUP DATABASE")
+	case *parser.Restore:
+		return b.permissionDenied("RESTORE " + x.Kind)
+	case *parser.AlterEndpoint, *parser.DropEndpoint, *parser.AlterDatabase, *parser.DropDatabase,
+		*parser.DropLogin, *parser.DropUser, *parser.DropCertificate, *parser.Grant:
+		return sqlerr.New(15247)
+	}
+	return nil
+}
+
+// statementVerb is the words of a statement before its object's name
+// (CREATE LOGIN, CREATE MASTER KEY).
+func statementVerb(st parser.Statement) string {
+	f := strings.Fields(strings.ToUpper(st.String()))
+	n := 2
+	if len(f) > 2 && f[1] == "MASTER" {
+		n = 3
+	}
+	return strings.Join(f[:min(n, len(f))], " ")
+}
+
+// requireSysadmin returns denied (positioned at n) unless the session is a
+// sysadmin.
+func (b *binder) requireSysadmin(n positioned, denied *sqlerr.Error) error {
+	if b.s.isSysadmin() {
+		return nil
+	}
+	return b.errAt(n, denied)
+}
+
+// permissionDenied is Msg 262 for verb in the current database.
+func (b *binder) permissionDenied(verb string) *sqlerr.Error {
+	return sqlerr.New(262, verb, b.s.db.Name())
+}
+
+// loginOptions are the options CREATE and ALTER LOGIN accept.
+type loginOptions struct {
+	checkPolicy     *bool
+	defaultDatabase string
+	oldPassword     *string
+	mustChange      bool
+}
+
+// parseLoginOptions reads WITH options; ON/OFF and names are accepted bare.
+func (b *binder) parseLoginOptions(stmt string, opts []*parser.BackupOption) (*loginOptions, error) {
+	o := &loginOptions{}
+	for _, opt := range opts {
+		text, err := b.optionText(opt)
+		if err != nil {
+			return nil, err
+		}
+		switch opt.Name {
+		case "CHECK_POLICY", "CHECK_EXPIRATION":
+			on := strings.EqualFold(text, "ON")
+			if !on && !strings.EqualFold(text, "OFF") {
+				return nil, b.errAt(opt, sqlerr.New(155, text, opt.Name))
+			}
+			if opt.Name == "CHECK_POLICY" {
+				o.checkPolicy = &on
+			}
+		case "DEFAULT_DATABASE":
+			o.defaultDatabase = text
+		case "DEFAULT_LANGUAGE":
+		case "OLD_PASSWORD":
+			o.oldPassword = &text
+		case "MUST_CHANGE":
+			o.mustChange = true
+		default:
+			return nil, b.errAt(opt, sqlerr.New(155, opt.Name, stmt))
+		}
+	}
+	return o, nil
+}
+
+// optionText evaluates an option's value: a bare word (ON, OFF, a
+// database name) is its own text, anything else a constant expression.
+func (b *binder) optionText(opt *parser.BackupOption) (string, error) {
+	switch v := opt.Value.(type) {
+	case nil:
+		return "", nil
+	case *parser.ColumnRef:
+		if len(v.Parts) == 1 {
+			return v.Name(), nil
+		}
+	}
+	x, err := b.bindExpr(opt.Value, nil, nil, types.TypeUnknown)
+	if err != nil {
+		return "", err
+	}
+	val, err := x.eval(&env{sess: b.s, now: time.Now()})
+	if err != nil {
+		return "", b.errAt(opt, err)
+	}
+	return types.ToText(val, types.TypeUnknown), nil
+}
+
+// checkPasswordPolicy is CHECK_POLICY = ON (the default): at least eight
+// characters from three of upper case, lower case, digits and symbols, as
+// SQL Server on Linux requires.
+func checkPasswordPolicy(password string) *sqlerr.Error {
+	var upper, lower, digit, other bool
+	for _, r := range password {
+		switch {
+		case unicode.IsUpper(r):
+			upper = true
+		case unicode.IsLower(r):
+			lower = true
+		case unicode.IsDigit(r):
+			digit = true
+		default:
+			other = true
+		}
+	}
+	n := 0
+	for _, ok := range []bool{upper, lower, digit, other} {
+		if ok {
+			n++
+		}
+	}
+	if len([]rune(password)) < 8 || n < 3 {
+		return sqlerr.New(15118)
+	}
+	return nil
+}
+
+func setPassword(l *Login, password string, now time.Time) error {
+	v, err := verifier.New(password)
+	if err != nil {
+		return err
+	}
+	l.Verifier, l.Modified = v, now
+	return nil
+}
+
+func verifierMatches(v, password string) bool { return v != "" && verifier.Matches(v, password) }
+
+func newSID() []byte {
+	sid := make([]byte, 16)
+	_, _ = rand.Read(sid)
+	return sid
+}
+
+// planSecurity binds the login, user and permission statements.
+func (b *binder) planSecurity(st parser.Statement) (*stmtPlan, error) {
+	var change func(c *securityCatalog) error
+	var err error
+	verb := statementVerb(st)
+	switch x := st.(type) {
+	case *parser.CreateLogin:
+		change, err = b.createLogin(x)
+	case *parser.AlterLogin:
+		change, err = b.alterLogin(x)
+	case *parser.DropLogin:
+		change, err = b.dropLogin(x)
+	case *parser.CreateUser:
+		change, err = b.createUser(x)
+	case *parser.DropUser:
+		change, err = b.dropUser(x)
+	case *parser.Grant:
+		verb = x.Verb
+		change, err = b.grant(x)
+	default:
+		return nil, b.errAt(st, sqlerr.New(40517, statementName(st)))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b.securityPlan(st, verb, change), nil
+}
+
+// securityPlan runs one change of the security catalog (never inside a
+// transaction: the catalog is not transactional).
+func (b *binder) securityPlan(st parser.Statement, verb string, change func(*securityCatalog) error) *stmtPlan {
+	in := b.s.inst
+	return &stmtPlan{noTx: verb, noTxNumber: 574, run: func(*env, *txn, session.ResultWriter) (string, error) {
+		if err := in.changeSecurity(change); err != nil {
+			return "", b.errAt(st, sqlerr.As(err))
+		}
+		in.log.Info("security", "statement", verb, "by", b.s.loginName())
+		return verb, nil
+	}}
+}
+
+func (b *binder) createLogin(x *parser.CreateLogin) (func(*securityCatalog) error, error) {
+	if err := b.errIf(x, checkPrincipalName(x.Name)); err != nil {
+		return nil, err
+	}
+	o, err := b.parseLoginOptions("CREATE LOGIN", x.Options)
+	if err != nil {
+		return nil, err
+	}
+	if x.HasPassword && (o.checkPolicy == nil || *o.checkPolicy) {
+		if err := b.errIf(x, checkPasswordPolicy(x.Password)); err != nil {
+			return nil, err
+		}
+	}
+	in := b.s.inst
+	return func(c *securityCatalog) error {
+		if c.login(x.Name) != nil {
+			return sqlerr.New(15025, x.Name)
+		}
+		now := in.now()
+		l := &Login{Name: x.Name, ID: c.nextID(), SID: newSID(), Type: LoginSQL, DefaultDatabase: "master",
+			CheckPolicy: o.checkPolicy == nil || *o.checkPolicy, Created: now, Modified: now}
+		if o.defaultDatabase != "" {
+			l.DefaultDatabase = o.defaultDatabase
+		}
+		switch {
+		case x.FromWindows:
+			l.Type = LoginWindows
+		case x.Certificate != "":
+			cert := c.certificate(x.Certificate)
+			if cert == nil {
+				return sqlerr.New(15151, "find", "certificate", x.Certificate)
+			}
+			l.Type, l.Certificate = LoginCertificate, cert.Name
+		default:
+			if err := setPassword(l, x.Password, now); err != nil {
+				return err
+			}
+		}
+		c.Logins = append(c.Logins, l)
+		return nil
+	}, nil
+}
+
+func (b *binder) alterLogin(x *parser.AlterLogin) (func(*securityCatalog) error, error) {
+	o, err := b.parseLoginOptions("ALTER LOGIN", x.Options)
+	if err != nil {
+		return nil, err
+	}
+	own := strings.EqualFold(x.Name, b.s.loginName())
+	// Anyone may change their own password by giving the old one; all
+	// else is the sysadmins'.
+	selfService := own && x.HasPassword && o.oldPassword != nil && !x.Enable && !x.Disable
+	if !selfService {
+		if err := b.requireSysadmin(x, sqlerr.New(15151, "alter", "login", x.Name)); err != nil {
+			return nil, err
+		}
+	}
+	if x.HasPassword {
+		l := b.s.inst.security().login(x.Name)
+		policy := l == nil || l.CheckPolicy
+		if o.checkPolicy != nil {
+			policy = *o.checkPolicy
+		}
+		if policy {
+			if err := b.errIf(x, checkPasswordPolicy(x.Password)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	in := b.s.inst
+	return func(c *securityCatalog) error {
+		l := c.login(x.Name)
+		if l == nil {
+			return sqlerr.New(15151, "alter", "login", x.Name)
+		}
+		now := in.now()
+		if x.Enable || x.Disable {
+			l.Disabled, l.Modified = x.Disable, now
+		}
+		if o.checkPolicy != nil {
+			l.CheckPolicy, l.Modified = *o.checkPolicy, now
+		}
+		if o.defaultDatabase != "" {
+			l.DefaultDatabase, l.Modified = o.defaultDatabase, now
+		}
+		if x.HasPassword {
+			if l.Type != LoginSQL {
+				return sqlerr.New(15151, "alter", "login", x.Name)
+			}
+			if selfService && !verifierMatches(l.Verifier, *o.oldPassword) {
+				return sqlerr.New(15151, "alter", "login", x.Name)
+			}
+			return setPassword(l, x.Password, now)
+		}
+		return nil
+	}, nil
+}
+
+func (b *binder) dropLogin(x *parser.DropLogin) (func(*securityCatalog) error, error) {
+	in := b.s.inst
+	return func(c *securityCatalog) error {
+		l := c.login(x.Name)
+		if l == nil {
+			return sqlerr.New(15151, "drop", "login", x.Name)
+		}
+		if l.ID == saID {
+			return sqlerr.New(15405, l.Name)
+		}
+		if in.loginInUse(l.Name) {
+			return sqlerr.New(15434, l.Name)
+		}
+		c.Logins = slices.DeleteFunc(c.Logins, func(o *Login) bool { return o == l })
+		c.Grants = slices.DeleteFunc(c.Grants, func(g *EndpointGrant) bool { return g.Grantee == l.ID })
+		return nil
+	}, nil
+}
+
+// loginInUse reports whether a session is logged in as name.
+func (in *Instance) loginInUse(name string) bool {
+	in.mu.RLock()
+	defer in.mu.RUnlock()
+	for _, s := range in.sessions {
+		if strings.EqualFold(s.startup.Login, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// createUser adds a user to master; other databases have only dbo.
+func (b *binder) createUser(x *parser.CreateUser) (func(*securityCatalog) error, error) {
+	if err := b.masterOnly(x, "CREATE USER"); err != nil {
+		return nil, err
+	}
+	in := b.s.inst
+	return func(c *securityCatalog) error {
+		if c.user(x.Name) != nil {
+			return sqlerr.New(15023, x.Name)
+		}
+		u := &User{Name: x.Name, ID: firstUser + len(c.Users), Created: in.now()}
+		for _, o := range c.Users {
+			u.ID = max(u.ID, o.ID+1)
+		}
+		if !x.WithoutLogin {
+			name := x.Login
+			if name == "" {
+				name = x.Name
+			}
+			l := c.login(name)
+			if l == nil {
+				return sqlerr.New(15007, name)
+			}
+			if slices.ContainsFunc(c.Users, func(o *User) bool { return o.Login == l.ID }) || l.ID == saID {
+				return sqlerr.New(15063)
+			}
+			u.Login = l.ID
+		}
+		c.Users = append(c.Users, u)
+		return nil
+	}, nil
+}
+
+func (b *binder) dropUser(x *parser.DropUser) (func(*securityCatalog) error, error) {
+	if err := b.masterOnly(x, "DROP USER"); err != nil {
+		return nil, err
+	}
+	return func(c *securityCatalog) error {
+		u := c.user(x.Name)
+		if u == nil || u.ID == dboUserID {
+			return sqlerr.New(15151, "drop", "user", x.Name)
+		}
+		if slices.ContainsFunc(c.Certificates, func(cert *Certificate) bool { return cert.Owner == u.ID }) {
+			return sqlerr.New(15138, "certificate")
+		}
+		c.Users = slices.DeleteFunc(c.Users, func(o *User) bool { return o == u })
+		return nil
+	}, nil
+}
+
+// masterOnly refuses, outside master, the objects mirrordb keeps in master
+// only (users, the master key, certificates: SPEC §2.5 uses nothing else).
+func (b *binder) masterOnly(n positioned, stmt string) error {
+	if b.s.db.id != masterID {
+		return b.errAt(n, sqlerr.New(40517, stmt+" outside master"))
+	}
+	return nil
+}
+
+// errIf positions e when it is not nil.
+func (b *binder) errIf(n positioned, e *sqlerr.Error) error {
+	if e == nil {
+		return nil
+	}
+	return b.errAt(n, e)
+}

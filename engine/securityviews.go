@@ -1,0 +1,198 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// Catalog views of the security catalog, and the server role procedures.
+
+var (
+	varbinary = types.VarBinaryType(types.MaxLength)
+	char1     = types.Type{Kind: types.Char, Length: 1}
+	char2     = types.Type{Kind: types.Char, Length: 2}
+	char4     = types.Type{Kind: types.Char, Length: 4}
+)
+
+func init() {
+	principal := []any{"name", sysname, "principal_id", intT, "sid", types.VarBinaryType(85), "type", char1,
+		"type_desc", desc60, "is_disabled", bit, "create_date", dtT, "modify_date", dtT,
+		"default_database_name", sysname, "default_language_name", sysname, "credential_id", intT,
+		"owning_principal_id", intT, "is_fixed_role", bit}
+	views["sys.server_principals"] = &view{
+		cols: cols(principal...),
+		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+			c := e.sess.inst.security()
+			created := c.login("sa").Created
+			out := [][]types.Value{}
+			for _, l := range c.Logins {
+				out = append(out, loginRow(l))
+			}
+			for _, r := range []struct {
+				name  string
+				id    int64
+				fixed bool
+			}{{"public", publicID, false}, {"sysadmin", sysadminID, true}} {
+				out = append(out, []types.Value{r.name, r.id, []byte{byte(r.id)}, "R", "SERVER_ROLE", false,
+					DateTimeValue(created), DateTimeValue(created), nil, nil, nil, int64(saID), r.fixed})
+			}
+			return out, nil
+		},
+	}
+	views["sys.sql_logins"] = &view{
+		cols: cols(append(principal, "is_policy_checked", bit, "is_expiration_checked", bit, "password_hash", varbinary)...),
+		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+			var out [][]types.Value
+			admin := e.sess.isSysadmin()
+			for _, l := range e.sess.inst.security().Logins {
+				if l.Type != LoginSQL {
+					continue
+				}
+				var hash types.Value
+				if admin && l.Verifier != "" {
+					hash = []byte(l.Verifier)
+				}
+				out = append(out, append(loginRow(l), l.CheckPolicy, false, hash))
+			}
+			return out, nil
+		},
+	}
+	views["sys.server_role_members"] = &view{
+		cols: cols("role_principal_id", intT, "member_principal_id", intT),
+		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+			var out [][]types.Value
+			for _, l := range e.sess.inst.security().Logins {
+				if l.Sysadmin {
+					out = append(out, []types.Value{int64(sysadminID), int64(l.ID)})
+				}
+			}
+			return out, nil
+		},
+	}
+	views["sys.server_permissions"] = &view{
+		cols: cols("class", tinyint, "class_desc", desc60, "major_id", intT, "minor_id", intT,
+			"grantee_principal_id", intT, "grantor_principal_id", intT, "type", char4,
+			"permission_name", desc60, "state", char1, "state_desc", desc60),
+		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+			var out [][]types.Value
+			for _, g := range e.sess.inst.security().Grants {
+				out = append(out, []types.Value{int64(105), "ENDPOINT", int64(endpointID), int64(0),
+					int64(g.Grantee), int64(g.Grantor), permissionCode(g.Permission), g.Permission, g.State,
+					map[string]string{"G": "GRANT", "W": "GRANT_WITH_GRANT_OPTION", "D": "DENY"}[g.State]})
+			}
+			return out, nil
+		},
+	}
+	views["sys.database_principals"] = &view{
+		cols: cols("name", sysname, "principal_id", intT, "type", char1, "type_desc", desc60,
+			"default_schema_name", sysname, "create_date", dtT, "modify_date", dtT, "owning_principal_id", intT,
+			"sid", types.VarBinaryType(85), "is_fixed_role", bit, "authentication_type", intT,
+			"authentication_type_desc", desc60),
+		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+			c := e.sess.inst.security()
+			created := DateTimeValue(c.login("sa").Created)
+			out := [][]types.Value{
+				{"dbo", int64(dboUserID), "S", "SQL_USER", "dbo", created, created, nil, []byte{1}, false, int64(1), "INSTANCE"},
+				{"guest", int64(2), "S", "SQL_USER", "guest", created, created, nil, []byte{0}, false, int64(0), "NONE"},
+				{"public", int64(0), "R", "DATABASE_ROLE", nil, created, created, int64(dboUserID), nil, false, int64(0), "NONE"},
+			}
+			if e.sess.db.id != masterID {
+				return out, nil
+			}
+			for _, u := range c.Users {
+				var sid types.Value
+				auth, authDesc := int64(0), "NONE"
+				if l := c.loginByID(u.Login); l != nil {
+					sid, auth, authDesc = l.SID, 1, "INSTANCE"
+				}
+				out = append(out, []types.Value{u.Name, int64(u.ID), "S", "SQL_USER", "dbo",
+					DateTimeValue(u.Created), DateTimeValue(u.Created), nil, sid, false, auth, authDesc})
+			}
+			return out, nil
+		},
+	}
+	views["sys.certificates"] = &view{
+		cols: cols("name", sysname, "certificate_id", intT, "principal_id", intT, "pvt_key_encryption_type", char2,
+			"pvt_key_encryption_type_desc", desc60, "is_active_for_begin_dialog", bit, "issuer_name", types.NVarCharType(442),
+			"cert_serial_number", types.NVarCharType(64), "sid", types.VarBinaryType(85), "string_sid", types.NVarCharType(128),
+			"subject", types.NVarCharType(4000), "expiry_date", dtT, "start_date", dtT, "thumbprint", types.VarBinaryType(32),
+			"attested_by", types.NVarCharType(260), "pvt_key_last_backup_date", dtT, "key_length", intT),
+		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+			if e.sess.db.id != masterID {
+				return nil, nil
+			}
+			var out [][]types.Value
+			for _, cert := range e.sess.inst.security().Certificates {
+				encType, encDesc := "NA", "NO_PRIVATE_KEY"
+				if cert.PrivateKey != nil {
+					encType, encDesc = "MK", "ENCRYPTED_BY_MASTER_KEY"
+				}
+				var backup types.Value
+				if !cert.LastBackup.IsZero() {
+					backup = DateTimeValue(cert.LastBackup)
+				}
+				out = append(out, []types.Value{cert.Name, int64(cert.ID), int64(cert.Owner), encType, encDesc, true,
+					cert.Issuer, cert.Serial, nil, nil, cert.Subject, DateTimeValue(cert.Expiry), DateTimeValue(cert.Start),
+					cert.Thumbprint(), nil, backup, int64(256)})
+			}
+			return out, nil
+		},
+	}
+	views["sys.symmetric_keys"] = &view{
+		cols: cols("name", sysname, "principal_id", intT, "symmetric_key_id", intT, "key_length", intT,
+			"key_algorithm", char2, "algorithm_desc", desc60, "create_date", dtT, "modify_date", dtT),
+		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+			mk := e.sess.inst.security().MasterKey
+			if e.sess.db.id != masterID || mk == nil {
+				return nil, nil
+			}
+			created := DateTimeValue(mk.Created)
+			return [][]types.Value{{"##MS_DatabaseMasterKey##", int64(dboUserID), int64(101), int64(256), "A3", "AES_256",
+				created, created}}, nil
+		},
+	}
+}
+
+func loginRow(l *Login) []types.Value {
+	var db types.Value = l.DefaultDatabase
+	return []types.Value{l.Name, int64(l.ID), l.SID, l.Type, l.TypeDesc(), l.Disabled, DateTimeValue(l.Created),
+		DateTimeValue(l.Modified), db, "us_english", nil, nil, false}
+}
+
+func permissionCode(p string) string {
+	return map[string]string{"ALTER": "AL", "CONNECT": "CO", "CONTROL": "CL", "TAKE OWNERSHIP": "TO",
+		"VIEW DEFINITION": "VW"}[p]
+}
+
+// registerRoleProcedures adds sp_addsrvrolemember and sp_dropsrvrolemember
+// (the sysadmin role is the only server role that grants anything here).
+func (in *Instance) registerRoleProcedures() {
+	params := []Param{{Name: "loginame", Required: true}, {Name: "rolename", Required: true}}
+	for _, p := range []struct {
+		name   string
+		member bool
+	}{{"sp_addsrvrolemember", true}, {"sp_dropsrvrolemember", false}} {
+		in.RegisterProcedure(p.name, Procedure{Params: params, SysadminOnly: true, Run: func(_ context.Context, call *ProcCall) ([][]types.Value, error) {
+			login := types.ToText(call.Args["loginame"], types.TypeUnknown)
+			role := types.ToText(call.Args["rolename"], types.TypeUnknown)
+			if !strings.EqualFold(role, "sysadmin") {
+				return nil, sqlerr.New(15151, "find", "server role", role)
+			}
+			return nil, in.changeSecurity(func(c *securityCatalog) error {
+				l := c.login(login)
+				if l == nil {
+					return sqlerr.New(15007, login)
+				}
+				if l.ID == saID && !p.member {
+					return sqlerr.New(15405, l.Name)
+				}
+				l.Sysadmin, l.Modified = p.member, time.Now().UTC()
+				return nil
+			})
+		}})
+	}
+}
