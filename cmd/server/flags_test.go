@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -35,5 +37,37 @@ func TestFlags(t *testing.T) {
 	}
 	if code := run([]string{"--listen", "0.0.0.0:0", "--data", t.TempDir()}); code != 1 {
 		t.Fatalf("non-loopback listen exit code %d", code)
+	}
+}
+
+// TestSAPasswordSources: --sa-password-file's first line, else
+// $MIRRORDB_SA_PASSWORD; an empty or missing file is an error.
+func TestSAPasswordSources(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	t.Setenv("MIRRORDB_SA_PASSWORD", "from-env")
+	for _, c := range []struct {
+		file, want string
+		fails      bool
+	}{
+		{"", "from-env", false},
+		{write("crlf", "P@ssw0rd!\r\nignored\n"), "P@ssw0rd!", false},
+		{write("plain", "P@ssw0rd!"), "P@ssw0rd!", false},
+		{write("empty", "\n"), "", true},
+		{filepath.Join(dir, "missing"), "", true},
+	} {
+		got, err := readSAPassword(c.file)
+		if (err != nil) != c.fails || got != c.want {
+			t.Errorf("readSAPassword(%q) = %q, %v", c.file, got, err)
+		}
+	}
+	if code := run([]string{"--sa-password-file", filepath.Join(dir, "missing"), "--data", dir}); code != 2 {
+		t.Fatalf("missing password file exit code %d", code)
 	}
 }
