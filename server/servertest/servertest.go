@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,10 +38,19 @@ func Start(t testing.TB, dir string) *server.Server {
 	return StartWith(t, Options{Dir: dir})
 }
 
-// URL returns a connection string for database db.
+// URL returns a connection string for database db: as sa with its
+// password when the instance was started with Options.SAPassword, else
+// as "tester", whom an instance without passwords trusts.
 func URL(srv *server.Server, db string) string {
-	return "postgres://tester@" + srv.Addr() + "/" + db + "?sslmode=disable"
+	user := "tester"
+	if pw, ok := saPasswords.Load(srv); ok {
+		user = "sa:" + url.PathEscape(pw.(string))
+	}
+	return "postgres://" + user + "@" + srv.Addr() + "/" + db + "?sslmode=disable"
 }
+
+// saPasswords remembers Options.SAPassword per running server, for URL.
+var saPasswords sync.Map
 
 // Connect opens a pgx connection to database db, closed at the end of the
 // test.
@@ -68,8 +79,10 @@ type Options struct {
 	// MonitorMinute shortens the minute of the monitor job's update
 	// period (sp_dbmmonitoraddmonitoring).
 	MonitorMinute time.Duration
-	// Configure, if set, adjusts the configuration last (TLS files,
-	// passwords, ...).
+	// SAPassword sets the sa password: clients then authenticate, and URL
+	// logs in as sa. Failed logins wait only a millisecond.
+	SAPassword string
+	// Configure, if set, adjusts the configuration last (TLS files, ...).
 	Configure func(*server.Config)
 }
 
@@ -88,12 +101,19 @@ func StartWith(t testing.TB, opts Options) *server.Server {
 	}
 	cfg := server.Config{DataDir: opts.Dir, Listen: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), Name: opts.Name, Logger: Logger(),
 		StoreFS: opts.StoreFS, HTTPListen: httpListen(opts), MonitorMinute: opts.MonitorMinute}
+	if opts.SAPassword != "" {
+		cfg.SAPassword, cfg.LoginFailureDelay = opts.SAPassword, time.Millisecond
+	}
 	if opts.Configure != nil {
 		opts.Configure(&cfg)
 	}
 	srv, err := server.Start(cfg)
 	if err != nil {
 		t.Fatalf("start server: %v", err)
+	}
+	if opts.SAPassword != "" {
+		saPasswords.Store(srv, opts.SAPassword)
+		t.Cleanup(func() { saPasswords.Delete(srv) })
 	}
 	t.Cleanup(func() {
 		if err := srv.Close(); err != nil {
