@@ -95,7 +95,9 @@
 // pgproto3/v2 allocates whatever length a client declares and panics on
 // some malformed messages. wire reads through a ChunkReader that refuses
 // lengths above Config.MaxMessageSize (FATAL 08P01 "message too large",
-// nothing allocated), bounds the startup packet to 10,000 bytes and the
+// nothing allocated) and grows the buffer of a large message as its bytes
+// arrive, so memory follows what a client sends, not what it declares;
+// it bounds the startup packet to 10,000 bytes and the
 // handshake to Config.StartupTimeout, turns decoder panics into FATAL
 // 08P01, and recovers any other panic in a connection goroutine (FATAL
 // XX000): a bad client or an engine bug ends only its own connection.

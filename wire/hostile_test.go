@@ -42,6 +42,46 @@ func TestHugeDeclaredLength(t *testing.T) {
 	}
 }
 
+// TestDeclaredLengthNotAllocated: lengths under MaxMessageSize are
+// believed only as far as the bytes arrive. Clients that each declare a
+// message near the limit and send a few bytes of it must not make the
+// server allocate the declared sizes; a message really sent that large is
+// still read.
+func TestDeclaredLengthNotAllocated(t *testing.T) {
+	ts := startServer(t, Config{MaxMessageSize: 64 << 20})
+	const clients = 8
+	conns := make([]*rawConn, clients)
+	for i := range conns {
+		conns[i] = dialRaw(t, ts)
+		conns[i].startup(nil)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for _, r := range conns {
+		r.sendRaw([]byte{'Q', 0x03, 0xff, 0xff, 0xf0}) // 64 MiB - 16
+		r.sendRaw([]byte("select 1" + strings.Repeat(" ", 1000)))
+		r.nc.(*net.TCPConn).CloseWrite()
+	}
+	for _, r := range conns {
+		if out := r.readToEOF(); len(out) != 0 {
+			t.Fatalf("truncated message: got %v", out)
+		}
+	}
+	waitFor(t, "the connections to end", func() bool { return ts.srv.NumConns() == 0 })
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 32<<20 {
+		t.Fatalf("%d clients declaring 64 MiB made the server allocate %d MiB", clients, grew>>20)
+	}
+
+	r := dialRaw(t, ts)
+	r.startup(nil)
+	r.send(&pgproto3.Query{String: "select 1" + strings.Repeat(" ", 3<<20)})
+	if out := r.until("ReadyForQuery"); len(out) != 4 || typeName(out[1]) != "DataRow" {
+		t.Fatalf("3 MiB query: %v", out)
+	}
+}
+
 func TestMaxMessageSize(t *testing.T) {
 	ts := startServer(t, Config{MaxMessageSize: 1000})
 	r := dialRaw(t, ts)

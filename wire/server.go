@@ -19,7 +19,8 @@ import (
 type Config struct {
 	// MaxMessageSize caps the length a client may declare for one
 	// protocol message; a larger one ends the connection with FATAL 08P01
-	// before anything is allocated. Default 64 MiB.
+	// before anything is allocated. Below it, a message's buffer grows as
+	// its bytes arrive. Default 64 MiB.
 	MaxMessageSize int
 	// Logger receives one line per connection opened and closed, and
 	// protocol trouble. Default slog.Default().
