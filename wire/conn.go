@@ -565,15 +565,18 @@ func (c *conn) interrupt(reason *sqlerr.Error, now bool) {
 	}
 }
 
-// shutdownStartup ends a connection still in its handshake (the watcher
-// takes care of the others).
-func (c *conn) shutdownStartup() {
+// abortStartup ends a connection still in its handshake (the watcher
+// takes care of the others) with reason: a read in progress gets its
+// socket closed; a TLS handshake, an Authenticator or Backend.Open gets
+// its context cancelled and then reason as FATAL.
+func (c *conn) abortStartup(reason *sqlerr.Error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.hasSession || c.closed {
 		return
 	}
-	c.pending, c.pendingNow = errAdminShutdown, true
+	c.pending, c.pendingNow = reason, true
+	c.cancel()
 	if c.reading {
 		c.closed = true
 		c.nc.Close()

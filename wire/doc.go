@@ -31,7 +31,9 @@
 //     is blocked reading; the two hand the output over under a mutex, so
 //     writes never interleave.
 //
-// Shutdown closes the listeners, sends FATAL 57P01 to idle connections
+// Shutdown closes the listeners, drops connections still in startup
+// (wherever they wait: for the client, in the TLS handshake, in the
+// Authenticator or Backend.Open), sends FATAL 57P01 to idle connections
 // (waiting for a message after ReadyForQuery), lets running statements and
 // their exchange finish, and when its context ends cancels what still runs
 // and, after Config.ShutdownGrace, closes the remaining sockets. It returns

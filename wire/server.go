@@ -219,7 +219,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	conns := s.snapshot()
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.shutdownStartup()
+		c.abortStartup(errAdminShutdown)
 	}
 
 	done := make(chan struct{})

@@ -210,11 +210,11 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) error {
 		if isConnEnd(err) {
 			return err
 		}
-		return fatal(sqlerr.As(err))
+		return c.startupFailed(err)
 	}
 	sess, err := c.srv.backend.Open(ctx, st)
 	if err != nil {
-		return fatal(sqlerr.As(err))
+		return c.startupFailed(err)
 	}
 	if sess == nil {
 		return fatal(sqlerr.Protocol(sqlerr.Internal, "backend opened no session"))
@@ -240,6 +240,19 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) error {
 		return err
 	}
 	return c.readyForQuery()
+}
+
+// startupFailed ends the connection after an Authenticator or
+// Backend.Open failed: with the reason abortStartup gave if it cancelled
+// them, else with their error.
+func (c *conn) startupFailed(err error) error {
+	c.mu.Lock()
+	r := c.pending
+	c.mu.Unlock()
+	if r != nil {
+		return fatal(r)
+	}
+	return fatal(sqlerr.As(err))
 }
 
 // negotiateProtocolVersion answers a 3.x (x > 0) StartupMessage or one
