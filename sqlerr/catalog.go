@@ -168,6 +168,7 @@ var catalog = map[int]msgDef{
 	6005:  {14, AdminShutdown, "SHUTDOWN is in progress."},
 	17142: {14, CannotConnectNow, "SQL Server service has been paused. No new connections will be allowed. To resume the service, use SQL Computer Manager or the Services application in Control Panel."},
 	18456: {14, InvalidPassword, "Login failed for user '%s'."},
+	17809: {20, TooManyConnections, "Could not connect because the maximum number of '%d' user connections has already been reached. The system administrator can use sp_configure to increase the maximum value. The connection has been closed."},
 	596:   {21, AdminShutdown, "Cannot continue the execution because the session is in the kill state."},
 	8645:  {17, OutOfMemory, "A timeout occurred while waiting for memory resources to execute the query."},
 

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bufio"
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -52,6 +53,10 @@ type conn struct {
 	rowBuf     []byte // scratch: encoded values of one row
 	rowVals    [][]byte
 	werr       error // first write error; the connection is dead
+	// Guarded by srv.mu.
+	pendingAt *list.Element // in srv.pending while in the handshake
+	slot      bool          // holds one of Config.MaxConnections
+
 	// minorVersion is the protocol minor version the client asked for.
 	minorVersion uint32
 	encrypted    bool // TLS was negotiated

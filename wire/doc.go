@@ -6,17 +6,25 @@
 // # Connection lifecycle
 //
 // Server.Serve accepts connections and runs each in its own goroutine
-// under a random, unique, non-zero process id and secret key:
+// under a random, unique, non-zero process id and secret key. At most
+// Config.MaxPendingStartups connections are in startup at once: one more
+// closes the oldest of them (a read in progress loses its socket, other
+// steps get FATAL 53300), so clients that stall in startup are pushed out
+// by newcomers rather than locking them out; a log line, at most one a
+// second, counts these. Each startup must finish within
+// Config.StartupTimeout.
 //
-//   - Startup. SSLRequest and GSSEncRequest are answered 'N' (no TLS
-//     yet); a CancelRequest cancels the running statement of the
+//   - Startup. SSLRequest is answered 'S' and TLS negotiated when
+//     Config.TLS is set, else 'N'; GSSEncRequest gets 'N'; a CancelRequest cancels the running statement of the
 //     connection it names when the key matches (compared in constant
 //     time), and its own connection closes without a reply; a
 //     StartupMessage for protocol 3.x is accepted (a minor version above 0,
 //     or _pq_ options, get NegotiateProtocolVersion back: 3.0, no
-//     options). The Authenticator runs (Trust today), then
-//     session.Backend.Open; its error goes back as FATAL (an unknown
-//     database is 3D000). On success the client gets AuthenticationOk,
+//     options). Beyond Config.MaxConnections sessions (authenticating
+//     ones included) the client gets FATAL 53300, Msg 17809, as
+//     PostgreSQL answers "too many clients". The Authenticator runs
+//     (Trust today), then session.Backend.Open; its error goes back as
+//     FATAL (an unknown database is 3D000). On success the client gets AuthenticationOk,
 //     every ParameterStatus, BackendKeyData and ReadyForQuery.
 //   - Queries. Messages are read and answered one at a time; the output is
 //     buffered and flushed at ReadyForQuery, on Flush, and before waiting

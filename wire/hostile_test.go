@@ -259,11 +259,11 @@ func FuzzConnection(f *testing.F) {
 	})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		client, server := net.Pipe()
-		c := newConn(fuzzSrv, server, 12345, 678)
+		fuzzSrv.start(server)
 		served := make(chan struct{})
 		go func() {
 			defer close(served)
-			c.serve()
+			fuzzSrv.wg.Wait() // iterations run one at a time
 		}()
 		var wg sync.WaitGroup
 		wg.Add(2)
@@ -285,5 +285,11 @@ func FuzzConnection(f *testing.F) {
 		}
 		client.Close()
 		wg.Wait()
+		fuzzSrv.mu.Lock()
+		defer fuzzSrv.mu.Unlock()
+		if len(fuzzSrv.conns) != 0 || fuzzSrv.pending.Len() != 0 || fuzzSrv.sessions != 0 {
+			t.Fatalf("ended connection still counted: %d conns, %d pending, %d sessions",
+				len(fuzzSrv.conns), fuzzSrv.pending.Len(), fuzzSrv.sessions)
+		}
 	})
 }

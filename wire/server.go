@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"container/list"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -29,6 +30,17 @@ type Config struct {
 	// message, authentication, Backend.Open). Default 60 s, as
 	// PostgreSQL's authentication_timeout.
 	StartupTimeout time.Duration
+	// MaxPendingStartups caps the connections in their handshake. A
+	// connection accepted beyond it closes the oldest of them, the one
+	// likeliest to be stalled: clients that open connections and never
+	// finish startup are pushed out by newcomers instead of locking them
+	// out. Default 128.
+	MaxPendingStartups int
+	// MaxConnections caps the sessions (connections past their startup
+	// message, authenticating included). A client beyond it gets FATAL
+	// 53300, Msg 17809, as PostgreSQL answers "too many clients". Default
+	// 1000.
+	MaxConnections int
 	// ShutdownGrace is how long connections whose statements Shutdown
 	// cancelled (because its context ended) get to report and close before
 	// their sockets are closed under them. Default 2 s.
@@ -47,6 +59,8 @@ type Config struct {
 const (
 	defaultMaxMessageSize = 64 << 20
 	defaultStartupTimeout = 60 * time.Second
+	defaultMaxPending     = 128
+	defaultMaxConnections = 1000
 	defaultShutdownGrace  = 2 * time.Second
 )
 
@@ -68,6 +82,9 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[uint32]*conn // by process id
+	pending   list.List        // of *conn in their handshake, oldest first
+	sessions  int              // connections holding a MaxConnections slot
+	evictLog  logLimiter
 	closing   bool
 	drain     chan struct{} // closed when Shutdown begins
 	hard      chan struct{} // closed when Shutdown's context ends
@@ -85,6 +102,12 @@ func NewServer(backend session.Backend, cfg Config) *Server {
 	}
 	if cfg.StartupTimeout <= 0 {
 		cfg.StartupTimeout = defaultStartupTimeout
+	}
+	if cfg.MaxPendingStartups <= 0 {
+		cfg.MaxPendingStartups = defaultMaxPending
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = defaultMaxConnections
 	}
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = defaultShutdownGrace
@@ -159,25 +182,98 @@ func retryableAccept(err error) bool {
 }
 
 // start registers a new connection under a fresh process id and runs it.
+// When MaxPendingStartups connections are already in their handshake,
+// the oldest of them is closed.
 func (s *Server) start(nc net.Conn) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closing {
+		s.mu.Unlock()
 		nc.Close()
 		return
 	}
+	var evicted *conn
+	if s.pending.Len() >= s.cfg.MaxPendingStartups {
+		evicted = s.pending.Remove(s.pending.Front()).(*conn)
+		evicted.pendingAt = nil
+	}
 	c := newConn(s, nc, s.newProcessID(), randomNonZero())
 	s.conns[c.pid] = c
+	c.pendingAt = s.pending.PushBack(c)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		defer func() {
-			s.mu.Lock()
-			delete(s.conns, c.pid)
-			s.mu.Unlock()
-		}()
+		defer s.forget(c)
 		c.serve()
 	}()
+	s.mu.Unlock()
+	if evicted != nil {
+		evicted.abortStartup(errTooManyStartups)
+		if ok, dropped := s.evictLog.allow(time.Now(), time.Second); ok {
+			s.log.Warn("wire: too many connections in startup; closing the oldest",
+				"max_pending_startups", s.cfg.MaxPendingStartups, "closed", dropped+1,
+				"remote", evicted.nc.RemoteAddr().String())
+		}
+	}
+}
+
+// forget removes an ended connection.
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c.pid)
+	s.startedLocked(c)
+	if c.slot {
+		c.slot = false
+		s.sessions--
+	}
+}
+
+// started notes that c is past its handshake.
+func (s *Server) started(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.startedLocked(c)
+}
+
+func (s *Server) startedLocked(c *conn) {
+	if c.pendingAt != nil {
+		s.pending.Remove(c.pendingAt)
+		c.pendingAt = nil
+	}
+}
+
+// takeSlot reserves one of MaxConnections for c.
+func (s *Server) takeSlot(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sessions >= s.cfg.MaxConnections {
+		return false
+	}
+	s.sessions++
+	c.slot = true
+	return true
+}
+
+// logLimiter lets one log line through per interval and counts the ones
+// it held back.
+type logLimiter struct {
+	mu      sync.Mutex
+	last    time.Time
+	dropped int
+}
+
+// allow reports whether a line may be logged at now, and how many were
+// held back since the last one.
+func (l *logLimiter) allow(now time.Time, every time.Duration) (bool, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.last.IsZero() && now.Sub(l.last) < every {
+		l.dropped++
+		return false, 0
+	}
+	n := l.dropped
+	l.last, l.dropped = now, 0
+	return true, n
 }
 
 // newProcessID picks a random positive 31-bit id not in use. s.mu held.

@@ -195,6 +195,10 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) error {
 	if user == "" {
 		return fatal(sqlerr.Protocol(sqlerr.InvalidAuthorization, "no PostgreSQL user name specified in startup packet"))
 	}
+	if !c.srv.takeSlot(c) {
+		c.log.Info("wire: login refused: too many connections", "user", user, "max_connections", c.srv.cfg.MaxConnections)
+		return fatal(sqlerr.New(17809, c.srv.cfg.MaxConnections))
+	}
 	st := session.Startup{
 		User:            user,
 		Database:        params["database"],
@@ -229,6 +233,7 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) error {
 	c.sess, c.startup, c.hasSession = sess, st, true
 	c.meta.User, c.meta.Database, c.meta.ApplicationName = st.User, st.Database, st.ApplicationName
 	c.mu.Unlock()
+	c.srv.started(c)
 
 	if err := c.send(&pgproto3.AuthenticationOk{}); err != nil {
 		return err
