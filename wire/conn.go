@@ -29,6 +29,7 @@ type conn struct {
 	nc      net.Conn
 	cr      *limitedChunkReader
 	be      *pgproto3.Backend
+	out     *timedWriter // the socket under bw
 	bw      *bufio.Writer
 	log     *slog.Logger
 	pid     uint32
@@ -79,7 +80,7 @@ func newConn(s *Server, nc net.Conn, pid, secret uint32) *conn {
 		srv:     s,
 		nc:      nc,
 		cr:      newLimitedChunkReader(nc, s.cfg.MaxMessageSize),
-		bw:      bufio.NewWriterSize(nc, 16<<10),
+		out:     &timedWriter{nc: nc},
 		pid:     pid,
 		secret:  secret,
 		started: time.Now(),
@@ -89,6 +90,7 @@ func newConn(s *Server, nc net.Conn, pid, secret uint32) *conn {
 		stmts:   make(map[string]*statement),
 		portals: make(map[string]*portal),
 	}
+	c.bw = bufio.NewWriterSize(c.out, 16<<10)
 	c.be = pgproto3.NewBackend(c.cr, c.bw)
 	c.log = s.log.With("pid", pid, "remote", nc.RemoteAddr().String())
 	c.meta = ConnInfo{ProcessID: pid, Remote: nc.RemoteAddr(), Started: c.started}
@@ -135,6 +137,7 @@ func (c *conn) run() error {
 		return err
 	}
 	_ = c.nc.SetDeadline(time.Time{})
+	c.out.timeout = c.srv.cfg.WriteTimeout
 	c.log.Info("wire: connection opened", "user", c.startup.User, "database", c.startup.Database,
 		"application_name", c.startup.ApplicationName)
 	c.watch.Add(1)
@@ -150,6 +153,9 @@ func (c *conn) run() error {
 	}
 }
 
+// finalWriteTimeout bounds the write of a connection's last message.
+const finalWriteTimeout = time.Second
+
 // finish sends the FATAL message err carries, if any, unless the watcher
 // already ended the connection.
 func (c *conn) finish(err error) {
@@ -162,7 +168,7 @@ func (c *conn) finish(err error) {
 	}
 	var end *connEnd
 	if errors.As(err, &end) && end.reason != nil && c.werr == nil {
-		_ = c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+		c.out.timeout = finalWriteTimeout
 		_ = c.send(errorResponse(end.reason, true))
 	}
 	_ = c.bw.Flush()
@@ -561,7 +567,7 @@ func (c *conn) interrupt(reason *sqlerr.Error, now bool) {
 		// serve is blocked in a read and touches nothing else: the output
 		// buffer is ours until it wakes up and sees closed.
 		c.closed = true
-		_ = c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+		c.out.timeout = finalWriteTimeout
 		if c.werr == nil {
 			_ = c.send(errorResponse(c.pending, true))
 			_ = c.bw.Flush()

@@ -106,13 +106,22 @@
 // some malformed messages. wire reads through a ChunkReader that refuses
 // lengths above Config.MaxMessageSize (FATAL 08P01 "message too large",
 // nothing allocated) and grows the buffer of a large message as its bytes
-// arrive, so memory follows what a client sends, not what it declares;
-// it bounds the startup packet to 10,000 bytes and the
-// handshake to Config.StartupTimeout, turns decoder panics into FATAL
-// 08P01, and recovers any other panic in a connection goroutine (FATAL
+// arrive, so memory follows what a client sends, not what it declares. It
+// bounds the startup packet to 10,000 bytes, the handshake to
+// Config.StartupTimeout, the connections in startup to
+// Config.MaxPendingStartups and the sessions to Config.MaxConnections.
+// Output waits in a 16 KiB buffer and the socket's; a client that takes
+// none of it for Config.WriteTimeout is dropped, so one that stops reading
+// a result holds its statement only that long. Decoder panics become FATAL
+// 08P01, and any other panic in a connection goroutine is recovered (FATAL
 // XX000): a bad client or an engine bug ends only its own connection.
 // Unknown message types are FATAL 08P01, as in PostgreSQL; FunctionCall
 // gets 0A000; CopyData, CopyDone and CopyFail outside COPY are ignored, as
 // PostgreSQL ignores them. FuzzConnection feeds arbitrary bytes to a
-// connection.
+// connection; hostile_test.go and limits_test.go cover floods, stalled and
+// non-reading clients.
+//
+// Not bounded: an Execute with a row limit buffers its portal's whole
+// result (see Extended query flow), and a session may prepare any number
+// of statements, as in PostgreSQL.
 package wire

@@ -297,3 +297,25 @@ func TestLogLimiter(t *testing.T) {
 		}
 	}
 }
+
+// TestClientNotReading: a client that stops reading a large result is
+// dropped after WriteTimeout; its statement stops producing rows instead
+// of piling them up in memory, and Shutdown is not held up.
+func TestClientNotReading(t *testing.T) {
+	const rows = 100000 // 100 MiB of DataRows
+	ts := startServer(t, Config{WriteTimeout: 300 * time.Millisecond})
+	other := connect(t, ts, "")
+	r := dialRaw(t, ts)
+	r.startup(nil)
+	r.send(&pgproto3.Query{String: fmt.Sprintf("big %d", rows)})
+	waitFor(t, "the reluctant client to be dropped", func() bool { return ts.srv.NumConns() == 1 })
+	if n := ts.backend.openSessions(); n != 1 {
+		t.Fatalf("%d sessions open, want 1", n)
+	}
+	if n := ts.backend.produced.Load(); n > rows/4 {
+		t.Fatalf("the statement produced %d of %d rows for a client that read none", n, rows)
+	}
+	if _, err := other.Exec(context.Background(), "select 1"); err != nil {
+		t.Fatal(err)
+	}
+}

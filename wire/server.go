@@ -41,6 +41,12 @@ type Config struct {
 	// 53300, Msg 17809, as PostgreSQL answers "too many clients". Default
 	// 1000.
 	MaxConnections int
+	// WriteTimeout ends a connection whose client takes none of the
+	// output waiting for it (up to 64 KiB) for this long: a client that
+	// stops reading a result cannot hold its statement and session for
+	// ever. PostgreSQL and SQL Server wait without limit; this default is
+	// generous for slow consumers. Default 5 minutes.
+	WriteTimeout time.Duration
 	// ShutdownGrace is how long connections whose statements Shutdown
 	// cancelled (because its context ended) get to report and close before
 	// their sockets are closed under them. Default 2 s.
@@ -62,6 +68,7 @@ const (
 	defaultMaxPending     = 128
 	defaultMaxConnections = 1000
 	defaultShutdownGrace  = 2 * time.Second
+	defaultWriteTimeout   = 5 * time.Minute
 )
 
 // ErrServerClosed is returned by Serve after Shutdown.
@@ -108,6 +115,9 @@ func NewServer(backend session.Backend, cfg Config) *Server {
 	}
 	if cfg.MaxConnections <= 0 {
 		cfg.MaxConnections = defaultMaxConnections
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = defaultWriteTimeout
 	}
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = defaultShutdownGrace
