@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"context"
 	"encoding/binary"
 	"io"
 	"log/slog"
@@ -153,6 +154,8 @@ func TestBadStartup(t *testing.T) {
 	}{
 		{"garbage", []byte("GET / HTTP/1.1\r\n\r\n"), fatalProtocolViolation},
 		{"too short", []byte{0, 0, 0, 5, 1}, fatalProtocolViolation},
+		{"too long", []byte{0, 0, 0x27, 0x15, 0, 3, 0, 0}, fatalProtocolViolation}, // 10,005 bytes
+		{"2 GiB", []byte{0x7f, 0xff, 0xff, 0xff, 0, 3, 0, 0}, fatalProtocolViolation},
 		{"protocol 2.0", v2, `{"Type":"ErrorResponse","Severity":"FATAL","Code":"0A000"}`},
 		{"no user", noUserBytes, `{"Type":"ErrorResponse","Severity":"FATAL","Code":"28000"}`},
 		{"unknown database", mustEncode(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber,
@@ -175,6 +178,93 @@ func mustEncode(m interface{ Encode([]byte) ([]byte, error) }) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// TestHostileInputInEveryPhase sends a huge declared length, garbage and
+// a truncated message in the phases the tests above do not reach: in the
+// middle of an extended-protocol exchange and inside TLS, before and after
+// startup. Each ends only its own connection: FATAL 08P01 for the first
+// two (after any replies still buffered), nothing for the third; a
+// handshake that is not TLS at all closes the connection.
+func TestHostileInputInEveryPhase(t *testing.T) {
+	cert, _ := testCert(t, t.TempDir())
+	ts := startServer(t, Config{TLS: cert})
+	sm := &pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber,
+		Parameters: map[string]string{"user": "tester", "database": "db"}}
+	phases := []struct {
+		name    string
+		open    func(t *testing.T) *rawConn
+		startup bool // the next message is a startup packet
+	}{
+		{"mid extended", func(t *testing.T) *rawConn {
+			r := dialRaw(t, ts)
+			r.startup(nil)
+			r.send(&pgproto3.Parse{Query: "select 1"}, &pgproto3.Bind{})
+			return r
+		}, false},
+		{"TLS before startup", func(t *testing.T) *rawConn { return dialTLS(t, ts) }, true},
+		{"TLS after startup", func(t *testing.T) *rawConn {
+			r := dialTLS(t, ts)
+			r.startup(nil)
+			return r
+		}, false},
+		{"TLS mid extended", func(t *testing.T) *rawConn {
+			r := dialTLS(t, ts)
+			r.startup(nil)
+			r.send(&pgproto3.Parse{Query: "select 1"}, &pgproto3.Bind{}, &pgproto3.Describe{ObjectType: 'P'})
+			return r
+		}, false},
+	}
+	for _, ph := range phases {
+		huge, truncated := []byte{'Q', 0x7f, 0xff, 0xff, 0xff}, mustEncode(&pgproto3.Execute{})
+		if ph.startup {
+			huge, truncated = []byte{0x7f, 0xff, 0xff, 0xff, 0, 3, 0, 0}, mustEncode(sm)
+		}
+		for _, in := range []struct {
+			name  string
+			input []byte
+			want  string // the last message; "" for none
+		}{
+			{"huge length", huge, fatalProtocolViolation},
+			{"garbage", []byte("GET / HTTP/1.1\r\n\r\n"), fatalProtocolViolation},
+			{"truncated", truncated[:len(truncated)-2], ""},
+		} {
+			t.Run(ph.name+"/"+in.name, func(t *testing.T) {
+				r := ph.open(t)
+				r.sendRaw(in.input)
+				if in.want == "" {
+					r.closeWrite()
+				}
+				out := r.readToEOF()
+				errs := 0
+				for _, m := range out {
+					if typeName(m) == "ErrorResponse" || strings.HasPrefix(m, "error: ") {
+						errs++
+					}
+				}
+				if in.want == "" && errs != 0 || in.want != "" && (errs != 1 || out[len(out)-1] != in.want) {
+					t.Fatalf("got %v, want %q last", out, in.want)
+				}
+			})
+		}
+	}
+	t.Run("not TLS after S", func(t *testing.T) {
+		r := dialRaw(t, ts)
+		r.send(&pgproto3.SSLRequest{})
+		if b := make([]byte, 1); func() error { _, err := io.ReadFull(r.nc, b); return err }() != nil || b[0] != 'S' {
+			t.Fatalf("SSLRequest answered %q", b)
+		}
+		r.sendRaw(mustEncode(sm)) // plain text where a ClientHello belongs
+		_ = r.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.Copy(io.Discard, r.nc); err != nil && !isDisconnect(err) {
+			t.Fatalf("connection not closed: %v", err)
+		}
+	})
+	waitFor(t, "the connections to close", func() bool { return ts.srv.NumConns() == 0 })
+	c := connect(t, ts, "")
+	if _, err := c.Exec(context.Background(), "select 1"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestSSLAndGSSRequestsDeclined: both get 'N', then startup proceeds.
