@@ -187,6 +187,7 @@ func mustEncode(m interface{ Encode([]byte) ([]byte, error) }) []byte {
 // two (after any replies still buffered), nothing for the third; a
 // handshake that is not TLS at all closes the connection.
 func TestHostileInputInEveryPhase(t *testing.T) {
+	checkLeaks(t)
 	cert, _ := testCert(t, t.TempDir())
 	ts := startServer(t, Config{TLS: cert})
 	sm := &pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber,

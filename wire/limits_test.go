@@ -17,7 +17,6 @@ import (
 	"github.com/jackc/pgproto3/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"go.uber.org/goleak"
 
 	"mirrordb/internal/testutil"
 	"mirrordb/session"
@@ -87,6 +86,7 @@ func stallConn(nc net.Conn, phase string) error {
 // TestStartupTimeout: a client that stops anywhere in startup, or sends
 // its startup packet a byte at a time, is dropped after StartupTimeout.
 func TestStartupTimeout(t *testing.T) {
+	checkLeaks(t)
 	cert, _ := testCert(t, t.TempDir())
 	ts := startServer(t, Config{StartupTimeout: 300 * time.Millisecond, TLS: cert, Authenticator: passwordAuth{}})
 	for _, phase := range stallPhases {
@@ -126,6 +126,7 @@ func TestStartupTimeout(t *testing.T) {
 // in startup at once; it does not wait for StartupTimeout or its own
 // deadline.
 func TestShutdownDuringStartup(t *testing.T) {
+	checkLeaks(t)
 	cert, _ := testCert(t, t.TempDir())
 	ts := startServer(t, Config{TLS: cert, Authenticator: passwordAuth{}})
 	var stalled []*rawConn
@@ -159,7 +160,7 @@ func heapInUse() uint64 {
 // pgx clients connect and run queries while the flood holds every startup
 // slot. Afterwards no goroutine is left.
 func TestConnectionFlood(t *testing.T) {
-	t.Cleanup(func() { goleak.VerifyNone(t, goleak.IgnoreCurrent()) }) // runs after the server's cleanup
+	checkLeaks(t)
 	cert, _ := testCert(t, t.TempDir())
 	logs := &testutil.SyncBuffer{}
 	const maxPending, flood, workers = 16, 600, 8
@@ -246,6 +247,7 @@ func TestConnectionFlood(t *testing.T) {
 // Msg 17809, after its startup message; a closed session frees its slot
 // and refused clients hold none.
 func TestMaxConnections(t *testing.T) {
+	checkLeaks(t)
 	ts := startServer(t, Config{MaxConnections: 2})
 	first := connect(t, ts, "")
 	second := dialRaw(t, ts)
@@ -302,6 +304,7 @@ func TestLogLimiter(t *testing.T) {
 // dropped after WriteTimeout; its statement stops producing rows instead
 // of piling them up in memory, and Shutdown is not held up.
 func TestClientNotReading(t *testing.T) {
+	checkLeaks(t)
 	const rows = 100000 // 100 MiB of DataRows
 	ts := startServer(t, Config{WriteTimeout: 300 * time.Millisecond})
 	other := connect(t, ts, "")
