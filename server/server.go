@@ -6,6 +6,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -56,6 +57,11 @@ type Config struct {
 	// period (sp_dbmmonitoraddmonitoring); default one minute, shorter in
 	// tests.
 	MonitorMinute time.Duration
+	// TLSCertFile and TLSKeyFile (PEM) enable TLS for SQL clients: an
+	// SSLRequest is answered 'S' (psql sslmode=require / verify-full).
+	TLSCertFile, TLSKeyFile string
+	// RequireTLS refuses clients that do not encrypt (needs a certificate).
+	RequireTLS bool
 }
 
 // Server is a running instance.
@@ -86,6 +92,10 @@ func Start(cfg Config) (*Server, error) {
 	if err := checkLoopback(cfg.Listen); err != nil {
 		return nil, err
 	}
+	clientTLS, err := loadClientTLS(cfg)
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.Listen, err)
@@ -109,6 +119,7 @@ func Start(cfg Config) (*Server, error) {
 	}
 	dbmmon := dbmmonitor.Start(inst, cfg.Logger, dbmmonitor.Options{Minute: cfg.MonitorMinute})
 	front := wire.NewServer(inst, wire.Config{MaxMessageSize: cfg.MaxMessageSize, Logger: cfg.Logger,
+		TLS: clientTLS, RequireTLS: cfg.RequireTLS,
 		StartupTimeout: cfg.StartupTimeout, MaxPendingStartups: cfg.MaxPendingStartups,
 		MaxConnections: cfg.MaxConnections, WriteTimeout: cfg.WriteTimeout})
 	s := &Server{cfg: cfg, inst: inst, mirror: mirror, dbmmon: dbmmon, front: front, ln: ln, served: make(chan error, 1)}
@@ -126,6 +137,24 @@ func Start(cfg Config) (*Server, error) {
 	go func() { s.served <- front.Serve(ln) }()
 	cfg.Logger.Info("accepting SQL clients", "listen", ln.Addr().String(), "server", cfg.Name)
 	return s, nil
+}
+
+// loadClientTLS reads the certificate SQL clients are offered, if any.
+func loadClientTLS(cfg Config) (*tls.Config, error) {
+	if cfg.TLSCertFile == "" && cfg.TLSKeyFile == "" {
+		if cfg.RequireTLS {
+			return nil, errors.New("--require-tls needs --tls-cert and --tls-key")
+		}
+		return nil, nil
+	}
+	if cfg.TLSCertFile == "" || cfg.TLSKeyFile == "" {
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("client TLS certificate: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
 }
 
 // checkLoopback accepts only addresses every interface of which is

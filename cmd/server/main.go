@@ -31,6 +31,9 @@ type options struct {
 	shutdownGrace  time.Duration
 	serviceAccount string
 	httpListen     string
+	tlsCert        string
+	tlsKey         string
+	requireTLS     bool
 	demo           bool
 	demoDir        string
 	demoFreePorts  bool
@@ -47,6 +50,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGINT/SIGTERM, how long running statements may finish")
 	fs.StringVar(&o.serviceAccount, "service-account", "mirrordb", "identity declared to mirroring partners (AUTHENTICATION = WINDOWS)")
 	fs.StringVar(&o.httpListen, "http", "", "host:port for monitoring over HTTP: /healthz, /principal, /mirror, /metrics (off when empty)")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate offered to SQL clients that ask for TLS (with --tls-key)")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key of --tls-cert")
+	fs.BoolVar(&o.requireTLS, "require-tls", false, "refuse SQL clients that do not use TLS")
 	fs.BoolVar(&o.demo, "demo", false, "run a principal, a mirror and a witness in this process, mirroring a sample database (cmd/server/demo.sql)")
 	fs.StringVar(&o.demoDir, "demo-dir", "./demo-data", "with --demo: the directory for the three instances' data and logs (emptied at each start)")
 	fs.BoolVar(&o.demoFreePorts, "demo-free-ports", false, "with --demo: free ports chosen by the system rather than 5432, 7022 and 8080")
@@ -99,7 +105,8 @@ func run(args []string) int {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := server.Start(server.Config{DataDir: o.dataDir, Listen: o.listen, Name: o.name, Logger: logger,
-		MaxMessageSize: o.maxMessageSize, ServiceAccount: o.serviceAccount, HTTPListen: o.httpListen})
+		MaxMessageSize: o.maxMessageSize, ServiceAccount: o.serviceAccount, HTTPListen: o.httpListen,
+		TLSCertFile: o.tlsCert, TLSKeyFile: o.tlsKey, RequireTLS: o.requireTLS})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mirrordb:", err)
 		return 1

@@ -68,6 +68,9 @@ type Options struct {
 	// MonitorMinute shortens the minute of the monitor job's update
 	// period (sp_dbmmonitoraddmonitoring).
 	MonitorMinute time.Duration
+	// Configure, if set, adjusts the configuration last (TLS files,
+	// passwords, ...).
+	Configure func(*server.Config)
 }
 
 // StartWith starts an instance with opts; it is shut down at the end of
@@ -83,8 +86,12 @@ func StartWith(t testing.TB, opts Options) *server.Server {
 	if opts.Name == "" {
 		opts.Name = "mirrordb-test"
 	}
-	srv, err := server.Start(server.Config{DataDir: opts.Dir, Listen: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), Name: opts.Name, Logger: Logger(),
-		StoreFS: opts.StoreFS, HTTPListen: httpListen(opts), MonitorMinute: opts.MonitorMinute})
+	cfg := server.Config{DataDir: opts.Dir, Listen: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), Name: opts.Name, Logger: Logger(),
+		StoreFS: opts.StoreFS, HTTPListen: httpListen(opts), MonitorMinute: opts.MonitorMinute}
+	if opts.Configure != nil {
+		opts.Configure(&cfg)
+	}
+	srv, err := server.Start(cfg)
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
