@@ -256,7 +256,7 @@ func TestMaxConnections(t *testing.T) {
 		_, err := pgx.Connect(context.Background(), ts.connString(""))
 		var pgErr *pgconn.PgError
 		if !errors.As(err, &pgErr) || pgErr.Code != sqlerr.TooManyConnections || pgErr.Severity != "FATAL" ||
-			!strings.HasPrefix(pgErr.Message, "Msg 17809,") {
+			testutil.MsgNumber(err) != 17809 {
 			t.Fatalf("third connection: %v, want FATAL 53300 Msg 17809", err)
 		}
 	}
