@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os/exec"
@@ -309,4 +310,28 @@ func TestSCRAMProtocolViolations(t *testing.T) {
 		nc.Close()
 	}
 	mustConnectAs(t, srv, "sa", saPassword)
+}
+
+// TestClientLimits: server.Config's MaxConnections and StartupTimeout
+// reach the wire front end: a second session gets Msg 17809, a client
+// that sends nothing is dropped.
+func TestClientLimits(t *testing.T) {
+	srv := servertest.StartWith(t, servertest.Options{Configure: func(c *server.Config) {
+		c.MaxConnections, c.StartupTimeout = 1, 200*time.Millisecond
+	}})
+	servertest.Connect(t, srv, "master")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := pgx.Connect(ctx, servertest.URL(srv, "master")); testutil.MsgNumber(err) != 17809 {
+		t.Fatalf("second session: %v, want Msg 17809", err)
+	}
+	nc, err := net.Dial("tcp", srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if n, err := nc.Read(make([]byte, 1)); n != 0 || !errors.Is(err, io.EOF) {
+		t.Fatalf("silent client: read %d bytes, %v; want EOF", n, err)
+	}
 }

@@ -37,6 +37,13 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxMessageSize caps a client message (default 64 MiB).
 	MaxMessageSize int
+	// StartupTimeout, MaxPendingStartups, MaxConnections and WriteTimeout
+	// bound what clients may hold; zero takes wire.Config's defaults
+	// (60 s, 128, 1000, 5 min).
+	StartupTimeout     time.Duration
+	MaxPendingStartups int
+	MaxConnections     int
+	WriteTimeout       time.Duration
 	// CheckpointInterval is how often logs are truncated (default 2 s).
 	CheckpointInterval time.Duration
 	// ServiceAccount is the identity the instance declares to mirroring
@@ -126,7 +133,9 @@ func Start(cfg Config) (*Server, error) {
 	dbmmon := dbmmonitor.Start(inst, cfg.Logger, dbmmonitor.Options{Minute: cfg.MonitorMinute})
 	authn := &auth.Authenticator{Logins: logins{inst}, Loopback: loopback, FailureDelay: cfg.LoginFailureDelay, Logger: cfg.Logger}
 	front := wire.NewServer(inst, wire.Config{MaxMessageSize: cfg.MaxMessageSize, Logger: cfg.Logger,
-		TLS: clientTLS, RequireTLS: cfg.RequireTLS, Authenticator: authn})
+		TLS: clientTLS, RequireTLS: cfg.RequireTLS, Authenticator: authn,
+		StartupTimeout: cfg.StartupTimeout, MaxPendingStartups: cfg.MaxPendingStartups,
+		MaxConnections: cfg.MaxConnections, WriteTimeout: cfg.WriteTimeout})
 	s := &Server{cfg: cfg, inst: inst, mirror: mirror, dbmmon: dbmmon, front: front, ln: ln, served: make(chan error, 1)}
 	if cfg.HTTPListen != "" {
 		hl, err := net.Listen("tcp", cfg.HTTPListen)

@@ -168,6 +168,7 @@ var catalog = map[int]msgDef{
 	6005:  {14, AdminShutdown, "SHUTDOWN is in progress."},
 	17142: {14, CannotConnectNow, "SQL Server service has been paused. No new connections will be allowed. To resume the service, use SQL Computer Manager or the Services application in Control Panel."},
 	18456: {14, InvalidPassword, "Login failed for user '%s'."},
+	17809: {20, TooManyConnections, "Could not connect because the maximum number of '%d' user connections has already been reached. The system administrator can use sp_configure to increase the maximum value. The connection has been closed."},
 
 	// Logins, users, keys, certificates and permissions (SPEC §2.5).
 	15247: {16, InsufficientPrivilege, "User does not have permission to perform this action."},

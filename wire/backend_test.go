@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ type testBackend struct {
 	sessions []*testSession
 	queries  []string      // every statement text run, in order
 	started  chan struct{} // receives a value when a "sleep"/"slow" statement starts
+	produced atomic.Int64  // rows "big" statements have handed to wire
 	fuzz     bool          // refuse statements that block
 }
 
@@ -246,6 +248,7 @@ var (
 //	types                 one row of every type, then a row of NULLs
 //	rows N                N rows of one int column
 //	rowerror N            N rows of one int column, then error 2627
+//	big N                 N rows of a 1 KiB varchar, made one at a time
 //	echo K $1, K $2 ...   (extended) returns its arguments converted to the types K
 //	echo K lit, K lit ... (simple) the same with literals ('quoted', null, numbers)
 //	error N               fails with SQL Server message N
@@ -294,6 +297,21 @@ func (s *testSession) compile(text string, declared []types.Type, simple bool) (
 			rows[i] = []types.Value{int64(i + 1)}
 		}
 		return rowsStmt([]session.Column{col("n", types.TypeInt)}, rows...), nil
+	case "big":
+		n, _ := strconv.Atoi(words[1])
+		row := []types.Value{strings.Repeat("x", 1024)}
+		return &testStmt{cols: []session.Column{col("x", types.VarCharType(1024))}, run: func(ctx context.Context, _ []types.Value, w session.ResultWriter) error {
+			for range n {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if err := w.Row(row); err != nil {
+					return err
+				}
+				s.b.produced.Add(1)
+			}
+			return w.Complete(fmt.Sprintf("SELECT %d", n))
+		}}, nil
 	case "rowerror":
 		n, _ := strconv.Atoi(words[1])
 		return &testStmt{cols: []session.Column{col("n", types.TypeInt)}, run: func(_ context.Context, _ []types.Value, w session.ResultWriter) error {

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bufio"
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +29,7 @@ type conn struct {
 	nc      net.Conn
 	cr      *limitedChunkReader
 	be      *pgproto3.Backend
+	out     *timedWriter // the socket under bw
 	bw      *bufio.Writer
 	log     *slog.Logger
 	pid     uint32
@@ -52,6 +54,10 @@ type conn struct {
 	rowBuf     []byte // scratch: encoded values of one row
 	rowVals    [][]byte
 	werr       error // first write error; the connection is dead
+	// Guarded by srv.mu.
+	pendingAt *list.Element // in srv.pending while in the handshake
+	slot      bool          // holds one of Config.MaxConnections
+
 	// minorVersion is the protocol minor version the client asked for.
 	minorVersion uint32
 	encrypted    bool // TLS was negotiated
@@ -74,7 +80,7 @@ func newConn(s *Server, nc net.Conn, pid, secret uint32) *conn {
 		srv:     s,
 		nc:      nc,
 		cr:      newLimitedChunkReader(nc, s.cfg.MaxMessageSize),
-		bw:      bufio.NewWriterSize(nc, 16<<10),
+		out:     &timedWriter{nc: nc},
 		pid:     pid,
 		secret:  secret,
 		started: time.Now(),
@@ -84,6 +90,7 @@ func newConn(s *Server, nc net.Conn, pid, secret uint32) *conn {
 		stmts:   make(map[string]*statement),
 		portals: make(map[string]*portal),
 	}
+	c.bw = bufio.NewWriterSize(c.out, 16<<10)
 	c.be = pgproto3.NewBackend(c.cr, c.bw)
 	c.log = s.log.With("pid", pid, "remote", nc.RemoteAddr().String())
 	c.meta = ConnInfo{ProcessID: pid, Remote: nc.RemoteAddr(), Started: c.started}
@@ -130,6 +137,7 @@ func (c *conn) run() error {
 		return err
 	}
 	_ = c.nc.SetDeadline(time.Time{})
+	c.out.timeout = c.srv.cfg.WriteTimeout
 	c.log.Info("wire: connection opened", "user", c.startup.User, "database", c.startup.Database,
 		"application_name", c.startup.ApplicationName)
 	c.watch.Add(1)
@@ -145,6 +153,9 @@ func (c *conn) run() error {
 	}
 }
 
+// finalWriteTimeout bounds the write of a connection's last message.
+const finalWriteTimeout = time.Second
+
 // finish sends the FATAL message err carries, if any, unless the watcher
 // already ended the connection.
 func (c *conn) finish(err error) {
@@ -157,7 +168,7 @@ func (c *conn) finish(err error) {
 	}
 	var end *connEnd
 	if errors.As(err, &end) && end.reason != nil && c.werr == nil {
-		_ = c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+		c.out.timeout = finalWriteTimeout
 		_ = c.send(errorResponse(end.reason, true))
 	}
 	_ = c.bw.Flush()
@@ -556,7 +567,7 @@ func (c *conn) interrupt(reason *sqlerr.Error, now bool) {
 		// serve is blocked in a read and touches nothing else: the output
 		// buffer is ours until it wakes up and sees closed.
 		c.closed = true
-		_ = c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+		c.out.timeout = finalWriteTimeout
 		if c.werr == nil {
 			_ = c.send(errorResponse(c.pending, true))
 			_ = c.bw.Flush()
@@ -565,15 +576,18 @@ func (c *conn) interrupt(reason *sqlerr.Error, now bool) {
 	}
 }
 
-// shutdownStartup ends a connection still in its handshake (the watcher
-// takes care of the others).
-func (c *conn) shutdownStartup() {
+// abortStartup ends a connection still in its handshake (the watcher
+// takes care of the others) with reason: a read in progress gets its
+// socket closed; a TLS handshake, an Authenticator or Backend.Open gets
+// its context cancelled and then reason as FATAL.
+func (c *conn) abortStartup(reason *sqlerr.Error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.hasSession || c.closed {
 		return
 	}
-	c.pending, c.pendingNow = errAdminShutdown, true
+	c.pending, c.pendingNow = reason, true
+	c.cancel()
 	if c.reading {
 		c.closed = true
 		c.nc.Close()

@@ -6,17 +6,25 @@
 // # Connection lifecycle
 //
 // Server.Serve accepts connections and runs each in its own goroutine
-// under a random, unique, non-zero process id and secret key:
+// under a random, unique, non-zero process id and secret key. At most
+// Config.MaxPendingStartups connections are in startup at once: one more
+// closes the oldest of them (a read in progress loses its socket, other
+// steps get FATAL 53300), so clients that stall in startup are pushed out
+// by newcomers rather than locking them out; a log line, at most one a
+// second, counts these. Each startup must finish within
+// Config.StartupTimeout.
 //
-//   - Startup. SSLRequest and GSSEncRequest are answered 'N' (no TLS
-//     yet); a CancelRequest cancels the running statement of the
+//   - Startup. SSLRequest is answered 'S' and TLS negotiated when
+//     Config.TLS is set, else 'N'; GSSEncRequest gets 'N'; a CancelRequest cancels the running statement of the
 //     connection it names when the key matches (compared in constant
 //     time), and its own connection closes without a reply; a
 //     StartupMessage for protocol 3.x is accepted (a minor version above 0,
 //     or _pq_ options, get NegotiateProtocolVersion back: 3.0, no
-//     options). The Authenticator runs (Trust today), then
-//     session.Backend.Open; its error goes back as FATAL (an unknown
-//     database is 3D000). On success the client gets AuthenticationOk,
+//     options). Beyond Config.MaxConnections sessions (authenticating
+//     ones included) the client gets FATAL 53300, Msg 17809, as
+//     PostgreSQL answers "too many clients". The Authenticator runs
+//     (Trust today), then session.Backend.Open; its error goes back as
+//     FATAL (an unknown database is 3D000). On success the client gets AuthenticationOk,
 //     every ParameterStatus, BackendKeyData and ReadyForQuery.
 //   - Queries. Messages are read and answered one at a time; the output is
 //     buffered and flushed at ReadyForQuery, on Flush, and before waiting
@@ -31,7 +39,9 @@
 //     is blocked reading; the two hand the output over under a mutex, so
 //     writes never interleave.
 //
-// Shutdown closes the listeners, sends FATAL 57P01 to idle connections
+// Shutdown closes the listeners, drops connections still in startup
+// (wherever they wait: for the client, in the TLS handshake, in the
+// Authenticator or Backend.Open), sends FATAL 57P01 to idle connections
 // (waiting for a message after ReadyForQuery), lets running statements and
 // their exchange finish, and when its context ends cancels what still runs
 // and, after Config.ShutdownGrace, closes the remaining sockets. It returns
@@ -95,12 +105,23 @@
 // pgproto3/v2 allocates whatever length a client declares and panics on
 // some malformed messages. wire reads through a ChunkReader that refuses
 // lengths above Config.MaxMessageSize (FATAL 08P01 "message too large",
-// nothing allocated), bounds the startup packet to 10,000 bytes and the
-// handshake to Config.StartupTimeout, turns decoder panics into FATAL
-// 08P01, and recovers any other panic in a connection goroutine (FATAL
+// nothing allocated) and grows the buffer of a large message as its bytes
+// arrive, so memory follows what a client sends, not what it declares. It
+// bounds the startup packet to 10,000 bytes, the handshake to
+// Config.StartupTimeout, the connections in startup to
+// Config.MaxPendingStartups and the sessions to Config.MaxConnections.
+// Output waits in a 16 KiB buffer and the socket's; a client that takes
+// none of it for Config.WriteTimeout is dropped, so one that stops reading
+// a result holds its statement only that long. Decoder panics become FATAL
+// 08P01, and any other panic in a connection goroutine is recovered (FATAL
 // XX000): a bad client or an engine bug ends only its own connection.
 // Unknown message types are FATAL 08P01, as in PostgreSQL; FunctionCall
 // gets 0A000; CopyData, CopyDone and CopyFail outside COPY are ignored, as
 // PostgreSQL ignores them. FuzzConnection feeds arbitrary bytes to a
-// connection.
+// connection; hostile_test.go and limits_test.go cover floods, stalled and
+// non-reading clients.
+//
+// Not bounded: an Execute with a row limit buffers its portal's whole
+// result (see Extended query flow), and a session may prepare any number
+// of statements, as in PostgreSQL.
 package wire

@@ -23,6 +23,8 @@ var (
 	errMessageTooLarge = sqlerr.Protocol(sqlerr.ProtocolViolation, "message too large")
 	errAdminShutdown   = &sqlerr.Error{Severity: 14, State: 1, Code: sqlerr.AdminShutdown,
 		Message: "terminating connection due to administrator command", Fatal: true}
+	errTooManyStartups = sqlerr.Protocol(sqlerr.TooManyConnections,
+		"too many connections are in startup; this one waited longest")
 )
 
 // errorResponse renders err as the ErrorResponse a client sees. The

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"context"
 	"encoding/binary"
 	"io"
 	"log/slog"
@@ -39,6 +40,46 @@ func TestHugeDeclaredLength(t *testing.T) {
 	}
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<20 {
 		t.Fatalf("allocated %d bytes", grew)
+	}
+}
+
+// TestDeclaredLengthNotAllocated: lengths under MaxMessageSize are
+// believed only as far as the bytes arrive. Clients that each declare a
+// message near the limit and send a few bytes of it must not make the
+// server allocate the declared sizes; a message really sent that large is
+// still read.
+func TestDeclaredLengthNotAllocated(t *testing.T) {
+	ts := startServer(t, Config{MaxMessageSize: 64 << 20})
+	const clients = 8
+	conns := make([]*rawConn, clients)
+	for i := range conns {
+		conns[i] = dialRaw(t, ts)
+		conns[i].startup(nil)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for _, r := range conns {
+		r.sendRaw([]byte{'Q', 0x03, 0xff, 0xff, 0xf0}) // 64 MiB - 16
+		r.sendRaw([]byte("select 1" + strings.Repeat(" ", 1000)))
+		r.nc.(*net.TCPConn).CloseWrite()
+	}
+	for _, r := range conns {
+		if out := r.readToEOF(); len(out) != 0 {
+			t.Fatalf("truncated message: got %v", out)
+		}
+	}
+	waitFor(t, "the connections to end", func() bool { return ts.srv.NumConns() == 0 })
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 32<<20 {
+		t.Fatalf("%d clients declaring 64 MiB made the server allocate %d MiB", clients, grew>>20)
+	}
+
+	r := dialRaw(t, ts)
+	r.startup(nil)
+	r.send(&pgproto3.Query{String: "select 1" + strings.Repeat(" ", 3<<20)})
+	if out := r.until("ReadyForQuery"); len(out) != 4 || typeName(out[1]) != "DataRow" {
+		t.Fatalf("3 MiB query: %v", out)
 	}
 }
 
@@ -113,6 +154,8 @@ func TestBadStartup(t *testing.T) {
 	}{
 		{"garbage", []byte("GET / HTTP/1.1\r\n\r\n"), fatalProtocolViolation},
 		{"too short", []byte{0, 0, 0, 5, 1}, fatalProtocolViolation},
+		{"too long", []byte{0, 0, 0x27, 0x15, 0, 3, 0, 0}, fatalProtocolViolation}, // 10,005 bytes
+		{"2 GiB", []byte{0x7f, 0xff, 0xff, 0xff, 0, 3, 0, 0}, fatalProtocolViolation},
 		{"protocol 2.0", v2, `{"Type":"ErrorResponse","Severity":"FATAL","Code":"0A000"}`},
 		{"no user", noUserBytes, `{"Type":"ErrorResponse","Severity":"FATAL","Code":"28000"}`},
 		{"unknown database", mustEncode(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber,
@@ -135,6 +178,94 @@ func mustEncode(m interface{ Encode([]byte) ([]byte, error) }) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// TestHostileInputInEveryPhase sends a huge declared length, garbage and
+// a truncated message in the phases the tests above do not reach: in the
+// middle of an extended-protocol exchange and inside TLS, before and after
+// startup. Each ends only its own connection: FATAL 08P01 for the first
+// two (after any replies still buffered), nothing for the third; a
+// handshake that is not TLS at all closes the connection.
+func TestHostileInputInEveryPhase(t *testing.T) {
+	checkLeaks(t)
+	cert, _ := testCert(t, t.TempDir())
+	ts := startServer(t, Config{TLS: cert})
+	sm := &pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber,
+		Parameters: map[string]string{"user": "tester", "database": "db"}}
+	phases := []struct {
+		name    string
+		open    func(t *testing.T) *rawConn
+		startup bool // the next message is a startup packet
+	}{
+		{"mid extended", func(t *testing.T) *rawConn {
+			r := dialRaw(t, ts)
+			r.startup(nil)
+			r.send(&pgproto3.Parse{Query: "select 1"}, &pgproto3.Bind{})
+			return r
+		}, false},
+		{"TLS before startup", func(t *testing.T) *rawConn { return dialTLS(t, ts) }, true},
+		{"TLS after startup", func(t *testing.T) *rawConn {
+			r := dialTLS(t, ts)
+			r.startup(nil)
+			return r
+		}, false},
+		{"TLS mid extended", func(t *testing.T) *rawConn {
+			r := dialTLS(t, ts)
+			r.startup(nil)
+			r.send(&pgproto3.Parse{Query: "select 1"}, &pgproto3.Bind{}, &pgproto3.Describe{ObjectType: 'P'})
+			return r
+		}, false},
+	}
+	for _, ph := range phases {
+		huge, truncated := []byte{'Q', 0x7f, 0xff, 0xff, 0xff}, mustEncode(&pgproto3.Execute{})
+		if ph.startup {
+			huge, truncated = []byte{0x7f, 0xff, 0xff, 0xff, 0, 3, 0, 0}, mustEncode(sm)
+		}
+		for _, in := range []struct {
+			name  string
+			input []byte
+			want  string // the last message; "" for none
+		}{
+			{"huge length", huge, fatalProtocolViolation},
+			{"garbage", []byte("GET / HTTP/1.1\r\n\r\n"), fatalProtocolViolation},
+			{"truncated", truncated[:len(truncated)-2], ""},
+		} {
+			t.Run(ph.name+"/"+in.name, func(t *testing.T) {
+				r := ph.open(t)
+				r.sendRaw(in.input)
+				if in.want == "" {
+					r.closeWrite()
+				}
+				out := r.readToEOF()
+				errs := 0
+				for _, m := range out {
+					if typeName(m) == "ErrorResponse" || strings.HasPrefix(m, "error: ") {
+						errs++
+					}
+				}
+				if in.want == "" && errs != 0 || in.want != "" && (errs != 1 || out[len(out)-1] != in.want) {
+					t.Fatalf("got %v, want %q last", out, in.want)
+				}
+			})
+		}
+	}
+	t.Run("not TLS after S", func(t *testing.T) {
+		r := dialRaw(t, ts)
+		r.send(&pgproto3.SSLRequest{})
+		if b := make([]byte, 1); func() error { _, err := io.ReadFull(r.nc, b); return err }() != nil || b[0] != 'S' {
+			t.Fatalf("SSLRequest answered %q", b)
+		}
+		r.sendRaw(mustEncode(sm)) // plain text where a ClientHello belongs
+		_ = r.nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.Copy(io.Discard, r.nc); err != nil && !isDisconnect(err) {
+			t.Fatalf("connection not closed: %v", err)
+		}
+	})
+	waitFor(t, "the connections to close", func() bool { return ts.srv.NumConns() == 0 })
+	c := connect(t, ts, "")
+	if _, err := c.Exec(context.Background(), "select 1"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestSSLAndGSSRequestsDeclined: both get 'N', then startup proceeds.
@@ -219,11 +350,11 @@ func FuzzConnection(f *testing.F) {
 	})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		client, server := net.Pipe()
-		c := newConn(fuzzSrv, server, 12345, 678)
+		fuzzSrv.start(server)
 		served := make(chan struct{})
 		go func() {
 			defer close(served)
-			c.serve()
+			fuzzSrv.wg.Wait() // iterations run one at a time
 		}()
 		var wg sync.WaitGroup
 		wg.Add(2)
@@ -245,5 +376,11 @@ func FuzzConnection(f *testing.F) {
 		}
 		client.Close()
 		wg.Wait()
+		fuzzSrv.mu.Lock()
+		defer fuzzSrv.mu.Unlock()
+		if len(fuzzSrv.conns) != 0 || fuzzSrv.pending.Len() != 0 || fuzzSrv.sessions != 0 {
+			t.Fatalf("ended connection still counted: %d conns, %d pending, %d sessions",
+				len(fuzzSrv.conns), fuzzSrv.pending.Len(), fuzzSrv.sessions)
+		}
 	})
 }

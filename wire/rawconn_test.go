@@ -55,6 +55,14 @@ func (r *rawConn) sendRaw(b []byte) {
 	}
 }
 
+// closeWrite tells the server the client will send nothing more.
+func (r *rawConn) closeWrite() {
+	r.t.Helper()
+	if err := r.nc.(interface{ CloseWrite() error }).CloseWrite(); err != nil {
+		r.t.Fatalf("close write: %v", err)
+	}
+}
+
 // receive reads one message and renders it as JSON (ErrorResponse and
 // NoticeResponse reduced to Type, Severity and Code).
 func (r *rawConn) receive() (string, pgproto3.BackendMessage, error) {

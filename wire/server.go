@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"container/list"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -19,7 +20,8 @@ import (
 type Config struct {
 	// MaxMessageSize caps the length a client may declare for one
 	// protocol message; a larger one ends the connection with FATAL 08P01
-	// before anything is allocated. Default 64 MiB.
+	// before anything is allocated. Below it, a message's buffer grows as
+	// its bytes arrive. Default 64 MiB.
 	MaxMessageSize int
 	// Logger receives one line per connection opened and closed, and
 	// protocol trouble. Default slog.Default().
@@ -28,6 +30,23 @@ type Config struct {
 	// message, authentication, Backend.Open). Default 60 s, as
 	// PostgreSQL's authentication_timeout.
 	StartupTimeout time.Duration
+	// MaxPendingStartups caps the connections in their handshake. A
+	// connection accepted beyond it closes the oldest of them, the one
+	// likeliest to be stalled: clients that open connections and never
+	// finish startup are pushed out by newcomers instead of locking them
+	// out. Default 128.
+	MaxPendingStartups int
+	// MaxConnections caps the sessions (connections past their startup
+	// message, authenticating included). A client beyond it gets FATAL
+	// 53300, Msg 17809, as PostgreSQL answers "too many clients". Default
+	// 1000.
+	MaxConnections int
+	// WriteTimeout ends a connection whose client takes none of the
+	// output waiting for it (up to 64 KiB) for this long: a client that
+	// stops reading a result cannot hold its statement and session for
+	// ever. PostgreSQL and SQL Server wait without limit; this default is
+	// generous for slow consumers. Default 5 minutes.
+	WriteTimeout time.Duration
 	// ShutdownGrace is how long connections whose statements Shutdown
 	// cancelled (because its context ended) get to report and close before
 	// their sockets are closed under them. Default 2 s.
@@ -46,7 +65,10 @@ type Config struct {
 const (
 	defaultMaxMessageSize = 64 << 20
 	defaultStartupTimeout = 60 * time.Second
+	defaultMaxPending     = 128
+	defaultMaxConnections = 1000
 	defaultShutdownGrace  = 2 * time.Second
+	defaultWriteTimeout   = 5 * time.Minute
 )
 
 // ErrServerClosed is returned by Serve after Shutdown.
@@ -67,6 +89,9 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[uint32]*conn // by process id
+	pending   list.List        // of *conn in their handshake, oldest first
+	sessions  int              // connections holding a MaxConnections slot
+	evictLog  logLimiter
 	closing   bool
 	drain     chan struct{} // closed when Shutdown begins
 	hard      chan struct{} // closed when Shutdown's context ends
@@ -84,6 +109,15 @@ func NewServer(backend session.Backend, cfg Config) *Server {
 	}
 	if cfg.StartupTimeout <= 0 {
 		cfg.StartupTimeout = defaultStartupTimeout
+	}
+	if cfg.MaxPendingStartups <= 0 {
+		cfg.MaxPendingStartups = defaultMaxPending
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = defaultMaxConnections
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = defaultWriteTimeout
 	}
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = defaultShutdownGrace
@@ -158,25 +192,98 @@ func retryableAccept(err error) bool {
 }
 
 // start registers a new connection under a fresh process id and runs it.
+// When MaxPendingStartups connections are already in their handshake,
+// the oldest of them is closed.
 func (s *Server) start(nc net.Conn) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closing {
+		s.mu.Unlock()
 		nc.Close()
 		return
 	}
+	var evicted *conn
+	if s.pending.Len() >= s.cfg.MaxPendingStartups {
+		evicted = s.pending.Remove(s.pending.Front()).(*conn)
+		evicted.pendingAt = nil
+	}
 	c := newConn(s, nc, s.newProcessID(), randomNonZero())
 	s.conns[c.pid] = c
+	c.pendingAt = s.pending.PushBack(c)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		defer func() {
-			s.mu.Lock()
-			delete(s.conns, c.pid)
-			s.mu.Unlock()
-		}()
+		defer s.forget(c)
 		c.serve()
 	}()
+	s.mu.Unlock()
+	if evicted != nil {
+		evicted.abortStartup(errTooManyStartups)
+		if ok, dropped := s.evictLog.allow(time.Now(), time.Second); ok {
+			s.log.Warn("wire: too many connections in startup; closing the oldest",
+				"max_pending_startups", s.cfg.MaxPendingStartups, "closed", dropped+1,
+				"remote", evicted.nc.RemoteAddr().String())
+		}
+	}
+}
+
+// forget removes an ended connection.
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c.pid)
+	s.startedLocked(c)
+	if c.slot {
+		c.slot = false
+		s.sessions--
+	}
+}
+
+// started notes that c is past its handshake.
+func (s *Server) started(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.startedLocked(c)
+}
+
+func (s *Server) startedLocked(c *conn) {
+	if c.pendingAt != nil {
+		s.pending.Remove(c.pendingAt)
+		c.pendingAt = nil
+	}
+}
+
+// takeSlot reserves one of MaxConnections for c.
+func (s *Server) takeSlot(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sessions >= s.cfg.MaxConnections {
+		return false
+	}
+	s.sessions++
+	c.slot = true
+	return true
+}
+
+// logLimiter lets one log line through per interval and counts the ones
+// it held back.
+type logLimiter struct {
+	mu      sync.Mutex
+	last    time.Time
+	dropped int
+}
+
+// allow reports whether a line may be logged at now, and how many were
+// held back since the last one.
+func (l *logLimiter) allow(now time.Time, every time.Duration) (bool, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.last.IsZero() && now.Sub(l.last) < every {
+		l.dropped++
+		return false, 0
+	}
+	n := l.dropped
+	l.last, l.dropped = now, 0
+	return true, n
 }
 
 // newProcessID picks a random positive 31-bit id not in use. s.mu held.
@@ -218,7 +325,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	conns := s.snapshot()
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.shutdownStartup()
+		c.abortStartup(errAdminShutdown)
 	}
 
 	done := make(chan struct{})

@@ -198,6 +198,10 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) error {
 	if user == "" {
 		return fatal(sqlerr.Protocol(sqlerr.InvalidAuthorization, "no PostgreSQL user name specified in startup packet"))
 	}
+	if !c.srv.takeSlot(c) {
+		c.log.Info("wire: login refused: too many connections", "user", user, "max_connections", c.srv.cfg.MaxConnections)
+		return fatal(sqlerr.New(17809, c.srv.cfg.MaxConnections))
+	}
 	st := session.Startup{
 		User:            user,
 		Database:        params["database"],
@@ -214,12 +218,12 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) error {
 		if isConnEnd(err) {
 			return err
 		}
-		return fatal(sqlerr.As(err))
+		return c.startupFailed(err)
 	}
 	st.Login = login
 	sess, err := c.srv.backend.Open(ctx, st)
 	if err != nil {
-		return fatal(sqlerr.As(err))
+		return c.startupFailed(err)
 	}
 	if sess == nil {
 		return fatal(sqlerr.Protocol(sqlerr.Internal, "backend opened no session"))
@@ -234,6 +238,7 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) error {
 	c.sess, c.startup, c.hasSession = sess, st, true
 	c.meta.User, c.meta.Database, c.meta.ApplicationName = st.User, st.Database, st.ApplicationName
 	c.mu.Unlock()
+	c.srv.started(c)
 
 	if err := c.send(&pgproto3.AuthenticationOk{}); err != nil {
 		return err
@@ -245,6 +250,19 @@ func (c *conn) startSession(m *pgproto3.StartupMessage) error {
 		return err
 	}
 	return c.readyForQuery()
+}
+
+// startupFailed ends the connection after an Authenticator or
+// Backend.Open failed: with the reason abortStartup gave if it cancelled
+// them, else with their error.
+func (c *conn) startupFailed(err error) error {
+	c.mu.Lock()
+	r := c.pending
+	c.mu.Unlock()
+	if r != nil {
+		return fatal(r)
+	}
+	return fatal(sqlerr.As(err))
 }
 
 // negotiateProtocolVersion answers a 3.x (x > 0) StartupMessage or one

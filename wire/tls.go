@@ -33,7 +33,8 @@ func (c *conn) negotiateTLS() error {
 	}
 	c.mu.Lock()
 	c.cr = newLimitedChunkReader(tc, c.srv.cfg.MaxMessageSize)
-	c.bw = bufio.NewWriterSize(tc, 16<<10)
+	c.out = &timedWriter{nc: tc}
+	c.bw = bufio.NewWriterSize(c.out, 16<<10)
 	c.be = pgproto3.NewBackend(c.cr, c.bw)
 	c.encrypted = true
 	c.mu.Unlock()

@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgproto3/v2"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -77,4 +79,23 @@ func TestTLS(t *testing.T) {
 	if err != nil {
 		t.Fatalf("psql verify-full: %v\n%s", err, out)
 	}
+}
+
+// dialTLS opens a connection, asks for TLS and completes the handshake
+// (without checking the server's certificate).
+func dialTLS(t testing.TB, ts *testServer) *rawConn {
+	t.Helper()
+	r := dialRaw(t, ts)
+	r.send(&pgproto3.SSLRequest{})
+	b := make([]byte, 1)
+	if _, err := io.ReadFull(r.nc, b); err != nil || b[0] != 'S' {
+		t.Fatalf("SSLRequest answered %q, %v", b, err)
+	}
+	tc := tls.Client(r.nc, &tls.Config{InsecureSkipVerify: true})
+	_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := tc.Handshake(); err != nil {
+		t.Fatalf("TLS handshake: %v", err)
+	}
+	_ = tc.SetDeadline(time.Time{})
+	return &rawConn{t: t, nc: tc, fe: pgproto3.NewFrontend(pgproto3.NewChunkReader(tc), tc)}
 }

@@ -1,0 +1,37 @@
+package wire
+
+import (
+	"net"
+	"time"
+)
+
+// writeChunk is the most timedWriter hands the socket at once: each
+// chunk must leave within the timeout.
+const writeChunk = 64 << 10
+
+// timedWriter is the socket (or the TLS connection on it) under a
+// connection's output buffer. With a timeout set, every chunk written must
+// be taken by the client within it, or the write fails and the
+// connection ends: a client that stops reading a result cannot hold its
+// statement, and the session's resources, for ever. A zero timeout leaves
+// deadlines alone (during startup, StartupTimeout's deadline applies).
+type timedWriter struct {
+	nc      net.Conn
+	timeout time.Duration
+}
+
+func (w *timedWriter) Write(p []byte) (int, error) {
+	if w.timeout <= 0 {
+		return w.nc.Write(p)
+	}
+	n := 0
+	for n < len(p) {
+		_ = w.nc.SetWriteDeadline(time.Now().Add(w.timeout))
+		m, err := w.nc.Write(p[n:min(len(p), n+writeChunk)])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
