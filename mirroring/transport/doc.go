@@ -35,17 +35,28 @@
 // its Identity, ROLE, ENCRYPTION, algorithm list, authentication method,
 // the connection's id, its largest accepted message, and the numbers that
 // order its dials. The acceptor checks the version, negotiates encryption
-// as SQL Server does (negotiate.go), runs Config.Authorize, and answers
-// with a welcome carrying its own identity and the outcome, or with a
-// reject whose payload is the reason, which the dialer's DialError quotes
-// and the acceptor logs. Fields are tag/length/value, so a later minor
-// version can add fields that this one skips.
+// as SQL Server does (negotiate.go) and answers with a welcome carrying
+// its own identity and the outcome, or with a reject whose payload is the
+// reason, which the dialer's DialError quotes and the acceptor logs.
+// Fields are tag/length/value, so a later minor version can add fields
+// that this one skips.
 //
-// Both sides bound the handshake by HandshakeTimeout (a silent or
-// trickling peer is dropped), and at most MaxPendingHandshakes inbound
-// connections may be in handshake at once; more are closed on arrival, so
-// a connection flood costs a bounded amount of memory. Handshake frames
-// are limited to 16 KiB, and no field is allocated beyond the frame.
+// When the outcome is encrypted, both sides then run a TLS 1.3 handshake
+// on the same socket (security.go), the acceptor as server; bytes sent
+// before it are a protocol violation. Over TLS the acceptor asks
+// Config.Authorize and ends the handshake with an admit frame, or a
+// reject with the reason; Dial returns only once it has read the admit
+// frame. Unencrypted, Authorize runs before the welcome, which then ends
+// the handshake. Either way the acceptor registers the connection before
+// writing that last frame. A peer of protocol minor 0 or 1 has no TLS: an
+// encrypted connection with it is refused.
+//
+// Both sides bound the whole handshake, TLS included, by HandshakeTimeout
+// (a silent or trickling peer is dropped), and at most
+// MaxPendingHandshakes inbound connections may be in handshake at once;
+// more are closed on arrival, so a connection flood costs a bounded amount
+// of memory. Handshake frames are limited to 16 KiB, and no field is
+// allocated beyond the frame.
 //
 // # Sending and receiving
 //
@@ -69,14 +80,18 @@
 // exactly once, after the last Handler call; Endpoint.Close returns when
 // every goroutine has ended.
 //
+// # Security
+//
+// ENCRYPTION is TLS 1.3, whatever the algorithm name (AES or RC4 is what
+// the catalog shows; SPEC D7). AUTHENTICATION = WINDOWS identifies a peer
+// by the service account it declares in its hello, which Authorize
+// judges; with encryption the acceptor presents a throwaway self-signed
+// certificate that the dialer does not check. The bytes are then private
+// from an eavesdropper, but nothing is proved about who is at either end:
+// WINDOWS protects against mistakes, not attackers.
+//
 // # Not built yet
 //
-// Transport security. ENCRYPTION and its algorithms are negotiated and
-// recorded (PeerInfo.Encrypted, PeerInfo.Algorithm), but bytes still
-// travel in clear: Endpoint.secure is the seam where the connection will
-// be wrapped in TLS 1.3 once negotiation says so, and where
-// AUTHENTICATION = CERTIFICATE will become mutual TLS (SPEC D7).
-// AUTHENTICATION = WINDOWS is what exists: the peer declares its service
-// account and Authorize judges it, which protects against mistakes, not
-// attackers.
+// AUTHENTICATION = CERTIFICATE (mutual TLS against certificates held in
+// master).
 package transport

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -125,6 +126,9 @@ type Endpoint struct {
 	epoch   uint64        // this endpoint's incarnation, sent with every dial
 	born    time.Time     // ping payloads are monotonic nanoseconds since then
 	seq     atomic.Uint64 // dials made
+	// ephemeral is the certificate presented as TLS server with WINDOWS
+	// authentication, made at first use.
+	ephemeral func() (tls.Certificate, error)
 
 	// version is the protocol version this endpoint's hellos announce
 	// (tests change it to exercise version rejection).
@@ -218,6 +222,7 @@ func newEndpoint(cfg Config) (*Endpoint, error) {
 		dialing:    make(map[string]*dialCall),
 		pending:    make(map[string]int),
 		changed:    make(chan struct{}),
+		ephemeral:  sync.OnceValues(ephemeralCertificate(cfg.Identity)),
 	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	return e, nil

@@ -12,7 +12,7 @@ import (
 // adds fields that older peers skip (unknown field tags are ignored).
 const (
 	protoMajor = 1
-	protoMinor = 1 // 1: ping and pong frames
+	protoMinor = 2 // 1: ping and pong frames; 2: TLS and the admit frame
 )
 
 // pingMinor is the first minor version that answers pings.
@@ -28,6 +28,7 @@ const (
 	kindHello   = 'H' // dialer → acceptor, first frame on a connection
 	kindWelcome = 'W' // acceptor → dialer: accepted, with the outcome
 	kindReject  = 'R' // acceptor → dialer: refused; payload is the reason
+	kindAdmit   = 'A' // acceptor → dialer, over TLS: admitted, the handshake is over
 	kindBye     = 'B' // either way, after the handshake: closing; code + reason
 	kindPing    = 'P' // either way: 8 opaque bytes the peer echoes at once
 	kindPong    = 'Q' // the echo of a ping

@@ -3,6 +3,7 @@ package transport
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log/slog"
@@ -190,9 +191,10 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 // rawPeer is a hand-driven dialer, for feeding an endpoint bad input.
 type rawPeer struct {
-	t  *testing.T
-	c  net.Conn
-	fr *frame.Reader
+	t       *testing.T
+	c       net.Conn // the socket, or TLS over it after startTLS
+	fr      *frame.Reader
+	welcome hello
 }
 
 // rawDial connects to n without a handshake.
@@ -208,7 +210,7 @@ func rawDial(t *testing.T, n *node) *rawPeer {
 
 func testHello(id string) hello {
 	return hello{
-		major: protoMajor, minor: 0, // no pings: raw tests read exact frames
+		major: protoMajor, minor: protoMinor,
 		id:   Identity{InstanceID: id, ServerName: "raw", Address: "TCP://127.0.0.9:1", ServiceAccount: "svc_raw"},
 		role: RolePartner, encryption: EncryptionSupported, algorithms: []string{AlgorithmAES},
 		authMethod: AuthWindows, connID: newGUID(), maxMessage: 1 << 20, epoch: 1, seq: 1,
@@ -218,14 +220,50 @@ func testHello(id string) hello {
 // rawHandshake connects and completes a handshake as instance id.
 func rawHandshake(t *testing.T, n *node, id string) *rawPeer {
 	t.Helper()
+	return rawHandshakeWith(t, n, testHello(id))
+}
+
+// rawHandshakeWith connects and completes a handshake with hello h,
+// running TLS (without checking the endpoint's certificate) and reading
+// the admit frame when the welcome says the connection is encrypted.
+func rawHandshakeWith(t *testing.T, n *node, h hello) *rawPeer {
+	t.Helper()
+	r := rawWelcomed(t, n, h)
+	if r.welcome.encrypted {
+		r.startTLS(&tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13})
+		if kind, payload, err := r.next(); err != nil || kind != kindAdmit {
+			t.Fatalf("raw handshake: %q %q %v", kind, payload, err)
+		}
+	}
+	return r
+}
+
+// rawWelcomed connects, sends hello h and reads the welcome.
+func rawWelcomed(t *testing.T, n *node, h hello) *rawPeer {
+	t.Helper()
 	r := rawDial(t, n)
-	h := testHello(id)
 	r.write(kindHello, h.encode())
 	kind, payload, err := r.next()
 	if err != nil || kind != kindWelcome {
 		t.Fatalf("raw handshake: %q %q %v", kind, payload, err)
 	}
+	if r.welcome, err = decodeHello(payload); err != nil {
+		t.Fatal(err)
+	}
 	return r
+}
+
+// startTLS runs a TLS client handshake on the raw connection; frames are
+// then read and written over TLS.
+func (r *rawPeer) startTLS(cfg *tls.Config) {
+	r.t.Helper()
+	tc := tls.Client(r.c, cfg)
+	_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := tc.Handshake(); err != nil {
+		r.t.Fatalf("raw TLS handshake: %v", err)
+	}
+	_ = tc.SetDeadline(time.Time{})
+	r.c, r.fr = tc, frame.NewReader(tc, 1<<20, 0)
 }
 
 func (r *rawPeer) write(kind byte, payload []byte) {

@@ -96,11 +96,11 @@ func TestHostileInput(t *testing.T) {
 	for _, tc := range after {
 		r := rawHandshake(t, b, idC)
 		p := b.up()
-		if _, err := r.c.Write(tc.bytes); err != nil {
-			t.Fatal(err)
-		}
+		// TLS splits the bytes into several records; the endpoint may hang
+		// up after the first, failing the write of the others.
+		_, _ = r.c.Write(tc.bytes)
 		if tc.want == nil {
-			r.c.(*net.TCPConn).CloseWrite()
+			r.c.(interface{ CloseWrite() error }).CloseWrite()
 		}
 		d := b.down()
 		if d.p != p || (tc.want != nil && !errors.Is(d.err, tc.want)) {

@@ -2,7 +2,6 @@ package transport
 
 import (
 	"fmt"
-	"net"
 	"strings"
 )
 
@@ -21,7 +20,7 @@ const (
 )
 
 // Algorithm names as CREATE ENDPOINT spells them. Whatever the name, an
-// encrypted connection will be TLS 1.3 (SPEC D7); the name is what the
+// encrypted connection is TLS 1.3 (SPEC D7); the name is what the
 // catalog and sys.dm_db_mirroring_connections show.
 const (
 	AlgorithmAES  = "AES"
@@ -31,7 +30,7 @@ const (
 
 // AuthWindows is the only authentication method built today: the peer is
 // identified by the service account it declares in the handshake (SPEC
-// D7). CERTIFICATE (mutual TLS) comes with the TLS work.
+// D7). CERTIFICATE (mutual TLS) is not built yet.
 const AuthWindows = "WINDOWS"
 
 func normalizeRole(s string) (string, error) {
@@ -88,6 +87,9 @@ type negotiated struct {
 	algorithm string // AlgorithmNone when not encrypted
 }
 
+// tls reports whether the connection runs TLS after the welcome.
+func (n negotiated) tls() bool { return n.encrypted }
+
 // negotiate decides, as SQL Server does, whether a connection is
 // encrypted and with which algorithm:
 //
@@ -122,19 +124,4 @@ func listOrNone(l []string) string {
 		return "none"
 	}
 	return strings.Join(l, ", ")
-}
-
-// secure is the seam where transport security goes: it runs on both sides
-// once the handshake has negotiated n (after the dialer has read the
-// welcome, after the acceptor has written it) and returns the connection
-// every later byte travels on.
-//
-// NOT BUILT YET: today it returns c unchanged, so a connection negotiated
-// as encrypted still travels in clear (PeerInfo.Encrypted reports the
-// negotiated outcome). The TLS issue replaces this body with a TLS 1.3
-// client (dialer) or server (acceptor) handshake on c when n.encrypted,
-// and with mutual TLS for AUTHENTICATION = CERTIFICATE, checking the peer
-// certificate against remote.
-func (e *Endpoint) secure(c net.Conn, n negotiated, dialer bool, remote Identity) (net.Conn, error) {
-	return c, nil
 }

@@ -40,7 +40,7 @@ type PeerInfo struct {
 	ConnectTime, LoginTime, LastActivity time.Time
 
 	AuthenticationMethod string // "WINDOWS" today (the declared service account), later CERTIFICATE
-	Encrypted            bool   // negotiated outcome (see doc.go: TLS is not built yet)
+	Encrypted            bool   // the connection runs TLS 1.3
 	Algorithm            string // negotiated algorithm name, "NONE" when not encrypted
 
 	// RoundTrip is the last round-trip time a ping measured (0: none yet).
@@ -58,11 +58,16 @@ type Peer struct {
 	id       string
 	isAccept bool
 	dialKey  string // address key we dialed ("" when accepted)
-	cc       *countingConn
-	// conn is the connection every byte travels on once set: cc, or what
-	// secure made of it. Written under e.mu during the handshake; fixed
+	// cc is the socket (counting its bytes). Closing the connection always
+	// closes cc, never a TLS connection over it: tls.Conn.Close first
+	// writes a close_notify alert, which can block for seconds on a peer
+	// that stopped reading. The bye frame is the protocol's own end of
+	// stream, authenticated by TLS like any frame.
+	cc *countingConn
+	// conn is the connection frames travel on: cc, or TLS over it once
+	// upgrade has run. Written under e.mu during the handshake; fixed
 	// before the read and write goroutines start.
-	conn net.Conn
+	conn *readConn
 
 	// Guarded by e.mu.
 	state       string
@@ -125,7 +130,7 @@ func newPeer(e *Endpoint, accept bool) *Peer {
 // attach wraps c in the byte counter and makes it the peer's connection.
 func (p *Peer) attach(c net.Conn) {
 	p.cc = &countingConn{Conn: c, p: p}
-	p.conn = p.cc
+	p.conn = &readConn{Conn: p.cc}
 }
 
 // Send queues one message of kind 'a'..'z' (the other kinds are the
@@ -225,7 +230,7 @@ func (p *Peer) shutdown(cause error, graceful bool) {
 	if first {
 		e.unregisterLocked(p)
 	}
-	c := p.conn
+	c := p.cc
 	e.mu.Unlock()
 	switch {
 	case c == nil:
@@ -312,16 +317,17 @@ func (p *Peer) run(br *bufio.Reader) {
 
 // readError turns a read failure into the reason the connection ends.
 // internal/frame reports any failure inside a frame as ErrTruncated, so
-// the socket's own error (reset, timeout) is taken from the counter.
+// the connection's own error (reset, timeout, bad TLS record) is taken
+// from readConn.
 func (p *Peer) readError(err error) error {
 	switch {
 	case errors.Is(err, io.EOF):
 		return fmt.Errorf("transport: the peer closed the connection without goodbye: %w", io.EOF)
-	case p.cc.readErr != nil && !errors.Is(err, frame.ErrTooLarge) && !errors.Is(err, frame.ErrChecksum):
-		if errors.Is(p.cc.readErr, os.ErrDeadlineExceeded) {
-			return fmt.Errorf("transport: read timed out: %w", p.cc.readErr)
+	case p.conn.err != nil && !errors.Is(err, frame.ErrTooLarge) && !errors.Is(err, frame.ErrChecksum):
+		if errors.Is(p.conn.err, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("transport: read timed out: %w", p.conn.err)
 		}
-		return fmt.Errorf("transport: read: %w", p.cc.readErr)
+		return fmt.Errorf("transport: read: %w", p.conn.err)
 	case errors.Is(err, frame.ErrTruncated):
 		return fmt.Errorf("transport: the peer closed the connection inside a frame: %w", err)
 	default:
@@ -444,17 +450,13 @@ drain:
 		err = bw.Flush()
 	}
 	if err == nil {
-		if cw, ok := p.conn.(closeWriter); ok {
-			err = cw.CloseWrite()
-		} else {
-			err = p.conn.Close()
-		}
+		err = p.cc.CloseWrite() // without TLS's close_notify: see Peer.cc
 	}
 	if err == nil {
-		err = p.conn.SetReadDeadline(time.Now().Add(closeGrace))
+		err = p.cc.SetReadDeadline(time.Now().Add(closeGrace))
 	}
 	if err != nil {
-		p.conn.Close()
+		p.cc.Close()
 	}
 }
 
@@ -462,7 +464,7 @@ drain:
 // for the writer, closes the socket, and reports PeerDown.
 func (p *Peer) finish() {
 	<-p.writerDone
-	p.conn.Close()
+	p.cc.Close()
 	e := p.e
 	e.forget(p)
 	cause := p.err()
@@ -477,20 +479,15 @@ func (p *Peer) finish() {
 
 type closeWriter interface{ CloseWrite() error }
 
-// countingConn counts the bytes of a connection and remembers its last
-// read error (read by the reading goroutine only).
+// countingConn counts the bytes of a socket.
 type countingConn struct {
 	net.Conn
-	p       *Peer
-	readErr error
+	p *Peer
 }
 
 func (c *countingConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	c.p.bytesRecv.Add(int64(n))
-	if err != nil && err != io.EOF {
-		c.readErr = err
-	}
 	return n, err
 }
 
@@ -507,6 +504,22 @@ func (c *countingConn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return c.Conn.Close()
+}
+
+// readConn is the connection frames are read from (the socket, or TLS
+// over it); it remembers the last read error other than EOF, for
+// readError. Only the goroutine reading the connection touches err.
+type readConn struct {
+	net.Conn
+	err error
+}
+
+func (c *readConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return n, err
 }
 
 // writeFrame writes one frame in a single Write (handshake frames).

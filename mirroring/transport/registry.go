@@ -65,7 +65,7 @@ func (e *Endpoint) setRemote(p *Peer, h hello, n negotiated) {
 	p.remoteKey = keyOf(h.id.Address)
 	p.role = h.role
 	p.auth = h.authMethod
-	p.encrypted = n.encrypted
+	p.encrypted = n.tls()
 	p.algorithm = n.algorithm
 	if p.isAccept {
 		p.epoch, p.seq = h.epoch, h.seq
