@@ -78,8 +78,8 @@ func (e *Endpoint) serveAccepted(p *Peer) {
 }
 
 // admit reads and checks the dialer's hello, negotiates, runs TLS when
-// negotiation says so (the welcome goes first, in clear), and asks
-// Authorize. On failure, reason (when not empty) is what the dialer is
+// negotiation says so (the welcome goes first, in clear), checks the
+// dialer's certificate with CERTIFICATE, and asks Authorize. On failure, reason (when not empty) is what the dialer is
 // told; garbage, silence and a failed TLS handshake get no answer.
 func (e *Endpoint) admit(p *Peer, br *bufio.Reader) (h hello, n negotiated, reason string, err error) {
 	h, reason, err = e.readHello(p, br)
@@ -87,7 +87,7 @@ func (e *Endpoint) admit(p *Peer, br *bufio.Reader) (h hello, n negotiated, reas
 		return h, n, reason, err
 	}
 	e.addPending(p, h.id.InstanceID)
-	n, err = negotiate(e.policy, policy{h.encryption, h.algorithms})
+	n, err = negotiate(e.policy, policy{h.encryption, h.algorithms, h.authMethods})
 	if err == nil {
 		err = tlsCapable("connecting", h.minor, n)
 	}
@@ -99,8 +99,14 @@ func (e *Endpoint) admit(p *Peer, br *bufio.Reader) (h hello, n negotiated, reas
 		if err := writeFrame(p.conn, kindWelcome, e.welcome(p, n)); err != nil {
 			return h, n, "", err
 		}
-		if err := e.upgrade(p, br); err != nil {
+		cs, err := e.upgrade(p, br, n.auth)
+		if err != nil {
 			return h, n, "", fmt.Errorf("TLS handshake failed: %w", err)
+		}
+		if n.auth == AuthCertificate {
+			if err := e.judgeCertificate(p, cs.PeerCertificates); err != nil {
+				return h, n, err.Error(), err
+			}
 		}
 	}
 	if authorize := e.cfg.Authorize; authorize != nil {
@@ -153,7 +159,7 @@ func (e *Endpoint) readHello(p *Peer, br *bufio.Reader) (h hello, reason string,
 // identity and the outcome of the negotiation.
 func (e *Endpoint) welcome(p *Peer, n negotiated) []byte {
 	w := e.ownHello(p)
-	w.encrypted, w.algorithm = n.encrypted, n.algorithm
+	w.encrypted, w.algorithm, w.authMethod = n.encrypted, n.algorithm, n.auth
 	w.dialingYou = e.dialingPreferred(p)
 	return w.encode()
 }

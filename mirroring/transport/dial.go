@@ -138,7 +138,7 @@ func (e *Endpoint) dial(host string, port int, key string) (*Peer, *DialError) {
 	if derr == nil {
 		e.setRemote(p, h, n)
 		if n.tls() {
-			derr = e.secureDial(p, br)
+			derr = e.secureDial(p, br, n.auth)
 		}
 	}
 	if derr == nil && (c.SetDeadline(time.Time{}) != nil || !stop()) {
@@ -197,17 +197,18 @@ func (e *Endpoint) greet(p *Peer, br *bufio.Reader) (hello, negotiated, *DialErr
 	if strings.EqualFold(h.id.InstanceID, e.cfg.InstanceID) {
 		return hello{}, negotiated{}, &DialError{Reason: "the address is this instance's own endpoint"}
 	}
-	n := negotiated{h.encrypted, h.algorithm}
+	n := h.outcome()
 	if err := tlsCapable("accepting", h.minor, n); err != nil {
 		return hello{}, negotiated{}, &DialError{Reason: err.Error(), Err: err}
 	}
 	return h, n, nil
 }
 
-// secureDial runs the TLS handshake the welcome announced and reads the
-// acceptor's verdict: the admit frame, or a reject saying why.
-func (e *Endpoint) secureDial(p *Peer, br *bufio.Reader) *DialError {
-	if err := e.upgrade(p, br); err != nil {
+// secureDial runs the TLS handshake the welcome announced (judging the
+// acceptor's certificate with CERTIFICATE) and reads the acceptor's
+// verdict: the admit frame, or a reject saying why.
+func (e *Endpoint) secureDial(p *Peer, br *bufio.Reader, auth string) *DialError {
+	if _, err := e.upgrade(p, br, auth); err != nil {
 		return &DialError{Reason: "the TLS handshake failed: " + err.Error(), Err: err}
 	}
 	_, derr := e.answer(p, br, kindAdmit)

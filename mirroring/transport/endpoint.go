@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,10 +34,29 @@ type Config struct {
 	// Algorithms lists the acceptable algorithms in preference order, e.g.
 	// ["AES"] or ["AES", "RC4"]; empty means ["AES"].
 	Algorithms []string
-	// Authorize decides whether an inbound peer may connect (later:
-	// CONNECT permission); nil accepts everyone. A refusal closes the
-	// connection after telling the peer why (its Dial returns a DialError
-	// with that reason).
+	// Authentication lists the AUTHENTICATION methods this endpoint
+	// accepts, in preference order: AuthWindows, AuthCertificate (empty:
+	// WINDOWS). The accepting side's first method that the connecting side
+	// also lists is used; none in common refuses the connection.
+	Authentication []string
+	// Certificate is this endpoint's own certificate and private key,
+	// presented with AUTHENTICATION = CERTIFICATE (required then).
+	Certificate *tls.Certificate
+	// VerifyCertificate judges the certificate a peer presents with
+	// AUTHENTICATION = CERTIFICATE, on both sides: the acceptor checks the
+	// dialer's and the dialer the acceptor's (the far side must hold the
+	// public key matching our private key). It returns the login the
+	// certificate maps to (PeerInfo.Login), or an error whose text is the
+	// reason for refusing. The transport has already refused a
+	// certificate outside its validity period; trust comes from the
+	// catalog holding the certificate, not from a CA chain. Required with
+	// CERTIFICATE.
+	VerifyCertificate func(cert *x509.Certificate) (owner string, err error)
+	// Authorize decides whether an inbound peer may connect (CONNECT
+	// permission of PeerInfo.Login); nil accepts everyone. It runs once the
+	// peer is authenticated (after TLS when the connection runs it). A
+	// refusal closes the connection after telling the peer why (its Dial
+	// returns a DialError with that reason).
 	Authorize func(PeerInfo) error
 	// Handler receives every message from every peer, on that connection's
 	// read goroutine, in order per connection. It must not block long, and
@@ -189,7 +209,13 @@ func newEndpoint(cfg Config) (*Endpoint, error) {
 	if cfg.Encryption, err = normalizeEncryption(cfg.Encryption); err != nil {
 		return nil, fmt.Errorf("transport: %w", err)
 	}
-	if cfg.Algorithms, err = normalizeAlgorithms(cfg.Algorithms); err != nil {
+	if cfg.Algorithms, err = algorithmList.normalize(cfg.Algorithms); err != nil {
+		return nil, fmt.Errorf("transport: %w", err)
+	}
+	if cfg.Authentication, err = authenticationList.normalize(cfg.Authentication); err != nil {
+		return nil, fmt.Errorf("transport: %w", err)
+	}
+	if err := checkCertificateConfig(cfg); err != nil {
 		return nil, fmt.Errorf("transport: %w", err)
 	}
 	if cfg.Address != "" {
@@ -209,7 +235,7 @@ func newEndpoint(cfg Config) (*Endpoint, error) {
 	}
 	e := &Endpoint{
 		cfg:        cfg,
-		policy:     policy{cfg.Encryption, cfg.Algorithms},
+		policy:     policy{cfg.Encryption, cfg.Algorithms, cfg.Authentication},
 		log:        cfg.Logger,
 		slots:      make(chan struct{}, cfg.MaxPendingHandshakes),
 		epoch:      uint64(time.Now().UnixNano()),

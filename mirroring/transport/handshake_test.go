@@ -17,6 +17,7 @@ func TestHelloRoundTrip(t *testing.T) {
 	h := testHello(idA)
 	h.algorithms = []string{"AES", "RC4"}
 	h.encrypted, h.algorithm = true, "AES"
+	h.authMethod, h.authMethods = AuthCertificate, []string{AuthCertificate, AuthWindows}
 	got, err := decodeHello(h.encode())
 	if err != nil || !reflect.DeepEqual(got, h) {
 		t.Fatalf("round trip: %+v, %v\nwant %+v", got, err, h)
@@ -54,7 +55,8 @@ func TestHelloDecodeErrors(t *testing.T) {
 		{"bad utf8", append(bytes.Clone(valid[:12]), field(tagServerName, "\xff")...), "not UTF-8"},
 		{"bad number", append(bytes.Clone(valid[:12]), field(tagMaxMessage, "\xff")...), "not a number"},
 		{"bad flag", append(bytes.Clone(valid[:12]), field(tagEncrypted, "\x02")...), "not 0 or 1"},
-		{"too many algorithms", append(bytes.Clone(valid[:12]), bytes.Repeat(field(tagAlgorithm, "AES"), maxAlgorithms+1)...), "more than 8"},
+		{"too many algorithms", append(bytes.Clone(valid[:12]), bytes.Repeat(field(tagAlgorithm, "AES"), maxRepeat+1)...), "more than 8"},
+		{"too many methods", append(bytes.Clone(valid[:12]), bytes.Repeat(field(tagAuthMethods, "WINDOWS"), maxRepeat+1)...), "more than 8"},
 	}
 	for _, tc := range cases {
 		_, err := decodeHello(tc.payload)
@@ -72,12 +74,34 @@ func TestHelloDecodeErrors(t *testing.T) {
 		"no connection": func(h *hello) { h.connID = "" },
 		"bad role":      func(h *hello) { h.role = "MIRROR" },
 		"no encryption": func(h *hello) { h.encryption = "" },
-		"certificate":   func(h *hello) { h.authMethod = "CERTIFICATE" },
 	} {
 		h := testHello(idA)
 		mutate(&h)
 		if err := h.checkCommon(); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestHelloAuthMethods: a hello of minor 0 or 1 has the one method it
+// names (WINDOWS by default); a list drops the names this version does
+// not know, and keeps its order.
+func TestHelloAuthMethods(t *testing.T) {
+	for _, tc := range []struct {
+		method  string
+		methods []string
+		want    string
+	}{
+		{"", nil, "WINDOWS"},
+		{"windows", nil, "WINDOWS"},
+		{"CERTIFICATE", nil, "CERTIFICATE"},
+		{"KERBEROS", nil, ""},
+		{"CERTIFICATE", []string{"kerberos", "certificate", "WINDOWS"}, "CERTIFICATE,WINDOWS"},
+	} {
+		h := testHello(idA)
+		h.authMethod, h.authMethods = tc.method, tc.methods
+		if err := h.checkCommon(); err != nil || strings.Join(h.authMethods, ",") != tc.want {
+			t.Errorf("%q %v: %v %v, want %s", tc.method, tc.methods, h.authMethods, err, tc.want)
 		}
 	}
 }

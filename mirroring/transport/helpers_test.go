@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -299,5 +301,52 @@ func mustContain(t *testing.T, what, s string, subs ...string) {
 		if !strings.Contains(s, sub) {
 			t.Errorf("%s %q does not contain %q", what, s, sub)
 		}
+	}
+}
+
+// testCert makes a self-signed certificate for name, valid from notBefore
+// to notAfter.
+func testCert(t *testing.T, name string, notBefore, notAfter time.Time) *tls.Certificate {
+	t.Helper()
+	c, err := selfSigned(name, notBefore, notAfter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &c
+}
+
+// validCert makes a self-signed certificate for name, valid now.
+func validCert(t *testing.T, name string) *tls.Certificate {
+	t.Helper()
+	return testCert(t, name, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
+}
+
+// catalog maps certificate thumbprints to the logins that own them, as
+// master does; its verify method is a VerifyCertificate.
+type catalog map[string]string
+
+// trust returns a catalog holding the certificates of logins.
+func trust(logins map[string]*tls.Certificate) catalog {
+	c := catalog{}
+	for login, cert := range logins {
+		c[Thumbprint(cert.Leaf)] = login
+	}
+	return c
+}
+
+func (c catalog) verify(cert *x509.Certificate) (string, error) {
+	if login, ok := c[Thumbprint(cert)]; ok {
+		return login, nil
+	}
+	return "", fmt.Errorf("no certificate in master has thumbprint %s", Thumbprint(cert))
+}
+
+// withCert configures AUTHENTICATION = CERTIFICATE with certificate own,
+// trusting the certificates in trusted.
+func withCert(own *tls.Certificate, trusted catalog) func(*Config) {
+	return func(c *Config) {
+		c.Authentication = []string{AuthCertificate}
+		c.Certificate = own
+		c.VerifyCertificate = trusted.verify
 	}
 }

@@ -39,9 +39,21 @@ type PeerInfo struct {
 
 	ConnectTime, LoginTime, LastActivity time.Time
 
-	AuthenticationMethod string // "WINDOWS" today (the declared service account), later CERTIFICATE
-	Encrypted            bool   // the connection runs TLS 1.3
-	Algorithm            string // negotiated algorithm name, "NONE" when not encrypted
+	// AuthenticationMethod is the method used, WINDOWS or CERTIFICATE.
+	AuthenticationMethod string
+	// Login is who the peer is: the login its certificate maps to
+	// (CERTIFICATE, Config.VerifyCertificate), or the service account it
+	// declares (WINDOWS). Empty until known.
+	Login string
+	// CertificateThumbprint is the thumbprint (see Thumbprint) of the
+	// certificate the peer presented (CERTIFICATE only).
+	CertificateThumbprint string
+	// Encrypted reports that the connection runs TLS 1.3: negotiated
+	// encryption, or CERTIFICATE authentication, which always runs TLS.
+	Encrypted bool
+	// Algorithm is the negotiated algorithm name, "NONE" when ENCRYPTION
+	// negotiated not to encrypt (even if CERTIFICATE runs TLS).
+	Algorithm string
 
 	// RoundTrip is the last round-trip time a ping measured (0: none yet).
 	RoundTrip time.Duration
@@ -76,6 +88,8 @@ type Peer struct {
 	remoteKey   string
 	role        string
 	auth        string
+	login       string
+	thumbprint  string
 	encrypted   bool
 	algorithm   string
 	connectTime time.Time
@@ -179,22 +193,24 @@ func (p *Peer) Info() PeerInfo {
 
 func (p *Peer) infoLocked() PeerInfo {
 	return PeerInfo{
-		ConnectionID:         p.id,
-		Remote:               p.remote,
-		Role:                 p.role,
-		IsAccept:             p.isAccept,
-		State:                p.state,
-		ConnectTime:          p.connectTime,
-		LoginTime:            p.loginTime,
-		LastActivity:         time.Unix(0, p.lastActivity.Load()),
-		AuthenticationMethod: p.auth,
-		Encrypted:            p.encrypted,
-		Algorithm:            p.algorithm,
-		BytesSent:            p.bytesSent.Load(),
-		BytesReceived:        p.bytesRecv.Load(),
-		MessagesSent:         p.msgsSent.Load(),
-		MessagesReceived:     p.msgsRecv.Load(),
-		RoundTrip:            time.Duration(p.rtt.Load()),
+		ConnectionID:          p.id,
+		Remote:                p.remote,
+		Role:                  p.role,
+		IsAccept:              p.isAccept,
+		State:                 p.state,
+		ConnectTime:           p.connectTime,
+		LoginTime:             p.loginTime,
+		LastActivity:          time.Unix(0, p.lastActivity.Load()),
+		AuthenticationMethod:  p.auth,
+		Login:                 p.login,
+		CertificateThumbprint: p.thumbprint,
+		Encrypted:             p.encrypted,
+		Algorithm:             p.algorithm,
+		BytesSent:             p.bytesSent.Load(),
+		BytesReceived:         p.bytesRecv.Load(),
+		MessagesSent:          p.msgsSent.Load(),
+		MessagesReceived:      p.msgsRecv.Load(),
+		RoundTrip:             time.Duration(p.rtt.Load()),
 	}
 }
 

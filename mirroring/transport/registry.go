@@ -64,7 +64,10 @@ func (e *Endpoint) setRemote(p *Peer, h hello, n negotiated) {
 	p.remote = h.id
 	p.remoteKey = keyOf(h.id.Address)
 	p.role = h.role
-	p.auth = h.authMethod
+	p.auth = n.auth
+	if n.auth == AuthWindows {
+		p.login = h.id.ServiceAccount
+	}
 	p.encrypted = n.tls()
 	p.algorithm = n.algorithm
 	if p.isAccept {
