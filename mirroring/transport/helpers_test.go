@@ -194,7 +194,8 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // rawPeer is a hand-driven dialer, for feeding an endpoint bad input.
 type rawPeer struct {
 	t       *testing.T
-	c       net.Conn // the socket, or TLS over it after startTLS
+	sock    net.Conn
+	c       net.Conn // sock, or TLS over it after startTLS
 	fr      *frame.Reader
 	welcome hello
 }
@@ -207,7 +208,7 @@ func rawDial(t *testing.T, n *node) *rawPeer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return &rawPeer{t: t, c: c, fr: frame.NewReader(c, 1<<20, 0)}
+	return &rawPeer{t: t, sock: c, c: c, fr: frame.NewReader(c, 1<<20, 0)}
 }
 
 func testHello(id string) hello {
@@ -306,7 +307,7 @@ func mustContain(t *testing.T, what, s string, subs ...string) {
 
 // testCert makes a self-signed certificate for name, valid from notBefore
 // to notAfter.
-func testCert(t *testing.T, name string, notBefore, notAfter time.Time) *tls.Certificate {
+func testCert(t testing.TB, name string, notBefore, notAfter time.Time) *tls.Certificate {
 	t.Helper()
 	c, err := selfSigned(name, notBefore, notAfter)
 	if err != nil {
@@ -316,7 +317,7 @@ func testCert(t *testing.T, name string, notBefore, notAfter time.Time) *tls.Cer
 }
 
 // validCert makes a self-signed certificate for name, valid now.
-func validCert(t *testing.T, name string) *tls.Certificate {
+func validCert(t testing.TB, name string) *tls.Certificate {
 	t.Helper()
 	return testCert(t, name, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
 }
@@ -349,4 +350,25 @@ func withCert(own *tls.Certificate, trusted catalog) func(*Config) {
 		c.Certificate = own
 		c.VerifyCertificate = trusted.verify
 	}
+}
+
+// clientHello returns the first flight of a TLS 1.3 client: a ClientHello
+// record, as a dialer would send after the welcome.
+func clientHello(tb testing.TB) []byte {
+	tb.Helper()
+	c, s := net.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = tls.Client(c, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13}).Handshake()
+	}()
+	buf := make([]byte, 16<<10)
+	n, err := s.Read(buf)
+	c.Close()
+	s.Close()
+	<-done
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return buf[:n]
 }

@@ -333,19 +333,24 @@ func (p *Peer) run(br *bufio.Reader) {
 
 // readError turns a read failure into the reason the connection ends.
 // internal/frame reports any failure inside a frame as ErrTruncated, so
-// the connection's own error (reset, timeout, bad TLS record) is taken
-// from readConn.
+// the cause is taken from the socket (reset, timeout) or, when the socket
+// is fine, from TLS above it (a bad record: the peer's fault).
 func (p *Peer) readError(err error) error {
+	sock, top := p.cc.readErr, p.conn.err
 	switch {
 	case errors.Is(err, io.EOF):
 		return fmt.Errorf("transport: the peer closed the connection without goodbye: %w", io.EOF)
-	case p.conn.err != nil && !errors.Is(err, frame.ErrTooLarge) && !errors.Is(err, frame.ErrChecksum):
-		if errors.Is(p.conn.err, os.ErrDeadlineExceeded) {
-			return fmt.Errorf("transport: read timed out: %w", p.conn.err)
+	case errors.Is(err, frame.ErrTooLarge) || errors.Is(err, frame.ErrChecksum):
+		return fmt.Errorf("%w: %w", ErrProtocol, err)
+	case sock != nil:
+		if errors.Is(sock, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("transport: read timed out: %w", sock)
 		}
-		return fmt.Errorf("transport: read: %w", p.conn.err)
-	case errors.Is(err, frame.ErrTruncated):
+		return fmt.Errorf("transport: read: %w", sock)
+	case errors.Is(err, frame.ErrTruncated) && (top == nil || errors.Is(top, io.ErrUnexpectedEOF)):
 		return fmt.Errorf("transport: the peer closed the connection inside a frame: %w", err)
+	case top != nil: // the socket is fine: TLS refused what the peer sent
+		return fmt.Errorf("%w: TLS: %w", ErrProtocol, top)
 	default:
 		return fmt.Errorf("%w: %w", ErrProtocol, err)
 	}
@@ -495,15 +500,21 @@ func (p *Peer) finish() {
 
 type closeWriter interface{ CloseWrite() error }
 
-// countingConn counts the bytes of a socket.
+// countingConn counts the bytes of a socket and remembers its last read
+// error other than EOF, for readError (read by the reading goroutine
+// only).
 type countingConn struct {
 	net.Conn
-	p *Peer
+	p       *Peer
+	readErr error
 }
 
 func (c *countingConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	c.p.bytesRecv.Add(int64(n))
+	if err != nil && err != io.EOF {
+		c.readErr = err
+	}
 	return n, err
 }
 
