@@ -78,9 +78,9 @@ func (e *Endpoint) serveAccepted(p *Peer) {
 }
 
 // admit reads and checks the dialer's hello, negotiates, runs TLS when
-// negotiation says so (the welcome goes first, in clear), checks the
-// dialer's certificate with CERTIFICATE, and asks Authorize. On failure, reason (when not empty) is what the dialer is
-// told; garbage, silence and a failed TLS handshake get no answer.
+// negotiation says so, and asks Authorize. On failure, reason (when not
+// empty) is what the dialer is told; garbage, silence and a failed TLS
+// handshake get no answer.
 func (e *Endpoint) admit(p *Peer, br *bufio.Reader) (h hello, n negotiated, reason string, err error) {
 	h, reason, err = e.readHello(p, br)
 	if err != nil {
@@ -96,17 +96,8 @@ func (e *Endpoint) admit(p *Peer, br *bufio.Reader) (h hello, n negotiated, reas
 	}
 	e.setRemote(p, h, n)
 	if n.tls() {
-		if err := writeFrame(p.conn, kindWelcome, e.welcome(p, n)); err != nil {
-			return h, n, "", err
-		}
-		cs, err := e.upgrade(p, br, n.auth)
-		if err != nil {
-			return h, n, "", fmt.Errorf("TLS handshake failed: %w", err)
-		}
-		if n.auth == AuthCertificate {
-			if err := e.judgeCertificate(p, cs.PeerCertificates); err != nil {
-				return h, n, err.Error(), err
-			}
+		if reason, err := e.secureAccepted(p, br, n); err != nil {
+			return h, n, reason, err
 		}
 	}
 	if authorize := e.cfg.Authorize; authorize != nil {
@@ -116,6 +107,25 @@ func (e *Endpoint) admit(p *Peer, br *bufio.Reader) (h hello, n negotiated, reas
 		}
 	}
 	return h, n, "", nil
+}
+
+// secureAccepted sends the welcome, runs the TLS handshake as server and,
+// with CERTIFICATE, judges the dialer's certificate. On failure, reason
+// (when not empty) is what the dialer is told.
+func (e *Endpoint) secureAccepted(p *Peer, br *bufio.Reader, n negotiated) (reason string, err error) {
+	if err := writeFrame(p.conn, kindWelcome, e.welcome(p, n)); err != nil {
+		return "", err
+	}
+	cs, err := e.upgrade(p, br, n.auth)
+	if err != nil {
+		return "", fmt.Errorf("TLS handshake failed: %w", err)
+	}
+	if n.auth == AuthCertificate {
+		if err := e.judgeCertificate(p, cs.PeerCertificates); err != nil {
+			return err.Error(), err
+		}
+	}
+	return "", nil
 }
 
 // readHello reads the dialer's hello and checks its syntax and content.

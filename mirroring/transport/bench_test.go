@@ -24,27 +24,14 @@ func benchmarkSend(b *testing.B, encryption string, size int) {
 	var got atomic.Int64
 	done := make(chan struct{})
 	want := int64(b.N)
-	cfg := func(id string) Config {
-		return Config{
-			Identity: Identity{InstanceID: id}, Role: RoleAll, Encryption: encryption,
-			Logger: slog.New(slog.DiscardHandler),
-			Handler: func(*Peer, byte, []byte) {
-				if got.Add(1) == want {
-					close(done)
-				}
-			},
+	a, r := benchPair(b, func(c *Config) {
+		c.Encryption = encryption
+		c.Handler = func(*Peer, byte, []byte) {
+			if got.Add(1) == want {
+				close(done)
+			}
 		}
-	}
-	a, err := Listen("127.0.0.1:0", cfg(idA))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer a.Close()
-	r, err := Listen("127.0.0.2:0", cfg(idB))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close()
+	})
 	p, err := a.Dial(context.Background(), r.Identity().Address)
 	if err != nil {
 		b.Fatal(err)
@@ -68,20 +55,7 @@ func benchmarkSend(b *testing.B, encryption string, size int) {
 func BenchmarkHandshake(b *testing.B) {
 	for _, enc := range []string{EncryptionRequired, EncryptionDisabled} {
 		b.Run(enc, func(b *testing.B) {
-			cfg := func(id string) Config {
-				return Config{Identity: Identity{InstanceID: id}, Role: RoleAll, Encryption: enc,
-					Logger: slog.New(slog.DiscardHandler)}
-			}
-			a, err := Listen("127.0.0.1:0", cfg(idA))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer a.Close()
-			r, err := Listen("127.0.0.2:0", cfg(idB))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer r.Close()
+			a, r := benchPair(b, func(c *Config) { c.Encryption = enc })
 			for range b.N {
 				p, err := a.Dial(context.Background(), r.Identity().Address)
 				if err != nil {
@@ -92,6 +66,22 @@ func BenchmarkHandshake(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchPair starts two endpoints, closed at the end of the benchmark;
+// tweak adjusts the configuration of both.
+func benchPair(b *testing.B, tweak func(*Config)) (a, r *Endpoint) {
+	start := func(addr, id string) *Endpoint {
+		cfg := Config{Identity: Identity{InstanceID: id}, Role: RoleAll, Logger: slog.New(slog.DiscardHandler)}
+		tweak(&cfg)
+		e, err := Listen(addr, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { e.Close() })
+		return e
+	}
+	return start("127.0.0.1:0", idA), start("127.0.0.2:0", idB)
 }
 
 func byteSize(n int) string {

@@ -288,7 +288,7 @@ func (p *Peer) run(br *bufio.Reader) {
 	e := p.e
 	e.log.Info("mirroring connection established", "peer", p.remote.ServerName, "address", p.remote.Address,
 		"remote", p.cc.RemoteAddr().String(), "direction", p.direction(), "connection_id", p.id,
-		"encrypted", p.encrypted, "algorithm", p.algorithm)
+		"encrypted", p.encrypted, "algorithm", p.algorithm, "authentication", p.auth, "login", p.login)
 	if up := e.cfg.PeerUp; up != nil {
 		up(p)
 	}

@@ -68,7 +68,6 @@ func (e *Endpoint) setRemote(p *Peer, h hello, n negotiated) {
 	if n.auth == AuthWindows {
 		p.login = h.id.ServiceAccount
 	}
-	p.encrypted = n.tls()
 	p.algorithm = n.algorithm
 	if p.isAccept {
 		p.epoch, p.seq = h.epoch, h.seq

@@ -78,7 +78,7 @@ func (e *Endpoint) upgrade(p *Peer, br *bufio.Reader, auth string) (tls.Connecti
 	rc := &readConn{Conn: tc}
 	br.Reset(rc)
 	e.mu.Lock()
-	p.conn = rc
+	p.conn, p.encrypted = rc, true
 	e.mu.Unlock()
 	return tc.ConnectionState(), nil
 }
