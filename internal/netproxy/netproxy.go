@@ -3,7 +3,8 @@
 // silently (bytes vanish, the sockets stay open: only a timeout can tell)
 // or hard (connections are reset). Faults can be limited to connections
 // from one source address and to one direction, so one proxy in front of
-// an instance can cut it off from one peer only, or one way only.
+// an instance can cut it off from one peer only, or one way only. It can
+// also record what it forwards, for tests of what crosses the wire.
 package netproxy
 
 import (
@@ -44,7 +45,10 @@ type Proxy struct {
 	faults map[string]fault    // by source IP, AnySource for all
 	conns  map[net.Conn]string // every open socket → its source IP
 	closed bool
-	wg     sync.WaitGroup
+	// recording: forwarded bytes are appended to captured, by direction.
+	recording bool
+	captured  map[Direction][]byte
+	wg        sync.WaitGroup
 }
 
 // Start listens on listenAddr ("host:0" picks a port) and forwards every
@@ -126,6 +130,42 @@ func (p *Proxy) Close() error {
 	p.Reset()
 	p.wg.Wait()
 	return err
+}
+
+// Record makes the proxy keep a copy of every byte it forwards from now
+// on (what it drops is not forwarded, so not recorded). Meant for tests:
+// the copy grows without bound.
+func (p *Proxy) Record() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.recording = true
+	if p.captured == nil {
+		p.captured = map[Direction][]byte{}
+	}
+}
+
+// Captured returns a copy of the bytes forwarded in dir since Record, in
+// the order forwarded (connections interleave; Both is ToTarget's bytes
+// followed by FromTarget's).
+func (p *Proxy) Captured(dir Direction) []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []byte
+	for _, d := range []Direction{ToTarget, FromTarget} {
+		if dir&d != 0 {
+			out = append(out, p.captured[d]...)
+		}
+	}
+	return out
+}
+
+// record keeps a copy of b, forwarded in dir, if recording.
+func (p *Proxy) record(dir Direction, b []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.recording {
+		p.captured[dir] = append(p.captured[dir], b...)
+	}
 }
 
 // faultFor is what applies to connections from src.
@@ -210,6 +250,7 @@ func (p *Proxy) pipe(dst io.Writer, src io.Reader, from string, dir Direction) {
 	for {
 		n, err := src.Read(buf)
 		if n > 0 && p.faultFor(from).drop&dir == 0 {
+			p.record(dir, buf[:n])
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return
 			}

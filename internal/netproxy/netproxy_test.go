@@ -173,3 +173,35 @@ func TestOneWayToTarget(t *testing.T) {
 		t.Fatalf("the target received %q through a one-way silence", b)
 	}
 }
+
+// TestRecord: once recording, the proxy keeps what it forwards, by
+// direction; bytes it drops are not recorded.
+func TestRecord(t *testing.T) {
+	p, err := Start("127.0.0.1:0", echoServer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c := dialFrom(t, "127.0.0.1", p.Addr())
+	if err := roundTrip(c, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Captured(Both); len(got) != 0 {
+		t.Fatalf("recorded %q before Record", got)
+	}
+	p.Record()
+	if err := roundTrip(c, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if to, from := string(p.Captured(ToTarget)), string(p.Captured(FromTarget)); to != "ping" || from != "ping" {
+		t.Fatalf("captured %q to the target, %q from it", to, from)
+	}
+	if both := string(p.Captured(Both)); both != "pingping" {
+		t.Fatalf("captured %q both ways", both)
+	}
+	p.SilenceFrom(AnySource, FromTarget)
+	_ = roundTrip(c, 200*time.Millisecond)
+	if from := string(p.Captured(FromTarget)); from != "ping" {
+		t.Fatalf("dropped bytes recorded: %q", from)
+	}
+}

@@ -14,9 +14,11 @@ import (
 // success, becomes the connection's read loop. It holds a handshake slot
 // until the handshake is over.
 //
-// The acceptor registers the connection before it writes the welcome, so
-// that once the dialer has read the welcome the connection is known on
-// both sides (the tie-break of simultaneous dials relies on it).
+// The acceptor registers the connection before it writes the frame that
+// ends the handshake (the welcome, or the admit frame after TLS), so that
+// once the dialer has read it the connection is known on both sides (the
+// tie-break of simultaneous dials relies on it). A connection refused
+// before that frame was never registered.
 func (e *Endpoint) serveAccepted(p *Peer) {
 	slot := true
 	defer func() {
@@ -24,15 +26,15 @@ func (e *Endpoint) serveAccepted(p *Peer) {
 			<-e.slots
 		}
 	}()
-	c := p.conn
-	_ = c.SetDeadline(time.Now().Add(e.cfg.HandshakeTimeout))
-	br := bufio.NewReaderSize(c, 64<<10)
+	_ = p.conn.SetDeadline(time.Now().Add(e.cfg.HandshakeTimeout))
+	br := bufio.NewReaderSize(p.conn, 64<<10)
 
 	h, n, reason, err := e.admit(p, br)
 	if err != nil {
 		if reason != "" {
-			// Tell the dialer why, so that its DialError says so.
-			_ = writeFrame(c, kindReject, []byte(clip(reason)))
+			// Tell the dialer why (over TLS once it runs), so that its
+			// DialError says so.
+			_ = writeFrame(p.conn, kindReject, []byte(clip(reason)))
 		} else {
 			reason = err.Error()
 		}
@@ -46,15 +48,9 @@ func (e *Endpoint) serveAccepted(p *Peer) {
 		e.drop(p)
 		return
 	}
-	welcome := e.ownHello(p)
-	welcome.encrypted, welcome.algorithm = n.encrypted, n.algorithm
-	welcome.dialingYou = e.dialingPreferred(p)
-	err = writeFrame(c, kindWelcome, welcome.encode())
+	err = e.admitted(p, n)
 	if err == nil {
-		err = e.upgrade(p, br, n, false)
-	}
-	if err == nil {
-		err = c.SetDeadline(time.Time{})
+		err = p.conn.SetDeadline(time.Time{})
 	}
 	if err == nil && !e.launch(p, 1) {
 		err = ErrClosed
@@ -81,47 +77,29 @@ func (e *Endpoint) serveAccepted(p *Peer) {
 	p.run(br)
 }
 
-// admit reads and checks the dialer's hello, negotiates encryption and
-// asks Authorize. On failure, reason (when not empty) is what the dialer
-// is told; garbage and silence get no answer.
+// admit reads and checks the dialer's hello, negotiates, runs TLS when
+// negotiation says so, and asks Authorize. On failure, reason (when not
+// empty) is what the dialer is told; garbage, silence and a failed TLS
+// handshake get no answer.
 func (e *Endpoint) admit(p *Peer, br *bufio.Reader) (h hello, n negotiated, reason string, err error) {
-	// Whatever does not start like a hello (an HTTP or PostgreSQL client, a
-	// TLS ClientHello, a scanner) is dropped at its first byte.
-	if first, err := br.Peek(1); err != nil {
-		return h, n, "", fmt.Errorf("no handshake: %w", p.readError(err))
-	} else if first[0] != kindHello {
-		return h, n, "", fmt.Errorf("%w: the first byte is %q, not a hello", ErrProtocol, first[0])
-	}
-	kind, payload, err := frame.NewReader(br, maxHandshakeFrame, 0).Next()
+	h, reason, err = e.readHello(p, br)
 	if err != nil {
-		return h, n, "", fmt.Errorf("no valid handshake: %w", p.readError(err))
-	}
-	if kind != kindHello {
-		return h, n, "", fmt.Errorf("%w: the first frame has kind %q, not a hello", ErrProtocol, kind)
-	}
-	h, err = decodeHello(payload)
-	var ve *versionError
-	switch {
-	case errors.As(err, &ve):
-		return h, n, ve.Error(), err
-	case errors.Is(err, errNotMirroring):
-		return h, n, "", err
-	case err != nil:
-		return h, n, "malformed handshake: " + err.Error(), err
-	}
-	if err := h.checkCommon(); err != nil {
-		return h, n, "invalid handshake: " + err.Error(), err
-	}
-	if strings.EqualFold(h.id.InstanceID, e.cfg.InstanceID) {
-		reason = "the connecting instance has this instance's own InstanceID (a connection to itself?)"
-		return h, n, reason, errors.New(reason)
+		return h, n, reason, err
 	}
 	e.addPending(p, h.id.InstanceID)
-	n, err = negotiate(e.policy, policy{h.encryption, h.algorithms})
+	n, err = negotiate(e.policy, policy{h.encryption, h.algorithms, h.authMethods})
+	if err == nil {
+		err = tlsCapable("connecting", h.minor, n)
+	}
 	if err != nil {
 		return h, n, err.Error(), err
 	}
 	e.setRemote(p, h, n)
+	if n.tls() {
+		if reason, err := e.secureAccepted(p, br, n); err != nil {
+			return h, n, reason, err
+		}
+	}
 	if authorize := e.cfg.Authorize; authorize != nil {
 		if err := authorize(p.Info()); err != nil {
 			reason = "not authorized: " + err.Error()
@@ -131,20 +109,77 @@ func (e *Endpoint) admit(p *Peer, br *bufio.Reader) (h hello, n negotiated, reas
 	return h, n, "", nil
 }
 
-// upgrade runs the transport-security seam (secure) and makes its result
-// the peer's connection. Bytes the peer sent before the upgrade would be
-// read past TLS: a protocol violation once secure does something.
-func (e *Endpoint) upgrade(p *Peer, br *bufio.Reader, n negotiated, dialer bool) error {
-	sc, err := e.secure(p.conn, n, dialer, p.remote)
-	if err != nil || sc == p.conn {
-		return err
+// secureAccepted sends the welcome, runs the TLS handshake as server and,
+// with CERTIFICATE, judges the dialer's certificate. On failure, reason
+// (when not empty) is what the dialer is told.
+func (e *Endpoint) secureAccepted(p *Peer, br *bufio.Reader, n negotiated) (reason string, err error) {
+	if err := writeFrame(p.conn, kindWelcome, e.welcome(p, n)); err != nil {
+		return "", err
 	}
-	if br.Buffered() > 0 {
-		return fmt.Errorf("%w: data before the transport security handshake", ErrProtocol)
+	cs, err := e.upgrade(p, br, n.auth)
+	if err != nil {
+		return "", fmt.Errorf("TLS handshake failed: %w", err)
 	}
-	br.Reset(sc)
-	e.mu.Lock()
-	p.conn = sc
-	e.mu.Unlock()
-	return nil
+	if n.auth == AuthCertificate {
+		if err := e.judgeCertificate(p, cs.PeerCertificates); err != nil {
+			return err.Error(), err
+		}
+	}
+	return "", nil
+}
+
+// readHello reads the dialer's hello and checks its syntax and content.
+// On failure, reason (when not empty) is what the dialer is told.
+func (e *Endpoint) readHello(p *Peer, br *bufio.Reader) (h hello, reason string, err error) {
+	// Whatever does not start like a hello (an HTTP or PostgreSQL client, a
+	// TLS ClientHello, a scanner) is dropped at its first byte.
+	if first, err := br.Peek(1); err != nil {
+		return h, "", fmt.Errorf("no handshake: %w", p.readError(err))
+	} else if first[0] != kindHello {
+		return h, "", fmt.Errorf("%w: the first byte is %q, not a hello", ErrProtocol, first[0])
+	}
+	kind, payload, err := frame.NewReader(br, maxHandshakeFrame, 0).Next()
+	if err != nil {
+		return h, "", fmt.Errorf("no valid handshake: %w", p.readError(err))
+	}
+	if kind != kindHello {
+		return h, "", fmt.Errorf("%w: the first frame has kind %q, not a hello", ErrProtocol, kind)
+	}
+	h, err = decodeHello(payload)
+	var ve *versionError
+	switch {
+	case errors.As(err, &ve):
+		return h, ve.Error(), err
+	case errors.Is(err, errNotMirroring):
+		return h, "", err
+	case err != nil:
+		return h, "malformed handshake: " + err.Error(), err
+	}
+	if err := h.checkCommon(); err != nil {
+		return h, "invalid handshake: " + err.Error(), err
+	}
+	if strings.EqualFold(h.id.InstanceID, e.cfg.InstanceID) {
+		reason = "the connecting instance has this instance's own InstanceID (a connection to itself?)"
+		return h, reason, errors.New(reason)
+	}
+	return h, "", nil
+}
+
+// welcome is the acceptor's answer to a hello it accepts: its own
+// identity and the outcome of the negotiation.
+func (e *Endpoint) welcome(p *Peer, n negotiated) []byte {
+	w := e.ownHello(p)
+	w.encrypted, w.algorithm, w.authMethod = n.encrypted, n.algorithm, n.auth
+	w.dialingYou = e.dialingPreferred(p)
+	return w.encode()
+}
+
+// admitted writes the frame that ends the handshake: the welcome when the
+// connection stays in clear, the admit frame when it runs TLS (the
+// welcome came before the TLS handshake).
+func (e *Endpoint) admitted(p *Peer, n negotiated) error {
+	if n.tls() {
+		return writeFrame(p.conn, kindAdmit, nil)
+	}
+	return writeFrame(p.conn, kindWelcome, e.welcome(p, n))
 }

@@ -137,8 +137,8 @@ func (e *Endpoint) dial(host string, port int, key string) (*Peer, *DialError) {
 	h, n, derr := e.greet(p, br)
 	if derr == nil {
 		e.setRemote(p, h, n)
-		if err := e.upgrade(p, br, n, true); err != nil {
-			derr = &DialError{Reason: "transport security failed: " + err.Error(), Err: err}
+		if n.tls() {
+			derr = e.secureDial(p, br, n.auth)
 		}
 	}
 	if derr == nil && (c.SetDeadline(time.Time{}) != nil || !stop()) {
@@ -180,24 +180,9 @@ func (e *Endpoint) greet(p *Peer, br *bufio.Reader) (hello, negotiated, *DialErr
 	if err := writeFrame(p.conn, kindHello, out.encode()); err != nil {
 		return hello{}, negotiated{}, &DialError{Reason: "could not send the handshake: " + err.Error(), Err: err}
 	}
-	kind, payload, err := frame.NewReader(br, maxHandshakeFrame, 0).Next()
-	if err != nil {
-		rerr := p.readError(err)
-		reason := "the handshake failed: " + rerr.Error()
-		switch {
-		case errors.Is(rerr, os.ErrDeadlineExceeded):
-			reason = fmt.Sprintf("no answer to the handshake within %v (is this a mirroring endpoint?)", e.cfg.HandshakeTimeout)
-		case errors.Is(err, frame.ErrTruncated) || errors.Is(err, io.EOF):
-			reason = "the endpoint closed the connection during the handshake without giving a reason"
-		}
-		return hello{}, negotiated{}, &DialError{Reason: reason, Err: rerr}
-	}
-	switch kind {
-	case kindReject:
-		return hello{}, negotiated{}, &DialError{Reason: "the endpoint refused the connection: " + clip(string(payload)), Rejected: true}
-	case kindWelcome:
-	default:
-		return hello{}, negotiated{}, &DialError{Reason: fmt.Sprintf("unexpected answer to the handshake (frame kind %q): not a mirroring endpoint?", kind), Err: ErrProtocol}
+	payload, derr := e.answer(p, br, kindWelcome)
+	if derr != nil {
+		return hello{}, negotiated{}, derr
 	}
 	h, err := decodeHello(payload)
 	if err == nil {
@@ -212,7 +197,46 @@ func (e *Endpoint) greet(p *Peer, br *bufio.Reader) (hello, negotiated, *DialErr
 	if strings.EqualFold(h.id.InstanceID, e.cfg.InstanceID) {
 		return hello{}, negotiated{}, &DialError{Reason: "the address is this instance's own endpoint"}
 	}
-	return h, negotiated{h.encrypted, h.algorithm}, nil
+	n := h.outcome()
+	if err := tlsCapable("accepting", h.minor, n); err != nil {
+		return hello{}, negotiated{}, &DialError{Reason: err.Error(), Err: err}
+	}
+	return h, n, nil
+}
+
+// secureDial runs the TLS handshake the welcome announced (judging the
+// acceptor's certificate with CERTIFICATE) and reads the acceptor's
+// verdict: the admit frame, or a reject saying why.
+func (e *Endpoint) secureDial(p *Peer, br *bufio.Reader, auth string) *DialError {
+	if _, err := e.upgrade(p, br, auth); err != nil {
+		return &DialError{Reason: "the TLS handshake failed: " + err.Error(), Err: err}
+	}
+	_, derr := e.answer(p, br, kindAdmit)
+	return derr
+}
+
+// answer reads the acceptor's next handshake frame, which must be of kind
+// want or a reject (a DialError carrying its reason).
+func (e *Endpoint) answer(p *Peer, br *bufio.Reader, want byte) ([]byte, *DialError) {
+	kind, payload, err := frame.NewReader(br, maxHandshakeFrame, 0).Next()
+	if err != nil {
+		rerr := p.readError(err)
+		reason := "the handshake failed: " + rerr.Error()
+		switch {
+		case errors.Is(rerr, os.ErrDeadlineExceeded):
+			reason = fmt.Sprintf("no answer to the handshake within %v (is this a mirroring endpoint?)", e.cfg.HandshakeTimeout)
+		case errors.Is(rerr, io.EOF) || errors.Is(rerr, frame.ErrTruncated):
+			reason = "the endpoint closed the connection during the handshake without giving a reason"
+		}
+		return nil, &DialError{Reason: reason, Err: rerr}
+	}
+	switch kind {
+	case want:
+		return payload, nil
+	case kindReject:
+		return nil, &DialError{Reason: "the endpoint refused the connection: " + clip(string(payload)), Rejected: true}
+	}
+	return nil, &DialError{Reason: fmt.Sprintf("unexpected answer to the handshake (frame kind %q): not a mirroring endpoint?", kind), Err: ErrProtocol}
 }
 
 // connectReason words a failed TCP connect.

@@ -25,27 +25,49 @@
 //	kind(1) | length(4) | payload | CRC-32C(4)
 //
 // Kinds 'a'..'z' carry the upper layers' messages. The transport uses 'H'
-// (hello), 'W' (welcome), 'R' (reject) and 'B' (bye); any other kind is a
-// protocol violation and closes the connection.
+// (hello), 'W' (welcome), 'A' (admit), 'R' (reject), 'P' and 'Q' (ping and
+// pong) and 'B' (bye); any other kind is a protocol violation and closes
+// the connection. Once a connection runs TLS, the frames travel inside it.
 //
 // # Handshake
 //
 // The dialer speaks first with a hello: the magic "MIRRORDB", the protocol
 // version (major.minor; a different major is refused), then tagged fields:
-// its Identity, ROLE, ENCRYPTION, algorithm list, authentication method,
+// its Identity, ROLE, ENCRYPTION, algorithm list, AUTHENTICATION methods,
 // the connection's id, its largest accepted message, and the numbers that
-// order its dials. The acceptor checks the version, negotiates encryption
-// as SQL Server does (negotiate.go), runs Config.Authorize, and answers
-// with a welcome carrying its own identity and the outcome, or with a
-// reject whose payload is the reason, which the dialer's DialError quotes
-// and the acceptor logs. Fields are tag/length/value, so a later minor
-// version can add fields that this one skips.
+// order its dials. Fields are tag/length/value, so a later minor version
+// can add fields that this one skips. The sequence (protocol 1.2):
 //
-// Both sides bound the handshake by HandshakeTimeout (a silent or
-// trickling peer is dropped), and at most MaxPendingHandshakes inbound
-// connections may be in handshake at once; more are closed on arrival, so
-// a connection flood costs a bounded amount of memory. Handshake frames
-// are limited to 16 KiB, and no field is allocated beyond the frame.
+//  1. dialer → hello.
+//  2. The acceptor checks the version and negotiates as SQL Server does
+//     (negotiate.go): encryption and algorithm, and the AUTHENTICATION
+//     method, the first of the acceptor's list that the dialer also
+//     lists. A failure answers with a reject whose payload is the reason,
+//     which the dialer's DialError quotes and the acceptor logs.
+//  3. acceptor → welcome: its own identity and the outcome.
+//  4. If the connection is encrypted or the method is CERTIFICATE, both
+//     sides run a TLS 1.3 handshake on the same socket, the acceptor as
+//     server (security.go); bytes sent before it are a protocol
+//     violation. With CERTIFICATE the dialer judges the acceptor's
+//     certificate inside the handshake (and aborts it on a refusal), the
+//     acceptor judges the dialer's after it.
+//  5. The acceptor asks Config.Authorize about the peer, now that it
+//     knows who it is (PeerInfo.Login), registers the connection, and ends
+//     the handshake over TLS with an admit frame; a refusal sends a
+//     reject, over TLS, instead. Dial returns once the dialer has read the
+//     admit frame, so the connection is registered on both sides by then.
+//
+// Without TLS, steps 4 and 5 fold into step 3: the acceptor authorizes
+// and registers before writing the welcome, which ends the handshake.
+// That is also the whole protocol of minor versions 0 and 1, which have
+// no TLS: a connection that must run TLS is refused with them.
+//
+// Both sides bound the whole handshake, TLS and verdict included, by
+// HandshakeTimeout (a silent or trickling peer is dropped), and at most
+// MaxPendingHandshakes inbound connections may be in handshake at once;
+// more are closed on arrival, so a connection flood costs a bounded
+// amount of memory. Handshake frames are limited to 16 KiB, and no field
+// is allocated beyond the frame.
 //
 // # Sending and receiving
 //
@@ -69,14 +91,25 @@
 // exactly once, after the last Handler call; Endpoint.Close returns when
 // every goroutine has ended.
 //
-// # Not built yet
+// # Security
 //
-// Transport security. ENCRYPTION and its algorithms are negotiated and
-// recorded (PeerInfo.Encrypted, PeerInfo.Algorithm), but bytes still
-// travel in clear: Endpoint.secure is the seam where the connection will
-// be wrapped in TLS 1.3 once negotiation says so, and where
-// AUTHENTICATION = CERTIFICATE will become mutual TLS (SPEC D7).
-// AUTHENTICATION = WINDOWS is what exists: the peer declares its service
-// account and Authorize judges it, which protects against mistakes, not
-// attackers.
+// ENCRYPTION is TLS 1.3, whatever the algorithm name (AES or RC4 is what
+// the catalog shows; SPEC D7). There are two AUTHENTICATION methods:
+//
+//   - WINDOWS identifies a peer by the service account it declares in its
+//     hello, which Authorize judges. With encryption the acceptor presents
+//     a throwaway self-signed certificate that the dialer does not check:
+//     the bytes are private from an eavesdropper, but nothing is proved
+//     about who is at either end, and a machine in the middle goes
+//     unnoticed. WINDOWS protects against mistakes, not attackers.
+//   - CERTIFICATE is mutual TLS: each side presents Config.Certificate and
+//     proves it holds the private key, and each checks the other's
+//     certificate: within its validity period, then VerifyCertificate,
+//     which maps it to a login (trust comes from the catalog holding the
+//     certificate, not from a CA). It always runs TLS, so the bytes are
+//     encrypted even if ENCRYPTION negotiated not to be.
+//
+// The instance identity a peer declares (InstanceID, server name,
+// address) is not authenticated by either method; the login is what
+// Authorize grants CONNECT to.
 package transport

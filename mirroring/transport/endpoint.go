@@ -2,6 +2,8 @@ package transport
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,10 +34,29 @@ type Config struct {
 	// Algorithms lists the acceptable algorithms in preference order, e.g.
 	// ["AES"] or ["AES", "RC4"]; empty means ["AES"].
 	Algorithms []string
-	// Authorize decides whether an inbound peer may connect (later:
-	// CONNECT permission); nil accepts everyone. A refusal closes the
-	// connection after telling the peer why (its Dial returns a DialError
-	// with that reason).
+	// Authentication lists the AUTHENTICATION methods this endpoint
+	// accepts, in preference order: AuthWindows, AuthCertificate (empty:
+	// WINDOWS). The accepting side's first method that the connecting side
+	// also lists is used; none in common refuses the connection.
+	Authentication []string
+	// Certificate is this endpoint's own certificate and private key,
+	// presented with AUTHENTICATION = CERTIFICATE (required then).
+	Certificate *tls.Certificate
+	// VerifyCertificate judges the certificate a peer presents with
+	// AUTHENTICATION = CERTIFICATE, on both sides: the acceptor checks the
+	// dialer's and the dialer the acceptor's (the far side must hold the
+	// public key matching our private key). It returns the login the
+	// certificate maps to (PeerInfo.Login), or an error whose text is the
+	// reason for refusing. The transport has already refused a
+	// certificate outside its validity period; trust comes from the
+	// catalog holding the certificate, not from a CA chain. Required with
+	// CERTIFICATE.
+	VerifyCertificate func(cert *x509.Certificate) (owner string, err error)
+	// Authorize decides whether an inbound peer may connect (CONNECT
+	// permission of PeerInfo.Login); nil accepts everyone. It runs once the
+	// peer is authenticated (after TLS when the connection runs it). A
+	// refusal closes the connection after telling the peer why (its Dial
+	// returns a DialError with that reason).
 	Authorize func(PeerInfo) error
 	// Handler receives every message from every peer, on that connection's
 	// read goroutine, in order per connection. It must not block long, and
@@ -125,6 +146,9 @@ type Endpoint struct {
 	epoch   uint64        // this endpoint's incarnation, sent with every dial
 	born    time.Time     // ping payloads are monotonic nanoseconds since then
 	seq     atomic.Uint64 // dials made
+	// ephemeral is the certificate presented as TLS server with WINDOWS
+	// authentication, made at first use.
+	ephemeral func() (tls.Certificate, error)
 
 	// version is the protocol version this endpoint's hellos announce
 	// (tests change it to exercise version rejection).
@@ -185,7 +209,13 @@ func newEndpoint(cfg Config) (*Endpoint, error) {
 	if cfg.Encryption, err = normalizeEncryption(cfg.Encryption); err != nil {
 		return nil, fmt.Errorf("transport: %w", err)
 	}
-	if cfg.Algorithms, err = normalizeAlgorithms(cfg.Algorithms); err != nil {
+	if cfg.Algorithms, err = algorithmList.normalize(cfg.Algorithms); err != nil {
+		return nil, fmt.Errorf("transport: %w", err)
+	}
+	if cfg.Authentication, err = authenticationList.normalize(cfg.Authentication); err != nil {
+		return nil, fmt.Errorf("transport: %w", err)
+	}
+	if err := checkCertificateConfig(cfg); err != nil {
 		return nil, fmt.Errorf("transport: %w", err)
 	}
 	if cfg.Address != "" {
@@ -205,7 +235,7 @@ func newEndpoint(cfg Config) (*Endpoint, error) {
 	}
 	e := &Endpoint{
 		cfg:        cfg,
-		policy:     policy{cfg.Encryption, cfg.Algorithms},
+		policy:     policy{cfg.Encryption, cfg.Algorithms, cfg.Authentication},
 		log:        cfg.Logger,
 		slots:      make(chan struct{}, cfg.MaxPendingHandshakes),
 		epoch:      uint64(time.Now().UnixNano()),
@@ -218,6 +248,7 @@ func newEndpoint(cfg Config) (*Endpoint, error) {
 		dialing:    make(map[string]*dialCall),
 		pending:    make(map[string]int),
 		changed:    make(chan struct{}),
+		ephemeral:  sync.OnceValues(ephemeralCertificate(cfg.Identity)),
 	}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	return e, nil

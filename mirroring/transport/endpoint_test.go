@@ -603,6 +603,7 @@ func TestDialLeavesFromTheEndpointIP(t *testing.T) {
 func TestPingRoundTrip(t *testing.T) {
 	rtts := make(chan time.Duration, 100)
 	ping := func(c *Config) {
+		c.Encryption = EncryptionSupported // the minor-0 peer below cannot encrypt
 		c.PingInterval = 10 * time.Millisecond
 		c.RoundTrip = func(_ *Peer, rtt time.Duration) {
 			select {
@@ -633,7 +634,9 @@ func TestPingRoundTrip(t *testing.T) {
 	}
 
 	// A minor-0 peer: no ping arrives, and a stray pong changes nothing.
-	r := rawHandshake(t, a, "raw-minor0")
+	minor0 := testHello("raw-minor0")
+	minor0.minor, minor0.encryption = 0, EncryptionDisabled
+	r := rawHandshakeWith(t, a, minor0)
 	r.write(kindPong, make([]byte, 8))
 	r.write('m', []byte("after the pong"))
 	if m := a.recv(); m.payload != "after the pong" {

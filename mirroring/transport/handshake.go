@@ -12,7 +12,7 @@ import (
 // adds fields that older peers skip (unknown field tags are ignored).
 const (
 	protoMajor = 1
-	protoMinor = 1 // 1: ping and pong frames
+	protoMinor = 2 // 1: ping and pong frames; 2: TLS, the admit frame, authentication method lists
 )
 
 // pingMinor is the first minor version that answers pings.
@@ -28,6 +28,7 @@ const (
 	kindHello   = 'H' // dialer → acceptor, first frame on a connection
 	kindWelcome = 'W' // acceptor → dialer: accepted, with the outcome
 	kindReject  = 'R' // acceptor → dialer: refused; payload is the reason
+	kindAdmit   = 'A' // acceptor → dialer, over TLS: admitted, the handshake is over
 	kindBye     = 'B' // either way, after the handshake: closing; code + reason
 	kindPing    = 'P' // either way: 8 opaque bytes the peer echoes at once
 	kindPong    = 'Q' // the echo of a ping
@@ -41,7 +42,7 @@ func isDataKind(kind byte) bool { return kind >= 'a' && kind <= 'z' }
 const (
 	maxHandshakeFrame = 16 << 10
 	maxField          = 1024
-	maxAlgorithms     = 8
+	maxRepeat         = 8 // entries of a repeated field
 	maxReason         = 1024
 )
 
@@ -51,7 +52,8 @@ const (
 //	field = tag(uvarint) | length(uvarint) | value(length)
 //
 // Strings are UTF-8; numbers are a uvarint inside the value; tagAlgorithm
-// repeats, every other tag appears at most once; unknown tags are skipped.
+// and tagAuthMethods repeat (at most maxRepeat times), every other tag
+// appears at most once; unknown tags are skipped.
 const (
 	tagInstanceID     = 1
 	tagServerName     = 2
@@ -60,7 +62,7 @@ const (
 	tagRole           = 5
 	tagEncryption     = 6
 	tagAlgorithm      = 7 // repeated, in preference order
-	tagAuthMethod     = 8
+	tagAuthMethod     = 8 // hello: the preferred method (what minor 0 and 1 read); welcome: the method chosen
 	tagConnectionID   = 9
 	tagMaxMessage     = 10
 	tagDialEpoch      = 11 // dialer only: identifies the dialer's endpoint incarnation
@@ -68,7 +70,11 @@ const (
 	tagEncrypted      = 13 // welcome only: 0 or 1
 	tagAlgorithmUsed  = 14 // welcome only
 	tagDialingYou     = 15 // welcome only: the acceptor is dialing the dialer too, and its connection will be kept
+	tagAuthMethods    = 16 // repeated, in preference order (minor 2; absent: [tagAuthMethod])
 )
+
+// repeated reports whether a field tag may appear more than once.
+func repeated(tag uint64) bool { return tag == tagAlgorithm || tag == tagAuthMethods }
 
 // hello is the payload of both handshake frames: the dialer's hello and
 // the acceptor's welcome (which also carries the negotiated outcome).
@@ -79,6 +85,7 @@ type hello struct {
 	encryption   string
 	algorithms   []string
 	authMethod   string
+	authMethods  []string
 	connID       string
 	maxMessage   uint64
 	epoch, seq   uint64
@@ -93,11 +100,14 @@ func (h hello) encode() []byte {
 	b = append(b, magic...)
 	b = binary.BigEndian.AppendUint16(b, h.major)
 	b = binary.BigEndian.AppendUint16(b, h.minor)
+	field := func(tag uint64, s string) {
+		b = binary.AppendUvarint(b, tag)
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
 	str := func(tag uint64, s string) {
 		if s != "" {
-			b = binary.AppendUvarint(b, tag)
-			b = binary.AppendUvarint(b, uint64(len(s)))
-			b = append(b, s...)
+			field(tag, s)
 		}
 	}
 	num := func(tag, v uint64) {
@@ -112,11 +122,12 @@ func (h hello) encode() []byte {
 	str(tagRole, h.role)
 	str(tagEncryption, h.encryption)
 	for _, a := range h.algorithms {
-		b = binary.AppendUvarint(b, tagAlgorithm)
-		b = binary.AppendUvarint(b, uint64(len(a)))
-		b = append(b, a...)
+		field(tagAlgorithm, a)
 	}
 	str(tagAuthMethod, h.authMethod)
+	for _, m := range h.authMethods {
+		field(tagAuthMethods, m)
+	}
 	str(tagConnectionID, h.connID)
 	if h.maxMessage != 0 {
 		num(tagMaxMessage, h.maxMessage)
@@ -183,7 +194,7 @@ func decodeHello(p []byte) (hello, error) {
 		}
 		v := rest[n : n+int(size)]
 		rest = rest[n+int(size):]
-		if tag < 64 && tag != tagAlgorithm {
+		if tag < 64 && !repeated(tag) {
 			if seen&(1<<tag) != 0 {
 				return h, fmt.Errorf("field %d appears twice", tag)
 			}
@@ -204,14 +215,11 @@ func decodeHello(p []byte) (hello, error) {
 		case tagEncryption:
 			h.encryption, err = fieldString(tag, v)
 		case tagAlgorithm:
-			if len(h.algorithms) == maxAlgorithms {
-				return h, fmt.Errorf("more than %d algorithms", maxAlgorithms)
-			}
-			var a string
-			a, err = fieldString(tag, v)
-			h.algorithms = append(h.algorithms, a)
+			h.algorithms, err = appendField(h.algorithms, tag, v)
 		case tagAuthMethod:
 			h.authMethod, err = fieldString(tag, v)
+		case tagAuthMethods:
+			h.authMethods, err = appendField(h.authMethods, tag, v)
 		case tagConnectionID:
 			h.connID, err = fieldString(tag, v)
 		case tagMaxMessage:
@@ -242,6 +250,15 @@ func fieldString(tag uint64, v []byte) (string, error) {
 		return "", fmt.Errorf("field %d is not UTF-8", tag)
 	}
 	return string(v), nil
+}
+
+// appendField adds one entry of a repeated string field to list.
+func appendField(list []string, tag uint64, v []byte) ([]string, error) {
+	if len(list) == maxRepeat {
+		return list, fmt.Errorf("field %d repeats more than %d times", tag, maxRepeat)
+	}
+	s, err := fieldString(tag, v)
+	return append(list, s), err
 }
 
 func fieldNumber(tag uint64, v []byte) (uint64, error) {
@@ -279,21 +296,17 @@ func (h *hello) checkCommon() error {
 	if h.encryption, err = normalizeEncryption(h.encryption); err != nil {
 		return err
 	}
-	// Unknown algorithm names (from a newer peer) never match; keep the
-	// known ones in order.
-	known := h.algorithms[:0:0]
-	for _, a := range h.algorithms {
-		if u := strings.ToUpper(a); u == AlgorithmAES || u == AlgorithmRC4 {
-			known = append(known, u)
-		}
-	}
-	h.algorithms = known
-	if h.authMethod == "" {
+	// Unknown names (from a newer peer) never match; keep the known ones
+	// in order. A peer of minor 0 or 1 lists no methods: it has the one it
+	// names, WINDOWS if none.
+	h.algorithms = algorithmList.filter(h.algorithms)
+	if h.authMethod = strings.ToUpper(h.authMethod); h.authMethod == "" {
 		h.authMethod = AuthWindows
 	}
-	if h.authMethod = strings.ToUpper(h.authMethod); h.authMethod != AuthWindows {
-		return fmt.Errorf("authentication method %q is not supported (only WINDOWS)", h.authMethod)
+	if h.authMethods == nil {
+		h.authMethods = []string{h.authMethod}
 	}
+	h.authMethods = authenticationList.filter(h.authMethods)
 	if h.maxMessage == 0 {
 		h.maxMessage = defaultMaxMessage
 	}
@@ -306,16 +319,21 @@ func (h *hello) checkWelcome(own policy) error {
 	if err := h.checkCommon(); err != nil {
 		return err
 	}
-	want, err := negotiate(policy{h.encryption, h.algorithms}, own)
+	want, err := negotiate(policy{h.encryption, h.algorithms, h.authMethods}, own)
 	if err != nil {
 		return fmt.Errorf("the endpoint accepted a connection it should have refused: %v", err)
 	}
-	if got := (negotiated{h.encrypted, strings.ToUpper(h.algorithm)}); got != want {
-		return fmt.Errorf("the endpoint reports encryption %v/%s, negotiation gives %v/%s",
-			got.encrypted, got.algorithm, want.encrypted, want.algorithm)
+	if got := h.outcome(); got != want {
+		return fmt.Errorf("the endpoint reports encryption %v/%s and authentication %s, negotiation gives %v/%s and %s",
+			got.encrypted, got.algorithm, got.auth, want.encrypted, want.algorithm, want.auth)
 	}
 	h.algorithm = want.algorithm
 	return nil
+}
+
+// outcome is the negotiation outcome a welcome reports.
+func (h *hello) outcome() negotiated {
+	return negotiated{h.encrypted, strings.ToUpper(h.algorithm), h.authMethod}
 }
 
 // Bye codes: why a connection is being closed.
@@ -355,6 +373,7 @@ func (e *Endpoint) ownHello(p *Peer) hello {
 		major: e.version[0], minor: e.version[1],
 		id: e.cfg.Identity, role: e.cfg.Role,
 		encryption: e.cfg.Encryption, algorithms: e.cfg.Algorithms,
-		authMethod: AuthWindows, connID: p.id, maxMessage: uint64(e.cfg.MaxMessage),
+		authMethod: e.cfg.Authentication[0], authMethods: e.cfg.Authentication,
+		connID: p.id, maxMessage: uint64(e.cfg.MaxMessage),
 	}
 }

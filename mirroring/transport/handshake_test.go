@@ -17,6 +17,7 @@ func TestHelloRoundTrip(t *testing.T) {
 	h := testHello(idA)
 	h.algorithms = []string{"AES", "RC4"}
 	h.encrypted, h.algorithm = true, "AES"
+	h.authMethod, h.authMethods = AuthCertificate, []string{AuthCertificate, AuthWindows}
 	got, err := decodeHello(h.encode())
 	if err != nil || !reflect.DeepEqual(got, h) {
 		t.Fatalf("round trip: %+v, %v\nwant %+v", got, err, h)
@@ -54,7 +55,8 @@ func TestHelloDecodeErrors(t *testing.T) {
 		{"bad utf8", append(bytes.Clone(valid[:12]), field(tagServerName, "\xff")...), "not UTF-8"},
 		{"bad number", append(bytes.Clone(valid[:12]), field(tagMaxMessage, "\xff")...), "not a number"},
 		{"bad flag", append(bytes.Clone(valid[:12]), field(tagEncrypted, "\x02")...), "not 0 or 1"},
-		{"too many algorithms", append(bytes.Clone(valid[:12]), bytes.Repeat(field(tagAlgorithm, "AES"), maxAlgorithms+1)...), "more than 8"},
+		{"too many algorithms", append(bytes.Clone(valid[:12]), bytes.Repeat(field(tagAlgorithm, "AES"), maxRepeat+1)...), "more than 8"},
+		{"too many methods", append(bytes.Clone(valid[:12]), bytes.Repeat(field(tagAuthMethods, "WINDOWS"), maxRepeat+1)...), "more than 8"},
 	}
 	for _, tc := range cases {
 		_, err := decodeHello(tc.payload)
@@ -72,12 +74,34 @@ func TestHelloDecodeErrors(t *testing.T) {
 		"no connection": func(h *hello) { h.connID = "" },
 		"bad role":      func(h *hello) { h.role = "MIRROR" },
 		"no encryption": func(h *hello) { h.encryption = "" },
-		"certificate":   func(h *hello) { h.authMethod = "CERTIFICATE" },
 	} {
 		h := testHello(idA)
 		mutate(&h)
 		if err := h.checkCommon(); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestHelloAuthMethods: a hello of minor 0 or 1 has the one method it
+// names (WINDOWS by default); a list drops the names this version does
+// not know, and keeps its order.
+func TestHelloAuthMethods(t *testing.T) {
+	for _, tc := range []struct {
+		method  string
+		methods []string
+		want    string
+	}{
+		{"", nil, "WINDOWS"},
+		{"windows", nil, "WINDOWS"},
+		{"CERTIFICATE", nil, "CERTIFICATE"},
+		{"KERBEROS", nil, ""},
+		{"CERTIFICATE", []string{"kerberos", "certificate", "WINDOWS"}, "CERTIFICATE,WINDOWS"},
+	} {
+		h := testHello(idA)
+		h.authMethod, h.authMethods = tc.method, tc.methods
+		if err := h.checkCommon(); err != nil || strings.Join(h.authMethods, ",") != tc.want {
+			t.Errorf("%q %v: %v %v, want %s", tc.method, tc.methods, h.authMethods, err, tc.want)
 		}
 	}
 }
@@ -95,27 +119,36 @@ func TestBye(t *testing.T) {
 }
 
 // handshakeSeeds are byte streams a dialer might send: valid and broken
-// handshakes, followed by traffic.
-func handshakeSeeds() [][]byte {
-	valid := testHello(idA)
+// handshakes, followed by traffic (in clear) or by a TLS ClientHello.
+func handshakeSeeds(tb testing.TB) [][]byte {
+	valid := testHello(idA) // SUPPORTED: the connection runs TLS
 	hello := frameBytes(kindHello, valid.encode())
+	inClear := valid
+	inClear.encryption = EncryptionDisabled
+	clear := frameBytes(kindHello, inClear.encode())
+	cert := valid
+	cert.authMethod, cert.authMethods = AuthCertificate, []string{AuthCertificate, AuthWindows}
+	older := valid
+	older.minor = 1
 	v2 := valid
 	v2.major = 2
-	disabled := valid
-	disabled.encryption = EncryptionDisabled
 	noAlg := valid
 	noAlg.algorithms = nil
 	self := valid
 	self.id.InstanceID = idB
 	msgs := append(frameBytes('a', []byte("one")), frameBytes('z', nil)...)
+	ch := clientHello(tb)
 	return [][]byte{
 		hello,
-		append(append(bytes.Clone(hello), msgs...), frameBytes(kindBye, encodeBye(byeClosing, "bye"))...),
-		append(bytes.Clone(hello), frameBytes('Q', nil)...),
-		append(bytes.Clone(hello), 'x', 0xff, 0xff, 0xff, 0xff),
-		append(bytes.Clone(hello), frameBytes('a', []byte("trunc"))[:7]...),
+		append(bytes.Clone(hello), ch...),
+		append(frameBytes(kindHello, cert.encode()), ch...),
+		append(bytes.Clone(hello), ch[:len(ch)/2]...),
+		append(append(bytes.Clone(clear), msgs...), frameBytes(kindBye, encodeBye(byeClosing, "bye"))...),
+		append(bytes.Clone(clear), frameBytes('Q', nil)...),
+		append(bytes.Clone(clear), 'x', 0xff, 0xff, 0xff, 0xff),
+		append(bytes.Clone(clear), frameBytes('a', []byte("trunc"))[:7]...),
+		frameBytes(kindHello, older.encode()),
 		frameBytes(kindHello, v2.encode()),
-		frameBytes(kindHello, disabled.encode()),
 		frameBytes(kindHello, noAlg.encode()),
 		frameBytes(kindHello, self.encode()),
 		hello[:len(hello)/2],
@@ -126,22 +159,27 @@ func handshakeSeeds() [][]byte {
 }
 
 // FuzzHandshake feeds arbitrary bytes to an acceptor through net.Pipe: no
-// panic, and every goroutine ends when the endpoint closes.
+// panic, and every goroutine ends when the endpoint closes. The acceptor
+// takes WINDOWS and CERTIFICATE, so the fuzzer reaches both TLS servers.
 func FuzzHandshake(f *testing.F) {
-	for _, s := range handshakeSeeds() {
+	for _, s := range handshakeSeeds(f) {
 		f.Add(s)
 	}
+	cert := validCert(f, "B")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := newEndpoint(Config{
-			Identity:         Identity{InstanceID: idB, ServerName: "B", Address: "TCP://127.0.0.2:7022"},
-			Role:             RoleAll,
-			Encryption:       EncryptionSupported,
-			Algorithms:       []string{"AES", "RC4"},
-			MaxMessage:       1 << 16,
-			HandshakeTimeout: time.Second,
-			WriteTimeout:     time.Second,
-			Logger:           slog.New(slog.DiscardHandler),
-			Handler:          func(*Peer, byte, []byte) {},
+			Identity:          Identity{InstanceID: idB, ServerName: "B", Address: "TCP://127.0.0.2:7022"},
+			Role:              RoleAll,
+			Encryption:        EncryptionSupported,
+			Algorithms:        []string{"AES", "RC4"},
+			Authentication:    []string{AuthWindows, AuthCertificate},
+			Certificate:       cert,
+			VerifyCertificate: catalog{}.verify,
+			MaxMessage:        1 << 16,
+			HandshakeTimeout:  time.Second,
+			WriteTimeout:      time.Second,
+			Logger:            slog.New(slog.DiscardHandler),
+			Handler:           func(*Peer, byte, []byte) {},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -156,7 +194,16 @@ func FuzzHandshake(f *testing.F) {
 			defer close(drained)
 			_, _ = io.Copy(io.Discard, client)
 		}()
-		_, _ = client.Write(data)
+		// The first frame goes alone, as a dialer waits for the welcome
+		// before it says more; what follows reaches the TLS handshake.
+		first := len(data)
+		if len(data) >= 5 {
+			if n := 5 + int(binary.BigEndian.Uint32(data[1:5])) + 4; n < len(data) {
+				first = n
+			}
+		}
+		_, _ = client.Write(data[:first])
+		_, _ = client.Write(data[first:])
 		client.Close()
 		<-drained
 		if err := e.Close(); err != nil {
@@ -168,7 +215,7 @@ func FuzzHandshake(f *testing.F) {
 // FuzzDecodeHello: decoding never panics, and what decodes re-encodes to
 // the same hello.
 func FuzzDecodeHello(f *testing.F) {
-	for _, s := range handshakeSeeds() {
+	for _, s := range handshakeSeeds(f) {
 		if len(s) > 9 {
 			f.Add(s[5 : len(s)-4])
 		}

@@ -3,7 +3,10 @@ package transport
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -190,9 +193,11 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 // rawPeer is a hand-driven dialer, for feeding an endpoint bad input.
 type rawPeer struct {
-	t  *testing.T
-	c  net.Conn
-	fr *frame.Reader
+	t       *testing.T
+	sock    net.Conn
+	c       net.Conn // sock, or TLS over it after startTLS
+	fr      *frame.Reader
+	welcome hello
 }
 
 // rawDial connects to n without a handshake.
@@ -203,12 +208,12 @@ func rawDial(t *testing.T, n *node) *rawPeer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return &rawPeer{t: t, c: c, fr: frame.NewReader(c, 1<<20, 0)}
+	return &rawPeer{t: t, sock: c, c: c, fr: frame.NewReader(c, 1<<20, 0)}
 }
 
 func testHello(id string) hello {
 	return hello{
-		major: protoMajor, minor: 0, // no pings: raw tests read exact frames
+		major: protoMajor, minor: protoMinor,
 		id:   Identity{InstanceID: id, ServerName: "raw", Address: "TCP://127.0.0.9:1", ServiceAccount: "svc_raw"},
 		role: RolePartner, encryption: EncryptionSupported, algorithms: []string{AlgorithmAES},
 		authMethod: AuthWindows, connID: newGUID(), maxMessage: 1 << 20, epoch: 1, seq: 1,
@@ -218,14 +223,50 @@ func testHello(id string) hello {
 // rawHandshake connects and completes a handshake as instance id.
 func rawHandshake(t *testing.T, n *node, id string) *rawPeer {
 	t.Helper()
+	return rawHandshakeWith(t, n, testHello(id))
+}
+
+// rawHandshakeWith connects and completes a handshake with hello h,
+// running TLS (without checking the endpoint's certificate) and reading
+// the admit frame when the welcome says the connection is encrypted.
+func rawHandshakeWith(t *testing.T, n *node, h hello) *rawPeer {
+	t.Helper()
+	r := rawWelcomed(t, n, h)
+	if r.welcome.encrypted {
+		r.startTLS(&tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13})
+		if kind, payload, err := r.next(); err != nil || kind != kindAdmit {
+			t.Fatalf("raw handshake: %q %q %v", kind, payload, err)
+		}
+	}
+	return r
+}
+
+// rawWelcomed connects, sends hello h and reads the welcome.
+func rawWelcomed(t *testing.T, n *node, h hello) *rawPeer {
+	t.Helper()
 	r := rawDial(t, n)
-	h := testHello(id)
 	r.write(kindHello, h.encode())
 	kind, payload, err := r.next()
 	if err != nil || kind != kindWelcome {
 		t.Fatalf("raw handshake: %q %q %v", kind, payload, err)
 	}
+	if r.welcome, err = decodeHello(payload); err != nil {
+		t.Fatal(err)
+	}
 	return r
+}
+
+// startTLS runs a TLS client handshake on the raw connection; frames are
+// then read and written over TLS.
+func (r *rawPeer) startTLS(cfg *tls.Config) {
+	r.t.Helper()
+	tc := tls.Client(r.c, cfg)
+	_ = tc.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := tc.Handshake(); err != nil {
+		r.t.Fatalf("raw TLS handshake: %v", err)
+	}
+	_ = tc.SetDeadline(time.Time{})
+	r.c, r.fr = tc, frame.NewReader(tc, 1<<20, 0)
 }
 
 func (r *rawPeer) write(kind byte, payload []byte) {
@@ -262,4 +303,72 @@ func mustContain(t *testing.T, what, s string, subs ...string) {
 			t.Errorf("%s %q does not contain %q", what, s, sub)
 		}
 	}
+}
+
+// testCert makes a self-signed certificate for name, valid from notBefore
+// to notAfter.
+func testCert(t testing.TB, name string, notBefore, notAfter time.Time) *tls.Certificate {
+	t.Helper()
+	c, err := selfSigned(name, notBefore, notAfter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &c
+}
+
+// validCert makes a self-signed certificate for name, valid now.
+func validCert(t testing.TB, name string) *tls.Certificate {
+	t.Helper()
+	return testCert(t, name, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
+}
+
+// catalog maps certificate thumbprints to the logins that own them, as
+// master does; its verify method is a VerifyCertificate.
+type catalog map[string]string
+
+// trust returns a catalog holding the certificates of logins.
+func trust(logins map[string]*tls.Certificate) catalog {
+	c := catalog{}
+	for login, cert := range logins {
+		c[Thumbprint(cert.Leaf)] = login
+	}
+	return c
+}
+
+func (c catalog) verify(cert *x509.Certificate) (string, error) {
+	if login, ok := c[Thumbprint(cert)]; ok {
+		return login, nil
+	}
+	return "", fmt.Errorf("no certificate in master has thumbprint %s", Thumbprint(cert))
+}
+
+// withCert configures AUTHENTICATION = CERTIFICATE with certificate own,
+// trusting the certificates in trusted.
+func withCert(own *tls.Certificate, trusted catalog) func(*Config) {
+	return func(c *Config) {
+		c.Authentication = []string{AuthCertificate}
+		c.Certificate = own
+		c.VerifyCertificate = trusted.verify
+	}
+}
+
+// clientHello returns the first flight of a TLS 1.3 client: a ClientHello
+// record, as a dialer would send after the welcome.
+func clientHello(tb testing.TB) []byte {
+	tb.Helper()
+	c, s := net.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = tls.Client(c, &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13}).Handshake()
+	}()
+	buf := make([]byte, 16<<10)
+	n, err := s.Read(buf)
+	c.Close()
+	s.Close()
+	<-done
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return buf[:n]
 }

@@ -1,13 +1,17 @@
 package transport
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"go.uber.org/goleak"
 )
 
 // listenSilent accepts connections and never says anything.
@@ -96,11 +100,11 @@ func TestHostileInput(t *testing.T) {
 	for _, tc := range after {
 		r := rawHandshake(t, b, idC)
 		p := b.up()
-		if _, err := r.c.Write(tc.bytes); err != nil {
-			t.Fatal(err)
-		}
+		// TLS splits the bytes into several records; the endpoint may hang
+		// up after the first, failing the write of the others.
+		_, _ = r.c.Write(tc.bytes)
 		if tc.want == nil {
-			r.c.(*net.TCPConn).CloseWrite()
+			r.c.(interface{ CloseWrite() error }).CloseWrite()
 		}
 		d := b.down()
 		if d.p != p || (tc.want != nil && !errors.Is(d.err, tc.want)) {
@@ -212,5 +216,136 @@ func TestRawPeerGone(t *testing.T) {
 	}
 	if d := b.down(); d.p != p || d.err == nil {
 		t.Fatalf("down %+v", d)
+	}
+}
+
+// TestHostileTLS: dialers that break or stall the TLS handshake after the
+// welcome are dropped (at once, or at the handshake timeout), are never
+// reported up, and do not disturb a live connection; a flood of stalled
+// TLS handshakes is bounded by MaxPendingHandshakes and clears at the
+// timeout, after which a real peer gets in.
+func TestHostileTLS(t *testing.T) {
+	const timeout = time.Second
+	a := newNode(t, "127.0.0.1", idA, "A")
+	b := newNode(t, "127.0.0.2", idB, "B", func(c *Config) {
+		c.HandshakeTimeout = timeout
+		c.MaxPendingHandshakes = 8
+	})
+	good := a.dial(b)
+	pb := b.up()
+	ch := clientHello(t)
+	corrupt := bytes.Clone(ch)
+	corrupt[5] = 0xff // the handshake message type, after the record header
+
+	broken := []struct {
+		name   string
+		after  []byte // sent after the welcome
+		eof    bool   // then close the write side
+		reason string // in B's log
+	}{
+		{"garbage instead of TLS", []byte("garbage garbage garbage garbage"), false, "TLS handshake failed"},
+		{"a frame instead of TLS", frameBytes('x', []byte("in clear")), false, "TLS handshake failed"},
+		{"truncated TLS record", ch[:len(ch)/2], true, "TLS handshake failed"},
+		{"corrupted ClientHello", corrupt, false, "TLS handshake failed"},
+	}
+	for _, tc := range broken {
+		r := rawWelcomed(t, b, testHello(idC))
+		if _, err := r.c.Write(tc.after); err != nil {
+			t.Fatal(err)
+		}
+		if tc.eof {
+			r.c.(*net.TCPConn).CloseWrite()
+		}
+		if !r.closedWithin(timeout * 7 / 10) {
+			t.Errorf("%s: not dropped before the handshake timeout", tc.name)
+		}
+	}
+	// Data sent with the hello, before the TLS handshake.
+	r := rawDial(t, b)
+	if _, err := r.c.Write(append(frameBytes(kindHello, testHello(idC).encode()), ch...)); err != nil {
+		t.Fatal(err)
+	}
+	if !r.closedWithin(timeout * 7 / 10) {
+		t.Error("data before the TLS handshake: not dropped")
+	}
+
+	// A TLS record that does not decrypt, after the handshake.
+	r = rawHandshake(t, b, idC)
+	p := b.up()
+	if _, err := r.sock.Write(append([]byte{23, 3, 3, 0, 32}, make([]byte, 32)...)); err != nil {
+		t.Fatal(err)
+	}
+	if d := b.down(); d.p != p || !errors.Is(d.err, ErrProtocol) || !strings.Contains(d.err.Error(), "TLS") {
+		t.Errorf("a bad TLS record: down %v", d.err)
+	}
+
+	// Stalls: nothing after the welcome, or nothing after the ClientHello.
+	start := time.Now()
+	silent := rawWelcomed(t, b, testHello(idC))
+	stalled := rawWelcomed(t, b, testHello(idC))
+	if _, err := stalled.c.Write(ch); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*rawPeer{silent, stalled} {
+		if !r.closedWithin(3 * timeout) {
+			t.Fatal("a stalled TLS handshake was not dropped")
+		}
+	}
+	if d := time.Since(start); d < timeout*8/10 {
+		t.Errorf("stalled handshakes dropped after %v, before the %v timeout", d, timeout)
+	}
+
+	// A flood of stalled TLS handshakes fills the slots; more connections
+	// are dropped at once; the live connection keeps working meanwhile.
+	var flood []*rawPeer
+	for range 8 {
+		r := rawWelcomed(t, b, testHello(idC))
+		if _, err := r.c.Write(ch); err != nil {
+			t.Fatal(err)
+		}
+		flood = append(flood, r)
+	}
+	if !rawDial(t, b).closedWithin(timeout / 2) {
+		t.Error("a connection beyond MaxPendingHandshakes was not dropped at once")
+	}
+	exchange(t, good, a, pb, b, "during the flood")
+	for _, r := range flood {
+		if !r.closedWithin(3 * timeout) {
+			t.Fatal("a flooding connection was not dropped")
+		}
+	}
+	eventually(t, "only the live connection left", func() bool { return len(b.e.Peers()) == 1 })
+	c := newNode(t, "127.0.0.3", idC, "C")
+	pc := c.dial(b)
+	exchange(t, pc, c, b.up(), b, "after the flood")
+	exchange(t, good, a, pb, b, "after the flood")
+
+	logs := b.logs.String()
+	mustContain(t, "B's log", logs, "TLS handshake failed", "data before the TLS handshake", "timeout",
+		"too many handshakes in progress")
+	if len(b.ups) != 0 {
+		t.Error("a broken handshake was reported up")
+	}
+	for _, n := range []*node{a, b, c} {
+		n.close()
+	}
+	goleak.VerifyNone(t)
+}
+
+// exchange sends one message each way between p (of node n) and its
+// other end q (of node m).
+func exchange(t *testing.T, p *Peer, n *node, q *Peer, m *node, what string) {
+	t.Helper()
+	if err := p.Send('m', []byte(what)); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.recv(); got.payload != what || got.from != q {
+		t.Fatalf("%s: %s got %+v", what, m.name, got)
+	}
+	if err := q.Send('m', []byte(what)); err != nil {
+		t.Fatal(err)
+	}
+	if got := n.recv(); got.payload != what || got.from != p {
+		t.Fatalf("%s: %s got %+v", what, n.name, got)
 	}
 }

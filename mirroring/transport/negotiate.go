@@ -2,7 +2,7 @@ package transport
 
 import (
 	"fmt"
-	"net"
+	"slices"
 	"strings"
 )
 
@@ -21,7 +21,7 @@ const (
 )
 
 // Algorithm names as CREATE ENDPOINT spells them. Whatever the name, an
-// encrypted connection will be TLS 1.3 (SPEC D7); the name is what the
+// encrypted connection is TLS 1.3 (SPEC D7); the name is what the
 // catalog and sys.dm_db_mirroring_connections show.
 const (
 	AlgorithmAES  = "AES"
@@ -29,10 +29,17 @@ const (
 	AlgorithmNone = "NONE" // PeerInfo.Algorithm of an unencrypted connection
 )
 
-// AuthWindows is the only authentication method built today: the peer is
-// identified by the service account it declares in the handshake (SPEC
-// D7). CERTIFICATE (mutual TLS) comes with the TLS work.
-const AuthWindows = "WINDOWS"
+// AUTHENTICATION methods (SPEC D7).
+const (
+	// AuthWindows identifies the peer by the service account it declares
+	// in its hello: nothing is proved, so it protects against mistakes,
+	// not attackers.
+	AuthWindows = "WINDOWS"
+	// AuthCertificate is mutual TLS: each side presents its certificate
+	// and proves it holds the private key; the other side's
+	// Config.VerifyCertificate maps the certificate to a login.
+	AuthCertificate = "CERTIFICATE"
+)
 
 func normalizeRole(s string) (string, error) {
 	switch r := strings.ToUpper(s); r {
@@ -54,39 +61,82 @@ func normalizeEncryption(s string) (string, error) {
 	return "", fmt.Errorf("ENCRYPTION %q is not DISABLED, SUPPORTED or REQUIRED", s)
 }
 
-// normalizeAlgorithms upper-cases an algorithm list, refusing unknown
-// names and repeats; empty is the default, AES.
-func normalizeAlgorithms(list []string) ([]string, error) {
+// nameList describes a preference list of names one side accepts
+// (ALGORITHM, AUTHENTICATION): the option's name, the names this version
+// knows, and the default.
+type nameList struct {
+	option string
+	known  []string
+	def    string
+}
+
+var (
+	algorithmList      = nameList{"ALGORITHM", []string{AlgorithmAES, AlgorithmRC4}, AlgorithmAES}
+	authenticationList = nameList{"AUTHENTICATION", []string{AuthWindows, AuthCertificate}, AuthWindows}
+)
+
+// normalize upper-cases a configured list, refusing unknown names and
+// repeats; empty is the default.
+func (l nameList) normalize(list []string) ([]string, error) {
 	if len(list) == 0 {
-		return []string{AlgorithmAES}, nil
+		return []string{l.def}, nil
 	}
 	out := make([]string, 0, len(list))
 	for _, a := range list {
 		u := strings.ToUpper(a)
-		if u != AlgorithmAES && u != AlgorithmRC4 {
-			return nil, fmt.Errorf("ALGORITHM %q is not AES or RC4", a)
+		if !slices.Contains(l.known, u) {
+			return nil, fmt.Errorf("%s %q is not %s", l.option, a, strings.Join(l.known, " or "))
 		}
-		for _, seen := range out {
-			if seen == u {
-				return nil, fmt.Errorf("ALGORITHM %s is listed twice", u)
-			}
+		if slices.Contains(out, u) {
+			return nil, fmt.Errorf("%s %s is listed twice", l.option, u)
 		}
 		out = append(out, u)
 	}
 	return out, nil
 }
 
-// policy is one side's ENCRYPTION setting and algorithm preference.
+// filter keeps, upper-cased and in order, the names of a peer's list that
+// this version knows: a newer peer's other names never match.
+func (l nameList) filter(list []string) []string {
+	out := list[:0:0]
+	for _, a := range list {
+		if u := strings.ToUpper(a); slices.Contains(l.known, u) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// firstCommon is the first name of the accepting side's list that the
+// connecting side also lists: the accepting side's order wins.
+func firstCommon(acceptor, dialer []string) (string, bool) {
+	for _, a := range acceptor {
+		if slices.Contains(dialer, a) {
+			return a, true
+		}
+	}
+	return "", false
+}
+
+// policy is one side's ENCRYPTION setting, algorithm preference and
+// AUTHENTICATION methods.
 type policy struct {
 	encryption string
 	algorithms []string
+	auth       []string
 }
 
-// negotiated is the outcome of a handshake's encryption negotiation.
+// negotiated is the outcome of a handshake's negotiation.
 type negotiated struct {
 	encrypted bool
 	algorithm string // AlgorithmNone when not encrypted
+	auth      string // the AUTHENTICATION method
 }
+
+// tls reports whether the connection runs TLS after the welcome: when it
+// is encrypted, and always with CERTIFICATE, which is mutual TLS (then
+// the bytes are encrypted even if ENCRYPTION negotiated not to).
+func (n negotiated) tls() bool { return n.encrypted || n.auth == AuthCertificate }
 
 // negotiate decides, as SQL Server does, whether a connection is
 // encrypted and with which algorithm:
@@ -95,10 +145,25 @@ type negotiated struct {
 //   - DISABLED against DISABLED or SUPPORTED is not encrypted;
 //   - SUPPORTED or REQUIRED on both sides is encrypted, with the first
 //     algorithm of the ACCEPTING side's list that the connecting side also
-//     lists; no common algorithm fails.
+//     lists; no common algorithm fails;
 //
-// The error text names both settings; it becomes the reject reason.
+// and which AUTHENTICATION method is used: the first of the accepting
+// side's list that the connecting side also lists; none fails. The error
+// text names both settings; it becomes the reject reason.
 func negotiate(acceptor, dialer policy) (negotiated, error) {
+	n, err := negotiateEncryption(acceptor, dialer)
+	if err != nil {
+		return n, err
+	}
+	var ok bool
+	if n.auth, ok = firstCommon(acceptor.auth, dialer.auth); !ok {
+		return negotiated{}, fmt.Errorf("authentication mismatch: the accepting endpoint uses %s and the connecting endpoint uses %s",
+			listOrNone(acceptor.auth), listOrNone(dialer.auth))
+	}
+	return n, nil
+}
+
+func negotiateEncryption(acceptor, dialer policy) (negotiated, error) {
 	if acceptor.encryption == EncryptionDisabled || dialer.encryption == EncryptionDisabled {
 		if acceptor.encryption == EncryptionRequired || dialer.encryption == EncryptionRequired {
 			return negotiated{}, fmt.Errorf("encryption mismatch: the accepting endpoint has ENCRYPTION = %s and the connecting endpoint has ENCRYPTION = %s",
@@ -106,12 +171,8 @@ func negotiate(acceptor, dialer policy) (negotiated, error) {
 		}
 		return negotiated{algorithm: AlgorithmNone}, nil
 	}
-	for _, a := range acceptor.algorithms {
-		for _, d := range dialer.algorithms {
-			if a == d {
-				return negotiated{encrypted: true, algorithm: a}, nil
-			}
-		}
+	if a, ok := firstCommon(acceptor.algorithms, dialer.algorithms); ok {
+		return negotiated{encrypted: true, algorithm: a}, nil
 	}
 	return negotiated{}, fmt.Errorf("no common encryption algorithm: the accepting endpoint allows %s and the connecting endpoint allows %s",
 		listOrNone(acceptor.algorithms), listOrNone(dialer.algorithms))
@@ -122,19 +183,4 @@ func listOrNone(l []string) string {
 		return "none"
 	}
 	return strings.Join(l, ", ")
-}
-
-// secure is the seam where transport security goes: it runs on both sides
-// once the handshake has negotiated n (after the dialer has read the
-// welcome, after the acceptor has written it) and returns the connection
-// every later byte travels on.
-//
-// NOT BUILT YET: today it returns c unchanged, so a connection negotiated
-// as encrypted still travels in clear (PeerInfo.Encrypted reports the
-// negotiated outcome). The TLS issue replaces this body with a TLS 1.3
-// client (dialer) or server (acceptor) handshake on c when n.encrypted,
-// and with mutual TLS for AUTHENTICATION = CERTIFICATE, checking the peer
-// certificate against remote.
-func (e *Endpoint) secure(c net.Conn, n negotiated, dialer bool, remote Identity) (net.Conn, error) {
-	return c, nil
 }

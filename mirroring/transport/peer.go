@@ -39,9 +39,21 @@ type PeerInfo struct {
 
 	ConnectTime, LoginTime, LastActivity time.Time
 
-	AuthenticationMethod string // "WINDOWS" today (the declared service account), later CERTIFICATE
-	Encrypted            bool   // negotiated outcome (see doc.go: TLS is not built yet)
-	Algorithm            string // negotiated algorithm name, "NONE" when not encrypted
+	// AuthenticationMethod is the method used, WINDOWS or CERTIFICATE.
+	AuthenticationMethod string
+	// Login is who the peer is: the login its certificate maps to
+	// (CERTIFICATE, Config.VerifyCertificate), or the service account it
+	// declares (WINDOWS). Empty until known.
+	Login string
+	// CertificateThumbprint is the thumbprint (see Thumbprint) of the
+	// certificate the peer presented (CERTIFICATE only).
+	CertificateThumbprint string
+	// Encrypted reports that the connection runs TLS 1.3: negotiated
+	// encryption, or CERTIFICATE authentication, which always runs TLS.
+	Encrypted bool
+	// Algorithm is the negotiated algorithm name, "NONE" when ENCRYPTION
+	// negotiated not to encrypt (even if CERTIFICATE runs TLS).
+	Algorithm string
 
 	// RoundTrip is the last round-trip time a ping measured (0: none yet).
 	RoundTrip time.Duration
@@ -58,11 +70,16 @@ type Peer struct {
 	id       string
 	isAccept bool
 	dialKey  string // address key we dialed ("" when accepted)
-	cc       *countingConn
-	// conn is the connection every byte travels on once set: cc, or what
-	// secure made of it. Written under e.mu during the handshake; fixed
+	// cc is the socket (counting its bytes). Closing the connection always
+	// closes cc, never a TLS connection over it: tls.Conn.Close first
+	// writes a close_notify alert, which can block for seconds on a peer
+	// that stopped reading. The bye frame is the protocol's own end of
+	// stream, authenticated by TLS like any frame.
+	cc *countingConn
+	// conn is the connection frames travel on: cc, or TLS over it once
+	// upgrade has run. Written under e.mu during the handshake; fixed
 	// before the read and write goroutines start.
-	conn net.Conn
+	conn *readConn
 
 	// Guarded by e.mu.
 	state       string
@@ -71,6 +88,8 @@ type Peer struct {
 	remoteKey   string
 	role        string
 	auth        string
+	login       string
+	thumbprint  string
 	encrypted   bool
 	algorithm   string
 	connectTime time.Time
@@ -125,7 +144,7 @@ func newPeer(e *Endpoint, accept bool) *Peer {
 // attach wraps c in the byte counter and makes it the peer's connection.
 func (p *Peer) attach(c net.Conn) {
 	p.cc = &countingConn{Conn: c, p: p}
-	p.conn = p.cc
+	p.conn = &readConn{Conn: p.cc}
 }
 
 // Send queues one message of kind 'a'..'z' (the other kinds are the
@@ -174,22 +193,24 @@ func (p *Peer) Info() PeerInfo {
 
 func (p *Peer) infoLocked() PeerInfo {
 	return PeerInfo{
-		ConnectionID:         p.id,
-		Remote:               p.remote,
-		Role:                 p.role,
-		IsAccept:             p.isAccept,
-		State:                p.state,
-		ConnectTime:          p.connectTime,
-		LoginTime:            p.loginTime,
-		LastActivity:         time.Unix(0, p.lastActivity.Load()),
-		AuthenticationMethod: p.auth,
-		Encrypted:            p.encrypted,
-		Algorithm:            p.algorithm,
-		BytesSent:            p.bytesSent.Load(),
-		BytesReceived:        p.bytesRecv.Load(),
-		MessagesSent:         p.msgsSent.Load(),
-		MessagesReceived:     p.msgsRecv.Load(),
-		RoundTrip:            time.Duration(p.rtt.Load()),
+		ConnectionID:          p.id,
+		Remote:                p.remote,
+		Role:                  p.role,
+		IsAccept:              p.isAccept,
+		State:                 p.state,
+		ConnectTime:           p.connectTime,
+		LoginTime:             p.loginTime,
+		LastActivity:          time.Unix(0, p.lastActivity.Load()),
+		AuthenticationMethod:  p.auth,
+		Login:                 p.login,
+		CertificateThumbprint: p.thumbprint,
+		Encrypted:             p.encrypted,
+		Algorithm:             p.algorithm,
+		BytesSent:             p.bytesSent.Load(),
+		BytesReceived:         p.bytesRecv.Load(),
+		MessagesSent:          p.msgsSent.Load(),
+		MessagesReceived:      p.msgsRecv.Load(),
+		RoundTrip:             time.Duration(p.rtt.Load()),
 	}
 }
 
@@ -225,7 +246,7 @@ func (p *Peer) shutdown(cause error, graceful bool) {
 	if first {
 		e.unregisterLocked(p)
 	}
-	c := p.conn
+	c := p.cc
 	e.mu.Unlock()
 	switch {
 	case c == nil:
@@ -267,7 +288,7 @@ func (p *Peer) run(br *bufio.Reader) {
 	e := p.e
 	e.log.Info("mirroring connection established", "peer", p.remote.ServerName, "address", p.remote.Address,
 		"remote", p.cc.RemoteAddr().String(), "direction", p.direction(), "connection_id", p.id,
-		"encrypted", p.encrypted, "algorithm", p.algorithm)
+		"encrypted", p.encrypted, "algorithm", p.algorithm, "authentication", p.auth, "login", p.login)
 	if up := e.cfg.PeerUp; up != nil {
 		up(p)
 	}
@@ -312,18 +333,24 @@ func (p *Peer) run(br *bufio.Reader) {
 
 // readError turns a read failure into the reason the connection ends.
 // internal/frame reports any failure inside a frame as ErrTruncated, so
-// the socket's own error (reset, timeout) is taken from the counter.
+// the cause is taken from the socket (reset, timeout) or, when the socket
+// is fine, from TLS above it (a bad record: the peer's fault).
 func (p *Peer) readError(err error) error {
+	sock, top := p.cc.readErr, p.conn.err
 	switch {
 	case errors.Is(err, io.EOF):
 		return fmt.Errorf("transport: the peer closed the connection without goodbye: %w", io.EOF)
-	case p.cc.readErr != nil && !errors.Is(err, frame.ErrTooLarge) && !errors.Is(err, frame.ErrChecksum):
-		if errors.Is(p.cc.readErr, os.ErrDeadlineExceeded) {
-			return fmt.Errorf("transport: read timed out: %w", p.cc.readErr)
+	case errors.Is(err, frame.ErrTooLarge) || errors.Is(err, frame.ErrChecksum):
+		return fmt.Errorf("%w: %w", ErrProtocol, err)
+	case sock != nil:
+		if errors.Is(sock, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("transport: read timed out: %w", sock)
 		}
-		return fmt.Errorf("transport: read: %w", p.cc.readErr)
-	case errors.Is(err, frame.ErrTruncated):
+		return fmt.Errorf("transport: read: %w", sock)
+	case errors.Is(err, frame.ErrTruncated) && (top == nil || errors.Is(top, io.ErrUnexpectedEOF)):
 		return fmt.Errorf("transport: the peer closed the connection inside a frame: %w", err)
+	case top != nil: // the socket is fine: TLS refused what the peer sent
+		return fmt.Errorf("%w: TLS: %w", ErrProtocol, top)
 	default:
 		return fmt.Errorf("%w: %w", ErrProtocol, err)
 	}
@@ -444,17 +471,13 @@ drain:
 		err = bw.Flush()
 	}
 	if err == nil {
-		if cw, ok := p.conn.(closeWriter); ok {
-			err = cw.CloseWrite()
-		} else {
-			err = p.conn.Close()
-		}
+		err = p.cc.CloseWrite() // without TLS's close_notify: see Peer.cc
 	}
 	if err == nil {
-		err = p.conn.SetReadDeadline(time.Now().Add(closeGrace))
+		err = p.cc.SetReadDeadline(time.Now().Add(closeGrace))
 	}
 	if err != nil {
-		p.conn.Close()
+		p.cc.Close()
 	}
 }
 
@@ -462,7 +485,7 @@ drain:
 // for the writer, closes the socket, and reports PeerDown.
 func (p *Peer) finish() {
 	<-p.writerDone
-	p.conn.Close()
+	p.cc.Close()
 	e := p.e
 	e.forget(p)
 	cause := p.err()
@@ -477,8 +500,9 @@ func (p *Peer) finish() {
 
 type closeWriter interface{ CloseWrite() error }
 
-// countingConn counts the bytes of a connection and remembers its last
-// read error (read by the reading goroutine only).
+// countingConn counts the bytes of a socket and remembers its last read
+// error other than EOF, for readError (read by the reading goroutine
+// only).
 type countingConn struct {
 	net.Conn
 	p       *Peer
@@ -507,6 +531,22 @@ func (c *countingConn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return c.Conn.Close()
+}
+
+// readConn is the connection frames are read from (the socket, or TLS
+// over it); it remembers the last read error other than EOF, for
+// readError. Only the goroutine reading the connection touches err.
+type readConn struct {
+	net.Conn
+	err error
+}
+
+func (c *readConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
+	return n, err
 }
 
 // writeFrame writes one frame in a single Write (handshake frames).

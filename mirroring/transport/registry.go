@@ -64,8 +64,10 @@ func (e *Endpoint) setRemote(p *Peer, h hello, n negotiated) {
 	p.remote = h.id
 	p.remoteKey = keyOf(h.id.Address)
 	p.role = h.role
-	p.auth = h.authMethod
-	p.encrypted = n.encrypted
+	p.auth = n.auth
+	if n.auth == AuthWindows {
+		p.login = h.id.ServiceAccount
+	}
 	p.algorithm = n.algorithm
 	if p.isAccept {
 		p.epoch, p.seq = h.epoch, h.seq
