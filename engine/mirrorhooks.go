@@ -42,6 +42,9 @@ type Mirroring interface {
 	StateChanges() []MirrorStateChange
 	// Latencies returns the mirroring layer's latency histograms.
 	Latencies() MirrorLatencies
+	// SecurityChanged says logins or permissions changed: the endpoint
+	// re-judges its connected peers.
+	SecurityChanged()
 }
 
 // MirrorLatencies are the latency histograms of the mirroring layer.

@@ -215,6 +215,9 @@ func (in *Instance) changeSecurity(change func(c *securityCatalog) error) error 
 		return err
 	}
 	in.sec.Store(c)
+	if m := in.mirror(); m != nil {
+		go m.SecurityChanged() // not under secMu: it reads the catalog
+	}
 	return nil
 }
 

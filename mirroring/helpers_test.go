@@ -33,8 +33,10 @@ type node struct {
 	http bool   // serve monitoring over HTTP (srv.HTTPAddr)
 	// minute is the monitor job's minute (0: a real one).
 	minute time.Duration
-	mu     sync.Mutex // guards srv, which writers read while the test restarts the node
-	srv    *server.Server
+	// saPassword, when set, is the sa password: clients authenticate.
+	saPassword string
+	mu         sync.Mutex // guards srv, which writers read while the test restarts the node
+	srv        *server.Server
 }
 
 // newNodes starts n instances on distinct 127.x.y.z addresses, all with
@@ -65,7 +67,7 @@ func newNodesWith(t testing.TB, tweak func(*node), names ...string) []*node {
 func (n *node) start() {
 	n.t.Helper()
 	srv := servertest.StartWith(n.t, servertest.Options{Dir: n.dir, Host: n.host, Name: n.name, StoreFS: n.fs, Port: n.sql, HTTP: n.http,
-		MonitorMinute: n.minute})
+		MonitorMinute: n.minute, SAPassword: n.saPassword})
 	n.mu.Lock()
 	n.srv = srv
 	n.mu.Unlock()

@@ -2,6 +2,7 @@ package mirroring
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -184,16 +185,27 @@ func (m *Manager) ApplyEndpoint(def *engine.Endpoint) error {
 		host = m.cfg.ListenHost
 	}
 	hostport := net.JoinHostPort(host, strconv.Itoa(def.Port))
+	var cert *tls.Certificate
+	if def.Certificate != "" {
+		var err error
+		if cert, err = m.in.EndpointCertificate(def.Certificate); err != nil {
+			return fmt.Errorf("endpoint %s: AUTHENTICATION = CERTIFICATE %s: %w", def.Name, def.Certificate, err)
+		}
+	}
 	ep, err := transport.Listen(hostport, transport.Config{
 		Identity: transport.Identity{InstanceID: m.in.InstanceID().String(), ServerName: m.in.ServerName(),
 			Address: "TCP://" + hostport, ServiceAccount: m.cfg.ServiceAccount},
-		Role:        def.Role,
-		Encryption:  def.Encryption,
-		Algorithms:  def.Algorithms,
-		Handler:     m.handle,
-		PeerUp:      m.witness.peerUp,
-		PeerDown:    m.peerDown,
-		DialTimeout: m.cfg.DialTimeout,
+		Role:              def.Role,
+		Encryption:        def.Encryption,
+		Algorithms:        def.Algorithms,
+		Authentication:    authenticationMethods(def),
+		Certificate:       cert,
+		VerifyCertificate: m.in.CertificateLogin,
+		Authorize:         m.authorize,
+		Handler:           m.handle,
+		PeerUp:            m.witness.peerUp,
+		PeerDown:          m.peerDown,
+		DialTimeout:       m.cfg.DialTimeout,
 		// The queue counts messages and log blocks are up to ~1 MB: 64
 		// bounds what a slow mirror can make the principal hold.
 		SendQueue: sendQueue,
@@ -220,7 +232,57 @@ func sameBinding(a, b *engine.Endpoint) bool {
 		return false
 	}
 	return a.Port == b.Port && a.IP == b.IP && a.Role == b.Role && a.Encryption == b.Encryption &&
-		strings.Join(a.Algorithms, ",") == strings.Join(b.Algorithms, ",")
+		strings.Join(a.Algorithms, ",") == strings.Join(b.Algorithms, ",") &&
+		a.AuthDesc() == b.AuthDesc() && strings.EqualFold(a.Certificate, b.Certificate)
+}
+
+// authenticationMethods is the endpoint's AUTHENTICATION clause as the
+// transport's preference list.
+func authenticationMethods(def *engine.Endpoint) []string {
+	var out []string
+	if def.Windows {
+		out = append(out, transport.AuthWindows)
+	}
+	if def.Certificate != "" {
+		if def.CertificateFirst {
+			out = append([]string{transport.AuthCertificate}, out...)
+		} else {
+			out = append(out, transport.AuthCertificate)
+		}
+	}
+	return out
+}
+
+// authorize decides whether a peer may use this instance's endpoint (SPEC
+// §2.5, D7): a peer running under this instance's own service account
+// (WINDOWS), or whose login (the service account it declares, or the
+// owner of its certificate) is a sysadmin, owns the endpoint, or holds
+// CONNECT on it.
+func (m *Manager) authorize(p transport.PeerInfo) error {
+	if p.AuthenticationMethod == transport.AuthWindows && strings.EqualFold(p.Login, m.cfg.ServiceAccount) {
+		return nil
+	}
+	return m.in.AuthorizeEndpointLogin(p.Login)
+}
+
+// SecurityChanged implements engine.Mirroring: after a change of logins or
+// permissions, connections whose peer would now be refused are closed
+// (a revoked CONNECT takes effect at once, not at the next reconnect).
+func (m *Manager) SecurityChanged() {
+	ep, _ := m.endpoint()
+	if ep == nil {
+		return
+	}
+	for _, info := range ep.Peers() {
+		if info.State != transport.StateLoggedIn {
+			continue // in handshake: judged when it completes
+		}
+		if err := m.authorize(info); err != nil {
+			m.log.Warn("closing a mirroring connection no longer authorized", "peer", info.Remote.ServerName,
+				"login", info.Login, "reason", err.Error())
+			ep.CloseConnection(info.ConnectionID)
+		}
+	}
 }
 
 // endpoint returns the started endpoint and its definition.

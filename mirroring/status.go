@@ -47,7 +47,7 @@ func (m *Manager) Connections() []engine.MirrorConnection {
 		c := engine.MirrorConnection{ConnectionID: p.ConnectionID, State: connectionStates[p.State],
 			StateDesc: p.State, ConnectTime: timeOrNil(p.ConnectTime), LoginTime: timeOrNil(p.LoginTime),
 			LastActivity: timeOrNil(p.LastActivity), AuthenticationMethod: p.AuthenticationMethod,
-			PrincipalName: p.Remote.ServiceAccount, RemoteUserName: p.Remote.ServiceAccount, IsAccept: p.IsAccept,
+			PrincipalName: p.Login, RemoteUserName: p.Login, IsAccept: p.IsAccept,
 			EncryptionAlgorithmDesc: p.Algorithm, BytesSent: p.BytesSent, BytesReceived: p.BytesReceived,
 			FragmentsSent: p.MessagesSent, FragmentsReceived: p.MessagesReceived,
 			RemoteServerName: p.Remote.ServerName, RemoteAddress: p.Remote.Address, Role: p.Role,

@@ -34,3 +34,12 @@ func SQLState(err error) string {
 	}
 	return pe.Code
 }
+
+// Detail is the DETAIL of a server error, "" when err is not one.
+func Detail(err error) string {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return ""
+	}
+	return pe.Detail
+}

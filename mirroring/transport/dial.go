@@ -141,6 +141,9 @@ func (e *Endpoint) dial(host string, port int, key string) (*Peer, *DialError) {
 			derr = e.secureDial(p, br, n.auth)
 		}
 	}
+	if derr == nil {
+		derr = e.authorizeAccepted(p)
+	}
 	if derr == nil && (c.SetDeadline(time.Time{}) != nil || !stop()) {
 		derr = closed
 	}
@@ -170,6 +173,27 @@ func (e *Endpoint) dial(host string, port int, key string) (*Peer, *DialError) {
 		loser.shutdown(replacedError(loser, winner), true)
 	}
 	return winner, nil
+}
+
+// authorizeAccepted asks Authorize about the instance this endpoint
+// dialed. A connection carries both directions, so each side must let the
+// other in (SQL Server's two connections per pair, one each way, each
+// need CONNECT on the endpoint they reach). A refusal ends the connection
+// with a goodbye saying why, which the acceptor logs.
+func (e *Endpoint) authorizeAccepted(p *Peer) *DialError {
+	authorize := e.cfg.Authorize
+	if authorize == nil {
+		return nil
+	}
+	err := authorize(p.Info())
+	if err == nil {
+		return nil
+	}
+	reason := "not authorized: " + err.Error()
+	_ = writeFrame(p.conn, kindBye, encodeBye(byeClosing, clip("the connecting instance refused this one: "+reason)))
+	e.log.Warn("mirroring connection refused", "remote", p.cc.RemoteAddr().String(),
+		"peer", p.remote.ServerName, "reason", reason)
+	return &DialError{Reason: "this instance refused the endpoint it dialed: " + reason, Rejected: true}
 }
 
 // greet sends the hello and reads the answer: a welcome (checked against

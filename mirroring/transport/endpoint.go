@@ -311,6 +311,22 @@ func (e *Endpoint) Close() error {
 	return err
 }
 
+// CloseConnection closes the connection with the given ConnectionID, if
+// it is open (its PeerDown reports ErrClosed); the peer may dial again.
+func (e *Endpoint) CloseConnection(id string) {
+	e.mu.Lock()
+	var found *Peer
+	for p := range e.conns {
+		if p.id == id {
+			found = p
+		}
+	}
+	e.mu.Unlock()
+	if found != nil {
+		found.shutdown(ErrClosed, true)
+	}
+}
+
 // Peers lists the endpoint's connections for sys.dm_db_mirroring_connections:
 // those in handshake (State NEW, CONNECTING or CONNECTED), the live ones
 // (LOGGED_IN) and those closing (CLOSED), oldest first.
