@@ -89,10 +89,10 @@ func (in *Instance) AuthorizeEndpointLogin(login string) error {
 	c := in.security()
 	l := c.login(login)
 	if l == nil {
-		return fmt.Errorf("login %q does not exist", login)
+		return fmt.Errorf("login '%s' does not exist", login)
 	}
 	if l.Disabled {
-		return fmt.Errorf("login %q is disabled", l.Name)
+		return fmt.Errorf("login '%s' is disabled", l.Name)
 	}
 	ep := in.Endpoint()
 	if l.Sysadmin || (ep != nil && strings.EqualFold(ep.Owner, l.Name)) {
@@ -104,12 +104,12 @@ func (in *Instance) AuthorizeEndpointLogin(login string) error {
 			continue
 		}
 		if g.State == "D" {
-			return fmt.Errorf("login %q is denied CONNECT on the endpoint", l.Name)
+			return fmt.Errorf("login '%s' is denied CONNECT on the endpoint", l.Name)
 		}
 		granted = true
 	}
 	if !granted {
-		return fmt.Errorf("login %q has no CONNECT permission on the endpoint", l.Name)
+		return fmt.Errorf("login '%s' has no CONNECT permission on the endpoint", l.Name)
 	}
 	return nil
 }

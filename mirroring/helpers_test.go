@@ -35,8 +35,10 @@ type node struct {
 	minute time.Duration
 	// saPassword, when set, is the sa password: clients authenticate.
 	saPassword string
-	mu         sync.Mutex // guards srv, which writers read while the test restarts the node
-	srv        *server.Server
+	// serviceAccount is the identity declared to peers ("" the default).
+	serviceAccount string
+	mu             sync.Mutex // guards srv, which writers read while the test restarts the node
+	srv            *server.Server
 }
 
 // newNodes starts n instances on distinct 127.x.y.z addresses, all with
@@ -67,7 +69,8 @@ func newNodesWith(t testing.TB, tweak func(*node), names ...string) []*node {
 func (n *node) start() {
 	n.t.Helper()
 	srv := servertest.StartWith(n.t, servertest.Options{Dir: n.dir, Host: n.host, Name: n.name, StoreFS: n.fs, Port: n.sql, HTTP: n.http,
-		MonitorMinute: n.minute, SAPassword: n.saPassword})
+		MonitorMinute: n.minute, SAPassword: n.saPassword,
+		Configure: func(c *server.Config) { c.ServiceAccount = n.serviceAccount }})
 	n.mu.Lock()
 	n.srv = srv
 	n.mu.Unlock()

@@ -160,3 +160,42 @@ func rowsOf(n *node, sql string) [][]string {
 
 // detailOf is a server error's DETAIL ("" for other errors).
 func detailOf(err error) string { return testutil.Detail(err) }
+
+// TestWindowsAuthenticationServiceAccounts (SPEC D7): instances under one
+// service account need nothing more; under different ones each needs a
+// login for the other's account (FROM WINDOWS) with CONNECT on its
+// endpoint, and the refusal says so.
+func TestWindowsAuthenticationServiceAccounts(t *testing.T) {
+	accounts := map[string]string{"ONE": `CORP\svc_one`, "TWO": `CORP\svc_two`}
+	nodes := newNodesWith(t, func(n *node) { n.serviceAccount = accounts[n.name] }, "ONE", "TWO")
+	a, b := nodes[0], nodes[1]
+	a.createEndpoint()
+	b.createEndpoint()
+	setupDB(a, "Win")
+	shared := t.TempDir()
+	a.exec(fmt.Sprintf(`BACKUP DATABASE Win TO DISK = '%s/win.bak' WITH FORMAT`, shared))
+	b.exec(fmt.Sprintf(`RESTORE DATABASE Win FROM DISK = '%s/win.bak' WITH NORECOVERY`, shared))
+	b.exec(fmt.Sprintf(`ALTER DATABASE Win SET PARTNER = '%s'`, a.address()))
+	err := a.try(fmt.Sprintf(`ALTER DATABASE Win SET PARTNER = '%s'`, b.address()))
+	if testutil.MsgNumber(err) != 1418 || !strings.Contains(detailOf(err)+err.Error(), `login 'CORP\svc_`) {
+		t.Fatalf("different service accounts without logins: %v (%s)", err, detailOf(err))
+	}
+	for _, n := range []*node{a, b} {
+		other := accounts["ONE"]
+		if n == a {
+			other = accounts["TWO"]
+		}
+		n.exec(fmt.Sprintf(`CREATE LOGIN [%s] FROM WINDOWS`, other))
+		n.exec(fmt.Sprintf(`GRANT CONNECT ON ENDPOINT::Endpoint_Mirroring TO [%s]`, other))
+	}
+	a.exec(fmt.Sprintf(`ALTER DATABASE Win SET PARTNER = '%s'`, b.address()))
+	a.waitState("Win", "PRINCIPAL", "SYNCHRONIZED")
+	for _, r := range rowsOf(a, `SELECT authentication_method, principal_name FROM sys.dm_db_mirroring_connections`) {
+		if r[0] != "WINDOWS" || r[1] != accounts["TWO"] {
+			t.Fatalf("ONE's connection %v", r)
+		}
+	}
+	if got := a.row(`SELECT type_desc FROM sys.server_principals WHERE name = $1`, accounts["TWO"])[0]; got != "WINDOWS_LOGIN" {
+		t.Fatalf("login type %s", got)
+	}
+}
