@@ -84,6 +84,14 @@ func Open(cfg Config) (*Instance, error) {
 	if cfg.CheckpointInterval <= 0 {
 		cfg.CheckpointInterval = 2 * time.Second
 	}
+	// Database directories are swapped by RESTORE and named in the
+	// catalog: keep every path absolute (a relative --data, the default
+	// ./data, broke RESTORE DATABASE with Msg 3241).
+	abs, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	cfg.DataDir = abs
 	// <data>/backup holds relative TO DISK / FROM DISK paths (SPEC D8).
 	if err := os.MkdirAll(filepath.Join(cfg.DataDir, "backup"), 0o755); err != nil {
 		return nil, err

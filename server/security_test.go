@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -333,5 +334,26 @@ func TestClientLimits(t *testing.T) {
 	_ = nc.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if n, err := nc.Read(make([]byte, 1)); n != 0 || !errors.Is(err, io.EOF) {
 		t.Fatalf("silent client: read %d bytes, %v; want EOF", n, err)
+	}
+}
+
+// TestRelativeDataDir: the default --data is relative (./data); BACKUP
+// and RESTORE work there (RESTORE once failed with Msg 3241: the restore
+// built the database aside under a relative path).
+func TestRelativeDataDir(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	bak := filepath.Join(dir, "shop.bak")
+	a := servertest.StartWith(t, servertest.Options{Dir: "a"})
+	b := servertest.StartWith(t, servertest.Options{Dir: "./b"})
+	ca, cb := servertest.Connect(t, a, "master"), servertest.Connect(t, b, "master")
+	execOK(t, ca, "CREATE DATABASE Shop")
+	execOK(t, ca, "CREATE TABLE Shop.dbo.t (id int PRIMARY KEY)")
+	execOK(t, ca, "INSERT INTO Shop.dbo.t VALUES (7)")
+	execOK(t, ca, "BACKUP DATABASE Shop TO DISK = '"+bak+"' WITH FORMAT")
+	execOK(t, cb, "RESTORE DATABASE Shop FROM DISK = '"+bak+"' WITH NORECOVERY")
+	execOK(t, cb, "RESTORE DATABASE Shop WITH RECOVERY")
+	if got := queryText(t, cb, "SELECT id FROM Shop.dbo.t"); got != "7" {
+		t.Fatalf("restored copy holds %q", got)
 	}
 }
