@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -13,7 +14,16 @@ import (
 // TestMirroringSeedScript runs e2e/mirroring-seed.sh: the seed's set-up
 // between two real server processes, driven by psql, then failover and
 // back, kill -9 of the mirror and a restart of both.
-func TestMirroringSeedScript(t *testing.T) {
+func TestMirroringSeedScript(t *testing.T) { runE2E(t, "mirroring-seed.sh", 2) }
+
+// TestSecurityScript runs e2e/security.sh: the README's security
+// walk-through with three real processes and psql over SCRAM-SHA-256.
+func TestSecurityScript(t *testing.T) { runE2E(t, "security.sh", 3) }
+
+// runE2E builds the server and runs an e2e script with n loopback
+// addresses (HOST1..n), an endpoint port free on all of them (PORT) and a
+// SQL port on each (SQLPORT1..n); the script must print "PASS:".
+func runE2E(t *testing.T, script string, n int) {
 	for _, tool := range []string{"bash", "psql", "go"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s not found (.ci/run installs what the tests need): %v", tool, err)
@@ -23,14 +33,15 @@ func TestMirroringSeedScript(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	hosts := servertest.LoopbackHosts(2)
-	port := servertest.FreePort(t, hosts...)
-	cmd := exec.Command("bash", "../../e2e/mirroring-seed.sh", bin)
-	cmd.Env = append(cmd.Environ(), "HOST1="+hosts[0], "HOST2="+hosts[1], "PORT="+strconv.Itoa(port),
-		"SQLPORT1="+strconv.Itoa(servertest.FreePort(t, hosts[0])), "SQLPORT2="+strconv.Itoa(servertest.FreePort(t, hosts[1])))
+	hosts := servertest.LoopbackHosts(n)
+	cmd := exec.Command("bash", "../../e2e/"+script, bin)
+	cmd.Env = append(cmd.Environ(), "PORT="+strconv.Itoa(servertest.FreePort(t, hosts...)))
+	for i, h := range hosts {
+		cmd.Env = append(cmd.Env, fmt.Sprintf("HOST%d=%s", i+1, h), fmt.Sprintf("SQLPORT%d=%d", i+1, servertest.FreePort(t, h)))
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "PASS:") {
-		t.Fatalf("e2e/mirroring-seed.sh failed (%v):\n%s", err, out)
+		t.Fatalf("e2e/%s failed (%v):\n%s", script, err, out)
 	}
 	t.Log(string(out[strings.LastIndex(string(out), "PASS:"):]))
 }
