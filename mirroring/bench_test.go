@@ -21,16 +21,22 @@ import (
 // BenchmarkCommitMirrored: autocommit INSERTs through pgx at 1, 16 and 64
 // clients on a database that is not mirrored, mirrored with SAFETY OFF,
 // and mirrored with SAFETY FULL (each commit waits for the mirror's
-// hardening). Two instances in this process share the machine.
+// hardening), the last also over endpoints with ENCRYPTION = DISABLED
+// (plain TCP) as the baseline of TLS's cost. Two instances in this process
+// share the machine.
 func BenchmarkCommitMirrored(b *testing.B) {
-	for _, mode := range []string{"unmirrored", "safety-off", "safety-full"} {
+	for _, mode := range []string{"unmirrored", "safety-off", "safety-full", "safety-full-unencrypted"} {
 		b.Run(mode, func(b *testing.B) {
 			nodes := newNodes(b, "BENCHP", "BENCHM")
 			a, m := nodes[0], nodes[1]
 			setupDB(a, "Bench")
 			if mode != "unmirrored" {
-				a.createEndpoint()
-				m.createEndpoint()
+				encryption := "REQUIRED"
+				if mode == "safety-full-unencrypted" {
+					encryption = "DISABLED"
+				}
+				a.createEndpointEncrypted(encryption)
+				m.createEndpointEncrypted(encryption)
 				mirrorPair(b, a, m, "Bench")
 				if mode == "safety-off" {
 					a.exec(`ALTER DATABASE Bench SET PARTNER SAFETY OFF`)
@@ -68,8 +74,9 @@ func BenchmarkCommitMirrored(b *testing.B) {
 }
 
 var (
-	catchUpMB = flag.Int("mirroring.catchup-mb", 1024, "log to accumulate for BenchmarkCatchUp, in MB")
-	settle    = flag.Duration("mirroring.settle", 10*time.Second, "BenchmarkCatchUp: pause between loading and RESUME")
+	catchUpMB         = flag.Int("mirroring.catchup-mb", 1024, "log to accumulate for BenchmarkCatchUp, in MB")
+	settle            = flag.Duration("mirroring.settle", 10*time.Second, "BenchmarkCatchUp: pause between loading and RESUME")
+	catchUpEncryption = flag.String("mirroring.encryption", "REQUIRED", "BenchmarkCatchUp: the endpoints' ENCRYPTION (REQUIRED runs TLS, DISABLED plain TCP)")
 )
 
 // BenchmarkCatchUp: the principal runs suspended while -mirroring.catchup-mb
@@ -79,8 +86,8 @@ var (
 func BenchmarkCatchUp(b *testing.B) {
 	nodes := newNodes(b, "CATCHP", "CATCHM")
 	a, m := nodes[0], nodes[1]
-	a.createEndpoint()
-	m.createEndpoint()
+	a.createEndpointEncrypted(*catchUpEncryption)
+	m.createEndpointEncrypted(*catchUpEncryption)
 	setupDB(a, "Big")
 	a.exec(`CREATE TABLE Big.dbo.blob (id int PRIMARY KEY, data varbinary(max))`)
 	mirrorPair(b, a, m, "Big")

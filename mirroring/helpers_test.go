@@ -233,9 +233,14 @@ func oneLine(s string) string {
 }
 
 // createEndpoint creates the seed's endpoint on the node.
-func (n *node) createEndpoint() {
+func (n *node) createEndpoint() { n.createEndpointEncrypted("REQUIRED") }
+
+// createEndpointEncrypted creates the seed's endpoint with an ENCRYPTION
+// setting (REQUIRED, the default, runs TLS; DISABLED does not).
+func (n *node) createEndpointEncrypted(encryption string) {
 	n.t.Helper()
-	n.exec(fmt.Sprintf(`CREATE ENDPOINT Endpoint_Mirroring STATE=STARTED AS TCP (LISTENER_PORT=%d) FOR DATABASE_MIRRORING (ROLE=ALL)`, n.port))
+	n.exec(fmt.Sprintf(`CREATE ENDPOINT Endpoint_Mirroring STATE=STARTED AS TCP (LISTENER_PORT=%d)
+		FOR DATABASE_MIRRORING (ENCRYPTION = %s, ROLE=ALL)`, n.port, encryption))
 }
 
 // mirrorPair prepares db on p, restores it on m and starts a session, as
