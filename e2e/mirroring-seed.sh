@@ -9,28 +9,7 @@
 # on both), SQLPORT1, SQLPORT2 (SQL ports); random when unset.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do { kill -9 "$pid" && wait "$pid"; } 2>/dev/null || true; done
-	if [[ "${KEEP:-}" == "" ]]; then rm -rf "$work"; else echo "kept $work"; fi
-}
-trap cleanup EXIT
-
-bin=${1:-}
-if [[ -z "$bin" ]]; then
-	bin=$work/mirrordb
-	(cd "$root" && go build -o "$bin" ./cmd/server)
-fi
-
-rnd() { echo $((RANDOM % 200 + 20)); }
-HOST1=${HOST1:-127.$(rnd).$(rnd).$(rnd)}
-HOST2=${HOST2:-127.$(rnd).$(rnd).$(rnd)}
-PORT=${PORT:-$((RANDOM % 20000 + 30000))}
-SQLPORT1=${SQLPORT1:-$((RANDOM % 10000 + 20000))}
-SQLPORT2=${SQLPORT2:-$((RANDOM % 10000 + 20000))}
+source "$(dirname "$0")/lib.sh"
 
 declare -A host=([p]=$HOST1 [m]=$HOST2) sqlport=([p]=$SQLPORT1 [m]=$SQLPORT2) name=([p]=PARTNERHOST1 [m]=PARTNERHOST5) pid=()
 

@@ -10,30 +10,7 @@
 # free on all), SQLPORT1..3 (SQL ports); random when unset.
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/.." && pwd)
-work=$(mktemp -d)
-pids=()
-cleanup() {
-	for pid in "${pids[@]}"; do { kill -9 "$pid" && wait "$pid"; } 2>/dev/null || true; done
-	if [[ "${KEEP:-}" == "" ]]; then rm -rf "$work"; else echo "kept $work"; fi
-}
-trap cleanup EXIT
-
-bin=${1:-}
-if [[ -z "$bin" ]]; then
-	bin=$work/mirrordb
-	(cd "$root" && go build -o "$bin" ./cmd/server)
-fi
-
-rnd() { echo $((RANDOM % 200 + 20)); }
-HOST1=${HOST1:-127.$(rnd).$(rnd).$(rnd)}
-HOST2=${HOST2:-127.$(rnd).$(rnd).$(rnd)}
-HOST3=${HOST3:-127.$(rnd).$(rnd).$(rnd)}
-PORT=${PORT:-$((RANDOM % 20000 + 30000))}
-SQLPORT1=${SQLPORT1:-$((RANDOM % 10000 + 20000))}
-SQLPORT2=${SQLPORT2:-$((RANDOM % 10000 + 20000))}
-SQLPORT3=${SQLPORT3:-$((RANDOM % 10000 + 20000))}
+source "$(dirname "$0")/lib.sh"
 
 declare -A host=([ALPHA]=$HOST1 [BRAVO]=$HOST2 [WITNESS]=$HOST3)
 declare -A sqlport=([ALPHA]=$SQLPORT1 [BRAVO]=$SQLPORT2 [WITNESS]=$SQLPORT3)

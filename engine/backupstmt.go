@@ -52,6 +52,23 @@ func keysOf(m map[string]bool) []string {
 	return out
 }
 
+// optionValue evaluates a WITH option's value, a constant expression (nil
+// when the option has none).
+func (b *binder) optionValue(opt *parser.BackupOption) (types.Value, error) {
+	if opt.Value == nil {
+		return nil, nil
+	}
+	x, err := b.bindExpr(opt.Value, nil, nil, types.TypeUnknown)
+	if err != nil {
+		return nil, err
+	}
+	val, err := x.eval(&env{sess: b.s, now: time.Now()})
+	if err != nil {
+		return nil, b.errAt(opt, err)
+	}
+	return val, nil
+}
+
 // parseBackupOptions validates and evaluates WITH options (constant
 // expressions only).
 func (b *binder) parseBackupOptions(stmt string, opts []*parser.BackupOption, allowed map[string]bool) (*backupOptions, error) {
@@ -61,15 +78,9 @@ func (b *binder) parseBackupOptions(stmt string, opts []*parser.BackupOption, al
 			return nil, b.errAt(opt, sqlerr.New(155, opt.Name, stmt))
 		}
 		o.names[opt.Name] = true
-		var val types.Value
-		if opt.Value != nil {
-			x, err := b.bindExpr(opt.Value, nil, nil, types.TypeUnknown)
-			if err != nil {
-				return nil, err
-			}
-			if val, err = x.eval(&env{sess: b.s, now: time.Now()}); err != nil {
-				return nil, b.errAt(opt, err)
-			}
+		val, err := b.optionValue(opt)
+		if err != nil {
+			return nil, err
 		}
 		text := types.ToText(val, types.TypeUnknown)
 		switch opt.Name {

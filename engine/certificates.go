@@ -21,6 +21,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -174,39 +175,26 @@ func (in *Instance) masterKey(c *securityCatalog) ([]byte, error) {
 // planKeys binds CREATE MASTER KEY and the certificate statements.
 func (b *binder) planKeys(st parser.Statement) (*stmtPlan, error) {
 	in := b.s.inst
-	var verb string
+	verb := statementVerb(st)
+	if err := b.masterOnly(st, verb); err != nil {
+		return nil, err
+	}
 	var change func(c *securityCatalog) error
 	switch x := st.(type) {
 	case *parser.CreateMasterKey:
-		verb = "CREATE MASTER KEY"
-		if err := b.masterOnly(x, verb); err != nil {
-			return nil, err
-		}
 		if err := b.errIf(x, checkPasswordPolicy(x.Password)); err != nil {
 			return nil, err
 		}
 		change = func(c *securityCatalog) error { return in.createMasterKey(c, x.Password) }
 	case *parser.CreateCertificate:
-		verb = "CREATE CERTIFICATE"
-		if err := b.masterOnly(x, verb); err != nil {
-			return nil, err
-		}
-		make, err := b.certificateMaker(x)
+		mk, err := b.certificateMaker(x)
 		if err != nil {
 			return nil, err
 		}
-		change = func(c *securityCatalog) error { return in.addCertificate(c, x, make) }
+		change = func(c *securityCatalog) error { return in.addCertificate(c, x, mk) }
 	case *parser.BackupCertificate:
-		verb = "BACKUP CERTIFICATE"
-		if err := b.masterOnly(x, verb); err != nil {
-			return nil, err
-		}
 		change = func(c *securityCatalog) error { return in.backupCertificate(c, x) }
 	case *parser.DropCertificate:
-		verb = "DROP CERTIFICATE"
-		if err := b.masterOnly(x, verb); err != nil {
-			return nil, err
-		}
 		change = func(c *securityCatalog) error { return in.dropCertificate(c, x.Name) }
 	}
 	return b.securityPlan(st, verb, change), nil
@@ -259,16 +247,17 @@ func (b *binder) certificateMaker(x *parser.CreateCertificate) (certMaker, error
 		*d.into = t.UTC()
 	}
 	return func(in *Instance) ([]byte, []byte, error) {
-		if start.IsZero() {
-			start = in.now().Truncate(time.Second)
+		from, until := start, expiry
+		if from.IsZero() {
+			from = in.now().Truncate(time.Second)
 		}
-		if expiry.IsZero() {
-			expiry = start.AddDate(1, 0, 0)
+		if until.IsZero() {
+			until = from.AddDate(1, 0, 0)
 		}
-		if !expiry.After(start) {
+		if !until.After(from) {
 			return nil, nil, sqlerr.New(15468)
 		}
-		return generateCertificate(x.Subject, start, expiry)
+		return generateCertificate(x.Subject, from, until)
 	}, nil
 }
 
@@ -290,7 +279,7 @@ func generateCertificate(subject string, start, expiry time.Time) (der, pkcs8 []
 	return der, pkcs8, err
 }
 
-func (in *Instance) addCertificate(c *securityCatalog, x *parser.CreateCertificate, make certMaker) error {
+func (in *Instance) addCertificate(c *securityCatalog, x *parser.CreateCertificate, mk certMaker) error {
 	if c.certificate(x.Name) != nil {
 		return sqlerr.New(15232, x.Name)
 	}
@@ -302,7 +291,7 @@ func (in *Instance) addCertificate(c *securityCatalog, x *parser.CreateCertifica
 		}
 		owner = u.ID
 	}
-	der, pkcs8, err := make(in)
+	der, pkcs8, err := mk(in)
 	if err != nil {
 		return err
 	}
@@ -455,13 +444,7 @@ func (in *Instance) dropCertificate(c *securityCatalog, name string) error {
 			return sqlerr.New(3729, "DROP CERTIFICATE", cert.Name, l.Name)
 		}
 	}
-	out := c.Certificates[:0]
-	for _, o := range c.Certificates {
-		if o != cert {
-			out = append(out, o)
-		}
-	}
-	c.Certificates = out
+	c.Certificates = slices.DeleteFunc(c.Certificates, func(o *Certificate) bool { return o == cert })
 	return nil
 }
 
@@ -506,18 +489,16 @@ func (in *Instance) CertificateLogin(peer *x509.Certificate) (string, error) {
 		if err != nil || !bytes.Equal(held.RawSubjectPublicKeyInfo, peer.RawSubjectPublicKeyInfo) {
 			continue
 		}
-		if u := c.userByID(cert.Owner); u != nil && u.Login != 0 && u.ID != dboUserID {
+		for _, l := range c.Logins {
+			if strings.EqualFold(l.Certificate, cert.Name) {
+				return l.Name, nil // a login FROM CERTIFICATE
+			}
+		}
+		// The owner user's login (dbo's is sa).
+		if u := c.userByID(cert.Owner); u != nil && u.Login != 0 {
 			if l := c.loginByID(u.Login); l != nil {
 				return l.Name, nil
 			}
-		}
-		for _, l := range c.Logins {
-			if strings.EqualFold(l.Certificate, cert.Name) {
-				return l.Name, nil
-			}
-		}
-		if cert.Owner == dboUserID {
-			return "sa", nil // the instance's own certificates belong to dbo, that is sa
 		}
 		return "", fmt.Errorf("certificate %s (subject %q) is held in master, but no login maps to its owner", cert.Name, peer.Subject.CommonName)
 	}

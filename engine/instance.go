@@ -123,9 +123,11 @@ func Open(cfg Config) (*Instance, error) {
 		}
 		in.dbs[strings.ToLower(desc.Name)] = d
 	}
-	if _, err := in.loadSecurity(); err != nil { // made with sa on first start
+	sec, err := in.loadSecurity() // made with sa on first start
+	if err != nil {
 		return nil, err
 	}
+	in.sec.Store(sec)
 	in.registerRoleProcedures()
 	ctx, cancel := context.WithCancel(context.Background())
 	in.stop = cancel

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"crypto/rand"
 	"slices"
 	"strings"
 	"time"
@@ -74,15 +73,6 @@ func statementVerb(st parser.Statement) string {
 	return strings.Join(f[:min(n, len(f))], " ")
 }
 
-// requireSysadmin returns denied (positioned at n) unless the session is a
-// sysadmin.
-func (b *binder) requireSysadmin(n positioned, denied *sqlerr.Error) error {
-	if b.s.isSysadmin() {
-		return nil
-	}
-	return b.errAt(n, denied)
-}
-
 // permissionDenied is Msg 262 for verb in the current database.
 func (b *binder) permissionDenied(verb string) *sqlerr.Error {
 	return sqlerr.New(262, verb, b.s.db.Name())
@@ -93,7 +83,6 @@ type loginOptions struct {
 	checkPolicy     *bool
 	defaultDatabase string
 	oldPassword     *string
-	mustChange      bool
 }
 
 // parseLoginOptions reads WITH options; ON/OFF and names are accepted bare.
@@ -118,8 +107,7 @@ func (b *binder) parseLoginOptions(stmt string, opts []*parser.BackupOption) (*l
 		case "DEFAULT_LANGUAGE":
 		case "OLD_PASSWORD":
 			o.oldPassword = &text
-		case "MUST_CHANGE":
-			o.mustChange = true
+		case "MUST_CHANGE": // accepted; passwords do not expire here
 		default:
 			return nil, b.errAt(opt, sqlerr.New(155, opt.Name, stmt))
 		}
@@ -138,15 +126,8 @@ func (b *binder) optionText(opt *parser.BackupOption) (string, error) {
 			return v.Name(), nil
 		}
 	}
-	x, err := b.bindExpr(opt.Value, nil, nil, types.TypeUnknown)
-	if err != nil {
-		return "", err
-	}
-	val, err := x.eval(&env{sess: b.s, now: time.Now()})
-	if err != nil {
-		return "", b.errAt(opt, err)
-	}
-	return types.ToText(val, types.TypeUnknown), nil
+	val, err := b.optionValue(opt)
+	return types.ToText(val, types.TypeUnknown), err
 }
 
 // checkPasswordPolicy is CHECK_POLICY = ON (the default): at least eight
@@ -188,12 +169,6 @@ func setPassword(l *Login, password string, now time.Time) error {
 }
 
 func verifierMatches(v, password string) bool { return v != "" && verifier.Matches(v, password) }
-
-func newSID() []byte {
-	sid := make([]byte, 16)
-	_, _ = rand.Read(sid)
-	return sid
-}
 
 // planSecurity binds the login, user and permission statements.
 func (b *binder) planSecurity(st parser.Statement) (*stmtPlan, error) {
@@ -255,7 +230,7 @@ func (b *binder) createLogin(x *parser.CreateLogin) (func(*securityCatalog) erro
 			return sqlerr.New(15025, x.Name)
 		}
 		now := in.now()
-		l := &Login{Name: x.Name, ID: c.nextID(), SID: newSID(), Type: LoginSQL, DefaultDatabase: "master",
+		l := &Login{Name: x.Name, ID: c.nextID(), SID: randomBytes(16), Type: LoginSQL, DefaultDatabase: "master",
 			CheckPolicy: o.checkPolicy == nil || *o.checkPolicy, Created: now, Modified: now}
 		if o.defaultDatabase != "" {
 			l.DefaultDatabase = o.defaultDatabase
@@ -291,10 +266,8 @@ func (b *binder) alterLogin(x *parser.AlterLogin) (func(*securityCatalog) error,
 	// Anyone may change their own password by giving the old one; all
 	// else is the sysadmins'.
 	selfService := own && x.HasPassword && o.oldPassword != nil && !x.Enable && !x.Disable
-	if !selfService {
-		if err := b.requireSysadmin(x, sqlerr.New(15151, "alter", "login", x.Name)); err != nil {
-			return nil, err
-		}
+	if !selfService && !b.s.isSysadmin() {
+		return nil, b.errAt(x, sqlerr.New(15151, "alter", "login", x.Name))
 	}
 	if x.HasPassword {
 		l := b.s.inst.security().login(x.Name)

@@ -156,23 +156,9 @@ func (c *securityCatalog) nextID() int {
 	return id
 }
 
-// security returns the current catalog snapshot; callers must not change it.
-func (in *Instance) security() *securityCatalog {
-	if c := in.sec.Load(); c != nil {
-		return c
-	}
-	in.secMu.Lock()
-	defer in.secMu.Unlock()
-	c, err := in.loadSecurity()
-	if err != nil {
-		// Fail closed: a catalog we cannot read admits nobody.
-		in.log.Error("security catalog unreadable: every login is refused", "err", err)
-		return &securityCatalog{Secret: []byte("unreadable"), Logins: []*Login{{Name: "sa", ID: saID,
-			Type: LoginSQL, Sysadmin: true, Disabled: true, Verifier: "unreadable"}}}
-	}
-	in.sec.Store(c)
-	return c
-}
+// security returns the current catalog snapshot (loaded at Open, replaced
+// by changeSecurity); callers must not change it.
+func (in *Instance) security() *securityCatalog { return in.sec.Load() }
 
 // loadSecurity reads the catalog, creating it (with sa) the first time.
 func (in *Instance) loadSecurity() (*securityCatalog, error) {
@@ -199,9 +185,20 @@ func (in *Instance) saveSecurity(c *securityCatalog) error {
 	return in.master.kv.Set(catalogSecurity, b, pebble.Sync)
 }
 
-// changeSecurity runs one change on a private copy of the catalog, then
-// stores and publishes it; an error leaves everything as it was.
+// changeSecurity runs one change on a private copy of the catalog (read
+// back from master), then stores and publishes it; an error leaves
+// everything as it was. The mirroring endpoint then re-judges its peers.
 func (in *Instance) changeSecurity(change func(c *securityCatalog) error) error {
+	if err := in.storeSecurityChange(change); err != nil {
+		return err
+	}
+	if m := in.mirror(); m != nil {
+		m.SecurityChanged()
+	}
+	return nil
+}
+
+func (in *Instance) storeSecurityChange(change func(c *securityCatalog) error) error {
 	in.secMu.Lock()
 	defer in.secMu.Unlock()
 	c, err := in.loadSecurity()
@@ -215,9 +212,6 @@ func (in *Instance) changeSecurity(change func(c *securityCatalog) error) error 
 		return err
 	}
 	in.sec.Store(c)
-	if m := in.mirror(); m != nil {
-		go m.SecurityChanged() // not under secMu: it reads the catalog
-	}
 	return nil
 }
 
