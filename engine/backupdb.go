@@ -16,6 +16,7 @@ import (
 
 	"mirrordb/engine/backup"
 	"mirrordb/engine/keys"
+	"mirrordb/engine/storage"
 	"mirrordb/engine/txlog"
 	"mirrordb/sqlerr"
 )
@@ -141,7 +142,7 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 		return BackupResult{}, err
 	}
 	end := d.applied.get()
-	err = d.kv.Checkpoint(ckpt, pebble.WithFlushedWAL())
+	err = d.write(ctx, "checkpoint", func(db *pebble.DB) error { return db.Checkpoint(ckpt, pebble.WithFlushedWAL()) })
 	d.writer.release()
 	if err != nil {
 		return BackupResult{}, fmt.Errorf("checkpoint: %w", err)
@@ -484,16 +485,17 @@ func syncFiles(paths []string) error {
 // source's local bookkeeping (m/ keys) with the restored copy's own: its end
 // LSN stays, its log-backup chain position becomes the backup's end.
 func prepareRestoredStore(dir string, in *Instance, h backup.SetHeader) error {
-	kv, err := openStore(dir, in.cache, in.log, in.cfg.StoreFS)
+	st, err := storage.Open(dir, storage.Options{Cache: in.cache, Logger: in.log, FS: in.cfg.StoreFS})
 	if err != nil {
 		return fmt.Errorf("%w: restored store does not open: %v", backup.ErrMalformed, err)
 	}
+	defer st.Close(storeCloseTimeout)
+	kv := st.DB()
 	b := kv.NewBatch()
 	var end [8]byte
 	v, ok, err := getValue(kv, keys.MetaKey(metaEndLSN))
 	if err != nil || !ok {
 		b.Close()
-		kv.Close()
 		return fmt.Errorf("%w: restored store has no end LSN", backup.ErrMalformed)
 	}
 	copy(end[:], v)
@@ -504,9 +506,11 @@ func prepareRestoredStore(dir string, in *Instance, h backup.SetHeader) error {
 		chain = fmt.Sprintf(`{"next_log_lsn":0,"last_full_lsn":%d}`, h.CheckpointLSN)
 	}
 	_ = b.Set(keys.MetaKey(metaChain), []byte(chain), nil)
-	err = kv.Apply(b, pebble.Sync)
-	b.Close()
-	return errors.Join(err, kv.Close())
+	defer b.Close()
+	if err := st.Write(context.Background(), "apply", func(db *pebble.DB) error { return db.Apply(b, pebble.Sync) }); err != nil {
+		return err
+	}
+	return st.Close(storeCloseTimeout)
 }
 
 // installRestored swaps a restored store into place under name, replacing
@@ -670,7 +674,7 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 // CommitTime returns the commit time of log record lsn, if the log still
 // holds it.
 func (d *Database) CommitTime(lsn txlog.LSN) (time.Time, bool) {
-	v, ok, err := getValue(d.kv, keys.LogKey(lsn))
+	v, ok, err := d.get(keys.LogKey(lsn))
 	if err != nil || !ok {
 		return time.Time{}, false
 	}

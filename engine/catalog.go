@@ -46,7 +46,7 @@ func catalogKey(name string) []byte {
 }
 
 func (in *Instance) loadCatalog() ([]dbDescriptor, error) {
-	it, err := in.master.kv.NewIter(&pebble.IterOptions{LowerBound: catalogDBPrefix, UpperBound: keys.PrefixEnd(catalogDBPrefix)})
+	it, err := in.master.kv().NewIter(&pebble.IterOptions{LowerBound: catalogDBPrefix, UpperBound: keys.PrefixEnd(catalogDBPrefix)})
 	if err != nil {
 		return nil, err
 	}
@@ -64,16 +64,16 @@ func (in *Instance) loadCatalog() ([]dbDescriptor, error) {
 
 // saveDescriptor writes a database's catalog entry durably.
 func (in *Instance) saveDescriptor(d *Database) error {
-	desc := dbDescriptor{ID: d.id, Name: d.Name(), Dir: filepath.Base(d.dir), State: d.State(), Created: d.Created()}
+	desc := dbDescriptor{ID: d.id, Name: d.Name(), Dir: filepath.Base(d.dir), State: d.storedState(), Created: d.Created()}
 	b, _ := json.Marshal(desc)
-	return in.master.kv.Set(catalogKey(desc.Name), b, pebble.Sync)
+	return in.master.set(catalogKey(desc.Name), b)
 }
 
 // allocateDBID returns the next database id.
 // REQUIRES: in.mu is held for writing.
 func (in *Instance) allocateDBID() (int32, error) {
 	id := firstUserDBID
-	v, ok, err := getValue(in.master.kv, catalogNextID)
+	v, ok, err := in.master.get(catalogNextID)
 	if err != nil {
 		return 0, err
 	}
@@ -82,7 +82,7 @@ func (in *Instance) allocateDBID() (int32, error) {
 	}
 	var buf [4]byte
 	binary.BigEndian.PutUint32(buf[:], uint32(id+1))
-	return id, in.master.kv.Set(catalogNextID, buf[:], pebble.Sync)
+	return id, in.master.set(catalogNextID, buf[:])
 }
 
 // dirName turns a database name into a directory name under the data
@@ -171,7 +171,7 @@ func (d *Database) initProperties(ctx context.Context) error {
 
 // RecoveryModel returns FULL, SIMPLE or BULK_LOGGED.
 func (d *Database) RecoveryModel() string {
-	v, ok, err := getValue(d.kv, keys.SchemaKey("db", propRecovery))
+	v, ok, err := d.get(keys.SchemaKey("db", propRecovery))
 	if err != nil || !ok {
 		return "FULL"
 	}
@@ -181,7 +181,7 @@ func (d *Database) RecoveryModel() string {
 // FamilyGUID identifies the database's lineage across backups and restores.
 func (d *Database) FamilyGUID() types.UUID {
 	var u types.UUID
-	v, ok, _ := getValue(d.kv, keys.SchemaKey("db", propFamilyGUID))
+	v, ok, _ := d.get(keys.SchemaKey("db", propFamilyGUID))
 	if ok {
 		copy(u[:], v)
 	}
@@ -209,7 +209,7 @@ func (in *Instance) DropDatabase(name string) error {
 		return sqlerr.New(3702, d.Name())
 	}
 	delete(in.dbs, strings.ToLower(name))
-	err := in.master.kv.Delete(catalogKey(name), pebble.Sync)
+	err := in.master.set(catalogKey(name), nil)
 	in.mu.Unlock()
 	if err != nil {
 		return err

@@ -34,8 +34,8 @@ type chainState struct {
 	c  logChain
 }
 
-func (d *Database) loadChain() error {
-	v, ok, err := getValue(d.kv, keys.MetaKey(metaChain))
+func (d *Database) loadChainFrom(kv pebble.Reader) error {
+	v, ok, err := getValue(kv, keys.MetaKey(metaChain))
 	if err != nil || !ok {
 		return err
 	}
@@ -57,7 +57,7 @@ func (d *Database) setChain(update func(c *logChain)) error {
 	update(&d.chain.c)
 	b, _ := json.Marshal(d.chain.c)
 	d.chain.mu.Unlock()
-	return d.kv.Set(keys.MetaKey(metaChain), b, pebble.Sync)
+	return d.set(keys.MetaKey(metaChain), b)
 }
 
 // registerLogBackupHold keeps log that the next log backup needs: in FULL

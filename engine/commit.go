@@ -6,8 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cockroachdb/pebble"
-
 	"mirrordb/engine/keys"
 	"mirrordb/engine/txlog"
 	"mirrordb/sqlerr"
@@ -133,29 +131,49 @@ func (w *lsnWatch) wait(ctx context.Context, after txlog.LSN) (txlog.LSN, error)
 }
 
 // commit makes the transaction durable and returns its LSN. It consumes the
-// transaction: the writer lock is released and the batch closed, whatever
-// the outcome.
+// transaction: the writer lock is released and the batch handed on or
+// closed, whatever the outcome, panics included.
 //
 // REQUIRES: t holds d's writer lock and has at least one operation.
 func (d *Database) commit(ctx context.Context, t *txn) (txlog.LSN, error) {
-	b := t.batch
+	b, st := t.batch, t.store
 	t.batch = nil
+	locked := true
+	defer func() {
+		if locked {
+			d.writer.release()
+		}
+		t.done()
+	}()
+	if d.store.Load() != st {
+		b.Close() // the store failed and was replaced while the transaction ran
+		return 0, d.faultError(st.Fault(), t.object())
+	}
 	start := time.Now()
 	rec := txlog.Record{LSN: d.applied.get() + 1, CommitTime: d.inst.now(), Ops: t.ops}
 	enc := rec.Encode(make([]byte, 0, 64+t.opBytes))
+	if f := st.CheckSpace(int64(len(b.Repr()) + len(enc))); f != nil {
+		b.Close()
+		return 0, d.faultError(f, t.object())
+	}
 	var end [8]byte
 	binary.BigEndian.PutUint64(end[:], rec.LSN)
 	err := b.Set(keys.LogKey(rec.LSN), enc, nil)
 	if err == nil {
 		err = b.Set(keys.MetaKey(metaEndLSN), end[:], nil)
 	}
-	if err == nil {
-		err = d.kv.ApplyNoSyncWait(b, pebble.Sync)
-	}
 	if err != nil {
-		d.writer.release()
 		b.Close()
-		return 0, sqlerr.New(9002, d.Name(), err.Error())
+		return 0, err
+	}
+	synced := make(chan error, 1)
+	if err := st.Commit(b, func(err error) {
+		if err == nil {
+			d.durable.advance(rec.LSN)
+		}
+		synced <- err
+	}); err != nil {
+		return 0, d.faultError(err, t.object())
 	}
 	d.applied.advance(rec.LSN)
 	d.logBytes.Add(int64(len(enc)))
@@ -164,13 +182,22 @@ func (d *Database) commit(ctx context.Context, t *txn) (txlog.LSN, error) {
 		d.reloadSchema()
 	}
 	d.writer.release()
-	t.done()
+	locked = false
 
-	if err := d.syncWait(ctx, b, rec.LSN); err != nil {
-		if ctx.Err() != nil {
-			return rec.LSN, ctx.Err() // in doubt: the sync goes on behind us
+	// Wait for the fsync. A statement cancelled or killed meanwhile stops
+	// waiting at once and the sync finishes behind it: a disk that hangs
+	// must not hang the clients of a principal that has stopped
+	// acknowledging (SPEC §8.9; the mirroring watchdog kills their
+	// sessions). Such a commit is in doubt, as after a crash.
+	select {
+	case err := <-synced:
+		if err != nil {
+			return 0, d.faultError(err, t.object())
 		}
-		return 0, sqlerr.New(9002, d.Name(), err.Error())
+	case <-st.Failed():
+		return 0, d.faultError(st.Fault(), t.object())
+	case <-ctx.Done():
+		return rec.LSN, ctx.Err()
 	}
 	if gate := d.gate(); gate != nil {
 		if err := gate(ctx, rec.LSN); err != nil {
@@ -179,29 +206,6 @@ func (d *Database) commit(ctx context.Context, t *txn) (txlog.LSN, error) {
 	}
 	d.commitLatency.Observe(time.Since(start))
 	return rec.LSN, nil
-}
-
-// syncWait waits until b's commit is on disk, then closes b and moves the
-// durable LSN to lsn. A statement canceled or killed meanwhile stops
-// waiting at once and the sync finishes behind it: a disk that hangs must
-// not hang the clients of a principal that has stopped acknowledging
-// (SPEC §8.9; the mirroring watchdog kills their sessions).
-func (d *Database) syncWait(ctx context.Context, b *pebble.Batch, lsn txlog.LSN) error {
-	done := make(chan error, 1)
-	go func() {
-		err := b.SyncWait()
-		b.Close()
-		if err == nil {
-			d.durable.advance(lsn)
-		}
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // metaEndLSN is the local key recording the last LSN written, so that the

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/binary"
 	"sync"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/keys"
+	"mirrordb/engine/storage"
 	"mirrordb/engine/txlog"
 	"mirrordb/internal/stat"
 	"mirrordb/sqlerr"
@@ -41,7 +43,17 @@ type Database struct {
 	inst *Instance
 	id   int32
 	dir  string
-	kv   *pebble.DB
+	// store is the open Pebble store; it is replaced when the database
+	// recovers from a storage failure (health.go), and nil while no store
+	// could be opened.
+	store atomic.Pointer[storage.Store]
+	// health is nil while the store serves; otherwise it holds the state a
+	// storage failure put the database in (RECOVERY_PENDING, SUSPECT,
+	// RECOVERING) and why.
+	health atomic.Pointer[healthState]
+	// recovering serialises recoveries (ALTER DATABASE SET ONLINE, the
+	// automatic retry after a full disk).
+	recovering sync.Mutex
 
 	mu      sync.Mutex // guards name, state, created
 	name    string
@@ -71,11 +83,15 @@ type Database struct {
 	schema   atomic.Pointer[schemaSet]
 	gateFunc atomic.Pointer[CommitGate]
 
-	// life guards the store against being closed while in use: statements
-	// and background work pin the database (read lock); close takes the
-	// write lock.
-	life     sync.RWMutex
+	// pins counts the statements and background work using the store;
+	// close waits for them, and a store replaced after a failure is closed
+	// only once no pin is left that may still hold it. A counter rather than
+	// a RWMutex: pins nest (a pinned statement calls methods that pin).
+	pinMu    sync.Mutex
+	pinZero  *sync.Cond
+	pins     int
 	isClosed bool
+	retired  []*storage.Store
 
 	// users counts sessions whose current database this is (DROP DATABASE
 	// refuses with 3702 while another session uses it).
@@ -90,37 +106,107 @@ type Database struct {
 }
 
 // openDatabase opens the store at dir and recovers the log positions and
-// schema.
+// schema. A store that cannot be opened, or whose contents cannot be read,
+// leaves the database RECOVERY_PENDING or SUSPECT (health.go) and the error
+// is returned with it, so that the instance can still start while RESTORE
+// or CREATE DATABASE treat it as a failure.
 func (in *Instance) openDatabase(id int32, name, dir string, state DBState, created time.Time) (*Database, error) {
-	kv, err := openStore(dir, in.cache, in.log, in.cfg.StoreFS)
-	if err != nil {
-		return nil, err
-	}
-	d := &Database{inst: in, id: id, dir: dir, kv: kv, name: name, state: state, created: created, writer: newWriterLock()}
-	end, err := recoverEndLSN(kv)
-	if err != nil {
-		kv.Close()
-		return nil, err
-	}
-	d.applied = newLSNWatch(end)
-	d.durable = newLSNWatch(end)
-	if err := d.reloadSchemaErr(); err != nil {
-		kv.Close()
-		return nil, err
-	}
-	if err := d.loadChain(); err != nil {
-		kv.Close()
-		return nil, err
-	}
+	d := &Database{inst: in, id: id, dir: dir, name: name, state: state, created: created, writer: newWriterLock(),
+		applied: newLSNWatch(0), durable: newLSNWatch(0)}
+	d.pinZero = sync.NewCond(&d.pinMu)
 	d.registerLogBackupHold()
-	first := d.FirstLSN()
-	if first > 0 {
+	st, err := in.openStore(d)
+	if err == nil {
+		err = d.load(st)
+	}
+	if err != nil {
+		d.setHealth(healthFor(err), err)
+		return d, err
+	}
+	d.store.Store(st)
+	return d, nil
+}
+
+// openStore opens d's directory as a store whose failures d handles.
+func (in *Instance) openStore(d *Database) (*storage.Store, error) {
+	var st *storage.Store
+	st, err := storage.Open(d.dir, storage.Options{Cache: in.cache, Logger: in.log, FS: in.cfg.StoreFS,
+		OnFault: func(f *storage.Fault) { d.storeFailed(st, f) }})
+	return st, err
+}
+
+// load reads what the database needs in memory from a freshly opened
+// store: the log positions, the schema, the log-backup chain. On error the
+// store is closed.
+func (d *Database) load(st *storage.Store) error {
+	kv := st.DB()
+	end, err := recoverEndLSN(kv)
+	if err == nil {
+		var s *schemaSet
+		if s, err = loadSchema(kv); err == nil {
+			d.schema.Store(s)
+			err = d.loadChainFrom(kv)
+		}
+	}
+	if err != nil {
+		_ = st.Close(time.Second)
+		return err
+	}
+	d.applied.set(end)
+	d.durable.set(end)
+	d.logBytes.Store(0)
+	if first := firstLSN(kv); first > 0 {
 		if n, err := kv.EstimateDiskUsage(keys.LogKey(first), keys.LogKey(end+1)); err == nil {
 			d.logBytes.Store(int64(n))
 		}
 	}
-	return d, nil
+	return nil
 }
+
+// get reads a key of the current store, copying the value; ok is false
+// when the key does not exist (or the database has no store).
+func (d *Database) get(key []byte) (val []byte, ok bool, err error) {
+	if !d.pin() {
+		return nil, false, sqlerr.New(911, d.Name())
+	}
+	defer d.unpin()
+	st := d.store.Load()
+	if st == nil {
+		return nil, false, d.available()
+	}
+	val, ok, err = getValue(st.DB(), key)
+	return val, ok, d.readErr(err)
+}
+
+// set writes a local or catalog key durably (nil deletes it).
+func (d *Database) set(key, value []byte) error {
+	return d.write(context.Background(), "write", func(db *pebble.DB) error {
+		if value == nil {
+			return db.Delete(key, pebble.Sync)
+		}
+		return db.Set(key, value, pebble.Sync)
+	})
+}
+
+// write runs a durable write on the current store (storage.Store.Write:
+// it returns as soon as the store fails, whatever Pebble does), mapping a
+// storage fault to the error a statement reports.
+func (d *Database) write(ctx context.Context, op string, fn func(db *pebble.DB) error) error {
+	if !d.pin() {
+		return sqlerr.New(911, d.Name())
+	}
+	defer d.unpin()
+	if err := d.available(); err != nil {
+		return err
+	}
+	return d.faultError(d.store.Load().Write(ctx, op, fn), "")
+}
+
+// kv is the current Pebble store. REQUIRES: the database is pinned (a
+// store replaced after a failure is closed once no pin is left), and the
+// database is available (see available): while no store could be opened
+// there is none.
+func (d *Database) kv() *pebble.DB { return d.store.Load().DB() }
 
 // recoverEndLSN finds the last LSN: the larger of m/end_lsn and the last
 // log key (they agree unless the log is empty after truncation).
@@ -146,7 +232,7 @@ func recoverEndLSN(kv *pebble.DB) (txlog.LSN, error) {
 }
 
 func (d *Database) reloadSchemaErr() error {
-	s, err := loadSchema(d.kv)
+	s, err := loadSchema(d.kv())
 	if err != nil {
 		return err
 	}
@@ -172,8 +258,18 @@ func (d *Database) Name() string {
 // ID returns the database id (sys.databases.database_id).
 func (d *Database) ID() int32 { return d.id }
 
-// State returns the database state.
+// State returns the database state (sys.databases.state): the state a
+// storage failure put it in, if any, else the state kept in the catalog.
 func (d *Database) State() DBState {
+	if h := d.health.Load(); h != nil {
+		return h.state
+	}
+	return d.storedState()
+}
+
+// storedState is the state kept in the catalog (ONLINE, RESTORING,
+// OFFLINE...), whatever a storage failure does meanwhile.
+func (d *Database) storedState() DBState {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.state
@@ -205,6 +301,9 @@ func (d *Database) gate() CommitGate {
 
 // checkOpen reports whether user statements may use the database now.
 func (d *Database) checkOpen() error {
+	if err := d.available(); err != nil {
+		return err
+	}
 	if d.IsMirror() {
 		return sqlerr.New(954, d.Name())
 	}
@@ -223,25 +322,48 @@ func (d *Database) checkOpen() error {
 	}
 }
 
-// pin keeps the store open until unpin; false if it is already closed.
+// pin keeps the store open until unpin; false if the database is closed.
 func (d *Database) pin() bool {
-	d.life.RLock()
+	d.pinMu.Lock()
+	defer d.pinMu.Unlock()
 	if d.isClosed {
-		d.life.RUnlock()
 		return false
 	}
+	d.pins++
 	return true
 }
 
-func (d *Database) unpin() { d.life.RUnlock() }
+func (d *Database) unpin() {
+	d.pinMu.Lock()
+	d.pins--
+	var retired []*storage.Store
+	if d.pins == 0 {
+		d.pinZero.Broadcast()
+		retired, d.retired = d.retired, nil
+	}
+	d.pinMu.Unlock()
+	closeRetired(retired)
+}
 
-// close waits for every pin to be released, then closes the store.
+// close waits for every pin to be released, then closes the store (and
+// any failed one still waiting to be closed).
 func (d *Database) close() error {
-	d.life.Lock()
-	defer d.life.Unlock()
+	d.pinMu.Lock()
 	if d.isClosed {
+		d.pinMu.Unlock()
 		return nil
 	}
 	d.isClosed = true
-	return d.kv.Close()
+	for d.pins > 0 {
+		d.pinZero.Wait()
+	}
+	retired := d.retired
+	d.retired = nil
+	d.pinMu.Unlock()
+	closeRetired(retired)
+	st := d.store.Swap(nil)
+	if st == nil {
+		return nil
+	}
+	return st.Close(storeCloseTimeout)
 }

@@ -280,6 +280,18 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 			}
 			return "ALTER DATABASE", err
 		}}, nil
+	case *parser.SetDatabaseState:
+		if o.State != "ONLINE" {
+			break
+		}
+		// SET ONLINE recovers a database a storage failure took out of
+		// service (health.go); on one in service it does nothing.
+		return &stmtPlan{noTx: "ALTER DATABASE", run: func(*env, *txn, session.ResultWriter) (string, error) {
+			if err := d.Recover(); err != nil {
+				return "", b.errAt(o, sqlerr.As(d.faultError(err, "")))
+			}
+			return "ALTER DATABASE", nil
+		}}, nil
 	case *parser.SetPartner, *parser.SetWitness:
 		return &stmtPlan{noTx: "ALTER DATABASE", run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
 			if d == s.inst.master {

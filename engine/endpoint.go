@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cockroachdb/pebble"
-
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -125,7 +123,7 @@ func (in *Instance) Endpoint() *Endpoint {
 }
 
 func (in *Instance) loadEndpoint() (*Endpoint, error) {
-	v, ok, err := getValue(in.master.kv, catalogEndpoint)
+	v, ok, err := in.master.get(catalogEndpoint)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -138,10 +136,10 @@ func (in *Instance) loadEndpoint() (*Endpoint, error) {
 
 func (in *Instance) saveEndpoint(ep *Endpoint) error {
 	if ep == nil {
-		return in.master.kv.Delete(catalogEndpoint, pebble.Sync)
+		return in.master.set(catalogEndpoint, nil)
 	}
 	b, _ := json.Marshal(ep)
-	return in.master.kv.Set(catalogEndpoint, b, pebble.Sync)
+	return in.master.set(catalogEndpoint, b)
 }
 
 // applyEndpoint hands the endpoint to the mirroring layer, if installed.

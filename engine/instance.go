@@ -66,7 +66,10 @@ type Instance struct {
 	sec       atomic.Pointer[securityCatalog]
 	mirroring atomic.Pointer[Mirroring]
 
+	ctx       context.Context // ends when the instance closes
 	stop      context.CancelFunc
+	bgMu      sync.Mutex // guards bgStopped against wg.Add after close
+	bgStopped bool
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
@@ -102,6 +105,7 @@ func Open(cfg Config) (*Instance, error) {
 	}
 	in := &Instance{cfg: cfg, log: cfg.Logger, lockFile: lock, cache: pebble.NewCache(64 << 20),
 		dbs: map[string]*Database{}, sessions: map[uint32]*Session{}}
+	in.ctx, in.stop = context.WithCancel(context.Background())
 	ok := false
 	defer func() {
 		if !ok {
@@ -117,9 +121,11 @@ func Open(cfg Config) (*Instance, error) {
 		return nil, err
 	}
 	for _, desc := range descs {
+		// A database that does not open stays RECOVERY_PENDING or
+		// SUSPECT (health.go) and the instance starts without it.
 		d, err := in.openDatabase(desc.ID, desc.Name, filepath.Join(cfg.DataDir, desc.Dir), desc.State, desc.Created)
 		if err != nil {
-			return nil, fmt.Errorf("database %s: %w", desc.Name, err)
+			in.log.Error("database did not open", "db", desc.Name, "state", d.State().String(), "err", err)
 		}
 		in.dbs[strings.ToLower(desc.Name)] = d
 	}
@@ -129,11 +135,8 @@ func Open(cfg Config) (*Instance, error) {
 	}
 	in.sec.Store(sec)
 	in.registerRoleProcedures()
-	ctx, cancel := context.WithCancel(context.Background())
-	in.stop = cancel
-	in.wg.Add(1)
-	go in.checkpointLoop(ctx)
 	ok = true
+	in.every(cfg.CheckpointInterval, in.checkpoint)
 	in.log.Info("instance started", "data", cfg.DataDir, "server", cfg.ServerName, "databases", len(descs))
 	return in, nil
 }
@@ -172,9 +175,10 @@ func (in *Instance) close() error {
 	for _, s := range sessions {
 		s.Kill(sqlerr.New(6005))
 	}
-	if in.stop != nil {
-		in.stop()
-	}
+	in.bgMu.Lock()
+	in.bgStopped = true
+	in.bgMu.Unlock()
+	in.stop()
 	in.wg.Wait()
 	err := in.closeStores()
 	in.log.Info("instance stopped", "data", in.cfg.DataDir)
@@ -256,26 +260,50 @@ func (in *Instance) Databases() []*Database {
 	return out
 }
 
-// checkpointLoop truncates every database's log periodically, as SQL
-// Server's automatic checkpoints do.
-func (in *Instance) checkpointLoop(ctx context.Context) {
-	defer in.wg.Done()
-	t := time.NewTicker(in.cfg.CheckpointInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			for _, d := range in.Databases() {
-				if !d.pin() {
-					continue
-				}
-				if _, err := d.TruncateLog(); err != nil {
-					in.log.Warn("checkpoint", "db", d.Name(), "err", err)
-				}
-				d.unpin()
+// background runs fn on a goroutine of its own until the instance closes
+// (fn's ctx ends then, and Close waits for fn to return).
+func (in *Instance) background(fn func(ctx context.Context)) {
+	in.bgMu.Lock()
+	defer in.bgMu.Unlock()
+	if in.bgStopped {
+		return
+	}
+	in.wg.Add(1)
+	go func() {
+		defer in.wg.Done()
+		fn(in.ctx)
+	}()
+}
+
+// every runs fn every interval, on a goroutine of its own, until the
+// instance closes or fn reports that it is done.
+func (in *Instance) every(interval time.Duration, fn func() (done bool)) {
+	in.background(func(ctx context.Context) {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if fn() {
+				return
 			}
 		}
+	})
+}
+
+// checkpoint truncates every database's log, as SQL Server's automatic
+// checkpoints do (every CheckpointInterval).
+func (in *Instance) checkpoint() bool {
+	for _, d := range in.Databases() {
+		if d.available() != nil {
+			continue // out of service: nothing to truncate
+		}
+		if _, err := d.TruncateLog(); err != nil && !sqlerr.Is(err, 911) {
+			in.log.Warn("checkpoint", "db", d.Name(), "err", err)
+		}
 	}
+	return false
 }

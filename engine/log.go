@@ -13,6 +13,7 @@ import (
 	"mirrordb/engine/keys"
 	"mirrordb/engine/txlog"
 	"mirrordb/internal/stat"
+	"mirrordb/sqlerr"
 )
 
 // The transaction log API. BACKUP LOG, RESTORE LOG and mirroring use these
@@ -34,7 +35,18 @@ func (d *Database) WaitDurable(ctx context.Context, after txlog.LSN) (txlog.LSN,
 // FirstLSN returns the oldest LSN still held in the log (0 when the log is
 // empty, e.g. after truncation).
 func (d *Database) FirstLSN() txlog.LSN {
-	it, err := d.kv.NewIter(&pebble.IterOptions{LowerBound: keys.Log, UpperBound: keys.PrefixEnd(keys.Log)})
+	if !d.pin() {
+		return 0
+	}
+	defer d.unpin()
+	if st := d.store.Load(); st != nil {
+		return firstLSN(st.DB())
+	}
+	return 0
+}
+
+func firstLSN(kv pebble.Reader) txlog.LSN {
+	it, err := kv.NewIter(&pebble.IterOptions{LowerBound: keys.Log, UpperBound: keys.PrefixEnd(keys.Log)})
 	if err != nil {
 		return 0
 	}
@@ -54,7 +66,14 @@ func (d *Database) ReadLog(from, to txlog.LSN, fn func(lsn txlog.LSN, rec []byte
 	if from > to {
 		return nil
 	}
-	it, err := d.kv.NewIter(&pebble.IterOptions{LowerBound: keys.LogKey(from), UpperBound: keys.LogKey(to + 1)})
+	if !d.pin() {
+		return sqlerr.New(911, d.Name())
+	}
+	defer d.unpin()
+	if err := d.available(); err != nil {
+		return err
+	}
+	it, err := d.kv().NewIter(&pebble.IterOptions{LowerBound: keys.LogKey(from), UpperBound: keys.LogKey(to + 1)})
 	if err != nil {
 		return err
 	}
@@ -71,7 +90,7 @@ func (d *Database) ReadLog(from, to txlog.LSN, fn func(lsn txlog.LSN, rec []byte
 		want++
 	}
 	if err := it.Error(); err != nil {
-		return err
+		return d.readErr(err)
 	}
 	if want <= to {
 		return fmt.Errorf("log record %d is missing", want)
@@ -84,7 +103,15 @@ func (d *Database) ReadLog(from, to txlog.LSN, fn func(lsn txlog.LSN, rec []byte
 // records at or below the current end are skipped (redo is idempotent).
 // The records become part of this database's own log.
 func (d *Database) Redo(ctx context.Context, recs [][]byte) error {
+	if !d.pin() {
+		return sqlerr.New(911, d.Name())
+	}
+	defer d.unpin()
 	if err := d.writer.acquire(ctx, -1); err != nil {
+		return err
+	}
+	if err := d.available(); err != nil {
+		d.writer.release()
 		return err
 	}
 	// Each record goes in twice (its effects and itself): size the batch
@@ -93,7 +120,7 @@ func (d *Database) Redo(ctx context.Context, recs [][]byte) error {
 	for _, enc := range recs {
 		size += 2*len(enc) + 64
 	}
-	b := d.kv.NewBatchWithSize(size)
+	b := d.kv().NewBatchWithSize(size)
 	fail := func(err error) error {
 		d.writer.release()
 		b.Close()
@@ -107,7 +134,7 @@ func (d *Database) Redo(ctx context.Context, recs [][]byte) error {
 	for _, enc := range recs {
 		rec, err := txlog.Decode(enc)
 		if err != nil {
-			return fail(err)
+			return fail(fmt.Errorf("redo: log record after %d: %w", end, err))
 		}
 		if rec.LSN <= end {
 			continue
@@ -136,7 +163,7 @@ func (d *Database) Redo(ctx context.Context, recs [][]byte) error {
 	if end == start {
 		return fail(nil)
 	}
-	err := d.finishBatch(b, end, schemaChanged)
+	err := d.finishBatch(ctx, b, end, schemaChanged)
 	d.logBytes.Add(logBytes)
 	if err == nil {
 		d.noteWritten(records, int(logBytes))
@@ -174,10 +201,18 @@ func (d *Database) CommitLatency() *stat.Histogram { return &d.commitLatency }
 // every record after it, newest first, and removing those records from the
 // log. A former principal uses it to return to the failover LSN (SPEC D3).
 func (d *Database) UndoTo(ctx context.Context, lsn txlog.LSN) error {
+	if !d.pin() {
+		return sqlerr.New(911, d.Name())
+	}
+	defer d.unpin()
 	if err := d.writer.acquire(ctx, -1); err != nil {
 		return err
 	}
-	b := d.kv.NewBatch()
+	if err := d.available(); err != nil {
+		d.writer.release()
+		return err
+	}
+	b := d.kv().NewBatch()
 	fail := func(err error) error {
 		d.writer.release()
 		b.Close()
@@ -215,13 +250,14 @@ func (d *Database) UndoTo(ctx context.Context, lsn txlog.LSN) error {
 			return fail(err)
 		}
 	}
-	return d.finishBatch(b, lsn, schemaChanged)
+	return d.finishBatch(ctx, b, lsn, schemaChanged)
 }
 
 // finishBatch writes m/end_lsn, applies b durably, moves both LSN watches to
-// end and releases the writer lock.
-// REQUIRES: the writer lock is held.
-func (d *Database) finishBatch(b *pebble.Batch, end txlog.LSN, schemaChanged bool) error {
+// end and releases the writer lock. A full disk refuses the batch (the
+// store stays healthy); a failed store returns its fault.
+// REQUIRES: the writer lock is held and the database is pinned.
+func (d *Database) finishBatch(ctx context.Context, b *pebble.Batch, end txlog.LSN, schemaChanged bool) error {
 	defer d.writer.release()
 	defer b.Close()
 	var buf [8]byte
@@ -229,8 +265,12 @@ func (d *Database) finishBatch(b *pebble.Batch, end txlog.LSN, schemaChanged boo
 	if err := b.Set(keys.MetaKey(metaEndLSN), buf[:], nil); err != nil {
 		return err
 	}
-	if err := d.kv.Apply(b, pebble.Sync); err != nil {
-		return err
+	st := d.store.Load()
+	if f := st.CheckSpace(int64(len(b.Repr()))); f != nil {
+		return d.faultError(f, "")
+	}
+	if err := st.Write(ctx, "apply", func(db *pebble.DB) error { return db.Apply(b, pebble.Sync) }); err != nil {
+		return d.faultError(err, "")
 	}
 	d.applied.set(end)
 	d.durable.set(end)
@@ -294,16 +334,41 @@ func (d *Database) LogReuseWait() string {
 	return reason
 }
 
+// Checkpoint writes what the store holds in memory to its table files, as
+// SQL Server's CHECKPOINT writes dirty pages, then truncates the log.
+func (d *Database) Checkpoint(ctx context.Context) error {
+	if err := d.available(); err != nil {
+		return err
+	}
+	if f := d.store.Load().CheckSpace(0); f != nil {
+		return d.faultError(f, "")
+	}
+	if err := d.write(ctx, "flush", func(db *pebble.DB) error { return db.Flush() }); err != nil {
+		return err
+	}
+	_, err := d.TruncateLog()
+	return err
+}
+
 // TruncateLog removes log records up to the truncation point (CHECKPOINT).
 // It returns the number of records removed.
 func (d *Database) TruncateLog() (int, error) {
+	if !d.pin() {
+		return 0, sqlerr.New(911, d.Name())
+	}
+	defer d.unpin()
+	if err := d.available(); err != nil {
+		return 0, err
+	}
 	cut, _ := d.truncationPoint()
 	first := d.FirstLSN()
 	if first == 0 || cut < first {
 		return 0, nil
 	}
-	size, _ := d.kv.EstimateDiskUsage(keys.LogKey(first), keys.LogKey(cut+1))
-	if err := d.kv.DeleteRange(keys.LogKey(first), keys.LogKey(cut+1), pebble.NoSync); err != nil {
+	size, _ := d.kv().EstimateDiskUsage(keys.LogKey(first), keys.LogKey(cut+1))
+	if err := d.write(context.Background(), "truncate", func(db *pebble.DB) error {
+		return db.DeleteRange(keys.LogKey(first), keys.LogKey(cut+1), pebble.NoSync)
+	}); err != nil {
 		return 0, err
 	}
 	d.logBytes.Add(-int64(size))

@@ -303,7 +303,7 @@ func (d *Database) NewRecoveryFork(ctx context.Context) error {
 // RecoveryFork identifies the database's current recovery fork.
 func (d *Database) RecoveryFork() types.UUID {
 	var u types.UUID
-	if v, ok, _ := getValue(d.kv, keys.SchemaKey("db", propForkGUID)); ok {
+	if v, ok, _ := d.get(keys.SchemaKey("db", propForkGUID)); ok {
 		copy(u[:], v)
 		return u
 	}
@@ -323,22 +323,26 @@ func (d *Database) LogStart() uint64 {
 // mirrored) key of the database: the mirroring layer keeps its session
 // configuration there.
 func (d *Database) MetaGet(name string) ([]byte, bool, error) {
-	return getValue(d.kv, keys.MetaKey(name))
+	return d.get(keys.MetaKey(name))
 }
 
 // MetaSet writes a local key durably (nil deletes it).
 func (d *Database) MetaSet(name string, value []byte) error {
-	if value == nil {
-		return d.kv.Delete(keys.MetaKey(name), pebble.Sync)
-	}
-	return d.kv.Set(keys.MetaKey(name), value, pebble.Sync)
+	return d.set(keys.MetaKey(name), value)
 }
 
 // MetaScan returns the local keys starting with prefix (names without the
 // prefix) and their values.
 func (d *Database) MetaScan(prefix string) (map[string][]byte, error) {
 	lo := keys.MetaKey(prefix)
-	it, err := d.kv.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: keys.PrefixEnd(lo)})
+	if !d.pin() {
+		return nil, sqlerr.New(911, d.Name())
+	}
+	defer d.unpin()
+	if err := d.available(); err != nil {
+		return nil, err
+	}
+	it, err := d.kv().NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: keys.PrefixEnd(lo)})
 	if err != nil {
 		return nil, err
 	}
@@ -353,11 +357,7 @@ func (d *Database) MetaScan(prefix string) (map[string][]byte, error) {
 // the mirroring layer's watchdog notices a disk whose fsyncs have
 // stalled (a principal must then stop acknowledging, SPEC §8.9).
 func (d *Database) ProbeDisk() error {
-	if !d.pin() {
-		return sqlerr.New(911, d.Name())
-	}
-	defer d.unpin()
-	return d.kv.Set(keys.MetaKey("disk_probe"), []byte{1}, pebble.Sync)
+	return d.set(keys.MetaKey("disk_probe"), []byte{1})
 }
 
 // SetQuorum opens or closes a principal's database to users: without
@@ -380,12 +380,12 @@ var catalogInstanceID = []byte("c/instance_id")
 // with the data directory and never changes.
 func (in *Instance) InstanceID() types.UUID {
 	in.idOnce.Do(func() {
-		if v, ok, err := getValue(in.master.kv, catalogInstanceID); err == nil && ok && len(v) == 16 {
+		if v, ok, err := in.master.get(catalogInstanceID); err == nil && ok && len(v) == 16 {
 			copy(in.id[:], v)
 			return
 		}
 		in.id = types.NewUUID()
-		if err := in.master.kv.Set(catalogInstanceID, in.id[:], pebble.Sync); err != nil {
+		if err := in.master.set(catalogInstanceID, in.id[:]); err != nil {
 			in.log.Error("saving the instance id", "err", err)
 		}
 	})

@@ -101,9 +101,8 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planWaitFor(x)
 	case *parser.Checkpoint:
 		d := b.s.db
-		return &stmtPlan{dbs: []*Database{d}, run: func(*env, *txn, session.ResultWriter) (string, error) {
-			_, err := d.TruncateLog()
-			return "CHECKPOINT", err
+		return &stmtPlan{dbs: []*Database{d}, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
+			return "CHECKPOINT", d.Checkpoint(e.ctx)
 		}}, nil
 	case *parser.Backup:
 		return b.planBackup(x)

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cockroachdb/pebble"
-
 	"mirrordb/sqlerr"
 )
 
@@ -162,7 +160,7 @@ func (in *Instance) security() *securityCatalog { return in.sec.Load() }
 
 // loadSecurity reads the catalog, creating it (with sa) the first time.
 func (in *Instance) loadSecurity() (*securityCatalog, error) {
-	v, ok, err := getValue(in.master.kv, catalogSecurity)
+	v, ok, err := in.master.get(catalogSecurity)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +180,7 @@ func (in *Instance) saveSecurity(c *securityCatalog) error {
 	if err != nil {
 		return err
 	}
-	return in.master.kv.Set(catalogSecurity, b, pebble.Sync)
+	return in.master.set(catalogSecurity, b)
 }
 
 // changeSecurity runs one change on a private copy of the catalog (read

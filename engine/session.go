@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/storage"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -220,7 +221,7 @@ func (s *Session) readerFor(d *Database) pebble.Reader {
 	if s.tx != nil && s.tx.t != nil && s.tx.t.db == d {
 		return s.tx.t.reader()
 	}
-	return d.kv
+	return d.kv()
 }
 
 // schemaFor returns the schema of d as this session sees it.
@@ -371,6 +372,7 @@ func (s *Session) run(ctx context.Context, p *stmtPlan, args []types.Value, w se
 		})
 	}
 	if err != nil {
+		err = s.inst.storageError(err)
 		if ctx.Err() != nil && !sqlerr.Is(err, 3980) {
 			if r := s.KillReason(); r != nil {
 				return r
@@ -392,7 +394,9 @@ func (s *Session) protect(fn func() error) (err error) {
 			err = sqlerr.New(8630)
 		}
 	}()
-	return fn()
+	// A storage fault panicked out of Pebble is not a bug of this
+	// statement: it comes back as the fault, for run to report.
+	return storage.Protect(fn)
 }
 
 // withWrite runs fn in a write transaction on d: the user's transaction

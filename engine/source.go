@@ -2,11 +2,13 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/keys"
+	"mirrordb/engine/storage"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -61,18 +63,18 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 		if len(t.eq) == len(t.table.PK) {
 			v, ok, err := getValue(r, prefix)
 			if err != nil || !ok {
-				return err
+				return t.db.readErr(err)
 			}
 			row, err := keys.DecodeRow(v, nil)
 			if err != nil {
-				return corrupt(t.table, err)
+				return t.corrupt(err)
 			}
 			return fn(prefix, v, row)
 		}
 	}
 	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
-		return err
+		return t.db.readErr(err)
 	}
 	var row []types.Value
 	n := 0
@@ -86,7 +88,7 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 		row, err = keys.DecodeRow(it.Value(), row)
 		if err != nil {
 			it.Close()
-			return corrupt(t.table, err)
+			return t.corrupt(err)
 		}
 		if err := fn(it.Key(), it.Value(), row); err != nil {
 			it.Close()
@@ -95,14 +97,16 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 	}
 	if err := it.Error(); err != nil {
 		it.Close()
-		return err
+		return t.db.readErr(err)
 	}
 	return it.Close()
 }
 
-func corrupt(t *TableDef, err error) error {
-	return &sqlerr.Error{Number: 824, Severity: 24, State: 1, Code: sqlerr.DataCorrupted,
-		Message: "corrupt row in table '" + t.Name + "': " + err.Error()}
+// corrupt reports a row that does not decode: the database is marked
+// SUSPECT (Msg 824) rather than serving rows from a damaged store.
+func (t *tableScan) corrupt(err error) error {
+	return t.db.faultError(&storage.Fault{Kind: storage.Corruption, Op: "read", Offset: -1, Store: t.db.dir,
+		Err: fmt.Errorf("a row of table '%s.%s' does not decode: %w", t.table.Schema, t.table.Name, err)}, "")
 }
 
 // virtualScan serves the rows of a catalog view or table-valued function.

@@ -3,11 +3,13 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"time"
 
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/keys"
+	"mirrordb/engine/storage"
 	"mirrordb/engine/txlog"
 )
 
@@ -22,7 +24,8 @@ import (
 // operations before it.
 type txn struct {
 	db      *Database
-	owner   *Session // the session it runs for, if any
+	owner   *Session       // the session it runs for, if any
+	store   *storage.Store // the store its batch belongs to
 	batch   *pebble.Batch
 	ops     []txlog.Op
 	opBytes int
@@ -38,7 +41,12 @@ func (d *Database) beginWrite(ctx context.Context, lockTimeout time.Duration) (*
 	if err := d.writer.acquire(ctx, lockTimeout); err != nil {
 		return nil, err
 	}
-	return &txn{db: d, batch: d.kv.NewIndexedBatch()}, nil
+	if err := d.available(); err != nil {
+		d.writer.release()
+		return nil, err
+	}
+	st := d.store.Load()
+	return &txn{db: d, store: st, batch: st.DB().NewIndexedBatch()}, nil
 }
 
 // reader returns the view the transaction reads through: committed data
@@ -113,6 +121,24 @@ func (t *txn) schemaView() (*schemaSet, error) {
 	return t.schema, nil
 }
 
+// object names the first table the transaction wrote ("schema.table"),
+// for messages such as 1105; "" when it wrote none.
+func (t *txn) object() string {
+	s := t.schema // a schema the transaction changed, else the committed one
+	if s == nil {
+		s = t.db.schema.Load()
+	}
+	for _, op := range t.ops {
+		if !bytes.HasPrefix(op.Key, keys.Table) || len(op.Key) < len(keys.Table)+4 || s == nil {
+			continue
+		}
+		if def := s.byID[binary.BigEndian.Uint32(op.Key[len(keys.Table):])]; def != nil {
+			return def.Schema + "." + def.Name
+		}
+	}
+	return ""
+}
+
 // savepoint marks the current position for a later rollbackTo.
 type savepoint struct {
 	ops           int
@@ -133,7 +159,7 @@ func (t *txn) rollbackTo(sp savepoint) error {
 	undone := t.ops[sp.ops:]
 	t.ops = t.ops[:sp.ops]
 	t.opBytes = sp.opBytes
-	b := t.db.kv.NewIndexedBatch()
+	b := t.store.DB().NewIndexedBatch()
 	for _, op := range t.ops {
 		var err error
 		if op.Kind == txlog.OpDelete {

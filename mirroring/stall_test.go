@@ -1,86 +1,12 @@
 package mirroring_test
 
 import (
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/vfs"
-
+	"mirrordb/internal/faultfs"
 	"mirrordb/internal/testutil"
 )
-
-// stallFS is the OS file system whose syncs block while stalled: a disk
-// that stops completing writes.
-type stallFS struct {
-	vfs.FS
-	mu      sync.Mutex
-	stalled bool
-	resume  *sync.Cond
-}
-
-func newStallFS() *stallFS {
-	s := &stallFS{FS: vfs.Default}
-	s.resume = sync.NewCond(&s.mu)
-	return s
-}
-
-func (s *stallFS) stall(on bool) {
-	s.mu.Lock()
-	s.stalled = on
-	s.mu.Unlock()
-	s.resume.Broadcast()
-}
-
-func (s *stallFS) wait() {
-	s.mu.Lock()
-	for s.stalled {
-		s.resume.Wait()
-	}
-	s.mu.Unlock()
-}
-
-func (s *stallFS) wrap(f vfs.File, err error) (vfs.File, error) {
-	if err != nil {
-		return nil, err
-	}
-	return stallFile{File: f, fs: s}, nil
-}
-
-func (s *stallFS) Create(name string) (vfs.File, error) { return s.wrap(s.FS.Create(name)) }
-func (s *stallFS) Open(name string, o ...vfs.OpenOption) (vfs.File, error) {
-	return s.wrap(s.FS.Open(name, o...))
-}
-func (s *stallFS) OpenReadWrite(name string, o ...vfs.OpenOption) (vfs.File, error) {
-	return s.wrap(s.FS.OpenReadWrite(name, o...))
-}
-func (s *stallFS) OpenDir(name string) (vfs.File, error) { return s.wrap(s.FS.OpenDir(name)) }
-func (s *stallFS) ReuseForWrite(oldname, newname string) (vfs.File, error) {
-	return s.wrap(s.FS.ReuseForWrite(oldname, newname))
-}
-
-type stallFile struct {
-	vfs.File
-	fs *stallFS
-}
-
-func (f stallFile) Sync() error {
-	f.fs.wait()
-	return f.File.Sync()
-}
-
-func (f stallFile) SyncData() error {
-	f.fs.wait()
-	return f.File.SyncData()
-}
-
-func (f stallFile) SyncTo(length int64) (bool, error) {
-	f.fs.wait()
-	return f.File.SyncTo(length)
-}
-
-// Fd hides the descriptor so that nothing syncs around the wrapper.
-func (f stallFile) Fd() uintptr { return vfs.InvalidFd }
 
 // TestStalledDiskLetsFailoverHappen (SPEC §8.9): the principal's disk
 // stops completing writes for longer than TIMEOUT. It must stop
@@ -90,7 +16,7 @@ func (f stallFile) Fd() uintptr { return vfs.InvalidFd }
 func TestStalledDiskLetsFailoverHappen(t *testing.T) {
 	a, b, _ := witnessed(t, "Stall")
 	a.exec(`ALTER DATABASE Stall SET PARTNER TIMEOUT 5`)
-	disk := newStallFS()
+	disk := faultfs.New(1)
 	a.stop()
 	a.fs = disk
 	a.start()
@@ -114,7 +40,7 @@ func TestStalledDiskLetsFailoverHappen(t *testing.T) {
 	wr := startWriters(t, "Stall", 6, a, b)
 	wr.WaitFor(200)
 	start := time.Now()
-	disk.stall(true)
+	disk.Stall(true)
 	b.waitState("Stall", "PRINCIPAL", "DISCONNECTED")
 	wr.WaitFor(200)
 	t.Logf("the mirror took over %s after the principal's disk stalled (TIMEOUT 5 s)", time.Since(start))
@@ -129,7 +55,7 @@ func TestStalledDiskLetsFailoverHappen(t *testing.T) {
 		t.Fatalf("a write on the stalled former principal: %v, want Msg 955", err)
 	}
 
-	disk.stall(false)
+	disk.Stall(false)
 	a.waitState("Stall", "MIRROR", "SYNCHRONIZED")
 	b.waitState("Stall", "PRINCIPAL", "SYNCHRONIZED")
 	wr.WaitFor(100)

@@ -142,6 +142,13 @@ var catalog = map[int]msgDef{
 	956:   {14, CannotConnectNow, "Database %s is enabled for Database Mirroring, but has not yet synchronized with its partner.  Try the operation again later."},
 	3906:  {16, ReadOnlySQLTransaction, "Failed to update database \"%s\" because the database is read-only."},
 	9002:  {17, DiskFull, "The transaction log for database '%s' is full due to '%s'."},
+	1105:  {17, DiskFull, "Could not allocate space for object '%s' in database '%s' because the '%s' filegroup is full. Create disk space by deleting unneeded files, dropping objects in the filegroup, adding additional files to the filegroup, or setting autogrowth on for existing files in the filegroup."},
+	// Storage failures (engine/health.go). mirrordb has no pages: 824 names
+	// the file instead of a page id.
+	823: {24, IOError, "The operating system returned error %s to SQL Server during a %s at offset %#016x in file '%s'. Additional messages in the SQL Server error log and operating system error log may provide more detail. This is a severe system-level error condition that threatens database integrity and must be corrected immediately. Complete a full database consistency check (DBCC CHECKDB)."},
+	824: {24, DataCorrupted, "SQL Server detected a logical consistency-based I/O error: %s. It occurred during a read in database ID %d in file '%s'. Additional messages in the SQL Server error log or operating system error log may provide more detail. This is a severe error condition that threatens database integrity and must be corrected immediately. Complete a full database consistency check (DBCC CHECKDB)."},
+	926: {14, CannotConnectNow, "Database '%s' cannot be opened. It has been marked SUSPECT by recovery. See the SQL Server errorlog for more information."},
+	945: {14, CannotConnectNow, "Database '%s' cannot be opened due to inaccessible files or insufficient memory or disk space.  See the SQL Server errorlog for details."},
 
 	// Transactions and sessions.
 	226: {16, ActiveSQLTransaction, "%s statement not allowed within multi-statement transaction."},

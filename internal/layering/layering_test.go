@@ -38,6 +38,9 @@ var rules = []struct {
 	{"mirrordb/auth", []string{"mirrordb/engine", "mirrordb/server", "github.com/cockroachdb/"}, nil,
 		"authentication reads logins through an interface, not the engine"},
 	{"mirrordb/internal/verifier", []string{"mirrordb/"}, nil, "password verifiers are a leaf both engine and auth use"},
+	{"mirrordb/engine/storage", []string{"mirrordb/engine/", "mirrordb/parser", "mirrordb/session", "mirrordb/wire",
+		"mirrordb/mirroring", "mirrordb/types"}, []string{"net"}, "storage knows no SQL: Pebble, files and faults only (DESIGN.md)"},
+	{"mirrordb/internal/faultfs", []string{"mirrordb/"}, nil, "the fault-injecting file system is a leaf tests of every layer use"},
 	{"mirrordb/mirroring/transport", []string{"mirrordb/engine", "mirrordb/mirroring/core", "mirrordb/wire",
 		"mirrordb/parser"}, nil, "the transport moves opaque messages"},
 }

@@ -35,6 +35,7 @@ type Writers struct {
 	mu    sync.Mutex
 	acks  []Ack
 	fails int
+	errs  map[int]int // failed batches by the SQL Server error number they got (0: none)
 }
 
 // WriterOptions configure StartWriters.
@@ -55,7 +56,7 @@ func StartWriters(t testing.TB, o WriterOptions) *Writers {
 	if o.Timeout == 0 {
 		o.Timeout = 30 * time.Second
 	}
-	w := &Writers{t: t, stop: make(chan struct{}), done: make(chan struct{})}
+	w := &Writers{t: t, stop: make(chan struct{}), done: make(chan struct{}), errs: map[int]int{}}
 	var wg sync.WaitGroup
 	for i := range o.Workers {
 		wg.Add(1)
@@ -88,9 +89,10 @@ func (w *Writers) run(o WriterOptions, worker int) {
 			c.Close(context.Background())
 		}
 	}()
-	failed := func() {
+	failed := func(err error) {
 		w.mu.Lock()
 		w.fails++
+		w.errs[MsgNumber(err)]++
 		w.mu.Unlock()
 		if c != nil {
 			c.Close(context.Background())
@@ -115,7 +117,7 @@ func (w *Writers) run(o WriterOptions, worker int) {
 			cancel()
 			if err != nil {
 				c = nil
-				failed()
+				failed(err)
 				continue
 			}
 		}
@@ -129,7 +131,7 @@ COMMIT`, key, worker)
 		results, err := c.Exec(ctx, batch).ReadAll()
 		cancel()
 		if err != nil || len(results) != 4 || len(results[2].Rows) != 1 {
-			failed()
+			failed(err)
 			continue
 		}
 		seq, _ := strconv.ParseInt(string(results[2].Rows[0][0]), 10, 64)
@@ -177,6 +179,18 @@ func (w *Writers) Fails() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.fails
+}
+
+// Errors counts the failed batches by the SQL Server error number they
+// got (0 for failures without one: a lost connection, a timeout).
+func (w *Writers) Errors() map[int]int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make(map[int]int, len(w.errs))
+	for n, c := range w.errs {
+		out[n] = c
+	}
+	return out
 }
 
 // Finish stops the writers and returns every acknowledged commit.
