@@ -506,8 +506,7 @@ func prepareRestoredStore(dir string, in *Instance, h backup.SetHeader) error {
 		chain = fmt.Sprintf(`{"next_log_lsn":0,"last_full_lsn":%d}`, h.CheckpointLSN)
 	}
 	_ = b.Set(keys.MetaKey(metaChain), []byte(chain), nil)
-	defer b.Close()
-	if err := st.Write(context.Background(), "apply", func(db *pebble.DB) error { return db.Apply(b, pebble.Sync) }); err != nil {
+	if err := st.Apply(context.Background(), b); err != nil {
 		return err
 	}
 	return st.Close(storeCloseTimeout)

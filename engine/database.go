@@ -114,10 +114,15 @@ func (in *Instance) openDatabase(id int32, name, dir string, state DBState, crea
 	d := &Database{inst: in, id: id, dir: dir, name: name, state: state, created: created, writer: newWriterLock(),
 		applied: newLSNWatch(0), durable: newLSNWatch(0)}
 	d.pinZero = sync.NewCond(&d.pinMu)
+	d.schema.Store(&schemaSet{byName: map[string]*TableDef{}, byID: map[uint32]*TableDef{}})
 	d.registerLogBackupHold()
 	st, err := in.openStore(d)
 	if err == nil {
-		err = d.load(st)
+		if err = d.load(st); err != nil && healthFor(err) == StateSuspect {
+			d.store.Store(st) // damaged but readable: DBCC CHECKDB can say what is wrong
+		} else if err != nil {
+			_ = st.Close(storeCloseTimeout)
+		}
 	}
 	if err != nil {
 		d.setHealth(healthFor(err), err)
@@ -136,8 +141,7 @@ func (in *Instance) openStore(d *Database) (*storage.Store, error) {
 }
 
 // load reads what the database needs in memory from a freshly opened
-// store: the log positions, the schema, the log-backup chain. On error the
-// store is closed.
+// store: the log positions, the schema, the log-backup chain.
 func (d *Database) load(st *storage.Store) error {
 	kv := st.DB()
 	end, err := recoverEndLSN(kv)
@@ -149,7 +153,6 @@ func (d *Database) load(st *storage.Store) error {
 		}
 	}
 	if err != nil {
-		_ = st.Close(time.Second)
 		return err
 	}
 	d.applied.set(end)

@@ -96,9 +96,10 @@ func (d *Database) storeFailed(st *storage.Store, f *storage.Fault) {
 	d.setHealth(st2, f)
 	d.inst.log.Error("database taken out of service by a storage failure", "db", d.Name(), "state", st2.String(),
 		"kind", f.Kind.String(), "op", f.Op, "file", f.Path, "err", f.Err)
-	if f.Kind == storage.NoSpace {
+	if f.Kind == storage.NoSpace || d == d.inst.master {
 		// Back online as soon as the store reopens: tried every second
-		// until then, or until someone else recovered it.
+		// until then, or until someone else recovered it. Master always
+		// retries: without it nobody can log in to say SET ONLINE.
 		d.inst.every(time.Second, func() bool {
 			h := d.health.Load()
 			return h == nil || h.state != StateRecoveryPending || d.Recover() == nil
@@ -122,9 +123,16 @@ func (d *Database) Recover() error {
 	}
 	defer d.unpin()
 	d.setHealth(StateRecovering, h.err)
+	if old := d.store.Load(); old != nil && old.Fault() == nil {
+		// Damage found above the store (a row that does not decode): the
+		// store itself still runs and holds the directory.
+		old.Retire(errors.New("the database is being recovered"))
+	}
 	st, err := d.inst.openStore(d)
 	if err == nil {
-		err = d.load(st)
+		if err = d.load(st); err != nil {
+			_ = st.Close(storeCloseTimeout)
+		}
 	}
 	if err != nil {
 		d.setHealth(healthFor(err), err)

@@ -259,17 +259,18 @@ func (d *Database) UndoTo(ctx context.Context, lsn txlog.LSN) error {
 // REQUIRES: the writer lock is held and the database is pinned.
 func (d *Database) finishBatch(ctx context.Context, b *pebble.Batch, end txlog.LSN, schemaChanged bool) error {
 	defer d.writer.release()
-	defer b.Close()
 	var buf [8]byte
 	binary.BigEndian.PutUint64(buf[:], end)
 	if err := b.Set(keys.MetaKey(metaEndLSN), buf[:], nil); err != nil {
+		b.Close()
 		return err
 	}
 	st := d.store.Load()
 	if f := st.CheckSpace(int64(len(b.Repr()))); f != nil {
+		b.Close()
 		return d.faultError(f, "")
 	}
-	if err := st.Write(ctx, "apply", func(db *pebble.DB) error { return db.Apply(b, pebble.Sync) }); err != nil {
+	if err := st.Apply(ctx, b); err != nil { // the store owns b now
 		return d.faultError(err, "")
 	}
 	d.applied.set(end)

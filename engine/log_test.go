@@ -20,8 +20,11 @@ import (
 	"mirrordb/types"
 )
 
-// discard is a ResultWriter that keeps rows for inspection.
-type collect struct{ rows [][]types.Value }
+// collect is a ResultWriter that keeps rows and messages for inspection.
+type collect struct {
+	rows    [][]types.Value
+	notices []*sqlerr.Error
+}
 
 func (c *collect) Columns([]session.Column) error { return nil }
 func (c *collect) Row(v []types.Value) error {
@@ -29,14 +32,23 @@ func (c *collect) Row(v []types.Value) error {
 	return nil
 }
 func (c *collect) Complete(string) error      { return nil }
-func (c *collect) Notice(*sqlerr.Error) error { return nil }
+func (c *collect) Notice(e *sqlerr.Error) error {
+	c.notices = append(c.notices, e)
+	return nil
+}
 func (c *collect) text() string               { return fmt.Sprint(c.rows) }
 func (c *collect) reset()                     { c.rows = nil }
 func quietLogger() *slog.Logger               { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func openTestInstance(t testing.TB) *Instance {
 	t.Helper()
-	in, err := Open(Config{DataDir: t.TempDir(), ServerName: "test", CheckpointInterval: time.Hour, Logger: quietLogger()})
+	return openTestInstanceAt(t, t.TempDir())
+}
+
+// openTestInstanceAt opens an instance on dir, closed at the end of the test.
+func openTestInstanceAt(t testing.TB, dir string) *Instance {
+	t.Helper()
+	in, err := Open(Config{DataDir: dir, ServerName: "test", CheckpointInterval: time.Hour, Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
 	}

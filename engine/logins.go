@@ -55,6 +55,8 @@ func (b *binder) sysadminOnly(st parser.Statement) *sqlerr.Error {
 		return b.permissionDenied("BACKUP DATABASE")
 	case *parser.Restore:
 		return b.permissionDenied("RESTORE " + x.Kind)
+	case *parser.Dbcc:
+		return sqlerr.New(2571, b.s.startup.User, x.Command)
 	case *parser.AlterEndpoint, *parser.DropEndpoint, *parser.AlterDatabase, *parser.DropDatabase,
 		*parser.DropLogin, *parser.DropUser, *parser.DropCertificate, *parser.Grant:
 		return sqlerr.New(15247)

@@ -99,6 +99,8 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planPrint(x)
 	case *parser.WaitFor:
 		return b.planWaitFor(x)
+	case *parser.Dbcc:
+		return b.planDbcc(x)
 	case *parser.Checkpoint:
 		d := b.s.db
 		return &stmtPlan{dbs: []*Database{d}, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {

@@ -44,6 +44,9 @@ func (t *tableScan) scan(e *env, fn func(row []types.Value) error) error {
 // scanKeys is scan that also passes each row's storage key and encoded value
 // (valid only during the call), which UPDATE and DELETE need.
 func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value) error) error {
+	if err := t.db.available(); err != nil {
+		return err // out of service after a storage failure: no rows from it
+	}
 	r := e.sess.readerFor(t.db)
 	prefix := keys.TablePrefix(t.table.ID)
 	if len(t.eq) > 0 {

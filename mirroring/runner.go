@@ -83,6 +83,9 @@ type runner struct {
 	noQuorum  bool
 	verdict   bool
 	lastEvent int
+	// unpersisted is a configuration whose write failed (the database out
+	// of service after a storage failure); tick retries it.
+	unpersisted *core.Config
 	// lost remembers connections reported down, so that a late dial
 	// result or message cannot make one a link again.
 	lost map[*transport.Peer]bool
@@ -224,6 +227,9 @@ func (r *runner) tick(now time.Time) {
 	r.lastTick = now
 	r.sample(now)
 	r.step(core.Tick{Now: now})
+	if r.unpersisted != nil {
+		r.persist(*r.unpersisted)
+	}
 	cfg := r.s.Config()
 	if cfg.GUID != "" { // a mirror not yet contacted waits (SPEC §4 step 7)
 		r.maybeDial(&r.partner, cfg.Partner, now)
@@ -452,10 +458,26 @@ func (r *runner) do(a core.Action) {
 		// In the background, reported as an event: the actions that came
 		// with this one (the Hello saying an undo is pending) go out first,
 		// and the runner keeps answering pings during a long undo.
+		// A database out of service after a storage failure cannot undo
+		// yet: it is retried every second until it can, or until the undo
+		// is no longer wanted.
 		r.background(func() {
-			if err := r.d.UndoTo(r.ctx, txlog.LSN(x.To)); err != nil {
-				r.log.Info("undo to the failover LSN failed", "lsn", x.To, "err", err)
-				return
+			for attempt := 0; ; attempt++ {
+				err := r.d.UndoTo(r.ctx, txlog.LSN(x.To))
+				if err == nil {
+					break
+				}
+				if attempt == 0 {
+					r.log.Info("undo to the failover LSN failed; retrying every second", "lsn", x.To, "err", err)
+				}
+				select {
+				case <-r.ctx.Done():
+					return
+				case <-time.After(time.Second):
+				}
+				if !r.snapshot().cfg.PendingUndo {
+					return
+				}
 			}
 			r.log.Info("log undone to the failover LSN", "lsn", x.To)
 			r.post(core.Undone{LSN: core.LSN(r.d.DurableLSN())})
@@ -485,11 +507,18 @@ func (r *runner) do(a core.Action) {
 	}
 }
 
+// persist writes the session's configuration; one that cannot be written
+// now (the database out of service) is written by a later tick.
 func (r *runner) persist(cfg core.Config) {
 	b, _ := json.Marshal(cfg)
 	if err := r.d.MetaSet(metaKey, b); err != nil {
-		r.log.Info("persisting the mirroring configuration failed", "err", err)
+		if r.unpersisted == nil {
+			r.log.Info("persisting the mirroring configuration failed; retrying", "err", err)
+		}
+		r.unpersisted = &cfg
+		return
 	}
+	r.unpersisted = nil
 }
 
 // remove ends mirroring for the database (SET PARTNER OFF, here or on the
@@ -658,29 +687,34 @@ func (r *runner) diskStallAfter() time.Duration {
 }
 
 // watchDisk probes the database's disk every second with a tiny durable
-// write; one that has not completed within the timeout marks the disk
-// stalled (the session falls silent and stops acknowledging) until it
-// completes. A hung disk must not hang clients behind a principal that
-// still answers pings (SPEC §8.9, soft errors).
+// write. One that fails (the database was taken out of service by a
+// storage failure: SPEC §8.9's hard error) or has not completed within the
+// timeout (a stalled disk: a soft error) marks the disk failed: the
+// session falls silent and stops acknowledging, so that the partner can
+// take over, until a probe succeeds again. A failing or hung disk must not
+// hang clients behind a principal that still answers pings.
 func (r *runner) watchDisk(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
-	stalled := false
+	failed := false
 	for {
 		done := make(chan error, 1)
 		go func() { done <- r.d.ProbeDisk() }()
 		timer := time.NewTimer(r.diskStallAfter())
+		var err error
 		select {
-		case <-done:
+		case err = <-done:
 			timer.Stop()
-			if stalled {
-				stalled = false
-				r.log.Warn("the disk completes writes again")
-				r.post(core.DiskStalled{Stalled: false})
-			}
 		case <-timer.C:
-			r.log.Error("the disk has not completed a write within the mirroring timeout: stopping acknowledgements and falling silent so that the partner can take over")
-			stalled = true
+			err = errDiskStalled
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		}
+		switch {
+		case err != nil && !failed:
+			failed = true
+			r.log.Error("the disk failed or has not completed a write within the mirroring timeout: stopping acknowledgements and falling silent so that the partner can take over", "err", err)
 			if r.snapshot().cfg.Role == core.Principal {
 				// The runner may itself be waiting on the disk (a
 				// persist): close the database to users from here, so
@@ -690,17 +724,18 @@ func (r *runner) watchDisk(ctx context.Context) {
 				r.m.in.SetQuorum(r.d, false)
 			}
 			r.post(core.DiskStalled{Stalled: true})
-			select {
+		case err == nil && failed:
+			failed = false
+			r.log.Warn("the disk completes writes again")
+			r.post(core.DiskStalled{Stalled: false})
+		}
+		if err == errDiskStalled {
+			select { // one probe at a time: wait for the stalled one
 			case <-done:
-				stalled = false
-				r.log.Warn("the disk completes writes again")
-				r.post(core.DiskStalled{Stalled: false})
 			case <-ctx.Done():
 				return
 			}
-		case <-ctx.Done():
-			timer.Stop()
-			return
+			continue
 		}
 		select {
 		case <-t.C:
@@ -709,3 +744,6 @@ func (r *runner) watchDisk(ctx context.Context) {
 		}
 	}
 }
+
+// errDiskStalled is a disk probe that did not complete within the timeout.
+var errDiskStalled = errors.New("the disk has not completed a write within the mirroring timeout")

@@ -397,6 +397,15 @@ type Checkpoint struct {
 	Pos
 }
 
+// Dbcc is DBCC command [( args )] [WITH option, ...] (CHECKDB, CHECKTABLE).
+// Command and With are upper-case.
+type Dbcc struct {
+	Pos
+	Command string
+	Args    []Expr
+	With    []string
+}
+
 // ---------------------------------------------------------------------------
 // Expressions
 
@@ -589,6 +598,7 @@ func (*Exec) statementNode()           {}
 func (*Print) statementNode()          {}
 func (*WaitFor) statementNode()        {}
 func (*Checkpoint) statementNode()     {}
+func (*Dbcc) statementNode()           {}
 
 func (*SetRecovery) databaseOptionNode() {}
 

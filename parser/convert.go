@@ -308,3 +308,11 @@ func (s *waitforStmt) build(string) (Statement, error) {
 }
 
 func (s *checkpointStmt) build(string) (Statement, error) { return &Checkpoint{Pos: posOf(s.Pos)}, nil }
+
+func (s *dbccStmt) build(string) (Statement, error) {
+	d := &Dbcc{Pos: posOf(s.Pos), Command: strings.ToUpper(s.Command), Args: s.Args}
+	for _, w := range s.With {
+		d.With = append(d.With, strings.ToUpper(w))
+	}
+	return d, nil
+}

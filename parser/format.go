@@ -407,3 +407,23 @@ func (s *WaitFor) format(b *strings.Builder) {
 
 func (s *Checkpoint) String() string            { return "CHECKPOINT" }
 func (s *Checkpoint) format(b *strings.Builder) { b.WriteString("CHECKPOINT") }
+
+func (s *Dbcc) String() string { return nodeString(s) }
+func (s *Dbcc) format(b *strings.Builder) {
+	b.WriteString("DBCC ")
+	b.WriteString(s.Command)
+	if len(s.Args) > 0 {
+		b.WriteString(" (")
+		for i, a := range s.Args {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeExpr(b, a)
+		}
+		b.WriteByte(')')
+	}
+	if len(s.With) > 0 {
+		b.WriteString(" WITH ")
+		b.WriteString(strings.Join(s.With, ", "))
+	}
+}

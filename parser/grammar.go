@@ -34,7 +34,7 @@ func statementMembers() []stmtNode {
 		&startStmt{}, &createDatabaseStmt{}, &createTableStmt{},
 		&dropDatabaseStmt{}, &dropTableStmt{}, &truncateStmt{}, &useStmt{},
 		&alterDatabaseStmt{}, &execStmt{}, &printStmt{}, &waitforStmt{},
-		&checkpointStmt{}, &showStmt{},
+		&checkpointStmt{}, &showStmt{}, &dbccStmt{},
 	}
 }
 
@@ -333,4 +333,11 @@ type waitforStmt struct {
 type checkpointStmt struct {
 	Pos lexer.Position
 	Kw  string `parser:"@'CHECKPOINT'"`
+}
+
+type dbccStmt struct {
+	Pos     lexer.Position
+	Command string   `parser:"'DBCC' @Ident"`
+	Args    []Expr   `parser:"( '(' ( @@ ( ',' @@ )* )? ')' )?"`
+	With    []string `parser:"( 'WITH' @Ident ( ',' @Ident )* )?"`
 }

@@ -148,6 +148,16 @@ var catalog = map[int]msgDef{
 	823: {24, IOError, "The operating system returned error %s to SQL Server during a %s at offset %#016x in file '%s'. Additional messages in the SQL Server error log and operating system error log may provide more detail. This is a severe system-level error condition that threatens database integrity and must be corrected immediately. Complete a full database consistency check (DBCC CHECKDB)."},
 	824: {24, DataCorrupted, "SQL Server detected a logical consistency-based I/O error: %s. It occurred during a read in database ID %d in file '%s'. Additional messages in the SQL Server error log or operating system error log may provide more detail. This is a severe error condition that threatens database integrity and must be corrected immediately. Complete a full database consistency check (DBCC CHECKDB)."},
 	926: {14, CannotConnectNow, "Database '%s' cannot be opened. It has been marked SUSPECT by recovery. See the SQL Server errorlog for more information."},
+	// DBCC (engine/dbcc.go). 8928 names the row instead of a page.
+	2520: {16, UndefinedObject, "Could not find database '%s'. The database either does not exist, or was dropped before a statement tried to use it. Verify if the database exists by querying the sys.databases catalog view."},
+	2526: {16, SyntaxError, "Incorrect DBCC statement. Check the documentation for the correct DBCC syntax and options."},
+	2528: {10, SuccessfulCompletion, "DBCC execution completed. If DBCC printed error messages, contact your system administrator."},
+	2571: {14, InsufficientPrivilege, "User '%s' does not have permission to run DBCC %s."},
+	2593: {10, SuccessfulCompletion, "There are %d rows in %d pages for object \"%s\"."},
+	8928: {16, DataCorrupted, "Object ID %d: %s could not be processed: %s."},
+	8989: {10, SuccessfulCompletion, "CHECKDB found %d allocation errors and %d consistency errors in database '%s'."},
+	8990: {10, SuccessfulCompletion, "CHECKTABLE found %d allocation errors and %d consistency errors in table '%s' (object ID %d)."},
+	9004: {21, DataCorrupted, "An error occurred while processing the log for database '%s'. If possible, restore from backup. If a backup is not available, it might be necessary to rebuild the log."},
 	945: {14, CannotConnectNow, "Database '%s' cannot be opened due to inaccessible files or insufficient memory or disk space.  See the SQL Server errorlog for details."},
 
 	// Transactions and sessions.

@@ -20,6 +20,10 @@ func TestMirroringSeedScript(t *testing.T) { runE2E(t, "mirroring-seed.sh", 2) }
 // walk-through with three real processes and psql over SCRAM-SHA-256.
 func TestSecurityScript(t *testing.T) { runE2E(t, "security.sh", 3) }
 
+// TestDiskFullScript runs e2e/disk-full.sh: a database on a real 24 MB
+// filesystem filled by concurrent psql writers, then given space back.
+func TestDiskFullScript(t *testing.T) { runE2E(t, "disk-full.sh", 1) }
+
 // runE2E builds the server and runs an e2e script with n loopback
 // addresses (HOST1..n), an endpoint port free on all of them (PORT) and a
 // SQL port on each (SQLPORT1..n); the script must print "PASS:".

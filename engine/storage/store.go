@@ -132,6 +132,18 @@ func (s *Store) Fail(f *Fault) {
 	})
 }
 
+// Retire takes a store that has not failed out of service because its
+// owner reopens the directory (to recover from corruption found above the
+// store): as Fail, but the owner is not told. Writes waiting on it get
+// err.
+func (s *Store) Retire(err error) {
+	s.failOnce.Do(func() {
+		s.fault.Store(&Fault{Kind: IOError, Op: "retire", Offset: -1, Err: err, Store: s.dir})
+		s.fs.fence()
+		close(s.failed)
+	})
+}
+
 // noteFault receives a write-side fault from the file system. A table
 // file that cannot be written for want of space is not fatal: Pebble
 // abandons that flush or compaction and retries it, and the retry waits in
@@ -212,6 +224,17 @@ func (s *Store) Write(ctx context.Context, op string, fn func(db *pebble.DB) err
 	}
 }
 
+// Apply applies b durably (pebble.Sync) and returns as Write does. The
+// store owns b from the call on: it closes b once Pebble is done with it,
+// which may be after Apply returned.
+func (s *Store) Apply(ctx context.Context, b *pebble.Batch) error {
+	return s.Write(ctx, "apply", func(db *pebble.DB) error {
+		err := db.Apply(b, pebble.Sync)
+		b.Close()
+		return err
+	})
+}
+
 // guarded runs fn, turning a panic inside Pebble (a failed WAL write
 // panics in its commit pipeline) into a failure of the store, and a
 // storage error into a Fault.
@@ -252,12 +275,19 @@ func (s *Store) failWith(err error, op string) error {
 
 // Close closes the store. A failed store cannot always be closed (Pebble
 // may hold its commit pipeline's lock forever after a failed WAL write), so
-// Close gives Pebble at most timeout and otherwise abandons the store,
-// fenced, with its goroutines parked.
+// Close gives Pebble at most timeout (a second for a failed store) and
+// otherwise abandons the store, fenced, with its goroutines parked.
 func (s *Store) Close(timeout time.Duration) error {
+	if s.Fault() != nil {
+		timeout = min(timeout, failedCloseTimeout)
+	}
 	s.closeOnce.Do(func() { s.closeErr = s.close(timeout) })
 	return s.closeErr
 }
+
+// failedCloseTimeout bounds closing a failed store: Pebble closes one in
+// milliseconds or, its commit pipeline wedged, never.
+const failedCloseTimeout = time.Second
 
 func (s *Store) close(timeout time.Duration) error {
 	close(s.closing)

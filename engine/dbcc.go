@@ -1,0 +1,306 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/cockroachdb/pebble"
+
+	"mirrordb/engine/keys"
+	"mirrordb/engine/storage"
+	"mirrordb/engine/txlog"
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+)
+
+// DBCC CHECKDB and DBCC CHECKTABLE read every key of a database (or of one
+// table) through a snapshot, which makes Pebble verify the checksum of
+// every block it reads, and check what the engine relies on: every row
+// belongs to a table, decodes to its columns and sits under the key its
+// primary key encodes to; the log is dense and every record verifies.
+// Findings are sent as messages as they are found; the statement ends
+// with Msg 8989 (8990 for a table), an error when anything was found.
+// Later checks (indexes against their tables, constraints) plug into
+// checkRow.
+
+func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
+	for _, w := range x.With {
+		switch w {
+		case "NO_INFOMSGS", "ALL_ERRORMSGS", "TABLOCK", "PHYSICAL_ONLY", "DATA_PURITY", "EXTENDED_LOGICAL_CHECKS":
+		default:
+			return nil, b.errAt(x, sqlerr.New(2526))
+		}
+	}
+	quiet := false
+	for _, w := range x.With {
+		quiet = quiet || w == "NO_INFOMSGS"
+	}
+	switch x.Command {
+	case "CHECKDB":
+		if len(x.Args) > 1 {
+			return nil, b.errAt(x, sqlerr.New(2526))
+		}
+		d := b.s.db
+		if len(x.Args) == 1 {
+			var err error
+			if d, err = b.dbccDatabase(x.Args[0]); err != nil {
+				return nil, err
+			}
+		}
+		return &stmtPlan{noTx: "DBCC CHECKDB", dbs: []*Database{d}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+			return "DBCC", d.check(e.ctx, nil, quiet, w)
+		}}, nil
+	case "CHECKTABLE":
+		if len(x.Args) != 1 {
+			return nil, b.errAt(x, sqlerr.New(2526))
+		}
+		lit, ok := x.Args[0].(*parser.Literal)
+		if !ok || (lit.Kind != parser.LitString && lit.Kind != parser.LitNString) {
+			return nil, b.errAt(x, sqlerr.New(2526))
+		}
+		d, def, err := b.lookupTable(parser.ObjectName{Pos: lit.Pos, Parts: strings.Split(lit.Value, ".")})
+		if err != nil {
+			return nil, err
+		}
+		return &stmtPlan{noTx: "DBCC CHECKTABLE", dbs: []*Database{d}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+			return "DBCC", d.check(e.ctx, def, quiet, w)
+		}}, nil
+	}
+	return nil, b.errAt(x, sqlerr.New(2526))
+}
+
+// dbccDatabase resolves CHECKDB's argument: a name, an id, or 0 for the
+// current database.
+func (b *binder) dbccDatabase(arg parser.Expr) (*Database, error) {
+	lit, ok := arg.(*parser.Literal)
+	if !ok {
+		return nil, b.errAt(arg, sqlerr.New(2526))
+	}
+	var d *Database
+	switch lit.Kind {
+	case parser.LitString, parser.LitNString:
+		d = b.s.inst.Database(lit.Value)
+	case parser.LitInt:
+		id, _ := strconv.Atoi(lit.Value)
+		if id == 0 {
+			return b.s.db, nil
+		}
+		d = b.s.inst.DatabaseByID(int32(id))
+	default:
+		return nil, b.errAt(arg, sqlerr.New(2526))
+	}
+	if d == nil {
+		return nil, b.errAt(arg, sqlerr.New(2520, lit.Value))
+	}
+	return d, nil
+}
+
+// checker accumulates one DBCC run's findings.
+type checker struct {
+	d      *Database
+	w      session.ResultWriter
+	quiet  bool
+	errors int
+	// per table: rows seen, bytes seen
+	rows, size map[uint32]int64
+}
+
+// report sends a finding as a message and counts it.
+func (c *checker) report(e *sqlerr.Error) error {
+	c.errors++
+	c.d.inst.log.Error("DBCC found an error", "db", c.d.Name(), "msg", e.Message)
+	notice := *e
+	notice.Severity = 10 // reported, not raised: the check goes on
+	return c.w.Notice(&notice)
+}
+
+func (c *checker) info(e *sqlerr.Error) error {
+	if c.quiet {
+		return nil
+	}
+	return c.w.Notice(e)
+}
+
+// check runs DBCC CHECKDB (only == nil) or CHECKTABLE on d.
+func (d *Database) check(ctx context.Context, only *TableDef, quiet bool, w session.ResultWriter) error {
+	st := d.store.Load()
+	if st == nil {
+		return d.available()
+	}
+	c := &checker{d: d, w: w, quiet: quiet, rows: map[uint32]int64{}, size: map[uint32]int64{}}
+	snap := st.DB().NewSnapshot()
+	defer snap.Close()
+	tables, err := c.schema(snap)
+	if err != nil {
+		return err
+	}
+	lower, upper := keys.Table, keys.PrefixEnd(keys.Table)
+	if only != nil {
+		lower = keys.TablePrefix(only.ID)
+		upper = keys.PrefixEnd(lower)
+	}
+	if err := c.scan(ctx, snap, lower, upper, func(k, v []byte) error { return c.checkRow(tables, k, v) }); err != nil {
+		return err
+	}
+	if only == nil {
+		if err := c.checkLog(ctx, snap); err != nil {
+			return err
+		}
+	}
+	for _, t := range sortedTables(tables) {
+		if only != nil && t.ID != only.ID {
+			continue
+		}
+		pages := (c.size[t.ID] + 8191) / 8192
+		if err := c.info(sqlerr.New(2593, c.rows[t.ID], pages, t.Name)); err != nil {
+			return err
+		}
+	}
+	var summary *sqlerr.Error
+	if only != nil {
+		summary = sqlerr.New(8990, 0, c.errors, only.Name, only.ID)
+	} else {
+		summary = sqlerr.New(8989, 0, c.errors, d.Name())
+	}
+	if c.errors > 0 {
+		summary.Severity, summary.Code = 16, sqlerr.DataCorrupted
+		return summary
+	}
+	if err := c.info(summary); err != nil {
+		return err
+	}
+	return c.info(sqlerr.New(2528))
+}
+
+// scan walks [lower, upper) of the snapshot, checking for cancellation;
+// a read failure (a checksum mismatch in a block, an I/O error) is a
+// finding that ends the scan of that range.
+func (c *checker) scan(ctx context.Context, r pebble.Reader, lower, upper []byte, fn func(k, v []byte) error) error {
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
+	if err != nil {
+		return c.report(c.readError(err))
+	}
+	defer it.Close()
+	n := 0
+	for it.First(); it.Valid(); it.Next() {
+		if n++; n%checkInterval == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := fn(it.Key(), it.Value()); err != nil {
+			return err
+		}
+	}
+	if err := it.Error(); err != nil {
+		return c.report(c.readError(err))
+	}
+	return nil
+}
+
+// readError describes a failed read as Msg 824 (a checksum) or 823.
+func (c *checker) readError(err error) *sqlerr.Error {
+	f := storage.Classify(err, "read", "")
+	if f == nil {
+		f = &storage.Fault{Kind: storage.IOError, Op: "read", Offset: -1, Err: err}
+	}
+	if f.Kind == storage.Corruption {
+		return sqlerr.New(824, describeFault(f), c.d.id, fileOf(c.d, f))
+	}
+	return sqlerr.New(823, osError(f), "read", max(f.Offset, 0), fileOf(c.d, f))
+}
+
+// schema decodes every table definition.
+func (c *checker) schema(r pebble.Reader) (map[uint32]*TableDef, error) {
+	tables := map[uint32]*TableDef{}
+	prefix := keys.TableDefKey(0)[:len(keys.TableDefKey(0))-4]
+	err := c.scan(context.Background(), r, prefix, keys.PrefixEnd(prefix), func(k, v []byte) error {
+		var t TableDef
+		if err := json.Unmarshal(v, &t); err != nil || len(k) != len(prefix)+4 || binary.BigEndian.Uint32(k[len(prefix):]) != t.ID {
+			return c.report(sqlerr.New(8928, int64(binary.BigEndian.Uint32(k[len(prefix):])), "a table definition", "it does not decode"))
+		}
+		tables[t.ID] = &t
+		return nil
+	})
+	return tables, err
+}
+
+// checkRow checks one row key and value against its table.
+func (c *checker) checkRow(tables map[uint32]*TableDef, k, v []byte) error {
+	if len(k) < len(keys.Table)+5 {
+		return c.report(sqlerr.New(8928, int64(0), fmt.Sprintf("key %x", k), "it is not a row key"))
+	}
+	id := binary.BigEndian.Uint32(k[len(keys.Table):])
+	c.rows[id]++
+	c.size[id] += int64(len(k) + len(v))
+	t := tables[id]
+	if t == nil {
+		return c.report(sqlerr.New(8928, int64(id), fmt.Sprintf("row %x", k), "no table has that object ID"))
+	}
+	row, err := keys.DecodeRow(v, nil)
+	switch {
+	case err != nil:
+		return c.report(sqlerr.New(8928, int64(id), "a row of '"+t.Name+"'", "it does not decode: "+err.Error()))
+	case len(row) != len(t.Columns):
+		return c.report(sqlerr.New(8928, int64(id), "a row of '"+t.Name+"'",
+			fmt.Sprintf("it has %d values for %d columns", len(row), len(t.Columns))))
+	case len(t.PK) > 0:
+		want := keys.TablePrefix(id)
+		for _, i := range t.PK {
+			want = keys.AppendValue(want, row[i], t.Columns[i].Type)
+		}
+		if !bytes.Equal(want, k) {
+			return c.report(sqlerr.New(8928, int64(id), "a row of '"+t.Name+"'", "its key does not match its primary key values"))
+		}
+	}
+	return nil
+}
+
+// checkLog checks that the log is dense, that every record verifies and
+// carries the LSN of its key, and that the recorded end of log is not
+// behind it.
+func (c *checker) checkLog(ctx context.Context, r pebble.Reader) error {
+	var last txlog.LSN
+	err := c.scan(ctx, r, keys.Log, keys.PrefixEnd(keys.Log), func(k, v []byte) error {
+		lsn, ok := keys.LSNOfLogKey(k)
+		if !ok {
+			return c.report(c.logError("a log key %x is malformed", k))
+		}
+		if last != 0 && lsn != last+1 {
+			if err := c.report(c.logError("log records %d to %d are missing", last+1, lsn-1)); err != nil {
+				return err
+			}
+		}
+		last = lsn
+		rec, err := txlog.Decode(v)
+		if err != nil || rec.LSN != lsn {
+			return c.report(c.logError("log record %d does not verify", lsn))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if v, ok, err := getValue(r, keys.MetaKey(metaEndLSN)); err == nil && ok && len(v) == 8 && binary.BigEndian.Uint64(v) < last {
+		return c.report(c.logError("the end of log %d is behind record %d", binary.BigEndian.Uint64(v), last))
+	}
+	return nil
+}
+
+// logError is Msg 9004 with what is wrong with the log as its detail.
+func (c *checker) logError(format string, args ...any) *sqlerr.Error {
+	e := sqlerr.New(9004, c.d.Name())
+	e.Detail = fmt.Sprintf(format, args...)
+	return e
+}
+
+func sortedTables(m map[uint32]*TableDef) []*TableDef {
+	s := &schemaSet{byID: m}
+	return s.tables()
+}
