@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/keys"
+	"mirrordb/engine/storage"
 	"mirrordb/engine/txlog"
 	"mirrordb/internal/stat"
 	"mirrordb/sqlerr"
@@ -228,6 +230,10 @@ func (d *Database) UndoTo(ctx context.Context, lsn txlog.LSN) error {
 		recs = append(recs, r)
 		return err
 	})
+	if errors.Is(err, txlog.ErrCorrupt) { // this database's own log is damaged
+		return fail(d.faultError(&storage.Fault{Kind: storage.Corruption, Op: "read", Offset: -1, Store: d.dir,
+			Err: fmt.Errorf("undo to %d: %w", lsn, err)}, ""))
+	}
 	if err != nil {
 		return fail(fmt.Errorf("undo to %d: %w", lsn, err))
 	}

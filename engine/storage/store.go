@@ -69,15 +69,17 @@ func Open(dir string, o Options) (s *Store, err error) {
 	s.space.init(o.FS, dir)
 	s.fs = newGuardFS(o.FS, s.noteFault, s.awaitSpace)
 	opts := &pebble.Options{
-		FS:                    s.fs,
-		Cache:                 o.Cache,
-		FormatMajorVersion:    pebble.FormatNewest,
-		MemTableSize:          64 << 20,
-		L0CompactionThreshold: 8,
-		L0StopWritesThreshold: 64,
-		LBaseMaxBytes:         512 << 20,
-		Logger:                storeLogger{s},
-		EventListener:         &pebble.EventListener{BackgroundError: s.backgroundError},
+		FS:                 s.fs,
+		Cache:              o.Cache,
+		FormatMajorVersion: pebble.FormatNewest,
+		MemTableSize:       64 << 20,
+		// Headroom for a commit in flight when a flush fails (see Commit).
+		MemTableStopWritesThreshold: 4,
+		L0CompactionThreshold:       8,
+		L0StopWritesThreshold:       64,
+		LBaseMaxBytes:               512 << 20,
+		Logger:                      storeLogger{s},
+		EventListener:               &pebble.EventListener{BackgroundError: s.backgroundError},
 	}
 	opts.EnsureDefaults()
 	for i := range opts.Levels {
@@ -175,33 +177,34 @@ func (s *Store) backgroundError(err error) {
 // Commit applies b (built on this store's DB) without waiting for its
 // fsync: it returns once b is visible to readers, and synced is called
 // with the fsync's outcome later, on another goroutine (in WAL order, so a
-// nil outcome means everything before b is durable too). Should the store
-// fail meanwhile, Commit returns the Fault at once and synced may never be
-// called: waiters must also watch Failed. The store owns b from here on.
+// nil outcome means everything before b is durable too). Waiters must also
+// watch Failed: a store that fails may never call synced. The store owns b
+// from here on.
+//
+// The apply runs on the caller's goroutine: it sits inside the database's
+// writer lock, where a hand-off to another goroutine costs every writer
+// (a fresh goroutine also grows its stack inside the lock). It cannot hang
+// on a failing disk: Pebble stalls a writer only while flushes are behind
+// by MemTableStopWritesThreshold memtables, and a failed flush stops new
+// commits at once (the store fails, or CheckSpace refuses them while the
+// disk is full), which leaves the commit in flight headroom to finish.
 func (s *Store) Commit(b *pebble.Batch, synced func(error)) error {
 	if f := s.Fault(); f != nil {
 		b.Close()
 		return f
 	}
-	applied := make(chan error, 1)
+	if err := s.guarded("apply", func() error { return s.db.ApplyNoSyncWait(b, pebble.Sync) }); err != nil {
+		return err // a failed batch stays with the failed store
+	}
 	go func() {
-		err := s.guarded("apply", func() error { return s.db.ApplyNoSyncWait(b, pebble.Sync) })
-		applied <- err
+		err := b.SyncWait()
 		if err != nil {
-			return // a failed batch stays with the failed store
-		}
-		if err = b.SyncWait(); err != nil {
 			err = s.failWith(err, "sync")
 		}
 		b.Close()
 		synced(err)
 	}()
-	select {
-	case err := <-applied:
-		return err
-	case <-s.failed:
-		return s.Fault()
-	}
+	return nil
 }
 
 // Write runs a write that waits for its own fsync (Set or Apply with
