@@ -89,31 +89,47 @@ func TestPrincipalDiskTrouble(t *testing.T) {
 	}
 }
 
-// TestMirrorDiskFailure: the mirror's disk fails while it hardens log. The
-// mirror drops out of the session (its database out of service), the
-// principal runs exposed with the witness and keeps acknowledging, and
-// once the mirror's database is back the session resynchronizes.
-func TestMirrorDiskFailure(t *testing.T) {
-	a, b, _ := witnessed(t, "MirrorFail")
-	disk := faultfs.New(1)
-	b.stop()
-	b.fs = disk
-	b.start()
-	a.waitState("MirrorFail", "PRINCIPAL", "SYNCHRONIZED")
-	a.waitWitness("MirrorFail", "CONNECTED")
+// TestMirrorDiskTrouble: the mirror's disk fails while it hardens log, or
+// fills up. The mirror drops out of the session (its database out of
+// service, or its redo refused for want of space), the principal keeps
+// acknowledging (exposed, with the witness), and once the mirror's disk is
+// back the session resynchronizes with nothing acknowledged lost.
+func TestMirrorDiskTrouble(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		fail, repair func(b *node, disk *faultfs.FS)
+	}{
+		{"failure", func(b *node, disk *faultfs.FS) {
+			disk.Inject(faultfs.Rule{Op: faultfs.Sync, Match: faultfs.And(faultfs.Under(filepath.Join(b.dir, "MirrorTrouble")), faultfs.Suffix(".log")), Err: syscall.EIO})
+		}, func(b *node, disk *faultfs.FS) {
+			disk.Clear()
+			b.exec(`ALTER DATABASE MirrorTrouble SET ONLINE`)
+		}},
+		{"full", func(_ *node, disk *faultfs.FS) { disk.SetAvailable(1 << 20) }, func(_ *node, disk *faultfs.FS) { disk.SetAvailable(-1) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a, b, _ := witnessed(t, "MirrorTrouble")
+			disk := faultfs.New(1)
+			b.stop()
+			b.fs = disk
+			b.start()
+			a.waitState("MirrorTrouble", "PRINCIPAL", "SYNCHRONIZED")
+			a.waitWitness("MirrorTrouble", "CONNECTED")
 
-	wr := startWriters(t, "MirrorFail", 4, a, b)
-	wr.WaitFor(100)
-	disk.Inject(faultfs.Rule{Op: faultfs.Sync, Match: faultfs.And(faultfs.Under(filepath.Join(b.dir, "MirrorFail")), faultfs.Suffix(".log")), Err: syscall.EIO})
-	a.waitState("MirrorFail", "PRINCIPAL", "DISCONNECTED")
-	start := time.Now()
-	wr.WaitFor(200) // the principal serves exposed
-	t.Logf("the principal acknowledged 200 commits %s after the mirror's disk failed", time.Since(start).Round(time.Millisecond))
-
-	disk.Clear()
-	b.exec(`ALTER DATABASE MirrorFail SET ONLINE`)
-	a.waitState("MirrorFail", "PRINCIPAL", "SYNCHRONIZED")
-	b.waitState("MirrorFail", "MIRROR", "SYNCHRONIZED")
-	wr.WaitFor(100)
-	checkAcked(t, a, "MirrorFail", wr.Finish())
+			wr := startWriters(t, "MirrorTrouble", 4, a, b)
+			wr.WaitFor(100)
+			c.fail(b, disk)
+			start := time.Now()
+			wr.WaitFor(300) // the principal serves without the mirror
+			t.Logf("the principal acknowledged 300 commits %s after the mirror's disk trouble began", time.Since(start).Round(time.Millisecond))
+			if role, state, _ := b.mirroring("MirrorTrouble"); role == "MIRROR" && state == "SYNCHRONIZED" {
+				t.Fatalf("the mirror reports %s/%s with its disk in trouble", role, state)
+			}
+			c.repair(b, disk)
+			a.waitState("MirrorTrouble", "PRINCIPAL", "SYNCHRONIZED")
+			b.waitState("MirrorTrouble", "MIRROR", "SYNCHRONIZED")
+			wr.WaitFor(100)
+			checkAcked(t, a, "MirrorTrouble", wr.Finish())
+		})
+	}
 }
