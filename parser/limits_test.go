@@ -3,7 +3,6 @@ package parser
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestNestingLimits checks that deep nesting is refused with Msg 191
@@ -30,8 +29,10 @@ func TestNestingLimits(t *testing.T) {
 		{"in", "SELECT 1 WHERE " + deep("a IN (SELECT 1 WHERE ", "1 = 1", ")", 10000), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			start := time.Now()
-			_, err := parseBatch(BatchText{Text: tc.sql, Line: 1, Count: 1}, false)
+			var err error
+			allocs := testing.AllocsPerRun(1, func() {
+				_, err = parseBatch(BatchText{Text: tc.sql, Line: 1, Count: 1}, false)
+			})
 			if tc.ok && err != nil {
 				t.Fatalf("unexpected error: %s", formatError(err))
 			}
@@ -41,8 +42,12 @@ func TestNestingLimits(t *testing.T) {
 				}
 				checkError(t, tc.sql, err)
 			}
-			if d := time.Since(start); d > 2*time.Second {
-				t.Errorf("took %s", d)
+			// Work, counted in allocations rather than seconds (a loaded
+			// machine is slow, never exponential): a parser that backtracks
+			// over the nesting allocates far more than its input's length.
+			t.Logf("%d allocations for %d bytes", int(allocs), len(tc.sql))
+			if allocs > float64(4096+10*len(tc.sql)) {
+				t.Errorf("%d allocations for %d bytes of input", int(allocs), len(tc.sql))
 			}
 		})
 	}
@@ -58,15 +63,20 @@ func TestLongInput(t *testing.T) {
 		}
 		b.WriteString("(1, N'é', 2.5)")
 	}
-	start := time.Now()
-	stmts, err := parseBatch(BatchText{Text: b.String(), Line: 1, Count: 1}, false)
+	var stmts []Statement
+	var err error
+	allocs := testing.AllocsPerRun(1, func() {
+		stmts, err = parseBatch(BatchText{Text: b.String(), Line: 1, Count: 1}, false)
+	})
 	if err != nil {
 		t.Fatal(formatError(err))
 	}
 	if n := len(stmts[0].(*Insert).Rows); n != 20000 {
 		t.Fatalf("%d rows", n)
 	}
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("took %s", d)
+	// Linear work, counted in allocations (see TestNestingLimits).
+	t.Logf("%d allocations for %d bytes", int(allocs), b.Len())
+	if allocs > float64(4096+10*b.Len()) {
+		t.Errorf("%d allocations for %d bytes of input", int(allocs), b.Len())
 	}
 }
