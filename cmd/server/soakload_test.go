@@ -206,7 +206,11 @@ func (s *soak) run(c *client, url string, stop <-chan struct{}) {
 		for _, st := range stmts {
 			b.WriteString(st.sql + "\n")
 		}
-		b.WriteString(map[bool]string{true: "COMMIT", false: "ROLLBACK"}[commit])
+		if commit {
+			b.WriteString("COMMIT")
+		} else {
+			b.WriteString("ROLLBACK")
+		}
 
 		r := s.hist.begin(x, c.id, ops)
 		ctx, cancel := context.WithTimeout(context.Background(), soakStatementTimeout)
@@ -242,8 +246,9 @@ func (s *soak) run(c *client, url string, stop <-chan struct{}) {
 // partner — and fails the test otherwise. A timeout is a hang, not a loss.
 func (s *soak) expectLoss(what string, err error) {
 	var pe *pgconn.PgError
+	hang := pgconn.Timeout(err) || errors.Is(err, context.DeadlineExceeded)
 	switch {
-	case pgconn.Timeout(err) || errors.Is(err, context.DeadlineExceeded):
+	case hang:
 	case !errors.As(err, &pe):
 		return // the connection broke
 	case s.mirrored && soakRoleChange[testutil.MsgNumber(err)]:
@@ -251,7 +256,7 @@ func (s *soak) expectLoss(what string, err error) {
 	case s.mirrored && pe.Code == "57P01":
 		return // a role change ends the demoted side's sessions
 	}
-	s.t.Errorf("%s: unexpected error: %v", what, err)
+	s.t.Errorf("%s: unexpected error (hang: %t): %v", what, hang, err)
 }
 
 // soakRoleChange are the errors a mirrored soak's clients meet when the
@@ -290,15 +295,17 @@ func (s *soak) backup(conn *pgconn.PgConn, full bool) (*backupRec, error) {
 	return b, err
 }
 
-// lastFull is the latest acknowledged full backup.
-func (s *soak) lastFull() *backupRec {
+// lastFull is the latest acknowledged full backup and its index (setup
+// took the first).
+func (s *soak) lastFull() (int, *backupRec) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := len(s.backups) - 1; ; i-- {
+	for i := len(s.backups) - 1; i > 0; i-- {
 		if b := s.backups[i]; b.full && b.state == txnAcked {
-			return b
+			return i, b
 		}
 	}
+	return 0, s.backups[0]
 }
 
 // takeBackups backs the database up now and then — mostly the log, a full
@@ -324,7 +331,7 @@ func (s *soak) takeBackups(master string, rng *rand.Rand, stop <-chan struct{}) 
 // now and then, and checks the copy holds the cut the backup was taken at.
 func (s *soak) restoreCopies(n *instance, rng *rand.Rand, stop <-chan struct{}) {
 	for pause(stop, rng, 300*time.Millisecond, time.Second) {
-		f := s.lastFull()
+		_, f := s.lastFull()
 		if err := s.unused(n, fmt.Sprintf("RESTORE DATABASE %s FROM DISK = '%s' WITH REPLACE", soakCopy, f.path)); err != nil {
 			s.expectLoss("restore of "+f.path, err)
 			return
