@@ -442,9 +442,10 @@ func checkScratch(_ context.Context, v *verification) ([]string, error) {
 	return l.out, nil
 }
 
-// checkLookups reads every key of the soak's tables a second way: COUNT(*)
-// against the scans, and each item by its primary key (a point lookup, not
-// a scan) against the scanned row, batched to keep round trips few.
+// checkLookups reads the soak's tables a second way: COUNT(*) against the
+// scans; every item by its primary key (a point lookup, not a scan)
+// against the scanned row; and a sample of ledger keys, present and
+// absent, spread over the whole table, which long runs flush and compact.
 func checkLookups(ctx context.Context, v *verification) ([]string, error) {
 	var l problemList
 	counts := map[string]int{"ledger": len(v.got.ledger), "items": len(v.got.items)}
@@ -460,54 +461,94 @@ func checkLookups(ctx context.Context, v *verification) ([]string, error) {
 			l.add("count", "dbo.%s: COUNT(*) is %d, a scan reads %d rows", name, n, counts[name])
 		}
 	}
+
 	ids := slices.Sorted(maps.Keys(v.got.items))
 	for id := range v.want.items {
 		if _, ok := v.got.items[id]; !ok {
 			ids = append(ids, id)
 		}
 	}
+	err := pointLookups(ctx, v.conn, "SELECT id, worker, grp, val, txn, pad FROM dbo.items WHERE id = $1", ids, func(id int64, rows pgx.Rows) error {
+		var found []item
+		for rows.Next() {
+			_, it, err := scanItem(rows)
+			if err != nil {
+				return err
+			}
+			found = append(found, it)
+		}
+		scanned, inScan := v.got.items[id]
+		switch {
+		case len(found) > 1:
+			l.add("duplicate", "item %d: a point lookup returns %d rows", id, len(found))
+		case len(found) == 0 && inScan:
+			l.add("unfound", "item %d is in the scan but a point lookup finds nothing", id)
+		case len(found) == 1 && !inScan:
+			l.add("unscanned", "item %d: a point lookup finds %+v, the scan does not", id, found[0])
+		case len(found) == 1 && found[0] != scanned:
+			l.add("differs", "item %d: a point lookup reads %+v, the scan %+v", id, found[0], scanned)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	present := slices.Sorted(maps.Keys(v.got.ledger))
+	var sample []int64
+	for i := 0; i < len(present); i += max(1, len(present)/300) {
+		sample = append(sample, present[i])
+	}
+	for i := range v.hist {
+		if r := &v.hist[i]; !v.present[r.id] && len(sample) < 400 {
+			sample = append(sample, r.id)
+		}
+	}
+	err = pointLookups(ctx, v.conn, "SELECT client FROM dbo.ledger WHERE txn = $1", sample, func(id int64, rows pgx.Rows) error {
+		n := 0
+		for rows.Next() {
+			n++
+		}
+		want := 0
+		if v.present[id] {
+			want = 1
+		}
+		if n != want {
+			l.add("ledger", "ledger row %d: a point lookup returns %d rows, the scan has %d", id, n, want)
+		}
+		return nil
+	})
+	return l.out, err
+}
+
+// pointLookups runs query (one $1 parameter) for each of ids, 200 to a
+// round trip, and hands each id's rows to each.
+func pointLookups(ctx context.Context, c *pgx.Conn, query string, ids []int64, each func(id int64, rows pgx.Rows) error) error {
 	const perBatch = 200
 	for start := 0; start < len(ids); start += perBatch {
 		chunk := ids[start:min(start+perBatch, len(ids))]
 		batch := &pgx.Batch{}
 		for _, id := range chunk {
-			batch.Queue("SELECT id, worker, grp, val, txn, pad FROM dbo.items WHERE id = $1", id)
+			batch.Queue(query, id)
 		}
-		br := v.conn.SendBatch(ctx, batch)
+		br := c.SendBatch(ctx, batch)
 		for _, id := range chunk {
 			rows, err := br.Query()
+			if err == nil {
+				err = each(id, rows)
+				rows.Close()
+			}
+			if err == nil {
+				err = rows.Err()
+			}
 			if err != nil {
 				br.Close()
-				return nil, err
-			}
-			var found []item
-			for rows.Next() {
-				_, it, err := scanItem(rows)
-				if err != nil {
-					br.Close()
-					return nil, err
-				}
-				found = append(found, it)
-			}
-			if err := rows.Err(); err != nil {
-				br.Close()
-				return nil, err
-			}
-			scanned, inScan := v.got.items[id]
-			switch {
-			case len(found) > 1:
-				l.add("duplicate", "item %d: a point lookup returns %d rows", id, len(found))
-			case len(found) == 0 && inScan:
-				l.add("unfound", "item %d is in the scan but a point lookup finds nothing", id)
-			case len(found) == 1 && !inScan:
-				l.add("unscanned", "item %d: a point lookup finds %+v, the scan does not", id, found[0])
-			case len(found) == 1 && found[0] != scanned:
-				l.add("differs", "item %d: a point lookup reads %+v, the scan %+v", id, found[0], scanned)
+				return err
 			}
 		}
 		if err := br.Close(); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return l.out, nil
+	return nil
 }
