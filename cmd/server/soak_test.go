@@ -230,7 +230,7 @@ func (s *soak) contents(n *instance) *contents {
 // check runs after a restart or failover, with the load stopped: the live
 // database on n must hold the whole history (which settles the
 // transactions in doubt), a copy restored while the load ran must be a
-// consistent cut, the log-backup chain from the latest full backup must
+// consistent cut, the log-backup chain from a recent full backup must
 // restore, and the instances' logs must show no error.
 func (s *soak) check(n *instance, all ...*instance) {
 	t := s.t
@@ -249,7 +249,10 @@ func (s *soak) check(n *instance, all ...*instance) {
 	for _, x := range all {
 		s.checkCopy(ctx, x)
 	}
-	base, _ := s.lastFull()
+	// One of the last three full backups, so that a run of log backups
+	// follows it.
+	fulls := s.fulls()
+	base := fulls[len(fulls)-1-s.rng.IntN(min(3, len(fulls)))]
 	chain := s.checkChain(ctx, n, base, true)
 	for _, x := range all {
 		s.checkLog(x)

@@ -295,17 +295,26 @@ func (s *soak) backup(conn *pgconn.PgConn, full bool) (*backupRec, error) {
 	return b, err
 }
 
-// lastFull is the latest acknowledged full backup and its index (setup
-// took the first).
-func (s *soak) lastFull() (int, *backupRec) {
+// fulls are the indexes of the acknowledged full backups, oldest first
+// (setup took the first).
+func (s *soak) fulls() []int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := len(s.backups) - 1; i > 0; i-- {
-		if b := s.backups[i]; b.full && b.state == txnAcked {
-			return i, b
+	var out []int
+	for i, b := range s.backups {
+		if b.full && b.state == txnAcked {
+			out = append(out, i)
 		}
 	}
-	return 0, s.backups[0]
+	return out
+}
+
+// lastFull is the latest acknowledged full backup.
+func (s *soak) lastFull() *backupRec {
+	f := s.fulls()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.backups[f[len(f)-1]]
 }
 
 // takeBackups backs the database up now and then — mostly the log, a full
@@ -331,7 +340,7 @@ func (s *soak) takeBackups(master string, rng *rand.Rand, stop <-chan struct{}) 
 // now and then, and checks the copy holds the cut the backup was taken at.
 func (s *soak) restoreCopies(n *instance, rng *rand.Rand, stop <-chan struct{}) {
 	for pause(stop, rng, 300*time.Millisecond, time.Second) {
-		_, f := s.lastFull()
+		f := s.lastFull()
 		if err := s.unused(n, fmt.Sprintf("RESTORE DATABASE %s FROM DISK = '%s' WITH REPLACE", soakCopy, f.path)); err != nil {
 			s.expectLoss("restore of "+f.path, err)
 			return
