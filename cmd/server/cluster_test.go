@@ -95,8 +95,11 @@ func (n *instance) url(db string) string {
 }
 
 // try runs sql on a fresh connection to master, giving up after 10 s.
-func (n *instance) try(sql string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+func (n *instance) try(sql string) error { return n.tryFor(sql, 10*time.Second) }
+
+// tryFor runs sql on a fresh connection to master, giving up after limit.
+func (n *instance) tryFor(sql string, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	c, err := pgx.Connect(ctx, n.url("master"))
 	if err != nil {
@@ -105,6 +108,18 @@ func (n *instance) try(sql string) error {
 	defer c.Close(context.Background())
 	_, err = c.Exec(ctx, sql)
 	return err
+}
+
+// connect opens a connection to db. A new principal opens its database
+// once it has quorum, a few milliseconds after it reports its role: until
+// then (Msg 955) it tries again, as long as ctx lasts.
+func (n *instance) connect(ctx context.Context, db string) (*pgx.Conn, error) {
+	conn, err := pgx.Connect(ctx, n.url(db))
+	for testutil.MsgNumber(err) == 955 && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+		conn, err = pgx.Connect(ctx, n.url(db))
+	}
+	return conn, err
 }
 
 func (n *instance) exec(sql string) {
@@ -306,13 +321,7 @@ func (c *cluster) finish(w *testutil.Writers) {
 	check := func(n *instance) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		// A new principal opens the database once it has quorum, a few
-		// milliseconds after it reports its role.
-		conn, err := pgx.Connect(ctx, n.url(c.db))
-		for testutil.MsgNumber(err) == 955 && ctx.Err() == nil {
-			time.Sleep(20 * time.Millisecond)
-			conn, err = pgx.Connect(ctx, n.url(c.db))
-		}
+		conn, err := n.connect(ctx, c.db)
 		if err != nil {
 			c.t.Fatalf("%s: %v", n.name, err)
 		}

@@ -3,8 +3,11 @@ package testutil
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -258,15 +261,32 @@ func CheckOnePrincipal(t testing.TB, acks []Ack) {
 		firstAt, lastSent time.Time
 		n                 int
 	}
+	// Each server's commits under each role sequence, for a report that
+	// shows when each served.
+	type served struct {
+		n                 int
+		firstSent, lastAt time.Time
+	}
+	byServer := map[int64]map[int]*served{}
 	spans := map[int64]*span{}
 	for _, a := range acks {
 		s := spans[a.RoleSeq]
 		if s == nil {
 			s = &span{server: a.Server, firstAt: a.At, lastSent: a.Sent}
 			spans[a.RoleSeq] = s
+			byServer[a.RoleSeq] = map[int]*served{}
 		}
-		if s.server != a.Server {
-			t.Errorf("role sequence %d: commits acknowledged by servers %d and %d", a.RoleSeq, s.server, a.Server)
+		v := byServer[a.RoleSeq][a.Server]
+		if v == nil {
+			v = &served{firstSent: a.Sent, lastAt: a.At}
+			byServer[a.RoleSeq][a.Server] = v
+		}
+		v.n++
+		if a.Sent.Before(v.firstSent) {
+			v.firstSent = a.Sent
+		}
+		if a.At.After(v.lastAt) {
+			v.lastAt = a.At
 		}
 		if a.At.Before(s.firstAt) {
 			s.firstAt = a.At
@@ -284,6 +304,15 @@ func CheckOnePrincipal(t testing.TB, acks []Ack) {
 	for i, seq := range seqs {
 		s := spans[seq]
 		t.Logf("role sequence %d: %d commits by server %d from %s", seq, s.n, s.server, s.firstAt.Format("15:04:05.000"))
+		if len(byServer[seq]) > 1 {
+			var each []string
+			for _, server := range slices.Sorted(maps.Keys(byServer[seq])) {
+				v := byServer[seq][server]
+				each = append(each, fmt.Sprintf("server %d: %d commits, sent from %s, acknowledged until %s",
+					server, v.n, v.firstSent.Format("15:04:05.000000"), v.lastAt.Format("15:04:05.000000")))
+			}
+			t.Errorf("role sequence %d: commits acknowledged by more than one server: %s", seq, strings.Join(each, "; "))
+		}
 		for _, later := range seqs[i+1:] {
 			if l := spans[later]; s.lastSent.After(l.firstAt) {
 				t.Errorf("two principals: a commit sent at %s was acknowledged under role sequence %d (server %d) after role sequence %d (server %d) acknowledged one at %s",
