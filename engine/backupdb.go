@@ -256,6 +256,11 @@ func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupReques
 	first, last := chain.NextLogLSN, d.DurableLSN()+1
 	if req.NoRecovery {
 		last = d.applied.get() + 1
+	} else if limit := d.backupLimit(); limit < last-1 {
+		// Past the limit a failover may still undo the log (the mirror
+		// has not hardened it): a backup holding it would restore what
+		// the new principal never had. The next log backup takes it.
+		last = max(limit+1, first)
 	}
 	// Keep these records until they are in the backup.
 	d.SetLogHold("ACTIVE_BACKUP", func() (txlog.LSN, string) { return first, "ACTIVE_BACKUP_OR_RESTORE" })
@@ -628,7 +633,13 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 		}
 		lsn, ok := txlog.PeekLSN(rec)
 		if !ok || lsn < next {
-			return nil // already applied (overlapping log backups)
+			// Already applied (overlapping log backups): it must be the
+			// same record, or the backup is from another recovery path
+			// (a log backup of a former principal past its failover LSN).
+			if ok {
+				return d.sameLogRecord(lsn, rec)
+			}
+			return nil
 		}
 		if !req.StopAt.IsZero() {
 			decoded, err := txlog.Decode(rec)
@@ -668,6 +679,17 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 	in.log.Info("log restored", "db", d.Name(), "from", path, "position", req.Position, "end_lsn", d.EndLSN(),
 		"stopped_at_time", stopped)
 	return BackupResult{Position: req.Position, Bytes: set.Trailer.Bytes, Elapsed: time.Since(start)}, nil
+}
+
+// sameLogRecord checks a record of a log backup against the one the
+// database already holds at its LSN (if the log still holds it): 4330 when
+// they differ.
+func (d *Database) sameLogRecord(lsn txlog.LSN, rec []byte) error {
+	have, ok, err := d.get(keys.LogKey(lsn))
+	if err != nil || !ok || bytes.Equal(have, rec) {
+		return err
+	}
+	return sqlerr.New(4330)
 }
 
 // CommitTime returns the commit time of log record lsn, if the log still

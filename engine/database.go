@@ -82,6 +82,8 @@ type Database struct {
 
 	schema   atomic.Pointer[schemaSet]
 	gateFunc atomic.Pointer[CommitGate]
+	// limitFunc, when set, bounds what BACKUP LOG takes (mirroring).
+	limitFunc atomic.Pointer[func() txlog.LSN]
 
 	// pins counts the statements and background work using the store;
 	// close waits for them, and a store replaced after a failure is closed
@@ -293,6 +295,26 @@ func (d *Database) SetCommitGate(g CommitGate) {
 		return
 	}
 	d.gateFunc.Store(&g)
+}
+
+// SetBackupLimit installs (or, with nil, removes) the function that says
+// up to which LSN a log backup may go: mirroring keeps log that a failover
+// could still undo out of log backups.
+func (d *Database) SetBackupLimit(limit func() txlog.LSN) {
+	if limit == nil {
+		d.limitFunc.Store(nil)
+		return
+	}
+	d.limitFunc.Store(&limit)
+}
+
+// backupLimit is the highest LSN a log backup may take (no limit:
+// txlog.LSN's maximum).
+func (d *Database) backupLimit() txlog.LSN {
+	if p := d.limitFunc.Load(); p != nil {
+		return (*p)()
+	}
+	return ^txlog.LSN(0)
 }
 
 func (d *Database) gate() CommitGate {

@@ -141,6 +141,7 @@ func (m *Manager) startRunner(d *engine.Database, cfg core.Config, peer *transpo
 	r.s = core.NewSession(cfg, r.d.DurableLSN(), time.Now())
 	r.refresh()
 	d.SetCommitGate(r.gate.wait)
+	d.SetBackupLimit(r.gate.released)
 	d.SetLogHold("DATABASE_MIRRORING", r.logHold)
 	m.mu.Lock()
 	if m.closed {
@@ -531,6 +532,7 @@ func (r *runner) remove() {
 		r.log.Info("removing the mirroring configuration failed", "err", err)
 	}
 	r.d.SetCommitGate(nil)
+	r.d.SetBackupLimit(nil)
 	r.d.SetLogHold("DATABASE_MIRRORING", nil)
 	_ = r.m.in.SetMirroringRole(r.d, "")
 	r.m.mu.Lock()

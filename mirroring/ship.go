@@ -231,6 +231,15 @@ func (g *gate) broadcastLocked() {
 	g.changed = make(chan struct{})
 }
 
+// released is the highest LSN the gate lets through now (the mirror
+// hardened it, or commits may go without the mirror): the limit of a log
+// backup, since a failover may still undo the log past it.
+func (g *gate) released() txlog.LSN {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return txlog.LSN(max(g.g.Acked, g.g.Unhardened))
+}
+
 // wait is the engine.CommitGate. A commit waiting when the principal
 // loses quorum (or stops being principal) fails: its fate is decided by
 // whoever serves next, never reported as committed here.

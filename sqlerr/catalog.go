@@ -142,6 +142,7 @@ var catalog = map[int]msgDef{
 	956:   {14, CannotConnectNow, "Database %s is enabled for Database Mirroring, but has not yet synchronized with its partner.  Try the operation again later."},
 	3906:  {16, ReadOnlySQLTransaction, "Failed to update database \"%s\" because the database is read-only."},
 	9002:  {17, DiskFull, "The transaction log for database '%s' is full due to '%s'."},
+	4330:  {16, ObjectNotInPrereqState, "This backup set cannot be applied because it is on a recovery path that is inconsistent with the database. The recovery path is the sequence of data and log backups that have brought the database to a particular recovery point. Find a compatible backup to restore, or restore the rest of the database to match a recovery point within this backup set, which will restore the database to a different point in time."},
 	1105:  {17, DiskFull, "Could not allocate space for object '%s' in database '%s' because the '%s' filegroup is full. Create disk space by deleting unneeded files, dropping objects in the filegroup, adding additional files to the filegroup, or setting autogrowth on for existing files in the filegroup."},
 	// Storage failures (engine/health.go). mirrordb has no pages: 824 names
 	// the file instead of a page id.
