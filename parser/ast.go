@@ -392,6 +392,20 @@ type WaitFor struct {
 	Value Expr
 }
 
+// Reset is RESET name or RESET ALL (PostgreSQL form): settings return to
+// their defaults.
+type Reset struct {
+	Pos
+	Name string
+}
+
+// Kill is KILL session_id [WITH STATUSONLY].
+type Kill struct {
+	Pos
+	SessionID  int64
+	StatusOnly bool
+}
+
 // Checkpoint is CHECKPOINT.
 type Checkpoint struct {
 	Pos
@@ -589,6 +603,8 @@ func (*Exec) statementNode()           {}
 func (*Print) statementNode()          {}
 func (*WaitFor) statementNode()        {}
 func (*Checkpoint) statementNode()     {}
+func (*Reset) statementNode()          {}
+func (*Kill) statementNode()           {}
 
 func (*SetRecovery) databaseOptionNode() {}
 

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -308,3 +309,18 @@ func (s *waitforStmt) build(string) (Statement, error) {
 }
 
 func (s *checkpointStmt) build(string) (Statement, error) { return &Checkpoint{Pos: posOf(s.Pos)}, nil }
+
+func (s *resetStmt) build(string) (Statement, error) {
+	return &Reset{Pos: posOf(s.Pos), Name: unquote(s.Name)}, nil
+}
+
+func (s *killStmt) build(string) (Statement, error) {
+	n, err := strconv.ParseInt(s.ID.Value, 10, 64)
+	if err != nil {
+		return nil, errAt(&s.ID)
+	}
+	if s.Neg {
+		n = -n
+	}
+	return &Kill{Pos: posOf(s.Pos), SessionID: n, StatusOnly: s.StatusOnly}, nil
+}

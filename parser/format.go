@@ -405,5 +405,20 @@ func (s *WaitFor) format(b *strings.Builder) {
 	writeExpr(b, s.Value)
 }
 
+func (s *Reset) String() string { return nodeString(s) }
+func (s *Reset) format(b *strings.Builder) {
+	b.WriteString("RESET ")
+	b.WriteString(s.Name)
+}
+
+func (s *Kill) String() string { return nodeString(s) }
+func (s *Kill) format(b *strings.Builder) {
+	b.WriteString("KILL ")
+	b.WriteString(strconv.FormatInt(s.SessionID, 10))
+	if s.StatusOnly {
+		b.WriteString(" WITH STATUSONLY")
+	}
+}
+
 func (s *Checkpoint) String() string            { return "CHECKPOINT" }
 func (s *Checkpoint) format(b *strings.Builder) { b.WriteString("CHECKPOINT") }
