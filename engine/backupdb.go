@@ -44,6 +44,9 @@ type BackupRequest struct {
 	NoRecovery  bool // BACKUP LOG ... WITH NORECOVERY (tail-log backup)
 	NoTruncate  bool // BACKUP LOG ... WITH NO_TRUNCATE (copy-only, best effort)
 	User        string
+	// Session is the session backing up, if any: its LOCK_TIMEOUT bounds
+	// the wait for the writer lock, which its request shows.
+	Session *Session
 }
 
 // Progress receives the bytes processed so far and the total expected
@@ -137,7 +140,7 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 
 	// The checkpoint is the consistency point: no commit can apply while
 	// the writer lock is held, so it holds exactly the log up to end.
-	if err := d.writer.acquire(ctx, -1); err != nil {
+	if err := req.Session.lockWriter(ctx, d); err != nil {
 		return BackupResult{}, err
 	}
 	end := d.applied.get()
@@ -165,7 +168,7 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 			w.Abort()
 			return BackupResult{}, err
 		}
-		if err := addFile(w, ckpt, f, func(n int) {
+		if err := addFile(ctx, w, ckpt, f, func(n int) {
 			done += int64(n)
 			if progress != nil {
 				progress(done, total)
@@ -216,13 +219,27 @@ func listFiles(dir string) ([]fileInfo, int64, error) {
 	return out, total, err
 }
 
-func addFile(w *backup.Writer, dir string, f fileInfo, progress func(int)) error {
+func addFile(ctx context.Context, w *backup.Writer, dir string, f fileInfo, progress func(int)) error {
 	file, err := os.Open(filepath.Join(dir, f.rel))
 	if err != nil {
 		return err
 	}
 	defer file.Close()
-	return w.AddFile(f.rel, f.size, file, progress)
+	return w.AddFile(f.rel, f.size, stoppable{ctx, file}, progress)
+}
+
+// stoppable reads r until ctx ends, so that copying a big file stops
+// within a chunk when the statement is cancelled.
+type stoppable struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (s stoppable) Read(p []byte) (int, error) {
+	if s.ctx.Err() != nil {
+		return 0, context.Cause(s.ctx)
+	}
+	return s.r.Read(p)
 }
 
 // BackupLog takes a log backup of d: the records from the chain position
@@ -247,7 +264,7 @@ func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupReques
 		return BackupResult{}, deviceError(req.Path, err)
 	}
 	if req.NoRecovery { // no commit may slip in after the tail is read
-		if err := d.writer.acquire(ctx, -1); err != nil {
+		if err := req.Session.lockWriter(ctx, d); err != nil {
 			return BackupResult{}, err
 		}
 		defer d.writer.release()
@@ -271,6 +288,9 @@ func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupReques
 		return BackupResult{}, deviceError(req.Path, err)
 	}
 	err = d.ReadLog(first, last-1, func(lsn txlog.LSN, rec []byte) error {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 		if progress != nil { // log progress counts records
 			progress(int64(lsn-first+1), int64(last-first))
 		}
@@ -371,7 +391,7 @@ func (in *Instance) RestoreDatabase(ctx context.Context, req RestoreRequest, pro
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		p, err := restoreFile(tmp, name, content, func(n int) {
+		p, err := restoreFile(tmp, name, stoppable{ctx, content}, func(n int) {
 			done += int64(n)
 			if progress != nil {
 				progress(done, set.Trailer.Bytes)
@@ -616,6 +636,9 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 		return err
 	}
 	err = r.Read(nil, func(rec []byte) error {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 		done++
 		if progress != nil { // log progress counts records
 			progress(done, total)

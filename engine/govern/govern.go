@@ -103,8 +103,8 @@ type Statement struct {
 	stopped atomic.Bool // set when ctx ends
 	unhook  func() bool // removes the hook that sets stopped
 	pool    *Pool
-	used  int64        // bytes the statement's buffers hold (approximate)
-	taken atomic.Int64 // bytes taken from the pool: used rounded up to chunks
+	used    int64        // bytes the statement's buffers hold (approximate)
+	taken   atomic.Int64 // bytes taken from the pool: used rounded up to chunks
 }
 
 // Begin starts governing a statement that runs under ctx.
