@@ -129,7 +129,7 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 			return nil, b.errAt(x, sqlerr.New(40517, "SET IMPLICIT_TRANSACTIONS ON"))
 		}
 		return setPlan(func() error { return nil }), nil
-	case upper == "LOCK_TIMEOUT":
+	case upper == "LOCK_TIMEOUT" && !x.PG: // milliseconds, -1 for ever, 0 not at all
 		n, err := strconv.ParseInt(value, 10, 64)
 		if err != nil || n < -1 {
 			return nil, b.errAt(x, sqlerr.New(102, value))

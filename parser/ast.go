@@ -356,6 +356,9 @@ type Set struct {
 	Pos
 	Name  string
 	Value string
+	// PG is the PostgreSQL form (TO or =), whose meaning may differ: SET
+	// LOCK_TIMEOUT 0 never waits, SET lock_timeout = 0 waits for ever.
+	PG bool
 }
 
 // Show is SHOW name | SHOW ALL (PostgreSQL form, used by client probes such

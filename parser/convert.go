@@ -247,7 +247,7 @@ func (s *setStmt) build(src string) (Statement, error) {
 	case len(s.Isolation) > 0:
 		set.Name, set.Value = isolationName, strings.ToUpper(strings.Join(s.Isolation, " "))
 	case s.PG:
-		set.Name = unquote(s.Name.Value)
+		set.Name, set.PG = unquote(s.Name.Value), true
 		vals := make([]string, len(s.Values))
 		for i, v := range s.Values {
 			vals[i] = v.text(src)

@@ -327,7 +327,7 @@ func (s *Set) format(b *strings.Builder) {
 	}
 	bareName := s.Name == strings.ToUpper(s.Name) &&
 		(isPlainIdent(s.Name) || s.Name == "ROWCOUNT" || s.Name == "TEXTSIZE")
-	if bareName && (s.Value == "ON" || s.Value == "OFF" || isPlainIdent(s.Value) || isPlainNumber(s.Value)) {
+	if !s.PG && bareName && (s.Value == "ON" || s.Value == "OFF" || isPlainIdent(s.Value) || isPlainNumber(s.Value)) {
 		b.WriteString(s.Name)
 		b.WriteByte(' ')
 		b.WriteString(s.Value)
