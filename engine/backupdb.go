@@ -135,20 +135,12 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 	if err != nil {
 		return BackupResult{}, err
 	}
-	defer os.RemoveAll(tmp)
 	ckpt := filepath.Join(tmp, "store")
-
-	// The checkpoint is the consistency point: no commit can apply while
-	// the writer lock is held, so it holds exactly the log up to end.
-	if err := req.Session.lockWriter(ctx, d); err != nil {
+	end, err := checkpoint(ctx, d, req.Session, ckpt)
+	if err != nil {
 		return BackupResult{}, err
 	}
-	end := d.applied.get()
-	err = d.kv.Checkpoint(ckpt, pebble.WithFlushedWAL())
-	d.writer.release()
-	if err != nil {
-		return BackupResult{}, fmt.Errorf("checkpoint: %w", err)
-	}
+	defer os.RemoveAll(tmp)
 	files, total, err := listFiles(ckpt)
 	if err != nil {
 		return BackupResult{}, err
@@ -196,6 +188,50 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 	}
 	in.log.Info("database backed up", "db", d.Name(), "lsn", end, "path", path, "position", w.Header().Position, "bytes", trailer.Bytes)
 	return BackupResult{Position: w.Header().Position, Bytes: trailer.Bytes, Elapsed: time.Since(start)}, nil
+}
+
+// checkpoint takes a Pebble checkpoint of d into dir under the writer lock
+// and returns the LSN it holds: no commit can apply meanwhile, so it holds
+// exactly the log up to that LSN. A checkpoint cannot be interrupted (it
+// copies the WAL), so when ctx ends first the statement stops waiting for
+// it and it finishes behind, holding the lock and a pin on d (Close waits
+// for it), then removes dir's parent.
+func checkpoint(ctx context.Context, d *Database, s *Session, dir string) (txlog.LSN, error) {
+	abandon := func() { os.RemoveAll(filepath.Dir(dir)) }
+	if err := s.lockWriter(ctx, d); err != nil {
+		abandon()
+		return 0, err
+	}
+	if ctx.Err() != nil || !d.pin() {
+		d.writer.release()
+		abandon()
+		if ctx.Err() != nil {
+			return 0, context.Cause(ctx)
+		}
+		return 0, sqlerr.New(911, d.Name())
+	}
+	end := d.applied.get()
+	done := make(chan error, 1)
+	go func() {
+		err := d.kv.Checkpoint(dir, pebble.WithFlushedWAL())
+		d.writer.release()
+		d.unpin()
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			abandon()
+			return 0, fmt.Errorf("checkpoint: %w", err)
+		}
+		return end, nil
+	case <-ctx.Done():
+		go func() {
+			<-done
+			abandon()
+		}()
+		return 0, context.Cause(ctx)
+	}
 }
 
 type fileInfo struct {
@@ -403,7 +439,7 @@ func (in *Instance) RestoreDatabase(ctx context.Context, req RestoreRequest, pro
 	if err == nil {
 		// Files are made durable together at the end: the kernel writes
 		// them back while the copy goes on, as it would for cp + sync.
-		err = syncFiles(written)
+		err = syncFiles(ctx, written)
 	}
 	if err != nil {
 		return BackupResult{}, deviceError(req.Path, err)
@@ -473,14 +509,20 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
-// syncFiles fsyncs files, several at a time, then their directories.
-func syncFiles(paths []string) error {
+// syncFiles fsyncs files, several at a time, then their directories. It
+// starts no more of them once ctx has ended (one cannot be interrupted).
+func syncFiles(ctx context.Context, paths []string) error {
 	sem := make(chan struct{}, 8)
 	errs := make(chan error, len(paths))
 	dirs := map[string]bool{}
 	for _, p := range paths {
 		dirs[filepath.Dir(p)] = true
 		sem <- struct{}{}
+		if ctx.Err() != nil {
+			<-sem
+			errs <- context.Cause(ctx)
+			continue
+		}
 		go func(p string) {
 			defer func() { <-sem }()
 			f, err := os.OpenFile(p, os.O_WRONLY, 0)
