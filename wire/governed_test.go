@@ -116,3 +116,18 @@ func TestKillBlockedWriter(t *testing.T) {
 		t.Fatalf("the killed connection took %v to end", d)
 	}
 }
+
+// TestNoticeSentAtOnce: a notice reaches the client while its statement
+// still runs (BACKUP ... WITH STATS progress), as PostgreSQL sends it.
+func TestNoticeSentAtOnce(t *testing.T) {
+	ts := startServer(t, Config{})
+	r := dialRaw(t, ts)
+	pid := backendPID(t, r.startup(nil))
+	r.send(&pgproto3.Query{String: "notice-sleep"})
+	<-ts.backend.started
+	if out := r.until("NoticeResponse"); len(out) != 2 || typeName(out[0]) != "RowDescription" {
+		t.Fatalf("before the statement ended: %v", out)
+	}
+	ts.backend.session(pid).Kill(sqlerr.New(596))
+	r.readToEOF()
+}

@@ -99,11 +99,16 @@ func (w *resultWriter) Complete(tag string) error {
 	return w.c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
 }
 
+// Notice sends msg at once, as PostgreSQL does: notices report progress
+// (BACKUP ... WITH STATS) that the client should see while it happens.
 func (w *resultWriter) Notice(msg *sqlerr.Error) error {
 	if msg == nil {
 		return nil
 	}
-	return w.c.send(noticeResponse(msg))
+	if err := w.c.send(noticeResponse(msg)); err != nil {
+		return err
+	}
+	return w.c.flush()
 }
 
 // encodeDataRow encodes one DataRow message into c.enc and returns it;
