@@ -192,45 +192,52 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 
 // checkpoint takes a Pebble checkpoint of d into dir under the writer lock
 // and returns the LSN it holds: no commit can apply meanwhile, so it holds
-// exactly the log up to that LSN. A checkpoint cannot be interrupted (it
-// copies the WAL), so when ctx ends first the statement stops waiting for
-// it and it finishes behind, holding the lock and a pin on d (Close waits
-// for it), then removes dir's parent.
+// exactly the log up to that LSN. It removes dir's parent when it fails.
 func checkpoint(ctx context.Context, d *Database, s *Session, dir string) (txlog.LSN, error) {
 	abandon := func() { os.RemoveAll(filepath.Dir(dir)) }
 	if err := s.lockWriter(ctx, d); err != nil {
 		abandon()
 		return 0, err
 	}
-	if ctx.Err() != nil || !d.pin() {
+	if ctx.Err() != nil {
 		d.writer.release()
 		abandon()
-		if ctx.Err() != nil {
-			return 0, context.Cause(ctx)
-		}
-		return 0, sqlerr.New(911, d.Name())
+		return 0, context.Cause(ctx)
 	}
 	end := d.applied.get()
+	left, err := finishBehind(ctx, d, func() error {
+		defer d.writer.release()
+		return d.kv.Checkpoint(dir, pebble.WithFlushedWAL())
+	}, abandon)
+	if err != nil && !left {
+		abandon()
+		err = fmt.Errorf("checkpoint: %w", err)
+	}
+	return end, err
+}
+
+// finishBehind runs work, a storage call that cannot be interrupted (a
+// Pebble checkpoint copies the WAL, opening a store replays it), holding a
+// pin on d so that closing d waits for it. When ctx ends first it returns
+// ctx's cause at once, as a stopped statement must, and leaves work to
+// finish behind it (left); abandoned then runs, to clean up after it.
+func finishBehind(ctx context.Context, d *Database, work func() error, abandoned func()) (left bool, err error) {
+	if !d.pin() {
+		return false, sqlerr.New(911, d.Name())
+	}
 	done := make(chan error, 1)
-	go func() {
-		err := d.kv.Checkpoint(dir, pebble.WithFlushedWAL())
-		d.writer.release()
-		d.unpin()
-		done <- err
-	}()
+	go func() { done <- work() }()
 	select {
 	case err := <-done:
-		if err != nil {
-			abandon()
-			return 0, fmt.Errorf("checkpoint: %w", err)
-		}
-		return end, nil
+		d.unpin()
+		return false, err
 	case <-ctx.Done():
 		go func() {
 			<-done
-			abandon()
+			abandoned()
+			d.unpin()
 		}()
-		return 0, context.Cause(ctx)
+		return true, context.Cause(ctx)
 	}
 }
 
@@ -436,15 +443,25 @@ func (in *Instance) RestoreDatabase(ctx context.Context, req RestoreRequest, pro
 		written = append(written, p)
 		return err
 	}, nil)
-	if err == nil {
-		// Files are made durable together at the end: the kernel writes
-		// them back while the copy goes on, as it would for cp + sync.
-		err = syncFiles(ctx, written)
-	}
 	if err != nil {
 		return BackupResult{}, deviceError(req.Path, err)
 	}
-	if err := prepareRestoredStore(tmp, in, set.Header); err != nil {
+	// Making the copy durable and opening it (which replays its WAL)
+	// cannot be interrupted: a stopped statement leaves it to finish, and
+	// to clean up, behind it, master's pin keeping the instance open.
+	left, err := finishBehind(ctx, in.master, func() error {
+		// Files are made durable together at the end: the kernel writes
+		// them back while the copy goes on, as it would for cp + sync.
+		if err := syncFiles(written); err != nil {
+			return deviceError(req.Path, err)
+		}
+		return prepareRestoredStore(tmp, in, set.Header)
+	}, func() { os.RemoveAll(tmp) })
+	keep = left // then finishBehind removes tmp
+	if err == nil && ctx.Err() != nil {
+		err = context.Cause(ctx) // the last moment to stop: installing is the commit
+	}
+	if err != nil {
 		return BackupResult{}, err
 	}
 	state := StateOnline
@@ -509,20 +526,14 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
 
-// syncFiles fsyncs files, several at a time, then their directories. It
-// starts no more of them once ctx has ended (one cannot be interrupted).
-func syncFiles(ctx context.Context, paths []string) error {
+// syncFiles fsyncs files, several at a time, then their directories.
+func syncFiles(paths []string) error {
 	sem := make(chan struct{}, 8)
 	errs := make(chan error, len(paths))
 	dirs := map[string]bool{}
 	for _, p := range paths {
 		dirs[filepath.Dir(p)] = true
 		sem <- struct{}{}
-		if ctx.Err() != nil {
-			<-sem
-			errs <- context.Cause(ctx)
-			continue
-		}
 		go func(p string) {
 			defer func() { <-sem }()
 			f, err := os.OpenFile(p, os.O_WRONLY, 0)

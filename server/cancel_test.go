@@ -66,14 +66,22 @@ func (g *governed) exec(t *testing.T, stmts ...string) {
 
 // client connects to gov; cancelling a context it runs under sends a
 // CancelRequest (pgx's default only closes the socket after a delay).
-func (g *governed) client(t *testing.T) *pgx.Conn {
+func (g *governed) client(t *testing.T, tweak ...func(*pgx.ConnConfig)) *pgx.Conn {
 	t.Helper()
-	cfg, err := pgx.ParseConfig(servertest.URL(g.srv, "gov"))
+	return cancellable(t, g.srv, "gov", tweak...)
+}
+
+func cancellable(t *testing.T, srv *server.Server, db string, tweak ...func(*pgx.ConnConfig)) *pgx.Conn {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(servertest.URL(srv, db))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: 10 * time.Second}
+	}
+	for _, f := range tweak {
+		f(cfg)
 	}
 	conn, err := pgx.ConnectConfig(context.Background(), cfg)
 	if err != nil {
@@ -381,5 +389,114 @@ func TestKillAndSessionViews(t *testing.T) {
 	}
 	if got := queryText(t, sa, "SELECT COUNT(*) FROM held"); got != "1" {
 		t.Fatalf("held has %s rows: the killed session's transaction did not roll back", got)
+	}
+}
+
+// TestStopRestore stops RESTORE DATABASE in the middle of its copy each
+// way: a CancelRequest and KILL as soon as its first progress message
+// arrives (WITH STATS = 1), statement_timeout at a third of the time a
+// whole restore takes (in the copy, or opening the copied store, which
+// cannot be interrupted and finishes behind the statement). It stops at
+// once, creates no database and leaves no files; the session (or the
+// server) carries on.
+func TestStopRestore(t *testing.T) {
+	srv := servertest.Start(t, "")
+	ctx := context.Background()
+	admin := servertest.Connect(t, srv, "master")
+	run := func(stmts ...string) {
+		t.Helper()
+		for _, s := range stmts {
+			if _, err := admin.Exec(ctx, s); err != nil {
+				t.Fatalf("%s: %v", s, err)
+			}
+		}
+	}
+	// NEWID text does not compress: 4,000 rows of 1 KB.
+	run("CREATE DATABASE src", "USE src", "CREATE TABLE ten (n INT PRIMARY KEY)",
+		"INSERT ten VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)",
+		"CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(MAX))",
+		"INSERT t SELECT a.n*1000 + b.n*100 + c.n*10 + d.n, CONVERT(VARCHAR(36), NEWID())"+
+			strings.Repeat(" + CONVERT(VARCHAR(36), NEWID())", 29)+" FROM ten a, ten b, ten c, ten d WHERE a.n < 4",
+		"USE master", "BACKUP DATABASE src TO DISK = 'src.bak' WITH FORMAT")
+	start := time.Now()
+	run("RESTORE DATABASE whole FROM DISK = 'src.bak'")
+	whole := time.Since(start)
+	t.Logf("a whole RESTORE takes %v", whole.Round(time.Millisecond))
+
+	for _, way := range []string{"cancel", "timeout", "kill"} {
+		t.Run(way, func(t *testing.T) {
+			progress := make(chan struct{}, 1)
+			victim := cancellable(t, srv, "master", func(c *pgx.ConnConfig) {
+				c.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+					if strings.Contains(n.Message, "percent processed") {
+						select {
+						case progress <- struct{}{}:
+						default:
+						}
+					}
+				}
+			})
+			timeout := max(whole/3, time.Millisecond)
+			if way == "timeout" {
+				if _, err := victim.Exec(ctx, fmt.Sprintf("SET statement_timeout = %d", timeout.Milliseconds())); err != nil {
+					t.Fatal(err)
+				}
+			}
+			done := make(chan error, 1)
+			var ended time.Time
+			began := time.Now()
+			go func() {
+				_, err := victim.Exec(ctx, "RESTORE DATABASE copy FROM DISK = 'src.bak' WITH STATS = 1")
+				ended = time.Now()
+				done <- err
+			}()
+			var told time.Time
+			if way == "timeout" {
+				told = began.Add(timeout)
+			} else {
+				select {
+				case <-progress:
+				case err := <-done:
+					t.Fatalf("RESTORE ended before its first progress message: %v", err)
+				}
+				told = time.Now()
+				if way == "cancel" {
+					if err := victim.PgConn().CancelRequest(ctx); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					run(fmt.Sprintf("KILL %d", victim.PgConn().PID()))
+				}
+			}
+			err := <-done
+			t.Logf("%s stopped RESTORE in %v", way, ended.Sub(told).Round(10*time.Microsecond))
+			want := map[string]int{"cancel": 3980, "timeout": 50101, "kill": 596}[way]
+			if testutil.MsgNumber(err) != want {
+				t.Fatalf("stopped RESTORE: %v, want Msg %d", err, want)
+			}
+			if d := ended.Sub(told); d > stopBound {
+				t.Errorf("took %v to stop", d)
+			}
+			var n int
+			if err := admin.QueryRow(ctx, "SELECT COUNT(*) FROM sys.databases WHERE name = 'copy'").Scan(&n); err != nil || n != 0 {
+				t.Fatalf("a stopped RESTORE left database copy (%d, %v)", n, err)
+			}
+			// Opening the restored store cannot be interrupted: a RESTORE
+			// stopped then leaves it to finish, and to clean up, behind it.
+			var left []string
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+				if left, _ = filepath.Glob(filepath.Join(srv.Instance().DataDir(), ".restore-*")); len(left) == 0 {
+					break
+				}
+			}
+			if len(left) != 0 {
+				t.Fatalf("a stopped RESTORE left %v", left)
+			}
+			if way != "kill" {
+				if _, err := victim.Exec(ctx, "SELECT 1"); err != nil {
+					t.Fatalf("the session after RESTORE stopped: %v", err)
+				}
+			}
+		})
 	}
 }
