@@ -1,10 +1,12 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -498,5 +500,54 @@ func TestStopRestore(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPsqlCtrlC: psql's Ctrl-C (SIGINT sends a CancelRequest) stops the
+// four-table join the issue reported; psql prints 57014 and exits.
+func TestPsqlCtrlC(t *testing.T) {
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		t.Fatal("psql not found: install postgresql-client (.ci/run does)")
+	}
+	g := startGoverned(t, nil)
+	host, port, _ := strings.Cut(g.srv.Addr(), ":")
+	cmd := exec.Command(psql, "-X", "-h", host, "-p", port, "-U", "dba", "-d", "gov", "-v", "VERBOSITY=verbose",
+		"-c", "SELECT COUNT(*) FROM t a, t b, t c, t d WHERE a.id = b.id AND b.id = c.id AND c.id = d.id")
+	cmd.Env = append(os.Environ(), "PGSSLMODE=disable", "PGCONNECT_TIMEOUT=10", "LC_ALL=C", "PGAPPNAME=ctrl-c")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.Now().Add(time.Minute)
+	for n := 0; n == 0; time.Sleep(20 * time.Millisecond) {
+		if err := g.admin.QueryRow(context.Background(), `SELECT COUNT(*) FROM sys.dm_exec_requests r
+			JOIN sys.dm_exec_sessions s ON s.session_id = r.session_id WHERE s.program_name = 'ctrl-c'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("psql's query never ran: %s", out.String())
+		}
+	}
+	start := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		t.Fatal("psql's Ctrl-C did not stop the join")
+	}
+	t.Logf("psql exited %v after Ctrl-C", time.Since(start).Round(time.Millisecond))
+	if !strings.Contains(out.String(), "57014: Msg 3980") {
+		t.Fatalf("psql printed:\n%s", out.String())
+	}
+	if d := time.Since(start); d > stopBound {
+		t.Errorf("took %v", d)
 	}
 }
