@@ -250,7 +250,7 @@ func (g *governed) stopOne(t *testing.T, sql string, ready func([]request) bool,
 			t.Fatal(err)
 		}
 	}
-	timeout := readyAfter + 200*time.Millisecond
+	timeout := (readyAfter + 200*time.Millisecond).Truncate(time.Millisecond)
 	if way == "timeout" {
 		if _, err := victim.Exec(ctx, fmt.Sprintf("SET statement_timeout = %d", timeout.Milliseconds())); err != nil {
 			t.Fatal(err)
@@ -438,7 +438,7 @@ func TestStopRestore(t *testing.T) {
 					}
 				}
 			})
-			timeout := max(whole/3, time.Millisecond)
+			timeout := max(whole/3, time.Millisecond).Truncate(time.Millisecond)
 			if way == "timeout" {
 				if _, err := victim.Exec(ctx, fmt.Sprintf("SET statement_timeout = %d", timeout.Milliseconds())); err != nil {
 					t.Fatal(err)
