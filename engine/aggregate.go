@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -148,6 +149,10 @@ func walkExpr(n parser.Expr, visit func(parser.Expr) bool) {
 	}
 }
 
+// accumulatorSize approximates an accumulator's memory, for a group's
+// share of the statement's budget.
+const accumulatorSize = 64
+
 // accumulator computes one aggregate over a group.
 type accumulator struct {
 	spec  *aggSpec
@@ -182,6 +187,9 @@ func (a *accumulator) add(e *env) error {
 			return nil
 		}
 		a.seen[k] = true
+		if err := e.gov.Grow(int64(len(k)) + govern.EntrySize); err != nil {
+			return err
+		}
 	}
 	a.count++
 	switch a.spec.name {

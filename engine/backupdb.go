@@ -45,6 +45,9 @@ type BackupRequest struct {
 	NoRecovery  bool // BACKUP LOG ... WITH NORECOVERY (tail-log backup)
 	NoTruncate  bool // BACKUP LOG ... WITH NO_TRUNCATE (copy-only, best effort)
 	User        string
+	// Session is the session backing up, if any: its LOCK_TIMEOUT bounds
+	// the wait for the writer lock, which its request shows.
+	Session *Session
 }
 
 // Progress receives the bytes processed so far and the total expected
@@ -133,20 +136,12 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 	if err != nil {
 		return BackupResult{}, err
 	}
-	defer os.RemoveAll(tmp)
 	ckpt := filepath.Join(tmp, "store")
-
-	// The checkpoint is the consistency point: no commit can apply while
-	// the writer lock is held, so it holds exactly the log up to end.
-	if err := d.writer.acquire(ctx, -1); err != nil {
+	end, err := checkpoint(ctx, d, req.Session, ckpt)
+	if err != nil {
 		return BackupResult{}, err
 	}
-	end := d.applied.get()
-	err = d.write(ctx, "checkpoint", func(db *pebble.DB) error { return db.Checkpoint(ckpt, pebble.WithFlushedWAL()) })
-	d.writer.release()
-	if err != nil {
-		return BackupResult{}, fmt.Errorf("checkpoint: %w", err)
-	}
+	defer os.RemoveAll(tmp)
 	files, total, err := listFiles(ckpt)
 	if err != nil {
 		return BackupResult{}, err
@@ -166,7 +161,7 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 			w.Abort()
 			return BackupResult{}, err
 		}
-		if err := addFile(w, ckpt, f, func(n int) {
+		if err := addFile(ctx, w, ckpt, f, func(n int) {
 			done += int64(n)
 			if progress != nil {
 				progress(done, total)
@@ -196,6 +191,59 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 	return BackupResult{Position: w.Header().Position, Bytes: trailer.Bytes, Elapsed: time.Since(start)}, nil
 }
 
+// checkpoint takes a Pebble checkpoint of d into dir under the writer lock
+// and returns the LSN it holds: no commit can apply meanwhile, so it holds
+// exactly the log up to that LSN. It removes dir's parent when it fails.
+func checkpoint(ctx context.Context, d *Database, s *Session, dir string) (txlog.LSN, error) {
+	abandon := func() { os.RemoveAll(filepath.Dir(dir)) }
+	if err := s.lockWriter(ctx, d); err != nil {
+		abandon()
+		return 0, err
+	}
+	if ctx.Err() != nil {
+		d.writer.release()
+		abandon()
+		return 0, context.Cause(ctx)
+	}
+	end := d.applied.get()
+	left, err := finishBehind(ctx, d, func() error {
+		defer d.writer.release()
+		return d.write(context.Background(), "checkpoint", func(db *pebble.DB) error {
+			return db.Checkpoint(dir, pebble.WithFlushedWAL())
+		})
+	}, abandon)
+	if err != nil && !left {
+		abandon()
+		err = fmt.Errorf("checkpoint: %w", err)
+	}
+	return end, err
+}
+
+// finishBehind runs work, a storage call that cannot be interrupted (a
+// Pebble checkpoint copies the WAL, opening a store replays it), holding a
+// pin on d so that closing d waits for it. When ctx ends first it returns
+// ctx's cause at once, as a stopped statement must, and leaves work to
+// finish behind it (left); abandoned then runs, to clean up after it.
+func finishBehind(ctx context.Context, d *Database, work func() error, abandoned func()) (left bool, err error) {
+	if !d.pin() {
+		return false, sqlerr.New(911, d.Name())
+	}
+	done := make(chan error, 1)
+	go func() { done <- work() }()
+	select {
+	case err := <-done:
+		d.unpin()
+		return false, err
+	case <-ctx.Done():
+		go func() {
+			<-done
+			abandoned()
+			d.unpin()
+		}()
+		return true, context.Cause(ctx)
+	}
+}
+
 type fileInfo struct {
 	rel  string
 	size int64
@@ -217,13 +265,27 @@ func listFiles(dir string) ([]fileInfo, int64, error) {
 	return out, total, err
 }
 
-func addFile(w *backup.Writer, dir string, f fileInfo, progress func(int)) error {
+func addFile(ctx context.Context, w *backup.Writer, dir string, f fileInfo, progress func(int)) error {
 	file, err := os.Open(filepath.Join(dir, f.rel))
 	if err != nil {
 		return err
 	}
 	defer file.Close()
-	return w.AddFile(f.rel, f.size, file, progress)
+	return w.AddFile(f.rel, f.size, stoppable{ctx, file}, progress)
+}
+
+// stoppable reads r until ctx ends, so that copying a big file stops
+// within a chunk when the statement is cancelled.
+type stoppable struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (s stoppable) Read(p []byte) (int, error) {
+	if s.ctx.Err() != nil {
+		return 0, context.Cause(s.ctx)
+	}
+	return s.r.Read(p)
 }
 
 // BackupLog takes a log backup of d: the records from the chain position
@@ -248,7 +310,7 @@ func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupReques
 		return BackupResult{}, deviceError(req.Path, err)
 	}
 	if req.NoRecovery { // no commit may slip in after the tail is read
-		if err := d.writer.acquire(ctx, -1); err != nil {
+		if err := req.Session.lockWriter(ctx, d); err != nil {
 			return BackupResult{}, err
 		}
 		defer d.writer.release()
@@ -277,6 +339,9 @@ func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupReques
 		return BackupResult{}, deviceError(req.Path, err)
 	}
 	err = d.ReadLog(first, last-1, func(lsn txlog.LSN, rec []byte) error {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 		if progress != nil { // log progress counts records
 			progress(int64(lsn-first+1), int64(last-first))
 		}
@@ -377,7 +442,7 @@ func (in *Instance) RestoreDatabase(ctx context.Context, req RestoreRequest, pro
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		p, err := restoreFile(tmp, name, content, func(n int) {
+		p, err := restoreFile(tmp, name, stoppable{ctx, content}, func(n int) {
 			done += int64(n)
 			if progress != nil {
 				progress(done, set.Trailer.Bytes)
@@ -386,15 +451,25 @@ func (in *Instance) RestoreDatabase(ctx context.Context, req RestoreRequest, pro
 		written = append(written, p)
 		return err
 	}, nil)
-	if err == nil {
-		// Files are made durable together at the end: the kernel writes
-		// them back while the copy goes on, as it would for cp + sync.
-		err = syncFiles(written)
-	}
 	if err != nil {
 		return BackupResult{}, deviceError(req.Path, err)
 	}
-	if err := prepareRestoredStore(tmp, in, set.Header); err != nil {
+	// Making the copy durable and opening it (which replays its WAL)
+	// cannot be interrupted: a stopped statement leaves it to finish, and
+	// to clean up, behind it, master's pin keeping the instance open.
+	left, err := finishBehind(ctx, in.master, func() error {
+		// Files are made durable together at the end: the kernel writes
+		// them back while the copy goes on, as it would for cp + sync.
+		if err := syncFiles(written); err != nil {
+			return deviceError(req.Path, err)
+		}
+		return prepareRestoredStore(tmp, in, set.Header)
+	}, func() { os.RemoveAll(tmp) })
+	keep = left // then finishBehind removes tmp
+	if err == nil && ctx.Err() != nil {
+		err = context.Cause(ctx) // the last moment to stop: installing is the commit
+	}
+	if err != nil {
 		return BackupResult{}, err
 	}
 	state := StateOnline
@@ -624,6 +699,9 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 		return err
 	}
 	err = r.Read(nil, func(rec []byte) error {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
 		done++
 		if progress != nil { // log progress counts records
 			progress(done, total)

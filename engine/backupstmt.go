@@ -197,7 +197,7 @@ func (b *binder) planBackup(x *parser.Backup) (*stmtPlan, error) {
 	}
 	req := BackupRequest{Log: x.Log, Path: path, Mode: o.mode(), MediaName: o.mediaName, Name: o.name,
 		Description: o.description, CopyOnly: o.names["COPY_ONLY"], Checksum: o.names["CHECKSUM"],
-		NoRecovery: o.names["NORECOVERY"], NoTruncate: o.names["NO_TRUNCATE"], User: s.startup.User}
+		NoRecovery: o.names["NORECOVERY"], NoTruncate: o.names["NO_TRUNCATE"], User: s.startup.User, Session: s}
 	return &stmtPlan{noTx: verb, noTxNumber: 3021, dbs: []*Database{d}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
 		if err := d.checkOpen(); err != nil {
 			return "", terminating(verb, err)
@@ -211,9 +211,9 @@ func (b *binder) planBackup(x *parser.Backup) (*stmtPlan, error) {
 			if req.NoRecovery && (s.db == d || d.users.Load() > 0) {
 				return "", terminating(verb, sqlerr.New(3101))
 			}
-			res, err = s.inst.BackupLog(e.ctx, d, req, o.progress(w))
+			res, err = s.inst.BackupLog(e.ctx, d, req, s.progress(o.progress(w)))
 		} else {
-			res, err = s.inst.BackupDatabase(e.ctx, d, req, o.progress(w))
+			res, err = s.inst.BackupDatabase(e.ctx, d, req, s.progress(o.progress(w)))
 		}
 		if err != nil {
 			return "", terminating(verb, err)
@@ -267,9 +267,9 @@ func (b *binder) planRestore(x *parser.Restore) (*stmtPlan, error) {
 		var res BackupResult
 		var err error
 		if req.Log {
-			res, err = s.inst.RestoreLog(e.ctx, req, o.progress(w))
+			res, err = s.inst.RestoreLog(e.ctx, req, s.progress(o.progress(w)))
 		} else {
-			res, err = s.inst.RestoreDatabase(e.ctx, req, o.progress(w))
+			res, err = s.inst.RestoreDatabase(e.ctx, req, s.progress(o.progress(w)))
 		}
 		if err != nil {
 			return "", terminating(verb, err)

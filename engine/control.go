@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"context"
+	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -41,7 +44,7 @@ func (b *binder) planTransaction(st parser.Statement) (*stmtPlan, error) {
 			tx := s.tx
 			s.tx = nil
 			if tx.t != nil {
-				if _, err := tx.t.commit(e.ctx); err != nil {
+				if err := s.commit(e.commitCtx, tx.t); err != nil {
 					return "", err
 				}
 			}
@@ -126,7 +129,7 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 			return nil, b.errAt(x, sqlerr.New(40517, "SET IMPLICIT_TRANSACTIONS ON"))
 		}
 		return setPlan(func() error { return nil }), nil
-	case upper == "LOCK_TIMEOUT":
+	case upper == "LOCK_TIMEOUT" && !x.PG: // milliseconds, -1 for ever, 0 not at all
 		n, err := strconv.ParseInt(value, 10, 64)
 		if err != nil || n < -1 {
 			return nil, b.errAt(x, sqlerr.New(102, value))
@@ -149,21 +152,169 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 		if !on {
 			return nil, b.errAt(x, sqlerr.New(155, value, "standard_conforming_strings"))
 		}
-	case "lock_timeout":
-		n, err := strconv.ParseInt(strings.TrimSuffix(value, "ms"), 10, 64)
+	case "lock_timeout", "statement_timeout":
+		if strings.EqualFold(value, "DEFAULT") {
+			return setPlan(func() error { return s.resetSetting(lower) }), nil
+		}
+		d, err := parseTimeout(lower, value)
 		if err != nil {
-			return nil, b.errAt(x, sqlerr.New(102, value))
+			return nil, b.errAt(x, err)
 		}
-		if n == 0 {
-			n = -1
-		}
-		return setPlan(func() error { s.lockTimeoutMS = n; return nil }), nil
+		return setPlan(func() error { s.setTimeout(lower, d); return nil }), nil
 	case "datestyle":
 		name = "DateStyle"
 	case "timezone":
 		name = "TimeZone"
 	}
 	return setPlan(func() error { s.params[name] = value; return nil }), nil
+}
+
+// planReset is PostgreSQL's RESET: the setting goes back to its value at
+// connection (the startup packet's, else the server default).
+func (b *binder) planReset(x *parser.Reset) (*stmtPlan, error) {
+	name := strings.ToLower(x.Name)
+	if name != "all" && !acceptedPGSettings[name] {
+		return nil, b.errAt(x, sqlerr.New(195, x.Name, "SET option"))
+	}
+	return &stmtPlan{run: func(*env, *txn, session.ResultWriter) (string, error) {
+		return "RESET", b.s.resetSetting(name)
+	}}, nil
+}
+
+// defaultParams are the PostgreSQL settings a session starts with.
+func defaultParams(st session.Startup) map[string]string {
+	return map[string]string{"application_name": st.ApplicationName, "client_encoding": "UTF8",
+		"DateStyle": "ISO, MDY", "TimeZone": "UTC", "extra_float_digits": "1"}
+}
+
+// resetSetting returns one setting (or "all") to its value at connection.
+func (s *Session) resetSetting(name string) error {
+	switch name {
+	case "all":
+		s.params, s.stmtTimeout, s.lockTimeoutMS = defaultParams(s.startup), 0, -1
+		return s.applyStartupSettings(s.startup.Params)
+	case "statement_timeout", "lock_timeout":
+		s.setTimeout(name, 0)
+		if v, ok := startupSetting(s.startup.Params, name); ok {
+			d, err := parseTimeout(name, v)
+			if err != nil {
+				return err
+			}
+			s.setTimeout(name, d)
+		}
+		return nil
+	}
+	for k, v := range defaultParams(s.startup) {
+		if strings.EqualFold(k, name) {
+			s.params[k] = v
+			return nil
+		}
+	}
+	delete(s.params, name)
+	return nil
+}
+
+// applyStartupSettings applies the timeouts a client set in its startup
+// packet, directly (pgx's RuntimeParams) or in options (-c name=value).
+func (s *Session) applyStartupSettings(params map[string]string) error {
+	for _, name := range []string{"statement_timeout", "lock_timeout"} {
+		if v, ok := startupSetting(params, name); ok {
+			d, err := parseTimeout(name, v)
+			if err != nil {
+				return err
+			}
+			s.setTimeout(name, d)
+		}
+	}
+	return nil
+}
+
+// startupSetting finds a setting among startup parameters: as a parameter
+// of its own, or as "-c name=value" / "--name=value" in options.
+func startupSetting(params map[string]string, name string) (string, bool) {
+	if v, ok := params[name]; ok {
+		return v, true
+	}
+	fields := strings.Fields(params["options"])
+	for i, f := range fields {
+		switch {
+		case f == "-c" && i+1 < len(fields):
+			f = fields[i+1]
+		case strings.HasPrefix(f, "-c"):
+			f = f[2:]
+		case strings.HasPrefix(f, "--"):
+			f = f[2:]
+		default:
+			continue
+		}
+		if k, v, ok := strings.Cut(f, "="); ok && strings.EqualFold(strings.ReplaceAll(k, "-", "_"), name) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// setTimeout sets statement_timeout or lock_timeout; 0 means none.
+func (s *Session) setTimeout(name string, d time.Duration) {
+	if name == "statement_timeout" {
+		s.stmtTimeout = d
+		return
+	}
+	s.lockTimeoutMS = -1
+	if d > 0 {
+		s.lockTimeoutMS = d.Milliseconds()
+	}
+}
+
+// timeoutUnits are PostgreSQL's units for time settings, largest first.
+var timeoutUnits = []struct {
+	name string
+	d    time.Duration
+}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"min", time.Minute}, {"s", time.Second}, {"ms", time.Millisecond}, {"us", time.Microsecond}}
+
+const maxTimeoutMS = math.MaxInt32
+
+// parseTimeout reads a PostgreSQL time setting: milliseconds, or a number
+// with a unit ('5s', '1.5min', '250 ms'); 0 turns it off. Values are
+// rounded to milliseconds and must be within 0 .. 2147483647 ms.
+func parseTimeout(name, value string) (time.Duration, error) {
+	v := strings.TrimSpace(value)
+	num, unit := v, ""
+	if i := strings.IndexFunc(v, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }); i > 0 {
+		num, unit = strings.TrimSpace(v[:i]), v[i:]
+	}
+	f, err := strconv.ParseFloat(num, 64)
+	scale := time.Millisecond
+	if unit != "" {
+		scale = 0
+		for _, u := range timeoutUnits {
+			if u.name == unit {
+				scale = u.d
+			}
+		}
+	}
+	if err != nil || scale == 0 || math.IsNaN(f) {
+		return 0, sqlerr.New(50102, name, value, `Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".`)
+	}
+	ms := math.Round(f * float64(scale) / float64(time.Millisecond))
+	if ms < 0 || ms > maxTimeoutMS {
+		return 0, sqlerr.New(50102, name, value, fmt.Sprintf("The value must be between 0 and %d ms.", maxTimeoutMS))
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}
+
+// formatTimeout shows a time setting as PostgreSQL's SHOW does: "0" when
+// off, else in the largest unit that divides it exactly.
+func formatTimeout(d time.Duration) string {
+	if d <= 0 {
+		return "0"
+	}
+	for _, u := range timeoutUnits {
+		if d%u.d == 0 {
+			return strconv.FormatInt(int64(d/u.d), 10) + u.name
+		}
+	}
+	return d.String()
 }
 
 func setPlan(apply func() error) *stmtPlan {
@@ -186,10 +337,9 @@ func (s *Session) showValue(name string) (string, bool) {
 	case "max_identifier_length":
 		return "128", true
 	case "lock_timeout":
-		if s.lockTimeoutMS < 0 {
-			return "0", true
-		}
-		return strconv.FormatInt(s.lockTimeoutMS, 10) + "ms", true
+		return formatTimeout(s.lockTimeout()), true
+	case "statement_timeout":
+		return formatTimeout(s.stmtTimeout), true
 	}
 	if v, ok := s.params[strings.ToLower(name)]; ok {
 		return v, true
@@ -202,7 +352,7 @@ func (b *binder) planShow(x *parser.Show) (*stmtPlan, error) {
 	if strings.EqualFold(x.Name, "ALL") {
 		cols := []session.Column{{Name: "name", Type: types.NVarCharType(128)}, {Name: "setting", Type: types.NVarCharType(types.MaxLength)}}
 		return &stmtPlan{cols: cols, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
-			names := []string{"transaction_read_only", "transaction_isolation", "lock_timeout", "max_identifier_length"}
+			names := []string{"transaction_read_only", "transaction_isolation", "lock_timeout", "statement_timeout", "max_identifier_length"}
 			for k := range s.Parameters() {
 				names = append(names, k)
 			}
@@ -268,11 +418,13 @@ func (b *binder) planWaitFor(x *parser.WaitFor) (*stmtPlan, error) {
 		}
 		timer := time.NewTimer(d)
 		defer timer.Stop()
-		select {
-		case <-timer.C:
-			return "WAITFOR", nil
-		case <-e.ctx.Done():
-			return "", e.ctx.Err()
-		}
+		return "WAITFOR", e.sess.waiting(waitState{kind: "WAITFOR"}, func() error {
+			select {
+			case <-timer.C:
+				return nil
+			case <-e.ctx.Done():
+				return context.Cause(e.ctx)
+			}
+		})
 	}}, nil
 }

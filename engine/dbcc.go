@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/engine/txlog"
@@ -54,7 +54,7 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 			}
 		}
 		return &stmtPlan{noTx: "DBCC CHECKDB", dbs: []*Database{d}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
-			return "DBCC", d.check(e.ctx, nil, quiet, w)
+			return "DBCC", d.check(e.gov, nil, quiet, w)
 		}}, nil
 	case "CHECKTABLE":
 		if len(x.Args) != 1 {
@@ -69,7 +69,7 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 			return nil, err
 		}
 		return &stmtPlan{noTx: "DBCC CHECKTABLE", dbs: []*Database{d}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
-			return "DBCC", d.check(e.ctx, def, quiet, w)
+			return "DBCC", d.check(e.gov, def, quiet, w)
 		}}, nil
 	}
 	return nil, b.errAt(x, sqlerr.New(2526))
@@ -128,7 +128,7 @@ func (c *checker) info(e *sqlerr.Error) error {
 }
 
 // check runs DBCC CHECKDB (only == nil) or CHECKTABLE on d.
-func (d *Database) check(ctx context.Context, only *TableDef, quiet bool, w session.ResultWriter) error {
+func (d *Database) check(gov *govern.Statement, only *TableDef, quiet bool, w session.ResultWriter) error {
 	st := d.store.Load()
 	if st == nil {
 		return d.available()
@@ -136,7 +136,7 @@ func (d *Database) check(ctx context.Context, only *TableDef, quiet bool, w sess
 	c := &checker{d: d, w: w, quiet: quiet, rows: map[uint32]int64{}, size: map[uint32]int64{}}
 	snap := st.DB().NewSnapshot()
 	defer snap.Close()
-	tables, err := c.schema(snap)
+	tables, err := c.schema(gov, snap)
 	if err != nil {
 		return err
 	}
@@ -145,11 +145,11 @@ func (d *Database) check(ctx context.Context, only *TableDef, quiet bool, w sess
 		lower = keys.TablePrefix(only.ID)
 		upper = keys.PrefixEnd(lower)
 	}
-	if err := c.scan(ctx, snap, lower, upper, func(k, v []byte) error { return c.checkRow(tables, k, v) }); err != nil {
+	if err := c.scan(gov, snap, lower, upper, func(k, v []byte) error { return c.checkRow(tables, k, v) }); err != nil {
 		return err
 	}
 	if only == nil {
-		if err := c.checkLog(ctx, snap); err != nil {
+		if err := c.checkLog(gov, snap); err != nil {
 			return err
 		}
 	}
@@ -178,21 +178,18 @@ func (d *Database) check(ctx context.Context, only *TableDef, quiet bool, w sess
 	return c.info(sqlerr.New(2528))
 }
 
-// scan walks [lower, upper) of the snapshot, checking for cancellation;
-// a read failure (a checksum mismatch in a block, an I/O error) is a
+// scan walks [lower, upper) of the snapshot, stopping when the statement
+// must; a read failure (a checksum mismatch in a block, an I/O error) is a
 // finding that ends the scan of that range.
-func (c *checker) scan(ctx context.Context, r pebble.Reader, lower, upper []byte, fn func(k, v []byte) error) error {
+func (c *checker) scan(gov *govern.Statement, r pebble.Reader, lower, upper []byte, fn func(k, v []byte) error) error {
 	it, err := r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
 	if err != nil {
 		return c.report(c.readError(err))
 	}
 	defer it.Close()
-	n := 0
 	for it.First(); it.Valid(); it.Next() {
-		if n++; n%checkInterval == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+		if err := gov.Check(); err != nil {
+			return err
 		}
 		if err := fn(it.Key(), it.Value()); err != nil {
 			return err
@@ -217,10 +214,10 @@ func (c *checker) readError(err error) *sqlerr.Error {
 }
 
 // schema decodes every table definition.
-func (c *checker) schema(r pebble.Reader) (map[uint32]*TableDef, error) {
+func (c *checker) schema(gov *govern.Statement, r pebble.Reader) (map[uint32]*TableDef, error) {
 	tables := map[uint32]*TableDef{}
 	prefix := keys.TableDefKey(0)[:len(keys.TableDefKey(0))-4]
-	err := c.scan(context.Background(), r, prefix, keys.PrefixEnd(prefix), func(k, v []byte) error {
+	err := c.scan(gov, r, prefix, keys.PrefixEnd(prefix), func(k, v []byte) error {
 		var t TableDef
 		if err := json.Unmarshal(v, &t); err != nil || len(k) != len(prefix)+4 || binary.BigEndian.Uint32(k[len(prefix):]) != t.ID {
 			return c.report(sqlerr.New(8928, int64(binary.BigEndian.Uint32(k[len(prefix):])), "a table definition", "it does not decode"))
@@ -265,9 +262,9 @@ func (c *checker) checkRow(tables map[uint32]*TableDef, k, v []byte) error {
 // checkLog checks that the log is dense, that every record verifies and
 // carries the LSN of its key, and that the recorded end of log is not
 // behind it.
-func (c *checker) checkLog(ctx context.Context, r pebble.Reader) error {
+func (c *checker) checkLog(gov *govern.Statement, r pebble.Reader) error {
 	var last txlog.LSN
-	err := c.scan(ctx, r, keys.Log, keys.PrefixEnd(keys.Log), func(k, v []byte) error {
+	err := c.scan(gov, r, keys.Log, keys.PrefixEnd(keys.Log), func(k, v []byte) error {
 		lsn, ok := keys.LSNOfLogKey(k)
 		if !ok {
 			return c.report(c.logError("a log key %x is malformed", k))

@@ -272,7 +272,7 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 			if st := d.State(); st != StateOnline {
 				return "", b.errAt(o, sqlerr.New(5052, "ALTER DATABASE", st.String()))
 			}
-			err := s.withWrite(e.ctx, d, func(t *txn) error {
+			err := s.withWrite(e, d, func(t *txn) error {
 				return t.put(keys.SchemaKey("db", propRecovery), []byte(o.Model))
 			})
 			if err == nil && o.Model == "SIMPLE" { // SIMPLE breaks the log-backup chain

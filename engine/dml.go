@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 
+	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -250,15 +251,15 @@ func (w *rowWriter) fill(e *env, t *txn, defs []expr, row []types.Value, i int) 
 func (p *insertPlan) run(e *env, t *txn) (int64, error) {
 	var count int64
 	if p.sel != nil {
-		var rows [][]types.Value
-		if err := p.sel.run(e, func(r []types.Value) error {
-			rows = append(rows, append([]types.Value{}, r...))
-			return nil
-		}); err != nil {
+		rows, err := collectRows(e, p.sel, -1)
+		if err != nil {
 			return 0, err
 		}
 		e.row = nil
 		for _, r := range rows {
+			if err := e.gov.Check(); err != nil {
+				return 0, err
+			}
 			if err := p.put(e, t, r, p.selT, nil); err != nil {
 				return 0, err
 			}
@@ -441,6 +442,9 @@ func matchRows(e *env, scan *tableScan, where, top expr) (keysOut, raws [][]byte
 		keysOut = append(keysOut, bytes.Clone(key))
 		raws = append(raws, bytes.Clone(raw))
 		rows = append(rows, append([]types.Value{}, row...))
+		if err := e.gov.Grow(int64(len(key)+len(raw)) + govern.RowSize(rows[len(rows)-1]) + 3*8); err != nil {
+			return err
+		}
 		if limit > 0 && int64(len(rows)) >= limit {
 			return errStopScan
 		}
@@ -463,6 +467,9 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 	}
 	changes := make([]change, len(rows))
 	for i, old := range rows {
+		if err := e.gov.Check(); err != nil {
+			return 0, err
+		}
 		e.row = old
 		row := append([]types.Value{}, old...)
 		for _, s := range p.sets {
@@ -494,6 +501,9 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 	// Rows whose key changes are removed first, so that shifting keys
 	// (SET id = id + 1) does not collide with rows not yet moved.
 	for _, c := range changes {
+		if err := e.gov.Check(); err != nil {
+			return 0, err
+		}
 		if !bytes.Equal(c.oldKey, c.newKey) {
 			if err := t.write(c.oldKey, c.oldRaw, true, nil); err != nil {
 				return 0, err
@@ -501,6 +511,9 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 		}
 	}
 	for _, c := range changes {
+		if err := e.gov.Check(); err != nil {
+			return 0, err
+		}
 		if bytes.Equal(c.oldKey, c.newKey) {
 			if err := t.write(c.oldKey, c.oldRaw, true, keys.EncodeRow(nil, c.row)); err != nil {
 				return 0, err
@@ -543,25 +556,31 @@ func (p *deletePlan) run(e *env, t *txn) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	return int64(len(ks)), deleteRows(e, t, ks, raws)
+}
+
+// deleteRows deletes the rows matchRows found.
+func deleteRows(e *env, t *txn, ks, raws [][]byte) error {
 	for i, k := range ks {
+		if err := e.gov.Check(); err != nil {
+			return err
+		}
 		if err := t.write(k, raws[i], true, nil); err != nil {
-			return 0, err
+			return err
 		}
 	}
-	return int64(len(ks)), nil
+	return nil
 }
 
 // truncateTable deletes every row and resets the identity counter.
 func truncateTable(e *env, t *txn, db *Database, def *TableDef) error {
 	scan := &tableScan{db: db, table: def}
 	ks, raws, _, err := matchRows(e, scan, nil, nil)
+	if err == nil {
+		err = deleteRows(e, t, ks, raws)
+	}
 	if err != nil {
 		return err
-	}
-	for i, k := range ks {
-		if err := t.write(k, raws[i], true, nil); err != nil {
-			return err
-		}
 	}
 	return t.del(keys.IdentityKey(def.ID))
 }

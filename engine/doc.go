@@ -45,4 +45,21 @@
 // expressions over row sources: primary-key point lookups and prefix
 // scans (access.go), full scans, catalog views (sysviews.go) and
 // nested-loop joins. Every error carries its SQL Server number.
+//
+// # Stopping statements, bounding their memory
+//
+// Every statement runs under a govern.Statement (engine/govern, made in
+// Session.run): every loop over rows calls its Check (one atomic load)
+// and stops with the reason its context was given, every buffer that grows
+// with the input (sorted or distinct rows, groups, a join's inner side, a
+// subquery's rows, the rows UPDATE and DELETE change) counts its
+// approximate bytes with Grow, and the statement fails with Msg 701 past
+// its budget or the server's pool, which gets everything back when the
+// statement ends. What stops a statement: a CancelRequest (Msg 3980),
+// statement_timeout (Msg 50101; not during its commit, as in
+// PostgreSQL), KILL (kill.go: Msg 596 to the victim, whose connection
+// closes and transaction rolls back) and shutdown. Waits honour the same
+// context and LOCK_TIMEOUT (Msg 1222). requests.go keeps what
+// sys.dm_exec_sessions and sys.dm_exec_requests show: each session's
+// activity, its running statement, what it waits for and who blocks it.
 package engine

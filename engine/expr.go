@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/govern"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
@@ -20,7 +21,12 @@ type expr interface {
 
 // env is what an expression is evaluated against.
 type env struct {
-	ctx    context.Context
+	ctx context.Context
+	// commitCtx is ctx without statement_timeout, for commits.
+	commitCtx context.Context
+	// gov is checked in every loop over rows and counts the memory the
+	// statement's buffers hold (engine/govern).
+	gov    *govern.Statement
 	sess   *Session
 	row    []types.Value // the current (combined) input row
 	params []types.Value // $1.. already converted to their types
@@ -540,7 +546,13 @@ func (l *likeExpr) eval(e *env) (types.Value, error) {
 	}
 	s := xv.(string)
 	// Trailing spaces of the value do not prevent a match (CHAR padding).
-	matched := m.match(s) || m.match(strings.TrimRight(s, " "))
+	matched, err := m.match(e.gov, s)
+	if t := strings.TrimRight(s, " "); err == nil && !matched && len(t) < len(s) {
+		matched, err = m.match(e.gov, t)
+	}
+	if err != nil {
+		return nil, err
+	}
 	return matched != l.not, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -348,10 +349,29 @@ func (s *subqueryExpr) rows(e *env) ([][]types.Value, error) {
 	}
 	sub := *e
 	sub.row, sub.aggs, sub.keys = nil, nil, nil
+	limit := -1
+	if s.exists {
+		limit = 1
+	}
+	rows, err := collectRows(&sub, s.plan, limit)
+	if err != nil {
+		return nil, err
+	}
+	e.cache[s] = rows
+	return rows, nil
+}
+
+// collectRows runs a SELECT and keeps (up to limit, when ≥ 0) its rows,
+// counting them against the statement's memory.
+func collectRows(e *env, plan *selectPlan, limit int) ([][]types.Value, error) {
 	var rows [][]types.Value
-	err := s.plan.run(&sub, func(row []types.Value) error {
-		rows = append(rows, append([]types.Value{}, row...))
-		if s.exists {
+	err := plan.run(e, func(row []types.Value) error {
+		r := append([]types.Value{}, row...)
+		rows = append(rows, r)
+		if err := e.gov.Grow(govern.RowSize(r) + 8); err != nil {
+			return err
+		}
+		if len(rows) == limit {
 			return errStopScan
 		}
 		return nil
@@ -359,7 +379,6 @@ func (s *subqueryExpr) rows(e *env) ([][]types.Value, error) {
 	if err != nil && err != errStopScan {
 		return nil, err
 	}
-	e.cache[s] = rows
 	return rows, nil
 }
 

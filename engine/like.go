@@ -1,5 +1,7 @@
 package engine
 
+import "mirrordb/engine/govern"
+
 // likeMatcher matches T-SQL LIKE patterns: % (any run), _ (any one
 // character), [abc] / [a-z] (one of), [^abc] (none of), and an optional
 // escape character that makes the next pattern character literal.
@@ -74,18 +76,24 @@ func compileLike(pattern string, escape rune) *likeMatcher {
 	return m
 }
 
-func (m *likeMatcher) match(s string) bool {
-	return matchLike(m.elems, []rune(s))
+func (m *likeMatcher) match(g *govern.Statement, s string) (bool, error) {
+	return matchLike(g, m.elems, []rune(s))
 }
 
 // matchLike is the classic wildcard match: advance both sides on a
 // single-character match; at % remember the position; on a mismatch retry
 // from the last % consuming one more character. O(len(s)·len(elems)) at
-// worst, so hostile patterns cannot blow up.
-func matchLike(elems []likeElem, s []rune) bool {
+// worst, so hostile patterns cannot blow up; but that is still seconds for
+// megabytes of text, so it checks the statement as it goes.
+func matchLike(g *govern.Statement, elems []likeElem, s []rune) (bool, error) {
 	i, j := 0, 0
 	star, mark := -1, 0
-	for i < len(s) {
+	for step := 1; i < len(s); step++ {
+		if step%4096 == 0 {
+			if err := g.Check(); err != nil {
+				return false, err
+			}
+		}
 		switch {
 		case j < len(elems) && elems[j].kind == likeRun:
 			star, mark = j, i
@@ -98,13 +106,13 @@ func matchLike(elems []likeElem, s []rune) bool {
 			mark++
 			i = mark
 		default:
-			return false
+			return false, nil
 		}
 	}
 	for j < len(elems) && elems[j].kind == likeRun {
 		j++
 	}
-	return j == len(elems)
+	return j == len(elems), nil
 }
 
 func (e likeElem) matches(r rune) bool {

@@ -57,6 +57,8 @@ func (b *binder) sysadminOnly(st parser.Statement) *sqlerr.Error {
 		return b.permissionDenied("RESTORE " + x.Kind)
 	case *parser.Dbcc:
 		return sqlerr.New(2571, b.s.startup.User, x.Command)
+	case *parser.Kill:
+		return sqlerr.New(6102) // SQL Server's ALTER ANY CONNECTION
 	case *parser.AlterEndpoint, *parser.DropEndpoint, *parser.AlterDatabase, *parser.DropDatabase,
 		*parser.DropLogin, *parser.DropUser, *parser.DropCertificate, *parser.Grant:
 		return sqlerr.New(15247)

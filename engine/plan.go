@@ -14,6 +14,7 @@ func (b *binder) plan(st parser.Statement) (*stmtPlan, error) {
 		return nil, err
 	}
 	p.params = b.params
+	p.command = commandName(st)
 	if p.write != nil {
 		p.dbs = appendDB(p.dbs, p.write)
 	}
@@ -95,6 +96,10 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planSet(x)
 	case *parser.Show:
 		return b.planShow(x)
+	case *parser.Reset:
+		return b.planReset(x)
+	case *parser.Kill:
+		return b.planKill(x)
 	case *parser.Print:
 		return b.planPrint(x)
 	case *parser.WaitFor:

@@ -2,10 +2,10 @@ package engine
 
 import (
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -243,10 +243,14 @@ func (p *selectPlan) run(e *env, emit func([]types.Value) error) error {
 		return err
 	}
 	if p.distinct {
-		rows = distinctRows(rows, len(p.project))
+		if rows, err = distinctRows(e, rows, len(p.project)); err != nil {
+			return err
+		}
 	}
 	if len(p.orderBy) > 0 {
-		p.sortRows(rows)
+		if err := p.sortRows(e, rows); err != nil {
+			return err
+		}
 	}
 	off, err := p.limit(e, p.offset, 0)
 	if err != nil {
@@ -280,6 +284,9 @@ func (p *selectPlan) run(e *env, emit func([]types.Value) error) error {
 		rows = rows[:limit]
 	}
 	for _, r := range rows {
+		if err := e.gov.Check(); err != nil {
+			return err
+		}
 		if err := emit(r[:len(p.project)]); err != nil {
 			return err
 		}
@@ -342,7 +349,9 @@ func (p *selectPlan) stream(e *env, limit int64, emit func([]types.Value) error)
 }
 
 // materialize computes every output row, followed by its ORDER BY
-// expression values.
+// expression values. The rows, and the groups of a grouped query, count
+// against the statement's memory (engine/govern); the statement's end
+// gives it back.
 func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 	var rows [][]types.Value
 	produce := func() error {
@@ -375,7 +384,7 @@ func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 			out = append(out, v)
 		}
 		rows = append(rows, out)
-		return nil
+		return e.gov.Grow(govern.RowSize(out) + 8) // and its slot in rows
 	}
 	filter := func(row []types.Value) (bool, error) {
 		e.row = row
@@ -419,6 +428,9 @@ func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 			gr = &group{keys: kv, accs: newAccumulators(p.aggs)}
 			groups[string(enc)] = gr
 			order = append(order, gr)
+			if err := e.gov.Grow(int64(len(enc)) + govern.EntrySize + govern.RowSize(kv) + accumulatorSize*int64(len(gr.accs))); err != nil {
+				return err
+			}
 		}
 		for _, a := range gr.accs {
 			if err := a.add(e); err != nil {
@@ -435,6 +447,9 @@ func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 	}
 	e.row = nil
 	for _, gr := range order {
+		if err := e.gov.Check(); err != nil {
+			return nil, err
+		}
 		e.keys = gr.keys
 		e.aggs = make([]types.Value, len(gr.accs))
 		for i, a := range gr.accs {
@@ -451,10 +466,15 @@ func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 	return rows, nil
 }
 
-func distinctRows(rows [][]types.Value, width int) [][]types.Value {
+// distinctRows keeps the first of each set of equal rows; the set of keys
+// it has seen counts against the statement's memory.
+func distinctRows(e *env, rows [][]types.Value, width int) ([][]types.Value, error) {
 	seen := map[string]bool{}
 	out := rows[:0]
 	for _, r := range rows {
+		if err := e.gov.Check(); err != nil {
+			return nil, err
+		}
 		var enc []byte
 		for _, v := range r[:width] {
 			enc = keys.AppendValue(enc, v, types.TypeUnknown)
@@ -462,16 +482,20 @@ func distinctRows(rows [][]types.Value, width int) [][]types.Value {
 		if !seen[string(enc)] {
 			seen[string(enc)] = true
 			out = append(out, r)
+			if err := e.gov.Grow(int64(len(enc)) + govern.EntrySize); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // sortRows orders rows by the ORDER BY values appended after the output
-// columns; NULLs sort first, as in SQL Server.
-func (p *selectPlan) sortRows(rows [][]types.Value) {
+// columns; NULLs sort first, as in SQL Server. The sort stops when the
+// statement must.
+func (p *selectPlan) sortRows(e *env, rows [][]types.Value) error {
 	base := len(p.project)
-	slices.SortStableFunc(rows, func(a, b []types.Value) int {
+	return govern.SortStable(e.gov, rows, func(a, b []types.Value) int {
 		for i, k := range p.orderBy {
 			x, y := a[base+i], b[base+i]
 			var c int

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/govern"
 	"mirrordb/engine/storage"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -31,16 +32,25 @@ type Session struct {
 	nocount       bool
 	xactAbort     bool
 	lockTimeoutMS int64
-	params        map[string]string // PostgreSQL-style settings
-	rowcount      int64
-	lastError     int
-	lastIdentity  *int64
+	// stmtTimeout is PostgreSQL's statement_timeout: a statement running
+	// longer is cancelled (Msg 50101); 0 means none.
+	stmtTimeout  time.Duration
+	params       map[string]string // PostgreSQL-style settings
+	rowcount     int64
+	lastError    int
+	lastIdentity *int64
+
+	// memory is the pool the session's statements take memory from.
+	memory *govern.Pool
+	// activity is what sys.dm_exec_sessions and sys.dm_exec_requests show.
+	activity activity
 
 	killed     chan struct{}
 	killOnce   sync.Once
 	killReason atomic.Pointer[sqlerr.Error]
 	runMu      sync.Mutex
-	runCancel  context.CancelFunc
+	runCancel  context.CancelCauseFunc // stops the running statement
+	closed     chan struct{}           // closed when Close has rolled back
 	closeOnce  sync.Once
 }
 
@@ -53,10 +63,18 @@ type userTx struct {
 	savepoints map[string]savepoint
 }
 
-// Open creates a session (session.Backend). A missing database, or one named
-// like the user when no such database exists (libpq's default), means
-// master; any other unknown database fails with 4060.
-func (in *Instance) Open(_ context.Context, st session.Startup) (session.Session, error) {
+// Open creates a session (session.Backend) whose statements may use memory
+// without limit; servers use OpenWith.
+func (in *Instance) Open(ctx context.Context, st session.Startup) (session.Session, error) {
+	return in.OpenWith(ctx, st, govern.Unlimited)
+}
+
+// OpenWith creates a session whose statements take their memory from pool.
+// A missing database, or one named like the user when no such database
+// exists (libpq's default), means master; any other unknown database fails
+// with 4060. The startup parameters statement_timeout and lock_timeout
+// (pgx's RuntimeParams, libpq's options) apply as SET would.
+func (in *Instance) OpenWith(_ context.Context, st session.Startup, pool *govern.Pool) (session.Session, error) {
 	name := st.Database
 	if name == "" || (name == st.User && in.Database(name) == nil) {
 		name = "master"
@@ -70,10 +88,16 @@ func (in *Instance) Open(_ context.Context, st session.Startup) (session.Session
 		e.Fatal = true
 		return nil, e
 	}
-	s := &Session{inst: in, startup: st, db: d, lockTimeoutMS: -1, killed: make(chan struct{}),
-		params: map[string]string{"application_name": st.ApplicationName, "client_encoding": "UTF8",
-			"DateStyle": "ISO, MDY", "TimeZone": "UTC", "extra_float_digits": "1"}}
+	s := &Session{inst: in, startup: st, db: d, lockTimeoutMS: -1, memory: pool,
+		killed: make(chan struct{}), closed: make(chan struct{}), params: defaultParams(st)}
+	if err := s.applyStartupSettings(st.Params); err != nil {
+		d.users.Add(-1)
+		e := *sqlerr.As(err)
+		e.Fatal = true
+		return nil, &e
+	}
 	s.current.Store(d)
+	s.activity.begin(s)
 	in.mu.Lock()
 	in.sessions[st.ProcessID] = s
 	in.mu.Unlock()
@@ -97,6 +121,7 @@ func (s *Session) Close() {
 			delete(s.inst.sessions, s.startup.ProcessID)
 		}
 		s.inst.mu.Unlock()
+		close(s.closed)
 	})
 }
 
@@ -110,7 +135,7 @@ func (s *Session) Kill(reason *sqlerr.Error) {
 		close(s.killed)
 		s.runMu.Lock()
 		if s.runCancel != nil {
-			s.runCancel()
+			s.runCancel(&r)
 		}
 		s.runMu.Unlock()
 	})
@@ -306,6 +331,7 @@ type stmtPlan struct {
 	// (ROLLBACK, COMMIT).
 	allowDoomed bool
 	dbs         []*Database // databases to keep open while running
+	command     string      // sys.dm_exec_requests.command
 	run         func(e *env, t *txn, w session.ResultWriter) (tag string, err error)
 }
 
@@ -334,8 +360,16 @@ func (s *Session) run(ctx context.Context, p *stmtPlan, args []types.Value, w se
 			d.unpin()
 		}
 	}()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// base is cancelled with a reason by KILL (Kill) and without one by a
+	// CancelRequest or a shutdown (wire); ctx adds statement_timeout.
+	base, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	ctx = base
+	if s.stmtTimeout > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeoutCause(base, s.stmtTimeout, sqlerr.New(50101, formatTimeout(s.stmtTimeout)))
+		defer stop()
+	}
 	s.runMu.Lock()
 	s.runCancel = cancel
 	s.runMu.Unlock()
@@ -350,7 +384,12 @@ func (s *Session) run(ctx context.Context, p *stmtPlan, args []types.Value, w se
 	default:
 	}
 
-	e := &env{ctx: ctx, sess: s, params: args, now: time.Now()}
+	gov := s.memory.Begin(ctx)
+	defer gov.End()
+	req := s.activity.start(p.command, s.db, gov)
+	defer s.activity.finish(s, req)
+	w = req.counting(w)
+	e := &env{ctx: ctx, commitCtx: base, gov: gov, sess: s, params: args, now: time.Now()}
 	if describe && p.cols != nil {
 		if err := w.Columns(p.cols); err != nil {
 			return err
@@ -364,7 +403,7 @@ func (s *Session) run(ctx context.Context, p *stmtPlan, args []types.Value, w se
 			return ferr
 		})
 	} else {
-		err = s.withWrite(ctx, p.write, func(t *txn) error {
+		err = s.withWrite(e, p.write, func(t *txn) error {
 			return s.protect(func() (ferr error) {
 				tag, ferr = p.run(e, t, w)
 				return ferr
@@ -373,15 +412,28 @@ func (s *Session) run(ctx context.Context, p *stmtPlan, args []types.Value, w se
 	}
 	if err != nil {
 		err = s.inst.storageError(err)
-		if ctx.Err() != nil && !sqlerr.Is(err, 3980) {
-			if r := s.KillReason(); r != nil {
-				return r
-			}
-			return sqlerr.New(3980)
+		if ctx.Err() != nil {
+			return s.stopped(ctx, err)
 		}
 		return err
 	}
 	return w.Complete(tag)
+}
+
+// stopped is the error of a statement whose context ended: the session's
+// kill reason, the reason the context was given (statement_timeout), or
+// Msg 3980 for a CancelRequest or a shutdown.
+func (s *Session) stopped(ctx context.Context, err error) error {
+	if r := s.KillReason(); r != nil {
+		return r
+	}
+	if e, ok := context.Cause(ctx).(*sqlerr.Error); ok {
+		return e
+	}
+	if sqlerr.Is(err, 3980) {
+		return err
+	}
+	return sqlerr.New(3980)
 }
 
 // protect runs fn, turning a panic (a bug) into Msg 8630 for this
@@ -401,14 +453,16 @@ func (s *Session) protect(fn func() error) (err error) {
 
 // withWrite runs fn in a write transaction on d: the user's transaction
 // (with a savepoint, so a failing statement undoes only itself) or an
-// autocommit transaction committed right after.
-func (s *Session) withWrite(ctx context.Context, d *Database, fn func(t *txn) error) error {
+// autocommit transaction committed right after. The wait for the writer
+// lock honours LOCK_TIMEOUT and statement_timeout; the commit only a
+// cancel or a kill (as in PostgreSQL, the timeout stops before commit).
+func (s *Session) withWrite(e *env, d *Database, fn func(t *txn) error) error {
 	if err := d.checkOpen(); err != nil {
 		return err
 	}
 	if s.tx != nil {
 		if s.tx.t == nil {
-			t, err := d.beginWriteFor(ctx, s)
+			t, err := s.beginWrite(e.ctx, d)
 			if err != nil {
 				return err
 			}
@@ -429,7 +483,7 @@ func (s *Session) withWrite(ctx context.Context, d *Database, fn func(t *txn) er
 		}
 		return nil
 	}
-	t, err := d.beginWriteFor(ctx, s)
+	t, err := s.beginWrite(e.ctx, d)
 	if err != nil {
 		return err
 	}
@@ -440,8 +494,7 @@ func (s *Session) withWrite(ctx context.Context, d *Database, fn func(t *txn) er
 		t.rollback()
 		return err
 	}
-	_, err = t.commit(ctx)
-	return err
+	return s.commit(e.commitCtx, t)
 }
 
 // rowsTag builds a command tag with a row count (omitted under SET NOCOUNT ON).

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/parser"
@@ -32,10 +33,6 @@ type tableScan struct {
 	table *TableDef
 	eq    []expr // values for PK columns 0..len(eq)-1, coerced to their types
 }
-
-// checkInterval is how many rows a scan reads between checks for
-// cancellation.
-const checkInterval = 256
 
 func (t *tableScan) scan(e *env, fn func(row []types.Value) error) error {
 	return t.scanKeys(e, func(_, _ []byte, row []types.Value) error { return fn(row) })
@@ -80,13 +77,10 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 		return t.db.readErr(err)
 	}
 	var row []types.Value
-	n := 0
 	for it.First(); it.Valid(); it.Next() {
-		if n++; n%checkInterval == 0 {
-			if err := e.ctx.Err(); err != nil {
-				it.Close()
-				return err
-			}
+		if err := e.gov.Check(); err != nil {
+			it.Close()
+			return err
 		}
 		row, err = keys.DecodeRow(it.Value(), row)
 		if err != nil {
@@ -123,6 +117,9 @@ func (v *virtualScan) scan(e *env, fn func(row []types.Value) error) error {
 		return err
 	}
 	for _, r := range rows {
+		if err := e.gov.Check(); err != nil {
+			return err
+		}
 		if err := fn(r); err != nil {
 			return err
 		}
@@ -136,9 +133,12 @@ type oneRow struct{}
 func (oneRow) scan(_ *env, fn func([]types.Value) error) error { return fn(nil) }
 
 // joinSource combines two sources with nested loops; the right side is
-// materialised once per scan. Like every source it yields rows relative to
-// its own first column; base is where that column sits in the statement's
-// combined row, which is what the ON condition's column indexes refer to.
+// materialised once per scan, its rows counted against the statement's
+// memory. Like every source it yields rows relative to its own first
+// column; base is where that column sits in the statement's combined row,
+// which is what the ON condition's column indexes refer to. The inner loop
+// checks the statement at every pair: with an empty or selective ON it may
+// run long between rows.
 type joinSource struct {
 	kind        parser.JoinKind
 	left, right rowSource
@@ -149,9 +149,14 @@ type joinSource struct {
 
 func (j *joinSource) scan(e *env, fn func(row []types.Value) error) error {
 	var right [][]types.Value
+	var held int64
+	defer func() { e.gov.Shrink(held) }()
 	if err := j.right.scan(e, func(r []types.Value) error {
-		right = append(right, append(make([]types.Value, 0, j.rw), pad(r, j.rw)...))
-		return nil
+		row := append(make([]types.Value, 0, j.rw), pad(r, j.rw)...)
+		n := govern.RowSize(row) + 1 // and its matchedRight flag
+		held += n
+		right = append(right, row)
+		return e.gov.Grow(n)
 	}); err != nil {
 		return err
 	}
@@ -164,6 +169,9 @@ func (j *joinSource) scan(e *env, fn func(row []types.Value) error) error {
 		copy(combined, pad(l, j.lw))
 		matched := false
 		for i, r := range right {
+			if err := e.gov.Check(); err != nil {
+				return err
+			}
 			copy(combined[j.lw:], r)
 			if j.on != nil {
 				e.row = full
@@ -192,6 +200,9 @@ func (j *joinSource) scan(e *env, fn func(row []types.Value) error) error {
 	}
 	clear(combined[:j.lw])
 	for i, r := range right {
+		if err := e.gov.Check(); err != nil {
+			return err
+		}
 		if !matchedRight[i] {
 			copy(combined[j.lw:], r)
 			if err := fn(combined); err != nil {

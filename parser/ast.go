@@ -356,6 +356,9 @@ type Set struct {
 	Pos
 	Name  string
 	Value string
+	// PG is the PostgreSQL form (TO or =), whose meaning may differ: SET
+	// LOCK_TIMEOUT 0 never waits, SET lock_timeout = 0 waits for ever.
+	PG bool
 }
 
 // Show is SHOW name | SHOW ALL (PostgreSQL form, used by client probes such
@@ -390,6 +393,20 @@ type WaitFor struct {
 	Pos
 	Time  bool
 	Value Expr
+}
+
+// Reset is RESET name or RESET ALL (PostgreSQL form): settings return to
+// their defaults.
+type Reset struct {
+	Pos
+	Name string
+}
+
+// Kill is KILL session_id [WITH STATUSONLY].
+type Kill struct {
+	Pos
+	SessionID  int64
+	StatusOnly bool
 }
 
 // Checkpoint is CHECKPOINT.
@@ -599,6 +616,8 @@ func (*Print) statementNode()          {}
 func (*WaitFor) statementNode()        {}
 func (*Checkpoint) statementNode()     {}
 func (*Dbcc) statementNode()           {}
+func (*Reset) statementNode()          {}
+func (*Kill) statementNode()           {}
 
 func (*SetRecovery) databaseOptionNode() {}
 

@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -246,7 +247,7 @@ func (s *setStmt) build(src string) (Statement, error) {
 	case len(s.Isolation) > 0:
 		set.Name, set.Value = isolationName, strings.ToUpper(strings.Join(s.Isolation, " "))
 	case s.PG:
-		set.Name = unquote(s.Name.Value)
+		set.Name, set.PG = unquote(s.Name.Value), true
 		vals := make([]string, len(s.Values))
 		for i, v := range s.Values {
 			vals[i] = v.text(src)
@@ -315,4 +316,19 @@ func (s *dbccStmt) build(string) (Statement, error) {
 		d.With = append(d.With, strings.ToUpper(w))
 	}
 	return d, nil
+}
+
+func (s *resetStmt) build(string) (Statement, error) {
+	return &Reset{Pos: posOf(s.Pos), Name: unquote(s.Name)}, nil
+}
+
+func (s *killStmt) build(string) (Statement, error) {
+	n, err := strconv.ParseInt(s.ID.Value, 10, 64)
+	if err != nil {
+		return nil, errAt(&s.ID)
+	}
+	if s.Neg {
+		n = -n
+	}
+	return &Kill{Pos: posOf(s.Pos), SessionID: n, StatusOnly: s.StatusOnly}, nil
 }

@@ -327,7 +327,7 @@ func (s *Set) format(b *strings.Builder) {
 	}
 	bareName := s.Name == strings.ToUpper(s.Name) &&
 		(isPlainIdent(s.Name) || s.Name == "ROWCOUNT" || s.Name == "TEXTSIZE")
-	if bareName && (s.Value == "ON" || s.Value == "OFF" || isPlainIdent(s.Value) || isPlainNumber(s.Value)) {
+	if !s.PG && bareName && (s.Value == "ON" || s.Value == "OFF" || isPlainIdent(s.Value) || isPlainNumber(s.Value)) {
 		b.WriteString(s.Name)
 		b.WriteByte(' ')
 		b.WriteString(s.Value)
@@ -403,6 +403,21 @@ func (s *WaitFor) format(b *strings.Builder) {
 		b.WriteString("WAITFOR DELAY ")
 	}
 	writeExpr(b, s.Value)
+}
+
+func (s *Reset) String() string { return nodeString(s) }
+func (s *Reset) format(b *strings.Builder) {
+	b.WriteString("RESET ")
+	b.WriteString(s.Name)
+}
+
+func (s *Kill) String() string { return nodeString(s) }
+func (s *Kill) format(b *strings.Builder) {
+	b.WriteString("KILL ")
+	b.WriteString(strconv.FormatInt(s.SessionID, 10))
+	if s.StatusOnly {
+		b.WriteString(" WITH STATUSONLY")
+	}
 }
 
 func (s *Checkpoint) String() string            { return "CHECKPOINT" }

@@ -34,7 +34,7 @@ func statementMembers() []stmtNode {
 		&startStmt{}, &createDatabaseStmt{}, &createTableStmt{},
 		&dropDatabaseStmt{}, &dropTableStmt{}, &truncateStmt{}, &useStmt{},
 		&alterDatabaseStmt{}, &execStmt{}, &printStmt{}, &waitforStmt{},
-		&checkpointStmt{}, &showStmt{}, &dbccStmt{},
+		&checkpointStmt{}, &showStmt{}, &dbccStmt{}, &resetStmt{}, &killStmt{},
 	}
 }
 
@@ -328,6 +328,19 @@ type waitforStmt struct {
 	Pos   lexer.Position
 	Time  bool `parser:"'WAITFOR' ( 'DELAY' | @'TIME' )"`
 	Value Expr `parser:"@@"`
+}
+
+// resetStmt is PostgreSQL's RESET name | RESET ALL.
+type resetStmt struct {
+	Pos  lexer.Position
+	Name string `parser:"'RESET' @( 'ALL' | Ident | QuotedIdent )"`
+}
+
+type killStmt struct {
+	Pos        lexer.Position
+	Neg        bool        `parser:"'KILL' @'-'?"`
+	ID         lexer.Token `parser:"@Number"`
+	StatusOnly bool        `parser:"( 'WITH' @'STATUSONLY' )?"`
 }
 
 type checkpointStmt struct {

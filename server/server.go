@@ -19,9 +19,11 @@ import (
 
 	"mirrordb/auth"
 	"mirrordb/engine"
+	"mirrordb/engine/govern"
 	"mirrordb/mirroring"
 	"mirrordb/mirroring/dbmmonitor"
 	"mirrordb/mirroring/monitor"
+	"mirrordb/session"
 	"mirrordb/wire"
 )
 
@@ -69,6 +71,24 @@ type Config struct {
 	SAPassword string
 	// LoginFailureDelay slows failed logins (default one second).
 	LoginFailureDelay time.Duration
+	// QueryMemory is what one statement's sorts, hash tables, join sides
+	// and buffered results may hold, in bytes; QueryMemoryPool what all
+	// statements together may (SQL Server's resource pool 'default').
+	// Past either a statement fails with Msg 701 instead of the process
+	// running out of memory. Zero takes DefaultQueryMemory.
+	QueryMemory, QueryMemoryPool int64
+}
+
+// DefaultQueryMemory returns the default pool, a quarter of the machine's
+// memory (1 GiB when unknown), and per-statement budget, a quarter of the
+// pool. Buffers are counted approximately and Go's heap runs up to twice
+// what is live, so the pool leaves room for both.
+func DefaultQueryMemory() (perQuery, pool int64) {
+	pool = 1 << 30
+	if total := physicalMemory(); total > 0 {
+		pool = total / 4
+	}
+	return pool / 4, pool
 }
 
 // Server is a running instance.
@@ -78,6 +98,7 @@ type Server struct {
 	mirror *mirroring.Manager
 	dbmmon *dbmmonitor.Monitor
 	front  *wire.Server
+	memory *govern.Pool
 	ln     net.Listener
 	served chan error
 	http   *http.Server // nil without HTTPListen
@@ -132,11 +153,12 @@ func Start(cfg Config) (*Server, error) {
 	}
 	dbmmon := dbmmonitor.Start(inst, cfg.Logger, dbmmonitor.Options{Minute: cfg.MonitorMinute})
 	authn := &auth.Authenticator{Logins: logins{inst}, Loopback: loopback, FailureDelay: cfg.LoginFailureDelay, Logger: cfg.Logger}
-	front := wire.NewServer(inst, wire.Config{MaxMessageSize: cfg.MaxMessageSize, Logger: cfg.Logger,
+	memory := memoryPool(cfg)
+	front := wire.NewServer(backend{inst, memory}, wire.Config{MaxMessageSize: cfg.MaxMessageSize, Logger: cfg.Logger, Memory: memory,
 		TLS: clientTLS, RequireTLS: cfg.RequireTLS, Authenticator: authn,
 		StartupTimeout: cfg.StartupTimeout, MaxPendingStartups: cfg.MaxPendingStartups,
-		MaxConnections: cfg.MaxConnections, WriteTimeout: cfg.WriteTimeout})
-	s := &Server{cfg: cfg, inst: inst, mirror: mirror, dbmmon: dbmmon, front: front, ln: ln, served: make(chan error, 1)}
+		MaxConnections: cfg.MaxConnections, WriteTimeout: cfg.WriteTimeout, ShutdownGrace: cancelGrace})
+	s := &Server{cfg: cfg, inst: inst, mirror: mirror, dbmmon: dbmmon, front: front, memory: memory, ln: ln, served: make(chan error, 1)}
 	if cfg.HTTPListen != "" {
 		hl, err := net.Listen("tcp", cfg.HTTPListen)
 		if err != nil {
@@ -152,6 +174,31 @@ func Start(cfg Config) (*Server, error) {
 	cfg.Logger.Info("accepting SQL clients", "listen", ln.Addr().String(), "server", cfg.Name)
 	return s, nil
 }
+
+// memoryPool is the statements' memory by cfg.
+func memoryPool(cfg Config) *govern.Pool {
+	perQuery, pool := DefaultQueryMemory()
+	if cfg.QueryMemoryPool > 0 {
+		pool = cfg.QueryMemoryPool
+	}
+	if cfg.QueryMemory > 0 {
+		perQuery = cfg.QueryMemory
+	}
+	return govern.NewPool(pool, perQuery)
+}
+
+// backend opens the engine's sessions on the server's memory pool.
+type backend struct {
+	*engine.Instance
+	memory *govern.Pool
+}
+
+func (b backend) Open(ctx context.Context, st session.Startup) (session.Session, error) {
+	return b.Instance.OpenWith(ctx, st, b.memory)
+}
+
+// Memory is the pool statements take their memory from.
+func (s *Server) Memory() *govern.Pool { return s.memory }
 
 // loadClientTLS reads the certificate SQL clients are offered, if any.
 func loadClientTLS(cfg Config) (*tls.Config, error) {
@@ -217,15 +264,28 @@ func (s *Server) HTTPAddr() string {
 // Instance exposes the engine (for tests and wiring).
 func (s *Server) Instance() *engine.Instance { return s.inst }
 
+// cancelGrace is how long connections whose statements a shutdown
+// cancelled get to report it and close before their sockets are closed:
+// a cancelled statement stops within milliseconds.
+const cancelGrace = 300 * time.Millisecond
+
 // Shutdown stops accepting clients, lets running statements finish until
-// ctx ends, disconnects everyone and closes the data directory cleanly.
-// Later calls return the first call's result.
+// ctx ends, then cancels them, disconnects everyone and closes the data
+// directory cleanly. Cancelling statements is part of a clean shutdown
+// (it is logged, not returned): Shutdown returns what failed to close.
+// Past ctx's deadline it takes at most 2×cancelGrace plus what closing
+// mirroring and the stores takes. Later calls return the first call's
+// result.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopOnce.Do(func() {
 		if s.http != nil {
 			s.http.Close()
 		}
 		err := s.front.Shutdown(ctx)
+		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			s.cfg.Logger.Warn("shutdown: running statements were cancelled when the grace period ran out")
+			err = nil
+		}
 		<-s.served
 		s.dbmmon.Close()
 		s.stopErr = errors.Join(err, s.mirror.Close(), s.inst.Close())

@@ -121,5 +121,16 @@ type Prepared interface {
 	Execute(ctx context.Context, args []types.Value, w ResultWriter) error
 }
 
+// Memory is the server's memory for query work, shared by all statements.
+// wire takes from it what it buffers for a portal (an Execute with a row
+// limit), as the engine does for sorts and hash tables.
+type Memory interface {
+	// Reserve takes n more bytes for a buffer already holding held bytes;
+	// it fails with Msg 701 past the per-statement budget or the pool.
+	Reserve(held, n int64) error
+	// Release gives back n bytes taken with Reserve.
+	Release(n int64)
+}
+
 // ErrEmptyQuery is returned by Query for a query string with no statements.
 var ErrEmptyQuery = &sqlerr.Error{Severity: 0, Code: sqlerr.SuccessfulCompletion, Message: "empty query"}

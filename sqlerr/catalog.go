@@ -211,7 +211,18 @@ var catalog = map[int]msgDef{
 	50100: {16, ObjectNotInPrereqState, "Set a password for sa first (ALTER LOGIN sa WITH PASSWORD = '...', or start the server with --sa-password-file): once a login has a password every client must authenticate, and sa without one could not log in."},
 	3729:  {16, DependentObjects, "Cannot %s '%s' because it is being referenced by object '%s'."},
 	596:   {21, AdminShutdown, "Cannot continue the execution because the session is in the kill state."},
+	// KILL (sysadmin only, as ALTER ANY CONNECTION is).
+	6101: {16, InvalidParameterValue, "Process ID %d is not a valid process ID. Choose a number between 1 and %d."},
+	6102: {14, InsufficientPrivilege, "User does not have permission to use the KILL statement."},
+	6104: {16, ObjectNotInPrereqState, "Cannot use KILL to kill your own process."},
+	6106: {16, UndefinedObject, "Process ID %d is not an active process ID."},
+	6115: {16, ActiveSQLTransaction, "KILL command cannot be used inside user transactions."},
+	// PostgreSQL's statement_timeout has no SQL Server message (there the
+	// client times a query out); mirrordb's own numbers.
+	50101: {16, QueryCanceled, "The statement was canceled because it ran longer than statement_timeout (%s)."},
+	50102: {16, InvalidParameterValue, "Invalid value for parameter \"%s\": \"%s\". %s"},
 	8645:  {17, OutOfMemory, "A timeout occurred while waiting for memory resources to execute the query."},
+	701:   {17, OutOfMemory, "There is insufficient system memory in resource pool '%s' to run this query."},
 
 	// Backup and restore (issue 3 fills these in).
 	3013: {16, IOError, "%s is terminating abnormally."},

@@ -340,8 +340,13 @@ func (s *testSession) compile(text string, declared []types.Type, simple bool) (
 			return run(ctx, args, w)
 		}
 		return st, nil
-	case "sleep":
+	case "sleep", "notice-sleep":
 		return &testStmt{cols: []session.Column{col("n", types.TypeInt)}, run: func(ctx context.Context, _ []types.Value, w session.ResultWriter) error {
+			if words[0] == "notice-sleep" {
+				if err := w.Notice(sqlerr.New(0, "progress")); err != nil {
+					return err
+				}
+			}
 			s.b.started <- struct{}{}
 			<-ctx.Done()
 			return ctx.Err()

@@ -107,6 +107,7 @@ func (c *conn) serve() {
 	close(c.done)
 	c.watch.Wait()
 	c.nc.Close()
+	c.dropPortals()
 	if c.sess != nil {
 		func() {
 			defer func() {
@@ -221,8 +222,11 @@ func (c *conn) info() ConnInfo {
 func (c *conn) receive() (pgproto3.FrontendMessage, error) {
 	c.mu.Lock()
 	if c.pending != nil && (c.pendingNow || c.idle) {
-		r := c.pending
+		r, started := c.pending, c.hasSession
 		c.mu.Unlock()
+		if !started { // an aborted startup ends silently, as at a blocked read
+			return nil, &connEnd{cause: errTerminated}
+		}
 		return nil, fatal(r)
 	}
 	c.reading = true
@@ -522,6 +526,11 @@ func (c *conn) killReason() *sqlerr.Error {
 	return &f
 }
 
+// killGrace is how long a killed session's statement has to stop before
+// its socket is closed under it: a statement blocked writing to a client
+// that reads nothing notices its cancellation only when the write fails.
+const killGrace = 500 * time.Millisecond
+
 // watcher ends the connection when the session is killed or the server
 // shuts down: at once when serve is blocked reading (or the kill is
 // immediate), otherwise when the running statement returns.
@@ -532,6 +541,12 @@ func (c *conn) watcher(killed <-chan struct{}) {
 		select {
 		case <-killed:
 			c.interrupt(c.killReason(), true)
+			select {
+			case <-c.done:
+			case <-time.After(killGrace):
+				c.log.Warn("wire: killed session did not end; closing its socket")
+				c.nc.Close()
+			}
 			return
 		case <-drain:
 			drain = nil

@@ -35,7 +35,9 @@
 //   - End. Terminate, a client that goes away, a FATAL error, a session
 //     kill (session.Session.Killed: its KillReason is sent as FATAL, at
 //     once if the connection is idle, else as soon as the cancelled
-//     statement returns) or Shutdown. A small watcher goroutine per
+//     statement returns; a statement still running after killGrace, say
+//     blocked writing to a client that reads nothing, has its socket
+//     closed under it) or Shutdown. A small watcher goroutine per
 //     connection notices kills and shutdown while the connection goroutine
 //     is blocked reading; the two hand the output over under a mutex, so
 //     writes never interleave.
@@ -46,7 +48,11 @@
 // (waiting for a message after ReadyForQuery), lets running statements and
 // their exchange finish, and when its context ends cancels what still runs
 // and, after Config.ShutdownGrace, closes the remaining sockets. It returns
-// when every connection goroutine has ended.
+// when every connection goroutine has ended, or ShutdownGrace after that
+// with ErrShutdownIncomplete: a statement wedged in a call that ignores
+// its context cannot hold the process's shutdown. A connection aborted in
+// startup ends silently, whether the abort finds it reading or between
+// two reads.
 //
 // # Simple query flow
 //
@@ -122,7 +128,9 @@
 // connection; hostile_test.go and limits_test.go cover floods, stalled and
 // non-reading clients.
 //
-// Not bounded: an Execute with a row limit buffers its portal's whole
-// result (see Extended query flow), and a session may prepare any number
-// of statements, as in PostgreSQL.
+// An Execute with a row limit buffers its portal's whole result (see
+// Extended query flow); with Config.Memory set the buffer counts against
+// the per-statement budget and the server's pool (Msg 701 past either),
+// and every path that drops a portal gives it back. Not bounded: a
+// session may prepare any number of statements, as in PostgreSQL.
 package wire

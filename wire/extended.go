@@ -33,10 +33,20 @@ type portal struct {
 	started bool
 	done    bool
 	// An Execute with a row limit runs the statement to completion and
-	// keeps its rows here; later Executes hand them out.
-	rows      [][]byte
+	// keeps its rows in buffered; later Executes hand them out.
+	buffered  *resultWriter
 	tag       string
 	suspended bool
+}
+
+// dropPortal forgets a portal, giving back the memory of its rows.
+func (c *conn) dropPortal(name string) {
+	if p, ok := c.portals[name]; ok {
+		if p.buffered != nil {
+			p.buffered.release()
+		}
+		delete(c.portals, name)
+	}
 }
 
 func (c *conn) parse(m *pgproto3.Parse) error {
@@ -125,6 +135,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 			return sqlerr.Protocol(sqlerr.InvalidParameterValue, "unsupported format code: %d", f)
 		}
 	}
+	c.dropPortal(m.DestinationPortal) // the unnamed one is replaced
 	c.portals[m.DestinationPortal] = &portal{name: m.DestinationPortal, stmt: st, args: args, formats: rf}
 	return c.send(&pgproto3.BindComplete{})
 }
@@ -189,6 +200,7 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		w := &resultWriter{c: c, cols: p.stmt.cols, formats: p.formats, buffer: limit > 0}
 		err := c.runStatement(func(ctx context.Context) error { return p.stmt.prep.Execute(ctx, p.args, w) })
 		if err != nil {
+			w.release()
 			p.done = true
 			return err
 		}
@@ -199,22 +211,23 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 			}
 			return nil
 		}
-		p.rows, p.tag = w.rows, w.tag
+		p.buffered, p.tag = w, w.tag
 		if !w.complete {
 			p.tag = defaultTag(p.stmt, w.rowCount)
 		}
 	}
-	n := len(p.rows)
+	rows := p.buffered.rows
+	n := len(rows)
 	if limit > 0 && n > limit {
 		n = limit
 	}
-	for _, r := range p.rows[:n] {
+	for _, r := range rows[:n] {
 		if err := c.write(r); err != nil {
 			return err
 		}
 	}
-	clear(p.rows[:n])
-	p.rows = p.rows[n:]
+	clear(rows[:n])
+	p.buffered.rows = rows[n:]
 	if limit > 0 && n == limit {
 		// Like PostgreSQL, a portal that filled the limit exactly is
 		// suspended; the next Execute completes it with no rows.
@@ -222,6 +235,7 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		return c.send(&pgproto3.PortalSuspended{})
 	}
 	p.done = true
+	p.buffered.release()
 	tag := p.tag
 	if p.suspended {
 		tag = retag(tag, n)
@@ -245,23 +259,30 @@ func (c *conn) close(m *pgproto3.Close) error {
 			delete(c.stmts, m.Name)
 			for name, p := range c.portals {
 				if p.stmt == st {
-					delete(c.portals, name)
+					c.dropPortal(name)
 				}
 			}
 		}
 	case 'P':
-		delete(c.portals, m.Name)
+		c.dropPortal(m.Name)
 	default:
 		return sqlerr.Protocol(sqlerr.ProtocolViolation, "invalid CLOSE message subtype %d", m.ObjectType)
 	}
 	return c.send(&pgproto3.CloseComplete{})
 }
 
+// dropPortals forgets every portal.
+func (c *conn) dropPortals() {
+	for name := range c.portals {
+		c.dropPortal(name)
+	}
+}
+
 // sync ends an extended-protocol exchange. Outside a transaction its
 // portals end with it, as PostgreSQL's implicit transaction does.
 func (c *conn) sync() error {
 	if c.sess.TxStatus() == session.TxIdle {
-		clear(c.portals)
+		c.dropPortals()
 	}
 	return c.readyForQuery()
 }

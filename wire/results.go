@@ -24,10 +24,15 @@ type resultWriter struct {
 	formats  []int16 // per column; nil = text
 	buffer   bool
 	rows     [][]byte // encoded DataRow messages, when buffering
+	held     int64    // bytes of Config.Memory reserved for rows
+	used     int64    // bytes rows hold
 	rowCount int
 	tag      string
 	complete bool
 }
+
+// bufferGrain is how much a buffering writer reserves at a time.
+const bufferGrain = 64 << 10
 
 var _ session.ResultWriter = (*resultWriter)(nil)
 
@@ -50,10 +55,39 @@ func (w *resultWriter) Row(values []types.Value) error {
 	}
 	w.rowCount++
 	if w.buffer {
+		if err := w.reserve(int64(len(msg)) + 24); err != nil {
+			return err
+		}
 		w.rows = append(w.rows, append([]byte(nil), msg...))
 		return nil
 	}
 	return w.c.write(msg)
+}
+
+// reserve accounts n more bytes of buffered rows in Config.Memory.
+func (w *resultWriter) reserve(n int64) error {
+	mem := w.c.srv.cfg.Memory
+	if mem == nil {
+		return nil
+	}
+	if w.used+n > w.held {
+		grain := max(n, bufferGrain)
+		if err := mem.Reserve(w.held, grain); err != nil {
+			return err
+		}
+		w.held += grain
+	}
+	w.used += n
+	return nil
+}
+
+// release gives back what the buffered rows held.
+func (w *resultWriter) release() {
+	if w.held > 0 {
+		w.c.srv.cfg.Memory.Release(w.held)
+		w.held, w.used = 0, 0
+	}
+	w.rows = nil
 }
 
 func (w *resultWriter) Complete(tag string) error {
@@ -65,11 +99,16 @@ func (w *resultWriter) Complete(tag string) error {
 	return w.c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
 }
 
+// Notice sends msg at once, as PostgreSQL does: notices report progress
+// (BACKUP ... WITH STATS) that the client should see while it happens.
 func (w *resultWriter) Notice(msg *sqlerr.Error) error {
 	if msg == nil {
 		return nil
 	}
-	return w.c.send(noticeResponse(msg))
+	if err := w.c.send(noticeResponse(msg)); err != nil {
+		return err
+	}
+	return w.c.flush()
 }
 
 // encodeDataRow encodes one DataRow message into c.enc and returns it;

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"sort"
@@ -60,6 +61,10 @@ type Config struct {
 	// RequireTLS refuses a startup message on a connection that is not
 	// encrypted.
 	RequireTLS bool
+	// Memory, when set, accounts the rows a portal buffers (an Execute
+	// with a row limit runs the statement to completion first): past the
+	// per-statement budget or the pool the statement fails with Msg 701.
+	Memory session.Memory
 }
 
 const (
@@ -306,13 +311,21 @@ func randomNonZero() uint32 {
 	}
 }
 
+// ErrShutdownIncomplete is returned by Shutdown when connections were
+// still running after their sockets were closed (a statement wedged in a
+// call that ignores its context); their goroutines are left behind.
+var ErrShutdownIncomplete = errors.New("wire: connections did not end")
+
 // Shutdown stops the server. It closes the listeners at once; idle
 // connections receive FATAL 57P01 and close; a connection running a
 // statement finishes it (and its ReadyForQuery) and then closes. When ctx
 // ends first, running statements are cancelled, their connections get
 // FATAL 57P01, and after ShutdownGrace any socket still open is closed.
 // Shutdown returns once every connection goroutine has ended: nil, or
-// ctx.Err() when it had to cancel statements.
+// ctx.Err() when it had to cancel statements; or, when some have not
+// ended ShutdownGrace after their sockets closed, ErrShutdownIncomplete,
+// so that Shutdown always returns within ctx's deadline and twice
+// ShutdownGrace.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	if !s.closing {
@@ -353,7 +366,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		for _, c := range conns {
 			c.nc.Close()
 		}
-		<-done
+		grace.Reset(s.cfg.ShutdownGrace)
+		select {
+		case <-done:
+		case <-grace.C:
+			n := s.NumConns()
+			s.log.Error("wire: connections still running after their sockets closed; leaving them", "connections", n)
+			return fmt.Errorf("%w: %d still running", ErrShutdownIncomplete, n)
+		}
 	}
 	return ctx.Err()
 }

@@ -16,7 +16,7 @@ import (
 // portal, as PostgreSQL does.
 func (c *conn) simpleQuery(sql string) error {
 	delete(c.stmts, "")
-	delete(c.portals, "")
+	c.dropPortal("")
 	if isBlank(sql) {
 		if err := c.send(&pgproto3.EmptyQueryResponse{}); err != nil {
 			return err

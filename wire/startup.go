@@ -103,9 +103,11 @@ func (c *conn) handshake() error {
 func (c *conn) receiveStartup() (pgproto3.FrontendMessage, error) {
 	c.mu.Lock()
 	if c.pending != nil {
-		r := c.pending
+		// Aborted between two reads: end as abortStartup does for a
+		// connection caught reading, silently, not with a FATAL message
+		// that depends on when the abort came.
 		c.mu.Unlock()
-		return nil, fatal(r)
+		return nil, &connEnd{cause: errTerminated}
 	}
 	c.reading = true
 	c.mu.Unlock()

@@ -52,6 +52,7 @@ func startServer(t *testing.T, dataDir string) *serverProcess {
 // serverOptions are a child server's flags, and where its log goes.
 type serverOptions struct {
 	dir, listen, name string
+	args              []string  // more flags
 	log               io.Writer // the child's stderr, besides the scan for its address
 }
 
@@ -60,7 +61,7 @@ type serverOptions struct {
 func startServerWith(t testing.TB, o serverOptions) *serverProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "MIRRORDB_SERVER_ARGS=--data "+o.dir+" --listen "+o.listen+" --name "+o.name)
+	cmd.Env = append(os.Environ(), "MIRRORDB_SERVER_ARGS=--data "+o.dir+" --listen "+o.listen+" --name "+o.name+" "+strings.Join(o.args, " "))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

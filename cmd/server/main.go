@@ -14,6 +14,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -36,6 +38,8 @@ type options struct {
 	tlsKey         string
 	requireTLS     bool
 	saPasswordFile string
+	queryMemory    byteSize
+	queryPool      byteSize
 	demo           bool
 	demoDir        string
 	demoFreePorts  bool
@@ -49,7 +53,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.name, "name", "", "server name returned by @@SERVERNAME (default: the --listen address)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.IntVar(&o.maxMessageSize, "max-message-size", 64<<20, "largest client protocol message accepted, in bytes")
-	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGINT/SIGTERM, how long running statements may finish")
+	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 10*time.Second, "on SIGINT/SIGTERM, how long running statements may finish; then they are cancelled and the process exits within a second")
+	fs.Var(&o.queryMemory, "query-memory", "memory one statement's sorts, hash tables, join sides and buffered results may hold, e.g. 512MB (default: a quarter of --query-memory-pool); past it Msg 701")
+	fs.Var(&o.queryPool, "query-memory-pool", "memory all statements together may hold, e.g. 4GB (default: a quarter of the machine's memory); past it Msg 701")
 	fs.StringVar(&o.serviceAccount, "service-account", "mirrordb", "identity declared to mirroring partners (AUTHENTICATION = WINDOWS)")
 	fs.StringVar(&o.httpListen, "http", "", "host:port for monitoring over HTTP: /healthz, /principal, /mirror, /metrics (off when empty)")
 	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate offered to SQL clients that ask for TLS (with --tls-key)")
@@ -132,20 +138,74 @@ func run(args []string) int {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	srv, err := server.Start(server.Config{SAPassword: saPassword, DataDir: o.dataDir, Listen: o.listen, Name: o.name, Logger: logger,
 		MaxMessageSize: o.maxMessageSize, ServiceAccount: o.serviceAccount, HTTPListen: o.httpListen,
-		TLSCertFile: o.tlsCert, TLSKeyFile: o.tlsKey, RequireTLS: o.requireTLS})
+		TLSCertFile: o.tlsCert, TLSKeyFile: o.tlsKey, RequireTLS: o.requireTLS,
+		QueryMemory: int64(o.queryMemory), QueryMemoryPool: int64(o.queryPool)})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "mirrordb:", err)
 		return 1
 	}
-	sig := make(chan os.Signal, 1)
+	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	s := <-sig
 	logger.Info("shutting down", "signal", s.String(), "grace", o.shutdownGrace)
-	ctx, cancel := context.WithTimeout(context.Background(), o.shutdownGrace)
+	return shutdown(logger, srv.Shutdown, o.shutdownGrace, sig)
+}
+
+// exitMargin is kept from the second after the grace for the process to
+// exit once shutdown has given up (and for the signal to reach us).
+const exitMargin = 250 * time.Millisecond
+
+// shutdown runs stop with the grace period and returns the exit code. The
+// process exits within grace plus a second whatever happens: when stop
+// has not returned by then (say a store wedged on a failed disk), or a
+// second signal arrives, it logs that and gives up waiting. Nothing
+// acknowledged is lost by exiting: commits are acknowledged after fsync.
+func shutdown(logger *slog.Logger, stop func(context.Context) error, grace time.Duration, sig <-chan os.Signal) int {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		logger.Error("shutdown", "err", err)
-		return 1
+	done := make(chan error, 1)
+	go func() { done <- stop(ctx) }()
+	limit := time.NewTimer(grace + time.Second - exitMargin)
+	defer limit.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			logger.Error("shutdown", "err", err)
+			return 1
+		}
+		return 0
+	case <-limit.C:
+		logger.Error("shutdown did not complete in time; exiting anyway (acknowledged commits are durable); what still runs follows", "grace", grace)
+		_ = pprof.Lookup("goroutine").WriteTo(os.Stderr, 1)
+	case s := <-sig:
+		logger.Error("second signal during shutdown; exiting now (acknowledged commits are durable)", "signal", s.String())
 	}
-	return 0
+	return 1
+}
+
+// byteSize is a flag holding a size in bytes: a number with an optional
+// unit, B, KB, MB, GB or TB (powers of 1024; KiB, MiB, ... too).
+type byteSize int64
+
+func (b *byteSize) String() string {
+	if *b == 0 {
+		return ""
+	}
+	return strconv.FormatInt(int64(*b), 10)
+}
+
+func (b *byteSize) Set(s string) error {
+	num := strings.TrimRight(s, "BbKkMmGgTtIi ")
+	unit := strings.ToUpper(strings.TrimSpace(s[len(num):]))
+	n, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+	if err != nil || n < 0 {
+		return fmt.Errorf("%q is not a size (e.g. 512MB, 2GB)", s)
+	}
+	scale := map[string]float64{"": 1, "B": 1, "K": 1 << 10, "KB": 1 << 10, "KIB": 1 << 10, "M": 1 << 20, "MB": 1 << 20,
+		"MIB": 1 << 20, "G": 1 << 30, "GB": 1 << 30, "GIB": 1 << 30, "T": 1 << 40, "TB": 1 << 40, "TIB": 1 << 40}[unit]
+	if scale == 0 {
+		return fmt.Errorf("%q: unknown unit %q (B, KB, MB, GB, TB)", s, unit)
+	}
+	*b = byteSize(n * scale)
+	return nil
 }

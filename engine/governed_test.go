@@ -1,0 +1,139 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"mirrordb/engine/backup"
+	"mirrordb/engine/govern"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+)
+
+// TestStatementMemoryBudget: every buffer that grows with the input counts
+// against the statement's budget, so each of these fails with Msg 701
+// rather than growing without bound; the pool gets everything back
+// whatever the outcome; a statement within budget runs.
+func TestStatementMemoryBudget(t *testing.T) {
+	in := openTestInstance(t)
+	pool := govern.NewPool(64<<20, 1<<20)
+	s, err := in.OpenWith(context.Background(), session.Startup{User: "t", Database: "master", ProcessID: 1}, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	sess := s.(*Session)
+	// 4,000 rows of 500 bytes: 2 MB in any buffer.
+	setup := openSession(t, in, "master")
+	mustQuery(t, setup, "CREATE TABLE ten (n INT PRIMARY KEY) INSERT ten VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
+	mustQuery(t, setup, "CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(MAX))")
+	mustQuery(t, setup, "INSERT big SELECT a.n*1000 + b.n*100 + c.n*10 + d.n, REPLICATE('v', 500) FROM ten a, ten b, ten c, ten d WHERE a.n < 4")
+	for _, q := range []string{
+		"SELECT id, v FROM big ORDER BY v, id",                                                         // sort
+		"SELECT v + CONVERT(VARCHAR(10), id), COUNT(*) FROM big GROUP BY v + CONVERT(VARCHAR(10), id)", // hash groups
+		"SELECT DISTINCT v + CONVERT(VARCHAR(10), id) FROM big",                                        // distinct
+		"SELECT COUNT(DISTINCT v + CONVERT(VARCHAR(10), id)) FROM big",                                 // distinct aggregate
+		"SELECT COUNT(*) FROM ten, big",                                                                // a join's inner side
+		"SELECT COUNT(*) FROM ten WHERE 'x' IN (SELECT v FROM big)",                                    // a subquery's rows
+		"INSERT big SELECT id + 10000, v FROM big",                                                     // INSERT ... SELECT
+		"UPDATE big SET v = 'w'",                                                                       // the rows UPDATE changes
+		"DELETE FROM big",                                                                              // ... and DELETE
+	} {
+		err := sess.Query(context.Background(), q, &collect{})
+		if !sqlerr.Is(err, 701) || sqlerr.As(err).Code != sqlerr.OutOfMemory || sqlerr.As(err).Severity != 17 {
+			t.Errorf("%s: %v, want Msg 701", q, err)
+		}
+		if n := pool.InUse(); n != 0 {
+			t.Errorf("%s: the pool still lends %d bytes", q, n)
+		}
+	}
+	if got := mustQuery(t, sess, "SELECT COUNT(*) FROM big").text(); got != "[[4000]]" {
+		t.Fatalf("the failed statements changed big: %s", got)
+	}
+	mustQuery(t, sess, "SELECT TOP 10 id FROM big ORDER BY id DESC")
+	if pool.Peak() == 0 || pool.InUse() != 0 {
+		t.Fatalf("peak %d, in use %d", pool.Peak(), pool.InUse())
+	}
+}
+
+// stopAfter returns a context that progress cancels after its first
+// report, and that progress: a BACKUP or RESTORE stopped mid-copy.
+func stopAfter(first int64) (context.Context, Progress, func() time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var at time.Time
+	return ctx, func(done, total int64) {
+			if done >= first && at.IsZero() {
+				at = time.Now()
+				cancel()
+			}
+		}, func() time.Duration {
+			if at.IsZero() {
+				return -1
+			}
+			return time.Since(at)
+		}
+}
+
+// TestBackupRestoreStopMidCopy stops BACKUP DATABASE, RESTORE DATABASE and
+// RESTORE LOG in the middle of their copy: each stops within a chunk,
+// leaves nothing behind, and the same statement runs through afterwards.
+func TestBackupRestoreStopMidCopy(t *testing.T) {
+	src := openTestInstance(t)
+	s := openSession(t, src, "master")
+	mustQuery(t, s, "CREATE DATABASE big USE big CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(MAX))")
+	mustQuery(t, s, "CREATE TABLE ten (n INT PRIMARY KEY) INSERT ten VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
+	// NEWID text does not compress: 10,000 rows of 1 KB, 10 MB in the store.
+	mustQuery(t, s, "INSERT t SELECT a.n*1000 + b.n*100 + c.n*10 + d.n, CONVERT(VARCHAR(36), NEWID())"+
+		strings.Repeat(" + CONVERT(VARCHAR(36), NEWID())", 29)+" FROM ten a, ten b, ten c, ten d")
+	d := src.Database("big")
+	dir := t.TempDir()
+	full, log := filepath.Join(dir, "full.bak"), filepath.Join(dir, "log.bak")
+
+	ctx, progress, since := stopAfter(1 << 20)
+	_, err := src.BackupDatabase(ctx, d, BackupRequest{Path: full, Mode: backup.Format}, progress)
+	if !errors.Is(err, context.Canceled) || since() > time.Second {
+		t.Fatalf("BACKUP stopped mid-copy: %v after %v", err, since())
+	}
+	if _, err := os.Stat(full); !os.IsNotExist(err) {
+		t.Fatalf("a stopped BACKUP left its file: %v", err)
+	}
+	mustBackup(t, src, d, BackupRequest{Path: full, Mode: backup.Format})
+	for i := range 100 { // a log of 100 records
+		mustQuery(t, s, "UPDATE t SET v = 'x"+itoa(int64(i))+"' WHERE id = 1")
+	}
+	mustBackup(t, src, d, BackupRequest{Log: true, Path: log, Mode: backup.Format})
+
+	dst := openTestInstance(t)
+	ctx, progress, since = stopAfter(1 << 20)
+	_, err = dst.RestoreDatabase(ctx, RestoreRequest{Database: "big", Path: full, Position: 1, NoRecovery: true}, progress)
+	if !errors.Is(err, context.Canceled) || since() > time.Second {
+		t.Fatalf("RESTORE DATABASE stopped mid-copy: %v after %v", err, since())
+	}
+	if dst.Database("big") != nil {
+		t.Fatal("a stopped RESTORE created the database")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dst.DataDir(), ".restore-*")); len(left) != 0 {
+		t.Fatalf("a stopped RESTORE left %v", left)
+	}
+	mustRestore(t, dst, RestoreRequest{Database: "big", Path: full, Position: 1, NoRecovery: true})
+
+	restored := dst.Database("big")
+	before := restored.EndLSN()
+	ctx, progress, since = stopAfter(50)
+	_, err = dst.RestoreLog(ctx, RestoreRequest{Log: true, Database: "big", Path: log, Position: 1, NoRecovery: true}, progress)
+	if !errors.Is(err, context.Canceled) || since() > time.Second {
+		t.Fatalf("RESTORE LOG stopped mid-log: %v after %v", err, since())
+	}
+	if restored.State() != StateRestoring || restored.EndLSN() >= before+100 {
+		t.Fatalf("after a stopped RESTORE LOG: %s at LSN %d (from %d)", restored.State(), restored.EndLSN(), before)
+	}
+	mustRestore(t, dst, RestoreRequest{Log: true, Database: "big", Path: log, Position: 1})
+	if restored.EndLSN() != d.EndLSN() {
+		t.Fatalf("restored to LSN %d, source at %d", restored.EndLSN(), d.EndLSN())
+	}
+}
