@@ -429,12 +429,7 @@ func (s *Dbcc) format(b *strings.Builder) {
 	b.WriteString(s.Command)
 	if len(s.Args) > 0 {
 		b.WriteString(" (")
-		for i, a := range s.Args {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			writeExpr(b, a)
-		}
+		writeExprs(b, s.Args)
 		b.WriteByte(')')
 	}
 	if len(s.With) > 0 {
