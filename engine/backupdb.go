@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -592,47 +593,127 @@ func prepareRestoredStore(dir string, in *Instance, h backup.SetHeader) error {
 	return st.Close(storeCloseTimeout)
 }
 
-// installRestored swaps a restored store into place under name, replacing
-// an existing database of that name.
+// installRestored puts a restored store (built in tmp) into service under
+// name, replacing an existing database of that name. The catalog entry,
+// written durably before any directory moves, is the commit point: the
+// store gets a directory of its own, and tmp holds a plan (restorePlan) so
+// that an instance that stops half-way finishes the move at its next start
+// (finishRestores), instead of finding the database gone or empty.
 func (in *Instance) installRestored(name, tmp string, state DBState) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	old := in.dbs[strings.ToLower(name)]
-	id, dir, created := int32(0), "", in.now()
+	id, created := int32(0), in.now()
+	plan := restorePlan{}
 	if old != nil {
 		if old.users.Load() > 0 {
 			return sqlerr.New(3101)
 		}
-		id, dir, name = old.id, old.dir, old.Name()
-		delete(in.dbs, strings.ToLower(name))
-		if err := old.close(); err != nil {
-			in.log.Warn("close replaced database", "db", name, "err", err)
-		}
-		trash := tmp + ".old"
-		if err := os.Rename(dir, trash); err != nil {
-			return err
-		}
-		defer os.RemoveAll(trash)
+		id, name, plan.Replaces = old.id, old.Name(), filepath.Base(old.dir)
 	} else {
 		var err error
 		if id, err = in.allocateDBID(); err != nil {
 			return err
 		}
-		dir = filepath.Join(in.cfg.DataDir, dirName(name))
-		if _, err := os.Stat(dir); err == nil {
-			dir = fmt.Sprintf("%s-%d", dir, id)
-		}
 	}
-	if err := os.Rename(tmp, dir); err != nil {
+	plan.Target = fmt.Sprintf("%s-%d-%d", dirName(name), id, created.UnixNano())
+	if err := writePlan(tmp, plan); err != nil {
 		return err
 	}
-	syncDir(in.cfg.DataDir)
-	d, err := in.openDatabase(id, name, dir, state, created)
+	dir := filepath.Join(in.cfg.DataDir, plan.Target)
+	desc := dbDescriptor{ID: id, Name: name, Dir: plan.Target, State: state, Created: created}
+	if old != nil {
+		delete(in.dbs, strings.ToLower(name))
+		if err := old.close(); err != nil {
+			in.log.Warn("close replaced database", "db", name, "err", err)
+		}
+	}
+	if err := in.saveDescriptorAs(desc); err != nil { // the commit point
+		return err
+	}
+	if err := in.finishRestore(tmp, plan); err != nil {
+		return err
+	}
+	d, err := in.openDatabase(id, name, dir, state, created, false)
 	if err != nil {
 		return err
 	}
 	in.dbs[strings.ToLower(name)] = d
-	return in.saveDescriptor(d)
+	return nil
+}
+
+// restorePlan says where a restored store goes and which directory it
+// replaces; RESTORE leaves it in the store's temporary directory until the
+// move is done.
+type restorePlan struct {
+	Target   string `json:"target"`             // directory name under the data directory
+	Replaces string `json:"replaces,omitempty"` // the replaced database's directory
+}
+
+const planFile = "RESTORE-PLAN"
+
+func writePlan(tmp string, p restorePlan) error {
+	b, _ := json.Marshal(p)
+	f, err := os.Create(filepath.Join(tmp, planFile))
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	err = errors.Join(err, f.Sync(), f.Close())
+	syncDir(tmp)
+	return err
+}
+
+// finishRestore moves a committed restore's store into place and removes
+// the directory it replaced.
+func (in *Instance) finishRestore(tmp string, p restorePlan) error {
+	dir := filepath.Join(in.cfg.DataDir, p.Target)
+	if err := os.Rename(tmp, dir); err != nil {
+		return err
+	}
+	syncDir(in.cfg.DataDir)
+	_ = os.Remove(filepath.Join(dir, planFile))
+	if p.Replaces != "" && p.Replaces != p.Target {
+		if err := os.RemoveAll(filepath.Join(in.cfg.DataDir, p.Replaces)); err != nil {
+			in.log.Warn("removing a replaced database's directory", "dir", p.Replaces, "err", err)
+		}
+	}
+	return nil
+}
+
+// finishInterruptedWork cleans up after an instance that stopped in the
+// middle of a BACKUP or RESTORE: a restore whose catalog entry was written
+// is finished, any other restore and every backup checkpoint removed.
+func (in *Instance) finishInterruptedWork(descs []dbDescriptor) {
+	dirs := map[string]bool{}
+	for _, d := range descs {
+		dirs[d.Dir] = true
+	}
+	entries, _ := os.ReadDir(in.cfg.DataDir)
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), ".restore-") {
+			continue
+		}
+		tmp := filepath.Join(in.cfg.DataDir, e.Name())
+		var p restorePlan
+		b, err := os.ReadFile(filepath.Join(tmp, planFile))
+		if err == nil && json.Unmarshal(b, &p) == nil && dirs[p.Target] {
+			if _, err := os.Stat(filepath.Join(in.cfg.DataDir, p.Target)); os.IsNotExist(err) {
+				in.log.Info("finishing a restore interrupted after its commit", "dir", p.Target)
+				if err := in.finishRestore(tmp, p); err != nil {
+					in.log.Error("finishing an interrupted restore", "dir", p.Target, "err", err)
+				}
+				continue
+			}
+		}
+		in.log.Info("removing an unfinished restore", "dir", e.Name())
+		_ = os.RemoveAll(tmp)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(in.cfg.DataDir, "backup", ".checkpoint-*"))
+	for _, l := range leftovers {
+		in.log.Info("removing an unfinished backup checkpoint", "dir", l)
+		_ = os.RemoveAll(l)
+	}
 }
 
 func syncDir(dir string) {

@@ -64,7 +64,10 @@ func (in *Instance) loadCatalog() ([]dbDescriptor, error) {
 
 // saveDescriptor writes a database's catalog entry durably.
 func (in *Instance) saveDescriptor(d *Database) error {
-	desc := dbDescriptor{ID: d.id, Name: d.Name(), Dir: filepath.Base(d.dir), State: d.storedState(), Created: d.Created()}
+	return in.saveDescriptorAs(dbDescriptor{ID: d.id, Name: d.Name(), Dir: filepath.Base(d.dir), State: d.storedState(), Created: d.Created()})
+}
+
+func (in *Instance) saveDescriptorAs(desc dbDescriptor) error {
 	b, _ := json.Marshal(desc)
 	return in.master.set(catalogKey(desc.Name), b)
 }
@@ -130,7 +133,7 @@ func (in *Instance) CreateDatabase(ctx context.Context, name string) (*Database,
 		dir = fmt.Sprintf("%s-%d", dir, id)
 	}
 	path := filepath.Join(in.cfg.DataDir, dir)
-	d, err := in.openDatabase(id, name, path, StateOnline, in.now())
+	d, err := in.openDatabase(id, name, path, StateOnline, in.now(), true)
 	if err != nil {
 		return nil, err
 	}

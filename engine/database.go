@@ -112,13 +112,17 @@ type Database struct {
 // leaves the database RECOVERY_PENDING or SUSPECT (health.go) and the error
 // is returned with it, so that the instance can still start while RESTORE
 // or CREATE DATABASE treat it as a failure.
-func (in *Instance) openDatabase(id int32, name, dir string, state DBState, created time.Time) (*Database, error) {
+//
+// create says whether the store may be created; a database of the
+// catalog must find its directory (a missing one is RECOVERY_PENDING, not
+// an empty database).
+func (in *Instance) openDatabase(id int32, name, dir string, state DBState, created time.Time, create bool) (*Database, error) {
 	d := &Database{inst: in, id: id, dir: dir, name: name, state: state, created: created, writer: newWriterLock(),
 		applied: newLSNWatch(0), durable: newLSNWatch(0)}
 	d.pinZero = sync.NewCond(&d.pinMu)
 	d.schema.Store(&schemaSet{byName: map[string]*TableDef{}, byID: map[uint32]*TableDef{}})
 	d.registerLogBackupHold()
-	st, err := in.openStore(d)
+	st, err := in.openStore(d, create)
 	if err == nil {
 		if err = d.load(st); err != nil && healthFor(err) == StateSuspect {
 			d.store.Store(st) // damaged but readable: DBCC CHECKDB can say what is wrong
@@ -134,10 +138,11 @@ func (in *Instance) openDatabase(id int32, name, dir string, state DBState, crea
 	return d, nil
 }
 
-// openStore opens d's directory as a store whose failures d handles.
-func (in *Instance) openStore(d *Database) (*storage.Store, error) {
+// openStore opens d's directory as a store whose failures d handles
+// (creating it if create).
+func (in *Instance) openStore(d *Database, create bool) (*storage.Store, error) {
 	var st *storage.Store
-	st, err := storage.Open(d.dir, storage.Options{Cache: in.cache, Logger: in.log, FS: in.cfg.StoreFS,
+	st, err := storage.Open(d.dir, storage.Options{Cache: in.cache, Logger: in.log, FS: in.cfg.StoreFS, MustExist: !create,
 		OnFault: func(f *storage.Fault) { d.storeFailed(st, f) }})
 	return st, err
 }

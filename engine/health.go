@@ -128,7 +128,7 @@ func (d *Database) Recover() error {
 		// store itself still runs and holds the directory.
 		old.Retire(errors.New("the database is being recovered"))
 	}
-	st, err := d.inst.openStore(d)
+	st, err := d.inst.openStore(d, false)
 	if err == nil {
 		if err = d.load(st); err != nil {
 			_ = st.Close(storeCloseTimeout)

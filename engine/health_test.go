@@ -111,3 +111,49 @@ func TestDatabaseThatDoesNotOpen(t *testing.T) {
 	mustQuery(t, m, "DROP DATABASE broken")
 	mustQuery(t, m, "CREATE TABLE fine.dbo.t (id INT)")
 }
+
+// TestInterruptedRestoreFinishesAtStart: an instance that stopped after a
+// restore's commit point (its catalog entry) but before the restored store
+// was moved into place finishes the move at its next start; an unfinished
+// restore and a backup's checkpoint are removed.
+func TestInterruptedRestoreFinishesAtStart(t *testing.T) {
+	dir := t.TempDir()
+	in, err := Open(Config{DataDir: dir, ServerName: "test", CheckpointInterval: time.Hour, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := in.Open(context.Background(), session.Startup{User: "t", Database: "master", ProcessID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustQuery(t, s.(*Session), "CREATE DATABASE shop CREATE TABLE shop.dbo.t (id INT PRIMARY KEY) INSERT shop.dbo.t VALUES (1), (2)")
+	store := filepath.Base(in.Database("shop").dir)
+	s.Close()
+	if err := in.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// The restored store waits in its temporary directory with its plan.
+	tmp := filepath.Join(dir, ".restore-1")
+	if err := os.Rename(filepath.Join(dir, store), tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := writePlan(tmp, restorePlan{Target: store}); err != nil {
+		t.Fatal(err)
+	}
+	for _, leftover := range []string{filepath.Join(dir, ".restore-2"), filepath.Join(dir, "backup", ".checkpoint-3")} {
+		if err := os.MkdirAll(filepath.Join(leftover, "store"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	in = openTestInstanceAt(t, dir)
+	m := openSession(t, in, "master")
+	if got := mustQuery(t, m, "SELECT COUNT(*) FROM shop.dbo.t").text(); got != "[[2]]" {
+		t.Fatalf("the finished restore holds %s rows", got)
+	}
+	for _, gone := range []string{tmp, filepath.Join(dir, ".restore-2"), filepath.Join(dir, "backup", ".checkpoint-3"), filepath.Join(dir, store, planFile)} {
+		if _, err := os.Stat(gone); !os.IsNotExist(err) {
+			t.Errorf("%s is still there (%v)", gone, err)
+		}
+	}
+}

@@ -112,7 +112,7 @@ func Open(cfg Config) (*Instance, error) {
 			in.closeStores()
 		}
 	}()
-	in.master, err = in.openDatabase(masterID, "master", filepath.Join(cfg.DataDir, "master"), StateOnline, time.Time{})
+	in.master, err = in.openDatabase(masterID, "master", filepath.Join(cfg.DataDir, "master"), StateOnline, time.Time{}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -120,10 +120,11 @@ func Open(cfg Config) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
+	in.finishInterruptedWork(descs)
 	for _, desc := range descs {
 		// A database that does not open stays RECOVERY_PENDING or
 		// SUSPECT (health.go) and the instance starts without it.
-		d, err := in.openDatabase(desc.ID, desc.Name, filepath.Join(cfg.DataDir, desc.Dir), desc.State, desc.Created)
+		d, err := in.openDatabase(desc.ID, desc.Name, filepath.Join(cfg.DataDir, desc.Dir), desc.State, desc.Created, false)
 		if err != nil {
 			in.log.Error("database did not open", "db", desc.Name, "state", d.State().String(), "err", err)
 		}

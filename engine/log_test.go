@@ -121,7 +121,7 @@ func TestRedoReproducesDatabase(t *testing.T) {
 	mustQuery(t, s, "CREATE DATABASE src USE src "+workload)
 	src := in.Database("src")
 
-	dst, err := in.openDatabase(99, "copy", filepath.Join(in.DataDir(), "copy"), StateRestoring, time.Now())
+	dst, err := in.openDatabase(99, "copy", filepath.Join(in.DataDir(), "copy"), StateRestoring, time.Now(), true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -102,9 +103,22 @@ func TestSoakCrash(t *testing.T) {
 		n.kill()
 		l.halt(t)
 		n.start() // recovery must succeed: startServerWith fails the test otherwise
+		noLeftovers(t, n.dir)
 		s.check(n, n)
 	}
 	s.finish(n)
+}
+
+// noLeftovers fails the test when a restarted instance kept what a backup
+// or restore killed half-way left in its data directory (each a full copy
+// of a database).
+func noLeftovers(t *testing.T, dir string) {
+	t.Helper()
+	for _, pattern := range []string{".restore-*", "backup/.checkpoint-*"} {
+		if left, _ := filepath.Glob(filepath.Join(dir, pattern)); len(left) > 0 {
+			t.Errorf("left behind after a restart: %v", left)
+		}
+	}
 }
 
 // TestSoakMirrored runs the soak's load on the principal of a session with

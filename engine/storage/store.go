@@ -27,6 +27,8 @@ type Options struct {
 	// OnFault is called once, on a goroutine of its own, when the store
 	// fails (see Store.Fail).
 	OnFault func(*Fault)
+	// MustExist refuses to create a store that is not there.
+	MustExist bool
 }
 
 // Store is one open Pebble store with its failure handling. Once a write,
@@ -79,6 +81,7 @@ func Open(dir string, o Options) (s *Store, err error) {
 		L0StopWritesThreshold:       64,
 		LBaseMaxBytes:               512 << 20,
 		Logger:                      storeLogger{s},
+		ErrorIfNotExists:            o.MustExist,
 		EventListener:               &pebble.EventListener{BackgroundError: s.backgroundError},
 	}
 	opts.EnsureDefaults()
