@@ -76,20 +76,7 @@ func hasNotice(w *collect, number int, text string) bool {
 // and can be dropped.
 func TestDatabaseThatDoesNotOpen(t *testing.T) {
 	dir := t.TempDir()
-	in, err := Open(Config{DataDir: dir, ServerName: "test", CheckpointInterval: time.Hour, Logger: quietLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := in.Open(context.Background(), session.Startup{User: "t", Database: "master", ProcessID: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustQuery(t, s.(*Session), "CREATE DATABASE broken CREATE DATABASE fine")
-	storeDir := in.Database("broken").dir
-	s.Close()
-	if err := in.Close(); err != nil {
-		t.Fatal(err)
-	}
+	storeDir := prepareStopped(t, dir, "CREATE DATABASE broken CREATE DATABASE fine", "broken")
 	// The manifest names the files; without a readable one nothing opens.
 	manifests, _ := filepath.Glob(filepath.Join(storeDir, "MANIFEST-*"))
 	for _, m := range manifests {
@@ -97,14 +84,14 @@ func TestDatabaseThatDoesNotOpen(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	in = openTestInstanceAt(t, dir)
+	in := openTestInstanceAt(t, dir)
 	m := openSession(t, in, "master")
 	w := mustQuery(t, m, "SELECT name, state_desc FROM sys.databases ORDER BY name")
 	if got := w.text(); !strings.Contains(got, "broken SUSPECT") && !strings.Contains(got, "broken RECOVERY_PENDING") ||
 		!strings.Contains(got, "fine ONLINE") {
 		t.Fatalf("sys.databases: %s", got)
 	}
-	_, err = queryErr(m, "USE broken")
+	_, err := queryErr(m, "USE broken")
 	if !sqlerr.Is(err, 926) && !sqlerr.Is(err, 945) {
 		t.Fatalf("using a database that did not open: %v", err)
 	}
@@ -118,20 +105,7 @@ func TestDatabaseThatDoesNotOpen(t *testing.T) {
 // restore and a backup's checkpoint are removed.
 func TestInterruptedRestoreFinishesAtStart(t *testing.T) {
 	dir := t.TempDir()
-	in, err := Open(Config{DataDir: dir, ServerName: "test", CheckpointInterval: time.Hour, Logger: quietLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := in.Open(context.Background(), session.Startup{User: "t", Database: "master", ProcessID: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustQuery(t, s.(*Session), "CREATE DATABASE shop CREATE TABLE shop.dbo.t (id INT PRIMARY KEY) INSERT shop.dbo.t VALUES (1), (2)")
-	store := filepath.Base(in.Database("shop").dir)
-	s.Close()
-	if err := in.Close(); err != nil {
-		t.Fatal(err)
-	}
+	store := filepath.Base(prepareStopped(t, dir, "CREATE DATABASE shop CREATE TABLE shop.dbo.t (id INT PRIMARY KEY) INSERT shop.dbo.t VALUES (1), (2)", "shop"))
 	// The restored store waits in its temporary directory with its plan.
 	tmp := filepath.Join(dir, ".restore-1")
 	if err := os.Rename(filepath.Join(dir, store), tmp); err != nil {
@@ -146,7 +120,7 @@ func TestInterruptedRestoreFinishesAtStart(t *testing.T) {
 		}
 	}
 
-	in = openTestInstanceAt(t, dir)
+	in := openTestInstanceAt(t, dir)
 	m := openSession(t, in, "master")
 	if got := mustQuery(t, m, "SELECT COUNT(*) FROM shop.dbo.t").text(); got != "[[2]]" {
 		t.Fatalf("the finished restore holds %s rows", got)
@@ -156,4 +130,25 @@ func TestInterruptedRestoreFinishesAtStart(t *testing.T) {
 			t.Errorf("%s is still there (%v)", gone, err)
 		}
 	}
+}
+
+// prepareStopped runs sql on an instance in dir and closes it, returning
+// the store directory of database db, for a test to tamper with.
+func prepareStopped(t *testing.T, dir, sql, db string) string {
+	t.Helper()
+	in, err := Open(Config{DataDir: dir, ServerName: "test", CheckpointInterval: time.Hour, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := in.Open(context.Background(), session.Startup{User: "t", Database: "master", ProcessID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustQuery(t, s.(*Session), sql)
+	store := in.Database(db).dir
+	s.Close()
+	if err := in.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return store
 }
