@@ -136,6 +136,34 @@ func TestQuorumPrincipalSilentAutomaticFailover(t *testing.T) {
 	s.settle()
 }
 
+// TIMEOUT lowered, then the principal silent: the leases it held from
+// before end by the new value too (the mirror and the witness judge its
+// silence by it), so the mirror's takeover finds them over; and raised,
+// a lease from a message sent before does not grow.
+func TestQuorumTimeoutChangeBoundsLeases(t *testing.T) {
+	s := synced(t, true)
+	a := s.nodes[nodeA]
+	s.command(nodeA, Command{Kind: CmdTimeout, Timeout: 5})
+	if left := a.s.leaseUntil().Sub(s.now); left > 4*time.Second {
+		s.fail("after TIMEOUT 5 the principal still holds a lease for %s", left)
+	}
+	s.run(time.Second) // the mirror and the witness learn the new value
+	s.partition(nodeA, nodeB, true)
+	s.partition(nodeA, nodeW, true)
+	s.until(7*time.Second, "automatic failover", func() bool { return s.serves(nodeB) }) // checkTakeover checks the lease
+	s.settle()
+
+	s = synced(t, true)
+	a = s.nodes[nodeA]
+	lease := a.s.leaseUntil()
+	s.partition(nodeA, nodeB, true)
+	s.partition(nodeA, nodeW, true)
+	s.command(nodeA, Command{Kind: CmdTimeout, Timeout: 30})
+	if a.s.leaseUntil().After(lease) {
+		s.fail("raising TIMEOUT lengthened the lease from %s to %s", lease.Format("15:04:05.000"), a.s.leaseUntil().Format("15:04:05.000"))
+	}
+}
+
 // Principal paused (SIGSTOP) past its lease: the mirror takes over; when
 // the principal wakes it finds its lease gone, acknowledges nothing it
 // still held, and becomes the mirror.

@@ -627,7 +627,8 @@ func (s *Session) followNewPrincipal(m *Hello) {
 	wasPrincipal := s.cfg.Role == Principal
 	s.cfg.Role, s.cfg.RoleSeq, s.cfg.FailoverLSN, s.cfg.Forced = Mirror, m.RoleSeq, m.FailoverLSN, m.Forced
 	s.cfg.PendingFailover = nil
-	s.cfg.Safety, s.cfg.SafetySeq, s.cfg.Timeout, s.cfg.Witness = m.Safety, m.SafetySeq, m.Timeout, m.Witness
+	s.cfg.Safety, s.cfg.SafetySeq, s.cfg.Witness = m.Safety, m.SafetySeq, m.Witness
+	s.setTimeout(m.Timeout)
 	s.cfg.Suspended, s.cfg.SuspendSeq = m.Suspended, m.SuspendSeq
 	s.linked = true
 	s.principalSynced = m.Synchronized
@@ -682,7 +683,8 @@ func (s *Session) adoptConfig(safety Safety, safetySeq int64, suspended bool, su
 		if witness != s.cfg.Witness {
 			s.w = witnessView{}
 		}
-		s.cfg.Timeout, s.cfg.Witness, changed = timeout, witness, true
+		s.cfg.Witness, changed = witness, true
+		s.setTimeout(timeout)
 	}
 	if changed {
 		s.persist()
@@ -852,7 +854,7 @@ func (s *Session) command(c Command) {
 			s.reply(c.ID, sqlerr.New(1470, s.cfg.Database))
 			return
 		}
-		s.cfg.Timeout = max(c.Timeout, 5)
+		s.setTimeout(max(c.Timeout, 5))
 		s.persist()
 		s.sendConfig()
 		s.reply(c.ID, nil)
