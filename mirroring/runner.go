@@ -393,10 +393,13 @@ func (r *runner) snapshot() snapshot {
 	return r.snap
 }
 
+// send posts a message on a link: the runner never waits for a peer (a
+// silent one must not stop its timers, leases included). A dead link
+// reports itself through PeerDown.
 func send(l *peerLink, m core.Message) {
 	if l.peer != nil {
 		k, b := core.Encode(m)
-		_ = l.peer.Send(k, b) // a dead link reports itself through PeerDown
+		_ = l.peer.Post(k, b)
 	}
 }
 

@@ -149,7 +149,7 @@ func (wr *witnessRole) step(e core.WitnessEvent) {
 			}
 			if p != nil {
 				k, b := core.Encode(x.Msg)
-				_ = p.Send(k, b)
+				_ = p.Post(k, b) // one silent partner must not stop the witness
 			}
 		case core.WPersist:
 			b, _ := json.Marshal(x.Record)

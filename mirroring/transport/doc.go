@@ -75,7 +75,10 @@
 // order, and a writer goroutine, which drains a bounded queue into a
 // buffered writer and flushes when the queue is momentarily empty: Send
 // never waits for the peer, and a burst of small messages shares system
-// calls. After the handshake there is no read deadline (liveness is the
+// calls. Send blocks while SendQueue of its messages are queued (the
+// back-pressure of bulk traffic); Post never blocks, so that a loop with
+// timers to keep (the mirroring session's) can send its small messages
+// behind the bulk ones, in order, whatever the peer does. After the handshake there is no read deadline (liveness is the
 // core's pings), but every write has one (WriteTimeout), so a peer that
 // stops reading ends the connection instead of blocking Send forever.
 // Frames above MaxMessage, bad checksums, truncated frames and unknown

@@ -86,7 +86,7 @@ type Config struct {
 	// stops reading cannot block Send forever (default 10 s; added).
 	WriteTimeout time.Duration
 	// SendQueue is the number of messages Send may queue per connection
-	// before it blocks (default 1024; added).
+	// before it blocks (default 1024; added). Post may queue beyond it.
 	SendQueue int
 	// MaxPendingHandshakes caps inbound connections that have not finished
 	// their handshake; more are closed at once (default 64; added).
@@ -126,6 +126,9 @@ var (
 	ErrPeerClosed = errors.New("transport: the peer closed the connection")
 	// ErrProtocol: the peer broke the protocol (bad frame, unknown kind).
 	ErrProtocol = errors.New("transport: protocol violation")
+	// ErrBacklog: Post found the queue full; the peer has not read what
+	// was sent to it for a long time.
+	ErrBacklog = errors.New("transport: the peer is not reading: send queue full")
 	// ErrTooLarge: Send was given a payload above the peer's limit.
 	ErrTooLarge = errors.New("transport: message larger than the peer accepts")
 )

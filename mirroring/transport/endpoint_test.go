@@ -507,14 +507,22 @@ func TestSendLimits(t *testing.T) {
 	}
 }
 
-// TestWriteTimeout: a peer that stops reading cannot block Send forever.
-func TestWriteTimeout(t *testing.T) {
+// stuckPeer starts endpoint B (a send queue of 4, writes timing out
+// after writeTimeout) and returns its connection from a raw peer that
+// never reads.
+func stuckPeer(t *testing.T, writeTimeout time.Duration) (*node, *Peer) {
+	t.Helper()
 	b := newNode(t, "127.0.0.2", idB, "B", func(c *Config) {
-		c.WriteTimeout = 200 * time.Millisecond
+		c.WriteTimeout = writeTimeout
 		c.SendQueue = 4
 	})
-	rawHandshake(t, b, idA) // never reads again
-	p := b.up()
+	rawHandshake(t, b, idA)
+	return b, b.up()
+}
+
+// TestWriteTimeout: a peer that stops reading cannot block Send forever.
+func TestWriteTimeout(t *testing.T) {
+	b, p := stuckPeer(t, 200*time.Millisecond)
 	start := time.Now()
 	big := make([]byte, 256<<10)
 	var err error
@@ -529,15 +537,42 @@ func TestWriteTimeout(t *testing.T) {
 	}
 }
 
+// TestPostNeverWaits: with Send's queue full towards a peer that stopped
+// reading, Post still queues at once (behind the bulk messages, in
+// order), SendContext gives up when its context ends, and a Post that
+// finds even the reserve full ends the connection (ErrBacklog).
+func TestPostNeverWaits(t *testing.T) {
+	b, p := stuckPeer(t, 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var err error
+	for err == nil {
+		err = p.SendContext(ctx, 'x', make([]byte, 256<<10))
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("SendContext on a full queue: %v, want the context's error", err)
+	}
+	start := time.Now()
+	for i := range postReserve {
+		if err := p.Post('y', []byte("ping")); err != nil {
+			t.Fatalf("Post %d: %v", i, err)
+		}
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("%d Posts took %v", postReserve, d)
+	}
+	if err := p.Post('y', []byte("one too many")); !errors.Is(err, ErrBacklog) {
+		t.Fatalf("Post beyond the reserve: %v, want ErrBacklog", err)
+	}
+	if d := b.down(); !errors.Is(d.err, ErrBacklog) {
+		t.Fatalf("down: %v", d.err)
+	}
+}
+
 // TestCloseStuckPeer: Close does not wait for a peer that stopped reading
 // longer than the goodbye's grace period.
 func TestCloseStuckPeer(t *testing.T) {
-	b := newNode(t, "127.0.0.2", idB, "B", func(c *Config) {
-		c.WriteTimeout = 30 * time.Second
-		c.SendQueue = 4
-	})
-	rawHandshake(t, b, idA) // never reads again
-	p := b.up()
+	b, p := stuckPeer(t, 30*time.Second)
 	sent := make(chan struct{})
 	go func() {
 		defer close(sent)

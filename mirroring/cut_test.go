@@ -1,0 +1,221 @@
+package mirroring_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"mirrordb/internal/netproxy"
+	"mirrordb/internal/testutil"
+)
+
+// proxiedTrio is a witnessed session for db between principal a and
+// mirror b, witness w, where every connection to a, to b and to w passes
+// through the proxy in front of it (toA, toB, toW), so the test can cut
+// any instance off the network.
+type proxiedTrio struct {
+	a, b, w       *node
+	toA, toB, toW *netproxy.Proxy
+}
+
+func newProxiedTrio(t *testing.T, db string) *proxiedTrio {
+	t.Helper()
+	nodes := newNodes(t, "ALPHA", "BRAVO", "WITNESS")
+	x := &proxiedTrio{a: nodes[0], b: nodes[1], w: nodes[2]}
+	x.a.createEndpoint()
+	x.b.createEndpoint()
+	x.w.exec(fmt.Sprintf(`CREATE ENDPOINT Endpoint_Mirroring STATE=STARTED AS TCP (LISTENER_PORT=%d) FOR DATABASE_MIRRORING (ROLE=WITNESS)`, x.w.port))
+	setupDB(x.a, db)
+	x.a.exec(fmt.Sprintf(`CREATE TABLE %s.dbo.blob (id int PRIMARY KEY, data varbinary(max))`, db))
+	x.toA, x.toB, x.toW = startProxy(t, x.a), startProxy(t, x.b), startProxy(t, x.w)
+	mirrorPairVia(t, x.a, x.b, db, "TCP://"+x.toA.Addr(), "TCP://"+x.toB.Addr())
+	x.a.exec(fmt.Sprintf(`ALTER DATABASE %s SET PARTNER TIMEOUT 5`, db))
+	x.a.exec(fmt.Sprintf(`ALTER DATABASE %s SET WITNESS = 'TCP://%s'`, db, x.toW.Addr()))
+	for _, n := range []*node{x.a, x.b} {
+		n.waitWitness(db, "CONNECTED")
+	}
+	return x
+}
+
+// isolateA stalls every link of a, both ways: its peers stop reading what
+// it sends (its socket buffers fill and its writes block, as in a real
+// partition) and it hears nothing.
+func (x *proxiedTrio) isolateA() {
+	x.toA.StallFrom(netproxy.AnySource, netproxy.Both)
+	x.toB.StallFrom(x.a.host, netproxy.Both)
+	x.toW.StallFrom(x.a.host, netproxy.Both)
+}
+
+// closedToUsers polls n until a new session to db is refused with Msg 955
+// and returns when that happened (zero after limit).
+func closedToUsers(n *node, db string, limit time.Duration) time.Time {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		c, err := pgx.Connect(ctx, n.url(db))
+		if err == nil {
+			_, err = c.Exec(ctx, `SELECT 1`)
+			c.Close(context.Background())
+		}
+		cancel()
+		if testutil.MsgNumber(err) == 955 {
+			return time.Now()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return time.Time{}
+}
+
+// blobLoad commits 256 KB rows on a from workers connections until stopped;
+// it reports when each worker's last statement returned.
+type blobLoad struct {
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	commits atomic.Int64
+	mu      sync.Mutex
+	ended   []time.Time // when each worker's statement in flight returned an error
+}
+
+func startBlobLoad(t *testing.T, n *node, db string, workers int) *blobLoad {
+	l := &blobLoad{stop: make(chan struct{})}
+	payload := randomBytes(256 << 10)
+	var next atomic.Int64
+	for range workers {
+		c := n.conn(db)
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			defer c.Close(context.Background())
+			for {
+				select {
+				case <-l.stop:
+					return
+				default:
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+				_, err := c.Exec(ctx, `INSERT INTO dbo.blob VALUES ($1, $2)`, next.Add(1), payload)
+				cancel()
+				if err != nil {
+					l.mu.Lock()
+					l.ended = append(l.ended, time.Now())
+					l.mu.Unlock()
+					return
+				}
+				l.commits.Add(1)
+			}
+		}()
+	}
+	t.Cleanup(l.finish)
+	return l
+}
+
+// finish stops the workers and waits for them.
+func (l *blobLoad) finish() {
+	select {
+	case <-l.stop:
+	default:
+		close(l.stop)
+	}
+	l.wg.Wait()
+}
+
+// TestCutPrincipalClosesOnTime (SPEC §8.2 rule 1, T17): a principal with a
+// witness whose links all go silent — packets dropped, no reset, while
+// it has log in flight — loses its lease within TIMEOUT; it must then
+// close the database to users at once (new sessions get 955, the
+// sessions waiting on their commits end). It must not wait for the
+// transport's write timeout.
+func TestCutPrincipalClosesOnTime(t *testing.T) {
+	const timeout = 5 * time.Second
+	// The lease ends a fifth of TIMEOUT before it (4 s after the last
+	// answered message, sent before the cut); a tick later the database
+	// closes. The margin covers a loaded machine under -race.
+	const bound = timeout + time.Second
+	check := func(t *testing.T, x *proxiedTrio, cut time.Time, released func() (time.Time, bool)) {
+		t.Helper()
+		closed := closedToUsers(x.a, "Cut", 30*time.Second)
+		if closed.IsZero() {
+			t.Fatalf("the isolated principal still lets users in 30 s after the cut")
+		}
+		t.Logf("closed to users %s after the cut", closed.Sub(cut).Round(time.Millisecond))
+		if d := closed.Sub(cut); d > bound {
+			t.Errorf("the isolated principal closed the database %s after the cut, want within %s (its lease)", d.Round(time.Millisecond), bound)
+		}
+		if at, ok := released(); !ok {
+			t.Errorf("a session waiting on its commit was not ended")
+		} else if d := at.Sub(cut); d > bound {
+			t.Errorf("a session waiting on its commit ended %s after the cut, want within %s", d.Round(time.Millisecond), bound)
+		}
+	}
+
+	t.Run("safety-off-under-load", func(t *testing.T) {
+		x := newProxiedTrio(t, "Cut")
+		x.a.exec(`ALTER DATABASE Cut SET PARTNER SAFETY OFF`)
+		load := startBlobLoad(t, x.a, "Cut", 4)
+		for load.commits.Load() < 40 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cut := time.Now()
+		x.isolateA()
+		check(t, x, cut, func() (time.Time, bool) {
+			load.finish()
+			load.mu.Lock()
+			defer load.mu.Unlock()
+			last := time.Time{}
+			for _, e := range load.ended {
+				if e.After(last) {
+					last = e
+				}
+			}
+			return last, len(load.ended) == 4
+		})
+		t.Logf("%d commits acknowledged", load.commits.Load())
+	})
+
+	t.Run("safety-full-large-transaction", func(t *testing.T) {
+		x := newProxiedTrio(t, "Cut")
+		c := x.a.conn("Cut")
+		payload := randomBytes(1 << 20)
+		ctx := context.Background()
+		if _, err := c.Exec(ctx, `BEGIN TRAN`); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 16 {
+			if _, err := c.Exec(ctx, `INSERT INTO dbo.blob VALUES ($1, $2)`, i, payload); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := x.a.endOfLog("Cut")
+		committed := make(chan error, 1)
+		var at time.Time
+		go func() {
+			_, err := c.Exec(ctx, `COMMIT`)
+			at = time.Now()
+			committed <- err
+		}()
+		// Cut once the commit is durable here: its log is on its way to
+		// the mirror and the commit waits for the mirror's hardening.
+		for x.a.endOfLog("Cut") == before {
+			time.Sleep(2 * time.Millisecond)
+		}
+		cut := time.Now()
+		x.isolateA()
+		check(t, x, cut, func() (time.Time, bool) {
+			select {
+			case err := <-committed:
+				if err == nil {
+					t.Errorf("the large commit was acknowledged although the mirror never hardened it")
+				}
+				return at, !errors.Is(err, context.DeadlineExceeded)
+			case <-time.After(30 * time.Second):
+				return time.Time{}, false
+			}
+		})
+	})
+}
