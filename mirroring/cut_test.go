@@ -129,8 +129,9 @@ func (l *blobLoad) finish() {
 // witness whose links all go silent — packets dropped, no reset, while
 // it has log in flight — loses its lease within TIMEOUT; it must then
 // close the database to users at once (new sessions get 955, the
-// sessions waiting on their commits end). It must not wait for the
-// transport's write timeout.
+// sessions waiting on their commits end), and its row of
+// sys.database_mirroring must stop claiming a partner and a witness it
+// no longer hears. It must not wait for the transport's write timeout.
 func TestCutPrincipalClosesOnTime(t *testing.T) {
 	const timeout = 5 * time.Second
 	// The lease ends a fifth of TIMEOUT before it (4 s after the last
@@ -151,6 +152,10 @@ func TestCutPrincipalClosesOnTime(t *testing.T) {
 			t.Errorf("a session waiting on its commit was not ended")
 		} else if d := at.Sub(cut); d > bound {
 			t.Errorf("a session waiting on its commit ended %s after the cut, want within %s", d.Round(time.Millisecond), bound)
+		}
+		r := x.a.row(`SELECT mirroring_role_desc, mirroring_state_desc, mirroring_witness_state_desc FROM sys.database_mirroring WHERE database_id = DB_ID('Cut')`)
+		if fmt.Sprint(r) != "[PRINCIPAL DISCONNECTED DISCONNECTED]" {
+			t.Errorf("the principal without quorum shows %v, want [PRINCIPAL DISCONNECTED DISCONNECTED]", r)
 		}
 	}
 

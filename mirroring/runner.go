@@ -110,6 +110,7 @@ type snapshot struct {
 	end          core.LSN
 	mirrorEnd    core.LSN
 	linked       bool
+	synced       bool // the flag the principal's messages carry (core.Session.Synced)
 	witnessState int
 }
 
@@ -381,7 +382,7 @@ func (r *runner) refresh() {
 	r.mu.Lock()
 	before := r.snap
 	r.snap = snapshot{cfg: r.s.Config(), state: r.s.State(), end: r.s.End(), mirrorEnd: r.s.MirrorEnd(),
-		linked: r.s.Linked(), witnessState: r.s.WitnessState()}
+		linked: r.s.Linked(), synced: r.s.Synced(), witnessState: r.s.WitnessState()}
 	after := r.snap
 	r.mu.Unlock()
 	r.noteSituation(r.situation(before), r.situation(after))

@@ -56,7 +56,7 @@ func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header) {
 			continue
 		}
 		r.mu.Lock()
-		link, synced := r.cur, r.snap.state == core.Synchronized
+		link, synced := r.cur, r.snap.synced
 		r.mu.Unlock()
 		if link == nil {
 			return

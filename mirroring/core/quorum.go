@@ -90,7 +90,7 @@ func (s *Session) setTimeout(seconds int) {
 	before := s.leaseLength()
 	s.cfg.Timeout = seconds
 	if d := s.leaseLength() - before; d < 0 {
-		for _, l := range []*time.Time{&s.mLease, &s.w.lease} {
+		for _, l := range []*time.Time{&s.mLease, &s.w.lease, &s.w.answered} {
 			if !l.IsZero() {
 				*l = l.Add(d)
 			}
@@ -139,6 +139,10 @@ type witnessView struct {
 	heard     time.Time
 	sent      time.Time
 	lease     time.Time
+	// answered is when the witness's latest answer stops counting: the
+	// lease it would give (from the send time of the message it answers),
+	// whatever our role.
+	answered time.Time
 }
 
 // Witness states of sys.database_mirroring.mirroring_witness_state.
@@ -149,10 +153,12 @@ const (
 )
 
 // WitnessState is mirroring_witness_state (meaningful when a witness is
-// set).
+// set). The witness counts as CONNECTED while its latest answer could
+// still give a lease: silent for longer, it is not dropped before TIMEOUT,
+// but the session no longer counts on it.
 func (s *Session) WitnessState() int {
 	switch {
-	case s.w.linked:
+	case s.w.linked && s.now.Before(s.w.answered):
 		return WitnessConnected
 	case s.w.contacted:
 		return WitnessDisconnected
@@ -241,6 +247,7 @@ func (s *Session) fromWitness(msg Message) {
 		return
 	}
 	s.w.heard = s.now
+	s.w.answered = later(s.w.answered, s.leaseFrom(h.Echo))
 	if h.Seq > s.echoWitness {
 		s.echoWitness = h.Seq
 	}

@@ -99,6 +99,29 @@ func TestQuorumMirrorAndWitnessLostPrincipalGoesOffline(t *testing.T) {
 	s.settle()
 }
 
+// Principal isolated by silence: when its lease ends, before TIMEOUT
+// drops its links, it closes the database and its status stops claiming
+// a partner and a witness it no longer hears (DISCONNECTED, witness
+// DISCONNECTED); the flag it sends the mirror still says synchronized
+// (a mirror that hears it must stay able to take over).
+func TestQuorumIsolatedPrincipalReportsDisconnected(t *testing.T) {
+	s := synced(t, true)
+	a := s.nodes[nodeA]
+	s.partition(nodeA, nodeB, true)
+	s.partition(nodeA, nodeW, true)
+	took := s.until(10*time.Second, "the principal closing the database", func() bool { return !s.serves(nodeA) })
+	if !a.s.linkUp || took > 8*time.Second {
+		s.fail("the principal closed the database %s after the cut (link up %v), want at its 8 s lease", took, a.s.linkUp)
+	}
+	if st, w := a.s.State(), a.s.WitnessState(); st != Disconnected || w != WitnessDisconnected {
+		s.fail("the principal without quorum reports %s, witness %d; want DISCONNECTED, witness DISCONNECTED", st, w)
+	}
+	if !a.s.Synced() {
+		s.fail("the principal without quorum stopped telling its mirror it is synchronized")
+	}
+	s.settle()
+}
+
 // Principal killed (hard failure), SYNCHRONIZED mirror and witness
 // connected: automatic failover in well under 2 seconds.
 func TestQuorumPrincipalKilledAutomaticFailover(t *testing.T) {

@@ -271,17 +271,23 @@ func (s *Session) MirrorEnd() LSN { return s.mirrorEnd }
 // Linked reports whether the partners are connected and agree.
 func (s *Session) Linked() bool { return s.linked }
 
+// Synced is what the principal tells the mirror about synchronization
+// (the Synchronized flag of its messages), whatever State reports.
+func (s *Session) Synced() bool { return s.synced }
+
 // Removed reports whether mirroring was turned off.
 func (s *Session) Removed() bool { return s.removed }
 
-// State is the session's mirroring_state.
+// State is the session's mirroring_state. A principal that has lost
+// quorum reports DISCONNECTED even before its link times out: it has
+// closed the database (SPEC §8.4 step 1) and no longer hears anyone.
 func (s *Session) State() State {
 	switch {
 	case s.cfg.Suspended:
 		return Suspended
 	case s.cfg.Role == Principal && (s.failover != nil || s.cfg.PendingFailover != nil):
 		return PendingFailover
-	case !s.linked:
+	case !s.linked, s.cfg.Role == Principal && !s.serving():
 		return Disconnected
 	case s.cfg.Role == Principal && s.synced:
 		return Synchronized
