@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,7 +29,13 @@ type proxiedTrio struct {
 func newProxiedTrio(t *testing.T, db string) *proxiedTrio {
 	t.Helper()
 	nodes := newNodes(t, "ALPHA", "BRAVO", "WITNESS")
-	x := &proxiedTrio{a: nodes[0], b: nodes[1], w: nodes[2]}
+	return proxiedTrioOf(t, db, nodes[0], nodes[1], nodes[2])
+}
+
+// proxiedTrioOf sets the session up on running nodes a, b and w.
+func proxiedTrioOf(t *testing.T, db string, a, b, w *node) *proxiedTrio {
+	t.Helper()
+	x := &proxiedTrio{a: a, b: b, w: w}
 	x.a.createEndpoint()
 	x.b.createEndpoint()
 	x.w.exec(fmt.Sprintf(`CREATE ENDPOINT Endpoint_Mirroring STATE=STARTED AS TCP (LISTENER_PORT=%d) FOR DATABASE_MIRRORING (ROLE=WITNESS)`, x.w.port))
@@ -223,4 +231,69 @@ func TestCutPrincipalClosesOnTime(t *testing.T) {
 			}
 		})
 	})
+}
+
+// instanceID is the node's InstanceID as its endpoint declares it.
+func (n *node) instanceID() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.srv.Instance().InstanceID().String()
+}
+
+// TestWitnessReconnectsPastHalfOpenConnection (fault campaign finding 2):
+// the witness has the smaller InstanceID, so the connection it dialed to
+// the mirror when SET WITNESS registered the session is the one both keep.
+// Then that path fails silently and stays dead (the mirror gives up on
+// the connection after TIMEOUT, but the witness never hears of it: a
+// half-open connection, as after a real partition until TCP finds out).
+// The mirror's new connection must be kept at once, so that the mirror
+// sees the witness CONNECTED again within a round, and stays so — before,
+// the witness preferred its dead connection and replaced every new one.
+func TestWitnessReconnectsPastHalfOpenConnection(t *testing.T) {
+	nodes := newNodes(t, "NODE1", "NODE2", "NODE3")
+	slices.SortFunc(nodes, func(x, y *node) int { return strings.Compare(x.instanceID(), y.instanceID()) })
+	x := proxiedTrioOf(t, "Half", nodes[1], nodes[2], nodes[0]) // the witness first in tie-break order
+	for _, c := range x.b.connections() {
+		if c.server == x.w.name && !c.accepted {
+			t.Fatalf("the mirror dialed its connection to the witness: the witness's registration connection was not kept")
+		}
+	}
+
+	cut := time.Now()
+	x.toB.Sever(x.w.host)
+	x.b.waitWitness("Half", "DISCONNECTED")
+	lost := time.Now()
+	deadline := lost.Add(10 * time.Second)
+	for x.witnessState(x.b, "Half") != "CONNECTED" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the mirror saw the witness DISCONNECTED for 10 s after dropping its dead connection")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	back := time.Now()
+	t.Logf("witness lost by the mirror %s after the cut, back %s later", lost.Sub(cut).Round(time.Millisecond), back.Sub(lost).Round(time.Millisecond))
+	for end := back.Add(2 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if st := x.witnessState(x.b, "Half"); st != "CONNECTED" {
+			t.Fatalf("the mirror's witness went %s again", st)
+		}
+	}
+}
+
+func (x *proxiedTrio) witnessState(n *node, db string) string {
+	return n.row(`SELECT mirroring_witness_state_desc FROM sys.database_mirroring WHERE database_id = DB_ID($1)`, db)[0]
+}
+
+type connection struct {
+	server   string
+	accepted bool
+}
+
+// connections lists the node's logged-in mirroring connections.
+func (n *node) connections() []connection {
+	rows, _ := n.query(`SELECT remote_server_name, is_accept FROM sys.dm_db_mirroring_connections WHERE state_desc = 'LOGGED_IN'`)
+	var out []connection
+	for _, r := range rows {
+		out = append(out, connection{server: r[0], accepted: r[1] == "true"})
+	}
+	return out
 }

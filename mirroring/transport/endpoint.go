@@ -168,6 +168,7 @@ type Endpoint struct {
 	dialing    map[string]*dialCall
 	pending    map[string]int // inbound handshakes per declared instance id
 	changed    chan struct{}  // closed and replaced when byInstance or pending changes
+	ended      []endedConn    // connections ended lately, oldest first (registry.go)
 
 	dropped     atomic.Int64 // inbound connections dropped by the handshake cap
 	lastDropLog atomic.Int64
@@ -328,6 +329,15 @@ func (e *Endpoint) CloseConnection(id string) {
 	if found != nil {
 		found.shutdown(ErrClosed, true)
 	}
+}
+
+// Live returns the connection kept to the instance with the given
+// InstanceID, or nil. A connection that PeerUp reported may already have
+// been replaced by another: this is the one to send on.
+func (e *Endpoint) Live(instanceID string) *Peer {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.byInstance[instanceID]
 }
 
 // Peers lists the endpoint's connections for sys.dm_db_mirroring_connections:

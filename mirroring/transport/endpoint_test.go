@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"mirrordb/internal/netproxy"
 )
 
 // TestExchange sends messages both ways at once from several goroutines
@@ -257,6 +259,74 @@ func TestDuplicateTieBreak(t *testing.T) {
 			t.Fatalf("got %+v", m)
 		}
 	})
+}
+
+// TestReconnectPastHalfOpenConnection (fault campaign finding 2): A, the
+// smaller InstanceID, dialed B, so both kept A's connection. Then the path
+// failed silently and B gave up on the connection (as a session does
+// after TIMEOUT), but its goodbye never reached A, which still holds it.
+// B dials again, and again whenever its new connection is replaced, as a
+// session does: the first new connection must be kept, at once — not
+// replaced by A's dead one (dialed by the smaller InstanceID) every time
+// until A's own TCP retransmissions find out.
+func TestReconnectPastHalfOpenConnection(t *testing.T) {
+	a := newNode(t, "127.0.0.1", idA, "A")
+	b := newNode(t, "127.0.0.2", idB, "B")
+	toB, err := netproxy.Start("127.0.0.2:0", b.e.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer toB.Close()
+	corpse, err := a.e.Dial(context.Background(), "TCP://"+toB.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.up()
+	gaveUp := b.up()
+	toB.Sever(netproxy.AnySource)
+	gaveUp.Close()
+	b.down()
+
+	rounds := 0
+	var kept *Peer
+	var aDowns []downEvent
+	for deadline := time.Now().Add(3 * time.Second); kept == nil && time.Now().Before(deadline); {
+		p := b.dial(a)
+		rounds++
+		b.up()
+		select {
+		case d := <-b.downs:
+			if d.p != p || !errors.Is(d.err, ErrReplaced) {
+				t.Fatalf("B's new connection went down: %v", d.err)
+			}
+		case <-time.After(time.Second):
+			kept = p
+		}
+		for len(a.ups) > 0 {
+			<-a.ups
+		}
+		for len(a.downs) > 0 {
+			aDowns = append(aDowns, <-a.downs)
+		}
+	}
+	t.Logf("B dialed %d times", rounds)
+	if kept == nil || rounds != 1 {
+		t.Fatalf("B dialed %d times and kept %v: A kept preferring the connection B had closed", rounds, kept != nil)
+	}
+	if len(aDowns) != 1 || aDowns[0].p != corpse || !errors.Is(aDowns[0].err, ErrReplaced) {
+		t.Fatalf("A's connections down: %v, want only the dead one, replaced", aDowns)
+	}
+	if la := live(a.e); len(la) != 1 || la[0].ConnectionID != kept.Info().ConnectionID {
+		t.Fatalf("A's live connections %+v, want B's new one", la)
+	}
+	if err := kept.Send('x', []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if m := a.recv(); m.payload == "hello" {
+			break
+		}
+	}
 }
 
 // TestRejections: each refused handshake gives the dialer a DialError

@@ -98,9 +98,10 @@ type Peer struct {
 	pendingID   string // instance id counted in e.pending during an inbound handshake
 
 	// Set during the handshake, read-only once the peer is published.
-	epoch, seq uint64 // the dialer's endpoint incarnation and dial number
-	maxSend    int    // the peer's MaxMessage
-	pings      bool   // the peer answers pings (protocol minor ≥ pingMinor)
+	epoch, seq uint64   // the dialer's endpoint incarnation and dial number
+	maxSend    int      // the peer's MaxMessage
+	pings      bool     // the peer answers pings (protocol minor ≥ pingMinor)
+	peerEnded  []string // connections to us the peer had ended when this one began
 
 	bytesSent, bytesRecv, msgsSent, msgsRecv atomic.Int64
 	lastActivity                             atomic.Int64 // unix nanoseconds
