@@ -258,6 +258,10 @@ func TestWitnessReconnectsPastHalfOpenConnection(t *testing.T) {
 			t.Fatalf("the mirror dialed its connection to the witness: the witness's registration connection was not kept")
 		}
 	}
+	// The mirror's own dial to the witness was replaced by that one; the
+	// witness must answer on the connection kept, or the mirror hears no
+	// pong and loses the witness after a lease's length (4 s).
+	x.stayConnected(x.b, "Half", 5*time.Second)
 
 	cut := time.Now()
 	x.toB.Sever(x.w.host)
@@ -272,9 +276,15 @@ func TestWitnessReconnectsPastHalfOpenConnection(t *testing.T) {
 	}
 	back := time.Now()
 	t.Logf("witness lost by the mirror %s after the cut, back %s later", lost.Sub(cut).Round(time.Millisecond), back.Sub(lost).Round(time.Millisecond))
-	for end := back.Add(2 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
-		if st := x.witnessState(x.b, "Half"); st != "CONNECTED" {
-			t.Fatalf("the mirror's witness went %s again", st)
+	x.stayConnected(x.b, "Half", 2*time.Second)
+}
+
+// stayConnected checks that n sees the witness CONNECTED all along for d.
+func (x *proxiedTrio) stayConnected(n *node, db string, d time.Duration) {
+	n.t.Helper()
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if st := x.witnessState(n, db); st != "CONNECTED" {
+			n.t.Fatalf("%s: the witness went %s", n.name, st)
 		}
 	}
 }
