@@ -178,6 +178,7 @@ type Session struct {
 	end LSN // principal: durable end of log; mirror: hardened end
 
 	// Principal.
+	durableAt         []logStamp // when the log the mirror lacks became durable (lag.go)
 	mirrorEnd         LSN
 	mirrorPendingUndo bool
 	shipping          bool
@@ -374,6 +375,7 @@ func (s *Session) Step(ev Event) []Action {
 		// what it hardened (a late report from its days as principal
 		// may name log that has since been undone, see Demoted).
 		if s.cfg.Role == Principal && e.LSN > s.end {
+			s.noteDurable(s.end + 1)
 			s.end = e.LSN
 		}
 		s.updateSync()
@@ -445,6 +447,7 @@ func (s *Session) tick(now time.Time) {
 	if s.cfg.Role == Principal && s.mirrorEnd != s.persistedMirror && s.now.Sub(s.lastPersist) >= time.Second {
 		s.persist()
 	}
+	s.updateSync() // under SAFETY OFF, the mirror's lag grows with time
 }
 
 func (s *Session) linkDown(reason string, hard bool) {
@@ -719,6 +722,7 @@ func (s *Session) stopShipping() {
 // the session is SYNCHRONIZED (principal).
 func (s *Session) updateSync() {
 	if s.cfg.Role != Principal {
+		s.durableAt = nil
 		return
 	}
 	if !s.linked || s.cfg.Suspended || s.mirrorPendingUndo {
@@ -727,7 +731,7 @@ func (s *Session) updateSync() {
 	}
 	if s.cfg.Safety == SafetyOff {
 		s.gating = false
-		s.synced = s.mirrorEnd >= s.end
+		s.updateAsyncSync() // lag.go
 		return
 	}
 	if !s.gating && s.end <= s.mirrorEnd+GateLag {
