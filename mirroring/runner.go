@@ -78,11 +78,11 @@ type runner struct {
 	shipDone   chan struct{}
 	block      *writeBlock
 	// noQuorum: the session closed the database (Serve off); verdict: the
-	// event being stepped is the witness's failover verdict; lastEvent:
-	// the last §6.5 state change event recorded.
-	noQuorum  bool
-	verdict   bool
-	lastEvent int
+	// event being stepped is the witness's failover verdict; states: the
+	// §6.5 state change events recorded (history.go).
+	noQuorum bool
+	verdict  bool
+	states   stateLog
 	// lost remembers connections reported down, so that a late dial
 	// result or message cannot make one a link again.
 	lost map[*transport.Peer]bool
@@ -225,6 +225,7 @@ func (r *runner) tick(now time.Time) {
 	r.lastTick = now
 	r.sample(now)
 	r.step(core.Tick{Now: now})
+	r.flushStateChanges(now)
 	cfg := r.s.Config()
 	if cfg.GUID != "" { // a mirror not yet contacted waits (SPEC §4 step 7)
 		r.maybeDial(&r.partner, cfg.Partner, now)
