@@ -95,10 +95,7 @@ func BenchmarkCatchUp(b *testing.B) {
 	a.waitState("Big", "PRINCIPAL", "SUSPENDED")
 
 	before := logMB(a, "Big")
-	payload := make([]byte, 1<<20)
-	for i := range payload {
-		payload[i] = byte(rand.IntN(256)) // incompressible
-	}
+	payload := randomBytes(1 << 20)
 	conns := make([]*pgx.Conn, 4)
 	for i := range conns {
 		conns[i] = a.conn("Big")
@@ -144,6 +141,15 @@ func BenchmarkCatchUp(b *testing.B) {
 	b.ReportMetric(shipped, "MB")
 	b.ReportMetric(shipped/elapsed.Seconds(), "MB/s")
 	b.ReportMetric(elapsed.Seconds(), "s")
+}
+
+// randomBytes is an incompressible payload of n bytes.
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rand.IntN(256))
+	}
+	return b
 }
 
 // logMB is the database's log size so far (sys.dm_db_log_stats).

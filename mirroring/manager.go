@@ -327,7 +327,7 @@ func (m *Manager) handle(p *transport.Peer, kind byte, payload []byte) {
 		if _, none := msg.(*core.NoSession); !none && !establishing && h.GUID != "" {
 			// Mirroring was removed here while the partners were apart.
 			k, b := core.Encode(&core.NoSession{Header: *h})
-			_ = p.Send(k, b)
+			_ = p.Post(k, b) // on the connection's reader: never wait
 		}
 	case core.IsWitnessKind(kind):
 		msg, err := core.Decode(kind, payload)

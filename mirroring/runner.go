@@ -78,11 +78,11 @@ type runner struct {
 	shipDone   chan struct{}
 	block      *writeBlock
 	// noQuorum: the session closed the database (Serve off); verdict: the
-	// event being stepped is the witness's failover verdict; lastEvent:
-	// the last §6.5 state change event recorded.
-	noQuorum  bool
-	verdict   bool
-	lastEvent int
+	// event being stepped is the witness's failover verdict; states: the
+	// §6.5 state change events recorded (history.go).
+	noQuorum bool
+	verdict  bool
+	states   stateLog
 	// unpersisted is a configuration whose write failed (the database out
 	// of service after a storage failure); tick retries it.
 	unpersisted *core.Config
@@ -113,6 +113,7 @@ type snapshot struct {
 	end          core.LSN
 	mirrorEnd    core.LSN
 	linked       bool
+	synced       bool // the flag the principal's messages carry (core.Session.Synced)
 	witnessState int
 }
 
@@ -231,6 +232,7 @@ func (r *runner) tick(now time.Time) {
 	if r.unpersisted != nil {
 		r.persist(*r.unpersisted)
 	}
+	r.flushStateChanges(now)
 	cfg := r.s.Config()
 	if cfg.GUID != "" { // a mirror not yet contacted waits (SPEC §4 step 7)
 		r.maybeDial(&r.partner, cfg.Partner, now)
@@ -388,7 +390,7 @@ func (r *runner) refresh() {
 	r.mu.Lock()
 	before := r.snap
 	r.snap = snapshot{cfg: r.s.Config(), state: r.s.State(), end: r.s.End(), mirrorEnd: r.s.MirrorEnd(),
-		linked: r.s.Linked(), witnessState: r.s.WitnessState()}
+		linked: r.s.Linked(), synced: r.s.Synced(), witnessState: r.s.WitnessState()}
 	after := r.snap
 	r.mu.Unlock()
 	r.noteSituation(r.situation(before), r.situation(after))
@@ -400,10 +402,13 @@ func (r *runner) snapshot() snapshot {
 	return r.snap
 }
 
+// send posts a message on a link: the runner never waits for a peer (a
+// silent one must not stop its timers, leases included). A dead link
+// reports itself through PeerDown.
 func send(l *peerLink, m core.Message) {
 	if l.peer != nil {
 		k, b := core.Encode(m)
-		_ = l.peer.Send(k, b) // a dead link reports itself through PeerDown
+		_ = l.peer.Post(k, b)
 	}
 }
 

@@ -56,7 +56,7 @@ func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header) {
 			continue
 		}
 		r.mu.Lock()
-		link, synced := r.cur, r.snap.state == core.Synchronized
+		link, synced := r.cur, r.snap.synced
 		r.mu.Unlock()
 		if link == nil {
 			return
@@ -79,7 +79,9 @@ func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header) {
 			}
 			continue
 		}
-		if err := link.Send(core.KindLog, payload); err != nil {
+		// With ctx: stopShipping must not wait for a peer that stopped
+		// reading.
+		if err := link.SendContext(ctx, core.KindLog, payload); err != nil {
 			return // PeerDown tells the runner
 		}
 		r.fig.sent.Add(int64(len(payload)))

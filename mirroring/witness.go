@@ -33,6 +33,11 @@ const (
 type registerRequest struct {
 	Call   uint64             `json:"call"`
 	Record core.WitnessRecord `json:"record"`
+	// MirrorAt is the address the principal reaches the mirror at (SET
+	// PARTNER's): the witness must reach it there too, and the connection
+	// it makes may carry the session's traffic, so it must take the same
+	// path, not the mirror's own idea of its address (empty: the record's).
+	MirrorAt string `json:"mirror_at,omitempty"`
 }
 
 type registerReply struct {
@@ -46,9 +51,8 @@ type witnessRole struct {
 	ev     chan any
 	master *engine.Database
 
-	mu    sync.Mutex
-	peers map[string]*transport.Peer // by instance id: the live connection
-	recs  []core.WitnessRecord       // snapshot for the view
+	mu   sync.Mutex
+	recs []core.WitnessRecord // snapshot for the view
 }
 
 // registered asks the witness goroutine to add a record (after the
@@ -73,8 +77,7 @@ func (m *Manager) startWitness() error {
 		}
 		recs = append(recs, r)
 	}
-	wr := &witnessRole{m: m, w: core.NewWitness(recs, time.Now()), ev: make(chan any, 256), master: master,
-		peers: map[string]*transport.Peer{}}
+	wr := &witnessRole{m: m, w: core.NewWitness(recs, time.Now()), ev: make(chan any, 256), master: master}
 	wr.recs = wr.w.Records()
 	m.witness = wr
 	m.wg.Add(1)
@@ -92,26 +95,26 @@ func (wr *witnessRole) post(e any) {
 	}
 }
 
-// peerUp and peerDown track the connections the witness answers on.
+// peerUp and peerDown tell the witness about its partners' connections.
+// It answers on the connection the transport keeps (Endpoint.Live), not
+// on the last one reported up: that one may be a duplicate being replaced.
 func (wr *witnessRole) peerUp(p *transport.Peer) {
-	id := p.Info().Remote.InstanceID
-	wr.mu.Lock()
-	wr.peers[id] = p
-	wr.mu.Unlock()
-	wr.post(core.WLink{Instance: id, Up: true})
+	wr.post(core.WLink{Instance: p.Info().Remote.InstanceID, Up: true})
 }
 
 func (wr *witnessRole) peerDown(p *transport.Peer, err error) {
 	if errors.Is(err, transport.ErrReplaced) {
 		return // the instance is still connected, over the kept connection
 	}
-	id := p.Info().Remote.InstanceID
-	wr.mu.Lock()
-	if wr.peers[id] == p {
-		delete(wr.peers, id)
+	wr.post(core.WLink{Instance: p.Info().Remote.InstanceID, Hard: !errors.Is(err, transport.ErrClosed)})
+}
+
+// live is the connection to a partner instance, or nil.
+func (wr *witnessRole) live(instance string) *transport.Peer {
+	if ep, _ := wr.m.endpoint(); ep != nil {
+		return ep.Live(instance)
 	}
-	wr.mu.Unlock()
-	wr.post(core.WLink{Instance: id, Hard: !errors.Is(err, transport.ErrClosed)})
+	return nil
 }
 
 func (wr *witnessRole) run() {
@@ -140,16 +143,14 @@ func (wr *witnessRole) step(e core.WitnessEvent) {
 	for _, a := range wr.w.Step(e) {
 		switch x := a.(type) {
 		case core.WSend:
-			wr.mu.Lock()
-			p := wr.peers[x.Instance]
-			wr.mu.Unlock()
+			p := wr.live(x.Instance)
 			if v, ok := x.Msg.(*core.FailoverVerdict); ok {
 				wr.m.log.Info("failover verdict", "db", v.DB, "granted", v.Granted, "role_sequence", v.RoleSeq,
 					"reason", v.Reason, "force", v.Force, "connected", p != nil)
 			}
 			if p != nil {
 				k, b := core.Encode(x.Msg)
-				_ = p.Send(k, b)
+				_ = p.Post(k, b) // one silent partner must not stop the witness
 			}
 		case core.WPersist:
 			b, _ := json.Marshal(x.Record)
@@ -229,9 +230,13 @@ func (m *Manager) acceptRegister(p *transport.Peer, req *registerRequest) error 
 		return sqlerr.New(1426)
 	}
 	mirror := rec.Partners[1-rec.Principal]
+	at := req.MirrorAt
+	if at == "" {
+		at = mirror.Address
+	}
 	ctx, cancel := context.WithTimeout(m.ctx, m.cfg.DialTimeout+5*time.Second)
 	defer cancel()
-	q, err := m.dial(ctx, mirror.Address)
+	q, err := m.dial(ctx, at)
 	if err != nil || q.Info().Remote.InstanceID != mirror.Instance {
 		return sqlerr.New(1426)
 	}
@@ -295,19 +300,19 @@ func (m *Manager) setWitness(ctx context.Context, r *runner, address string) err
 		Principal: 0, RoleSeq: s.cfg.RoleSeq, Safety: s.cfg.Safety, SafetySeq: s.cfg.SafetySeq,
 		Suspended: s.cfg.Suspended, SuspendSeq: s.cfg.SuspendSeq, Timeout: s.cfg.Timeout,
 		Exposed: true, FailoverLSN: s.cfg.FailoverLSN}
-	if err := m.register(ctx, p, &rec); err != nil {
+	if err := m.register(ctx, p, &registerRequest{Record: rec, MirrorAt: s.cfg.Partner}); err != nil {
 		return err
 	}
 	m.log.Info("witness set", "db", db, "witness", address)
 	return r.command(ctx, core.Command{Kind: core.CmdWitness, Address: address})
 }
 
-// register sends the record to the witness and waits for its answer.
-func (m *Manager) register(ctx context.Context, p *transport.Peer, rec *core.WitnessRecord) error {
-	req := registerRequest{Call: m.nextCall.Add(1), Record: *rec}
+// register sends the request to the witness and waits for its answer.
+func (m *Manager) register(ctx context.Context, p *transport.Peer, req *registerRequest) error {
+	req.Call = m.nextCall.Add(1)
 	ch, done := m.regCalls.wait(req.Call)
 	defer done()
-	b, _ := json.Marshal(&req)
+	b, _ := json.Marshal(req)
 	if err := p.Send(kindRegister, b); err != nil {
 		return sqlerr.New(1456, p.Info().Remote.Address)
 	}

@@ -1,9 +1,14 @@
 // Package netproxy is a TCP proxy for fault tests: put it in front of an
 // instance and it forwards traffic until told to fail the link, either
 // silently (bytes vanish, the sockets stay open: only a timeout can tell)
-// or hard (connections are reset). Faults can be limited to connections
-// from one source address and to one direction, so one proxy in front of
-// an instance can cut it off from one peer only, or one way only. It can
+// or hard (connections are reset). A silence comes in two kinds: Silence
+// reads and discards (the senders' writes keep succeeding), Stall stops
+// reading (the senders' socket buffers fill and their writes block, as
+// when a real partition drops packets and TCP keeps the unacknowledged
+// data queued). Sever leaves connections as corpses whose ends never
+// hear of each other again. Faults can be limited to connections from
+// one source address and to one direction, so one proxy in front of an
+// instance can cut it off from one peer only, or one way only. It can
 // also record what it forwards, for tests of what crosses the wire.
 package netproxy
 
@@ -12,6 +17,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,7 +39,17 @@ const AnySource = ""
 // fault is what the proxy does to connections from one source.
 type fault struct {
 	drop   Direction // bytes dropped in these directions
+	stall  Direction // bytes not read in these directions
 	refuse bool      // new connections are reset at once
+}
+
+// link is one forwarded connection: the accepted socket and the one to
+// the target.
+type link struct {
+	src     string
+	in, out net.Conn
+	severed atomic.Bool // nothing forwarded, ends not passed on
+	closed  atomic.Bool // the proxy closed its sockets
 }
 
 // Proxy forwards connections made to its address to a target.
@@ -44,7 +60,11 @@ type Proxy struct {
 	mu     sync.Mutex
 	faults map[string]fault    // by source IP, AnySource for all
 	conns  map[net.Conn]string // every open socket → its source IP
+	links  map[*link]bool      // every forwarded connection
 	closed bool
+	// changed is closed and replaced when faults change or sockets are
+	// closed: stalled pipes look again.
+	changed chan struct{}
 	// recording: forwarded bytes are appended to captured, by direction.
 	recording bool
 	captured  map[Direction][]byte
@@ -58,7 +78,8 @@ func Start(listenAddr, target string) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{ln: ln, target: target, faults: map[string]fault{}, conns: map[net.Conn]string{}}
+	p := &Proxy{ln: ln, target: target, faults: map[string]fault{}, conns: map[net.Conn]string{},
+		links: map[*link]bool{}, changed: make(chan struct{})}
 	p.wg.Add(1)
 	go p.accept()
 	return p, nil
@@ -81,6 +102,36 @@ func (p *Proxy) SilenceFrom(from string, dir Direction) {
 	p.mu.Unlock()
 }
 
+// StallFrom stops reading the bytes going in dir on current and new
+// connections from the source IP from (AnySource: all), without closing
+// anything: the sender's writes block once the socket buffers are full,
+// as when a partition drops packets and TCP holds the unacknowledged
+// data. Heal resets the stalled connections, like any silence.
+func (p *Proxy) StallFrom(from string, dir Direction) {
+	p.mu.Lock()
+	f := p.faults[from]
+	f.stall |= dir
+	p.faults[from] = f
+	p.broadcastLocked()
+	p.mu.Unlock()
+}
+
+// Sever makes the current connections from the source IP from (AnySource:
+// all) corpses: nothing is forwarded on them any more, either way, and
+// neither end hears when the other closes, so each finds out only by its
+// own timeouts — a path lost with its state, like a partition during
+// which one end gave up while the other still holds the connection. New
+// connections are not affected; Reset, Heal and Close end the corpses.
+func (p *Proxy) Sever(from string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for l := range p.links {
+		if from == AnySource || l.src == from {
+			l.severed.Store(true)
+		}
+	}
+}
+
 // RefuseFrom resets current and new connections from the source IP from
 // (AnySource: all) until Heal: a hard failure of the link.
 func (p *Proxy) RefuseFrom(from string) {
@@ -98,8 +149,14 @@ func (p *Proxy) RefuseFrom(from string) {
 func (p *Proxy) Heal() {
 	p.mu.Lock()
 	clear(p.faults)
+	p.broadcastLocked()
 	p.mu.Unlock()
 	p.Reset()
+}
+
+func (p *Proxy) broadcastLocked() {
+	close(p.changed)
+	p.changed = make(chan struct{})
 }
 
 // Reset closes every current connection (the peers see a hard error).
@@ -119,12 +176,19 @@ func (p *Proxy) reset(from string) {
 		}
 		c.Close()
 	}
+	for l := range p.links {
+		if from == AnySource || l.src == from {
+			l.closed.Store(true)
+		}
+	}
+	p.broadcastLocked()
 }
 
 // Close stops the proxy and closes every connection.
 func (p *Proxy) Close() error {
 	p.mu.Lock()
 	p.closed = true
+	p.broadcastLocked()
 	p.mu.Unlock()
 	err := p.ln.Close()
 	p.Reset()
@@ -173,7 +237,24 @@ func (p *Proxy) faultFor(src string) fault {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	all, one := p.faults[AnySource], p.faults[src]
-	return fault{drop: all.drop | one.drop, refuse: all.refuse || one.refuse}
+	return fault{drop: all.drop | one.drop, stall: all.stall | one.stall, refuse: all.refuse || one.refuse}
+}
+
+// await waits while traffic of l in dir is stalled; false once l's
+// sockets are closed.
+func (p *Proxy) await(l *link, dir Direction) bool {
+	for {
+		p.mu.Lock()
+		ch, closed := p.changed, p.closed
+		p.mu.Unlock()
+		if closed || l.closed.Load() {
+			return false
+		}
+		if p.faultFor(l.src).stall&dir == 0 {
+			return true
+		}
+		<-ch
+	}
 }
 
 func (p *Proxy) track(c net.Conn, src string) bool {
@@ -234,22 +315,46 @@ func (p *Proxy) serve(in net.Conn, src string) {
 		return
 	}
 	defer p.untrack(out)
+	l := &link{src: src, in: in, out: out}
+	p.mu.Lock()
+	p.links[l] = true
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		delete(p.links, l)
+		p.mu.Unlock()
+	}()
 	done := make(chan struct{}, 2)
-	go func() { p.pipe(out, in, src, ToTarget); done <- struct{}{} }()
-	go func() { p.pipe(in, out, src, FromTarget); done <- struct{}{} }()
-	<-done // either side ended: end both
-	in.Close()
-	out.Close()
+	go func() { p.pipe(l, out, in, ToTarget); done <- struct{}{} }()
+	go func() { p.pipe(l, in, out, FromTarget); done <- struct{}{} }()
+	<-done // either side ended: end both, unless the link is a corpse
+	if !l.severed.Load() {
+		l.closed.Store(true)
+		in.Close()
+		out.Close()
+		p.mu.Lock()
+		p.broadcastLocked()
+		p.mu.Unlock()
+	}
 	<-done
 }
 
-// pipe copies src to dst, dropping what arrives while traffic from the
-// source IP from in direction dir is silenced.
-func (p *Proxy) pipe(dst io.Writer, src io.Reader, from string, dir Direction) {
+// pipe copies src to dst in direction dir of l, dropping what arrives
+// while that traffic is silenced or l is severed, and reading nothing
+// while it is stalled.
+func (p *Proxy) pipe(l *link, dst io.Writer, src io.Reader, dir Direction) {
+	from := l.src
 	buf := make([]byte, 64<<10)
 	for {
+		if !p.await(l, dir) {
+			return
+		}
 		n, err := src.Read(buf)
-		if n > 0 && p.faultFor(from).drop&dir == 0 {
+		// A stall that began while the read waited holds its bytes too.
+		if n > 0 && !p.await(l, dir) {
+			return
+		}
+		if n > 0 && p.faultFor(from).drop&dir == 0 && !l.severed.Load() {
 			p.record(dir, buf[:n])
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				return

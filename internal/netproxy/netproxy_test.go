@@ -205,3 +205,81 @@ func TestRecord(t *testing.T) {
 		t.Fatalf("dropped bytes recorded: %q", from)
 	}
 }
+
+// TestStall: a stalled direction is not read, so a sender that keeps
+// writing blocks (its write times out) instead of losing bytes; the other
+// sources are not affected; Heal resets the stalled connection.
+func TestStall(t *testing.T) {
+	p, err := Start("127.0.0.1:0", echoServer(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	a, b := dialFrom(t, "127.0.0.2", p.Addr()), dialFrom(t, "127.0.0.3", p.Addr())
+	p.StallFrom("127.0.0.2", ToTarget)
+	a.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	chunk := make([]byte, 64<<10)
+	var err2 error
+	for sent := 0; sent < 1<<30 && err2 == nil; sent += len(chunk) {
+		_, err2 = a.Write(chunk)
+	}
+	if ne, ok := err2.(net.Error); !ok || !ne.Timeout() {
+		t.Fatalf("writes into a stalled link must block until their deadline, got %v", err2)
+	}
+	if err := roundTrip(b, 5*time.Second); err != nil {
+		t.Fatalf("another source is affected: %v", err)
+	}
+	p.Heal()
+	if err := roundTrip(a, 5*time.Second); err == nil {
+		t.Fatal("the stalled connection still works after Heal")
+	}
+	if err := roundTrip(dialFrom(t, "127.0.0.2", p.Addr()), 5*time.Second); err != nil {
+		t.Fatalf("after heal: %v", err)
+	}
+}
+
+// TestSever: a severed connection forwards nothing and its target never
+// hears that the client closed it; new connections work.
+func TestSever(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ended := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		_, err = c.Read(make([]byte, 1))
+		ended <- err
+		for {
+			if c, err := ln.Accept(); err == nil {
+				go func() { io.Copy(c, c); c.Close() }()
+			} else {
+				return
+			}
+		}
+	}()
+	p, err := Start("127.0.0.1:0", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c := dialFrom(t, "127.0.0.1", p.Addr())
+	time.Sleep(100 * time.Millisecond) // the proxy has connected to the target
+	p.Sever(AnySource)
+	c.Write([]byte("x"))
+	c.Close()
+	if err := <-ended; err == nil {
+		t.Fatal("the target received a byte over a severed connection")
+	} else if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+		t.Fatalf("the target learned that the client left: %v", err)
+	}
+	if err := roundTrip(dialFrom(t, "127.0.0.1", p.Addr()), 5*time.Second); err != nil {
+		t.Fatalf("a new connection after Sever: %v", err)
+	}
+}

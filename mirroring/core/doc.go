@@ -30,7 +30,7 @@
 //     notes the log end at that moment; it reports SYNCHRONIZED only when
 //     the mirror has hardened that point, so that every commit acknowledged
 //     before is on the mirror too. With SAFETY OFF nothing waits and the
-//     state says whether the mirror has caught up.
+//     state says whether the mirror keeps up, with a hysteresis (lag.go).
 //   - Failure. A link reported down is a hard error (acted on at once);
 //     silence longer than the session TIMEOUT is a soft error. Either way
 //     the principal stops gating commits (no witness: it runs exposed) and

@@ -42,17 +42,23 @@ func (g Gate) Lets(lsn LSN, now time.Time) bool {
 // staleness in the driver's clock and drift between machines.
 func leaseMargin(timeout time.Duration) time.Duration { return timeout / 5 }
 
-// stamp is the send time of the messages from Seq on (until the next).
+// leaseLength is how long an answered message lets the principal serve,
+// from when it was sent.
+func (s *Session) leaseLength() time.Duration { return s.timeout() - leaseMargin(s.timeout()) }
+
+// stamp is the send time of the messages from Seq on (until the next),
+// and the lease length then in force.
 type stamp struct {
-	seq uint64
-	at  time.Time
+	seq   uint64
+	at    time.Time
+	lease time.Duration
 }
 
 // nextSeq numbers a message about to be sent and notes when.
 func (s *Session) nextSeq() uint64 {
 	s.seq++
-	if n := len(s.stamps); n == 0 || !s.stamps[n-1].at.Equal(s.now) {
-		s.stamps = append(s.stamps, stamp{seq: s.seq, at: s.now})
+	if n := len(s.stamps); n == 0 || !s.stamps[n-1].at.Equal(s.now) || s.stamps[n-1].lease != s.leaseLength() {
+		s.stamps = append(s.stamps, stamp{seq: s.seq, at: s.now, lease: s.leaseLength()})
 	}
 	// Stamps older than a timeout can no longer give a lease.
 	cut := 0
@@ -64,13 +70,32 @@ func (s *Session) nextSeq() uint64 {
 }
 
 // leaseFrom is the lease an answer echoing seq gives: from the send time
-// of that message (a stamp at or before it: earlier is only safer).
+// of that message (a stamp at or before it: earlier is only safer), for
+// the shorter of the lease lengths then and now. A message sent before
+// TIMEOUT was raised reached a mirror or witness that still judged
+// silence by the old value; one sent before it was lowered is judged by
+// the new value once they learn it.
 func (s *Session) leaseFrom(seq uint64) time.Time {
 	i := sort.Search(len(s.stamps), func(i int) bool { return s.stamps[i].seq > seq }) - 1
 	if seq == 0 || seq > s.seq || i < 0 { // never sent by this incarnation
 		return time.Time{}
 	}
-	return s.stamps[i].at.Add(s.timeout() - leaseMargin(s.timeout()))
+	return s.stamps[i].at.Add(min(s.stamps[i].lease, s.leaseLength()))
+}
+
+// setTimeout changes TIMEOUT. A shorter one shortens the leases already
+// held by as much: the mirror and the witness judge silence by the new
+// value as soon as they learn it, so a lease must not outlast it.
+func (s *Session) setTimeout(seconds int) {
+	before := s.leaseLength()
+	s.cfg.Timeout = seconds
+	if d := s.leaseLength() - before; d < 0 {
+		for _, l := range []*time.Time{&s.mLease, &s.w.lease, &s.w.answered} {
+			if !l.IsZero() {
+				*l = l.Add(d)
+			}
+		}
+	}
 }
 
 func later(a, b time.Time) time.Time {
@@ -114,6 +139,10 @@ type witnessView struct {
 	heard     time.Time
 	sent      time.Time
 	lease     time.Time
+	// answered is when the witness's latest answer stops counting: the
+	// lease it would give (from the send time of the message it answers),
+	// whatever our role.
+	answered time.Time
 }
 
 // Witness states of sys.database_mirroring.mirroring_witness_state.
@@ -124,10 +153,12 @@ const (
 )
 
 // WitnessState is mirroring_witness_state (meaningful when a witness is
-// set).
+// set). The witness counts as CONNECTED while its latest answer could
+// still give a lease: silent for longer, it is not dropped before TIMEOUT,
+// but the session no longer counts on it.
 func (s *Session) WitnessState() int {
 	switch {
-	case s.w.linked:
+	case s.w.linked && s.now.Before(s.w.answered):
 		return WitnessConnected
 	case s.w.contacted:
 		return WitnessDisconnected
@@ -216,6 +247,7 @@ func (s *Session) fromWitness(msg Message) {
 		return
 	}
 	s.w.heard = s.now
+	s.w.answered = later(s.w.answered, s.leaseFrom(h.Echo))
 	if h.Seq > s.echoWitness {
 		s.echoWitness = h.Seq
 	}

@@ -99,6 +99,29 @@ func TestQuorumMirrorAndWitnessLostPrincipalGoesOffline(t *testing.T) {
 	s.settle()
 }
 
+// Principal isolated by silence: when its lease ends, before TIMEOUT
+// drops its links, it closes the database and its status stops claiming
+// a partner and a witness it no longer hears (DISCONNECTED, witness
+// DISCONNECTED); the flag it sends the mirror still says synchronized
+// (a mirror that hears it must stay able to take over).
+func TestQuorumIsolatedPrincipalReportsDisconnected(t *testing.T) {
+	s := synced(t, true)
+	a := s.nodes[nodeA]
+	s.partition(nodeA, nodeB, true)
+	s.partition(nodeA, nodeW, true)
+	took := s.until(10*time.Second, "the principal closing the database", func() bool { return !s.serves(nodeA) })
+	if !a.s.linkUp || took > 8*time.Second {
+		s.fail("the principal closed the database %s after the cut (link up %v), want at its 8 s lease", took, a.s.linkUp)
+	}
+	if st, w := a.s.State(), a.s.WitnessState(); st != Disconnected || w != WitnessDisconnected {
+		s.fail("the principal without quorum reports %s, witness %d; want DISCONNECTED, witness DISCONNECTED", st, w)
+	}
+	if !a.s.Synced() {
+		s.fail("the principal without quorum stopped telling its mirror it is synchronized")
+	}
+	s.settle()
+}
+
 // Principal killed (hard failure), SYNCHRONIZED mirror and witness
 // connected: automatic failover in well under 2 seconds.
 func TestQuorumPrincipalKilledAutomaticFailover(t *testing.T) {
@@ -134,6 +157,34 @@ func TestQuorumPrincipalSilentAutomaticFailover(t *testing.T) {
 		return s.nodes[nodeA].role == Mirror && s.nodes[nodeA].s.State() == Synchronized
 	})
 	s.settle()
+}
+
+// TIMEOUT lowered, then the principal silent: the leases it held from
+// before end by the new value too (the mirror and the witness judge its
+// silence by it), so the mirror's takeover finds them over; and raised,
+// a lease from a message sent before does not grow.
+func TestQuorumTimeoutChangeBoundsLeases(t *testing.T) {
+	s := synced(t, true)
+	a := s.nodes[nodeA]
+	s.command(nodeA, Command{Kind: CmdTimeout, Timeout: 5})
+	if left := a.s.leaseUntil().Sub(s.now); left > 4*time.Second {
+		s.fail("after TIMEOUT 5 the principal still holds a lease for %s", left)
+	}
+	s.run(time.Second) // the mirror and the witness learn the new value
+	s.partition(nodeA, nodeB, true)
+	s.partition(nodeA, nodeW, true)
+	s.until(7*time.Second, "automatic failover", func() bool { return s.serves(nodeB) }) // checkTakeover checks the lease
+	s.settle()
+
+	s = synced(t, true)
+	a = s.nodes[nodeA]
+	lease := a.s.leaseUntil()
+	s.partition(nodeA, nodeB, true)
+	s.partition(nodeA, nodeW, true)
+	s.command(nodeA, Command{Kind: CmdTimeout, Timeout: 30})
+	if a.s.leaseUntil().After(lease) {
+		s.fail("raising TIMEOUT lengthened the lease from %s to %s", lease.Format("15:04:05.000"), a.s.leaseUntil().Format("15:04:05.000"))
+	}
 }
 
 // Principal paused (SIGSTOP) past its lease: the mirror takes over; when

@@ -178,6 +178,7 @@ type Session struct {
 	end LSN // principal: durable end of log; mirror: hardened end
 
 	// Principal.
+	durableAt         []logStamp // when the log the mirror lacks became durable (lag.go)
 	mirrorEnd         LSN
 	mirrorPendingUndo bool
 	shipping          bool
@@ -271,17 +272,23 @@ func (s *Session) MirrorEnd() LSN { return s.mirrorEnd }
 // Linked reports whether the partners are connected and agree.
 func (s *Session) Linked() bool { return s.linked }
 
+// Synced is what the principal tells the mirror about synchronization
+// (the Synchronized flag of its messages), whatever State reports.
+func (s *Session) Synced() bool { return s.synced }
+
 // Removed reports whether mirroring was turned off.
 func (s *Session) Removed() bool { return s.removed }
 
-// State is the session's mirroring_state.
+// State is the session's mirroring_state. A principal that has lost
+// quorum reports DISCONNECTED even before its link times out: it has
+// closed the database (SPEC §8.4 step 1) and no longer hears anyone.
 func (s *Session) State() State {
 	switch {
 	case s.cfg.Suspended:
 		return Suspended
 	case s.cfg.Role == Principal && (s.failover != nil || s.cfg.PendingFailover != nil):
 		return PendingFailover
-	case !s.linked:
+	case !s.linked, s.cfg.Role == Principal && !s.serving():
 		return Disconnected
 	case s.cfg.Role == Principal && s.synced:
 		return Synchronized
@@ -368,6 +375,7 @@ func (s *Session) Step(ev Event) []Action {
 		// what it hardened (a late report from its days as principal
 		// may name log that has since been undone, see Demoted).
 		if s.cfg.Role == Principal && e.LSN > s.end {
+			s.noteDurable(s.end + 1)
 			s.end = e.LSN
 		}
 		s.updateSync()
@@ -439,6 +447,7 @@ func (s *Session) tick(now time.Time) {
 	if s.cfg.Role == Principal && s.mirrorEnd != s.persistedMirror && s.now.Sub(s.lastPersist) >= time.Second {
 		s.persist()
 	}
+	s.updateSync() // under SAFETY OFF, the mirror's lag grows with time
 }
 
 func (s *Session) linkDown(reason string, hard bool) {
@@ -627,7 +636,8 @@ func (s *Session) followNewPrincipal(m *Hello) {
 	wasPrincipal := s.cfg.Role == Principal
 	s.cfg.Role, s.cfg.RoleSeq, s.cfg.FailoverLSN, s.cfg.Forced = Mirror, m.RoleSeq, m.FailoverLSN, m.Forced
 	s.cfg.PendingFailover = nil
-	s.cfg.Safety, s.cfg.SafetySeq, s.cfg.Timeout, s.cfg.Witness = m.Safety, m.SafetySeq, m.Timeout, m.Witness
+	s.cfg.Safety, s.cfg.SafetySeq, s.cfg.Witness = m.Safety, m.SafetySeq, m.Witness
+	s.setTimeout(m.Timeout)
 	s.cfg.Suspended, s.cfg.SuspendSeq = m.Suspended, m.SuspendSeq
 	s.linked = true
 	s.principalSynced = m.Synchronized
@@ -682,7 +692,8 @@ func (s *Session) adoptConfig(safety Safety, safetySeq int64, suspended bool, su
 		if witness != s.cfg.Witness {
 			s.w = witnessView{}
 		}
-		s.cfg.Timeout, s.cfg.Witness, changed = timeout, witness, true
+		s.cfg.Witness, changed = witness, true
+		s.setTimeout(timeout)
 	}
 	if changed {
 		s.persist()
@@ -711,6 +722,7 @@ func (s *Session) stopShipping() {
 // the session is SYNCHRONIZED (principal).
 func (s *Session) updateSync() {
 	if s.cfg.Role != Principal {
+		s.durableAt = nil
 		return
 	}
 	if !s.linked || s.cfg.Suspended || s.mirrorPendingUndo {
@@ -719,7 +731,7 @@ func (s *Session) updateSync() {
 	}
 	if s.cfg.Safety == SafetyOff {
 		s.gating = false
-		s.synced = s.mirrorEnd >= s.end
+		s.updateAsyncSync() // lag.go
 		return
 	}
 	if !s.gating && s.end <= s.mirrorEnd+GateLag {
@@ -852,7 +864,7 @@ func (s *Session) command(c Command) {
 			s.reply(c.ID, sqlerr.New(1470, s.cfg.Database))
 			return
 		}
-		s.cfg.Timeout = max(c.Timeout, 5)
+		s.setTimeout(max(c.Timeout, 5))
 		s.persist()
 		s.sendConfig()
 		s.reply(c.ID, nil)

@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/binary"
+	"fmt"
 	"testing"
 	"time"
 
@@ -121,6 +122,58 @@ func TestSafetyOffNeverWaits(t *testing.T) {
 	}
 	wantErrNumber(t, e.command(e.b, Command{Kind: CmdSafety, Safety: SafetyFull}), 1470)
 	wantErrNumber(t, e.command(e.a, Command{Kind: CmdFailover}), 1477)
+}
+
+// TestSafetyOffStateHysteresis (lag.go): under SAFETY OFF a mirror that
+// keeps up stays SYNCHRONIZED however fast the commits come; one that
+// lacks log durable for more than AsyncBehind makes the session
+// SYNCHRONIZING (the mirror too, from the principal's word), once; it is
+// SYNCHRONIZED again, once, when it lacks nothing older than AsyncCaughtUp.
+func TestSafetyOffStateHysteresis(t *testing.T) {
+	p, m := sessionConfigs()
+	e := newEnv(t, p, 10, m, 10)
+	e.connect()
+	if err := e.command(e.a, Command{Kind: CmdSafety, Safety: SafetyOff}); err != nil {
+		t.Fatal(err)
+	}
+	e.wantState(e.a, Synchronized)
+	e.a.states, e.b.states = nil, nil
+	for range 2000 { // 2000 commits/s, each acknowledged within 1 ms
+		e.commit(e.a, 1)
+		e.tick(500 * time.Microsecond)
+		e.tick(500 * time.Microsecond)
+	}
+	if len(e.a.states) != 0 || len(e.b.states) != 0 {
+		t.Fatalf("a mirror that keeps up: %d state changes on the principal, %d on the mirror", len(e.a.states), len(e.b.states))
+	}
+
+	// The mirror stops acknowledging (its link stays up: it still pings).
+	behind := func(d time.Duration) {
+		for end := e.now.Add(d); e.now.Before(end); {
+			e.commit(e.a, 1)
+			e.now = e.now.Add(10 * time.Millisecond)
+			e.step(e.a, Tick{Now: e.now})
+			e.step(e.a, Received{Msg: roundTrip(t, &Ping{Header: e.b.s.header()})})
+		}
+	}
+	behind(AsyncBehind - 50*time.Millisecond)
+	e.wantState(e.a, Synchronized)
+	behind(100 * time.Millisecond)
+	e.wantState(e.a, Synchronizing)
+	e.settle() // the mirror catches up at once
+	e.wantState(e.a, Synchronized)
+	e.tick(time.Second) // the mirror hears it with the next ping
+	e.wantState(e.b, Synchronized)
+	if fmt.Sprint(e.a.states) != "[SYNCHRONIZING SYNCHRONIZED]" || fmt.Sprint(e.b.states) != "[SYNCHRONIZING SYNCHRONIZED]" {
+		t.Fatalf("state changes %v on the principal, %v on the mirror; want one each way", e.a.states, e.b.states)
+	}
+
+	// Caught up to within AsyncCaughtUp is caught up.
+	behind(AsyncBehind + time.Second)
+	e.wantState(e.a, Synchronizing)
+	e.settle()
+	behind(AsyncCaughtUp / 2)
+	e.wantState(e.a, Synchronized)
 }
 
 // TestTimeoutDetectsSilence: a partner that stops talking is declared lost

@@ -404,7 +404,7 @@ func (s *sim) ship(n *simNode) {
 		recs = append(recs, record(l, n.log[l-1]))
 	}
 	s.send(n, s.partnerOf(n), &LogBlock{Header: n.s.header(), Records: recs, Durable: n.durable,
-		Synchronized: n.s.State() == Synchronized})
+		Synchronized: n.s.Synced()})
 	n.shipFrom = n.durable + 1
 }
 

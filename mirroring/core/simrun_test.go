@@ -31,7 +31,8 @@ func TestSimulationQuiet(t *testing.T) {
 
 // TestSimulation runs the three nodes through random faults — crashes and
 // restarts, silent and hard partitions (one-way too), slow messages,
-// manual failovers, suspensions, safety changes, stalled disks — then
+// manual failovers, suspensions, safety and TIMEOUT changes, stalled
+// disks — then
 // checks that they converge. Every acknowledgement and role switch is
 // checked on the way (see sim_test.go).
 func TestSimulation(t *testing.T) {
@@ -111,6 +112,12 @@ func (s *sim) fault() {
 		s.command(s.rng.IntN(2), Command{Kind: CmdSuspend})
 	case r < 84:
 		s.command(s.rng.IntN(2), Command{Kind: CmdResume})
+	case r < 87: // TIMEOUT changed on the principal (leases follow it)
+		for _, n := range s.nodes[:2] {
+			if n.alive && n.role == Principal {
+				s.command(n.id, Command{Kind: CmdTimeout, Timeout: 5 + s.rng.IntN(11)})
+			}
+		}
 	case r < 90:
 		safety := SafetyFull
 		if s.rng.IntN(2) == 0 {

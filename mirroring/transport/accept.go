@@ -72,7 +72,7 @@ func (e *Endpoint) serveAccepted(p *Peer) {
 		p.writeLoop()
 	}()
 	if loser != nil {
-		loser.shutdown(replacedError(loser, winner), true)
+		e.closeLoser(loser, winner)
 	}
 	p.run(br)
 }
@@ -171,6 +171,9 @@ func (e *Endpoint) welcome(p *Peer, n negotiated) []byte {
 	w := e.ownHello(p)
 	w.encrypted, w.algorithm, w.authMethod = n.encrypted, n.algorithm, n.auth
 	w.dialingYou = e.dialingPreferred(p)
+	e.mu.Lock()
+	w.ended = e.endedToLocked(p.remote.InstanceID)
+	e.mu.Unlock()
 	return w.encode()
 }
 

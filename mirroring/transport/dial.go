@@ -170,7 +170,7 @@ func (e *Endpoint) dial(host string, port int, key string) (*Peer, *DialError) {
 		p.run(br)
 	}()
 	if loser != nil {
-		loser.shutdown(replacedError(loser, winner), true)
+		e.closeLoser(loser, winner)
 	}
 	return winner, nil
 }
@@ -201,6 +201,9 @@ func (e *Endpoint) authorizeAccepted(p *Peer) *DialError {
 func (e *Endpoint) greet(p *Peer, br *bufio.Reader) (hello, negotiated, *DialError) {
 	out := e.ownHello(p)
 	out.epoch, out.seq = p.epoch, p.seq
+	e.mu.Lock()
+	out.ended = e.endedToLocked(e.addrs[p.dialKey])
+	e.mu.Unlock()
 	if err := writeFrame(p.conn, kindHello, out.encode()); err != nil {
 		return hello{}, negotiated{}, &DialError{Reason: "could not send the handshake: " + err.Error(), Err: err}
 	}

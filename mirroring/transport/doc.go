@@ -14,6 +14,9 @@
 // dialed by the instance with the smaller InstanceID and close the other
 // with a goodbye; PeerDown reports ErrReplaced for it, which is not a
 // failure of the peer (see registry.go for the rule and why it converges).
+// A connection the peer says, in a new connection's handshake, that it
+// has already ended (a half-open one after a silent partition) is
+// replaced by the new one whatever the rule says.
 // Dial returns the connection that is kept. Messages are ordered per
 // connection, so while a duplicate is being replaced, messages on the two
 // connections may interleave.
@@ -34,9 +37,11 @@
 // The dialer speaks first with a hello: the magic "MIRRORDB", the protocol
 // version (major.minor; a different major is refused), then tagged fields:
 // its Identity, ROLE, ENCRYPTION, algorithm list, AUTHENTICATION methods,
-// the connection's id, its largest accepted message, and the numbers that
-// order its dials. Fields are tag/length/value, so a later minor version
-// can add fields that this one skips. The sequence (protocol 1.2):
+// the connection's id, its largest accepted message, the numbers that
+// order its dials, and the connections to the peer it has ended lately
+// (the welcome lists the acceptor's). Fields are tag/length/value, so a
+// later minor version can add fields that this one skips. The sequence
+// (protocol 1.3):
 //
 //  1. dialer → hello.
 //  2. The acceptor checks the version and negotiates as SQL Server does
@@ -75,7 +80,10 @@
 // order, and a writer goroutine, which drains a bounded queue into a
 // buffered writer and flushes when the queue is momentarily empty: Send
 // never waits for the peer, and a burst of small messages shares system
-// calls. After the handshake there is no read deadline (liveness is the
+// calls. Send blocks while SendQueue of its messages are queued (the
+// back-pressure of bulk traffic); Post never blocks, so that a loop with
+// timers to keep (the mirroring session's) can send its small messages
+// behind the bulk ones, in order, whatever the peer does. After the handshake there is no read deadline (liveness is the
 // core's pings), but every write has one (WriteTimeout), so a peer that
 // stops reading ends the connection instead of blocking Send forever.
 // Frames above MaxMessage, bad checksums, truncated frames and unknown

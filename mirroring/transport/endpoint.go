@@ -86,7 +86,7 @@ type Config struct {
 	// stops reading cannot block Send forever (default 10 s; added).
 	WriteTimeout time.Duration
 	// SendQueue is the number of messages Send may queue per connection
-	// before it blocks (default 1024; added).
+	// before it blocks (default 1024; added). Post may queue beyond it.
 	SendQueue int
 	// MaxPendingHandshakes caps inbound connections that have not finished
 	// their handshake; more are closed at once (default 64; added).
@@ -126,6 +126,9 @@ var (
 	ErrPeerClosed = errors.New("transport: the peer closed the connection")
 	// ErrProtocol: the peer broke the protocol (bad frame, unknown kind).
 	ErrProtocol = errors.New("transport: protocol violation")
+	// ErrBacklog: Post found the queue full; the peer has not read what
+	// was sent to it for a long time.
+	ErrBacklog = errors.New("transport: the peer is not reading: send queue full")
 	// ErrTooLarge: Send was given a payload above the peer's limit.
 	ErrTooLarge = errors.New("transport: message larger than the peer accepts")
 )
@@ -165,6 +168,7 @@ type Endpoint struct {
 	dialing    map[string]*dialCall
 	pending    map[string]int // inbound handshakes per declared instance id
 	changed    chan struct{}  // closed and replaced when byInstance or pending changes
+	ended      []endedConn    // connections ended lately, oldest first (registry.go)
 
 	dropped     atomic.Int64 // inbound connections dropped by the handshake cap
 	lastDropLog atomic.Int64
@@ -325,6 +329,15 @@ func (e *Endpoint) CloseConnection(id string) {
 	if found != nil {
 		found.shutdown(ErrClosed, true)
 	}
+}
+
+// Live returns the connection kept to the instance with the given
+// InstanceID, or nil. A connection that PeerUp reported may already have
+// been replaced by another: this is the one to send on.
+func (e *Endpoint) Live(instanceID string) *Peer {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.byInstance[instanceID]
 }
 
 // Peers lists the endpoint's connections for sys.dm_db_mirroring_connections:

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"mirrordb/internal/netproxy"
 )
 
 // TestExchange sends messages both ways at once from several goroutines
@@ -257,6 +259,74 @@ func TestDuplicateTieBreak(t *testing.T) {
 			t.Fatalf("got %+v", m)
 		}
 	})
+}
+
+// TestReconnectPastHalfOpenConnection (fault campaign finding 2): A, the
+// smaller InstanceID, dialed B, so both kept A's connection. Then the path
+// failed silently and B gave up on the connection (as a session does
+// after TIMEOUT), but its goodbye never reached A, which still holds it.
+// B dials again, and again whenever its new connection is replaced, as a
+// session does: the first new connection must be kept, at once — not
+// replaced by A's dead one (dialed by the smaller InstanceID) every time
+// until A's own TCP retransmissions find out.
+func TestReconnectPastHalfOpenConnection(t *testing.T) {
+	a := newNode(t, "127.0.0.1", idA, "A")
+	b := newNode(t, "127.0.0.2", idB, "B")
+	toB, err := netproxy.Start("127.0.0.2:0", b.e.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer toB.Close()
+	corpse, err := a.e.Dial(context.Background(), "TCP://"+toB.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.up()
+	gaveUp := b.up()
+	toB.Sever(netproxy.AnySource)
+	gaveUp.Close()
+	b.down()
+
+	rounds := 0
+	var kept *Peer
+	var aDowns []downEvent
+	for deadline := time.Now().Add(3 * time.Second); kept == nil && time.Now().Before(deadline); {
+		p := b.dial(a)
+		rounds++
+		b.up()
+		select {
+		case d := <-b.downs:
+			if d.p != p || !errors.Is(d.err, ErrReplaced) {
+				t.Fatalf("B's new connection went down: %v", d.err)
+			}
+		case <-time.After(time.Second):
+			kept = p
+		}
+		for len(a.ups) > 0 {
+			<-a.ups
+		}
+		for len(a.downs) > 0 {
+			aDowns = append(aDowns, <-a.downs)
+		}
+	}
+	t.Logf("B dialed %d times", rounds)
+	if kept == nil || rounds != 1 {
+		t.Fatalf("B dialed %d times and kept %v: A kept preferring the connection B had closed", rounds, kept != nil)
+	}
+	if len(aDowns) != 1 || aDowns[0].p != corpse || !errors.Is(aDowns[0].err, ErrReplaced) {
+		t.Fatalf("A's connections down: %v, want only the dead one, replaced", aDowns)
+	}
+	if la := live(a.e); len(la) != 1 || la[0].ConnectionID != kept.Info().ConnectionID {
+		t.Fatalf("A's live connections %+v, want B's new one", la)
+	}
+	if err := kept.Send('x', []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if m := a.recv(); m.payload == "hello" {
+			break
+		}
+	}
 }
 
 // TestRejections: each refused handshake gives the dialer a DialError
@@ -507,14 +577,22 @@ func TestSendLimits(t *testing.T) {
 	}
 }
 
-// TestWriteTimeout: a peer that stops reading cannot block Send forever.
-func TestWriteTimeout(t *testing.T) {
+// stuckPeer starts endpoint B (a send queue of 4, writes timing out
+// after writeTimeout) and returns its connection from a raw peer that
+// never reads.
+func stuckPeer(t *testing.T, writeTimeout time.Duration) (*node, *Peer) {
+	t.Helper()
 	b := newNode(t, "127.0.0.2", idB, "B", func(c *Config) {
-		c.WriteTimeout = 200 * time.Millisecond
+		c.WriteTimeout = writeTimeout
 		c.SendQueue = 4
 	})
-	rawHandshake(t, b, idA) // never reads again
-	p := b.up()
+	rawHandshake(t, b, idA)
+	return b, b.up()
+}
+
+// TestWriteTimeout: a peer that stops reading cannot block Send forever.
+func TestWriteTimeout(t *testing.T) {
+	b, p := stuckPeer(t, 200*time.Millisecond)
 	start := time.Now()
 	big := make([]byte, 256<<10)
 	var err error
@@ -529,15 +607,42 @@ func TestWriteTimeout(t *testing.T) {
 	}
 }
 
+// TestPostNeverWaits: with Send's queue full towards a peer that stopped
+// reading, Post still queues at once (behind the bulk messages, in
+// order), SendContext gives up when its context ends, and a Post that
+// finds even the reserve full ends the connection (ErrBacklog).
+func TestPostNeverWaits(t *testing.T) {
+	b, p := stuckPeer(t, 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var err error
+	for err == nil {
+		err = p.SendContext(ctx, 'x', make([]byte, 256<<10))
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("SendContext on a full queue: %v, want the context's error", err)
+	}
+	start := time.Now()
+	for i := range postReserve {
+		if err := p.Post('y', []byte("ping")); err != nil {
+			t.Fatalf("Post %d: %v", i, err)
+		}
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("%d Posts took %v", postReserve, d)
+	}
+	if err := p.Post('y', []byte("one too many")); !errors.Is(err, ErrBacklog) {
+		t.Fatalf("Post beyond the reserve: %v, want ErrBacklog", err)
+	}
+	if d := b.down(); !errors.Is(d.err, ErrBacklog) {
+		t.Fatalf("down: %v", d.err)
+	}
+}
+
 // TestCloseStuckPeer: Close does not wait for a peer that stopped reading
 // longer than the goodbye's grace period.
 func TestCloseStuckPeer(t *testing.T) {
-	b := newNode(t, "127.0.0.2", idB, "B", func(c *Config) {
-		c.WriteTimeout = 30 * time.Second
-		c.SendQueue = 4
-	})
-	rawHandshake(t, b, idA) // never reads again
-	p := b.up()
+	b, p := stuckPeer(t, 30*time.Second)
 	sent := make(chan struct{})
 	go func() {
 		defer close(sent)

@@ -12,7 +12,7 @@ import (
 // adds fields that older peers skip (unknown field tags are ignored).
 const (
 	protoMajor = 1
-	protoMinor = 2 // 1: ping and pong frames; 2: TLS, the admit frame, authentication method lists
+	protoMinor = 3 // 1: ping and pong frames; 2: TLS, the admit frame, authentication method lists; 3: ended connections
 )
 
 // pingMinor is the first minor version that answers pings.
@@ -71,10 +71,13 @@ const (
 	tagAlgorithmUsed  = 14 // welcome only
 	tagDialingYou     = 15 // welcome only: the acceptor is dialing the dialer too, and its connection will be kept
 	tagAuthMethods    = 16 // repeated, in preference order (minor 2; absent: [tagAuthMethod])
+	tagEnded          = 17 // repeated: connections to the receiver that the sender has ended, newest first (minor 3)
 )
 
 // repeated reports whether a field tag may appear more than once.
-func repeated(tag uint64) bool { return tag == tagAlgorithm || tag == tagAuthMethods }
+func repeated(tag uint64) bool {
+	return tag == tagAlgorithm || tag == tagAuthMethods || tag == tagEnded
+}
 
 // hello is the payload of both handshake frames: the dialer's hello and
 // the acceptor's welcome (which also carries the negotiated outcome).
@@ -89,6 +92,7 @@ type hello struct {
 	connID       string
 	maxMessage   uint64
 	epoch, seq   uint64
+	ended        []string // connection ids (see registry.go)
 	// welcome only
 	encrypted  bool
 	algorithm  string
@@ -146,6 +150,9 @@ func (h hello) encode() []byte {
 	}
 	if h.dialingYou {
 		num(tagDialingYou, 1)
+	}
+	for _, id := range h.ended {
+		field(tagEnded, id)
 	}
 	return b
 }
@@ -234,6 +241,8 @@ func decodeHello(p []byte) (hello, error) {
 			h.dialingYou, err = fieldFlag(tag, v)
 		case tagAlgorithmUsed:
 			h.algorithm, err = fieldString(tag, v)
+		case tagEnded:
+			h.ended, err = appendField(h.ended, tag, v)
 		}
 		if err != nil {
 			return h, err

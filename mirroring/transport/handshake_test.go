@@ -18,6 +18,7 @@ func TestHelloRoundTrip(t *testing.T) {
 	h.algorithms = []string{"AES", "RC4"}
 	h.encrypted, h.algorithm = true, "AES"
 	h.authMethod, h.authMethods = AuthCertificate, []string{AuthCertificate, AuthWindows}
+	h.ended = []string{newGUID(), newGUID()}
 	got, err := decodeHello(h.encode())
 	if err != nil || !reflect.DeepEqual(got, h) {
 		t.Fatalf("round trip: %+v, %v\nwant %+v", got, err, h)

@@ -3,6 +3,7 @@ package transport
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -97,9 +98,10 @@ type Peer struct {
 	pendingID   string // instance id counted in e.pending during an inbound handshake
 
 	// Set during the handshake, read-only once the peer is published.
-	epoch, seq uint64 // the dialer's endpoint incarnation and dial number
-	maxSend    int    // the peer's MaxMessage
-	pings      bool   // the peer answers pings (protocol minor ≥ pingMinor)
+	epoch, seq uint64   // the dialer's endpoint incarnation and dial number
+	maxSend    int      // the peer's MaxMessage
+	pings      bool     // the peer answers pings (protocol minor ≥ pingMinor)
+	peerEnded  []string // connections to us the peer had ended when this one began
 
 	bytesSent, bytesRecv, msgsSent, msgsRecv atomic.Int64
 	lastActivity                             atomic.Int64 // unix nanoseconds
@@ -107,7 +109,10 @@ type Peer struct {
 
 	pongs chan []byte // pings to echo, sent by the writer ahead of the queue
 
+	// sendq holds what Send and Post queued, in order; bulk holds a token
+	// per message of Send's among them (at most SendQueue).
 	sendq      chan message
+	bulk       chan struct{}
 	closeMu    sync.Mutex
 	cause      error // why the connection ends; set once
 	graceful   bool  // flush the queue and say goodbye before closing
@@ -119,7 +124,11 @@ type Peer struct {
 type message struct {
 	kind    byte
 	payload []byte
+	bulk    bool // queued by Send: holds a token of Peer.bulk
 }
+
+// postReserve is how many messages Post may queue beyond SendQueue.
+const postReserve = 1024
 
 func newPeer(e *Endpoint, accept bool) *Peer {
 	now := time.Now()
@@ -131,7 +140,8 @@ func newPeer(e *Endpoint, accept bool) *Peer {
 		connectTime: now,
 		algorithm:   AlgorithmNone,
 		auth:        AuthWindows,
-		sendq:       make(chan message, e.cfg.SendQueue),
+		sendq:       make(chan message, e.cfg.SendQueue+postReserve),
+		bulk:        make(chan struct{}, e.cfg.SendQueue),
 		pongs:       make(chan []byte, 4),
 		closing:     make(chan struct{}),
 		writerDone:  make(chan struct{}),
@@ -148,30 +158,78 @@ func (p *Peer) attach(c net.Conn) {
 }
 
 // Send queues one message of kind 'a'..'z' (the other kinds are the
-// transport's). Messages to a peer are delivered in the order Send
-// accepted them. Send copies payload, does not wait for the peer, and
-// blocks only while the bounded send queue is full; it returns an error
-// once the connection is down (wrapping the reason PeerDown reports).
-// Safe for concurrent use.
+// transport's). Messages to a peer are delivered in the order Send and
+// Post accepted them. Send copies payload, does not wait for the peer,
+// and blocks only while SendQueue messages queued by Send are waiting: the
+// back-pressure of bulk traffic (log blocks). It returns an error once the
+// connection is down (wrapping the reason PeerDown reports). Safe for
+// concurrent use.
 func (p *Peer) Send(kind byte, payload []byte) error {
-	if !isDataKind(kind) {
-		return fmt.Errorf("transport: message kind %q is reserved for the transport (use 'a'..'z')", kind)
+	return p.SendContext(context.Background(), kind, payload)
+}
+
+// SendContext is Send that gives up, returning ctx's error, when ctx ends
+// while it waits for room in the queue.
+func (p *Peer) SendContext(ctx context.Context, kind byte, payload []byte) error {
+	m, err := p.message(kind, payload)
+	if err != nil {
+		return err
 	}
-	if len(payload) > p.maxSend {
-		return fmt.Errorf("%w: %d bytes, the peer accepts at most %d", ErrTooLarge, len(payload), p.maxSend)
-	}
+	m.bulk = true
 	select {
+	case p.bulk <- struct{}{}:
 	case <-p.closing:
 		return p.downError()
-	default:
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	m := message{kind, bytes.Clone(payload)}
 	select {
 	case p.sendq <- m:
 		return nil
 	case <-p.closing:
 		return p.downError()
+	case <-ctx.Done():
+		<-p.bulk
+		return ctx.Err()
 	}
+}
+
+// Post queues one message like Send, but never waits: it is for the
+// small messages of a loop that must keep running whatever the peer does
+// (pings, acknowledgements, answers), which then queue behind the bulk
+// traffic, in order. A peer that has let postReserve messages pile up
+// beyond the bulk ones has stopped reading long ago: Post ends the
+// connection (ErrBacklog) rather than wait.
+func (p *Peer) Post(kind byte, payload []byte) error {
+	m, err := p.message(kind, payload)
+	if err != nil {
+		return err
+	}
+	select {
+	case p.sendq <- m:
+		return nil
+	case <-p.closing:
+		return p.downError()
+	default:
+	}
+	p.shutdown(fmt.Errorf("%w (%d messages queued)", ErrBacklog, len(p.sendq)), false)
+	return p.downError()
+}
+
+// message checks an upper layer's message and copies its payload.
+func (p *Peer) message(kind byte, payload []byte) (message, error) {
+	if !isDataKind(kind) {
+		return message{}, fmt.Errorf("transport: message kind %q is reserved for the transport (use 'a'..'z')", kind)
+	}
+	if len(payload) > p.maxSend {
+		return message{}, fmt.Errorf("%w: %d bytes, the peer accepts at most %d", ErrTooLarge, len(payload), p.maxSend)
+	}
+	select {
+	case <-p.closing:
+		return message{}, p.downError()
+	default:
+	}
+	return message{kind: kind, payload: bytes.Clone(payload)}, nil
 }
 
 func (p *Peer) downError() error {
@@ -400,6 +458,9 @@ func (p *Peer) writeLoop() {
 		case <-tick:
 			err = write(kindPing, binary.BigEndian.AppendUint64(nil, uint64(time.Since(p.e.born))))
 		case m := <-p.sendq:
+			if m.bulk {
+				<-p.bulk
+			}
 			err = write(m.kind, m.payload)
 		case <-p.closing:
 			if _, graceful := p.closingGracefully(); graceful {

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -23,6 +24,18 @@ import (
 // loser still delivers what was sent on it before the goodbye (messages
 // on the two connections may interleave while that happens).
 //
+// The rule holds only between connections both sides still have. After
+// a silent partition one side may hold a connection the other has given
+// up on (its goodbye lost): a corpse that rule 1 can prefer to every new
+// dial of the other side, which is then replaced, dials again, and so on
+// until this side's TCP retransmissions find out — seconds. So each side
+// names, in its handshake, the connections to the other instance it has
+// ended lately (the dialer those to the instance it expects at the
+// address, or its latest ones when it does not know; the acceptor those
+// to the dialer): a registered connection so named is dead on the far
+// side, and the new one replaces it whatever rule 1 says. That is a fact,
+// not a guess, so both sides still agree, in one round.
+//
 // So that Dial returns the connection that is kept, not one about to be
 // replaced, the larger instance's dial waits briefly before registering
 // when the smaller instance is known to be dialing it too: its connection
@@ -30,9 +43,48 @@ import (
 // registers a connection before writing its welcome, so a dialer that has
 // read the welcome knows the connection is registered on both sides.
 //
-// A limit: a half-open connection (the peer vanished without a reset)
-// that is preferred still wins over the peer's new dial until this side
-// notices it is dead (the core's pings, or a write timeout).
+// A limit: a half-open connection whose peer instance vanished without a
+// reset (a crash, not a connection it ended) still wins over the new
+// incarnation's dial until this side notices it is dead (the core's
+// pings, or a write timeout); a new incarnation's endpoint has a newer
+// epoch, but rule 1 comes first.
+
+// endedKept is how many ended connections an endpoint remembers.
+const endedKept = 64
+
+// endedConn is a connection this endpoint ended, to instance.
+type endedConn struct{ id, instance string }
+
+// endedToLocked lists the connections to instance that this endpoint
+// ended, newest first, as many as a handshake carries; with instance ""
+// (not known yet), the newest ended connections to anyone.
+func (e *Endpoint) endedToLocked(instance string) []string {
+	var out []string
+	for i := len(e.ended) - 1; i >= 0 && len(out) < maxRepeat; i-- {
+		if c := e.ended[i]; instance == "" || c.instance == instance {
+			out = append(out, c.id)
+		}
+	}
+	return out
+}
+
+// supersedes reports whether p, whose handshake is done, is kept over
+// old (another connection to the same instance): old is dead on the far
+// side, or rule 1 or 2 prefers p.
+func (e *Endpoint) supersedes(p, old *Peer) bool {
+	return slices.Contains(p.peerEnded, old.id) || e.preferred(p, old)
+}
+
+// closeLoser closes the connection register did not keep: a corpse at
+// once (there is no one to say goodbye to), a live duplicate with a
+// goodbye.
+func (e *Endpoint) closeLoser(loser, winner *Peer) {
+	if slices.Contains(winner.peerEnded, loser.id) {
+		loser.shutdown(fmt.Errorf("%w (connection %s kept; the peer had already closed %s)", ErrReplaced, winner.id, loser.id), false)
+		return
+	}
+	loser.shutdown(replacedError(loser, winner), true)
+}
 
 // preferred reports whether a is kept over b (two connections to the
 // same remote instance).
@@ -74,6 +126,7 @@ func (e *Endpoint) setRemote(p *Peer, h hello, n negotiated) {
 	}
 	p.maxSend = int(min(h.maxMessage, uint64(maxInt)))
 	p.pings = h.minor >= pingMinor
+	p.peerEnded = h.ended
 }
 
 const maxInt = int(^uint(0) >> 1)
@@ -98,7 +151,7 @@ func (e *Endpoint) register(p *Peer) (winner, loser *Peer, ok bool) {
 		e.addrs[p.remoteKey] = id
 	}
 	old := e.byInstance[id]
-	if old != nil && !e.preferred(p, old) {
+	if old != nil && !e.supersedes(p, old) {
 		return old, p, true
 	}
 	e.byInstance[id] = p
@@ -128,11 +181,18 @@ func replacedError(loser, winner *Peer) error {
 	return fmt.Errorf("%w (connection %s kept, %s closed)", ErrReplaced, winner.id, loser.id)
 }
 
-// unregisterLocked takes a closing connection out of the live set.
+// unregisterLocked takes a closing connection out of the live set and
+// remembers it ended (the next handshake with its instance says so).
 func (e *Endpoint) unregisterLocked(p *Peer) {
-	if id := p.remote.InstanceID; id != "" && e.byInstance[id] == p {
-		delete(e.byInstance, id)
-		e.broadcastLocked()
+	if id := p.remote.InstanceID; id != "" {
+		if e.byInstance[id] == p {
+			delete(e.byInstance, id)
+			e.broadcastLocked()
+		}
+		if len(e.ended) == endedKept {
+			e.ended = append(e.ended[:0], e.ended[1:]...)
+		}
+		e.ended = append(e.ended, endedConn{id: p.id, instance: id})
 	}
 	p.state = StateClosed
 }
