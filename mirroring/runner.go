@@ -62,6 +62,7 @@ type runner struct {
 
 	durableCh  chan struct{} // coalesced: the durable end moved
 	hardenedCh chan struct{} // coalesced: the applier hardened more log
+	probeNow   chan struct{} // coalesced: probe the disk at once (a redo failed)
 
 	gate    *gate
 	applier *applier
@@ -132,7 +133,7 @@ func (m *Manager) startRunner(d *engine.Database, cfg core.Config, peer *transpo
 	}
 	ctx, stop := context.WithCancel(m.ctx)
 	r := &runner{m: m, d: d, log: m.log.With("db", d.Name()), ev: make(chan any, 32), done: make(chan struct{}),
-		ctx: ctx, stop: stop, durableCh: make(chan struct{}, 1), hardenedCh: make(chan struct{}, 1),
+		ctx: ctx, stop: stop, durableCh: make(chan struct{}, 1), hardenedCh: make(chan struct{}, 1), probeNow: make(chan struct{}, 1),
 		pending: map[uint64]chan error{},
 		partner: peerLink{backoff: minBackoff}, witness: peerLink{witness: true, backoff: minBackoff}}
 	r.applier = newApplier(d, r.hardenedCh)
@@ -308,6 +309,13 @@ func (r *runner) handle(e any) {
 		r.log.Info("redo failed; reconnecting to resend", "err", x.err)
 		r.do(core.DropLink{Reason: "redo failed"})
 		r.step(core.LinkDown{Reason: "redo failed"})
+		// The disk may have failed under the redo: a mirror whose
+		// database is out of service must fall silent at once, not
+		// reconnect and look synchronized until the next probe.
+		select {
+		case r.probeNow <- struct{}{}:
+		default:
+		}
 	case forkDone:
 		if x.err != nil {
 			r.log.Info("starting a new recovery fork", "err", x.err)
@@ -375,7 +383,11 @@ func (r *runner) setLink(l *peerLink, p *transport.Peer) {
 
 // step feeds an event to the session and carries out its actions.
 func (r *runner) step(e core.Event) {
-	for _, a := range r.s.Step(e) {
+	actions := r.s.Step(e)
+	// The views first: an action may open the database to users (SetRole,
+	// Serve), whose transactions must then read the new role sequence.
+	r.refresh()
+	for _, a := range actions {
 		r.do(a)
 	}
 	if r.s.Config().Witness == "" && r.witness.peer != nil {
@@ -746,6 +758,7 @@ func (r *runner) watchDisk(ctx context.Context) {
 		}
 		select {
 		case <-t.C:
+		case <-r.probeNow:
 		case <-ctx.Done():
 			return
 		}

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -74,7 +73,7 @@ func (f *faultServer) writers(db string, n int) *testutil.Writers {
 
 // storeOf matches the files of database db's store.
 func (f *faultServer) storeOf(db string, suffixes ...string) func(string) bool {
-	return faultfs.And(faultfs.Under(filepath.Join(f.dir, db)), faultfs.Suffix(suffixes...))
+	return faultfs.And(faultfs.Store(f.dir, db), faultfs.Suffix(suffixes...))
 }
 
 // TestStorageFaults injects the failures of a real disk into one

@@ -77,9 +77,20 @@ func Suffix(suffixes ...string) func(string) bool {
 	}
 }
 
-// Under matches files below dir (one database's store, say).
+// Under matches files below dir.
 func Under(dir string) func(string) bool {
 	return func(path string) bool { return strings.HasPrefix(path, dir+string(filepath.Separator)) }
+}
+
+// Store matches the files of database db's store in data directory dir
+// (a store's directory is named after its database, a restored one with
+// a suffix).
+func Store(dir, db string) func(string) bool {
+	return func(path string) bool {
+		rel, err := filepath.Rel(dir, path)
+		first, _, _ := strings.Cut(rel, string(filepath.Separator))
+		return err == nil && (first == db || strings.HasPrefix(first, db+"-"))
+	}
 }
 
 // And matches what every one of ms matches.
