@@ -58,7 +58,9 @@ func (sp *space) refresh(now time.Time) {
 		return
 	}
 	sp.avail, sp.total = int64(u.AvailBytes), int64(u.TotalBytes)
-	if sp.full.Load() && sp.avail > 2*sp.reserve() {
+	// Full until free space shows again, and at least a second after the
+	// last failed write: a quota fails writes while free space shows.
+	if sp.full.Load() && sp.avail > 2*sp.reserve() && now.Sub(time.Unix(0, sp.fullSince.Load())) >= time.Second {
 		sp.full.Store(false)
 	}
 }
@@ -102,18 +104,14 @@ func (s *Store) CheckSpace(n int64) *Fault {
 // second). It gives up when the store closes or fails.
 func (s *Store) awaitSpace() error {
 	for s.space.full.Load() {
-		wait := time.Second - time.Since(time.Unix(0, s.space.fullSince.Load()))
-		if wait <= 0 {
-			s.space.mu.Lock()
-			s.space.refresh(time.Now())
-			s.space.mu.Unlock()
-			if !s.space.full.Load() {
-				s.log.Info("disk space is available again")
-				break
-			}
-			wait = time.Second
+		s.space.mu.Lock()
+		s.space.refresh(time.Now())
+		s.space.mu.Unlock()
+		if !s.space.full.Load() {
+			s.log.Info("disk space is available again")
+			break
 		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(time.Second - time.Since(time.Unix(0, s.space.fullSince.Load())) % time.Second)
 		select {
 		case <-t.C:
 		case <-s.closing:
