@@ -106,7 +106,7 @@ func TestMonitorStatusAPI(t *testing.T) {
 func TestMonitorPageInChromium(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
-		t.Fatalf("this test needs Chromium: apt-get install -y chromium (as .ci/run does): %v", err)
+		t.Fatalf("this test needs Chromium: run the tests with ./test.sh, which installs it: %v", err)
 	}
 	a, b := pairedNodesWith(t, "Shop", func(n *node) { n.http = true })
 

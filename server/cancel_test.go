@@ -508,7 +508,7 @@ func TestStopRestore(t *testing.T) {
 func TestPsqlCtrlC(t *testing.T) {
 	psql, err := exec.LookPath("psql")
 	if err != nil {
-		t.Fatal("psql not found: install postgresql-client (.ci/run does)")
+		t.Fatal("psql not found: run the tests with ./test.sh, which installs it")
 	}
 	g := startGoverned(t, nil)
 	host, port, _ := strings.Cut(g.srv.Addr(), ":")

@@ -20,7 +20,7 @@ import (
 func TestPsqlScripts(t *testing.T) {
 	psql, err := exec.LookPath("psql")
 	if err != nil {
-		t.Fatal("psql not found: install postgresql-client (.ci/run does)")
+		t.Fatal("psql not found: run the tests with ./test.sh, which installs it")
 	}
 	files, err := filepath.Glob("../testdata/psql/*.sql")
 	if err != nil || len(files) == 0 {

@@ -137,7 +137,7 @@ func onPrincipal(t *testing.T, conninfo string, id int) string {
 // takes over, SIGUSR1 again brings it back as mirror; SIGINT exits 0.
 func TestDemo(t *testing.T) {
 	if _, err := exec.LookPath("psql"); err != nil {
-		t.Fatalf("psql not found (.ci/run installs what the tests need): %v", err)
+		t.Fatalf("psql not found (./test.sh installs what the tests need): %v", err)
 	}
 	dir := t.TempDir()
 	d := startDemo(t, dir)

@@ -30,7 +30,7 @@ func TestDiskFullScript(t *testing.T) { runE2E(t, "disk-full.sh", 1) }
 func runE2E(t *testing.T, script string, n int) {
 	for _, tool := range []string{"bash", "psql", "go"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s not found (.ci/run installs what the tests need): %v", tool, err)
+			t.Fatalf("%s not found (./test.sh installs what the tests need): %v", tool, err)
 		}
 	}
 	bin := filepath.Join(t.TempDir(), "mirrordb")
