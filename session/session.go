@@ -7,6 +7,7 @@ package session
 
 import (
 	"context"
+	"io"
 	"net"
 
 	"mirrordb/sqlerr"
@@ -57,6 +58,32 @@ type ResultWriter interface {
 	Complete(tag string) error
 	// Notice sends an informational message (severity <= 10).
 	Notice(msg *sqlerr.Error) error
+}
+
+// CopyFormat is the format of a COPY's data: text (and csv, which the
+// protocol also calls text) or PostgreSQL's binary COPY format.
+type CopyFormat int8
+
+const (
+	CopyText   CopyFormat = 0
+	CopyBinary CopyFormat = 1
+)
+
+// Copier is implemented by the ResultWriter of a front end that can run
+// PostgreSQL's COPY sub-protocol (wire's does). A COPY statement asserts it
+// from its ResultWriter.
+type Copier interface {
+	// CopyIn starts COPY ... FROM STDIN: the client is told to send data
+	// for columns columns. The reader yields the bytes the client sends,
+	// then io.EOF when it ends the copy; a client that abandons it
+	// (CopyFail) makes Read fail with Msg 3980-class query_canceled. The
+	// reader is valid until the statement completes; data the statement
+	// does not read is discarded.
+	CopyIn(format CopyFormat, columns int) (io.Reader, error)
+	// CopyOut starts COPY ... TO STDOUT: each Write sends one CopyData
+	// message (a row, by convention), Close ends the copy. The statement
+	// then completes with "COPY n".
+	CopyOut(format CopyFormat, columns int) (io.WriteCloser, error)
 }
 
 // TxStatus is the transaction state reported in ReadyForQuery.

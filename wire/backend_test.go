@@ -262,6 +262,8 @@ var (
 //	kill                  kills its own session
 //	fatal                 returns an error marked Fatal
 //	panic                 panics
+//	copyin [fail-after N] COPY FROM STDIN: reads everything (or fails after N bytes); tag COPY <bytes>
+//	copyout N             COPY TO STDOUT: N lines "row i\n"
 func (s *testSession) compile(text string, declared []types.Type, simple bool) (*testStmt, error) {
 	s.b.record(text)
 	words := strings.Fields(text)
@@ -340,6 +342,51 @@ func (s *testSession) compile(text string, declared []types.Type, simple bool) (
 			return run(ctx, args, w)
 		}
 		return st, nil
+	case "copyin":
+		failAfter := -1
+		if len(words) == 3 && words[1] == "fail-after" {
+			failAfter, _ = strconv.Atoi(words[2])
+		}
+		return &testStmt{run: func(_ context.Context, _ []types.Value, w session.ResultWriter) error {
+			r, err := w.(session.Copier).CopyIn(session.CopyText, 2)
+			if err != nil {
+				return err
+			}
+			var got []byte
+			buf := make([]byte, 7) // odd-sized reads cross message boundaries
+			for {
+				n, err := r.Read(buf)
+				got = append(got, buf[:n]...)
+				if failAfter >= 0 && len(got) >= failAfter {
+					return sqlerr.New(2627, "copy", "x")
+				}
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					return err
+				}
+			}
+			s.b.record("copied:" + string(got))
+			return w.Complete(fmt.Sprintf("COPY %d", len(got)))
+		}}, nil
+	case "copyout":
+		n, _ := strconv.Atoi(words[1])
+		return &testStmt{run: func(_ context.Context, _ []types.Value, w session.ResultWriter) error {
+			out, err := w.(session.Copier).CopyOut(session.CopyText, 1)
+			if err != nil {
+				return err
+			}
+			for i := 1; i <= n; i++ {
+				if _, err := fmt.Fprintf(out, "row %d\n", i); err != nil {
+					return err
+				}
+			}
+			if err := out.Close(); err != nil {
+				return err
+			}
+			return w.Complete(fmt.Sprintf("COPY %d", n))
+		}}, nil
 	case "sleep", "notice-sleep":
 		return &testStmt{cols: []session.Column{col("n", types.TypeInt)}, run: func(ctx context.Context, _ []types.Value, w session.ResultWriter) error {
 			if words[0] == "notice-sleep" {

@@ -27,6 +27,10 @@ import (
 type conn struct {
 	srv     *Server
 	nc      net.Conn
+	// copyEnd is set when a COPY's reader met the end of the connection
+	// (the client left, or broke the protocol): the statement's error may
+	// not carry it, so runStatement checks.
+	copyEnd error
 	cr      *limitedChunkReader
 	be      *pgproto3.Backend
 	out     *timedWriter // the socket under bw
@@ -482,7 +486,11 @@ func (c *conn) runStatement(fn func(ctx context.Context) error) error {
 	c.stmtCancel, c.canceled = cancel, false
 	c.mu.Unlock()
 
+	c.copyEnd = nil
 	err := fn(ctx)
+	if c.copyEnd != nil {
+		return c.copyEnd
+	}
 
 	c.mu.Lock()
 	c.stmtCancel = nil
