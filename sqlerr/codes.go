@@ -65,5 +65,7 @@ const (
 	IOError                = "58030"
 	UndefinedFile          = "58P01"
 	DataCorrupted          = "XX001"
+	InvalidBinaryRep       = "22P03"
+	CharNotInRepertoire    = "22021"
 	Internal               = "XX000"
 )

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"mirrordb/pgcodec"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -514,11 +515,11 @@ func literal(s string, t types.Type) (types.Value, error) {
 	if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
 		s = strings.ReplaceAll(s[1:len(s)-1], "''", "'")
 	}
-	oid := typeOf(t).oid
-	if oid == oidBool && (s == "true" || s == "false") {
+	oid := pgcodec.TypeOf(t).OID
+	if oid == pgcodec.OIDBool && (s == "true" || s == "false") {
 		return s == "true", nil
 	}
-	return decodeText(oid, []byte(s))
+	return pgcodec.DecodeText(oid, []byte(s))
 }
 
 func parseTypeName(s string) (types.Type, error) {

@@ -25,8 +25,8 @@ import (
 // write a final FATAL message while serve is blocked reading; c.mu
 // arbitrates that hand-over.
 type conn struct {
-	srv     *Server
-	nc      net.Conn
+	srv *Server
+	nc  net.Conn
 	// copyEnd is set when a COPY's reader met the end of the connection
 	// (the client left, or broke the protocol): the statement's error may
 	// not carry it, so runStatement checks.

@@ -85,15 +85,15 @@
 //
 // # Types and formats
 //
-// Result columns map to PostgreSQL types by kind (types.go): the integer
+// Result columns map to PostgreSQL types by kind (package pgcodec): the integer
 // kinds to int2/int4/int8, BIT to bool, DECIMAL to numeric with its
 // typmod, REAL/FLOAT to float4/float8, the character kinds to bpchar or
 // varchar with their length typmod, DATE to date, DATETIME and DATETIME2
 // to timestamp, UNIQUEIDENTIFIER to uuid, the binary kinds to bytea and
 // anything unknown to text. Values are printed as PostgreSQL prints them
-// (codec_text.go: t/f, \x hex, ISO timestamps with trimmed microseconds,
+// (pgcodec's text format: t/f, \x hex, ISO timestamps with trimmed microseconds,
 // shortest round-trip floats, lower-case uuids) and encoded in binary as
-// its send functions do (codec_binary.go, including numeric's base-10000
+// its send functions do (pgcodec's binary format, including numeric's base-10000
 // digits). Parameters are read as its input and receive functions read
 // them; zoned timestamps convert to UTC.
 //

@@ -13,9 +13,7 @@ import (
 
 // SQLSTATEs wire needs that sqlerr does not name.
 const (
-	invalidBinaryRepresentation = "22P03"
-	characterNotInRepertoire    = "22021"
-	duplicateCursor             = "42P03"
+	duplicateCursor = "42P03"
 )
 
 // Errors wire raises itself.

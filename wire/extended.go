@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgproto3/v2"
 
+	"mirrordb/pgcodec"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -59,7 +60,7 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 	}
 	declared := make([]types.Type, len(m.ParameterOIDs))
 	for i, oid := range m.ParameterOIDs {
-		declared[i] = typeFromOID(oid)
+		declared[i] = pgcodec.TypeFromOID(oid)
 	}
 	st := &statement{name: m.Name, sql: m.Query}
 	if !isBlank(m.Query) {
@@ -84,7 +85,7 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 			if i < len(m.ParameterOIDs) && m.ParameterOIDs[i] != 0 {
 				st.paramOIDs[i] = m.ParameterOIDs[i]
 			} else {
-				st.paramOIDs[i] = typeOf(t).oid
+				st.paramOIDs[i] = pgcodec.TypeOf(t).OID
 			}
 		}
 		if cols := st.prep.Columns(); len(cols) > 0 {
@@ -119,7 +120,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		if pf[i] != formatText && pf[i] != formatBinary {
 			return sqlerr.Protocol(sqlerr.InvalidParameterValue, "unsupported format code: %d", pf[i])
 		}
-		v, err := decodeParam(st.paramOIDs[i], pf[i], raw)
+		v, err := pgcodec.Decode(st.paramOIDs[i], pf[i], raw)
 		if err != nil {
 			return paramError(err, i)
 		}
@@ -142,8 +143,8 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 
 // paramError names the parameter a decoding error is about.
 func paramError(err error, i int) error {
-	if errors.Is(err, errBadBinary) {
-		return sqlerr.Protocol(invalidBinaryRepresentation, "incorrect binary data format in bind parameter %d", i+1)
+	if errors.Is(err, pgcodec.ErrBadBinary) {
+		return sqlerr.Protocol(sqlerr.InvalidBinaryRep, "incorrect binary data format in bind parameter %d", i+1)
 	}
 	e := *sqlerr.As(err)
 	if e.Detail == "" {

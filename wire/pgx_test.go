@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"mirrordb/pgcodec"
 	"mirrordb/sqlerr"
 )
 
@@ -127,7 +128,7 @@ func TestPgxTypesResult(t *testing.T) {
 			t.Errorf("times: %v %v %v", d.dt, d.dtm, d.dt2)
 		}
 		fds := rows.FieldDescriptions()
-		if fds[5].DataTypeOID != oidNumeric || fds[5].TypeModifier != (10<<16|2)+4 || fds[9].TypeModifier != 24 {
+		if fds[5].DataTypeOID != pgcodec.OIDNumeric || fds[5].TypeModifier != (10<<16|2)+4 || fds[9].TypeModifier != 24 {
 			t.Errorf("field descriptions: %+v", fds)
 		}
 		if !rows.Next() {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgproto3/v2"
 
+	"mirrordb/pgcodec"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -127,9 +128,9 @@ func (c *conn) encodeDataRow(cols []session.Column, formats []int16, values []ty
 		}
 		var err error
 		if formats != nil && formats[i] == formatBinary {
-			buf, err = appendBinary(buf, cols[i].Type, v)
+			buf, err = pgcodec.AppendBinary(buf, cols[i].Type, v)
 		} else {
-			buf, err = appendText(buf, cols[i].Type, v)
+			buf, err = pgcodec.AppendText(buf, cols[i].Type, v)
 		}
 		if err != nil {
 			return nil, err

@@ -1,4 +1,4 @@
-package wire
+package pgcodec
 
 import (
 	"encoding/binary"
@@ -34,62 +34,62 @@ const (
 	numericMaxWeight = 40
 )
 
-// appendBinary appends the binary form of v (not NULL) for a column of
+// AppendBinary appends the binary form of v (not NULL) for a column of
 // type t.
-func appendBinary(dst []byte, t types.Type, v types.Value) ([]byte, error) {
-	switch oid := typeOf(t).oid; oid {
-	case oidInt2, oidInt4, oidInt8:
+func AppendBinary(dst []byte, t types.Type, v types.Value) ([]byte, error) {
+	switch oid := TypeOf(t).OID; oid {
+	case OIDInt2, OIDInt4, OIDInt8:
 		n, err := asInt64(v)
 		if err != nil {
 			return dst, err
 		}
 		switch oid {
-		case oidInt2:
+		case OIDInt2:
 			if n < math.MinInt16 || n > math.MaxInt16 {
 				return dst, sqlerr.New(220, "smallint", strconv.FormatInt(n, 10))
 			}
 			return binary.BigEndian.AppendUint16(dst, uint16(n)), nil
-		case oidInt4:
+		case OIDInt4:
 			if n < math.MinInt32 || n > math.MaxInt32 {
 				return dst, sqlerr.New(220, "int", strconv.FormatInt(n, 10))
 			}
 			return binary.BigEndian.AppendUint32(dst, uint32(n)), nil
 		}
 		return binary.BigEndian.AppendUint64(dst, uint64(n)), nil
-	case oidBool:
+	case OIDBool:
 		b, err := asBool(v)
 		if b {
 			return append(dst, 1), err
 		}
 		return append(dst, 0), err
-	case oidNumeric:
+	case OIDNumeric:
 		d, err := asDec(v)
 		if err != nil {
 			return dst, err
 		}
 		return appendNumericBinary(dst, d), nil
-	case oidFloat4:
+	case OIDFloat4:
 		f, err := asFloat(v)
 		return binary.BigEndian.AppendUint32(dst, math.Float32bits(float32(f))), err
-	case oidFloat8:
+	case OIDFloat8:
 		f, err := asFloat(v)
 		return binary.BigEndian.AppendUint64(dst, math.Float64bits(f)), err
-	case oidDate:
+	case OIDDate:
 		tm, err := asTime(v)
 		if err != nil {
 			return dst, err
 		}
 		return binary.BigEndian.AppendUint32(dst, uint32(int32(floorDiv(tm.Unix()-pgEpochUnix, 86400)))), nil
-	case oidTimestamp:
+	case OIDTimestamp:
 		tm, err := asTime(v)
 		if err != nil {
 			return dst, err
 		}
 		return binary.BigEndian.AppendUint64(dst, uint64(timestampMicros(tm))), nil
-	case oidUUID:
+	case OIDUUID:
 		u, err := asUUID(v)
 		return append(dst, u[:]...), err
-	case oidBytea:
+	case OIDBytea:
 		b, err := asBytes(v)
 		return append(dst, b...), err
 	}
@@ -170,21 +170,21 @@ func appendNumericBinary(dst []byte, d types.Dec) []byte {
 // carries the display scale as its Scale.
 func decodeNumericBinary(src []byte) (types.Dec, error) {
 	if len(src) < 8 {
-		return types.Dec{}, errBadBinary
+		return types.Dec{}, ErrBadBinary
 	}
 	ndigits := int(int16(binary.BigEndian.Uint16(src)))
 	weight := int(int16(binary.BigEndian.Uint16(src[2:])))
 	sign := binary.BigEndian.Uint16(src[4:])
 	dscale := int(binary.BigEndian.Uint16(src[6:]))
 	if ndigits < 0 || len(src) != 8+2*ndigits || dscale > numericMaxDScale {
-		return types.Dec{}, errBadBinary
+		return types.Dec{}, ErrBadBinary
 	}
 	switch sign {
 	case numericPos, numericNeg:
 	case numericNaN, numericPInf, numericNInf:
 		return types.Dec{}, sqlerr.New(8114, "numeric", "decimal")
 	default:
-		return types.Dec{}, errBadBinary
+		return types.Dec{}, ErrBadBinary
 	}
 	if ndigits == 0 {
 		return types.NewDec(new(big.Int), int32(dscale)), nil
@@ -197,14 +197,14 @@ func decodeNumericBinary(src []byte) (types.Dec, error) {
 	for i := 0; i < ndigits; i++ {
 		g := binary.BigEndian.Uint16(src[8+2*i:])
 		if g > 9999 {
-			return types.Dec{}, errBadBinary
+			return types.Dec{}, ErrBadBinary
 		}
 		coef.Mul(coef, base).Add(coef, big.NewInt(int64(g)))
 	}
 	// value = coef · 10^(4·(weight−ndigits+1))
 	scale := -4 * (weight - ndigits + 1)
 	if scale > numericMaxDScale+4 {
-		return types.Dec{}, errBadBinary
+		return types.Dec{}, ErrBadBinary
 	}
 	if sign == numericNeg {
 		coef.Neg(coef)
@@ -212,57 +212,57 @@ func decodeNumericBinary(src []byte) (types.Dec, error) {
 	return types.NewDec(coef, int32(scale)).Rescale(int32(dscale)), nil
 }
 
-// errBadBinary marks a binary parameter whose length or content does not
+// ErrBadBinary marks a binary parameter whose length or content does not
 // fit its type; Bind reports it with the parameter's number.
-var errBadBinary = sqlerr.Protocol(invalidBinaryRepresentation, "incorrect binary data format")
+var ErrBadBinary = sqlerr.Protocol(sqlerr.InvalidBinaryRep, "incorrect binary data format")
 
-// decodeBinary parses a binary-format parameter declared with the given
+// DecodeBinary parses a binary-format parameter declared with the given
 // OID into its Go representation.
-func decodeBinary(oid uint32, src []byte) (types.Value, error) {
+func DecodeBinary(oid uint32, src []byte) (types.Value, error) {
 	need := func(n int) error {
 		if len(src) != n {
-			return errBadBinary
+			return ErrBadBinary
 		}
 		return nil
 	}
 	switch oid {
-	case oidInt2:
+	case OIDInt2:
 		if err := need(2); err != nil {
 			return nil, err
 		}
 		return int64(int16(binary.BigEndian.Uint16(src))), nil
-	case oidInt4:
+	case OIDInt4:
 		if err := need(4); err != nil {
 			return nil, err
 		}
 		return int64(int32(binary.BigEndian.Uint32(src))), nil
-	case oidInt8:
+	case OIDInt8:
 		if err := need(8); err != nil {
 			return nil, err
 		}
 		return int64(binary.BigEndian.Uint64(src)), nil
-	case oidBool:
+	case OIDBool:
 		if err := need(1); err != nil {
 			return nil, err
 		}
 		return src[0] != 0, nil
-	case oidNumeric:
+	case OIDNumeric:
 		d, err := decodeNumericBinary(src)
 		if err != nil {
 			return nil, err
 		}
 		return d, nil
-	case oidFloat4:
+	case OIDFloat4:
 		if err := need(4); err != nil {
 			return nil, err
 		}
 		return float64(math.Float32frombits(binary.BigEndian.Uint32(src))), nil
-	case oidFloat8:
+	case OIDFloat8:
 		if err := need(8); err != nil {
 			return nil, err
 		}
 		return math.Float64frombits(binary.BigEndian.Uint64(src)), nil
-	case oidDate:
+	case OIDDate:
 		if err := need(4); err != nil {
 			return nil, err
 		}
@@ -271,7 +271,7 @@ func decodeBinary(oid uint32, src []byte) (types.Value, error) {
 			return nil, sqlerr.New(242, "date", "date")
 		}
 		return time.Unix(pgEpochUnix+int64(days)*86400, 0).UTC(), nil
-	case oidTimestamp, oidTimestampTZ:
+	case OIDTimestamp, OIDTimestampTZ:
 		if err := need(8); err != nil {
 			return nil, err
 		}
@@ -281,31 +281,32 @@ func decodeBinary(oid uint32, src []byte) (types.Value, error) {
 		}
 		sec := floorDiv(us, 1000000)
 		return time.Unix(pgEpochUnix+sec, (us-sec*1000000)*1000).UTC(), nil
-	case oidUUID:
+	case OIDUUID:
 		if err := need(16); err != nil {
 			return nil, err
 		}
 		var u types.UUID
 		copy(u[:], src)
 		return u, nil
-	case oidBytea:
+	case OIDBytea:
 		return append([]byte{}, src...), nil
-	case oidText, oidVarChar, oidBPChar, oidName, oidUnknown:
+	case OIDText, OIDVarChar, OIDBPChar, OIDName, OIDUnknown:
 		if !utf8.Valid(src) {
-			return nil, sqlerr.Protocol(characterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
+			return nil, sqlerr.Protocol(sqlerr.CharNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
 		}
 		return string(src), nil
 	}
 	return nil, sqlerr.Protocol(sqlerr.FeatureNotSupported, "binary format is not supported for parameters of type OID %d", oid)
 }
 
-// decodeParam decodes one Bind parameter (nil = NULL).
-func decodeParam(oid uint32, format int16, src []byte) (types.Value, error) {
+// Decode decodes one value sent in format (0 text, 1 binary); nil is
+// NULL.
+func Decode(oid uint32, format int16, src []byte) (types.Value, error) {
 	if src == nil {
 		return nil, nil
 	}
-	if format == formatBinary {
-		return decodeBinary(oid, src)
+	if format == 1 {
+		return DecodeBinary(oid, src)
 	}
-	return decodeText(oid, src)
+	return DecodeText(oid, src)
 }

@@ -1,4 +1,4 @@
-package wire
+package pgcodec
 
 import (
 	"bytes"
@@ -63,7 +63,7 @@ func TestTextEncoding(t *testing.T) {
 		{types.TypeUnknown, []byte{1}, `\x01`},
 	}
 	for _, c := range cases {
-		got, err := appendText(nil, c.typ, c.v)
+		got, err := AppendText(nil, c.typ, c.v)
 		if err != nil {
 			t.Errorf("%s %v: %v", c.typ, c.v, err)
 			continue
@@ -83,41 +83,41 @@ func TestTextDecoding(t *testing.T) {
 		in   string
 		want types.Value
 	}{
-		{oidInt2, "-32768", int64(-32768)},
-		{oidInt4, " 42 ", int64(42)},
-		{oidInt8, "9223372036854775807", int64(math.MaxInt64)},
-		{oidBool, "t", true}, {oidBool, "TRUE", true}, {oidBool, "yes", true}, {oidBool, "on", true}, {oidBool, "1", true},
-		{oidBool, "f", false}, {oidBool, "false", false}, {oidBool, "no", false}, {oidBool, "off", false}, {oidBool, "0", false},
-		{oidNumeric, "-123.450", dec("-123.450")},
-		{oidNumeric, "1.5e3", dec("1500")},
-		{oidNumeric, "1.5E-3", dec("0.0015")},
-		{oidNumeric, ".5", dec("0.5")},
-		{oidFloat8, "1.5", 1.5},
-		{oidFloat8, "Infinity", math.Inf(1)},
-		{oidFloat8, "-Infinity", math.Inf(-1)},
-		{oidFloat4, "0.1", float64(float32(0.1))},
-		{oidDate, "2024-05-01", utc(2024, 5, 1, 0, 0, 0, 0)},
-		{oidTimestamp, "2024-05-01 13:45:00.123456", utc(2024, 5, 1, 13, 45, 0, 123456000)},
-		{oidTimestamp, "2024-05-01T13:45:00", utc(2024, 5, 1, 13, 45, 0, 0)},
-		{oidTimestamp, "2024-05-01 13:45", utc(2024, 5, 1, 13, 45, 0, 0)},
-		{oidTimestamp, "2024-05-01", utc(2024, 5, 1, 0, 0, 0, 0)},
-		{oidTimestampTZ, "2024-05-01 15:45:00+02", utc(2024, 5, 1, 13, 45, 0, 0)},
-		{oidTimestampTZ, "2024-05-01 15:45:00.5+02:00", utc(2024, 5, 1, 13, 45, 0, 500000000)},
-		{oidTimestampTZ, "2024-05-01 11:15:00-0230", utc(2024, 5, 1, 13, 45, 0, 0)},
-		{oidTimestampTZ, "2024-05-01 13:45:00.123456Z", utc(2024, 5, 1, 13, 45, 0, 123456000)},
-		{oidTimestampTZ, "2024-05-01 13:45:00 UTC", utc(2024, 5, 1, 13, 45, 0, 0)},
-		{oidUUID, "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", sampleUUID},
-		{oidUUID, "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}", sampleUUID},
-		{oidUUID, "a0eebc999c0b4ef8bb6d6bb9bd380a11", sampleUUID},
-		{oidUUID, "a0eebc99-9c0b4ef8-bb6d6bb9-bd380a11", sampleUUID},
-		{oidBytea, `\x0a1B`, []byte{0x0a, 0x1b}},
-		{oidBytea, `ab\\c\001`, []byte{'a', 'b', '\\', 'c', 1}},
-		{oidText, "héllo", "héllo"},
+		{OIDInt2, "-32768", int64(-32768)},
+		{OIDInt4, " 42 ", int64(42)},
+		{OIDInt8, "9223372036854775807", int64(math.MaxInt64)},
+		{OIDBool, "t", true}, {OIDBool, "TRUE", true}, {OIDBool, "yes", true}, {OIDBool, "on", true}, {OIDBool, "1", true},
+		{OIDBool, "f", false}, {OIDBool, "false", false}, {OIDBool, "no", false}, {OIDBool, "off", false}, {OIDBool, "0", false},
+		{OIDNumeric, "-123.450", dec("-123.450")},
+		{OIDNumeric, "1.5e3", dec("1500")},
+		{OIDNumeric, "1.5E-3", dec("0.0015")},
+		{OIDNumeric, ".5", dec("0.5")},
+		{OIDFloat8, "1.5", 1.5},
+		{OIDFloat8, "Infinity", math.Inf(1)},
+		{OIDFloat8, "-Infinity", math.Inf(-1)},
+		{OIDFloat4, "0.1", float64(float32(0.1))},
+		{OIDDate, "2024-05-01", utc(2024, 5, 1, 0, 0, 0, 0)},
+		{OIDTimestamp, "2024-05-01 13:45:00.123456", utc(2024, 5, 1, 13, 45, 0, 123456000)},
+		{OIDTimestamp, "2024-05-01T13:45:00", utc(2024, 5, 1, 13, 45, 0, 0)},
+		{OIDTimestamp, "2024-05-01 13:45", utc(2024, 5, 1, 13, 45, 0, 0)},
+		{OIDTimestamp, "2024-05-01", utc(2024, 5, 1, 0, 0, 0, 0)},
+		{OIDTimestampTZ, "2024-05-01 15:45:00+02", utc(2024, 5, 1, 13, 45, 0, 0)},
+		{OIDTimestampTZ, "2024-05-01 15:45:00.5+02:00", utc(2024, 5, 1, 13, 45, 0, 500000000)},
+		{OIDTimestampTZ, "2024-05-01 11:15:00-0230", utc(2024, 5, 1, 13, 45, 0, 0)},
+		{OIDTimestampTZ, "2024-05-01 13:45:00.123456Z", utc(2024, 5, 1, 13, 45, 0, 123456000)},
+		{OIDTimestampTZ, "2024-05-01 13:45:00 UTC", utc(2024, 5, 1, 13, 45, 0, 0)},
+		{OIDUUID, "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", sampleUUID},
+		{OIDUUID, "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}", sampleUUID},
+		{OIDUUID, "a0eebc999c0b4ef8bb6d6bb9bd380a11", sampleUUID},
+		{OIDUUID, "a0eebc99-9c0b4ef8-bb6d6bb9-bd380a11", sampleUUID},
+		{OIDBytea, `\x0a1B`, []byte{0x0a, 0x1b}},
+		{OIDBytea, `ab\\c\001`, []byte{'a', 'b', '\\', 'c', 1}},
+		{OIDText, "héllo", "héllo"},
 		{0, "anything", "anything"},
 		{114, `{"json":1}`, `{"json":1}`},
 	}
 	for _, c := range cases {
-		got, err := decodeText(c.oid, []byte(c.in))
+		got, err := DecodeText(c.oid, []byte(c.in))
 		if err != nil {
 			t.Errorf("%d %q: %v", c.oid, c.in, err)
 			continue
@@ -131,23 +131,23 @@ func TestTextDecoding(t *testing.T) {
 		in   string
 		code string
 	}{
-		{oidInt4, "abc", sqlerr.InvalidTextRep},
-		{oidInt2, "40000", sqlerr.NumericOutOfRange},
-		{oidBool, "maybe", sqlerr.InvalidTextRep},
-		{oidNumeric, "NaN", sqlerr.InvalidTextRep},
-		{oidNumeric, "1e", sqlerr.InvalidTextRep},
-		{oidFloat8, "x", sqlerr.InvalidTextRep},
-		{oidDate, "2024-02-30", sqlerr.InvalidDatetimeFormat},
-		{oidTimestamp, "2024-05-01 25:00", sqlerr.InvalidDatetimeFormat},
-		{oidTimestamp, "yesterday", sqlerr.InvalidDatetimeFormat},
-		{oidUUID, "a0eebc99-9c0b", sqlerr.InvalidTextRep},
-		{oidUUID, "-a0eebc999c0b4ef8bb6d6bb9bd380a11", sqlerr.InvalidTextRep},
-		{oidBytea, `\xabc`, sqlerr.InvalidTextRep},
-		{oidBytea, `\q`, sqlerr.InvalidTextRep},
-		{oidText, "\xff", characterNotInRepertoire},
+		{OIDInt4, "abc", sqlerr.InvalidTextRep},
+		{OIDInt2, "40000", sqlerr.NumericOutOfRange},
+		{OIDBool, "maybe", sqlerr.InvalidTextRep},
+		{OIDNumeric, "NaN", sqlerr.InvalidTextRep},
+		{OIDNumeric, "1e", sqlerr.InvalidTextRep},
+		{OIDFloat8, "x", sqlerr.InvalidTextRep},
+		{OIDDate, "2024-02-30", sqlerr.InvalidDatetimeFormat},
+		{OIDTimestamp, "2024-05-01 25:00", sqlerr.InvalidDatetimeFormat},
+		{OIDTimestamp, "yesterday", sqlerr.InvalidDatetimeFormat},
+		{OIDUUID, "a0eebc99-9c0b", sqlerr.InvalidTextRep},
+		{OIDUUID, "-a0eebc999c0b4ef8bb6d6bb9bd380a11", sqlerr.InvalidTextRep},
+		{OIDBytea, `\xabc`, sqlerr.InvalidTextRep},
+		{OIDBytea, `\q`, sqlerr.InvalidTextRep},
+		{OIDText, "\xff", sqlerr.CharNotInRepertoire},
 	}
 	for _, c := range bad {
-		_, err := decodeText(c.oid, []byte(c.in))
+		_, err := DecodeText(c.oid, []byte(c.in))
 		if err == nil {
 			t.Errorf("%d %q: no error", c.oid, c.in)
 			continue
@@ -306,13 +306,13 @@ func TestBinaryAgainstPgx(t *testing.T) {
 		{types.NVarCharType(5), "wide ☃", func() any { return new(string) }, "wide ☃"},
 	}
 	for _, c := range cases {
-		pt := typeOf(c.typ)
-		enc, err := appendBinary(nil, c.typ, c.v)
+		pt := TypeOf(c.typ)
+		enc, err := AppendBinary(nil, c.typ, c.v)
 		if err != nil {
 			t.Fatalf("%s: %v", c.typ, err)
 		}
 		dst := c.dst()
-		if err := m.Scan(pt.oid, pgtype.BinaryFormatCode, enc, dst); err != nil {
+		if err := m.Scan(pt.OID, pgtype.BinaryFormatCode, enc, dst); err != nil {
 			t.Fatalf("%s: pgx scan: %v", c.typ, err)
 		}
 		got := derefAny(dst)
@@ -320,11 +320,11 @@ func TestBinaryAgainstPgx(t *testing.T) {
 			t.Errorf("%s: pgx read %#v, want %#v", c.typ, got, c.want)
 		}
 		// pgx encodes the same Go value; we decode it back.
-		pg, err := m.Encode(pt.oid, pgtype.BinaryFormatCode, c.want, nil)
+		pg, err := m.Encode(pt.OID, pgtype.BinaryFormatCode, c.want, nil)
 		if err != nil {
 			t.Fatalf("%s: pgx encode: %v", c.typ, err)
 		}
-		back, err := decodeBinary(pt.oid, pg)
+		back, err := DecodeBinary(pt.OID, pg)
 		if err != nil {
 			t.Fatalf("%s: decode: %v", c.typ, err)
 		}
@@ -332,22 +332,22 @@ func TestBinaryAgainstPgx(t *testing.T) {
 			t.Errorf("%s: decoded %#v, want %#v", c.typ, back, c.v)
 		}
 		// Text format, both ways.
-		txt, err := appendText(nil, c.typ, c.v)
+		txt, err := AppendText(nil, c.typ, c.v)
 		if err != nil {
 			t.Fatal(err)
 		}
 		dst = c.dst()
-		if err := m.Scan(pt.oid, pgtype.TextFormatCode, txt, dst); err != nil {
+		if err := m.Scan(pt.OID, pgtype.TextFormatCode, txt, dst); err != nil {
 			t.Fatalf("%s: pgx text scan of %q: %v", c.typ, txt, err)
 		}
 		if got := derefAny(dst); !equalAny(got, c.want) {
 			t.Errorf("%s: pgx read text %q as %#v", c.typ, txt, got)
 		}
-		pgt, err := m.Encode(pt.oid, pgtype.TextFormatCode, c.want, nil)
+		pgt, err := m.Encode(pt.OID, pgtype.TextFormatCode, c.want, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err = decodeText(pt.oid, pgt)
+		back, err = DecodeText(pt.OID, pgt)
 		if err != nil {
 			t.Fatalf("%s: decode text %q: %v", c.typ, pgt, err)
 		}
@@ -362,7 +362,7 @@ func TestBinaryAgainstPgx(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := decodeParam(oidTimestampTZ, f, pg)
+		got, err := Decode(OIDTimestampTZ, f, pg)
 		if err != nil || !equalValues(got, time.Date(2024, 5, 1, 13, 45, 0, 0, time.UTC)) {
 			t.Errorf("timestamptz format %d %q: %v %v", f, pg, got, err)
 		}
@@ -419,17 +419,17 @@ func TestBinaryDecodingErrors(t *testing.T) {
 		oid uint32
 		in  []byte
 	}{
-		{oidInt4, []byte{1, 2}},
-		{oidInt8, []byte{1}},
-		{oidBool, nil},
-		{oidFloat8, []byte{1, 2, 3}},
-		{oidUUID, make([]byte, 15)},
-		{oidDate, []byte{0x7f, 0xff, 0xff, 0xff}},
-		{oidTimestamp, []byte{0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
-		{oidText, []byte{0xff}},
+		{OIDInt4, []byte{1, 2}},
+		{OIDInt8, []byte{1}},
+		{OIDBool, nil},
+		{OIDFloat8, []byte{1, 2, 3}},
+		{OIDUUID, make([]byte, 15)},
+		{OIDDate, []byte{0x7f, 0xff, 0xff, 0xff}},
+		{OIDTimestamp, []byte{0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
+		{OIDText, []byte{0xff}},
 		{114, []byte("{}")},
 	} {
-		if _, err := decodeBinary(c.oid, c.in); err == nil {
+		if _, err := DecodeBinary(c.oid, c.in); err == nil {
 			t.Errorf("%d % x: no error", c.oid, c.in)
 		}
 	}
@@ -441,40 +441,42 @@ func TestTypeMapping(t *testing.T) {
 		oid    uint32
 		typmod int32
 	}{
-		{types.TypeTinyInt, oidInt2, -1},
-		{types.TypeSmallInt, oidInt2, -1},
-		{types.TypeInt, oidInt4, -1},
-		{types.TypeBigInt, oidInt8, -1},
-		{types.TypeBit, oidBool, -1},
-		{types.DecimalType(10, 2), oidNumeric, (10<<16 | 2) + 4},
-		{types.TypeReal, oidFloat4, -1},
-		{types.TypeFloat, oidFloat8, -1},
-		{types.Type{Kind: types.Char, Length: 5}, oidBPChar, 9},
-		{types.Type{Kind: types.NChar, Length: 5}, oidBPChar, 9},
-		{types.VarCharType(20), oidVarChar, 24},
-		{types.NVarCharType(types.MaxLength), oidVarChar, -1},
-		{types.TypeDate, oidDate, -1},
-		{types.TypeDateTime, oidTimestamp, -1},
-		{types.DateTime2Type(7), oidTimestamp, -1},
-		{types.DateTime2Type(3), oidTimestamp, 3},
-		{types.TypeUUID, oidUUID, -1},
-		{types.Type{Kind: types.Binary, Length: 4}, oidBytea, -1},
-		{types.VarBinaryType(types.MaxLength), oidBytea, -1},
-		{types.TypeUnknown, oidText, -1},
+		{types.TypeTinyInt, OIDInt2, -1},
+		{types.TypeSmallInt, OIDInt2, -1},
+		{types.TypeInt, OIDInt4, -1},
+		{types.TypeBigInt, OIDInt8, -1},
+		{types.TypeBit, OIDBool, -1},
+		{types.DecimalType(10, 2), OIDNumeric, (10<<16 | 2) + 4},
+		{types.TypeReal, OIDFloat4, -1},
+		{types.TypeFloat, OIDFloat8, -1},
+		{types.Type{Kind: types.Char, Length: 5}, OIDBPChar, 9},
+		{types.Type{Kind: types.NChar, Length: 5}, OIDBPChar, 9},
+		{types.VarCharType(20), OIDVarChar, 24},
+		{types.NVarCharType(types.MaxLength), OIDVarChar, -1},
+		{types.TypeDate, OIDDate, -1},
+		{types.TypeDateTime, OIDTimestamp, -1},
+		{types.DateTime2Type(7), OIDTimestamp, -1},
+		{types.DateTime2Type(3), OIDTimestamp, 3},
+		{types.TypeUUID, OIDUUID, -1},
+		{types.Type{Kind: types.Binary, Length: 4}, OIDBytea, -1},
+		{types.VarBinaryType(types.MaxLength), OIDBytea, -1},
+		{types.TypeUnknown, OIDText, -1},
 	}
 	for _, c := range cases {
-		if got := typeOf(c.typ); got.oid != c.oid || got.typmod != c.typmod {
-			t.Errorf("%s: got oid %d typmod %d, want %d %d", c.typ, got.oid, got.typmod, c.oid, c.typmod)
+		if got := TypeOf(c.typ); got.OID != c.oid || got.Typmod != c.typmod {
+			t.Errorf("%s: got oid %d typmod %d, want %d %d", c.typ, got.OID, got.Typmod, c.oid, c.typmod)
 		}
 	}
 	for oid, kind := range map[uint32]types.Kind{
-		oidInt2: types.SmallInt, oidInt4: types.Int, oidInt8: types.BigInt, oidBool: types.Bit, oidNumeric: types.Decimal,
-		oidFloat4: types.Real, oidFloat8: types.Float, oidText: types.NVarChar, oidVarChar: types.NVarChar,
-		oidBPChar: types.NVarChar, oidDate: types.Date, oidTimestamp: types.DateTime2, oidTimestampTZ: types.DateTime2,
-		oidUUID: types.UniqueIdentifier, oidBytea: types.VarBinary, 0: types.Unknown, 114: types.Unknown,
+		OIDInt2: types.SmallInt, OIDInt4: types.Int, OIDInt8: types.BigInt, OIDBool: types.Bit, OIDNumeric: types.Decimal,
+		OIDFloat4: types.Real, OIDFloat8: types.Float, OIDText: types.NVarChar, OIDVarChar: types.NVarChar,
+		OIDBPChar: types.NVarChar, OIDDate: types.Date, OIDTimestamp: types.DateTime2, OIDTimestampTZ: types.DateTime2,
+		OIDUUID: types.UniqueIdentifier, OIDBytea: types.VarBinary, 0: types.Unknown, 114: types.Unknown,
 	} {
-		if got := typeFromOID(oid).Kind; got != kind {
+		if got := TypeFromOID(oid).Kind; got != kind {
 			t.Errorf("oid %d: got %s, want %s", oid, got, kind)
 		}
 	}
 }
+
+var sampleUUID = types.UUID{0xa0, 0xee, 0xbc, 0x99, 0x9c, 0x0b, 0x4e, 0xf8, 0xbb, 0x6d, 0x6b, 0xb9, 0xbd, 0x38, 0x0a, 0x11}

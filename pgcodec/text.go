@@ -1,4 +1,4 @@
-package wire
+package pgcodec
 
 import (
 	"encoding/hex"
@@ -16,34 +16,34 @@ import (
 // Text format: values as PostgreSQL's output functions print them, and
 // parameters as its input functions read them.
 
-// appendText appends the text form of v (not NULL) for a column of type t.
-func appendText(dst []byte, t types.Type, v types.Value) ([]byte, error) {
-	switch typeOf(t).oid {
-	case oidInt2, oidInt4, oidInt8:
+// AppendText appends the text form of v (not NULL) for a column of type t.
+func AppendText(dst []byte, t types.Type, v types.Value) ([]byte, error) {
+	switch TypeOf(t).OID {
+	case OIDInt2, OIDInt4, OIDInt8:
 		n, err := asInt64(v)
 		return appendInt(dst, n), err
-	case oidBool:
+	case OIDBool:
 		b, err := asBool(v)
 		return appendBool(dst, b), err
-	case oidNumeric:
+	case OIDNumeric:
 		d, err := asDec(v)
 		return append(dst, d.String()...), err
-	case oidFloat4:
+	case OIDFloat4:
 		f, err := asFloat(v)
 		return formatFloat(dst, f, 32), err
-	case oidFloat8:
+	case OIDFloat8:
 		f, err := asFloat(v)
 		return formatFloat(dst, f, 64), err
-	case oidDate:
+	case OIDDate:
 		tm, err := asTime(v)
 		return appendDateText(dst, tm), err
-	case oidTimestamp:
+	case OIDTimestamp:
 		tm, err := asTime(v)
 		return appendTimestampText(dst, roundToPrecision(tm, t)), err
-	case oidUUID:
+	case OIDUUID:
 		u, err := asUUID(v)
 		return appendUUIDText(dst, u), err
-	case oidBytea:
+	case OIDBytea:
 		b, err := asBytes(v)
 		return appendByteaText(dst, b), err
 	}
@@ -180,26 +180,26 @@ func appendByteaText(dst []byte, b []byte) []byte {
 	return hex.AppendEncode(dst, b)
 }
 
-// decodeText parses a text-format parameter declared with the given OID
+// DecodeText parses a text-format parameter declared with the given OID
 // into its Go representation.
-func decodeText(oid uint32, src []byte) (types.Value, error) {
+func DecodeText(oid uint32, src []byte) (types.Value, error) {
 	s := string(src)
 	switch oid {
-	case oidInt2, oidInt4, oidInt8:
+	case OIDInt2, OIDInt4, OIDInt8:
 		return parseInt(s, oid)
-	case oidBool:
+	case OIDBool:
 		if b, ok := parseBool(s); ok {
 			return b, nil
 		}
 		return nil, sqlerr.New(245, "varchar", s, "bit")
-	case oidNumeric:
+	case OIDNumeric:
 		if d, ok := parseNumeric(s); ok {
 			return d, nil
 		}
 		return nil, sqlerr.New(8114, "varchar", "numeric")
-	case oidFloat4, oidFloat8:
+	case OIDFloat4, OIDFloat8:
 		bits := 64
-		if oid == oidFloat4 {
+		if oid == OIDFloat4 {
 			bits = 32
 		}
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), bits)
@@ -207,31 +207,31 @@ func decodeText(oid uint32, src []byte) (types.Value, error) {
 			return nil, sqlerr.New(8114, "varchar", "float")
 		}
 		return f, nil
-	case oidDate:
+	case OIDDate:
 		t, ok := parseTimestamp(s)
 		if !ok {
 			return nil, sqlerr.New(241)
 		}
 		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
-	case oidTimestamp, oidTimestampTZ:
+	case OIDTimestamp, OIDTimestampTZ:
 		t, ok := parseTimestamp(s)
 		if !ok {
 			return nil, sqlerr.New(241)
 		}
 		return t, nil
-	case oidUUID:
+	case OIDUUID:
 		if u, ok := parseUUID(s); ok {
 			return u, nil
 		}
 		return nil, sqlerr.New(8169)
-	case oidBytea:
+	case OIDBytea:
 		if b, ok := parseBytea(s); ok {
 			return b, nil
 		}
 		return nil, sqlerr.New(8114, "varchar", "varbinary")
 	}
 	if !utf8.ValidString(s) {
-		return nil, sqlerr.Protocol(characterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
+		return nil, sqlerr.Protocol(sqlerr.CharNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
 	}
 	return s, nil
 }
@@ -240,9 +240,9 @@ func decodeText(oid uint32, src []byte) (types.Value, error) {
 func parseInt(s string, oid uint32) (types.Value, error) {
 	bits, name := 64, "bigint"
 	switch oid {
-	case oidInt2:
+	case OIDInt2:
 		bits, name = 16, "smallint"
-	case oidInt4:
+	case OIDInt4:
 		bits, name = 32, "int"
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, bits)
