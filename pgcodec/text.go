@@ -160,19 +160,7 @@ func appendTimestampText(dst []byte, t time.Time) []byte {
 }
 
 // appendUUIDText prints the lower-case 8-4-4-4-12 form.
-func appendUUIDText(dst []byte, u types.UUID) []byte {
-	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:], u[10:])
-	return append(dst, b[:]...)
-}
+func appendUUIDText(dst []byte, u types.UUID) []byte { return u.AppendLower(dst) }
 
 // appendByteaText prints bytea's hex format: \x followed by lower-case hex.
 func appendByteaText(dst []byte, b []byte) []byte {

@@ -22,7 +22,10 @@ func NewUUID() UUID {
 }
 
 // String renders the UUID in SQL Server's upper-case 8-4-4-4-12 form.
-func (u UUID) String() string {
+func (u UUID) String() string { return strings.ToUpper(string(u.AppendLower(nil))) }
+
+// AppendLower appends the lower-case 8-4-4-4-12 form (PostgreSQL's).
+func (u UUID) AppendLower(dst []byte) []byte {
 	var b [36]byte
 	hex.Encode(b[0:8], u[0:4])
 	b[8] = '-'
@@ -33,7 +36,7 @@ func (u UUID) String() string {
 	hex.Encode(b[19:23], u[8:10])
 	b[23] = '-'
 	hex.Encode(b[24:], u[10:])
-	return strings.ToUpper(string(b[:]))
+	return append(dst, b[:]...)
 }
 
 // ParseUUID accepts "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", optionally in
