@@ -1,0 +1,533 @@
+package pgcodec
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// COPY's data formats (PostgreSQL's "COPY" page): text (a delimiter
+// between fields, \N for NULL, backslash escapes), csv (quoted fields) and
+// binary (the PGCOPY header, then length-prefixed fields). CopyReader splits
+// a stream into rows of raw fields; what a field means is the column's
+// business (DecodeText, DecodeBinary). CopyWriter does the reverse.
+
+// CopyFormat is a COPY's FORMAT option.
+type CopyFormat int8
+
+const (
+	CopyText CopyFormat = iota
+	CopyCSV
+	CopyBinary
+)
+
+// CopyOptions are the format options of a COPY statement. Zero values mean
+// PostgreSQL's defaults for the format (see Defaults).
+type CopyOptions struct {
+	Format    CopyFormat
+	Delimiter byte   // text: tab; csv: ','
+	Null      string // text: \N; csv: the empty (unquoted) string
+	HasNull   bool   // Null was given (it may be empty)
+	Header    bool   // csv, text: the first line names the columns
+	Quote     byte   // csv: '"'
+	Escape    byte   // csv: the quote character
+}
+
+// Defaults fills the options a COPY statement left out.
+func (o CopyOptions) Defaults() CopyOptions {
+	if o.Delimiter == 0 {
+		o.Delimiter = '\t'
+		if o.Format == CopyCSV {
+			o.Delimiter = ','
+		}
+	}
+	if !o.HasNull && o.Format == CopyText {
+		o.Null = `\N`
+	}
+	if o.Quote == 0 {
+		o.Quote = '"'
+	}
+	if o.Escape == 0 {
+		o.Escape = o.Quote
+	}
+	return o
+}
+
+// CopyError is a malformed COPY stream: Line is 1-based (a binary stream
+// counts rows), Column 0 when no field is to blame.
+type CopyError struct {
+	Line, Column int
+	Msg          string
+}
+
+func (e *CopyError) Error() string {
+	if e.Column > 0 {
+		return fmt.Sprintf("line %d, column %d: %s", e.Line, e.Column, e.Msg)
+	}
+	return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+}
+
+// binarySignature opens a binary COPY stream.
+var binarySignature = []byte("PGCOPY\n\xff\r\n\x00")
+
+// CopyReader reads the rows of a COPY FROM stream.
+type CopyReader struct {
+	r       *bufio.Reader
+	opt     CopyOptions
+	columns int
+	line    int
+	started bool
+	fields  [][]byte
+	buf     []byte
+	done    bool
+}
+
+// NewCopyReader reads rows of columns fields from r.
+func NewCopyReader(r io.Reader, opt CopyOptions, columns int) *CopyReader {
+	return &CopyReader{r: bufio.NewReaderSize(r, 64<<10), opt: opt.Defaults(), columns: columns}
+}
+
+// Line is the line (or, in binary, the row) last read.
+func (c *CopyReader) Line() int { return c.line }
+
+// Next returns the next row's fields (nil for NULL), valid until the next
+// call, or io.EOF after the last row.
+func (c *CopyReader) Next() ([][]byte, error) {
+	if c.done {
+		return nil, io.EOF
+	}
+	if c.opt.Format == CopyBinary {
+		return c.nextBinary()
+	}
+	for {
+		line, err := c.readLine()
+		if err != nil {
+			return nil, err
+		}
+		if !c.started {
+			c.started = true
+			if c.opt.Header {
+				continue
+			}
+		}
+		if string(line) == `\.` { // the end-of-data marker
+			c.done = true
+			return nil, io.EOF
+		}
+		if c.opt.Format == CopyCSV {
+			err = c.splitCSV(line)
+		} else {
+			err = c.splitText(line)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(c.fields) != c.columns {
+			return nil, c.errorf(0, "%d columns of data for %d columns", len(c.fields), c.columns)
+		}
+		return c.fields, nil
+	}
+}
+
+func (c *CopyReader) errorf(col int, format string, args ...any) error {
+	return &CopyError{Line: c.line, Column: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+// readLine returns the next line without its end (\n or \r\n). In csv a
+// quoted field may span lines, so the line ends at a newline outside
+// quotes.
+func (c *CopyReader) readLine() ([]byte, error) {
+	c.buf = c.buf[:0]
+	quoted := false
+	for {
+		b, err := c.r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			c.buf = append(c.buf, b...)
+			continue
+		}
+		if err == io.EOF && len(b) == 0 && len(c.buf) == 0 {
+			c.done = true
+			return nil, io.EOF
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		c.buf = append(c.buf, b...)
+		if c.opt.Format == CopyCSV {
+			quoted = csvQuoted(b, c.opt, quoted)
+			if quoted && err == nil {
+				continue
+			}
+		}
+		c.line++
+		line := bytes.TrimSuffix(c.buf, []byte{'\n'})
+		return bytes.TrimSuffix(line, []byte{'\r'}), nil
+	}
+}
+
+// csvQuoted says whether a csv line ends inside quotes, given whether it
+// started inside them.
+func csvQuoted(b []byte, opt CopyOptions, quoted bool) bool {
+	for i := 0; i < len(b); i++ {
+		switch {
+		case quoted && b[i] == opt.Escape && opt.Escape != opt.Quote && i+1 < len(b) &&
+			(b[i+1] == opt.Quote || b[i+1] == opt.Escape):
+			i++
+		case b[i] == opt.Quote:
+			quoted = !quoted
+		}
+	}
+	return quoted
+}
+
+// splitText splits a text-format line at the delimiter, undoing backslash
+// escapes; the null string (before unescaping) is NULL.
+func (c *CopyReader) splitText(line []byte) error {
+	c.fields = c.fields[:0]
+	var out []byte
+	start := 0
+	raw := func(end int) []byte { return line[start:end] }
+	emit := func(end int) {
+		if string(raw(end)) == c.opt.Null {
+			c.fields = append(c.fields, nil)
+		} else {
+			c.fields = append(c.fields, append([]byte{}, out...))
+		}
+		out = out[:0]
+		start = end + 1
+	}
+	out = []byte{}
+	for i := 0; i < len(line); i++ {
+		ch := line[i]
+		switch {
+		case ch == c.opt.Delimiter:
+			emit(i)
+		case ch == '\\' && i+1 < len(line):
+			i++
+			switch e := line[i]; e {
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'v':
+				out = append(out, '\v')
+			case 'x':
+				n, v := hexDigits(line[i+1:])
+				if n == 0 {
+					out = append(out, 'x')
+					continue
+				}
+				out = append(out, v)
+				i += n
+			case '0', '1', '2', '3', '4', '5', '6', '7':
+				v, n := 0, 0
+				for n < 3 && i+n < len(line) && line[i+n] >= '0' && line[i+n] <= '7' {
+					v = v*8 + int(line[i+n]-'0')
+					n++
+				}
+				out = append(out, byte(v))
+				i += n - 1
+			default:
+				out = append(out, e) // \\, \<delimiter> and any other character stand for themselves
+			}
+		default:
+			out = append(out, ch)
+		}
+	}
+	emit(len(line))
+	return nil
+}
+
+func hexDigits(b []byte) (int, byte) {
+	v, n := 0, 0
+	for n < 2 && n < len(b) {
+		d := unhex(b[n])
+		if d < 0 {
+			break
+		}
+		v = v*16 + d
+		n++
+	}
+	return n, byte(v)
+}
+
+func unhex(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
+// splitCSV splits a csv record: quoted fields may hold delimiters, quotes
+// (doubled, or after the escape character) and newlines; an unquoted field
+// equal to the null string is NULL, a quoted one never is.
+func (c *CopyReader) splitCSV(line []byte) error {
+	c.fields = c.fields[:0]
+	o := c.opt
+	i := 0
+	for {
+		var out []byte
+		quotedAny := false
+		rawStart := i
+		for i < len(line) && line[i] != o.Delimiter {
+			if line[i] != o.Quote {
+				out = append(out, line[i])
+				i++
+				continue
+			}
+			quotedAny = true
+			i++
+			for {
+				if i >= len(line) {
+					return c.errorf(len(c.fields)+1, "unterminated CSV quoted field")
+				}
+				ch := line[i]
+				if ch == o.Escape && i+1 < len(line) && (line[i+1] == o.Quote || line[i+1] == o.Escape) &&
+					(o.Escape != o.Quote || line[i+1] == o.Quote) {
+					out = append(out, line[i+1])
+					i += 2
+					continue
+				}
+				if ch == o.Quote {
+					i++
+					break
+				}
+				out = append(out, ch)
+				i++
+			}
+		}
+		switch {
+		case !quotedAny && string(line[rawStart:i]) == o.Null:
+			c.fields = append(c.fields, nil)
+		case out == nil:
+			c.fields = append(c.fields, []byte{})
+		default:
+			c.fields = append(c.fields, out)
+		}
+		if i >= len(line) {
+			return nil
+		}
+		i++ // the delimiter
+	}
+}
+
+// nextBinary reads one tuple of the binary format.
+func (c *CopyReader) nextBinary() ([][]byte, error) {
+	if !c.started {
+		c.started = true
+		hdr := make([]byte, len(binarySignature)+8)
+		if _, err := io.ReadFull(c.r, hdr); err != nil {
+			return nil, c.errorf(0, "COPY file signature not recognized")
+		}
+		if !bytes.Equal(hdr[:len(binarySignature)], binarySignature) {
+			return nil, c.errorf(0, "COPY file signature not recognized")
+		}
+		ext := binary.BigEndian.Uint32(hdr[len(hdr)-4:])
+		if _, err := io.CopyN(io.Discard, c.r, int64(ext)); err != nil {
+			return nil, c.errorf(0, "invalid COPY file header (missing extension)")
+		}
+	}
+	var n [2]byte
+	if _, err := io.ReadFull(c.r, n[:]); err != nil {
+		if err == io.EOF {
+			c.done = true
+			return nil, io.EOF // a stream that ends without its trailer, as PostgreSQL accepts
+		}
+		return nil, c.errorf(0, "unexpected EOF in COPY data")
+	}
+	count := int16(binary.BigEndian.Uint16(n[:]))
+	if count == -1 {
+		c.done = true
+		return nil, io.EOF
+	}
+	c.line++
+	if int(count) != c.columns {
+		return nil, c.errorf(0, "row field count is %d, expected %d", count, c.columns)
+	}
+	c.fields = c.fields[:0]
+	for col := 1; col <= int(count); col++ {
+		var l [4]byte
+		if _, err := io.ReadFull(c.r, l[:]); err != nil {
+			return nil, c.errorf(col, "unexpected EOF in COPY data")
+		}
+		size := int32(binary.BigEndian.Uint32(l[:]))
+		if size == -1 {
+			c.fields = append(c.fields, nil)
+			continue
+		}
+		if size < 0 {
+			return nil, c.errorf(col, "invalid field size")
+		}
+		f := make([]byte, size)
+		if _, err := io.ReadFull(c.r, f); err != nil {
+			return nil, c.errorf(col, "unexpected EOF in COPY data")
+		}
+		c.fields = append(c.fields, f)
+	}
+	return c.fields, nil
+}
+
+// CopyWriter writes the rows of a COPY TO stream: each Row is one Write
+// (one CopyData message, as PostgreSQL sends them).
+type CopyWriter struct {
+	w       io.Writer
+	opt     CopyOptions
+	started bool
+	buf     []byte
+}
+
+// NewCopyWriter writes rows to w in opt's format.
+func NewCopyWriter(w io.Writer, opt CopyOptions) *CopyWriter {
+	return &CopyWriter{w: w, opt: opt.Defaults()}
+}
+
+// Header writes the csv/text header line, or the binary format's header.
+func (c *CopyWriter) Header(names []string) error {
+	if c.opt.Format == CopyBinary {
+		return c.begin()
+	}
+	c.started = true
+	if !c.opt.Header {
+		return nil
+	}
+	fields := make([][]byte, len(names))
+	for i, n := range names {
+		fields[i] = []byte(n)
+	}
+	return c.Row(fields)
+}
+
+func (c *CopyWriter) begin() error {
+	if c.started {
+		return nil
+	}
+	c.started = true
+	hdr := append(append([]byte{}, binarySignature...), 0, 0, 0, 0, 0, 0, 0, 0)
+	_, err := c.w.Write(hdr)
+	return err
+}
+
+// Row writes one row of fields (nil for NULL), already in the format's
+// representation of each value (text, or binary).
+func (c *CopyWriter) Row(fields [][]byte) error {
+	b := c.buf[:0]
+	switch c.opt.Format {
+	case CopyBinary:
+		if err := c.begin(); err != nil {
+			return err
+		}
+		b = binary.BigEndian.AppendUint16(b, uint16(len(fields)))
+		for _, f := range fields {
+			if f == nil {
+				b = binary.BigEndian.AppendUint32(b, 0xffffffff)
+				continue
+			}
+			b = binary.BigEndian.AppendUint32(b, uint32(len(f)))
+			b = append(b, f...)
+		}
+	case CopyCSV:
+		for i, f := range fields {
+			if i > 0 {
+				b = append(b, c.opt.Delimiter)
+			}
+			b = c.appendCSV(b, f)
+		}
+		b = append(b, '\n')
+	default:
+		for i, f := range fields {
+			if i > 0 {
+				b = append(b, c.opt.Delimiter)
+			}
+			if f == nil {
+				b = append(b, c.opt.Null...)
+				continue
+			}
+			b = c.appendText(b, f)
+		}
+		b = append(b, '\n')
+	}
+	c.buf = b
+	_, err := c.w.Write(b)
+	return err
+}
+
+// Close ends a binary stream with its trailer.
+func (c *CopyWriter) Close() error {
+	if c.opt.Format != CopyBinary {
+		return nil
+	}
+	if err := c.begin(); err != nil {
+		return err
+	}
+	_, err := c.w.Write([]byte{0xff, 0xff})
+	return err
+}
+
+func (c *CopyWriter) appendText(b, f []byte) []byte {
+	for _, ch := range f {
+		switch ch {
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '\v':
+			b = append(b, '\\', 'v')
+		default:
+			if ch == c.opt.Delimiter {
+				b = append(b, '\\')
+			}
+			b = append(b, ch)
+		}
+	}
+	return b
+}
+
+// appendCSV quotes a field when it must be: it holds the delimiter, the
+// quote, a line end, or equals the null string (so that it reads back as
+// a value, not NULL).
+func (c *CopyWriter) appendCSV(b, f []byte) []byte {
+	if f == nil {
+		return append(b, c.opt.Null...)
+	}
+	o := c.opt
+	needs := len(f) == 0 && o.Null == "" || string(f) == o.Null || string(f) == `\.`
+	for _, ch := range f {
+		if ch == o.Delimiter || ch == o.Quote || ch == '\n' || ch == '\r' || ch == o.Escape {
+			needs = true
+			break
+		}
+	}
+	if !needs {
+		return append(b, f...)
+	}
+	b = append(b, o.Quote)
+	for _, ch := range f {
+		if ch == o.Quote || ch == o.Escape {
+			b = append(b, o.Escape)
+		}
+		b = append(b, ch)
+	}
+	return append(b, o.Quote)
+}
