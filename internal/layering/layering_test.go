@@ -41,6 +41,8 @@ var rules = []struct {
 	{"mirrordb/engine/storage", []string{"mirrordb/engine/", "mirrordb/parser", "mirrordb/session", "mirrordb/wire",
 		"mirrordb/mirroring", "mirrordb/types"}, []string{"net"}, "storage knows no SQL: Pebble, files and faults only (DESIGN.md)"},
 	{"mirrordb/internal/faultfs", []string{"mirrordb/"}, nil, "the fault-injecting file system is a leaf tests of every layer use"},
+	{"mirrordb/sqlcmd", []string{"mirrordb/engine", "mirrordb/server", "mirrordb/wire", "mirrordb/mirroring",
+		"github.com/cockroachdb/pebble"}, nil, "sqlcmd is a client: it knows the server only through the wire protocol"},
 	{"mirrordb/mirroring/transport", []string{"mirrordb/engine", "mirrordb/mirroring/core", "mirrordb/wire",
 		"mirrordb/parser"}, nil, "the transport moves opaque messages"},
 }
