@@ -1,9 +1,13 @@
 package sqlcmd
 
 import (
+	"io"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
+
+	"mirrordb/server/servertest"
 )
 
 // The end-to-end tests are scripts run against real instances
@@ -147,5 +151,53 @@ func TestSplitLines(t *testing.T) {
 		if got := splitLines([]byte(in)); !reflect.DeepEqual(got, want) {
 			t.Errorf("%q: %q, want %q", in, got, want)
 		}
+	}
+}
+
+// lineReader is a terminal for tests: it answers lines and keeps the
+// prompts it was shown.
+type lineReader struct {
+	in      []string
+	prompts []string
+}
+
+func (l *lineReader) ReadLine(prompt string) (string, error) {
+	l.prompts = append(l.prompts, prompt)
+	if len(l.in) == 0 {
+		return "", io.EOF
+	}
+	line := l.in[0]
+	l.in = l.in[1:]
+	return line, nil
+}
+
+// TestInteractive: the prompt counts the batch's lines, errors in a
+// line are reported without ending the session, exit ends it without
+// running the batch, and exit code stays 0.
+func TestInteractive(t *testing.T) {
+	srv := servertest.StartWith(t, servertest.Options{Name: "I"})
+	r := &lineReader{in: []string{"SELECT 1 AS one", "GO", ":nope", "SELECT $(undefined)", "PRINT 'still here'", "go",
+		"SELECT 2", "exit", "PRINT 'not read'"}}
+	var out, errs strings.Builder
+	s, err := New(Config{Stdout: &out, Stderr: &errs, Prompt: r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Connect(srv.Addr(), "", ""); err != nil {
+		t.Fatal(err)
+	}
+	s.Interact()
+	if want := []string{"1> ", "2> ", "1> ", "1> ", "1> ", "2> ", "1> ", "2> "}; !reflect.DeepEqual(r.prompts, want) {
+		t.Errorf("prompts %q, want %q", r.prompts, want)
+	}
+	if want := "one        \n-----------\n          1\n\n(1 row affected)\nstill here\n"; out.String() != want {
+		t.Errorf("output %q, want %q", out.String(), want)
+	}
+	if want := "Sqlcmd: Error: Syntax error at line 3 near command ':NOPE'.\n'undefined' scripting variable not defined.\n"; errs.String() != want {
+		t.Errorf("errors %q, want %q", errs.String(), want)
+	}
+	if s.ExitCode() != 0 || len(r.in) != 1 {
+		t.Errorf("exit code %d, %d lines left", s.ExitCode(), len(r.in))
 	}
 }
