@@ -110,6 +110,22 @@ func trimSpace(s string, left bool) string {
 	return s
 }
 
+// TextState tracks, line by line, whether a script has left a string, a
+// quoted identifier or a block comment open: sqlcmd recognizes its
+// commands (GO, :r, ...) only at the start of a line that begins outside
+// them, and cuts batches by the same rules as Split.
+type TextState struct{ sc splitScanner }
+
+// Open reports whether the next line starts inside a string, a quoted
+// identifier or a block comment.
+func (t *TextState) Open() bool { return t.sc.quote != 0 || t.sc.comment > 0 }
+
+// Scan advances the state over one line (without its newline).
+func (t *TextState) Scan(line string) { t.sc.scanLine(line) }
+
+// Reset forgets what earlier lines left open (a new batch).
+func (t *TextState) Reset() { t.sc = splitScanner{} }
+
 // splitScanner tracks, line by line, whether the text so far has left a
 // string, quoted identifier or block comment open.
 type splitScanner struct {

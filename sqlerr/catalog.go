@@ -159,7 +159,7 @@ var catalog = map[int]msgDef{
 	8989: {10, SuccessfulCompletion, "CHECKDB found %d allocation errors and %d consistency errors in database '%s'."},
 	8990: {10, SuccessfulCompletion, "CHECKTABLE found %d allocation errors and %d consistency errors in table '%s' (object ID %d)."},
 	9004: {21, DataCorrupted, "An error occurred while processing the log for database '%s'. If possible, restore from backup. If a backup is not available, it might be necessary to rebuild the log."},
-	945: {14, CannotConnectNow, "Database '%s' cannot be opened due to inaccessible files or insufficient memory or disk space.  See the SQL Server errorlog for details."},
+	945:  {14, CannotConnectNow, "Database '%s' cannot be opened due to inaccessible files or insufficient memory or disk space.  See the SQL Server errorlog for details."},
 
 	// Transactions and sessions.
 	226: {16, ActiveSQLTransaction, "%s statement not allowed within multi-statement transaction."},

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/rogpeppe/go-internal/testscript"
 )
 
 var (
@@ -24,12 +25,13 @@ var (
 )
 
 // TestMain lets the test binary act as the server: a child started with
-// MIRRORDB_SERVER_ARGS runs main's logic with those arguments.
+// MIRRORDB_SERVER_ARGS runs main's logic with those arguments, and script
+// tests run it as the command mirrordb (`exec mirrordb sqlcmd ...`).
 func TestMain(m *testing.M) {
 	if args := os.Getenv("MIRRORDB_SERVER_ARGS"); args != "" {
 		os.Exit(run(strings.Fields(args)))
 	}
-	os.Exit(m.Run())
+	testscript.Main(m, map[string]func(){"mirrordb": func() { os.Exit(run(os.Args[1:])) }})
 }
 
 // serverProcess is a mirrordb server running as a separate OS process.

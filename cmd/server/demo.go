@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"errors"
@@ -17,11 +18,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-
 	"mirrordb/engine"
 	"mirrordb/server"
+	"mirrordb/sqlcmd"
 )
 
 // demoScript is the set-up --demo runs, the same T-SQL a DBA would type;
@@ -318,12 +317,8 @@ func (d *demo) setUp(ctx context.Context) error {
 		"FullBackup": filepath.Join(d.dir, "backup", "AdvWorks_dbmirror.bak"),
 		"LogBackup":  filepath.Join(d.dir, "backup", "AdventureWorks.bak"),
 	}
-	batches, err := parseSqlcmd(demoScript, vars)
-	if err != nil {
-		return fmt.Errorf("demo.sql: %w", err)
-	}
 	fmt.Fprintf(d.out, "\nSetting up mirroring with demo.sql (cmd/server/demo.sql):\n")
-	if err := d.runScript(ctx, batches); err != nil {
+	if err := d.runScript(ctx, "demo.sql", demoScript, vars); err != nil {
 		return err
 	}
 	fmt.Fprintf(d.out, "\nWaiting for SYNCHRONIZED on both partners and the witness CONNECTED... ")
@@ -336,71 +331,88 @@ func (d *demo) setUp(ctx context.Context) error {
 	return nil
 }
 
-// runScript runs the batches in order, printing each, and stops at the
-// first error, which names the batch.
-func (d *demo) runScript(ctx context.Context, batches []batch) error {
-	var conn *pgx.Conn
-	defer func() {
-		if conn != nil {
-			conn.Close(context.Background())
-		}
-	}()
-	for _, b := range batches {
-		n := d.node(b.server)
-		if n == nil {
-			return fmt.Errorf("demo.sql line %d: :CONNECT %s: no such instance", b.line, b.server)
-		}
-		if len(b.notes) > 0 {
-			fmt.Fprintln(d.out)
-		}
-		for _, note := range b.notes {
-			fmt.Fprintln(d.out, note)
-		}
-		prompt := n.name + "> "
-		fmt.Fprintln(d.out, prompt+strings.ReplaceAll(b.sql, "\n", "\n"+strings.Repeat(" ", len(prompt))))
-		if b.connect || conn == nil {
-			if conn != nil {
-				conn.Close(context.Background())
-			}
-			var err error
-			if conn, err = d.connect(ctx, n); err != nil {
-				return fmt.Errorf("connect to %s: %w", n.name, err)
-			}
-		}
-		if err := d.exec(ctx, conn, b.sql); err != nil {
-			return fmt.Errorf("the set-up failed on %s at demo.sql line %d:\n%s\n%w", n.name, b.line, b.sql, err)
-		}
+// runScript runs a sqlcmd-mode script with mirrordb sqlcmd (package
+// sqlcmd), as sqlcmd -b would: :CONNECT names an instance of the demo,
+// each batch is printed before it runs (its comment, then the statements
+// after the instance's name), the server's messages indented under it,
+// and the first error stops the set-up. SET WITNESS is reissued while it
+// fails with Msg 1426 (the mirror still catching up), as the message asks.
+func (d *demo) runScript(ctx context.Context, name, script string, vars map[string]string) error {
+	aliases := map[string]string{}
+	for _, n := range d.nodes {
+		aliases[n.name] = n.cfg.Listen
+	}
+	out := &indented{w: d.out, prefix: "    "}
+	last := ""
+	s, err := sqlcmd.New(sqlcmd.Config{Vars: vars, ExitOnError: true, Aliases: aliases, Stdout: out, Stderr: out,
+		Echo: func(_ io.Writer, server, batch string) {
+			last = server
+			echoBatch(d.out, server, batch)
+			out.start = true
+		},
+		Retry: func(m *sqlcmd.Message, elapsed time.Duration) bool {
+			return m.Number == 1426 && elapsed < 30*time.Second && ctx.Err() == nil
+		}})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	stop := context.AfterFunc(ctx, func() { s.Cancel() })
+	defer stop()
+	if !s.RunScript(name, script) || s.ExitCode() != 0 {
+		return fmt.Errorf("the set-up stopped at the error above (%s, on %s)", name, last)
 	}
 	return nil
 }
 
-// connect opens a connection to n's master that prints the server's
-// informational messages (BACKUP's page counts, say) as sqlcmd does.
-func (d *demo) connect(ctx context.Context, n *demoNode) (*pgx.Conn, error) {
-	cfg, err := pgx.ParseConfig(n.url("master"))
-	if err != nil {
-		return nil, err
+// echoBatch prints a batch as the demo shows it: the comment lines just
+// before its statements, then the statements after the instance's name.
+func echoBatch(w io.Writer, server, batch string) {
+	lines := strings.Split(batch, "\n")
+	var note []string
+	i := 0
+	for ; i < len(lines); i++ {
+		t := strings.TrimSpace(lines[i])
+		if t == "" {
+			note = nil // only the paragraph next to the statements
+			continue
+		}
+		if !strings.HasPrefix(t, "--") {
+			break
+		}
+		note = append(note, t)
 	}
-	cfg.OnNotice = func(_ *pgconn.PgConn, msg *pgconn.Notice) { fmt.Fprintln(d.out, "    "+msg.Message) }
-	return pgx.ConnectConfig(ctx, cfg)
+	if len(note) > 0 {
+		fmt.Fprintf(w, "\n%s\n", strings.Join(note, "\n"))
+	}
+	prompt := server + "> "
+	fmt.Fprintln(w, prompt+strings.Join(lines[i:], "\n"+strings.Repeat(" ", len(prompt))))
 }
 
-// exec runs one batch. Msg 1426 (SET WITNESS before the mirror has caught
-// up) asks the caller to reissue the command later; so does exec.
-func (d *demo) exec(ctx context.Context, conn *pgx.Conn, sql string) error {
-	start := time.Now()
-	for {
-		_, err := conn.Exec(ctx, sql)
-		var pe *pgconn.PgError
-		if !errors.As(err, &pe) || !strings.HasPrefix(pe.Message, "Msg 1426,") || time.Since(start) > 30*time.Second {
-			return err
+// indented writes its lines each after a prefix: the server's messages
+// under the statement that caused them.
+type indented struct {
+	w      io.Writer
+	prefix string
+	start  bool // the next byte begins a line
+}
+
+func (o *indented) Write(p []byte) (int, error) {
+	for _, line := range bytes.SplitAfter(p, []byte("\n")) {
+		if len(line) == 0 {
+			continue
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		if o.start {
+			if _, err := io.WriteString(o.w, o.prefix); err != nil {
+				return 0, err
+			}
 		}
+		if _, err := o.w.Write(line); err != nil {
+			return 0, err
+		}
+		o.start = line[len(line)-1] == '\n'
 	}
+	return len(p), nil
 }
 
 // waitSteady waits until the partners are a principal and a mirror with

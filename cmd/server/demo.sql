@@ -1,11 +1,12 @@
 -- The set-up `server --demo` runs: the seed document's script (SPEC §4) for a
 -- principal PARTNERHOST1, a mirror PARTNERHOST5 and a witness WITNESSHOST4,
--- written for sqlcmd mode. Each batch (up to GO) runs on the instance named
--- by the :CONNECT before it, on a new connection to master, and $(Name) is
--- replaced by the demo's value: endpoint ports, server network addresses
--- and backup file paths. The demo prints every batch as it runs and stops
--- at the first error, except that it reissues SET WITNESS while that fails
--- with Msg 1426 (the mirror is still catching up), as the message asks.
+-- in sqlcmd mode. The demo runs it with mirrordb sqlcmd as `sqlcmd -b` would:
+-- each batch (up to GO) runs on the instance named by the :CONNECT before
+-- it, and the scripting variables are the demo's endpoint ports, server
+-- network addresses and backup file paths. The demo prints every batch as it
+-- runs and stops at the first error, except that it reissues SET WITNESS
+-- while that fails with Msg 1426 (the mirror is still catching up), as the
+-- message asks.
 
 -- Step 0 (principal): the database to mirror, in the FULL recovery model
 :CONNECT PARTNERHOST1

@@ -271,19 +271,25 @@ func TestDemoDir(t *testing.T) {
 	}
 }
 
-// TestDemoScriptError: a failing batch stops the set-up with the
-// instance, the line, the statement and the server's message.
+// TestDemoScriptError: a failing batch stops the set-up (as sqlcmd -b):
+// the demo prints the batch with its comment and the server's error
+// under it, runs nothing after it, and its error names the instance.
 func TestDemoScriptError(t *testing.T) {
-	srv := servertest.Start(t, "")
-	d := &demo{out: io.Discard, nodes: []*demoNode{{name: "A", cfg: server.Config{Listen: srv.Addr()}}}}
-	b, err := parseSqlcmd("\n:CONNECT A\nSELECT 1\nGO\nRESTORE DATABASE Nope\n    FROM DISK = 'missing.bak' WITH NORECOVERY\nGO\n", nil)
-	if err != nil {
-		t.Fatal(err)
+	srv := servertest.StartWith(t, servertest.Options{Name: "A"})
+	var out strings.Builder
+	d := &demo{out: &out, nodes: []*demoNode{{name: "A", cfg: server.Config{Listen: srv.Addr()}}}}
+	err := d.runScript(context.Background(), "test.sql", "-- test.sql\n\n:CONNECT A\nSELECT 1 AS one\nGO\n"+
+		"-- Restore what is not there\n:CONNECT A\nRESTORE DATABASE Nope\n    FROM DISK = 'missing.bak' WITH NORECOVERY\nGO\nSELECT 2\nGO\n", nil)
+	if err == nil || !strings.Contains(err.Error(), "test.sql, on A") {
+		t.Fatalf("error %v, want one naming test.sql and A", err)
 	}
-	err = d.runScript(context.Background(), b)
-	for _, want := range []string{"on A at demo.sql line 5", "RESTORE DATABASE Nope\n    FROM DISK = 'missing.bak'", "Msg 3201,"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
-			t.Fatalf("error %v, want %q in it", err, want)
+	for _, want := range []string{"A> SELECT 1 AS one\n    one", "\n-- Restore what is not there\nA> RESTORE DATABASE Nope\n       FROM DISK = 'missing.bak'",
+		"\n    Msg 3201, Level 16, State 1, Server A, Line 2\n"} {
+		if !strings.Contains(out.String(), want) {
+			t.Fatalf("output without %q:\n%s", want, out.String())
 		}
+	}
+	if strings.Contains(out.String(), "SELECT 2") || strings.Contains(out.String(), "test.sql\nA>") {
+		t.Fatalf("output:\n%s", out.String())
 	}
 }

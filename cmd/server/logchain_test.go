@@ -21,7 +21,7 @@ func TestLogBackupAcrossFailover(t *testing.T) {
 	p.exec("INSERT INTO Fork.dbo.t VALUES (1, 1)")
 	p.exec(fmt.Sprintf("BACKUP LOG Fork TO DISK = '%s/log1.bak'", dir))
 
-	cutOneWay(p, m) // the mirror hears nothing more from the principal
+	cutOneWay(p, m)                                        // the mirror hears nothing more from the principal
 	go p.try("INSERT INTO Fork.dbo.t VALUES (-100, -100)") // durable on p only, never acknowledged
 	time.Sleep(300 * time.Millisecond)
 	p.exec(fmt.Sprintf("BACKUP LOG Fork TO DISK = '%s/log2.bak'", dir))

@@ -4,6 +4,7 @@
 //	go run ./cmd/server                      # data in ./data, clients on 127.0.0.1:5432
 //	go run ./cmd/server --data /var/lib/mdb --listen 127.0.0.1:6432 --name PARTNERHOST1
 //	go run ./cmd/server --demo               # principal, mirror and witness, set up and mirroring
+//	go run ./cmd/server sqlcmd -S 127.0.0.1,5432 -i setup.sql   # run a T-SQL script (package sqlcmd)
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 
 	"mirrordb/engine"
 	"mirrordb/server"
+	"mirrordb/sqlcmd"
 )
 
 // options holds every command-line flag; later features add theirs here.
@@ -66,7 +68,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.demoDir, "demo-dir", "./demo-data", "with --demo: the directory for the three instances' data and logs (emptied at each start)")
 	fs.BoolVar(&o.demoFreePorts, "demo-free-ports", false, "with --demo: free ports chosen by the system rather than 5432, 7022 and 8080")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "mirrordb %s: SQL Server-style database mirroring over the PostgreSQL protocol\n\nUsage: server [flags]\n\n", engine.Version)
+		fmt.Fprintf(fs.Output(), "mirrordb %s: SQL Server-style database mirroring over the PostgreSQL protocol\n\nUsage: server [flags]\n       server sqlcmd [options]   (run T-SQL scripts; server sqlcmd -? lists its options)\n\n", engine.Version)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -97,14 +99,9 @@ func readSAPassword(file string) (string, error) {
 	if file == "" {
 		return os.Getenv("MIRRORDB_SA_PASSWORD"), nil
 	}
-	b, err := os.ReadFile(file)
+	pw, err := sqlcmd.ReadPasswordFile(file)
 	if err != nil {
 		return "", fmt.Errorf("--sa-password-file: %w", err)
-	}
-	pw, _, _ := strings.Cut(string(b), "\n")
-	pw = strings.TrimSuffix(pw, "\r")
-	if pw == "" {
-		return "", fmt.Errorf("--sa-password-file %s: the first line is empty", file)
 	}
 	return pw, nil
 }
@@ -114,6 +111,9 @@ func main() {
 }
 
 func run(args []string) int {
+	if len(args) > 0 && args[0] == "sqlcmd" {
+		return sqlcmd.Main(args[1:], os.Stdin, os.Stdout, os.Stderr)
+	}
 	o, err := parseFlags(args)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0

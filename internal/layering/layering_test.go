@@ -43,6 +43,8 @@ var rules = []struct {
 	{"mirrordb/internal/faultfs", []string{"mirrordb/"}, nil, "the fault-injecting file system is a leaf tests of every layer use"},
 	{"mirrordb/pgcodec", []string{"mirrordb/engine", "mirrordb/wire", "mirrordb/parser", "mirrordb/session", "github.com/"}, nil,
 		"PostgreSQL's value formats depend only on types and sqlerr"},
+	{"mirrordb/sqlcmd", []string{"mirrordb/engine", "mirrordb/server", "mirrordb/wire", "mirrordb/mirroring",
+		"github.com/cockroachdb/pebble"}, nil, "sqlcmd is a client: it knows the server only through the wire protocol"},
 	{"mirrordb/mirroring/transport", []string{"mirrordb/engine", "mirrordb/mirroring/core", "mirrordb/wire",
 		"mirrordb/parser"}, nil, "the transport moves opaque messages"},
 }

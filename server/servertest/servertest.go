@@ -93,21 +93,7 @@ func StartWith(t testing.TB, opts Options) *server.Server {
 	if opts.Dir == "" {
 		opts.Dir = t.TempDir()
 	}
-	if opts.Host == "" {
-		opts.Host = "127.0.0.1"
-	}
-	if opts.Name == "" {
-		opts.Name = "mirrordb-test"
-	}
-	cfg := server.Config{DataDir: opts.Dir, Listen: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), Name: opts.Name, Logger: Logger(),
-		StoreFS: opts.StoreFS, HTTPListen: httpListen(opts), MonitorMinute: opts.MonitorMinute}
-	if opts.SAPassword != "" {
-		cfg.SAPassword, cfg.LoginFailureDelay = opts.SAPassword, time.Millisecond
-	}
-	if opts.Configure != nil {
-		opts.Configure(&cfg)
-	}
-	srv, err := server.Start(cfg)
+	srv, err := server.Start(Config(opts))
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
@@ -145,6 +131,16 @@ func LoopbackHosts(n int) []string {
 // handed the same port before the caller binds it.
 func FreePort(t testing.TB, hosts ...string) int {
 	t.Helper()
+	port, err := PickPort(hosts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+// PickPort is FreePort for callers without a testing.TB (script tests'
+// commands).
+func PickPort(hosts ...string) (int, error) {
 	for range 200 {
 		port := 10000 + rand.IntN(22000)
 		ok := true
@@ -157,11 +153,31 @@ func FreePort(t testing.TB, hosts ...string) int {
 			l.Close()
 		}
 		if ok {
-			return port
+			return port, nil
 		}
 	}
-	t.Fatalf("no port free on all of %v", hosts)
-	return 0
+	return 0, fmt.Errorf("no port free on all of %v", hosts)
+}
+
+// Config is the configuration StartWith starts an instance with, for
+// harnesses that start and stop instances themselves (script tests);
+// opts.Dir must be set.
+func Config(opts Options) server.Config {
+	if opts.Host == "" {
+		opts.Host = "127.0.0.1"
+	}
+	if opts.Name == "" {
+		opts.Name = "mirrordb-test"
+	}
+	cfg := server.Config{DataDir: opts.Dir, Listen: net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), Name: opts.Name, Logger: Logger(),
+		StoreFS: opts.StoreFS, HTTPListen: httpListen(opts), MonitorMinute: opts.MonitorMinute}
+	if opts.SAPassword != "" {
+		cfg.SAPassword, cfg.LoginFailureDelay = opts.SAPassword, time.Millisecond
+	}
+	if opts.Configure != nil {
+		opts.Configure(&cfg)
+	}
+	return cfg
 }
 
 func httpListen(o Options) string {
