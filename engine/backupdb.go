@@ -209,7 +209,7 @@ func checkpoint(ctx context.Context, d *Database, s *Session, dir string) (txlog
 	end := d.applied.get()
 	left, err := finishBehind(ctx, d, func() error {
 		defer d.writer.release()
-		return d.write(context.Background(), "checkpoint", func(db *pebble.DB) error {
+		return d.storage.Write(context.Background(), "checkpoint", func(db *pebble.DB) error {
 			return db.Checkpoint(dir, pebble.WithFlushedWAL())
 		})
 	}, abandon)
@@ -226,20 +226,20 @@ func checkpoint(ctx context.Context, d *Database, s *Session, dir string) (txlog
 // ctx's cause at once, as a stopped statement must, and leaves work to
 // finish behind it (left); abandoned then runs, to clean up after it.
 func finishBehind(ctx context.Context, d *Database, work func() error, abandoned func()) (left bool, err error) {
-	if !d.pin() {
+	if !d.storage.Pin() {
 		return false, sqlerr.New(911, d.Name())
 	}
 	done := make(chan error, 1)
 	go func() { done <- work() }()
 	select {
 	case err := <-done:
-		d.unpin()
+		d.storage.Unpin()
 		return false, err
 	case <-ctx.Done():
 		go func() {
 			<-done
 			abandoned()
-			d.unpin()
+			d.storage.Unpin()
 		}()
 		return true, context.Cause(ctx)
 	}
@@ -570,11 +570,11 @@ func prepareRestoredStore(dir string, in *Instance, h backup.SetHeader) error {
 	if err != nil {
 		return fmt.Errorf("%w: restored store does not open: %v", backup.ErrMalformed, err)
 	}
-	defer st.Close(storeCloseTimeout)
+	defer st.Close(storage.CloseTimeout)
 	kv := st.DB()
 	b := kv.NewBatch()
 	var end [8]byte
-	v, ok, err := getValue(kv, keys.MetaKey(metaEndLSN))
+	v, ok, err := storage.ReadValue(kv, keys.MetaKey(metaEndLSN))
 	if err != nil || !ok {
 		b.Close()
 		return fmt.Errorf("%w: restored store has no end LSN", backup.ErrMalformed)
@@ -590,7 +590,7 @@ func prepareRestoredStore(dir string, in *Instance, h backup.SetHeader) error {
 	if err := st.Apply(context.Background(), b); err != nil {
 		return err
 	}
-	return st.Close(storeCloseTimeout)
+	return st.Close(storage.CloseTimeout)
 }
 
 // installRestored puts a restored store (built in tmp) into service under
@@ -844,7 +844,7 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 // database already holds at its LSN (if the log still holds it): 4330 when
 // they differ.
 func (d *Database) sameLogRecord(lsn txlog.LSN, rec []byte) error {
-	have, ok, err := d.get(keys.LogKey(lsn))
+	have, ok, err := d.storage.Get(keys.LogKey(lsn))
 	if err != nil || !ok || bytes.Equal(have, rec) {
 		return err
 	}
@@ -854,7 +854,7 @@ func (d *Database) sameLogRecord(lsn txlog.LSN, rec []byte) error {
 // CommitTime returns the commit time of log record lsn, if the log still
 // holds it.
 func (d *Database) CommitTime(lsn txlog.LSN) (time.Time, bool) {
-	v, ok, err := d.get(keys.LogKey(lsn))
+	v, ok, err := d.storage.Get(keys.LogKey(lsn))
 	if err != nil || !ok {
 		return time.Time{}, false
 	}

@@ -145,16 +145,16 @@ func (d *Database) commit(ctx context.Context, t *txn) (txlog.LSN, error) {
 		}
 		t.done()
 	}()
-	if d.store.Load() != st {
+	if d.storage.Store() != st {
 		b.Close() // the store failed and was replaced while the transaction ran
-		return 0, d.faultError(st.Fault(), t.object())
+		return 0, d.storage.FaultError(st.Fault(), t.object())
 	}
 	start := time.Now()
 	rec := txlog.Record{LSN: d.applied.get() + 1, CommitTime: d.inst.now(), Ops: t.ops}
 	enc := rec.Encode(make([]byte, 0, 64+t.opBytes))
 	if f := st.CheckSpace(int64(len(b.Repr()) + len(enc))); f != nil {
 		b.Close()
-		return 0, d.faultError(f, t.object())
+		return 0, d.storage.FaultError(f, t.object())
 	}
 	var end [8]byte
 	binary.BigEndian.PutUint64(end[:], rec.LSN)
@@ -173,7 +173,7 @@ func (d *Database) commit(ctx context.Context, t *txn) (txlog.LSN, error) {
 		}
 		synced <- err
 	}); err != nil {
-		return 0, d.faultError(err, t.object())
+		return 0, d.storage.FaultError(err, t.object())
 	}
 	d.applied.advance(rec.LSN)
 	d.logBytes.Add(int64(len(enc)))
@@ -192,10 +192,10 @@ func (d *Database) commit(ctx context.Context, t *txn) (txlog.LSN, error) {
 	select {
 	case err := <-synced:
 		if err != nil {
-			return 0, d.faultError(err, t.object())
+			return 0, d.storage.FaultError(err, t.object())
 		}
 	case <-st.Failed():
-		return 0, d.faultError(st.Fault(), t.object())
+		return 0, d.storage.FaultError(st.Fault(), t.object())
 	case <-ctx.Done():
 		return rec.LSN, ctx.Err()
 	}

@@ -1,8 +1,8 @@
 package engine
 
 import (
-	"context"
 	"encoding/binary"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,17 +43,9 @@ type Database struct {
 	inst *Instance
 	id   int32
 	dir  string
-	// store is the open Pebble store; it is replaced when the database
-	// recovers from a storage failure (health.go), and nil while no store
-	// could be opened.
-	store atomic.Pointer[storage.Store]
-	// health is nil while the store serves; otherwise it holds the state a
-	// storage failure put the database in (RECOVERY_PENDING, SUSPECT,
-	// RECOVERING) and why.
-	health atomic.Pointer[healthState]
-	// recovering serialises recoveries (ALTER DATABASE SET ONLINE, the
-	// automatic retry after a full disk).
-	recovering sync.Mutex
+	// storage is the database's store, its pins and its health
+	// (engine/storage).
+	storage *storage.DB
 
 	mu      sync.Mutex // guards name, state, created
 	name    string
@@ -85,16 +77,6 @@ type Database struct {
 	// limitFunc, when set, bounds what BACKUP LOG takes (mirroring).
 	limitFunc atomic.Pointer[func() txlog.LSN]
 
-	// pins counts the statements and background work using the store;
-	// close waits for them, and a store replaced after a failure is closed
-	// only once no pin is left that may still hold it. A counter rather than
-	// a RWMutex: pins nest (a pinned statement calls methods that pin).
-	pinMu    sync.Mutex
-	pinZero  *sync.Cond
-	pins     int
-	isClosed bool
-	retired  []*storage.Store
-
 	// users counts sessions whose current database this is (DROP DATABASE
 	// refuses with 3702 while another session uses it).
 	users atomic.Int32
@@ -109,9 +91,9 @@ type Database struct {
 
 // openDatabase opens the store at dir and recovers the log positions and
 // schema. A store that cannot be opened, or whose contents cannot be read,
-// leaves the database RECOVERY_PENDING or SUSPECT (health.go) and the error
-// is returned with it, so that the instance can still start while RESTORE
-// or CREATE DATABASE treat it as a failure.
+// leaves the database RECOVERY_PENDING or SUSPECT (engine/storage) and the
+// error is returned with it, so that the instance can still start while
+// RESTORE or CREATE DATABASE treat it as a failure.
 //
 // create says whether the store may be created; a database of the
 // catalog must find its directory (a missing one is RECOVERY_PENDING, not
@@ -119,38 +101,47 @@ type Database struct {
 func (in *Instance) openDatabase(id int32, name, dir string, state DBState, created time.Time, create bool) (*Database, error) {
 	d := &Database{inst: in, id: id, dir: dir, name: name, state: state, created: created, writer: newWriterLock(),
 		applied: newLSNWatch(0), durable: newLSNWatch(0)}
-	d.pinZero = sync.NewCond(&d.pinMu)
 	d.schema.Store(&schemaSet{byName: map[string]*TableDef{}, byID: map[uint32]*TableDef{}})
 	d.registerLogBackupHold()
-	st, err := in.openStore(d, create)
-	if err == nil {
-		if err = d.load(st); err != nil && healthFor(err) == StateSuspect {
-			d.store.Store(st) // damaged but readable: DBCC CHECKDB can say what is wrong
-		} else if err != nil {
-			_ = st.Close(storeCloseTimeout)
-		}
-	}
-	if err != nil {
-		d.setHealth(healthFor(err), err)
-		return d, err
-	}
-	d.store.Store(st)
-	return d, nil
+	var err error
+	d.storage, err = storage.OpenDB(storage.Config{Dir: dir, Name: name, ID: id, Create: create,
+		Cache: in.cache, Logger: in.log, FS: in.cfg.StoreFS, Now: in.now, Load: d.load,
+		Failed:       func(db *storage.DB, f *storage.Fault) { in.storeFailed(d, db, f) },
+		LogReuseWait: d.LogReuseWait, EndLSN: d.EndLSN})
+	return d, err
 }
 
-// openStore opens d's directory as a store whose failures d handles
-// (creating it if create).
-func (in *Instance) openStore(d *Database, create bool) (*storage.Store, error) {
-	var st *storage.Store
-	st, err := storage.Open(d.dir, storage.Options{Cache: in.cache, Logger: in.log, FS: in.cfg.StoreFS, MustExist: !create,
-		OnFault: func(f *storage.Fault) { d.storeFailed(st, f) }})
-	return st, err
+// storeFailed is told that a storage failure took d out of service. After
+// a full disk it retries recovery every second until the store reopens, or
+// until someone else recovered it; master always retries: without it
+// nobody can log in to say SET ONLINE.
+func (in *Instance) storeFailed(d *Database, db *storage.DB, f *storage.Fault) {
+	if f.Kind == storage.NoSpace || d == in.master {
+		in.every(time.Second, func() bool {
+			return db.Health() != storage.RecoveryPending || db.Recover() == nil
+		})
+	}
+}
+
+// storageError maps a storage fault that reached a statement's end
+// without being mapped (a panic out of Pebble, a read deep in an
+// expression) to the error of the database it belongs to.
+func (in *Instance) storageError(err error) error {
+	var f *storage.Fault
+	if !errors.As(err, &f) {
+		return err
+	}
+	for _, d := range in.Databases() {
+		if d.dir == f.Store {
+			return d.storage.FaultError(f, "")
+		}
+	}
+	return sqlerr.New(823, f.OSError(), "read", max(f.Offset, 0), f.Path)
 }
 
 // load reads what the database needs in memory from a freshly opened
 // store: the log positions, the schema, the log-backup chain.
-func (d *Database) load(st *storage.Store) error {
-	kv := st.DB()
+func (d *Database) load(kv *pebble.DB) error {
 	end, err := recoverEndLSN(kv)
 	if err == nil {
 		var s *schemaSet
@@ -173,56 +164,11 @@ func (d *Database) load(st *storage.Store) error {
 	return nil
 }
 
-// get reads a key of the current store, copying the value; ok is false
-// when the key does not exist (or the database has no store).
-func (d *Database) get(key []byte) (val []byte, ok bool, err error) {
-	if !d.pin() {
-		return nil, false, sqlerr.New(911, d.Name())
-	}
-	defer d.unpin()
-	st := d.store.Load()
-	if st == nil {
-		return nil, false, d.available()
-	}
-	val, ok, err = getValue(st.DB(), key)
-	return val, ok, d.readErr(err)
-}
-
-// set writes a local or catalog key durably (nil deletes it).
-func (d *Database) set(key, value []byte) error {
-	return d.write(context.Background(), "write", func(db *pebble.DB) error {
-		if value == nil {
-			return db.Delete(key, pebble.Sync)
-		}
-		return db.Set(key, value, pebble.Sync)
-	})
-}
-
-// write runs a durable write on the current store (storage.Store.Write:
-// it returns as soon as the store fails, whatever Pebble does), mapping a
-// storage fault to the error a statement reports.
-func (d *Database) write(ctx context.Context, op string, fn func(db *pebble.DB) error) error {
-	if !d.pin() {
-		return sqlerr.New(911, d.Name())
-	}
-	defer d.unpin()
-	if err := d.available(); err != nil {
-		return err
-	}
-	return d.faultError(d.store.Load().Write(ctx, op, fn), "")
-}
-
-// kv is the current Pebble store. REQUIRES: the database is pinned (a
-// store replaced after a failure is closed once no pin is left), and the
-// database is available (see available): while no store could be opened
-// there is none.
-func (d *Database) kv() *pebble.DB { return d.store.Load().DB() }
-
 // recoverEndLSN finds the last LSN: the larger of m/end_lsn and the last
 // log key (they agree unless the log is empty after truncation).
 func recoverEndLSN(kv *pebble.DB) (txlog.LSN, error) {
 	var end txlog.LSN
-	v, ok, err := getValue(kv, keys.MetaKey(metaEndLSN))
+	v, ok, err := storage.ReadValue(kv, keys.MetaKey(metaEndLSN))
 	if err != nil {
 		return 0, err
 	}
@@ -242,7 +188,7 @@ func recoverEndLSN(kv *pebble.DB) (txlog.LSN, error) {
 }
 
 func (d *Database) reloadSchemaErr() error {
-	s, err := loadSchema(d.kv())
+	s, err := loadSchema(d.storage.KV())
 	if err != nil {
 		return err
 	}
@@ -271,8 +217,13 @@ func (d *Database) ID() int32 { return d.id }
 // State returns the database state (sys.databases.state): the state a
 // storage failure put it in, if any, else the state kept in the catalog.
 func (d *Database) State() DBState {
-	if h := d.health.Load(); h != nil {
-		return h.state
+	switch d.storage.Health() {
+	case storage.RecoveryPending:
+		return StateRecoveryPending
+	case storage.Suspect:
+		return StateSuspect
+	case storage.Recovering:
+		return StateRecovering
 	}
 	return d.storedState()
 }
@@ -331,7 +282,7 @@ func (d *Database) gate() CommitGate {
 
 // checkOpen reports whether user statements may use the database now.
 func (d *Database) checkOpen() error {
-	if err := d.available(); err != nil {
+	if err := d.storage.Available(); err != nil {
 		return err
 	}
 	if d.IsMirror() {
@@ -352,48 +303,5 @@ func (d *Database) checkOpen() error {
 	}
 }
 
-// pin keeps the store open until unpin; false if the database is closed.
-func (d *Database) pin() bool {
-	d.pinMu.Lock()
-	defer d.pinMu.Unlock()
-	if d.isClosed {
-		return false
-	}
-	d.pins++
-	return true
-}
-
-func (d *Database) unpin() {
-	d.pinMu.Lock()
-	d.pins--
-	var retired []*storage.Store
-	if d.pins == 0 {
-		d.pinZero.Broadcast()
-		retired, d.retired = d.retired, nil
-	}
-	d.pinMu.Unlock()
-	closeRetired(retired)
-}
-
-// close waits for every pin to be released, then closes the store (and
-// any failed one still waiting to be closed).
-func (d *Database) close() error {
-	d.pinMu.Lock()
-	if d.isClosed {
-		d.pinMu.Unlock()
-		return nil
-	}
-	d.isClosed = true
-	for d.pins > 0 {
-		d.pinZero.Wait()
-	}
-	retired := d.retired
-	d.retired = nil
-	d.pinMu.Unlock()
-	closeRetired(retired)
-	st := d.store.Swap(nil)
-	if st == nil {
-		return nil
-	}
-	return st.Close(storeCloseTimeout)
-}
+// close waits for every statement using the store, then closes it.
+func (d *Database) close() error { return d.storage.Close() }

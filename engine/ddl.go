@@ -285,10 +285,10 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 			break
 		}
 		// SET ONLINE recovers a database a storage failure took out of
-		// service (health.go); on one in service it does nothing.
+		// service (engine/storage); on one in service it does nothing.
 		return &stmtPlan{noTx: "ALTER DATABASE", run: func(*env, *txn, session.ResultWriter) (string, error) {
-			if err := d.Recover(); err != nil {
-				return "", b.errAt(o, sqlerr.As(d.faultError(err, "")))
+			if err := d.storage.Recover(); err != nil {
+				return "", b.errAt(o, sqlerr.As(d.storage.FaultError(err, "")))
 			}
 			return "ALTER DATABASE", nil
 		}}, nil

@@ -123,7 +123,7 @@ func Open(cfg Config) (*Instance, error) {
 	in.finishInterruptedWork(descs)
 	for _, desc := range descs {
 		// A database that does not open stays RECOVERY_PENDING or
-		// SUSPECT (health.go) and the instance starts without it.
+		// SUSPECT (engine/storage) and the instance starts without it.
 		d, err := in.openDatabase(desc.ID, desc.Name, filepath.Join(cfg.DataDir, desc.Dir), desc.State, desc.Created, false)
 		if err != nil {
 			in.log.Error("database did not open", "db", desc.Name, "state", d.State().String(), "err", err)
@@ -299,7 +299,7 @@ func (in *Instance) every(interval time.Duration, fn func() (done bool)) {
 // checkpoints do (every CheckpointInterval).
 func (in *Instance) checkpoint() bool {
 	for _, d := range in.Databases() {
-		if d.available() != nil {
+		if d.storage.Available() != nil {
 			continue // out of service: nothing to truncate
 		}
 		if _, err := d.TruncateLog(); err != nil && !sqlerr.Is(err, 911) {

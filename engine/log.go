@@ -12,7 +12,6 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/keys"
-	"mirrordb/engine/storage"
 	"mirrordb/engine/txlog"
 	"mirrordb/internal/stat"
 	"mirrordb/sqlerr"
@@ -37,11 +36,11 @@ func (d *Database) WaitDurable(ctx context.Context, after txlog.LSN) (txlog.LSN,
 // FirstLSN returns the oldest LSN still held in the log (0 when the log is
 // empty, e.g. after truncation).
 func (d *Database) FirstLSN() txlog.LSN {
-	if !d.pin() {
+	if !d.storage.Pin() {
 		return 0
 	}
-	defer d.unpin()
-	if st := d.store.Load(); st != nil {
+	defer d.storage.Unpin()
+	if st := d.storage.Store(); st != nil {
 		return firstLSN(st.DB())
 	}
 	return 0
@@ -68,14 +67,14 @@ func (d *Database) ReadLog(from, to txlog.LSN, fn func(lsn txlog.LSN, rec []byte
 	if from > to {
 		return nil
 	}
-	if !d.pin() {
+	if !d.storage.Pin() {
 		return sqlerr.New(911, d.Name())
 	}
-	defer d.unpin()
-	if err := d.available(); err != nil {
+	defer d.storage.Unpin()
+	if err := d.storage.Available(); err != nil {
 		return err
 	}
-	it, err := d.kv().NewIter(&pebble.IterOptions{LowerBound: keys.LogKey(from), UpperBound: keys.LogKey(to + 1)})
+	it, err := d.storage.KV().NewIter(&pebble.IterOptions{LowerBound: keys.LogKey(from), UpperBound: keys.LogKey(to + 1)})
 	if err != nil {
 		return err
 	}
@@ -92,7 +91,7 @@ func (d *Database) ReadLog(from, to txlog.LSN, fn func(lsn txlog.LSN, rec []byte
 		want++
 	}
 	if err := it.Error(); err != nil {
-		return d.readErr(err)
+		return d.storage.ReadError(err)
 	}
 	if want <= to {
 		return fmt.Errorf("log record %d is missing", want)
@@ -105,14 +104,14 @@ func (d *Database) ReadLog(from, to txlog.LSN, fn func(lsn txlog.LSN, rec []byte
 // records at or below the current end are skipped (redo is idempotent).
 // The records become part of this database's own log.
 func (d *Database) Redo(ctx context.Context, recs [][]byte) error {
-	if !d.pin() {
+	if !d.storage.Pin() {
 		return sqlerr.New(911, d.Name())
 	}
-	defer d.unpin()
+	defer d.storage.Unpin()
 	if err := d.writer.acquire(ctx, -1); err != nil {
 		return err
 	}
-	if err := d.available(); err != nil {
+	if err := d.storage.Available(); err != nil {
 		d.writer.release()
 		return err
 	}
@@ -122,7 +121,7 @@ func (d *Database) Redo(ctx context.Context, recs [][]byte) error {
 	for _, enc := range recs {
 		size += 2*len(enc) + 64
 	}
-	b := d.kv().NewBatchWithSize(size)
+	b := d.storage.KV().NewBatchWithSize(size)
 	fail := func(err error) error {
 		d.writer.release()
 		b.Close()
@@ -203,18 +202,18 @@ func (d *Database) CommitLatency() *stat.Histogram { return &d.commitLatency }
 // every record after it, newest first, and removing those records from the
 // log. A former principal uses it to return to the failover LSN (SPEC D3).
 func (d *Database) UndoTo(ctx context.Context, lsn txlog.LSN) error {
-	if !d.pin() {
+	if !d.storage.Pin() {
 		return sqlerr.New(911, d.Name())
 	}
-	defer d.unpin()
+	defer d.storage.Unpin()
 	if err := d.writer.acquire(ctx, -1); err != nil {
 		return err
 	}
-	if err := d.available(); err != nil {
+	if err := d.storage.Available(); err != nil {
 		d.writer.release()
 		return err
 	}
-	b := d.kv().NewBatch()
+	b := d.storage.KV().NewBatch()
 	fail := func(err error) error {
 		d.writer.release()
 		b.Close()
@@ -231,8 +230,7 @@ func (d *Database) UndoTo(ctx context.Context, lsn txlog.LSN) error {
 		return err
 	})
 	if errors.Is(err, txlog.ErrCorrupt) { // this database's own log is damaged
-		return fail(d.faultError(&storage.Fault{Kind: storage.Corruption, Op: "read", Offset: -1, Store: d.dir,
-			Err: fmt.Errorf("undo to %d: %w", lsn, err)}, ""))
+		return fail(d.storage.Corrupt(fmt.Errorf("undo to %d: %w", lsn, err)))
 	}
 	if err != nil {
 		return fail(fmt.Errorf("undo to %d: %w", lsn, err))
@@ -271,13 +269,13 @@ func (d *Database) finishBatch(ctx context.Context, b *pebble.Batch, end txlog.L
 		b.Close()
 		return err
 	}
-	st := d.store.Load()
+	st := d.storage.Store()
 	if f := st.CheckSpace(int64(len(b.Repr()))); f != nil {
 		b.Close()
-		return d.faultError(f, "")
+		return d.storage.FaultError(f, "")
 	}
 	if err := st.Apply(ctx, b); err != nil { // the store owns b now
-		return d.faultError(err, "")
+		return d.storage.FaultError(err, "")
 	}
 	d.applied.set(end)
 	d.durable.set(end)
@@ -344,13 +342,13 @@ func (d *Database) LogReuseWait() string {
 // Checkpoint writes what the store holds in memory to its table files, as
 // SQL Server's CHECKPOINT writes dirty pages, then truncates the log.
 func (d *Database) Checkpoint(ctx context.Context) error {
-	if err := d.available(); err != nil {
+	if err := d.storage.Available(); err != nil {
 		return err
 	}
-	if f := d.store.Load().CheckSpace(0); f != nil {
-		return d.faultError(f, "")
+	if f := d.storage.Store().CheckSpace(0); f != nil {
+		return d.storage.FaultError(f, "")
 	}
-	if err := d.write(ctx, "flush", func(db *pebble.DB) error { return db.Flush() }); err != nil {
+	if err := d.storage.Write(ctx, "flush", func(db *pebble.DB) error { return db.Flush() }); err != nil {
 		return err
 	}
 	_, err := d.TruncateLog()
@@ -360,11 +358,11 @@ func (d *Database) Checkpoint(ctx context.Context) error {
 // TruncateLog removes log records up to the truncation point (CHECKPOINT).
 // It returns the number of records removed.
 func (d *Database) TruncateLog() (int, error) {
-	if !d.pin() {
+	if !d.storage.Pin() {
 		return 0, sqlerr.New(911, d.Name())
 	}
-	defer d.unpin()
-	if err := d.available(); err != nil {
+	defer d.storage.Unpin()
+	if err := d.storage.Available(); err != nil {
 		return 0, err
 	}
 	cut, _ := d.truncationPoint()
@@ -372,8 +370,8 @@ func (d *Database) TruncateLog() (int, error) {
 	if first == 0 || cut < first {
 		return 0, nil
 	}
-	size, _ := d.kv().EstimateDiskUsage(keys.LogKey(first), keys.LogKey(cut+1))
-	if err := d.write(context.Background(), "truncate", func(db *pebble.DB) error {
+	size, _ := d.storage.KV().EstimateDiskUsage(keys.LogKey(first), keys.LogKey(cut+1))
+	if err := d.storage.Write(context.Background(), "truncate", func(db *pebble.DB) error {
 		return db.DeleteRange(keys.LogKey(first), keys.LogKey(cut+1), pebble.NoSync)
 	}); err != nil {
 		return 0, err

@@ -31,14 +31,14 @@ func (c *collect) Row(v []types.Value) error {
 	c.rows = append(c.rows, append([]types.Value{}, v...))
 	return nil
 }
-func (c *collect) Complete(string) error      { return nil }
+func (c *collect) Complete(string) error { return nil }
 func (c *collect) Notice(e *sqlerr.Error) error {
 	c.notices = append(c.notices, e)
 	return nil
 }
-func (c *collect) text() string               { return fmt.Sprint(c.rows) }
-func (c *collect) reset()                     { c.rows = nil }
-func quietLogger() *slog.Logger               { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func (c *collect) text() string { return fmt.Sprint(c.rows) }
+func (c *collect) reset()       { c.rows = nil }
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func openTestInstance(t testing.TB) *Instance {
 	t.Helper()
@@ -84,7 +84,7 @@ func dump(t testing.TB, d *Database) string {
 	t.Helper()
 	var b strings.Builder
 	for _, prefix := range [][]byte{keys.Schema, keys.Table} {
-		it, err := d.kv().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
+		it, err := d.storage.KV().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -303,7 +303,7 @@ func (d *Database) NewRecoveryFork(ctx context.Context) error {
 // RecoveryFork identifies the database's current recovery fork.
 func (d *Database) RecoveryFork() types.UUID {
 	var u types.UUID
-	if v, ok, _ := d.get(keys.SchemaKey("db", propForkGUID)); ok {
+	if v, ok, _ := d.storage.Get(keys.SchemaKey("db", propForkGUID)); ok {
 		copy(u[:], v)
 		return u
 	}
@@ -323,26 +323,26 @@ func (d *Database) LogStart() uint64 {
 // mirrored) key of the database: the mirroring layer keeps its session
 // configuration there.
 func (d *Database) MetaGet(name string) ([]byte, bool, error) {
-	return d.get(keys.MetaKey(name))
+	return d.storage.Get(keys.MetaKey(name))
 }
 
 // MetaSet writes a local key durably (nil deletes it).
 func (d *Database) MetaSet(name string, value []byte) error {
-	return d.set(keys.MetaKey(name), value)
+	return d.storage.Set(keys.MetaKey(name), value)
 }
 
 // MetaScan returns the local keys starting with prefix (names without the
 // prefix) and their values.
 func (d *Database) MetaScan(prefix string) (map[string][]byte, error) {
 	lo := keys.MetaKey(prefix)
-	if !d.pin() {
+	if !d.storage.Pin() {
 		return nil, sqlerr.New(911, d.Name())
 	}
-	defer d.unpin()
-	if err := d.available(); err != nil {
+	defer d.storage.Unpin()
+	if err := d.storage.Available(); err != nil {
 		return nil, err
 	}
-	it, err := d.kv().NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: keys.PrefixEnd(lo)})
+	it, err := d.storage.KV().NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: keys.PrefixEnd(lo)})
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +357,7 @@ func (d *Database) MetaScan(prefix string) (map[string][]byte, error) {
 // the mirroring layer's watchdog notices a disk whose fsyncs have
 // stalled (a principal must then stop acknowledging, SPEC §8.9).
 func (d *Database) ProbeDisk() error {
-	return d.set(keys.MetaKey("disk_probe"), []byte{1})
+	return d.storage.Set(keys.MetaKey("disk_probe"), []byte{1})
 }
 
 // SetQuorum opens or closes a principal's database to users: without
@@ -380,12 +380,12 @@ var catalogInstanceID = []byte("c/instance_id")
 // with the data directory and never changes.
 func (in *Instance) InstanceID() types.UUID {
 	in.idOnce.Do(func() {
-		if v, ok, err := in.master.get(catalogInstanceID); err == nil && ok && len(v) == 16 {
+		if v, ok, err := in.master.storage.Get(catalogInstanceID); err == nil && ok && len(v) == 16 {
 			copy(in.id[:], v)
 			return
 		}
 		in.id = types.NewUUID()
-		if err := in.master.set(catalogInstanceID, in.id[:]); err != nil {
+		if err := in.master.storage.Set(catalogInstanceID, in.id[:]); err != nil {
 			in.log.Error("saving the instance id", "err", err)
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/keys"
+	"mirrordb/engine/storage"
 	"mirrordb/parser"
 	"mirrordb/types"
 )
@@ -178,7 +179,7 @@ func (t *txn) nextCounter(key []byte, start, delta int64) (int64, error) {
 
 // readCounter reads a counter key's current value (ok false if unset).
 func readCounter(r pebble.Reader, key []byte) (int64, bool, error) {
-	v, ok, err := getValue(r, key)
+	v, ok, err := storage.ReadValue(r, key)
 	if err != nil || !ok || len(v) != 8 {
 		return 0, false, err
 	}

@@ -246,7 +246,7 @@ func (s *Session) readerFor(d *Database) pebble.Reader {
 	if s.tx != nil && s.tx.t != nil && s.tx.t.db == d {
 		return s.tx.t.reader()
 	}
-	return d.kv()
+	return d.storage.KV()
 }
 
 // schemaFor returns the schema of d as this session sees it.
@@ -348,16 +348,16 @@ func (s *Session) run(ctx context.Context, p *stmtPlan, args []types.Value, w se
 		return sqlerr.New(226, p.noTx)
 	}
 	for i, d := range p.dbs {
-		if !d.pin() {
+		if !d.storage.Pin() {
 			for _, done := range p.dbs[:i] {
-				done.unpin()
+				done.storage.Unpin()
 			}
 			return sqlerr.New(911, d.Name())
 		}
 	}
 	defer func() {
 		for _, d := range p.dbs {
-			d.unpin()
+			d.storage.Unpin()
 		}
 	}()
 	// base is cancelled with a reason by KILL (Kill) and without one by a

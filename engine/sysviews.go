@@ -73,7 +73,7 @@ func init() {
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			for _, d := range e.sess.inst.Databases() {
-				if !d.pin() {
+				if !d.storage.Pin() {
 					continue
 				}
 				model := "SIMPLE"
@@ -85,7 +85,7 @@ func init() {
 				out = append(out, []types.Value{d.Name(), int64(d.id), nil, timeOrNil(created), int64(160),
 					"Latin1_General_BIN2", int64(0), "MULTI_USER", false, false, int64(d.State()),
 					d.State().String(), false, recoveryCodes[model], model, logReuseCodes[reuse], reuse, false})
-				d.unpin()
+				d.storage.Unpin()
 			}
 			return out, nil
 		},
@@ -157,10 +157,10 @@ func init() {
 					return nil, nil
 				}
 			}
-			if !d.pin() {
+			if !d.storage.Pin() {
 				return nil, nil
 			}
-			defer d.unpin()
+			defer d.storage.Unpin()
 			first, end := d.FirstLSN(), d.EndLSN()
 			var count int64
 			var minLSN types.Value

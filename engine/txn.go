@@ -41,11 +41,11 @@ func (d *Database) beginWrite(ctx context.Context, lockTimeout time.Duration) (*
 	if err := d.writer.acquire(ctx, lockTimeout); err != nil {
 		return nil, err
 	}
-	if err := d.available(); err != nil {
+	if err := d.storage.Available(); err != nil {
 		d.writer.release()
 		return nil, err
 	}
-	st := d.store.Load()
+	st := d.storage.Store()
 	return &txn{db: d, store: st, batch: st.DB().NewIndexedBatch()}, nil
 }
 
@@ -54,7 +54,7 @@ func (d *Database) beginWrite(ctx context.Context, lockTimeout time.Duration) (*
 func (t *txn) reader() pebble.Reader { return t.batch }
 
 // get reads a key as the transaction sees it.
-func (t *txn) get(key []byte) ([]byte, bool, error) { return getValue(t.batch, key) }
+func (t *txn) get(key []byte) ([]byte, bool, error) { return storage.ReadValue(t.batch, key) }
 
 // write records one change: key goes from before (absent when !hadBefore)
 // to after (deleted when after is nil). Arguments are copied.
