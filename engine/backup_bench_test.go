@@ -37,12 +37,12 @@ func BenchmarkBackupRestore(b *testing.B) {
 		for i := 0; i < perTxn; i++ {
 			_, _ = rand.Read(value) // incompressible, so the store is really this size
 			row := keys.EncodeRow(nil, []types.Value{id, value})
-			if err := t.write(keys.RowKey(def.ID, keys.AppendValue(nil, id, types.TypeBigInt)), nil, false, row); err != nil {
+			if err := t.Write(keys.RowKey(def.ID, keys.AppendValue(nil, id, types.TypeBigInt)), nil, false, row); err != nil {
 				b.Fatal(err)
 			}
 			id++
 		}
-		if _, err := t.commit(ctx); err != nil {
+		if _, err := t.Commit(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}

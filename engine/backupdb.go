@@ -202,13 +202,13 @@ func checkpoint(ctx context.Context, d *Database, s *Session, dir string) (txlog
 		return 0, err
 	}
 	if ctx.Err() != nil {
-		d.writer.release()
+		d.storage.UnlockWriter()
 		abandon()
 		return 0, context.Cause(ctx)
 	}
-	end := d.applied.get()
+	end := d.storage.EndLSN()
 	left, err := finishBehind(ctx, d, func() error {
-		defer d.writer.release()
+		defer d.storage.UnlockWriter()
 		return d.storage.Write(context.Background(), "checkpoint", func(db *pebble.DB) error {
 			return db.Checkpoint(dir, pebble.WithFlushedWAL())
 		})
@@ -314,11 +314,11 @@ func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupReques
 		if err := req.Session.lockWriter(ctx, d); err != nil {
 			return BackupResult{}, err
 		}
-		defer d.writer.release()
+		defer d.storage.UnlockWriter()
 	}
 	first, last := chain.NextLogLSN, d.DurableLSN()+1
 	if req.NoRecovery {
-		last = d.applied.get() + 1
+		last = d.storage.EndLSN() + 1
 	} else if limit := d.backupLimit(); limit < last-1 {
 		// Past the limit a failover may still undo the log (the mirror
 		// has not hardened it): a backup holding it would restore what
@@ -574,14 +574,14 @@ func prepareRestoredStore(dir string, in *Instance, h backup.SetHeader) error {
 	kv := st.DB()
 	b := kv.NewBatch()
 	var end [8]byte
-	v, ok, err := storage.ReadValue(kv, keys.MetaKey(metaEndLSN))
+	v, ok, err := storage.ReadValue(kv, keys.MetaKey(storage.MetaEndLSN))
 	if err != nil || !ok {
 		b.Close()
 		return fmt.Errorf("%w: restored store has no end LSN", backup.ErrMalformed)
 	}
 	copy(end[:], v)
 	_ = b.DeleteRange(keys.Meta, keys.PrefixEnd(keys.Meta), nil)
-	_ = b.Set(keys.MetaKey(metaEndLSN), end[:], nil)
+	_ = b.Set(keys.MetaKey(storage.MetaEndLSN), end[:], nil)
 	chain := fmt.Sprintf(`{"next_log_lsn":%d,"last_full_lsn":%d}`, h.LastLSN, h.CheckpointLSN)
 	if h.RecoveryModel != "FULL" {
 		chain = fmt.Sprintf(`{"next_log_lsn":0,"last_full_lsn":%d}`, h.CheckpointLSN)

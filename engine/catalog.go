@@ -160,15 +160,15 @@ func (d *Database) initProperties(ctx context.Context) error {
 		return err
 	}
 	guid := types.NewUUID()
-	if err := t.put(keys.SchemaKey("db", propFamilyGUID), guid[:]); err != nil {
-		t.rollback()
+	if err := t.Put(keys.SchemaKey("db", propFamilyGUID), guid[:]); err != nil {
+		t.Rollback()
 		return err
 	}
-	if err := t.put(keys.SchemaKey("db", propRecovery), []byte("FULL")); err != nil {
-		t.rollback()
+	if err := t.Put(keys.SchemaKey("db", propRecovery), []byte("FULL")); err != nil {
+		t.Rollback()
 		return err
 	}
-	_, err = t.commit(ctx)
+	_, err = t.Commit(ctx)
 	return err
 }
 

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/binary"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -9,10 +8,8 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
-	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/engine/txlog"
-	"mirrordb/internal/stat"
 	"mirrordb/sqlerr"
 )
 
@@ -37,14 +34,16 @@ var stateNames = map[DBState]string{
 
 func (s DBState) String() string { return stateNames[s] }
 
-// Database is one database of the instance: its own Pebble store, its
-// writer lock, its log positions and its schema.
+// Database is one database of the instance: what SQL sees of it (its
+// name, its state in the catalog, its schema, its mirroring role, the
+// sessions using it) over its storage (engine/storage: the store, the
+// writer lock and transactions, the log).
 type Database struct {
 	inst *Instance
 	id   int32
 	dir  string
-	// storage is the database's store, its pins and its health
-	// (engine/storage).
+	// storage is the database's store, pins, health, writer lock,
+	// transactions and log (engine/storage).
 	storage *storage.DB
 
 	mu      sync.Mutex // guards name, state, created
@@ -52,28 +51,11 @@ type Database struct {
 	state   DBState
 	created time.Time
 
-	writer writerLock
-	// applied is the last LSN applied (visible); durable the last LSN known
-	// to be on disk. See commit.go.
-	applied *lsnWatch
-	durable *lsnWatch
-	// logBytes approximates the size of the log records written since open
-	// plus those present at open.
-	logBytes atomic.Int64
-	// written counts the log records and bytes appended since open
-	// (commits and redo; truncation does not take them back).
-	written struct{ records, bytes atomic.Int64 }
-	// commitLatency times each commit from its log write to its
-	// acknowledgement (fsync and, when mirrored, the commit gate).
-	commitLatency stat.Histogram
-
-	logHolds logHolds
-	chain    chainState
+	chain chainState
 	// backingUp is set while a BACKUP runs; a second one fails (3023).
 	backingUp atomic.Bool
 
-	schema   atomic.Pointer[schemaSet]
-	gateFunc atomic.Pointer[CommitGate]
+	schema atomic.Pointer[schemaSet]
 	// limitFunc, when set, bounds what BACKUP LOG takes (mirroring).
 	limitFunc atomic.Pointer[func() txlog.LSN]
 
@@ -89,7 +71,7 @@ type Database struct {
 	writerOwner atomic.Pointer[Session]
 }
 
-// openDatabase opens the store at dir and recovers the log positions and
+// openDatabase opens the store at dir and loads its log positions and
 // schema. A store that cannot be opened, or whose contents cannot be read,
 // leaves the database RECOVERY_PENDING or SUSPECT (engine/storage) and the
 // error is returned with it, so that the instance can still start while
@@ -99,15 +81,13 @@ type Database struct {
 // catalog must find its directory (a missing one is RECOVERY_PENDING, not
 // an empty database).
 func (in *Instance) openDatabase(id int32, name, dir string, state DBState, created time.Time, create bool) (*Database, error) {
-	d := &Database{inst: in, id: id, dir: dir, name: name, state: state, created: created, writer: newWriterLock(),
-		applied: newLSNWatch(0), durable: newLSNWatch(0)}
+	d := &Database{inst: in, id: id, dir: dir, name: name, state: state, created: created}
 	d.schema.Store(&schemaSet{byName: map[string]*TableDef{}, byID: map[uint32]*TableDef{}})
-	d.registerLogBackupHold()
 	var err error
 	d.storage, err = storage.OpenDB(storage.Config{Dir: dir, Name: name, ID: id, Create: create,
-		Cache: in.cache, Logger: in.log, FS: in.cfg.StoreFS, Now: in.now, Load: d.load,
-		Failed:       func(db *storage.DB, f *storage.Fault) { in.storeFailed(d, db, f) },
-		LogReuseWait: d.LogReuseWait, EndLSN: d.EndLSN})
+		Cache: in.cache, Logger: in.log, FS: in.cfg.StoreFS, Now: in.now, Load: d.load, SchemaChanged: d.reloadSchema,
+		Failed: func(db *storage.DB, f *storage.Fault) { in.storeFailed(d, db, f) }})
+	d.registerLogBackupHold()
 	return d, err
 }
 
@@ -139,52 +119,15 @@ func (in *Instance) storageError(err error) error {
 	return sqlerr.New(823, f.OSError(), "read", max(f.Offset, 0), f.Path)
 }
 
-// load reads what the database needs in memory from a freshly opened
-// store: the log positions, the schema, the log-backup chain.
-func (d *Database) load(kv *pebble.DB) error {
-	end, err := recoverEndLSN(kv)
-	if err == nil {
-		var s *schemaSet
-		if s, err = loadSchema(kv); err == nil {
-			d.schema.Store(s)
-			err = d.loadChainFrom(kv)
-		}
-	}
+// load reads what the database keeps in memory from a freshly opened
+// store: the schema and the log-backup chain (storage.Config.Load).
+func (d *Database) load(r pebble.Reader) error {
+	s, err := loadSchema(r)
 	if err != nil {
 		return err
 	}
-	d.applied.set(end)
-	d.durable.set(end)
-	d.logBytes.Store(0)
-	if first := firstLSN(kv); first > 0 {
-		if n, err := kv.EstimateDiskUsage(keys.LogKey(first), keys.LogKey(end+1)); err == nil {
-			d.logBytes.Store(int64(n))
-		}
-	}
-	return nil
-}
-
-// recoverEndLSN finds the last LSN: the larger of m/end_lsn and the last
-// log key (they agree unless the log is empty after truncation).
-func recoverEndLSN(kv *pebble.DB) (txlog.LSN, error) {
-	var end txlog.LSN
-	v, ok, err := storage.ReadValue(kv, keys.MetaKey(metaEndLSN))
-	if err != nil {
-		return 0, err
-	}
-	if ok && len(v) == 8 {
-		end = binary.BigEndian.Uint64(v)
-	}
-	it, err := kv.NewIter(&pebble.IterOptions{LowerBound: keys.Log, UpperBound: keys.PrefixEnd(keys.Log)})
-	if err != nil {
-		return 0, err
-	}
-	if it.Last() {
-		if lsn, ok := keys.LSNOfLogKey(it.Key()); ok && lsn > end {
-			end = lsn
-		}
-	}
-	return end, it.Close()
+	d.schema.Store(s)
+	return d.loadChainFrom(r)
 }
 
 func (d *Database) reloadSchemaErr() error {
@@ -243,16 +186,6 @@ func (d *Database) Created() time.Time {
 	return d.created
 }
 
-// SetCommitGate installs (or, with nil, removes) the function every commit
-// waits on before it is acknowledged.
-func (d *Database) SetCommitGate(g CommitGate) {
-	if g == nil {
-		d.gateFunc.Store(nil)
-		return
-	}
-	d.gateFunc.Store(&g)
-}
-
 // SetBackupLimit installs (or, with nil, removes) the function that says
 // up to which LSN a log backup may go: mirroring keeps log that a failover
 // could still undo out of log backups.
@@ -271,13 +204,6 @@ func (d *Database) backupLimit() txlog.LSN {
 		return (*p)()
 	}
 	return ^txlog.LSN(0)
-}
-
-func (d *Database) gate() CommitGate {
-	if p := d.gateFunc.Load(); p != nil {
-		return *p
-	}
-	return nil
 }
 
 // checkOpen reports whether user statements may use the database now.

@@ -275,7 +275,7 @@ func (c *checker) checkLog(gov *govern.Statement, r pebble.Reader) error {
 	if err != nil {
 		return err
 	}
-	if v, ok, err := storage.ReadValue(r, keys.MetaKey(metaEndLSN)); err == nil && ok && len(v) == 8 && binary.BigEndian.Uint64(v) < last {
+	if v, ok, err := storage.ReadValue(r, keys.MetaKey(storage.MetaEndLSN)); err == nil && ok && len(v) == 8 && binary.BigEndian.Uint64(v) < last {
 		return c.report(c.logError("the end of log %d is behind record %d", binary.BigEndian.Uint64(v), last))
 	}
 	return nil

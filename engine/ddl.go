@@ -44,7 +44,7 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		if d.PKName == "" && len(d.PK) > 0 {
 			d.PKName = fmt.Sprintf("PK__%s__%08X", truncateName(d.Name, 8), 0x3B4A0000+uint32(id))
 		}
-		return "CREATE TABLE", t.put(keys.TableDefKey(d.ID), encodeTableDef(&d))
+		return "CREATE TABLE", t.Put(keys.TableDefKey(d.ID), encodeTableDef(&d))
 	}), nil
 }
 
@@ -192,10 +192,10 @@ func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
 			if err := truncateTable(e, t, db, def); err != nil {
 				return "", err
 			}
-			if err := t.del(keys.RowIDKey(def.ID)); err != nil {
+			if err := t.Delete(keys.RowIDKey(def.ID)); err != nil {
 				return "", err
 			}
-			if err := t.del(keys.TableDefKey(def.ID)); err != nil {
+			if err := t.Delete(keys.TableDefKey(def.ID)); err != nil {
 				return "", err
 			}
 		}
@@ -273,7 +273,7 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 				return "", b.errAt(o, sqlerr.New(5052, "ALTER DATABASE", st.String()))
 			}
 			err := s.withWrite(e, d, func(t *txn) error {
-				return t.put(keys.SchemaKey("db", propRecovery), []byte(o.Model))
+				return t.Put(keys.SchemaKey("db", propRecovery), []byte(o.Model))
 			})
 			if err == nil && o.Model == "SIMPLE" { // SIMPLE breaks the log-backup chain
 				err = d.setChain(func(c *logChain) { c.NextLogLSN = 0 })

@@ -16,17 +16,15 @@
 //
 // # Transactions and the log
 //
-// A write transaction (txn.go) holds its database's writer lock and
-// buffers its writes in an indexed Pebble batch, recording every change
-// with its before-image. Commit (commit.go, where the pipeline is
-// described) assigns the next LSN, adds the log record (engine/txlog) and
-// applies the batch under the lock, then waits for the WAL fsync outside
-// it, so concurrent commits share fsyncs. A commit is acknowledged only
-// once durable (and, later, once any CommitGate such as SAFETY FULL
-// mirroring lets it through). log.go is the log API: EndLSN/DurableLSN,
-// WaitDurable, ReadLog, Redo (apply shipped records), UndoTo (roll back to
-// an LSN with the before-images), TruncateLog with named holds
-// (log_reuse_wait_desc).
+// A database's storage is engine/storage: its Pebble store, the writer
+// lock, write transactions (an indexed batch of operations with their
+// before-images, savepoints), the commit pipeline (LSN, group commit, the
+// CommitGate that SAFETY FULL mirroring installs), the log API (EndLSN,
+// DurableLSN, WaitDurable, ReadLog, Redo, UndoTo, TruncateLog with named
+// holds) and the store's health and recovery. A Database holds it and
+// keeps what SQL sees: the catalog state, the schema, the mirroring role,
+// the sessions using it. txn.go adds the schema a transaction sees; log.go
+// offers the log API to mirroring.
 //
 // T-SQL semantics sit on top (session.go, control.go): statements
 // autocommit unless BEGIN TRAN is open; BEGIN nests; a failing statement

@@ -265,7 +265,7 @@ func (in *Instance) KillSessionsUsing(d *Database, reason *sqlerr.Error) {
 // transactions.
 func (d *Database) BlockWrites(ctx context.Context, reason *sqlerr.Error) (release func(), err error) {
 	for {
-		err := d.writer.acquire(ctx, 100*time.Millisecond)
+		err := d.storage.LockWriter(ctx, 100*time.Millisecond)
 		if err == nil {
 			break
 		}
@@ -279,7 +279,7 @@ func (d *Database) BlockWrites(ctx context.Context, reason *sqlerr.Error) (relea
 	var once atomic.Bool
 	return func() {
 		if once.CompareAndSwap(false, true) {
-			d.writer.release()
+			d.storage.UnlockWriter()
 		}
 	}, nil
 }
@@ -292,11 +292,11 @@ func (d *Database) NewRecoveryFork(ctx context.Context) error {
 		return err
 	}
 	fork := types.NewUUID()
-	if err := t.put(keys.SchemaKey("db", propForkGUID), fork[:]); err != nil {
-		t.rollback()
+	if err := t.Put(keys.SchemaKey("db", propForkGUID), fork[:]); err != nil {
+		t.Rollback()
 		return err
 	}
-	_, err = t.commit(ctx)
+	_, err = t.Commit(ctx)
 	return err
 }
 

@@ -153,13 +153,13 @@ func (s *Session) lockWriter(ctx context.Context, d *Database) error {
 	if s != nil {
 		timeout = s.lockTimeout()
 	}
-	return s.waiting(writerWait(d), func() error { return d.writer.acquire(ctx, timeout) })
+	return s.waiting(writerWait(d), func() error { return d.storage.LockWriter(ctx, timeout) })
 }
 
 // commit commits t, showing the wait for the log flush (and the mirror).
 func (s *Session) commit(ctx context.Context, t *txn) error {
 	return s.waiting(waitState{kind: "WRITELOG"}, func() error {
-		_, err := t.commit(ctx)
+		_, err := t.Commit(ctx)
 		return err
 	})
 }

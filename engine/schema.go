@@ -162,7 +162,7 @@ func encodeTableDef(t *TableDef) []byte {
 // delta and writes it back, returning the new value. Counters (table ids,
 // identity values, heap row ids) are ordinary logged keys.
 func (t *txn) nextCounter(key []byte, start, delta int64) (int64, error) {
-	cur, had, err := t.get(key)
+	cur, had, err := t.Get(key)
 	if err != nil {
 		return 0, err
 	}
@@ -174,7 +174,7 @@ func (t *txn) nextCounter(key []byte, start, delta int64) (int64, error) {
 	}
 	var buf [8]byte
 	binary.BigEndian.PutUint64(buf[:], uint64(v))
-	return v, t.write(key, cur, had, buf[:])
+	return v, t.Write(key, cur, had, buf[:])
 }
 
 // readCounter reads a counter key's current value (ok false if unset).

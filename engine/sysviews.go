@@ -168,7 +168,7 @@ func init() {
 				count = int64(end - first + 1)
 				minLSN = types.DecFromInt(int64(first))
 			}
-			mb := float64(d.logBytes.Load()) / (1 << 20)
+			mb := float64(d.storage.LogBytes()) / (1 << 20)
 			model := d.RecoveryModel()
 			if d.id == masterID {
 				model = "SIMPLE"

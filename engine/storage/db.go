@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"log/slog"
 	"sync"
@@ -11,6 +12,9 @@ import (
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/vfs"
 
+	"mirrordb/engine/keys"
+	"mirrordb/engine/txlog"
+	"mirrordb/internal/stat"
 	"mirrordb/sqlerr"
 )
 
@@ -35,21 +39,19 @@ type Config struct {
 	// Load reads what the owner keeps in memory from a freshly opened
 	// store (its schema, its log-backup chain): at open and at every
 	// recovery. An error leaves the database out of service.
-	Load func(kv *pebble.DB) error
+	Load func(r pebble.Reader) error
+	// SchemaChanged is called, under the writer lock, once a batch that
+	// changed schema keys (s/) is applied: a commit, redo or undo.
+	SchemaChanged func()
 	// Failed is told, on a goroutine of its own, that a storage failure
 	// took db out of service; the owner decides whether to retry Recover.
 	Failed func(db *DB, f *Fault)
-	// LogReuseWait says why log cannot be truncated now (for Msg 9002),
-	// until the log itself moves into this package.
-	LogReuseWait func() string
-	// EndLSN is the last LSN applied, for the recovery's log line, until
-	// the log itself moves into this package.
-	EndLSN func() uint64
 }
 
 // DB is the storage of one database: its current Store, replaced when the
 // database recovers from a storage failure, the pins that keep a Store
-// open while statements use it, and the database's health.
+// open while statements use it, the database's health, its writer lock
+// and transactions, and its log.
 type DB struct {
 	cfg Config
 	// store is the open Store; it is replaced when the database recovers
@@ -73,6 +75,24 @@ type DB struct {
 	pins     int
 	isClosed bool
 	retired  []*Store
+
+	writer writerLock
+	// applied is the last LSN applied (visible); durable the last LSN known
+	// to be on disk. See commit.go.
+	applied *lsnWatch
+	durable *lsnWatch
+	// logBytes approximates the size of the log records written since open
+	// plus those present at open.
+	logBytes atomic.Int64
+	// written counts the log records and bytes appended since open
+	// (commits and redo; truncation does not take them back).
+	written struct{ records, bytes atomic.Int64 }
+	// commitLatency times each commit from its log write to its
+	// acknowledgement (fsync and, when mirrored, the commit gate).
+	commitLatency stat.Histogram
+
+	logHolds logHolds
+	gateFunc atomic.Pointer[CommitGate]
 }
 
 // CloseTimeout bounds closing a store; a failed store may never close (see
@@ -91,7 +111,7 @@ func OpenDB(cfg Config) (*DB, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	db := &DB{cfg: cfg}
+	db := &DB{cfg: cfg, writer: newWriterLock(), applied: newLSNWatch(0), durable: newLSNWatch(0)}
 	db.pinZero = sync.NewCond(&db.pinMu)
 	st, err := db.openStore(cfg.Create)
 	if err == nil {
@@ -119,12 +139,54 @@ func (db *DB) openStore(create bool) (*Store, error) {
 }
 
 // load reads what the database needs in memory from a freshly opened
-// store.
+// store: the log positions, and what the owner keeps (Config.Load).
 func (db *DB) load(st *Store) error {
-	if db.cfg.Load == nil {
-		return nil
+	kv := st.DB()
+	end, err := recoverEndLSN(kv)
+	if err == nil && db.cfg.Load != nil {
+		err = db.cfg.Load(kv)
 	}
-	return db.cfg.Load(st.DB())
+	if err != nil {
+		return err
+	}
+	db.applied.set(end)
+	db.durable.set(end)
+	db.logBytes.Store(0)
+	if first := firstLSN(kv); first > 0 {
+		if n, err := kv.EstimateDiskUsage(keys.LogKey(first), keys.LogKey(end+1)); err == nil {
+			db.logBytes.Store(int64(n))
+		}
+	}
+	return nil
+}
+
+// recoverEndLSN finds the last LSN: the larger of m/end_lsn and the last
+// log key (they agree unless the log is empty after truncation).
+func recoverEndLSN(kv *pebble.DB) (txlog.LSN, error) {
+	var end txlog.LSN
+	v, ok, err := ReadValue(kv, keys.MetaKey(MetaEndLSN))
+	if err != nil {
+		return 0, err
+	}
+	if ok && len(v) == 8 {
+		end = binary.BigEndian.Uint64(v)
+	}
+	it, err := kv.NewIter(&pebble.IterOptions{LowerBound: keys.Log, UpperBound: keys.PrefixEnd(keys.Log)})
+	if err != nil {
+		return 0, err
+	}
+	if it.Last() {
+		if lsn, ok := keys.LSNOfLogKey(it.Key()); ok && lsn > end {
+			end = lsn
+		}
+	}
+	return end, it.Close()
+}
+
+func (db *DB) schemaChanged() {
+	if db.cfg.SchemaChanged != nil {
+		db.cfg.SchemaChanged()
+	}
 }
 
 // Name is the database's name; ID its id; Dir its directory.

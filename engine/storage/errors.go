@@ -33,7 +33,7 @@ func (db *DB) FaultError(err error, object string) error {
 	}
 	switch f.Kind {
 	case NoSpace:
-		if reason := db.cfg.LogReuseWait(); reason != "NOTHING" {
+		if reason := db.LogReuseWait(); reason != "NOTHING" {
 			return sqlerr.New(9002, db.Name(), reason)
 		}
 		if object == "" {

@@ -158,7 +158,7 @@ func (db *DB) Recover() error {
 		db.retire(old)
 	}
 	db.setHealth(Serving, nil)
-	db.cfg.Logger.Info("database recovered from its log and back in service", "db", db.Name(), "end_lsn", db.cfg.EndLSN(),
+	db.cfg.Logger.Info("database recovered from its log and back in service", "db", db.Name(), "end_lsn", db.EndLSN(),
 		"was", h.health.String())
 	return nil
 }
