@@ -304,7 +304,7 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 			if m == nil {
 				return "", b.errAt(o, sqlerr.New(40517, "database mirroring"))
 			}
-			if err := m.AlterDatabase(e.ctx, d, MirrorCommand{Option: o, Session: s}); err != nil {
+			if err := m.AlterDatabase(e.ctx, d, mirrorCommand(o)); err != nil {
 				return "", b.errAt(o, sqlerr.As(err))
 			}
 			return "ALTER DATABASE", nil

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -76,17 +77,58 @@ type MirrorStateChange struct {
 	MirroringState  string // mirroring_state_desc after the change
 }
 
-// MirrorCommand is one ALTER DATABASE ... SET PARTNER / SET WITNESS.
+// MirrorCommand is one ALTER DATABASE ... SET PARTNER / SET WITNESS, as
+// the engine hands it to mirroring: a typed command, not the statement
+// (mirroring does not know the parser).
 type MirrorCommand struct {
-	Option parser.DatabaseOption // *parser.SetPartner or *parser.SetWitness
-	// Session issued the command (FAILOVER must run from master).
-	Session *Session
+	Kind MirrorCommandKind
+	// Address is the partner's or the witness's TCP://host:port
+	// (MirrorSetPartner, MirrorSetWitness).
+	Address string
+	// SafetyFull is SAFETY FULL (true) or OFF, for MirrorSafety.
+	SafetyFull bool
+	// Timeout is TIMEOUT's integer as written, for MirrorTimeout: digits
+	// only, but maybe too large for any integer (Msg 1476 quotes it).
+	Timeout string
 }
 
-// InMaster reports whether the issuing session's current database is
-// master.
-func (c MirrorCommand) InMaster() bool {
-	return c.Session == nil || c.Session.db == c.Session.inst.master
+// MirrorCommandKind says which ALTER DATABASE mirroring option a
+// MirrorCommand is.
+type MirrorCommandKind int
+
+const (
+	MirrorSetPartner   MirrorCommandKind = iota + 1 // SET PARTNER = 'address'
+	MirrorFailover                                  // SET PARTNER FAILOVER
+	MirrorForceService                              // SET PARTNER FORCE_SERVICE_ALLOW_DATA_LOSS
+	MirrorOff                                       // SET PARTNER OFF
+	MirrorResume                                    // SET PARTNER RESUME
+	MirrorSuspend                                   // SET PARTNER SUSPEND
+	MirrorSafety                                    // SET PARTNER SAFETY { FULL | OFF }
+	MirrorTimeout                                   // SET PARTNER TIMEOUT n
+	MirrorSetWitness                                // SET WITNESS = 'address'
+	MirrorWitnessOff                                // SET WITNESS OFF
+)
+
+// partnerActions maps SET PARTNER's keyword to its command.
+var partnerActions = map[string]MirrorCommandKind{
+	"": MirrorSetPartner, "FAILOVER": MirrorFailover, "FORCE_SERVICE_ALLOW_DATA_LOSS": MirrorForceService,
+	"OFF": MirrorOff, "RESUME": MirrorResume, "SUSPEND": MirrorSuspend, "SAFETY": MirrorSafety, "TIMEOUT": MirrorTimeout,
+}
+
+// mirrorCommand turns a SET PARTNER or SET WITNESS option into the command
+// mirroring runs.
+func mirrorCommand(o parser.DatabaseOption) MirrorCommand {
+	switch o := o.(type) {
+	case *parser.SetWitness:
+		if o.Off {
+			return MirrorCommand{Kind: MirrorWitnessOff}
+		}
+		return MirrorCommand{Kind: MirrorSetWitness, Address: o.Address}
+	case *parser.SetPartner:
+		return MirrorCommand{Kind: partnerActions[o.Action], Address: o.Address,
+			SafetyFull: !strings.EqualFold(o.Safety, "OFF"), Timeout: o.Timeout}
+	}
+	return MirrorCommand{}
 }
 
 // MirrorStatus is one row of sys.database_mirroring for a mirrored database.
