@@ -109,7 +109,7 @@ func (in *Instance) setHeader(d *Database, typ int, user string) backup.SetHeade
 		Type: typ, UserName: user, ServerName: in.cfg.ServerName, DatabaseName: d.Name(),
 		DatabaseCreated: d.Created(), FamilyGUID: d.FamilyGUID().String(),
 		RecoveryForkGUID: d.FamilyGUID().String(), BackupSetGUID: backup.NewGUID(),
-		RecoveryModel: d.RecoveryModel(), Started: in.now(),
+		RecoveryModel: string(d.RecoveryModel()), Started: in.now(),
 	}
 }
 
@@ -177,7 +177,7 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 		return BackupResult{}, deviceError(req.Path, err)
 	}
 	if !req.CopyOnly {
-		full := d.RecoveryModel() != "SIMPLE"
+		full := d.RecoveryModel() != RecoverySimple
 		err := d.setChain(func(c *logChain) {
 			c.LastFullLSN = end + 1
 			if full && c.NextLogLSN == 0 {
@@ -299,7 +299,7 @@ func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupReques
 		return BackupResult{}, err
 	}
 	defer release()
-	if d.RecoveryModel() == "SIMPLE" {
+	if d.RecoveryModel() == RecoverySimple {
 		return BackupResult{}, sqlerr.New(4208, d.Name())
 	}
 	chain := d.Chain()
@@ -501,7 +501,7 @@ func (in *Instance) checkReplace(d *Database, h backup.SetHeader, req RestoreReq
 	if d.FamilyGUID().String() != h.FamilyGUID {
 		return sqlerr.New(3154, d.Name())
 	}
-	if d.State() == StateOnline && d.RecoveryModel() == "FULL" {
+	if d.State() == StateOnline && d.RecoveryModel() == RecoveryFull {
 		if c := d.Chain(); c.NextLogLSN != 0 && c.NextLogLSN <= d.DurableLSN() {
 			return sqlerr.New(3159, d.Name())
 		}
@@ -583,7 +583,7 @@ func prepareRestoredStore(dir string, in *Instance, h backup.SetHeader) error {
 	_ = b.DeleteRange(keys.Meta, keys.PrefixEnd(keys.Meta), nil)
 	_ = b.Set(keys.MetaKey(storage.MetaEndLSN), end[:], nil)
 	chain := fmt.Sprintf(`{"next_log_lsn":%d,"last_full_lsn":%d}`, h.LastLSN, h.CheckpointLSN)
-	if h.RecoveryModel != "FULL" {
+	if RecoveryModel(h.RecoveryModel) != RecoveryFull {
 		chain = fmt.Sprintf(`{"next_log_lsn":0,"last_full_lsn":%d}`, h.CheckpointLSN)
 	}
 	_ = b.Set(keys.MetaKey(metaChain), []byte(chain), nil)

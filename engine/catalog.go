@@ -164,7 +164,7 @@ func (d *Database) initProperties(ctx context.Context) error {
 		t.Rollback()
 		return err
 	}
-	if err := t.Put(keys.SchemaKey("db", propRecovery), []byte("FULL")); err != nil {
+	if err := t.Put(keys.SchemaKey("db", propRecovery), []byte(RecoveryFull)); err != nil {
 		t.Rollback()
 		return err
 	}
@@ -172,13 +172,25 @@ func (d *Database) initProperties(ctx context.Context) error {
 	return err
 }
 
-// RecoveryModel returns FULL, SIMPLE or BULK_LOGGED.
-func (d *Database) RecoveryModel() string {
+// RecoveryModel is a database's recovery model
+// (sys.databases.recovery_model_desc); its text is what the database
+// property s/db/recovery and a backup's header hold.
+type RecoveryModel string
+
+const (
+	RecoveryFull       RecoveryModel = "FULL"
+	RecoveryBulkLogged RecoveryModel = "BULK_LOGGED"
+	RecoverySimple     RecoveryModel = "SIMPLE"
+)
+
+// RecoveryModel returns the database's recovery model (FULL when the
+// property cannot be read).
+func (d *Database) RecoveryModel() RecoveryModel {
 	v, ok, err := d.storage.Get(keys.SchemaKey("db", propRecovery))
 	if err != nil || !ok {
-		return "FULL"
+		return RecoveryFull
 	}
-	return string(v)
+	return RecoveryModel(v)
 }
 
 // FamilyGUID identifies the database's lineage across backups and restores.

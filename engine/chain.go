@@ -67,7 +67,7 @@ func (d *Database) setChain(update func(c *logChain)) error {
 func (d *Database) registerLogBackupHold() {
 	d.SetLogHold("LOG_BACKUP", func() (txlog.LSN, string) {
 		c := d.Chain()
-		if c.NextLogLSN == 0 || d.RecoveryModel() == "SIMPLE" {
+		if c.NextLogLSN == 0 || d.RecoveryModel() == RecoverySimple {
 			return 0, ""
 		}
 		return c.NextLogLSN, "LOG_BACKUP"

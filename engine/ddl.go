@@ -275,7 +275,7 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 			err := s.withWrite(e, d, func(t *txn) error {
 				return t.Put(keys.SchemaKey("db", propRecovery), []byte(o.Model))
 			})
-			if err == nil && o.Model == "SIMPLE" { // SIMPLE breaks the log-backup chain
+			if err == nil && RecoveryModel(o.Model) == RecoverySimple { // SIMPLE breaks the log-backup chain
 				err = d.setChain(func(c *logChain) { c.NextLogLSN = 0 })
 			}
 			return "ALTER DATABASE", err

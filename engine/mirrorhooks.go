@@ -241,42 +241,57 @@ func (in *Instance) mirror() Mirroring {
 	return nil
 }
 
-// Mirroring roles of a database, as the engine enforces them.
+// MirrorRole is a database's role in a mirroring session, as the engine
+// enforces it.
+type MirrorRole int32
+
 const (
-	roleNone      = 0
-	rolePrincipal = 1
-	roleMirror    = 2
+	RoleNone      MirrorRole = 0 // not mirrored
+	RolePrincipal MirrorRole = 1 // serves users; its log goes to the mirror
+	RoleMirror    MirrorRole = 2 // RESTORING: redoes the principal's log, refuses users (954)
 )
 
-// mirrorRole is embedded in Database: the database's role in a mirroring
-// session (0 when not mirrored).
+func (r MirrorRole) String() string {
+	switch r {
+	case RolePrincipal:
+		return "PRINCIPAL"
+	case RoleMirror:
+		return "MIRROR"
+	}
+	return "NONE"
+}
+
+// mirrorRole is the database's role in a mirroring session (RoleNone
+// when not mirrored).
 type mirrorRole struct{ v atomic.Int32 }
 
+func (r *mirrorRole) load() MirrorRole   { return MirrorRole(r.v.Load()) }
+func (r *mirrorRole) store(m MirrorRole) { r.v.Store(int32(m)) }
+
 // Mirrored reports whether the database is in a mirroring session.
-func (d *Database) Mirrored() bool { return d.role.v.Load() != roleNone }
+func (d *Database) Mirrored() bool { return d.role.load() != RoleNone }
 
 // IsMirror reports whether the database is a mirror copy.
-func (d *Database) IsMirror() bool { return d.role.v.Load() == roleMirror }
+func (d *Database) IsMirror() bool { return d.role.load() == RoleMirror }
 
-// SetMirroringRole records the database's mirroring role: "" (none),
-// "PRINCIPAL" or "MIRROR". A mirror copy is RESTORING and refuses users
-// (954); a principal's copy is ONLINE. Sessions using a copy that becomes
-// a mirror are disconnected.
-func (in *Instance) SetMirroringRole(d *Database, role string) error {
+// SetMirroringRole records the database's mirroring role. A mirror copy is
+// RESTORING and refuses users (954); a principal's copy is ONLINE.
+// Sessions using a copy that becomes a mirror are disconnected.
+func (in *Instance) SetMirroringRole(d *Database, role MirrorRole) error {
 	switch role {
-	case "PRINCIPAL":
-		d.role.v.Store(rolePrincipal)
+	case RolePrincipal:
+		d.role.store(RolePrincipal)
 		if d.State() != StateOnline {
 			return in.setState(d, StateOnline)
 		}
-	case "MIRROR":
-		d.role.v.Store(roleMirror)
+	case RoleMirror:
+		d.role.store(RoleMirror)
 		in.KillSessionsUsing(d, sqlerr.New(954, d.Name()))
 		if d.State() != StateRestoring {
 			return in.setState(d, StateRestoring)
 		}
 	default:
-		d.role.v.Store(roleNone)
+		d.role.store(RoleNone)
 		d.noQuorum.Store(false)
 	}
 	return nil

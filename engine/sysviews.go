@@ -60,7 +60,7 @@ var logReuseCodes = map[string]int64{
 	"DATABASE_SNAPSHOT_CREATION": 7, "LOG_SCAN": 8,
 }
 
-var recoveryCodes = map[string]int64{"FULL": 1, "BULK_LOGGED": 2, "SIMPLE": 3}
+var recoveryCodes = map[RecoveryModel]int64{RecoveryFull: 1, RecoveryBulkLogged: 2, RecoverySimple: 3}
 
 func init() {
 	views["sys.databases"] = &view{
@@ -76,7 +76,7 @@ func init() {
 				if !d.storage.Pin() {
 					continue
 				}
-				model := "SIMPLE"
+				model := RecoverySimple
 				if d.id != masterID {
 					model = d.RecoveryModel()
 				}
@@ -84,7 +84,7 @@ func init() {
 				created := d.Created()
 				out = append(out, []types.Value{d.Name(), int64(d.id), nil, timeOrNil(created), int64(160),
 					"Latin1_General_BIN2", int64(0), "MULTI_USER", false, false, int64(d.State()),
-					d.State().String(), false, recoveryCodes[model], model, logReuseCodes[reuse], reuse, false})
+					d.State().String(), false, recoveryCodes[model], string(model), logReuseCodes[reuse], reuse, false})
 				d.storage.Unpin()
 			}
 			return out, nil
@@ -171,9 +171,9 @@ func init() {
 			mb := float64(d.storage.LogBytes()) / (1 << 20)
 			model := d.RecoveryModel()
 			if d.id == masterID {
-				model = "SIMPLE"
+				model = RecoverySimple
 			}
-			return [][]types.Value{{int64(d.id), model, minLSN, types.DecFromInt(int64(end)), mb, mb,
+			return [][]types.Value{{int64(d.id), string(model), minLSN, types.DecFromInt(int64(end)), mb, mb,
 				d.LogReuseWait(), nil, nil, mb, count}}, nil
 		},
 	}
