@@ -122,7 +122,7 @@ func (in *Instance) storageError(err error) error {
 // load reads what the database keeps in memory from a freshly opened
 // store: the schema and the log-backup chain (storage.Config.Load).
 func (d *Database) load(r pebble.Reader) error {
-	s, err := loadSchema(r)
+	s, err := d.inst.loadSchema(r)
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (d *Database) load(r pebble.Reader) error {
 }
 
 func (d *Database) reloadSchemaErr() error {
-	s, err := loadSchema(d.storage.KV())
+	s, err := d.inst.loadSchema(d.storage.KV())
 	if err != nil {
 		return err
 	}

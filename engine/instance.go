@@ -65,6 +65,8 @@ type Instance struct {
 	secMu     sync.Mutex // serialises security catalog changes
 	sec       atomic.Pointer[securityCatalog]
 	mirroring atomic.Pointer[Mirroring]
+	// schemaGen counts schema loads (see schemaGeneration).
+	schemaGen atomic.Uint64
 
 	ctx       context.Context // ends when the instance closes
 	stop      context.CancelFunc

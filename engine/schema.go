@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble"
@@ -93,9 +92,6 @@ func (c *ColumnDef) defaultExpression() parser.Expr {
 type schemaSet struct {
 	byName map[string]*TableDef // lower-case schema.name
 	byID   map[uint32]*TableDef
-	// version changes whenever the committed schema changes, so prepared
-	// statements know to re-bind.
-	version uint64
 }
 
 func schemaKey(schema, name string) string {
@@ -121,17 +117,16 @@ func (s *schemaSet) tables() []*TableDef {
 	return out
 }
 
-// schemaVersions counts schema loads across the process; prepared
-// statements re-bind when it moved since they were bound.
-var schemaVersions atomic.Uint64
-
-func nextSchemaVersion() uint64 { return schemaVersions.Add(1) }
-
-func schemaGeneration() uint64 { return schemaVersions.Load() }
+// schemaGeneration counts the schema loads of the instance's databases
+// (committed or as a transaction sees it); a prepared statement re-binds
+// when it moved since it was bound. One number for the instance, not one
+// per database: a plan may name tables of any database of the instance.
+func (in *Instance) schemaGeneration() uint64 { return in.schemaGen.Load() }
 
 // loadSchema reads every table definition visible through r.
-func loadSchema(r pebble.Reader) (*schemaSet, error) {
-	s := &schemaSet{byName: map[string]*TableDef{}, byID: map[uint32]*TableDef{}, version: nextSchemaVersion()}
+func (in *Instance) loadSchema(r pebble.Reader) (*schemaSet, error) {
+	in.schemaGen.Add(1)
+	s := &schemaSet{byName: map[string]*TableDef{}, byID: map[uint32]*TableDef{}}
 	prefix := keys.TableDefKey(0)[:len(keys.Schema)+2] // "s/t/"
 	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {

@@ -553,7 +553,7 @@ func (p *prepared) bind() error {
 	if err != nil {
 		return err
 	}
-	p.plan, p.boundDB, p.boundGen = plan, p.s.db, schemaGeneration()
+	p.plan, p.boundDB, p.boundGen = plan, p.s.db, p.s.inst.schemaGeneration()
 	return nil
 }
 
@@ -569,7 +569,7 @@ func (p *prepared) Columns() []session.Column { return p.cols }
 
 func (p *prepared) Execute(ctx context.Context, args []types.Value, w session.ResultWriter) error {
 	s := p.s
-	if p.boundDB != s.db || p.boundGen != schemaGeneration() || (s.tx != nil && s.tx.t != nil && s.tx.t.SchemaChanged()) {
+	if p.boundDB != s.db || p.boundGen != s.inst.schemaGeneration() || (s.tx != nil && s.tx.t != nil && s.tx.t.SchemaChanged()) {
 		if err := p.bind(); err != nil {
 			return s.failed(err)
 		}

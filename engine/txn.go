@@ -42,7 +42,7 @@ func (t *txn) schemaView() (*schemaSet, error) {
 	if s := t.ownSchema(); s != nil {
 		return s, nil
 	}
-	s, err := loadSchema(t.Reader())
+	s, err := t.db.inst.loadSchema(t.Reader())
 	if err != nil {
 		return nil, err
 	}
