@@ -54,6 +54,7 @@ type Instance struct {
 
 	master *Database
 	procs  procRegistry
+	views  viewSet
 
 	mu       sync.RWMutex
 	dbs      map[string]*Database // lower-case name
@@ -106,7 +107,7 @@ func Open(cfg Config) (*Instance, error) {
 		return nil, err
 	}
 	in := &Instance{cfg: cfg, log: cfg.Logger, lockFile: lock, cache: pebble.NewCache(64 << 20),
-		dbs: map[string]*Database{}, sessions: map[uint32]*Session{}}
+		dbs: map[string]*Database{}, sessions: map[uint32]*Session{}, views: newViewSet()}
 	in.ctx, in.stop = context.WithCancel(context.Background())
 	ok := false
 	defer func() {

@@ -199,8 +199,9 @@ var (
 	name60  = types.NVarCharType(60)
 )
 
-func init() {
-	views["sys.dm_exec_sessions"] = &view{
+// addRequestViews adds sys.dm_exec_sessions and sys.dm_exec_requests.
+func (vs viewSet) addRequestViews() {
+	vs["sys.dm_exec_sessions"] = &view{
 		cols: cols("session_id", intT, "login_time", dtT, "host_name", name128, "program_name", name128,
 			"login_name", name128, "status", name30, "cpu_time", intT, "memory_usage", intT,
 			"total_elapsed_time", intT, "last_request_start_time", dtT, "last_request_end_time", dtT,
@@ -230,7 +231,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.dm_exec_requests"] = &view{
+	vs["sys.dm_exec_requests"] = &view{
 		cols: cols("session_id", intT, "request_id", intT, "start_time", dtT, "status", name30,
 			"command", types.NVarCharType(32), "database_id", intT, "blocking_session_id", intT,
 			"wait_type", name60, "wait_time", intT, "last_wait_type", name60, "wait_resource", types.NVarCharType(256),

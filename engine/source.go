@@ -283,7 +283,7 @@ func (b *binder) addSource(n positioned, sc *scope, src *source) error {
 }
 
 func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) {
-	if view := lookupView(x.Name); view != nil {
+	if view := b.s.inst.views.lookup(x.Name); view != nil {
 		name := x.Name.Object()
 		if x.Alias != "" {
 			name = x.Alias
@@ -312,7 +312,7 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) 
 }
 
 func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (rowSource, error) {
-	view := lookupView(x.Name)
+	view := b.s.inst.views.lookup(x.Name)
 	if view == nil || !view.function {
 		return nil, b.errAt(x, sqlerr.New(208, strings.Join(x.Name.Parts, ".")))
 	}
