@@ -304,12 +304,12 @@ func commandName(st parser.Statement) string {
 	case *parser.Restore:
 		return "RESTORE " + x.Kind
 	}
-	name := statementName(st)
-	switch name {
+	k := statementKeywords(st)
+	switch k.name {
 	case "CREATE", "DROP", "ALTER", "TRUNCATE":
-		return statementVerb(st) // and what it makes: CREATE TABLE
+		return k.verb // and what it makes: CREATE TABLE
 	}
-	return name
+	return k.name
 }
 
 // currentWait is how long r has been in its current wait, in ns.

@@ -602,16 +602,3 @@ func sameColumns(a, b []session.Column) bool {
 	}
 	return true
 }
-
-// isWriteOf reports the statement name used in error 226 and similar.
-func statementName(st parser.Statement) string {
-	switch st.(type) {
-	case *parser.CreateDatabase:
-		return "CREATE DATABASE"
-	case *parser.DropDatabase:
-		return "DROP DATABASE"
-	case *parser.AlterDatabase:
-		return "ALTER DATABASE"
-	}
-	return strings.ToUpper(strings.SplitN(st.String(), " ", 2)[0])
-}
