@@ -1,7 +1,9 @@
-// Package engine is mirrordb's database engine: the instance catalog, one
-// Pebble store per database, T-SQL execution, transactions and the
-// LSN-ordered transaction log that backup and mirroring consume. It knows
-// nothing of sockets or the wire protocol; it implements session.Backend.
+// Package engine is mirrordb's database engine as SQL sees it: the
+// instance catalog, T-SQL binding and execution, transactions, and the
+// hooks mirroring uses, over one store per database (engine/storage: the
+// store, transactions and the LSN-ordered transaction log that backup and
+// mirroring consume). It knows nothing of sockets or the wire protocol; it
+// implements session.Backend. docs/ARCHITECTURE.md is the map.
 //
 // # Storage
 //
@@ -41,8 +43,12 @@
 // so a prepared statement's result columns and parameter types are known
 // before it runs. Plans (plan.go, query.go, dml.go, ddl.go) are trees of
 // expressions over row sources: primary-key point lookups and prefix
-// scans (access.go), full scans, catalog views (sysviews.go) and
-// nested-loop joins. Every error carries its SQL Server number.
+// scans (access.go), full scans, catalog views (the instance's viewSet,
+// sysviews.go and the files beside it) and nested-loop joins. A prepared
+// statement re-binds when the instance's schema generation moved (DDL in
+// any of its databases). What messages and sys.dm_exec_requests call a
+// statement is a table (statements.go). Every error carries its SQL Server
+// number.
 //
 // # Stopping statements, bounding their memory
 //
