@@ -111,7 +111,7 @@ func (s *Store) awaitSpace() error {
 			s.log.Info("disk space is available again")
 			break
 		}
-		t := time.NewTimer(time.Second - time.Since(time.Unix(0, s.space.fullSince.Load())) % time.Second)
+		t := time.NewTimer(time.Second - time.Since(time.Unix(0, s.space.fullSince.Load()))%time.Second)
 		select {
 		case <-t.C:
 		case <-s.closing:
