@@ -37,25 +37,25 @@ func BenchmarkBackupRestore(b *testing.B) {
 		for i := 0; i < perTxn; i++ {
 			_, _ = rand.Read(value) // incompressible, so the store is really this size
 			row := keys.EncodeRow(nil, []types.Value{id, value})
-			if err := t.write(keys.RowKey(def.ID, keys.AppendValue(nil, id, types.TypeBigInt)), nil, false, row); err != nil {
+			if err := t.Write(keys.RowKey(def.ID, keys.AppendValue(nil, id, types.TypeBigInt)), nil, false, row); err != nil {
 				b.Fatal(err)
 			}
 			id++
 		}
-		if _, err := t.commit(ctx); err != nil {
+		if _, err := t.Commit(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}
 	if _, err := d.TruncateLog(); err != nil { // no backup yet: the log is not kept
 		b.Fatal(err)
 	}
-	if err := d.kv().Flush(); err != nil {
+	if err := d.storage.KV().Flush(); err != nil {
 		b.Fatal(err)
 	}
-	if err := d.kv().Compact(keys.Table, keys.PrefixEnd(keys.Table), true); err != nil {
+	if err := d.storage.KV().Compact(keys.Table, keys.PrefixEnd(keys.Table), true); err != nil {
 		b.Fatal(err)
 	}
-	for d.kv().Metrics().Compact.NumInProgress > 0 { // let the store settle before copying it
+	for d.storage.KV().Metrics().Compact.NumInProgress > 0 { // let the store settle before copying it
 		time.Sleep(50 * time.Millisecond)
 	}
 	size := dirSize(d.dir)
@@ -109,7 +109,7 @@ func BenchmarkBackupRestore(b *testing.B) {
 func settle(b *testing.B, in *Instance) {
 	b.Helper()
 	for _, d := range in.Databases() {
-		for d.kv().Metrics().Compact.NumInProgress > 0 {
+		for d.storage.KV().Metrics().Compact.NumInProgress > 0 {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}

@@ -109,7 +109,7 @@ func (in *Instance) setHeader(d *Database, typ int, user string) backup.SetHeade
 		Type: typ, UserName: user, ServerName: in.cfg.ServerName, DatabaseName: d.Name(),
 		DatabaseCreated: d.Created(), FamilyGUID: d.FamilyGUID().String(),
 		RecoveryForkGUID: d.FamilyGUID().String(), BackupSetGUID: backup.NewGUID(),
-		RecoveryModel: d.RecoveryModel(), Started: in.now(),
+		RecoveryModel: string(d.RecoveryModel()), Started: in.now(),
 	}
 }
 
@@ -177,7 +177,7 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 		return BackupResult{}, deviceError(req.Path, err)
 	}
 	if !req.CopyOnly {
-		full := d.RecoveryModel() != "SIMPLE"
+		full := d.RecoveryModel() != RecoverySimple
 		err := d.setChain(func(c *logChain) {
 			c.LastFullLSN = end + 1
 			if full && c.NextLogLSN == 0 {
@@ -202,14 +202,14 @@ func checkpoint(ctx context.Context, d *Database, s *Session, dir string) (txlog
 		return 0, err
 	}
 	if ctx.Err() != nil {
-		d.writer.release()
+		d.storage.UnlockWriter()
 		abandon()
 		return 0, context.Cause(ctx)
 	}
-	end := d.applied.get()
+	end := d.storage.EndLSN()
 	left, err := finishBehind(ctx, d, func() error {
-		defer d.writer.release()
-		return d.write(context.Background(), "checkpoint", func(db *pebble.DB) error {
+		defer d.storage.UnlockWriter()
+		return d.storage.Write(context.Background(), "checkpoint", func(db *pebble.DB) error {
 			return db.Checkpoint(dir, pebble.WithFlushedWAL())
 		})
 	}, abandon)
@@ -226,20 +226,20 @@ func checkpoint(ctx context.Context, d *Database, s *Session, dir string) (txlog
 // ctx's cause at once, as a stopped statement must, and leaves work to
 // finish behind it (left); abandoned then runs, to clean up after it.
 func finishBehind(ctx context.Context, d *Database, work func() error, abandoned func()) (left bool, err error) {
-	if !d.pin() {
+	if !d.storage.Pin() {
 		return false, sqlerr.New(911, d.Name())
 	}
 	done := make(chan error, 1)
 	go func() { done <- work() }()
 	select {
 	case err := <-done:
-		d.unpin()
+		d.storage.Unpin()
 		return false, err
 	case <-ctx.Done():
 		go func() {
 			<-done
 			abandoned()
-			d.unpin()
+			d.storage.Unpin()
 		}()
 		return true, context.Cause(ctx)
 	}
@@ -299,7 +299,7 @@ func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupReques
 		return BackupResult{}, err
 	}
 	defer release()
-	if d.RecoveryModel() == "SIMPLE" {
+	if d.RecoveryModel() == RecoverySimple {
 		return BackupResult{}, sqlerr.New(4208, d.Name())
 	}
 	chain := d.Chain()
@@ -314,11 +314,11 @@ func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupReques
 		if err := req.Session.lockWriter(ctx, d); err != nil {
 			return BackupResult{}, err
 		}
-		defer d.writer.release()
+		defer d.storage.UnlockWriter()
 	}
 	first, last := chain.NextLogLSN, d.DurableLSN()+1
 	if req.NoRecovery {
-		last = d.applied.get() + 1
+		last = d.storage.EndLSN() + 1
 	} else if limit := d.backupLimit(); limit < last-1 {
 		// Past the limit a failover may still undo the log (the mirror
 		// has not hardened it): a backup holding it would restore what
@@ -501,7 +501,7 @@ func (in *Instance) checkReplace(d *Database, h backup.SetHeader, req RestoreReq
 	if d.FamilyGUID().String() != h.FamilyGUID {
 		return sqlerr.New(3154, d.Name())
 	}
-	if d.State() == StateOnline && d.RecoveryModel() == "FULL" {
+	if d.State() == StateOnline && d.RecoveryModel() == RecoveryFull {
 		if c := d.Chain(); c.NextLogLSN != 0 && c.NextLogLSN <= d.DurableLSN() {
 			return sqlerr.New(3159, d.Name())
 		}
@@ -570,27 +570,27 @@ func prepareRestoredStore(dir string, in *Instance, h backup.SetHeader) error {
 	if err != nil {
 		return fmt.Errorf("%w: restored store does not open: %v", backup.ErrMalformed, err)
 	}
-	defer st.Close(storeCloseTimeout)
+	defer st.Close(storage.CloseTimeout)
 	kv := st.DB()
 	b := kv.NewBatch()
 	var end [8]byte
-	v, ok, err := getValue(kv, keys.MetaKey(metaEndLSN))
+	v, ok, err := storage.ReadValue(kv, keys.MetaKey(storage.MetaEndLSN))
 	if err != nil || !ok {
 		b.Close()
 		return fmt.Errorf("%w: restored store has no end LSN", backup.ErrMalformed)
 	}
 	copy(end[:], v)
 	_ = b.DeleteRange(keys.Meta, keys.PrefixEnd(keys.Meta), nil)
-	_ = b.Set(keys.MetaKey(metaEndLSN), end[:], nil)
+	_ = b.Set(keys.MetaKey(storage.MetaEndLSN), end[:], nil)
 	chain := fmt.Sprintf(`{"next_log_lsn":%d,"last_full_lsn":%d}`, h.LastLSN, h.CheckpointLSN)
-	if h.RecoveryModel != "FULL" {
+	if RecoveryModel(h.RecoveryModel) != RecoveryFull {
 		chain = fmt.Sprintf(`{"next_log_lsn":0,"last_full_lsn":%d}`, h.CheckpointLSN)
 	}
 	_ = b.Set(keys.MetaKey(metaChain), []byte(chain), nil)
 	if err := st.Apply(context.Background(), b); err != nil {
 		return err
 	}
-	return st.Close(storeCloseTimeout)
+	return st.Close(storage.CloseTimeout)
 }
 
 // installRestored puts a restored store (built in tmp) into service under
@@ -844,7 +844,7 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 // database already holds at its LSN (if the log still holds it): 4330 when
 // they differ.
 func (d *Database) sameLogRecord(lsn txlog.LSN, rec []byte) error {
-	have, ok, err := d.get(keys.LogKey(lsn))
+	have, ok, err := d.storage.Get(keys.LogKey(lsn))
 	if err != nil || !ok || bytes.Equal(have, rec) {
 		return err
 	}
@@ -854,7 +854,7 @@ func (d *Database) sameLogRecord(lsn txlog.LSN, rec []byte) error {
 // CommitTime returns the commit time of log record lsn, if the log still
 // holds it.
 func (d *Database) CommitTime(lsn txlog.LSN) (time.Time, bool) {
-	v, ok, err := d.get(keys.LogKey(lsn))
+	v, ok, err := d.storage.Get(keys.LogKey(lsn))
 	if err != nil || !ok {
 		return time.Time{}, false
 	}

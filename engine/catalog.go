@@ -46,7 +46,7 @@ func catalogKey(name string) []byte {
 }
 
 func (in *Instance) loadCatalog() ([]dbDescriptor, error) {
-	it, err := in.master.kv().NewIter(&pebble.IterOptions{LowerBound: catalogDBPrefix, UpperBound: keys.PrefixEnd(catalogDBPrefix)})
+	it, err := in.master.storage.KV().NewIter(&pebble.IterOptions{LowerBound: catalogDBPrefix, UpperBound: keys.PrefixEnd(catalogDBPrefix)})
 	if err != nil {
 		return nil, err
 	}
@@ -69,14 +69,14 @@ func (in *Instance) saveDescriptor(d *Database) error {
 
 func (in *Instance) saveDescriptorAs(desc dbDescriptor) error {
 	b, _ := json.Marshal(desc)
-	return in.master.set(catalogKey(desc.Name), b)
+	return in.master.storage.Set(catalogKey(desc.Name), b)
 }
 
 // allocateDBID returns the next database id.
 // REQUIRES: in.mu is held for writing.
 func (in *Instance) allocateDBID() (int32, error) {
 	id := firstUserDBID
-	v, ok, err := in.master.get(catalogNextID)
+	v, ok, err := in.master.storage.Get(catalogNextID)
 	if err != nil {
 		return 0, err
 	}
@@ -85,7 +85,7 @@ func (in *Instance) allocateDBID() (int32, error) {
 	}
 	var buf [4]byte
 	binary.BigEndian.PutUint32(buf[:], uint32(id+1))
-	return id, in.master.set(catalogNextID, buf[:])
+	return id, in.master.storage.Set(catalogNextID, buf[:])
 }
 
 // dirName turns a database name into a directory name under the data
@@ -160,31 +160,43 @@ func (d *Database) initProperties(ctx context.Context) error {
 		return err
 	}
 	guid := types.NewUUID()
-	if err := t.put(keys.SchemaKey("db", propFamilyGUID), guid[:]); err != nil {
-		t.rollback()
+	if err := t.Put(keys.SchemaKey("db", propFamilyGUID), guid[:]); err != nil {
+		t.Rollback()
 		return err
 	}
-	if err := t.put(keys.SchemaKey("db", propRecovery), []byte("FULL")); err != nil {
-		t.rollback()
+	if err := t.Put(keys.SchemaKey("db", propRecovery), []byte(RecoveryFull)); err != nil {
+		t.Rollback()
 		return err
 	}
-	_, err = t.commit(ctx)
+	_, err = t.Commit(ctx)
 	return err
 }
 
-// RecoveryModel returns FULL, SIMPLE or BULK_LOGGED.
-func (d *Database) RecoveryModel() string {
-	v, ok, err := d.get(keys.SchemaKey("db", propRecovery))
+// RecoveryModel is a database's recovery model
+// (sys.databases.recovery_model_desc); its text is what the database
+// property s/db/recovery and a backup's header hold.
+type RecoveryModel string
+
+const (
+	RecoveryFull       RecoveryModel = "FULL"
+	RecoveryBulkLogged RecoveryModel = "BULK_LOGGED"
+	RecoverySimple     RecoveryModel = "SIMPLE"
+)
+
+// RecoveryModel returns the database's recovery model (FULL when the
+// property cannot be read).
+func (d *Database) RecoveryModel() RecoveryModel {
+	v, ok, err := d.storage.Get(keys.SchemaKey("db", propRecovery))
 	if err != nil || !ok {
-		return "FULL"
+		return RecoveryFull
 	}
-	return string(v)
+	return RecoveryModel(v)
 }
 
 // FamilyGUID identifies the database's lineage across backups and restores.
 func (d *Database) FamilyGUID() types.UUID {
 	var u types.UUID
-	v, ok, _ := d.get(keys.SchemaKey("db", propFamilyGUID))
+	v, ok, _ := d.storage.Get(keys.SchemaKey("db", propFamilyGUID))
 	if ok {
 		copy(u[:], v)
 	}
@@ -212,7 +224,7 @@ func (in *Instance) DropDatabase(name string) error {
 		return sqlerr.New(3702, d.Name())
 	}
 	delete(in.dbs, strings.ToLower(name))
-	err := in.master.set(catalogKey(name), nil)
+	err := in.master.storage.Set(catalogKey(name), nil)
 	in.mu.Unlock()
 	if err != nil {
 		return err

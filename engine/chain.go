@@ -8,6 +8,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/keys"
+	"mirrordb/engine/storage"
 	"mirrordb/engine/txlog"
 )
 
@@ -35,7 +36,7 @@ type chainState struct {
 }
 
 func (d *Database) loadChainFrom(kv pebble.Reader) error {
-	v, ok, err := getValue(kv, keys.MetaKey(metaChain))
+	v, ok, err := storage.ReadValue(kv, keys.MetaKey(metaChain))
 	if err != nil || !ok {
 		return err
 	}
@@ -57,7 +58,7 @@ func (d *Database) setChain(update func(c *logChain)) error {
 	update(&d.chain.c)
 	b, _ := json.Marshal(d.chain.c)
 	d.chain.mu.Unlock()
-	return d.set(keys.MetaKey(metaChain), b)
+	return d.storage.Set(keys.MetaKey(metaChain), b)
 }
 
 // registerLogBackupHold keeps log that the next log backup needs: in FULL
@@ -66,7 +67,7 @@ func (d *Database) setChain(update func(c *logChain)) error {
 func (d *Database) registerLogBackupHold() {
 	d.SetLogHold("LOG_BACKUP", func() (txlog.LSN, string) {
 		c := d.Chain()
-		if c.NextLogLSN == 0 || d.RecoveryModel() == "SIMPLE" {
+		if c.NextLogLSN == 0 || d.RecoveryModel() == RecoverySimple {
 			return 0, ""
 		}
 		return c.NextLogLSN, "LOG_BACKUP"

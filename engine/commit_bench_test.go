@@ -75,10 +75,10 @@ func BenchmarkCommitRaw(b *testing.B) {
 						}
 						t, err := d.beginWrite(ctx, -1)
 						if err == nil {
-							err = t.write(keys.RowKey(1, keys.AppendValue(nil, k, bigint)), nil, false, []byte("value"))
+							err = t.Write(keys.RowKey(1, keys.AppendValue(nil, k, bigint)), nil, false, []byte("value"))
 						}
 						if err == nil {
-							_, err = t.commit(ctx)
+							_, err = t.Commit(ctx)
 						}
 						if err != nil {
 							b.Error(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/storage"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -24,7 +25,7 @@ func (b *binder) planTransaction(st parser.Statement) (*stmtPlan, error) {
 	case *parser.BeginTran:
 		return &stmtPlan{run: func(*env, *txn, session.ResultWriter) (string, error) {
 			if s.tx == nil {
-				s.tx = &userTx{name: x.Name, savepoints: map[string]savepoint{}}
+				s.tx = &userTx{name: x.Name, savepoints: map[string]storage.Savepoint{}}
 			}
 			s.tx.depth++
 			return "BEGIN", nil
@@ -61,7 +62,7 @@ func (b *binder) planTransaction(st parser.Statement) (*stmtPlan, error) {
 					return "", b.errAt(x, sqlerr.New(6401, x.Name))
 				}
 				if s.tx.t != nil && !s.tx.doomed {
-					if err := s.tx.t.rollbackTo(sp); err != nil {
+					if err := s.tx.t.RollbackTo(sp); err != nil {
 						return "", err
 					}
 				}
@@ -75,9 +76,9 @@ func (b *binder) planTransaction(st parser.Statement) (*stmtPlan, error) {
 			if s.tx == nil {
 				return "", b.errAt(x, sqlerr.New(628))
 			}
-			var sp savepoint
+			var sp storage.Savepoint
 			if s.tx.t != nil {
-				sp = s.tx.t.savepoint()
+				sp = s.tx.t.Savepoint()
 			}
 			s.tx.savepoints[strings.ToLower(x.Name)] = sp
 			return "SAVEPOINT", nil
@@ -91,7 +92,7 @@ func (s *Session) rollbackTx() {
 	tx := s.tx
 	s.tx = nil
 	if tx != nil && tx.t != nil {
-		tx.t.rollback()
+		tx.t.Rollback()
 	}
 }
 

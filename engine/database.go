@@ -1,18 +1,15 @@
 package engine
 
 import (
-	"context"
-	"encoding/binary"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble"
 
-	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/engine/txlog"
-	"mirrordb/internal/stat"
 	"mirrordb/sqlerr"
 )
 
@@ -37,63 +34,30 @@ var stateNames = map[DBState]string{
 
 func (s DBState) String() string { return stateNames[s] }
 
-// Database is one database of the instance: its own Pebble store, its
-// writer lock, its log positions and its schema.
+// Database is one database of the instance: what SQL sees of it (its
+// name, its state in the catalog, its schema, its mirroring role, the
+// sessions using it) over its storage (engine/storage: the store, the
+// writer lock and transactions, the log).
 type Database struct {
 	inst *Instance
 	id   int32
 	dir  string
-	// store is the open Pebble store; it is replaced when the database
-	// recovers from a storage failure (health.go), and nil while no store
-	// could be opened.
-	store atomic.Pointer[storage.Store]
-	// health is nil while the store serves; otherwise it holds the state a
-	// storage failure put the database in (RECOVERY_PENDING, SUSPECT,
-	// RECOVERING) and why.
-	health atomic.Pointer[healthState]
-	// recovering serialises recoveries (ALTER DATABASE SET ONLINE, the
-	// automatic retry after a full disk).
-	recovering sync.Mutex
+	// storage is the database's store, pins, health, writer lock,
+	// transactions and log (engine/storage).
+	storage *storage.DB
 
 	mu      sync.Mutex // guards name, state, created
 	name    string
 	state   DBState
 	created time.Time
 
-	writer writerLock
-	// applied is the last LSN applied (visible); durable the last LSN known
-	// to be on disk. See commit.go.
-	applied *lsnWatch
-	durable *lsnWatch
-	// logBytes approximates the size of the log records written since open
-	// plus those present at open.
-	logBytes atomic.Int64
-	// written counts the log records and bytes appended since open
-	// (commits and redo; truncation does not take them back).
-	written struct{ records, bytes atomic.Int64 }
-	// commitLatency times each commit from its log write to its
-	// acknowledgement (fsync and, when mirrored, the commit gate).
-	commitLatency stat.Histogram
-
-	logHolds logHolds
-	chain    chainState
+	chain chainState
 	// backingUp is set while a BACKUP runs; a second one fails (3023).
 	backingUp atomic.Bool
 
-	schema   atomic.Pointer[schemaSet]
-	gateFunc atomic.Pointer[CommitGate]
+	schema atomic.Pointer[schemaSet]
 	// limitFunc, when set, bounds what BACKUP LOG takes (mirroring).
 	limitFunc atomic.Pointer[func() txlog.LSN]
-
-	// pins counts the statements and background work using the store;
-	// close waits for them, and a store replaced after a failure is closed
-	// only once no pin is left that may still hold it. A counter rather than
-	// a RWMutex: pins nest (a pinned statement calls methods that pin).
-	pinMu    sync.Mutex
-	pinZero  *sync.Cond
-	pins     int
-	isClosed bool
-	retired  []*storage.Store
 
 	// users counts sessions whose current database this is (DROP DATABASE
 	// refuses with 3702 while another session uses it).
@@ -107,142 +71,67 @@ type Database struct {
 	writerOwner atomic.Pointer[Session]
 }
 
-// openDatabase opens the store at dir and recovers the log positions and
+// openDatabase opens the store at dir and loads its log positions and
 // schema. A store that cannot be opened, or whose contents cannot be read,
-// leaves the database RECOVERY_PENDING or SUSPECT (health.go) and the error
-// is returned with it, so that the instance can still start while RESTORE
-// or CREATE DATABASE treat it as a failure.
+// leaves the database RECOVERY_PENDING or SUSPECT (engine/storage) and the
+// error is returned with it, so that the instance can still start while
+// RESTORE or CREATE DATABASE treat it as a failure.
 //
 // create says whether the store may be created; a database of the
 // catalog must find its directory (a missing one is RECOVERY_PENDING, not
 // an empty database).
 func (in *Instance) openDatabase(id int32, name, dir string, state DBState, created time.Time, create bool) (*Database, error) {
-	d := &Database{inst: in, id: id, dir: dir, name: name, state: state, created: created, writer: newWriterLock(),
-		applied: newLSNWatch(0), durable: newLSNWatch(0)}
-	d.pinZero = sync.NewCond(&d.pinMu)
+	d := &Database{inst: in, id: id, dir: dir, name: name, state: state, created: created}
 	d.schema.Store(&schemaSet{byName: map[string]*TableDef{}, byID: map[uint32]*TableDef{}})
+	var err error
+	d.storage, err = storage.OpenDB(storage.Config{Dir: dir, Name: name, ID: id, Create: create,
+		Cache: in.cache, Logger: in.log, FS: in.cfg.StoreFS, Now: in.now, Load: d.load, SchemaChanged: d.reloadSchema,
+		Failed: func(db *storage.DB, f *storage.Fault) { in.storeFailed(d, db, f) }})
 	d.registerLogBackupHold()
-	st, err := in.openStore(d, create)
-	if err == nil {
-		if err = d.load(st); err != nil && healthFor(err) == StateSuspect {
-			d.store.Store(st) // damaged but readable: DBCC CHECKDB can say what is wrong
-		} else if err != nil {
-			_ = st.Close(storeCloseTimeout)
-		}
-	}
-	if err != nil {
-		d.setHealth(healthFor(err), err)
-		return d, err
-	}
-	d.store.Store(st)
-	return d, nil
+	return d, err
 }
 
-// openStore opens d's directory as a store whose failures d handles
-// (creating it if create).
-func (in *Instance) openStore(d *Database, create bool) (*storage.Store, error) {
-	var st *storage.Store
-	st, err := storage.Open(d.dir, storage.Options{Cache: in.cache, Logger: in.log, FS: in.cfg.StoreFS, MustExist: !create,
-		OnFault: func(f *storage.Fault) { d.storeFailed(st, f) }})
-	return st, err
+// storeFailed is told that a storage failure took d out of service. After
+// a full disk it retries recovery every second until the store reopens, or
+// until someone else recovered it; master always retries: without it
+// nobody can log in to say SET ONLINE.
+func (in *Instance) storeFailed(d *Database, db *storage.DB, f *storage.Fault) {
+	if f.Kind == storage.NoSpace || d == in.master {
+		in.every(time.Second, func() bool {
+			return db.Health() != storage.RecoveryPending || db.Recover() == nil
+		})
+	}
 }
 
-// load reads what the database needs in memory from a freshly opened
-// store: the log positions, the schema, the log-backup chain.
-func (d *Database) load(st *storage.Store) error {
-	kv := st.DB()
-	end, err := recoverEndLSN(kv)
-	if err == nil {
-		var s *schemaSet
-		if s, err = loadSchema(kv); err == nil {
-			d.schema.Store(s)
-			err = d.loadChainFrom(kv)
+// storageError maps a storage fault that reached a statement's end
+// without being mapped (a panic out of Pebble, a read deep in an
+// expression) to the error of the database it belongs to.
+func (in *Instance) storageError(err error) error {
+	var f *storage.Fault
+	if !errors.As(err, &f) {
+		return err
+	}
+	for _, d := range in.Databases() {
+		if d.dir == f.Store {
+			return d.storage.FaultError(f, "")
 		}
 	}
+	return sqlerr.New(823, f.OSError(), "read", max(f.Offset, 0), f.Path)
+}
+
+// load reads what the database keeps in memory from a freshly opened
+// store: the schema and the log-backup chain (storage.Config.Load).
+func (d *Database) load(r pebble.Reader) error {
+	s, err := d.inst.loadSchema(r)
 	if err != nil {
 		return err
 	}
-	d.applied.set(end)
-	d.durable.set(end)
-	d.logBytes.Store(0)
-	if first := firstLSN(kv); first > 0 {
-		if n, err := kv.EstimateDiskUsage(keys.LogKey(first), keys.LogKey(end+1)); err == nil {
-			d.logBytes.Store(int64(n))
-		}
-	}
-	return nil
-}
-
-// get reads a key of the current store, copying the value; ok is false
-// when the key does not exist (or the database has no store).
-func (d *Database) get(key []byte) (val []byte, ok bool, err error) {
-	if !d.pin() {
-		return nil, false, sqlerr.New(911, d.Name())
-	}
-	defer d.unpin()
-	st := d.store.Load()
-	if st == nil {
-		return nil, false, d.available()
-	}
-	val, ok, err = getValue(st.DB(), key)
-	return val, ok, d.readErr(err)
-}
-
-// set writes a local or catalog key durably (nil deletes it).
-func (d *Database) set(key, value []byte) error {
-	return d.write(context.Background(), "write", func(db *pebble.DB) error {
-		if value == nil {
-			return db.Delete(key, pebble.Sync)
-		}
-		return db.Set(key, value, pebble.Sync)
-	})
-}
-
-// write runs a durable write on the current store (storage.Store.Write:
-// it returns as soon as the store fails, whatever Pebble does), mapping a
-// storage fault to the error a statement reports.
-func (d *Database) write(ctx context.Context, op string, fn func(db *pebble.DB) error) error {
-	if !d.pin() {
-		return sqlerr.New(911, d.Name())
-	}
-	defer d.unpin()
-	if err := d.available(); err != nil {
-		return err
-	}
-	return d.faultError(d.store.Load().Write(ctx, op, fn), "")
-}
-
-// kv is the current Pebble store. REQUIRES: the database is pinned (a
-// store replaced after a failure is closed once no pin is left), and the
-// database is available (see available): while no store could be opened
-// there is none.
-func (d *Database) kv() *pebble.DB { return d.store.Load().DB() }
-
-// recoverEndLSN finds the last LSN: the larger of m/end_lsn and the last
-// log key (they agree unless the log is empty after truncation).
-func recoverEndLSN(kv *pebble.DB) (txlog.LSN, error) {
-	var end txlog.LSN
-	v, ok, err := getValue(kv, keys.MetaKey(metaEndLSN))
-	if err != nil {
-		return 0, err
-	}
-	if ok && len(v) == 8 {
-		end = binary.BigEndian.Uint64(v)
-	}
-	it, err := kv.NewIter(&pebble.IterOptions{LowerBound: keys.Log, UpperBound: keys.PrefixEnd(keys.Log)})
-	if err != nil {
-		return 0, err
-	}
-	if it.Last() {
-		if lsn, ok := keys.LSNOfLogKey(it.Key()); ok && lsn > end {
-			end = lsn
-		}
-	}
-	return end, it.Close()
+	d.schema.Store(s)
+	return d.loadChainFrom(r)
 }
 
 func (d *Database) reloadSchemaErr() error {
-	s, err := loadSchema(d.kv())
+	s, err := d.inst.loadSchema(d.storage.KV())
 	if err != nil {
 		return err
 	}
@@ -271,8 +160,13 @@ func (d *Database) ID() int32 { return d.id }
 // State returns the database state (sys.databases.state): the state a
 // storage failure put it in, if any, else the state kept in the catalog.
 func (d *Database) State() DBState {
-	if h := d.health.Load(); h != nil {
-		return h.state
+	switch d.storage.Health() {
+	case storage.RecoveryPending:
+		return StateRecoveryPending
+	case storage.Suspect:
+		return StateSuspect
+	case storage.Recovering:
+		return StateRecovering
 	}
 	return d.storedState()
 }
@@ -290,16 +184,6 @@ func (d *Database) Created() time.Time {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.created
-}
-
-// SetCommitGate installs (or, with nil, removes) the function every commit
-// waits on before it is acknowledged.
-func (d *Database) SetCommitGate(g CommitGate) {
-	if g == nil {
-		d.gateFunc.Store(nil)
-		return
-	}
-	d.gateFunc.Store(&g)
 }
 
 // SetBackupLimit installs (or, with nil, removes) the function that says
@@ -322,16 +206,9 @@ func (d *Database) backupLimit() txlog.LSN {
 	return ^txlog.LSN(0)
 }
 
-func (d *Database) gate() CommitGate {
-	if p := d.gateFunc.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
-
 // checkOpen reports whether user statements may use the database now.
 func (d *Database) checkOpen() error {
-	if err := d.available(); err != nil {
+	if err := d.storage.Available(); err != nil {
 		return err
 	}
 	if d.IsMirror() {
@@ -352,48 +229,5 @@ func (d *Database) checkOpen() error {
 	}
 }
 
-// pin keeps the store open until unpin; false if the database is closed.
-func (d *Database) pin() bool {
-	d.pinMu.Lock()
-	defer d.pinMu.Unlock()
-	if d.isClosed {
-		return false
-	}
-	d.pins++
-	return true
-}
-
-func (d *Database) unpin() {
-	d.pinMu.Lock()
-	d.pins--
-	var retired []*storage.Store
-	if d.pins == 0 {
-		d.pinZero.Broadcast()
-		retired, d.retired = d.retired, nil
-	}
-	d.pinMu.Unlock()
-	closeRetired(retired)
-}
-
-// close waits for every pin to be released, then closes the store (and
-// any failed one still waiting to be closed).
-func (d *Database) close() error {
-	d.pinMu.Lock()
-	if d.isClosed {
-		d.pinMu.Unlock()
-		return nil
-	}
-	d.isClosed = true
-	for d.pins > 0 {
-		d.pinZero.Wait()
-	}
-	retired := d.retired
-	d.retired = nil
-	d.pinMu.Unlock()
-	closeRetired(retired)
-	st := d.store.Swap(nil)
-	if st == nil {
-		return nil
-	}
-	return st.Close(storeCloseTimeout)
-}
+// close waits for every statement using the store, then closes it.
+func (d *Database) close() error { return d.storage.Close() }

@@ -129,9 +129,9 @@ func (c *checker) info(e *sqlerr.Error) error {
 
 // check runs DBCC CHECKDB (only == nil) or CHECKTABLE on d.
 func (d *Database) check(gov *govern.Statement, only *TableDef, quiet bool, w session.ResultWriter) error {
-	st := d.store.Load()
+	st := d.storage.Store()
 	if st == nil {
-		return d.available()
+		return d.storage.Available()
 	}
 	c := &checker{d: d, w: w, quiet: quiet, rows: map[uint32]int64{}, size: map[uint32]int64{}}
 	snap := st.DB().NewSnapshot()
@@ -202,16 +202,7 @@ func (c *checker) scan(gov *govern.Statement, r pebble.Reader, lower, upper []by
 }
 
 // readError describes a failed read as Msg 824 (a checksum) or 823.
-func (c *checker) readError(err error) *sqlerr.Error {
-	f := storage.Classify(err, "read", "")
-	if f == nil {
-		f = &storage.Fault{Kind: storage.IOError, Op: "read", Offset: -1, Err: err}
-	}
-	if f.Kind == storage.Corruption {
-		return sqlerr.New(824, describeFault(f), c.d.id, fileOf(c.d, f))
-	}
-	return sqlerr.New(823, osError(f), "read", max(f.Offset, 0), fileOf(c.d, f))
-}
+func (c *checker) readError(err error) *sqlerr.Error { return c.d.storage.ReadFailure(err) }
 
 // schema decodes every table definition.
 func (c *checker) schema(gov *govern.Statement, r pebble.Reader) (map[uint32]*TableDef, error) {
@@ -284,7 +275,7 @@ func (c *checker) checkLog(gov *govern.Statement, r pebble.Reader) error {
 	if err != nil {
 		return err
 	}
-	if v, ok, err := getValue(r, keys.MetaKey(metaEndLSN)); err == nil && ok && len(v) == 8 && binary.BigEndian.Uint64(v) < last {
+	if v, ok, err := storage.ReadValue(r, keys.MetaKey(storage.MetaEndLSN)); err == nil && ok && len(v) == 8 && binary.BigEndian.Uint64(v) < last {
 		return c.report(c.logError("the end of log %d is behind record %d", binary.BigEndian.Uint64(v), last))
 	}
 	return nil

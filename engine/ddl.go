@@ -44,7 +44,7 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		if d.PKName == "" && len(d.PK) > 0 {
 			d.PKName = fmt.Sprintf("PK__%s__%08X", truncateName(d.Name, 8), 0x3B4A0000+uint32(id))
 		}
-		return "CREATE TABLE", t.put(keys.TableDefKey(d.ID), encodeTableDef(&d))
+		return "CREATE TABLE", t.Put(keys.TableDefKey(d.ID), encodeTableDef(&d))
 	}), nil
 }
 
@@ -192,10 +192,10 @@ func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
 			if err := truncateTable(e, t, db, def); err != nil {
 				return "", err
 			}
-			if err := t.del(keys.RowIDKey(def.ID)); err != nil {
+			if err := t.Delete(keys.RowIDKey(def.ID)); err != nil {
 				return "", err
 			}
-			if err := t.del(keys.TableDefKey(def.ID)); err != nil {
+			if err := t.Delete(keys.TableDefKey(def.ID)); err != nil {
 				return "", err
 			}
 		}
@@ -273,9 +273,9 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 				return "", b.errAt(o, sqlerr.New(5052, "ALTER DATABASE", st.String()))
 			}
 			err := s.withWrite(e, d, func(t *txn) error {
-				return t.put(keys.SchemaKey("db", propRecovery), []byte(o.Model))
+				return t.Put(keys.SchemaKey("db", propRecovery), []byte(o.Model))
 			})
-			if err == nil && o.Model == "SIMPLE" { // SIMPLE breaks the log-backup chain
+			if err == nil && RecoveryModel(o.Model) == RecoverySimple { // SIMPLE breaks the log-backup chain
 				err = d.setChain(func(c *logChain) { c.NextLogLSN = 0 })
 			}
 			return "ALTER DATABASE", err
@@ -285,10 +285,10 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 			break
 		}
 		// SET ONLINE recovers a database a storage failure took out of
-		// service (health.go); on one in service it does nothing.
+		// service (engine/storage); on one in service it does nothing.
 		return &stmtPlan{noTx: "ALTER DATABASE", run: func(*env, *txn, session.ResultWriter) (string, error) {
-			if err := d.Recover(); err != nil {
-				return "", b.errAt(o, sqlerr.As(d.faultError(err, "")))
+			if err := d.storage.Recover(); err != nil {
+				return "", b.errAt(o, sqlerr.As(d.storage.FaultError(err, "")))
 			}
 			return "ALTER DATABASE", nil
 		}}, nil
@@ -304,7 +304,7 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 			if m == nil {
 				return "", b.errAt(o, sqlerr.New(40517, "database mirroring"))
 			}
-			if err := m.AlterDatabase(e.ctx, d, MirrorCommand{Option: o, Session: s}); err != nil {
+			if err := m.AlterDatabase(e.ctx, d, mirrorCommand(o)); err != nil {
 				return "", b.errAt(o, sqlerr.As(err))
 			}
 			return "ALTER DATABASE", nil

@@ -82,13 +82,13 @@ func (w *rowWriter) pkKey(row []types.Value) []byte {
 // insert stores a new row, refusing a duplicate primary key.
 func (w *rowWriter) insert(t *txn, key []byte, row []types.Value) error {
 	if len(w.table.PK) > 0 {
-		if _, exists, err := t.get(key); err != nil {
+		if _, exists, err := t.Get(key); err != nil {
 			return err
 		} else if exists {
 			return w.duplicate(row)
 		}
 	}
-	return t.write(key, nil, false, keys.EncodeRow(nil, row))
+	return t.Write(key, nil, false, keys.EncodeRow(nil, row))
 }
 
 func (w *rowWriter) duplicate(row []types.Value) error {
@@ -505,7 +505,7 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 			return 0, err
 		}
 		if !bytes.Equal(c.oldKey, c.newKey) {
-			if err := t.write(c.oldKey, c.oldRaw, true, nil); err != nil {
+			if err := t.Write(c.oldKey, c.oldRaw, true, nil); err != nil {
 				return 0, err
 			}
 		}
@@ -515,7 +515,7 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 			return 0, err
 		}
 		if bytes.Equal(c.oldKey, c.newKey) {
-			if err := t.write(c.oldKey, c.oldRaw, true, keys.EncodeRow(nil, c.row)); err != nil {
+			if err := t.Write(c.oldKey, c.oldRaw, true, keys.EncodeRow(nil, c.row)); err != nil {
 				return 0, err
 			}
 			continue
@@ -565,7 +565,7 @@ func deleteRows(e *env, t *txn, ks, raws [][]byte) error {
 		if err := e.gov.Check(); err != nil {
 			return err
 		}
-		if err := t.write(k, raws[i], true, nil); err != nil {
+		if err := t.Write(k, raws[i], true, nil); err != nil {
 			return err
 		}
 	}
@@ -582,5 +582,5 @@ func truncateTable(e *env, t *txn, db *Database, def *TableDef) error {
 	if err != nil {
 		return err
 	}
-	return t.del(keys.IdentityKey(def.ID))
+	return t.Delete(keys.IdentityKey(def.ID))
 }

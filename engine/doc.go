@@ -1,7 +1,9 @@
-// Package engine is mirrordb's database engine: the instance catalog, one
-// Pebble store per database, T-SQL execution, transactions and the
-// LSN-ordered transaction log that backup and mirroring consume. It knows
-// nothing of sockets or the wire protocol; it implements session.Backend.
+// Package engine is mirrordb's database engine as SQL sees it: the
+// instance catalog, T-SQL binding and execution, transactions, and the
+// hooks mirroring uses, over one store per database (engine/storage: the
+// store, transactions and the LSN-ordered transaction log that backup and
+// mirroring consume). It knows nothing of sockets or the wire protocol; it
+// implements session.Backend. docs/ARCHITECTURE.md is the map.
 //
 // # Storage
 //
@@ -16,17 +18,15 @@
 //
 // # Transactions and the log
 //
-// A write transaction (txn.go) holds its database's writer lock and
-// buffers its writes in an indexed Pebble batch, recording every change
-// with its before-image. Commit (commit.go, where the pipeline is
-// described) assigns the next LSN, adds the log record (engine/txlog) and
-// applies the batch under the lock, then waits for the WAL fsync outside
-// it, so concurrent commits share fsyncs. A commit is acknowledged only
-// once durable (and, later, once any CommitGate such as SAFETY FULL
-// mirroring lets it through). log.go is the log API: EndLSN/DurableLSN,
-// WaitDurable, ReadLog, Redo (apply shipped records), UndoTo (roll back to
-// an LSN with the before-images), TruncateLog with named holds
-// (log_reuse_wait_desc).
+// A database's storage is engine/storage: its Pebble store, the writer
+// lock, write transactions (an indexed batch of operations with their
+// before-images, savepoints), the commit pipeline (LSN, group commit, the
+// CommitGate that SAFETY FULL mirroring installs), the log API (EndLSN,
+// DurableLSN, WaitDurable, ReadLog, Redo, UndoTo, TruncateLog with named
+// holds) and the store's health and recovery. A Database holds it and
+// keeps what SQL sees: the catalog state, the schema, the mirroring role,
+// the sessions using it. txn.go adds the schema a transaction sees; log.go
+// offers the log API to mirroring.
 //
 // T-SQL semantics sit on top (session.go, control.go): statements
 // autocommit unless BEGIN TRAN is open; BEGIN nests; a failing statement
@@ -43,8 +43,12 @@
 // so a prepared statement's result columns and parameter types are known
 // before it runs. Plans (plan.go, query.go, dml.go, ddl.go) are trees of
 // expressions over row sources: primary-key point lookups and prefix
-// scans (access.go), full scans, catalog views (sysviews.go) and
-// nested-loop joins. Every error carries its SQL Server number.
+// scans (access.go), full scans, catalog views (the instance's viewSet,
+// sysviews.go and the files beside it) and nested-loop joins. A prepared
+// statement re-binds when the instance's schema generation moved (DDL in
+// any of its databases). What messages and sys.dm_exec_requests call a
+// statement is a table (statements.go). Every error carries its SQL Server
+// number.
 //
 // # Stopping statements, bounding their memory
 //

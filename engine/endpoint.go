@@ -123,7 +123,7 @@ func (in *Instance) Endpoint() *Endpoint {
 }
 
 func (in *Instance) loadEndpoint() (*Endpoint, error) {
-	v, ok, err := in.master.get(catalogEndpoint)
+	v, ok, err := in.master.storage.Get(catalogEndpoint)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -136,10 +136,10 @@ func (in *Instance) loadEndpoint() (*Endpoint, error) {
 
 func (in *Instance) saveEndpoint(ep *Endpoint) error {
 	if ep == nil {
-		return in.master.set(catalogEndpoint, nil)
+		return in.master.storage.Set(catalogEndpoint, nil)
 	}
 	b, _ := json.Marshal(ep)
-	return in.master.set(catalogEndpoint, b)
+	return in.master.storage.Set(catalogEndpoint, b)
 }
 
 // applyEndpoint hands the endpoint to the mirroring layer, if installed.

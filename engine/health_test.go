@@ -32,7 +32,7 @@ func TestCorruptRowMarksSuspect(t *testing.T) {
 	d := in.Database("c")
 	def := d.schema.Load().table("dbo", "t")
 	key := keys.RowKey(def.ID, keys.AppendValue(nil, int64(2), types.TypeInt))
-	if err := d.kv().Set(key, []byte{0xff, 0xff, 0xff}, pebble.Sync); err != nil {
+	if err := d.storage.KV().Set(key, []byte{0xff, 0xff, 0xff}, pebble.Sync); err != nil {
 		t.Fatal(err)
 	}
 

@@ -54,6 +54,7 @@ type Instance struct {
 
 	master *Database
 	procs  procRegistry
+	views  viewSet
 
 	mu       sync.RWMutex
 	dbs      map[string]*Database // lower-case name
@@ -65,6 +66,8 @@ type Instance struct {
 	secMu     sync.Mutex // serialises security catalog changes
 	sec       atomic.Pointer[securityCatalog]
 	mirroring atomic.Pointer[Mirroring]
+	// schemaGen counts schema loads (see schemaGeneration).
+	schemaGen atomic.Uint64
 
 	ctx       context.Context // ends when the instance closes
 	stop      context.CancelFunc
@@ -104,7 +107,7 @@ func Open(cfg Config) (*Instance, error) {
 		return nil, err
 	}
 	in := &Instance{cfg: cfg, log: cfg.Logger, lockFile: lock, cache: pebble.NewCache(64 << 20),
-		dbs: map[string]*Database{}, sessions: map[uint32]*Session{}}
+		dbs: map[string]*Database{}, sessions: map[uint32]*Session{}, views: newViewSet()}
 	in.ctx, in.stop = context.WithCancel(context.Background())
 	ok := false
 	defer func() {
@@ -123,7 +126,7 @@ func Open(cfg Config) (*Instance, error) {
 	in.finishInterruptedWork(descs)
 	for _, desc := range descs {
 		// A database that does not open stays RECOVERY_PENDING or
-		// SUSPECT (health.go) and the instance starts without it.
+		// SUSPECT (engine/storage) and the instance starts without it.
 		d, err := in.openDatabase(desc.ID, desc.Name, filepath.Join(cfg.DataDir, desc.Dir), desc.State, desc.Created, false)
 		if err != nil {
 			in.log.Error("database did not open", "db", desc.Name, "state", d.State().String(), "err", err)
@@ -299,7 +302,7 @@ func (in *Instance) every(interval time.Duration, fn func() (done bool)) {
 // checkpoints do (every CheckpointInterval).
 func (in *Instance) checkpoint() bool {
 	for _, d := range in.Databases() {
-		if d.available() != nil {
+		if d.storage.Available() != nil {
 			continue // out of service: nothing to truncate
 		}
 		if _, err := d.TruncateLog(); err != nil && !sqlerr.Is(err, 911) {

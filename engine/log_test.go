@@ -84,7 +84,7 @@ func dump(t testing.TB, d *Database) string {
 	t.Helper()
 	var b strings.Builder
 	for _, prefix := range [][]byte{keys.Schema, keys.Table} {
-		it, err := d.kv().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
+		it, err := d.storage.KV().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 		if err != nil {
 			t.Fatal(err)
 		}

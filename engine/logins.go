@@ -66,17 +66,6 @@ func (b *binder) sysadminOnly(st parser.Statement) *sqlerr.Error {
 	return nil
 }
 
-// statementVerb is the words of a statement before its object's name
-// (CREATE LOGIN, CREATE MASTER KEY).
-func statementVerb(st parser.Statement) string {
-	f := strings.Fields(strings.ToUpper(st.String()))
-	n := 2
-	if len(f) > 2 && f[1] == "MASTER" {
-		n = 3
-	}
-	return strings.Join(f[:min(n, len(f))], " ")
-}
-
 // permissionDenied is Msg 262 for verb in the current database.
 func (b *binder) permissionDenied(verb string) *sqlerr.Error {
 	return sqlerr.New(262, verb, b.s.db.Name())

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -76,17 +77,58 @@ type MirrorStateChange struct {
 	MirroringState  string // mirroring_state_desc after the change
 }
 
-// MirrorCommand is one ALTER DATABASE ... SET PARTNER / SET WITNESS.
+// MirrorCommand is one ALTER DATABASE ... SET PARTNER / SET WITNESS, as
+// the engine hands it to mirroring: a typed command, not the statement
+// (mirroring does not know the parser).
 type MirrorCommand struct {
-	Option parser.DatabaseOption // *parser.SetPartner or *parser.SetWitness
-	// Session issued the command (FAILOVER must run from master).
-	Session *Session
+	Kind MirrorCommandKind
+	// Address is the partner's or the witness's TCP://host:port
+	// (MirrorSetPartner, MirrorSetWitness).
+	Address string
+	// SafetyFull is SAFETY FULL (true) or OFF, for MirrorSafety.
+	SafetyFull bool
+	// Timeout is TIMEOUT's integer as written, for MirrorTimeout: digits
+	// only, but maybe too large for any integer (Msg 1476 quotes it).
+	Timeout string
 }
 
-// InMaster reports whether the issuing session's current database is
-// master.
-func (c MirrorCommand) InMaster() bool {
-	return c.Session == nil || c.Session.db == c.Session.inst.master
+// MirrorCommandKind says which ALTER DATABASE mirroring option a
+// MirrorCommand is.
+type MirrorCommandKind int
+
+const (
+	MirrorSetPartner   MirrorCommandKind = iota + 1 // SET PARTNER = 'address'
+	MirrorFailover                                  // SET PARTNER FAILOVER
+	MirrorForceService                              // SET PARTNER FORCE_SERVICE_ALLOW_DATA_LOSS
+	MirrorOff                                       // SET PARTNER OFF
+	MirrorResume                                    // SET PARTNER RESUME
+	MirrorSuspend                                   // SET PARTNER SUSPEND
+	MirrorSafety                                    // SET PARTNER SAFETY { FULL | OFF }
+	MirrorTimeout                                   // SET PARTNER TIMEOUT n
+	MirrorSetWitness                                // SET WITNESS = 'address'
+	MirrorWitnessOff                                // SET WITNESS OFF
+)
+
+// partnerActions maps SET PARTNER's keyword to its command.
+var partnerActions = map[string]MirrorCommandKind{
+	"": MirrorSetPartner, "FAILOVER": MirrorFailover, "FORCE_SERVICE_ALLOW_DATA_LOSS": MirrorForceService,
+	"OFF": MirrorOff, "RESUME": MirrorResume, "SUSPEND": MirrorSuspend, "SAFETY": MirrorSafety, "TIMEOUT": MirrorTimeout,
+}
+
+// mirrorCommand turns a SET PARTNER or SET WITNESS option into the command
+// mirroring runs.
+func mirrorCommand(o parser.DatabaseOption) MirrorCommand {
+	switch o := o.(type) {
+	case *parser.SetWitness:
+		if o.Off {
+			return MirrorCommand{Kind: MirrorWitnessOff}
+		}
+		return MirrorCommand{Kind: MirrorSetWitness, Address: o.Address}
+	case *parser.SetPartner:
+		return MirrorCommand{Kind: partnerActions[o.Action], Address: o.Address,
+			SafetyFull: !strings.EqualFold(o.Safety, "OFF"), Timeout: o.Timeout}
+	}
+	return MirrorCommand{}
 }
 
 // MirrorStatus is one row of sys.database_mirroring for a mirrored database.
@@ -199,42 +241,57 @@ func (in *Instance) mirror() Mirroring {
 	return nil
 }
 
-// Mirroring roles of a database, as the engine enforces them.
+// MirrorRole is a database's role in a mirroring session, as the engine
+// enforces it.
+type MirrorRole int32
+
 const (
-	roleNone      = 0
-	rolePrincipal = 1
-	roleMirror    = 2
+	RoleNone      MirrorRole = 0 // not mirrored
+	RolePrincipal MirrorRole = 1 // serves users; its log goes to the mirror
+	RoleMirror    MirrorRole = 2 // RESTORING: redoes the principal's log, refuses users (954)
 )
 
-// mirrorRole is embedded in Database: the database's role in a mirroring
-// session (0 when not mirrored).
+func (r MirrorRole) String() string {
+	switch r {
+	case RolePrincipal:
+		return "PRINCIPAL"
+	case RoleMirror:
+		return "MIRROR"
+	}
+	return "NONE"
+}
+
+// mirrorRole is the database's role in a mirroring session (RoleNone
+// when not mirrored).
 type mirrorRole struct{ v atomic.Int32 }
 
+func (r *mirrorRole) load() MirrorRole   { return MirrorRole(r.v.Load()) }
+func (r *mirrorRole) store(m MirrorRole) { r.v.Store(int32(m)) }
+
 // Mirrored reports whether the database is in a mirroring session.
-func (d *Database) Mirrored() bool { return d.role.v.Load() != roleNone }
+func (d *Database) Mirrored() bool { return d.role.load() != RoleNone }
 
 // IsMirror reports whether the database is a mirror copy.
-func (d *Database) IsMirror() bool { return d.role.v.Load() == roleMirror }
+func (d *Database) IsMirror() bool { return d.role.load() == RoleMirror }
 
-// SetMirroringRole records the database's mirroring role: "" (none),
-// "PRINCIPAL" or "MIRROR". A mirror copy is RESTORING and refuses users
-// (954); a principal's copy is ONLINE. Sessions using a copy that becomes
-// a mirror are disconnected.
-func (in *Instance) SetMirroringRole(d *Database, role string) error {
+// SetMirroringRole records the database's mirroring role. A mirror copy is
+// RESTORING and refuses users (954); a principal's copy is ONLINE.
+// Sessions using a copy that becomes a mirror are disconnected.
+func (in *Instance) SetMirroringRole(d *Database, role MirrorRole) error {
 	switch role {
-	case "PRINCIPAL":
-		d.role.v.Store(rolePrincipal)
+	case RolePrincipal:
+		d.role.store(RolePrincipal)
 		if d.State() != StateOnline {
 			return in.setState(d, StateOnline)
 		}
-	case "MIRROR":
-		d.role.v.Store(roleMirror)
+	case RoleMirror:
+		d.role.store(RoleMirror)
 		in.KillSessionsUsing(d, sqlerr.New(954, d.Name()))
 		if d.State() != StateRestoring {
 			return in.setState(d, StateRestoring)
 		}
 	default:
-		d.role.v.Store(roleNone)
+		d.role.store(RoleNone)
 		d.noQuorum.Store(false)
 	}
 	return nil
@@ -265,7 +322,7 @@ func (in *Instance) KillSessionsUsing(d *Database, reason *sqlerr.Error) {
 // transactions.
 func (d *Database) BlockWrites(ctx context.Context, reason *sqlerr.Error) (release func(), err error) {
 	for {
-		err := d.writer.acquire(ctx, 100*time.Millisecond)
+		err := d.storage.LockWriter(ctx, 100*time.Millisecond)
 		if err == nil {
 			break
 		}
@@ -279,7 +336,7 @@ func (d *Database) BlockWrites(ctx context.Context, reason *sqlerr.Error) (relea
 	var once atomic.Bool
 	return func() {
 		if once.CompareAndSwap(false, true) {
-			d.writer.release()
+			d.storage.UnlockWriter()
 		}
 	}, nil
 }
@@ -292,18 +349,18 @@ func (d *Database) NewRecoveryFork(ctx context.Context) error {
 		return err
 	}
 	fork := types.NewUUID()
-	if err := t.put(keys.SchemaKey("db", propForkGUID), fork[:]); err != nil {
-		t.rollback()
+	if err := t.Put(keys.SchemaKey("db", propForkGUID), fork[:]); err != nil {
+		t.Rollback()
 		return err
 	}
-	_, err = t.commit(ctx)
+	_, err = t.Commit(ctx)
 	return err
 }
 
 // RecoveryFork identifies the database's current recovery fork.
 func (d *Database) RecoveryFork() types.UUID {
 	var u types.UUID
-	if v, ok, _ := d.get(keys.SchemaKey("db", propForkGUID)); ok {
+	if v, ok, _ := d.storage.Get(keys.SchemaKey("db", propForkGUID)); ok {
 		copy(u[:], v)
 		return u
 	}
@@ -323,26 +380,26 @@ func (d *Database) LogStart() uint64 {
 // mirrored) key of the database: the mirroring layer keeps its session
 // configuration there.
 func (d *Database) MetaGet(name string) ([]byte, bool, error) {
-	return d.get(keys.MetaKey(name))
+	return d.storage.Get(keys.MetaKey(name))
 }
 
 // MetaSet writes a local key durably (nil deletes it).
 func (d *Database) MetaSet(name string, value []byte) error {
-	return d.set(keys.MetaKey(name), value)
+	return d.storage.Set(keys.MetaKey(name), value)
 }
 
 // MetaScan returns the local keys starting with prefix (names without the
 // prefix) and their values.
 func (d *Database) MetaScan(prefix string) (map[string][]byte, error) {
 	lo := keys.MetaKey(prefix)
-	if !d.pin() {
+	if !d.storage.Pin() {
 		return nil, sqlerr.New(911, d.Name())
 	}
-	defer d.unpin()
-	if err := d.available(); err != nil {
+	defer d.storage.Unpin()
+	if err := d.storage.Available(); err != nil {
 		return nil, err
 	}
-	it, err := d.kv().NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: keys.PrefixEnd(lo)})
+	it, err := d.storage.KV().NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: keys.PrefixEnd(lo)})
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +414,7 @@ func (d *Database) MetaScan(prefix string) (map[string][]byte, error) {
 // the mirroring layer's watchdog notices a disk whose fsyncs have
 // stalled (a principal must then stop acknowledging, SPEC §8.9).
 func (d *Database) ProbeDisk() error {
-	return d.set(keys.MetaKey("disk_probe"), []byte{1})
+	return d.storage.Set(keys.MetaKey("disk_probe"), []byte{1})
 }
 
 // SetQuorum opens or closes a principal's database to users: without
@@ -380,12 +437,12 @@ var catalogInstanceID = []byte("c/instance_id")
 // with the data directory and never changes.
 func (in *Instance) InstanceID() types.UUID {
 	in.idOnce.Do(func() {
-		if v, ok, err := in.master.get(catalogInstanceID); err == nil && ok && len(v) == 16 {
+		if v, ok, err := in.master.storage.Get(catalogInstanceID); err == nil && ok && len(v) == 16 {
 			copy(in.id[:], v)
 			return
 		}
 		in.id = types.NewUUID()
-		if err := in.master.set(catalogInstanceID, in.id[:]); err != nil {
+		if err := in.master.storage.Set(catalogInstanceID, in.id[:]); err != nil {
 			in.log.Error("saving the instance id", "err", err)
 		}
 	})

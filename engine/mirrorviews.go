@@ -33,8 +33,9 @@ func tsqlEndpointRow() []types.Value {
 		"TSQL", int64(0), "STARTED", false}
 }
 
-func init() {
-	views["sys.endpoints"] = &view{
+// addMirroringViews adds the endpoint and mirroring views.
+func (vs viewSet) addMirroringViews() {
+	vs["sys.endpoints"] = &view{
 		cols: cols(endpointBase()...),
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			out := [][]types.Value{tsqlEndpointRow()}
@@ -44,7 +45,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.tcp_endpoints"] = &view{
+	vs["sys.tcp_endpoints"] = &view{
 		cols: cols(append(endpointBase(), "port", intT, "is_dynamic_port", bit, "ip_address", types.NVarCharType(45))...),
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
@@ -60,7 +61,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.database_mirroring_endpoints"] = &view{
+	vs["sys.database_mirroring_endpoints"] = &view{
 		cols: cols(append(endpointBase(), "role", tinyint, "role_desc", desc60, "is_encryption_enabled", bit,
 			"connection_auth", tinyint, "connection_auth_desc", desc60, "certificate_id", intT,
 			"encryption_algorithm", tinyint, "encryption_algorithm_desc", desc60)...),
@@ -74,7 +75,7 @@ func init() {
 			return [][]types.Value{row}, nil
 		},
 	}
-	views["sys.database_mirroring"] = &view{
+	vs["sys.database_mirroring"] = &view{
 		cols: cols("database_id", intT, "mirroring_guid", types.TypeUUID, "mirroring_state", tinyint,
 			"mirroring_state_desc", desc60, "mirroring_role", tinyint, "mirroring_role_desc", desc60,
 			"mirroring_role_sequence", intT, "mirroring_safety_level", tinyint,
@@ -108,7 +109,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.dm_db_mirroring_connections"] = &view{
+	vs["sys.dm_db_mirroring_connections"] = &view{
 		cols: cols("connection_id", types.TypeUUID, "transport_stream_id", types.TypeUUID, "state", tinyint,
 			"state_desc", desc60, "connect_time", dtT, "login_time", dtT, "authentication_method", desc60,
 			"principal_name", sysname, "remote_user_name", sysname, "last_activity_time", dtT,
@@ -137,7 +138,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.dm_db_mirroring_state_changes"] = &view{
+	vs["sys.dm_db_mirroring_state_changes"] = &view{
 		cols: cols("event_time", dtT, "database_id", intT, "database_name", sysname, "previous_state", intT,
 			"state", intT, "state_desc", desc60, "role_desc", desc60, "mirroring_state_desc", desc60,
 			"server_name", sysname),
@@ -155,7 +156,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.database_mirroring_witnesses"] = &view{
+	vs["sys.database_mirroring_witnesses"] = &view{
 		cols: cols("database_name", sysname, "principal_server_name", sysname, "mirror_server_name", sysname,
 			"safety_level", tinyint, "safety_level_desc", desc60, "safety_sequence_number", intT,
 			"role_sequence_number", intT, "mirroring_guid", types.TypeUUID, "family_guid", types.TypeUUID,

@@ -153,13 +153,13 @@ func (s *Session) lockWriter(ctx context.Context, d *Database) error {
 	if s != nil {
 		timeout = s.lockTimeout()
 	}
-	return s.waiting(writerWait(d), func() error { return d.writer.acquire(ctx, timeout) })
+	return s.waiting(writerWait(d), func() error { return d.storage.LockWriter(ctx, timeout) })
 }
 
 // commit commits t, showing the wait for the log flush (and the mirror).
 func (s *Session) commit(ctx context.Context, t *txn) error {
 	return s.waiting(waitState{kind: "WRITELOG"}, func() error {
-		_, err := t.commit(ctx)
+		_, err := t.Commit(ctx)
 		return err
 	})
 }
@@ -199,8 +199,9 @@ var (
 	name60  = types.NVarCharType(60)
 )
 
-func init() {
-	views["sys.dm_exec_sessions"] = &view{
+// addRequestViews adds sys.dm_exec_sessions and sys.dm_exec_requests.
+func (vs viewSet) addRequestViews() {
+	vs["sys.dm_exec_sessions"] = &view{
 		cols: cols("session_id", intT, "login_time", dtT, "host_name", name128, "program_name", name128,
 			"login_name", name128, "status", name30, "cpu_time", intT, "memory_usage", intT,
 			"total_elapsed_time", intT, "last_request_start_time", dtT, "last_request_end_time", dtT,
@@ -230,7 +231,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.dm_exec_requests"] = &view{
+	vs["sys.dm_exec_requests"] = &view{
 		cols: cols("session_id", intT, "request_id", intT, "start_time", dtT, "status", name30,
 			"command", types.NVarCharType(32), "database_id", intT, "blocking_session_id", intT,
 			"wait_type", name60, "wait_time", intT, "last_wait_type", name60, "wait_resource", types.NVarCharType(256),
@@ -303,12 +304,12 @@ func commandName(st parser.Statement) string {
 	case *parser.Restore:
 		return "RESTORE " + x.Kind
 	}
-	name := statementName(st)
-	switch name {
+	k := statementKeywords(st)
+	switch k.name {
 	case "CREATE", "DROP", "ALTER", "TRUNCATE":
-		return statementVerb(st) // and what it makes: CREATE TABLE
+		return k.verb // and what it makes: CREATE TABLE
 	}
-	return name
+	return k.name
 }
 
 // currentWait is how long r has been in its current wait, in ns.

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/keys"
+	"mirrordb/engine/storage"
 	"mirrordb/parser"
 	"mirrordb/types"
 )
@@ -92,9 +92,6 @@ func (c *ColumnDef) defaultExpression() parser.Expr {
 type schemaSet struct {
 	byName map[string]*TableDef // lower-case schema.name
 	byID   map[uint32]*TableDef
-	// version changes whenever the committed schema changes, so prepared
-	// statements know to re-bind.
-	version uint64
 }
 
 func schemaKey(schema, name string) string {
@@ -120,17 +117,16 @@ func (s *schemaSet) tables() []*TableDef {
 	return out
 }
 
-// schemaVersions counts schema loads across the process; prepared
-// statements re-bind when it moved since they were bound.
-var schemaVersions atomic.Uint64
-
-func nextSchemaVersion() uint64 { return schemaVersions.Add(1) }
-
-func schemaGeneration() uint64 { return schemaVersions.Load() }
+// schemaGeneration counts the schema loads of the instance's databases
+// (committed or as a transaction sees it); a prepared statement re-binds
+// when it moved since it was bound. One number for the instance, not one
+// per database: a plan may name tables of any database of the instance.
+func (in *Instance) schemaGeneration() uint64 { return in.schemaGen.Load() }
 
 // loadSchema reads every table definition visible through r.
-func loadSchema(r pebble.Reader) (*schemaSet, error) {
-	s := &schemaSet{byName: map[string]*TableDef{}, byID: map[uint32]*TableDef{}, version: nextSchemaVersion()}
+func (in *Instance) loadSchema(r pebble.Reader) (*schemaSet, error) {
+	in.schemaGen.Add(1)
+	s := &schemaSet{byName: map[string]*TableDef{}, byID: map[uint32]*TableDef{}}
 	prefix := keys.TableDefKey(0)[:len(keys.Schema)+2] // "s/t/"
 	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
@@ -161,7 +157,7 @@ func encodeTableDef(t *TableDef) []byte {
 // delta and writes it back, returning the new value. Counters (table ids,
 // identity values, heap row ids) are ordinary logged keys.
 func (t *txn) nextCounter(key []byte, start, delta int64) (int64, error) {
-	cur, had, err := t.get(key)
+	cur, had, err := t.Get(key)
 	if err != nil {
 		return 0, err
 	}
@@ -173,12 +169,12 @@ func (t *txn) nextCounter(key []byte, start, delta int64) (int64, error) {
 	}
 	var buf [8]byte
 	binary.BigEndian.PutUint64(buf[:], uint64(v))
-	return v, t.write(key, cur, had, buf[:])
+	return v, t.Write(key, cur, had, buf[:])
 }
 
 // readCounter reads a counter key's current value (ok false if unset).
 func readCounter(r pebble.Reader, key []byte) (int64, bool, error) {
-	v, ok, err := getValue(r, key)
+	v, ok, err := storage.ReadValue(r, key)
 	if err != nil || !ok || len(v) != 8 {
 		return 0, false, err
 	}

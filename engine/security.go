@@ -160,7 +160,7 @@ func (in *Instance) security() *securityCatalog { return in.sec.Load() }
 
 // loadSecurity reads the catalog, creating it (with sa) the first time.
 func (in *Instance) loadSecurity() (*securityCatalog, error) {
-	v, ok, err := in.master.get(catalogSecurity)
+	v, ok, err := in.master.storage.Get(catalogSecurity)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func (in *Instance) saveSecurity(c *securityCatalog) error {
 	if err != nil {
 		return err
 	}
-	return in.master.set(catalogSecurity, b)
+	return in.master.storage.Set(catalogSecurity, b)
 }
 
 // changeSecurity runs one change on a private copy of the catalog (read

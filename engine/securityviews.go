@@ -18,12 +18,13 @@ var (
 	char4     = types.Type{Kind: types.Char, Length: 4}
 )
 
-func init() {
+// addSecurityViews adds the catalog views of the security catalog.
+func (vs viewSet) addSecurityViews() {
 	principal := []any{"name", sysname, "principal_id", intT, "sid", types.VarBinaryType(85), "type", char1,
 		"type_desc", desc60, "is_disabled", bit, "create_date", dtT, "modify_date", dtT,
 		"default_database_name", sysname, "default_language_name", sysname, "credential_id", intT,
 		"owning_principal_id", intT, "is_fixed_role", bit}
-	views["sys.server_principals"] = &view{
+	vs["sys.server_principals"] = &view{
 		cols: cols(principal...),
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			c := e.sess.inst.security()
@@ -43,7 +44,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.sql_logins"] = &view{
+	vs["sys.sql_logins"] = &view{
 		cols: cols(append(principal, "is_policy_checked", bit, "is_expiration_checked", bit, "password_hash", varbinary)...),
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
@@ -61,7 +62,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.server_role_members"] = &view{
+	vs["sys.server_role_members"] = &view{
 		cols: cols("role_principal_id", intT, "member_principal_id", intT),
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
@@ -73,7 +74,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.server_permissions"] = &view{
+	vs["sys.server_permissions"] = &view{
 		cols: cols("class", tinyint, "class_desc", desc60, "major_id", intT, "minor_id", intT,
 			"grantee_principal_id", intT, "grantor_principal_id", intT, "type", char4,
 			"permission_name", desc60, "state", char1, "state_desc", desc60),
@@ -87,7 +88,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.database_principals"] = &view{
+	vs["sys.database_principals"] = &view{
 		cols: cols("name", sysname, "principal_id", intT, "type", char1, "type_desc", desc60,
 			"default_schema_name", sysname, "create_date", dtT, "modify_date", dtT, "owning_principal_id", intT,
 			"sid", types.VarBinaryType(85), "is_fixed_role", bit, "authentication_type", intT,
@@ -115,7 +116,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.certificates"] = &view{
+	vs["sys.certificates"] = &view{
 		cols: cols("name", sysname, "certificate_id", intT, "principal_id", intT, "pvt_key_encryption_type", char2,
 			"pvt_key_encryption_type_desc", desc60, "is_active_for_begin_dialog", bit, "issuer_name", types.NVarCharType(442),
 			"cert_serial_number", types.NVarCharType(64), "sid", types.VarBinaryType(85), "string_sid", types.NVarCharType(128),
@@ -142,7 +143,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.symmetric_keys"] = &view{
+	vs["sys.symmetric_keys"] = &view{
 		cols: cols("name", sysname, "principal_id", intT, "symmetric_key_id", intT, "key_length", intT,
 			"key_algorithm", char2, "algorithm_desc", desc60, "create_date", dtT, "modify_date", dtT),
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {

@@ -60,7 +60,7 @@ type userTx struct {
 	t          *txn // write transaction, nil until the first write
 	doomed     bool // uncommittable: only ROLLBACK is accepted
 	name       string
-	savepoints map[string]savepoint
+	savepoints map[string]storage.Savepoint
 }
 
 // Open creates a session (session.Backend) whose statements may use memory
@@ -241,12 +241,12 @@ func (s *Session) lockTimeout() time.Duration {
 // write transaction's view when it writes d, otherwise committed data.
 func (s *Session) readerFor(d *Database) pebble.Reader {
 	if s.cur != nil && s.cur.db == d {
-		return s.cur.reader()
+		return s.cur.Reader()
 	}
 	if s.tx != nil && s.tx.t != nil && s.tx.t.db == d {
-		return s.tx.t.reader()
+		return s.tx.t.Reader()
 	}
-	return d.kv()
+	return d.storage.KV()
 }
 
 // schemaFor returns the schema of d as this session sees it.
@@ -348,16 +348,16 @@ func (s *Session) run(ctx context.Context, p *stmtPlan, args []types.Value, w se
 		return sqlerr.New(226, p.noTx)
 	}
 	for i, d := range p.dbs {
-		if !d.pin() {
+		if !d.storage.Pin() {
 			for _, done := range p.dbs[:i] {
-				done.unpin()
+				done.storage.Unpin()
 			}
 			return sqlerr.New(911, d.Name())
 		}
 	}
 	defer func() {
 		for _, d := range p.dbs {
-			d.unpin()
+			d.storage.Unpin()
 		}
 	}()
 	// base is cancelled with a reason by KILL (Kill) and without one by a
@@ -471,12 +471,12 @@ func (s *Session) withWrite(e *env, d *Database, fn func(t *txn) error) error {
 			return sqlerr.New(40517, "a transaction that writes to more than one database")
 		}
 		t := s.tx.t
-		sp := t.savepoint()
+		sp := t.Savepoint()
 		s.cur = t
 		err := fn(t)
 		s.cur = nil
 		if err != nil {
-			if rerr := t.rollbackTo(sp); rerr != nil {
+			if rerr := t.RollbackTo(sp); rerr != nil {
 				s.tx.doomed = true
 			}
 			return err
@@ -491,7 +491,7 @@ func (s *Session) withWrite(e *env, d *Database, fn func(t *txn) error) error {
 	err = fn(t)
 	s.cur = nil
 	if err != nil {
-		t.rollback()
+		t.Rollback()
 		return err
 	}
 	return s.commit(e.commitCtx, t)
@@ -553,7 +553,7 @@ func (p *prepared) bind() error {
 	if err != nil {
 		return err
 	}
-	p.plan, p.boundDB, p.boundGen = plan, p.s.db, schemaGeneration()
+	p.plan, p.boundDB, p.boundGen = plan, p.s.db, p.s.inst.schemaGeneration()
 	return nil
 }
 
@@ -569,7 +569,7 @@ func (p *prepared) Columns() []session.Column { return p.cols }
 
 func (p *prepared) Execute(ctx context.Context, args []types.Value, w session.ResultWriter) error {
 	s := p.s
-	if p.boundDB != s.db || p.boundGen != schemaGeneration() || (s.tx != nil && s.tx.t != nil && s.tx.t.schemaChanged) {
+	if p.boundDB != s.db || p.boundGen != s.inst.schemaGeneration() || (s.tx != nil && s.tx.t != nil && s.tx.t.SchemaChanged()) {
 		if err := p.bind(); err != nil {
 			return s.failed(err)
 		}
@@ -601,17 +601,4 @@ func sameColumns(a, b []session.Column) bool {
 		}
 	}
 	return true
-}
-
-// isWriteOf reports the statement name used in error 226 and similar.
-func statementName(st parser.Statement) string {
-	switch st.(type) {
-	case *parser.CreateDatabase:
-		return "CREATE DATABASE"
-	case *parser.DropDatabase:
-		return "DROP DATABASE"
-	case *parser.AlterDatabase:
-		return "ALTER DATABASE"
-	}
-	return strings.ToUpper(strings.SplitN(st.String(), " ", 2)[0])
 }

@@ -41,7 +41,7 @@ func (t *tableScan) scan(e *env, fn func(row []types.Value) error) error {
 // scanKeys is scan that also passes each row's storage key and encoded value
 // (valid only during the call), which UPDATE and DELETE need.
 func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value) error) error {
-	if err := t.db.available(); err != nil {
+	if err := t.db.storage.Available(); err != nil {
 		return err // out of service after a storage failure: no rows from it
 	}
 	r := e.sess.readerFor(t.db)
@@ -61,9 +61,9 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 		}
 		prefix = append(prefix, keys.EncodeTuple(vals, ts)...)
 		if len(t.eq) == len(t.table.PK) {
-			v, ok, err := getValue(r, prefix)
+			v, ok, err := storage.ReadValue(r, prefix)
 			if err != nil || !ok {
-				return t.db.readErr(err)
+				return t.db.storage.ReadError(err)
 			}
 			row, err := keys.DecodeRow(v, nil)
 			if err != nil {
@@ -74,7 +74,7 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 	}
 	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
-		return t.db.readErr(err)
+		return t.db.storage.ReadError(err)
 	}
 	var row []types.Value
 	for it.First(); it.Valid(); it.Next() {
@@ -94,7 +94,7 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 	}
 	if err := it.Error(); err != nil {
 		it.Close()
-		return t.db.readErr(err)
+		return t.db.storage.ReadError(err)
 	}
 	return it.Close()
 }
@@ -102,8 +102,7 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 // corrupt reports a row that does not decode: the database is marked
 // SUSPECT (Msg 824) rather than serving rows from a damaged store.
 func (t *tableScan) corrupt(err error) error {
-	return t.db.faultError(&storage.Fault{Kind: storage.Corruption, Op: "read", Offset: -1, Store: t.db.dir,
-		Err: fmt.Errorf("a row of table '%s.%s' does not decode: %w", t.table.Schema, t.table.Name, err)}, "")
+	return t.db.storage.Corrupt(fmt.Errorf("a row of table '%s.%s' does not decode: %w", t.table.Schema, t.table.Name, err))
 }
 
 // virtualScan serves the rows of a catalog view or table-valued function.
@@ -284,7 +283,7 @@ func (b *binder) addSource(n positioned, sc *scope, src *source) error {
 }
 
 func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) {
-	if view := lookupView(x.Name); view != nil {
+	if view := b.s.inst.views.lookup(x.Name); view != nil {
 		name := x.Name.Object()
 		if x.Alias != "" {
 			name = x.Alias
@@ -313,7 +312,7 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) 
 }
 
 func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (rowSource, error) {
-	view := lookupView(x.Name)
+	view := b.s.inst.views.lookup(x.Name)
 	if view == nil || !view.function {
 		return nil, b.errAt(x, sqlerr.New(208, strings.Join(x.Name.Parts, ".")))
 	}

@@ -16,15 +16,25 @@ type view struct {
 	rows     func(e *env, args []types.Value) ([][]types.Value, error)
 }
 
-// views maps "schema.name" (lower case) to the catalog views.
-var views = map[string]*view{}
+// viewSet maps "schema.name" (lower case) to the catalog views of an
+// instance; it is made when the instance opens and never changes.
+type viewSet map[string]*view
 
-func lookupView(n parser.ObjectName) *view {
+func newViewSet() viewSet {
+	vs := viewSet{}
+	vs.addSystemViews()
+	vs.addSecurityViews()
+	vs.addMirroringViews()
+	vs.addRequestViews()
+	return vs
+}
+
+func (vs viewSet) lookup(n parser.ObjectName) *view {
 	schema := strings.ToLower(n.Schema())
 	if schema == "" {
 		schema = "sys" // SQL Server resolves sys views without the schema too
 	}
-	return views[schema+"."+strings.ToLower(n.Object())]
+	return vs[schema+"."+strings.ToLower(n.Object())]
 }
 
 func cols(spec ...any) []session.Column {
@@ -47,23 +57,18 @@ var (
 	dtT     = types.TypeDateTime
 )
 
-// RegisterView adds a catalog view; later packages (mirroring) register
-// theirs through the engine so that every view is an ordinary SELECT target.
-func RegisterView(schemaName string, columns []session.Column, rows func(s *Session, args []types.Value) ([][]types.Value, error), function bool) {
-	views[strings.ToLower(schemaName)] = &view{cols: columns, function: function,
-		rows: func(e *env, args []types.Value) ([][]types.Value, error) { return rows(e.sess, args) }}
-}
-
 var logReuseCodes = map[string]int64{
 	"NOTHING": 0, "CHECKPOINT": 1, "LOG_BACKUP": 2, "ACTIVE_BACKUP_OR_RESTORE": 3,
 	"ACTIVE_TRANSACTION": 4, "DATABASE_MIRRORING": 5, "REPLICATION": 6,
 	"DATABASE_SNAPSHOT_CREATION": 7, "LOG_SCAN": 8,
 }
 
-var recoveryCodes = map[string]int64{"FULL": 1, "BULK_LOGGED": 2, "SIMPLE": 3}
+var recoveryCodes = map[RecoveryModel]int64{RecoveryFull: 1, RecoveryBulkLogged: 2, RecoverySimple: 3}
 
-func init() {
-	views["sys.databases"] = &view{
+// addSystemViews adds the views of databases and tables (sys.databases,
+// sys.tables, sys.columns...) and sys.dm_db_log_stats.
+func (vs viewSet) addSystemViews() {
+	vs["sys.databases"] = &view{
 		cols: cols("name", sysname, "database_id", intT, "source_database_id", intT, "create_date", dtT,
 			"compatibility_level", tinyint, "collation_name", sysname, "user_access", tinyint,
 			"user_access_desc", desc60, "is_read_only", bit, "is_auto_close_on", bit, "state", tinyint,
@@ -73,10 +78,10 @@ func init() {
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			for _, d := range e.sess.inst.Databases() {
-				if !d.pin() {
+				if !d.storage.Pin() {
 					continue
 				}
-				model := "SIMPLE"
+				model := RecoverySimple
 				if d.id != masterID {
 					model = d.RecoveryModel()
 				}
@@ -84,20 +89,20 @@ func init() {
 				created := d.Created()
 				out = append(out, []types.Value{d.Name(), int64(d.id), nil, timeOrNil(created), int64(160),
 					"Latin1_General_BIN2", int64(0), "MULTI_USER", false, false, int64(d.State()),
-					d.State().String(), false, recoveryCodes[model], model, logReuseCodes[reuse], reuse, false})
-				d.unpin()
+					d.State().String(), false, recoveryCodes[model], string(model), logReuseCodes[reuse], reuse, false})
+				d.storage.Unpin()
 			}
 			return out, nil
 		},
 	}
-	views["sys.schemas"] = &view{
+	vs["sys.schemas"] = &view{
 		cols: cols("name", sysname, "schema_id", intT, "principal_id", intT),
 		rows: func(*env, []types.Value) ([][]types.Value, error) {
 			return [][]types.Value{{"dbo", int64(1), int64(1)}, {"guest", int64(2), int64(2)},
 				{"INFORMATION_SCHEMA", int64(3), int64(3)}, {"sys", int64(4), int64(4)}}, nil
 		},
 	}
-	views["sys.tables"] = &view{
+	vs["sys.tables"] = &view{
 		cols: cols("name", sysname, "object_id", intT, "principal_id", intT, "schema_id", intT,
 			"parent_object_id", intT, "type", types.Type{Kind: types.Char, Length: 2}, "type_desc", desc60,
 			"create_date", dtT, "modify_date", dtT, "is_ms_shipped", bit),
@@ -114,7 +119,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.columns"] = &view{
+	vs["sys.columns"] = &view{
 		cols: cols("object_id", intT, "name", sysname, "column_id", intT, "system_type_id", tinyint,
 			"user_type_id", intT, "type_name", sysname, "max_length", types.TypeSmallInt, "precision", tinyint,
 			"scale", tinyint, "collation_name", sysname, "is_nullable", bit, "is_identity", bit,
@@ -144,7 +149,7 @@ func init() {
 			return out, nil
 		},
 	}
-	views["sys.dm_db_log_stats"] = &view{
+	vs["sys.dm_db_log_stats"] = &view{
 		function: true,
 		cols: cols("database_id", intT, "recovery_model", desc60, "log_min_lsn", lsnT, "log_end_lsn", lsnT,
 			"total_log_size_mb", floatT, "active_log_size_mb", floatT, "log_truncation_holdup_reason", desc60,
@@ -157,10 +162,10 @@ func init() {
 					return nil, nil
 				}
 			}
-			if !d.pin() {
+			if !d.storage.Pin() {
 				return nil, nil
 			}
-			defer d.unpin()
+			defer d.storage.Unpin()
 			first, end := d.FirstLSN(), d.EndLSN()
 			var count int64
 			var minLSN types.Value
@@ -168,12 +173,12 @@ func init() {
 				count = int64(end - first + 1)
 				minLSN = types.DecFromInt(int64(first))
 			}
-			mb := float64(d.logBytes.Load()) / (1 << 20)
+			mb := float64(d.storage.LogBytes()) / (1 << 20)
 			model := d.RecoveryModel()
 			if d.id == masterID {
-				model = "SIMPLE"
+				model = RecoverySimple
 			}
-			return [][]types.Value{{int64(d.id), model, minLSN, types.DecFromInt(int64(end)), mb, mb,
+			return [][]types.Value{{int64(d.id), string(model), minLSN, types.DecFromInt(int64(end)), mb, mb,
 				d.LogReuseWait(), nil, nil, mb, count}}, nil
 		},
 	}

@@ -4,7 +4,10 @@
 //
 // A Manager serves one instance. It owns the instance's mirroring
 // endpoint (bound while the endpoint is STARTED), one runner per mirrored
-// database, and the establishment handshake of SET PARTNER.
+// database, and the establishment handshake of SET PARTNER. It knows no
+// SQL text: ALTER DATABASE ... SET PARTNER / SET WITNESS arrive from the
+// engine as typed commands (engine.MirrorCommand), and the roles it gives
+// a copy are the engine's (engine.MirrorRole).
 //
 // # Runners
 //

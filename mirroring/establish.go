@@ -64,7 +64,7 @@ func (m *Manager) setPartner(ctx context.Context, d *engine.Database, address st
 	if transport.SameEndpoint(address, ep.Identity().Address) {
 		return sqlerr.New(1452)
 	}
-	if d.RecoveryModel() != "FULL" {
+	if d.RecoveryModel() != engine.RecoveryFull {
 		return sqlerr.New(1465, d.Name())
 	}
 	switch d.State() {
@@ -249,7 +249,7 @@ func (m *Manager) acceptSession(p *transport.Peer, req *establishRequest) (uint6
 		return 0, back, sqlerr.New(1412, d.Name())
 	case req.ChainNext != 0 && uint64(d.Chain().NextLogLSN) > req.ChainNext:
 		return 0, back, sqlerr.New(1478, d.Name())
-	case d.RecoveryModel() != "FULL":
+	case d.RecoveryModel() != engine.RecoveryFull:
 		return 0, back, sqlerr.New(1465, d.Name())
 	}
 	cfg := core.Config{Database: d.Name(), GUID: req.GUID, Role: core.Mirror, Partner: s.cfg.Partner,

@@ -19,7 +19,6 @@ import (
 	"mirrordb/internal/stat"
 	"mirrordb/mirroring/core"
 	"mirrordb/mirroring/transport"
-	"mirrordb/parser"
 	"mirrordb/sqlerr"
 )
 
@@ -393,42 +392,45 @@ func (m *Manager) peerDown(p *transport.Peer, err error) {
 	}
 }
 
+// coreCommands maps the engine's mirroring commands to the session core's
+// (SET PARTNER = 'address' and SET WITNESS = 'address' are not commands
+// of a running session: they establish one).
+var coreCommands = map[engine.MirrorCommandKind]core.CommandKind{
+	engine.MirrorFailover: core.CmdFailover, engine.MirrorForceService: core.CmdForceService,
+	engine.MirrorOff: core.CmdOff, engine.MirrorResume: core.CmdResume, engine.MirrorSuspend: core.CmdSuspend,
+	engine.MirrorSafety: core.CmdSafety, engine.MirrorTimeout: core.CmdTimeout, engine.MirrorWitnessOff: core.CmdWitnessOff,
+}
+
 // AlterDatabase implements engine.Mirroring: ALTER DATABASE ... SET
 // PARTNER / SET WITNESS.
 func (m *Manager) AlterDatabase(ctx context.Context, d *engine.Database, c engine.MirrorCommand) error {
-	switch o := c.Option.(type) {
-	case *parser.SetWitness:
-		r := m.runner(d.Name())
-		if r == nil {
-			return sqlerr.New(1416, d.Name())
-		}
-		if o.Off {
-			return r.command(ctx, core.Command{Kind: core.CmdWitnessOff})
-		}
-		return m.setWitness(ctx, r, o.Address)
-	case *parser.SetPartner:
-		if o.Action == "" {
-			return m.setPartner(ctx, d, o.Address)
-		}
-		r := m.runner(d.Name())
-		if r == nil {
-			return sqlerr.New(1416, d.Name())
-		}
-		cmd := core.Command{Kind: core.CommandKind(o.Action)}
-		switch cmd.Kind {
-		case core.CmdSafety:
-			cmd.Safety = core.SafetyFull
-			if strings.EqualFold(o.Safety, "OFF") {
-				cmd.Safety = core.SafetyOff
-			}
-		case core.CmdTimeout:
-			n, err := strconv.ParseInt(o.Timeout, 10, 64)
-			if err != nil || n > 32767 { // the parser admits digits only
-				return sqlerr.New(1476, o.Timeout)
-			}
-			cmd.Timeout = int(n)
-		}
-		return r.command(ctx, cmd)
+	kind, isCommand := coreCommands[c.Kind]
+	switch {
+	case c.Kind == engine.MirrorSetPartner:
+		return m.setPartner(ctx, d, c.Address)
+	case c.Kind != engine.MirrorSetWitness && !isCommand:
+		return sqlerr.New(40517, fmt.Sprintf("mirroring command %d", c.Kind))
 	}
-	return sqlerr.New(40517, fmt.Sprintf("%T", c.Option))
+	r := m.runner(d.Name())
+	if r == nil {
+		return sqlerr.New(1416, d.Name())
+	}
+	if c.Kind == engine.MirrorSetWitness {
+		return m.setWitness(ctx, r, c.Address)
+	}
+	cmd := core.Command{Kind: kind}
+	switch cmd.Kind {
+	case core.CmdSafety:
+		cmd.Safety = core.SafetyOff
+		if c.SafetyFull {
+			cmd.Safety = core.SafetyFull
+		}
+	case core.CmdTimeout:
+		n, err := strconv.ParseInt(c.Timeout, 10, 64)
+		if err != nil || n > 32767 { // MirrorCommand.Timeout holds digits only
+			return sqlerr.New(1476, c.Timeout)
+		}
+		cmd.Timeout = int(n)
+	}
+	return r.command(ctx, cmd)
 }

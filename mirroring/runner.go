@@ -125,10 +125,20 @@ type writeBlock struct {
 	release func()
 }
 
+// engineRole is the role the engine enforces on a partner's copy.
+func engineRole(r core.Role) engine.MirrorRole {
+	switch r {
+	case core.Principal:
+		return engine.RolePrincipal
+	case core.Mirror:
+		return engine.RoleMirror
+	}
+	return engine.RoleNone
+}
+
 // startRunner starts the session of d from cfg, linked over peer if given.
 func (m *Manager) startRunner(d *engine.Database, cfg core.Config, peer *transport.Peer) error {
-	role := cfg.Role.String()
-	if err := m.in.SetMirroringRole(d, role); err != nil {
+	if err := m.in.SetMirroringRole(d, engineRole(cfg.Role)); err != nil {
 		return err
 	}
 	ctx, stop := context.WithCancel(m.ctx)
@@ -171,7 +181,7 @@ func (m *Manager) startRunner(d *engine.Database, cfg core.Config, peer *transpo
 		defer m.wg.Done()
 		r.watchDisk(ctx)
 	}()
-	r.log.Info("mirroring session started", "role", role, "state", r.s.State().String(), "partner", cfg.Partner)
+	r.log.Info("mirroring session started", "role", cfg.Role.String(), "state", r.s.State().String(), "partner", cfg.Partner)
 	go r.run(peer)
 	return nil
 }
@@ -446,7 +456,7 @@ func (r *runner) do(a core.Action) {
 		}
 		// The role first: a user write waiting for the writer lock must
 		// find the copy already a mirror when the block is released.
-		if err := r.m.in.SetMirroringRole(r.d, x.Role.String()); err != nil {
+		if err := r.m.in.SetMirroringRole(r.d, engineRole(x.Role)); err != nil {
 			r.log.Info("changing role", "role", x.Role.String(), "err", err)
 		}
 		if x.Role == core.Mirror {
@@ -551,7 +561,7 @@ func (r *runner) remove() {
 	r.d.SetCommitGate(nil)
 	r.d.SetBackupLimit(nil)
 	r.d.SetLogHold("DATABASE_MIRRORING", nil)
-	_ = r.m.in.SetMirroringRole(r.d, "")
+	_ = r.m.in.SetMirroringRole(r.d, engine.RoleNone)
 	r.m.mu.Lock()
 	if r.m.runners[strings.ToLower(r.d.Name())] == r {
 		delete(r.m.runners, strings.ToLower(r.d.Name()))

@@ -1,10 +1,12 @@
-// Package layering checks the dependency rules of ../shared/DESIGN.md and
-// STYLE.md with `go list`, so that a forbidden import fails the test suite
-// rather than slipping through review.
+// Package layering checks the dependency rules of docs/ARCHITECTURE.md
+// with `go list`, so that a forbidden import fails the test suite rather
+// than slipping through review. A rule that names a package which does not
+// exist fails too: it would otherwise check nothing.
 package layering
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -31,15 +33,18 @@ var rules = []struct {
 		"engine knows nothing of sockets or the wire protocol"},
 	{"mirrordb/engine", []string{"mirrordb/mirroring"}, nil,
 		"the engine offers hooks; the mirroring layer imports the engine, never the reverse"},
-	{"mirrordb/mirroring/core", []string{"mirrordb/engine", "mirrordb/mirroring/transport", "mirrordb/wire",
-		"github.com/", "net"}, []string{"os", "time/tzdata"}, "the session core is pure: no I/O, no engine, no network (DESIGN.md)"},
+	{"mirrordb/mirroring", nil, []string{"mirrordb/parser"},
+		"mirroring takes typed commands from the engine (engine.MirrorCommand), never the statement"},
+	{"mirrordb/mirroring/core", []string{"mirrordb/engine", "mirrordb/parser", "mirrordb/mirroring/transport", "mirrordb/wire",
+		"github.com/", "net"}, []string{"os", "time/tzdata"}, "the session core is pure: no I/O, no engine, no network (docs/ARCHITECTURE.md)"},
 	{"mirrordb/mirroring/monitor", []string{"mirrordb/wire", "mirrordb/mirroring", "mirrordb/server"}, nil,
 		"monitoring reads the instance through the engine's hooks, nothing else"},
 	{"mirrordb/auth", []string{"mirrordb/engine", "mirrordb/server", "github.com/cockroachdb/"}, nil,
 		"authentication reads logins through an interface, not the engine"},
 	{"mirrordb/internal/verifier", []string{"mirrordb/"}, nil, "password verifiers are a leaf both engine and auth use"},
-	{"mirrordb/engine/storage", []string{"mirrordb/engine/", "mirrordb/parser", "mirrordb/session", "mirrordb/wire",
-		"mirrordb/mirroring", "mirrordb/types"}, []string{"net"}, "storage knows no SQL: Pebble, files and faults only (DESIGN.md)"},
+	{"mirrordb/engine/storage", []string{"mirrordb/parser", "mirrordb/session", "mirrordb/wire", "mirrordb/mirroring",
+		"mirrordb/server", "github.com/jackc/"}, []string{"net", "mirrordb/types"},
+		"storage knows no SQL: Pebble, files, faults, transactions and the log (docs/ARCHITECTURE.md)"},
 	{"mirrordb/internal/faultfs", []string{"mirrordb/"}, nil, "the fault-injecting file system is a leaf tests of every layer use"},
 	{"mirrordb/pgcodec", []string{"mirrordb/engine", "mirrordb/wire", "mirrordb/parser", "mirrordb/session", "github.com/"}, nil,
 		"PostgreSQL's value formats depend only on types and sqlerr"},
@@ -47,6 +52,17 @@ var rules = []struct {
 		"github.com/cockroachdb/pebble"}, nil, "sqlcmd is a client: it knows the server only through the wire protocol"},
 	{"mirrordb/mirroring/transport", []string{"mirrordb/engine", "mirrordb/mirroring/core", "mirrordb/wire",
 		"mirrordb/parser"}, nil, "the transport moves opaque messages"},
+}
+
+// only lists, for the packages at the bottom of the engine, every package
+// of the module they may depend on at all (deeply): storage builds on the
+// key space (keys, which encodes values with types) and the log record
+// (txlog), never on the engine above it.
+var only = map[string][]string{
+	"mirrordb/engine/storage": {"mirrordb/engine/keys", "mirrordb/engine/txlog", "mirrordb/types", "mirrordb/sqlerr",
+		"mirrordb/internal/stat"},
+	"mirrordb/engine/keys":  {"mirrordb/types", "mirrordb/sqlerr"},
+	"mirrordb/engine/txlog": {},
 }
 
 func goList(t *testing.T, args ...string) []string {
@@ -65,7 +81,54 @@ func matches(dep, rule string) bool {
 	return dep == rule || strings.HasPrefix(dep, rule+"/")
 }
 
+// checkNames fails the test for a rule that names a package nothing
+// matches: a rule about a package that was moved or misspelt would
+// otherwise pass without checking anything. Every checked package must be
+// one of the module's; every forbidden name must match one of the module's
+// packages, their dependencies or the standard library.
+func checkNames(t *testing.T) {
+	t.Helper()
+	own := goList(t, "mirrordb/...")
+	known := append(goList(t, "-deps", "mirrordb/..."), goList(t, "std")...)
+	matchesAny := func(list []string, name string) bool {
+		for _, p := range list {
+			if matches(p, name) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, r := range rules {
+		if !slices.Contains(own, r.pkg) {
+			t.Errorf("a rule checks %s, which is not a package of the module (moved or misspelt?)", r.pkg)
+		}
+		for _, f := range append(append([]string{}, r.deep...), r.direct...) {
+			if !matchesAny(known, f) {
+				t.Errorf("a rule for %s forbids %s, which matches no package (moved or misspelt?)", r.pkg, f)
+			}
+		}
+	}
+	for pkg, allowed := range only {
+		for _, p := range append([]string{pkg}, allowed...) {
+			if !slices.Contains(own, p) {
+				t.Errorf("the allowed dependencies of %s name %s, which is not a package of the module", pkg, p)
+			}
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
 func TestLayering(t *testing.T) {
+	checkNames(t)
+	for pkg, allowed := range only {
+		for _, dep := range goList(t, "-deps", pkg) {
+			if dep != pkg && strings.HasPrefix(dep, "mirrordb/") && !slices.Contains(allowed, dep) {
+				t.Errorf("%s depends on %s; it may depend only on %v", pkg, dep, allowed)
+			}
+		}
+	}
 	for _, r := range rules {
 		deps := goList(t, "-deps", r.pkg)
 		if len(deps) < 2 {

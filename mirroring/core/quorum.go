@@ -7,8 +7,8 @@ import (
 	"mirrordb/sqlerr"
 )
 
-// Quorum, leases and the witness, on a partner (DESIGN.md "Quorum safety
-// rules"). The witness's side is witness.go.
+// Quorum, leases and the witness, on a partner (docs/ARCHITECTURE.md,
+// "Mirroring and the quorum rules"). The witness's side is witness.go.
 //
 // Leases. Every message carries a sequence number and echoes the highest
 // one received from its addressee. When an answer from the mirror or the

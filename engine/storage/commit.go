@@ -1,0 +1,264 @@
+package storage
+
+import (
+	"context"
+	"encoding/binary"
+	"sync"
+	"time"
+
+	"mirrordb/engine/keys"
+	"mirrordb/engine/txlog"
+	"mirrordb/sqlerr"
+)
+
+// The commit pipeline
+//
+// A database has one writer at a time: a write transaction takes the
+// database's writer lock before its first write and keeps it until it
+// commits or rolls back. Reads never take it; they see the latest applied
+// state. Commit then runs in three steps:
+//
+//  1. Under the writer lock: assign LSN = end+1, add the log record
+//     (l/<LSN>, the transaction's operations with before- and after-images
+//     and its commit time) and m/end_lsn to the transaction's batch, and
+//     apply the batch to Pebble without waiting for the WAL fsync. Applying
+//     under the lock makes LSN order, WAL order and visibility order the
+//     same, so the log never has gaps that a reader could see.
+//  2. Release the writer lock; the next writer can execute meanwhile.
+//  3. Wait for the WAL fsync covering the batch. Pebble syncs many batches
+//     with one fsync, so concurrent commits share their fsyncs (group
+//     commit). Then advance the durable LSN, which is what the log shipper
+//     may send and what makes the commit acknowledgeable.
+//
+// INVARIANT: every LSN ≤ durableLSN is in the WAL on disk; every LSN ≤
+// endLSN is visible to readers; endLSN ≥ durableLSN. Because fsyncs complete
+// in WAL order, when batch n is synced every batch before it is too, so the
+// durable LSN can jump straight to n.
+//
+// Commit gates (mirroring's SAFETY FULL wait) run after step 3: the commit is
+// already durable locally and only the acknowledgement to the client waits.
+
+// CommitGate is called after a commit is durable locally and before it is
+// acknowledged; mirroring installs one to wait for the mirror (SAFETY FULL).
+// An error means the commit must not be acknowledged as successful.
+type CommitGate func(ctx context.Context, lsn txlog.LSN) error
+
+// SetCommitGate installs (or, with nil, removes) the function every commit
+// waits on before it is acknowledged.
+func (db *DB) SetCommitGate(g CommitGate) {
+	if g == nil {
+		db.gateFunc.Store(nil)
+		return
+	}
+	db.gateFunc.Store(&g)
+}
+
+func (db *DB) gate() CommitGate {
+	if p := db.gateFunc.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// LockWriter takes the database's writer lock for work that is not a
+// transaction (a backup's checkpoint, a manual failover), waiting until
+// ctx is done or the timeout (< 0: none) expires; a timeout is Msg 1222.
+func (db *DB) LockWriter(ctx context.Context, timeout time.Duration) error {
+	return db.writer.acquire(ctx, timeout)
+}
+
+// UnlockWriter releases the writer lock LockWriter took.
+func (db *DB) UnlockWriter() { db.writer.release() }
+
+// lockAvailable takes the writer lock as LockWriter does, then checks
+// that the store serves (else the lock is released and the error returned).
+func (db *DB) lockAvailable(ctx context.Context, timeout time.Duration) error {
+	if err := db.writer.acquire(ctx, timeout); err != nil {
+		return err
+	}
+	if err := db.Available(); err != nil {
+		db.writer.release()
+		return err
+	}
+	return nil
+}
+
+// Commit makes the transaction durable and returns its LSN (0 when it
+// wrote nothing: it just releases its lock). It consumes the transaction:
+// the writer lock is released and the batch handed on or closed, whatever
+// the outcome, panics included.
+func (t *Txn) Commit(ctx context.Context) (txlog.LSN, error) {
+	if len(t.ops) == 0 {
+		t.Rollback()
+		return 0, nil
+	}
+	return t.db.commit(ctx, t)
+}
+
+// commit runs the pipeline for t.
+//
+// REQUIRES: t holds db's writer lock and has at least one operation.
+func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
+	b, st := t.batch, t.store
+	t.batch = nil
+	locked := true
+	defer func() {
+		if locked {
+			db.writer.release()
+		}
+		t.done()
+	}()
+	if db.Store() != st {
+		b.Close() // the store failed and was replaced while the transaction ran
+		return 0, db.FaultError(st.Fault(), t.object())
+	}
+	start := time.Now()
+	rec := txlog.Record{LSN: db.applied.get() + 1, CommitTime: db.cfg.Now(), Ops: t.ops}
+	enc := rec.Encode(make([]byte, 0, 64+t.opBytes))
+	if f := st.CheckSpace(int64(len(b.Repr()) + len(enc))); f != nil {
+		b.Close()
+		return 0, db.FaultError(f, t.object())
+	}
+	var end [8]byte
+	binary.BigEndian.PutUint64(end[:], rec.LSN)
+	err := b.Set(keys.LogKey(rec.LSN), enc, nil)
+	if err == nil {
+		err = b.Set(keys.MetaKey(MetaEndLSN), end[:], nil)
+	}
+	if err != nil {
+		b.Close()
+		return 0, err
+	}
+	synced := make(chan error, 1)
+	if err := st.Commit(b, func(err error) {
+		if err == nil {
+			db.durable.advance(rec.LSN)
+		}
+		synced <- err
+	}); err != nil {
+		return 0, db.FaultError(err, t.object())
+	}
+	db.applied.advance(rec.LSN)
+	db.logBytes.Add(int64(len(enc)))
+	db.noteWritten(1, len(enc))
+	if t.schemaChanged {
+		db.schemaChanged()
+	}
+	db.writer.release()
+	locked = false
+
+	// Wait for the fsync. A statement cancelled or killed meanwhile stops
+	// waiting at once and the sync finishes behind it: a disk that hangs
+	// must not hang the clients of a principal that has stopped
+	// acknowledging (the mirroring watchdog kills their sessions). Such a
+	// commit is in doubt, as after a crash.
+	select {
+	case err := <-synced:
+		if err != nil {
+			return 0, db.FaultError(err, t.object())
+		}
+	case <-st.Failed():
+		return 0, db.FaultError(st.Fault(), t.object())
+	case <-ctx.Done():
+		return rec.LSN, ctx.Err()
+	}
+	if gate := db.gate(); gate != nil {
+		if err := gate(ctx, rec.LSN); err != nil {
+			return rec.LSN, err
+		}
+	}
+	db.commitLatency.Observe(time.Since(start))
+	return rec.LSN, nil
+}
+
+// writerLock is a context-aware mutex: a channel holding one token.
+type writerLock chan struct{}
+
+func newWriterLock() writerLock { return make(writerLock, 1) }
+
+// acquire waits for the lock until ctx is done or the timeout (< 0: none)
+// expires; a timeout is Msg 1222.
+func (l writerLock) acquire(ctx context.Context, timeout time.Duration) error {
+	select {
+	case l <- struct{}{}:
+		return nil
+	default:
+	}
+	var expired <-chan time.Time
+	if timeout >= 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expired = t.C
+	}
+	select {
+	case l <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-expired:
+		return sqlerr.New(1222)
+	}
+}
+
+func (l writerLock) release() { <-l }
+
+// lsnWatch broadcasts advances of an LSN to waiters.
+type lsnWatch struct {
+	mu      sync.Mutex
+	lsn     txlog.LSN
+	changed chan struct{}
+}
+
+func newLSNWatch(lsn txlog.LSN) *lsnWatch {
+	return &lsnWatch{lsn: lsn, changed: make(chan struct{})}
+}
+
+func (w *lsnWatch) get() txlog.LSN {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.lsn
+}
+
+// advance raises the LSN to at least lsn and wakes waiters.
+func (w *lsnWatch) advance(lsn txlog.LSN) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if lsn <= w.lsn {
+		return
+	}
+	w.lsn = lsn
+	close(w.changed)
+	w.changed = make(chan struct{})
+}
+
+// set moves the LSN to exactly lsn (also backwards, after undo) and wakes
+// waiters.
+func (w *lsnWatch) set(lsn txlog.LSN) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.lsn = lsn
+	close(w.changed)
+	w.changed = make(chan struct{})
+}
+
+// wait blocks until the LSN is greater than after, returning it.
+func (w *lsnWatch) wait(ctx context.Context, after txlog.LSN) (txlog.LSN, error) {
+	for {
+		w.mu.Lock()
+		lsn, ch := w.lsn, w.changed
+		w.mu.Unlock()
+		if lsn > after {
+			return lsn, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return lsn, ctx.Err()
+		}
+	}
+}
+
+// MetaEndLSN is the local key (m/end_lsn) recording the last LSN written,
+// so that the LSN sequence survives restarts even when the log has been
+// truncated.
+const MetaEndLSN = "end_lsn"

@@ -1,0 +1,286 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble"
+
+	"mirrordb/engine/keys"
+	"mirrordb/engine/txlog"
+	"mirrordb/internal/stat"
+	"mirrordb/sqlerr"
+)
+
+// The transaction log API. BACKUP LOG, RESTORE LOG and mirroring (through
+// the engine) use these methods; only this package writes l/ keys.
+
+// EndLSN is the last LSN applied to the database (visible to readers).
+func (db *DB) EndLSN() txlog.LSN { return db.applied.get() }
+
+// DurableLSN is the last LSN known to be on disk; only records up to it may
+// be shipped or acknowledged.
+func (db *DB) DurableLSN() txlog.LSN { return db.durable.get() }
+
+// WaitDurable blocks until the durable LSN exceeds after (or ctx ends) and
+// returns it. The log shipper uses it to sleep until there is new log.
+func (db *DB) WaitDurable(ctx context.Context, after txlog.LSN) (txlog.LSN, error) {
+	return db.durable.wait(ctx, after)
+}
+
+// FirstLSN returns the oldest LSN still held in the log (0 when the log is
+// empty, e.g. after truncation).
+func (db *DB) FirstLSN() txlog.LSN {
+	if !db.Pin() {
+		return 0
+	}
+	defer db.Unpin()
+	if st := db.Store(); st != nil {
+		return firstLSN(st.DB())
+	}
+	return 0
+}
+
+func firstLSN(kv pebble.Reader) txlog.LSN {
+	it, err := kv.NewIter(&pebble.IterOptions{LowerBound: keys.Log, UpperBound: keys.PrefixEnd(keys.Log)})
+	if err != nil {
+		return 0
+	}
+	defer it.Close()
+	if !it.First() {
+		return 0
+	}
+	lsn, _ := keys.LSNOfLogKey(it.Key())
+	return lsn
+}
+
+// ReadLog calls fn for each log record with from ≤ LSN ≤ to, in order,
+// passing the encoded record (valid only during the call). It reads through
+// an iterator, so memory stays bounded however much log there is. It
+// returns an error if a record in the range is missing (truncated).
+func (db *DB) ReadLog(from, to txlog.LSN, fn func(lsn txlog.LSN, rec []byte) error) error {
+	if from > to {
+		return nil
+	}
+	if !db.Pin() {
+		return sqlerr.New(911, db.Name())
+	}
+	defer db.Unpin()
+	if err := db.Available(); err != nil {
+		return err
+	}
+	it, err := db.KV().NewIter(&pebble.IterOptions{LowerBound: keys.LogKey(from), UpperBound: keys.LogKey(to + 1)})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	want := from
+	for it.First(); it.Valid(); it.Next() {
+		lsn, ok := keys.LSNOfLogKey(it.Key())
+		if !ok || lsn != want {
+			return fmt.Errorf("log record %d is missing (found %d)", want, lsn)
+		}
+		if err := fn(lsn, it.Value()); err != nil {
+			return err
+		}
+		want++
+	}
+	if err := it.Error(); err != nil {
+		return db.ReadError(err)
+	}
+	if want <= to {
+		return fmt.Errorf("log record %d is missing", want)
+	}
+	return nil
+}
+
+// Redo applies encoded log records (a mirror hardening shipped log, or
+// RESTORE LOG) in one durable batch. Each record must carry the next LSN;
+// records at or below the current end are skipped (redo is idempotent).
+// The records become part of this database's own log.
+func (db *DB) Redo(ctx context.Context, recs [][]byte) error {
+	if !db.Pin() {
+		return sqlerr.New(911, db.Name())
+	}
+	defer db.Unpin()
+	// Each record goes in twice (its effects and itself): size the batch
+	// once instead of letting it double its way up.
+	size := 0
+	for _, enc := range recs {
+		size += 2*len(enc) + 64
+	}
+	b, fail, err := db.lockedBatch(ctx, size)
+	if err != nil {
+		return err
+	}
+	start := db.applied.get()
+	end := start
+	schemaChanged := false
+	var logBytes int64
+	var records int
+	for _, enc := range recs {
+		rec, err := txlog.Decode(enc)
+		if err != nil {
+			return fail(fmt.Errorf("redo: log record after %d: %w", end, err))
+		}
+		if rec.LSN <= end {
+			continue
+		}
+		if rec.LSN != end+1 {
+			return fail(fmt.Errorf("redo: log record %d does not follow %d", rec.LSN, end))
+		}
+		for _, op := range rec.Ops {
+			if op.Kind == txlog.OpDelete {
+				err = b.Delete(op.Key, nil)
+			} else {
+				err = b.Set(op.Key, op.After, nil)
+			}
+			if err != nil {
+				return fail(err)
+			}
+			schemaChanged = schemaChanged || bytes.HasPrefix(op.Key, keys.Schema)
+		}
+		if err := b.Set(keys.LogKey(rec.LSN), enc, nil); err != nil {
+			return fail(err)
+		}
+		end = rec.LSN
+		logBytes += int64(len(enc))
+		records++
+	}
+	if end == start {
+		return fail(nil)
+	}
+	err = db.finishBatch(ctx, b, end, schemaChanged)
+	db.logBytes.Add(logBytes)
+	if err == nil {
+		db.noteWritten(records, int(logBytes))
+	}
+	return err
+}
+
+func (db *DB) noteWritten(records, size int) {
+	db.written.records.Add(int64(records))
+	db.written.bytes.Add(int64(size))
+}
+
+// LogWritten returns how many log records, and how many bytes of them,
+// this database has appended since it was opened (its own commits and
+// redone log): the counters behind the log generation and redo rates.
+func (db *DB) LogWritten() (records, bytes int64) {
+	return db.written.records.Load(), db.written.bytes.Load()
+}
+
+// LogRecordSize is the mean size of a log record written since open
+// (0 before the first), for estimating queue sizes from LSN distances.
+func (db *DB) LogRecordSize() float64 {
+	records, bytes := db.LogWritten()
+	if records == 0 {
+		return 0
+	}
+	return float64(bytes) / float64(records)
+}
+
+// LogBytes approximates the size of the log: the records present at open
+// and those written since, less what truncation removed.
+func (db *DB) LogBytes() int64 { return db.logBytes.Load() }
+
+// CommitLatency is the histogram of this database's commit times, from
+// the log write to the acknowledgement.
+func (db *DB) CommitLatency() *stat.Histogram { return &db.commitLatency }
+
+// UndoTo rolls the database back to lsn by applying the before-images of
+// every record after it, newest first, and removing those records from the
+// log. A former principal uses it to return to the failover LSN (quorum
+// rule 5 of docs/ARCHITECTURE.md).
+func (db *DB) UndoTo(ctx context.Context, lsn txlog.LSN) error {
+	if !db.Pin() {
+		return sqlerr.New(911, db.Name())
+	}
+	defer db.Unpin()
+	b, fail, err := db.lockedBatch(ctx, 0)
+	if err != nil {
+		return err
+	}
+	end := db.applied.get()
+	if lsn >= end {
+		return fail(nil)
+	}
+	var recs []*txlog.Record
+	err = db.ReadLog(lsn+1, end, func(_ txlog.LSN, enc []byte) error {
+		r, err := txlog.Decode(bytes.Clone(enc))
+		recs = append(recs, r)
+		return err
+	})
+	if errors.Is(err, txlog.ErrCorrupt) { // this database's own log is damaged
+		return fail(db.Corrupt(fmt.Errorf("undo to %d: %w", lsn, err)))
+	}
+	if err != nil {
+		return fail(fmt.Errorf("undo to %d: %w", lsn, err))
+	}
+	schemaChanged := false
+	for i := len(recs) - 1; i >= 0; i-- {
+		ops := recs[i].Ops
+		for j := len(ops) - 1; j >= 0; j-- {
+			op := ops[j]
+			if op.HadBefore {
+				err = b.Set(op.Key, op.Before, nil)
+			} else {
+				err = b.Delete(op.Key, nil)
+			}
+			if err != nil {
+				return fail(err)
+			}
+			schemaChanged = schemaChanged || bytes.HasPrefix(op.Key, keys.Schema)
+		}
+		if err := b.Delete(keys.LogKey(recs[i].LSN), nil); err != nil {
+			return fail(err)
+		}
+	}
+	return db.finishBatch(ctx, b, lsn, schemaChanged)
+}
+
+// lockedBatch takes the writer lock once the database is available and
+// starts a batch of size bytes for Redo or UndoTo; fail closes the batch,
+// releases the lock and returns its argument. REQUIRES: db is pinned.
+func (db *DB) lockedBatch(ctx context.Context, size int) (b *pebble.Batch, fail func(error) error, err error) {
+	if err := db.lockAvailable(ctx, -1); err != nil {
+		return nil, nil, err
+	}
+	b = db.KV().NewBatchWithSize(size)
+	return b, func(err error) error {
+		db.writer.release()
+		b.Close()
+		return err
+	}, nil
+}
+
+// finishBatch writes m/end_lsn, applies b durably, moves both LSN watches to
+// end and releases the writer lock. A full disk refuses the batch (the
+// store stays healthy); a failed store returns its fault.
+// REQUIRES: the writer lock is held and the database is pinned.
+func (db *DB) finishBatch(ctx context.Context, b *pebble.Batch, end txlog.LSN, schemaChanged bool) error {
+	defer db.writer.release()
+	var buf [8]byte
+	binary.BigEndian.PutUint64(buf[:], end)
+	if err := b.Set(keys.MetaKey(MetaEndLSN), buf[:], nil); err != nil {
+		b.Close()
+		return err
+	}
+	st := db.Store()
+	if f := st.CheckSpace(int64(len(b.Repr()))); f != nil {
+		b.Close()
+		return db.FaultError(f, "")
+	}
+	if err := st.Apply(ctx, b); err != nil { // the store owns b now
+		return db.FaultError(err, "")
+	}
+	db.applied.set(end)
+	db.durable.set(end)
+	if schemaChanged {
+		db.schemaChanged()
+	}
+	return nil
+}

@@ -1,0 +1,198 @@
+package storage
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+
+	"mirrordb/engine/keys"
+	"mirrordb/engine/txlog"
+)
+
+// Txn is a write transaction on one database. It owns the database's
+// writer lock from Begin until Commit or Rollback, buffers its writes in an
+// indexed Pebble batch (so its own reads see them) and records every
+// operation with its before-image for the log record.
+//
+// Statement-level atomicity (a failed statement inside BEGIN TRAN undoes
+// only itself) and SAVE TRAN use savepoints: a savepoint is a position in
+// the operation list, and rolling back to it rebuilds the batch from the
+// operations before it.
+type Txn struct {
+	db      *DB
+	store   *Store // the store its batch belongs to
+	batch   *pebble.Batch
+	ops     []txlog.Op
+	opBytes int
+	// schemaChanged is set once the transaction writes a schema key (s/);
+	// schemaEpoch counts what may have changed the schema it sees.
+	schemaChanged bool
+	schemaEpoch   int
+	finished      bool
+
+	// Object, when set, names what the transaction wrote ("schema.table")
+	// for Msg 1105; unset, the message names the database.
+	Object func() string
+	// OnDone, when set, is called once when the transaction ends (commit
+	// or rollback).
+	OnDone func()
+}
+
+// Begin starts a write transaction, waiting for the writer lock until ctx
+// is done or lockTimeout (< 0: none) expires (Msg 1222).
+func (db *DB) Begin(ctx context.Context, lockTimeout time.Duration) (*Txn, error) {
+	if err := db.lockAvailable(ctx, lockTimeout); err != nil {
+		return nil, err
+	}
+	st := db.Store()
+	return &Txn{db: db, store: st, batch: st.DB().NewIndexedBatch()}, nil
+}
+
+// Reader returns the view the transaction reads through: committed data
+// overlaid with its own writes.
+func (t *Txn) Reader() pebble.Reader { return t.batch }
+
+// Get reads a key as the transaction sees it.
+func (t *Txn) Get(key []byte) ([]byte, bool, error) { return ReadValue(t.batch, key) }
+
+// Write records one change: key goes from before (absent when !hadBefore)
+// to after (deleted when after is nil). Arguments are copied.
+func (t *Txn) Write(key, before []byte, hadBefore bool, after []byte) error {
+	op := txlog.Op{Key: bytes.Clone(key), HadBefore: hadBefore}
+	if hadBefore {
+		op.Before = bytes.Clone(before)
+	}
+	var err error
+	if after == nil {
+		op.Kind = txlog.OpDelete
+		err = t.batch.Delete(op.Key, nil)
+	} else {
+		op.Kind = txlog.OpPut
+		op.After = bytes.Clone(after)
+		err = t.batch.Set(op.Key, op.After, nil)
+	}
+	if err != nil {
+		return err
+	}
+	t.ops = append(t.ops, op)
+	t.opBytes += len(op.Key) + len(op.Before) + len(op.After) + 8
+	if bytes.HasPrefix(key, keys.Schema) {
+		t.schemaChanged = true
+		t.schemaEpoch++
+	}
+	return nil
+}
+
+// Put sets key to value, reading the before-image itself.
+func (t *Txn) Put(key, value []byte) error {
+	before, had, err := t.Get(key)
+	if err != nil {
+		return err
+	}
+	return t.Write(key, before, had, value)
+}
+
+// Delete deletes key if it exists.
+func (t *Txn) Delete(key []byte) error {
+	before, had, err := t.Get(key)
+	if err != nil || !had {
+		return err
+	}
+	return t.Write(key, before, true, nil)
+}
+
+// SchemaChanged reports whether the transaction wrote a schema key.
+func (t *Txn) SchemaChanged() bool { return t.schemaChanged }
+
+// SchemaEpoch changes whenever the schema as the transaction sees it may
+// have changed: a write of a schema key, a rollback to a savepoint that
+// undid one. An owner that keeps the transaction's view of the schema
+// reloads it when the epoch moved.
+func (t *Txn) SchemaEpoch() int { return t.schemaEpoch }
+
+// Keys calls fn with the key of every operation so far, in order, until
+// fn returns false.
+func (t *Txn) Keys(fn func(key []byte) bool) {
+	for _, op := range t.ops {
+		if !fn(op.Key) {
+			return
+		}
+	}
+}
+
+func (t *Txn) object() string {
+	if t.Object == nil {
+		return ""
+	}
+	return t.Object()
+}
+
+// Savepoint marks a position for a later RollbackTo.
+type Savepoint struct {
+	ops           int
+	opBytes       int
+	schemaChanged bool
+}
+
+// Savepoint marks the current position.
+func (t *Txn) Savepoint() Savepoint {
+	return Savepoint{ops: len(t.ops), opBytes: t.opBytes, schemaChanged: t.schemaChanged}
+}
+
+// RollbackTo undoes every write made after sp by rebuilding the batch from
+// the operations that remain.
+func (t *Txn) RollbackTo(sp Savepoint) error {
+	if len(t.ops) == sp.ops {
+		return nil
+	}
+	undone := t.ops[sp.ops:]
+	t.ops = t.ops[:sp.ops]
+	t.opBytes = sp.opBytes
+	b := t.store.DB().NewIndexedBatch()
+	for _, op := range t.ops {
+		var err error
+		if op.Kind == txlog.OpDelete {
+			err = b.Delete(op.Key, nil)
+		} else {
+			err = b.Set(op.Key, op.After, nil)
+		}
+		if err != nil {
+			b.Close()
+			return err
+		}
+	}
+	t.batch.Close()
+	t.batch = b
+	for _, op := range undone {
+		if bytes.HasPrefix(op.Key, keys.Schema) {
+			t.schemaEpoch++
+			break
+		}
+	}
+	t.schemaChanged = sp.schemaChanged
+	return nil
+}
+
+// Rollback discards the transaction and releases the writer lock; after
+// Commit it does nothing.
+func (t *Txn) Rollback() {
+	if t.finished {
+		return
+	}
+	if t.batch != nil {
+		t.batch.Close()
+		t.batch = nil
+	}
+	t.done()
+	t.db.writer.release()
+}
+
+// done marks the transaction finished (commit has released the lock).
+func (t *Txn) done() {
+	t.finished = true
+	if t.OnDone != nil {
+		t.OnDone()
+	}
+}
