@@ -369,16 +369,35 @@ func (c *CopyReader) nextBinary() ([][]byte, error) {
 			c.fields = append(c.fields, nil)
 			continue
 		}
-		if size < 0 {
-			return nil, c.errorf(col, "invalid field size")
+		if size < 0 || size > maxField {
+			return nil, c.errorf(col, "invalid field size %d", size)
 		}
-		f := make([]byte, size)
-		if _, err := io.ReadFull(c.r, f); err != nil {
+		f, err := readN(c.r, int(size))
+		if err != nil {
 			return nil, c.errorf(col, "unexpected EOF in COPY data")
 		}
 		c.fields = append(c.fields, f)
 	}
 	return c.fields, nil
+}
+
+// maxField is the largest field a binary stream may declare (PostgreSQL's
+// limit for one value).
+const maxField = 1 << 30
+
+// readN reads n bytes, growing its buffer as they arrive: a declared
+// length is the sender's word, not an allocation to make up front.
+func readN(r io.Reader, n int) ([]byte, error) {
+	if n <= 64<<10 {
+		b := make([]byte, n)
+		_, err := io.ReadFull(r, b)
+		return b, err
+	}
+	var buf bytes.Buffer
+	if _, err := io.CopyN(&buf, r, int64(n)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // CopyWriter writes the rows of a COPY TO stream: each Row is one Write
