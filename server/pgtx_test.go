@@ -332,6 +332,36 @@ func TestPgxTransactions(t *testing.T) {
 		}
 	})
 
+	// The session's defaults: from the startup packet (pgx's RuntimeParams,
+	// libpq's options=-c...) and SET SESSION CHARACTERISTICS, which
+	// ParameterStatus reports for default_transaction_read_only, as
+	// PostgreSQL does.
+	t.Run("defaults", func(t *testing.T) {
+		c := connectMode(t, url+"&default_transaction_isolation=serializable", "cache_statement")
+		var iso string
+		if err := c.QueryRow(ctx, "SHOW transaction_isolation").Scan(&iso); err != nil || iso != "serializable" {
+			t.Errorf("transaction_isolation from the startup packet: %q, %v", iso, err)
+		}
+		if _, err := c.Exec(ctx, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.PgConn().ParameterStatus("default_transaction_read_only"); got != "on" {
+			t.Errorf("ParameterStatus default_transaction_read_only %q, want on", got)
+		}
+		if _, err := c.Exec(ctx, "INSERT t VALUES (2000, 'x')"); pgError(err) == nil || pgError(err).Code != "25006" {
+			t.Errorf("insert in a read-only session: %v, want 25006", err)
+		}
+		if _, err := c.Exec(ctx, "RESET ALL"); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.PgConn().ParameterStatus("default_transaction_read_only"); got != "off" {
+			t.Errorf("after RESET ALL: ParameterStatus default_transaction_read_only %q, want off", got)
+		}
+		if _, err := pgx.Connect(ctx, url+"&default_transaction_isolation=sometimes"); pgError(err) == nil || pgError(err).Code != "22023" {
+			t.Errorf("connect with a bad default_transaction_isolation: %v, want 22023", err)
+		}
+	})
+
 	// Under XACT_ABORT ON an error dooms the transaction ('E'); COMMIT
 	// then fails with 3998 and rolls back, leaving the connection usable.
 	t.Run("xact_abort", func(t *testing.T) {
