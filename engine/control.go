@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"mirrordb/engine/storage"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -18,73 +17,100 @@ import (
 
 // planTransaction handles BEGIN / COMMIT / ROLLBACK / SAVE TRAN with T-SQL
 // semantics: BEGIN nests (@@TRANCOUNT), only the outermost COMMIT commits,
-// ROLLBACK undoes everything (or back to a named savepoint).
+// ROLLBACK undoes everything (or back to a named savepoint). PostgreSQL's
+// forms map onto them (txmodes.go): BEGIN's modes, AND CHAIN, ROLLBACK TO
+// SAVEPOINT, RELEASE SAVEPOINT, SET TRANSACTION.
 func (b *binder) planTransaction(st parser.Statement) (*stmtPlan, error) {
 	s := b.s
+	// inTx builds the plan of a statement that needs an open transaction;
+	// without one it fails with noTx.
+	inTx := func(noTx *sqlerr.Error, allowDoomed bool, run func(e *env, tx *userTx) (string, error)) *stmtPlan {
+		return &stmtPlan{control: true, allowDoomed: allowDoomed, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
+			if s.tx == nil {
+				return "", b.errAt(st, noTx)
+			}
+			return run(e, s.tx)
+		}}
+	}
+	located := func(err error) error {
+		if err != nil {
+			return b.errAt(st, err)
+		}
+		return nil
+	}
 	switch x := st.(type) {
 	case *parser.BeginTran:
-		return &stmtPlan{run: func(*env, *txn, session.ResultWriter) (string, error) {
-			if s.tx == nil {
-				s.tx = &userTx{name: x.Name, savepoints: map[string]storage.Savepoint{}}
-			}
-			s.tx.depth++
+		return &stmtPlan{control: true, run: func(*env, *txn, session.ResultWriter) (string, error) {
+			s.beginTx(x.Name, x.Modes)
 			return "BEGIN", nil
 		}}, nil
 	case *parser.CommitTran:
-		return &stmtPlan{allowDoomed: true, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
-			if s.tx == nil {
-				return "", b.errAt(x, sqlerr.New(3902))
-			}
-			if s.tx.doomed {
+		return inTx(sqlerr.New(3902), true, func(e *env, tx *userTx) (string, error) {
+			if tx.doomed {
 				s.rollbackTx()
-				return "", b.errAt(x, sqlerr.New(3998))
+				return "", located(sqlerr.New(3998))
 			}
-			if s.tx.depth--; s.tx.depth > 0 {
-				return "COMMIT", nil
+			if tx.depth--; tx.depth > 0 {
+				return "COMMIT", nil // AND CHAIN: the transaction goes on anyway
 			}
-			tx := s.tx
 			s.tx = nil
 			if tx.t != nil {
 				if err := s.commit(e.commitCtx, tx.t); err != nil {
 					return "", err
 				}
 			}
+			s.chain(x.Chain, tx.modes)
 			return "COMMIT", nil
-		}}, nil
+		}), nil
 	case *parser.RollbackTran:
-		return &stmtPlan{allowDoomed: true, run: func(*env, *txn, session.ResultWriter) (string, error) {
-			if s.tx == nil {
-				return "", b.errAt(x, sqlerr.New(3903))
-			}
-			if x.Name != "" && !strings.EqualFold(x.Name, s.tx.name) {
-				sp, ok := s.tx.savepoints[strings.ToLower(x.Name)]
-				if !ok {
-					return "", b.errAt(x, sqlerr.New(6401, x.Name))
-				}
-				if s.tx.t != nil && !s.tx.doomed {
-					if err := s.tx.t.RollbackTo(sp); err != nil {
-						return "", err
-					}
-				}
-				return "ROLLBACK", nil
+		return inTx(sqlerr.New(3903), true, func(_ *env, tx *userTx) (string, error) {
+			if x.Savepoint || x.Name != "" && !strings.EqualFold(x.Name, tx.name) {
+				return "ROLLBACK", located(tx.rollbackTo(x.Name))
 			}
 			s.rollbackTx()
+			s.chain(x.Chain, tx.modes)
 			return "ROLLBACK", nil
-		}}, nil
+		}), nil
 	case *parser.SaveTran:
-		return &stmtPlan{run: func(*env, *txn, session.ResultWriter) (string, error) {
-			if s.tx == nil {
-				return "", b.errAt(x, sqlerr.New(628))
-			}
-			var sp storage.Savepoint
-			if s.tx.t != nil {
-				sp = s.tx.t.Savepoint()
-			}
-			s.tx.savepoints[strings.ToLower(x.Name)] = sp
+		return inTx(sqlerr.New(628), false, func(_ *env, tx *userTx) (string, error) {
+			tx.save(x.Name)
 			return "SAVEPOINT", nil
-		}}, nil
+		}), nil
+	case *parser.ReleaseSavepoint:
+		return inTx(sqlerr.New(50104, "RELEASE SAVEPOINT"), false, func(_ *env, tx *userTx) (string, error) {
+			return "RELEASE", located(tx.release(x.Name))
+		}), nil
+	case *parser.SetTransaction:
+		return b.planSetTransaction(x), nil
 	}
 	return nil, b.errAt(st, sqlerr.New(40517, statementName(st)))
+}
+
+// chain is AND CHAIN: a new transaction with the modes of the one that
+// just ended.
+func (s *Session) chain(chain bool, m txModes) {
+	if chain {
+		s.startTx("", m)
+	}
+}
+
+// planSetTransaction is PostgreSQL's SET SESSION CHARACTERISTICS AS
+// TRANSACTION (the defaults) and SET TRANSACTION (the open transaction;
+// outside one PostgreSQL warns that it does nothing, and so do we).
+func (b *binder) planSetTransaction(x *parser.SetTransaction) *stmtPlan {
+	s := b.s
+	if x.Session {
+		return setPlan(func() error { s.txDefaults = s.txDefaults.with(&x.Modes); return nil })
+	}
+	return &stmtPlan{control: true, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+		if s.tx == nil {
+			return "SET", w.Notice(sqlerr.New(50106, "SET TRANSACTION"))
+		}
+		if err := s.setTxModes(&x.Modes); err != nil {
+			return "", b.errAt(x, err)
+		}
+		return "SET", nil
+	}}
 }
 
 // rollbackTx ends the user transaction, discarding its writes.
@@ -104,7 +130,7 @@ var acceptedSetOptions = map[string]bool{
 	"QUOTED_IDENTIFIER": true, "CONCAT_NULL_YIELDS_NULL": true, "ARITHABORT": true,
 	"NUMERIC_ROUNDABORT": true, "TEXTSIZE": true, "DATEFIRST": true, "DATEFORMAT": true,
 	"LANGUAGE": true, "DEADLOCK_PRIORITY": true, "STATISTICS IO": true, "STATISTICS TIME": true,
-	"TRANSACTION ISOLATION LEVEL": true, "NOEXEC": false, "ROWCOUNT": true,
+	"NOEXEC": false, "ROWCOUNT": true,
 }
 
 // PostgreSQL settings clients set at connection time.
@@ -130,6 +156,18 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 			return nil, b.errAt(x, sqlerr.New(40517, "SET IMPLICIT_TRANSACTIONS ON"))
 		}
 		return setPlan(func() error { return nil }), nil
+	case upper == "TRANSACTION ISOLATION LEVEL":
+		// T-SQL's: the session's level, and the open transaction's at once
+		// (PostgreSQL's SET TRANSACTION would change only the latter, and
+		// only before its first query).
+		iso, _ := parseIsolation(value)
+		return setPlan(func() error {
+			s.txDefaults.iso = iso
+			if s.tx != nil {
+				s.tx.modes.iso = iso
+			}
+			return nil
+		}), nil
 	case upper == "LOCK_TIMEOUT" && !x.PG: // milliseconds, -1 for ever, 0 not at all
 		n, err := strconv.ParseInt(value, 10, 64)
 		if err != nil || n < -1 {
@@ -140,6 +178,9 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 		return setPlan(func() error { return nil }), nil
 	}
 	lower := strings.ToLower(name)
+	if _, ok := txSettings[lower]; ok {
+		return b.planTxSetting(x, lower)
+	}
 	if !acceptedPGSettings[lower] {
 		return nil, b.errAt(x, sqlerr.New(195, name, "SET option"))
 	}
@@ -174,10 +215,10 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 // connection (the startup packet's, else the server default).
 func (b *binder) planReset(x *parser.Reset) (*stmtPlan, error) {
 	name := strings.ToLower(x.Name)
-	if name != "all" && !acceptedPGSettings[name] {
+	if name != "all" && !acceptedPGSettings[name] && !txSettings[name] {
 		return nil, b.errAt(x, sqlerr.New(195, x.Name, "SET option"))
 	}
-	return &stmtPlan{run: func(*env, *txn, session.ResultWriter) (string, error) {
+	return &stmtPlan{control: true, run: func(*env, *txn, session.ResultWriter) (string, error) {
 		return "RESET", b.s.resetSetting(name)
 	}}, nil
 }
@@ -192,7 +233,7 @@ func defaultParams(st session.Startup) map[string]string {
 func (s *Session) resetSetting(name string) error {
 	switch name {
 	case "all":
-		s.params, s.stmtTimeout, s.lockTimeoutMS = defaultParams(s.startup), 0, -1
+		s.params, s.stmtTimeout, s.lockTimeoutMS, s.txDefaults = defaultParams(s.startup), 0, -1, txModes{}
 		return s.applyStartupSettings(s.startup.Params)
 	case "statement_timeout", "lock_timeout":
 		s.setTimeout(name, 0)
@@ -205,6 +246,9 @@ func (s *Session) resetSetting(name string) error {
 		}
 		return nil
 	}
+	if txSettings[name] {
+		return s.resetTxDefault(name)
+	}
 	for k, v := range defaultParams(s.startup) {
 		if strings.EqualFold(k, name) {
 			s.params[k] = v
@@ -215,8 +259,9 @@ func (s *Session) resetSetting(name string) error {
 	return nil
 }
 
-// applyStartupSettings applies the timeouts a client set in its startup
-// packet, directly (pgx's RuntimeParams) or in options (-c name=value).
+// applyStartupSettings applies the timeouts and transaction defaults a
+// client set in its startup packet, directly (pgx's RuntimeParams) or in
+// options (-c name=value).
 func (s *Session) applyStartupSettings(params map[string]string) error {
 	for _, name := range []string{"statement_timeout", "lock_timeout"} {
 		if v, ok := startupSetting(params, name); ok {
@@ -225,6 +270,13 @@ func (s *Session) applyStartupSettings(params map[string]string) error {
 				return err
 			}
 			s.setTimeout(name, d)
+		}
+	}
+	for name, isDefault := range txSettings {
+		if _, ok := startupSetting(params, name); ok && isDefault {
+			if err := s.resetTxDefault(name); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -319,7 +371,7 @@ func formatTimeout(d time.Duration) string {
 }
 
 func setPlan(apply func() error) *stmtPlan {
-	return &stmtPlan{run: func(*env, *txn, session.ResultWriter) (string, error) { return "SET", apply() }}
+	return &stmtPlan{control: true, run: func(*env, *txn, session.ResultWriter) (string, error) { return "SET", apply() }}
 }
 
 // showValue returns the value of a SHOW-able setting.
@@ -330,11 +382,10 @@ func (s *Session) showValue(name string) (string, bool) {
 			return v, true
 		}
 	}
+	if v, ok := s.txSettingValue(name); ok {
+		return v, true
+	}
 	switch strings.ToLower(name) {
-	case "transaction_read_only":
-		return params["default_transaction_read_only"], true
-	case "transaction_isolation", "default_transaction_isolation":
-		return "read committed", true
 	case "max_identifier_length":
 		return "128", true
 	case "lock_timeout":
@@ -352,10 +403,15 @@ func (b *binder) planShow(x *parser.Show) (*stmtPlan, error) {
 	s := b.s
 	if strings.EqualFold(x.Name, "ALL") {
 		cols := []session.Column{{Name: "name", Type: types.NVarCharType(128)}, {Name: "setting", Type: types.NVarCharType(types.MaxLength)}}
-		return &stmtPlan{cols: cols, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
-			names := []string{"transaction_read_only", "transaction_isolation", "lock_timeout", "statement_timeout", "max_identifier_length"}
+		return &stmtPlan{cols: cols, control: true, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+			names := []string{"lock_timeout", "statement_timeout", "max_identifier_length"}
 			for k := range s.Parameters() {
 				names = append(names, k)
+			}
+			for k := range txSettings {
+				if k != "default_transaction_read_only" { // a parameter too
+					names = append(names, k)
+				}
 			}
 			sort.Strings(names)
 			for _, n := range names {
@@ -371,7 +427,7 @@ func (b *binder) planShow(x *parser.Show) (*stmtPlan, error) {
 		return nil, b.errAt(x, sqlerr.New(15123, x.Name))
 	}
 	cols := []session.Column{{Name: strings.ToLower(x.Name), Type: types.NVarCharType(types.MaxLength)}}
-	return &stmtPlan{cols: cols, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{cols: cols, control: true, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
 		v, _ := s.showValue(x.Name)
 		return "SHOW", w.Row([]types.Value{v})
 	}}, nil

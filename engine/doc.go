@@ -34,6 +34,11 @@
 // SAVE TRAN names savepoints; SET XACT_ABORT ON makes an error doom the
 // transaction (ReadyForQuery 'E') until ROLLBACK. Reads see committed data,
 // or the session's own transaction for the database it writes.
+// PostgreSQL's transaction control maps onto these transactions
+// (txmodes.go): BEGIN's modes (isolation level recorded, READ ONLY
+// enforced), the session's default_transaction_*, SET TRANSACTION, AND
+// CHAIN, savepoints as a stack with RELEASE; T-SQL's meaning wins where the
+// two disagree.
 //
 // # Execution
 //

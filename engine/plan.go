@@ -90,7 +90,8 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planDropTable(x)
 	case *parser.CreateDatabase, *parser.DropDatabase, *parser.AlterDatabase, *parser.Use:
 		return b.planDatabaseStatement(st)
-	case *parser.BeginTran, *parser.CommitTran, *parser.RollbackTran, *parser.SaveTran:
+	case *parser.BeginTran, *parser.CommitTran, *parser.RollbackTran, *parser.SaveTran,
+		*parser.ReleaseSavepoint, *parser.SetTransaction:
 		return b.planTransaction(st)
 	case *parser.Set:
 		return b.planSet(x)

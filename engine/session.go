@@ -28,6 +28,9 @@ type Session struct {
 
 	tx  *userTx // explicit transaction, nil in autocommit mode
 	cur *txn    // write transaction of the statement running now
+	// txDefaults are the modes new transactions (and statements outside
+	// one) get (txmodes.go).
+	txDefaults txModes
 
 	nocount       bool
 	xactAbort     bool
@@ -54,13 +57,17 @@ type Session struct {
 	closeOnce  sync.Once
 }
 
-// userTx is a transaction opened with BEGIN TRAN.
+// userTx is a transaction opened with BEGIN TRAN (or PostgreSQL's BEGIN).
 type userTx struct {
 	depth      int  // @@TRANCOUNT
 	t          *txn // write transaction, nil until the first write
 	doomed     bool // uncommittable: only ROLLBACK is accepted
 	name       string
-	savepoints map[string]storage.Savepoint
+	savepoints []savepoint // oldest first
+	modes      txModes
+	// queried is set once a statement other than transaction control, SET
+	// or SHOW ran: SET TRANSACTION may then no longer change the isolation.
+	queried bool
 }
 
 // Open creates a session (session.Backend) whose statements may use memory
@@ -160,10 +167,6 @@ func (s *Session) TxStatus() session.TxStatus {
 
 // Parameters implements session.Session.
 func (s *Session) Parameters() map[string]string {
-	ro := "off"
-	if s.readOnly() {
-		ro = "on"
-	}
 	super := "on"
 	return map[string]string{
 		"server_version":                "16.0 (mirrordb " + Version + ")",
@@ -175,8 +178,8 @@ func (s *Session) Parameters() map[string]string {
 		"integer_datetimes":             "on",
 		"standard_conforming_strings":   "on",
 		"application_name":              s.params["application_name"],
-		"default_transaction_read_only": ro,
-		"in_hot_standby":                ro,
+		"default_transaction_read_only": onOff(s.txDefaults.readOnly || s.readOnly()),
+		"in_hot_standby":                onOff(s.readOnly()),
 		"is_superuser":                  super,
 		"session_authorization":         s.startup.User,
 		"mirroring_partner":             s.mirroringPartner(),
@@ -279,7 +282,7 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 					return berr
 				})
 				if err == nil {
-					err = s.run(ctx, p, nil, w, true)
+					err = s.run(ctx, st, p, nil, w, true)
 				}
 				if err != nil {
 					return s.failed(atLine(err, st))
@@ -330,14 +333,17 @@ type stmtPlan struct {
 	// allowDoomed lets the statement run in an uncommittable transaction
 	// (ROLLBACK, COMMIT).
 	allowDoomed bool
-	dbs         []*Database // databases to keep open while running
-	command     string      // sys.dm_exec_requests.command
-	run         func(e *env, t *txn, w session.ResultWriter) (tag string, err error)
+	// control marks transaction control, SET, SHOW and RESET: they are not
+	// a transaction's first query (userTx.queried).
+	control bool
+	dbs     []*Database // databases to keep open while running
+	command string      // sys.dm_exec_requests.command
+	run     func(e *env, t *txn, w session.ResultWriter) (tag string, err error)
 }
 
-// run executes a plan. describe says whether to send the column
+// run executes st's plan. describe says whether to send the column
 // description first (simple protocol) or not (extended protocol).
-func (s *Session) run(ctx context.Context, p *stmtPlan, args []types.Value, w session.ResultWriter, describe bool) error {
+func (s *Session) run(ctx context.Context, st parser.Statement, p *stmtPlan, args []types.Value, w session.ResultWriter, describe bool) error {
 	if s.tx != nil && s.tx.doomed && !p.allowDoomed {
 		return sqlerr.New(3930)
 	}
@@ -346,6 +352,12 @@ func (s *Session) run(ctx context.Context, p *stmtPlan, args []types.Value, w se
 			return sqlerr.New(p.noTxNumber)
 		}
 		return sqlerr.New(226, p.noTx)
+	}
+	if err := s.readOnlyError(st, p); err != nil {
+		return err
+	}
+	if s.tx != nil && !p.control {
+		s.tx.queried = true
 	}
 	for i, d := range p.dbs {
 		if !d.storage.Pin() {
@@ -585,7 +597,7 @@ func (p *prepared) Execute(ctx context.Context, args []types.Value, w session.Re
 		}
 		conv[i] = v
 	}
-	if err := s.run(ctx, p.plan, conv, w, false); err != nil {
+	if err := s.run(ctx, p.stmt, p.plan, conv, w, false); err != nil {
 		return s.failed(err)
 	}
 	return nil

@@ -49,6 +49,10 @@ func statementKeywords(st parser.Statement) keywords {
 		return keywords{"ROLLBACK", "ROLLBACK TRANSACTION"}
 	case *parser.SaveTran:
 		return keywords{"SAVE", "SAVE TRANSACTION"}
+	case *parser.ReleaseSavepoint:
+		return keywords{"RELEASE", "RELEASE SAVEPOINT"}
+	case *parser.SetTransaction:
+		return keywords{"SET", "SET TRANSACTION"}
 	case *parser.CreateDatabase:
 		return keywords{"CREATE DATABASE", "CREATE DATABASE"}
 	case *parser.DropDatabase:

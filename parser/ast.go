@@ -314,30 +314,65 @@ type Delete struct {
 // ---------------------------------------------------------------------------
 // Transactions and session settings
 
-// BeginTran is BEGIN { TRAN | TRANSACTION } [name], or a bare BEGIN (as PG
-// clients send it), or BEGIN WORK / START TRANSACTION.
+// BeginTran starts a transaction: T-SQL's BEGIN { TRAN | TRANSACTION }
+// [name], or PostgreSQL's BEGIN [ WORK | TRANSACTION ] [modes] and START
+// TRANSACTION [modes]. Modes is nil when none were given.
 type BeginTran struct {
 	Pos
-	Name string
+	Name  string
+	Modes *TxModes
 }
 
-// CommitTran is COMMIT [ TRAN | TRANSACTION | WORK ] [name].
+// TxModes is a PostgreSQL transaction_mode list; an empty field was not
+// given. A mode given twice counts once, the last one, as in PostgreSQL.
+type TxModes struct {
+	Isolation  string // READ UNCOMMITTED, READ COMMITTED, REPEATABLE READ, SNAPSHOT, SERIALIZABLE
+	Access     string // READ ONLY, READ WRITE
+	Deferrable string // DEFERRABLE, NOT DEFERRABLE
+}
+
+// CommitTran is COMMIT [ TRAN | TRANSACTION | WORK ] [name], or
+// PostgreSQL's COMMIT / END [ WORK | TRANSACTION ] [ AND [ NO ] CHAIN ].
+// Chain starts a new transaction with the same modes right after.
 type CommitTran struct {
 	Pos
-	Name string
+	Name  string
+	Chain bool
 }
 
 // RollbackTran is ROLLBACK [ TRAN | TRANSACTION | WORK ] [name] (name may be
-// a savepoint).
+// a savepoint), or PostgreSQL's ROLLBACK / ABORT [ WORK | TRANSACTION ]
+// [ AND [ NO ] CHAIN ] and ROLLBACK [ WORK | TRANSACTION ] TO [ SAVEPOINT ]
+// name (Savepoint set: name is always a savepoint).
 type RollbackTran struct {
+	Pos
+	Name      string
+	Savepoint bool
+	Chain     bool
+}
+
+// SaveTran is SAVE { TRAN | TRANSACTION } name, or PostgreSQL's SAVEPOINT
+// name (the same statement).
+type SaveTran struct {
 	Pos
 	Name string
 }
 
-// SaveTran is SAVE { TRAN | TRANSACTION } name.
-type SaveTran struct {
+// ReleaseSavepoint is PostgreSQL's RELEASE [ SAVEPOINT ] name: the savepoint
+// and those made after it are forgotten; their writes stay.
+type ReleaseSavepoint struct {
 	Pos
 	Name string
+}
+
+// SetTransaction is PostgreSQL's SET TRANSACTION modes (for the open
+// transaction) or SET SESSION CHARACTERISTICS AS TRANSACTION modes
+// (Session: for the transactions to come). SET TRANSACTION ISOLATION LEVEL
+// x alone is T-SQL's statement, a Set.
+type SetTransaction struct {
+	Pos
+	Session bool
+	Modes   TxModes
 }
 
 // Set is a session setting:
@@ -594,30 +629,32 @@ type Paren struct {
 // ---------------------------------------------------------------------------
 // Marker methods.
 
-func (*CreateDatabase) statementNode() {}
-func (*DropDatabase) statementNode()   {}
-func (*Use) statementNode()            {}
-func (*AlterDatabase) statementNode()  {}
-func (*CreateTable) statementNode()    {}
-func (*DropTable) statementNode()      {}
-func (*TruncateTable) statementNode()  {}
-func (*Select) statementNode()         {}
-func (*Insert) statementNode()         {}
-func (*Update) statementNode()         {}
-func (*Delete) statementNode()         {}
-func (*BeginTran) statementNode()      {}
-func (*CommitTran) statementNode()     {}
-func (*RollbackTran) statementNode()   {}
-func (*SaveTran) statementNode()       {}
-func (*Set) statementNode()            {}
-func (*Show) statementNode()           {}
-func (*Exec) statementNode()           {}
-func (*Print) statementNode()          {}
-func (*WaitFor) statementNode()        {}
-func (*Checkpoint) statementNode()     {}
-func (*Dbcc) statementNode()           {}
-func (*Reset) statementNode()          {}
-func (*Kill) statementNode()           {}
+func (*CreateDatabase) statementNode()   {}
+func (*DropDatabase) statementNode()     {}
+func (*Use) statementNode()              {}
+func (*AlterDatabase) statementNode()    {}
+func (*CreateTable) statementNode()      {}
+func (*DropTable) statementNode()        {}
+func (*TruncateTable) statementNode()    {}
+func (*Select) statementNode()           {}
+func (*Insert) statementNode()           {}
+func (*Update) statementNode()           {}
+func (*Delete) statementNode()           {}
+func (*BeginTran) statementNode()        {}
+func (*CommitTran) statementNode()       {}
+func (*RollbackTran) statementNode()     {}
+func (*SaveTran) statementNode()         {}
+func (*ReleaseSavepoint) statementNode() {}
+func (*SetTransaction) statementNode()   {}
+func (*Set) statementNode()              {}
+func (*Show) statementNode()             {}
+func (*Exec) statementNode()             {}
+func (*Print) statementNode()            {}
+func (*WaitFor) statementNode()          {}
+func (*Checkpoint) statementNode()       {}
+func (*Dbcc) statementNode()             {}
+func (*Reset) statementNode()            {}
+func (*Kill) statementNode()             {}
 
 func (*SetRecovery) databaseOptionNode() {}
 

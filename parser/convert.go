@@ -221,21 +221,50 @@ func (s *truncateStmt) build(string) (Statement, error) {
 }
 
 func (s *beginStmt) build(string) (Statement, error) {
-	return &BeginTran{Pos: posOf(s.Pos), Name: unquote(s.Name)}, nil
+	return &BeginTran{Pos: posOf(s.Pos), Name: unquote(s.Name), Modes: s.Modes.build()}, nil
 }
 
-func (s *startStmt) build(string) (Statement, error) { return &BeginTran{Pos: posOf(s.Pos)}, nil }
+func (s *startStmt) build(string) (Statement, error) {
+	return &BeginTran{Pos: posOf(s.Pos), Modes: s.Modes.build()}, nil
+}
+
+// build folds the list into one TxModes (the last of each kind counts);
+// nil when there is no list.
+func (l *txModeList) build() *TxModes {
+	if l == nil {
+		return nil
+	}
+	m := &TxModes{}
+	for _, x := range l.Modes {
+		switch {
+		case x.Isolation != nil:
+			m.Isolation = strings.ToUpper(strings.Join(x.Isolation, " "))
+		case x.Access != nil:
+			m.Access = strings.ToUpper(strings.Join(x.Access, " "))
+		default:
+			m.Deferrable = strings.ToUpper(strings.Join(x.Deferrable, " "))
+		}
+	}
+	return m
+}
 
 func (s *commitStmt) build(string) (Statement, error) {
-	return &CommitTran{Pos: posOf(s.Pos), Name: unquote(s.Name)}, nil
+	return &CommitTran{Pos: posOf(s.Pos), Name: unquote(s.Name), Chain: s.Chain}, nil
 }
 
 func (s *rollbackStmt) build(string) (Statement, error) {
-	return &RollbackTran{Pos: posOf(s.Pos), Name: unquote(s.Name)}, nil
+	if s.To != "" {
+		return &RollbackTran{Pos: posOf(s.Pos), Name: unquote(s.To), Savepoint: true}, nil
+	}
+	return &RollbackTran{Pos: posOf(s.Pos), Name: unquote(s.Name), Chain: s.Chain}, nil
 }
 
 func (s *saveStmt) build(string) (Statement, error) {
 	return &SaveTran{Pos: posOf(s.Pos), Name: unquote(s.Name)}, nil
+}
+
+func (s *releaseStmt) build(string) (Statement, error) {
+	return &ReleaseSavepoint{Pos: posOf(s.Pos), Name: unquote(s.Name)}, nil
 }
 
 // isolationName is Set.Name for SET TRANSACTION ISOLATION LEVEL.
@@ -244,8 +273,13 @@ const isolationName = "TRANSACTION ISOLATION LEVEL"
 func (s *setStmt) build(src string) (Statement, error) {
 	set := &Set{Pos: posOf(s.Pos)}
 	switch {
-	case len(s.Isolation) > 0:
-		set.Name, set.Value = isolationName, strings.ToUpper(strings.Join(s.Isolation, " "))
+	case s.Modes != nil:
+		m := s.Modes.build()
+		if !s.Session && *m == (TxModes{Isolation: m.Isolation}) {
+			set.Name, set.Value = isolationName, m.Isolation // T-SQL's statement
+			return set, nil
+		}
+		return &SetTransaction{Pos: set.Pos, Session: s.Session, Modes: *m}, nil
 	case s.PG:
 		set.Name, set.PG = unquote(s.Name.Value), true
 		vals := make([]string, len(s.Values))

@@ -29,6 +29,15 @@
 // so built participle parsers are pooled and each parse takes one.
 // A small INSERT or SELECT parses in 10-20 µs.
 //
+// PostgreSQL's transaction control (BEGIN with modes, START TRANSACTION,
+// END, ABORT, AND CHAIN, SAVEPOINT, RELEASE, ROLLBACK TO, SET TRANSACTION,
+// SET SESSION CHARACTERISTICS) shares the T-SQL statements' nodes where the
+// two mean the same; where the same words read both ways the T-SQL
+// reading wins (BEGIN TRAN DEFERRABLE names a transaction; SET TRANSACTION
+// ISOLATION LEVEL x alone is T-SQL's session setting). A bare BEGIN must
+// end its statement, so BEGIN followed by a statement stays free for
+// T-SQL's BEGIN ... END block.
+//
 // The administrative statements (ast_admin.go: BACKUP and RESTORE,
 // endpoints, ALTER DATABASE's mirroring and state options, logins, users,
 // certificates, GRANT/REVOKE/DENY ... ON class::name) have their own files

@@ -296,16 +296,72 @@ func writeTran(b *strings.Builder, verb, name string) {
 	}
 }
 
-func (s *BeginTran) String() string             { return nodeString(s) }
-func (s *BeginTran) format(b *strings.Builder)  { writeTran(b, "BEGIN", s.Name) }
-func (s *CommitTran) String() string            { return nodeString(s) }
-func (s *CommitTran) format(b *strings.Builder) { writeTran(b, "COMMIT", s.Name) }
-func (s *RollbackTran) String() string          { return nodeString(s) }
-func (s *RollbackTran) format(b *strings.Builder) {
-	writeTran(b, "ROLLBACK", s.Name)
+// format prints T-SQL's form, or START TRANSACTION with modes (BEGIN
+// TRANSACTION DEFERRABLE would read back as a transaction's name).
+func (s *BeginTran) String() string { return nodeString(s) }
+func (s *BeginTran) format(b *strings.Builder) {
+	if s.Modes == nil {
+		writeTran(b, "BEGIN", s.Name)
+		return
+	}
+	b.WriteString("START TRANSACTION ")
+	s.Modes.format(b)
 }
+
+// format prints the modes given, comma-separated, in PostgreSQL's order.
+func (m *TxModes) format(b *strings.Builder) {
+	sep := ""
+	for _, mode := range []struct{ prefix, value string }{
+		{"ISOLATION LEVEL ", m.Isolation}, {"", m.Access}, {"", m.Deferrable},
+	} {
+		if mode.value != "" {
+			b.WriteString(sep + mode.prefix + mode.value)
+			sep = ", "
+		}
+	}
+}
+
+func (s *CommitTran) String() string { return nodeString(s) }
+func (s *CommitTran) format(b *strings.Builder) {
+	writeTran(b, "COMMIT", s.Name)
+	writeChain(b, s.Chain)
+}
+
+func (s *RollbackTran) String() string { return nodeString(s) }
+func (s *RollbackTran) format(b *strings.Builder) {
+	if s.Savepoint {
+		b.WriteString("ROLLBACK TRANSACTION TO SAVEPOINT ")
+		writeIdent(b, s.Name)
+		return
+	}
+	writeTran(b, "ROLLBACK", s.Name)
+	writeChain(b, s.Chain)
+}
+
+func writeChain(b *strings.Builder, chain bool) {
+	if chain {
+		b.WriteString(" AND CHAIN")
+	}
+}
+
 func (s *SaveTran) String() string            { return nodeString(s) }
 func (s *SaveTran) format(b *strings.Builder) { writeTran(b, "SAVE", s.Name) }
+
+func (s *ReleaseSavepoint) String() string { return nodeString(s) }
+func (s *ReleaseSavepoint) format(b *strings.Builder) {
+	b.WriteString("RELEASE SAVEPOINT ")
+	writeIdent(b, s.Name)
+}
+
+func (s *SetTransaction) String() string { return nodeString(s) }
+func (s *SetTransaction) format(b *strings.Builder) {
+	b.WriteString("SET ")
+	if s.Session {
+		b.WriteString("SESSION CHARACTERISTICS AS ")
+	}
+	b.WriteString("TRANSACTION ")
+	s.Modes.format(b)
+}
 
 var isolationLevels = map[string]bool{
 	"READ UNCOMMITTED": true, "READ COMMITTED": true, "REPEATABLE READ": true,

@@ -31,7 +31,7 @@ func statementMembers() []stmtNode {
 	return []stmtNode{
 		&selectStmt{}, &insertStmt{}, &updateStmt{}, &deleteStmt{},
 		&setStmt{}, &beginStmt{}, &commitStmt{}, &rollbackStmt{}, &saveStmt{},
-		&startStmt{}, &createDatabaseStmt{}, &createTableStmt{},
+		&releaseStmt{}, &startStmt{}, &createDatabaseStmt{}, &createTableStmt{},
 		&dropDatabaseStmt{}, &dropTableStmt{}, &truncateStmt{}, &useStmt{},
 		&alterDatabaseStmt{}, &execStmt{}, &printStmt{}, &waitforStmt{},
 		&checkpointStmt{}, &showStmt{}, &dbccStmt{}, &resetStmt{}, &killStmt{},
@@ -252,40 +252,77 @@ type truncateStmt struct {
 // ---------------------------------------------------------------------------
 // Transactions and session statements
 
+// beginStmt is T-SQL's BEGIN TRAN [name] or PostgreSQL's BEGIN [WORK |
+// TRANSACTION] [modes]. Where the two read the same words T-SQL wins: BEGIN
+// TRANSACTION DEFERRABLE names a transaction DEFERRABLE. A bare BEGIN must
+// end its statement (';' or the end of the batch), so that BEGIN followed
+// by a statement stays free for T-SQL's BEGIN ... END block.
 type beginStmt struct {
-	Pos  lexer.Position
-	Name string `parser:"'BEGIN' ( ( 'TRAN' | 'TRANSACTION' ) @( Ident | QuotedIdent )? | 'WORK' )?"`
+	Pos   lexer.Position
+	Tran  bool        `parser:"'BEGIN' (  @( 'TRAN' | 'TRANSACTION' ) (?! 'ISOLATION' 'LEVEL' | 'READ' | 'NOT' )"`
+	Name  string      `parser:"           @( Ident | QuotedIdent )?"`
+	Modes *txModeList `parser:"         | ( 'TRAN' | 'TRANSACTION' | 'WORK' )? @@"`
+	Work  bool        `parser:"         | @'WORK' | ';' | EOF )"`
 }
 
 type startStmt struct {
-	Pos lexer.Position
-	Kw  string `parser:"@'START' 'TRANSACTION'"`
+	Pos   lexer.Position
+	Kw    string      `parser:"@'START' 'TRANSACTION'"`
+	Modes *txModeList `parser:"@@?"`
 }
 
+// txModeList is PostgreSQL's transaction_mode list, separated by commas or
+// by nothing (pgx sends "begin isolation level serializable read only").
+type txModeList struct {
+	Modes []*txMode `parser:"@@ ( ','? @@ )*"`
+}
+
+type txMode struct {
+	Isolation  []string `parser:"(  'ISOLATION' 'LEVEL' @( 'READ' ( 'COMMITTED' | 'UNCOMMITTED' ) | 'REPEATABLE' 'READ' | 'SNAPSHOT' | 'SERIALIZABLE' )"`
+	Access     []string `parser:" | @( 'READ' ( 'ONLY' | 'WRITE' ) )"`
+	Deferrable []string `parser:" | @( 'NOT'? 'DEFERRABLE' ) )"`
+}
+
+// commitStmt is T-SQL's COMMIT [TRAN [name] | WORK] or PostgreSQL's
+// COMMIT / END [WORK | TRANSACTION] [AND [NO] CHAIN].
 type commitStmt struct {
-	Pos  lexer.Position
-	Name string `parser:"'COMMIT' ( ( 'TRAN' | 'TRANSACTION' ) @( Ident | QuotedIdent )? | 'WORK' )?"`
+	Pos   lexer.Position
+	Name  string `parser:"(  'COMMIT' ( 'TRAN' | 'TRANSACTION' ) @( Ident | QuotedIdent )"`
+	Chain bool   `parser:" | ( 'COMMIT' | 'END' ) ( 'TRAN' | 'TRANSACTION' | 'WORK' )? ( 'AND' ( 'NO' 'CHAIN' | @'CHAIN' ) )? )"`
 }
 
+// rollbackStmt is T-SQL's ROLLBACK [TRAN [name] | WORK] or PostgreSQL's
+// ROLLBACK / ABORT [WORK | TRANSACTION] [AND [NO] CHAIN] and ROLLBACK [WORK
+// | TRANSACTION] TO [SAVEPOINT] name.
 type rollbackStmt struct {
-	Pos  lexer.Position
-	Name string `parser:"'ROLLBACK' ( ( 'TRAN' | 'TRANSACTION' ) @( Ident | QuotedIdent )? | 'WORK' )?"`
+	Pos   lexer.Position
+	Name  string `parser:"(  'ROLLBACK' ( 'TRAN' | 'TRANSACTION' ) @( Ident | QuotedIdent )"`
+	To    string `parser:" | ( 'ROLLBACK' | 'ABORT' ) ( 'TRAN' | 'TRANSACTION' | 'WORK' )? ( 'TO' 'SAVEPOINT'? @( Ident | QuotedIdent )"`
+	Chain bool   `parser:"                                                              | 'AND' ( 'NO' 'CHAIN' | @'CHAIN' ) )? )"`
 }
 
+// saveStmt is SAVE TRAN name or PostgreSQL's SAVEPOINT name.
 type saveStmt struct {
 	Pos  lexer.Position
-	Name string `parser:"'SAVE' ( 'TRAN' | 'TRANSACTION' ) @( Ident | QuotedIdent )"`
+	Name string `parser:"( 'SAVE' ( 'TRAN' | 'TRANSACTION' ) | 'SAVEPOINT' ) @( Ident | QuotedIdent )"`
+}
+
+type releaseStmt struct {
+	Pos  lexer.Position
+	Name string `parser:"'RELEASE' 'SAVEPOINT'? @( Ident | QuotedIdent )"`
 }
 
 // setStmt covers the T-SQL (SET NOCOUNT ON) and PostgreSQL (SET a TO b,
-// SET a = b) forms; see Set in ast.go.
+// SET a = b) forms, and SET [SESSION CHARACTERISTICS AS] TRANSACTION
+// modes; see Set and SetTransaction in ast.go.
 type setStmt struct {
-	Pos       lexer.Position
-	Isolation []string    `parser:"'SET' ( 'TRANSACTION' 'ISOLATION' 'LEVEL' @( 'READ' ( 'COMMITTED' | 'UNCOMMITTED' ) | 'REPEATABLE' 'READ' | 'SNAPSHOT' | 'SERIALIZABLE' )"`
-	Name      lexer.Token `parser:"      | @( Ident | QuotedIdent | 'ROWCOUNT' | 'TEXTSIZE' )"`
-	PG        bool        `parser:"        ( @( 'TO' | '=' )"`
-	Values    []*pgValue  `parser:"          @@ ( ',' @@ )*"`
-	Value     *setValue   `parser:"        | @@ ) )"`
+	Pos     lexer.Position
+	Session bool        `parser:"'SET' ( @( 'SESSION' 'CHARACTERISTICS' 'AS' )? 'TRANSACTION'"`
+	Modes   *txModeList `parser:"        @@"`
+	Name    lexer.Token `parser:"      | @( Ident | QuotedIdent | 'ROWCOUNT' | 'TEXTSIZE' )"`
+	PG      bool        `parser:"        ( @( 'TO' | '=' )"`
+	Values  []*pgValue  `parser:"          @@ ( ',' @@ )*"`
+	Value   *setValue   `parser:"        | @@ ) )"`
 }
 
 // setValue is the value of the T-SQL form: a word, string, number, ON or OFF.

@@ -131,8 +131,10 @@ func TestParseStatement(t *testing.T) {
 		{sql: "-- just a comment", want: "<nil>"},
 		{sql: "SELECT 1; SELECT 2", err: "Msg 102, Level 15, State 1, Line 1, Position 11: Incorrect syntax near 'SELECT'.\n" +
 			"SQLSTATE 42601\nDETAIL: cannot insert multiple commands into a prepared statement"},
-		{sql: "BEGIN\nINSERT t VALUES ($1)", err: "Msg 102, Level 15, State 1, Line 2, Position 7: Incorrect syntax near 'INSERT'.\n" +
+		{sql: "BEGIN TRAN\nINSERT t VALUES ($1)", err: "Msg 102, Level 15, State 1, Line 2, Position 12: Incorrect syntax near 'INSERT'.\n" +
 			"SQLSTATE 42601\nDETAIL: cannot insert multiple commands into a prepared statement"},
+		{sql: "BEGIN;", want: "BEGIN TRANSACTION"},
+		{sql: "begin isolation level serializable read only deferrable", want: "START TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ ONLY, DEFERRABLE"},
 		{sql: "SELECT", err: "Msg 156, Level 15, State 1, Line 1, Position 1: Incorrect syntax near the keyword 'SELECT'.\nSQLSTATE 42601"},
 		{sql: "backup database d to disk = 'x' with format;", want: "BACKUP DATABASE d TO DISK = 'x' WITH FORMAT"},
 		{sql: "ALTER DATABASE d\n  SET PARTNER =\n  'TCP://h:7022'", want: "ALTER DATABASE d SET PARTNER = 'TCP://h:7022'"},

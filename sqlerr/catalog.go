@@ -180,7 +180,8 @@ var catalog = map[int]msgDef{
 	266:   {16, InvalidTxState, "Transaction count after EXECUTE indicates a mismatching number of BEGIN and COMMIT statements. Previous count = %d, current count = %d."},
 	3980:  {16, QueryCanceled, "The request failed to run because the batch is aborted, this can be caused by abort signal sent from client, or another request is running in the same session, which makes the session busy."},
 	1222:  {16, QueryCanceled, "Lock request time out period exceeded."},
-	6401:  {16, InvalidTxState, "Cannot roll back %s. No transaction or savepoint of that name was found."},
+	6401:  {16, InvalidSavepointSpec, "Cannot roll back %s. No transaction or savepoint of that name was found."},
+	3931:  {16, InFailedSQLTransaction, "The current transaction cannot be committed and cannot be rolled back to a savepoint. Roll back the entire transaction."},
 	3609:  {16, InvalidTxState, "The transaction ended in the trigger. The batch has been aborted."},
 	3998:  {16, InvalidTxState, "Uncommittable transaction is detected at the end of the batch. The transaction is rolled back."},
 	6005:  {14, AdminShutdown, "SHUTDOWN is in progress."},
@@ -221,6 +222,12 @@ var catalog = map[int]msgDef{
 	// client times a query out); mirrordb's own numbers.
 	50101: {16, QueryCanceled, "The statement was canceled because it ran longer than statement_timeout (%s)."},
 	50102: {16, InvalidParameterValue, "Invalid value for parameter \"%s\": \"%s\". %s"},
+	// PostgreSQL's transaction control where SQL Server has no message of
+	// its own (engine/txmodes.go).
+	50103: {16, ActiveSQLTransaction, "%s must be called before any query."},
+	50104: {16, NoActiveSQLTransaction, "%s can only be used in transaction blocks."},
+	50105: {16, InvalidSavepointSpec, "Cannot release savepoint %s. No savepoint of that name was found."},
+	50106: {10, NoActiveSQLTransaction, "%s can only be used in transaction blocks; it changed nothing."},
 	8645:  {17, OutOfMemory, "A timeout occurred while waiting for memory resources to execute the query."},
 	701:   {17, OutOfMemory, "There is insufficient system memory in resource pool '%s' to run this query."},
 

@@ -26,6 +26,7 @@ const (
 	NoActiveSQLTransaction = "25P01"
 	InFailedSQLTransaction = "25P02"
 	ReadOnlySQLTransaction = "25006"
+	InvalidSavepointSpec   = "3B001"
 	InvalidSQLStmtName     = "26000"
 	InvalidAuthorization   = "28000"
 	InvalidPassword        = "28P01"
