@@ -393,15 +393,14 @@ func TestPgxTransactions(t *testing.T) {
 // that the money adds up: every committed transaction's delta is in the
 // history, the branch and the tellers.
 func TestPgbenchTpcbLike(t *testing.T) {
-	// Debian ships pgbench with the server (postgresql-15), which the test
-	// command does not install; the script's statements are also in
-	// testdata/sql/pgtransactions.
+	// Debian ships pgbench with the server (postgresql-15), which ./test.sh
+	// installs; the script's statements are also in testdata/sql/pgtransactions.
 	pgbench, err := exec.LookPath("pgbench")
 	if err == nil {
 		err = exec.Command(pgbench, "--version").Run()
 	}
 	if err != nil {
-		t.Skipf("pgbench cannot run (%v); Debian has it in postgresql-15", err)
+		t.Fatalf("pgbench cannot run (%v): run the tests with ./test.sh, which installs postgresql-15", err)
 	}
 	_, conn := pgtxSetup(t, "bench") // conn uses bench
 	ctx := context.Background()

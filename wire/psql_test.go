@@ -9,11 +9,11 @@ import (
 	"testing"
 )
 
-// TestPsql is a smoke test with the real psql, when it is installed.
+// TestPsql is a smoke test with the real psql (./test.sh installs it).
 func TestPsql(t *testing.T) {
 	psql, err := exec.LookPath("psql")
 	if err != nil {
-		t.Skip("psql not installed")
+		t.Fatal("psql not found: run the tests with ./test.sh, which installs it")
 	}
 	ts := startServer(t, Config{})
 	run := func(args ...string) (string, string, error) {
