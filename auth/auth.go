@@ -1,6 +1,7 @@
 // Package auth authenticates SQL clients against the instance's logins:
-// SCRAM-SHA-256 (RFC 7677, what psql and pgx speak by default) once any
-// login has a password, trust before that on a loopback-only instance.
+// SCRAM-SHA-256 (RFC 7677, what psql and pgx speak by default) for every
+// login with a password; until sa has one, a loopback-only instance trusts
+// the other clients and runs them as sa.
 //
 // A failed login looks the same whatever went wrong (no such login, wrong
 // password, disabled login, no password): FATAL 18456 / 28P01 "Login
@@ -35,8 +36,9 @@ type Login struct {
 // Logins is the catalog the authenticator reads (the engine's instance,
 // through a small adapter in package server).
 type Logins interface {
-	// PasswordsRequired reports whether some login has a password.
-	PasswordsRequired() bool
+	// SAHasPassword reports whether sa has a password: from then on every
+	// client authenticates.
+	SAHasPassword() bool
 	// LookupLogin finds a login by name, any case.
 	LookupLogin(name string) (Login, bool)
 	// AuthSecret keys the decoy credentials of unknown names.
@@ -55,8 +57,10 @@ const DefaultFailureDelay = time.Second
 type Authenticator struct {
 	Logins Logins
 	// Loopback is true when the instance listens on loopback addresses
-	// only: then, and only while no login has a password, clients are
-	// trusted and run as sa.
+	// only: then, and only while sa has no password, a client that does not
+	// name a login with a password of its own is trusted and runs as sa
+	// (so logins can be created, as SQL Server's scripts do, before sa's
+	// password is set, and sa is never locked out).
 	Loopback bool
 	// FailureDelay slows every failed login down (default one second).
 	FailureDelay time.Duration
@@ -65,13 +69,10 @@ type Authenticator struct {
 
 // Authenticate implements wire.Authenticator.
 func (a *Authenticator) Authenticate(ctx context.Context, ex wire.AuthExchange, st session.Startup) (string, error) {
-	if !a.Logins.PasswordsRequired() {
-		if a.Loopback {
-			return "", nil
-		}
-		return "", a.fail(ctx, st, "no login has a password and the instance listens beyond loopback: nobody can log in (set the sa password)")
-	}
 	login, found := a.Logins.LookupLogin(st.User)
+	if a.Loopback && !a.Logins.SAHasPassword() && (!found || login.Verifier == "") {
+		return "", nil
+	}
 	creds := verifier.Decoy(a.Logins.AuthSecret(), st.User)
 	reason := "the login does not exist"
 	if found {

@@ -238,9 +238,6 @@ func (b *binder) createLogin(x *parser.CreateLogin) (func(*securityCatalog) erro
 			}
 			l.Type, l.Certificate = LoginCertificate, cert.Name
 		default:
-			if sa := c.loginByID(saID); sa.Verifier == "" && !c.passwordsExist() {
-				return sqlerr.New(50100) // the first password ends trust: sa would be locked out
-			}
 			if err := setPassword(l, x.Password, now); err != nil {
 				return err
 			}

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -141,12 +140,6 @@ func (c *securityCatalog) userByID(id int) *User {
 	return nil
 }
 
-// passwordsExist reports whether any login has a password: from then on
-// every client authenticates (SCRAM-SHA-256), and trust is over.
-func (c *securityCatalog) passwordsExist() bool {
-	return slices.ContainsFunc(c.Logins, func(l *Login) bool { return l.Verifier != "" })
-}
-
 // nextID hands out principal and certificate ids, never reused.
 func (c *securityCatalog) nextID() int {
 	id := c.NextID
@@ -229,9 +222,10 @@ func (in *Instance) LookupLogin(name string) (LoginInfo, bool) {
 	return LoginInfo{Name: l.Name, Verifier: l.Verifier, Disabled: l.Disabled}, true
 }
 
-// PasswordsRequired reports whether clients must authenticate: some login
-// has a password. Until then a loopback-only instance trusts its clients.
-func (in *Instance) PasswordsRequired() bool { return in.security().passwordsExist() }
+// SAHasPassword reports whether sa has a password: until it has, a
+// loopback-only instance trusts clients that do not name a login with a
+// password and runs them as sa (package auth).
+func (in *Instance) SAHasPassword() bool { return in.security().loginByID(saID).Verifier != "" }
 
 // AuthSecret keys the decoy credentials authentication shows for logins
 // that do not exist (internal/verifier.Decoy).

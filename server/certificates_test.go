@@ -121,7 +121,6 @@ func TestCertificates(t *testing.T) {
 	// with the password it was backed up with.
 	c := servertest.Start(t, "")
 	sc := servertest.Connect(t, c, "master")
-	execFails(t, sc, "CREATE LOGIN early WITH PASSWORD = 'Early!Passw0rd'", 50100, "55000") // trust: sa has no password
 	pvk := filepath.Join(dirA, "backup", "host_a.pvk")
 	restore := "CREATE CERTIFICATE host_a FROM FILE = '" + cer + "' WITH PRIVATE KEY (FILE = '" + pvk + "', DECRYPTION BY PASSWORD = '%s')"
 	execFails(t, sc, strings.Replace(restore, "%s", "Pvk!Passw0rd", 1), 15581, "55000")

@@ -267,13 +267,55 @@ func TestSysadminOnly(t *testing.T) {
 	execFails(t, carol, "BACKUP DATABASE shop TO DISK = 'carol2.bak'", 262, "42501")
 }
 
-// TestTrustOnlyOnLoopback: without any password an instance refuses to
-// listen beyond loopback.
+// TestTrustOnlyOnLoopback: while sa has no password an instance refuses to
+// listen beyond loopback, even when another login has one.
 func TestTrustOnlyOnLoopback(t *testing.T) {
 	_, err := server.Start(server.Config{DataDir: t.TempDir(), Listen: "0.0.0.0:0", Logger: servertest.Logger()})
 	if !errors.Is(err, server.ErrNotLoopback) {
 		t.Fatalf("non-loopback listen without a password: %v", err)
 	}
+	dir := t.TempDir()
+	srv := servertest.Start(t, dir)
+	execOK(t, servertest.Connect(t, srv, "master"), "CREATE LOGIN app WITH PASSWORD = 'App!Passw0rd1'")
+	srv.Close()
+	_, err = server.Start(server.Config{DataDir: dir, Listen: "0.0.0.0:0", Logger: servertest.Logger()})
+	if !errors.Is(err, server.ErrNotLoopback) {
+		t.Fatalf("non-loopback listen with a login's password but none for sa: %v", err)
+	}
+}
+
+// TestLoginsBeforeSAPassword: SQL Server's set-up scripts create logins
+// with passwords before (or without) giving sa one. On a loopback instance
+// a client naming such a login authenticates as it; any other client is
+// still trusted as sa, until sa gets a password.
+func TestLoginsBeforeSAPassword(t *testing.T) {
+	srv := servertest.StartWith(t, servertest.Options{Configure: func(c *server.Config) { c.LoginFailureDelay = time.Millisecond }})
+	trusted := mustConnectAs(t, srv, "someone", "")
+	execOK(t, trusted, "CREATE LOGIN early WITH PASSWORD = 'Early!Passw0rd'")
+	for _, c := range []struct{ user, password string }{{"early", ""}, {"EARLY", "wrong"}} {
+		if _, err := connectAs(t, srv, c.user, c.password); testutil.MsgNumber(err) != 18456 {
+			t.Fatalf("login %s/%q: %v, want Msg 18456", c.user, c.password, err)
+		}
+	}
+	early := mustConnectAs(t, srv, "early", "Early!Passw0rd")
+	if got := queryText(t, early, "SELECT SUSER_SNAME() + '/' + CAST(IS_SRVROLEMEMBER('sysadmin') AS varchar(1))"); got != "early/0" {
+		t.Fatalf("early is %q", got)
+	}
+	for _, user := range []string{"sa", "someone"} {
+		c := mustConnectAs(t, srv, user, "")
+		if got := queryText(t, c, "SELECT SUSER_SNAME()"); got != "sa" {
+			t.Fatalf("trusted client %s runs as %q, want sa", user, got)
+		}
+	}
+
+	execOK(t, trusted, "ALTER LOGIN sa WITH PASSWORD = '"+saPassword+"'")
+	for _, user := range []string{"sa", "someone"} {
+		if _, err := connectAs(t, srv, user, ""); testutil.MsgNumber(err) != 18456 {
+			t.Fatalf("%s without a password after sa got one: %v, want Msg 18456", user, err)
+		}
+	}
+	mustConnectAs(t, srv, "sa", saPassword)
+	mustConnectAs(t, srv, "early", "Early!Passw0rd")
 }
 
 // TestSCRAMProtocolViolations: a client that answers the SASL request

@@ -109,8 +109,8 @@ type Server struct {
 }
 
 // ErrNotLoopback refuses a non-loopback listen address while clients are
-// authenticated by trust (no login has a password yet).
-var ErrNotLoopback = errors.New("refusing to listen on a non-loopback address while no login has a password (clients would be trusted): set the sa password (--sa-password-file or MIRRORDB_SA_PASSWORD) or listen on 127.0.0.1, ::1 or localhost")
+// authenticated by trust (sa has no password yet).
+var ErrNotLoopback = errors.New("refusing to listen on a non-loopback address while sa has no password (clients would be trusted, or sa locked out): set the sa password (--sa-password-file or MIRRORDB_SA_PASSWORD) or listen on 127.0.0.1, ::1 or localhost")
 
 // Start opens the data directory and starts serving clients.
 func Start(cfg Config) (*Server, error) {
@@ -236,7 +236,7 @@ func setUpLogins(inst *engine.Instance, saPassword string, loopback bool) error 
 			return fmt.Errorf("sa password: %w", err)
 		}
 	}
-	if !loopback && !inst.PasswordsRequired() {
+	if !loopback && !inst.SAHasPassword() {
 		return ErrNotLoopback
 	}
 	return nil

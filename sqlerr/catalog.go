@@ -209,7 +209,6 @@ var catalog = map[int]msgDef{
 	15465: {16, InvalidPassword, "The private key password is invalid."},
 	15468: {16, InvalidParameterValue, "An error occurred during the generation of the certificate."},
 	// mirrordb's own (SQL Server leaves 50000 and up to users).
-	50100: {16, ObjectNotInPrereqState, "Set a password for sa first (ALTER LOGIN sa WITH PASSWORD = '...', or start the server with --sa-password-file): once a login has a password every client must authenticate, and sa without one could not log in."},
 	3729:  {16, DependentObjects, "Cannot %s '%s' because it is being referenced by object '%s'."},
 	596:   {21, AdminShutdown, "Cannot continue the execution because the session is in the kill state."},
 	// KILL (sysadmin only, as ALTER ANY CONNECTION is).

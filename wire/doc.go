@@ -23,7 +23,7 @@
 //     options). Beyond Config.MaxConnections sessions (authenticating
 //     ones included) the client gets FATAL 53300, Msg 17809, as
 //     PostgreSQL answers "too many clients". The Authenticator runs
-//     (trust, or SCRAM-SHA-256 once a login has a password: package
+//     (trust, or SCRAM-SHA-256 once sa has a password: package
 //     auth), then session.Backend.Open; its error goes back as
 //     FATAL (an unknown database is 3D000). On success the client gets AuthenticationOk,
 //     every ParameterStatus, BackendKeyData and ReadyForQuery.

@@ -51,7 +51,7 @@ func parseFlags(args []string) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("mirrordb", flag.ContinueOnError)
 	fs.StringVar(&o.dataDir, "data", "./data", "data directory (created if missing; one instance per directory)")
-	fs.StringVar(&o.listen, "listen", "127.0.0.1:5432", "host:port for SQL clients (loopback only until a login has a password)")
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:5432", "host:port for SQL clients (loopback only until sa has a password)")
 	fs.StringVar(&o.name, "name", "", "server name returned by @@SERVERNAME (default: the --listen address)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.IntVar(&o.maxMessageSize, "max-message-size", 64<<20, "largest client protocol message accepted, in bytes")
