@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"mirrordb/parser"
+	"mirrordb/session"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
@@ -191,7 +192,24 @@ func (b *binder) planKeys(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		change = func(c *securityCatalog) error { return in.addCertificate(c, x, mk) }
+		var warning *sqlerr.Error
+		change = func(c *securityCatalog) error {
+			err := in.addCertificate(c, x, mk)
+			if warning = nil; err == nil {
+				warning = validityWarning(c.certificate(x.Name), in.now())
+			}
+			return err
+		}
+		p := b.securityPlan(st, verb, change)
+		run := p.run
+		p.run = func(e *env, t *txn, w session.ResultWriter) (string, error) {
+			tag, err := run(e, t, w)
+			if err == nil && warning != nil {
+				err = w.Notice(warning)
+			}
+			return tag, err
+		}
+		return p, nil
 	case *parser.BackupCertificate:
 		change = func(c *securityCatalog) error { return in.backupCertificate(c, x) }
 	case *parser.DropCertificate:
@@ -254,11 +272,26 @@ func (b *binder) certificateMaker(x *parser.CreateCertificate) (certMaker, error
 		if until.IsZero() {
 			until = from.AddDate(1, 0, 0)
 		}
-		if !until.After(from) {
-			return nil, nil, sqlerr.New(15468)
-		}
 		return generateCertificate(x.Subject, from, until)
 	}, nil
+}
+
+// validityWarning is SQL Server's warning for a certificate created
+// outside its validity period (an EXPIRY_DATE in the past, as the
+// documentation's older examples have): the certificate is created, and
+// endpoints refuse it at the handshake while it is not valid.
+func validityWarning(c *Certificate, now time.Time) *sqlerr.Error {
+	switch {
+	case c == nil:
+		return nil
+	case c.Expiry.Before(c.Start):
+		return sqlerr.New(15213)
+	case c.Expiry.Before(now):
+		return sqlerr.New(15214)
+	case c.Start.After(now):
+		return sqlerr.New(15215)
+	}
+	return nil
 }
 
 // generateCertificate makes a self-signed ECDSA P-256 certificate usable

@@ -207,7 +207,11 @@ var catalog = map[int]msgDef{
 	15240: {16, IOError, "Cannot write into file '%s'. Verify that you have write permissions, that the file path is valid, and that the file does not already exist."},
 	15297: {16, InvalidParameterValue, "The certificate, asymmetric key, or private key data is invalid."},
 	15465: {16, InvalidPassword, "The private key password is invalid."},
-	15468: {16, InvalidParameterValue, "An error occurred during the generation of the certificate."},
+	// Warnings: SQL Server lists them at severity 16, but the certificate is
+	// created; mirrordb sends them as notices.
+	15213: {10, Warning, "Warning: The certificate you created has an invalid validity period; its expiration date precedes its start date."},
+	15214: {10, Warning, "Warning: The certificate you created is expired."},
+	15215: {10, Warning, "Warning: The certificate you created is not yet valid; its start date is in the future."},
 	// mirrordb's own (SQL Server leaves 50000 and up to users).
 	3729:  {16, DependentObjects, "Cannot %s '%s' because it is being referenced by object '%s'."},
 	596:   {21, AdminShutdown, "Cannot continue the execution because the session is in the kill state."},
