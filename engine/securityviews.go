@@ -116,6 +116,44 @@ func (vs viewSet) addSecurityViews() {
 			return out, nil
 		},
 	}
+	// sys.sysusers is SQL Server 2000's compatibility view of the database
+	// principals, still used by older scripts.
+	principals := vs["sys.database_principals"].rows
+	vs["sys.sysusers"] = &view{
+		cols: cols("uid", types.TypeSmallInt, "status", types.TypeSmallInt, "name", sysname, "sid", types.VarBinaryType(85),
+			"roles", types.VarBinaryType(2048), "createdate", dtT, "updatedate", dtT, "altuid", types.TypeSmallInt,
+			"password", types.VarBinaryType(256), "gid", types.TypeSmallInt, "environ", types.VarCharType(255),
+			"hasdbaccess", intT, "islogin", intT, "isntname", intT, "isntgroup", intT, "isntuser", intT,
+			"issqluser", intT, "isaliased", intT, "issqlrole", intT, "isapprole", intT),
+		rows: func(e *env, args []types.Value) ([][]types.Value, error) {
+			rows, err := principals(e, args)
+			out := make([][]types.Value, 0, len(rows))
+			for _, r := range rows {
+				// database_principals: name, principal_id, type, ..., create_date, modify_date, ..., sid, ..., authentication_type
+				role := r[2] == "R"
+				user := int64(1)
+				if role {
+					user = 0
+				}
+				access := int64(0)
+				if !role && r[0] != "guest" {
+					access = 1
+				}
+				login := int64(0)
+				if !role && r[10] != int64(0) {
+					login = 1
+				}
+				gid := r[1]
+				if !role {
+					gid = int64(0)
+				}
+				role01 := 1 - user
+				out = append(out, []types.Value{r[1], int64(0), r[0], r[8], nil, r[5], r[6], int64(0),
+					nil, gid, nil, access, login, int64(0), int64(0), int64(0), user, int64(0), role01, int64(0)})
+			}
+			return out, err
+		},
+	}
 	vs["sys.certificates"] = &view{
 		cols: cols("name", sysname, "certificate_id", intT, "principal_id", intT, "pvt_key_encryption_type", char2,
 			"pvt_key_encryption_type_desc", desc60, "is_active_for_begin_dialog", bit, "issuer_name", types.NVarCharType(442),
