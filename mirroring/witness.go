@@ -250,6 +250,35 @@ func (m *Manager) acceptRegister(p *transport.Peer, req *registerRequest) error 
 	}
 }
 
+// witnessCatchUpWait bounds how long SET WITNESS waits for a session that
+// is still catching up (as it is right after SET PARTNER returns, the
+// documentation's very next step) before it gives up with 1426.
+const witnessCatchUpWait = 10 * time.Second
+
+// awaitSynchronized waits, at most for wait, until the partners are linked
+// and SYNCHRONIZED, and returns the link to the mirror; 1426 when they do
+// not get there in time.
+func (r *runner) awaitSynchronized(ctx context.Context, wait time.Duration) (*transport.Peer, error) {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	t := time.NewTicker(freshEvery)
+	defer t.Stop()
+	for {
+		s := r.snapshot()
+		r.mu.Lock()
+		peer := r.cur
+		r.mu.Unlock()
+		if peer != nil && s.linked && s.state == core.Synchronized {
+			return peer, nil
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return nil, sqlerr.New(1426)
+		}
+	}
+}
+
 // setWitness runs ALTER DATABASE d SET WITNESS = 'address' on the
 // principal: connect, check the instance can witness, register the
 // session there, then tell the session (which tells the mirror).
@@ -274,12 +303,11 @@ func (m *Manager) setWitness(ctx context.Context, r *runner, address string) err
 	if transport.SameEndpoint(address, ep.Identity().Address) || transport.SameEndpoint(address, s.cfg.Partner) {
 		return sqlerr.New(1429)
 	}
-	r.mu.Lock()
-	partnerPeer := r.cur
-	r.mu.Unlock()
-	if partnerPeer == nil || !s.linked || s.state != core.Synchronized {
-		return sqlerr.New(1426)
+	partnerPeer, err := r.awaitSynchronized(ctx, witnessCatchUpWait)
+	if err != nil {
+		return err
 	}
+	s = r.snapshot()
 	dctx, cancel := context.WithTimeout(ctx, m.cfg.DialTimeout+5*time.Second)
 	p, err := ep.Dial(dctx, address)
 	cancel()

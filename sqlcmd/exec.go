@@ -95,23 +95,16 @@ func (s *Session) execute(text string) batchResult {
 	} else if s.cfg.EchoInput {
 		fmt.Fprintln(s.out, text)
 	}
-	start := time.Now()
-	for {
-		res, msg := s.executeOnce(c, text)
-		if msg != nil && s.cfg.Retry != nil && s.cfg.Retry(msg, time.Since(start)) {
-			time.Sleep(100 * time.Millisecond)
-			continue
-		}
-		if msg != nil {
-			s.printError(msg)
-		}
-		if s.interrupted.Swap(false) && !s.interactive() {
-			s.cmdError("Sqlcmd: Warning: The last operation was terminated because the user pressed CTRL+C.")
-			s.exitOnError, s.exitCode = true, 1
-			res.worst = max(res.worst, clientErrorLevel)
-		}
-		return res
+	res, msg := s.executeOnce(c, text)
+	if msg != nil {
+		s.printError(msg)
 	}
+	if s.interrupted.Swap(false) && !s.interactive() {
+		s.cmdError("Sqlcmd: Warning: The last operation was terminated because the user pressed CTRL+C.")
+		s.exitOnError, s.exitCode = true, 1
+		res.worst = max(res.worst, clientErrorLevel)
+	}
+	return res
 }
 
 func (s *Session) interactive() bool { return s.cfg.Prompt != nil }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Config says where a Session connects, how it prints and how it treats
@@ -50,10 +49,6 @@ type Config struct {
 	// Echo, when set, prints each batch before it runs instead of -e's
 	// plain echo; server is the name the connection was made with.
 	Echo func(w io.Writer, server, batch string)
-	// Retry, when set, is asked after a batch fails whether to run it
-	// again (100 ms later) instead of reporting the error; elapsed is the
-	// time since its first attempt. Output before the error repeats.
-	Retry func(m *Message, elapsed time.Duration) bool
 }
 
 // LineReader reads an interactive session's lines, showing prompt.

@@ -176,17 +176,8 @@ func newCluster(t testing.TB, db string, timeout int) *cluster {
 	if timeout > 0 {
 		c.a.exec(fmt.Sprintf(`ALTER DATABASE %s SET PARTNER TIMEOUT %d`, db, timeout))
 	}
-	// SET WITNESS needs the mirror caught up (1426 until then).
-	setWitness := fmt.Sprintf(`ALTER DATABASE %s SET WITNESS = '%s'`, db, c.w.address())
-	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
-		err := c.a.try(setWitness)
-		if err == nil {
-			break
-		}
-		if testutil.MsgNumber(err) != 1426 || time.Since(start) > 30*time.Second {
-			t.Fatalf("%s: %v", setWitness, err)
-		}
-	}
+	// SET WITNESS right after SET PARTNER waits for the mirror to catch up.
+	c.a.exec(fmt.Sprintf(`ALTER DATABASE %s SET WITNESS = '%s'`, db, c.w.address()))
 	c.steady()
 	return c
 }

@@ -335,8 +335,7 @@ func (d *demo) setUp(ctx context.Context) error {
 // sqlcmd), as sqlcmd -b would: :CONNECT names an instance of the demo,
 // each batch is printed before it runs (its comment, then the statements
 // after the instance's name), the server's messages indented under it,
-// and the first error stops the set-up. SET WITNESS is reissued while it
-// fails with Msg 1426 (the mirror still catching up), as the message asks.
+// and the first error stops the set-up.
 func (d *demo) runScript(ctx context.Context, name, script string, vars map[string]string) error {
 	aliases := map[string]string{}
 	for _, n := range d.nodes {
@@ -349,9 +348,6 @@ func (d *demo) runScript(ctx context.Context, name, script string, vars map[stri
 			last = server
 			echoBatch(d.out, server, batch)
 			out.start = true
-		},
-		Retry: func(m *sqlcmd.Message, elapsed time.Duration) bool {
-			return m.Number == 1426 && elapsed < 30*time.Second && ctx.Err() == nil
 		}})
 	if err != nil {
 		return err

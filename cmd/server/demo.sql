@@ -4,9 +4,7 @@
 -- each batch (up to GO) runs on the instance named by the :CONNECT before
 -- it, and the scripting variables are the demo's endpoint ports, server
 -- network addresses and backup file paths. The demo prints every batch as it
--- runs and stops at the first error, except that it reissues SET WITNESS
--- while that fails with Msg 1426 (the mirror is still catching up), as the
--- message asks.
+-- runs and stops at the first error.
 
 -- Step 0 (principal): the database to mirror, in the FULL recovery model
 :CONNECT PARTNERHOST1
