@@ -6,9 +6,10 @@
 # What the tests use besides Go: psql (psql scripts, e2e scripts), pgbench
 # (the driver tests; Debian ships a working pgbench only with the server,
 # postgresql-15, which the benchmarks' PostgreSQL baseline also needs),
-# Chromium (the monitor page's browser test), unshare and mount
-# (e2e/disk-full.sh's small filesystem, from util-linux). They come from Debian's packages,
-# installed with apt-get (through sudo when not root).
+# PgBouncer (the pooler test), Chromium (the monitor page's browser
+# test), unshare and mount (e2e/disk-full.sh's small filesystem, from
+# util-linux). They come from Debian's packages, installed with apt-get
+# (through sudo when not root).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,6 +17,7 @@ need=()
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 pgbench --version >/dev/null 2>&1 || need+=(postgresql-15)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v pgbouncer >/dev/null 2>&1 || need+=(pgbouncer)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 if ((${#need[@]})); then
 	echo "installing ${need[*]} (apt-get)" >&2

@@ -223,6 +223,43 @@ func (b *binder) planReset(x *parser.Reset) (*stmtPlan, error) {
 	}}, nil
 }
 
+// planDiscard is PostgreSQL's DISCARD, what poolers (PgBouncer's
+// server_reset_query) send before another client gets the connection.
+// DISCARD ALL gives the session back as it was opened, as SQL Server's
+// sp_reset_connection does for its pools: every setting (RESET ALL, the
+// T-SQL SET options, the transaction defaults), the startup database, no
+// @@IDENTITY. Like PostgreSQL it is refused in a transaction (574 /
+// 25001). mirrordb has no temporary tables, sequences or cached plans a
+// session owns, so PLANS, TEMP and SEQUENCES have nothing to do.
+// Protocol-level prepared statements are the wire's and stay.
+func (b *binder) planDiscard(x *parser.Discard) (*stmtPlan, error) {
+	verb := "DISCARD " + x.What
+	if x.What != "ALL" {
+		return &stmtPlan{control: true, run: func(*env, *txn, session.ResultWriter) (string, error) {
+			return verb, nil
+		}}, nil
+	}
+	return &stmtPlan{control: true, noTx: verb, noTxNumber: 574, run: func(*env, *txn, session.ResultWriter) (string, error) {
+		if err := b.s.discardAll(); err != nil {
+			return "", b.errAt(x, sqlerr.As(err))
+		}
+		return verb, nil
+	}}, nil
+}
+
+// discardAll returns the session to its state at connection.
+func (s *Session) discardAll() error {
+	home, err := s.inst.openForSession(s.home)
+	if err != nil {
+		return err
+	}
+	s.db.users.Add(-1)
+	s.db = home
+	s.current.Store(home)
+	s.nocount, s.xactAbort, s.lastIdentity = false, false, nil
+	return s.resetSetting("all")
+}
+
 // defaultParams are the PostgreSQL settings a session starts with.
 func defaultParams(st session.Startup) map[string]string {
 	return map[string]string{"application_name": st.ApplicationName, "client_encoding": "UTF8",

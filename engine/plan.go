@@ -99,6 +99,8 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planShow(x)
 	case *parser.Reset:
 		return b.planReset(x)
+	case *parser.Discard:
+		return b.planDiscard(x)
 	case *parser.Kill:
 		return b.planKill(x)
 	case *parser.Print:

@@ -22,6 +22,7 @@ import (
 type Session struct {
 	inst    *Instance
 	startup session.Startup
+	home    string    // the database the session opened in (DISCARD ALL returns to it)
 	db      *Database // current database (counted in db.users)
 	// current mirrors db for other goroutines (KillSessionsUsing).
 	current atomic.Pointer[Database]
@@ -95,7 +96,7 @@ func (in *Instance) OpenWith(_ context.Context, st session.Startup, pool *govern
 		e.Fatal = true
 		return nil, e
 	}
-	s := &Session{inst: in, startup: st, db: d, lockTimeoutMS: -1, memory: pool,
+	s := &Session{inst: in, startup: st, home: name, db: d, lockTimeoutMS: -1, memory: pool,
 		killed: make(chan struct{}), closed: make(chan struct{}), params: defaultParams(st)}
 	if err := s.applyStartupSettings(st.Params); err != nil {
 		d.users.Add(-1)
@@ -327,7 +328,8 @@ type stmtPlan struct {
 	// write transaction (the user's, or its own autocommit one).
 	write *Database
 	// noTx names the statement when it may not run inside a user
-	// transaction: error noTxNumber (226 when 0; 3021 for BACKUP/RESTORE).
+	// transaction: error noTxNumber (226 when 0; 574 for security and
+	// endpoint statements and DISCARD ALL; 3021 for BACKUP/RESTORE).
 	noTx       string
 	noTxNumber int
 	// allowDoomed lets the statement run in an uncommittable transaction
@@ -348,10 +350,13 @@ func (s *Session) run(ctx context.Context, st parser.Statement, p *stmtPlan, arg
 		return sqlerr.New(3930)
 	}
 	if p.noTx != "" && s.tx != nil {
-		if p.noTxNumber != 0 {
-			return sqlerr.New(p.noTxNumber)
+		switch p.noTxNumber {
+		case 0:
+			return sqlerr.New(226, p.noTx)
+		case 574: // names the statement, as 226 does
+			return sqlerr.New(574, p.noTx)
 		}
-		return sqlerr.New(226, p.noTx)
+		return sqlerr.New(p.noTxNumber)
 	}
 	if err := s.readOnlyError(st, p); err != nil {
 		return err

@@ -27,6 +27,8 @@ func statementKeywords(st parser.Statement) keywords {
 		return keywords{"SET", "SET"}
 	case *parser.Show:
 		return keywords{"SHOW", "SHOW"}
+	case *parser.Discard:
+		return keywords{"DISCARD", "DISCARD " + x.What}
 	case *parser.Reset:
 		return keywords{"RESET", "RESET"}
 	case *parser.Exec:

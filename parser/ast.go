@@ -437,6 +437,14 @@ type Reset struct {
 	Name string
 }
 
+// Discard is PostgreSQL's DISCARD ALL | PLANS | TEMP | TEMPORARY |
+// SEQUENCES: what connection poolers send before handing a server
+// connection to another client.
+type Discard struct {
+	Pos
+	What string // upper case: ALL, PLANS, TEMP (TEMPORARY too), SEQUENCES
+}
+
 // Kill is KILL session_id [WITH STATUSONLY].
 type Kill struct {
 	Pos
@@ -654,6 +662,7 @@ func (*WaitFor) statementNode()          {}
 func (*Checkpoint) statementNode()       {}
 func (*Dbcc) statementNode()             {}
 func (*Reset) statementNode()            {}
+func (*Discard) statementNode()          {}
 func (*Kill) statementNode()             {}
 
 func (*SetRecovery) databaseOptionNode() {}

@@ -356,6 +356,14 @@ func (s *resetStmt) build(string) (Statement, error) {
 	return &Reset{Pos: posOf(s.Pos), Name: unquote(s.Name)}, nil
 }
 
+func (s *discardStmt) build(string) (Statement, error) {
+	what := strings.ToUpper(s.What)
+	if what == "TEMPORARY" {
+		what = "TEMP"
+	}
+	return &Discard{Pos: posOf(s.Pos), What: what}, nil
+}
+
 func (s *killStmt) build(string) (Statement, error) {
 	n, err := strconv.ParseInt(s.ID.Value, 10, 64)
 	if err != nil {

@@ -467,6 +467,12 @@ func (s *Reset) format(b *strings.Builder) {
 	b.WriteString(s.Name)
 }
 
+func (s *Discard) String() string { return nodeString(s) }
+func (s *Discard) format(b *strings.Builder) {
+	b.WriteString("DISCARD ")
+	b.WriteString(s.What)
+}
+
 func (s *Kill) String() string { return nodeString(s) }
 func (s *Kill) format(b *strings.Builder) {
 	b.WriteString("KILL ")

@@ -35,6 +35,7 @@ func statementMembers() []stmtNode {
 		&dropDatabaseStmt{}, &dropTableStmt{}, &truncateStmt{}, &useStmt{},
 		&alterDatabaseStmt{}, &execStmt{}, &printStmt{}, &waitforStmt{},
 		&checkpointStmt{}, &showStmt{}, &dbccStmt{}, &resetStmt{}, &killStmt{},
+		&discardStmt{},
 	}
 }
 
@@ -371,6 +372,12 @@ type waitforStmt struct {
 type resetStmt struct {
 	Pos  lexer.Position
 	Name string `parser:"'RESET' @( 'ALL' | Ident | QuotedIdent )"`
+}
+
+// discardStmt is PostgreSQL's DISCARD ALL | PLANS | TEMP | SEQUENCES.
+type discardStmt struct {
+	Pos  lexer.Position
+	What string `parser:"'DISCARD' @( 'ALL' | 'PLANS' | 'TEMPORARY' | 'TEMP' | 'SEQUENCES' )"`
 }
 
 type killStmt struct {
