@@ -19,12 +19,23 @@ pgbench --version >/dev/null 2>&1 || need+=(postgresql-15)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pgbouncer >/dev/null 2>&1 || need+=(pgbouncer)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+# The client drivers of cmd/server's TestClientDrivers (clients/): pgjdbc
+# with a JDK, psycopg 3 for Debian's own python3, node-postgres from npm.
+command -v java >/dev/null 2>&1 || need+=(default-jdk-headless)
+[ -f /usr/share/java/postgresql.jar ] || need+=(libpostgresql-jdbc-java)
+/usr/bin/python3 -c 'import psycopg' >/dev/null 2>&1 || need+=(python3-psycopg)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if ((${#need[@]})); then
 	echo "installing ${need[*]} (apt-get)" >&2
 	sudo=""
 	[ "$(id -u)" -eq 0 ] || sudo="sudo"
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ ! -d clients/node/node_modules/pg ]; then
+	echo "installing node-postgres (npm ci in clients/node)" >&2
+	npm ci --prefix clients/node --no-audit --no-fund >/dev/null
 fi
 
 if (($# == 0)); then
