@@ -32,16 +32,3 @@ func writeOutput(b *strings.Builder, o *Output, end bool) {
 		o.format(b)
 	}
 }
-
-// PostgreSQL type names accepted in x::type and, where T-SQL has no type of
-// that name, in CAST(x AS type). The engine maps them onto its types:
-//
-//	int2, smallint → smallint;  int4, int, integer → int;  int8, bigint → bigint
-//	numeric(p,s), decimal(p,s) → decimal(p,s); numeric → decimal sized to the value
-//	real, float4 → real;  float8, float, double precision → float
-//	text, varchar(n), character varying(n), char(n), bpchar, name → nvarchar / nchar
-//	bool, boolean → bit;  bytea → varbinary(max) ('\x..' hex or escape format)
-//	date → date;  timestamp [without time zone] → datetime2(6) (a zone is ignored)
-//	timestamptz, timestamp with time zone → datetime2(6) in UTC
-//	time [without time zone] → varchar holding hh:mm:ss[.ffffff]
-//	uuid → uniqueidentifier;  json, jsonb → nvarchar(max)
