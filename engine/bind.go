@@ -646,7 +646,7 @@ func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style
 	switch in {
 	case types.PGNumeric:
 		to = numericTarget(v)
-	case types.PGBytea, types.PGTimestampTZ, types.PGTime:
+	case types.PGBytea, types.PGTimestampTZ, types.PGTime, types.PGBool:
 		v = &pgInputExpr{x: v, in: in}
 	}
 	var st expr

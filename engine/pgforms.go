@@ -88,7 +88,7 @@ func (p *pgInputExpr) typ() types.Type {
 	case types.PGTimestampTZ:
 		return types.DateTime2Type(7)
 	}
-	return p.x.typ()
+	return p.x.typ() // PGBool: a string that may have become a bool, which converts to bit alike
 }
 
 func (p *pgInputExpr) eval(e *env) (types.Value, error) {

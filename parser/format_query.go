@@ -52,10 +52,12 @@ func (s *Select) format(b *strings.Builder) {
 			b.WriteString(" OFFSET ")
 			writeExpr(b, s.Offset)
 		}
-	case s.Offset != nil:
-		b.WriteString(" OFFSET ")
-		writeExpr(b, s.Offset)
-		b.WriteString(" ROWS")
+	default:
+		if s.Offset != nil {
+			b.WriteString(" OFFSET ")
+			writeExpr(b, s.Offset)
+			b.WriteString(" ROWS")
+		}
 		if s.Fetch != nil {
 			b.WriteString(" FETCH NEXT ")
 			writeExpr(b, s.Fetch)

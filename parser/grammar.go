@@ -57,10 +57,11 @@ type selectStmt struct {
 	GroupBy  []Expr         `parser:"( 'GROUP' 'BY' @@ ( ',' @@ )* )?"`
 	Having   Expr           `parser:"( 'HAVING' @@ )?"`
 	OrderBy  []*orderItem   `parser:"( 'ORDER' 'BY' @@ ( ',' @@ )* )?"`
-	// OFFSET without ORDER BY, without ROWS, and LIMIT are PostgreSQL's
-	// (pgforms.go); T-SQL refuses them, so they mean nothing else there.
-	Offset  Expr       `parser:"( 'OFFSET' @@ ( 'ROW' | 'ROWS' )?"`
-	Fetch   Expr       `parser:"  ( 'FETCH' ( 'FIRST' | 'NEXT' ) @@ ( 'ROW' | 'ROWS' ) 'ONLY' )? )?"`
+	// OFFSET without ORDER BY or ROWS, FETCH without OFFSET, and LIMIT are
+	// PostgreSQL's (pgforms.go); T-SQL refuses them, so they mean nothing
+	// else there.
+	Offset  Expr       `parser:"( 'OFFSET' @@ ( 'ROW' | 'ROWS' )? )?"`
+	Fetch   Expr       `parser:"( 'FETCH' ( 'FIRST' | 'NEXT' ) @@ ( 'ROW' | 'ROWS' ) 'ONLY' )?"`
 	Limit   limitCount `parser:"( 'LIMIT' @@"`
 	Offset2 Expr       `parser:"  ( 'OFFSET' @@ ( 'ROW' | 'ROWS' )? )? )?"`
 }

@@ -281,15 +281,22 @@ func buildOutput(out *outputClause, ret *returningClause) (*Output, error) {
 }
 
 // buildLimit folds LIMIT n [OFFSET m] into the select's FETCH and OFFSET.
-// OFFSET given twice (OFFSET m LIMIT n OFFSET k) is a syntax error at the
-// second one.
+// OFFSET given twice (OFFSET m LIMIT n OFFSET k), or FETCH with LIMIT, is
+// a syntax error at the second count.
 func (s *selectStmt) buildLimit(sel *Select) error {
+	twice := func(x Expr) error {
+		p := x.Position()
+		return &parseErr{tok: lexer.Token{Type: tokIdent, Value: strings.TrimSpace(x.String()),
+			Pos: lexer.Position{Offset: p.Offset, Line: p.Line, Column: p.Col}}}
+	}
 	if s.Offset2 != nil {
 		if sel.Offset != nil {
-			p := s.Offset2.Position()
-			return &parseErr{tok: lexer.Token{Type: tokIdent, Value: "OFFSET", Pos: lexer.Position{Offset: p.Offset, Line: p.Line, Column: p.Col}}}
+			return twice(s.Offset2)
 		}
 		sel.Offset = s.Offset2
+	}
+	if s.Limit != nil && sel.Fetch != nil {
+		return twice(s.Limit)
 	}
 	if s.Limit != nil {
 		sel.Limit = true

@@ -176,7 +176,7 @@ func DecodeText(oid uint32, src []byte) (types.Value, error) {
 	case OIDInt2, OIDInt4, OIDInt8:
 		return parseInt(s, oid)
 	case OIDBool:
-		if b, ok := parseBool(s); ok {
+		if b, ok := types.ParsePGBool(s); ok {
 			return b, nil
 		}
 		return nil, sqlerr.New(245, "varchar", s, "bit")
@@ -243,17 +243,6 @@ func parseInt(s string, oid uint32) (types.Value, error) {
 		return nil, sqlerr.New(245, "varchar", s, name)
 	}
 	return n, nil
-}
-
-// parseBool accepts PostgreSQL's boolean spellings.
-func parseBool(s string) (bool, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "t", "true", "y", "yes", "on", "1":
-		return true, true
-	case "f", "false", "n", "no", "off", "0":
-		return false, true
-	}
-	return false, false
 }
 
 // parseNumeric reads [+-]digits[.digits][e[+-]digits] exactly. NaN and

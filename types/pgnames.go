@@ -24,6 +24,7 @@ const (
 	PGTimestampTZ                // a zone offset moves the time to UTC
 	PGTime                       // a time of day, kept as text hh:mm:ss[.ffffff]
 	PGNumeric                    // numeric without (p,s): sized by the value
+	PGBool                       // t, yes, on ... as well as T-SQL's TRUE and 1
 )
 
 // pgTimeType is what time and timetz become: text holding the time of day.
@@ -67,7 +68,8 @@ func FromPGName(name string, args []int) (t Type, in PGInput, ok bool, err error
 		t, err := FromName("decimal", args, false)
 		return t, PGPlain, true, err
 	case "bool", "boolean":
-		return plain(TypeBit)
+		t, _, _, err := plain(TypeBit)
+		return t, PGBool, true, err
 	case "text", "json", "jsonb", "xml":
 		return plain(NVarCharType(MaxLength))
 	case "name":
@@ -139,6 +141,11 @@ func PGInputValue(v Value, in PGInput) (Value, error) {
 			return nil, sqlerr.New(241)
 		}
 		return t, nil
+	case PGBool:
+		if b, ok := ParsePGBool(s); ok {
+			return b, nil
+		}
+		return v, nil // T-SQL's own conversion reports it
 	case PGTime:
 		t, ok := parseTime(s, false)
 		if !ok {
@@ -194,6 +201,18 @@ func ParseBytea(s string) ([]byte, bool) {
 		}
 	}
 	return out, true
+}
+
+// ParsePGBool accepts PostgreSQL's boolean spellings (t, true, yes, on, 1
+// and their opposites, in any case).
+func ParsePGBool(s string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "t", "true", "y", "yes", "on", "1":
+		return true, true
+	case "f", "false", "n", "no", "off", "0":
+		return false, true
+	}
+	return false, false
 }
 
 func isOctal(c byte) bool { return '0' <= c && c <= '7' }

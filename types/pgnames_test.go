@@ -51,7 +51,7 @@ func TestFromPGName(t *testing.T) {
 		{"varchar", []int{20}, NVarCharType(20), PGPlain},
 		{"varchar", []int{10000}, NVarCharType(MaxLength), PGPlain},
 		{"bpchar", nil, Type{Kind: NChar, Length: 1}, PGPlain},
-		{"bool", nil, TypeBit, PGPlain},
+		{"bool", nil, TypeBit, PGBool},
 		{"bytea", nil, VarBinaryType(MaxLength), PGBytea},
 		{"timestamptz", nil, DateTime2Type(6), PGTimestampTZ},
 		{"timestamp", []int{3}, DateTime2Type(3), PGPlain},
