@@ -117,6 +117,16 @@ func TestPgxDriverForms(t *testing.T) {
 			t.Errorf("column %s: table %d, attribute %d; want %d, %d", fds[i].Name, fds[i].TableOID, fds[i].TableAttributeNumber, w.oid, w.attr)
 		}
 	}
+	// The simple protocol's RowDescription carries them too.
+	rows, err = conn.Query(ctx, "SELECT flag FROM item", simple)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fds = rows.FieldDescriptions()
+	rows.Close()
+	if len(fds) != 1 || fds[0].TableOID != oid || fds[0].TableAttributeNumber != 3 {
+		t.Errorf("simple protocol: %+v; want table %d, attribute 3", fds, oid)
+	}
 }
 
 // TestLibPQDriverForms: lib/pq sends every parameter as text with no
