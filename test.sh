@@ -6,7 +6,8 @@
 # What the tests use besides Go: psql (psql scripts, e2e scripts), pgbench
 # (the driver tests; Debian ships a working pgbench only with the server,
 # postgresql-15, which the benchmarks' PostgreSQL baseline also needs),
-# PgBouncer (the pooler test), Chromium (the monitor page's browser
+# PgBouncer (the pooler test), Python's psycopg2 (the driver test of what
+# psycopg2 renders client-side), Chromium (the monitor page's browser
 # test), unshare and mount (e2e/disk-full.sh's small filesystem, from
 # util-linux). They come from Debian's packages, installed with apt-get
 # (through sudo when not root).
@@ -25,6 +26,7 @@ command -v java >/dev/null 2>&1 || need+=(default-jdk-headless)
 [ -f /usr/share/java/postgresql.jar ] || need+=(libpostgresql-jdbc-java)
 /usr/bin/python3 -c 'import psycopg' >/dev/null 2>&1 || need+=(python3-psycopg)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+python3 -c 'import psycopg2' >/dev/null 2>&1 || /usr/bin/python3 -c 'import psycopg2' >/dev/null 2>&1 || need+=(python3-psycopg2)
 if ((${#need[@]})); then
 	echo "installing ${need[*]} (apt-get)" >&2
 	sudo=""

@@ -46,6 +46,18 @@ type source struct {
 	alias  bool
 	cols   []session.Column
 	offset int
+	// table is the object_id of a base table, 0 for views and functions:
+	// its columns' origin in RowDescription.
+	table uint32
+}
+
+// origin returns where column i of the source comes from: its table's
+// object_id and 1-based column number, zero for a virtual source.
+func (s *source) origin(i int) columnOrigin {
+	if s.table == 0 {
+		return columnOrigin{}
+	}
+	return columnOrigin{table: s.table, attr: int16(i + 1)}
 }
 
 func (sc *scope) width() int {
@@ -82,7 +94,7 @@ func (b *binder) resolve(sc *scope, ref *parser.ColumnRef) (expr, error) {
 			for i, c := range src.cols {
 				if strings.EqualFold(c.Name, name) {
 					matches++
-					found = &colExpr{idx: src.offset + i, t: c.Type}
+					found = &colExpr{idx: src.offset + i, t: c.Type, origin: src.origin(i)}
 				}
 			}
 		}
@@ -94,6 +106,9 @@ func (b *binder) resolve(sc *scope, ref *parser.ColumnRef) (expr, error) {
 		return nil, b.errAt(ref, sqlerr.New(209, name))
 	case len(qual) > 0 && !qualified:
 		return nil, b.errAt(ref, sqlerr.New(4104, strings.Join(ref.Parts, ".")))
+	}
+	if x, ok := boolLiteral(ref); ok {
+		return x, nil
 	}
 	return nil, b.errAt(ref, sqlerr.New(207, name))
 }
@@ -129,8 +144,10 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 		return b.bindLiteral(x)
 	case *parser.ColumnRef:
 		if agg != nil {
-			if _, err := b.resolve(agg.scope, x); err != nil {
+			if r, err := b.resolve(agg.scope, x); err != nil {
 				return nil, err
+			} else if c, isConst := r.(*constExpr); isConst { // true, false
+				return c, nil
 			}
 			return nil, b.errAt(x, sqlerr.New(8120, strings.Join(x.Parts, ".")))
 		}
@@ -154,9 +171,9 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 	case *parser.FuncCall:
 		return b.bindFunc(x, sc, agg, hint)
 	case *parser.Cast:
-		return b.bindCast(x, x.X, x.To, nil, x.Try, sc, agg)
+		return b.bindCast(x, x.X, x.To, nil, x.Try, x.PG, sc, agg)
 	case *parser.Convert:
-		return b.bindCast(x, x.X, x.To, x.Style, x.Try, sc, agg)
+		return b.bindCast(x, x.X, x.To, x.Style, x.Try, false, sc, agg)
 	case *parser.Case:
 		return b.bindCase(x, sc, agg, hint)
 	case *parser.InList:
@@ -614,21 +631,23 @@ func isConstTree(x expr) bool {
 	return false
 }
 
-func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try bool, sc *scope, agg *aggContext) (expr, error) {
-	args := tn.Args
-	switch strings.ToUpper(tn.Name) {
-	case "CHAR", "VARCHAR", "NCHAR", "NVARCHAR", "BINARY", "VARBINARY", "CHARACTER":
-		if len(args) == 0 && !tn.Max {
-			args = []int{30} // CAST(x AS VARCHAR) means VARCHAR(30)
-		}
-	}
-	to, terr := types.FromName(tn.Name, args, tn.Max)
+func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try, pg bool, sc *scope, agg *aggContext) (expr, error) {
+	to, in, terr := castTarget(tn, pg)
 	if terr != nil {
 		return nil, b.errAt(n, terr)
+	}
+	if in == types.PGNumeric {
+		to = types.DecimalType(types.MaxDecPrecision, 10) // a parameter's type
 	}
 	v, err := b.bindExpr(x, sc, agg, to)
 	if err != nil {
 		return nil, err
+	}
+	switch in {
+	case types.PGNumeric:
+		to = numericTarget(v)
+	case types.PGBytea, types.PGTimestampTZ, types.PGTime, types.PGBool:
+		v = &pgInputExpr{x: v, in: in}
 	}
 	var st expr
 	if style != nil {

@@ -121,6 +121,7 @@ type insertPlan struct {
 	sel     *selectPlan
 	selT    []types.Type
 	defs    []expr // bound DEFAULT expression per column (nil: none)
+	out     *outputPlan
 }
 
 func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
@@ -201,6 +202,9 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 		}
 	}
 	if p.defs, err = b.bindDefaults(def); err != nil {
+		return nil, err
+	}
+	if p.out, err = b.planOutput(x.Output, def, false, true); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -319,7 +323,10 @@ func (p *insertPlan) put(e *env, t *txn, vals []types.Value, valTypes []types.Ty
 	if err != nil {
 		return err
 	}
-	return p.w.insert(t, key, row)
+	if err := p.w.insert(t, key, row); err != nil {
+		return err
+	}
+	return p.out.add(e, nil, row)
 }
 
 // updatePlan is a bound UPDATE.
@@ -330,6 +337,7 @@ type updatePlan struct {
 	sets  []setColumn
 	defs  []expr
 	top   expr
+	out   *outputPlan
 }
 
 type setColumn struct {
@@ -375,6 +383,9 @@ func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
 		return nil, err
 	}
 	if p.defs, err = b.bindDefaults(def); err != nil {
+		return nil, err
+	}
+	if p.out, err = b.planOutput(x.Output, def, true, true); err != nil {
 		return nil, err
 	}
 	chooseAccess(scan, p.where)
@@ -497,6 +508,9 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 			newKey = p.w.pkKey(row)
 		}
 		changes[i] = change{oldKey: ks[i], oldRaw: raws[i], newKey: newKey, row: row}
+		if err := p.out.add(e, old, row); err != nil {
+			return 0, err
+		}
 	}
 	// Rows whose key changes are removed first, so that shifting keys
 	// (SET id = id + 1) does not collide with rows not yet moved.
@@ -532,6 +546,7 @@ type deletePlan struct {
 	scan  *tableScan
 	where expr
 	top   expr
+	out   *outputPlan
 }
 
 func (b *binder) planDelete(x *parser.Delete) (*deletePlan, error) {
@@ -547,14 +562,22 @@ func (b *binder) planDelete(x *parser.Delete) (*deletePlan, error) {
 	if p.top, err = b.bindTop(x.Top); err != nil {
 		return nil, err
 	}
+	if p.out, err = b.planOutput(x.Output, def, true, false); err != nil {
+		return nil, err
+	}
 	chooseAccess(scan, p.where)
 	return p, nil
 }
 
 func (p *deletePlan) run(e *env, t *txn) (int64, error) {
-	ks, raws, _, err := matchRows(e, p.scan, p.where, p.top)
+	ks, raws, rows, err := matchRows(e, p.scan, p.where, p.top)
 	if err != nil {
 		return 0, err
+	}
+	for _, old := range rows {
+		if err := p.out.add(e, old, nil); err != nil {
+			return 0, err
+		}
 	}
 	return int64(len(ks)), deleteRows(e, t, ks, raws)
 }

@@ -28,12 +28,13 @@ type env struct {
 	// statement's buffers hold (engine/govern).
 	gov    *govern.Statement
 	sess   *Session
-	row    []types.Value // the current (combined) input row
-	params []types.Value // $1.. already converted to their types
-	aggs   []types.Value // aggregate results of the current group
-	keys   []types.Value // GROUP BY values of the current group
-	now    time.Time     // statement start (GETDATE() is constant per statement)
-	cache  map[any]any   // per-execution results of uncorrelated subqueries
+	row    []types.Value   // the current (combined) input row
+	params []types.Value   // $1.. already converted to their types
+	aggs   []types.Value   // aggregate results of the current group
+	keys   []types.Value   // GROUP BY values of the current group
+	now    time.Time       // statement start (GETDATE() is constant per statement)
+	cache  map[any]any     // per-execution results of uncorrelated subqueries
+	output [][]types.Value // OUTPUT rows of the running statement (output.go)
 }
 
 type constExpr struct {
@@ -46,8 +47,16 @@ func (c *constExpr) eval(*env) (types.Value, error) { return c.v, nil }
 
 // colExpr reads column idx of the current row.
 type colExpr struct {
-	idx int
-	t   types.Type
+	idx    int
+	t      types.Type
+	origin columnOrigin // the table column it reads, if any
+}
+
+// columnOrigin is a base table's object_id and a 1-based column number,
+// reported in RowDescription (JDBC's getTableName, isNullable).
+type columnOrigin struct {
+	table uint32
+	attr  int16
 }
 
 func (c *colExpr) typ() types.Type                  { return c.t }

@@ -54,28 +54,28 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return b.writePlan(ip.w.db, x.Select, func(e *env, t *txn) (string, error) {
+		return withOutput(b.writePlan(ip.w.db, x.Select, func(e *env, t *txn) (string, error) {
 			n, err := ip.run(e, t)
 			return e.sess.rowsTag("INSERT", n), err
-		}), nil
+		}), ip.out), nil
 	case *parser.Update:
 		up, err := b.planUpdate(x)
 		if err != nil {
 			return nil, err
 		}
-		return b.writePlan(up.w.db, nil, func(e *env, t *txn) (string, error) {
+		return withOutput(b.writePlan(up.w.db, nil, func(e *env, t *txn) (string, error) {
 			n, err := up.run(e, t)
 			return e.sess.rowsTag("UPDATE", n), err
-		}), nil
+		}), up.out), nil
 	case *parser.Delete:
 		dp, err := b.planDelete(x)
 		if err != nil {
 			return nil, err
 		}
-		return b.writePlan(dp.scan.db, nil, func(e *env, t *txn) (string, error) {
+		return withOutput(b.writePlan(dp.scan.db, nil, func(e *env, t *txn) (string, error) {
 			n, err := dp.run(e, t)
 			return e.sess.rowsTag("DELETE", n), err
-		}), nil
+		}), dp.out), nil
 	case *parser.TruncateTable:
 		db, def, err := b.lookupTable(x.Name)
 		if err != nil {

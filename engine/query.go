@@ -84,29 +84,15 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 	}
 	aliases := map[string]int{}
 	for _, it := range sel.Items {
-		if it.Star {
-			cols, err := b.expandStar(it, sc, agg)
-			if err != nil {
-				return nil, err
-			}
-			for _, c := range cols {
-				p.project = append(p.project, c.x)
-				p.cols = append(p.cols, session.Column{Name: c.name, Type: c.x.typ()})
-			}
-			continue
+		if it.Alias != "" {
+			aliases[strings.ToLower(it.Alias)] = len(p.project)
 		}
-		x, err := b.bindExpr(it.Expr, sc, agg, types.TypeUnknown)
+		xs, cols, err := b.bindItem(it, sc, agg)
 		if err != nil {
 			return nil, err
 		}
-		name := it.Alias
-		if name == "" {
-			name = defaultColumnName(it.Expr)
-		} else {
-			aliases[strings.ToLower(name)] = len(p.project)
-		}
-		p.project = append(p.project, x)
-		p.cols = append(p.cols, session.Column{Name: name, Type: x.typ()})
+		p.project = append(p.project, xs...)
+		p.cols = append(p.cols, cols...)
 	}
 	if sel.Having != nil {
 		if p.having, err = b.bindExpr(sel.Having, sc, agg, types.TypeBit); err != nil {
@@ -122,6 +108,9 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 	}
 	if agg != nil {
 		p.groupBy, p.aggs = agg.groupBy, agg.aggs
+	}
+	if sel.Top != nil && (sel.Offset != nil || sel.Fetch != nil) {
+		return nil, b.errAt(sel.Top, sqlerr.New(10741))
 	}
 	if sel.Top != nil {
 		p.topPercent = sel.Top.Percent
@@ -147,6 +136,31 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		p.fetch = coerce(p.fetch, types.TypeBigInt)
 	}
 	return p, nil
+}
+
+// bindItem binds one select item: a star expands to its columns.
+func (b *binder) bindItem(it *parser.SelectItem, sc *scope, agg *aggContext) ([]expr, []session.Column, error) {
+	if it.Star {
+		stars, err := b.expandStar(it, sc, agg)
+		if err != nil {
+			return nil, nil, err
+		}
+		xs := make([]expr, len(stars))
+		cols := make([]session.Column, len(stars))
+		for i, c := range stars {
+			xs[i], cols[i] = c.x, resultColumn(c.name, c.x)
+		}
+		return xs, cols, nil
+	}
+	x, err := b.bindExpr(it.Expr, sc, agg, types.TypeUnknown)
+	if err != nil {
+		return nil, nil, err
+	}
+	name := it.Alias
+	if name == "" {
+		name = defaultColumnName(it.Expr)
+	}
+	return []expr{x}, []session.Column{resultColumn(name, x)}, nil
 }
 
 // defaultColumnName is the name SQL Server gives an unaliased select item:
@@ -184,7 +198,7 @@ func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) (
 				out = append(out, starCol{c.Name, x})
 				continue
 			}
-			out = append(out, starCol{c.Name, &colExpr{idx: src.offset + i, t: c.Type}})
+			out = append(out, starCol{c.Name, &colExpr{idx: src.offset + i, t: c.Type, origin: src.origin(i)}})
 		}
 	}
 	if !found {

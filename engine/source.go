@@ -305,7 +305,7 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) 
 	for i, c := range def.Columns {
 		cols[i] = session.Column{Name: c.Name, Type: c.Type}
 	}
-	if err := b.addSource(x, sc, &source{name: name, schema: def.Schema, alias: x.Alias != "", cols: cols}); err != nil {
+	if err := b.addSource(x, sc, &source{name: name, schema: def.Schema, alias: x.Alias != "", cols: cols, table: def.ID}); err != nil {
 		return nil, err
 	}
 	return &tableScan{db: db, table: def}, nil

@@ -205,6 +205,8 @@ type Select struct {
 	OrderBy  []*OrderItem
 	Offset   Expr // OFFSET n ROWS
 	Fetch    Expr // FETCH NEXT n ROWS ONLY
+	// Limit says Fetch was written as PostgreSQL's LIMIT n (ast_pg.go).
+	Limit bool
 }
 
 // Top is TOP n, TOP (expr), with optional PERCENT.
@@ -284,16 +286,18 @@ type Insert struct {
 	Rows          [][]Expr
 	Select        *Select
 	DefaultValues bool
+	Output        *Output // OUTPUT or RETURNING, nil when absent
 }
 
 // Update is UPDATE [TOP (n)] table SET col = expr, ... [FROM ...] [WHERE cond].
 type Update struct {
 	Pos
-	Top   *Top
-	Table ObjectName
-	Set   []*Assignment
-	From  []TableExpr
-	Where Expr
+	Top    *Top
+	Table  ObjectName
+	Set    []*Assignment
+	From   []TableExpr
+	Where  Expr
+	Output *Output // OUTPUT or RETURNING, nil when absent
 }
 
 // Assignment is column = expr in UPDATE ... SET (the value may be *Default).
@@ -306,9 +310,10 @@ type Assignment struct {
 // Delete is DELETE [TOP (n)] [FROM] table [WHERE cond].
 type Delete struct {
 	Pos
-	Top   *Top
-	Table ObjectName
-	Where Expr
+	Top    *Top
+	Table  ObjectName
+	Where  Expr
+	Output *Output // OUTPUT or RETURNING, nil when absent
 }
 
 // ---------------------------------------------------------------------------
@@ -553,12 +558,14 @@ type FuncCall struct {
 	NoParens bool
 }
 
-// Cast is CAST(x AS type) or TRY_CAST(x AS type).
+// Cast is CAST(x AS type) or TRY_CAST(x AS type), or PostgreSQL's x::type
+// (PG set; To then holds a PostgreSQL type name, see ast_pg.go).
 type Cast struct {
 	Pos
 	X   Expr
 	To  TypeName
 	Try bool
+	PG  bool
 }
 
 // Convert is CONVERT(type, x [, style]) or TRY_CONVERT(...).

@@ -33,7 +33,7 @@ func (n *objectName) Parse(lex *lexer.PeekingLexer) error {
 type typeName TypeName
 
 func (n *typeName) Parse(lex *lexer.PeekingLexer) error {
-	if !isName(lex.Peek()) {
+	if t := lex.Peek(); !isName(t) && !isKeyword(t, "DOUBLE") {
 		return participle.NextMatch
 	}
 	t, err := parseTypeName(lex)
@@ -174,7 +174,7 @@ func parseAlias(lex *lexer.PeekingLexer, str bool) (string, error) {
 		lex.Next()
 		return unquote(a.Value), nil
 	}
-	if (isName(a) && !startsStatement(a)) || (str && a.Type == tokString) {
+	if (isName(a) && !startsStatement(a) && !pgClauseAhead(lex)) || (str && a.Type == tokString) {
 		lex.Next()
 		return unquote(a.Value), nil
 	}

@@ -39,6 +39,9 @@ func (s *selectStmt) buildSelect() (*Select, error) {
 		sel.Items = s.Items.selectItems()
 	}
 	sel.From = buildFrom(s.From)
+	if err := s.buildLimit(sel); err != nil {
+		return nil, err
+	}
 	if len(s.OrderBy) > 0 {
 		sel.OrderBy = make([]*OrderItem, len(s.OrderBy))
 		for i, o := range s.OrderBy {
@@ -119,7 +122,9 @@ func (s *insertStmt) build(string) (Statement, error) {
 		}
 		ins.Select = sel
 	}
-	return ins, nil
+	var err error
+	ins.Output, err = buildOutput(s.Output, s.Returning)
+	return ins, err
 }
 
 func (s *updateStmt) build(string) (Statement, error) {
@@ -132,7 +137,8 @@ func (s *updateStmt) build(string) (Statement, error) {
 	for i, a := range s.Set {
 		up.Set[i] = &Assignment{Pos: posOf(a.Pos), Column: unquote(a.Column), Value: a.Value}
 	}
-	return up, nil
+	up.Output, err = buildOutput(s.Output, s.Returning)
+	return up, err
 }
 
 func (s *deleteStmt) build(string) (Statement, error) {
@@ -140,7 +146,8 @@ func (s *deleteStmt) build(string) (Statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Delete{Pos: posOf(s.Pos), Top: top, Table: ObjectName(s.Table), Where: s.Where}, nil
+	out, err := buildOutput(s.Output, s.Returning)
+	return &Delete{Pos: posOf(s.Pos), Top: top, Table: ObjectName(s.Table), Where: s.Where, Output: out}, err
 }
 
 func (s *createDatabaseStmt) build(string) (Statement, error) {

@@ -60,7 +60,7 @@ func (st *pstate) parseValue(lex *lexer.PeekingLexer) (valueExpr, error) {
 func canStartExpr(t *lexer.Token) bool {
 	switch t.Type {
 	case tokIdent, tokQIdent, tokNumber, tokString, tokNString, tokBinary,
-		tokVar, tokGlobalVar, tokParam:
+		tokVar, tokGlobalVar, tokParam, tokEString:
 		return true
 	case tokPunct:
 		switch t.Value {
@@ -296,7 +296,11 @@ func (p *exprParser) prefix(minPrec int) (Expr, error) {
 		}
 		return &Unary{Pos: posOf(t.Pos), Op: t.Value, X: x}, nil
 	}
-	return p.primary()
+	x, err := p.primary()
+	if err != nil {
+		return nil, err
+	}
+	return p.pgCasts(x)
 }
 
 func (p *exprParser) primary() (Expr, error) {
@@ -309,6 +313,12 @@ func (p *exprParser) primary() (Expr, error) {
 		return &Literal{Pos: pos, Kind: LitString, Value: unquote(t.Value)}, nil
 	case tokNString:
 		return &Literal{Pos: pos, Kind: LitNString, Value: unquote(t.Value)}, nil
+	case tokEString:
+		v, ok := unescapeE(t.Value)
+		if !ok {
+			return nil, errAt(t)
+		}
+		return &Literal{Pos: pos, Kind: LitString, Value: v}, nil
 	case tokBinary:
 		return &Literal{Pos: pos, Kind: LitBinary, Value: t.Value[2:]}, nil
 	case tokVar:

@@ -144,12 +144,16 @@ func (p *exprParser) caseExpr(kw *lexer.Token) (Expr, error) {
 // parseTypeName parses a data type: name [ ( MAX | n [, m] ) ].
 func parseTypeName(lex *lexer.PeekingLexer) (TypeName, error) {
 	t := lex.Peek()
-	if !isName(t) {
-		return TypeName{}, errAt(t)
+	typ := TypeName{Pos: posOf(t.Pos)}
+	if typ.Name = multiWordType(lex); typ.Name == "" {
+		if !isName(t) {
+			return TypeName{}, errAt(t)
+		}
+		lex.Next()
+		typ.Name = strings.ToUpper(unquote(t.Value))
 	}
-	lex.Next()
-	typ := TypeName{Pos: posOf(t.Pos), Name: strings.ToUpper(unquote(t.Value))}
 	if !isPunct(lex.Peek(), "(") {
+		typ.Name = zoneSuffix(lex, typ.Name)
 		return typ, nil
 	}
 	lex.Next()
@@ -175,6 +179,7 @@ func parseTypeName(lex *lexer.PeekingLexer) (TypeName, error) {
 		return TypeName{}, errAt(t)
 	}
 	lex.Next()
+	typ.Name = zoneSuffix(lex, typ.Name)
 	return typ, nil
 }
 

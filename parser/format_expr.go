@@ -114,6 +114,12 @@ func (e *FuncCall) format(b *strings.Builder) {
 
 func (e *Cast) String() string { return nodeString(e) }
 func (e *Cast) format(b *strings.Builder) {
+	if e.PG {
+		writeExpr(b, e.X)
+		b.WriteString("::")
+		e.To.format(b)
+		return
+	}
 	if e.Try {
 		b.WriteString("TRY_CAST(")
 	} else {

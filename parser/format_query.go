@@ -14,12 +14,7 @@ func (s *Select) format(b *strings.Builder) {
 		s.Top.format(b)
 		b.WriteByte(' ')
 	}
-	for i, it := range s.Items {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		it.format(b)
-	}
+	writeSelectItems(b, s.Items)
 	if len(s.From) > 0 {
 		b.WriteString(" FROM ")
 		writeFrom(b, s.From)
@@ -44,16 +39,39 @@ func (s *Select) format(b *strings.Builder) {
 			}
 			o.format(b)
 		}
+	}
+	switch {
+	case s.Limit:
+		b.WriteString(" LIMIT ")
+		if s.Fetch == nil {
+			b.WriteString("ALL")
+		} else {
+			writeExpr(b, s.Fetch)
+		}
+		if s.Offset != nil {
+			b.WriteString(" OFFSET ")
+			writeExpr(b, s.Offset)
+		}
+	default:
 		if s.Offset != nil {
 			b.WriteString(" OFFSET ")
 			writeExpr(b, s.Offset)
 			b.WriteString(" ROWS")
-			if s.Fetch != nil {
-				b.WriteString(" FETCH NEXT ")
-				writeExpr(b, s.Fetch)
-				b.WriteString(" ROWS ONLY")
-			}
 		}
+		if s.Fetch != nil {
+			b.WriteString(" FETCH NEXT ")
+			writeExpr(b, s.Fetch)
+			b.WriteString(" ROWS ONLY")
+		}
+	}
+}
+
+func writeSelectItems(b *strings.Builder, items []*SelectItem) {
+	for i, it := range items {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		it.format(b)
 	}
 }
 
@@ -155,6 +173,7 @@ func (s *Insert) format(b *strings.Builder) {
 		writeNames(b, s.Columns)
 		b.WriteByte(')')
 	}
+	writeOutput(b, s.Output, false)
 	switch {
 	case s.DefaultValues:
 		b.WriteString(" DEFAULT VALUES")
@@ -172,6 +191,7 @@ func (s *Insert) format(b *strings.Builder) {
 			b.WriteByte(')')
 		}
 	}
+	writeOutput(b, s.Output, true)
 }
 
 func (s *Update) String() string { return nodeString(s) }
@@ -189,6 +209,7 @@ func (s *Update) format(b *strings.Builder) {
 		}
 		a.format(b)
 	}
+	writeOutput(b, s.Output, false)
 	if len(s.From) > 0 {
 		b.WriteString(" FROM ")
 		writeFrom(b, s.From)
@@ -197,6 +218,7 @@ func (s *Update) format(b *strings.Builder) {
 		b.WriteString(" WHERE ")
 		writeExpr(b, s.Where)
 	}
+	writeOutput(b, s.Output, true)
 }
 
 func (a *Assignment) String() string { return nodeString(a) }
@@ -215,8 +237,10 @@ func (s *Delete) format(b *strings.Builder) {
 	}
 	b.WriteString("FROM ")
 	s.Table.format(b)
+	writeOutput(b, s.Output, false)
 	if s.Where != nil {
 		b.WriteString(" WHERE ")
 		writeExpr(b, s.Where)
 	}
+	writeOutput(b, s.Output, true)
 }

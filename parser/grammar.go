@@ -57,9 +57,14 @@ type selectStmt struct {
 	Where    Expr           `parser:"( 'WHERE' @@ )?"`
 	GroupBy  []Expr         `parser:"( 'GROUP' 'BY' @@ ( ',' @@ )* )?"`
 	Having   Expr           `parser:"( 'HAVING' @@ )?"`
-	OrderBy  []*orderItem   `parser:"( 'ORDER' 'BY' @@ ( ',' @@ )*"`
-	Offset   Expr           `parser:"  ( 'OFFSET' @@ ( 'ROW' | 'ROWS' )"`
-	Fetch    Expr           `parser:"    ( 'FETCH' ( 'FIRST' | 'NEXT' ) @@ ( 'ROW' | 'ROWS' ) 'ONLY' )? )? )?"`
+	OrderBy  []*orderItem   `parser:"( 'ORDER' 'BY' @@ ( ',' @@ )* )?"`
+	// OFFSET without ORDER BY or ROWS, FETCH without OFFSET, and LIMIT are
+	// PostgreSQL's (pgforms.go); T-SQL refuses them, so they mean nothing
+	// else there.
+	Offset  Expr       `parser:"( 'OFFSET' @@ ( 'ROW' | 'ROWS' )? )?"`
+	Fetch   Expr       `parser:"( 'FETCH' ( 'FIRST' | 'NEXT' ) @@ ( 'ROW' | 'ROWS' ) 'ONLY' )?"`
+	Limit   limitCount `parser:"( 'LIMIT' @@"`
+	Offset2 Expr       `parser:"  ( 'OFFSET' @@ ( 'ROW' | 'ROWS' )? )? )?"`
 }
 
 // topClause is TOP n or TOP (expr), with optional PERCENT.
@@ -96,25 +101,29 @@ type tablePrimary struct {
 	Name  objectName `parser:"@@"`
 	Call  bool       `parser:"( @'('"`
 	Args  []Expr     `parser:"  ( @@ ( ',' @@ )* )? ')' )?"`
-	Alias string     `parser:"( 'AS'? @( Ident | QuotedIdent ) )?"`
+	Alias string     `parser:"( 'AS'? (?! ( 'LIMIT' | 'OFFSET' ) ( Number | Param | Variable | '(' | 'ALL' ) | 'RETURNING' ( '*' | Ident | QuotedIdent ) ) @( Ident | QuotedIdent ) )?"`
 }
 
 type insertStmt struct {
 	Pos           lexer.Position
-	Table         objectName  `parser:"'INSERT' 'INTO'? @@"`
-	Columns       *columnList `parser:"@@?"`
-	DefaultValues bool        `parser:"(  @'DEFAULT' 'VALUES'"`
-	Rows          valuesList  `parser:" | 'VALUES' @@"`
-	Select        *selectStmt `parser:" | @@ )"`
+	Table         objectName       `parser:"'INSERT' 'INTO'? @@"`
+	Columns       *columnList      `parser:"@@?"`
+	Output        *outputClause    `parser:"@@?"`
+	DefaultValues bool             `parser:"(  @'DEFAULT' 'VALUES'"`
+	Rows          valuesList       `parser:" | 'VALUES' @@"`
+	Select        *selectStmt      `parser:" | @@ )"`
+	Returning     *returningClause `parser:"@@?"`
 }
 
 type updateStmt struct {
-	Pos   lexer.Position
-	Top   *topClause     `parser:"'UPDATE' @@?"`
-	Table objectName     `parser:"@@"`
-	Set   []*assignment  `parser:"'SET' @@ ( ',' @@ )*"`
-	From  []*tableSource `parser:"( 'FROM' @@ ( ',' @@ )* )?"`
-	Where Expr           `parser:"( 'WHERE' @@ )?"`
+	Pos       lexer.Position
+	Top       *topClause       `parser:"'UPDATE' @@?"`
+	Table     objectName       `parser:"@@"`
+	Set       []*assignment    `parser:"'SET' @@ ( ',' @@ )*"`
+	Output    *outputClause    `parser:"@@?"`
+	From      []*tableSource   `parser:"( 'FROM' @@ ( ',' @@ )* )?"`
+	Where     Expr             `parser:"( 'WHERE' @@ )?"`
+	Returning *returningClause `parser:"@@?"`
 }
 
 type assignment struct {
@@ -124,10 +133,12 @@ type assignment struct {
 }
 
 type deleteStmt struct {
-	Pos   lexer.Position
-	Top   *topClause `parser:"'DELETE' @@?"`
-	Table objectName `parser:"'FROM'? @@"`
-	Where Expr       `parser:"( 'WHERE' @@ )?"`
+	Pos       lexer.Position
+	Top       *topClause       `parser:"'DELETE' @@?"`
+	Table     objectName       `parser:"'FROM'? @@"`
+	Output    *outputClause    `parser:"@@?"`
+	Where     Expr             `parser:"( 'WHERE' @@ )?"`
+	Returning *returningClause `parser:"@@?"`
 }
 
 // ---------------------------------------------------------------------------

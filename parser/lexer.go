@@ -27,6 +27,7 @@ const (
 	tokGlobalVar                            // @@NAME
 	tokParam                                // $1
 	tokPunct                                // operators and punctuation
+	tokEString                              // E'text' (PostgreSQL escapes, pgforms.go)
 )
 
 var tokenSymbols = map[string]lexer.TokenType{
@@ -42,6 +43,7 @@ var tokenSymbols = map[string]lexer.TokenType{
 	"GlobalVar":   tokGlobalVar,
 	"Param":       tokParam,
 	"Punct":       tokPunct,
+	"EString":     tokEString,
 }
 
 // maxIdentLen is SQL Server's limit on identifier length (Msg 103).
@@ -232,6 +234,8 @@ func (l *tsqlLexer) scan(pos lexer.Position) (lexer.TokenType, error) {
 	start := l.pos
 	c := src[start]
 	switch {
+	case (c == 'E' || c == 'e') && start+1 < len(src) && src[start+1] == '\'':
+		return tokEString, l.scanEString(pos)
 	case c == 'N' || c == 'n':
 		if start+1 < len(src) && src[start+1] == '\'' {
 			l.pos++
@@ -413,14 +417,19 @@ func (l *tsqlLexer) scanQuoted(close byte, pos lexer.Position) error {
 			}
 		}
 	}
-	// Newlines inside the token: the token keeps its start position, the
-	// lexer moves on to the line where it ends.
-	if s := src[start:i]; strings.IndexByte(s, '\n') >= 0 {
+	l.moveTo(start, i)
+	return nil
+}
+
+// moveTo moves the lexer past the quoted token src[start:end]. Newlines
+// inside the token: the token keeps its start position, the lexer moves on
+// to the line where it ends.
+func (l *tsqlLexer) moveTo(start, end int) {
+	if s := l.src[start:end]; strings.IndexByte(s, '\n') >= 0 {
 		l.line += strings.Count(s, "\n")
 		l.lineStart = start + strings.LastIndexByte(s, '\n') + 1
 	}
-	l.pos = i
-	return nil
+	l.pos = end
 }
 
 // unquote returns the contents of a quoted token ([a]]b], "a""b", 'x',

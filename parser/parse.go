@@ -147,6 +147,7 @@ func newInstance() *instance {
 		participle.ParseTypeWith(st.parseValue),
 		participle.ParseTypeWith(st.parseSelectList),
 		participle.ParseTypeWith(st.parseValues),
+		participle.ParseTypeWith(st.parseLimitCount),
 	)
 	if err != nil {
 		panic("parser: bad grammar: " + err.Error())

@@ -106,6 +106,13 @@ func TestTextDecoding(t *testing.T) {
 		{OIDTimestampTZ, "2024-05-01 11:15:00-0230", utc(2024, 5, 1, 13, 45, 0, 0)},
 		{OIDTimestampTZ, "2024-05-01 13:45:00.123456Z", utc(2024, 5, 1, 13, 45, 0, 123456000)},
 		{OIDTimestampTZ, "2024-05-01 13:45:00 UTC", utc(2024, 5, 1, 13, 45, 0, 0)},
+		// date and timestamp ignore a zone, as PostgreSQL does: pgjdbc's
+		// setDate sends a date with a zone and no time.
+		{OIDDate, "2024-01-03 +00", utc(2024, 1, 3, 0, 0, 0, 0)},
+		{OIDDate, "2024-01-03 +05:30", utc(2024, 1, 3, 0, 0, 0, 0)},
+		{OIDDate, "2024-01-03 23:30:00-05", utc(2024, 1, 3, 0, 0, 0, 0)},
+		{OIDTimestamp, "2024-01-03 10:00:00+01", utc(2024, 1, 3, 10, 0, 0, 0)},
+		{OIDTimestampTZ, "2024-01-03 +01", utc(2024, 1, 2, 23, 0, 0, 0)},
 		{OIDUUID, "A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11", sampleUUID},
 		{OIDUUID, "{a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11}", sampleUUID},
 		{OIDUUID, "a0eebc999c0b4ef8bb6d6bb9bd380a11", sampleUUID},

@@ -176,7 +176,7 @@ func DecodeText(oid uint32, src []byte) (types.Value, error) {
 	case OIDInt2, OIDInt4, OIDInt8:
 		return parseInt(s, oid)
 	case OIDBool:
-		if b, ok := parseBool(s); ok {
+		if b, ok := types.ParsePGBool(s); ok {
 			return b, nil
 		}
 		return nil, sqlerr.New(245, "varchar", s, "bit")
@@ -195,16 +195,18 @@ func DecodeText(oid uint32, src []byte) (types.Value, error) {
 			return nil, sqlerr.New(8114, "varchar", "float")
 		}
 		return f, nil
-	case OIDDate:
-		t, ok := parseTimestamp(s)
+	case OIDDate, OIDTimestamp, OIDTimestampTZ:
+		// A zone moves a timestamptz to UTC; date and timestamp ignore it,
+		// as PostgreSQL does (pgjdbc's setDate sends "2024-01-03 +00").
+		t, offset, ok := parseTimestamp(s)
 		if !ok {
 			return nil, sqlerr.New(241)
 		}
-		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
-	case OIDTimestamp, OIDTimestampTZ:
-		t, ok := parseTimestamp(s)
-		if !ok {
-			return nil, sqlerr.New(241)
+		switch oid {
+		case OIDDate:
+			return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
+		case OIDTimestampTZ:
+			return t.Add(-time.Duration(offset) * time.Second), nil
 		}
 		return t, nil
 	case OIDUUID:
@@ -213,7 +215,7 @@ func DecodeText(oid uint32, src []byte) (types.Value, error) {
 		}
 		return nil, sqlerr.New(8169)
 	case OIDBytea:
-		if b, ok := parseBytea(s); ok {
+		if b, ok := types.ParseBytea(s); ok {
 			return b, nil
 		}
 		return nil, sqlerr.New(8114, "varchar", "varbinary")
@@ -241,17 +243,6 @@ func parseInt(s string, oid uint32) (types.Value, error) {
 		return nil, sqlerr.New(245, "varchar", s, name)
 	}
 	return n, nil
-}
-
-// parseBool accepts PostgreSQL's boolean spellings.
-func parseBool(s string) (bool, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "t", "true", "y", "yes", "on", "1":
-		return true, true
-	case "f", "false", "n", "no", "off", "0":
-		return false, true
-	}
-	return false, false
 }
 
 // parseNumeric reads [+-]digits[.digits][e[+-]digits] exactly. NaN and
@@ -300,35 +291,37 @@ func parseNumeric(s string) (types.Dec, bool) {
 }
 
 // parseTimestamp reads an ISO date with an optional time of day and an
-// optional zone (Z, UTC, +hh, +hh:mm, +hhmm, +hh:mm:ss). A zoned value is
-// converted to UTC; an unzoned one is taken as UTC wall time.
-func parseTimestamp(s string) (time.Time, bool) {
+// optional zone (Z, UTC, +hh, +hh:mm, +hhmm, +hh:mm:ss), also after a date
+// alone ("2024-01-03 +00"). It returns the wall time as written and the
+// zone's offset east of UTC in seconds (0 without one).
+func parseTimestamp(s string) (wall time.Time, offset int, ok bool) {
 	s = strings.TrimSpace(s)
 	p := &scanner{s: s}
 	year, ok := p.number(1, 6)
 	if !ok || !p.take('-') {
-		return time.Time{}, false
+		return time.Time{}, 0, false
 	}
 	month, ok1 := p.number(1, 2)
 	ok2 := p.take('-')
 	day, ok3 := p.number(1, 2)
 	if !ok1 || !ok2 || !ok3 {
-		return time.Time{}, false
+		return time.Time{}, 0, false
 	}
 	var hour, minute, sec, nsec int
-	if p.take(' ') || p.take('T') || p.take('t') {
-		for p.take(' ') {
-		}
+	sep := p.take(' ') || p.take('T') || p.take('t')
+	for p.take(' ') {
+	}
+	if sep && p.i < len(p.s) && isDigit(p.s[p.i]) { // a time of day
 		var okh, okc, okm bool
 		hour, okh = p.number(1, 2)
 		okc = p.take(':')
 		minute, okm = p.number(1, 2)
 		if !okh || !okc || !okm {
-			return time.Time{}, false
+			return time.Time{}, 0, false
 		}
 		if p.take(':') {
 			if sec, ok = p.number(1, 2); !ok {
-				return time.Time{}, false
+				return time.Time{}, 0, false
 			}
 			if p.take('.') {
 				start := p.i
@@ -337,7 +330,7 @@ func parseTimestamp(s string) (time.Time, bool) {
 				}
 				frac := p.s[start:p.i]
 				if frac == "" {
-					return time.Time{}, false
+					return time.Time{}, 0, false
 				}
 				// Digits past the nanosecond are dropped.
 				nsec, _ = strconv.Atoi((frac + "000000000")[:9])
@@ -346,7 +339,6 @@ func parseTimestamp(s string) (time.Time, bool) {
 	}
 	for p.take(' ') {
 	}
-	offset := 0
 	switch rest := p.s[p.i:]; {
 	case rest == "":
 	case rest == "Z" || rest == "z" || strings.EqualFold(rest, "UTC") || strings.EqualFold(rest, "GMT"):
@@ -358,38 +350,38 @@ func parseTimestamp(s string) (time.Time, bool) {
 		p.i++
 		zh, ok := p.number(1, 2)
 		if !ok {
-			return time.Time{}, false
+			return time.Time{}, 0, false
 		}
 		zm, zs := 0, 0
 		if p.take(':') {
 			if zm, ok = p.number(2, 2); !ok {
-				return time.Time{}, false
+				return time.Time{}, 0, false
 			}
 			if p.take(':') {
 				if zs, ok = p.number(2, 2); !ok {
-					return time.Time{}, false
+					return time.Time{}, 0, false
 				}
 			}
 		} else if p.i < len(p.s) {
 			if zm, ok = p.number(2, 2); !ok {
-				return time.Time{}, false
+				return time.Time{}, 0, false
 			}
 		}
 		if p.i != len(p.s) || zh > 15 || zm > 59 || zs > 59 {
-			return time.Time{}, false
+			return time.Time{}, 0, false
 		}
 		offset = sign * (zh*3600 + zm*60 + zs)
 	default:
-		return time.Time{}, false
+		return time.Time{}, 0, false
 	}
 	if month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
-		return time.Time{}, false
+		return time.Time{}, 0, false
 	}
 	t := time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
 	if t.Day() != day { // 31 February
-		return time.Time{}, false
+		return time.Time{}, 0, false
 	}
-	return t.Add(-time.Duration(offset) * time.Second), true
+	return t, offset, true
 }
 
 // scanner is a cursor over a short string for the hand-written parsers.
@@ -457,49 +449,3 @@ func parseUUID(s string) (types.UUID, bool) {
 	}
 	return u, true
 }
-
-// parseBytea reads bytea's hex format (\x...) or its escape format
-// (\\ for a backslash, \ooo for an octal byte, anything else literal).
-func parseBytea(s string) ([]byte, bool) {
-	if strings.HasPrefix(s, `\x`) || strings.HasPrefix(s, `\X`) {
-		h := s[2:]
-		out := make([]byte, 0, len(h)/2)
-		for i := 0; i < len(h); {
-			if h[i] == ' ' || h[i] == '\t' || h[i] == '\n' || h[i] == '\r' {
-				i++
-				continue
-			}
-			if i+1 >= len(h) {
-				return nil, false
-			}
-			b, err := hex.DecodeString(h[i : i+2])
-			if err != nil {
-				return nil, false
-			}
-			out = append(out, b[0])
-			i += 2
-		}
-		return out, true
-	}
-	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); {
-		if s[i] != '\\' {
-			out = append(out, s[i])
-			i++
-			continue
-		}
-		switch {
-		case i+1 < len(s) && s[i+1] == '\\':
-			out = append(out, '\\')
-			i += 2
-		case i+3 < len(s) && s[i+1] >= '0' && s[i+1] <= '3' && isOctal(s[i+2]) && isOctal(s[i+3]):
-			out = append(out, (s[i+1]-'0')<<6|(s[i+2]-'0')<<3|(s[i+3]-'0'))
-			i += 4
-		default:
-			return nil, false
-		}
-	}
-	return out, true
-}
-
-func isOctal(c byte) bool { return c >= '0' && c <= '7' }

@@ -44,6 +44,11 @@ type Backend interface {
 type Column struct {
 	Name string
 	Type types.Type
+	// TableOID and Attr say which table column the result column reads
+	// unchanged (the table's object_id and its 1-based column number);
+	// zero for anything else. RowDescription carries them.
+	TableOID uint32
+	Attr     int16
 }
 
 // ResultWriter receives a statement's results as they are produced. A

@@ -27,6 +27,7 @@ var catalog = map[int]msgDef{
 	207:   {16, UndefinedColumn, "Invalid column name '%s'."},
 	208:   {16, UndefinedTable, "Invalid object name '%s'."},
 	209:   {16, AmbiguousColumn, "Ambiguous column name '%s'."},
+	10741: {15, SyntaxError, "A TOP can not be used in the same query or sub-query as a OFFSET."},
 	4104:  {16, UndefinedColumn, "The multi-part identifier \"%s\" could not be bound."},
 	2812:  {16, UndefinedFunction, "Could not find stored procedure '%s'."},
 	15600: {15, InvalidParameterValue, "An invalid parameter or option was specified for procedure '%s'."},

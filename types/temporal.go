@@ -81,8 +81,6 @@ var timeLayouts = []string{
 	"2006-01-02T15:04:05.999999999",
 	"2006-01-02 15:04",
 	"2006-01-02T15:04",
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02T15:04:05.999999999Z07:00",
 	"20060102",
 	"20060102 15:04:05.999999999",
 	"20060102 15:04",
@@ -99,8 +97,14 @@ var timeLayouts = []string{
 	"15:04",
 }
 
-// ParseTime parses the string forms SQL Server accepts for dates and times.
-func ParseTime(s string) (time.Time, bool) {
+// ParseTime parses the string forms SQL Server accepts for dates and times,
+// and the forms PostgreSQL drivers send, which may end with a time zone
+// (pgjdbc's setDate sends "2024-01-03 +00"): the zone is ignored, the wall
+// time kept (pgnames.go).
+func ParseTime(s string) (time.Time, bool) { return parseTime(s, false) }
+
+// parseLayouts parses s with the first of timeLayouts that fits.
+func parseLayouts(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {

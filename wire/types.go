@@ -20,10 +20,12 @@ func fields(cols []session.Column, formats []int16) []pgproto3.FieldDescription 
 	for i, c := range cols {
 		pt := pgcodec.TypeOf(c.Type)
 		fs[i] = pgproto3.FieldDescription{
-			Name:         []byte(c.Name),
-			DataTypeOID:  pt.OID,
-			DataTypeSize: pt.Size,
-			TypeModifier: pt.Typmod,
+			Name:                 []byte(c.Name),
+			TableOID:             c.TableOID,
+			TableAttributeNumber: uint16(c.Attr),
+			DataTypeOID:          pt.OID,
+			DataTypeSize:         pt.Size,
+			TypeModifier:         pt.Typmod,
 		}
 		if formats != nil {
 			fs[i].Format = formats[i]
