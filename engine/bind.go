@@ -46,6 +46,7 @@ type source struct {
 	alias  bool
 	cols   []session.Column
 	offset int
+	db     *Database // a base table's database, for printed plans
 }
 
 func (sc *scope) width() int {

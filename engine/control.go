@@ -129,7 +129,7 @@ var acceptedSetOptions = map[string]bool{
 	"ANSI_NULLS": true, "ANSI_PADDING": true, "ANSI_WARNINGS": true, "ANSI_NULL_DFLT_ON": true,
 	"QUOTED_IDENTIFIER": true, "CONCAT_NULL_YIELDS_NULL": true, "ARITHABORT": true,
 	"NUMERIC_ROUNDABORT": true, "TEXTSIZE": true, "DATEFIRST": true, "DATEFORMAT": true,
-	"LANGUAGE": true, "DEADLOCK_PRIORITY": true, "STATISTICS IO": true, "STATISTICS TIME": true,
+	"LANGUAGE": true, "DEADLOCK_PRIORITY": true,
 	"NOEXEC": false, "ROWCOUNT": true,
 }
 
@@ -165,6 +165,17 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 			s.txDefaults.iso = iso
 			if s.tx != nil {
 				s.tx.modes.iso = iso
+			}
+			return nil
+		}), nil
+	case strings.HasPrefix(upper, "SHOWPLAN_") && !x.PG:
+		return b.planShowplanSet(x)
+	case (upper == "STATISTICS IO" || upper == "STATISTICS TIME") && !x.PG:
+		return setPlan(func() error {
+			if upper == "STATISTICS IO" {
+				s.statsIO = on
+			} else {
+				s.statsTime = on
 			}
 			return nil
 		}), nil

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package engine
+
+import "time"
+
+// threadCPU is 0 where the thread's own CPU time is not available:
+// STATISTICS TIME then reports only elapsed time truthfully.
+func threadCPU() time.Duration { return 0 }
