@@ -15,6 +15,7 @@ import (
 
 	"mirrordb/server"
 	"mirrordb/server/servertest"
+	"mirrordb/session"
 )
 
 // TestSQLScripts runs the datadriven scripts under testdata/sql against a
@@ -42,12 +43,28 @@ func TestSQLScripts(t *testing.T) {
 	})
 }
 
+// TestSQLScriptsInProcess runs the same scripts, with the same expected
+// output, against the engine's sessions directly: no socket, no wire
+// protocol (script_inprocess_test.go). What the two runs share is the
+// engine's behaviour; a difference is the wire's doing.
+func TestSQLScriptsInProcess(t *testing.T) {
+	datadriven.Walk(t, "../testdata/sql", func(t *testing.T, path string) {
+		h := &scriptHarness{t: t, dir: t.TempDir(), inProcess: true}
+		h.start()
+		defer h.stop()
+		datadriven.RunTest(t, path, h.run)
+	})
+}
+
 type scriptHarness struct {
 	t       *testing.T
 	dir     string
 	srv     *server.Server
 	conns   map[string]*pgx.Conn
 	notices *strings.Builder
+	// inProcess talks to the engine's sessions instead of pgx connections.
+	inProcess bool
+	sessions  map[string]session.Session
 }
 
 func (h *scriptHarness) start() {
@@ -57,12 +74,16 @@ func (h *scriptHarness) start() {
 	}
 	h.srv = srv
 	h.conns = map[string]*pgx.Conn{}
+	h.sessions = map[string]session.Session{}
 	h.notices = &strings.Builder{}
 }
 
 func (h *scriptHarness) stop() {
 	for _, c := range h.conns {
 		c.Close(context.Background())
+	}
+	for _, s := range h.sessions {
+		s.Close()
 	}
 	if err := h.srv.Close(); err != nil {
 		h.t.Errorf("shutdown: %v", err)
@@ -100,6 +121,10 @@ func (h *scriptHarness) run(t *testing.T, d *datadriven.TestData) string {
 			c.Close(context.Background())
 			delete(h.conns, name)
 		}
+		if s, ok := h.sessions[name]; ok {
+			s.Close()
+			delete(h.sessions, name)
+		}
 		return "ok"
 	case "restart":
 		h.stop()
@@ -110,7 +135,12 @@ func (h *scriptHarness) run(t *testing.T, d *datadriven.TestData) string {
 		if d.HasArg("conn") {
 			d.ScanArgs(t, "conn", &name)
 		}
-		out := h.exec(h.conn(name), d.Input)
+		var out string
+		if h.inProcess {
+			out = execInProcess(h.session(name), d.Input)
+		} else {
+			out = h.exec(h.conn(name), d.Input)
+		}
 		if d.HasArg("mask") {
 			out = mask(out)
 		}
@@ -187,18 +217,24 @@ func describeError(err error) string {
 	if !errors.As(err, &pe) {
 		return "error: " + err.Error()
 	}
+	return errorLine(pe.Message, pe.Code, pe.Position)
+}
+
+// errorLine is describeError's text from an error's message ("Msg N,
+// Level L, State S, Line X: ..."), SQLSTATE and position.
+func errorLine(message, code string, position int32) string {
 	num := "-"
-	if strings.HasPrefix(pe.Message, "Msg ") {
-		num = strings.Fields(pe.Message)[1]
+	if strings.HasPrefix(message, "Msg ") {
+		num = strings.Fields(message)[1]
 		num = strings.TrimSuffix(num, ",")
 	}
-	s := fmt.Sprintf("error: Msg %s (%s)", num, pe.Code)
-	if i := strings.Index(pe.Message, ", Line "); i >= 0 {
-		line := strings.Fields(pe.Message[i+7:])[0]
+	s := fmt.Sprintf("error: Msg %s (%s)", num, code)
+	if i := strings.Index(message, ", Line "); i >= 0 {
+		line := strings.Fields(message[i+7:])[0]
 		s += " line " + strings.TrimSuffix(line, ":")
 	}
-	if pe.Position > 0 {
-		s += fmt.Sprintf(" position %d", pe.Position)
+	if position > 0 {
+		s += fmt.Sprintf(" position %d", position)
 	}
 	return s
 }
