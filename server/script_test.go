@@ -22,6 +22,9 @@ import (
 // real server over real pgx connections (simple protocol, so a directive's
 // text travels exactly as psql would send it, GO lines included).
 //
+// The plan scripts under testdata/plan run the same way, in both modes
+// (TestPlanScripts).
+//
 // Directives:
 //
 //	sql [conn=NAME] [mask]
@@ -29,6 +32,8 @@ import (
 //	                  notice and the error (number, SQLSTATE, line, position);
 //	                  with mask, GUIDs, timestamps and timing figures print
 //	                  as placeholders so the output is deterministic
+//	plan              run the text under SET SHOWPLAN_TEXT ON (it is not
+//	                  executed); print the operators and errors only
 //	close conn=NAME   close a connection (its open transaction rolls back)
 //	restart           shut the server down cleanly and start it again on
 //	                  the same data directory (connections are reopened)
@@ -54,6 +59,19 @@ func TestSQLScriptsInProcess(t *testing.T) {
 		defer h.stop()
 		datadriven.RunTest(t, path, h.run)
 	})
+}
+
+// TestPlanScripts runs the plan scripts of testdata/plan (statement in,
+// plan out) over pgx and in process; both must print the same.
+func TestPlanScripts(t *testing.T) {
+	for _, inProcess := range []bool{false, true} {
+		datadriven.Walk(t, "../testdata/plan", func(t *testing.T, path string) {
+			h := &scriptHarness{t: t, dir: t.TempDir(), inProcess: inProcess}
+			h.start()
+			defer h.stop()
+			datadriven.RunTest(t, path, h.run)
+		})
+	}
 }
 
 type scriptHarness struct {
@@ -135,19 +153,39 @@ func (h *scriptHarness) run(t *testing.T, d *datadriven.TestData) string {
 		if d.HasArg("conn") {
 			d.ScanArgs(t, "conn", &name)
 		}
-		var out string
-		if h.inProcess {
-			out = execInProcess(h.session(name), d.Input)
-		} else {
-			out = h.exec(h.conn(name), d.Input)
-		}
+		out := h.execOn(name, d.Input)
 		if d.HasArg("mask") {
 			out = mask(out)
 		}
 		return out
+	case "plan":
+		h.execOn("a", "SET SHOWPLAN_TEXT ON")
+		out := h.execOn("a", d.Input)
+		h.execOn("a", "SET SHOWPLAN_TEXT OFF")
+		return planLines(out)
 	}
 	t.Fatalf("unknown directive %q", d.Cmd)
 	return ""
+}
+
+// execOn runs sql on the named connection (or in-process session).
+func (h *scriptHarness) execOn(name, sql string) string {
+	if h.inProcess {
+		return execInProcess(h.session(name), sql)
+	}
+	return h.exec(h.conn(name), sql)
+}
+
+// planLines keeps, of what SHOWPLAN_TEXT returned, the operators (the
+// lines drawn with "|--") and errors.
+func planLines(out string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(out, "\n") {
+		if strings.HasPrefix(strings.TrimLeft(line, " |"), "--") || strings.HasPrefix(line, "error: ") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }
 
 func (h *scriptHarness) exec(c *pgx.Conn, sql string) string {
@@ -200,6 +238,7 @@ var masks = []struct {
 	{regexp.MustCompile(`[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}`), "<guid>"},
 	{regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?`), "<time>"},
 	{regexp.MustCompile(`in \d+\.\d+ seconds \(\d+\.\d+ MB/sec\)`), "in <secs> seconds (<rate> MB/sec)"},
+	{regexp.MustCompile(`time = \d+ ms`), "time = <n> ms"}, // SET STATISTICS TIME
 }
 
 // mask replaces what differs from run to run.
