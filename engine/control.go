@@ -170,15 +170,8 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 		}), nil
 	case strings.HasPrefix(upper, "SHOWPLAN_") && !x.PG:
 		return b.planShowplanSet(x)
-	case (upper == "STATISTICS IO" || upper == "STATISTICS TIME") && !x.PG:
-		return setPlan(func() error {
-			if upper == "STATISTICS IO" {
-				s.statsIO = on
-			} else {
-				s.statsTime = on
-			}
-			return nil
-		}), nil
+	case strings.HasPrefix(upper, "STATISTICS ") && !x.PG:
+		return b.planStatisticsSet(x, on)
 	case upper == "LOCK_TIMEOUT" && !x.PG: // milliseconds, -1 for ever, 0 not at all
 		n, err := strconv.ParseInt(value, 10, 64)
 		if err != nil || n < -1 {

@@ -3,8 +3,10 @@ package engine
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
+	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
 )
@@ -124,4 +126,33 @@ func (c *stmtClock) stop() (cpu, elapsed time.Duration) {
 func compileTime(w session.ResultWriter, c *stmtClock) error {
 	cpu, elapsed := c.stop()
 	return w.Notice(info(fmt.Sprintf("SQL Server parse and compile time: \n   CPU time = %d ms, elapsed time = %d ms.", cpu.Milliseconds(), elapsed.Milliseconds())))
+}
+
+// planStatisticsSet is SET STATISTICS IO | TIME [, ...] ON | OFF; PROFILE
+// and XML (plans with run-time figures) are not supported.
+func (b *binder) planStatisticsSet(x *parser.Set, on bool) (*stmtPlan, error) {
+	var io, tm bool
+	for _, opt := range strings.Split(strings.TrimPrefix(strings.ToUpper(x.Name), "STATISTICS "), ",") {
+		switch strings.TrimSpace(opt) {
+		case "IO":
+			io = true
+		case "TIME":
+			tm = true
+		default:
+			return nil, b.errAt(x, sqlerr.New(40517, "SET STATISTICS "+strings.TrimSpace(opt)))
+		}
+	}
+	if v := strings.ToUpper(x.Value); v != "ON" && v != "OFF" {
+		return nil, b.errAt(x, sqlerr.New(102, x.Value))
+	}
+	s := b.s
+	return setPlan(func() error {
+		if io {
+			s.statsIO = on
+		}
+		if tm {
+			s.statsTime = on
+		}
+		return nil
+	}), nil
 }
