@@ -36,13 +36,19 @@ type names struct {
 }
 
 // node builds an operator over its inputs, adding the plans of the
-// subqueries met while printing its arguments.
+// subqueries met while printing its arguments. An operator over one input
+// returns at most the rows it reads (every such operator here filters,
+// computes, orders, limits, groups or writes), so it inherits its input's
+// row estimate where that is known.
 func (x *explainer) node(physical, logical, arg string, inputs ...*plan.Node) *plan.Node {
 	n := &plan.Node{PhysicalOp: physical, LogicalOp: logical, Argument: arg}
 	for _, in := range inputs {
 		if in != nil {
 			n.Children = append(n.Children, in)
 		}
+	}
+	if len(n.Children) == 1 && n.Children[0].Estimated {
+		n.EstimateRows, n.Estimated = n.Children[0].EstimateRows, true
 	}
 	n.Children = append(n.Children, x.subs...)
 	x.subs = nil

@@ -110,8 +110,8 @@ func (b *binder) showplan(st parser.Statement, p *stmtPlan) *stmtPlan {
 			kind := strings.ToUpper(p.command)
 			row := make([]types.Value, len(showplanAllColumns))
 			row[0], row[1], row[2], row[15], row[16] = text, stmtID, int64(0), kind, false
-			if tree != nil {
-				row[8] = 1.0 // one statement, run once
+			if tree != nil && tree.Estimated {
+				row[8] = tree.EstimateRows // the statement returns what its root does
 			}
 			if err := w.Row(row); err != nil {
 				return "", err
