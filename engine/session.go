@@ -32,8 +32,17 @@ type Session struct {
 	// one) get (txmodes.go).
 	txDefaults txModes
 
-	nocount   bool
-	xactAbort bool
+	nocount       bool
+	xactAbort     bool
+	lockTimeoutMS int64
+	// stmtTimeout is PostgreSQL's statement_timeout: a statement running
+	// longer is cancelled (Msg 50101); 0 means none.
+	stmtTimeout  time.Duration
+	params       map[string]string // PostgreSQL-style settings
+	rowcount     int64
+	lastError    int
+	lastIdentity *int64
+
 	// showplan returns plans instead of running statements; showplanStmt
 	// numbers the statements it showed in the current batch (StmtId).
 	showplan     showplanMode
@@ -42,14 +51,6 @@ type Session struct {
 	// the running statement's figures while either is on (stats.go).
 	statsIO, statsTime bool
 	stats              *stmtStats
-	lockTimeoutMS      int64
-	// stmtTimeout is PostgreSQL's statement_timeout: a statement running
-	// longer is cancelled (Msg 50101); 0 means none.
-	stmtTimeout  time.Duration
-	params       map[string]string // PostgreSQL-style settings
-	rowcount     int64
-	lastError    int
-	lastIdentity *int64
 
 	// memory is the pool the session's statements take memory from.
 	memory *govern.Pool
