@@ -22,8 +22,9 @@ type explainable interface {
 // plans of the subqueries an operator's expressions use, which become
 // that operator's extra inputs.
 type explainer struct {
-	exprs int
-	subs  []*plan.Node
+	exprs      int
+	subqueries int
+	subs       []*plan.Node
 }
 
 // names resolves what an expression refers to: columns of the FROM
@@ -207,9 +208,12 @@ func (x *explainer) text(e expr, n *names) string {
 // for the operator being described: it runs once per execution, its
 // result cached (funcs.go).
 func (x *explainer) subquery(s *subqueryExpr) string {
+	x.subqueries++
+	name := "[Subquery" + strconv.Itoa(x.subqueries) + "]"
+	pending := x.subs // the subquery's own operators must not take them
+	x.subs = nil
 	n := s.plan.explain(x)
-	x.subs = append(x.subs, n)
-	name := "[Subquery" + strconv.Itoa(len(x.subs)) + "]"
+	x.subs = append(pending, n)
 	if s.exists {
 		return "EXISTS(" + name + ")"
 	}
@@ -316,9 +320,16 @@ func (p *selectPlan) explain(x *explainer) *plan.Node {
 		outs[i] = x.newExpr()
 		defined = append(defined, outs[i]+"="+x.text(e, nm))
 	}
-	for _, k := range p.orderBy {
-		if k.col < 0 && !simpleOutput(k.x) {
-			defined = append(defined, x.newExpr()+"="+x.text(k.x, nm))
+	orderNames := make([]string, len(p.orderBy))
+	for i, k := range p.orderBy {
+		switch {
+		case k.col >= 0:
+			orderNames[i] = outs[k.col]
+		case simpleOutput(k.x):
+			orderNames[i] = x.text(k.x, nm)
+		default:
+			orderNames[i] = x.newExpr()
+			defined = append(defined, orderNames[i]+"="+x.text(k.x, nm))
 		}
 	}
 	if len(defined) > 0 {
@@ -336,15 +347,11 @@ func (p *selectPlan) explain(x *explainer) *plan.Node {
 	if len(p.orderBy) > 0 {
 		keys := make([]string, len(p.orderBy))
 		for i, k := range p.orderBy {
-			e := k.x
-			if k.col >= 0 {
-				e = p.project[k.col]
-			}
 			dir := " ASC"
 			if k.desc {
 				dir = " DESC"
 			}
-			keys[i] = x.text(e, nm) + dir
+			keys[i] = orderNames[i] + dir
 		}
 		n = x.node("Sort", "Sort", "ORDER BY:("+strings.Join(keys, ", ")+")", n)
 	}
