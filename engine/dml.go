@@ -333,6 +333,7 @@ func (p *insertPlan) put(e *env, t *txn, vals []types.Value, valTypes []types.Ty
 type updatePlan struct {
 	w     rowWriter
 	scan  *tableScan
+	sc    *scope // for printed plans
 	where expr
 	sets  []setColumn
 	defs  []expr
@@ -354,7 +355,7 @@ func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
 		return nil, err
 	}
 	sc, scan := b.tableScope(db, def)
-	p := &updatePlan{w: rowWriter{db: db, table: def, verb: "UPDATE"}, scan: scan}
+	p := &updatePlan{w: rowWriter{db: db, table: def, verb: "UPDATE"}, scan: scan, sc: sc}
 	seen := map[int]bool{}
 	for _, a := range x.Set {
 		i := def.ColumnIndex(a.Column)
@@ -394,7 +395,7 @@ func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
 
 // tableScope builds the one-table scope and scan of UPDATE and DELETE.
 func (b *binder) tableScope(db *Database, def *TableDef) (*scope, *tableScan) {
-	src := &source{name: def.Name, schema: def.Schema}
+	src := &source{name: def.Name, schema: def.Schema, db: db}
 	for i := range def.Columns {
 		src.cols = append(src.cols, session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type})
 	}
@@ -544,6 +545,7 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 // deletePlan is a bound DELETE.
 type deletePlan struct {
 	scan  *tableScan
+	sc    *scope // for printed plans
 	where expr
 	top   expr
 	out   *outputPlan
@@ -555,7 +557,7 @@ func (b *binder) planDelete(x *parser.Delete) (*deletePlan, error) {
 		return nil, err
 	}
 	sc, scan := b.tableScope(db, def)
-	p := &deletePlan{scan: scan}
+	p := &deletePlan{scan: scan, sc: sc}
 	if p.where, err = b.bindWhere(x.Where, sc); err != nil {
 		return nil, err
 	}

@@ -287,6 +287,8 @@ func (s *setStmt) build(src string) (Statement, error) {
 			return set, nil
 		}
 		return &SetTransaction{Pos: set.Pos, Session: s.Session, Modes: *m}, nil
+	case len(s.Stat) > 0: // SET STATISTICS IO [, TIME ...] ON | OFF
+		set.Name, set.Value = "STATISTICS "+strings.ToUpper(strings.Join(s.Stat, ", ")), s.StatVal.text()
 	case s.PG:
 		set.Name, set.PG = unquote(s.Name.Value), true
 		vals := make([]string, len(s.Values))

@@ -382,7 +382,7 @@ func (s *Set) format(b *strings.Builder) {
 		return
 	}
 	bareName := s.Name == strings.ToUpper(s.Name) &&
-		(isPlainIdent(s.Name) || s.Name == "ROWCOUNT" || s.Name == "TEXTSIZE")
+		(isPlainIdent(s.Name) || s.Name == "ROWCOUNT" || s.Name == "TEXTSIZE" || isStatistics(s.Name))
 	if !s.PG && bareName && (s.Value == "ON" || s.Value == "OFF" || isPlainIdent(s.Value) || isPlainNumber(s.Value)) {
 		b.WriteString(s.Name)
 		b.WriteByte(' ')
@@ -392,6 +392,20 @@ func (s *Set) format(b *strings.Builder) {
 	writeIdent(b, s.Name)
 	b.WriteString(" = ")
 	writeString(b, s.Value)
+}
+
+// isStatistics reports the names SET STATISTICS IO [, TIME ...] gives.
+func isStatistics(name string) bool {
+	opts, ok := strings.CutPrefix(name, "STATISTICS ")
+	if !ok {
+		return false
+	}
+	for _, o := range strings.Split(opts, ", ") {
+		if !isPlainIdent(o) {
+			return false
+		}
+	}
+	return true
 }
 
 // isPlainNumber reports whether s is [-]digits[.digits].

@@ -331,6 +331,8 @@ type setStmt struct {
 	Pos     lexer.Position
 	Session bool        `parser:"'SET' ( @( 'SESSION' 'CHARACTERISTICS' 'AS' )? 'TRANSACTION'"`
 	Modes   *txModeList `parser:"        @@"`
+	Stat    []string    `parser:"      | 'STATISTICS' @Ident ( ',' @Ident )*"`
+	StatVal *setValue   `parser:"        @@"`
 	Name    lexer.Token `parser:"      | @( Ident | QuotedIdent | 'ROWCOUNT' | 'TEXTSIZE' )"`
 	PG      bool        `parser:"        ( @( 'TO' | '=' )"`
 	Values  []*pgValue  `parser:"          @@ ( ',' @@ )*"`

@@ -17,6 +17,7 @@ var catalog = map[int]msgDef{
 	103:   {15, SyntaxError, "The identifier that starts with '%s' is too long. Maximum length is 128."},
 	105:   {15, SyntaxError, "Unclosed quotation mark after the character string '%s'."},
 	113:   {15, SyntaxError, "Missing end comment mark '*/'."},
+	1067:  {15, SyntaxError, "The SET SHOWPLAN statements must be the only statements in the batch."},
 	1038:  {15, SyntaxError, "An object or column name is missing or empty. For SELECT INTO statements, verify each column has a name. For other statements, look for empty alias names. Aliases defined as \"\" or [] are not allowed. Change the alias to a valid name."},
 	156:   {15, SyntaxError, "Incorrect syntax near the keyword '%s'."},
 	191:   {15, ProgramLimitExceeded, "Some part of your SQL statement is nested too deeply. Rewrite the query or break it up into smaller queries."},
