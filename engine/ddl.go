@@ -107,6 +107,7 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 				return nil, b.errAt(c, sqlerr.New(8110, def.Name))
 			}
 			pkCols, pkName, pkNode = []string{c.Name}, c.PrimaryKeyName, c
+			def.PKNonclustered = c.PrimaryKeyNonclustered
 		}
 		def.Columns = append(def.Columns, col)
 	}
@@ -115,6 +116,7 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 			return nil, b.errAt(x.PrimaryKey, sqlerr.New(8110, def.Name))
 		}
 		pkCols, pkName, pkNode = x.PrimaryKey.Columns, x.PrimaryKey.Name, x.PrimaryKey
+		def.PKNonclustered = x.PrimaryKey.Nonclustered
 	}
 	for _, name := range pkCols {
 		i := def.ColumnIndex(name)

@@ -29,6 +29,12 @@ type TableDef struct {
 	PK      []int     `json:"pk,omitempty"`
 	PKName  string    `json:"pk_name,omitempty"`
 	Created time.Time `json:"created"`
+	// PKNonclustered records PRIMARY KEY NONCLUSTERED (engine/indexes.go).
+	PKNonclustered bool `json:"pk_nonclustered,omitempty"`
+	// Indexes are the secondary indexes, NextIndexID the index_id the next
+	// nonclustered one takes (engine/indexes.go).
+	Indexes     []IndexDef `json:"indexes,omitempty"`
+	NextIndexID uint32     `json:"next_index_id,omitempty"`
 }
 
 // ColumnDef is one column of a table.

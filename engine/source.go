@@ -32,6 +32,7 @@ type tableScan struct {
 	db    *Database
 	table *TableDef
 	eq    []expr // values for PK columns 0..len(eq)-1, coerced to their types
+	seek  *indexSeek
 }
 
 func (t *tableScan) scan(e *env, fn func(row []types.Value) error) error {
@@ -43,6 +44,9 @@ func (t *tableScan) scan(e *env, fn func(row []types.Value) error) error {
 func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value) error) error {
 	if err := t.db.storage.Available(); err != nil {
 		return err // out of service after a storage failure: no rows from it
+	}
+	if t.seek != nil {
+		return t.seek.scanKeys(e, t, fn)
 	}
 	r := e.sess.readerFor(t.db)
 	prefix := keys.TablePrefix(t.table.ID)
