@@ -39,8 +39,9 @@ import (
 // indexChunkRows is how many rows one step of a build or drop handles.
 var indexChunkRows = 2000
 
-// progressEvery is how often a long build reports its progress.
-const progressEvery = 3 * time.Second
+// progressEvery is how often a long build reports its progress (a
+// variable for tests).
+var progressEvery = 3 * time.Second
 
 // ignoredIndexOptions are WITH options accepted and ignored: they tune
 // SQL Server's pages, locks and parallelism, which mirrordb does not have.
@@ -73,7 +74,11 @@ func (b *binder) planCreateIndex(x *parser.CreateIndex) (*stmtPlan, error) {
 	s := b.s
 	return &stmtPlan{dbs: []*Database{db}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
 		if dropExisting {
-			if err := s.dropIndex(e, db, def.Name, ix.Name, true); err != nil {
+			err := s.dropIndex(e, db, def.Name, ix.Name, false)
+			if sqlerr.Is(err, 3703) {
+				err = sqlerr.New(7999, ix.Name, def.Name)
+			}
+			if err != nil {
 				return "", b.errAt(x, sqlerr.As(err))
 			}
 		}

@@ -162,17 +162,6 @@ func TestUniqueIndexErrors(t *testing.T) {
 	mustQuery(t, s, "DBCC CHECKTABLE('t')")
 }
 
-// noticeCollector keeps the notices a statement sends.
-type noticeCollector struct {
-	collect
-	notices []*sqlerr.Error
-}
-
-func (n *noticeCollector) Notice(e *sqlerr.Error) error {
-	n.notices = append(n.notices, e)
-	return nil
-}
-
 // TestDbccFindsIndexDamage: an entry removed behind the engine's back is
 // Msg 8951 (a row without its entry), an entry left behind is 8952 (an
 // entry without its row), both from CHECKTABLE and CHECKDB; DBCC ends
@@ -209,7 +198,7 @@ func TestDbccFindsIndexDamage(t *testing.T) {
 		return tx.Put(bogusK, bogusV)
 	})
 	for _, q := range []string{"DBCC CHECKTABLE('t')", "DBCC CHECKDB"} {
-		w := &noticeCollector{}
+		w := &collect{}
 		err := s.Query(context.Background(), q, w)
 		if err == nil {
 			t.Fatalf("%s: no error over a damaged index", q)
