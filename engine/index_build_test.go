@@ -158,3 +158,19 @@ func mustQueryWith(t testing.TB, s *Session, sql string, w session.ResultWriter)
 		t.Fatalf("%s: %v", sql, err)
 	}
 }
+
+// BenchmarkCreateIndex times building (and dropping) an index on a table
+// of -index.rows rows with -index.keylen-byte keys.
+func BenchmarkCreateIndex(b *testing.B) {
+	in := openTestInstance(b)
+	s := openSession(b, in, "master")
+	fillWide(b, s, *buildRows, *buildKeyLen)
+	b.ResetTimer()
+	for range b.N {
+		mustQuery(b, s, "CREATE INDEX ik ON wide (k)")
+		b.StopTimer()
+		mustQuery(b, s, "DROP INDEX ik ON wide")
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(*buildRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
