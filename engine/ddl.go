@@ -194,6 +194,9 @@ func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
 			if err := truncateTable(e, t, db, def); err != nil {
 				return "", err
 			}
+			if err := dropIndexEntries(e, t, def); err != nil {
+				return "", err
+			}
 			if err := t.Delete(keys.RowIDKey(def.ID)); err != nil {
 				return "", err
 			}

@@ -169,6 +169,9 @@ func (x *indexBuild) run(e *env) error {
 				if cursor, err = x.fill(e, t, cursor); err != nil {
 					return err
 				}
+				if err := x.progress(); err != nil {
+					return err
+				}
 			}
 			return x.finish(t)
 		})
@@ -198,6 +201,9 @@ func (x *indexBuild) fillAll(e *env) error {
 			cursor, err = x.fill(e, t, cursor)
 			return err
 		}); err != nil {
+			return err
+		}
+		if err := x.progress(); err != nil { // between steps: other writers may run
 			return err
 		}
 	}
@@ -340,16 +346,20 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 		}
 	}
 	x.rows += int64(len(chunk))
-	if now := time.Now(); now.Sub(x.start) >= progressEvery && now.Sub(x.noted) >= progressEvery {
-		x.noted = now
-		if err := x.w.Notice(sqlerr.New(50130, ix.Name, def.Name, x.rows)); err != nil {
-			return nil, err
-		}
-	}
 	if !more || len(chunk) == 0 {
 		return nil, nil
 	}
 	return append(chunk[len(chunk)-1].key, 0), nil
+}
+
+// progress reports how far the build got, every progressEvery.
+func (x *indexBuild) progress() error {
+	now := time.Now()
+	if now.Sub(x.start) < progressEvery || now.Sub(x.noted) < progressEvery {
+		return nil
+	}
+	x.noted = now
+	return x.w.Notice(sqlerr.New(50130, x.ix.Name, x.table, x.rows))
 }
 
 // finish makes the index ready: step 3.
@@ -486,6 +496,21 @@ func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) err
 		}
 	}
 	return s.withWrite(e, db, remove)
+}
+
+// dropIndexEntries deletes what entries a table's indexes still have once
+// its rows are gone: those of an index a crash left dropping, which writes
+// no longer maintain (DROP TABLE).
+func dropIndexEntries(e *env, t *txn, def *TableDef) error {
+	for _, ix := range def.Indexes {
+		for more := true; more; {
+			var err error
+			if more, err = emptyIndexChunk(e, t, def.ID, ix.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // emptyIndexChunk deletes up to indexChunkRows entries of an index and
