@@ -36,8 +36,8 @@ func chooseIndexSeek(ts *tableScan, where expr) {
 	bestScore := 2 * len(ts.eq)
 	for i := range ts.table.Indexes {
 		ix := &ts.table.Indexes[i]
-		if ix.State != IndexReady {
-			continue
+		if ix.State != IndexReady || ix.Filter != "" {
+			continue // a filtered index serves only queries that imply its filter: the planner's job
 		}
 		s := &indexSeek{ix: *ix}
 		for _, c := range ix.Columns {

@@ -22,7 +22,7 @@ import (
 func (c *checker) checkRowEntries(r pebble.Reader, t *TableDef, k []byte, row []types.Value) error {
 	for i := range t.Indexes {
 		ix := &t.Indexes[i]
-		if ix.State != IndexReady {
+		if ix.State != IndexReady || !ix.covers(t, row) {
 			continue
 		}
 		ek, ev := indexEntry(t, ix, k, row)
@@ -76,6 +76,9 @@ func (c *checker) checkEntry(r pebble.Reader, tables map[uint32]*TableDef, k, v 
 	row, err := keys.DecodeRow(raw, nil)
 	if err != nil || len(row) != len(t.Columns) {
 		return nil // checkRow reports the row itself
+	}
+	if !ix.covers(t, row) {
+		return extra(fmt.Sprintf("a row its filter leaves out (%s)", indexKeyText(t, ix, row)))
 	}
 	if ek, ev := indexEntry(t, ix, rowKey, row); !bytes.Equal(ek, k) || !bytes.Equal(ev, v) {
 		return extra(fmt.Sprintf("an entry whose key does not match its row's values (%s)", indexKeyText(t, ix, row)))

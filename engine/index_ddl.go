@@ -96,7 +96,10 @@ func (b *binder) planCreateIndex(x *parser.CreateIndex) (*stmtPlan, error) {
 func (b *binder) indexDefinition(x *parser.CreateIndex, def *TableDef) (IndexDef, bool, error) {
 	ix := IndexDef{Name: x.Name, Unique: x.Unique, Clustered: x.Clustered, State: IndexBuilding}
 	if x.Where != nil {
-		return ix, false, b.errAt(x.Where, sqlerr.New(40517, "WHERE (filtered indexes)"))
+		if err := checkFilter(def, x.Name, x.Where); err != nil {
+			return ix, false, b.errAt(x.Where, sqlerr.As(err))
+		}
+		ix.Filter = x.Where.String()
 	}
 	dropExisting := false
 	for _, o := range x.Options {
@@ -327,6 +330,9 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 	}
 	it.Close()
 	for _, r := range chunk {
+		if !ix.covers(def, r.row) {
+			continue
+		}
 		k, v := indexEntry(def, ix, r.key, r.row)
 		cur, had, err := t.Get(k)
 		if err != nil {

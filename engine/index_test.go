@@ -222,3 +222,49 @@ func TestDbccFindsIndexDamage(t *testing.T) {
 	})
 	mustQuery(t, s, "DBCC CHECKDB")
 }
+
+// TestFilteredIndex: a filtered index holds the rows its filter accepts,
+// and only those: a unique one allows duplicates outside its filter (the
+// NULLs of UNIQUE ... WHERE c IS NOT NULL), rows moving into and out of
+// the filter by UPDATE gain and lose their entries, DBCC agrees; filters
+// SQL Server refuses are refused with its errors.
+func TestFilteredIndex(t *testing.T) {
+	in := openTestInstance(t)
+	s := openSession(t, in, "master")
+	mustQuery(t, s, "CREATE TABLE u (id INT PRIMARY KEY, email VARCHAR(50), status INT)")
+	mustQuery(t, s, "INSERT u VALUES (1, NULL, 1), (2, NULL, 1), (3, 'a@x', 1), (4, 'b@x', 0), (5, 'b@x', 2)")
+	err := s.Query(context.Background(), "CREATE UNIQUE INDEX ux ON u (email) WHERE email IS NOT NULL", &collect{})
+	if !sqlerr.Is(err, 1505) {
+		t.Fatalf("build over duplicates inside the filter: %v", err)
+	}
+	mustQuery(t, s, "CREATE UNIQUE INDEX ux ON u (email) WHERE email IS NOT NULL AND status IN (1, 2)")
+	mustQuery(t, s, "CREATE INDEX ix_active ON u (status) WHERE status > 0 AND status <> -1")
+	mustQuery(t, s, "INSERT u VALUES (6, NULL, 1), (7, 'b@x', 0)")
+	if err := s.Query(context.Background(), "INSERT u VALUES (8, 'a@x', 2)", &collect{}); !sqlerr.Is(err, 2601) {
+		t.Fatalf("a duplicate inside the filter: %v", err)
+	}
+	if err := s.Query(context.Background(), "UPDATE u SET status = 1 WHERE id = 4", &collect{}); !sqlerr.Is(err, 2601) {
+		t.Fatalf("a row moved into the filter onto a duplicate: %v", err)
+	}
+	mustQuery(t, s, "UPDATE u SET status = 0 WHERE id = 5") // out of the filter
+	mustQuery(t, s, "UPDATE u SET status = 1 WHERE id = 4") // now free to come in
+	mustQuery(t, s, "DELETE FROM u WHERE id = 3")
+	mustQuery(t, s, "DBCC CHECKTABLE('u')")
+	if got := mustQuery(t, s, "SELECT name, has_filter, filter_definition FROM sys.indexes WHERE name IN ('ux', 'ix_active') ORDER BY name").text(); got != "[[ix_active true (status > 0 AND status <> -1)] [ux true (email IS NOT NULL AND status IN (1, 2))]]" {
+		t.Fatalf("sys.indexes: %s", got)
+	}
+	if got := mustQuery(t, s, "SELECT p.rows FROM sys.partitions p JOIN sys.indexes i ON i.object_id = p.object_id AND i.index_id = p.index_id WHERE i.name IN ('ux', 'ix_active') ORDER BY i.name").text(); got != "[[4] [1]]" {
+		t.Fatalf("entries: %s", got)
+	}
+	for q, want := range map[string]int{
+		"CREATE INDEX f1 ON u (status) WHERE status = 1 OR status = 2": 10735,
+		"CREATE INDEX f2 ON u (status) WHERE LEN(email) > 3":           10735,
+		"CREATE INDEX f3 ON u (status) WHERE status > id":              10735,
+		"CREATE INDEX f4 ON u (status) WHERE status = 'abc'":           10609,
+		"CREATE INDEX f5 ON u (status) WHERE nosuch = 1":               207,
+	} {
+		if err := s.Query(context.Background(), q, &collect{}); !sqlerr.Is(err, want) {
+			t.Errorf("%s: %v, want Msg %d", q, err, want)
+		}
+	}
+}

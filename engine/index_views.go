@@ -23,6 +23,7 @@ type catalogIndex struct {
 	name                 string // "" for the heap
 	clustered, unique    bool
 	primaryKey, disabled bool
+	filter               string
 	cols                 []int
 	desc                 []bool
 	include              []int
@@ -43,7 +44,7 @@ func catalogIndexes(t *TableDef) []catalogIndex {
 	}
 	for _, ix := range t.Indexes {
 		out = append(out, catalogIndex{id: ix.ID, name: ix.Name, clustered: ix.Clustered, unique: ix.Unique,
-			disabled: ix.State != IndexReady, cols: ix.Columns, desc: ix.Desc, include: ix.Include,
+			disabled: ix.State != IndexReady, cols: ix.Columns, desc: ix.Desc, include: ix.Include, filter: ix.Filter,
 			prefix: keys.IndexPrefix(t.ID, ix.ID)})
 	}
 	for i := 1; i < len(out); i++ { // index_id order (few entries)
@@ -52,6 +53,15 @@ func catalogIndexes(t *TableDef) []catalogIndex {
 		}
 	}
 	return out
+}
+
+// filterDefinition is sys.indexes.filter_definition: the filter in
+// parentheses, NULL without one.
+func (c *catalogIndex) filterDefinition() types.Value {
+	if c.filter == "" {
+		return nil
+	}
+	return "(" + c.filter + ")"
 }
 
 func (c *catalogIndex) typeDesc() (int64, string) {
@@ -117,7 +127,8 @@ func (vs viewSet) addIndexViews() {
 			err := eachIndex(e, func(t *TableDef, c *catalogIndex) error {
 				typ, desc := c.typeDesc()
 				out = append(out, []types.Value{int64(t.ID), nameOrNil(c.name), int64(c.id), typ, desc, c.unique,
-					int64(1), false, c.primaryKey, false, int64(0), false, c.disabled, false, true, true, false, nil})
+					int64(1), false, c.primaryKey, false, int64(0), false, c.disabled, false, true, true,
+					c.filter != "", c.filterDefinition()})
 				return nil
 			})
 			return out, err
@@ -151,7 +162,7 @@ func (vs viewSet) addIndexViews() {
 			var out [][]types.Value
 			err := eachIndex(e, func(t *TableDef, c *catalogIndex) error {
 				if c.id != 0 {
-					out = append(out, []types.Value{int64(t.ID), c.name, int64(c.id), false, false, false, false, nil, false, false})
+					out = append(out, []types.Value{int64(t.ID), c.name, int64(c.id), false, false, false, c.filter != "", c.filterDefinition(), false, false})
 				}
 				return nil
 			})

@@ -45,6 +45,8 @@ type IndexDef struct {
 	Desc      []bool     `json:"desc"`
 	Include   []int      `json:"include,omitempty"`
 	State     IndexState `json:"state,omitempty"`
+	// Filter is a filtered index's WHERE as T-SQL text (index_filter.go).
+	Filter string `json:"filter,omitempty"`
 }
 
 // maxIndexKeyColumns is SQL Server's limit on key columns (Msg 1904).
@@ -153,15 +155,19 @@ func indexPhase(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey
 			continue
 		}
 		var ok, ov, nk, nv []byte
-		if old != nil {
+		oldIn := old != nil && ix.covers(def, old) // a filtered index holds some rows only
+		newIn := new != nil && ix.covers(def, new)
+		if oldIn {
 			ok, ov = indexEntry(def, ix, oldKey, old)
 		}
-		if new != nil {
+		if newIn {
 			nk, nv = indexEntry(def, ix, newKey, new)
 		}
 		switch {
-		case old != nil && new != nil && bytes.Equal(ok, nk) && (removing || bytes.Equal(ov, nv)):
+		case oldIn && newIn && bytes.Equal(ok, nk) && (removing || bytes.Equal(ov, nv)):
 			continue // same entry (a changed INCLUDE value is rewritten when adding)
+		case removing && !oldIn, !removing && !newIn:
+			continue
 		case removing:
 			if err := t.Delete(ok); err != nil {
 				return err

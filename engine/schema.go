@@ -82,16 +82,12 @@ func (c *ColumnDef) defaultExpression() parser.Expr {
 	if c.Default == "" {
 		return nil
 	}
-	if x, ok := defaultExprs.Load(c.Default); ok {
-		return x.(parser.Expr)
-	}
-	st, err := parser.ParseStatement("SELECT " + c.Default)
-	sel, ok := st.(*parser.Select)
-	if err != nil || !ok || len(sel.Items) != 1 {
-		return nil
-	}
-	defaultExprs.Store(c.Default, sel.Items[0].Expr)
-	return sel.Items[0].Expr
+	return parseCached(&defaultExprs, "SELECT "+c.Default, func(s *parser.Select) parser.Expr {
+		if len(s.Items) != 1 {
+			return nil
+		}
+		return s.Items[0].Expr
+	})
 }
 
 // schemaSet is an immutable snapshot of a database's tables.

@@ -3,6 +3,8 @@ package sqlerr
 // The messages of secondary indexes (engine/indexes*.go), kept apart from
 // catalog.go's table so that features add rows without touching it.
 var indexMessages = map[int]msgDef{
+	10609: {16, InvalidParameterValue, "Filtered index '%s' cannot be created on table '%s' because the column '%s' in the filter expression is compared with a constant that cannot be converted to the data type of the column. Rewrite the filter expression so that it does not include this comparison."},
+	10735: {15, SyntaxError, "Incorrect WHERE clause for filtered index '%s' on table '%s'."},
 	15009: {16, UndefinedObject, "The object '%s' does not exist in database '%s' or is invalid for this operation."},
 	159:   {15, SyntaxError, "Must specify the table name and index name for the DROP INDEX statement."},
 	1505:  {16, UniqueViolation, "The CREATE UNIQUE INDEX statement terminated because a duplicate key was found for the object name '%s' and the index name '%s'. The duplicate key value is (%s)."},
