@@ -268,3 +268,44 @@ func TestFilteredIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexesThroughBackupAndRestore: a full backup taken while an index
+// is in place and a log backup holding an index build, an index drop and
+// writes restore on another instance into a database whose indexes agree
+// with its tables and answer as scans do.
+func TestIndexesThroughBackupAndRestore(t *testing.T) {
+	dir := t.TempDir()
+	src := openTestInstance(t)
+	mustQuery(t, openSession(t, src, "master"), "CREATE DATABASE b")
+	s := openSession(t, src, "b")
+	mustQuery(t, s, "CREATE TABLE t (id INT PRIMARY KEY, a INT, c VARCHAR(10))")
+	mustQuery(t, s, "INSERT t VALUES (1, 1, 'x'), (2, 2, 'y'), (3, 1, 'z'), (4, NULL, 'x')")
+	mustQuery(t, s, "CREATE INDEX ia ON t (a DESC)")
+	mustQuery(t, s, fmt.Sprintf("BACKUP DATABASE b TO DISK = '%s/full.bak'", dir))
+	mustQuery(t, s, "UPDATE t SET a = 7 WHERE id = 1")
+	mustQuery(t, s, "CREATE UNIQUE INDEX uc ON t (c, a)")
+	mustQuery(t, s, "DROP INDEX ia ON t")
+	mustQuery(t, s, "CREATE INDEX ia2 ON t (a) INCLUDE (c)")
+	mustQuery(t, s, "INSERT t VALUES (5, 1, 'w')")
+	mustQuery(t, s, fmt.Sprintf("BACKUP LOG b TO DISK = '%s/log.trn'", dir))
+
+	dst := openTestInstance(t)
+	m := openSession(t, dst, "master")
+	mustQuery(t, m, fmt.Sprintf("RESTORE DATABASE b FROM DISK = '%s/full.bak' WITH NORECOVERY", dir))
+	mustQuery(t, m, fmt.Sprintf("RESTORE LOG b FROM DISK = '%s/log.trn' WITH RECOVERY", dir))
+	r := openSession(t, dst, "b")
+	mustQuery(t, r, "DBCC CHECKDB")
+	if got := mustQuery(t, r, "SELECT name FROM sys.indexes ORDER BY index_id").text(); got != "[[PK__t__3B4A0001] [uc] [ia2]]" {
+		t.Fatalf("restored indexes: %s", got)
+	}
+	for _, w := range []string{"a = 1", "a > 1", "c = 'x' AND a IS NULL", "c = 'x'"} {
+		got := mustQuery(t, r, "SELECT id FROM t WHERE "+w+" ORDER BY id").text()
+		want := mustQuery(t, s, "SELECT id FROM t WHERE "+w+" ORDER BY id").text()
+		if got != want {
+			t.Errorf("%s: restored %s, source %s", w, got, want)
+		}
+	}
+	if err := r.Query(context.Background(), "INSERT t VALUES (6, 1, 'w')", &collect{}); !sqlerr.Is(err, 2601) {
+		t.Fatalf("the restored unique index: %v", err)
+	}
+}
