@@ -71,7 +71,7 @@ func (s *dropIndexStmt) build(string) (Statement, error) {
 			continue
 		}
 		if len(name.Parts) < 2 { // DROP INDEX ix without ON: SQL Server's 159
-			return nil, &parseErr{number: 159, tok: lexer.Token{Pos: s.Pos}, args: []any{name.Parts[0]}}
+			return nil, &parseErr{number: 159, tok: lexer.Token{Pos: s.Pos}}
 		}
 		table := ObjectName{Pos: name.Pos, Parts: name.Parts[:len(name.Parts)-1]}
 		di.Indexes = append(di.Indexes, IndexRef{Table: table, Name: name.Parts[len(name.Parts)-1]})
