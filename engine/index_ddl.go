@@ -36,8 +36,11 @@ import (
 // it (and as large as the table). Every step is an ordinary logged
 // transaction: a mirror builds or drops the index by redoing them.
 
-// indexChunkRows is how many rows one step of a build or drop handles.
+// indexChunkRows and indexChunkBytes bound what one step of a build or
+// drop reads: so many rows, or so many bytes of them (wide rows).
 var indexChunkRows = 2000
+
+const indexChunkBytes = 8 << 20
 
 // progressEvery is how often a long build reports its progress (a
 // variable for tests).
@@ -307,11 +310,13 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 		row []types.Value
 	}
 	var chunk []found
+	size := 0
 	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: cursor, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
 		return nil, x.db.storage.ReadError(err)
 	}
-	for it.First(); it.Valid() && len(chunk) < indexChunkRows; it.Next() {
+	for it.First(); it.Valid() && len(chunk) < indexChunkRows && size < indexChunkBytes; it.Next() {
+		size += len(it.Key()) + len(it.Value())
 		if err := e.gov.Check(); err != nil {
 			it.Close()
 			return nil, err
@@ -528,7 +533,9 @@ func emptyIndexChunk(e *env, t *txn, tableID, id uint32) (bool, error) {
 		return false, t.db.storage.ReadError(err)
 	}
 	var ks, vs [][]byte
-	for it.First(); it.Valid() && len(ks) < indexChunkRows; it.Next() {
+	size := 0
+	for it.First(); it.Valid() && len(ks) < indexChunkRows && size < indexChunkBytes; it.Next() {
+		size += len(it.Key()) + len(it.Value())
 		ks = append(ks, bytes.Clone(it.Key()))
 		vs = append(vs, bytes.Clone(it.Value()))
 	}
