@@ -104,6 +104,18 @@ func TestIndexSeekMatchesScan(t *testing.T) {
 		case 2:
 			where = "b = " + lit["b"]() + " AND a " + ops[r.Intn(len(ops))] + " " + lit["a"]()
 		}
+		if i%40 == 39 { // UPDATE and DELETE find their rows through the indexes too
+			for _, tbl := range []string{"ixd", "plain", "heap"} {
+				mustQuery(t, s, "UPDATE "+tbl+" SET c = c + 1, b = LEFT(b + 'u', 10) WHERE "+where)
+				mustQuery(t, s, "DELETE FROM "+tbl+" WHERE "+where+" AND id % 5 = 0 AND u > 560")
+			}
+			want := mustQuery(t, s, "SELECT id, a, b, c, u FROM plain ORDER BY id").text()
+			for _, tbl := range []string{"ixd", "heap"} {
+				if got := mustQuery(t, s, "SELECT id, a, b, c, u FROM "+tbl+" ORDER BY id").text(); got != want {
+					t.Fatalf("after UPDATE/DELETE WHERE %s, %s differs from plain", where, tbl)
+				}
+			}
+		}
 		want := mustQuery(t, s, "SELECT id, a, b, c, u FROM plain WHERE "+where+" ORDER BY id").text()
 		for _, tbl := range []string{"ixd", "heap"} {
 			q := "SELECT id, a, b, c, u FROM " + tbl + " WHERE " + where + " ORDER BY id"

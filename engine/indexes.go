@@ -141,12 +141,15 @@ func writeIndexes(t *txn, tableID uint32, oldKey []byte, old []types.Value, newK
 // was bound: an index created while a statement waited for the writer
 // lock is maintained too.
 func indexPhase(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey []byte, new []types.Value, removing bool) error {
+	if (removing && old == nil) || (!removing && new == nil) {
+		return nil
+	}
 	set, err := t.schemaView()
 	if err != nil {
 		return err
 	}
 	def := set.byID[tableID]
-	if def == nil || len(def.Indexes) == 0 || (removing && old == nil) || (!removing && new == nil) {
+	if def == nil || len(def.Indexes) == 0 {
 		return nil
 	}
 	for i := range def.Indexes {
