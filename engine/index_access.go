@@ -109,7 +109,7 @@ func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row 
 		return full.scanKeys(e, fn)
 	}
 	def := t.table
-	prefix := keys.IndexPrefix(def.ID, s.ix.ID)
+	prefix := keys.IndexPrefix(def.ID, s.ix.store())
 	for i, x := range s.eq {
 		v, err := x.eval(e)
 		if err != nil || v == nil {
@@ -192,7 +192,7 @@ func (s *indexSeek) stillReady(e *env, t *tableScan) bool {
 		return false
 	}
 	for i := range def.Indexes {
-		if ix := &def.Indexes[i]; ix.ID == s.ix.ID && ix.Name == s.ix.Name && ix.State == IndexReady {
+		if ix := &def.Indexes[i]; ix.store() == s.ix.store() && ix.State == IndexReady {
 			return true
 		}
 	}

@@ -49,7 +49,7 @@ func (c *checker) checkEntry(r pebble.Reader, tables map[uint32]*TableDef, k, v 
 	}
 	var ix *IndexDef
 	for i := range t.Indexes {
-		if t.Indexes[i].ID == ixID {
+		if t.Indexes[i].store() == ixID {
 			ix = &t.Indexes[i]
 		}
 	}
@@ -90,7 +90,7 @@ func (c *checker) checkEntry(r pebble.Reader, tables map[uint32]*TableDef, k, v 
 // meets them in its scan of all table keys).
 func (c *checker) checkIndexes(gov *govern.Statement, r pebble.Reader, tables map[uint32]*TableDef, t *TableDef) error {
 	for _, ix := range t.Indexes {
-		p := keys.IndexPrefix(t.ID, ix.ID)
+		p := keys.IndexPrefix(t.ID, ix.store())
 		if err := c.scan(gov, r, p, keys.PrefixEnd(p), func(k, v []byte) error { return c.checkEntry(r, tables, k, v) }); err != nil {
 			return err
 		}

@@ -76,16 +76,7 @@ func (b *binder) planCreateIndex(x *parser.CreateIndex) (*stmtPlan, error) {
 	}
 	s := b.s
 	return &stmtPlan{dbs: []*Database{db}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
-		if dropExisting {
-			err := s.dropIndex(e, db, def.Name, ix.Name, false)
-			if sqlerr.Is(err, 3703) {
-				err = sqlerr.New(7999, ix.Name, def.Name)
-			}
-			if err != nil {
-				return "", b.errAt(x, sqlerr.As(err))
-			}
-		}
-		build := &indexBuild{s: s, db: db, table: def.Name, ix: ix, w: w, start: time.Now()}
+		build := &indexBuild{s: s, db: db, table: def.Name, ix: ix, dropExisting: dropExisting, w: w, start: time.Now()}
 		if err := build.run(e); err != nil {
 			return "", b.errAt(x, sqlerr.As(err))
 		}
@@ -151,22 +142,27 @@ func (b *binder) indexDefinition(x *parser.CreateIndex, def *TableDef) (IndexDef
 	return ix, dropExisting, nil
 }
 
-// indexBuild is one CREATE INDEX being run.
+// indexBuild is one CREATE INDEX being run. With DROP_EXISTING the new
+// index is built beside the old one (same name and index_id, its own
+// entries) and replaces it in the step that makes it ready; a failed
+// rebuild leaves the old index as it was.
 type indexBuild struct {
-	s     *Session
-	db    *Database
-	table string
-	ix    IndexDef
-	w     session.ResultWriter
-	rows  int64
-	start time.Time
-	noted time.Time
+	s            *Session
+	db           *Database
+	table        string
+	ix           IndexDef
+	dropExisting bool
+	replaces     uint32 // the store of the index a rebuild replaces
+	w            session.ResultWriter
+	rows         int64
+	start        time.Time
+	noted        time.Time
 }
 
 // run builds the index in steps (in one step inside a user transaction).
 func (x *indexBuild) run(e *env) error {
 	if x.s.tx != nil {
-		return x.s.withWrite(e, x.db, func(t *txn) error {
+		err := x.s.withWrite(e, x.db, func(t *txn) error {
 			if err := x.define(t); err != nil {
 				return err
 			}
@@ -181,6 +177,10 @@ func (x *indexBuild) run(e *env) error {
 			}
 			return x.finish(t)
 		})
+		if err == nil && x.replaces != 0 {
+			err = x.s.removeIndex(e, x.db, x.table, x.replaces)
+		}
+		return err
 	}
 	if err := x.s.withWrite(e, x.db, x.define); err != nil {
 		return err
@@ -192,11 +192,15 @@ func (x *indexBuild) run(e *env) error {
 	if err != nil {
 		ce, cancel := cleanupEnv(e)
 		defer cancel()
-		if cerr := x.s.removeIndex(ce, x.db, x.table, x.ix.ID); cerr != nil {
+		if cerr := x.s.removeIndex(ce, x.db, x.table, x.ix.store()); cerr != nil {
 			x.db.inst.log.Warn("removing a failed index build", "db", x.db.Name(), "index", x.ix.Name, "err", cerr)
 		}
+		return err
 	}
-	return err
+	if x.replaces != 0 { // the old index, out of use since finish: empty it
+		return x.s.removeIndex(e, x.db, x.table, x.replaces)
+	}
+	return nil
 }
 
 func (x *indexBuild) fillAll(e *env) error {
@@ -253,28 +257,37 @@ func (x *indexBuild) define(t *txn) error {
 	if err != nil {
 		return err
 	}
-	if def.index(x.ix.Name) != nil || strings.EqualFold(def.PKName, x.ix.Name) {
+	old := def.index(x.ix.Name)
+	switch {
+	case strings.EqualFold(def.PKName, x.ix.Name) || (old != nil && !x.dropExisting):
 		return sqlerr.New(1913, x.ix.Name, def.Name)
+	case old == nil && x.dropExisting:
+		return sqlerr.New(7999, x.ix.Name, def.Name)
+	case old != nil && old.State != IndexReady:
+		return sqlerr.New(7999, x.ix.Name, def.Name) // being built or dropped
 	}
-	if x.ix.Clustered {
-		if name := def.clusteredName(); name != "" {
+	next := max(def.NextIndexID, firstNonclusteredID)
+	if def.PKNonclustered && next == def.pkIndexID() {
+		next++
+	}
+	switch {
+	case x.ix.Clustered:
+		if name := def.clusteredName(); name != "" && (old == nil || !strings.EqualFold(name, old.Name)) {
 			return sqlerr.New(1902, def.Name, name)
 		}
 		x.ix.ID = 1
-	} else {
-		x.ix.ID = def.NextIndexID
-		if x.ix.ID < firstNonclusteredID {
-			x.ix.ID = firstNonclusteredID
-		}
-		if def.PKNonclustered && x.ix.ID == def.pkIndexID() {
-			x.ix.ID++
-		}
+	case old != nil && !old.Clustered:
+		x.ix.ID = old.ID // a rebuild keeps its index_id
+	default:
+		x.ix.ID, next = next, next+1
+	}
+	if old != nil { // built beside the old entries, under a number of its own
+		x.replaces = old.store()
+		x.ix.Store, next = next, next+1
 	}
 	return putTableDef(t, def, func(d *TableDef) {
 		d.Indexes = append(d.Indexes, x.ix)
-		if !x.ix.Clustered {
-			d.NextIndexID = x.ix.ID + 1
-		}
+		d.NextIndexID = next
 	})
 }
 
@@ -286,7 +299,7 @@ func (x *indexBuild) building(t *txn) (*TableDef, *IndexDef, error) {
 		return nil, nil, err
 	}
 	for i := range def.Indexes {
-		if ix := &def.Indexes[i]; ix.ID == x.ix.ID && ix.State == IndexBuilding {
+		if ix := &def.Indexes[i]; ix.store() == x.ix.store() && ix.State == IndexBuilding {
 			return def, ix, nil
 		}
 	}
@@ -373,7 +386,8 @@ func (x *indexBuild) progress() error {
 	return x.w.Notice(sqlerr.New(50130, x.ix.Name, x.table, x.rows))
 }
 
-// finish makes the index ready: step 3.
+// finish makes the index ready (and the one it replaces, if any, out of
+// use): step 3.
 func (x *indexBuild) finish(t *txn) error {
 	def, _, err := x.building(t)
 	if err != nil {
@@ -381,8 +395,11 @@ func (x *indexBuild) finish(t *txn) error {
 	}
 	return putTableDef(t, def, func(d *TableDef) {
 		for i := range d.Indexes {
-			if d.Indexes[i].ID == x.ix.ID {
+			switch d.Indexes[i].store() {
+			case x.ix.store():
 				d.Indexes[i].State = IndexReady
+			case x.replaces:
+				d.Indexes[i].State = IndexDropping
 			}
 		}
 	})
@@ -439,7 +456,7 @@ func (s *Session) dropIndex(e *env, db *Database, table, name string, ifExists b
 			}
 			return sqlerr.New(3703, table+"."+name)
 		}
-		id = ix.ID
+		id = ix.store()
 		return nil
 	})
 	if err != nil || id == 0 {
@@ -448,8 +465,9 @@ func (s *Session) dropIndex(e *env, db *Database, table, name string, ifExists b
 	return s.removeIndex(e, db, table, id)
 }
 
-// removeIndex marks an index dropping, deletes its entries in steps and
-// removes it from its table (in one step inside a user transaction).
+// removeIndex marks an index (by its store) dropping, deletes its entries
+// in steps and removes it from its table (in one step inside a user
+// transaction).
 func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) error {
 	var tableID uint32
 	mark := func(t *txn) error {
@@ -460,7 +478,7 @@ func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) err
 		tableID = def.ID
 		return putTableDef(t, def, func(d *TableDef) {
 			for i := range d.Indexes {
-				if d.Indexes[i].ID == id {
+				if d.Indexes[i].store() == id {
 					d.Indexes[i].State = IndexDropping
 				}
 			}
@@ -474,7 +492,7 @@ func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) err
 		return putTableDef(t, def, func(d *TableDef) {
 			d.Indexes = d.Indexes[:0]
 			for _, ix := range def.Indexes {
-				if ix.ID != id {
+				if ix.store() != id {
 					d.Indexes = append(d.Indexes, ix)
 				}
 			}
@@ -516,7 +534,7 @@ func dropIndexEntries(e *env, t *txn, def *TableDef) error {
 	for _, ix := range def.Indexes {
 		for more := true; more; {
 			var err error
-			if more, err = emptyIndexChunk(e, t, def.ID, ix.ID); err != nil {
+			if more, err = emptyIndexChunk(e, t, def.ID, ix.store()); err != nil {
 				return err
 			}
 		}

@@ -321,3 +321,46 @@ func TestIndexesThroughBackupAndRestore(t *testing.T) {
 		t.Fatalf("the restored unique index: %v", err)
 	}
 }
+
+// TestDropExistingRebuild: WITH (DROP_EXISTING = ON) replaces an index
+// under its name and index_id; a rebuild that fails (1505 here) leaves the
+// old index as it was; without an index of that name it is 7999.
+func TestDropExistingRebuild(t *testing.T) {
+	in := openTestInstance(t)
+	s := openSession(t, in, "master")
+	mustQuery(t, s, "CREATE TABLE t (id INT PRIMARY KEY, k INT, v VARCHAR(5))")
+	mustQuery(t, s, "INSERT t VALUES (1, 10, 'a'), (2, 20, 'b'), (3, 10, 'c')")
+	mustQuery(t, s, "CREATE INDEX ik ON t (k)")
+	mustQuery(t, s, "CREATE INDEX iv ON t (v)")
+	shape := func() string {
+		return mustQuery(t, s, "SELECT name, index_id, is_unique, is_disabled FROM sys.indexes ORDER BY index_id").text()
+	}
+	before := shape()
+	if err := s.Query(context.Background(), "CREATE UNIQUE INDEX ik ON t (k) WITH (DROP_EXISTING = ON)", &collect{}); !sqlerr.Is(err, 1505) {
+		t.Fatalf("a rebuild over duplicates: %v", err)
+	}
+	if got := shape(); got != before {
+		t.Fatalf("after the failed rebuild: %s, want %s", got, before)
+	}
+	if got := mustQuery(t, s, "SELECT id FROM t WHERE k = 10 ORDER BY id").text(); got != "[[1] [3]]" {
+		t.Fatalf("the old index after the failed rebuild: %s", got)
+	}
+	mustQuery(t, s, "UPDATE t SET k = 30 WHERE id = 3")
+	mustQuery(t, s, "CREATE UNIQUE INDEX ik ON t (k DESC, v) WITH (DROP_EXISTING = ON)")
+	if got := shape(); got != "[[PK__t__3B4A0001 1 true false] [ik 2 true false] [iv 3 false false]]" {
+		t.Fatalf("after the rebuild: %s", got)
+	}
+	if got := mustQuery(t, s, "SELECT COUNT(*) FROM sys.index_columns WHERE index_id = 2").text(); got != "[[2]]" {
+		t.Fatalf("the rebuilt index's columns: %s", got)
+	}
+	if err := s.Query(context.Background(), "INSERT t VALUES (4, 30, 'c')", &collect{}); !sqlerr.Is(err, 2601) {
+		t.Fatalf("the rebuilt index is not unique: %v", err)
+	}
+	if err := s.Query(context.Background(), "CREATE INDEX nope ON t (k) WITH (DROP_EXISTING = ON)", &collect{}); !sqlerr.Is(err, 7999) {
+		t.Fatalf("DROP_EXISTING without the index: %v", err)
+	}
+	mustQuery(t, s, "DBCC CHECKDB") // no entries of the replaced index left anywhere
+	if got := mustQuery(t, s, "SELECT SUM(rows) FROM sys.partitions").text(); got != "[[9]]" {
+		t.Fatalf("rows and entries: %s", got)
+	}
+}

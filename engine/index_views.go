@@ -45,7 +45,7 @@ func catalogIndexes(t *TableDef) []catalogIndex {
 	for _, ix := range t.Indexes {
 		out = append(out, catalogIndex{id: ix.ID, name: ix.Name, clustered: ix.Clustered, unique: ix.Unique,
 			disabled: ix.State != IndexReady, cols: ix.Columns, desc: ix.Desc, include: ix.Include, filter: ix.Filter,
-			prefix: keys.IndexPrefix(t.ID, ix.ID)})
+			prefix: keys.IndexPrefix(t.ID, ix.store())})
 	}
 	for i := 1; i < len(out); i++ { // index_id order (few entries)
 		for j := i; j > 0 && out[j].id < out[j-1].id; j-- {

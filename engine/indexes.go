@@ -47,6 +47,18 @@ type IndexDef struct {
 	State     IndexState `json:"state,omitempty"`
 	// Filter is a filtered index's WHERE as T-SQL text (index_filter.go).
 	Filter string `json:"filter,omitempty"`
+	// Store numbers the index's entries (keys.IndexPrefix) when it is not
+	// ID: an index rebuilt WITH (DROP_EXISTING = ON) keeps its index_id
+	// while the new entries are built beside the old ones.
+	Store uint32 `json:"store,omitempty"`
+}
+
+// store is the number under which the index's entries are kept.
+func (ix *IndexDef) store() uint32 {
+	if ix.Store != 0 {
+		return ix.Store
+	}
+	return ix.ID
 }
 
 // maxIndexKeyColumns is SQL Server's limit on key columns (Msg 1904).
@@ -93,7 +105,7 @@ func (t *TableDef) clusteredName() string {
 // values (inverted when DESC), then for a non-unique index the row's key;
 // the value holds the row's key and the INCLUDE columns.
 func indexEntry(t *TableDef, ix *IndexDef, rowKey []byte, row []types.Value) (key, val []byte) {
-	key = keys.IndexPrefix(t.ID, ix.ID)
+	key = keys.IndexPrefix(t.ID, ix.store())
 	for i, c := range ix.Columns {
 		key = keys.AppendIndexValue(key, row[c], t.Columns[c].Type, ix.Desc[i])
 	}
