@@ -88,7 +88,10 @@ func (w *rowWriter) insert(t *txn, key []byte, row []types.Value) error {
 			return w.duplicate(row)
 		}
 	}
-	return t.Write(key, nil, false, keys.EncodeRow(nil, row))
+	if err := t.Write(key, nil, false, keys.EncodeRow(nil, row)); err != nil {
+		return err
+	}
+	return writeIndexes(t, w.table.ID, nil, nil, key, row)
 }
 
 func (w *rowWriter) duplicate(row []types.Value) error {
@@ -475,7 +478,7 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 	}
 	type change struct {
 		oldKey, oldRaw, newKey []byte
-		row                    []types.Value
+		old, row               []types.Value
 	}
 	changes := make([]change, len(rows))
 	for i, old := range rows {
@@ -508,7 +511,7 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 		if len(p.w.table.PK) > 0 {
 			newKey = p.w.pkKey(row)
 		}
-		changes[i] = change{oldKey: ks[i], oldRaw: raws[i], newKey: newKey, row: row}
+		changes[i] = change{oldKey: ks[i], oldRaw: raws[i], newKey: newKey, old: old, row: row}
 		if err := p.out.add(e, old, row); err != nil {
 			return 0, err
 		}
@@ -524,6 +527,13 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 				return 0, err
 			}
 		}
+		newKey, newRow := c.newKey, c.row
+		if !bytes.Equal(c.oldKey, c.newKey) {
+			newKey, newRow = nil, nil // a moved row's entries come back with its insert
+		}
+		if err := indexPhase(t, p.w.table.ID, c.oldKey, c.old, newKey, newRow, true); err != nil {
+			return 0, err
+		}
 	}
 	for _, c := range changes {
 		if err := e.gov.Check(); err != nil {
@@ -531,6 +541,9 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 		}
 		if bytes.Equal(c.oldKey, c.newKey) {
 			if err := t.Write(c.oldKey, c.oldRaw, true, keys.EncodeRow(nil, c.row)); err != nil {
+				return 0, err
+			}
+			if err := indexPhase(t, p.w.table.ID, c.oldKey, c.old, c.oldKey, c.row, false); err != nil {
 				return 0, err
 			}
 			continue
@@ -581,16 +594,19 @@ func (p *deletePlan) run(e *env, t *txn) (int64, error) {
 			return 0, err
 		}
 	}
-	return int64(len(ks)), deleteRows(e, t, ks, raws)
+	return int64(len(ks)), deleteRows(e, t, p.scan.table.ID, ks, raws, rows)
 }
 
-// deleteRows deletes the rows matchRows found.
-func deleteRows(e *env, t *txn, ks, raws [][]byte) error {
+// deleteRows deletes the rows matchRows found, and their index entries.
+func deleteRows(e *env, t *txn, tableID uint32, ks, raws [][]byte, rows [][]types.Value) error {
 	for i, k := range ks {
 		if err := e.gov.Check(); err != nil {
 			return err
 		}
 		if err := t.Write(k, raws[i], true, nil); err != nil {
+			return err
+		}
+		if err := writeIndexes(t, tableID, k, rows[i], nil, nil); err != nil {
 			return err
 		}
 	}
@@ -600,9 +616,9 @@ func deleteRows(e *env, t *txn, ks, raws [][]byte) error {
 // truncateTable deletes every row and resets the identity counter.
 func truncateTable(e *env, t *txn, db *Database, def *TableDef) error {
 	scan := &tableScan{db: db, table: def}
-	ks, raws, _, err := matchRows(e, scan, nil, nil)
+	ks, raws, rows, err := matchRows(e, scan, nil, nil)
 	if err == nil {
-		err = deleteRows(e, t, ks, raws)
+		err = deleteRows(e, t, def.ID, ks, raws, rows)
 	}
 	if err != nil {
 		return err

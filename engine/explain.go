@@ -241,6 +241,9 @@ func constText(v types.Value, t types.Type) string {
 
 func (t *tableScan) explain(x *explainer, _ *names) *plan.Node {
 	obj := "OBJECT:(" + objectName(t.db, t.table) + ")"
+	if t.seek != nil {
+		return t.explainIndexSeek(x, obj)
+	}
 	if len(t.table.PK) == 0 {
 		return x.node("Table Scan", "Table Scan", obj)
 	}
@@ -263,6 +266,35 @@ func (t *tableScan) explain(x *explainer, _ *names) *plan.Node {
 	if len(t.eq) == len(t.table.PK) {
 		n.EstimateRows, n.Estimated = 1, true
 	}
+	return n
+}
+
+// explainIndexSeek draws a secondary-index seek as SQL Server does: the
+// index's range, and a lookup of each entry's row in the table (Key Lookup
+// through the primary key, RID Lookup in a heap), joined by nested loops.
+func (t *tableScan) explainIndexSeek(x *explainer, obj string) *plan.Node {
+	s := t.seek
+	ix := bracket(t.db.Name()) + "." + bracket(orDbo(t.table.Schema)) + "." + bracket(t.table.Name) + "." + bracket(s.ix.Name)
+	var conds []string
+	for i, v := range s.eq {
+		conds = append(conds, columnName(t.db, t.table, s.ix.Columns[i])+"="+x.text(v, nil))
+	}
+	if len(s.eq) < len(s.ix.Columns) {
+		col := columnName(t.db, t.table, s.ix.Columns[len(s.eq)])
+		if s.lo != nil {
+			conds = append(conds, col+" >= "+x.text(s.lo, nil))
+		}
+		if s.hi != nil {
+			conds = append(conds, col+" <= "+x.text(s.hi, nil))
+		}
+	}
+	seek := x.node("Index Seek", "Index Seek", "OBJECT:("+ix+"), SEEK:("+strings.Join(conds, " AND ")+") ORDERED FORWARD")
+	lookup := x.node("RID Lookup", "RID Lookup", obj+", LOOKUP ORDERED FORWARD")
+	if len(t.table.PK) > 0 {
+		lookup = x.node("Clustered Index Seek", "Key Lookup", obj+", SEEK:(the entry's key) LOOKUP ORDERED FORWARD")
+	}
+	n := x.node("Nested Loops", "Inner Join", "", seek, lookup)
+	n.NamesLogical = true
 	return n
 }
 

@@ -97,6 +97,8 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planCreateTable(x)
 	case *parser.DropTable:
 		return b.planDropTable(x)
+	case *parser.CreateIndex, *parser.DropIndex:
+		return b.planIndexStatement(st)
 	case *parser.CreateDatabase, *parser.DropDatabase, *parser.AlterDatabase, *parser.Use:
 		return b.planDatabaseStatement(st)
 	case *parser.BeginTran, *parser.CommitTran, *parser.RollbackTran, *parser.SaveTran,

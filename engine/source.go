@@ -36,6 +36,7 @@ type tableScan struct {
 	db    *Database
 	table *TableDef
 	eq    []expr // values for PK columns 0..len(eq)-1, coerced to their types
+	seek  *indexSeek
 }
 
 func (t *tableScan) scan(e *env, fn func(row []types.Value) error) error {
@@ -47,6 +48,9 @@ func (t *tableScan) scan(e *env, fn func(row []types.Value) error) error {
 func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value) error) error {
 	if err := t.db.storage.Available(); err != nil {
 		return err // out of service after a storage failure: no rows from it
+	}
+	if t.seek != nil {
+		return t.seek.scanKeys(e, t, fn)
 	}
 	r := e.sess.readerFor(t.db)
 	tio := e.sess.stats.open(t.db, t.table)

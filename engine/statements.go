@@ -67,6 +67,10 @@ func statementKeywords(st parser.Statement) keywords {
 		return keywords{"DROP", "DROP TABLE"}
 	case *parser.TruncateTable:
 		return keywords{"TRUNCATE", "TRUNCATE TABLE"}
+	case *parser.CreateIndex:
+		return keywords{"CREATE INDEX", "CREATE INDEX"}
+	case *parser.DropIndex:
+		return keywords{"DROP", "DROP INDEX"}
 	case *parser.Backup:
 		if x.Log {
 			return keywords{"BACKUP", "BACKUP LOG"}

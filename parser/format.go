@@ -235,6 +235,9 @@ func (c *ColumnDef) format(b *strings.Builder) {
 			writeIdent(b, c.PrimaryKeyName)
 		}
 		b.WriteString(" PRIMARY KEY")
+		if c.PrimaryKeyNonclustered {
+			b.WriteString(" NONCLUSTERED")
+		}
 	}
 }
 
@@ -254,7 +257,11 @@ func (p *PrimaryKey) format(b *strings.Builder) {
 		writeIdent(b, p.Name)
 		b.WriteByte(' ')
 	}
-	b.WriteString("PRIMARY KEY (")
+	b.WriteString("PRIMARY KEY ")
+	if p.Nonclustered {
+		b.WriteString("NONCLUSTERED ")
+	}
+	b.WriteString("(")
 	for i, c := range p.Columns {
 		if i > 0 {
 			b.WriteString(", ")

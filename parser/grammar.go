@@ -42,7 +42,7 @@ func statementMembers() []stmtNode {
 // allMembers is the statement union: the common statements, then the
 // administrative ones (grammar_admin.go).
 func allMembers() []stmtNode {
-	return append(statementMembers(), adminMembers()...)
+	return append(append(statementMembers(), indexMembers()...), adminMembers()...)
 }
 
 // ---------------------------------------------------------------------------
@@ -215,9 +215,10 @@ type tableElem struct {
 }
 
 type tablePK struct {
-	Pos     lexer.Position
-	Name    string    `parser:"( 'CONSTRAINT' @( Ident | QuotedIdent ) )? 'PRIMARY' 'KEY' ( 'CLUSTERED' | 'NONCLUSTERED' )?"`
-	Columns []*keyCol `parser:"'(' @@ ( ',' @@ )* ')'"`
+	Pos          lexer.Position
+	Name         string    `parser:"( 'CONSTRAINT' @( Ident | QuotedIdent ) )? 'PRIMARY' 'KEY'"`
+	Nonclustered bool      `parser:"( 'CLUSTERED' | @'NONCLUSTERED' )?"`
+	Columns      []*keyCol `parser:"'(' @@ ( ',' @@ )* ')'"`
 }
 
 type keyCol struct {
@@ -240,7 +241,8 @@ type colConstraint struct {
 	Identity *identity `parser:" | @@"`
 	Collate  string    `parser:" | 'COLLATE' @( Ident | QuotedIdent )"`
 	Name     string    `parser:" | ( 'CONSTRAINT' @( Ident | QuotedIdent ) )?"`
-	PK       bool      `parser:"   ( @'PRIMARY' 'KEY' ( 'CLUSTERED' | 'NONCLUSTERED' )?"`
+	PK       bool      `parser:"   ( @'PRIMARY' 'KEY'"`
+	PKNoncl  bool      `parser:"     ( 'CLUSTERED' | @'NONCLUSTERED' )?"`
 	Default  Expr      `parser:"   | 'DEFAULT' @@ ) )"`
 }
 
