@@ -129,28 +129,8 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 		return nil, err
 	}
 	p := &insertPlan{w: rowWriter{db: db, table: def, verb: "INSERT"}}
-	if len(x.Columns) > 0 {
-		seen := map[int]bool{}
-		for _, name := range x.Columns {
-			i := def.ColumnIndex(name)
-			if i < 0 {
-				return nil, b.errAt(x, sqlerr.New(207, name))
-			}
-			if seen[i] {
-				return nil, b.errAt(x, sqlerr.New(264, name))
-			}
-			if def.Columns[i].Identity != nil {
-				return nil, b.errAt(x, sqlerr.New(544, def.Name))
-			}
-			seen[i] = true
-			p.targets = append(p.targets, i)
-		}
-	} else {
-		for i, c := range def.Columns {
-			if c.Identity == nil {
-				p.targets = append(p.targets, i)
-			}
-		}
+	if p.targets, err = b.insertTargets(x, def, x.Columns); err != nil {
+		return nil, err
 	}
 	countErr := func(n int) error {
 		switch {
@@ -204,6 +184,36 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// insertTargets binds an INSERT's (or COPY's) column list: the named
+// columns, else every column but identity columns.
+func (b *binder) insertTargets(x positioned, def *TableDef, columns []string) ([]int, error) {
+	var targets []int
+	if len(columns) == 0 {
+		for i, c := range def.Columns {
+			if c.Identity == nil {
+				targets = append(targets, i)
+			}
+		}
+		return targets, nil
+	}
+	seen := map[int]bool{}
+	for _, name := range columns {
+		i := def.ColumnIndex(name)
+		if i < 0 {
+			return nil, b.errAt(x, sqlerr.New(207, name))
+		}
+		if seen[i] {
+			return nil, b.errAt(x, sqlerr.New(264, name))
+		}
+		if def.Columns[i].Identity != nil {
+			return nil, b.errAt(x, sqlerr.New(544, def.Name))
+		}
+		seen[i] = true
+		targets = append(targets, i)
+	}
+	return targets, nil
 }
 
 // bindDefaults binds every column's DEFAULT expression.

@@ -39,9 +39,10 @@ func statementMembers() []stmtNode {
 }
 
 // allMembers is the statement union: the common statements, then the
-// administrative ones (grammar_admin.go).
+// administrative ones (grammar_admin.go) and the bulk loads
+// (grammar_copy.go).
 func allMembers() []stmtNode {
-	return append(statementMembers(), adminMembers()...)
+	return append(append(statementMembers(), adminMembers()...), copyMembers()...)
 }
 
 // ---------------------------------------------------------------------------

@@ -34,7 +34,18 @@ type CopyOptions struct {
 	Header    bool   // csv, text: the first line names the columns
 	Quote     byte   // csv: '"'
 	Escape    byte   // csv: the quote character
+	// Per column (by position in the row), csv only: ForceQuote quotes
+	// every non-NULL value written; ForceNotNull reads an unquoted null
+	// string as a value (the empty string), ForceNull reads a quoted one
+	// as NULL.
+	ForceQuote, ForceNotNull, ForceNull []bool
+	// NoQuote reads csv without quoting: fields split at every delimiter
+	// (T-SQL BULK INSERT's char format).
+	NoQuote bool
 }
+
+// flag reports column i's entry of a per-column option.
+func flag(list []bool, i int) bool { return i < len(list) && list[i] }
 
 // Defaults fills the options a COPY statement left out.
 func (o CopyOptions) Defaults() CopyOptions {
@@ -83,7 +94,12 @@ type CopyReader struct {
 	fields  [][]byte
 	buf     []byte
 	done    bool
+	header  []string
 }
+
+// Header returns the names of the header line (with the Header option),
+// once the first row has been read.
+func (c *CopyReader) Header() []string { return c.header }
 
 // NewCopyReader reads rows of columns fields from r.
 func NewCopyReader(r io.Reader, opt CopyOptions, columns int) *CopyReader {
@@ -107,13 +123,9 @@ func (c *CopyReader) Next() ([][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !c.started {
-			c.started = true
-			if c.opt.Header {
-				continue
-			}
-		}
-		if string(line) == `\.` { // the end-of-data marker
+		header := !c.started && c.opt.Header
+		c.started = true
+		if string(line) == `\.` && !header { // the end-of-data marker
 			c.done = true
 			return nil, io.EOF
 		}
@@ -124,6 +136,12 @@ func (c *CopyReader) Next() ([][]byte, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if header {
+			for _, f := range c.fields {
+				c.header = append(c.header, string(f))
+			}
+			continue
 		}
 		if len(c.fields) != c.columns {
 			return nil, c.errorf(0, "%d columns of data for %d columns", len(c.fields), c.columns)
@@ -171,6 +189,9 @@ func (c *CopyReader) readLine() ([]byte, error) {
 // csvQuoted says whether a csv line ends inside quotes, given whether it
 // started inside them.
 func csvQuoted(b []byte, opt CopyOptions, quoted bool) bool {
+	if opt.NoQuote {
+		return false
+	}
 	for i := 0; i < len(b); i++ {
 		switch {
 		case quoted && b[i] == opt.Escape && opt.Escape != opt.Quote && i+1 < len(b) &&
@@ -284,7 +305,7 @@ func (c *CopyReader) splitCSV(line []byte) error {
 		quotedAny := false
 		rawStart := i
 		for i < len(line) && line[i] != o.Delimiter {
-			if line[i] != o.Quote {
+			if o.NoQuote || line[i] != o.Quote {
 				out = append(out, line[i])
 				i++
 				continue
@@ -310,8 +331,10 @@ func (c *CopyReader) splitCSV(line []byte) error {
 				i++
 			}
 		}
+		col := len(c.fields)
 		switch {
-		case !quotedAny && string(line[rawStart:i]) == o.Null:
+		case !quotedAny && string(line[rawStart:i]) == o.Null && !flag(o.ForceNotNull, col),
+			quotedAny && string(out) == o.Null && flag(o.ForceNull, col):
 			c.fields = append(c.fields, nil)
 		case out == nil:
 			c.fields = append(c.fields, []byte{})
@@ -463,7 +486,7 @@ func (c *CopyWriter) Row(fields [][]byte) error {
 			if i > 0 {
 				b = append(b, c.opt.Delimiter)
 			}
-			b = c.appendCSV(b, f)
+			b = c.appendCSV(b, f, flag(c.opt.ForceQuote, i))
 		}
 		b = append(b, '\n')
 	default:
@@ -526,12 +549,12 @@ func (c *CopyWriter) appendText(b, f []byte) []byte {
 // appendCSV quotes a field when it must be: it holds the delimiter, the
 // quote, a line end, or equals the null string (so that it reads back as
 // a value, not NULL).
-func (c *CopyWriter) appendCSV(b, f []byte) []byte {
+func (c *CopyWriter) appendCSV(b, f []byte, force bool) []byte {
 	if f == nil {
 		return append(b, c.opt.Null...)
 	}
 	o := c.opt
-	needs := len(f) == 0 && o.Null == "" || string(f) == o.Null || string(f) == `\.`
+	needs := force || len(f) == 0 && o.Null == "" || string(f) == o.Null || string(f) == `\.`
 	for _, ch := range f {
 		if ch == o.Delimiter || ch == o.Quote || ch == '\n' || ch == '\r' || ch == o.Escape {
 			needs = true
