@@ -176,8 +176,11 @@ func (l *loader) bulkLoad(e *env, t *txn, rd *pgcodec.CopyReader, spec bulkSpec,
 		if err == io.EOF {
 			break
 		}
+		var ce *pgcodec.CopyError
+		if row < spec.firstRow && errors.As(err, &ce) && ce.Column == 0 {
+			continue // rows before FIRSTROW (a header) need not have the table's fields
+		}
 		if err != nil {
-			var ce *pgcodec.CopyError
 			if errors.As(err, &ce) {
 				if ce.Column == 0 {
 					return 0, sqlerr.New(4832)

@@ -362,6 +362,9 @@ func (l *loader) row(e *env, t *txn, fields [][]byte) error {
 			continue
 		}
 		v, err := l.value(j, f)
+		if err != nil && f == nil {
+			return err // NOT NULL: the row's fault, not a value's
+		}
 		if err != nil {
 			return &fieldError{col: j, field: f, err: err}
 		}

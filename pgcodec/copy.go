@@ -450,6 +450,9 @@ func (c *CopyWriter) Header(names []string) error {
 	for i, n := range names {
 		fields[i] = []byte(n)
 	}
+	force := c.opt.ForceQuote
+	c.opt.ForceQuote = nil // FORCE_QUOTE quotes values, not the header
+	defer func() { c.opt.ForceQuote = force }()
 	return c.Row(fields)
 }
 

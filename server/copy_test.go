@@ -1,0 +1,379 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/lib/pq"
+
+	"mirrordb/server"
+	"mirrordb/server/servertest"
+)
+
+// COPY through real drivers (issue 15 §2): pgx's CopyFrom (binary) and
+// PgConn.CopyTo, lib/pq's CopyIn (text). psql's \copy is in
+// testdata/psql/copy.sql.
+
+// copySetup starts a server with database db holding
+// items (id, name, price, ok, at, u, data, score, day) and
+// logs (seq identity, msg, at default).
+func copySetup(t *testing.T, db string) (url string, conn *pgx.Conn, srv *server.Server) {
+	t.Helper()
+	srv = servertest.Start(t, "")
+	conn = servertest.Connect(t, srv, "master")
+	if _, err := conn.Exec(context.Background(), "CREATE DATABASE "+db+" USE "+db+`
+		CREATE TABLE items (id INT PRIMARY KEY, name NVARCHAR(20) NOT NULL, price DECIMAL(10,2), ok BIT,
+			at DATETIME2, u UNIQUEIDENTIFIER, data VARBINARY(16), score FLOAT, day DATE)
+		CREATE TABLE logs (seq INT IDENTITY(1,1) PRIMARY KEY, msg VARCHAR(10), kind VARCHAR(5) DEFAULT 'info')
+		CREATE TABLE people (id INT PRIMARY KEY, name NVARCHAR(20), price DECIMAL(10,2))`); err != nil {
+		t.Fatal(err)
+	}
+	return servertest.URL(srv, db), conn, srv
+}
+
+func count(t *testing.T, conn *pgx.Conn, table string) (n int) {
+	t.Helper()
+	if err := conn.QueryRow(context.Background(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// pgCode is the SQLSTATE of a pgx error.
+func pgCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+func TestCopyPgx(t *testing.T) {
+	_, conn, _ := copySetup(t, "pgxcopy")
+	ctx := context.Background()
+	at := time.Date(2024, 1, 2, 3, 4, 5, 123456000, time.UTC)
+	rows := [][]any{
+		{int32(1), "one", "12.50", true, at, "6f9619ff-8b86-d011-b42d-00c04fc964ff", []byte{1, 2, 0xff}, 1.5, at},
+		{int32(2), "two, \"quoted\"\nline", nil, false, nil, nil, []byte{}, nil, nil},
+	}
+	cols := []string{"id", "name", "price", "ok", "at", "u", "data", "score", "day"}
+	n, err := conn.CopyFrom(ctx, pgx.Identifier{"items"}, cols, pgx.CopyFromRows(rows))
+	if err != nil || n != 2 {
+		t.Fatalf("CopyFrom: %d, %v", n, err)
+	}
+	var name, price, u string
+	var data []byte
+	var ok bool
+	var got time.Time
+	if err := conn.QueryRow(ctx, "SELECT name, CAST(price AS VARCHAR(20)), ok, at, CAST(u AS VARCHAR(40)), data FROM items WHERE id = 1").
+		Scan(&name, &price, &ok, &got, &u, &data); err != nil {
+		t.Fatal(err)
+	}
+	if name != "one" || price != "12.50" || !ok || !got.Equal(at) || !strings.EqualFold(u, "6f9619ff-8b86-d011-b42d-00c04fc964ff") || !bytes.Equal(data, []byte{1, 2, 0xff}) {
+		t.Fatalf("row 1 read back as %q %q %v %v %q %x", name, price, ok, got, u, data)
+	}
+
+	// COPY TO STDOUT in each format, through PgConn.CopyTo.
+	for _, c := range []struct{ sql, want string }{
+		{"COPY items (id, name, price, ok, score) TO STDOUT",
+			"1\tone\t12.50\tt\t1.5\n2\ttwo, \"quoted\"\\nline\t\\N\tf\t\\N\n"},
+		{"COPY items (id, name, data) TO STDOUT WITH (FORMAT csv, HEADER, FORCE_QUOTE (id))",
+			"id,name,data\n\"1\",one,\\x0102ff\n\"2\",\"two, \"\"quoted\"\"\nline\",\\x\n"},
+		{"COPY (SELECT id, day FROM items WHERE day IS NOT NULL) TO STDOUT csv", "1,2024-01-02\n"},
+	} {
+		var out bytes.Buffer
+		tag, err := conn.PgConn().CopyTo(ctx, &out, c.sql)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		if out.String() != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.sql, out.String(), c.want)
+		}
+		if tag.RowsAffected() == 0 {
+			t.Errorf("%s: tag %q", c.sql, tag)
+		}
+	}
+	// Binary out, then back in: the table's rows survive the round trip.
+	var bin bytes.Buffer
+	if _, err := conn.PgConn().CopyTo(ctx, &bin, "COPY items TO STDOUT (FORMAT binary)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE items2 (id INT PRIMARY KEY, name NVARCHAR(20) NOT NULL, price DECIMAL(10,2), ok BIT, at DATETIME2, u UNIQUEIDENTIFIER, data VARBINARY(16), score FLOAT, day DATE)"); err != nil {
+		t.Fatal(err)
+	}
+	if tag, err := conn.PgConn().CopyFrom(ctx, &bin, "COPY items2 FROM STDIN (FORMAT binary)"); err != nil || tag.RowsAffected() != 2 {
+		t.Fatalf("binary round trip: %v %v", tag, err)
+	}
+	var diff int
+	if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM items a JOIN items2 b ON a.id = b.id
+		WHERE a.name = b.name AND ISNULL(a.price, -1) = ISNULL(b.price, -1) AND ISNULL(a.data, 0x99) = ISNULL(b.data, 0x99)
+		AND ISNULL(a.at, '1900-01-01') = ISNULL(b.at, '1900-01-01')`).Scan(&diff); err != nil || diff != 2 {
+		t.Fatalf("binary round trip: %d rows equal, %v", diff, err)
+	}
+
+	// Missing columns take their default and identity.
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"logs"}, []string{"msg"}, pgx.CopyFromRows([][]any{{"a"}, {"b"}})); err != nil {
+		t.Fatal(err)
+	}
+	var seqs, kinds string
+	if err := conn.QueryRow(ctx, "SELECT CAST(MIN(seq) AS VARCHAR(5)) + '-' + CAST(MAX(seq) AS VARCHAR(5)), MIN(kind) FROM logs").Scan(&seqs, &kinds); err != nil || seqs != "1-2" || kinds != "info" {
+		t.Fatalf("identity and default: %q %q %v", seqs, kinds, err)
+	}
+}
+
+// TestCopyFailuresLoadNothing: a value that does not convert, a NULL for a
+// NOT NULL column, a duplicate key, the client's CopyFail and a cancel each
+// end the COPY with an error, and none of its rows stays.
+func TestCopyFailuresLoadNothing(t *testing.T) {
+	_, conn, srv := copySetup(t, "copyfail")
+	ctx := context.Background()
+	pg := conn.PgConn()
+	for _, c := range []struct {
+		name, data, code, where string
+	}{
+		{"conversion", "1\tok\n2\tfine\nthree\tbad\n", "22P02", `COPY items, line 3, column id: "three"`},
+		{"not null", "1\tok\n2\t\\N\n", "23502", "COPY items, line 2"},
+		{"duplicate", "1\tok\n1\tagain\n", "23505", "COPY items, line 2"},
+		{"too long", "1\t" + strings.Repeat("x", 21) + "\n", "22001", `COPY items, line 1, column name: "` + strings.Repeat("x", 21) + `"`},
+		{"extra column", "1\tok\textra\n", "22P04", "COPY items, line 1"},
+	} {
+		_, err := pg.CopyFrom(ctx, strings.NewReader(c.data), "COPY items (id, name) FROM STDIN")
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != c.code || pe.Where != c.where || !strings.HasPrefix(pe.Message, "Msg ") && pe.Code != "22P04" {
+			t.Errorf("%s: %v (where %q), want SQLSTATE %s where %q", c.name, err, whereOf(err), c.code, c.where)
+		}
+		if n := count(t, conn, "items"); n != 0 {
+			t.Fatalf("%s: %d rows stayed", c.name, n)
+		}
+	}
+
+	// CopyFail: the client abandons the copy (a source that fails).
+	failing := &failingSource{rows: 100}
+	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"items"}, []string{"id", "name"}, failing); err == nil {
+		t.Fatal("CopyFrom with a failing source succeeded")
+	}
+	if n := count(t, conn, "items"); n != 0 {
+		t.Fatalf("after CopyFail: %d rows stayed", n)
+	}
+
+	// A CancelRequest in the middle of the data.
+	r := &endlessRows{started: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := pg.CopyFrom(ctx, r, "COPY items (id, name) FROM STDIN")
+		done <- err
+	}()
+	<-r.started
+	// A cancel reaches only a running statement: wait until the server
+	// is inside the COPY.
+	watcher := servertest.Connect(t, srv, "master")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		var running int
+		if err := watcher.QueryRow(ctx, "SELECT COUNT(*) FROM sys.dm_exec_requests WHERE command = 'COPY'").Scan(&running); err != nil {
+			t.Fatal(err)
+		}
+		if running > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the COPY never showed in sys.dm_exec_requests")
+		}
+	}
+	if err := pg.CancelRequest(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if code := pgCode(err); code != "57014" {
+			t.Fatalf("cancelled COPY: %v, want SQLSTATE 57014", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("a cancelled COPY did not end")
+	}
+	if n := count(t, conn, "items"); n != 0 {
+		t.Fatalf("after a cancel: %d rows stayed", n)
+	}
+
+	// Inside a transaction a COPY is one statement: a rollback undoes it.
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"items"}, []string{"id", "name"}, pgx.CopyFromRows([][]any{{int32(1), "a"}})); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, conn, "items"); n != 0 {
+		t.Fatalf("after ROLLBACK: %d rows stayed", n)
+	}
+}
+
+func whereOf(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Where
+	}
+	return ""
+}
+
+// failingSource yields rows, then fails: pgx then ends the copy with
+// CopyFail.
+type failingSource struct{ rows, i int }
+
+func (s *failingSource) Next() bool { s.i++; return true }
+func (s *failingSource) Values() ([]any, error) {
+	if s.i > s.rows {
+		return nil, errors.New("the source broke")
+	}
+	return []any{int32(s.i), "x"}, nil
+}
+func (s *failingSource) Err() error { return nil }
+
+// endlessRows is COPY text data that never ends.
+type endlessRows struct {
+	i       int
+	started chan struct{}
+}
+
+func (r *endlessRows) Read(p []byte) (int, error) {
+	if r.i == 1000 {
+		close(r.started)
+	}
+	line := fmt.Sprintf("%d\tx\n", r.i)
+	r.i++
+	if len(p) < len(line) {
+		return 0, io.ErrShortBuffer
+	}
+	return copy(p, line), nil
+}
+
+func TestCopyLibPQ(t *testing.T) {
+	url, conn, _ := copySetup(t, "pqcopy")
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stmt, err := tx.Prepare(pq.CopyIn("items", "id", "name", "price", "day"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 500; i++ {
+		var day any
+		if i%2 == 0 {
+			day = time.Date(2024, 2, i%28+1, 0, 0, 0, 0, time.UTC)
+		}
+		if _, err := stmt.Exec(i, fmt.Sprintf("name\t%d\\", i), fmt.Sprintf("%d.25", i), day); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := stmt.Exec(); err != nil {
+		t.Fatal(err)
+	}
+	if err := stmt.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	var name string
+	if err := conn.QueryRow(context.Background(), "SELECT COUNT(day), MAX(CASE WHEN id = 7 THEN name END) FROM items").Scan(&n, &name); err != nil || n != 250 || name != "name\t7\\" {
+		t.Fatalf("lib/pq CopyIn: %d days, name %q, %v", n, name, err)
+	}
+}
+
+// TestBulkInsert: T-SQL's BULK INSERT of a server file: csv with a header
+// row, the default char format, rows that do not convert skipped up to
+// MAXERRORS, a missing file (4860).
+func TestBulkInsert(t *testing.T) {
+	_, conn, _ := copySetup(t, "bulkdb")
+	ctx := context.Background()
+	dir := t.TempDir()
+	csvFile := filepath.Join(dir, "items.csv")
+	if err := os.WriteFile(csvFile, []byte("id,name,price\r\n1,\"Smith, J\",1.5\r\n2,plain,\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exec := func(sql string) (pgconn.CommandTag, error) { return conn.Exec(ctx, sql) }
+	tag, err := exec(`BULK INSERT people FROM '` + csvFile + `' WITH (FORMAT = 'CSV', FIRSTROW = 2, FIELDTERMINATOR = ',', ROWTERMINATOR = '\n', TABLOCK)`)
+	if err != nil || tag.RowsAffected() != 2 {
+		t.Fatalf("BULK INSERT csv: %v %v", tag, err)
+	}
+	var name string
+	if err := conn.QueryRow(ctx, "SELECT name FROM people WHERE id = 1").Scan(&name); err != nil || name != "Smith, J" {
+		t.Fatalf("csv field: %q %v", name, err)
+	}
+	// char format: fields split at every terminator; the identity column
+	// is in the file but takes its own values; an empty field takes the
+	// column's default unless KEEPNULLS.
+	logFile := filepath.Join(dir, "logs.txt")
+	if err := os.WriteFile(logFile, []byte("99|first|warn\n99|second|\n99|third|x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec(`BULK INSERT logs FROM '` + logFile + `' WITH (FIELDTERMINATOR = '|')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec(`BULK INSERT logs FROM '` + logFile + `' WITH (FIELDTERMINATOR = '0x7c', KEEPNULLS, LASTROW = 2)`); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := conn.QueryRow(ctx, "SELECT STRING_AGG(CAST(seq AS VARCHAR(3)) + msg + ISNULL(kind, 'NULL'), ',') FROM logs").Scan(&got); err != nil {
+		// no STRING_AGG: read the rows one by one
+		rows, err := conn.Query(ctx, "SELECT seq, msg, ISNULL(kind, 'NULL') FROM logs ORDER BY seq")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var parts []string
+		for rows.Next() {
+			var seq int
+			var msg, kind string
+			if err := rows.Scan(&seq, &msg, &kind); err != nil {
+				t.Fatal(err)
+			}
+			parts = append(parts, fmt.Sprint(seq, msg, kind))
+		}
+		got = strings.Join(parts, ",")
+	}
+	if want := "1firstwarn,2secondinfo,3thirdx,4firstwarn,5secondNULL"; got != want {
+		t.Fatalf("BULK INSERT char format: %s, want %s", got, want)
+	}
+	// Bad values: skipped (a notice each) while at most MAXERRORS.
+	bad := filepath.Join(dir, "bad.txt")
+	if err := os.WriteFile(bad, []byte("10\tten\t1\nx\tbad\t2\n11\televen\t3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec(`BULK INSERT people FROM '` + bad + `' WITH (MAXERRORS = 0)`); !errorNumber(err, 4865) {
+		t.Fatalf("MAXERRORS = 0: %v", err)
+	}
+	if n := count(t, conn, "people"); n != 2 {
+		t.Fatalf("a failed BULK INSERT left %d rows, want the 2 before", n)
+	}
+	if tag, err := exec(`BULK INSERT people FROM '` + bad + `'`); err != nil || tag.RowsAffected() != 2 {
+		t.Fatalf("bad row skipped: %v %v", tag, err)
+	}
+	if _, err := exec(`BULK INSERT items FROM '` + filepath.Join(dir, "missing.csv") + `'`); !errorNumber(err, 4860) {
+		t.Fatalf("missing file: %v", err)
+	}
+}
+
+func errorNumber(err error, n int) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && strings.HasPrefix(pe.Message, fmt.Sprintf("Msg %d,", n))
+}
