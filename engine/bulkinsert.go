@@ -168,6 +168,9 @@ func (b *binder) planBulkInsert(x *parser.BulkInsert) (*stmtPlan, error) {
 // rows whose values do not convert until more than maxErrors did.
 func (l *loader) bulkLoad(e *env, t *txn, rd *pgcodec.CopyReader, spec bulkSpec, w session.ResultWriter) (int64, error) {
 	var stored, failed int64
+	if err := l.pastLastKey(t); err != nil {
+		return 0, err
+	}
 	for row := int64(1); spec.lastRow == 0 || row <= spec.lastRow; row++ {
 		if err := e.gov.Check(); err != nil {
 			return 0, err

@@ -95,6 +95,8 @@ type CopyReader struct {
 	buf     []byte
 	done    bool
 	header  []string
+	vals    []byte // the current row's field bytes (keep)
+	scratch []byte // a field being unescaped
 }
 
 // Header returns the names of the header line (with the Header option),
@@ -204,23 +206,42 @@ func csvQuoted(b []byte, opt CopyOptions, quoted bool) bool {
 	return quoted
 }
 
+// startRow starts splitting a row: the previous row's fields are no
+// longer needed.
+func (c *CopyReader) startRow() {
+	c.fields = c.fields[:0]
+	if c.vals == nil {
+		c.vals = make([]byte, 0, 4096)
+	}
+	c.vals = c.vals[:0]
+}
+
+// keep copies a field's bytes into the row's buffer and returns them
+// (never nil: an empty field is an empty value, not NULL). Fields of one
+// row share the buffer, so a row costs no allocation once it has grown.
+func (c *CopyReader) keep(b []byte) []byte {
+	start := len(c.vals)
+	c.vals = append(c.vals, b...)
+	return c.vals[start:len(c.vals):len(c.vals)]
+}
+
 // splitText splits a text-format line at the delimiter, undoing backslash
 // escapes; the null string (before unescaping) is NULL.
 func (c *CopyReader) splitText(line []byte) error {
-	c.fields = c.fields[:0]
-	var out []byte
+	c.startRow()
+	out := c.scratch[:0]
 	start := 0
 	raw := func(end int) []byte { return line[start:end] }
 	emit := func(end int) {
 		if string(raw(end)) == c.opt.Null {
 			c.fields = append(c.fields, nil)
 		} else {
-			c.fields = append(c.fields, append([]byte{}, out...))
+			c.fields = append(c.fields, c.keep(out))
 		}
 		out = out[:0]
 		start = end + 1
 	}
-	out = []byte{}
+	defer func() { c.scratch = out[:0] }()
 	for i := 0; i < len(line); i++ {
 		ch := line[i]
 		switch {
@@ -297,11 +318,11 @@ func unhex(c byte) int {
 // (doubled, or after the escape character) and newlines; an unquoted field
 // equal to the null string is NULL, a quoted one never is.
 func (c *CopyReader) splitCSV(line []byte) error {
-	c.fields = c.fields[:0]
+	c.startRow()
 	o := c.opt
 	i := 0
 	for {
-		var out []byte
+		out := c.scratch[:0]
 		quotedAny := false
 		rawStart := i
 		for i < len(line) && line[i] != o.Delimiter {
@@ -336,11 +357,10 @@ func (c *CopyReader) splitCSV(line []byte) error {
 		case !quotedAny && string(line[rawStart:i]) == o.Null && !flag(o.ForceNotNull, col),
 			quotedAny && string(out) == o.Null && flag(o.ForceNull, col):
 			c.fields = append(c.fields, nil)
-		case out == nil:
-			c.fields = append(c.fields, []byte{})
 		default:
-			c.fields = append(c.fields, out)
+			c.fields = append(c.fields, c.keep(out))
 		}
+		c.scratch = out[:0]
 		if i >= len(line) {
 			return nil
 		}

@@ -205,6 +205,18 @@ func TestCopyFailuresLoadNothing(t *testing.T) {
 		t.Fatalf("after a cancel: %d rows stayed", n)
 	}
 
+	// Keys loaded in order skip their duplicate lookup; a key at or below
+	// the table's last one is still looked up.
+	if _, err := conn.Exec(ctx, "INSERT items (id, name) VALUES (5, 'five')"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pg.CopyFrom(ctx, strings.NewReader("6\ta\n7\tb\n5\tc\n"), "COPY items (id, name) FROM STDIN"); pgCode(err) != "23505" || whereOf(err) != "COPY items, line 3" {
+		t.Fatalf("a key below the table's last: %v (%s)", err, whereOf(err))
+	}
+	if _, err := conn.Exec(ctx, "DELETE items"); err != nil {
+		t.Fatal(err)
+	}
+
 	// Inside a transaction a COPY is one statement: a rollback undoes it.
 	tx, err := conn.Begin(ctx)
 	if err != nil {
