@@ -383,6 +383,21 @@ func TestBulkInsert(t *testing.T) {
 	if _, err := exec(`BULK INSERT items FROM '` + filepath.Join(dir, "missing.csv") + `'`); !errorNumber(err, 4860) {
 		t.Fatalf("missing file: %v", err)
 	}
+
+	// COPY to and from a server file (sysadmin): out, emptied, back in.
+	out := filepath.Join(dir, "people.out")
+	if tag, err := exec(`COPY people TO '` + out + `' (FORMAT csv, HEADER)`); err != nil || tag.RowsAffected() != 4 {
+		t.Fatalf("COPY TO a file: %v %v", tag, err)
+	}
+	if _, err := exec(`DELETE people`); err != nil {
+		t.Fatal(err)
+	}
+	if tag, err := exec(`COPY people FROM '` + out + `' (FORMAT csv, HEADER match)`); err != nil || tag.RowsAffected() != 4 {
+		t.Fatalf("COPY FROM a file: %v %v", tag, err)
+	}
+	if err := conn.QueryRow(ctx, "SELECT name FROM people WHERE id = 1").Scan(&name); err != nil || name != "Smith, J" {
+		t.Fatalf("after COPY through a file: %q %v", name, err)
+	}
 }
 
 func errorNumber(err error, n int) bool {
