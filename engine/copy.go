@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble"
 
@@ -414,38 +415,105 @@ func (l *loader) pastLastKey(t *txn) error {
 
 // load reads every row of rd into the table and returns how many it
 // stored. An error names the line (and the column) it arose on.
+//
+// Two goroutines share the work, so that a load uses two cores: the
+// statement's own reads the stream and converts the values, a writer
+// stores the rows it is handed in batches. Only the reader touches the
+// client's stream and only the writer the transaction; load returns after
+// the writer has stopped, and a failure on either side stops both.
 func (l *loader) load(e *env, t *txn, rd *pgcodec.CopyReader, match bool) (int64, error) {
-	var n int64
 	if err := l.pastLastKey(t); err != nil {
 		return 0, err
 	}
-	for {
+	width := len(l.ins.targets)
+	typs := make([]types.Type, width)
+	for j, i := range l.ins.targets {
+		typs[j] = l.ins.w.table.Columns[i].Type
+	}
+	batches := make(chan *rowBatch, 4)
+	var stored int64
+	var failed atomic.Bool
+	werr := make(chan error, 1)
+	go func() {
+		var err error
+		for b := range batches {
+			if err != nil {
+				continue // drain: the reader stops at its next row
+			}
+			err = e.sess.protect(func() error { // a panic here must not take the process down
+				for i := range b.lines {
+					if err := l.ins.put(e, t, b.vals[i*width:(i+1)*width], typs, nil); err != nil {
+						return l.context(err, b.lines[i], nil)
+					}
+					stored++
+				}
+				return nil
+			})
+			if err != nil {
+				failed.Store(true)
+			}
+		}
+		werr <- err
+	}()
+	rerr := l.read(e, rd, match, width, batches, &failed)
+	close(batches)
+	if err := <-werr; err != nil {
+		return 0, err
+	}
+	return stored, rerr
+}
+
+// rowBatch is rows on their way from a load's reader to its writer.
+type rowBatch struct {
+	lines []int
+	vals  []types.Value // len(lines) rows of converted values
+}
+
+const loadBatchRows = 256
+
+// read converts rd's rows into batches until the stream ends, an error,
+// or the writer failed.
+func (l *loader) read(e *env, rd *pgcodec.CopyReader, match bool, width int, batches chan<- *rowBatch, failed *atomic.Bool) error {
+	b := &rowBatch{}
+	for !failed.Load() {
 		if err := e.gov.Check(); err != nil {
-			return n, err
+			return err
 		}
 		fields, err := rd.Next()
+		if match && rd.Header() != nil {
+			if herr := l.matchHeader(rd.Header()); herr != nil {
+				return l.context(herr, 1, nil)
+			}
+			match = false
+		}
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return n, l.streamError(rd, err)
+			return l.streamError(rd, err)
 		}
-		if n == 0 && match {
-			if err := l.matchHeader(rd.Header()); err != nil {
-				return n, l.context(err, rd.Line(), nil)
+		start := len(b.vals)
+		b.vals = append(b.vals, make([]types.Value, width)...)
+		for j, f := range fields {
+			v, err := l.value(j, f)
+			if err != nil && f == nil {
+				return l.context(err, rd.Line(), nil) // NOT NULL: the row's fault, not a value's
 			}
+			if err != nil {
+				return l.context(&fieldError{col: j, field: f, err: err}, rd.Line(), nil)
+			}
+			b.vals[start+j] = v
 		}
-		if err := l.row(e, t, fields); err != nil {
-			return n, l.context(err, rd.Line(), fields)
+		b.lines = append(b.lines, rd.Line())
+		if len(b.lines) == loadBatchRows {
+			batches <- b
+			b = &rowBatch{vals: make([]types.Value, 0, loadBatchRows*width)}
 		}
-		n++
 	}
-	if n == 0 && match && rd.Header() != nil {
-		if err := l.matchHeader(rd.Header()); err != nil {
-			return n, l.context(err, 1, nil)
-		}
+	if len(b.lines) > 0 {
+		batches <- b
 	}
-	return n, nil
+	return nil
 }
 
 // matchHeader checks HEADER MATCH: the header names the columns in order.
