@@ -463,6 +463,20 @@ func (l *loader) load(e *env, t *txn, rd *pgcodec.CopyReader, match bool) (int64
 	return stored, rerr
 }
 
+// charge counts a loaded row against the statement's memory budget
+// (--query-memory, Msg 701): until the load commits its transaction holds
+// the row several times over (the write batch, the operation with its
+// images, the log record), about 8 times its data and 250 bytes more
+// (measured: 630 MB for a 52 MB csv of 1M rows). A load too big for the
+// budget then fails cleanly instead of exhausting the server's memory.
+func (l *loader) charge(e *env, fields [][]byte) error {
+	n := int64(250)
+	for _, f := range fields {
+		n += 8 * int64(len(f)+1)
+	}
+	return e.gov.Grow(n)
+}
+
 // rowBatch is rows on their way from a load's reader to its writer.
 type rowBatch struct {
 	lines []int
@@ -503,6 +517,9 @@ func (l *loader) read(e *env, rd *pgcodec.CopyReader, match bool, width int, bat
 				return l.context(&fieldError{col: j, field: f, err: err}, rd.Line(), nil)
 			}
 			b.vals[start+j] = v
+		}
+		if err := l.charge(e, fields); err != nil {
+			return err
 		}
 		b.lines = append(b.lines, rd.Line())
 		if len(b.lines) == loadBatchRows {

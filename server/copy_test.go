@@ -404,3 +404,33 @@ func errorNumber(err error, n int) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && strings.HasPrefix(pe.Message, fmt.Sprintf("Msg %d,", n))
 }
+
+// TestCopyMemoryBudget: until it commits a load is held in memory, so its
+// rows count against --query-memory: a load too big for it fails with
+// Msg 701 (53200), loads nothing, and gives the pool its memory back.
+func TestCopyMemoryBudget(t *testing.T) {
+	g := startGoverned(t, func(c *server.Config) { c.QueryMemory, c.QueryMemoryPool = 32<<20, 64<<20 })
+	ctx := context.Background()
+	c := g.client(t)
+	if _, err := c.Exec(ctx, "CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(40))"); err != nil {
+		t.Fatal(err)
+	}
+	small, err := c.PgConn().CopyFrom(ctx, bytes.NewReader([]byte("1\tone\n2\ttwo\n")), "COPY big FROM STDIN")
+	if err != nil || small.RowsAffected() != 2 {
+		t.Fatalf("a small load: %v %v", small, err)
+	}
+	var buf bytes.Buffer
+	for i := 3; i < 200000; i++ {
+		fmt.Fprintf(&buf, "%d\tvalue %d\n", i, i)
+	}
+	_, err = c.PgConn().CopyFrom(ctx, &buf, "COPY big FROM STDIN")
+	if pgCode(err) != "53200" || !errorNumber(err, 701) {
+		t.Fatalf("a load past --query-memory: %v, want Msg 701", err)
+	}
+	if n := count(t, c, "big"); n != 2 {
+		t.Fatalf("after 701: %d rows, want the 2 before", n)
+	}
+	if m := g.srv.Memory(); m.InUse() != 0 {
+		t.Fatalf("pool: %d bytes still in use", m.InUse())
+	}
+}

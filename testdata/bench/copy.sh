@@ -44,7 +44,8 @@ echo "file: $ROWS rows, $(du -m "$work/rows.csv" | cut -f1) MB; load average: $(
 
 # mirrordb
 (cd "$root" && go build -o "$work/mirrordb" ./cmd/server)
-port=$((20000 + RANDOM % 20000))
+freeport() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(freeport)
 "$work/mirrordb" --data "$work/data" --listen "127.0.0.1:$port" --log-level warn &
 pid=$!
 for _ in $(seq 100); do psql -X -q -h 127.0.0.1 -p "$port" -d master -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -63,7 +64,7 @@ done
 mkdir "$work/pgdata" "$work/sock"
 [ "$(id -u)" -eq 0 ] && chown postgres "$work/pgdata" "$work/sock"
 as_pg "$PGBIN/initdb" -D "$work/pgdata" -A trust -U postgres >/dev/null
-pport=$((port + 1))
+pport=$(freeport)
 as_pg "$PGBIN/pg_ctl" -D "$work/pgdata" -l "$work/sock/pg.log" -o "-p $pport -k $work/sock -c listen_addresses=127.0.0.1" -w start >/dev/null
 postmaster=$(head -1 "$work/pgdata/postmaster.pid")
 for run in $(seq "$RUNS"); do
