@@ -24,6 +24,15 @@ SELECT id, name, note, seq FROM people WHERE id >= 10 ORDER BY id;
 \copy people (id, name, note) to stdout
 \copy people (id, name, note) to stdout with (format csv, header)
 \copy (SELECT id, UPPER(name) AS up FROM people WHERE id < 3) to stdout csv
+-- Through a file of the client's, both ways: csv and text read back the same rows.
+\copy people (id, name, note) to '/tmp/mirrordb-psql-copy.csv' with (format csv, header)
+\copy people (id, name, note) to '/tmp/mirrordb-psql-copy.txt'
+CREATE TABLE again (id INT PRIMARY KEY, name NVARCHAR(40), note VARCHAR(40));
+\copy again from '/tmp/mirrordb-psql-copy.csv' with (format csv, header match)
+SELECT COUNT(*) AS same_csv FROM people p JOIN again a ON a.id = p.id AND ISNULL(a.name, '?') = ISNULL(p.name, '?') AND ISNULL(a.note, '?') = ISNULL(p.note, '?');
+TRUNCATE TABLE again;
+\copy again from '/tmp/mirrordb-psql-copy.txt'
+SELECT COUNT(*) AS same_text FROM people p JOIN again a ON a.id = p.id AND ISNULL(a.name, '?') = ISNULL(p.name, '?') AND ISNULL(a.note, '?') = ISNULL(p.note, '?');
 -- Errors name the line and the column; a failed COPY loads nothing.
 \copy people (id, name) from stdin
 20	twenty
