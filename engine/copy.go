@@ -344,7 +344,7 @@ func (l *loader) value(j int, f []byte) (types.Value, error) {
 		v, err = pgcodec.DecodeBinary(l.oids[j], f)
 	} else {
 		v, err = pgcodec.DecodeText(l.oids[j], f)
-		if err != nil {
+		if err != nil && sqlerr.As(err).Code != sqlerr.CharNotInRepertoire {
 			// What INSERT accepts from a string (T-SQL's own forms).
 			if tv, terr := types.Convert(string(f), types.NVarCharType(types.MaxLength), l.ins.w.table.Columns[col].Type, types.Implicit); terr == nil {
 				return l.ins.w.convert(col, tv, l.ins.w.table.Columns[col].Type)
@@ -582,12 +582,14 @@ func (l *loader) context(err error, line int, fields [][]byte) error {
 }
 
 // clip shortens a value quoted in a message, as PostgreSQL does.
+// Bytes that are not UTF-8 show as U+FFFD: the message travels as UTF-8.
 func clip(b []byte) string {
 	const max = 100
-	if len(b) > max {
-		return string(b[:max]) + "..."
+	s, more := string(b), ""
+	if len(s) > max {
+		s, more = s[:max], "..."
 	}
-	return string(b)
+	return strings.ToValidUTF8(s, "\uFFFD") + more
 }
 
 // planCopyTo binds COPY table/(query) TO STDOUT or a file.

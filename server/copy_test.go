@@ -147,10 +147,11 @@ func TestCopyFailuresLoadNothing(t *testing.T) {
 		{"duplicate", "1\tok\n1\tagain\n", "23505", "COPY items, line 2"},
 		{"too long", "1\t" + strings.Repeat("x", 21) + "\n", "22001", `COPY items, line 1, column name: "` + strings.Repeat("x", 21) + `"`},
 		{"extra column", "1\tok\textra\n", "22P04", "COPY items, line 1"},
+		{"not UTF-8", "1\tok\n2\t\xff\xfe\n", "22021", "COPY items, line 2, column name: \"\uFFFD\""},
 	} {
 		_, err := pg.CopyFrom(ctx, strings.NewReader(c.data), "COPY items (id, name) FROM STDIN")
 		var pe *pgconn.PgError
-		if !errors.As(err, &pe) || pe.Code != c.code || pe.Where != c.where || !strings.HasPrefix(pe.Message, "Msg ") && pe.Code != "22P04" {
+		if !errors.As(err, &pe) || pe.Code != c.code || pe.Where != c.where || !strings.HasPrefix(pe.Message, "Msg ") && pe.Code != "22P04" && pe.Code != "22021" {
 			t.Errorf("%s: %v (where %q), want SQLSTATE %s where %q", c.name, err, whereOf(err), c.code, c.where)
 		}
 		if n := count(t, conn, "items"); n != 0 {
