@@ -58,6 +58,10 @@ for run in $(seq "$RUNS"); do
   t1=$(date +%s.%N); c1=$(cpu "$pid")
   hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
   echo "mirrordb   run $run: wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, server CPU $(secs $((c1 - c0))) s, peak RSS $((hwm / 1024)) MB"
+  t0=$(date +%s.%N)
+  psql -X -q -h 127.0.0.1 -p "$port" -d bench -c "\\copy t$run to '/dev/null' with (format csv)"
+  t1=$(date +%s.%N)
+  echo "mirrordb   run $run: \\copy to: wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 done
 
 # PostgreSQL 15, defaults, on the same disk
@@ -74,5 +78,9 @@ for run in $(seq "$RUNS"); do
   (cd "$work" && psql -X -q -h 127.0.0.1 -p "$pport" -U postgres -c "\\copy t$run from 'rows.csv' with (format csv)")
   t1=$(date +%s.%N); sleep 0.2; c1=$(reaped "$postmaster")
   echo "PostgreSQL run $run: wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, backend CPU $(secs $((c1 - c0))) s"
+  t0=$(date +%s.%N)
+  psql -X -q -h 127.0.0.1 -p "$pport" -U postgres -c "\\copy t$run to '/dev/null' with (format csv)"
+  t1=$(date +%s.%N)
+  echo "PostgreSQL run $run: \\copy to: wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
