@@ -37,6 +37,8 @@ SELECT COUNT(*) AS same_text FROM people p JOIN again a ON a.id = p.id AND ISNUL
 \copy people (id, name) from stdin
 20	twenty
 x	bad
+22	after the bad line
+23	and more
 \.
 \copy people (id, name) from stdin
 21	ok
