@@ -27,7 +27,8 @@ import (
 
 // copySetup starts a server with database db holding
 // items (id, name, price, ok, at, u, data, score, day) and
-// logs (seq identity, msg, at default).
+// logs (seq identity, msg, and kind, at, id with defaults), people (id,
+// name, price).
 func copySetup(t *testing.T, db string) (url string, conn *pgx.Conn, srv *server.Server) {
 	t.Helper()
 	srv = servertest.Start(t, "")
@@ -35,7 +36,7 @@ func copySetup(t *testing.T, db string) (url string, conn *pgx.Conn, srv *server
 	if _, err := conn.Exec(context.Background(), "CREATE DATABASE "+db+" USE "+db+`
 		CREATE TABLE items (id INT PRIMARY KEY, name NVARCHAR(20) NOT NULL, price DECIMAL(10,2), ok BIT,
 			at DATETIME2, u UNIQUEIDENTIFIER, data VARBINARY(16), score FLOAT, day DATE)
-		CREATE TABLE logs (seq INT IDENTITY(1,1) PRIMARY KEY, msg VARCHAR(10), kind VARCHAR(5) DEFAULT 'info')
+		CREATE TABLE logs (seq INT IDENTITY(1,1) PRIMARY KEY, msg VARCHAR(10), kind VARCHAR(5) DEFAULT 'info', at DATETIME2 DEFAULT GETDATE(), id UNIQUEIDENTIFIER DEFAULT NEWID())
 		CREATE TABLE people (id INT PRIMARY KEY, name NVARCHAR(20), price DECIMAL(10,2))`); err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +128,9 @@ func TestCopyPgx(t *testing.T) {
 		t.Fatal(err)
 	}
 	var seqs, kinds string
-	if err := conn.QueryRow(ctx, "SELECT CAST(MIN(seq) AS VARCHAR(5)) + '-' + CAST(MAX(seq) AS VARCHAR(5)), MIN(kind) FROM logs").Scan(&seqs, &kinds); err != nil || seqs != "1-2" || kinds != "info" {
-		t.Fatalf("identity and default: %q %q %v", seqs, kinds, err)
+	var stamped, ids int
+	if err := conn.QueryRow(ctx, "SELECT CAST(MIN(seq) AS VARCHAR(5)) + '-' + CAST(MAX(seq) AS VARCHAR(5)), MIN(kind), COUNT(at), COUNT(DISTINCT id) FROM logs").Scan(&seqs, &kinds, &stamped, &ids); err != nil || seqs != "1-2" || kinds != "info" || stamped != 2 || ids != 2 {
+		t.Fatalf("identity and defaults: %q %q %d %d %v", seqs, kinds, stamped, ids, err)
 	}
 }
 
@@ -336,20 +338,23 @@ func TestBulkInsert(t *testing.T) {
 	// char format: fields split at every terminator; the identity column
 	// is in the file but takes its own values; an empty field takes the
 	// column's default unless KEEPNULLS.
-	logFile := filepath.Join(dir, "logs.txt")
+	if _, err := exec("CREATE TABLE notes (seq INT IDENTITY(1,1) PRIMARY KEY, msg VARCHAR(10), kind VARCHAR(5) DEFAULT 'info')"); err != nil {
+		t.Fatal(err)
+	}
+	logFile := filepath.Join(dir, "notes.txt")
 	if err := os.WriteFile(logFile, []byte("99|first|warn\n99|second|\n99|third|x\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := exec(`BULK INSERT logs FROM '` + logFile + `' WITH (FIELDTERMINATOR = '|')`); err != nil {
+	if _, err := exec(`BULK INSERT notes FROM '` + logFile + `' WITH (FIELDTERMINATOR = '|')`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := exec(`BULK INSERT logs FROM '` + logFile + `' WITH (FIELDTERMINATOR = '0x7c', KEEPNULLS, LASTROW = 2)`); err != nil {
+	if _, err := exec(`BULK INSERT notes FROM '` + logFile + `' WITH (FIELDTERMINATOR = '0x7c', KEEPNULLS, LASTROW = 2)`); err != nil {
 		t.Fatal(err)
 	}
 	var got string
-	if err := conn.QueryRow(ctx, "SELECT STRING_AGG(CAST(seq AS VARCHAR(3)) + msg + ISNULL(kind, 'NULL'), ',') FROM logs").Scan(&got); err != nil {
+	if err := conn.QueryRow(ctx, "SELECT STRING_AGG(CAST(seq AS VARCHAR(3)) + msg + ISNULL(kind, 'NULL'), ',') FROM notes").Scan(&got); err != nil {
 		// no STRING_AGG: read the rows one by one
-		rows, err := conn.Query(ctx, "SELECT seq, msg, ISNULL(kind, 'NULL') FROM logs ORDER BY seq")
+		rows, err := conn.Query(ctx, "SELECT seq, msg, ISNULL(kind, 'NULL') FROM notes ORDER BY seq")
 		if err != nil {
 			t.Fatal(err)
 		}
