@@ -20,6 +20,9 @@ type rowWriter struct {
 	db    *Database
 	table *TableDef
 	verb  string // INSERT or UPDATE, for 515's message
+	// absent, when set, says a primary key is known not to exist, sparing
+	// insert its lookup (a bulk load past the table's last key: copy.go).
+	absent func(key []byte) bool
 }
 
 // qualifiedName is the "db.dbo.t" form SQL Server uses in messages.
@@ -81,7 +84,7 @@ func (w *rowWriter) pkKey(row []types.Value) []byte {
 
 // insert stores a new row, refusing a duplicate primary key.
 func (w *rowWriter) insert(t *txn, key []byte, row []types.Value) error {
-	if len(w.table.PK) > 0 {
+	if len(w.table.PK) > 0 && (w.absent == nil || !w.absent(key)) {
 		if _, exists, err := t.Get(key); err != nil {
 			return err
 		} else if exists {
@@ -133,28 +136,8 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 		return nil, err
 	}
 	p := &insertPlan{w: rowWriter{db: db, table: def, verb: "INSERT"}}
-	if len(x.Columns) > 0 {
-		seen := map[int]bool{}
-		for _, name := range x.Columns {
-			i := def.ColumnIndex(name)
-			if i < 0 {
-				return nil, b.errAt(x, sqlerr.New(207, name))
-			}
-			if seen[i] {
-				return nil, b.errAt(x, sqlerr.New(264, name))
-			}
-			if def.Columns[i].Identity != nil {
-				return nil, b.errAt(x, sqlerr.New(544, def.Name))
-			}
-			seen[i] = true
-			p.targets = append(p.targets, i)
-		}
-	} else {
-		for i, c := range def.Columns {
-			if c.Identity == nil {
-				p.targets = append(p.targets, i)
-			}
-		}
+	if p.targets, err = b.insertTargets(x, def, x.Columns); err != nil {
+		return nil, err
 	}
 	countErr := func(n int) error {
 		switch {
@@ -211,6 +194,36 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// insertTargets binds an INSERT's (or COPY's) column list: the named
+// columns, else every column but identity columns.
+func (b *binder) insertTargets(x positioned, def *TableDef, columns []string) ([]int, error) {
+	var targets []int
+	if len(columns) == 0 {
+		for i, c := range def.Columns {
+			if c.Identity == nil {
+				targets = append(targets, i)
+			}
+		}
+		return targets, nil
+	}
+	seen := map[int]bool{}
+	for _, name := range columns {
+		i := def.ColumnIndex(name)
+		if i < 0 {
+			return nil, b.errAt(x, sqlerr.New(207, name))
+		}
+		if seen[i] {
+			return nil, b.errAt(x, sqlerr.New(264, name))
+		}
+		if def.Columns[i].Identity != nil {
+			return nil, b.errAt(x, sqlerr.New(544, def.Name))
+		}
+		seen[i] = true
+		targets = append(targets, i)
+	}
+	return targets, nil
 }
 
 // bindDefaults binds every column's DEFAULT expression.

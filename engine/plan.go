@@ -93,6 +93,10 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
 			return "TRUNCATE TABLE", truncateTable(e, t, db, def)
 		}), nil
+	case *parser.Copy:
+		return b.planCopy(x)
+	case *parser.BulkInsert:
+		return b.planBulkInsert(x)
 	case *parser.CreateTable:
 		return b.planCreateTable(x)
 	case *parser.DropTable:

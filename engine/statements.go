@@ -21,6 +21,10 @@ func statementKeywords(st parser.Statement) keywords {
 		return keywords{"UPDATE", "UPDATE"}
 	case *parser.Delete:
 		return keywords{"DELETE", "DELETE"}
+	case *parser.Copy:
+		return keywords{"COPY", "COPY"}
+	case *parser.BulkInsert:
+		return keywords{"BULK INSERT", "BULK INSERT"}
 	case *parser.Use:
 		return keywords{"USE", "USE"}
 	case *parser.Set:

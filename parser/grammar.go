@@ -40,9 +40,10 @@ func statementMembers() []stmtNode {
 }
 
 // allMembers is the statement union: the common statements, then the
-// administrative ones (grammar_admin.go).
+// index statements, the administrative ones (grammar_admin.go) and the bulk loads
+// (grammar_copy.go).
 func allMembers() []stmtNode {
-	return append(append(statementMembers(), indexMembers()...), adminMembers()...)
+	return append(append(append(statementMembers(), indexMembers()...), adminMembers()...), copyMembers()...)
 }
 
 // ---------------------------------------------------------------------------

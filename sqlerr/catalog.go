@@ -180,6 +180,13 @@ var catalog = map[int]msgDef{
 	3903:  {16, NoActiveSQLTransaction, "The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION."},
 	3930:  {16, InFailedSQLTransaction, "The current transaction cannot be committed and cannot support operations that write to the log file. Roll back the transaction."},
 	266:   {16, InvalidTxState, "Transaction count after EXECUTE indicates a mismatching number of BEGIN and COMMIT statements. Previous count = %d, current count = %d."},
+	// Bulk loads (BULK INSERT; COPY to and from server files).
+	4834:  {16, InsufficientPrivilege, "You do not have permission to use the bulk load statement."},
+	4860:  {16, UndefinedFile, "Cannot bulk load. The file \"%s\" does not exist or you don't have file access rights."},
+	4864:  {16, InvalidTextRep, "Bulk load data conversion error (type mismatch or invalid character for the specified codepage) for row %d, column %d (%s)."},
+	4865:  {16, BadCopyFileFormat, "Cannot bulk load because the maximum number of errors (%d) was exceeded."},
+	4866:  {16, BadCopyFileFormat, "The bulk load failed. The column is too long in the data file for row %d, column %d. Verify that the field terminator and row terminator are specified correctly."},
+	4832:  {16, BadCopyFileFormat, "Bulk load: An unexpected end of file was encountered in the data file."},
 	3980:  {16, QueryCanceled, "The request failed to run because the batch is aborted, this can be caused by abort signal sent from client, or another request is running in the same session, which makes the session busy."},
 	1222:  {16, QueryCanceled, "Lock request time out period exceeded."},
 	6401:  {16, InvalidSavepointSpec, "Cannot roll back %s. No transaction or savepoint of that name was found."},
