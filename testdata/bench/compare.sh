@@ -166,7 +166,9 @@ $(awk -v t="${scpu[$key]}" -v n="$n" -v us="$us" 'BEGIN { printf "%.1f", t * us 
 
 revision=$(cd "$bench_root" && git describe --always --dirty 2>/dev/null || echo unknown)
 if [[ -n "$transactions" ]]; then what="$transactions transactions per client"; else what="${duration} s runs"; fi
-echo "compare.sh: $what, $reps repetition(s) of each run alternating ${order[*]}; kv preloaded with $rows rows;"
+names=""
+for s in "${order[@]}"; do names+="${names:+, }${label[$s]}"; done
+echo "compare.sh: $what, $reps repetition(s) of each run alternating $names; kv preloaded with $rows rows;"
 echo "$("$pgbin/postgres" --version) and mirrordb $revision; $(nproc) CPUs; load average $load_start at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
 echo
 echo "| workload | mode | clients | system | TPS | ± | mean ms | p50 ms | p99 ms | server CPU µs/stmt | standby CPU µs/stmt | TPS ratio |"

@@ -162,7 +162,7 @@ for op in "${ops[@]}"; do
 				note[$op]="${note[$op]:+${note[$op]}; }${side_label[$s]}: ${failed[$op $s]}"
 			fi
 		else
-			cell[$s]=$(median "${times[$op $s]}")
+			cell[$s]=$(printf "%.1f" "$(median "${times[$op $s]}")")
 		fi
 	done
 	ratio="—"

@@ -170,6 +170,13 @@ sql() {
 	psql -X -q -v ON_ERROR_STOP=1 $(conn "$n" "$db") "$@"
 }
 
+# quiet_sql NAME DB [psql args...]: sql, its output and notices shown only
+# when it fails.
+quiet_sql() {
+	local out
+	out=$(sql "$@" 2>&1) || die "$1: $out"
+}
+
 # wait_sql NAME DB: until server NAME answers a query (at most 30 s).
 wait_sql() {
 	for _ in $(seq 300); do
@@ -298,10 +305,10 @@ mirror_pair() {
 	for n in "$p" "$m"; do
 		sql "$n" master -c "CREATE ENDPOINT Endpoint_Mirroring STATE=STARTED AS TCP (LISTENER_PORT = ${eport[$n]}) FOR DATABASE_MIRRORING (ROLE=ALL)"
 	done
-	sql "$p" master -c "BACKUP DATABASE $db TO DISK = '$bak.bak' WITH FORMAT" >/dev/null
-	sql "$m" master -c "RESTORE DATABASE $db FROM DISK = '$bak.bak' WITH NORECOVERY" >/dev/null
-	sql "$p" master -c "BACKUP LOG $db TO DISK = '$bak.trn'" >/dev/null
-	sql "$m" master -c "RESTORE LOG $db FROM DISK = '$bak.trn' WITH FILE=1, NORECOVERY" >/dev/null
+	quiet_sql "$p" master -c "BACKUP DATABASE $db TO DISK = '$bak.bak' WITH FORMAT"
+	quiet_sql "$m" master -c "RESTORE DATABASE $db FROM DISK = '$bak.bak' WITH NORECOVERY"
+	quiet_sql "$p" master -c "BACKUP LOG $db TO DISK = '$bak.trn'"
+	quiet_sql "$m" master -c "RESTORE LOG $db FROM DISK = '$bak.trn' WITH FILE=1, NORECOVERY"
 	sql "$m" master -c "ALTER DATABASE $db SET PARTNER = 'TCP://${host[$p]}:${eport[$p]}'"
 	sql "$p" master -c "ALTER DATABASE $db SET PARTNER = 'TCP://${host[$m]}:${eport[$m]}'"
 	sql "$p" master -c "ALTER DATABASE $db SET PARTNER SAFETY $safety"
