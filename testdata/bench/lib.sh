@@ -189,8 +189,8 @@ wait_sql() {
 	exit 1
 }
 
-# find_postgres sets pgbin to PostgreSQL 15's programs, installing Debian's
-# postgresql-15 when they are missing.
+# find_postgres sets pgbin to PostgreSQL 15's programs, first in PATH,
+# installing Debian's postgresql-15 when they are missing.
 find_postgres() {
 	pgbin=/usr/lib/postgresql/15/bin
 	if [[ ! -x $pgbin/postgres ]]; then
@@ -201,7 +201,7 @@ find_postgres() {
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql-15 >/dev/null
 	fi
 	[[ $("$pgbin/postgres" --version) == *" 15."* ]] || die "$pgbin/postgres is not PostgreSQL 15"
-	command -v psql >/dev/null || die "psql not found"
+	export PATH="$pgbin:$PATH" # its psql and pgbench too
 }
 
 # as_pg: the prefix that runs a PostgreSQL program as the postgres user when
