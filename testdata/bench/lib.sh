@@ -17,6 +17,10 @@ keep=""
 pgbin=""
 
 say() { echo "$*" >&2; }
+die() {
+	say "FAIL: $*"
+	exit 1
+}
 
 # parse_options ARGS...: the options every script here takes (--server
 # BIN, --dir DIR, --keep) and, through the script's function `option NAME
@@ -42,10 +46,6 @@ parse_options() {
 		esac
 		shift
 	done
-}
-die() {
-	say "FAIL: $*"
-	exit 1
 }
 
 # stop_all stops every server: a PostgreSQL postmaster with SIGQUIT (its
