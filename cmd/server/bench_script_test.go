@@ -1,13 +1,21 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The benchmark scripts under testdata/bench run here in their --quick
@@ -108,6 +116,86 @@ func TestBenchEngineScript(t *testing.T) {
 			t.Errorf("%s: mirrordb %v ms, ratio %v", r[0], md, ratio)
 		}
 	}
+}
+
+// TestBenchScriptStopsOnSignal sends SIGTERM to compare.sh while pgbench
+// runs against a PostgreSQL primary with its standby and a mirrordb pair:
+// the script must exit at once and leave no server process and no files.
+func TestBenchScriptStopsOnSignal(t *testing.T) {
+	bin := buildForScript(t)
+	cmd := exec.Command("bash", "../../testdata/bench/compare.sh", "--quick", "--transactions", "100000",
+		"--systems", "pgsync full", "--server", bin)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	// The work directory is named on the first line; pgbench is running
+	// once the setup of both systems is reported.
+	var work string
+	var seen []string
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		line := sc.Text()
+		seen = append(seen, line)
+		if dir, ok := strings.CutPrefix(line, "working in "); ok {
+			work = dir
+		}
+		if strings.HasPrefix(line, "mirrordb FULL set up") {
+			break
+		}
+	}
+	if work == "" || len(seen) == 0 || !strings.HasPrefix(seen[len(seen)-1], "mirrordb FULL set up") {
+		t.Fatalf("the script did not set up its systems:\n%s", strings.Join(seen, "\n"))
+	}
+	time.Sleep(time.Second) // into the first pgbench run
+	if left := processesUnder(t, work); len(left) < 4 {
+		t.Fatalf("%d processes run under %s, want the 4 servers at least: %q", len(left), work, left)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	go io.Copy(io.Discard, stderr)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err == nil {
+			t.Errorf("the script exited 0 after SIGTERM")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the script did not exit within 30 s of SIGTERM")
+	}
+	if left := processesUnder(t, work); len(left) > 0 {
+		t.Errorf("processes left running: %q", left)
+	}
+	if _, err := os.Stat(work); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s is still there (%v)", work, err)
+	}
+}
+
+// processesUnder lists the command lines of running processes that name
+// dir (servers started with a data directory or log prefix inside it).
+func processesUnder(t *testing.T, dir string) []string {
+	t.Helper()
+	cmdlines, err := filepath.Glob("/proc/[0-9]*/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range cmdlines {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		if line := strings.ReplaceAll(string(b), "\x00", " "); strings.Contains(line, dir+"/") {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 // benchTable is the markdown table a benchmark script prints.

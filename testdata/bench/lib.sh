@@ -101,6 +101,7 @@ cleanup() {
 bench_init() {
 	work=$(mktemp -d "${1:-${TMPDIR:-/tmp}}/mirrordb-bench.XXXXXX")
 	chmod 755 "$work" # PostgreSQL runs as its own user when we are root
+	say "working in $work"
 	trap cleanup EXIT
 	trap 'exit 129' HUP
 	trap 'exit 130' INT
