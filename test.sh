@@ -5,7 +5,8 @@
 #
 # What the tests use besides Go: psql (psql scripts, e2e scripts), Chromium
 # (the monitor page's browser test), unshare and mount (e2e/disk-full.sh's
-# small filesystem, from util-linux). They come from Debian's packages,
+# small filesystem, from util-linux), PostgreSQL 15's server and pgbench
+# (the benchmark scripts' tests, testdata/bench). They come from Debian's packages,
 # installed with apt-get (through sudo when not root).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,6 +15,7 @@ need=()
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+[[ -x /usr/lib/postgresql/15/bin/postgres ]] || need+=(postgresql-15)
 if ((${#need[@]})); then
 	echo "installing ${need[*]} (apt-get)" >&2
 	sudo=""
