@@ -22,6 +22,9 @@ type binder struct {
 	// simple is set for the simple-query protocol, where $n parameters
 	// have no values.
 	simple bool
+	// checks, when set, records the conversions of parameters that
+	// binding a literal would have checked at once (plancache.go).
+	checks *paramChecks
 }
 
 // positioned is anything with a place in the batch text.
@@ -370,6 +373,8 @@ func (b *binder) coerceChecked(n positioned, x expr, t types.Type) (expr, error)
 		if _, err := types.Convert(c.v, c.t, t, types.Implicit); err != nil {
 			return nil, b.errAt(n, err)
 		}
+	} else if p, ok := x.(*paramExpr); ok && b.checks != nil {
+		b.checks.record(p.n, t)
 	}
 	if goRepresentation(x.typ().Kind) == goRepresentation(t.Kind) && !t.Kind.IsString() && !t.Kind.IsBinary() {
 		return x, nil // same Go value type, no conversion needed
