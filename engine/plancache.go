@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"hash/maphash"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,16 +54,18 @@ type planCache struct {
 
 	mu      sync.Mutex
 	gen     uint64 // the schema generation the entries were bound under
-	entries map[planKey]*cachedPlan
+	entries map[planKey][]*cachedPlan // entries differ by parameter types
+	n       int                       // number of entries
 	lru     list.List // of *cachedPlan, most recently used first
 	nextID  uint64
 	seed    maphash.Seed
 }
 
-// planKey is what binding depends on besides the text: the database names
-// resolve in and the login (USER_NAME() and such are folded at binding).
+// planKey is what an entry is found by, with its parameters' types: the
+// parameterized text, the database names resolve in and the login
+// (USER_NAME() and such are folded at binding).
 type planKey struct {
-	text  string // parameterized text, NUL, parameter types
+	text  string
 	db    *Database
 	login string
 }
@@ -83,7 +86,7 @@ type cachedPlan struct {
 	idle  []*stmtPlan
 	inUse int
 	uses  int64
-	elem  *list.Element
+	elem  *list.Element // nil once the entry has left the cache
 }
 
 // paramChecks collects cachedPlan.checks while binding (see coerceChecked).
@@ -117,9 +120,9 @@ func (s *Session) queryCached(ctx context.Context, sql string, w session.ResultW
 	if !ok {
 		return false, nil
 	}
-	key := planKey{text: cacheKeyText(pz.Text, ptypes), db: s.db, login: s.loginName()}
+	key := planKey{text: pz.Text, db: s.db, login: s.loginName()}
 	gen := s.inst.schemaGeneration()
-	entry, plan := c.take(key, gen)
+	entry, plan := c.take(key, ptypes, gen)
 	if entry == nil {
 		if entry, plan = s.compileCached(key, pz.Text, ptypes); entry == nil {
 			return false, nil
@@ -150,21 +153,18 @@ func literalArgs(lits []parser.Literal) ([]types.Value, []types.Type, bool) {
 	}
 	args := make([]types.Value, len(lits))
 	ts := make([]types.Type, len(lits))
-	var b binder
 	for i := range lits {
-		x, err := b.bindLiteral(&lits[i])
+		v, t, err := literalValue(&lits[i])
 		if err != nil {
 			return nil, nil, false
 		}
-		c := x.(*constExpr)
-		t := c.t
 		switch t.Kind {
 		case types.VarChar:
 			t = types.VarCharType(widen(t.Length, 8000))
 		case types.NVarChar:
 			t = types.NVarCharType(widen(t.Length, 4000))
 		}
-		args[i], ts[i] = c.v, t
+		args[i], ts[i] = v, t
 	}
 	return args, ts, true
 }
@@ -176,20 +176,6 @@ func widen(n int32, limit int) int {
 		return types.MaxLength
 	}
 	return limit
-}
-
-func cacheKeyText(text string, ts []types.Type) string {
-	if len(ts) == 0 {
-		return text
-	}
-	var sb strings.Builder
-	sb.WriteString(text)
-	sb.WriteByte(0)
-	for _, t := range ts {
-		sb.WriteString(t.String())
-		sb.WriteByte(',')
-	}
-	return sb.String()
 }
 
 // compileCached parses and binds a parameterized statement for a new
@@ -244,14 +230,14 @@ func (e *cachedPlan) converts(args []types.Value) bool {
 
 // take finds the entry for key and takes one of its idle plans (nil when
 // all are busy: the caller binds another).
-func (c *planCache) take(key planKey, gen uint64) (*cachedPlan, *stmtPlan) {
+func (c *planCache) take(key planKey, ptypes []types.Type, gen uint64) (*cachedPlan, *stmtPlan) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {
 		c.clearLocked(gen)
 		return nil, nil
 	}
-	e := c.entries[key]
+	e := c.findLocked(key, ptypes)
 	if e == nil {
 		return nil, nil
 	}
@@ -265,6 +251,31 @@ func (c *planCache) take(key planKey, gen uint64) (*cachedPlan, *stmtPlan) {
 	return e, p
 }
 
+func (c *planCache) findLocked(key planKey, ptypes []types.Type) *cachedPlan {
+	for _, e := range c.entries[key] {
+		if slices.Equal(e.params, ptypes) {
+			return e
+		}
+	}
+	return nil
+}
+
+// removeLocked drops e.
+func (c *planCache) removeLocked(e *cachedPlan) {
+	c.lru.Remove(e.elem)
+	e.elem = nil
+	list := c.entries[e.key]
+	if i := slices.Index(list, e); i >= 0 {
+		list = slices.Delete(list, i, i+1)
+	}
+	if len(list) == 0 {
+		delete(c.entries, e.key)
+	} else {
+		c.entries[e.key] = list
+	}
+	c.n--
+}
+
 // add inserts a new entry (its first plan in use), evicting the least
 // recently used one when full.
 func (c *planCache) add(e *cachedPlan, gen uint64) {
@@ -274,17 +285,15 @@ func (c *planCache) add(e *cachedPlan, gen uint64) {
 		c.clearLocked(gen)
 	}
 	if c.entries == nil {
-		c.entries = make(map[planKey]*cachedPlan)
+		c.entries = make(map[planKey][]*cachedPlan)
 		c.seed = maphash.MakeSeed()
 	}
 	e.uses, e.inUse = 1, 1
-	if old := c.entries[e.key]; old != nil { // another session compiled it first
-		c.lru.Remove(old.elem)
+	if old := c.findLocked(e.key, e.params); old != nil { // another session compiled it first
+		c.removeLocked(old)
 	}
-	for len(c.entries) >= planCacheEntries {
-		last := c.lru.Back().Value.(*cachedPlan)
-		c.lru.Remove(last.elem)
-		delete(c.entries, last.key)
+	for c.n >= planCacheEntries {
+		c.removeLocked(c.lru.Back().Value.(*cachedPlan))
 	}
 	c.nextID++
 	var dbID int32
@@ -294,7 +303,8 @@ func (c *planCache) add(e *cachedPlan, gen uint64) {
 	e.handle = planHandle(dbID, c.nextID)
 	e.bucket = int64(maphash.String(c.seed, e.key.text) % planBuckets)
 	e.elem = c.lru.PushFront(e)
-	c.entries[e.key] = e
+	c.entries[e.key] = append(c.entries[e.key], e)
+	c.n++
 }
 
 // giveBack returns a plan taken with take (or bound for the entry).
@@ -302,15 +312,19 @@ func (c *planCache) giveBack(e *cachedPlan, p *stmtPlan) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e.inUse--
-	if p != nil && len(e.idle) < maxIdlePlans && c.entries[e.key] == e {
+	if p != nil && len(e.idle) < maxIdlePlans && e.elem != nil {
 		e.idle = append(e.idle, p)
 	}
 }
 
 func (c *planCache) clearLocked(gen uint64) {
 	c.gen = gen
+	for el := c.lru.Front(); el != nil; el = el.Next() {
+		el.Value.(*cachedPlan).elem = nil // gone: its plans are not kept
+	}
 	clear(c.entries)
 	c.lru.Init()
+	c.n = 0
 }
 
 // free empties the cache (DBCC FREEPROCCACHE).
@@ -343,7 +357,7 @@ type cachedPlanRow struct {
 func (c *planCache) snapshot() []cachedPlanRow {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]cachedPlanRow, 0, len(c.entries))
+	out := make([]cachedPlanRow, 0, c.n)
 	for el := c.lru.Front(); el != nil; el = el.Next() {
 		e := el.Value.(*cachedPlan)
 		objtype := "Adhoc"

@@ -3,6 +3,7 @@ package parser
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/alecthomas/participle/v2/lexer"
 )
@@ -35,19 +36,27 @@ type Parameterized struct {
 }
 
 // Parameterize returns text's parameterized form, or false when text is
-// not one statement that simple parameterization applies to (or has no
-// literal to replace).
+// not one statement that simple parameterization applies to or has a
+// literal it cannot replace. A statement without literals is its own
+// parameterized form (Lits is empty).
 func Parameterize(text string) (Parameterized, bool) {
 	if len(text) > maxParameterizedText {
 		return Parameterized{}, false
 	}
-	toks, ok := autoParamTokens(text)
+	buf := tokenPool.Get().(*[]lexer.Token)
+	defer tokenPool.Put(buf)
+	toks, ok := autoParamTokens(text, (*buf)[:0])
+	*buf = toks[:0]
 	if !ok {
 		return Parameterized{}, false
 	}
 	lits := literalSlots(toks)
-	if len(lits) == 0 {
+	if len(lits) < countLiterals(toks) {
+		// A literal left in place would make every value its own entry.
 		return Parameterized{}, false
+	}
+	if len(lits) == 0 {
+		return Parameterized{Text: text}, true
 	}
 	var sb strings.Builder
 	sb.Grow(len(text) + 2*len(lits))
@@ -75,6 +84,10 @@ func Parameterize(text string) (Parameterized, bool) {
 	return out, true
 }
 
+// tokenPool holds token slices for Parameterize, which runs for every
+// simple-query statement.
+var tokenPool = sync.Pool{New: func() any { s := make([]lexer.Token, 0, 64); return &s }}
+
 // autoParamRefused lists the words whose presence leaves a statement as it
 // is: its literals may be counts (TOP, OFFSET), shape it (GROUP BY and
 // ORDER BY match expressions by their text; ORDER BY 1 is an ordinal), or
@@ -89,69 +102,68 @@ var autoParamRefused = map[string]bool{
 	"OPENDATASOURCE": true, "CONTAINS": true, "FREETEXT": true, "CONTAINSTABLE": true,
 	"FREETEXTTABLE": true, "MERGE": true, "EXISTS": true, "COMPUTE": true, "BROWSE": true,
 	"LIMIT": true, "OFFSET": true, "RETURNING": true, "GO": true, "DEFAULT": true,
-	"PERCENT": true,
+	"PERCENT": true, "HOST_NAME": true, // folded when bound, and differs per connection
 }
 
 // autoParamTokens lexes text and checks the statement class: one SELECT,
 // INSERT, UPDATE or DELETE (at most one SELECT keyword, so no subquery and
 // no INSERT ... SELECT), no variable or parameter, no refused word, no
 // temporary table, ";" only at the end, no string spanning lines.
-func autoParamTokens(text string) ([]lexer.Token, bool) {
+func autoParamTokens(text string, toks []lexer.Token) ([]lexer.Token, bool) {
 	l := newLexer(text)
-	toks := make([]lexer.Token, 0, 32)
 	selects := 0
 	for {
 		t, err := l.Next()
 		if err != nil {
-			return nil, false
+			return toks, false
 		}
 		if t.Type == lexer.EOF {
 			break
 		}
 		if len(toks) > 0 && isPunct(&toks[len(toks)-1], ";") {
-			return nil, false // a second statement
+			return toks, false // a second statement
 		}
 		switch t.Type {
 		case tokVar, tokGlobalVar, tokParam, tokEString:
-			return nil, false
+			return toks, false
 		case tokKeyword, tokIdent:
 			w := t.Value
 			if t.Type == tokIdent {
 				if strings.HasPrefix(w, "#") {
-					return nil, false
+					return toks, false
 				}
 				if len(w) <= 9 {
 					w = strings.ToUpper(w)
 				}
 			}
 			if autoParamRefused[w] {
-				return nil, false
+				return toks, false
 			}
 			if w == "SELECT" {
 				selects++
 			}
 		case tokQIdent:
 			if len(t.Value) > 1 && t.Value[1] == '#' {
-				return nil, false
+				return toks, false
 			}
 		case tokString, tokNString:
 			if strings.ContainsAny(t.Value, "\r\n") {
-				return nil, false
+				return toks, false
 			}
 		}
 		toks = append(toks, t)
 	}
 	if len(toks) == 0 || toks[0].Type != tokKeyword || selects > 1 {
-		return nil, false
+		return toks, false
 	}
 	switch toks[0].Value {
 	case "SELECT", "UPDATE", "DELETE":
 	case "INSERT":
 		if selects > 0 {
-			return nil, false
+			return toks, false
 		}
 	default:
-		return nil, false
+		return toks, false
 	}
 	return toks, true
 }
@@ -226,6 +238,16 @@ func insertSlots(toks []lexer.Token) []int {
 		}
 	}
 	return out
+}
+
+func countLiterals(toks []lexer.Token) int {
+	n := 0
+	for i := range toks {
+		if isLiteralToken(&toks[i]) || toks[i].Type == tokBinary {
+			n++
+		}
+	}
+	return n
 }
 
 func isLiteralToken(t *lexer.Token) bool {
