@@ -53,10 +53,10 @@ type planCache struct {
 	off atomic.Bool // parameterization and caching disabled (tests compare both)
 
 	mu      sync.Mutex
-	gen     uint64 // the schema generation the entries were bound under
+	gen     uint64                    // the schema generation the entries were bound under
 	entries map[planKey][]*cachedPlan // entries differ by parameter types
 	n       int                       // number of entries
-	lru     list.List // of *cachedPlan, most recently used first
+	lru     list.List                 // of *cachedPlan, most recently used first
 	nextID  uint64
 	seed    maphash.Seed
 }

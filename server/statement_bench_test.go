@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +25,10 @@ import (
 // BenchmarkWireStatements).
 const benchServerEnv = "MIRRORDB_BENCH_SERVER_DIR"
 
+// benchServerProfileEnv names a file for the bench server's CPU profile
+// (go tool pprof server.test FILE).
+const benchServerProfileEnv = "MIRRORDB_BENCH_SERVER_CPUPROFILE"
+
 // TestBenchServerProcess is the server half of BenchmarkWireStatements:
 // run in a child process, it starts a server, prints its address and
 // serves until its standard input closes. Without benchServerEnv it does
@@ -36,6 +41,19 @@ func TestBenchServerProcess(t *testing.T) {
 	srv, err := server.Start(server.Config{DataDir: dir, Listen: "127.0.0.1:0", Name: "bench", Logger: servertest.Logger()})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if path := os.Getenv(benchServerProfileEnv); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 	fmt.Println("ADDR", srv.Addr())
 	_, _ = bufio.NewReader(os.Stdin).ReadString('\n') // until the parent is done
