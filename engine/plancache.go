@@ -193,11 +193,26 @@ func (s *Session) compileCached(key planKey, text string, ptypes []types.Type) (
 	}
 	checks := &paramChecks{}
 	p, err := s.bindCached(text, st, ptypes, checks)
-	if err != nil || len(p.params.t) != len(ptypes) {
+	if err != nil || len(p.params.t) != len(ptypes) || !onlyDatabase(p, s.db) {
 		return nil, nil
 	}
 	e := &cachedPlan{key: key, text: text, stmt: st, params: ptypes, prepared: len(ptypes) > 0, checks: checks.byParam}
 	return e, p
+}
+
+// onlyDatabase reports whether p uses no database but d: a name in
+// another database is checked (online, not a mirror) when it is bound,
+// so a statement naming one is bound every time.
+func onlyDatabase(p *stmtPlan, d *Database) bool {
+	if p.write != nil && p.write != d {
+		return false
+	}
+	for _, x := range p.dbs {
+		if x != d {
+			return false
+		}
+	}
+	return true
 }
 
 // bindCached binds st with its parameters' types declared.

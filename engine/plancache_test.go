@@ -180,6 +180,12 @@ func TestPlanCacheSessions(t *testing.T) {
 	if got := preparedPlans(t, a); got != "[[Prepared Compiled Plan 2 1]]" {
 		t.Errorf("usecounts %s, want 2", got)
 	}
+	// A name in another database is checked at every binding: not cached.
+	mustQuery(t, a, "USE master")
+	mustQuery(t, a, "SELECT v FROM pc.dbo.kv WHERE k = 1")
+	if got := preparedPlans(t, a); got != "[[Prepared Compiled Plan 2 1]]" {
+		t.Errorf("three-part name cached: %s", got)
+	}
 }
 
 // preparedPlans lists the parameterized entries of sys.dm_exec_cached_plans

@@ -102,7 +102,29 @@ var autoParamRefused = map[string]bool{
 	"OPENDATASOURCE": true, "CONTAINS": true, "FREETEXT": true, "CONTAINSTABLE": true,
 	"FREETEXTTABLE": true, "MERGE": true, "EXISTS": true, "COMPUTE": true, "BROWSE": true,
 	"LIMIT": true, "OFFSET": true, "RETURNING": true, "GO": true, "DEFAULT": true,
-	"PERCENT": true, "HOST_NAME": true, // folded when bound, and differs per connection
+	"PERCENT": true,
+	// Functions of who is connected are folded when the statement is bound
+	// and may change without a schema change (CREATE USER, server roles).
+	"HOST_NAME": true, "USER": true, "USER_NAME": true, "SUSER_NAME": true, "SUSER_SNAME": true,
+	"SYSTEM_USER": true, "CURRENT_USER": true, "SESSION_USER": true, "ORIGINAL_LOGIN": true,
+	"IS_SRVROLEMEMBER": true, "IS_MEMBER": true, "SUSER_ID": true, "SUSER_SID": true, "USER_ID": true,
+}
+
+// refusedWord looks w up in autoParamRefused in any case, without
+// allocating.
+func refusedWord(w string) bool {
+	var buf [24]byte
+	if len(w) > len(buf) {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		buf[i] = c
+	}
+	return autoParamRefused[string(buf[:len(w)])]
 }
 
 // autoParamTokens lexes text and checks the statement class: one SELECT,
@@ -127,19 +149,10 @@ func autoParamTokens(text string, toks []lexer.Token) ([]lexer.Token, bool) {
 		case tokVar, tokGlobalVar, tokParam, tokEString:
 			return toks, false
 		case tokKeyword, tokIdent:
-			w := t.Value
-			if t.Type == tokIdent {
-				if strings.HasPrefix(w, "#") {
-					return toks, false
-				}
-				if len(w) <= 9 {
-					w = strings.ToUpper(w)
-				}
-			}
-			if autoParamRefused[w] {
+			if strings.HasPrefix(t.Value, "#") || refusedWord(t.Value) {
 				return toks, false
 			}
-			if w == "SELECT" {
+			if t.Type == tokKeyword && t.Value == "SELECT" {
 				selects++
 			}
 		case tokQIdent:

@@ -46,6 +46,8 @@ func TestParameterize(t *testing.T) {
 		"SELECT v FROM kv WHERE v = 'a\nb'",
 		"SELECT v FROM kv WHERE k = 'unclosed",
 		"SELECT HOST_NAME() FROM kv WHERE k = 1",
+		"SELECT suser_sname(), v FROM kv WHERE k = 1",
+		"SELECT v FROM kv WHERE k = 1 AND CURRENT_USER = v",
 		"SELECT v FROM kv\nGO",
 	}
 	for _, in := range refused {
