@@ -100,6 +100,10 @@ func TestPlanCacheSameResults(t *testing.T) {
 		"UPDATE kv SET v = 'upd2', n = 6 WHERE k = 11",
 		"UPDATE kv SET t = 256 WHERE k = 10",
 		"UPDATE kv SET n = n + 1 WHERE k = 10",
+		"UPDATE kv SET n = n + 1 WHERE k = 11",
+		"UPDATE kv SET n = n + 2147483647 WHERE k = 11", // overflow at run time
+		"INSERT INTO kv (k, v, n) VALUES (19, 'x', -5)",
+		"INSERT INTO kv (k, v, n) VALUES (20, 'x', -2147483648)",
 		"DELETE FROM kv WHERE k = 16",
 		"DELETE FROM kv WHERE k = 17",
 		"SELECT k, v, n, t, d, f, u, c FROM kv WHERE k > 0",

@@ -16,7 +16,8 @@ import (
 // Only literals whose value cannot change the statement's shape or the
 // types of its results are replaced: the right side of a comparison with a
 // column in a WHERE or ON clause or an UPDATE's SET (col = 42), and the
-// values of a single-row INSERT ... VALUES. Statement classes SQL Server
+// values of a single-row INSERT ... VALUES; other literals stay in the
+// text (SET n = n + 1). Statement classes SQL Server
 // leaves alone (TOP, IN lists, GROUP BY/ORDER BY, set operators, variables,
 // several statements, subqueries, temporary tables, OUTPUT, LIKE) are not
 // parameterized at all; when in doubt, a statement is left as it is.
@@ -36,9 +37,10 @@ type Parameterized struct {
 }
 
 // Parameterize returns text's parameterized form, or false when text is
-// not one statement that simple parameterization applies to or has a
-// literal it cannot replace. A statement without literals is its own
-// parameterized form (Lits is empty).
+// not one statement that simple parameterization applies to, or has
+// literals of which none can be replaced. Literals elsewhere stay in the
+// text (n = n + 1). A statement without literals is its own parameterized
+// form (Lits is empty).
 func Parameterize(text string) (Parameterized, bool) {
 	if len(text) > maxParameterizedText {
 		return Parameterized{}, false
@@ -51,11 +53,11 @@ func Parameterize(text string) (Parameterized, bool) {
 		return Parameterized{}, false
 	}
 	lits := literalSlots(toks)
-	if len(lits) < countLiterals(toks) {
-		// A literal left in place would make every value its own entry.
-		return Parameterized{}, false
-	}
 	if len(lits) == 0 {
+		if countLiterals(toks) > 0 {
+			// Nothing to share: every value would be an entry of its own.
+			return Parameterized{}, false
+		}
 		return Parameterized{Text: text}, true
 	}
 	var sb strings.Builder

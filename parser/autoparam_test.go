@@ -11,6 +11,9 @@ func TestParameterize(t *testing.T) {
 		{"INSERT INTO kv (k, v) VALUES (1, 'x');", "INSERT INTO kv (k, v) VALUES ($1, $2);"},
 		{"UPDATE kv SET v = 'x', n = 3 WHERE k = 7", "UPDATE kv SET v = $1, n = $2 WHERE k = $3"},
 		{"DELETE FROM kv WHERE k = 7 OR (k = 8)", "DELETE FROM kv WHERE k = $1 OR (k = $2)"},
+		// literals that cannot be replaced stay in the text
+		{"INSERT kv VALUES (1, -2)", "INSERT kv VALUES ($1, -2)"},
+		{"UPDATE kv SET n = n + 1 WHERE k = 7", "UPDATE kv SET n = n + 1 WHERE k = $1"},
 		// no literal at all: the text as it is (an Adhoc entry)
 		{"SELECT v, n FROM kv WHERE k = n", "SELECT v, n FROM kv WHERE k = n"},
 	}
@@ -21,14 +24,12 @@ func TestParameterize(t *testing.T) {
 		}
 	}
 	refused := []string{
-		// a literal that stays (each value would be an entry of its own)
+		// literals of which none can be replaced
 		"SELECT 1, 'x' FROM kv",
 		"SELECT x = 5 FROM kv WHERE k = n",
 		"SELECT v FROM kv WHERE k = 1 + 2",
 		"SELECT v FROM kv WHERE k = 5::bigint",
 		"SELECT CASE WHEN k = 1 THEN 2 END FROM kv",
-		"INSERT kv VALUES (1, -2)",
-		"UPDATE kv SET n = n + 1 WHERE k = 7",
 		"SELECT TOP 5 v FROM kv WHERE k = 1",
 		"SELECT v FROM kv WHERE k IN (1, 2)",
 		"SELECT v FROM kv WHERE k = @k",
