@@ -63,7 +63,8 @@ func TestBenchServerProcess(t *testing.T) {
 }
 
 // BenchmarkWireStatements measures what pgbench -M simple costs the
-// server per statement: point SELECTs and single-row INSERTs with a new
+// server per statement: point SELECTs, UPDATEs by key and single-row
+// INSERTs (testdata/bench's scripts) with a new
 // literal each time, sent with pgx's simple protocol over a real socket to
 // a server in a child process. server-µs/op is the child's CPU time (user
 // and system, from /proc) over the run divided by the statements run.
@@ -90,6 +91,7 @@ func BenchmarkWireStatements(b *testing.B) {
 		sql  func(i int64) string
 	}{
 		{"select", func(i int64) string { return "SELECT v, n FROM kv WHERE k = " + strconv.FormatInt(i%10000+1, 10) }},
+		{"update", func(i int64) string { return "UPDATE kv SET n = n + 1 WHERE k = " + strconv.FormatInt(i%10000+1, 10) }},
 		{"insert", func(int64) string {
 			return "INSERT INTO ins VALUES (" + strconv.FormatInt(nextKey.Add(1), 10) + ", 'value')"
 		}},
