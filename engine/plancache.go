@@ -116,7 +116,8 @@ func (s *Session) queryCached(ctx context.Context, sql string, w session.ResultW
 	if !ok {
 		return false, nil
 	}
-	args, ptypes, ok := literalArgs(pz.Lits)
+	var tbuf [8]types.Type // the parameters' types stay on the stack
+	args, ptypes, ok := literalArgs(pz.Lits, tbuf[:0])
 	if !ok {
 		return false, nil
 	}
@@ -146,13 +147,13 @@ func (s *Session) queryCached(ctx context.Context, sql string, w session.ResultW
 	return true, nil
 }
 
-// literalArgs gives each replaced literal its value and parameter type.
-func literalArgs(lits []parser.Literal) ([]types.Value, []types.Type, bool) {
+// literalArgs gives each replaced literal its value and parameter type
+// (appended to ts).
+func literalArgs(lits []parser.Literal, ts []types.Type) ([]types.Value, []types.Type, bool) {
 	if len(lits) == 0 {
-		return nil, nil, true
+		return nil, ts, true
 	}
 	args := make([]types.Value, len(lits))
-	ts := make([]types.Type, len(lits))
 	for i := range lits {
 		v, t, err := literalValue(&lits[i])
 		if err != nil {
@@ -164,7 +165,8 @@ func literalArgs(lits []parser.Literal) ([]types.Value, []types.Type, bool) {
 		case types.NVarChar:
 			t = types.NVarCharType(widen(t.Length, 4000))
 		}
-		args[i], ts[i] = v, t
+		args[i] = v
+		ts = append(ts, t)
 	}
 	return args, ts, true
 }
@@ -196,7 +198,7 @@ func (s *Session) compileCached(key planKey, text string, ptypes []types.Type) (
 	if err != nil || len(p.params.t) != len(ptypes) || !onlyDatabase(p, s.db) {
 		return nil, nil
 	}
-	e := &cachedPlan{key: key, text: text, stmt: st, params: ptypes, prepared: len(ptypes) > 0, checks: checks.byParam}
+	e := &cachedPlan{key: key, text: text, stmt: st, params: slices.Clone(ptypes), prepared: len(ptypes) > 0, checks: checks.byParam}
 	return e, p
 }
 

@@ -52,7 +52,8 @@ func Parameterize(text string) (Parameterized, bool) {
 	if !ok {
 		return Parameterized{}, false
 	}
-	lits := literalSlots(toks)
+	var slots [8]int
+	lits := literalSlots(toks, slots[:0])
 	if len(lits) == 0 {
 		if countLiterals(toks) > 0 {
 			// Nothing to share: every value would be an entry of its own.
@@ -184,10 +185,9 @@ func autoParamTokens(text string, toks []lexer.Token) ([]lexer.Token, bool) {
 }
 
 // literalSlots returns the indexes of the tokens to replace.
-func literalSlots(toks []lexer.Token) []int {
-	var out []int
+func literalSlots(toks []lexer.Token, out []int) []int {
 	if toks[0].Value == "INSERT" {
-		return insertSlots(toks)
+		return insertSlots(toks, out)
 	}
 	// region: where a comparison's literal may be replaced; "set" is an
 	// UPDATE's SET list, "pred" a WHERE or ON clause.
@@ -216,7 +216,7 @@ func literalSlots(toks []lexer.Token) []int {
 
 // insertSlots handles INSERT [INTO] name [(columns)] VALUES (v, ...) [;]:
 // each value that is a lone literal, in a single row.
-func insertSlots(toks []lexer.Token) []int {
+func insertSlots(toks []lexer.Token, out []int) []int {
 	i := 0
 	for i < len(toks) && !isKeyword(&toks[i], "VALUES") {
 		i++
@@ -246,7 +246,6 @@ func insertSlots(toks []lexer.Token) []int {
 	if rest := toks[end+1:]; len(rest) > 1 || (len(rest) == 1 && !isPunct(&rest[0], ";")) {
 		return nil
 	}
-	var out []int
 	for j := open + 1; j < end; j++ {
 		if isLiteralToken(&toks[j]) && (j == open+1 || isPunct(&toks[j-1], ",")) && (isPunct(&toks[j+1], ",") || j+1 == end) {
 			out = append(out, j)
