@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"mirrordb/session"
@@ -203,4 +204,47 @@ func preparedPlans(t *testing.T, s *Session) string {
 		}
 	}
 	return fmt.Sprint(out)
+}
+
+// TestPlanCacheConcurrent runs sessions that share entries at once (run
+// it with -race): each statement takes a plan of its own, and every
+// answer is the one its literal asks for.
+func TestPlanCacheConcurrent(t *testing.T) {
+	in := openTestInstance(t)
+	setup := openSession(t, in, "master")
+	mustQuery(t, setup, planCacheSetup)
+	const sessions, rounds = 4, 100
+	var wg sync.WaitGroup
+	errs := make(chan error, sessions)
+	for w := range sessions {
+		s := openSession(t, in, "pc")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range rounds {
+				k := 1000 + w*rounds + i
+				out := &collect{}
+				if err := s.Query(context.Background(), fmt.Sprintf("INSERT INTO kv (k, v, n) VALUES (%d, 'v%d', %d)", k, k, k), out); err != nil {
+					errs <- err
+					return
+				}
+				if err := s.Query(context.Background(), fmt.Sprintf("SELECT v, n FROM kv WHERE k = %d", k), out); err != nil {
+					errs <- err
+					return
+				}
+				if got, want := out.text(), fmt.Sprintf("[[v%d %d]]", k, k); got != want {
+					errs <- fmt.Errorf("k = %d: %s, want %s", k, got, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got := preparedPlans(t, setup); !strings.Contains(got, fmt.Sprintf(" %d ", sessions*rounds)) {
+		t.Errorf("entries %s, want two used %d times each", got, sessions*rounds)
+	}
 }
