@@ -79,6 +79,11 @@ type cachedPlan struct {
 	stmt     parser.Statement
 	params   []types.Type
 	prepared bool // has parameters (objtype Prepared, else Adhoc)
+	// schema is the database's schema as it was read before binding: a
+	// schema published since (the generation counts up before a new
+	// schema is stored, so the generation alone could pair a new number
+	// with a plan bound to the old schema) makes the entry stale.
+	schema *schemaSet
 	// checks lists, per parameter, the types binding converts it to with
 	// its failure reported at binding time.
 	checks [][]types.Type
@@ -123,11 +128,13 @@ func (s *Session) queryCached(ctx context.Context, sql string, w session.ResultW
 	}
 	key := planKey{text: pz.Text, db: s.db, login: s.loginName()}
 	gen := s.inst.schemaGeneration()
-	entry, plan := c.take(key, ptypes, gen)
+	schema := s.db.schema.Load() // read before binding: see cachedPlan.schema
+	entry, plan := c.take(key, ptypes, gen, schema)
 	if entry == nil {
 		if entry, plan = s.compileCached(key, pz.Text, ptypes); entry == nil {
 			return false, nil
 		}
+		entry.schema = schema
 		c.add(entry, gen)
 	}
 	if !entry.converts(args) {
@@ -136,6 +143,7 @@ func (s *Session) queryCached(ctx context.Context, sql string, w session.ResultW
 	}
 	if plan == nil {
 		if plan, err = s.bindCached(entry.text, entry.stmt, entry.params, nil); err != nil {
+			c.giveBack(entry, nil)
 			return false, nil
 		}
 	}
@@ -247,7 +255,7 @@ func (e *cachedPlan) converts(args []types.Value) bool {
 
 // take finds the entry for key and takes one of its idle plans (nil when
 // all are busy: the caller binds another).
-func (c *planCache) take(key planKey, ptypes []types.Type, gen uint64) (*cachedPlan, *stmtPlan) {
+func (c *planCache) take(key planKey, ptypes []types.Type, gen uint64, schema *schemaSet) (*cachedPlan, *stmtPlan) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {
@@ -256,6 +264,10 @@ func (c *planCache) take(key planKey, ptypes []types.Type, gen uint64) (*cachedP
 	}
 	e := c.findLocked(key, ptypes)
 	if e == nil {
+		return nil, nil
+	}
+	if e.schema != schema {
+		c.removeLocked(e)
 		return nil, nil
 	}
 	c.lru.MoveToFront(e.elem)
