@@ -275,6 +275,9 @@ func (s *Session) schemaFor(d *Database) (*schemaSet, error) {
 
 // Query implements session.Session: the simple-query protocol.
 func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter) error {
+	if handled, err := s.queryCached(ctx, sql, w); handled {
+		return err
+	}
 	executed := 0
 	for _, b := range parser.Split(sql) {
 		var clock *stmtClock
