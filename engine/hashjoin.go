@@ -85,13 +85,28 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 	t := &hashTable{seed: maphash.MakeSeed(), floats: h.floats, chains: map[uint64][]int32{}}
 	var held int64
 	defer func() { e.gov.Shrink(held) }()
+	var arena []types.Value // build rows and keys, allocated in chunks
+	take := func(n int) []types.Value {
+		if len(arena)+n > cap(arena) {
+			arena = make([]types.Value, 0, max(n, 4096))
+		}
+		arena = arena[:len(arena)+n]
+		return arena[len(arena)-n : len(arena) : len(arena)]
+	}
+	kbuf := make([]types.Value, len(build.keys))
 	err := build.src.scan(e, func(r []types.Value) error {
-		row := append(make([]types.Value, 0, build.w), pad(r, build.w)...)
-		copy(combined[build.off:], row)
+		copy(combined[build.off:build.off+build.w], pad(r, build.w))
 		e.row = full
-		kv, err := evalKeys(e, build.keys)
-		if err != nil || kv == nil && !build.preserved {
+		ok, err := evalKeys(e, build.keys, kbuf)
+		if err != nil || !ok && !build.preserved {
 			return err
+		}
+		row := take(build.w)
+		copy(row, combined[build.off:])
+		var kv []types.Value
+		if ok {
+			kv = take(len(kbuf))
+			copy(kv, kbuf)
 		}
 		n := govern.RowSize(row) + govern.RowSize(kv) + 8 + 4 + 1
 		if kv != nil {
@@ -116,12 +131,12 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 		}
 		copy(combined[probe.off:], pad(r, probe.w))
 		e.row = full
-		kv, err := evalKeys(e, probe.keys)
+		ok, err := evalKeys(e, probe.keys, kbuf)
 		if err != nil {
 			return err
 		}
-		matched := false
-		if kv != nil {
+		kv, matched := kbuf, false
+		if ok {
 			for _, i := range t.chains[t.hash(kv)] {
 				if err := e.gov.Check(); err != nil {
 					return err
@@ -170,18 +185,17 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 	return nil
 }
 
-// evalKeys evaluates join keys over e.row; nil when one is NULL (the row
-// matches nothing).
-func evalKeys(e *env, keys []expr) ([]types.Value, error) {
-	kv := make([]types.Value, len(keys))
+// evalKeys evaluates join keys over e.row into kv; false when one is NULL
+// (the row matches nothing).
+func evalKeys(e *env, keys []expr, kv []types.Value) (bool, error) {
 	for i, k := range keys {
 		v, err := k.eval(e)
 		if err != nil || v == nil {
-			return nil, err
+			return false, err
 		}
 		kv[i] = v
 	}
-	return kv, nil
+	return true, nil
 }
 
 // keysEqual is the engine's = over each key.

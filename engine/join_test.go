@@ -7,6 +7,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"mirrordb/engine/govern"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
 )
 
 // joinTables are three tables with NULLs, duplicates and mixed types:
@@ -164,4 +169,49 @@ func runRows(t *testing.T, s *Session, sql string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestHashJoinMemoryAndCancel: a hash join's table counts against the
+// statement's memory (Msg 701 past it, everything given back), and a
+// join producing millions of matches stops when its context is cancelled.
+func TestHashJoinMemoryAndCancel(t *testing.T) {
+	in := openTestInstance(t)
+	pool := govern.NewPool(64<<20, 1<<20)
+	st, err := in.OpenWith(context.Background(), session.Startup{User: "t", Database: "master", ProcessID: 1}, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*Session)
+	setup := openSession(t, in, "master")
+	mustQuery(t, setup, "CREATE TABLE ten (n INT PRIMARY KEY) INSERT ten VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
+	mustQuery(t, setup, "CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(MAX))")
+	mustQuery(t, setup, "INSERT big SELECT a.n*1000 + b.n*100 + c.n*10 + d.n, REPLICATE('v', 500) FROM ten a, ten b, ten c, ten d WHERE a.n < 4")
+	for _, q := range []string{
+		"SELECT COUNT(*) FROM ten JOIN big ON ten.n = big.id % 10",                   // builds on big
+		"SELECT COUNT(*) FROM big a LEFT JOIN big b ON a.v = b.v OPTION (HASH JOIN)", // 2 MB of build rows
+	} {
+		err := s.Query(context.Background(), q, &collect{})
+		if !sqlerr.Is(err, 701) {
+			t.Errorf("%s: %v, want Msg 701", q, err)
+		}
+		if n := pool.InUse(); n != 0 {
+			t.Errorf("%s: the pool still lends %d bytes", q, n)
+		}
+	}
+	if got := mustQuery(t, s, "SELECT COUNT(*) FROM big a JOIN ten b ON a.id = b.n").text(); got != "[[10]]" {
+		t.Fatalf("join within budget: %s", got)
+	}
+
+	// 4,000 x 4,000 equal keys: 16M matches, far more than 100 ms of work.
+	mustQuery(t, setup, "CREATE TABLE k (id INT PRIMARY KEY, v INT) INSERT k SELECT id, 1 FROM big")
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	err = s.Query(ctx, "SELECT COUNT(*) FROM k a JOIN k b ON a.v = b.v", &collect{})
+	if err == nil || ctx.Err() == nil {
+		t.Fatalf("a cancelled hash join returned %v", err)
+	}
+	if n := pool.InUse(); n != 0 {
+		t.Errorf("after cancel the pool still lends %d bytes", n)
+	}
 }
