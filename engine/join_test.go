@@ -82,7 +82,7 @@ func TestJoinsMatchNestedLoops(t *testing.T) {
 		mustQuery(t, s, fmt.Sprintf("INSERT t3 VALUES (%s, %s, %s, %s)", integer(), num(), str(), num()))
 	}
 
-	for q := 0; q < 250; q++ {
+	for q := 0; q < 300; q++ {
 		query := randomJoin(r)
 		want := runRows(t, old, query+" OPTION (LOOP JOIN, LOOP JOIN)") // text of its own: no cached plan shared
 		for _, hint := range []string{"", " OPTION (LOOP JOIN)", " OPTION (HASH JOIN)"} {
@@ -145,6 +145,10 @@ func randomJoin(r *rand.Rand) string {
 		default:
 			where = append(where, "("+alias[i]+"."+pick(tb.nums)+" > 3 OR "+alias[i]+"."+pick(tb.str)+" = 'a')")
 		}
+	}
+	if joinTables[order[0]].name == "t1" && r.Intn(3) == 0 {
+		// The left input a seek on its whole key: seeks or a left build.
+		where = append(where, fmt.Sprintf("x.id %s %d", pick([]string{"=", "=", "<"}), r.Intn(8)))
 	}
 	if len(where) > 0 {
 		b.WriteString(" WHERE " + strings.Join(where, " AND "))
