@@ -17,7 +17,7 @@ import (
 // hashJoin is a Hash Match join: it reads its build input into a hash
 // table on the equality keys, then streams the probe input through it.
 // Two key values that the engine's = calls equal (types.Compare, so 1 =
-// 1.0 and 'a' = 'a  ') always hash alike (keyHash), and every candidate
+// 1.0 and 'a' = 'a  ') always hash alike (writeKey), and every candidate
 // is checked with types.Compare, so it joins exactly the rows nested loops
 // would. A NULL key matches nothing. The table counts against the
 // statement's memory grant (engine/govern): past it the statement fails
@@ -288,8 +288,8 @@ func writeKey(h *maphash.Hash, v types.Value, float bool) {
 
 var bigTen = big.NewInt(10)
 
-// canonicalDec returns a decimal's coefficient and scale with trailing
-// fractional zeros removed.
+// canonicalDec returns a decimal's coefficient (a copy) and scale with
+// trailing fractional zeros removed.
 func canonicalDec(d types.Dec) (*big.Int, int32) {
 	c, s := d.Coef(), d.Scale
 	if c.IsInt64() {
@@ -300,7 +300,6 @@ func canonicalDec(d types.Dec) (*big.Int, int32) {
 		}
 		return big.NewInt(v), s
 	}
-	c = new(big.Int).Set(c)
 	q, m := new(big.Int), new(big.Int)
 	for s > 0 {
 		q.QuoRem(c, bigTen, m)

@@ -52,8 +52,8 @@ type joinPlanner struct {
 // of the WHERE clause. With the session's oldJoins set (tests comparing
 // the two paths) it changes nothing but the top-level access path.
 func (b *binder) planJoins(src rowSource, width int, where expr, hints []string) (rowSource, expr, error) {
-	if b.s.oldJoins {
-		chooseAccess(src, where)
+	if _, join := src.(*joinSource); !join || b.s.oldJoins {
+		chooseAccess(src, where) // one input: its access path is all there is
 		return src, where, nil
 	}
 	jp := &joinPlanner{hint: queryHint(hints)}
