@@ -52,6 +52,9 @@ type Session struct {
 	// the running statement's figures while either is on (stats.go).
 	statsIO, statsTime bool
 	stats              *stmtStats
+	// oldJoins plans joins as nested loops without pushdown (join_test.go
+	// compares the two).
+	oldJoins bool
 
 	// memory is the pool the session's statements take memory from.
 	memory *govern.Pool
