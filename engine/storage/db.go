@@ -65,6 +65,10 @@ type DB struct {
 	// recovering serialises recoveries (ALTER DATABASE SET ONLINE, the
 	// automatic retry after a full disk).
 	recovering sync.Mutex
+	// failing serialises taking a failed store out of service (storeFailed
+	// runs from the store's own goroutine, and from Recover when that
+	// comes first).
+	failing sync.Mutex
 
 	// pins counts the statements and background work using the store;
 	// close waits for them, and a store replaced after a failure is closed

@@ -108,10 +108,16 @@ func (db *DB) Available() error {
 	return sqlerr.New(945, db.Name())
 }
 
-// storeFailed is told (on a goroutine of its own) that st failed with f.
+// storeFailed is told (on a goroutine of its own) that st failed with f;
+// Recover may get there first. Each failure is handled once.
 func (db *DB) storeFailed(st *Store, f *Fault) {
+	db.failing.Lock()
+	defer db.failing.Unlock()
 	if db.store.Load() != st {
 		return // a store already replaced, or one that never served
+	}
+	if h := db.health.Load(); h != nil && h.fault == f {
+		return // taken out of service already (by Recover)
 	}
 	h := healthFor(f)
 	db.setHealth(h, f)
@@ -131,7 +137,16 @@ func (db *DB) Recover() error {
 	defer db.recovering.Unlock()
 	h := db.health.Load()
 	if h == nil {
-		return nil
+		// A store that has just failed is taken out of service on a
+		// goroutine of its own, and its client may have the error before
+		// that has run: a SET ONLINE sent at once must not be a no-op.
+		if st := db.store.Load(); st != nil && st.Fault() != nil {
+			db.storeFailed(st, st.Fault())
+			h = db.health.Load()
+		}
+		if h == nil {
+			return nil
+		}
 	}
 	if !db.Pin() {
 		return sqlerr.New(911, db.Name())
