@@ -632,6 +632,11 @@ func isConstTree(x expr) bool {
 }
 
 func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try, pg bool, sc *scope, agg *aggContext) (expr, error) {
+	if pg {
+		if r, ok, err := b.bindRegCast(x, tn, sc, agg); ok { // pgregcast.go
+			return r, err
+		}
+	}
 	to, in, terr := castTarget(tn, pg)
 	if terr != nil {
 		return nil, b.errAt(n, terr)

@@ -26,15 +26,22 @@ func newViewSet() viewSet {
 	vs.addSecurityViews()
 	vs.addMirroringViews()
 	vs.addRequestViews()
+	vs.addPGViews()
 	return vs
 }
 
 func (vs viewSet) lookup(n parser.ObjectName) *view {
 	schema := strings.ToLower(n.Schema())
+	object := strings.ToLower(n.Object())
 	if schema == "" {
-		schema = "sys" // SQL Server resolves sys views without the schema too
+		// SQL Server resolves sys views without the schema too, and
+		// PostgreSQL clients write pg_catalog's without it.
+		if v := vs["sys."+object]; v != nil {
+			return v
+		}
+		schema = "pg_catalog"
 	}
-	return vs[schema+"."+strings.ToLower(n.Object())]
+	return vs[schema+"."+object]
 }
 
 func cols(spec ...any) []session.Column {

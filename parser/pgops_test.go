@@ -1,0 +1,30 @@
+package parser
+
+import "testing"
+
+func TestPGOperators(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"SELECT 1 WHERE a ~ 'x'", "pg_catalog.textregexeq(a, 'x')"},
+		{"SELECT 1 WHERE a !~ '^pg_' AND b <> 'c'", "pg_catalog.textregexne(a, '^pg_') AND b <> 'c'"},
+		{"SELECT 1 WHERE a ~* 'x'", "pg_catalog.texticregexeq(a, 'x')"},
+		{"SELECT 1 WHERE a !~* 'x'", "pg_catalog.texticregexne(a, 'x')"},
+		{"SELECT 1 WHERE c.relname OPERATOR(pg_catalog.~) '^(t)$' COLLATE pg_catalog.default AND x = 1", "pg_catalog.textregexeq(c.relname, '^(t)$') AND x = 1"},
+		{"SELECT 1 WHERE a || 'b' = 'ab'", "pg_catalog.textcat(a, 'b') = 'ab'"},
+		{"SELECT 1 WHERE a | b = 1", "a | b = 1"},
+		{"SELECT 1 WHERE ~a = 1", "~a = 1"},
+	} {
+		st, err := ParseStatement(c.in)
+		if err != nil {
+			t.Errorf("%s: %v", c.in, err)
+			continue
+		}
+		if got := st.(*Select).Where.String(); got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.in, got, c.want)
+		}
+	}
+	for _, in := range []string{"SELECT 1 WHERE a OPERATOR(public.~) 'x'", "SELECT 1 WHERE a ! ~ 'x'", "SELECT a COLLATE Latin1_General_BIN2"} {
+		if _, err := ParseStatement(in); err == nil {
+			t.Errorf("%s: parsed", in)
+		}
+	}
+}
