@@ -1,0 +1,21 @@
+"""What SQLAlchemy does when it meets a PostgreSQL server, against
+mirrordb: the psycopg2 dialect's start-up (version(), current_schema(),
+the hstore lookup in pg_type, standard_conforming_strings) and
+reflection of the table names from pg_catalog. Prints "ok <step>" per
+step; any failure exits non-zero. MIRRORDB_SQLALCHEMY_URL is the URL."""
+
+import os
+
+from sqlalchemy import create_engine, inspect, text
+
+engine = create_engine(os.environ["MIRRORDB_SQLALCHEMY_URL"])
+with engine.connect() as c:
+    assert engine.dialect.server_version_info[:2] == (16, 0), engine.dialect.server_version_info
+    assert engine.dialect.default_schema_name == "dbo", engine.dialect.default_schema_name
+    print("ok connect")
+with engine.begin() as c:
+    c.execute(text("CREATE TABLE sa_items (id int PRIMARY KEY, name nvarchar(50) NOT NULL)"))
+
+names = inspect(engine).get_table_names()
+assert "sa_items" in names, names
+print("ok tables")
