@@ -22,6 +22,7 @@ type binder struct {
 	// simple is set for the simple-query protocol, where $n parameters
 	// have no values.
 	simple bool
+	corr   correlation // the scopes around the subquery being bound (correlate.go)
 }
 
 // positioned is anything with a place in the batch text.
@@ -97,6 +98,11 @@ func (b *binder) resolve(sc *scope, ref *parser.ColumnRef) (expr, error) {
 					found = &colExpr{idx: src.offset + i, t: c.Type, origin: src.origin(i)}
 				}
 			}
+		}
+	}
+	if matches == 0 && (len(qual) == 0 || !qualified) {
+		if x, ok := b.resolveOuter(ref); ok {
+			return x, nil
 		}
 	}
 	switch {
@@ -195,9 +201,13 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 		}
 		return &isNull{x: v, not: x.Not}, nil
 	case *parser.Subquery:
-		return b.bindSubquery(x, x.Select, false)
+		return b.bindSubquery(x, x.Select, false, sc)
 	case *parser.Exists:
-		return b.bindSubquery(x, x.Select, true)
+		return b.bindSubquery(x, x.Select, true, sc)
+	case *parser.ArraySubquery: // pgarray.go
+		return b.bindArraySubquery(x, sc)
+	case *parser.ArrayCompare:
+		return b.bindArrayCompare(x, sc, agg)
 	}
 	return nil, b.errAt(n, sqlerr.New(40517, n.String()))
 }
@@ -733,7 +743,7 @@ func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (expr, err
 		if err != nil {
 			return nil, err
 		}
-		sub, err := b.bindSubquery(x, x.Subquery, false)
+		sub, err := b.bindSubquery(x, x.Subquery, false, sc)
 		if err != nil {
 			return nil, err
 		}

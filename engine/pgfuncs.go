@@ -61,7 +61,20 @@ func init() {
 			return fmt.Sprintf("unknown (OID=%d)", oid), true
 		}),
 		"PG_GET_CONSTRAINTDEF": catalogFn(textMax, stringOK((*pgcatalog.Snapshot).ConstraintDef)),
-		"PG_GET_INDEXDEF":      catalogFn(textMax, stringOK((*pgcatalog.Snapshot).IndexDef)),
+		"PG_GET_INDEXDEF": {min: 1, max: 3, typ: fixed(textMax), volatile: true, eval: func(e *env, a []types.Value, _ []types.Type) (types.Value, error) {
+			snap, err := pgSnapshot(e)
+			if err != nil {
+				return nil, err
+			}
+			col := int64(0)
+			if len(a) > 1 {
+				col = oidArg(a[1])
+			}
+			if s, ok := snap.IndexDef(oidArg(a[0]), int(col)); ok {
+				return s, nil
+			}
+			return nil, nil
+		}},
 		"FORMAT_TYPE": {min: 2, max: 2, typ: fixed(textMax), nullSafe: true, eval: func(_ *env, a []types.Value, _ []types.Type) (types.Value, error) {
 			if a[0] == nil {
 				return nil, nil
@@ -88,14 +101,12 @@ func init() {
 			return quoteIdentPG(types.ToText(a[0], ts[0])), nil
 		}},
 		// Arrays are their text form here ({a,b}): mirrordb has no array type.
-		"ARRAY_TO_STRING": {min: 2, max: 3, typ: fixed(textMax), eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
-			s := strings.TrimSuffix(strings.TrimPrefix(types.ToText(a[0], ts[0]), "{"), "}")
-			return strings.ReplaceAll(s, ",", types.ToText(a[1], ts[1])), nil
-		}},
+		"ARRAY_TO_STRING": {min: 2, max: 3, typ: fixed(textMax), eval: fnArrayToString},
 		// Procedures return no declared type, and their parameters are not
 		// described yet: NULL, as PostgreSQL answers for what it cannot show.
-		"PG_GET_FUNCTION_RESULT":    {min: 1, max: 1, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
-		"PG_GET_FUNCTION_ARGUMENTS": {min: 1, max: 1, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
+		"PG_GET_FUNCTION_RESULT":          {min: 1, max: 1, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
+		"PG_GET_STATISTICSOBJDEF_COLUMNS": {min: 1, max: 1, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
+		"PG_GET_FUNCTION_ARGUMENTS":       {min: 1, max: 1, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
 	}
 	for name, fn := range fns {
 		builtins[name] = fn
@@ -150,7 +161,7 @@ func catalogFn(t types.Type, f func(*pgcatalog.Snapshot, int64) (types.Value, bo
 		if err != nil {
 			return nil, err
 		}
-		if v, ok := f(snap, oidArg(a[0])); ok {
+		if v, ok := f(snap, oidArg(a[0])); ok { // a second argument (pretty) changes nothing
 			return v, nil
 		}
 		return nil, nil
@@ -208,4 +219,23 @@ func quoteIdentPG(s string) string {
 		return s
 	}
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// fnArrayToString is array_to_string(array, sep [, null_text]): NULL
+// elements are skipped unless null_text is given.
+func fnArrayToString(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+	elems, ok := parseArray(types.ToText(a[0], ts[0]))
+	if !ok {
+		return nil, sqlerr.New(245, "nvarchar", types.ToText(a[0], ts[0]), "array")
+	}
+	parts := make([]string, 0, len(elems))
+	for _, el := range elems {
+		switch {
+		case el != nil:
+			parts = append(parts, el.(string))
+		case len(a) > 2:
+			parts = append(parts, types.ToText(a[2], ts[2]))
+		}
+	}
+	return strings.Join(parts, types.ToText(a[1], ts[1])), nil
 }

@@ -17,7 +17,7 @@ import (
 // double cast, which is how catalog queries write it.
 
 // regKinds are the alias types; oid is a plain number.
-var regKinds = map[string]bool{"regclass": true, "regtype": true, "oid": true}
+var regKinds = map[string]bool{"regclass": true, "regtype": true, "regnamespace": true, "regrole": true, "oid": true}
 
 // bindRegCast binds x::reg... and x::reg...::text; ok is false for any
 // other cast.
@@ -67,12 +67,12 @@ func (r *regExpr) eval(e *env) (types.Value, error) {
 			if s, ok := pgcatalog.FormatType(oid, -1); ok {
 				return s, nil
 			}
-		} else if r.kind == "regclass" {
+		} else if r.kind != "oid" {
 			snap, err := pgSnapshot(e)
 			if err != nil {
 				return nil, err
 			}
-			if s, ok := snap.RelationName(oid); ok {
+			if s, ok := snap.OIDName(r.kind, oid); ok {
 				return s, nil
 			}
 		}
@@ -88,14 +88,16 @@ func (r *regExpr) eval(e *env) (types.Value, error) {
 			return oid, nil
 		}
 		return nil, sqlerr.New(243, s)
-	default: // regclass
-		snap, err := pgSnapshot(e)
-		if err != nil {
-			return nil, err
-		}
-		if oid, ok := snap.RelationOID(s); ok {
-			return oid, nil
-		}
-		return nil, sqlerr.New(208, s)
 	}
+	snap, err := pgSnapshot(e)
+	if err != nil {
+		return nil, err
+	}
+	if oid, ok := snap.NameOID(r.kind, s); ok {
+		return oid, nil
+	}
+	if r.kind == "regrole" {
+		return nil, sqlerr.New(15151, "find", "login", s)
+	}
+	return nil, sqlerr.New(208, s)
 }

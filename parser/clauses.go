@@ -116,7 +116,7 @@ func (st *pstate) selectItem(lex *lexer.PeekingLexer, first bool) (*SelectItem, 
 		return &SelectItem{Pos: pos, Star: true}, nil
 	case isName(t) || t.Type == tokString:
 		n := peek2(lex)
-		if isPunct(n, "=") {
+		if isPunct(n, "=") && !arrayCompareAhead(lex) {
 			// alias = expr. The value cannot be a comparison or a logical
 			// operation (not valid in a select list anyway), so that
 			// "a = b = c" is an error rather than printing as "b = c AS a".

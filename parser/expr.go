@@ -341,6 +341,9 @@ func (p *exprParser) primary() (Expr, error) {
 		}
 		return &Param{Pos: pos, N: n}, nil
 	case tokIdent, tokQIdent:
+		if x, ok, err := p.pgArraySubquery(t); ok {
+			return x, err
+		}
 		return p.nameExpr(t)
 	case tokPunct:
 		if t.Value == "(" {

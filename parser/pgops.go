@@ -49,6 +49,9 @@ func adjacentPunct(t, n *lexer.Token, p string) bool {
 func (p *exprParser) pgInfix(left Expr, op *lexer.Token, prec int) (x Expr, ok bool, err error) {
 	var spelling string
 	switch {
+	case op.Type == tokPunct && (op.Value == "=" || op.Value == "<>" || op.Value == "!=" || op.Value == "<" ||
+		op.Value == ">" || op.Value == "<=" || op.Value == ">="):
+		return p.pgArrayCompare(left, op)
 	case isWord(op, "OPERATOR"):
 		if spelling, err = p.operatorName(); err != nil {
 			return nil, true, err
@@ -124,4 +127,103 @@ func (p *exprParser) pgCollate() bool {
 	}
 	p.lex.LoadCheckpoint(cp)
 	return false
+}
+
+// ArraySubquery is PostgreSQL's ARRAY(subquery): the subquery's values as
+// one array. mirrordb has no array type; the engine gives the array's
+// PostgreSQL text form ({a,b}).
+type ArraySubquery struct {
+	Pos
+	Select *Select
+}
+
+// ArrayCompare is x op ANY (array) or x op ALL (array), with an array
+// value (a T-SQL quantified comparison takes a subquery instead).
+type ArrayCompare struct {
+	Pos
+	Op    string
+	All   bool
+	X     Expr
+	Array Expr
+}
+
+func (*ArraySubquery) exprNode() {}
+func (*ArrayCompare) exprNode()  {}
+
+func (e *ArraySubquery) String() string { return nodeString(e) }
+func (e *ArraySubquery) format(b *strings.Builder) {
+	b.WriteString("ARRAY(")
+	e.Select.format(b)
+	b.WriteByte(')')
+}
+
+func (e *ArrayCompare) String() string { return nodeString(e) }
+func (e *ArrayCompare) format(b *strings.Builder) {
+	writeExpr(b, e.X)
+	b.WriteString(" " + e.Op + " ")
+	if e.All {
+		b.WriteString("ALL (")
+	} else {
+		b.WriteString("ANY (")
+	}
+	writeExpr(b, e.Array)
+	b.WriteByte(')')
+}
+
+// pgArraySubquery parses ARRAY(SELECT ...) after the word ARRAY (t,
+// consumed); ok is false when ARRAY is not followed by ( SELECT.
+func (p *exprParser) pgArraySubquery(t *lexer.Token) (Expr, bool, error) {
+	if !isWord(t, "ARRAY") || !isPunct(p.lex.Peek(), "(") || !isKeyword(peek2(p.lex), "SELECT") {
+		return nil, false, nil
+	}
+	p.lex.Next()
+	sel, err := p.st.parseSubquery(p.lex)
+	if err != nil {
+		return nil, true, err
+	}
+	if _, err := p.expect(")"); err != nil {
+		return nil, true, err
+	}
+	return &ArraySubquery{Pos: posOf(t.Pos), Select: sel}, true, nil
+}
+
+// pgArrayCompare parses ANY|SOME|ALL ( expr ) after comparison op (which
+// has been consumed); ok is false when what follows is not that with an
+// expression other than a SELECT.
+func (p *exprParser) pgArrayCompare(left Expr, op *lexer.Token) (Expr, bool, error) {
+	q := p.lex.Peek()
+	if !(isKeyword(q, "ANY") || isKeyword(q, "SOME") || isKeyword(q, "ALL")) || !isPunct(peek2(p.lex), "(") {
+		return nil, false, nil
+	}
+	cp := p.lex.MakeCheckpoint()
+	p.lex.Next()
+	p.lex.Next()
+	if isKeyword(p.lex.Peek(), "SELECT") {
+		p.lex.LoadCheckpoint(cp)
+		return nil, false, nil
+	}
+	arr, err := p.operand(0)
+	if err != nil {
+		return nil, true, err
+	}
+	if _, err := p.expect(")"); err != nil {
+		return nil, true, err
+	}
+	return &ArrayCompare{Pos: left.Position(), Op: op.Value, All: q.Value == "ALL", X: left, Array: arr}, true, nil
+}
+
+// arrayCompareAhead reports whether the tokens ahead are x = ANY|SOME|ALL
+// ( followed by anything but SELECT: in a select list that is
+// PostgreSQL's comparison with an array, which T-SQL's alias = expr
+// cannot be (its ANY takes a subquery).
+func arrayCompareAhead(lex *lexer.PeekingLexer) bool {
+	cp := lex.MakeCheckpoint()
+	defer lex.LoadCheckpoint(cp)
+	lex.Next() // x
+	lex.Next() // =
+	q := lex.Next()
+	if !(isKeyword(q, "ANY") || isKeyword(q, "SOME") || isKeyword(q, "ALL")) || !isPunct(lex.Next(), "(") {
+		return false
+	}
+	return !isKeyword(lex.Peek(), "SELECT")
 }

@@ -1,6 +1,9 @@
 package parser
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestPGOperators(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
@@ -25,6 +28,25 @@ func TestPGOperators(t *testing.T) {
 	for _, in := range []string{"SELECT 1 WHERE a OPERATOR(public.~) 'x'", "SELECT 1 WHERE a ! ~ 'x'", "SELECT a COLLATE Latin1_General_BIN2"} {
 		if _, err := ParseStatement(in); err == nil {
 			t.Errorf("%s: parsed", in)
+		}
+	}
+}
+
+func TestPGArrayForms(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"SELECT ARRAY(SELECT a FROM t WHERE b = 1)", "ARRAY(SELECT a FROM t WHERE b = 1)"},
+		{"SELECT 1 WHERE oid = ANY (r.roles)", "oid = ANY (r.roles)"},
+		{"SELECT 1 WHERE oid <> ALL (r.roles)", "oid <> ALL (r.roles)"},
+		{"SELECT 'd' = any(stxkind) AS nd FROM s", "'d' = ANY (stxkind) AS nd"},
+		{"SELECT 'd' = x FROM s", "x AS d"},
+	} {
+		st, err := ParseStatement(c.in)
+		if err != nil {
+			t.Errorf("%s: %v", c.in, err)
+			continue
+		}
+		if got := st.String(); !strings.Contains(got, c.want) {
+			t.Errorf("%s:\n got %s\nwant %s", c.in, got, c.want)
 		}
 	}
 }

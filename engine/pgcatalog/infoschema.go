@@ -161,12 +161,16 @@ func (s *Snapshot) ConstraintDef(oid int64) (string, bool) {
 	return "PRIMARY KEY (" + columnList(t, ix) + ")", true
 }
 
-// IndexDef is pg_get_indexdef(oid): the statement that makes the index,
-// in T-SQL (the primary key is a constraint of its table).
-func (s *Snapshot) IndexDef(oid int64) (string, bool) {
+// IndexDef is pg_get_indexdef(oid, column): with column 0 the statement
+// that makes the index, in T-SQL (the primary key is a constraint of its
+// table); else the name of the index's column-th key column.
+func (s *Snapshot) IndexDef(oid int64, column int) (string, bool) {
 	t, ix := s.index(oid)
-	if ix == nil {
+	if ix == nil || column < 0 || column > len(ix.Columns) {
 		return "", false
+	}
+	if column > 0 {
+		return parser.QuoteIdent(t.Columns[ix.Columns[column-1]].Name), true
 	}
 	table := parser.QuoteIdent(t.Schema) + "." + parser.QuoteIdent(t.Name)
 	if ix.Primary {
@@ -226,6 +230,50 @@ func (s *Snapshot) RelationOID(name string) (int64, bool) {
 		for _, ix := range t.Indexes {
 			if equalFold(ix.Name, rel) {
 				return IndexOID(t.OID, ix.ID), true
+			}
+		}
+	}
+	return 0, false
+}
+
+// OIDName is oid::regclass, ::regnamespace or ::regrole as text.
+func (s *Snapshot) OIDName(kind string, oid int64) (string, bool) {
+	switch kind {
+	case "regclass":
+		return s.RelationName(oid)
+	case "regrole":
+		return s.UserName(oid)
+	case "regnamespace":
+		if oid == PGCatalogOID {
+			return "pg_catalog", true
+		}
+		for _, sc := range s.Schemas {
+			if sc.OID == oid {
+				return sc.Name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// NameOID is 'name'::regclass, ::regnamespace or ::regrole.
+func (s *Snapshot) NameOID(kind, name string) (int64, bool) {
+	switch kind {
+	case "regclass":
+		return s.RelationOID(name)
+	case "regrole":
+		for _, l := range append(append([]Login{}, s.Logins...), s.Roles...) {
+			if equalFold(l.Name, name) {
+				return l.OID, true
+			}
+		}
+	case "regnamespace":
+		if equalFold(name, "pg_catalog") {
+			return PGCatalogOID, true
+		}
+		for _, sc := range s.Schemas {
+			if equalFold(sc.Name, name) {
+				return sc.OID, true
 			}
 		}
 	}

@@ -312,6 +312,16 @@ func init() {
 		"extnamespace", oidT, "extrelocatable", boolT, "extversion", textT))
 	views["pg_catalog.pg_trigger"] = empty(cols("oid", oidT, "tgrelid", oidT, "tgname", nameT, "tgenabled", charT,
 		"tgisinternal", boolT))
+	views["pg_catalog.pg_policy"] = empty(cols("oid", oidT, "polname", nameT, "polrelid", oidT, "polcmd", charT,
+		"polpermissive", boolT, "polroles", textT, "polqual", textT, "polwithcheck", textT))
+	views["pg_catalog.pg_statistic_ext"] = empty(cols("oid", oidT, "stxrelid", oidT, "stxname", nameT,
+		"stxnamespace", oidT, "stxowner", oidT, "stxstattarget", int4T, "stxkeys", textT, "stxkind", textT))
+	views["pg_catalog.pg_publication"] = empty(cols("oid", oidT, "pubname", nameT, "pubowner", oidT,
+		"puballtables", boolT, "pubinsert", boolT, "pubupdate", boolT, "pubdelete", boolT, "pubtruncate", boolT,
+		"pubviaroot", boolT))
+	views["pg_catalog.pg_publication_rel"] = empty(cols("oid", oidT, "prpubid", oidT, "prrelid", oidT,
+		"prqual", textT, "prattrs", textT))
+	views["pg_catalog.pg_publication_namespace"] = empty(cols("oid", oidT, "pnpubid", oidT, "pnnspid", oidT))
 	views["pg_catalog.pg_rewrite"] = empty(cols("oid", oidT, "rulename", nameT, "ev_class", oidT, "ev_type", charT))
 	views["pg_catalog.pg_sequence"] = empty(cols("seqrelid", oidT, "seqtypid", oidT, "seqstart", types.TypeBigInt,
 		"seqincrement", types.TypeBigInt))

@@ -1,0 +1,75 @@
+package engine
+
+import (
+	"math"
+
+	"mirrordb/parser"
+	"mirrordb/types"
+)
+
+// Correlated subqueries: a subquery may name the columns of the queries
+// around it (psql's \d table reads pg_attrdef "WHERE d.adrelid =
+// a.attrelid" inside a select list over pg_attribute). While a subquery
+// is bound, the scopes around it are a stack; a name the subquery's own
+// FROM does not have is looked up there, innermost first, and becomes an
+// outerColExpr that reads the enclosing row at run time. A subquery that
+// names an outer column runs once per outer row instead of once per
+// statement.
+
+// correlation is the binder's stack of enclosing scopes.
+type correlation struct {
+	scopes []*scope
+	// minLevel is the outermost stack level named since it was reset.
+	minLevel int
+}
+
+// outerColExpr reads column idx of the enclosing row at stack level.
+type outerColExpr struct {
+	level int
+	idx   int
+	t     types.Type
+}
+
+func (c *outerColExpr) typ() types.Type { return c.t }
+func (c *outerColExpr) eval(e *env) (types.Value, error) {
+	return e.outer[c.level][c.idx], nil
+}
+
+// resolveOuter looks ref up in the enclosing scopes; ok is false when
+// none has it (the caller reports the name as unknown).
+func (b *binder) resolveOuter(ref *parser.ColumnRef) (expr, bool) {
+	stack := b.corr.scopes
+	defer func() { b.corr.scopes = stack }()
+	for level := len(stack) - 1; level >= 0; level-- {
+		b.corr.scopes = stack[:level] // names beyond this scope resolve further out
+		x, err := b.resolve(stack[level], ref)
+		if err != nil {
+			continue
+		}
+		switch c := x.(type) {
+		case *colExpr:
+			b.corr.minLevel = min(b.corr.minLevel, level)
+			return &outerColExpr{level: level, idx: c.idx, t: c.t}, true
+		case *outerColExpr:
+			b.corr.minLevel = min(b.corr.minLevel, c.level)
+			return c, true
+		}
+		return x, true // a constant (true, false)
+	}
+	return nil, false
+}
+
+// planSubquery plans sel with sc (the scope of the query around it) on
+// the stack, and reports whether sel names a column of sc or of a scope
+// further out.
+func (b *binder) planSubquery(sel *parser.Select, sc *scope) (*selectPlan, bool, error) {
+	level := len(b.corr.scopes)
+	b.corr.scopes = append(b.corr.scopes, sc)
+	saved := b.corr.minLevel
+	b.corr.minLevel = math.MaxInt
+	plan, err := b.planSelect(sel)
+	named := b.corr.minLevel
+	b.corr.scopes = b.corr.scopes[:level]
+	b.corr.minLevel = min(saved, named)
+	return plan, named <= level, err
+}
