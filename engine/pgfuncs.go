@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -53,7 +54,8 @@ func init() {
 			return "", nil
 		}},
 		"PG_TABLE_IS_VISIBLE":    catalogFn(types.TypeBit, tableVisible),
-		"PG_FUNCTION_IS_VISIBLE": catalogFn(types.TypeBit, func(*pgcatalog.Snapshot, int64) (types.Value, bool) { return true, true }),
+		"PG_TYPE_IS_VISIBLE":     catalogFn(types.TypeBit, alwaysVisible), // pg_catalog, always on the path
+		"PG_FUNCTION_IS_VISIBLE": catalogFn(types.TypeBit, alwaysVisible), // sys procedures are found from any schema
 		"PG_GET_USERBYID": catalogFn(types.TypeSysname, func(s *pgcatalog.Snapshot, oid int64) (types.Value, bool) {
 			if n, ok := s.UserName(oid); ok {
 				return n, true
@@ -104,7 +106,10 @@ func init() {
 		"ARRAY_TO_STRING": {min: 2, max: 3, typ: fixed(textMax), eval: fnArrayToString},
 		// Procedures return no declared type, and their parameters are not
 		// described yet: NULL, as PostgreSQL answers for what it cannot show.
-		"PG_GET_FUNCTION_RESULT":          {min: 1, max: 1, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
+		"PG_GET_FUNCTION_RESULT": {min: 1, max: 1, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
+		// mirrordb has no sequences: IDENTITY is a property of its column.
+		"PG_GET_SERIAL_SEQUENCE":          {min: 2, max: 2, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
+		"JSON_BUILD_OBJECT":               {min: 0, max: -1, typ: fixed(textMax), nullSafe: true, eval: fnJSONBuildObject},
 		"PG_GET_STATISTICSOBJDEF_COLUMNS": {min: 1, max: 1, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
 		"PG_GET_FUNCTION_ARGUMENTS":       {min: 1, max: 1, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
 	}
@@ -172,6 +177,8 @@ func stringOK(f func(*pgcatalog.Snapshot, int64) (string, bool)) func(*pgcatalog
 	return func(s *pgcatalog.Snapshot, oid int64) (types.Value, bool) { return f(s, oid) }
 }
 
+func alwaysVisible(*pgcatalog.Snapshot, int64) (types.Value, bool) { return true, true }
+
 // tableVisible is pg_table_is_visible: the search path is dbo.
 func tableVisible(s *pgcatalog.Snapshot, oid int64) (types.Value, bool) {
 	name, ok := s.RelationName(oid)
@@ -238,4 +245,27 @@ func fnArrayToString(_ *env, a []types.Value, ts []types.Type) (types.Value, err
 		}
 	}
 	return strings.Join(parts, types.ToText(a[1], ts[1])), nil
+}
+
+// fnJSONBuildObject is json_build_object(key, value, ...): a JSON object
+// as text (mirrordb keeps JSON as text, as PostgreSQL's json does).
+func fnJSONBuildObject(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+	if len(a)%2 != 0 {
+		return nil, sqlerr.New(174, "json_build_object", len(a)+1)
+	}
+	obj := make([]string, 0, len(a)/2)
+	for i := 0; i < len(a); i += 2 {
+		k, _ := json.Marshal(types.ToText(a[i], ts[i]))
+		var v []byte
+		switch x := a[i+1].(type) {
+		case nil:
+			v = []byte("null")
+		case bool, int64, float64:
+			v, _ = json.Marshal(x)
+		default:
+			v, _ = json.Marshal(types.ToText(x, ts[i+1]))
+		}
+		obj = append(obj, string(k)+" : "+string(v))
+	}
+	return "{" + strings.Join(obj, ", ") + "}", nil
 }

@@ -168,7 +168,7 @@ func parseAlias(lex *lexer.PeekingLexer, str bool) (string, error) {
 	if isKeyword(a, "AS") {
 		lex.Next()
 		a = lex.Peek()
-		if !isName(a) && !(str && a.Type == tokString) {
+		if !isName(a) && !(str && a.Type == tokString) && !pgKeywordAlias(a) {
 			return "", errAt(a)
 		}
 		lex.Next()

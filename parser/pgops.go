@@ -227,3 +227,10 @@ func arrayCompareAhead(lex *lexer.PeekingLexer) bool {
 	}
 	return !isKeyword(lex.Peek(), "SELECT")
 }
+
+// pgKeywordAlias reports whether t, written after AS, is a reserved word
+// PostgreSQL takes as a column alias there (SQLAlchemy writes AS DEFAULT);
+// T-SQL would have it bracketed, so it means nothing else.
+func pgKeywordAlias(t *lexer.Token) bool {
+	return isKeyword(t, "DEFAULT")
+}

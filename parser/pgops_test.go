@@ -39,6 +39,7 @@ func TestPGArrayForms(t *testing.T) {
 		{"SELECT 1 WHERE oid <> ALL (r.roles)", "oid <> ALL (r.roles)"},
 		{"SELECT 'd' = any(stxkind) AS nd FROM s", "'d' = ANY (stxkind) AS nd"},
 		{"SELECT 'd' = x FROM s", "x AS d"},
+		{"SELECT (SELECT 1) AS DEFAULT, 2", "(SELECT 1) AS [DEFAULT]"},
 	} {
 		st, err := ParseStatement(c.in)
 		if err != nil {

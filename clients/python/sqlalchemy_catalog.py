@@ -1,7 +1,7 @@
 """What SQLAlchemy does when it meets a PostgreSQL server, against
 mirrordb: the psycopg2 dialect's start-up (version(), current_schema(),
 the hstore lookup in pg_type, standard_conforming_strings) and
-reflection of the table names from pg_catalog. Prints "ok <step>" per
+reflection of the table names and columns from pg_catalog. Prints "ok <step>" per
 step; any failure exits non-zero. MIRRORDB_SQLALCHEMY_URL is the URL."""
 
 import os
@@ -16,6 +16,11 @@ with engine.connect() as c:
 with engine.begin() as c:
     c.execute(text("CREATE TABLE sa_items (id int PRIMARY KEY, name nvarchar(50) NOT NULL)"))
 
-names = inspect(engine).get_table_names()
+inspector = inspect(engine)
+names = inspector.get_table_names()
 assert "sa_items" in names, names
 print("ok tables")
+
+cols = [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns("sa_items")]
+assert cols == [("id", "INTEGER", False), ("name", "VARCHAR(50)", False)], cols
+print("ok columns")

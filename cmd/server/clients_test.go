@@ -48,9 +48,12 @@ func TestClientDrivers(t *testing.T) {
 			[]string{"connect", "savepoint", "parameters", "batch", "errors", "notices", "typeinfo", "multihost " + p.name}},
 		{"sqlalchemy", []string{"/usr/bin/python3", "sqlalchemy_catalog.py"},
 			[]string{"MIRRORDB_SQLALCHEMY_URL=postgresql+psycopg2://app@" + net.JoinHostPort(ph, pp) + "/shop?sslmode=disable"},
-			[]string{"connect", "tables"}},
+			[]string{"connect", "tables", "columns"}},
+		{"pgjdbc-metadata", []string{"java", "-cp", "/usr/share/java/postgresql.jar", "Metadata.java"},
+			[]string{"MIRRORDB_JDBC_URL=jdbc:postgresql://" + net.JoinHostPort(ph, pp) + "/shop"},
+			[]string{"tables"}},
 	}
-	dirs := map[string]string{"node-postgres": "node", "pgjdbc": "jdbc", "psycopg3": "python", "sqlalchemy": "python"}
+	dirs := map[string]string{"node-postgres": "node", "pgjdbc": "jdbc", "psycopg3": "python", "sqlalchemy": "python", "pgjdbc-metadata": "jdbc"}
 	for _, cl := range clients {
 		t.Run(cl.name, func(t *testing.T) {
 			dir := filepath.Join(root, dirs[cl.name])

@@ -324,7 +324,8 @@ func init() {
 	views["pg_catalog.pg_publication_namespace"] = empty(cols("oid", oidT, "pnpubid", oidT, "pnnspid", oidT))
 	views["pg_catalog.pg_rewrite"] = empty(cols("oid", oidT, "rulename", nameT, "ev_class", oidT, "ev_type", charT))
 	views["pg_catalog.pg_sequence"] = empty(cols("seqrelid", oidT, "seqtypid", oidT, "seqstart", types.TypeBigInt,
-		"seqincrement", types.TypeBigInt))
+		"seqincrement", types.TypeBigInt, "seqmax", types.TypeBigInt, "seqmin", types.TypeBigInt,
+		"seqcache", types.TypeBigInt, "seqcycle", boolT))
 }
 
 const (
