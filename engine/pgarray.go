@@ -1,8 +1,7 @@
 package engine
 
 import (
-	"strings"
-
+	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -31,77 +30,7 @@ func (a *arraySubqueryExpr) eval(e *env) (types.Value, error) {
 			elems[i] = types.ToText(r[0], t)
 		}
 	}
-	return formatArray(elems), nil
-}
-
-// formatArray writes elements (strings or nil) as PostgreSQL array text.
-func formatArray(elems []types.Value) string {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, v := range elems {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		s, ok := v.(string)
-		switch {
-		case !ok:
-			b.WriteString("NULL")
-		case s == "" || strings.EqualFold(s, "NULL") || strings.ContainsAny(s, "{},\"\\ \t\n"):
-			b.WriteByte('"')
-			b.WriteString(strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s))
-			b.WriteByte('"')
-		default:
-			b.WriteString(s)
-		}
-	}
-	b.WriteByte('}')
-	return b.String()
-}
-
-// parseArray reads PostgreSQL array text into its elements (nil for
-// NULL); ok is false when s is not an array.
-func parseArray(s string) ([]types.Value, bool) {
-	s = strings.TrimSpace(s)
-	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
-		return nil, false
-	}
-	body := s[1 : len(s)-1]
-	if strings.TrimSpace(body) == "" {
-		return nil, true
-	}
-	var out []types.Value
-	for i := 0; i <= len(body); {
-		var b strings.Builder
-		quoted := false
-		for i < len(body) && body[i] == ' ' {
-			i++
-		}
-		if i < len(body) && body[i] == '"' {
-			quoted = true
-			for i++; i < len(body) && body[i] != '"'; i++ {
-				if body[i] == '\\' && i+1 < len(body) {
-					i++
-				}
-				b.WriteByte(body[i])
-			}
-			i++
-		}
-		for ; i < len(body) && body[i] != ','; i++ {
-			if !quoted {
-				b.WriteByte(body[i])
-			}
-		}
-		el := strings.TrimSpace(b.String())
-		if !quoted && strings.EqualFold(el, "NULL") {
-			out = append(out, nil)
-		} else if quoted {
-			out = append(out, b.String())
-		} else {
-			out = append(out, el)
-		}
-		i++ // the comma
-	}
-	return out, true
+	return pgcatalog.ArrayText(elems), nil
 }
 
 func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *scope) (expr, error) {
@@ -130,7 +59,7 @@ func (a *arrayCompareExpr) eval(e *env) (types.Value, error) {
 	if err != nil || av == nil || v == nil {
 		return nil, err
 	}
-	elems, ok := parseArray(types.ToText(av, a.arr.typ()))
+	elems, ok := pgcatalog.ParseArray(types.ToText(av, a.arr.typ()))
 	if !ok {
 		return nil, sqlerr.New(245, "nvarchar", types.ToText(av, a.arr.typ()), "array")
 	}

@@ -39,9 +39,10 @@ func init() {
 		"CURRENT_SCHEMA": {typ: fixed(types.TypeSysname), eval: constant("dbo")},
 		"CURRENT_SCHEMAS": {min: 1, max: 1, typ: fixed(textMax), eval: func(_ *env, a []types.Value, _ []types.Type) (types.Value, error) {
 			if v, ok := a[0].(bool); ok && v {
-				return "{sys,dbo}", nil // implicit schemas first, as pg_catalog is in PostgreSQL
+				// implicit schemas first, as pg_catalog is in PostgreSQL
+				return pgcatalog.ArrayText([]types.Value{"sys", "dbo"}), nil
 			}
-			return "{dbo}", nil
+			return pgcatalog.ArrayText([]types.Value{"dbo"}), nil
 		}},
 		"CURRENT_SETTING": {min: 1, max: 2, typ: fixed(textMax), volatile: true, nullSafe: true, eval: fnCurrentSetting},
 		"PG_BACKEND_PID": {typ: fixed(types.TypeInt), eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
@@ -104,14 +105,13 @@ func init() {
 		}},
 		// Arrays are their text form here ({a,b}): mirrordb has no array type.
 		"ARRAY_TO_STRING": {min: 2, max: 3, typ: fixed(textMax), eval: fnArrayToString},
-		// Procedures return no declared type, and their parameters are not
-		// described yet: NULL, as PostgreSQL answers for what it cannot show.
+		// Procedures return no declared type: NULL, as PostgreSQL answers.
 		"PG_GET_FUNCTION_RESULT": {min: 1, max: 1, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
 		// mirrordb has no sequences: IDENTITY is a property of its column.
 		"PG_GET_SERIAL_SEQUENCE":          {min: 2, max: 2, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
 		"JSON_BUILD_OBJECT":               {min: 0, max: -1, typ: fixed(textMax), nullSafe: true, eval: fnJSONBuildObject},
 		"PG_GET_STATISTICSOBJDEF_COLUMNS": {min: 1, max: 1, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
-		"PG_GET_FUNCTION_ARGUMENTS":       {min: 1, max: 1, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
+		"PG_GET_FUNCTION_ARGUMENTS":       catalogFn(textMax, stringOK((*pgcatalog.Snapshot).ProcedureArguments)),
 	}
 	for name, fn := range fns {
 		builtins[name] = fn
@@ -231,7 +231,7 @@ func quoteIdentPG(s string) string {
 // fnArrayToString is array_to_string(array, sep [, null_text]): NULL
 // elements are skipped unless null_text is given.
 func fnArrayToString(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
-	elems, ok := parseArray(types.ToText(a[0], ts[0]))
+	elems, ok := pgcatalog.ParseArray(types.ToText(a[0], ts[0]))
 	if !ok {
 		return nil, sqlerr.New(245, "nvarchar", types.ToText(a[0], ts[0]), "array")
 	}

@@ -65,11 +65,15 @@ func pgSnapshot(e *env) (*pgcatalog.Snapshot, error) {
 		snap.Tables = append(snap.Tables, pgTable(t))
 	}
 	sess.inst.procs.mu.RLock()
-	for name := range sess.inst.procs.procs {
-		snap.Procedures = append(snap.Procedures, name)
+	for name, p := range sess.inst.procs.procs {
+		proc := pgcatalog.Procedure{Name: name}
+		for _, a := range p.Params {
+			proc.Params = append(proc.Params, pgcatalog.ProcParam{Name: a.Name, HasDefault: !a.Required})
+		}
+		snap.Procedures = append(snap.Procedures, proc)
 	}
 	sess.inst.procs.mu.RUnlock()
-	sort.Strings(snap.Procedures)
+	sort.Slice(snap.Procedures, func(i, j int) bool { return snap.Procedures[i].Name < snap.Procedures[j].Name })
 	for _, n := range sess.settingNames() {
 		v, _ := sess.showValue(n)
 		snap.Settings = append(snap.Settings, pgcatalog.Setting{Name: n, Value: v})

@@ -106,7 +106,8 @@ func init() {
 		Rows: func(s *Snapshot) [][]types.Value {
 			var out [][]types.Value
 			for _, p := range s.Procedures {
-				out = append(out, []types.Value{s.Database.Name, "sys", p, s.Database.Name, "sys", p, "PROCEDURE", nil})
+				out = append(out, []types.Value{s.Database.Name, "sys", p.Name, s.Database.Name, "sys", p.Name,
+					"PROCEDURE", nil})
 			}
 			return out
 		},

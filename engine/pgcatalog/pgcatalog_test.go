@@ -21,7 +21,7 @@ func sample() *Snapshot {
 			}, Indexes: []Index{{ID: 1, Name: "PK_orders", Columns: []int{0}, Primary: true, Unique: true}}},
 			{OID: 8, Schema: "sales", Name: "heap", Columns: []Column{{Name: "a", Type: types.TypeBigInt, Identity: true}}},
 		},
-		Procedures: []string{"sp_who"},
+		Procedures: []Procedure{{Name: "sp_who", Params: []ProcParam{{Name: "loginame", HasDefault: true}}}},
 		Settings:   []Setting{{Name: "TimeZone", Value: "UTC"}},
 	}
 }
@@ -108,5 +108,15 @@ func TestTypes(t *testing.T) {
 	}
 	if _, ok := FormatType(99999, -1); ok {
 		t.Error("99999 is no type")
+	}
+}
+
+func TestProcedureArguments(t *testing.T) {
+	s := sample()
+	if a, ok := s.ProcedureArguments(procOID(0)); !ok || a != "@loginame = default" {
+		t.Errorf("ProcedureArguments = %q, %v", a, ok)
+	}
+	if _, ok := s.ProcedureArguments(procOID(1)); ok {
+		t.Error("there is one procedure")
 	}
 }

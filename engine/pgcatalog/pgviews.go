@@ -246,7 +246,7 @@ func init() {
 					}
 					oid := IndexOID(t.OID, ix.ID)
 					out = append(out, []types.Value{oid, ix.Name, s.schemaOID(t.Schema), "p", false, false, true, t.OID,
-						int64(0), oid, int64(0), int64(0), " ", " ", " ", true, int64(0), true, arrayText(ix.Columns),
+						int64(0), oid, int64(0), int64(0), " ", " ", " ", true, int64(0), true, attnumArray(ix.Columns),
 						nil, nil})
 				}
 			}
@@ -261,8 +261,20 @@ func init() {
 			var out [][]types.Value
 			sys := s.schemaOID("sys")
 			for i, p := range s.Procedures {
-				out = append(out, []types.Value{procOID(i), p, sys, int64(saOID), int64(0), "p", false, false, "v",
-					int64(0), int64(0), int64(0), "", nil, "(system procedure)"})
+				names := make([]types.Value, len(p.Params))
+				defaults := 0
+				for j, a := range p.Params {
+					names[j] = a.Name
+					if a.HasDefault {
+						defaults++
+					}
+				}
+				var argNames types.Value
+				if len(names) > 0 {
+					argNames = ArrayText(names)
+				}
+				out = append(out, []types.Value{procOID(i), p.Name, sys, int64(saOID), int64(0), "p", false, false, "v",
+					int64(len(p.Params)), int64(defaults), int64(0), "", argNames, "(system procedure)"})
 			}
 			return out
 		},
@@ -336,13 +348,3 @@ const (
 
 // procOID is pg_proc.oid of the i-th system procedure.
 func procOID(i int) int64 { return 3<<40 | int64(i+1) }
-
-// arrayText writes 0-based column indexes as PostgreSQL's int2[] text of
-// 1-based attnums: {1,2}.
-func arrayText(cols []int) string {
-	parts := make([]string, len(cols))
-	for i, c := range cols {
-		parts[i] = strconv.Itoa(c + 1)
-	}
-	return "{" + strings.Join(parts, ",") + "}"
-}

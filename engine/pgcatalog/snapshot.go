@@ -1,6 +1,8 @@
 package pgcatalog
 
 import (
+	"strings"
+
 	"mirrordb/session"
 	"mirrordb/types"
 )
@@ -12,8 +14,9 @@ type Snapshot struct {
 	Logins    []Login
 	Roles     []Login // server roles (sysadmin, public): roles that cannot log in
 	Tables    []Table // the session's database's tables
-	// Procedures are the system procedures (sp_...), shown in schema sys.
-	Procedures []string
+	// Procedures are the system procedures (sp_...), shown in schema sys,
+	// ordered by name.
+	Procedures []Procedure
 	Settings   []Setting
 	Schemas    []Schema
 }
@@ -68,6 +71,39 @@ type Index struct {
 	Columns []int
 	Primary bool
 	Unique  bool
+}
+
+// Procedure is a system procedure and its parameters.
+type Procedure struct {
+	Name   string
+	Params []ProcParam
+}
+
+// ProcParam is a procedure parameter: mirrordb's system procedures take
+// values of any type, so a parameter has a name and whether it has a
+// default.
+type ProcParam struct {
+	Name       string // without @
+	HasDefault bool
+}
+
+// ProcedureArguments is pg_get_function_arguments(oid): the parameters as
+// a call names them (@name, @other = default), "" for none.
+func (s *Snapshot) ProcedureArguments(oid int64) (string, bool) {
+	for i, p := range s.Procedures {
+		if procOID(i) != oid {
+			continue
+		}
+		parts := make([]string, len(p.Params))
+		for j, a := range p.Params {
+			parts[j] = "@" + a.Name
+			if a.HasDefault {
+				parts[j] += " = default"
+			}
+		}
+		return strings.Join(parts, ", "), true
+	}
+	return "", false
 }
 
 // Setting is a session setting as SHOW prints it.

@@ -9,6 +9,7 @@ CREATE TABLE orders (id int PRIMARY KEY, customer nvarchar(40) NOT NULL DEFAULT 
 \di
 \dv
 \du
+\df sp_dbmmonitor*alert
 SELECT version() ~ '^PostgreSQL 16\.0, mirrordb' AS pg_version, current_schema() AS current_schema, current_setting('standard_conforming_strings') AS scs;
 SELECT 'orders'::regclass = c.oid AS same_oid, c.oid::regclass::text AS name, 'int4'::regtype AS int4_oid, 23::regtype::text AS int4_name FROM pg_catalog.pg_class c WHERE c.relname = 'orders';
 SELECT a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, a.atthasdef

@@ -1,4 +1,4 @@
-package engine
+package pgcatalog
 
 import (
 	"reflect"
@@ -16,15 +16,15 @@ func TestPGArrayText(t *testing.T) {
 		{[]types.Value{"a", "b"}, "{a,b}"},
 		{[]types.Value{"a b", "", nil, "NULL", `q"\`, "x,y"}, `{"a b","",NULL,"NULL","q\"\\","x,y"}`},
 	} {
-		if got := formatArray(c.elems); got != c.text {
-			t.Errorf("formatArray(%v) = %s, want %s", c.elems, got, c.text)
+		if got := ArrayText(c.elems); got != c.text {
+			t.Errorf("ArrayText(%v) = %s, want %s", c.elems, got, c.text)
 		}
-		back, ok := parseArray(c.text)
+		back, ok := ParseArray(c.text)
 		if !ok || !reflect.DeepEqual(back, c.elems) {
-			t.Errorf("parseArray(%s) = %#v, %v; want %#v", c.text, back, ok, c.elems)
+			t.Errorf("ParseArray(%s) = %#v, %v; want %#v", c.text, back, ok, c.elems)
 		}
 	}
-	if _, ok := parseArray("a,b"); ok {
+	if _, ok := ParseArray("a,b"); ok {
 		t.Error("a,b is not an array")
 	}
 }
