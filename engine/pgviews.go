@@ -2,8 +2,10 @@ package engine
 
 import (
 	"sort"
+	"strings"
 
 	"mirrordb/engine/pgcatalog"
+	"mirrordb/parser"
 	"mirrordb/types"
 )
 
@@ -98,4 +100,21 @@ func pgTable(t *TableDef) pgcatalog.Table {
 			Unique: true})
 	}
 	return out
+}
+
+// viewFor finds the catalog view a FROM entry names: a sys view, a view
+// named with its schema, or, for an unqualified name that no table of the
+// database has, a pg_catalog view (PostgreSQL clients write FROM pg_type).
+func (b *binder) viewFor(n parser.ObjectName) *view {
+	if v := b.s.inst.views.lookup(n); v != nil || len(n.Parts) > 1 {
+		return v
+	}
+	v := b.s.inst.views["pg_catalog."+strings.ToLower(n.Object())]
+	if v == nil {
+		return nil
+	}
+	if _, _, err := b.lookupTable(n); err == nil {
+		return nil // the table wins, as dbo comes first on the path
+	}
+	return v
 }

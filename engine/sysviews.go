@@ -32,16 +32,10 @@ func newViewSet() viewSet {
 
 func (vs viewSet) lookup(n parser.ObjectName) *view {
 	schema := strings.ToLower(n.Schema())
-	object := strings.ToLower(n.Object())
 	if schema == "" {
-		// SQL Server resolves sys views without the schema too, and
-		// PostgreSQL clients write pg_catalog's without it.
-		if v := vs["sys."+object]; v != nil {
-			return v
-		}
-		schema = "pg_catalog"
+		schema = "sys" // SQL Server resolves sys views without the schema too
 	}
-	return vs[schema+"."+object]
+	return vs[schema+"."+strings.ToLower(n.Object())]
 }
 
 func cols(spec ...any) []session.Column {
