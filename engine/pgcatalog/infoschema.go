@@ -8,9 +8,12 @@ import (
 )
 
 // The ISO information_schema, the same views SQL Server scripts read as
-// INFORMATION_SCHEMA. data_type is the T-SQL type name, as in SQL Server.
+// INFORMATION_SCHEMA. Column names are upper case and data_type is the
+// T-SQL type name, as in SQL Server (names are case-insensitive, so
+// PostgreSQL clients' table_name finds TABLE_NAME).
 
 func init() {
+	defer upperCaseColumns("information_schema.")
 	views["information_schema.schemata"] = View{
 		Cols: cols("catalog_name", nameT, "schema_name", nameT, "schema_owner", nameT,
 			"default_character_set_catalog", nameT, "default_character_set_schema", nameT,
@@ -279,4 +282,16 @@ func (s *Snapshot) NameOID(kind, name string) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// upperCaseColumns spells the columns of the views under prefix as SQL
+// Server's INFORMATION_SCHEMA does.
+func upperCaseColumns(prefix string) {
+	for name, v := range views {
+		if strings.HasPrefix(name, prefix) {
+			for i := range v.Cols {
+				v.Cols[i].Name = strings.ToUpper(v.Cols[i].Name)
+			}
+		}
+	}
 }
