@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"strings"
+
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -61,7 +63,10 @@ func (a *arrayCompareExpr) eval(e *env) (types.Value, error) {
 	}
 	elems, ok := pgcatalog.ParseArray(types.ToText(av, a.arr.typ()))
 	if !ok {
-		return nil, sqlerr.New(245, "nvarchar", types.ToText(av, a.arr.typ()), "array")
+		// int2vector and oidvector (pg_index.indkey) print as "1 2".
+		for _, f := range strings.Fields(types.ToText(av, a.arr.typ())) {
+			elems = append(elems, f)
+		}
 	}
 	want := types.ToText(v, a.x.typ())
 	sawNull := false

@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"strings"
+
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 )
@@ -168,7 +170,11 @@ func parseAlias(lex *lexer.PeekingLexer, str bool) (string, error) {
 	if isKeyword(a, "AS") {
 		lex.Next()
 		a = lex.Peek()
-		if !isName(a) && !(str && a.Type == tokString) && !pgKeywordAlias(a) {
+		if pgKeywordAlias(a) {
+			lex.Next()
+			return strings.ToLower(a.Value), nil // as PostgreSQL folds it
+		}
+		if !isName(a) && !(str && a.Type == tokString) {
 			return "", errAt(a)
 		}
 		lex.Next()

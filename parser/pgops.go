@@ -229,8 +229,8 @@ func arrayCompareAhead(lex *lexer.PeekingLexer) bool {
 }
 
 // pgKeywordAlias reports whether t, written after AS, is a reserved word
-// PostgreSQL takes as a column alias there (SQLAlchemy writes AS DEFAULT);
-// T-SQL would have it bracketed, so it means nothing else.
+// PostgreSQL takes as a column alias there (SQLAlchemy writes AS DEFAULT
+// and AS key); T-SQL would have it bracketed, so it means nothing else.
 func pgKeywordAlias(t *lexer.Token) bool {
-	return isKeyword(t, "DEFAULT")
+	return isKeyword(t, "DEFAULT") || isKeyword(t, "KEY") || isKeyword(t, "SCHEMA")
 }

@@ -39,7 +39,8 @@ func TestPGArrayForms(t *testing.T) {
 		{"SELECT 1 WHERE oid <> ALL (r.roles)", "oid <> ALL (r.roles)"},
 		{"SELECT 'd' = any(stxkind) AS nd FROM s", "'d' = ANY (stxkind) AS nd"},
 		{"SELECT 'd' = x FROM s", "x AS d"},
-		{"SELECT (SELECT 1) AS DEFAULT, 2", "(SELECT 1) AS [DEFAULT]"},
+		{"SELECT (SELECT 1) AS DEFAULT, 2", "(SELECT 1) AS [default]"},
+		{"SELECT conkey AS key, 2 AS schema", "conkey AS [key], 2 AS [schema]"},
 	} {
 		st, err := ParseStatement(c.in)
 		if err != nil {

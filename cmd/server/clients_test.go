@@ -48,7 +48,7 @@ func TestClientDrivers(t *testing.T) {
 			[]string{"connect", "savepoint", "parameters", "batch", "errors", "notices", "typeinfo", "multihost " + p.name}},
 		{"sqlalchemy", []string{"/usr/bin/python3", "sqlalchemy_catalog.py"},
 			[]string{"MIRRORDB_SQLALCHEMY_URL=postgresql+psycopg2://app@" + net.JoinHostPort(ph, pp) + "/shop?sslmode=disable"},
-			[]string{"connect", "tables", "columns"}},
+			[]string{"connect", "tables", "columns", "constraints"}},
 		{"pgjdbc-metadata", []string{"java", "-cp", "/usr/share/java/postgresql.jar", "Metadata.java"},
 			[]string{"MIRRORDB_JDBC_URL=jdbc:postgresql://" + net.JoinHostPort(ph, pp) + "/shop"},
 			[]string{"tables"}},
