@@ -101,8 +101,8 @@ func (b *binder) resolve(sc *scope, ref *parser.ColumnRef) (expr, error) {
 		}
 	}
 	if matches == 0 && (len(qual) == 0 || !qualified) {
-		if x, ok := b.resolveOuter(ref); ok {
-			return x, nil
+		if x, ok, err := b.resolveOuter(ref); ok {
+			return x, err
 		}
 	}
 	switch {
@@ -154,6 +154,8 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 				return nil, err
 			} else if c, isConst := r.(*constExpr); isConst { // true, false
 				return c, nil
+			} else if o, isOuter := r.(*outerColExpr); isOuter { // one value per group too
+				return o, nil
 			}
 			return nil, b.errAt(x, sqlerr.New(8120, strings.Join(x.Parts, ".")))
 		}
@@ -201,11 +203,11 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 		}
 		return &isNull{x: v, not: x.Not}, nil
 	case *parser.Subquery:
-		return b.bindSubquery(x, x.Select, false, sc)
+		return b.bindSubquery(x, x.Select, false, sc, agg)
 	case *parser.Exists:
-		return b.bindSubquery(x, x.Select, true, sc)
+		return b.bindSubquery(x, x.Select, true, sc, agg)
 	case *parser.ArraySubquery: // pgarray.go
-		return b.bindArraySubquery(x, sc)
+		return b.bindArraySubquery(x, sc, agg)
 	case *parser.ArrayCompare:
 		return b.bindArrayCompare(x, sc, agg)
 	}
@@ -743,7 +745,7 @@ func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (expr, err
 		if err != nil {
 			return nil, err
 		}
-		sub, err := b.bindSubquery(x, x.Subquery, false, sc)
+		sub, err := b.bindSubquery(x, x.Subquery, false, sc, agg)
 		if err != nil {
 			return nil, err
 		}

@@ -2,8 +2,10 @@ package engine
 
 import (
 	"math"
+	"strings"
 
 	"mirrordb/parser"
+	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
 
@@ -18,9 +20,17 @@ import (
 
 // correlation is the binder's stack of enclosing scopes.
 type correlation struct {
-	scopes []*scope
+	scopes []outerScope
 	// minLevel is the outermost stack level named since it was reset.
 	minLevel int
+}
+
+// outerScope is an enclosing query's scope. grouped marks a subquery
+// evaluated after grouping (select list, HAVING of an aggregate query),
+// where the source row is gone: naming one of its columns is Msg 8120.
+type outerScope struct {
+	sc      *scope
+	grouped bool
 }
 
 // outerColExpr reads column idx of the enclosing row at stack level.
@@ -37,34 +47,37 @@ func (c *outerColExpr) eval(e *env) (types.Value, error) {
 
 // resolveOuter looks ref up in the enclosing scopes; ok is false when
 // none has it (the caller reports the name as unknown).
-func (b *binder) resolveOuter(ref *parser.ColumnRef) (expr, bool) {
+func (b *binder) resolveOuter(ref *parser.ColumnRef) (expr, bool, error) {
 	stack := b.corr.scopes
 	defer func() { b.corr.scopes = stack }()
 	for level := len(stack) - 1; level >= 0; level-- {
 		b.corr.scopes = stack[:level] // names beyond this scope resolve further out
-		x, err := b.resolve(stack[level], ref)
+		x, err := b.resolve(stack[level].sc, ref)
 		if err != nil {
 			continue
 		}
 		switch c := x.(type) {
 		case *colExpr:
+			if stack[level].grouped {
+				return nil, true, b.errAt(ref, sqlerr.New(8120, strings.Join(ref.Parts, ".")))
+			}
 			b.corr.minLevel = min(b.corr.minLevel, level)
-			return &outerColExpr{level: level, idx: c.idx, t: c.t}, true
+			return &outerColExpr{level: level, idx: c.idx, t: c.t}, true, nil
 		case *outerColExpr:
 			b.corr.minLevel = min(b.corr.minLevel, c.level)
-			return c, true
+			return c, true, nil
 		}
-		return x, true // a constant (true, false)
+		return x, true, nil // a constant (true, false)
 	}
-	return nil, false
+	return nil, false, nil
 }
 
 // planSubquery plans sel with sc (the scope of the query around it) on
 // the stack, and reports whether sel names a column of sc or of a scope
-// further out.
-func (b *binder) planSubquery(sel *parser.Select, sc *scope) (*selectPlan, bool, error) {
+// further out. grouped is set when sel runs after its query's grouping.
+func (b *binder) planSubquery(sel *parser.Select, sc *scope, grouped bool) (*selectPlan, bool, error) {
 	level := len(b.corr.scopes)
-	b.corr.scopes = append(b.corr.scopes, sc)
+	b.corr.scopes = append(b.corr.scopes, outerScope{sc: sc, grouped: grouped})
 	saved := b.corr.minLevel
 	b.corr.minLevel = math.MaxInt
 	plan, err := b.planSelect(sel)

@@ -449,8 +449,8 @@ func (in *inSubquery) eval(e *env) (types.Value, error) {
 	return in.not, nil
 }
 
-func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool, sc *scope) (expr, error) {
-	plan, correlated, err := b.planSubquery(sel, sc)
+func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool, sc *scope, agg *aggContext) (expr, error) {
+	plan, correlated, err := b.planSubquery(sel, sc, agg != nil)
 	if err != nil {
 		return nil, err
 	}

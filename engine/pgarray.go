@@ -35,8 +35,8 @@ func (a *arraySubqueryExpr) eval(e *env) (types.Value, error) {
 	return pgcatalog.ArrayText(elems), nil
 }
 
-func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *scope) (expr, error) {
-	sub, err := b.bindSubquery(x, x.Select, false, sc)
+func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *scope, agg *aggContext) (expr, error) {
+	sub, err := b.bindSubquery(x, x.Select, false, sc, agg)
 	if err != nil {
 		return nil, err
 	}
