@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 
+	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -85,4 +86,18 @@ func (b *binder) planSubquery(sel *parser.Select, sc *scope, grouped bool) (*sel
 	b.corr.scopes = b.corr.scopes[:level]
 	b.corr.minLevel = min(saved, named)
 	return plan, named <= level, err
+}
+
+// releaseCorrelated gives back the memory of the rows the subquery kept
+// for the previous outer row before it runs for the next: a statement
+// holds one outer row's worth, not the sum over all of them.
+func releaseCorrelated(e *env, s *subqueryExpr) {
+	if prev, ok := e.cache[s].([][]types.Value); ok {
+		var n int64
+		for _, r := range prev {
+			n += govern.RowSize(r) + 8
+		}
+		e.gov.Shrink(n)
+		delete(e.cache, s)
+	}
 }

@@ -351,6 +351,7 @@ func (s *subqueryExpr) rows(e *env) ([][]types.Value, error) {
 	sub := *e
 	if s.correlated {
 		sub.outer = append(e.outer[:len(e.outer):len(e.outer)], e.row)
+		releaseCorrelated(e, s) // correlate.go
 	}
 	sub.row, sub.aggs, sub.keys = nil, nil, nil
 	limit := -1
