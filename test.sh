@@ -4,8 +4,8 @@
 # (for example: ./test.sh -run Storage ./server).
 #
 # What the tests use besides Go: psql (psql scripts, e2e scripts), pgbench
-# (the driver tests; Debian ships a working pgbench only with the server,
-# postgresql-15, which the benchmarks' PostgreSQL baseline also needs),
+# (the driver tests) and PostgreSQL 15's server (the benchmark scripts'
+# tests, testdata/bench; Debian ships a working pgbench only with it),
 # PgBouncer (the pooler test), Python's psycopg2 (the driver test of what
 # psycopg2 renders client-side), Chromium (the monitor page's browser
 # test), unshare and mount (e2e/disk-full.sh's small filesystem, from
@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 
 need=()
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
-pgbench --version >/dev/null 2>&1 || need+=(postgresql-15)
+{ pgbench --version && [ -x /usr/lib/postgresql/15/bin/postgres ]; } >/dev/null 2>&1 || need+=(postgresql-15)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pgbouncer >/dev/null 2>&1 || need+=(pgbouncer)
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)

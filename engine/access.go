@@ -10,7 +10,11 @@ import (
 // applied to every row read, so this only ever removes work.
 func chooseAccess(src rowSource, where expr) {
 	ts, ok := src.(*tableScan)
-	if !ok || len(ts.table.PK) == 0 || where == nil {
+	if !ok || where == nil {
+		return
+	}
+	defer chooseIndexSeek(ts, where) // secondary indexes: engine/index_access.go
+	if len(ts.table.PK) == 0 {
 		return
 	}
 	conj := conjuncts(where, nil)

@@ -50,6 +50,7 @@ type source struct {
 	// table is the object_id of a base table, 0 for views and functions:
 	// its columns' origin in RowDescription.
 	table uint32
+	db    *Database // a base table's database, for printed plans
 }
 
 // origin returns where column i of the source comes from: its table's

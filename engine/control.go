@@ -129,7 +129,7 @@ var acceptedSetOptions = map[string]bool{
 	"ANSI_NULLS": true, "ANSI_PADDING": true, "ANSI_WARNINGS": true, "ANSI_NULL_DFLT_ON": true,
 	"QUOTED_IDENTIFIER": true, "CONCAT_NULL_YIELDS_NULL": true, "ARITHABORT": true,
 	"NUMERIC_ROUNDABORT": true, "TEXTSIZE": true, "DATEFIRST": true, "DATEFORMAT": true,
-	"LANGUAGE": true, "DEADLOCK_PRIORITY": true, "STATISTICS IO": true, "STATISTICS TIME": true,
+	"LANGUAGE": true, "DEADLOCK_PRIORITY": true,
 	"NOEXEC": false, "ROWCOUNT": true,
 }
 
@@ -168,6 +168,10 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 			}
 			return nil
 		}), nil
+	case strings.HasPrefix(upper, "SHOWPLAN_") && !x.PG:
+		return b.planShowplanSet(x)
+	case strings.HasPrefix(upper, "STATISTICS ") && !x.PG:
+		return b.planStatisticsSet(x, on)
 	case upper == "LOCK_TIMEOUT" && !x.PG: // milliseconds, -1 for ever, 0 not at all
 		n, err := strconv.ParseInt(value, 10, 64)
 		if err != nil || n < -1 {
@@ -227,9 +231,9 @@ func (b *binder) planReset(x *parser.Reset) (*stmtPlan, error) {
 // server_reset_query) send before another client gets the connection.
 // DISCARD ALL gives the session back as it was opened, as SQL Server's
 // sp_reset_connection does for its pools: every setting (RESET ALL, the
-// T-SQL SET options, the transaction defaults), the startup database, no
-// @@IDENTITY. Like PostgreSQL it is refused in a transaction (574 /
-// 25001). mirrordb has no temporary tables, sequences or cached plans a
+// T-SQL SET options, SHOWPLAN and STATISTICS, the transaction defaults),
+// the startup database, no @@IDENTITY. It runs under SHOWPLAN, as SET
+// does. Like PostgreSQL it is refused in a transaction (574 / 25001). mirrordb has no temporary tables, sequences or cached plans a
 // session owns, so PLANS, TEMP and SEQUENCES have nothing to do.
 // Protocol-level prepared statements are the wire's and stay.
 func (b *binder) planDiscard(x *parser.Discard) (*stmtPlan, error) {
@@ -257,6 +261,7 @@ func (s *Session) discardAll() error {
 	s.db = home
 	s.current.Store(home)
 	s.nocount, s.xactAbort, s.lastIdentity = false, false, nil
+	s.showplan, s.statsIO, s.statsTime = showplanOff, false, false
 	return s.resetSetting("all")
 }
 

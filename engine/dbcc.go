@@ -109,6 +109,10 @@ type checker struct {
 	errors int
 	// per table: rows seen, bytes seen
 	rows, size map[uint32]int64
+	// r is the snapshot checked; entries counts index entries per
+	// (table, index) (engine/index_dbcc.go).
+	r       pebble.Reader
+	entries map[[2]uint32]int64
 }
 
 // report sends a finding as a message and counts it.
@@ -136,6 +140,7 @@ func (d *Database) check(gov *govern.Statement, only *TableDef, quiet bool, w se
 	c := &checker{d: d, w: w, quiet: quiet, rows: map[uint32]int64{}, size: map[uint32]int64{}}
 	snap := st.DB().NewSnapshot()
 	defer snap.Close()
+	c.r, c.entries = snap, map[[2]uint32]int64{}
 	tables, err := c.schema(gov, snap)
 	if err != nil {
 		return err
@@ -147,6 +152,11 @@ func (d *Database) check(gov *govern.Statement, only *TableDef, quiet bool, w se
 	}
 	if err := c.scan(gov, snap, lower, upper, func(k, v []byte) error { return c.checkRow(tables, k, v) }); err != nil {
 		return err
+	}
+	if only != nil {
+		if err := c.checkIndexes(gov, snap, tables, only); err != nil {
+			return err
+		}
 	}
 	if only == nil {
 		if err := c.checkLog(gov, snap); err != nil {
@@ -221,6 +231,9 @@ func (c *checker) schema(gov *govern.Statement, r pebble.Reader) (map[uint32]*Ta
 
 // checkRow checks one row key and value against its table.
 func (c *checker) checkRow(tables map[uint32]*TableDef, k, v []byte) error {
+	if _, _, ok := keys.IndexOfKey(k); ok {
+		return c.checkEntry(c.r, tables, k, v)
+	}
 	if len(k) < len(keys.Table)+5 {
 		return c.report(sqlerr.New(8928, int64(0), fmt.Sprintf("key %x", k), "it is not a row key"))
 	}
@@ -247,7 +260,7 @@ func (c *checker) checkRow(tables map[uint32]*TableDef, k, v []byte) error {
 			return c.report(sqlerr.New(8928, int64(id), "a row of '"+t.Name+"'", "its key does not match its primary key values"))
 		}
 	}
-	return nil
+	return c.checkRowEntries(c.r, t, k, row)
 }
 
 // checkLog checks that the log is dense, that every record verifies and

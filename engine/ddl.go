@@ -107,6 +107,7 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 				return nil, b.errAt(c, sqlerr.New(8110, def.Name))
 			}
 			pkCols, pkName, pkNode = []string{c.Name}, c.PrimaryKeyName, c
+			def.PKNonclustered = c.PrimaryKeyNonclustered
 		}
 		def.Columns = append(def.Columns, col)
 	}
@@ -115,6 +116,7 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 			return nil, b.errAt(x.PrimaryKey, sqlerr.New(8110, def.Name))
 		}
 		pkCols, pkName, pkNode = x.PrimaryKey.Columns, x.PrimaryKey.Name, x.PrimaryKey
+		def.PKNonclustered = x.PrimaryKey.Nonclustered
 	}
 	for _, name := range pkCols {
 		i := def.ColumnIndex(name)
@@ -190,6 +192,9 @@ func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
 				return "", b.errAt(n, sqlerr.New(3701, "table", strings.Join(n.Parts, ".")))
 			}
 			if err := truncateTable(e, t, db, def); err != nil {
+				return "", err
+			}
+			if err := dropIndexEntries(e, t, def); err != nil {
 				return "", err
 			}
 			if err := t.Delete(keys.RowIDKey(def.ID)); err != nil {

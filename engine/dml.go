@@ -20,6 +20,9 @@ type rowWriter struct {
 	db    *Database
 	table *TableDef
 	verb  string // INSERT or UPDATE, for 515's message
+	// absent, when set, says a primary key is known not to exist, sparing
+	// insert its lookup (a bulk load past the table's last key: copy.go).
+	absent func(key []byte) bool
 }
 
 // qualifiedName is the "db.dbo.t" form SQL Server uses in messages.
@@ -81,14 +84,17 @@ func (w *rowWriter) pkKey(row []types.Value) []byte {
 
 // insert stores a new row, refusing a duplicate primary key.
 func (w *rowWriter) insert(t *txn, key []byte, row []types.Value) error {
-	if len(w.table.PK) > 0 {
+	if len(w.table.PK) > 0 && (w.absent == nil || !w.absent(key)) {
 		if _, exists, err := t.Get(key); err != nil {
 			return err
 		} else if exists {
 			return w.duplicate(row)
 		}
 	}
-	return t.Write(key, nil, false, keys.EncodeRow(nil, row))
+	if err := t.Write(key, nil, false, keys.EncodeRow(nil, row)); err != nil {
+		return err
+	}
+	return writeIndexes(t, w.table.ID, nil, nil, key, row)
 }
 
 func (w *rowWriter) duplicate(row []types.Value) error {
@@ -130,28 +136,8 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 		return nil, err
 	}
 	p := &insertPlan{w: rowWriter{db: db, table: def, verb: "INSERT"}}
-	if len(x.Columns) > 0 {
-		seen := map[int]bool{}
-		for _, name := range x.Columns {
-			i := def.ColumnIndex(name)
-			if i < 0 {
-				return nil, b.errAt(x, sqlerr.New(207, name))
-			}
-			if seen[i] {
-				return nil, b.errAt(x, sqlerr.New(264, name))
-			}
-			if def.Columns[i].Identity != nil {
-				return nil, b.errAt(x, sqlerr.New(544, def.Name))
-			}
-			seen[i] = true
-			p.targets = append(p.targets, i)
-		}
-	} else {
-		for i, c := range def.Columns {
-			if c.Identity == nil {
-				p.targets = append(p.targets, i)
-			}
-		}
+	if p.targets, err = b.insertTargets(x, def, x.Columns); err != nil {
+		return nil, err
 	}
 	countErr := func(n int) error {
 		switch {
@@ -208,6 +194,36 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// insertTargets binds an INSERT's (or COPY's) column list: the named
+// columns, else every column but identity columns.
+func (b *binder) insertTargets(x positioned, def *TableDef, columns []string) ([]int, error) {
+	var targets []int
+	if len(columns) == 0 {
+		for i, c := range def.Columns {
+			if c.Identity == nil {
+				targets = append(targets, i)
+			}
+		}
+		return targets, nil
+	}
+	seen := map[int]bool{}
+	for _, name := range columns {
+		i := def.ColumnIndex(name)
+		if i < 0 {
+			return nil, b.errAt(x, sqlerr.New(207, name))
+		}
+		if seen[i] {
+			return nil, b.errAt(x, sqlerr.New(264, name))
+		}
+		if def.Columns[i].Identity != nil {
+			return nil, b.errAt(x, sqlerr.New(544, def.Name))
+		}
+		seen[i] = true
+		targets = append(targets, i)
+	}
+	return targets, nil
 }
 
 // bindDefaults binds every column's DEFAULT expression.
@@ -333,6 +349,7 @@ func (p *insertPlan) put(e *env, t *txn, vals []types.Value, valTypes []types.Ty
 type updatePlan struct {
 	w     rowWriter
 	scan  *tableScan
+	sc    *scope // for printed plans
 	where expr
 	sets  []setColumn
 	defs  []expr
@@ -354,7 +371,7 @@ func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
 		return nil, err
 	}
 	sc, scan := b.tableScope(db, def)
-	p := &updatePlan{w: rowWriter{db: db, table: def, verb: "UPDATE"}, scan: scan}
+	p := &updatePlan{w: rowWriter{db: db, table: def, verb: "UPDATE"}, scan: scan, sc: sc}
 	seen := map[int]bool{}
 	for _, a := range x.Set {
 		i := def.ColumnIndex(a.Column)
@@ -394,7 +411,7 @@ func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
 
 // tableScope builds the one-table scope and scan of UPDATE and DELETE.
 func (b *binder) tableScope(db *Database, def *TableDef) (*scope, *tableScan) {
-	src := &source{name: def.Name, schema: def.Schema}
+	src := &source{name: def.Name, schema: def.Schema, db: db}
 	for i := range def.Columns {
 		src.cols = append(src.cols, session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type})
 	}
@@ -474,7 +491,7 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 	}
 	type change struct {
 		oldKey, oldRaw, newKey []byte
-		row                    []types.Value
+		old, row               []types.Value
 	}
 	changes := make([]change, len(rows))
 	for i, old := range rows {
@@ -507,7 +524,7 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 		if len(p.w.table.PK) > 0 {
 			newKey = p.w.pkKey(row)
 		}
-		changes[i] = change{oldKey: ks[i], oldRaw: raws[i], newKey: newKey, row: row}
+		changes[i] = change{oldKey: ks[i], oldRaw: raws[i], newKey: newKey, old: old, row: row}
 		if err := p.out.add(e, old, row); err != nil {
 			return 0, err
 		}
@@ -523,6 +540,13 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 				return 0, err
 			}
 		}
+		newKey, newRow := c.newKey, c.row
+		if !bytes.Equal(c.oldKey, c.newKey) {
+			newKey, newRow = nil, nil // a moved row's entries come back with its insert
+		}
+		if err := indexPhase(t, p.w.table.ID, c.oldKey, c.old, newKey, newRow, true); err != nil {
+			return 0, err
+		}
 	}
 	for _, c := range changes {
 		if err := e.gov.Check(); err != nil {
@@ -530,6 +554,9 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 		}
 		if bytes.Equal(c.oldKey, c.newKey) {
 			if err := t.Write(c.oldKey, c.oldRaw, true, keys.EncodeRow(nil, c.row)); err != nil {
+				return 0, err
+			}
+			if err := indexPhase(t, p.w.table.ID, c.oldKey, c.old, c.oldKey, c.row, false); err != nil {
 				return 0, err
 			}
 			continue
@@ -544,6 +571,7 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 // deletePlan is a bound DELETE.
 type deletePlan struct {
 	scan  *tableScan
+	sc    *scope // for printed plans
 	where expr
 	top   expr
 	out   *outputPlan
@@ -555,7 +583,7 @@ func (b *binder) planDelete(x *parser.Delete) (*deletePlan, error) {
 		return nil, err
 	}
 	sc, scan := b.tableScope(db, def)
-	p := &deletePlan{scan: scan}
+	p := &deletePlan{scan: scan, sc: sc}
 	if p.where, err = b.bindWhere(x.Where, sc); err != nil {
 		return nil, err
 	}
@@ -579,16 +607,19 @@ func (p *deletePlan) run(e *env, t *txn) (int64, error) {
 			return 0, err
 		}
 	}
-	return int64(len(ks)), deleteRows(e, t, ks, raws)
+	return int64(len(ks)), deleteRows(e, t, p.scan.table.ID, ks, raws, rows)
 }
 
-// deleteRows deletes the rows matchRows found.
-func deleteRows(e *env, t *txn, ks, raws [][]byte) error {
+// deleteRows deletes the rows matchRows found, and their index entries.
+func deleteRows(e *env, t *txn, tableID uint32, ks, raws [][]byte, rows [][]types.Value) error {
 	for i, k := range ks {
 		if err := e.gov.Check(); err != nil {
 			return err
 		}
 		if err := t.Write(k, raws[i], true, nil); err != nil {
+			return err
+		}
+		if err := writeIndexes(t, tableID, k, rows[i], nil, nil); err != nil {
 			return err
 		}
 	}
@@ -598,9 +629,9 @@ func deleteRows(e *env, t *txn, ks, raws [][]byte) error {
 // truncateTable deletes every row and resets the identity counter.
 func truncateTable(e *env, t *txn, db *Database, def *TableDef) error {
 	scan := &tableScan{db: db, table: def}
-	ks, raws, _, err := matchRows(e, scan, nil, nil)
+	ks, raws, rows, err := matchRows(e, scan, nil, nil)
 	if err == nil {
-		err = deleteRows(e, t, ks, raws)
+		err = deleteRows(e, t, def.ID, ks, raws, rows)
 	}
 	if err != nil {
 		return err

@@ -49,9 +49,13 @@
 // before it runs. Plans (plan.go, query.go, dml.go, ddl.go) are trees of
 // expressions over row sources: primary-key point lookups and prefix
 // scans (access.go), full scans, catalog views (the instance's viewSet,
-// sysviews.go and the files beside it) and nested-loop joins. A prepared
-// statement re-binds when the instance's schema generation moved (DDL in
-// any of its databases). What messages and sys.dm_exec_requests call a
+// sysviews.go and the files beside it) and nested-loop joins. The bound
+// operators describe themselves as a plan (explain.go, into engine/plan's
+// nodes) when SET SHOWPLAN_TEXT / SHOWPLAN_ALL or a plan test asks
+// (showplan.go); SET STATISTICS IO / TIME count what they read and time
+// them (stats.go). A prepared statement re-binds when the instance's
+// schema generation moved (DDL in any of its databases) or SHOWPLAN was
+// switched. What messages and sys.dm_exec_requests call a
 // statement is a table (statements.go). Every error carries its SQL Server
 // number.
 //

@@ -17,7 +17,7 @@ import (
 func (d *Database) EndLSN() txlog.LSN { return d.storage.EndLSN() }
 
 // DurableLSN is the last LSN known to be on disk; only records up to it may
-// be shipped or acknowledged.
+// be acknowledged.
 func (d *Database) DurableLSN() txlog.LSN { return d.storage.DurableLSN() }
 
 // WaitDurable blocks until the durable LSN exceeds after (or ctx ends) and
@@ -25,6 +25,19 @@ func (d *Database) DurableLSN() txlog.LSN { return d.storage.DurableLSN() }
 func (d *Database) WaitDurable(ctx context.Context, after txlog.LSN) (txlog.LSN, error) {
 	return d.storage.WaitDurable(ctx, after)
 }
+
+// WaitEnd blocks until the end of log (applied, durable or not) exceeds
+// after (or ctx ends) and returns it.
+func (d *Database) WaitEnd(ctx context.Context, after txlog.LSN) (txlog.LSN, error) {
+	return d.storage.WaitEnd(ctx, after)
+}
+
+// LogReloads counts the stores reopened from the WAL after a failure.
+func (d *Database) LogReloads() uint64 { return d.storage.Reloads() }
+
+// SetOnLogReload installs (nil: removes) the function told of each reload
+// and the end of log it found.
+func (d *Database) SetOnLogReload(fn func(end txlog.LSN)) { d.storage.SetOnReload(fn) }
 
 // FirstLSN is the oldest LSN still held in the log (0: the log is empty).
 func (d *Database) FirstLSN() txlog.LSN { return d.storage.FirstLSN() }

@@ -20,15 +20,13 @@ func init() {
 		"PG_SIZE_PRETTY": {min: 1, max: 1, typ: fixed(textMax), eval: func(_ *env, a []types.Value, _ []types.Type) (types.Value, error) {
 			return sizePretty(toInt(a[0])), nil
 		}},
-		// A table's rows are kept in its primary key's order, so the table
-		// and its primary key are one key range: pg_indexes_size counts the
-		// secondary indexes only (none yet).
-		"PG_TABLE_SIZE":          sizeFn(tableSize),
-		"PG_RELATION_SIZE":       sizeFn(tableSize),
-		"PG_TOTAL_RELATION_SIZE": sizeFn(tableSize),
-		"PG_INDEXES_SIZE": sizeFn(func(*env, []types.Value) (types.Value, error) {
-			return int64(0), nil
-		}),
+		// A table's rows are kept in its clustered index's order, so the
+		// table and that index are one key range, counted as the table's;
+		// pg_indexes_size counts the other indexes.
+		"PG_TABLE_SIZE":          sizeFn(sizeOf(func(rows, _ int64) int64 { return rows })),
+		"PG_RELATION_SIZE":       sizeFn(sizeOf(func(rows, _ int64) int64 { return rows })),
+		"PG_INDEXES_SIZE":        sizeFn(sizeOf(func(_, indexes int64) int64 { return indexes })),
+		"PG_TOTAL_RELATION_SIZE": sizeFn(sizeOf(func(rows, indexes int64) int64 { return rows + indexes })),
 		"PG_DATABASE_SIZE": sizeFn(func(e *env, a []types.Value) (types.Value, error) {
 			d := databaseArg(e, a[0])
 			if d == nil || !d.storage.Pin() {
@@ -64,24 +62,67 @@ func databaseArg(e *env, v types.Value) *Database {
 	return e.sess.inst.DatabaseByID(int32(oidArg(v)))
 }
 
-// tableSize is the estimated on-disk size of a table of the session's
-// database, NULL for an OID that is none.
-func tableSize(e *env, a []types.Value) (types.Value, error) {
+// relationSizes returns the estimated on-disk bytes of a relation of the
+// session's database: for a table its rows (with the index that orders
+// them) and its other indexes; for an index its own key range. ok is
+// false for an OID that is neither.
+func relationSizes(e *env, oid int64) (rows, indexes int64, ok bool, err error) {
 	snap, err := pgSnapshot(e)
 	if err != nil {
-		return nil, err
+		return 0, 0, false, err
 	}
-	t := snap.Table(oidArg(a[0]))
-	if t == nil || !e.sess.db.storage.Pin() {
-		return nil, nil
+	t, ix := snap.IndexByOID(oid)
+	if t == nil {
+		t = snap.Table(oid)
+	}
+	if t == nil {
+		return 0, 0, false, nil
+	}
+	set, err := e.sess.schemaFor(e.sess.db)
+	if err != nil {
+		return 0, 0, false, err
+	}
+	def := set.byID[uint32(t.OID)]
+	if def == nil || !e.sess.db.storage.Pin() {
+		return 0, 0, false, nil
 	}
 	defer e.sess.db.storage.Unpin()
-	id := uint32(t.OID)
-	n, err := e.sess.db.storage.KV().EstimateDiskUsage(keys.TablePrefix(id), keys.TablePrefix(id+1))
-	if err != nil {
-		return nil, err
+	kv := e.sess.db.storage.KV()
+	size := func(prefix []byte) (int64, error) {
+		n, err := kv.EstimateDiskUsage(prefix, keys.PrefixEnd(prefix))
+		return int64(n), err
 	}
-	return int64(n), nil
+	table := keys.TablePrefix(def.ID)
+	for _, c := range catalogIndexes(def) {
+		switch {
+		case ix != nil && int64(c.id) == ix.ID:
+			n, err := size(c.prefix)
+			return n, 0, err == nil, err
+		case ix == nil && string(c.prefix) != string(table): // not the rows themselves
+			n, err := size(c.prefix)
+			if err != nil {
+				return 0, 0, false, err
+			}
+			indexes += n
+		}
+	}
+	if ix != nil {
+		return 0, 0, false, nil
+	}
+	rows, err = size(table)
+	return rows, indexes, err == nil, err
+}
+
+// sizeOf is a size function of one relation OID: pick chooses from the
+// relation's row and index bytes.
+func sizeOf(pick func(rows, indexes int64) int64) func(*env, []types.Value) (types.Value, error) {
+	return func(e *env, a []types.Value) (types.Value, error) {
+		rows, indexes, ok, err := relationSizes(e, oidArg(a[0]))
+		if err != nil || !ok {
+			return nil, err
+		}
+		return pick(rows, indexes), nil
+	}
 }
 
 // sizePretty is pg_size_pretty: bytes below 10 kB, then kB, MB, GB and TB,

@@ -84,8 +84,8 @@ func pgSnapshot(e *env) (*pgcatalog.Snapshot, error) {
 	return snap, nil
 }
 
-// pgTable describes a table for pgcatalog. Its indexes are the primary
-// key for now; secondary indexes (sys.indexes) are appended here.
+// pgTable describes a table for pgcatalog, with its indexes as sys.indexes
+// lists them (the heap, which is no index, left out).
 func pgTable(t *TableDef) pgcatalog.Table {
 	out := pgcatalog.Table{OID: int64(t.ID), Schema: t.Schema, Name: t.Name}
 	if out.Schema == "" {
@@ -95,9 +95,13 @@ func pgTable(t *TableDef) pgcatalog.Table {
 		out.Columns = append(out.Columns, pgcatalog.Column{Name: c.Name, Type: c.Type, Nullable: c.Nullable,
 			Default: c.Default, Identity: c.Identity != nil})
 	}
-	if len(t.PK) > 0 {
-		out.Indexes = append(out.Indexes, pgcatalog.Index{ID: 1, Name: t.PKName, Columns: t.PK, Primary: true,
-			Unique: true})
+	for _, ix := range catalogIndexes(t) {
+		if ix.id == 0 {
+			continue
+		}
+		out.Indexes = append(out.Indexes, pgcatalog.Index{ID: int64(ix.id), Name: ix.name, Columns: ix.cols,
+			Desc: ix.desc, Primary: ix.primaryKey, Unique: ix.unique, Clustered: ix.clustered, Filter: ix.filter,
+			Building: ix.disabled})
 	}
 	return out
 }

@@ -18,6 +18,15 @@ func (b *binder) plan(st parser.Statement) (*stmtPlan, error) {
 	if p.write != nil {
 		p.dbs = appendDB(p.dbs, p.write)
 	}
+	if b.s.showplan != showplanOff {
+		// SET runs under SHOWPLAN, as in SQL Server; so does DISCARD, or a
+		// pooled connection left in SHOWPLAN mode could never be reset.
+		switch st.(type) {
+		case *parser.Set, *parser.Discard:
+		default:
+			return b.showplan(st, p), nil
+		}
+	}
 	return p, nil
 }
 
@@ -41,7 +50,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 			return nil, err
 		}
 		chooseAccess(sp.src, sp.where)
-		return &stmtPlan{cols: sp.cols, dbs: b.referenced(x.From), run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+		return &stmtPlan{cols: sp.cols, dbs: b.referenced(x.From), tree: sp, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
 			var n int64
 			err := sp.run(e, func(row []types.Value) error {
 				n++
@@ -57,7 +66,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return withOutput(b.writePlan(ip.w.db, x.Select, func(e *env, t *txn) (string, error) {
 			n, err := ip.run(e, t)
 			return e.sess.rowsTag("INSERT", n), err
-		}), ip.out), nil
+		}).withTree(ip), ip.out), nil
 	case *parser.Update:
 		up, err := b.planUpdate(x)
 		if err != nil {
@@ -66,7 +75,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return withOutput(b.writePlan(up.w.db, nil, func(e *env, t *txn) (string, error) {
 			n, err := up.run(e, t)
 			return e.sess.rowsTag("UPDATE", n), err
-		}), up.out), nil
+		}).withTree(up), up.out), nil
 	case *parser.Delete:
 		dp, err := b.planDelete(x)
 		if err != nil {
@@ -75,7 +84,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return withOutput(b.writePlan(dp.scan.db, nil, func(e *env, t *txn) (string, error) {
 			n, err := dp.run(e, t)
 			return e.sess.rowsTag("DELETE", n), err
-		}), dp.out), nil
+		}).withTree(dp), dp.out), nil
 	case *parser.TruncateTable:
 		db, def, err := b.lookupTable(x.Name)
 		if err != nil {
@@ -84,10 +93,16 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
 			return "TRUNCATE TABLE", truncateTable(e, t, db, def)
 		}), nil
+	case *parser.Copy:
+		return b.planCopy(x)
+	case *parser.BulkInsert:
+		return b.planBulkInsert(x)
 	case *parser.CreateTable:
 		return b.planCreateTable(x)
 	case *parser.DropTable:
 		return b.planDropTable(x)
+	case *parser.CreateIndex, *parser.DropIndex:
+		return b.planIndexStatement(st)
 	case *parser.CreateDatabase, *parser.DropDatabase, *parser.AlterDatabase, *parser.Use:
 		return b.planDatabaseStatement(st)
 	case *parser.BeginTran, *parser.CommitTran, *parser.RollbackTran, *parser.SaveTran,
@@ -137,6 +152,12 @@ func (b *binder) writePlan(db *Database, sel *parser.Select, run func(e *env, t 
 	if sel != nil {
 		p.dbs = b.referenced(sel.From)
 	}
+	return p
+}
+
+// withTree attaches the statement's operators, which SHOWPLAN prints.
+func (p *stmtPlan) withTree(t explainable) *stmtPlan {
+	p.tree = t
 	return p
 }
 

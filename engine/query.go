@@ -17,21 +17,25 @@ import (
 type selectPlan struct {
 	cols  []session.Column
 	src   rowSource
+	sc    *scope // the FROM clause's columns, for printed plans
 	where expr
 
-	grouped bool
+	// grouped, distinct and topPercent sit together: the struct is
+	// allocated for every SELECT and padding would cost a size class.
+	grouped    bool
+	distinct   bool
+	topPercent bool
+
 	groupBy []expr
 	aggs    []*aggSpec
 	having  expr
 
-	project  []expr
-	distinct bool
-	orderBy  []orderKey
+	project []expr
+	orderBy []orderKey
 
-	top        expr
-	topPercent bool
-	offset     expr
-	fetch      expr
+	top    expr
+	offset expr
+	fetch  expr
 }
 
 // orderKey is one ORDER BY item: an output column (col ≥ 0) or an
@@ -47,7 +51,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &selectPlan{src: src, distinct: sel.Distinct}
+	p := &selectPlan{src: src, sc: sc, distinct: sel.Distinct}
 	if sel.Where != nil {
 		if containsAggregate(sel.Where) {
 			return nil, b.errAt(sel.Where, sqlerr.New(147))

@@ -29,6 +29,12 @@ type TableDef struct {
 	PK      []int     `json:"pk,omitempty"`
 	PKName  string    `json:"pk_name,omitempty"`
 	Created time.Time `json:"created"`
+	// PKNonclustered records PRIMARY KEY NONCLUSTERED (engine/indexes.go).
+	PKNonclustered bool `json:"pk_nonclustered,omitempty"`
+	// Indexes are the secondary indexes, NextIndexID the index_id the next
+	// nonclustered one takes (engine/indexes.go).
+	Indexes     []IndexDef `json:"indexes,omitempty"`
+	NextIndexID uint32     `json:"next_index_id,omitempty"`
 }
 
 // ColumnDef is one column of a table.
@@ -76,16 +82,12 @@ func (c *ColumnDef) defaultExpression() parser.Expr {
 	if c.Default == "" {
 		return nil
 	}
-	if x, ok := defaultExprs.Load(c.Default); ok {
-		return x.(parser.Expr)
-	}
-	st, err := parser.ParseStatement("SELECT " + c.Default)
-	sel, ok := st.(*parser.Select)
-	if err != nil || !ok || len(sel.Items) != 1 {
-		return nil
-	}
-	defaultExprs.Store(c.Default, sel.Items[0].Expr)
-	return sel.Items[0].Expr
+	return parseCached(&defaultExprs, "SELECT "+c.Default, func(s *parser.Select) parser.Expr {
+		if len(s.Items) != 1 {
+			return nil
+		}
+		return s.Items[0].Expr
+	})
 }
 
 // schemaSet is an immutable snapshot of a database's tables.

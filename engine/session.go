@@ -44,6 +44,15 @@ type Session struct {
 	lastError    int
 	lastIdentity *int64
 
+	// showplan returns plans instead of running statements; showplanStmt
+	// numbers the statements it showed in the current batch (StmtId).
+	showplan     showplanMode
+	showplanStmt int
+	// statsIO and statsTime are SET STATISTICS IO / TIME; stats gathers
+	// the running statement's figures while either is on (stats.go).
+	statsIO, statsTime bool
+	stats              *stmtStats
+
 	// memory is the pool the session's statements take memory from.
 	memory *govern.Pool
 	// activity is what sys.dm_exec_sessions and sys.dm_exec_requests show.
@@ -268,20 +277,40 @@ func (s *Session) schemaFor(d *Database) (*schemaSet, error) {
 func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter) error {
 	executed := 0
 	for _, b := range parser.Split(sql) {
+		var clock *stmtClock
+		if s.statsTime && s.showplan == showplanOff {
+			clock = startClock()
+		}
 		stmts, err := parser.ParseBatch(b)
+		if err == nil {
+			err = (&binder{s: s, batch: b}).checkShowplanBatch(stmts)
+		}
 		if err != nil {
+			if clock != nil {
+				clock.stop()
+			}
 			s.lastError = sqlerr.As(err).Number
 			return err
 		}
+		s.showplanStmt = 0
 		for rep := 0; rep < max(b.Count, 1); rep++ {
 			for _, st := range stmts {
 				executed++
+				if clock == nil && s.statsTime && s.showplan == showplanOff {
+					clock = startClock()
+				}
 				bd := &binder{s: s, batch: b, params: &paramTypes{}, simple: true}
 				var p *stmtPlan
 				err := s.protect(func() (berr error) {
 					p, berr = bd.plan(st)
 					return berr
 				})
+				if clock != nil { // the batch's parse counts with its first statement
+					if cerr := compileTime(w, clock); err == nil {
+						err = cerr
+					}
+					clock = nil
+				}
 				if err == nil {
 					err = s.run(ctx, st, p, nil, w, true)
 				}
@@ -331,7 +360,7 @@ type stmtPlan struct {
 	// transaction: error noTxNumber (226 when 0; 574 for security and
 	// endpoint statements and DISCARD ALL; 3021 for BACKUP/RESTORE).
 	noTx       string
-	noTxNumber int
+	noTxNumber int32
 	// allowDoomed lets the statement run in an uncommittable transaction
 	// (ROLLBACK, COMMIT).
 	allowDoomed bool
@@ -340,7 +369,10 @@ type stmtPlan struct {
 	control bool
 	dbs     []*Database // databases to keep open while running
 	command string      // sys.dm_exec_requests.command
-	run     func(e *env, t *txn, w session.ResultWriter) (tag string, err error)
+	// tree is the bound statement's operators, which describe themselves
+	// as a plan (SHOWPLAN); nil for statements without one.
+	tree explainable
+	run  func(e *env, t *txn, w session.ResultWriter) (tag string, err error)
 }
 
 // run executes st's plan. describe says whether to send the column
@@ -356,7 +388,7 @@ func (s *Session) run(ctx context.Context, st parser.Statement, p *stmtPlan, arg
 		case 574: // names the statement, as 226 does
 			return sqlerr.New(574, p.noTx)
 		}
-		return sqlerr.New(p.noTxNumber)
+		return sqlerr.New(int(p.noTxNumber))
 	}
 	if err := s.readOnlyError(st, p); err != nil {
 		return err
@@ -406,6 +438,10 @@ func (s *Session) run(ctx context.Context, st parser.Statement, p *stmtPlan, arg
 	req := s.activity.start(p.command, s.db, gov)
 	defer s.activity.finish(s, req)
 	w = req.counting(w)
+	stats := s.startStats()
+	if stats != nil {
+		defer s.endStats(stats)
+	}
 	e := &env{ctx: ctx, commitCtx: base, gov: gov, sess: s, params: args, now: time.Now()}
 	if describe && p.cols != nil {
 		if err := w.Columns(p.cols); err != nil {
@@ -432,6 +468,9 @@ func (s *Session) run(ctx context.Context, st parser.Statement, p *stmtPlan, arg
 		if ctx.Err() != nil {
 			return s.stopped(ctx, err)
 		}
+		return err
+	}
+	if err := stats.report(w); err != nil {
 		return err
 	}
 	return w.Complete(tag)
@@ -557,6 +596,9 @@ type prepared struct {
 	cols     []session.Column
 	boundDB  *Database
 	boundGen uint64
+	// boundShowplan is the SHOWPLAN setting it was bound under: a plan
+	// bound to be shown re-binds to run once SHOWPLAN is off, and back.
+	boundShowplan showplanMode
 }
 
 func (p *prepared) bind() error {
@@ -570,7 +612,7 @@ func (p *prepared) bind() error {
 	if err != nil {
 		return err
 	}
-	p.plan, p.boundDB, p.boundGen = plan, p.s.db, p.s.inst.schemaGeneration()
+	p.plan, p.boundDB, p.boundGen, p.boundShowplan = plan, p.s.db, p.s.inst.schemaGeneration(), p.s.showplan
 	return nil
 }
 
@@ -586,7 +628,7 @@ func (p *prepared) Columns() []session.Column { return p.cols }
 
 func (p *prepared) Execute(ctx context.Context, args []types.Value, w session.ResultWriter) error {
 	s := p.s
-	if p.boundDB != s.db || p.boundGen != s.inst.schemaGeneration() || (s.tx != nil && s.tx.t != nil && s.tx.t.SchemaChanged()) {
+	if p.boundDB != s.db || p.boundGen != s.inst.schemaGeneration() || p.boundShowplan != s.showplan || (s.tx != nil && s.tx.t != nil && s.tx.t.SchemaChanged()) {
 		if err := p.bind(); err != nil {
 			return s.failed(err)
 		}

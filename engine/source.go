@@ -9,6 +9,7 @@ import (
 
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
+	"mirrordb/engine/plan"
 	"mirrordb/engine/storage"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -23,6 +24,9 @@ var errStopScan = errors.New("stop scan")
 // The row passed to fn is valid only during the call.
 type rowSource interface {
 	scan(e *env, fn func(row []types.Value) error) error
+	// explain describes the source as a plan operator (explain.go); nm
+	// names the statement's columns, which a join's ON refers to.
+	explain(x *explainer, nm *names) *plan.Node
 }
 
 // tableScan reads a table's rows in primary-key order, optionally narrowed
@@ -32,6 +36,7 @@ type tableScan struct {
 	db    *Database
 	table *TableDef
 	eq    []expr // values for PK columns 0..len(eq)-1, coerced to their types
+	seek  *indexSeek
 }
 
 func (t *tableScan) scan(e *env, fn func(row []types.Value) error) error {
@@ -44,7 +49,11 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 	if err := t.db.storage.Available(); err != nil {
 		return err // out of service after a storage failure: no rows from it
 	}
+	if t.seek != nil {
+		return t.seek.scanKeys(e, t, fn)
+	}
 	r := e.sess.readerFor(t.db)
+	tio := e.sess.stats.open(t.db, t.table)
 	prefix := keys.TablePrefix(t.table.ID)
 	if len(t.eq) > 0 {
 		vals := make([]types.Value, len(t.eq))
@@ -65,6 +74,9 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 			if err != nil || !ok {
 				return t.db.storage.ReadError(err)
 			}
+			if tio != nil {
+				tio.reads++
+			}
 			row, err := keys.DecodeRow(v, nil)
 			if err != nil {
 				return t.corrupt(err)
@@ -81,6 +93,9 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 		if err := e.gov.Check(); err != nil {
 			it.Close()
 			return err
+		}
+		if tio != nil {
+			tio.reads++
 		}
 		row, err = keys.DecodeRow(it.Value(), row)
 		if err != nil {
@@ -107,6 +122,7 @@ func (t *tableScan) corrupt(err error) error {
 
 // virtualScan serves the rows of a catalog view or table-valued function.
 type virtualScan struct {
+	name string // the view's or function's name, for printed plans
 	rows func(e *env) ([][]types.Value, error)
 }
 
@@ -291,7 +307,7 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) 
 		if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: view.cols}); err != nil {
 			return nil, err
 		}
-		return &virtualScan{rows: func(e *env) ([][]types.Value, error) { return view.rows(e, nil) }}, nil
+		return &virtualScan{name: x.Name.Object(), rows: func(e *env) ([][]types.Value, error) { return view.rows(e, nil) }}, nil
 	}
 	db, def, err := b.lookupTable(x.Name)
 	if err != nil {
@@ -305,7 +321,7 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) 
 	for i, c := range def.Columns {
 		cols[i] = session.Column{Name: c.Name, Type: c.Type}
 	}
-	if err := b.addSource(x, sc, &source{name: name, schema: def.Schema, alias: x.Alias != "", cols: cols, table: def.ID}); err != nil {
+	if err := b.addSource(x, sc, &source{name: name, schema: def.Schema, alias: x.Alias != "", cols: cols, table: def.ID, db: db}); err != nil {
 		return nil, err
 	}
 	return &tableScan{db: db, table: def}, nil
@@ -331,7 +347,7 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (rowSource, error
 	if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: view.cols}); err != nil {
 		return nil, err
 	}
-	return &virtualScan{rows: func(e *env) ([][]types.Value, error) {
+	return &virtualScan{name: x.Name.Object(), rows: func(e *env) ([][]types.Value, error) {
 		vals := make([]types.Value, len(args))
 		for i, a := range args {
 			v, err := a.eval(e)

@@ -21,6 +21,10 @@ func statementKeywords(st parser.Statement) keywords {
 		return keywords{"UPDATE", "UPDATE"}
 	case *parser.Delete:
 		return keywords{"DELETE", "DELETE"}
+	case *parser.Copy:
+		return keywords{"COPY", "COPY"}
+	case *parser.BulkInsert:
+		return keywords{"BULK INSERT", "BULK INSERT"}
 	case *parser.Use:
 		return keywords{"USE", "USE"}
 	case *parser.Set:
@@ -67,6 +71,10 @@ func statementKeywords(st parser.Statement) keywords {
 		return keywords{"DROP", "DROP TABLE"}
 	case *parser.TruncateTable:
 		return keywords{"TRUNCATE", "TRUNCATE TABLE"}
+	case *parser.CreateIndex:
+		return keywords{"CREATE INDEX", "CREATE INDEX"}
+	case *parser.DropIndex:
+		return keywords{"DROP", "DROP INDEX"}
 	case *parser.Backup:
 		if x.Log {
 			return keywords{"BACKUP", "BACKUP LOG"}

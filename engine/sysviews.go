@@ -26,6 +26,7 @@ func newViewSet() viewSet {
 	vs.addSecurityViews()
 	vs.addMirroringViews()
 	vs.addRequestViews()
+	vs.addIndexViews()
 	vs.addPGViews()
 	return vs
 }

@@ -49,6 +49,14 @@ func BenchmarkCommitMirrored(b *testing.B) {
 					for i := range conns {
 						conns[i] = a.conn("Bench")
 					}
+					// Closed here, not at the end of the node's test: the
+					// framework calls this function once per b.N tried,
+					// and -count repeats it.
+					defer func() {
+						for _, c := range conns {
+							_ = c.Close(context.Background())
+						}
+					}()
 					var done atomic.Int64
 					var wg sync.WaitGroup
 					b.ResetTimer()

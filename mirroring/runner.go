@@ -63,6 +63,7 @@ type runner struct {
 	durableCh  chan struct{} // coalesced: the durable end moved
 	hardenedCh chan struct{} // coalesced: the applier hardened more log
 	probeNow   chan struct{} // coalesced: probe the disk at once (a redo failed)
+	reloadCh   chan struct{} // coalesced: the store was reloaded (gate.reloaded)
 
 	gate    *gate
 	applier *applier
@@ -115,6 +116,7 @@ type snapshot struct {
 	mirrorEnd    core.LSN
 	linked       bool
 	synced       bool // the flag the principal's messages carry (core.Session.Synced)
+	undoing      bool // an Undo is under way (core.Session.Undoing)
 	witnessState int
 }
 
@@ -144,14 +146,25 @@ func (m *Manager) startRunner(d *engine.Database, cfg core.Config, peer *transpo
 	ctx, stop := context.WithCancel(m.ctx)
 	r := &runner{m: m, d: d, log: m.log.With("db", d.Name()), ev: make(chan any, 32), done: make(chan struct{}),
 		ctx: ctx, stop: stop, durableCh: make(chan struct{}, 1), hardenedCh: make(chan struct{}, 1), probeNow: make(chan struct{}, 1),
-		pending: map[uint64]chan error{},
-		partner: peerLink{backoff: minBackoff}, witness: peerLink{witness: true, backoff: minBackoff}}
+		reloadCh: make(chan struct{}, 1),
+		pending:  map[uint64]chan error{},
+		partner:  peerLink{backoff: minBackoff}, witness: peerLink{witness: true, backoff: minBackoff}}
 	r.applier = newApplier(d, r.hardenedCh)
 	r.gate = newGate(d.Name(), r.fig.noteDelay)
 	// The session starts from the durable end of log: a principal's
 	// commits, or what a mirror has hardened (redo makes it durable).
 	r.s = core.NewSession(cfg, r.d.DurableLSN(), time.Now())
+	if cfg.Role == core.Principal {
+		r.persist(r.s.Config()) // its Rewind, before any commit (core/rewind.go)
+	}
 	r.refresh()
+	d.SetOnLogReload(func(end txlog.LSN) {
+		r.gate.reloaded(end)
+		select {
+		case r.reloadCh <- struct{}{}:
+		default:
+		}
+	})
 	d.SetCommitGate(r.gate.wait)
 	d.SetBackupLimit(r.gate.released)
 	d.SetLogHold("DATABASE_MIRRORING", r.logHold)
@@ -209,8 +222,7 @@ func (r *runner) run(peer *transport.Peer) {
 	defer r.shutdown()
 	r.tick(time.Now())
 	if peer != nil && !isDone(peer) {
-		r.setLink(&r.partner, peer)
-		r.step(core.LinkUp{})
+		r.partnerUp(peer)
 	}
 	t := time.NewTicker(tickEvery)
 	defer t.Stop()
@@ -230,6 +242,12 @@ func (r *runner) run(peer *transport.Peer) {
 		case <-r.hardenedCh:
 			r.freshen()
 			r.step(core.Hardened{LSN: r.d.DurableLSN()})
+		case <-r.reloadCh:
+			if end, n, ok := r.gate.reloadedTo(); ok {
+				r.freshen()
+				r.step(core.Reloaded{End: core.LSN(end)})
+				r.gate.uncap(n)
+			}
 		case now := <-t.C:
 			r.tick(now)
 		}
@@ -271,8 +289,17 @@ func (r *runner) handle(e any) {
 			// A new connection (the one the transport kept): the core
 			// starts the link over, so nothing lost on the old one is
 			// assumed delivered.
-			r.setLink(l, x.peer)
-			r.step(linkUp(l))
+			if l.witness {
+				r.setLink(l, x.peer)
+				r.step(linkUp(l))
+			} else {
+				r.partnerUp(x.peer)
+			}
+		}
+		if !x.witness && l.peer != x.peer {
+			// Late from a connection that is over: log or an
+			// acknowledgement from it must not count on the new one.
+			return
 		}
 		_, r.verdict = x.msg.(*core.FailoverVerdict)
 		r.step(core.Received{Msg: x.msg})
@@ -299,8 +326,12 @@ func (r *runner) handle(e any) {
 		}
 		l.backoff = minBackoff
 		if l.peer == nil && !r.lost[x.peer] && !isDone(x.peer) {
-			r.setLink(l, x.peer)
-			r.step(linkUp(l))
+			if l.witness {
+				r.setLink(l, x.peer)
+				r.step(linkUp(l))
+			} else {
+				r.partnerUp(x.peer)
+			}
 		}
 	case commandEvent:
 		r.nextCmd++
@@ -310,10 +341,9 @@ func (r *runner) handle(e any) {
 	case adopt:
 		r.stopShipping()
 		r.s = core.NewSession(x.cfg, r.d.DurableLSN(), time.Now())
-		r.persist(x.cfg)
+		r.persist(r.s.Config())
 		r.tick(time.Now())
-		r.setLink(&r.partner, x.peer)
-		r.step(core.LinkUp{})
+		r.partnerUp(x.peer)
 		close(x.done)
 	case redoFailed:
 		r.log.Info("redo failed; reconnecting to resend", "err", x.err)
@@ -333,6 +363,19 @@ func (r *runner) handle(e any) {
 	case core.Event:
 		r.step(x)
 	}
+}
+
+// partnerUp makes p the link to the partner. A mirror first drops what
+// earlier connections brought and has not hardened, and tells the session
+// where its log ends, so that the Hello it sends on p says all it will
+// harden until the principal ships more over p (core/rewind.go).
+func (r *runner) partnerUp(p *transport.Peer) {
+	r.setLink(&r.partner, p)
+	if r.s.Config().Role == core.Mirror {
+		r.applier.discard(r.ctx)
+		r.step(core.Hardened{LSN: r.d.DurableLSN()})
+	}
+	r.step(core.LinkUp{})
 }
 
 func linkUp(l *peerLink) core.Event {
@@ -412,7 +455,7 @@ func (r *runner) refresh() {
 	r.mu.Lock()
 	before := r.snap
 	r.snap = snapshot{cfg: r.s.Config(), state: r.s.State(), end: r.s.End(), mirrorEnd: r.s.MirrorEnd(),
-		linked: r.s.Linked(), synced: r.s.Synced(), witnessState: r.s.WitnessState()}
+		linked: r.s.Linked(), synced: r.s.Synced(), witnessState: r.s.WitnessState(), undoing: r.s.Undoing()}
 	after := r.snap
 	r.mu.Unlock()
 	r.noteSituation(r.situation(before), r.situation(after))
@@ -490,6 +533,9 @@ func (r *runner) do(a core.Action) {
 		// yet: it is retried every second until it can, or until the undo
 		// is no longer wanted.
 		r.background(func() {
+			// Log still queued from the principal is hardened first, so
+			// that the undo covers it.
+			r.applier.drain(r.ctx)
 			for attempt := 0; ; attempt++ {
 				err := r.d.UndoTo(r.ctx, txlog.LSN(x.To))
 				if err == nil {
@@ -503,7 +549,7 @@ func (r *runner) do(a core.Action) {
 					return
 				case <-time.After(time.Second):
 				}
-				if !r.snapshot().cfg.PendingUndo {
+				if !r.snapshot().undoing {
 					return
 				}
 			}
@@ -559,6 +605,7 @@ func (r *runner) remove() {
 		r.log.Info("removing the mirroring configuration failed", "err", err)
 	}
 	r.d.SetCommitGate(nil)
+	r.d.SetOnLogReload(nil)
 	r.d.SetBackupLimit(nil)
 	r.d.SetLogHold("DATABASE_MIRRORING", nil)
 	_ = r.m.in.SetMirroringRole(r.d, engine.RoleNone)
@@ -688,7 +735,7 @@ func (r *runner) logHold() (txlog.LSN, string) {
 	case s.cfg.Role == core.Principal:
 		return txlog.LSN(s.mirrorEnd + 1), "DATABASE_MIRRORING"
 	case s.cfg.PendingUndo:
-		return txlog.LSN(s.cfg.FailoverLSN + 1), "DATABASE_MIRRORING"
+		return txlog.LSN(s.cfg.UndoPoint() + 1), "DATABASE_MIRRORING"
 	}
 	return 0, ""
 }

@@ -27,10 +27,11 @@ func (r *runner) startShipping(from core.LSN) {
 	h := core.Header{DB: cfg.Database, GUID: cfg.GUID, RoleSeq: cfg.RoleSeq, From: core.Principal}
 	r.fig.sentLSN.Store(uint64(from) - 1)
 	r.fig.shipping.Store(true)
+	reloads := r.d.LogReloads()
 	go func() {
 		defer close(done)
 		defer r.fig.shipping.Store(false)
-		r.ship(ctx, txlog.LSN(from), h)
+		r.ship(ctx, txlog.LSN(from), h, reloads)
 	}()
 }
 
@@ -42,15 +43,23 @@ func (r *runner) stopShipping() {
 	}
 }
 
-// ship streams durable log to the mirror from next on, in blocks, as fast
-// as the connection accepts them (the transport's bounded queue is the
-// back-pressure). It reads through the log iterator, so catching up on a
-// large backlog takes one block of memory at a time.
-func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header) {
+// ship streams the log to the mirror from next on, in blocks, as fast as
+// the connection accepts them (the transport's bounded queue is the
+// back-pressure). It ships what is applied, durable or not, so that the
+// mirror's hardening overlaps this database's fsync; the commit gate
+// still waits for both (core/rewind.go says what happens to log the
+// mirror hardened and this database then lost). It reads through the log
+// iterator, so catching up on a large backlog takes one block of memory
+// at a time, and it reuses that block (the transport copies what it
+// queues). reloads is the store's reload count when shipping started: a
+// reload ends shipping, since the log past its end of log is not the one
+// shipped.
+func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header, reloads uint64) {
+	var payload []byte
 	for ctx.Err() == nil {
-		durable := r.d.DurableLSN()
-		if next > durable {
-			if _, err := r.d.WaitDurable(ctx, next-1); err != nil {
+		end := r.d.EndLSN()
+		if next > end {
+			if _, err := r.d.WaitEnd(ctx, next-1); err != nil {
 				return
 			}
 			continue
@@ -61,9 +70,12 @@ func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header) {
 		if link == nil {
 			return
 		}
-		payload := core.AppendLogBlockHead(make([]byte, 0, blockBytes+64<<10), &core.LogBlock{Header: h, Durable: durable, Synchronized: synced})
+		if payload == nil {
+			payload = make([]byte, 0, blockBytes+64<<10)
+		}
+		payload = core.AppendLogBlockHead(payload[:0], &core.LogBlock{Header: h, Durable: r.d.DurableLSN(), Synchronized: synced})
 		last := next - 1
-		err := r.d.ReadLog(next, durable, func(lsn txlog.LSN, rec []byte) error {
+		err := r.d.ReadLog(next, end, func(lsn txlog.LSN, rec []byte) error {
 			payload = core.AppendLogRecord(payload, rec)
 			last = lsn
 			if len(payload) >= blockBytes {
@@ -78,6 +90,9 @@ func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header) {
 			case <-time.After(time.Second):
 			}
 			continue
+		}
+		if r.d.LogReloads() != reloads {
+			return // the session hears of the reload and starts over
 		}
 		// With ctx: stopShipping must not wait for a peer that stopped
 		// reading.
@@ -128,6 +143,20 @@ func (a *applier) push(ctx context.Context, recs [][]byte) {
 		a.queued += len(rec)
 	}
 	a.cond.Broadcast()
+}
+
+// discard drops the log queued and not yet being hardened, and waits for
+// the batch being hardened. A mirror does it when a new connection to its
+// principal comes up, before it says where its log ends: nothing shipped
+// over an earlier connection may be hardened after that (core/rewind.go).
+func (a *applier) discard(ctx context.Context) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.queue, a.queued = nil, 0
+	a.cond.Broadcast()
+	for a.busy > 0 && ctx.Err() == nil {
+		a.cond.Wait()
+	}
 }
 
 // drain waits until everything queued has been hardened (or ctx ends).
@@ -206,6 +235,12 @@ type gate struct {
 	g       core.Gate
 	failed  error // set when the session stops: waiting commits fail
 	changed chan struct{}
+	// capped: the store was reloaded (reloads times so far) with its log
+	// ending at capAt, and the session has not yet stepped it: until it
+	// has, the mirror's acknowledgements count only up to capAt.
+	capped  bool
+	capAt   txlog.LSN
+	reloads uint64
 }
 
 func newGate(db string, waited func(time.Duration)) *gate {
@@ -216,6 +251,35 @@ func (g *gate) set(x core.Gate) {
 	g.mu.Lock()
 	g.g = x
 	g.broadcastLocked()
+	g.mu.Unlock()
+}
+
+// reloaded caps the gate at the end of log a store reload found; the
+// runner steps core.Reloaded, then uncaps.
+func (g *gate) reloaded(end txlog.LSN) {
+	g.mu.Lock()
+	if !g.capped || end < g.capAt {
+		g.capAt = end
+	}
+	g.capped = true
+	g.reloads++
+	g.mu.Unlock()
+}
+
+// reloadedTo is the lowest end of log of the reloads not yet stepped, and
+// how many reloads there have been.
+func (g *gate) reloadedTo() (end txlog.LSN, reloads uint64, ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.capAt, g.reloads, g.capped
+}
+
+// uncap lifts the cap once the session has stepped the reloads counted.
+func (g *gate) uncap(reloads uint64) {
+	g.mu.Lock()
+	if g.reloads == reloads {
+		g.capped = false
+	}
 	g.mu.Unlock()
 }
 
@@ -239,7 +303,17 @@ func (g *gate) broadcastLocked() {
 func (g *gate) released() txlog.LSN {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return txlog.LSN(max(g.g.Acked, g.g.Unhardened))
+	cur := g.currentLocked()
+	return txlog.LSN(max(cur.Acked, cur.Unhardened))
+}
+
+// currentLocked is the session's gate under the cap of a reload.
+func (g *gate) currentLocked() core.Gate {
+	cur := g.g
+	if g.capped {
+		cur.Acked = min(cur.Acked, core.LSN(g.capAt))
+	}
+	return cur
 }
 
 // wait is the engine.CommitGate. A commit waiting when the principal
@@ -249,7 +323,7 @@ func (g *gate) wait(ctx context.Context, lsn txlog.LSN) error {
 	start := time.Now()
 	for {
 		g.mu.Lock()
-		cur, failed, ch := g.g, g.failed, g.changed
+		cur, failed, ch := g.currentLocked(), g.failed, g.changed
 		g.mu.Unlock()
 		switch {
 		case failed != nil:

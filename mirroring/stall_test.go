@@ -16,12 +16,21 @@ func principalOnFaultyDisk(t *testing.T, db string) (a, b *node, disk *faultfs.F
 	t.Helper()
 	a, b, _ = witnessed(t, db)
 	a.exec(`ALTER DATABASE ` + db + ` SET PARTNER TIMEOUT 5`)
-	disk = faultfs.New(1)
+	disk = restartOnFaultyDisk(t, a, b, db)
+	a.waitWitness(db, "CONNECTED")
+	return a, b, disk
+}
+
+// restartOnFaultyDisk restarts a, principal of db, on a fault-injecting
+// file system and waits until it is principal and SYNCHRONIZED again.
+func restartOnFaultyDisk(t *testing.T, a, b *node, db string) *faultfs.FS {
+	t.Helper()
+	disk := faultfs.New(1)
 	a.stop()
 	a.fs = disk
 	a.start()
-	// The witness may have let the mirror take over while a restarted:
-	// then a manual failover gives a the principal role back.
+	// A witness may have let the mirror take over while a restarted: then
+	// a manual failover gives a the principal role back.
 	for deadline := time.Now().Add(20 * time.Second); ; sleep() {
 		role, state, _ := a.mirroring(db)
 		if state == "SYNCHRONIZED" {
@@ -35,8 +44,7 @@ func principalOnFaultyDisk(t *testing.T, db string) (a, b *node, disk *faultfs.F
 		}
 	}
 	a.waitState(db, "PRINCIPAL", "SYNCHRONIZED")
-	a.waitWitness(db, "CONNECTED")
-	return a, b, disk
+	return disk
 }
 
 // TestPrincipalDiskTrouble (SPEC §8.9): the principal's disk stops

@@ -150,6 +150,9 @@ type ColumnDef struct {
 	// PrimaryKeyName is the CONSTRAINT name given to the column-level
 	// PRIMARY KEY, if any.
 	PrimaryKeyName string
+	// PrimaryKeyNonclustered is set when the column-level PRIMARY KEY says
+	// NONCLUSTERED.
+	PrimaryKeyNonclustered bool
 	// Collation is the COLLATE name, "" when absent.
 	Collation string
 }
@@ -169,6 +172,8 @@ type PrimaryKey struct {
 	Columns []string
 	// Desc marks descending key columns (parallel to Columns).
 	Desc []bool
+	// Nonclustered is set when NONCLUSTERED was written.
+	Nonclustered bool
 }
 
 // DropTable is DROP TABLE [IF EXISTS] name [, name ...].

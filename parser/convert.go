@@ -177,7 +177,7 @@ func (s *createTableStmt) build(string) (Statement, error) {
 			if ct.PrimaryKey != nil {
 				return nil, &parseErr{number: 8110, tok: lexer.Token{Pos: e.PK.Pos}, args: []any{ct.Name.Object()}}
 			}
-			pk := &PrimaryKey{Pos: posOf(e.PK.Pos), Name: unquote(e.PK.Name)}
+			pk := &PrimaryKey{Pos: posOf(e.PK.Pos), Name: unquote(e.PK.Name), Nonclustered: e.PK.Nonclustered}
 			pk.Columns = make([]string, len(e.PK.Columns))
 			pk.Desc = make([]bool, len(e.PK.Columns))
 			for i, c := range e.PK.Columns {
@@ -207,7 +207,7 @@ func (c *columnDef) build() *ColumnDef {
 		case k.Collate != "":
 			col.Collation = unquote(k.Collate)
 		case k.PK:
-			col.PrimaryKey, col.PrimaryKeyName = true, unquote(k.Name)
+			col.PrimaryKey, col.PrimaryKeyName, col.PrimaryKeyNonclustered = true, unquote(k.Name), k.PKNoncl
 		case k.Default != nil:
 			col.Default, col.DefaultName = k.Default, unquote(k.Name)
 		}
@@ -287,6 +287,8 @@ func (s *setStmt) build(src string) (Statement, error) {
 			return set, nil
 		}
 		return &SetTransaction{Pos: set.Pos, Session: s.Session, Modes: *m}, nil
+	case len(s.Stat) > 0: // SET STATISTICS IO [, TIME ...] ON | OFF
+		set.Name, set.Value = "STATISTICS "+strings.ToUpper(strings.Join(s.Stat, ", ")), s.StatVal.text()
 	case s.PG:
 		set.Name, set.PG = unquote(s.Name.Value), true
 		vals := make([]string, len(s.Values))

@@ -235,6 +235,9 @@ func (c *ColumnDef) format(b *strings.Builder) {
 			writeIdent(b, c.PrimaryKeyName)
 		}
 		b.WriteString(" PRIMARY KEY")
+		if c.PrimaryKeyNonclustered {
+			b.WriteString(" NONCLUSTERED")
+		}
 	}
 }
 
@@ -254,7 +257,11 @@ func (p *PrimaryKey) format(b *strings.Builder) {
 		writeIdent(b, p.Name)
 		b.WriteByte(' ')
 	}
-	b.WriteString("PRIMARY KEY (")
+	b.WriteString("PRIMARY KEY ")
+	if p.Nonclustered {
+		b.WriteString("NONCLUSTERED ")
+	}
+	b.WriteString("(")
 	for i, c := range p.Columns {
 		if i > 0 {
 			b.WriteString(", ")
@@ -382,7 +389,7 @@ func (s *Set) format(b *strings.Builder) {
 		return
 	}
 	bareName := s.Name == strings.ToUpper(s.Name) &&
-		(isPlainIdent(s.Name) || s.Name == "ROWCOUNT" || s.Name == "TEXTSIZE")
+		(isPlainIdent(s.Name) || s.Name == "ROWCOUNT" || s.Name == "TEXTSIZE" || isStatistics(s.Name))
 	if !s.PG && bareName && (s.Value == "ON" || s.Value == "OFF" || isPlainIdent(s.Value) || isPlainNumber(s.Value)) {
 		b.WriteString(s.Name)
 		b.WriteByte(' ')
@@ -392,6 +399,20 @@ func (s *Set) format(b *strings.Builder) {
 	writeIdent(b, s.Name)
 	b.WriteString(" = ")
 	writeString(b, s.Value)
+}
+
+// isStatistics reports the names SET STATISTICS IO [, TIME ...] gives.
+func isStatistics(name string) bool {
+	opts, ok := strings.CutPrefix(name, "STATISTICS ")
+	if !ok {
+		return false
+	}
+	for _, o := range strings.Split(opts, ", ") {
+		if !isPlainIdent(o) {
+			return false
+		}
+	}
+	return true
 }
 
 // isPlainNumber reports whether s is [-]digits[.digits].

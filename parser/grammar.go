@@ -40,9 +40,10 @@ func statementMembers() []stmtNode {
 }
 
 // allMembers is the statement union: the common statements, then the
-// administrative ones (grammar_admin.go).
+// index statements, the administrative ones (grammar_admin.go) and the bulk loads
+// (grammar_copy.go).
 func allMembers() []stmtNode {
-	return append(statementMembers(), adminMembers()...)
+	return append(append(append(statementMembers(), indexMembers()...), adminMembers()...), copyMembers()...)
 }
 
 // ---------------------------------------------------------------------------
@@ -215,9 +216,10 @@ type tableElem struct {
 }
 
 type tablePK struct {
-	Pos     lexer.Position
-	Name    string    `parser:"( 'CONSTRAINT' @( Ident | QuotedIdent ) )? 'PRIMARY' 'KEY' ( 'CLUSTERED' | 'NONCLUSTERED' )?"`
-	Columns []*keyCol `parser:"'(' @@ ( ',' @@ )* ')'"`
+	Pos          lexer.Position
+	Name         string    `parser:"( 'CONSTRAINT' @( Ident | QuotedIdent ) )? 'PRIMARY' 'KEY'"`
+	Nonclustered bool      `parser:"( 'CLUSTERED' | @'NONCLUSTERED' )?"`
+	Columns      []*keyCol `parser:"'(' @@ ( ',' @@ )* ')'"`
 }
 
 type keyCol struct {
@@ -240,7 +242,8 @@ type colConstraint struct {
 	Identity *identity `parser:" | @@"`
 	Collate  string    `parser:" | 'COLLATE' @( Ident | QuotedIdent )"`
 	Name     string    `parser:" | ( 'CONSTRAINT' @( Ident | QuotedIdent ) )?"`
-	PK       bool      `parser:"   ( @'PRIMARY' 'KEY' ( 'CLUSTERED' | 'NONCLUSTERED' )?"`
+	PK       bool      `parser:"   ( @'PRIMARY' 'KEY'"`
+	PKNoncl  bool      `parser:"     ( 'CLUSTERED' | @'NONCLUSTERED' )?"`
 	Default  Expr      `parser:"   | 'DEFAULT' @@ ) )"`
 }
 
@@ -331,6 +334,8 @@ type setStmt struct {
 	Pos     lexer.Position
 	Session bool        `parser:"'SET' ( @( 'SESSION' 'CHARACTERISTICS' 'AS' )? 'TRANSACTION'"`
 	Modes   *txModeList `parser:"        @@"`
+	Stat    []string    `parser:"      | 'STATISTICS' @Ident ( ',' @Ident )*"`
+	StatVal *setValue   `parser:"        @@"`
 	Name    lexer.Token `parser:"      | @( Ident | QuotedIdent | 'ROWCOUNT' | 'TEXTSIZE' )"`
 	PG      bool        `parser:"        ( @( 'TO' | '=' )"`
 	Values  []*pgValue  `parser:"          @@ ( ',' @@ )*"`

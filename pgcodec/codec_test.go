@@ -92,6 +92,9 @@ func TestTextDecoding(t *testing.T) {
 		{OIDNumeric, "1.5e3", dec("1500")},
 		{OIDNumeric, "1.5E-3", dec("0.0015")},
 		{OIDNumeric, ".5", dec("0.5")},
+		{OIDNumeric, "-999999999999999999", dec("-999999999999999999")},   // 18 digits: the int64 path
+		{OIDNumeric, "1234567890.123456789", dec("1234567890.123456789")}, // 19: big.Int
+		{OIDNumeric, "+7.", dec("7")},
 		{OIDFloat8, "1.5", 1.5},
 		{OIDFloat8, "Infinity", math.Inf(1)},
 		{OIDFloat8, "-Infinity", math.Inf(-1)},

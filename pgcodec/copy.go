@@ -34,7 +34,18 @@ type CopyOptions struct {
 	Header    bool   // csv, text: the first line names the columns
 	Quote     byte   // csv: '"'
 	Escape    byte   // csv: the quote character
+	// Per column (by position in the row), csv only: ForceQuote quotes
+	// every non-NULL value written; ForceNotNull reads an unquoted null
+	// string as a value (the empty string), ForceNull reads a quoted one
+	// as NULL.
+	ForceQuote, ForceNotNull, ForceNull []bool
+	// NoQuote reads csv without quoting: fields split at every delimiter
+	// (T-SQL BULK INSERT's char format).
+	NoQuote bool
 }
+
+// flag reports column i's entry of a per-column option.
+func flag(list []bool, i int) bool { return i < len(list) && list[i] }
 
 // Defaults fills the options a COPY statement left out.
 func (o CopyOptions) Defaults() CopyOptions {
@@ -83,7 +94,14 @@ type CopyReader struct {
 	fields  [][]byte
 	buf     []byte
 	done    bool
+	header  []string
+	vals    []byte // the current row's field bytes (keep)
+	scratch []byte // a field being unescaped
 }
+
+// Header returns the names of the header line (with the Header option),
+// once the first row has been read.
+func (c *CopyReader) Header() []string { return c.header }
 
 // NewCopyReader reads rows of columns fields from r.
 func NewCopyReader(r io.Reader, opt CopyOptions, columns int) *CopyReader {
@@ -107,13 +125,9 @@ func (c *CopyReader) Next() ([][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !c.started {
-			c.started = true
-			if c.opt.Header {
-				continue
-			}
-		}
-		if string(line) == `\.` { // the end-of-data marker
+		header := !c.started && c.opt.Header
+		c.started = true
+		if string(line) == `\.` && !header { // the end-of-data marker
 			c.done = true
 			return nil, io.EOF
 		}
@@ -124,6 +138,12 @@ func (c *CopyReader) Next() ([][]byte, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if header {
+			for _, f := range c.fields {
+				c.header = append(c.header, string(f))
+			}
+			continue
 		}
 		if len(c.fields) != c.columns {
 			return nil, c.errorf(0, "%d columns of data for %d columns", len(c.fields), c.columns)
@@ -171,6 +191,9 @@ func (c *CopyReader) readLine() ([]byte, error) {
 // csvQuoted says whether a csv line ends inside quotes, given whether it
 // started inside them.
 func csvQuoted(b []byte, opt CopyOptions, quoted bool) bool {
+	if opt.NoQuote {
+		return false
+	}
 	for i := 0; i < len(b); i++ {
 		switch {
 		case quoted && b[i] == opt.Escape && opt.Escape != opt.Quote && i+1 < len(b) &&
@@ -183,23 +206,42 @@ func csvQuoted(b []byte, opt CopyOptions, quoted bool) bool {
 	return quoted
 }
 
+// startRow starts splitting a row: the previous row's fields are no
+// longer needed.
+func (c *CopyReader) startRow() {
+	c.fields = c.fields[:0]
+	if c.vals == nil {
+		c.vals = make([]byte, 0, 4096)
+	}
+	c.vals = c.vals[:0]
+}
+
+// keep copies a field's bytes into the row's buffer and returns them
+// (never nil: an empty field is an empty value, not NULL). Fields of one
+// row share the buffer, so a row costs no allocation once it has grown.
+func (c *CopyReader) keep(b []byte) []byte {
+	start := len(c.vals)
+	c.vals = append(c.vals, b...)
+	return c.vals[start:len(c.vals):len(c.vals)]
+}
+
 // splitText splits a text-format line at the delimiter, undoing backslash
 // escapes; the null string (before unescaping) is NULL.
 func (c *CopyReader) splitText(line []byte) error {
-	c.fields = c.fields[:0]
-	var out []byte
+	c.startRow()
+	out := c.scratch[:0]
 	start := 0
 	raw := func(end int) []byte { return line[start:end] }
 	emit := func(end int) {
 		if string(raw(end)) == c.opt.Null {
 			c.fields = append(c.fields, nil)
 		} else {
-			c.fields = append(c.fields, append([]byte{}, out...))
+			c.fields = append(c.fields, c.keep(out))
 		}
 		out = out[:0]
 		start = end + 1
 	}
-	out = []byte{}
+	defer func() { c.scratch = out[:0] }()
 	for i := 0; i < len(line); i++ {
 		ch := line[i]
 		switch {
@@ -276,15 +318,15 @@ func unhex(c byte) int {
 // (doubled, or after the escape character) and newlines; an unquoted field
 // equal to the null string is NULL, a quoted one never is.
 func (c *CopyReader) splitCSV(line []byte) error {
-	c.fields = c.fields[:0]
+	c.startRow()
 	o := c.opt
 	i := 0
 	for {
-		var out []byte
+		out := c.scratch[:0]
 		quotedAny := false
 		rawStart := i
 		for i < len(line) && line[i] != o.Delimiter {
-			if line[i] != o.Quote {
+			if o.NoQuote || line[i] != o.Quote {
 				out = append(out, line[i])
 				i++
 				continue
@@ -310,14 +352,15 @@ func (c *CopyReader) splitCSV(line []byte) error {
 				i++
 			}
 		}
+		col := len(c.fields)
 		switch {
-		case !quotedAny && string(line[rawStart:i]) == o.Null:
+		case !quotedAny && string(line[rawStart:i]) == o.Null && !flag(o.ForceNotNull, col),
+			quotedAny && string(out) == o.Null && flag(o.ForceNull, col):
 			c.fields = append(c.fields, nil)
-		case out == nil:
-			c.fields = append(c.fields, []byte{})
 		default:
-			c.fields = append(c.fields, out)
+			c.fields = append(c.fields, c.keep(out))
 		}
+		c.scratch = out[:0]
 		if i >= len(line) {
 			return nil
 		}
@@ -427,6 +470,9 @@ func (c *CopyWriter) Header(names []string) error {
 	for i, n := range names {
 		fields[i] = []byte(n)
 	}
+	force := c.opt.ForceQuote
+	c.opt.ForceQuote = nil // FORCE_QUOTE quotes values, not the header
+	defer func() { c.opt.ForceQuote = force }()
 	return c.Row(fields)
 }
 
@@ -463,7 +509,7 @@ func (c *CopyWriter) Row(fields [][]byte) error {
 			if i > 0 {
 				b = append(b, c.opt.Delimiter)
 			}
-			b = c.appendCSV(b, f)
+			b = c.appendCSV(b, f, flag(c.opt.ForceQuote, i))
 		}
 		b = append(b, '\n')
 	default:
@@ -526,12 +572,12 @@ func (c *CopyWriter) appendText(b, f []byte) []byte {
 // appendCSV quotes a field when it must be: it holds the delimiter, the
 // quote, a line end, or equals the null string (so that it reads back as
 // a value, not NULL).
-func (c *CopyWriter) appendCSV(b, f []byte) []byte {
+func (c *CopyWriter) appendCSV(b, f []byte, force bool) []byte {
 	if f == nil {
 		return append(b, c.opt.Null...)
 	}
 	o := c.opt
-	needs := len(f) == 0 && o.Null == "" || string(f) == o.Null || string(f) == `\.`
+	needs := force || len(f) == 0 && o.Null == "" || string(f) == o.Null || string(f) == `\.`
 	for _, ch := range f {
 		if ch == o.Delimiter || ch == o.Quote || ch == '\n' || ch == '\r' || ch == o.Escape {
 			needs = true

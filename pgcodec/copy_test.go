@@ -77,6 +77,9 @@ func TestCopyRead(t *testing.T) {
 			"a,b\nNULL,\"NULL\"\n", "NULL|\"NULL\"\n"},
 		{"csv escape", CopyOptions{Format: CopyCSV, Escape: '\\'}, 1, "\"a\\\"b\\\\c\"\n", "\"a\\\"b\\\\c\"\n"},
 		{"csv delimiter", CopyOptions{Format: CopyCSV, Delimiter: ';'}, 2, "a;\"b;c\"\n", "\"a\"|\"b;c\"\n"},
+		{"csv force not null", CopyOptions{Format: CopyCSV, ForceNotNull: []bool{false, true}}, 2, ",\n", "NULL|\"\"\n"},
+		{"csv force null", CopyOptions{Format: CopyCSV, ForceNull: []bool{true, false}}, 2, "\"\",\"\"\n", "NULL|\"\"\n"},
+		{"csv without quoting", CopyOptions{Format: CopyCSV, NoQuote: true}, 2, "\"a,b\"\n", "\"\\\"a\"|\"b\\\"\"\n"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			rows, err := readAll(t, c.in, c.opt, c.columns)
@@ -179,4 +182,27 @@ func FuzzCopyReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCopyHeaderAndForceQuote: the header line's names are kept for
+// HEADER MATCH, and FORCE_QUOTE quotes every non-NULL value of its columns.
+func TestCopyHeaderAndForceQuote(t *testing.T) {
+	r := NewCopyReader(strings.NewReader("a,\"b c\"\n1,2\n"), CopyOptions{Format: CopyCSV, Header: true}, 2)
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Header(); !reflect.DeepEqual(got, []string{"a", "b c"}) {
+		t.Fatalf("header %q", got)
+	}
+	var out bytes.Buffer
+	w := NewCopyWriter(&out, CopyOptions{Format: CopyCSV, ForceQuote: []bool{true, false}})
+	if err := w.Row([][]byte{[]byte("x"), []byte("y")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Row([][]byte{nil, []byte("y")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); got != "\"x\",y\n,y\n" {
+		t.Fatalf("got %q", got)
+	}
 }

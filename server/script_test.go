@@ -15,11 +15,15 @@ import (
 
 	"mirrordb/server"
 	"mirrordb/server/servertest"
+	"mirrordb/session"
 )
 
 // TestSQLScripts runs the datadriven scripts under testdata/sql against a
 // real server over real pgx connections (simple protocol, so a directive's
 // text travels exactly as psql would send it, GO lines included).
+//
+// The plan scripts under testdata/plan run the same way, in both modes
+// (TestPlanScripts).
 //
 // Directives:
 //
@@ -28,6 +32,8 @@ import (
 //	                  notice and the error (number, SQLSTATE, line, position);
 //	                  with mask, GUIDs, timestamps and timing figures print
 //	                  as placeholders so the output is deterministic
+//	plan              run the text under SET SHOWPLAN_TEXT ON (it is not
+//	                  executed); print the operators and errors only
 //	close conn=NAME   close a connection (its open transaction rolls back)
 //	restart           shut the server down cleanly and start it again on
 //	                  the same data directory (connections are reopened)
@@ -42,12 +48,41 @@ func TestSQLScripts(t *testing.T) {
 	})
 }
 
+// TestSQLScriptsInProcess runs the same scripts, with the same expected
+// output, against the engine's sessions directly: no socket, no wire
+// protocol (script_inprocess_test.go). What the two runs share is the
+// engine's behaviour; a difference is the wire's doing.
+func TestSQLScriptsInProcess(t *testing.T) {
+	datadriven.Walk(t, "../testdata/sql", func(t *testing.T, path string) {
+		h := &scriptHarness{t: t, dir: t.TempDir(), inProcess: true}
+		h.start()
+		defer h.stop()
+		datadriven.RunTest(t, path, h.run)
+	})
+}
+
+// TestPlanScripts runs the plan scripts of testdata/plan (statement in,
+// plan out) over pgx and in process; both must print the same.
+func TestPlanScripts(t *testing.T) {
+	for _, inProcess := range []bool{false, true} {
+		datadriven.Walk(t, "../testdata/plan", func(t *testing.T, path string) {
+			h := &scriptHarness{t: t, dir: t.TempDir(), inProcess: inProcess}
+			h.start()
+			defer h.stop()
+			datadriven.RunTest(t, path, h.run)
+		})
+	}
+}
+
 type scriptHarness struct {
 	t       *testing.T
 	dir     string
 	srv     *server.Server
 	conns   map[string]*pgx.Conn
 	notices *strings.Builder
+	// inProcess talks to the engine's sessions instead of pgx connections.
+	inProcess bool
+	sessions  map[string]session.Session
 }
 
 func (h *scriptHarness) start() {
@@ -57,12 +92,16 @@ func (h *scriptHarness) start() {
 	}
 	h.srv = srv
 	h.conns = map[string]*pgx.Conn{}
+	h.sessions = map[string]session.Session{}
 	h.notices = &strings.Builder{}
 }
 
 func (h *scriptHarness) stop() {
 	for _, c := range h.conns {
 		c.Close(context.Background())
+	}
+	for _, s := range h.sessions {
+		s.Close()
 	}
 	if err := h.srv.Close(); err != nil {
 		h.t.Errorf("shutdown: %v", err)
@@ -100,6 +139,10 @@ func (h *scriptHarness) run(t *testing.T, d *datadriven.TestData) string {
 			c.Close(context.Background())
 			delete(h.conns, name)
 		}
+		if s, ok := h.sessions[name]; ok {
+			s.Close()
+			delete(h.sessions, name)
+		}
 		return "ok"
 	case "restart":
 		h.stop()
@@ -110,14 +153,39 @@ func (h *scriptHarness) run(t *testing.T, d *datadriven.TestData) string {
 		if d.HasArg("conn") {
 			d.ScanArgs(t, "conn", &name)
 		}
-		out := h.exec(h.conn(name), d.Input)
+		out := h.execOn(name, d.Input)
 		if d.HasArg("mask") {
 			out = mask(out)
 		}
 		return out
+	case "plan":
+		h.execOn("a", "SET SHOWPLAN_TEXT ON")
+		out := h.execOn("a", d.Input)
+		h.execOn("a", "SET SHOWPLAN_TEXT OFF")
+		return planLines(out)
 	}
 	t.Fatalf("unknown directive %q", d.Cmd)
 	return ""
+}
+
+// execOn runs sql on the named connection (or in-process session).
+func (h *scriptHarness) execOn(name, sql string) string {
+	if h.inProcess {
+		return execInProcess(h.session(name), sql)
+	}
+	return h.exec(h.conn(name), sql)
+}
+
+// planLines keeps, of what SHOWPLAN_TEXT returned, the operators (the
+// lines drawn with "|--") and errors.
+func planLines(out string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(out, "\n") {
+		if strings.HasPrefix(strings.TrimLeft(line, " |"), "--") || strings.HasPrefix(line, "error: ") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
 }
 
 func (h *scriptHarness) exec(c *pgx.Conn, sql string) string {
@@ -170,6 +238,7 @@ var masks = []struct {
 	{regexp.MustCompile(`[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}`), "<guid>"},
 	{regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?`), "<time>"},
 	{regexp.MustCompile(`in \d+\.\d+ seconds \(\d+\.\d+ MB/sec\)`), "in <secs> seconds (<rate> MB/sec)"},
+	{regexp.MustCompile(`time = \d+ ms`), "time = <n> ms"}, // SET STATISTICS TIME
 }
 
 // mask replaces what differs from run to run.
@@ -187,18 +256,24 @@ func describeError(err error) string {
 	if !errors.As(err, &pe) {
 		return "error: " + err.Error()
 	}
+	return errorLine(pe.Message, pe.Code, pe.Position)
+}
+
+// errorLine is describeError's text from an error's message ("Msg N,
+// Level L, State S, Line X: ..."), SQLSTATE and position.
+func errorLine(message, code string, position int32) string {
 	num := "-"
-	if strings.HasPrefix(pe.Message, "Msg ") {
-		num = strings.Fields(pe.Message)[1]
+	if strings.HasPrefix(message, "Msg ") {
+		num = strings.Fields(message)[1]
 		num = strings.TrimSuffix(num, ",")
 	}
-	s := fmt.Sprintf("error: Msg %s (%s)", num, pe.Code)
-	if i := strings.Index(pe.Message, ", Line "); i >= 0 {
-		line := strings.Fields(pe.Message[i+7:])[0]
+	s := fmt.Sprintf("error: Msg %s (%s)", num, code)
+	if i := strings.Index(message, ", Line "); i >= 0 {
+		line := strings.Fields(message[i+7:])[0]
 		s += " line " + strings.TrimSuffix(line, ":")
 	}
-	if pe.Position > 0 {
-		s += fmt.Sprintf(" position %d", pe.Position)
+	if position > 0 {
+		s += fmt.Sprintf(" position %d", position)
 	}
 	return s
 }

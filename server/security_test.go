@@ -251,6 +251,9 @@ func TestSysadminOnly(t *testing.T) {
 		{"EXEC sp_addsrvrolemember 'carol', 'sysadmin'", 15247},
 		{"EXEC msdb.dbo.sp_dbmmonitoraddmonitoring", 15247},
 		{"EXEC sp_dbmmonitorchangealert shop, 1, 5, 1", 15247},
+		{"BULK INSERT shop.dbo.t FROM '/etc/hostname'", 4834},
+		{"COPY shop.dbo.t FROM '/etc/hostname'", 4834},
+		{"COPY shop.dbo.t TO '/tmp/mirrordb-copy.csv'", 4834},
 	} {
 		_, err := carol.Exec(context.Background(), c.sql, pgx.QueryExecModeSimpleProtocol)
 		if testutil.MsgNumber(err) != c.number || (c.number != 15151 && testutil.SQLState(err) != "42501") {

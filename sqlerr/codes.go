@@ -69,5 +69,7 @@ const (
 	DataCorrupted          = "XX001"
 	InvalidBinaryRep       = "22P03"
 	CharNotInRepertoire    = "22021"
+	BadCopyFileFormat      = "22P04"
+	InvalidColumnReference = "42P10"
 	Internal               = "XX000"
 )

@@ -30,6 +30,10 @@ type Error struct {
 	Position int
 	// Detail and Hint are optional extra lines for the client.
 	Detail, Hint string
+	// Where is the context PostgreSQL reports in its CONTEXT line, such as
+	// the line and column of a COPY's data ("COPY t, line 3, column b:
+	// \"x\"").
+	Where string
 	// Fatal asks wire to end the connection after sending the error.
 	Fatal bool
 }

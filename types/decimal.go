@@ -16,9 +16,24 @@ type Dec struct {
 
 var bigTen = big.NewInt(10)
 
+// pow10 returns 10^n. The result is shared: callers use it as an operand
+// and never change it.
 func pow10(n int32) *big.Int {
+	if n >= 0 && int(n) < len(pow10s) {
+		return pow10s[n]
+	}
 	return new(big.Int).Exp(bigTen, big.NewInt(int64(n)), nil)
 }
+
+// pow10s caches the powers of ten decimal arithmetic uses most (a COPY of
+// a million decimals checks a precision for each).
+var pow10s = func() []*big.Int {
+	p := make([]*big.Int, 2*MaxDecPrecision+2)
+	for i := range p {
+		p[i] = new(big.Int).Exp(bigTen, big.NewInt(int64(i)), nil)
+	}
+	return p
+}()
 
 // NewDec returns coef × 10^-scale.
 func NewDec(coef *big.Int, scale int32) Dec {

@@ -44,6 +44,7 @@ func errorResponse(e *sqlerr.Error, fatal bool) *pgproto3.ErrorResponse {
 		Message:             e.Text(),
 		Detail:              e.Detail,
 		Hint:                e.Hint,
+		Where:               e.Where,
 		Position:            int32(max(e.Position, 0)),
 	}
 }

@@ -28,15 +28,7 @@ func TestDiskFullScript(t *testing.T) { runE2E(t, "disk-full.sh", 1) }
 // addresses (HOST1..n), an endpoint port free on all of them (PORT) and a
 // SQL port on each (SQLPORT1..n); the script must print "PASS:".
 func runE2E(t *testing.T, script string, n int) {
-	for _, tool := range []string{"bash", "psql", "go"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s not found (./test.sh installs what the tests need): %v", tool, err)
-		}
-	}
-	bin := filepath.Join(t.TempDir(), "mirrordb")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildForScript(t)
 	hosts := servertest.LoopbackHosts(n)
 	cmd := exec.Command("bash", "../../e2e/"+script, bin)
 	cmd.Env = append(cmd.Environ(), "PORT="+strconv.Itoa(servertest.FreePort(t, hosts...)))
@@ -48,4 +40,19 @@ func runE2E(t *testing.T, script string, n int) {
 		t.Fatalf("e2e/%s failed (%v):\n%s", script, err, out)
 	}
 	t.Log(string(out[strings.LastIndex(string(out), "PASS:"):]))
+}
+
+// buildForScript checks that the tools scripts use are installed and
+// builds the server binary for a script to run.
+func buildForScript(t *testing.T) string {
+	for _, tool := range []string{"bash", "psql", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s not found (./test.sh installs what the tests need): %v", tool, err)
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "mirrordb")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

@@ -54,13 +54,16 @@ func TestShutdownGivesUp(t *testing.T) {
 	if code := shutdown(logger, wedged, grace, nil); code != 1 {
 		t.Fatalf("exit code %d, want 1", code)
 	}
-	if d := time.Since(start); d < grace || d > grace+time.Second {
+	// The watchdog gives up a second after the grace; the bound checked
+	// here is looser so that a loaded machine's scheduling cannot fail it,
+	// while a shutdown that waits for the wedged store still does.
+	if d := time.Since(start); d < grace || d > grace+5*time.Second {
 		t.Fatalf("gave up after %v, want within %v + 1s", d, grace)
 	}
 	sig := make(chan os.Signal, 1)
 	sig <- syscall.SIGTERM
 	start = time.Now()
-	if code := shutdown(logger, wedged, time.Hour, sig); code != 1 || time.Since(start) > time.Second {
+	if code := shutdown(logger, wedged, time.Hour, sig); code != 1 || time.Since(start) > 5*time.Second {
 		t.Fatalf("second signal: exit code %d after %v", code, time.Since(start))
 	}
 	if code := shutdown(logger, func(context.Context) error { return nil }, grace, nil); code != 0 {

@@ -139,3 +139,36 @@ func sign(n int) int {
 	}
 	return 0
 }
+
+func TestIndexKeysOrderAndDesc(t *testing.T) {
+	it := types.TypeInt
+	vals := []types.Value{nil, int64(-5), int64(0), int64(7)}
+	for i := 1; i < len(vals); i++ {
+		a := AppendIndexValue(nil, vals[i-1], it, false)
+		b := AppendIndexValue(nil, vals[i], it, false)
+		if bytes.Compare(a, b) >= 0 {
+			t.Errorf("ASC: %v does not sort before %v", vals[i-1], vals[i])
+		}
+		a = AppendIndexValue(nil, vals[i-1], it, true)
+		b = AppendIndexValue(nil, vals[i], it, true)
+		if bytes.Compare(a, b) <= 0 {
+			t.Errorf("DESC: %v does not sort after %v", vals[i-1], vals[i])
+		}
+	}
+	// Composite: a DESC first column then an ASC string.
+	k1 := AppendIndexValue(AppendIndexValue(nil, "b", types.TypeSysname, true), "a", types.TypeSysname, false)
+	k2 := AppendIndexValue(AppendIndexValue(nil, "ab", types.TypeSysname, true), "z", types.TypeSysname, false)
+	if bytes.Compare(k1, k2) >= 0 {
+		t.Errorf("DESC 'b' must sort before DESC 'ab'")
+	}
+	p := IndexPrefix(7, 3)
+	if tb, ix, ok := IndexOfKey(append(p, 1, 2)); !ok || tb != 7 || ix != 3 {
+		t.Errorf("IndexOfKey = %d %d %v", tb, ix, ok)
+	}
+	if _, _, ok := IndexOfKey(RowKey(7, []byte{1})); ok {
+		t.Error("a row key taken for an index key")
+	}
+	if bytes.HasPrefix(p, TablePrefix(7)) || bytes.Compare(p, PrefixEnd(TablePrefix(7))) < 0 {
+		t.Error("index entries inside the table's row range")
+	}
+}

@@ -25,6 +25,6 @@
 //     (nvarchar(20) is character varying(20), tinyint is smallint);
 //     information_schema.columns.data_type keeps the T-SQL name, as SQL
 //     Server's INFORMATION_SCHEMA does.
-//   - an index's OID is IndexOID(table, index_id): index_id 1 is the
-//     primary key, as in sys.indexes.
+//   - an index's OID is IndexOID(table, index_id), index_id as in
+//     sys.indexes (the heap, index_id 0, is no index here).
 package pgcatalog

@@ -178,20 +178,35 @@ func (s *Snapshot) IndexDef(oid int64, column int) (string, bool) {
 	}
 	table := parser.QuoteIdent(t.Schema) + "." + parser.QuoteIdent(t.Name)
 	if ix.Primary {
-		return "ALTER TABLE " + table + " ADD CONSTRAINT " + parser.QuoteIdent(ix.Name) + " PRIMARY KEY (" +
-			columnList(t, ix) + ")", true
+		kind := " PRIMARY KEY ("
+		if !ix.Clustered {
+			kind = " PRIMARY KEY NONCLUSTERED ("
+		}
+		return "ALTER TABLE " + table + " ADD CONSTRAINT " + parser.QuoteIdent(ix.Name) + kind + columnList(t, ix) + ")", true
 	}
-	unique := ""
+	def := "CREATE "
 	if ix.Unique {
-		unique = "UNIQUE "
+		def += "UNIQUE "
 	}
-	return "CREATE " + unique + "INDEX " + parser.QuoteIdent(ix.Name) + " ON " + table + " (" + columnList(t, ix) + ")", true
+	if ix.Clustered {
+		def += "CLUSTERED "
+	} else {
+		def += "NONCLUSTERED "
+	}
+	def += "INDEX " + parser.QuoteIdent(ix.Name) + " ON " + table + " (" + columnList(t, ix) + ")"
+	if ix.Filter != "" {
+		def += " WHERE " + ix.Filter
+	}
+	return def, true
 }
 
 func columnList(t *Table, ix *Index) string {
 	names := make([]string, len(ix.Columns))
 	for i, c := range ix.Columns {
 		names[i] = parser.QuoteIdent(t.Columns[c].Name)
+		if i < len(ix.Desc) && ix.Desc[i] {
+			names[i] += " DESC"
+		}
 	}
 	return strings.Join(names, ", ")
 }

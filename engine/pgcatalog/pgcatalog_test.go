@@ -18,7 +18,7 @@ func sample() *Snapshot {
 				{Name: "id", Type: types.TypeInt},
 				{Name: "note", Type: types.NVarCharType(40), Nullable: true, Default: "'x'"},
 				{Name: "total", Type: types.DecimalType(10, 2), Nullable: true, Identity: false},
-			}, Indexes: []Index{{ID: 1, Name: "PK_orders", Columns: []int{0}, Primary: true, Unique: true}}},
+			}, Indexes: []Index{{ID: 1, Name: "PK_orders", Columns: []int{0}, Primary: true, Unique: true, Clustered: true}}},
 			{OID: 8, Schema: "sales", Name: "heap", Columns: []Column{{Name: "a", Type: types.TypeBigInt, Identity: true}}},
 		},
 		Procedures: []Procedure{{Name: "sp_who", Params: []ProcParam{{Name: "loginame", HasDefault: true}}}},

@@ -219,13 +219,25 @@ func init() {
 				for _, ix := range t.Indexes {
 					keys := make([]string, len(ix.Columns))
 					zeros := make([]string, len(ix.Columns))
+					options := make([]string, len(ix.Columns))
 					for i, c := range ix.Columns {
 						keys[i], zeros[i] = strconv.Itoa(c+1), "0"
+						// T-SQL sorts NULL lowest: ascending is PostgreSQL's
+						// NULLS FIRST (2), descending DESC NULLS LAST (1).
+						options[i] = "2"
+						if i < len(ix.Desc) && ix.Desc[i] {
+							options[i] = "1"
+						}
+					}
+					var pred types.Value
+					if ix.Filter != "" {
+						pred = ix.Filter
 					}
 					n := int64(len(ix.Columns))
 					out = append(out, []types.Value{IndexOID(t.OID, ix.ID), t.OID, n, n, ix.Unique || ix.Primary, false,
-						ix.Primary, false, true, ix.Primary, true, false, true, true, false, strings.Join(keys, " "),
-						strings.Join(zeros, " "), strings.Join(zeros, " "), strings.Join(zeros, " "), nil, nil})
+						ix.Primary, false, true, ix.Clustered, !ix.Building, false, !ix.Building, true, false,
+						strings.Join(keys, " "), strings.Join(zeros, " "), strings.Join(zeros, " "),
+						strings.Join(options, " "), nil, pred})
 				}
 			}
 			return out

@@ -64,13 +64,18 @@ type Column struct {
 	Identity bool
 }
 
-// Index is an index of a table; Columns are 0-based column indexes.
+// Index is an index of a table (sys.indexes without the heap); Columns
+// are 0-based column indexes.
 type Index struct {
-	ID      int64 // sys.indexes.index_id: 1 for the primary key
-	Name    string
-	Columns []int
-	Primary bool
-	Unique  bool
+	ID        int64 // sys.indexes.index_id: 1 for a clustered primary key
+	Name      string
+	Columns   []int
+	Desc      []bool // per key column; nil means all ascending
+	Primary   bool
+	Unique    bool
+	Clustered bool   // the table's rows are kept in this index's order
+	Filter    string // a filtered index's WHERE, T-SQL text
+	Building  bool   // CREATE INDEX is still filling it (or DROP emptying it)
 }
 
 // Procedure is a system procedure and its parameters.
@@ -136,6 +141,9 @@ func (s *Snapshot) schemaOID(name string) int64 {
 	}
 	return dboOID
 }
+
+// IndexByOID returns the index with the given OID and its table, or nils.
+func (s *Snapshot) IndexByOID(oid int64) (*Table, *Index) { return s.index(oid) }
 
 // Table returns the table with the given OID, or nil.
 func (s *Snapshot) Table(oid int64) *Table {

@@ -93,6 +93,10 @@ type DB struct {
 
 	logHolds logHolds
 	gateFunc atomic.Pointer[CommitGate]
+	// reloads counts the stores reopened from the WAL by Recover;
+	// onReload is told of each (log.go).
+	reloads  atomic.Uint64
+	onReload atomic.Pointer[func(txlog.LSN)]
 }
 
 // CloseTimeout bounds closing a store; a failed store may never close (see

@@ -143,6 +143,7 @@ func (db *DB) Recover() error {
 		// store itself still runs and holds the directory.
 		old.Retire(errors.New("the database is being recovered"))
 	}
+	db.reloads.Add(1) // before load: see Reloads
 	st, err := db.openStore(false)
 	if err == nil {
 		if err = db.load(st); err != nil {
@@ -153,6 +154,9 @@ func (db *DB) Recover() error {
 		db.setHealth(healthFor(err), err)
 		db.cfg.Logger.Warn("database recovery failed", "db", db.Name(), "err", err)
 		return err
+	}
+	if f := db.onReload.Load(); f != nil {
+		(*f)(db.EndLSN()) // before the store takes commits again
 	}
 	if old := db.store.Swap(st); old != nil {
 		db.retire(old)

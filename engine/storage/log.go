@@ -22,13 +22,38 @@ import (
 func (db *DB) EndLSN() txlog.LSN { return db.applied.get() }
 
 // DurableLSN is the last LSN known to be on disk; only records up to it may
-// be shipped or acknowledged.
+// be acknowledged.
 func (db *DB) DurableLSN() txlog.LSN { return db.durable.get() }
 
 // WaitDurable blocks until the durable LSN exceeds after (or ctx ends) and
 // returns it. The log shipper uses it to sleep until there is new log.
 func (db *DB) WaitDurable(ctx context.Context, after txlog.LSN) (txlog.LSN, error) {
 	return db.durable.wait(ctx, after)
+}
+
+// WaitEnd blocks until the end of log (applied and visible, durable or
+// not) exceeds after, or ctx ends, and returns it. The log shipper waits
+// on it: shipping what is applied lets the mirror harden the log while
+// this database's own fsync runs.
+func (db *DB) WaitEnd(ctx context.Context, after txlog.LSN) (txlog.LSN, error) {
+	return db.applied.wait(ctx, after)
+}
+
+// Reloads counts the times Recover reopened the store from its WAL. Each
+// may have lost log that was applied but not durable, which a reader of
+// the log (the shipper) may have seen: one that reads the same count
+// before and after reading the log read none of a reloaded store's new
+// records, since the count moves before the reload's end of log is set.
+func (db *DB) Reloads() uint64 { return db.reloads.Load() }
+
+// SetOnReload installs (nil: removes) a function that Recover calls with
+// the end of log it found, before the reopened store takes commits.
+func (db *DB) SetOnReload(fn func(end txlog.LSN)) {
+	if fn == nil {
+		db.onReload.Store(nil)
+		return
+	}
+	db.onReload.Store(&fn)
 }
 
 // FirstLSN returns the oldest LSN still held in the log (0 when the log is

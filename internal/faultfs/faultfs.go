@@ -38,6 +38,10 @@ type Rule struct {
 	// Probability, when above 0, fails each matching operation with that
 	// chance only (seeded by Seed on the FS).
 	Probability float64
+	// Hang, when set, holds each failing operation until it is closed,
+	// then fails it: a disk that hangs on a write and then reports an
+	// error (what was written before reached the disk; this did not).
+	Hang <-chan struct{}
 }
 
 // FS is the fault-injecting file system. The zero value is not usable;
@@ -156,11 +160,20 @@ func (f *FS) Injected() int {
 
 // fault returns the error to inject into op on path, if any.
 func (f *FS) fault(op Op, path string) (error, bool) {
+	err, short, hang := f.match(op, path)
+	if hang != nil {
+		<-hang
+	}
+	return err, short
+}
+
+// match finds the rule for op on path and counts it.
+func (f *FS) match(op Op, path string) (error, bool, <-chan struct{}) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.full && op != Read && op != Sync {
 		f.injected++
-		return &os.PathError{Op: opName(op), Path: path, Err: syscall.ENOSPC}, false
+		return &os.PathError{Op: opName(op), Path: path, Err: syscall.ENOSPC}, false, nil
 	}
 	for i, r := range f.rules {
 		if r.Op != op || (r.Match != nil && !r.Match(path)) {
@@ -175,9 +188,9 @@ func (f *FS) fault(op Op, path string) (error, bool) {
 			}
 		}
 		f.injected++
-		return &os.PathError{Op: opName(op), Path: path, Err: r.Err}, r.Short
+		return &os.PathError{Op: opName(op), Path: path, Err: r.Err}, r.Short, r.Hang
 	}
-	return nil, false
+	return nil, false, nil
 }
 
 func opName(op Op) string {

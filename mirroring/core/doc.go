@@ -22,7 +22,9 @@
 //     forced service (SPEC D3) — and says so in its Hello (PendingUndo), so
 //     the principal does not ship until it is done.
 //   - Log shipping. The principal ships log records from the mirror's end
-//     onward in blocks, without waiting for acknowledgements (pipelined).
+//     onward in blocks, without waiting for acknowledgements (pipelined),
+//     and without waiting for its own fsync (rewind.go: when the mirror
+//     ends up ahead of a principal that lost its unsynced log).
 //     The mirror hardens each block (the driver applies and fsyncs it) and
 //     acknowledges its new end. Ping messages keep the link alive both ways.
 //   - Synchronization. With SAFETY FULL, once the mirror's lag is small the

@@ -44,6 +44,9 @@ type Hello struct {
 	Synchronized bool `json:"synchronized,omitempty"`
 	// Reply marks a Hello answering one (it is not answered again).
 	Reply bool `json:"reply,omitempty"`
+	// Rewind is the principal's Config.Rewind: a mirror holding log past
+	// it undoes that log before it is shipped more (rewind.go).
+	Rewind *LSN `json:"rewind,omitempty"`
 }
 
 // Ping keeps a link alive and carries the principal's progress.

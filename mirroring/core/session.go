@@ -49,6 +49,11 @@ type (
 	// Durable events may still be on the way), so only this End tells
 	// whether there is log past the failover LSN to undo.
 	Demoted struct{ End LSN }
+	// Reloaded reports that the principal's store was reopened from its
+	// WAL after a storage failure, with its log ending at End: what was
+	// applied and not yet durable is gone, and may have been shipped
+	// (rewind.go).
+	Reloaded struct{ End LSN }
 )
 
 func (Tick) event()          {}
@@ -63,6 +68,7 @@ func (WitnessUp) event()     {}
 func (WitnessDown) event()   {}
 func (DiskStalled) event()   {}
 func (Demoted) event()       {}
+func (Reloaded) event()      {}
 func (Command) event()       {}
 
 // CommandKind is an ALTER DATABASE ... SET PARTNER option.
@@ -189,9 +195,12 @@ type Session struct {
 	lastPersist       time.Time
 	persistedMirror   LSN
 
+	mirrorRewind bool // the mirror holds log past cfg.Rewind it must undo first (rewind.go)
+
 	// Mirror.
 	principalSynced bool
 	undoing         bool
+	rewindTo        *LSN // the principal's Rewind, while this mirror holds log past it
 
 	// Sequence numbers and leases (quorum.go).
 	seq          uint64  // last Seq sent, to the partner or the witness
@@ -253,7 +262,14 @@ func NewSession(cfg Config, end LSN, now time.Time) *Session {
 	if cfg.Safety == 0 {
 		cfg.Safety = SafetyFull
 	}
-	return &Session{cfg: cfg, now: now, end: end, mirrorEnd: cfg.MirrorEnd, persistedMirror: cfg.MirrorEnd}
+	s := &Session{cfg: cfg, now: now, end: end, mirrorEnd: cfg.MirrorEnd, persistedMirror: cfg.MirrorEnd}
+	if cfg.Role == Principal {
+		// Whatever the last incarnation applied past end and shipped is
+		// gone here (rewind.go). The caller persists the configuration
+		// before the first commit.
+		s.noteRewind(end)
+	}
+	return s
 }
 
 // Config returns the session's current configuration.
@@ -275,6 +291,10 @@ func (s *Session) Linked() bool { return s.linked }
 // Synced is what the principal tells the mirror about synchronization
 // (the Synchronized flag of its messages), whatever State reports.
 func (s *Session) Synced() bool { return s.synced }
+
+// Undoing reports whether an Undo is under way (the session waits for
+// Undone).
+func (s *Session) Undoing() bool { return s.undoing }
 
 // Removed reports whether mirroring was turned off.
 func (s *Session) Removed() bool { return s.removed }
@@ -381,11 +401,14 @@ func (s *Session) Step(ev Event) []Action {
 		s.updateSync()
 	case Hardened:
 		s.end = e.LSN
-		if s.cfg.Role == Mirror && s.linked && !s.cfg.PendingUndo && !s.demoting {
+		if s.cfg.Role == Mirror && s.linked && !s.cfg.PendingUndo && !s.demoting && !s.undoing {
 			s.send(&Ack{Header: s.header(), Hardened: e.LSN})
 		}
 	case Undone:
-		s.end, s.cfg.PendingUndo, s.undoing = e.LSN, false, false
+		s.end, s.cfg.PendingUndo, s.undoing, s.rewindTo = e.LSN, false, false, nil
+		if r := s.cfg.Rewind; r != nil && s.cfg.Role == Mirror && e.LSN <= *r {
+			s.cfg.Rewind = nil
+		}
 		s.persist()
 		s.sendHello(false)
 	case WritesBlocked:
@@ -404,13 +427,18 @@ func (s *Session) Step(ev Event) []Action {
 	case Demoted:
 		if s.demoting {
 			s.demoting = false
-			if e.End > s.cfg.FailoverLSN && !s.cfg.PendingUndo && s.cfg.Role == Mirror {
-				s.cfg.PendingUndo = true
-				s.persist()
+			if s.cfg.Role == Mirror {
+				was := s.cfg
+				s.settleDemotedUndo(e.End)
+				if s.cfg.PendingUndo != was.PendingUndo || s.cfg.Rewind != was.Rewind {
+					s.persist()
+				}
 			}
 			s.maybeUndo()
 			s.sendHello(false)
 		}
+	case Reloaded:
+		s.reloaded(e.End)
 	case Command:
 		s.command(e)
 	}
@@ -482,7 +510,7 @@ func (s *Session) sendHello(reply bool) {
 	s.send(&Hello{Header: s.header(), End: s.end, Safety: s.cfg.Safety, SafetySeq: s.cfg.SafetySeq,
 		Suspended: s.cfg.Suspended, SuspendSeq: s.cfg.SuspendSeq, Timeout: s.cfg.Timeout, Witness: s.cfg.Witness,
 		FailoverLSN: s.cfg.FailoverLSN, Forced: s.cfg.Forced, PendingUndo: s.cfg.PendingUndo, Synchronized: s.synced,
-		Reply: reply})
+		Reply: reply, Rewind: s.helloRewind()})
 }
 
 func (s *Session) received(msg Message) {
@@ -542,13 +570,13 @@ func (s *Session) received(msg Message) {
 			s.principalSynced = m.Synchronized
 		}
 	case *LogBlock:
-		if s.cfg.Role == Mirror && !s.cfg.PendingUndo && !s.cfg.Suspended {
+		if s.cfg.Role == Mirror && !s.cfg.PendingUndo && !s.cfg.Suspended && !s.undoing {
 			s.principalSynced = m.Synchronized
 			s.emit(Apply{Records: m.Records})
 		}
 	case *Ack:
 		if s.cfg.Role == Principal {
-			if m.Hardened > s.mirrorEnd {
+			if m.Hardened > s.mirrorEnd && s.trustsMirrorTo(m.Hardened) {
 				s.mirrorEnd = m.Hardened
 			}
 			s.updateSync()
@@ -605,6 +633,7 @@ func (s *Session) onHello(m *Hello) {
 	s.adoptConfig(m.Safety, m.SafetySeq, m.Suspended, m.SuspendSeq, m.Timeout, m.Witness, m.From == Principal)
 	if s.cfg.Role == Principal {
 		s.mirrorEnd, s.mirrorPendingUndo = m.End, m.PendingUndo
+		s.checkMirrorRewind()
 		if s.cfg.PendingFailover != nil {
 			// The mirror is still the mirror at our role sequence: the
 			// failover never happened. Carry on as principal.
@@ -623,6 +652,10 @@ func (s *Session) onHello(m *Hello) {
 		s.updateSync()
 	} else {
 		s.principalSynced = m.Synchronized
+		s.rewindTo = nil
+		if m.Rewind != nil && s.end > *m.Rewind {
+			s.rewindTo = m.Rewind
+		}
 		s.maybeUndo()
 	}
 	if !m.Reply {
@@ -641,7 +674,8 @@ func (s *Session) followNewPrincipal(m *Hello) {
 	s.cfg.Suspended, s.cfg.SuspendSeq = m.Suspended, m.SuspendSeq
 	s.linked = true
 	s.principalSynced = m.Synchronized
-	s.cfg.PendingUndo = s.end > m.FailoverLSN
+	s.cfg.PendingUndo = false
+	s.settleDemotedUndo(s.end)
 	s.persist()
 	s.becameMirror(wasPrincipal)
 }
@@ -671,11 +705,19 @@ func (s *Session) becameMirror(wasPrincipal bool) {
 // maybeUndo starts the owed undo of a mirror, unless it must wait for RESUME
 // (after forced service, SPEC D3).
 func (s *Session) maybeUndo() {
-	if s.cfg.Role != Mirror || !s.cfg.PendingUndo || s.undoing || s.demoting || (s.cfg.Forced && s.cfg.Suspended) {
+	if s.cfg.Role != Mirror || s.undoing || s.demoting {
+		return
+	}
+	switch {
+	case s.cfg.PendingUndo:
+		if s.cfg.Forced && s.cfg.Suspended {
+			return
+		}
+	case s.rewindTo == nil:
 		return
 	}
 	s.undoing = true
-	s.emit(Undo{To: s.cfg.FailoverLSN})
+	s.emit(Undo{To: s.undoTarget()})
 }
 
 // adoptConfig takes the partner's values where they are newer (by
@@ -704,7 +746,7 @@ func (s *Session) adoptConfig(safety Safety, safetySeq int64, suspended bool, su
 }
 
 func (s *Session) maybeShip() {
-	if s.cfg.Role != Principal || !s.linked || s.cfg.Suspended || s.mirrorPendingUndo || s.shipping {
+	if s.cfg.Role != Principal || !s.linked || s.cfg.Suspended || s.mirrorPendingUndo || s.mirrorRewind || s.shipping {
 		return
 	}
 	s.shipping = true
@@ -725,7 +767,7 @@ func (s *Session) updateSync() {
 		s.durableAt = nil
 		return
 	}
-	if !s.linked || s.cfg.Suspended || s.mirrorPendingUndo {
+	if !s.linked || s.cfg.Suspended || s.mirrorPendingUndo || s.mirrorRewind {
 		s.gating, s.synced = false, false
 		return
 	}
@@ -890,7 +932,7 @@ func (s *Session) command(c Command) {
 			s.reply(c.ID, sqlerr.New(1455, s.cfg.Database))
 		case s.linked || s.linkUp && s.now.Sub(s.lastHeard) < s.timeout():
 			s.reply(c.ID, sqlerr.New(1455, s.cfg.Database))
-		case s.cfg.PendingUndo || s.demoting:
+		case s.cfg.PendingUndo || s.demoting || s.undoing:
 			s.reply(c.ID, sqlerr.New(1455, s.cfg.Database))
 		case s.cfg.Witness != "" && !s.w.linked:
 			// With a witness, service can be forced only with the
@@ -1050,10 +1092,8 @@ func (s *Session) onFailoverReply(m *FailoverReply) {
 		s.reply(f.id, nil)
 	}
 	s.failover = nil
-	if s.end > p.FailoverLSN {
-		s.cfg.PendingUndo = true
-		s.persist()
-	}
+	s.settleDemotedUndo(s.end)
+	s.persist()
 	s.maybeUndo()
 	s.sendHello(false)
 }

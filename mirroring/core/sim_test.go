@@ -100,8 +100,12 @@ type sim struct {
 	maxAck  int64 // highest role sequence that acknowledged a commit
 	forced  bool  // forced service happened: data loss is allowed
 	quiet   bool  // the clients have stopped
-	trace   []string
-	nextCmd uint64
+	// slowSync is added to every fsync (a slow disk: the mirror hardens
+	// before the principal's own flush is done).
+	slowSync time.Duration
+	undos    [2]int // undos done, per partner
+	trace    []string
+	nextCmd  uint64
 }
 
 const (
@@ -151,6 +155,7 @@ func (s *sim) boot(n *simNode) {
 		n.life++
 		n.durable = LSN(len(n.log))
 		n.s = NewSession(n.persisted, LSN(len(n.log)), s.now)
+		n.persisted = n.s.Config() // the driver persists it before serving
 		n.role, n.gate, n.serving, n.blocked, n.shipFrom, n.pending = n.persisted.Role, Gate{Offline: true}, false, false, 0, nil
 		if n.persisted.Role == Principal && n.persisted.PendingFailover != nil {
 			n.blocked = true
@@ -345,10 +350,13 @@ func (s *sim) do(n *simNode, a Action) {
 				return
 			}
 			s.logf("%s: undo %d → %d", n.name, len(n.log), x.To)
+			if LSN(len(n.log)) > x.To {
+				s.undos[n.id]++
+			}
 			n.log = n.log[:min(LSN(len(n.log)), x.To)]
 			n.durable = min(n.durable, x.To)
 			s.freshen(n)
-			s.step(n, Undone{LSN: x.To})
+			s.step(n, Undone{LSN: LSN(len(n.log))})
 		}
 		s.at(s.jitter(0, 5*time.Millisecond), undo)
 	case NewFork:
@@ -390,9 +398,11 @@ func (s *sim) apply(n *simNode, recs [][]byte) {
 	s.step(n, Hardened{LSN: LSN(len(n.log))})
 }
 
-// ship sends the principal's new log, as the driver's shipper does.
+// ship sends the principal's new log, as the driver's shipper does: what
+// is applied, durable or not (the two flushes overlap, see rewind.go).
 func (s *sim) ship(n *simNode) {
-	if !n.alive || n.role != Principal || n.shipFrom == 0 || n.shipFrom > n.durable {
+	end := LSN(len(n.log))
+	if !n.alive || n.role != Principal || n.shipFrom == 0 || n.shipFrom > end {
 		return
 	}
 	c := s.conn(n.id, 1-n.id)
@@ -400,12 +410,12 @@ func (s *sim) ship(n *simNode) {
 		return
 	}
 	var recs [][]byte
-	for l := n.shipFrom; l <= n.durable; l++ {
+	for l := n.shipFrom; l <= end; l++ {
 		recs = append(recs, record(l, n.log[l-1]))
 	}
 	s.send(n, s.partnerOf(n), &LogBlock{Header: n.s.header(), Records: recs, Durable: n.durable,
 		Synchronized: n.s.Synced()})
-	n.shipFrom = n.durable + 1
+	n.shipFrom = end + 1
 }
 
 // commit is a client's write on whichever node serves the database.
@@ -420,8 +430,9 @@ func (s *sim) commit() {
 			n.log = append(n.log, s.nextID)
 			lsn := LSN(len(n.log))
 			n.pending = append(n.pending, lsn)
+			s.ship(n)
 			// The fsync takes a moment, now and then a long one.
-			delay := s.jitter(100*time.Microsecond, 3*time.Millisecond)
+			delay := s.slowSync + s.jitter(100*time.Microsecond, 3*time.Millisecond)
 			if s.rng.IntN(40) == 0 {
 				delay += s.jitter(0, 200*time.Millisecond)
 			}
@@ -726,16 +737,54 @@ func (s *sim) crash(i int) {
 	if !n.alive {
 		return
 	}
-	s.logf("%s crashes", n.name)
 	// Log written but not yet synced may or may not survive (the
 	// operating system may have written it).
-	n.log = n.log[:int(n.durable)+s.rng.IntN(len(n.log)-int(n.durable)+1)]
+	s.crashKeeping(i, int(n.durable)+s.rng.IntN(len(n.log)-int(n.durable)+1))
+}
+
+// crashKeeping crashes node i with the first keep records of its log
+// surviving (at least what is durable).
+func (s *sim) crashKeeping(i, keep int) {
+	n := s.nodes[i]
+	s.logf("%s crashes, keeping %d of %d records (%d durable)", n.name, keep, len(n.log), n.durable)
+	n.log = n.log[:keep]
 	for j := range s.nodes {
 		if j != i {
 			s.breakLink(i, j, n.name+" crashed")
 		}
 	}
 	n.alive = false
+}
+
+// reload is a principal's store failing and reopened from its WAL in
+// the same process: log applied and not yet durable may be lost, and the
+// commits waiting on it fail.
+func (s *sim) reload(i int) {
+	n := s.nodes[i]
+	if !n.alive || n.role != Principal || s.now.Before(n.pausedUntil) {
+		return
+	}
+	s.reloadKeeping(i, int(n.durable)+s.rng.IntN(len(n.log)-int(n.durable)+1))
+}
+
+// reloadKeeping reloads node i's store with the first keep records of its
+// log surviving (at least what is durable).
+func (s *sim) reloadKeeping(i, keep int) {
+	n := s.nodes[i]
+	synced := n.durable
+	n.log = n.log[:keep]
+	n.durable = LSN(len(n.log)) // what was recovered from the WAL is on disk
+	s.logf("%s: store reloaded, log ends at %d", n.name, len(n.log))
+	kept := n.pending[:0]
+	for _, lsn := range n.pending { // those awaiting their fsync fail
+		if lsn <= synced {
+			kept = append(kept, lsn)
+		}
+	}
+	n.pending = kept
+	n.life++ // fsyncs of the lost log never report
+	s.freshen(n)
+	s.step(n, Reloaded{End: LSN(len(n.log))})
 }
 
 func (s *sim) restart(i int) {

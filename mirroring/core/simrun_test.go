@@ -78,6 +78,8 @@ func runSeed(t *testing.T, seed uint64) {
 // fault injects one random fault.
 func (s *sim) fault() {
 	switch r := s.rng.IntN(100); {
+	case r < 3: // the principal's store reloaded from its WAL
+		s.reload(s.rng.IntN(2))
 	case r < 15: // a crash, and a restart later
 		i := s.rng.IntN(3)
 		s.crash(i)

@@ -81,6 +81,12 @@ type Config struct {
 	// PendingUndo is set on a former principal that still holds log past
 	// FailoverLSN and must remove it before it can be a mirror.
 	PendingUndo bool `json:"pending_undo,omitempty"`
+	// Rewind is set on a principal whose log past it may differ from what
+	// it shipped (it restarted, or its store was recovered, with only that
+	// much log durable): the mirror must drop its log past it before
+	// shipping resumes (rewind.go). A former principal that still has it
+	// when it becomes mirror undoes its own log to it.
+	Rewind *LSN `json:"rewind,omitempty"`
 	// PendingFailover is set on a principal that asked its mirror to take
 	// over and has not heard the outcome.
 	PendingFailover *PendingSwitch `json:"pending_failover,omitempty"`

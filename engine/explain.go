@@ -1,0 +1,540 @@
+package engine
+
+import (
+	"strconv"
+	"strings"
+
+	"mirrordb/engine/plan"
+	"mirrordb/parser"
+	"mirrordb/types"
+)
+
+// explainable is a bound statement whose operators can describe
+// themselves as a plan (SET SHOWPLAN_TEXT / SHOWPLAN_ALL, plan tests).
+// The description is built only when asked for, from the same operators
+// the executor runs, so it costs a statement nothing when not shown.
+type explainable interface {
+	explain(x *explainer) *plan.Node
+}
+
+// explainer turns bound operators into plan nodes. It numbers computed
+// values [Expr1001], [Expr1002], ... as SQL Server does, and collects the
+// plans of the subqueries an operator's expressions use, which become
+// that operator's extra inputs.
+type explainer struct {
+	exprs      int
+	subqueries int
+	subs       []*plan.Node
+}
+
+// names resolves what an expression refers to: columns of the FROM
+// clause's combined row, and after grouping the group keys and
+// aggregates.
+type names struct {
+	sc     *scope
+	groups []string // printed group-by expressions
+	aggs   []string // the [ExprN] each aggregate defines
+}
+
+// node builds an operator over its inputs, adding the plans of the
+// subqueries met while printing its arguments. An operator over one input
+// returns at most the rows it reads (every such operator here filters,
+// computes, orders, limits, groups or writes), so it inherits its input's
+// row estimate where that is known.
+func (x *explainer) node(physical, logical, arg string, inputs ...*plan.Node) *plan.Node {
+	n := &plan.Node{PhysicalOp: physical, LogicalOp: logical, Argument: arg}
+	for _, in := range inputs {
+		if in != nil {
+			n.Children = append(n.Children, in)
+		}
+	}
+	if len(n.Children) == 1 && n.Children[0].Estimated {
+		n.EstimateRows, n.Estimated = n.Children[0].EstimateRows, true
+	}
+	n.Children = append(n.Children, x.subs...)
+	x.subs = nil
+	return n
+}
+
+func (x *explainer) newExpr() string {
+	x.exprs++
+	return "[Expr" + strconv.Itoa(1000+x.exprs) + "]"
+}
+
+// bracket quotes a name as SQL Server prints it: [name], ] doubled.
+func bracket(s string) string {
+	return "[" + strings.ReplaceAll(s, "]", "]]") + "]"
+}
+
+// objectName is [db].[dbo].[table], and with its primary key (the
+// clustered index) [db].[dbo].[table].[PK_name].
+func objectName(db *Database, t *TableDef) string {
+	s := bracket(db.Name()) + "." + bracket(orDbo(t.Schema)) + "." + bracket(t.Name)
+	if len(t.PK) > 0 && t.PKName != "" {
+		s += "." + bracket(t.PKName)
+	}
+	return s
+}
+
+// columnName is a table's column as plans print it: [db].[dbo].[t].[c].
+func columnName(db *Database, t *TableDef, i int) string {
+	return bracket(db.Name()) + "." + bracket(orDbo(t.Schema)) + "." + bracket(t.Name) + "." + bracket(t.Columns[i].Name)
+}
+
+// column names a position of the combined row: a base table's column in
+// full, an aliased or virtual source's by its exposed name.
+func (n *names) column(idx int) string {
+	if n != nil && n.sc != nil {
+		for _, src := range n.sc.sources {
+			if idx >= src.offset && idx < src.offset+len(src.cols) {
+				col := bracket(src.cols[idx-src.offset].Name)
+				if src.db != nil && !src.alias {
+					return bracket(src.db.Name()) + "." + bracket(orDbo(src.schema)) + "." + bracket(src.name) + "." + col
+				}
+				return bracket(src.name) + "." + col
+			}
+		}
+	}
+	return "[Col" + strconv.Itoa(idx) + "]"
+}
+
+// text prints an expression the way SQL Server's plans do: columns in
+// brackets, constants in parentheses, implicit conversions as
+// CONVERT_IMPLICIT.
+func (x *explainer) text(e expr, n *names) string {
+	switch v := e.(type) {
+	case nil:
+		return ""
+	case *constExpr:
+		return constText(v.v, v.t)
+	case *colExpr:
+		return n.column(v.idx)
+	case *paramExpr:
+		return "$" + strconv.Itoa(v.n+1)
+	case *aggRef:
+		if n != nil && v.idx < len(n.aggs) {
+			return n.aggs[v.idx]
+		}
+	case *groupKeyRef:
+		if n != nil && v.idx < len(n.groups) {
+			return n.groups[v.idx]
+		}
+	case *castExpr:
+		fn := "CONVERT"
+		switch {
+		case v.try:
+			fn = "TRY_CONVERT"
+		case v.mode == types.Implicit:
+			fn = "CONVERT_IMPLICIT"
+		}
+		return fn + "(" + v.to.String() + "," + x.text(v.x, n) + ",0)"
+	case *styledTimeExpr:
+		return "CONVERT(" + v.to.String() + "," + x.text(v.x, n) + "," + x.text(v.style, n) + ")"
+	case *arith:
+		return x.text(v.l, n) + v.op + x.text(v.r, n)
+	case *negate:
+		if v.bitwi {
+			return "~" + x.text(v.x, n)
+		}
+		return "-" + x.text(v.x, n)
+	case *compare:
+		return x.text(v.l, n) + v.op + x.text(v.r, n)
+	case *logic:
+		op := " OR "
+		if v.and {
+			op = " AND "
+		}
+		return x.text(v.l, n) + op + x.text(v.r, n)
+	case *not:
+		return "NOT (" + x.text(v.x, n) + ")"
+	case *isNull:
+		if v.not {
+			return x.text(v.x, n) + " IS NOT NULL"
+		}
+		return x.text(v.x, n) + " IS NULL"
+	case *inList:
+		list := make([]string, len(v.list))
+		for i, el := range v.list {
+			list[i] = x.text(el, n)
+		}
+		op := " IN ("
+		if v.not {
+			op = " NOT IN ("
+		}
+		return x.text(v.x, n) + op + strings.Join(list, ",") + ")"
+	case *caseExpr:
+		var b strings.Builder
+		b.WriteString("CASE")
+		for i, c := range v.conds {
+			b.WriteString(" WHEN " + x.text(c, n) + " THEN " + x.text(v.results[i], n))
+		}
+		if v.els != nil {
+			b.WriteString(" ELSE " + x.text(v.els, n))
+		}
+		b.WriteString(" END")
+		return b.String()
+	case *likeExpr:
+		op := " like "
+		if v.not {
+			op = " not like "
+		}
+		s := x.text(v.x, n) + op + x.text(v.pattern, n)
+		if v.escape != nil {
+			s += " ESCAPE " + x.text(v.escape, n)
+		}
+		return s
+	case *funcExpr:
+		if strings.HasPrefix(v.name, "@@") {
+			return v.name
+		}
+		args := make([]string, len(v.args))
+		for i, a := range v.args {
+			args[i] = x.text(a, n)
+		}
+		return strings.ToLower(v.name) + "(" + strings.Join(args, ",") + ")"
+	case *subqueryExpr:
+		return x.subquery(v)
+	case *inSubquery:
+		op := " IN "
+		if v.not {
+			op = " NOT IN "
+		}
+		return x.text(v.x, n) + op + x.subquery(v.sub)
+	}
+	return "?"
+}
+
+// subquery names an uncorrelated subquery [SubqueryN] and keeps its plan
+// for the operator being described: it runs once per execution, its
+// result cached (funcs.go).
+func (x *explainer) subquery(s *subqueryExpr) string {
+	x.subqueries++
+	name := "[Subquery" + strconv.Itoa(x.subqueries) + "]"
+	pending := x.subs // the subquery's own operators must not take them
+	x.subs = nil
+	n := s.plan.explain(x)
+	x.subs = append(pending, n)
+	if s.exists {
+		return "EXISTS(" + name + ")"
+	}
+	return name
+}
+
+// constText prints a constant: numbers in parentheses, strings quoted.
+func constText(v types.Value, t types.Type) string {
+	if v == nil {
+		return "NULL"
+	}
+	s := types.ToText(v, t)
+	switch {
+	case t.Kind.IsString():
+		q := "'" + strings.ReplaceAll(s, "'", "''") + "'"
+		if t.Kind.IsUnicode() {
+			return "N" + q
+		}
+		return q
+	case t.Kind.IsTemporal() || t.Kind == types.UniqueIdentifier:
+		return "'" + s + "'"
+	}
+	return "(" + s + ")"
+}
+
+func (t *tableScan) explain(x *explainer, _ *names) *plan.Node {
+	obj := "OBJECT:(" + objectName(t.db, t.table) + ")"
+	if t.seek != nil {
+		return t.explainIndexSeek(x, obj)
+	}
+	if len(t.table.PK) == 0 {
+		return x.node("Table Scan", "Table Scan", obj)
+	}
+	if len(t.eq) == 0 {
+		return x.node("Clustered Index Scan", "Clustered Index Scan", obj)
+	}
+	seek := make([]string, len(t.eq))
+	for i, v := range t.eq {
+		col := t.table.PK[i]
+		val := v
+		// The key value is converted to the column's type, and a value
+		// that does not convert matches nothing; print the conversion only
+		// where it changes the value's type.
+		if c, ok := v.(*castExpr); ok && (c.x.typ() == c.to || isConstTree(c.x)) {
+			val = c.x
+		}
+		seek[i] = columnName(t.db, t.table, col) + "=" + x.text(val, nil)
+	}
+	n := x.node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+strings.Join(seek, " AND ")+") ORDERED FORWARD")
+	if len(t.eq) == len(t.table.PK) {
+		n.EstimateRows, n.Estimated = 1, true
+	}
+	return n
+}
+
+// explainIndexSeek draws a secondary-index seek as SQL Server does: the
+// index's range, and a lookup of each entry's row in the table (Key Lookup
+// through the primary key, RID Lookup in a heap), joined by nested loops.
+func (t *tableScan) explainIndexSeek(x *explainer, obj string) *plan.Node {
+	s := t.seek
+	ix := bracket(t.db.Name()) + "." + bracket(orDbo(t.table.Schema)) + "." + bracket(t.table.Name) + "." + bracket(s.ix.Name)
+	var conds []string
+	for i, v := range s.eq {
+		conds = append(conds, columnName(t.db, t.table, s.ix.Columns[i])+"="+x.text(v, nil))
+	}
+	if len(s.eq) < len(s.ix.Columns) {
+		col := columnName(t.db, t.table, s.ix.Columns[len(s.eq)])
+		if s.lo != nil {
+			conds = append(conds, col+" >= "+x.text(s.lo, nil))
+		}
+		if s.hi != nil {
+			conds = append(conds, col+" <= "+x.text(s.hi, nil))
+		}
+	}
+	seek := x.node("Index Seek", "Index Seek", "OBJECT:("+ix+"), SEEK:("+strings.Join(conds, " AND ")+") ORDERED FORWARD")
+	lookup := x.node("RID Lookup", "RID Lookup", obj+", LOOKUP ORDERED FORWARD")
+	if len(t.table.PK) > 0 {
+		lookup = x.node("Clustered Index Seek", "Key Lookup", obj+", SEEK:(the entry's key) LOOKUP ORDERED FORWARD")
+	}
+	n := x.node("Nested Loops", "Inner Join", "", seek, lookup)
+	n.NamesLogical = true
+	return n
+}
+
+func (v *virtualScan) explain(x *explainer, _ *names) *plan.Node {
+	return x.node("Table-valued function", "Table-valued function", "OBJECT:("+bracket("sys")+"."+bracket(v.name)+")")
+}
+
+func (oneRow) explain(x *explainer, _ *names) *plan.Node {
+	n := x.node("Constant Scan", "Constant Scan", "")
+	n.EstimateRows, n.Estimated = 1, true
+	return n
+}
+
+// joinLogical is the logical operator SQL Server names for a join kind.
+var joinLogical = map[parser.JoinKind]string{
+	parser.InnerJoin: "Inner Join", parser.CrossJoin: "Inner Join",
+	parser.LeftJoin: "Left Outer Join", parser.RightJoin: "Right Outer Join", parser.FullJoin: "Full Outer Join",
+}
+
+// explain describes the join as what it runs: nested loops over the left
+// input, the right input read once and held in memory.
+func (j *joinSource) explain(x *explainer, nm *names) *plan.Node {
+	left, right := j.left.explain(x, nm), j.right.explain(x, nm)
+	arg := ""
+	if j.on != nil {
+		arg = "WHERE:(" + x.text(j.on, nm) + ")"
+	}
+	n := x.node("Nested Loops", joinLogical[j.kind], arg, left, right)
+	n.NamesLogical = true
+	return n
+}
+
+// explain describes a SELECT in the order it runs: the FROM clause's
+// source, the WHERE filter, grouping and HAVING, the computed select list,
+// DISTINCT, ORDER BY, then TOP / OFFSET / FETCH.
+func (p *selectPlan) explain(x *explainer) *plan.Node {
+	nm := &names{sc: p.sc}
+	n := p.src.explain(x, nm)
+	if p.where != nil {
+		n = x.node("Filter", "Filter", "WHERE:("+x.text(p.where, nm)+")", n)
+	}
+	if p.grouped {
+		n = p.explainAggregate(x, nm, n)
+		if p.having != nil {
+			n = x.node("Filter", "Filter", "WHERE:("+x.text(p.having, nm)+")", n)
+		}
+	}
+	var defined []string
+	outs := make([]string, len(p.project))
+	for i, e := range p.project {
+		if simpleOutput(e) {
+			outs[i] = x.text(e, nm)
+			continue
+		}
+		outs[i] = x.newExpr()
+		defined = append(defined, outs[i]+"="+x.text(e, nm))
+	}
+	orderNames := make([]string, len(p.orderBy))
+	for i, k := range p.orderBy {
+		switch {
+		case k.col >= 0:
+			orderNames[i] = outs[k.col]
+		case simpleOutput(k.x):
+			orderNames[i] = x.text(k.x, nm)
+		default:
+			orderNames[i] = x.newExpr()
+			defined = append(defined, orderNames[i]+"="+x.text(k.x, nm))
+		}
+	}
+	if len(defined) > 0 {
+		n = x.node("Compute Scalar", "Compute Scalar", "DEFINE:("+strings.Join(defined, ", ")+")", n)
+		n.DefinedValues = strings.Join(defined, ", ")
+	}
+	if p.distinct {
+		cols := make([]string, len(p.project))
+		for i, e := range p.project {
+			cols[i] = x.text(e, nm)
+		}
+		n = x.node("Hash Match", "Flow Distinct", "HASH:("+strings.Join(cols, ", ")+")", n)
+		n.NamesLogical = true
+	}
+	if len(p.orderBy) > 0 {
+		keys := make([]string, len(p.orderBy))
+		for i, k := range p.orderBy {
+			dir := " ASC"
+			if k.desc {
+				dir = " DESC"
+			}
+			keys[i] = orderNames[i] + dir
+		}
+		n = x.node("Sort", "Sort", "ORDER BY:("+strings.Join(keys, ", ")+")", n)
+	}
+	var top []string
+	if p.offset != nil {
+		top = append(top, "OFFSET EXPRESSION:("+x.text(p.offset, nil)+")")
+	}
+	if p.fetch != nil {
+		top = append(top, "TOP EXPRESSION:("+x.text(p.fetch, nil)+")")
+	}
+	if p.top != nil {
+		s := "TOP EXPRESSION:(" + x.text(p.top, nil) + ")"
+		if p.topPercent {
+			s += " PERCENT"
+		}
+		top = append(top, s)
+	}
+	if len(top) > 0 {
+		n = x.node("Top", "Top", strings.Join(top, ", "), n)
+	}
+	n.OutputList = strings.Join(outs, ", ")
+	return n
+}
+
+// explainAggregate describes the grouping as it runs: with GROUP BY, a
+// hash table of groups; without, one running group (a stream aggregate).
+func (p *selectPlan) explainAggregate(x *explainer, nm *names, in *plan.Node) *plan.Node {
+	for _, g := range p.groupBy {
+		nm.groups = append(nm.groups, x.text(g, nm))
+	}
+	var defined []string
+	for _, a := range p.aggs {
+		name := x.newExpr()
+		nm.aggs = append(nm.aggs, name)
+		call := a.name
+		if call == "COUNT" {
+			call = "Count" // as SQL Server prints it
+		}
+		switch {
+		case a.arg == nil:
+			call += "(*)"
+		case a.distinct:
+			call += "(DISTINCT " + x.text(a.arg, nm) + ")"
+		default:
+			call += "(" + x.text(a.arg, nm) + ")"
+		}
+		defined = append(defined, name+"="+call)
+	}
+	var n *plan.Node
+	if len(p.groupBy) == 0 {
+		arg := ""
+		if len(defined) > 0 {
+			arg = "DEFINE:(" + strings.Join(defined, ", ") + ")"
+		}
+		n = x.node("Stream Aggregate", "Aggregate", arg, in)
+		n.EstimateRows, n.Estimated = 1, true
+	} else {
+		arg := "HASH:(" + strings.Join(nm.groups, ", ") + ")"
+		if len(defined) > 0 {
+			arg += ", DEFINE:(" + strings.Join(defined, ", ") + ")"
+		}
+		n = x.node("Hash Match", "Aggregate", arg, in)
+		n.NamesLogical = true
+	}
+	n.DefinedValues = strings.Join(defined, ", ")
+	return n
+}
+
+// simpleOutput reports outputs that are passed through, not computed.
+func simpleOutput(e expr) bool {
+	switch e.(type) {
+	case *colExpr, *aggRef, *groupKeyRef:
+		return true
+	}
+	return false
+}
+
+// writeOp is the physical operator name of a write: on the clustered
+// index of a table with a primary key, on the heap of one without.
+func writeOp(t *TableDef, verb string) string {
+	if len(t.PK) > 0 {
+		return "Clustered Index " + verb
+	}
+	return "Table " + verb
+}
+
+func (p *insertPlan) explain(x *explainer) *plan.Node {
+	var in *plan.Node
+	switch {
+	case p.sel != nil:
+		in = p.sel.explain(x)
+	default:
+		rows := make([]string, 0, len(p.rows))
+		for _, r := range p.rows {
+			vals := make([]string, len(r))
+			for i, v := range r {
+				if v == nil {
+					vals[i] = "DEFAULT"
+				} else {
+					vals[i] = x.text(v, nil)
+				}
+			}
+			rows = append(rows, "("+strings.Join(vals, ",")+")")
+		}
+		arg := ""
+		if len(p.targets) > 0 {
+			arg = "VALUES:(" + strings.Join(rows, ",") + ")"
+		}
+		in = x.node("Constant Scan", "Constant Scan", arg)
+		in.EstimateRows, in.Estimated = float64(len(p.rows)), true
+	}
+	set := make([]string, len(p.targets))
+	for i, c := range p.targets {
+		set[i] = columnName(p.w.db, p.w.table, c)
+	}
+	arg := "OBJECT:(" + objectName(p.w.db, p.w.table) + ")"
+	if len(set) > 0 {
+		arg += ", SET:(" + strings.Join(set, ", ") + ")"
+	}
+	return x.node(writeOp(p.w.table, "Insert"), "Insert", arg, in)
+}
+
+// explainMatch describes how UPDATE and DELETE find their rows: the scan
+// or seek, the WHERE filter, TOP.
+func explainMatch(x *explainer, scan *tableScan, sc *scope, where, top expr) *plan.Node {
+	n := scan.explain(x, nil)
+	if where != nil {
+		n = x.node("Filter", "Filter", "WHERE:("+x.text(where, &names{sc: sc})+")", n)
+	}
+	if top != nil {
+		n = x.node("Top", "Top", "TOP EXPRESSION:("+x.text(top, nil)+")", n)
+	}
+	return n
+}
+
+func (p *updatePlan) explain(x *explainer) *plan.Node {
+	in := explainMatch(x, p.scan, p.sc, p.where, p.top)
+	nm := &names{sc: p.sc}
+	set := make([]string, len(p.sets))
+	for i, s := range p.sets {
+		v := "DEFAULT"
+		if s.x != nil {
+			v = x.text(s.x, nm)
+		}
+		set[i] = columnName(p.w.db, p.w.table, s.col) + " = " + v
+	}
+	return x.node(writeOp(p.w.table, "Update"), "Update",
+		"OBJECT:("+objectName(p.w.db, p.w.table)+"), SET:("+strings.Join(set, ", ")+")", in)
+}
+
+func (p *deletePlan) explain(x *explainer) *plan.Node {
+	in := explainMatch(x, p.scan, p.sc, p.where, p.top)
+	return x.node(writeOp(p.scan.table, "Delete"), "Delete", "OBJECT:("+objectName(p.scan.db, p.scan.table)+")", in)
+}

@@ -1,0 +1,575 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/pebble"
+
+	"mirrordb/engine/keys"
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// CREATE INDEX and DROP INDEX. Outside a user transaction an index is
+// built in steps, each its own transaction of at most indexChunkRows rows,
+// so that building one on a large table holds bounded memory (a
+// transaction keeps every change it makes until it commits):
+//
+//  1. the index is added to its table as "building": from that commit on,
+//     every write maintains it, but no query reads it;
+//  2. the rows that existed are indexed, chunk by chunk, under the writer
+//     lock, so each chunk sees the table as it is (a row a concurrent
+//     statement wrote was already indexed by that statement);
+//  3. the index becomes ready.
+//
+// A failure or a cancel on the way empties the index and removes it, in
+// the same steps. DROP INDEX runs the same way backwards: the index is
+// marked "dropping" (no longer read nor maintained), emptied, removed. A
+// crash part-way leaves the index building or dropping: it is not used,
+// sys.indexes shows it disabled, and DROP INDEX removes it. Inside a user
+// transaction each statement is one step of that transaction, atomic with
+// it (and as large as the table). Every step is an ordinary logged
+// transaction: a mirror builds or drops the index by redoing them.
+
+// indexChunkRows and indexChunkBytes bound what one step of a build or
+// drop reads: so many rows, or so many bytes of them (wide rows).
+var indexChunkRows = 2000
+
+const indexChunkBytes = 8 << 20
+
+// progressEvery is how often a long build reports its progress (a
+// variable for tests).
+var progressEvery = 3 * time.Second
+
+// ignoredIndexOptions are WITH options accepted and ignored: they tune
+// SQL Server's pages, locks and parallelism, which mirrordb does not have.
+var ignoredIndexOptions = map[string]bool{
+	"PAD_INDEX": true, "FILLFACTOR": true, "SORT_IN_TEMPDB": true, "STATISTICS_NORECOMPUTE": true,
+	"STATISTICS_INCREMENTAL": true, "ONLINE": true, "ALLOW_ROW_LOCKS": true, "ALLOW_PAGE_LOCKS": true,
+	"MAXDOP": true, "DATA_COMPRESSION": true, "OPTIMIZE_FOR_SEQUENTIAL_KEY": true, "RESUMABLE": true,
+	"MAX_DURATION": true, "XML_COMPRESSION": true, "IGNORE_DUP_KEY": true,
+}
+
+func (b *binder) planIndexStatement(st parser.Statement) (*stmtPlan, error) {
+	switch x := st.(type) {
+	case *parser.CreateIndex:
+		return b.planCreateIndex(x)
+	case *parser.DropIndex:
+		return b.planDropIndex(x)
+	}
+	return nil, b.errAt(st, sqlerr.New(40517, statementName(st)))
+}
+
+func (b *binder) planCreateIndex(x *parser.CreateIndex) (*stmtPlan, error) {
+	db, def, err := b.lookupTable(x.Table)
+	if err != nil {
+		return nil, err
+	}
+	ix, dropExisting, err := b.indexDefinition(x, def)
+	if err != nil {
+		return nil, err
+	}
+	s := b.s
+	return &stmtPlan{dbs: []*Database{db}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+		build := &indexBuild{s: s, db: db, table: def.Name, ix: ix, dropExisting: dropExisting, w: w, start: time.Now()}
+		if err := build.run(e); err != nil {
+			return "", b.errAt(x, sqlerr.As(err))
+		}
+		return "CREATE INDEX", nil
+	}}, nil
+}
+
+// indexDefinition checks a CREATE INDEX against its table as bound, with
+// SQL Server's errors, and returns the index (without its id) and whether
+// WITH (DROP_EXISTING = ON) was given.
+func (b *binder) indexDefinition(x *parser.CreateIndex, def *TableDef) (IndexDef, bool, error) {
+	ix := IndexDef{Name: x.Name, Unique: x.Unique, Clustered: x.Clustered, State: IndexBuilding}
+	if x.Where != nil {
+		if err := checkFilter(def, x.Name, x.Where); err != nil {
+			return ix, false, b.errAt(x.Where, sqlerr.As(err))
+		}
+		ix.Filter = x.Where.String()
+	}
+	dropExisting := false
+	for _, o := range x.Options {
+		switch {
+		case o.Name == "DROP_EXISTING":
+			dropExisting = o.Value == "ON"
+		case o.Name == "IGNORE_DUP_KEY" && o.Value == "ON":
+			return ix, false, b.errAt(o, sqlerr.New(40517, "IGNORE_DUP_KEY = ON"))
+		case !ignoredIndexOptions[o.Name]:
+			return ix, false, b.errAt(o, sqlerr.New(155, o.Name, "CREATE INDEX"))
+		}
+	}
+	if len(x.Columns) > maxIndexKeyColumns {
+		return ix, false, b.errAt(x, sqlerr.New(1904, x.Name, def.Name, len(x.Columns), maxIndexKeyColumns))
+	}
+	seen := map[int]bool{}
+	column := func(name string) (int, error) {
+		i := def.ColumnIndex(name)
+		if i < 0 {
+			return 0, b.errAt(x, sqlerr.New(1911, name))
+		}
+		if seen[i] {
+			return 0, b.errAt(x, sqlerr.New(1909, def.Columns[i].Name))
+		}
+		seen[i] = true
+		return i, nil
+	}
+	for k, name := range x.Columns {
+		i, err := column(name)
+		if err != nil {
+			return ix, false, err
+		}
+		if def.Columns[i].Type.Length == types.MaxLength {
+			return ix, false, b.errAt(x, sqlerr.New(1919, def.Columns[i].Name, def.Name))
+		}
+		ix.Columns = append(ix.Columns, i)
+		ix.Desc = append(ix.Desc, x.Desc[k])
+	}
+	for _, name := range x.Include {
+		i, err := column(name)
+		if err != nil {
+			return ix, false, err
+		}
+		ix.Include = append(ix.Include, i)
+	}
+	return ix, dropExisting, nil
+}
+
+// indexBuild is one CREATE INDEX being run. With DROP_EXISTING the new
+// index is built beside the old one (same name and index_id, its own
+// entries) and replaces it in the step that makes it ready; a failed
+// rebuild leaves the old index as it was.
+type indexBuild struct {
+	s            *Session
+	db           *Database
+	table        string
+	ix           IndexDef
+	dropExisting bool
+	replaces     uint32 // the store of the index a rebuild replaces
+	w            session.ResultWriter
+	rows         int64
+	start        time.Time
+	noted        time.Time
+}
+
+// run builds the index in steps (in one step inside a user transaction).
+func (x *indexBuild) run(e *env) error {
+	if x.s.tx != nil {
+		err := x.s.withWrite(e, x.db, func(t *txn) error {
+			if err := x.define(t); err != nil {
+				return err
+			}
+			for cursor := keys.TablePrefix(0); cursor != nil; {
+				var err error
+				if cursor, err = x.fill(e, t, cursor); err != nil {
+					return err
+				}
+				if err := x.progress(); err != nil {
+					return err
+				}
+			}
+			return x.finish(t)
+		})
+		if err == nil && x.replaces != 0 {
+			err = x.s.removeIndex(e, x.db, x.table, x.replaces)
+		}
+		return err
+	}
+	if err := x.s.withWrite(e, x.db, x.define); err != nil {
+		return err
+	}
+	err := x.fillAll(e)
+	if err == nil {
+		err = x.s.withWrite(e, x.db, x.finish)
+	}
+	if err != nil {
+		ce, cancel := cleanupEnv(e)
+		defer cancel()
+		if cerr := x.s.removeIndex(ce, x.db, x.table, x.ix.store()); cerr != nil {
+			x.db.inst.log.Warn("removing a failed index build", "db", x.db.Name(), "index", x.ix.Name, "err", cerr)
+		}
+		return err
+	}
+	if x.replaces != 0 { // the old index, out of use since finish: empty it
+		return x.s.removeIndex(e, x.db, x.table, x.replaces)
+	}
+	return nil
+}
+
+func (x *indexBuild) fillAll(e *env) error {
+	cursor := keys.TablePrefix(0)
+	for cursor != nil {
+		if err := x.s.withWrite(e, x.db, func(t *txn) error {
+			var err error
+			cursor, err = x.fill(e, t, cursor)
+			return err
+		}); err != nil {
+			return err
+		}
+		if err := x.progress(); err != nil { // between steps: other writers may run
+			return err
+		}
+	}
+	return nil
+}
+
+// cleanupEnv is e for undoing a failed statement's earlier steps: not
+// cancelled with it, but bounded.
+func cleanupEnv(e *env) (*env, context.CancelFunc) {
+	c := *e
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), time.Minute)
+	c.ctx, c.commitCtx = ctx, ctx
+	return &c, cancel
+}
+
+// tableForIndex returns the table as the transaction sees it (208 when it
+// is gone).
+func tableForIndex(t *txn, name string) (*TableDef, error) {
+	set, err := t.schemaView()
+	if err != nil {
+		return nil, err
+	}
+	def := set.table("dbo", name)
+	if def == nil {
+		return nil, sqlerr.New(208, name)
+	}
+	return def, nil
+}
+
+// putTableDef writes a changed copy of a table's definition.
+func putTableDef(t *txn, def *TableDef, change func(d *TableDef)) error {
+	d := *def
+	d.Indexes = append([]IndexDef(nil), def.Indexes...)
+	change(&d)
+	return t.Put(keys.TableDefKey(d.ID), encodeTableDef(&d))
+}
+
+// define adds the index, building, to its table: step 1.
+func (x *indexBuild) define(t *txn) error {
+	def, err := tableForIndex(t, x.table)
+	if err != nil {
+		return err
+	}
+	old := def.index(x.ix.Name)
+	switch {
+	case strings.EqualFold(def.PKName, x.ix.Name) || (old != nil && !x.dropExisting):
+		return sqlerr.New(1913, x.ix.Name, def.Name)
+	case old == nil && x.dropExisting:
+		return sqlerr.New(7999, x.ix.Name, def.Name)
+	case old != nil && old.State != IndexReady:
+		return sqlerr.New(7999, x.ix.Name, def.Name) // being built or dropped
+	}
+	next := max(def.NextIndexID, firstNonclusteredID)
+	if def.PKNonclustered && next == def.pkIndexID() {
+		next++
+	}
+	switch {
+	case x.ix.Clustered:
+		if name := def.clusteredName(); name != "" && (old == nil || !strings.EqualFold(name, old.Name)) {
+			return sqlerr.New(1902, def.Name, name)
+		}
+		x.ix.ID = 1
+	case old != nil && !old.Clustered:
+		x.ix.ID = old.ID // a rebuild keeps its index_id
+	default:
+		x.ix.ID, next = next, next+1
+	}
+	if old != nil { // built beside the old entries, under a number of its own
+		x.replaces = old.store()
+		x.ix.Store, next = next, next+1
+	}
+	return putTableDef(t, def, func(d *TableDef) {
+		d.Indexes = append(d.Indexes, x.ix)
+		d.NextIndexID = next
+	})
+}
+
+// building returns the table and the index being built as the
+// transaction sees them.
+func (x *indexBuild) building(t *txn) (*TableDef, *IndexDef, error) {
+	def, err := tableForIndex(t, x.table)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range def.Indexes {
+		if ix := &def.Indexes[i]; ix.store() == x.ix.store() && ix.State == IndexBuilding {
+			return def, ix, nil
+		}
+	}
+	return nil, nil, sqlerr.New(3703, x.ix.Name) // dropped while it was built
+}
+
+// fill indexes up to indexChunkRows rows from cursor on (a row key, or a
+// prefix before every row) and returns where to go on (nil at the end):
+// step 2.
+func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
+	def, ix, err := x.building(t)
+	if err != nil {
+		return nil, err
+	}
+	prefix := keys.TablePrefix(def.ID)
+	if bytes.Compare(cursor, prefix) < 0 {
+		cursor = prefix
+	}
+	type found struct {
+		key []byte
+		row []types.Value
+	}
+	var chunk []found
+	size := 0
+	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: cursor, UpperBound: keys.PrefixEnd(prefix)})
+	if err != nil {
+		return nil, x.db.storage.ReadError(err)
+	}
+	for it.First(); it.Valid() && len(chunk) < indexChunkRows && size < indexChunkBytes; it.Next() {
+		size += len(it.Key()) + len(it.Value())
+		if err := e.gov.Check(); err != nil {
+			it.Close()
+			return nil, err
+		}
+		row, err := keys.DecodeRow(it.Value(), nil)
+		if err != nil {
+			it.Close()
+			return nil, x.db.storage.Corrupt(err)
+		}
+		chunk = append(chunk, found{bytes.Clone(it.Key()), row})
+	}
+	more := it.Valid()
+	if err := it.Error(); err != nil {
+		it.Close()
+		return nil, x.db.storage.ReadError(err)
+	}
+	it.Close()
+	for _, r := range chunk {
+		if !ix.covers(def, r.row) {
+			continue
+		}
+		k, v := indexEntry(def, ix, r.key, r.row)
+		cur, had, err := t.Get(k)
+		if err != nil {
+			return nil, err
+		}
+		if had {
+			other, err := entryRowKey(def.ID, cur)
+			if err == nil && bytes.Equal(other, r.key) {
+				continue // a write since the build began indexed it already
+			}
+			if ix.Unique {
+				return nil, sqlerr.New(1505, "dbo."+def.Name, ix.Name, indexKeyText(def, ix, r.row))
+			}
+		}
+		if err := t.Write(k, cur, had, v); err != nil {
+			return nil, err
+		}
+	}
+	x.rows += int64(len(chunk))
+	if !more || len(chunk) == 0 {
+		return nil, nil
+	}
+	return append(chunk[len(chunk)-1].key, 0), nil
+}
+
+// progress reports how far the build got, every progressEvery.
+func (x *indexBuild) progress() error {
+	now := time.Now()
+	if now.Sub(x.start) < progressEvery || now.Sub(x.noted) < progressEvery {
+		return nil
+	}
+	x.noted = now
+	return x.w.Notice(sqlerr.New(50130, x.ix.Name, x.table, x.rows))
+}
+
+// finish makes the index ready (and the one it replaces, if any, out of
+// use): step 3.
+func (x *indexBuild) finish(t *txn) error {
+	def, _, err := x.building(t)
+	if err != nil {
+		return err
+	}
+	return putTableDef(t, def, func(d *TableDef) {
+		for i := range d.Indexes {
+			switch d.Indexes[i].store() {
+			case x.ix.store():
+				d.Indexes[i].State = IndexReady
+			case x.replaces:
+				d.Indexes[i].State = IndexDropping
+			}
+		}
+	})
+}
+
+func (b *binder) planDropIndex(x *parser.DropIndex) (*stmtPlan, error) {
+	type target struct {
+		db    *Database
+		table string
+		name  string
+	}
+	var targets []target
+	for _, r := range x.Indexes {
+		db, def, err := b.lookupTable(r.Table)
+		if err != nil {
+			if x.IfExists && sqlerr.Is(err, 208) {
+				continue
+			}
+			return nil, err
+		}
+		targets = append(targets, target{db, def.Name, r.Name})
+	}
+	s := b.s
+	var dbs []*Database
+	for _, t := range targets {
+		dbs = appendDB(dbs, t.db)
+	}
+	return &stmtPlan{dbs: dbs, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
+		for _, t := range targets {
+			if err := s.dropIndex(e, t.db, t.table, t.name, x.IfExists); err != nil {
+				return "", b.errAt(x, sqlerr.As(err))
+			}
+		}
+		return "DROP INDEX", nil
+	}}, nil
+}
+
+// dropIndex drops a table's index by name (nothing when missing and
+// ifExists).
+func (s *Session) dropIndex(e *env, db *Database, table, name string, ifExists bool) error {
+	var id uint32
+	err := s.withWrite(e, db, func(t *txn) error {
+		def, err := tableForIndex(t, table)
+		if err != nil {
+			return err
+		}
+		ix := def.index(name)
+		if ix == nil {
+			if strings.EqualFold(def.PKName, name) {
+				return sqlerr.New(3723, table+"."+name)
+			}
+			if ifExists {
+				return nil
+			}
+			return sqlerr.New(3703, table+"."+name)
+		}
+		id = ix.store()
+		return nil
+	})
+	if err != nil || id == 0 {
+		return err
+	}
+	return s.removeIndex(e, db, table, id)
+}
+
+// removeIndex marks an index (by its store) dropping, deletes its entries
+// in steps and removes it from its table (in one step inside a user
+// transaction).
+func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) error {
+	var tableID uint32
+	mark := func(t *txn) error {
+		def, err := tableForIndex(t, table)
+		if err != nil {
+			return err
+		}
+		tableID = def.ID
+		return putTableDef(t, def, func(d *TableDef) {
+			for i := range d.Indexes {
+				if d.Indexes[i].store() == id {
+					d.Indexes[i].State = IndexDropping
+				}
+			}
+		})
+	}
+	remove := func(t *txn) error {
+		def, err := tableForIndex(t, table)
+		if err != nil {
+			return err
+		}
+		return putTableDef(t, def, func(d *TableDef) {
+			d.Indexes = d.Indexes[:0]
+			for _, ix := range def.Indexes {
+				if ix.store() != id {
+					d.Indexes = append(d.Indexes, ix)
+				}
+			}
+		})
+	}
+	if s.tx != nil {
+		return s.withWrite(e, db, func(t *txn) error {
+			if err := mark(t); err != nil {
+				return err
+			}
+			for more := true; more; {
+				var err error
+				if more, err = emptyIndexChunk(e, t, tableID, id); err != nil {
+					return err
+				}
+			}
+			return remove(t)
+		})
+	}
+	if err := s.withWrite(e, db, mark); err != nil {
+		return err
+	}
+	for more := true; more; {
+		if err := s.withWrite(e, db, func(t *txn) error {
+			var err error
+			more, err = emptyIndexChunk(e, t, tableID, id)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return s.withWrite(e, db, remove)
+}
+
+// dropIndexEntries deletes what entries a table's indexes still have once
+// its rows are gone: those of an index a crash left dropping, which writes
+// no longer maintain (DROP TABLE).
+func dropIndexEntries(e *env, t *txn, def *TableDef) error {
+	for _, ix := range def.Indexes {
+		for more := true; more; {
+			var err error
+			if more, err = emptyIndexChunk(e, t, def.ID, ix.store()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// emptyIndexChunk deletes up to indexChunkRows entries of an index and
+// reports whether any are left.
+func emptyIndexChunk(e *env, t *txn, tableID, id uint32) (bool, error) {
+	prefix := keys.IndexPrefix(tableID, id)
+	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
+	if err != nil {
+		return false, t.db.storage.ReadError(err)
+	}
+	var ks, vs [][]byte
+	size := 0
+	for it.First(); it.Valid() && len(ks) < indexChunkRows && size < indexChunkBytes; it.Next() {
+		size += len(it.Key()) + len(it.Value())
+		ks = append(ks, bytes.Clone(it.Key()))
+		vs = append(vs, bytes.Clone(it.Value()))
+	}
+	more := it.Valid()
+	err = it.Error()
+	it.Close()
+	if err != nil {
+		return false, t.db.storage.ReadError(err)
+	}
+	for i, k := range ks {
+		if err := e.ctx.Err(); err != nil {
+			return false, err
+		}
+		if err := t.Write(k, vs[i], true, nil); err != nil {
+			return false, err
+		}
+	}
+	return more, nil
+}

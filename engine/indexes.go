@@ -1,0 +1,221 @@
+package engine
+
+import (
+	"bytes"
+	"strings"
+
+	"mirrordb/engine/keys"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// Secondary indexes. An index is part of its table's definition (TableDef
+// .Indexes, one schema key), and its entries are keys beside the table's
+// rows (engine/keys/index.go) written in the same transaction as the row
+// they point at: so the log record of that transaction, and with it
+// mirroring, backups, RESTORE LOG and the undo of a demoted principal,
+// carry index entries exactly as they carry rows. docs/ARCHITECTURE.md
+// ("Secondary indexes") tells the whole story.
+//
+// Rows are always stored by their primary key (or a heap's hidden row
+// id); "clustered" is what the catalog says. A table with a clustered
+// primary key has index_id 1 as its primary key; PRIMARY KEY NONCLUSTERED
+// makes it a heap in the catalog (index_id 0) with its primary key as
+// index_id 2, and a CLUSTERED secondary index on such a table, or on a
+// heap, takes index_id 1. A second clustered index is Msg 1902, as in SQL
+// Server.
+
+// IndexState is where an index is in its life. Only a ready index answers
+// queries; building and ready ones are maintained by every write.
+type IndexState string
+
+const (
+	IndexReady    IndexState = ""
+	IndexBuilding IndexState = "building" // CREATE INDEX is filling it
+	IndexDropping IndexState = "dropping" // DROP INDEX is emptying it
+)
+
+// IndexDef is one secondary index of a table.
+type IndexDef struct {
+	ID        uint32     `json:"id"` // its sys.indexes index_id
+	Name      string     `json:"name"`
+	Unique    bool       `json:"unique,omitempty"`
+	Clustered bool       `json:"clustered,omitempty"`
+	Columns   []int      `json:"columns"`
+	Desc      []bool     `json:"desc"`
+	Include   []int      `json:"include,omitempty"`
+	State     IndexState `json:"state,omitempty"`
+	// Filter is a filtered index's WHERE as T-SQL text (index_filter.go).
+	Filter string `json:"filter,omitempty"`
+	// Store numbers the index's entries (keys.IndexPrefix) when it is not
+	// ID: an index rebuilt WITH (DROP_EXISTING = ON) keeps its index_id
+	// while the new entries are built beside the old ones.
+	Store uint32 `json:"store,omitempty"`
+}
+
+// store is the number under which the index's entries are kept.
+func (ix *IndexDef) store() uint32 {
+	if ix.Store != 0 {
+		return ix.Store
+	}
+	return ix.ID
+}
+
+// maxIndexKeyColumns is SQL Server's limit on key columns (Msg 1904).
+const maxIndexKeyColumns = 16
+
+// firstNonclusteredID is the index_id of the first nonclustered index.
+const firstNonclusteredID = 2
+
+// pkIndexID is the index_id the catalog gives the primary key.
+func (t *TableDef) pkIndexID() uint32 {
+	if t.PKNonclustered {
+		return firstNonclusteredID
+	}
+	return 1
+}
+
+// maintained reports whether writes keep the index's entries.
+func (ix *IndexDef) maintained() bool { return ix.State != IndexDropping }
+
+// index finds a table's index by name (case-insensitive), or nil.
+func (t *TableDef) index(name string) *IndexDef {
+	for i := range t.Indexes {
+		if strings.EqualFold(t.Indexes[i].Name, name) {
+			return &t.Indexes[i]
+		}
+	}
+	return nil
+}
+
+// clusteredName names the table's clustered index ("" when it is a heap).
+func (t *TableDef) clusteredName() string {
+	if len(t.PK) > 0 && !t.PKNonclustered {
+		return t.PKName
+	}
+	for i := range t.Indexes {
+		if t.Indexes[i].Clustered {
+			return t.Indexes[i].Name
+		}
+	}
+	return ""
+}
+
+// indexEntry returns the key and value of a row's entry in ix: the key
+// values (inverted when DESC), then for a non-unique index the row's key;
+// the value holds the row's key and the INCLUDE columns.
+func indexEntry(t *TableDef, ix *IndexDef, rowKey []byte, row []types.Value) (key, val []byte) {
+	key = keys.IndexPrefix(t.ID, ix.store())
+	for i, c := range ix.Columns {
+		key = keys.AppendIndexValue(key, row[c], t.Columns[c].Type, ix.Desc[i])
+	}
+	suffix := keys.RowSuffix(rowKey)
+	if !ix.Unique {
+		key = append(key, suffix...)
+	}
+	vals := make([]types.Value, 1, 1+len(ix.Include))
+	vals[0] = suffix
+	for _, c := range ix.Include {
+		vals = append(vals, row[c])
+	}
+	return key, keys.EncodeRow(nil, vals)
+}
+
+// entryRowKey returns the key of the row an index entry points at.
+func entryRowKey(tableID uint32, val []byte) ([]byte, error) {
+	vals, err := keys.DecodeRow(val, nil)
+	if err != nil || len(vals) == 0 {
+		return nil, keys.ErrCorruptRow
+	}
+	suffix, ok := vals[0].([]byte)
+	if !ok {
+		return nil, keys.ErrCorruptRow
+	}
+	return keys.RowKey(tableID, suffix), nil
+}
+
+// writeIndexes brings every maintained index of a table in line with one
+// row changing from old (at oldKey) to new (at newKey); either side is nil
+// for an insert or a delete.
+func writeIndexes(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey []byte, new []types.Value) error {
+	if err := indexPhase(t, tableID, oldKey, old, newKey, new, true); err != nil {
+		return err
+	}
+	return indexPhase(t, tableID, oldKey, old, newKey, new, false)
+}
+
+// indexPhase is half of writeIndexes: removing deletes the entries the
+// change takes away, else it adds the entries the change brings (checking
+// unique indexes: Msg 2601). UPDATE runs the removing half for all its
+// rows before the adding half, so that rows swapping unique values do not
+// collide. Entries the change leaves alone are not touched. The indexes
+// are the table's as the transaction sees it now, not as the statement
+// was bound: an index created while a statement waited for the writer
+// lock is maintained too.
+func indexPhase(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey []byte, new []types.Value, removing bool) error {
+	if (removing && old == nil) || (!removing && new == nil) {
+		return nil
+	}
+	set, err := t.schemaView()
+	if err != nil {
+		return err
+	}
+	def := set.byID[tableID]
+	if def == nil || len(def.Indexes) == 0 {
+		return nil
+	}
+	for i := range def.Indexes {
+		ix := &def.Indexes[i]
+		if !ix.maintained() {
+			continue
+		}
+		var ok, ov, nk, nv []byte
+		oldIn := old != nil && ix.covers(def, old) // a filtered index holds some rows only
+		newIn := new != nil && ix.covers(def, new)
+		if oldIn {
+			ok, ov = indexEntry(def, ix, oldKey, old)
+		}
+		if newIn {
+			nk, nv = indexEntry(def, ix, newKey, new)
+		}
+		switch {
+		case oldIn && newIn && bytes.Equal(ok, nk) && (removing || bytes.Equal(ov, nv)):
+			continue // same entry (a changed INCLUDE value is rewritten when adding)
+		case removing && !oldIn, !removing && !newIn:
+			continue
+		case removing:
+			if err := t.Delete(ok); err != nil {
+				return err
+			}
+			continue
+		}
+		cur, had, err := t.Get(nk)
+		if err != nil {
+			return err
+		}
+		if had && ix.Unique {
+			other, err := entryRowKey(def.ID, cur)
+			if err != nil || !bytes.Equal(other, newKey) {
+				return sqlerr.New(2601, "dbo."+def.Name, ix.Name, indexKeyText(def, ix, new))
+			}
+		}
+		if err := t.Write(nk, cur, had, nv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexKeyText is an index's key values of a row as SQL Server shows them
+// in 1505 and 2601: "v1, v2", NULL as NULL.
+func indexKeyText(t *TableDef, ix *IndexDef, row []types.Value) string {
+	vals := make([]string, len(ix.Columns))
+	for i, c := range ix.Columns {
+		if row[c] == nil {
+			vals[i] = "<NULL>"
+			continue
+		}
+		vals[i] = types.ToText(row[c], t.Columns[c].Type)
+	}
+	return strings.Join(vals, ", ")
+}

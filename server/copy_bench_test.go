@@ -1,0 +1,86 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"mirrordb/server/servertest"
+)
+
+// BenchmarkCopyFrom loads rows with COPY FROM STDIN (csv, as psql's \copy
+// sends a file) into a fresh table per iteration, and reports rows/s and
+// the largest growth of the process's heap (server and client share the
+// process) over the heap before the load.
+//
+//	go test ./server -run XXX -bench CopyFrom -benchtime 1x -copy.rows 1000000
+func BenchmarkCopyFrom(b *testing.B) {
+	srv := servertest.Start(b, "")
+	conn := servertest.Connect(b, srv, "master")
+	ctx := context.Background()
+	if _, err := conn.Exec(ctx, "CREATE DATABASE copybench"); err != nil {
+		b.Fatal(err)
+	}
+	data := benchCopyData(*copyRows)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	var peak int64
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		table := fmt.Sprintf("copybench.dbo.t%d", i)
+		if _, err := conn.Exec(ctx, "CREATE TABLE "+table+" (id INT PRIMARY KEY, name VARCHAR(40), qty INT, price DECIMAL(10,2), at DATETIME2)"); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		base := int64(ms.HeapAlloc)
+		var grown atomic.Int64
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() { // sample the heap while the load runs
+			defer close(done)
+			for {
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				if g := int64(ms.HeapAlloc) - base; g > grown.Load() {
+					grown.Store(g)
+				}
+				select {
+				case <-stop:
+					return
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
+		}()
+		b.StartTimer()
+		tag, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(data), "COPY "+table+" FROM STDIN (FORMAT csv)")
+		b.StopTimer()
+		close(stop)
+		<-done
+		if err != nil || tag.RowsAffected() != int64(*copyRows) {
+			b.Fatalf("COPY: %v %v", tag, err)
+		}
+		peak = max(peak, grown.Load())
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(*copyRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(peak)/(1<<20), "heap-growth-MB")
+}
+
+var copyRows = flag.Int("copy.rows", 100000, "rows BenchmarkCopyFrom loads per iteration")
+
+// benchCopyData is rows lines of csv like testdata/bench's COPY file.
+func benchCopyData(rows int) []byte {
+	var buf bytes.Buffer
+	for i := 1; i <= rows; i++ {
+		fmt.Fprintf(&buf, "%d,name %d,%d,%d.%02d,2024-%02d-%02d %02d:%02d:%02d\n",
+			i, i, i%1000, i*7%100000, i%100, i%12+1, i%28+1, i%24, i%60, i*7%60)
+	}
+	return buf.Bytes()
+}
