@@ -39,7 +39,10 @@ type outerColExpr struct {
 	level int
 	idx   int
 	t     types.Type
+	name  string // as written, for plans
 }
+
+func (c *outerColExpr) explain(*explainer, *names) string { return c.name }
 
 func (c *outerColExpr) typ() types.Type { return c.t }
 func (c *outerColExpr) eval(e *env) (types.Value, error) {
@@ -63,7 +66,11 @@ func (b *binder) resolveOuter(ref *parser.ColumnRef) (expr, bool, error) {
 				return nil, true, b.errAt(ref, sqlerr.New(8120, strings.Join(ref.Parts, ".")))
 			}
 			b.corr.minLevel = min(b.corr.minLevel, level)
-			return &outerColExpr{level: level, idx: c.idx, t: c.t}, true, nil
+			parts := make([]string, len(ref.Parts))
+			for i, p := range ref.Parts {
+				parts[i] = "[" + p + "]"
+			}
+			return &outerColExpr{level: level, idx: c.idx, t: c.t, name: strings.Join(parts, ".")}, true, nil
 		case *outerColExpr:
 			b.corr.minLevel = min(b.corr.minLevel, c.level)
 			return c, true, nil

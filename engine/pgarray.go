@@ -99,3 +99,14 @@ func (b *binder) bindArrayCompare(x *parser.ArrayCompare, sc *scope, agg *aggCon
 	}
 	return &arrayCompareExpr{x: v, arr: arr, all: x.All}, nil
 }
+
+func (a *arraySubqueryExpr) explain(x *explainer, _ *names) string {
+	return "ARRAY(" + x.subquery(a.sub) + ")"
+}
+
+func (a *arrayCompareExpr) explain(x *explainer, n *names) string {
+	if a.all {
+		return x.text(a.x, n) + "<>ALL(" + x.text(a.arr, n) + ")"
+	}
+	return x.text(a.x, n) + "=ANY(" + x.text(a.arr, n) + ")"
+}

@@ -101,3 +101,10 @@ func (r *regExpr) eval(e *env) (types.Value, error) {
 	}
 	return nil, sqlerr.New(208, s)
 }
+
+func (r *regExpr) explain(x *explainer, n *names) string {
+	if r.toName {
+		return "CONVERT(text," + x.text(r.x, n) + ",0)"
+	}
+	return "CONVERT(" + r.kind + "," + x.text(r.x, n) + ",0)"
+}
