@@ -8,12 +8,17 @@ import (
 // key-prefix scan when the WHERE clause fixes leading key columns with
 // equalities (col = constant or parameter). The full WHERE clause is still
 // applied to every row read, so this only ever removes work.
-func chooseAccess(src rowSource, where expr) {
+func chooseAccess(src rowSource, where expr) { chooseAccessAt(src, where, 0) }
+
+// chooseAccessAt is chooseAccess for a table whose columns start at base
+// in the combined row (a join's input); a scan already narrowed is left
+// as it is.
+func chooseAccessAt(src rowSource, where expr, base int) {
 	ts, ok := src.(*tableScan)
-	if !ok || where == nil {
+	if !ok || where == nil || len(ts.eq) > 0 || ts.seek != nil {
 		return
 	}
-	defer chooseIndexSeek(ts, where) // secondary indexes: engine/index_access.go
+	defer chooseIndexSeek(ts, where, base) // secondary indexes: engine/index_access.go
 	if len(ts.table.PK) == 0 {
 		return
 	}
@@ -28,7 +33,7 @@ func chooseAccess(src rowSource, where expr) {
 			}
 			for _, side := range [2][2]expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
 				col, isCol := side[0].(*colExpr)
-				if isCol && col.idx == pkCol && rowIndependent(side[1]) && keyCompatible(colT, side[1].typ()) {
+				if isCol && col.idx == base+pkCol && rowIndependent(side[1]) && keyCompatible(colT, side[1].typ()) {
 					val = side[1]
 				}
 			}

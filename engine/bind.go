@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -22,6 +23,9 @@ type binder struct {
 	// simple is set for the simple-query protocol, where $n parameters
 	// have no values.
 	simple bool
+	// checks, when set, records the conversions of parameters that
+	// binding a literal would have checked at once (plancache.go).
+	checks *paramChecks
 	corr   correlation // the scopes around the subquery being bound (correlate.go)
 }
 
@@ -225,38 +229,48 @@ func indexOf(list []string, s string) int {
 }
 
 func (b *binder) bindLiteral(x *parser.Literal) (expr, error) {
+	v, t, err := literalValue(x)
+	if err != nil {
+		return nil, b.errAt(x, err)
+	}
+	return &constExpr{v: v, t: t}, nil
+}
+
+// literalValue is a literal's value and type (also the value and type of
+// the parameter simple parameterization puts in its place).
+func literalValue(x *parser.Literal) (types.Value, types.Type, error) {
 	switch x.Kind {
 	case parser.LitNull:
-		return &constExpr{t: types.TypeUnknown}, nil
+		return nil, types.TypeUnknown, nil
 	case parser.LitInt:
 		if v, err := strconv.ParseInt(x.Value, 10, 64); err == nil {
 			if types.CheckIntRange(v, types.Int) {
-				return &constExpr{v: v, t: types.TypeInt}, nil
+				return v, types.TypeInt, nil
 			}
-			return &constExpr{v: v, t: types.TypeBigInt}, nil
+			return v, types.TypeBigInt, nil
 		}
 		d, _ := types.ParseDec(x.Value)
 		if d.Digits() > types.MaxDecPrecision {
-			return nil, b.errAt(x, sqlerr.New(1007, x.Value))
+			return nil, types.Type{}, sqlerr.New(1007, x.Value)
 		}
-		return &constExpr{v: d, t: types.DecimalType(max(d.Digits(), 1), 0)}, nil
+		return d, types.DecimalType(max(d.Digits(), 1), 0), nil
 	case parser.LitDecimal:
 		d, ok := types.ParseDec(x.Value)
 		if !ok || d.Digits() > types.MaxDecPrecision {
-			return nil, b.errAt(x, sqlerr.New(1007, x.Value))
+			return nil, types.Type{}, sqlerr.New(1007, x.Value)
 		}
 		p := max(d.Digits(), int(d.Scale), 1)
-		return &constExpr{v: d, t: types.DecimalType(p, int(d.Scale))}, nil
+		return d, types.DecimalType(p, int(d.Scale)), nil
 	case parser.LitFloat:
 		v, err := types.Convert(x.Value, types.VarCharType(types.MaxLength), types.TypeFloat, types.Explicit)
 		if err != nil {
-			return nil, b.errAt(x, sqlerr.New(1007, x.Value))
+			return nil, types.Type{}, sqlerr.New(1007, x.Value)
 		}
-		return &constExpr{v: v, t: types.TypeFloat}, nil
+		return v, types.TypeFloat, nil
 	case parser.LitString:
-		return &constExpr{v: x.Value, t: types.VarCharType(max(len([]rune(x.Value)), 1))}, nil
+		return x.Value, types.VarCharType(max(utf8.RuneCountInString(x.Value), 1)), nil
 	case parser.LitNString:
-		return &constExpr{v: x.Value, t: types.NVarCharType(max(len([]rune(x.Value)), 1))}, nil
+		return x.Value, types.NVarCharType(max(utf8.RuneCountInString(x.Value), 1)), nil
 	case parser.LitBinary:
 		h := x.Value
 		if len(h)%2 == 1 {
@@ -264,11 +278,11 @@ func (b *binder) bindLiteral(x *parser.Literal) (expr, error) {
 		}
 		v, err := hex.DecodeString(h)
 		if err != nil {
-			return nil, b.errAt(x, sqlerr.New(102, "0x"+x.Value))
+			return nil, types.Type{}, sqlerr.New(102, "0x"+x.Value)
 		}
-		return &constExpr{v: v, t: types.VarBinaryType(max(len(v), 1))}, nil
+		return v, types.VarBinaryType(max(len(v), 1)), nil
 	}
-	return nil, b.errAt(x, sqlerr.New(102, x.Value))
+	return nil, types.Type{}, sqlerr.New(102, x.Value)
 }
 
 func (b *binder) bindGlobal(x *parser.GlobalVar) (expr, error) {
@@ -382,6 +396,8 @@ func (b *binder) coerceChecked(n positioned, x expr, t types.Type) (expr, error)
 		if _, err := types.Convert(c.v, c.t, t, types.Implicit); err != nil {
 			return nil, b.errAt(n, err)
 		}
+	} else if p, ok := x.(*paramExpr); ok && b.checks != nil {
+		b.checks.record(p.n, t)
 	}
 	if goRepresentation(x.typ().Kind) == goRepresentation(t.Kind) && !t.Kind.IsString() && !t.Kind.IsBinary() {
 		return x, nil // same Go value type, no conversion needed

@@ -247,7 +247,7 @@ func constText(v types.Value, t types.Type) string {
 	return "(" + s + ")"
 }
 
-func (t *tableScan) explain(x *explainer, _ *names) *plan.Node {
+func (t *tableScan) explain(x *explainer, nm *names) *plan.Node {
 	obj := "OBJECT:(" + objectName(t.db, t.table) + ")"
 	if t.seek != nil {
 		return t.explainIndexSeek(x, obj)
@@ -268,7 +268,7 @@ func (t *tableScan) explain(x *explainer, _ *names) *plan.Node {
 		if c, ok := v.(*castExpr); ok && (c.x.typ() == c.to || isConstTree(c.x)) {
 			val = c.x
 		}
-		seek[i] = columnName(t.db, t.table, col) + "=" + x.text(val, nil)
+		seek[i] = columnName(t.db, t.table, col) + "=" + x.text(val, nm) // a join's seek reads the outer row
 	}
 	n := x.node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+strings.Join(seek, " AND ")+") ORDERED FORWARD")
 	if len(t.eq) == len(t.table.PK) {

@@ -26,8 +26,9 @@ type indexSeek struct {
 }
 
 // chooseIndexSeek gives ts an index seek when an index fixes more leading
-// columns than the primary-key access chooseAccess found.
-func chooseIndexSeek(ts *tableScan, where expr) {
+// columns than the primary-key access chooseAccess found; the table's
+// columns start at base in the combined row (a join's input).
+func chooseIndexSeek(ts *tableScan, where expr, base int) {
 	if len(ts.table.Indexes) == 0 || (len(ts.table.PK) > 0 && len(ts.eq) == len(ts.table.PK)) {
 		return
 	}
@@ -41,10 +42,10 @@ func chooseIndexSeek(ts *tableScan, where expr) {
 		}
 		s := &indexSeek{ix: *ix}
 		for _, c := range ix.Columns {
-			v := seekValue(conj, c, ts.table.Columns[c].Type, "=")
+			v := seekValue(conj, base+c, ts.table.Columns[c].Type, "=")
 			if v == nil {
-				s.lo = seekValue(conj, c, ts.table.Columns[c].Type, ">", ">=", "!<")
-				s.hi = seekValue(conj, c, ts.table.Columns[c].Type, "<", "<=", "!>")
+				s.lo = seekValue(conj, base+c, ts.table.Columns[c].Type, ">", ">=", "!<")
+				s.hi = seekValue(conj, base+c, ts.table.Columns[c].Type, "<", "<=", "!>")
 				break
 			}
 			s.eq = append(s.eq, v)
@@ -62,8 +63,8 @@ func chooseIndexSeek(ts *tableScan, where expr) {
 	}
 }
 
-// seekValue finds a conjunct "column op value" (either way round) with a
-// row-independent value of a type the column's key encoding agrees with.
+// seekValue finds a conjunct "column op value" (either way round; col is
+// the column's place in the combined row) with a row-independent value of a type the column's key encoding agrees with.
 func seekValue(conj []expr, col int, colT types.Type, ops ...string) expr {
 	if colT.Kind.IsBinary() {
 		return nil // fixed-length binary pads; leave it to the scan

@@ -68,6 +68,7 @@ type Instance struct {
 	mirroring atomic.Pointer[Mirroring]
 	// schemaGen counts schema loads (see schemaGeneration).
 	schemaGen atomic.Uint64
+	plans     planCache // simple parameterization's plan cache (plancache.go)
 
 	ctx       context.Context // ends when the instance closes
 	stop      context.CancelFunc

@@ -49,7 +49,6 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		chooseAccess(sp.src, sp.where)
 		return &stmtPlan{cols: sp.cols, dbs: b.referenced(x.From), tree: sp, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
 			var n int64
 			err := sp.run(e, func(row []types.Value) error {

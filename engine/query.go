@@ -60,6 +60,9 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 			return nil, err
 		}
 	}
+	if p.src, p.where, err = b.planJoins(p.src, sc.width(), p.where, sel.Hints); err != nil {
+		return nil, b.errAt(sel, err)
+	}
 	p.grouped = len(sel.GroupBy) > 0 || sel.Having != nil
 	for _, it := range sel.Items {
 		if it.Expr != nil && containsAggregate(it.Expr) {

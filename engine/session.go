@@ -52,6 +52,9 @@ type Session struct {
 	// the running statement's figures while either is on (stats.go).
 	statsIO, statsTime bool
 	stats              *stmtStats
+	// oldJoins plans joins as nested loops without pushdown (join_test.go
+	// compares the two).
+	oldJoins bool
 
 	// memory is the pool the session's statements take memory from.
 	memory *govern.Pool
@@ -275,6 +278,9 @@ func (s *Session) schemaFor(d *Database) (*schemaSet, error) {
 
 // Query implements session.Session: the simple-query protocol.
 func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter) error {
+	if handled, err := s.queryCached(ctx, sql, w); handled {
+		return err
+	}
 	executed := 0
 	for _, b := range parser.Split(sql) {
 		var clock *stmtClock

@@ -9,6 +9,7 @@ package parser
 //	    ...
 //	}
 //	stmt, err := parser.ParseStatement(text) // extended protocol: exactly one
+//	pz, ok := parser.Parameterize(text)      // simple parameterization (autoparam.go)
 //
 // Errors are *sqlerr.Error: Msg 102/156 (SQLSTATE 42601) for syntax errors,
 // 105 for an unclosed quotation mark, 113 for a missing end of comment.

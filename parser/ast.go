@@ -212,6 +212,9 @@ type Select struct {
 	Fetch    Expr // FETCH NEXT n ROWS ONLY
 	// Limit says Fetch was written as PostgreSQL's LIMIT n (ast_pg.go).
 	Limit bool
+	// Hints are the query's OPTION (...) join hints, upper case:
+	// "LOOP JOIN", "HASH JOIN".
+	Hints []string
 }
 
 // Top is TOP n, TOP (expr), with optional PERCENT.

@@ -39,6 +39,9 @@ func (s *selectStmt) buildSelect() (*Select, error) {
 		sel.Items = s.Items.selectItems()
 	}
 	sel.From = buildFrom(s.From)
+	for _, h := range s.Hints {
+		sel.Hints = append(sel.Hints, strings.ToUpper(h.Kind)+" JOIN")
+	}
 	if err := s.buildLimit(sel); err != nil {
 		return nil, err
 	}

@@ -64,6 +64,9 @@ func (s *Select) format(b *strings.Builder) {
 			b.WriteString(" ROWS ONLY")
 		}
 	}
+	if len(s.Hints) > 0 {
+		b.WriteString(" OPTION (" + strings.Join(s.Hints, ", ") + ")")
+	}
 }
 
 func writeSelectItems(b *strings.Builder, items []*SelectItem) {

@@ -62,10 +62,16 @@ type selectStmt struct {
 	// OFFSET without ORDER BY or ROWS, FETCH without OFFSET, and LIMIT are
 	// PostgreSQL's (pgforms.go); T-SQL refuses them, so they mean nothing
 	// else there.
-	Offset  Expr       `parser:"( 'OFFSET' @@ ( 'ROW' | 'ROWS' )? )?"`
-	Fetch   Expr       `parser:"( 'FETCH' ( 'FIRST' | 'NEXT' ) @@ ( 'ROW' | 'ROWS' ) 'ONLY' )?"`
-	Limit   limitCount `parser:"( 'LIMIT' @@"`
-	Offset2 Expr       `parser:"  ( 'OFFSET' @@ ( 'ROW' | 'ROWS' )? )? )?"`
+	Offset  Expr        `parser:"( 'OFFSET' @@ ( 'ROW' | 'ROWS' )? )?"`
+	Fetch   Expr        `parser:"( 'FETCH' ( 'FIRST' | 'NEXT' ) @@ ( 'ROW' | 'ROWS' ) 'ONLY' )?"`
+	Limit   limitCount  `parser:"( 'LIMIT' @@"`
+	Offset2 Expr        `parser:"  ( 'OFFSET' @@ ( 'ROW' | 'ROWS' )? )? )?"`
+	Hints   []*joinHint `parser:"( 'OPTION' '(' @@ ( ',' @@ )* ')' )?"`
+}
+
+// joinHint is one query hint of OPTION (...): LOOP JOIN or HASH JOIN.
+type joinHint struct {
+	Kind string `parser:"@( 'LOOP' | 'HASH' ) 'JOIN'"`
 }
 
 // topClause is TOP n or TOP (expr), with optional PERCENT.

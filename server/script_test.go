@@ -61,6 +61,19 @@ func TestSQLScriptsInProcess(t *testing.T) {
 	})
 }
 
+// TestSQLScriptsUnparameterized runs the scripts in process once more with
+// simple parameterization off: the other two runs take the plan cache
+// wherever a statement qualifies, this one never does, and all three must
+// print the same.
+func TestSQLScriptsUnparameterized(t *testing.T) {
+	datadriven.Walk(t, "../testdata/sql", func(t *testing.T, path string) {
+		h := &scriptHarness{t: t, dir: t.TempDir(), inProcess: true, unparameterized: true}
+		h.start()
+		defer h.stop()
+		datadriven.RunTest(t, path, h.run)
+	})
+}
+
 // TestPlanScripts runs the plan scripts of testdata/plan (statement in,
 // plan out) over pgx and in process; both must print the same.
 func TestPlanScripts(t *testing.T) {
@@ -83,6 +96,8 @@ type scriptHarness struct {
 	// inProcess talks to the engine's sessions instead of pgx connections.
 	inProcess bool
 	sessions  map[string]session.Session
+	// unparameterized turns the engine's simple parameterization off.
+	unparameterized bool
 }
 
 func (h *scriptHarness) start() {
@@ -91,6 +106,9 @@ func (h *scriptHarness) start() {
 		h.t.Fatal(err)
 	}
 	h.srv = srv
+	if h.unparameterized {
+		srv.Instance().SetSimpleParameterization(false)
+	}
 	h.conns = map[string]*pgx.Conn{}
 	h.sessions = map[string]session.Session{}
 	h.notices = &strings.Builder{}

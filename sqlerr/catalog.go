@@ -226,8 +226,8 @@ var catalog = map[int]msgDef{
 	15214: {10, Warning, "Warning: The certificate you created is expired."},
 	15215: {10, Warning, "Warning: The certificate you created is not yet valid; its start date is in the future."},
 	// mirrordb's own (SQL Server leaves 50000 and up to users).
-	3729:  {16, DependentObjects, "Cannot %s '%s' because it is being referenced by object '%s'."},
-	596:   {21, AdminShutdown, "Cannot continue the execution because the session is in the kill state."},
+	3729: {16, DependentObjects, "Cannot %s '%s' because it is being referenced by object '%s'."},
+	596:  {21, AdminShutdown, "Cannot continue the execution because the session is in the kill state."},
 	// KILL (sysadmin only, as ALTER ANY CONNECTION is).
 	6101: {16, InvalidParameterValue, "Process ID %d is not a valid process ID. Choose a number between 1 and %d."},
 	6102: {14, InsufficientPrivilege, "User does not have permission to use the KILL statement."},
@@ -245,6 +245,7 @@ var catalog = map[int]msgDef{
 	50105: {16, InvalidSavepointSpec, "Cannot release savepoint %s. No savepoint of that name was found."},
 	50106: {10, NoActiveSQLTransaction, "%s can only be used in transaction blocks; it changed nothing."},
 	8645:  {17, OutOfMemory, "A timeout occurred while waiting for memory resources to execute the query."},
+	8622:  {16, FeatureNotSupported, "Query processor could not produce a query plan because of the hints defined in this query. Resubmit the query without specifying any hints and without using SET FORCEPLAN."},
 	701:   {17, OutOfMemory, "There is insufficient system memory in resource pool '%s' to run this query."},
 
 	// Backup and restore (issue 3 fills these in).

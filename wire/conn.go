@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net"
 	"runtime/debug"
 	"sort"
@@ -445,27 +444,39 @@ var wireParameters = map[string]string{
 // reportParameters sends ParameterStatus for every parameter (all) or for
 // those whose value changed since the client last heard of them.
 func (c *conn) reportParameters(all bool) error {
-	cur := make(map[string]string, len(wireParameters)+16)
-	maps.Copy(cur, wireParameters)
-	maps.Copy(cur, c.sess.Parameters()) // not modified: it may be the session's own map
-	names := make([]string, 0, len(cur))
-	for k, v := range cur {
+	sess := c.sess.Parameters() // not modified: it may be the session's own map
+	// Compared in place, without merging the two sets: this runs after
+	// every statement and nearly always finds nothing to send.
+	var names []string
+	changed := func(k, v string) {
 		if old, ok := c.reported[k]; all || !ok || old != v {
 			names = append(names, k)
 		}
+	}
+	for k, v := range wireParameters {
+		if _, ok := sess[k]; !ok {
+			changed(k, v)
+		}
+	}
+	for k, v := range sess {
+		changed(k, v)
 	}
 	if len(names) == 0 {
 		return nil
 	}
 	sort.Strings(names)
 	if c.reported == nil {
-		c.reported = make(map[string]string, len(cur))
+		c.reported = make(map[string]string, len(wireParameters)+len(sess))
 	}
 	for _, k := range names {
-		if err := c.send(&pgproto3.ParameterStatus{Name: k, Value: cur[k]}); err != nil {
+		v, ok := sess[k]
+		if !ok {
+			v = wireParameters[k]
+		}
+		if err := c.send(&pgproto3.ParameterStatus{Name: k, Value: v}); err != nil {
 			return err
 		}
-		c.reported[k] = cur[k]
+		c.reported[k] = v
 	}
 	return nil
 }

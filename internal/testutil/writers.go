@@ -158,7 +158,11 @@ func (w *Writers) WaitFor(n int) {
 	deadline := time.Now().Add(60 * time.Second)
 	for w.Count() < want {
 		if time.Now().After(deadline) {
-			w.t.Fatalf("writers stalled at %d acknowledged commits (want %d)", w.Count(), want)
+			w.mu.Lock()
+			fails, errs := w.fails, fmt.Sprint(w.errs)
+			w.mu.Unlock()
+			w.t.Fatalf("writers stalled at %d acknowledged commits (want %d); %d failed attempts, by message number: %s",
+				w.Count(), want, fails, errs)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

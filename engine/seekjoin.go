@@ -1,0 +1,152 @@
+package engine
+
+import (
+	"strings"
+
+	"mirrordb/engine/plan"
+	"mirrordb/parser"
+	"mirrordb/types"
+)
+
+// seekJoin is an index nested-loop join: for each left row its right
+// input, a seek whose key values read that row's columns, returns only
+// the right rows with equal keys. INNER and LEFT joins only (the right
+// side's unmatched rows are never read). on is the whole join condition,
+// checked on every row the seek returns.
+type seekJoin struct {
+	joinSource
+	keys []joinPair // the equalities the seek answers
+}
+
+func (s *seekJoin) scan(e *env, fn func(row []types.Value) error) error {
+	full := make([]types.Value, s.base+s.lw+s.rw)
+	combined := full[s.base:]
+	saved := e.row
+	defer func() { e.row = saved }()
+	return s.left.scan(e, func(l []types.Value) error {
+		if err := e.gov.Check(); err != nil {
+			return err
+		}
+		copy(combined, pad(l, s.lw))
+		e.row = full // the seek's key values read the left row
+		matched := false
+		err := s.right.scan(e, func(r []types.Value) error {
+			copy(combined[s.lw:], pad(r, s.rw))
+			if s.on != nil {
+				e.row = full
+				v, err := s.on.eval(e)
+				if err != nil || !truth(v) {
+					return err
+				}
+			}
+			matched = true
+			return fn(combined)
+		})
+		if err != nil || matched || s.kind != parser.LeftJoin {
+			return err
+		}
+		clear(combined[s.lw:])
+		return fn(combined)
+	})
+}
+
+// explain draws the join as SQL Server does: Nested Loops with the left
+// columns the seek reads as OUTER REFERENCES, the seek as its inner input.
+func (s *seekJoin) explain(x *explainer, nm *names) *plan.Node {
+	left, right := s.left.explain(x, nm), s.right.explain(x, nm)
+	refs := make([]string, len(s.keys))
+	for i, k := range s.keys {
+		refs[i] = x.text(k.l, nm)
+	}
+	arg := "OUTER REFERENCES:(" + strings.Join(refs, ", ") + ")"
+	if s.on != nil {
+		arg += ", WHERE:(" + x.text(s.on, nm) + ")"
+	}
+	n := x.node("Nested Loops", joinLogical[s.kind], arg, left, right)
+	n.NamesLogical = true
+	return n
+}
+
+// innerSeekers are the ways an index nested-loop join can read its inner
+// input by key: each returns a source that seeks with the outer row's
+// values and the equalities it answers, or nil. The primary key's
+// clustered index seek is the first; a secondary index adds its own.
+var innerSeekers = []func(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair){pkSeek}
+
+// seekInner finds a seek for a join's right input (at column base of the
+// combined row), keeping a filter pushed onto it.
+func seekInner(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair) {
+	if f, ok := inner.(*filterSource); ok {
+		s, used := seekInner(f.src, base, pairs)
+		if s == nil {
+			return nil, nil
+		}
+		return &filterSource{src: s, cond: f.cond, base: f.base, width: f.width}, used
+	}
+	for _, try := range innerSeekers {
+		if s, used := try(inner, base, pairs); s != nil {
+			return s, used
+		}
+	}
+	return nil, nil
+}
+
+// pkSeek seeks a table on a prefix of its primary key: the columns a
+// pushed-down constant already fixes, then those the join's equalities
+// give, converted to the key column's type where that keeps equal values
+// equal (keyCompatible), as the top-level access path does.
+func pkSeek(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair) {
+	ts, ok := inner.(*tableScan)
+	if !ok || len(ts.table.PK) == 0 {
+		return nil, nil
+	}
+	eq := append([]expr(nil), ts.eq...)
+	var used []joinPair
+	for _, pkCol := range ts.table.PK[len(eq):] {
+		colT := ts.table.Columns[pkCol].Type
+		found := false
+		for _, p := range pairs {
+			if c, ok := p.r.(*colExpr); ok && c.idx == base+pkCol && keyCompatible(colT, p.l.typ()) {
+				eq = append(eq, &castExpr{x: p.l, to: colT, mode: types.Implicit, try: true})
+				used, found = append(used, p), true
+				break
+			}
+		}
+		if !found {
+			break
+		}
+	}
+	if len(used) == 0 {
+		return nil, nil
+	}
+	return &tableScan{db: ts.db, table: ts.table, eq: eq}, used
+}
+
+// filterSource applies predicates pushed down to one input. Its rows are
+// its input's; the predicates read them at the input's place in the
+// combined row.
+type filterSource struct {
+	src         rowSource
+	cond        expr
+	base, width int
+}
+
+func (f *filterSource) scan(e *env, fn func(row []types.Value) error) error {
+	buf := make([]types.Value, f.base+f.width)
+	return f.src.scan(e, func(r []types.Value) error {
+		copy(buf[f.base:], pad(r, f.width))
+		saved := e.row
+		e.row = buf
+		v, err := f.cond.eval(e)
+		e.row = saved
+		if err != nil || !truth(v) {
+			return err
+		}
+		return fn(r)
+	})
+}
+
+func (f *filterSource) explain(x *explainer, nm *names) *plan.Node {
+	in := f.src.explain(x, nm)
+	return x.node("Filter", "Filter", "WHERE:("+x.text(f.cond, nm)+")", in)
+}
