@@ -25,6 +25,7 @@ command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 command -v java >/dev/null 2>&1 || need+=(default-jdk-headless)
 [ -f /usr/share/java/postgresql.jar ] || need+=(libpostgresql-jdbc-java)
 /usr/bin/python3 -c 'import psycopg' >/dev/null 2>&1 || need+=(python3-psycopg)
+/usr/bin/python3 -c 'import sqlalchemy' >/dev/null 2>&1 || need+=(python3-sqlalchemy)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 python3 -c 'import psycopg2' >/dev/null 2>&1 || /usr/bin/python3 -c 'import psycopg2' >/dev/null 2>&1 || need+=(python3-psycopg2)
 if ((${#need[@]})); then

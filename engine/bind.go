@@ -26,6 +26,7 @@ type binder struct {
 	// checks, when set, records the conversions of parameters that
 	// binding a literal would have checked at once (plancache.go).
 	checks *paramChecks
+	corr   correlation // the scopes around the subquery being bound (correlate.go)
 }
 
 // positioned is anything with a place in the batch text.
@@ -104,6 +105,11 @@ func (b *binder) resolve(sc *scope, ref *parser.ColumnRef) (expr, error) {
 			}
 		}
 	}
+	if matches == 0 && (len(qual) == 0 || !qualified) {
+		if x, ok, err := b.resolveOuter(ref); ok {
+			return x, err
+		}
+	}
 	switch {
 	case matches == 1:
 		return found, nil
@@ -153,6 +159,8 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 				return nil, err
 			} else if c, isConst := r.(*constExpr); isConst { // true, false
 				return c, nil
+			} else if o, isOuter := r.(*outerColExpr); isOuter { // one value per group too
+				return o, nil
 			}
 			return nil, b.errAt(x, sqlerr.New(8120, strings.Join(x.Parts, ".")))
 		}
@@ -200,9 +208,13 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 		}
 		return &isNull{x: v, not: x.Not}, nil
 	case *parser.Subquery:
-		return b.bindSubquery(x, x.Select, false)
+		return b.bindSubquery(x, x.Select, false, sc, agg)
 	case *parser.Exists:
-		return b.bindSubquery(x, x.Select, true)
+		return b.bindSubquery(x, x.Select, true, sc, agg)
+	case *parser.ArraySubquery: // pgarray.go
+		return b.bindArraySubquery(x, sc, agg)
+	case *parser.ArrayCompare:
+		return b.bindArrayCompare(x, sc, agg)
 	}
 	return nil, b.errAt(n, sqlerr.New(40517, n.String()))
 }
@@ -649,6 +661,11 @@ func isConstTree(x expr) bool {
 }
 
 func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try, pg bool, sc *scope, agg *aggContext) (expr, error) {
+	if pg {
+		if r, ok, err := b.bindRegCast(x, tn, sc, agg); ok { // pgregcast.go
+			return r, err
+		}
+	}
 	to, in, terr := castTarget(tn, pg)
 	if terr != nil {
 		return nil, b.errAt(n, terr)
@@ -745,7 +762,7 @@ func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (expr, err
 		if err != nil {
 			return nil, err
 		}
-		sub, err := b.bindSubquery(x, x.Subquery, false)
+		sub, err := b.bindSubquery(x, x.Subquery, false, sc, agg)
 		if err != nil {
 			return nil, err
 		}

@@ -48,8 +48,6 @@ func init() {
 			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.db.Name(), nil }},
 		"PG_IS_IN_RECOVERY": {typ: fixed(types.TypeBit), volatile: true,
 			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.readOnly(), nil }},
-		"VERSION": {typ: fixed(types.NVarCharType(256)),
-			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) { return versionString(), nil }},
 		"CURRENT_USER":     {typ: fixed(nvarchar128), eval: userName},
 		"SESSION_USER":     {typ: fixed(nvarchar128), eval: userName},
 		"SYSTEM_USER":      {typ: fixed(nvarchar128), eval: loginNameFn},

@@ -441,22 +441,27 @@ func (s *Session) showValue(name string) (string, bool) {
 	return "", false
 }
 
+// settingNames lists what SHOW ALL shows, sorted.
+func (s *Session) settingNames() []string {
+	names := []string{"lock_timeout", "statement_timeout", "max_identifier_length"}
+	for k := range s.Parameters() {
+		names = append(names, k)
+	}
+	for k := range txSettings {
+		if k != "default_transaction_read_only" { // a parameter too
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
 func (b *binder) planShow(x *parser.Show) (*stmtPlan, error) {
 	s := b.s
 	if strings.EqualFold(x.Name, "ALL") {
 		cols := []session.Column{{Name: "name", Type: types.NVarCharType(128)}, {Name: "setting", Type: types.NVarCharType(types.MaxLength)}}
 		return &stmtPlan{cols: cols, control: true, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
-			names := []string{"lock_timeout", "statement_timeout", "max_identifier_length"}
-			for k := range s.Parameters() {
-				names = append(names, k)
-			}
-			for k := range txSettings {
-				if k != "default_transaction_read_only" { // a parameter too
-					names = append(names, k)
-				}
-			}
-			sort.Strings(names)
-			for _, n := range names {
+			for _, n := range s.settingNames() {
 				v, _ := s.showValue(n)
 				if err := w.Row([]types.Value{n, v}); err != nil {
 					return "", err

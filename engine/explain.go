@@ -200,8 +200,16 @@ func (x *explainer) text(e expr, n *names) string {
 			op = " NOT IN "
 		}
 		return x.text(v.x, n) + op + x.subquery(v.sub)
+	case explained:
+		return v.explain(x, n)
 	}
 	return "?"
+}
+
+// explained is an expression that prints itself in a plan (those of the
+// PostgreSQL forms and correlated subqueries, pgarray.go, correlate.go).
+type explained interface {
+	explain(x *explainer, n *names) string
 }
 
 // subquery names an uncorrelated subquery [SubqueryN] and keeps its plan

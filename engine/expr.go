@@ -34,6 +34,7 @@ type env struct {
 	keys   []types.Value   // GROUP BY values of the current group
 	now    time.Time       // statement start (GETDATE() is constant per statement)
 	cache  map[any]any     // per-execution results of uncorrelated subqueries
+	outer  [][]types.Value // rows of the queries around a correlated subquery (correlate.go)
 	output [][]types.Value // OUTPUT rows of the running statement (output.go)
 }
 

@@ -329,8 +329,9 @@ func mustTime(s string) time.Time {
 // subqueryExpr is an uncorrelated subquery: run once per statement
 // execution, its rows cached in the environment.
 type subqueryExpr struct {
-	plan   *selectPlan
-	exists bool
+	plan       *selectPlan
+	exists     bool
+	correlated bool // names a column of an enclosing row: runs per row (correlate.go)
 }
 
 func (s *subqueryExpr) typ() types.Type {
@@ -344,10 +345,14 @@ func (s *subqueryExpr) rows(e *env) ([][]types.Value, error) {
 	if e.cache == nil {
 		e.cache = map[any]any{}
 	}
-	if r, ok := e.cache[s]; ok {
+	if r, ok := e.cache[s]; ok && !s.correlated {
 		return r.([][]types.Value), nil
 	}
 	sub := *e
+	if s.correlated {
+		sub.outer = append(e.outer[:len(e.outer):len(e.outer)], e.row)
+		releaseCorrelated(e, s) // correlate.go
+	}
 	sub.row, sub.aggs, sub.keys = nil, nil, nil
 	limit := -1
 	if s.exists {
@@ -445,13 +450,13 @@ func (in *inSubquery) eval(e *env) (types.Value, error) {
 	return in.not, nil
 }
 
-func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool) (expr, error) {
-	plan, err := b.planSelect(sel)
+func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool, sc *scope, agg *aggContext) (expr, error) {
+	plan, correlated, err := b.planSubquery(sel, sc, agg != nil)
 	if err != nil {
 		return nil, err
 	}
 	if !exists && len(plan.cols) != 1 {
 		return nil, b.errAt(n, sqlerr.New(116))
 	}
-	return &subqueryExpr{plan: plan, exists: exists}, nil
+	return &subqueryExpr{plan: plan, exists: exists, correlated: correlated}, nil
 }

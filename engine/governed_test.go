@@ -55,6 +55,11 @@ func TestStatementMemoryBudget(t *testing.T) {
 	if got := mustQuery(t, sess, "SELECT COUNT(*) FROM big").text(); got != "[[4000]]" {
 		t.Fatalf("the failed statements changed big: %s", got)
 	}
+	// A correlated subquery holds one outer row's rows at a time: ten runs
+	// of 400 rows (200 kB each) fit the 1 MB budget.
+	if got := mustQuery(t, sess, "SELECT COUNT(*) FROM ten t WHERE 'x' IN (SELECT v FROM big x WHERE x.id % 10 = t.n)").text(); got != "[[0]]" {
+		t.Fatalf("correlated subquery: %s", got)
+	}
 	mustQuery(t, sess, "SELECT TOP 10 id FROM big ORDER BY id DESC")
 	if pool.Peak() == 0 || pool.InUse() != 0 {
 		t.Fatalf("peak %d, in use %d", pool.Peak(), pool.InUse())

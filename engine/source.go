@@ -299,7 +299,7 @@ func (b *binder) addSource(n positioned, sc *scope, src *source) error {
 }
 
 func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) {
-	if view := b.s.inst.views.lookup(x.Name); view != nil {
+	if view := b.viewFor(x.Name); view != nil {
 		name := x.Name.Object()
 		if x.Alias != "" {
 			name = x.Alias

@@ -28,6 +28,7 @@ func newViewSet() viewSet {
 	vs.addRequestViews()
 	vs.addIndexViews()
 	vs.addPlanCacheViews()
+	vs.addPGViews()
 	return vs
 }
 

@@ -1,6 +1,8 @@
 package parser
 
 import (
+	"strings"
+
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 )
@@ -116,7 +118,7 @@ func (st *pstate) selectItem(lex *lexer.PeekingLexer, first bool) (*SelectItem, 
 		return &SelectItem{Pos: pos, Star: true}, nil
 	case isName(t) || t.Type == tokString:
 		n := peek2(lex)
-		if isPunct(n, "=") {
+		if isPunct(n, "=") && !arrayCompareAhead(lex) {
 			// alias = expr. The value cannot be a comparison or a logical
 			// operation (not valid in a select list anyway), so that
 			// "a = b = c" is an error rather than printing as "b = c AS a".
@@ -168,6 +170,10 @@ func parseAlias(lex *lexer.PeekingLexer, str bool) (string, error) {
 	if isKeyword(a, "AS") {
 		lex.Next()
 		a = lex.Peek()
+		if pgKeywordAlias(a) {
+			lex.Next()
+			return strings.ToLower(a.Value), nil // as PostgreSQL folds it
+		}
 		if !isName(a) && !(str && a.Type == tokString) {
 			return "", errAt(a)
 		}

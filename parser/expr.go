@@ -129,6 +129,9 @@ func (p *exprParser) expr(minPrec int) (Expr, error) {
 	}
 	for {
 		t := p.lex.Peek()
+		if isKeyword(t, "COLLATE") && p.pgCollate() {
+			continue
+		}
 		prec, not := infixPrec(p.lex, t)
 		if prec == 0 || prec < minPrec {
 			return left, nil
@@ -146,6 +149,9 @@ func (p *exprParser) expr(minPrec int) (Expr, error) {
 // infixPrec returns the binding power of t as an infix or postfix operator
 // (0 if it is none) and whether it is NOT followed by IN, LIKE or BETWEEN.
 func infixPrec(lex *lexer.PeekingLexer, t *lexer.Token) (int, bool) {
+	if prec := pgInfixPrec(lex, t); prec != 0 {
+		return prec, false
+	}
 	switch t.Type {
 	case tokPunct:
 		switch t.Value {
@@ -177,6 +183,9 @@ func infixPrec(lex *lexer.PeekingLexer, t *lexer.Token) (int, bool) {
 // infix parses the rest of an infix or postfix operation whose operator
 // token op has been consumed.
 func (p *exprParser) infix(left Expr, op *lexer.Token, prec int, not bool) (Expr, error) {
+	if x, ok, err := p.pgInfix(left, op, prec); ok {
+		return x, err
+	}
 	pos := left.Position()
 	if op.Type == tokPunct || op.Value == "AND" || op.Value == "OR" {
 		right, err := p.operand(prec + 1)
@@ -332,6 +341,9 @@ func (p *exprParser) primary() (Expr, error) {
 		}
 		return &Param{Pos: pos, N: n}, nil
 	case tokIdent, tokQIdent:
+		if x, ok, err := p.pgArraySubquery(t); ok {
+			return x, err
+		}
 		return p.nameExpr(t)
 	case tokPunct:
 		if t.Value == "(" {

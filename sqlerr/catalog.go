@@ -46,6 +46,10 @@ var catalog = map[int]msgDef{
 	// know at all (including most psql backslash-command queries) get this.
 	40517: {16, FeatureNotSupported, "Keyword or statement option '%s' is not supported in this version of mirrordb."},
 
+	// PostgreSQL catalog queries (engine/pgcatalog): regclass/regtype
+	// casts and the ~ operators.
+	243:   {16, UndefinedObject, "Type %s is not a defined system type."},
+	19300: {16, InvalidRegex, "An invalid Pattern '%s' was provided. Error '%s' occurred during evaluation of the Pattern."},
 	// Types, conversion and arithmetic.
 	206:  {16, DatatypeMismatch, "Operand type clash: %s is incompatible with %s"},
 	220:  {16, NumericOutOfRange, "Arithmetic overflow error for data type %s, value = %s."},

@@ -19,6 +19,7 @@ const (
 	InvalidParameterValue  = "22023"
 	InvalidTextRep         = "22P02"
 	InvalidEscapeSequence  = "22025"
+	InvalidRegex           = "2201B"
 	NotNullViolation       = "23502"
 	UniqueViolation        = "23505"
 	InvalidTxState         = "25000"

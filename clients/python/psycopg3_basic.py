@@ -77,6 +77,14 @@ with psycopg.connect(dsn, autocommit=True) as c:
     assert any("hello from T-SQL" in n for n in notices), notices
     print("ok notices")
 
+    # TypeInfo.fetch reads pg_type with 'name'::regtype (engine/pgcatalog).
+    from psycopg.types import TypeInfo
+
+    t = TypeInfo.fetch(c, "int4")
+    assert (t.name, t.oid, t.regtype) == ("int4", 23, "integer"), t
+    assert TypeInfo.fetch(c, "hstore") is None  # mirrordb has no hstore
+    print("ok typeinfo")
+
 multi = os.environ.get("MIRRORDB_MULTIHOST_DSN")
 if multi:
     with psycopg.connect(multi) as c:

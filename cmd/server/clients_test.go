@@ -45,9 +45,15 @@ func TestClientDrivers(t *testing.T) {
 		{"psycopg3", []string{"/usr/bin/python3", "psycopg3_basic.py"},
 			[]string{fmt.Sprintf("MIRRORDB_DSN=host=%s port=%s user=app dbname=shop", ph, pp),
 				fmt.Sprintf("MIRRORDB_MULTIHOST_DSN=host=%s,%s port=%s,%s user=app dbname=shop target_session_attrs=read-write", mh, ph, mp, pp)},
-			[]string{"connect", "savepoint", "parameters", "batch", "errors", "notices", "multihost " + p.name}},
+			[]string{"connect", "savepoint", "parameters", "batch", "errors", "notices", "typeinfo", "multihost " + p.name}},
+		{"sqlalchemy", []string{"/usr/bin/python3", "sqlalchemy_catalog.py"},
+			[]string{"MIRRORDB_SQLALCHEMY_URL=postgresql+psycopg2://app@" + net.JoinHostPort(ph, pp) + "/shop?sslmode=disable"},
+			[]string{"connect", "tables", "columns", "constraints"}},
+		{"pgjdbc-metadata", []string{"java", "-cp", "/usr/share/java/postgresql.jar", "Metadata.java"},
+			[]string{"MIRRORDB_JDBC_URL=jdbc:postgresql://" + net.JoinHostPort(ph, pp) + "/shop"},
+			[]string{"tables"}},
 	}
-	dirs := map[string]string{"node-postgres": "node", "pgjdbc": "jdbc", "psycopg3": "python"}
+	dirs := map[string]string{"node-postgres": "node", "pgjdbc": "jdbc", "psycopg3": "python", "sqlalchemy": "python", "pgjdbc-metadata": "jdbc"}
 	for _, cl := range clients {
 		t.Run(cl.name, func(t *testing.T) {
 			dir := filepath.Join(root, dirs[cl.name])

@@ -1,0 +1,37 @@
+// What DBeaver, DataGrip and every pgjdbc tool read first, against
+// mirrordb: DatabaseMetaData.getTables (getColumns, getPrimaryKeys and
+// getTypeInfo need derived tables and window functions: not yet),
+// answered from mirrordb's pg_catalog (engine/pgcatalog). Prints "ok
+// <step>" per step; any failure exits non-zero. Run as a single-file
+// program (java -cp postgresql.jar Metadata.java); MIRRORDB_JDBC_URL is
+// the URL.
+import java.sql.*;
+import java.util.ArrayList;
+import java.util.List;
+
+public class Metadata {
+    static void check(boolean ok, String what) {
+        if (!ok) {
+            throw new AssertionError(what);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        String url = System.getenv("MIRRORDB_JDBC_URL");
+        try (Connection c = DriverManager.getConnection(url, "app", "")) {
+            try (Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE jdbc_meta (id int PRIMARY KEY, name nvarchar(50) NOT NULL, price decimal(10,2))");
+            }
+            DatabaseMetaData md = c.getMetaData();
+
+            List<String> tables = new ArrayList<>();
+            try (ResultSet rs = md.getTables(null, "dbo", "jdbc%", new String[] {"TABLE"})) {
+                while (rs.next()) {
+                    tables.add(rs.getString("TABLE_SCHEM") + "." + rs.getString("TABLE_NAME") + ":" + rs.getString("TABLE_TYPE"));
+                }
+            }
+            check(tables.contains("dbo.jdbc_meta:TABLE"), "getTables " + tables);
+            System.out.println("ok tables");
+        }
+    }
+}

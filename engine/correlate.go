@@ -1,0 +1,110 @@
+package engine
+
+import (
+	"math"
+	"strings"
+
+	"mirrordb/engine/govern"
+	"mirrordb/parser"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// Correlated subqueries: a subquery may name the columns of the queries
+// around it (psql's \d table reads pg_attrdef "WHERE d.adrelid =
+// a.attrelid" inside a select list over pg_attribute). While a subquery
+// is bound, the scopes around it are a stack; a name the subquery's own
+// FROM does not have is looked up there, innermost first, and becomes an
+// outerColExpr that reads the enclosing row at run time. A subquery that
+// names an outer column runs once per outer row instead of once per
+// statement.
+
+// correlation is the binder's stack of enclosing scopes.
+type correlation struct {
+	scopes []outerScope
+	// minLevel is the outermost stack level named since it was reset.
+	minLevel int
+}
+
+// outerScope is an enclosing query's scope. grouped marks a subquery
+// evaluated after grouping (select list, HAVING of an aggregate query),
+// where the source row is gone: naming one of its columns is Msg 8120.
+type outerScope struct {
+	sc      *scope
+	grouped bool
+}
+
+// outerColExpr reads column idx of the enclosing row at stack level.
+type outerColExpr struct {
+	level int
+	idx   int
+	t     types.Type
+	name  string // as written, for plans
+}
+
+func (c *outerColExpr) explain(*explainer, *names) string { return c.name }
+
+func (c *outerColExpr) typ() types.Type { return c.t }
+func (c *outerColExpr) eval(e *env) (types.Value, error) {
+	return e.outer[c.level][c.idx], nil
+}
+
+// resolveOuter looks ref up in the enclosing scopes; ok is false when
+// none has it (the caller reports the name as unknown).
+func (b *binder) resolveOuter(ref *parser.ColumnRef) (expr, bool, error) {
+	stack := b.corr.scopes
+	defer func() { b.corr.scopes = stack }()
+	for level := len(stack) - 1; level >= 0; level-- {
+		b.corr.scopes = stack[:level] // names beyond this scope resolve further out
+		x, err := b.resolve(stack[level].sc, ref)
+		if err != nil {
+			continue
+		}
+		switch c := x.(type) {
+		case *colExpr:
+			if stack[level].grouped {
+				return nil, true, b.errAt(ref, sqlerr.New(8120, strings.Join(ref.Parts, ".")))
+			}
+			b.corr.minLevel = min(b.corr.minLevel, level)
+			parts := make([]string, len(ref.Parts))
+			for i, p := range ref.Parts {
+				parts[i] = "[" + p + "]"
+			}
+			return &outerColExpr{level: level, idx: c.idx, t: c.t, name: strings.Join(parts, ".")}, true, nil
+		case *outerColExpr:
+			b.corr.minLevel = min(b.corr.minLevel, c.level)
+			return c, true, nil
+		}
+		return x, true, nil // a constant (true, false)
+	}
+	return nil, false, nil
+}
+
+// planSubquery plans sel with sc (the scope of the query around it) on
+// the stack, and reports whether sel names a column of sc or of a scope
+// further out. grouped is set when sel runs after its query's grouping.
+func (b *binder) planSubquery(sel *parser.Select, sc *scope, grouped bool) (*selectPlan, bool, error) {
+	level := len(b.corr.scopes)
+	b.corr.scopes = append(b.corr.scopes, outerScope{sc: sc, grouped: grouped})
+	saved := b.corr.minLevel
+	b.corr.minLevel = math.MaxInt
+	plan, err := b.planSelect(sel)
+	named := b.corr.minLevel
+	b.corr.scopes = b.corr.scopes[:level]
+	b.corr.minLevel = min(saved, named)
+	return plan, named <= level, err
+}
+
+// releaseCorrelated gives back the memory of the rows the subquery kept
+// for the previous outer row before it runs for the next: a statement
+// holds one outer row's worth, not the sum over all of them.
+func releaseCorrelated(e *env, s *subqueryExpr) {
+	if prev, ok := e.cache[s].([][]types.Value); ok {
+		var n int64
+		for _, r := range prev {
+			n += govern.RowSize(r) + 8
+		}
+		e.gov.Shrink(n)
+		delete(e.cache, s)
+	}
+}

@@ -1,0 +1,112 @@
+package engine
+
+import (
+	"strings"
+
+	"mirrordb/engine/pgcatalog"
+	"mirrordb/parser"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// PostgreSQL's arrays as catalog queries use them: ARRAY(subquery) and
+// x = ANY (array). mirrordb has no array type, so an array is its
+// PostgreSQL text form, {a,b,"c d"}: what psql prints, and what
+// array_to_string and ANY read back.
+
+// arraySubqueryExpr is ARRAY(subquery): the first column of its rows.
+type arraySubqueryExpr struct{ sub *subqueryExpr }
+
+func (a *arraySubqueryExpr) typ() types.Type { return textMax }
+
+func (a *arraySubqueryExpr) eval(e *env) (types.Value, error) {
+	rows, err := a.sub.rows(e)
+	if err != nil {
+		return nil, err
+	}
+	elems := make([]types.Value, len(rows))
+	t := a.sub.typ()
+	for i, r := range rows {
+		elems[i] = r[0]
+		if r[0] != nil {
+			elems[i] = types.ToText(r[0], t)
+		}
+	}
+	return pgcatalog.ArrayText(elems), nil
+}
+
+func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *scope, agg *aggContext) (expr, error) {
+	sub, err := b.bindSubquery(x, x.Select, false, sc, agg)
+	if err != nil {
+		return nil, err
+	}
+	return &arraySubqueryExpr{sub: sub.(*subqueryExpr)}, nil
+}
+
+// arrayCompareExpr is x = ANY (array) or x <> ALL (array): each element
+// is compared with x as text, as the catalogs' arrays hold OIDs and names.
+type arrayCompareExpr struct {
+	x, arr expr
+	all    bool
+}
+
+func (a *arrayCompareExpr) typ() types.Type { return types.TypeBit }
+
+func (a *arrayCompareExpr) eval(e *env) (types.Value, error) {
+	v, err := a.x.eval(e)
+	if err != nil {
+		return nil, err
+	}
+	av, err := a.arr.eval(e)
+	if err != nil || av == nil || v == nil {
+		return nil, err
+	}
+	elems, ok := pgcatalog.ParseArray(types.ToText(av, a.arr.typ()))
+	if !ok {
+		// int2vector and oidvector (pg_index.indkey) print as "1 2".
+		for _, f := range strings.Fields(types.ToText(av, a.arr.typ())) {
+			elems = append(elems, f)
+		}
+	}
+	want := types.ToText(v, a.x.typ())
+	sawNull := false
+	for _, el := range elems {
+		if el == nil {
+			sawNull = true
+			continue
+		}
+		if (el.(string) == want) != a.all {
+			return !a.all, nil
+		}
+	}
+	if sawNull {
+		return nil, nil
+	}
+	return a.all, nil
+}
+
+func (b *binder) bindArrayCompare(x *parser.ArrayCompare, sc *scope, agg *aggContext) (expr, error) {
+	if !(x.Op == "=" && !x.All) && !((x.Op == "<>" || x.Op == "!=") && x.All) {
+		return nil, b.errAt(x, sqlerr.New(40517, x.Op+" ANY/ALL (array)"))
+	}
+	v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
+	if err != nil {
+		return nil, err
+	}
+	arr, err := b.bindExpr(x.Array, sc, agg, textMax)
+	if err != nil {
+		return nil, err
+	}
+	return &arrayCompareExpr{x: v, arr: arr, all: x.All}, nil
+}
+
+func (a *arraySubqueryExpr) explain(x *explainer, _ *names) string {
+	return "ARRAY(" + x.subquery(a.sub) + ")"
+}
+
+func (a *arrayCompareExpr) explain(x *explainer, n *names) string {
+	if a.all {
+		return x.text(a.x, n) + "<>ALL(" + x.text(a.arr, n) + ")"
+	}
+	return x.text(a.x, n) + "=ANY(" + x.text(a.arr, n) + ")"
+}

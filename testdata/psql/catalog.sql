@@ -1,0 +1,25 @@
+-- PostgreSQL catalogs (engine/pgcatalog): psql's own \d commands and the
+-- catalog queries clients send, against a database with one table.
+CREATE DATABASE Catalogs;
+\c Catalogs
+CREATE TABLE orders (id int PRIMARY KEY, customer nvarchar(40) NOT NULL DEFAULT 'walk-in', total decimal(10,2), placed datetime2(3));
+\l
+\dn
+\dt
+\di
+\dv
+\du
+\df sp_dbmmonitor*alert
+SELECT version() ~ '^PostgreSQL 16\.0, mirrordb' AS pg_version, current_schema() AS current_schema, current_setting('standard_conforming_strings') AS scs;
+SELECT 'orders'::regclass = c.oid AS same_oid, c.oid::regclass::text AS name, 'int4'::regtype AS int4_oid, 23::regtype::text AS int4_name FROM pg_catalog.pg_class c WHERE c.relname = 'orders';
+SELECT a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, a.atthasdef
+FROM pg_catalog.pg_attribute a WHERE a.attrelid = 'orders'::regclass AND a.attnum > 0 ORDER BY a.attnum;
+SELECT conname ~ '^PK__orders' AS pk_named, contype, pg_catalog.pg_get_constraintdef(oid) AS def FROM pg_catalog.pg_constraint WHERE conrelid = 'orders'::regclass;
+SELECT d.adnum, pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS expr FROM pg_catalog.pg_attrdef d;
+SELECT typname, oid FROM pg_type WHERE typname IN ('int4', 'varchar', 'numeric') ORDER BY oid;
+SELECT table_schema, table_name, table_type FROM INFORMATION_SCHEMA.TABLES;
+SELECT column_name, ordinal_position, data_type, is_nullable, character_maximum_length, numeric_precision, numeric_scale, column_default FROM information_schema.columns WHERE table_name = 'orders' ORDER BY ordinal_position;
+SELECT kcu.column_name, tc.constraint_type FROM information_schema.table_constraints tc JOIN information_schema.key_column_usage kcu ON kcu.constraint_name = tc.constraint_name;
+SELECT 'a' || 'b' || 1 AS cat, 'Orders' ~* '^ord' AS icase, 'x' !~ 'y' AS nomatch;
+SELECT 'nosuch'::regclass;
+SELECT 'x' ~ '(';
