@@ -96,7 +96,11 @@ sql ALPHA -c "INSERT INTO Shop.dbo.orders VALUES (1, 'book')"
 sql ALPHA -c "REVOKE CONNECT ON ENDPOINT::Endpoint_Mirroring FROM WITNESS_login"
 wait_value ALPHA "$status" "PRINCIPAL SYNCHRONIZED DISCONNECTED"
 sql ALPHA -c "INSERT INTO Shop.dbo.orders VALUES (2, 'pen')"
-grep -q "reason=\"not authorized: login 'WITNESS_login' has no CONNECT permission on the endpoint\"" "$work/ALPHA.log" || { echo "FAIL: no refusal logged"; exit 1; }
+# The witness's link is closed at once; the refusal is logged when ALPHA
+# dials it again (within its reconnect backoff, at most 2 s).
+refused="reason=\"not authorized: login 'WITNESS_login' has no CONNECT permission on the endpoint\""
+for _ in $(seq 100); do grep -q "$refused" "$work/ALPHA.log" && break; sleep 0.1; done
+grep -q "$refused" "$work/ALPHA.log" || { echo "FAIL: no refusal logged"; grep -i "authoriz" "$work/ALPHA.log" | tail -5; exit 1; }
 sql ALPHA -c "GRANT CONNECT ON ENDPOINT::Endpoint_Mirroring TO WITNESS_login"
 wait_value ALPHA "$status" "PRINCIPAL SYNCHRONIZED CONNECTED"
 echo "REVOKE CONNECT cut the witness off (refusal logged), GRANT let it back"
