@@ -397,6 +397,7 @@ func (s *Session) Step(ev Event) []Action {
 		if s.cfg.Role == Principal && e.LSN > s.end {
 			s.noteDurable(s.end + 1)
 			s.end = e.LSN
+			s.maybeRequestFailover()
 		}
 		s.updateSync()
 	case Hardened:
@@ -1018,13 +1019,18 @@ func (s *Session) writesBlocked(end LSN) {
 		return
 	}
 	f.blocked, f.end = true, end
-	s.end = max(s.end, end)
 	s.maybeRequestFailover()
 }
 
+// maybeRequestFailover asks the mirror to take over once writes are
+// blocked and both partners hold the log up to where they stopped: the
+// mirror hardened it and, since log is shipped before this partner's own
+// fsync, this partner made it durable. Until then a commit may still be
+// waiting for its local fsync and be let through by the gate; after the
+// request nothing may be acknowledged here any more.
 func (s *Session) maybeRequestFailover() {
 	f := s.failover
-	if f == nil || !f.blocked || f.sent || s.mirrorEnd < f.end {
+	if f == nil || !f.blocked || f.sent || s.mirrorEnd < f.end || s.end < f.end {
 		return
 	}
 	s.cfg.PendingFailover = &PendingSwitch{NewRoleSeq: s.cfg.RoleSeq + 1, FailoverLSN: f.end}
