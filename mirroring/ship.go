@@ -274,11 +274,14 @@ func (g *gate) reloadedTo() (end txlog.LSN, reloads uint64, ok bool) {
 	return g.capAt, g.reloads, g.capped
 }
 
-// uncap lifts the cap once the session has stepped the reloads counted.
+// uncap lifts the cap once the session has stepped the reloads counted,
+// and wakes the commits the cap held back: the session's own gate may not
+// change again (it sends only changes).
 func (g *gate) uncap(reloads uint64) {
 	g.mu.Lock()
-	if g.reloads == reloads {
+	if g.capped && g.reloads == reloads {
 		g.capped = false
+		g.broadcastLocked()
 	}
 	g.mu.Unlock()
 }
