@@ -30,33 +30,33 @@ func TestClientDrivers(t *testing.T) {
 	}
 	clients := []struct {
 		name string
+		dir  string // under clients/
 		cmd  []string
 		env  []string
 		want []string
 	}{
-		{"node-postgres", []string{"node", "basic.js"},
+		{"node-postgres", "node", []string{"node", "basic.js"},
 			[]string{"MIRRORDB_URL=postgres://app@" + net.JoinHostPort(ph, pp) + "/shop"},
 			[]string{"connect", "savepoint", "parameters", "batch", "errors", "notices", "pool"}},
-		{"pgjdbc", []string{"java", "-cp", "/usr/share/java/postgresql.jar", "Basic.java"},
+		{"pgjdbc", "jdbc", []string{"java", "-cp", "/usr/share/java/postgresql.jar", "Basic.java"},
 			[]string{"MIRRORDB_JDBC_URL=jdbc:postgresql://" + net.JoinHostPort(ph, pp) + "/shop",
 				fmt.Sprintf("MIRRORDB_JDBC_MULTIHOST_URL=jdbc:postgresql://%s,%s/shop?targetServerType=primary",
 					net.JoinHostPort(mh, mp), net.JoinHostPort(ph, pp))},
 			[]string{"connect", "savepoint", "parameters", "batch", "errors", "multihost " + p.name}},
-		{"psycopg3", []string{"/usr/bin/python3", "psycopg3_basic.py"},
+		{"psycopg3", "python", []string{"/usr/bin/python3", "psycopg3_basic.py"},
 			[]string{fmt.Sprintf("MIRRORDB_DSN=host=%s port=%s user=app dbname=shop", ph, pp),
 				fmt.Sprintf("MIRRORDB_MULTIHOST_DSN=host=%s,%s port=%s,%s user=app dbname=shop target_session_attrs=read-write", mh, ph, mp, pp)},
 			[]string{"connect", "savepoint", "parameters", "batch", "errors", "notices", "typeinfo", "multihost " + p.name}},
-		{"sqlalchemy", []string{"/usr/bin/python3", "sqlalchemy_catalog.py"},
+		{"sqlalchemy", "python", []string{"/usr/bin/python3", "sqlalchemy_catalog.py"},
 			[]string{"MIRRORDB_SQLALCHEMY_URL=postgresql+psycopg2://app@" + net.JoinHostPort(ph, pp) + "/shop?sslmode=disable"},
 			[]string{"connect", "tables", "columns", "constraints"}},
-		{"pgjdbc-metadata", []string{"java", "-cp", "/usr/share/java/postgresql.jar", "Metadata.java"},
+		{"pgjdbc-metadata", "jdbc", []string{"java", "-cp", "/usr/share/java/postgresql.jar", "Metadata.java"},
 			[]string{"MIRRORDB_JDBC_URL=jdbc:postgresql://" + net.JoinHostPort(ph, pp) + "/shop"},
 			[]string{"tables"}},
 	}
-	dirs := map[string]string{"node-postgres": "node", "pgjdbc": "jdbc", "psycopg3": "python", "sqlalchemy": "python", "pgjdbc-metadata": "jdbc"}
 	for _, cl := range clients {
 		t.Run(cl.name, func(t *testing.T) {
-			dir := filepath.Join(root, dirs[cl.name])
+			dir := filepath.Join(root, cl.dir)
 			if _, err := exec.LookPath(cl.cmd[0]); err != nil {
 				t.Fatalf("%s not found: run the tests with ./test.sh, which installs the clients", cl.cmd[0])
 			}
