@@ -86,49 +86,64 @@ func BenchmarkWireStatements(b *testing.B) {
 		mustExec(b, setup, sb.String())
 	}
 	var nextKey atomic.Int64
+	// Each workload runs as pgbench -M simple does (a new literal each
+	// time) and as -M prepared does (one parsed statement, a new parameter
+	// each time: pgx's cached statement over the extended protocol).
 	workloads := []struct {
-		name string
-		sql  func(i int64) string
+		name     string
+		sql      func(i int64) string
+		prepared string
+		args     func(i int64) []any
 	}{
-		{"select", func(i int64) string { return "SELECT v, n FROM kv WHERE k = " + strconv.FormatInt(i%10000+1, 10) }},
-		{"update", func(i int64) string { return "UPDATE kv SET n = n + 1 WHERE k = " + strconv.FormatInt(i%10000+1, 10) }},
+		{"select", func(i int64) string { return "SELECT v, n FROM kv WHERE k = " + strconv.FormatInt(i%10000+1, 10) },
+			"SELECT v, n FROM kv WHERE k = $1", func(i int64) []any { return []any{i%10000 + 1} }},
+		{"update", func(i int64) string { return "UPDATE kv SET n = n + 1 WHERE k = " + strconv.FormatInt(i%10000+1, 10) },
+			"UPDATE kv SET n = n + 1 WHERE k = $1", func(i int64) []any { return []any{i%10000 + 1} }},
 		{"insert", func(int64) string {
 			return "INSERT INTO ins VALUES (" + strconv.FormatInt(nextKey.Add(1), 10) + ", 'value')"
-		}},
+		}, "INSERT INTO ins VALUES ($1, 'value')", func(int64) []any { return []any{nextKey.Add(1)} }},
 	}
 	for _, wl := range workloads {
-		for _, clients := range []int{1, 8} {
-			b.Run(fmt.Sprintf("%s/clients=%d", wl.name, clients), func(b *testing.B) {
-				conns := make([]*pgx.Conn, clients)
-				for i := range conns {
-					conns[i] = benchConn(b, strings.Replace(url, "/master", "/wb", 1))
-				}
-				var next atomic.Int64
-				before := processCPU(b, child)
-				b.ResetTimer()
-				var wg sync.WaitGroup
-				for _, c := range conns {
-					wg.Add(1)
-					go func(c *pgx.Conn) {
-						defer wg.Done()
-						for {
-							i := next.Add(1)
-							if i > int64(b.N) {
-								return
+		for _, mode := range []string{"simple", "prepared"} {
+			for _, clients := range []int{1, 8} {
+				b.Run(fmt.Sprintf("%s/%s/clients=%d", wl.name, mode, clients), func(b *testing.B) {
+					conns := make([]*pgx.Conn, clients)
+					for i := range conns {
+						conns[i] = benchConn(b, strings.Replace(url, "/master", "/wb", 1))
+					}
+					var next atomic.Int64
+					before := processCPU(b, child)
+					b.ResetTimer()
+					var wg sync.WaitGroup
+					for _, c := range conns {
+						wg.Add(1)
+						go func(c *pgx.Conn) {
+							defer wg.Done()
+							for {
+								i := next.Add(1)
+								if i > int64(b.N) {
+									return
+								}
+								var err error
+								if mode == "simple" {
+									_, err = c.Exec(context.Background(), wl.sql(i), pgx.QueryExecModeSimpleProtocol)
+								} else {
+									_, err = c.Exec(context.Background(), wl.prepared, append([]any{pgx.QueryExecModeCacheStatement}, wl.args(i)...)...)
+								}
+								if err != nil {
+									b.Error(err)
+									return
+								}
 							}
-							if _, err := c.Exec(context.Background(), wl.sql(i), pgx.QueryExecModeSimpleProtocol); err != nil {
-								b.Error(err)
-								return
-							}
-						}
-					}(c)
-				}
-				wg.Wait()
-				b.StopTimer()
-				cpu := processCPU(b, child) - before
-				b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "server-µs/op")
-				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "stmts/s")
-			})
+						}(c)
+					}
+					wg.Wait()
+					b.StopTimer()
+					cpu := processCPU(b, child) - before
+					b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "server-µs/op")
+					b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "stmts/s")
+				})
+			}
 		}
 	}
 }
