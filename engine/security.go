@@ -251,6 +251,31 @@ func (in *Instance) SetLoginPassword(name, password string) error {
 	})
 }
 
+// EnsureServiceAccountLogin makes the instance's own service account (the
+// identity it declares to mirroring peers) a Windows login, as SQL Server's
+// set-up does: partners under the same account then need no CREATE LOGIN,
+// and GRANT CONNECT ON ENDPOINT::e TO [that account] works as the
+// documentation's scripts expect. The login has no password, so it cannot
+// log in over SQL, and no server role. A login of that name that already
+// exists is left as it is; a dropped one comes back at the next start.
+func (in *Instance) EnsureServiceAccountLogin(account string) error {
+	if e := checkPrincipalName(account); e != nil {
+		return e
+	}
+	if in.security().login(account) != nil {
+		return nil
+	}
+	return in.changeSecurity(func(c *securityCatalog) error {
+		if c.login(account) != nil {
+			return nil
+		}
+		now := in.now()
+		c.Logins = append(c.Logins, &Login{Name: account, ID: c.nextID(), SID: randomBytes(16), Type: LoginWindows,
+			DefaultDatabase: "master", CheckPolicy: true, Created: now, Modified: now})
+		return nil
+	})
+}
+
 func checkPrincipalName(name string) *sqlerr.Error {
 	if strings.TrimSpace(name) == "" || len(name) > 128 {
 		return sqlerr.New(15006, name)

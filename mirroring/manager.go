@@ -30,12 +30,16 @@ type Config struct {
 	// 127.0.0.15 can both use port 7022.
 	ListenHost string
 	// ServiceAccount is the identity this instance declares to its peers
-	// (AUTHENTICATION = WINDOWS, SPEC D7); default "mirrordb".
+	// (AUTHENTICATION = WINDOWS, SPEC D7); default DefaultServiceAccount.
 	ServiceAccount string
 	Logger         *slog.Logger
 	// DialTimeout bounds connecting to a partner (default 5 s).
 	DialTimeout time.Duration
 }
+
+// DefaultServiceAccount is the service account an instance declares when
+// none is configured.
+const DefaultServiceAccount = "mirrordb"
 
 // Manager runs database mirroring for one instance. It implements
 // engine.Mirroring.
@@ -82,7 +86,7 @@ func Start(cfg Config) (*Manager, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.ServiceAccount == "" {
-		cfg.ServiceAccount = "mirrordb"
+		cfg.ServiceAccount = DefaultServiceAccount
 	}
 	if cfg.ListenHost == "" {
 		cfg.ListenHost = "127.0.0.1"

@@ -402,3 +402,49 @@ func TestRelativeDataDir(t *testing.T) {
 		t.Fatalf("restored copy holds %q", got)
 	}
 }
+
+// TestServiceAccountIsALogin: the instance's own service account is a
+// Windows login from the start, as SQL Server's set-up makes it, so the
+// documentation's `GRANT CONNECT ON ENDPOINT::... TO [domain\account]`
+// works without a CREATE LOGIN; it cannot log in over SQL, holds no server
+// role, and a CREATE LOGIN for it fails as for any existing login.
+func TestServiceAccountIsALogin(t *testing.T) {
+	const account = `CORP\svc_sql`
+	dir := t.TempDir()
+	start := func() *server.Server {
+		return servertest.StartWith(t, servertest.Options{Dir: dir, Configure: func(c *server.Config) {
+			c.SAPassword, c.LoginFailureDelay, c.ServiceAccount = saPassword, time.Millisecond, account
+		}})
+	}
+	srv := start()
+	sa := mustConnectAs(t, srv, "sa", saPassword)
+	if got := queryText(t, sa, `SELECT type_desc + '/' + CAST(IS_SRVROLEMEMBER('sysadmin', name) AS varchar(1)) FROM sys.server_principals WHERE name = 'CORP\svc_sql'`); got != "WINDOWS_LOGIN/0" {
+		t.Fatalf("the service account's login is %q", got)
+	}
+	execOK(t, sa, "CREATE ENDPOINT mirroring STATE = STOPPED AS TCP (LISTENER_PORT = 7022) FOR DATABASE_MIRRORING (ROLE = ALL)")
+	execOK(t, sa, `GRANT CONNECT ON ENDPOINT::mirroring TO [CORP\svc_sql]`)
+	execFails(t, sa, `CREATE LOGIN [CORP\svc_sql] FROM WINDOWS`, 15025, "42710")
+	if _, err := connectAs(t, srv, account, ""); testutil.MsgNumber(err) != 18456 {
+		t.Fatalf("logging in over SQL as the service account: %v, want Msg 18456", err)
+	}
+
+	// A restart keeps the one login (and its grant); a dropped one is back.
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv = start()
+	sa = mustConnectAs(t, srv, "sa", saPassword)
+	if got := queryText(t, sa, `SELECT COUNT(*) FROM sys.server_principals p JOIN sys.server_permissions g ON g.grantee_principal_id = p.principal_id WHERE p.name = 'CORP\svc_sql' AND g.permission_name = 'CONNECT'`); got != "1" {
+		t.Fatalf("after a restart the service account has %s CONNECT grants", got)
+	}
+	execOK(t, sa, `REVOKE CONNECT ON ENDPOINT::mirroring TO [CORP\svc_sql]`)
+	execOK(t, sa, `DROP LOGIN [CORP\svc_sql]`)
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv = start()
+	sa = mustConnectAs(t, srv, "sa", saPassword)
+	if got := queryText(t, sa, `SELECT COUNT(*) FROM sys.server_principals WHERE name = 'CORP\svc_sql'`); got != "1" {
+		t.Fatalf("after DROP LOGIN and a restart the service account has %s logins", got)
+	}
+}

@@ -138,7 +138,10 @@ func Start(cfg Config) (*Server, error) {
 		ln.Close()
 		return nil, err
 	}
-	if err := setUpLogins(inst, cfg.SAPassword, loopback); err != nil {
+	if cfg.ServiceAccount == "" {
+		cfg.ServiceAccount = mirroring.DefaultServiceAccount
+	}
+	if err := setUpLogins(inst, cfg.SAPassword, cfg.ServiceAccount, loopback); err != nil {
 		inst.Close()
 		ln.Close()
 		return nil, err
@@ -228,9 +231,12 @@ func isLoopback(addr string) (bool, error) {
 	return host == "localhost" || (ip != nil && ip.IsLoopback()), nil
 }
 
-// setUpLogins applies the sa password given at start and refuses to
-// trust clients beyond loopback.
-func setUpLogins(inst *engine.Instance, saPassword string, loopback bool) error {
+// setUpLogins makes the service account a login, applies the sa password
+// given at start and refuses to trust clients beyond loopback.
+func setUpLogins(inst *engine.Instance, saPassword, serviceAccount string, loopback bool) error {
+	if err := inst.EnsureServiceAccountLogin(serviceAccount); err != nil {
+		return fmt.Errorf("service account login %q: %w", serviceAccount, err)
+	}
 	if saPassword != "" {
 		if err := inst.SetLoginPassword("sa", saPassword); err != nil {
 			return fmt.Errorf("sa password: %w", err)
