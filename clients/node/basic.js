@@ -1,9 +1,13 @@
 // What a node-postgres user does first, against mirrordb: connect, a
 // transaction with a savepoint, parameters of the common types, a batch of
-// inserts, errors with their SQLSTATE, a pool. Prints "ok <step>" per step;
+// inserts, COPY both ways with pg-copy-streams, errors with their SQLSTATE,
+// a pool. Prints "ok <step>" per step;
 // any failure exits non-zero. MIRRORDB_URL is the connection string.
 'use strict';
 const { Client, Pool } = require('pg');
+const { from: copyFrom, to: copyTo } = require('pg-copy-streams');
+const { pipeline } = require('stream/promises');
+const { Readable, Writable } = require('stream');
 const assert = require('assert');
 
 const url = process.env.MIRRORDB_URL;
@@ -47,6 +51,30 @@ async function main() {
   const count = await c.query('SELECT COUNT(*) AS n FROM node_items');
   assert.strictEqual(Number(count.rows[0].n), 102);
   console.log('ok batch');
+
+  // COPY FROM STDIN in csv through a stream, then COPY TO STDOUT back; a
+  // load with a bad row loads nothing.
+  const lines = [];
+  for (let i = 200; i < 1200; i++) lines.push(`${i},"copied, ${i}",${i}.25\n`);
+  await pipeline(Readable.from(lines), c.query(copyFrom('COPY node_items (id, name, price) FROM STDIN WITH (FORMAT csv)')));
+  const copied = await c.query('SELECT COUNT(*) AS n, SUM(price) AS s FROM node_items WHERE id >= 200');
+  assert.strictEqual(Number(copied.rows[0].n), 1000);
+  assert.strictEqual(copied.rows[0].s, '699750.00');
+  const chunks = [];
+  await pipeline(c.query(copyTo('COPY (SELECT id, name FROM node_items WHERE id BETWEEN 200 AND 202 ORDER BY id) TO STDOUT WITH (FORMAT csv)')),
+    new Writable({ write(chunk, _enc, done) { chunks.push(chunk); done(); } }));
+  assert.strictEqual(Buffer.concat(chunks).toString(), '200,"copied, 200"\n201,"copied, 201"\n202,"copied, 202"\n');
+  try {
+    await pipeline(Readable.from(['5000,ok,1\n', 'x,bad,2\n']), c.query(copyFrom('COPY node_items (id, name, price) FROM STDIN WITH (FORMAT csv)')));
+    assert.fail('a bad row was loaded');
+  } catch (e) {
+    assert.strictEqual(e.code, '22P02', e.message);
+    assert.match(e.message, /Msg 245/);
+  }
+  const none = await c.query('SELECT COUNT(*) AS n FROM node_items WHERE id = 5000');
+  assert.strictEqual(Number(none.rows[0].n), 0);
+  await c.query('DELETE FROM node_items WHERE id >= 200');
+  console.log('ok copy');
 
   try {
     await c.query('INSERT INTO node_items (id, name) VALUES ($1, $2)', [1, 'again']);

@@ -1,6 +1,6 @@
 """What a psycopg 3 user does first, against mirrordb: connect, a
 transaction with a savepoint, parameters of the common types (psycopg 3
-binds them server-side), executemany, COPY-free batch, errors with their
+binds them server-side), executemany, COPY both ways (text and binary), errors with their
 SQLSTATE, notices, and a multi-host string that finds the principal.
 Prints "ok <step>" per step; any failure exits non-zero. MIRRORDB_DSN is
 the connection string; MIRRORDB_MULTIHOST_DSN, when set, lists both
@@ -57,6 +57,33 @@ with psycopg.connect(dsn, autocommit=True) as c:
             )
     assert c.execute("SELECT COUNT(*) FROM py3_items").fetchone()[0] == 102
     print("ok batch")
+
+    # COPY: rows written with write_row (text format, psycopg's dumpers),
+    # read back row by row, a binary load with declared types, and a load
+    # with a bad row that loads nothing.
+    with c.cursor() as cur:
+        with cur.copy("COPY py3_items (id, name, price, added) FROM STDIN") as copy:
+            for i in range(200, 1200):
+                copy.write_row((i, f"copied\t{i}", decimal.Decimal(i) + decimal.Decimal("0.25"), when))
+        with cur.copy("COPY (SELECT id, name, price FROM py3_items WHERE id BETWEEN 200 AND 202 ORDER BY id) TO STDOUT") as copy:
+            copy.set_types(["int4", "text", "numeric"])
+            rows = list(copy.rows())
+        assert rows == [(i, f"copied\t{i}", decimal.Decimal(i) + decimal.Decimal("0.25")) for i in (200, 201, 202)], rows
+        with cur.copy("COPY py3_items (id, name, big) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "text", "int8"])
+            for i in range(2000, 2100):
+                copy.write_row((i, f"binary {i}", 2**40 + i))
+        try:
+            with cur.copy("COPY py3_items (id, name) FROM STDIN") as copy:
+                copy.write_row((5000, "fine"))
+                copy.write_row((1, "duplicate key"))
+            raise AssertionError("a load with a duplicate key was accepted")
+        except errors.UniqueViolation:
+            pass
+    assert c.execute("SELECT COUNT(*) FROM py3_items WHERE id >= 200").fetchone()[0] == 1100
+    assert c.execute("SELECT big FROM py3_items WHERE id = 2042").fetchone()[0] == 2**40 + 2042
+    c.execute("DELETE FROM py3_items WHERE id >= 200")
+    print("ok copy")
 
     try:
         c.execute("INSERT INTO py3_items (id, name) VALUES (%s, %s)", (1, "again"))

@@ -37,7 +37,7 @@ func TestClientDrivers(t *testing.T) {
 	}{
 		{"node-postgres", "node", []string{"node", "basic.js"},
 			[]string{"MIRRORDB_URL=postgres://app@" + net.JoinHostPort(ph, pp) + "/shop"},
-			[]string{"connect", "savepoint", "parameters", "batch", "errors", "notices", "pool"}},
+			[]string{"connect", "savepoint", "parameters", "batch", "copy", "errors", "notices", "pool"}},
 		{"pgjdbc", "jdbc", []string{"java", "-cp", "/usr/share/java/postgresql.jar", "Basic.java"},
 			[]string{"MIRRORDB_JDBC_URL=jdbc:postgresql://" + net.JoinHostPort(ph, pp) + "/shop",
 				fmt.Sprintf("MIRRORDB_JDBC_MULTIHOST_URL=jdbc:postgresql://%s,%s/shop?targetServerType=primary",
@@ -46,7 +46,7 @@ func TestClientDrivers(t *testing.T) {
 		{"psycopg3", "python", []string{"/usr/bin/python3", "psycopg3_basic.py"},
 			[]string{fmt.Sprintf("MIRRORDB_DSN=host=%s port=%s user=app dbname=shop", ph, pp),
 				fmt.Sprintf("MIRRORDB_MULTIHOST_DSN=host=%s,%s port=%s,%s user=app dbname=shop target_session_attrs=read-write", mh, ph, mp, pp)},
-			[]string{"connect", "savepoint", "parameters", "batch", "errors", "notices", "typeinfo", "multihost " + p.name}},
+			[]string{"connect", "savepoint", "parameters", "batch", "copy", "errors", "notices", "typeinfo", "multihost " + p.name}},
 		{"sqlalchemy", "python", []string{"/usr/bin/python3", "sqlalchemy_catalog.py"},
 			[]string{"MIRRORDB_SQLALCHEMY_URL=postgresql+psycopg2://app@" + net.JoinHostPort(ph, pp) + "/shop?sslmode=disable"},
 			[]string{"connect", "tables", "columns", "constraints"}},
