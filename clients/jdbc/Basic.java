@@ -1,11 +1,16 @@
 // What a pgjdbc user does first, against mirrordb: connect, a transaction
 // with a savepoint, PreparedStatement parameters of the common types, a
-// batch, errors with their SQLSTATE, and a multi-host URL that finds the
+// batch, COPY through CopyManager, errors with their SQLSTATE, and a
+// multi-host URL that finds the
 // principal (targetServerType=primary). Prints "ok <step>" per step; any
 // failure exits non-zero. Run as a single-file program (java -cp
 // postgresql.jar Basic.java); MIRRORDB_JDBC_URL is the URL.
+import java.io.StringReader;
+import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.sql.*;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyManager;
 import java.util.Arrays;
 import java.util.UUID;
 
@@ -82,6 +87,28 @@ public class Basic {
                 check(counts.length == 100 && Arrays.stream(counts).allMatch(n -> n == 1), "batch counts " + Arrays.toString(counts));
             }
             System.out.println("ok batch");
+
+            CopyManager copy = c.unwrap(PGConnection.class).getCopyAPI();
+            StringBuilder csv = new StringBuilder();
+            for (int i = 200; i < 1200; i++) {
+                csv.append(i).append(",\"copied, ").append(i).append("\"\n");
+            }
+            long loaded = copy.copyIn("COPY jdbc_items (id, name) FROM STDIN WITH (FORMAT csv)", new StringReader(csv.toString()));
+            check(loaded == 1000, "COPY FROM STDIN loaded " + loaded);
+            StringWriter out = new StringWriter();
+            copy.copyOut("COPY (SELECT id, name FROM jdbc_items WHERE id IN (200, 201) ORDER BY id) TO STDOUT WITH (FORMAT csv)", out);
+            check(out.toString().equals("200,\"copied, 200\"\n201,\"copied, 201\"\n"), "COPY TO STDOUT gave " + out);
+            try {
+                copy.copyIn("COPY jdbc_items (id, name) FROM STDIN WITH (FORMAT csv)", new StringReader("5000,fine\n1,duplicate\n"));
+                check(false, "a load with a duplicate key was accepted");
+            } catch (SQLException e) {
+                check("23505".equals(e.getSQLState()), "COPY duplicate key SQLSTATE " + e.getSQLState());
+            }
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM jdbc_items WHERE id >= 200")) {
+                check(rs.next() && rs.getInt(1) == 1000, "rows after the failed COPY");
+                st.execute("DELETE FROM jdbc_items WHERE id >= 200");
+            }
+            System.out.println("ok copy");
 
             try (PreparedStatement ins = c.prepareStatement("INSERT INTO jdbc_items (id, name) VALUES (?, ?)")) {
                 ins.setInt(1, 1);

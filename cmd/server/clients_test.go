@@ -42,7 +42,7 @@ func TestClientDrivers(t *testing.T) {
 			[]string{"MIRRORDB_JDBC_URL=jdbc:postgresql://" + net.JoinHostPort(ph, pp) + "/shop",
 				fmt.Sprintf("MIRRORDB_JDBC_MULTIHOST_URL=jdbc:postgresql://%s,%s/shop?targetServerType=primary",
 					net.JoinHostPort(mh, mp), net.JoinHostPort(ph, pp))},
-			[]string{"connect", "savepoint", "parameters", "batch", "errors", "multihost " + p.name}},
+			[]string{"connect", "savepoint", "parameters", "batch", "copy", "errors", "multihost " + p.name}},
 		{"psycopg3", "python", []string{"/usr/bin/python3", "psycopg3_basic.py"},
 			[]string{fmt.Sprintf("MIRRORDB_DSN=host=%s port=%s user=app dbname=shop", ph, pp),
 				fmt.Sprintf("MIRRORDB_MULTIHOST_DSN=host=%s,%s port=%s,%s user=app dbname=shop target_session_attrs=read-write", mh, ph, mp, pp)},
