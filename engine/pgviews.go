@@ -52,7 +52,9 @@ func pgSnapshot(e *env) (*pgcatalog.Snapshot, error) {
 		}
 	}
 	for _, l := range sess.inst.security().Logins {
-		login := pgcatalog.Login{OID: int64(l.ID), Name: l.Name, Super: l.Sysadmin, CanLogin: true, Disabled: l.Disabled}
+		// Only SQL logins authenticate over the wire: Windows and
+		// certificate logins identify mirroring peers.
+		login := pgcatalog.Login{OID: int64(l.ID), Name: l.Name, Super: l.Sysadmin, CanLogin: l.Type == LoginSQL, Disabled: l.Disabled}
 		if l.Sysadmin {
 			login.MemberOf = []int64{sysadminID}
 		}

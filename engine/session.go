@@ -40,6 +40,8 @@ type Session struct {
 	// longer is cancelled (Msg 50101); 0 means none.
 	stmtTimeout  time.Duration
 	params       map[string]string // PostgreSQL-style settings
+	reported     map[string]string // Parameters' last answer, built from reportedFrom
+	reportedFrom reportedParams
 	rowcount     int64
 	lastError    int
 	lastIdentity *int64
@@ -178,25 +180,43 @@ func (s *Session) TxStatus() session.TxStatus {
 	return session.TxActive
 }
 
-// Parameters implements session.Session.
+// reportedParams are the inputs of the parameters a session reports; the
+// map is rebuilt only when they change (the wire asks after every
+// statement and nearly always finds nothing new).
+type reportedParams struct {
+	clientEncoding, dateStyle, timeZone, applicationName string
+	defaultReadOnly, readOnly                            bool
+	user, partner                                        string
+}
+
+// Parameters implements session.Session. The map returned is shared: the
+// caller must not modify it.
 func (s *Session) Parameters() map[string]string {
-	super := "on"
-	return map[string]string{
+	in := reportedParams{clientEncoding: s.params["client_encoding"], dateStyle: s.params["DateStyle"],
+		timeZone: s.params["TimeZone"], applicationName: s.params["application_name"],
+		defaultReadOnly: s.txDefaults.readOnly || s.readOnly(), readOnly: s.readOnly(),
+		user: s.startup.User, partner: s.mirroringPartner()}
+	if s.reported != nil && in == s.reportedFrom {
+		return s.reported
+	}
+	s.reportedFrom = in
+	s.reported = map[string]string{
 		"server_version":                "16.0 (mirrordb " + Version + ")",
 		"server_encoding":               "UTF8",
-		"client_encoding":               s.params["client_encoding"],
-		"DateStyle":                     s.params["DateStyle"],
+		"client_encoding":               in.clientEncoding,
+		"DateStyle":                     in.dateStyle,
 		"IntervalStyle":                 "postgres",
-		"TimeZone":                      s.params["TimeZone"],
+		"TimeZone":                      in.timeZone,
 		"integer_datetimes":             "on",
 		"standard_conforming_strings":   "on",
-		"application_name":              s.params["application_name"],
-		"default_transaction_read_only": onOff(s.txDefaults.readOnly || s.readOnly()),
-		"in_hot_standby":                onOff(s.readOnly()),
-		"is_superuser":                  super,
-		"session_authorization":         s.startup.User,
-		"mirroring_partner":             s.mirroringPartner(),
+		"application_name":              in.applicationName,
+		"default_transaction_read_only": onOff(in.defaultReadOnly),
+		"in_hot_standby":                onOff(in.readOnly),
+		"is_superuser":                  "on",
+		"session_authorization":         in.user,
+		"mirroring_partner":             in.partner,
 	}
+	return s.reported
 }
 
 // mirroringPartner is the failover partner of the session's database: the
