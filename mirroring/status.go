@@ -23,6 +23,14 @@ func (m *Manager) Status(d *engine.Database) *engine.MirrorStatus {
 		st.WitnessState = s.witnessState
 		st.WitnessDesc = [...]string{"UNKNOWN", "CONNECTED", "DISCONNECTED"}[s.witnessState]
 	}
+	if c.Role == core.Principal && d.State() == engine.StateRestoring {
+		// The session's role leads the database's by the moment SetRole
+		// takes (log still queued is hardened first, then the database
+		// opens): until the database serves as principal, the view shows
+		// the role it still has, so that a script polling it for
+		// PRINCIPAL connects to an open database, not into a 954.
+		st.Role, st.RoleDesc = int(core.Mirror), core.Mirror.String()
+	}
 	if c.GUID == "" { // a mirror waiting to be contacted
 		st.State, st.StateDesc = int(core.Disconnected), core.Disconnected.String()
 	}
