@@ -36,11 +36,18 @@ import (
 // it (and as large as the table). Every step is an ordinary logged
 // transaction: a mirror builds or drops the index by redoing them.
 
-// indexChunkRows and indexChunkBytes bound what one step of a build or
-// drop reads: so many rows, or so many bytes of them (wide rows).
-var indexChunkRows = 2000
+// indexChunkRows and indexChunkBytes bound one step of a build or drop:
+// so many rows, or so many bytes of entries (wide keys); a build step also
+// reads at most indexReadBytes of rows (a filtered index keeps few). A
+// step holds the writer lock while it runs and pays for one commit and
+// fsync: steps of some thousand rows made the commits cost more than the
+// entries (index_build.go).
+var indexChunkRows = 1 << 15
 
-const indexChunkBytes = 8 << 20
+const (
+	indexChunkBytes = 2 << 20
+	indexReadBytes  = 32 << 20
+)
 
 // progressEvery is how often a long build reports its progress (a
 // variable for tests).
@@ -153,6 +160,8 @@ type indexBuild struct {
 	ix           IndexDef
 	dropExisting bool
 	replaces     uint32 // the store of the index a rebuild replaces
+	tableID      uint32
+	watched      bool // in the database's buildWatch (index_build.go)
 	w            session.ResultWriter
 	rows         int64
 	start        time.Time
@@ -161,6 +170,7 @@ type indexBuild struct {
 
 // run builds the index in steps (in one step inside a user transaction).
 func (x *indexBuild) run(e *env) error {
+	defer func() { x.unwatch(x.tableID) }()
 	if x.s.tx != nil {
 		err := x.s.withWrite(e, x.db, func(t *txn) error {
 			if err := x.define(t); err != nil {
@@ -285,6 +295,10 @@ func (x *indexBuild) define(t *txn) error {
 		x.replaces = old.store()
 		x.ix.Store, next = next, next+1
 	}
+	x.tableID = def.ID
+	if err := x.watchIfEmpty(t, def.ID); err != nil {
+		return err
+	}
 	return putTableDef(t, def, func(d *TableDef) {
 		d.Indexes = append(d.Indexes, x.ix)
 		d.NextIndexID = next
@@ -304,76 +318,6 @@ func (x *indexBuild) building(t *txn) (*TableDef, *IndexDef, error) {
 		}
 	}
 	return nil, nil, sqlerr.New(3703, x.ix.Name) // dropped while it was built
-}
-
-// fill indexes up to indexChunkRows rows from cursor on (a row key, or a
-// prefix before every row) and returns where to go on (nil at the end):
-// step 2.
-func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
-	def, ix, err := x.building(t)
-	if err != nil {
-		return nil, err
-	}
-	prefix := keys.TablePrefix(def.ID)
-	if bytes.Compare(cursor, prefix) < 0 {
-		cursor = prefix
-	}
-	type found struct {
-		key []byte
-		row []types.Value
-	}
-	var chunk []found
-	size := 0
-	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: cursor, UpperBound: keys.PrefixEnd(prefix)})
-	if err != nil {
-		return nil, x.db.storage.ReadError(err)
-	}
-	for it.First(); it.Valid() && len(chunk) < indexChunkRows && size < indexChunkBytes; it.Next() {
-		size += len(it.Key()) + len(it.Value())
-		if err := e.gov.Check(); err != nil {
-			it.Close()
-			return nil, err
-		}
-		row, err := keys.DecodeRow(it.Value(), nil)
-		if err != nil {
-			it.Close()
-			return nil, x.db.storage.Corrupt(err)
-		}
-		chunk = append(chunk, found{bytes.Clone(it.Key()), row})
-	}
-	more := it.Valid()
-	if err := it.Error(); err != nil {
-		it.Close()
-		return nil, x.db.storage.ReadError(err)
-	}
-	it.Close()
-	for _, r := range chunk {
-		if !ix.covers(def, r.row) {
-			continue
-		}
-		k, v := indexEntry(def, ix, r.key, r.row)
-		cur, had, err := t.Get(k)
-		if err != nil {
-			return nil, err
-		}
-		if had {
-			other, err := entryRowKey(def.ID, cur)
-			if err == nil && bytes.Equal(other, r.key) {
-				continue // a write since the build began indexed it already
-			}
-			if ix.Unique {
-				return nil, sqlerr.New(1505, "dbo."+def.Name, ix.Name, indexKeyText(def, ix, r.row))
-			}
-		}
-		if err := t.Write(k, cur, had, v); err != nil {
-			return nil, err
-		}
-	}
-	x.rows += int64(len(chunk))
-	if !more || len(chunk) == 0 {
-		return nil, nil
-	}
-	return append(chunk[len(chunk)-1].key, 0), nil
 }
 
 // progress reports how far the build got, every progressEvery.
@@ -503,11 +447,8 @@ func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) err
 			if err := mark(t); err != nil {
 				return err
 			}
-			for more := true; more; {
-				var err error
-				if more, err = emptyIndexChunk(e, t, tableID, id); err != nil {
-					return err
-				}
+			if err := emptyIndex(e, t, tableID, id); err != nil {
+				return err
 			}
 			return remove(t)
 		})
@@ -515,10 +456,10 @@ func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) err
 	if err := s.withWrite(e, db, mark); err != nil {
 		return err
 	}
-	for more := true; more; {
+	for cursor := keys.IndexPrefix(tableID, id); cursor != nil; {
 		if err := s.withWrite(e, db, func(t *txn) error {
 			var err error
-			more, err = emptyIndexChunk(e, t, tableID, id)
+			cursor, err = emptyIndexChunk(e, t, tableID, id, cursor)
 			return err
 		}); err != nil {
 			return err
@@ -532,23 +473,35 @@ func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) err
 // no longer maintain (DROP TABLE).
 func dropIndexEntries(e *env, t *txn, def *TableDef) error {
 	for _, ix := range def.Indexes {
-		for more := true; more; {
-			var err error
-			if more, err = emptyIndexChunk(e, t, def.ID, ix.store()); err != nil {
-				return err
-			}
+		if err := emptyIndex(e, t, def.ID, ix.store()); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// emptyIndexChunk deletes up to indexChunkRows entries of an index and
-// reports whether any are left.
-func emptyIndexChunk(e *env, t *txn, tableID, id uint32) (bool, error) {
+// emptyIndex deletes every entry of an index in one transaction.
+func emptyIndex(e *env, t *txn, tableID, id uint32) error {
+	for cursor := keys.IndexPrefix(tableID, id); cursor != nil; {
+		var err error
+		if cursor, err = emptyIndexChunk(e, t, tableID, id, cursor); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emptyIndexChunk deletes up to indexChunkRows entries of an index from
+// cursor on and returns where to go on (nil when none are left). Steps
+// go on from a cursor rather than from the index's start, where the
+// deletions of every earlier step would have to be skipped again; no
+// entries appear behind it, as writes do not maintain an index being
+// emptied.
+func emptyIndexChunk(e *env, t *txn, tableID, id uint32, cursor []byte) ([]byte, error) {
 	prefix := keys.IndexPrefix(tableID, id)
-	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
+	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: cursor, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
-		return false, t.db.storage.ReadError(err)
+		return nil, t.db.storage.ReadError(err)
 	}
 	var ks, vs [][]byte
 	size := 0
@@ -561,15 +514,18 @@ func emptyIndexChunk(e *env, t *txn, tableID, id uint32) (bool, error) {
 	err = it.Error()
 	it.Close()
 	if err != nil {
-		return false, t.db.storage.ReadError(err)
+		return nil, t.db.storage.ReadError(err)
 	}
 	for i, k := range ks {
 		if err := e.ctx.Err(); err != nil {
-			return false, err
+			return nil, err
 		}
-		if err := t.Write(k, vs[i], true, nil); err != nil {
-			return false, err
+		if err := t.WriteOwned(k, vs[i], true, nil); err != nil {
+			return nil, err
 		}
 	}
-	return more, nil
+	if !more || len(ks) == 0 {
+		return nil, nil
+	}
+	return append(bytes.Clone(ks[len(ks)-1]), 0), nil
 }

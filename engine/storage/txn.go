@@ -60,9 +60,23 @@ func (t *Txn) Get(key []byte) ([]byte, bool, error) { return ReadValue(t.batch, 
 // Write records one change: key goes from before (absent when !hadBefore)
 // to after (deleted when after is nil). Arguments are copied.
 func (t *Txn) Write(key, before []byte, hadBefore bool, after []byte) error {
-	op := txlog.Op{Key: bytes.Clone(key), HadBefore: hadBefore}
 	if hadBefore {
-		op.Before = bytes.Clone(before)
+		before = bytes.Clone(before)
+	}
+	if after != nil {
+		after = bytes.Clone(after)
+	}
+	return t.WriteOwned(bytes.Clone(key), before, hadBefore, after)
+}
+
+// WriteOwned is Write without the copies: the transaction keeps the
+// slices until it ends, and the caller must not change them. A bulk
+// writer (an index build) hands over one buffer for a whole step instead
+// of three allocations per key.
+func (t *Txn) WriteOwned(key, before []byte, hadBefore bool, after []byte) error {
+	op := txlog.Op{Key: key, HadBefore: hadBefore}
+	if hadBefore {
+		op.Before = before
 	}
 	var err error
 	if after == nil {
@@ -70,7 +84,7 @@ func (t *Txn) Write(key, before []byte, hadBefore bool, after []byte) error {
 		err = t.batch.Delete(op.Key, nil)
 	} else {
 		op.Kind = txlog.OpPut
-		op.After = bytes.Clone(after)
+		op.After = after
 		err = t.batch.Set(op.Key, op.After, nil)
 	}
 	if err != nil {
