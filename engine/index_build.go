@@ -2,6 +2,8 @@ package engine
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/binary"
 	"slices"
 	"sync"
 
@@ -37,6 +39,36 @@ const maxWatchedKeys = 1 << 14
 type buildWatch struct {
 	mu     sync.Mutex
 	builds map[buildID]*touchedKeys
+	// active counts the statements building or removing each index, so
+	// that the removal of interrupted builds leaves theirs alone
+	// (index_recover.go).
+	active map[buildID]int
+}
+
+// enter records a statement building or removing an index; leave, its end.
+func (w *buildWatch) enter(table, store uint32) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.active == nil {
+		w.active = map[buildID]int{}
+	}
+	w.active[buildID{table, store}]++
+}
+
+func (w *buildWatch) leave(table, store uint32) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	id := buildID{table, store}
+	if w.active[id]--; w.active[id] <= 0 {
+		delete(w.active, id)
+	}
+}
+
+// running reports whether a statement is building or removing an index.
+func (w *buildWatch) running(table, store uint32) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.active[buildID{table, store}] > 0
 }
 
 type buildID struct{ table, store uint32 }
@@ -95,9 +127,11 @@ func (w *buildWatch) mayExist(table, store uint32) (fn func(key []byte) bool, ok
 	return func(key []byte) bool { _, ok := b.keys[string(key)]; return ok }, true
 }
 
-// watchIfEmpty starts watching the build of ix when its key space holds
-// nothing (as a new store number's does).
+// watchIfEmpty records the build as running, and starts watching it when
+// its key space holds nothing (as a new store number's does).
 func (x *indexBuild) watchIfEmpty(t *txn, tableID uint32) error {
+	x.db.builds.enter(tableID, x.ix.store())
+	x.entered = true
 	prefix := keys.IndexPrefix(tableID, x.ix.store())
 	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
@@ -116,8 +150,12 @@ func (x *indexBuild) watchIfEmpty(t *txn, tableID uint32) error {
 	return nil
 }
 
-// unwatch stops watching the build.
+// unwatch stops watching the build and records its end.
 func (x *indexBuild) unwatch(tableID uint32) {
+	if x.entered {
+		x.db.builds.leave(tableID, x.ix.store())
+		x.entered = false
+	}
 	if x.watched {
 		x.db.builds.stop(tableID, x.ix.store())
 		x.watched = false
@@ -125,8 +163,22 @@ func (x *indexBuild) unwatch(tableID uint32) {
 }
 
 // stepEntry is one entry of a step: its key is buf[k:v], its value
-// buf[v:end].
-type stepEntry struct{ k, v, end int }
+// buf[v:end]. head is the key's first 8 bytes after the index prefix
+// (zero-padded), big-endian: sorting compares it before the keys.
+type stepEntry struct {
+	k, v, end int
+	head      uint64
+}
+
+// keyHead returns the 8 bytes of key from off on (zero-padded) as a
+// big-endian number: for keys a < b, keyHead(a) <= keyHead(b).
+func keyHead(key []byte, off int) uint64 {
+	var b [8]byte
+	if off < len(key) {
+		copy(b[:], key[off:])
+	}
+	return binary.BigEndian.Uint64(b[:])
+}
 
 // fill indexes up to indexChunkRows rows (indexChunkBytes of entries,
 // indexReadBytes of rows) from cursor on (a row key, or a prefix before every row) and returns where to
@@ -141,8 +193,8 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 		cursor = prefix
 	}
 	var (
-		buf     []byte
-		entries []stepEntry
+		buf     = make([]byte, 0, x.stepBytes) // the last step's size
+		entries = make([]stepEntry, 0, x.stepEntries)
 		row     []types.Value
 		last    []byte
 		enc     entryEncoder
@@ -170,8 +222,9 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 		k := len(buf)
 		var v int
 		buf, v = enc.append(buf, def, ix, last, row)
-		entries = append(entries, stepEntry{k, v, len(buf)})
+		entries = append(entries, stepEntry{k, v, len(buf), keyHead(buf[k:v], len(enc.prefix))})
 	}
+	x.stepBytes, x.stepEntries = len(buf), len(entries)
 	more := it.Valid()
 	if err := it.Error(); err != nil {
 		it.Close()
@@ -179,7 +232,12 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 	}
 	it.Close()
 	key := func(s stepEntry) []byte { return buf[s.k:s.v:s.v] }
-	slices.SortFunc(entries, func(a, b stepEntry) int { return bytes.Compare(key(a), key(b)) })
+	slices.SortFunc(entries, func(a, b stepEntry) int {
+		if a.head != b.head {
+			return cmp.Compare(a.head, b.head)
+		}
+		return bytes.Compare(key(a), key(b))
+	})
 	if err := x.writeStep(t, def, ix, buf, entries); err != nil {
 		return nil, err
 	}
@@ -194,6 +252,7 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 // only those that may exist (see the top of the file).
 func (x *indexBuild) writeStep(t *txn, def *TableDef, ix *IndexDef, buf []byte, entries []stepEntry) error {
 	mayExist, watched := x.db.builds.mayExist(def.ID, ix.store())
+	t.Grow(len(entries))
 	var it *pebble.Iterator
 	defer func() {
 		if it != nil {

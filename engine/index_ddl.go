@@ -162,10 +162,13 @@ type indexBuild struct {
 	replaces     uint32 // the store of the index a rebuild replaces
 	tableID      uint32
 	watched      bool // in the database's buildWatch (index_build.go)
-	w            session.ResultWriter
-	rows         int64
-	start        time.Time
-	noted        time.Time
+	entered      bool // counted as running there
+	// stepBytes and stepEntries size the next step's buffers as the last.
+	stepBytes, stepEntries int
+	w                      session.ResultWriter
+	rows                   int64
+	start                  time.Time
+	noted                  time.Time
 }
 
 // run builds the index in steps (in one step inside a user transaction).
@@ -213,19 +216,35 @@ func (x *indexBuild) run(e *env) error {
 	return nil
 }
 
+// fillAll runs step 2 in steps of their own. A step's commit does not
+// wait for its fsync (and mirror): the next step waits for it once it has
+// read and encoded its rows, so that the two overlap.
 func (x *indexBuild) fillAll(e *env) error {
+	var pending func(context.Context) error // the last step's fsync
 	cursor := keys.TablePrefix(0)
 	for cursor != nil {
 		if err := x.s.withWrite(e, x.db, func(t *txn) error {
 			var err error
-			cursor, err = x.fill(e, t, cursor)
-			return err
+			if cursor, err = x.fill(e, t, cursor); err != nil {
+				return err
+			}
+			if wait := pending; wait != nil {
+				pending = nil // waited once: a step that writes nothing sets none
+				if err := wait(e.commitCtx); err != nil {
+					return err
+				}
+			}
+			t.DeferWait(&pending)
+			return nil
 		}); err != nil {
 			return err
 		}
 		if err := x.progress(); err != nil { // between steps: other writers may run
 			return err
 		}
+	}
+	if pending != nil {
+		return pending(e.commitCtx)
 	}
 	return nil
 }
@@ -413,51 +432,48 @@ func (s *Session) dropIndex(e *env, db *Database, table, name string, ifExists b
 // in steps and removes it from its table (in one step inside a user
 // transaction).
 func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) error {
-	var tableID uint32
-	mark := func(t *txn) error {
-		def, err := tableForIndex(t, table)
-		if err != nil {
-			return err
-		}
-		tableID = def.ID
-		return putTableDef(t, def, func(d *TableDef) {
-			for i := range d.Indexes {
-				if d.Indexes[i].store() == id {
-					d.Indexes[i].State = IndexDropping
-				}
-			}
-		})
-	}
-	remove := func(t *txn) error {
-		def, err := tableForIndex(t, table)
-		if err != nil {
-			return err
-		}
-		return putTableDef(t, def, func(d *TableDef) {
-			d.Indexes = d.Indexes[:0]
-			for _, ix := range def.Indexes {
-				if ix.store() != id {
-					d.Indexes = append(d.Indexes, ix)
-				}
-			}
-		})
-	}
 	if s.tx != nil {
 		return s.withWrite(e, db, func(t *txn) error {
-			if err := mark(t); err != nil {
+			tableID, err := markIndexDropping(t, table, id)
+			if err != nil {
 				return err
 			}
 			if err := emptyIndex(e, t, tableID, id); err != nil {
 				return err
 			}
-			return remove(t)
+			return dropIndexDef(t, table, id)
 		})
 	}
-	if err := s.withWrite(e, db, mark); err != nil {
+	return removeIndexInSteps(e, db, table, id, false, func(fn func(t *txn) error) error { return s.withWrite(e, db, fn) })
+}
+
+// removeIndexInSteps is removeIndex outside a user transaction: step runs
+// each step as a transaction of its own. unlessRunning leaves alone an
+// index that a statement of this instance is building or removing
+// (errIndexBusy), as the removal of what a crash left behind must.
+func removeIndexInSteps(e *env, db *Database, table string, id uint32, unlessRunning bool, step func(fn func(t *txn) error) error) error {
+	var tableID uint32
+	err := step(func(t *txn) error {
+		def, err := tableForIndex(t, table)
+		if err != nil {
+			return err
+		}
+		if unlessRunning && db.builds.running(def.ID, id) {
+			return errIndexBusy
+		}
+		if tableID, err = markIndexDropping(t, table, id); err == nil {
+			db.builds.enter(tableID, id)
+		}
+		return err
+	})
+	if tableID != 0 {
+		defer db.builds.leave(tableID, id)
+	}
+	if err != nil {
 		return err
 	}
 	for cursor := keys.IndexPrefix(tableID, id); cursor != nil; {
-		if err := s.withWrite(e, db, func(t *txn) error {
+		if err := step(func(t *txn) error {
 			var err error
 			cursor, err = emptyIndexChunk(e, t, tableID, id, cursor)
 			return err
@@ -465,7 +481,39 @@ func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) err
 			return err
 		}
 	}
-	return s.withWrite(e, db, remove)
+	return step(func(t *txn) error { return dropIndexDef(t, table, id) })
+}
+
+// markIndexDropping marks a table's index (by its store) dropping: no
+// longer read nor maintained. It returns the table's id.
+func markIndexDropping(t *txn, table string, id uint32) (uint32, error) {
+	def, err := tableForIndex(t, table)
+	if err != nil {
+		return 0, err
+	}
+	return def.ID, putTableDef(t, def, func(d *TableDef) {
+		for i := range d.Indexes {
+			if d.Indexes[i].store() == id {
+				d.Indexes[i].State = IndexDropping
+			}
+		}
+	})
+}
+
+// dropIndexDef removes an index (by its store) from its table.
+func dropIndexDef(t *txn, table string, id uint32) error {
+	def, err := tableForIndex(t, table)
+	if err != nil {
+		return err
+	}
+	return putTableDef(t, def, func(d *TableDef) {
+		d.Indexes = d.Indexes[:0]
+		for _, ix := range def.Indexes {
+			if ix.store() != id {
+				d.Indexes = append(d.Indexes, ix)
+			}
+		}
+	})
 }
 
 // dropIndexEntries deletes what entries a table's indexes still have once

@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"context"
+	"slices"
 	"time"
 
 	"github.com/cockroachdb/pebble"
@@ -31,6 +32,7 @@ type Txn struct {
 	schemaChanged bool
 	schemaEpoch   int
 	finished      bool
+	deferred      *func(ctx context.Context) error // DeferWait
 
 	// Object, when set, names what the transaction wrote ("schema.table")
 	// for Msg 1105; unset, the message names the database.
@@ -98,6 +100,10 @@ func (t *Txn) WriteOwned(key, before []byte, hadBefore bool, after []byte) error
 	}
 	return nil
 }
+
+// Grow makes room for n more writes, for a writer that knows how many
+// it will make (an index build step).
+func (t *Txn) Grow(n int) { t.ops = slices.Grow(t.ops, n) }
 
 // Put sets key to value, reading the before-image itself.
 func (t *Txn) Put(key, value []byte) error {
