@@ -69,6 +69,8 @@ type Database struct {
 	// writerOwner is the session whose transaction holds the writer lock,
 	// if a session's does.
 	writerOwner atomic.Pointer[Session]
+	// builds watches the indexes CREATE INDEX is building (index_build.go).
+	builds buildWatch
 }
 
 // openDatabase opens the store at dir and loads its log positions and

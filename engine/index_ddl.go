@@ -36,11 +36,18 @@ import (
 // it (and as large as the table). Every step is an ordinary logged
 // transaction: a mirror builds or drops the index by redoing them.
 
-// indexChunkRows and indexChunkBytes bound what one step of a build or
-// drop reads: so many rows, or so many bytes of them (wide rows).
-var indexChunkRows = 2000
+// indexChunkRows and indexChunkBytes bound one step of a build or drop:
+// so many rows, or so many bytes of entries (wide keys); a build step also
+// reads at most indexReadBytes of rows (a filtered index keeps few). A
+// step holds the writer lock while it runs and pays for one commit and
+// fsync: steps of some thousand rows made the commits cost more than the
+// entries (index_build.go).
+var indexChunkRows = 1 << 15
 
-const indexChunkBytes = 8 << 20
+const (
+	indexChunkBytes = 2 << 20
+	indexReadBytes  = 32 << 20
+)
 
 // progressEvery is how often a long build reports its progress (a
 // variable for tests).
@@ -153,14 +160,20 @@ type indexBuild struct {
 	ix           IndexDef
 	dropExisting bool
 	replaces     uint32 // the store of the index a rebuild replaces
-	w            session.ResultWriter
-	rows         int64
-	start        time.Time
-	noted        time.Time
+	tableID      uint32
+	watched      bool // in the database's buildWatch (index_build.go)
+	entered      bool // counted as running there
+	// stepBytes and stepEntries size the next step's buffers as the last.
+	stepBytes, stepEntries int
+	w                      session.ResultWriter
+	rows                   int64
+	start                  time.Time
+	noted                  time.Time
 }
 
 // run builds the index in steps (in one step inside a user transaction).
 func (x *indexBuild) run(e *env) error {
+	defer func() { x.unwatch(x.tableID) }()
 	if x.s.tx != nil {
 		err := x.s.withWrite(e, x.db, func(t *txn) error {
 			if err := x.define(t); err != nil {
@@ -203,19 +216,35 @@ func (x *indexBuild) run(e *env) error {
 	return nil
 }
 
+// fillAll runs step 2 in steps of their own. A step's commit does not
+// wait for its fsync (and mirror): the next step waits for it once it has
+// read and encoded its rows, so that the two overlap.
 func (x *indexBuild) fillAll(e *env) error {
+	var pending func(context.Context) error // the last step's fsync
 	cursor := keys.TablePrefix(0)
 	for cursor != nil {
 		if err := x.s.withWrite(e, x.db, func(t *txn) error {
 			var err error
-			cursor, err = x.fill(e, t, cursor)
-			return err
+			if cursor, err = x.fill(e, t, cursor); err != nil {
+				return err
+			}
+			if wait := pending; wait != nil {
+				pending = nil // waited once: a step that writes nothing sets none
+				if err := wait(e.commitCtx); err != nil {
+					return err
+				}
+			}
+			t.DeferWait(&pending)
+			return nil
 		}); err != nil {
 			return err
 		}
 		if err := x.progress(); err != nil { // between steps: other writers may run
 			return err
 		}
+	}
+	if pending != nil {
+		return pending(e.commitCtx)
 	}
 	return nil
 }
@@ -285,6 +314,10 @@ func (x *indexBuild) define(t *txn) error {
 		x.replaces = old.store()
 		x.ix.Store, next = next, next+1
 	}
+	x.tableID = def.ID
+	if err := x.watchIfEmpty(t, def.ID); err != nil {
+		return err
+	}
 	return putTableDef(t, def, func(d *TableDef) {
 		d.Indexes = append(d.Indexes, x.ix)
 		d.NextIndexID = next
@@ -304,76 +337,6 @@ func (x *indexBuild) building(t *txn) (*TableDef, *IndexDef, error) {
 		}
 	}
 	return nil, nil, sqlerr.New(3703, x.ix.Name) // dropped while it was built
-}
-
-// fill indexes up to indexChunkRows rows from cursor on (a row key, or a
-// prefix before every row) and returns where to go on (nil at the end):
-// step 2.
-func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
-	def, ix, err := x.building(t)
-	if err != nil {
-		return nil, err
-	}
-	prefix := keys.TablePrefix(def.ID)
-	if bytes.Compare(cursor, prefix) < 0 {
-		cursor = prefix
-	}
-	type found struct {
-		key []byte
-		row []types.Value
-	}
-	var chunk []found
-	size := 0
-	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: cursor, UpperBound: keys.PrefixEnd(prefix)})
-	if err != nil {
-		return nil, x.db.storage.ReadError(err)
-	}
-	for it.First(); it.Valid() && len(chunk) < indexChunkRows && size < indexChunkBytes; it.Next() {
-		size += len(it.Key()) + len(it.Value())
-		if err := e.gov.Check(); err != nil {
-			it.Close()
-			return nil, err
-		}
-		row, err := keys.DecodeRow(it.Value(), nil)
-		if err != nil {
-			it.Close()
-			return nil, x.db.storage.Corrupt(err)
-		}
-		chunk = append(chunk, found{bytes.Clone(it.Key()), row})
-	}
-	more := it.Valid()
-	if err := it.Error(); err != nil {
-		it.Close()
-		return nil, x.db.storage.ReadError(err)
-	}
-	it.Close()
-	for _, r := range chunk {
-		if !ix.covers(def, r.row) {
-			continue
-		}
-		k, v := indexEntry(def, ix, r.key, r.row)
-		cur, had, err := t.Get(k)
-		if err != nil {
-			return nil, err
-		}
-		if had {
-			other, err := entryRowKey(def.ID, cur)
-			if err == nil && bytes.Equal(other, r.key) {
-				continue // a write since the build began indexed it already
-			}
-			if ix.Unique {
-				return nil, sqlerr.New(1505, "dbo."+def.Name, ix.Name, indexKeyText(def, ix, r.row))
-			}
-		}
-		if err := t.Write(k, cur, had, v); err != nil {
-			return nil, err
-		}
-	}
-	x.rows += int64(len(chunk))
-	if !more || len(chunk) == 0 {
-		return nil, nil
-	}
-	return append(chunk[len(chunk)-1].key, 0), nil
 }
 
 // progress reports how far the build got, every progressEvery.
@@ -469,62 +432,88 @@ func (s *Session) dropIndex(e *env, db *Database, table, name string, ifExists b
 // in steps and removes it from its table (in one step inside a user
 // transaction).
 func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) error {
-	var tableID uint32
-	mark := func(t *txn) error {
-		def, err := tableForIndex(t, table)
-		if err != nil {
-			return err
-		}
-		tableID = def.ID
-		return putTableDef(t, def, func(d *TableDef) {
-			for i := range d.Indexes {
-				if d.Indexes[i].store() == id {
-					d.Indexes[i].State = IndexDropping
-				}
-			}
-		})
-	}
-	remove := func(t *txn) error {
-		def, err := tableForIndex(t, table)
-		if err != nil {
-			return err
-		}
-		return putTableDef(t, def, func(d *TableDef) {
-			d.Indexes = d.Indexes[:0]
-			for _, ix := range def.Indexes {
-				if ix.store() != id {
-					d.Indexes = append(d.Indexes, ix)
-				}
-			}
-		})
-	}
 	if s.tx != nil {
 		return s.withWrite(e, db, func(t *txn) error {
-			if err := mark(t); err != nil {
+			tableID, err := markIndexDropping(t, table, id)
+			if err != nil {
 				return err
 			}
-			for more := true; more; {
-				var err error
-				if more, err = emptyIndexChunk(e, t, tableID, id); err != nil {
-					return err
-				}
+			if err := emptyIndex(e, t, tableID, id); err != nil {
+				return err
 			}
-			return remove(t)
+			return dropIndexDef(t, table, id)
 		})
 	}
-	if err := s.withWrite(e, db, mark); err != nil {
+	return removeIndexInSteps(e, db, table, id, false, func(fn func(t *txn) error) error { return s.withWrite(e, db, fn) })
+}
+
+// removeIndexInSteps is removeIndex outside a user transaction: step runs
+// each step as a transaction of its own. unlessRunning leaves alone an
+// index that a statement of this instance is building or removing
+// (errIndexBusy), as the removal of what a crash left behind must.
+func removeIndexInSteps(e *env, db *Database, table string, id uint32, unlessRunning bool, step func(fn func(t *txn) error) error) error {
+	var tableID uint32
+	err := step(func(t *txn) error {
+		def, err := tableForIndex(t, table)
+		if err != nil {
+			return err
+		}
+		if unlessRunning && db.builds.running(def.ID, id) {
+			return errIndexBusy
+		}
+		if tableID, err = markIndexDropping(t, table, id); err == nil {
+			db.builds.enter(tableID, id)
+		}
+		return err
+	})
+	if tableID != 0 {
+		defer db.builds.leave(tableID, id)
+	}
+	if err != nil {
 		return err
 	}
-	for more := true; more; {
-		if err := s.withWrite(e, db, func(t *txn) error {
+	for cursor := keys.IndexPrefix(tableID, id); cursor != nil; {
+		if err := step(func(t *txn) error {
 			var err error
-			more, err = emptyIndexChunk(e, t, tableID, id)
+			cursor, err = emptyIndexChunk(e, t, tableID, id, cursor)
 			return err
 		}); err != nil {
 			return err
 		}
 	}
-	return s.withWrite(e, db, remove)
+	return step(func(t *txn) error { return dropIndexDef(t, table, id) })
+}
+
+// markIndexDropping marks a table's index (by its store) dropping: no
+// longer read nor maintained. It returns the table's id.
+func markIndexDropping(t *txn, table string, id uint32) (uint32, error) {
+	def, err := tableForIndex(t, table)
+	if err != nil {
+		return 0, err
+	}
+	return def.ID, putTableDef(t, def, func(d *TableDef) {
+		for i := range d.Indexes {
+			if d.Indexes[i].store() == id {
+				d.Indexes[i].State = IndexDropping
+			}
+		}
+	})
+}
+
+// dropIndexDef removes an index (by its store) from its table.
+func dropIndexDef(t *txn, table string, id uint32) error {
+	def, err := tableForIndex(t, table)
+	if err != nil {
+		return err
+	}
+	return putTableDef(t, def, func(d *TableDef) {
+		d.Indexes = d.Indexes[:0]
+		for _, ix := range def.Indexes {
+			if ix.store() != id {
+				d.Indexes = append(d.Indexes, ix)
+			}
+		}
+	})
 }
 
 // dropIndexEntries deletes what entries a table's indexes still have once
@@ -532,23 +521,35 @@ func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) err
 // no longer maintain (DROP TABLE).
 func dropIndexEntries(e *env, t *txn, def *TableDef) error {
 	for _, ix := range def.Indexes {
-		for more := true; more; {
-			var err error
-			if more, err = emptyIndexChunk(e, t, def.ID, ix.store()); err != nil {
-				return err
-			}
+		if err := emptyIndex(e, t, def.ID, ix.store()); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// emptyIndexChunk deletes up to indexChunkRows entries of an index and
-// reports whether any are left.
-func emptyIndexChunk(e *env, t *txn, tableID, id uint32) (bool, error) {
+// emptyIndex deletes every entry of an index in one transaction.
+func emptyIndex(e *env, t *txn, tableID, id uint32) error {
+	for cursor := keys.IndexPrefix(tableID, id); cursor != nil; {
+		var err error
+		if cursor, err = emptyIndexChunk(e, t, tableID, id, cursor); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emptyIndexChunk deletes up to indexChunkRows entries of an index from
+// cursor on and returns where to go on (nil when none are left). Steps
+// go on from a cursor rather than from the index's start, where the
+// deletions of every earlier step would have to be skipped again; no
+// entries appear behind it, as writes do not maintain an index being
+// emptied.
+func emptyIndexChunk(e *env, t *txn, tableID, id uint32, cursor []byte) ([]byte, error) {
 	prefix := keys.IndexPrefix(tableID, id)
-	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
+	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: cursor, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
-		return false, t.db.storage.ReadError(err)
+		return nil, t.db.storage.ReadError(err)
 	}
 	var ks, vs [][]byte
 	size := 0
@@ -561,15 +562,18 @@ func emptyIndexChunk(e *env, t *txn, tableID, id uint32) (bool, error) {
 	err = it.Error()
 	it.Close()
 	if err != nil {
-		return false, t.db.storage.ReadError(err)
+		return nil, t.db.storage.ReadError(err)
 	}
 	for i, k := range ks {
 		if err := e.ctx.Err(); err != nil {
-			return false, err
+			return nil, err
 		}
-		if err := t.Write(k, vs[i], true, nil); err != nil {
-			return false, err
+		if err := t.WriteOwned(k, vs[i], true, nil); err != nil {
+			return nil, err
 		}
 	}
-	return more, nil
+	if !more || len(ks) == 0 {
+		return nil, nil
+	}
+	return append(bytes.Clone(ks[len(ks)-1]), 0), nil
 }

@@ -105,20 +105,40 @@ func (t *TableDef) clusteredName() string {
 // values (inverted when DESC), then for a non-unique index the row's key;
 // the value holds the row's key and the INCLUDE columns.
 func indexEntry(t *TableDef, ix *IndexDef, rowKey []byte, row []types.Value) (key, val []byte) {
-	key = keys.IndexPrefix(t.ID, ix.store())
+	var enc entryEncoder
+	b, n := enc.append(nil, t, ix, rowKey, row)
+	return b[:n:n], b[n:]
+}
+
+// entryEncoder appends index entries to a buffer, reusing its scratch
+// between entries (a build encodes a whole step into one buffer).
+type entryEncoder struct {
+	prefix []byte // keys.IndexPrefix of the last index encoded for
+	table  uint32
+	store  uint32
+	vals   []types.Value
+}
+
+// append appends the key of a row's entry in ix and then its value to
+// dst, and returns the buffer and where the value starts.
+func (enc *entryEncoder) append(dst []byte, t *TableDef, ix *IndexDef, rowKey []byte, row []types.Value) ([]byte, int) {
+	if enc.prefix == nil || enc.table != t.ID || enc.store != ix.store() {
+		enc.prefix, enc.table, enc.store = keys.IndexPrefix(t.ID, ix.store()), t.ID, ix.store()
+	}
+	dst = append(dst, enc.prefix...)
 	for i, c := range ix.Columns {
-		key = keys.AppendIndexValue(key, row[c], t.Columns[c].Type, ix.Desc[i])
+		dst = keys.AppendIndexValue(dst, row[c], t.Columns[c].Type, ix.Desc[i])
 	}
 	suffix := keys.RowSuffix(rowKey)
 	if !ix.Unique {
-		key = append(key, suffix...)
+		dst = append(dst, suffix...)
 	}
-	vals := make([]types.Value, 1, 1+len(ix.Include))
-	vals[0] = suffix
+	n := len(dst)
+	enc.vals = append(enc.vals[:0], suffix)
 	for _, c := range ix.Include {
-		vals = append(vals, row[c])
+		enc.vals = append(enc.vals, row[c])
 	}
-	return key, keys.EncodeRow(nil, vals)
+	return keys.EncodeRow(dst, enc.vals), n
 }
 
 // entryRowKey returns the key of the row an index entry points at.
@@ -169,6 +189,7 @@ func indexPhase(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey
 		if !ix.maintained() {
 			continue
 		}
+		building := ix.State == IndexBuilding
 		var ok, ov, nk, nv []byte
 		oldIn := old != nil && ix.covers(def, old) // a filtered index holds some rows only
 		newIn := new != nil && ix.covers(def, new)
@@ -184,10 +205,16 @@ func indexPhase(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey
 		case removing && !oldIn, !removing && !newIn:
 			continue
 		case removing:
+			if building {
+				t.db.builds.touch(def.ID, ix.store(), ok)
+			}
 			if err := t.Delete(ok); err != nil {
 				return err
 			}
 			continue
+		}
+		if building {
+			t.db.builds.touch(def.ID, ix.store(), nk)
 		}
 		cur, had, err := t.Get(nk)
 		if err != nil {

@@ -143,6 +143,7 @@ func Open(cfg Config) (*Instance, error) {
 	in.registerIndexProcedures()
 	ok = true
 	in.every(cfg.CheckpointInterval, in.checkpoint)
+	in.every(cfg.CheckpointInterval, in.removeInterruptedIndexes) // index_recover.go
 	in.log.Info("instance started", "data", cfg.DataDir, "server", cfg.ServerName, "databases", len(descs))
 	return in, nil
 }

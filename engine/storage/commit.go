@@ -149,29 +149,45 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 	db.writer.release()
 	locked = false
 
-	// Wait for the fsync. A statement cancelled or killed meanwhile stops
-	// waiting at once and the sync finishes behind it: a disk that hangs
-	// must not hang the clients of a principal that has stopped
-	// acknowledging (the mirroring watchdog kills their sessions). Such a
-	// commit is in doubt, as after a crash.
-	select {
-	case err := <-synced:
-		if err != nil {
-			return 0, db.FaultError(err, t.object())
+	object := t.object()
+	wait := func(ctx context.Context) (txlog.LSN, error) {
+		// Wait for the fsync. A statement cancelled or killed meanwhile
+		// stops waiting at once and the sync finishes behind it: a disk
+		// that hangs must not hang the clients of a principal that has
+		// stopped acknowledging (the mirroring watchdog kills their
+		// sessions). Such a commit is in doubt, as after a crash.
+		select {
+		case err := <-synced:
+			if err != nil {
+				return 0, db.FaultError(err, object)
+			}
+		case <-st.Failed():
+			return 0, db.FaultError(st.Fault(), object)
+		case <-ctx.Done():
+			return rec.LSN, ctx.Err()
 		}
-	case <-st.Failed():
-		return 0, db.FaultError(st.Fault(), t.object())
-	case <-ctx.Done():
-		return rec.LSN, ctx.Err()
-	}
-	if gate := db.gate(); gate != nil {
-		if err := gate(ctx, rec.LSN); err != nil {
-			return rec.LSN, err
+		if gate := db.gate(); gate != nil {
+			if err := gate(ctx, rec.LSN); err != nil {
+				return rec.LSN, err
+			}
 		}
+		db.commitLatency.Observe(time.Since(start))
+		return rec.LSN, nil
 	}
-	db.commitLatency.Observe(time.Since(start))
-	return rec.LSN, nil
+	if t.deferred != nil {
+		*t.deferred = func(ctx context.Context) error { _, err := wait(ctx); return err }
+		return rec.LSN, nil
+	}
+	return wait(ctx)
 }
+
+// DeferWait makes Commit return as soon as the transaction is applied
+// (visible, and shipped to a mirror), and store in *wait what it would
+// have waited for: the fsync and the commit gate. A statement made of
+// many transactions (an index build) waits for one step's fsync while it
+// prepares the next; its last transaction waits as usual, and being last
+// in the log, is durable and hardened only when every earlier one is.
+func (t *Txn) DeferWait(wait *func(ctx context.Context) error) { t.deferred = wait }
 
 // writerLock is a context-aware mutex: a channel holding one token.
 type writerLock chan struct{}
