@@ -159,7 +159,7 @@ func (b *binder) checkDefault(d parser.Expr, t types.Type) error {
 	if bad != nil {
 		return b.errAt(bad, sqlerr.New(128, strings.Join(bad.Parts, ".")))
 	}
-	_, err := b.bindTypedValue(d, nil, t)
+	_, err := b.bindDefault(d, t)
 	return err
 }
 

@@ -231,7 +231,7 @@ func (b *binder) bindDefaults(def *TableDef) ([]expr, error) {
 	defs := make([]expr, len(def.Columns))
 	for i := range def.Columns {
 		if d := def.Columns[i].defaultExpression(); d != nil {
-			x, err := b.bindTypedValue(d, nil, def.Columns[i].Type)
+			x, err := b.bindDefault(d, def.Columns[i].Type)
 			if err != nil {
 				return nil, err
 			}

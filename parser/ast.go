@@ -128,6 +128,10 @@ type CreateTable struct {
 	// PrimaryKey is the table-level PRIMARY KEY constraint, if any. A
 	// column-level PRIMARY KEY is reported on its ColumnDef instead.
 	PrimaryKey *PrimaryKey
+	// Storage holds the storage clauses (ON filegroup, TEXTIMAGE_ON,
+	// WITH (DATA_COMPRESSION = ...)) in canonical form; they are accepted
+	// and have no effect.
+	Storage string
 }
 
 // ColumnDef is one column definition. Constraints may appear in any order
@@ -493,6 +497,7 @@ const (
 	LitString                     // 'text'
 	LitNString                    // N'text'
 	LitBinary                     // 0x0A1B (Value holds the hex digits, may be empty)
+	LitMoney                      // $12.50 (Value holds the constant as written, symbol included)
 )
 
 // Literal is a constant. Value holds the number as written, the string

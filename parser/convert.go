@@ -174,7 +174,7 @@ func (s *alterDatabaseStmt) build(string) (Statement, error) {
 }
 
 func (s *createTableStmt) build(string) (Statement, error) {
-	ct := &CreateTable{Pos: posOf(s.Pos), Name: ObjectName(s.Name)}
+	ct := &CreateTable{Pos: posOf(s.Pos), Name: ObjectName(s.Name), Storage: storageText(s.Storage)}
 	for _, e := range s.Elements {
 		if e.PK != nil {
 			if ct.PrimaryKey != nil {

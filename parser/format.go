@@ -199,6 +199,10 @@ func (s *CreateTable) format(b *strings.Builder) {
 		s.PrimaryKey.format(b)
 	}
 	b.WriteByte(')')
+	if s.Storage != "" {
+		b.WriteByte(' ')
+		b.WriteString(s.Storage)
+	}
 }
 
 func (c *ColumnDef) String() string { return nodeString(c) }

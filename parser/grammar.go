@@ -212,8 +212,9 @@ type witnessOption struct {
 
 type createTableStmt struct {
 	Pos      lexer.Position
-	Name     objectName   `parser:"'CREATE' 'TABLE' @@"`
-	Elements []*tableElem `parser:"'(' @@ ( ',' @@ )* ','? ')'"`
+	Name     objectName      `parser:"'CREATE' 'TABLE' @@"`
+	Elements []*tableElem    `parser:"'(' @@ ( ',' @@ )* ','? ')'"`
+	Storage  []*tableStorage `parser:"@@*"` // grammar_types.go
 }
 
 type tableElem struct {
