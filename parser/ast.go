@@ -411,6 +411,8 @@ type Set struct {
 	// PG is the PostgreSQL form (TO or =), whose meaning may differ: SET
 	// LOCK_TIMEOUT 0 never waits, SET lock_timeout = 0 waits for ever.
 	PG bool
+	// Table is the table of SET IDENTITY_INSERT table ON | OFF.
+	Table *ObjectName
 }
 
 // Show is SHOW name | SHOW ALL (PostgreSQL form, used by client probes such

@@ -386,6 +386,12 @@ func (s *Set) String() string { return nodeString(s) }
 // otherwise.
 func (s *Set) format(b *strings.Builder) {
 	b.WriteString("SET ")
+	if s.Table != nil {
+		b.WriteString(s.Name + " ")
+		s.Table.format(b)
+		b.WriteString(" " + s.Value)
+		return
+	}
 	if s.Name == isolationName && isolationLevels[s.Value] {
 		b.WriteString(isolationName)
 		b.WriteByte(' ')

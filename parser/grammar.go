@@ -338,15 +338,16 @@ type releaseStmt struct {
 // SET a = b) forms, and SET [SESSION CHARACTERISTICS AS] TRANSACTION
 // modes; see Set and SetTransaction in ast.go.
 type setStmt struct {
-	Pos     lexer.Position
-	Session bool        `parser:"'SET' ( @( 'SESSION' 'CHARACTERISTICS' 'AS' )? 'TRANSACTION'"`
-	Modes   *txModeList `parser:"        @@"`
-	Stat    []string    `parser:"      | 'STATISTICS' @Ident ( ',' @Ident )*"`
-	StatVal *setValue   `parser:"        @@"`
-	Name    lexer.Token `parser:"      | @( Ident | QuotedIdent | 'ROWCOUNT' | 'TEXTSIZE' )"`
-	PG      bool        `parser:"        ( @( 'TO' | '=' )"`
-	Values  []*pgValue  `parser:"          @@ ( ',' @@ )*"`
-	Value   *setValue   `parser:"        | @@ ) )"`
+	Pos            lexer.Position
+	Session        bool            `parser:"'SET' ( @( 'SESSION' 'CHARACTERISTICS' 'AS' )? 'TRANSACTION'"`
+	Modes          *txModeList     `parser:"        @@"`
+	Stat           []string        `parser:"      | 'STATISTICS' @Ident ( ',' @Ident )*"`
+	StatVal        *setValue       `parser:"        @@"`
+	IdentityInsert *identityInsert `parser:"      | 'IDENTITY_INSERT' @@"` // grammar_types.go
+	Name           lexer.Token     `parser:"      | @( Ident | QuotedIdent | 'ROWCOUNT' | 'TEXTSIZE' )"`
+	PG             bool            `parser:"        ( @( 'TO' | '=' )"`
+	Values         []*pgValue      `parser:"          @@ ( ',' @@ )*"`
+	Value          *setValue       `parser:"        | @@ ) )"`
 }
 
 // setValue is the value of the T-SQL form: a word, string, number, ON or OFF.

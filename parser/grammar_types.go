@@ -37,3 +37,9 @@ func storageText(clauses []*tableStorage) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// identityInsert is SET IDENTITY_INSERT table ON | OFF.
+type identityInsert struct {
+	Table objectName `parser:"@@"`
+	Value *setValue  `parser:"@@"`
+}
