@@ -674,6 +674,11 @@ func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style
 		}
 	}
 	to, in, terr := castTarget(tn, pg)
+	if sqlerr.Is(terr, 2715) {
+		if t, _, alias, err := b.columnType(b.s.db, tn); err == nil && alias != nil {
+			to, in, terr = t, types.PGPlain, nil // an alias type (usertypes.go)
+		}
+	}
 	if terr != nil {
 		return nil, b.errAt(n, terr)
 	}

@@ -69,9 +69,11 @@ func (n ObjectName) part(fromEnd int) string {
 // NVARCHAR(MAX), INT. Name is upper-cased.
 type TypeName struct {
 	Pos
-	Name string
-	Args []int
-	Max  bool
+	// Schema qualifies a user-defined type (dbo.Phone); "" otherwise.
+	Schema string
+	Name   string
+	Args   []int
+	Max    bool
 }
 
 // ---------------------------------------------------------------------------

@@ -123,6 +123,10 @@ func (n ObjectName) format(b *strings.Builder) {
 
 func (t TypeName) String() string { return nodeString(t) }
 func (t TypeName) format(b *strings.Builder) {
+	if t.Schema != "" {
+		writeIdent(b, t.Schema)
+		b.WriteByte('.')
+	}
 	writeIdent(b, t.Name)
 	switch {
 	case t.Max:

@@ -1,6 +1,42 @@
 package parser
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// typeMembers lists the data type statement productions.
+func typeMembers() []stmtNode {
+	return []stmtNode{&createTypeStmt{}, &dropTypeStmt{}}
+}
+
+type createTypeStmt struct {
+	Pos     lexer.Position
+	Name    objectName `parser:"'CREATE' 'TYPE' @@"`
+	Base    typeName   `parser:"'FROM' @@"`
+	Null    bool       `parser:"( @'NULL'"`
+	NotNull bool       `parser:"| @'NOT' 'NULL' )?"`
+}
+
+type dropTypeStmt struct {
+	Pos      lexer.Position
+	IfExists bool       `parser:"'DROP' 'TYPE' ( @'IF' 'EXISTS' )?"`
+	Name     objectName `parser:"@@"`
+}
+
+func (s *createTypeStmt) build(string) (Statement, error) {
+	ct := &CreateType{Pos: posOf(s.Pos), Name: ObjectName(s.Name), Base: TypeName(s.Base)}
+	if s.Null || s.NotNull {
+		nullable := s.Null
+		ct.Nullable = &nullable
+	}
+	return ct, nil
+}
+
+func (s *dropTypeStmt) build(string) (Statement, error) {
+	return &DropType{Pos: posOf(s.Pos), IfExists: s.IfExists, Name: ObjectName(s.Name)}, nil
+}
 
 // The storage clauses CREATE TABLE accepts after its column list, which
 // place data on filegroups and pages and mean nothing to mirrordb:
