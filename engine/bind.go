@@ -27,6 +27,8 @@ type binder struct {
 	// binding a literal would have checked at once (plancache.go).
 	checks *paramChecks
 	corr   correlation // the scopes around the subquery being bound (correlate.go)
+	// inDefault is the column DEFAULT being bound, if any (typefuncs.go).
+	inDefault *defaultBinding
 }
 
 // positioned is anything with a place in the batch text.
@@ -281,6 +283,8 @@ func literalValue(x *parser.Literal) (types.Value, types.Type, error) {
 			return nil, types.Type{}, sqlerr.New(102, "0x"+x.Value)
 		}
 		return v, types.VarBinaryType(max(len(v), 1)), nil
+	case parser.LitMoney:
+		return moneyLiteral(x.Value)
 	}
 	return nil, types.Type{}, sqlerr.New(102, x.Value)
 }
@@ -399,7 +403,7 @@ func (b *binder) coerceChecked(n positioned, x expr, t types.Type) (expr, error)
 	} else if p, ok := x.(*paramExpr); ok && b.checks != nil {
 		b.checks.record(p.n, t)
 	}
-	if goRepresentation(x.typ().Kind) == goRepresentation(t.Kind) && !t.Kind.IsString() && !t.Kind.IsBinary() {
+	if goRepresentation(x.typ().Kind) == goRepresentation(t.Kind) && !t.Kind.IsString() && !t.Kind.IsBinary() && !t.Kind.IsMoney() {
 		return x, nil // same Go value type, no conversion needed
 	}
 	return coerce(x, t), nil
@@ -412,7 +416,7 @@ func goRepresentation(k types.Kind) string {
 		return "int64"
 	case k == types.Bit:
 		return "bool"
-	case k == types.Decimal:
+	case k == types.Decimal || k.IsMoney():
 		return "Dec"
 	case k == types.Float || k == types.Real:
 		return "float64"
@@ -445,7 +449,7 @@ func probe(k types.Kind) types.Value {
 		return int64(0)
 	case k == types.Bit:
 		return false
-	case k == types.Decimal:
+	case k == types.Decimal || k.IsMoney():
 		return types.DecFromInt(0)
 	case k == types.Float || k == types.Real:
 		return 0.0
@@ -464,7 +468,7 @@ func probe(k types.Kind) types.Value {
 // sameRepresentation reports kinds whose Go values compare directly.
 func sameRepresentation(a, b types.Kind) bool {
 	num := func(k types.Kind) bool {
-		return k.IsInteger() || k == types.Decimal || k == types.Float || k == types.Real
+		return k.IsInteger() || k == types.Decimal || k == types.Float || k == types.Real || k.IsMoney()
 	}
 	switch {
 	case a == b:
@@ -615,6 +619,9 @@ func arithType(op string, l, r types.Type) (result, operand types.Type) {
 		t := types.DecimalType(p, s)
 		return t, t
 	}
+	if hi.Kind.IsMoney() {
+		return moneyArithType(l, r)
+	}
 	// Integers (and bit with integers): the higher-precedence integer kind.
 	if hi.Kind == types.Bit {
 		return types.TypeInt, types.TypeInt
@@ -667,6 +674,11 @@ func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style
 		}
 	}
 	to, in, terr := castTarget(tn, pg)
+	if sqlerr.Is(terr, 2715) {
+		if t, _, alias, err := b.columnType(b.s.db, tn); err == nil && alias != nil {
+			to, in, terr = t, types.PGPlain, nil // an alias type (usertypes.go)
+		}
+	}
 	if terr != nil {
 		return nil, b.errAt(n, terr)
 	}
@@ -694,8 +706,8 @@ func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style
 			return nil, b.errAt(n, cerr)
 		}
 	}
-	if st != nil && v.typ().Kind.IsTemporal() && to.Kind.IsString() {
-		return b.fold(&styledTimeExpr{x: v, style: st, to: to}), nil
+	if st != nil && hasStyles(v.typ().Kind, to.Kind) {
+		return b.fold(&styledConvert{x: v, style: st, to: to, try: try}), nil
 	}
 	return b.fold(&castExpr{x: v, to: to, mode: types.Explicit, try: try}), nil
 }

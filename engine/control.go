@@ -147,6 +147,8 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 	upper := strings.ToUpper(name)
 	on := strings.EqualFold(value, "ON")
 	switch {
+	case x.Table != nil && upper == "IDENTITY_INSERT":
+		return b.planIdentityInsert(x)
 	case upper == "NOCOUNT":
 		return setPlan(func() error { s.nocount = on; return nil }), nil
 	case upper == "XACT_ABORT":

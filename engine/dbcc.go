@@ -71,6 +71,8 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 		return &stmtPlan{noTx: "DBCC CHECKTABLE", dbs: []*Database{d}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
 			return "DBCC", d.check(e.gov, def, quiet, w)
 		}}, nil
+	case "CHECKIDENT":
+		return b.planCheckIdent(x, quiet)
 	case "FREEPROCCACHE":
 		if len(x.Args) > 0 {
 			return nil, b.errAt(x, sqlerr.New(2526))

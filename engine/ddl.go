@@ -60,6 +60,10 @@ func truncateName(s string, n int) string {
 // (without its id), with SQL Server's errors for each mistake.
 func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 	def := &TableDef{Schema: "dbo", Name: x.Name.Object()}
+	db, err := b.databaseOf(x.Name)
+	if err != nil {
+		return nil, err
+	}
 	if len(x.Columns) > maxColumns {
 		return nil, b.errAt(x, sqlerr.New(1702, x.Columns[maxColumns].Name, def.Name, maxColumns))
 	}
@@ -70,14 +74,17 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 		if def.ColumnIndex(c.Name) >= 0 {
 			return nil, b.errAt(c, sqlerr.New(2705, c.Name, def.Name))
 		}
-		t, terr := types.FromName(c.Type.Name, c.Type.Args, c.Type.Max)
+		t, declared, alias, terr := b.columnType(db, c.Type)
 		if terr != nil {
 			if n := sqlerr.As(terr).Number; n == 2715 || n == 2716 {
 				terr = sqlerr.New(n, i+1, strings.ToLower(c.Type.Name))
 			}
 			return nil, b.errAt(c.Type, terr)
 		}
-		col := ColumnDef{Name: c.Name, Type: t, Nullable: true, Default: "", DefaultName: c.DefaultName}
+		col := ColumnDef{Name: c.Name, Type: t, Nullable: true, Default: "", DefaultName: c.DefaultName, TypeName: declared}
+		if alias != nil {
+			col.Nullable, col.UserTypeID = alias.Nullable, alias.ID
+		}
 		if c.Nullable != nil {
 			col.Nullable = *c.Nullable
 		}
@@ -159,7 +166,7 @@ func (b *binder) checkDefault(d parser.Expr, t types.Type) error {
 	if bad != nil {
 		return b.errAt(bad, sqlerr.New(128, strings.Join(bad.Parts, ".")))
 	}
-	_, err := b.bindTypedValue(d, nil, t)
+	_, err := b.bindDefault(d, t)
 	return err
 }
 

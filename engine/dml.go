@@ -128,6 +128,9 @@ type insertPlan struct {
 	selT    []types.Type
 	defs    []expr // bound DEFAULT expression per column (nil: none)
 	out     *outputPlan
+	// listed says the INSERT has a column list; explicitID that it names
+	// the identity column (IDENTITY_INSERT, identity.go).
+	listed, explicitID bool
 }
 
 func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
@@ -138,6 +141,10 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 	p := &insertPlan{w: rowWriter{db: db, table: def, verb: "INSERT"}}
 	if p.targets, err = b.insertTargets(x, def, x.Columns); err != nil {
 		return nil, err
+	}
+	p.listed = len(x.Columns) > 0
+	for _, c := range p.targets {
+		p.explicitID = p.explicitID || def.Columns[c].Identity != nil
 	}
 	countErr := func(n int) error {
 		switch {
@@ -217,8 +224,8 @@ func (b *binder) insertTargets(x positioned, def *TableDef, columns []string) ([
 		if seen[i] {
 			return nil, b.errAt(x, sqlerr.New(264, name))
 		}
-		if def.Columns[i].Identity != nil {
-			return nil, b.errAt(x, sqlerr.New(544, def.Name))
+		if def.Columns[i].Identity != nil && (b.s.identityInsert == nil || b.s.identityInsert.tableID != def.ID) {
+			return nil, b.errAt(x, sqlerr.New(544, def.Name)) // checked again at run time (identity.go)
 		}
 		seen[i] = true
 		targets = append(targets, i)
@@ -231,7 +238,7 @@ func (b *binder) bindDefaults(def *TableDef) ([]expr, error) {
 	defs := make([]expr, len(def.Columns))
 	for i := range def.Columns {
 		if d := def.Columns[i].defaultExpression(); d != nil {
-			x, err := b.bindTypedValue(d, nil, def.Columns[i].Type)
+			x, err := b.bindDefault(d, def.Columns[i].Type)
 			if err != nil {
 				return nil, err
 			}
@@ -269,6 +276,9 @@ func (w *rowWriter) fill(e *env, t *txn, defs []expr, row []types.Value, i int) 
 }
 
 func (p *insertPlan) run(e *env, t *txn) (int64, error) {
+	if err := p.w.checkIdentityTargets(e.sess, p.listed, p.explicitID); err != nil {
+		return 0, err
+	}
 	var count int64
 	if p.sel != nil {
 		rows, err := collectRows(e, p.sel, -1)
@@ -327,6 +337,11 @@ func (p *insertPlan) put(e *env, t *txn, vals []types.Value, valTypes []types.Ty
 			return err
 		}
 		row[col], given[col] = v, true
+		if p.w.table.Columns[col].Identity != nil {
+			if err := p.w.explicitIdentity(e, t, v); err != nil {
+				return err
+			}
+		}
 	}
 	for i := range row {
 		if !given[i] {

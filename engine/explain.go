@@ -128,7 +128,7 @@ func (x *explainer) text(e expr, n *names) string {
 			fn = "CONVERT_IMPLICIT"
 		}
 		return fn + "(" + v.to.String() + "," + x.text(v.x, n) + ",0)"
-	case *styledTimeExpr:
+	case *styledConvert:
 		return "CONVERT(" + v.to.String() + "," + x.text(v.x, n) + "," + x.text(v.style, n) + ")"
 	case *arith:
 		return x.text(v.l, n) + v.op + x.text(v.r, n)

@@ -271,34 +271,44 @@ func intArith(op string, l, r int64, k types.Kind) (types.Value, error) {
 }
 
 func decArith(op string, l, r types.Dec, t types.Type) (types.Value, error) {
-	var v types.Dec
-	switch op {
-	case "+":
-		v = l.Add(r)
-	case "-":
-		v = l.Sub(r)
-	case "*":
-		v = l.Mul(r)
-	case "/":
-		q, ok := l.Quo(r, int32(t.Scale))
-		if !ok {
-			return nil, sqlerr.New(8134)
-		}
-		v = q
-	case "%":
-		m, ok := l.Mod(r)
-		if !ok {
-			return nil, sqlerr.New(8134)
-		}
-		v = m
-	default:
-		return nil, sqlerr.New(8117, "numeric", op)
+	if t.Kind.IsMoney() {
+		return moneyArith(op, l, r, t.Kind)
+	}
+	v, err := decOp(op, l, r, int32(t.Scale), "numeric")
+	if err != nil {
+		return nil, err
 	}
 	v = v.Rescale(int32(t.Scale))
 	if !v.FitsPrecision(int(t.Precision)) {
 		return nil, sqlerr.New(8115, "expression", "numeric")
 	}
 	return v, nil
+}
+
+// decOp computes l op r exactly; quotients keep quoScale places. kind
+// names the type in the error for an operator it does not have.
+func decOp(op string, l, r types.Dec, quoScale int32, kind string) (types.Dec, error) {
+	switch op {
+	case "+":
+		return l.Add(r), nil
+	case "-":
+		return l.Sub(r), nil
+	case "*":
+		return l.Mul(r), nil
+	case "/":
+		q, ok := l.Quo(r, quoScale)
+		if !ok {
+			return q, sqlerr.New(8134)
+		}
+		return q, nil
+	case "%":
+		m, ok := l.Mod(r)
+		if !ok {
+			return m, sqlerr.New(8134)
+		}
+		return m, nil
+	}
+	return types.Dec{}, sqlerr.New(8117, kind, opName(op))
 }
 
 func floatArith(op string, l, r float64, k types.Kind) (types.Value, error) {

@@ -107,6 +107,11 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint t
 	case "DATEADD", "DATEDIFF", "DATEPART", "DATENAME", "DATEDIFF_BIG":
 		return b.bindDateFunc(x, name, sc, agg)
 	}
+	if name == "NEWSEQUENTIALID" {
+		if err := b.checkSequentialID(x); err != nil {
+			return nil, err
+		}
+	}
 	fn := builtins[name]
 	if fn == nil || (len(x.Name.Parts) > 1 && !knownSchema(x.Name)) {
 		return nil, b.errAt(x, sqlerr.New(195, strings.Join(x.Name.Parts, "."), "built-in function name"))
@@ -267,55 +272,6 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 		}}
 	}
 	return b.fold(f), nil
-}
-
-// styledTimeExpr is CONVERT(string type, temporal, style).
-type styledTimeExpr struct {
-	x, style expr
-	to       types.Type
-}
-
-func (s *styledTimeExpr) typ() types.Type { return s.to }
-func (s *styledTimeExpr) eval(e *env) (types.Value, error) {
-	v, err := s.x.eval(e)
-	if err != nil || v == nil {
-		return v, err
-	}
-	st, err := s.style.eval(e)
-	if err != nil {
-		return nil, err
-	}
-	t := v.(time.Time)
-	var out string
-	switch toInt(st) {
-	case 1:
-		out = t.Format("01/02/06")
-	case 101:
-		out = t.Format("01/02/2006")
-	case 3:
-		out = t.Format("02/01/06")
-	case 103:
-		out = t.Format("02/01/2006")
-	case 12:
-		out = t.Format("060102")
-	case 112:
-		out = t.Format("20060102")
-	case 23:
-		out = t.Format("2006-01-02")
-	case 108, 8:
-		out = t.Format("15:04:05")
-	case 120, 20:
-		out = t.Format("2006-01-02 15:04:05")
-	case 121, 21:
-		out = t.Format("2006-01-02 15:04:05.000")
-	case 126:
-		out = t.Format("2006-01-02T15:04:05.000")
-	case 127:
-		out = t.Format("2006-01-02T15:04:05.000Z")
-	default:
-		out = types.FormatTime(t, s.x.typ())
-	}
-	return types.Convert(out, types.VarCharType(types.MaxLength), s.to, types.Explicit)
 }
 
 func mustTime(s string) time.Time {

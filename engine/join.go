@@ -274,7 +274,7 @@ func exprSpan(x expr) (lo, hi int, ok bool) {
 			return all(e.x, e.pattern, e.escape)
 		case *funcExpr:
 			return !e.agg && all(e.args...)
-		case *styledTimeExpr:
+		case *styledConvert:
 			return all(e.x, e.style)
 		case *inSubquery:
 			return walk(e.x)

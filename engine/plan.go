@@ -102,6 +102,10 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planDropTable(x)
 	case *parser.CreateIndex, *parser.DropIndex:
 		return b.planIndexStatement(st)
+	case *parser.CreateType:
+		return b.planCreateType(x)
+	case *parser.DropType:
+		return b.planDropType(x)
 	case *parser.CreateDatabase, *parser.DropDatabase, *parser.AlterDatabase, *parser.Use:
 		return b.planDatabaseStatement(st)
 	case *parser.BeginTran, *parser.CommitTran, *parser.RollbackTran, *parser.SaveTran,

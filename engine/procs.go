@@ -68,6 +68,9 @@ func (in *Instance) procedure(name string) (Procedure, bool) {
 // ones, as SQL Server requires.
 func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 	name := x.Proc.Object()
+	if strings.EqualFold(name, "sp_addtype") {
+		return b.planAddType(x) // a schema change, planned as CREATE TYPE (usertypes.go)
+	}
 	p, ok := b.s.inst.procedure(name)
 	if !ok {
 		return nil, b.errAt(x, sqlerr.New(2812, name))

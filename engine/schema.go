@@ -46,6 +46,11 @@ type ColumnDef struct {
 	// Default is the DEFAULT expression in canonical T-SQL text.
 	Default     string `json:"default,omitempty"`
 	DefaultName string `json:"default_name,omitempty"`
+	// TypeName is the declared type's name when the stored Type does not
+	// say it (text, ntext, image, timestamp, an alias type); UserTypeID is
+	// the alias type's id (engine/usertypes.go).
+	TypeName   string `json:"type_name,omitempty"`
+	UserTypeID int64  `json:"user_type_id,omitempty"`
 }
 
 // Identity is a column's IDENTITY(seed, increment).

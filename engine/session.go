@@ -45,6 +45,8 @@ type Session struct {
 	rowcount     int64
 	lastError    int
 	lastIdentity *int64
+	// identityInsert is the table SET IDENTITY_INSERT is on for (identity.go).
+	identityInsert *identityInsertTable
 
 	// showplan returns plans instead of running statements; showplanStmt
 	// numbers the statements it showed in the current batch (StmtId).

@@ -73,6 +73,10 @@ func statementKeywords(st parser.Statement) keywords {
 		return keywords{"TRUNCATE", "TRUNCATE TABLE"}
 	case *parser.CreateIndex:
 		return keywords{"CREATE INDEX", "CREATE INDEX"}
+	case *parser.CreateType:
+		return keywords{"CREATE TYPE", "CREATE TYPE"}
+	case *parser.DropType:
+		return keywords{"DROP TYPE", "DROP TYPE"}
 	case *parser.DropIndex:
 		return keywords{"DROP", "DROP INDEX"}
 	case *parser.Backup:

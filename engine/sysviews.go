@@ -29,6 +29,7 @@ func newViewSet() viewSet {
 	vs.addIndexViews()
 	vs.addPlanCacheViews()
 	vs.addPGViews()
+	vs.addTypeViews()
 	return vs
 }
 
@@ -144,9 +145,9 @@ func (vs viewSet) addSystemViews() {
 					if c.Default != "" {
 						def = "(" + c.Default + ")"
 					}
-					id := systemTypeID(c.Type.Kind)
-					out = append(out, []types.Value{int64(t.ID), c.Name, int64(i + 1), id, id, c.Type.Name(),
-						int64(c.Type.MaxBytes()), int64(p), int64(sc), coll, c.Nullable, c.Identity != nil, false, def})
+					sysID, userID, name, maxLen := c.declaredType()
+					out = append(out, []types.Value{int64(t.ID), c.Name, int64(i + 1), sysID, userID, name,
+						maxLen, int64(p), int64(sc), coll, c.Nullable, c.Identity != nil, false, def})
 				}
 			}
 			return out, nil
@@ -200,6 +201,7 @@ func systemTypeID(k types.Kind) int64 {
 		types.TinyInt: 48, types.SmallInt: 52, types.Int: 56, types.BigInt: 127, types.Bit: 104,
 		types.Decimal: 106, types.Real: 59, types.Float: 62, types.Char: 175, types.VarChar: 167,
 		types.NChar: 239, types.NVarChar: 231, types.Date: 40, types.DateTime: 61, types.DateTime2: 42,
-		types.UniqueIdentifier: 36, types.Binary: 173, types.VarBinary: 165,
+		types.UniqueIdentifier: 36, types.Binary: 173, types.VarBinary: 165, types.Money: 60,
+		types.SmallMoney: 122, types.SmallDateTime: 58, types.Time: 41, types.DateTimeOffset: 43,
 	}[k]
 }

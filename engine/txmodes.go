@@ -152,6 +152,7 @@ func (s *Session) readOnlyError(st parser.Statement, p *stmtPlan) error {
 		*parser.CreateLogin, *parser.AlterLogin, *parser.DropLogin:
 		db = "master" // where SQL Server keeps what they change
 	case *parser.CreateTable, *parser.DropTable, *parser.TruncateTable, *parser.CreateIndex, *parser.DropIndex, *parser.CreateUser, *parser.DropUser,
+		*parser.CreateType, *parser.DropType,
 		*parser.Grant, *parser.CreateMasterKey, *parser.CreateCertificate, *parser.DropCertificate:
 	default:
 		if p.write == nil {

@@ -69,9 +69,11 @@ func (n ObjectName) part(fromEnd int) string {
 // NVARCHAR(MAX), INT. Name is upper-cased.
 type TypeName struct {
 	Pos
-	Name string
-	Args []int
-	Max  bool
+	// Schema qualifies a user-defined type (dbo.Phone); "" otherwise.
+	Schema string
+	Name   string
+	Args   []int
+	Max    bool
 }
 
 // ---------------------------------------------------------------------------
@@ -128,6 +130,10 @@ type CreateTable struct {
 	// PrimaryKey is the table-level PRIMARY KEY constraint, if any. A
 	// column-level PRIMARY KEY is reported on its ColumnDef instead.
 	PrimaryKey *PrimaryKey
+	// Storage holds the storage clauses (ON filegroup, TEXTIMAGE_ON,
+	// WITH (DATA_COMPRESSION = ...)) in canonical form; they are accepted
+	// and have no effect.
+	Storage string
 }
 
 // ColumnDef is one column definition. Constraints may appear in any order
@@ -407,6 +413,8 @@ type Set struct {
 	// PG is the PostgreSQL form (TO or =), whose meaning may differ: SET
 	// LOCK_TIMEOUT 0 never waits, SET lock_timeout = 0 waits for ever.
 	PG bool
+	// Table is the table of SET IDENTITY_INSERT table ON | OFF.
+	Table *ObjectName
 }
 
 // Show is SHOW name | SHOW ALL (PostgreSQL form, used by client probes such
@@ -493,6 +501,7 @@ const (
 	LitString                     // 'text'
 	LitNString                    // N'text'
 	LitBinary                     // 0x0A1B (Value holds the hex digits, may be empty)
+	LitMoney                      // $12.50 (Value holds the constant as written, symbol included)
 )
 
 // Literal is a constant. Value holds the number as written, the string

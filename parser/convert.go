@@ -174,7 +174,7 @@ func (s *alterDatabaseStmt) build(string) (Statement, error) {
 }
 
 func (s *createTableStmt) build(string) (Statement, error) {
-	ct := &CreateTable{Pos: posOf(s.Pos), Name: ObjectName(s.Name)}
+	ct := &CreateTable{Pos: posOf(s.Pos), Name: ObjectName(s.Name), Storage: storageText(s.Storage)}
 	for _, e := range s.Elements {
 		if e.PK != nil {
 			if ct.PrimaryKey != nil {
@@ -290,6 +290,9 @@ func (s *setStmt) build(src string) (Statement, error) {
 			return set, nil
 		}
 		return &SetTransaction{Pos: set.Pos, Session: s.Session, Modes: *m}, nil
+	case s.IdentityInsert != nil:
+		table := ObjectName(s.IdentityInsert.Table)
+		set.Name, set.Table, set.Value = "IDENTITY_INSERT", &table, s.IdentityInsert.Value.text()
 	case len(s.Stat) > 0: // SET STATISTICS IO [, TIME ...] ON | OFF
 		set.Name, set.Value = "STATISTICS "+strings.ToUpper(strings.Join(s.Stat, ", ")), s.StatVal.text()
 	case s.PG:

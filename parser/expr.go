@@ -59,7 +59,7 @@ func (st *pstate) parseValue(lex *lexer.PeekingLexer) (valueExpr, error) {
 // canStartExpr reports whether t can be the first token of an expression.
 func canStartExpr(t *lexer.Token) bool {
 	switch t.Type {
-	case tokIdent, tokQIdent, tokNumber, tokString, tokNString, tokBinary,
+	case tokIdent, tokQIdent, tokNumber, tokString, tokNString, tokBinary, tokMoney,
 		tokVar, tokGlobalVar, tokParam, tokEString:
 		return true
 	case tokPunct:
@@ -330,6 +330,8 @@ func (p *exprParser) primary() (Expr, error) {
 		return &Literal{Pos: pos, Kind: LitString, Value: v}, nil
 	case tokBinary:
 		return &Literal{Pos: pos, Kind: LitBinary, Value: t.Value[2:]}, nil
+	case tokMoney:
+		return &Literal{Pos: pos, Kind: LitMoney, Value: t.Value}, nil
 	case tokVar:
 		return &Variable{Pos: pos, Name: t.Value[1:]}, nil
 	case tokGlobalVar:

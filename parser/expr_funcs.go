@@ -151,6 +151,16 @@ func parseTypeName(lex *lexer.PeekingLexer) (TypeName, error) {
 		}
 		lex.Next()
 		typ.Name = strings.ToUpper(unquote(t.Value))
+		// schema.type names a user-defined type (CREATE TYPE).
+		if dot := lex.Peek(); isPunct(dot, ".") {
+			lex.Next()
+			n := lex.Peek()
+			if !isName(n) {
+				return TypeName{}, errAt(n)
+			}
+			lex.Next()
+			typ.Schema, typ.Name = unquote(t.Value), strings.ToUpper(unquote(n.Value))
+		}
 	}
 	if !isPunct(lex.Peek(), "(") {
 		typ.Name = zoneSuffix(lex, typ.Name)

@@ -123,6 +123,10 @@ func (n ObjectName) format(b *strings.Builder) {
 
 func (t TypeName) String() string { return nodeString(t) }
 func (t TypeName) format(b *strings.Builder) {
+	if t.Schema != "" {
+		writeIdent(b, t.Schema)
+		b.WriteByte('.')
+	}
 	writeIdent(b, t.Name)
 	switch {
 	case t.Max:
@@ -199,6 +203,10 @@ func (s *CreateTable) format(b *strings.Builder) {
 		s.PrimaryKey.format(b)
 	}
 	b.WriteByte(')')
+	if s.Storage != "" {
+		b.WriteByte(' ')
+		b.WriteString(s.Storage)
+	}
 }
 
 func (c *ColumnDef) String() string { return nodeString(c) }
@@ -382,6 +390,12 @@ func (s *Set) String() string { return nodeString(s) }
 // otherwise.
 func (s *Set) format(b *strings.Builder) {
 	b.WriteString("SET ")
+	if s.Table != nil {
+		b.WriteString(s.Name + " ")
+		s.Table.format(b)
+		b.WriteString(" " + s.Value)
+		return
+	}
 	if s.Name == isolationName && isolationLevels[s.Value] {
 		b.WriteString(isolationName)
 		b.WriteByte(' ')

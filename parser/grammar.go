@@ -43,7 +43,7 @@ func statementMembers() []stmtNode {
 // index statements, the administrative ones (grammar_admin.go) and the bulk loads
 // (grammar_copy.go).
 func allMembers() []stmtNode {
-	return append(append(append(statementMembers(), indexMembers()...), adminMembers()...), copyMembers()...)
+	return append(append(append(append(statementMembers(), indexMembers()...), adminMembers()...), copyMembers()...), typeMembers()...)
 }
 
 // ---------------------------------------------------------------------------
@@ -212,8 +212,9 @@ type witnessOption struct {
 
 type createTableStmt struct {
 	Pos      lexer.Position
-	Name     objectName   `parser:"'CREATE' 'TABLE' @@"`
-	Elements []*tableElem `parser:"'(' @@ ( ',' @@ )* ','? ')'"`
+	Name     objectName      `parser:"'CREATE' 'TABLE' @@"`
+	Elements []*tableElem    `parser:"'(' @@ ( ',' @@ )* ','? ')'"`
+	Storage  []*tableStorage `parser:"@@*"` // grammar_types.go
 }
 
 type tableElem struct {
@@ -337,15 +338,16 @@ type releaseStmt struct {
 // SET a = b) forms, and SET [SESSION CHARACTERISTICS AS] TRANSACTION
 // modes; see Set and SetTransaction in ast.go.
 type setStmt struct {
-	Pos     lexer.Position
-	Session bool        `parser:"'SET' ( @( 'SESSION' 'CHARACTERISTICS' 'AS' )? 'TRANSACTION'"`
-	Modes   *txModeList `parser:"        @@"`
-	Stat    []string    `parser:"      | 'STATISTICS' @Ident ( ',' @Ident )*"`
-	StatVal *setValue   `parser:"        @@"`
-	Name    lexer.Token `parser:"      | @( Ident | QuotedIdent | 'ROWCOUNT' | 'TEXTSIZE' )"`
-	PG      bool        `parser:"        ( @( 'TO' | '=' )"`
-	Values  []*pgValue  `parser:"          @@ ( ',' @@ )*"`
-	Value   *setValue   `parser:"        | @@ ) )"`
+	Pos            lexer.Position
+	Session        bool            `parser:"'SET' ( @( 'SESSION' 'CHARACTERISTICS' 'AS' )? 'TRANSACTION'"`
+	Modes          *txModeList     `parser:"        @@"`
+	Stat           []string        `parser:"      | 'STATISTICS' @Ident ( ',' @Ident )*"`
+	StatVal        *setValue       `parser:"        @@"`
+	IdentityInsert *identityInsert `parser:"      | 'IDENTITY_INSERT' @@"` // grammar_types.go
+	Name           lexer.Token     `parser:"      | @( Ident | QuotedIdent | 'ROWCOUNT' | 'TEXTSIZE' )"`
+	PG             bool            `parser:"        ( @( 'TO' | '=' )"`
+	Values         []*pgValue      `parser:"          @@ ( ',' @@ )*"`
+	Value          *setValue       `parser:"        | @@ ) )"`
 }
 
 // setValue is the value of the T-SQL form: a word, string, number, ON or OFF.

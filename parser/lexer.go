@@ -28,6 +28,7 @@ const (
 	tokParam                                // $1
 	tokPunct                                // operators and punctuation
 	tokEString                              // E'text' (PostgreSQL escapes, pgforms.go)
+	tokMoney                                // $12.50, £3 (money constants)
 )
 
 var tokenSymbols = map[string]lexer.TokenType{
@@ -44,6 +45,7 @@ var tokenSymbols = map[string]lexer.TokenType{
 	"Param":       tokParam,
 	"Punct":       tokPunct,
 	"EString":     tokEString,
+	"Money":       tokMoney,
 }
 
 // maxIdentLen is SQL Server's limit on identifier length (Msg 103).
@@ -279,9 +281,15 @@ func (l *tsqlLexer) scan(pos lexer.Position) (lexer.TokenType, error) {
 		}
 		return typ, nil
 	case c == '$':
+		// $1 is a PostgreSQL parameter; with a decimal point, $12.50 is
+		// T-SQL's money constant (write $12.00 for twelve).
 		l.pos++
 		for l.pos < len(src) && isDigit(src[l.pos]) {
 			l.pos++
+		}
+		if l.pos < len(src) && src[l.pos] == '.' && (l.pos > start+1 || (l.pos+1 < len(src) && isDigit(src[l.pos+1]))) {
+			l.scanNumber()
+			return tokMoney, nil
 		}
 		if l.pos == start+1 {
 			return tokPunct, nil
@@ -289,6 +297,11 @@ func (l *tsqlLexer) scan(pos lexer.Position) (lexer.TokenType, error) {
 		return tokParam, nil
 	case c >= utf8.RuneSelf:
 		r, n := utf8.DecodeRuneInString(src[start:])
+		if isCurrencySymbol(r) && start+n < len(src) && (isDigit(src[start+n]) || src[start+n] == '.') {
+			l.pos += n
+			l.scanNumber()
+			return tokMoney, nil
+		}
 		if unicode.IsLetter(r) {
 			l.scanIdent()
 			return tokIdent, nil
@@ -363,6 +376,16 @@ func (l *tsqlLexer) scanIdentRest() {
 		}
 		l.pos += n
 	}
+}
+
+// isCurrencySymbol reports the symbols other than $ that may start a money
+// constant (£12.50, €3).
+func isCurrencySymbol(r rune) bool {
+	switch r {
+	case '£', '€', '¥', '₩', '₹':
+		return true
+	}
+	return false
 }
 
 func (l *tsqlLexer) scanNumber() {

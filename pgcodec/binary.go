@@ -80,12 +80,18 @@ func AppendBinary(dst []byte, t types.Type, v types.Value) ([]byte, error) {
 			return dst, err
 		}
 		return binary.BigEndian.AppendUint32(dst, uint32(int32(floorDiv(tm.Unix()-pgEpochUnix, 86400)))), nil
-	case OIDTimestamp:
+	case OIDTimestamp, OIDTimestampTZ: // timestamptz is the UTC instant
 		tm, err := asTime(v)
 		if err != nil {
 			return dst, err
 		}
 		return binary.BigEndian.AppendUint64(dst, uint64(timestampMicros(tm))), nil
+	case OIDTime:
+		tm, err := asTime(v)
+		if err != nil {
+			return dst, err
+		}
+		return binary.BigEndian.AppendUint64(dst, uint64(timeOfDayMicros(tm))), nil
 	case OIDUUID:
 		u, err := asUUID(v)
 		return append(dst, u[:]...), err
@@ -101,6 +107,13 @@ func AppendBinary(dst []byte, t types.Type, v types.Value) ([]byte, error) {
 func timestampMicros(t time.Time) int64 {
 	t = t.Round(time.Microsecond)
 	return (t.Unix()-pgEpochUnix)*1000000 + int64(t.Nanosecond()/1000)
+}
+
+// timeOfDayMicros returns t's clock time as microseconds since midnight
+// (PostgreSQL's time), rounded to the microsecond within the day.
+func timeOfDayMicros(t time.Time) int64 {
+	us := (int64(t.Hour())*3600+int64(t.Minute())*60+int64(t.Second()))*1000000 + int64(t.Nanosecond()+500)/1000
+	return min(us, 86400*1000000-1)
 }
 
 func floorDiv(a, b int64) int64 {
@@ -281,6 +294,15 @@ func DecodeBinary(oid uint32, src []byte) (types.Value, error) {
 		}
 		sec := floorDiv(us, 1000000)
 		return time.Unix(pgEpochUnix+sec, (us-sec*1000000)*1000).UTC(), nil
+	case OIDTime:
+		if err := need(8); err != nil {
+			return nil, err
+		}
+		us := int64(binary.BigEndian.Uint64(src))
+		if us < 0 || us > 86400*1000000 {
+			return nil, sqlerr.New(242, "time", "time")
+		}
+		return time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(us) * time.Microsecond), nil
 	case OIDUUID:
 		if err := need(16); err != nil {
 			return nil, err

@@ -40,6 +40,12 @@ func AppendText(dst []byte, t types.Type, v types.Value) ([]byte, error) {
 	case OIDTimestamp:
 		tm, err := asTime(v)
 		return appendTimestampText(dst, roundToPrecision(tm, t)), err
+	case OIDTimestampTZ:
+		tm, err := asZonedTime(v)
+		return appendZone(appendTimestampText(dst, roundToPrecision(tm, t)), tm), err
+	case OIDTime:
+		tm, err := asTime(v)
+		return appendTimeText(dst, roundToPrecision(tm, t)), err
 	case OIDUUID:
 		u, err := asUUID(v)
 		return appendUUIDText(dst, u), err
@@ -123,7 +129,7 @@ func roundToPrecision(tm time.Time, t types.Type) time.Time {
 	switch t.Kind {
 	case types.DateTime:
 		return tm.Round(time.Millisecond)
-	case types.DateTime2:
+	case types.DateTime2, types.Time, types.DateTimeOffset:
 		unit := time.Duration(1)
 		for i := int(t.Precision); i < 9; i++ {
 			unit *= 10
@@ -155,6 +161,36 @@ func appendTimestampText(dst []byte, t time.Time) []byte {
 	}
 	if t.Year() <= 0 {
 		dst = append(dst, " BC"...)
+	}
+	return dst
+}
+
+// appendZone prints a timestamptz's offset as PostgreSQL does: +02,
+// -05:30. The value is printed in its own zone (a DATETIMEOFFSET keeps
+// the offset it was given), not converted to the session's TimeZone.
+func appendZone(dst []byte, t time.Time) []byte {
+	_, off := t.Zone()
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	dst = append2(append(dst, sign), off/3600)
+	if m := off % 3600 / 60; m != 0 {
+		dst = append2(append(dst, ':'), m)
+	}
+	return dst
+}
+
+// appendTimeText prints a time of day as HH:MM:SS[.ffffff].
+func appendTimeText(dst []byte, t time.Time) []byte {
+	us := timeOfDayMicros(t)
+	secs := us / 1000000
+	dst = append2(dst, int(secs/3600))
+	dst = append2(append(dst, ':'), int(secs/60%60))
+	dst = append2(append(dst, ':'), int(secs%60))
+	if frac := us % 1000000; frac != 0 {
+		dst = append(dst, '.')
+		dst = append(dst, strings.TrimRight(strconv.Itoa(int(frac) + 1000000)[1:], "0")...)
 	}
 	return dst
 }
@@ -209,6 +245,12 @@ func DecodeText(oid uint32, src []byte) (types.Value, error) {
 			return t.Add(-time.Duration(offset) * time.Second), nil
 		}
 		return t, nil
+	case OIDTime:
+		t, ok := types.ParseTime(s)
+		if !ok {
+			return nil, sqlerr.New(241)
+		}
+		return types.TimeOfDay(t), nil
 	case OIDUUID:
 		if u, ok := parseUUID(s); ok {
 			return u, nil

@@ -17,6 +17,7 @@ const (
 	OIDBPChar      uint32 = 1042
 	OIDVarChar     uint32 = 1043
 	OIDDate        uint32 = 1082
+	OIDTime        uint32 = 1083
 	OIDTimestamp   uint32 = 1114
 	OIDTimestampTZ uint32 = 1184
 	OIDNumeric     uint32 = 1700
@@ -47,6 +48,17 @@ func TypeOf(t types.Type) Type {
 			mod = (int32(t.Precision)<<16 | int32(t.Scale)) + 4
 		}
 		return Type{OIDNumeric, -1, mod}
+	case types.Money, types.SmallMoney:
+		// numeric, not PostgreSQL's money: its text carries a currency
+		// symbol and its binary form depends on the server's locale.
+		p, s := t.PrecisionScale()
+		return Type{OIDNumeric, -1, int32(p<<16|s) + 4}
+	case types.SmallDateTime:
+		return Type{OIDTimestamp, 8, 0}
+	case types.Time:
+		return Type{OIDTime, 8, timeMod(t.Precision)}
+	case types.DateTimeOffset:
+		return Type{OIDTimestampTZ, 8, timeMod(t.Precision)}
 	case types.Real:
 		return Type{OIDFloat4, 4, -1}
 	case types.Float:
@@ -60,17 +72,22 @@ func TypeOf(t types.Type) Type {
 	case types.DateTime:
 		return Type{OIDTimestamp, 8, -1}
 	case types.DateTime2:
-		mod := int32(-1)
-		if t.Precision < 6 {
-			mod = int32(t.Precision)
-		}
-		return Type{OIDTimestamp, 8, mod}
+		return Type{OIDTimestamp, 8, timeMod(t.Precision)}
 	case types.UniqueIdentifier:
 		return Type{OIDUUID, 16, -1}
 	case types.Binary, types.VarBinary:
 		return Type{OIDBytea, -1, -1}
 	}
 	return Type{OIDText, -1, -1}
+}
+
+// timeMod is the typmod of PostgreSQL's time types: the fractional digits,
+// -1 for its maximum of 6 (precision 7 is sent rounded to microseconds).
+func timeMod(p uint8) int32 {
+	if p < 6 {
+		return int32(p)
+	}
+	return -1
 }
 
 func lengthMod(n int32) int32 {
@@ -107,6 +124,8 @@ func TypeFromOID(oid uint32) types.Type {
 		return types.TypeDate
 	case OIDTimestamp, OIDTimestampTZ:
 		return types.DateTime2Type(7)
+	case OIDTime:
+		return types.TimeType(7)
 	case OIDUUID:
 		return types.TypeUUID
 	case OIDBytea:

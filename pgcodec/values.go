@@ -94,6 +94,14 @@ func asTime(v types.Value) (time.Time, error) {
 	return out.(time.Time).UTC(), nil
 }
 
+// asZonedTime is asTime keeping a DATETIMEOFFSET's own zone.
+func asZonedTime(v types.Value) (time.Time, error) {
+	if t, ok := v.(time.Time); ok {
+		return t, nil
+	}
+	return asTime(v)
+}
+
 func asUUID(v types.Value) (types.UUID, error) {
 	if u, ok := v.(types.UUID); ok {
 		return u, nil

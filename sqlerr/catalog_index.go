@@ -22,8 +22,12 @@ var indexMessages = map[int]msgDef{
 	50130: {10, SuccessfulCompletion, "CREATE INDEX '%s' on '%s': %d rows indexed so far."},
 }
 
-func init() {
-	for n, m := range indexMessages {
+func init() { addMessages(indexMessages) }
+
+// addMessages adds a feature's messages to the catalog; a number defined
+// twice is a programming error.
+func addMessages(msgs map[int]msgDef) {
+	for n, m := range msgs {
 		if _, dup := catalog[n]; dup {
 			panic("sqlerr: message defined twice")
 		}

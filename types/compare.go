@@ -59,7 +59,8 @@ func Compare(a, b Value) int {
 		}
 	case UUID:
 		if y, ok := b.(UUID); ok {
-			return bytes.Compare(x[:], y[:])
+			kx, ky := x.SortKey(), y.SortKey()
+			return bytes.Compare(kx[:], ky[:])
 		}
 	}
 	// Different representations that the binder should have unified: order

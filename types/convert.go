@@ -57,6 +57,8 @@ func convert(v Value, from, to Type, mode Mode) (Value, *sqlerr.Error) {
 		return toBit(v, from)
 	case to.Kind == Decimal:
 		return toDecimal(v, from, to)
+	case to.Kind.IsMoney():
+		return toMoney(v, from, to)
 	case to.Kind == Float || to.Kind == Real:
 		return toFloat(v, from, to)
 	case to.Kind.IsString():
@@ -111,20 +113,21 @@ func convertible(from, to Kind, mode Mode) bool {
 	case from.IsNumeric() && to.IsNumeric():
 		return true
 	case from.IsTemporal() && to.IsTemporal():
-		return !(from == Date && to == Date)
-	case from.IsNumeric() && to == DateTime:
+		// TIME has no date and DATE no time of day.
+		return !(from == Date && to == Time) && !(from == Time && to == Date)
+	case from.IsNumeric() && (to == DateTime || to == SmallDateTime):
 		// int → datetime counts days from 1900-01-01; implicit for ints only.
-		return mode == Explicit || from.IsInteger() || from == Bit
-	case from == DateTime && to.IsNumeric():
+		return mode == Explicit || from.IsInteger() || from == Bit || from.IsMoney()
+	case (from == DateTime || from == SmallDateTime) && to.IsNumeric():
 		return mode == Explicit && to != Bit
 	case from.IsBinary() && to.IsBinary():
 		return true
-	case from.IsBinary() && (to.IsInteger() || to == Decimal || to == Bit || to == UniqueIdentifier):
+	case from.IsBinary() && (to.IsInteger() || to == Decimal || to == Bit || to == UniqueIdentifier || to.IsMoney()):
 		return true
-	case to.IsBinary() && (from.IsInteger() || from == Decimal || from == Bit || from == UniqueIdentifier):
+	case to.IsBinary() && (from.IsInteger() || from == Decimal || from == Bit || from == UniqueIdentifier || from.IsMoney()):
 		return mode == Explicit
 	case from.IsBinary() && to.IsTemporal():
-		return mode == Explicit && to == DateTime
+		return mode == Explicit && (to == DateTime || to == SmallDateTime)
 	}
 	return false
 }
@@ -160,9 +163,13 @@ func toInteger(v Value, from, to Type) (Value, *sqlerr.Error) {
 		}
 		return int64(0), nil
 	case Dec:
+		name := "numeric"
+		if from.Kind.IsMoney() { // money rounds to the nearest integer
+			x, name = x.Rescale(0), from.Kind.String()
+		}
 		i, ok := x.Int64()
 		if !ok || !CheckIntRange(i, to.Kind) {
-			return nil, sqlerr.New(8115, "numeric", to.Kind.String())
+			return nil, sqlerr.New(8115, name, to.Kind.String())
 		}
 		return i, nil
 	case float64:
@@ -247,32 +254,42 @@ func toBit(v Value, from Type) (Value, *sqlerr.Error) {
 	return nil, sqlerr.New(529, from.String(), "bit")
 }
 
-func toDecimal(v Value, from, to Type) (Value, *sqlerr.Error) {
-	var d Dec
+// exactOf reads a value as an exact number for DECIMAL and MONEY targets,
+// floats rounded to scale. ok is false for text parse refuses; err for a
+// value of no numeric meaning or a float out of range.
+func exactOf(v Value, from, to Type, scale int32, parse func(string) (Dec, bool)) (d Dec, ok bool, err *sqlerr.Error) {
 	switch x := v.(type) {
 	case int64:
-		d = DecFromInt(x)
+		return DecFromInt(x), true, nil
 	case bool:
-		d = DecFromInt(map[bool]int64{false: 0, true: 1}[x])
+		return DecFromInt(map[bool]int64{false: 0, true: 1}[x]), true, nil
 	case Dec:
-		d = x
+		return x, true, nil
 	case float64:
-		var ok bool
-		if d, ok = DecFromFloat(x, int32(to.Scale)); !ok {
-			return nil, sqlerr.New(8115, "float", "numeric")
+		if d, ok = DecFromFloat(x, scale); !ok {
+			return d, true, sqlerr.New(8115, "float", to.Kind.String())
 		}
+		return d, true, nil
 	case string:
-		var ok bool
-		if d, ok = ParseDec(x); !ok {
-			return nil, sqlerr.New(8114, from.Kind.String(), "numeric")
-		}
-	case []byte:
-		d = DecFromInt(bytesToInt(x, BigInt))
+		d, ok = parse(x)
+		return d, ok, nil
 	case time.Time:
-		days := x.Sub(sqlEpoch).Hours() / 24
-		d, _ = DecFromFloat(days, int32(to.Scale))
-	default:
-		return nil, sqlerr.New(529, from.String(), to.String())
+		d, _ = DecFromFloat(x.Sub(sqlEpoch).Hours()/24, scale)
+		return d, true, nil
+	}
+	return d, true, sqlerr.New(529, from.String(), to.String())
+}
+
+func toDecimal(v Value, from, to Type) (Value, *sqlerr.Error) {
+	if b, isBytes := v.([]byte); isBytes {
+		v = bytesToInt(b, BigInt)
+	}
+	d, ok, err := exactOf(v, from, to, int32(to.Scale), ParseDec)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, sqlerr.New(8114, from.Kind.String(), "numeric")
 	}
 	d = d.Rescale(int32(to.Scale))
 	if !d.FitsPrecision(int(to.Precision)) {
@@ -348,6 +365,9 @@ func ToText(v Value, typ Type) string {
 		}
 		return "0"
 	case Dec:
+		if typ.Kind.IsMoney() {
+			return FormatMoney(x, 0)
+		}
 		return x.String()
 	case float64:
 		return FormatFloat(x)
@@ -412,9 +432,17 @@ func toTime(v Value, from, to Type) (Value, *sqlerr.Error) {
 	switch x := v.(type) {
 	case time.Time:
 		t = x
+		if from.Kind == DateTimeOffset && to.Kind != DateTimeOffset {
+			t = WallTime(t)
+		}
 	case string:
 		var ok bool
-		if t, ok = ParseTime(x); !ok {
+		if to.Kind == DateTimeOffset {
+			t, ok = ParseDateTimeOffset(x)
+		} else {
+			t, ok = ParseTime(x)
+		}
+		if !ok {
 			return nil, sqlerr.New(241)
 		}
 	case int64:
@@ -429,6 +457,9 @@ func toTime(v Value, from, to Type) (Value, *sqlerr.Error) {
 		t = sqlEpoch.AddDate(0, 0, int(bytesToInt(x, Int)))
 	default:
 		return nil, sqlerr.New(529, from.String(), to.String())
+	}
+	if from.Kind == Time && to.Kind != Time {
+		t = TimeOfDay(t) // a time of day becomes that time on 1900-01-01
 	}
 	t, ok := NormalizeTime(t, to)
 	if !ok {
@@ -483,6 +514,11 @@ func toBinary(v Value, from, to Type, mode Mode) (Value, *sqlerr.Error) {
 		b = x[:]
 	case Dec:
 		b = x.Coef().Bytes()
+		if from.Kind.IsMoney() { // the 8- or 4-byte integer of 1/10000 units
+			var buf [8]byte
+			binary.BigEndian.PutUint64(buf[:], uint64(x.Rescale(MoneyScale).Coef().Int64()))
+			b = buf[8-from.MaxBytes():]
+		}
 	default:
 		return nil, sqlerr.New(529, from.String(), to.String())
 	}

@@ -11,9 +11,11 @@ import (
 // precision and render SQL Server's default string forms.
 
 var (
-	minDate     = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
-	minDateTime = time.Date(1753, 1, 1, 0, 0, 0, 0, time.UTC)
-	maxDate     = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+	minDate          = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
+	minDateTime      = time.Date(1753, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxDate          = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+	minSmallDateTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxSmallDateTime = time.Date(2079, 6, 6, 23, 59, 0, 0, time.UTC)
 )
 
 // datetimeTick is DATETIME's resolution: 1/300 of a second.
@@ -22,8 +24,25 @@ const datetimeTick = time.Second / 300
 // NormalizeTime applies the target type's precision (rounding) and range.
 // ok is false when the value falls outside the type's range.
 func NormalizeTime(t time.Time, typ Type) (time.Time, bool) {
+	if typ.Kind == DateTimeOffset {
+		t = t.Round(precisionUnit(typ.Precision))
+		u := t.UTC()
+		return t, !u.Before(minDate) && !u.After(maxDate)
+	}
 	t = t.UTC()
 	switch typ.Kind {
+	case SmallDateTime:
+		// Seconds round to the minute: 29.998 down, 29.999 up (after the
+		// value is first taken to DATETIME's 1/300 s).
+		dt, _ := NormalizeTime(t, TypeDateTime)
+		t = dt.Truncate(time.Minute)
+		if dt.Sub(t) >= 29999*time.Millisecond {
+			t = t.Add(time.Minute)
+		}
+		return t, !t.Before(minSmallDateTime) && !t.After(maxSmallDateTime)
+	case Time:
+		t = t.Round(precisionUnit(typ.Precision))
+		return TimeOfDay(t), true
 	case Date:
 		t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 		return t, !t.Before(minDate) && !t.After(maxDate)
@@ -33,14 +52,30 @@ func NormalizeTime(t time.Time, typ Type) (time.Time, bool) {
 		t = sec.Add(ticks * datetimeTick)
 		return t, !t.Before(minDateTime) && !t.After(maxDate)
 	case DateTime2:
-		unit := time.Duration(1)
-		for i := int(typ.Precision); i < 9; i++ {
-			unit *= 10
-		}
-		t = t.Round(unit)
+		t = t.Round(precisionUnit(typ.Precision))
 		return t, !t.Before(minDate) && !t.After(maxDate)
 	}
 	return t, true
+}
+
+// precisionUnit is the resolution of fractional seconds precision p.
+func precisionUnit(p uint8) time.Duration {
+	unit := time.Duration(1)
+	for i := int(p); i < 9; i++ {
+		unit *= 10
+	}
+	return unit
+}
+
+// TimeOfDay keeps t's clock time on 1900-01-01, TIME's representation.
+func TimeOfDay(t time.Time) time.Time {
+	return time.Date(1900, 1, 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+}
+
+// WallTime drops a DATETIMEOFFSET's zone, keeping its clock reading, as
+// converting to the types without a zone does.
+func WallTime(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 }
 
 // FormatTime renders a temporal value the way CAST(x AS VARCHAR) does:
@@ -57,14 +92,23 @@ func FormatTime(t time.Time, typ Type) string {
 		}
 		return base.Format("2006-01-02 15:04:05") + "." + pad3(ms)
 	case DateTime2:
-		s := t.Format("2006-01-02 15:04:05")
-		if typ.Precision > 0 {
-			frac := strconv.Itoa(t.Nanosecond() + 1000000000)[1:]
-			s += "." + frac[:typ.Precision]
-		}
-		return s
+		return t.Format("2006-01-02 15:04:05") + fraction(t, typ.Precision)
+	case SmallDateTime:
+		return t.Format("2006-01-02 15:04:00")
+	case Time:
+		return t.Format("15:04:05") + fraction(t, typ.Precision)
+	case DateTimeOffset:
+		return t.Format("2006-01-02 15:04:05") + fraction(t, typ.Precision) + t.Format(" -07:00")
 	}
 	return t.Format(time.RFC3339Nano)
+}
+
+// fraction renders p digits of fractional seconds with their point.
+func fraction(t time.Time, p uint8) string {
+	if p == 0 {
+		return ""
+	}
+	return "." + strconv.Itoa(t.Nanosecond() + 1000000000)[1:][:p]
 }
 
 func pad3(n int) string {
@@ -106,6 +150,9 @@ func ParseTime(s string) (time.Time, bool) { return parseTime(s, false) }
 // parseLayouts parses s with the first of timeLayouts that fits.
 func parseLayouts(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
+	if t, ok := parseSQLDateTime(s); ok {
+		return t, true
+	}
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			if t.Year() == 0 { // a bare time of day: SQL Server uses 1900-01-01

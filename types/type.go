@@ -33,6 +33,13 @@ const (
 	UniqueIdentifier
 	Binary
 	VarBinary
+	// Kinds added after the first release: Kind values are stored in table
+	// definitions, so new kinds go at the end.
+	Money
+	SmallMoney
+	SmallDateTime
+	Time
+	DateTimeOffset
 	numKinds
 )
 
@@ -58,7 +65,10 @@ type Type struct {
 //	float64            REAL, FLOAT
 //	string             CHAR, VARCHAR, NCHAR, NVARCHAR
 //	[]byte             BINARY, VARBINARY
-//	time.Time          DATE, DATETIME, DATETIME2 (UTC wall time)
+//	Dec (scale 4)      MONEY, SMALLMONEY
+//	time.Time          DATE, DATETIME, SMALLDATETIME, DATETIME2 (UTC wall
+//	                   time); TIME (on 1900-01-01); DATETIMEOFFSET (its
+//	                   own fixed zone)
 //	UUID               UNIQUEIDENTIFIER
 type Value = any
 
@@ -67,6 +77,8 @@ var kindNames = [numKinds]string{
 	Bit: "bit", Decimal: "numeric", Real: "real", Float: "float", Char: "char", VarChar: "varchar",
 	NChar: "nchar", NVarChar: "nvarchar", Date: "date", DateTime: "datetime", DateTime2: "datetime2",
 	UniqueIdentifier: "uniqueidentifier", Binary: "binary", VarBinary: "varbinary",
+	Money: "money", SmallMoney: "smallmoney", SmallDateTime: "smalldatetime", Time: "time",
+	DateTimeOffset: "datetimeoffset",
 }
 
 // String returns the lower-case SQL Server name of the kind, as SQL Server
@@ -81,9 +93,10 @@ func (k Kind) String() string {
 // precedence is SQL Server's data type precedence: when an operator combines
 // two types, the lower-precedence operand converts to the higher one.
 var precedence = [numKinds]int{
-	DateTime2: 30, DateTime: 29, Date: 28, Float: 27, Real: 26, Decimal: 25,
-	BigInt: 24, Int: 23, SmallInt: 22, TinyInt: 21, Bit: 20, UniqueIdentifier: 19,
-	NVarChar: 18, NChar: 17, VarChar: 16, Char: 15, VarBinary: 14, Binary: 13, Unknown: 0,
+	DateTimeOffset: 40, DateTime2: 39, DateTime: 38, SmallDateTime: 37, Date: 36, Time: 35,
+	Float: 27, Real: 26, Decimal: 25, Money: 24, SmallMoney: 23,
+	BigInt: 22, Int: 21, SmallInt: 20, TinyInt: 19, Bit: 18, UniqueIdentifier: 17,
+	NVarChar: 16, NChar: 15, VarChar: 14, Char: 13, VarBinary: 12, Binary: 11, Unknown: 0,
 }
 
 // Precedence returns the kind's rank in SQL Server's data type precedence
@@ -93,10 +106,13 @@ func (k Kind) Precedence() int { return precedence[k] }
 // IsInteger reports TINYINT, SMALLINT, INT and BIGINT.
 func (k Kind) IsInteger() bool { return k >= TinyInt && k <= BigInt }
 
-// IsNumeric reports the exact and approximate numeric kinds and BIT.
+// IsNumeric reports the exact and approximate numeric kinds, MONEY and BIT.
 func (k Kind) IsNumeric() bool {
-	return k.IsInteger() || k == Bit || k == Decimal || k == Real || k == Float
+	return k.IsInteger() || k == Bit || k == Decimal || k == Real || k == Float || k.IsMoney()
 }
+
+// IsMoney reports MONEY and SMALLMONEY.
+func (k Kind) IsMoney() bool { return k == Money || k == SmallMoney }
 
 // IsString reports the character kinds.
 func (k Kind) IsString() bool { return k >= Char && k <= NVarChar }
@@ -107,8 +123,10 @@ func (k Kind) IsUnicode() bool { return k == NChar || k == NVarChar }
 // IsBinary reports BINARY and VARBINARY.
 func (k Kind) IsBinary() bool { return k == Binary || k == VarBinary }
 
-// IsTemporal reports DATE, DATETIME and DATETIME2.
-func (k Kind) IsTemporal() bool { return k >= Date && k <= DateTime2 }
+// IsTemporal reports the date and time kinds.
+func (k Kind) IsTemporal() bool {
+	return (k >= Date && k <= DateTime2) || k == SmallDateTime || k == Time || k == DateTimeOffset
+}
 
 // IsFixedLength reports CHAR, NCHAR and BINARY, which pad to their length.
 func (k Kind) IsFixedLength() bool { return k == Char || k == NChar || k == Binary }
@@ -126,6 +144,10 @@ var (
 	TypeDate     = Type{Kind: Date}
 	TypeDateTime = Type{Kind: DateTime}
 	TypeUUID     = Type{Kind: UniqueIdentifier}
+	// TypeMoney and TypeSmallMoney hold four decimal places.
+	TypeMoney         = Type{Kind: Money}
+	TypeSmallMoney    = Type{Kind: SmallMoney}
+	TypeSmallDateTime = Type{Kind: SmallDateTime}
 	// TypeSysname is SQL Server's sysname: NVARCHAR(128), used by catalog views.
 	TypeSysname = Type{Kind: NVarChar, Length: 128}
 )
@@ -145,6 +167,12 @@ func VarBinaryType(n int) Type { return Type{Kind: VarBinary, Length: int32(n)} 
 // DateTime2Type returns DATETIME2(p).
 func DateTime2Type(p int) Type { return Type{Kind: DateTime2, Precision: uint8(p)} }
 
+// TimeType returns TIME(p).
+func TimeType(p int) Type { return Type{Kind: Time, Precision: uint8(p)} }
+
+// DateTimeOffsetType returns DATETIMEOFFSET(p).
+func DateTimeOffsetType(p int) Type { return Type{Kind: DateTimeOffset, Precision: uint8(p)} }
+
 // String renders the type as T-SQL writes it: "int", "varchar(20)",
 // "nvarchar(max)", "decimal(10,2)", "datetime2(7)".
 func (t Type) String() string {
@@ -156,8 +184,8 @@ func (t Type) String() string {
 		return t.Kind.String() + "(" + strconv.Itoa(int(t.Length)) + ")"
 	case Decimal:
 		return fmt.Sprintf("decimal(%d,%d)", t.Precision, t.Scale)
-	case DateTime2:
-		return fmt.Sprintf("datetime2(%d)", t.Precision)
+	case DateTime2, Time, DateTimeOffset:
+		return fmt.Sprintf("%s(%d)", t.Kind, t.Precision)
 	}
 	return t.Kind.String()
 }
@@ -198,8 +226,27 @@ func (t Type) PrecisionScale() (precision, scale int) {
 		return 23, 3
 	case DateTime2:
 		return 27, int(t.Precision)
+	case Money:
+		return 19, 4
+	case SmallMoney:
+		return 10, 4
+	case SmallDateTime:
+		return 16, 0
+	case Time:
+		return 8 + fractionWidth(t.Precision), int(t.Precision)
+	case DateTimeOffset:
+		return 26 + fractionWidth(t.Precision), int(t.Precision)
 	}
 	return 0, 0
+}
+
+// fractionWidth is the characters fractional seconds of precision p add
+// to a time's string form: the point and the digits.
+func fractionWidth(p uint8) int {
+	if p == 0 {
+		return 0
+	}
+	return int(p) + 1
 }
 
 // MaxBytes is sys.columns.max_length: storage bytes, -1 for MAX.
@@ -211,8 +258,14 @@ func (t Type) MaxBytes() int {
 		return 2
 	case Int, Real:
 		return 4
-	case BigInt, Float, DateTime:
+	case BigInt, Float, DateTime, Money:
 		return 8
+	case SmallMoney, SmallDateTime:
+		return 4
+	case Time:
+		return 3 + fractionBytes(t.Precision)
+	case DateTimeOffset:
+		return 8 + fractionBytes(t.Precision)
 	case Date:
 		return 3
 	case DateTime2:
@@ -238,6 +291,17 @@ func (t Type) MaxBytes() int {
 		return int(t.Length)
 	}
 	return 0
+}
+
+// fractionBytes is the storage fractional seconds of precision p add.
+func fractionBytes(p uint8) int {
+	switch {
+	case p <= 2:
+		return 0
+	case p <= 4:
+		return 1
+	}
+	return 2
 }
 
 // Limits SQL Server applies to declared lengths.
@@ -279,6 +343,18 @@ func FromName(name string, args []int, max bool) (Type, error) {
 		return noArgs(TypeDateTime)
 	case "uniqueidentifier":
 		return noArgs(TypeUUID)
+	case "money":
+		return noArgs(TypeMoney)
+	case "smallmoney":
+		return noArgs(TypeSmallMoney)
+	case "smalldatetime":
+		return noArgs(TypeSmallDateTime)
+	case "rowversion":
+		return noArgs(Type{Kind: Binary, Length: 8})
+	case "text", "ntext", "image":
+		// The deprecated large types are stored as their MAX equivalents;
+		// sys.columns keeps the declared name (engine).
+		return noArgs(Type{Kind: map[string]Kind{"text": VarChar, "ntext": NVarChar, "image": VarBinary}[n], Length: MaxLength})
 	case "sysname":
 		return noArgs(TypeSysname)
 	case "float":
@@ -312,7 +388,7 @@ func FromName(name string, args []int, max bool) (Type, error) {
 			return bad(192)
 		}
 		return DecimalType(p, s), nil
-	case "datetime2":
+	case "datetime2", "time", "datetimeoffset":
 		if max || len(args) > 1 {
 			return bad(2716, 1, n)
 		}
@@ -323,7 +399,7 @@ func FromName(name string, args []int, max bool) (Type, error) {
 		if p < 0 || p > 7 {
 			return bad(1001, 1, p)
 		}
-		return DateTime2Type(p), nil
+		return Type{Kind: map[string]Kind{"datetime2": DateTime2, "time": Time, "datetimeoffset": DateTimeOffset}[n], Precision: uint8(p)}, nil
 	case "char", "character", "varchar", "nchar", "nvarchar", "binary", "varbinary":
 		kind := map[string]Kind{"char": Char, "character": Char, "varchar": VarChar, "nchar": NChar,
 			"nvarchar": NVarChar, "binary": Binary, "varbinary": VarBinary}[n]

@@ -9,12 +9,7 @@ import (
 
 func TestConvert(t *testing.T) {
 	vc := VarCharType(MaxLength)
-	tests := []struct {
-		v        Value
-		from, to Type
-		mode     Mode
-		want     string // ToText of the result, or "Msg N" for an error
-	}{
+	runConversions(t, []conversion{
 		{"42", vc, TypeInt, Implicit, "42"},
 		{" 42 ", vc, TypeInt, Implicit, "42"},
 		{"4.2", vc, TypeInt, Implicit, "Msg 245"},
@@ -48,7 +43,19 @@ func TestConvert(t *testing.T) {
 		{int64(1), TypeInt, TypeDate, Explicit, "Msg 529"},
 		{mustTime("2024-01-01"), TypeDate, TypeInt, Implicit, "Msg 257"},
 		{nil, TypeInt, VarCharType(5), Implicit, ""},
-	}
+	})
+}
+
+// conversion is one case of a table-driven Convert test.
+type conversion struct {
+	v        Value
+	from, to Type
+	mode     Mode
+	want     string // ToText of the result, or "Msg N" for an error
+}
+
+func runConversions(t *testing.T, tests []conversion) {
+	t.Helper()
 	for _, tt := range tests {
 		got, err := Convert(tt.v, tt.from, tt.to, tt.mode)
 		text := ToText(got, tt.to)

@@ -8,9 +8,44 @@ import (
 
 // UUID is a UNIQUEIDENTIFIER value, stored in the byte order it is written
 // in ("6F9619FF-8B86-D011-B42D-00C04FC964FF" is bytes 6F 96 19 FF ...).
-// Values compare bytewise (SQL Server's own uniqueidentifier ordering is
-// not reproduced).
+// Values compare in SQL Server's uniqueidentifier order (SortKey).
 type UUID [16]byte
+
+// sortOrder is the order in which SQL Server compares a uniqueidentifier's
+// bytes (as written): the last group first, then the fourth, then the
+// first three groups from their last byte to their first.
+var sortOrder = [16]int{10, 11, 12, 13, 14, 15, 8, 9, 7, 6, 5, 4, 3, 2, 1, 0}
+
+// SortKey returns the bytes of u rearranged so that comparing keys
+// bytewise orders values as SQL Server orders uniqueidentifiers.
+func (u UUID) SortKey() [16]byte {
+	var k [16]byte
+	for i, j := range sortOrder {
+		k[i] = u[j]
+	}
+	return k
+}
+
+// NewSequentialUUID returns a UUID that sorts after prev in SQL Server's
+// order (NEWSEQUENTIALID): prev's sort key plus one, or a random start
+// when prev is zero.
+func NewSequentialUUID(prev UUID) UUID {
+	if prev == (UUID{}) {
+		return NewUUID()
+	}
+	k := prev.SortKey()
+	for i := len(k) - 1; i >= 0; i-- {
+		k[i]++
+		if k[i] != 0 {
+			break
+		}
+	}
+	var u UUID
+	for i, j := range sortOrder {
+		u[j] = k[i]
+	}
+	return u
+}
 
 // NewUUID returns a random (version 4) UUID, as NEWID() does.
 func NewUUID() UUID {

@@ -148,7 +148,8 @@ func AppendValue(dst []byte, v types.Value, t types.Type) []byte {
 		dst = binary.BigEndian.AppendUint64(dst, uint64(secs)^(1<<63))
 		return binary.BigEndian.AppendUint32(dst, uint32(x.Nanosecond()))
 	case types.UUID:
-		return append(append(dst, tagUUID), x[:]...)
+		k := x.SortKey() // SQL Server's uniqueidentifier order
+		return append(append(dst, tagUUID), k[:]...)
 	}
 	panic("keys: unsupported value type")
 }

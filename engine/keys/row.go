@@ -25,6 +25,9 @@ const (
 	rowBytes  = 7
 	rowTime   = 8
 	rowUUID   = 9
+	// rowTimeZoned is a DATETIMEOFFSET away from UTC: rowTime's fields
+	// and the offset in seconds east of UTC.
+	rowTimeZoned = 10
 )
 
 // ErrCorruptRow reports a row value that cannot be decoded.
@@ -67,8 +70,15 @@ func EncodeRow(dst []byte, vals []types.Value) []byte {
 			dst = binary.AppendUvarint(append(dst, rowBytes), uint64(len(x)))
 			dst = append(dst, x...)
 		case time.Time:
-			dst = binary.AppendVarint(append(dst, rowTime), x.Unix())
+			_, off := x.Zone()
+			if off == 0 {
+				dst = binary.AppendVarint(append(dst, rowTime), x.Unix())
+				dst = binary.AppendUvarint(dst, uint64(x.Nanosecond()))
+				break
+			}
+			dst = binary.AppendVarint(append(dst, rowTimeZoned), x.Unix())
 			dst = binary.AppendUvarint(dst, uint64(x.Nanosecond()))
+			dst = binary.AppendVarint(dst, int64(off))
 		case types.UUID:
 			dst = append(append(dst, rowUUID), x[:]...)
 		default:
@@ -142,7 +152,7 @@ func DecodeRow(b []byte, dst []types.Value) ([]types.Value, error) {
 				dst[i] = append([]byte{}, data...)
 			}
 			b = b[k+int(l):]
-		case rowTime:
+		case rowTime, rowTimeZoned:
 			secs, k := binary.Varint(b)
 			if k <= 0 {
 				return nil, ErrCorruptRow
@@ -152,7 +162,16 @@ func DecodeRow(b []byte, dst []types.Value) ([]types.Value, error) {
 			if k <= 0 || ns >= 1e9 {
 				return nil, ErrCorruptRow
 			}
-			dst[i], b = time.Unix(secs, int64(ns)).UTC(), b[k:]
+			t := time.Unix(secs, int64(ns)).UTC()
+			b = b[k:]
+			if tag == rowTimeZoned {
+				off, k := binary.Varint(b)
+				if k <= 0 || off < -14*3600 || off > 14*3600 {
+					return nil, ErrCorruptRow
+				}
+				t, b = t.In(time.FixedZone("", int(off))), b[k:]
+			}
+			dst[i] = t
 		case rowUUID:
 			if len(b) < 16 {
 				return nil, ErrCorruptRow

@@ -1,0 +1,181 @@
+package engine
+
+import (
+	"strings"
+	"sync"
+	"time"
+
+	"mirrordb/parser"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// The value functions of the newer data types: NEWSEQUENTIALID (only as a
+// column's DEFAULT), SYSDATETIMEOFFSET, EOMONTH, TODATETIMEOFFSET and
+// SWITCHOFFSET. They join the builtins table built in builtins.go (whose
+// init runs first: files initialise in name order).
+func init() {
+	builtins["NEWSEQUENTIALID"] = &builtin{typ: fixed(types.TypeUUID), volatile: true,
+		eval: func(*env, []types.Value, []types.Type) (types.Value, error) { return sequentialIDs.next(), nil }}
+	builtins["SYSDATETIMEOFFSET"] = &builtin{typ: fixed(types.DateTimeOffsetType(7)), volatile: true,
+		eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			_, off := e.now.Local().Zone()
+			v, _ := types.NormalizeTime(e.now.In(time.FixedZone("", off)), types.DateTimeOffsetType(7))
+			return v, nil
+		}}
+	builtins["EOMONTH"] = &builtin{min: 1, max: 2, typ: fixed(types.TypeDate), eval: fnEOMonth}
+	builtins["TODATETIMEOFFSET"] = &builtin{min: 2, max: 2, eval: fnToDateTimeOffset,
+		typ: func(ts []types.Type) types.Type { return types.DateTimeOffsetType(fractionDigits(ts[0])) }}
+	builtins["SWITCHOFFSET"] = &builtin{min: 2, max: 2, eval: fnSwitchOffset,
+		typ: func(ts []types.Type) types.Type { return types.DateTimeOffsetType(fractionDigits(ts[0])) }}
+}
+
+// fractionDigits is the fractional seconds precision a temporal type
+// carries into a DATETIMEOFFSET result (DATETIME's milliseconds as 3).
+func fractionDigits(t types.Type) int {
+	switch t.Kind {
+	case types.DateTime2, types.DateTimeOffset, types.Time:
+		return int(t.Precision)
+	case types.DateTime:
+		return 3
+	case types.Date, types.SmallDateTime:
+		return 0
+	}
+	return 7
+}
+
+// sequentialIDs hands out NEWSEQUENTIALID values for the process: each
+// sorts after the previous one in uniqueidentifier order.
+var sequentialIDs sequentialIDSource
+
+type sequentialIDSource struct {
+	mu   sync.Mutex
+	last types.UUID
+}
+
+func (s *sequentialIDSource) next() types.UUID {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.last = types.NewSequentialUUID(s.last)
+	return s.last
+}
+
+// defaultBinding is a column DEFAULT while it is bound.
+type defaultBinding struct {
+	expr parser.Expr
+	col  types.Type
+}
+
+// bindDefault binds a column's DEFAULT expression as a value of its type;
+// functions allowed only there (NEWSEQUENTIALID) see that they are in one.
+func (b *binder) bindDefault(d parser.Expr, col types.Type) (expr, error) {
+	outer := b.inDefault
+	b.inDefault = &defaultBinding{expr: d, col: col}
+	defer func() { b.inDefault = outer }()
+	return b.bindTypedValue(d, nil, col)
+}
+
+// checkSequentialID rejects NEWSEQUENTIALID() anywhere but as the whole
+// DEFAULT of a uniqueidentifier column (302).
+func (b *binder) checkSequentialID(x *parser.FuncCall) error {
+	d := b.inDefault
+	if d == nil || d.col.Kind != types.UniqueIdentifier || unparen(d.expr) != parser.Expr(x) {
+		return b.errAt(x, sqlerr.New(302))
+	}
+	return nil
+}
+
+func unparen(x parser.Expr) parser.Expr {
+	for {
+		p, ok := x.(*parser.Paren)
+		if !ok {
+			return x
+		}
+		x = p.X
+	}
+}
+
+func asTimeValue(v types.Value, t types.Type) (time.Time, error) {
+	c, err := types.Convert(v, t, types.DateTime2Type(7), types.Implicit)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return c.(time.Time), nil
+}
+
+// fnEOMonth is EOMONTH(date [, months to add]): the month's last day.
+func fnEOMonth(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+	t, err := asTimeValue(a[0], ts[0])
+	if err != nil {
+		return nil, err
+	}
+	months := 0
+	if len(a) > 1 {
+		months = int(toInt(a[1]))
+	}
+	first := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, months+1, 0)
+	last, ok := types.NormalizeTime(first.AddDate(0, 0, -1), types.TypeDate)
+	if !ok || first.Year() > 10000 {
+		return nil, sqlerr.New(517, "date")
+	}
+	return last, nil
+}
+
+// parseOffset reads a time zone offset given as '+hh:mm' or as minutes.
+func parseOffset(v types.Value) (*time.Location, error) {
+	switch x := v.(type) {
+	case int64:
+		if x < -14*60 || x > 14*60 {
+			return nil, sqlerr.New(9812)
+		}
+		return time.FixedZone("", int(x)*60), nil
+	case string:
+		s := strings.TrimSpace(x)
+		if len(s) == 6 && (s[0] == '+' || s[0] == '-') && s[3] == ':' {
+			h, m := atoi2(s[1:3]), atoi2(s[4:6])
+			if h >= 0 && m >= 0 && m < 60 && h*60+m <= 14*60 {
+				off := (h*60 + m) * 60
+				if s[0] == '-' {
+					off = -off
+				}
+				return time.FixedZone("", off), nil
+			}
+		}
+	}
+	return nil, sqlerr.New(9812)
+}
+
+func atoi2(s string) int {
+	if len(s) != 2 || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' {
+		return -1
+	}
+	return int(s[0]-'0')*10 + int(s[1]-'0')
+}
+
+// fnToDateTimeOffset is TODATETIMEOFFSET(datetime, offset): the same clock
+// reading, tagged with the offset.
+func fnToDateTimeOffset(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+	t, err := asTimeValue(a[0], ts[0])
+	if err != nil {
+		return nil, err
+	}
+	loc, err := parseOffset(a[1])
+	if err != nil {
+		return nil, err
+	}
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc), nil
+}
+
+// fnSwitchOffset is SWITCHOFFSET(datetimeoffset, offset): the same instant
+// seen from another offset.
+func fnSwitchOffset(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+	c, err := types.Convert(a[0], ts[0], types.DateTimeOffsetType(7), types.Implicit)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := parseOffset(a[1])
+	if err != nil {
+		return nil, err
+	}
+	return c.(time.Time).In(loc), nil
+}

@@ -1,0 +1,296 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/cockroachdb/pebble"
+
+	"mirrordb/engine/keys"
+	"mirrordb/engine/storage"
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// User-defined alias types (CREATE TYPE name FROM base [NOT NULL],
+// sp_addtype, DROP TYPE) and the declared type names a column keeps:
+// text, ntext and image are stored as their MAX types and timestamp as
+// binary(8), an alias as its base type, but sys.columns and sys.types show
+// what was declared. A type is a logged schema key (s/y/<name>), so it is
+// mirrored and backed up with the database.
+
+// userType is one alias type of a database.
+type userType struct {
+	ID       int64      `json:"id"` // user_type_id, from 257
+	Schema   string     `json:"schema"`
+	Name     string     `json:"name"`
+	Base     types.Type `json:"base"`
+	Nullable bool       `json:"nullable"`
+}
+
+func userTypeKey(name string) []byte { return keys.SchemaKey("y", strings.ToLower(name)) }
+
+// userTypeByName reads a database's alias type (nil when there is none).
+func userTypeByName(r pebble.Reader, name string) (*userType, error) {
+	raw, ok, err := storage.ReadValue(r, userTypeKey(name))
+	if err != nil || !ok {
+		return nil, err
+	}
+	var ut userType
+	if err := json.Unmarshal(raw, &ut); err != nil {
+		return nil, fmt.Errorf("type definition %q: %w", name, err)
+	}
+	return &ut, nil
+}
+
+// userTypes lists a database's alias types by name.
+func userTypes(r pebble.Reader) ([]*userType, error) {
+	prefix := keys.SchemaKey("y", "")
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
+	if err != nil {
+		return nil, err
+	}
+	var out []*userType
+	for it.First(); it.Valid(); it.Next() {
+		var ut userType
+		if err := json.Unmarshal(it.Value(), &ut); err != nil {
+			it.Close()
+			return nil, fmt.Errorf("type definition %x: %w", it.Key(), err)
+		}
+		out = append(out, &ut)
+	}
+	return out, it.Close()
+}
+
+// declaredNames are the type names a column keeps beside its storage type.
+var declaredNames = map[string]string{"TEXT": "text", "NTEXT": "ntext", "IMAGE": "image",
+	"TIMESTAMP": "timestamp", "ROWVERSION": "timestamp"}
+
+// columnType resolves a column's declared type in database db: a system
+// type, one of the declared names above, or an alias type. declared is
+// the name sys.columns shows when it differs from the stored type's;
+// alias is the alias type, nil for system types.
+func (b *binder) columnType(db *Database, tn parser.TypeName) (t types.Type, declared string, alias *userType, err error) {
+	name := tn.Name
+	if declaredNames[name] == "timestamp" {
+		name = "ROWVERSION"
+	}
+	if tn.Schema == "" {
+		t, err = types.FromName(name, tn.Args, tn.Max)
+		if err == nil || !sqlerr.Is(err, 2715) {
+			return t, declaredNames[tn.Name], nil, err
+		}
+	}
+	ut, rerr := userTypeByName(b.s.readerFor(db), tn.Name)
+	if rerr != nil {
+		return t, "", nil, rerr
+	}
+	if ut == nil || (tn.Schema != "" && !strings.EqualFold(tn.Schema, ut.Schema)) {
+		return t, "", nil, sqlerr.New(2715, 1, tn.Name)
+	}
+	if len(tn.Args) > 0 || tn.Max {
+		return t, "", nil, sqlerr.New(2716, 1, ut.Name)
+	}
+	return ut.Base, ut.Name, ut, nil
+}
+
+func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
+	db, err := b.databaseOf(x.Name)
+	if err != nil {
+		return nil, err
+	}
+	schema := x.Name.Schema()
+	if schema == "" {
+		schema = "dbo"
+	}
+	if !strings.EqualFold(schema, "dbo") {
+		return nil, b.errAt(x.Name, sqlerr.New(2760, schema))
+	}
+	if x.Base.Schema != "" {
+		return nil, b.errAt(x.Base, sqlerr.New(2715, 1, x.Base.Schema+"."+x.Base.Name))
+	}
+	base, err := types.FromName(x.Base.Name, x.Base.Args, x.Base.Max)
+	if err != nil || declaredNames[x.Base.Name] == "timestamp" {
+		if err == nil {
+			err = sqlerr.New(2715, 1, strings.ToLower(x.Base.Name))
+		}
+		return nil, b.errAt(x.Base, err)
+	}
+	name := x.Name.Object()
+	if _, sysErr := types.FromName(name, nil, false); !sqlerr.Is(sysErr, 2715) || declaredNames[strings.ToUpper(name)] != "" {
+		return nil, b.errAt(x.Name, sqlerr.New(219, name)) // a system type's name
+	}
+	nullable := x.Nullable == nil || *x.Nullable
+	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+		if ut, err := userTypeByName(t.Reader(), name); err != nil || ut != nil {
+			if err == nil {
+				err = b.errAt(x.Name, sqlerr.New(219, name))
+			}
+			return "", err
+		}
+		id, err := t.nextCounter(keys.SchemaKey("db", "next_user_type_id"), 257, 1)
+		if err != nil {
+			return "", err
+		}
+		raw, err := json.Marshal(&userType{ID: id, Schema: "dbo", Name: name, Base: base, Nullable: nullable})
+		if err != nil {
+			return "", err
+		}
+		return "CREATE TYPE", t.Put(userTypeKey(name), raw)
+	}), nil
+}
+
+func (b *binder) planDropType(x *parser.DropType) (*stmtPlan, error) {
+	db, err := b.databaseOf(x.Name)
+	if err != nil {
+		return nil, err
+	}
+	name := x.Name.Object()
+	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+		ut, err := userTypeByName(t.Reader(), name)
+		if err != nil {
+			return "", err
+		}
+		if ut == nil {
+			if x.IfExists {
+				return "DROP TYPE", nil
+			}
+			return "", b.errAt(x.Name, sqlerr.New(218, strings.Join(x.Name.Parts, ".")))
+		}
+		set, err := t.schemaView()
+		if err != nil {
+			return "", err
+		}
+		for _, tab := range set.tables() {
+			for _, c := range tab.Columns {
+				if c.UserTypeID == ut.ID {
+					return "", b.errAt(x.Name, sqlerr.New(3732, strings.Join(x.Name.Parts, "."), tab.Name))
+				}
+			}
+		}
+		return "DROP TYPE", t.Delete(userTypeKey(name))
+	}), nil
+}
+
+// planAddType is EXEC sp_addtype name, 'base type' [, 'NULL' | 'NOT NULL'],
+// the older spelling of CREATE TYPE.
+func (b *binder) planAddType(x *parser.Exec) (*stmtPlan, error) {
+	if len(x.Args) < 2 || len(x.Args) > 4 {
+		return nil, b.errAt(x, sqlerr.New(201, "sp_addtype", "@phystype"))
+	}
+	text := make([]string, 3)
+	for i, a := range x.Args[:min(len(x.Args), 3)] {
+		switch v := a.Value.(type) {
+		case *parser.Literal:
+			text[i] = v.Value
+		case *parser.ColumnRef:
+			text[i] = strings.Join(v.Parts, ".")
+		default:
+			return nil, b.errAt(a, sqlerr.New(102, a.Value.String()))
+		}
+	}
+	null := strings.ToUpper(strings.TrimSpace(text[2]))
+	if null != "" && null != "NULL" && null != "NOT NULL" && null != "NONULL" {
+		return nil, b.errAt(x, sqlerr.New(102, text[2]))
+	}
+	if null == "NONULL" {
+		null = "NOT NULL"
+	}
+	src := "CREATE TYPE [" + strings.ReplaceAll(text[0], "]", "]]") + "] FROM " + text[1] + " " + null
+	stmts, err := parser.ParseBatch(parser.BatchText{Text: src, Line: 1, Count: 1})
+	if err != nil || len(stmts) != 1 {
+		return nil, b.errAt(x, sqlerr.New(102, text[1]))
+	}
+	ct := *stmts[0].(*parser.CreateType)
+	ct.Pos, ct.Name.Pos, ct.Base.Pos = x.Pos, x.Pos, x.Pos
+	plan, err := b.planCreateType(&ct)
+	if err != nil {
+		return nil, err
+	}
+	run := plan.run
+	plan.run = func(e *env, t *txn, w session.ResultWriter) (string, error) {
+		if _, err := run(e, t, w); err != nil {
+			return "", err
+		}
+		return "EXECUTE", nil
+	}
+	return plan, nil
+}
+
+// declaredSystemTypes are the sys.types rows of the declared names: their
+// system_type_id and max_length.
+var declaredSystemTypes = map[string][2]int64{"text": {35, 16}, "ntext": {99, 16}, "image": {34, 16}, "timestamp": {189, 8}}
+
+// declaredType returns the column's type as sys.columns shows it:
+// system_type_id, user_type_id, type name and max_length.
+func (c *ColumnDef) declaredType() (sysID, userID int64, name string, maxLen int64) {
+	sysID, name, maxLen = systemTypeID(c.Type.Kind), c.Type.Name(), int64(c.Type.MaxBytes())
+	if d, ok := declaredSystemTypes[c.TypeName]; ok {
+		sysID, name, maxLen = d[0], c.TypeName, d[1]
+	}
+	userID = sysID
+	if c.UserTypeID != 0 {
+		userID, name = c.UserTypeID, c.TypeName
+	}
+	return sysID, userID, name, maxLen
+}
+
+// systemTypeNames are the system types sys.types lists.
+var systemTypeNames = []string{"image", "text", "uniqueidentifier", "date", "time", "datetime2",
+	"datetimeoffset", "tinyint", "smallint", "int", "smalldatetime", "real", "money", "datetime",
+	"float", "ntext", "bit", "decimal", "numeric", "smallmoney", "bigint", "varbinary", "varchar",
+	"binary", "char", "timestamp", "nvarchar", "nchar", "sysname"}
+
+// addTypeViews adds sys.types: the system types and the database's alias
+// types (is_user_defined).
+func (vs viewSet) addTypeViews() {
+	vs["sys.types"] = &view{
+		cols: cols("name", sysname, "system_type_id", tinyint, "user_type_id", intT, "schema_id", intT,
+			"principal_id", intT, "max_length", types.TypeSmallInt, "precision", tinyint, "scale", tinyint,
+			"collation_name", sysname, "is_nullable", bit, "is_user_defined", bit, "is_assembly_type", bit,
+			"default_object_id", intT, "rule_object_id", intT, "is_table_type", bit),
+		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+			var out [][]types.Value
+			row := func(name string, sysID, userID, schema, maxLen int64, t types.Type, nullable, user bool) {
+				p, s := t.PrecisionScale()
+				var coll types.Value
+				if t.Kind.IsString() {
+					coll = "Latin1_General_BIN2"
+				}
+				out = append(out, []types.Value{name, sysID, userID, schema, nil, maxLen, int64(p), int64(s),
+					coll, nullable, user, false, int64(0), int64(0), false})
+			}
+			for _, name := range systemTypeNames {
+				c := ColumnDef{TypeName: name}
+				if c.Type, _ = types.FromName(name, nil, false); declaredNames[strings.ToUpper(name)] == "timestamp" {
+					c.Type, _ = types.FromName("rowversion", nil, false)
+				}
+				switch name {
+				case "varchar", "varbinary", "char", "binary":
+					c.Type.Length = types.MaxCharLength
+				case "nvarchar", "nchar":
+					c.Type.Length = types.MaxNCharLength
+				}
+				sysID, userID, _, maxLen := c.declaredType()
+				switch name {
+				case "sysname":
+					userID = 256
+				case "numeric":
+					sysID, userID = 108, 108
+				}
+				row(name, sysID, userID, 4, maxLen, c.Type, true, false)
+			}
+			uts, err := userTypes(e.sess.readerFor(e.sess.db))
+			if err != nil {
+				return nil, err
+			}
+			for _, ut := range uts {
+				row(ut.Name, systemTypeID(ut.Base.Kind), ut.ID, 1, int64(ut.Base.MaxBytes()), ut.Base, ut.Nullable, true)
+			}
+			return out, nil
+		},
+	}
+}
