@@ -16,8 +16,8 @@ import (
 )
 
 // CREATE INDEX and DROP INDEX. Outside a user transaction an index is
-// built in steps, each its own transaction of at most indexChunkRows rows,
-// so that building one on a large table holds bounded memory (a
+// built in steps, each its own transaction of at most indexChunkRows rows
+// (index_build.go says how a step is made fast), so that building one on a large table holds bounded memory (a
 // transaction keeps every change it makes until it commits):
 //
 //  1. the index is added to its table as "building": from that commit on,
@@ -30,8 +30,10 @@ import (
 // A failure or a cancel on the way empties the index and removes it, in
 // the same steps. DROP INDEX runs the same way backwards: the index is
 // marked "dropping" (no longer read nor maintained), emptied, removed. A
-// crash part-way leaves the index building or dropping: it is not used,
-// sys.indexes shows it disabled, and DROP INDEX removes it. Inside a user
+// crash (or failover) part-way leaves the index building or dropping: it
+// is not used, sys.indexes shows it disabled, and the instance removes it
+// in the background once the database takes writes (index_recover.go);
+// DROP INDEX removes it too. Inside a user
 // transaction each statement is one step of that transaction, atomic with
 // it (and as large as the table). Every step is an ordinary logged
 // transaction: a mirror builds or drops the index by redoing them.
