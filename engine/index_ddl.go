@@ -219,25 +219,25 @@ func (x *indexBuild) run(e *env) error {
 }
 
 // fillAll runs step 2 in steps of their own. A step's commit does not
-// wait for its fsync (and mirror): the next step waits for it once it has
-// read and encoded its rows, so that the two overlap.
+// wait for its fsync (and mirror): the build waits for it outside the
+// writer lock before the step after next, so that it overlaps with the
+// next step and holds back no other writer.
 func (x *indexBuild) fillAll(e *env) error {
-	var pending func(context.Context) error // the last step's fsync
+	var waits [2]func(context.Context) error // the last two steps', older first
 	cursor := keys.TablePrefix(0)
 	for cursor != nil {
-		if err := x.s.withWrite(e, x.db, func(t *txn) error {
-			var err error
-			if cursor, err = x.fill(e, t, cursor); err != nil {
+		if wait := waits[0]; wait != nil {
+			if err := wait(e.commitCtx); err != nil {
 				return err
 			}
-			if wait := pending; wait != nil {
-				pending = nil // waited once: a step that writes nothing sets none
-				if err := wait(e.commitCtx); err != nil {
-					return err
-				}
+		}
+		waits[0], waits[1] = waits[1], nil
+		if err := x.s.withWrite(e, x.db, func(t *txn) error {
+			var err error
+			if cursor, err = x.fill(e, t, cursor); err == nil {
+				t.DeferWait(&waits[1]) // set only if the step writes
 			}
-			t.DeferWait(&pending)
-			return nil
+			return err
 		}); err != nil {
 			return err
 		}
@@ -245,8 +245,12 @@ func (x *indexBuild) fillAll(e *env) error {
 			return err
 		}
 	}
-	if pending != nil {
-		return pending(e.commitCtx)
+	for _, wait := range waits {
+		if wait != nil {
+			if err := wait(e.commitCtx); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
