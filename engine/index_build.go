@@ -192,6 +192,7 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 	if bytes.Compare(cursor, prefix) < 0 {
 		cursor = prefix
 	}
+	t.WriteOnly() // a step reads all it needs before it writes
 	var (
 		buf     = make([]byte, 0, x.stepBytes) // the last step's size
 		entries = make([]stepEntry, 0, x.stepEntries)
