@@ -31,8 +31,9 @@ import (
 // ordinary puts.
 
 // maxWatchedKeys bounds the keys a build remembers concurrent writers
-// touching; past it, every entry's before-image is read.
-const maxWatchedKeys = 1 << 14
+// touching; past it, every entry's before-image is read (a variable for
+// tests).
+var maxWatchedKeys = 1 << 14
 
 // buildWatch is the set of index builds running on a database and, for
 // each, the keys of its entries that writers other than the build touched.
