@@ -31,8 +31,9 @@ import (
 // ordinary puts.
 
 // maxWatchedKeys bounds the keys a build remembers concurrent writers
-// touching; past it, every entry's before-image is read.
-const maxWatchedKeys = 1 << 14
+// touching; past it, every entry's before-image is read (a variable for
+// tests).
+var maxWatchedKeys = 1 << 14
 
 // buildWatch is the set of index builds running on a database and, for
 // each, the keys of its entries that writers other than the build touched.
@@ -192,6 +193,7 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 	if bytes.Compare(cursor, prefix) < 0 {
 		cursor = prefix
 	}
+	t.WriteOnly() // a step reads all it needs before it writes
 	var (
 		buf     = make([]byte, 0, x.stepBytes) // the last step's size
 		entries = make([]stepEntry, 0, x.stepEntries)

@@ -209,15 +209,30 @@ func (w *writeOnNotice) Notice(e *sqlerr.Error) error {
 // steps of a build, behind and ahead of it, all end up indexed exactly:
 // DBCC CHECKTABLE is clean and the index answers as a scan does.
 func TestIndexBuildWithConcurrentWrites(t *testing.T) {
-	oldChunk, oldEvery := indexChunkRows, progressEvery
-	indexChunkRows, progressEvery = 300, time.Nanosecond
-	defer func() { indexChunkRows, progressEvery = oldChunk, oldEvery }()
+	for _, c := range []struct {
+		name, create string
+		watched      int // maxWatchedKeys
+	}{
+		{"watched", "CREATE INDEX ik ON wide (k)", maxWatchedKeys},
+		{"too many to watch", "CREATE INDEX ik ON wide (k)", 1}, // every before-image read
+		{"unique", "CREATE UNIQUE INDEX ik ON wide (k, id)", maxWatchedKeys},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			oldChunk, oldEvery, oldWatched := indexChunkRows, progressEvery, maxWatchedKeys
+			indexChunkRows, progressEvery, maxWatchedKeys = 300, time.Nanosecond, c.watched
+			defer func() { indexChunkRows, progressEvery, maxWatchedKeys = oldChunk, oldEvery, oldWatched }()
+			buildWithConcurrentWrites(t, c.create)
+		})
+	}
+}
+
+func buildWithConcurrentWrites(t *testing.T, create string) {
 	in := openTestInstance(t)
 	s := openSession(t, in, "master")
 	fillWide(t, s, 20000, 12)
 	w := &writeOnNotice{t: t, other: openSession(t, in, "master")}
 	from := s.db.storage.EndLSN() + 1
-	mustQueryWith(t, s, "CREATE INDEX ik ON wide (k)", w)
+	mustQueryWith(t, s, create, w)
 	if w.n < 30 {
 		t.Fatalf("only %d steps saw other writers", w.n)
 	}

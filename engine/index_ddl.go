@@ -16,8 +16,8 @@ import (
 )
 
 // CREATE INDEX and DROP INDEX. Outside a user transaction an index is
-// built in steps, each its own transaction of at most indexChunkRows rows,
-// so that building one on a large table holds bounded memory (a
+// built in steps, each its own transaction of at most indexChunkRows rows
+// (index_build.go says how a step is made fast), so that building one on a large table holds bounded memory (a
 // transaction keeps every change it makes until it commits):
 //
 //  1. the index is added to its table as "building": from that commit on,
@@ -30,8 +30,10 @@ import (
 // A failure or a cancel on the way empties the index and removes it, in
 // the same steps. DROP INDEX runs the same way backwards: the index is
 // marked "dropping" (no longer read nor maintained), emptied, removed. A
-// crash part-way leaves the index building or dropping: it is not used,
-// sys.indexes shows it disabled, and DROP INDEX removes it. Inside a user
+// crash (or failover) part-way leaves the index building or dropping: it
+// is not used, sys.indexes shows it disabled, and the instance removes it
+// in the background once the database takes writes (index_recover.go);
+// DROP INDEX removes it too. Inside a user
 // transaction each statement is one step of that transaction, atomic with
 // it (and as large as the table). Every step is an ordinary logged
 // transaction: a mirror builds or drops the index by redoing them.
@@ -217,25 +219,25 @@ func (x *indexBuild) run(e *env) error {
 }
 
 // fillAll runs step 2 in steps of their own. A step's commit does not
-// wait for its fsync (and mirror): the next step waits for it once it has
-// read and encoded its rows, so that the two overlap.
+// wait for its fsync (and mirror): the build waits for it outside the
+// writer lock before the step after next, so that it overlaps with the
+// next step and holds back no other writer.
 func (x *indexBuild) fillAll(e *env) error {
-	var pending func(context.Context) error // the last step's fsync
+	var waits [2]func(context.Context) error // the last two steps', older first
 	cursor := keys.TablePrefix(0)
 	for cursor != nil {
-		if err := x.s.withWrite(e, x.db, func(t *txn) error {
-			var err error
-			if cursor, err = x.fill(e, t, cursor); err != nil {
+		if wait := waits[0]; wait != nil {
+			if err := wait(e.commitCtx); err != nil {
 				return err
 			}
-			if wait := pending; wait != nil {
-				pending = nil // waited once: a step that writes nothing sets none
-				if err := wait(e.commitCtx); err != nil {
-					return err
-				}
+		}
+		waits[0], waits[1] = waits[1], nil
+		if err := x.s.withWrite(e, x.db, func(t *txn) error {
+			var err error
+			if cursor, err = x.fill(e, t, cursor); err == nil {
+				t.DeferWait(&waits[1]) // set only if the step writes
 			}
-			t.DeferWait(&pending)
-			return nil
+			return err
 		}); err != nil {
 			return err
 		}
@@ -243,8 +245,12 @@ func (x *indexBuild) fillAll(e *env) error {
 			return err
 		}
 	}
-	if pending != nil {
-		return pending(e.commitCtx)
+	for _, wait := range waits {
+		if wait != nil {
+			if err := wait(e.commitCtx); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

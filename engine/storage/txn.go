@@ -33,6 +33,7 @@ type Txn struct {
 	schemaEpoch   int
 	finished      bool
 	deferred      *func(ctx context.Context) error // DeferWait
+	writeOnly     bool                             // WriteOnly
 
 	// Object, when set, names what the transaction wrote ("schema.table")
 	// for Msg 1105; unset, the message names the database.
@@ -53,11 +54,40 @@ func (db *DB) Begin(ctx context.Context, lockTimeout time.Duration) (*Txn, error
 }
 
 // Reader returns the view the transaction reads through: committed data
-// overlaid with its own writes.
-func (t *Txn) Reader() pebble.Reader { return t.batch }
+// overlaid with its own writes (without them after WriteOnly).
+func (t *Txn) Reader() pebble.Reader {
+	if t.writeOnly {
+		return t.store.DB()
+	}
+	return t.batch
+}
 
 // Get reads a key as the transaction sees it.
-func (t *Txn) Get(key []byte) ([]byte, bool, error) { return ReadValue(t.batch, key) }
+func (t *Txn) Get(key []byte) ([]byte, bool, error) { return ReadValue(t.Reader(), key) }
+
+// WriteOnly tells a transaction that has not written yet that it will not
+// read what it writes: from then on it reads the database as committed
+// (which, holding the writer lock, nobody else changes) and buffers its
+// writes in a plain batch, which costs an append per write instead of an
+// insertion into the batch's index. An index build step, which reads all
+// it needs before it writes, uses it. Once the transaction wrote, it does
+// nothing.
+func (t *Txn) WriteOnly() {
+	if len(t.ops) > 0 || t.writeOnly {
+		return
+	}
+	t.batch.Close()
+	t.batch = t.store.DB().NewBatch()
+	t.writeOnly = true
+}
+
+// newBatch returns an empty batch of the transaction's kind.
+func (t *Txn) newBatch() *pebble.Batch {
+	if t.writeOnly {
+		return t.store.DB().NewBatch()
+	}
+	return t.store.DB().NewIndexedBatch()
+}
 
 // Write records one change: key goes from before (absent when !hadBefore)
 // to after (deleted when after is nil). Arguments are copied.
@@ -170,7 +200,7 @@ func (t *Txn) RollbackTo(sp Savepoint) error {
 	undone := t.ops[sp.ops:]
 	t.ops = t.ops[:sp.ops]
 	t.opBytes = sp.opBytes
-	b := t.store.DB().NewIndexedBatch()
+	b := t.newBatch()
 	for _, op := range t.ops {
 		var err error
 		if op.Kind == txlog.OpDelete {
