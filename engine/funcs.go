@@ -272,6 +272,8 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 				return t.Month().String(), nil
 			case "weekday":
 				return t.Weekday().String(), nil
+			case "tzoffset":
+				return t.Format("-07:00"), nil
 			}
 			n, err := datePart(part, t)
 			return fmt.Sprint(n), err
