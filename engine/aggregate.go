@@ -82,6 +82,8 @@ func aggResultType(name string, arg expr) (types.Type, *sqlerr.Error) {
 		return types.DecimalType(38, s), nil
 	case t.Kind == types.Float || t.Kind == types.Real:
 		return types.TypeFloat, nil
+	case t.Kind.IsMoney(): // SUM and AVG of smallmoney are money too
+		return types.TypeMoney, nil
 	case t.Kind == types.Unknown:
 		return types.TypeInt, nil
 	}
@@ -252,7 +254,8 @@ func (a *accumulator) result() (types.Value, error) {
 		case int64:
 			return s / a.count, nil
 		case types.Dec:
-			q, _ := s.Quo(types.DecFromInt(a.count), int32(a.spec.t.Scale))
+			_, scale := a.spec.t.PrecisionScale() // money's is 4
+			q, _ := s.Quo(types.DecFromInt(a.count), int32(scale))
 			return q, nil
 		case float64:
 			return s / float64(a.count), nil

@@ -149,6 +149,14 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 	switch {
 	case x.Table != nil && upper == "IDENTITY_INSERT":
 		return b.planIdentityInsert(x)
+	case (upper == "DATEFORMAT" || upper == "DATEFIRST") && !x.PG:
+		// Dates are read month first and weeks start on Sunday; another
+		// setting is refused rather than ignored, which would misread
+		// '02/01/2024' silently.
+		if v := strings.ToUpper(value); v != map[string]string{"DATEFORMAT": "MDY", "DATEFIRST": "7"}[upper] {
+			return nil, b.errAt(x, sqlerr.New(40517, "SET "+upper+" "+value))
+		}
+		return setPlan(func() error { return nil }), nil
 	case upper == "NOCOUNT":
 		return setPlan(func() error { s.nocount = on; return nil }), nil
 	case upper == "XACT_ABORT":

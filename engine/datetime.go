@@ -24,6 +24,8 @@ var dateParts = map[string]string{
 	"millisecond": "millisecond", "ms": "millisecond",
 	"microsecond": "microsecond", "mcs": "microsecond",
 	"nanosecond": "nanosecond", "ns": "nanosecond",
+	"tzoffset": "tzoffset", "tz": "tzoffset",
+	"iso_week": "iso_week", "isowk": "iso_week", "isoww": "iso_week",
 }
 
 func canonicalDatePart(name string) (string, bool) {
@@ -62,6 +64,12 @@ func datePart(part string, t time.Time) (int64, error) {
 		return int64(t.Nanosecond() / 1e3), nil
 	case "nanosecond":
 		return int64(t.Nanosecond()), nil
+	case "tzoffset": // minutes east of UTC; 0 for the types without an offset
+		_, off := t.Zone()
+		return int64(off / 60), nil
+	case "iso_week":
+		_, w := t.ISOWeek()
+		return int64(w), nil
 	}
 	return 0, sqlerr.New(155, part, "datepart")
 }

@@ -143,6 +143,9 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 		def.PK = append(def.PK, i)
 	}
 	def.PKName = pkName
+	if err := checkRowversionColumns(def); err != nil {
+		return nil, b.errAt(x, err)
+	}
 	return def, nil
 }
 

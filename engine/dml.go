@@ -209,7 +209,7 @@ func (b *binder) insertTargets(x positioned, def *TableDef, columns []string) ([
 	var targets []int
 	if len(columns) == 0 {
 		for i, c := range def.Columns {
-			if c.Identity == nil {
+			if c.Identity == nil && !c.isRowversion() {
 				targets = append(targets, i)
 			}
 		}
@@ -226,6 +226,9 @@ func (b *binder) insertTargets(x positioned, def *TableDef, columns []string) ([
 		}
 		if def.Columns[i].Identity != nil && (b.s.identityInsert == nil || b.s.identityInsert.tableID != def.ID) {
 			return nil, b.errAt(x, sqlerr.New(544, def.Name)) // checked again at run time (identity.go)
+		}
+		if def.Columns[i].isRowversion() {
+			return nil, b.errAt(x, sqlerr.New(273))
 		}
 		seen[i] = true
 		targets = append(targets, i)
@@ -251,6 +254,10 @@ func (b *binder) bindDefaults(def *TableDef) ([]expr, error) {
 // fill computes the value of a column the statement did not give one.
 func (w *rowWriter) fill(e *env, t *txn, defs []expr, row []types.Value, i int) error {
 	switch {
+	case w.table.Columns[i].isRowversion():
+		v, err := nextRowversion(t)
+		row[i] = v
+		return err
 	case w.table.Columns[i].Identity != nil:
 		v, err := w.nextIdentity(t, i)
 		if err != nil {
@@ -399,6 +406,9 @@ func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
 		if def.Columns[i].Identity != nil {
 			return nil, b.errAt(a, sqlerr.New(8102, a.Column))
 		}
+		if def.Columns[i].isRowversion() {
+			return nil, b.errAt(a, sqlerr.New(272))
+		}
 		seen[i] = true
 		set := setColumn{col: i}
 		if _, isDef := a.Value.(*parser.Default); !isDef {
@@ -534,6 +544,9 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 			if row[s.col], err = p.w.convert(s.col, v, from); err != nil {
 				return 0, err
 			}
+		}
+		if err := p.w.stampRow(t, row); err != nil {
+			return 0, err
 		}
 		newKey := ks[i]
 		if len(p.w.table.PK) > 0 {

@@ -197,6 +197,9 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 		f.argT = append(f.argT, a.typ())
 	}
 	asTime := func(v types.Value, t types.Type) (time.Time, error) {
+		if tm, ok := v.(time.Time); ok && t.Kind == types.DateTimeOffset {
+			return tm, nil // parts in its own offset; DATEDIFF compares instants
+		}
 		c, err := types.Convert(v, t, types.DateTime2Type(7), types.Implicit)
 		if err != nil {
 			return time.Time{}, err
@@ -239,6 +242,9 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 			if err != nil {
 				return nil, err
 			}
+			if ts[0].Kind == types.DateTimeOffset || ts[1].Kind == types.DateTimeOffset {
+				t1, t2 = t1.UTC(), t2.UTC()
+			}
 			n, err := dateDiff(part, t1, t2)
 			if err == nil && name == "DATEDIFF" && !types.CheckIntRange(n, types.Int) {
 				return nil, sqlerr.New(535, "datediff")
@@ -266,6 +272,8 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 				return t.Month().String(), nil
 			case "weekday":
 				return t.Weekday().String(), nil
+			case "tzoffset":
+				return t.Format("-07:00"), nil
 			}
 			n, err := datePart(part, t)
 			return fmt.Sprint(n), err

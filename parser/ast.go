@@ -180,6 +180,9 @@ type PrimaryKey struct {
 	Desc []bool
 	// Nonclustered is set when NONCLUSTERED was written.
 	Nonclustered bool
+	// Storage holds its WITH (index options) and ON filegroup clauses in
+	// canonical form, accepted and ignored (as CreateTable.Storage).
+	Storage string
 }
 
 // DropTable is DROP TABLE [IF EXISTS] name [, name ...].

@@ -180,7 +180,7 @@ func (s *createTableStmt) build(string) (Statement, error) {
 			if ct.PrimaryKey != nil {
 				return nil, &parseErr{number: 8110, tok: lexer.Token{Pos: e.PK.Pos}, args: []any{ct.Name.Object()}}
 			}
-			pk := &PrimaryKey{Pos: posOf(e.PK.Pos), Name: unquote(e.PK.Name), Nonclustered: e.PK.Nonclustered}
+			pk := &PrimaryKey{Pos: posOf(e.PK.Pos), Name: unquote(e.PK.Name), Nonclustered: e.PK.Nonclustered, Storage: storageText(e.PK.Storage)}
 			pk.Columns = make([]string, len(e.PK.Columns))
 			pk.Desc = make([]bool, len(e.PK.Columns))
 			for i, c := range e.PK.Columns {

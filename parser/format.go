@@ -280,6 +280,9 @@ func (p *PrimaryKey) format(b *strings.Builder) {
 		}
 	}
 	b.WriteByte(')')
+	if p.Storage != "" {
+		b.WriteString(" " + p.Storage)
+	}
 }
 
 func (s *DropTable) String() string { return nodeString(s) }

@@ -224,9 +224,10 @@ type tableElem struct {
 
 type tablePK struct {
 	Pos          lexer.Position
-	Name         string    `parser:"( 'CONSTRAINT' @( Ident | QuotedIdent ) )? 'PRIMARY' 'KEY'"`
-	Nonclustered bool      `parser:"( 'CLUSTERED' | @'NONCLUSTERED' )?"`
-	Columns      []*keyCol `parser:"'(' @@ ( ',' @@ )* ')'"`
+	Name         string          `parser:"( 'CONSTRAINT' @( Ident | QuotedIdent ) )? 'PRIMARY' 'KEY'"`
+	Nonclustered bool            `parser:"( 'CLUSTERED' | @'NONCLUSTERED' )?"`
+	Columns      []*keyCol       `parser:"'(' @@ ( ',' @@ )* ')'"`
+	Storage      []*tableStorage `parser:"@@*"` // WITH (PAD_INDEX = OFF, ...) ON [PRIMARY], ignored
 }
 
 type keyCol struct {

@@ -85,7 +85,8 @@ func AppendBinary(dst []byte, t types.Type, v types.Value) ([]byte, error) {
 		if err != nil {
 			return dst, err
 		}
-		return binary.BigEndian.AppendUint64(dst, uint64(timestampMicros(tm))), nil
+		// As in text: a DATETIME's 1/300 s ticks show as milliseconds.
+		return binary.BigEndian.AppendUint64(dst, uint64(timestampMicros(roundToPrecision(tm, t)))), nil
 	case OIDTime:
 		tm, err := asTime(v)
 		if err != nil {

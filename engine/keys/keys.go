@@ -134,8 +134,9 @@ func AppendValue(dst []byte, v types.Value, t types.Type) []byte {
 		dst = append(dst, tagFloat)
 		return binary.BigEndian.AppendUint64(dst, bits)
 	case types.Dec:
-		if t.Kind == types.Decimal {
-			x = x.Rescale(int32(t.Scale))
+		if t.Kind == types.Decimal || t.Kind.IsMoney() { // one scale per column: coefficients compare
+			_, scale := t.PrecisionScale()
+			x = x.Rescale(int32(scale))
 		}
 		return appendDec(append(dst, tagDec), x.Coef())
 	case string:

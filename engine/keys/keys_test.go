@@ -32,6 +32,10 @@ func TestOrderPreserved(t *testing.T) {
 		{types.VarBinaryType(50), []types.Value{[]byte{}, []byte{0}, []byte{0, 0}, []byte{0, 1}, []byte{1}, []byte{0xff}, []byte{0xff, 0}}},
 		{types.DateTime2Type(7), []types.Value{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1970, 1, 1, 0, 0, 0, 1, time.UTC), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)}},
 		{types.TypeBit, []types.Value{false, true}},
+		{types.TypeMoney, []types.Value{dec("-922337203685477.5808"), dec("-1"), dec("0.0001"), dec("6"), dec("6.0001"), dec("922337203685477.5807")}},
+		// datetimeoffset orders by instant: 10:00+02 is 08:00 UTC.
+		{types.DateTimeOffsetType(7), []types.Value{time.Date(2024, 1, 2, 10, 0, 0, 0, time.FixedZone("", 7200)), time.Date(2024, 1, 2, 9, 0, 0, 0, time.UTC), time.Date(2024, 1, 2, 6, 0, 0, 0, time.FixedZone("", -4*3600))}},
+		{types.TypeUUID, []types.Value{mustUUID("ff000000-0000-0000-0000-000000000000"), mustUUID("00000000-0000-0000-0000-000000000001")}},
 	}
 	for _, g := range groups {
 		for i := 1; i < len(g.vals); i++ {
@@ -44,7 +48,35 @@ func TestOrderPreserved(t *testing.T) {
 	}
 }
 
+func mustUUID(s string) types.UUID {
+	u, ok := types.ParseUUID(s)
+	if !ok {
+		panic(s)
+	}
+	return u
+}
+
+// TestZonedRowValues checks that a row keeps a datetimeoffset's offset.
+func TestZonedRowValues(t *testing.T) {
+	in := []types.Value{time.Date(2024, 1, 2, 10, 0, 0, 5, time.FixedZone("", -5*3600-1800)), time.Date(2024, 1, 2, 10, 0, 0, 0, time.UTC)}
+	out, err := DecodeRow(EncodeRow(nil, in), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range in {
+		a, b := in[i].(time.Time), out[i].(time.Time)
+		_, offA := a.Zone()
+		_, offB := b.Zone()
+		if !a.Equal(b) || offA != offB {
+			t.Errorf("value %d: %v came back as %v", i, a, b)
+		}
+	}
+}
+
 func TestEqualValuesEncodeEqually(t *testing.T) {
+	if !bytes.Equal(AppendValue(nil, dec("6"), types.TypeMoney), AppendValue(nil, dec("6.0000"), types.TypeMoney)) {
+		t.Error("6 and 6.0000 encode differently as money")
+	}
 	typ := types.DecimalType(10, 2)
 	if !bytes.Equal(AppendValue(nil, dec("1.5"), typ), AppendValue(nil, dec("1.50"), typ)) {
 		t.Error("1.5 and 1.50 encode differently at scale 2")
