@@ -128,6 +128,9 @@ type CreateTable struct {
 	// PrimaryKey is the table-level PRIMARY KEY constraint, if any. A
 	// column-level PRIMARY KEY is reported on its ColumnDef instead.
 	PrimaryKey *PrimaryKey
+	// Constraints are the other table-level constraints (FOREIGN KEY,
+	// CHECK, UNIQUE: ast_constraints.go), in the order written.
+	Constraints []TableConstraint
 }
 
 // ColumnDef is one column definition. Constraints may appear in any order
@@ -155,6 +158,15 @@ type ColumnDef struct {
 	PrimaryKeyNonclustered bool
 	// Collation is the COLLATE name, "" when absent.
 	Collation string
+	// The column-level constraints of ast_constraints.go: REFERENCES,
+	// CHECK (any number), UNIQUE.
+	References *ForeignKey
+	Checks     []*CheckConstraint
+	Unique     *UniqueConstraint
+	// Computed is a computed column's AS expression (Type is then empty),
+	// Persisted its PERSISTED.
+	Computed  Expr
+	Persisted bool
 }
 
 // Identity is IDENTITY or IDENTITY(seed, increment); both default to 1.
