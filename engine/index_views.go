@@ -23,6 +23,7 @@ type catalogIndex struct {
 	name                 string // "" for the heap
 	clustered, unique    bool
 	primaryKey, disabled bool
+	constraint           bool // a UNIQUE constraint's index
 	filter               string
 	cols                 []int
 	desc                 []bool
@@ -43,7 +44,7 @@ func catalogIndexes(t *TableDef) []catalogIndex {
 			primaryKey: true, cols: t.PK, desc: make([]bool, len(t.PK)), prefix: rows})
 	}
 	for _, ix := range t.Indexes {
-		out = append(out, catalogIndex{id: ix.ID, name: ix.Name, clustered: ix.Clustered, unique: ix.Unique,
+		out = append(out, catalogIndex{id: ix.ID, name: ix.Name, clustered: ix.Clustered, unique: ix.Unique, constraint: ix.Constraint,
 			disabled: ix.State != IndexReady, cols: ix.Columns, desc: ix.Desc, include: ix.Include, filter: ix.Filter,
 			prefix: keys.IndexPrefix(t.ID, ix.store())})
 	}
@@ -127,7 +128,7 @@ func (vs viewSet) addIndexViews() {
 			err := eachIndex(e, func(t *TableDef, c *catalogIndex) error {
 				typ, desc := c.typeDesc()
 				out = append(out, []types.Value{int64(t.ID), nameOrNil(c.name), int64(c.id), typ, desc, c.unique,
-					int64(1), false, c.primaryKey, false, int64(0), false, c.disabled, false, true, true,
+					int64(1), false, c.primaryKey, c.constraint, int64(0), false, c.disabled, false, true, true,
 					c.filter != "", c.filterDefinition()})
 				return nil
 			})
