@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/types"
@@ -340,5 +341,20 @@ func writeDefinition(b *strings.Builder, x parser.Expr) {
 		b.WriteByte(')')
 	default:
 		b.WriteString(x.String())
+	}
+}
+
+// pgConstraints describes a table's foreign keys and checks for pgcatalog.
+func pgConstraints(set *schemaSet, t *TableDef, out *pgcatalog.Table) {
+	for i := range t.ForeignKeys {
+		fk := &t.ForeignKeys[i]
+		refIndex, _ := keyIndexID(set.byID[fk.RefTable], fk).(int64)
+		out.ForeignKeys = append(out.ForeignKeys, pgcatalog.ForeignKey{OID: int64(fk.ObjectID), Name: fk.Name,
+			Columns: fk.Columns, RefTable: int64(fk.RefTable), RefIndex: refIndex, RefColumns: fk.RefColumns,
+			OnDelete: fk.OnDelete, OnUpdate: fk.OnUpdate, Disabled: fk.Disabled, NotTrusted: fk.NotTrusted})
+	}
+	for _, ck := range t.Checks {
+		out.Checks = append(out.Checks, pgcatalog.Check{OID: int64(ck.ObjectID), Name: ck.Name,
+			Definition: printedDefinition(ck.Expr), Disabled: ck.Disabled, NotTrusted: ck.NotTrusted})
 	}
 }
