@@ -38,8 +38,10 @@ import (
 //     that could loop or reach a table twice (1785), and so does mirrordb,
 //     so the recursion ends.
 //
-// Bulk loads (COPY, BULK INSERT) do not check constraints, as BULK INSERT
-// without CHECK_CONSTRAINTS does not in SQL Server.
+// Bulk loads (COPY, BULK INSERT) store rows through INSERT's path, so they
+// compute and check as INSERT does (SQL Server's BULK INSERT skips CHECK
+// and FOREIGN KEY constraints unless told CHECK_CONSTRAINTS; mirrordb
+// always checks). docs/ARCHITECTURE.md ("Constraints") has the rest.
 
 // Referential actions, as written after ON DELETE / ON UPDATE.
 const (
