@@ -685,3 +685,20 @@ func droppedTables(t *txn, names []parser.ObjectName) (map[uint32]bool, error) {
 	}
 	return out, nil
 }
+
+// indexEnforces names the constraint an index enforces, which DROP INDEX
+// may not take away (3723): a UNIQUE constraint's own index, or the
+// unique index a foreign key's parent lookup goes through.
+func indexEnforces(t *txn, def *TableDef, ix *IndexDef) (string, error) {
+	if ix.Constraint {
+		return "UNIQUE KEY", nil
+	}
+	set, err := t.schemaView()
+	if err != nil || !ix.Unique {
+		return "", err
+	}
+	if _, fk := referencingKey(set, def, ix.Columns); fk != "" && !(len(def.PK) > 0 && sameColumnSet(def.PK, ix.Columns)) {
+		return "FOREIGN KEY", nil
+	}
+	return "", nil
+}
