@@ -429,23 +429,13 @@ func (a *constraintAdder) addDefault(c *parser.DefaultConstraint, id uint32) err
 	return nil
 }
 
-// addPrimaryKey is ALTER TABLE ... ADD PRIMARY KEY, on a table without
-// rows: the rows of a table are stored by its primary key, so giving a
-// table with rows a new one would move every row (not done yet: 40517).
+// addPrimaryKey is ALTER TABLE ... ADD PRIMARY KEY. Rows are stored by
+// their primary key, so on a table with rows every row moves to its new
+// key (and its index entries with it) inside the statement's transaction.
 func (a *constraintAdder) addPrimaryKey(c *parser.PrimaryKey) error {
 	def := a.def
 	if len(def.PK) > 0 {
 		return sqlerr.New(1779, def.Name)
-	}
-	empty := true
-	if err := (&tableScan{db: a.db, table: def}).scan(a.e, func([]types.Value) error {
-		empty = false
-		return errStopScan
-	}); err != nil && err != errStopScan {
-		return err
-	}
-	if !empty {
-		return sqlerr.New(40517, "ALTER TABLE ADD PRIMARY KEY on a table with rows")
 	}
 	var pk []int
 	for _, n := range c.Columns {
@@ -456,15 +446,56 @@ func (a *constraintAdder) addPrimaryKey(c *parser.PrimaryKey) error {
 		if def.Columns[i].Nullable {
 			return sqlerr.New(8111, def.Name)
 		}
+		if def.Columns[i].Type.Length == types.MaxLength {
+			return sqlerr.New(1919, def.Columns[i].Name, def.Name)
+		}
 		pk = append(pk, i)
 	}
-	if c.Nonclustered == false && def.clusteredName() != "" {
+	if !c.Nonclustered && def.clusteredName() != "" {
 		return sqlerr.New(1902, def.Name, def.clusteredName())
 	}
+	old := cloneDef(def)
 	def.PK, def.PKNonclustered = pk, c.Nonclustered
 	def.PKName = c.Name
 	if def.PKName == "" {
 		def.PKName = constraintName("PK", def.Name, "", pkObjectID(def.ID))
+	}
+	return rekeyRows(a.e, a.t, a.db, old, def)
+}
+
+// rekeyRows moves every row of a table from where old stores it to where
+// def does (a primary key added or dropped), with its index entries; a
+// duplicate new key is 1505, as building the key's index would be.
+func rekeyRows(e *env, t *txn, db *Database, old, def *TableDef) error {
+	ks, raws, rows, err := matchRows(e, &tableScan{db: db, table: old}, nil, nil)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	if err := deleteRows(e, t, old.ID, ks, raws, rows); err != nil {
+		return err
+	}
+	w := &rowWriter{db: db, table: def}
+	pk := &IndexDef{Name: def.PKName, Columns: def.PK}
+	for _, row := range rows {
+		if err := e.gov.Check(); err != nil {
+			return err
+		}
+		key, err := w.key(t, row)
+		if err != nil {
+			return err
+		}
+		if _, had, err := t.Get(key); err != nil || had {
+			if err == nil {
+				err = sqlerr.New(1505, "dbo."+def.Name, def.PKName, indexKeyText(def, pk, row))
+			}
+			return err
+		}
+		if err := t.Write(key, nil, false, keys.EncodeRow(nil, row)); err != nil {
+			return err
+		}
+		if err := writeIndexes(t, def.ID, nil, nil, key, row); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -559,18 +590,9 @@ func dropConstraint(e *env, t *txn, set *schemaSet, def *TableDef, name string, 
 		if table, fk := referencingKey(set, def, def.PK); fk != "" {
 			return sqlerr.New(3725, def.PKName, table, fk)
 		}
-		has := false
-		if err := (&tableScan{db: t.db, table: def}).scan(e, func([]types.Value) error {
-			has = true
-			return errStopScan
-		}); err != nil && err != errStopScan {
-			return err
-		}
-		if has {
-			return sqlerr.New(40517, "ALTER TABLE DROP CONSTRAINT of a primary key on a table with rows")
-		}
+		old := cloneDef(def)
 		def.PK, def.PKName, def.PKNonclustered = nil, "", false
-		return nil
+		return rekeyRows(e, t, t.db, old, def)
 	}
 	if ifExists {
 		return nil
