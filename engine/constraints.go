@@ -432,8 +432,39 @@ func (w *rowWriter) checkParents(e *env, t *txn, old, row []types.Value) error {
 		if err != nil {
 			return err
 		}
+		if !ok && old == nil && fk.RefTable == def.ID && t.selfRefs != nil {
+			*t.selfRefs = append(*t.selfRefs, selfRef{fk, vals}) // a later row of the statement may be the parent
+			continue
+		}
 		if !ok {
 			return conflict(w.verb, "FOREIGN KEY", fk.Name, w.db, parent, fk.RefColumns)
+		}
+	}
+	return nil
+}
+
+// selfRef is a row an INSERT wrote whose parent, in the same table, it did
+// not find: SQL Server checks foreign keys once the statement's rows are
+// all in, so a row may reference one inserted after it.
+type selfRef struct {
+	fk   *ForeignKeyDef
+	vals []types.Value // the parent key sought, of the parent's types
+}
+
+// checkSelfRefs checks, at the end of an INSERT, the rows checkParents
+// put aside.
+func (w *rowWriter) checkSelfRefs(e *env, t *txn, refs []selfRef) error {
+	def, _, err := liveDef(t, w.table)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		ok, err := keyExists(e, t, w.db, def, r.fk.RefColumns, r.vals)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return conflict(w.verb, "FOREIGN KEY", r.fk.Name, w.db, def, r.fk.RefColumns)
 		}
 	}
 	return nil

@@ -272,6 +272,18 @@ func (w *rowWriter) fill(e *env, t *txn, defs []expr, row []types.Value, i int) 
 }
 
 func (p *insertPlan) run(e *env, t *txn) (int64, error) {
+	var refs []selfRef
+	t.selfRefs = &refs
+	n, err := p.insertRows(e, t)
+	t.selfRefs = nil
+	if err == nil && len(refs) > 0 {
+		err = p.w.checkSelfRefs(e, t, refs)
+	}
+	return n, err
+}
+
+// insertRows inserts the statement's rows.
+func (p *insertPlan) insertRows(e *env, t *txn) (int64, error) {
 	var count int64
 	if p.sel != nil {
 		rows, err := collectRows(e, p.sel, -1)
