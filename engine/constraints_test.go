@@ -1,0 +1,55 @@
+package engine
+
+import (
+	"context"
+	"testing"
+
+	"mirrordb/sqlerr"
+)
+
+// TestConstraintMessages: each constraint error carries SQL Server's
+// number, its SQLSTATE and SQL Server's wording with the names filled in
+// (the scripts under testdata/sql/constraints check numbers and SQLSTATEs;
+// this checks the text).
+func TestConstraintMessages(t *testing.T) {
+	in := openTestInstance(t)
+	s := openSession(t, in, "master")
+	for _, q := range []string{
+		"CREATE TABLE p (id INT PRIMARY KEY, code INT CONSTRAINT uq_code UNIQUE)",
+		"CREATE TABLE c (id INT PRIMARY KEY, pid INT CONSTRAINT fk_c REFERENCES p, qty INT CONSTRAINT ck_qty CHECK (qty > 0), lo INT, hi INT, CONSTRAINT ck_range CHECK (lo < hi), dbl AS qty * 2)",
+		"CREATE TABLE g (a INT, b INT, CONSTRAINT pk_g PRIMARY KEY (a, b))",
+		"CREATE TABLE h (a INT, b INT, CONSTRAINT fk_h FOREIGN KEY (a, b) REFERENCES g (a, b))",
+		"INSERT p VALUES (1, 10)",
+		"INSERT c (id, pid, qty) VALUES (1, 1, 1)",
+	} {
+		mustQuery(t, s, q)
+	}
+	for _, c := range []struct {
+		sql, state, text string
+		number           int
+	}{
+		{"INSERT c (id, pid) VALUES (2, 7)", sqlerr.ForeignKeyViolation, `The INSERT statement conflicted with the FOREIGN KEY constraint "fk_c". The conflict occurred in database "master", table "dbo.p", column 'id'.`, 547},
+		{"INSERT h VALUES (1, 2)", sqlerr.ForeignKeyViolation, `The INSERT statement conflicted with the FOREIGN KEY constraint "fk_h". The conflict occurred in database "master", table "dbo.g".`, 547},
+		{"UPDATE c SET qty = 0", sqlerr.CheckViolation, `The UPDATE statement conflicted with the CHECK constraint "ck_qty". The conflict occurred in database "master", table "dbo.c", column 'qty'.`, 547},
+		{"INSERT c (id, lo, hi) VALUES (3, 5, 1)", sqlerr.CheckViolation, `The INSERT statement conflicted with the CHECK constraint "ck_range". The conflict occurred in database "master", table "dbo.c".`, 547},
+		{"DELETE FROM p", sqlerr.ForeignKeyViolation, `The DELETE statement conflicted with the REFERENCE constraint "fk_c". The conflict occurred in database "master", table "dbo.c", column 'pid'.`, 547},
+		{"INSERT p VALUES (2, 10)", sqlerr.UniqueViolation, `Violation of UNIQUE KEY constraint 'uq_code'. Cannot insert duplicate key in object 'dbo.p'. The duplicate key value is (10).`, 2627},
+		{"INSERT p VALUES (1, 11)", sqlerr.UniqueViolation, `Violation of PRIMARY KEY constraint 'PK__p__3B4A0001'. Cannot insert duplicate key in object 'dbo.p'. The duplicate key value is (1).`, 2627},
+		{"UPDATE c SET dbl = 1", "42809", `The column "dbl" cannot be modified because it is either a computed column or is the result of a UNION operator.`, 271},
+		{"DROP TABLE p", "2BP01", `Could not drop object 'dbo.p' because it is referenced by a FOREIGN KEY constraint.`, 3726},
+		{"TRUNCATE TABLE p", "2BP01", `Cannot truncate table 'p' because it is being referenced by a FOREIGN KEY constraint.`, 4712},
+		{"ALTER TABLE c DROP CONSTRAINT nope", "42704", `'nope' is not a constraint.`, 3728},
+		{"CREATE TABLE x (a INT CONSTRAINT fk_x REFERENCES c (qty))", "42P16", `There are no primary or candidate keys in the referenced table 'c' that match the referencing column list in the foreign key 'fk_x'.`, 1776},
+		{"CREATE TABLE x (a BIGINT CONSTRAINT fk_x REFERENCES p (id))", "42804", `Column 'p.id' is not the same data type as referencing column 'x.a' in foreign key 'fk_x'.`, 1778},
+		{"CREATE TABLE x (id INT PRIMARY KEY, up INT CONSTRAINT fk_x REFERENCES x ON DELETE CASCADE)", "42P16", `Introducing FOREIGN KEY constraint 'fk_x' on table 'x' may cause cycles or multiple cascade paths. Specify ON DELETE NO ACTION or ON UPDATE NO ACTION, or modify other FOREIGN KEY constraints.`, 1785},
+		{"ALTER TABLE c ADD CONSTRAINT ck_qty CHECK (qty < 10)", "42P07", `There is already an object named 'ck_qty' in the database.`, 2714},
+		{"ALTER TABLE c ADD CONSTRAINT ck_big CHECK (qty > 5)", sqlerr.CheckViolation, `The ALTER TABLE statement conflicted with the CHECK constraint "ck_big". The conflict occurred in database "master", table "dbo.c".`, 547},
+		{"DROP INDEX uq_code ON p", "55006", `An explicit DROP INDEX is not allowed on index 'p.uq_code'. It is being used for UNIQUE KEY constraint enforcement.`, 3723},
+	} {
+		err := s.Query(context.Background(), c.sql, &collect{})
+		e := sqlerr.As(err)
+		if err == nil || e.Number != c.number || e.Code != c.state || e.Message != c.text {
+			t.Errorf("%s:\n got %v (Msg %d, %s)\nwant Msg %d, %s: %s", c.sql, err, e.Number, e.Code, c.number, c.state, c.text)
+		}
+	}
+}
