@@ -245,13 +245,17 @@ func (w *rowWriter) checkRow(e *env, t *txn, row []types.Value) error {
 }
 
 // conflict is Msg 547: the statement conflicted with a constraint, in
-// table def; the column is named when the constraint has exactly one.
+// table def; the column is named when the constraint has exactly one. SQL
+// Server follows it with 3621 "The statement has been terminated.", which
+// rides along as the error's Detail.
 func conflict(verb, kind, name string, db *Database, def *TableDef, cols []int) *sqlerr.Error {
 	col := ""
 	if len(cols) == 1 {
 		col = fmt.Sprintf(", column '%s'", def.Columns[cols[0]].Name)
 	}
-	return sqlerr.New(547, verb, kind, name, db.Name(), "dbo."+def.Name, col)
+	e := sqlerr.New(547, verb, kind, name, db.Name(), "dbo."+def.Name, col)
+	e.Detail = sqlerr.New(3621).Text() // SQL Server's trailer, as BACKUP's 3013 (backupstmt.go)
+	return e
 }
 
 // pick returns the row's values of cols, and whether one is NULL.

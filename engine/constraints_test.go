@@ -51,5 +51,8 @@ func TestConstraintMessages(t *testing.T) {
 		if err == nil || e.Number != c.number || e.Code != c.state || e.Message != c.text {
 			t.Errorf("%s:\n got %v (Msg %d, %s)\nwant Msg %d, %s: %s", c.sql, err, e.Number, e.Code, c.number, c.state, c.text)
 		}
+		if trailer := "Msg 3621, Level 0, State 1: The statement has been terminated."; c.number == 547 && e.Detail != trailer {
+			t.Errorf("%s: detail %q, want %q", c.sql, e.Detail, trailer)
+		}
 	}
 }
