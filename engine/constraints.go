@@ -737,3 +737,64 @@ func indexEnforces(t *txn, def *TableDef, ix *IndexDef) (string, error) {
 	}
 	return "", nil
 }
+
+// constraintOnColumn names a constraint (or computed column) that depends
+// on column col of def, "" when none does: what ALTER TABLE DROP COLUMN
+// and ALTER COLUMN must refuse (5074) before they shift or change a
+// column that FOREIGN KEY, CHECK, UNIQUE, DEFAULT or a computed column
+// uses. Foreign keys of other tables that reference def count too.
+func constraintOnColumn(set *schemaSet, def *TableDef, col int) string {
+	name := def.Columns[col].Name
+	mentions := func(text string) bool {
+		x := exprFromText(text)
+		found := false
+		if x != nil {
+			walkExpr(x, func(n parser.Expr) bool {
+				if r, ok := n.(*parser.ColumnRef); ok && strings.EqualFold(r.Parts[len(r.Parts)-1], name) {
+					found = true
+				}
+				return !found
+			})
+		}
+		return found
+	}
+	has := func(cols []int) bool {
+		for _, c := range cols {
+			if c == col {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range def.ForeignKeys {
+		if has(def.ForeignKeys[i].Columns) {
+			return def.ForeignKeys[i].Name
+		}
+	}
+	for i := range def.Checks {
+		if ck := &def.Checks[i]; ck.Column == col || mentions(ck.Expr) {
+			return ck.Name
+		}
+	}
+	for i := range def.Indexes {
+		if ix := &def.Indexes[i]; ix.Constraint && has(ix.Columns) {
+			return ix.Name
+		}
+	}
+	if c := &def.Columns[col]; c.Default != "" && c.DefaultName != "" {
+		return c.DefaultName
+	}
+	for i := range def.Columns {
+		if c := &def.Columns[i]; i != col && c.Computed != "" && mentions(c.Computed) {
+			return c.Name
+		}
+	}
+	for _, t := range set.tables() {
+		for i := range t.ForeignKeys {
+			if fk := &t.ForeignKeys[i]; fk.RefTable == def.ID && has(fk.RefColumns) {
+				return fk.Name
+			}
+		}
+	}
+	return ""
+}

@@ -56,3 +56,27 @@ func TestConstraintMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestConstraintOnColumn: every kind of constraint is found on the
+// columns it uses (what DROP COLUMN must refuse), and a free column has
+// none.
+func TestConstraintOnColumn(t *testing.T) {
+	in := openTestInstance(t)
+	s := openSession(t, in, "master")
+	mustQuery(t, s, "CREATE TABLE p (id INT PRIMARY KEY, free INT)")
+	mustQuery(t, s, `CREATE TABLE c (id INT PRIMARY KEY, pid INT CONSTRAINT fk REFERENCES p, a INT, b INT CONSTRAINT df DEFAULT 1,
+		u INT CONSTRAINT uq UNIQUE, d AS a * 2, e INT, CONSTRAINT ck CHECK (e > 0), free INT)`)
+	set := s.db.schema.Load()
+	p, c := set.table("dbo", "p"), set.table("dbo", "c")
+	for col, want := range map[string]string{"pid": "fk", "a": "d", "b": "df", "u": "uq", "e": "ck", "free": ""} {
+		if got := constraintOnColumn(set, c, c.ColumnIndex(col)); got != want {
+			t.Errorf("c.%s: %q, want %q", col, got, want)
+		}
+	}
+	if got := constraintOnColumn(set, p, p.ColumnIndex("id")); got != "fk" {
+		t.Errorf("p.id: %q, want fk (referenced from c)", got)
+	}
+	if got := constraintOnColumn(set, p, p.ColumnIndex("free")); got != "" {
+		t.Errorf("p.free: %q", got)
+	}
+}
