@@ -687,3 +687,17 @@ func (b *binder) toggleConstraints(e *env, t *txn, db *Database, def *TableDef, 
 	}
 	return nil
 }
+
+// newNameInUse is the first name a new table brings (its own, its primary
+// key's, its DEFAULTs') that another object of the database, or another
+// of these, already has: 2714.
+func newNameInUse(set *schemaSet, def *TableDef) string {
+	taken := set.objectNames()
+	for _, n := range def.ownNames() {
+		if taken[strings.ToLower(n)] {
+			return n
+		}
+		taken[strings.ToLower(n)] = true
+	}
+	return ""
+}

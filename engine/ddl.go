@@ -47,6 +47,9 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		if err := nameDefaults(t, &d); err != nil {
 			return "", err
 		}
+		if dup := newNameInUse(set, &d); dup != "" {
+			return "", b.errAt(x.Name, sqlerr.New(2714, dup))
+		}
 		a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: &d}
 		for _, p := range pending {
 			if err := a.add(p); err != nil {
