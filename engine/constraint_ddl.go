@@ -68,6 +68,18 @@ func (b *binder) computedTypes(x *parser.CreateTable, def *TableDef) error {
 		if hasSubquery(c.Computed) {
 			return b.errAt(c, sqlerr.New(1046))
 		}
+		var other *parser.ColumnRef
+		walkExpr(c.Computed, func(n parser.Expr) bool {
+			if r, ok := n.(*parser.ColumnRef); ok {
+				if j := def.ColumnIndex(r.Parts[len(r.Parts)-1]); j >= 0 && def.Columns[j].Computed != "" {
+					other = r
+				}
+			}
+			return other == nil
+		})
+		if other != nil {
+			return b.errAt(other, sqlerr.New(1759, strings.Join(other.Parts, "."), def.Name))
+		}
 		bound, err := b.bindExpr(c.Computed, sc, nil, types.TypeUnknown)
 		if err != nil {
 			return err

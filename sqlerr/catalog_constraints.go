@@ -15,6 +15,7 @@ var constraintMessages = map[int]msgDef{
 	547:  {16, ForeignKeyViolation, "The %s statement conflicted with the %s constraint \"%s\". The conflict occurred in database \"%s\", table \"%s\"%s."},
 	271:  {16, WrongObjectType, "The column \"%s\" cannot be modified because it is either a computed column or is the result of a UNION operator."},
 	1752: {16, InvalidTableDef, "Column '%s' in table '%s' is invalid for creating a default constraint."},
+	1759: {16, InvalidTableDef, "Computed column '%s' in table '%s' is not allowed to be used in another computed-column definition."},
 	1761: {16, InvalidTableDef, "Cannot create the foreign key \"%s\" with the SET NULL referential action, because one or more referencing columns are not nullable."},
 	1763: {16, FeatureNotSupported, "Cross-database foreign key references are not supported. Foreign key '%s'."},
 	1767: {16, UndefinedTable, "Foreign key '%s' references invalid table '%s'."},
