@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"strings"
 
 	"mirrordb/engine/pgcatalog"
@@ -357,4 +358,84 @@ func pgConstraints(set *schemaSet, t *TableDef, out *pgcatalog.Table) {
 		out.Checks = append(out.Checks, pgcatalog.Check{OID: int64(ck.ObjectID), Name: ck.Name,
 			Definition: printedDefinition(ck.Expr), Disabled: ck.Disabled, NotTrusted: ck.NotTrusted})
 	}
+}
+
+// registerConstraintProcedures adds sp_helpconstraint: the constraints of
+// a table as SQL Server's second result set lists them (the first, the
+// object's name, is left out: a procedure returns one result set here).
+// A foreign key takes two rows, the second naming what it references.
+func (in *Instance) registerConstraintProcedures() {
+	in.RegisterProcedure("sp_helpconstraint", Procedure{
+		Params: []Param{{Name: "objname", Required: true}},
+		Columns: cols("constraint_type", types.NVarCharType(146), "constraint_name", sysname,
+			"delete_action", types.NVarCharType(9), "update_action", types.NVarCharType(9),
+			"status_enabled", types.VarCharType(8), "status_for_replication", types.VarCharType(19),
+			"constraint_keys", types.NVarCharType(2126)),
+		Run: func(_ context.Context, call *ProcCall) ([][]types.Value, error) {
+			t, _, err := procTable(call)
+			if err != nil {
+				return nil, err
+			}
+			set, err := call.Session.schemaFor(call.Session.db)
+			if err != nil {
+				return nil, err
+			}
+			db := call.Session.db.Name()
+			var out [][]types.Value
+			row := func(kind, name string, del, upd, enabled types.Value, keys string) {
+				out = append(out, []types.Value{kind, name, del, upd, enabled, "(n/a)", keys})
+			}
+			status := func(disabled bool) types.Value {
+				if disabled {
+					return "Disabled"
+				}
+				return "Enabled"
+			}
+			for _, c := range constraintObjects(t) {
+				switch {
+				case c.typ == "PK":
+					kind := "PRIMARY KEY (clustered)"
+					if t.PKNonclustered {
+						kind = "PRIMARY KEY (non-clustered)"
+					}
+					row(kind, c.name, "(n/a)", "(n/a)", "(n/a)", columnNames(t, t.PK))
+				case c.ix != nil:
+					kind := "UNIQUE (non-clustered)"
+					if c.ix.Clustered {
+						kind = "UNIQUE (clustered)"
+					}
+					row(kind, c.name, "(n/a)", "(n/a)", "(n/a)", columnNames(t, c.ix.Columns))
+				case c.ck != nil:
+					kind := "CHECK Table Level "
+					if c.column >= 0 {
+						kind = "CHECK on column " + t.Columns[c.column].Name
+					}
+					row(kind, c.name, "(n/a)", "(n/a)", status(c.ck.Disabled), printedDefinition(c.ck.Expr))
+				case c.defaultX != "":
+					row("DEFAULT on column "+t.Columns[c.column].Name, c.name, "(n/a)", "(n/a)", "(n/a)", printedDefinition(c.defaultX))
+				case c.fk != nil:
+					fk := c.fk
+					row("FOREIGN KEY", c.name, actionWord(fk.OnDelete), actionWord(fk.OnUpdate), status(fk.Disabled), columnNames(t, fk.Columns))
+					if parent := set.byID[fk.RefTable]; parent != nil {
+						row(" ", " ", " ", " ", " ", "REFERENCES "+db+".dbo."+parent.Name+" ("+columnNames(parent, fk.RefColumns)+")")
+					}
+				}
+			}
+			return out, nil
+		},
+	})
+}
+
+// actionWord is a referential action as sp_helpconstraint prints it.
+func actionWord(action string) string {
+	return map[string]string{actionNone: "No Action", actionCascade: "Cascade", actionSetNull: "Set Null", actionSetDefault: "Set Default"}[action]
+}
+
+// columnNames is "a, b".
+func columnNames(t *TableDef, cols []int) string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = t.Columns[c].Name
+	}
+	return strings.Join(names, ", ")
 }

@@ -208,22 +208,33 @@ func (vs viewSet) addIndexViews() {
 	}
 }
 
+// procTable is the table a procedure's objname argument names ([dbo.]t),
+// with the name as given; 15009 when there is none.
+func procTable(call *ProcCall) (*TableDef, string, error) {
+	s := call.Session
+	name := types.ToText(call.Args["objname"], types.TypeUnknown)
+	parts := strings.Split(name, ".")
+	set, err := s.schemaFor(s.db)
+	if err != nil {
+		return nil, name, err
+	}
+	t := set.table("dbo", strings.Trim(parts[len(parts)-1], "[]"))
+	if t == nil || (len(parts) > 1 && !strings.EqualFold(strings.Trim(parts[len(parts)-2], "[]"), "dbo")) {
+		return nil, name, sqlerr.New(15009, name, s.db.Name())
+	}
+	return t, name, nil
+}
+
 // registerIndexProcedures adds sp_helpindex.
 func (in *Instance) registerIndexProcedures() {
+	in.registerConstraintProcedures()
 	in.RegisterProcedure("sp_helpindex", Procedure{
 		Params:  []Param{{Name: "objname", Required: true}},
 		Columns: cols("index_name", sysname, "index_description", types.VarCharType(210), "index_keys", types.NVarCharType(2126)),
 		Run: func(_ context.Context, call *ProcCall) ([][]types.Value, error) {
-			s := call.Session
-			name := types.ToText(call.Args["objname"], types.TypeUnknown)
-			parts := strings.Split(name, ".")
-			set, err := s.schemaFor(s.db)
+			t, name, err := procTable(call)
 			if err != nil {
 				return nil, err
-			}
-			t := set.table("dbo", strings.Trim(parts[len(parts)-1], "[]"))
-			if t == nil || (len(parts) > 1 && !strings.EqualFold(strings.Trim(parts[len(parts)-2], "[]"), "dbo")) {
-				return nil, sqlerr.New(15009, name, s.db.Name())
 			}
 			var out [][]types.Value
 			for _, c := range catalogIndexes(t) {
