@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"fmt"
 	"strings"
 
 	"mirrordb/engine/keys"
@@ -26,6 +25,7 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	pending := columnConstraints(x)
 	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
 		set, err := t.schemaView()
 		if err != nil {
@@ -42,7 +42,19 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		d.ID = uint32(id)
 		d.Created = e.sess.inst.now()
 		if d.PKName == "" && len(d.PK) > 0 {
-			d.PKName = fmt.Sprintf("PK__%s__%08X", truncateName(d.Name, 8), 0x3B4A0000+uint32(id))
+			d.PKName = constraintName("PK", d.Name, "", pkObjectID(d.ID))
+		}
+		if err := nameDefaults(t, &d); err != nil {
+			return "", err
+		}
+		if dup := newNameInUse(set, &d); dup != "" {
+			return "", b.errAt(x.Name, sqlerr.New(2714, dup))
+		}
+		a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: &d}
+		for _, p := range pending {
+			if err := a.add(p); err != nil {
+				return "", err
+			}
 		}
 		return "CREATE TABLE", t.Put(keys.TableDefKey(d.ID), encodeTableDef(&d))
 	}), nil
@@ -73,6 +85,10 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 	for i, c := range x.Columns {
 		if def.ColumnIndex(c.Name) >= 0 {
 			return nil, b.errAt(c, sqlerr.New(2705, c.Name, def.Name))
+		}
+if c.Computed != nil { // typed once every column is known (computedTypes)
+			def.Columns = append(def.Columns, ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted})
+			continue
 		}
 		t, declared, alias, terr := b.columnType(db, c.Type)
 		if terr != nil {
@@ -117,6 +133,9 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 			def.PKNonclustered = c.PrimaryKeyNonclustered
 		}
 		def.Columns = append(def.Columns, col)
+	}
+	if err := b.computedTypes(x, def); err != nil {
+		return nil, err
 	}
 	if x.PrimaryKey != nil {
 		if pkCols != nil {
@@ -189,6 +208,10 @@ func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
 		}
 	}
 	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+		dropping, err := droppedTables(t, x.Names)
+		if err != nil {
+			return "", err
+		}
 		for _, n := range x.Names {
 			set, err := t.schemaView()
 			if err != nil {
@@ -200,6 +223,9 @@ func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
 					continue
 				}
 				return "", b.errAt(n, sqlerr.New(3701, "table", strings.Join(n.Parts, ".")))
+			}
+			if err := refuseReferenced(t, def, dropping, 3726); err != nil {
+				return "", b.errAt(n, err)
 			}
 			if err := truncateTable(e, t, db, def); err != nil {
 				return "", err

@@ -102,7 +102,7 @@ func (w *rowWriter) duplicate(row []types.Value) error {
 	for i, c := range w.table.PK {
 		vals[i] = types.ToText(row[c], w.table.Columns[c].Type)
 	}
-	return sqlerr.New(2627, w.table.PKName, "dbo."+w.table.Name, strings.Join(vals, ", "))
+	return sqlerr.New(2627, "PRIMARY KEY", w.table.PKName, "dbo."+w.table.Name, strings.Join(vals, ", "))
 }
 
 // nextIdentity returns the next IDENTITY value of column i.
@@ -209,7 +209,7 @@ func (b *binder) insertTargets(x positioned, def *TableDef, columns []string) ([
 	var targets []int
 	if len(columns) == 0 {
 		for i, c := range def.Columns {
-			if c.Identity == nil && !c.isRowversion() {
+			if c.Identity == nil && !c.isRowversion() && c.Computed == "" {
 				targets = append(targets, i)
 			}
 		}
@@ -229,6 +229,9 @@ func (b *binder) insertTargets(x positioned, def *TableDef, columns []string) ([
 		}
 		if def.Columns[i].isRowversion() {
 			return nil, b.errAt(x, sqlerr.New(273))
+		}
+		if def.Columns[i].Computed != "" {
+			return nil, b.errAt(x, sqlerr.New(271, def.Columns[i].Name))
 		}
 		seen[i] = true
 		targets = append(targets, i)
@@ -286,6 +289,18 @@ func (p *insertPlan) run(e *env, t *txn) (int64, error) {
 	if err := p.w.checkIdentityTargets(e.sess, p.listed, p.explicitID); err != nil {
 		return 0, err
 	}
+	var refs []selfRef
+	t.selfRefs = &refs
+	n, err := p.insertRows(e, t)
+	t.selfRefs = nil
+	if err == nil && len(refs) > 0 {
+		err = p.w.checkSelfRefs(e, t, refs)
+	}
+	return n, err
+}
+
+// insertRows inserts the statement's rows.
+func (p *insertPlan) insertRows(e *env, t *txn) (int64, error) {
 	var count int64
 	if p.sel != nil {
 		rows, err := collectRows(e, p.sel, -1)
@@ -357,11 +372,17 @@ func (p *insertPlan) put(e *env, t *txn, vals []types.Value, valTypes []types.Ty
 			}
 		}
 	}
+	if err := p.w.checkRow(e, t, row); err != nil {
+		return err
+	}
 	key, err := p.w.key(t, row)
 	if err != nil {
 		return err
 	}
 	if err := p.w.insert(t, key, row); err != nil {
+		return err
+	}
+	if err := p.w.checkParents(e, t, nil, row); err != nil {
 		return err
 	}
 	return p.out.add(e, nil, row)
@@ -408,6 +429,9 @@ func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
 		}
 		if def.Columns[i].isRowversion() {
 			return nil, b.errAt(a, sqlerr.New(272))
+		}
+		if def.Columns[i].Computed != "" {
+			return nil, b.errAt(a, sqlerr.New(271, a.Column))
 		}
 		seen[i] = true
 		set := setColumn{col: i}
@@ -514,11 +538,7 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	type change struct {
-		oldKey, oldRaw, newKey []byte
-		old, row               []types.Value
-	}
-	changes := make([]change, len(rows))
+	changes := make([]rowChange, len(rows))
 	for i, old := range rows {
 		if err := e.gov.Check(); err != nil {
 			return 0, err
@@ -548,52 +568,74 @@ func (p *updatePlan) run(e *env, t *txn) (int64, error) {
 		if err := p.w.stampRow(t, row); err != nil {
 			return 0, err
 		}
-		newKey := ks[i]
-		if len(p.w.table.PK) > 0 {
-			newKey = p.w.pkKey(row)
+		if err := p.w.checkRow(e, t, row); err != nil {
+			return 0, err
 		}
-		changes[i] = change{oldKey: ks[i], oldRaw: raws[i], newKey: newKey, old: old, row: row}
+		changes[i] = rowChange{oldKey: ks[i], oldRaw: raws[i], newKey: p.w.storageKey(ks[i], row), old: old, row: row}
 		if err := p.out.add(e, old, row); err != nil {
 			return 0, err
 		}
 	}
+	if err := p.w.applyChanges(e, t, changes); err != nil {
+		return 0, err
+	}
+	return int64(len(changes)), p.w.afterUpdate(e, t, changes)
+}
+
+// rowChange is one row an UPDATE (or a cascade) changes.
+type rowChange struct {
+	oldKey, oldRaw, newKey []byte
+	old, row               []types.Value
+}
+
+// storageKey is where a changed row goes: its primary key, or for a heap
+// where it was.
+func (w *rowWriter) storageKey(oldKey []byte, row []types.Value) []byte {
+	if len(w.table.PK) > 0 {
+		return w.pkKey(row)
+	}
+	return oldKey
+}
+
+// applyChanges writes changed rows and their index entries.
+func (w *rowWriter) applyChanges(e *env, t *txn, changes []rowChange) error {
 	// Rows whose key changes are removed first, so that shifting keys
 	// (SET id = id + 1) does not collide with rows not yet moved.
 	for _, c := range changes {
 		if err := e.gov.Check(); err != nil {
-			return 0, err
+			return err
 		}
 		if !bytes.Equal(c.oldKey, c.newKey) {
 			if err := t.Write(c.oldKey, c.oldRaw, true, nil); err != nil {
-				return 0, err
+				return err
 			}
 		}
 		newKey, newRow := c.newKey, c.row
 		if !bytes.Equal(c.oldKey, c.newKey) {
 			newKey, newRow = nil, nil // a moved row's entries come back with its insert
 		}
-		if err := indexPhase(t, p.w.table.ID, c.oldKey, c.old, newKey, newRow, true); err != nil {
-			return 0, err
+		if err := indexPhase(t, w.table.ID, c.oldKey, c.old, newKey, newRow, true); err != nil {
+			return err
 		}
 	}
 	for _, c := range changes {
 		if err := e.gov.Check(); err != nil {
-			return 0, err
+			return err
 		}
 		if bytes.Equal(c.oldKey, c.newKey) {
 			if err := t.Write(c.oldKey, c.oldRaw, true, keys.EncodeRow(nil, c.row)); err != nil {
-				return 0, err
+				return err
 			}
-			if err := indexPhase(t, p.w.table.ID, c.oldKey, c.old, c.oldKey, c.row, false); err != nil {
-				return 0, err
+			if err := indexPhase(t, w.table.ID, c.oldKey, c.old, c.oldKey, c.row, false); err != nil {
+				return err
 			}
 			continue
 		}
-		if err := p.w.insert(t, c.newKey, c.row); err != nil {
-			return 0, err
+		if err := w.insert(t, c.newKey, c.row); err != nil {
+			return err
 		}
 	}
-	return int64(len(changes)), nil
+	return nil
 }
 
 // deletePlan is a bound DELETE.
@@ -635,7 +677,14 @@ func (p *deletePlan) run(e *env, t *txn) (int64, error) {
 			return 0, err
 		}
 	}
-	return int64(len(ks)), deleteRows(e, t, p.scan.table.ID, ks, raws, rows)
+	if err := deleteRows(e, t, p.scan.table.ID, ks, raws, rows); err != nil {
+		return 0, err
+	}
+	def, _, err := liveDef(t, p.scan.table)
+	if err != nil {
+		return 0, err
+	}
+	return int64(len(ks)), referencedChange(e, t, p.scan.db, def, "DELETE", rows, nil, 0)
 }
 
 // deleteRows deletes the rows matchRows found, and their index entries.

@@ -511,7 +511,7 @@ func (p *insertPlan) explain(x *explainer) *plan.Node {
 	if len(set) > 0 {
 		arg += ", SET:(" + strings.Join(set, ", ") + ")"
 	}
-	return x.node(writeOp(p.w.table, "Insert"), "Insert", arg, in)
+	return constraintAssert(x, p.w.db, p.w.table, "Insert", nil, x.node(writeOp(p.w.table, "Insert"), "Insert", arg, in))
 }
 
 // explainMatch describes how UPDATE and DELETE find their rows: the scan
@@ -531,18 +531,21 @@ func (p *updatePlan) explain(x *explainer) *plan.Node {
 	in := explainMatch(x, p.scan, p.sc, p.where, p.top)
 	nm := &names{sc: p.sc}
 	set := make([]string, len(p.sets))
+	cols := make([]int, len(p.sets))
 	for i, s := range p.sets {
+		cols[i] = s.col
 		v := "DEFAULT"
 		if s.x != nil {
 			v = x.text(s.x, nm)
 		}
 		set[i] = columnName(p.w.db, p.w.table, s.col) + " = " + v
 	}
-	return x.node(writeOp(p.w.table, "Update"), "Update",
-		"OBJECT:("+objectName(p.w.db, p.w.table)+"), SET:("+strings.Join(set, ", ")+")", in)
+	return constraintAssert(x, p.w.db, p.w.table, "Update", cols, x.node(writeOp(p.w.table, "Update"), "Update",
+		"OBJECT:("+objectName(p.w.db, p.w.table)+"), SET:("+strings.Join(set, ", ")+")", in))
 }
 
 func (p *deletePlan) explain(x *explainer) *plan.Node {
 	in := explainMatch(x, p.scan, p.sc, p.where, p.top)
-	return x.node(writeOp(p.scan.table, "Delete"), "Delete", "OBJECT:("+objectName(p.scan.db, p.scan.table)+")", in)
+	return constraintAssert(x, p.scan.db, p.scan.table, "Delete", nil,
+		x.node(writeOp(p.scan.table, "Delete"), "Delete", "OBJECT:("+objectName(p.scan.db, p.scan.table)+")", in))
 }

@@ -418,12 +418,18 @@ func (s *Session) dropIndex(e *env, db *Database, table, name string, ifExists b
 		ix := def.index(name)
 		if ix == nil {
 			if strings.EqualFold(def.PKName, name) {
-				return sqlerr.New(3723, table+"."+name)
+				return sqlerr.New(3723, table+"."+name, "PRIMARY KEY")
 			}
 			if ifExists {
 				return nil
 			}
 			return sqlerr.New(3703, table+"."+name)
+		}
+		if kind, err := indexEnforces(t, def, ix); err != nil || kind != "" {
+			if err == nil {
+				err = sqlerr.New(3723, table+"."+name, kind)
+			}
+			return err
 		}
 		id = ix.store()
 		return nil

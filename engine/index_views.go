@@ -23,6 +23,7 @@ type catalogIndex struct {
 	name                 string // "" for the heap
 	clustered, unique    bool
 	primaryKey, disabled bool
+	constraint           bool // a UNIQUE constraint's index
 	filter               string
 	cols                 []int
 	desc                 []bool
@@ -43,7 +44,7 @@ func catalogIndexes(t *TableDef) []catalogIndex {
 			primaryKey: true, cols: t.PK, desc: make([]bool, len(t.PK)), prefix: rows})
 	}
 	for _, ix := range t.Indexes {
-		out = append(out, catalogIndex{id: ix.ID, name: ix.Name, clustered: ix.Clustered, unique: ix.Unique,
+		out = append(out, catalogIndex{id: ix.ID, name: ix.Name, clustered: ix.Clustered, unique: ix.Unique, constraint: ix.Constraint,
 			disabled: ix.State != IndexReady, cols: ix.Columns, desc: ix.Desc, include: ix.Include, filter: ix.Filter,
 			prefix: keys.IndexPrefix(t.ID, ix.store())})
 	}
@@ -127,7 +128,7 @@ func (vs viewSet) addIndexViews() {
 			err := eachIndex(e, func(t *TableDef, c *catalogIndex) error {
 				typ, desc := c.typeDesc()
 				out = append(out, []types.Value{int64(t.ID), nameOrNil(c.name), int64(c.id), typ, desc, c.unique,
-					int64(1), false, c.primaryKey, false, int64(0), false, c.disabled, false, true, true,
+					int64(1), false, c.primaryKey, c.constraint, int64(0), false, c.disabled, false, true, true,
 					c.filter != "", c.filterDefinition()})
 				return nil
 			})
@@ -207,22 +208,33 @@ func (vs viewSet) addIndexViews() {
 	}
 }
 
+// procTable is the table a procedure's objname argument names ([dbo.]t),
+// with the name as given; 15009 when there is none.
+func procTable(call *ProcCall) (*TableDef, string, error) {
+	s := call.Session
+	name := types.ToText(call.Args["objname"], types.TypeUnknown)
+	parts := strings.Split(name, ".")
+	set, err := s.schemaFor(s.db)
+	if err != nil {
+		return nil, name, err
+	}
+	t := set.table("dbo", strings.Trim(parts[len(parts)-1], "[]"))
+	if t == nil || (len(parts) > 1 && !strings.EqualFold(strings.Trim(parts[len(parts)-2], "[]"), "dbo")) {
+		return nil, name, sqlerr.New(15009, name, s.db.Name())
+	}
+	return t, name, nil
+}
+
 // registerIndexProcedures adds sp_helpindex.
 func (in *Instance) registerIndexProcedures() {
+	in.registerConstraintProcedures()
 	in.RegisterProcedure("sp_helpindex", Procedure{
 		Params:  []Param{{Name: "objname", Required: true}},
 		Columns: cols("index_name", sysname, "index_description", types.VarCharType(210), "index_keys", types.NVarCharType(2126)),
 		Run: func(_ context.Context, call *ProcCall) ([][]types.Value, error) {
-			s := call.Session
-			name := types.ToText(call.Args["objname"], types.TypeUnknown)
-			parts := strings.Split(name, ".")
-			set, err := s.schemaFor(s.db)
+			t, name, err := procTable(call)
 			if err != nil {
 				return nil, err
-			}
-			t := set.table("dbo", strings.Trim(parts[len(parts)-1], "[]"))
-			if t == nil || (len(parts) > 1 && !strings.EqualFold(strings.Trim(parts[len(parts)-2], "[]"), "dbo")) {
-				return nil, sqlerr.New(15009, name, s.db.Name())
 			}
 			var out [][]types.Value
 			for _, c := range catalogIndexes(t) {

@@ -51,6 +51,10 @@ type IndexDef struct {
 	// ID: an index rebuilt WITH (DROP_EXISTING = ON) keeps its index_id
 	// while the new entries are built beside the old ones.
 	Store uint32 `json:"store,omitempty"`
+	// Constraint marks the index of a UNIQUE constraint (2627 rather than
+	// 2601, a row in sys.key_constraints); ObjectID is that constraint's.
+	Constraint bool   `json:"constraint,omitempty"`
+	ObjectID   uint32 `json:"object_id,omitempty"`
 }
 
 // store is the number under which the index's entries are kept.
@@ -223,6 +227,9 @@ func indexPhase(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey
 		if had && ix.Unique {
 			other, err := entryRowKey(def.ID, cur)
 			if err != nil || !bytes.Equal(other, newKey) {
+				if ix.Constraint {
+					return sqlerr.New(2627, "UNIQUE KEY", ix.Name, "dbo."+def.Name, indexKeyText(def, ix, new))
+				}
 				return sqlerr.New(2601, "dbo."+def.Name, ix.Name, indexKeyText(def, ix, new))
 			}
 		}

@@ -67,6 +67,7 @@ func pgSnapshot(e *env) (*pgcatalog.Snapshot, error) {
 	}
 	for _, t := range set.tables() {
 		snap.Tables = append(snap.Tables, pgTable(t))
+		pgConstraints(set, t, &snap.Tables[len(snap.Tables)-1])
 	}
 	sess.inst.procs.mu.RLock()
 	for name, p := range sess.inst.procs.procs {
@@ -103,7 +104,7 @@ func pgTable(t *TableDef) pgcatalog.Table {
 		}
 		out.Indexes = append(out.Indexes, pgcatalog.Index{ID: int64(ix.id), Name: ix.name, Columns: ix.cols,
 			Desc: ix.desc, Primary: ix.primaryKey, Unique: ix.unique, Clustered: ix.clustered, Filter: ix.filter,
-			Building: ix.disabled})
+			Building: ix.disabled, Constraint: ix.constraint})
 	}
 	return out
 }

@@ -90,6 +90,9 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 			return nil, err
 		}
 		return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+			if err := refuseReferenced(t, def, nil, 4712); err != nil {
+				return "", b.errAt(x, err)
+			}
 			return "TRUNCATE TABLE", truncateTable(e, t, db, def)
 		}), nil
 	case *parser.Copy:
@@ -100,6 +103,8 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planCreateTable(x)
 	case *parser.DropTable:
 		return b.planDropTable(x)
+	case *parser.AlterTableConstraint:
+		return b.planAlterTableConstraint(x)
 	case *parser.CreateIndex, *parser.DropIndex:
 		return b.planIndexStatement(st)
 	case *parser.CreateType:

@@ -35,6 +35,10 @@ type TableDef struct {
 	// nonclustered one takes (engine/indexes.go).
 	Indexes     []IndexDef `json:"indexes,omitempty"`
 	NextIndexID uint32     `json:"next_index_id,omitempty"`
+	// ForeignKeys and Checks are the table's FOREIGN KEY and CHECK
+	// constraints (engine/constraints.go); UNIQUE constraints are Indexes.
+	ForeignKeys []ForeignKeyDef `json:"foreign_keys,omitempty"`
+	Checks      []CheckDef      `json:"checks,omitempty"`
 }
 
 // ColumnDef is one column of a table.
@@ -51,6 +55,14 @@ type ColumnDef struct {
 	// the alias type's id (engine/usertypes.go).
 	TypeName   string `json:"type_name,omitempty"`
 	UserTypeID int64  `json:"user_type_id,omitempty"`
+	// DefaultID is the default constraint's object_id (0 for a table made
+	// before constraints had object ids).
+	DefaultID uint32 `json:"default_id,omitempty"`
+	// Computed is a computed column's expression in T-SQL text; its value
+	// is computed on every write and stored with the row (PERSISTED or
+	// not: engine/constraints.go).
+	Computed  string `json:"computed,omitempty"`
+	Persisted bool   `json:"persisted,omitempty"`
 }
 
 // Identity is a column's IDENTITY(seed, increment).
@@ -87,12 +99,7 @@ func (c *ColumnDef) defaultExpression() parser.Expr {
 	if c.Default == "" {
 		return nil
 	}
-	return parseCached(&defaultExprs, "SELECT "+c.Default, func(s *parser.Select) parser.Expr {
-		if len(s.Items) != 1 {
-			return nil
-		}
-		return s.Items[0].Expr
-	})
+	return exprFromText(c.Default)
 }
 
 // schemaSet is an immutable snapshot of a database's tables.

@@ -69,6 +69,8 @@ func statementKeywords(st parser.Statement) keywords {
 		return keywords{"CREATE", "CREATE TABLE"}
 	case *parser.DropTable:
 		return keywords{"DROP", "DROP TABLE"}
+	case *parser.AlterTableConstraint:
+		return keywords{"ALTER", "ALTER TABLE"}
 	case *parser.TruncateTable:
 		return keywords{"TRUNCATE", "TRUNCATE TABLE"}
 	case *parser.CreateIndex:

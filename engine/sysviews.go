@@ -27,6 +27,7 @@ func newViewSet() viewSet {
 	vs.addMirroringViews()
 	vs.addRequestViews()
 	vs.addIndexViews()
+	vs.addConstraintViews()
 	vs.addPlanCacheViews()
 	vs.addPGViews()
 	vs.addTypeViews()

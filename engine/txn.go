@@ -21,6 +21,9 @@ type txn struct {
 	// loaded at schemaEpoch (storage.Txn.SchemaEpoch).
 	schema      *schemaSet
 	schemaEpoch int
+	// selfRefs, while an INSERT runs, holds its rows whose parent in
+	// the same table was not there yet (engine/constraints.go).
+	selfRefs *[]selfRef
 }
 
 // beginWrite starts a write transaction, waiting for the writer lock.

@@ -134,6 +134,9 @@ type CreateTable struct {
 	// WITH (DATA_COMPRESSION = ...)) in canonical form; they are accepted
 	// and have no effect.
 	Storage string
+	// Constraints are the other table-level constraints (FOREIGN KEY,
+	// CHECK, UNIQUE: ast_constraints.go), in the order written.
+	Constraints []TableConstraint
 }
 
 // ColumnDef is one column definition. Constraints may appear in any order
@@ -161,6 +164,15 @@ type ColumnDef struct {
 	PrimaryKeyNonclustered bool
 	// Collation is the COLLATE name, "" when absent.
 	Collation string
+	// The column-level constraints of ast_constraints.go: REFERENCES,
+	// CHECK (any number), UNIQUE.
+	References *ForeignKey
+	Checks     []*CheckConstraint
+	Unique     *UniqueConstraint
+	// Computed is a computed column's AS expression (Type is then empty),
+	// Persisted its PERSISTED.
+	Computed  Expr
+	Persisted bool
 }
 
 // Identity is IDENTITY or IDENTITY(seed, increment); both default to 1.

@@ -176,26 +176,26 @@ func (s *alterDatabaseStmt) build(string) (Statement, error) {
 func (s *createTableStmt) build(string) (Statement, error) {
 	ct := &CreateTable{Pos: posOf(s.Pos), Name: ObjectName(s.Name), Storage: storageText(s.Storage)}
 	for _, e := range s.Elements {
-		if e.PK != nil {
+		switch {
+		case e.PK != nil:
 			if ct.PrimaryKey != nil {
 				return nil, &parseErr{number: 8110, tok: lexer.Token{Pos: e.PK.Pos}, args: []any{ct.Name.Object()}}
 			}
-			pk := &PrimaryKey{Pos: posOf(e.PK.Pos), Name: unquote(e.PK.Name), Nonclustered: e.PK.Nonclustered, Storage: storageText(e.PK.Storage)}
-			pk.Columns = make([]string, len(e.PK.Columns))
-			pk.Desc = make([]bool, len(e.PK.Columns))
-			for i, c := range e.PK.Columns {
-				pk.Columns[i], pk.Desc[i] = unquote(c.Name), c.Desc
+			ct.PrimaryKey = e.PK.build()
+		case e.Constraint != nil:
+			if e.Constraint.For != "" { // DEFAULT ... FOR belongs to ALTER TABLE only
+				return nil, &parseErr{number: 156, tok: lexer.Token{Pos: e.Constraint.Pos}, args: []any{"DEFAULT"}}
 			}
-			ct.PrimaryKey = pk
-			continue
+			ct.Constraints = append(ct.Constraints, e.Constraint.build())
+		default:
+			ct.Columns = append(ct.Columns, e.Column.build())
 		}
-		ct.Columns = append(ct.Columns, e.Column.build())
 	}
 	return ct, nil
 }
 
 func (c *columnDef) build() *ColumnDef {
-	col := &ColumnDef{Pos: posOf(c.Pos), Name: unquote(c.Name), Type: TypeName(c.Type)}
+	col := &ColumnDef{Pos: posOf(c.Pos), Name: unquote(c.Name), Type: TypeName(c.Type), Computed: c.Computed, Persisted: c.Persisted}
 	for _, k := range c.Constraints {
 		switch {
 		case k.Null || k.NotNull:
@@ -213,6 +213,8 @@ func (c *columnDef) build() *ColumnDef {
 			col.PrimaryKey, col.PrimaryKeyName, col.PrimaryKeyNonclustered = true, unquote(k.Name), k.PKNoncl
 		case k.Default != nil:
 			col.Default, col.DefaultName = k.Default, unquote(k.Name)
+		default:
+			k.addColumnConstraint(col)
 		}
 	}
 	return col

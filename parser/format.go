@@ -202,6 +202,12 @@ func (s *CreateTable) format(b *strings.Builder) {
 		}
 		s.PrimaryKey.format(b)
 	}
+	for i, c := range s.Constraints {
+		if i > 0 || len(s.Columns) > 0 || s.PrimaryKey != nil {
+			b.WriteString(", ")
+		}
+		c.(formatter).format(b)
+	}
 	b.WriteByte(')')
 	if s.Storage != "" {
 		b.WriteByte(' ')
@@ -213,7 +219,15 @@ func (c *ColumnDef) String() string { return nodeString(c) }
 func (c *ColumnDef) format(b *strings.Builder) {
 	writeIdent(b, c.Name)
 	b.WriteByte(' ')
-	c.Type.format(b)
+	if c.Computed != nil {
+		b.WriteString("AS ")
+		writeExpr(b, c.Computed)
+		if c.Persisted {
+			b.WriteString(" PERSISTED")
+		}
+	} else {
+		c.Type.format(b)
+	}
 	if c.Collation != "" {
 		b.WriteString(" COLLATE ")
 		writeIdent(b, c.Collation)
@@ -247,6 +261,7 @@ func (c *ColumnDef) format(b *strings.Builder) {
 			b.WriteString(" NONCLUSTERED")
 		}
 	}
+	c.formatColumnConstraints(b)
 }
 
 func (i *Identity) String() string { return nodeString(i) }
@@ -269,17 +284,7 @@ func (p *PrimaryKey) format(b *strings.Builder) {
 	if p.Nonclustered {
 		b.WriteString("NONCLUSTERED ")
 	}
-	b.WriteString("(")
-	for i, c := range p.Columns {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		writeIdent(b, c)
-		if i < len(p.Desc) && p.Desc[i] {
-			b.WriteString(" DESC")
-		}
-	}
-	b.WriteByte(')')
+	writeKeyColumns(b, p.Columns, p.Desc)
 	if p.Storage != "" {
 		b.WriteString(" " + p.Storage)
 	}

@@ -15,17 +15,8 @@ func (s *CreateIndex) format(b *strings.Builder) {
 	writeIdent(b, s.Name)
 	b.WriteString(" ON ")
 	s.Table.format(b)
-	b.WriteString(" (")
-	for i, c := range s.Columns {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		writeIdent(b, c)
-		if s.Desc[i] {
-			b.WriteString(" DESC")
-		}
-	}
-	b.WriteByte(')')
+	b.WriteByte(' ')
+	writeKeyColumns(b, s.Columns, s.Desc)
 	if len(s.Include) > 0 {
 		b.WriteString(" INCLUDE (")
 		for i, c := range s.Include {

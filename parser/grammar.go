@@ -43,7 +43,8 @@ func statementMembers() []stmtNode {
 // index statements, the administrative ones (grammar_admin.go) and the bulk loads
 // (grammar_copy.go).
 func allMembers() []stmtNode {
-	return append(append(append(append(statementMembers(), indexMembers()...), adminMembers()...), copyMembers()...), typeMembers()...)
+	return append(append(append(append(append(statementMembers(), indexMembers()...), adminMembers()...), copyMembers()...),
+		typeMembers()...), constraintMembers()...)
 }
 
 // ---------------------------------------------------------------------------
@@ -218,8 +219,9 @@ type createTableStmt struct {
 }
 
 type tableElem struct {
-	PK     *tablePK   `parser:"  @@"`
-	Column *columnDef `parser:"| @@"`
+	PK         *tablePK             `parser:"  @@"`
+	Constraint *tableConstraintElem `parser:"| @@"`
+	Column     *columnDef           `parser:"| @@"`
 }
 
 type tablePK struct {
@@ -238,21 +240,26 @@ type keyCol struct {
 type columnDef struct {
 	Pos         lexer.Position
 	Name        string           `parser:"@( Ident | QuotedIdent )"`
-	Type        typeName         `parser:"@@"`
+	Computed    Expr             `parser:"(  'AS' @@"`
+	Persisted   bool             `parser:"   @'PERSISTED'?"`
+	Type        typeName         `parser:" | @@ )"`
 	Constraints []*colConstraint `parser:"@@*"`
 }
 
 // colConstraint is one column constraint; they may come in any order.
 type colConstraint struct {
 	Pos      lexer.Position
-	Null     bool      `parser:"(  @'NULL'"`
-	NotNull  bool      `parser:" | @'NOT' 'NULL'"`
-	Identity *identity `parser:" | @@"`
-	Collate  string    `parser:" | 'COLLATE' @( Ident | QuotedIdent )"`
-	Name     string    `parser:" | ( 'CONSTRAINT' @( Ident | QuotedIdent ) )?"`
-	PK       bool      `parser:"   ( @'PRIMARY' 'KEY'"`
-	PKNoncl  bool      `parser:"     ( 'CLUSTERED' | @'NONCLUSTERED' )?"`
-	Default  Expr      `parser:"   | 'DEFAULT' @@ ) )"`
+	Null     bool         `parser:"(  @'NULL'"`
+	NotNull  bool         `parser:" | @'NOT' 'NULL'"`
+	Identity *identity    `parser:" | @@"`
+	Collate  string       `parser:" | 'COLLATE' @( Ident | QuotedIdent )"`
+	Name     string       `parser:" | ( 'CONSTRAINT' @( Ident | QuotedIdent ) )?"`
+	PK       bool         `parser:"   ( @'PRIMARY' 'KEY'"`
+	PKNoncl  bool         `parser:"     ( 'CLUSTERED' | @'NONCLUSTERED' )?"`
+	Unique   *uniqueHead  `parser:"   | @@"`
+	Check    Expr         `parser:"   | 'CHECK' ( 'NOT' 'FOR' 'REPLICATION' )? '(' @@ ')'"`
+	Ref      *fkReference `parser:"   | ( 'FOREIGN' 'KEY' )? @@"`
+	Default  Expr         `parser:"   | 'DEFAULT' @@ ) )"`
 }
 
 type identity struct {

@@ -108,7 +108,7 @@ var catalog = map[int]msgDef{
 	515:  {16, NotNullViolation, "Cannot insert the value NULL into column '%s', table '%s'; column does not allow nulls. %s fails."},
 	544:  {16, InvalidParameterValue, "Cannot insert explicit value for identity column in table '%s' when IDENTITY_INSERT is set to OFF."},
 	8102: {16, InvalidParameterValue, "Cannot update identity column '%s'."},
-	2627: {14, UniqueViolation, "Violation of PRIMARY KEY constraint '%s'. Cannot insert duplicate key in object '%s'. The duplicate key value is (%s)."},
+	2627: {14, UniqueViolation, "Violation of %s constraint '%s'. Cannot insert duplicate key in object '%s'. The duplicate key value is (%s)."},
 	3621: {0, SuccessfulCompletion, "The statement has been terminated."},
 
 	// DDL.

@@ -14,7 +14,7 @@ var indexMessages = map[int]msgDef{
 	1913:  {16, DuplicateObject, "The operation failed because an index or statistics with name '%s' already exists on table '%s'."},
 	2601:  {14, UniqueViolation, "Cannot insert duplicate key row in object '%s' with unique index '%s'. The duplicate key value is (%s)."},
 	3703:  {11, UndefinedObject, "Cannot drop the index '%s', because it does not exist or you do not have permission."},
-	3723:  {16, ObjectInUse, "An explicit DROP INDEX is not allowed on index '%s'. It is being used for PRIMARY KEY constraint enforcement."},
+	3723:  {16, ObjectInUse, "An explicit DROP INDEX is not allowed on index '%s'. It is being used for %s constraint enforcement."},
 	7999:  {16, UndefinedObject, "Could not find any index named '%s' for table '%s'."},
 	8951:  {16, DataCorrupted, "Table error: table '%s' (ID %d). Data row does not have a matching index row in the index '%s' (ID %d). Possible missing or invalid keys for the index row matching: %s."},
 	8952:  {16, DataCorrupted, "Table error: table '%s' (ID %d). Index row in index '%s' (ID %d) does not match any data row. Possible extra or invalid keys for: %s."},

@@ -60,7 +60,7 @@ func TestEveryRaisedNumberIsCatalogued(t *testing.T) {
 }
 
 func TestNewFillsFromCatalogue(t *testing.T) {
-	e := New(2627, "PK_t", "dbo.t", "1")
+	e := New(2627, "PRIMARY KEY", "PK_t", "dbo.t", "1")
 	if e.Severity != 14 || e.Code != UniqueViolation || e.State != 1 {
 		t.Fatalf("2627: %+v", e)
 	}

@@ -58,50 +58,8 @@ func init() {
 			types.NVarCharType(4000), "check_option", types.VarCharType(7), "is_updatable", types.VarCharType(2)),
 		Rows: func(*Snapshot) [][]types.Value { return nil },
 	}
-	views["information_schema.table_constraints"] = View{
-		Cols: cols("constraint_catalog", nameT, "constraint_schema", nameT, "constraint_name", nameT,
-			"table_catalog", nameT, "table_schema", nameT, "table_name", nameT, "constraint_type", types.VarCharType(11),
-			"is_deferrable", types.VarCharType(2), "initially_deferred", types.VarCharType(2)),
-		Rows: func(s *Snapshot) [][]types.Value {
-			var out [][]types.Value
-			for _, t := range s.Tables {
-				for _, ix := range t.Indexes {
-					if ix.Primary {
-						out = append(out, []types.Value{s.Database.Name, t.Schema, ix.Name, s.Database.Name, t.Schema,
-							t.Name, "PRIMARY KEY", "NO", "NO"})
-					}
-				}
-			}
-			return out
-		},
-	}
-	views["information_schema.key_column_usage"] = View{
-		Cols: cols("constraint_catalog", nameT, "constraint_schema", nameT, "constraint_name", nameT,
-			"table_catalog", nameT, "table_schema", nameT, "table_name", nameT, "column_name", nameT,
-			"ordinal_position", int4T),
-		Rows: func(s *Snapshot) [][]types.Value {
-			var out [][]types.Value
-			for _, t := range s.Tables {
-				for _, ix := range t.Indexes {
-					if !ix.Primary {
-						continue
-					}
-					for i, c := range ix.Columns {
-						out = append(out, []types.Value{s.Database.Name, t.Schema, ix.Name, s.Database.Name, t.Schema,
-							t.Name, t.Columns[c].Name, int64(i + 1)})
-					}
-				}
-			}
-			return out
-		},
-	}
-	views["information_schema.referential_constraints"] = View{ // no foreign keys yet
-		Cols: cols("constraint_catalog", nameT, "constraint_schema", nameT, "constraint_name", nameT,
-			"unique_constraint_catalog", nameT, "unique_constraint_schema", nameT, "unique_constraint_name", nameT,
-			"match_option", types.VarCharType(7), "update_rule", types.VarCharType(11), "delete_rule",
-			types.VarCharType(11)),
-		Rows: func(*Snapshot) [][]types.Value { return nil },
-	}
+	// table_constraints, key_column_usage, referential_constraints and
+	// check_constraints: constraints.go.
 	views["information_schema.routines"] = View{
 		Cols: cols("specific_catalog", nameT, "specific_schema", nameT, "specific_name", nameT,
 			"routine_catalog", nameT, "routine_schema", nameT, "routine_name", nameT, "routine_type",
@@ -156,11 +114,12 @@ func columnRow(s *Snapshot, t *Table, i int, c *Column) []types.Value {
 		maxLen, octets, prec, radix, scale, dtPrec, charset, coll, identity}
 }
 
-// ConstraintDef is pg_get_constraintdef(oid): PRIMARY KEY (a, b).
+// ConstraintDef is pg_get_constraintdef(oid): PRIMARY KEY (a, b), and the
+// other constraints' (constraints.go).
 func (s *Snapshot) ConstraintDef(oid int64) (string, bool) {
 	t, ix := s.index(oid)
 	if ix == nil || !ix.Primary {
-		return "", false
+		return s.constraintDef(oid)
 	}
 	return "PRIMARY KEY (" + columnList(t, ix) + ")", true
 }

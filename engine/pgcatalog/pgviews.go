@@ -254,7 +254,7 @@ func init() {
 			for _, t := range s.Tables {
 				for _, ix := range t.Indexes {
 					if !ix.Primary {
-						continue // unique constraints join here when mirrordb has them
+						continue // UNIQUE, FOREIGN KEY and CHECK constraints: constraintRows
 					}
 					oid := IndexOID(t.OID, ix.ID)
 					out = append(out, []types.Value{oid, ix.Name, s.schemaOID(t.Schema), "p", false, false, true, t.OID,
@@ -262,7 +262,7 @@ func init() {
 						nil, nil})
 				}
 			}
-			return out
+			return append(out, constraintRows(s)...)
 		},
 	}
 	views["pg_catalog.pg_proc"] = View{

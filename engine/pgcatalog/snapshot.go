@@ -53,6 +53,9 @@ type Table struct {
 	// Indexes are the table's indexes, the primary key (ID 1) first. The
 	// engine fills in secondary indexes as sys.indexes lists them.
 	Indexes []Index
+	// ForeignKeys and Checks are the table's constraints (constraints.go).
+	ForeignKeys []ForeignKey
+	Checks      []Check
 }
 
 // Column is one column of a table.
@@ -76,6 +79,8 @@ type Index struct {
 	Clustered bool   // the table's rows are kept in this index's order
 	Filter    string // a filtered index's WHERE, T-SQL text
 	Building  bool   // CREATE INDEX is still filling it (or DROP emptying it)
+	// Constraint marks the index of a UNIQUE constraint.
+	Constraint bool
 }
 
 // Procedure is a system procedure and its parameters.

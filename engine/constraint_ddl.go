@@ -1,0 +1,712 @@
+package engine
+
+import (
+	"strings"
+
+	"mirrordb/engine/keys"
+	"mirrordb/parser"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// Constraints made and changed: CREATE TABLE's column- and table-level
+// constraints, ALTER TABLE ... ADD / DROP CONSTRAINT and [WITH CHECK |
+// NOCHECK] CHECK / NOCHECK CONSTRAINT (engine/constraints.go enforces
+// them). Every change is a new table definition written in the
+// statement's transaction.
+
+// firstConstraintObjectID is the first object_id constraints take; their
+// own counter keeps table ids (and the names made from them) unchanged.
+const firstConstraintObjectID = 0x3C000001
+
+// pendingConstraint is a constraint of a CREATE TABLE or an ALTER TABLE
+// ... ADD, waiting for its table's id and the schema to resolve against.
+type pendingConstraint struct {
+	c      parser.TableConstraint
+	column string // a column-level constraint's column
+}
+
+// columnConstraints collects a CREATE TABLE's constraints besides its
+// primary key: UNIQUE first (a foreign key of the same table may
+// reference it), then CHECK, then FOREIGN KEY.
+func columnConstraints(x *parser.CreateTable) []pendingConstraint {
+	var uniques, checks, fks []pendingConstraint
+	add := func(c parser.TableConstraint, col string) {
+		switch c.(type) {
+		case *parser.UniqueConstraint:
+			uniques = append(uniques, pendingConstraint{c, col})
+		case *parser.CheckConstraint:
+			checks = append(checks, pendingConstraint{c, col})
+		default:
+			fks = append(fks, pendingConstraint{c, col})
+		}
+	}
+	for _, c := range x.Columns {
+		if c.Unique != nil {
+			add(c.Unique, c.Name)
+		}
+		for _, k := range c.Checks {
+			add(k, c.Name)
+		}
+		if c.References != nil {
+			add(c.References, c.Name)
+		}
+	}
+	for _, c := range x.Constraints {
+		add(c, "")
+	}
+	return append(append(uniques, checks...), fks...)
+}
+
+// computedTypes gives each computed column the type of its expression.
+func (b *binder) computedTypes(x *parser.CreateTable, def *TableDef) error {
+	sc, _ := b.tableScope(nil, def)
+	for i, c := range x.Columns {
+		if c.Computed == nil {
+			continue
+		}
+		if hasSubquery(c.Computed) {
+			return b.errAt(c, sqlerr.New(1046))
+		}
+		var other *parser.ColumnRef
+		walkExpr(c.Computed, func(n parser.Expr) bool {
+			if r, ok := n.(*parser.ColumnRef); ok {
+				if j := def.ColumnIndex(r.Parts[len(r.Parts)-1]); j >= 0 && def.Columns[j].Computed != "" {
+					other = r
+				}
+			}
+			return other == nil
+		})
+		if other != nil {
+			return b.errAt(other, sqlerr.New(1759, strings.Join(other.Parts, "."), def.Name))
+		}
+		bound, err := b.bindExpr(c.Computed, sc, nil, types.TypeUnknown)
+		if err != nil {
+			return err
+		}
+		def.Columns[i].Type = bound.typ()
+		if def.Columns[i].Type.Kind == types.Unknown {
+			def.Columns[i].Type = types.TypeInt
+		}
+	}
+	return nil
+}
+
+func hasSubquery(x parser.Expr) bool {
+	found := false
+	walkExpr(x, func(n parser.Expr) bool {
+		switch n.(type) {
+		case *parser.Subquery, *parser.Exists:
+			found = true
+		case *parser.InList:
+			found = found || n.(*parser.InList).Subquery != nil
+		}
+		return !found
+	})
+	return found
+}
+
+// nextObjectID allocates a constraint's object_id.
+func nextObjectID(t *txn) (uint32, error) {
+	v, err := t.nextCounter(keys.SchemaKey("db", "next_object_id"), firstConstraintObjectID, 1)
+	return uint32(v), err
+}
+
+// nameDefaults gives every DEFAULT of a new table its object_id and, when
+// it has none, SQL Server's generated name.
+func nameDefaults(t *txn, def *TableDef) error {
+	for i := range def.Columns {
+		c := &def.Columns[i]
+		if c.Default == "" {
+			continue
+		}
+		id, err := nextObjectID(t)
+		if err != nil {
+			return err
+		}
+		c.DefaultID = id
+		if c.DefaultName == "" {
+			c.DefaultName = constraintName("DF", def.Name, c.Name, id)
+		}
+	}
+	return nil
+}
+
+// constraintAdder adds constraints to a copy of a table's definition
+// inside a transaction.
+type constraintAdder struct {
+	b   *binder
+	e   *env
+	t   *txn
+	db  *Database
+	set *schemaSet
+	def *TableDef // the copy being changed
+	// existing is set for ALTER TABLE: rows may exist, and unless nocheck
+	// the new constraint must hold for them.
+	existing, nocheck bool
+	names             map[string]bool
+}
+
+func (a *constraintAdder) add(p pendingConstraint) error {
+	if a.names == nil {
+		a.names = a.set.objectNames()
+		for _, n := range a.def.ownNames() {
+			a.names[strings.ToLower(n)] = true
+		}
+	}
+	if n := p.c.ConstraintName(); n != "" {
+		if a.names[strings.ToLower(n)] {
+			return a.b.errAt(p.c, sqlerr.New(2714, n))
+		}
+		a.names[strings.ToLower(n)] = true
+	}
+	id, err := nextObjectID(a.t)
+	if err != nil {
+		return err
+	}
+	var errOut error
+	switch c := p.c.(type) {
+	case *parser.CheckConstraint:
+		errOut = a.addCheck(c, p.column, id)
+	case *parser.ForeignKey:
+		errOut = a.addForeignKey(c, p.column, id)
+	case *parser.UniqueConstraint:
+		errOut = a.addUnique(c, p.column, id)
+	case *parser.DefaultConstraint:
+		errOut = a.addDefault(c, id)
+	case *parser.PrimaryKey:
+		errOut = a.addPrimaryKey(c)
+	}
+	if se, ok := errOut.(*sqlerr.Error); ok && se.Position == 0 {
+		errOut = a.b.errAt(p.c, se)
+	}
+	return errOut
+}
+
+func nameOr(given, prefix, table, column string, id uint32) string {
+	if given != "" {
+		return given
+	}
+	return constraintName(prefix, table, column, id)
+}
+
+func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id uint32) error {
+	def := a.def
+	if hasSubquery(c.Expr) {
+		return sqlerr.New(1046)
+	}
+	col := -1
+	if column != "" {
+		col = def.ColumnIndex(column)
+		var other string
+		walkExpr(c.Expr, func(n parser.Expr) bool {
+			if r, ok := n.(*parser.ColumnRef); ok && !strings.EqualFold(r.Parts[len(r.Parts)-1], column) {
+				other = column
+			}
+			return other == ""
+		})
+		if other != "" {
+			return sqlerr.New(8141, column, def.Name)
+		}
+	}
+	sc, _ := a.b.tableScope(a.db, def)
+	bound, err := a.b.bindExpr(c.Expr, sc, nil, types.TypeBit)
+	if err != nil {
+		return err
+	}
+	colName := ""
+	if col >= 0 {
+		colName = column
+	}
+	ck := CheckDef{ObjectID: id, Name: nameOr(c.Name, "CK", def.Name, colName, id), Expr: c.Expr.String(), Column: col,
+		NotTrusted: a.existing && a.nocheck}
+	if a.existing && !a.nocheck {
+		if err := a.validateCheck(&ck, bound); err != nil {
+			return err
+		}
+	}
+	def.Checks = append(def.Checks, ck)
+	return nil
+}
+
+// validateCheck is WITH CHECK: every row must pass.
+func (a *constraintAdder) validateCheck(ck *CheckDef, x expr) error {
+	return (&tableScan{db: a.db, table: a.def}).scan(a.e, func(row []types.Value) error {
+		a.e.row = row
+		v, err := x.eval(a.e)
+		if err != nil || v == nil || truth(v) {
+			return err
+		}
+		var cols []int
+		if ck.Column >= 0 {
+			cols = []int{ck.Column}
+		}
+		err2 := conflict("ALTER TABLE", "CHECK", ck.Name, a.db, a.def, cols)
+		err2.Code = sqlerr.CheckViolation
+		return err2
+	})
+}
+
+func (a *constraintAdder) addForeignKey(c *parser.ForeignKey, column string, id uint32) error {
+	def := a.def
+	names := c.Columns
+	if column != "" {
+		names = []string{column}
+	}
+	name := nameOr(c.Name, "FK", def.Name, names[0], id)
+	if d := c.RefTable.Database(); d != "" && !strings.EqualFold(d, a.db.Name()) {
+		return sqlerr.New(1763, name)
+	}
+	parent := a.set.table("dbo", c.RefTable.Object())
+	if strings.EqualFold(c.RefTable.Object(), def.Name) {
+		parent = def
+	}
+	if parent == nil {
+		return sqlerr.New(1767, name, c.RefTable.Object())
+	}
+	fk := ForeignKeyDef{ObjectID: id, Name: name, RefTable: parent.ID, OnDelete: c.OnDelete, OnUpdate: c.OnUpdate,
+		NotTrusted: a.existing && a.nocheck}
+	for _, n := range names {
+		i := def.ColumnIndex(n)
+		if i < 0 {
+			return sqlerr.New(1769, name, n, def.Name)
+		}
+		fk.Columns = append(fk.Columns, i)
+	}
+	if len(c.RefColumns) == 0 {
+		if len(parent.PK) == 0 {
+			return sqlerr.New(1773, name, parent.Name)
+		}
+		fk.RefColumns = append([]int(nil), parent.PK...)
+	}
+	for _, n := range c.RefColumns {
+		i := parent.ColumnIndex(n)
+		if i < 0 {
+			return sqlerr.New(1770, name, n, parent.Name)
+		}
+		fk.RefColumns = append(fk.RefColumns, i)
+	}
+	if len(fk.RefColumns) != len(fk.Columns) {
+		return sqlerr.New(8139, def.Name)
+	}
+	if !(len(parent.PK) > 0 && sameColumnSet(parent.PK, fk.RefColumns)) && parent.uniqueIndexOn(fk.RefColumns) == nil {
+		return sqlerr.New(1776, parent.Name, name)
+	}
+	for i, c := range fk.Columns {
+		ct, pt := def.Columns[c].Type, parent.Columns[fk.RefColumns[i]].Type
+		if ct.Kind != pt.Kind || (ct.Kind == types.Decimal && (ct.Precision != pt.Precision || ct.Scale != pt.Scale)) {
+			return sqlerr.New(1778, parent.Name, parent.Columns[fk.RefColumns[i]].Name, def.Name, def.Columns[c].Name, name)
+		}
+		if !def.Columns[c].Nullable && (fk.OnDelete == actionSetNull || fk.OnUpdate == actionSetNull) {
+			return sqlerr.New(1761, name)
+		}
+	}
+	if fk.cascades() && a.cascadePathExists(parent.ID, def.ID) {
+		return sqlerr.New(1785, name, def.Name)
+	}
+	if a.existing && !a.nocheck {
+		if err := a.validateForeignKey(&fk, parent); err != nil {
+			return err
+		}
+	}
+	def.ForeignKeys = append(def.ForeignKeys, fk)
+	return nil
+}
+
+func (fk *ForeignKeyDef) cascades() bool {
+	return fk.OnDelete != actionNone || fk.OnUpdate != actionNone
+}
+
+// cascadePathExists reports whether a new cascading foreign key from
+// parent to child would close a cycle or add a second cascade path: the
+// child is the parent, or either already reaches the other through
+// cascading foreign keys (SQL Server's 1785).
+func (a *constraintAdder) cascadePathExists(parent, child uint32) bool {
+	if parent == child {
+		return true
+	}
+	edges := map[uint32][]uint32{} // parent → children it cascades to
+	for _, t := range append(a.set.tables(), a.def) {
+		for i := range t.ForeignKeys {
+			if fk := &t.ForeignKeys[i]; fk.cascades() {
+				edges[fk.RefTable] = append(edges[fk.RefTable], t.ID)
+			}
+		}
+	}
+	reaches := func(from, to uint32) bool {
+		seen := map[uint32]bool{}
+		stack := []uint32{from}
+		for len(stack) > 0 {
+			n := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if n == to {
+				return true
+			}
+			if !seen[n] {
+				seen[n] = true
+				stack = append(stack, edges[n]...)
+			}
+		}
+		return false
+	}
+	return reaches(parent, child) || reaches(child, parent)
+}
+
+// validateForeignKey is WITH CHECK: every row's key must find its parent.
+func (a *constraintAdder) validateForeignKey(fk *ForeignKeyDef, parent *TableDef) error {
+	w := &rowWriter{db: a.db, table: a.def, verb: "ALTER TABLE"}
+	return (&tableScan{db: a.db, table: a.def}).scan(a.e, func(row []types.Value) error {
+		vals, null := pick(row, fk.Columns)
+		if null {
+			return nil
+		}
+		vals, err := convertTo(parent, fk.RefColumns, vals, columnTypes(a.def, fk.Columns))
+		if err != nil {
+			return err
+		}
+		ok, err := keyExists(a.e, a.t, w.db, parent, fk.RefColumns, vals)
+		if err == nil && !ok {
+			err = conflict(w.verb, "FOREIGN KEY", fk.Name, a.db, parent, fk.RefColumns)
+		}
+		return err
+	})
+}
+
+func (a *constraintAdder) addUnique(c *parser.UniqueConstraint, column string, id uint32) error {
+	def := a.def
+	names, desc := c.Columns, c.Desc
+	if column != "" {
+		names, desc = []string{column}, []bool{false}
+	}
+	ix := IndexDef{Name: nameOr(c.Name, "UQ", def.Name, "", id), Unique: true, Clustered: c.Clustered,
+		Desc: desc, Constraint: true, ObjectID: id}
+	for _, n := range names {
+		i := def.ColumnIndex(n)
+		if i < 0 {
+			return sqlerr.New(1911, n)
+		}
+		ix.Columns = append(ix.Columns, i)
+	}
+	next := max(def.NextIndexID, firstNonclusteredID)
+	if def.PKNonclustered && next == def.pkIndexID() {
+		next++
+	}
+	if c.Clustered {
+		if name := def.clusteredName(); name != "" {
+			return sqlerr.New(1902, def.Name, name)
+		}
+		ix.ID = 1
+	} else {
+		ix.ID, next = next, next+1
+	}
+	def.NextIndexID = next
+	if a.existing {
+		if err := a.fillUnique(&ix); err != nil {
+			return err
+		}
+	}
+	def.Indexes = append(def.Indexes, ix)
+	return nil
+}
+
+// fillUnique writes a new UNIQUE constraint's entries for the rows already
+// there, in the statement's transaction (1505 on a duplicate).
+func (a *constraintAdder) fillUnique(ix *IndexDef) error {
+	return (&tableScan{db: a.db, table: a.def}).scanKeys(a.e, func(key, _ []byte, row []types.Value) error {
+		k, v := indexEntry(a.def, ix, key, row)
+		if _, had, err := a.t.Get(k); err != nil || had {
+			if err == nil {
+				err = sqlerr.New(1505, "dbo."+a.def.Name, ix.Name, indexKeyText(a.def, ix, row))
+			}
+			return err
+		}
+		return a.t.Write(k, nil, false, v)
+	})
+}
+
+func (a *constraintAdder) addDefault(c *parser.DefaultConstraint, id uint32) error {
+	i := a.def.ColumnIndex(c.Column)
+	if i < 0 || a.def.Columns[i].Computed != "" || a.def.Columns[i].Identity != nil {
+		return sqlerr.New(1752, c.Column, a.def.Name)
+	}
+	col := &a.def.Columns[i]
+	if col.Default != "" {
+		return sqlerr.New(1781)
+	}
+	if err := a.b.checkDefault(c.Expr, col.Type); err != nil {
+		return err
+	}
+	col.Default, col.DefaultID = c.Expr.String(), id
+	col.DefaultName = nameOr(c.Name, "DF", a.def.Name, col.Name, id)
+	return nil
+}
+
+// addPrimaryKey is ALTER TABLE ... ADD PRIMARY KEY. Rows are stored by
+// their primary key, so on a table with rows every row moves to its new
+// key (and its index entries with it) inside the statement's transaction.
+func (a *constraintAdder) addPrimaryKey(c *parser.PrimaryKey) error {
+	def := a.def
+	if len(def.PK) > 0 {
+		return sqlerr.New(1779, def.Name)
+	}
+	var pk []int
+	for _, n := range c.Columns {
+		i := def.ColumnIndex(n)
+		if i < 0 {
+			return sqlerr.New(1911, n)
+		}
+		if def.Columns[i].Nullable {
+			return sqlerr.New(8111, def.Name)
+		}
+		if def.Columns[i].Type.Length == types.MaxLength {
+			return sqlerr.New(1919, def.Columns[i].Name, def.Name)
+		}
+		pk = append(pk, i)
+	}
+	if !c.Nonclustered && def.clusteredName() != "" {
+		return sqlerr.New(1902, def.Name, def.clusteredName())
+	}
+	old := cloneDef(def)
+	def.PK, def.PKNonclustered = pk, c.Nonclustered
+	def.PKName = c.Name
+	if def.PKName == "" {
+		def.PKName = constraintName("PK", def.Name, "", pkObjectID(def.ID))
+	}
+	return rekeyRows(a.e, a.t, a.db, old, def)
+}
+
+// rekeyRows moves every row of a table from where old stores it to where
+// def does (a primary key added or dropped), with its index entries; a
+// duplicate new key is 1505, as building the key's index would be.
+func rekeyRows(e *env, t *txn, db *Database, old, def *TableDef) error {
+	ks, raws, rows, err := matchRows(e, &tableScan{db: db, table: old}, nil, nil)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	if err := deleteRows(e, t, old.ID, ks, raws, rows); err != nil {
+		return err
+	}
+	w := &rowWriter{db: db, table: def}
+	pk := &IndexDef{Name: def.PKName, Columns: def.PK}
+	for _, row := range rows {
+		if err := e.gov.Check(); err != nil {
+			return err
+		}
+		key, err := w.key(t, row)
+		if err != nil {
+			return err
+		}
+		if _, had, err := t.Get(key); err != nil || had {
+			if err == nil {
+				err = sqlerr.New(1505, "dbo."+def.Name, def.PKName, indexKeyText(def, pk, row))
+			}
+			return err
+		}
+		if err := t.Write(key, nil, false, keys.EncodeRow(nil, row)); err != nil {
+			return err
+		}
+		if err := writeIndexes(t, def.ID, nil, nil, key, row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cloneDef copies a definition deeply enough to change its constraints.
+func cloneDef(def *TableDef) *TableDef {
+	d := *def
+	d.Columns = append([]ColumnDef(nil), def.Columns...)
+	d.PK = append([]int(nil), def.PK...)
+	d.Indexes = append([]IndexDef(nil), def.Indexes...)
+	d.ForeignKeys = append([]ForeignKeyDef(nil), def.ForeignKeys...)
+	d.Checks = append([]CheckDef(nil), def.Checks...)
+	return &d
+}
+
+func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmtPlan, error) {
+	db, bound, err := b.lookupTable(x.Table)
+	if err != nil {
+		return nil, err
+	}
+	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+		set, err := t.schemaView()
+		if err != nil {
+			return "", err
+		}
+		cur := set.byID[bound.ID]
+		if cur == nil {
+			return "", b.errAt(x.Table, sqlerr.New(208, x.Table.Object()))
+		}
+		def := cloneDef(cur)
+		switch x.Action {
+		case "ADD":
+			a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: def, existing: true, nocheck: x.With == "NOCHECK"}
+			for _, c := range x.Add {
+				if err := a.add(pendingConstraint{c: c}); err != nil {
+					return "", err
+				}
+			}
+		case "DROP":
+			for _, n := range x.Names {
+				if err := dropConstraint(e, t, set, def, n, x.IfExists); err != nil {
+					return "", b.errAt(x, err)
+				}
+			}
+		default:
+			if err := b.toggleConstraints(e, t, db, def, x); err != nil {
+				return "", err
+			}
+		}
+		return "ALTER TABLE", t.Put(keys.TableDefKey(def.ID), encodeTableDef(def))
+	}), nil
+}
+
+// dropConstraint removes a constraint by name (3728 when there is none).
+func dropConstraint(e *env, t *txn, set *schemaSet, def *TableDef, name string, ifExists bool) error {
+	for i := range def.ForeignKeys {
+		if strings.EqualFold(def.ForeignKeys[i].Name, name) {
+			def.ForeignKeys = append(def.ForeignKeys[:i], def.ForeignKeys[i+1:]...)
+			return nil
+		}
+	}
+	for i := range def.Checks {
+		if strings.EqualFold(def.Checks[i].Name, name) {
+			def.Checks = append(def.Checks[:i], def.Checks[i+1:]...)
+			return nil
+		}
+	}
+	for i := range def.Columns {
+		if c := &def.Columns[i]; c.Default != "" && strings.EqualFold(c.DefaultName, name) {
+			c.Default, c.DefaultName, c.DefaultID = "", "", 0
+			return nil
+		}
+	}
+	for i := range def.Indexes {
+		ix := def.Indexes[i]
+		if !ix.Constraint || !strings.EqualFold(ix.Name, name) {
+			continue
+		}
+		if table, fk := referencingKey(set, def, ix.Columns); fk != "" {
+			return sqlerr.New(3725, ix.Name, table, fk)
+		}
+		if err := emptyIndex(e, t, def.ID, ix.store()); err != nil {
+			return err
+		}
+		def.Indexes = append(def.Indexes[:i], def.Indexes[i+1:]...)
+		return nil
+	}
+	if len(def.PK) > 0 && strings.EqualFold(def.PKName, name) {
+		if table, fk := referencingKey(set, def, def.PK); fk != "" {
+			return sqlerr.New(3725, def.PKName, table, fk)
+		}
+		old := cloneDef(def)
+		def.PK, def.PKName, def.PKNonclustered = nil, "", false
+		return rekeyRows(e, t, t.db, old, def)
+	}
+	if ifExists {
+		return nil
+	}
+	return sqlerr.New(3728, name)
+}
+
+// referencingKey names a foreign key (of any table: its table and its
+// name) that references def's columns cols, "" when none does.
+func referencingKey(set *schemaSet, def *TableDef, cols []int) (string, string) {
+	for _, t := range set.tables() {
+		if t.ID == def.ID {
+			t = def
+		}
+		for i := range t.ForeignKeys {
+			if fk := &t.ForeignKeys[i]; fk.RefTable == def.ID && sameColumnSet(fk.RefColumns, cols) {
+				return "dbo." + t.Name, fk.Name
+			}
+		}
+	}
+	return "", ""
+}
+
+// toggleConstraints is [WITH CHECK | NOCHECK] { CHECK | NOCHECK }
+// CONSTRAINT { ALL | names }: NOCHECK disables (and leaves the constraint
+// untrusted); CHECK enables, and WITH CHECK also validates every row and
+// makes it trusted again.
+func (b *binder) toggleConstraints(e *env, t *txn, db *Database, def *TableDef, x *parser.AlterTableConstraint) error {
+	wanted := func(name string) bool {
+		if x.All {
+			return true
+		}
+		for _, n := range x.Names {
+			if strings.EqualFold(n, name) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, n := range x.Names {
+		found := false
+		for _, own := range def.ownNames() {
+			found = found || strings.EqualFold(own, n)
+		}
+		if !found {
+			return b.errAt(x, sqlerr.New(4917, n))
+		}
+	}
+	disable := x.Action == "NOCHECK"
+	validate := x.Action == "CHECK" && x.With == "CHECK"
+	a := &constraintAdder{b: b, e: e, t: t, db: db, def: def, existing: true}
+	set, err := t.schemaView()
+	if err != nil {
+		return err
+	}
+	for i := range def.ForeignKeys {
+		fk := &def.ForeignKeys[i]
+		if !wanted(fk.Name) {
+			continue
+		}
+		fk.Disabled = disable
+		fk.NotTrusted = fk.NotTrusted || disable
+		if validate {
+			parent := set.byID[fk.RefTable]
+			if fk.RefTable == def.ID {
+				parent = def
+			}
+			if err := a.validateForeignKey(fk, parent); err != nil {
+				return b.errAt(x, err)
+			}
+			fk.NotTrusted = false
+		}
+	}
+	for i := range def.Checks {
+		ck := &def.Checks[i]
+		if !wanted(ck.Name) {
+			continue
+		}
+		ck.Disabled = disable
+		ck.NotTrusted = ck.NotTrusted || disable
+		if validate {
+			sc, _ := b.tableScope(db, def)
+			bound, err := b.bindExpr(exprFromText(ck.Expr), sc, nil, types.TypeBit)
+			if err != nil {
+				return err
+			}
+			if err := a.validateCheck(ck, bound); err != nil {
+				return b.errAt(x, err)
+			}
+			ck.NotTrusted = false
+		}
+	}
+	return nil
+}
+
+// newNameInUse is the first name a new table brings (its own, its primary
+// key's, its DEFAULTs') that another object of the database, or another
+// of these, already has: 2714.
+func newNameInUse(set *schemaSet, def *TableDef) string {
+	taken := set.objectNames()
+	for _, n := range def.ownNames() {
+		if taken[strings.ToLower(n)] {
+			return n
+		}
+		taken[strings.ToLower(n)] = true
+	}
+	return ""
+}

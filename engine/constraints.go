@@ -1,0 +1,800 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+
+	"mirrordb/engine/keys"
+	"mirrordb/parser"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// Constraints. FOREIGN KEY and CHECK constraints are part of their table's
+// definition (TableDef.ForeignKeys, .Checks), a UNIQUE constraint is a
+// unique index marked Constraint, a DEFAULT lives on its column: so they
+// are stored, logged, mirrored and backed up with the table, and every
+// action a constraint takes (a cascade deleting or updating child rows)
+// writes through the statement's own transaction, where the log, the
+// mirror and the undo of forced service see it like any other write.
+//
+// Enforcement reads the constraints as the transaction sees the schema
+// (as indexPhase does), so a constraint added while a statement waited
+// for the writer lock is enforced too. Per row written:
+//   - computed columns are evaluated and stored with the row (PERSISTED
+//     or not; SQL Server computes a non-persisted column on read, which
+//     gives the same answers for deterministic expressions);
+//   - CHECK constraints are evaluated; only FALSE fails (NULL passes);
+//   - each FOREIGN KEY whose columns are all non-NULL must find its
+//     parent row, through the parent's primary key or the unique index
+//     the key references: one seek;
+//   - a parent row deleted or whose referenced key changes looks for its
+//     children through an index whose leading columns are the foreign key
+//     (the child's primary key or a secondary index), else by scanning the
+//     child table, and then refuses (NO ACTION) or cascades (CASCADE, SET
+//     NULL, SET DEFAULT), recursively. SQL Server refuses cascade paths
+//     that could loop or reach a table twice (1785), and so does mirrordb,
+//     so the recursion ends.
+//
+// Bulk loads (COPY, BULK INSERT) store rows through INSERT's path, so they
+// compute and check as INSERT does (SQL Server's BULK INSERT skips CHECK
+// and FOREIGN KEY constraints unless told CHECK_CONSTRAINTS; mirrordb
+// always checks). docs/ARCHITECTURE.md ("Constraints") has the rest.
+
+// Referential actions, as written after ON DELETE / ON UPDATE.
+const (
+	actionNone       = "NO ACTION"
+	actionCascade    = "CASCADE"
+	actionSetNull    = "SET NULL"
+	actionSetDefault = "SET DEFAULT"
+)
+
+// ForeignKeyDef is a FOREIGN KEY constraint of the table that holds it
+// (the referencing, child, table).
+type ForeignKeyDef struct {
+	ObjectID   uint32 `json:"object_id"`
+	Name       string `json:"name"`
+	Columns    []int  `json:"columns"`     // the child's columns
+	RefTable   uint32 `json:"ref_table"`   // the parent table's id
+	RefColumns []int  `json:"ref_columns"` // the parent's columns, parallel to Columns
+	OnDelete   string `json:"on_delete"`
+	OnUpdate   string `json:"on_update"`
+	// Disabled is NOCHECK CONSTRAINT; NotTrusted is set when rows were not
+	// all checked (WITH NOCHECK, or disabled once): sys.foreign_keys.
+	Disabled   bool `json:"disabled,omitempty"`
+	NotTrusted bool `json:"not_trusted,omitempty"`
+}
+
+// CheckDef is a CHECK constraint.
+type CheckDef struct {
+	ObjectID uint32 `json:"object_id"`
+	Name     string `json:"name"`
+	Expr     string `json:"expr"`   // canonical T-SQL text
+	Column   int    `json:"column"` // a column-level constraint's column, else -1
+	// Disabled and NotTrusted as for foreign keys.
+	Disabled   bool `json:"disabled,omitempty"`
+	NotTrusted bool `json:"not_trusted,omitempty"`
+}
+
+// exprFromText parses an expression stored as text (a DEFAULT, a CHECK, a
+// computed column), cached by its text.
+func exprFromText(text string) parser.Expr {
+	return parseCached(&defaultExprs, "SELECT "+text, func(s *parser.Select) parser.Expr {
+		if len(s.Items) != 1 {
+			return nil
+		}
+		return s.Items[0].Expr
+	})
+}
+
+// rowRules are a table's computed columns, CHECK constraints and DEFAULTs
+// bound for evaluation against one of its rows.
+type rowRules struct {
+	computed []boundColumn
+	checks   []boundCheck
+	defaults []expr // per column, nil without a DEFAULT
+}
+
+type boundColumn struct {
+	col int
+	x   expr
+}
+
+type boundCheck struct {
+	def *CheckDef
+	x   expr
+}
+
+// rulesCache holds the bound rules of each table definition in use; a
+// definition is replaced (a new pointer) by every schema change, and the
+// cache forgets everything when it grows past rulesCacheMax.
+var rulesCache struct {
+	sync.Mutex
+	m map[*TableDef]*rowRules
+}
+
+const rulesCacheMax = 512
+
+// hasRowRules reports whether rows of the table have anything to compute
+// or check.
+func (t *TableDef) hasRowRules() bool {
+	for i := range t.Columns {
+		if t.Columns[i].Computed != "" {
+			return true
+		}
+	}
+	for i := range t.Checks {
+		if !t.Checks[i].Disabled {
+			return true
+		}
+	}
+	return false
+}
+
+// rulesFor binds (once per definition) a table's rules.
+func rulesFor(e *env, db *Database, def *TableDef) (*rowRules, error) {
+	rulesCache.Lock()
+	r := rulesCache.m[def]
+	rulesCache.Unlock()
+	if r != nil {
+		return r, nil
+	}
+	b := &binder{s: e.sess}
+	sc, _ := b.tableScope(db, def)
+	r = &rowRules{defaults: make([]expr, len(def.Columns))}
+	bind := func(text string, hint types.Type) (expr, error) {
+		x := exprFromText(text)
+		if x == nil {
+			return nil, sqlerr.New(102, text)
+		}
+		return b.bindExpr(x, sc, nil, hint)
+	}
+	for i := range def.Columns {
+		c := &def.Columns[i]
+		if c.Computed != "" {
+			x, err := bind(c.Computed, c.Type)
+			if err != nil {
+				return nil, err
+			}
+			r.computed = append(r.computed, boundColumn{i, x})
+		}
+		if c.Default != "" {
+			x, err := bind(c.Default, c.Type)
+			if err != nil {
+				return nil, err
+			}
+			r.defaults[i] = x
+		}
+	}
+	for i := range def.Checks {
+		if def.Checks[i].Disabled {
+			continue
+		}
+		x, err := bind(def.Checks[i].Expr, types.TypeBit)
+		if err != nil {
+			return nil, err
+		}
+		r.checks = append(r.checks, boundCheck{&def.Checks[i], x})
+	}
+	rulesCache.Lock()
+	if rulesCache.m == nil || len(rulesCache.m) >= rulesCacheMax {
+		rulesCache.m = map[*TableDef]*rowRules{}
+	}
+	rulesCache.m[def] = r
+	rulesCache.Unlock()
+	return r, nil
+}
+
+// liveDef is the table's definition as the transaction sees it now (the
+// bound one when the table changed shape since).
+func liveDef(t *txn, def *TableDef) (*TableDef, *schemaSet, error) {
+	set, err := t.schemaView()
+	if err != nil {
+		return nil, nil, err
+	}
+	if d := set.byID[def.ID]; d != nil && len(d.Columns) == len(def.Columns) {
+		return d, set, nil
+	}
+	return def, set, nil
+}
+
+// checkRow computes a new row version's computed columns and checks its
+// CHECK constraints.
+func (w *rowWriter) checkRow(e *env, t *txn, row []types.Value) error {
+	def, _, err := liveDef(t, w.table)
+	if err != nil || !def.hasRowRules() {
+		return err
+	}
+	r, err := rulesFor(e, w.db, def)
+	if err != nil {
+		return err
+	}
+	saved := e.row
+	defer func() { e.row = saved }()
+	e.row = row
+	for _, c := range r.computed {
+		v, err := c.x.eval(e)
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			if v, err = types.Convert(v, c.x.typ(), def.Columns[c.col].Type, types.Implicit); err != nil {
+				return err
+			}
+		}
+		row[c.col] = v
+	}
+	for _, c := range r.checks {
+		v, err := c.x.eval(e)
+		if err != nil {
+			return err
+		}
+		if v != nil && !truth(v) {
+			col := []int(nil)
+			if c.def.Column >= 0 {
+				col = []int{c.def.Column}
+			}
+			err := conflict(w.verb, "CHECK", c.def.Name, w.db, def, col)
+			err.Code = sqlerr.CheckViolation
+			return err
+		}
+	}
+	return nil
+}
+
+// conflict is Msg 547: the statement conflicted with a constraint, in
+// table def; the column is named when the constraint has exactly one. SQL
+// Server follows it with 3621 "The statement has been terminated.", which
+// rides along as the error's Detail.
+func conflict(verb, kind, name string, db *Database, def *TableDef, cols []int) *sqlerr.Error {
+	col := ""
+	if len(cols) == 1 {
+		col = fmt.Sprintf(", column '%s'", def.Columns[cols[0]].Name)
+	}
+	e := sqlerr.New(547, verb, kind, name, db.Name(), "dbo."+def.Name, col)
+	e.Detail = sqlerr.New(3621).Text() // SQL Server's trailer, as BACKUP's 3013 (backupstmt.go)
+	return e
+}
+
+// pick returns the row's values of cols, and whether one is NULL.
+func pick(row []types.Value, cols []int) ([]types.Value, bool) {
+	out := make([]types.Value, len(cols))
+	null := false
+	for i, c := range cols {
+		out[i] = row[c]
+		null = null || row[c] == nil
+	}
+	return out, null
+}
+
+// sameValues reports whether two rows of def agree on cols (as keys
+// compare them).
+func sameValues(def *TableDef, a, b []types.Value, cols []int) bool {
+	for _, c := range cols {
+		t := def.Columns[c].Type
+		if !bytes.Equal(keys.AppendValue(nil, a[c], t), keys.AppendValue(nil, b[c], t)) {
+			return false
+		}
+	}
+	return true
+}
+
+// convertTo converts values (of types from) to the types of def's cols.
+func convertTo(def *TableDef, cols []int, vals []types.Value, from []types.Type) ([]types.Value, error) {
+	out := make([]types.Value, len(vals))
+	for i, v := range vals {
+		if v == nil {
+			continue
+		}
+		var err error
+		if out[i], err = types.Convert(v, from[i], def.Columns[cols[i]].Type, types.Implicit); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func columnTypes(def *TableDef, cols []int) []types.Type {
+	out := make([]types.Type, len(cols))
+	for i, c := range cols {
+		out[i] = def.Columns[c].Type
+	}
+	return out
+}
+
+// sameColumnSet reports whether a and b hold the same columns, in any order.
+func sameColumnSet(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			found = found || x == y
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// uniqueIndexOn finds the unique index (ready or being built, unfiltered)
+// whose key is exactly the columns cols, or nil.
+func (t *TableDef) uniqueIndexOn(cols []int) *IndexDef {
+	for i := range t.Indexes {
+		ix := &t.Indexes[i]
+		if ix.Unique && ix.Filter == "" && ix.maintained() && sameColumnSet(ix.Columns, cols) {
+			return ix
+		}
+	}
+	return nil
+}
+
+// keyExists reports whether def has a row whose cols hold vals (already of
+// the columns' types): one point read through the primary key or the
+// unique index on exactly those columns, which a foreign key's referenced
+// columns always have (1776 otherwise).
+func keyExists(e *env, t *txn, db *Database, def *TableDef, cols []int, vals []types.Value) (bool, error) {
+	valueOf := func(col int) types.Value {
+		for i, c := range cols {
+			if c == col {
+				return vals[i]
+			}
+		}
+		return nil
+	}
+	var key []byte
+	switch ix := def.uniqueIndexOn(cols); {
+	case len(def.PK) > 0 && sameColumnSet(def.PK, cols):
+		enc := make([]byte, 0, 32)
+		for _, c := range def.PK {
+			enc = keys.AppendValue(enc, valueOf(c), def.Columns[c].Type)
+		}
+		key = keys.RowKey(def.ID, enc)
+	case ix != nil:
+		key = keys.IndexPrefix(def.ID, ix.store())
+		for i, c := range ix.Columns {
+			key = keys.AppendIndexValue(key, valueOf(c), def.Columns[c].Type, ix.Desc[i])
+		}
+	default:
+		ks, _, _, err := findRows(e, db, def, cols, vals)
+		return len(ks) > 0, err
+	}
+	_, ok, err := t.Get(key)
+	return ok, err
+}
+
+// findRows returns def's rows whose cols hold vals (of the columns'
+// types), read through the primary key or a secondary index whose leading
+// columns are cols when there is one, else by scanning the table.
+func findRows(e *env, db *Database, def *TableDef, cols []int, vals []types.Value) (ks, raws [][]byte, rows [][]types.Value, err error) {
+	scan := &tableScan{db: db, table: def}
+	consts := func(order []int) []expr {
+		out := make([]expr, len(order))
+		for i, c := range order {
+			for j, k := range cols {
+				if k == c {
+					out[i] = &constExpr{v: vals[j], t: def.Columns[c].Type}
+				}
+			}
+		}
+		return out
+	}
+	if len(def.PK) >= len(cols) && sameColumnSet(def.PK[:len(cols)], cols) {
+		scan.eq = consts(def.PK[:len(cols)])
+	} else {
+		for i := range def.Indexes {
+			ix := &def.Indexes[i]
+			if ix.State == IndexReady && ix.Filter == "" && len(ix.Columns) >= len(cols) && sameColumnSet(ix.Columns[:len(cols)], cols) {
+				scan.seek = &indexSeek{ix: *ix, eq: consts(ix.Columns[:len(cols)])}
+				break
+			}
+		}
+	}
+	allKs, allRaws, allRows, err := matchRows(e, scan, nil, nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	probe := make([]types.Value, len(def.Columns))
+	for i, c := range cols {
+		probe[c] = vals[i]
+	}
+	for i, row := range allRows {
+		if sameValues(def, row, probe, cols) {
+			ks, raws, rows = append(ks, allKs[i]), append(raws, allRaws[i]), append(rows, row)
+		}
+	}
+	return ks, raws, rows, nil
+}
+
+// checkParents checks the foreign keys of a new row version: each whose
+// columns are all non-NULL (and changed, for an update) must find its
+// parent row.
+func (w *rowWriter) checkParents(e *env, t *txn, old, row []types.Value) error {
+	def, set, err := liveDef(t, w.table)
+	if err != nil || len(def.ForeignKeys) == 0 {
+		return err
+	}
+	for i := range def.ForeignKeys {
+		fk := &def.ForeignKeys[i]
+		vals, null := pick(row, fk.Columns)
+		if fk.Disabled || null || (old != nil && sameValues(def, old, row, fk.Columns)) {
+			continue
+		}
+		parent := set.byID[fk.RefTable]
+		if parent == nil {
+			continue
+		}
+		vals, err := convertTo(parent, fk.RefColumns, vals, columnTypes(def, fk.Columns))
+		if err != nil {
+			return err
+		}
+		ok, err := keyExists(e, t, w.db, parent, fk.RefColumns, vals)
+		if err != nil {
+			return err
+		}
+		if !ok && old == nil && fk.RefTable == def.ID && t.selfRefs != nil {
+			*t.selfRefs = append(*t.selfRefs, selfRef{fk, vals}) // a later row of the statement may be the parent
+			continue
+		}
+		if !ok {
+			return conflict(w.verb, "FOREIGN KEY", fk.Name, w.db, parent, fk.RefColumns)
+		}
+	}
+	return nil
+}
+
+// selfRef is a row an INSERT wrote whose parent, in the same table, it did
+// not find: SQL Server checks foreign keys once the statement's rows are
+// all in, so a row may reference one inserted after it.
+type selfRef struct {
+	fk   *ForeignKeyDef
+	vals []types.Value // the parent key sought, of the parent's types
+}
+
+// checkSelfRefs checks, at the end of an INSERT, the rows checkParents
+// put aside.
+func (w *rowWriter) checkSelfRefs(e *env, t *txn, refs []selfRef) error {
+	def, _, err := liveDef(t, w.table)
+	if err != nil {
+		return err
+	}
+	for _, r := range refs {
+		ok, err := keyExists(e, t, w.db, def, r.fk.RefColumns, r.vals)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return conflict(w.verb, "FOREIGN KEY", r.fk.Name, w.db, def, r.fk.RefColumns)
+		}
+	}
+	return nil
+}
+
+// maxCascadeDepth bounds the recursion of cascades; 1785 keeps cascade
+// paths acyclic, so only a schema made otherwise could reach it.
+const maxCascadeDepth = 32
+
+// referencedChange carries out the foreign keys that reference def for
+// its rows changing from olds[i] to news[i] (news nil: deleted): a
+// referenced key that no row of def holds any more either has no child
+// rows, or the foreign key's action decides (NO ACTION: 547; CASCADE, SET
+// NULL, SET DEFAULT: the children change too, and so on down).
+func referencedChange(e *env, t *txn, db *Database, def *TableDef, verb string, olds, news [][]types.Value, depth int) error {
+	set, err := t.schemaView()
+	if err != nil {
+		return err
+	}
+	if depth > maxCascadeDepth {
+		return sqlerr.New(1785, def.Name, def.Name)
+	}
+	for _, child := range set.tables() {
+		for i := range child.ForeignKeys {
+			fk := &child.ForeignKeys[i]
+			if fk.RefTable != def.ID || fk.Disabled {
+				continue
+			}
+			for r, old := range olds {
+				var nw []types.Value
+				if news != nil {
+					nw = news[r]
+				}
+				if err := referencedRow(e, t, db, def, child, fk, verb, old, nw, depth); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// referencedRow is referencedChange for one parent row and one foreign key.
+func referencedRow(e *env, t *txn, db *Database, def, child *TableDef, fk *ForeignKeyDef, verb string, old, nw []types.Value, depth int) error {
+	oldVals, null := pick(old, fk.RefColumns)
+	if null || (nw != nil && sameValues(def, old, nw, fk.RefColumns)) {
+		return nil
+	}
+	if still, err := keyExists(e, t, db, def, fk.RefColumns, oldVals); err != nil || still {
+		return err // another row (or the same one) still holds the key
+	}
+	childVals, err := convertTo(child, fk.Columns, oldVals, columnTypes(def, fk.RefColumns))
+	if err != nil {
+		return err
+	}
+	ks, raws, rows, err := findRows(e, db, child, fk.Columns, childVals)
+	if err != nil || len(ks) == 0 {
+		return err
+	}
+	action := fk.OnDelete
+	if nw != nil {
+		action = fk.OnUpdate
+	}
+	switch {
+	case action == actionNone:
+		return conflict(verb, "REFERENCE", fk.Name, db, child, fk.Columns)
+	case action == actionCascade && nw == nil:
+		if err := deleteRows(e, t, child.ID, ks, raws, rows); err != nil {
+			return err
+		}
+		return referencedChange(e, t, db, child, verb, rows, nil, depth+1)
+	}
+	// CASCADE of an update, SET NULL, SET DEFAULT: the children's foreign
+	// key columns change.
+	w := &rowWriter{db: db, table: child, verb: verb}
+	var vals []types.Value
+	switch action {
+	case actionCascade:
+		newVals, _ := pick(nw, fk.RefColumns)
+		if vals, err = convertTo(child, fk.Columns, newVals, columnTypes(def, fk.RefColumns)); err != nil {
+			return err
+		}
+	case actionSetNull:
+		vals = make([]types.Value, len(fk.Columns))
+	case actionSetDefault:
+		if vals, err = w.defaultValues(e, fk.Columns); err != nil {
+			return err
+		}
+	}
+	changes := make([]rowChange, len(rows))
+	news := make([][]types.Value, len(rows))
+	for i, row := range rows {
+		news[i] = append([]types.Value{}, row...)
+		for j, c := range fk.Columns {
+			if news[i][c], err = w.convert(c, vals[j], child.Columns[c].Type); err != nil {
+				return err
+			}
+		}
+		if err := w.checkRow(e, t, news[i]); err != nil {
+			return err
+		}
+		changes[i] = rowChange{oldKey: ks[i], oldRaw: raws[i], newKey: w.storageKey(ks[i], news[i]), old: row, row: news[i]}
+	}
+	if err := w.applyChanges(e, t, changes); err != nil {
+		return err
+	}
+	for i := range rows {
+		if err := w.checkParents(e, t, rows[i], news[i]); err != nil {
+			return err
+		}
+	}
+	return referencedChange(e, t, db, child, verb, rows, news, depth+1)
+}
+
+// defaultValues evaluates the DEFAULTs of cols (NULL without one).
+func (w *rowWriter) defaultValues(e *env, cols []int) ([]types.Value, error) {
+	r, err := rulesFor(e, w.db, w.table)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]types.Value, len(cols))
+	for i, c := range cols {
+		if x := r.defaults[c]; x != nil {
+			v, err := x.eval(e)
+			if err != nil {
+				return nil, err
+			}
+			if out[i], err = w.convert(c, v, x.typ()); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// afterUpdate checks the foreign keys of the rows an UPDATE changed, and
+// carries out those that reference them.
+func (w *rowWriter) afterUpdate(e *env, t *txn, changes []rowChange) error {
+	olds := make([][]types.Value, len(changes))
+	news := make([][]types.Value, len(changes))
+	for i, c := range changes {
+		if err := w.checkParents(e, t, c.old, c.row); err != nil {
+			return err
+		}
+		olds[i], news[i] = c.old, c.row
+	}
+	def, _, err := liveDef(t, w.table)
+	if err != nil {
+		return err
+	}
+	return referencedChange(e, t, w.db, def, w.verb, olds, news, 0)
+}
+
+// referencedBy names the foreign keys of other tables that reference
+// def ("" when none): what DROP TABLE (3726) and TRUNCATE TABLE (4712)
+// refuse. dropping lists tables going away in the same statement.
+func (s *schemaSet) referencedBy(def *TableDef, dropping map[uint32]bool) string {
+	for _, child := range s.tables() {
+		if child.ID == def.ID || dropping[child.ID] {
+			continue
+		}
+		for i := range child.ForeignKeys {
+			if child.ForeignKeys[i].RefTable == def.ID {
+				return child.ForeignKeys[i].Name
+			}
+		}
+	}
+	return ""
+}
+
+// constraintName is SQL Server's generated name: PREFIX__table__column__HEX
+// (the table and column cut to 8 characters), or without the column.
+func constraintName(prefix, table, column string, id uint32) string {
+	if column == "" {
+		return fmt.Sprintf("%s__%s__%08X", prefix, truncateName(table, 8), id)
+	}
+	return fmt.Sprintf("%s__%s__%s__%08X", prefix, truncateName(table, 8), truncateName(column, 8), id)
+}
+
+// pkObjectID is the object_id of a table's PRIMARY KEY constraint, the
+// number its generated name ends with.
+func pkObjectID(tableID uint32) uint32 { return 0x3B4A0000 + tableID }
+
+// objectNames lists the names of every table and constraint, lower case,
+// for 2714.
+func (s *schemaSet) objectNames() map[string]bool {
+	out := map[string]bool{}
+	for _, t := range s.tables() {
+		for _, n := range t.ownNames() {
+			out[strings.ToLower(n)] = true
+		}
+	}
+	return out
+}
+
+// ownNames are the table's name and its constraints'.
+func (t *TableDef) ownNames() []string {
+	out := []string{t.Name}
+	if t.PKName != "" {
+		out = append(out, t.PKName)
+	}
+	for i := range t.ForeignKeys {
+		out = append(out, t.ForeignKeys[i].Name)
+	}
+	for i := range t.Checks {
+		out = append(out, t.Checks[i].Name)
+	}
+	for i := range t.Indexes {
+		if t.Indexes[i].Constraint {
+			out = append(out, t.Indexes[i].Name)
+		}
+	}
+	for i := range t.Columns {
+		if t.Columns[i].DefaultName != "" {
+			out = append(out, t.Columns[i].DefaultName)
+		}
+	}
+	return out
+}
+
+// refuseReferenced is DROP TABLE's 3726 and TRUNCATE TABLE's 4712 when a
+// foreign key of another table (not among dropping) references def.
+func refuseReferenced(t *txn, def *TableDef, dropping map[uint32]bool, msg int) error {
+	set, err := t.schemaView()
+	if err != nil {
+		return err
+	}
+	if set.referencedBy(def, dropping) == "" {
+		return nil
+	}
+	if msg == 3726 {
+		return sqlerr.New(msg, "dbo."+def.Name)
+	}
+	return sqlerr.New(msg, def.Name)
+}
+
+// droppedTables are the ids of the tables a DROP TABLE names: a foreign
+// key between two of them does not stop it.
+func droppedTables(t *txn, names []parser.ObjectName) (map[uint32]bool, error) {
+	set, err := t.schemaView()
+	if err != nil {
+		return nil, err
+	}
+	out := map[uint32]bool{}
+	for _, n := range names {
+		if def := set.table("dbo", n.Object()); def != nil {
+			out[def.ID] = true
+		}
+	}
+	return out, nil
+}
+
+// indexEnforces names the constraint an index enforces, which DROP INDEX
+// may not take away (3723): a UNIQUE constraint's own index, or the
+// unique index a foreign key's parent lookup goes through.
+func indexEnforces(t *txn, def *TableDef, ix *IndexDef) (string, error) {
+	if ix.Constraint {
+		return "UNIQUE KEY", nil
+	}
+	set, err := t.schemaView()
+	if err != nil || !ix.Unique {
+		return "", err
+	}
+	if _, fk := referencingKey(set, def, ix.Columns); fk != "" && !(len(def.PK) > 0 && sameColumnSet(def.PK, ix.Columns)) {
+		return "FOREIGN KEY", nil
+	}
+	return "", nil
+}
+
+// constraintOnColumn names a constraint (or computed column) that depends
+// on column col of def, "" when none does: what ALTER TABLE DROP COLUMN
+// and ALTER COLUMN must refuse (5074) before they shift or change a
+// column that FOREIGN KEY, CHECK, UNIQUE, DEFAULT or a computed column
+// uses. Foreign keys of other tables that reference def count too.
+func constraintOnColumn(set *schemaSet, def *TableDef, col int) string {
+	name := def.Columns[col].Name
+	mentions := func(text string) bool {
+		x := exprFromText(text)
+		found := false
+		if x != nil {
+			walkExpr(x, func(n parser.Expr) bool {
+				if r, ok := n.(*parser.ColumnRef); ok && strings.EqualFold(r.Parts[len(r.Parts)-1], name) {
+					found = true
+				}
+				return !found
+			})
+		}
+		return found
+	}
+	has := func(cols []int) bool {
+		for _, c := range cols {
+			if c == col {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range def.ForeignKeys {
+		if has(def.ForeignKeys[i].Columns) {
+			return def.ForeignKeys[i].Name
+		}
+	}
+	for i := range def.Checks {
+		if ck := &def.Checks[i]; ck.Column == col || mentions(ck.Expr) {
+			return ck.Name
+		}
+	}
+	for i := range def.Indexes {
+		if ix := &def.Indexes[i]; ix.Constraint && has(ix.Columns) {
+			return ix.Name
+		}
+	}
+	if c := &def.Columns[col]; c.Default != "" && c.DefaultName != "" {
+		return c.DefaultName
+	}
+	for i := range def.Columns {
+		if c := &def.Columns[i]; i != col && c.Computed != "" && mentions(c.Computed) {
+			return c.Name
+		}
+	}
+	for _, t := range set.tables() {
+		for i := range t.ForeignKeys {
+			if fk := &t.ForeignKeys[i]; fk.RefTable == def.ID && has(fk.RefColumns) {
+				return fk.Name
+			}
+		}
+	}
+	return ""
+}
