@@ -160,8 +160,8 @@ func rulesFor(e *env, db *Database, def *TableDef) (*rowRules, error) {
 			}
 			r.computed = append(r.computed, boundColumn{i, x})
 		}
-		if c.Default != "" {
-			x, err := bind(c.Default, c.Type)
+		if d := c.defaultExpression(); d != nil {
+			x, err := b.bindDefault(d, c.Type)
 			if err != nil {
 				return nil, err
 			}
