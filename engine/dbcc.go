@@ -250,6 +250,9 @@ func (c *checker) checkRow(tables map[uint32]*TableDef, k, v []byte) error {
 		return c.report(sqlerr.New(8928, int64(id), fmt.Sprintf("row %x", k), "no table has that object ID"))
 	}
 	row, err := keys.DecodeRow(v, nil)
+	if err == nil && len(row) < len(t.Columns) {
+		row = padRow(row, len(t.Columns)) // stored before ADD of a nullable column
+	}
 	switch {
 	case err != nil:
 		return c.report(sqlerr.New(8928, int64(id), "a row of '"+t.Name+"'", "it does not decode: "+err.Error()))

@@ -545,7 +545,12 @@ func dropIndexEntries(e *env, t *txn, def *TableDef) error {
 // emptyIndexChunk deletes up to indexChunkRows entries of an index and
 // reports whether any are left.
 func emptyIndexChunk(e *env, t *txn, tableID, id uint32) (bool, error) {
-	prefix := keys.IndexPrefix(tableID, id)
+	return emptyChunk(e, t, keys.IndexPrefix(tableID, id))
+}
+
+// emptyChunk deletes up to indexChunkRows keys under prefix (as many bytes
+// as indexChunkBytes) and reports whether any are left.
+func emptyChunk(e *env, t *txn, prefix []byte) (bool, error) {
 	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
 		return false, t.db.storage.ReadError(err)
