@@ -36,9 +36,10 @@ import (
 // user transaction all steps are one step of that transaction (and as
 // large as the table), as CREATE INDEX is.
 
-// alterFailAfterRows, when positive, fails a rewrite once that many rows
-// were copied: the tests' stand-in for a full disk or a crash part-way.
-var alterFailAfterRows int64
+// alterCopyHook, when set, runs after each copy step with the rows copied
+// so far; an error fails the rewrite there (the tests' stand-in for a full
+// disk part-way, and their moment to cancel).
+var alterCopyHook func(copied int64) error
 
 // alterTable runs ch on the named table of db.
 func (s *Session) alterTable(e *env, db *Database, table string, ch *alterChange) error {
@@ -211,9 +212,6 @@ func (r *rewrite) copyAll() error {
 			var err error
 			cursor, err = r.scan(t, r.old, cursor, indexChunkRows, func(key []byte, old []types.Value) error {
 				r.rows++
-				if alterFailAfterRows > 0 && r.rows > alterFailAfterRows {
-					return sqlerr.New(1105, "dbo."+r.table, r.db.Name(), "PRIMARY") // as a full disk would fail it
-				}
 				row, err := r.a.row(r.e, r.rows-1, old)
 				if err != nil {
 					return err
@@ -237,6 +235,11 @@ func (r *rewrite) copyAll() error {
 			return err
 		}); err != nil {
 			return err
+		}
+		if alterCopyHook != nil {
+			if err := alterCopyHook(r.rows); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
