@@ -266,3 +266,16 @@ func TestAlterTableConcurrentWriters(t *testing.T) {
 		t.Fatalf("tables with keys in the store: %v", ids)
 	}
 }
+
+// BenchmarkAlterColumn times an ALTER COLUMN that rewrites a table of
+// -alter.rows rows with -index.keylen-byte values (and changes it back).
+func BenchmarkAlterColumn(b *testing.B) {
+	in := openTestInstance(b)
+	s := openSession(b, in, "master")
+	fillWide(b, s, *alterRows, *buildKeyLen)
+	b.ResetTimer()
+	for i := range b.N {
+		mustQuery(b, s, fmt.Sprintf("ALTER TABLE wide ALTER COLUMN n %s", []string{"VARCHAR(12)", "INT"}[i%2]))
+	}
+	b.ReportMetric(float64(*alterRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
