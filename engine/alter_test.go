@@ -15,6 +15,7 @@ import (
 
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
+	"mirrordb/types"
 )
 
 var alterRows = flag.Int("alter.rows", 60000, "rows of TestAlterTableBoundedMemory's table (the issue's figure: 1000000 with -index.keylen=20)")
@@ -278,4 +279,51 @@ func BenchmarkAlterColumn(b *testing.B) {
 		mustQuery(b, s, fmt.Sprintf("ALTER TABLE wide ALTER COLUMN n %s", []string{"VARCHAR(12)", "INT"}[i%2]))
 	}
 	b.ReportMetric(float64(*alterRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// TestAlterTablePreparedStatements: a prepared statement binds again after
+// ALTER TABLE and sp_rename. An INSERT prepared before a column was added
+// fills it from its default; one prepared before a rewrite stores rows of
+// the new shape under the new id; a SELECT whose result would change shape
+// is refused as PostgreSQL refuses it; one naming a renamed column fails
+// with 207.
+func TestAlterTablePreparedStatements(t *testing.T) {
+	ctx := context.Background()
+	in := openTestInstance(t)
+	s := openSession(t, in, "master")
+	mustQuery(t, s, "CREATE DATABASE p USE p CREATE TABLE t (k INT PRIMARY KEY, v VARCHAR(10)) INSERT t VALUES (1, '10')")
+	ins, err := s.Prepare(ctx, "INSERT t (k, v) VALUES ($1, $2)", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel, err := s.Prepare(ctx, "SELECT v FROM t WHERE k = $1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	star, err := s.Prepare(ctx, "SELECT * FROM t WHERE k = $1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustQuery(t, s, "ALTER TABLE t ADD d INT NOT NULL DEFAULT 4")
+	mustQuery(t, s, "ALTER TABLE t ALTER COLUMN v INT")
+	if err := ins.Execute(ctx, []types.Value{"2", "20"}, &collect{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustQuery(t, s, "SELECT k, v + 1, d FROM t ORDER BY k").text(); got != "[[1 11 4] [2 21 4]]" {
+		t.Fatalf("rows: %s", got)
+	}
+	w := &collect{}
+	if err := sel.Execute(ctx, []types.Value{"2"}, w); err == nil {
+		t.Fatalf("a SELECT whose column changed type ran: %s", w.text())
+	} else if e := sqlerr.As(err); e.Code != sqlerr.FeatureNotSupported {
+		t.Fatalf("a SELECT whose column changed type: %v", err)
+	}
+	if err := star.Execute(ctx, []types.Value{"2"}, &collect{}); err == nil {
+		t.Fatal("SELECT * ran after a column was added")
+	}
+	mustQuery(t, s, "EXEC sp_rename 't.v', 'w', 'COLUMN'")
+	if err := ins.Execute(ctx, []types.Value{"3", "30"}, &collect{}); !sqlerr.Is(err, 207) {
+		t.Fatalf("an INSERT naming a renamed column: %v", err)
+	}
+	mustQuery(t, s, "DBCC CHECKTABLE('t')")
 }
