@@ -176,7 +176,7 @@ func dropColumns(x *parser.AlterTable) *alterChange {
 				}
 				return nil, sqlerr.New(4924, "ALTER TABLE DROP COLUMN", name, def.Name)
 			}
-			if err := columnDependents(def, i, "DROP COLUMN "+def.Columns[i].Name); err != nil {
+			if err := columnDependents(def, i, "DROP COLUMN "+def.Columns[i].Name, true); err != nil {
 				return nil, err
 			}
 			drop[i] = true
@@ -226,13 +226,17 @@ func renumbered(cols []int, renumber []int) []int {
 }
 
 // columnDependents is 5074 (with 4922's text as its detail) when the
-// primary key or an index uses column i: as a key, an included column or
-// in its filter.
-func columnDependents(def *TableDef, i int, what string) error {
+// column's DEFAULT (if withDefault), the primary key or an index uses
+// column i: as a key, an included column or in its filter.
+func columnDependents(def *TableDef, i int, what string, withDefault bool) error {
+	col := &def.Columns[i]
 	dependent := func(kind, name string) error {
-		e := sqlerr.New(5074, kind, name, def.Columns[i].Name)
+		e := sqlerr.New(5074, kind, name, col.Name)
 		e.Detail = sqlerr.New(4922, what).Message
 		return e
+	}
+	if withDefault && col.Default != "" {
+		return dependent("object", defaultConstraintName(def, col))
 	}
 	for _, c := range def.PK {
 		if c == i {
@@ -295,8 +299,11 @@ func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange,
 			}
 			col.Nullable = false
 		}
-		if to != old.Type || containsInt(def.PK, i) {
-			if err := columnDependents(def, i, "ALTER COLUMN "+old.Name); err != nil {
+		// As in SQL Server, a column a default, an index or the primary
+		// key uses may only grow a variable-length type or keep its type;
+		// a default allows any length, precision or scale of its type.
+		if to != old.Type && !widened(old.Type, to) || (col.Nullable && containsInt(def.PK, i)) {
+			if err := columnDependents(def, i, "ALTER COLUMN "+old.Name, to.Kind != old.Type.Kind); err != nil {
 				return nil, err
 			}
 		}
@@ -324,6 +331,25 @@ func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange,
 				return out, nil
 			}}, nil
 	}}, nil
+}
+
+// widened reports whether to is from's variable-length type made no
+// shorter (and not MAX, which an index key cannot hold).
+func widened(from, to types.Type) bool {
+	switch from.Kind {
+	case types.VarChar, types.NVarChar, types.VarBinary:
+		return to.Kind == from.Kind && to.Length != types.MaxLength && from.Length != types.MaxLength && to.Length >= from.Length
+	}
+	return false
+}
+
+// defaultConstraintName is the name of a column's DEFAULT: its own, or
+// the one SQL Server would make up (DF__table__column__).
+func defaultConstraintName(def *TableDef, col *ColumnDef) string {
+	if col.DefaultName != "" {
+		return col.DefaultName
+	}
+	return "DF__" + truncateName(def.Name, 9) + "__" + truncateName(col.Name, 5) + "__"
 }
 
 // storedAlike reports whether every value of type from that

@@ -23,7 +23,8 @@ func TestAlterTableSurvivesFailover(t *testing.T) {
 	a.exec(`ALTER TABLE Shop.dbo.items ADD status VARCHAR(8) NOT NULL DEFAULT 'open', seq INT IDENTITY(1, 1)`)
 	a.exec(`ALTER TABLE Shop.dbo.items ALTER COLUMN price DECIMAL(8, 2) NOT NULL`)
 	a.exec(`ALTER TABLE Shop.dbo.items DROP COLUMN note`)
-	a.expectError(245, `ALTER TABLE Shop.dbo.items ALTER COLUMN status INT`)
+	a.expectError(5074, `ALTER TABLE Shop.dbo.items ALTER COLUMN status INT`)
+	a.expectError(220, `ALTER TABLE Shop.dbo.items ALTER COLUMN seq TINYINT`)
 	a.exec(`USE Shop; EXEC sp_rename 'items.status', 'state', 'COLUMN'; EXEC sp_rename 'items', 'goods'`)
 
 	a.exec(`ALTER DATABASE Shop SET PARTNER FAILOVER`)
