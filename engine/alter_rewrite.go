@@ -31,15 +31,21 @@ import (
 //
 // A failure or a cancel before step 3 deletes the copy (in steps) and
 // leaves the table as it was; after step 3 the statement has succeeded.
+// The id whose keys are to go is marked (keys.DiscardKey) in the step that
+// makes them garbage (the copy's first step, the swap) and unmarked in
+// the step that deletes the last of them, so keys a crash, a cancel of
+// step 4 or a failed clean-up leave behind are known: the next ALTER TABLE
+// of the database deletes them first, and DBCC does not count them.
 // Memory stays bounded by a step's rows. Every step is an ordinary logged
 // transaction, so a mirror and a log backup see the same steps. Inside a
 // user transaction all steps are one step of that transaction (and as
 // large as the table), as CREATE INDEX is.
 
-// alterCopyHook, when set, runs after each copy step with the rows copied
-// so far; an error fails the rewrite there (the tests' stand-in for a full
-// disk part-way, and their moment to cancel).
-var alterCopyHook func(copied int64) error
+// alterStepHook, when set, runs after each step of a copy ("copy", with
+// the rows copied so far) or of a deletion ("empty"); an error fails the
+// rewrite there (the tests' stand-in for a full disk part-way, and their
+// moment to cancel).
+var alterStepHook func(phase string, copied int64) error
 
 // alterTable runs ch on the named table of db.
 func (s *Session) alterTable(e *env, db *Database, table string, ch *alterChange) error {
@@ -69,6 +75,9 @@ func (s *Session) alterTable(e *env, db *Database, table string, ch *alterChange
 		t := &txn{Txn: st, db: db}
 		st.Object = t.object
 		return s.finish(r.e.commitCtx, t, fn)
+	}
+	if err := r.sweep(); err != nil {
+		return err
 	}
 	return r.run()
 }
@@ -118,13 +127,35 @@ func (r *rewrite) run() error {
 		}
 		return err
 	}
-	ce, cancel := cleanupEnv(r.e)
-	defer cancel()
-	r.e = ce // the change is made: the old rows go whatever happens
+	// The change is made. Deleting the old rows may be cancelled with the
+	// statement: the next ALTER TABLE finishes it.
 	if err := r.empty(r.old.ID); err != nil {
-		r.db.inst.log.Warn("removing the rows ALTER TABLE replaced", "db", r.db.Name(), "table", r.table, "err", err)
+		r.db.inst.log.Info("the rows ALTER TABLE replaced are deleted later", "db", r.db.Name(), "table", r.table, "err", err)
 	}
 	return nil
+}
+
+// sweep deletes the keys of every id marked for it (see above).
+func (r *rewrite) sweep() error {
+	var ids []uint32
+	prefix := keys.DiscardKey(0)[:len(keys.DiscardKey(0))-4]
+	err := r.step(func(t *txn) error {
+		it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
+		if err != nil {
+			return r.db.storage.ReadError(err)
+		}
+		defer it.Close()
+		for it.First(); it.Valid(); it.Next() {
+			ids = append(ids, binary.BigEndian.Uint32(it.Key()[len(prefix):]))
+		}
+		return it.Error()
+	})
+	for _, id := range ids {
+		if err == nil {
+			err = r.empty(id)
+		}
+	}
+	return err
 }
 
 // check is step 1; it reports whether the change is complete.
@@ -200,8 +231,11 @@ func (r *rewrite) scan(t *txn, def *TableDef, cursor []byte, limit int, fn func(
 func (r *rewrite) copyAll() error {
 	if err := r.step(func(t *txn) error {
 		id, err := t.nextCounter(keys.SchemaKey("db", "next_table_id"), 1, 1)
+		if err != nil {
+			return err
+		}
 		r.newID = uint32(id)
-		return err
+		return t.Put(keys.DiscardKey(r.newID), []byte{1}) // until the swap
 	}); err != nil {
 		return err
 	}
@@ -236,8 +270,8 @@ func (r *rewrite) copyAll() error {
 		}); err != nil {
 			return err
 		}
-		if alterCopyHook != nil {
-			if err := alterCopyHook(r.rows); err != nil {
+		if alterStepHook != nil {
+			if err := alterStepHook("copy", r.rows); err != nil {
 				return err
 			}
 		}
@@ -250,6 +284,12 @@ func (r *rewrite) swap(t *txn) error {
 	nd := *r.a.def
 	nd.ID = r.newID
 	if err := t.Delete(keys.TableDefKey(r.old.ID)); err != nil {
+		return err
+	}
+	if err := t.Delete(keys.DiscardKey(nd.ID)); err != nil {
+		return err
+	}
+	if err := t.Put(keys.DiscardKey(r.old.ID), []byte{1}); err != nil {
 		return err
 	}
 	if err := t.Put(keys.TableDefKey(nd.ID), encodeTableDef(&nd)); err != nil {
@@ -286,10 +326,17 @@ func (r *rewrite) empty(id uint32) error {
 	for more := true; more; {
 		if err := r.step(func(t *txn) error {
 			var err error
-			more, err = emptyChunk(r.e, t, prefix)
-			return err
+			if more, err = emptyChunk(r.e, t, prefix); err != nil || more {
+				return err
+			}
+			return t.Delete(keys.DiscardKey(id)) // the last step
 		}); err != nil {
 			return err
+		}
+		if alterStepHook != nil {
+			if err := alterStepHook("empty", 0); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -103,7 +103,7 @@ func TestAlterTableBoundedMemory(t *testing.T) {
 func TestAlterTableFailurePartWay(t *testing.T) {
 	oldChunk := indexChunkRows
 	indexChunkRows = 500
-	defer func() { indexChunkRows, alterCopyHook = oldChunk, nil }()
+	defer func() { indexChunkRows, alterStepHook = oldChunk, nil }()
 	in := openTestInstance(t)
 	s := openSession(t, in, "master")
 	fillWide(t, s, 20000, 30)
@@ -129,8 +129,8 @@ func TestAlterTableFailurePartWay(t *testing.T) {
 		mustQuery(t, s, "DBCC CHECKTABLE('wide')")
 	}
 
-	alterCopyHook = func(copied int64) error {
-		if copied >= 5000 {
+	alterStepHook = func(phase string, copied int64) error {
+		if phase == "copy" && copied >= 5000 {
 			return sqlerr.New(1105, "dbo.wide", "master", "PRIMARY")
 		}
 		return nil
@@ -143,8 +143,8 @@ func TestAlterTableFailurePartWay(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	alterCopyHook = func(copied int64) error {
-		if copied >= 5000 {
+	alterStepHook = func(phase string, copied int64) error {
+		if phase == "copy" && copied >= 5000 {
 			cancel()
 		}
 		return nil
@@ -153,7 +153,7 @@ func TestAlterTableFailurePartWay(t *testing.T) {
 	if !sqlerr.Is(err, 3980) && !errors.Is(err, context.Canceled) {
 		t.Fatalf("a rewrite cancelled part-way: %v", err)
 	}
-	alterCopyHook = nil
+	alterStepHook = nil
 	unchanged("after a cancel part-way")
 
 	mustQuery(t, s, "UPDATE wide SET k = 'not a number' WHERE id = 19990")
@@ -170,6 +170,45 @@ func TestAlterTableFailurePartWay(t *testing.T) {
 	mustQuery(t, s, "ALTER TABLE wide ALTER COLUMN k INT")
 	if got := mustQuery(t, s, "SELECT SUM(CONVERT(BIGINT, k)) - SUM(CONVERT(BIGINT, id)) FROM wide").text(); got != "[[-19989]]" {
 		t.Fatalf("after the conversion: %s", got)
+	}
+}
+
+// TestAlterTableCleanupLater: a statement cancelled while it deletes the
+// rows its rewrite replaced has made its change; the rows left behind are
+// marked, DBCC CHECKDB does not count them, and the next ALTER TABLE of the
+// database deletes them.
+func TestAlterTableCleanupLater(t *testing.T) {
+	oldChunk := indexChunkRows
+	indexChunkRows = 500
+	defer func() { indexChunkRows, alterStepHook = oldChunk, nil }()
+	in := openTestInstance(t)
+	s := openSession(t, in, "master")
+	fillWide(t, s, 5000, 20)
+	mustQuery(t, s, "CREATE INDEX ix_n ON wide (n)")
+	old := tableID(t, s, "wide")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	alterStepHook = func(phase string, _ int64) error {
+		if phase == "empty" {
+			cancel()
+		}
+		return nil
+	}
+	if err := s.Query(ctx, "ALTER TABLE wide ALTER COLUMN k NVARCHAR(20)", &collect{}); err != nil {
+		t.Fatalf("cancelled while deleting the old rows: %v", err)
+	}
+	alterStepHook = nil
+	if ids := storedTableIDs(t, s); len(ids) != 3 || ids[1] != old {
+		t.Fatalf("tables with keys in the store: %v (the replaced one is %d)", ids, old)
+	}
+	mustQuery(t, s, "DBCC CHECKDB")
+	mustQuery(t, s, "CREATE TABLE other (a INT) INSERT other VALUES (1)")
+	mustQuery(t, s, "ALTER TABLE other ADD b INT NOT NULL DEFAULT 2")
+	if ids := storedTableIDs(t, s); len(ids) != 3 || ids[1] == old {
+		t.Fatalf("after the next ALTER TABLE, tables with keys in the store: %v (the replaced one was %d)", ids, old)
+	}
+	if got := mustQuery(t, s, "SELECT COUNT(*) FROM wide").text(); got != "[[5000]]" {
+		t.Fatalf("rows: %s", got)
 	}
 }
 
