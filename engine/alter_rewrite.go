@@ -98,14 +98,13 @@ type rewrite struct {
 	inTx bool
 }
 
+// run runs the steps.
 func (r *rewrite) run() error {
 	done := false
 	if err := r.step(func(t *txn) error {
 		var err error
-		if done, err = r.check(t); err != nil {
-			return err
-		}
-		return nil
+		done, err = r.check(t)
+		return err
 	}); err != nil || done {
 		return err
 	}
@@ -119,11 +118,9 @@ func (r *rewrite) run() error {
 		}
 		ce, cancel := cleanupEnv(r.e)
 		defer cancel()
-		r.e = ce
-		{
-			if cerr := r.empty(r.newID); cerr != nil {
-				r.db.inst.log.Warn("removing a failed ALTER TABLE's copy", "db", r.db.Name(), "table", r.table, "err", cerr)
-			}
+		r.e = ce // not cancelled with the statement; what it leaves, the next ALTER TABLE deletes
+		if cerr := r.empty(r.newID); cerr != nil {
+			r.db.inst.log.Warn("removing a failed ALTER TABLE's copy", "db", r.db.Name(), "table", r.table, "err", cerr)
 		}
 		return err
 	}

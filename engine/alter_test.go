@@ -54,19 +54,23 @@ func tableID(t testing.TB, s *Session, name string) uint32 {
 }
 
 // TestAlterTableBoundedMemory: a change that rewrites every row streams it.
-// At the CI size (60,000 rows of about 300 bytes) one transaction holding
-// the rewrite would grow the live heap by well over 100 MB (as CREATE
-// INDEX's one-step build does: index_build_test.go); in steps it grows by
-// far less than 64 MB. With -alter.rows=1000000 -index.keylen=20 it is the
+// At the CI size (60,000 rows of about 300 bytes) the same ALTER COLUMN
+// as one transaction (inside BEGIN TRAN) grows the live heap by about 390
+// MB (measured once); in steps it grows by far less than 64 MB. With -alter.rows=1000000 -index.keylen=20 it is the
 // issue's 1M-row check. Afterwards the old rows are gone from the store,
-// the index answers, DBCC is clean.
+// the index answers, DBCC is clean. Under the race detector the table has
+// 10,000 rows: the run checks the steps, not the figure.
 func TestAlterTableBoundedMemory(t *testing.T) {
+	rows := *alterRows
+	if raceEnabled && rows == 60000 {
+		rows = 10000
+	}
 	in := openTestInstance(t)
 	s := openSession(t, in, "master")
 	start := time.Now()
-	fillWide(t, s, *alterRows, *buildKeyLen)
+	fillWide(t, s, rows, *buildKeyLen)
 	mustQuery(t, s, "CREATE INDEX ix_n ON wide (n) INCLUDE (id)")
-	t.Logf("%d rows loaded and indexed in %v", *alterRows, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d rows loaded and indexed in %v", rows, time.Since(start).Round(time.Millisecond))
 	for _, stmt := range []string{
 		"ALTER TABLE wide ALTER COLUMN k NVARCHAR(400) NOT NULL",
 		"ALTER TABLE wide ADD extra INT IDENTITY(1, 1)",
@@ -86,7 +90,7 @@ func TestAlterTableBoundedMemory(t *testing.T) {
 	if ids := storedTableIDs(t, s); fmt.Sprint(ids) != fmt.Sprintf("[%d %d]", tableID(t, s, "digits"), id) {
 		t.Fatalf("tables with keys in the store: %v (wide is %d): a rewrite left rows behind", ids, id)
 	}
-	if got := mustQuery(t, s, "SELECT COUNT(*), COUNT(DISTINCT n), MIN(LEN(k)) FROM wide").text(); got != fmt.Sprintf("[[%d 10 %d]]", *alterRows, *buildKeyLen) {
+	if got := mustQuery(t, s, "SELECT COUNT(*), COUNT(DISTINCT n), MIN(LEN(k)) FROM wide").text(); got != fmt.Sprintf("[[%d 10 %d]]", rows, *buildKeyLen) {
 		t.Fatalf("after the rewrites: %s", got)
 	}
 	got := mustQuery(t, s, "SELECT COUNT(*) FROM wide WHERE n = 3").text()
@@ -106,7 +110,7 @@ func TestAlterTableFailurePartWay(t *testing.T) {
 	defer func() { indexChunkRows, alterStepHook = oldChunk, nil }()
 	in := openTestInstance(t)
 	s := openSession(t, in, "master")
-	fillWide(t, s, 20000, 30)
+	fillWide(t, s, 8000, 30)
 	mustQuery(t, s, "CREATE INDEX ix_n ON wide (n)")
 	id := tableID(t, s, "wide")
 	before := mustQuery(t, s, "SELECT id, k, n FROM wide ORDER BY id").text()
@@ -130,7 +134,7 @@ func TestAlterTableFailurePartWay(t *testing.T) {
 	}
 
 	alterStepHook = func(phase string, copied int64) error {
-		if phase == "copy" && copied >= 5000 {
+		if phase == "copy" && copied >= 3000 {
 			return sqlerr.New(1105, "dbo.wide", "master", "PRIMARY")
 		}
 		return nil
@@ -144,7 +148,7 @@ func TestAlterTableFailurePartWay(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	alterStepHook = func(phase string, copied int64) error {
-		if phase == "copy" && copied >= 5000 {
+		if phase == "copy" && copied >= 3000 {
 			cancel()
 		}
 		return nil
@@ -156,19 +160,18 @@ func TestAlterTableFailurePartWay(t *testing.T) {
 	alterStepHook = nil
 	unchanged("after a cancel part-way")
 
-	mustQuery(t, s, "UPDATE wide SET k = 'not a number' WHERE id = 19990")
-	before = mustQuery(t, s, "SELECT id, k, n FROM wide ORDER BY id").text()
-	mustQuery(t, s, "UPDATE wide SET k = CONVERT(VARCHAR(30), id) WHERE id <> 19990")
+	mustQuery(t, s, "UPDATE wide SET k = 'not a number' WHERE id = 7990")
+	mustQuery(t, s, "UPDATE wide SET k = CONVERT(VARCHAR(30), id) WHERE id <> 7990")
 	before = mustQuery(t, s, "SELECT id, k, n FROM wide ORDER BY id").text()
 	err = s.Query(context.Background(), "ALTER TABLE wide ALTER COLUMN k INT", &collect{})
 	if !sqlerr.Is(err, 245) {
 		t.Fatalf("a row that does not convert near the end: %v", err)
 	}
-	unchanged("after a conversion error at row 19990")
+	unchanged("after a conversion error at row 7990")
 
-	mustQuery(t, s, "UPDATE wide SET k = '1' WHERE id = 19990")
+	mustQuery(t, s, "UPDATE wide SET k = '1' WHERE id = 7990")
 	mustQuery(t, s, "ALTER TABLE wide ALTER COLUMN k INT")
-	if got := mustQuery(t, s, "SELECT SUM(CONVERT(BIGINT, k)) - SUM(CONVERT(BIGINT, id)) FROM wide").text(); got != "[[-19989]]" {
+	if got := mustQuery(t, s, "SELECT SUM(CONVERT(BIGINT, k)) - SUM(CONVERT(BIGINT, id)) FROM wide").text(); got != "[[-7989]]" {
 		t.Fatalf("after the conversion: %s", got)
 	}
 }
