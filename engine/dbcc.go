@@ -238,6 +238,13 @@ func (c *checker) schema(gov *govern.Statement, r pebble.Reader) (map[uint32]*Ta
 
 // checkRow checks one row key and value against its table.
 func (c *checker) checkRow(tables map[uint32]*TableDef, k, v []byte) error {
+	if len(k) >= len(keys.Table)+4 {
+		if id := binary.BigEndian.Uint32(k[len(keys.Table):]); tables[id] == nil {
+			if _, discarded, err := storage.ReadValue(c.r, keys.DiscardKey(id)); err == nil && discarded {
+				return nil // left by an ALTER TABLE, deleted by the next (alter_rewrite.go)
+			}
+		}
+	}
 	if _, _, ok := keys.IndexOfKey(k); ok {
 		return c.checkEntry(c.r, tables, k, v)
 	}
@@ -252,6 +259,9 @@ func (c *checker) checkRow(tables map[uint32]*TableDef, k, v []byte) error {
 		return c.report(sqlerr.New(8928, int64(id), fmt.Sprintf("row %x", k), "no table has that object ID"))
 	}
 	row, err := keys.DecodeRow(v, nil)
+	if err == nil && len(row) < len(t.Columns) {
+		row = padRow(row, len(t.Columns)) // stored before ADD of a nullable column
+	}
 	switch {
 	case err != nil:
 		return c.report(sqlerr.New(8928, int64(id), "a row of '"+t.Name+"'", "it does not decode: "+err.Error()))

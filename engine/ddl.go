@@ -86,7 +86,7 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 		if def.ColumnIndex(c.Name) >= 0 {
 			return nil, b.errAt(c, sqlerr.New(2705, c.Name, def.Name))
 		}
-if c.Computed != nil { // typed once every column is known (computedTypes)
+		if c.Computed != nil { // typed once every column is known (computedTypes)
 			def.Columns = append(def.Columns, ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted})
 			continue
 		}

@@ -191,7 +191,7 @@ func (b *binder) planCheckIdent(x *parser.Dbcc, quiet bool) (*stmtPlan, error) {
 			return w.Notice(err)
 		}
 		if mode == "RESEED TO" {
-			if err := info(sqlerr.New(50131, valueOrNull(current, hasCurrent))); err != nil {
+			if err := info(sqlerr.New(50132, valueOrNull(current, hasCurrent))); err != nil {
 				return "", err
 			}
 			return "DBCC", firstErr(set(reseedTo), info(sqlerr.New(2528)))

@@ -174,6 +174,7 @@ func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row 
 		if row, err = keys.DecodeRow(raw, row); err != nil {
 			return t.corrupt(err)
 		}
+		row = padRow(row, len(def.Columns))
 		if err := fn(rowKey, raw, row); err != nil {
 			return err
 		}

@@ -58,6 +58,19 @@ func liveHeapPeak(stop <-chan struct{}) <-chan uint64 {
 	return out
 }
 
+// heapGrowth runs fn and returns the live heap before it and how much the
+// live heap grew above that at most while it ran.
+func heapGrowth(fn func() error) (before uint64, growth int64, err error) {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	stop := make(chan struct{})
+	peak := liveHeapPeak(stop)
+	err = fn()
+	close(stop)
+	return m.HeapAlloc, int64(<-peak) - int64(m.HeapAlloc), err
+}
+
 // TestIndexBuildBoundedMemory: building an index streams. At the CI size
 // (60,000 rows with 300-byte keys) one transaction holding the whole build
 // grows the live heap by about 160 MB (measured by making the step
@@ -70,21 +83,14 @@ func TestIndexBuildBoundedMemory(t *testing.T) {
 	start := time.Now()
 	fillWide(t, s, *buildRows, *buildKeyLen)
 	t.Logf("%d rows loaded in %v", *buildRows, time.Since(start).Round(time.Millisecond))
-	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	stop := make(chan struct{})
-	peak := liveHeapPeak(stop)
 	start = time.Now()
 	w := &collect{}
-	err := s.Query(context.Background(), "CREATE INDEX ik ON wide (k)", w)
-	close(stop)
+	before, growth, err := heapGrowth(func() error { return s.Query(context.Background(), "CREATE INDEX ik ON wide (k)", w) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	growth := int64(<-peak) - int64(before.HeapAlloc)
 	t.Logf("index on %d rows built in %v; live heap %d MB before, grew by at most %.1f MB; %d progress notices",
-		*buildRows, time.Since(start).Round(time.Millisecond), before.HeapAlloc>>20, float64(growth)/(1<<20), len(w.notices))
+		*buildRows, time.Since(start).Round(time.Millisecond), before>>20, float64(growth)/(1<<20), len(w.notices))
 	if growth > 64<<20 {
 		t.Fatalf("the live heap grew by %d MB building the index", growth>>20)
 	}

@@ -74,6 +74,9 @@ func (c *checker) checkEntry(r pebble.Reader, tables map[uint32]*TableDef, k, v 
 		return extra(fmt.Sprintf("the row with key %x, which does not exist", keys.RowSuffix(rowKey)))
 	}
 	row, err := keys.DecodeRow(raw, nil)
+	if err == nil {
+		row = padRow(row, len(t.Columns))
+	}
 	if err != nil || len(row) != len(t.Columns) {
 		return nil // checkRow reports the row itself
 	}

@@ -552,13 +552,18 @@ func emptyIndex(e *env, t *txn, tableID, id uint32) error {
 }
 
 // emptyIndexChunk deletes up to indexChunkRows entries of an index from
-// cursor on and returns where to go on (nil when none are left). Steps
-// go on from a cursor rather than from the index's start, where the
-// deletions of every earlier step would have to be skipped again; no
-// entries appear behind it, as writes do not maintain an index being
-// emptied.
+// cursor on and returns where to go on (nil when none are left).
 func emptyIndexChunk(e *env, t *txn, tableID, id uint32, cursor []byte) ([]byte, error) {
-	prefix := keys.IndexPrefix(tableID, id)
+	return emptyChunk(e, t, keys.IndexPrefix(tableID, id), cursor)
+}
+
+// emptyChunk deletes up to indexChunkRows keys under prefix (as many bytes
+// as indexChunkBytes) from cursor on and returns where to go on (nil when
+// none are left). Steps go on from a cursor rather than from the prefix's
+// start, where the deletions of every earlier step would have to be
+// skipped again; no keys appear behind it, as nothing writes an index
+// being emptied or a table being discarded.
+func emptyChunk(e *env, t *txn, prefix, cursor []byte) ([]byte, error) {
 	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: cursor, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
 		return nil, t.db.storage.ReadError(err)

@@ -141,6 +141,7 @@ func Open(cfg Config) (*Instance, error) {
 	in.sec.Store(sec)
 	in.registerRoleProcedures()
 	in.registerIndexProcedures()
+	in.registerRename()
 	ok = true
 	in.every(cfg.CheckpointInterval, in.checkpoint)
 	in.every(cfg.CheckpointInterval, in.removeInterruptedIndexes) // index_recover.go

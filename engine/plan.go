@@ -65,7 +65,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return withOutput(b.writePlan(ip.w.db, x.Select, func(e *env, t *txn) (string, error) {
 			n, err := ip.run(e, t)
 			return e.sess.rowsTag("INSERT", n), err
-		}).withTree(ip), ip.out), nil
+		}).withTree(ip).writing(ip.w.table), ip.out), nil
 	case *parser.Update:
 		up, err := b.planUpdate(x)
 		if err != nil {
@@ -74,7 +74,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return withOutput(b.writePlan(up.w.db, nil, func(e *env, t *txn) (string, error) {
 			n, err := up.run(e, t)
 			return e.sess.rowsTag("UPDATE", n), err
-		}).withTree(up), up.out), nil
+		}).withTree(up).writing(up.w.table), up.out), nil
 	case *parser.Delete:
 		dp, err := b.planDelete(x)
 		if err != nil {
@@ -83,7 +83,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return withOutput(b.writePlan(dp.scan.db, nil, func(e *env, t *txn) (string, error) {
 			n, err := dp.run(e, t)
 			return e.sess.rowsTag("DELETE", n), err
-		}).withTree(dp), dp.out), nil
+		}).withTree(dp).writing(dp.scan.table), dp.out), nil
 	case *parser.TruncateTable:
 		db, def, err := b.lookupTable(x.Name)
 		if err != nil {
@@ -111,6 +111,8 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planCreateType(x)
 	case *parser.DropType:
 		return b.planDropType(x)
+	case *parser.AlterTable:
+		return b.planAlterTable(x)
 	case *parser.CreateDatabase, *parser.DropDatabase, *parser.AlterDatabase, *parser.Use:
 		return b.planDatabaseStatement(st)
 	case *parser.BeginTran, *parser.CommitTran, *parser.RollbackTran, *parser.SaveTran,

@@ -149,6 +149,9 @@ func (s *Session) queryCached(ctx context.Context, sql string, w session.ResultW
 	}
 	err = s.run(ctx, entry.stmt, plan, args, w, true)
 	c.giveBack(entry, plan)
+	if plan.rebindable(err) {
+		return false, nil // ALTER TABLE changed the table: bound again from the text
+	}
 	if err != nil {
 		return true, s.failed(atLine(err, entry.stmt))
 	}

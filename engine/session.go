@@ -342,6 +342,12 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 				if err == nil {
 					err = s.run(ctx, st, p, nil, w, true)
 				}
+				for try := 0; try < maxRebinds && p.rebindable(err); try++ {
+					bd = &binder{s: s, batch: b, params: &paramTypes{}, simple: true}
+					if p, err = bd.plan(st); err == nil {
+						err = s.run(ctx, st, p, nil, w, true)
+					}
+				}
 				if err != nil {
 					return s.failed(atLine(err, st))
 				}
@@ -401,6 +407,10 @@ type stmtPlan struct {
 	// as a plan (SHOWPLAN); nil for statements without one.
 	tree explainable
 	run  func(e *env, t *txn, w session.ResultWriter) (tag string, err error)
+	// writes is the table an INSERT, UPDATE or DELETE writes, as bound: if
+	// ALTER TABLE changed its columns before the statement got the writer
+	// lock, the statement fails with 50131 and is bound again (alter.go).
+	writes *TableDef
 }
 
 // run executes st's plan. describe says whether to send the column
@@ -485,6 +495,9 @@ func (s *Session) run(ctx context.Context, st parser.Statement, p *stmtPlan, arg
 		})
 	} else {
 		err = s.withWrite(e, p.write, func(t *txn) error {
+			if err := p.checkBound(t); err != nil {
+				return err
+			}
 			return s.protect(func() (ferr error) {
 				tag, ferr = p.run(e, t, w)
 				return ferr
@@ -571,14 +584,19 @@ func (s *Session) withWrite(e *env, d *Database, fn func(t *txn) error) error {
 	if err != nil {
 		return err
 	}
+	return s.finish(e.commitCtx, t, fn)
+}
+
+// finish runs fn in t, then commits t, or rolls it back if fn failed.
+func (s *Session) finish(commitCtx context.Context, t *txn, fn func(t *txn) error) error {
 	s.cur = t
-	err = fn(t)
+	err := fn(t)
 	s.cur = nil
 	if err != nil {
 		t.Rollback()
 		return err
 	}
-	return s.commit(e.commitCtx, t)
+	return s.commit(commitCtx, t)
 }
 
 // rowsTag builds a command tag with a row count (omitted under SET NOCOUNT ON).
@@ -672,7 +690,13 @@ func (p *prepared) Execute(ctx context.Context, args []types.Value, w session.Re
 		}
 		conv[i] = v
 	}
-	if err := s.run(ctx, p.stmt, p.plan, conv, w, false); err != nil {
+	err := s.run(ctx, p.stmt, p.plan, conv, w, false)
+	if p.plan.rebindable(err) { // ALTER TABLE changed the table meanwhile
+		if err = p.bind(); err == nil {
+			err = s.run(ctx, p.stmt, p.plan, conv, w, false)
+		}
+	}
+	if err != nil {
 		return s.failed(err)
 	}
 	return nil

@@ -81,7 +81,7 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 			if err != nil {
 				return t.corrupt(err)
 			}
-			return fn(prefix, v, row)
+			return fn(prefix, v, padRow(row, len(t.table.Columns)))
 		}
 	}
 	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
@@ -102,6 +102,7 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 			it.Close()
 			return t.corrupt(err)
 		}
+		row = padRow(row, len(t.table.Columns)) // stored before ADD of a nullable column
 		if err := fn(it.Key(), it.Value(), row); err != nil {
 			it.Close()
 			return err

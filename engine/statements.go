@@ -81,6 +81,8 @@ func statementKeywords(st parser.Statement) keywords {
 		return keywords{"DROP TYPE", "DROP TYPE"}
 	case *parser.DropIndex:
 		return keywords{"DROP", "DROP INDEX"}
+	case *parser.AlterTable:
+		return keywords{"ALTER TABLE", "ALTER TABLE"}
 	case *parser.Backup:
 		if x.Log {
 			return keywords{"BACKUP", "BACKUP LOG"}

@@ -151,7 +151,7 @@ func (s *Session) readOnlyError(st parser.Statement, p *stmtPlan) error {
 		*parser.CreateEndpoint, *parser.AlterEndpoint, *parser.DropEndpoint,
 		*parser.CreateLogin, *parser.AlterLogin, *parser.DropLogin:
 		db = "master" // where SQL Server keeps what they change
-	case *parser.CreateTable, *parser.DropTable, *parser.AlterTableConstraint, *parser.TruncateTable, *parser.CreateIndex, *parser.DropIndex, *parser.CreateUser, *parser.DropUser,
+	case *parser.CreateTable, *parser.DropTable, *parser.AlterTableConstraint, *parser.AlterTable, *parser.TruncateTable, *parser.CreateIndex, *parser.DropIndex, *parser.CreateUser, *parser.DropUser,
 		*parser.CreateType, *parser.DropType,
 		*parser.Grant, *parser.CreateMasterKey, *parser.CreateCertificate, *parser.DropCertificate:
 	default:

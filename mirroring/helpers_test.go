@@ -323,3 +323,45 @@ func (n *node) waitEvents(db string, want ...int) []int {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// rowTexts runs a query on c and returns each row's values as fmt.Sprint
+// prints them, failing the test on an error.
+func rowTexts(t testing.TB, c *pgx.Conn, sql string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rows, err := c.Query(ctx, sql)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprint(vals))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return out
+}
+
+// insertRows inserts rows rows into table (a name usable from master),
+// 500 per statement; row gives the i-th row's parenthesised values.
+func (n *node) insertRows(table string, rows int, row func(i int) string) {
+	n.t.Helper()
+	for i := 0; i < rows; i += 500 {
+		var sql strings.Builder
+		sql.WriteString("INSERT " + table + " VALUES ")
+		for j := i; j < min(i+500, rows); j++ {
+			if j > i {
+				sql.WriteString(", ")
+			}
+			sql.WriteString(row(j))
+		}
+		n.exec(sql.String())
+	}
+}

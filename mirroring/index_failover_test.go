@@ -17,20 +17,13 @@ import (
 func TestIndexesSurviveFailover(t *testing.T) {
 	a, b := pairedNodes(t, "Shop")
 	a.exec(`CREATE TABLE Shop.dbo.items (id INT PRIMARY KEY, cat INT, name VARCHAR(20), price DECIMAL(8,2))`)
-	for i := 0; i < 5000; i += 500 {
-		sql := "INSERT Shop.dbo.items VALUES "
-		for j := i; j < i+500; j++ {
-			if j > i {
-				sql += ", "
-			}
-			cat := fmt.Sprint(j % 37)
-			if j%50 == 0 {
-				cat = "NULL"
-			}
-			sql += fmt.Sprintf("(%d, %s, 'item%d', %d.%02d)", j, cat, j, j%97, j%100)
+	a.insertRows("Shop.dbo.items", 5000, func(j int) string {
+		cat := fmt.Sprint(j % 37)
+		if j%50 == 0 {
+			cat = "NULL"
 		}
-		a.exec(sql)
-	}
+		return fmt.Sprintf("(%d, %s, 'item%d', %d.%02d)", j, cat, j, j%97, j%100)
+	})
 	a.exec(`CREATE INDEX ix_cat ON Shop.dbo.items (cat, price DESC) INCLUDE (name)`)
 	a.exec(`CREATE UNIQUE INDEX ux_name ON Shop.dbo.items (name)`)
 	a.exec(`UPDATE Shop.dbo.items SET cat = cat + 1, price = price * 2 WHERE id % 7 = 0`)
@@ -48,22 +41,7 @@ func TestIndexesSurviveFailover(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	text := func(sql string) string {
-		rows, err := c.Query(ctx, sql)
-		if err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			vals, err := rows.Values()
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, fmt.Sprint(vals))
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
+		out := rowTexts(t, c, sql)
 		return fmt.Sprint(len(out), out)
 	}
 	checked := 0

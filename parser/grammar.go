@@ -43,7 +43,7 @@ func statementMembers() []stmtNode {
 // index statements, the administrative ones (grammar_admin.go) and the bulk loads
 // (grammar_copy.go).
 func allMembers() []stmtNode {
-	return append(append(append(append(append(statementMembers(), indexMembers()...), adminMembers()...), copyMembers()...),
+	return append(append(append(append(append(append(statementMembers(), indexMembers()...), alterMembers()...), adminMembers()...), copyMembers()...),
 		typeMembers()...), constraintMembers()...)
 }
 

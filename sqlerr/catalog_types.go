@@ -20,7 +20,7 @@ var typeMessages = map[int]msgDef{
 	8107:  {16, ObjectNotInPrereqState, "IDENTITY_INSERT is already ON for table '%s'. Cannot perform SET operation for table '%s'."},
 	7997:  {16, InvalidParameterValue, "'%s' does not contain an identity column."},
 	2501:  {16, UndefinedTable, "Cannot find a table or object with the name \"%s\". Check the system catalog."},
-	50131: {10, SuccessfulCompletion, "Checking identity information: current identity value '%s'."},
+	50132: {10, SuccessfulCompletion, "Checking identity information: current identity value '%s'."},
 	7998:  {10, SuccessfulCompletion, "Checking identity information: current identity value '%s', current column value '%s'."},
 }
 

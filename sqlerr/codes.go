@@ -55,6 +55,7 @@ const (
 	DependentObjects       = "2BP01"
 	CannotCoerce           = "42846"
 	CardinalityViolation   = "21000"
+	SerializationFailure   = "40001"
 	ObjectInUse            = "55006"
 	ObjectNotInPrereqState = "55000"
 	QueryCanceled          = "57014"

@@ -71,6 +71,11 @@ func IdentityKey(id uint32) []byte { return idKey("i", id) }
 // RowIDKey returns the key holding a heap table's last row id.
 func RowIDKey(id uint32) []byte { return idKey("r", id) }
 
+// DiscardKey marks a table id whose rows and index entries are to be
+// deleted: those a rewrite replaced, or the copy of one that failed
+// (engine/alter_rewrite.go).
+func DiscardKey(id uint32) []byte { return idKey("g", id) }
+
 func idKey(kind string, id uint32) []byte {
 	k := append(append(append([]byte{}, Schema...), kind...), '/')
 	return binary.BigEndian.AppendUint32(k, id)

@@ -103,7 +103,7 @@ func (t *Txn) Commit(ctx context.Context) (txlog.LSN, error) {
 func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 	b, st := t.batch, t.store
 	t.batch = nil
-	locked := true
+	locked := !t.held
 	defer func() {
 		if locked {
 			db.writer.release()
@@ -146,8 +146,10 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 	if t.schemaChanged {
 		db.schemaChanged()
 	}
-	db.writer.release()
-	locked = false
+	if locked {
+		db.writer.release()
+		locked = false
+	}
 
 	object := t.object()
 	wait := func(ctx context.Context) (txlog.LSN, error) {

@@ -34,6 +34,9 @@ type Txn struct {
 	finished      bool
 	deferred      *func(ctx context.Context) error // DeferWait
 	writeOnly     bool                             // WriteOnly
+	// held marks a transaction begun under a writer lock its caller holds
+	// (BeginHeld): ending it leaves the lock held.
+	held bool
 
 	// Object, when set, names what the transaction wrote ("schema.table")
 	// for Msg 1105; unset, the message names the database.
@@ -51,6 +54,18 @@ func (db *DB) Begin(ctx context.Context, lockTimeout time.Duration) (*Txn, error
 	}
 	st := db.Store()
 	return &Txn{db: db, store: st, batch: st.DB().NewIndexedBatch()}, nil
+}
+
+// BeginHeld starts a write transaction under the writer lock the caller
+// took with LockWriter. Its Commit and Rollback leave the lock held, so
+// that work done as several transactions (a table rewritten in steps,
+// engine/alter_rewrite.go) keeps other writers out between them.
+func (db *DB) BeginHeld() (*Txn, error) {
+	if err := db.Available(); err != nil {
+		return nil, err
+	}
+	st := db.Store()
+	return &Txn{db: db, store: st, batch: st.DB().NewIndexedBatch(), held: true}, nil
 }
 
 // Reader returns the view the transaction reads through: committed data
@@ -236,7 +251,9 @@ func (t *Txn) Rollback() {
 		t.batch = nil
 	}
 	t.done()
-	t.db.writer.release()
+	if !t.held {
+		t.db.writer.release()
+	}
 }
 
 // done marks the transaction finished (commit has released the lock).

@@ -1,0 +1,450 @@
+package engine
+
+import (
+	"strings"
+
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// ALTER TABLE's column forms: ADD, DROP COLUMN and ALTER COLUMN. Each is
+// checked when bound, against the table as it is then, and again when it
+// runs, against the table as the writer lock finds it (alterChange.plan);
+// alter_rewrite.go then changes the definition alone or rewrites the rows
+// (docs/ARCHITECTURE.md, "Changing a table's columns").
+
+// alterChange is one ALTER TABLE column change.
+type alterChange struct {
+	// plan checks the change against def, the table as the running
+	// statement sees it, and returns the new definition (same id) and how
+	// an old row becomes a new one (nil when rows stay as they are). The
+	// row map's copy says whether stored rows must be rewritten; without
+	// it the map only checks that every row converts.
+	plan func(e *env, def *TableDef) (*alteration, error)
+}
+
+// alteration is a planned change of a table's columns.
+type alteration struct {
+	def *TableDef
+	// row maps an old row (padded to the old width) to the new one; nil
+	// when rows need neither a check nor a change.
+	row func(e *env, ordinal int64, old []types.Value) ([]types.Value, error)
+	// rewrite says the stored rows change (else row only checks them).
+	rewrite bool
+	// empty requires the table to have no rows (Msg 4901 names column).
+	empty  bool
+	column string
+	// identity, when set, is the IDENTITY column the rewrite numbers;
+	// the table's identity counter ends at its last value.
+	identity int
+}
+
+// planAlterTable binds ALTER TABLE's column forms.
+func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
+	db, def, err := b.lookupTable(x.Table)
+	if err != nil {
+		if sqlerr.Is(err, 208) {
+			return nil, b.errAt(x.Table, sqlerr.New(4902, strings.Join(x.Table.Parts, ".")))
+		}
+		return nil, err
+	}
+	var ch *alterChange
+	switch {
+	case x.Alter != nil:
+		ch, err = b.alterColumn(x.Alter, db)
+	case len(x.Drop) > 0:
+		ch = dropColumns(x)
+	default:
+		ch, err = b.addColumns(x, db, def)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// The change is checked once more as it runs: a table changed since
+	// binding gives the errors of the table as it is then.
+	if _, err := ch.plan(nil, def); err != nil {
+		return nil, b.errAt(x, err)
+	}
+	s := b.s
+	return &stmtPlan{dbs: []*Database{db}, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
+		if err := s.alterTable(e, db, def.Name, ch); err != nil {
+			return "", b.errAt(x, sqlerr.As(err))
+		}
+		return "ALTER TABLE", nil
+	}}, nil
+}
+
+// addColumns binds ADD col type ..., [, ...]. Columns are checked as CREATE
+// TABLE checks them; a nullable column without a default to apply (or with
+// one but without WITH VALUES) changes only the definition, as old rows
+// read as NULL in it; any other fills every row.
+func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *TableDef) (*alterChange, error) {
+	ct := &parser.CreateTable{Pos: x.Pos, Name: x.Table}
+	for _, c := range x.Add {
+		if c.PrimaryKey {
+			return nil, b.errAt(c, sqlerr.New(40517, "a PRIMARY KEY in ALTER TABLE ADD"))
+		}
+		ct.Columns = append(ct.Columns, c.ColumnDef)
+	}
+	added, err := b.tableDefinition(ct)
+	if err != nil {
+		return nil, err
+	}
+	defaults := make([]expr, len(x.Add))
+	for i, c := range x.Add {
+		if c.Default != nil {
+			if defaults[i], err = b.bindTypedValue(c.Default, nil, added.Columns[i].Type); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &alterChange{plan: func(_ *env, def *TableDef) (*alteration, error) {
+		nd := copyTableDef(def)
+		a := &alteration{def: nd, identity: -1}
+		width := len(def.Columns)
+		var fills []int // added columns (by their index in x.Add) with values for old rows
+		for i, c := range added.Columns {
+			if nd.ColumnIndex(c.Name) >= 0 {
+				return nil, sqlerr.New(2705, c.Name, def.Name)
+			}
+			if c.Identity != nil {
+				if def.IdentityColumn() >= 0 {
+					return nil, sqlerr.New(2744, def.Name)
+				}
+				a.identity = len(nd.Columns)
+			}
+			switch {
+			case c.Identity != nil, defaults[i] != nil && (!c.Nullable || x.Add[i].WithValues):
+				fills = append(fills, i)
+			case !c.Nullable && defaults[i] == nil:
+				a.empty, a.column = true, c.Name
+			}
+			nd.Columns = append(nd.Columns, c)
+		}
+		if len(nd.Columns) > maxColumns {
+			return nil, sqlerr.New(1702, nd.Columns[maxColumns].Name, def.Name, maxColumns)
+		}
+		if len(fills) == 0 {
+			return a, nil // old rows read as NULL in the new columns
+		}
+		w := &rowWriter{db: db, table: nd, verb: "ALTER TABLE"}
+		a.rewrite = true
+		a.row = func(e *env, ordinal int64, old []types.Value) ([]types.Value, error) {
+			row := make([]types.Value, len(nd.Columns))
+			copy(row, old)
+			for _, i := range fills {
+				col := width + i
+				if id := nd.Columns[col].Identity; id != nil {
+					v := id.Seed + ordinal*id.Increment
+					if !types.CheckIntRange(v, nd.Columns[col].Type.Kind) && nd.Columns[col].Type.Kind != types.Decimal {
+						return nil, sqlerr.New(8115, "IDENTITY", nd.Columns[col].Type.Kind.String())
+					}
+					row[col] = v
+					if nd.Columns[col].Type.Kind == types.Decimal {
+						row[col] = types.DecFromInt(v)
+					}
+					continue
+				}
+				v, err := defaults[i].eval(e)
+				if err != nil {
+					return nil, err
+				}
+				if row[col], err = w.convert(col, v, defaults[i].typ()); err != nil {
+					return nil, err
+				}
+			}
+			return row, nil
+		}
+		return a, nil
+	}}, nil
+}
+
+// dropColumns binds DROP COLUMN [IF EXISTS] c [, ...]: 4924 for a column
+// that does not exist, 5074 (with 4922) while an index or the primary key
+// uses it, 4923 for the last column. Indexes and the primary key keep
+// their columns, renumbered.
+func dropColumns(x *parser.AlterTable) *alterChange {
+	return &alterChange{plan: func(_ *env, def *TableDef) (*alteration, error) {
+		drop := map[int]bool{}
+		for _, name := range x.Drop {
+			i := def.ColumnIndex(name)
+			if i < 0 {
+				if x.IfExists {
+					continue
+				}
+				return nil, sqlerr.New(4924, "ALTER TABLE DROP COLUMN", name, def.Name)
+			}
+			if err := columnDependents(def, i, "DROP COLUMN "+def.Columns[i].Name, true); err != nil {
+				return nil, err
+			}
+			drop[i] = true
+		}
+		if len(drop) == 0 {
+			return &alteration{def: def, identity: -1}, nil
+		}
+		if len(drop) == len(def.Columns) {
+			return nil, sqlerr.New(4923, def.Columns[len(def.Columns)-1].Name, def.Name)
+		}
+		nd := copyTableDef(def)
+		nd.Columns = nd.Columns[:0]
+		renumber := make([]int, len(def.Columns))
+		var keep []int
+		for i, c := range def.Columns {
+			renumber[i] = len(nd.Columns)
+			if !drop[i] {
+				nd.Columns = append(nd.Columns, c)
+				keep = append(keep, i)
+			}
+		}
+		nd.PK = renumbered(def.PK, renumber)
+		for i := range nd.Indexes {
+			ix := &nd.Indexes[i]
+			ix.Columns, ix.Include = renumbered(ix.Columns, renumber), renumbered(ix.Include, renumber)
+		}
+		return &alteration{def: nd, identity: -1, rewrite: true, row: func(_ *env, _ int64, old []types.Value) ([]types.Value, error) {
+			row := make([]types.Value, len(keep))
+			for j, i := range keep {
+				row[j] = old[i]
+			}
+			return row, nil
+		}}, nil
+	}}
+}
+
+// renumbered maps column numbers through renumber (a fresh slice).
+func renumbered(cols []int, renumber []int) []int {
+	if cols == nil {
+		return nil
+	}
+	out := make([]int, len(cols))
+	for k, c := range cols {
+		out[k] = renumber[c]
+	}
+	return out
+}
+
+// columnDependents is 5074 (with 4922's text as its detail) when the
+// column's DEFAULT (if withDefault), the primary key or an index uses
+// column i: as a key, an included column or in its filter.
+func columnDependents(def *TableDef, i int, what string, withDefault bool) error {
+	col := &def.Columns[i]
+	dependent := func(kind, name string) error {
+		e := sqlerr.New(5074, kind, name, col.Name)
+		e.Detail = sqlerr.New(4922, what).Message
+		return e
+	}
+	if withDefault && col.Default != "" {
+		return dependent("object", defaultConstraintName(def, col))
+	}
+	for _, c := range def.PK {
+		if c == i {
+			return dependent("object", def.PKName)
+		}
+	}
+	for k := range def.Indexes {
+		ix := &def.Indexes[k]
+		if containsInt(ix.Columns, i) || containsInt(ix.Include, i) || filterReads(ix, def.Columns[i].Name) {
+			return dependent("index", ix.Name)
+		}
+	}
+	return nil
+}
+
+func containsInt(list []int, v int) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// filterReads reports whether a filtered index's WHERE names the column.
+func filterReads(ix *IndexDef, column string) bool {
+	found := false
+	walkExpr(ix.filterExpr(), func(e parser.Expr) bool {
+		if c, ok := e.(*parser.ColumnRef); ok && strings.EqualFold(c.Parts[len(c.Parts)-1], column) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// alterColumn binds ALTER COLUMN c type [NULL | NOT NULL]: every existing
+// value is converted as an assignment would convert it (245, 8114, 8115,
+// 2628, and 515 for a NULL in a column made NOT NULL), and a column an
+// index or the primary key uses may change only its nullability.
+func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange, error) {
+	to, err := types.FromName(x.Type.Name, x.Type.Args, x.Type.Max)
+	if err != nil {
+		if n := sqlerr.As(err).Number; n == 2715 || n == 2716 {
+			err = sqlerr.New(n, 1, strings.ToLower(x.Type.Name))
+		}
+		return nil, b.errAt(x.Type, err)
+	}
+	return &alterChange{plan: func(_ *env, def *TableDef) (*alteration, error) {
+		i := def.ColumnIndex(x.Name)
+		if i < 0 {
+			return nil, sqlerr.New(4924, "ALTER TABLE ALTER COLUMN", x.Name, def.Name)
+		}
+		old := def.Columns[i]
+		col := old
+		col.Type, col.Nullable = to, x.Nullable == nil || *x.Nullable
+		if old.Identity != nil {
+			if !(to.Kind.IsInteger() || (to.Kind == types.Decimal && to.Scale == 0)) || (x.Nullable != nil && *x.Nullable) {
+				return nil, sqlerr.New(2749, old.Name)
+			}
+			col.Nullable = false
+		}
+		// As in SQL Server, a column a default, an index or the primary
+		// key uses may only grow a variable-length type or keep its type;
+		// a default allows any length, precision or scale of its type.
+		if to != old.Type && !widened(old.Type, to) || (col.Nullable && containsInt(def.PK, i)) {
+			if err := columnDependents(def, i, "ALTER COLUMN "+old.Name, to.Kind != old.Type.Kind); err != nil {
+				return nil, err
+			}
+		}
+		if to.Length == types.MaxLength {
+			for k := range def.Indexes {
+				if containsInt(def.Indexes[k].Columns, i) {
+					return nil, sqlerr.New(1919, old.Name, def.Name)
+				}
+			}
+		}
+		nd := copyTableDef(def)
+		nd.Columns[i] = col
+		if old.Type == col.Type && (col.Nullable || !old.Nullable) {
+			return &alteration{def: nd, identity: -1}, nil // nothing to check
+		}
+		w := &rowWriter{db: db, table: nd, verb: "UPDATE"}
+		return &alteration{def: nd, identity: -1, rewrite: !storedAlike(old.Type, to),
+			row: func(_ *env, _ int64, row []types.Value) ([]types.Value, error) {
+				v, err := w.convert(i, row[i], old.Type)
+				if err != nil {
+					return nil, err
+				}
+				out := append([]types.Value(nil), row...)
+				out[i] = v
+				return out, nil
+			}}, nil
+	}}, nil
+}
+
+// widened reports whether to is from's variable-length type made no
+// shorter (and not MAX, which an index key cannot hold).
+func widened(from, to types.Type) bool {
+	switch from.Kind {
+	case types.VarChar, types.NVarChar, types.VarBinary:
+		return to.Kind == from.Kind && to.Length != types.MaxLength && from.Length != types.MaxLength && to.Length >= from.Length
+	}
+	return false
+}
+
+// defaultConstraintName is the name of a column's DEFAULT: its own, or
+// the one SQL Server would make up (DF__table__column__).
+func defaultConstraintName(def *TableDef, col *ColumnDef) string {
+	if col.DefaultName != "" {
+		return col.DefaultName
+	}
+	return "DF__" + truncateName(def.Name, 9) + "__" + truncateName(col.Name, 5) + "__"
+}
+
+// storedAlike reports whether every value of type from that
+// converts to type to is stored the same way, so that checking the rows is
+// enough: integers of any width, longer or shorter variable-length
+// strings and binaries, decimals of the same scale.
+func storedAlike(from, to types.Type) bool {
+	switch {
+	case from == to:
+		return true
+	case from.Kind.IsInteger() && to.Kind.IsInteger():
+		return true
+	case from.Kind == types.Decimal && to.Kind == types.Decimal:
+		return from.Scale == to.Scale
+	case from.Kind == to.Kind:
+		switch from.Kind {
+		case types.VarChar, types.NVarChar, types.VarBinary:
+			return true
+		}
+	}
+	return false
+}
+
+// copyTableDef copies a definition deeply enough to change its columns,
+// primary key and indexes.
+func copyTableDef(def *TableDef) *TableDef {
+	d := *def
+	d.Columns = append([]ColumnDef(nil), def.Columns...)
+	d.PK = append([]int(nil), def.PK...)
+	if len(def.PK) == 0 {
+		d.PK = nil
+	}
+	d.Indexes = append([]IndexDef(nil), def.Indexes...)
+	if len(def.Indexes) == 0 {
+		d.Indexes = nil
+	}
+	return &d
+}
+
+// sameLayout reports whether two definitions of a table store rows the
+// same way: same id and the same columns, types and nullability.
+func sameLayout(a, b *TableDef) bool {
+	if a == b {
+		return true
+	}
+	if a == nil || b == nil || a.ID != b.ID || len(a.Columns) != len(b.Columns) {
+		return false
+	}
+	for i := range a.Columns {
+		x, y := &a.Columns[i], &b.Columns[i]
+		if x.Name != y.Name || x.Type != y.Type || x.Nullable != y.Nullable || (x.Identity == nil) != (y.Identity == nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// padRow widens a row stored before ADD added nullable columns: the new
+// columns read as NULL.
+func padRow(row []types.Value, width int) []types.Value {
+	for len(row) < width {
+		row = append(row, nil)
+	}
+	return row
+}
+
+// maxRebinds bounds how often a statement is bound again because ALTER
+// TABLE changed its table while it waited for the writer lock.
+const maxRebinds = 3
+
+// writing records the table a write statement was bound against.
+func (p *stmtPlan) writing(def *TableDef) *stmtPlan {
+	p.writes = def
+	return p
+}
+
+// checkBound fails a write statement whose table's columns changed
+// between binding and the writer lock (Msg 50131): its plan would store
+// rows of the old shape, or under the old table id.
+func (p *stmtPlan) checkBound(t *txn) error {
+	if p.writes == nil {
+		return nil
+	}
+	set, err := t.schemaView()
+	if err != nil {
+		return err
+	}
+	if !sameLayout(set.byID[p.writes.ID], p.writes) {
+		return sqlerr.New(50131, p.writes.Name)
+	}
+	return nil
+}
+
+// rebindable reports whether err is checkBound's and the statement can
+// simply run again: it sent nothing to the client first.
+func (p *stmtPlan) rebindable(err error) bool {
+	return err != nil && p != nil && p.cols == nil && sqlerr.Is(err, 50131)
+}
