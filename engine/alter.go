@@ -39,6 +39,13 @@ type alteration struct {
 	// identity, when set, is the IDENTITY column the rewrite numbers;
 	// the table's identity counter ends at its last value.
 	identity int
+	// touched are the columns (old numbering) dropped or changing type,
+	// with the change's words for 4922: a constraint on one refuses the
+	// change (alter_constraints.go).
+	touched map[int]string
+	// renumber maps old column numbers to new ones when columns are
+	// dropped, for the foreign keys of other tables that reference them.
+	renumber []int
 }
 
 // planAlterTable binds ALTER TABLE's column forms.
@@ -203,7 +210,12 @@ func dropColumns(x *parser.AlterTable) *alterChange {
 			ix := &nd.Indexes[i]
 			ix.Columns, ix.Include = renumbered(ix.Columns, renumber), renumbered(ix.Include, renumber)
 		}
-		return &alteration{def: nd, identity: -1, rewrite: true, row: func(_ *env, _ int64, old []types.Value) ([]types.Value, error) {
+		renumberConstraints(nd, renumber)
+		touched := map[int]string{}
+		for i := range drop {
+			touched[i] = "DROP COLUMN " + def.Columns[i].Name
+		}
+		return &alteration{def: nd, identity: -1, rewrite: true, touched: touched, renumber: renumber, row: func(_ *env, _ int64, old []types.Value) ([]types.Value, error) {
 			row := make([]types.Value, len(keep))
 			for j, i := range keep {
 				row[j] = old[i]
@@ -319,8 +331,12 @@ func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange,
 		if old.Type == col.Type && (col.Nullable || !old.Nullable) {
 			return &alteration{def: nd, identity: -1}, nil // nothing to check
 		}
+		var touched map[int]string
+		if to != old.Type {
+			touched = map[int]string{i: "ALTER COLUMN " + old.Name}
+		}
 		w := &rowWriter{db: db, table: nd, verb: "UPDATE"}
-		return &alteration{def: nd, identity: -1, rewrite: !storedAlike(old.Type, to),
+		return &alteration{def: nd, identity: -1, touched: touched, rewrite: !storedAlike(old.Type, to),
 			row: func(_ *env, _ int64, row []types.Value) ([]types.Value, error) {
 				v, err := w.convert(i, row[i], old.Type)
 				if err != nil {

@@ -165,6 +165,9 @@ func (r *rewrite) check(t *txn) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if err := constraintsAllow(t, def, a); err != nil {
+		return false, err
+	}
 	r.old, r.a = def, a
 	if a.row != nil || a.empty {
 		var n int64
@@ -289,7 +292,11 @@ func (r *rewrite) swap(t *txn) error {
 	if err := t.Put(keys.DiscardKey(r.old.ID), []byte{1}); err != nil {
 		return err
 	}
+	retarget(&nd, r.old.ID, nd.ID, nil) // its own foreign keys to itself (already renumbered)
 	if err := t.Put(keys.TableDefKey(nd.ID), encodeTableDef(&nd)); err != nil {
+		return err
+	}
+	if err := moveReferences(t, r.old.ID, &nd, r.a.renumber); err != nil {
 		return err
 	}
 	for _, counter := range []func(uint32) []byte{keys.IdentityKey, keys.RowIDKey} {

@@ -98,6 +98,27 @@ func rename(t *txn, db *Database, objname, newname, objtype string) error {
 				ix.Filter = f
 			}
 		}
+		// CHECK constraints and computed columns name columns in their
+		// text: SQL Server rewrites their definitions too.
+		if len(d.Checks) > 0 {
+			d.Checks = append([]CheckDef(nil), d.Checks...)
+			for k := range d.Checks {
+				x, err := renamedExpr(d.Checks[k].Expr, old, newname)
+				if err != nil {
+					return err
+				}
+				d.Checks[k].Expr = x
+			}
+		}
+		for k := range d.Columns {
+			if c := &d.Columns[k]; c.Computed != "" {
+				x, err := renamedExpr(c.Computed, old, newname)
+				if err != nil {
+					return err
+				}
+				c.Computed = x
+			}
+		}
 		return t.Put(keys.TableDefKey(d.ID), encodeTableDef(d))
 	case "INDEX":
 		def := table(len(parts) - 1)
@@ -126,18 +147,35 @@ func rename(t *txn, db *Database, objname, newname, objtype string) error {
 
 // renamedFilter rewrites a filtered index's WHERE with a column renamed.
 func renamedFilter(filter, old, new string) (string, error) {
-	st, err := parser.ParseStatement("SELECT 1 WHERE " + filter)
+	st, err := parser.ParseStatementOwned("SELECT 1 WHERE " + filter)
 	if err != nil {
 		return "", err
 	}
 	where := st.(*parser.Select).Where
-	walkExpr(where, func(e parser.Expr) bool {
+	renameColumnRefs(where, old, new)
+	return where.String(), nil
+}
+
+// renamedExpr rewrites an expression stored as text (a CHECK, a computed
+// column) with a column renamed, on its own parse (parsed statements are
+// otherwise cached and shared).
+func renamedExpr(text, old, new string) (string, error) {
+	st, err := parser.ParseStatementOwned("SELECT " + text)
+	if err != nil {
+		return "", err
+	}
+	x := st.(*parser.Select).Items[0].Expr
+	renameColumnRefs(x, old, new)
+	return x.String(), nil
+}
+
+func renameColumnRefs(x parser.Expr, old, new string) {
+	walkExpr(x, func(e parser.Expr) bool {
 		if c, ok := e.(*parser.ColumnRef); ok && strings.EqualFold(c.Parts[len(c.Parts)-1], old) {
 			c.Parts[len(c.Parts)-1] = new
 		}
 		return true
 	})
-	return where.String(), nil
 }
 
 // splitName splits a dotted name, with [bracketed] or "quoted" parts.

@@ -22,7 +22,18 @@ func ParseBatch(b BatchText) ([]Statement, error) {
 // statement is Msg 102 near its first token (SQLSTATE 42601), as
 // PostgreSQL refuses multiple commands in a prepared statement.
 func ParseStatement(sql string) (Statement, error) {
-	stmts, err := ParseBatch(BatchText{Text: sql, Line: 1, Count: 1})
+	return parseStatement(sql, true)
+}
+
+// ParseStatementOwned is ParseStatement without the cache: the statement
+// returned is the caller's own to modify (a rename rewriting the column
+// names a stored expression holds).
+func ParseStatementOwned(sql string) (Statement, error) {
+	return parseStatement(sql, false)
+}
+
+func parseStatement(sql string, cached bool) (Statement, error) {
+	stmts, err := parseBatch(BatchText{Text: sql, Line: 1, Count: 1}, cached)
 	if err != nil {
 		return nil, err
 	}
