@@ -287,7 +287,14 @@ func (t *tableScan) explainIndexSeek(x *explainer, obj string) *plan.Node {
 	if len(s.eq) > 0 || s.bounded() {
 		arg += ", SEEK:(" + s.explain(x, ixCol) + ")"
 	}
-	seek := x.node("Index Seek", "Index Seek", arg+" "+direction(t.backward))
+	op := "Index Seek"
+	if len(s.eq) == 0 && !s.bounded() {
+		op = "Index Scan"
+	}
+	seek := x.node(op, op, arg+" "+direction(t.backward))
+	if s.covering {
+		return seek // no lookup: the entries hold what the query reads
+	}
 	lookup := x.node("RID Lookup", "RID Lookup", obj+", LOOKUP ORDERED FORWARD")
 	if len(t.table.PK) > 0 {
 		lookup = x.node("Clustered Index Seek", "Key Lookup", obj+", SEEK:(the entry's key) LOOKUP ORDERED FORWARD")

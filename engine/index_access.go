@@ -20,6 +20,7 @@ import (
 type indexSeek struct {
 	ix IndexDef
 	keySeek
+	covering bool // the entries hold every column the query reads (covering.go)
 }
 
 // chooseIndexSeek gives ts an index seek when an index fixes more leading
@@ -37,8 +38,8 @@ func chooseIndexSeek(ts *tableScan, where expr, base int) {
 	}
 	for i := range ts.table.Indexes {
 		ix := &ts.table.Indexes[i]
-		if ix.State != IndexReady || ix.Filter != "" {
-			continue // a filtered index serves only queries that imply its filter: the planner's job
+		if ix.State != IndexReady || !impliesFilter(ts.table, ix, conj, base) {
+			continue // a filtered index serves only queries that imply its filter
 		}
 		s := &indexSeek{ix: *ix, keySeek: findKeySeek(conj, base, ts.table, ix.Columns, ix.Desc)}
 		score := s.score()
@@ -109,6 +110,9 @@ func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row 
 	if err != nil {
 		return err
 	}
+	if s.covering {
+		return s.scanCovered(e, t, rs, fn)
+	}
 	r := e.sess.readerFor(t.db)
 	tio := e.sess.stats.open(t.db, t.table)
 	var row []types.Value
@@ -127,7 +131,7 @@ func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row 
 		if tio != nil {
 			tio.reads++ // the row fetched (SET STATISTICS IO)
 		}
-		if row, err = keys.DecodeRow(raw, row); err != nil {
+		if row, err = keys.DecodeColumns(raw, row, t.need); err != nil {
 			return t.corrupt(err)
 		}
 		return fn(rowKey, raw, row)

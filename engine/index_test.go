@@ -120,7 +120,7 @@ func TestIndexSeekMatchesScan(t *testing.T) {
 	}
 	orders := [][2]string{{"id", "id DESC"}, {"id", "id"}, {"u", "u DESC"}, {"u", "u"}, {"a, b", "a, b DESC"},
 		{"a, b", "a DESC, b"}, {"a", "a DESC"}, {"c", "c DESC"}, {"c", "c"}, {"b, a", "b, a"}, {"b, a", "b DESC, a DESC"}}
-	seeks := 0
+	seeks, covered := 0, 0
 	for i := 0; i < 400; i++ {
 		where := pred()
 		switch r.Intn(4) {
@@ -168,7 +168,13 @@ func TestIndexSeekMatchesScan(t *testing.T) {
 			if got := mustQuery(t, s, q(tbl)).text(); got != want {
 				t.Fatalf("%s\n got %s\nwant %s", q(tbl), got, want)
 			}
+			if ts := boundScan(t, s, q(tbl)); ts != nil && ts.seek != nil && ts.seek.covering {
+				covered++
+			}
 		}
+	}
+	if covered < 50 {
+		t.Fatalf("only %d statements read a covering index alone", covered)
 	}
 	if seeks < 400 {
 		t.Fatalf("only %d of 800 queries used an index", seeks)

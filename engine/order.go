@@ -61,9 +61,9 @@ func (o keyOrder) serves(cols []int, desc []bool, base int) (ok, backward bool) 
 
 // useKeyOrder marks the SELECT's ORDER BY as served by its table scan's
 // order when it can be, choosing a backward read where the ORDER BY runs
-// against the key; with a TOP and no seek chosen, a secondary index whose
-// columns give the order is read instead of the table (each entry's row
-// fetched), so the read stops after the TOP's rows.
+// against the key; with no seek chosen, a secondary index whose columns
+// give the order is read instead of the table when it covers the query or
+// a TOP stops the read (each entry's row fetched) after the TOP's rows.
 func (p *selectPlan) useKeyOrder() {
 	ts, ok := p.src.(*tableScan)
 	if !ok || len(p.orderBy) == 0 || p.grouped || p.distinct {
@@ -83,11 +83,19 @@ func (p *selectPlan) useKeyOrder() {
 		cols[i], desc[i] = c.idx, k.desc
 	}
 	served, backward := ts.order().serves(cols, desc, 0)
-	if !served && p.top != nil && !p.topPercent && ts.seek == nil && len(ts.eq) == 0 && ts.rng == nil {
+	if !served && ts.seek == nil && len(ts.eq) == 0 && ts.rng == nil {
+		need, known := p.columnsRead()
+		var conj []expr
+		if p.where != nil {
+			conj = conjuncts(p.where, nil)
+		}
 		for i := range ts.table.Indexes {
 			ix := &ts.table.Indexes[i]
-			if ix.State != IndexReady || ix.Filter != "" {
+			if ix.State != IndexReady || !impliesFilter(ts.table, ix, conj, 0) {
 				continue
+			}
+			if (p.top == nil || p.topPercent) && !(known && ix.coversColumns(ts.table, need)) {
+				continue // every row fetched through the index: sorting the table costs less
 			}
 			o := keyOrder{cols: ix.Columns, desc: ix.Desc, unique: ix.Unique}
 			if ok, back := o.serves(cols, desc, 0); ok {

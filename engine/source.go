@@ -41,6 +41,9 @@ type tableScan struct {
 	rng      *keySeek
 	backward bool
 	ordered  bool // the scan serves an ORDER BY (printed plans say so)
+	// need marks the columns the statement reads (nil: all); the others
+	// are not decoded (covering.go)
+	need []bool
 }
 
 func (t *tableScan) scan(e *env, fn func(row []types.Value) error) error {
@@ -101,7 +104,7 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 			tio.reads++
 		}
 		var err error
-		if row, err = keys.DecodeRow(val, row); err != nil {
+		if row, err = keys.DecodeColumns(val, row, t.need); err != nil {
 			return t.corrupt(err)
 		}
 		return fn(key, val, row)
