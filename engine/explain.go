@@ -291,7 +291,11 @@ func (t *tableScan) explainIndexSeek(x *explainer, obj string) *plan.Node {
 	if len(s.eq) == 0 && !s.bounded() {
 		op = "Index Scan"
 	}
-	seek := x.node(op, op, arg+" "+direction(t.backward))
+	sep := " "
+	if op == "Index Scan" {
+		sep = ", "
+	}
+	seek := x.node(op, op, arg+sep+direction(t.backward))
 	if s.covering {
 		return seek // no lookup: the entries hold what the query reads
 	}
