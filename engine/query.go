@@ -437,6 +437,7 @@ func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 	}
 	groups := map[string]*group{}
 	intGroups := map[int64]*group{} // one integer GROUP BY column: no encoding
+	var small [256]*group           // and its values 0..255 without hashing
 	oneInt := len(p.groupBy) == 1 && p.groupBy[0].typ().Kind.IsInteger()
 	var order []*group
 	var enc, last []byte // a row's group key encoded; the last group's (stream aggregate)
@@ -466,7 +467,11 @@ func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 		var gr *group
 		switch {
 		case isInt:
-			gr = intGroups[n]
+			if uint64(n) < uint64(len(small)) {
+				gr = small[n]
+			} else {
+				gr = intGroups[n]
+			}
 		case p.groupsArrive:
 			if n := len(order); n > 0 && string(last) == string(enc) {
 				gr = order[n-1]
@@ -478,7 +483,11 @@ func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 			gr = &group{keys: append([]types.Value(nil), kv...), accs: newAccumulators(p.aggs)}
 			switch {
 			case isInt:
-				intGroups[n] = gr
+				if uint64(n) < uint64(len(small)) {
+					small[n] = gr
+				} else {
+					intGroups[n] = gr
+				}
 			case p.groupsArrive:
 				last = append(last[:0], enc...)
 			default:
