@@ -173,6 +173,20 @@ func TestIndexSeekMatchesScan(t *testing.T) {
 			}
 		}
 	}
+	// GROUP BY over an index whose leading column is the group's (a
+	// stream aggregate over the entries) and over the table (hashed).
+	for _, g := range []string{"c, COUNT(*), MAX(b)", "u, COUNT(*)", "a, COUNT(*), SUM(c)", "b, COUNT(*)"} {
+		where := []string{"1 = 1", "a > 2", "c IS NOT NULL"}[r.Intn(3)]
+		q := func(tbl string) string {
+			return "SELECT " + g + " FROM " + tbl + " WHERE " + where + " GROUP BY " + strings.Split(g, ",")[0] + " ORDER BY 1"
+		}
+		want := mustQuery(t, s, q("plain")).text()
+		for _, tbl := range []string{"ixd", "heap"} {
+			if got := mustQuery(t, s, q(tbl)).text(); got != want {
+				t.Fatalf("%s\n got %s\nwant %s", q(tbl), got, want)
+			}
+		}
+	}
 	if covered < 50 {
 		t.Fatalf("only %d statements read a covering index alone", covered)
 	}

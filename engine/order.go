@@ -99,10 +99,7 @@ func (p *selectPlan) useKeyOrder() {
 			}
 			o := keyOrder{cols: ix.Columns, desc: ix.Desc, unique: ix.Unique}
 			if ok, back := o.serves(cols, desc, 0); ok {
-				ts.seek = &indexSeek{ix: *ix, keySeek: keySeek{cols: ix.Columns, desc: ix.Desc}}
-				for _, c := range ix.Columns {
-					ts.seek.types = append(ts.seek.types, ts.table.Columns[c].Type)
-				}
+				ts.seek = wholeIndex(ts.table, ix)
 				served, backward = true, back
 				break
 			}
@@ -148,4 +145,41 @@ func (p *selectPlan) groupsTogether() bool {
 		delete(seen, c)
 	}
 	return len(seen) == 0 || o.unique // one group per row
+}
+
+// wholeIndex reads every entry of an index, in its order.
+func wholeIndex(t *TableDef, ix *IndexDef) *indexSeek {
+	s := &indexSeek{ix: *ix, keySeek: keySeek{cols: ix.Columns, desc: ix.Desc}}
+	for _, c := range ix.Columns {
+		s.types = append(s.types, t.Columns[c].Type)
+	}
+	return s
+}
+
+// useIndexForGroups reads, for a GROUP BY the table's scan does not
+// deliver group by group, a covering index whose leading columns are the
+// GROUP BY's: its groups then arrive together, for a stream aggregate.
+func (p *selectPlan) useIndexForGroups() {
+	ts, ok := p.src.(*tableScan)
+	if !ok || len(p.groupBy) == 0 || ts.seek != nil || len(ts.eq) > 0 || ts.rng != nil || p.groupsTogether() {
+		return
+	}
+	need, known := p.columnsRead()
+	if !known {
+		return
+	}
+	var conj []expr
+	if p.where != nil {
+		conj = conjuncts(p.where, nil)
+	}
+	for i := range ts.table.Indexes {
+		ix := &ts.table.Indexes[i]
+		if ix.State != IndexReady || !impliesFilter(ts.table, ix, conj, 0) || !ix.coversColumns(ts.table, need) {
+			continue
+		}
+		if ts.seek = wholeIndex(ts.table, ix); p.groupsTogether() {
+			return
+		}
+		ts.seek = nil
+	}
 }

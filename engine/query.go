@@ -147,6 +147,9 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		p.fetch = coerce(p.fetch, types.TypeBigInt)
 	}
 	p.useKeyOrder()
+	if p.grouped {
+		p.useIndexForGroups()
+	}
 	p.useCovering()
 	p.groupsArrive = p.grouped && p.groupsTogether()
 	return p, nil
