@@ -8,13 +8,14 @@ import (
 	"mirrordb/types"
 )
 
-// The one use queries make of secondary indexes until the planner
-// arrives: a single-table scan whose WHERE clause fixes leading columns of
-// an index with equalities, and optionally bounds the next one with <, <=,
-// >, >=, reads that index's entries and fetches their rows instead of
+// Secondary indexes as access paths: a single-table scan whose WHERE
+// clause fixes leading columns of an index with equalities, and
+// optionally narrows the next one (a range, an IN list, a LIKE prefix:
+// keyseek.go), reads that index's entries and fetches their rows (or, when
+// the entries cover the query, reads them alone: covering.go) instead of
 // reading the whole table. The full WHERE clause is still applied to every
-// row fetched, so the bounds only have to be loose enough, never exact:
-// every bound is taken as inclusive and NULLs are left to the filter.
+// row, so the ranges only have to hold every qualifying row, never exactly
+// those: NULLs and a LIKE's wildcard mismatches are left to the filter.
 
 // indexSeek narrows a tableScan to a range of one index.
 type indexSeek struct {
