@@ -15,7 +15,7 @@ func chooseAccess(src rowSource, where expr) { chooseAccessAt(src, where, 0) }
 // as it is.
 func chooseAccessAt(src rowSource, where expr, base int) {
 	ts, ok := src.(*tableScan)
-	if !ok || where == nil || len(ts.eq) > 0 || ts.seek != nil {
+	if !ok || where == nil || len(ts.eq) > 0 || ts.seek != nil || ts.rng != nil {
 		return
 	}
 	defer chooseIndexSeek(ts, where, base) // secondary indexes: engine/index_access.go
@@ -42,9 +42,16 @@ func chooseAccessAt(src rowSource, where expr, base int) {
 			}
 		}
 		if val == nil {
-			return
+			break
 		}
 		ts.eq = append(ts.eq, &castExpr{x: val, to: colT, mode: types.Implicit, try: true})
+	}
+	if len(ts.eq) < len(ts.table.PK) {
+		// ranges, IN lists, LIKE prefixes of the next key column: keyseek.go
+		ks := findKeySeek(conj, base, ts.table, ts.table.PK, make([]bool, len(ts.table.PK)))
+		if ks.bounded() && len(ks.eq) == len(ts.eq) {
+			ts.eq, ts.rng = nil, &ks
+		}
 	}
 }
 

@@ -161,6 +161,10 @@ type accumulator struct {
 	count int64
 	sum   types.Value // running SUM/AVG total, or MIN/MAX value
 	seen  map[string]bool
+	// isum is an integer SUM/AVG's running total, kept unboxed (hasInt:
+	// it has one), which spares every row a conversion and an allocation.
+	isum   int64
+	hasInt bool
 }
 
 func newAccumulators(specs []*aggSpec) []*accumulator {
@@ -209,6 +213,14 @@ func (a *accumulator) add(e *env) error {
 		return nil
 	}
 	// SUM and AVG accumulate in the result type.
+	if n, ok := v.(int64); ok && a.spec.t.Kind.IsInteger() && a.spec.arg.typ().Kind.IsInteger() {
+		s := a.isum + n
+		if (s > a.isum) != (n > 0) || !types.CheckIntRange(s, a.spec.t.Kind) {
+			return overflow(a.spec.t.Kind)
+		}
+		a.isum, a.hasInt = s, true
+		return nil
+	}
 	cv, cerr := types.Convert(v, a.spec.arg.typ(), a.spec.t, types.Implicit)
 	if cerr != nil {
 		return cerr
@@ -238,6 +250,9 @@ func sumValues(x, y types.Value, t types.Type) (types.Value, error) {
 }
 
 func (a *accumulator) result() (types.Value, error) {
+	if a.hasInt {
+		a.sum = a.isum
+	}
 	switch a.spec.name {
 	case "COUNT":
 		if !types.CheckIntRange(a.count, types.Int) {

@@ -389,7 +389,7 @@ func findRows(e *env, db *Database, def *TableDef, cols []int, vals []types.Valu
 		for i := range def.Indexes {
 			ix := &def.Indexes[i]
 			if ix.State == IndexReady && ix.Filter == "" && len(ix.Columns) >= len(cols) && sameColumnSet(ix.Columns[:len(cols)], cols) {
-				scan.seek = &indexSeek{ix: *ix, eq: consts(ix.Columns[:len(cols)])}
+				scan.seek = &indexSeek{ix: *ix, keySeek: equalKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
 				break
 			}
 		}

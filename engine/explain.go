@@ -255,22 +255,21 @@ func (t *tableScan) explain(x *explainer, nm *names) *plan.Node {
 	if len(t.table.PK) == 0 {
 		return x.node("Table Scan", "Table Scan", obj)
 	}
+	pkCol := func(i int) string { return columnName(t.db, t.table, t.table.PK[i]) }
+	if t.rng != nil {
+		return x.node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+t.rng.explain(x, pkCol)+") "+direction(t.backward))
+	}
 	if len(t.eq) == 0 {
+		if t.ordered {
+			obj += ", " + direction(t.backward)
+		}
 		return x.node("Clustered Index Scan", "Clustered Index Scan", obj)
 	}
 	seek := make([]string, len(t.eq))
 	for i, v := range t.eq {
-		col := t.table.PK[i]
-		val := v
-		// The key value is converted to the column's type, and a value
-		// that does not convert matches nothing; print the conversion only
-		// where it changes the value's type.
-		if c, ok := v.(*castExpr); ok && (c.x.typ() == c.to || isConstTree(c.x)) {
-			val = c.x
-		}
-		seek[i] = columnName(t.db, t.table, col) + "=" + x.text(val, nm) // a join's seek reads the outer row
+		seek[i] = pkCol(i) + "=" + x.text(unconverted(v), nm) // a join's seek reads the outer row
 	}
-	n := x.node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+strings.Join(seek, " AND ")+") ORDERED FORWARD")
+	n := x.node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+strings.Join(seek, " AND ")+") "+direction(t.backward))
 	if len(t.eq) == len(t.table.PK) {
 		n.EstimateRows, n.Estimated = 1, true
 	}
@@ -283,20 +282,23 @@ func (t *tableScan) explain(x *explainer, nm *names) *plan.Node {
 func (t *tableScan) explainIndexSeek(x *explainer, obj string) *plan.Node {
 	s := t.seek
 	ix := bracket(t.db.Name()) + "." + bracket(orDbo(t.table.Schema)) + "." + bracket(t.table.Name) + "." + bracket(s.ix.Name)
-	var conds []string
-	for i, v := range s.eq {
-		conds = append(conds, columnName(t.db, t.table, s.ix.Columns[i])+"="+x.text(v, nil))
+	ixCol := func(i int) string { return columnName(t.db, t.table, s.ix.Columns[i]) }
+	arg := "OBJECT:(" + ix + ")"
+	if len(s.eq) > 0 || s.bounded() {
+		arg += ", SEEK:(" + s.explain(x, ixCol) + ")"
 	}
-	if len(s.eq) < len(s.ix.Columns) {
-		col := columnName(t.db, t.table, s.ix.Columns[len(s.eq)])
-		if s.lo != nil {
-			conds = append(conds, col+" >= "+x.text(s.lo, nil))
-		}
-		if s.hi != nil {
-			conds = append(conds, col+" <= "+x.text(s.hi, nil))
-		}
+	op := "Index Seek"
+	if len(s.eq) == 0 && !s.bounded() {
+		op = "Index Scan"
 	}
-	seek := x.node("Index Seek", "Index Seek", "OBJECT:("+ix+"), SEEK:("+strings.Join(conds, " AND ")+") ORDERED FORWARD")
+	sep := " "
+	if op == "Index Scan" {
+		sep = ", "
+	}
+	seek := x.node(op, op, arg+sep+direction(t.backward))
+	if s.covering {
+		return seek // no lookup: the entries hold what the query reads
+	}
 	lookup := x.node("RID Lookup", "RID Lookup", obj+", LOOKUP ORDERED FORWARD")
 	if len(t.table.PK) > 0 {
 		lookup = x.node("Clustered Index Seek", "Key Lookup", obj+", SEEK:(the entry's key) LOOKUP ORDERED FORWARD")
@@ -384,7 +386,7 @@ func (p *selectPlan) explain(x *explainer) *plan.Node {
 		n = x.node("Hash Match", "Flow Distinct", "HASH:("+strings.Join(cols, ", ")+")", n)
 		n.NamesLogical = true
 	}
-	if len(p.orderBy) > 0 {
+	if len(p.orderBy) > 0 && !p.presorted {
 		keys := make([]string, len(p.orderBy))
 		for i, k := range p.orderBy {
 			dir := " ASC"
@@ -417,7 +419,8 @@ func (p *selectPlan) explain(x *explainer) *plan.Node {
 }
 
 // explainAggregate describes the grouping as it runs: with GROUP BY, a
-// hash table of groups; without, one running group (a stream aggregate).
+// hash table of groups, or a stream aggregate when the groups arrive in
+// order; without, one running group (a stream aggregate).
 func (p *selectPlan) explainAggregate(x *explainer, nm *names, in *plan.Node) *plan.Node {
 	for _, g := range p.groupBy {
 		nm.groups = append(nm.groups, x.text(g, nm))
@@ -448,6 +451,12 @@ func (p *selectPlan) explainAggregate(x *explainer, nm *names, in *plan.Node) *p
 		}
 		n = x.node("Stream Aggregate", "Aggregate", arg, in)
 		n.EstimateRows, n.Estimated = 1, true
+	} else if p.groupsArrive {
+		arg := "GROUP BY:(" + strings.Join(nm.groups, ", ") + ")"
+		if len(defined) > 0 {
+			arg += " DEFINE:(" + strings.Join(defined, ", ") + ")"
+		}
+		n = x.node("Stream Aggregate", "Aggregate", arg, in)
 	} else {
 		arg := "HASH:(" + strings.Join(nm.groups, ", ") + ")"
 		if len(defined) > 0 {

@@ -131,6 +131,9 @@ func (c *castExpr) eval(e *env) (types.Value, error) {
 	if err != nil || v == nil {
 		return v, err
 	}
+	if n, ok := v.(int64); ok && c.to.Kind.IsInteger() && c.x.typ().Kind.IsInteger() && types.CheckIntRange(n, c.to.Kind) {
+		return v, nil // an integer that fits: the same value, not boxed again
+	}
 	out, cerr := types.Convert(v, c.x.typ(), c.to, c.mode)
 	if cerr != nil {
 		if c.try {

@@ -3,26 +3,25 @@ package engine
 import (
 	"fmt"
 
-	"github.com/cockroachdb/pebble"
-
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/types"
 )
 
-// The one use queries make of secondary indexes until the planner
-// arrives: a single-table scan whose WHERE clause fixes leading columns of
-// an index with equalities, and optionally bounds the next one with <, <=,
-// >, >=, reads that index's entries and fetches their rows instead of
+// Secondary indexes as access paths: a single-table scan whose WHERE
+// clause fixes leading columns of an index with equalities, and
+// optionally narrows the next one (a range, an IN list, a LIKE prefix:
+// keyseek.go), reads that index's entries and fetches their rows (or, when
+// the entries cover the query, reads them alone: covering.go) instead of
 // reading the whole table. The full WHERE clause is still applied to every
-// row fetched, so the bounds only have to be loose enough, never exact:
-// every bound is taken as inclusive and NULLs are left to the filter.
+// row, so the ranges only have to hold every qualifying row, never exactly
+// those: NULLs and a LIKE's wildcard mismatches are left to the filter.
 
 // indexSeek narrows a tableScan to a range of one index.
 type indexSeek struct {
-	ix     IndexDef
-	eq     []expr // values of the leading key columns
-	lo, hi expr   // bounds of the next key column (nil: open)
+	ix IndexDef
+	keySeek
+	covering bool // the entries hold every column the query reads (covering.go)
 }
 
 // chooseIndexSeek gives ts an index seek when an index fixes more leading
@@ -35,39 +34,37 @@ func chooseIndexSeek(ts *tableScan, where expr, base int) {
 	conj := conjuncts(where, nil)
 	var best *indexSeek
 	bestScore := 2 * len(ts.eq)
+	if ts.rng != nil {
+		bestScore = ts.rng.score()
+	}
 	for i := range ts.table.Indexes {
 		ix := &ts.table.Indexes[i]
-		if ix.State != IndexReady || ix.Filter != "" {
-			continue // a filtered index serves only queries that imply its filter: the planner's job
+		if ix.State != IndexReady || !impliesFilter(ts.table, ix, conj, base) {
+			continue // a filtered index serves only queries that imply its filter
 		}
-		s := &indexSeek{ix: *ix}
-		for _, c := range ix.Columns {
-			v := seekValue(conj, base+c, ts.table.Columns[c].Type, "=")
-			if v == nil {
-				s.lo = seekValue(conj, base+c, ts.table.Columns[c].Type, ">", ">=", "!<")
-				s.hi = seekValue(conj, base+c, ts.table.Columns[c].Type, "<", "<=", "!>")
-				break
-			}
-			s.eq = append(s.eq, v)
-		}
-		score := 2 * len(s.eq)
-		if s.lo != nil || s.hi != nil {
-			score++
-		}
+		s := &indexSeek{ix: *ix, keySeek: findKeySeek(conj, base, ts.table, ix.Columns, ix.Desc)}
+		score := s.score()
 		if score > bestScore {
 			best, bestScore = s, score
 		}
 	}
 	if best != nil {
-		ts.eq, ts.seek = nil, best
+		ts.eq, ts.rng, ts.seek = nil, nil, best
 	}
 }
 
 // seekValue finds a conjunct "column op value" (either way round; col is
 // the column's place in the combined row) with a row-independent value of a type the column's key encoding agrees with.
 func seekValue(conj []expr, col int, colT types.Type, ops ...string) expr {
+	v, _ := seekBound(conj, col, colT, ops...)
+	return v
+}
+
+// seekBound is seekValue that also returns the operator found, turned
+// round to read "column op value".
+func seekBound(conj []expr, col int, colT types.Type, ops ...string) (expr, string) {
 	if colT.Kind.IsBinary() {
-		return nil // fixed-length binary pads; leave it to the scan
+		return nil, "" // fixed-length binary pads; leave it to the scan
 	}
 	for _, c := range conj {
 		cmp, ok := c.(*compare)
@@ -85,12 +82,12 @@ func seekValue(conj []expr, col int, colT types.Type, ops ...string) expr {
 			}
 			for _, want := range ops {
 				if op == want {
-					return side[1]
+					return side[1], op
 				}
 			}
 		}
 	}
-	return nil
+	return nil, ""
 }
 
 // seekKey appends the encoding of a sought value as column c of the index
@@ -110,54 +107,18 @@ func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row 
 		return full.scanKeys(e, fn)
 	}
 	def := t.table
-	prefix := keys.IndexPrefix(def.ID, s.ix.store())
-	for i, x := range s.eq {
-		v, err := x.eval(e)
-		if err != nil || v == nil {
-			return err // = NULL matches nothing
-		}
-		c := s.ix.Columns[i]
-		prefix = seekKey(prefix, v, def.Columns[c].Type, s.ix.Desc[i])
+	rs, err := s.ranges(e, keys.IndexPrefix(def.ID, s.ix.store()))
+	if err != nil {
+		return err
 	}
-	lower, upper := prefix, keys.PrefixEnd(prefix)
-	if k := len(s.eq); k < len(s.ix.Columns) && (s.lo != nil || s.hi != nil) {
-		colT, desc := def.Columns[s.ix.Columns[k]].Type, s.ix.Desc[k]
-		bound := func(x expr, isLower bool) (bool, error) {
-			if x == nil {
-				return true, nil
-			}
-			v, err := x.eval(e)
-			if err != nil || v == nil {
-				return false, err // a comparison with NULL matches nothing
-			}
-			enc := seekKey(append([]byte{}, prefix...), v, colT, desc)
-			if isLower != desc { // the smaller key end
-				lower = enc
-			} else {
-				upper = keys.PrefixEnd(enc)
-			}
-			return true, nil
-		}
-		if ok, err := bound(s.lo, true); !ok || err != nil {
-			return err
-		}
-		if ok, err := bound(s.hi, false); !ok || err != nil {
-			return err
-		}
+	if s.covering {
+		return s.scanCovered(e, t, rs, fn)
 	}
 	r := e.sess.readerFor(t.db)
 	tio := e.sess.stats.open(t.db, t.table)
-	it, err := r.NewIter(&pebble.IterOptions{LowerBound: lower, UpperBound: upper})
-	if err != nil {
-		return t.db.storage.ReadError(err)
-	}
-	defer it.Close()
 	var row []types.Value
-	for it.First(); it.Valid(); it.Next() {
-		if err := e.gov.Check(); err != nil {
-			return err
-		}
-		rowKey, err := entryRowKey(def.ID, it.Value())
+	return t.scanRanges(e, rs, t.backward, func(_, entry []byte) error {
+		rowKey, err := entryRowKey(def.ID, entry)
 		if err != nil {
 			return t.corrupt(fmt.Errorf("an entry of index '%s' does not decode: %w", s.ix.Name, err))
 		}
@@ -171,18 +132,12 @@ func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row 
 		if tio != nil {
 			tio.reads++ // the row fetched (SET STATISTICS IO)
 		}
-		if row, err = keys.DecodeRow(raw, row); err != nil {
+		if row, err = keys.DecodeColumns(raw, row, t.need); err != nil {
 			return t.corrupt(err)
 		}
-		row = padRow(row, len(def.Columns))
-		if err := fn(rowKey, raw, row); err != nil {
-			return err
-		}
-	}
-	if err := it.Error(); err != nil {
-		return t.db.storage.ReadError(err)
-	}
-	return nil
+		row = padRow(row, len(def.Columns)) // stored before ADD of a nullable column
+		return fn(rowKey, raw, row)
+	})
 }
 
 // stillReady reports whether the index is still ready as the session sees

@@ -228,60 +228,14 @@ func andAll(xs []expr) expr {
 // written.
 func exprSpan(x expr) (lo, hi int, ok bool) {
 	lo, hi = -1, -1
-	var walk func(x expr) bool
-	add := func(i int) {
+	ok = readsColumns(x, func(i int) {
 		if lo < 0 || i < lo {
 			lo = i
 		}
 		if i > hi {
 			hi = i
 		}
-	}
-	all := func(xs ...expr) bool {
-		for _, x := range xs {
-			if x != nil && !walk(x) {
-				return false
-			}
-		}
-		return true
-	}
-	walk = func(x expr) bool {
-		switch e := x.(type) {
-		case *colExpr:
-			add(e.idx)
-			return true
-		case *constExpr, *paramExpr, *subqueryExpr:
-			return true
-		case *castExpr:
-			return walk(e.x)
-		case *arith:
-			return all(e.l, e.r)
-		case *negate:
-			return walk(e.x)
-		case *compare:
-			return all(e.l, e.r)
-		case *logic:
-			return all(e.l, e.r)
-		case *not:
-			return walk(e.x)
-		case *isNull:
-			return walk(e.x)
-		case *inList:
-			return walk(e.x) && all(e.list...)
-		case *caseExpr:
-			return all(e.conds...) && all(e.results...) && all(e.els)
-		case *likeExpr:
-			return all(e.x, e.pattern, e.escape)
-		case *funcExpr:
-			return !e.agg && all(e.args...)
-		case *styledConvert:
-			return all(e.x, e.style)
-		case *inSubquery:
-			return walk(e.x)
-		}
-		return false
-	}
-	ok = walk(x)
+	})
 	return lo, hi, ok
 }
 

@@ -25,6 +25,10 @@ type selectPlan struct {
 	grouped    bool
 	distinct   bool
 	topPercent bool
+	presorted  bool // the scan reads in ORDER BY order (order.go)
+	// groupsArrive: rows with equal GROUP BY values come together (a
+	// stream aggregate, order.go)
+	groupsArrive bool
 
 	groupBy []expr
 	aggs    []*aggSpec
@@ -142,6 +146,12 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		}
 		p.fetch = coerce(p.fetch, types.TypeBigInt)
 	}
+	p.useKeyOrder()
+	if p.grouped {
+		p.useIndexForGroups()
+	}
+	p.useCovering()
+	p.groupsArrive = p.grouped && p.groupsTogether()
 	return p, nil
 }
 
@@ -256,7 +266,7 @@ func (p *selectPlan) run(e *env, emit func([]types.Value) error) error {
 	if err != nil {
 		return err
 	}
-	if !p.grouped && len(p.orderBy) == 0 && !p.distinct && !p.topPercent && p.offset == nil && p.fetch == nil {
+	if !p.grouped && (len(p.orderBy) == 0 || p.presorted) && !p.distinct && !p.topPercent && p.offset == nil && p.fetch == nil {
 		return p.stream(e, limit, emit)
 	}
 	rows, err := p.materialize(e)
@@ -268,7 +278,7 @@ func (p *selectPlan) run(e *env, emit func([]types.Value) error) error {
 			return err
 		}
 	}
-	if len(p.orderBy) > 0 {
+	if len(p.orderBy) > 0 && !p.presorted {
 		if err := p.sortRows(e, rows); err != nil {
 			return err
 		}
@@ -429,27 +439,65 @@ func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 		accs []*accumulator
 	}
 	groups := map[string]*group{}
+	intGroups := map[int64]*group{} // one integer GROUP BY column: no encoding
+	var small [256]*group           // and its values 0..255 without hashing
+	oneInt := len(p.groupBy) == 1 && p.groupBy[0].typ().Kind.IsInteger()
 	var order []*group
+	var enc, last []byte // a row's group key encoded; the last group's (stream aggregate)
+	kv := make([]types.Value, len(p.groupBy))
 	err := p.src.scan(e, func(row []types.Value) error {
 		if ok, err := filter(row); !ok || err != nil {
 			return err
 		}
-		kv := make([]types.Value, len(p.groupBy))
-		var enc []byte
+		enc = enc[:0]
 		for i, g := range p.groupBy {
 			v, err := g.eval(e)
 			if err != nil {
 				return err
 			}
 			kv[i] = v
-			enc = keys.AppendValue(enc, v, g.typ())
+			if !oneInt || p.groupsArrive {
+				enc = keys.AppendValue(enc, v, g.typ())
+			}
 		}
-		gr := groups[string(enc)]
+		var n int64
+		isInt := false
+		if oneInt && !p.groupsArrive {
+			if n, isInt = kv[0].(int64); !isInt {
+				enc = keys.AppendValue(enc, kv[0], p.groupBy[0].typ()) // NULL
+			}
+		}
+		var gr *group
+		switch {
+		case isInt:
+			if uint64(n) < uint64(len(small)) {
+				gr = small[n]
+			} else {
+				gr = intGroups[n]
+			}
+		case p.groupsArrive:
+			if n := len(order); n > 0 && string(last) == string(enc) {
+				gr = order[n-1]
+			}
+		default:
+			gr = groups[string(enc)]
+		}
 		if gr == nil {
-			gr = &group{keys: kv, accs: newAccumulators(p.aggs)}
-			groups[string(enc)] = gr
+			gr = &group{keys: append([]types.Value(nil), kv...), accs: newAccumulators(p.aggs)}
+			switch {
+			case isInt:
+				if uint64(n) < uint64(len(small)) {
+					small[n] = gr
+				} else {
+					intGroups[n] = gr
+				}
+			case p.groupsArrive:
+				last = append(last[:0], enc...)
+			default:
+				groups[string(enc)] = gr
+			}
 			order = append(order, gr)
-			if err := e.gov.Grow(int64(len(enc)) + govern.EntrySize + govern.RowSize(kv) + accumulatorSize*int64(len(gr.accs))); err != nil {
+			if err := e.gov.Grow(int64(len(enc)) + govern.EntrySize + govern.RowSize(gr.keys) + accumulatorSize*int64(len(gr.accs))); err != nil {
 				return err
 			}
 		}

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/cockroachdb/pebble"
-
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/plan"
@@ -37,6 +35,15 @@ type tableScan struct {
 	table *TableDef
 	eq    []expr // values for PK columns 0..len(eq)-1, coerced to their types
 	seek  *indexSeek
+	// rng narrows the scan to ranges of the primary key (keyseek.go) when
+	// the WHERE clause bounds more than equalities do; backward reads
+	// the rows in descending key order (an ORDER BY ... DESC it serves).
+	rng      *keySeek
+	backward bool
+	ordered  bool // the scan serves an ORDER BY (printed plans say so)
+	// need marks the columns the statement reads (nil: all); the others
+	// are not decoded (covering.go)
+	need []bool
 }
 
 func (t *tableScan) scan(e *env, fn func(row []types.Value) error) error {
@@ -84,35 +91,25 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 			return fn(prefix, v, padRow(row, len(t.table.Columns)))
 		}
 	}
-	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
-	if err != nil {
-		return t.db.storage.ReadError(err)
-	}
-	var row []types.Value
-	for it.First(); it.Valid(); it.Next() {
-		if err := e.gov.Check(); err != nil {
-			it.Close()
+	rs := []keyRange{{prefix, keys.PrefixEnd(prefix)}}
+	if t.rng != nil {
+		var err error
+		if rs, err = t.rng.ranges(e, prefix); err != nil {
 			return err
 		}
+	}
+	var row []types.Value
+	return t.scanRanges(e, rs, t.backward, func(key, val []byte) error {
 		if tio != nil {
 			tio.reads++
 		}
-		row, err = keys.DecodeRow(it.Value(), row)
-		if err != nil {
-			it.Close()
+		var err error
+		if row, err = keys.DecodeColumns(val, row, t.need); err != nil {
 			return t.corrupt(err)
 		}
 		row = padRow(row, len(t.table.Columns)) // stored before ADD of a nullable column
-		if err := fn(it.Key(), it.Value(), row); err != nil {
-			it.Close()
-			return err
-		}
-	}
-	if err := it.Error(); err != nil {
-		it.Close()
-		return t.db.storage.ReadError(err)
-	}
-	return it.Close()
+		return fn(key, val, row)
+	})
 }
 
 // corrupt reports a row that does not decode: the database is marked

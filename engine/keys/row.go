@@ -90,7 +90,12 @@ func EncodeRow(dst []byte, vals []types.Value) []byte {
 
 // DecodeRow decodes a row encoded by EncodeRow into dst (reused when large
 // enough). Strings and byte slices are copied, so the input may be reused.
-func DecodeRow(b []byte, dst []types.Value) ([]types.Value, error) {
+func DecodeRow(b []byte, dst []types.Value) ([]types.Value, error) { return DecodeColumns(b, dst, nil) }
+
+// DecodeColumns is DecodeRow that materializes only the columns need marks
+// (all when need is nil), leaving the others nil: a scan that reads two
+// columns of many spares the rest their allocations.
+func DecodeColumns(b []byte, dst []types.Value, need []bool) ([]types.Value, error) {
 	n, k := binary.Uvarint(b)
 	if k <= 0 || n > uint64(len(b)) {
 		return nil, ErrCorruptRow
@@ -104,6 +109,7 @@ func DecodeRow(b []byte, dst []types.Value) ([]types.Value, error) {
 		if len(b) == 0 {
 			return nil, ErrCorruptRow
 		}
+		want := need == nil || (i < len(need) && need[i])
 		tag := b[0]
 		b = b[1:]
 		switch tag {
@@ -114,7 +120,10 @@ func DecodeRow(b []byte, dst []types.Value) ([]types.Value, error) {
 			if k <= 0 {
 				return nil, ErrCorruptRow
 			}
-			dst[i], b = v, b[k:]
+			b = b[k:]
+			if want {
+				dst[i] = v
+			}
 		case rowTrue:
 			dst[i] = true
 		case rowFalse:
@@ -135,20 +144,25 @@ func DecodeRow(b []byte, dst []types.Value) ([]types.Value, error) {
 			if k <= 0 || uint64(len(b)-k) < l {
 				return nil, ErrCorruptRow
 			}
-			c := new(big.Int).SetBytes(b[k : k+int(l)])
-			if sign == 1 {
-				c.Neg(c)
+			if want {
+				c := new(big.Int).SetBytes(b[k : k+int(l)])
+				if sign == 1 {
+					c.Neg(c)
+				}
+				dst[i] = types.NewDec(c, int32(scale))
 			}
-			dst[i], b = types.NewDec(c, int32(scale)), b[k+int(l):]
+			b = b[k+int(l):]
 		case rowString, rowBytes:
 			l, k := binary.Uvarint(b)
 			if k <= 0 || uint64(len(b)-k) < l {
 				return nil, ErrCorruptRow
 			}
 			data := b[k : k+int(l)]
-			if tag == rowString {
+			switch {
+			case !want:
+			case tag == rowString:
 				dst[i] = string(data)
-			} else {
+			default:
 				dst[i] = append([]byte{}, data...)
 			}
 			b = b[k+int(l):]
@@ -181,6 +195,9 @@ func DecodeRow(b []byte, dst []types.Value) ([]types.Value, error) {
 			dst[i], b = u, b[16:]
 		default:
 			return nil, ErrCorruptRow
+		}
+		if !want {
+			dst[i] = nil
 		}
 	}
 	return dst, nil

@@ -1,0 +1,290 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+
+	"mirrordb/engine/keys"
+	"mirrordb/parser"
+	"mirrordb/types"
+)
+
+// Covering and filtered indexes. An index entry holds its key columns, its
+// INCLUDE columns and the row's clustered key: a SELECT that needs no other
+// column of the table is answered from the entries alone, without fetching
+// each row (no Key Lookup). A filtered index holds only the rows its
+// filter admits, so it serves a query only when the query's WHERE clause
+// implies the filter.
+
+// readsColumns calls add for every combined-row column an expression
+// reads; false for an expression whose inputs it cannot tell (a correlated
+// subquery reads the enclosing row through e.outer; an aggregate call),
+// which callers then leave alone. Group keys
+// and aggregates read nothing of the row after grouping.
+func readsColumns(x expr, add func(int)) bool {
+	var walk func(x expr) bool
+	all := func(xs ...expr) bool {
+		for _, x := range xs {
+			if x != nil && !walk(x) {
+				return false
+			}
+		}
+		return true
+	}
+	walk = func(x expr) bool {
+		switch e := x.(type) {
+		case *colExpr:
+			add(e.idx)
+			return true
+		case *constExpr, *paramExpr, *aggRef, *groupKeyRef:
+			return true
+		case *subqueryExpr:
+			return !e.correlated // a correlated one reads the row it is in
+		case *inSubquery:
+			return !e.sub.correlated && walk(e.x)
+		case *castExpr:
+			return walk(e.x)
+		case *arith:
+			return all(e.l, e.r)
+		case *negate:
+			return walk(e.x)
+		case *compare:
+			return all(e.l, e.r)
+		case *logic:
+			return all(e.l, e.r)
+		case *not:
+			return walk(e.x)
+		case *isNull:
+			return walk(e.x)
+		case *inList:
+			return walk(e.x) && all(e.list...)
+		case *caseExpr:
+			return all(e.conds...) && all(e.results...) && all(e.els)
+		case *likeExpr:
+			return all(e.x, e.pattern, e.escape)
+		case *funcExpr:
+			return !e.agg && all(e.args...)
+		case *styledConvert:
+			return all(e.x, e.style)
+		}
+		return false
+	}
+	return walk(x)
+}
+
+// columnsRead is the set of the table's columns a single-table SELECT
+// reads anywhere; ok false when that cannot be told.
+func (p *selectPlan) columnsRead() (map[int]bool, bool) {
+	need := map[int]bool{}
+	add := func(i int) { need[i] = true }
+	xs := append([]expr{p.where, p.having}, p.project...)
+	xs = append(xs, p.groupBy...)
+	for _, a := range p.aggs {
+		xs = append(xs, a.arg)
+	}
+	for _, k := range p.orderBy {
+		xs = append(xs, k.x)
+	}
+	for _, x := range xs {
+		if x != nil && !readsColumns(x, add) {
+			return nil, false
+		}
+	}
+	return need, true
+}
+
+// coversColumns reports whether an index's entries hold every column in
+// need, each exactly (keys.ExactInKey for those read from the key).
+func (ix *IndexDef) coversColumns(t *TableDef, need map[int]bool) bool {
+	exact := exactKeyPrefix(t, ix.Columns)
+	for c := range need {
+		inPK := slices.Contains(t.PK, c) && exactKeyPrefix(t, t.PK) == len(t.PK)
+		if !slices.Contains(ix.Include, c) && !slices.Contains(ix.Columns[:exact], c) && !inPK {
+			return false
+		}
+	}
+	return true
+}
+
+// exactKeyPrefix counts the leading key columns a key gives back exactly:
+// decoding stops at the first that it does not.
+func exactKeyPrefix(t *TableDef, cols []int) int {
+	for i, c := range cols {
+		if !keys.ExactInKey(t.Columns[c].Type) {
+			return i
+		}
+	}
+	return len(cols)
+}
+
+// useCovering reads the chosen secondary index's entries alone when they
+// hold every column the statement needs, and otherwise decodes only those
+// columns of each row.
+func (p *selectPlan) useCovering() {
+	ts, ok := p.src.(*tableScan)
+	if !ok {
+		return
+	}
+	need, ok := p.columnsRead()
+	if !ok {
+		return
+	}
+	if ts.seek != nil && ts.seek.ix.coversColumns(ts.table, need) {
+		ts.seek.covering = true
+	}
+	ts.need = make([]bool, len(ts.table.Columns))
+	for c := range need {
+		if c >= 0 && c < len(ts.need) {
+			ts.need[c] = true
+		}
+	}
+}
+
+// scanCovered reads the rows of the ranges from the index entries: key
+// columns decoded from the entry's key, INCLUDE columns and the clustered
+// key from its value; the other columns, which the statement does not
+// read, stay NULL.
+func (s *indexSeek) scanCovered(e *env, t *tableScan, rs []keyRange, fn func(key, raw []byte, row []types.Value) error) error {
+	def := t.table
+	tio := e.sess.stats.open(t.db, t.table)
+	prefixLen := len(keys.IndexPrefix(def.ID, s.ix.store()))
+	row := make([]types.Value, len(def.Columns))
+	var vals, pk []types.Value
+	pkTypes := make([]types.Type, len(def.PK))
+	for i, c := range def.PK {
+		pkTypes[i] = def.Columns[c].Type
+	}
+	pk = make([]types.Value, len(def.PK))
+	exact := exactKeyPrefix(def, s.ix.Columns)
+	pkExact := exactKeyPrefix(def, def.PK) == len(def.PK)
+	return t.scanRanges(e, rs, t.backward, func(key, entry []byte) error {
+		if tio != nil {
+			tio.reads++
+		}
+		bad := func(err error) error {
+			return t.corrupt(fmt.Errorf("an entry of index '%s' does not decode: %w", s.ix.Name, err))
+		}
+		b := key[prefixLen:]
+		for i, c := range s.ix.Columns[:exact] {
+			var err error
+			if row[c], b, err = keys.DecodeKeyValue(b, s.types[i], s.ix.Desc[i]); err != nil {
+				return bad(err)
+			}
+		}
+		var err error
+		if vals, err = keys.DecodeRow(entry, vals); err != nil || len(vals) != 1+len(s.ix.Include) {
+			return bad(keys.ErrCorruptRow)
+		}
+		for i, c := range s.ix.Include {
+			row[c] = vals[1+i]
+		}
+		if suffix, ok := vals[0].([]byte); ok && len(def.PK) > 0 && pkExact {
+			if err := keys.DecodeKeyTuple(suffix, pkTypes, pk); err != nil {
+				return bad(err)
+			}
+			for i, c := range def.PK {
+				row[c] = pk[i]
+			}
+		}
+		return fn(nil, nil, row)
+	})
+}
+
+// impliesFilter reports whether conjuncts of a WHERE clause (the table's
+// columns at base) imply a filtered index's filter: each of the filter's
+// conjuncts is one of them (the same column, comparison and constant, or
+// the same IS [NOT] NULL), or holds for the value an equality of the
+// WHERE clause gives its column.
+func impliesFilter(t *TableDef, ix *IndexDef, conj []expr, base int) bool {
+	f := ix.filterExpr()
+	if f == nil {
+		return ix.Filter == ""
+	}
+	ev := filterEval{t, ix.Name}
+	var parts []parser.Expr
+	var split func(x parser.Expr)
+	split = func(x parser.Expr) {
+		switch e := x.(type) {
+		case *parser.Paren:
+			split(e.X)
+		case *parser.Binary:
+			if e.Op == "AND" {
+				split(e.L)
+				split(e.R)
+				return
+			}
+			parts = append(parts, x)
+		default:
+			parts = append(parts, x)
+		}
+	}
+	split(f)
+	for _, part := range parts {
+		if !conjunctImplies(ev, part, conj, base) {
+			return false
+		}
+	}
+	return true
+}
+
+// conjunctImplies reports whether one filter conjunct follows from the
+// WHERE clause's conjuncts.
+func conjunctImplies(ev filterEval, part parser.Expr, conj []expr, base int) bool {
+	for _, q := range conj {
+		switch e := q.(type) {
+		case *isNull:
+			fn, ok := part.(*parser.IsNull)
+			col, isCol := e.x.(*colExpr)
+			if ok && isCol && fn.Not == e.not {
+				if i, _, err := ev.column(fn.X); err == nil && i == col.idx-base {
+					return true
+				}
+			}
+		case *compare:
+			col, val, op, ok := compareColumnConst(e, base)
+			if !ok || col < 0 || col >= len(ev.t.Columns) {
+				continue
+			}
+			v, err := types.Convert(val.v, val.t, ev.t.Columns[col].Type, types.Implicit)
+			if err != nil || v == nil {
+				continue
+			}
+			row := make([]types.Value, len(ev.t.Columns))
+			row[col] = v
+			if op == "=" {
+				if holds, err := ev.eval(part, row); err == nil && holds {
+					return true
+				}
+				continue
+			}
+			// the same comparison: "col op c" with the same c
+			if b, isBin := part.(*parser.Binary); isBin && b.Op == op {
+				if i, ct, err := ev.column(b.L); err == nil && i == col {
+					if c, err := ev.constant(i, ct, b.R); err == nil && c != nil && types.Compare(c, v) == 0 {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// compareColumnConst reads "column op constant" (either way round) as the
+// table's column (base subtracted), the constant and the operator turned
+// to read from the column.
+func compareColumnConst(c *compare, base int) (int, *constExpr, string, bool) {
+	for flip, side := range [2][2]expr{{c.l, c.r}, {c.r, c.l}} {
+		col, isCol := side[0].(*colExpr)
+		k, isConst := unconverted(side[1]).(*constExpr)
+		if !isCol || !isConst {
+			continue
+		}
+		op := c.op
+		if flip == 1 {
+			op = map[string]string{"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "<>": "<>"}[op]
+		}
+		return col.idx - base, k, op, op != ""
+	}
+	return 0, nil, "", false
+}

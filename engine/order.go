@@ -1,0 +1,185 @@
+package engine
+
+import "slices"
+
+// Reading in index order instead of sorting. A table scan returns its rows
+// in the order of the key it reads: the clustered key, or the chosen
+// secondary index's columns (each ASC or DESC), with the columns its
+// equalities fix constant and an IN list's values taken in key order. An
+// ORDER BY on those columns, all forward or all reversed, is then served
+// by reading forward or backward, and a TOP stops the read after its rows.
+// A grouped query whose GROUP BY columns arrive together aggregates each
+// group as it ends (a stream aggregate) instead of hashing.
+
+// keyOrder is the order a table scan delivers its rows in: key columns
+// (of the table), which of them descend, and how many leading ones the
+// scan holds constant; unique when no two rows share the whole key.
+type keyOrder struct {
+	cols   []int
+	desc   []bool
+	fixed  int
+	unique bool
+}
+
+// order is the key order the scan reads in as it is narrowed now.
+func (t *tableScan) order() keyOrder {
+	switch {
+	case t.seek != nil:
+		return keyOrder{cols: t.seek.ix.Columns, desc: t.seek.ix.Desc, fixed: len(t.seek.eq), unique: t.seek.ix.Unique}
+	case len(t.table.PK) == 0:
+		return keyOrder{}
+	case t.rng != nil:
+		return keyOrder{cols: t.table.PK, desc: make([]bool, len(t.table.PK)), fixed: len(t.rng.eq), unique: true}
+	}
+	return keyOrder{cols: t.table.PK, desc: make([]bool, len(t.table.PK)), fixed: len(t.eq), unique: true}
+}
+
+// serves reports whether reading in this order (backward when reversed)
+// returns rows ordered by the columns cols (at base in the combined row),
+// desc giving each one's direction.
+func (o keyOrder) serves(cols []int, desc []bool, base int) (ok, backward bool) {
+	j, set := o.fixed, false
+	for i, c := range cols {
+		if slices.Contains(o.cols[:o.fixed], c-base) {
+			continue // constant in what is read
+		}
+		if j == len(o.cols) {
+			return o.unique && len(o.cols) > 0, backward // the key orders every row already
+		}
+		if o.cols[j] != c-base {
+			return false, false
+		}
+		b := desc[i] != o.desc[j]
+		if set && b != backward {
+			return false, false
+		}
+		backward, set = b, true
+		j++
+	}
+	return len(o.cols) > 0, backward
+}
+
+// useKeyOrder marks the SELECT's ORDER BY as served by its table scan's
+// order when it can be, choosing a backward read where the ORDER BY runs
+// against the key; with no seek chosen, a secondary index whose columns
+// give the order is read instead of the table when it covers the query or
+// a TOP stops the read (each entry's row fetched) after the TOP's rows.
+func (p *selectPlan) useKeyOrder() {
+	ts, ok := p.src.(*tableScan)
+	if !ok || len(p.orderBy) == 0 || p.grouped || p.distinct {
+		return
+	}
+	cols := make([]int, len(p.orderBy))
+	desc := make([]bool, len(p.orderBy))
+	for i, k := range p.orderBy {
+		x := k.x
+		if k.col >= 0 {
+			x = p.project[k.col]
+		}
+		c, ok := x.(*colExpr)
+		if !ok {
+			return
+		}
+		cols[i], desc[i] = c.idx, k.desc
+	}
+	served, backward := ts.order().serves(cols, desc, 0)
+	if !served && ts.seek == nil && len(ts.eq) == 0 && ts.rng == nil {
+		need, known := p.columnsRead()
+		var conj []expr
+		if p.where != nil {
+			conj = conjuncts(p.where, nil)
+		}
+		for i := range ts.table.Indexes {
+			ix := &ts.table.Indexes[i]
+			if ix.State != IndexReady || !impliesFilter(ts.table, ix, conj, 0) {
+				continue
+			}
+			if (p.top == nil || p.topPercent) && !(known && ix.coversColumns(ts.table, need)) {
+				continue // every row fetched through the index: sorting the table costs less
+			}
+			o := keyOrder{cols: ix.Columns, desc: ix.Desc, unique: ix.Unique}
+			if ok, back := o.serves(cols, desc, 0); ok {
+				ts.seek = wholeIndex(ts.table, ix)
+				served, backward = true, back
+				break
+			}
+		}
+	}
+	if served {
+		p.presorted, ts.ordered, ts.backward = true, true, backward
+	}
+}
+
+// groupsTogether reports whether the scan delivers rows with equal GROUP BY
+// values together: the GROUP BY columns, in any order and direction, are
+// the leading key columns the scan does not fix (or a unique key's every
+// column).
+func (p *selectPlan) groupsTogether() bool {
+	ts, ok := p.src.(*tableScan)
+	if !ok || len(p.groupBy) == 0 {
+		return false
+	}
+	o := ts.order()
+	if len(o.cols) == 0 {
+		return false
+	}
+	seen := map[int]bool{}
+	for _, g := range p.groupBy {
+		c, ok := g.(*colExpr)
+		if !ok {
+			return false
+		}
+		seen[c.idx] = true
+	}
+	for i, c := range o.cols {
+		if i < o.fixed {
+			delete(seen, c)
+			continue
+		}
+		if len(seen) == 0 {
+			return true
+		}
+		if !seen[c] {
+			return false
+		}
+		delete(seen, c)
+	}
+	return len(seen) == 0 || o.unique // one group per row
+}
+
+// wholeIndex reads every entry of an index, in its order.
+func wholeIndex(t *TableDef, ix *IndexDef) *indexSeek {
+	s := &indexSeek{ix: *ix, keySeek: keySeek{cols: ix.Columns, desc: ix.Desc}}
+	for _, c := range ix.Columns {
+		s.types = append(s.types, t.Columns[c].Type)
+	}
+	return s
+}
+
+// useIndexForGroups reads, for a GROUP BY the table's scan does not
+// deliver group by group, a covering index whose leading columns are the
+// GROUP BY's: its groups then arrive together, for a stream aggregate.
+func (p *selectPlan) useIndexForGroups() {
+	ts, ok := p.src.(*tableScan)
+	if !ok || len(p.groupBy) == 0 || ts.seek != nil || len(ts.eq) > 0 || ts.rng != nil || p.groupsTogether() {
+		return
+	}
+	need, known := p.columnsRead()
+	if !known {
+		return
+	}
+	var conj []expr
+	if p.where != nil {
+		conj = conjuncts(p.where, nil)
+	}
+	for i := range ts.table.Indexes {
+		ix := &ts.table.Indexes[i]
+		if ix.State != IndexReady || !impliesFilter(ts.table, ix, conj, 0) || !ix.coversColumns(ts.table, need) {
+			continue
+		}
+		if ts.seek = wholeIndex(ts.table, ix); p.groupsTogether() {
+			return
+		}
+		ts.seek = nil
+	}
+}
