@@ -129,17 +129,20 @@ func convertible(from, to Kind, mode Mode) bool {
 	return false
 }
 
-var intRange = map[Kind][2]int64{
-	TinyInt:  {0, 255},
-	SmallInt: {math.MinInt16, math.MaxInt16},
-	Int:      {math.MinInt32, math.MaxInt32},
-	BigInt:   {math.MinInt64, math.MaxInt64},
-}
-
-// CheckIntRange reports whether n fits the integer kind.
+// CheckIntRange reports whether n fits the integer kind. A switch, not a
+// map: it runs for every integer conversion, per row of an expression.
 func CheckIntRange(n int64, k Kind) bool {
-	r := intRange[k]
-	return n >= r[0] && n <= r[1]
+	switch k {
+	case TinyInt:
+		return n >= 0 && n <= 255
+	case SmallInt:
+		return n >= math.MinInt16 && n <= math.MaxInt16
+	case Int:
+		return n >= math.MinInt32 && n <= math.MaxInt32
+	case BigInt:
+		return true
+	}
+	return n == 0
 }
 
 func toInteger(v Value, from, to Type) (Value, *sqlerr.Error) {
