@@ -69,6 +69,9 @@ type Database struct {
 	// writerOwner is the session whose transaction holds the writer lock,
 	// if a session's does.
 	writerOwner atomic.Pointer[Session]
+
+	// rowCounts caches the tables' row counts for join planning (estimate.go).
+	rowCounts rowCounts
 }
 
 // openDatabase opens the store at dir and loads its log positions and

@@ -37,8 +37,7 @@ func newHashJoin(j *joinSource, pairs []joinPair, rest []expr) *hashJoin {
 	for _, p := range pairs {
 		h.floats = append(h.floats, !exactNumber(p.l.typ()) || !exactNumber(p.r.typ()))
 	}
-	le, re := rowEstimate(j.left), rowEstimate(j.right)
-	h.buildLeft = le >= 0 && (re < 0 || le < re)
+	h.buildLeft = estimateRows(j.left) < estimateRows(j.right)
 	return h
 }
 
@@ -144,15 +143,19 @@ func (t *hashTable) keys(i int) []types.Value {
 	return t.chunks[i/hashChunkRows][j*stride+t.w : (j+1)*stride]
 }
 
-// first returns 1 + the first row whose key may equal kv (hash h), 0 for
-// none; then returns the one after row i along the chain.
-func (t *hashTable) first(h uint64) int32 { return t.heads[h&t.mask] }
-func (t *hashTable) then(i int32) int32   { return t.next[i-1] }
-
-// match reports whether row i (as numbered by first and then) has key kv
-// (hash h).
-func (t *hashTable) match(i int32, h uint64, kv []types.Value) bool {
-	return t.hashes[i-1] == h && keysEqual(t.keys(int(i-1)), kv)
+// matches calls fn with each held row (its number and values) whose key
+// equals kv.
+func (t *hashTable) matches(kv []types.Value, fn func(i int, row []types.Value) error) error {
+	h := t.hash(kv)
+	for i := t.heads[h&t.mask]; i != 0; i = t.next[i-1] {
+		if t.hashes[i-1] != h || !keysEqual(t.keys(int(i-1)), kv) {
+			continue
+		}
+		if err := fn(int(i-1), t.row(int(i-1))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
@@ -205,32 +208,25 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 		}
 		found := false
 		if ok {
-			hk := t.hash(kbuf)
-			for i := t.first(hk); i != 0; i = t.then(i) {
-				if !t.match(i, hk, kbuf) {
-					continue
-				}
+			err = t.matches(kbuf, func(i int, row []types.Value) error {
 				if err := e.gov.Check(); err != nil {
 					return err
 				}
-				copy(bcols, t.row(int(i-1)))
+				copy(bcols, row)
 				if h.rest != nil {
 					e.row = full
-					v, err := h.rest.eval(e)
-					if err != nil {
+					if v, err := h.rest.eval(e); err != nil || !truth(v) {
 						return err
-					}
-					if !truth(v) {
-						continue
 					}
 				}
 				found = true
 				if matched != nil {
-					matched[i-1] = true
+					matched[i] = true
 				}
-				if err := fn(combined); err != nil {
-					return err
-				}
+				return fn(combined)
+			})
+			if err != nil {
+				return err
 			}
 		}
 		if !found && probe.preserved {

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 )
@@ -28,6 +30,9 @@ const (
 func queryHint(hints []string) joinHint {
 	var h joinHint
 	for _, s := range hints {
+		if s == "FORCE ORDER" {
+			continue
+		}
 		k := hintHash
 		if s == "LOOP JOIN" {
 			k = hintLoop
@@ -42,8 +47,9 @@ func queryHint(hints []string) joinHint {
 
 // joinPlanner rewrites one FROM clause.
 type joinPlanner struct {
-	hint joinHint
-	err  error // 8622 when a hint cannot be honoured
+	hint       joinHint
+	forceOrder bool  // OPTION (FORCE ORDER): inner joins in the written order
+	err        error // 8622 when a hint cannot be honoured
 }
 
 // planJoins pushes the WHERE clause's single-input conjuncts down to the
@@ -56,7 +62,7 @@ func (b *binder) planJoins(src rowSource, width int, where expr, hints []string)
 		chooseAccess(src, where) // one input: its access path is all there is
 		return src, where, nil
 	}
-	jp := &joinPlanner{hint: queryHint(hints)}
+	jp := &joinPlanner{hint: queryHint(hints), forceOrder: slices.Contains(hints, "FORCE ORDER")}
 	var push, keep []expr
 	if where != nil {
 		for _, c := range conjuncts(where, nil) {
@@ -95,6 +101,11 @@ func (jp *joinPlanner) rewrite(src rowSource, base, width int, preds []expr) (ro
 // refers to both sides, else above the join.
 func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []expr) (rowSource, []expr) {
 	kind := j.kind
+	if kind == parser.InnerJoin || kind == parser.CrossJoin {
+		if src, keep, ok := jp.chainJoin(j, base, preds); ok {
+			return src, keep
+		}
+	}
 	lo, mid, hi := base, base+j.lw, base+j.lw+j.rw
 	var lp, rp, cond, keep []expr
 	innerish := kind == parser.InnerJoin || kind == parser.CrossJoin
@@ -162,8 +173,7 @@ const seekJoinMaxOuter = 1000
 
 // fewRows reports an input known to return at most seekJoinMaxOuter rows.
 func fewRows(src rowSource) bool {
-	n := rowEstimate(src)
-	return n >= 0 && n <= seekJoinMaxOuter
+	return estimateRows(src) <= seekJoinMaxOuter
 }
 
 // canSeek reports join kinds whose right input can be read by a seek per
@@ -228,15 +238,21 @@ func andAll(xs []expr) expr {
 // written.
 func exprSpan(x expr) (lo, hi int, ok bool) {
 	lo, hi = -1, -1
-	var walk func(x expr) bool
-	add := func(i int) {
+	ok = exprColumns(x, func(i int) {
 		if lo < 0 || i < lo {
 			lo = i
 		}
 		if i > hi {
 			hi = i
 		}
-	}
+	})
+	return lo, hi, ok
+}
+
+// exprColumns calls add with every combined-row column an expression
+// reads; false for an expression whose inputs it cannot tell.
+func exprColumns(x expr, add func(col int)) bool {
+	var walk func(x expr) bool
 	all := func(xs ...expr) bool {
 		for _, x := range xs {
 			if x != nil && !walk(x) {
@@ -250,7 +266,7 @@ func exprSpan(x expr) (lo, hi int, ok bool) {
 		case *colExpr:
 			add(e.idx)
 			return true
-		case *constExpr, *paramExpr, *subqueryExpr:
+		case *constExpr, *paramExpr, *subqueryExpr, *outerColExpr:
 			return true
 		case *castExpr:
 			return walk(e.x)
@@ -281,22 +297,5 @@ func exprSpan(x expr) (lo, hi int, ok bool) {
 		}
 		return false
 	}
-	ok = walk(x)
-	return lo, hi, ok
-}
-
-// rowEstimate is an input's estimated row count, -1 when unknown: known
-// only for a seek on the whole primary key.
-func rowEstimate(src rowSource) float64 {
-	switch s := src.(type) {
-	case *tableScan:
-		if len(s.table.PK) > 0 && len(s.eq) == len(s.table.PK) {
-			return 1
-		}
-	case *filterSource:
-		return rowEstimate(s.src)
-	case oneRow:
-		return 1
-	}
-	return -1
+	return walk(x)
 }

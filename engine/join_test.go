@@ -192,7 +192,7 @@ func TestHashJoinMemoryAndCancel(t *testing.T) {
 	mustQuery(t, setup, "CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(MAX))")
 	mustQuery(t, setup, "INSERT big SELECT a.n*1000 + b.n*100 + c.n*10 + d.n, REPLICATE('v', 500) FROM ten a, ten b, ten c, ten d WHERE a.n < 4")
 	for _, q := range []string{
-		"SELECT COUNT(*) FROM ten JOIN big ON ten.n = big.id % 10",                   // builds on big
+		"SELECT COUNT(*) FROM big a JOIN big b ON a.v = b.v",                         // an inner join's 2 MB build
 		"SELECT COUNT(*) FROM big a LEFT JOIN big b ON a.v = b.v OPTION (HASH JOIN)", // 2 MB of build rows
 	} {
 		err := s.Query(context.Background(), q, &collect{})

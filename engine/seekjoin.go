@@ -54,17 +54,23 @@ func (s *seekJoin) scan(e *env, fn func(row []types.Value) error) error {
 // columns the seek reads as OUTER REFERENCES, the seek as its inner input.
 func (s *seekJoin) explain(x *explainer, nm *names) *plan.Node {
 	left, right := s.left.explain(x, nm), s.right.explain(x, nm)
-	refs := make([]string, len(s.keys))
-	for i, k := range s.keys {
+	n := x.node("Nested Loops", joinLogical[s.kind], seekArgument(x, nm, s.keys, s.on), left, right)
+	n.NamesLogical = true
+	return n
+}
+
+// seekArgument is an index nested-loop join's argument: the outer columns
+// the seek reads, and the condition checked on each row it returns.
+func seekArgument(x *explainer, nm *names, keys []joinPair, cond expr) string {
+	refs := make([]string, len(keys))
+	for i, k := range keys {
 		refs[i] = x.text(k.l, nm)
 	}
 	arg := "OUTER REFERENCES:(" + strings.Join(refs, ", ") + ")"
-	if s.on != nil {
-		arg += ", WHERE:(" + x.text(s.on, nm) + ")"
+	if cond != nil {
+		arg += ", WHERE:(" + x.text(cond, nm) + ")"
 	}
-	n := x.node("Nested Loops", joinLogical[s.kind], arg, left, right)
-	n.NamesLogical = true
-	return n
+	return arg
 }
 
 // innerSeekers are the ways an index nested-loop join can read its inner
