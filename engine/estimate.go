@@ -94,6 +94,8 @@ func estimateRows(src rowSource) float64 {
 		return estimateRows(&s.joinSource)
 	case *seekJoin:
 		return estimateRows(&s.joinSource)
+	case *semiJoin:
+		return max(estimateRows(s.src)*0.5, 1)
 	case oneRow:
 		return 1
 	}

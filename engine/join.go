@@ -57,7 +57,32 @@ type joinPlanner struct {
 // picks each join's algorithm. It returns the new source and what is left
 // of the WHERE clause. With the session's oldJoins set (tests comparing
 // the two paths) it changes nothing but the top-level access path.
+//
+// First, the WHERE conjuncts that can run as semi-joins (semijoin.go) are
+// taken out; they filter the planned source.
 func (b *binder) planJoins(src rowSource, width int, where expr, hints []string) (rowSource, expr, error) {
+	var semis []*semiJoin
+	if where != nil && !b.s.oldJoins {
+		var rest []expr
+		for _, c := range conjuncts(where, nil) {
+			if s := b.semiJoin(c); s != nil {
+				semis = append(semis, s)
+			} else {
+				rest = append(rest, c)
+			}
+		}
+		where = andAll(rest)
+	}
+	src, where, err := b.pushJoins(src, width, where, hints)
+	for _, s := range semis {
+		s.src, s.width = src, width
+		src = s
+	}
+	return src, where, err
+}
+
+// pushJoins is planJoins without the semi-joins.
+func (b *binder) pushJoins(src rowSource, width int, where expr, hints []string) (rowSource, expr, error) {
 	if _, join := src.(*joinSource); !join || b.s.oldJoins {
 		chooseAccess(src, where) // one input: its access path is all there is
 		return src, where, nil
@@ -252,6 +277,17 @@ func exprSpan(x expr) (lo, hi int, ok bool) {
 // exprColumns calls add with every combined-row column an expression
 // reads; false for an expression whose inputs it cannot tell.
 func exprColumns(x expr, add func(col int)) bool {
+	return exprLeaves(x, func(x expr) {
+		if c, ok := x.(*colExpr); ok {
+			add(c.idx)
+		}
+	})
+}
+
+// exprLeaves calls leaf with every column, outer column, constant,
+// parameter and subquery of an expression (a subquery's own plan is not
+// entered); false for an expression it cannot look into.
+func exprLeaves(x expr, leaf func(expr)) bool {
 	var walk func(x expr) bool
 	all := func(xs ...expr) bool {
 		for _, x := range xs {
@@ -263,10 +299,8 @@ func exprColumns(x expr, add func(col int)) bool {
 	}
 	walk = func(x expr) bool {
 		switch e := x.(type) {
-		case *colExpr:
-			add(e.idx)
-			return true
-		case *constExpr, *paramExpr, *subqueryExpr, *outerColExpr:
+		case *colExpr, *constExpr, *paramExpr, *subqueryExpr, *outerColExpr:
+			leaf(e)
 			return true
 		case *castExpr:
 			return walk(e.x)
