@@ -189,29 +189,32 @@ func (jp *joinPlanner) order(inputs []joinInput, conds []expr, masks []uint64, m
 	joined := uint64(1) << first
 	est := inputs[first].est
 	for len(order) < n {
-		best, bestEst, bestLinked := -1, 0.0, false
+		// Joined by an equality first (a hash or a seek can do it), then
+		// by another condition, then a cross product; the fewest rows
+		// within each.
+		best, bestEst, bestRank := -1, 0.0, 0
 		for k := range inputs {
 			if joined&(1<<k) != 0 {
 				continue
 			}
 			now := joined | 1<<k
-			linked := false
+			rank := 0
 			sel := 1.0
 			var eqs []expr
 			for _, i := range multi {
 				m := masks[i]
 				if m&(1<<k) != 0 && m&^now == 0 {
-					linked = true
+					rank = max(rank, 1)
 					if cmp, ok := conds[i].(*compare); ok && cmp.op == "=" {
-						eqs = append(eqs, conds[i])
+						eqs, rank = append(eqs, conds[i]), 2
 					} else {
 						sel *= selectivity(conds[i])
 					}
 				}
 			}
 			e := joinedRows(est, inputs[k], eqs, inputs) * sel
-			if best < 0 || linked && !bestLinked || linked == bestLinked && e < bestEst {
-				best, bestEst, bestLinked = k, e, linked
+			if best < 0 || rank > bestRank || rank == bestRank && e < bestEst {
+				best, bestEst, bestRank = k, e, rank
 			}
 		}
 		order = append(order, best)
