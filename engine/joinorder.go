@@ -93,6 +93,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []expr) (src row
 		inputs = append(inputs, joinInput{src: src, base: base, w: w})
 	}
 	flatten(j, base, j.lw+j.rw)
+	conds = append(conds, transitiveEqualities(conds)...)
 	if len(inputs) > maxChainInputs {
 		return nil, nil, false
 	}
@@ -314,8 +315,8 @@ func (jp *joinPlanner) step(in joinInput, conds []expr, joined uint64, mask func
 			return s
 		}
 	}
-	if jp.hint == hintLoop {
-		return s
+	if jp.hint == hintLoop || jp.hint == hintNone && min(est, in.est) <= 1 {
+		return s // nested loops: one side a single row, no table to build
 	}
 	s.method, s.rest = methodHash, andAll(rest)
 	for _, p := range s.pairs {
@@ -515,4 +516,61 @@ func (in joinInput) explain(x *explainer, nm *names) *plan.Node {
 		n.Children[0].EstimateRows, n.Children[0].Estimated = estimateRows(f.src), true
 	}
 	return n
+}
+
+// transitiveEqualities derives from a.x = b.x and a.x = 5 the conjunct
+// b.x = 5, so that both inputs are filtered (and can seek) before the
+// join. Columns are linked only when they have the same kind of type (or
+// are both integers), where equality is transitive through the values.
+func transitiveEqualities(conds []expr) []expr {
+	parent := map[int]int{}
+	var find func(int) int
+	find = func(i int) int {
+		if p, ok := parent[i]; ok && p != i {
+			r := find(p)
+			parent[i] = r
+			return r
+		}
+		return i
+	}
+	cols := map[int]*colExpr{}
+	type fixed struct {
+		col *colExpr
+		v   expr
+	}
+	var consts []fixed
+	has := map[int]bool{}
+	for _, c := range conds {
+		cmp, ok := c.(*compare)
+		if !ok || cmp.op != "=" {
+			continue
+		}
+		l, lok := cmp.l.(*colExpr)
+		r, rok := cmp.r.(*colExpr)
+		switch {
+		case lok && rok && sameKindFamily(l.t, r.t):
+			cols[l.idx], cols[r.idx] = l, r
+			parent[find(l.idx)] = find(r.idx)
+		case lok && rowIndependent(cmp.r):
+			consts, has[l.idx] = append(consts, fixed{l, cmp.r}), true
+		case rok && rowIndependent(cmp.l):
+			consts, has[r.idx] = append(consts, fixed{r, cmp.l}), true
+		}
+	}
+	var out []expr
+	for _, f := range consts {
+		for idx, c := range cols {
+			if idx != f.col.idx && !has[idx] && find(idx) == find(f.col.idx) && sameKindFamily(c.t, f.col.t) {
+				has[idx] = true
+				out = append(out, &compare{op: "=", l: c, r: f.v})
+			}
+		}
+	}
+	return out
+}
+
+// sameKindFamily reports two column types whose equality is transitive
+// with a third value's: the same kind, or both integers.
+func sameKindFamily(a, b types.Type) bool {
+	return a.Kind == b.Kind || a.Kind.IsInteger() && b.Kind.IsInteger()
 }
