@@ -250,7 +250,7 @@ func constText(v types.Value, t types.Type) string {
 func (t *tableScan) explain(x *explainer, nm *names) *plan.Node {
 	obj := "OBJECT:(" + objectName(t.db, t.table) + ")"
 	if t.seek != nil {
-		return t.explainIndexSeek(x, obj)
+		return t.explainIndexSeek(x, nm, obj)
 	}
 	if len(t.table.PK) == 0 {
 		return x.node("Table Scan", "Table Scan", obj)
@@ -280,12 +280,12 @@ func (t *tableScan) explain(x *explainer, nm *names) *plan.Node {
 // explainIndexSeek draws a secondary-index seek as SQL Server does: the
 // index's range, and a lookup of each entry's row in the table (Key Lookup
 // through the primary key, RID Lookup in a heap), joined by nested loops.
-func (t *tableScan) explainIndexSeek(x *explainer, obj string) *plan.Node {
+func (t *tableScan) explainIndexSeek(x *explainer, nm *names, obj string) *plan.Node {
 	s := t.seek
 	ix := bracket(t.db.Name()) + "." + bracket(orDbo(t.table.Schema)) + "." + bracket(t.table.Name) + "." + bracket(s.ix.Name)
 	var conds []string
 	for i, v := range s.eq {
-		conds = append(conds, columnName(t.db, t.table, s.ix.Columns[i])+"="+x.text(v, nil))
+		conds = append(conds, columnName(t.db, t.table, s.ix.Columns[i])+"="+x.text(v, nm)) // a join's seek reads the outer row
 	}
 	if len(s.eq) < len(s.ix.Columns) {
 		col := columnName(t.db, t.table, s.ix.Columns[len(s.eq)])

@@ -462,9 +462,15 @@ func (c *joinChain) run(e *env, k int, buf []types.Value, held *int64, emit func
 // explain draws the chain as SQL Server draws a left-deep join tree, each
 // join over the rows so far and the next input, with its estimate.
 func (c *joinChain) explain(x *explainer, nm *names) *plan.Node {
-	n := c.first.explain(x, nm)
+	n := c.first.explain(x, nm, c.first.est)
+	est := c.first.est
 	for _, s := range c.steps {
-		in := s.in.explain(x, nm)
+		inEst := s.in.est
+		if s.method == methodSeek {
+			inEst = max(s.est/est, 1) // rows per seek
+		}
+		in := s.in.explain(x, nm, inEst)
+		est = s.est
 		logical := joinLogical[parser.InnerJoin]
 		var j *plan.Node
 		switch s.method {
@@ -505,12 +511,12 @@ func (c *joinChain) explain(x *explainer, nm *names) *plan.Node {
 	return n
 }
 
-// explain draws an input with its estimate (and its table's row count
-// on the scan under its filters).
-func (in joinInput) explain(x *explainer, nm *names) *plan.Node {
+// explain draws an input with its estimate est (and its table's row
+// count on the scan under its filters).
+func (in joinInput) explain(x *explainer, nm *names, est float64) *plan.Node {
 	n := in.src.explain(x, nm)
 	if !n.Estimated {
-		n.EstimateRows, n.Estimated = in.est, true
+		n.EstimateRows, n.Estimated = est, true
 	}
 	if f, ok := in.src.(*filterSource); ok && len(n.Children) > 0 && !n.Children[0].Estimated {
 		n.Children[0].EstimateRows, n.Children[0].Estimated = estimateRows(f.src), true

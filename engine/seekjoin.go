@@ -146,7 +146,11 @@ func seekValues(t *TableDef, keyCols []int, eq []expr, base int, pairs []joinPai
 		found := false
 		for _, p := range pairs {
 			if c, ok := p.r.(*colExpr); ok && c.idx == base+kc && keyCompatible(colT, p.l.typ()) && !colT.Kind.IsBinary() {
-				eq = append(eq, &castExpr{x: p.l, to: colT, mode: types.Implicit, try: true})
+				v := p.l
+				if v.typ() != colT {
+					v = &castExpr{x: p.l, to: colT, mode: types.Implicit, try: true}
+				}
+				eq = append(eq, v)
 				used, found = append(used, p), true
 				break
 			}
