@@ -286,7 +286,8 @@ func exprColumns(x expr, add func(col int)) bool {
 
 // exprLeaves calls leaf with every column, outer column, constant,
 // parameter and subquery of an expression (a subquery's own plan is not
-// entered); false for an expression it cannot look into.
+// entered); false for an expression it cannot look into, or one with a
+// correlated subquery, which may read any column of the row.
 func exprLeaves(x expr, leaf func(expr)) bool {
 	var walk func(x expr) bool
 	all := func(xs ...expr) bool {
@@ -299,7 +300,10 @@ func exprLeaves(x expr, leaf func(expr)) bool {
 	}
 	walk = func(x expr) bool {
 		switch e := x.(type) {
-		case *colExpr, *constExpr, *paramExpr, *subqueryExpr, *outerColExpr:
+		case *subqueryExpr:
+			leaf(e)
+			return !e.correlated // it may read any column of the row
+		case *colExpr, *constExpr, *paramExpr, *outerColExpr:
 			leaf(e)
 			return true
 		case *castExpr:
@@ -327,7 +331,7 @@ func exprLeaves(x expr, leaf func(expr)) bool {
 		case *styledTimeExpr:
 			return all(e.x, e.style)
 		case *inSubquery:
-			return walk(e.x)
+			return walk(e.x) && walk(e.sub)
 		}
 		return false
 	}
