@@ -108,6 +108,9 @@ func (t *hashTable) add(row, kv []types.Value) int64 {
 	if kv != nil {
 		copy(c[t.w:], kv)
 		h = t.hash(kv)
+		for _, v := range kv {
+			n += govern.ValueSize(v) // a key computed from the row holds its own
+		}
 	}
 	t.hashes, t.keyed = append(t.hashes, h), append(t.keyed, kv != nil)
 	t.n++
