@@ -74,8 +74,10 @@ func (b *binder) planJoins(src rowSource, width int, where expr, hints []string)
 		where = andAll(rest)
 	}
 	src, where, err := b.pushJoins(src, width, where, hints)
+	hint := queryHint(hints)
 	for _, s := range semis {
 		s.src, s.width = src, width
+		s.planSeek(hint)
 		src = s
 	}
 	return src, where, err

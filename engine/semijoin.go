@@ -38,6 +38,32 @@ type semiJoin struct {
 	outerKeys []expr
 	convert   types.Type // IN: both sides converted to this type, when set
 	floats    []bool
+	// seek, when set, reads an EXISTS subquery's rows by a seek per outer
+	// row instead (Nested Loops (Left Semi Join)): chosen when the outer
+	// rows are few against the inner table and an index answers a key.
+	seek rowSource
+	// outerRefs are the subquery's own names of the outer columns (its
+	// level the statement's), which the seek's key values read.
+	outerRefs []*outerColExpr
+}
+
+// planSeek chooses the seek per outer row for an EXISTS semi-join whose
+// outer input is estimated small, as the join steps do (joinorder.go).
+func (s *semiJoin) planSeek(hint joinHint) {
+	ts, ok := s.inner.(*tableScan)
+	if !ok || hint == hintHash {
+		return
+	}
+	if hint != hintLoop && estimateRows(s.src)*seekCost >= max(tableRows(ts.db, ts.table), 1)+hashCost {
+		return
+	}
+	pairs := make([]joinPair, len(s.innerKeys))
+	for i := range pairs {
+		pairs[i] = joinPair{l: s.outerRefs[i], r: s.innerKeys[i]}
+	}
+	if inner, _ := seekInner(ts, 0, pairs); inner != nil {
+		s.seek = inner
+	}
 }
 
 // semiJoin plans one conjunct as a semi-join, or returns nil.
@@ -118,6 +144,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 		}
 		s.innerKeys = append(s.innerKeys, inner)
 		s.outerKeys = append(s.outerKeys, &colExpr{idx: outer.idx, t: outer.t})
+		s.outerRefs = append(s.outerRefs, outer)
 		s.floats = append(s.floats, !exactNumber(inner.typ()) || !exactNumber(outer.t))
 	}
 	if len(s.innerKeys) == 0 {
@@ -140,6 +167,9 @@ func namesLevel(x expr, level int) bool {
 }
 
 func (s *semiJoin) scan(e *env, fn func(row []types.Value) error) error {
+	if s.seek != nil {
+		return s.scanSeeking(e, fn)
+	}
 	t := newHashTable(s.floats, 0)
 	var held int64
 	defer func() { e.gov.Shrink(held) }()
@@ -211,6 +241,53 @@ func (s *semiJoin) scan(e *env, fn func(row []types.Value) error) error {
 	})
 }
 
+// scanSeeking runs an EXISTS semi-join by a seek of the inner table per
+// outer row, stopping at the first inner row that matches.
+func (s *semiJoin) scanSeeking(e *env, fn func(row []types.Value) error) error {
+	buf := make([]types.Value, s.width)
+	kv, ik := make([]types.Value, len(s.outerKeys)), make([]types.Value, len(s.innerKeys))
+	saved := e.row
+	defer func() { e.row = saved }()
+	return s.src.scan(e, func(r []types.Value) error {
+		if err := e.gov.Check(); err != nil {
+			return err
+		}
+		copy(buf, pad(r, s.width))
+		e.row = buf
+		ok, err := evalKeys(e, s.outerKeys, kv)
+		if err != nil {
+			return err
+		}
+		found := false
+		if ok {
+			outer := e.outer
+			e.outer = append(outer[:len(outer):len(outer)], buf) // the seek's values name the outer row one level out
+			err = s.seek.scan(e, func(ir []types.Value) error {
+				e.row = ir
+				if s.filter != nil {
+					if v, err := s.filter.eval(e); err != nil || !truth(v) {
+						return err
+					}
+				}
+				if ok, err := evalKeys(e, s.innerKeys, ik); err != nil || !ok || !keysEqual(ik, kv) {
+					return err
+				}
+				found = true
+				return errStopScan
+			})
+			e.outer = outer
+			if err != nil && err != errStopScan {
+				return err
+			}
+		}
+		e.row = saved
+		if found == s.anti {
+			return nil
+		}
+		return fn(r)
+	})
+}
+
 // keeps decides one outer row (in e.row).
 func (s *semiJoin) keeps(e *env, t *hashTable, kv []types.Value, sawNull, empty bool) (bool, error) {
 	if s.in != nil && s.anti && empty {
@@ -247,6 +324,9 @@ func (s *semiJoin) keeps(e *env, t *hashTable, kv []types.Value, sawNull, empty 
 // Join, or Right Anti Semi Join) over the subquery's rows, the build
 // input, then the outer rows it probes with.
 func (s *semiJoin) explain(x *explainer, nm *names) *plan.Node {
+	if s.seek != nil {
+		return s.explainSeek(x, nm)
+	}
 	var build *plan.Node
 	var inner []string
 	if s.in != nil {
@@ -273,6 +353,29 @@ func (s *semiJoin) explain(x *explainer, nm *names) *plan.Node {
 	}
 	arg := "HASH:(" + strings.Join(inner, ", ") + ")=(" + strings.Join(outer, ", ") + ")"
 	n := x.node("Hash Match", logical, arg, build, probe)
+	n.NamesLogical = true
+	return n
+}
+
+// explainSeek draws a seeking semi-join as SQL Server does: Nested Loops
+// (Left Semi Join, or Left Anti Semi Join) over the outer rows, with the
+// outer columns the seek reads.
+func (s *semiJoin) explainSeek(x *explainer, nm *names) *plan.Node {
+	outer := s.src.explain(x, nm)
+	inm := &names{sc: s.innerPlan.sc}
+	inner := s.seek.explain(x, inm)
+	if s.filter != nil {
+		inner = x.node("Filter", "Filter", "WHERE:("+x.text(s.filter, inm)+")", inner)
+	}
+	refs := make([]string, len(s.outerKeys))
+	for i, k := range s.outerKeys {
+		refs[i] = x.text(k, nm)
+	}
+	logical := "Left Semi Join"
+	if s.anti {
+		logical = "Left Anti Semi Join"
+	}
+	n := x.node("Nested Loops", logical, "OUTER REFERENCES:("+strings.Join(refs, ", ")+")", outer, inner)
 	n.NamesLogical = true
 	return n
 }
