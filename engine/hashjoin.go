@@ -387,14 +387,7 @@ func canonicalDec(d types.Dec) (*big.Int, int32) {
 func (h *hashJoin) explain(x *explainer, nm *names) *plan.Node {
 	left, right := h.left.explain(x, nm), h.right.explain(x, nm)
 	build, probe := h.sides()
-	text := func(keys []expr) string {
-		s := make([]string, len(keys))
-		for i, k := range keys {
-			s[i] = x.text(k, nm)
-		}
-		return strings.Join(s, ", ")
-	}
-	arg := "HASH:(" + text(build.keys) + ")=(" + text(probe.keys) + ")"
+	arg := "HASH:(" + x.list(build.keys, nm) + ")=(" + x.list(probe.keys, nm) + ")"
 	if h.on != nil {
 		arg += ", RESIDUAL:(" + x.text(h.on, nm) + ")"
 	}
@@ -411,4 +404,22 @@ func (h *hashJoin) explain(x *explainer, nm *names) *plan.Node {
 	n := x.node("Hash Match", joinLogical[kind], arg, first, second)
 	n.NamesLogical = true
 	return n
+}
+
+// list prints expressions as a plan's argument lists them: comma
+// separated.
+func (x *explainer) list(xs []expr, nm *names) string {
+	t := make([]string, len(xs))
+	for i, e := range xs {
+		t[i] = x.text(e, nm)
+	}
+	return strings.Join(t, ", ")
+}
+
+// pairSides returns the left and the right expressions of join pairs.
+func pairSides(pairs []joinPair) (l, r []expr) {
+	for _, p := range pairs {
+		l, r = append(l, p.l), append(r, p.r)
+	}
+	return l, r
 }

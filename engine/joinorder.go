@@ -2,7 +2,6 @@ package engine
 
 import (
 	"math/bits"
-	"strings"
 
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
@@ -395,10 +394,7 @@ func (c *joinChain) run(e *env, k int, buf []types.Value, held *int64, emit func
 			return nil
 		})
 	}
-	lkeys, rkeys := make([]expr, len(s.pairs)), make([]expr, len(s.pairs))
-	for i, p := range s.pairs {
-		lkeys[i], rkeys[i] = p.l, p.r
-	}
+	lkeys, rkeys := pairSides(s.pairs)
 	kv := make([]types.Value, len(s.pairs))
 	// keyed evaluates keys over buf into kv and calls fn unless one is NULL.
 	keyed := func(keys []expr, fn func() error) error {
@@ -483,21 +479,11 @@ func (c *joinChain) explain(x *explainer, nm *names) *plan.Node {
 			}
 			j = x.node("Nested Loops", logical, arg, n, in)
 		default:
-			keys := func(left bool) string {
-				t := make([]string, len(s.pairs))
-				for i, p := range s.pairs {
-					if left {
-						t[i] = x.text(p.l, nm)
-					} else {
-						t[i] = x.text(p.r, nm)
-					}
-				}
-				return "(" + strings.Join(t, ", ") + ")"
-			}
-			arg := "HASH:" + keys(false) + "=" + keys(true)
+			l, r := pairSides(s.pairs)
+			arg := "HASH:(" + x.list(r, nm) + ")=(" + x.list(l, nm) + ")"
 			first, second := in, n
 			if s.buildLeft {
-				arg, first, second = "HASH:"+keys(true)+"="+keys(false), n, in
+				arg, first, second = "HASH:("+x.list(l, nm)+")=("+x.list(r, nm)+")", n, in
 			}
 			if s.cond != nil {
 				arg += ", RESIDUAL:(" + x.text(s.cond, nm) + ")"

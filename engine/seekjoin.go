@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"strings"
-
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -62,11 +60,8 @@ func (s *seekJoin) explain(x *explainer, nm *names) *plan.Node {
 // seekArgument is an index nested-loop join's argument: the outer columns
 // the seek reads, and the condition checked on each row it returns.
 func seekArgument(x *explainer, nm *names, keys []joinPair, cond expr) string {
-	refs := make([]string, len(keys))
-	for i, k := range keys {
-		refs[i] = x.text(k.l, nm)
-	}
-	arg := "OUTER REFERENCES:(" + strings.Join(refs, ", ") + ")"
+	refs, _ := pairSides(keys)
+	arg := "OUTER REFERENCES:(" + x.list(refs, nm) + ")"
 	if cond != nil {
 		arg += ", WHERE:(" + x.text(cond, nm) + ")"
 	}

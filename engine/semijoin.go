@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"strings"
-
 	"mirrordb/engine/plan"
 	"mirrordb/types"
 )
@@ -328,30 +326,22 @@ func (s *semiJoin) explain(x *explainer, nm *names) *plan.Node {
 		return s.explainSeek(x, nm)
 	}
 	var build *plan.Node
-	var inner []string
+	var inner string
 	if s.in != nil {
 		build = s.in.plan.explain(x)
-		inner = []string{x.text(s.in.plan.project[0], &names{sc: s.in.plan.sc})}
+		inner = x.text(s.in.plan.project[0], &names{sc: s.in.plan.sc})
 	} else {
 		inm := &names{sc: s.innerPlan.sc}
-		build = s.inner.explain(x, inm)
-		if s.filter != nil {
-			build = x.node("Filter", "Filter", "WHERE:("+x.text(s.filter, inm)+")", build)
-		}
-		for _, k := range s.innerKeys {
-			inner = append(inner, x.text(k, inm))
-		}
+		build = s.explainInner(x, inm, s.inner)
+		inner = x.list(s.innerKeys, inm)
 	}
-	outer := make([]string, len(s.outerKeys))
-	for i, k := range s.outerKeys {
-		outer[i] = x.text(k, nm)
-	}
+	outer := x.list(s.outerKeys, nm)
 	probe := s.src.explain(x, nm)
 	logical := "Right Semi Join"
 	if s.anti {
 		logical = "Right Anti Semi Join"
 	}
-	arg := "HASH:(" + strings.Join(inner, ", ") + ")=(" + strings.Join(outer, ", ") + ")"
+	arg := "HASH:(" + inner + ")=(" + outer + ")"
 	n := x.node("Hash Match", logical, arg, build, probe)
 	n.NamesLogical = true
 	return n
@@ -362,20 +352,22 @@ func (s *semiJoin) explain(x *explainer, nm *names) *plan.Node {
 // outer columns the seek reads.
 func (s *semiJoin) explainSeek(x *explainer, nm *names) *plan.Node {
 	outer := s.src.explain(x, nm)
-	inm := &names{sc: s.innerPlan.sc}
-	inner := s.seek.explain(x, inm)
-	if s.filter != nil {
-		inner = x.node("Filter", "Filter", "WHERE:("+x.text(s.filter, inm)+")", inner)
-	}
-	refs := make([]string, len(s.outerKeys))
-	for i, k := range s.outerKeys {
-		refs[i] = x.text(k, nm)
-	}
+	inner := s.explainInner(x, &names{sc: s.innerPlan.sc}, s.seek)
 	logical := "Left Semi Join"
 	if s.anti {
 		logical = "Left Anti Semi Join"
 	}
-	n := x.node("Nested Loops", logical, "OUTER REFERENCES:("+strings.Join(refs, ", ")+")", outer, inner)
+	n := x.node("Nested Loops", logical, "OUTER REFERENCES:("+x.list(s.outerKeys, nm)+")", outer, inner)
 	n.NamesLogical = true
+	return n
+}
+
+// explainInner draws an EXISTS subquery's rows: src under its remaining
+// WHERE conjuncts.
+func (s *semiJoin) explainInner(x *explainer, inm *names, src rowSource) *plan.Node {
+	n := src.explain(x, inm)
+	if s.filter != nil {
+		n = x.node("Filter", "Filter", "WHERE:("+x.text(s.filter, inm)+")", n)
+	}
 	return n
 }
