@@ -177,7 +177,7 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []expr) (rowSo
 		}
 		return nested, keep
 	}
-	if canSeek(kind) && (jp.hint == hintLoop || jp.hint == hintNone && fewRows(left)) {
+	if canSeek(kind) && (jp.hint == hintLoop || jp.hint == hintNone && seekCheaper(left, right)) {
 		if inner, used := seekInner(right, mid, pairs); inner != nil {
 			nested.right = inner // on stays whole: a converted key value may seek too wide
 			return &seekJoin{joinSource: *nested, keys: used}, keep
@@ -189,18 +189,15 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []expr) (rowSo
 	return newHashJoin(nested, pairs, rest), keep
 }
 
-// seekJoinMaxOuter is the most left rows for which the planner seeks the
-// right input once per row rather than hashing it. Joining two 20,000-row
-// tables on their keys took 35 ms by seeks and 30 ms by hash
-// (BenchmarkJoin20k): a hash join reads each input once, so without
-// row-count statistics it is the default, and seeks are chosen only when
-// the left input is known to be small (a seek on its whole key) or by
-// OPTION (LOOP JOIN).
-const seekJoinMaxOuter = 1000
-
-// fewRows reports an input known to return at most seekJoinMaxOuter rows.
-func fewRows(src rowSource) bool {
-	return estimateRows(src) <= seekJoinMaxOuter
+// seekCheaper reports whether seeking the right input once per left row
+// is estimated to cost less than hashing it (the rule of a chain's steps,
+// joinorder.go).
+func seekCheaper(left, right rowSource) bool {
+	reads := estimateRows(right)
+	if ts := leafScan(right); ts != nil {
+		reads = max(tableRows(ts.db, ts.table), 1)
+	}
+	return estimateRows(left)*seekCost < reads+hashCost
 }
 
 // canSeek reports join kinds whose right input can be read by a seek per
