@@ -156,7 +156,7 @@ func toInteger(v Value, from, to Type) (Value, *sqlerr.Error) {
 			}
 			return nil, sqlerr.New(8115, "expression", to.Kind.String())
 		}
-		return n, nil
+		return v, nil // the value as it is: boxing n again would allocate per row
 	case bool:
 		if x {
 			return int64(1), nil
