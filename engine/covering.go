@@ -16,62 +16,6 @@ import (
 // filter admits, so it serves a query only when the query's WHERE clause
 // implies the filter.
 
-// readsColumns calls add for every combined-row column an expression
-// reads; false for an expression whose inputs it cannot tell (a correlated
-// subquery reads the enclosing row through e.outer; an aggregate call),
-// which callers then leave alone. Group keys
-// and aggregates read nothing of the row after grouping.
-func readsColumns(x expr, add func(int)) bool {
-	var walk func(x expr) bool
-	all := func(xs ...expr) bool {
-		for _, x := range xs {
-			if x != nil && !walk(x) {
-				return false
-			}
-		}
-		return true
-	}
-	walk = func(x expr) bool {
-		switch e := x.(type) {
-		case *colExpr:
-			add(e.idx)
-			return true
-		case *constExpr, *paramExpr, *aggRef, *groupKeyRef:
-			return true
-		case *subqueryExpr:
-			return !e.correlated // a correlated one reads the row it is in
-		case *inSubquery:
-			return !e.sub.correlated && walk(e.x)
-		case *castExpr:
-			return walk(e.x)
-		case *arith:
-			return all(e.l, e.r)
-		case *negate:
-			return walk(e.x)
-		case *compare:
-			return all(e.l, e.r)
-		case *logic:
-			return all(e.l, e.r)
-		case *not:
-			return walk(e.x)
-		case *isNull:
-			return walk(e.x)
-		case *inList:
-			return walk(e.x) && all(e.list...)
-		case *caseExpr:
-			return all(e.conds...) && all(e.results...) && all(e.els)
-		case *likeExpr:
-			return all(e.x, e.pattern, e.escape)
-		case *funcExpr:
-			return !e.agg && all(e.args...)
-		case *styledConvert:
-			return all(e.x, e.style)
-		}
-		return false
-	}
-	return walk(x)
-}
-
 // columnsRead is the set of the table's columns a single-table SELECT
 // reads anywhere; ok false when that cannot be told.
 func (p *selectPlan) columnsRead() (map[int]bool, bool) {
@@ -86,7 +30,7 @@ func (p *selectPlan) columnsRead() (map[int]bool, bool) {
 		xs = append(xs, k.x)
 	}
 	for _, x := range xs {
-		if x != nil && !readsColumns(x, add) {
+		if x != nil && !exprColumns(x, add) {
 			return nil, false
 		}
 	}

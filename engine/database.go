@@ -71,6 +71,9 @@ type Database struct {
 	writerOwner atomic.Pointer[Session]
 	// builds watches the indexes CREATE INDEX is building (index_build.go).
 	builds buildWatch
+
+	// rowCounts caches the tables' row counts for join planning (estimate.go).
+	rowCounts rowCounts
 }
 
 // openDatabase opens the store at dir and loads its log positions and

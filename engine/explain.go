@@ -250,14 +250,14 @@ func constText(v types.Value, t types.Type) string {
 func (t *tableScan) explain(x *explainer, nm *names) *plan.Node {
 	obj := "OBJECT:(" + objectName(t.db, t.table) + ")"
 	if t.seek != nil {
-		return t.explainIndexSeek(x, obj)
+		return t.explainIndexSeek(x, nm, obj)
 	}
 	if len(t.table.PK) == 0 {
 		return x.node("Table Scan", "Table Scan", obj)
 	}
 	pkCol := func(i int) string { return columnName(t.db, t.table, t.table.PK[i]) }
 	if t.rng != nil {
-		return x.node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+t.rng.explain(x, pkCol)+") "+direction(t.backward))
+		return x.node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+t.rng.explain(x, nm, pkCol)+") "+direction(t.backward))
 	}
 	if len(t.eq) == 0 {
 		if t.ordered {
@@ -279,13 +279,13 @@ func (t *tableScan) explain(x *explainer, nm *names) *plan.Node {
 // explainIndexSeek draws a secondary-index seek as SQL Server does: the
 // index's range, and a lookup of each entry's row in the table (Key Lookup
 // through the primary key, RID Lookup in a heap), joined by nested loops.
-func (t *tableScan) explainIndexSeek(x *explainer, obj string) *plan.Node {
+func (t *tableScan) explainIndexSeek(x *explainer, nm *names, obj string) *plan.Node {
 	s := t.seek
 	ix := bracket(t.db.Name()) + "." + bracket(orDbo(t.table.Schema)) + "." + bracket(t.table.Name) + "." + bracket(s.ix.Name)
 	ixCol := func(i int) string { return columnName(t.db, t.table, s.ix.Columns[i]) }
 	arg := "OBJECT:(" + ix + ")"
 	if len(s.eq) > 0 || s.bounded() {
-		arg += ", SEEK:(" + s.explain(x, ixCol) + ")"
+		arg += ", SEEK:(" + s.explain(x, nm, ixCol) + ")" // a join's seek reads the outer row
 	}
 	op := "Index Seek"
 	if len(s.eq) == 0 && !s.bounded() {

@@ -378,12 +378,18 @@ type inSubquery struct {
 func (in *inSubquery) typ() types.Type { return types.TypeBit }
 func (in *inSubquery) eval(e *env) (types.Value, error) {
 	xv, err := in.x.eval(e)
-	if err != nil || xv == nil {
+	if err != nil {
 		return nil, err
 	}
 	rows, err := in.sub.rows(e)
 	if err != nil {
 		return nil, err
+	}
+	if len(rows) == 0 {
+		return in.not, nil // x [NOT] IN over no rows: false [true], even for a NULL x
+	}
+	if xv == nil {
+		return nil, nil
 	}
 	xt, st := in.x.typ(), in.sub.typ()
 	ct := types.Common(xt, st)

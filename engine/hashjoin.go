@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/binary"
 	"hash/maphash"
 	"math"
 	"math/big"
@@ -38,8 +37,7 @@ func newHashJoin(j *joinSource, pairs []joinPair, rest []expr) *hashJoin {
 	for _, p := range pairs {
 		h.floats = append(h.floats, !exactNumber(p.l.typ()) || !exactNumber(p.r.typ()))
 	}
-	le, re := rowEstimate(j.left), rowEstimate(j.right)
-	h.buildLeft = le >= 0 && (re < 0 || le < re)
+	h.buildLeft = estimateRows(j.left) < estimateRows(j.right)
 	return h
 }
 
@@ -65,15 +63,102 @@ func (h *hashJoin) sides() (build, probe side) {
 	return r, l
 }
 
-// hashTable holds the build rows: chains of row numbers by key hash, in
-// the order the rows came.
+// hashTable holds the build rows, each stored with its key values in
+// chunks of one flat slice (no slice header per row), and chains them by
+// key hash in arrays of row numbers: heads by hash bucket, next by row.
+// Rows keep the order they came in along a chain, so matches come out in
+// the build input's order.
 type hashTable struct {
-	seed    maphash.Seed
-	floats  []bool
-	chains  map[uint64][]int32
-	rows    [][]types.Value
-	keys    [][]types.Value
-	matched []bool
+	seed   maphash.Seed
+	mix    uint64 // the seed for numbers, hashed without maphash
+	floats []bool
+	w, nk  int // row width, key count
+	chunks [][]types.Value
+	n      int      // rows held
+	hashes []uint64 // by row; rows without a key (a NULL) are not chained
+	keyed  []bool
+	heads  []int32 // by bucket: 1 + the first row, 0 for none
+	next   []int32 // by row: 1 + the next row of its chain, 0 at the end
+	mask   uint64
+}
+
+const hashChunkRows = 1024
+
+func newHashTable(floats []bool, w int) *hashTable {
+	t := &hashTable{seed: maphash.MakeSeed(), floats: floats, w: w, nk: len(floats)}
+	t.mix = maphash.String(t.seed, "")
+	return t
+}
+
+// add stores a row and its key values (kv nil when a key is NULL) and
+// returns the bytes it holds.
+func (t *hashTable) add(row, kv []types.Value) int64 {
+	stride := t.w + t.nk
+	i := t.n % hashChunkRows
+	if i == 0 {
+		t.chunks = append(t.chunks, make([]types.Value, hashChunkRows*stride))
+	}
+	c := t.chunks[len(t.chunks)-1][i*stride : (i+1)*stride]
+	copy(c, row)
+	n := int64(stride*16+8+1) + govern.RowSize(nil)
+	for _, v := range row {
+		n += govern.ValueSize(v)
+	}
+	var h uint64
+	if kv != nil {
+		copy(c[t.w:], kv)
+		h = t.hash(kv)
+		for _, v := range kv {
+			n += govern.ValueSize(v) // a key computed from the row holds its own
+		}
+	}
+	t.hashes, t.keyed = append(t.hashes, h), append(t.keyed, kv != nil)
+	t.n++
+	return n
+}
+
+// link chains the rows by hash once all are in; it returns the bytes the
+// chains hold.
+func (t *hashTable) link() int64 {
+	size := 1
+	for size < t.n*2 {
+		size <<= 1
+	}
+	t.heads, t.next, t.mask = make([]int32, size), make([]int32, t.n), uint64(size-1)
+	for i := t.n - 1; i >= 0; i-- {
+		if t.keyed[i] {
+			b := t.hashes[i] & t.mask
+			t.next[i], t.heads[b] = t.heads[b], int32(i+1)
+		}
+	}
+	return int64(4*size + 4*t.n)
+}
+
+func (t *hashTable) row(i int) []types.Value {
+	stride := t.w + t.nk
+	j := i % hashChunkRows
+	return t.chunks[i/hashChunkRows][j*stride : j*stride+t.w]
+}
+
+func (t *hashTable) keys(i int) []types.Value {
+	stride := t.w + t.nk
+	j := i % hashChunkRows
+	return t.chunks[i/hashChunkRows][j*stride+t.w : (j+1)*stride]
+}
+
+// matches calls fn with each held row (its number and values) whose key
+// equals kv.
+func (t *hashTable) matches(kv []types.Value, fn func(i int, row []types.Value) error) error {
+	h := t.hash(kv)
+	for i := t.heads[h&t.mask]; i != 0; i = t.next[i-1] {
+		if t.hashes[i-1] != h || !keysEqual(t.keys(int(i-1)), kv) {
+			continue
+		}
+		if err := fn(int(i-1), t.row(int(i-1))); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
@@ -82,17 +167,9 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 	combined := full[h.base:]
 	saved := e.row
 	defer func() { e.row = saved }()
-	t := &hashTable{seed: maphash.MakeSeed(), floats: h.floats, chains: map[uint64][]int32{}}
+	t := newHashTable(h.floats, build.w)
 	var held int64
 	defer func() { e.gov.Shrink(held) }()
-	var arena []types.Value // build rows and keys, allocated in chunks
-	take := func(n int) []types.Value {
-		if len(arena)+n > cap(arena) {
-			arena = make([]types.Value, 0, max(n, 4096))
-		}
-		arena = arena[:len(arena)+n]
-		return arena[len(arena)-n : len(arena) : len(arena)]
-	}
 	kbuf := make([]types.Value, len(build.keys))
 	err := build.src.scan(e, func(r []types.Value) error {
 		copy(combined[build.off:build.off+build.w], pad(r, build.w))
@@ -101,29 +178,26 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 		if err != nil || !ok && !build.preserved {
 			return err
 		}
-		row := take(build.w)
-		copy(row, combined[build.off:])
-		var kv []types.Value
-		if ok {
-			kv = take(len(kbuf))
-			copy(kv, kbuf)
+		kv := kbuf
+		if !ok {
+			kv = nil
 		}
-		n := govern.RowSize(row) + govern.RowSize(kv) + 8 + 4 + 1
-		if kv != nil {
-			hk := t.hash(kv)
-			if _, ok := t.chains[hk]; !ok {
-				n += govern.EntrySize
-			}
-			t.chains[hk] = append(t.chains[hk], int32(len(t.rows)))
-		}
-		t.rows, t.keys = append(t.rows, row), append(t.keys, kv)
+		n := t.add(combined[build.off:build.off+build.w], kv)
 		held += n
 		return e.gov.Grow(n)
 	})
 	if err != nil {
 		return err
 	}
-	t.matched = make([]bool, len(t.rows))
+	n := t.link()
+	held += n
+	if err := e.gov.Grow(n); err != nil {
+		return err
+	}
+	var matched []bool
+	if build.preserved {
+		matched = make([]bool, t.n)
+	}
 	bcols := combined[build.off : build.off+build.w]
 	err = probe.src.scan(e, func(r []types.Value) error {
 		if err := e.gov.Check(); err != nil {
@@ -135,33 +209,30 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 		if err != nil {
 			return err
 		}
-		kv, matched := kbuf, false
+		found := false
 		if ok {
-			for _, i := range t.chains[t.hash(kv)] {
+			err = t.matches(kbuf, func(i int, row []types.Value) error {
 				if err := e.gov.Check(); err != nil {
 					return err
 				}
-				if !keysEqual(t.keys[i], kv) {
-					continue
-				}
-				copy(bcols, t.rows[i])
+				copy(bcols, row)
 				if h.rest != nil {
 					e.row = full
-					v, err := h.rest.eval(e)
-					if err != nil {
+					if v, err := h.rest.eval(e); err != nil || !truth(v) {
 						return err
 					}
-					if !truth(v) {
-						continue
-					}
 				}
-				matched, t.matched[i] = true, true
-				if err := fn(combined); err != nil {
-					return err
+				found = true
+				if matched != nil {
+					matched[i] = true
 				}
+				return fn(combined)
+			})
+			if err != nil {
+				return err
 			}
 		}
-		if !matched && probe.preserved {
+		if !found && probe.preserved {
 			clear(bcols)
 			return fn(combined)
 		}
@@ -171,12 +242,12 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 		return err
 	}
 	clear(combined[probe.off : probe.off+probe.w])
-	for i, row := range t.rows {
+	for i := 0; i < t.n; i++ {
 		if err := e.gov.Check(); err != nil {
 			return err
 		}
-		if !t.matched[i] {
-			copy(bcols, row)
+		if !matched[i] {
+			copy(bcols, t.row(i))
 			if err := fn(combined); err != nil {
 				return err
 			}
@@ -210,80 +281,75 @@ func keysEqual(a, b []types.Value) bool {
 
 // hash hashes a key so that values types.Compare calls equal hash alike.
 func (t *hashTable) hash(kv []types.Value) uint64 {
-	var h maphash.Hash
-	h.SetSeed(t.seed)
+	h := t.mix
 	for i, v := range kv {
-		writeKey(&h, v, t.floats[i])
+		h = mix64(h ^ t.keyHash(v, t.floats[i]))
 	}
-	return h.Sum64()
+	return h
 }
 
-// writeKey writes one key value in a form equal for equal values. Numbers
-// compared with a float or real compare as float64 (types.Compare), so
-// such a key hashes every number as its float64; exact numbers hash as
-// their value with trailing fractional zeros dropped (1 and 1.00 alike).
-// Strings compare without trailing spaces, times as instants.
-func writeKey(h *maphash.Hash, v types.Value, float bool) {
-	var b [8]byte
-	num := func(tag byte, u uint64) {
-		h.WriteByte(tag)
-		binary.LittleEndian.PutUint64(b[:], u)
-		h.Write(b[:])
-	}
-	fl := func(f float64) {
+// mix64 scrambles the bits of x (MurmurHash3's finalizer), so that keys
+// that differ in a few bits land in different buckets.
+func mix64(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
+}
+
+// keyHash hashes one key value alike for equal values. Numbers compared
+// with a float or real compare as float64 (types.Compare), so such a key
+// hashes every number as its float64; exact numbers hash as their value
+// with trailing fractional zeros dropped (1 and 1.00 alike). Strings
+// compare without trailing spaces, times as instants.
+func (t *hashTable) keyHash(v types.Value, float bool) uint64 {
+	const (
+		tagFloat = 0x9e3779b97f4a7c15
+		tagOther = 0x6a09e667f3bcc909
+	)
+	fl := func(f float64) uint64 {
 		if f == 0 {
 			f = 0 // -0 = 0
 		}
 		if !float && f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 {
-			num('i', uint64(int64(f)))
-			return
+			return uint64(int64(f))
 		}
-		num('f', math.Float64bits(f))
+		return math.Float64bits(f) ^ tagFloat
 	}
 	switch x := v.(type) {
 	case int64:
 		if float {
-			fl(float64(x))
-			return
+			return fl(float64(x))
 		}
-		num('i', uint64(x))
+		return uint64(x)
 	case float64:
-		fl(x)
+		return fl(x)
 	case types.Dec:
 		if float {
-			fl(x.Float64())
-			return
+			return fl(x.Float64())
 		}
 		c, s := canonicalDec(x)
 		if s == 0 && c.IsInt64() {
-			num('i', uint64(c.Int64()))
-			return
+			return uint64(c.Int64())
 		}
-		h.WriteByte('d')
-		h.WriteString(c.String())
-		num('s', uint64(s))
+		return maphash.String(t.seed, c.String()) ^ uint64(s)
 	case string:
-		h.WriteByte('s')
-		h.WriteString(strings.TrimRight(x, " "))
+		return maphash.String(t.seed, strings.TrimRight(x, " "))
 	case bool:
 		if x {
-			num('b', 1)
-		} else {
-			num('b', 0)
+			return tagOther + 1
 		}
+		return tagOther
 	case []byte:
-		h.WriteByte('x')
-		h.Write(x)
+		return maphash.Bytes(t.seed, x) ^ tagOther
 	case time.Time:
-		num('t', uint64(x.Unix()))
-		num('n', uint64(x.Nanosecond()))
+		return mix64(uint64(x.Unix())) ^ uint64(x.Nanosecond())
 	case types.UUID:
-		h.WriteByte('u')
-		h.Write(x[:])
-	default:
-		h.WriteByte('?')
-		h.WriteString(types.TypeOf(v).Kind.String())
+		return maphash.Bytes(t.seed, x[:]) ^ tagFloat
 	}
+	return maphash.String(t.seed, types.TypeOf(v).Kind.String())
 }
 
 var bigTen = big.NewInt(10)
@@ -321,14 +387,7 @@ func canonicalDec(d types.Dec) (*big.Int, int32) {
 func (h *hashJoin) explain(x *explainer, nm *names) *plan.Node {
 	left, right := h.left.explain(x, nm), h.right.explain(x, nm)
 	build, probe := h.sides()
-	text := func(keys []expr) string {
-		s := make([]string, len(keys))
-		for i, k := range keys {
-			s[i] = x.text(k, nm)
-		}
-		return strings.Join(s, ", ")
-	}
-	arg := "HASH:(" + text(build.keys) + ")=(" + text(probe.keys) + ")"
+	arg := "HASH:(" + x.list(build.keys, nm) + ")=(" + x.list(probe.keys, nm) + ")"
 	if h.on != nil {
 		arg += ", RESIDUAL:(" + x.text(h.on, nm) + ")"
 	}
@@ -345,4 +404,22 @@ func (h *hashJoin) explain(x *explainer, nm *names) *plan.Node {
 	n := x.node("Hash Match", joinLogical[kind], arg, first, second)
 	n.NamesLogical = true
 	return n
+}
+
+// list prints expressions as a plan's argument lists them: comma
+// separated.
+func (x *explainer) list(xs []expr, nm *names) string {
+	t := make([]string, len(xs))
+	for i, e := range xs {
+		t[i] = x.text(e, nm)
+	}
+	return strings.Join(t, ", ")
+}
+
+// pairSides returns the left and the right expressions of join pairs.
+func pairSides(pairs []joinPair) (l, r []expr) {
+	for _, p := range pairs {
+		l, r = append(l, p.l), append(r, p.r)
+	}
+	return l, r
 }

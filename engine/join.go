@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 )
@@ -28,6 +30,9 @@ const (
 func queryHint(hints []string) joinHint {
 	var h joinHint
 	for _, s := range hints {
+		if s == "FORCE ORDER" {
+			continue
+		}
 		k := hintHash
 		if s == "LOOP JOIN" {
 			k = hintLoop
@@ -42,8 +47,9 @@ func queryHint(hints []string) joinHint {
 
 // joinPlanner rewrites one FROM clause.
 type joinPlanner struct {
-	hint joinHint
-	err  error // 8622 when a hint cannot be honoured
+	hint       joinHint
+	forceOrder bool  // OPTION (FORCE ORDER): inner joins in the written order
+	err        error // 8622 when a hint cannot be honoured
 }
 
 // planJoins pushes the WHERE clause's single-input conjuncts down to the
@@ -51,12 +57,39 @@ type joinPlanner struct {
 // picks each join's algorithm. It returns the new source and what is left
 // of the WHERE clause. With the session's oldJoins set (tests comparing
 // the two paths) it changes nothing but the top-level access path.
+//
+// First, the WHERE conjuncts that can run as semi-joins (semijoin.go) are
+// taken out; they filter the planned source.
 func (b *binder) planJoins(src rowSource, width int, where expr, hints []string) (rowSource, expr, error) {
+	var semis []*semiJoin
+	if where != nil && !b.s.oldJoins {
+		var rest []expr
+		for _, c := range conjuncts(where, nil) {
+			if s := b.semiJoin(c); s != nil {
+				semis = append(semis, s)
+			} else {
+				rest = append(rest, c)
+			}
+		}
+		where = andAll(rest)
+	}
+	src, where, err := b.pushJoins(src, width, where, hints)
+	hint := queryHint(hints)
+	for _, s := range semis {
+		s.src, s.width = src, width
+		s.planSeek(hint)
+		src = s
+	}
+	return src, where, err
+}
+
+// pushJoins is planJoins without the semi-joins.
+func (b *binder) pushJoins(src rowSource, width int, where expr, hints []string) (rowSource, expr, error) {
 	if _, join := src.(*joinSource); !join || b.s.oldJoins {
 		chooseAccess(src, where) // one input: its access path is all there is
 		return src, where, nil
 	}
-	jp := &joinPlanner{hint: queryHint(hints)}
+	jp := &joinPlanner{hint: queryHint(hints), forceOrder: slices.Contains(hints, "FORCE ORDER")}
 	var push, keep []expr
 	if where != nil {
 		for _, c := range conjuncts(where, nil) {
@@ -95,6 +128,11 @@ func (jp *joinPlanner) rewrite(src rowSource, base, width int, preds []expr) (ro
 // refers to both sides, else above the join.
 func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []expr) (rowSource, []expr) {
 	kind := j.kind
+	if kind == parser.InnerJoin || kind == parser.CrossJoin {
+		if src, keep, ok := jp.chainJoin(j, base, preds); ok {
+			return src, keep
+		}
+	}
 	lo, mid, hi := base, base+j.lw, base+j.lw+j.rw
 	var lp, rp, cond, keep []expr
 	innerish := kind == parser.InnerJoin || kind == parser.CrossJoin
@@ -139,7 +177,7 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []expr) (rowSo
 		}
 		return nested, keep
 	}
-	if canSeek(kind) && (jp.hint == hintLoop || jp.hint == hintNone && fewRows(left)) {
+	if canSeek(kind) && (jp.hint == hintLoop || jp.hint == hintNone && seekCheaper(left, right)) {
 		if inner, used := seekInner(right, mid, pairs); inner != nil {
 			nested.right = inner // on stays whole: a converted key value may seek too wide
 			return &seekJoin{joinSource: *nested, keys: used}, keep
@@ -151,19 +189,15 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []expr) (rowSo
 	return newHashJoin(nested, pairs, rest), keep
 }
 
-// seekJoinMaxOuter is the most left rows for which the planner seeks the
-// right input once per row rather than hashing it. Joining two 20,000-row
-// tables on their keys took 35 ms by seeks and 30 ms by hash
-// (BenchmarkJoin20k): a hash join reads each input once, so without
-// row-count statistics it is the default, and seeks are chosen only when
-// the left input is known to be small (a seek on its whole key) or by
-// OPTION (LOOP JOIN).
-const seekJoinMaxOuter = 1000
-
-// fewRows reports an input known to return at most seekJoinMaxOuter rows.
-func fewRows(src rowSource) bool {
-	n := rowEstimate(src)
-	return n >= 0 && n <= seekJoinMaxOuter
+// seekCheaper reports whether seeking the right input once per left row
+// is estimated to cost less than hashing it (the rule of a chain's steps,
+// joinorder.go).
+func seekCheaper(left, right rowSource) bool {
+	reads := estimateRows(right)
+	if ts := leafScan(right); ts != nil {
+		reads = max(tableRows(ts.db, ts.table), 1)
+	}
+	return estimateRows(left)*seekCost < reads+hashCost
 }
 
 // canSeek reports join kinds whose right input can be read by a seek per
@@ -228,7 +262,7 @@ func andAll(xs []expr) expr {
 // written.
 func exprSpan(x expr) (lo, hi int, ok bool) {
 	lo, hi = -1, -1
-	ok = readsColumns(x, func(i int) {
+	ok = exprColumns(x, func(i int) {
 		if lo < 0 || i < lo {
 			lo = i
 		}
@@ -239,18 +273,66 @@ func exprSpan(x expr) (lo, hi int, ok bool) {
 	return lo, hi, ok
 }
 
-// rowEstimate is an input's estimated row count, -1 when unknown: known
-// only for a seek on the whole primary key.
-func rowEstimate(src rowSource) float64 {
-	switch s := src.(type) {
-	case *tableScan:
-		if len(s.table.PK) > 0 && len(s.eq) == len(s.table.PK) {
-			return 1
+// exprColumns calls add with every combined-row column an expression
+// reads; false for an expression whose inputs it cannot tell.
+func exprColumns(x expr, add func(col int)) bool {
+	return exprLeaves(x, func(x expr) {
+		if c, ok := x.(*colExpr); ok {
+			add(c.idx)
 		}
-	case *filterSource:
-		return rowEstimate(s.src)
-	case oneRow:
-		return 1
+	})
+}
+
+// exprLeaves calls leaf with every column, outer column, constant,
+// parameter and subquery of an expression (a subquery's own plan is not
+// entered); false for an expression it cannot look into, or one with a
+// correlated subquery, which may read any column of the row.
+func exprLeaves(x expr, leaf func(expr)) bool {
+	var walk func(x expr) bool
+	all := func(xs ...expr) bool {
+		for _, x := range xs {
+			if x != nil && !walk(x) {
+				return false
+			}
+		}
+		return true
 	}
-	return -1
+	walk = func(x expr) bool {
+		switch e := x.(type) {
+		case *subqueryExpr:
+			leaf(e)
+			return !e.correlated // it may read any column of the row
+		case *colExpr, *constExpr, *paramExpr, *outerColExpr, *aggRef, *groupKeyRef:
+			leaf(e)
+			return true
+		case *castExpr:
+			return walk(e.x)
+		case *arith:
+			return all(e.l, e.r)
+		case *negate:
+			return walk(e.x)
+		case *compare:
+			return all(e.l, e.r)
+		case *logic:
+			return all(e.l, e.r)
+		case *not:
+			return walk(e.x)
+		case *isNull:
+			return walk(e.x)
+		case *inList:
+			return walk(e.x) && all(e.list...)
+		case *caseExpr:
+			return all(e.conds...) && all(e.results...) && all(e.els)
+		case *likeExpr:
+			return all(e.x, e.pattern, e.escape)
+		case *funcExpr:
+			return !e.agg && all(e.args...)
+		case *styledConvert:
+			return all(e.x, e.style)
+		case *inSubquery:
+			return walk(e.x) && walk(e.sub)
+		}
+		return false
+	}
+	return walk(x)
 }

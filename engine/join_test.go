@@ -192,8 +192,9 @@ func TestHashJoinMemoryAndCancel(t *testing.T) {
 	mustQuery(t, setup, "CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(MAX))")
 	mustQuery(t, setup, "INSERT big SELECT a.n*1000 + b.n*100 + c.n*10 + d.n, REPLICATE('v', 500) FROM ten a, ten b, ten c, ten d WHERE a.n < 4")
 	for _, q := range []string{
-		"SELECT COUNT(*) FROM ten JOIN big ON ten.n = big.id % 10",                   // builds on big
-		"SELECT COUNT(*) FROM big a LEFT JOIN big b ON a.v = b.v OPTION (HASH JOIN)", // 2 MB of build rows
+		"SELECT COUNT(*) FROM big a JOIN big b ON a.v = b.v",                            // an inner join's 2 MB build
+		"SELECT COUNT(*) FROM big a LEFT JOIN big b ON a.v = b.v OPTION (HASH JOIN)",    // 2 MB of build rows
+		"SELECT COUNT(*) FROM big a WHERE EXISTS (SELECT 1 FROM big b WHERE b.v = a.v)", // a semi-join's 2 MB of keys
 	} {
 		err := s.Query(context.Background(), q, &collect{})
 		if !sqlerr.Is(err, 701) {
@@ -218,4 +219,147 @@ func TestHashJoinMemoryAndCancel(t *testing.T) {
 	if n := pool.InUse(); n != 0 {
 		t.Errorf("after cancel the pool still lends %d bytes", n)
 	}
+}
+
+// orderTables are the tables of TestJoinOrderMatchesNestedLoops: small
+// (nested loops over five of them must stay quick), of different sizes,
+// with NULLs and mixed types; u4 has a secondary index, u5 is a heap.
+var orderTables = []struct {
+	name, create string
+	rows         int
+	nums, str    []string
+}{
+	{"u1", "CREATE TABLE u1 (id INT PRIMARY KEY, a INT NULL, d DECIMAL(10,2) NULL, s VARCHAR(10) NULL)", 12, []string{"id", "a", "d"}, []string{"s"}},
+	{"u2", "CREATE TABLE u2 (id BIGINT PRIMARY KEY, a INT NULL, f FLOAT NULL, s NVARCHAR(10) NULL)", 6, []string{"id", "a", "f"}, []string{"s"}},
+	{"u3", "CREATE TABLE u3 (k1 INT NOT NULL, k2 INT NOT NULL, a BIGINT NULL, s VARCHAR(10) NULL, PRIMARY KEY (k1, k2))", 10, []string{"k1", "k2", "a"}, []string{"s"}},
+	{"u4", "CREATE TABLE u4 (id INT PRIMARY KEY, a INT NULL, d DECIMAL(12,4) NULL, s VARCHAR(10) NULL) CREATE INDEX u4_a ON u4 (a)", 15, []string{"id", "a", "d"}, []string{"s"}},
+	{"u5", "CREATE TABLE u5 (a INT NULL, f FLOAT NULL, s VARCHAR(10) NULL)", 4, []string{"a", "f"}, []string{"s"}},
+}
+
+// TestJoinOrderMatchesNestedLoops runs random joins of three to five
+// tables (inner joins the planner reorders, outer joins it must not, comma
+// joins) with IN / NOT IN / EXISTS / NOT EXISTS conjuncts and NULLs on
+// both sides, under every hint and OPTION (FORCE ORDER), and checks each
+// answer against the written-order nested loops with per-row subqueries.
+func TestJoinOrderMatchesNestedLoops(t *testing.T) {
+	in := openTestInstance(t)
+	s := openSession(t, in, "master")
+	old := openSession(t, in, "master")
+	old.oldJoins = true
+	r := rand.New(rand.NewSource(6))
+	mustQuery(t, s, "CREATE DATABASE jo")
+	mustQuery(t, s, "USE jo")
+	mustQuery(t, old, "USE jo")
+	val := func() string {
+		if r.Intn(5) == 0 {
+			return "NULL"
+		}
+		return fmt.Sprint(r.Intn(6))
+	}
+	str := func() string {
+		if r.Intn(5) == 0 {
+			return "NULL"
+		}
+		return []string{"'a'", "'A'", "'a '", "'b'", "''"}[r.Intn(5)]
+	}
+	for _, tb := range orderTables {
+		mustQuery(t, s, tb.create)
+		for i := 0; i < tb.rows; i++ {
+			var vals []string
+			switch tb.name {
+			case "u3":
+				vals = []string{fmt.Sprint(i / 3), fmt.Sprint(i % 3), val(), str()}
+			case "u5":
+				vals = []string{val(), val(), str()}
+			default:
+				vals = []string{fmt.Sprint(i), val(), val(), str()}
+			}
+			mustQuery(t, s, "INSERT "+tb.name+" VALUES ("+strings.Join(vals, ", ")+")")
+		}
+	}
+	for q := 0; q < 150; q++ {
+		query := randomOrderJoin(r)
+		want := runRows(t, old, query+" OPTION (LOOP JOIN, LOOP JOIN)")
+		for _, hint := range []string{"", " OPTION (LOOP JOIN)", " OPTION (HASH JOIN)", " OPTION (FORCE ORDER)"} {
+			if got := runRows(t, s, query+hint); !slices.Equal(got, want) {
+				t.Fatalf("%s%s:\n got %v\nwant %v", query, hint, got, want)
+			}
+		}
+	}
+}
+
+// randomOrderJoin writes a join of three to five of orderTables (one may
+// come twice), each joined to an earlier one by at least one equality.
+func randomOrderJoin(r *rand.Rand) string {
+	n := 3 + r.Intn(3)
+	pick := func(l []string) string { return l[r.Intn(len(l))] }
+	tabs := make([]int, n)
+	for i := range tabs {
+		tabs[i] = r.Intn(len(orderTables))
+	}
+	alias := func(i int) string { return fmt.Sprintf("a%d", i) }
+	col := func(i int, str bool) string {
+		tb := orderTables[tabs[i]]
+		if str {
+			return alias(i) + "." + pick(tb.str)
+		}
+		return alias(i) + "." + pick(tb.nums)
+	}
+	var b strings.Builder
+	var where []string
+	b.WriteString("SELECT * FROM " + orderTables[tabs[0]].name + " AS a0")
+	for i := 1; i < n; i++ {
+		prev := r.Intn(i)
+		on := []string{col(prev, false) + " = " + col(i, false)}
+		if r.Intn(3) == 0 {
+			on = append(on, col(prev, true)+" = "+col(i, true))
+		}
+		if r.Intn(4) == 0 {
+			on = append(on, col(prev, false)+" <= "+col(i, false))
+		}
+		if r.Intn(4) == 0 {
+			on = append(on, col(i, false)+" > 1")
+		}
+		kind := []string{"JOIN", "JOIN", "JOIN", "JOIN", "LEFT JOIN", "RIGHT JOIN", "FULL JOIN", ","}[r.Intn(8)]
+		name := orderTables[tabs[i]].name + " AS " + alias(i)
+		if kind == "," && i == n-1 {
+			b.WriteString(", " + name)
+			where = append(where, on...)
+			continue
+		}
+		if kind == "," {
+			kind = "JOIN"
+		}
+		b.WriteString(" " + kind + " " + name + " ON " + strings.Join(on, " AND "))
+	}
+	for k := r.Intn(3); k > 0; k-- {
+		i := r.Intn(n)
+		where = append(where, []string{col(i, false) + " <> 2", col(i, true) + " IS NULL", col(i, false) + " = " + col(r.Intn(n), false)}[r.Intn(3)])
+	}
+	for k := r.Intn(3); k > 0; k-- {
+		i, sub := r.Intn(n), orderTables[r.Intn(len(orderTables))]
+		str := r.Intn(3) == 0
+		subCol := pick(sub.nums)
+		if str {
+			subCol = pick(sub.str)
+		}
+		filter := ""
+		if r.Intn(2) == 0 {
+			filter = " AND q." + pick(sub.nums) + " > 1"
+		}
+		switch r.Intn(4) {
+		case 0:
+			where = append(where, col(i, str)+" IN (SELECT "+subCol+" FROM "+sub.name+" AS q WHERE 1 = 1"+filter+")")
+		case 1:
+			where = append(where, col(i, str)+" NOT IN (SELECT "+subCol+" FROM "+sub.name+" AS q WHERE 1 = 1"+filter+")")
+		case 2:
+			where = append(where, "EXISTS (SELECT 1 FROM "+sub.name+" AS q WHERE q."+subCol+" = "+col(i, str)+filter+")")
+		default:
+			where = append(where, "NOT EXISTS (SELECT 1 FROM "+sub.name+" AS q WHERE q."+subCol+" = "+col(i, str)+filter+")")
+		}
+	}
+	if len(where) > 0 {
+		b.WriteString(" WHERE " + strings.Join(where, " AND "))
+	}
+	return b.String()
 }

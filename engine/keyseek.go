@@ -319,28 +319,28 @@ func (t *tableScan) scanRanges(e *env, rs []keyRange, backward bool, fn func(key
 // explain prints the seek's predicate as SQL Server's SEEK:() does, col
 // naming key column i: equalities, then the next column's range, its
 // values one OR-ed equality each, or a LIKE's prefix range.
-func (s *keySeek) explain(x *explainer, col func(i int) string) string {
+func (s *keySeek) explain(x *explainer, nm *names, col func(i int) string) string {
 	var conds []string
 	for i, v := range s.eq {
-		conds = append(conds, col(i)+"="+x.text(unconverted(v), nil))
+		conds = append(conds, col(i)+"="+x.text(unconverted(v), nm))
 	}
 	k := len(s.eq)
 	switch {
 	case len(s.in) > 0:
 		alts := make([]string, len(s.in))
 		for i, v := range s.in {
-			alts[i] = strings.Join(append(slices.Clip(conds), col(k)+"="+x.text(v, nil)), " AND ")
+			alts[i] = strings.Join(append(slices.Clip(conds), col(k)+"="+x.text(v, nm)), " AND ")
 		}
 		return strings.Join(alts, " OR ")
 	case s.like != nil:
-		pat := x.text(s.like.pattern, nil)
+		pat := x.text(s.like.pattern, nm)
 		conds = append(conds, col(k)+" >= LikeRangeStart("+pat+")", col(k)+" < LikeRangeEnd("+pat+")")
 	default:
 		if s.lo != nil {
-			conds = append(conds, col(k)+map[bool]string{false: " >= ", true: " > "}[s.loX]+x.text(s.lo, nil))
+			conds = append(conds, col(k)+map[bool]string{false: " >= ", true: " > "}[s.loX]+x.text(s.lo, nm))
 		}
 		if s.hi != nil {
-			conds = append(conds, col(k)+map[bool]string{false: " <= ", true: " < "}[s.hiX]+x.text(s.hi, nil))
+			conds = append(conds, col(k)+map[bool]string{false: " <= ", true: " < "}[s.hiX]+x.text(s.hi, nm))
 		}
 	}
 	return strings.Join(conds, " AND ")

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"strings"
-
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -54,24 +52,27 @@ func (s *seekJoin) scan(e *env, fn func(row []types.Value) error) error {
 // columns the seek reads as OUTER REFERENCES, the seek as its inner input.
 func (s *seekJoin) explain(x *explainer, nm *names) *plan.Node {
 	left, right := s.left.explain(x, nm), s.right.explain(x, nm)
-	refs := make([]string, len(s.keys))
-	for i, k := range s.keys {
-		refs[i] = x.text(k.l, nm)
-	}
-	arg := "OUTER REFERENCES:(" + strings.Join(refs, ", ") + ")"
-	if s.on != nil {
-		arg += ", WHERE:(" + x.text(s.on, nm) + ")"
-	}
-	n := x.node("Nested Loops", joinLogical[s.kind], arg, left, right)
+	n := x.node("Nested Loops", joinLogical[s.kind], seekArgument(x, nm, s.keys, s.on), left, right)
 	n.NamesLogical = true
 	return n
+}
+
+// seekArgument is an index nested-loop join's argument: the outer columns
+// the seek reads, and the condition checked on each row it returns.
+func seekArgument(x *explainer, nm *names, keys []joinPair, cond expr) string {
+	refs, _ := pairSides(keys)
+	arg := "OUTER REFERENCES:(" + x.list(refs, nm) + ")"
+	if cond != nil {
+		arg += ", WHERE:(" + x.text(cond, nm) + ")"
+	}
+	return arg
 }
 
 // innerSeekers are the ways an index nested-loop join can read its inner
 // input by key: each returns a source that seeks with the outer row's
 // values and the equalities it answers, or nil. The primary key's
 // clustered index seek is the first; a secondary index adds its own.
-var innerSeekers = []func(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair){pkSeek}
+var innerSeekers = []func(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair){pkSeek, secondarySeek}
 
 // seekInner finds a seek for a join's right input (at column base of the
 // combined row), keeping a filter pushed onto it.
@@ -97,17 +98,54 @@ func seekInner(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPa
 // equal (keyCompatible), as the top-level access path does.
 func pkSeek(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair) {
 	ts, ok := inner.(*tableScan)
-	if !ok || len(ts.table.PK) == 0 {
+	if !ok || len(ts.table.PK) == 0 || ts.seek != nil {
 		return nil, nil
 	}
-	eq := append([]expr(nil), ts.eq...)
+	eq, used := seekValues(ts.table, ts.table.PK, append([]expr(nil), ts.eq...), base, pairs)
+	if len(used) == 0 {
+		return nil, nil
+	}
+	return &tableScan{db: ts.db, table: ts.table, eq: eq}, used
+}
+
+// secondarySeek seeks a table through the ready, unfiltered secondary
+// index whose leading columns the join's equalities give the most of.
+func secondarySeek(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair) {
+	ts, ok := inner.(*tableScan)
+	if !ok || len(ts.eq) > 0 || ts.seek != nil {
+		return nil, nil
+	}
+	var best *indexSeek
+	var bestUsed []joinPair
+	for _, ix := range ts.table.Indexes {
+		if ix.State != IndexReady || ix.Filter != "" {
+			continue
+		}
+		eq, used := seekValues(ts.table, ix.Columns, nil, base, pairs)
+		if len(used) > len(bestUsed) {
+			best, bestUsed = &indexSeek{ix: ix, keySeek: equalKeySeek(ts.table, ix.Columns, ix.Desc, eq)}, used
+		}
+	}
+	if best == nil {
+		return nil, nil
+	}
+	return &tableScan{db: ts.db, table: ts.table, seek: best}, bestUsed
+}
+
+// seekValues extends eq, the values of the leading key columns already
+// fixed, with the join equalities that give the next ones, in order.
+func seekValues(t *TableDef, keyCols []int, eq []expr, base int, pairs []joinPair) ([]expr, []joinPair) {
 	var used []joinPair
-	for _, pkCol := range ts.table.PK[len(eq):] {
-		colT := ts.table.Columns[pkCol].Type
+	for _, kc := range keyCols[len(eq):] {
+		colT := t.Columns[kc].Type
 		found := false
 		for _, p := range pairs {
-			if c, ok := p.r.(*colExpr); ok && c.idx == base+pkCol && keyCompatible(colT, p.l.typ()) {
-				eq = append(eq, &castExpr{x: p.l, to: colT, mode: types.Implicit, try: true})
+			if c, ok := p.r.(*colExpr); ok && c.idx == base+kc && keyCompatible(colT, p.l.typ()) && !colT.Kind.IsBinary() {
+				v := p.l
+				if v.typ() != colT {
+					v = &castExpr{x: p.l, to: colT, mode: types.Implicit, try: true}
+				}
+				eq = append(eq, v)
 				used, found = append(used, p), true
 				break
 			}
@@ -116,10 +154,7 @@ func pkSeek(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair)
 			break
 		}
 	}
-	if len(used) == 0 {
-		return nil, nil
-	}
-	return &tableScan{db: ts.db, table: ts.table, eq: eq}, used
+	return eq, used
 }
 
 // filterSource applies predicates pushed down to one input. Its rows are

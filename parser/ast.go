@@ -234,7 +234,7 @@ type Select struct {
 	// Limit says Fetch was written as PostgreSQL's LIMIT n (ast_pg.go).
 	Limit bool
 	// Hints are the query's OPTION (...) join hints, upper case:
-	// "LOOP JOIN", "HASH JOIN".
+	// "LOOP JOIN", "HASH JOIN", "FORCE ORDER".
 	Hints []string
 }
 

@@ -40,6 +40,10 @@ func (s *selectStmt) buildSelect() (*Select, error) {
 	}
 	sel.From = buildFrom(s.From)
 	for _, h := range s.Hints {
+		if h.Force {
+			sel.Hints = append(sel.Hints, "FORCE ORDER")
+			continue
+		}
 		sel.Hints = append(sel.Hints, strings.ToUpper(h.Kind)+" JOIN")
 	}
 	if err := s.buildLimit(sel); err != nil {

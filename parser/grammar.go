@@ -70,9 +70,11 @@ type selectStmt struct {
 	Hints   []*joinHint `parser:"( 'OPTION' '(' @@ ( ',' @@ )* ')' )?"`
 }
 
-// joinHint is one query hint of OPTION (...): LOOP JOIN or HASH JOIN.
+// joinHint is one query hint of OPTION (...): LOOP JOIN, HASH JOIN or
+// FORCE ORDER.
 type joinHint struct {
-	Kind string `parser:"@( 'LOOP' | 'HASH' ) 'JOIN'"`
+	Kind  string `parser:"  @( 'LOOP' | 'HASH' ) 'JOIN'"`
+	Force bool   `parser:"| @'FORCE' 'ORDER'"`
 }
 
 // topClause is TOP n or TOP (expr), with optional PERCENT.

@@ -132,14 +132,8 @@ func convertible(from, to Kind, mode Mode) bool {
 	return false
 }
 
-var intRange = map[Kind][2]int64{
-	TinyInt:  {0, 255},
-	SmallInt: {math.MinInt16, math.MaxInt16},
-	Int:      {math.MinInt32, math.MaxInt32},
-	BigInt:   {math.MinInt64, math.MaxInt64},
-}
-
-// CheckIntRange reports whether n fits the integer kind.
+// CheckIntRange reports whether n fits the integer kind. A switch, not a
+// map: it runs for every integer conversion, per row of an expression.
 func CheckIntRange(n int64, k Kind) bool {
 	switch k { // a switch, not a lookup in intRange: every integer result passes here
 	case BigInt:
@@ -151,8 +145,7 @@ func CheckIntRange(n int64, k Kind) bool {
 	case TinyInt:
 		return n >= 0 && n <= 255
 	}
-	r := intRange[k]
-	return n >= r[0] && n <= r[1]
+	return n == 0 // not an integer kind: the zero-value lookup intRange gave
 }
 
 func toInteger(v Value, from, to Type) (Value, *sqlerr.Error) {
@@ -166,7 +159,7 @@ func toInteger(v Value, from, to Type) (Value, *sqlerr.Error) {
 			}
 			return nil, sqlerr.New(8115, "expression", to.Kind.String())
 		}
-		return n, nil
+		return v, nil // the value as it is: boxing n again would allocate per row
 	case bool:
 		if x {
 			return int64(1), nil

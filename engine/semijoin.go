@@ -1,0 +1,373 @@
+package engine
+
+import (
+	"mirrordb/engine/plan"
+	"mirrordb/types"
+)
+
+// Semi-joins: a WHERE conjunct "x [NOT] IN (subquery)" over an
+// uncorrelated subquery, or "[NOT] EXISTS (subquery)" whose subquery
+// names the outer row only in equalities of its WHERE clause, runs as a
+// Hash Match semi-join (anti semi-join for NOT): the subquery's rows are
+// read once into a hash table on their keys, and each outer row is kept
+// by a lookup, instead of a scan of the subquery's rows (or a run of the
+// subquery) per outer row.
+//
+// NULLs keep the predicate's meaning. x IN (...) is unknown, so the row
+// is not kept, when x is NULL or when no value matches but one is NULL;
+// NOT IN is then unknown too, except that NOT IN over no rows at all is
+// true whatever x is. EXISTS compares with =, so a NULL key matches
+// nothing: EXISTS is false and NOT EXISTS true for it.
+
+// semiJoin keeps the rows of src (the statement's combined row, width
+// wide) that have a match (anti: that have none) among the subquery's.
+type semiJoin struct {
+	src   rowSource
+	width int
+	anti  bool
+	// The inner rows: an IN subquery's result (in, its first column the
+	// key), or the rows of an EXISTS subquery's FROM clause that pass its
+	// remaining WHERE conjuncts (inner, filter), keyed by innerKeys.
+	in        *subqueryExpr
+	inner     rowSource
+	innerPlan *selectPlan
+	filter    expr
+	innerKeys []expr
+	outerKeys []expr
+	convert   types.Type // IN: both sides converted to this type, when set
+	floats    []bool
+	// seek, when set, reads an EXISTS subquery's rows by a seek per outer
+	// row instead (Nested Loops (Left Semi Join)): chosen when the outer
+	// rows are few against the inner table and an index answers a key.
+	seek rowSource
+	// outerRefs are the subquery's own names of the outer columns (its
+	// level the statement's), which the seek's key values read.
+	outerRefs []*outerColExpr
+}
+
+// planSeek chooses the seek per outer row for an EXISTS semi-join whose
+// outer input is estimated small, as the join steps do (joinorder.go).
+func (s *semiJoin) planSeek(hint joinHint) {
+	ts, ok := s.inner.(*tableScan)
+	if !ok || hint == hintHash {
+		return
+	}
+	if hint != hintLoop && estimateRows(s.src)*seekCost >= max(tableRows(ts.db, ts.table), 1)+hashCost {
+		return
+	}
+	pairs := make([]joinPair, len(s.innerKeys))
+	for i := range pairs {
+		pairs[i] = joinPair{l: s.outerRefs[i], r: s.innerKeys[i]}
+	}
+	if inner, _ := seekInner(ts, 0, pairs); inner != nil {
+		s.seek = inner
+	}
+}
+
+// semiJoin plans one conjunct as a semi-join, or returns nil.
+func (b *binder) semiJoin(c expr) *semiJoin {
+	anti := false
+	if n, ok := c.(*not); ok {
+		c, anti = n.x, true
+	}
+	switch x := c.(type) {
+	case *inSubquery:
+		if anti || x.sub.correlated || len(x.sub.plan.cols) != 1 {
+			return nil
+		}
+		if _, _, ok := exprSpan(x.x); !ok {
+			return nil
+		}
+		s := &semiJoin{in: x.sub, anti: x.not, outerKeys: []expr{x.x}}
+		xt, st := x.x.typ(), x.sub.typ()
+		ct := xt
+		if !sameRepresentation(xt.Kind, st.Kind) {
+			ct = types.Common(xt, st)
+			s.convert = ct
+		}
+		s.floats = []bool{!exactNumber(ct) || !exactNumber(xt) || !exactNumber(st)}
+		return s
+	case *subqueryExpr:
+		if !x.exists || !x.correlated {
+			return nil
+		}
+		return b.decorrelate(x, anti)
+	}
+	return nil
+}
+
+// decorrelate turns EXISTS (SELECT ... FROM one table WHERE inner = outer
+// AND ...) into a semi-join on those equalities: the subquery must be a
+// plain one (no grouping, TOP or OFFSET), over one table, naming the
+// statement's row only as a bare column on one side of an equality of its
+// WHERE clause.
+func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
+	p := sub.plan
+	ts, ok := p.src.(*tableScan)
+	if !ok || p.grouped || len(p.aggs) > 0 || p.having != nil || p.top != nil || p.offset != nil || p.fetch != nil || p.where == nil {
+		return nil
+	}
+	level := len(b.corr.scopes) // the statement's row, as the subquery names it
+	for _, x := range ts.eq {
+		if namesLevel(x, level) {
+			return nil
+		}
+	}
+	if ts.seek != nil {
+		return nil // an index seek's values may read the outer row
+	}
+	s := &semiJoin{inner: ts, innerPlan: p, anti: anti}
+	var filter []expr
+	for _, c := range conjuncts(p.where, nil) {
+		if !namesLevel(c, level) {
+			filter = append(filter, c)
+			continue
+		}
+		cmp, ok := c.(*compare)
+		if !ok || cmp.op != "=" {
+			return nil
+		}
+		var inner expr
+		var outer *outerColExpr
+		for _, side := range [2][2]expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
+			if o, ok := side[1].(*outerColExpr); ok && o.level == level && !namesLevel(side[0], level) {
+				inner, outer = side[0], o
+			}
+		}
+		if outer == nil {
+			return nil
+		}
+		if _, _, ok := exprSpan(inner); !ok {
+			return nil
+		}
+		s.innerKeys = append(s.innerKeys, inner)
+		s.outerKeys = append(s.outerKeys, &colExpr{idx: outer.idx, t: outer.t})
+		s.outerRefs = append(s.outerRefs, outer)
+		s.floats = append(s.floats, !exactNumber(inner.typ()) || !exactNumber(outer.t))
+	}
+	if len(s.innerKeys) == 0 {
+		return nil
+	}
+	s.filter = andAll(filter)
+	return s
+}
+
+// namesLevel reports whether x reads the row of the query at stack level
+// (or might: an expression the planner cannot look into).
+func namesLevel(x expr, level int) bool {
+	found := false
+	known := exprLeaves(x, func(x expr) {
+		if o, ok := x.(*outerColExpr); ok && o.level == level {
+			found = true
+		}
+	})
+	return found || !known
+}
+
+func (s *semiJoin) scan(e *env, fn func(row []types.Value) error) error {
+	if s.seek != nil {
+		return s.scanSeeking(e, fn)
+	}
+	t := newHashTable(s.floats, 0)
+	var held int64
+	defer func() { e.gov.Shrink(held) }()
+	add := func(kv []types.Value) error {
+		n := t.add(nil, kv)
+		held += n
+		return e.gov.Grow(n)
+	}
+	kv := make([]types.Value, len(s.outerKeys))
+	sawNull, empty := false, true
+	saved := e.row
+	defer func() { e.row = saved }()
+	if s.in != nil {
+		rows, err := s.in.rows(e)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			empty = false
+			v := r[0]
+			if v != nil && s.convert.Kind != 0 {
+				if v, err = types.Convert(v, s.in.typ(), s.convert, types.Implicit); err != nil {
+					return err
+				}
+			}
+			if v == nil {
+				sawNull = true
+				continue
+			}
+			kv[0] = v
+			if err := add(kv); err != nil {
+				return err
+			}
+		}
+	} else {
+		err := s.inner.scan(e, func(r []types.Value) error {
+			e.row = r
+			if s.filter != nil {
+				if v, err := s.filter.eval(e); err != nil || !truth(v) {
+					return err
+				}
+			}
+			ok, err := evalKeys(e, s.innerKeys, kv)
+			if err != nil || !ok {
+				return err
+			}
+			return add(kv)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if err := e.gov.Grow(t.link()); err != nil {
+		return err
+	}
+	buf := make([]types.Value, s.width)
+	return s.src.scan(e, func(r []types.Value) error {
+		if err := e.gov.Check(); err != nil {
+			return err
+		}
+		copy(buf, pad(r, s.width))
+		e.row = buf
+		keep, err := s.keeps(e, t, kv, sawNull, empty)
+		e.row = saved
+		if err != nil || !keep {
+			return err
+		}
+		return fn(r)
+	})
+}
+
+// scanSeeking runs an EXISTS semi-join by a seek of the inner table per
+// outer row, stopping at the first inner row that matches.
+func (s *semiJoin) scanSeeking(e *env, fn func(row []types.Value) error) error {
+	buf := make([]types.Value, s.width)
+	kv, ik := make([]types.Value, len(s.outerKeys)), make([]types.Value, len(s.innerKeys))
+	saved := e.row
+	defer func() { e.row = saved }()
+	return s.src.scan(e, func(r []types.Value) error {
+		if err := e.gov.Check(); err != nil {
+			return err
+		}
+		copy(buf, pad(r, s.width))
+		e.row = buf
+		ok, err := evalKeys(e, s.outerKeys, kv)
+		if err != nil {
+			return err
+		}
+		found := false
+		if ok {
+			outer := e.outer
+			e.outer = append(outer[:len(outer):len(outer)], buf) // the seek's values name the outer row one level out
+			err = s.seek.scan(e, func(ir []types.Value) error {
+				e.row = ir
+				if s.filter != nil {
+					if v, err := s.filter.eval(e); err != nil || !truth(v) {
+						return err
+					}
+				}
+				if ok, err := evalKeys(e, s.innerKeys, ik); err != nil || !ok || !keysEqual(ik, kv) {
+					return err
+				}
+				found = true
+				return errStopScan
+			})
+			e.outer = outer
+			if err != nil && err != errStopScan {
+				return err
+			}
+		}
+		e.row = saved
+		if found == s.anti {
+			return nil
+		}
+		return fn(r)
+	})
+}
+
+// keeps decides one outer row (in e.row).
+func (s *semiJoin) keeps(e *env, t *hashTable, kv []types.Value, sawNull, empty bool) (bool, error) {
+	if s.in != nil && s.anti && empty {
+		return true, nil // NOT IN over no rows: true even for NULL
+	}
+	ok, err := evalKeys(e, s.outerKeys, kv)
+	if err != nil {
+		return false, err
+	}
+	if ok && s.convert.Kind != 0 {
+		if kv[0], err = types.Convert(kv[0], s.outerKeys[0].typ(), s.convert, types.Implicit); err != nil {
+			return false, err
+		}
+		ok = kv[0] != nil
+	}
+	if !ok { // a NULL key: IN and NOT IN unknown, EXISTS false
+		return s.anti && s.in == nil, nil
+	}
+	found := false
+	err = t.matches(kv, func(int, []types.Value) error { found = true; return errStopScan })
+	if err != nil && err != errStopScan {
+		return false, err
+	}
+	if found {
+		return !s.anti, nil
+	}
+	if s.in != nil && sawNull {
+		return false, nil // no match but a NULL: unknown
+	}
+	return s.anti, nil
+}
+
+// explain draws the semi-join as SQL Server does: Hash Match (Right Semi
+// Join, or Right Anti Semi Join) over the subquery's rows, the build
+// input, then the outer rows it probes with.
+func (s *semiJoin) explain(x *explainer, nm *names) *plan.Node {
+	if s.seek != nil {
+		return s.explainSeek(x, nm)
+	}
+	var build *plan.Node
+	var inner string
+	if s.in != nil {
+		build = s.in.plan.explain(x)
+		inner = x.text(s.in.plan.project[0], &names{sc: s.in.plan.sc})
+	} else {
+		inm := &names{sc: s.innerPlan.sc}
+		build = s.explainInner(x, inm, s.inner)
+		inner = x.list(s.innerKeys, inm)
+	}
+	outer := x.list(s.outerKeys, nm)
+	probe := s.src.explain(x, nm)
+	logical := "Right Semi Join"
+	if s.anti {
+		logical = "Right Anti Semi Join"
+	}
+	arg := "HASH:(" + inner + ")=(" + outer + ")"
+	n := x.node("Hash Match", logical, arg, build, probe)
+	n.NamesLogical = true
+	return n
+}
+
+// explainSeek draws a seeking semi-join as SQL Server does: Nested Loops
+// (Left Semi Join, or Left Anti Semi Join) over the outer rows, with the
+// outer columns the seek reads.
+func (s *semiJoin) explainSeek(x *explainer, nm *names) *plan.Node {
+	outer := s.src.explain(x, nm)
+	inner := s.explainInner(x, &names{sc: s.innerPlan.sc}, s.seek)
+	logical := "Left Semi Join"
+	if s.anti {
+		logical = "Left Anti Semi Join"
+	}
+	n := x.node("Nested Loops", logical, "OUTER REFERENCES:("+x.list(s.outerKeys, nm)+")", outer, inner)
+	n.NamesLogical = true
+	return n
+}
+
+// explainInner draws an EXISTS subquery's rows: src under its remaining
+// WHERE conjuncts.
+func (s *semiJoin) explainInner(x *explainer, inm *names, src rowSource) *plan.Node {
+	n := src.explain(x, inm)
+	if s.filter != nil {
+		n = x.node("Filter", "Filter", "WHERE:("+x.text(s.filter, inm)+")", n)
+	}
+	return n
+}
