@@ -148,6 +148,7 @@ func newInstance() *instance {
 		participle.ParseTypeWith(st.parseSelectList),
 		participle.ParseTypeWith(st.parseValues),
 		participle.ParseTypeWith(st.parseLimitCount),
+		participle.ParseTypeWith(parseWithStart),
 	)
 	if err != nil {
 		panic("parser: bad grammar: " + err.Error())

@@ -1,0 +1,166 @@
+package parser
+
+import (
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// The relational forms of a query beyond one SELECT: set operations,
+// derived tables, common table expressions and window functions.
+
+// SetOp is left UNION [ALL] | EXCEPT | INTERSECT right. INTERSECT binds
+// tighter than UNION and EXCEPT, which associate to the left.
+type SetOp struct {
+	Pos
+	Op          string // "UNION", "EXCEPT" or "INTERSECT"
+	All         bool
+	Left, Right *Select
+}
+
+// CTE is one common table expression: name [(columns)] AS (query).
+type CTE struct {
+	Pos
+	Name    string
+	Columns []string
+	Select  *Select
+}
+
+// DerivedTable is (query) [AS] alias [(columns)] in a FROM clause.
+type DerivedTable struct {
+	Pos
+	Select  *Select
+	Alias   string
+	Columns []string
+}
+
+func (*DerivedTable) tableExprNode() {}
+
+// Window is the OVER clause of a window function. Frame is "" (the
+// default), or the frame as written upper case: "ROWS UNBOUNDED PRECEDING",
+// "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW", ...
+type Window struct {
+	Pos
+	PartitionBy []Expr
+	OrderBy     []*OrderItem
+	Frame       string
+}
+
+func (s *SetOp) format(b *strings.Builder) {
+	if l := s.Left; l.SetOp != nil && !l.hasOwnClauses() && (s.Op != "INTERSECT" || l.SetOp.Op == "INTERSECT") {
+		l.format(b) // the operators associate to the left
+	} else {
+		writeOperand(b, s.Left)
+	}
+	b.WriteString(" " + s.Op)
+	if s.All {
+		b.WriteString(" ALL")
+	}
+	b.WriteByte(' ')
+	writeOperand(b, s.Right)
+}
+
+// writeOperand prints an operand of a set operation, parenthesised when it
+// is itself compound or has clauses of its own that apply to it alone.
+func writeOperand(b *strings.Builder, s *Select) {
+	if s.SetOp != nil || s.hasOwnClauses() {
+		b.WriteByte('(')
+		s.format(b)
+		b.WriteByte(')')
+		return
+	}
+	s.format(b)
+}
+
+func writeWith(b *strings.Builder, ctes []*CTE) {
+	for i, c := range ctes {
+		if i == 0 {
+			b.WriteString("WITH ")
+		} else {
+			b.WriteString(", ")
+		}
+		writeIdent(b, c.Name)
+		if len(c.Columns) > 0 {
+			b.WriteString(" (")
+			writeNames(b, c.Columns)
+			b.WriteByte(')')
+		}
+		b.WriteString(" AS (")
+		c.Select.format(b)
+		b.WriteByte(')')
+	}
+	if len(ctes) > 0 {
+		b.WriteByte(' ')
+	}
+}
+
+func (t *DerivedTable) String() string { return nodeString(t) }
+func (t *DerivedTable) format(b *strings.Builder) {
+	b.WriteByte('(')
+	t.Select.format(b)
+	b.WriteByte(')')
+	writeAlias(b, t.Alias)
+	if len(t.Columns) > 0 {
+		b.WriteString(" (")
+		writeNames(b, t.Columns)
+		b.WriteByte(')')
+	}
+}
+
+func (w *Window) format(b *strings.Builder) {
+	b.WriteString(" OVER (")
+	sep := ""
+	if len(w.PartitionBy) > 0 {
+		b.WriteString("PARTITION BY ")
+		writeExprs(b, w.PartitionBy)
+		sep = " "
+	}
+	if len(w.OrderBy) > 0 {
+		b.WriteString(sep + "ORDER BY ")
+		for i, o := range w.OrderBy {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			o.format(b)
+		}
+		sep = " "
+	}
+	if w.Frame != "" {
+		b.WriteString(sep + w.Frame)
+	}
+	b.WriteByte(')')
+}
+
+// hasOwnClauses says whether an operand has clauses after its SELECT
+// that parentheses must keep to it.
+func (s *Select) hasOwnClauses() bool {
+	return len(s.OrderBy) > 0 || s.Offset != nil || s.Fetch != nil || len(s.With) > 0 || len(s.Hints) > 0 || s.MaxRecursion >= 0
+}
+
+// withStart is the WITH that opens a query's common table expressions.
+type withStart interface{ withStart() }
+
+type withKeyword struct{}
+
+func (withKeyword) withStart() {}
+
+// parseWithStart takes WITH only where a common table expression follows
+// (WITH name AS ( or WITH name (), and is no match otherwise, without an
+// error of its own: a stray WITH (ALTER DATABASE ... SET PARTNER OFF WITH
+// ROLLBACK) is then reported where it stands.
+func parseWithStart(lex *lexer.PeekingLexer) (withStart, error) {
+	if !isKeyword(lex.Peek(), "WITH") {
+		return nil, participle.NextMatch
+	}
+	cp := lex.MakeCheckpoint()
+	lex.Next()
+	name := lex.Next()
+	next := lex.Peek()
+	lex.LoadCheckpoint(cp)
+	if !isName(name) || !isPunct(next, "(") && !isKeyword(next, "AS") {
+		return nil, participle.NextMatch
+	}
+	lex.Next()
+	return withKeyword{}, nil
+}
