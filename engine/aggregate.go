@@ -29,7 +29,23 @@ func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext)
 			return &aggRef{idx: i, t: a.t}, nil
 		}
 	}
-	spec := &aggSpec{name: name, distinct: x.Distinct, text: text}
+	spec, err := b.aggregateSpec(x, name, func(a parser.Expr) (expr, error) {
+		if containsAggregate(a) {
+			return nil, b.errAt(x, sqlerr.New(130))
+		}
+		return b.bindExpr(a, agg.scope, nil, types.TypeUnknown)
+	})
+	if err != nil {
+		return nil, err
+	}
+	agg.aggs = append(agg.aggs, spec)
+	return &aggRef{idx: len(agg.aggs) - 1, t: spec.t}, nil
+}
+
+// aggregateSpec checks an aggregate call's arguments, binds its argument
+// with bindArg and types the result.
+func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(parser.Expr) (expr, error)) (*aggSpec, error) {
+	spec := &aggSpec{name: name, distinct: x.Distinct, text: x.String()}
 	switch {
 	case x.Star:
 		if name != "COUNT" && name != "COUNT_BIG" {
@@ -38,10 +54,7 @@ func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext)
 	case len(x.Args) != 1:
 		return nil, b.errAt(x, sqlerr.New(174, name, 1))
 	default:
-		if containsAggregate(x.Args[0]) {
-			return nil, b.errAt(x, sqlerr.New(130))
-		}
-		arg, err := b.bindExpr(x.Args[0], agg.scope, nil, types.TypeUnknown)
+		arg, err := bindArg(x.Args[0])
 		if err != nil {
 			return nil, err
 		}
@@ -52,8 +65,7 @@ func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext)
 		return nil, b.errAt(x, err)
 	}
 	spec.t = t
-	agg.aggs = append(agg.aggs, spec)
-	return &aggRef{idx: len(agg.aggs) - 1, t: t}, nil
+	return spec, nil
 }
 
 // aggResultType follows SQL Server: SUM/AVG of tinyint/smallint/int give

@@ -26,7 +26,9 @@ type binder struct {
 	// checks, when set, records the conversions of parameters that
 	// binding a literal would have checked at once (plancache.go).
 	checks *paramChecks
-	corr   correlation // the scopes around the subquery being bound (correlate.go)
+	corr   correlation    // the scopes around the subquery being bound (correlate.go)
+	ctes   []*cteBinding  // common table expressions in scope (derived.go)
+	win    *windowContext // where window functions may appear (window.go)
 }
 
 // positioned is anything with a place in the batch text.

@@ -36,6 +36,8 @@ type selectPlan struct {
 	top    expr
 	offset expr
 	fetch  expr
+
+	windows []*windowSpec // window functions of the select list and ORDER BY (window.go)
 }
 
 // orderKey is one ORDER BY item: an output column (col ≥ 0) or an
@@ -47,7 +49,13 @@ type orderKey struct {
 }
 
 func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
-	src, sc, err := b.bindFrom(sel.From)
+	if len(sel.With) > 0 {
+		defer b.pushCTEs(sel)()
+	}
+	savedWin := b.win
+	b.win = nil
+	defer func() { b.win = savedWin }()
+	src, sc, items, err := b.bindQuerySource(sel)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +72,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		return nil, b.errAt(sel, err)
 	}
 	p.grouped = len(sel.GroupBy) > 0 || sel.Having != nil
-	for _, it := range sel.Items {
+	for _, it := range items {
 		if it.Expr != nil && containsAggregate(it.Expr) {
 			p.grouped = true
 		}
@@ -89,8 +97,10 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 			agg.groupText = append(agg.groupText, g.String())
 		}
 	}
+	wc := &windowContext{}
+	b.win = wc
 	aliases := map[string]int{}
-	for _, it := range sel.Items {
+	for _, it := range items {
 		if it.Alias != "" {
 			aliases[strings.ToLower(it.Alias)] = len(p.project)
 		}
@@ -101,11 +111,13 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		p.project = append(p.project, xs...)
 		p.cols = append(p.cols, cols...)
 	}
+	b.win = nil
 	if sel.Having != nil {
 		if p.having, err = b.bindExpr(sel.Having, sc, agg, types.TypeBit); err != nil {
 			return nil, err
 		}
 	}
+	b.win = wc
 	for _, o := range sel.OrderBy {
 		k, err := b.bindOrderKey(o, sel, p, sc, agg, aliases)
 		if err != nil {
@@ -113,6 +125,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		}
 		p.orderBy = append(p.orderBy, k)
 	}
+	b.win, p.windows = nil, wc.specs
 	if agg != nil {
 		p.groupBy, p.aggs = agg.groupBy, agg.aggs
 	}
@@ -256,7 +269,7 @@ func (p *selectPlan) run(e *env, emit func([]types.Value) error) error {
 	if err != nil {
 		return err
 	}
-	if !p.grouped && len(p.orderBy) == 0 && !p.distinct && !p.topPercent && p.offset == nil && p.fetch == nil {
+	if !p.grouped && len(p.orderBy) == 0 && !p.distinct && !p.topPercent && p.offset == nil && p.fetch == nil && len(p.windows) == 0 {
 		return p.stream(e, limit, emit)
 	}
 	rows, err := p.materialize(e)
@@ -374,7 +387,9 @@ func (p *selectPlan) stream(e *env, limit int64, emit func([]types.Value) error)
 // against the statement's memory (engine/govern); the statement's end
 // gives it back.
 func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
+	var project func() error
 	var rows [][]types.Value
+	var kept []rowContext // with window functions: each row's context (window.go)
 	produce := func() error {
 		if p.having != nil {
 			v, err := p.having.eval(e)
@@ -385,6 +400,14 @@ func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 				return nil
 			}
 		}
+		if p.windows != nil {
+			c, err := keepContext(e)
+			kept = append(kept, c)
+			return err
+		}
+		return project()
+	}
+	project = func() error {
 		out := make([]types.Value, len(p.project), len(p.project)+len(p.orderBy))
 		for i, x := range p.project {
 			v, err := x.eval(e)
@@ -422,7 +445,10 @@ func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 			}
 			return produce()
 		})
-		return rows, err
+		if err != nil || p.windows == nil {
+			return rows, err
+		}
+		return rows, p.projectWindowed(e, kept, project)
 	}
 	type group struct {
 		keys []types.Value
@@ -484,6 +510,9 @@ func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 			return nil, err
 		}
 	}
+	if p.windows != nil {
+		return rows, p.projectWindowed(e, kept, project)
+	}
 	return rows, nil
 }
 
@@ -518,18 +547,7 @@ func (p *selectPlan) sortRows(e *env, rows [][]types.Value) error {
 	base := len(p.project)
 	return govern.SortStable(e.gov, rows, func(a, b []types.Value) int {
 		for i, k := range p.orderBy {
-			x, y := a[base+i], b[base+i]
-			var c int
-			switch {
-			case x == nil && y == nil:
-				c = 0
-			case x == nil:
-				c = -1
-			case y == nil:
-				c = 1
-			default:
-				c = types.Compare(x, y)
-			}
+			c := compareNullsFirst(a[base+i], b[base+i])
 			if k.desc {
 				c = -c
 			}

@@ -131,6 +131,11 @@ func (v *virtualScan) scan(e *env, fn func(row []types.Value) error) error {
 	if err != nil {
 		return err
 	}
+	return scanRows(e, rows, fn)
+}
+
+// scanRows passes held rows to fn, checking the statement between rows.
+func scanRows(e *env, rows [][]types.Value, fn func(row []types.Value) error) error {
 	for _, r := range rows {
 		if err := e.gov.Check(); err != nil {
 			return err
@@ -264,7 +269,12 @@ func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (rowSource, error
 		return b.bindTableRef(x, sc)
 	case *parser.TableFunc:
 		return b.bindTableFunc(x, sc)
+	case *parser.DerivedTable:
+		return b.bindDerived(x, x, x.Alias, sc)
 	case *parser.Join:
+		if x.Kind == parser.CrossApply || x.Kind == parser.OuterApply {
+			return b.bindApply(x, sc)
+		}
 		start := sc.width()
 		left, err := b.bindTableExpr(x.Left, sc)
 		if err != nil {
@@ -299,6 +309,9 @@ func (b *binder) addSource(n positioned, sc *scope, src *source) error {
 }
 
 func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) {
+	if c, at := b.lookupCTE(x.Name); c != nil {
+		return b.bindCTERef(x, c, at, sc)
+	}
 	if view := b.viewFor(x.Name); view != nil {
 		name := x.Name.Object()
 		if x.Alias != "" {

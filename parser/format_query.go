@@ -167,10 +167,10 @@ func (t *TableFunc) format(b *strings.Builder) {
 }
 
 var joinKeywords = [...]string{
-	InnerJoin: " INNER JOIN ",
-	LeftJoin:  " LEFT JOIN ",
-	RightJoin: " RIGHT JOIN ",
-	FullJoin:  " FULL JOIN ",
+	InnerJoin:  " INNER JOIN ",
+	LeftJoin:   " LEFT JOIN ",
+	RightJoin:  " RIGHT JOIN ",
+	FullJoin:   " FULL JOIN ",
 	CrossJoin:  " CROSS JOIN ",
 	CrossApply: " CROSS APPLY ",
 	OuterApply: " OUTER APPLY ",

@@ -22,11 +22,4 @@ var indexMessages = map[int]msgDef{
 	50130: {10, SuccessfulCompletion, "CREATE INDEX '%s' on '%s': %d rows indexed so far."},
 }
 
-func init() {
-	for n, m := range indexMessages {
-		if _, dup := catalog[n]; dup {
-			panic("sqlerr: message defined twice")
-		}
-		catalog[n] = m
-	}
-}
+func init() { register(indexMessages) }
