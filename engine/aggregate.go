@@ -17,6 +17,7 @@ type aggSpec struct {
 	distinct bool
 	t        types.Type
 	text     string // printed call, to share identical aggregates
+	sep      string // STRING_AGG's separator
 }
 
 func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext) (expr, error) {
@@ -51,6 +52,20 @@ func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(par
 		if name != "COUNT" && name != "COUNT_BIG" {
 			return nil, b.errAt(x, sqlerr.New(102, "*"))
 		}
+	case name == "STRING_AGG":
+		var lit *parser.Literal
+		if len(x.Args) == 2 {
+			lit, _ = x.Args[1].(*parser.Literal)
+		}
+		if lit == nil || lit.Kind != parser.LitString {
+			return nil, b.errAt(x, sqlerr.New(174, name, 2))
+		}
+		spec.sep = lit.Value
+		arg, err := bindArg(x.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		spec.arg = arg
 	case len(x.Args) != 1:
 		return nil, b.errAt(x, sqlerr.New(174, name, 1))
 	default:
@@ -79,6 +94,8 @@ func aggResultType(name string, arg expr) (types.Type, *sqlerr.Error) {
 		return types.TypeBigInt, nil
 	case "MIN", "MAX":
 		return arg.typ(), nil
+	case "STRING_AGG":
+		return types.NVarCharType(types.MaxLength), nil
 	}
 	t := arg.typ()
 	switch {
@@ -207,6 +224,15 @@ func (a *accumulator) add(e *env) error {
 	switch a.spec.name {
 	case "COUNT", "COUNT_BIG":
 		return nil
+	case "STRING_AGG":
+		s := types.ToText(v, a.spec.arg.typ())
+		grown := int64(len(s))
+		if a.sum != nil {
+			s = a.sum.(string) + a.spec.sep + s
+			grown += int64(len(a.spec.sep))
+		}
+		a.sum = s
+		return e.gov.Grow(grown)
 	case "MIN", "MAX":
 		if a.sum == nil {
 			a.sum = v

@@ -217,6 +217,8 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 		return b.bindArraySubquery(x, sc, agg)
 	case *parser.ArrayCompare:
 		return b.bindArrayCompare(x, sc, agg)
+	case *parser.Subscript: // pgsubscript.go
+		return b.bindSubscript(x, sc, agg)
 	}
 	return nil, b.errAt(n, sqlerr.New(40517, n.String()))
 }
@@ -663,6 +665,9 @@ func isConstTree(x expr) bool {
 }
 
 func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try, pg bool, sc *scope, agg *aggContext) (expr, error) {
+	if pg && tn.Array {
+		return b.bindArrayCast(x, sc, agg) // pgsubscript.go
+	}
 	if pg {
 		if r, ok, err := b.bindRegCast(x, tn, sc, agg); ok { // pgregcast.go
 			return r, err

@@ -268,6 +268,9 @@ func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (rowSource, error
 	case *parser.TableRef:
 		return b.bindTableRef(x, sc)
 	case *parser.TableFunc:
+		if isSetFunc(x) { // pgsetfuncs.go
+			return b.bindSetFunc(x, sc)
+		}
 		return b.bindTableFunc(x, sc)
 	case *parser.DerivedTable:
 		return b.bindDerived(x, x, x.Alias, sc)

@@ -72,6 +72,8 @@ type TypeName struct {
 	Name string
 	Args []int
 	Max  bool
+	// Array is PostgreSQL's array suffix (int2[]) in x::type.
+	Array bool
 }
 
 // ---------------------------------------------------------------------------

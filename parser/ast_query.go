@@ -164,3 +164,49 @@ func parseWithStart(lex *lexer.PeekingLexer) (withStart, error) {
 	lex.Next()
 	return withKeyword{}, nil
 }
+
+// Subscript is PostgreSQL's x[i] (indkey[0], prattrs[s]): an element of an
+// array, which mirrordb holds as its text form.
+type Subscript struct {
+	Pos
+	X     Expr
+	Index Expr
+}
+
+func (*Subscript) exprNode() {}
+
+func (e *Subscript) String() string { return nodeString(e) }
+func (e *Subscript) format(b *strings.Builder) {
+	writeExpr(b, e.X)
+	b.WriteByte('[')
+	writeExpr(b, e.Index)
+	b.WriteByte(']')
+}
+
+// subscript parses [i] written right after x (no space between), where
+// T-SQL cannot read it as an alias: anywhere but at the top of a select
+// item. The bracket's text is parsed as an expression of its own.
+func (p *exprParser) subscript(x Expr) (Expr, bool, error) {
+	t := p.lex.Peek()
+	if t.Type != tokQIdent || !strings.HasPrefix(t.Value, "[") || p.item && p.open == 0 {
+		return nil, false, nil
+	}
+	off := t.Pos.Offset
+	if off == 0 || off > len(p.st.src) || !isIdentByte(p.st.src[off-1]) && p.st.src[off-1] != ']' && p.st.src[off-1] != ')' {
+		return nil, false, nil
+	}
+	p.lex.Next()
+	inner, err := lexer.Upgrade(newLexer(unquote(t.Value)))
+	if err != nil {
+		return nil, false, errAt(t)
+	}
+	sub := exprParser{st: p.st, lex: inner}
+	idx, err := sub.operand(0)
+	if err != nil {
+		return nil, false, errAt(t)
+	}
+	if !inner.Peek().EOF() {
+		return nil, false, errAt(t)
+	}
+	return &Subscript{Pos: x.Position(), X: x, Index: idx}, true, nil
+}

@@ -149,7 +149,7 @@ func (st *pstate) selectItem(lex *lexer.PeekingLexer, first bool) (*SelectItem, 
 		}
 		return nil, errAt(t)
 	}
-	p := exprParser{st: st, lex: lex}
+	p := exprParser{st: st, lex: lex, item: true}
 	x, err := p.expr(0)
 	if err != nil {
 		return nil, err

@@ -35,6 +35,11 @@ const (
 type exprParser struct {
 	st  *pstate
 	lex *lexer.PeekingLexer
+	// item is set for a select item, where [name] right after an operand
+	// outside parentheses is the item's alias (T-SQL), not a subscript;
+	// open counts the parentheses and calls open around the operand.
+	item bool
+	open int
 }
 
 // parseExpr is the participle entry point for Expr.
@@ -397,6 +402,8 @@ func numberKind(v string) LiteralKind {
 // paren parses what follows "(": a subquery or a parenthesised expression.
 func (p *exprParser) paren(open *lexer.Token) (Expr, error) {
 	pos := posOf(open.Pos)
+	p.open++
+	defer func() { p.open-- }()
 	if isKeyword(p.lex.Peek(), "SELECT") {
 		sel, err := p.st.parseSubquery(p.lex)
 		if err != nil {

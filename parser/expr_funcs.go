@@ -13,6 +13,8 @@ import (
 // call parses the argument list of a function call; the next token is "(".
 func (p *exprParser) call(f *FuncCall) (Expr, error) {
 	open := p.lex.Next()
+	p.open++
+	defer func() { p.open-- }()
 	if err := p.enter(open); err != nil {
 		return nil, err
 	}

@@ -80,6 +80,7 @@ func parseText(b BatchText) (stmts []Statement, err error) {
 		return nil, ec.toSQLError(err)
 	}
 	ec.last = lx.last
+	inst.st.src = b.Text
 	g, err := inst.script.ParseFromLexer(peek)
 	if err != nil {
 		return nil, ec.toSQLError(err)
@@ -107,8 +108,9 @@ type instance struct {
 // pstate is the state of one parse, reached by the custom productions.
 type pstate struct {
 	sel        *participle.Parser[selectStmt]
-	depth      int // expression nesting
-	subqueries int // subquery nesting
+	src        string // the batch text, for what adjacency decides (subscripts)
+	depth      int    // expression nesting
+	subqueries int    // subquery nesting
 }
 
 // maxIdleInstances bounds the instances kept between parses.

@@ -253,14 +253,18 @@ func init() {
 			var out [][]types.Value
 			for _, t := range s.Tables {
 				for _, ix := range t.Indexes {
-					if !ix.Primary {
-						continue // unique constraints join here when mirrordb has them
+					contype := "p"
+					switch {
+					case ix.Unique && !ix.Primary:
+						contype = "u"
+					case !ix.Primary:
+						continue
 					}
 					oid := IndexOID(t.OID, ix.ID)
-					out = append(out, []types.Value{oid, ix.Name, s.schemaOID(t.Schema), "p", false, false, true, t.OID,
-						int64(0), oid, int64(0), int64(0), " ", " ", " ", true, int64(0), true, attnumArray(ix.Columns),
-						nil, nil})
+					out = append(out, constraintRow(s, &t, oid, ix.Name, contype, oid, 0, attnumArray(ix.Columns), nil))
 				}
+				// FOREIGN KEY and CHECK constraints join here as rows of
+				// constraintRow (contype "f" with confrelid and confkey, "c").
 			}
 			return out
 		},
@@ -360,3 +364,16 @@ const (
 
 // procOID is pg_proc.oid of the i-th system procedure.
 func procOID(i int) int64 { return 3<<40 | int64(i+1) }
+
+// constraintRow is one pg_constraint row: a constraint of table t, backed
+// by index conindid (0 for none), referencing table confrelid (0 for none)
+// with confkey, its columns conkey as attnum arrays ({1,2}).
+func constraintRow(s *Snapshot, t *Table, oid int64, name, contype string, conindid, confrelid int64, conkey string, confkey types.Value) []types.Value {
+	action, match := " ", " "
+	if contype == "f" {
+		action, match = "a", "s" // NO ACTION, SQL Server's default; MATCH SIMPLE
+	}
+	return []types.Value{oid, name, s.schemaOID(t.Schema), contype, false, false, true, t.OID,
+		int64(0), conindid, int64(0), confrelid, action, action, match, true, int64(0), true, conkey,
+		confkey, nil}
+}

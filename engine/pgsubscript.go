@@ -1,0 +1,96 @@
+package engine
+
+import (
+	"strings"
+
+	"mirrordb/engine/pgcatalog"
+	"mirrordb/parser"
+	"mirrordb/types"
+)
+
+// PostgreSQL's array subscripts and array casts as catalog queries write
+// them (indkey[0], prattrs[s], x::int2[]). Arrays are their text form
+// here (pgarray.go); the catalogs' vectors (int2vector, oidvector) are
+// space-separated numbers, subscripted from 0 as PostgreSQL does, and a
+// {..} array from 1.
+
+// subscriptExpr is x[i].
+type subscriptExpr struct {
+	x, index expr
+}
+
+func (s *subscriptExpr) typ() types.Type { return textMax }
+
+func (s *subscriptExpr) eval(e *env) (types.Value, error) {
+	v, err := s.x.eval(e)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	iv, err := s.index.eval(e)
+	if err != nil || iv == nil {
+		return nil, err
+	}
+	i, ok := iv.(int64)
+	if !ok {
+		return nil, nil
+	}
+	elems, base := arrayElems(types.ToText(v, s.x.typ()))
+	i -= base
+	if i < 0 || i >= int64(len(elems)) {
+		return nil, nil
+	}
+	return elems[i], nil
+}
+
+func (s *subscriptExpr) explain(x *explainer, n *names) string {
+	return x.text(s.x, n) + "[" + x.text(s.index, n) + "]"
+}
+
+// arrayElems reads array text: {a,b} (subscripts from 1) or a vector
+// "1 2" (from 0).
+func arrayElems(s string) ([]types.Value, int64) {
+	if elems, ok := pgcatalog.ParseArray(s); ok {
+		return elems, 1
+	}
+	var out []types.Value
+	for _, f := range strings.Fields(s) {
+		out = append(out, f)
+	}
+	return out, 0
+}
+
+// arrayCastExpr is x::type[]: a vector becomes {..} text, an array stays.
+type arrayCastExpr struct{ x expr }
+
+func (a *arrayCastExpr) typ() types.Type { return textMax }
+
+func (a *arrayCastExpr) eval(e *env) (types.Value, error) {
+	v, err := a.x.eval(e)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	elems, _ := arrayElems(types.ToText(v, a.x.typ()))
+	return pgcatalog.ArrayText(elems), nil
+}
+
+func (a *arrayCastExpr) explain(x *explainer, n *names) string { return x.text(a.x, n) }
+
+func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) (expr, error) {
+	arr, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := b.bindExpr(x.Index, sc, agg, types.TypeBigInt)
+	if err != nil {
+		return nil, err
+	}
+	return &subscriptExpr{x: arr, index: coerce(idx, types.TypeBigInt)}, nil
+}
+
+func (b *binder) bindArrayCast(x parser.Expr, sc *scope, agg *aggContext) (expr, error) {
+	v, err := b.bindExpr(x, sc, agg, types.TypeUnknown)
+	if err != nil {
+		return nil, err
+	}
+	return &arrayCastExpr{x: v}, nil
+}
