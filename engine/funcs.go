@@ -103,6 +103,9 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint t
 	if x.Over != nil || len(x.Name.Parts) == 1 && windowOnly[name] {
 		return b.bindWindow(x, name, sc, agg) // window.go
 	}
+	if isSelectListSRF(x, name) {
+		return b.bindSelectListSRF(x, name, sc, agg) // pgsrf.go
+	}
 	if len(x.Name.Parts) == 1 && aggregateNames[name] {
 		return b.bindAggregate(x, name, agg)
 	}

@@ -38,6 +38,7 @@ type selectPlan struct {
 	fetch  expr
 
 	windows []*windowSpec // window functions of the select list and ORDER BY (window.go)
+	srf     bool          // the select list holds set-returning functions (pgsrf.go)
 }
 
 // orderKey is one ORDER BY item: an output column (col ≥ 0) or an
@@ -111,7 +112,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		p.project = append(p.project, xs...)
 		p.cols = append(p.cols, cols...)
 	}
-	b.win = nil
+	b.win, p.srf = nil, hasSRF(p.project)
 	if sel.Having != nil {
 		if p.having, err = b.bindExpr(sel.Having, sc, agg, types.TypeBit); err != nil {
 			return nil, err
@@ -265,6 +266,9 @@ func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *select
 // run executes the plan, calling emit for each output row (valid only
 // during the call).
 func (p *selectPlan) run(e *env, emit func([]types.Value) error) error {
+	if p.srf {
+		emit = expandSRF(emit)
+	}
 	limit, err := p.limit(e, p.top, -1)
 	if err != nil {
 		return err

@@ -1,10 +1,12 @@
 // What DBeaver, DataGrip and every pgjdbc tool read first, against
-// mirrordb: DatabaseMetaData.getTables (getColumns, getPrimaryKeys and
-// getTypeInfo need derived tables and window functions: not yet),
-// answered from mirrordb's pg_catalog (engine/pgcatalog). Prints "ok
-// <step>" per step; any failure exits non-zero. Run as a single-file
-// program (java -cp postgresql.jar Metadata.java); MIRRORDB_JDBC_URL is
-// the URL.
+// mirrordb: DatabaseMetaData.getTables and getColumns, answered from
+// mirrordb's pg_catalog (engine/pgcatalog) through pgjdbc's own queries
+// (derived tables, window functions). Not yet: getPrimaryKeys and
+// getIndexInfo (information_schema._pg_expandarray, a composite-returning
+// function in a select list) and getTypeInfo (JOIN ... USING, AS s(r)).
+// Prints "ok <step>" per step; any failure exits non-zero. Run as a
+// single-file program (java -cp postgresql.jar Metadata.java);
+// MIRRORDB_JDBC_URL is the URL.
 import java.sql.*;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +34,16 @@ public class Metadata {
             }
             check(tables.contains("dbo.jdbc_meta:TABLE"), "getTables " + tables);
             System.out.println("ok tables");
+
+            List<String> columns = new ArrayList<>();
+            try (ResultSet rs = md.getColumns(null, "dbo", "jdbc_meta", "%")) {
+                while (rs.next()) {
+                    columns.add(rs.getInt("ORDINAL_POSITION") + ":" + rs.getString("COLUMN_NAME") + ":" + rs.getString("TYPE_NAME")
+                            + ":" + rs.getInt("NULLABLE"));
+                }
+            }
+            check(columns.equals(List.of("1:id:int4:0", "2:name:varchar:0", "3:price:numeric:1")), "getColumns " + columns);
+            System.out.println("ok columns");
         }
     }
 }

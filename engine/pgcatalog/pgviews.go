@@ -253,15 +253,15 @@ func init() {
 			var out [][]types.Value
 			for _, t := range s.Tables {
 				for _, ix := range t.Indexes {
-					contype := "p"
-					switch {
-					case ix.Unique && !ix.Primary:
-						contype = "u"
-					case !ix.Primary:
+					// A unique index is no constraint, in SQL Server as in
+					// PostgreSQL (psql prints it "UNIQUE, btree"; SQLAlchemy
+					// would reflect it as a constraint): UNIQUE constraints
+					// join here when mirrordb has them, as contype "u".
+					if !ix.Primary {
 						continue
 					}
 					oid := IndexOID(t.OID, ix.ID)
-					out = append(out, constraintRow(s, &t, oid, ix.Name, contype, oid, 0, attnumArray(ix.Columns), nil))
+					out = append(out, constraintRow(s, &t, oid, ix.Name, "p", oid, 0, attnumArray(ix.Columns), nil))
 				}
 				// FOREIGN KEY and CHECK constraints join here as rows of
 				// constraintRow (contype "f" with confrelid and confkey, "c").

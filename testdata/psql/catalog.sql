@@ -34,3 +34,4 @@ SELECT c.relname, (SELECT string_agg(a.attname, ', ')
   WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[s]) AS columns
 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'orders'::regclass ORDER BY 1;
 SELECT conname ~ '^PK__orders' AS pk, conname, contype, pg_catalog.pg_get_constraintdef(oid, true) AS def FROM pg_catalog.pg_constraint WHERE conrelid = 'orders'::regclass ORDER BY contype;
+SELECT a.attname, k.ord FROM pg_catalog.pg_attribute a JOIN (SELECT unnest(ix.indkey) attnum, generate_subscripts(ix.indkey, 1) ord FROM pg_catalog.pg_index ix WHERE ix.indrelid = 'orders'::regclass AND NOT ix.indisprimary AND NOT ix.indisunique) k ON a.attnum = k.attnum WHERE a.attrelid = 'orders'::regclass ORDER BY k.ord;
