@@ -665,8 +665,10 @@ func isConstTree(x expr) bool {
 }
 
 func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try, pg bool, sc *scope, agg *aggContext) (expr, error) {
-	if pg && tn.Array {
-		return b.bindArrayCast(x, sc, agg) // pgsubscript.go
+	if pg {
+		if r, ok, err := b.bindPGTextCast(x, tn, sc, agg); ok { // pgsubscript.go
+			return r, err
+		}
 	}
 	if pg {
 		if r, ok, err := b.bindRegCast(x, tn, sc, agg); ok { // pgregcast.go

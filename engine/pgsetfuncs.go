@@ -118,7 +118,15 @@ func (b *binder) bindSetFunc(x *parser.TableFunc, sc *scope) (rowSource, error) 
 	if x.Alias != "" {
 		alias = x.Alias
 	}
-	if err := b.addSource(x, sc, &source{name: alias, alias: true, cols: []session.Column{{Name: alias, Type: f.typ}}}); err != nil {
+	col := alias
+	switch len(x.Columns) {
+	case 0:
+	case 1:
+		col = x.Columns[0]
+	default:
+		return nil, b.errAt(x, sqlerr.New(8159, alias))
+	}
+	if err := b.addSource(x, sc, &source{name: alias, alias: true, cols: []session.Column{{Name: col, Type: f.typ}}}); err != nil {
 		return nil, err
 	}
 	return src, nil

@@ -87,10 +87,40 @@ func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) 
 	return &subscriptExpr{x: arr, index: coerce(idx, types.TypeBigInt)}, nil
 }
 
-func (b *binder) bindArrayCast(x parser.Expr, sc *scope, agg *aggContext) (expr, error) {
+// bindPGTextCast binds the casts to types mirrordb holds as text: arrays
+// (x::int2[]) and regproc, a function's name ('pg_catalog.array_in'::
+// regproc is array_in, as pg_type.typinput holds it); ok is false for any
+// other cast.
+func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (expr, bool, error) {
+	regproc := strings.EqualFold(tn.Name, "regproc")
+	if !tn.Array && !regproc {
+		return nil, false, nil
+	}
 	v, err := b.bindExpr(x, sc, agg, types.TypeUnknown)
 	if err != nil {
+		return nil, true, err
+	}
+	if regproc {
+		return &procNameExpr{x: v}, true, nil
+	}
+	return &arrayCastExpr{x: v}, true, nil
+}
+
+// procNameExpr is x::regproc: the function's name without pg_catalog.
+type procNameExpr struct{ x expr }
+
+func (p *procNameExpr) typ() types.Type { return types.TypeSysname }
+
+func (p *procNameExpr) eval(e *env) (types.Value, error) {
+	v, err := p.x.eval(e)
+	if err != nil || v == nil {
 		return nil, err
 	}
-	return &arrayCastExpr{x: v}, nil
+	s := types.ToText(v, p.x.typ())
+	if len(s) > len("pg_catalog.") && strings.EqualFold(s[:len("pg_catalog.")], "pg_catalog.") {
+		s = s[len("pg_catalog."):]
+	}
+	return s, nil
 }
+
+func (p *procNameExpr) explain(x *explainer, n *names) string { return x.text(p.x, n) }

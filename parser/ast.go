@@ -272,6 +272,8 @@ type TableFunc struct {
 	Name  ObjectName
 	Args  []Expr
 	Alias string
+	// Columns names the function's columns: PostgreSQL's AS s(r).
+	Columns []string
 }
 
 // JoinKind says how a Join combines its sides.

@@ -188,8 +188,8 @@ func (e *Subscript) format(b *strings.Builder) {
 // item. The bracket's text is parsed as an expression of its own.
 func (p *exprParser) subscript(x Expr) (Expr, bool, error) {
 	t := p.lex.Peek()
-	if t.Type != tokQIdent || !strings.HasPrefix(t.Value, "[") || p.item && p.open == 0 {
-		return nil, false, nil
+	if t.Type != tokQIdent || !strings.HasPrefix(t.Value, "[") || p.item && p.open == 0 && !isKeyword(peek2(p.lex), "AS") {
+		return nil, false, nil // at the top of a select item, x [y] is x AS [y] unless AS follows
 	}
 	off := t.Pos.Offset
 	if off == 0 || off > len(p.st.src) || !isIdentByte(p.st.src[off-1]) && p.st.src[off-1] != ']' && p.st.src[off-1] != ')' {
@@ -209,4 +209,42 @@ func (p *exprParser) subscript(x Expr) (Expr, bool, error) {
 		return nil, false, errAt(t)
 	}
 	return &Subscript{Pos: x.Position(), X: x, Index: idx}, true, nil
+}
+
+// usingCondition is JOIN ... USING (a, b) as its ON condition: each column
+// of the rightmost table of left equals the same column of right.
+func usingCondition(left, right TableExpr, cols []string) Expr {
+	var on Expr
+	for _, c := range cols {
+		eq := &Binary{Pos: right.Position(), Op: "=",
+			L: &ColumnRef{Pos: right.Position(), Parts: []string{exposedName(left), c}},
+			R: &ColumnRef{Pos: right.Position(), Parts: []string{exposedName(right), c}}}
+		if on == nil {
+			on = eq
+		} else {
+			on = &Binary{Pos: right.Position(), Op: "AND", L: on, R: eq}
+		}
+	}
+	return on
+}
+
+// exposedName is the name a FROM entry's columns are qualified with.
+func exposedName(te TableExpr) string {
+	switch x := te.(type) {
+	case *TableRef:
+		if x.Alias != "" {
+			return x.Alias
+		}
+		return x.Name.Object()
+	case *TableFunc:
+		if x.Alias != "" {
+			return x.Alias
+		}
+		return x.Name.Object()
+	case *DerivedTable:
+		return x.Alias
+	case *Join:
+		return exposedName(x.Right)
+	}
+	return ""
 }

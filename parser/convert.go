@@ -168,6 +168,9 @@ func buildFrom(sources []*tableSource) ([]TableExpr, error) {
 			default:
 				join.Right, err = j.Right.build()
 				join.On = j.On
+				if len(j.Using) > 0 && err == nil {
+					join.On = usingCondition(left, join.Right, unquoteAll(j.Using))
+				}
 				switch j.Kind {
 				case "LEFT":
 					join.Kind = LeftJoin
@@ -196,7 +199,9 @@ func (t *tablePrimary) build() (TableExpr, error) {
 		}
 		return &DerivedTable{Pos: posOf(t.Pos), Select: sel, Alias: unquote(t.SubAlias), Columns: unquoteAll(t.SubColumns)}, nil
 	case t.Call:
-		return &TableFunc{Pos: posOf(t.Pos), Name: ObjectName(t.Name), Args: t.Args, Alias: unquote(t.Alias)}, nil
+		return &TableFunc{Pos: posOf(t.Pos), Name: ObjectName(t.Name), Args: t.Args, Alias: unquote(t.Alias), Columns: unquoteAll(t.Columns)}, nil
+	case len(t.Columns) > 0: // only derived tables and functions name their columns
+		return nil, &parseErr{tok: lexer.Token{Type: tokPunct, Value: "(", Pos: t.Pos}}
 	}
 	return &TableRef{Pos: posOf(t.Pos), Name: ObjectName(t.Name), Alias: unquote(t.Alias)}, nil
 }

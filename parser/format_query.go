@@ -164,6 +164,11 @@ func (t *TableFunc) format(b *strings.Builder) {
 	writeExprs(b, t.Args)
 	b.WriteByte(')')
 	writeAlias(b, t.Alias)
+	if len(t.Columns) > 0 {
+		b.WriteString(" (")
+		writeNames(b, t.Columns)
+		b.WriteByte(')')
+	}
 }
 
 var joinKeywords = [...]string{

@@ -133,7 +133,8 @@ type join struct {
 	Cross *tablePrimary `parser:" | 'CROSS' 'JOIN' @@"`
 	Kind  string        `parser:" | ( @'INNER' | @( 'LEFT' | 'RIGHT' | 'FULL' ) 'OUTER'? )? 'JOIN'"`
 	Right *tablePrimary `parser:"   @@"`
-	On    Expr          `parser:"   'ON' @@ )"`
+	On    Expr          `parser:"   ( 'ON' @@"`
+	Using []string      `parser:"   | 'USING' '(' @( Ident | QuotedIdent ) ( ',' @( Ident | QuotedIdent ) )* ')' ) )"`
 }
 
 // tablePrimary is a table, view or table-valued function with its alias,
@@ -147,7 +148,8 @@ type tablePrimary struct {
 	Name       objectName  `parser:" | @@"`
 	Call       bool        `parser:"( @'('"`
 	Args       []Expr      `parser:"  ( @@ ( ',' @@ )* )? ')' )?"`
-	Alias      string      `parser:"( 'AS'? (?! ( 'LIMIT' | 'OFFSET' ) ( Number | Param | Variable | '(' | 'ALL' ) | 'RETURNING' ( '*' | Ident | QuotedIdent ) ) @( Ident | QuotedIdent ) )? )"`
+	Alias      string      `parser:"( 'AS'? (?! ( 'LIMIT' | 'OFFSET' ) ( Number | Param | Variable | '(' | 'ALL' ) | 'RETURNING' ( '*' | Ident | QuotedIdent ) ) @( Ident | QuotedIdent )"`
+	Columns    []string    `parser:"  ( '(' @( Ident | QuotedIdent ) ( ',' @( Ident | QuotedIdent ) )* ')' )? )? )"`
 }
 
 type insertStmt struct {

@@ -1,9 +1,10 @@
 // What DBeaver, DataGrip and every pgjdbc tool read first, against
-// mirrordb: DatabaseMetaData.getTables and getColumns, answered from
-// mirrordb's pg_catalog (engine/pgcatalog) through pgjdbc's own queries
-// (derived tables, window functions). Not yet: getPrimaryKeys and
-// getIndexInfo (information_schema._pg_expandarray, a composite-returning
-// function in a select list) and getTypeInfo (JOIN ... USING, AS s(r)).
+// mirrordb: DatabaseMetaData.getTables, getColumns and getTypeInfo,
+// answered from mirrordb's pg_catalog (engine/pgcatalog) through pgjdbc's
+// own queries (derived tables, window functions, JOIN ... USING,
+// generate_series(...) AS s(r)). Not yet: getPrimaryKeys and getIndexInfo
+// (information_schema._pg_expandarray, a composite-returning function in a
+// select list).
 // Prints "ok <step>" per step; any failure exits non-zero. Run as a
 // single-file program (java -cp postgresql.jar Metadata.java);
 // MIRRORDB_JDBC_URL is the URL.
@@ -44,6 +45,15 @@ public class Metadata {
             }
             check(columns.equals(List.of("1:id:int4:0", "2:name:varchar:0", "3:price:numeric:1")), "getColumns " + columns);
             System.out.println("ok columns");
+
+            List<String> typeNames = new ArrayList<>();
+            try (ResultSet rs = md.getTypeInfo()) {
+                while (rs.next()) {
+                    typeNames.add(rs.getString("TYPE_NAME") + ":" + rs.getInt("DATA_TYPE"));
+                }
+            }
+            check(typeNames.contains("int4:" + Types.INTEGER) && typeNames.contains("varchar:" + Types.VARCHAR), "getTypeInfo " + typeNames);
+            System.out.println("ok typeinfo");
         }
     }
 }
