@@ -175,6 +175,14 @@ func walkExpr(n parser.Expr, visit func(parser.Expr) bool) {
 		walkExpr(x.Escape, visit)
 	case *parser.IsNull:
 		walkExpr(x.X, visit)
+	case *parser.Trim:
+		walkExpr(x.X, visit)
+		walkExpr(x.Chars, visit)
+	case *parser.Subscript:
+		walkExpr(x.X, visit)
+		walkExpr(x.Index, visit)
+	case *parser.FieldSelect:
+		walkExpr(x.X, visit)
 	}
 }
 

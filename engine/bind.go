@@ -219,6 +219,10 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 		return b.bindArrayCompare(x, sc, agg)
 	case *parser.Subscript: // pgsubscript.go
 		return b.bindSubscript(x, sc, agg)
+	case *parser.FieldSelect: // pgsrf.go
+		return b.bindFieldSelect(x, sc, agg)
+	case *parser.Trim: // pgsubscript.go
+		return b.bindTrim(x, sc, agg)
 	}
 	return nil, b.errAt(n, sqlerr.New(40517, n.String()))
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strconv"
 	"strings"
 
 	"mirrordb/parser"
@@ -17,11 +18,15 @@ import (
 // srfValues is the list a set-returning item yields for one row.
 type srfValues []types.Value
 
-// srfExpr is unnest(array) or generate_subscripts(array, dim).
+// srfExpr is unnest(array), generate_subscripts(array, dim) or
+// information_schema._pg_expandarray(array), whose rows are records (x, n):
+// an element and its position from 1, as record text "(x,n)"; field, when
+// set, takes one of them ((_pg_expandarray(k)).n).
 type srfExpr struct {
-	name string
-	arr  expr
-	t    types.Type
+	name  string
+	arr   expr
+	t     types.Type
+	field string
 }
 
 func (s *srfExpr) typ() types.Type { return s.t }
@@ -32,8 +37,24 @@ func (s *srfExpr) eval(e *env) (types.Value, error) {
 		return srfValues(nil), err
 	}
 	elems, base := arrayElems(types.ToText(v, s.arr.typ()))
-	if s.name == "UNNEST" {
+	switch s.name {
+	case "UNNEST":
 		return srfValues(elems), nil
+	case "_PG_EXPANDARRAY":
+		out := make(srfValues, len(elems))
+		for i, el := range elems {
+			x, _ := el.(string)
+			n := strconv.Itoa(i + 1)
+			switch s.field {
+			case "x":
+				out[i] = x
+			case "n":
+				out[i] = int64(i + 1)
+			default:
+				out[i] = "(" + x + "," + n + ")"
+			}
+		}
+		return out, nil
 	}
 	subs := make(srfValues, len(elems))
 	for i := range elems {
@@ -50,8 +71,61 @@ func (s *srfExpr) explain(x *explainer, n *names) string {
 // functions a select list may hold.
 func isSelectListSRF(x *parser.FuncCall, name string) bool {
 	n := x.Name.Parts
+	if name == "_PG_EXPANDARRAY" {
+		return len(n) == 1 || len(n) == 2 && strings.EqualFold(n[0], "information_schema")
+	}
 	return (name == "UNNEST" || name == "GENERATE_SUBSCRIPTS") &&
 		(len(n) == 1 || len(n) == 2 && strings.EqualFold(n[0], "pg_catalog"))
+}
+
+// expandArrayFields are the fields of _pg_expandarray's records.
+var expandArrayFields = map[string]int{"x": 0, "n": 1}
+
+// bindFieldSelect binds (record).field: a field of _pg_expandarray's rows,
+// straight from the function or from its record text.
+func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggContext) (expr, error) {
+	field := strings.ToLower(x.Field)
+	i, ok := expandArrayFields[field]
+	if !ok {
+		return nil, b.errAt(x, sqlerr.New(207, x.Field))
+	}
+	v, err := b.bindExpr(x.X.X, sc, agg, types.TypeUnknown)
+	if err != nil {
+		return nil, err
+	}
+	if s, ok := v.(*srfExpr); ok && s.name == "_PG_EXPANDARRAY" && s.field == "" {
+		t := s.t
+		if field == "n" {
+			t = types.TypeInt
+		}
+		return &srfExpr{name: s.name, arr: s.arr, t: t, field: field}, nil
+	}
+	return &recordFieldExpr{x: v, i: i}, nil
+}
+
+// recordFieldExpr reads field i of record text "(a,b)".
+type recordFieldExpr struct {
+	x expr
+	i int
+}
+
+func (r *recordFieldExpr) typ() types.Type { return textMax }
+
+func (r *recordFieldExpr) eval(e *env) (types.Value, error) {
+	v, err := r.x.eval(e)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	s := strings.TrimSuffix(strings.TrimPrefix(types.ToText(v, r.x.typ()), "("), ")")
+	fields := strings.Split(s, ",")
+	if r.i >= len(fields) {
+		return nil, nil
+	}
+	return fields[r.i], nil
+}
+
+func (r *recordFieldExpr) explain(x *explainer, n *names) string {
+	return "(" + x.text(r.x, n) + ")." + []string{"x", "n"}[r.i]
 }
 
 func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (expr, error) {

@@ -124,3 +124,55 @@ func (p *procNameExpr) eval(e *env) (types.Value, error) {
 }
 
 func (p *procNameExpr) explain(x *explainer, n *names) string { return x.text(p.x, n) }
+
+// trimExpr is TRIM([LEADING | TRAILING | BOTH] [characters] FROM string).
+type trimExpr struct {
+	mode     string
+	chars, x expr
+}
+
+func (t *trimExpr) typ() types.Type { return t.x.typ() }
+
+func (t *trimExpr) eval(e *env) (types.Value, error) {
+	v, err := t.x.eval(e)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	cut := " "
+	if t.chars != nil {
+		c, err := t.chars.eval(e)
+		if err != nil || c == nil {
+			return nil, err
+		}
+		cut = types.ToText(c, t.chars.typ())
+	}
+	s := types.ToText(v, t.x.typ())
+	switch t.mode {
+	case "LEADING":
+		return strings.TrimLeft(s, cut), nil
+	case "TRAILING":
+		return strings.TrimRight(s, cut), nil
+	}
+	return strings.Trim(s, cut), nil
+}
+
+func (t *trimExpr) explain(x *explainer, n *names) string {
+	return "trim(" + x.text(t.x, n) + ")"
+}
+
+func (b *binder) bindTrim(x *parser.Trim, sc *scope, agg *aggContext) (expr, error) {
+	v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
+	if err != nil {
+		return nil, err
+	}
+	t := &trimExpr{mode: x.Mode, x: v}
+	if v.typ().Kind == types.Unknown || !v.typ().Kind.IsString() {
+		t.x = coerce(v, textMax)
+	}
+	if x.Chars != nil {
+		if t.chars, err = b.bindExpr(x.Chars, sc, agg, textMax); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}

@@ -248,3 +248,92 @@ func exposedName(te TableExpr) string {
 	}
 	return ""
 }
+
+// FieldSelect is PostgreSQL's (record).field: a field of a composite
+// value, as pgjdbc reads (information_schema._pg_expandarray(k)).n.
+type FieldSelect struct {
+	Pos
+	X     *Paren
+	Field string
+}
+
+func (*FieldSelect) exprNode() {}
+
+func (e *FieldSelect) String() string { return nodeString(e) }
+func (e *FieldSelect) format(b *strings.Builder) {
+	e.X.format(b)
+	b.WriteByte('.')
+	writeIdent(b, e.Field)
+}
+
+// fieldSelect parses .field right after a parenthesised expression (not
+// .name( , a method call).
+func (p *exprParser) fieldSelect(x *Paren) (Expr, bool) {
+	if !isPunct(p.lex.Peek(), ".") || !isName(peek2(p.lex)) {
+		return nil, false
+	}
+	cp := p.lex.MakeCheckpoint()
+	p.lex.Next()
+	name := p.lex.Next()
+	if isPunct(p.lex.Peek(), "(") {
+		p.lex.LoadCheckpoint(cp)
+		return nil, false
+	}
+	return &FieldSelect{Pos: x.Pos, X: x, Field: unquote(name.Value)}, true
+}
+
+// Trim is TRIM([LEADING | TRAILING | BOTH] [characters] FROM string), the
+// form SQL Server 2022 and PostgreSQL share (pgjdbc: trim(both '"' from
+// pg_get_indexdef(...))). Mode is upper case, "BOTH" when omitted.
+type Trim struct {
+	Pos
+	Mode  string
+	Chars Expr // nil: spaces
+	X     Expr
+}
+
+func (*Trim) exprNode() {}
+
+func (e *Trim) String() string { return nodeString(e) }
+func (e *Trim) format(b *strings.Builder) {
+	b.WriteString("TRIM(" + e.Mode + " ")
+	if e.Chars != nil {
+		writeExpr(b, e.Chars)
+		b.WriteByte(' ')
+	}
+	b.WriteString("FROM ")
+	writeExpr(b, e.X)
+	b.WriteByte(')')
+}
+
+// trimFrom parses the arguments of TRIM(... FROM ...) after "(" when f is
+// TRIM and they take that form; ok is false otherwise (consuming nothing).
+func (p *exprParser) trimFrom(f *FuncCall) (Expr, bool, error) {
+	if len(f.Name.Parts) != 1 || !strings.EqualFold(f.Name.Parts[0], "TRIM") {
+		return nil, false, nil
+	}
+	cp := p.lex.MakeCheckpoint()
+	mode := "BOTH"
+	if t := p.lex.Peek(); t.Type == tokIdent && (strings.EqualFold(t.Value, "BOTH") || strings.EqualFold(t.Value, "LEADING") || strings.EqualFold(t.Value, "TRAILING")) {
+		mode = strings.ToUpper(t.Value)
+		p.lex.Next()
+	}
+	var chars Expr
+	if !isKeyword(p.lex.Peek(), "FROM") {
+		x, err := p.operand(0)
+		if err != nil || !isKeyword(p.lex.Peek(), "FROM") {
+			p.lex.LoadCheckpoint(cp)
+			return nil, false, nil
+		}
+		chars = x
+	}
+	p.lex.Next() // FROM
+	x, err := p.operand(0)
+	if err != nil {
+		return nil, true, err
+	}
+	if _, err := p.expect(")"); err != nil {
+		return nil, true, err
+	}
+	return &Trim{Pos: f.Pos, Mode: mode, Chars: chars, X: x}, true, nil
+}

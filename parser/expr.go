@@ -421,7 +421,11 @@ func (p *exprParser) paren(open *lexer.Token) (Expr, error) {
 	if _, err := p.expect(")"); err != nil {
 		return nil, err
 	}
-	return &Paren{Pos: pos, X: x}, nil
+	paren := &Paren{Pos: pos, X: x}
+	if f, ok := p.fieldSelect(paren); ok { // ast_query.go
+		return f, nil
+	}
+	return paren, nil
 }
 
 // nameExpr parses a column reference or function call starting at name

@@ -20,6 +20,9 @@ func (p *exprParser) call(f *FuncCall) (Expr, error) {
 	}
 	defer p.leave()
 	t := p.lex.Peek()
+	if x, ok, err := p.trimFrom(f); ok || err != nil { // ast_query.go
+		return x, err
+	}
 	switch {
 	case isPunct(t, ")"):
 		p.lex.Next()
@@ -165,6 +168,8 @@ func (p *exprParser) caseExpr(kw *lexer.Token) (Expr, error) {
 		return nil, err
 	}
 	defer p.leave()
+	p.open++ // no alias inside CASE ... END
+	defer func() { p.open-- }()
 	c := &Case{Pos: posOf(kw.Pos)}
 	var err error
 	if !isKeyword(p.lex.Peek(), "WHEN") {

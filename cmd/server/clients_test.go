@@ -52,7 +52,7 @@ func TestClientDrivers(t *testing.T) {
 			[]string{"connect", "tables", "columns", "primarykey", "constraints"}},
 		{"pgjdbc-metadata", "jdbc", []string{"java", "-cp", "/usr/share/java/postgresql.jar", "Metadata.java"},
 			[]string{"MIRRORDB_JDBC_URL=jdbc:postgresql://" + net.JoinHostPort(ph, pp) + "/shop"},
-			[]string{"tables", "columns", "typeinfo"}},
+			[]string{"tables", "columns", "primarykeys", "indexinfo", "importedkeys", "typeinfo"}},
 	}
 	for _, cl := range clients {
 		t.Run(cl.name, func(t *testing.T) {

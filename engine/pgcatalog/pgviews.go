@@ -304,6 +304,10 @@ func init() {
 				out = append(out, []types.Value{st.Name, st.Value, nil, "mirrordb", nil, "user", "string", "session",
 					nil, nil})
 			}
+			// Fixed limits clients read (pgjdbc's getMaxIndexKeys): an
+			// index key holds at most 32 columns, as in SQL Server (1904).
+			out = append(out, []types.Value{"max_index_keys", "32", nil, "Preset Options", nil, "internal", "integer",
+				"default", "32", "32"})
 			return out
 		},
 	}
