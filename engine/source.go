@@ -360,7 +360,14 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (rowSource, error
 	if x.Alias != "" {
 		name = x.Alias
 	}
-	if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: view.cols}); err != nil {
+	cols := view.cols
+	if len(x.Columns) > 0 { // AS alias (columns): derived.go
+		var err error
+		if cols, err = b.derivedColumns(x, cols, x.Columns, name); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: cols}); err != nil {
 		return nil, err
 	}
 	return &virtualScan{name: x.Name.Object(), rows: func(e *env) ([][]types.Value, error) {
