@@ -240,3 +240,94 @@ func queryTables(sel *parser.Select) []parser.TableExpr {
 	}
 	return out
 }
+
+// pushIntoDerived moves the WHERE conjuncts of a query over one derived
+// table that compare one of its plain columns with a constant or a
+// parameter into the derived query's own WHERE, where its scan can seek
+// with them; it returns the conjuncts that stay. The derived query must
+// return its rows unchanged by grouping, DISTINCT, TOP, OFFSET, window or
+// set-returning functions, so that filtering first means the same.
+func pushIntoDerived(src rowSource, where expr) expr {
+	d, ok := src.(*derivedSource)
+	if !ok || where == nil {
+		return where
+	}
+	p := d.plan
+	if p.grouped || p.distinct || p.top != nil || p.offset != nil || p.fetch != nil || p.windows != nil || p.srf {
+		return where
+	}
+	var keep, push []expr
+	for _, c := range conjuncts(where, nil) {
+		if x := innerComparison(c, p.project); x != nil {
+			push = append(push, x)
+		} else {
+			keep = append(keep, c)
+		}
+	}
+	if len(push) == 0 {
+		return where
+	}
+	if p.where != nil {
+		push = append([]expr{p.where}, push...)
+	}
+	p.where = andAll(push)
+	chooseAccess(p.src, p.where)
+	return andAll(keep)
+}
+
+// innerComparison rewrites column = constant (or parameter, any
+// comparison) over a derived table's output into the same comparison
+// over the column the derived query passes through; nil when c is not
+// of that shape.
+func innerComparison(c expr, project []expr) expr {
+	cmp, ok := c.(*compare)
+	if !ok {
+		return nil
+	}
+	inner := func(x expr) expr {
+		switch v := x.(type) {
+		case *colExpr:
+			if in := innerColumn(v, project); in != nil {
+				return in
+			}
+		case *castExpr:
+			if in := innerColumn(v.x, project); in != nil {
+				nc := *v
+				nc.x = in
+				return &nc
+			}
+		}
+		return nil
+	}
+	value := func(x expr) bool {
+		switch x.(type) {
+		case *constExpr, *paramExpr:
+			return true
+		}
+		return false
+	}
+	out := *cmp
+	switch {
+	case value(cmp.r):
+		if out.l = inner(cmp.l); out.l == nil {
+			return nil
+		}
+	case value(cmp.l):
+		if out.r = inner(cmp.r); out.r == nil {
+			return nil
+		}
+	default:
+		return nil
+	}
+	return &out
+}
+
+// innerColumn is the derived query's column behind output column x.
+func innerColumn(x expr, project []expr) expr {
+	if v, ok := x.(*colExpr); ok && v.idx < len(project) {
+		if in, ok := project[v.idx].(*colExpr); ok {
+			return in
+		}
+	}
+	return nil
+}

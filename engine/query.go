@@ -69,6 +69,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 			return nil, err
 		}
 	}
+	p.where = pushIntoDerived(p.src, p.where) // derived.go
 	if p.src, p.where, err = b.planJoins(p.src, sc.width(), p.where, sel.Hints); err != nil {
 		return nil, b.errAt(sel, err)
 	}
