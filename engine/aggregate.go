@@ -17,6 +17,7 @@ type aggSpec struct {
 	distinct bool
 	t        types.Type
 	text     string // printed call, to share identical aggregates
+	sep      string // STRING_AGG's separator
 }
 
 func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext) (expr, error) {
@@ -29,19 +30,46 @@ func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext)
 			return &aggRef{idx: i, t: a.t}, nil
 		}
 	}
-	spec := &aggSpec{name: name, distinct: x.Distinct, text: text}
+	spec, err := b.aggregateSpec(x, name, func(a parser.Expr) (expr, error) {
+		if containsAggregate(a) {
+			return nil, b.errAt(x, sqlerr.New(130))
+		}
+		return b.bindExpr(a, agg.scope, nil, types.TypeUnknown)
+	})
+	if err != nil {
+		return nil, err
+	}
+	agg.aggs = append(agg.aggs, spec)
+	return &aggRef{idx: len(agg.aggs) - 1, t: spec.t}, nil
+}
+
+// aggregateSpec checks an aggregate call's arguments, binds its argument
+// with bindArg and types the result.
+func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(parser.Expr) (expr, error)) (*aggSpec, error) {
+	spec := &aggSpec{name: name, distinct: x.Distinct, text: x.String()}
 	switch {
 	case x.Star:
 		if name != "COUNT" && name != "COUNT_BIG" {
 			return nil, b.errAt(x, sqlerr.New(102, "*"))
 		}
+	case name == "STRING_AGG":
+		var lit *parser.Literal
+		if len(x.Args) == 2 {
+			lit, _ = x.Args[1].(*parser.Literal)
+		}
+		if lit == nil || lit.Kind != parser.LitString {
+			return nil, b.errAt(x, sqlerr.New(174, name, 2))
+		}
+		spec.sep = lit.Value
+		arg, err := bindArg(x.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		spec.arg = arg
 	case len(x.Args) != 1:
 		return nil, b.errAt(x, sqlerr.New(174, name, 1))
 	default:
-		if containsAggregate(x.Args[0]) {
-			return nil, b.errAt(x, sqlerr.New(130))
-		}
-		arg, err := b.bindExpr(x.Args[0], agg.scope, nil, types.TypeUnknown)
+		arg, err := bindArg(x.Args[0])
 		if err != nil {
 			return nil, err
 		}
@@ -52,8 +80,7 @@ func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext)
 		return nil, b.errAt(x, err)
 	}
 	spec.t = t
-	agg.aggs = append(agg.aggs, spec)
-	return &aggRef{idx: len(agg.aggs) - 1, t: t}, nil
+	return spec, nil
 }
 
 // aggResultType follows SQL Server: SUM/AVG of tinyint/smallint/int give
@@ -67,6 +94,8 @@ func aggResultType(name string, arg expr) (types.Type, *sqlerr.Error) {
 		return types.TypeBigInt, nil
 	case "MIN", "MAX":
 		return arg.typ(), nil
+	case "STRING_AGG":
+		return types.NVarCharType(types.MaxLength), nil
 	}
 	t := arg.typ()
 	switch {
@@ -148,6 +177,14 @@ func walkExpr(n parser.Expr, visit func(parser.Expr) bool) {
 		walkExpr(x.Escape, visit)
 	case *parser.IsNull:
 		walkExpr(x.X, visit)
+	case *parser.Trim:
+		walkExpr(x.X, visit)
+		walkExpr(x.Chars, visit)
+	case *parser.Subscript:
+		walkExpr(x.X, visit)
+		walkExpr(x.Index, visit)
+	case *parser.FieldSelect:
+		walkExpr(x.X, visit)
 	}
 }
 
@@ -201,6 +238,15 @@ func (a *accumulator) add(e *env) error {
 	switch a.spec.name {
 	case "COUNT", "COUNT_BIG":
 		return nil
+	case "STRING_AGG":
+		s := types.ToText(v, a.spec.arg.typ())
+		grown := int64(len(s))
+		if a.sum != nil {
+			s = a.sum.(string) + a.spec.sep + s
+			grown += int64(len(a.spec.sep))
+		}
+		a.sum = s
+		return e.gov.Grow(grown)
 	case "MIN", "MAX":
 		if a.sum == nil {
 			a.sum = v

@@ -26,7 +26,9 @@ type binder struct {
 	// checks, when set, records the conversions of parameters that
 	// binding a literal would have checked at once (plancache.go).
 	checks *paramChecks
-	corr   correlation // the scopes around the subquery being bound (correlate.go)
+	corr   correlation    // the scopes around the subquery being bound (correlate.go)
+	ctes   []*cteBinding  // common table expressions in scope (derived.go)
+	win    *windowContext // where window functions may appear (window.go)
 	// inDefault is the column DEFAULT being bound, if any (typefuncs.go).
 	inDefault *defaultBinding
 }
@@ -217,6 +219,12 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 		return b.bindArraySubquery(x, sc, agg)
 	case *parser.ArrayCompare:
 		return b.bindArrayCompare(x, sc, agg)
+	case *parser.Subscript: // pgsubscript.go
+		return b.bindSubscript(x, sc, agg)
+	case *parser.FieldSelect: // pgsrf.go
+		return b.bindFieldSelect(x, sc, agg)
+	case *parser.Trim: // pgsubscript.go
+		return b.bindTrim(x, sc, agg)
 	}
 	return nil, b.errAt(n, sqlerr.New(40517, n.String()))
 }
@@ -668,6 +676,11 @@ func isConstTree(x expr) bool {
 }
 
 func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try, pg bool, sc *scope, agg *aggContext) (expr, error) {
+	if pg {
+		if r, ok, err := b.bindPGTextCast(x, tn, sc, agg); ok { // pgsubscript.go
+			return r, err
+		}
+	}
 	if pg {
 		if r, ok, err := b.bindRegCast(x, tn, sc, agg); ok { // pgregcast.go
 			return r, err

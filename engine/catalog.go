@@ -119,14 +119,22 @@ const (
 // CreateDatabase creates a user database: its store, its first log record
 // (the database properties) and its catalog entry.
 func (in *Instance) CreateDatabase(ctx context.Context, name string) (*Database, error) {
+	return in.createDatabase(ctx, name, 0)
+}
+
+// createDatabase creates a database with the given id, or the next user
+// database id when id is 0.
+func (in *Instance) createDatabase(ctx context.Context, name string, id int32) (*Database, error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if strings.EqualFold(name, "master") || in.dbs[strings.ToLower(name)] != nil {
 		return nil, sqlerr.New(1801, name)
 	}
-	id, err := in.allocateDBID()
-	if err != nil {
-		return nil, err
+	if id == 0 {
+		var err error
+		if id, err = in.allocateDBID(); err != nil {
+			return nil, err
+		}
 	}
 	dir := dirName(name)
 	if _, err := os.Stat(filepath.Join(in.cfg.DataDir, dir)); err == nil {
@@ -155,18 +163,22 @@ func (in *Instance) CreateDatabase(ctx context.Context, name string) (*Database,
 // initProperties writes a new database's properties as its first logged
 // transaction (LSN 1): its lineage (family GUID) and recovery model.
 func (d *Database) initProperties(ctx context.Context) error {
+	guid := types.NewUUID()
+	return d.writeProperties(ctx, [2]string{propFamilyGUID, string(guid[:])}, [2]string{propRecovery, string(RecoveryFull)})
+}
+
+// writeProperties sets database properties (name, value) in one logged
+// transaction.
+func (d *Database) writeProperties(ctx context.Context, props ...[2]string) error {
 	t, err := d.beginWrite(ctx, -1)
 	if err != nil {
 		return err
 	}
-	guid := types.NewUUID()
-	if err := t.Put(keys.SchemaKey("db", propFamilyGUID), guid[:]); err != nil {
-		t.Rollback()
-		return err
-	}
-	if err := t.Put(keys.SchemaKey("db", propRecovery), []byte(RecoveryFull)); err != nil {
-		t.Rollback()
-		return err
+	for _, p := range props {
+		if err := t.Put(keys.SchemaKey("db", p[0]), []byte(p[1])); err != nil {
+			t.Rollback()
+			return err
+		}
 	}
 	_, err = t.Commit(ctx)
 	return err
@@ -206,7 +218,7 @@ func (d *Database) FamilyGUID() types.UUID {
 // DropDatabase removes a user database and its files. It fails with 3702
 // while any session uses the database.
 func (in *Instance) DropDatabase(name string) error {
-	if strings.EqualFold(name, "master") {
+	if strings.EqualFold(name, "master") || strings.EqualFold(name, msdbName) {
 		return sqlerr.New(3708, name)
 	}
 	in.mu.Lock()

@@ -34,6 +34,7 @@ type names struct {
 	sc     *scope
 	groups []string // printed group-by expressions
 	aggs   []string // the [ExprN] each aggregate defines
+	wins   []string // the [ExprN] each window function defines (window.go)
 }
 
 // node builds an operator over its inputs, adding the plans of the
@@ -352,6 +353,7 @@ func (p *selectPlan) explain(x *explainer) *plan.Node {
 			n = x.node("Filter", "Filter", "WHERE:("+x.text(p.having, nm)+")", n)
 		}
 	}
+	n = p.explainWindows(x, nm, n)
 	var defined []string
 	outs := make([]string, len(p.project))
 	for i, e := range p.project {
@@ -472,7 +474,7 @@ func (p *selectPlan) explainAggregate(x *explainer, nm *names, in *plan.Node) *p
 // simpleOutput reports outputs that are passed through, not computed.
 func simpleOutput(e expr) bool {
 	switch e.(type) {
-	case *colExpr, *aggRef, *groupKeyRef:
+	case *colExpr, *aggRef, *groupKeyRef, *winRef:
 		return true
 	}
 	return false

@@ -36,6 +36,7 @@ type env struct {
 	cache  map[any]any     // per-execution results of uncorrelated subqueries
 	outer  [][]types.Value // rows of the queries around a correlated subquery (correlate.go)
 	output [][]types.Value // OUTPUT rows of the running statement (output.go)
+	win    []types.Value   // window function values of the current row (window.go)
 }
 
 type constExpr struct {

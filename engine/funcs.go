@@ -91,15 +91,21 @@ func versionString() string {
 		Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
-var aggregateNames = map[string]bool{"COUNT": true, "COUNT_BIG": true, "SUM": true, "AVG": true, "MIN": true, "MAX": true}
+var aggregateNames = map[string]bool{"COUNT": true, "COUNT_BIG": true, "SUM": true, "AVG": true, "MIN": true, "MAX": true, "STRING_AGG": true}
 
 func isAggregateCall(n parser.Expr) bool {
 	f, ok := n.(*parser.FuncCall)
-	return ok && len(f.Name.Parts) == 1 && aggregateNames[strings.ToUpper(f.Name.Object())]
+	return ok && f.Over == nil && len(f.Name.Parts) == 1 && aggregateNames[strings.ToUpper(f.Name.Object())]
 }
 
 func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
 	name := strings.ToUpper(x.Name.Object())
+	if x.Over != nil || len(x.Name.Parts) == 1 && windowOnly[name] {
+		return b.bindWindow(x, name, sc, agg) // window.go
+	}
+	if isSelectListSRF(x, name) {
+		return b.bindSelectListSRF(x, name, sc, agg) // pgsrf.go
+	}
 	if len(x.Name.Parts) == 1 && aggregateNames[name] {
 		return b.bindAggregate(x, name, agg)
 	}

@@ -34,15 +34,19 @@ func TestStatementMemoryBudget(t *testing.T) {
 	mustQuery(t, setup, "CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(MAX))")
 	mustQuery(t, setup, "INSERT big SELECT a.n*1000 + b.n*100 + c.n*10 + d.n, REPLICATE('v', 500) FROM ten a, ten b, ten c, ten d WHERE a.n < 4")
 	for _, q := range []string{
-		"SELECT id, v FROM big ORDER BY v, id",                                                         // sort
-		"SELECT v + CONVERT(VARCHAR(10), id), COUNT(*) FROM big GROUP BY v + CONVERT(VARCHAR(10), id)", // hash groups
-		"SELECT DISTINCT v + CONVERT(VARCHAR(10), id) FROM big",                                        // distinct
-		"SELECT COUNT(DISTINCT v + CONVERT(VARCHAR(10), id)) FROM big",                                 // distinct aggregate
-		"SELECT COUNT(*) FROM ten, big",                                                                // a join's inner side
-		"SELECT COUNT(*) FROM ten WHERE 'x' IN (SELECT v FROM big)",                                    // a subquery's rows
-		"INSERT big SELECT id + 10000, v FROM big",                                                     // INSERT ... SELECT
-		"UPDATE big SET v = 'w'",                                                                       // the rows UPDATE changes
-		"DELETE FROM big",                                                                              // ... and DELETE
+		"SELECT id, v FROM big ORDER BY v, id",                                                                     // sort
+		"SELECT v + CONVERT(VARCHAR(10), id), COUNT(*) FROM big GROUP BY v + CONVERT(VARCHAR(10), id)",             // hash groups
+		"SELECT DISTINCT v + CONVERT(VARCHAR(10), id) FROM big",                                                    // distinct
+		"SELECT COUNT(DISTINCT v + CONVERT(VARCHAR(10), id)) FROM big",                                             // distinct aggregate
+		"SELECT COUNT(*) FROM ten, big",                                                                            // a join's inner side
+		"SELECT COUNT(*) FROM ten WHERE 'x' IN (SELECT v FROM big)",                                                // a subquery's rows
+		"INSERT big SELECT id + 10000, v FROM big",                                                                 // INSERT ... SELECT
+		"UPDATE big SET v = 'w'",                                                                                   // the rows UPDATE changes
+		"DELETE FROM big",                                                                                          // ... and DELETE
+		"SELECT id, ROW_NUMBER() OVER (ORDER BY v, id) FROM big",                                                   // window function rows
+		"SELECT v + CONVERT(VARCHAR(10), id) FROM big UNION SELECT 'x'",                                            // UNION's set of rows
+		"SELECT 'x' EXCEPT SELECT v + CONVERT(VARCHAR(10), id) FROM big",                                           // EXCEPT's right side
+		"WITH r (n, v) AS (SELECT id, v FROM big UNION ALL SELECT n, v FROM r WHERE n < 0) SELECT COUNT(*) FROM r", // a recursion round
 	} {
 		err := sess.Query(context.Background(), q, &collect{})
 		if !sqlerr.Is(err, 701) || sqlerr.As(err).Code != sqlerr.OutOfMemory || sqlerr.As(err).Severity != 17 {

@@ -134,6 +134,9 @@ func Open(cfg Config) (*Instance, error) {
 		}
 		in.dbs[strings.ToLower(desc.Name)] = d
 	}
+	if err := in.ensureMsdb(); err != nil { // systemdbs.go
+		return nil, err
+	}
 	sec, err := in.loadSecurity() // made with sa on first start
 	if err != nil {
 		return nil, err

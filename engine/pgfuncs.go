@@ -212,21 +212,8 @@ func fnHasTablePrivilege(*env, []types.Value, []types.Type) (types.Value, error)
 	return true, nil
 }
 
-// quoteIdentPG is quote_ident: "name" unless it is a plain lower-case
-// identifier (PostgreSQL also quotes its reserved words; mirrordb has other ones).
-func quoteIdentPG(s string) string {
-	plain := s != ""
-	for i, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && (r >= '0' && r <= '9' || r == '$')) {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return s
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
+// quoteIdentPG is quote_ident.
+func quoteIdentPG(s string) string { return pgcatalog.QuoteIdent(s) }
 
 // fnArrayToString is array_to_string(array, sep [, null_text]): NULL
 // elements are skipped unless null_text is given.

@@ -49,7 +49,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &stmtPlan{cols: sp.cols, dbs: b.referenced(x.From), tree: sp, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+		return &stmtPlan{cols: sp.cols, dbs: b.referenced(queryTables(x)), tree: sp, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
 			var n int64
 			err := sp.run(e, func(row []types.Value) error {
 				n++
@@ -160,7 +160,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 func (b *binder) writePlan(db *Database, sel *parser.Select, run func(e *env, t *txn) (string, error)) *stmtPlan {
 	p := &stmtPlan{write: db, run: func(e *env, t *txn, _ session.ResultWriter) (string, error) { return run(e, t) }}
 	if sel != nil {
-		p.dbs = b.referenced(sel.From)
+		p.dbs = b.referenced(queryTables(sel))
 	}
 	return p
 }
@@ -187,6 +187,10 @@ func (b *binder) referenced(from []parser.TableExpr) []*Database {
 		case *parser.Join:
 			walk(x.Left)
 			walk(x.Right)
+		case *parser.DerivedTable:
+			for _, te := range queryTables(x.Select) {
+				walk(te)
+			}
 		}
 	}
 	for _, te := range from {

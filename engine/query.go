@@ -40,6 +40,9 @@ type selectPlan struct {
 	top    expr
 	offset expr
 	fetch  expr
+
+	windows []*windowSpec // window functions of the select list and ORDER BY (window.go)
+	srf     bool          // the select list holds set-returning functions (pgsrf.go)
 }
 
 // orderKey is one ORDER BY item: an output column (col ≥ 0) or an
@@ -51,7 +54,13 @@ type orderKey struct {
 }
 
 func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
-	src, sc, err := b.bindFrom(sel.From)
+	if len(sel.With) > 0 {
+		defer b.pushCTEs(sel)()
+	}
+	savedWin := b.win
+	b.win = nil
+	defer func() { b.win = savedWin }()
+	src, sc, items, err := b.bindQuerySource(sel)
 	if err != nil {
 		return nil, err
 	}
@@ -64,11 +73,12 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 			return nil, err
 		}
 	}
+	p.where = pushIntoDerived(p.src, p.where) // derived.go
 	if p.src, p.where, err = b.planJoins(p.src, sc.width(), p.where, sel.Hints); err != nil {
 		return nil, b.errAt(sel, err)
 	}
 	p.grouped = len(sel.GroupBy) > 0 || sel.Having != nil
-	for _, it := range sel.Items {
+	for _, it := range items {
 		if it.Expr != nil && containsAggregate(it.Expr) {
 			p.grouped = true
 		}
@@ -93,8 +103,10 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 			agg.groupText = append(agg.groupText, g.String())
 		}
 	}
+	wc := &windowContext{}
+	b.win = wc
 	aliases := map[string]int{}
-	for _, it := range sel.Items {
+	for _, it := range items {
 		if it.Alias != "" {
 			aliases[strings.ToLower(it.Alias)] = len(p.project)
 		}
@@ -105,11 +117,13 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		p.project = append(p.project, xs...)
 		p.cols = append(p.cols, cols...)
 	}
+	b.win, p.srf = nil, hasSRF(p.project)
 	if sel.Having != nil {
 		if p.having, err = b.bindExpr(sel.Having, sc, agg, types.TypeBit); err != nil {
 			return nil, err
 		}
 	}
+	b.win = wc
 	for _, o := range sel.OrderBy {
 		k, err := b.bindOrderKey(o, sel, p, sc, agg, aliases)
 		if err != nil {
@@ -117,6 +131,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		}
 		p.orderBy = append(p.orderBy, k)
 	}
+	b.win, p.windows = nil, wc.specs
 	if agg != nil {
 		p.groupBy, p.aggs = agg.groupBy, agg.aggs
 	}
@@ -262,11 +277,14 @@ func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *select
 // run executes the plan, calling emit for each output row (valid only
 // during the call).
 func (p *selectPlan) run(e *env, emit func([]types.Value) error) error {
+	if p.srf {
+		emit = expandSRF(emit)
+	}
 	limit, err := p.limit(e, p.top, -1)
 	if err != nil {
 		return err
 	}
-	if !p.grouped && (len(p.orderBy) == 0 || p.presorted) && !p.distinct && !p.topPercent && p.offset == nil && p.fetch == nil {
+	if !p.grouped && (len(p.orderBy) == 0 || p.presorted) && !p.distinct && !p.topPercent && p.offset == nil && p.fetch == nil && len(p.windows) == 0 {
 		return p.stream(e, limit, emit)
 	}
 	rows, err := p.materialize(e)
@@ -384,7 +402,9 @@ func (p *selectPlan) stream(e *env, limit int64, emit func([]types.Value) error)
 // against the statement's memory (engine/govern); the statement's end
 // gives it back.
 func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
+	var project func() error
 	var rows [][]types.Value
+	var kept []rowContext // with window functions: each row's context (window.go)
 	produce := func() error {
 		if p.having != nil {
 			v, err := p.having.eval(e)
@@ -395,6 +415,14 @@ func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 				return nil
 			}
 		}
+		if p.windows != nil {
+			c, err := keepContext(e)
+			kept = append(kept, c)
+			return err
+		}
+		return project()
+	}
+	project = func() error {
 		out := make([]types.Value, len(p.project), len(p.project)+len(p.orderBy))
 		for i, x := range p.project {
 			v, err := x.eval(e)
@@ -432,7 +460,10 @@ func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 			}
 			return produce()
 		})
-		return rows, err
+		if err != nil || p.windows == nil {
+			return rows, err
+		}
+		return rows, p.projectWindowed(e, kept, project)
 	}
 	type group struct {
 		keys []types.Value
@@ -532,6 +563,9 @@ func (p *selectPlan) materialize(e *env) ([][]types.Value, error) {
 			return nil, err
 		}
 	}
+	if p.windows != nil {
+		return rows, p.projectWindowed(e, kept, project)
+	}
 	return rows, nil
 }
 
@@ -566,18 +600,7 @@ func (p *selectPlan) sortRows(e *env, rows [][]types.Value) error {
 	base := len(p.project)
 	return govern.SortStable(e.gov, rows, func(a, b []types.Value) int {
 		for i, k := range p.orderBy {
-			x, y := a[base+i], b[base+i]
-			var c int
-			switch {
-			case x == nil && y == nil:
-				c = 0
-			case x == nil:
-				c = -1
-			case y == nil:
-				c = 1
-			default:
-				c = types.Compare(x, y)
-			}
+			c := compareNullsFirst(a[base+i], b[base+i])
 			if k.desc {
 				c = -c
 			}

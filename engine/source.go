@@ -129,6 +129,11 @@ func (v *virtualScan) scan(e *env, fn func(row []types.Value) error) error {
 	if err != nil {
 		return err
 	}
+	return scanRows(e, rows, fn)
+}
+
+// scanRows passes held rows to fn, checking the statement between rows.
+func scanRows(e *env, rows [][]types.Value, fn func(row []types.Value) error) error {
 	for _, r := range rows {
 		if err := e.gov.Check(); err != nil {
 			return err
@@ -261,8 +266,16 @@ func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (rowSource, error
 	case *parser.TableRef:
 		return b.bindTableRef(x, sc)
 	case *parser.TableFunc:
+		if isSetFunc(x) { // pgsetfuncs.go
+			return b.bindSetFunc(x, sc)
+		}
 		return b.bindTableFunc(x, sc)
+	case *parser.DerivedTable:
+		return b.bindDerived(x, x, x.Alias, sc)
 	case *parser.Join:
+		if x.Kind == parser.CrossApply || x.Kind == parser.OuterApply {
+			return b.bindApply(x, sc)
+		}
 		start := sc.width()
 		left, err := b.bindTableExpr(x.Left, sc)
 		if err != nil {
@@ -297,6 +310,9 @@ func (b *binder) addSource(n positioned, sc *scope, src *source) error {
 }
 
 func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) {
+	if c, at := b.lookupCTE(x.Name); c != nil {
+		return b.bindCTERef(x, c, at, sc)
+	}
 	if view := b.viewFor(x.Name); view != nil {
 		name := x.Name.Object()
 		if x.Alias != "" {
@@ -342,7 +358,14 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (rowSource, error
 	if x.Alias != "" {
 		name = x.Alias
 	}
-	if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: view.cols}); err != nil {
+	cols := view.cols
+	if len(x.Columns) > 0 { // AS alias (columns): derived.go
+		var err error
+		if cols, err = b.derivedColumns(x, cols, x.Columns, name); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: cols}); err != nil {
 		return nil, err
 	}
 	return &virtualScan{name: x.Name.Object(), rows: func(e *env) ([][]types.Value, error) {

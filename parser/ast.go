@@ -74,6 +74,8 @@ type TypeName struct {
 	Name   string
 	Args   []int
 	Max    bool
+	// Array is PostgreSQL's array suffix (int2[]) in x::type.
+	Array bool
 }
 
 // ---------------------------------------------------------------------------
@@ -236,6 +238,14 @@ type Select struct {
 	// Hints are the query's OPTION (...) join hints, upper case:
 	// "LOOP JOIN", "HASH JOIN", "FORCE ORDER".
 	Hints []string
+	// With lists the query's common table expressions (ast_query.go).
+	With []*CTE
+	// SetOp, when set, makes this a compound query: the set operation's
+	// rows, ordered and limited by OrderBy, Offset and Fetch; the SELECT
+	// clauses above it are then empty.
+	SetOp *SetOp
+	// MaxRecursion is OPTION (MAXRECURSION n); -1 when absent.
+	MaxRecursion int
 }
 
 // Top is TOP n, TOP (expr), with optional PERCENT.
@@ -283,6 +293,8 @@ type TableFunc struct {
 	Name  ObjectName
 	Args  []Expr
 	Alias string
+	// Columns names the function's columns: PostgreSQL's AS s(r).
+	Columns []string
 }
 
 // JoinKind says how a Join combines its sides.
@@ -294,6 +306,8 @@ const (
 	RightJoin
 	FullJoin
 	CrossJoin
+	CrossApply // CROSS APPLY: the right side is bound per left row
+	OuterApply // OUTER APPLY: as CROSS APPLY, keeping unmatched left rows
 )
 
 // Join is left [INNER | LEFT [OUTER] | RIGHT [OUTER] | FULL [OUTER] | CROSS] JOIN right [ON cond].
@@ -588,6 +602,7 @@ type FuncCall struct {
 	Star     bool
 	Distinct bool
 	NoParens bool
+	Over     *Window // OVER (...) of a window function, nil otherwise
 }
 
 // Cast is CAST(x AS type) or TRY_CAST(x AS type), or PostgreSQL's x::type

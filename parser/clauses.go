@@ -122,6 +122,7 @@ func (st *pstate) selectItem(lex *lexer.PeekingLexer, first bool) (*SelectItem, 
 			// alias = expr. The value cannot be a comparison or a logical
 			// operation (not valid in a select list anyway), so that
 			// "a = b = c" is an error rather than printing as "b = c AS a".
+			cp := lex.MakeCheckpoint()
 			lex.Next()
 			lex.Next()
 			p := exprParser{st: st, lex: lex}
@@ -129,7 +130,12 @@ func (st *pstate) selectItem(lex *lexer.PeekingLexer, first bool) (*SelectItem, 
 			if err != nil {
 				return nil, err
 			}
-			return &SelectItem{Pos: pos, Expr: x, Alias: unquote(t.Value)}, nil
+			if !isKeyword(lex.Peek(), "AS") {
+				return &SelectItem{Pos: pos, Expr: x, Alias: unquote(t.Value)}, nil
+			}
+			// a = b AS c is no T-SQL: PostgreSQL's comparison, aliased
+			// (pgjdbc: typinput='pg_catalog.array_in'::regproc as is_array).
+			lex.LoadCheckpoint(cp)
 		}
 		if t.Type != tokString && isPunct(n, ".") {
 			cp := lex.MakeCheckpoint()
@@ -149,7 +155,7 @@ func (st *pstate) selectItem(lex *lexer.PeekingLexer, first bool) (*SelectItem, 
 		}
 		return nil, errAt(t)
 	}
-	p := exprParser{st: st, lex: lex}
+	p := exprParser{st: st, lex: lex, item: true}
 	x, err := p.expr(0)
 	if err != nil {
 		return nil, err

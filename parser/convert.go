@@ -25,23 +25,27 @@ func unquoteAll(raw []string) []string {
 func (s *selectStmt) build(string) (Statement, error) { return s.buildSelect() }
 
 func (s *selectStmt) buildSelect() (*Select, error) {
-	sel := &Select{
-		Pos:      posOf(s.Pos),
-		Distinct: s.Distinct,
-		Top:      s.Top.build(),
-		Where:    s.Where,
-		GroupBy:  s.GroupBy,
-		Having:   s.Having,
-		Offset:   s.Offset,
-		Fetch:    s.Fetch,
+	sel, err := s.Core.build()
+	if err != nil {
+		return nil, err
 	}
-	if s.Items != nil {
-		sel.Items = s.Items.selectItems()
+	if len(s.SetOps) > 0 {
+		if sel, err = s.buildSetOps(sel); err != nil {
+			return nil, err
+		}
 	}
-	sel.From = buildFrom(s.From)
+	sel.Offset, sel.Fetch, sel.MaxRecursion = s.Offset, s.Fetch, -1
 	for _, h := range s.Hints {
 		if h.Force {
 			sel.Hints = append(sel.Hints, "FORCE ORDER")
+			continue
+		}
+		if h.MaxRecursion != nil {
+			n, err := strconv.Atoi(h.MaxRecursion.Value)
+			if err != nil || n < 0 || n > 32767 {
+				return nil, errAt(h.MaxRecursion)
+			}
+			sel.MaxRecursion = n
 			continue
 		}
 		sel.Hints = append(sel.Hints, strings.ToUpper(h.Kind)+" JOIN")
@@ -55,7 +59,72 @@ func (s *selectStmt) buildSelect() (*Select, error) {
 			sel.OrderBy[i] = &OrderItem{Pos: posOf(o.Pos), Expr: o.Expr, Desc: o.Desc}
 		}
 	}
+	for _, c := range s.With {
+		q, err := c.Query.buildSelect()
+		if err != nil {
+			return nil, err
+		}
+		sel.With = append(sel.With, &CTE{Pos: posOf(c.Pos), Name: unquote(c.Name), Columns: unquoteAll(c.Columns), Select: q})
+	}
 	return sel, nil
+}
+
+func (c *selectCore) build() (*Select, error) {
+	sel := &Select{
+		Pos:          posOf(c.Pos),
+		Distinct:     c.Distinct,
+		Top:          c.Top.build(),
+		Where:        c.Where,
+		GroupBy:      c.GroupBy,
+		Having:       c.Having,
+		MaxRecursion: -1,
+	}
+	if c.Items != nil {
+		sel.Items = c.Items.selectItems()
+	}
+	from, err := buildFrom(c.From)
+	if err != nil {
+		return nil, err
+	}
+	sel.From = from
+	return sel, nil
+}
+
+// buildSetOps folds first and the set operations after it into a tree:
+// INTERSECT first, then UNION and EXCEPT from the left.
+func (s *selectStmt) buildSetOps(first *Select) (*Select, error) {
+	type term struct {
+		op  *setOpTail
+		sel *Select
+	}
+	terms := []term{{sel: first}}
+	for _, t := range s.SetOps {
+		var right *Select
+		var err error
+		if t.Paren != nil {
+			right, err = t.Paren.buildSelect()
+		} else {
+			right, err = t.Core.build()
+		}
+		if err != nil {
+			return nil, err
+		}
+		if strings.EqualFold(t.Op, "INTERSECT") {
+			last := &terms[len(terms)-1]
+			last.sel = compound(t, last.sel, right)
+			continue
+		}
+		terms = append(terms, term{op: t, sel: right})
+	}
+	out := terms[0].sel
+	for _, t := range terms[1:] {
+		out = compound(t.op, out, t.sel)
+	}
+	return out, nil
+}
+
+func compound(t *setOpTail, l, r *Select) *Select {
+	return &Select{Pos: l.Pos, MaxRecursion: -1, SetOp: &SetOp{Pos: posOf(t.Pos), Op: strings.ToUpper(t.Op), All: t.All, Left: l, Right: r}}
 }
 
 func (t *topClause) build() *Top {
@@ -78,19 +147,34 @@ func (t *topClause) buildDMLTop() (*Top, error) {
 	return t.build(), nil
 }
 
-func buildFrom(sources []*tableSource) []TableExpr {
+func buildFrom(sources []*tableSource) ([]TableExpr, error) {
 	if len(sources) == 0 {
-		return nil
+		return nil, nil
 	}
 	out := make([]TableExpr, len(sources))
 	for i, src := range sources {
-		left := src.First.build()
+		left, err := src.First.build()
+		if err != nil {
+			return nil, err
+		}
 		for _, j := range src.Joins {
 			join := &Join{Pos: left.Position(), Left: left}
-			if j.Cross != nil {
-				join.Kind, join.Right = CrossJoin, j.Cross.build()
-			} else {
-				join.Right, join.On = j.Right.build(), j.On
+			switch {
+			case j.Lat != nil:
+				join.Kind = CrossApply
+				if strings.EqualFold(j.Apply, "OUTER") {
+					join.Kind = OuterApply
+				}
+				join.Right, err = j.Lat.build()
+			case j.Cross != nil:
+				join.Kind = CrossJoin
+				join.Right, err = j.Cross.build()
+			default:
+				join.Right, err = j.Right.build()
+				join.On = j.On
+				if len(j.Using) > 0 && err == nil {
+					join.On = usingCondition(left, join.Right, unquoteAll(j.Using))
+				}
 				switch j.Kind {
 				case "LEFT":
 					join.Kind = LeftJoin
@@ -100,18 +184,30 @@ func buildFrom(sources []*tableSource) []TableExpr {
 					join.Kind = FullJoin
 				}
 			}
+			if err != nil {
+				return nil, err
+			}
 			left = join
 		}
 		out[i] = left
 	}
-	return out
+	return out, nil
 }
 
-func (t *tablePrimary) build() TableExpr {
-	if t.Call {
-		return &TableFunc{Pos: posOf(t.Pos), Name: ObjectName(t.Name), Args: t.Args, Alias: unquote(t.Alias)}
+func (t *tablePrimary) build() (TableExpr, error) {
+	switch {
+	case t.Sub != nil:
+		sel, err := t.Sub.buildSelect()
+		if err != nil {
+			return nil, err
+		}
+		return &DerivedTable{Pos: posOf(t.Pos), Select: sel, Alias: unquote(t.SubAlias), Columns: unquoteAll(t.SubColumns)}, nil
+	case t.Call:
+		return &TableFunc{Pos: posOf(t.Pos), Name: ObjectName(t.Name), Args: t.Args, Alias: unquote(t.Alias), Columns: unquoteAll(t.Columns)}, nil
+	case len(t.Columns) > 0: // only derived tables and functions name their columns
+		return nil, &parseErr{tok: lexer.Token{Type: tokPunct, Value: "(", Pos: t.Pos}}
 	}
-	return &TableRef{Pos: posOf(t.Pos), Name: ObjectName(t.Name), Alias: unquote(t.Alias)}
+	return &TableRef{Pos: posOf(t.Pos), Name: ObjectName(t.Name), Alias: unquote(t.Alias)}, nil
 }
 
 func (s *insertStmt) build(string) (Statement, error) {
@@ -139,7 +235,11 @@ func (s *updateStmt) build(string) (Statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	up := &Update{Pos: posOf(s.Pos), Top: top, Table: ObjectName(s.Table), From: buildFrom(s.From), Where: s.Where}
+	from, err := buildFrom(s.From)
+	if err != nil {
+		return nil, err
+	}
+	up := &Update{Pos: posOf(s.Pos), Top: top, Table: ObjectName(s.Table), From: from, Where: s.Where}
 	up.Set = make([]*Assignment, len(s.Set))
 	for i, a := range s.Set {
 		up.Set[i] = &Assignment{Pos: posOf(a.Pos), Column: unquote(a.Column), Value: a.Value}

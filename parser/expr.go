@@ -35,6 +35,11 @@ const (
 type exprParser struct {
 	st  *pstate
 	lex *lexer.PeekingLexer
+	// item is set for a select item, where [name] right after an operand
+	// outside parentheses is the item's alias (T-SQL), not a subscript;
+	// open counts the parentheses and calls open around the operand.
+	item bool
+	open int
 }
 
 // parseExpr is the participle entry point for Expr.
@@ -399,6 +404,8 @@ func numberKind(v string) LiteralKind {
 // paren parses what follows "(": a subquery or a parenthesised expression.
 func (p *exprParser) paren(open *lexer.Token) (Expr, error) {
 	pos := posOf(open.Pos)
+	p.open++
+	defer func() { p.open-- }()
 	if isKeyword(p.lex.Peek(), "SELECT") {
 		sel, err := p.st.parseSubquery(p.lex)
 		if err != nil {
@@ -416,7 +423,11 @@ func (p *exprParser) paren(open *lexer.Token) (Expr, error) {
 	if _, err := p.expect(")"); err != nil {
 		return nil, err
 	}
-	return &Paren{Pos: pos, X: x}, nil
+	paren := &Paren{Pos: pos, X: x}
+	if f, ok := p.fieldSelect(paren); ok { // ast_query.go
+		return f, nil
+	}
+	return paren, nil
 }
 
 // nameExpr parses a column reference or function call starting at name

@@ -13,15 +13,20 @@ import (
 // call parses the argument list of a function call; the next token is "(".
 func (p *exprParser) call(f *FuncCall) (Expr, error) {
 	open := p.lex.Next()
+	p.open++
+	defer func() { p.open-- }()
 	if err := p.enter(open); err != nil {
 		return nil, err
 	}
 	defer p.leave()
 	t := p.lex.Peek()
+	if x, ok, err := p.trimFrom(f); ok || err != nil { // ast_query.go
+		return x, err
+	}
 	switch {
 	case isPunct(t, ")"):
 		p.lex.Next()
-		return f, nil
+		return p.over(f)
 	case isPunct(t, "*"):
 		p.lex.Next()
 		f.Star = true
@@ -41,6 +46,70 @@ func (p *exprParser) call(f *FuncCall) (Expr, error) {
 	if _, err := p.expect(")"); err != nil {
 		return nil, err
 	}
+	return p.over(f)
+}
+
+// over parses the OVER clause that may follow a function call:
+// OVER ([PARTITION BY exprs] [ORDER BY items] [ROWS | RANGE frame]).
+func (p *exprParser) over(f *FuncCall) (Expr, error) {
+	t := p.lex.Peek()
+	if !isKeyword(t, "OVER") {
+		return f, nil
+	}
+	p.lex.Next()
+	w := &Window{Pos: posOf(t.Pos)}
+	if _, err := p.expect("("); err != nil {
+		return nil, err
+	}
+	if t := p.lex.Peek(); t.Type == tokIdent && strings.EqualFold(t.Value, "PARTITION") {
+		p.lex.Next()
+		if t := p.lex.Next(); !isKeyword(t, "BY") {
+			return nil, errAt(t)
+		}
+		list, err := p.list()
+		if err != nil {
+			return nil, err
+		}
+		w.PartitionBy = list
+	}
+	if isKeyword(p.lex.Peek(), "ORDER") {
+		p.lex.Next()
+		if t := p.lex.Next(); !isKeyword(t, "BY") {
+			return nil, errAt(t)
+		}
+		for {
+			start := p.lex.Peek()
+			x, err := p.operand(0)
+			if err != nil {
+				return nil, err
+			}
+			o := &OrderItem{Pos: posOf(start.Pos), Expr: x}
+			if n := p.lex.Peek(); isKeyword(n, "DESC") || isKeyword(n, "ASC") {
+				p.lex.Next()
+				o.Desc = n.Value == "DESC"
+			}
+			w.OrderBy = append(w.OrderBy, o)
+			if !isPunct(p.lex.Peek(), ",") {
+				break
+			}
+			p.lex.Next()
+		}
+	}
+	if t := p.lex.Peek(); t.Type == tokIdent && (strings.EqualFold(t.Value, "ROWS") || strings.EqualFold(t.Value, "RANGE")) {
+		var words []string
+		for n := p.lex.Peek(); !isPunct(n, ")"); n = p.lex.Peek() {
+			if n.EOF() || (n.Type != tokIdent && n.Type != tokKeyword && n.Type != tokNumber) {
+				return nil, errAt(n)
+			}
+			words = append(words, strings.ToUpper(n.Value))
+			p.lex.Next()
+		}
+		w.Frame = strings.Join(words, " ")
+	}
+	if _, err := p.expect(")"); err != nil {
+		return nil, err
+	}
+	f.Over = w
 	return f, nil
 }
 
@@ -99,6 +168,8 @@ func (p *exprParser) caseExpr(kw *lexer.Token) (Expr, error) {
 		return nil, err
 	}
 	defer p.leave()
+	p.open++ // no alias inside CASE ... END
+	defer func() { p.open-- }()
 	c := &Case{Pos: posOf(kw.Pos)}
 	var err error
 	if !isKeyword(p.lex.Peek(), "WHEN") {

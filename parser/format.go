@@ -141,6 +141,9 @@ func (t TypeName) format(b *strings.Builder) {
 		}
 		b.WriteByte(')')
 	}
+	if t.Array {
+		b.WriteString("[]")
+	}
 }
 
 // ---------------------------------------------------------------------------

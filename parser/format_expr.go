@@ -110,6 +110,9 @@ func (e *FuncCall) format(b *strings.Builder) {
 		writeExprs(b, e.Args)
 	}
 	b.WriteByte(')')
+	if e.Over != nil {
+		e.Over.format(b)
+	}
 }
 
 func (e *Cast) String() string { return nodeString(e) }

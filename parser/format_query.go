@@ -1,11 +1,25 @@
 package parser
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Printing of queries and DML (see format.go).
 
 func (s *Select) String() string { return nodeString(s) }
 func (s *Select) format(b *strings.Builder) {
+	writeWith(b, s.With)
+	if s.SetOp != nil {
+		s.SetOp.format(b)
+	} else {
+		s.formatCore(b)
+	}
+	s.formatTail(b)
+}
+
+// formatCore prints SELECT ... HAVING.
+func (s *Select) formatCore(b *strings.Builder) {
 	b.WriteString("SELECT ")
 	if s.Distinct {
 		b.WriteString("DISTINCT ")
@@ -31,6 +45,10 @@ func (s *Select) format(b *strings.Builder) {
 		b.WriteString(" HAVING ")
 		writeExpr(b, s.Having)
 	}
+}
+
+// formatTail prints ORDER BY and what follows it.
+func (s *Select) formatTail(b *strings.Builder) {
 	if len(s.OrderBy) > 0 {
 		b.WriteString(" ORDER BY ")
 		for i, o := range s.OrderBy {
@@ -64,8 +82,12 @@ func (s *Select) format(b *strings.Builder) {
 			b.WriteString(" ROWS ONLY")
 		}
 	}
-	if len(s.Hints) > 0 {
-		b.WriteString(" OPTION (" + strings.Join(s.Hints, ", ") + ")")
+	hints := s.Hints
+	if s.MaxRecursion >= 0 {
+		hints = append(hints[:len(hints):len(hints)], "MAXRECURSION "+strconv.Itoa(s.MaxRecursion))
+	}
+	if len(hints) > 0 {
+		b.WriteString(" OPTION (" + strings.Join(hints, ", ") + ")")
 	}
 }
 
@@ -142,14 +164,21 @@ func (t *TableFunc) format(b *strings.Builder) {
 	writeExprs(b, t.Args)
 	b.WriteByte(')')
 	writeAlias(b, t.Alias)
+	if len(t.Columns) > 0 {
+		b.WriteString(" (")
+		writeNames(b, t.Columns)
+		b.WriteByte(')')
+	}
 }
 
 var joinKeywords = [...]string{
-	InnerJoin: " INNER JOIN ",
-	LeftJoin:  " LEFT JOIN ",
-	RightJoin: " RIGHT JOIN ",
-	FullJoin:  " FULL JOIN ",
-	CrossJoin: " CROSS JOIN ",
+	InnerJoin:  " INNER JOIN ",
+	LeftJoin:   " LEFT JOIN ",
+	RightJoin:  " RIGHT JOIN ",
+	FullJoin:   " FULL JOIN ",
+	CrossJoin:  " CROSS JOIN ",
+	CrossApply: " CROSS APPLY ",
+	OuterApply: " OUTER APPLY ",
 }
 
 func (j *Join) String() string { return nodeString(j) }

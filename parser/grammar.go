@@ -51,15 +51,14 @@ func allMembers() []stmtNode {
 // Queries and DML
 
 type selectStmt struct {
-	Pos      lexer.Position
-	Distinct bool           `parser:"'SELECT' ( @'DISTINCT' | 'ALL' )?"`
-	Top      *topClause     `parser:"@@?"`
-	Items    selectList     `parser:"@@"`
-	From     []*tableSource `parser:"( 'FROM' @@ ( ',' @@ )* )?"`
-	Where    Expr           `parser:"( 'WHERE' @@ )?"`
-	GroupBy  []Expr         `parser:"( 'GROUP' 'BY' @@ ( ',' @@ )* )?"`
-	Having   Expr           `parser:"( 'HAVING' @@ )?"`
-	OrderBy  []*orderItem   `parser:"( 'ORDER' 'BY' @@ ( ',' @@ )* )?"`
+	Pos    lexer.Position
+	WithKw withStart    `parser:"( @@"`
+	With   []*cteDef    `parser:"  @@ ( ',' @@ )* )?"`
+	Core   selectCore   `parser:"@@"`
+	SetOps []*setOpTail `parser:"@@*"`
+	// ORDER BY and what follows apply to the whole query, set operations
+	// included.
+	OrderBy []*orderItem `parser:"( 'ORDER' 'BY' @@ ( ',' @@ )* )?"`
 	// OFFSET without ORDER BY or ROWS, FETCH without OFFSET, and LIMIT are
 	// PostgreSQL's (pgforms.go); T-SQL refuses them, so they mean nothing
 	// else there.
@@ -70,11 +69,43 @@ type selectStmt struct {
 	Hints   []*joinHint `parser:"( 'OPTION' '(' @@ ( ',' @@ )* ')' )?"`
 }
 
-// joinHint is one query hint of OPTION (...): LOOP JOIN, HASH JOIN or
-// FORCE ORDER.
+// selectCore is one SELECT ... FROM ... WHERE ... GROUP BY ... HAVING: an
+// operand of the set operations.
+type selectCore struct {
+	Pos      lexer.Position
+	Distinct bool           `parser:"'SELECT' ( @'DISTINCT' | 'ALL' )?"`
+	Top      *topClause     `parser:"@@?"`
+	Items    selectList     `parser:"@@"`
+	From     []*tableSource `parser:"( 'FROM' @@ ( ',' @@ )* )?"`
+	Where    Expr           `parser:"( 'WHERE' @@ )?"`
+	GroupBy  []Expr         `parser:"( 'GROUP' 'BY' @@ ( ',' @@ )* )?"`
+	Having   Expr           `parser:"( 'HAVING' @@ )?"`
+}
+
+// setOpTail is one UNION [ALL] | EXCEPT | INTERSECT and its right operand,
+// a SELECT or a parenthesised query.
+type setOpTail struct {
+	Pos   lexer.Position
+	Op    string      `parser:"@( 'UNION' | 'EXCEPT' | 'INTERSECT' )"`
+	All   bool        `parser:"@'ALL'?"`
+	Paren *selectStmt `parser:"( '(' @@ ')'"`
+	Core  *selectCore `parser:"| @@ )"`
+}
+
+// cteDef is one common table expression of WITH: name [(columns)] AS (query).
+type cteDef struct {
+	Pos     lexer.Position
+	Name    string      `parser:"@( Ident | QuotedIdent )"`
+	Columns []string    `parser:"( '(' @( Ident | QuotedIdent ) ( ',' @( Ident | QuotedIdent ) )* ')' )?"`
+	Query   *selectStmt `parser:"'AS' '(' @@ ')'"`
+}
+
+// joinHint is one query hint of OPTION (...): LOOP JOIN, HASH JOIN,
+// FORCE ORDER or MAXRECURSION n.
 type joinHint struct {
-	Kind  string `parser:"  @( 'LOOP' | 'HASH' ) 'JOIN'"`
-	Force bool   `parser:"| @'FORCE' 'ORDER'"`
+	Kind         string       `parser:"(  @( 'LOOP' | 'HASH' ) 'JOIN'"`
+	Force        bool         `parser:" | @'FORCE' 'ORDER'"`
+	MaxRecursion *lexer.Token `parser:" | 'MAXRECURSION' @Number )"`
 }
 
 // topClause is TOP n or TOP (expr), with optional PERCENT.
@@ -99,19 +130,28 @@ type tableSource struct {
 
 type join struct {
 	Pos   lexer.Position
-	Cross *tablePrimary `parser:"(  'CROSS' 'JOIN' @@"`
+	Apply string        `parser:"(  @( 'CROSS' | 'OUTER' ) 'APPLY'"`
+	Lat   *tablePrimary `parser:"   @@"`
+	Cross *tablePrimary `parser:" | 'CROSS' 'JOIN' @@"`
 	Kind  string        `parser:" | ( @'INNER' | @( 'LEFT' | 'RIGHT' | 'FULL' ) 'OUTER'? )? 'JOIN'"`
 	Right *tablePrimary `parser:"   @@"`
-	On    Expr          `parser:"   'ON' @@ )"`
+	On    Expr          `parser:"   ( 'ON' @@"`
+	Using []string      `parser:"   | 'USING' '(' @( Ident | QuotedIdent ) ( ',' @( Ident | QuotedIdent ) )* ')' ) )"`
 }
 
-// tablePrimary is a table, view or table-valued function with its alias.
+// tablePrimary is a table, view or table-valued function with its alias,
+// or a derived table: (query) [AS] alias [(columns)], whose alias SQL
+// Server requires.
 type tablePrimary struct {
-	Pos   lexer.Position
-	Name  objectName `parser:"@@"`
-	Call  bool       `parser:"( @'('"`
-	Args  []Expr     `parser:"  ( @@ ( ',' @@ )* )? ')' )?"`
-	Alias string     `parser:"( 'AS'? (?! ( 'LIMIT' | 'OFFSET' ) ( Number | Param | Variable | '(' | 'ALL' ) | 'RETURNING' ( '*' | Ident | QuotedIdent ) ) @( Ident | QuotedIdent ) )?"`
+	Pos        lexer.Position
+	Sub        *selectStmt `parser:"(  '(' @@ ')'"`
+	SubAlias   string      `parser:"   'AS'? @( Ident | QuotedIdent )"`
+	SubColumns []string    `parser:"   ( '(' @( Ident | QuotedIdent ) ( ',' @( Ident | QuotedIdent ) )* ')' )?"`
+	Name       objectName  `parser:" | @@"`
+	Call       bool        `parser:"( @'('"`
+	Args       []Expr      `parser:"  ( @@ ( ',' @@ )* )? ')' )?"`
+	Alias      string      `parser:"( 'AS'? (?! ( 'LIMIT' | 'OFFSET' ) ( Number | Param | Variable | '(' | 'ALL' ) | 'RETURNING' ( '*' | Ident | QuotedIdent ) ) @( Ident | QuotedIdent )"`
+	Columns    []string    `parser:"  ( '(' @( Ident | QuotedIdent ) ( ',' @( Ident | QuotedIdent ) )* ')' )? )? )"`
 }
 
 type insertStmt struct {

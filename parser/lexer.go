@@ -262,6 +262,9 @@ func (l *tsqlLexer) scan(pos lexer.Position) (lexer.TokenType, error) {
 		return tokNumber, nil
 	case c == '\'':
 		return tokString, l.scanQuoted('\'', pos)
+	case c == '[' && start+1 < len(src) && src[start+1] == ']' && start > 0 && isIdentByte(src[start-1]):
+		l.pos += 2 // PostgreSQL's array type suffix: int2[] (a T-SQL name is never empty)
+		return tokPunct, nil
 	case c == '[':
 		return tokQIdent, l.scanQuoted(']', pos)
 	case c == '"':

@@ -91,6 +91,7 @@ func parseText(b BatchText) (stmts []Statement, err error) {
 		return nil, ec.toSQLError(err)
 	}
 	ec.last = lx.last
+	inst.st.src = b.Text
 	g, err := inst.script.ParseFromLexer(peek)
 	if err != nil {
 		return nil, ec.toSQLError(err)
@@ -118,8 +119,9 @@ type instance struct {
 // pstate is the state of one parse, reached by the custom productions.
 type pstate struct {
 	sel        *participle.Parser[selectStmt]
-	depth      int // expression nesting
-	subqueries int // subquery nesting
+	src        string // the batch text, for what adjacency decides (subscripts)
+	depth      int    // expression nesting
+	subqueries int    // subquery nesting
 }
 
 // maxIdleInstances bounds the instances kept between parses.
@@ -159,6 +161,7 @@ func newInstance() *instance {
 		participle.ParseTypeWith(st.parseSelectList),
 		participle.ParseTypeWith(st.parseValues),
 		participle.ParseTypeWith(st.parseLimitCount),
+		participle.ParseTypeWith(parseWithStart),
 	)
 	if err != nil {
 		panic("parser: bad grammar: " + err.Error())

@@ -29,7 +29,17 @@ func (p *exprParser) pgCasts(x Expr) (Expr, error) {
 			p.leave()
 		}
 	}()
-	for isPunct(p.lex.Peek(), "::") {
+	for {
+		if sub, ok, err := p.subscript(x); ok || err != nil {
+			if err != nil {
+				return nil, err
+			}
+			x = sub
+			continue
+		}
+		if !isPunct(p.lex.Peek(), "::") {
+			break
+		}
 		op := p.lex.Next()
 		if err := p.enter(op); err != nil {
 			return nil, err
@@ -60,8 +70,9 @@ func parsePGTypeName(lex *lexer.PeekingLexer) (TypeName, error) {
 	if err != nil {
 		return TypeName{}, err
 	}
-	if isPunct(lex.Peek(), "[") { // arrays: not a mirrordb type
-		return TypeName{}, errAt(lex.Peek())
+	if isPunct(lex.Peek(), "[]") { // an array: its text form here (engine/pgarray.go)
+		lex.Next()
+		typ.Array = true
 	}
 	return typ, nil
 }

@@ -1,5 +1,7 @@
 package sqlerr
 
+import "fmt"
+
 // The messages of secondary indexes (engine/indexes*.go), kept apart from
 // catalog.go's table so that features add rows without touching it.
 var indexMessages = map[int]msgDef{
@@ -29,7 +31,7 @@ func init() { addMessages(indexMessages) }
 func addMessages(msgs map[int]msgDef) {
 	for n, m := range msgs {
 		if _, dup := catalog[n]; dup {
-			panic("sqlerr: message defined twice")
+			panic(fmt.Sprintf("sqlerr: message %d defined twice", n))
 		}
 		catalog[n] = m
 	}

@@ -25,6 +25,10 @@ cols = [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_column
 assert cols == [("id", "INTEGER", False), ("name", "VARCHAR(50)", False)], cols
 print("ok columns")
 
+pk = inspector.get_pk_constraint("sa_items")
+assert pk["constrained_columns"] == ["id"] and pk["name"].startswith("PK__sa_items"), pk
+print("ok primarykey")
+
 # The primary key is no secondary index, and mirrordb has no unique
 # constraints, foreign keys or checks yet: each reflects as empty.
 assert inspector.has_table("sa_items") and not inspector.has_table("sa_nosuch")

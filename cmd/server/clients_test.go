@@ -49,10 +49,10 @@ func TestClientDrivers(t *testing.T) {
 			[]string{"connect", "savepoint", "parameters", "batch", "copy", "errors", "notices", "typeinfo", "multihost " + p.name}},
 		{"sqlalchemy", "python", []string{"/usr/bin/python3", "sqlalchemy_catalog.py"},
 			[]string{"MIRRORDB_SQLALCHEMY_URL=postgresql+psycopg2://app@" + net.JoinHostPort(ph, pp) + "/shop?sslmode=disable"},
-			[]string{"connect", "tables", "columns", "constraints"}},
+			[]string{"connect", "tables", "columns", "primarykey", "constraints"}},
 		{"pgjdbc-metadata", "jdbc", []string{"java", "-cp", "/usr/share/java/postgresql.jar", "Metadata.java"},
 			[]string{"MIRRORDB_JDBC_URL=jdbc:postgresql://" + net.JoinHostPort(ph, pp) + "/shop"},
-			[]string{"tables"}},
+			[]string{"tables", "columns", "primarykeys", "indexinfo", "importedkeys", "typeinfo"}},
 	}
 	for _, cl := range clients {
 		t.Run(cl.name, func(t *testing.T) {

@@ -3,7 +3,6 @@ package pgcatalog
 import (
 	"strings"
 
-	"mirrordb/parser"
 	"mirrordb/types"
 )
 
@@ -125,44 +124,51 @@ func (s *Snapshot) ConstraintDef(oid int64) (string, bool) {
 }
 
 // IndexDef is pg_get_indexdef(oid, column): with column 0 the statement
-// that makes the index, in T-SQL (the primary key is a constraint of its
-// table); else the name of the index's column-th key column.
+// that makes the index, in PostgreSQL's form; else the name of the
+// index's column-th key column.
 func (s *Snapshot) IndexDef(oid int64, column int) (string, bool) {
 	t, ix := s.index(oid)
 	if ix == nil || column < 0 || column > len(ix.Columns) {
 		return "", false
 	}
 	if column > 0 {
-		return parser.QuoteIdent(t.Columns[ix.Columns[column-1]].Name), true
+		return QuoteIdent(t.Columns[ix.Columns[column-1]].Name), true
 	}
-	table := parser.QuoteIdent(t.Schema) + "." + parser.QuoteIdent(t.Name)
-	if ix.Primary {
-		kind := " PRIMARY KEY ("
-		if !ix.Clustered {
-			kind = " PRIMARY KEY NONCLUSTERED ("
-		}
-		return "ALTER TABLE " + table + " ADD CONSTRAINT " + parser.QuoteIdent(ix.Name) + kind + columnList(t, ix) + ")", true
-	}
+	// PostgreSQL's form, which psql's \d takes apart at " USING ": the
+	// index is an ordered (btree) key range, UNIQUE for a primary key.
 	def := "CREATE "
-	if ix.Unique {
+	if ix.Unique || ix.Primary {
 		def += "UNIQUE "
 	}
-	if ix.Clustered {
-		def += "CLUSTERED "
-	} else {
-		def += "NONCLUSTERED "
-	}
-	def += "INDEX " + parser.QuoteIdent(ix.Name) + " ON " + table + " (" + columnList(t, ix) + ")"
+	def += "INDEX " + QuoteIdent(ix.Name) + " ON " + QuoteIdent(t.Schema) + "." + QuoteIdent(t.Name) +
+		" USING btree (" + columnList(t, ix) + ")"
 	if ix.Filter != "" {
 		def += " WHERE " + ix.Filter
 	}
 	return def, true
 }
 
+// QuoteIdent is PostgreSQL's quote_ident: "name" unless it is a plain
+// lower-case identifier (PostgreSQL also quotes its reserved words;
+// mirrordb has other ones).
+func QuoteIdent(s string) string {
+	plain := s != ""
+	for i, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || i > 0 && (r >= '0' && r <= '9' || r == '$')) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
 func columnList(t *Table, ix *Index) string {
 	names := make([]string, len(ix.Columns))
 	for i, c := range ix.Columns {
-		names[i] = parser.QuoteIdent(t.Columns[c].Name)
+		names[i] = QuoteIdent(t.Columns[c].Name)
 		if i < len(ix.Desc) && ix.Desc[i] {
 			names[i] += " DESC"
 		}

@@ -65,7 +65,7 @@ func TestRelations(t *testing.T) {
 	if d, _ := s.ConstraintDef(pk); d != "PRIMARY KEY (id)" {
 		t.Errorf("ConstraintDef = %q", d)
 	}
-	if d, _ := s.IndexDef(pk, 0); d != "ALTER TABLE dbo.orders ADD CONSTRAINT PK_orders PRIMARY KEY (id)" {
+	if d, _ := s.IndexDef(pk, 0); d != `CREATE UNIQUE INDEX "PK_orders" ON dbo.orders USING btree (id)` {
 		t.Errorf("IndexDef = %q", d)
 	}
 	if d, _ := s.IndexDef(pk, 1); d != "id" {

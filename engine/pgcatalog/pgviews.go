@@ -253,14 +253,18 @@ func init() {
 			var out [][]types.Value
 			for _, t := range s.Tables {
 				for _, ix := range t.Indexes {
+					// A unique index is no constraint, in SQL Server as in
+					// PostgreSQL (psql prints it "UNIQUE, btree"; SQLAlchemy
+					// would reflect it as a constraint): UNIQUE constraints
+					// join here when mirrordb has them, as contype "u".
 					if !ix.Primary {
 						continue // UNIQUE, FOREIGN KEY and CHECK constraints: constraintRows
 					}
 					oid := IndexOID(t.OID, ix.ID)
-					out = append(out, []types.Value{oid, ix.Name, s.schemaOID(t.Schema), "p", false, false, true, t.OID,
-						int64(0), oid, int64(0), int64(0), " ", " ", " ", true, int64(0), true, attnumArray(ix.Columns),
-						nil, nil})
+					out = append(out, constraintRow(s, &t, oid, ix.Name, "p", oid, 0, attnumArray(ix.Columns), nil))
 				}
+				// FOREIGN KEY and CHECK constraints join here as rows of
+				// constraintRow (contype "f" with confrelid and confkey, "c").
 			}
 			return append(out, constraintRows(s)...)
 		},
@@ -300,6 +304,10 @@ func init() {
 				out = append(out, []types.Value{st.Name, st.Value, nil, "mirrordb", nil, "user", "string", "session",
 					nil, nil})
 			}
+			// Fixed limits clients read (pgjdbc's getMaxIndexKeys): an
+			// index key holds at most 32 columns, as in SQL Server (1904).
+			out = append(out, []types.Value{"max_index_keys", "32", nil, "Preset Options", nil, "internal", "integer",
+				"default", "32", "32"})
 			return out
 		},
 	}
@@ -360,3 +368,16 @@ const (
 
 // procOID is pg_proc.oid of the i-th system procedure.
 func procOID(i int) int64 { return 3<<40 | int64(i+1) }
+
+// constraintRow is one pg_constraint row: a constraint of table t, backed
+// by index conindid (0 for none), referencing table confrelid (0 for none)
+// with confkey, its columns conkey as attnum arrays ({1,2}).
+func constraintRow(s *Snapshot, t *Table, oid int64, name, contype string, conindid, confrelid int64, conkey string, confkey types.Value) []types.Value {
+	action, match := " ", " "
+	if contype == "f" {
+		action, match = "a", "s" // NO ACTION, SQL Server's default; MATCH SIMPLE
+	}
+	return []types.Value{oid, name, s.schemaOID(t.Schema), contype, false, false, true, t.OID,
+		int64(0), conindid, int64(0), confrelid, action, action, match, true, int64(0), true, conkey,
+		confkey, nil}
+}

@@ -23,3 +23,15 @@ SELECT kcu.column_name, tc.constraint_type FROM information_schema.table_constra
 SELECT 'a' || 'b' || 1 AS cat, 'Orders' ~* '^ord' AS icase, 'x' !~ 'y' AS nomatch;
 SELECT 'nosuch'::regclass;
 SELECT 'x' ~ '(';
+-- \d of a table with a primary key, secondary indexes and defaults: psql's
+-- own queries (derived tables, UNION, generate_series, subscripts,
+-- string_agg) run unchanged.
+CREATE INDEX ix_customer ON orders (customer, placed);
+CREATE UNIQUE INDEX ux_placed ON orders (placed DESC);
+\d orders
+SELECT c.relname, (SELECT string_agg(a.attname, ', ')
+  FROM pg_catalog.generate_series(0, pg_catalog.array_upper(i.indkey::pg_catalog.int2[], 1)) s, pg_catalog.pg_attribute a
+  WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[s]) AS columns
+FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'orders'::regclass ORDER BY 1;
+SELECT conname ~ '^PK__orders' AS pk, conname, contype, pg_catalog.pg_get_constraintdef(oid, true) AS def FROM pg_catalog.pg_constraint WHERE conrelid = 'orders'::regclass ORDER BY contype;
+SELECT a.attname, k.ord FROM pg_catalog.pg_attribute a JOIN (SELECT unnest(ix.indkey) attnum, generate_subscripts(ix.indkey, 1) ord FROM pg_catalog.pg_index ix WHERE ix.indrelid = 'orders'::regclass AND NOT ix.indisprimary AND NOT ix.indisunique) k ON a.attnum = k.attnum WHERE a.attrelid = 'orders'::regclass ORDER BY k.ord;

@@ -1,0 +1,333 @@
+package engine
+
+import (
+	"strings"
+
+	"mirrordb/engine/plan"
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// Derived tables, common table expressions and APPLY: a query used as a
+// FROM entry. The inner query is planned on its own (it sees the queries
+// around the statement, not its sibling FROM entries) and its rows flow
+// into the outer query's scan as a table's would.
+
+// derivedSource produces the rows of a nested query.
+type derivedSource struct {
+	name string
+	plan *selectPlan
+}
+
+func (d *derivedSource) scan(e *env, fn func(row []types.Value) error) error {
+	sub := *e
+	sub.row, sub.aggs, sub.keys = nil, nil, nil
+	return d.plan.run(&sub, fn)
+}
+
+func (d *derivedSource) explain(x *explainer, _ *names) *plan.Node {
+	return d.plan.explain(x)
+}
+
+// cteBinding is a common table expression in scope of the query being bound.
+type cteBinding struct {
+	def *parser.CTE
+	// maxRecursion is the statement's OPTION (MAXRECURSION n), -1 for the default.
+	maxRecursion int
+	// work is set for the self-reference of a recursive member (recursive.go).
+	work *workTable
+}
+
+// pushCTEs brings a query's common table expressions into scope; the
+// returned function takes them out again.
+func (b *binder) pushCTEs(sel *parser.Select) func() {
+	n := len(b.ctes)
+	for _, c := range sel.With {
+		b.ctes = append(b.ctes, &cteBinding{def: c, maxRecursion: sel.MaxRecursion})
+	}
+	return func() { b.ctes = b.ctes[:n] }
+}
+
+// lookupCTE finds a one-part name among the common table expressions in
+// scope, innermost first; it returns the binding and its position.
+func (b *binder) lookupCTE(n parser.ObjectName) (*cteBinding, int) {
+	if len(n.Parts) != 1 {
+		return nil, -1
+	}
+	for i := len(b.ctes) - 1; i >= 0; i-- {
+		if strings.EqualFold(b.ctes[i].def.Name, n.Parts[0]) {
+			return b.ctes[i], i
+		}
+	}
+	return nil, -1
+}
+
+// bindCTERef binds a reference to a common table expression as a derived
+// table: the expression's query sees only the expressions defined before
+// it (and itself, when recursive).
+func (b *binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *scope) (rowSource, error) {
+	if c.work != nil {
+		return b.bindWorkTable(x, c.work, sc)
+	}
+	saved := b.ctes
+	b.ctes = b.ctes[:at:at]
+	defer func() { b.ctes = saved }()
+	alias := x.Alias
+	if alias == "" {
+		alias = c.def.Name
+	}
+	if refersTo(c.def.Select, c.def.Name) {
+		return b.bindRecursiveCTE(x, c, alias, sc)
+	}
+	return b.bindDerived(x, &parser.DerivedTable{Pos: x.Pos, Select: c.def.Select, Alias: alias, Columns: c.def.Columns}, c.def.Name, sc)
+}
+
+// bindDerived plans a derived table and adds its columns to the scope.
+// object names the table in messages: the alias, or the CTE's name.
+func (b *binder) bindDerived(n positioned, x *parser.DerivedTable, object string, sc *scope) (rowSource, error) {
+	if err := b.checkInnerOrder(x.Select); err != nil {
+		return nil, err
+	}
+	p, err := b.planSelect(x.Select)
+	if err != nil {
+		return nil, err
+	}
+	cols, err := b.derivedColumns(n, p.cols, x.Columns, object)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.addSource(n, sc, &source{name: x.Alias, alias: true, cols: cols}); err != nil {
+		return nil, err
+	}
+	return &derivedSource{name: x.Alias, plan: p}, nil
+}
+
+// derivedColumns names a derived table's columns: by its column list when
+// it has one, else by the query's own names, which must exist and differ.
+func (b *binder) derivedColumns(n positioned, inner []session.Column, names []string, object string) ([]session.Column, error) {
+	cols := make([]session.Column, len(inner))
+	copy(cols, inner)
+	if len(names) > 0 {
+		switch {
+		case len(names) < len(inner):
+			return nil, b.errAt(n, sqlerr.New(8158, object))
+		case len(names) > len(inner):
+			return nil, b.errAt(n, sqlerr.New(8159, object))
+		}
+		for i := range cols {
+			cols[i].Name = names[i]
+		}
+	}
+	seen := map[string]bool{}
+	for i, c := range cols {
+		if c.Name == "" {
+			return nil, b.errAt(n, sqlerr.New(8155, i+1, object))
+		}
+		k := strings.ToLower(c.Name)
+		if seen[k] {
+			return nil, b.errAt(n, sqlerr.New(8156, c.Name, object))
+		}
+		seen[k] = true
+	}
+	return cols, nil
+}
+
+// refersTo says whether a query names table name (one part) anywhere in
+// its FROM clauses, set operation operands or derived tables.
+func refersTo(sel *parser.Select, name string) bool {
+	if sel == nil {
+		return false
+	}
+	if sel.SetOp != nil {
+		return refersTo(sel.SetOp.Left, name) || refersTo(sel.SetOp.Right, name)
+	}
+	for _, te := range sel.From {
+		if tableExprRefersTo(te, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func tableExprRefersTo(te parser.TableExpr, name string) bool {
+	switch x := te.(type) {
+	case *parser.TableRef:
+		return len(x.Name.Parts) == 1 && strings.EqualFold(x.Name.Parts[0], name)
+	case *parser.DerivedTable:
+		return refersTo(x.Select, name)
+	case *parser.Join:
+		return tableExprRefersTo(x.Left, name) || tableExprRefersTo(x.Right, name)
+	}
+	return false
+}
+
+// applySource is CROSS APPLY / OUTER APPLY: the right side is bound with
+// the left side's columns in scope as an enclosing query's, and runs once
+// per left row.
+type applySource struct {
+	outer       bool
+	left, right rowSource
+	base        int // where the left side's first column sits in the combined row
+	lw, rw      int
+}
+
+// bindApply binds left APPLY right.
+func (b *binder) bindApply(x *parser.Join, sc *scope) (rowSource, error) {
+	start := sc.width()
+	left, err := b.bindTableExpr(x.Left, sc)
+	if err != nil {
+		return nil, err
+	}
+	lw := sc.width()
+	level := len(b.corr.scopes)
+	b.corr.scopes = append(b.corr.scopes, outerScope{sc: sc})
+	right, err := b.bindTableExpr(x.Right, sc)
+	b.corr.scopes = b.corr.scopes[:level]
+	if err != nil {
+		return nil, err
+	}
+	return &applySource{outer: x.Kind == parser.OuterApply, left: left, right: right, base: start, lw: lw - start, rw: sc.width() - lw}, nil
+}
+
+func (a *applySource) scan(e *env, fn func(row []types.Value) error) error {
+	full := make([]types.Value, a.base+a.lw)
+	combined := make([]types.Value, a.lw+a.rw)
+	sub := *e
+	sub.outer = append(e.outer[:len(e.outer):len(e.outer)], full)
+	return a.left.scan(e, func(l []types.Value) error {
+		copy(full[a.base:], pad(l, a.lw))
+		copy(combined, pad(l, a.lw))
+		matched := false
+		saved := e.row
+		err := a.right.scan(&sub, func(r []types.Value) error {
+			matched = true
+			copy(combined[a.lw:], pad(r, a.rw))
+			return fn(combined)
+		})
+		e.row = saved
+		if err != nil || matched || !a.outer {
+			return err
+		}
+		clear(combined[a.lw:])
+		return fn(combined)
+	})
+}
+
+func (a *applySource) explain(x *explainer, nm *names) *plan.Node {
+	logical := "Inner Join"
+	if a.outer {
+		logical = "Left Outer Join"
+	}
+	n := x.node("Nested Loops", logical, "", a.left.explain(x, nm), a.right.explain(x, nm))
+	n.NamesLogical = true
+	return n
+}
+
+// queryTables lists the FROM entries a query reads directly: its own, its
+// set operation operands' and its common table expressions'.
+func queryTables(sel *parser.Select) []parser.TableExpr {
+	if sel == nil {
+		return nil
+	}
+	out := sel.From
+	if sel.SetOp != nil {
+		out = append(append(out[:len(out):len(out)], queryTables(sel.SetOp.Left)...), queryTables(sel.SetOp.Right)...)
+	}
+	for _, c := range sel.With {
+		out = append(out[:len(out):len(out)], queryTables(c.Select)...)
+	}
+	return out
+}
+
+// pushIntoDerived moves the WHERE conjuncts of a query over one derived
+// table that compare one of its plain columns with a constant or a
+// parameter into the derived query's own WHERE, where its scan can seek
+// with them; it returns the conjuncts that stay. The derived query must
+// return its rows unchanged by grouping, DISTINCT, TOP, OFFSET, window or
+// set-returning functions, so that filtering first means the same.
+func pushIntoDerived(src rowSource, where expr) expr {
+	d, ok := src.(*derivedSource)
+	if !ok || where == nil {
+		return where
+	}
+	p := d.plan
+	if p.grouped || p.distinct || p.top != nil || p.offset != nil || p.fetch != nil || p.windows != nil || p.srf {
+		return where
+	}
+	var keep, push []expr
+	for _, c := range conjuncts(where, nil) {
+		if x := innerComparison(c, p.project); x != nil {
+			push = append(push, x)
+		} else {
+			keep = append(keep, c)
+		}
+	}
+	if len(push) == 0 {
+		return where
+	}
+	if p.where != nil {
+		push = append([]expr{p.where}, push...)
+	}
+	p.where = andAll(push)
+	chooseAccess(p.src, p.where)
+	return andAll(keep)
+}
+
+// innerComparison rewrites column = constant (or parameter, any
+// comparison) over a derived table's output into the same comparison
+// over the column the derived query passes through; nil when c is not
+// of that shape.
+func innerComparison(c expr, project []expr) expr {
+	cmp, ok := c.(*compare)
+	if !ok {
+		return nil
+	}
+	inner := func(x expr) expr {
+		switch v := x.(type) {
+		case *colExpr:
+			if in := innerColumn(v, project); in != nil {
+				return in
+			}
+		case *castExpr:
+			if in := innerColumn(v.x, project); in != nil {
+				nc := *v
+				nc.x = in
+				return &nc
+			}
+		}
+		return nil
+	}
+	value := func(x expr) bool {
+		switch x.(type) {
+		case *constExpr, *paramExpr:
+			return true
+		}
+		return false
+	}
+	out := *cmp
+	switch {
+	case value(cmp.r):
+		if out.l = inner(cmp.l); out.l == nil {
+			return nil
+		}
+	case value(cmp.l):
+		if out.r = inner(cmp.r); out.r == nil {
+			return nil
+		}
+	default:
+		return nil
+	}
+	return &out
+}
+
+// innerColumn is the derived query's column behind output column x.
+func innerColumn(x expr, project []expr) expr {
+	if v, ok := x.(*colExpr); ok && v.idx < len(project) {
+		if in, ok := project[v.idx].(*colExpr); ok {
+			return in
+		}
+	}
+	return nil
+}

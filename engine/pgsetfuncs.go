@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"strings"
+
+	"mirrordb/engine/plan"
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// PostgreSQL's set-returning functions in FROM, as catalog queries use
+// them: generate_series(start, stop [, step]) and unnest(array). Their one
+// column is named by the alias, as in PostgreSQL (FROM generate_series(0,
+// 3) s ... WHERE x = s).
+
+// setFuncs are the set-returning functions, by lower-case name.
+var setFuncs = map[string]struct {
+	min, max int
+	typ      types.Type
+	rows     func(args []types.Value) ([]types.Value, error)
+}{
+	"generate_series": {2, 3, types.TypeBigInt, generateSeries},
+	"unnest":          {1, 1, textMax, unnest},
+}
+
+// isSetFunc says whether a FROM entry calls a set-returning function
+// (plain or pg_catalog-qualified).
+func isSetFunc(x *parser.TableFunc) bool {
+	n := x.Name.Parts
+	if len(n) > 2 || len(n) == 2 && !strings.EqualFold(n[0], "pg_catalog") {
+		return false
+	}
+	_, ok := setFuncs[strings.ToLower(x.Name.Object())]
+	return ok
+}
+
+func generateSeries(a []types.Value) ([]types.Value, error) {
+	start, _ := a[0].(int64)
+	stop, _ := a[1].(int64)
+	step := int64(1)
+	if len(a) > 2 {
+		step, _ = a[2].(int64)
+	}
+	if step == 0 {
+		return nil, sqlerr.New(40517, "generate_series step 0")
+	}
+	if a[0] == nil || a[1] == nil || len(a) > 2 && a[2] == nil {
+		return nil, nil
+	}
+	var out []types.Value
+	for i := start; step > 0 && i <= stop || step < 0 && i >= stop; i += step {
+		out = append(out, i)
+	}
+	return out, nil
+}
+
+func unnest(a []types.Value) ([]types.Value, error) {
+	s, ok := a[0].(string)
+	if !ok {
+		return nil, nil
+	}
+	elems, _ := arrayElems(s)
+	return elems, nil
+}
+
+// setFuncSource runs a set-returning function: one row per value.
+type setFuncSource struct {
+	name string
+	args []expr
+	f    func([]types.Value) ([]types.Value, error)
+}
+
+func (s *setFuncSource) scan(e *env, fn func(row []types.Value) error) error {
+	vals := make([]types.Value, len(s.args))
+	for i, a := range s.args {
+		v, err := a.eval(e)
+		if err != nil {
+			return err
+		}
+		vals[i] = v
+	}
+	out, err := s.f(vals)
+	if err != nil {
+		return err
+	}
+	if err := e.gov.Grow(int64(len(out)) * 16); err != nil {
+		return err
+	}
+	rows := make([][]types.Value, len(out))
+	for i, v := range out {
+		rows[i] = []types.Value{v}
+	}
+	return scanRows(e, rows, fn)
+}
+
+func (s *setFuncSource) explain(x *explainer, _ *names) *plan.Node {
+	return x.node("Table-valued function", "Table-valued function", "OBJECT:("+bracket("pg_catalog")+"."+bracket(s.name)+")")
+}
+
+func (b *binder) bindSetFunc(x *parser.TableFunc, sc *scope) (rowSource, error) {
+	name := strings.ToLower(x.Name.Object())
+	f := setFuncs[name]
+	if len(x.Args) < f.min || len(x.Args) > f.max {
+		return nil, b.errAt(x, sqlerr.New(189, name, f.min, f.max))
+	}
+	src := &setFuncSource{name: name, f: f.rows}
+	for _, a := range x.Args {
+		hint := f.typ
+		v, err := b.bindExpr(a, nil, nil, hint)
+		if err != nil {
+			return nil, err
+		}
+		src.args = append(src.args, coerce(v, hint))
+	}
+	alias := name
+	if x.Alias != "" {
+		alias = x.Alias
+	}
+	col := alias
+	switch len(x.Columns) {
+	case 0:
+	case 1:
+		col = x.Columns[0]
+	default:
+		return nil, b.errAt(x, sqlerr.New(8159, alias))
+	}
+	if err := b.addSource(x, sc, &source{name: alias, alias: true, cols: []session.Column{{Name: col, Type: f.typ}}}); err != nil {
+		return nil, err
+	}
+	return src, nil
+}
+
+func init() {
+	// array_upper(array, dimension): the last subscript of a one-dimension
+	// array (vectors count from 0, arrays from 1), NULL when empty.
+	builtins["ARRAY_UPPER"] = &builtin{min: 2, max: 2, typ: fixed(types.TypeInt), eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+		elems, base := arrayElems(types.ToText(a[0], ts[0]))
+		if len(elems) == 0 {
+			return nil, nil
+		}
+		return int64(len(elems)) - 1 + base, nil
+	}}
+	// mirrordb publishes nothing (no logical replication).
+	builtins["PG_RELATION_IS_PUBLISHABLE"] = &builtin{min: 1, max: 1, typ: fixed(types.TypeBit), eval: constant(false)}
+}

@@ -1,0 +1,178 @@
+package engine
+
+import (
+	"strings"
+
+	"mirrordb/engine/pgcatalog"
+	"mirrordb/parser"
+	"mirrordb/types"
+)
+
+// PostgreSQL's array subscripts and array casts as catalog queries write
+// them (indkey[0], prattrs[s], x::int2[]). Arrays are their text form
+// here (pgarray.go); the catalogs' vectors (int2vector, oidvector) are
+// space-separated numbers, subscripted from 0 as PostgreSQL does, and a
+// {..} array from 1.
+
+// subscriptExpr is x[i].
+type subscriptExpr struct {
+	x, index expr
+}
+
+func (s *subscriptExpr) typ() types.Type { return textMax }
+
+func (s *subscriptExpr) eval(e *env) (types.Value, error) {
+	v, err := s.x.eval(e)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	iv, err := s.index.eval(e)
+	if err != nil || iv == nil {
+		return nil, err
+	}
+	i, ok := iv.(int64)
+	if !ok {
+		return nil, nil
+	}
+	elems, base := arrayElems(types.ToText(v, s.x.typ()))
+	i -= base
+	if i < 0 || i >= int64(len(elems)) {
+		return nil, nil
+	}
+	return elems[i], nil
+}
+
+func (s *subscriptExpr) explain(x *explainer, n *names) string {
+	return x.text(s.x, n) + "[" + x.text(s.index, n) + "]"
+}
+
+// arrayElems reads array text: {a,b} (subscripts from 1) or a vector
+// "1 2" (from 0).
+func arrayElems(s string) ([]types.Value, int64) {
+	if elems, ok := pgcatalog.ParseArray(s); ok {
+		return elems, 1
+	}
+	var out []types.Value
+	for _, f := range strings.Fields(s) {
+		out = append(out, f)
+	}
+	return out, 0
+}
+
+// arrayCastExpr is x::type[]: a vector becomes {..} text, an array stays.
+type arrayCastExpr struct{ x expr }
+
+func (a *arrayCastExpr) typ() types.Type { return textMax }
+
+func (a *arrayCastExpr) eval(e *env) (types.Value, error) {
+	v, err := a.x.eval(e)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	elems, _ := arrayElems(types.ToText(v, a.x.typ()))
+	return pgcatalog.ArrayText(elems), nil
+}
+
+func (a *arrayCastExpr) explain(x *explainer, n *names) string { return x.text(a.x, n) }
+
+func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) (expr, error) {
+	arr, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := b.bindExpr(x.Index, sc, agg, types.TypeBigInt)
+	if err != nil {
+		return nil, err
+	}
+	return &subscriptExpr{x: arr, index: coerce(idx, types.TypeBigInt)}, nil
+}
+
+// bindPGTextCast binds the casts to types mirrordb holds as text: arrays
+// (x::int2[]) and regproc, a function's name ('pg_catalog.array_in'::
+// regproc is array_in, as pg_type.typinput holds it); ok is false for any
+// other cast.
+func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (expr, bool, error) {
+	regproc := strings.EqualFold(tn.Name, "regproc")
+	if !tn.Array && !regproc {
+		return nil, false, nil
+	}
+	v, err := b.bindExpr(x, sc, agg, types.TypeUnknown)
+	if err != nil {
+		return nil, true, err
+	}
+	if regproc {
+		return &procNameExpr{x: v}, true, nil
+	}
+	return &arrayCastExpr{x: v}, true, nil
+}
+
+// procNameExpr is x::regproc: the function's name without pg_catalog.
+type procNameExpr struct{ x expr }
+
+func (p *procNameExpr) typ() types.Type { return types.TypeSysname }
+
+func (p *procNameExpr) eval(e *env) (types.Value, error) {
+	v, err := p.x.eval(e)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	s := types.ToText(v, p.x.typ())
+	if len(s) > len("pg_catalog.") && strings.EqualFold(s[:len("pg_catalog.")], "pg_catalog.") {
+		s = s[len("pg_catalog."):]
+	}
+	return s, nil
+}
+
+func (p *procNameExpr) explain(x *explainer, n *names) string { return x.text(p.x, n) }
+
+// trimExpr is TRIM([LEADING | TRAILING | BOTH] [characters] FROM string).
+type trimExpr struct {
+	mode     string
+	chars, x expr
+}
+
+func (t *trimExpr) typ() types.Type { return t.x.typ() }
+
+func (t *trimExpr) eval(e *env) (types.Value, error) {
+	v, err := t.x.eval(e)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	cut := " "
+	if t.chars != nil {
+		c, err := t.chars.eval(e)
+		if err != nil || c == nil {
+			return nil, err
+		}
+		cut = types.ToText(c, t.chars.typ())
+	}
+	s := types.ToText(v, t.x.typ())
+	switch t.mode {
+	case "LEADING":
+		return strings.TrimLeft(s, cut), nil
+	case "TRAILING":
+		return strings.TrimRight(s, cut), nil
+	}
+	return strings.Trim(s, cut), nil
+}
+
+func (t *trimExpr) explain(x *explainer, n *names) string {
+	return "trim(" + x.text(t.x, n) + ")"
+}
+
+func (b *binder) bindTrim(x *parser.Trim, sc *scope, agg *aggContext) (expr, error) {
+	v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
+	if err != nil {
+		return nil, err
+	}
+	t := &trimExpr{mode: x.Mode, x: v}
+	if v.typ().Kind == types.Unknown || !v.typ().Kind.IsString() {
+		t.x = coerce(v, textMax)
+	}
+	if x.Chars != nil {
+		if t.chars, err = b.bindExpr(x.Chars, sc, agg, textMax); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}

@@ -1,0 +1,193 @@
+package engine
+
+import (
+	"strings"
+
+	"mirrordb/engine/govern"
+	"mirrordb/engine/keys"
+	"mirrordb/engine/plan"
+	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// Set operations: UNION [ALL], EXCEPT and INTERSECT. A compound query is
+// planned as SELECT * over a setOpSource, so its ORDER BY, OFFSET and
+// FETCH run as any query's do. The columns are named by the left operand
+// and typed by SQL Server's data type precedence over both operands; each
+// operand's select list converts to those types.
+
+// setOpSource produces the rows of left op right.
+type setOpSource struct {
+	op          string // UNION, EXCEPT, INTERSECT
+	all         bool
+	left, right *selectPlan
+}
+
+// bindSetOp plans a compound query's operands and returns its source and
+// the scope its ORDER BY sees: one source with the result's columns.
+func (b *binder) bindSetOp(so *parser.SetOp) (rowSource, *scope, error) {
+	left, err := b.planOperand(so.Left)
+	if err != nil {
+		return nil, nil, err
+	}
+	right, err := b.planOperand(so.Right)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(left.cols) != len(right.cols) {
+		return nil, nil, b.errAt(so, sqlerr.New(205))
+	}
+	cols := make([]session.Column, len(left.cols))
+	for i := range cols {
+		t := types.Common(left.project[i].typ(), right.project[i].typ())
+		if t.Kind == types.Unknown { // NULL UNION NULL
+			t = types.TypeInt
+		}
+		for _, p := range []*selectPlan{left, right} {
+			x, err := b.coerceChecked(so, p.project[i], t)
+			if err != nil {
+				return nil, nil, err
+			}
+			p.project[i], p.cols[i].Type = x, t
+		}
+		cols[i] = session.Column{Name: left.cols[i].Name, Type: t}
+	}
+	sc := &scope{}
+	sc.add(&source{name: strings.ToLower(so.Op[:1]) + strings.ToLower(so.Op[1:]), cols: cols})
+	return &setOpSource{op: so.Op, all: so.All, left: left, right: right}, sc, nil
+}
+
+// planOperand plans one operand; an ORDER BY there needs TOP or OFFSET.
+func (b *binder) planOperand(sel *parser.Select) (*selectPlan, error) {
+	if err := b.checkInnerOrder(sel); err != nil {
+		return nil, err
+	}
+	return b.planSelect(sel)
+}
+
+// checkInnerOrder refuses ORDER BY in a query nested in another (an
+// operand, derived table, common table expression) unless TOP or OFFSET
+// gives it a meaning (1033).
+func (b *binder) checkInnerOrder(sel *parser.Select) error {
+	if len(sel.OrderBy) > 0 && sel.Top == nil && sel.Offset == nil && sel.Fetch == nil {
+		return b.errAt(sel.OrderBy[0], sqlerr.New(1033))
+	}
+	return nil
+}
+
+// checkSetOpOrder refuses ORDER BY items of a compound query that are not
+// one of its columns, by name or position (104).
+func (b *binder) checkSetOpOrder(sel *parser.Select) error {
+	for _, o := range sel.OrderBy {
+		switch x := o.Expr.(type) {
+		case *parser.ColumnRef:
+			continue
+		case *parser.Literal:
+			if x.Kind == parser.LitInt {
+				continue
+			}
+		}
+		return b.errAt(o, sqlerr.New(104))
+	}
+	return nil
+}
+
+func (s *setOpSource) scan(e *env, fn func(row []types.Value) error) error {
+	if s.op == "UNION" && s.all {
+		if err := s.left.run(e, fn); err != nil {
+			return err
+		}
+		return s.right.run(e, fn)
+	}
+	seen := map[string]bool{}
+	var enc []byte
+	// first reports whether row is new to seen, adding it.
+	first := func(row []types.Value) (bool, error) {
+		enc = encodeRow(enc[:0], row)
+		if seen[string(enc)] {
+			return false, nil
+		}
+		seen[string(enc)] = true
+		return true, e.gov.Grow(int64(len(enc)) + govern.EntrySize)
+	}
+	if s.op == "UNION" {
+		emitNew := func(row []types.Value) error {
+			if ok, err := first(row); !ok || err != nil {
+				return err
+			}
+			return fn(row)
+		}
+		if err := s.left.run(e, emitNew); err != nil {
+			return err
+		}
+		return s.right.run(e, emitNew)
+	}
+	// EXCEPT and INTERSECT: the right rows as a set, then each distinct
+	// left row that is (INTERSECT) or is not (EXCEPT) in it.
+	right := map[string]bool{}
+	if err := s.right.run(e, func(row []types.Value) error {
+		k := string(encodeRow(nil, row))
+		if !right[k] {
+			right[k] = true
+			return e.gov.Grow(int64(len(k)) + govern.EntrySize)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	want := s.op == "INTERSECT"
+	return s.left.run(e, func(row []types.Value) error {
+		if ok, err := first(row); !ok || err != nil {
+			return err
+		}
+		if right[string(enc)] != want {
+			return nil
+		}
+		return fn(row)
+	})
+}
+
+// encodeRow appends the key encoding of a row's values, equal for rows
+// that set operations and DISTINCT call equal (NULLs included).
+func encodeRow(dst []byte, row []types.Value) []byte {
+	for _, v := range row {
+		dst = keys.AppendValue(dst, v, types.TypeUnknown)
+	}
+	return dst
+}
+
+// explain names the operators SQL Server shows: Concatenation for UNION
+// ALL, a hash union for UNION, a hash anti semi join or semi join for
+// EXCEPT and INTERSECT (the right input builds the hash table).
+func (s *setOpSource) explain(x *explainer, _ *names) *plan.Node {
+	l, r := s.left.explain(x), s.right.explain(x)
+	var n *plan.Node
+	switch {
+	case s.op == "UNION" && s.all:
+		return x.node("Concatenation", "Concatenation", "", l, r)
+	case s.op == "UNION":
+		n = x.node("Hash Match", "Union", "", l, r)
+	case s.op == "EXCEPT":
+		n = x.node("Hash Match", "Right Anti Semi Join", "", r, l)
+	default:
+		n = x.node("Hash Match", "Right Semi Join", "", r, l)
+	}
+	n.NamesLogical = true
+	return n
+}
+
+// bindQuerySource binds what a query reads: its FROM clause, or for a
+// compound query its set operation, read as SELECT * over the result.
+func (b *binder) bindQuerySource(sel *parser.Select) (rowSource, *scope, []*parser.SelectItem, error) {
+	if sel.SetOp == nil {
+		src, sc, err := b.bindFrom(sel.From)
+		return src, sc, sel.Items, err
+	}
+	if err := b.checkSetOpOrder(sel); err != nil {
+		return nil, nil, nil, err
+	}
+	src, sc, err := b.bindSetOp(sel.SetOp)
+	return src, sc, []*parser.SelectItem{{Pos: sel.Pos, Star: true}}, err
+}
