@@ -182,8 +182,8 @@ func keyHead(key []byte, off int) uint64 {
 }
 
 // fill indexes up to indexChunkRows rows (indexChunkBytes of entries,
-// indexReadBytes of rows) from cursor on (a row key, or a prefix before every row) and returns where to
-// go on (nil at the end): step 2.
+// indexReadBytes of rows) from cursor on (a row key, or a prefix before
+// every row) and returns where to go on (nil at the end): step 2.
 func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 	def, ix, err := x.building(t)
 	if err != nil {
@@ -280,8 +280,10 @@ func (x *indexBuild) writeStep(t *txn, def *TableDef, ix *IndexDef, buf []byte, 
 			}
 		}
 		// The seeks go in key order, so Pebble moves on from the last
-		// position instead of descending again; and they see none of this
-		// step's writes, which all lie before the key sought.
+		// position instead of descending again. They read the database as
+		// committed (WriteOnly, or a user transaction's batch before this
+		// step's writes, which all lie before the key sought); duplicates
+		// within the step are neighbours in the sort.
 		var cur []byte
 		had := it.SeekGE(k) && bytes.Equal(it.Key(), k)
 		if err := it.Error(); err != nil {

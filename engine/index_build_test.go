@@ -290,7 +290,7 @@ func checkLogImages(t *testing.T, s *Session, table, index string, from txlog.LS
 			if op.Kind == txlog.OpDelete {
 				delete(state, string(op.Key))
 			} else {
-				state[string(op.Key)] = op.After
+				state[string(op.Key)] = bytes.Clone(op.After) // rec aliases a buffer ReadLog reuses
 			}
 		}
 		return nil
