@@ -68,8 +68,11 @@ func (in *Instance) procedure(name string) (Procedure, bool) {
 // ones, as SQL Server requires.
 func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 	name := x.Proc.Object()
-	if strings.EqualFold(name, "sp_addtype") {
-		return b.planAddType(x) // a schema change, planned as CREATE TYPE (usertypes.go)
+	switch strings.ToLower(name) { // schema changes, planned as CREATE / DROP TYPE (usertypes.go)
+	case "sp_addtype":
+		return b.planAddType(x)
+	case "sp_droptype":
+		return b.planDropTypeProc(x)
 	}
 	p, ok := b.s.inst.procedure(name)
 	if !ok {

@@ -28,6 +28,74 @@ func init() {
 		typ: func(ts []types.Type) types.Type { return types.DateTimeOffsetType(fractionDigits(ts[0])) }}
 	builtins["SWITCHOFFSET"] = &builtin{min: 2, max: 2, eval: fnSwitchOffset,
 		typ: func(ts []types.Type) types.Type { return types.DateTimeOffsetType(fractionDigits(ts[0])) }}
+	builtins["ISDATE"] = &builtin{min: 1, max: 1, typ: fixed(types.TypeInt), nullSafe: true, eval: fnIsDate}
+	builtins["ISNUMERIC"] = &builtin{min: 1, max: 1, typ: fixed(types.TypeInt), nullSafe: true, eval: fnIsNumeric}
+	builtins["DATEFROMPARTS"] = &builtin{min: 3, max: 3, typ: fixed(types.TypeDate), eval: fromParts(types.TypeDate)}
+	builtins["DATETIMEFROMPARTS"] = &builtin{min: 7, max: 7, typ: fixed(types.TypeDateTime), eval: fromParts(types.TypeDateTime)}
+	builtins["SMALLDATETIMEFROMPARTS"] = &builtin{min: 5, max: 5, typ: fixed(types.TypeSmallDateTime), eval: fromParts(types.TypeSmallDateTime)}
+}
+
+// fnIsDate is ISDATE(x): 1 when x is a valid datetime (a datetime-family
+// value, or a string DATETIME accepts), else 0.
+func fnIsDate(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+	switch v := a[0].(type) {
+	case nil:
+		return int64(0), nil
+	case string:
+		_, err := types.Convert(v, ts[0], types.TypeDateTime, types.Explicit)
+		return b2i64(err == nil), nil
+	case time.Time:
+		return b2i64(ts[0].Kind == types.DateTime || ts[0].Kind == types.SmallDateTime || ts[0].Kind == types.Date), nil
+	}
+	return int64(0), nil
+}
+
+// fnIsNumeric is ISNUMERIC(x): 1 when x is a number, or a string that
+// converts to int, decimal, money or float.
+func fnIsNumeric(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+	switch v := a[0].(type) {
+	case nil:
+		return int64(0), nil
+	case string:
+		if _, ok := types.ParseMoney(v); ok {
+			return int64(1), nil
+		}
+		_, err := types.Convert(v, ts[0], types.TypeFloat, types.Explicit)
+		return b2i64(err == nil), nil
+	}
+	return b2i64(ts[0].Kind.IsNumeric()), nil
+}
+
+func b2i64(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// fromParts builds DATEFROMPARTS (year, month, day), SMALLDATETIMEFROMPARTS
+// (..., hour, minute) and DATETIMEFROMPARTS (..., second, millisecond);
+// a part out of its range is 289.
+func fromParts(t types.Type) func(*env, []types.Value, []types.Type) (types.Value, error) {
+	return func(_ *env, a []types.Value, _ []types.Type) (types.Value, error) {
+		p := make([]int, 7)
+		limits := [7][2]int{{1, 9999}, {1, 12}, {1, 31}, {0, 23}, {0, 59}, {0, 59}, {0, 999}}
+		for i := range a {
+			p[i] = int(toInt(a[i]))
+			if p[i] < limits[i][0] || p[i] > limits[i][1] {
+				return nil, sqlerr.New(289, t.Kind.String())
+			}
+		}
+		v := time.Date(p[0], time.Month(p[1]), p[2], p[3], p[4], p[5], p[6]*int(time.Millisecond), time.UTC)
+		if v.Day() != p[2] {
+			return nil, sqlerr.New(289, t.Kind.String())
+		}
+		out, ok := types.NormalizeTime(v, t)
+		if !ok {
+			return nil, sqlerr.New(289, t.Kind.String())
+		}
+		return out, nil
+	}
 }
 
 // fractionDigits is the fractional seconds precision a temporal type

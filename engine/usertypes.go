@@ -206,7 +206,24 @@ func (b *binder) planAddType(x *parser.Exec) (*stmtPlan, error) {
 	}
 	ct := *stmts[0].(*parser.CreateType)
 	ct.Pos, ct.Name.Pos, ct.Base.Pos = x.Pos, x.Pos, x.Pos
-	plan, err := b.planCreateType(&ct)
+	return asProcedure(b.planCreateType(&ct))
+}
+
+// planDropTypeProc is EXEC sp_droptype 'name'.
+func (b *binder) planDropTypeProc(x *parser.Exec) (*stmtPlan, error) {
+	if len(x.Args) != 1 {
+		return nil, b.errAt(x, sqlerr.New(201, "sp_droptype", "@typename"))
+	}
+	lit, ok := x.Args[0].Value.(*parser.Literal)
+	if !ok || (lit.Kind != parser.LitString && lit.Kind != parser.LitNString) {
+		return nil, b.errAt(x.Args[0], sqlerr.New(102, x.Args[0].Value.String()))
+	}
+	name := parser.ObjectName{Pos: lit.Pos, Parts: strings.Split(lit.Value, ".")}
+	return asProcedure(b.planDropType(&parser.DropType{Pos: x.Pos, Name: name}))
+}
+
+// asProcedure makes a statement's plan complete as EXEC does.
+func asProcedure(plan *stmtPlan, err error) (*stmtPlan, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ package sqlerr
 // engine/typefuncs.go, engine/usertypes.go, engine/identity.go), kept
 // apart from catalog.go's table like catalog_index.go.
 var typeMessages = map[int]msgDef{
+	289:   {16, InvalidParameterValue, "Cannot construct data type %s, some of the arguments have values which are not valid."},
 	281:   {16, InvalidParameterValue, "%d is not a valid style number when converting to or from a string."},
 	235:   {16, InvalidTextRep, "Cannot convert a %s value to %s. The %s value has incorrect syntax."},
 	302:   {16, FeatureNotSupported, "The newsequentialid() built-in function can only be used in a DEFAULT expression for a column of type 'uniqueidentifier' in a CREATE TABLE or ALTER TABLE statement. It cannot be combined with other operators to form a complex scalar expression."},
