@@ -359,7 +359,7 @@ func (s *testSession) compile(text string, declared []types.Type, simple bool) (
 				n, err := r.Read(buf)
 				got = append(got, buf[:n]...)
 				if failAfter >= 0 && len(got) >= failAfter {
-					return sqlerr.New(2627, "copy", "x")
+					return sqlerr.New(2627, "PRIMARY KEY", "copy", "x", "1")
 				}
 				if err == io.EOF {
 					break
@@ -450,7 +450,7 @@ func (s *testSession) tag(tag string, fn func()) *testStmt {
 func errorFor(n int) *sqlerr.Error {
 	switch n {
 	case 2627:
-		return sqlerr.New(2627, "PK_t", "dbo.t", "1")
+		return sqlerr.New(2627, "PRIMARY KEY", "PK_t", "dbo.t", "1")
 	case 102:
 		return sqlerr.New(102, "frm").WithPosition(10, 1)
 	case 208:
