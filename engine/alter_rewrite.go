@@ -320,10 +320,11 @@ func (r *rewrite) swap(t *txn) error {
 func (r *rewrite) empty(id uint32) error {
 	prefix := keys.TablePrefix(id)
 	prefix = prefix[:len(prefix)-1] // rows (t/<id>/) and index entries (t/<id>i<index>/)
-	for more := true; more; {
+	end := keys.PrefixEnd(prefix)
+	for from := prefix; from != nil; {
 		if err := r.step(func(t *txn) error {
 			var err error
-			if more, err = emptyChunk(r.e, t, prefix); err != nil || more {
+			if from, err = emptyChunk(r.e, t, from, end); err != nil || from != nil {
 				return err
 			}
 			return t.Delete(keys.DiscardKey(id)) // the last step

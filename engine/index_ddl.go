@@ -503,11 +503,8 @@ func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) err
 			if err := mark(t); err != nil {
 				return err
 			}
-			for more := true; more; {
-				var err error
-				if more, err = emptyIndexChunk(e, t, tableID, id); err != nil {
-					return err
-				}
+			if err := emptyAll(e, t, keys.IndexPrefix(tableID, id)); err != nil {
+				return err
 			}
 			return remove(t)
 		})
@@ -515,10 +512,11 @@ func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) err
 	if err := s.withWrite(e, db, mark); err != nil {
 		return err
 	}
-	for more := true; more; {
+	prefix := keys.IndexPrefix(tableID, id)
+	for from := prefix; from != nil; {
 		if err := s.withWrite(e, db, func(t *txn) error {
 			var err error
-			more, err = emptyIndexChunk(e, t, tableID, id)
+			from, err = emptyChunk(e, t, from, keys.PrefixEnd(prefix))
 			return err
 		}); err != nil {
 			return err
@@ -532,28 +530,32 @@ func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) err
 // no longer maintain (DROP TABLE).
 func dropIndexEntries(e *env, t *txn, def *TableDef) error {
 	for _, ix := range def.Indexes {
-		for more := true; more; {
-			var err error
-			if more, err = emptyIndexChunk(e, t, def.ID, ix.store()); err != nil {
-				return err
-			}
+		if err := emptyAll(e, t, keys.IndexPrefix(def.ID, ix.store())); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// emptyIndexChunk deletes up to indexChunkRows entries of an index and
-// reports whether any are left.
-func emptyIndexChunk(e *env, t *txn, tableID, id uint32) (bool, error) {
-	return emptyChunk(e, t, keys.IndexPrefix(tableID, id))
+// emptyAll deletes every key under prefix inside t, chunk by chunk.
+func emptyAll(e *env, t *txn, prefix []byte) error {
+	for from := prefix; from != nil; {
+		var err error
+		if from, err = emptyChunk(e, t, from, keys.PrefixEnd(prefix)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// emptyChunk deletes up to indexChunkRows keys under prefix (as many bytes
-// as indexChunkBytes) and reports whether any are left.
-func emptyChunk(e *env, t *txn, prefix []byte) (bool, error) {
-	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
+// emptyChunk deletes up to indexChunkRows keys in [from, end) (as many
+// bytes as indexChunkBytes) and returns the first key left (nil when none
+// is): the next chunk starting there need not step over the deleted keys'
+// tombstones.
+func emptyChunk(e *env, t *txn, from, end []byte) ([]byte, error) {
+	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: from, UpperBound: end})
 	if err != nil {
-		return false, t.db.storage.ReadError(err)
+		return nil, t.db.storage.ReadError(err)
 	}
 	var ks, vs [][]byte
 	size := 0
@@ -562,19 +564,22 @@ func emptyChunk(e *env, t *txn, prefix []byte) (bool, error) {
 		ks = append(ks, bytes.Clone(it.Key()))
 		vs = append(vs, bytes.Clone(it.Value()))
 	}
-	more := it.Valid()
+	var next []byte
+	if it.Valid() {
+		next = bytes.Clone(it.Key())
+	}
 	err = it.Error()
 	it.Close()
 	if err != nil {
-		return false, t.db.storage.ReadError(err)
+		return nil, t.db.storage.ReadError(err)
 	}
 	for i, k := range ks {
 		if err := e.ctx.Err(); err != nil {
-			return false, err
+			return nil, err
 		}
 		if err := t.Write(k, vs[i], true, nil); err != nil {
-			return false, err
+			return nil, err
 		}
 	}
-	return more, nil
+	return next, nil
 }
