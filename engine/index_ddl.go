@@ -575,7 +575,10 @@ func emptyChunk(e *env, t *txn, prefix, cursor []byte) ([]byte, error) {
 		ks = append(ks, bytes.Clone(it.Key()))
 		vs = append(vs, bytes.Clone(it.Value()))
 	}
-	more := it.Valid()
+	var next []byte
+	if it.Valid() {
+		next = bytes.Clone(it.Key())
+	}
 	err = it.Error()
 	it.Close()
 	if err != nil {
@@ -589,8 +592,5 @@ func emptyChunk(e *env, t *txn, prefix, cursor []byte) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if !more || len(ks) == 0 {
-		return nil, nil
-	}
-	return append(bytes.Clone(ks[len(ks)-1]), 0), nil
+	return next, nil
 }
