@@ -58,6 +58,15 @@ func liveHeapPeak(stop <-chan struct{}) <-chan uint64 {
 	return out
 }
 
+// heapBound is how far these tests let the live heap grow while a
+// statement streams a table. It counts the whole process: Pebble's
+// flushes and compactions, which run beside the statement whenever they
+// are due, allocate tens of megabytes of their own (measured: growth of 8
+// to 70 MB between runs of the same 60,000-row statement), while the same
+// statements holding the whole table in one transaction grow it by 160
+// to 390 MB.
+const heapBound = 128 << 20
+
 // heapGrowth runs fn and returns the live heap before it and how much the
 // live heap grew above that at most while it ran.
 func heapGrowth(fn func() error) (before uint64, growth int64, err error) {
@@ -91,7 +100,7 @@ func TestIndexBuildBoundedMemory(t *testing.T) {
 	}
 	t.Logf("index on %d rows built in %v; live heap %d MB before, grew by at most %.1f MB; %d progress notices",
 		*buildRows, time.Since(start).Round(time.Millisecond), before>>20, float64(growth)/(1<<20), len(w.notices))
-	if growth > 64<<20 {
+	if growth > heapBound {
 		t.Fatalf("the live heap grew by %d MB building the index", growth>>20)
 	}
 	if got := mustQuery(t, s, "SELECT rows FROM sys.partitions p JOIN sys.indexes i ON i.object_id = p.object_id AND i.index_id = p.index_id WHERE i.name = 'ik'").text(); got != fmt.Sprintf("[[%d]]", *buildRows) {
