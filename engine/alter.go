@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -74,13 +75,48 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 	if _, err := ch.plan(nil, def); err != nil {
 		return nil, b.errAt(x, err)
 	}
+	// Constraints written on the added columns (REFERENCES, CHECK,
+	// UNIQUE) are added once the columns exist, as ADD CONSTRAINT would.
+	added := &parser.CreateTable{Name: x.Table}
+	for _, c := range x.Add {
+		added.Columns = append(added.Columns, c.ColumnDef)
+	}
+	pending := columnConstraints(added)
 	s := b.s
 	return &stmtPlan{dbs: []*Database{db}, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
 		if err := s.alterTable(e, db, def.Name, ch); err != nil {
 			return "", b.errAt(x, sqlerr.As(err))
 		}
+		if len(pending) > 0 {
+			if err := b.addConstraints(e, db, def.Name, pending); err != nil {
+				return "", b.errAt(x, sqlerr.As(err))
+			}
+		}
 		return "ALTER TABLE", nil
 	}}, nil
+}
+
+// addConstraints adds constraints to a table in one transaction, checking
+// its rows (ALTER TABLE ... ADD of columns with column constraints).
+func (b *binder) addConstraints(e *env, db *Database, table string, pending []pendingConstraint) error {
+	return b.s.withWrite(e, db, func(t *txn) error {
+		set, err := t.schemaView()
+		if err != nil {
+			return err
+		}
+		cur := set.table("dbo", table)
+		if cur == nil {
+			return sqlerr.New(208, table)
+		}
+		def := cloneDef(cur)
+		a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: def, existing: true}
+		for _, p := range pending {
+			if err := a.add(p); err != nil {
+				return err
+			}
+		}
+		return t.Put(keys.TableDefKey(def.ID), encodeTableDef(def))
+	})
 }
 
 // addColumns binds ADD col type ..., [, ...]. Columns are checked as CREATE
@@ -92,6 +128,11 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *TableDef) (
 	for _, c := range x.Add {
 		if c.PrimaryKey {
 			return nil, b.errAt(c, sqlerr.New(40517, "a PRIMARY KEY in ALTER TABLE ADD"))
+		}
+		if c.Computed != nil {
+			// Computed values are stored with the row: adding one means
+			// computing it for every row, which the rewrite does not yet.
+			return nil, b.errAt(c, sqlerr.New(40517, "a computed column in ALTER TABLE ADD"))
 		}
 		ct.Columns = append(ct.Columns, c.ColumnDef)
 	}

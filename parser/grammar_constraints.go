@@ -59,7 +59,7 @@ type alterConstraintStmt struct {
 	Table     objectName      `parser:"'ALTER' 'TABLE' @@"`
 	With      string          `parser:"( 'WITH' @( 'CHECK' | 'NOCHECK' ) )?"`
 	Add       []*alterAddItem `parser:"(  'ADD' @@ ( ',' @@ )*"`
-	Drop      bool            `parser:" | @'DROP' 'CONSTRAINT'"`
+	Drop      bool            `parser:" | @'DROP' 'CONSTRAINT'?"` // CONSTRAINT may be left out, as in SQL Server
 	IfExists  bool            `parser:"   ( @'IF' 'EXISTS' )?"`
 	DropNames []string        `parser:"   @( Ident | QuotedIdent ) ( ',' ( 'CONSTRAINT' )? @( Ident | QuotedIdent ) )*"`
 	Toggle    string          `parser:" | @( 'CHECK' | 'NOCHECK' ) 'CONSTRAINT'"`
