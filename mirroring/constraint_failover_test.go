@@ -55,23 +55,7 @@ func TestConstraintsSurviveFailover(t *testing.T) {
 	defer cancel()
 	text := func(sql string) string {
 		t.Helper()
-		rows, err := c.Query(ctx, sql)
-		if err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			vals, err := rows.Values()
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, fmt.Sprint(vals))
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-		return strings.Join(out, " ")
+		return strings.Join(rowTexts(t, c, sql), " ")
 	}
 	expect := func(sql, want string) {
 		t.Helper()
