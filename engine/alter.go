@@ -299,6 +299,9 @@ func columnDependents(def *TableDef, i int, what string, withDefault bool) error
 	for k := range def.Indexes {
 		ix := &def.Indexes[k]
 		if containsInt(ix.Columns, i) || containsInt(ix.Include, i) || filterReads(ix, def.Columns[i].Name) {
+			if ix.Constraint {
+				return dependent("object", ix.Name) // a UNIQUE constraint, as SQL Server names it
+			}
 			return dependent("index", ix.Name)
 		}
 	}

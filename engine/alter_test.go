@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -370,4 +371,25 @@ func TestAlterTablePreparedStatements(t *testing.T) {
 		t.Fatalf("an INSERT naming a renamed column: %v", err)
 	}
 	mustQuery(t, s, "DBCC CHECKTABLE('t')")
+}
+
+// TestAlterTableDependentMessages: 5074 names what depends on a column as
+// SQL Server does: an index as "The index", a constraint (UNIQUE, CHECK,
+// FOREIGN KEY, DEFAULT) as "The object", with 4922's words as the detail.
+func TestAlterTableDependentMessages(t *testing.T) {
+	in := openTestInstance(t)
+	s := openSession(t, in, "master")
+	mustQuery(t, s, `CREATE TABLE dm (id INT PRIMARY KEY, u INT CONSTRAINT uq_dm_u UNIQUE, x INT, c INT CONSTRAINT ck_dm_c CHECK (c > 0))
+		CREATE INDEX ix_dm_x ON dm (x)`)
+	for _, tc := range []struct{ stmt, msg string }{
+		{"ALTER TABLE dm DROP COLUMN u", "The object 'uq_dm_u' is dependent on column 'u'."},
+		{"ALTER TABLE dm DROP COLUMN x", "The index 'ix_dm_x' is dependent on column 'x'."},
+		{"ALTER TABLE dm ALTER COLUMN c BIGINT", "The object 'ck_dm_c' is dependent on column 'c'."},
+	} {
+		_, err := queryErr(s, tc.stmt)
+		e := sqlerr.As(err)
+		if e.Number != 5074 || e.Message != tc.msg || !strings.Contains(e.Detail, "failed because one or more objects access this column") {
+			t.Errorf("%s: %v (detail %q), want Msg 5074 %q", tc.stmt, err, e.Detail, tc.msg)
+		}
+	}
 }
