@@ -47,6 +47,7 @@ func TestStatementMemoryBudget(t *testing.T) {
 		"SELECT v + CONVERT(VARCHAR(10), id) FROM big UNION SELECT 'x'",                                            // UNION's set of rows
 		"SELECT 'x' EXCEPT SELECT v + CONVERT(VARCHAR(10), id) FROM big",                                           // EXCEPT's right side
 		"WITH r (n, v) AS (SELECT id, v FROM big UNION ALL SELECT n, v FROM r WHERE n < 0) SELECT COUNT(*) FROM r", // a recursion round
+		"SELECT COUNT(*) FROM generate_series(1, 9223372036854775807)",                                             // a series without end
 	} {
 		err := sess.Query(context.Background(), q, &collect{})
 		if !sqlerr.Is(err, 701) || sqlerr.As(err).Code != sqlerr.OutOfMemory || sqlerr.As(err).Severity != 17 {
@@ -63,6 +64,10 @@ func TestStatementMemoryBudget(t *testing.T) {
 	// of 400 rows (200 kB each) fit the 1 MB budget.
 	if got := mustQuery(t, sess, "SELECT COUNT(*) FROM ten t WHERE 'x' IN (SELECT v FROM big x WHERE x.id % 10 = t.n)").text(); got != "[[0]]" {
 		t.Fatalf("correlated subquery: %s", got)
+	}
+	// A series ends where its next value would overflow bigint.
+	if got := mustQuery(t, sess, "SELECT COUNT(*), MIN(s), MAX(s) FROM generate_series(9223372036854775805, 9223372036854775807, 2) s").text(); got != "[[2 9223372036854775805 9223372036854775807]]" {
+		t.Fatalf("series at the end of bigint: %s", got)
 	}
 	mustQuery(t, sess, "SELECT TOP 10 id FROM big ORDER BY id DESC")
 	if pool.Peak() == 0 || pool.InUse() != 0 {

@@ -19,7 +19,7 @@ import (
 var setFuncs = map[string]struct {
 	min, max int
 	typ      types.Type
-	rows     func(args []types.Value) ([]types.Value, error)
+	rows     func(e *env, args []types.Value) ([]types.Value, error)
 }{
 	"generate_series": {2, 3, types.TypeBigInt, generateSeries},
 	"unnest":          {1, 1, textMax, unnest},
@@ -36,7 +36,14 @@ func isSetFunc(x *parser.TableFunc) bool {
 	return ok
 }
 
-func generateSeries(a []types.Value) ([]types.Value, error) {
+// seriesChunk is how many values generate_series makes between checks of
+// the statement's memory grant and cancellation.
+const seriesChunk = 1024
+
+// generateSeries makes start, start+step, ... up to stop. Its values count
+// against the statement's memory grant as they are made (Msg 701 past it,
+// and a cancel stops it), and it ends where the next value would overflow.
+func generateSeries(e *env, a []types.Value) ([]types.Value, error) {
 	start, _ := a[0].(int64)
 	stop, _ := a[1].(int64)
 	step := int64(1)
@@ -51,12 +58,23 @@ func generateSeries(a []types.Value) ([]types.Value, error) {
 	}
 	var out []types.Value
 	for i := start; step > 0 && i <= stop || step < 0 && i >= stop; i += step {
+		if len(out)%seriesChunk == 0 {
+			if err := e.gov.Check(); err != nil {
+				return nil, err
+			}
+			if err := e.gov.Grow(seriesChunk * 16); err != nil {
+				return nil, err
+			}
+		}
 		out = append(out, i)
+		if next := i + step; (next > i) != (step > 0) {
+			break // the next value would overflow bigint
+		}
 	}
 	return out, nil
 }
 
-func unnest(a []types.Value) ([]types.Value, error) {
+func unnest(_ *env, a []types.Value) ([]types.Value, error) {
 	s, ok := a[0].(string)
 	if !ok {
 		return nil, nil
@@ -69,7 +87,7 @@ func unnest(a []types.Value) ([]types.Value, error) {
 type setFuncSource struct {
 	name string
 	args []expr
-	f    func([]types.Value) ([]types.Value, error)
+	f    func(*env, []types.Value) ([]types.Value, error)
 }
 
 func (s *setFuncSource) scan(e *env, fn func(row []types.Value) error) error {
@@ -81,11 +99,8 @@ func (s *setFuncSource) scan(e *env, fn func(row []types.Value) error) error {
 		}
 		vals[i] = v
 	}
-	out, err := s.f(vals)
+	out, err := s.f(e, vals)
 	if err != nil {
-		return err
-	}
-	if err := e.gov.Grow(int64(len(out)) * 16); err != nil {
 		return err
 	}
 	rows := make([][]types.Value, len(out))

@@ -142,7 +142,7 @@ func putInstance(inst *instance) {
 	if inst == nil {
 		return
 	}
-	inst.st.depth, inst.st.subqueries = 0, 0
+	inst.st.depth, inst.st.subqueries, inst.st.src = 0, 0, "" // an idle parser keeps no batch text alive
 	select {
 	case idle <- inst:
 	default:
