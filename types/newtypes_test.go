@@ -189,11 +189,20 @@ func TestStyles(t *testing.T) {
 		{"02/01/2024", 101, "2024-02-01"},
 		{"2024/01/02", 111, "2024-01-02"},
 		{"20240102", 112, "2024-01-02"},
+		// Two-digit years in the day-first and year-first styles.
+		{"01/05/24", 3, "2024-05-01"},
+		{"01.05.24", 4, "2024-05-01"},
+		{"24.05.01", 2, "2024-05-01"},
+		{"24/05/01", 11, "2024-05-01"},
+		{"01/05/60", 3, "1960-05-01"},
 	} {
 		got, ok := ParseTimeStyle(tt.s, tt.style)
 		if !ok || FormatTime(got, TypeDate) != tt.want {
 			t.Errorf("ParseTimeStyle(%q, %d) = %v, want %s", tt.s, tt.style, got, tt.want)
 		}
+	}
+	if got, ok := ParseTimeStyle("13/31/24", 3); ok {
+		t.Errorf("style 3 read day 13, month 31 as %v", got)
 	}
 	m := mustDec("-1234567.8912")
 	for style, want := range map[int]string{0: "-1234567.89", 1: "-1,234,567.89", 2: "-1234567.8912"} {

@@ -2,6 +2,7 @@ package types
 
 import (
 	"encoding/hex"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -100,6 +101,9 @@ func ParseTimeStyle(s string, style int) (time.Time, bool) {
 		if t, ok := reorderDate(s, dmyStyles[style]); ok {
 			return t, true
 		}
+		if dmyStyles[style] {
+			return time.Time{}, false // never read month first what says day first
+		}
 	}
 	return ParseTime(s)
 }
@@ -117,6 +121,13 @@ func reorderDate(s string, dmy bool) (time.Time, bool) {
 	if !dmy {
 		y, d = fields[0], fields[2]
 	}
+	year, err := strconv.Atoi(y)
+	if err != nil || year < 0 {
+		return time.Time{}, false
+	}
+	// The year goes first, in four digits: "24-05-01" would read as
+	// month-day-year.
+	y = fmt.Sprintf("%04d", expandYear(year, len(y)))
 	return ParseTime(strings.TrimSpace(y + "-" + m + "-" + d + " " + rest))
 }
 
