@@ -74,6 +74,13 @@ func (s *styledConvert) convert(v types.Value, style int) (types.Value, error) {
 			}
 			return types.Convert(b, types.VarBinaryType(types.MaxLength), s.to, types.Explicit)
 		}
+		if !types.DateStyleKnown(style) {
+			return nil, sqlerr.New(281, style)
+		}
+		if s.to.Kind == types.DateTimeOffset && !types.StyleOrdersDate(style) {
+			// The general forms, read as CAST reads them: the offset kept.
+			return types.Convert(x, from, s.to, types.Explicit)
+		}
 		t, ok := types.ParseTimeStyle(x, style)
 		if !ok {
 			return nil, sqlerr.New(241)

@@ -90,14 +90,26 @@ var (
 	ymdStyles = map[int]bool{2: true, 102: true, 11: true, 111: true}
 )
 
+// DateStyleKnown reports whether style is one of CONVERT's date and time
+// styles (else Msg 281).
+func DateStyleKnown(style int) bool {
+	_, ok := dateStyles[style]
+	return ok
+}
+
+// StyleOrdersDate reports whether a date style fixes the order of a
+// numeric date's fields (day first, or year first) rather than reading
+// SQL Server's general forms.
+func StyleOrdersDate(style int) bool { return dmyStyles[style] || ymdStyles[style] }
+
 // ParseTimeStyle reads a date string in a CONVERT style: styles 3/103,
 // 4/104, 5/105 put the day first, 2/102 and 11/111 the year; every other
 // style reads SQL Server's general forms (parseSQLDateTime).
 func ParseTimeStyle(s string, style int) (time.Time, bool) {
-	if _, known := dateStyles[style]; !known {
+	if !DateStyleKnown(style) {
 		return time.Time{}, false
 	}
-	if dmyStyles[style] || ymdStyles[style] {
+	if StyleOrdersDate(style) {
 		if t, ok := reorderDate(s, dmyStyles[style]); ok {
 			return t, true
 		}
