@@ -81,12 +81,19 @@ type CheckDef struct {
 // exprFromText parses an expression stored as text (a DEFAULT, a CHECK, a
 // computed column), cached by its text.
 func exprFromText(text string) parser.Expr {
-	return parseCached(&defaultExprs, "SELECT "+text, func(s *parser.Select) parser.Expr {
-		if len(s.Items) != 1 {
-			return nil
-		}
-		return s.Items[0].Expr
-	})
+	return parseCached(&defaultExprs, "SELECT ("+text+")", storedExpr)
+}
+
+// storedExpr is the expression of "SELECT (text)": parenthesised, since
+// "SELECT q = 5" would read as a column alias q for 5.
+func storedExpr(s *parser.Select) parser.Expr {
+	if len(s.Items) != 1 {
+		return nil
+	}
+	if p, ok := s.Items[0].Expr.(*parser.Paren); ok {
+		return p.X
+	}
+	return s.Items[0].Expr
 }
 
 // rowRules are a table's computed columns, CHECK constraints and DEFAULTs

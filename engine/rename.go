@@ -160,11 +160,11 @@ func renamedFilter(filter, old, new string) (string, error) {
 // column) with a column renamed, on its own parse (parsed statements are
 // otherwise cached and shared).
 func renamedExpr(text, old, new string) (string, error) {
-	st, err := parser.ParseStatementOwned("SELECT " + text)
+	st, err := parser.ParseStatementOwned("SELECT (" + text + ")")
 	if err != nil {
 		return "", err
 	}
-	x := st.(*parser.Select).Items[0].Expr
+	x := storedExpr(st.(*parser.Select))
 	renameColumnRefs(x, old, new)
 	return x.String(), nil
 }
