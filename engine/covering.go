@@ -196,8 +196,12 @@ func conjunctImplies(ev filterEval, part parser.Expr, conj []expr, base int) boo
 			row := make([]types.Value, len(ev.t.Columns))
 			row[col] = v
 			if op == "=" {
-				if holds, err := ev.eval(part, row); err == nil && holds {
-					return true
+				// The other columns of row are unknown (NULL): only a
+				// filter conjunct that reads col alone can be judged on it.
+				if readsOnly(ev, part, col) {
+					if holds, err := ev.eval(part, row); err == nil && holds {
+						return true
+					}
 				}
 				continue
 			}
@@ -231,4 +235,18 @@ func compareColumnConst(c *compare, base int) (int, *constExpr, string, bool) {
 		return col.idx - base, k, op, op != ""
 	}
 	return 0, nil, "", false
+}
+
+// readsOnly reports whether a filter conjunct names no column but col.
+func readsOnly(ev filterEval, part parser.Expr, col int) bool {
+	only := true
+	walkExpr(part, func(e parser.Expr) bool {
+		if c, ok := e.(*parser.ColumnRef); ok {
+			if i, _, err := ev.column(c); err != nil || i != col {
+				only = false
+			}
+		}
+		return only
+	})
+	return only
 }

@@ -8,7 +8,7 @@ import (
 
 // OBJECT_ID and OBJECT_NAME over the objects a database holds: its tables
 // and their constraints (the rows of sys.objects that are not system
-// objects), as the committed schema has them.
+// objects), as the session sees them.
 
 func init() {
 	builtins["OBJECT_ID"] = &builtin{min: 1, max: 2, typ: fixed(types.TypeInt), volatile: true, eval: fnObjectID}
@@ -39,7 +39,10 @@ func fnObjectID(e *env, a []types.Value, ts []types.Type) (types.Value, error) {
 	if len(parts) != 2 || db == nil || (parts[0] != "" && !strings.EqualFold(parts[0], "dbo")) {
 		return nil, nil
 	}
-	set := db.schema.Load()
+	set, err := e.sess.schemaFor(db) // as the session's transaction sees it, as sys.objects does
+	if err != nil {
+		return nil, err
+	}
 	if t := set.table("dbo", parts[1]); t != nil && (want == "" || want == "U") {
 		return int64(t.ID), nil
 	}
@@ -81,7 +84,10 @@ func fnObjectName(e *env, a []types.Value, ts []types.Type) (types.Value, error)
 	if db == nil {
 		return nil, nil
 	}
-	set := db.schema.Load()
+	set, err := e.sess.schemaFor(db) // as the session's transaction sees it, as sys.objects does
+	if err != nil {
+		return nil, err
+	}
 	if t := set.byID[uint32(id)]; t != nil {
 		return t.Name, nil
 	}
