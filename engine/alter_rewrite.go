@@ -168,6 +168,13 @@ func (r *rewrite) check(t *txn) (bool, error) {
 	if err := constraintsAllow(t, def, a); err != nil {
 		return false, err
 	}
+	if a.def != def {
+		// A DEFAULT the change adds gets its object_id and name, as in
+		// CREATE TABLE (sys.default_constraints, DROP CONSTRAINT).
+		if err := nameDefaults(t, a.def); err != nil {
+			return false, err
+		}
+	}
 	r.old, r.a = def, a
 	if a.row != nil || a.empty {
 		var n int64

@@ -117,8 +117,8 @@ func nextObjectID(t *txn) (uint32, error) {
 func nameDefaults(t *txn, def *TableDef) error {
 	for i := range def.Columns {
 		c := &def.Columns[i]
-		if c.Default == "" {
-			continue
+		if c.Default == "" || c.DefaultID != 0 {
+			continue // none, or numbered already
 		}
 		id, err := nextObjectID(t)
 		if err != nil {
