@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/bits"
+	"sort"
 
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
@@ -549,9 +550,16 @@ func transitiveEqualities(conds []expr) []expr {
 			consts, has[r.idx] = append(consts, fixed{r, cmp.l}), true
 		}
 	}
+	// Columns in index order, not the map's: the plan text must not vary.
+	order := make([]int, 0, len(cols))
+	for idx := range cols {
+		order = append(order, idx)
+	}
+	sort.Ints(order)
 	var out []expr
 	for _, f := range consts {
-		for idx, c := range cols {
+		for _, idx := range order {
+			c := cols[idx]
 			if idx != f.col.idx && !has[idx] && find(idx) == find(f.col.idx) && sameKindFamily(c.t, f.col.t) {
 				has[idx] = true
 				out = append(out, &compare{op: "=", l: c, r: f.v})
