@@ -202,6 +202,10 @@ type accumulator struct {
 	// it has one), which spares every row a conversion and an allocation.
 	isum   int64
 	hasInt bool
+	// text is STRING_AGG's result so far (hasText: a value was added),
+	// appended to in place rather than copied whole per row.
+	text    []byte
+	hasText bool
 }
 
 func newAccumulators(specs []*aggSpec) []*accumulator {
@@ -241,11 +245,11 @@ func (a *accumulator) add(e *env) error {
 	case "STRING_AGG":
 		s := types.ToText(v, a.spec.arg.typ())
 		grown := int64(len(s))
-		if a.sum != nil {
-			s = a.sum.(string) + a.spec.sep + s
+		if a.hasText {
+			a.text = append(a.text, a.spec.sep...)
 			grown += int64(len(a.spec.sep))
 		}
-		a.sum = s
+		a.text, a.hasText = append(a.text, s...), true
 		return e.gov.Grow(grown)
 	case "MIN", "MAX":
 		if a.sum == nil {
@@ -307,6 +311,11 @@ func (a *accumulator) result() (types.Value, error) {
 		return a.count, nil
 	case "COUNT_BIG":
 		return a.count, nil
+	case "STRING_AGG":
+		if !a.hasText {
+			return nil, nil
+		}
+		return string(a.text), nil
 	case "AVG":
 		if a.count == 0 || a.sum == nil {
 			return nil, nil
