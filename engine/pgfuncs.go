@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/sqlerr"
@@ -131,8 +132,14 @@ func regexFn(fold, negate bool) *builtin {
 	}}
 }
 
-// regexCache holds compiled patterns; catalog queries repeat a few.
-var regexCache sync.Map // string → *regexp.Regexp
+// regexCache holds compiled patterns; catalog queries repeat a few. It
+// keeps at most regexCacheMax: patterns come from clients, and one that
+// differs per row must not grow the server without end.
+var (
+	regexCache    sync.Map // string → *regexp.Regexp
+	regexCached   atomic.Int64
+	regexCacheMax = int64(256)
+)
 
 func compileRegex(pat string, fold bool) (*regexp.Regexp, error) {
 	if fold {
@@ -145,7 +152,11 @@ func compileRegex(pat string, fold bool) (*regexp.Regexp, error) {
 	if err != nil {
 		return nil, sqlerr.New(19300, pat, err.Error())
 	}
-	regexCache.Store(pat, re)
+	if regexCached.Load() < regexCacheMax {
+		if _, dup := regexCache.LoadOrStore(pat, re); !dup {
+			regexCached.Add(1)
+		}
+	}
 	return re, nil
 }
 
