@@ -246,6 +246,10 @@ func (s *semiJoin) scanSeeking(e *env, fn func(row []types.Value) error) error {
 	kv, ik := make([]types.Value, len(s.outerKeys)), make([]types.Value, len(s.innerKeys))
 	saved := e.row
 	defer func() { e.row = saved }()
+	outer := e.outer
+	// The seek's values name the outer row one level out; buf is that row
+	// for every outer row, so the list is built once.
+	seekOuter := append(outer[:len(outer):len(outer)], buf)
 	return s.src.scan(e, func(r []types.Value) error {
 		if err := e.gov.Check(); err != nil {
 			return err
@@ -258,8 +262,7 @@ func (s *semiJoin) scanSeeking(e *env, fn func(row []types.Value) error) error {
 		}
 		found := false
 		if ok {
-			outer := e.outer
-			e.outer = append(outer[:len(outer):len(outer)], buf) // the seek's values name the outer row one level out
+			e.outer = seekOuter
 			err = s.seek.scan(e, func(ir []types.Value) error {
 				e.row = ir
 				if s.filter != nil {
