@@ -123,6 +123,18 @@ func startBlobLoad(t *testing.T, n *node, db string, workers int) *blobLoad {
 	return l
 }
 
+// waitEnded waits until n workers have ended with an error, or for d.
+func (l *blobLoad) waitEnded(n int, d time.Duration) {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		l.mu.Lock()
+		done := len(l.ended) >= n
+		l.mu.Unlock()
+		if done {
+			return
+		}
+	}
+}
+
 // finish stops the workers and waits for them.
 func (l *blobLoad) finish() {
 	select {
@@ -177,6 +189,11 @@ func TestCutPrincipalClosesOnTime(t *testing.T) {
 		cut := time.Now()
 		x.isolateA()
 		check(t, x, cut, func() (time.Time, bool) {
+			// Every worker's session is ended when the database closes: wait
+			// (bounded) for all four to see it before stopping the rest, or
+			// one between an acknowledged commit and its next statement
+			// would be stopped before it could.
+			load.waitEnded(4, 10*time.Second)
 			load.finish()
 			load.mu.Lock()
 			defer load.mu.Unlock()
