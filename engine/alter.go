@@ -24,6 +24,11 @@ type alterChange struct {
 	// row map's copy says whether stored rows must be rewritten; without
 	// it the map only checks that every row converts.
 	plan func(e *env, def *TableDef) (*alteration, error)
+	// then, when set, runs in the transaction that makes the change (the
+	// check step's, or the swap's), after the new definition is written
+	// under id: ADD's column constraints, so that one failing on the rows
+	// there fails the whole statement with the table unchanged.
+	then func(e *env, t *txn, id uint32) error
 }
 
 // alteration is a planned change of a table's columns.
@@ -76,47 +81,45 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 		return nil, b.errAt(x, err)
 	}
 	// Constraints written on the added columns (REFERENCES, CHECK,
-	// UNIQUE) are added once the columns exist, as ADD CONSTRAINT would.
+	// UNIQUE) are added once the columns exist, as ADD CONSTRAINT would,
+	// in the transaction that adds the columns.
 	added := &parser.CreateTable{Name: x.Table}
 	for _, c := range x.Add {
 		added.Columns = append(added.Columns, c.ColumnDef)
 	}
-	pending := columnConstraints(added)
+	if pending := columnConstraints(added); len(pending) > 0 {
+		ch.then = func(e *env, t *txn, id uint32) error {
+			return b.addConstraints(e, t, db, id, def.Name, pending)
+		}
+	}
 	s := b.s
 	return &stmtPlan{dbs: []*Database{db}, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
 		if err := s.alterTable(e, db, def.Name, ch); err != nil {
 			return "", b.errAt(x, sqlerr.As(err))
 		}
-		if len(pending) > 0 {
-			if err := b.addConstraints(e, db, def.Name, pending); err != nil {
-				return "", b.errAt(x, sqlerr.As(err))
-			}
-		}
 		return "ALTER TABLE", nil
 	}}, nil
 }
 
-// addConstraints adds constraints to a table in one transaction, checking
-// its rows (ALTER TABLE ... ADD of columns with column constraints).
-func (b *binder) addConstraints(e *env, db *Database, table string, pending []pendingConstraint) error {
-	return b.s.withWrite(e, db, func(t *txn) error {
-		set, err := t.schemaView()
-		if err != nil {
+// addConstraints adds constraints to the table stored under id, checking
+// its rows, in t (ALTER TABLE ... ADD of columns with column constraints).
+func (b *binder) addConstraints(e *env, t *txn, db *Database, id uint32, table string, pending []pendingConstraint) error {
+	set, err := t.schemaView()
+	if err != nil {
+		return err
+	}
+	cur := set.byID[id]
+	if cur == nil {
+		return sqlerr.New(208, table)
+	}
+	def := cloneDef(cur)
+	a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: def, existing: true}
+	for _, p := range pending {
+		if err := a.add(p); err != nil {
 			return err
 		}
-		cur := set.table("dbo", table)
-		if cur == nil {
-			return sqlerr.New(208, table)
-		}
-		def := cloneDef(cur)
-		a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: def, existing: true}
-		for _, p := range pending {
-			if err := a.add(p); err != nil {
-				return err
-			}
-		}
-		return t.Put(keys.TableDefKey(def.ID), encodeTableDef(def))
-	})
+	}
+	return t.Put(keys.TableDefKey(def.ID), encodeTableDef(def))
 }
 
 // addColumns binds ADD col type ..., [, ...]. Columns are checked as CREATE

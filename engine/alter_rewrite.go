@@ -196,7 +196,19 @@ func (r *rewrite) check(t *txn) (bool, error) {
 	if a.def == def {
 		return true, nil // DROP COLUMN IF EXISTS of columns that are not there
 	}
-	return true, t.Put(keys.TableDefKey(def.ID), encodeTableDef(a.def))
+	if err := t.Put(keys.TableDefKey(def.ID), encodeTableDef(a.def)); err != nil {
+		return false, err
+	}
+	return true, r.then(t, def.ID)
+}
+
+// then runs the change's last work (alterChange.then) on the new
+// definition, stored under id, in the transaction that commits it.
+func (r *rewrite) then(t *txn, id uint32) error {
+	if r.ch.then == nil {
+		return nil
+	}
+	return r.ch.then(r.e, t, id)
 }
 
 // scan calls fn for up to limit rows (all when < 0) of def from cursor on,
@@ -324,9 +336,11 @@ func (r *rewrite) swap(t *txn) error {
 		id := nd.Columns[c].Identity
 		var buf [8]byte
 		binary.BigEndian.PutUint64(buf[:], uint64(id.Seed+(r.rows-1)*id.Increment))
-		return t.Put(keys.IdentityKey(nd.ID), buf[:])
+		if err := t.Put(keys.IdentityKey(nd.ID), buf[:]); err != nil {
+			return err
+		}
 	}
-	return nil
+	return r.then(t, nd.ID)
 }
 
 // empty deletes every row and index entry stored under a table id, in
