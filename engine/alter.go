@@ -125,28 +125,37 @@ func (b *binder) addConstraints(e *env, t *txn, db *Database, id uint32, table s
 // addColumns binds ADD col type ..., [, ...]. Columns are checked as CREATE
 // TABLE checks them; a nullable column without a default to apply (or with
 // one but without WITH VALUES) changes only the definition, as old rows
-// read as NULL in it; any other fills every row.
+// read as NULL in it; any other fills every row. A computed column is
+// typed against the table with its new columns, and computed for every
+// row: its values are stored with the row, PERSISTED or not.
 func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *TableDef) (*alterChange, error) {
 	ct := &parser.CreateTable{Pos: x.Pos, Name: x.Table}
 	for _, c := range x.Add {
 		if c.PrimaryKey {
 			return nil, b.errAt(c, sqlerr.New(40517, "a PRIMARY KEY in ALTER TABLE ADD"))
 		}
-		if c.Computed != nil {
-			// Computed values are stored with the row: adding one means
-			// computing it for every row, which the rewrite does not yet.
-			return nil, b.errAt(c, sqlerr.New(40517, "a computed column in ALTER TABLE ADD"))
+		if c.Computed == nil { // typed once the whole new table is known
+			ct.Columns = append(ct.Columns, c.ColumnDef)
 		}
-		ct.Columns = append(ct.Columns, c.ColumnDef)
 	}
-	added, err := b.tableDefinition(ct)
+	typed, err := b.tableDefinition(ct)
 	if err != nil {
 		return nil, err
 	}
+	added := make([]ColumnDef, len(x.Add)) // in x.Add's order
 	defaults := make([]expr, len(x.Add))
-	for i, c := range x.Add {
+	computed := false
+	for i, k := 0, 0; i < len(x.Add); i++ {
+		c := x.Add[i]
+		if c.Computed != nil {
+			added[i] = ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted}
+			computed = true
+			continue
+		}
+		added[i] = typed.Columns[k]
+		k++
 		if c.Default != nil {
-			if defaults[i], err = b.bindTypedValue(c.Default, nil, added.Columns[i].Type); err != nil {
+			if defaults[i], err = b.bindTypedValue(c.Default, nil, added[i].Type); err != nil {
 				return nil, err
 			}
 		}
@@ -156,7 +165,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *TableDef) (
 		a := &alteration{def: nd, identity: -1}
 		width := len(def.Columns)
 		var fills []int // added columns (by their index in x.Add) with values for old rows
-		for i, c := range added.Columns {
+		for i, c := range added {
 			if nd.ColumnIndex(c.Name) >= 0 {
 				return nil, sqlerr.New(2705, c.Name, def.Name)
 			}
@@ -177,7 +186,19 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *TableDef) (
 		if len(nd.Columns) > maxColumns {
 			return nil, sqlerr.New(1702, nd.Columns[maxColumns].Name, def.Name, maxColumns)
 		}
-		if len(fills) == 0 {
+		if computed {
+			all := &parser.CreateTable{Columns: make([]*parser.ColumnDef, len(nd.Columns))}
+			for i := range all.Columns {
+				all.Columns[i] = &parser.ColumnDef{}
+				if i >= width {
+					all.Columns[i] = x.Add[i-width].ColumnDef
+				}
+			}
+			if err := b.computedTypes(all, nd); err != nil {
+				return nil, err
+			}
+		}
+		if len(fills) == 0 && !computed {
 			return a, nil // old rows read as NULL in the new columns
 		}
 		w := &rowWriter{db: db, table: nd, verb: "ALTER TABLE"}
@@ -203,6 +224,15 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *TableDef) (
 					return nil, err
 				}
 				if row[col], err = w.convert(col, v, defaults[i].typ()); err != nil {
+					return nil, err
+				}
+			}
+			if computed {
+				r, err := rulesFor(e, db, nd)
+				if err != nil {
+					return nil, err
+				}
+				if err := r.compute(e, nd, row); err != nil {
 					return nil, err
 				}
 			}

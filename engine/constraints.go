@@ -218,21 +218,12 @@ func (w *rowWriter) checkRow(e *env, t *txn, row []types.Value) error {
 	if err != nil {
 		return err
 	}
+	if err := r.compute(e, def, row); err != nil {
+		return err
+	}
 	saved := e.row
 	defer func() { e.row = saved }()
 	e.row = row
-	for _, c := range r.computed {
-		v, err := c.x.eval(e)
-		if err != nil {
-			return err
-		}
-		if v != nil {
-			if v, err = types.Convert(v, c.x.typ(), def.Columns[c.col].Type, types.Implicit); err != nil {
-				return err
-			}
-		}
-		row[c.col] = v
-	}
 	for _, c := range r.checks {
 		v, err := c.x.eval(e)
 		if err != nil {
@@ -247,6 +238,26 @@ func (w *rowWriter) checkRow(e *env, t *txn, row []types.Value) error {
 			err.Code = sqlerr.CheckViolation
 			return err
 		}
+	}
+	return nil
+}
+
+// compute stores the row's computed columns in it.
+func (r *rowRules) compute(e *env, def *TableDef, row []types.Value) error {
+	saved := e.row
+	defer func() { e.row = saved }()
+	e.row = row
+	for _, c := range r.computed {
+		v, err := c.x.eval(e)
+		if err != nil {
+			return err
+		}
+		if v != nil {
+			if v, err = types.Convert(v, c.x.typ(), def.Columns[c.col].Type, types.Implicit); err != nil {
+				return err
+			}
+		}
+		row[c.col] = v
 	}
 	return nil
 }

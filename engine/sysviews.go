@@ -148,7 +148,7 @@ func (vs viewSet) addSystemViews() {
 					}
 					sysID, userID, name, maxLen := c.declaredType()
 					out = append(out, []types.Value{int64(t.ID), c.Name, int64(i + 1), sysID, userID, name,
-						maxLen, int64(p), int64(sc), coll, c.Nullable, c.Identity != nil, false, def})
+						maxLen, int64(p), int64(sc), coll, c.Nullable, c.Identity != nil, c.Computed != "", def})
 				}
 			}
 			return out, nil
