@@ -3,9 +3,7 @@ package engine
 import (
 	"strings"
 
-	"mirrordb/engine/keys"
 	"mirrordb/parser"
-	"mirrordb/session"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
@@ -52,6 +50,12 @@ type alteration struct {
 	// renumber maps old column numbers to new ones when columns are
 	// dropped, for the foreign keys of other tables that reference them.
 	renumber []int
+	// rekey says the rows move to new keys (the primary key changes):
+	// the copy stores each under the key def gives it (alter_key.go).
+	rekey bool
+	// verify, when set, checks the change against the schema as the
+	// check step's transaction sees it.
+	verify func(t *txn) error
 }
 
 // planAlterTable binds ALTER TABLE's column forms.
@@ -89,37 +93,10 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 	}
 	if pending := columnConstraints(added); len(pending) > 0 {
 		ch.then = func(e *env, t *txn, id uint32) error {
-			return b.addConstraints(e, t, db, id, def.Name, pending)
+			return b.changeConstraints(e, t, db, id, func(a *constraintAdder) error { return a.addAll(pending) })
 		}
 	}
-	s := b.s
-	return &stmtPlan{dbs: []*Database{db}, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
-		if err := s.alterTable(e, db, def.Name, ch); err != nil {
-			return "", b.errAt(x, sqlerr.As(err))
-		}
-		return "ALTER TABLE", nil
-	}}, nil
-}
-
-// addConstraints adds constraints to the table stored under id, checking
-// its rows, in t (ALTER TABLE ... ADD of columns with column constraints).
-func (b *binder) addConstraints(e *env, t *txn, db *Database, id uint32, table string, pending []pendingConstraint) error {
-	set, err := t.schemaView()
-	if err != nil {
-		return err
-	}
-	cur := set.byID[id]
-	if cur == nil {
-		return sqlerr.New(208, table)
-	}
-	def := cloneDef(cur)
-	a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: def, existing: true}
-	for _, p := range pending {
-		if err := a.add(p); err != nil {
-			return err
-		}
-	}
-	return t.Put(keys.TableDefKey(def.ID), encodeTableDef(def))
+	return b.alterPlan(x, db, def.Name, ch), nil
 }
 
 // addColumns binds ADD col type ..., [, ...]. Columns are checked as CREATE

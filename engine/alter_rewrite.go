@@ -168,6 +168,11 @@ func (r *rewrite) check(t *txn) (bool, error) {
 	if err := constraintsAllow(t, def, a); err != nil {
 		return false, err
 	}
+	if a.verify != nil {
+		if err := a.verify(t); err != nil {
+			return false, err
+		}
+	}
 	if a.def != def {
 		// A DEFAULT the change adds gets its object_id and name, as in
 		// CREATE TABLE (sys.default_constraints, DROP CONSTRAINT).
@@ -194,7 +199,7 @@ func (r *rewrite) check(t *txn) (bool, error) {
 		return false, nil
 	}
 	if a.def == def {
-		return true, nil // DROP COLUMN IF EXISTS of columns that are not there
+		return true, r.then(t, def.ID) // nothing to change in the columns
 	}
 	if err := t.Put(keys.TableDefKey(def.ID), encodeTableDef(a.def)); err != nil {
 		return false, err
@@ -260,6 +265,7 @@ func (r *rewrite) copyAll() error {
 	}
 	nd := *r.a.def
 	nd.ID = r.newID
+	w := &rowWriter{db: r.db, table: &nd}
 	for cursor := keys.TablePrefix(r.old.ID); cursor != nil; {
 		if err := r.step(func(t *txn) error {
 			var err error
@@ -270,6 +276,11 @@ func (r *rewrite) copyAll() error {
 					return err
 				}
 				k := keys.RowKey(nd.ID, keys.RowSuffix(key))
+				if r.a.rekey {
+					if k, err = r.newKey(t, w, row); err != nil {
+						return err
+					}
+				}
 				if err := t.Write(k, nil, false, keys.EncodeRow(nil, row)); err != nil {
 					return err
 				}
@@ -298,6 +309,22 @@ func (r *rewrite) copyAll() error {
 	return nil
 }
 
+// newKey is where a row moves to when the primary key changes: its new
+// key, or a new row id; a key already taken is 1505, as building the
+// key's index would be.
+func (r *rewrite) newKey(t *txn, w *rowWriter, row []types.Value) ([]byte, error) {
+	k, err := w.key(t, row)
+	if err != nil || len(w.table.PK) == 0 {
+		return k, err
+	}
+	_, had, err := t.Get(k)
+	if err == nil && had {
+		pk := &IndexDef{Name: w.table.PKName, Columns: w.table.PK}
+		err = sqlerr.New(1505, "dbo."+w.table.Name, w.table.PKName, indexKeyText(w.table, pk, row))
+	}
+	return k, err
+}
+
 // swap is step 3: the new definition replaces the old one.
 func (r *rewrite) swap(t *txn) error {
 	nd := *r.a.def
@@ -318,7 +345,15 @@ func (r *rewrite) swap(t *txn) error {
 	if err := moveReferences(t, r.old.ID, &nd, r.a.renumber); err != nil {
 		return err
 	}
-	for _, counter := range []func(uint32) []byte{keys.IdentityKey, keys.RowIDKey} {
+	moved := []func(uint32) []byte{keys.IdentityKey, keys.RowIDKey}
+	if r.a.rekey {
+		// The rows moved to new keys: a heap's copy numbered its own row ids.
+		if err := t.Delete(keys.RowIDKey(r.old.ID)); err != nil {
+			return err
+		}
+		moved = moved[:1]
+	}
+	for _, counter := range moved {
 		v, had, err := t.Get(counter(r.old.ID))
 		if err != nil {
 			return err

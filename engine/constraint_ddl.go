@@ -147,6 +147,18 @@ type constraintAdder struct {
 	names             map[string]bool
 }
 
+// addAll adds the constraints in order.
+func (a *constraintAdder) addAll(pending []pendingConstraint) error {
+	for _, p := range pending {
+		if err := a.add(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// add adds one constraint; a PRIMARY KEY, which moves the rows, is
+// alter_key.go's.
 func (a *constraintAdder) add(p pendingConstraint) error {
 	if a.names == nil {
 		a.names = a.set.objectNames()
@@ -174,8 +186,6 @@ func (a *constraintAdder) add(p pendingConstraint) error {
 		errOut = a.addUnique(c, p.column, id)
 	case *parser.DefaultConstraint:
 		errOut = a.addDefault(c, id)
-	case *parser.PrimaryKey:
-		errOut = a.addPrimaryKey(c)
 	}
 	if se, ok := errOut.(*sqlerr.Error); ok && se.Position == 0 {
 		errOut = a.b.errAt(p.c, se)
@@ -441,77 +451,6 @@ func (a *constraintAdder) addDefault(c *parser.DefaultConstraint, id uint32) err
 	return nil
 }
 
-// addPrimaryKey is ALTER TABLE ... ADD PRIMARY KEY. Rows are stored by
-// their primary key, so on a table with rows every row moves to its new
-// key (and its index entries with it) inside the statement's transaction.
-func (a *constraintAdder) addPrimaryKey(c *parser.PrimaryKey) error {
-	def := a.def
-	if len(def.PK) > 0 {
-		return sqlerr.New(1779, def.Name)
-	}
-	var pk []int
-	for _, n := range c.Columns {
-		i := def.ColumnIndex(n)
-		if i < 0 {
-			return sqlerr.New(1911, n)
-		}
-		if def.Columns[i].Nullable {
-			return sqlerr.New(8111, def.Name)
-		}
-		if def.Columns[i].Type.Length == types.MaxLength {
-			return sqlerr.New(1919, def.Columns[i].Name, def.Name)
-		}
-		pk = append(pk, i)
-	}
-	if !c.Nonclustered && def.clusteredName() != "" {
-		return sqlerr.New(1902, def.Name, def.clusteredName())
-	}
-	old := cloneDef(def)
-	def.PK, def.PKNonclustered = pk, c.Nonclustered
-	def.PKName = c.Name
-	if def.PKName == "" {
-		def.PKName = constraintName("PK", def.Name, "", pkObjectID(def.ID))
-	}
-	return rekeyRows(a.e, a.t, a.db, old, def)
-}
-
-// rekeyRows moves every row of a table from where old stores it to where
-// def does (a primary key added or dropped), with its index entries; a
-// duplicate new key is 1505, as building the key's index would be.
-func rekeyRows(e *env, t *txn, db *Database, old, def *TableDef) error {
-	ks, raws, rows, err := matchRows(e, &tableScan{db: db, table: old}, nil, nil)
-	if err != nil || len(rows) == 0 {
-		return err
-	}
-	if err := deleteRows(e, t, old.ID, ks, raws, rows); err != nil {
-		return err
-	}
-	w := &rowWriter{db: db, table: def}
-	pk := &IndexDef{Name: def.PKName, Columns: def.PK}
-	for _, row := range rows {
-		if err := e.gov.Check(); err != nil {
-			return err
-		}
-		key, err := w.key(t, row)
-		if err != nil {
-			return err
-		}
-		if _, had, err := t.Get(key); err != nil || had {
-			if err == nil {
-				err = sqlerr.New(1505, "dbo."+def.Name, def.PKName, indexKeyText(def, pk, row))
-			}
-			return err
-		}
-		if err := t.Write(key, nil, false, keys.EncodeRow(nil, row)); err != nil {
-			return err
-		}
-		if err := writeIndexes(t, def.ID, nil, nil, key, row); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // cloneDef copies a definition deeply enough to change its constraints.
 func cloneDef(def *TableDef) *TableDef {
 	d := *def
@@ -527,6 +466,9 @@ func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmt
 	db, bound, err := b.lookupTable(x.Table)
 	if err != nil {
 		return nil, err
+	}
+	if p := b.keyChangePlan(x, db, bound); p != nil {
+		return p, nil
 	}
 	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
 		set, err := t.schemaView()
@@ -594,14 +536,6 @@ func dropConstraint(e *env, t *txn, set *schemaSet, def *TableDef, name string, 
 		}
 		def.Indexes = append(def.Indexes[:i], def.Indexes[i+1:]...)
 		return nil
-	}
-	if len(def.PK) > 0 && strings.EqualFold(def.PKName, name) {
-		if table, fk := referencingKey(set, def, def.PK); fk != "" {
-			return sqlerr.New(3725, def.PKName, table, fk)
-		}
-		old := cloneDef(def)
-		def.PK, def.PKName, def.PKNonclustered = nil, "", false
-		return rekeyRows(e, t, t.db, old, def)
 	}
 	if ifExists {
 		return nil
