@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
@@ -116,10 +117,12 @@ type boundCheck struct {
 
 // rulesCache holds the bound rules of each table definition in use; a
 // definition is replaced (a new pointer) by every schema change, and the
-// cache forgets everything when it grows past rulesCacheMax.
+// cache forgets everything when it grows past rulesCacheMax. Every row
+// written asks it, from every session, so a lookup takes no lock: m is a
+// *sync.Map replaced whole when it is full, n counts what it holds.
 var rulesCache struct {
-	sync.Mutex
-	m map[*TableDef]*rowRules
+	m atomic.Pointer[sync.Map]
+	n atomic.Int64
 }
 
 const rulesCacheMax = 512
@@ -142,15 +145,14 @@ func (t *TableDef) hasRowRules() bool {
 
 // rulesFor binds (once per definition) a table's rules.
 func rulesFor(e *env, db *Database, def *TableDef) (*rowRules, error) {
-	rulesCache.Lock()
-	r := rulesCache.m[def]
-	rulesCache.Unlock()
-	if r != nil {
-		return r, nil
+	if m := rulesCache.m.Load(); m != nil {
+		if r, ok := m.Load(def); ok {
+			return r.(*rowRules), nil
+		}
 	}
 	b := &binder{s: e.sess}
 	sc, _ := b.tableScope(db, def)
-	r = &rowRules{defaults: make([]expr, len(def.Columns))}
+	r := &rowRules{defaults: make([]expr, len(def.Columns))}
 	bind := func(text string, hint types.Type) (expr, error) {
 		x := exprFromText(text)
 		if x == nil {
@@ -185,12 +187,15 @@ func rulesFor(e *env, db *Database, def *TableDef) (*rowRules, error) {
 		}
 		r.checks = append(r.checks, boundCheck{&def.Checks[i], x})
 	}
-	rulesCache.Lock()
-	if rulesCache.m == nil || len(rulesCache.m) >= rulesCacheMax {
-		rulesCache.m = map[*TableDef]*rowRules{}
+	m := rulesCache.m.Load()
+	if m == nil || rulesCache.n.Add(1) > rulesCacheMax {
+		// Two sessions may both start a new map; one wins, and the other's
+		// rules are bound again on next use.
+		m = new(sync.Map)
+		rulesCache.m.Store(m)
+		rulesCache.n.Store(1)
 	}
-	rulesCache.m[def] = r
-	rulesCache.Unlock()
+	m.Store(def, r)
 	return r, nil
 }
 
@@ -509,20 +514,17 @@ func referencedChange(e *env, t *txn, db *Database, def *TableDef, verb string, 
 	if depth > maxCascadeDepth {
 		return sqlerr.New(1785, def.Name, def.Name)
 	}
-	for _, child := range set.tables() {
-		for i := range child.ForeignKeys {
-			fk := &child.ForeignKeys[i]
-			if fk.RefTable != def.ID || fk.Disabled {
-				continue
+	for _, ref := range set.referencing(def.ID) {
+		if ref.fk.Disabled {
+			continue
+		}
+		for r, old := range olds {
+			var nw []types.Value
+			if news != nil {
+				nw = news[r]
 			}
-			for r, old := range olds {
-				var nw []types.Value
-				if news != nil {
-					nw = news[r]
-				}
-				if err := referencedRow(e, t, db, def, child, fk, verb, old, nw, depth); err != nil {
-					return err
-				}
+			if err := referencedRow(e, t, db, def, ref.child, ref.fk, verb, old, nw, depth); err != nil {
+				return err
 			}
 		}
 	}
@@ -644,14 +646,9 @@ func (w *rowWriter) afterUpdate(e *env, t *txn, changes []rowChange) error {
 // def ("" when none): what DROP TABLE (3726) and TRUNCATE TABLE (4712)
 // refuse. dropping lists tables going away in the same statement.
 func (s *schemaSet) referencedBy(def *TableDef, dropping map[uint32]bool) string {
-	for _, child := range s.tables() {
-		if child.ID == def.ID || dropping[child.ID] {
-			continue
-		}
-		for i := range child.ForeignKeys {
-			if child.ForeignKeys[i].RefTable == def.ID {
-				return child.ForeignKeys[i].Name
-			}
+	for _, ref := range s.referencing(def.ID) {
+		if ref.child.ID != def.ID && !dropping[ref.child.ID] {
+			return ref.fk.Name
 		}
 	}
 	return ""

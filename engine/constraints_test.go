@@ -152,3 +152,54 @@ func TestNoOrphansUnderConcurrentWrites(t *testing.T) {
 	}
 	mustQuery(t, admin, "DBCC CHECKTABLE('kid')")
 }
+
+// BenchmarkUpdateManyTables: a single-row UPDATE inside one transaction on
+// a schema of 50 tables, the updated one with a CHECK and referenced by a
+// foreign key: what finding the foreign keys that reference a table and
+// the table's bound row rules cost per statement.
+func BenchmarkUpdateManyTables(b *testing.B) {
+	in := openTestInstance(b)
+	s := openSession(b, in, "master")
+	for i := 0; i < 50; i++ {
+		mustQuery(b, s, fmt.Sprintf("CREATE TABLE t%d (id INT PRIMARY KEY, v INT CHECK (v >= 0), r INT)", i))
+	}
+	mustQuery(b, s, "ALTER TABLE t49 ADD CONSTRAINT fk_t49 FOREIGN KEY (r) REFERENCES t25 (id)")
+	mustQuery(b, s, "INSERT t25 VALUES (1, 0, NULL)")
+	mustQuery(b, s, "BEGIN TRAN")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		mustQuery(b, s, "UPDATE t25 SET v = v + 1 WHERE id = 1")
+	}
+	b.StopTimer()
+	mustQuery(b, s, "COMMIT")
+}
+
+// TestRulesCacheBounded: the bound rules of at most rulesCacheMax table
+// definitions are kept; past that the cache starts again.
+func TestRulesCacheBounded(t *testing.T) {
+	in := openTestInstance(t)
+	s := openSession(t, in, "master")
+	mustQuery(t, s, "CREATE TABLE rc (id INT PRIMARY KEY, v INT CHECK (v > 0))")
+	set, err := s.schemaFor(s.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := set.table("dbo", "rc")
+	e := &env{sess: s}
+	for i := 0; i < 3*rulesCacheMax; i++ {
+		d := *def // a new definition each time, as every schema change makes
+		if _, err := rulesFor(e, s.db, &d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held := 0
+	rulesCache.m.Load().Range(func(_, _ any) bool { held++; return true })
+	if held == 0 || held > rulesCacheMax {
+		t.Fatalf("the cache holds %d definitions' rules (at most %d)", held, rulesCacheMax)
+	}
+	r1, _ := rulesFor(e, s.db, def)
+	r2, _ := rulesFor(e, s.db, def)
+	if r1 != r2 || len(r1.checks) != 1 {
+		t.Fatalf("rules bound again for the same definition, or wrong: %p %p %d", r1, r2, len(r1.checks))
+	}
+}

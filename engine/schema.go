@@ -106,6 +106,11 @@ func (c *ColumnDef) defaultExpression() parser.Expr {
 type schemaSet struct {
 	byName map[string]*TableDef // lower-case schema.name
 	byID   map[uint32]*TableDef
+	// refs indexes the foreign keys by the table they reference, made on
+	// first use (engine/constraint_refs.go); a set never changes once
+	// loaded, so neither does its index.
+	refsOnce sync.Once
+	refs     map[uint32][]fkRef
 }
 
 func schemaKey(schema, name string) string {
