@@ -299,7 +299,7 @@ func (a *constraintAdder) addForeignKey(c *parser.ForeignKey, column string, id 
 	if len(fk.RefColumns) != len(fk.Columns) {
 		return sqlerr.New(8139, def.Name)
 	}
-	if !(len(parent.PK) > 0 && sameColumnSet(parent.PK, fk.RefColumns)) && parent.uniqueIndexOn(fk.RefColumns) == nil {
+	if pk, ix := parent.rowKeyFor(fk.RefColumns, true); !pk && ix == nil {
 		return sqlerr.New(1776, parent.Name, name)
 	}
 	for i, c := range fk.Columns {

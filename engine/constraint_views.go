@@ -116,10 +116,10 @@ func keyIndexID(parent *TableDef, fk *ForeignKeyDef) types.Value {
 	if parent == nil {
 		return nil
 	}
-	if len(parent.PK) > 0 && sameColumnSet(parent.PK, fk.RefColumns) {
+	switch pk, ix := parent.rowKeyFor(fk.RefColumns, true); {
+	case pk:
 		return int64(parent.pkIndexID())
-	}
-	if ix := parent.uniqueIndexOn(fk.RefColumns); ix != nil {
+	case ix != nil:
 		return int64(ix.ID)
 	}
 	return nil

@@ -344,22 +344,35 @@ func sameColumnSet(a, b []int) bool {
 	return true
 }
 
-// uniqueIndexOn finds the unique index (ready or being built, unfiltered)
-// whose key is exactly the columns cols, or nil.
-func (t *TableDef) uniqueIndexOn(cols []int) *IndexDef {
+// rowKeyFor decides how rows of t are found by the values of cols: through
+// the primary key (pk) or through an index (ix); neither when it returns
+// false, nil (a scan then). exact is a foreign key's parent lookup, one
+// point read: the primary key or a unique index on exactly cols, which the
+// referenced columns of a foreign key always have (1776 otherwise).
+// Otherwise (a parent's children) the primary key or an index whose
+// leading columns are cols serves. Only a ready, unfiltered index counts:
+// one still being built does not hold every row yet.
+func (t *TableDef) rowKeyFor(cols []int, exact bool) (pk bool, ix *IndexDef) {
+	serves := func(key []int) bool {
+		if exact {
+			return sameColumnSet(key, cols)
+		}
+		return len(key) >= len(cols) && sameColumnSet(key[:len(cols)], cols)
+	}
+	if len(t.PK) > 0 && serves(t.PK) {
+		return true, nil
+	}
 	for i := range t.Indexes {
 		ix := &t.Indexes[i]
-		if ix.Unique && ix.Filter == "" && ix.maintained() && sameColumnSet(ix.Columns, cols) {
-			return ix
+		if ix.State == IndexReady && ix.Filter == "" && (ix.Unique || !exact) && serves(ix.Columns) {
+			return false, ix
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // keyExists reports whether def has a row whose cols hold vals (already of
-// the columns' types): one point read through the primary key or the
-// unique index on exactly those columns, which a foreign key's referenced
-// columns always have (1776 otherwise).
+// the columns' types): one point read through the key rowKeyFor gives.
 func keyExists(e *env, t *txn, db *Database, def *TableDef, cols []int, vals []types.Value) (bool, error) {
 	valueOf := func(col int) types.Value {
 		for i, c := range cols {
@@ -370,8 +383,8 @@ func keyExists(e *env, t *txn, db *Database, def *TableDef, cols []int, vals []t
 		return nil
 	}
 	var key []byte
-	switch ix := def.uniqueIndexOn(cols); {
-	case len(def.PK) > 0 && sameColumnSet(def.PK, cols):
+	switch pk, ix := def.rowKeyFor(cols, true); {
+	case pk:
 		enc := make([]byte, 0, 32)
 		for _, c := range def.PK {
 			enc = keys.AppendValue(enc, valueOf(c), def.Columns[c].Type)
@@ -406,16 +419,11 @@ func findRows(e *env, db *Database, def *TableDef, cols []int, vals []types.Valu
 		}
 		return out
 	}
-	if len(def.PK) >= len(cols) && sameColumnSet(def.PK[:len(cols)], cols) {
+	switch pk, ix := def.rowKeyFor(cols, false); {
+	case pk:
 		scan.eq = consts(def.PK[:len(cols)])
-	} else {
-		for i := range def.Indexes {
-			ix := &def.Indexes[i]
-			if ix.State == IndexReady && ix.Filter == "" && len(ix.Columns) >= len(cols) && sameColumnSet(ix.Columns[:len(cols)], cols) {
-				scan.seek = &indexSeek{ix: *ix, keySeek: equalKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
-				break
-			}
-		}
+	case ix != nil:
+		scan.seek = &indexSeek{ix: *ix, keySeek: equalKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
 	}
 	allKs, allRaws, allRows, err := matchRows(e, scan, nil, nil)
 	if err != nil {
