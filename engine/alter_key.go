@@ -171,26 +171,20 @@ func (b *binder) changeConstraints(e *env, t *txn, db *Database, id uint32, fn f
 }
 
 // setPrimaryKey gives def (a copy) the primary key c, checked as SQL
-// Server checks it: 1779 for a second key, 1911 for a column that is not
-// there, 8111 for a nullable one, 1919 for a type a key cannot hold, 1902
-// for a second clustered index.
+// Server checks it: 1779 for a second key, keyColumns' errors, 8111 for a
+// nullable column, 1902 for a second clustered index.
 func setPrimaryKey(def *TableDef, c *parser.PrimaryKey) error {
 	if len(def.PK) > 0 {
 		return sqlerr.New(1779, def.Name)
 	}
-	var pk []int
-	for _, n := range c.Columns {
-		i := def.ColumnIndex(n)
-		if i < 0 {
-			return sqlerr.New(1911, n)
-		}
+	pk, err := keyColumns(def, c.Columns)
+	if err != nil {
+		return err
+	}
+	for _, i := range pk {
 		if def.Columns[i].Nullable {
 			return sqlerr.New(8111, def.Name)
 		}
-		if def.Columns[i].Type.Length == types.MaxLength {
-			return sqlerr.New(1919, def.Columns[i].Name, def.Name)
-		}
-		pk = append(pk, i)
 	}
 	if !c.Nonclustered && def.clusteredName() != "" {
 		return sqlerr.New(1902, def.Name, def.clusteredName())
@@ -201,4 +195,25 @@ func setPrimaryKey(def *TableDef, c *parser.PrimaryKey) error {
 		def.PKName = constraintName("PK", def.Name, "", pkObjectID(def.ID))
 	}
 	return nil
+}
+
+// keyColumns resolves the columns of a PRIMARY KEY or UNIQUE constraint:
+// 1911 for a column that is not there, 1909 for one named twice, 1919 for
+// a type an index key cannot hold (the MAX types, text, ntext, image).
+func keyColumns(def *TableDef, names []string) ([]int, error) {
+	var cols []int
+	for _, n := range names {
+		i := def.ColumnIndex(n)
+		if i < 0 {
+			return nil, sqlerr.New(1911, n)
+		}
+		if containsInt(cols, i) {
+			return nil, sqlerr.New(1909, def.Columns[i].Name)
+		}
+		if def.Columns[i].Type.Length == types.MaxLength {
+			return nil, sqlerr.New(1919, def.Columns[i].Name, def.Name)
+		}
+		cols = append(cols, i)
+	}
+	return cols, nil
 }

@@ -390,13 +390,11 @@ func (a *constraintAdder) addUnique(c *parser.UniqueConstraint, column string, i
 	}
 	ix := IndexDef{Name: nameOr(c.Name, "UQ", def.Name, "", id), Unique: true, Clustered: c.Clustered,
 		Desc: desc, Constraint: true, ObjectID: id}
-	for _, n := range names {
-		i := def.ColumnIndex(n)
-		if i < 0 {
-			return sqlerr.New(1911, n)
-		}
-		ix.Columns = append(ix.Columns, i)
+	cols, err := keyColumns(def, names)
+	if err != nil {
+		return err
 	}
+	ix.Columns = cols
 	next := max(def.NextIndexID, firstNonclusteredID)
 	if def.PKNonclustered && next == def.pkIndexID() {
 		next++
@@ -583,6 +581,9 @@ func (b *binder) toggleConstraints(e *env, t *txn, db *Database, def *TableDef, 
 		if !found {
 			return b.errAt(x, sqlerr.New(4917, n))
 		}
+		if !def.hasCheckOrForeignKey(n) {
+			return b.errAt(x, sqlerr.New(11415, n)) // a PRIMARY KEY, UNIQUE or DEFAULT (or the table)
+		}
 	}
 	disable := x.Action == "NOCHECK"
 	validate := x.Action == "CHECK" && x.With == "CHECK"
@@ -629,6 +630,23 @@ func (b *binder) toggleConstraints(e *env, t *txn, db *Database, def *TableDef, 
 		}
 	}
 	return nil
+}
+
+// hasCheckOrForeignKey reports whether def has a CHECK or FOREIGN KEY
+// constraint of that name: the only kinds NOCHECK / CHECK CONSTRAINT
+// disable and enable.
+func (def *TableDef) hasCheckOrForeignKey(name string) bool {
+	for i := range def.ForeignKeys {
+		if strings.EqualFold(def.ForeignKeys[i].Name, name) {
+			return true
+		}
+	}
+	for i := range def.Checks {
+		if strings.EqualFold(def.Checks[i].Name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // newNameInUse is the first name a new table brings (its own, its primary

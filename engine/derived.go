@@ -175,14 +175,17 @@ type applySource struct {
 
 // bindApply binds left APPLY right.
 func (b *binder) bindApply(x *parser.Join, sc *scope) (rowSource, error) {
-	start := sc.width()
+	start, before := sc.width(), len(sc.sources)
 	left, err := b.bindTableExpr(x.Left, sc)
 	if err != nil {
 		return nil, err
 	}
 	lw := sc.width()
+	// The right side sees the left input's tables only: not those of FROM
+	// entries before it (`FROM a, b CROSS APPLY (... a.x ...)` is 4104, as
+	// APPLY binds tighter than the comma).
 	level := len(b.corr.scopes)
-	b.corr.scopes = append(b.corr.scopes, outerScope{sc: sc})
+	b.corr.scopes = append(b.corr.scopes, outerScope{sc: &scope{sources: sc.sources[before:]}})
 	right, err := b.bindTableExpr(x.Right, sc)
 	b.corr.scopes = b.corr.scopes[:level]
 	if err != nil {

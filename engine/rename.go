@@ -70,7 +70,9 @@ func rename(t *txn, db *Database, objname, newname, objtype string) error {
 		if def == nil {
 			return ambiguous
 		}
-		if other := set.table("dbo", newname); other != nil && other != def {
+		// Tables and constraints share one namespace (2714): the new name
+		// may be the table's own in another case, not a constraint's.
+		if !strings.EqualFold(newname, def.Name) && set.objectNames()[strings.ToLower(newname)] {
 			return sqlerr.New(15335, newname, "object")
 		}
 		return putTableDef(t, def, func(d *TableDef) { d.Name = newname })

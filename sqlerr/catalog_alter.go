@@ -11,6 +11,8 @@ var alterMessages = map[int]msgDef{
 	4924: {16, UndefinedColumn, "%s failed because column '%s' does not exist in table '%s'."},
 	4928: {16, FeatureNotSupported, "Cannot alter column '%s' because it is '%s'."},
 	5074: {16, DependentObjects, "The %s '%s' is dependent on column '%s'."},
+	// NOCHECK / CHECK CONSTRAINT naming a constraint that cannot be disabled
+	11415: {16, WrongObjectType, "Object '%s' cannot be disabled or enabled. This action applies only to foreign key and check constraints."},
 	// sp_rename
 	15223: {11, InvalidParameterValue, "Error: The input parameter '%s' is not allowed to be null."},
 	15225: {11, UndefinedObject, "No item by the name of '%s' could be found in the current database '%s', given that @itemtype was input as '%s'."},
