@@ -17,7 +17,6 @@ import (
 
 // derivedSource produces the rows of a nested query.
 type derivedSource struct {
-	name string
 	plan *selectPlan
 }
 
@@ -101,7 +100,7 @@ func (b *binder) bindDerived(n positioned, x *parser.DerivedTable, object string
 	if err := b.addSource(n, sc, &source{name: x.Alias, alias: true, cols: cols}); err != nil {
 		return nil, err
 	}
-	return &derivedSource{name: x.Alias, plan: p}, nil
+	return &derivedSource{plan: p}, nil
 }
 
 // derivedColumns names a derived table's columns: by its column list when

@@ -27,7 +27,6 @@ type keySeek struct {
 	loX    bool   // the bounds exclude their value (>, <)
 	hiX    bool
 	like   *likeExpr // LIKE on column len(eq)
-	cols   []int     // the key's columns in the table
 	types  []types.Type
 	desc   []bool
 }
@@ -50,7 +49,7 @@ func (s *keySeek) score() int {
 
 // equalKeySeek is the seek of given values of a key's leading columns.
 func equalKeySeek(def *TableDef, cols []int, desc []bool, eq []expr) keySeek {
-	s := keySeek{cols: cols, desc: desc, eq: eq}
+	s := keySeek{desc: desc, eq: eq}
 	for _, c := range cols {
 		s.types = append(s.types, def.Columns[c].Type)
 	}
@@ -61,7 +60,7 @@ func equalKeySeek(def *TableDef, cols []int, desc []bool, eq []expr) keySeek {
 // are cols of def (desc: which are descending); the table's columns start
 // at base in the combined row.
 func findKeySeek(conj []expr, base int, def *TableDef, cols []int, desc []bool) keySeek {
-	s := keySeek{cols: cols, desc: desc}
+	s := keySeek{desc: desc}
 	for _, c := range cols {
 		s.types = append(s.types, def.Columns[c].Type)
 	}

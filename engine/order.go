@@ -149,7 +149,7 @@ func (p *selectPlan) groupsTogether() bool {
 
 // wholeIndex reads every entry of an index, in its order.
 func wholeIndex(t *TableDef, ix *IndexDef) *indexSeek {
-	s := &indexSeek{ix: *ix, keySeek: keySeek{cols: ix.Columns, desc: ix.Desc}}
+	s := &indexSeek{ix: *ix, keySeek: keySeek{desc: ix.Desc}}
 	for _, c := range ix.Columns {
 		s.types = append(s.types, t.Columns[c].Type)
 	}
