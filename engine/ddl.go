@@ -158,6 +158,9 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 		if col.Type.Length == types.MaxLength {
 			return nil, b.errAt(pkNode, sqlerr.New(1919, col.Name, def.Name))
 		}
+		if containsInt(def.PK, i) {
+			return nil, b.errAt(pkNode, sqlerr.New(1909, col.Name))
+		}
 		col.Nullable = false
 		def.PK = append(def.PK, i)
 	}
