@@ -116,17 +116,27 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 	}
 	start := time.Now()
 	rec := txlog.Record{LSN: db.applied.get() + 1, CommitTime: db.cfg.Now(), Ops: t.ops}
-	enc := rec.Encode(make([]byte, 0, 64+t.opBytes))
-	if f := st.CheckSpace(int64(len(b.Repr()) + len(enc))); f != nil {
+	// The log key and record are built in a scratch buffer: the batch
+	// copies what it is given.
+	scratch := getScratch(len(keys.Log) + 8 + 64 + t.opBytes)
+	buf := binary.BigEndian.AppendUint64(append((*scratch)[:0], keys.Log...), rec.LSN)
+	logKey := buf[:len(buf):len(buf)]
+	buf = rec.Encode(buf)
+	enc := buf[len(logKey):]
+	encLen := len(enc)
+	*scratch = buf
+	if f := st.CheckSpace(int64(len(b.Repr()) + encLen)); f != nil {
+		putScratch(scratch)
 		b.Close()
 		return 0, db.FaultError(f, t.object())
 	}
 	var end [8]byte
 	binary.BigEndian.PutUint64(end[:], rec.LSN)
-	err := b.Set(keys.LogKey(rec.LSN), enc, nil)
+	err := b.Set(logKey, enc, nil)
 	if err == nil {
-		err = b.Set(keys.MetaKey(MetaEndLSN), end[:], nil)
+		err = b.Set(endLSNKey, end[:], nil)
 	}
+	putScratch(scratch)
 	if err != nil {
 		b.Close()
 		return 0, err
@@ -141,8 +151,8 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		return 0, db.FaultError(err, t.object())
 	}
 	db.applied.advance(rec.LSN)
-	db.logBytes.Add(int64(len(enc)))
-	db.noteWritten(1, len(enc))
+	db.logBytes.Add(int64(encLen))
+	db.noteWritten(1, encLen)
 	if t.schemaChanged {
 		db.schemaChanged()
 	}
@@ -181,6 +191,31 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		return rec.LSN, nil
 	}
 	return wait(ctx)
+}
+
+// endLSNKey is the key of MetaEndLSN, which every commit writes.
+var endLSNKey = keys.MetaKey(MetaEndLSN)
+
+// scratchPool holds the buffers commits encode their log key and record
+// in. A buffer grown past maxScratch (a large transaction) is dropped
+// rather than kept.
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxScratch = 64 << 10
+
+func getScratch(n int) *[]byte {
+	p := scratchPool.Get().(*[]byte)
+	if cap(*p) < n {
+		*p = make([]byte, 0, n)
+	}
+	return p
+}
+
+func putScratch(p *[]byte) {
+	if cap(*p) <= maxScratch {
+		*p = (*p)[:0]
+		scratchPool.Put(p)
+	}
 }
 
 // DeferWait makes Commit return as soon as the transaction is applied
@@ -222,16 +257,16 @@ func (l writerLock) acquire(ctx context.Context, timeout time.Duration) error {
 
 func (l writerLock) release() { <-l }
 
-// lsnWatch broadcasts advances of an LSN to waiters.
+// lsnWatch broadcasts advances of an LSN to waiters. Its channel is made
+// only when someone waits: every commit advances two watches, and most
+// advances have nobody to wake.
 type lsnWatch struct {
 	mu      sync.Mutex
 	lsn     txlog.LSN
-	changed chan struct{}
+	changed chan struct{} // nil while nobody waits
 }
 
-func newLSNWatch(lsn txlog.LSN) *lsnWatch {
-	return &lsnWatch{lsn: lsn, changed: make(chan struct{})}
-}
+func newLSNWatch(lsn txlog.LSN) *lsnWatch { return &lsnWatch{lsn: lsn} }
 
 func (w *lsnWatch) get() txlog.LSN {
 	w.mu.Lock()
@@ -247,8 +282,7 @@ func (w *lsnWatch) advance(lsn txlog.LSN) {
 		return
 	}
 	w.lsn = lsn
-	close(w.changed)
-	w.changed = make(chan struct{})
+	w.wake()
 }
 
 // set moves the LSN to exactly lsn (also backwards, after undo) and wakes
@@ -257,19 +291,31 @@ func (w *lsnWatch) set(lsn txlog.LSN) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.lsn = lsn
-	close(w.changed)
-	w.changed = make(chan struct{})
+	w.wake()
+}
+
+// wake wakes the waiters, if any. REQUIRES: w.mu held.
+func (w *lsnWatch) wake() {
+	if w.changed != nil {
+		close(w.changed)
+		w.changed = nil
+	}
 }
 
 // wait blocks until the LSN is greater than after, returning it.
 func (w *lsnWatch) wait(ctx context.Context, after txlog.LSN) (txlog.LSN, error) {
 	for {
 		w.mu.Lock()
-		lsn, ch := w.lsn, w.changed
-		w.mu.Unlock()
+		lsn := w.lsn
 		if lsn > after {
+			w.mu.Unlock()
 			return lsn, nil
 		}
+		if w.changed == nil {
+			w.changed = make(chan struct{})
+		}
+		ch := w.changed
+		w.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():
