@@ -141,13 +141,8 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		b.Close()
 		return 0, err
 	}
-	synced := make(chan error, 1)
-	if err := st.Commit(b, func(err error) {
-		if err == nil {
-			db.durable.advance(rec.LSN)
-		}
-		synced <- err
-	}); err != nil {
+	p := &pendingCommit{db: db, t: t, st: st, lsn: rec.LSN, start: start, synced: make(chan error, 1)}
+	if err := st.Commit(b, p.onSynced); err != nil {
 		return 0, db.FaultError(err, t.object())
 	}
 	db.applied.advance(rec.LSN)
@@ -160,37 +155,62 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		db.writer.release()
 		locked = false
 	}
-
-	object := t.object()
-	wait := func(ctx context.Context) (txlog.LSN, error) {
-		// Wait for the fsync. A statement cancelled or killed meanwhile
-		// stops waiting at once and the sync finishes behind it: a disk
-		// that hangs must not hang the clients of a principal that has
-		// stopped acknowledging (the mirroring watchdog kills their
-		// sessions). Such a commit is in doubt, as after a crash.
-		select {
-		case err := <-synced:
-			if err != nil {
-				return 0, db.FaultError(err, object)
-			}
-		case <-st.Failed():
-			return 0, db.FaultError(st.Fault(), object)
-		case <-ctx.Done():
-			return rec.LSN, ctx.Err()
-		}
-		if gate := db.gate(); gate != nil {
-			if err := gate(ctx, rec.LSN); err != nil {
-				return rec.LSN, err
-			}
-		}
-		db.commitLatency.Observe(time.Since(start))
-		return rec.LSN, nil
-	}
 	if t.deferred != nil {
-		*t.deferred = func(ctx context.Context) error { _, err := wait(ctx); return err }
+		*t.deferred = p.waitErr
 		return rec.LSN, nil
 	}
-	return wait(ctx)
+	return p.wait(ctx)
+}
+
+// pendingCommit is a commit applied and not yet acknowledged: what its
+// wait for the fsync and the commit gate needs, in one allocation.
+type pendingCommit struct {
+	db     *DB
+	t      *Txn // named in a fault's message (its Object, computed only then)
+	st     *Store
+	lsn    txlog.LSN
+	start  time.Time
+	synced chan error
+}
+
+// onSynced is the store's callback once the commit's fsync is done.
+func (p *pendingCommit) onSynced(err error) {
+	if err == nil {
+		p.db.durable.advance(p.lsn)
+	}
+	p.synced <- err
+}
+
+// wait waits for the fsync, then for the commit gate. A statement
+// cancelled or killed meanwhile stops waiting at once and the sync
+// finishes behind it: a disk that hangs must not hang the clients of a
+// principal that has stopped acknowledging (the mirroring watchdog kills
+// their sessions). Such a commit is in doubt, as after a crash.
+func (p *pendingCommit) wait(ctx context.Context) (txlog.LSN, error) {
+	db := p.db
+	select {
+	case err := <-p.synced:
+		if err != nil {
+			return 0, db.FaultError(err, p.t.object())
+		}
+	case <-p.st.Failed():
+		return 0, db.FaultError(p.st.Fault(), p.t.object())
+	case <-ctx.Done():
+		return p.lsn, ctx.Err()
+	}
+	if gate := db.gate(); gate != nil {
+		if err := gate(ctx, p.lsn); err != nil {
+			return p.lsn, err
+		}
+	}
+	db.commitLatency.Observe(time.Since(p.start))
+	return p.lsn, nil
+}
+
+// waitErr is wait for DeferWait.
+func (p *pendingCommit) waitErr(ctx context.Context) error {
+	_, err := p.wait(ctx)
+	return err
 }
 
 // endLSNKey is the key of MetaEndLSN, which every commit writes.
