@@ -27,8 +27,9 @@ import (
 //  2. Release the writer lock; the next writer can execute meanwhile.
 //  3. Wait for the WAL fsync covering the batch. Pebble syncs many batches
 //     with one fsync, so concurrent commits share their fsyncs (group
-//     commit). Then advance the durable LSN, which is what makes the commit
-//     acknowledgeable. The log shipper does not wait for it: it sends what
+//     commit); one goroutine per store waits for them in apply order
+//     (Store.Commit). Then advance the durable LSN, which is what makes the
+//     commit acknowledgeable. The log shipper does not wait for it: it sends what
 //     is applied (WaitEnd), so that a mirror hardens the log while the fsync
 //     runs.
 //
