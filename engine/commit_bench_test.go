@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"mirrordb/engine/keys"
+	"mirrordb/internal/testutil"
 )
 
 // BenchmarkCommit measures durable autocommit INSERTs through the whole
@@ -27,6 +28,7 @@ func BenchmarkCommit(b *testing.B) {
 			}
 			var next atomic.Int64
 			b.ResetTimer()
+			cpu := testutil.ProcessCPU(b)
 			var wg sync.WaitGroup
 			for _, s := range sessions {
 				wg.Add(1)
@@ -48,6 +50,7 @@ func BenchmarkCommit(b *testing.B) {
 			wg.Wait()
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
+			b.ReportMetric(float64((testutil.ProcessCPU(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/commit")
 		})
 	}
 }
@@ -62,6 +65,7 @@ func BenchmarkCommitRaw(b *testing.B) {
 			d := in.Database("raw")
 			var next atomic.Int64
 			b.ResetTimer()
+			cpu := testutil.ProcessCPU(b)
 			var wg sync.WaitGroup
 			for i := 0; i < writers; i++ {
 				wg.Add(1)
@@ -90,6 +94,7 @@ func BenchmarkCommitRaw(b *testing.B) {
 			wg.Wait()
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "commits/s")
+			b.ReportMetric(float64((testutil.ProcessCPU(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/commit")
 		})
 	}
 }

@@ -30,9 +30,12 @@ type Mirroring interface {
 	// AlterDatabase runs ALTER DATABASE d SET PARTNER ... / SET WITNESS ...
 	AlterDatabase(ctx context.Context, d *Database, cmd MirrorCommand) error
 	// Status is d's row of sys.database_mirroring (nil: not mirrored).
-	// Status is cheap: every statement on a mirrored database reads the
-	// partner from it, so it leaves Figures empty.
+	// It leaves Figures empty (they cost more to measure).
 	Status(d *Database) *MirrorStatus
+	// Partner is Status(d).PartnerInstance without building the row:
+	// every statement on a mirrored database reads it ("" when d is not
+	// mirrored).
+	Partner(d *Database) string
 	// Figures measures d's queues and rates (SPEC §9.5) for monitoring.
 	Figures(d *Database) MirrorFigures
 	// Connections lists sys.dm_db_mirroring_connections.

@@ -131,9 +131,19 @@ func (s *Session) waiting(w waitState, fn func() error) error {
 }
 
 // writerWait is the wait for d's writer lock: an exclusive lock on the
-// database, in SQL Server's words.
+// database, in SQL Server's words. Its resource is named when shown, not
+// at every write.
 func writerWait(d *Database) waitState {
-	return waitState{kind: "LCK_M_X", resource: "DATABASE: " + strconv.Itoa(int(d.id)), holder: d}
+	return waitState{kind: "LCK_M_X", holder: d}
+}
+
+// resourceName is wait_resource: the resource, or the database whose
+// writer lock the wait is for.
+func (w *waitState) resourceName() string {
+	if w.resource == "" && w.holder != nil {
+		return "DATABASE: " + strconv.Itoa(int(w.holder.id))
+	}
+	return w.resource
 }
 
 // beginWrite starts the session's write transaction on d, waiting for the
@@ -250,7 +260,7 @@ func (vs viewSet) addRequestViews() {
 				var waitType, resource types.Value = nil, ""
 				var waitTime int64
 				if w := r.wait.Load(); w != nil {
-					status, waitType, resource, waitTime = "suspended", w.kind, w.resource, millis(now.Sub(w.since))
+					status, waitType, resource, waitTime = "suspended", w.kind, w.resourceName(), millis(now.Sub(w.since))
 					if w.holder != nil {
 						if owner := w.holder.writerOwner.Load(); owner != nil && owner != s {
 							blocker = int64(owner.spid())

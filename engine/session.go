@@ -231,10 +231,7 @@ func (s *Session) mirroringPartner() string {
 	if m == nil || d == nil || !d.Mirrored() {
 		return ""
 	}
-	if st := m.Status(d); st != nil {
-		return st.PartnerInstance
-	}
-	return ""
+	return m.Partner(d)
 }
 
 // readOnly reports whether the session's database refuses writes (a

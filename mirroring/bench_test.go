@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -62,7 +61,7 @@ func BenchmarkCommitMirrored(b *testing.B) {
 					var done atomic.Int64
 					var wg sync.WaitGroup
 					b.ResetTimer()
-					start, cpu := time.Now(), processCPU(b)
+					start, cpu := time.Now(), testutil.ProcessCPU(b)
 					for _, c := range conns {
 						wg.Add(1)
 						go func() {
@@ -77,20 +76,11 @@ func BenchmarkCommitMirrored(b *testing.B) {
 					}
 					wg.Wait()
 					b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "commits/s")
-					b.ReportMetric(float64((processCPU(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/commit")
+					b.ReportMetric(float64((testutil.ProcessCPU(b)-cpu).Microseconds())/float64(b.N), "cpu-µs/commit")
 				})
 			}
 		})
 	}
-}
-
-// processCPU is this process's user and system CPU time so far.
-func processCPU(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 var (

@@ -44,6 +44,18 @@ func (m *Manager) Status(d *engine.Database) *engine.MirrorStatus {
 	return st
 }
 
+// Partner implements engine.Mirroring: the partner's server name, read
+// after every statement on a mirrored database.
+func (m *Manager) Partner(d *engine.Database) string {
+	r := m.runner(d.Name())
+	if r == nil {
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.snap.cfg.PartnerName
+}
+
 // Connections implements engine.Mirroring: sys.dm_db_mirroring_connections.
 func (m *Manager) Connections() []engine.MirrorConnection {
 	ep, _ := m.endpoint()

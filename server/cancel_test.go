@@ -379,12 +379,12 @@ func TestKillAndSessionViews(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for ; time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		r = queryText(t, sa, fmt.Sprintf(`SELECT COALESCE(MAX(command + ' ' + status + ' ' + wait_type + ' ' +
-			CAST(blocking_session_id AS varchar(12))), 'none') FROM sys.dm_exec_requests WHERE session_id = %d`, bob.PgConn().PID()))
+			CAST(blocking_session_id AS varchar(12)) + ' ' + wait_resource), 'none') FROM sys.dm_exec_requests WHERE session_id = %d`, bob.PgConn().PID()))
 		if strings.Contains(r, "suspended") {
 			break
 		}
 	}
-	if want := fmt.Sprintf("INSERT suspended LCK_M_X %d", other.PgConn().PID()); r != want {
+	if want := fmt.Sprintf("INSERT suspended LCK_M_X %d DATABASE: %s", other.PgConn().PID(), queryText(t, sa, "SELECT DB_ID()")); r != want {
 		t.Fatalf("the blocked INSERT shows as %q, want %q", r, want)
 	}
 	execOK(t, sa, fmt.Sprintf("KILL %d", other.PgConn().PID()))

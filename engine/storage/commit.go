@@ -27,8 +27,9 @@ import (
 //  2. Release the writer lock; the next writer can execute meanwhile.
 //  3. Wait for the WAL fsync covering the batch. Pebble syncs many batches
 //     with one fsync, so concurrent commits share their fsyncs (group
-//     commit). Then advance the durable LSN, which is what makes the commit
-//     acknowledgeable. The log shipper does not wait for it: it sends what
+//     commit); one goroutine per store waits for them in apply order
+//     (Store.Commit). Then advance the durable LSN, which is what makes the
+//     commit acknowledgeable. The log shipper does not wait for it: it sends what
 //     is applied (WaitEnd), so that a mirror hardens the log while the fsync
 //     runs.
 //
@@ -116,33 +117,38 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 	}
 	start := time.Now()
 	rec := txlog.Record{LSN: db.applied.get() + 1, CommitTime: db.cfg.Now(), Ops: t.ops}
-	enc := rec.Encode(make([]byte, 0, 64+t.opBytes))
-	if f := st.CheckSpace(int64(len(b.Repr()) + len(enc))); f != nil {
+	// The log key and record are built in a scratch buffer: the batch
+	// copies what it is given.
+	scratch := getScratch(len(keys.Log) + 8 + 64 + t.opBytes)
+	buf := binary.BigEndian.AppendUint64(append((*scratch)[:0], keys.Log...), rec.LSN)
+	logKey := buf[:len(buf):len(buf)]
+	buf = rec.Encode(buf)
+	enc := buf[len(logKey):]
+	encLen := len(enc)
+	*scratch = buf
+	if f := st.CheckSpace(int64(len(b.Repr()) + encLen)); f != nil {
+		putScratch(scratch)
 		b.Close()
 		return 0, db.FaultError(f, t.object())
 	}
 	var end [8]byte
 	binary.BigEndian.PutUint64(end[:], rec.LSN)
-	err := b.Set(keys.LogKey(rec.LSN), enc, nil)
+	err := b.Set(logKey, enc, nil)
 	if err == nil {
-		err = b.Set(keys.MetaKey(MetaEndLSN), end[:], nil)
+		err = b.Set(endLSNKey, end[:], nil)
 	}
+	putScratch(scratch)
 	if err != nil {
 		b.Close()
 		return 0, err
 	}
-	synced := make(chan error, 1)
-	if err := st.Commit(b, func(err error) {
-		if err == nil {
-			db.durable.advance(rec.LSN)
-		}
-		synced <- err
-	}); err != nil {
+	p := &pendingCommit{db: db, t: t, st: st, lsn: rec.LSN, start: start, synced: make(chan error, 1)}
+	if err := st.Commit(b, p.onSynced); err != nil {
 		return 0, db.FaultError(err, t.object())
 	}
 	db.applied.advance(rec.LSN)
-	db.logBytes.Add(int64(len(enc)))
-	db.noteWritten(1, len(enc))
+	db.logBytes.Add(int64(encLen))
+	db.noteWritten(1, encLen)
 	if t.schemaChanged {
 		db.schemaChanged()
 	}
@@ -150,37 +156,87 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		db.writer.release()
 		locked = false
 	}
-
-	object := t.object()
-	wait := func(ctx context.Context) (txlog.LSN, error) {
-		// Wait for the fsync. A statement cancelled or killed meanwhile
-		// stops waiting at once and the sync finishes behind it: a disk
-		// that hangs must not hang the clients of a principal that has
-		// stopped acknowledging (the mirroring watchdog kills their
-		// sessions). Such a commit is in doubt, as after a crash.
-		select {
-		case err := <-synced:
-			if err != nil {
-				return 0, db.FaultError(err, object)
-			}
-		case <-st.Failed():
-			return 0, db.FaultError(st.Fault(), object)
-		case <-ctx.Done():
-			return rec.LSN, ctx.Err()
-		}
-		if gate := db.gate(); gate != nil {
-			if err := gate(ctx, rec.LSN); err != nil {
-				return rec.LSN, err
-			}
-		}
-		db.commitLatency.Observe(time.Since(start))
-		return rec.LSN, nil
-	}
 	if t.deferred != nil {
-		*t.deferred = func(ctx context.Context) error { _, err := wait(ctx); return err }
+		*t.deferred = p.waitErr
 		return rec.LSN, nil
 	}
-	return wait(ctx)
+	return p.wait(ctx)
+}
+
+// pendingCommit is a commit applied and not yet acknowledged: what its
+// wait for the fsync and the commit gate needs, in one allocation.
+type pendingCommit struct {
+	db     *DB
+	t      *Txn // named in a fault's message (its Object, computed only then)
+	st     *Store
+	lsn    txlog.LSN
+	start  time.Time
+	synced chan error
+}
+
+// onSynced is the store's callback once the commit's fsync is done.
+func (p *pendingCommit) onSynced(err error) {
+	if err == nil {
+		p.db.durable.advance(p.lsn)
+	}
+	p.synced <- err
+}
+
+// wait waits for the fsync, then for the commit gate. A statement
+// cancelled or killed meanwhile stops waiting at once and the sync
+// finishes behind it: a disk that hangs must not hang the clients of a
+// principal that has stopped acknowledging (the mirroring watchdog kills
+// their sessions). Such a commit is in doubt, as after a crash.
+func (p *pendingCommit) wait(ctx context.Context) (txlog.LSN, error) {
+	db := p.db
+	select {
+	case err := <-p.synced:
+		if err != nil {
+			return 0, db.FaultError(err, p.t.object())
+		}
+	case <-p.st.Failed():
+		return 0, db.FaultError(p.st.Fault(), p.t.object())
+	case <-ctx.Done():
+		return p.lsn, ctx.Err()
+	}
+	if gate := db.gate(); gate != nil {
+		if err := gate(ctx, p.lsn); err != nil {
+			return p.lsn, err
+		}
+	}
+	db.commitLatency.Observe(time.Since(p.start))
+	return p.lsn, nil
+}
+
+// waitErr is wait for DeferWait.
+func (p *pendingCommit) waitErr(ctx context.Context) error {
+	_, err := p.wait(ctx)
+	return err
+}
+
+// endLSNKey is the key of MetaEndLSN, which every commit writes.
+var endLSNKey = keys.MetaKey(MetaEndLSN)
+
+// scratchPool holds the buffers commits encode their log key and record
+// in. A buffer grown past maxScratch (a large transaction) is dropped
+// rather than kept.
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+const maxScratch = 64 << 10
+
+func getScratch(n int) *[]byte {
+	p := scratchPool.Get().(*[]byte)
+	if cap(*p) < n {
+		*p = make([]byte, 0, n)
+	}
+	return p
+}
+
+func putScratch(p *[]byte) {
+	if cap(*p) <= maxScratch {
+		*p = (*p)[:0]
+		scratchPool.Put(p)
+	}
 }
 
 // DeferWait makes Commit return as soon as the transaction is applied
@@ -222,16 +278,16 @@ func (l writerLock) acquire(ctx context.Context, timeout time.Duration) error {
 
 func (l writerLock) release() { <-l }
 
-// lsnWatch broadcasts advances of an LSN to waiters.
+// lsnWatch broadcasts advances of an LSN to waiters. Its channel is made
+// only when someone waits: every commit advances two watches, and most
+// advances have nobody to wake.
 type lsnWatch struct {
 	mu      sync.Mutex
 	lsn     txlog.LSN
-	changed chan struct{}
+	changed chan struct{} // nil while nobody waits
 }
 
-func newLSNWatch(lsn txlog.LSN) *lsnWatch {
-	return &lsnWatch{lsn: lsn, changed: make(chan struct{})}
-}
+func newLSNWatch(lsn txlog.LSN) *lsnWatch { return &lsnWatch{lsn: lsn} }
 
 func (w *lsnWatch) get() txlog.LSN {
 	w.mu.Lock()
@@ -247,8 +303,7 @@ func (w *lsnWatch) advance(lsn txlog.LSN) {
 		return
 	}
 	w.lsn = lsn
-	close(w.changed)
-	w.changed = make(chan struct{})
+	w.wake()
 }
 
 // set moves the LSN to exactly lsn (also backwards, after undo) and wakes
@@ -257,19 +312,31 @@ func (w *lsnWatch) set(lsn txlog.LSN) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.lsn = lsn
-	close(w.changed)
-	w.changed = make(chan struct{})
+	w.wake()
+}
+
+// wake wakes the waiters, if any. REQUIRES: w.mu held.
+func (w *lsnWatch) wake() {
+	if w.changed != nil {
+		close(w.changed)
+		w.changed = nil
+	}
 }
 
 // wait blocks until the LSN is greater than after, returning it.
 func (w *lsnWatch) wait(ctx context.Context, after txlog.LSN) (txlog.LSN, error) {
 	for {
 		w.mu.Lock()
-		lsn, ch := w.lsn, w.changed
-		w.mu.Unlock()
+		lsn := w.lsn
 		if lsn > after {
+			w.mu.Unlock()
 			return lsn, nil
 		}
+		if w.changed == nil {
+			w.changed = make(chan struct{})
+		}
+		ch := w.changed
+		w.mu.Unlock()
 		select {
 		case <-ch:
 		case <-ctx.Done():

@@ -52,6 +52,23 @@ type Store struct {
 	closeErr  error
 
 	space space
+
+	// syncs holds the commits applied but not yet known to be synced,
+	// in apply order, for the one goroutine that waits for them (Commit).
+	syncs syncQueue
+}
+
+// syncQueue is Commit's queue of batches waiting for their WAL fsync.
+type syncQueue struct {
+	mu      sync.Mutex
+	pending []pendingSync
+	spare   []pendingSync
+	running bool // a waiter goroutine is draining pending
+}
+
+type pendingSync struct {
+	b      *pebble.Batch
+	synced func(error)
 }
 
 // Open opens (creating if needed) the store in dir. Memtables grow to
@@ -199,15 +216,48 @@ func (s *Store) Commit(b *pebble.Batch, synced func(error)) error {
 	if err := s.guarded("apply", func() error { return s.db.ApplyNoSyncWait(b, pebble.Sync) }); err != nil {
 		return err // a failed batch stays with the failed store
 	}
-	go func() {
-		err := b.SyncWait()
-		if err != nil {
-			err = s.failWith(err, "sync")
-		}
-		b.Close()
-		synced(err)
-	}()
+	q := &s.syncs
+	q.mu.Lock()
+	q.pending = append(q.pending, pendingSync{b: b, synced: synced})
+	start := !q.running
+	q.running = true
+	q.mu.Unlock()
+	if start {
+		go s.waitSyncs()
+	}
 	return nil
+}
+
+// waitSyncs waits for the queued commits' fsyncs in apply order and calls
+// their callbacks, until the queue is empty. One goroutine serves all the
+// commits that queue up meanwhile: one fsync covers a whole group of
+// commits (and completes in WAL order), so under concurrency one wake-up
+// serves the group instead of one goroutine per commit each being woken.
+func (s *Store) waitSyncs() {
+	q := &s.syncs
+	for {
+		q.mu.Lock()
+		batch := q.pending
+		if len(batch) == 0 {
+			q.running = false
+			q.mu.Unlock()
+			return
+		}
+		q.pending, q.spare = q.spare[:0], nil
+		q.mu.Unlock()
+		for i, p := range batch {
+			err := p.b.SyncWait()
+			if err != nil {
+				err = s.failWith(err, "sync")
+			}
+			p.b.Close()
+			p.synced(err)
+			batch[i] = pendingSync{}
+		}
+		q.mu.Lock()
+		q.spare = batch[:0]
+		q.mu.Unlock()
+	}
 }
 
 // Write runs a write that waits for its own fsync (Set or Apply with

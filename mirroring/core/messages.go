@@ -223,8 +223,8 @@ func ToWitness(m Message) bool {
 	return false
 }
 
-// Encode returns a message's transport kind and payload. Log blocks are
-// binary (the records are already self-checking); the rest is JSON.
+// Encode returns a message's transport kind and payload. Log blocks and
+// acknowledgements are binary (binary.go); the rest is JSON.
 func Encode(m Message) (byte, []byte) {
 	switch x := m.(type) {
 	case *LogBlock:
@@ -238,7 +238,7 @@ func Encode(m Message) (byte, []byte) {
 	case *Ping:
 		return kindPing, mustJSON(x)
 	case *Ack:
-		return kindAck, mustJSON(x)
+		return kindAck, appendAck(nil, x)
 	case *ConfigChange:
 		return kindConfig, mustJSON(x)
 	case *Request:
@@ -271,7 +271,8 @@ const KindLog = kindLog
 // fields (not its Records): the shipper then appends records straight from
 // the log with AppendLogRecord, without collecting them first.
 func AppendLogBlockHead(dst []byte, lb *LogBlock) []byte {
-	head, _ := json.Marshal(lb)
+	var buf [128]byte
+	head := appendLogBlockFields(buf[:0], lb)
 	dst = binary.AppendUvarint(dst, uint64(len(head)))
 	return append(dst, head...)
 }
@@ -303,7 +304,7 @@ func Decode(kind byte, payload []byte) (Message, error) {
 			return nil, ErrBadMessage
 		}
 		lb := &LogBlock{}
-		if err := json.Unmarshal(payload[k:k+int(n)], lb); err != nil {
+		if !decodeLogBlockFields(payload[k:k+int(n)], lb) {
 			return nil, ErrBadMessage
 		}
 		rest := payload[k+int(n):]
@@ -321,7 +322,11 @@ func Decode(kind byte, payload []byte) (Message, error) {
 	case kindPing:
 		m = &Ping{}
 	case kindAck:
-		m = &Ack{}
+		a, ok := decodeAck(payload)
+		if !ok {
+			return nil, ErrBadMessage
+		}
+		return a, nil
 	case kindConfig:
 		m = &ConfigChange{}
 	case kindRequest:

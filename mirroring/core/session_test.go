@@ -421,7 +421,9 @@ func TestMessagesRoundTrip(t *testing.T) {
 	msgs := []Message{
 		&Hello{Header: Header{DB: "d", GUID: "g", RoleSeq: 3, From: Mirror}, End: 7, PendingUndo: true, Forced: true},
 		&LogBlock{Header: Header{DB: "d"}, Records: [][]byte{{1, 2}, {}, {3}}, Durable: 9},
-		&Ack{Hardened: 4}, &Ping{Durable: 1}, &ConfigChange{Safety: SafetyOff}, &Request{Command: CmdResume},
+		&LogBlock{Header: Header{DB: "db", GUID: "g-1", RoleSeq: -2, From: Principal, Seq: 1 << 40, Echo: 3}, Durable: 1 << 50, Synchronized: true},
+		&Ack{Hardened: 4}, &Ack{Header: Header{DB: "d", GUID: "g", RoleSeq: 9, From: Mirror, Seq: 2, Echo: 8}, Hardened: 1 << 62},
+		&Ping{Durable: 1}, &ConfigChange{Safety: SafetyOff}, &Request{Command: CmdResume},
 		&FailoverRequest{NewRoleSeq: 2, FailoverLSN: 5}, &FailoverReply{Done: true}, &NoSession{},
 	}
 	for _, m := range msgs {
@@ -437,6 +439,12 @@ func TestMessagesRoundTrip(t *testing.T) {
 			t.Errorf("log block %v decoded", bad)
 		}
 	}
+	good := appendAck(nil, &Ack{Header: Header{DB: "d"}, Hardened: 4})
+	for _, bad := range [][]byte{nil, good[:len(good)-1], append(good, 0), {200, 1}} {
+		if _, err := Decode('a', bad); err == nil {
+			t.Errorf("ack %v decoded", bad)
+		}
+	}
 	if _, err := Decode('h', []byte("not json")); err == nil {
 		t.Error("bad hello decoded")
 	}
@@ -447,6 +455,8 @@ func FuzzDecode(f *testing.F) {
 	k, p := Encode(&LogBlock{Header: Header{DB: "d"}, Records: [][]byte{{1}}})
 	f.Add(k, p)
 	k, p = Encode(&Hello{End: 5})
+	f.Add(k, p)
+	k, p = Encode(&Ack{Header: Header{DB: "d", GUID: "g"}, Hardened: 5})
 	f.Add(k, p)
 	f.Fuzz(func(t *testing.T, kind byte, payload []byte) {
 		_, _ = Decode(kind, payload)
