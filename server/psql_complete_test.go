@@ -24,10 +24,7 @@ import (
 // that stops working shows only here. The names typed are prefixes that
 // nothing else prints, so the full names can come from completion alone.
 func TestPsqlTabCompletion(t *testing.T) {
-	psql, err := exec.LookPath("psql")
-	if err != nil {
-		t.Fatal("psql not found: run the tests with ./test.sh, which installs it")
-	}
+	psql := needPsql(t)
 	srv := servertest.Start(t, "")
 	conn := servertest.Connect(t, srv, "master")
 	if _, err := conn.Exec(context.Background(),
