@@ -30,6 +30,7 @@ func BenchmarkCopyFrom(b *testing.B) {
 	}
 	data := benchCopyData(*copyRows)
 	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
 	b.ResetTimer()
 	var peak int64
 	var cpu time.Duration

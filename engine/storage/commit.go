@@ -116,14 +116,14 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 	}
 	start := time.Now()
 	rec := txlog.Record{LSN: db.applied.get() + 1, CommitTime: db.cfg.Now(), Ops: t.ops}
-	enc := rec.Encode(make([]byte, 0, 64+t.opBytes))
-	if f := st.CheckSpace(int64(len(b.Repr()) + len(enc))); f != nil {
+	size := rec.EncodedLen()
+	if f := st.CheckSpace(int64(len(b.Repr()) + size)); f != nil {
 		b.Close()
 		return 0, db.FaultError(f, t.object())
 	}
 	var end [8]byte
 	binary.BigEndian.PutUint64(end[:], rec.LSN)
-	err := b.Set(keys.LogKey(rec.LSN), enc, nil)
+	err := putLogRecord(b, keys.LogKey(rec.LSN), &rec, size)
 	if err == nil {
 		err = b.Set(keys.MetaKey(MetaEndLSN), end[:], nil)
 	}
@@ -141,8 +141,8 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		return 0, db.FaultError(err, t.object())
 	}
 	db.applied.advance(rec.LSN)
-	db.logBytes.Add(int64(len(enc)))
-	db.noteWritten(1, len(enc))
+	db.logBytes.Add(int64(size))
+	db.noteWritten(1, size)
 	if t.schemaChanged {
 		db.schemaChanged()
 	}
