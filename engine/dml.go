@@ -75,7 +75,8 @@ func (w *rowWriter) key(t *txn, row []types.Value) ([]byte, error) {
 }
 
 func (w *rowWriter) pkKey(row []types.Value) []byte {
-	enc := make([]byte, 0, 32)
+	var scratch [64]byte // RowKey copies the key: one allocation per row
+	enc := scratch[:0]
 	for _, i := range w.table.PK {
 		enc = keys.AppendValue(enc, row[i], w.table.Columns[i].Type)
 	}
@@ -92,7 +93,7 @@ func (w *rowWriter) insert(t *txn, key []byte, row []types.Value) error {
 		}
 	}
 	// key and the encoded row are fresh: the transaction keeps them as they are.
-	if err := t.WriteOwned(key, nil, false, keys.EncodeRow(nil, row)); err != nil {
+	if err := t.WriteOwned(key, nil, false, keys.EncodeRowExact(row)); err != nil {
 		return err
 	}
 	return writeIndexes(t, w.table.ID, nil, nil, key, row)

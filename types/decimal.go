@@ -58,6 +58,18 @@ func (d Dec) c() *big.Int {
 	return d.coef
 }
 
+// CoefInt64 returns the coefficient, unscaled, when it fits an int64,
+// without copying it (a row encoder's fast path).
+func (d Dec) CoefInt64() (int64, bool) {
+	if d.coef == nil {
+		return 0, true
+	}
+	if !d.coef.IsInt64() {
+		return 0, false
+	}
+	return d.coef.Int64(), true
+}
+
 // Sign returns -1, 0 or +1.
 func (d Dec) Sign() int { return d.c().Sign() }
 
