@@ -75,7 +75,8 @@ func (w *rowWriter) key(t *txn, row []types.Value) ([]byte, error) {
 }
 
 func (w *rowWriter) pkKey(row []types.Value) []byte {
-	enc := make([]byte, 0, 32)
+	var scratch [64]byte // RowKey copies the key: one allocation per row
+	enc := scratch[:0]
 	for _, i := range w.table.PK {
 		enc = keys.AppendValue(enc, row[i], w.table.Columns[i].Type)
 	}
@@ -91,7 +92,8 @@ func (w *rowWriter) insert(t *txn, key []byte, row []types.Value) error {
 			return w.duplicate(row)
 		}
 	}
-	if err := t.Write(key, nil, false, keys.EncodeRow(nil, row)); err != nil {
+	// key and the encoded row are fresh: the transaction keeps them as they are.
+	if err := t.WriteOwned(key, nil, false, keys.EncodeRowExact(row)); err != nil {
 		return err
 	}
 	return writeIndexes(t, w.table.ID, nil, nil, key, row)
@@ -131,6 +133,9 @@ type insertPlan struct {
 	// listed says the INSERT has a column list; explicitID that it names
 	// the identity column (IDENTITY_INSERT, identity.go).
 	listed, explicitID bool
+	// converted says put's values are already of their columns' types and
+	// checked for NULL (a load converts them as it reads: load.go).
+	converted bool
 }
 
 func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
@@ -354,9 +359,12 @@ func (p *insertPlan) put(e *env, t *txn, vals []types.Value, valTypes []types.Ty
 		if isDefault != nil && isDefault[j] {
 			continue
 		}
-		v, err := p.w.convert(col, vals[j], valTypes[j])
-		if err != nil {
-			return err
+		v := vals[j]
+		if !p.converted {
+			var err error
+			if v, err = p.w.convert(col, v, valTypes[j]); err != nil {
+				return err
+			}
 		}
 		row[col], given[col] = v, true
 		if p.w.table.Columns[col].Identity != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -207,7 +208,10 @@ func appendByteaText(dst []byte, b []byte) []byte {
 // DecodeText parses a text-format parameter declared with the given OID
 // into its Go representation.
 func DecodeText(oid uint32, src []byte) (types.Value, error) {
-	s := string(src)
+	// Every case but the last only parses s and keeps nothing of it (error
+	// messages are formatted copies), so s is a view of src, not a copy: a
+	// COPY converts millions of fields.
+	s := unsafe.String(unsafe.SliceData(src), len(src))
 	switch oid {
 	case OIDInt2, OIDInt4, OIDInt8:
 		return parseInt(s, oid)
@@ -262,10 +266,10 @@ func DecodeText(oid uint32, src []byte) (types.Value, error) {
 		}
 		return nil, sqlerr.New(8114, "varchar", "varbinary")
 	}
-	if !utf8.ValidString(s) {
+	if !utf8.Valid(src) {
 		return nil, sqlerr.Protocol(sqlerr.CharNotInRepertoire, "invalid byte sequence for encoding \"UTF8\"")
 	}
-	return s, nil
+	return string(src), nil
 }
 
 // parseInt reads an integer of the OID's width.
@@ -296,9 +300,12 @@ func parseNumeric(s string) (types.Dec, bool) {
 		neg = s[0] == '-'
 		s = s[1:]
 	}
-	mant, expPart := s, ""
-	if i := strings.IndexAny(s, "eE"); i >= 0 {
-		mant, expPart = s[:i], s[i+1:]
+	mant, expPart, hasExp := s, "", false
+	for i := 0; i < len(s); i++ {
+		if s[i] == 'e' || s[i] == 'E' {
+			mant, expPart, hasExp = s[:i], s[i+1:], true
+			break
+		}
 	}
 	intPart, frac, _ := strings.Cut(mant, ".")
 	n := len(intPart) + len(frac)
@@ -306,14 +313,14 @@ func parseNumeric(s string) (types.Dec, bool) {
 		return types.Dec{}, false
 	}
 	scale := int64(len(frac))
-	if expPart != "" || strings.ContainsAny(s, "eE") {
+	if hasExp {
 		e, err := strconv.ParseInt(expPart, 10, 32)
 		if err != nil || e > 1000 || e < -1000 {
 			return types.Dec{}, false
 		}
 		scale -= e
 	}
-	var c *big.Int
+	var d types.Dec
 	if n <= 18 { // fits an int64: no string to build and scan (COPY reads millions)
 		var v int64
 		for _, part := range [2]string{intPart, frac} {
@@ -321,14 +328,21 @@ func parseNumeric(s string) (types.Dec, bool) {
 				v = v*10 + int64(part[i]-'0')
 			}
 		}
-		c = big.NewInt(v)
-	} else if c, _ = new(big.Int).SetString(intPart+frac, 10); c == nil {
-		return types.Dec{}, false
+		if neg {
+			v = -v
+		}
+		d = types.DecFromInt(v)
+		d.Scale = int32(scale)
+	} else {
+		c, ok := new(big.Int).SetString(intPart+frac, 10)
+		if !ok {
+			return types.Dec{}, false
+		}
+		if neg {
+			c.Neg(c)
+		}
+		d = types.NewDec(c, int32(scale))
 	}
-	if neg {
-		c.Neg(c)
-	}
-	d := types.NewDec(c, int32(scale))
 	if scale < 0 {
 		d = d.Rescale(0)
 	}

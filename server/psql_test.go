@@ -18,10 +18,7 @@ import (
 // it. -rewrite regenerates the .out files. psql is required: CI installs
 // Debian's postgresql-client.
 func TestPsqlScripts(t *testing.T) {
-	psql, err := exec.LookPath("psql")
-	if err != nil {
-		t.Fatal("psql not found: run the tests with ./test.sh, which installs it")
-	}
+	psql := needPsql(t)
 	files, err := filepath.Glob("../testdata/psql/*.sql")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no psql scripts found: %v", err)
@@ -57,4 +54,15 @@ func TestPsqlScripts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// needPsql is the path of the psql client, which the tests require (CI
+// installs Debian's postgresql-client).
+func needPsql(t *testing.T) string {
+	t.Helper()
+	psql, err := exec.LookPath("psql")
+	if err != nil {
+		t.Fatal("psql not found: run the tests with ./test.sh, which installs it")
+	}
+	return psql
 }

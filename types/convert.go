@@ -306,6 +306,9 @@ func toDecimal(v Value, from, to Type) (Value, *sqlerr.Error) {
 		}
 		return nil, sqlerr.New(8115, name, "numeric")
 	}
+	if x, same := v.(Dec); same && x.coef == d.coef && x.Scale == d.Scale {
+		return v, nil // unchanged: no new interface value (a load converts millions)
+	}
 	return d, nil
 }
 
@@ -416,6 +419,9 @@ func toString(v Value, from, to Type, mode Mode) (Value, *sqlerr.Error) {
 			}
 		}
 	}
+	if x, same := v.(string); same && x == s {
+		return v, nil // unchanged: no new interface value (a load converts millions)
+	}
 	return s, nil
 }
 
@@ -464,11 +470,14 @@ func toTime(v Value, from, to Type) (Value, *sqlerr.Error) {
 	if from.Kind == Time && to.Kind != Time {
 		t = TimeOfDay(t) // a time of day becomes that time on 1900-01-01
 	}
-	t, ok := NormalizeTime(t, to)
+	n, ok := NormalizeTime(t, to)
 	if !ok {
 		return nil, sqlerr.New(242, from.Kind.String(), to.Kind.String())
 	}
-	return t, nil
+	if x, same := v.(time.Time); same && n == x {
+		return v, nil // unchanged: no new interface value (a load converts millions)
+	}
+	return n, nil
 }
 
 func toUUID(v Value, from Type) (Value, *sqlerr.Error) {

@@ -58,6 +58,27 @@ func (d Dec) c() *big.Int {
 	return d.coef
 }
 
+// int64pow10 is 10^0 .. 10^18.
+var int64pow10 = func() (p [19]int64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// CoefInt64 returns the coefficient, unscaled, when it fits an int64,
+// without copying it (a row encoder's fast path).
+func (d Dec) CoefInt64() (int64, bool) {
+	if d.coef == nil {
+		return 0, true
+	}
+	if !d.coef.IsInt64() {
+		return 0, false
+	}
+	return d.coef.Int64(), true
+}
+
 // Sign returns -1, 0 or +1.
 func (d Dec) Sign() int { return d.c().Sign() }
 
@@ -239,5 +260,8 @@ func DecFromFloat(f float64, scale int32) (Dec, bool) {
 
 // FitsPrecision reports whether d (at its scale) fits DECIMAL(p, d.Scale).
 func (d Dec) FitsPrecision(p int) bool {
+	if v, ok := d.CoefInt64(); ok && p >= 0 && p <= 18 && v != math.MinInt64 {
+		return max(v, -v) < int64pow10[p] // no big.Int to allocate
+	}
 	return new(big.Int).Abs(d.c()).Cmp(pow10(int32(p))) < 0
 }

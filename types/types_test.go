@@ -118,6 +118,18 @@ func TestDecimalArithmetic(t *testing.T) {
 	if !mustDec("99.99").FitsPrecision(4) || mustDec("100.00").FitsPrecision(4) {
 		t.Error("precision check")
 	}
+	// The int64 fast path and the big.Int path agree at their limits.
+	for _, c := range []struct {
+		d    string
+		p    int
+		fits bool
+	}{{"-99.99", 4, true}, {"-100.00", 4, false}, {"0", 1, true}, {"999999999999999999", 18, true},
+		{"1000000000000000000", 18, false}, {"-9223372036854775808", 19, true}, {"-9223372036854775808", 18, false},
+		{"9223372036854775807", 19, true}, {"99999999999999999999", 20, true}, {"99999999999999999999", 19, false}} {
+		if got := mustDec(c.d).FitsPrecision(c.p); got != c.fits {
+			t.Errorf("%s fits precision %d: %v", c.d, c.p, got)
+		}
+	}
 	for _, bad := range []string{"", "-", ".", "1.2.3", "1e5", "abc"} {
 		if _, ok := ParseDec(bad); ok {
 			t.Errorf("ParseDec(%q) accepted", bad)

@@ -35,8 +35,10 @@ func TablePrefix(id uint32) []byte {
 
 // RowKey returns the key of a row: the table prefix and the encoded key.
 func RowKey(id uint32, encodedKey []byte) []byte {
-	k := TablePrefix(id)
-	return append(k, encodedKey...)
+	k := make([]byte, 0, len(Table)+5+len(encodedKey)) // one allocation: a load makes millions
+	k = append(k, Table...)
+	k = binary.BigEndian.AppendUint32(k, id)
+	return append(append(k, '/'), encodedKey...)
 }
 
 // LogKey returns the key of the log record with the given LSN.

@@ -1,10 +1,12 @@
 package keys
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math"
 	"math/big"
+	"math/bits"
 	"time"
 
 	"mirrordb/types"
@@ -53,6 +55,19 @@ func EncodeRow(dst []byte, vals []types.Value) []byte {
 		case types.Dec:
 			dst = append(dst, rowDec)
 			dst = binary.AppendVarint(dst, int64(x.Scale))
+			if v, ok := x.CoefInt64(); ok { // the usual decimal: no copy of its big.Int
+				sign, mag := byte(0), uint64(v)
+				if v < 0 {
+					sign, mag = 1, -mag
+				}
+				var be [8]byte
+				binary.BigEndian.PutUint64(be[:], mag)
+				m := be[bits.LeadingZeros64(mag)/8:] // minimal big-endian, as big.Int.Bytes
+				dst = append(dst, sign)
+				dst = binary.AppendUvarint(dst, uint64(len(m)))
+				dst = append(dst, m...)
+				break
+			}
 			c := x.Coef()
 			sign := byte(0)
 			if c.Sign() < 0 {
@@ -86,6 +101,15 @@ func EncodeRow(dst []byte, vals []types.Value) []byte {
 		}
 	}
 	return dst
+}
+
+// EncodeRowExact is EncodeRow into a new slice of the row's length: a
+// stored row lives until its transaction ends, so it gets one allocation
+// and no spare capacity (encoding from nil grows the slice three or four
+// times).
+func EncodeRowExact(vals []types.Value) []byte {
+	var scratch [256]byte
+	return bytes.Clone(EncodeRow(scratch[:0], vals))
 }
 
 // DecodeRow decodes a row encoded by EncodeRow into dst (reused when large

@@ -117,27 +117,17 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 	}
 	start := time.Now()
 	rec := txlog.Record{LSN: db.applied.get() + 1, CommitTime: db.cfg.Now(), Ops: t.ops}
-	// The log key and record are built in a scratch buffer: the batch
-	// copies what it is given.
-	scratch := getScratch(len(keys.Log) + 8 + 64 + t.opBytes)
-	buf := binary.BigEndian.AppendUint64(append((*scratch)[:0], keys.Log...), rec.LSN)
-	logKey := buf[:len(buf):len(buf)]
-	buf = rec.Encode(buf)
-	enc := buf[len(logKey):]
-	encLen := len(enc)
-	*scratch = buf
-	if f := st.CheckSpace(int64(len(b.Repr()) + encLen)); f != nil {
-		putScratch(scratch)
+	size := rec.EncodedLen()
+	if f := st.CheckSpace(int64(len(b.Repr()) + size)); f != nil {
 		b.Close()
 		return 0, db.FaultError(f, t.object())
 	}
 	var end [8]byte
 	binary.BigEndian.PutUint64(end[:], rec.LSN)
-	err := b.Set(logKey, enc, nil)
+	err := putLogRecord(b, keys.LogKey(rec.LSN), &rec, size)
 	if err == nil {
 		err = b.Set(endLSNKey, end[:], nil)
 	}
-	putScratch(scratch)
 	if err != nil {
 		b.Close()
 		return 0, err
@@ -147,8 +137,8 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		return 0, db.FaultError(err, t.object())
 	}
 	db.applied.advance(rec.LSN)
-	db.logBytes.Add(int64(encLen))
-	db.noteWritten(1, encLen)
+	db.logBytes.Add(int64(size))
+	db.noteWritten(1, size)
 	if t.schemaChanged {
 		db.schemaChanged()
 	}
@@ -216,28 +206,6 @@ func (p *pendingCommit) waitErr(ctx context.Context) error {
 
 // endLSNKey is the key of MetaEndLSN, which every commit writes.
 var endLSNKey = keys.MetaKey(MetaEndLSN)
-
-// scratchPool holds the buffers commits encode their log key and record
-// in. A buffer grown past maxScratch (a large transaction) is dropped
-// rather than kept.
-var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
-const maxScratch = 64 << 10
-
-func getScratch(n int) *[]byte {
-	p := scratchPool.Get().(*[]byte)
-	if cap(*p) < n {
-		*p = make([]byte, 0, n)
-	}
-	return p
-}
-
-func putScratch(p *[]byte) {
-	if cap(*p) <= maxScratch {
-		*p = (*p)[:0]
-		scratchPool.Put(p)
-	}
-}
 
 // DeferWait makes Commit return as soon as the transaction is applied
 // (visible, and shipped to a mirror), and store in *wait what it would

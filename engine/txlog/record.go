@@ -187,3 +187,40 @@ func (d *decoder) bytes() []byte {
 	d.b = d.b[n:]
 	return v
 }
+
+// EncodedLen is the length of the record's encoding, so that a writer can
+// make room for it and encode it in place (a large transaction's record
+// is then built once, where it is stored).
+func (r *Record) EncodedLen() int {
+	n := 1 + uvarintLen(r.LSN) + varintLen(r.CommitTime.UnixNano()) + uvarintLen(uint64(len(r.Ops)))
+	for i := range r.Ops {
+		op := &r.Ops[i]
+		n += 2 + bytesLen(op.Key)
+		if op.HadBefore {
+			n += bytesLen(op.Before)
+		}
+		if op.Kind == OpPut {
+			n += bytesLen(op.After)
+		}
+	}
+	return n + 4
+}
+
+func bytesLen(b []byte) int { return uvarintLen(uint64(len(b))) + len(b) }
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+func varintLen(v int64) int {
+	u := uint64(v) << 1 // zig-zag, as binary.AppendVarint
+	if v < 0 {
+		u = ^u
+	}
+	return uvarintLen(u)
+}

@@ -58,3 +58,19 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// TestEncodedLen: the length predicted is the length encoded, across the
+// varints' size steps and commit times before 1970.
+func TestEncodedLen(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 16383, 16384, 70000} {
+		for _, when := range []time.Time{time.Unix(0, 0), time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 7, 0, 0, 0, 5, time.UTC)} {
+			r := sample()
+			r.LSN = uint64(n) << 20
+			r.CommitTime = when
+			r.Ops = append(r.Ops, Op{Kind: OpPut, Key: make([]byte, n), HadBefore: true, Before: make([]byte, n/3), After: make([]byte, n)})
+			if got, want := r.EncodedLen(), len(r.Encode(nil)); got != want {
+				t.Fatalf("%d bytes at %v: EncodedLen %d, encoded %d", n, when, got, want)
+			}
+		}
+	}
+}

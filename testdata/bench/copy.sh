@@ -7,14 +7,21 @@
 # mirrordb, its peak resident memory. Run as root (the PostgreSQL cluster
 # runs as the postgres user) or as a user who can run initdb.
 #
+# MIRRORDB=path uses that server binary instead of building this tree's
+# (an A/B of two versions: build each with go build ./cmd/server and
+# alternate them); PG=0 skips PostgreSQL. Each line shows the load
+# average when the run began: on a shared machine compare CPU times.
+#
 #   testdata/bench/copy.sh
 #   ROWS=100000 RUNS=3 testdata/bench/copy.sh
+#   for r in 1 2 3; do for b in old new; do MIRRORDB=/tmp/$b PG=0 testdata/bench/copy.sh; done; done
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 ROWS="${ROWS:-1000000}"
 RUNS="${RUNS:-1}"
 PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
+PG="${PG:-1}"
 
 work="$(mktemp -d)"
 chmod 755 "$work"
@@ -43,7 +50,11 @@ chmod 644 "$work/rows.csv"
 echo "file: $ROWS rows, $(du -m "$work/rows.csv" | cut -f1) MB; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # mirrordb
-(cd "$root" && go build -o "$work/mirrordb" ./cmd/server)
+if [ -n "${MIRRORDB:-}" ]; then
+  cp "$MIRRORDB" "$work/mirrordb"
+else
+  (cd "$root" && go build -o "$work/mirrordb" ./cmd/server)
+fi
 freeport() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=$(freeport)
 "$work/mirrordb" --data "$work/data" --listen "127.0.0.1:$port" --log-level warn &
@@ -53,11 +64,11 @@ psql -X -q -h 127.0.0.1 -p "$port" -d master -c "CREATE DATABASE bench"
 peak=0
 for run in $(seq "$RUNS"); do
   psql -X -q -h 127.0.0.1 -p "$port" -d bench -c "CREATE TABLE t$run (id INT PRIMARY KEY, name VARCHAR(40), qty INT, price DECIMAL(10,2), at DATETIME2)"
-  c0=$(cpu "$pid"); t0=$(date +%s.%N)
+  l=$(cut -d' ' -f1 /proc/loadavg); c0=$(cpu "$pid"); t0=$(date +%s.%N)
   (cd "$work" && psql -X -q -h 127.0.0.1 -p "$port" -d bench -c "\\copy t$run from 'rows.csv' with (format csv)")
   t1=$(date +%s.%N); c1=$(cpu "$pid")
   hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
-  echo "mirrordb   run $run: wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, server CPU $(secs $((c1 - c0))) s, peak RSS $((hwm / 1024)) MB"
+  echo "mirrordb   run $run (load $l): wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, server CPU $(secs $((c1 - c0))) s, peak RSS $((hwm / 1024)) MB"
   t0=$(date +%s.%N)
   psql -X -q -h 127.0.0.1 -p "$port" -d bench -c "\\copy t$run to '/dev/null' with (format csv)"
   t1=$(date +%s.%N)
@@ -65,6 +76,10 @@ for run in $(seq "$RUNS"); do
 done
 
 # PostgreSQL 15, defaults, on the same disk
+if [ "$PG" = 0 ]; then
+  echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
 mkdir "$work/pgdata" "$work/sock"
 [ "$(id -u)" -eq 0 ] && chown postgres "$work/pgdata" "$work/sock"
 as_pg "$PGBIN/initdb" -D "$work/pgdata" -A trust -U postgres >/dev/null
@@ -74,10 +89,10 @@ postmaster=$(head -1 "$work/pgdata/postmaster.pid")
 for run in $(seq "$RUNS"); do
   psql -X -q -h 127.0.0.1 -p "$pport" -U postgres -c "CREATE TABLE t$run (id int PRIMARY KEY, name varchar(40), qty int, price numeric(10,2), at timestamp)"
   sleep 0.2
-  c0=$(reaped "$postmaster"); t0=$(date +%s.%N)
+  l=$(cut -d' ' -f1 /proc/loadavg); c0=$(reaped "$postmaster"); t0=$(date +%s.%N)
   (cd "$work" && psql -X -q -h 127.0.0.1 -p "$pport" -U postgres -c "\\copy t$run from 'rows.csv' with (format csv)")
   t1=$(date +%s.%N); sleep 0.2; c1=$(reaped "$postmaster")
-  echo "PostgreSQL run $run: wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, backend CPU $(secs $((c1 - c0))) s"
+  echo "PostgreSQL run $run (load $l): wall $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, backend CPU $(secs $((c1 - c0))) s"
   t0=$(date +%s.%N)
   psql -X -q -h 127.0.0.1 -p "$pport" -U postgres -c "\\copy t$run to '/dev/null' with (format csv)"
   t1=$(date +%s.%N)
