@@ -272,6 +272,7 @@ func pushIntoDerived(src rowSource, where expr) expr {
 	}
 	p.where = andAll(push)
 	chooseAccess(p.src, p.where)
+	p.build()
 	return andAll(keep)
 }
 

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -144,6 +145,28 @@ func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, a
 	return &srfExpr{name: name, arr: arr, t: t}, nil
 }
 
+// containsSRF says whether an expression calls a select-list
+// set-returning function outside a subquery.
+func containsSRF(n parser.Expr) bool {
+	found := false
+	walkExpr(n, func(x parser.Expr) bool {
+		if f, ok := x.(*parser.FuncCall); ok && f.Over == nil && isSelectListSRF(f, strings.ToUpper(f.Name.Object())) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// refuseSRF is PostgreSQL's error for a set-returning function in a
+// clause that filters rows (WHERE, HAVING).
+func (b *binder) refuseSRF(x parser.Expr, clause string) error {
+	if containsSRF(x) {
+		return b.errAt(x, sqlerr.New(50140, clause))
+	}
+	return nil
+}
+
 // hasSRF says whether a select list yields lists to expand.
 func hasSRF(project []expr) bool {
 	for _, x := range project {
@@ -154,10 +177,16 @@ func hasSRF(project []expr) bool {
 	return false
 }
 
-// expandSRF wraps emit to repeat each row once per element of its lists.
-func expandSRF(emit func([]types.Value) error) func([]types.Value) error {
+// srfOp expands the lists of a select list's set-returning functions
+// right after the projection, before DISTINCT, ORDER BY and TOP see the
+// rows (PostgreSQL's order): each row is repeated once per element, the
+// lists advancing together (shorter ones give NULL); a row whose lists
+// are all empty yields none.
+type srfOp struct{ in operator }
+
+func (s *srfOp) run(e *env, emit func([]types.Value) error) error {
 	var out []types.Value
-	return func(row []types.Value) error {
+	return s.in.run(e, func(row []types.Value) error {
 		n := 0
 		for _, v := range row {
 			if l, ok := v.(srfValues); ok {
@@ -179,5 +208,10 @@ func expandSRF(emit func([]types.Value) error) func([]types.Value) error {
 			}
 		}
 		return nil
-	}
+	})
+}
+
+// explain shows the expansion as PostgreSQL's plans name it.
+func (s *srfOp) explain(x *explainer, nm *names) *plan.Node {
+	return x.node("Project Set", "Project Set", "", s.in.explain(x, nm))
 }
