@@ -14,7 +14,7 @@ import (
 // clauses apply:
 //
 //	source → filter (WHERE) → aggregate → filter (HAVING) → window →
-//	project → set-returning functions → distinct → sort → top
+//	set-returning functions → project → distinct → sort → top
 //
 // Rows are pushed: an operator's run calls emit once per row it produces,
 // and the row is valid only during that call (an operator that keeps rows
@@ -56,11 +56,11 @@ func (p *selectPlan) build() {
 	if len(p.windows) > 0 {
 		op = &windowOp{in: op, specs: p.windows}
 	}
+	if len(p.srfs) > 0 {
+		op = &srfOp{in: op, srfs: p.srfs}
+	}
 	sorted := len(p.orderBy) > 0 && !p.presorted
 	op = &projectOp{in: op, exprs: p.project, order: p.orderBy, withOrder: sorted}
-	if p.srf {
-		op = &srfOp{in: op}
-	}
 	if p.distinct {
 		op = &distinctOp{in: op, exprs: p.project}
 	}

@@ -87,7 +87,7 @@ func (p *projectOp) explain(x *explainer, nm *names) *plan.Node {
 // simpleOutput reports outputs that are passed through, not computed.
 func simpleOutput(e expr) bool {
 	switch e.(type) {
-	case *colExpr, *aggRef, *groupKeyRef, *winRef:
+	case *colExpr, *aggRef, *groupKeyRef, *winRef, *srfRef:
 		return true
 	}
 	return false

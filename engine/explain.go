@@ -38,6 +38,7 @@ type names struct {
 	// outs and orderNames name the select list's values and the ORDER BY
 	// values, as the projection defines them (exec_project.go)
 	outs, orderNames []string
+	srfs             []string // the [ExprN] each set-returning function defines (pgsrf.go)
 }
 
 // node builds an operator over its inputs, adding the plans of the

@@ -48,7 +48,7 @@ type selectParts struct {
 	fetch  expr
 
 	windows []*windowSpec // window functions of the select list and ORDER BY (window.go)
-	srf     bool          // the select list holds set-returning functions (pgsrf.go)
+	srfs    []*srfExpr    // set-returning functions of the select list and ORDER BY (pgsrf.go)
 }
 
 // orderKey is one ORDER BY item: an output column (col ≥ 0) or an
@@ -63,9 +63,9 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 	if len(sel.With) > 0 {
 		defer b.pushCTEs(sel)()
 	}
-	savedWin := b.win
-	b.win = nil
-	defer func() { b.win = savedWin }()
+	savedWin, savedSRFs := b.win, b.srfs
+	b.win, b.srfs = nil, nil
+	defer func() { b.win, b.srfs = savedWin, savedSRFs }()
 	src, sc, items, err := b.bindQuerySource(sel)
 	if err != nil {
 		return nil, err
@@ -112,10 +112,13 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 			agg.groupText = append(agg.groupText, g.String())
 		}
 	}
-	wc := &windowContext{}
-	b.win = wc
+	wc, srfs := &windowContext{}, &srfContext{}
+	b.win, b.srfs = wc, srfs
 	aliases := map[string]int{}
 	for _, it := range items {
+		if err := b.refuseNestedSRF(it.Expr); err != nil {
+			return nil, err
+		}
 		if it.Alias != "" {
 			aliases[strings.ToLower(it.Alias)] = len(p.project)
 		}
@@ -126,7 +129,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		p.project = append(p.project, xs...)
 		p.cols = append(p.cols, cols...)
 	}
-	b.win, p.srf = nil, hasSRF(p.project)
+	b.win, b.srfs = nil, nil
 	if sel.Having != nil {
 		if err := b.refuseSRF(sel.Having, "HAVING"); err != nil {
 			return nil, err
@@ -135,8 +138,11 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 			return nil, err
 		}
 	}
-	b.win = wc
+	b.win, b.srfs = wc, srfs
 	for _, o := range sel.OrderBy {
+		if err := b.refuseNestedSRF(o.Expr); err != nil {
+			return nil, err
+		}
 		k, err := b.bindOrderKey(o, sel, p, sc, agg, aliases)
 		if err != nil {
 			return nil, err
@@ -144,6 +150,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		p.orderBy = append(p.orderBy, k)
 	}
 	b.win, p.windows = nil, wc.specs
+	b.srfs, p.srfs = nil, srfs.list
 	if agg != nil {
 		p.groupBy, p.aggs = agg.groupBy, agg.aggs
 	}

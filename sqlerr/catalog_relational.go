@@ -24,6 +24,7 @@ var relationalMessages = map[int]msgDef{
 	// PostgreSQL's set-returning functions have no SQL Server message
 	// (engine/pgsrf.go); mirrordb's own, PostgreSQL's text.
 	50140: {16, FeatureNotSupported, "set-returning functions are not allowed in %s"},
+	50141: {16, FeatureNotSupported, "%s function calls cannot contain set-returning function calls"},
 }
 
 func init() { addMessages(relationalMessages) }
