@@ -20,7 +20,7 @@ import (
 // and the row is valid only during that call (an operator that keeps rows
 // copies them). Below the projection an operator's rows are contexts the
 // expressions read through env (row, group keys and aggregates, window
-// values); each operator that evaluates expressions there sets env.row to
+// values, set-returning functions' elements); each operator that evaluates expressions there sets env.row to
 // the row it is given. From the projection up they are output values,
 // followed, for a sort, by the ORDER BY values.
 
