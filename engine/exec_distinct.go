@@ -32,10 +32,10 @@ func (d *distinctOp) run(e *env, emit func([]types.Value) error) error {
 		if _, ok := seen[string(enc)]; ok {
 			return nil
 		}
-		seen[string(enc)] = struct{}{}
 		if err := e.gov.Grow(int64(len(enc)) + govern.EntrySize); err != nil {
-			return err
+			return err // before the key is copied into the set
 		}
+		seen[string(enc)] = struct{}{}
 		return emit(row)
 	})
 }
