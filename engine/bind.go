@@ -29,6 +29,7 @@ type binder struct {
 	corr   correlation    // the scopes around the subquery being bound (correlate.go)
 	ctes   []*cteBinding  // common table expressions in scope (derived.go)
 	win    *windowContext // where window functions may appear (window.go)
+	srfs   *srfContext    // where set-returning functions may appear (pgsrf.go)
 	// inDefault is the column DEFAULT being bound, if any (typefuncs.go).
 	inDefault *defaultBinding
 }

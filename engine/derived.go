@@ -255,7 +255,7 @@ func pushIntoDerived(src rowSource, where expr) expr {
 		return where
 	}
 	p := d.plan
-	if p.grouped || p.distinct || p.top != nil || p.offset != nil || p.fetch != nil || p.windows != nil || p.srf {
+	if p.grouped || p.distinct || p.top != nil || p.offset != nil || p.fetch != nil || p.windows != nil || p.srfs != nil {
 		return where
 	}
 	var keep, push []expr
@@ -274,6 +274,7 @@ func pushIntoDerived(src rowSource, where expr) expr {
 	}
 	p.where = andAll(push)
 	chooseAccess(p.src, p.where)
+	p.build()
 	return andAll(keep)
 }
 

@@ -35,6 +35,10 @@ type names struct {
 	groups []string // printed group-by expressions
 	aggs   []string // the [ExprN] each aggregate defines
 	wins   []string // the [ExprN] each window function defines (window.go)
+	// outs and orderNames name the select list's values and the ORDER BY
+	// values, as the projection defines them (exec_project.go)
+	outs, orderNames []string
+	srfs             []string // the [ExprN] each set-returning function defines (pgsrf.go)
 }
 
 // node builds an operator over its inputs, adding the plans of the
@@ -336,148 +340,6 @@ func (j *joinSource) explain(x *explainer, nm *names) *plan.Node {
 	n := x.node("Nested Loops", joinLogical[j.kind], arg, left, right)
 	n.NamesLogical = true
 	return n
-}
-
-// explain describes a SELECT in the order it runs: the FROM clause's
-// source, the WHERE filter, grouping and HAVING, the computed select list,
-// DISTINCT, ORDER BY, then TOP / OFFSET / FETCH.
-func (p *selectPlan) explain(x *explainer) *plan.Node {
-	nm := &names{sc: p.sc}
-	n := p.src.explain(x, nm)
-	if p.where != nil {
-		n = x.node("Filter", "Filter", "WHERE:("+x.text(p.where, nm)+")", n)
-	}
-	if p.grouped {
-		n = p.explainAggregate(x, nm, n)
-		if p.having != nil {
-			n = x.node("Filter", "Filter", "WHERE:("+x.text(p.having, nm)+")", n)
-		}
-	}
-	n = p.explainWindows(x, nm, n)
-	var defined []string
-	outs := make([]string, len(p.project))
-	for i, e := range p.project {
-		if simpleOutput(e) {
-			outs[i] = x.text(e, nm)
-			continue
-		}
-		outs[i] = x.newExpr()
-		defined = append(defined, outs[i]+"="+x.text(e, nm))
-	}
-	orderNames := make([]string, len(p.orderBy))
-	for i, k := range p.orderBy {
-		switch {
-		case k.col >= 0:
-			orderNames[i] = outs[k.col]
-		case simpleOutput(k.x):
-			orderNames[i] = x.text(k.x, nm)
-		default:
-			orderNames[i] = x.newExpr()
-			defined = append(defined, orderNames[i]+"="+x.text(k.x, nm))
-		}
-	}
-	if len(defined) > 0 {
-		n = x.node("Compute Scalar", "Compute Scalar", "DEFINE:("+strings.Join(defined, ", ")+")", n)
-		n.DefinedValues = strings.Join(defined, ", ")
-	}
-	if p.distinct {
-		cols := make([]string, len(p.project))
-		for i, e := range p.project {
-			cols[i] = x.text(e, nm)
-		}
-		n = x.node("Hash Match", "Flow Distinct", "HASH:("+strings.Join(cols, ", ")+")", n)
-		n.NamesLogical = true
-	}
-	if len(p.orderBy) > 0 && !p.presorted {
-		keys := make([]string, len(p.orderBy))
-		for i, k := range p.orderBy {
-			dir := " ASC"
-			if k.desc {
-				dir = " DESC"
-			}
-			keys[i] = orderNames[i] + dir
-		}
-		n = x.node("Sort", "Sort", "ORDER BY:("+strings.Join(keys, ", ")+")", n)
-	}
-	var top []string
-	if p.offset != nil {
-		top = append(top, "OFFSET EXPRESSION:("+x.text(p.offset, nil)+")")
-	}
-	if p.fetch != nil {
-		top = append(top, "TOP EXPRESSION:("+x.text(p.fetch, nil)+")")
-	}
-	if p.top != nil {
-		s := "TOP EXPRESSION:(" + x.text(p.top, nil) + ")"
-		if p.topPercent {
-			s += " PERCENT"
-		}
-		top = append(top, s)
-	}
-	if len(top) > 0 {
-		n = x.node("Top", "Top", strings.Join(top, ", "), n)
-	}
-	n.OutputList = strings.Join(outs, ", ")
-	return n
-}
-
-// explainAggregate describes the grouping as it runs: with GROUP BY, a
-// hash table of groups, or a stream aggregate when the groups arrive in
-// order; without, one running group (a stream aggregate).
-func (p *selectPlan) explainAggregate(x *explainer, nm *names, in *plan.Node) *plan.Node {
-	for _, g := range p.groupBy {
-		nm.groups = append(nm.groups, x.text(g, nm))
-	}
-	var defined []string
-	for _, a := range p.aggs {
-		name := x.newExpr()
-		nm.aggs = append(nm.aggs, name)
-		call := a.name
-		if call == "COUNT" {
-			call = "Count" // as SQL Server prints it
-		}
-		switch {
-		case a.arg == nil:
-			call += "(*)"
-		case a.distinct:
-			call += "(DISTINCT " + x.text(a.arg, nm) + ")"
-		default:
-			call += "(" + x.text(a.arg, nm) + ")"
-		}
-		defined = append(defined, name+"="+call)
-	}
-	var n *plan.Node
-	if len(p.groupBy) == 0 {
-		arg := ""
-		if len(defined) > 0 {
-			arg = "DEFINE:(" + strings.Join(defined, ", ") + ")"
-		}
-		n = x.node("Stream Aggregate", "Aggregate", arg, in)
-		n.EstimateRows, n.Estimated = 1, true
-	} else if p.groupsArrive {
-		arg := "GROUP BY:(" + strings.Join(nm.groups, ", ") + ")"
-		if len(defined) > 0 {
-			arg += " DEFINE:(" + strings.Join(defined, ", ") + ")"
-		}
-		n = x.node("Stream Aggregate", "Aggregate", arg, in)
-	} else {
-		arg := "HASH:(" + strings.Join(nm.groups, ", ") + ")"
-		if len(defined) > 0 {
-			arg += ", DEFINE:(" + strings.Join(defined, ", ") + ")"
-		}
-		n = x.node("Hash Match", "Aggregate", arg, in)
-		n.NamesLogical = true
-	}
-	n.DefinedValues = strings.Join(defined, ", ")
-	return n
-}
-
-// simpleOutput reports outputs that are passed through, not computed.
-func simpleOutput(e expr) bool {
-	switch e.(type) {
-	case *colExpr, *aggRef, *groupKeyRef, *winRef:
-		return true
-	}
-	return false
 }
 
 // writeOp is the physical operator name of a write: on the clustered

@@ -37,6 +37,7 @@ type env struct {
 	outer  [][]types.Value // rows of the queries around a correlated subquery (correlate.go)
 	output [][]types.Value // OUTPUT rows of the running statement (output.go)
 	win    []types.Value   // window function values of the current row (window.go)
+	srf    []types.Value   // set-returning functions' values of the current row (pgsrf.go)
 }
 
 type constExpr struct {

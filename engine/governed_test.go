@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"mirrordb/engine/backup"
-	"mirrordb/engine/govern"
-	"mirrordb/session"
 	"mirrordb/sqlerr"
 )
 
@@ -21,16 +19,10 @@ import (
 // whatever the outcome; a statement within budget runs.
 func TestStatementMemoryBudget(t *testing.T) {
 	in := openTestInstance(t)
-	pool := govern.NewPool(64<<20, 1<<20)
-	s, err := in.OpenWith(context.Background(), session.Startup{User: "t", Database: "master", ProcessID: 1}, pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	sess := s.(*Session)
+	sess, pool := openBudgeted(t, in, 1<<20)
 	// 4,000 rows of 500 bytes: 2 MB in any buffer.
 	setup := openSession(t, in, "master")
-	mustQuery(t, setup, "CREATE TABLE ten (n INT PRIMARY KEY) INSERT ten VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
+	createTen(t, setup)
 	mustQuery(t, setup, "CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(MAX))")
 	mustQuery(t, setup, "INSERT big SELECT a.n*1000 + b.n*100 + c.n*10 + d.n, REPLICATE('v', 500) FROM ten a, ten b, ten c, ten d WHERE a.n < 4")
 	for _, q := range []string{

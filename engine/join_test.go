@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"mirrordb/engine/govern"
-	"mirrordb/session"
 	"mirrordb/sqlerr"
 )
 
@@ -180,15 +178,9 @@ func runRows(t *testing.T, s *Session, sql string) []string {
 // join producing millions of matches stops when its context is cancelled.
 func TestHashJoinMemoryAndCancel(t *testing.T) {
 	in := openTestInstance(t)
-	pool := govern.NewPool(64<<20, 1<<20)
-	st, err := in.OpenWith(context.Background(), session.Startup{User: "t", Database: "master", ProcessID: 1}, pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	s := st.(*Session)
+	s, pool := openBudgeted(t, in, 1<<20)
 	setup := openSession(t, in, "master")
-	mustQuery(t, setup, "CREATE TABLE ten (n INT PRIMARY KEY) INSERT ten VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
+	createTen(t, setup)
 	mustQuery(t, setup, "CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(MAX))")
 	mustQuery(t, setup, "INSERT big SELECT a.n*1000 + b.n*100 + c.n*10 + d.n, REPLICATE('v', 500) FROM ten a, ten b, ten c, ten d WHERE a.n < 4")
 	for _, q := range []string{
@@ -212,7 +204,7 @@ func TestHashJoinMemoryAndCancel(t *testing.T) {
 	mustQuery(t, setup, "CREATE TABLE k (id INT PRIMARY KEY, v INT) INSERT k SELECT id, 1 FROM big")
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	err = s.Query(ctx, "SELECT COUNT(*) FROM k a JOIN k b ON a.v = b.v", &collect{})
+	err := s.Query(ctx, "SELECT COUNT(*) FROM k a JOIN k b ON a.v = b.v", &collect{})
 	if err == nil || ctx.Err() == nil {
 		t.Fatalf("a cancelled hash join returned %v", err)
 	}

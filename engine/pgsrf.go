@@ -4,34 +4,55 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
 
-// PostgreSQL's set-returning functions in a select list, as SQLAlchemy's
+// PostgreSQL's set-returning functions in a select list (unnest,
+// generate_subscripts, _pg_expandarray, generate_series), as SQLAlchemy's
 // reflection writes them: SELECT unnest(ix.indkey) attnum,
-// generate_subscripts(ix.indkey, 1) ord FROM pg_index ix. Each such item
+// generate_subscripts(ix.indkey, 1) ord FROM pg_index ix. Each such call
 // yields a list, and the row is repeated once per element, the lists
-// advancing together (shorter ones give NULL), as in PostgreSQL.
+// advancing together (shorter ones give NULL), as in PostgreSQL. The
+// binder collects the calls of a select list and ORDER BY (srfContext)
+// and leaves a reference (srfRef) in their place; srfOp computes the lists
+// and expands the row right before the projection, so an expression
+// around a call (UPPER(unnest(a))) sees one element at a time and
+// DISTINCT, ORDER BY, OFFSET/FETCH and TOP see the expanded rows.
 
 // srfValues is the list a set-returning item yields for one row.
 type srfValues []types.Value
 
-// srfExpr is unnest(array), generate_subscripts(array, dim) or
+// srfExpr is unnest(array), generate_subscripts(array, dim),
 // information_schema._pg_expandarray(array), whose rows are records (x, n):
-// an element and its position from 1, as record text "(x,n)"; field, when
-// set, takes one of them ((_pg_expandarray(k)).n).
+// an element and its position from 1, as record text "(x,n)" (field, when
+// set, takes one of them: (_pg_expandarray(k)).n), or generate_series(start,
+// stop [, step]), whose arguments are in series.
 type srfExpr struct {
-	name  string
-	arr   expr
-	t     types.Type
-	field string
+	name   string
+	arr    expr
+	t      types.Type
+	field  string
+	series []expr
 }
 
 func (s *srfExpr) typ() types.Type { return s.t }
 
 func (s *srfExpr) eval(e *env) (types.Value, error) {
+	if s.series != nil {
+		args := make([]types.Value, len(s.series))
+		for i, a := range s.series {
+			v, err := a.eval(e)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = v
+		}
+		vals, err := generateSeries(e, args) // pgsetfuncs.go
+		return srfValues(vals), err
+	}
 	v, err := s.arr.eval(e)
 	if err != nil || v == nil {
 		return srfValues(nil), err
@@ -64,7 +85,18 @@ func (s *srfExpr) eval(e *env) (types.Value, error) {
 }
 
 func (s *srfExpr) explain(x *explainer, n *names) string {
-	return strings.ToLower(s.name) + "(" + x.text(s.arr, n) + ")"
+	if s.series != nil {
+		args := make([]string, len(s.series))
+		for i, a := range s.series {
+			args[i] = x.text(a, n)
+		}
+		return "generate_series(" + strings.Join(args, ",") + ")"
+	}
+	call := strings.ToLower(s.name) + "(" + x.text(s.arr, n) + ")"
+	if s.field != "" {
+		return "(" + call + ")." + s.field
+	}
+	return call
 }
 
 // isSelectListSRF says whether a call is one of the set-returning
@@ -74,7 +106,7 @@ func isSelectListSRF(x *parser.FuncCall, name string) bool {
 	if name == "_PG_EXPANDARRAY" {
 		return len(n) == 1 || len(n) == 2 && strings.EqualFold(n[0], "information_schema")
 	}
-	return (name == "UNNEST" || name == "GENERATE_SUBSCRIPTS") &&
+	return (name == "UNNEST" || name == "GENERATE_SUBSCRIPTS" || name == "GENERATE_SERIES") &&
 		(len(n) == 1 || len(n) == 2 && strings.EqualFold(n[0], "pg_catalog"))
 }
 
@@ -93,12 +125,15 @@ func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggConte
 	if err != nil {
 		return nil, err
 	}
-	if s, ok := v.(*srfExpr); ok && s.name == "_PG_EXPANDARRAY" && s.field == "" {
-		t := s.t
-		if field == "n" {
-			t = types.TypeInt
+	if r, ok := v.(*srfRef); ok {
+		if s := b.srfs.list[r.idx]; s.name == "_PG_EXPANDARRAY" && s.field == "" {
+			t := s.t
+			if field == "n" {
+				t = types.TypeInt
+			}
+			b.srfs.list[r.idx] = &srfExpr{name: s.name, arr: s.arr, t: t, field: field}
+			return &srfRef{idx: r.idx, t: t}, nil
 		}
-		return &srfExpr{name: s.name, arr: s.arr, t: t, field: field}, nil
 	}
 	return &recordFieldExpr{x: v, i: i}, nil
 }
@@ -129,6 +164,20 @@ func (r *recordFieldExpr) explain(x *explainer, n *names) string {
 }
 
 func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (expr, error) {
+	if name == "GENERATE_SERIES" {
+		if len(x.Args) < 2 || len(x.Args) > 3 {
+			return nil, b.errAt(x, sqlerr.New(189, "generate_series", 2, 3))
+		}
+		s := &srfExpr{name: name, t: types.TypeBigInt}
+		for _, a := range x.Args {
+			v, err := b.bindExpr(a, sc, agg, types.TypeBigInt)
+			if err != nil {
+				return nil, err
+			}
+			s.series = append(s.series, coerce(v, types.TypeBigInt))
+		}
+		return b.useSRF(x, s)
+	}
 	want := 1
 	t := textMax
 	if name == "GENERATE_SUBSCRIPTS" {
@@ -141,43 +190,161 @@ func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, a
 	if err != nil {
 		return nil, err
 	}
-	return &srfExpr{name: name, arr: arr, t: t}, nil
+	return b.useSRF(x, &srfExpr{name: name, arr: arr, t: t})
 }
 
-// hasSRF says whether a select list yields lists to expand.
-func hasSRF(project []expr) bool {
-	for _, x := range project {
-		if _, ok := x.(*srfExpr); ok {
+// srfContext collects the set-returning functions of one query's select
+// list and ORDER BY.
+type srfContext struct{ list []*srfExpr }
+
+// useSRF records a set-returning function of the select list or ORDER BY
+// and returns the reference that reads its current element.
+func (b *binder) useSRF(x positioned, s *srfExpr) (expr, error) {
+	if b.srfs == nil {
+		return nil, b.errAt(x, sqlerr.New(50140, "this context"))
+	}
+	b.srfs.list = append(b.srfs.list, s)
+	return &srfRef{idx: len(b.srfs.list) - 1, t: s.t}, nil
+}
+
+// srfRef reads a set-returning function's element for the current row.
+type srfRef struct {
+	idx int
+	t   types.Type
+}
+
+func (r *srfRef) typ() types.Type { return r.t }
+
+func (r *srfRef) eval(e *env) (types.Value, error) {
+	if r.idx < len(e.srf) {
+		return e.srf[r.idx], nil
+	}
+	return nil, nil
+}
+
+func (r *srfRef) explain(_ *explainer, n *names) string {
+	if n != nil && r.idx < len(n.srfs) {
+		return n.srfs[r.idx]
+	}
+	return "?"
+}
+
+// refuseNestedSRF refuses a set-returning function among the arguments
+// of an aggregate, a window function or another set-returning function:
+// those are computed before the lists expand (PostgreSQL nests the last
+// kind; mirrordb does not).
+func (b *binder) refuseNestedSRF(n parser.Expr) error {
+	var err error
+	walkExpr(n, func(x parser.Expr) bool {
+		f, ok := x.(*parser.FuncCall)
+		if err != nil || !ok {
+			return err == nil
+		}
+		kind := ""
+		switch {
+		case f.Over != nil:
+			kind = "window"
+		case isAggregateCall(f):
+			kind = "aggregate"
+		case isSelectListSRF(f, strings.ToUpper(f.Name.Object())):
+			kind = "set-returning"
+		default:
 			return true
 		}
-	}
-	return false
-}
-
-// expandSRF wraps emit to repeat each row once per element of its lists.
-func expandSRF(emit func([]types.Value) error) func([]types.Value) error {
-	var out []types.Value
-	return func(row []types.Value) error {
-		n := 0
-		for _, v := range row {
-			if l, ok := v.(srfValues); ok {
-				n = max(n, len(l))
+		for _, a := range f.Args {
+			if containsSRF(a) {
+				err = b.errAt(f, sqlerr.New(50141, kind))
+				return false
 			}
 		}
-		for i := 0; i < n; i++ {
-			out = append(out[:0], row...)
-			for j, v := range row {
-				if l, ok := v.(srfValues); ok {
-					out[j] = nil
-					if i < len(l) {
-						out[j] = l[i]
-					}
+		if f.Over != nil {
+			def := append([]parser.Expr(nil), f.Over.PartitionBy...)
+			for _, o := range f.Over.OrderBy {
+				def = append(def, o.Expr)
+			}
+			for _, d := range def {
+				if containsSRF(d) {
+					err = b.errAt(d, sqlerr.New(50140, "window definitions"))
+					return false
 				}
 			}
-			if err := emit(out); err != nil {
+		}
+		return true
+	})
+	return err
+}
+
+// containsSRF says whether an expression calls a select-list
+// set-returning function outside a subquery.
+func containsSRF(n parser.Expr) bool {
+	found := false
+	walkExpr(n, func(x parser.Expr) bool {
+		if f, ok := x.(*parser.FuncCall); ok && f.Over == nil && isSelectListSRF(f, strings.ToUpper(f.Name.Object())) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// refuseSRF is PostgreSQL's error for a set-returning function in a
+// clause that filters rows (WHERE, HAVING).
+func (b *binder) refuseSRF(x parser.Expr, clause string) error {
+	if containsSRF(x) {
+		return b.errAt(x, sqlerr.New(50140, clause))
+	}
+	return nil
+}
+
+// srfOp computes the lists of the select list's set-returning functions
+// for each row and passes the row on once per element, with the elements
+// in env.srf; a row whose lists are all empty yields none.
+type srfOp struct {
+	in   operator
+	srfs []*srfExpr
+}
+
+func (s *srfOp) run(e *env, emit func([]types.Value) error) error {
+	lists := make([]srfValues, len(s.srfs))
+	vals := make([]types.Value, len(s.srfs))
+	defer func() { e.srf = nil }()
+	return s.in.run(e, func(row []types.Value) error {
+		e.row = row
+		n := 0
+		for i, f := range s.srfs {
+			v, err := f.eval(e)
+			if err != nil {
+				return err
+			}
+			lists[i], _ = v.(srfValues)
+			n = max(n, len(lists[i]))
+		}
+		e.srf = vals
+		for k := 0; k < n; k++ {
+			for i, l := range lists {
+				vals[i] = nil
+				if k < len(l) {
+					vals[i] = l[k]
+				}
+			}
+			if err := emit(row); err != nil {
 				return err
 			}
 		}
 		return nil
+	})
+}
+
+// explain defines each function's element as PostgreSQL's ProjectSet does.
+func (s *srfOp) explain(x *explainer, nm *names) *plan.Node {
+	in := s.in.explain(x, nm)
+	defs := make([]string, len(s.srfs))
+	for i, f := range s.srfs {
+		name := x.newExpr()
+		nm.srfs = append(nm.srfs, name)
+		defs[i] = name + "=" + x.text(f, nm)
 	}
+	n := x.node("Project Set", "Project Set", "DEFINE:("+strings.Join(defs, ", ")+")", in)
+	n.DefinedValues = strings.Join(defs, ", ")
+	return n
 }

@@ -110,7 +110,7 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 			if err != nil {
 				return nil, err
 			}
-			p.project[i], p.cols[i].Type = px, cols[i].Type
+			p.convertOutput(i, px, cols[i].Type)
 		}
 	}
 	if err := b.addSource(x, sc, &source{name: alias, alias: true, cols: named}); err != nil {
@@ -138,7 +138,12 @@ func (r *recursiveSource) scan(e *env, fn func(row []types.Value) error) error {
 	var held int64
 	defer func() { e.gov.Shrink(held) }()
 	var round [][]types.Value
+	level := 0 // the recursion level of the rows being made: 0 for the anchors
 	keep := func(row []types.Value) error {
+		if r.max > 0 && level > r.max {
+			// MAXRECURSION n allows n levels: a row at level n+1 fails
+			return sqlerr.New(530, r.max)
+		}
 		c := append([]types.Value{}, row...)
 		round = append(round, c)
 		n := govern.RowSize(c) + 8
@@ -155,10 +160,7 @@ func (r *recursiveSource) scan(e *env, fn func(row []types.Value) error) error {
 			return err
 		}
 	}
-	for level := 1; len(round) > 0; level++ {
-		if r.max > 0 && level > r.max {
-			return sqlerr.New(530, r.max)
-		}
+	for level = 1; len(round) > 0; level++ {
 		e.cache[r.work] = round
 		prev := round
 		round = nil

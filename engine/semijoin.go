@@ -104,8 +104,8 @@ func (b *binder) semiJoin(c expr) *semiJoin {
 func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 	p := sub.plan
 	ts, ok := p.src.(*tableScan)
-	if !ok || p.grouped || len(p.aggs) > 0 || p.having != nil || p.top != nil || p.offset != nil || p.fetch != nil || p.where == nil {
-		return nil
+	if !ok || p.grouped || len(p.aggs) > 0 || p.having != nil || p.top != nil || p.offset != nil || p.fetch != nil || p.where == nil || p.srfs != nil {
+		return nil // a set-returning function may make no row of a matching one
 	}
 	level := len(b.corr.scopes) // the statement's row, as the subquery names it
 	for _, x := range ts.eq {

@@ -50,7 +50,7 @@ func (b *binder) bindSetOp(so *parser.SetOp) (rowSource, *scope, error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			p.project[i], p.cols[i].Type = x, t
+			p.convertOutput(i, x, t)
 		}
 		cols[i] = session.Column{Name: left.cols[i].Name, Type: t}
 	}

@@ -14,10 +14,10 @@ import (
 // Window functions: ROW_NUMBER, RANK, DENSE_RANK, NTILE, LAG, LEAD and the
 // aggregates with OVER (PARTITION BY ... ORDER BY ... [frame]). They run
 // after WHERE, GROUP BY and HAVING, over the rows the query would return:
-// materialize keeps each row's context (its source row, or its group's
-// keys and aggregates), computes every window function over all rows,
-// then evaluates the select list and ORDER BY with the values in env.win.
-// The kept rows count against the statement's memory.
+// windowOp keeps each row's context (its source row, or its group's keys
+// and aggregates), computes every window function over all rows, then
+// passes each row on to the projection with its values in env.win. The
+// kept rows count against the statement's memory.
 
 // windowOnly are the functions that need OVER.
 var windowOnly = map[string]bool{"ROW_NUMBER": true, "RANK": true, "DENSE_RANK": true, "NTILE": true, "LAG": true, "LEAD": true}
@@ -57,6 +57,13 @@ func (w *winRef) eval(e *env) (types.Value, error) { return e.win[w.idx], nil }
 func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (expr, error) {
 	if x.Over == nil {
 		return nil, b.errAt(x, sqlerr.New(10753, strings.ToLower(name)))
+	}
+	isAggregate := aggregateNames[name] && len(x.Name.Parts) == 1
+	switch {
+	case !windowOnly[name] && !isAggregate:
+		return nil, b.errAt(x, sqlerr.New(4113, x.Name.Object()))
+	case x.Distinct:
+		return nil, b.errAt(x, sqlerr.New(10759))
 	}
 	wc := b.win
 	switch {
@@ -105,14 +112,12 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 		if err := b.bindWindowArgs(x, name, w, sc, agg); err != nil {
 			return nil, err
 		}
-	} else if aggregateNames[name] && len(x.Name.Parts) == 1 {
+	} else {
 		spec, err := b.windowAggregate(x, name, sc, agg)
 		if err != nil {
 			return nil, err
 		}
 		w.agg, w.t = spec, spec.t
-	} else {
-		return nil, b.errAt(x, sqlerr.New(4109))
 	}
 	wc.specs = append(wc.specs, w)
 	return &winRef{idx: len(wc.specs) - 1, t: w.t}, nil
@@ -404,10 +409,26 @@ func compareNullsFirst(x, y types.Value) int {
 	return types.Compare(x, y)
 }
 
-// projectWindowed computes the window functions over the kept rows, then
-// projects each row with its values in env.win.
-func (p *selectPlan) projectWindowed(e *env, kept []rowContext, project func() error) error {
-	vals, err := computeWindows(e, p.windows, kept)
+// windowOp computes the window functions over every row its input
+// gives, then emits each row again with its values in env.win. It holds
+// each row's context (counted against the statement's memory).
+type windowOp struct {
+	in    operator
+	specs []*windowSpec
+}
+
+func (w *windowOp) run(e *env, emit func([]types.Value) error) error {
+	var kept []rowContext
+	err := w.in.run(e, func(row []types.Value) error {
+		e.row = row
+		c, err := keepContext(e)
+		kept = append(kept, c)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	vals, err := computeWindows(e, w.specs, kept)
 	if err != nil {
 		return err
 	}
@@ -418,7 +439,7 @@ func (p *selectPlan) projectWindowed(e *env, kept []rowContext, project func() e
 		}
 		kept[i].enter(e)
 		e.win = vals[i]
-		if err := project(); err != nil {
+		if err := emit(kept[i].row); err != nil {
 			return err
 		}
 	}
@@ -436,8 +457,9 @@ func (w *winRef) explain(_ *explainer, n *names) string {
 // a Sort by partition and order, a Segment per partition, then a Sequence
 // Project for the ranking functions or a Window Spool and Stream Aggregate
 // for the aggregates.
-func (p *selectPlan) explainWindows(x *explainer, nm *names, n *plan.Node) *plan.Node {
-	for _, w := range p.windows {
+func (op *windowOp) explain(x *explainer, nm *names) *plan.Node {
+	n := op.in.explain(x, nm)
+	for _, w := range op.specs {
 		var keys, groups []string
 		for _, e := range w.partition {
 			t := x.text(e, nm)

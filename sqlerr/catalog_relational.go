@@ -19,6 +19,12 @@ var relationalMessages = map[int]msgDef{
 	8158:  {16, SyntaxError, "'%s' has more columns than were specified in the column list."},
 	8159:  {16, SyntaxError, "'%s' has fewer columns than were specified in the column list."},
 	10753: {15, SyntaxError, "The function '%s' must have an OVER clause."},
+	10759: {15, FeatureNotSupported, "Use of DISTINCT is not allowed with the OVER clause."},
+	4113:  {15, WrongObjectType, "'%s' is not a valid windowing function, and cannot be used with the OVER clause."},
+	// PostgreSQL's set-returning functions have no SQL Server message
+	// (engine/pgsrf.go); mirrordb's own, PostgreSQL's text.
+	50140: {16, FeatureNotSupported, "set-returning functions are not allowed in %s"},
+	50141: {16, FeatureNotSupported, "%s function calls cannot contain set-returning function calls"},
 }
 
 func init() { addMessages(relationalMessages) }

@@ -1,0 +1,203 @@
+package engine
+
+import (
+	"strings"
+
+	"mirrordb/engine/govern"
+	"mirrordb/engine/keys"
+	"mirrordb/engine/plan"
+	"mirrordb/types"
+)
+
+// aggregateOp groups its input by the GROUP BY values and emits one row
+// per group, with env.keys and env.aggs holding the group's values (and
+// no source row). Groups are found by hashing their encoded keys (one
+// integer column: by its value, without encoding), or, when the rows of
+// a group arrive together (a stream aggregate, order.go), each group is
+// emitted as soon as the next begins, so a TOP above stops the read and
+// only one group is held. Without GROUP BY there is one group, even over
+// no rows. Held groups count against the statement's memory.
+type aggregateOp struct {
+	in           operator
+	groupBy      []expr
+	aggs         []*aggSpec
+	groupsArrive bool
+}
+
+// aggGroup is one group: its GROUP BY values and its running aggregates.
+type aggGroup struct {
+	keys []types.Value
+	accs []*accumulator
+}
+
+// groupSize is what a held group counts against the statement's memory.
+func groupSize(enc []byte, gr *aggGroup) int64 {
+	return int64(len(enc)) + govern.EntrySize + govern.RowSize(gr.keys) + accumulatorSize*int64(len(gr.accs))
+}
+
+func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
+	groups := map[string]*aggGroup{}
+	intGroups := map[int64]*aggGroup{} // one integer GROUP BY column: no encoding
+	var small [256]*aggGroup           // and its values 0..255 without hashing
+	oneInt := len(a.groupBy) == 1 && a.groupBy[0].typ().Kind.IsInteger() && !a.groupsArrive
+	var order []*aggGroup // the hashed groups in the order they began
+	var cur *aggGroup     // the stream aggregate's group
+	var curSize int64
+	var enc, last []byte // a row's group key encoded; the current group's (stream aggregate)
+	kv := make([]types.Value, len(a.groupBy))
+	err := a.in.run(e, func(row []types.Value) error {
+		e.row = row
+		enc = enc[:0]
+		for i, g := range a.groupBy {
+			v, err := g.eval(e)
+			if err != nil {
+				return err
+			}
+			kv[i] = v
+			if !oneInt {
+				enc = keys.AppendValue(enc, v, g.typ())
+			}
+		}
+		var n int64
+		isInt := false
+		if oneInt {
+			if n, isInt = kv[0].(int64); !isInt {
+				enc = keys.AppendValue(enc, kv[0], a.groupBy[0].typ()) // NULL
+			}
+		}
+		var gr *aggGroup
+		switch {
+		case isInt:
+			if uint64(n) < uint64(len(small)) {
+				gr = small[n]
+			} else {
+				gr = intGroups[n]
+			}
+		case a.groupsArrive:
+			if cur != nil && string(last) == string(enc) {
+				gr = cur
+			}
+		default:
+			gr = groups[string(enc)]
+		}
+		if gr == nil {
+			if a.groupsArrive && cur != nil {
+				if err := a.emitGroup(e, cur, emit); err != nil {
+					return err
+				}
+				e.gov.Shrink(curSize)
+				e.row = row
+			}
+			gr = &aggGroup{keys: append([]types.Value(nil), kv...), accs: newAccumulators(a.aggs)}
+			size := groupSize(enc, gr)
+			switch {
+			case isInt:
+				if uint64(n) < uint64(len(small)) {
+					small[n] = gr
+				} else {
+					intGroups[n] = gr
+				}
+				order = append(order, gr)
+			case a.groupsArrive:
+				last = append(last[:0], enc...)
+				cur, curSize = gr, size
+			default:
+				groups[string(enc)] = gr
+				order = append(order, gr)
+			}
+			if err := e.gov.Grow(size); err != nil {
+				return err
+			}
+		}
+		for _, acc := range gr.accs {
+			if err := acc.add(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if cur != nil {
+		order = append(order, cur)
+	}
+	if len(order) == 0 && len(a.groupBy) == 0 { // aggregate over no rows: one group
+		order = append(order, &aggGroup{accs: newAccumulators(a.aggs)})
+	}
+	for _, gr := range order {
+		if err := a.emitGroup(e, gr, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emitGroup finishes a group's aggregates and emits it.
+func (a *aggregateOp) emitGroup(e *env, gr *aggGroup, emit func([]types.Value) error) error {
+	if err := e.gov.Check(); err != nil {
+		return err
+	}
+	e.row, e.keys = nil, gr.keys
+	e.aggs = make([]types.Value, len(gr.accs))
+	for i, acc := range gr.accs {
+		v, err := acc.result()
+		if err != nil {
+			return err
+		}
+		e.aggs[i] = v
+	}
+	return emit(nil)
+}
+
+// explain describes the grouping as it runs: with GROUP BY, a hash table
+// of groups, or a stream aggregate when the groups arrive in order;
+// without, one running group (a stream aggregate).
+func (a *aggregateOp) explain(x *explainer, nm *names) *plan.Node {
+	in := a.in.explain(x, nm)
+	for _, g := range a.groupBy {
+		nm.groups = append(nm.groups, x.text(g, nm))
+	}
+	var defined []string
+	for _, ag := range a.aggs {
+		name := x.newExpr()
+		nm.aggs = append(nm.aggs, name)
+		call := ag.name
+		if call == "COUNT" {
+			call = "Count" // as SQL Server prints it
+		}
+		switch {
+		case ag.arg == nil:
+			call += "(*)"
+		case ag.distinct:
+			call += "(DISTINCT " + x.text(ag.arg, nm) + ")"
+		default:
+			call += "(" + x.text(ag.arg, nm) + ")"
+		}
+		defined = append(defined, name+"="+call)
+	}
+	var n *plan.Node
+	if len(a.groupBy) == 0 {
+		arg := ""
+		if len(defined) > 0 {
+			arg = "DEFINE:(" + strings.Join(defined, ", ") + ")"
+		}
+		n = x.node("Stream Aggregate", "Aggregate", arg, in)
+		n.EstimateRows, n.Estimated = 1, true
+	} else if a.groupsArrive {
+		arg := "GROUP BY:(" + strings.Join(nm.groups, ", ") + ")"
+		if len(defined) > 0 {
+			arg += " DEFINE:(" + strings.Join(defined, ", ") + ")"
+		}
+		n = x.node("Stream Aggregate", "Aggregate", arg, in)
+	} else {
+		arg := "HASH:(" + strings.Join(nm.groups, ", ") + ")"
+		if len(defined) > 0 {
+			arg += ", DEFINE:(" + strings.Join(defined, ", ") + ")"
+		}
+		n = x.node("Hash Match", "Aggregate", arg, in)
+		n.NamesLogical = true
+	}
+	n.DefinedValues = strings.Join(defined, ", ")
+	return n
+}
