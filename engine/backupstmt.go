@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"mirrordb/engine/backup"
+	"mirrordb/engine/builtins"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -93,13 +94,13 @@ func (b *binder) parseBackupOptions(stmt string, opts []*parser.BackupOption, al
 		case "STATS":
 			o.stats = 10
 			if val != nil {
-				o.stats = int(toInt(val))
+				o.stats = int(builtins.ToInt(val))
 			}
 			if o.stats < 1 || o.stats > 100 {
 				return nil, b.errAt(opt, sqlerr.New(155, text, "STATS"))
 			}
 		case "FILE":
-			o.file = int(toInt(val))
+			o.file = int(builtins.ToInt(val))
 			if o.file < 1 {
 				return nil, b.errAt(opt, sqlerr.New(4038, o.file, "FILE"))
 			}
@@ -384,6 +385,6 @@ func localTime(t time.Time) types.Value {
 	if t.IsZero() {
 		return nil
 	}
-	v, _ := types.NormalizeTime(localWall(t), types.TypeDateTime)
+	v, _ := types.NormalizeTime(builtins.LocalWall(t), types.TypeDateTime)
 	return v
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"mirrordb/engine/builtins"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -115,7 +116,7 @@ func init() {
 		"PG_GET_FUNCTION_ARGUMENTS":       catalogFn(textMax, stringOK((*pgcatalog.Snapshot).ProcedureArguments)),
 	}
 	for name, fn := range fns {
-		builtins[name] = fn
+		scalarFuncs[name] = fn
 	}
 }
 
@@ -166,7 +167,7 @@ func oidArg(v types.Value) int64 {
 		n, _ := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		return n
 	}
-	return toInt(v)
+	return builtins.ToInt(v)
 }
 
 // catalogFn is a function of one OID answered from the statement's
@@ -210,7 +211,7 @@ func fnCurrentSetting(e *env, a []types.Value, ts []types.Type) (types.Value, er
 	if v, ok := e.sess.showValue(name); ok {
 		return v, nil
 	}
-	if len(a) > 1 && a[1] != nil && toInt(a[1]) != 0 { // missing_ok
+	if len(a) > 1 && a[1] != nil && builtins.ToInt(a[1]) != 0 { // missing_ok
 		return nil, nil
 	}
 	return nil, sqlerr.New(15600, "current_setting")
