@@ -101,7 +101,7 @@ func userName(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return "dbo", nil
 	}
 	c := e.sess.inst.security()
-	if l := c.login(e.sess.loginName()); l != nil && e.sess.db.id == masterID {
+	if l := c.Login(e.sess.loginName()); l != nil && e.sess.db.id == masterID {
 		for _, u := range c.Users {
 			if u.Login == l.ID {
 				return u.Name, nil
@@ -119,7 +119,7 @@ func fnIsSrvRoleMember(e *env, a []types.Value, _ []types.Type) (types.Value, er
 	if len(a) == 2 {
 		name = types.ToText(a[1], types.TypeUnknown)
 	}
-	l := e.sess.inst.security().login(name)
+	l := e.sess.inst.security().Login(name)
 	if l == nil || (role != "public" && role != "sysadmin") {
 		return nil, nil
 	}

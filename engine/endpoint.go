@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/security"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -259,7 +260,7 @@ func (b *binder) planEndpoint(st parser.Statement) (*stmtPlan, error) {
 			return "", b.errAt(st, sqlerr.As(err))
 		}
 		if verb == "DROP ENDPOINT" { // permissions go with the endpoint
-			return verb, in.changeSecurity(func(c *securityCatalog) error { c.Grants = nil; return nil })
+			return verb, in.changeSecurity(func(c *security.Catalog) error { c.Grants = nil; return nil })
 		}
 		return verb, nil
 	}}, nil
@@ -345,5 +346,5 @@ func (b *binder) endpointPayload(at positioned, ep *Endpoint, p *parser.Endpoint
 
 // certificateExists reports whether master holds the named certificate.
 func (in *Instance) certificateExists(name string) bool {
-	return in.security().certificate(name) != nil
+	return in.security().Certificate(name) != nil
 }

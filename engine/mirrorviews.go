@@ -217,7 +217,7 @@ func (in *Instance) listenPort() (types.Value, types.Value) {
 // certificateID is the certificate_id of the endpoint's certificate, 0
 // without one.
 func certificateID(in *Instance, ep *Endpoint) int64 {
-	if cert := in.security().certificate(ep.Certificate); ep.Certificate != "" && cert != nil {
+	if cert := in.security().Certificate(ep.Certificate); ep.Certificate != "" && cert != nil {
 		return int64(cert.ID)
 	}
 	return 0
