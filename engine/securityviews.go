@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/endpoint"
 	"mirrordb/engine/security"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -82,7 +83,7 @@ func (vs viewSet) addSecurityViews() {
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			for _, g := range e.sess.inst.security().Grants {
-				out = append(out, []types.Value{int64(105), "ENDPOINT", int64(endpointID), int64(0),
+				out = append(out, []types.Value{int64(105), "ENDPOINT", int64(endpoint.ID), int64(0),
 					int64(g.Grantee), int64(g.Grantor), security.PermissionCode(g.Permission), g.Permission, g.State,
 					map[string]string{"G": "GRANT", "W": "GRANT_WITH_GRANT_OPTION", "D": "DENY"}[g.State]})
 			}

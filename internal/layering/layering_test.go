@@ -72,6 +72,10 @@ var only = map[string][]string{
 	// The security catalog, its keys and its rules know no SQL, session
 	// or storage: the engine binds the statements and stores the catalog.
 	"mirrordb/engine/security": {"mirrordb/sqlerr", "mirrordb/internal/verifier"},
+	// The endpoint's statements and definition: the parser's clauses in, a
+	// definition out; storing it and binding its port are the engine's
+	// and mirroring's.
+	"mirrordb/engine/endpoint": {"mirrordb/parser", "mirrordb/sqlerr", "mirrordb/types"},
 }
 
 func goList(t *testing.T, args ...string) []string {
