@@ -175,19 +175,29 @@ func equal(a, b *Endpoint) bool {
 	return string(ja) == string(jb)
 }
 
+// checkClause refuses a clause of another kind than want (a transport
+// other than TCP, a payload other than DATABASE_MIRRORING) and options
+// mirrordb does not support.
+func (ep *Endpoint) checkClause(prefix, kind, want string, other []*parser.BackupOption, create bool) error {
+	if !strings.EqualFold(kind, want) {
+		if !create {
+			return sqlerr.New(7860, ep.Name)
+		}
+		return sqlerr.New(40517, prefix+kind)
+	}
+	if len(other) > 0 {
+		return sqlerr.New(7871, other[0].Name)
+	}
+	return nil
+}
+
 // applyTransport applies an AS TCP (...) clause.
 func (ep *Endpoint) applyTransport(t *parser.EndpointTransport, create bool) error {
 	if t == nil {
 		return sqlerr.New(7869, "AS TCP", "DATABASE_MIRRORING")
 	}
-	if !strings.EqualFold(t.Protocol, "TCP") {
-		if !create {
-			return sqlerr.New(7860, ep.Name)
-		}
-		return sqlerr.New(40517, "AS "+t.Protocol)
-	}
-	if len(t.Other) > 0 {
-		return sqlerr.New(7871, t.Other[0].Name)
+	if err := ep.checkClause("AS ", t.Protocol, "TCP", t.Other, create); err != nil {
+		return err
 	}
 	if t.ListenerPort != nil {
 		if p := *t.ListenerPort; p < 1 || p > 65535 {
@@ -211,14 +221,8 @@ func (ep *Endpoint) applyPayload(p *parser.EndpointPayload, create bool, certifi
 	if p == nil {
 		return sqlerr.New(7869, "FOR DATABASE_MIRRORING", "mirroring")
 	}
-	if !strings.EqualFold(p.Type, "DATABASE_MIRRORING") {
-		if !create {
-			return sqlerr.New(7860, ep.Name)
-		}
-		return sqlerr.New(40517, "FOR "+p.Type)
-	}
-	if len(p.Other) > 0 {
-		return sqlerr.New(7871, p.Other[0].Name)
+	if err := ep.checkClause("FOR ", p.Type, "DATABASE_MIRRORING", p.Other, create); err != nil {
+		return err
 	}
 	if a := p.Authentication; a != nil {
 		ep.Windows, ep.WindowsKind, ep.Certificate, ep.CertificateFirst = a.Windows, a.WindowsKind, a.Certificate, a.CertificateFirst
