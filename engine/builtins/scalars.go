@@ -35,15 +35,16 @@ func FirstArg(ts []types.Type) types.Type { return ts[0] }
 // NVarChar128 is sysname's shape, the result of most name functions.
 var NVarChar128 = types.NVarCharType(128)
 
-// funcs maps upper-case function names to their implementation.
-var funcs map[string]*Func
+// funcs maps upper-case function names to their implementation; each
+// file's init adds its functions.
+var funcs = map[string]*Func{}
 
 // All lists the functions by upper-case name; the engine adds them to the
 // ones that read the session, the catalog or the statement's clock.
 func All() iter.Seq2[string, *Func] { return maps.All(funcs) }
 
 func init() {
-	funcs = map[string]*Func{
+	maps.Copy(funcs, map[string]*Func{
 		"ISNULL": {Min: 2, Max: 2, Type: FirstArg, NullSafe: true, Eval: fnCoalesce},
 		"COALESCE": {Min: 1, Max: -1, NullSafe: true, Eval: fnCoalesce, Type: func(ts []types.Type) types.Type {
 			t := ts[0]
@@ -172,7 +173,7 @@ func init() {
 		"YEAR":  datePartFn("year"),
 		"MONTH": datePartFn("month"),
 		"DAY":   datePartFn("day"),
-	}
+	})
 }
 
 func fnCoalesce(a []types.Value, _ []types.Type) (types.Value, error) {

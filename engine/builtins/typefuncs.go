@@ -11,9 +11,7 @@ import (
 
 // The value functions of the newer data types: NEWSEQUENTIALID (the binder
 // allows it only as a column's DEFAULT), EOMONTH, TODATETIMEOFFSET,
-// SWITCHOFFSET, ISDATE, ISNUMERIC and the FROMPARTS family. They join the
-// table built in scalars.go (whose init runs first: files initialise in
-// name order).
+// SWITCHOFFSET, ISDATE, ISNUMERIC and the FROMPARTS family.
 func init() {
 	funcs["NEWSEQUENTIALID"] = &Func{Type: Fixed(types.TypeUUID), Volatile: true,
 		Eval: func([]types.Value, []types.Type) (types.Value, error) { return sequentialIDs.next(), nil }}
