@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"slices"
 	"strings"
 
 	"mirrordb/engine/security"
@@ -177,31 +176,8 @@ func (b *binder) createLogin(x *parser.CreateLogin) (func(*security.Catalog) err
 	}
 	in := b.s.inst
 	return func(c *security.Catalog) error {
-		if c.Login(x.Name) != nil {
-			return sqlerr.New(15025, x.Name)
-		}
-		now := in.now()
-		l := &security.Login{Name: x.Name, ID: c.NewID(), SID: security.RandomBytes(16), Type: security.LoginSQL, DefaultDatabase: "master",
-			CheckPolicy: o.checkPolicy == nil || *o.checkPolicy, Created: now, Modified: now}
-		if o.defaultDatabase != "" {
-			l.DefaultDatabase = o.defaultDatabase
-		}
-		switch {
-		case x.FromWindows:
-			l.Type = security.LoginWindows
-		case x.Certificate != "":
-			cert := c.Certificate(x.Certificate)
-			if cert == nil {
-				return sqlerr.New(15151, "find", "certificate", x.Certificate)
-			}
-			l.Type, l.Certificate = security.LoginCertificate, cert.Name
-		default:
-			if err := security.SetPassword(l, x.Password, now); err != nil {
-				return err
-			}
-		}
-		c.Logins = append(c.Logins, l)
-		return nil
+		return c.CreateLogin(security.LoginSpec{Name: x.Name, Password: x.Password, FromWindows: x.FromWindows,
+			Certificate: x.Certificate, DefaultDatabase: o.defaultDatabase, CheckPolicy: o.checkPolicy == nil || *o.checkPolicy}, in.now())
 	}, nil
 }
 
@@ -260,21 +236,7 @@ func (b *binder) alterLogin(x *parser.AlterLogin) (func(*security.Catalog) error
 
 func (b *binder) dropLogin(x *parser.DropLogin) (func(*security.Catalog) error, error) {
 	in := b.s.inst
-	return func(c *security.Catalog) error {
-		l := c.Login(x.Name)
-		if l == nil {
-			return sqlerr.New(15151, "drop", "login", x.Name)
-		}
-		if l.ID == security.SAID {
-			return sqlerr.New(15405, l.Name)
-		}
-		if in.loginInUse(l.Name) {
-			return sqlerr.New(15434, l.Name)
-		}
-		c.Logins = slices.DeleteFunc(c.Logins, func(o *security.Login) bool { return o == l })
-		c.Grants = slices.DeleteFunc(c.Grants, func(g *security.EndpointGrant) bool { return g.Grantee == l.ID })
-		return nil
-	}, nil
+	return func(c *security.Catalog) error { return c.DropLogin(x.Name, in.loginInUse) }, nil
 }
 
 // loginInUse reports whether a session is logged in as name.
@@ -295,48 +257,14 @@ func (b *binder) createUser(x *parser.CreateUser) (func(*security.Catalog) error
 		return nil, err
 	}
 	in := b.s.inst
-	return func(c *security.Catalog) error {
-		if c.User(x.Name) != nil {
-			return sqlerr.New(15023, x.Name)
-		}
-		u := &security.User{Name: x.Name, ID: security.FirstUser + len(c.Users), Created: in.now()}
-		for _, o := range c.Users {
-			u.ID = max(u.ID, o.ID+1)
-		}
-		if !x.WithoutLogin {
-			name := x.Login
-			if name == "" {
-				name = x.Name
-			}
-			l := c.Login(name)
-			if l == nil {
-				return sqlerr.New(15007, name)
-			}
-			if slices.ContainsFunc(c.Users, func(o *security.User) bool { return o.Login == l.ID }) || l.ID == security.SAID {
-				return sqlerr.New(15063)
-			}
-			u.Login = l.ID
-		}
-		c.Users = append(c.Users, u)
-		return nil
-	}, nil
+	return func(c *security.Catalog) error { return c.CreateUser(x.Name, x.Login, x.WithoutLogin, in.now()) }, nil
 }
 
 func (b *binder) dropUser(x *parser.DropUser) (func(*security.Catalog) error, error) {
 	if err := b.masterOnly(x, "DROP USER"); err != nil {
 		return nil, err
 	}
-	return func(c *security.Catalog) error {
-		u := c.User(x.Name)
-		if u == nil || u.ID == security.DboUserID {
-			return sqlerr.New(15151, "drop", "user", x.Name)
-		}
-		if slices.ContainsFunc(c.Certificates, func(cert *security.Certificate) bool { return cert.Owner == u.ID }) {
-			return sqlerr.New(15138, "certificate")
-		}
-		c.Users = slices.DeleteFunc(c.Users, func(o *security.User) bool { return o == u })
-		return nil
-	}, nil
+	return func(c *security.Catalog) error { return c.DropUser(x.Name) }, nil
 }
 
 // masterOnly refuses, outside master, the objects mirrordb keeps in master

@@ -139,9 +139,6 @@ func (in *Instance) EnsureServiceAccountLogin(account string) error {
 		if c.Login(account) != nil {
 			return nil
 		}
-		now := in.now()
-		c.Logins = append(c.Logins, &security.Login{Name: account, ID: c.NewID(), SID: security.RandomBytes(16), Type: security.LoginWindows,
-			DefaultDatabase: "master", CheckPolicy: true, Created: now, Modified: now})
-		return nil
+		return c.CreateLogin(security.LoginSpec{Name: account, FromWindows: true, CheckPolicy: true}, in.now())
 	})
 }

@@ -111,3 +111,42 @@ func TestCertificateFiles(t *testing.T) {
 		t.Errorf("a certificate owned by dbo maps to %q, %v; want sa", login, err)
 	}
 }
+
+func TestPrincipals(t *testing.T) {
+	now := time.Now().UTC()
+	c := NewCatalog(now)
+	if err := c.CreateLogin(LoginSpec{Name: "app", Password: "Str0ng!pass", CheckPolicy: true}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateLogin(LoginSpec{Name: "APP", FromWindows: true}, now); !sqlerr.Is(err, 15025) {
+		t.Errorf("a second login of the same name: %v, want 15025", err)
+	}
+	if err := c.CreateLogin(LoginSpec{Name: "peer", Certificate: "nope"}, now); !sqlerr.Is(err, 15151) {
+		t.Errorf("a certificate master does not hold: %v, want 15151", err)
+	}
+	if err := c.CreateUser("app_user", "app", false, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CreateUser("second", "app", false, now); !sqlerr.Is(err, 15063) {
+		t.Errorf("a login mapped twice: %v, want 15063", err)
+	}
+	if err := c.CreateUser("ghost", "", false, now); !sqlerr.Is(err, 15007) {
+		t.Errorf("a user whose login does not exist: %v, want 15007", err)
+	}
+	if err := c.DropLogin("sa", func(string) bool { return false }); !sqlerr.Is(err, 15405) {
+		t.Errorf("dropping sa: %v, want 15405", err)
+	}
+	c.Grants = ApplyGrant(c.Grants, "GRANT", false, "CONNECT", c.Login("app").ID, SAID)
+	if err := c.DropLogin("app", func(string) bool { return true }); !sqlerr.Is(err, 15434) {
+		t.Errorf("dropping a login in use: %v, want 15434", err)
+	}
+	if err := c.DropLogin("app", func(string) bool { return false }); err != nil || c.Login("app") != nil || len(c.Grants) != 0 {
+		t.Errorf("dropping app: %v; its grants must go with it: %+v", err, c.Grants)
+	}
+	if err := c.DropUser("dbo"); !sqlerr.Is(err, 15151) {
+		t.Errorf("dropping dbo: %v, want 15151", err)
+	}
+	if err := c.DropUser("app_user"); err != nil || c.User("app_user") != nil {
+		t.Errorf("dropping app_user: %v", err)
+	}
+}
