@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -73,37 +72,6 @@ func (in *Instance) BackupPath(p string) string {
 	return filepath.Join(in.cfg.DataDir, "backup", p)
 }
 
-// deviceError maps a media problem to SQL Server's messages.
-func deviceError(path string, err error) error {
-	switch {
-	case errors.Is(err, backup.ErrChecksum):
-		return sqlerr.New(3183, path)
-	case errors.Is(err, backup.ErrMalformed):
-		return sqlerr.New(3241, path)
-	case errors.Is(err, backup.ErrNoSuchSet):
-		var ns *backup.NoSuchSetError
-		errors.As(err, &ns)
-		return sqlerr.New(4038, ns.Position, path)
-	case errors.Is(err, os.ErrNotExist), errors.Is(err, os.ErrPermission):
-		return sqlerr.New(3201, path, osErrorText(err))
-	}
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return sqlerr.New(3201, path, osErrorText(err))
-	}
-	return err
-}
-
-func osErrorText(err error) string {
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return "2(The system cannot find the file specified.)"
-	case errors.Is(err, os.ErrPermission):
-		return "5(Access is denied.)"
-	}
-	return "(" + err.Error() + ")"
-}
-
 func (in *Instance) setHeader(d *Database, typ int, user string) backup.SetHeader {
 	return backup.SetHeader{
 		Type: typ, UserName: user, ServerName: in.cfg.ServerName, DatabaseName: d.Name(),
@@ -131,7 +99,7 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 	defer release()
 	path := in.BackupPath(req.Path)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return BackupResult{}, deviceError(req.Path, err)
+		return BackupResult{}, backup.DeviceError(req.Path, err)
 	}
 	tmp, err := os.MkdirTemp(filepath.Join(in.cfg.DataDir, "backup"), ".checkpoint-")
 	if err != nil {
@@ -143,7 +111,7 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 		return BackupResult{}, err
 	}
 	defer os.RemoveAll(tmp)
-	files, total, err := listFiles(ckpt)
+	files, total, err := backup.ListFiles(ckpt)
 	if err != nil {
 		return BackupResult{}, err
 	}
@@ -154,7 +122,7 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 	h.FirstLSN, h.LastLSN, h.CheckpointLSN, h.DatabaseBackupLSN = end+1, end+1, end+1, chain.LastFullLSN
 	w, err := backup.Create(path, req.Mode, req.MediaName, h)
 	if err != nil {
-		return BackupResult{}, deviceError(req.Path, err)
+		return BackupResult{}, backup.DeviceError(req.Path, err)
 	}
 	var done int64
 	for _, f := range files {
@@ -162,19 +130,19 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 			w.Abort()
 			return BackupResult{}, err
 		}
-		if err := addFile(ctx, w, ckpt, f, func(n int) {
+		if err := w.AddFileFrom(ctx, ckpt, f, func(n int) {
 			done += int64(n)
 			if progress != nil {
 				progress(done, total)
 			}
 		}); err != nil {
 			w.Abort()
-			return BackupResult{}, deviceError(req.Path, err)
+			return BackupResult{}, backup.DeviceError(req.Path, err)
 		}
 	}
 	trailer, err := w.Finish()
 	if err != nil {
-		return BackupResult{}, deviceError(req.Path, err)
+		return BackupResult{}, backup.DeviceError(req.Path, err)
 	}
 	if !req.CopyOnly {
 		full := d.RecoveryModel() != RecoverySimple
@@ -245,50 +213,6 @@ func finishBehind(ctx context.Context, d *Database, work func() error, abandoned
 	}
 }
 
-type fileInfo struct {
-	rel  string
-	size int64
-}
-
-func listFiles(dir string) ([]fileInfo, int64, error) {
-	var out []fileInfo
-	var total int64
-	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		out = append(out, fileInfo{rel: rel, size: info.Size()})
-		total += info.Size()
-		return nil
-	})
-	sort.Slice(out, func(i, j int) bool { return out[i].rel < out[j].rel })
-	return out, total, err
-}
-
-func addFile(ctx context.Context, w *backup.Writer, dir string, f fileInfo, progress func(int)) error {
-	file, err := os.Open(filepath.Join(dir, f.rel))
-	if err != nil {
-		return err
-	}
-	defer file.Close()
-	return w.AddFile(f.rel, f.size, stoppable{ctx, file}, progress)
-}
-
-// stoppable reads r until ctx ends, so that copying a big file stops
-// within a chunk when the statement is cancelled.
-type stoppable struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (s stoppable) Read(p []byte) (int, error) {
-	if s.ctx.Err() != nil {
-		return 0, context.Cause(s.ctx)
-	}
-	return s.r.Read(p)
-}
-
 // BackupLog takes a log backup of d: the records from the chain position
 // to the durable end. With NORECOVERY (a tail-log backup) the database is
 // left RESTORING.
@@ -308,7 +232,7 @@ func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupReques
 	}
 	path := in.BackupPath(req.Path)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return BackupResult{}, deviceError(req.Path, err)
+		return BackupResult{}, backup.DeviceError(req.Path, err)
 	}
 	if req.NoRecovery { // no commit may slip in after the tail is read
 		if err := req.Session.lockWriter(ctx, d); err != nil {
@@ -337,7 +261,7 @@ func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupReques
 	h.BeginsLogChain = first == chain.LastFullLSN
 	w, err := backup.Create(path, req.Mode, req.MediaName, h)
 	if err != nil {
-		return BackupResult{}, deviceError(req.Path, err)
+		return BackupResult{}, backup.DeviceError(req.Path, err)
 	}
 	err = d.ReadLog(first, last-1, func(lsn txlog.LSN, rec []byte) error {
 		if ctx.Err() != nil {
@@ -350,11 +274,11 @@ func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupReques
 	})
 	if err != nil {
 		w.Abort()
-		return BackupResult{}, deviceError(req.Path, err)
+		return BackupResult{}, backup.DeviceError(req.Path, err)
 	}
 	trailer, err := w.Finish()
 	if err != nil {
-		return BackupResult{}, deviceError(req.Path, err)
+		return BackupResult{}, backup.DeviceError(req.Path, err)
 	}
 	if !h.CopyOnly {
 		err := d.setChain(func(c *logChain) {
@@ -407,7 +331,7 @@ func (in *Instance) RestoreDatabase(ctx context.Context, req RestoreRequest, pro
 	path := in.BackupPath(req.Path)
 	r, err := backup.OpenSet(path, req.Position)
 	if err != nil {
-		return BackupResult{}, deviceError(req.Path, err)
+		return BackupResult{}, backup.DeviceError(req.Path, err)
 	}
 	defer r.Close()
 	set := r.Set()
@@ -443,7 +367,7 @@ func (in *Instance) RestoreDatabase(ctx context.Context, req RestoreRequest, pro
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		p, err := restoreFile(tmp, name, stoppable{ctx, content}, func(n int) {
+		p, err := backup.RestoreFile(ctx, tmp, name, content, func(n int) {
 			done += int64(n)
 			if progress != nil {
 				progress(done, set.Trailer.Bytes)
@@ -453,7 +377,7 @@ func (in *Instance) RestoreDatabase(ctx context.Context, req RestoreRequest, pro
 		return err
 	}, nil)
 	if err != nil {
-		return BackupResult{}, deviceError(req.Path, err)
+		return BackupResult{}, backup.DeviceError(req.Path, err)
 	}
 	// Making the copy durable and opening it (which replays its WAL)
 	// cannot be interrupted: a stopped statement leaves it to finish, and
@@ -461,8 +385,8 @@ func (in *Instance) RestoreDatabase(ctx context.Context, req RestoreRequest, pro
 	left, err := finishBehind(ctx, in.master, func() error {
 		// Files are made durable together at the end: the kernel writes
 		// them back while the copy goes on, as it would for cp + sync.
-		if err := syncFiles(written); err != nil {
-			return deviceError(req.Path, err)
+		if err := backup.SyncFiles(written); err != nil {
+			return backup.DeviceError(req.Path, err)
 		}
 		return prepareRestoredStore(tmp, in, set.Header)
 	}, func() { os.RemoveAll(tmp) })
@@ -507,59 +431,6 @@ func (in *Instance) checkReplace(d *Database, h backup.SetHeader, req RestoreReq
 		}
 	}
 	return nil
-}
-
-// restoreFile writes one file of a backup set under dir and returns its
-// path; it does not sync (see syncFiles).
-func restoreFile(dir, name string, content io.Reader, progress func(int)) (string, error) {
-	p := filepath.Join(dir, filepath.FromSlash(name))
-	if !strings.HasPrefix(p, dir+string(filepath.Separator)) {
-		return "", fmt.Errorf("%w: file name %q", backup.ErrMalformed, name)
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return "", err
-	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return "", err
-	}
-	_, err = io.CopyBuffer(writerFunc(func(b []byte) (int, error) {
-		n, err := f.Write(b)
-		progress(n)
-		return n, err
-	}), content, make([]byte, backup.ChunkSize))
-	return p, errors.Join(err, f.Close())
-}
-
-type writerFunc func([]byte) (int, error)
-
-func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
-
-// syncFiles fsyncs files, several at a time, then their directories.
-func syncFiles(paths []string) error {
-	sem := make(chan struct{}, 8)
-	errs := make(chan error, len(paths))
-	dirs := map[string]bool{}
-	for _, p := range paths {
-		dirs[filepath.Dir(p)] = true
-		sem <- struct{}{}
-		go func(p string) {
-			defer func() { <-sem }()
-			f, err := os.OpenFile(p, os.O_WRONLY, 0)
-			if err == nil {
-				err = errors.Join(f.Sync(), f.Close())
-			}
-			errs <- err
-		}(p)
-	}
-	var all []error
-	for range paths {
-		all = append(all, <-errs)
-	}
-	for d := range dirs {
-		syncDir(d)
-	}
-	return errors.Join(all...)
 }
 
 // prepareRestoredStore opens a freshly restored store once to replace the
@@ -660,7 +531,7 @@ func writePlan(tmp string, p restorePlan) error {
 	}
 	_, err = f.Write(b)
 	err = errors.Join(err, f.Sync(), f.Close())
-	syncDir(tmp)
+	backup.SyncDir(tmp)
 	return err
 }
 
@@ -671,7 +542,7 @@ func (in *Instance) finishRestore(tmp string, p restorePlan) error {
 	if err := os.Rename(tmp, dir); err != nil {
 		return err
 	}
-	syncDir(in.cfg.DataDir)
+	backup.SyncDir(in.cfg.DataDir)
 	_ = os.Remove(filepath.Join(dir, planFile))
 	if p.Replaces != "" && p.Replaces != p.Target {
 		if err := os.RemoveAll(filepath.Join(in.cfg.DataDir, p.Replaces)); err != nil {
@@ -716,13 +587,6 @@ func (in *Instance) finishInterruptedWork(descs []dbDescriptor) {
 	}
 }
 
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-}
-
 // RestoreLog applies a log backup to a RESTORING database, checking that
 // it continues the database's log (4305 for a gap, 4326 for log already
 // applied), optionally stopping at a point in time.
@@ -744,7 +608,7 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 	path := in.BackupPath(req.Path)
 	r, err := backup.OpenSet(path, req.Position)
 	if err != nil {
-		return BackupResult{}, deviceError(req.Path, err)
+		return BackupResult{}, backup.DeviceError(req.Path, err)
 	}
 	defer r.Close()
 	set := r.Set()
@@ -821,7 +685,7 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 		err = flush()
 	}
 	if err != nil {
-		return BackupResult{}, deviceError(req.Path, err)
+		return BackupResult{}, backup.DeviceError(req.Path, err)
 	}
 	if err := d.setChain(func(c *logChain) {
 		if end := d.EndLSN() + 1; end > c.NextLogLSN {

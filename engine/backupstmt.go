@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"mirrordb/engine/backup"
+	"mirrordb/engine/builtins"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -93,13 +94,13 @@ func (b *binder) parseBackupOptions(stmt string, opts []*parser.BackupOption, al
 		case "STATS":
 			o.stats = 10
 			if val != nil {
-				o.stats = int(toInt(val))
+				o.stats = int(builtins.ToInt(val))
 			}
 			if o.stats < 1 || o.stats > 100 {
 				return nil, b.errAt(opt, sqlerr.New(155, text, "STATS"))
 			}
 		case "FILE":
-			o.file = int(toInt(val))
+			o.file = int(builtins.ToInt(val))
 			if o.file < 1 {
 				return nil, b.errAt(opt, sqlerr.New(4038, o.file, "FILE"))
 			}
@@ -254,7 +255,7 @@ func (b *binder) planRestore(x *parser.Restore) (*stmtPlan, error) {
 	case "VERIFYONLY":
 		return &stmtPlan{noTx: verb, noTxNumber: 3021, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
 			if _, err := backup.Verify(s.inst.BackupPath(path), o.file); err != nil {
-				return "", terminating("VERIFY DATABASE", deviceError(path, err))
+				return "", terminating("VERIFY DATABASE", backup.DeviceError(path, err))
 			}
 			return verb, w.Notice(sqlerr.New(3262, o.file))
 		}}, nil
@@ -303,7 +304,7 @@ func (b *binder) planHeaderOnly(path string) *stmtPlan {
 	return &stmtPlan{cols: headerOnlyColumns, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
 		m, err := backup.Open(s.inst.BackupPath(path))
 		if err != nil {
-			return "", terminating("RESTORE HEADERONLY", deviceError(path, err))
+			return "", terminating("RESTORE HEADERONLY", backup.DeviceError(path, err))
 		}
 		for _, set := range m.Sets {
 			h, tr := set.Header, set.Trailer
@@ -343,7 +344,7 @@ func (b *binder) planMediaInfo(kind, path string, file int) *stmtPlan {
 	return &stmtPlan{cols: columns, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
 		m, err := backup.Open(s.inst.BackupPath(path))
 		if err != nil {
-			return "", terminating("RESTORE "+kind, deviceError(path, err))
+			return "", terminating("RESTORE "+kind, backup.DeviceError(path, err))
 		}
 		if kind == "LABELONLY" {
 			return s.rowsTag("SELECT", 1), w.Row([]types.Value{nullIfEmpty(m.Header.Name), uuidOrNil(m.Header.MediaGUID),
@@ -351,7 +352,7 @@ func (b *binder) planMediaInfo(kind, path string, file int) *stmtPlan {
 		}
 		set, err := m.Set(file)
 		if err != nil {
-			return "", terminating("RESTORE "+kind, deviceError(path, err))
+			return "", terminating("RESTORE "+kind, backup.DeviceError(path, err))
 		}
 		name := set.Header.DatabaseName
 		size := types.DecFromInt(set.Trailer.Bytes)
@@ -384,6 +385,6 @@ func localTime(t time.Time) types.Value {
 	if t.IsZero() {
 		return nil
 	}
-	v, _ := types.NormalizeTime(localWall(t), types.TypeDateTime)
+	v, _ := types.NormalizeTime(builtins.LocalWall(t), types.TypeDateTime)
 	return v
 }

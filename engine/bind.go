@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"mirrordb/engine/builtins"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -293,7 +294,7 @@ func literalValue(x *parser.Literal) (types.Value, types.Type, error) {
 		}
 		return v, types.VarBinaryType(max(len(v), 1)), nil
 	case parser.LitMoney:
-		return moneyLiteral(x.Value)
+		return builtins.MoneyLiteral(x.Value)
 	}
 	return nil, types.Type{}, sqlerr.New(102, x.Value)
 }
@@ -629,7 +630,7 @@ func arithType(op string, l, r types.Type) (result, operand types.Type) {
 		return t, t
 	}
 	if hi.Kind.IsMoney() {
-		return moneyArithType(l, r)
+		return builtins.MoneyArithType(l, r)
 	}
 	// Integers (and bit with integers): the higher-precedence integer kind.
 	if hi.Kind == types.Bit {
@@ -720,7 +721,7 @@ func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style
 			return nil, b.errAt(n, cerr)
 		}
 	}
-	if st != nil && hasStyles(v.typ().Kind, to.Kind) {
+	if st != nil && builtins.HasStyles(v.typ().Kind, to.Kind) {
 		return b.fold(&styledConvert{x: v, style: st, to: to, try: try}), nil
 	}
 	return b.fold(&castExpr{x: v, to: to, mode: types.Explicit, try: try}), nil
@@ -843,7 +844,7 @@ func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (expr, err
 	}
 	l := &likeExpr{x: v, pattern: p, escape: esc, not: x.Not}
 	if c, ok := p.(*constExpr); ok && c.v != nil && esc == nil {
-		l.cached = compileLike(c.v.(string), 0)
+		l.cached = builtins.CompileLike(c.v.(string), 0)
 	}
 	return l, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/builtins"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -523,7 +524,7 @@ func (b *binder) planWaitFor(x *parser.WaitFor) (*stmtPlan, error) {
 		midnight := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 		d := t.Sub(midnight)
 		if x.Time {
-			now := localWall(time.Now())
+			now := builtins.LocalWall(time.Now())
 			target := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).Add(d)
 			if target.Before(now) {
 				target = target.AddDate(0, 0, 1)

@@ -3,7 +3,11 @@
 // hooks mirroring uses, over one store per database (engine/storage: the
 // store, transactions and the LSN-ordered transaction log that backup and
 // mirroring consume). It knows nothing of sockets or the wire protocol; it
-// implements session.Backend. docs/ARCHITECTURE.md is the map.
+// implements session.Backend. Scalar functions of values are
+// engine/builtins'; the security catalog, the endpoint's definition and
+// the backup media are engine/security's, engine/endpoint's and
+// engine/backup's, whose statements the engine binds and runs.
+// docs/ARCHITECTURE.md is the map.
 //
 // # Storage
 //

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/builtins"
 	"mirrordb/engine/govern"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -540,7 +541,7 @@ func (c *caseExpr) eval(e *env) (types.Value, error) {
 type likeExpr struct {
 	x, pattern, escape expr
 	not                bool
-	cached             *likeMatcher // when the pattern is constant
+	cached             *builtins.LikePattern // when the pattern is constant
 }
 
 func (l *likeExpr) typ() types.Type { return types.TypeBit }
@@ -567,13 +568,13 @@ func (l *likeExpr) eval(e *env) (types.Value, error) {
 			}
 			esc = es[0]
 		}
-		m = compileLike(pv.(string), esc)
+		m = builtins.CompileLike(pv.(string), esc)
 	}
 	s := xv.(string)
 	// Trailing spaces of the value do not prevent a match (CHAR padding).
-	matched, err := m.match(e.gov, s)
+	matched, err := m.Match(e.gov, s)
 	if t := strings.TrimRight(s, " "); err == nil && !matched && len(t) < len(s) {
-		matched, err = m.match(e.gov, t)
+		matched, err = m.Match(e.gov, t)
 	}
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/builtins"
 	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -118,7 +119,7 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint t
 			return nil, err
 		}
 	}
-	fn := builtins[name]
+	fn := scalarFuncs[name]
 	if fn == nil || (len(x.Name.Parts) > 1 && !knownSchema(x.Name)) {
 		return nil, b.errAt(x, sqlerr.New(195, strings.Join(x.Name.Parts, "."), "built-in function name"))
 	}
@@ -182,7 +183,7 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 	case *parser.Literal:
 		partName = p.Value
 	}
-	part, ok := canonicalDatePart(partName)
+	part, ok := builtins.CanonicalDatePart(partName)
 	if !ok {
 		return nil, b.errAt(x.Args[0], sqlerr.New(155, partName, strings.ToLower(name)))
 	}
@@ -202,88 +203,25 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 	for _, a := range args {
 		f.argT = append(f.argT, a.typ())
 	}
-	asTime := func(v types.Value, t types.Type) (time.Time, error) {
-		if tm, ok := v.(time.Time); ok && t.Kind == types.DateTimeOffset {
-			return tm, nil // parts in its own offset; DATEDIFF compares instants
-		}
-		c, err := types.Convert(v, t, types.DateTime2Type(7), types.Implicit)
-		if err != nil {
-			return time.Time{}, err
-		}
-		return c.(time.Time), nil
-	}
 	switch name {
 	case "DATEADD":
-		rt := f.argT[1]
-		if !rt.Kind.IsTemporal() {
-			rt = types.TypeDateTime
+		f.t = f.argT[1]
+		if !f.t.Kind.IsTemporal() {
+			f.t = types.TypeDateTime
 		}
-		f.t = rt
-		f.fn = &builtin{eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
-			t, err := asTime(a[1], ts[1])
-			if err != nil {
-				return nil, err
-			}
-			r, err := dateAdd(part, toInt(a[0]), t)
-			if err != nil {
-				return nil, err
-			}
-			out, ok := types.NormalizeTime(r, rt)
-			if !ok {
-				return nil, sqlerr.New(517, rt.Kind.String())
-			}
-			return out, nil
-		}}
+		f.fn = &builtin{eval: valuesOnly(builtins.DateAddFunc(part, f.t))}
 	case "DATEDIFF", "DATEDIFF_BIG":
 		f.t = types.TypeInt
 		if name == "DATEDIFF_BIG" {
 			f.t = types.TypeBigInt
 		}
-		f.fn = &builtin{eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
-			t1, err := asTime(a[0], ts[0])
-			if err != nil {
-				return nil, err
-			}
-			t2, err := asTime(a[1], ts[1])
-			if err != nil {
-				return nil, err
-			}
-			if ts[0].Kind == types.DateTimeOffset || ts[1].Kind == types.DateTimeOffset {
-				t1, t2 = t1.UTC(), t2.UTC()
-			}
-			n, err := dateDiff(part, t1, t2)
-			if err == nil && name == "DATEDIFF" && !types.CheckIntRange(n, types.Int) {
-				return nil, sqlerr.New(535, "datediff")
-			}
-			return n, err
-		}}
+		f.fn = &builtin{eval: valuesOnly(builtins.DateDiffFunc(part, name == "DATEDIFF_BIG"))}
 	case "DATEPART":
 		f.t = types.TypeInt
-		f.fn = &builtin{eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
-			t, err := asTime(a[0], ts[0])
-			if err != nil {
-				return nil, err
-			}
-			return datePart(part, t)
-		}}
+		f.fn = &builtin{eval: valuesOnly(builtins.DatePartFunc(part))}
 	case "DATENAME":
 		f.t = types.NVarCharType(30)
-		f.fn = &builtin{eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
-			t, err := asTime(a[0], ts[0])
-			if err != nil {
-				return nil, err
-			}
-			switch part {
-			case "month":
-				return t.Month().String(), nil
-			case "weekday":
-				return t.Weekday().String(), nil
-			case "tzoffset":
-				return t.Format("-07:00"), nil
-			}
-			n, err := datePart(part, t)
-			return fmt.Sprint(n), err
-		}}
+		f.fn = &builtin{eval: valuesOnly(builtins.DateNameFunc(part))}
 	}
 	return b.fold(f), nil
 }

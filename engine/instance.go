@@ -17,6 +17,7 @@ import (
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/vfs"
 
+	"mirrordb/engine/security"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
@@ -64,7 +65,7 @@ type Instance struct {
 	id        types.UUID
 	epMu      sync.Mutex // serialises endpoint DDL
 	secMu     sync.Mutex // serialises security catalog changes
-	sec       atomic.Pointer[securityCatalog]
+	sec       atomic.Pointer[security.Catalog]
 	mirroring atomic.Pointer[Mirroring]
 	// schemaGen counts schema loads (see schemaGeneration).
 	schemaGen atomic.Uint64

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/builtins"
 	"mirrordb/engine/keys"
 	"mirrordb/types"
 )
@@ -255,16 +256,9 @@ func (s *keySeek) likePrefix(e *env) (string, bool, error) {
 			}
 			esc = r[0]
 		}
-		m = compileLike(pv.(string), esc)
+		m = builtins.CompileLike(pv.(string), esc)
 	}
-	var b strings.Builder
-	for _, el := range m.elems {
-		if el.kind != likeLit {
-			break
-		}
-		b.WriteRune(el.r)
-	}
-	return strings.TrimRight(b.String(), " "), true, nil
+	return strings.TrimRight(m.LiteralPrefix(), " "), true, nil
 }
 
 // scanRanges reads the keys and values of the table's store in the

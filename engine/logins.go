@@ -1,12 +1,9 @@
 package engine
 
 import (
-	"slices"
 	"strings"
-	"time"
-	"unicode"
 
-	"mirrordb/internal/verifier"
+	"mirrordb/engine/security"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -30,7 +27,7 @@ func (s *Session) isSysadmin() bool {
 	if s.startup.Login == "" {
 		return true // trust: every client is the administrator
 	}
-	l := s.inst.security().login(s.startup.Login)
+	l := s.inst.security().Login(s.startup.Login)
 	return l != nil && l.Sysadmin && !l.Disabled
 }
 
@@ -123,49 +120,9 @@ func (b *binder) optionText(opt *parser.BackupOption) (string, error) {
 	return types.ToText(val, types.TypeUnknown), err
 }
 
-// checkPasswordPolicy is CHECK_POLICY = ON (the default): at least eight
-// characters from three of upper case, lower case, digits and symbols, as
-// SQL Server on Linux requires.
-func checkPasswordPolicy(password string) *sqlerr.Error {
-	var upper, lower, digit, other bool
-	for _, r := range password {
-		switch {
-		case unicode.IsUpper(r):
-			upper = true
-		case unicode.IsLower(r):
-			lower = true
-		case unicode.IsDigit(r):
-			digit = true
-		default:
-			other = true
-		}
-	}
-	n := 0
-	for _, ok := range []bool{upper, lower, digit, other} {
-		if ok {
-			n++
-		}
-	}
-	if len([]rune(password)) < 8 || n < 3 {
-		return sqlerr.New(15118)
-	}
-	return nil
-}
-
-func setPassword(l *Login, password string, now time.Time) error {
-	v, err := verifier.New(password)
-	if err != nil {
-		return err
-	}
-	l.Verifier, l.Modified = v, now
-	return nil
-}
-
-func verifierMatches(v, password string) bool { return v != "" && verifier.Matches(v, password) }
-
 // planSecurity binds the login, user and permission statements.
 func (b *binder) planSecurity(st parser.Statement) (*stmtPlan, error) {
-	var change func(c *securityCatalog) error
+	var change func(c *security.Catalog) error
 	var err error
 	verb := statementVerb(st)
 	switch x := st.(type) {
@@ -193,7 +150,7 @@ func (b *binder) planSecurity(st parser.Statement) (*stmtPlan, error) {
 
 // securityPlan runs one change of the security catalog (never inside a
 // transaction: the catalog is not transactional).
-func (b *binder) securityPlan(st parser.Statement, verb string, change func(*securityCatalog) error) *stmtPlan {
+func (b *binder) securityPlan(st parser.Statement, verb string, change func(*security.Catalog) error) *stmtPlan {
 	in := b.s.inst
 	return &stmtPlan{noTx: verb, noTxNumber: 574, run: func(*env, *txn, session.ResultWriter) (string, error) {
 		if err := in.changeSecurity(change); err != nil {
@@ -204,8 +161,8 @@ func (b *binder) securityPlan(st parser.Statement, verb string, change func(*sec
 	}}
 }
 
-func (b *binder) createLogin(x *parser.CreateLogin) (func(*securityCatalog) error, error) {
-	if err := b.errIf(x, checkPrincipalName(x.Name)); err != nil {
+func (b *binder) createLogin(x *parser.CreateLogin) (func(*security.Catalog) error, error) {
+	if err := b.errIf(x, security.CheckPrincipalName(x.Name)); err != nil {
 		return nil, err
 	}
 	o, err := b.parseLoginOptions("CREATE LOGIN", x.Options)
@@ -213,41 +170,18 @@ func (b *binder) createLogin(x *parser.CreateLogin) (func(*securityCatalog) erro
 		return nil, err
 	}
 	if x.HasPassword && (o.checkPolicy == nil || *o.checkPolicy) {
-		if err := b.errIf(x, checkPasswordPolicy(x.Password)); err != nil {
+		if err := b.errIf(x, security.CheckPasswordPolicy(x.Password)); err != nil {
 			return nil, err
 		}
 	}
 	in := b.s.inst
-	return func(c *securityCatalog) error {
-		if c.login(x.Name) != nil {
-			return sqlerr.New(15025, x.Name)
-		}
-		now := in.now()
-		l := &Login{Name: x.Name, ID: c.nextID(), SID: randomBytes(16), Type: LoginSQL, DefaultDatabase: "master",
-			CheckPolicy: o.checkPolicy == nil || *o.checkPolicy, Created: now, Modified: now}
-		if o.defaultDatabase != "" {
-			l.DefaultDatabase = o.defaultDatabase
-		}
-		switch {
-		case x.FromWindows:
-			l.Type = LoginWindows
-		case x.Certificate != "":
-			cert := c.certificate(x.Certificate)
-			if cert == nil {
-				return sqlerr.New(15151, "find", "certificate", x.Certificate)
-			}
-			l.Type, l.Certificate = LoginCertificate, cert.Name
-		default:
-			if err := setPassword(l, x.Password, now); err != nil {
-				return err
-			}
-		}
-		c.Logins = append(c.Logins, l)
-		return nil
+	return func(c *security.Catalog) error {
+		return c.CreateLogin(security.LoginSpec{Name: x.Name, Password: x.Password, FromWindows: x.FromWindows,
+			Certificate: x.Certificate, DefaultDatabase: o.defaultDatabase, CheckPolicy: o.checkPolicy == nil || *o.checkPolicy}, in.now())
 	}, nil
 }
 
-func (b *binder) alterLogin(x *parser.AlterLogin) (func(*securityCatalog) error, error) {
+func (b *binder) alterLogin(x *parser.AlterLogin) (func(*security.Catalog) error, error) {
 	o, err := b.parseLoginOptions("ALTER LOGIN", x.Options)
 	if err != nil {
 		return nil, err
@@ -260,20 +194,20 @@ func (b *binder) alterLogin(x *parser.AlterLogin) (func(*securityCatalog) error,
 		return nil, b.errAt(x, sqlerr.New(15151, "alter", "login", x.Name))
 	}
 	if x.HasPassword {
-		l := b.s.inst.security().login(x.Name)
+		l := b.s.inst.security().Login(x.Name)
 		policy := l == nil || l.CheckPolicy
 		if o.checkPolicy != nil {
 			policy = *o.checkPolicy
 		}
 		if policy {
-			if err := b.errIf(x, checkPasswordPolicy(x.Password)); err != nil {
+			if err := b.errIf(x, security.CheckPasswordPolicy(x.Password)); err != nil {
 				return nil, err
 			}
 		}
 	}
 	in := b.s.inst
-	return func(c *securityCatalog) error {
-		l := c.login(x.Name)
+	return func(c *security.Catalog) error {
+		l := c.Login(x.Name)
 		if l == nil {
 			return sqlerr.New(15151, "alter", "login", x.Name)
 		}
@@ -288,35 +222,21 @@ func (b *binder) alterLogin(x *parser.AlterLogin) (func(*securityCatalog) error,
 			l.DefaultDatabase, l.Modified = o.defaultDatabase, now
 		}
 		if x.HasPassword {
-			if l.Type != LoginSQL {
+			if l.Type != security.LoginSQL {
 				return sqlerr.New(15151, "alter", "login", x.Name)
 			}
-			if selfService && !verifierMatches(l.Verifier, *o.oldPassword) {
+			if selfService && !security.VerifierMatches(l.Verifier, *o.oldPassword) {
 				return sqlerr.New(15151, "alter", "login", x.Name)
 			}
-			return setPassword(l, x.Password, now)
+			return security.SetPassword(l, x.Password, now)
 		}
 		return nil
 	}, nil
 }
 
-func (b *binder) dropLogin(x *parser.DropLogin) (func(*securityCatalog) error, error) {
+func (b *binder) dropLogin(x *parser.DropLogin) (func(*security.Catalog) error, error) {
 	in := b.s.inst
-	return func(c *securityCatalog) error {
-		l := c.login(x.Name)
-		if l == nil {
-			return sqlerr.New(15151, "drop", "login", x.Name)
-		}
-		if l.ID == saID {
-			return sqlerr.New(15405, l.Name)
-		}
-		if in.loginInUse(l.Name) {
-			return sqlerr.New(15434, l.Name)
-		}
-		c.Logins = slices.DeleteFunc(c.Logins, func(o *Login) bool { return o == l })
-		c.Grants = slices.DeleteFunc(c.Grants, func(g *EndpointGrant) bool { return g.Grantee == l.ID })
-		return nil
-	}, nil
+	return func(c *security.Catalog) error { return c.DropLogin(x.Name, in.loginInUse) }, nil
 }
 
 // loginInUse reports whether a session is logged in as name.
@@ -332,53 +252,19 @@ func (in *Instance) loginInUse(name string) bool {
 }
 
 // createUser adds a user to master; other databases have only dbo.
-func (b *binder) createUser(x *parser.CreateUser) (func(*securityCatalog) error, error) {
+func (b *binder) createUser(x *parser.CreateUser) (func(*security.Catalog) error, error) {
 	if err := b.masterOnly(x, "CREATE USER"); err != nil {
 		return nil, err
 	}
 	in := b.s.inst
-	return func(c *securityCatalog) error {
-		if c.user(x.Name) != nil {
-			return sqlerr.New(15023, x.Name)
-		}
-		u := &User{Name: x.Name, ID: firstUser + len(c.Users), Created: in.now()}
-		for _, o := range c.Users {
-			u.ID = max(u.ID, o.ID+1)
-		}
-		if !x.WithoutLogin {
-			name := x.Login
-			if name == "" {
-				name = x.Name
-			}
-			l := c.login(name)
-			if l == nil {
-				return sqlerr.New(15007, name)
-			}
-			if slices.ContainsFunc(c.Users, func(o *User) bool { return o.Login == l.ID }) || l.ID == saID {
-				return sqlerr.New(15063)
-			}
-			u.Login = l.ID
-		}
-		c.Users = append(c.Users, u)
-		return nil
-	}, nil
+	return func(c *security.Catalog) error { return c.CreateUser(x.Name, x.Login, x.WithoutLogin, in.now()) }, nil
 }
 
-func (b *binder) dropUser(x *parser.DropUser) (func(*securityCatalog) error, error) {
+func (b *binder) dropUser(x *parser.DropUser) (func(*security.Catalog) error, error) {
 	if err := b.masterOnly(x, "DROP USER"); err != nil {
 		return nil, err
 	}
-	return func(c *securityCatalog) error {
-		u := c.user(x.Name)
-		if u == nil || u.ID == dboUserID {
-			return sqlerr.New(15151, "drop", "user", x.Name)
-		}
-		if slices.ContainsFunc(c.Certificates, func(cert *Certificate) bool { return cert.Owner == u.ID }) {
-			return sqlerr.New(15138, "certificate")
-		}
-		c.Users = slices.DeleteFunc(c.Users, func(o *User) bool { return o == u })
-		return nil
-	}, nil
+	return func(c *security.Catalog) error { return c.DropUser(x.Name) }, nil
 }
 
 // masterOnly refuses, outside master, the objects mirrordb keeps in master

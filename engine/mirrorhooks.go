@@ -9,6 +9,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/endpoint"
 	"mirrordb/engine/keys"
 	"mirrordb/internal/stat"
 	"mirrordb/parser"
@@ -26,7 +27,7 @@ import (
 type Mirroring interface {
 	// ApplyEndpoint starts, reconfigures or (with nil) stops the
 	// database mirroring endpoint. A port in use is Msg 7890.
-	ApplyEndpoint(ep *Endpoint) error
+	ApplyEndpoint(ep *endpoint.Endpoint) error
 	// AlterDatabase runs ALTER DATABASE d SET PARTNER ... / SET WITNESS ...
 	AlterDatabase(ctx context.Context, d *Database, cmd MirrorCommand) error
 	// Status is d's row of sys.database_mirroring (nil: not mirrored).

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/endpoint"
 	"mirrordb/types"
 )
 
@@ -22,7 +23,7 @@ func endpointBase() []any {
 		"state_desc", desc60, "is_admin_endpoint", bit}
 }
 
-func endpointBaseRow(ep *Endpoint) []types.Value {
+func endpointBaseRow(ep *endpoint.Endpoint) []types.Value {
 	return []types.Value{ep.Name, int64(ep.ID()), int64(1), int64(2), "TCP", int64(4),
 		"DATABASE_MIRRORING", int64(ep.StateCode()), ep.State, false}
 }
@@ -216,8 +217,8 @@ func (in *Instance) listenPort() (types.Value, types.Value) {
 
 // certificateID is the certificate_id of the endpoint's certificate, 0
 // without one.
-func certificateID(in *Instance, ep *Endpoint) int64 {
-	if cert := in.security().certificate(ep.Certificate); ep.Certificate != "" && cert != nil {
+func certificateID(in *Instance, ep *endpoint.Endpoint) int64 {
+	if cert := in.security().Certificate(ep.Certificate); ep.Certificate != "" && cert != nil {
 		return int64(cert.ID)
 	}
 	return 0

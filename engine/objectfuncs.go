@@ -11,8 +11,8 @@ import (
 // objects), as the session sees them.
 
 func init() {
-	builtins["OBJECT_ID"] = &builtin{min: 1, max: 2, typ: fixed(types.TypeInt), volatile: true, eval: fnObjectID}
-	builtins["OBJECT_NAME"] = &builtin{min: 1, max: 2, typ: fixed(nvarchar128), volatile: true, eval: fnObjectName}
+	scalarFuncs["OBJECT_ID"] = &builtin{min: 1, max: 2, typ: fixed(types.TypeInt), volatile: true, eval: fnObjectID}
+	scalarFuncs["OBJECT_NAME"] = &builtin{min: 1, max: 2, typ: fixed(nvarchar128), volatile: true, eval: fnObjectName}
 }
 
 // fnObjectID is OBJECT_ID('[database.][schema.]name' [, 'type']): the

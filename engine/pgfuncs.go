@@ -3,12 +3,10 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 
+	"mirrordb/engine/builtins"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -26,10 +24,6 @@ var (
 
 func init() {
 	fns := map[string]*builtin{
-		"TEXTREGEXEQ":   regexFn(false, false),
-		"TEXTREGEXNE":   regexFn(false, true),
-		"TEXTICREGEXEQ": regexFn(true, false),
-		"TEXTICREGEXNE": regexFn(true, true),
 		"TEXTCAT": {min: 2, max: 2, typ: fixed(textMax), eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
 			return types.ToText(a[0], ts[0]) + types.ToText(a[1], ts[1]), nil
 		}},
@@ -115,49 +109,8 @@ func init() {
 		"PG_GET_FUNCTION_ARGUMENTS":       catalogFn(textMax, stringOK((*pgcatalog.Snapshot).ProcedureArguments)),
 	}
 	for name, fn := range fns {
-		builtins[name] = fn
+		scalarFuncs[name] = fn
 	}
-}
-
-// regexFn is ~ (textregexeq) and its variants. Patterns are Go's RE2,
-// which reads the patterns catalog queries use as PostgreSQL does.
-func regexFn(fold, negate bool) *builtin {
-	return &builtin{min: 2, max: 2, typ: fixed(types.TypeBit), eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
-		pat := types.ToText(a[1], ts[1])
-		re, err := compileRegex(pat, fold)
-		if err != nil {
-			return nil, err
-		}
-		return re.MatchString(types.ToText(a[0], ts[0])) != negate, nil
-	}}
-}
-
-// regexCache holds compiled patterns; catalog queries repeat a few. It
-// keeps at most regexCacheMax: patterns come from clients, and one that
-// differs per row must not grow the server without end.
-var (
-	regexCache    sync.Map // string → *regexp.Regexp
-	regexCached   atomic.Int64
-	regexCacheMax = int64(256)
-)
-
-func compileRegex(pat string, fold bool) (*regexp.Regexp, error) {
-	if fold {
-		pat = "(?i)" + pat
-	}
-	if re, ok := regexCache.Load(pat); ok {
-		return re.(*regexp.Regexp), nil
-	}
-	re, err := regexp.Compile(pat)
-	if err != nil {
-		return nil, sqlerr.New(19300, pat, err.Error())
-	}
-	if regexCached.Load() < regexCacheMax {
-		if _, dup := regexCache.LoadOrStore(pat, re); !dup {
-			regexCached.Add(1)
-		}
-	}
-	return re, nil
 }
 
 // oidArg reads an OID argument: a number, or its text ('16384').
@@ -166,7 +119,7 @@ func oidArg(v types.Value) int64 {
 		n, _ := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 		return n
 	}
-	return toInt(v)
+	return builtins.ToInt(v)
 }
 
 // catalogFn is a function of one OID answered from the statement's
@@ -210,7 +163,7 @@ func fnCurrentSetting(e *env, a []types.Value, ts []types.Type) (types.Value, er
 	if v, ok := e.sess.showValue(name); ok {
 		return v, nil
 	}
-	if len(a) > 1 && a[1] != nil && toInt(a[1]) != 0 { // missing_ok
+	if len(a) > 1 && a[1] != nil && builtins.ToInt(a[1]) != 0 { // missing_ok
 		return nil, nil
 	}
 	return nil, sqlerr.New(15600, "current_setting")

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 
+	"mirrordb/engine/builtins"
 	"mirrordb/engine/keys"
 	"mirrordb/types"
 )
@@ -18,7 +19,7 @@ func init() {
 	}
 	fns := map[string]*builtin{
 		"PG_SIZE_PRETTY": {min: 1, max: 1, typ: fixed(textMax), eval: func(_ *env, a []types.Value, _ []types.Type) (types.Value, error) {
-			return sizePretty(toInt(a[0])), nil
+			return sizePretty(builtins.ToInt(a[0])), nil
 		}},
 		// A table's rows are kept in its clustered index's order, so the
 		// table and that index are one key range, counted as the table's;
@@ -48,7 +49,7 @@ func init() {
 		}},
 	}
 	for name, fn := range fns {
-		builtins[name] = fn
+		scalarFuncs[name] = fn
 	}
 }
 

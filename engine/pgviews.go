@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/pgcatalog"
+	"mirrordb/engine/security"
 	"mirrordb/parser"
 	"mirrordb/types"
 )
@@ -45,7 +46,7 @@ func pgSnapshot(e *env) (*pgcatalog.Snapshot, error) {
 	sess := e.sess
 	snap := &pgcatalog.Snapshot{Schemas: schemaIDs}
 	for _, d := range sess.inst.Databases() {
-		db := pgcatalog.Database{OID: int64(d.id), Name: d.Name(), Owner: saID}
+		db := pgcatalog.Database{OID: int64(d.id), Name: d.Name(), Owner: security.SAID}
 		snap.Databases = append(snap.Databases, db)
 		if d == sess.db {
 			snap.Database = db
@@ -54,13 +55,13 @@ func pgSnapshot(e *env) (*pgcatalog.Snapshot, error) {
 	for _, l := range sess.inst.security().Logins {
 		// Only SQL logins authenticate over the wire: Windows and
 		// certificate logins identify mirroring peers.
-		login := pgcatalog.Login{OID: int64(l.ID), Name: l.Name, Super: l.Sysadmin, CanLogin: l.Type == LoginSQL, Disabled: l.Disabled}
+		login := pgcatalog.Login{OID: int64(l.ID), Name: l.Name, Super: l.Sysadmin, CanLogin: l.Type == security.LoginSQL, Disabled: l.Disabled}
 		if l.Sysadmin {
-			login.MemberOf = []int64{sysadminID}
+			login.MemberOf = []int64{security.SysadminID}
 		}
 		snap.Logins = append(snap.Logins, login)
 	}
-	snap.Roles = []pgcatalog.Login{{OID: publicID, Name: "public"}, {OID: sysadminID, Name: "sysadmin", Super: true}}
+	snap.Roles = []pgcatalog.Login{{OID: security.PublicID, Name: "public"}, {OID: security.SysadminID, Name: "sysadmin", Super: true}}
 	set, err := sess.schemaFor(sess.db)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"mirrordb/engine/builtins"
 	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -197,7 +198,7 @@ func wallOrNil(unixNano int64) types.Value {
 	if unixNano == 0 {
 		return nil
 	}
-	return localWall(time.Unix(0, unixNano))
+	return builtins.LocalWall(time.Unix(0, unixNano))
 }
 
 // pages is a byte count in SQL Server's 8 KB pages.
@@ -233,7 +234,7 @@ func (vs viewSet) addRequestViews() {
 					db = int64(d.id)
 				}
 				login := s.loginName()
-				out = append(out, []types.Value{int64(s.spid()), localWall(a.login), nilIfEmpty(s.clientHost()),
+				out = append(out, []types.Value{int64(s.spid()), builtins.LocalWall(a.login), nilIfEmpty(s.clientHost()),
 					nilIfEmpty(s.startup.ApplicationName), login, status, millis(time.Duration(busy)), pages(mem),
 					millis(now.Sub(a.login)), wallOrNil(a.lastStart.Load()), wallOrNil(a.lastEnd.Load()), true,
 					int64(2), a.lockTimeout.Load(), a.rows.Load(), a.prevError.Load(), login, db, a.openTx.Load()})
@@ -277,7 +278,7 @@ func (vs viewSet) addRequestViews() {
 				}
 				busy := int64(now.Sub(r.start)) - r.waited.Load() - currentWait(r, now)
 				a := &s.activity
-				out = append(out, []types.Value{int64(s.spid()), int64(0), localWall(r.start), status, r.command, db,
+				out = append(out, []types.Value{int64(s.spid()), int64(0), builtins.LocalWall(r.start), status, r.command, db,
 					blocker, waitType, waitTime, lastWait, resource, a.openTx.Load(),
 					math.Float64frombits(r.percent.Load()), millis(time.Duration(busy)), millis(now.Sub(r.start)),
 					r.rows.Load(), pages(r.gov.Memory()), int64(2), a.lockTimeout.Load()})

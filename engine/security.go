@@ -1,174 +1,42 @@
 package engine
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"strings"
-	"time"
 
+	"mirrordb/engine/security"
 	"mirrordb/sqlerr"
 )
 
-// The server's security catalog (SPEC §2.5): logins, master's users, the
-// database master key, certificates and CONNECT grants on the endpoint.
-// It is small and changes rarely, so it is one JSON document in master
-// (c/security), rewritten whole under secMu and published as an immutable
-// snapshot that authentication and endpoint checks read without locking.
+// The server's security catalog (package security) is small and changes
+// rarely, so it is one JSON document in master (c/security), rewritten
+// whole under secMu and published as an immutable snapshot that
+// authentication and endpoint checks read without locking.
 
 var catalogSecurity = []byte("c/security")
 
-// Fixed principal ids, as SQL Server numbers them.
-const (
-	saID       = 1
-	publicID   = 2
-	sysadminID = 3
-	firstLogin = 256 // logins created by CREATE LOGIN
-	dboUserID  = 1   // master's dbo user, owned by sa
-	firstUser  = 5   // users created by CREATE USER
-	firstCert  = 256 // certificate_id of the first certificate
-)
-
-// Login types (sys.server_principals.type).
-const (
-	LoginSQL         = "S" // WITH PASSWORD
-	LoginWindows     = "U" // FROM WINDOWS: a peer's service account
-	LoginCertificate = "C" // FROM CERTIFICATE
-)
-
-// Login is a server principal that can be granted rights.
-type Login struct {
-	Name string `json:"name"`
-	ID   int    `json:"id"`
-	SID  []byte `json:"sid"`
-	Type string `json:"type"`
-	// Verifier is the SCRAM-SHA-256 verifier of the password
-	// (internal/verifier), empty when the login has none.
-	Verifier        string    `json:"verifier,omitempty"`
-	Disabled        bool      `json:"disabled,omitempty"`
-	Sysadmin        bool      `json:"sysadmin,omitempty"`
-	Certificate     string    `json:"certificate,omitempty"` // FROM CERTIFICATE
-	DefaultDatabase string    `json:"default_database"`
-	CheckPolicy     bool      `json:"check_policy"`
-	Created         time.Time `json:"created"`
-	Modified        time.Time `json:"modified"`
-}
-
-// TypeDesc is sys.server_principals.type_desc.
-func (l *Login) TypeDesc() string {
-	return map[string]string{LoginSQL: "SQL_LOGIN", LoginWindows: "WINDOWS_LOGIN",
-		LoginCertificate: "CERTIFICATE_MAPPED_LOGIN"}[l.Type]
-}
-
-// User is a database principal of master mapped to a login (CREATE USER
-// ... FOR LOGIN); certificates name their owner by user.
-type User struct {
-	Name    string    `json:"name"`
-	ID      int       `json:"id"`
-	Login   int       `json:"login"` // the login's principal id, 0 WITHOUT LOGIN
-	Created time.Time `json:"created"`
-}
-
-// EndpointGrant is a permission on the mirroring endpoint held by a login.
-type EndpointGrant struct {
-	Permission string `json:"permission"` // CONNECT
-	Grantee    int    `json:"grantee"`
-	Grantor    int    `json:"grantor"`
-	// State is G (grant), W (grant with grant option) or D (deny).
-	State string `json:"state"`
-}
-
-// securityCatalog is the document stored under c/security.
-type securityCatalog struct {
-	NextID       int              `json:"next_id"`
-	Logins       []*Login         `json:"logins"`
-	Users        []*User          `json:"users"`
-	Certificates []*Certificate   `json:"certificates"`
-	Grants       []*EndpointGrant `json:"grants"`
-	MasterKey    *MasterKey       `json:"master_key,omitempty"`
-	// Secret keys the decoy credentials of logins that do not exist.
-	Secret []byte `json:"secret"`
-}
-
-func newSecurityCatalog(now time.Time) *securityCatalog {
-	secret := make([]byte, 32)
-	_, _ = rand.Read(secret)
-	return &securityCatalog{NextID: firstLogin, Secret: secret, Logins: []*Login{{
-		Name: "sa", ID: saID, SID: []byte{1}, Type: LoginSQL, Sysadmin: true,
-		DefaultDatabase: "master", CheckPolicy: true, Created: now, Modified: now}}}
-}
-
-func (c *securityCatalog) login(name string) *Login {
-	for _, l := range c.Logins {
-		if strings.EqualFold(l.Name, name) {
-			return l
-		}
-	}
-	return nil
-}
-
-func (c *securityCatalog) loginByID(id int) *Login {
-	for _, l := range c.Logins {
-		if l.ID == id {
-			return l
-		}
-	}
-	return nil
-}
-
-func (c *securityCatalog) user(name string) *User {
-	if strings.EqualFold(name, "dbo") {
-		return &User{Name: "dbo", ID: dboUserID, Login: saID}
-	}
-	for _, u := range c.Users {
-		if strings.EqualFold(u.Name, name) {
-			return u
-		}
-	}
-	return nil
-}
-
-func (c *securityCatalog) userByID(id int) *User {
-	if id == dboUserID {
-		return &User{Name: "dbo", ID: dboUserID, Login: saID}
-	}
-	for _, u := range c.Users {
-		if u.ID == id {
-			return u
-		}
-	}
-	return nil
-}
-
-// nextID hands out principal and certificate ids, never reused.
-func (c *securityCatalog) nextID() int {
-	id := c.NextID
-	c.NextID++
-	return id
-}
-
 // security returns the current catalog snapshot (loaded at Open, replaced
 // by changeSecurity); callers must not change it.
-func (in *Instance) security() *securityCatalog { return in.sec.Load() }
+func (in *Instance) security() *security.Catalog { return in.sec.Load() }
 
 // loadSecurity reads the catalog, creating it (with sa) the first time.
-func (in *Instance) loadSecurity() (*securityCatalog, error) {
+func (in *Instance) loadSecurity() (*security.Catalog, error) {
 	v, ok, err := in.master.storage.Get(catalogSecurity)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		c := newSecurityCatalog(in.now())
+		c := security.NewCatalog(in.now())
 		return c, in.saveSecurity(c)
 	}
-	var c securityCatalog
+	var c security.Catalog
 	if err := json.Unmarshal(v, &c); err != nil {
 		return nil, fmt.Errorf("security catalog: %w", err)
 	}
 	return &c, nil
 }
 
-func (in *Instance) saveSecurity(c *securityCatalog) error {
+func (in *Instance) saveSecurity(c *security.Catalog) error {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return err
@@ -179,7 +47,7 @@ func (in *Instance) saveSecurity(c *securityCatalog) error {
 // changeSecurity runs one change on a private copy of the catalog (read
 // back from master), then stores and publishes it; an error leaves
 // everything as it was. The mirroring endpoint then re-judges its peers.
-func (in *Instance) changeSecurity(change func(c *securityCatalog) error) error {
+func (in *Instance) changeSecurity(change func(c *security.Catalog) error) error {
 	if err := in.storeSecurityChange(change); err != nil {
 		return err
 	}
@@ -189,7 +57,7 @@ func (in *Instance) changeSecurity(change func(c *securityCatalog) error) error 
 	return nil
 }
 
-func (in *Instance) storeSecurityChange(change func(c *securityCatalog) error) error {
+func (in *Instance) storeSecurityChange(change func(c *security.Catalog) error) error {
 	in.secMu.Lock()
 	defer in.secMu.Unlock()
 	c, err := in.loadSecurity()
@@ -215,7 +83,7 @@ type LoginInfo struct {
 
 // LookupLogin finds a login by name (any case) for authentication.
 func (in *Instance) LookupLogin(name string) (LoginInfo, bool) {
-	l := in.security().login(name)
+	l := in.security().Login(name)
 	if l == nil {
 		return LoginInfo{}, false
 	}
@@ -225,7 +93,9 @@ func (in *Instance) LookupLogin(name string) (LoginInfo, bool) {
 // SAHasPassword reports whether sa has a password: until it has, a
 // loopback-only instance trusts clients that do not name a login with a
 // password and runs them as sa (package auth).
-func (in *Instance) SAHasPassword() bool { return in.security().loginByID(saID).Verifier != "" }
+func (in *Instance) SAHasPassword() bool {
+	return in.security().LoginByID(security.SAID).Verifier != ""
+}
 
 // AuthSecret keys the decoy credentials authentication shows for logins
 // that do not exist (internal/verifier.Decoy).
@@ -236,18 +106,18 @@ func (in *Instance) AuthSecret() []byte { return in.security().Secret }
 // password it already has is left alone, so restarts do not rewrite the
 // catalog.
 func (in *Instance) SetLoginPassword(name, password string) error {
-	if e := checkPasswordPolicy(password); e != nil {
+	if e := security.CheckPasswordPolicy(password); e != nil {
 		return e
 	}
-	if l := in.security().login(name); l != nil && verifierMatches(l.Verifier, password) {
+	if l := in.security().Login(name); l != nil && security.VerifierMatches(l.Verifier, password) {
 		return nil
 	}
-	return in.changeSecurity(func(c *securityCatalog) error {
-		l := c.login(name)
+	return in.changeSecurity(func(c *security.Catalog) error {
+		l := c.Login(name)
 		if l == nil {
 			return sqlerr.New(15151, "alter", "login", name)
 		}
-		return setPassword(l, password, in.now())
+		return security.SetPassword(l, password, in.now())
 	})
 }
 
@@ -259,26 +129,16 @@ func (in *Instance) SetLoginPassword(name, password string) error {
 // log in over SQL, and no server role. A login of that name that already
 // exists is left as it is; a dropped one comes back at the next start.
 func (in *Instance) EnsureServiceAccountLogin(account string) error {
-	if e := checkPrincipalName(account); e != nil {
+	if e := security.CheckPrincipalName(account); e != nil {
 		return e
 	}
-	if in.security().login(account) != nil {
+	if in.security().Login(account) != nil {
 		return nil
 	}
-	return in.changeSecurity(func(c *securityCatalog) error {
-		if c.login(account) != nil {
+	return in.changeSecurity(func(c *security.Catalog) error {
+		if c.Login(account) != nil {
 			return nil
 		}
-		now := in.now()
-		c.Logins = append(c.Logins, &Login{Name: account, ID: c.nextID(), SID: randomBytes(16), Type: LoginWindows,
-			DefaultDatabase: "master", CheckPolicy: true, Created: now, Modified: now})
-		return nil
+		return c.CreateLogin(security.LoginSpec{Name: account, FromWindows: true, CheckPolicy: true}, in.now())
 	})
-}
-
-func checkPrincipalName(name string) *sqlerr.Error {
-	if strings.TrimSpace(name) == "" || len(name) > 128 {
-		return sqlerr.New(15006, name)
-	}
-	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/endpoint"
+	"mirrordb/engine/security"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
@@ -28,7 +30,7 @@ func (vs viewSet) addSecurityViews() {
 		cols: cols(principal...),
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			c := e.sess.inst.security()
-			created := c.login("sa").Created
+			created := c.Login("sa").Created
 			out := [][]types.Value{}
 			for _, l := range c.Logins {
 				out = append(out, loginRow(l))
@@ -37,9 +39,9 @@ func (vs viewSet) addSecurityViews() {
 				name  string
 				id    int64
 				fixed bool
-			}{{"public", publicID, false}, {"sysadmin", sysadminID, true}} {
+			}{{"public", security.PublicID, false}, {"sysadmin", security.SysadminID, true}} {
 				out = append(out, []types.Value{r.name, r.id, []byte{byte(r.id)}, "R", "SERVER_ROLE", false,
-					DateTimeValue(created), DateTimeValue(created), nil, nil, nil, int64(saID), r.fixed})
+					DateTimeValue(created), DateTimeValue(created), nil, nil, nil, int64(security.SAID), r.fixed})
 			}
 			return out, nil
 		},
@@ -50,7 +52,7 @@ func (vs viewSet) addSecurityViews() {
 			var out [][]types.Value
 			admin := e.sess.isSysadmin()
 			for _, l := range e.sess.inst.security().Logins {
-				if l.Type != LoginSQL {
+				if l.Type != security.LoginSQL {
 					continue
 				}
 				var hash types.Value
@@ -68,7 +70,7 @@ func (vs viewSet) addSecurityViews() {
 			var out [][]types.Value
 			for _, l := range e.sess.inst.security().Logins {
 				if l.Sysadmin {
-					out = append(out, []types.Value{int64(sysadminID), int64(l.ID)})
+					out = append(out, []types.Value{int64(security.SysadminID), int64(l.ID)})
 				}
 			}
 			return out, nil
@@ -81,8 +83,8 @@ func (vs viewSet) addSecurityViews() {
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			for _, g := range e.sess.inst.security().Grants {
-				out = append(out, []types.Value{int64(105), "ENDPOINT", int64(endpointID), int64(0),
-					int64(g.Grantee), int64(g.Grantor), permissionCode(g.Permission), g.Permission, g.State,
+				out = append(out, []types.Value{int64(105), "ENDPOINT", int64(endpoint.ID), int64(0),
+					int64(g.Grantee), int64(g.Grantor), security.PermissionCode(g.Permission), g.Permission, g.State,
 					map[string]string{"G": "GRANT", "W": "GRANT_WITH_GRANT_OPTION", "D": "DENY"}[g.State]})
 			}
 			return out, nil
@@ -95,11 +97,11 @@ func (vs viewSet) addSecurityViews() {
 			"authentication_type_desc", desc60),
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			c := e.sess.inst.security()
-			created := DateTimeValue(c.login("sa").Created)
+			created := DateTimeValue(c.Login("sa").Created)
 			out := [][]types.Value{
-				{"dbo", int64(dboUserID), "S", "SQL_USER", "dbo", created, created, nil, []byte{1}, false, int64(1), "INSTANCE"},
+				{"dbo", int64(security.DboUserID), "S", "SQL_USER", "dbo", created, created, nil, []byte{1}, false, int64(1), "INSTANCE"},
 				{"guest", int64(2), "S", "SQL_USER", "guest", created, created, nil, []byte{0}, false, int64(0), "NONE"},
-				{"public", int64(0), "R", "DATABASE_ROLE", nil, created, created, int64(dboUserID), nil, false, int64(0), "NONE"},
+				{"public", int64(0), "R", "DATABASE_ROLE", nil, created, created, int64(security.DboUserID), nil, false, int64(0), "NONE"},
 			}
 			if e.sess.db.id != masterID {
 				return out, nil
@@ -107,7 +109,7 @@ func (vs viewSet) addSecurityViews() {
 			for _, u := range c.Users {
 				var sid types.Value
 				auth, authDesc := int64(0), "NONE"
-				if l := c.loginByID(u.Login); l != nil {
+				if l := c.LoginByID(u.Login); l != nil {
 					sid, auth, authDesc = l.SID, 1, "INSTANCE"
 				}
 				out = append(out, []types.Value{u.Name, int64(u.ID), "S", "SQL_USER", "dbo",
@@ -190,21 +192,16 @@ func (vs viewSet) addSecurityViews() {
 				return nil, nil
 			}
 			created := DateTimeValue(mk.Created)
-			return [][]types.Value{{"##MS_DatabaseMasterKey##", int64(dboUserID), int64(101), int64(256), "A3", "AES_256",
+			return [][]types.Value{{"##MS_DatabaseMasterKey##", int64(security.DboUserID), int64(101), int64(256), "A3", "AES_256",
 				created, created}}, nil
 		},
 	}
 }
 
-func loginRow(l *Login) []types.Value {
+func loginRow(l *security.Login) []types.Value {
 	var db types.Value = l.DefaultDatabase
 	return []types.Value{l.Name, int64(l.ID), l.SID, l.Type, l.TypeDesc(), l.Disabled, DateTimeValue(l.Created),
 		DateTimeValue(l.Modified), db, "us_english", nil, nil, false}
-}
-
-func permissionCode(p string) string {
-	return map[string]string{"ALTER": "AL", "CONNECT": "CO", "CONTROL": "CL", "TAKE OWNERSHIP": "TO",
-		"VIEW DEFINITION": "VW"}[p]
 }
 
 // registerRoleProcedures adds sp_addsrvrolemember and sp_dropsrvrolemember
@@ -221,12 +218,12 @@ func (in *Instance) registerRoleProcedures() {
 			if !strings.EqualFold(role, "sysadmin") {
 				return nil, sqlerr.New(15151, "find", "server role", role)
 			}
-			return nil, in.changeSecurity(func(c *securityCatalog) error {
-				l := c.login(login)
+			return nil, in.changeSecurity(func(c *security.Catalog) error {
+				l := c.Login(login)
 				if l == nil {
 					return sqlerr.New(15007, login)
 				}
-				if l.ID == saID && !p.member {
+				if l.ID == security.SAID && !p.member {
 					return sqlerr.New(15405, l.Name)
 				}
 				l.Sysadmin, l.Modified = p.member, time.Now().UTC()

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/builtins"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/types"
@@ -163,7 +164,7 @@ func (vs viewSet) addSystemViews() {
 		rows: func(e *env, args []types.Value) ([][]types.Value, error) {
 			d := e.sess.db
 			if len(args) > 0 && args[0] != nil {
-				if d = e.sess.inst.DatabaseByID(int32(toInt(args[0]))); d == nil {
+				if d = e.sess.inst.DatabaseByID(int32(builtins.ToInt(args[0]))); d == nil {
 					return nil, nil
 				}
 			}

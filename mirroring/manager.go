@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mirrordb/engine"
+	"mirrordb/engine/endpoint"
 	"mirrordb/internal/stat"
 	"mirrordb/mirroring/core"
 	"mirrordb/mirroring/transport"
@@ -54,7 +55,7 @@ type Manager struct {
 
 	mu      sync.Mutex
 	ep      *transport.Endpoint // nil unless the endpoint is STARTED
-	epDef   *engine.Endpoint
+	epDef   *endpoint.Endpoint
 	runners map[string]*runner // by lower-case database name
 	// establishing lists databases whose SET PARTNER is in flight on this
 	// (principal) side: messages for them are not answered with NoSession.
@@ -159,7 +160,7 @@ func (m *Manager) Close() error {
 // ApplyEndpoint implements engine.Mirroring: it binds, rebinds or releases
 // the endpoint's port. Rebinding drops every mirroring connection; the
 // sessions reconnect by themselves.
-func (m *Manager) ApplyEndpoint(def *engine.Endpoint) error {
+func (m *Manager) ApplyEndpoint(def *endpoint.Endpoint) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -230,7 +231,7 @@ func (m *Manager) ApplyEndpoint(def *engine.Endpoint) error {
 
 // sameBinding reports whether two STARTED definitions can share one
 // listener (nothing the transport uses changed).
-func sameBinding(a, b *engine.Endpoint) bool {
+func sameBinding(a, b *endpoint.Endpoint) bool {
 	if a == nil || b == nil {
 		return false
 	}
@@ -241,7 +242,7 @@ func sameBinding(a, b *engine.Endpoint) bool {
 
 // authenticationMethods is the endpoint's AUTHENTICATION clause as the
 // transport's preference list.
-func authenticationMethods(def *engine.Endpoint) []string {
+func authenticationMethods(def *endpoint.Endpoint) []string {
 	var out []string
 	if def.Windows {
 		out = append(out, transport.AuthWindows)
@@ -289,7 +290,7 @@ func (m *Manager) SecurityChanged() {
 }
 
 // endpoint returns the started endpoint and its definition.
-func (m *Manager) endpoint() (*transport.Endpoint, *engine.Endpoint) {
+func (m *Manager) endpoint() (*transport.Endpoint, *endpoint.Endpoint) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.ep, m.epDef

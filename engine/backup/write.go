@@ -204,7 +204,7 @@ func (w *Writer) Finish() (SetTrailer, error) {
 		return w.trailer, err
 	}
 	if w.created {
-		syncDir(filepath.Dir(w.f.Name()))
+		SyncDir(filepath.Dir(w.f.Name()))
 	}
 	return w.trailer, nil
 }
@@ -225,11 +225,4 @@ func (w *Writer) Abort() {
 		w.f.Close()
 	}
 	w.f = nil
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 }

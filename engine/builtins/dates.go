@@ -1,11 +1,12 @@
-package engine
+package builtins
 
 import (
-	"math/rand/v2"
+	"fmt"
 	"strings"
 	"time"
 
 	"mirrordb/sqlerr"
+	"mirrordb/types"
 )
 
 // Date parts accepted by DATEPART, DATEADD and DATEDIFF, with their
@@ -28,14 +29,15 @@ var dateParts = map[string]string{
 	"iso_week": "iso_week", "isowk": "iso_week", "isoww": "iso_week",
 }
 
-func canonicalDatePart(name string) (string, bool) {
+// CanonicalDatePart is the full name of a date part or its abbreviation.
+func CanonicalDatePart(name string) (string, bool) {
 	p, ok := dateParts[strings.ToLower(name)]
 	return p, ok
 }
 
-// datePart extracts a part of a date/time (DATEPART semantics; weeks and
+// DatePart extracts a part of a date/time (DATEPART semantics; weeks and
 // weekdays use SQL Server's US defaults: weeks start on Sunday).
-func datePart(part string, t time.Time) (int64, error) {
+func DatePart(part string, t time.Time) (int64, error) {
 	switch part {
 	case "year":
 		return int64(t.Year()), nil
@@ -74,8 +76,8 @@ func datePart(part string, t time.Time) (int64, error) {
 	return 0, sqlerr.New(155, part, "datepart")
 }
 
-// dateAdd adds n units of part to t.
-func dateAdd(part string, n int64, t time.Time) (time.Time, error) {
+// DateAdd adds n units of part to t.
+func DateAdd(part string, n int64, t time.Time) (time.Time, error) {
 	switch part {
 	case "year":
 		return t.AddDate(int(n), 0, 0), nil
@@ -103,8 +105,8 @@ func dateAdd(part string, n int64, t time.Time) (time.Time, error) {
 	return t, sqlerr.New(155, part, "dateadd")
 }
 
-// dateDiff counts part boundaries crossed between a and b (DATEDIFF).
-func dateDiff(part string, a, b time.Time) (int64, error) {
+// DateDiff counts part boundaries crossed between a and b (DATEDIFF).
+func DateDiff(part string, a, b time.Time) (int64, error) {
 	switch part {
 	case "year":
 		return int64(b.Year() - a.Year()), nil
@@ -138,4 +140,101 @@ func truncDay(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-func randFloat() float64 { return rand.Float64() }
+// LocalWall converts an instant to the server's local wall-clock time held
+// in a UTC time.Time (the representation of DATETIME values).
+func LocalWall(t time.Time) time.Time {
+	l := t.Local()
+	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
+}
+
+// EvalFunc computes a function's value from its arguments and their types.
+type EvalFunc = func(args []types.Value, ts []types.Type) (types.Value, error)
+
+// partTime reads a DATEADD/DATEDIFF/DATEPART/DATENAME argument as a time.
+// A datetimeoffset keeps its own offset (its parts are read there; DATEDIFF
+// compares instants).
+func partTime(v types.Value, t types.Type) (time.Time, error) {
+	if tm, ok := v.(time.Time); ok && t.Kind == types.DateTimeOffset {
+		return tm, nil
+	}
+	c, err := types.Convert(v, t, types.DateTime2Type(7), types.Implicit)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return c.(time.Time), nil
+}
+
+// DateAddFunc is DATEADD(part, n, date) with the result type rt; a result
+// outside rt's range is 517.
+func DateAddFunc(part string, rt types.Type) EvalFunc {
+	return func(a []types.Value, ts []types.Type) (types.Value, error) {
+		t, err := partTime(a[1], ts[1])
+		if err != nil {
+			return nil, err
+		}
+		r, err := DateAdd(part, ToInt(a[0]), t)
+		if err != nil {
+			return nil, err
+		}
+		out, ok := types.NormalizeTime(r, rt)
+		if !ok {
+			return nil, sqlerr.New(517, rt.Kind.String())
+		}
+		return out, nil
+	}
+}
+
+// DateDiffFunc is DATEDIFF(part, a, b), or DATEDIFF_BIG when big (an int
+// result out of range is 535).
+func DateDiffFunc(part string, big bool) EvalFunc {
+	return func(a []types.Value, ts []types.Type) (types.Value, error) {
+		t1, err := partTime(a[0], ts[0])
+		if err != nil {
+			return nil, err
+		}
+		t2, err := partTime(a[1], ts[1])
+		if err != nil {
+			return nil, err
+		}
+		if ts[0].Kind == types.DateTimeOffset || ts[1].Kind == types.DateTimeOffset {
+			t1, t2 = t1.UTC(), t2.UTC()
+		}
+		n, err := DateDiff(part, t1, t2)
+		if err == nil && !big && !types.CheckIntRange(n, types.Int) {
+			return nil, sqlerr.New(535, "datediff")
+		}
+		return n, err
+	}
+}
+
+// DatePartFunc is DATEPART(part, date).
+func DatePartFunc(part string) EvalFunc {
+	return func(a []types.Value, ts []types.Type) (types.Value, error) {
+		t, err := partTime(a[0], ts[0])
+		if err != nil {
+			return nil, err
+		}
+		return DatePart(part, t)
+	}
+}
+
+// DateNameFunc is DATENAME(part, date): month and weekday names, the
+// offset as text, other parts as their number.
+func DateNameFunc(part string) EvalFunc {
+	return func(a []types.Value, ts []types.Type) (types.Value, error) {
+		t, err := partTime(a[0], ts[0])
+		if err != nil {
+			return nil, err
+		}
+		switch part {
+		case "month":
+			return t.Month().String(), nil
+		case "weekday":
+			return t.Weekday().String(), nil
+		case "tzoffset":
+			return t.Format("-07:00"), nil
+		}
+		n, err := DatePart(part, t)
+		return fmt.Sprint(n), err
+	}
+}

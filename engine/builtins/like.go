@@ -1,12 +1,16 @@
-package engine
+package builtins
 
-import "mirrordb/engine/govern"
+import (
+	"strings"
 
-// likeMatcher matches T-SQL LIKE patterns: % (any run), _ (any one
+	"mirrordb/engine/govern"
+)
+
+// LikePattern matches T-SQL LIKE patterns: % (any run), _ (any one
 // character), [abc] / [a-z] (one of), [^abc] (none of), and an optional
 // escape character that makes the next pattern character literal.
 // Matching is case-sensitive (binary collation).
-type likeMatcher struct {
+type LikePattern struct {
 	elems []likeElem
 }
 
@@ -26,9 +30,10 @@ type likeElem struct {
 	negate bool
 }
 
-func compileLike(pattern string, escape rune) *likeMatcher {
+// CompileLike reads a LIKE pattern; escape 0 means none.
+func CompileLike(pattern string, escape rune) *LikePattern {
 	p := []rune(pattern)
-	m := &likeMatcher{}
+	m := &LikePattern{}
 	for i := 0; i < len(p); i++ {
 		c := p[i]
 		switch {
@@ -76,8 +81,23 @@ func compileLike(pattern string, escape rune) *likeMatcher {
 	return m
 }
 
-func (m *likeMatcher) match(g *govern.Statement, s string) (bool, error) {
+// Match reports whether s matches, checking the statement g (cancel,
+// timeout) as it goes.
+func (m *LikePattern) Match(g *govern.Statement, s string) (bool, error) {
 	return matchLike(g, m.elems, []rune(s))
+}
+
+// LiteralPrefix is the text every match starts with: the pattern's
+// literal characters before its first wildcard or set.
+func (m *LikePattern) LiteralPrefix() string {
+	var b strings.Builder
+	for _, el := range m.elems {
+		if el.kind != likeLit {
+			break
+		}
+		b.WriteRune(el.r)
+	}
+	return b.String()
 }
 
 // matchLike is the classic wildcard match: advance both sides on a
