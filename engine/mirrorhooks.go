@@ -323,8 +323,13 @@ func (in *Instance) KillSessionsUsing(d *Database, reason *sqlerr.Error) {
 // failover): it takes the writer lock. A session's transaction that keeps
 // the lock longer than a moment is ended with reason, as SQL Server
 // disconnects the old principal's clients and rolls back their in-flight
-// transactions.
+// transactions. The client sees the reason as FATAL 57P01, as when a role
+// change ends its session: an informational number's SQLSTATE (1480's
+// 00000) would tell a driver that nothing failed.
 func (d *Database) BlockWrites(ctx context.Context, reason *sqlerr.Error) (release func(), err error) {
+	r := *reason
+	r.Code = sqlerr.AdminShutdown
+	reason = &r
 	for {
 		err := d.storage.LockWriter(ctx, 100*time.Millisecond)
 		if err == nil {

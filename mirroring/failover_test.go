@@ -1,10 +1,15 @@
 package mirroring_test
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // pairedNodes starts two instances with endpoints and a SYNCHRONIZED
@@ -176,4 +181,27 @@ func TestStateChangeHistory(t *testing.T) {
 	b.exec(`ALTER DATABASE Hist SET PARTNER RESUME`)
 	b.waitEvents("Hist", 2)
 	a.waitEvents("Hist", 4)
+}
+
+// TestManualFailoverEndsOpenTransaction: a transaction holding the writer
+// lock when SET PARTNER FAILOVER runs is ended with 1480's text as FATAL
+// 57P01, the SQLSTATE of a session a role change ends. With 1480's own
+// SQLSTATE (00000) a driver would read the ended session as a success.
+func TestManualFailoverEndsOpenTransaction(t *testing.T) {
+	a, b := pairedNodes(t, "Ledger")
+	c := a.conn("Ledger")
+	defer c.Close(context.Background())
+	if _, err := c.Exec(context.Background(), `BEGIN TRAN; INSERT INTO dbo.t VALUES (1, 1)`); err != nil {
+		t.Fatal(err)
+	}
+	a.exec(`ALTER DATABASE Ledger SET PARTNER FAILOVER`)
+	b.waitState("Ledger", "PRINCIPAL", "SYNCHRONIZED")
+	_, err := c.Exec(context.Background(), `COMMIT`)
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "57P01" || pe.Severity != "FATAL" || !strings.Contains(pe.Message, "manual failover") {
+		t.Fatalf("the open transaction's COMMIT after the failover: %v (%#v), want FATAL 57P01 with 1480's text", err, pe)
+	}
+	if got := b.row(`SELECT COUNT(*) FROM Ledger.dbo.t`)[0]; got != "0" {
+		t.Errorf("the new principal has %s rows of the ended transaction, want 0", got)
+	}
 }
