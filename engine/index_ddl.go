@@ -218,14 +218,20 @@ func (x *indexBuild) run(e *env) error {
 	return nil
 }
 
-// fillAll runs step 2 in steps of their own. A step's commit does not
-// wait for its fsync (and mirror): the build waits for it outside the
-// writer lock before the step after next, so that it overlaps with the
-// next step and holds back no other writer.
+// fillAll runs step 2 outside a user transaction: the rows are scanned
+// and their entries sorted first, then written in steps of their own
+// (index_build_sort.go). A step's commit does not wait for its fsync (and
+// mirror): the build waits for it outside the writer lock before the step
+// after next, so that it overlaps with the next step and holds back no
+// other writer.
 func (x *indexBuild) fillAll(e *env) error {
+	sorted, err := x.scan(e)
+	if err != nil {
+		return err
+	}
+	defer sorted.close()
 	var waits [2]func(context.Context) error // the last two steps', older first
-	cursor := keys.TablePrefix(0)
-	for cursor != nil {
+	for more := true; more; {
 		if wait := waits[0]; wait != nil {
 			if err := wait(e.commitCtx); err != nil {
 				return err
@@ -234,7 +240,7 @@ func (x *indexBuild) fillAll(e *env) error {
 		waits[0], waits[1] = waits[1], nil
 		if err := x.s.withWrite(e, x.db, func(t *txn) error {
 			var err error
-			if cursor, err = x.fill(e, t, cursor); err == nil {
+			if more, err = x.writeSorted(e, t, sorted); err == nil {
 				t.DeferWait(&waits[1]) // set only if the step writes
 			}
 			return err
