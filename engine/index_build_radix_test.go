@@ -20,8 +20,10 @@ func TestEntrySorter(t *testing.T) {
 			r.Read(b)
 			return b
 		},
-		"long ties": func() []byte { return append(bytes.Repeat([]byte{'v'}, 16+r.Intn(3)), byte(r.Intn(256)), byte(r.Intn(4))) },
-		"short":     func() []byte { return []byte{byte(r.Intn(3))}[:r.Intn(2)] },
+		"long ties": func() []byte {
+			return append(bytes.Repeat([]byte{'v'}, 16+r.Intn(3)), byte(r.Intn(256)), byte(r.Intn(4)))
+		},
+		"short": func() []byte { return []byte{byte(r.Intn(3))}[:r.Intn(2)] },
 	}
 	var s entrySorter
 	for name, gen := range shapes {

@@ -73,12 +73,22 @@ type buildSort struct {
 	// definition as scanned; a step refuses to write them into another.
 	fingerprint string
 	sorter      entrySorter
+	// packs are the merged entries, a step's at a time (produce); stop
+	// ends the merge early.
+	packs chan *entryPack
+	stop  chan struct{}
 	// lastKey is the key of the last entry written (a unique index's
 	// duplicates are neighbours).
 	lastKey []byte
 }
 
 func (s *buildSort) close() {
+	if s.stop != nil {
+		close(s.stop)
+		for range s.packs { // until the merge stopped: it reads the file
+		}
+		s.stop = nil
+	}
 	if s.file != nil {
 		s.file.Close()
 		s.file = nil
@@ -145,6 +155,8 @@ func (x *indexBuild) scan(e *env) (*buildSort, error) {
 		s.close()
 		return nil, err
 	}
+	s.packs, s.stop = make(chan *entryPack, 1), make(chan struct{})
+	go s.produce()
 	return s, nil
 }
 
@@ -388,76 +400,100 @@ func (m *entryMerge) advance() error {
 	return nil
 }
 
-// writeSorted writes the next step of merged entries: step 2. It reports
-// whether entries are left.
-func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort) (bool, error) {
+// entryPack is a step's worth of merged entries, in order: the merge
+// fills the next while a step writes one, and the step's transaction
+// takes its buffer over (WriteOwned).
+type entryPack struct {
+	buf     []byte
+	entries []stepEntry // heads unused
+	err     error       // the merge failed after these entries
+}
+
+// produce merges the runs into packs until the end, an error, or stop.
+func (s *buildSort) produce() {
+	defer close(s.packs)
+	for {
+		p := &entryPack{buf: make([]byte, 0, indexChunkBytes+4<<10)}
+		for len(p.entries) < indexChunkRows && len(p.buf) < indexChunkBytes {
+			k, v, ok := s.merge.peek()
+			if !ok {
+				break
+			}
+			kl := len(p.buf)
+			p.buf = append(append(p.buf, k...), v...)
+			p.entries = append(p.entries, stepEntry{k: kl, v: kl + len(k), end: len(p.buf)})
+			if p.err = s.merge.advance(); p.err != nil {
+				break
+			}
+		}
+		if len(p.entries) == 0 && p.err == nil {
+			return
+		}
+		select {
+		case s.packs <- p:
+		case <-s.stop:
+			return
+		}
+		if p.err != nil {
+			return
+		}
+	}
+}
+
+// writeSorted writes one pack of merged entries: step 2.
+func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) error {
 	def, ix, err := x.building(t)
 	if err != nil {
-		return false, err
+		return err
 	}
 	if indexFingerprint(def, ix) != s.fingerprint {
-		return false, sqlerr.New(50131, def.Name)
+		return sqlerr.New(50131, def.Name)
 	}
 	t.WriteOnly()
 	mayExist, watched := x.db.builds.mayExist(def.ID, ix.store())
-	t.Grow(min(indexChunkRows, x.stepEntries+1))
-	buf := make([]byte, 0, x.stepBytes)
-	n := 0
-	for ; n < indexChunkRows && len(buf) < indexChunkBytes; n++ {
-		k, v, ok := s.merge.peek()
-		if !ok {
-			break
-		}
+	t.Grow(len(p.entries))
+	for n, en := range p.entries {
+		k, v := p.buf[en.k:en.v:en.v], p.buf[en.v:en.end:en.end]
 		if n%256 == 0 {
 			if err := e.gov.Check(); err != nil {
-				return false, err
+				return err
 			}
 		}
 		check := !watched || mayExist(k)
 		if check {
-			if v, err = x.currentEntry(t, def, ix, k, v); err != nil {
-				return false, err
-			}
-		}
-		if v != nil {
-			if ix.Unique && bytes.Equal(k, s.lastKey) {
-				return false, x.duplicate(t, def, ix, v)
-			}
-			var before []byte
-			had := false
-			if check {
-				cur, found, err := t.Get(k)
+			if v, err = x.currentEntry(t, def, ix, k, v); err != nil || v == nil {
 				if err != nil {
-					return false, err
+					return err
 				}
-				if found {
-					other, err := entryRowKey(def.ID, cur)
-					if err == nil && bytes.Equal(other, rowKeyOfEntry(def.ID, v)) {
-						v = nil // a write since the build began indexed it already
-					} else if ix.Unique {
-						return false, x.duplicate(t, def, ix, v)
-					}
-				}
-				before, had = cur, found
+				continue // its row changed since the scan: the writer did what it needs
 			}
-			if v != nil {
-				kl := len(buf)
-				buf = append(buf, k...)
-				vl := len(buf)
-				buf = append(buf, v...)
-				if err := t.WriteOwned(buf[kl:vl:vl], before, had, buf[vl:len(buf):len(buf)]); err != nil {
-					return false, err
-				}
-			}
-			s.lastKey = append(s.lastKey[:0], k...)
 		}
-		if err := s.merge.advance(); err != nil {
-			return false, err
+		if ix.Unique && bytes.Equal(k, s.lastKey) {
+			return x.duplicate(t, def, ix, v)
+		}
+		s.lastKey = append(s.lastKey[:0], k...)
+		var before []byte
+		had := false
+		if check {
+			cur, found, err := t.Get(k)
+			if err != nil {
+				return err
+			}
+			if found {
+				other, err := entryRowKey(def.ID, cur)
+				if err == nil && bytes.Equal(other, rowKeyOfEntry(def.ID, v)) {
+					continue // a write since the build began indexed it already
+				} else if ix.Unique {
+					return x.duplicate(t, def, ix, v)
+				}
+			}
+			before, had = cur, found
+		}
+		if err := t.WriteOwned(k, before, had, v); err != nil {
+			return err
 		}
 	}
-	x.stepBytes, x.stepEntries = max(x.stepBytes, len(buf)), max(x.stepEntries, n)
-	_, _, more := s.merge.peek()
-	return more, nil
+	return p.err
 }
 
 // currentEntry returns the value the entry with key k (value v, from the

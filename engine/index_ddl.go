@@ -231,7 +231,7 @@ func (x *indexBuild) fillAll(e *env) error {
 	}
 	defer sorted.close()
 	var waits [2]func(context.Context) error // the last two steps', older first
-	for more := true; more; {
+	for pack := range sorted.packs {
 		if wait := waits[0]; wait != nil {
 			if err := wait(e.commitCtx); err != nil {
 				return err
@@ -239,8 +239,8 @@ func (x *indexBuild) fillAll(e *env) error {
 		}
 		waits[0], waits[1] = waits[1], nil
 		if err := x.s.withWrite(e, x.db, func(t *txn) error {
-			var err error
-			if more, err = x.writeSorted(e, t, sorted); err == nil {
+			err := x.writeSorted(e, t, sorted, pack)
+			if err == nil {
 				t.DeferWait(&waits[1]) // set only if the step writes
 			}
 			return err
