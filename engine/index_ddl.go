@@ -247,6 +247,7 @@ func (x *indexBuild) fillAll(e *env) error {
 		}); err != nil {
 			return err
 		}
+		sorted.recycle(pack)
 		if err := x.progress(); err != nil { // between steps: other writers may run
 			return err
 		}

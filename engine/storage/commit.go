@@ -117,6 +117,7 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 	start := time.Now()
 	rec := txlog.Record{LSN: db.applied.get() + 1, CommitTime: db.cfg.Now(), Ops: t.ops}
 	enc := rec.Encode(make([]byte, 0, 64+t.opBytes))
+	rec.Ops = nil // the closures below keep rec until the fsync, not the writes it encoded
 	if f := st.CheckSpace(int64(len(b.Repr()) + len(enc))); f != nil {
 		b.Close()
 		return 0, db.FaultError(f, t.object())
