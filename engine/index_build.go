@@ -12,10 +12,12 @@ import (
 	"mirrordb/types"
 )
 
-// The fast path of a build step (step 2 of index_ddl.go). A step encodes
-// the entries of its rows into one buffer, sorts them so that the batch
-// and Pebble receive keys in order, and hands the buffer to the
-// transaction without copying. What costs most otherwise is the
+// A build step inside a user transaction (step 2 of index_ddl.go; outside
+// one, index_build_sort.go sorts the whole table's entries first and
+// writes them through writeSorted, with the same before-image rule). A
+// step encodes the entries of its rows into one buffer, sorts them so
+// that the batch and Pebble receive keys in order, and hands the buffer
+// to the transaction without copying. What costs most otherwise is the
 // before-image of every entry (a point read through every level of the
 // store): the log record must say whether the key existed. The new index's
 // key space is empty when the build defines it, so an entry can exist only

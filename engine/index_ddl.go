@@ -16,15 +16,16 @@ import (
 )
 
 // CREATE INDEX and DROP INDEX. Outside a user transaction an index is
-// built in steps, each its own transaction of at most indexChunkRows rows
-// (index_build.go says how a step is made fast), so that building one on a large table holds bounded memory (a
+// built in steps, each its own transaction of at most indexChunkRows
+// entries, so that building one on a large table holds bounded memory (a
 // transaction keeps every change it makes until it commits):
 //
 //  1. the index is added to its table as "building": from that commit on,
 //     every write maintains it, but no query reads it;
-//  2. the rows that existed are indexed, chunk by chunk, under the writer
-//     lock, so each chunk sees the table as it is (a row a concurrent
-//     statement wrote was already indexed by that statement);
+//  2. the rows that existed are read, their entries sorted, and written
+//     in key order, step by step under the writer lock; an entry whose
+//     row a concurrent statement changed meanwhile is checked against the
+//     row as it is (index_build_sort.go);
 //  3. the index becomes ready.
 //
 // A failure or a cancel on the way empties the index and removes it, in
