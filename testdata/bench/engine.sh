@@ -2,7 +2,8 @@
 # The engine side by side with PostgreSQL 15 (issue 13): the same data in
 # a PostgreSQL server and a mirrordb instance on this machine, the same
 # queries through psql, timed by psql's \timing (elapsed at the client),
-# PostgreSQL and mirrordb alternating repetition after repetition. The
+# PostgreSQL and mirrordb alternating repetition after repetition (each
+# repetition starting with the next side). The
 # queries are ones both dialects accept, and their results must agree.
 # Prints one markdown table on stdout (progress on stderr) with the median
 # time on each side and the ratio mirrordb / PostgreSQL.
@@ -133,7 +134,10 @@ declare -A times=() failed=() answer=()
 differ=""
 for op in "${ops[@]}"; do
 	for ((r = warmup ? 0 : 1; r <= reps; r++)); do
-		for s in "${sides[@]}"; do
+		# Each repetition starts with the next side, so that no side always
+		# runs in the wake of another's background work (flushes, compactions).
+		order=("${sides[@]:r % ${#sides[@]}}" "${sides[@]:0:r % ${#sides[@]}}")
+		for s in "${order[@]}"; do
 			[[ -z "${failed[$op $s]:-}" ]] || continue
 			[[ $r -gt 0 || $op != index ]] || continue # an index build has no warm-up
 			if ! timed "$s" "${query[$op]}"; then
