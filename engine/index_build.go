@@ -2,9 +2,7 @@ package engine
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/binary"
-	"slices"
 	"sync"
 
 	"github.com/cockroachdb/pebble"
@@ -14,10 +12,12 @@ import (
 	"mirrordb/types"
 )
 
-// The fast path of a build step (step 2 of index_ddl.go). A step encodes
-// the entries of its rows into one buffer, sorts them so that the batch
-// and Pebble receive keys in order, and hands the buffer to the
-// transaction without copying. What costs most otherwise is the
+// A build step inside a user transaction (step 2 of index_ddl.go; outside
+// one, index_build_sort.go sorts the whole table's entries first and
+// writes them through writeSorted, with the same before-image rule). A
+// step encodes the entries of its rows into one buffer, sorts them so
+// that the batch and Pebble receive keys in order, and hands the buffer
+// to the transaction without copying. What costs most otherwise is the
 // before-image of every entry (a point read through every level of the
 // store): the log record must say whether the key existed. The new index's
 // key space is empty when the build defines it, so an entry can exist only
@@ -164,15 +164,24 @@ func (x *indexBuild) unwatch(tableID uint32) {
 }
 
 // stepEntry is one entry of a step: its key is buf[k:v], its value
-// buf[v:end]. head is the key's first 8 bytes after the index prefix
-// (zero-padded), big-endian: sorting compares it before the keys.
+// buf[v:end]. head and head2 are the key's first 16 bytes after the index
+// prefix (zero-padded), big-endian: sorting compares them before the keys
+// (sortEntries).
 type stepEntry struct {
-	k, v, end int
-	head      uint64
+	k, v, end   int
+	head, head2 uint64
+}
+
+// newStepEntry indexes the entry at buf[k:v:end] whose key has a prefix of
+// prefixLen bytes.
+func newStepEntry(buf []byte, k, v, end, prefixLen int) stepEntry {
+	key := buf[k:v]
+	return stepEntry{k, v, end, keyHead(key, prefixLen), keyHead(key, prefixLen+8)}
 }
 
 // keyHead returns the 8 bytes of key from off on (zero-padded) as a
-// big-endian number: for keys a < b, keyHead(a) <= keyHead(b).
+// big-endian number: for keys a < b, keyHead(a) <= keyHead(b) when their
+// bytes before off are equal.
 func keyHead(key []byte, off int) uint64 {
 	var b [8]byte
 	if off < len(key) {
@@ -224,7 +233,7 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 		k := len(buf)
 		var v int
 		buf, v = enc.append(buf, def, ix, last, row)
-		entries = append(entries, stepEntry{k, v, len(buf), keyHead(buf[k:v], len(enc.prefix))})
+		entries = append(entries, newStepEntry(buf, k, v, len(buf), len(enc.prefix)))
 	}
 	x.stepBytes, x.stepEntries = len(buf), len(entries)
 	more := it.Valid()
@@ -233,13 +242,8 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 		return nil, x.db.storage.ReadError(err)
 	}
 	it.Close()
-	key := func(s stepEntry) []byte { return buf[s.k:s.v:s.v] }
-	slices.SortFunc(entries, func(a, b stepEntry) int {
-		if a.head != b.head {
-			return cmp.Compare(a.head, b.head)
-		}
-		return bytes.Compare(key(a), key(b))
-	})
+	var sorter entrySorter
+	sorter.sort(buf, entries)
 	if err := x.writeStep(t, def, ix, buf, entries); err != nil {
 		return nil, err
 	}

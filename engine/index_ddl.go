@@ -16,15 +16,16 @@ import (
 )
 
 // CREATE INDEX and DROP INDEX. Outside a user transaction an index is
-// built in steps, each its own transaction of at most indexChunkRows rows
-// (index_build.go says how a step is made fast), so that building one on a large table holds bounded memory (a
+// built in steps, each its own transaction of at most indexChunkRows
+// entries, so that building one on a large table holds bounded memory (a
 // transaction keeps every change it makes until it commits):
 //
 //  1. the index is added to its table as "building": from that commit on,
 //     every write maintains it, but no query reads it;
-//  2. the rows that existed are indexed, chunk by chunk, under the writer
-//     lock, so each chunk sees the table as it is (a row a concurrent
-//     statement wrote was already indexed by that statement);
+//  2. the rows that existed are read, their entries sorted, and written
+//     in key order, step by step under the writer lock; an entry whose
+//     row a concurrent statement changed meanwhile is checked against the
+//     row as it is (index_build_sort.go);
 //  3. the index becomes ready.
 //
 // A failure or a cancel on the way empties the index and removes it, in
@@ -218,14 +219,20 @@ func (x *indexBuild) run(e *env) error {
 	return nil
 }
 
-// fillAll runs step 2 in steps of their own. A step's commit does not
-// wait for its fsync (and mirror): the build waits for it outside the
-// writer lock before the step after next, so that it overlaps with the
-// next step and holds back no other writer.
+// fillAll runs step 2 outside a user transaction: the rows are scanned
+// and their entries sorted first, then written in steps of their own
+// (index_build_sort.go). A step's commit does not wait for its fsync (and
+// mirror): the build waits for it outside the writer lock before the step
+// after next, so that it overlaps with the next step and holds back no
+// other writer.
 func (x *indexBuild) fillAll(e *env) error {
+	sorted, err := x.scan(e)
+	if err != nil {
+		return err
+	}
+	defer sorted.close()
 	var waits [2]func(context.Context) error // the last two steps', older first
-	cursor := keys.TablePrefix(0)
-	for cursor != nil {
+	for pack := range sorted.packs {
 		if wait := waits[0]; wait != nil {
 			if err := wait(e.commitCtx); err != nil {
 				return err
@@ -233,14 +240,15 @@ func (x *indexBuild) fillAll(e *env) error {
 		}
 		waits[0], waits[1] = waits[1], nil
 		if err := x.s.withWrite(e, x.db, func(t *txn) error {
-			var err error
-			if cursor, err = x.fill(e, t, cursor); err == nil {
+			err := x.writeSorted(e, t, sorted, pack)
+			if err == nil {
 				t.DeferWait(&waits[1]) // set only if the step writes
 			}
 			return err
 		}); err != nil {
 			return err
 		}
+		sorted.recycle(pack)
 		if err := x.progress(); err != nil { // between steps: other writers may run
 			return err
 		}

@@ -132,7 +132,7 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		b.Close()
 		return 0, err
 	}
-	p := &pendingCommit{db: db, t: t, st: st, lsn: rec.LSN, start: start, synced: make(chan error, 1)}
+	p := &pendingCommit{db: db, object: t.Object, st: st, lsn: rec.LSN, start: start, synced: make(chan error, 1)}
 	if err := st.Commit(b, p.onSynced); err != nil {
 		return 0, db.FaultError(err, t.object())
 	}
@@ -147,6 +147,10 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		locked = false
 	}
 	if t.deferred != nil {
+		// The wait outlives the statement's use of t: name the object now
+		// rather than keep the transaction's keys and values alive.
+		name := t.object()
+		p.object = func() string { return name }
 		*t.deferred = p.waitErr
 		return rec.LSN, nil
 	}
@@ -156,8 +160,10 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 // pendingCommit is a commit applied and not yet acknowledged: what its
 // wait for the fsync and the commit gate needs, in one allocation.
 type pendingCommit struct {
-	db     *DB
-	t      *Txn // named in a fault's message (its Object, computed only then)
+	db *DB
+	// object names the transaction's object in a fault's message, computed
+	// only then (a deferred wait names it at once: commit).
+	object func() string
 	st     *Store
 	lsn    txlog.LSN
 	start  time.Time
@@ -182,10 +188,10 @@ func (p *pendingCommit) wait(ctx context.Context) (txlog.LSN, error) {
 	select {
 	case err := <-p.synced:
 		if err != nil {
-			return 0, db.FaultError(err, p.t.object())
+			return 0, db.FaultError(err, p.objectName())
 		}
 	case <-p.st.Failed():
-		return 0, db.FaultError(p.st.Fault(), p.t.object())
+		return 0, db.FaultError(p.st.Fault(), p.objectName())
 	case <-ctx.Done():
 		return p.lsn, ctx.Err()
 	}
@@ -196,6 +202,14 @@ func (p *pendingCommit) wait(ctx context.Context) (txlog.LSN, error) {
 	}
 	db.commitLatency.Observe(time.Since(p.start))
 	return p.lsn, nil
+}
+
+// objectName is the transaction's object for a fault's message.
+func (p *pendingCommit) objectName() string {
+	if p.object == nil {
+		return ""
+	}
+	return p.object()
 }
 
 // waitErr is wait for DeferWait.

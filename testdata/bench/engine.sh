@@ -2,7 +2,8 @@
 # The engine side by side with PostgreSQL 15 (issue 13): the same data in
 # a PostgreSQL server and a mirrordb instance on this machine, the same
 # queries through psql, timed by psql's \timing (elapsed at the client),
-# PostgreSQL and mirrordb alternating repetition after repetition. The
+# PostgreSQL and mirrordb alternating repetition after repetition (each
+# repetition starting with the next side). The
 # queries are ones both dialects accept, and their results must agree.
 # Prints one markdown table on stdout (progress on stderr) with the median
 # time on each side and the ratio mirrordb / PostgreSQL.
@@ -27,15 +28,22 @@
 #                    untimed warm-up run of each query on each side
 #   --timeout S      statement_timeout on both sides (default 600)
 #   --quick          --rows 20000 --join-rows 2000 --reps 1, no warm-up
+#   --only OPS       run only these operations (comma-separated: key, nonkey,
+#                    range, groupby, index), e.g. --only index
+#   --baseline BIN   also run this mirrordb binary (an earlier build) as a third
+#                    side, "mirrordb before", alternating with the other two: an
+#                    A/B measured in one run under the same load
 #   --server BIN     the mirrordb binary (default: built from ./cmd/server)
 #   --dir DIR        where the temporary directory goes (default $TMPDIR or /tmp)
 #   --keep           keep the temporary directory
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-rows=1000000 join_rows=20000 reps=3 timeout_s=600 warmup=1
+rows=1000000 join_rows=20000 reps=3 timeout_s=600 warmup=1 only="" baseline_bin=""
 option() {
 	case $1 in
+	--only) only=$2 ;;
+	--baseline) baseline_bin=$2 ;;
 	--rows) rows=$2 ;;
 	--join-rows) join_rows=$2 ;;
 	--reps) reps=$2 ;;
@@ -51,7 +59,8 @@ bench_init "$parent"
 find_postgres
 build_mirrordb "$server_bin"
 sides=(pg md)
-declare -A side_label=([pg]=PostgreSQL [md]=mirrordb)
+declare -A side_label=([pg]=PostgreSQL [md]=mirrordb [md0]="mirrordb before")
+[[ -z "$baseline_bin" ]] || sides+=(md0)
 
 # j1 and j2: keys 1..join_rows, a a permutation of them (7919 and 104729
 # are primes, so coprime with any row count they do not divide), v small.
@@ -75,6 +84,11 @@ for s in "${sides[@]}"; do
 	case $s in
 	pg) new_postgres "$s" ;;
 	md) new_mirrordb "$s" ;;
+	md0)
+		current_bin=$mirrordb_bin mirrordb_bin=$baseline_bin
+		new_mirrordb "$s"
+		mirrordb_bin=$current_bin
+		;;
 	esac
 	load "$s"
 	if ! err=$(sql "$s" bench -c "CREATE INDEX j2_a ON j2 (a)" 2>&1); then
@@ -87,6 +101,7 @@ done
 
 lo=$((rows / 2)) hi=$((rows / 2 + rows / 100 - 1))
 ops=(key nonkey range groupby index)
+[[ -z "$only" ]] || IFS=, read -r -a ops <<<"$only"
 declare -A op_label=([key]="join on keys, $join_rows × $join_rows rows" [nonkey]="join on a non-key column, $join_rows × $join_rows rows"
 	[range]="range seek returning 1% of $rows rows" [groupby]="GROUP BY over $rows rows (100 groups)" [index]="CREATE INDEX on $rows rows")
 declare -A query=(
@@ -96,7 +111,7 @@ declare -A query=(
 	[groupby]="SELECT g, COUNT(*), SUM(CAST(v AS BIGINT)) FROM big GROUP BY g ORDER BY g"
 	[index]="CREATE INDEX big_v ON big (v)"
 )
-declare -A undo=([pg]="DROP INDEX big_v" [md]="DROP INDEX big_v ON big") # T-SQL names the table
+declare -A undo=([pg]="DROP INDEX big_v" [mirrordb]="DROP INDEX big_v ON big") # T-SQL names the table
 
 # timed SERVER SQL: runs SQL once; sets ms and result, or err (and fails).
 ms="" result="" err=""
@@ -119,7 +134,10 @@ declare -A times=() failed=() answer=()
 differ=""
 for op in "${ops[@]}"; do
 	for ((r = warmup ? 0 : 1; r <= reps; r++)); do
-		for s in "${sides[@]}"; do
+		# Each repetition starts with the next side, so that no side always
+		# runs in the wake of another's background work (flushes, compactions).
+		order=("${sides[@]:r % ${#sides[@]}}" "${sides[@]:0:r % ${#sides[@]}}")
+		for s in "${order[@]}"; do
 			[[ -z "${failed[$op $s]:-}" ]] || continue
 			[[ $r -gt 0 || $op != index ]] || continue # an index build has no warm-up
 			if ! timed "$s" "${query[$op]}"; then
@@ -128,7 +146,7 @@ for op in "${ops[@]}"; do
 				say "${side_label[$s]}: ${op_label[$op]}: $err"
 				continue
 			fi
-			[[ $op != index ]] || sql "$s" bench -c "${undo[$s]}"
+			[[ $op != index ]] || sql "$s" bench -c "${undo[${kind[$s]}]}"
 			if [[ -z "${answer[$op]:-}" ]]; then
 				answer[$op]=$result
 			elif [[ "${answer[$op]}" != "$result" ]]; then
@@ -149,8 +167,13 @@ revision=$(cd "$bench_root" && git describe --always --dirty 2>/dev/null || echo
 echo "engine.sh: median of $reps timed repetition(s) per side, alternating PostgreSQL and mirrordb${warmup:+, after one warm-up run each};"
 echo "$("$pgbin/postgres" --version) and mirrordb $revision; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
 echo
-echo "| operation | PostgreSQL ms | mirrordb ms | mirrordb / PG | notes |"
-echo "|---|---:|---:|---:|---|"
+if [[ -n "$baseline_bin" ]]; then
+	echo "| operation | PostgreSQL ms | mirrordb ms | mirrordb / PG | mirrordb before ms | before / PG | notes |"
+	echo "|---|---:|---:|---:|---:|---:|---|"
+else
+	echo "| operation | PostgreSQL ms | mirrordb ms | mirrordb / PG | notes |"
+	echo "|---|---:|---:|---:|---|"
+fi
 for op in "${ops[@]}"; do
 	declare -A cell=()
 	for s in "${sides[@]}"; do
@@ -165,10 +188,15 @@ for op in "${ops[@]}"; do
 			cell[$s]=$(printf "%.1f" "$(median "${times[$op $s]}")")
 		fi
 	done
-	ratio="—"
-	if [[ -z "${failed[$op pg]:-}" && -z "${failed[$op md]:-}" ]]; then
-		ratio=$(awk -v a="${cell[md]}" -v b="${cell[pg]}" 'BEGIN { printf "%.2f×", a / b }')
-	fi
-	echo "| ${op_label[$op]} | ${cell[pg]} | ${cell[md]} | $ratio | ${note[$op]:-} |"
+	ratio() { # ratio SIDE: its time over PostgreSQL's
+		if [[ -z "${failed[$op pg]:-}" && -z "${failed[$op $1]:-}" ]]; then
+			awk -v a="${cell[$1]}" -v b="${cell[pg]}" 'BEGIN { printf "%.2f×", a / b }'
+		else
+			echo "—"
+		fi
+	}
+	before=""
+	[[ -z "$baseline_bin" ]] || before=" ${cell[md0]} | $(ratio md0) |"
+	echo "| ${op_label[$op]} | ${cell[pg]} | ${cell[md]} | $(ratio md) |$before ${note[$op]:-} |"
 done
 [[ -z "$differ" ]] || die "the two servers' answers differ (see the notes)"
