@@ -13,6 +13,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/keys"
+	"mirrordb/engine/storage"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
@@ -149,7 +150,7 @@ func (x *indexBuild) scan(e *env) (*buildSort, error) {
 	err := x.scanRows(e, def, ix, s, full, free)
 	close(full)
 	if serr := <-sorted; err == nil || err == errSortFailed {
-		err = serr
+		err = spillError(x.db.Name(), serr, "write")
 	}
 	if err != nil {
 		s.close()
@@ -161,7 +162,7 @@ func (x *indexBuild) scan(e *env) (*buildSort, error) {
 	s.sorter = entrySorter{}
 	if err := s.merge.init(s); err != nil {
 		s.close()
-		return nil, err
+		return nil, spillError(x.db.Name(), err, "read")
 	}
 	s.packs, s.stop, s.spare = make(chan *entryPack, 1), make(chan struct{}), make(chan *entryPack, 2)
 	go s.produce()
@@ -282,6 +283,25 @@ func (s *buildSort) spill(dir string, full <-chan *entryRun, free chan<- *entryR
 		free <- r
 	}
 	return err
+}
+
+// spillError is the error a build reports when its spill file fails: a
+// full disk is Msg 1105 for the sort's run storage (SQL Server reports a
+// sort that fills tempdb so), any other failure Msg 823 naming the
+// operating system's error. Neither takes the database out of service:
+// the file is the build's own.
+func spillError(dbName string, err error, op string) error {
+	if err == nil {
+		return nil
+	}
+	f := storage.Classify(err, op, "")
+	if f == nil {
+		f = &storage.Fault{Kind: storage.IOError, Op: op, Offset: -1, Err: err}
+	}
+	if f.Kind == storage.NoSpace {
+		return sqlerr.New(1105, "index sort run storage", dbName, "PRIMARY")
+	}
+	return sqlerr.New(823, f.OSError(), op, 0, "index sort run storage")
 }
 
 // spillDir is where builds spill their runs ("": the instance's data
@@ -527,7 +547,7 @@ func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) err
 			return err
 		}
 	}
-	return p.err
+	return spillError(x.db.Name(), p.err, "read")
 }
 
 // currentEntry returns the value the entry with key k (value v, from the

@@ -5,6 +5,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -374,6 +376,42 @@ func TestSortedBuildDuplicates(t *testing.T) {
 		if got := mustQuery(t, s, "SELECT id FROM d WHERE k = '"+k+"'").text(); got != want {
 			t.Errorf("k = %s: %s, want %s", k, got, want)
 		}
+	}
+}
+
+// TestSpillFailureIsAnError: a build whose spill file cannot be written
+// fails with SQL Server's error for it (823 naming the operating system's
+// error; 1105 for a full disk), leaves no index behind, and the database
+// stays in service.
+func TestSpillFailureIsAnError(t *testing.T) {
+	oldRun, oldDir := runBytes, spillDir
+	runBytes = 4 << 10
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	spillDir = notADir
+	defer func() { runBytes, spillDir = oldRun, oldDir }()
+	in := openTestInstance(t)
+	s := openSession(t, in, "master")
+	mustQuery(t, s, "CREATE TABLE digits (n INT PRIMARY KEY) INSERT digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
+	mustQuery(t, s, `CREATE TABLE d (id INT PRIMARY KEY, k VARCHAR(20))
+		INSERT d SELECT a.n*1000 + b.n*100 + c.n*10 + e.n, 'k' + CONVERT(VARCHAR(10), a.n*1000 + b.n*100 + c.n*10 + e.n)
+		FROM digits a, digits b, digits c, digits e`)
+	err := s.Query(context.Background(), "CREATE INDEX ik ON d (k)", &collect{})
+	if !sqlerr.Is(err, 823) || !strings.Contains(err.Error(), "Not a directory") {
+		t.Fatalf("build with an unwritable spill directory: %v, want Msg 823 naming the OS error", err)
+	}
+	if got := mustQuery(t, s, "SELECT COUNT(*) FROM sys.indexes WHERE name = 'ik'").text(); got != "[[0]]" {
+		t.Fatalf("the failed index is still there: %s", got)
+	}
+	spillDir = oldDir
+	mustQuery(t, s, "CREATE INDEX ik ON d (k)")
+	mustQuery(t, s, "DBCC CHECKTABLE('d')")
+
+	full := spillError("master", &os.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}, "write")
+	if !sqlerr.Is(full, 1105) {
+		t.Errorf("a full disk while spilling: %v, want Msg 1105", full)
 	}
 }
 
