@@ -224,6 +224,9 @@ func (e *Endpoint) greet(p *Peer, br *bufio.Reader) (hello, negotiated, *DialErr
 	if strings.EqualFold(h.id.InstanceID, e.cfg.InstanceID) {
 		return hello{}, negotiated{}, &DialError{Reason: "the address is this instance's own endpoint"}
 	}
+	if err := minorSupported("accepting", h.minor, e.cfg.MinMinor); err != nil {
+		return hello{}, negotiated{}, &DialError{Reason: err.Error(), Err: err}
+	}
 	n := h.outcome()
 	if err := tlsCapable("accepting", h.minor, n); err != nil {
 		return hello{}, negotiated{}, &DialError{Reason: err.Error(), Err: err}
