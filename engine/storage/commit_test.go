@@ -3,11 +3,17 @@ package storage
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"mirrordb/engine/txlog"
+	"mirrordb/internal/faultfs"
 )
 
 // TestConcurrentCommits: many writers commit at once, so their fsyncs queue
@@ -20,38 +26,24 @@ func TestConcurrentCommits(t *testing.T) {
 	const writers, each = 8, 40
 	var mu sync.Mutex
 	seen := map[txlog.LSN]string{}
-	var wg sync.WaitGroup
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range each {
-				key := fmt.Sprintf("t/w%d-%03d", w, i)
-				tx, err := db.Begin(context.Background(), -1)
-				if err == nil {
-					err = tx.Put([]byte(key), bytes.Repeat([]byte{byte('a' + w)}, 10+i))
-				}
-				var lsn txlog.LSN
-				if err == nil {
-					lsn, err = tx.Commit(context.Background())
-				}
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if d := db.DurableLSN(); d < lsn {
-					t.Errorf("commit %d acknowledged with the durable LSN at %d", lsn, d)
-				}
-				mu.Lock()
-				if prev, dup := seen[lsn]; dup {
-					t.Errorf("LSN %d given to %s and %s", lsn, prev, key)
-				}
-				seen[lsn] = key
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	concurrently(writers, each, func(w, i int) bool {
+		key := fmt.Sprintf("t/w%d-%03d", w, i)
+		lsn, err := putCommit(context.Background(), db, key, bytes.Repeat([]byte{byte('a' + w)}, 10+i))
+		if err != nil {
+			t.Error(err)
+			return false
+		}
+		if d := db.DurableLSN(); d < lsn {
+			t.Errorf("commit %d acknowledged with the durable LSN at %d", lsn, d)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if prev, dup := seen[lsn]; dup {
+			t.Errorf("LSN %d given to %s and %s", lsn, prev, key)
+		}
+		seen[lsn] = key
+		return true
+	})
 	if t.Failed() {
 		return
 	}
@@ -72,4 +64,75 @@ func TestConcurrentCommits(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestConcurrentCommitsOnFailingDisk: writers commit at once while the
+// WAL's fsync starts failing. Every commit returns (none waits forever in
+// the queue behind the failed fsync); one acknowledged is durable; the
+// fault reaches the others (at Begin or Commit, as SQL Server's error),
+// and every commit after them.
+func TestConcurrentCommitsOnFailingDisk(t *testing.T) {
+	fs := faultfs.New(1)
+	db, err := OpenDB(Config{Dir: filepath.Join(t.TempDir(), "failing"), Name: "failing", ID: 5, Create: true, Logger: quiet(), FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+	const writers, each = 8, 30
+	var acked, refused atomic.Int64
+	concurrently(writers, each, func(w, i int) bool {
+		if w == 0 && i == each/3 {
+			fs.Inject(faultfs.Rule{Op: faultfs.Sync, Match: faultfs.Suffix(".log"), Err: syscall.EIO})
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		lsn, err := putCommit(ctx, db, fmt.Sprintf("t/w%d-%03d", w, i), []byte("v"))
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			t.Errorf("a commit waited 20 s on a failed disk")
+			return false
+		case err == nil:
+			if d := db.DurableLSN(); d < lsn {
+				t.Errorf("commit %d acknowledged with the durable LSN at %d", lsn, d)
+			}
+			acked.Add(1)
+		default:
+			refused.Add(1)
+		}
+		return true
+	})
+	if refused.Load() == 0 {
+		t.Fatalf("no commit failed (%d acknowledged)", acked.Load())
+	}
+	if _, err := putCommit(context.Background(), db, "t/after", []byte("v")); err == nil {
+		t.Fatal("a commit after the failure was acknowledged")
+	}
+}
+
+// concurrently runs fn(w, i) for i in [0, each) on each of writers
+// goroutines, a writer stopping when fn returns false, and waits for them.
+func concurrently(writers, each int, fn func(w, i int) bool) {
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each && fn(w, i); i++ {
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// putCommit commits one transaction setting key to value.
+func putCommit(ctx context.Context, db *DB, key string, value []byte) (txlog.LSN, error) {
+	tx, err := db.Begin(ctx, -1)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Put([]byte(key), value); err != nil {
+		tx.Rollback()
+		return 0, err
+	}
+	return tx.Commit(ctx)
 }
