@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,12 @@ func TestOlderMinorVersion(t *testing.T) {
 				t.Fatalf("want a DialError (rejected %v), got %#v", tc.rejected, err)
 			}
 			mustContain(t, "reason", de.Reason, tc.reason)
+			refuser := map[bool]*node{true: b, false: a}[tc.rejected] // the side that found the mismatch warns of it
+			eventually(t, "the refusal logged as a warning", func() bool {
+				return slices.ContainsFunc(strings.Split(refuser.logs.String(), "\n"), func(line string) bool {
+					return strings.Contains(line, "level=WARN") && strings.Contains(line, tc.reason)
+				})
+			})
 			eventually(t, "no connections left", func() bool { return len(a.e.Peers())+len(b.e.Peers()) == 0 })
 		})
 	}
