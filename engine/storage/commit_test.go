@@ -72,6 +72,17 @@ func TestConcurrentCommits(t *testing.T) {
 // fault reaches the others (at Begin or Commit, as SQL Server's error),
 // and every commit after them.
 func TestConcurrentCommitsOnFailingDisk(t *testing.T) {
+	for name, fail := range map[string]func(*faultfs.FS){
+		"fsync error": func(fs *faultfs.FS) {
+			fs.Inject(faultfs.Rule{Op: faultfs.Sync, Match: faultfs.Suffix(".log"), Err: syscall.EIO})
+		},
+		"full disk": func(fs *faultfs.FS) { fs.SetFull(true) },
+	} {
+		t.Run(name, func(t *testing.T) { commitsOnFailingDisk(t, fail) })
+	}
+}
+
+func commitsOnFailingDisk(t *testing.T, fail func(*faultfs.FS)) {
 	fs := faultfs.New(1)
 	db, err := OpenDB(Config{Dir: filepath.Join(t.TempDir(), "failing"), Name: "failing", ID: 5, Create: true, Logger: quiet(), FS: fs})
 	if err != nil {
@@ -82,7 +93,7 @@ func TestConcurrentCommitsOnFailingDisk(t *testing.T) {
 	var acked, refused atomic.Int64
 	concurrently(writers, each, func(w, i int) bool {
 		if w == 0 && i == each/3 {
-			fs.Inject(faultfs.Rule{Op: faultfs.Sync, Match: faultfs.Suffix(".log"), Err: syscall.EIO})
+			fail(fs)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
