@@ -14,6 +14,8 @@ import (
 
 	"mirrordb/engine/txlog"
 	"mirrordb/internal/faultfs"
+
+	"github.com/cockroachdb/pebble"
 )
 
 // TestConcurrentCommits: many writers commit at once, so their fsyncs queue
@@ -84,11 +86,7 @@ func TestConcurrentCommitsOnFailingDisk(t *testing.T) {
 
 func commitsOnFailingDisk(t *testing.T, fail func(*faultfs.FS)) {
 	fs := faultfs.New(1)
-	db, err := OpenDB(Config{Dir: filepath.Join(t.TempDir(), "failing"), Name: "failing", ID: 5, Create: true, Logger: quiet(), FS: fs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = db.Close() }()
+	db := openDBOn(t, "failing", fs)
 	const writers, each = 8, 30
 	var acked, refused atomic.Int64
 	concurrently(writers, each, func(w, i int) bool {
@@ -146,4 +144,53 @@ func putCommit(ctx context.Context, db *DB, key string, value []byte) (txlog.LSN
 		return 0, err
 	}
 	return tx.Commit(ctx)
+}
+
+// TestCommitOnStalledDisk: while the WAL's fsync hangs, commits queued
+// behind it are not acknowledged: each returns its context's error
+// (bounded, in doubt) and the durable LSN stays put; once the disk
+// resumes, the queued fsyncs complete and the durable LSN catches up.
+func TestCommitOnStalledDisk(t *testing.T) {
+	fs := faultfs.New(1)
+	db := openDBOn(t, "stalled", fs)
+	defer fs.Stall(false)
+	if _, err := putCommit(context.Background(), db, "t/before", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	// A synced write of its own: the WAL is synced past every commit so
+	// far, so the stall catches only the commits below.
+	if err := db.Store().DB().LogData(nil, pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	durable := db.DurableLSN()
+	fs.Stall(true)
+	for i := range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		_, err := putCommit(ctx, db, fmt.Sprintf("t/stalled%d", i), []byte("v"))
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("commit %d on a stalled disk: %v, want the deadline", i, err)
+		}
+		if d := db.DurableLSN(); d != durable {
+			t.Fatalf("durable LSN moved to %d on a stalled disk", d)
+		}
+	}
+	fs.Stall(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	lsn, err := putCommit(ctx, db, "t/after", []byte("v"))
+	if err != nil || db.DurableLSN() < lsn || lsn != durable+4 {
+		t.Fatalf("commit after the stall: LSN %d, %v, durable %d", lsn, err, db.DurableLSN())
+	}
+}
+
+// openDBOn opens a database on fs, closed when the test ends.
+func openDBOn(t *testing.T, name string, fs *faultfs.FS) *DB {
+	t.Helper()
+	db, err := OpenDB(Config{Dir: filepath.Join(t.TempDir(), name), Name: name, ID: 5, Create: true, Logger: quiet(), FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
 }
