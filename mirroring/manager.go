@@ -201,6 +201,7 @@ func (m *Manager) ApplyEndpoint(def *endpoint.Endpoint) error {
 			Address: "TCP://" + hostport, ServiceAccount: m.cfg.ServiceAccount},
 		Role:              def.Role,
 		Encryption:        def.Encryption,
+		MinMinor:          transport.BinaryBlocksMinor, // core's binary block heads
 		Algorithms:        def.Algorithms,
 		Authentication:    authenticationMethods(def),
 		Certificate:       cert,

@@ -1,6 +1,8 @@
 package types
 
 import (
+	"math/big"
+	"math/rand"
 	"testing"
 	"time"
 
@@ -211,5 +213,32 @@ func TestDateTimeRounding(t *testing.T) {
 	}
 	if u, ok := ParseUUID("{6F9619FF-8B86-D011-B42D-00C04FC964FF}"); !ok || u.String() != "6F9619FF-8B86-D011-B42D-00C04FC964FF" {
 		t.Error("uuid in braces")
+	}
+}
+
+// TestFitsPrecisionProperty: FitsPrecision (an int64 fast path up to
+// precision 18) agrees with |coefficient| < 10^p computed on big.Int, for
+// coefficients of every bit length around int64's and every precision,
+// and CoefInt64 returns a coefficient exactly when it fits.
+func TestFitsPrecisionProperty(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	for i := range 20000 {
+		c := new(big.Int).Rand(rng, new(big.Int).Lsh(big.NewInt(1), uint(rng.Intn(80))))
+		if i%3 == 0 { // near a power of ten
+			c.Exp(big.NewInt(10), big.NewInt(int64(rng.Intn(21))), nil).Sub(c, big.NewInt(int64(rng.Intn(3))))
+		}
+		if rng.Intn(2) == 0 {
+			c.Neg(c)
+		}
+		d := NewDec(c, int32(rng.Intn(10)))
+		if v, ok := d.CoefInt64(); ok != c.IsInt64() || ok && v != c.Int64() {
+			t.Fatalf("CoefInt64 of %v: %d, %v", c, v, ok)
+		}
+		for p := 0; p <= 38; p++ {
+			want := new(big.Int).Abs(c).Cmp(new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(p)), nil)) < 0
+			if got := d.FitsPrecision(p); got != want {
+				t.Fatalf("%v fits precision %d: %v, want %v", c, p, got, want)
+			}
+		}
 	}
 }

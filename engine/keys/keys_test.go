@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math"
 	"math/big"
+	"math/rand"
 	"reflect"
 	"testing"
 	"time"
@@ -211,11 +212,11 @@ func TestIndexKeysOrderAndDesc(t *testing.T) {
 // backups hold that form), at the byte-length steps and the int64 limits.
 func TestDecimalEncodingUnchanged(t *testing.T) {
 	big2to63 := new(big.Int).Lsh(big.NewInt(1), 63)
-	for _, c := range []*big.Int{big.NewInt(0), big.NewInt(1), big.NewInt(-1), big.NewInt(255), big.NewInt(256), big.NewInt(-256),
-		big.NewInt(math.MaxInt64), big.NewInt(math.MinInt64), big2to63, new(big.Int).Neg(big2to63)} {
-		d := types.NewDec(c, 2)
+	check := func(c *big.Int, scale int32) {
+		t.Helper()
+		d := types.NewDec(c, scale)
 		want := binary.AppendUvarint(nil, 1)
-		want = binary.AppendVarint(append(want, rowDec), 2)
+		want = binary.AppendVarint(append(want, rowDec), int64(scale))
 		sign := byte(0)
 		if c.Sign() < 0 {
 			sign = 1
@@ -224,10 +225,38 @@ func TestDecimalEncodingUnchanged(t *testing.T) {
 		want = append(binary.AppendUvarint(append(want, sign), uint64(len(mag))), mag...)
 		row := []types.Value{d}
 		if got := EncodeRow(nil, row); !bytes.Equal(got, want) {
-			t.Errorf("%v: encoded %x, want %x", c, got, want)
+			t.Errorf("%v scale %d: encoded %x, want %x", c, scale, got, want)
 		}
 		if got := EncodeRowExact(row); !bytes.Equal(got, want) {
-			t.Errorf("%v: EncodeRowExact %x, want %x", c, got, want)
+			t.Errorf("%v scale %d: EncodeRowExact %x, want %x", c, scale, got, want)
 		}
+		back, err := DecodeRow(want, nil)
+		if err != nil || len(back) != 1 || back[0].(types.Dec).Cmp(d) != 0 || back[0].(types.Dec).Scale != scale {
+			t.Errorf("%v scale %d: decoded %v, %v", c, scale, back, err)
+		}
+	}
+	for _, c := range []*big.Int{big.NewInt(0), big.NewInt(1), big.NewInt(-1), big.NewInt(255), big.NewInt(256), big.NewInt(-256),
+		big.NewInt(math.MaxInt64), big.NewInt(math.MinInt64), big2to63, new(big.Int).Neg(big2to63)} {
+		check(c, 2)
+	}
+	// Every precision and scale DECIMAL allows, each coefficient at the
+	// precision's limits (10^p - 1, 10^p, their negatives) and random
+	// ones of up to 38 digits and of every bit length around int64's.
+	rng := rand.New(rand.NewSource(1))
+	for p := int32(1); p <= 38; p++ {
+		lim := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(p)), nil)
+		for _, c := range []*big.Int{lim, new(big.Int).Sub(lim, big.NewInt(1))} {
+			for s := int32(0); s <= p; s += max(1, p/4) {
+				check(c, s)
+				check(new(big.Int).Neg(c), s)
+			}
+		}
+	}
+	for range 5000 {
+		c := new(big.Int).Rand(rng, new(big.Int).Lsh(big.NewInt(1), uint(rng.Intn(128))))
+		if rng.Intn(2) == 0 {
+			c.Neg(c)
+		}
+		check(c, int32(rng.Intn(39)))
 	}
 }

@@ -158,6 +158,9 @@ func (e *Endpoint) readHello(p *Peer, br *bufio.Reader) (h hello, reason string,
 	if err := h.checkCommon(); err != nil {
 		return h, "invalid handshake: " + err.Error(), err
 	}
+	if err := minorSupported("connecting", h.minor, e.cfg.MinMinor); err != nil {
+		return h, err.Error(), err
+	}
 	if strings.EqualFold(h.id.InstanceID, e.cfg.InstanceID) {
 		reason = "the connecting instance has this instance's own InstanceID (a connection to itself?)"
 		return h, reason, errors.New(reason)

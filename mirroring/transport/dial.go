@@ -225,7 +225,15 @@ func (e *Endpoint) greet(p *Peer, br *bufio.Reader) (hello, negotiated, *DialErr
 		return hello{}, negotiated{}, &DialError{Reason: "the address is this instance's own endpoint"}
 	}
 	n := h.outcome()
-	if err := tlsCapable("accepting", h.minor, n); err != nil {
+	err = minorSupported("accepting", h.minor, e.cfg.MinMinor)
+	if err == nil {
+		err = tlsCapable("accepting", h.minor, n)
+	}
+	if err != nil {
+		// The acceptor cannot tell (it accepted): this side logs why, as
+		// an acceptor logs the connections it refuses.
+		e.log.Warn("mirroring connection refused", "remote", p.cc.RemoteAddr().String(),
+			"peer", h.id.ServerName, "reason", err.Error())
 		return hello{}, negotiated{}, &DialError{Reason: err.Error(), Err: err}
 	}
 	return h, n, nil

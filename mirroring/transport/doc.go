@@ -35,13 +35,15 @@
 // # Handshake
 //
 // The dialer speaks first with a hello: the magic "MIRRORDB", the protocol
-// version (major.minor; a different major is refused), then tagged fields:
+// version (major.minor; a different major is refused, and so is a minor
+// older than Config.MinMinor: the mirroring endpoint needs 1.4, whose
+// session messages are binary), then tagged fields:
 // its Identity, ROLE, ENCRYPTION, algorithm list, AUTHENTICATION methods,
 // the connection's id, its largest accepted message, the numbers that
 // order its dials, and the connections to the peer it has ended lately
 // (the welcome lists the acceptor's). Fields are tag/length/value, so a
 // later minor version can add fields that this one skips. The sequence
-// (protocol 1.3):
+// (protocol 1.4):
 //
 //  1. dialer → hello.
 //  2. The acceptor checks the version and negotiates as SQL Server does

@@ -31,6 +31,11 @@ type Config struct {
 	Role string
 	// Encryption is DISABLED, SUPPORTED or REQUIRED (empty: REQUIRED).
 	Encryption string
+	// MinMinor is the oldest protocol minor version a peer may speak. The
+	// layers above raise it when they change their own messages: a peer
+	// of an older build would connect, then drop every such message and
+	// stall, so it is refused at the handshake with the reason instead.
+	MinMinor uint16
 	// Algorithms lists the acceptable algorithms in preference order, e.g.
 	// ["AES"] or ["AES", "RC4"]; empty means ["AES"].
 	Algorithms []string

@@ -12,8 +12,14 @@ import (
 // adds fields that older peers skip (unknown field tags are ignored).
 const (
 	protoMajor = 1
-	protoMinor = 3 // 1: ping and pong frames; 2: TLS, the admit frame, authentication method lists; 3: ended connections
+	protoMinor = 4 // 1: ping and pong frames; 2: TLS, the admit frame, authentication method lists; 3: ended connections; 4: binary block heads and acknowledgements above (BinaryBlocksMinor)
 )
+
+// BinaryBlocksMinor is the first minor version whose instances send the
+// mirroring session's log block heads and acknowledgements in binary
+// (mirroring/core): a partner of an older build sends and expects JSON,
+// so the mirroring endpoint refuses it (Config.MinMinor).
+const BinaryBlocksMinor = 4
 
 // pingMinor is the first minor version that answers pings.
 const pingMinor = 1

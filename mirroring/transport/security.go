@@ -52,6 +52,16 @@ func tlsCapable(side string, minor uint16, n negotiated) error {
 		side, protoMajor, minor, protoMajor, tlsMinor)
 }
 
+// minorSupported refuses a peer (the connecting or accepting endpoint, as
+// side says) that speaks a minor version older than need (Config.MinMinor).
+func minorSupported(side string, minor, need uint16) error {
+	if minor >= need {
+		return nil
+	}
+	return fmt.Errorf("the %s endpoint speaks mirroring protocol %d.%d, older than the %d.%d this instance needs (an instance of an older build): upgrade it",
+		side, protoMajor, minor, protoMajor, need)
+}
+
 // upgrade runs the TLS handshake on p's socket, as client when p was
 // dialed and as server when it was accepted, for authentication method
 // auth, and makes the TLS connection the one every later byte travels on.

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,25 +90,35 @@ func TestWireIsEncrypted(t *testing.T) {
 // TestOlderMinorVersion: a peer of protocol 1.1 has no TLS, so an
 // encrypted connection with it is refused, whichever side it is; with
 // ENCRYPTION = DISABLED it still connects, in clear.
+//
+// Endpoints that need BinaryBlocksMinor (Config.MinMinor, as the mirroring
+// manager's do) refuse a peer of an older minor version, whose session
+// messages they could not read, whichever side is older.
 func TestOlderMinorVersion(t *testing.T) {
+	older := fmt.Sprintf("mirroring protocol %d.%d, older than the %d.%d this instance needs", protoMajor, BinaryBlocksMinor-1, protoMajor, BinaryBlocksMinor)
 	cases := []struct {
 		name       string
 		olderSide  string // "dialer" or "acceptor"
+		minor      uint16 // the older side's
+		need       uint16 // Config.MinMinor
 		encryption string
 		reason     string // "" when the connection comes up
 		rejected   bool
 	}{
-		{"older dialer", "dialer", EncryptionRequired, "the connecting endpoint speaks mirroring protocol 1.1, which cannot encrypt", true},
-		{"older acceptor", "acceptor", EncryptionRequired, "the accepting endpoint speaks mirroring protocol 1.1, which cannot encrypt", false},
-		{"older dialer in clear", "dialer", EncryptionDisabled, "", false},
-		{"older acceptor in clear", "acceptor", EncryptionDisabled, "", false},
+		{"older dialer", "dialer", 1, 0, EncryptionRequired, "the connecting endpoint speaks mirroring protocol 1.1, which cannot encrypt", true},
+		{"older acceptor", "acceptor", 1, 0, EncryptionRequired, "the accepting endpoint speaks mirroring protocol 1.1, which cannot encrypt", false},
+		{"older dialer in clear", "dialer", 1, 0, EncryptionDisabled, "", false},
+		{"older acceptor in clear", "acceptor", 1, 0, EncryptionDisabled, "", false},
+		{"older build dials", "dialer", BinaryBlocksMinor - 1, BinaryBlocksMinor, EncryptionRequired, "the connecting endpoint speaks " + older, true},
+		{"older build accepts", "acceptor", BinaryBlocksMinor - 1, BinaryBlocksMinor, EncryptionDisabled, "the accepting endpoint speaks " + older, false},
+		{"same build", "acceptor", BinaryBlocksMinor, BinaryBlocksMinor, EncryptionDisabled, "", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			set := func(c *Config) { c.Encryption = tc.encryption }
+			set := func(c *Config) { c.Encryption, c.MinMinor = tc.encryption, tc.need }
 			a := newNode(t, "127.0.0.1", idA, "A", set)
 			b := newNode(t, "127.0.0.2", idB, "B", set)
-			map[string]*node{"dialer": a, "acceptor": b}[tc.olderSide].e.version = [2]uint16{protoMajor, 1}
+			map[string]*node{"dialer": a, "acceptor": b}[tc.olderSide].e.version = [2]uint16{protoMajor, tc.minor}
 			p, err := a.e.Dial(context.Background(), b.addr())
 			if tc.reason == "" {
 				if err != nil {
@@ -126,6 +137,12 @@ func TestOlderMinorVersion(t *testing.T) {
 				t.Fatalf("want a DialError (rejected %v), got %#v", tc.rejected, err)
 			}
 			mustContain(t, "reason", de.Reason, tc.reason)
+			refuser := map[bool]*node{true: b, false: a}[tc.rejected] // the side that found the mismatch warns of it
+			eventually(t, "the refusal logged as a warning", func() bool {
+				return slices.ContainsFunc(strings.Split(refuser.logs.String(), "\n"), func(line string) bool {
+					return strings.Contains(line, "level=WARN") && strings.Contains(line, tc.reason)
+				})
+			})
 			eventually(t, "no connections left", func() bool { return len(a.e.Peers())+len(b.e.Peers()) == 0 })
 		})
 	}
