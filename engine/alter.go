@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -21,7 +22,7 @@ type alterChange struct {
 	// an old row becomes a new one (nil when rows stay as they are). The
 	// row map's copy says whether stored rows must be rewritten; without
 	// it the map only checks that every row converts.
-	plan func(e *env, def *TableDef) (*alteration, error)
+	plan func(e *env, def *catalog.TableDef) (*alteration, error)
 	// then, when set, runs in the transaction that makes the change (the
 	// check step's, or the swap's), after the new definition is written
 	// under id: ADD's column constraints, so that one failing on the rows
@@ -31,7 +32,7 @@ type alterChange struct {
 
 // alteration is a planned change of a table's columns.
 type alteration struct {
-	def *TableDef
+	def *catalog.TableDef
 	// row maps an old row (padded to the old width) to the new one; nil
 	// when rows need neither a check nor a change.
 	row func(e *env, ordinal int64, old []types.Value) ([]types.Value, error)
@@ -105,7 +106,7 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 // read as NULL in it; any other fills every row. A computed column is
 // typed against the table with its new columns, and computed for every
 // row: its values are stored with the row, PERSISTED or not.
-func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *TableDef) (*alterChange, error) {
+func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.TableDef) (*alterChange, error) {
 	ct := &parser.CreateTable{Pos: x.Pos, Name: x.Table}
 	for _, c := range x.Add {
 		if c.PrimaryKey {
@@ -119,13 +120,13 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *TableDef) (
 	if err != nil {
 		return nil, err
 	}
-	added := make([]ColumnDef, len(x.Add)) // in x.Add's order
+	added := make([]catalog.ColumnDef, len(x.Add)) // in x.Add's order
 	defaults := make([]expr, len(x.Add))
 	computed := false
 	for i, k := 0, 0; i < len(x.Add); i++ {
 		c := x.Add[i]
 		if c.Computed != nil {
-			added[i] = ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted}
+			added[i] = catalog.ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted}
 			computed = true
 			continue
 		}
@@ -137,7 +138,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *TableDef) (
 			}
 		}
 	}
-	return &alterChange{plan: func(_ *env, def *TableDef) (*alteration, error) {
+	return &alterChange{plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
 		nd := copyTableDef(def)
 		a := &alteration{def: nd, identity: -1}
 		width := len(def.Columns)
@@ -224,7 +225,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *TableDef) (
 // uses it, 4923 for the last column. Indexes and the primary key keep
 // their columns, renumbered.
 func dropColumns(x *parser.AlterTable) *alterChange {
-	return &alterChange{plan: func(_ *env, def *TableDef) (*alteration, error) {
+	return &alterChange{plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
 		drop := map[int]bool{}
 		for _, name := range x.Drop {
 			i := def.ColumnIndex(name)
@@ -291,7 +292,7 @@ func renumbered(cols []int, renumber []int) []int {
 // columnDependents is 5074 (with 4922's text as its detail) when the
 // column's DEFAULT (if withDefault), the primary key or an index uses
 // column i: as a key, an included column or in its filter.
-func columnDependents(def *TableDef, i int, what string, withDefault bool) error {
+func columnDependents(def *catalog.TableDef, i int, what string, withDefault bool) error {
 	col := &def.Columns[i]
 	dependent := func(kind, name string) error {
 		e := sqlerr.New(5074, kind, name, col.Name)
@@ -328,9 +329,9 @@ func containsInt(list []int, v int) bool {
 }
 
 // filterReads reports whether a filtered index's WHERE names the column.
-func filterReads(ix *IndexDef, column string) bool {
+func filterReads(ix *catalog.IndexDef, column string) bool {
 	found := false
-	walkExpr(ix.filterExpr(), func(e parser.Expr) bool {
+	walkExpr(filterExpr(ix), func(e parser.Expr) bool {
 		if c, ok := e.(*parser.ColumnRef); ok && strings.EqualFold(c.Parts[len(c.Parts)-1], column) {
 			found = true
 		}
@@ -351,7 +352,7 @@ func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange,
 		}
 		return nil, b.errAt(x.Type, err)
 	}
-	return &alterChange{plan: func(_ *env, def *TableDef) (*alteration, error) {
+	return &alterChange{plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
 		i := def.ColumnIndex(x.Name)
 		if i < 0 {
 			return nil, sqlerr.New(4924, "ALTER TABLE ALTER COLUMN", x.Name, def.Name)
@@ -415,7 +416,7 @@ func widened(from, to types.Type) bool {
 
 // defaultConstraintName is the name of a column's DEFAULT: its own, or
 // the one SQL Server would make up (DF__table__column__).
-func defaultConstraintName(def *TableDef, col *ColumnDef) string {
+func defaultConstraintName(def *catalog.TableDef, col *catalog.ColumnDef) string {
 	if col.DefaultName != "" {
 		return col.DefaultName
 	}
@@ -445,14 +446,14 @@ func storedAlike(from, to types.Type) bool {
 
 // copyTableDef copies a definition deeply enough to change its columns,
 // primary key and indexes.
-func copyTableDef(def *TableDef) *TableDef {
+func copyTableDef(def *catalog.TableDef) *catalog.TableDef {
 	d := *def
-	d.Columns = append([]ColumnDef(nil), def.Columns...)
+	d.Columns = append([]catalog.ColumnDef(nil), def.Columns...)
 	d.PK = append([]int(nil), def.PK...)
 	if len(def.PK) == 0 {
 		d.PK = nil
 	}
-	d.Indexes = append([]IndexDef(nil), def.Indexes...)
+	d.Indexes = append([]catalog.IndexDef(nil), def.Indexes...)
 	if len(def.Indexes) == 0 {
 		d.Indexes = nil
 	}
@@ -461,7 +462,7 @@ func copyTableDef(def *TableDef) *TableDef {
 
 // sameLayout reports whether two definitions of a table store rows the
 // same way: same id and the same columns, types and nullability.
-func sameLayout(a, b *TableDef) bool {
+func sameLayout(a, b *catalog.TableDef) bool {
 	if a == b {
 		return true
 	}
@@ -491,7 +492,7 @@ func padRow(row []types.Value, width int) []types.Value {
 const maxRebinds = 3
 
 // writing records the table a write statement was bound against.
-func (p *stmtPlan) writing(def *TableDef) *stmtPlan {
+func (p *stmtPlan) writing(def *catalog.TableDef) *stmtPlan {
 	p.writes = def
 	return p
 }

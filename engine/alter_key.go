@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -19,7 +20,7 @@ import (
 
 // keyChangePlan binds ALTER TABLE ... ADD / DROP CONSTRAINT when it adds a
 // primary key or drops the table's primary key; nil when it does neither.
-func (b *binder) keyChangePlan(x *parser.AlterTableConstraint, db *Database, bound *TableDef) *stmtPlan {
+func (b *binder) keyChangePlan(x *parser.AlterTableConstraint, db *Database, bound *catalog.TableDef) *stmtPlan {
 	var ch *alterChange
 	switch x.Action {
 	case "ADD":
@@ -75,7 +76,7 @@ func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alt
 		return nil
 	}
 	return &alterChange{
-		plan: func(_ *env, def *TableDef) (*alteration, error) {
+		plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
 			nd := cloneDef(def)
 			for _, pk := range pks {
 				if err := setPrimaryKey(nd, pk); err != nil {
@@ -110,7 +111,7 @@ func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alt
 func (b *binder) dropKeyChange(x *parser.AlterTableConstraint) *alterChange {
 	dropped := "" // the key's name, as the running statement finds it
 	return &alterChange{
-		plan: func(_ *env, def *TableDef) (*alteration, error) {
+		plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
 			dropped = ""
 			if len(def.PK) == 0 || !containsName(x.Names, def.PKName) {
 				return &alteration{def: def, identity: -1}, nil // gone meanwhile: the names are dropped as usual
@@ -147,7 +148,7 @@ func (b *binder) dropKeyChange(x *parser.AlterTableConstraint) *alterChange {
 
 // rekeyed is the alteration that stores def's rows under its (new)
 // primary key, after verify accepts the change.
-func rekeyed(def *TableDef, verify func(t *txn) error) *alteration {
+func rekeyed(def *catalog.TableDef, verify func(t *txn) error) *alteration {
 	return &alteration{def: def, identity: -1, rewrite: true, rekey: true, verify: verify,
 		row: func(_ *env, _ int64, old []types.Value) ([]types.Value, error) { return old, nil }}
 }
@@ -173,7 +174,7 @@ func (b *binder) changeConstraints(e *env, t *txn, db *Database, id uint32, fn f
 // setPrimaryKey gives def (a copy) the primary key c, checked as SQL
 // Server checks it: 1779 for a second key, keyColumns' errors, 8111 for a
 // nullable column, 1902 for a second clustered index.
-func setPrimaryKey(def *TableDef, c *parser.PrimaryKey) error {
+func setPrimaryKey(def *catalog.TableDef, c *parser.PrimaryKey) error {
 	if len(def.PK) > 0 {
 		return sqlerr.New(1779, def.Name)
 	}
@@ -186,13 +187,13 @@ func setPrimaryKey(def *TableDef, c *parser.PrimaryKey) error {
 			return sqlerr.New(8111, def.Name)
 		}
 	}
-	if !c.Nonclustered && def.clusteredName() != "" {
-		return sqlerr.New(1902, def.Name, def.clusteredName())
+	if !c.Nonclustered && def.ClusteredName() != "" {
+		return sqlerr.New(1902, def.Name, def.ClusteredName())
 	}
 	def.PK, def.PKNonclustered = pk, c.Nonclustered
 	def.PKName = c.Name
 	if def.PKName == "" {
-		def.PKName = constraintName("PK", def.Name, "", pkObjectID(def.ID))
+		def.PKName = constraintName("PK", def.Name, "", catalog.PKObjectID(def.ID))
 	}
 	return nil
 }
@@ -200,7 +201,7 @@ func setPrimaryKey(def *TableDef, c *parser.PrimaryKey) error {
 // keyColumns resolves the columns of a PRIMARY KEY or UNIQUE constraint:
 // 1911 for a column that is not there, 1909 for one named twice, 1919 for
 // a type an index key cannot hold (the MAX types, text, ntext, image).
-func keyColumns(def *TableDef, names []string) ([]int, error) {
+func keyColumns(def *catalog.TableDef, names []string) ([]int, error) {
 	var cols []int
 	for _, n := range names {
 		i := def.ColumnIndex(n)

@@ -1,9 +1,11 @@
 package engine
 
+import "mirrordb/engine/catalog"
+
 // fkRef is a foreign key and the table (the child) that has it.
 type fkRef struct {
-	child *TableDef
-	fk    *ForeignKeyDef
+	child *catalog.TableDef
+	fk    *catalog.ForeignKeyDef
 }
 
 // referencing lists the foreign keys that reference table id (disabled

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -17,25 +18,25 @@ import (
 
 // constraintObject is one constraint as sys.objects lists it.
 type constraintObject struct {
-	table    *TableDef
+	table    *catalog.TableDef
 	name     string
 	id       uint32
 	typ      string // sys.objects.type, two characters
 	desc     string
 	prefix   string // of the generated name: PK, UQ, FK, CK, DF
 	column   int    // the column of a DEFAULT or column-level CHECK, else -1
-	fk       *ForeignKeyDef
-	ck       *CheckDef
-	ix       *IndexDef // a UNIQUE constraint's index
-	defaultX string    // a DEFAULT's expression
+	fk       *catalog.ForeignKeyDef
+	ck       *catalog.CheckDef
+	ix       *catalog.IndexDef // a UNIQUE constraint's index
+	defaultX string            // a DEFAULT's expression
 }
 
 // constraintObjects lists a table's constraints in the order SQL Server
 // would make them: the primary key, UNIQUE, CHECK, DEFAULT, FOREIGN KEY.
-func constraintObjects(t *TableDef) []constraintObject {
+func constraintObjects(t *catalog.TableDef) []constraintObject {
 	var out []constraintObject
 	if len(t.PK) > 0 {
-		out = append(out, constraintObject{table: t, name: t.PKName, id: pkObjectID(t.ID), typ: "PK",
+		out = append(out, constraintObject{table: t, name: t.PKName, id: catalog.PKObjectID(t.ID), typ: "PK",
 			desc: "PRIMARY_KEY_CONSTRAINT", prefix: "PK", column: -1})
 	}
 	for i := range t.Indexes {
@@ -108,17 +109,17 @@ var referentialActions = map[string]struct {
 	code int64
 	desc string
 }{
-	actionNone: {0, "NO_ACTION"}, actionCascade: {1, "CASCADE"}, actionSetNull: {2, "SET_NULL"}, actionSetDefault: {3, "SET_DEFAULT"},
+	catalog.ActionNone: {0, "NO_ACTION"}, catalog.ActionCascade: {1, "CASCADE"}, catalog.ActionSetNull: {2, "SET_NULL"}, catalog.ActionSetDefault: {3, "SET_DEFAULT"},
 }
 
 // keyIndexID is the index_id of the key a foreign key references.
-func keyIndexID(parent *TableDef, fk *ForeignKeyDef) types.Value {
+func keyIndexID(parent *catalog.TableDef, fk *catalog.ForeignKeyDef) types.Value {
 	if parent == nil {
 		return nil
 	}
-	switch pk, ix := parent.rowKeyFor(fk.RefColumns, true); {
+	switch pk, ix := parent.RowKeyFor(fk.RefColumns, true); {
 	case pk:
-		return int64(parent.pkIndexID())
+		return int64(parent.PKIndexID())
 	case ix != nil:
 		return int64(ix.ID)
 	}
@@ -219,7 +220,7 @@ func (vs viewSet) addConstraintViews() {
 				case c.ix != nil:
 					out = append(out, c.objectValues(false, false, int64(c.ix.ID), c.systemNamed(), true))
 				case c.typ == "PK":
-					out = append(out, c.objectValues(false, false, int64(c.table.pkIndexID()), c.systemNamed(), true))
+					out = append(out, c.objectValues(false, false, int64(c.table.PKIndexID()), c.systemNamed(), true))
 				}
 			})
 			return out, err
@@ -346,7 +347,7 @@ func writeDefinition(b *strings.Builder, x parser.Expr) {
 }
 
 // pgConstraints describes a table's foreign keys and checks for pgcatalog.
-func pgConstraints(set *schemaSet, t *TableDef, out *pgcatalog.Table) {
+func pgConstraints(set *schemaSet, t *catalog.TableDef, out *pgcatalog.Table) {
 	for i := range t.ForeignKeys {
 		fk := &t.ForeignKeys[i]
 		refIndex, _ := keyIndexID(set.byID[fk.RefTable], fk).(int64)
@@ -428,11 +429,11 @@ func (in *Instance) registerConstraintProcedures() {
 
 // actionWord is a referential action as sp_helpconstraint prints it.
 func actionWord(action string) string {
-	return map[string]string{actionNone: "No Action", actionCascade: "Cascade", actionSetNull: "Set Null", actionSetDefault: "Set Default"}[action]
+	return map[string]string{catalog.ActionNone: "No Action", catalog.ActionCascade: "Cascade", catalog.ActionSetNull: "Set Null", catalog.ActionSetDefault: "Set Default"}[action]
 }
 
 // columnNames is "a, b".
-func columnNames(t *TableDef, cols []int) string {
+func columnNames(t *catalog.TableDef, cols []int) string {
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = t.Columns[c].Name

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -42,7 +43,7 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		d.ID = uint32(id)
 		d.Created = e.sess.inst.now()
 		if d.PKName == "" && len(d.PK) > 0 {
-			d.PKName = constraintName("PK", d.Name, "", pkObjectID(d.ID))
+			d.PKName = constraintName("PK", d.Name, "", catalog.PKObjectID(d.ID))
 		}
 		if err := nameDefaults(t, &d); err != nil {
 			return "", err
@@ -70,8 +71,8 @@ func truncateName(s string, n int) string {
 
 // tableDefinition validates a CREATE TABLE and builds the definition
 // (without its id), with SQL Server's errors for each mistake.
-func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
-	def := &TableDef{Schema: "dbo", Name: x.Name.Object()}
+func (b *binder) tableDefinition(x *parser.CreateTable) (*catalog.TableDef, error) {
+	def := &catalog.TableDef{Schema: "dbo", Name: x.Name.Object()}
 	db, err := b.databaseOf(x.Name)
 	if err != nil {
 		return nil, err
@@ -87,7 +88,7 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 			return nil, b.errAt(c, sqlerr.New(2705, c.Name, def.Name))
 		}
 		if c.Computed != nil { // typed once every column is known (computedTypes)
-			def.Columns = append(def.Columns, ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted})
+			def.Columns = append(def.Columns, catalog.ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted})
 			continue
 		}
 		t, declared, alias, terr := b.columnType(db, c.Type)
@@ -97,7 +98,7 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 			}
 			return nil, b.errAt(c.Type, terr)
 		}
-		col := ColumnDef{Name: c.Name, Type: t, Nullable: true, Default: "", DefaultName: c.DefaultName, TypeName: declared}
+		col := catalog.ColumnDef{Name: c.Name, Type: t, Nullable: true, Default: "", DefaultName: c.DefaultName, TypeName: declared}
 		if alias != nil {
 			col.Nullable, col.UserTypeID = alias.Nullable, alias.ID
 		}
@@ -116,7 +117,7 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 			if !ok1 || !ok2 || inc == 0 {
 				return nil, b.errAt(c.Identity, sqlerr.New(102, c.Identity.Seed))
 			}
-			col.Identity = &Identity{Seed: seed, Increment: inc}
+			col.Identity = &catalog.Identity{Seed: seed, Increment: inc}
 			col.Nullable = false
 		}
 		if c.Default != nil {

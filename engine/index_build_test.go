@@ -291,7 +291,7 @@ func checkLogImages(t *testing.T, s *Session, table, index string, from txlog.LS
 	t.Helper()
 	set, _ := s.schemaFor(s.db)
 	def := set.table("dbo", table)
-	prefix := keys.IndexPrefix(def.ID, def.index(index).store())
+	prefix := keys.IndexPrefix(def.ID, def.Index(index).StoreID())
 	state := map[string][]byte{}
 	ops := 0
 	err := s.db.storage.ReadLog(from, s.db.storage.EndLSN(), func(lsn txlog.LSN, enc []byte) error {

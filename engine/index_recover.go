@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/sqlerr"
 )
 
@@ -59,8 +60,8 @@ func (d *Database) removeInterruptedIndexes(ctx context.Context) error {
 	var found []interruptedIndex
 	for _, def := range d.schema.Load().byID {
 		for _, ix := range def.Indexes {
-			if ix.State != IndexReady && !d.builds.running(def.ID, ix.store()) {
-				found = append(found, interruptedIndex{def.Name, ix.Name, ix.store()})
+			if ix.State != catalog.IndexReady && !d.builds.running(def.ID, ix.StoreID()) {
+				found = append(found, interruptedIndex{def.Name, ix.Name, ix.StoreID()})
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/storage"
 	"mirrordb/parser"
@@ -407,7 +408,7 @@ type stmtPlan struct {
 	// writes is the table an INSERT, UPDATE or DELETE writes, as bound: if
 	// ALTER TABLE changed its columns before the statement got the writer
 	// lock, the statement fails with 50131 and is bound again (alter.go).
-	writes *TableDef
+	writes *catalog.TableDef
 }
 
 // run executes st's plan. describe says whether to send the column

@@ -147,7 +147,7 @@ func (vs viewSet) addSystemViews() {
 					if c.Default != "" {
 						def = "(" + c.Default + ")"
 					}
-					sysID, userID, name, maxLen := c.declaredType()
+					sysID, userID, name, maxLen := declaredType(c)
 					out = append(out, []types.Value{int64(t.ID), c.Name, int64(i + 1), sysID, userID, name,
 						maxLen, int64(p), int64(sc), coll, c.Nullable, c.Identity != nil, c.Computed != "", def})
 				}

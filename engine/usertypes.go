@@ -7,6 +7,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/parser"
@@ -22,24 +23,15 @@ import (
 // what was declared. A type is a logged schema key (s/y/<name>), so it is
 // mirrored and backed up with the database.
 
-// userType is one alias type of a database.
-type userType struct {
-	ID       int64      `json:"id"` // user_type_id, from 257
-	Schema   string     `json:"schema"`
-	Name     string     `json:"name"`
-	Base     types.Type `json:"base"`
-	Nullable bool       `json:"nullable"`
-}
-
 func userTypeKey(name string) []byte { return keys.SchemaKey("y", strings.ToLower(name)) }
 
 // userTypeByName reads a database's alias type (nil when there is none).
-func userTypeByName(r pebble.Reader, name string) (*userType, error) {
+func userTypeByName(r pebble.Reader, name string) (*catalog.UserType, error) {
 	raw, ok, err := storage.ReadValue(r, userTypeKey(name))
 	if err != nil || !ok {
 		return nil, err
 	}
-	var ut userType
+	var ut catalog.UserType
 	if err := json.Unmarshal(raw, &ut); err != nil {
 		return nil, fmt.Errorf("type definition %q: %w", name, err)
 	}
@@ -47,15 +39,15 @@ func userTypeByName(r pebble.Reader, name string) (*userType, error) {
 }
 
 // userTypes lists a database's alias types by name.
-func userTypes(r pebble.Reader) ([]*userType, error) {
+func userTypes(r pebble.Reader) ([]*catalog.UserType, error) {
 	prefix := keys.SchemaKey("y", "")
 	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
 		return nil, err
 	}
-	var out []*userType
+	var out []*catalog.UserType
 	for it.First(); it.Valid(); it.Next() {
-		var ut userType
+		var ut catalog.UserType
 		if err := json.Unmarshal(it.Value(), &ut); err != nil {
 			it.Close()
 			return nil, fmt.Errorf("type definition %x: %w", it.Key(), err)
@@ -73,7 +65,7 @@ var declaredNames = map[string]string{"TEXT": "text", "NTEXT": "ntext", "IMAGE":
 // type, one of the declared names above, or an alias type. declared is
 // the name sys.columns shows when it differs from the stored type's;
 // alias is the alias type, nil for system types.
-func (b *binder) columnType(db *Database, tn parser.TypeName) (t types.Type, declared string, alias *userType, err error) {
+func (b *binder) columnType(db *Database, tn parser.TypeName) (t types.Type, declared string, alias *catalog.UserType, err error) {
 	name := tn.Name
 	if declaredNames[name] == "timestamp" {
 		name = "ROWVERSION"
@@ -135,7 +127,7 @@ func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
 		if err != nil {
 			return "", err
 		}
-		raw, err := json.Marshal(&userType{ID: id, Schema: "dbo", Name: name, Base: base, Nullable: nullable})
+		raw, err := json.Marshal(&catalog.UserType{ID: id, Schema: "dbo", Name: name, Base: base, Nullable: nullable})
 		if err != nil {
 			return "", err
 		}
@@ -243,7 +235,7 @@ var declaredSystemTypes = map[string][2]int64{"text": {35, 16}, "ntext": {99, 16
 
 // declaredType returns the column's type as sys.columns shows it:
 // system_type_id, user_type_id, type name and max_length.
-func (c *ColumnDef) declaredType() (sysID, userID int64, name string, maxLen int64) {
+func declaredType(c *catalog.ColumnDef) (sysID, userID int64, name string, maxLen int64) {
 	sysID, name, maxLen = systemTypeID(c.Type.Kind), c.Type.Name(), int64(c.Type.MaxBytes())
 	if d, ok := declaredSystemTypes[c.TypeName]; ok {
 		sysID, name, maxLen = d[0], c.TypeName, d[1]
@@ -281,7 +273,7 @@ func (vs viewSet) addTypeViews() {
 					coll, nullable, user, false, int64(0), int64(0), false})
 			}
 			for _, name := range systemTypeNames {
-				c := ColumnDef{TypeName: name}
+				c := catalog.ColumnDef{TypeName: name}
 				if c.Type, _ = types.FromName(name, nil, false); declaredNames[strings.ToUpper(name)] == "timestamp" {
 					c.Type, _ = types.FromName("rowversion", nil, false)
 				}
@@ -291,7 +283,7 @@ func (vs viewSet) addTypeViews() {
 				case "nvarchar", "nchar":
 					c.Type.Length = types.MaxNCharLength
 				}
-				sysID, userID, _, maxLen := c.declaredType()
+				sysID, userID, _, maxLen := declaredType(&c)
 				switch name {
 				case "sysname":
 					userID = 256
