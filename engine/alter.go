@@ -139,7 +139,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 		}
 	}
 	return &alterChange{plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
-		nd := copyTableDef(def)
+		nd := def.Clone()
 		a := &alteration{def: nd, identity: -1}
 		width := len(def.Columns)
 		var fills []int // added columns (by their index in x.Add) with values for old rows
@@ -246,7 +246,7 @@ func dropColumns(x *parser.AlterTable) *alterChange {
 		if len(drop) == len(def.Columns) {
 			return nil, sqlerr.New(4923, def.Columns[len(def.Columns)-1].Name, def.Name)
 		}
-		nd := copyTableDef(def)
+		nd := def.Clone()
 		nd.Columns = nd.Columns[:0]
 		renumber := make([]int, len(def.Columns))
 		var keep []int
@@ -381,7 +381,7 @@ func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange,
 				}
 			}
 		}
-		nd := copyTableDef(def)
+		nd := def.Clone()
 		nd.Columns[i] = col
 		if old.Type == col.Type && (col.Nullable || !old.Nullable) {
 			return &alteration{def: nd, identity: -1}, nil // nothing to check
@@ -442,22 +442,6 @@ func storedAlike(from, to types.Type) bool {
 		}
 	}
 	return false
-}
-
-// copyTableDef copies a definition deeply enough to change its columns,
-// primary key and indexes.
-func copyTableDef(def *catalog.TableDef) *catalog.TableDef {
-	d := *def
-	d.Columns = append([]catalog.ColumnDef(nil), def.Columns...)
-	d.PK = append([]int(nil), def.PK...)
-	if len(def.PK) == 0 {
-		d.PK = nil
-	}
-	d.Indexes = append([]catalog.IndexDef(nil), def.Indexes...)
-	if len(def.Indexes) == 0 {
-		d.Indexes = nil
-	}
-	return &d
 }
 
 // sameLayout reports whether two definitions of a table store rows the

@@ -38,7 +38,7 @@ func constraintsAllow(t *txn, def *catalog.TableDef, a *alteration) error {
 		if strings.HasPrefix(what, "ALTER COLUMN") && def.Columns[i].Default != "" {
 			// The column's own DEFAULT follows ALTER COLUMN's rules
 			// (alterColumn), not this one.
-			d = copyTableDef(def)
+			d = def.Clone()
 			d.Columns[i].Default, d.Columns[i].DefaultName = "", ""
 		}
 		if name := constraintOnColumn(set, d, i); name != "" {
@@ -115,7 +115,7 @@ func moveReferences(t *txn, oldID uint32, nd *catalog.TableDef, renumber []int) 
 		if child.ID == oldID || child.ID == nd.ID {
 			continue
 		}
-		d := copyTableDef(child)
+		d := child.Clone()
 		if retarget(d, oldID, nd.ID, renumber) {
 			if err := t.Put(keys.TableDefKey(d.ID), encodeTableDef(d)); err != nil {
 				return err

@@ -77,7 +77,7 @@ func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alt
 	}
 	return &alterChange{
 		plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
-			nd := cloneDef(def)
+			nd := def.Clone()
 			for _, pk := range pks {
 				if err := setPrimaryKey(nd, pk); err != nil {
 					return nil, b.errAt(pk, err)
@@ -117,7 +117,7 @@ func (b *binder) dropKeyChange(x *parser.AlterTableConstraint) *alterChange {
 				return &alteration{def: def, identity: -1}, nil // gone meanwhile: the names are dropped as usual
 			}
 			dropped = def.PKName
-			nd := cloneDef(def)
+			nd := def.Clone()
 			nd.PK, nd.PKName, nd.PKNonclustered = nil, "", false
 			return rekeyed(nd, func(t *txn) error {
 				set, err := t.schemaView()
@@ -164,7 +164,7 @@ func (b *binder) changeConstraints(e *env, t *txn, db *Database, id uint32, fn f
 	if cur == nil {
 		return sqlerr.New(208, "") // not reached: the definition was just written
 	}
-	a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: cloneDef(cur), existing: true}
+	a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: cur.Clone(), existing: true}
 	if err := fn(a); err != nil {
 		return err
 	}

@@ -446,17 +446,6 @@ func (a *constraintAdder) addDefault(c *parser.DefaultConstraint, id uint32) err
 	return nil
 }
 
-// cloneDef copies a definition deeply enough to change its constraints.
-func cloneDef(def *catalog.TableDef) *catalog.TableDef {
-	d := *def
-	d.Columns = append([]catalog.ColumnDef(nil), def.Columns...)
-	d.PK = append([]int(nil), def.PK...)
-	d.Indexes = append([]catalog.IndexDef(nil), def.Indexes...)
-	d.ForeignKeys = append([]catalog.ForeignKeyDef(nil), def.ForeignKeys...)
-	d.Checks = append([]catalog.CheckDef(nil), def.Checks...)
-	return &d
-}
-
 func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmtPlan, error) {
 	db, bound, err := b.lookupTable(x.Table)
 	if err != nil {
@@ -474,7 +463,7 @@ func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmt
 		if cur == nil {
 			return "", b.errAt(x.Table, sqlerr.New(208, x.Table.Object()))
 		}
-		def := cloneDef(cur)
+		def := cur.Clone()
 		switch x.Action {
 		case "ADD":
 			a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: def, existing: true, nocheck: x.With == "NOCHECK"}

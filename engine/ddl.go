@@ -39,25 +39,25 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		if err != nil {
 			return "", err
 		}
-		d := *def
+		d := def.Clone() // the bound definition is reused if the statement runs again
 		d.ID = uint32(id)
 		d.Created = e.sess.inst.now()
 		if d.PKName == "" && len(d.PK) > 0 {
 			d.PKName = constraintName("PK", d.Name, "", catalog.PKObjectID(d.ID))
 		}
-		if err := nameDefaults(t, &d); err != nil {
+		if err := nameDefaults(t, d); err != nil {
 			return "", err
 		}
-		if dup := newNameInUse(set, &d); dup != "" {
+		if dup := newNameInUse(set, d); dup != "" {
 			return "", b.errAt(x.Name, sqlerr.New(2714, dup))
 		}
-		a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: &d}
+		a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: d}
 		for _, p := range pending {
 			if err := a.add(p); err != nil {
 				return "", err
 			}
 		}
-		return "CREATE TABLE", t.Put(keys.TableDefKey(d.ID), encodeTableDef(&d))
+		return "CREATE TABLE", t.Put(keys.TableDefKey(d.ID), encodeTableDef(d))
 	}), nil
 }
 

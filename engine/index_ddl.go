@@ -289,10 +289,9 @@ func tableForIndex(t *txn, name string) (*catalog.TableDef, error) {
 
 // putTableDef writes a changed copy of a table's definition.
 func putTableDef(t *txn, def *catalog.TableDef, change func(d *catalog.TableDef)) error {
-	d := *def
-	d.Indexes = append([]catalog.IndexDef(nil), def.Indexes...)
-	change(&d)
-	return t.Put(keys.TableDefKey(d.ID), encodeTableDef(&d))
+	d := def.Clone()
+	change(d)
+	return t.Put(keys.TableDefKey(d.ID), encodeTableDef(d))
 }
 
 // define adds the index, building, to its table: step 1.

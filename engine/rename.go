@@ -90,7 +90,7 @@ func rename(t *txn, db *Database, objname, newname, objtype string) error {
 			return sqlerr.New(15335, newname, "COLUMN")
 		}
 		old := def.Columns[i].Name
-		d := copyTableDef(def)
+		d := def.Clone()
 		d.Columns[i].Name = newname
 		for k := range d.Indexes {
 			if ix := &d.Indexes[k]; ix.Filter != "" && filterReads(ix, old) {

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -139,3 +140,32 @@ func (t *TableDef) OwnNames() []string {
 // PKObjectID is the object_id of a table's PRIMARY KEY constraint, the
 // number its generated name ends with.
 func PKObjectID(tableID uint32) uint32 { return 0x3B4A0000 + tableID }
+
+// Clone returns a deep copy of the definition: DDL changes a clone and
+// stores it, while statements keep reading the original, which must
+// never change under them. Every slice and pointer is copied
+// (clone_test.go checks each field, so a field added later must be
+// copied here too).
+func (t *TableDef) Clone() *TableDef {
+	d := *t
+	d.Columns = slices.Clone(t.Columns)
+	for i := range d.Columns {
+		if id := d.Columns[i].Identity; id != nil {
+			cp := *id
+			d.Columns[i].Identity = &cp
+		}
+	}
+	d.PK = slices.Clone(t.PK)
+	d.Indexes = slices.Clone(t.Indexes)
+	for i := range d.Indexes {
+		ix := &d.Indexes[i]
+		ix.Columns, ix.Desc, ix.Include = slices.Clone(ix.Columns), slices.Clone(ix.Desc), slices.Clone(ix.Include)
+	}
+	d.ForeignKeys = slices.Clone(t.ForeignKeys)
+	for i := range d.ForeignKeys {
+		fk := &d.ForeignKeys[i]
+		fk.Columns, fk.RefColumns = slices.Clone(fk.Columns), slices.Clone(fk.RefColumns)
+	}
+	d.Checks = slices.Clone(t.Checks)
+	return &d
+}
