@@ -492,7 +492,7 @@ func (p *stmtPlan) checkBound(t *txn) error {
 	if err != nil {
 		return err
 	}
-	if !sameLayout(set.byID[p.writes.ID], p.writes) {
+	if !sameLayout(set.ByID(p.writes.ID), p.writes) {
 		return sqlerr.New(50131, p.writes.Name)
 	}
 	return nil

@@ -111,13 +111,13 @@ func moveReferences(t *txn, oldID uint32, nd *catalog.TableDef, renumber []int) 
 	if err != nil {
 		return err
 	}
-	for _, child := range set.tables() {
+	for _, child := range set.Tables() {
 		if child.ID == oldID || child.ID == nd.ID {
 			continue
 		}
 		d := child.Clone()
 		if retarget(d, oldID, nd.ID, renumber) {
-			if err := t.Put(keys.TableDefKey(d.ID), encodeTableDef(d)); err != nil {
+			if err := t.Put(keys.TableDefKey(d.ID), catalog.EncodeTable(d)); err != nil {
 				return err
 			}
 		}

@@ -90,7 +90,7 @@ func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alt
 					return err
 				}
 				for _, pk := range pks {
-					if pk.Name != "" && set.objectNames()[strings.ToLower(pk.Name)] {
+					if pk.Name != "" && set.ObjectNames()[strings.ToLower(pk.Name)] {
 						return b.errAt(pk, sqlerr.New(2714, pk.Name))
 					}
 				}
@@ -160,7 +160,7 @@ func (b *binder) changeConstraints(e *env, t *txn, db *Database, id uint32, fn f
 	if err != nil {
 		return err
 	}
-	cur := set.byID[id]
+	cur := set.ByID(id)
 	if cur == nil {
 		return sqlerr.New(208, "") // not reached: the definition was just written
 	}
@@ -168,7 +168,7 @@ func (b *binder) changeConstraints(e *env, t *txn, db *Database, id uint32, fn f
 	if err := fn(a); err != nil {
 		return err
 	}
-	return t.Put(keys.TableDefKey(id), encodeTableDef(a.def))
+	return t.Put(keys.TableDefKey(id), catalog.EncodeTable(a.def))
 }
 
 // setPrimaryKey gives def (a copy) the primary key c, checked as SQL

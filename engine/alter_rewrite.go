@@ -202,7 +202,7 @@ func (r *rewrite) check(t *txn) (bool, error) {
 	if a.def == def {
 		return true, r.then(t, def.ID) // nothing to change in the columns
 	}
-	if err := t.Put(keys.TableDefKey(def.ID), encodeTableDef(a.def)); err != nil {
+	if err := t.Put(keys.TableDefKey(def.ID), catalog.EncodeTable(a.def)); err != nil {
 		return false, err
 	}
 	return true, r.then(t, def.ID)
@@ -340,7 +340,7 @@ func (r *rewrite) swap(t *txn) error {
 		return err
 	}
 	retarget(&nd, r.old.ID, nd.ID, nil) // its own foreign keys to itself (already renumbered)
-	if err := t.Put(keys.TableDefKey(nd.ID), encodeTableDef(&nd)); err != nil {
+	if err := t.Put(keys.TableDefKey(nd.ID), catalog.EncodeTable(&nd)); err != nil {
 		return err
 	}
 	if err := moveReferences(t, r.old.ID, &nd, r.a.renumber); err != nil {

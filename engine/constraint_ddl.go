@@ -140,7 +140,7 @@ type constraintAdder struct {
 	e   *env
 	t   *txn
 	db  *Database
-	set *schemaSet
+	set *catalog.Schema
 	def *catalog.TableDef // the copy being changed
 	// existing is set for ALTER TABLE: rows may exist, and unless nocheck
 	// the new constraint must hold for them.
@@ -162,7 +162,7 @@ func (a *constraintAdder) addAll(pending []pendingConstraint) error {
 // alter_key.go's.
 func (a *constraintAdder) add(p pendingConstraint) error {
 	if a.names == nil {
-		a.names = a.set.objectNames()
+		a.names = a.set.ObjectNames()
 		for _, n := range a.def.OwnNames() {
 			a.names[strings.ToLower(n)] = true
 		}
@@ -268,7 +268,7 @@ func (a *constraintAdder) addForeignKey(c *parser.ForeignKey, column string, id 
 	if d := c.RefTable.Database(); d != "" && !strings.EqualFold(d, a.db.Name()) {
 		return sqlerr.New(1763, name)
 	}
-	parent := a.set.table("dbo", c.RefTable.Object())
+	parent := a.set.Table("dbo", c.RefTable.Object())
 	if strings.EqualFold(c.RefTable.Object(), def.Name) {
 		parent = def
 	}
@@ -333,7 +333,7 @@ func (a *constraintAdder) cascadePathExists(parent, child uint32) bool {
 		return true
 	}
 	edges := map[uint32][]uint32{} // parent → children it cascades to
-	for _, t := range append(a.set.tables(), a.def) {
+	for _, t := range append(a.set.Tables(), a.def) {
 		for i := range t.ForeignKeys {
 			if fk := &t.ForeignKeys[i]; fk.Cascades() {
 				edges[fk.RefTable] = append(edges[fk.RefTable], t.ID)
@@ -459,7 +459,7 @@ func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmt
 		if err != nil {
 			return "", err
 		}
-		cur := set.byID[bound.ID]
+		cur := set.ByID(bound.ID)
 		if cur == nil {
 			return "", b.errAt(x.Table, sqlerr.New(208, x.Table.Object()))
 		}
@@ -483,12 +483,12 @@ func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmt
 				return "", err
 			}
 		}
-		return "ALTER TABLE", t.Put(keys.TableDefKey(def.ID), encodeTableDef(def))
+		return "ALTER TABLE", t.Put(keys.TableDefKey(def.ID), catalog.EncodeTable(def))
 	}), nil
 }
 
 // dropConstraint removes a constraint by name (3728 when there is none).
-func dropConstraint(e *env, t *txn, set *schemaSet, def *catalog.TableDef, name string, ifExists bool) error {
+func dropConstraint(e *env, t *txn, set *catalog.Schema, def *catalog.TableDef, name string, ifExists bool) error {
 	for i := range def.ForeignKeys {
 		if strings.EqualFold(def.ForeignKeys[i].Name, name) {
 			def.ForeignKeys = append(def.ForeignKeys[:i], def.ForeignKeys[i+1:]...)
@@ -529,8 +529,8 @@ func dropConstraint(e *env, t *txn, set *schemaSet, def *catalog.TableDef, name 
 
 // referencingKey names a foreign key (of any table: its table and its
 // name) that references def's columns cols, "" when none does.
-func referencingKey(set *schemaSet, def *catalog.TableDef, cols []int) (string, string) {
-	for _, t := range set.tables() {
+func referencingKey(set *catalog.Schema, def *catalog.TableDef, cols []int) (string, string) {
+	for _, t := range set.Tables() {
 		if t.ID == def.ID {
 			t = def
 		}
@@ -586,7 +586,7 @@ func (b *binder) toggleConstraints(e *env, t *txn, db *Database, def *catalog.Ta
 		fk.Disabled = disable
 		fk.NotTrusted = fk.NotTrusted || disable
 		if validate {
-			parent := set.byID[fk.RefTable]
+			parent := set.ByID(fk.RefTable)
 			if fk.RefTable == def.ID {
 				parent = def
 			}
@@ -621,8 +621,8 @@ func (b *binder) toggleConstraints(e *env, t *txn, db *Database, def *catalog.Ta
 // newNameInUse is the first name a new table brings (its own, its primary
 // key's, its DEFAULTs') that another object of the database, or another
 // of these, already has: 2714.
-func newNameInUse(set *schemaSet, def *catalog.TableDef) string {
-	taken := set.objectNames()
+func newNameInUse(set *catalog.Schema, def *catalog.TableDef) string {
+	taken := set.ObjectNames()
 	for _, n := range def.OwnNames() {
 		if taken[strings.ToLower(n)] {
 			return n

@@ -45,13 +45,13 @@ func constraintAssert(x *explainer, db *Database, def *catalog.TableDef, verb st
 		}
 		for i := range def.ForeignKeys {
 			fk := &def.ForeignKeys[i]
-			if parent := schema.byID[fk.RefTable]; parent != nil && !fk.Disabled && touches(fk.Columns) {
+			if parent := schema.ByID(fk.RefTable); parent != nil && !fk.Disabled && touches(fk.Columns) {
 				parts = append(parts, "FOREIGN KEY:("+bracket(fk.Name)+" "+keyAccess(db, parent, fk.RefColumns, true)+")")
 			}
 		}
 	}
 	if verb != "Insert" {
-		for _, child := range schema.tables() {
+		for _, child := range schema.Tables() {
 			for i := range child.ForeignKeys {
 				fk := &child.ForeignKeys[i]
 				if fk.RefTable != def.ID || fk.Disabled || !touches(fk.RefColumns) {

@@ -96,7 +96,7 @@ func eachConstraint(e *env, fn func(c *constraintObject)) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range set.tables() {
+	for _, t := range set.Tables() {
 		for _, c := range constraintObjects(t) {
 			fn(&c)
 		}
@@ -135,7 +135,7 @@ func (vs viewSet) addConstraintViews() {
 				return nil, err
 			}
 			var out [][]types.Value
-			for _, t := range set.tables() {
+			for _, t := range set.Tables() {
 				out = append(out, []types.Value{t.Name, int64(t.ID), nil, int64(1), int64(0), "U ", "USER_TABLE",
 					timeOrNil(t.Created), timeOrNil(t.Created), false, false, false})
 				for _, c := range constraintObjects(t) {
@@ -159,7 +159,7 @@ func (vs viewSet) addConstraintViews() {
 			err = eachConstraint(e, func(c *constraintObject) {
 				if fk := c.fk; fk != nil {
 					del, upd := referentialActions[fk.OnDelete], referentialActions[fk.OnUpdate]
-					out = append(out, c.objectValues(false, false, int64(fk.RefTable), keyIndexID(set.byID[fk.RefTable], fk),
+					out = append(out, c.objectValues(false, false, int64(fk.RefTable), keyIndexID(set.ByID(fk.RefTable), fk),
 						fk.Disabled, false, fk.NotTrusted, del.code, del.desc, upd.code, upd.desc, c.systemNamed()))
 				}
 			})
@@ -347,10 +347,10 @@ func writeDefinition(b *strings.Builder, x parser.Expr) {
 }
 
 // pgConstraints describes a table's foreign keys and checks for pgcatalog.
-func pgConstraints(set *schemaSet, t *catalog.TableDef, out *pgcatalog.Table) {
+func pgConstraints(set *catalog.Schema, t *catalog.TableDef, out *pgcatalog.Table) {
 	for i := range t.ForeignKeys {
 		fk := &t.ForeignKeys[i]
-		refIndex, _ := keyIndexID(set.byID[fk.RefTable], fk).(int64)
+		refIndex, _ := keyIndexID(set.ByID(fk.RefTable), fk).(int64)
 		out.ForeignKeys = append(out.ForeignKeys, pgcatalog.ForeignKey{OID: int64(fk.ObjectID), Name: fk.Name,
 			Columns: fk.Columns, RefTable: int64(fk.RefTable), RefIndex: refIndex, RefColumns: fk.RefColumns,
 			OnDelete: fk.OnDelete, OnUpdate: fk.OnUpdate, Disabled: fk.Disabled, NotTrusted: fk.NotTrusted})
@@ -417,7 +417,7 @@ func (in *Instance) registerConstraintProcedures() {
 				case c.fk != nil:
 					fk := c.fk
 					row("FOREIGN KEY", c.name, actionWord(fk.OnDelete), actionWord(fk.OnUpdate), status(fk.Disabled), columnNames(t, fk.Columns))
-					if parent := set.byID[fk.RefTable]; parent != nil {
+					if parent := set.ByID(fk.RefTable); parent != nil {
 						row(" ", " ", " ", " ", " ", "REFERENCES "+db+".dbo."+parent.Name+" ("+columnNames(parent, fk.RefColumns)+")")
 					}
 				}

@@ -151,12 +151,12 @@ func rulesFor(e *env, db *Database, def *catalog.TableDef) (*rowRules, error) {
 
 // liveDef is the table's definition as the transaction sees it now (the
 // bound one when the table changed shape since).
-func liveDef(t *txn, def *catalog.TableDef) (*catalog.TableDef, *schemaSet, error) {
+func liveDef(t *txn, def *catalog.TableDef) (*catalog.TableDef, *catalog.Schema, error) {
 	set, err := t.schemaView()
 	if err != nil {
 		return nil, nil, err
 	}
-	if d := set.byID[def.ID]; d != nil && len(d.Columns) == len(def.Columns) {
+	if d := set.ByID(def.ID); d != nil && len(d.Columns) == len(def.Columns) {
 		return d, set, nil
 	}
 	return def, set, nil
@@ -361,7 +361,7 @@ func (w *rowWriter) checkParents(e *env, t *txn, old, row []types.Value) error {
 		if fk.Disabled || null || (old != nil && sameValues(def, old, row, fk.Columns)) {
 			continue
 		}
-		parent := set.byID[fk.RefTable]
+		parent := set.ByID(fk.RefTable)
 		if parent == nil {
 			continue
 		}
@@ -428,8 +428,8 @@ func referencedChange(e *env, t *txn, db *Database, def *catalog.TableDef, verb 
 	if depth > maxCascadeDepth {
 		return sqlerr.New(1785, def.Name, def.Name)
 	}
-	for _, ref := range set.referencing(def.ID) {
-		if ref.fk.Disabled {
+	for _, ref := range set.Referencing(def.ID) {
+		if ref.FK.Disabled {
 			continue
 		}
 		for r, old := range olds {
@@ -437,7 +437,7 @@ func referencedChange(e *env, t *txn, db *Database, def *catalog.TableDef, verb 
 			if news != nil {
 				nw = news[r]
 			}
-			if err := referencedRow(e, t, db, def, ref.child, ref.fk, verb, old, nw, depth); err != nil {
+			if err := referencedRow(e, t, db, def, ref.Child, ref.FK, verb, old, nw, depth); err != nil {
 				return err
 			}
 		}
@@ -556,18 +556,6 @@ func (w *rowWriter) afterUpdate(e *env, t *txn, changes []rowChange) error {
 	return referencedChange(e, t, w.db, def, w.verb, olds, news, 0)
 }
 
-// referencedBy names the foreign keys of other tables that reference
-// def ("" when none): what DROP TABLE (3726) and TRUNCATE TABLE (4712)
-// refuse. dropping lists tables going away in the same statement.
-func (s *schemaSet) referencedBy(def *catalog.TableDef, dropping map[uint32]bool) string {
-	for _, ref := range s.referencing(def.ID) {
-		if ref.child.ID != def.ID && !dropping[ref.child.ID] {
-			return ref.fk.Name
-		}
-	}
-	return ""
-}
-
 // constraintName is SQL Server's generated name: PREFIX__table__column__HEX
 // (the table and column cut to 8 characters), or without the column.
 func constraintName(prefix, table, column string, id uint32) string {
@@ -577,18 +565,6 @@ func constraintName(prefix, table, column string, id uint32) string {
 	return fmt.Sprintf("%s__%s__%s__%08X", prefix, truncateName(table, 8), truncateName(column, 8), id)
 }
 
-// objectNames lists the names of every table and constraint, lower case,
-// for 2714.
-func (s *schemaSet) objectNames() map[string]bool {
-	out := map[string]bool{}
-	for _, t := range s.tables() {
-		for _, n := range t.OwnNames() {
-			out[strings.ToLower(n)] = true
-		}
-	}
-	return out
-}
-
 // refuseReferenced is DROP TABLE's 3726 and TRUNCATE TABLE's 4712 when a
 // foreign key of another table (not among dropping) references def.
 func refuseReferenced(t *txn, def *catalog.TableDef, dropping map[uint32]bool, msg int) error {
@@ -596,7 +572,7 @@ func refuseReferenced(t *txn, def *catalog.TableDef, dropping map[uint32]bool, m
 	if err != nil {
 		return err
 	}
-	if set.referencedBy(def, dropping) == "" {
+	if set.ReferencedBy(def, dropping) == "" {
 		return nil
 	}
 	if msg == 3726 {
@@ -614,7 +590,7 @@ func droppedTables(t *txn, names []parser.ObjectName) (map[uint32]bool, error) {
 	}
 	out := map[uint32]bool{}
 	for _, n := range names {
-		if def := set.table("dbo", n.Object()); def != nil {
+		if def := set.Table("dbo", n.Object()); def != nil {
 			out[def.ID] = true
 		}
 	}
@@ -643,7 +619,7 @@ func indexEnforces(t *txn, def *catalog.TableDef, ix *catalog.IndexDef) (string,
 // and ALTER COLUMN must refuse (5074) before they shift or change a
 // column that FOREIGN KEY, CHECK, UNIQUE, DEFAULT or a computed column
 // uses. Foreign keys of other tables that reference def count too.
-func constraintOnColumn(set *schemaSet, def *catalog.TableDef, col int) string {
+func constraintOnColumn(set *catalog.Schema, def *catalog.TableDef, col int) string {
 	name := def.Columns[col].Name
 	mentions := func(text string) bool {
 		x := exprFromText(text)
@@ -689,7 +665,7 @@ func constraintOnColumn(set *schemaSet, def *catalog.TableDef, col int) string {
 			return c.Name
 		}
 	}
-	for _, t := range set.tables() {
+	for _, t := range set.Tables() {
 		for i := range t.ForeignKeys {
 			if fk := &t.ForeignKeys[i]; fk.RefTable == def.ID && has(fk.RefColumns) {
 				return fk.Name

@@ -71,7 +71,7 @@ func TestConstraintOnColumn(t *testing.T) {
 	mustQuery(t, s, `CREATE TABLE c (id INT PRIMARY KEY, pid INT CONSTRAINT fk REFERENCES p, a INT, b INT CONSTRAINT df DEFAULT 1,
 		u INT CONSTRAINT uq UNIQUE, d AS a * 2, e INT, CONSTRAINT ck CHECK (e > 0), free INT)`)
 	set := s.db.schema.Load()
-	p, c := set.table("dbo", "p"), set.table("dbo", "c")
+	p, c := set.Table("dbo", "p"), set.Table("dbo", "c")
 	for col, want := range map[string]string{"pid": "fk", "a": "d", "b": "df", "u": "uq", "e": "ck", "free": ""} {
 		if got := constraintOnColumn(set, c, c.ColumnIndex(col)); got != want {
 			t.Errorf("c.%s: %q, want %q", col, got, want)
@@ -200,7 +200,7 @@ func TestRulesCacheBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	def := set.table("dbo", "rc")
+	def := set.Table("dbo", "rc")
 	e := &env{sess: s}
 	for i := 0; i < 3*rulesCacheMax; i++ {
 		d := *def // a new definition each time, as every schema change makes

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -320,6 +322,5 @@ func (c *checker) logError(format string, args ...any) *sqlerr.Error {
 }
 
 func sortedTables(m map[uint32]*catalog.TableDef) []*catalog.TableDef {
-	s := &schemaSet{byID: m}
-	return s.tables()
+	return catalog.NewSchema(slices.Collect(maps.Values(m))...).Tables()
 }

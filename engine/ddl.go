@@ -32,7 +32,7 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		if err != nil {
 			return "", err
 		}
-		if set.table("dbo", def.Name) != nil {
+		if set.Table("dbo", def.Name) != nil {
 			return "", b.errAt(x.Name, sqlerr.New(2714, def.Name))
 		}
 		id, err := t.nextCounter(keys.SchemaKey("db", "next_table_id"), 1, 1)
@@ -57,7 +57,7 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 				return "", err
 			}
 		}
-		return "CREATE TABLE", t.Put(keys.TableDefKey(d.ID), encodeTableDef(d))
+		return "CREATE TABLE", t.Put(keys.TableDefKey(d.ID), catalog.EncodeTable(d))
 	}), nil
 }
 
@@ -221,7 +221,7 @@ func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
 			if err != nil {
 				return "", err
 			}
-			def := set.table("dbo", n.Object())
+			def := set.Table("dbo", n.Object())
 			if def == nil || (n.Schema() != "" && !strings.EqualFold(n.Schema(), "dbo")) {
 				if x.IfExists {
 					continue

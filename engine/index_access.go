@@ -149,7 +149,7 @@ func (s *indexSeek) stillReady(e *env, t *tableScan) bool {
 	if err != nil {
 		return false
 	}
-	def := set.byID[t.table.ID]
+	def := set.ByID(t.table.ID)
 	if def == nil {
 		return false
 	}

@@ -280,7 +280,7 @@ func tableForIndex(t *txn, name string) (*catalog.TableDef, error) {
 	if err != nil {
 		return nil, err
 	}
-	def := set.table("dbo", name)
+	def := set.Table("dbo", name)
 	if def == nil {
 		return nil, sqlerr.New(208, name)
 	}
@@ -291,7 +291,7 @@ func tableForIndex(t *txn, name string) (*catalog.TableDef, error) {
 func putTableDef(t *txn, def *catalog.TableDef, change func(d *catalog.TableDef)) error {
 	d := def.Clone()
 	change(d)
-	return t.Put(keys.TableDefKey(d.ID), encodeTableDef(d))
+	return t.Put(keys.TableDefKey(d.ID), catalog.EncodeTable(d))
 }
 
 // define adds the index, building, to its table: step 1.

@@ -58,7 +58,7 @@ type interruptedIndex struct {
 // database.
 func (d *Database) removeInterruptedIndexes(ctx context.Context) error {
 	var found []interruptedIndex
-	for _, def := range d.schema.Load().byID {
+	for _, def := range d.schema.Load().Tables() {
 		for _, ix := range def.Indexes {
 			if ix.State != catalog.IndexReady && !d.builds.running(def.ID, ix.StoreID()) {
 				found = append(found, interruptedIndex{def.Name, ix.Name, ix.StoreID()})

@@ -100,7 +100,7 @@ func eachIndex(e *env, fn func(t *catalog.TableDef, c *catalogIndex) error) erro
 	if err != nil {
 		return err
 	}
-	for _, t := range set.tables() {
+	for _, t := range set.Tables() {
 		for _, c := range catalogIndexes(t) {
 			if err := fn(t, &c); err != nil {
 				return err
@@ -219,7 +219,7 @@ func procTable(call *ProcCall) (*catalog.TableDef, string, error) {
 	if err != nil {
 		return nil, name, err
 	}
-	t := set.table("dbo", strings.Trim(parts[len(parts)-1], "[]"))
+	t := set.Table("dbo", strings.Trim(parts[len(parts)-1], "[]"))
 	if t == nil || (len(parts) > 1 && !strings.EqualFold(strings.Trim(parts[len(parts)-2], "[]"), "dbo")) {
 		return nil, name, sqlerr.New(15009, name, s.db.Name())
 	}

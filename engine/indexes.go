@@ -105,7 +105,7 @@ func indexPhase(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey
 	if err != nil {
 		return err
 	}
-	def := set.byID[tableID]
+	def := set.ByID(tableID)
 	if def == nil || len(def.Indexes) == 0 {
 		return nil
 	}

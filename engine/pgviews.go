@@ -67,7 +67,7 @@ func pgSnapshot(e *env) (*pgcatalog.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range set.tables() {
+	for _, t := range set.Tables() {
 		snap.Tables = append(snap.Tables, pgTable(t))
 		pgConstraints(set, t, &snap.Tables[len(snap.Tables)-1])
 	}

@@ -63,7 +63,7 @@ func rename(t *txn, db *Database, objname, newname, objtype string) error {
 		if n < 1 || n > 2 || len(parts) < n || (n == 2 && !strings.EqualFold(parts[0], "dbo")) {
 			return nil
 		}
-		return set.table("dbo", parts[n-1])
+		return set.Table("dbo", parts[n-1])
 	}
 	switch kind {
 	case "", "OBJECT":
@@ -73,7 +73,7 @@ func rename(t *txn, db *Database, objname, newname, objtype string) error {
 		}
 		// Tables and constraints share one namespace (2714): the new name
 		// may be the table's own in another case, not a constraint's.
-		if !strings.EqualFold(newname, def.Name) && set.objectNames()[strings.ToLower(newname)] {
+		if !strings.EqualFold(newname, def.Name) && set.ObjectNames()[strings.ToLower(newname)] {
 			return sqlerr.New(15335, newname, "object")
 		}
 		return putTableDef(t, def, func(d *catalog.TableDef) { d.Name = newname })
@@ -122,7 +122,7 @@ func rename(t *txn, db *Database, objname, newname, objtype string) error {
 				c.Computed = x
 			}
 		}
-		return t.Put(keys.TableDefKey(d.ID), encodeTableDef(d))
+		return t.Put(keys.TableDefKey(d.ID), catalog.EncodeTable(d))
 	case "INDEX":
 		def := table(len(parts) - 1)
 		if def == nil {

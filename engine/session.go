@@ -286,7 +286,7 @@ func (s *Session) readerFor(d *Database) pebble.Reader {
 }
 
 // schemaFor returns the schema of d as this session sees it.
-func (s *Session) schemaFor(d *Database) (*schemaSet, error) {
+func (s *Session) schemaFor(d *Database) (*catalog.Schema, error) {
 	if s.cur != nil && s.cur.db == d {
 		return s.cur.schemaView()
 	}

@@ -398,7 +398,7 @@ func (b *binder) lookupTable(n parser.ObjectName) (*Database, *catalog.TableDef,
 	if err != nil {
 		return nil, nil, err
 	}
-	def := set.table("dbo", n.Object())
+	def := set.Table("dbo", n.Object())
 	if def == nil {
 		return nil, nil, b.errAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
 	}

@@ -118,7 +118,7 @@ func (vs viewSet) addSystemViews() {
 				return nil, err
 			}
 			var out [][]types.Value
-			for _, t := range set.tables() {
+			for _, t := range set.Tables() {
 				out = append(out, []types.Value{t.Name, int64(t.ID), nil, int64(1), int64(0), "U ",
 					"USER_TABLE", timeOrNil(t.Created), timeOrNil(t.Created), false})
 			}
@@ -136,7 +136,7 @@ func (vs viewSet) addSystemViews() {
 				return nil, err
 			}
 			var out [][]types.Value
-			for _, t := range set.tables() {
+			for _, t := range set.Tables() {
 				for i := range t.Columns {
 					c := &t.Columns[i]
 					p, sc := c.Type.PrecisionScale()

@@ -2,14 +2,10 @@ package engine
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
-
-	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
-	"mirrordb/engine/storage"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -22,40 +18,6 @@ import (
 // binary(8), an alias as its base type, but sys.columns and sys.types show
 // what was declared. A type is a logged schema key (s/y/<name>), so it is
 // mirrored and backed up with the database.
-
-func userTypeKey(name string) []byte { return keys.SchemaKey("y", strings.ToLower(name)) }
-
-// userTypeByName reads a database's alias type (nil when there is none).
-func userTypeByName(r pebble.Reader, name string) (*catalog.UserType, error) {
-	raw, ok, err := storage.ReadValue(r, userTypeKey(name))
-	if err != nil || !ok {
-		return nil, err
-	}
-	var ut catalog.UserType
-	if err := json.Unmarshal(raw, &ut); err != nil {
-		return nil, fmt.Errorf("type definition %q: %w", name, err)
-	}
-	return &ut, nil
-}
-
-// userTypes lists a database's alias types by name.
-func userTypes(r pebble.Reader) ([]*catalog.UserType, error) {
-	prefix := keys.SchemaKey("y", "")
-	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
-	if err != nil {
-		return nil, err
-	}
-	var out []*catalog.UserType
-	for it.First(); it.Valid(); it.Next() {
-		var ut catalog.UserType
-		if err := json.Unmarshal(it.Value(), &ut); err != nil {
-			it.Close()
-			return nil, fmt.Errorf("type definition %x: %w", it.Key(), err)
-		}
-		out = append(out, &ut)
-	}
-	return out, it.Close()
-}
 
 // declaredNames are the type names a column keeps beside its storage type.
 var declaredNames = map[string]string{"TEXT": "text", "NTEXT": "ntext", "IMAGE": "image",
@@ -76,7 +38,7 @@ func (b *binder) columnType(db *Database, tn parser.TypeName) (t types.Type, dec
 			return t, declaredNames[tn.Name], nil, err
 		}
 	}
-	ut, rerr := userTypeByName(b.s.readerFor(db), tn.Name)
+	ut, rerr := catalog.LoadUserType(b.s.readerFor(db), tn.Name)
 	if rerr != nil {
 		return t, "", nil, rerr
 	}
@@ -117,7 +79,7 @@ func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
 	}
 	nullable := x.Nullable == nil || *x.Nullable
 	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
-		if ut, err := userTypeByName(t.Reader(), name); err != nil || ut != nil {
+		if ut, err := catalog.LoadUserType(t.Reader(), name); err != nil || ut != nil {
 			if err == nil {
 				err = b.errAt(x.Name, sqlerr.New(219, name))
 			}
@@ -131,7 +93,7 @@ func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
 		if err != nil {
 			return "", err
 		}
-		return "CREATE TYPE", t.Put(userTypeKey(name), raw)
+		return "CREATE TYPE", t.Put(catalog.UserTypeKey(name), raw)
 	}), nil
 }
 
@@ -142,7 +104,7 @@ func (b *binder) planDropType(x *parser.DropType) (*stmtPlan, error) {
 	}
 	name := x.Name.Object()
 	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
-		ut, err := userTypeByName(t.Reader(), name)
+		ut, err := catalog.LoadUserType(t.Reader(), name)
 		if err != nil {
 			return "", err
 		}
@@ -156,14 +118,14 @@ func (b *binder) planDropType(x *parser.DropType) (*stmtPlan, error) {
 		if err != nil {
 			return "", err
 		}
-		for _, tab := range set.tables() {
+		for _, tab := range set.Tables() {
 			for _, c := range tab.Columns {
 				if c.UserTypeID == ut.ID {
 					return "", b.errAt(x.Name, sqlerr.New(3732, strings.Join(x.Name.Parts, "."), tab.Name))
 				}
 			}
 		}
-		return "DROP TYPE", t.Delete(userTypeKey(name))
+		return "DROP TYPE", t.Delete(catalog.UserTypeKey(name))
 	}), nil
 }
 
@@ -292,7 +254,7 @@ func (vs viewSet) addTypeViews() {
 				}
 				row(name, sysID, userID, 4, maxLen, c.Type, true, false)
 			}
-			uts, err := userTypes(e.sess.readerFor(e.sess.db))
+			uts, err := catalog.LoadUserTypes(e.sess.readerFor(e.sess.db))
 			if err != nil {
 				return nil, err
 			}
