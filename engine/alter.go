@@ -420,7 +420,7 @@ func defaultConstraintName(def *catalog.TableDef, col *catalog.ColumnDef) string
 	if col.DefaultName != "" {
 		return col.DefaultName
 	}
-	return "DF__" + truncateName(def.Name, 9) + "__" + truncateName(col.Name, 5) + "__"
+	return "DF__" + catalog.TruncateName(def.Name, 9) + "__" + catalog.TruncateName(col.Name, 5) + "__"
 }
 
 // storedAlike reports whether every value of type from that
@@ -442,24 +442,6 @@ func storedAlike(from, to types.Type) bool {
 		}
 	}
 	return false
-}
-
-// sameLayout reports whether two definitions of a table store rows the
-// same way: same id and the same columns, types and nullability.
-func sameLayout(a, b *catalog.TableDef) bool {
-	if a == b {
-		return true
-	}
-	if a == nil || b == nil || a.ID != b.ID || len(a.Columns) != len(b.Columns) {
-		return false
-	}
-	for i := range a.Columns {
-		x, y := &a.Columns[i], &b.Columns[i]
-		if x.Name != y.Name || x.Type != y.Type || x.Nullable != y.Nullable || (x.Identity == nil) != (y.Identity == nil) {
-			return false
-		}
-	}
-	return true
 }
 
 // padRow widens a row stored before ADD added nullable columns: the new
@@ -492,7 +474,7 @@ func (p *stmtPlan) checkBound(t *txn) error {
 	if err != nil {
 		return err
 	}
-	if !sameLayout(set.ByID(p.writes.ID), p.writes) {
+	if !set.ByID(p.writes.ID).SameLayout(p.writes) {
 		return sqlerr.New(50131, p.writes.Name)
 	}
 	return nil

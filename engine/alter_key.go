@@ -193,7 +193,7 @@ func setPrimaryKey(def *catalog.TableDef, c *parser.PrimaryKey) error {
 	def.PK, def.PKNonclustered = pk, c.Nonclustered
 	def.PKName = c.Name
 	if def.PKName == "" {
-		def.PKName = constraintName("PK", def.Name, "", catalog.PKObjectID(def.ID))
+		def.PKName = catalog.ConstraintName("PK", def.Name, "", catalog.PKObjectID(def.ID))
 	}
 	return nil
 }

@@ -127,7 +127,7 @@ func nameDefaults(t *txn, def *catalog.TableDef) error {
 		}
 		c.DefaultID = id
 		if c.DefaultName == "" {
-			c.DefaultName = constraintName("DF", def.Name, c.Name, id)
+			c.DefaultName = catalog.ConstraintName("DF", def.Name, c.Name, id)
 		}
 	}
 	return nil
@@ -198,7 +198,7 @@ func nameOr(given, prefix, table, column string, id uint32) string {
 	if given != "" {
 		return given
 	}
-	return constraintName(prefix, table, column, id)
+	return catalog.ConstraintName(prefix, table, column, id)
 }
 
 func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id uint32) error {
@@ -367,7 +367,7 @@ func (a *constraintAdder) validateForeignKey(fk *catalog.ForeignKeyDef, parent *
 		if null {
 			return nil
 		}
-		vals, err := convertTo(parent, fk.RefColumns, vals, columnTypes(a.def, fk.Columns))
+		vals, err := convertTo(parent, fk.RefColumns, vals, a.def.ColumnTypes(fk.Columns))
 		if err != nil {
 			return err
 		}

@@ -69,11 +69,11 @@ func (c *constraintObject) systemNamed() bool {
 	col := ""
 	switch {
 	case c.prefix == "PK":
-		return c.name == constraintName("PK", c.table.Name, "", c.id)
+		return c.name == catalog.ConstraintName("PK", c.table.Name, "", c.id)
 	case c.column >= 0 && c.prefix != "UQ":
 		col = c.table.Columns[c.column].Name
 	}
-	return c.name == constraintName(c.prefix, c.table.Name, col, c.id)
+	return c.name == catalog.ConstraintName(c.prefix, c.table.Name, col, c.id)
 }
 
 // objectColumns are the columns sys.objects and the views built on it

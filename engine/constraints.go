@@ -269,14 +269,6 @@ func convertTo(def *catalog.TableDef, cols []int, vals []types.Value, from []typ
 	return out, nil
 }
 
-func columnTypes(def *catalog.TableDef, cols []int) []types.Type {
-	out := make([]types.Type, len(cols))
-	for i, c := range cols {
-		out[i] = def.Columns[c].Type
-	}
-	return out
-}
-
 // keyExists reports whether def has a row whose cols hold vals (already of
 // the columns' types): one point read through the key RowKeyFor gives.
 func keyExists(e *env, t *txn, db *Database, def *catalog.TableDef, cols []int, vals []types.Value) (bool, error) {
@@ -365,7 +357,7 @@ func (w *rowWriter) checkParents(e *env, t *txn, old, row []types.Value) error {
 		if parent == nil {
 			continue
 		}
-		vals, err := convertTo(parent, fk.RefColumns, vals, columnTypes(def, fk.Columns))
+		vals, err := convertTo(parent, fk.RefColumns, vals, def.ColumnTypes(fk.Columns))
 		if err != nil {
 			return err
 		}
@@ -454,7 +446,7 @@ func referencedRow(e *env, t *txn, db *Database, def, child *catalog.TableDef, f
 	if still, err := keyExists(e, t, db, def, fk.RefColumns, oldVals); err != nil || still {
 		return err // another row (or the same one) still holds the key
 	}
-	childVals, err := convertTo(child, fk.Columns, oldVals, columnTypes(def, fk.RefColumns))
+	childVals, err := convertTo(child, fk.Columns, oldVals, def.ColumnTypes(fk.RefColumns))
 	if err != nil {
 		return err
 	}
@@ -482,7 +474,7 @@ func referencedRow(e *env, t *txn, db *Database, def, child *catalog.TableDef, f
 	switch action {
 	case catalog.ActionCascade:
 		newVals, _ := pick(nw, fk.RefColumns)
-		if vals, err = convertTo(child, fk.Columns, newVals, columnTypes(def, fk.RefColumns)); err != nil {
+		if vals, err = convertTo(child, fk.Columns, newVals, def.ColumnTypes(fk.RefColumns)); err != nil {
 			return err
 		}
 	case catalog.ActionSetNull:
@@ -554,15 +546,6 @@ func (w *rowWriter) afterUpdate(e *env, t *txn, changes []rowChange) error {
 		return err
 	}
 	return referencedChange(e, t, w.db, def, w.verb, olds, news, 0)
-}
-
-// constraintName is SQL Server's generated name: PREFIX__table__column__HEX
-// (the table and column cut to 8 characters), or without the column.
-func constraintName(prefix, table, column string, id uint32) string {
-	if column == "" {
-		return fmt.Sprintf("%s__%s__%08X", prefix, truncateName(table, 8), id)
-	}
-	return fmt.Sprintf("%s__%s__%s__%08X", prefix, truncateName(table, 8), truncateName(column, 8), id)
 }
 
 // refuseReferenced is DROP TABLE's 3726 and TRUNCATE TABLE's 4712 when a

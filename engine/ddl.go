@@ -43,7 +43,7 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		d.ID = uint32(id)
 		d.Created = e.sess.inst.now()
 		if d.PKName == "" && len(d.PK) > 0 {
-			d.PKName = constraintName("PK", d.Name, "", catalog.PKObjectID(d.ID))
+			d.PKName = catalog.ConstraintName("PK", d.Name, "", catalog.PKObjectID(d.ID))
 		}
 		if err := nameDefaults(t, d); err != nil {
 			return "", err
@@ -59,14 +59,6 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		}
 		return "CREATE TABLE", t.Put(keys.TableDefKey(d.ID), catalog.EncodeTable(d))
 	}), nil
-}
-
-func truncateName(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }
 
 // tableDefinition validates a CREATE TABLE and builds the definition

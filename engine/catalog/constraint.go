@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -102,4 +103,23 @@ func SameColumnSet(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// ConstraintName is SQL Server's generated name: PREFIX__table__column__HEX
+// (the table and column cut to 8 characters), or without the column.
+func ConstraintName(prefix, table, column string, id uint32) string {
+	if column == "" {
+		return fmt.Sprintf("%s__%s__%08X", prefix, TruncateName(table, 8), id)
+	}
+	return fmt.Sprintf("%s__%s__%s__%08X", prefix, TruncateName(table, 8), TruncateName(column, 8), id)
+}
+
+// TruncateName cuts a name to its first n characters, as generated names
+// take them.
+func TruncateName(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }

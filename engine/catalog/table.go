@@ -169,3 +169,30 @@ func (t *TableDef) Clone() *TableDef {
 	d.Checks = slices.Clone(t.Checks)
 	return &d
 }
+
+// SameLayout reports whether two definitions of a table store rows the
+// same way: same id and the same columns, types and nullability.
+func (t *TableDef) SameLayout(o *TableDef) bool {
+	if t == o {
+		return true
+	}
+	if t == nil || o == nil || t.ID != o.ID || len(t.Columns) != len(o.Columns) {
+		return false
+	}
+	for i := range t.Columns {
+		x, y := &t.Columns[i], &o.Columns[i]
+		if x.Name != y.Name || x.Type != y.Type || x.Nullable != y.Nullable || (x.Identity == nil) != (y.Identity == nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// ColumnTypes returns the types of the columns cols.
+func (t *TableDef) ColumnTypes(cols []int) []types.Type {
+	out := make([]types.Type, len(cols))
+	for i, c := range cols {
+		out[i] = t.Columns[c].Type
+	}
+	return out
+}
