@@ -124,7 +124,7 @@ func (b *binder) dropKeyChange(x *parser.AlterTableConstraint) *alterChange {
 				if err != nil {
 					return err
 				}
-				if table, fk := referencingKey(set, def, def.PK); fk != "" {
+				if table, fk := set.ReferencingKey(def, def.PK); fk != "" {
 					return sqlerr.New(3725, def.PKName, table, fk)
 				}
 				return nil

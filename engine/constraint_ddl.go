@@ -512,7 +512,7 @@ func dropConstraint(e *env, t *txn, set *catalog.Schema, def *catalog.TableDef, 
 		if !ix.Constraint || !strings.EqualFold(ix.Name, name) {
 			continue
 		}
-		if table, fk := referencingKey(set, def, ix.Columns); fk != "" {
+		if table, fk := set.ReferencingKey(def, ix.Columns); fk != "" {
 			return sqlerr.New(3725, ix.Name, table, fk)
 		}
 		if err := emptyIndex(e, t, def.ID, ix.StoreID()); err != nil {
@@ -525,22 +525,6 @@ func dropConstraint(e *env, t *txn, set *catalog.Schema, def *catalog.TableDef, 
 		return nil
 	}
 	return sqlerr.New(3728, name)
-}
-
-// referencingKey names a foreign key (of any table: its table and its
-// name) that references def's columns cols, "" when none does.
-func referencingKey(set *catalog.Schema, def *catalog.TableDef, cols []int) (string, string) {
-	for _, t := range set.Tables() {
-		if t.ID == def.ID {
-			t = def
-		}
-		for i := range t.ForeignKeys {
-			if fk := &t.ForeignKeys[i]; fk.RefTable == def.ID && catalog.SameColumnSet(fk.RefColumns, cols) {
-				return "dbo." + t.Name, fk.Name
-			}
-		}
-	}
-	return "", ""
 }
 
 // toggleConstraints is [WITH CHECK | NOCHECK] { CHECK | NOCHECK }
@@ -616,18 +600,4 @@ func (b *binder) toggleConstraints(e *env, t *txn, db *Database, def *catalog.Ta
 		}
 	}
 	return nil
-}
-
-// newNameInUse is the first name a new table brings (its own, its primary
-// key's, its DEFAULTs') that another object of the database, or another
-// of these, already has: 2714.
-func newNameInUse(set *catalog.Schema, def *catalog.TableDef) string {
-	taken := set.ObjectNames()
-	for _, n := range def.OwnNames() {
-		if taken[strings.ToLower(n)] {
-			return n
-		}
-		taken[strings.ToLower(n)] = true
-	}
-	return ""
 }

@@ -591,7 +591,7 @@ func indexEnforces(t *txn, def *catalog.TableDef, ix *catalog.IndexDef) (string,
 	if err != nil || !ix.Unique {
 		return "", err
 	}
-	if _, fk := referencingKey(set, def, ix.Columns); fk != "" && !(len(def.PK) > 0 && catalog.SameColumnSet(def.PK, ix.Columns)) {
+	if _, fk := set.ReferencingKey(def, ix.Columns); fk != "" && !(len(def.PK) > 0 && catalog.SameColumnSet(def.PK, ix.Columns)) {
 		return "FOREIGN KEY", nil
 	}
 	return "", nil

@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -229,11 +228,11 @@ func (c *checker) schema(gov *govern.Statement, r pebble.Reader) (map[uint32]*ca
 	tables := map[uint32]*catalog.TableDef{}
 	prefix := keys.TableDefKey(0)[:len(keys.TableDefKey(0))-4]
 	err := c.scan(gov, r, prefix, keys.PrefixEnd(prefix), func(k, v []byte) error {
-		var t catalog.TableDef
-		if err := json.Unmarshal(v, &t); err != nil || len(k) != len(prefix)+4 || binary.BigEndian.Uint32(k[len(prefix):]) != t.ID {
+		t, err := catalog.DecodeTable(v)
+		if err != nil || len(k) != len(prefix)+4 || binary.BigEndian.Uint32(k[len(prefix):]) != t.ID {
 			return c.report(sqlerr.New(8928, int64(binary.BigEndian.Uint32(k[len(prefix):])), "a table definition", "it does not decode"))
 		}
-		tables[t.ID] = &t
+		tables[t.ID] = t
 		return nil
 	})
 	return tables, err

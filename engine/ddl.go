@@ -48,7 +48,7 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		if err := nameDefaults(t, d); err != nil {
 			return "", err
 		}
-		if dup := newNameInUse(set, d); dup != "" {
+		if dup := set.NameInUse(d); dup != "" {
 			return "", b.errAt(x.Name, sqlerr.New(2714, dup))
 		}
 		a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: d}

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"strings"
 
 	"mirrordb/engine/catalog"
@@ -89,11 +88,8 @@ func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
 		if err != nil {
 			return "", err
 		}
-		raw, err := json.Marshal(&catalog.UserType{ID: id, Schema: "dbo", Name: name, Base: base, Nullable: nullable})
-		if err != nil {
-			return "", err
-		}
-		return "CREATE TYPE", t.Put(catalog.UserTypeKey(name), raw)
+		ut := &catalog.UserType{ID: id, Schema: "dbo", Name: name, Base: base, Nullable: nullable}
+		return "CREATE TYPE", t.Put(catalog.UserTypeKey(name), catalog.EncodeUserType(ut))
 	}), nil
 }
 

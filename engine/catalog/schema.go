@@ -130,6 +130,47 @@ func EncodeTable(t *TableDef) []byte {
 	return b
 }
 
+// DecodeTable decodes a definition stored under its s/t/<id> key.
+func DecodeTable(raw []byte) (*TableDef, error) {
+	t := new(TableDef)
+	if err := json.Unmarshal(raw, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// ReferencingKey names a foreign key (of any table: its table as
+// "dbo.name", and its own name) that references def's columns cols, "" and
+// "" when none does; def stands for its own id in the set (it may be a
+// changed copy).
+func (s *Schema) ReferencingKey(def *TableDef, cols []int) (table, fk string) {
+	for _, t := range s.Tables() {
+		if t.ID == def.ID {
+			t = def
+		}
+		for i := range t.ForeignKeys {
+			if fk := &t.ForeignKeys[i]; fk.RefTable == def.ID && SameColumnSet(fk.RefColumns, cols) {
+				return "dbo." + t.Name, fk.Name
+			}
+		}
+	}
+	return "", ""
+}
+
+// NameInUse is the first name a new table brings (its own, its
+// constraints', its DEFAULTs') that another object of the schema, or
+// another of these, already has ("" when none): 2714.
+func (s *Schema) NameInUse(def *TableDef) string {
+	taken := s.ObjectNames()
+	for _, n := range def.OwnNames() {
+		if taken[strings.ToLower(n)] {
+			return n
+		}
+		taken[strings.ToLower(n)] = true
+	}
+	return ""
+}
+
 // scanJSON decodes every value under prefix into a fresh value from next.
 func scanJSON(r pebble.Reader, prefix []byte, next func() any) error {
 	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})

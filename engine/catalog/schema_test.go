@@ -114,3 +114,35 @@ func TestLoadSchemaReadsWhatEncodeTableWrote(t *testing.T) {
 		t.Errorf("a corrupt definition loaded without an error")
 	}
 }
+
+func TestReferencingKeyAndNameInUse(t *testing.T) {
+	s := NewSchema(testTables()...)
+	if table, fk := s.ReferencingKey(s.ByID(2), []int{0}); table != "dbo.child" || fk != "FK_c_p" {
+		t.Errorf("ReferencingKey(parent, id) = %q, %q", table, fk)
+	}
+	if table, fk := s.ReferencingKey(s.ByID(5), []int{0}); table != "" || fk != "" {
+		t.Errorf("nothing references child: %q, %q", table, fk)
+	}
+	// A changed copy of a table stands for it: its own foreign keys count,
+	// not the stored ones.
+	tree := s.ByID(3).Clone()
+	tree.ForeignKeys = nil
+	if _, fk := s.ReferencingKey(tree, []int{0}); fk != "" {
+		t.Errorf("the copy without its self-reference still found %q", fk)
+	}
+	fresh := &TableDef{ID: 9, Name: "fresh", PKName: "PK_P", Columns: []ColumnDef{{Name: "a"}}}
+	if got := s.NameInUse(fresh); got != "PK_P" {
+		t.Errorf("NameInUse = %q, want PK_P (taken by parent's key, in another case)", got)
+	}
+	fresh.PKName, fresh.Columns[0].DefaultName = "fresh", "DF_a"
+	if got := s.NameInUse(fresh); got != "fresh" {
+		t.Errorf("NameInUse = %q, want the second use of fresh among the new names", got)
+	}
+	fresh.PKName = ""
+	if got := s.NameInUse(fresh); got != "" {
+		t.Errorf("NameInUse = %q, want none", got)
+	}
+	if _, err := DecodeTable([]byte(`{"id":"x"}`)); err == nil {
+		t.Errorf("DecodeTable accepted a definition whose id is a string")
+	}
+}

@@ -56,3 +56,12 @@ func LoadUserTypes(r pebble.Reader) ([]*UserType, error) {
 	}
 	return out, nil
 }
+
+// EncodeUserType serialises an alias type for its s/y/<name> key.
+func EncodeUserType(ut *UserType) []byte {
+	b, err := json.Marshal(ut)
+	if err != nil {
+		panic(err) // UserType holds only marshalable fields
+	}
+	return b
+}
