@@ -10,21 +10,15 @@ import (
 	"mirrordb/types"
 )
 
-// Secondary indexes. An index is part of its table's definition (catalog.TableDef
-// .Indexes, one schema key), and its entries are keys beside the table's
-// rows (engine/keys/index.go) written in the same transaction as the row
-// they point at: so the log record of that transaction, and with it
-// mirroring, backups, RESTORE LOG and the undo of a demoted principal,
+// Index maintenance. An index is part of its table's definition
+// (catalog.IndexDef in TableDef.Indexes, one schema key; engine/catalog
+// says how index_ids are given), and its entries are keys beside the
+// table's rows (engine/keys/index.go) written in the same transaction as
+// the row they point at: so the log record of that transaction, and with
+// it mirroring, backups, RESTORE LOG and the undo of a demoted principal,
 // carry index entries exactly as they carry rows. docs/ARCHITECTURE.md
-// ("Secondary indexes") tells the whole story.
-//
-// Rows are always stored by their primary key (or a heap's hidden row
-// id); "clustered" is what the catalog says. A table with a clustered
-// primary key has index_id 1 as its primary key; PRIMARY KEY NONCLUSTERED
-// makes it a heap in the catalog (index_id 0) with its primary key as
-// index_id 2, and a CLUSTERED secondary index on such a table, or on a
-// heap, takes index_id 1. A second clustered index is Msg 1902, as in SQL
-// Server.
+// ("Secondary indexes") tells the whole story. A second clustered index
+// is Msg 1902, as in SQL Server.
 
 // indexEntry returns the key and value of a row's entry in ix: the key
 // values (inverted when DESC), then for a non-unique index the row's key;
