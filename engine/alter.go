@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -21,7 +22,7 @@ type alterChange struct {
 	// an old row becomes a new one (nil when rows stay as they are). The
 	// row map's copy says whether stored rows must be rewritten; without
 	// it the map only checks that every row converts.
-	plan func(e *env, def *TableDef) (*alteration, error)
+	plan func(e *env, def *catalog.TableDef) (*alteration, error)
 	// then, when set, runs in the transaction that makes the change (the
 	// check step's, or the swap's), after the new definition is written
 	// under id: ADD's column constraints, so that one failing on the rows
@@ -31,7 +32,7 @@ type alterChange struct {
 
 // alteration is a planned change of a table's columns.
 type alteration struct {
-	def *TableDef
+	def *catalog.TableDef
 	// row maps an old row (padded to the old width) to the new one; nil
 	// when rows need neither a check nor a change.
 	row func(e *env, ordinal int64, old []types.Value) ([]types.Value, error)
@@ -105,7 +106,7 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 // read as NULL in it; any other fills every row. A computed column is
 // typed against the table with its new columns, and computed for every
 // row: its values are stored with the row, PERSISTED or not.
-func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *TableDef) (*alterChange, error) {
+func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.TableDef) (*alterChange, error) {
 	ct := &parser.CreateTable{Pos: x.Pos, Name: x.Table}
 	for _, c := range x.Add {
 		if c.PrimaryKey {
@@ -119,13 +120,13 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *TableDef) (
 	if err != nil {
 		return nil, err
 	}
-	added := make([]ColumnDef, len(x.Add)) // in x.Add's order
+	added := make([]catalog.ColumnDef, len(x.Add)) // in x.Add's order
 	defaults := make([]expr, len(x.Add))
 	computed := false
 	for i, k := 0, 0; i < len(x.Add); i++ {
 		c := x.Add[i]
 		if c.Computed != nil {
-			added[i] = ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted}
+			added[i] = catalog.ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted}
 			computed = true
 			continue
 		}
@@ -137,8 +138,8 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *TableDef) (
 			}
 		}
 	}
-	return &alterChange{plan: func(_ *env, def *TableDef) (*alteration, error) {
-		nd := copyTableDef(def)
+	return &alterChange{plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
+		nd := def.Clone()
 		a := &alteration{def: nd, identity: -1}
 		width := len(def.Columns)
 		var fills []int // added columns (by their index in x.Add) with values for old rows
@@ -224,7 +225,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *TableDef) (
 // uses it, 4923 for the last column. Indexes and the primary key keep
 // their columns, renumbered.
 func dropColumns(x *parser.AlterTable) *alterChange {
-	return &alterChange{plan: func(_ *env, def *TableDef) (*alteration, error) {
+	return &alterChange{plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
 		drop := map[int]bool{}
 		for _, name := range x.Drop {
 			i := def.ColumnIndex(name)
@@ -245,7 +246,7 @@ func dropColumns(x *parser.AlterTable) *alterChange {
 		if len(drop) == len(def.Columns) {
 			return nil, sqlerr.New(4923, def.Columns[len(def.Columns)-1].Name, def.Name)
 		}
-		nd := copyTableDef(def)
+		nd := def.Clone()
 		nd.Columns = nd.Columns[:0]
 		renumber := make([]int, len(def.Columns))
 		var keep []int
@@ -291,7 +292,7 @@ func renumbered(cols []int, renumber []int) []int {
 // columnDependents is 5074 (with 4922's text as its detail) when the
 // column's DEFAULT (if withDefault), the primary key or an index uses
 // column i: as a key, an included column or in its filter.
-func columnDependents(def *TableDef, i int, what string, withDefault bool) error {
+func columnDependents(def *catalog.TableDef, i int, what string, withDefault bool) error {
 	col := &def.Columns[i]
 	dependent := func(kind, name string) error {
 		e := sqlerr.New(5074, kind, name, col.Name)
@@ -328,9 +329,9 @@ func containsInt(list []int, v int) bool {
 }
 
 // filterReads reports whether a filtered index's WHERE names the column.
-func filterReads(ix *IndexDef, column string) bool {
+func filterReads(ix *catalog.IndexDef, column string) bool {
 	found := false
-	walkExpr(ix.filterExpr(), func(e parser.Expr) bool {
+	walkExpr(filterExpr(ix), func(e parser.Expr) bool {
 		if c, ok := e.(*parser.ColumnRef); ok && strings.EqualFold(c.Parts[len(c.Parts)-1], column) {
 			found = true
 		}
@@ -351,7 +352,7 @@ func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange,
 		}
 		return nil, b.errAt(x.Type, err)
 	}
-	return &alterChange{plan: func(_ *env, def *TableDef) (*alteration, error) {
+	return &alterChange{plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
 		i := def.ColumnIndex(x.Name)
 		if i < 0 {
 			return nil, sqlerr.New(4924, "ALTER TABLE ALTER COLUMN", x.Name, def.Name)
@@ -380,7 +381,7 @@ func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange,
 				}
 			}
 		}
-		nd := copyTableDef(def)
+		nd := def.Clone()
 		nd.Columns[i] = col
 		if old.Type == col.Type && (col.Nullable || !old.Nullable) {
 			return &alteration{def: nd, identity: -1}, nil // nothing to check
@@ -415,11 +416,11 @@ func widened(from, to types.Type) bool {
 
 // defaultConstraintName is the name of a column's DEFAULT: its own, or
 // the one SQL Server would make up (DF__table__column__).
-func defaultConstraintName(def *TableDef, col *ColumnDef) string {
+func defaultConstraintName(def *catalog.TableDef, col *catalog.ColumnDef) string {
 	if col.DefaultName != "" {
 		return col.DefaultName
 	}
-	return "DF__" + truncateName(def.Name, 9) + "__" + truncateName(col.Name, 5) + "__"
+	return "DF__" + catalog.TruncateName(def.Name, 9) + "__" + catalog.TruncateName(col.Name, 5) + "__"
 }
 
 // storedAlike reports whether every value of type from that
@@ -443,40 +444,6 @@ func storedAlike(from, to types.Type) bool {
 	return false
 }
 
-// copyTableDef copies a definition deeply enough to change its columns,
-// primary key and indexes.
-func copyTableDef(def *TableDef) *TableDef {
-	d := *def
-	d.Columns = append([]ColumnDef(nil), def.Columns...)
-	d.PK = append([]int(nil), def.PK...)
-	if len(def.PK) == 0 {
-		d.PK = nil
-	}
-	d.Indexes = append([]IndexDef(nil), def.Indexes...)
-	if len(def.Indexes) == 0 {
-		d.Indexes = nil
-	}
-	return &d
-}
-
-// sameLayout reports whether two definitions of a table store rows the
-// same way: same id and the same columns, types and nullability.
-func sameLayout(a, b *TableDef) bool {
-	if a == b {
-		return true
-	}
-	if a == nil || b == nil || a.ID != b.ID || len(a.Columns) != len(b.Columns) {
-		return false
-	}
-	for i := range a.Columns {
-		x, y := &a.Columns[i], &b.Columns[i]
-		if x.Name != y.Name || x.Type != y.Type || x.Nullable != y.Nullable || (x.Identity == nil) != (y.Identity == nil) {
-			return false
-		}
-	}
-	return true
-}
-
 // padRow widens a row stored before ADD added nullable columns: the new
 // columns read as NULL.
 func padRow(row []types.Value, width int) []types.Value {
@@ -491,7 +458,7 @@ func padRow(row []types.Value, width int) []types.Value {
 const maxRebinds = 3
 
 // writing records the table a write statement was bound against.
-func (p *stmtPlan) writing(def *TableDef) *stmtPlan {
+func (p *stmtPlan) writing(def *catalog.TableDef) *stmtPlan {
 	p.writes = def
 	return p
 }
@@ -507,7 +474,7 @@ func (p *stmtPlan) checkBound(t *txn) error {
 	if err != nil {
 		return err
 	}
-	if !sameLayout(set.byID[p.writes.ID], p.writes) {
+	if !set.ByID(p.writes.ID).SameLayout(p.writes) {
 		return sqlerr.New(50131, p.writes.Name)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 )
@@ -18,7 +19,7 @@ import (
 
 // constraintsAllow refuses a change to a column a constraint depends on
 // (constraintOnColumn), with 4922's words as the detail.
-func constraintsAllow(t *txn, def *TableDef, a *alteration) error {
+func constraintsAllow(t *txn, def *catalog.TableDef, a *alteration) error {
 	if len(a.touched) == 0 {
 		return nil
 	}
@@ -37,7 +38,7 @@ func constraintsAllow(t *txn, def *TableDef, a *alteration) error {
 		if strings.HasPrefix(what, "ALTER COLUMN") && def.Columns[i].Default != "" {
 			// The column's own DEFAULT follows ALTER COLUMN's rules
 			// (alterColumn), not this one.
-			d = copyTableDef(def)
+			d = def.Clone()
 			d.Columns[i].Default, d.Columns[i].DefaultName = "", ""
 		}
 		if name := constraintOnColumn(set, d, i); name != "" {
@@ -53,8 +54,8 @@ func constraintsAllow(t *txn, def *TableDef, a *alteration) error {
 // through renumber (DROP COLUMN, after constraintsAllow has made sure no
 // constraint uses a dropped column). def is a fresh copy; its constraint
 // lists are copied before they change.
-func renumberConstraints(def *TableDef, renumber []int) {
-	fks := make([]ForeignKeyDef, len(def.ForeignKeys))
+func renumberConstraints(def *catalog.TableDef, renumber []int) {
+	fks := make([]catalog.ForeignKeyDef, len(def.ForeignKeys))
 	for i, fk := range def.ForeignKeys {
 		fk.Columns = renumbered(fk.Columns, renumber)
 		if fk.RefTable == def.ID {
@@ -62,7 +63,7 @@ func renumberConstraints(def *TableDef, renumber []int) {
 		}
 		fks[i] = fk
 	}
-	checks := make([]CheckDef, len(def.Checks))
+	checks := make([]catalog.CheckDef, len(def.Checks))
 	for i, ck := range def.Checks {
 		if ck.Column >= 0 {
 			ck.Column = renumber[ck.Column]
@@ -80,15 +81,15 @@ func renumberConstraints(def *TableDef, renumber []int) {
 // retarget points def's foreign keys at table from to table to instead;
 // refs, when set, renumbers the referenced columns. It reports whether
 // any changed; def's list is copied first.
-func retarget(def *TableDef, from, to uint32, refs []int) bool {
+func retarget(def *catalog.TableDef, from, to uint32, refs []int) bool {
 	changed := false
-	var fks []ForeignKeyDef
+	var fks []catalog.ForeignKeyDef
 	for i, fk := range def.ForeignKeys {
 		if fk.RefTable != from {
 			continue
 		}
 		if fks == nil {
-			fks = append([]ForeignKeyDef(nil), def.ForeignKeys...)
+			fks = append([]catalog.ForeignKeyDef(nil), def.ForeignKeys...)
 		}
 		fks[i].RefTable = to
 		if refs != nil {
@@ -105,18 +106,18 @@ func retarget(def *TableDef, from, to uint32, refs []int) bool {
 // moveReferences points the foreign keys of other tables that reference
 // the table rewritten from oldID at its new definition nd (the swap),
 // renumbering the referenced columns when columns were dropped.
-func moveReferences(t *txn, oldID uint32, nd *TableDef, renumber []int) error {
+func moveReferences(t *txn, oldID uint32, nd *catalog.TableDef, renumber []int) error {
 	set, err := t.schemaView()
 	if err != nil {
 		return err
 	}
-	for _, child := range set.tables() {
+	for _, child := range set.Tables() {
 		if child.ID == oldID || child.ID == nd.ID {
 			continue
 		}
-		d := copyTableDef(child)
+		d := child.Clone()
 		if retarget(d, oldID, nd.ID, renumber) {
-			if err := t.Put(keys.TableDefKey(d.ID), encodeTableDef(d)); err != nil {
+			if err := t.Put(keys.TableDefKey(d.ID), catalog.EncodeTable(d)); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -19,7 +20,7 @@ import (
 
 // keyChangePlan binds ALTER TABLE ... ADD / DROP CONSTRAINT when it adds a
 // primary key or drops the table's primary key; nil when it does neither.
-func (b *binder) keyChangePlan(x *parser.AlterTableConstraint, db *Database, bound *TableDef) *stmtPlan {
+func (b *binder) keyChangePlan(x *parser.AlterTableConstraint, db *Database, bound *catalog.TableDef) *stmtPlan {
 	var ch *alterChange
 	switch x.Action {
 	case "ADD":
@@ -75,8 +76,8 @@ func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alt
 		return nil
 	}
 	return &alterChange{
-		plan: func(_ *env, def *TableDef) (*alteration, error) {
-			nd := cloneDef(def)
+		plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
+			nd := def.Clone()
 			for _, pk := range pks {
 				if err := setPrimaryKey(nd, pk); err != nil {
 					return nil, b.errAt(pk, err)
@@ -89,7 +90,7 @@ func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alt
 					return err
 				}
 				for _, pk := range pks {
-					if pk.Name != "" && set.objectNames()[strings.ToLower(pk.Name)] {
+					if pk.Name != "" && set.ObjectNames()[strings.ToLower(pk.Name)] {
 						return b.errAt(pk, sqlerr.New(2714, pk.Name))
 					}
 				}
@@ -110,20 +111,20 @@ func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alt
 func (b *binder) dropKeyChange(x *parser.AlterTableConstraint) *alterChange {
 	dropped := "" // the key's name, as the running statement finds it
 	return &alterChange{
-		plan: func(_ *env, def *TableDef) (*alteration, error) {
+		plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
 			dropped = ""
 			if len(def.PK) == 0 || !containsName(x.Names, def.PKName) {
 				return &alteration{def: def, identity: -1}, nil // gone meanwhile: the names are dropped as usual
 			}
 			dropped = def.PKName
-			nd := cloneDef(def)
+			nd := def.Clone()
 			nd.PK, nd.PKName, nd.PKNonclustered = nil, "", false
 			return rekeyed(nd, func(t *txn) error {
 				set, err := t.schemaView()
 				if err != nil {
 					return err
 				}
-				if table, fk := referencingKey(set, def, def.PK); fk != "" {
+				if table, fk := set.ReferencingKey(def, def.PK); fk != "" {
 					return sqlerr.New(3725, def.PKName, table, fk)
 				}
 				return nil
@@ -147,7 +148,7 @@ func (b *binder) dropKeyChange(x *parser.AlterTableConstraint) *alterChange {
 
 // rekeyed is the alteration that stores def's rows under its (new)
 // primary key, after verify accepts the change.
-func rekeyed(def *TableDef, verify func(t *txn) error) *alteration {
+func rekeyed(def *catalog.TableDef, verify func(t *txn) error) *alteration {
 	return &alteration{def: def, identity: -1, rewrite: true, rekey: true, verify: verify,
 		row: func(_ *env, _ int64, old []types.Value) ([]types.Value, error) { return old, nil }}
 }
@@ -159,21 +160,21 @@ func (b *binder) changeConstraints(e *env, t *txn, db *Database, id uint32, fn f
 	if err != nil {
 		return err
 	}
-	cur := set.byID[id]
+	cur := set.ByID(id)
 	if cur == nil {
 		return sqlerr.New(208, "") // not reached: the definition was just written
 	}
-	a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: cloneDef(cur), existing: true}
+	a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: cur.Clone(), existing: true}
 	if err := fn(a); err != nil {
 		return err
 	}
-	return t.Put(keys.TableDefKey(id), encodeTableDef(a.def))
+	return t.Put(keys.TableDefKey(id), catalog.EncodeTable(a.def))
 }
 
 // setPrimaryKey gives def (a copy) the primary key c, checked as SQL
 // Server checks it: 1779 for a second key, keyColumns' errors, 8111 for a
 // nullable column, 1902 for a second clustered index.
-func setPrimaryKey(def *TableDef, c *parser.PrimaryKey) error {
+func setPrimaryKey(def *catalog.TableDef, c *parser.PrimaryKey) error {
 	if len(def.PK) > 0 {
 		return sqlerr.New(1779, def.Name)
 	}
@@ -186,13 +187,13 @@ func setPrimaryKey(def *TableDef, c *parser.PrimaryKey) error {
 			return sqlerr.New(8111, def.Name)
 		}
 	}
-	if !c.Nonclustered && def.clusteredName() != "" {
-		return sqlerr.New(1902, def.Name, def.clusteredName())
+	if !c.Nonclustered && def.ClusteredName() != "" {
+		return sqlerr.New(1902, def.Name, def.ClusteredName())
 	}
 	def.PK, def.PKNonclustered = pk, c.Nonclustered
 	def.PKName = c.Name
 	if def.PKName == "" {
-		def.PKName = constraintName("PK", def.Name, "", pkObjectID(def.ID))
+		def.PKName = catalog.ConstraintName("PK", def.Name, "", catalog.PKObjectID(def.ID))
 	}
 	return nil
 }
@@ -200,7 +201,7 @@ func setPrimaryKey(def *TableDef, c *parser.PrimaryKey) error {
 // keyColumns resolves the columns of a PRIMARY KEY or UNIQUE constraint:
 // 1911 for a column that is not there, 1909 for one named twice, 1919 for
 // a type an index key cannot hold (the MAX types, text, ntext, image).
-func keyColumns(def *TableDef, names []string) ([]int, error) {
+func keyColumns(def *catalog.TableDef, names []string) ([]int, error) {
 	var cols []int
 	for _, n := range names {
 		i := def.ColumnIndex(n)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -89,7 +90,7 @@ type rewrite struct {
 	table string
 	ch    *alterChange
 	step  func(fn func(t *txn) error) error
-	old   *TableDef
+	old   *catalog.TableDef
 	a     *alteration
 	newID uint32
 	rows  int64
@@ -201,7 +202,7 @@ func (r *rewrite) check(t *txn) (bool, error) {
 	if a.def == def {
 		return true, r.then(t, def.ID) // nothing to change in the columns
 	}
-	if err := t.Put(keys.TableDefKey(def.ID), encodeTableDef(a.def)); err != nil {
+	if err := t.Put(keys.TableDefKey(def.ID), catalog.EncodeTable(a.def)); err != nil {
 		return false, err
 	}
 	return true, r.then(t, def.ID)
@@ -219,7 +220,7 @@ func (r *rewrite) then(t *txn, id uint32) error {
 // scan calls fn for up to limit rows (all when < 0) of def from cursor on,
 // padded to def's width, and returns the key after the last row read (nil
 // at the end).
-func (r *rewrite) scan(t *txn, def *TableDef, cursor []byte, limit int, fn func(key []byte, row []types.Value) error) ([]byte, error) {
+func (r *rewrite) scan(t *txn, def *catalog.TableDef, cursor []byte, limit int, fn func(key []byte, row []types.Value) error) ([]byte, error) {
 	prefix := keys.TablePrefix(def.ID)
 	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: cursor, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
@@ -286,7 +287,7 @@ func (r *rewrite) copyAll() error {
 				}
 				for i := range nd.Indexes {
 					ix := &nd.Indexes[i]
-					if !ix.maintained() || !ix.covers(&nd, row) {
+					if !ix.Maintained() || !covers(ix, &nd, row) {
 						continue
 					}
 					ik, iv := indexEntry(&nd, ix, k, row)
@@ -319,7 +320,7 @@ func (r *rewrite) newKey(t *txn, w *rowWriter, row []types.Value) ([]byte, error
 	}
 	_, had, err := t.Get(k)
 	if err == nil && had {
-		pk := &IndexDef{Name: w.table.PKName, Columns: w.table.PK}
+		pk := &catalog.IndexDef{Name: w.table.PKName, Columns: w.table.PK}
 		err = sqlerr.New(1505, "dbo."+w.table.Name, w.table.PKName, indexKeyText(w.table, pk, row))
 	}
 	return k, err
@@ -339,7 +340,7 @@ func (r *rewrite) swap(t *txn) error {
 		return err
 	}
 	retarget(&nd, r.old.ID, nd.ID, nil) // its own foreign keys to itself (already renumbered)
-	if err := t.Put(keys.TableDefKey(nd.ID), encodeTableDef(&nd)); err != nil {
+	if err := t.Put(keys.TableDefKey(nd.ID), catalog.EncodeTable(&nd)); err != nil {
 		return err
 	}
 	if err := moveReferences(t, r.old.ID, &nd, r.a.renumber); err != nil {

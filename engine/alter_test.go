@@ -47,7 +47,7 @@ func tableID(t testing.TB, s *Session, name string) uint32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	def := set.table("dbo", name)
+	def := set.Table("dbo", name)
 	if def == nil {
 		t.Fatalf("no table %s", name)
 	}

@@ -25,7 +25,7 @@ func BenchmarkBackupRestore(b *testing.B) {
 	in := openTestInstance(b)
 	mustQuery(b, openSession(b, in, "master"), "CREATE DATABASE big USE big CREATE TABLE t (id BIGINT PRIMARY KEY, v VARBINARY(MAX))")
 	d := in.Database("big")
-	def := d.schema.Load().table("dbo", "t")
+	def := d.schema.Load().Table("dbo", "t")
 	ctx := context.Background()
 	value := make([]byte, 4096)
 	const perTxn = 2048

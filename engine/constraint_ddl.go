@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -59,7 +60,7 @@ func columnConstraints(x *parser.CreateTable) []pendingConstraint {
 }
 
 // computedTypes gives each computed column the type of its expression.
-func (b *binder) computedTypes(x *parser.CreateTable, def *TableDef) error {
+func (b *binder) computedTypes(x *parser.CreateTable, def *catalog.TableDef) error {
 	sc, _ := b.tableScope(nil, def)
 	for i, c := range x.Columns {
 		if c.Computed == nil {
@@ -114,7 +115,7 @@ func nextObjectID(t *txn) (uint32, error) {
 
 // nameDefaults gives every DEFAULT of a new table its object_id and, when
 // it has none, SQL Server's generated name.
-func nameDefaults(t *txn, def *TableDef) error {
+func nameDefaults(t *txn, def *catalog.TableDef) error {
 	for i := range def.Columns {
 		c := &def.Columns[i]
 		if c.Default == "" || c.DefaultID != 0 {
@@ -126,7 +127,7 @@ func nameDefaults(t *txn, def *TableDef) error {
 		}
 		c.DefaultID = id
 		if c.DefaultName == "" {
-			c.DefaultName = constraintName("DF", def.Name, c.Name, id)
+			c.DefaultName = catalog.ConstraintName("DF", def.Name, c.Name, id)
 		}
 	}
 	return nil
@@ -139,8 +140,8 @@ type constraintAdder struct {
 	e   *env
 	t   *txn
 	db  *Database
-	set *schemaSet
-	def *TableDef // the copy being changed
+	set *catalog.Schema
+	def *catalog.TableDef // the copy being changed
 	// existing is set for ALTER TABLE: rows may exist, and unless nocheck
 	// the new constraint must hold for them.
 	existing, nocheck bool
@@ -161,8 +162,8 @@ func (a *constraintAdder) addAll(pending []pendingConstraint) error {
 // alter_key.go's.
 func (a *constraintAdder) add(p pendingConstraint) error {
 	if a.names == nil {
-		a.names = a.set.objectNames()
-		for _, n := range a.def.ownNames() {
+		a.names = a.set.ObjectNames()
+		for _, n := range a.def.OwnNames() {
 			a.names[strings.ToLower(n)] = true
 		}
 	}
@@ -197,7 +198,7 @@ func nameOr(given, prefix, table, column string, id uint32) string {
 	if given != "" {
 		return given
 	}
-	return constraintName(prefix, table, column, id)
+	return catalog.ConstraintName(prefix, table, column, id)
 }
 
 func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id uint32) error {
@@ -228,7 +229,7 @@ func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id 
 	if col >= 0 {
 		colName = column
 	}
-	ck := CheckDef{ObjectID: id, Name: nameOr(c.Name, "CK", def.Name, colName, id), Expr: c.Expr.String(), Column: col,
+	ck := catalog.CheckDef{ObjectID: id, Name: nameOr(c.Name, "CK", def.Name, colName, id), Expr: c.Expr.String(), Column: col,
 		NotTrusted: a.existing && a.nocheck}
 	if a.existing && !a.nocheck {
 		if err := a.validateCheck(&ck, bound); err != nil {
@@ -240,7 +241,7 @@ func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id 
 }
 
 // validateCheck is WITH CHECK: every row must pass.
-func (a *constraintAdder) validateCheck(ck *CheckDef, x expr) error {
+func (a *constraintAdder) validateCheck(ck *catalog.CheckDef, x expr) error {
 	return (&tableScan{db: a.db, table: a.def}).scan(a.e, func(row []types.Value) error {
 		a.e.row = row
 		v, err := x.eval(a.e)
@@ -267,14 +268,14 @@ func (a *constraintAdder) addForeignKey(c *parser.ForeignKey, column string, id 
 	if d := c.RefTable.Database(); d != "" && !strings.EqualFold(d, a.db.Name()) {
 		return sqlerr.New(1763, name)
 	}
-	parent := a.set.table("dbo", c.RefTable.Object())
+	parent := a.set.Table("dbo", c.RefTable.Object())
 	if strings.EqualFold(c.RefTable.Object(), def.Name) {
 		parent = def
 	}
 	if parent == nil {
 		return sqlerr.New(1767, name, c.RefTable.Object())
 	}
-	fk := ForeignKeyDef{ObjectID: id, Name: name, RefTable: parent.ID, OnDelete: c.OnDelete, OnUpdate: c.OnUpdate,
+	fk := catalog.ForeignKeyDef{ObjectID: id, Name: name, RefTable: parent.ID, OnDelete: c.OnDelete, OnUpdate: c.OnUpdate,
 		NotTrusted: a.existing && a.nocheck}
 	for _, n := range names {
 		i := def.ColumnIndex(n)
@@ -299,7 +300,7 @@ func (a *constraintAdder) addForeignKey(c *parser.ForeignKey, column string, id 
 	if len(fk.RefColumns) != len(fk.Columns) {
 		return sqlerr.New(8139, def.Name)
 	}
-	if pk, ix := parent.rowKeyFor(fk.RefColumns, true); !pk && ix == nil {
+	if pk, ix := parent.RowKeyFor(fk.RefColumns, true); !pk && ix == nil {
 		return sqlerr.New(1776, parent.Name, name)
 	}
 	for i, c := range fk.Columns {
@@ -307,11 +308,11 @@ func (a *constraintAdder) addForeignKey(c *parser.ForeignKey, column string, id 
 		if ct.Kind != pt.Kind || (ct.Kind == types.Decimal && (ct.Precision != pt.Precision || ct.Scale != pt.Scale)) {
 			return sqlerr.New(1778, parent.Name, parent.Columns[fk.RefColumns[i]].Name, def.Name, def.Columns[c].Name, name)
 		}
-		if !def.Columns[c].Nullable && (fk.OnDelete == actionSetNull || fk.OnUpdate == actionSetNull) {
+		if !def.Columns[c].Nullable && (fk.OnDelete == catalog.ActionSetNull || fk.OnUpdate == catalog.ActionSetNull) {
 			return sqlerr.New(1761, name)
 		}
 	}
-	if fk.cascades() && a.cascadePathExists(parent.ID, def.ID) {
+	if fk.Cascades() && a.cascadePathExists(parent.ID, def.ID) {
 		return sqlerr.New(1785, name, def.Name)
 	}
 	if a.existing && !a.nocheck {
@@ -323,10 +324,6 @@ func (a *constraintAdder) addForeignKey(c *parser.ForeignKey, column string, id 
 	return nil
 }
 
-func (fk *ForeignKeyDef) cascades() bool {
-	return fk.OnDelete != actionNone || fk.OnUpdate != actionNone
-}
-
 // cascadePathExists reports whether a new cascading foreign key from
 // parent to child would close a cycle or add a second cascade path: the
 // child is the parent, or either already reaches the other through
@@ -336,9 +333,9 @@ func (a *constraintAdder) cascadePathExists(parent, child uint32) bool {
 		return true
 	}
 	edges := map[uint32][]uint32{} // parent → children it cascades to
-	for _, t := range append(a.set.tables(), a.def) {
+	for _, t := range append(a.set.Tables(), a.def) {
 		for i := range t.ForeignKeys {
-			if fk := &t.ForeignKeys[i]; fk.cascades() {
+			if fk := &t.ForeignKeys[i]; fk.Cascades() {
 				edges[fk.RefTable] = append(edges[fk.RefTable], t.ID)
 			}
 		}
@@ -363,14 +360,14 @@ func (a *constraintAdder) cascadePathExists(parent, child uint32) bool {
 }
 
 // validateForeignKey is WITH CHECK: every row's key must find its parent.
-func (a *constraintAdder) validateForeignKey(fk *ForeignKeyDef, parent *TableDef) error {
+func (a *constraintAdder) validateForeignKey(fk *catalog.ForeignKeyDef, parent *catalog.TableDef) error {
 	w := &rowWriter{db: a.db, table: a.def, verb: "ALTER TABLE"}
 	return (&tableScan{db: a.db, table: a.def}).scan(a.e, func(row []types.Value) error {
 		vals, null := pick(row, fk.Columns)
 		if null {
 			return nil
 		}
-		vals, err := convertTo(parent, fk.RefColumns, vals, columnTypes(a.def, fk.Columns))
+		vals, err := convertTo(parent, fk.RefColumns, vals, a.def.ColumnTypes(fk.Columns))
 		if err != nil {
 			return err
 		}
@@ -388,19 +385,19 @@ func (a *constraintAdder) addUnique(c *parser.UniqueConstraint, column string, i
 	if column != "" {
 		names, desc = []string{column}, []bool{false}
 	}
-	ix := IndexDef{Name: nameOr(c.Name, "UQ", def.Name, "", id), Unique: true, Clustered: c.Clustered,
+	ix := catalog.IndexDef{Name: nameOr(c.Name, "UQ", def.Name, "", id), Unique: true, Clustered: c.Clustered,
 		Desc: desc, Constraint: true, ObjectID: id}
 	cols, err := keyColumns(def, names)
 	if err != nil {
 		return err
 	}
 	ix.Columns = cols
-	next := max(def.NextIndexID, firstNonclusteredID)
-	if def.PKNonclustered && next == def.pkIndexID() {
+	next := max(def.NextIndexID, catalog.FirstNonclusteredID)
+	if def.PKNonclustered && next == def.PKIndexID() {
 		next++
 	}
 	if c.Clustered {
-		if name := def.clusteredName(); name != "" {
+		if name := def.ClusteredName(); name != "" {
 			return sqlerr.New(1902, def.Name, name)
 		}
 		ix.ID = 1
@@ -419,7 +416,7 @@ func (a *constraintAdder) addUnique(c *parser.UniqueConstraint, column string, i
 
 // fillUnique writes a new UNIQUE constraint's entries for the rows already
 // there, in the statement's transaction (1505 on a duplicate).
-func (a *constraintAdder) fillUnique(ix *IndexDef) error {
+func (a *constraintAdder) fillUnique(ix *catalog.IndexDef) error {
 	return (&tableScan{db: a.db, table: a.def}).scanKeys(a.e, func(key, _ []byte, row []types.Value) error {
 		k, v := indexEntry(a.def, ix, key, row)
 		if _, had, err := a.t.Get(k); err != nil || had {
@@ -449,17 +446,6 @@ func (a *constraintAdder) addDefault(c *parser.DefaultConstraint, id uint32) err
 	return nil
 }
 
-// cloneDef copies a definition deeply enough to change its constraints.
-func cloneDef(def *TableDef) *TableDef {
-	d := *def
-	d.Columns = append([]ColumnDef(nil), def.Columns...)
-	d.PK = append([]int(nil), def.PK...)
-	d.Indexes = append([]IndexDef(nil), def.Indexes...)
-	d.ForeignKeys = append([]ForeignKeyDef(nil), def.ForeignKeys...)
-	d.Checks = append([]CheckDef(nil), def.Checks...)
-	return &d
-}
-
 func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmtPlan, error) {
 	db, bound, err := b.lookupTable(x.Table)
 	if err != nil {
@@ -473,11 +459,11 @@ func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmt
 		if err != nil {
 			return "", err
 		}
-		cur := set.byID[bound.ID]
+		cur := set.ByID(bound.ID)
 		if cur == nil {
 			return "", b.errAt(x.Table, sqlerr.New(208, x.Table.Object()))
 		}
-		def := cloneDef(cur)
+		def := cur.Clone()
 		switch x.Action {
 		case "ADD":
 			a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: def, existing: true, nocheck: x.With == "NOCHECK"}
@@ -497,12 +483,12 @@ func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmt
 				return "", err
 			}
 		}
-		return "ALTER TABLE", t.Put(keys.TableDefKey(def.ID), encodeTableDef(def))
+		return "ALTER TABLE", t.Put(keys.TableDefKey(def.ID), catalog.EncodeTable(def))
 	}), nil
 }
 
 // dropConstraint removes a constraint by name (3728 when there is none).
-func dropConstraint(e *env, t *txn, set *schemaSet, def *TableDef, name string, ifExists bool) error {
+func dropConstraint(e *env, t *txn, set *catalog.Schema, def *catalog.TableDef, name string, ifExists bool) error {
 	for i := range def.ForeignKeys {
 		if strings.EqualFold(def.ForeignKeys[i].Name, name) {
 			def.ForeignKeys = append(def.ForeignKeys[:i], def.ForeignKeys[i+1:]...)
@@ -526,10 +512,10 @@ func dropConstraint(e *env, t *txn, set *schemaSet, def *TableDef, name string, 
 		if !ix.Constraint || !strings.EqualFold(ix.Name, name) {
 			continue
 		}
-		if table, fk := referencingKey(set, def, ix.Columns); fk != "" {
+		if table, fk := set.ReferencingKey(def, ix.Columns); fk != "" {
 			return sqlerr.New(3725, ix.Name, table, fk)
 		}
-		if err := emptyIndex(e, t, def.ID, ix.store()); err != nil {
+		if err := emptyIndex(e, t, def.ID, ix.StoreID()); err != nil {
 			return err
 		}
 		def.Indexes = append(def.Indexes[:i], def.Indexes[i+1:]...)
@@ -541,27 +527,11 @@ func dropConstraint(e *env, t *txn, set *schemaSet, def *TableDef, name string, 
 	return sqlerr.New(3728, name)
 }
 
-// referencingKey names a foreign key (of any table: its table and its
-// name) that references def's columns cols, "" when none does.
-func referencingKey(set *schemaSet, def *TableDef, cols []int) (string, string) {
-	for _, t := range set.tables() {
-		if t.ID == def.ID {
-			t = def
-		}
-		for i := range t.ForeignKeys {
-			if fk := &t.ForeignKeys[i]; fk.RefTable == def.ID && sameColumnSet(fk.RefColumns, cols) {
-				return "dbo." + t.Name, fk.Name
-			}
-		}
-	}
-	return "", ""
-}
-
 // toggleConstraints is [WITH CHECK | NOCHECK] { CHECK | NOCHECK }
 // CONSTRAINT { ALL | names }: NOCHECK disables (and leaves the constraint
 // untrusted); CHECK enables, and WITH CHECK also validates every row and
 // makes it trusted again.
-func (b *binder) toggleConstraints(e *env, t *txn, db *Database, def *TableDef, x *parser.AlterTableConstraint) error {
+func (b *binder) toggleConstraints(e *env, t *txn, db *Database, def *catalog.TableDef, x *parser.AlterTableConstraint) error {
 	wanted := func(name string) bool {
 		if x.All {
 			return true
@@ -575,13 +545,13 @@ func (b *binder) toggleConstraints(e *env, t *txn, db *Database, def *TableDef, 
 	}
 	for _, n := range x.Names {
 		found := false
-		for _, own := range def.ownNames() {
+		for _, own := range def.OwnNames() {
 			found = found || strings.EqualFold(own, n)
 		}
 		if !found {
 			return b.errAt(x, sqlerr.New(4917, n))
 		}
-		if !def.hasCheckOrForeignKey(n) {
+		if !def.HasCheckOrForeignKey(n) {
 			return b.errAt(x, sqlerr.New(11415, n)) // a PRIMARY KEY, UNIQUE or DEFAULT (or the table)
 		}
 	}
@@ -600,7 +570,7 @@ func (b *binder) toggleConstraints(e *env, t *txn, db *Database, def *TableDef, 
 		fk.Disabled = disable
 		fk.NotTrusted = fk.NotTrusted || disable
 		if validate {
-			parent := set.byID[fk.RefTable]
+			parent := set.ByID(fk.RefTable)
 			if fk.RefTable == def.ID {
 				parent = def
 			}
@@ -630,35 +600,4 @@ func (b *binder) toggleConstraints(e *env, t *txn, db *Database, def *TableDef, 
 		}
 	}
 	return nil
-}
-
-// hasCheckOrForeignKey reports whether def has a CHECK or FOREIGN KEY
-// constraint of that name: the only kinds NOCHECK / CHECK CONSTRAINT
-// disable and enable.
-func (def *TableDef) hasCheckOrForeignKey(name string) bool {
-	for i := range def.ForeignKeys {
-		if strings.EqualFold(def.ForeignKeys[i].Name, name) {
-			return true
-		}
-	}
-	for i := range def.Checks {
-		if strings.EqualFold(def.Checks[i].Name, name) {
-			return true
-		}
-	}
-	return false
-}
-
-// newNameInUse is the first name a new table brings (its own, its primary
-// key's, its DEFAULTs') that another object of the database, or another
-// of these, already has: 2714.
-func newNameInUse(set *schemaSet, def *TableDef) string {
-	taken := set.objectNames()
-	for _, n := range def.ownNames() {
-		if taken[strings.ToLower(n)] {
-			return n
-		}
-		taken[strings.ToLower(n)] = true
-	}
-	return ""
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/plan"
 )
 
@@ -17,7 +18,7 @@ import (
 // Update or Delete) above its node; a table without any keeps the node.
 // An UPDATE passes the columns it sets: only foreign keys on those need
 // work (a row's unchanged key is not looked up again).
-func constraintAssert(x *explainer, db *Database, def *TableDef, verb string, set []int, write *plan.Node) *plan.Node {
+func constraintAssert(x *explainer, db *Database, def *catalog.TableDef, verb string, set []int, write *plan.Node) *plan.Node {
 	touches := func(cols []int) bool {
 		if verb != "Update" {
 			return true
@@ -44,13 +45,13 @@ func constraintAssert(x *explainer, db *Database, def *TableDef, verb string, se
 		}
 		for i := range def.ForeignKeys {
 			fk := &def.ForeignKeys[i]
-			if parent := schema.byID[fk.RefTable]; parent != nil && !fk.Disabled && touches(fk.Columns) {
+			if parent := schema.ByID(fk.RefTable); parent != nil && !fk.Disabled && touches(fk.Columns) {
 				parts = append(parts, "FOREIGN KEY:("+bracket(fk.Name)+" "+keyAccess(db, parent, fk.RefColumns, true)+")")
 			}
 		}
 	}
 	if verb != "Insert" {
-		for _, child := range schema.tables() {
+		for _, child := range schema.Tables() {
 			for i := range child.ForeignKeys {
 				fk := &child.ForeignKeys[i]
 				if fk.RefTable != def.ID || fk.Disabled || !touches(fk.RefColumns) {
@@ -73,20 +74,20 @@ func constraintAssert(x *explainer, db *Database, def *TableDef, verb string, se
 // keyAccess is how rows of t with the given values of cols are found, as
 // findRows and keyExists find them: SEEK through the primary key or an
 // index (a unique one on exactly cols when unique is asked), else SCAN.
-func keyAccess(db *Database, t *TableDef, cols []int, unique bool) string {
+func keyAccess(db *Database, t *catalog.TableDef, cols []int, unique bool) string {
 	table := bracket(db.Name()) + "." + bracket(orDbo(t.Schema)) + "." + bracket(t.Name)
 	fits := func(key []int) bool {
 		if unique {
-			return sameColumnSet(key, cols)
+			return catalog.SameColumnSet(key, cols)
 		}
-		return len(key) >= len(cols) && sameColumnSet(key[:len(cols)], cols)
+		return len(key) >= len(cols) && catalog.SameColumnSet(key[:len(cols)], cols)
 	}
 	if len(t.PK) > 0 && fits(t.PK) {
 		return "SEEK " + table + "." + bracket(t.PKName)
 	}
 	for i := range t.Indexes {
 		ix := &t.Indexes[i]
-		if ix.State == IndexReady && ix.Filter == "" && (ix.Unique || !unique) && fits(ix.Columns) {
+		if ix.State == catalog.IndexReady && ix.Filter == "" && (ix.Unique || !unique) && fits(ix.Columns) {
 			return "SEEK " + table + "." + bracket(ix.Name)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -17,25 +18,25 @@ import (
 
 // constraintObject is one constraint as sys.objects lists it.
 type constraintObject struct {
-	table    *TableDef
+	table    *catalog.TableDef
 	name     string
 	id       uint32
 	typ      string // sys.objects.type, two characters
 	desc     string
 	prefix   string // of the generated name: PK, UQ, FK, CK, DF
 	column   int    // the column of a DEFAULT or column-level CHECK, else -1
-	fk       *ForeignKeyDef
-	ck       *CheckDef
-	ix       *IndexDef // a UNIQUE constraint's index
-	defaultX string    // a DEFAULT's expression
+	fk       *catalog.ForeignKeyDef
+	ck       *catalog.CheckDef
+	ix       *catalog.IndexDef // a UNIQUE constraint's index
+	defaultX string            // a DEFAULT's expression
 }
 
 // constraintObjects lists a table's constraints in the order SQL Server
 // would make them: the primary key, UNIQUE, CHECK, DEFAULT, FOREIGN KEY.
-func constraintObjects(t *TableDef) []constraintObject {
+func constraintObjects(t *catalog.TableDef) []constraintObject {
 	var out []constraintObject
 	if len(t.PK) > 0 {
-		out = append(out, constraintObject{table: t, name: t.PKName, id: pkObjectID(t.ID), typ: "PK",
+		out = append(out, constraintObject{table: t, name: t.PKName, id: catalog.PKObjectID(t.ID), typ: "PK",
 			desc: "PRIMARY_KEY_CONSTRAINT", prefix: "PK", column: -1})
 	}
 	for i := range t.Indexes {
@@ -68,11 +69,11 @@ func (c *constraintObject) systemNamed() bool {
 	col := ""
 	switch {
 	case c.prefix == "PK":
-		return c.name == constraintName("PK", c.table.Name, "", c.id)
+		return c.name == catalog.ConstraintName("PK", c.table.Name, "", c.id)
 	case c.column >= 0 && c.prefix != "UQ":
 		col = c.table.Columns[c.column].Name
 	}
-	return c.name == constraintName(c.prefix, c.table.Name, col, c.id)
+	return c.name == catalog.ConstraintName(c.prefix, c.table.Name, col, c.id)
 }
 
 // objectColumns are the columns sys.objects and the views built on it
@@ -95,7 +96,7 @@ func eachConstraint(e *env, fn func(c *constraintObject)) error {
 	if err != nil {
 		return err
 	}
-	for _, t := range set.tables() {
+	for _, t := range set.Tables() {
 		for _, c := range constraintObjects(t) {
 			fn(&c)
 		}
@@ -108,17 +109,17 @@ var referentialActions = map[string]struct {
 	code int64
 	desc string
 }{
-	actionNone: {0, "NO_ACTION"}, actionCascade: {1, "CASCADE"}, actionSetNull: {2, "SET_NULL"}, actionSetDefault: {3, "SET_DEFAULT"},
+	catalog.ActionNone: {0, "NO_ACTION"}, catalog.ActionCascade: {1, "CASCADE"}, catalog.ActionSetNull: {2, "SET_NULL"}, catalog.ActionSetDefault: {3, "SET_DEFAULT"},
 }
 
 // keyIndexID is the index_id of the key a foreign key references.
-func keyIndexID(parent *TableDef, fk *ForeignKeyDef) types.Value {
+func keyIndexID(parent *catalog.TableDef, fk *catalog.ForeignKeyDef) types.Value {
 	if parent == nil {
 		return nil
 	}
-	switch pk, ix := parent.rowKeyFor(fk.RefColumns, true); {
+	switch pk, ix := parent.RowKeyFor(fk.RefColumns, true); {
 	case pk:
-		return int64(parent.pkIndexID())
+		return int64(parent.PKIndexID())
 	case ix != nil:
 		return int64(ix.ID)
 	}
@@ -134,7 +135,7 @@ func (vs viewSet) addConstraintViews() {
 				return nil, err
 			}
 			var out [][]types.Value
-			for _, t := range set.tables() {
+			for _, t := range set.Tables() {
 				out = append(out, []types.Value{t.Name, int64(t.ID), nil, int64(1), int64(0), "U ", "USER_TABLE",
 					timeOrNil(t.Created), timeOrNil(t.Created), false, false, false})
 				for _, c := range constraintObjects(t) {
@@ -158,7 +159,7 @@ func (vs viewSet) addConstraintViews() {
 			err = eachConstraint(e, func(c *constraintObject) {
 				if fk := c.fk; fk != nil {
 					del, upd := referentialActions[fk.OnDelete], referentialActions[fk.OnUpdate]
-					out = append(out, c.objectValues(false, false, int64(fk.RefTable), keyIndexID(set.byID[fk.RefTable], fk),
+					out = append(out, c.objectValues(false, false, int64(fk.RefTable), keyIndexID(set.ByID(fk.RefTable), fk),
 						fk.Disabled, false, fk.NotTrusted, del.code, del.desc, upd.code, upd.desc, c.systemNamed()))
 				}
 			})
@@ -219,7 +220,7 @@ func (vs viewSet) addConstraintViews() {
 				case c.ix != nil:
 					out = append(out, c.objectValues(false, false, int64(c.ix.ID), c.systemNamed(), true))
 				case c.typ == "PK":
-					out = append(out, c.objectValues(false, false, int64(c.table.pkIndexID()), c.systemNamed(), true))
+					out = append(out, c.objectValues(false, false, int64(c.table.PKIndexID()), c.systemNamed(), true))
 				}
 			})
 			return out, err
@@ -346,10 +347,10 @@ func writeDefinition(b *strings.Builder, x parser.Expr) {
 }
 
 // pgConstraints describes a table's foreign keys and checks for pgcatalog.
-func pgConstraints(set *schemaSet, t *TableDef, out *pgcatalog.Table) {
+func pgConstraints(set *catalog.Schema, t *catalog.TableDef, out *pgcatalog.Table) {
 	for i := range t.ForeignKeys {
 		fk := &t.ForeignKeys[i]
-		refIndex, _ := keyIndexID(set.byID[fk.RefTable], fk).(int64)
+		refIndex, _ := keyIndexID(set.ByID(fk.RefTable), fk).(int64)
 		out.ForeignKeys = append(out.ForeignKeys, pgcatalog.ForeignKey{OID: int64(fk.ObjectID), Name: fk.Name,
 			Columns: fk.Columns, RefTable: int64(fk.RefTable), RefIndex: refIndex, RefColumns: fk.RefColumns,
 			OnDelete: fk.OnDelete, OnUpdate: fk.OnUpdate, Disabled: fk.Disabled, NotTrusted: fk.NotTrusted})
@@ -416,7 +417,7 @@ func (in *Instance) registerConstraintProcedures() {
 				case c.fk != nil:
 					fk := c.fk
 					row("FOREIGN KEY", c.name, actionWord(fk.OnDelete), actionWord(fk.OnUpdate), status(fk.Disabled), columnNames(t, fk.Columns))
-					if parent := set.byID[fk.RefTable]; parent != nil {
+					if parent := set.ByID(fk.RefTable); parent != nil {
 						row(" ", " ", " ", " ", " ", "REFERENCES "+db+".dbo."+parent.Name+" ("+columnNames(parent, fk.RefColumns)+")")
 					}
 				}
@@ -428,11 +429,11 @@ func (in *Instance) registerConstraintProcedures() {
 
 // actionWord is a referential action as sp_helpconstraint prints it.
 func actionWord(action string) string {
-	return map[string]string{actionNone: "No Action", actionCascade: "Cascade", actionSetNull: "Set Null", actionSetDefault: "Set Default"}[action]
+	return map[string]string{catalog.ActionNone: "No Action", catalog.ActionCascade: "Cascade", catalog.ActionSetNull: "Set Null", catalog.ActionSetDefault: "Set Default"}[action]
 }
 
 // columnNames is "a, b".
-func columnNames(t *TableDef, cols []int) string {
+func columnNames(t *catalog.TableDef, cols []int) string {
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = t.Columns[c].Name

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -14,7 +15,7 @@ import (
 )
 
 // Constraints. FOREIGN KEY and CHECK constraints are part of their table's
-// definition (TableDef.ForeignKeys, .Checks), a UNIQUE constraint is a
+// definition (catalog.TableDef.ForeignKeys, .Checks), a UNIQUE constraint is a
 // unique index marked Constraint, a DEFAULT lives on its column: so they
 // are stored, logged, mirrored and backed up with the table, and every
 // action a constraint takes (a cascade deleting or updating child rows)
@@ -43,41 +44,6 @@ import (
 // compute and check as INSERT does (SQL Server's BULK INSERT skips CHECK
 // and FOREIGN KEY constraints unless told CHECK_CONSTRAINTS; mirrordb
 // always checks). docs/ARCHITECTURE.md ("Constraints") has the rest.
-
-// Referential actions, as written after ON DELETE / ON UPDATE.
-const (
-	actionNone       = "NO ACTION"
-	actionCascade    = "CASCADE"
-	actionSetNull    = "SET NULL"
-	actionSetDefault = "SET DEFAULT"
-)
-
-// ForeignKeyDef is a FOREIGN KEY constraint of the table that holds it
-// (the referencing, child, table).
-type ForeignKeyDef struct {
-	ObjectID   uint32 `json:"object_id"`
-	Name       string `json:"name"`
-	Columns    []int  `json:"columns"`     // the child's columns
-	RefTable   uint32 `json:"ref_table"`   // the parent table's id
-	RefColumns []int  `json:"ref_columns"` // the parent's columns, parallel to Columns
-	OnDelete   string `json:"on_delete"`
-	OnUpdate   string `json:"on_update"`
-	// Disabled is NOCHECK CONSTRAINT; NotTrusted is set when rows were not
-	// all checked (WITH NOCHECK, or disabled once): sys.foreign_keys.
-	Disabled   bool `json:"disabled,omitempty"`
-	NotTrusted bool `json:"not_trusted,omitempty"`
-}
-
-// CheckDef is a CHECK constraint.
-type CheckDef struct {
-	ObjectID uint32 `json:"object_id"`
-	Name     string `json:"name"`
-	Expr     string `json:"expr"`   // canonical T-SQL text
-	Column   int    `json:"column"` // a column-level constraint's column, else -1
-	// Disabled and NotTrusted as for foreign keys.
-	Disabled   bool `json:"disabled,omitempty"`
-	NotTrusted bool `json:"not_trusted,omitempty"`
-}
 
 // exprFromText parses an expression stored as text (a DEFAULT, a CHECK, a
 // computed column), cached by its text.
@@ -111,7 +77,7 @@ type boundColumn struct {
 }
 
 type boundCheck struct {
-	def *CheckDef
+	def *catalog.CheckDef
 	x   expr
 }
 
@@ -127,24 +93,8 @@ var rulesCache struct {
 
 const rulesCacheMax = 512
 
-// hasRowRules reports whether rows of the table have anything to compute
-// or check.
-func (t *TableDef) hasRowRules() bool {
-	for i := range t.Columns {
-		if t.Columns[i].Computed != "" {
-			return true
-		}
-	}
-	for i := range t.Checks {
-		if !t.Checks[i].Disabled {
-			return true
-		}
-	}
-	return false
-}
-
 // rulesFor binds (once per definition) a table's rules.
-func rulesFor(e *env, db *Database, def *TableDef) (*rowRules, error) {
+func rulesFor(e *env, db *Database, def *catalog.TableDef) (*rowRules, error) {
 	if m := rulesCache.m.Load(); m != nil {
 		if r, ok := m.Load(def); ok {
 			return r.(*rowRules), nil
@@ -169,7 +119,7 @@ func rulesFor(e *env, db *Database, def *TableDef) (*rowRules, error) {
 			}
 			r.computed = append(r.computed, boundColumn{i, x})
 		}
-		if d := c.defaultExpression(); d != nil {
+		if d := defaultExpression(c); d != nil {
 			x, err := b.bindDefault(d, c.Type)
 			if err != nil {
 				return nil, err
@@ -201,12 +151,12 @@ func rulesFor(e *env, db *Database, def *TableDef) (*rowRules, error) {
 
 // liveDef is the table's definition as the transaction sees it now (the
 // bound one when the table changed shape since).
-func liveDef(t *txn, def *TableDef) (*TableDef, *schemaSet, error) {
+func liveDef(t *txn, def *catalog.TableDef) (*catalog.TableDef, *catalog.Schema, error) {
 	set, err := t.schemaView()
 	if err != nil {
 		return nil, nil, err
 	}
-	if d := set.byID[def.ID]; d != nil && len(d.Columns) == len(def.Columns) {
+	if d := set.ByID(def.ID); d != nil && len(d.Columns) == len(def.Columns) {
 		return d, set, nil
 	}
 	return def, set, nil
@@ -216,7 +166,7 @@ func liveDef(t *txn, def *TableDef) (*TableDef, *schemaSet, error) {
 // CHECK constraints.
 func (w *rowWriter) checkRow(e *env, t *txn, row []types.Value) error {
 	def, _, err := liveDef(t, w.table)
-	if err != nil || !def.hasRowRules() {
+	if err != nil || !def.HasRowRules() {
 		return err
 	}
 	r, err := rulesFor(e, w.db, def)
@@ -248,7 +198,7 @@ func (w *rowWriter) checkRow(e *env, t *txn, row []types.Value) error {
 }
 
 // compute stores the row's computed columns in it.
-func (r *rowRules) compute(e *env, def *TableDef, row []types.Value) error {
+func (r *rowRules) compute(e *env, def *catalog.TableDef, row []types.Value) error {
 	saved := e.row
 	defer func() { e.row = saved }()
 	e.row = row
@@ -271,7 +221,7 @@ func (r *rowRules) compute(e *env, def *TableDef, row []types.Value) error {
 // table def; the column is named when the constraint has exactly one. SQL
 // Server follows it with 3621 "The statement has been terminated.", which
 // rides along as the error's Detail.
-func conflict(verb, kind, name string, db *Database, def *TableDef, cols []int) *sqlerr.Error {
+func conflict(verb, kind, name string, db *Database, def *catalog.TableDef, cols []int) *sqlerr.Error {
 	col := ""
 	if len(cols) == 1 {
 		col = fmt.Sprintf(", column '%s'", def.Columns[cols[0]].Name)
@@ -294,7 +244,7 @@ func pick(row []types.Value, cols []int) ([]types.Value, bool) {
 
 // sameValues reports whether two rows of def agree on cols (as keys
 // compare them).
-func sameValues(def *TableDef, a, b []types.Value, cols []int) bool {
+func sameValues(def *catalog.TableDef, a, b []types.Value, cols []int) bool {
 	for _, c := range cols {
 		t := def.Columns[c].Type
 		if !bytes.Equal(keys.AppendValue(nil, a[c], t), keys.AppendValue(nil, b[c], t)) {
@@ -305,7 +255,7 @@ func sameValues(def *TableDef, a, b []types.Value, cols []int) bool {
 }
 
 // convertTo converts values (of types from) to the types of def's cols.
-func convertTo(def *TableDef, cols []int, vals []types.Value, from []types.Type) ([]types.Value, error) {
+func convertTo(def *catalog.TableDef, cols []int, vals []types.Value, from []types.Type) ([]types.Value, error) {
 	out := make([]types.Value, len(vals))
 	for i, v := range vals {
 		if v == nil {
@@ -319,61 +269,9 @@ func convertTo(def *TableDef, cols []int, vals []types.Value, from []types.Type)
 	return out, nil
 }
 
-func columnTypes(def *TableDef, cols []int) []types.Type {
-	out := make([]types.Type, len(cols))
-	for i, c := range cols {
-		out[i] = def.Columns[c].Type
-	}
-	return out
-}
-
-// sameColumnSet reports whether a and b hold the same columns, in any order.
-func sameColumnSet(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		found := false
-		for _, y := range b {
-			found = found || x == y
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
-
-// rowKeyFor decides how rows of t are found by the values of cols: through
-// the primary key (pk) or through an index (ix); neither when it returns
-// false, nil (a scan then). exact is a foreign key's parent lookup, one
-// point read: the primary key or a unique index on exactly cols, which the
-// referenced columns of a foreign key always have (1776 otherwise).
-// Otherwise (a parent's children) the primary key or an index whose
-// leading columns are cols serves. Only a ready, unfiltered index counts:
-// one still being built does not hold every row yet.
-func (t *TableDef) rowKeyFor(cols []int, exact bool) (pk bool, ix *IndexDef) {
-	serves := func(key []int) bool {
-		if exact {
-			return sameColumnSet(key, cols)
-		}
-		return len(key) >= len(cols) && sameColumnSet(key[:len(cols)], cols)
-	}
-	if len(t.PK) > 0 && serves(t.PK) {
-		return true, nil
-	}
-	for i := range t.Indexes {
-		ix := &t.Indexes[i]
-		if ix.State == IndexReady && ix.Filter == "" && (ix.Unique || !exact) && serves(ix.Columns) {
-			return false, ix
-		}
-	}
-	return false, nil
-}
-
 // keyExists reports whether def has a row whose cols hold vals (already of
-// the columns' types): one point read through the key rowKeyFor gives.
-func keyExists(e *env, t *txn, db *Database, def *TableDef, cols []int, vals []types.Value) (bool, error) {
+// the columns' types): one point read through the key RowKeyFor gives.
+func keyExists(e *env, t *txn, db *Database, def *catalog.TableDef, cols []int, vals []types.Value) (bool, error) {
 	valueOf := func(col int) types.Value {
 		for i, c := range cols {
 			if c == col {
@@ -383,7 +281,7 @@ func keyExists(e *env, t *txn, db *Database, def *TableDef, cols []int, vals []t
 		return nil
 	}
 	var key []byte
-	switch pk, ix := def.rowKeyFor(cols, true); {
+	switch pk, ix := def.RowKeyFor(cols, true); {
 	case pk:
 		enc := make([]byte, 0, 32)
 		for _, c := range def.PK {
@@ -391,7 +289,7 @@ func keyExists(e *env, t *txn, db *Database, def *TableDef, cols []int, vals []t
 		}
 		key = keys.RowKey(def.ID, enc)
 	case ix != nil:
-		key = keys.IndexPrefix(def.ID, ix.store())
+		key = keys.IndexPrefix(def.ID, ix.StoreID())
 		for i, c := range ix.Columns {
 			key = keys.AppendIndexValue(key, valueOf(c), def.Columns[c].Type, ix.Desc[i])
 		}
@@ -406,7 +304,7 @@ func keyExists(e *env, t *txn, db *Database, def *TableDef, cols []int, vals []t
 // findRows returns def's rows whose cols hold vals (of the columns'
 // types), read through the primary key or a secondary index whose leading
 // columns are cols when there is one, else by scanning the table.
-func findRows(e *env, db *Database, def *TableDef, cols []int, vals []types.Value) (ks, raws [][]byte, rows [][]types.Value, err error) {
+func findRows(e *env, db *Database, def *catalog.TableDef, cols []int, vals []types.Value) (ks, raws [][]byte, rows [][]types.Value, err error) {
 	scan := &tableScan{db: db, table: def}
 	consts := func(order []int) []expr {
 		out := make([]expr, len(order))
@@ -419,7 +317,7 @@ func findRows(e *env, db *Database, def *TableDef, cols []int, vals []types.Valu
 		}
 		return out
 	}
-	switch pk, ix := def.rowKeyFor(cols, false); {
+	switch pk, ix := def.RowKeyFor(cols, false); {
 	case pk:
 		scan.eq = consts(def.PK[:len(cols)])
 	case ix != nil:
@@ -455,11 +353,11 @@ func (w *rowWriter) checkParents(e *env, t *txn, old, row []types.Value) error {
 		if fk.Disabled || null || (old != nil && sameValues(def, old, row, fk.Columns)) {
 			continue
 		}
-		parent := set.byID[fk.RefTable]
+		parent := set.ByID(fk.RefTable)
 		if parent == nil {
 			continue
 		}
-		vals, err := convertTo(parent, fk.RefColumns, vals, columnTypes(def, fk.Columns))
+		vals, err := convertTo(parent, fk.RefColumns, vals, def.ColumnTypes(fk.Columns))
 		if err != nil {
 			return err
 		}
@@ -482,7 +380,7 @@ func (w *rowWriter) checkParents(e *env, t *txn, old, row []types.Value) error {
 // not find: SQL Server checks foreign keys once the statement's rows are
 // all in, so a row may reference one inserted after it.
 type selfRef struct {
-	fk   *ForeignKeyDef
+	fk   *catalog.ForeignKeyDef
 	vals []types.Value // the parent key sought, of the parent's types
 }
 
@@ -514,7 +412,7 @@ const maxCascadeDepth = 32
 // referenced key that no row of def holds any more either has no child
 // rows, or the foreign key's action decides (NO ACTION: 547; CASCADE, SET
 // NULL, SET DEFAULT: the children change too, and so on down).
-func referencedChange(e *env, t *txn, db *Database, def *TableDef, verb string, olds, news [][]types.Value, depth int) error {
+func referencedChange(e *env, t *txn, db *Database, def *catalog.TableDef, verb string, olds, news [][]types.Value, depth int) error {
 	set, err := t.schemaView()
 	if err != nil {
 		return err
@@ -522,8 +420,8 @@ func referencedChange(e *env, t *txn, db *Database, def *TableDef, verb string, 
 	if depth > maxCascadeDepth {
 		return sqlerr.New(1785, def.Name, def.Name)
 	}
-	for _, ref := range set.referencing(def.ID) {
-		if ref.fk.Disabled {
+	for _, ref := range set.Referencing(def.ID) {
+		if ref.FK.Disabled {
 			continue
 		}
 		for r, old := range olds {
@@ -531,7 +429,7 @@ func referencedChange(e *env, t *txn, db *Database, def *TableDef, verb string, 
 			if news != nil {
 				nw = news[r]
 			}
-			if err := referencedRow(e, t, db, def, ref.child, ref.fk, verb, old, nw, depth); err != nil {
+			if err := referencedRow(e, t, db, def, ref.Child, ref.FK, verb, old, nw, depth); err != nil {
 				return err
 			}
 		}
@@ -540,7 +438,7 @@ func referencedChange(e *env, t *txn, db *Database, def *TableDef, verb string, 
 }
 
 // referencedRow is referencedChange for one parent row and one foreign key.
-func referencedRow(e *env, t *txn, db *Database, def, child *TableDef, fk *ForeignKeyDef, verb string, old, nw []types.Value, depth int) error {
+func referencedRow(e *env, t *txn, db *Database, def, child *catalog.TableDef, fk *catalog.ForeignKeyDef, verb string, old, nw []types.Value, depth int) error {
 	oldVals, null := pick(old, fk.RefColumns)
 	if null || (nw != nil && sameValues(def, old, nw, fk.RefColumns)) {
 		return nil
@@ -548,7 +446,7 @@ func referencedRow(e *env, t *txn, db *Database, def, child *TableDef, fk *Forei
 	if still, err := keyExists(e, t, db, def, fk.RefColumns, oldVals); err != nil || still {
 		return err // another row (or the same one) still holds the key
 	}
-	childVals, err := convertTo(child, fk.Columns, oldVals, columnTypes(def, fk.RefColumns))
+	childVals, err := convertTo(child, fk.Columns, oldVals, def.ColumnTypes(fk.RefColumns))
 	if err != nil {
 		return err
 	}
@@ -561,9 +459,9 @@ func referencedRow(e *env, t *txn, db *Database, def, child *TableDef, fk *Forei
 		action = fk.OnUpdate
 	}
 	switch {
-	case action == actionNone:
+	case action == catalog.ActionNone:
 		return conflict(verb, "REFERENCE", fk.Name, db, child, fk.Columns)
-	case action == actionCascade && nw == nil:
+	case action == catalog.ActionCascade && nw == nil:
 		if err := deleteRows(e, t, child.ID, ks, raws, rows); err != nil {
 			return err
 		}
@@ -574,14 +472,14 @@ func referencedRow(e *env, t *txn, db *Database, def, child *TableDef, fk *Forei
 	w := &rowWriter{db: db, table: child, verb: verb}
 	var vals []types.Value
 	switch action {
-	case actionCascade:
+	case catalog.ActionCascade:
 		newVals, _ := pick(nw, fk.RefColumns)
-		if vals, err = convertTo(child, fk.Columns, newVals, columnTypes(def, fk.RefColumns)); err != nil {
+		if vals, err = convertTo(child, fk.Columns, newVals, def.ColumnTypes(fk.RefColumns)); err != nil {
 			return err
 		}
-	case actionSetNull:
+	case catalog.ActionSetNull:
 		vals = make([]types.Value, len(fk.Columns))
-	case actionSetDefault:
+	case catalog.ActionSetDefault:
 		if vals, err = w.defaultValues(e, fk.Columns); err != nil {
 			return err
 		}
@@ -650,76 +548,14 @@ func (w *rowWriter) afterUpdate(e *env, t *txn, changes []rowChange) error {
 	return referencedChange(e, t, w.db, def, w.verb, olds, news, 0)
 }
 
-// referencedBy names the foreign keys of other tables that reference
-// def ("" when none): what DROP TABLE (3726) and TRUNCATE TABLE (4712)
-// refuse. dropping lists tables going away in the same statement.
-func (s *schemaSet) referencedBy(def *TableDef, dropping map[uint32]bool) string {
-	for _, ref := range s.referencing(def.ID) {
-		if ref.child.ID != def.ID && !dropping[ref.child.ID] {
-			return ref.fk.Name
-		}
-	}
-	return ""
-}
-
-// constraintName is SQL Server's generated name: PREFIX__table__column__HEX
-// (the table and column cut to 8 characters), or without the column.
-func constraintName(prefix, table, column string, id uint32) string {
-	if column == "" {
-		return fmt.Sprintf("%s__%s__%08X", prefix, truncateName(table, 8), id)
-	}
-	return fmt.Sprintf("%s__%s__%s__%08X", prefix, truncateName(table, 8), truncateName(column, 8), id)
-}
-
-// pkObjectID is the object_id of a table's PRIMARY KEY constraint, the
-// number its generated name ends with.
-func pkObjectID(tableID uint32) uint32 { return 0x3B4A0000 + tableID }
-
-// objectNames lists the names of every table and constraint, lower case,
-// for 2714.
-func (s *schemaSet) objectNames() map[string]bool {
-	out := map[string]bool{}
-	for _, t := range s.tables() {
-		for _, n := range t.ownNames() {
-			out[strings.ToLower(n)] = true
-		}
-	}
-	return out
-}
-
-// ownNames are the table's name and its constraints'.
-func (t *TableDef) ownNames() []string {
-	out := []string{t.Name}
-	if t.PKName != "" {
-		out = append(out, t.PKName)
-	}
-	for i := range t.ForeignKeys {
-		out = append(out, t.ForeignKeys[i].Name)
-	}
-	for i := range t.Checks {
-		out = append(out, t.Checks[i].Name)
-	}
-	for i := range t.Indexes {
-		if t.Indexes[i].Constraint {
-			out = append(out, t.Indexes[i].Name)
-		}
-	}
-	for i := range t.Columns {
-		if t.Columns[i].DefaultName != "" {
-			out = append(out, t.Columns[i].DefaultName)
-		}
-	}
-	return out
-}
-
 // refuseReferenced is DROP TABLE's 3726 and TRUNCATE TABLE's 4712 when a
 // foreign key of another table (not among dropping) references def.
-func refuseReferenced(t *txn, def *TableDef, dropping map[uint32]bool, msg int) error {
+func refuseReferenced(t *txn, def *catalog.TableDef, dropping map[uint32]bool, msg int) error {
 	set, err := t.schemaView()
 	if err != nil {
 		return err
 	}
-	if set.referencedBy(def, dropping) == "" {
+	if set.ReferencedBy(def, dropping) == "" {
 		return nil
 	}
 	if msg == 3726 {
@@ -737,7 +573,7 @@ func droppedTables(t *txn, names []parser.ObjectName) (map[uint32]bool, error) {
 	}
 	out := map[uint32]bool{}
 	for _, n := range names {
-		if def := set.table("dbo", n.Object()); def != nil {
+		if def := set.Table("dbo", n.Object()); def != nil {
 			out[def.ID] = true
 		}
 	}
@@ -747,7 +583,7 @@ func droppedTables(t *txn, names []parser.ObjectName) (map[uint32]bool, error) {
 // indexEnforces names the constraint an index enforces, which DROP INDEX
 // may not take away (3723): a UNIQUE constraint's own index, or the
 // unique index a foreign key's parent lookup goes through.
-func indexEnforces(t *txn, def *TableDef, ix *IndexDef) (string, error) {
+func indexEnforces(t *txn, def *catalog.TableDef, ix *catalog.IndexDef) (string, error) {
 	if ix.Constraint {
 		return "UNIQUE KEY", nil
 	}
@@ -755,7 +591,7 @@ func indexEnforces(t *txn, def *TableDef, ix *IndexDef) (string, error) {
 	if err != nil || !ix.Unique {
 		return "", err
 	}
-	if _, fk := referencingKey(set, def, ix.Columns); fk != "" && !(len(def.PK) > 0 && sameColumnSet(def.PK, ix.Columns)) {
+	if _, fk := set.ReferencingKey(def, ix.Columns); fk != "" && !(len(def.PK) > 0 && catalog.SameColumnSet(def.PK, ix.Columns)) {
 		return "FOREIGN KEY", nil
 	}
 	return "", nil
@@ -766,7 +602,7 @@ func indexEnforces(t *txn, def *TableDef, ix *IndexDef) (string, error) {
 // and ALTER COLUMN must refuse (5074) before they shift or change a
 // column that FOREIGN KEY, CHECK, UNIQUE, DEFAULT or a computed column
 // uses. Foreign keys of other tables that reference def count too.
-func constraintOnColumn(set *schemaSet, def *TableDef, col int) string {
+func constraintOnColumn(set *catalog.Schema, def *catalog.TableDef, col int) string {
 	name := def.Columns[col].Name
 	mentions := func(text string) bool {
 		x := exprFromText(text)
@@ -812,7 +648,7 @@ func constraintOnColumn(set *schemaSet, def *TableDef, col int) string {
 			return c.Name
 		}
 	}
-	for _, t := range set.tables() {
+	for _, t := range set.Tables() {
 		for i := range t.ForeignKeys {
 			if fk := &t.ForeignKeys[i]; fk.RefTable == def.ID && has(fk.RefColumns) {
 				return fk.Name

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/sqlerr"
 )
 
@@ -70,7 +71,7 @@ func TestConstraintOnColumn(t *testing.T) {
 	mustQuery(t, s, `CREATE TABLE c (id INT PRIMARY KEY, pid INT CONSTRAINT fk REFERENCES p, a INT, b INT CONSTRAINT df DEFAULT 1,
 		u INT CONSTRAINT uq UNIQUE, d AS a * 2, e INT, CONSTRAINT ck CHECK (e > 0), free INT)`)
 	set := s.db.schema.Load()
-	p, c := set.table("dbo", "p"), set.table("dbo", "c")
+	p, c := set.Table("dbo", "p"), set.Table("dbo", "c")
 	for col, want := range map[string]string{"pid": "fk", "a": "d", "b": "df", "u": "uq", "e": "ck", "free": ""} {
 		if got := constraintOnColumn(set, c, c.ColumnIndex(col)); got != want {
 			t.Errorf("c.%s: %q, want %q", col, got, want)
@@ -199,7 +200,7 @@ func TestRulesCacheBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	def := set.table("dbo", "rc")
+	def := set.Table("dbo", "rc")
 	e := &env{sess: s}
 	for i := 0; i < 3*rulesCacheMax; i++ {
 		d := *def // a new definition each time, as every schema change makes
@@ -223,27 +224,27 @@ func TestRulesCacheBounded(t *testing.T) {
 // through an index still being built (it does not hold every row yet),
 // nor through a filtered one; a ready index after it serves instead.
 func TestRowKeyForRefusesBuilding(t *testing.T) {
-	def := &TableDef{Name: "p", Columns: []ColumnDef{{Name: "id"}, {Name: "code"}, {Name: "n"}},
-		Indexes: []IndexDef{
-			{ID: 2, Name: "ux_building", Unique: true, Columns: []int{1}, State: IndexBuilding},
+	def := &catalog.TableDef{Name: "p", Columns: []catalog.ColumnDef{{Name: "id"}, {Name: "code"}, {Name: "n"}},
+		Indexes: []catalog.IndexDef{
+			{ID: 2, Name: "ux_building", Unique: true, Columns: []int{1}, State: catalog.IndexBuilding},
 			{ID: 3, Name: "ux_filtered", Unique: true, Columns: []int{1}, Filter: "code > 0"},
 			{ID: 4, Name: "ix_code_n", Columns: []int{1, 2}},
 		}}
-	if pk, ix := def.rowKeyFor([]int{1}, true); pk || ix != nil {
+	if pk, ix := def.RowKeyFor([]int{1}, true); pk || ix != nil {
 		t.Fatalf("parent lookup on code: pk %v, index %v (want none: building or filtered only)", pk, ix)
 	}
-	if _, ix := def.rowKeyFor([]int{1}, false); ix == nil || ix.Name != "ix_code_n" {
+	if _, ix := def.RowKeyFor([]int{1}, false); ix == nil || ix.Name != "ix_code_n" {
 		t.Fatalf("child lookup on code: %v, want ix_code_n", ix)
 	}
-	def.Indexes = append(def.Indexes, IndexDef{ID: 5, Name: "ux_ready", Unique: true, Columns: []int{1}})
-	if _, ix := def.rowKeyFor([]int{1}, true); ix == nil || ix.Name != "ux_ready" {
+	def.Indexes = append(def.Indexes, catalog.IndexDef{ID: 5, Name: "ux_ready", Unique: true, Columns: []int{1}})
+	if _, ix := def.RowKeyFor([]int{1}, true); ix == nil || ix.Name != "ux_ready" {
 		t.Fatalf("parent lookup on code: %v, want ux_ready", ix)
 	}
 	def.PK = []int{0, 1}
-	if pk, _ := def.rowKeyFor([]int{1, 0}, true); !pk {
+	if pk, _ := def.RowKeyFor([]int{1, 0}, true); !pk {
 		t.Fatal("parent lookup on (code, id): not through the primary key")
 	}
-	if pk, _ := def.rowKeyFor([]int{0}, false); !pk {
+	if pk, _ := def.RowKeyFor([]int{0}, false); !pk {
 		t.Fatal("child lookup on id: not through the primary key's leading column")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -39,7 +40,7 @@ func (p *selectPlan) columnsRead() (map[int]bool, bool) {
 
 // coversColumns reports whether an index's entries hold every column in
 // need, each exactly (keys.ExactInKey for those read from the key).
-func (ix *IndexDef) coversColumns(t *TableDef, need map[int]bool) bool {
+func coversColumns(ix *catalog.IndexDef, t *catalog.TableDef, need map[int]bool) bool {
 	exact := exactKeyPrefix(t, ix.Columns)
 	for c := range need {
 		inPK := slices.Contains(t.PK, c) && exactKeyPrefix(t, t.PK) == len(t.PK)
@@ -52,7 +53,7 @@ func (ix *IndexDef) coversColumns(t *TableDef, need map[int]bool) bool {
 
 // exactKeyPrefix counts the leading key columns a key gives back exactly:
 // decoding stops at the first that it does not.
-func exactKeyPrefix(t *TableDef, cols []int) int {
+func exactKeyPrefix(t *catalog.TableDef, cols []int) int {
 	for i, c := range cols {
 		if !keys.ExactInKey(t.Columns[c].Type) {
 			return i
@@ -73,7 +74,7 @@ func (p *selectPlan) useCovering() {
 	if !ok {
 		return
 	}
-	if ts.seek != nil && ts.seek.ix.coversColumns(ts.table, need) {
+	if ts.seek != nil && coversColumns(&ts.seek.ix, ts.table, need) {
 		ts.seek.covering = true
 	}
 	ts.need = make([]bool, len(ts.table.Columns))
@@ -91,7 +92,7 @@ func (p *selectPlan) useCovering() {
 func (s *indexSeek) scanCovered(e *env, t *tableScan, rs []keyRange, fn func(key, raw []byte, row []types.Value) error) error {
 	def := t.table
 	tio := e.sess.stats.open(t.db, t.table)
-	prefixLen := len(keys.IndexPrefix(def.ID, s.ix.store()))
+	prefixLen := len(keys.IndexPrefix(def.ID, s.ix.StoreID()))
 	row := make([]types.Value, len(def.Columns))
 	var vals, pk []types.Value
 	pkTypes := make([]types.Type, len(def.PK))
@@ -139,8 +140,8 @@ func (s *indexSeek) scanCovered(e *env, t *tableScan, rs []keyRange, fn func(key
 // conjuncts is one of them (the same column, comparison and constant, or
 // the same IS [NOT] NULL), or holds for the value an equality of the
 // WHERE clause gives its column.
-func impliesFilter(t *TableDef, ix *IndexDef, conj []expr, base int) bool {
-	f := ix.filterExpr()
+func impliesFilter(t *catalog.TableDef, ix *catalog.IndexDef, conj []expr, base int) bool {
+	f := filterExpr(ix)
 	if f == nil {
 		return ix.Filter == ""
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/storage"
 	"mirrordb/engine/txlog"
 	"mirrordb/sqlerr"
@@ -55,7 +56,7 @@ type Database struct {
 	// backingUp is set while a BACKUP runs; a second one fails (3023).
 	backingUp atomic.Bool
 
-	schema atomic.Pointer[schemaSet]
+	schema atomic.Pointer[catalog.Schema]
 	// limitFunc, when set, bounds what BACKUP LOG takes (mirroring).
 	limitFunc atomic.Pointer[func() txlog.LSN]
 
@@ -87,7 +88,7 @@ type Database struct {
 // an empty database).
 func (in *Instance) openDatabase(id int32, name, dir string, state DBState, created time.Time, create bool) (*Database, error) {
 	d := &Database{inst: in, id: id, dir: dir, name: name, state: state, created: created}
-	d.schema.Store(&schemaSet{byName: map[string]*TableDef{}, byID: map[uint32]*TableDef{}})
+	d.schema.Store(catalog.NewSchema())
 	var err error
 	d.storage, err = storage.OpenDB(storage.Config{Dir: dir, Name: name, ID: id, Create: create,
 		Cache: in.cache, Logger: in.log, FS: in.cfg.StoreFS, Now: in.now, Load: d.load, SchemaChanged: d.reloadSchema,

@@ -3,13 +3,15 @@ package engine
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
@@ -139,7 +141,7 @@ func (c *checker) info(e *sqlerr.Error) error {
 }
 
 // check runs DBCC CHECKDB (only == nil) or CHECKTABLE on d.
-func (d *Database) check(gov *govern.Statement, only *TableDef, quiet bool, w session.ResultWriter) error {
+func (d *Database) check(gov *govern.Statement, only *catalog.TableDef, quiet bool, w session.ResultWriter) error {
 	st := d.storage.Store()
 	if st == nil {
 		return d.storage.Available()
@@ -222,22 +224,22 @@ func (c *checker) scan(gov *govern.Statement, r pebble.Reader, lower, upper []by
 func (c *checker) readError(err error) *sqlerr.Error { return c.d.storage.ReadFailure(err) }
 
 // schema decodes every table definition.
-func (c *checker) schema(gov *govern.Statement, r pebble.Reader) (map[uint32]*TableDef, error) {
-	tables := map[uint32]*TableDef{}
+func (c *checker) schema(gov *govern.Statement, r pebble.Reader) (map[uint32]*catalog.TableDef, error) {
+	tables := map[uint32]*catalog.TableDef{}
 	prefix := keys.TableDefKey(0)[:len(keys.TableDefKey(0))-4]
 	err := c.scan(gov, r, prefix, keys.PrefixEnd(prefix), func(k, v []byte) error {
-		var t TableDef
-		if err := json.Unmarshal(v, &t); err != nil || len(k) != len(prefix)+4 || binary.BigEndian.Uint32(k[len(prefix):]) != t.ID {
+		t, err := catalog.DecodeTable(v)
+		if err != nil || len(k) != len(prefix)+4 || binary.BigEndian.Uint32(k[len(prefix):]) != t.ID {
 			return c.report(sqlerr.New(8928, int64(binary.BigEndian.Uint32(k[len(prefix):])), "a table definition", "it does not decode"))
 		}
-		tables[t.ID] = &t
+		tables[t.ID] = t
 		return nil
 	})
 	return tables, err
 }
 
 // checkRow checks one row key and value against its table.
-func (c *checker) checkRow(tables map[uint32]*TableDef, k, v []byte) error {
+func (c *checker) checkRow(tables map[uint32]*catalog.TableDef, k, v []byte) error {
 	if len(k) >= len(keys.Table)+4 {
 		if id := binary.BigEndian.Uint32(k[len(keys.Table):]); tables[id] == nil {
 			if _, discarded, err := storage.ReadValue(c.r, keys.DiscardKey(id)); err == nil && discarded {
@@ -318,7 +320,6 @@ func (c *checker) logError(format string, args ...any) *sqlerr.Error {
 	return e
 }
 
-func sortedTables(m map[uint32]*TableDef) []*TableDef {
-	s := &schemaSet{byID: m}
-	return s.tables()
+func sortedTables(m map[uint32]*catalog.TableDef) []*catalog.TableDef {
+	return catalog.NewSchema(slices.Collect(maps.Values(m))...).Tables()
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -31,47 +32,39 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		if err != nil {
 			return "", err
 		}
-		if set.table("dbo", def.Name) != nil {
+		if set.Table("dbo", def.Name) != nil {
 			return "", b.errAt(x.Name, sqlerr.New(2714, def.Name))
 		}
 		id, err := t.nextCounter(keys.SchemaKey("db", "next_table_id"), 1, 1)
 		if err != nil {
 			return "", err
 		}
-		d := *def
+		d := def.Clone() // the bound definition is reused if the statement runs again
 		d.ID = uint32(id)
 		d.Created = e.sess.inst.now()
 		if d.PKName == "" && len(d.PK) > 0 {
-			d.PKName = constraintName("PK", d.Name, "", pkObjectID(d.ID))
+			d.PKName = catalog.ConstraintName("PK", d.Name, "", catalog.PKObjectID(d.ID))
 		}
-		if err := nameDefaults(t, &d); err != nil {
+		if err := nameDefaults(t, d); err != nil {
 			return "", err
 		}
-		if dup := newNameInUse(set, &d); dup != "" {
+		if dup := set.NameInUse(d); dup != "" {
 			return "", b.errAt(x.Name, sqlerr.New(2714, dup))
 		}
-		a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: &d}
+		a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: d}
 		for _, p := range pending {
 			if err := a.add(p); err != nil {
 				return "", err
 			}
 		}
-		return "CREATE TABLE", t.Put(keys.TableDefKey(d.ID), encodeTableDef(&d))
+		return "CREATE TABLE", t.Put(keys.TableDefKey(d.ID), catalog.EncodeTable(d))
 	}), nil
-}
-
-func truncateName(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }
 
 // tableDefinition validates a CREATE TABLE and builds the definition
 // (without its id), with SQL Server's errors for each mistake.
-func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
-	def := &TableDef{Schema: "dbo", Name: x.Name.Object()}
+func (b *binder) tableDefinition(x *parser.CreateTable) (*catalog.TableDef, error) {
+	def := &catalog.TableDef{Schema: "dbo", Name: x.Name.Object()}
 	db, err := b.databaseOf(x.Name)
 	if err != nil {
 		return nil, err
@@ -87,7 +80,7 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 			return nil, b.errAt(c, sqlerr.New(2705, c.Name, def.Name))
 		}
 		if c.Computed != nil { // typed once every column is known (computedTypes)
-			def.Columns = append(def.Columns, ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted})
+			def.Columns = append(def.Columns, catalog.ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted})
 			continue
 		}
 		t, declared, alias, terr := b.columnType(db, c.Type)
@@ -97,7 +90,7 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 			}
 			return nil, b.errAt(c.Type, terr)
 		}
-		col := ColumnDef{Name: c.Name, Type: t, Nullable: true, Default: "", DefaultName: c.DefaultName, TypeName: declared}
+		col := catalog.ColumnDef{Name: c.Name, Type: t, Nullable: true, Default: "", DefaultName: c.DefaultName, TypeName: declared}
 		if alias != nil {
 			col.Nullable, col.UserTypeID = alias.Nullable, alias.ID
 		}
@@ -116,7 +109,7 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*TableDef, error) {
 			if !ok1 || !ok2 || inc == 0 {
 				return nil, b.errAt(c.Identity, sqlerr.New(102, c.Identity.Seed))
 			}
-			col.Identity = &Identity{Seed: seed, Increment: inc}
+			col.Identity = &catalog.Identity{Seed: seed, Increment: inc}
 			col.Nullable = false
 		}
 		if c.Default != nil {
@@ -220,7 +213,7 @@ func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
 			if err != nil {
 				return "", err
 			}
-			def := set.table("dbo", n.Object())
+			def := set.Table("dbo", n.Object())
 			if def == nil || (n.Schema() != "" && !strings.EqualFold(n.Schema(), "dbo")) {
 				if x.IfExists {
 					continue

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
@@ -18,7 +19,7 @@ import (
 // uniqueness (2627).
 type rowWriter struct {
 	db    *Database
-	table *TableDef
+	table *catalog.TableDef
 	verb  string // INSERT or UPDATE, for 515's message
 	// absent, when set, says a primary key is known not to exist, sparing
 	// insert its lookup (a bulk load past the table's last key: copy.go).
@@ -210,11 +211,11 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 
 // insertTargets binds an INSERT's (or COPY's) column list: the named
 // columns, else every column but identity columns.
-func (b *binder) insertTargets(x positioned, def *TableDef, columns []string) ([]int, error) {
+func (b *binder) insertTargets(x positioned, def *catalog.TableDef, columns []string) ([]int, error) {
 	var targets []int
 	if len(columns) == 0 {
 		for i, c := range def.Columns {
-			if c.Identity == nil && !c.isRowversion() && c.Computed == "" {
+			if c.Identity == nil && !c.IsRowversion() && c.Computed == "" {
 				targets = append(targets, i)
 			}
 		}
@@ -232,7 +233,7 @@ func (b *binder) insertTargets(x positioned, def *TableDef, columns []string) ([
 		if def.Columns[i].Identity != nil && (b.s.identityInsert == nil || b.s.identityInsert.tableID != def.ID) {
 			return nil, b.errAt(x, sqlerr.New(544, def.Name)) // checked again at run time (identity.go)
 		}
-		if def.Columns[i].isRowversion() {
+		if def.Columns[i].IsRowversion() {
 			return nil, b.errAt(x, sqlerr.New(273))
 		}
 		if def.Columns[i].Computed != "" {
@@ -245,10 +246,10 @@ func (b *binder) insertTargets(x positioned, def *TableDef, columns []string) ([
 }
 
 // bindDefaults binds every column's DEFAULT expression.
-func (b *binder) bindDefaults(def *TableDef) ([]expr, error) {
+func (b *binder) bindDefaults(def *catalog.TableDef) ([]expr, error) {
 	defs := make([]expr, len(def.Columns))
 	for i := range def.Columns {
-		if d := def.Columns[i].defaultExpression(); d != nil {
+		if d := defaultExpression(&def.Columns[i]); d != nil {
 			x, err := b.bindDefault(d, def.Columns[i].Type)
 			if err != nil {
 				return nil, err
@@ -262,7 +263,7 @@ func (b *binder) bindDefaults(def *TableDef) ([]expr, error) {
 // fill computes the value of a column the statement did not give one.
 func (w *rowWriter) fill(e *env, t *txn, defs []expr, row []types.Value, i int) error {
 	switch {
-	case w.table.Columns[i].isRowversion():
+	case w.table.Columns[i].IsRowversion():
 		v, err := nextRowversion(t)
 		row[i] = v
 		return err
@@ -435,7 +436,7 @@ func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
 		if def.Columns[i].Identity != nil {
 			return nil, b.errAt(a, sqlerr.New(8102, a.Column))
 		}
-		if def.Columns[i].isRowversion() {
+		if def.Columns[i].IsRowversion() {
 			return nil, b.errAt(a, sqlerr.New(272))
 		}
 		if def.Columns[i].Computed != "" {
@@ -467,7 +468,7 @@ func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
 }
 
 // tableScope builds the one-table scope and scan of UPDATE and DELETE.
-func (b *binder) tableScope(db *Database, def *TableDef) (*scope, *tableScan) {
+func (b *binder) tableScope(db *Database, def *catalog.TableDef) (*scope, *tableScan) {
 	src := &source{name: def.Name, schema: def.Schema, db: db}
 	for i := range def.Columns {
 		src.cols = append(src.cols, session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type})
@@ -712,7 +713,7 @@ func deleteRows(e *env, t *txn, tableID uint32, ks, raws [][]byte, rows [][]type
 }
 
 // truncateTable deletes every row and resets the identity counter.
-func truncateTable(e *env, t *txn, db *Database, def *TableDef) error {
+func truncateTable(e *env, t *txn, db *Database, def *catalog.TableDef) error {
 	scan := &tableScan{db: db, table: def}
 	ks, raws, rows, err := matchRows(e, scan, nil, nil)
 	if err == nil {

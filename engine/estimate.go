@@ -5,6 +5,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/txlog"
 	"mirrordb/parser"
@@ -33,7 +34,7 @@ type rowCounts struct {
 
 // tableRows returns the committed row count of a table (at most
 // rowCountCap); 0 for an empty table or one that cannot be read.
-func tableRows(d *Database, t *TableDef) float64 {
+func tableRows(d *Database, t *catalog.TableDef) float64 {
 	c := &d.rowCounts
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -158,7 +159,7 @@ func uniqueEquality(ts *tableScan, base int, c expr) bool {
 
 // uniqueColumn reports a column that is by itself the primary key or a
 // unique index's key.
-func uniqueColumn(t *TableDef, col int) bool {
+func uniqueColumn(t *catalog.TableDef, col int) bool {
 	if len(t.PK) == 1 && t.PK[0] == col {
 		return true
 	}

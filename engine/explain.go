@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -73,7 +74,7 @@ func bracket(s string) string {
 
 // objectName is [db].[dbo].[table], and with its primary key (the
 // clustered index) [db].[dbo].[table].[PK_name].
-func objectName(db *Database, t *TableDef) string {
+func objectName(db *Database, t *catalog.TableDef) string {
 	s := bracket(db.Name()) + "." + bracket(orDbo(t.Schema)) + "." + bracket(t.Name)
 	if len(t.PK) > 0 && t.PKName != "" {
 		s += "." + bracket(t.PKName)
@@ -82,7 +83,7 @@ func objectName(db *Database, t *TableDef) string {
 }
 
 // columnName is a table's column as plans print it: [db].[dbo].[t].[c].
-func columnName(db *Database, t *TableDef, i int) string {
+func columnName(db *Database, t *catalog.TableDef, i int) string {
 	return bracket(db.Name()) + "." + bracket(orDbo(t.Schema)) + "." + bracket(t.Name) + "." + bracket(t.Columns[i].Name)
 }
 
@@ -344,7 +345,7 @@ func (j *joinSource) explain(x *explainer, nm *names) *plan.Node {
 
 // writeOp is the physical operator name of a write: on the clustered
 // index of a table with a primary key, on the heap of one without.
-func writeOp(t *TableDef, verb string) string {
+func writeOp(t *catalog.TableDef, verb string) string {
 	if len(t.PK) > 0 {
 		return "Clustered Index " + verb
 	}

@@ -30,7 +30,7 @@ func TestCorruptRowMarksSuspect(t *testing.T) {
 	s := openSession(t, in, "master")
 	mustQuery(t, s, "CREATE DATABASE c USE c CREATE TABLE t (id INT PRIMARY KEY, v INT) INSERT t VALUES (1, 10), (2, 20)")
 	d := in.Database("c")
-	def := d.schema.Load().table("dbo", "t")
+	def := d.schema.Load().Table("dbo", "t")
 	key := keys.RowKey(def.ID, keys.AppendValue(nil, int64(2), types.TypeInt))
 	if err := d.storage.KV().Set(key, []byte{0xff, 0xff, 0xff}, pebble.Sync); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -64,7 +65,7 @@ func (b *binder) planIdentityInsert(x *parser.Set) (*stmtPlan, error) {
 
 // identityInsertOn reports whether the session has IDENTITY_INSERT on for
 // the table.
-func (s *Session) identityInsertOn(db *Database, def *TableDef) bool {
+func (s *Session) identityInsertOn(db *Database, def *catalog.TableDef) bool {
 	cur := s.identityInsert
 	return cur != nil && cur.db == db && cur.tableID == def.ID
 }

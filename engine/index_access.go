@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/types"
@@ -19,7 +20,7 @@ import (
 
 // indexSeek narrows a tableScan to a range of one index.
 type indexSeek struct {
-	ix IndexDef
+	ix catalog.IndexDef
 	keySeek
 	covering bool // the entries hold every column the query reads (covering.go)
 }
@@ -39,7 +40,7 @@ func chooseIndexSeek(ts *tableScan, where expr, base int) {
 	}
 	for i := range ts.table.Indexes {
 		ix := &ts.table.Indexes[i]
-		if ix.State != IndexReady || !impliesFilter(ts.table, ix, conj, base) {
+		if ix.State != catalog.IndexReady || !impliesFilter(ts.table, ix, conj, base) {
 			continue // a filtered index serves only queries that imply its filter
 		}
 		s := &indexSeek{ix: *ix, keySeek: findKeySeek(conj, base, ts.table, ix.Columns, ix.Desc)}
@@ -107,7 +108,7 @@ func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row 
 		return full.scanKeys(e, fn)
 	}
 	def := t.table
-	rs, err := s.ranges(e, keys.IndexPrefix(def.ID, s.ix.store()))
+	rs, err := s.ranges(e, keys.IndexPrefix(def.ID, s.ix.StoreID()))
 	if err != nil {
 		return err
 	}
@@ -148,12 +149,12 @@ func (s *indexSeek) stillReady(e *env, t *tableScan) bool {
 	if err != nil {
 		return false
 	}
-	def := set.byID[t.table.ID]
+	def := set.ByID(t.table.ID)
 	if def == nil {
 		return false
 	}
 	for i := range def.Indexes {
-		if ix := &def.Indexes[i]; ix.store() == s.ix.store() && ix.State == IndexReady {
+		if ix := &def.Indexes[i]; ix.StoreID() == s.ix.StoreID() && ix.State == catalog.IndexReady {
 			return true
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -131,9 +132,9 @@ func (w *buildWatch) mayExist(table, store uint32) (fn func(key []byte) bool, ok
 // watchIfEmpty records the build as running, and starts watching it when
 // its key space holds nothing (as a new store number's does).
 func (x *indexBuild) watchIfEmpty(t *txn, tableID uint32) error {
-	x.db.builds.enter(tableID, x.ix.store())
+	x.db.builds.enter(tableID, x.ix.StoreID())
 	x.entered = true
-	prefix := keys.IndexPrefix(tableID, x.ix.store())
+	prefix := keys.IndexPrefix(tableID, x.ix.StoreID())
 	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
 		return x.db.storage.ReadError(err)
@@ -145,7 +146,7 @@ func (x *indexBuild) watchIfEmpty(t *txn, tableID uint32) error {
 		return x.db.storage.ReadError(err)
 	}
 	if empty {
-		x.db.builds.start(tableID, x.ix.store())
+		x.db.builds.start(tableID, x.ix.StoreID())
 		x.watched = true
 	}
 	return nil
@@ -154,11 +155,11 @@ func (x *indexBuild) watchIfEmpty(t *txn, tableID uint32) error {
 // unwatch stops watching the build and records its end.
 func (x *indexBuild) unwatch(tableID uint32) {
 	if x.entered {
-		x.db.builds.leave(tableID, x.ix.store())
+		x.db.builds.leave(tableID, x.ix.StoreID())
 		x.entered = false
 	}
 	if x.watched {
-		x.db.builds.stop(tableID, x.ix.store())
+		x.db.builds.stop(tableID, x.ix.StoreID())
 		x.watched = false
 	}
 }
@@ -227,7 +228,7 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 			return nil, x.db.storage.Corrupt(err)
 		}
 		last = append(last[:0], it.Key()...)
-		if !ix.covers(def, row) {
+		if !covers(ix, def, row) {
 			continue
 		}
 		k := len(buf)
@@ -256,8 +257,8 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 
 // writeStep writes a step's sorted entries, reading the before-images of
 // only those that may exist (see the top of the file).
-func (x *indexBuild) writeStep(t *txn, def *TableDef, ix *IndexDef, buf []byte, entries []stepEntry) error {
-	mayExist, watched := x.db.builds.mayExist(def.ID, ix.store())
+func (x *indexBuild) writeStep(t *txn, def *catalog.TableDef, ix *catalog.IndexDef, buf []byte, entries []stepEntry) error {
+	mayExist, watched := x.db.builds.mayExist(def.ID, ix.StoreID())
 	t.Grow(len(entries))
 	var it *pebble.Iterator
 	defer func() {
@@ -277,7 +278,7 @@ func (x *indexBuild) writeStep(t *txn, def *TableDef, ix *IndexDef, buf []byte, 
 			continue
 		}
 		if it == nil {
-			prefix := keys.IndexPrefix(def.ID, ix.store())
+			prefix := keys.IndexPrefix(def.ID, ix.StoreID())
 			var err error
 			if it, err = t.Reader().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)}); err != nil {
 				return x.db.storage.ReadError(err)
@@ -318,7 +319,7 @@ func rowKeyOfEntry(tableID uint32, val []byte) []byte {
 }
 
 // duplicate is Msg 1505 for the row whose new entry has value val.
-func (x *indexBuild) duplicate(t *txn, def *TableDef, ix *IndexDef, val []byte) error {
+func (x *indexBuild) duplicate(t *txn, def *catalog.TableDef, ix *catalog.IndexDef, val []byte) error {
 	rowKey, err := entryRowKey(def.ID, val)
 	if err != nil {
 		return x.db.storage.Corrupt(err)

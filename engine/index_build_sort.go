@@ -12,6 +12,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/sqlerr"
@@ -103,7 +104,7 @@ func (s *buildSort) close() {
 // indexFingerprint is what a build's entries depend on in the table's
 // definition: its id (a rewritten table has a new one) and the types of
 // the indexed and included columns.
-func indexFingerprint(def *TableDef, ix *IndexDef) string {
+func indexFingerprint(def *catalog.TableDef, ix *catalog.IndexDef) string {
 	var b bytes.Buffer
 	fmt.Fprint(&b, def.ID, ix.Filter)
 	for _, cols := range [][]int{ix.Columns, ix.Include} {
@@ -122,12 +123,12 @@ func indexFingerprint(def *TableDef, ix *IndexDef) string {
 // into runs.
 func (x *indexBuild) scan(e *env) (*buildSort, error) {
 	set := x.db.schema.Load()
-	var def *TableDef
-	var ix *IndexDef
-	if d := set.byID[x.tableID]; d != nil {
+	var def *catalog.TableDef
+	var ix *catalog.IndexDef
+	if d := set.ByID(x.tableID); d != nil {
 		def = d
 		for i := range d.Indexes {
-			if d.Indexes[i].store() == x.ix.store() && d.Indexes[i].State == IndexBuilding {
+			if d.Indexes[i].StoreID() == x.ix.StoreID() && d.Indexes[i].State == catalog.IndexBuilding {
 				ix = &d.Indexes[i]
 			}
 		}
@@ -170,7 +171,7 @@ func (x *indexBuild) scan(e *env) (*buildSort, error) {
 }
 
 // scanRows reads the rows into runs, handing each full one to the sorter.
-func (x *indexBuild) scanRows(e *env, def *TableDef, ix *IndexDef, s *buildSort, full, free chan *entryRun) error {
+func (x *indexBuild) scanRows(e *env, def *catalog.TableDef, ix *catalog.IndexDef, s *buildSort, full, free chan *entryRun) error {
 	prefix := keys.TablePrefix(def.ID)
 	it, err := x.db.storage.KV().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
@@ -208,7 +209,7 @@ func (x *indexBuild) scanRows(e *env, def *TableDef, ix *IndexDef, s *buildSort,
 		if row, err = keys.DecodeColumns(it.Value(), row, need); err != nil {
 			return x.db.storage.Corrupt(err)
 		}
-		if row = padRow(row, len(def.Columns)); !ix.covers(def, row) {
+		if row = padRow(row, len(def.Columns)); !covers(ix, def, row) {
 			continue
 		}
 		if len(run.buf) >= runBytes {
@@ -504,7 +505,7 @@ func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) err
 		return sqlerr.New(50131, def.Name)
 	}
 	t.WriteOnly()
-	mayExist, watched := x.db.builds.mayExist(def.ID, ix.store())
+	mayExist, watched := x.db.builds.mayExist(def.ID, ix.StoreID())
 	t.Grow(len(p.entries))
 	for n, en := range p.entries {
 		k, v := p.buf[en.k:en.v:en.v], p.buf[en.v:en.end:en.end]
@@ -552,7 +553,7 @@ func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) err
 
 // currentEntry returns the value the entry with key k (value v, from the
 // scan) has now: nil when its row is gone or has another entry.
-func (x *indexBuild) currentEntry(t *txn, def *TableDef, ix *IndexDef, k, v []byte) ([]byte, error) {
+func (x *indexBuild) currentEntry(t *txn, def *catalog.TableDef, ix *catalog.IndexDef, k, v []byte) ([]byte, error) {
 	rowKey, err := entryRowKey(def.ID, v)
 	if err != nil {
 		return nil, x.db.storage.Corrupt(err)
@@ -566,7 +567,7 @@ func (x *indexBuild) currentEntry(t *txn, def *TableDef, ix *IndexDef, k, v []by
 		return nil, x.db.storage.Corrupt(err)
 	}
 	row = padRow(row, len(def.Columns))
-	if !ix.covers(def, row) {
+	if !covers(ix, def, row) {
 		return nil, nil
 	}
 	nk, nv := indexEntry(def, ix, rowKey, row)

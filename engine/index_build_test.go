@@ -145,7 +145,7 @@ func TestIndexBuildProgressAndCancel(t *testing.T) {
 		t.Fatalf("indexes after the cancelled build: %s", got)
 	}
 	set, _ := s.schemaFor(s.db)
-	def := set.table("dbo", "wide")
+	def := set.Table("dbo", "wide")
 	it, _ := s.db.storage.KV().NewIter(&pebble.IterOptions{LowerBound: keys.IndexPrefix(def.ID, 3), UpperBound: keys.PrefixEnd(keys.IndexPrefix(def.ID, 3))})
 	defer it.Close()
 	if it.First() {
@@ -292,8 +292,8 @@ func buildWithConcurrentWrites(t *testing.T, create string) {
 func checkLogImages(t *testing.T, s *Session, table, index string, from txlog.LSN) {
 	t.Helper()
 	set, _ := s.schemaFor(s.db)
-	def := set.table("dbo", table)
-	prefix := keys.IndexPrefix(def.ID, def.index(index).store())
+	def := set.Table("dbo", table)
+	prefix := keys.IndexPrefix(def.ID, def.Index(index).StoreID())
 	state := map[string][]byte{}
 	ops := 0
 	err := s.db.storage.ReadLog(from, s.db.storage.EndLSN(), func(lsn txlog.LSN, enc []byte) error {

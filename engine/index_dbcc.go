@@ -6,6 +6,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
@@ -19,10 +20,10 @@ import (
 // An index still being built or dropped is not held to either.
 
 // checkRowEntries checks that a row (decoded, at key k) has its entries.
-func (c *checker) checkRowEntries(r pebble.Reader, t *TableDef, k []byte, row []types.Value) error {
+func (c *checker) checkRowEntries(r pebble.Reader, t *catalog.TableDef, k []byte, row []types.Value) error {
 	for i := range t.Indexes {
 		ix := &t.Indexes[i]
-		if ix.State != IndexReady || !ix.covers(t, row) {
+		if ix.State != catalog.IndexReady || !covers(ix, t, row) {
 			continue
 		}
 		ek, ev := indexEntry(t, ix, k, row)
@@ -40,20 +41,20 @@ func (c *checker) checkRowEntries(r pebble.Reader, t *TableDef, k []byte, row []
 }
 
 // checkEntry checks one index entry (key k, value v) against its row.
-func (c *checker) checkEntry(r pebble.Reader, tables map[uint32]*TableDef, k, v []byte) error {
+func (c *checker) checkEntry(r pebble.Reader, tables map[uint32]*catalog.TableDef, k, v []byte) error {
 	tableID, ixID, _ := keys.IndexOfKey(k)
 	c.entries[[2]uint32{tableID, ixID}]++
 	t := tables[tableID]
 	if t == nil {
 		return c.report(sqlerr.New(8928, int64(tableID), fmt.Sprintf("index entry %x", k), "no table has that object ID"))
 	}
-	var ix *IndexDef
+	var ix *catalog.IndexDef
 	for i := range t.Indexes {
-		if t.Indexes[i].store() == ixID {
+		if t.Indexes[i].StoreID() == ixID {
 			ix = &t.Indexes[i]
 		}
 	}
-	if ix == nil || ix.State != IndexReady {
+	if ix == nil || ix.State != catalog.IndexReady {
 		if ix == nil {
 			return c.report(sqlerr.New(8928, int64(tableID), fmt.Sprintf("index entry %x", k), fmt.Sprintf("table '%s' has no index with ID %d", t.Name, ixID)))
 		}
@@ -80,7 +81,7 @@ func (c *checker) checkEntry(r pebble.Reader, tables map[uint32]*TableDef, k, v 
 	if err != nil || len(row) != len(t.Columns) {
 		return nil // checkRow reports the row itself
 	}
-	if !ix.covers(t, row) {
+	if !covers(ix, t, row) {
 		return extra(fmt.Sprintf("a row its filter leaves out (%s)", indexKeyText(t, ix, row)))
 	}
 	if ek, ev := indexEntry(t, ix, rowKey, row); !bytes.Equal(ek, k) || !bytes.Equal(ev, v) {
@@ -91,9 +92,9 @@ func (c *checker) checkEntry(r pebble.Reader, tables map[uint32]*TableDef, k, v 
 
 // checkIndexes scans the entries of every index of t (CHECKTABLE; CHECKDB
 // meets them in its scan of all table keys).
-func (c *checker) checkIndexes(gov *govern.Statement, r pebble.Reader, tables map[uint32]*TableDef, t *TableDef) error {
+func (c *checker) checkIndexes(gov *govern.Statement, r pebble.Reader, tables map[uint32]*catalog.TableDef, t *catalog.TableDef) error {
 	for _, ix := range t.Indexes {
-		p := keys.IndexPrefix(t.ID, ix.store())
+		p := keys.IndexPrefix(t.ID, ix.StoreID())
 		if err := c.scan(gov, r, p, keys.PrefixEnd(p), func(k, v []byte) error { return c.checkEntry(r, tables, k, v) }); err != nil {
 			return err
 		}

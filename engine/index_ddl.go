@@ -8,6 +8,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -97,8 +98,8 @@ func (b *binder) planCreateIndex(x *parser.CreateIndex) (*stmtPlan, error) {
 // indexDefinition checks a CREATE INDEX against its table as bound, with
 // SQL Server's errors, and returns the index (without its id) and whether
 // WITH (DROP_EXISTING = ON) was given.
-func (b *binder) indexDefinition(x *parser.CreateIndex, def *TableDef) (IndexDef, bool, error) {
-	ix := IndexDef{Name: x.Name, Unique: x.Unique, Clustered: x.Clustered, State: IndexBuilding}
+func (b *binder) indexDefinition(x *parser.CreateIndex, def *catalog.TableDef) (catalog.IndexDef, bool, error) {
+	ix := catalog.IndexDef{Name: x.Name, Unique: x.Unique, Clustered: x.Clustered, State: catalog.IndexBuilding}
 	if x.Where != nil {
 		if err := checkFilter(def, x.Name, x.Where); err != nil {
 			return ix, false, b.errAt(x.Where, sqlerr.As(err))
@@ -116,8 +117,8 @@ func (b *binder) indexDefinition(x *parser.CreateIndex, def *TableDef) (IndexDef
 			return ix, false, b.errAt(o, sqlerr.New(155, o.Name, "CREATE INDEX"))
 		}
 	}
-	if len(x.Columns) > maxIndexKeyColumns {
-		return ix, false, b.errAt(x, sqlerr.New(1904, x.Name, def.Name, len(x.Columns), maxIndexKeyColumns))
+	if len(x.Columns) > catalog.MaxIndexKeyColumns {
+		return ix, false, b.errAt(x, sqlerr.New(1904, x.Name, def.Name, len(x.Columns), catalog.MaxIndexKeyColumns))
 	}
 	seen := map[int]bool{}
 	column := func(name string) (int, error) {
@@ -160,7 +161,7 @@ type indexBuild struct {
 	s            *Session
 	db           *Database
 	table        string
-	ix           IndexDef
+	ix           catalog.IndexDef
 	dropExisting bool
 	replaces     uint32 // the store of the index a rebuild replaces
 	tableID      uint32
@@ -208,7 +209,7 @@ func (x *indexBuild) run(e *env) error {
 	if err != nil {
 		ce, cancel := cleanupEnv(e)
 		defer cancel()
-		if cerr := x.s.removeIndex(ce, x.db, x.table, x.ix.store()); cerr != nil {
+		if cerr := x.s.removeIndex(ce, x.db, x.table, x.ix.StoreID()); cerr != nil {
 			x.db.inst.log.Warn("removing a failed index build", "db", x.db.Name(), "index", x.ix.Name, "err", cerr)
 		}
 		return err
@@ -274,12 +275,12 @@ func cleanupEnv(e *env) (*env, context.CancelFunc) {
 
 // tableForIndex returns the table as the transaction sees it (208 when it
 // is gone).
-func tableForIndex(t *txn, name string) (*TableDef, error) {
+func tableForIndex(t *txn, name string) (*catalog.TableDef, error) {
 	set, err := t.schemaView()
 	if err != nil {
 		return nil, err
 	}
-	def := set.table("dbo", name)
+	def := set.Table("dbo", name)
 	if def == nil {
 		return nil, sqlerr.New(208, name)
 	}
@@ -287,11 +288,10 @@ func tableForIndex(t *txn, name string) (*TableDef, error) {
 }
 
 // putTableDef writes a changed copy of a table's definition.
-func putTableDef(t *txn, def *TableDef, change func(d *TableDef)) error {
-	d := *def
-	d.Indexes = append([]IndexDef(nil), def.Indexes...)
-	change(&d)
-	return t.Put(keys.TableDefKey(d.ID), encodeTableDef(&d))
+func putTableDef(t *txn, def *catalog.TableDef, change func(d *catalog.TableDef)) error {
+	d := def.Clone()
+	change(d)
+	return t.Put(keys.TableDefKey(d.ID), catalog.EncodeTable(d))
 }
 
 // define adds the index, building, to its table: step 1.
@@ -300,22 +300,22 @@ func (x *indexBuild) define(t *txn) error {
 	if err != nil {
 		return err
 	}
-	old := def.index(x.ix.Name)
+	old := def.Index(x.ix.Name)
 	switch {
 	case strings.EqualFold(def.PKName, x.ix.Name) || (old != nil && !x.dropExisting):
 		return sqlerr.New(1913, x.ix.Name, def.Name)
 	case old == nil && x.dropExisting:
 		return sqlerr.New(7999, x.ix.Name, def.Name)
-	case old != nil && old.State != IndexReady:
+	case old != nil && old.State != catalog.IndexReady:
 		return sqlerr.New(7999, x.ix.Name, def.Name) // being built or dropped
 	}
-	next := max(def.NextIndexID, firstNonclusteredID)
-	if def.PKNonclustered && next == def.pkIndexID() {
+	next := max(def.NextIndexID, catalog.FirstNonclusteredID)
+	if def.PKNonclustered && next == def.PKIndexID() {
 		next++
 	}
 	switch {
 	case x.ix.Clustered:
-		if name := def.clusteredName(); name != "" && (old == nil || !strings.EqualFold(name, old.Name)) {
+		if name := def.ClusteredName(); name != "" && (old == nil || !strings.EqualFold(name, old.Name)) {
 			return sqlerr.New(1902, def.Name, name)
 		}
 		x.ix.ID = 1
@@ -325,14 +325,14 @@ func (x *indexBuild) define(t *txn) error {
 		x.ix.ID, next = next, next+1
 	}
 	if old != nil { // built beside the old entries, under a number of its own
-		x.replaces = old.store()
+		x.replaces = old.StoreID()
 		x.ix.Store, next = next, next+1
 	}
 	x.tableID = def.ID
 	if err := x.watchIfEmpty(t, def.ID); err != nil {
 		return err
 	}
-	return putTableDef(t, def, func(d *TableDef) {
+	return putTableDef(t, def, func(d *catalog.TableDef) {
 		d.Indexes = append(d.Indexes, x.ix)
 		d.NextIndexID = next
 	})
@@ -340,13 +340,13 @@ func (x *indexBuild) define(t *txn) error {
 
 // building returns the table and the index being built as the
 // transaction sees them.
-func (x *indexBuild) building(t *txn) (*TableDef, *IndexDef, error) {
+func (x *indexBuild) building(t *txn) (*catalog.TableDef, *catalog.IndexDef, error) {
 	def, err := tableForIndex(t, x.table)
 	if err != nil {
 		return nil, nil, err
 	}
 	for i := range def.Indexes {
-		if ix := &def.Indexes[i]; ix.store() == x.ix.store() && ix.State == IndexBuilding {
+		if ix := &def.Indexes[i]; ix.StoreID() == x.ix.StoreID() && ix.State == catalog.IndexBuilding {
 			return def, ix, nil
 		}
 	}
@@ -370,13 +370,13 @@ func (x *indexBuild) finish(t *txn) error {
 	if err != nil {
 		return err
 	}
-	return putTableDef(t, def, func(d *TableDef) {
+	return putTableDef(t, def, func(d *catalog.TableDef) {
 		for i := range d.Indexes {
-			switch d.Indexes[i].store() {
-			case x.ix.store():
-				d.Indexes[i].State = IndexReady
+			switch d.Indexes[i].StoreID() {
+			case x.ix.StoreID():
+				d.Indexes[i].State = catalog.IndexReady
 			case x.replaces:
-				d.Indexes[i].State = IndexDropping
+				d.Indexes[i].State = catalog.IndexDropping
 			}
 		}
 	})
@@ -423,7 +423,7 @@ func (s *Session) dropIndex(e *env, db *Database, table, name string, ifExists b
 		if err != nil {
 			return err
 		}
-		ix := def.index(name)
+		ix := def.Index(name)
 		if ix == nil {
 			if strings.EqualFold(def.PKName, name) {
 				return sqlerr.New(3723, table+"."+name, "PRIMARY KEY")
@@ -439,7 +439,7 @@ func (s *Session) dropIndex(e *env, db *Database, table, name string, ifExists b
 			}
 			return err
 		}
-		id = ix.store()
+		id = ix.StoreID()
 		return nil
 	})
 	if err != nil || id == 0 {
@@ -511,10 +511,10 @@ func markIndexDropping(t *txn, table string, id uint32) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	return def.ID, putTableDef(t, def, func(d *TableDef) {
+	return def.ID, putTableDef(t, def, func(d *catalog.TableDef) {
 		for i := range d.Indexes {
-			if d.Indexes[i].store() == id {
-				d.Indexes[i].State = IndexDropping
+			if d.Indexes[i].StoreID() == id {
+				d.Indexes[i].State = catalog.IndexDropping
 			}
 		}
 	})
@@ -526,10 +526,10 @@ func dropIndexDef(t *txn, table string, id uint32) error {
 	if err != nil {
 		return err
 	}
-	return putTableDef(t, def, func(d *TableDef) {
+	return putTableDef(t, def, func(d *catalog.TableDef) {
 		d.Indexes = d.Indexes[:0]
 		for _, ix := range def.Indexes {
-			if ix.store() != id {
+			if ix.StoreID() != id {
 				d.Indexes = append(d.Indexes, ix)
 			}
 		}
@@ -539,9 +539,9 @@ func dropIndexDef(t *txn, table string, id uint32) error {
 // dropIndexEntries deletes what entries a table's indexes still have once
 // its rows are gone: those of an index a crash left dropping, which writes
 // no longer maintain (DROP TABLE).
-func dropIndexEntries(e *env, t *txn, def *TableDef) error {
+func dropIndexEntries(e *env, t *txn, def *catalog.TableDef) error {
 	for _, ix := range def.Indexes {
-		if err := emptyIndex(e, t, def.ID, ix.store()); err != nil {
+		if err := emptyIndex(e, t, def.ID, ix.StoreID()); err != nil {
 			return err
 		}
 	}

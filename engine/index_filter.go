@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -20,7 +21,7 @@ import (
 var filterExprs sync.Map // filter text → parser.Expr
 
 // filterExpr returns the parsed filter of an index (nil when it has none).
-func (ix *IndexDef) filterExpr() parser.Expr {
+func filterExpr(ix *catalog.IndexDef) parser.Expr {
 	if ix.Filter == "" {
 		return nil
 	}
@@ -49,8 +50,8 @@ func parseCached(cache *sync.Map, sql string, pick func(*parser.Select) parser.E
 
 // covers reports whether a row belongs in the index: always for an
 // unfiltered index, else when the filter accepts it.
-func (ix *IndexDef) covers(t *TableDef, row []types.Value) bool {
-	x := ix.filterExpr()
+func covers(ix *catalog.IndexDef, t *catalog.TableDef, row []types.Value) bool {
+	x := filterExpr(ix)
 	if x == nil {
 		return true
 	}
@@ -60,14 +61,14 @@ func (ix *IndexDef) covers(t *TableDef, row []types.Value) bool {
 
 // checkFilter validates a filter against its table with SQL Server's
 // errors (10735, 10609), by evaluating it on a row of NULLs.
-func checkFilter(t *TableDef, ix string, x parser.Expr) error {
+func checkFilter(t *catalog.TableDef, ix string, x parser.Expr) error {
 	_, err := filterEval{t, ix}.eval(x, make([]types.Value, len(t.Columns)))
 	return err
 }
 
 // filterEval interprets the filter of index ix of table t.
 type filterEval struct {
-	t  *TableDef
+	t  *catalog.TableDef
 	ix string
 }
 

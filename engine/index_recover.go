@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/sqlerr"
 )
 
@@ -57,10 +58,10 @@ type interruptedIndex struct {
 // database.
 func (d *Database) removeInterruptedIndexes(ctx context.Context) error {
 	var found []interruptedIndex
-	for _, def := range d.schema.Load().byID {
+	for _, def := range d.schema.Load().Tables() {
 		for _, ix := range def.Indexes {
-			if ix.State != IndexReady && !d.builds.running(def.ID, ix.store()) {
-				found = append(found, interruptedIndex{def.Name, ix.Name, ix.store()})
+			if ix.State != catalog.IndexReady && !d.builds.running(def.ID, ix.StoreID()) {
+				found = append(found, interruptedIndex{def.Name, ix.Name, ix.StoreID()})
 			}
 		}
 	}

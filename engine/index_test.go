@@ -260,8 +260,8 @@ func TestDbccFindsIndexDamage(t *testing.T) {
 	mustQuery(t, s, "INSERT t VALUES (1, 10), (2, 20), (3, 30)")
 	mustQuery(t, s, "CREATE INDEX ia ON t (a)")
 	set, _ := s.schemaFor(s.db)
-	def := set.table("dbo", "t")
-	ix := def.index("ia")
+	def := set.Table("dbo", "t")
+	ix := def.Index("ia")
 	rowKey := func(id int64) []byte { return (&rowWriter{table: def}).pkKey([]types.Value{id, nil}) }
 	entry2, _ := indexEntry(def, ix, rowKey(2), []types.Value{int64(2), int64(20)})
 	bogusK, bogusV := indexEntry(def, ix, rowKey(9), []types.Value{int64(9), int64(90)})

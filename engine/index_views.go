@@ -6,6 +6,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -33,20 +34,20 @@ type catalogIndex struct {
 
 // catalogIndexes lists a table's indexes in index_id order as the catalog
 // shows them.
-func catalogIndexes(t *TableDef) []catalogIndex {
+func catalogIndexes(t *catalog.TableDef) []catalogIndex {
 	var out []catalogIndex
 	rows := keys.TablePrefix(t.ID)
-	if t.clusteredName() == "" {
+	if t.ClusteredName() == "" {
 		out = append(out, catalogIndex{id: 0, prefix: rows})
 	}
 	if len(t.PK) > 0 {
-		out = append(out, catalogIndex{id: t.pkIndexID(), name: t.PKName, clustered: !t.PKNonclustered, unique: true,
+		out = append(out, catalogIndex{id: t.PKIndexID(), name: t.PKName, clustered: !t.PKNonclustered, unique: true,
 			primaryKey: true, cols: t.PK, desc: make([]bool, len(t.PK)), prefix: rows})
 	}
 	for _, ix := range t.Indexes {
 		out = append(out, catalogIndex{id: ix.ID, name: ix.Name, clustered: ix.Clustered, unique: ix.Unique, constraint: ix.Constraint,
-			disabled: ix.State != IndexReady, cols: ix.Columns, desc: ix.Desc, include: ix.Include, filter: ix.Filter,
-			prefix: keys.IndexPrefix(t.ID, ix.store())})
+			disabled: ix.State != catalog.IndexReady, cols: ix.Columns, desc: ix.Desc, include: ix.Include, filter: ix.Filter,
+			prefix: keys.IndexPrefix(t.ID, ix.StoreID())})
 	}
 	for i := 1; i < len(out); i++ { // index_id order (few entries)
 		for j := i; j > 0 && out[j].id < out[j-1].id; j-- {
@@ -94,12 +95,12 @@ func countKeys(e *env, r pebble.Reader, prefix []byte) (int64, error) {
 
 // eachIndex calls fn for every index of every table of the current
 // database.
-func eachIndex(e *env, fn func(t *TableDef, c *catalogIndex) error) error {
+func eachIndex(e *env, fn func(t *catalog.TableDef, c *catalogIndex) error) error {
 	set, err := e.sess.schemaFor(e.sess.db)
 	if err != nil {
 		return err
 	}
-	for _, t := range set.tables() {
+	for _, t := range set.Tables() {
 		for _, c := range catalogIndexes(t) {
 			if err := fn(t, &c); err != nil {
 				return err
@@ -125,7 +126,7 @@ func (vs viewSet) addIndexViews() {
 			"filter_definition", types.NVarCharType(types.MaxLength)),
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
-			err := eachIndex(e, func(t *TableDef, c *catalogIndex) error {
+			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				typ, desc := c.typeDesc()
 				out = append(out, []types.Value{int64(t.ID), nameOrNil(c.name), int64(c.id), typ, desc, c.unique,
 					int64(1), false, c.primaryKey, c.constraint, int64(0), false, c.disabled, false, true, true,
@@ -140,7 +141,7 @@ func (vs viewSet) addIndexViews() {
 			"key_ordinal", tinyint, "partition_ordinal", tinyint, "is_descending_key", bit, "is_included_column", bit),
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
-			err := eachIndex(e, func(t *TableDef, c *catalogIndex) error {
+			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				n := int64(0)
 				for i, col := range c.cols {
 					n++
@@ -161,7 +162,7 @@ func (vs viewSet) addIndexViews() {
 			"is_temporary", bit, "is_incremental", bit),
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
-			err := eachIndex(e, func(t *TableDef, c *catalogIndex) error {
+			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				if c.id != 0 {
 					out = append(out, []types.Value{int64(t.ID), c.name, int64(c.id), false, false, false, c.filter != "", c.filterDefinition(), false, false})
 				}
@@ -176,7 +177,7 @@ func (vs viewSet) addIndexViews() {
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			r := e.sess.readerFor(e.sess.db)
-			err := eachIndex(e, func(t *TableDef, c *catalogIndex) error {
+			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				n, err := countKeys(e, r, c.prefix)
 				id := int64(t.ID)<<16 | int64(c.id)
 				out = append(out, []types.Value{id, int64(t.ID), int64(c.id), int64(1), id, n, int64(0), "NONE"})
@@ -195,7 +196,7 @@ func (vs viewSet) addIndexViews() {
 			}
 			var out [][]types.Value
 			r := e.sess.readerFor(e.sess.db)
-			err := eachIndex(e, func(t *TableDef, c *catalogIndex) error {
+			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				if c.id == 0 || args[0] != int64(t.ID) || args[1] != int64(c.id) {
 					return nil
 				}
@@ -210,7 +211,7 @@ func (vs viewSet) addIndexViews() {
 
 // procTable is the table a procedure's objname argument names ([dbo.]t),
 // with the name as given; 15009 when there is none.
-func procTable(call *ProcCall) (*TableDef, string, error) {
+func procTable(call *ProcCall) (*catalog.TableDef, string, error) {
 	s := call.Session
 	name := types.ToText(call.Args["objname"], types.TypeUnknown)
 	parts := strings.Split(name, ".")
@@ -218,7 +219,7 @@ func procTable(call *ProcCall) (*TableDef, string, error) {
 	if err != nil {
 		return nil, name, err
 	}
-	t := set.table("dbo", strings.Trim(parts[len(parts)-1], "[]"))
+	t := set.Table("dbo", strings.Trim(parts[len(parts)-1], "[]"))
 	if t == nil || (len(parts) > 1 && !strings.EqualFold(strings.Trim(parts[len(parts)-2], "[]"), "dbo")) {
 		return nil, name, sqlerr.New(15009, name, s.db.Name())
 	}

@@ -4,111 +4,26 @@ import (
 	"bytes"
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
 
-// Secondary indexes. An index is part of its table's definition (TableDef
-// .Indexes, one schema key), and its entries are keys beside the table's
-// rows (engine/keys/index.go) written in the same transaction as the row
-// they point at: so the log record of that transaction, and with it
-// mirroring, backups, RESTORE LOG and the undo of a demoted principal,
+// Index maintenance. An index is part of its table's definition
+// (catalog.IndexDef in TableDef.Indexes, one schema key; engine/catalog
+// says how index_ids are given), and its entries are keys beside the
+// table's rows (engine/keys/index.go) written in the same transaction as
+// the row they point at: so the log record of that transaction, and with
+// it mirroring, backups, RESTORE LOG and the undo of a demoted principal,
 // carry index entries exactly as they carry rows. docs/ARCHITECTURE.md
-// ("Secondary indexes") tells the whole story.
-//
-// Rows are always stored by their primary key (or a heap's hidden row
-// id); "clustered" is what the catalog says. A table with a clustered
-// primary key has index_id 1 as its primary key; PRIMARY KEY NONCLUSTERED
-// makes it a heap in the catalog (index_id 0) with its primary key as
-// index_id 2, and a CLUSTERED secondary index on such a table, or on a
-// heap, takes index_id 1. A second clustered index is Msg 1902, as in SQL
-// Server.
-
-// IndexState is where an index is in its life. Only a ready index answers
-// queries; building and ready ones are maintained by every write.
-type IndexState string
-
-const (
-	IndexReady    IndexState = ""
-	IndexBuilding IndexState = "building" // CREATE INDEX is filling it
-	IndexDropping IndexState = "dropping" // DROP INDEX is emptying it
-)
-
-// IndexDef is one secondary index of a table.
-type IndexDef struct {
-	ID        uint32     `json:"id"` // its sys.indexes index_id
-	Name      string     `json:"name"`
-	Unique    bool       `json:"unique,omitempty"`
-	Clustered bool       `json:"clustered,omitempty"`
-	Columns   []int      `json:"columns"`
-	Desc      []bool     `json:"desc"`
-	Include   []int      `json:"include,omitempty"`
-	State     IndexState `json:"state,omitempty"`
-	// Filter is a filtered index's WHERE as T-SQL text (index_filter.go).
-	Filter string `json:"filter,omitempty"`
-	// Store numbers the index's entries (keys.IndexPrefix) when it is not
-	// ID: an index rebuilt WITH (DROP_EXISTING = ON) keeps its index_id
-	// while the new entries are built beside the old ones.
-	Store uint32 `json:"store,omitempty"`
-	// Constraint marks the index of a UNIQUE constraint (2627 rather than
-	// 2601, a row in sys.key_constraints); ObjectID is that constraint's.
-	Constraint bool   `json:"constraint,omitempty"`
-	ObjectID   uint32 `json:"object_id,omitempty"`
-}
-
-// store is the number under which the index's entries are kept.
-func (ix *IndexDef) store() uint32 {
-	if ix.Store != 0 {
-		return ix.Store
-	}
-	return ix.ID
-}
-
-// maxIndexKeyColumns is SQL Server's limit on key columns (Msg 1904).
-const maxIndexKeyColumns = 16
-
-// firstNonclusteredID is the index_id of the first nonclustered index.
-const firstNonclusteredID = 2
-
-// pkIndexID is the index_id the catalog gives the primary key.
-func (t *TableDef) pkIndexID() uint32 {
-	if t.PKNonclustered {
-		return firstNonclusteredID
-	}
-	return 1
-}
-
-// maintained reports whether writes keep the index's entries.
-func (ix *IndexDef) maintained() bool { return ix.State != IndexDropping }
-
-// index finds a table's index by name (case-insensitive), or nil.
-func (t *TableDef) index(name string) *IndexDef {
-	for i := range t.Indexes {
-		if strings.EqualFold(t.Indexes[i].Name, name) {
-			return &t.Indexes[i]
-		}
-	}
-	return nil
-}
-
-// clusteredName names the table's clustered index ("" when it is a heap).
-func (t *TableDef) clusteredName() string {
-	if len(t.PK) > 0 && !t.PKNonclustered {
-		return t.PKName
-	}
-	for i := range t.Indexes {
-		if t.Indexes[i].Clustered {
-			return t.Indexes[i].Name
-		}
-	}
-	return ""
-}
+// ("Secondary indexes") tells the whole story. A second clustered index
+// is Msg 1902, as in SQL Server.
 
 // indexEntry returns the key and value of a row's entry in ix: the key
 // values (inverted when DESC), then for a non-unique index the row's key;
 // the value holds the row's key and the INCLUDE columns.
-func indexEntry(t *TableDef, ix *IndexDef, rowKey []byte, row []types.Value) (key, val []byte) {
+func indexEntry(t *catalog.TableDef, ix *catalog.IndexDef, rowKey []byte, row []types.Value) (key, val []byte) {
 	var enc entryEncoder
 	b, n := enc.append(nil, t, ix, rowKey, row)
 	return b[:n:n], b[n:]
@@ -125,9 +40,9 @@ type entryEncoder struct {
 
 // append appends the key of a row's entry in ix and then its value to
 // dst, and returns the buffer and where the value starts.
-func (enc *entryEncoder) append(dst []byte, t *TableDef, ix *IndexDef, rowKey []byte, row []types.Value) ([]byte, int) {
-	if enc.prefix == nil || enc.table != t.ID || enc.store != ix.store() {
-		enc.prefix, enc.table, enc.store = keys.IndexPrefix(t.ID, ix.store()), t.ID, ix.store()
+func (enc *entryEncoder) append(dst []byte, t *catalog.TableDef, ix *catalog.IndexDef, rowKey []byte, row []types.Value) ([]byte, int) {
+	if enc.prefix == nil || enc.table != t.ID || enc.store != ix.StoreID() {
+		enc.prefix, enc.table, enc.store = keys.IndexPrefix(t.ID, ix.StoreID()), t.ID, ix.StoreID()
 	}
 	dst = append(dst, enc.prefix...)
 	for i, c := range ix.Columns {
@@ -184,19 +99,19 @@ func indexPhase(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey
 	if err != nil {
 		return err
 	}
-	def := set.byID[tableID]
+	def := set.ByID(tableID)
 	if def == nil || len(def.Indexes) == 0 {
 		return nil
 	}
 	for i := range def.Indexes {
 		ix := &def.Indexes[i]
-		if !ix.maintained() {
+		if !ix.Maintained() {
 			continue
 		}
-		building := ix.State == IndexBuilding
+		building := ix.State == catalog.IndexBuilding
 		var ok, ov, nk, nv []byte
-		oldIn := old != nil && ix.covers(def, old) // a filtered index holds some rows only
-		newIn := new != nil && ix.covers(def, new)
+		oldIn := old != nil && covers(ix, def, old) // a filtered index holds some rows only
+		newIn := new != nil && covers(ix, def, new)
 		if oldIn {
 			ok, ov = indexEntry(def, ix, oldKey, old)
 		}
@@ -210,7 +125,7 @@ func indexPhase(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey
 			continue
 		case removing:
 			if building {
-				t.db.builds.touch(def.ID, ix.store(), ok)
+				t.db.builds.touch(def.ID, ix.StoreID(), ok)
 			}
 			if err := t.Delete(ok); err != nil {
 				return err
@@ -218,7 +133,7 @@ func indexPhase(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey
 			continue
 		}
 		if building {
-			t.db.builds.touch(def.ID, ix.store(), nk)
+			t.db.builds.touch(def.ID, ix.StoreID(), nk)
 		}
 		cur, had, err := t.Get(nk)
 		if err != nil {
@@ -242,7 +157,7 @@ func indexPhase(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey
 
 // indexKeyText is an index's key values of a row as SQL Server shows them
 // in 1505 and 2601: "v1, v2", NULL as NULL.
-func indexKeyText(t *TableDef, ix *IndexDef, row []types.Value) string {
+func indexKeyText(t *catalog.TableDef, ix *catalog.IndexDef, row []types.Value) string {
 	vals := make([]string, len(ix.Columns))
 	for i, c := range ix.Columns {
 		if row[c] == nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/types"
 )
@@ -49,7 +50,7 @@ func (s *keySeek) score() int {
 }
 
 // equalKeySeek is the seek of given values of a key's leading columns.
-func equalKeySeek(def *TableDef, cols []int, desc []bool, eq []expr) keySeek {
+func equalKeySeek(def *catalog.TableDef, cols []int, desc []bool, eq []expr) keySeek {
 	s := keySeek{desc: desc, eq: eq}
 	for _, c := range cols {
 		s.types = append(s.types, def.Columns[c].Type)
@@ -60,7 +61,7 @@ func equalKeySeek(def *TableDef, cols []int, desc []bool, eq []expr) keySeek {
 // findKeySeek builds the seek the conjuncts allow on a key whose columns
 // are cols of def (desc: which are descending); the table's columns start
 // at base in the combined row.
-func findKeySeek(conj []expr, base int, def *TableDef, cols []int, desc []bool) keySeek {
+func findKeySeek(conj []expr, base int, def *catalog.TableDef, cols []int, desc []bool) keySeek {
 	s := keySeek{desc: desc}
 	for _, c := range cols {
 		s.types = append(s.types, def.Columns[c].Type)

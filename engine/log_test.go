@@ -148,7 +148,7 @@ func TestRedoReproducesDatabase(t *testing.T) {
 	if dump(t, dst) != dump(t, src) {
 		t.Fatalf("redo copy differs:\n%s\nvs source:\n%s", dump(t, dst), dump(t, src))
 	}
-	if tab := dst.schema.Load().table("dbo", "t"); tab == nil || tab.ColumnIndex("n") != 2 {
+	if tab := dst.schema.Load().Table("dbo", "t"); tab == nil || tab.ColumnIndex("n") != 2 {
 		t.Fatal("copy's schema was not reloaded after redo")
 	}
 	// Redo is idempotent: the same records again change nothing.

@@ -43,10 +43,10 @@ func fnObjectID(e *env, a []types.Value, ts []types.Type) (types.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t := set.table("dbo", parts[1]); t != nil && (want == "" || want == "U") {
+	if t := set.Table("dbo", parts[1]); t != nil && (want == "" || want == "U") {
 		return int64(t.ID), nil
 	}
-	for _, t := range set.tables() {
+	for _, t := range set.Tables() {
 		for _, c := range constraintObjects(t) {
 			if strings.EqualFold(c.name, parts[1]) && (want == "" || want == strings.TrimSpace(c.typ)) {
 				return int64(c.id), nil
@@ -88,10 +88,10 @@ func fnObjectName(e *env, a []types.Value, ts []types.Type) (types.Value, error)
 	if err != nil {
 		return nil, err
 	}
-	if t := set.byID[uint32(id)]; t != nil {
+	if t := set.ByID(uint32(id)); t != nil {
 		return t.Name, nil
 	}
-	for _, t := range set.tables() {
+	for _, t := range set.Tables() {
 		for _, c := range constraintObjects(t) {
 			if int64(c.id) == id {
 				return c.name, nil

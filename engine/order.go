@@ -1,6 +1,9 @@
 package engine
 
-import "slices"
+import (
+	"mirrordb/engine/catalog"
+	"slices"
+)
 
 // Reading in index order instead of sorting. A table scan returns its rows
 // in the order of the key it reads: the clustered key, or the chosen
@@ -91,10 +94,10 @@ func (p *selectPlan) useKeyOrder() {
 		}
 		for i := range ts.table.Indexes {
 			ix := &ts.table.Indexes[i]
-			if ix.State != IndexReady || !impliesFilter(ts.table, ix, conj, 0) {
+			if ix.State != catalog.IndexReady || !impliesFilter(ts.table, ix, conj, 0) {
 				continue
 			}
-			if (p.top == nil || p.topPercent) && !(known && ix.coversColumns(ts.table, need)) {
+			if (p.top == nil || p.topPercent) && !(known && coversColumns(ix, ts.table, need)) {
 				continue // every row fetched through the index: sorting the table costs less
 			}
 			o := keyOrder{cols: ix.Columns, desc: ix.Desc, unique: ix.Unique}
@@ -148,7 +151,7 @@ func (p *selectPlan) groupsTogether() bool {
 }
 
 // wholeIndex reads every entry of an index, in its order.
-func wholeIndex(t *TableDef, ix *IndexDef) *indexSeek {
+func wholeIndex(t *catalog.TableDef, ix *catalog.IndexDef) *indexSeek {
 	s := &indexSeek{ix: *ix, keySeek: keySeek{desc: ix.Desc}}
 	for _, c := range ix.Columns {
 		s.types = append(s.types, t.Columns[c].Type)
@@ -174,7 +177,7 @@ func (p *selectPlan) useIndexForGroups() {
 	}
 	for i := range ts.table.Indexes {
 		ix := &ts.table.Indexes[i]
-		if ix.State != IndexReady || !impliesFilter(ts.table, ix, conj, 0) || !ix.coversColumns(ts.table, need) {
+		if ix.State != catalog.IndexReady || !impliesFilter(ts.table, ix, conj, 0) || !coversColumns(ix, ts.table, need) {
 			continue
 		}
 		if ts.seek = wholeIndex(ts.table, ix); p.groupsTogether() {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -24,7 +25,7 @@ type outputPlan struct {
 // (UPDATE, DELETE) and/or an inserted one (INSERT, UPDATE). OUTPUT names
 // the images deleted and inserted; RETURNING sees one image under the
 // table's own name: inserted for INSERT and UPDATE, deleted for DELETE.
-func (b *binder) planOutput(o *parser.Output, def *TableDef, hasDeleted, hasInserted bool) (*outputPlan, error) {
+func (b *binder) planOutput(o *parser.Output, def *catalog.TableDef, hasDeleted, hasInserted bool) (*outputPlan, error) {
 	if o == nil {
 		return nil, nil
 	}

@@ -83,7 +83,7 @@ func relationSizes(e *env, oid int64) (rows, indexes int64, ok bool, err error) 
 	if err != nil {
 		return 0, 0, false, err
 	}
-	def := set.byID[uint32(t.OID)]
+	def := set.ByID(uint32(t.OID))
 	if def == nil || !e.sess.db.storage.Pin() {
 		return 0, 0, false, nil
 	}

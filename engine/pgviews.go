@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/engine/security"
 	"mirrordb/parser"
@@ -66,7 +67,7 @@ func pgSnapshot(e *env) (*pgcatalog.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range set.tables() {
+	for _, t := range set.Tables() {
 		snap.Tables = append(snap.Tables, pgTable(t))
 		pgConstraints(set, t, &snap.Tables[len(snap.Tables)-1])
 	}
@@ -90,7 +91,7 @@ func pgSnapshot(e *env) (*pgcatalog.Snapshot, error) {
 
 // pgTable describes a table for pgcatalog, with its indexes as sys.indexes
 // lists them (the heap, which is no index, left out).
-func pgTable(t *TableDef) pgcatalog.Table {
+func pgTable(t *catalog.TableDef) pgcatalog.Table {
 	out := pgcatalog.Table{OID: int64(t.ID), Schema: t.Schema, Name: t.Name}
 	if out.Schema == "" {
 		out.Schema = "dbo"

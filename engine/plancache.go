@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -83,7 +84,7 @@ type cachedPlan struct {
 	// schema published since (the generation counts up before a new
 	// schema is stored, so the generation alone could pair a new number
 	// with a plan bound to the old schema) makes the entry stale.
-	schema *schemaSet
+	schema *catalog.Schema
 	// checks lists, per parameter, the types binding converts it to with
 	// its failure reported at binding time.
 	checks [][]types.Type
@@ -258,7 +259,7 @@ func (e *cachedPlan) converts(args []types.Value) bool {
 
 // take finds the entry for key and takes one of its idle plans (nil when
 // all are busy: the caller binds another).
-func (c *planCache) take(key planKey, ptypes []types.Type, gen uint64, schema *schemaSet) (*cachedPlan, *stmtPlan) {
+func (c *planCache) take(key planKey, ptypes []types.Type, gen uint64, schema *catalog.Schema) (*cachedPlan, *stmtPlan) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -58,11 +59,11 @@ func rename(t *txn, db *Database, objname, newname, objtype string) error {
 		return err
 	}
 	// table finds the table parts[:n] names ([dbo.]name).
-	table := func(n int) *TableDef {
+	table := func(n int) *catalog.TableDef {
 		if n < 1 || n > 2 || len(parts) < n || (n == 2 && !strings.EqualFold(parts[0], "dbo")) {
 			return nil
 		}
-		return set.table("dbo", parts[n-1])
+		return set.Table("dbo", parts[n-1])
 	}
 	switch kind {
 	case "", "OBJECT":
@@ -72,10 +73,10 @@ func rename(t *txn, db *Database, objname, newname, objtype string) error {
 		}
 		// Tables and constraints share one namespace (2714): the new name
 		// may be the table's own in another case, not a constraint's.
-		if !strings.EqualFold(newname, def.Name) && set.objectNames()[strings.ToLower(newname)] {
+		if !strings.EqualFold(newname, def.Name) && set.ObjectNames()[strings.ToLower(newname)] {
 			return sqlerr.New(15335, newname, "object")
 		}
-		return putTableDef(t, def, func(d *TableDef) { d.Name = newname })
+		return putTableDef(t, def, func(d *catalog.TableDef) { d.Name = newname })
 	case "COLUMN":
 		def := table(len(parts) - 1)
 		if def == nil {
@@ -89,7 +90,7 @@ func rename(t *txn, db *Database, objname, newname, objtype string) error {
 			return sqlerr.New(15335, newname, "COLUMN")
 		}
 		old := def.Columns[i].Name
-		d := copyTableDef(def)
+		d := def.Clone()
 		d.Columns[i].Name = newname
 		for k := range d.Indexes {
 			if ix := &d.Indexes[k]; ix.Filter != "" && filterReads(ix, old) {
@@ -103,7 +104,7 @@ func rename(t *txn, db *Database, objname, newname, objtype string) error {
 		// CHECK constraints and computed columns name columns in their
 		// text: SQL Server rewrites their definitions too.
 		if len(d.Checks) > 0 {
-			d.Checks = append([]CheckDef(nil), d.Checks...)
+			d.Checks = append([]catalog.CheckDef(nil), d.Checks...)
 			for k := range d.Checks {
 				x, err := renamedExpr(d.Checks[k].Expr, old, newname)
 				if err != nil {
@@ -121,27 +122,27 @@ func rename(t *txn, db *Database, objname, newname, objtype string) error {
 				c.Computed = x
 			}
 		}
-		return t.Put(keys.TableDefKey(d.ID), encodeTableDef(d))
+		return t.Put(keys.TableDefKey(d.ID), catalog.EncodeTable(d))
 	case "INDEX":
 		def := table(len(parts) - 1)
 		if def == nil {
 			return ambiguous
 		}
 		name := parts[len(parts)-1]
-		ix := def.index(name)
+		ix := def.Index(name)
 		pk := ix == nil && len(def.PK) > 0 && strings.EqualFold(def.PKName, name)
 		if ix == nil && !pk {
 			return ambiguous
 		}
-		if other := def.index(newname); (other != nil && other != ix) || (!pk && strings.EqualFold(def.PKName, newname)) {
+		if other := def.Index(newname); (other != nil && other != ix) || (!pk && strings.EqualFold(def.PKName, newname)) {
 			return sqlerr.New(15335, newname, "INDEX")
 		}
-		return putTableDef(t, def, func(d *TableDef) {
+		return putTableDef(t, def, func(d *catalog.TableDef) {
 			if pk {
 				d.PKName = newname
 				return
 			}
-			d.index(name).Name = newname
+			d.Index(name).Name = newname
 		})
 	}
 	return sqlerr.New(15249, objtype)

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/binary"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -21,19 +22,6 @@ var rowversionKey = keys.SchemaKey("db", "rowversion")
 // firstRowversion is @@DBTS of a new database (SQL Server's 0x7D0).
 const firstRowversion = 2000
 
-// isRowversion reports a timestamp / rowversion column.
-func (c *ColumnDef) isRowversion() bool { return c.TypeName == "timestamp" }
-
-// rowversionColumn returns the index of the table's rowversion column, or -1.
-func (t *TableDef) rowversionColumn() int {
-	for i := range t.Columns {
-		if t.Columns[i].isRowversion() {
-			return i
-		}
-	}
-	return -1
-}
-
 // nextRowversion takes the database's next rowversion value.
 func nextRowversion(t *txn) (types.Value, error) {
 	n, err := t.nextCounter(rowversionKey, firstRowversion+1, 1)
@@ -45,7 +33,7 @@ func nextRowversion(t *txn) (types.Value, error) {
 
 // stampRow gives an updated row its new rowversion value.
 func (w *rowWriter) stampRow(t *txn, row []types.Value) error {
-	i := w.table.rowversionColumn()
+	i := w.table.RowversionColumn()
 	if i < 0 {
 		return nil
 	}
@@ -55,10 +43,10 @@ func (w *rowWriter) stampRow(t *txn, row []types.Value) error {
 }
 
 // checkRowversionColumns refuses a second rowversion column (2738).
-func checkRowversionColumns(def *TableDef) error {
+func checkRowversionColumns(def *catalog.TableDef) error {
 	seen := false
 	for _, c := range def.Columns {
-		if c.isRowversion() {
+		if c.IsRowversion() {
 			if seen {
 				return sqlerr.New(2738, def.Name, c.Name)
 			}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -118,7 +119,7 @@ func secondarySeek(inner rowSource, base int, pairs []joinPair) (rowSource, []jo
 	var best *indexSeek
 	var bestUsed []joinPair
 	for _, ix := range ts.table.Indexes {
-		if ix.State != IndexReady || ix.Filter != "" {
+		if ix.State != catalog.IndexReady || ix.Filter != "" {
 			continue
 		}
 		eq, used := seekValues(ts.table, ix.Columns, nil, base, pairs)
@@ -134,7 +135,7 @@ func secondarySeek(inner rowSource, base int, pairs []joinPair) (rowSource, []jo
 
 // seekValues extends eq, the values of the leading key columns already
 // fixed, with the join equalities that give the next ones, in order.
-func seekValues(t *TableDef, keyCols []int, eq []expr, base int, pairs []joinPair) ([]expr, []joinPair) {
+func seekValues(t *catalog.TableDef, keyCols []int, eq []expr, base int, pairs []joinPair) ([]expr, []joinPair) {
 	var used []joinPair
 	for _, kc := range keyCols[len(eq):] {
 		colT := t.Columns[kc].Type

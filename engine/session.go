@@ -10,6 +10,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/storage"
 	"mirrordb/parser"
@@ -285,7 +286,7 @@ func (s *Session) readerFor(d *Database) pebble.Reader {
 }
 
 // schemaFor returns the schema of d as this session sees it.
-func (s *Session) schemaFor(d *Database) (*schemaSet, error) {
+func (s *Session) schemaFor(d *Database) (*catalog.Schema, error) {
 	if s.cur != nil && s.cur.db == d {
 		return s.cur.schemaView()
 	}
@@ -407,7 +408,7 @@ type stmtPlan struct {
 	// writes is the table an INSERT, UPDATE or DELETE writes, as bound: if
 	// ALTER TABLE changed its columns before the statement got the writer
 	// lock, the statement fails with 50131 and is bound again (alter.go).
-	writes *TableDef
+	writes *catalog.TableDef
 }
 
 // run executes st's plan. describe says whether to send the column

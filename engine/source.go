@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/plan"
@@ -32,7 +33,7 @@ type rowSource interface {
 // when every key column is given).
 type tableScan struct {
 	db    *Database
-	table *TableDef
+	table *catalog.TableDef
 	eq    []expr // values for PK columns 0..len(eq)-1, coerced to their types
 	seek  *indexSeek
 	// rng narrows the scan to ranges of the primary key (keyseek.go) when
@@ -384,7 +385,7 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (rowSource, error
 // lookupTable resolves [db.][schema.]table to its database and definition,
 // through the session's transaction when it has one (so a transaction sees
 // the tables it created).
-func (b *binder) lookupTable(n parser.ObjectName) (*Database, *TableDef, error) {
+func (b *binder) lookupTable(n parser.ObjectName) (*Database, *catalog.TableDef, error) {
 	db, err := b.databaseOf(n)
 	if err != nil {
 		return nil, nil, err
@@ -397,7 +398,7 @@ func (b *binder) lookupTable(n parser.ObjectName) (*Database, *TableDef, error) 
 	if err != nil {
 		return nil, nil, err
 	}
-	def := set.table("dbo", n.Object())
+	def := set.Table("dbo", n.Object())
 	if def == nil {
 		return nil, nil, b.errAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -61,7 +62,7 @@ func (s *Session) endStats(st *stmtStats) {
 
 // open counts a scan of a table and returns where its reads are counted
 // (nil when STATISTICS IO is off).
-func (st *stmtStats) open(d *Database, t *TableDef) *tableIO {
+func (st *stmtStats) open(d *Database, t *catalog.TableDef) *tableIO {
 	if st == nil || !st.io {
 		return nil
 	}

@@ -118,7 +118,7 @@ func (vs viewSet) addSystemViews() {
 				return nil, err
 			}
 			var out [][]types.Value
-			for _, t := range set.tables() {
+			for _, t := range set.Tables() {
 				out = append(out, []types.Value{t.Name, int64(t.ID), nil, int64(1), int64(0), "U ",
 					"USER_TABLE", timeOrNil(t.Created), timeOrNil(t.Created), false})
 			}
@@ -136,7 +136,7 @@ func (vs viewSet) addSystemViews() {
 				return nil, err
 			}
 			var out [][]types.Value
-			for _, t := range set.tables() {
+			for _, t := range set.Tables() {
 				for i := range t.Columns {
 					c := &t.Columns[i]
 					p, sc := c.Type.PrecisionScale()
@@ -147,7 +147,7 @@ func (vs viewSet) addSystemViews() {
 					if c.Default != "" {
 						def = "(" + c.Default + ")"
 					}
-					sysID, userID, name, maxLen := c.declaredType()
+					sysID, userID, name, maxLen := declaredType(c)
 					out = append(out, []types.Value{int64(t.ID), c.Name, int64(i + 1), sysID, userID, name,
 						maxLen, int64(p), int64(sc), coll, c.Nullable, c.Identity != nil, c.Computed != "", def})
 				}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"time"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 )
@@ -19,7 +20,7 @@ type txn struct {
 	db *Database
 	// schema is the schema as the transaction sees it once it changed it,
 	// loaded at schemaEpoch (storage.Txn.SchemaEpoch).
-	schema      *schemaSet
+	schema      *catalog.Schema
 	schemaEpoch int
 	// selfRefs, while an INSERT runs, holds its rows whose parent in
 	// the same table was not there yet (engine/constraints.go).
@@ -38,7 +39,7 @@ func (d *Database) beginWrite(ctx context.Context, lockTimeout time.Duration) (*
 }
 
 // schemaView returns the schema as this transaction sees it.
-func (t *txn) schemaView() (*schemaSet, error) {
+func (t *txn) schemaView() (*catalog.Schema, error) {
 	if !t.SchemaChanged() {
 		return t.db.schema.Load(), nil
 	}
@@ -55,7 +56,7 @@ func (t *txn) schemaView() (*schemaSet, error) {
 
 // ownSchema is the schema the transaction loaded after its last schema
 // change, or nil.
-func (t *txn) ownSchema() *schemaSet {
+func (t *txn) ownSchema() *catalog.Schema {
 	if t.schema == nil || t.schemaEpoch != t.SchemaEpoch() {
 		return nil
 	}
@@ -74,7 +75,7 @@ func (t *txn) object() string {
 		if !bytes.HasPrefix(key, keys.Table) || len(key) < len(keys.Table)+4 || s == nil {
 			return true
 		}
-		if def := s.byID[binary.BigEndian.Uint32(key[len(keys.Table):])]; def != nil {
+		if def := s.ByID(binary.BigEndian.Uint32(key[len(keys.Table):])); def != nil {
 			name = def.Schema + "." + def.Name
 			return false
 		}

@@ -1,14 +1,10 @@
 package engine
 
 import (
-	"encoding/json"
-	"fmt"
 	"strings"
 
-	"github.com/cockroachdb/pebble"
-
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
-	"mirrordb/engine/storage"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -22,49 +18,6 @@ import (
 // what was declared. A type is a logged schema key (s/y/<name>), so it is
 // mirrored and backed up with the database.
 
-// userType is one alias type of a database.
-type userType struct {
-	ID       int64      `json:"id"` // user_type_id, from 257
-	Schema   string     `json:"schema"`
-	Name     string     `json:"name"`
-	Base     types.Type `json:"base"`
-	Nullable bool       `json:"nullable"`
-}
-
-func userTypeKey(name string) []byte { return keys.SchemaKey("y", strings.ToLower(name)) }
-
-// userTypeByName reads a database's alias type (nil when there is none).
-func userTypeByName(r pebble.Reader, name string) (*userType, error) {
-	raw, ok, err := storage.ReadValue(r, userTypeKey(name))
-	if err != nil || !ok {
-		return nil, err
-	}
-	var ut userType
-	if err := json.Unmarshal(raw, &ut); err != nil {
-		return nil, fmt.Errorf("type definition %q: %w", name, err)
-	}
-	return &ut, nil
-}
-
-// userTypes lists a database's alias types by name.
-func userTypes(r pebble.Reader) ([]*userType, error) {
-	prefix := keys.SchemaKey("y", "")
-	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
-	if err != nil {
-		return nil, err
-	}
-	var out []*userType
-	for it.First(); it.Valid(); it.Next() {
-		var ut userType
-		if err := json.Unmarshal(it.Value(), &ut); err != nil {
-			it.Close()
-			return nil, fmt.Errorf("type definition %x: %w", it.Key(), err)
-		}
-		out = append(out, &ut)
-	}
-	return out, it.Close()
-}
-
 // declaredNames are the type names a column keeps beside its storage type.
 var declaredNames = map[string]string{"TEXT": "text", "NTEXT": "ntext", "IMAGE": "image",
 	"TIMESTAMP": "timestamp", "ROWVERSION": "timestamp"}
@@ -73,7 +26,7 @@ var declaredNames = map[string]string{"TEXT": "text", "NTEXT": "ntext", "IMAGE":
 // type, one of the declared names above, or an alias type. declared is
 // the name sys.columns shows when it differs from the stored type's;
 // alias is the alias type, nil for system types.
-func (b *binder) columnType(db *Database, tn parser.TypeName) (t types.Type, declared string, alias *userType, err error) {
+func (b *binder) columnType(db *Database, tn parser.TypeName) (t types.Type, declared string, alias *catalog.UserType, err error) {
 	name := tn.Name
 	if declaredNames[name] == "timestamp" {
 		name = "ROWVERSION"
@@ -84,7 +37,7 @@ func (b *binder) columnType(db *Database, tn parser.TypeName) (t types.Type, dec
 			return t, declaredNames[tn.Name], nil, err
 		}
 	}
-	ut, rerr := userTypeByName(b.s.readerFor(db), tn.Name)
+	ut, rerr := catalog.LoadUserType(b.s.readerFor(db), tn.Name)
 	if rerr != nil {
 		return t, "", nil, rerr
 	}
@@ -125,7 +78,7 @@ func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
 	}
 	nullable := x.Nullable == nil || *x.Nullable
 	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
-		if ut, err := userTypeByName(t.Reader(), name); err != nil || ut != nil {
+		if ut, err := catalog.LoadUserType(t.Reader(), name); err != nil || ut != nil {
 			if err == nil {
 				err = b.errAt(x.Name, sqlerr.New(219, name))
 			}
@@ -135,11 +88,8 @@ func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
 		if err != nil {
 			return "", err
 		}
-		raw, err := json.Marshal(&userType{ID: id, Schema: "dbo", Name: name, Base: base, Nullable: nullable})
-		if err != nil {
-			return "", err
-		}
-		return "CREATE TYPE", t.Put(userTypeKey(name), raw)
+		ut := &catalog.UserType{ID: id, Schema: "dbo", Name: name, Base: base, Nullable: nullable}
+		return "CREATE TYPE", t.Put(catalog.UserTypeKey(name), catalog.EncodeUserType(ut))
 	}), nil
 }
 
@@ -150,7 +100,7 @@ func (b *binder) planDropType(x *parser.DropType) (*stmtPlan, error) {
 	}
 	name := x.Name.Object()
 	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
-		ut, err := userTypeByName(t.Reader(), name)
+		ut, err := catalog.LoadUserType(t.Reader(), name)
 		if err != nil {
 			return "", err
 		}
@@ -164,14 +114,14 @@ func (b *binder) planDropType(x *parser.DropType) (*stmtPlan, error) {
 		if err != nil {
 			return "", err
 		}
-		for _, tab := range set.tables() {
+		for _, tab := range set.Tables() {
 			for _, c := range tab.Columns {
 				if c.UserTypeID == ut.ID {
 					return "", b.errAt(x.Name, sqlerr.New(3732, strings.Join(x.Name.Parts, "."), tab.Name))
 				}
 			}
 		}
-		return "DROP TYPE", t.Delete(userTypeKey(name))
+		return "DROP TYPE", t.Delete(catalog.UserTypeKey(name))
 	}), nil
 }
 
@@ -243,7 +193,7 @@ var declaredSystemTypes = map[string][2]int64{"text": {35, 16}, "ntext": {99, 16
 
 // declaredType returns the column's type as sys.columns shows it:
 // system_type_id, user_type_id, type name and max_length.
-func (c *ColumnDef) declaredType() (sysID, userID int64, name string, maxLen int64) {
+func declaredType(c *catalog.ColumnDef) (sysID, userID int64, name string, maxLen int64) {
 	sysID, name, maxLen = systemTypeID(c.Type.Kind), c.Type.Name(), int64(c.Type.MaxBytes())
 	if d, ok := declaredSystemTypes[c.TypeName]; ok {
 		sysID, name, maxLen = d[0], c.TypeName, d[1]
@@ -281,7 +231,7 @@ func (vs viewSet) addTypeViews() {
 					coll, nullable, user, false, int64(0), int64(0), false})
 			}
 			for _, name := range systemTypeNames {
-				c := ColumnDef{TypeName: name}
+				c := catalog.ColumnDef{TypeName: name}
 				if c.Type, _ = types.FromName(name, nil, false); declaredNames[strings.ToUpper(name)] == "timestamp" {
 					c.Type, _ = types.FromName("rowversion", nil, false)
 				}
@@ -291,7 +241,7 @@ func (vs viewSet) addTypeViews() {
 				case "nvarchar", "nchar":
 					c.Type.Length = types.MaxNCharLength
 				}
-				sysID, userID, _, maxLen := c.declaredType()
+				sysID, userID, _, maxLen := declaredType(&c)
 				switch name {
 				case "sysname":
 					userID = 256
@@ -300,7 +250,7 @@ func (vs viewSet) addTypeViews() {
 				}
 				row(name, sysID, userID, 4, maxLen, c.Type, true, false)
 			}
-			uts, err := userTypes(e.sess.readerFor(e.sess.db))
+			uts, err := catalog.LoadUserTypes(e.sess.readerFor(e.sess.db))
 			if err != nil {
 				return nil, err
 			}

@@ -63,6 +63,9 @@ var only = map[string][]string{
 		"mirrordb/internal/stat"},
 	"mirrordb/engine/keys":  {"mirrordb/types", "mirrordb/sqlerr"},
 	"mirrordb/engine/txlog": {},
+	// Descriptors and the schema set: stored expressions stay text, so
+	// the catalog needs no parser, and it knows no engine or session.
+	"mirrordb/engine/catalog": {"mirrordb/engine/keys", "mirrordb/types", "mirrordb/sqlerr"},
 	// A plan is a value: operator names and argument text, printed; it
 	// knows neither the binder that builds it nor the executor.
 	"mirrordb/engine/plan": {},
