@@ -52,3 +52,12 @@ func createTen(t *testing.T, s *Session) {
 	t.Helper()
 	mustQuery(t, s, "CREATE TABLE ten (n INT PRIMARY KEY) INSERT ten VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
 }
+
+// createBig makes table ten and table big: 4,000 rows of 500 bytes (2 MB),
+// more than the 1 MB budget the memory tests give a statement.
+func createBig(t *testing.T, s *Session) {
+	t.Helper()
+	createTen(t, s)
+	mustQuery(t, s, "CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(MAX))")
+	mustQuery(t, s, "INSERT big SELECT a.n*1000 + b.n*100 + c.n*10 + d.n, REPLICATE('v', 500) FROM ten a, ten b, ten c, ten d WHERE a.n < 4")
+}

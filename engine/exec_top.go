@@ -66,10 +66,12 @@ func (t *topOp) runPercent(e *env, emit func([]types.Value) error) error {
 		return sqlerr.New(1014)
 	}
 	var rows [][]types.Value
+	h := holding{gov: e.gov}
+	defer h.release()
 	err = t.in.run(e, func(row []types.Value) error {
 		r := append([]types.Value(nil), row...)
 		rows = append(rows, r)
-		return e.gov.Grow(govern.RowSize(r) + 8)
+		return h.grow(govern.RowSize(r) + 8)
 	})
 	if err != nil {
 		return err

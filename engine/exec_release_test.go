@@ -1,0 +1,33 @@
+package engine
+
+import (
+	"context"
+	"testing"
+)
+
+// TestCorrelatedChainGivesBack: a correlated subquery runs its chain once
+// per outer row; a node that holds rows (sort, distinct, hash groups,
+// window rows, TOP PERCENT) gives their memory back when its run ends, so
+// ten runs of 400 rows of 500 bytes (200 kB each) fit a 1 MB budget that
+// their sum would exceed (Msg 701).
+func TestCorrelatedChainGivesBack(t *testing.T) {
+	in := openTestInstance(t)
+	sess, pool := openBudgeted(t, in, 1<<20)
+	setup := openSession(t, in, "master")
+	createBig(t, setup)
+	for _, q := range []string{
+		"SELECT COUNT(*) FROM ten t WHERE 'x' = (SELECT TOP 1 v FROM big x WHERE x.id % 10 = t.n ORDER BY v + CONVERT(VARCHAR(10), id))",                                                  // sort
+		"SELECT COUNT(*) FROM ten t WHERE 0 = (SELECT COUNT(*) FROM (SELECT DISTINCT v + CONVERT(VARCHAR(10), id) AS w FROM big x WHERE x.id % 10 = t.n) d)",                              // distinct
+		"SELECT COUNT(*) FROM ten t WHERE 0 = (SELECT COUNT(*) FROM (SELECT v + CONVERT(VARCHAR(10), id) AS w FROM big x WHERE x.id % 10 = t.n GROUP BY v + CONVERT(VARCHAR(10), id)) g)", // hash groups
+		"SELECT COUNT(*) FROM ten t WHERE 0 = (SELECT MAX(r) FROM (SELECT ROW_NUMBER() OVER (ORDER BY v, id) AS r FROM big x WHERE x.id % 10 = t.n) w)",                                   // window rows
+		"SELECT COUNT(*) FROM ten t WHERE 0 = (SELECT COUNT(*) FROM (SELECT TOP 100 PERCENT v FROM big x WHERE x.id % 10 = t.n) p)",                                                       // TOP PERCENT
+	} {
+		w := &collect{}
+		if err := sess.Query(context.Background(), q, w); err != nil || w.text() != "[[0]]" {
+			t.Errorf("%s: %s, %v", q, w.text(), err)
+		}
+		if n := pool.InUse(); n != 0 {
+			t.Errorf("%s: the pool still lends %d bytes", q, n)
+		}
+	}
+}
