@@ -20,6 +20,9 @@ func (h *holding) grow(n int64) error {
 	return nil
 }
 
+// adopt takes over n bytes another function counted for the node.
+func (h *holding) adopt(n int64) { h.n += n }
+
 // give returns n of the bytes held before the run ends.
 func (h *holding) give(n int64) {
 	h.gov.Shrink(n)

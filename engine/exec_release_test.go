@@ -31,3 +31,19 @@ func TestCorrelatedChainGivesBack(t *testing.T) {
 		}
 	}
 }
+
+// TestSeriesInSelectListGivesBack: generate_series in a select list makes
+// one list per row; each row's list is given back once the row has been
+// expanded, so ten lists of 20,000 values (320 kB each) fit a 1 MB budget.
+func TestSeriesInSelectListGivesBack(t *testing.T) {
+	in := openTestInstance(t)
+	sess, pool := openBudgeted(t, in, 1<<20)
+	createTen(t, openSession(t, in, "master"))
+	w := &collect{}
+	if err := sess.Query(context.Background(), "SELECT COUNT(*) FROM (SELECT generate_series(1, 20000) AS s FROM ten) x", w); err != nil || w.text() != "[[200000]]" {
+		t.Fatalf("%s, %v", w.text(), err)
+	}
+	if n := pool.InUse(); n != 0 {
+		t.Fatalf("the pool still lends %d bytes", n)
+	}
+}
