@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"mirrordb/types"
 	"testing"
+	"time"
 )
 
 // TestCorrelatedChainGivesBack: a correlated subquery runs its chain once
@@ -45,5 +47,36 @@ func TestSeriesInSelectListGivesBack(t *testing.T) {
 	}
 	if n := pool.InUse(); n != 0 {
 		t.Fatalf("the pool still lends %d bytes", n)
+	}
+}
+
+// cancelAtFirstRow cancels its statement when the first row arrives and
+// counts the rows that still come.
+type cancelAtFirstRow struct {
+	collect
+	cancel func()
+	n      int
+}
+
+func (c *cancelAtFirstRow) Row([]types.Value) error {
+	if c.n++; c.n == 1 {
+		c.cancel()
+		time.Sleep(50 * time.Millisecond) // the statement learns of it from another goroutine
+	}
+	return nil
+}
+
+// TestSetReturningExpansionStops: a statement cancelled while a select
+// list's set-returning function expands one row into many stops there
+// instead of passing on every element.
+func TestSetReturningExpansionStops(t *testing.T) {
+	in := openTestInstance(t)
+	s := openSession(t, in, "master")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &cancelAtFirstRow{cancel: cancel}
+	err := s.Query(ctx, "SELECT generate_series(1, 200000)", w)
+	if err == nil || w.n > 1 {
+		t.Fatalf("cancelled at the first row: %v after %d rows", err, w.n)
 	}
 }

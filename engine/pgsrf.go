@@ -327,6 +327,9 @@ func (s *srfOp) run(e *env, emit func([]types.Value) error) error {
 		}
 		e.srf = vals
 		for k := 0; k < n; k++ {
+			if err := e.gov.Check(); err != nil {
+				return err // one row may expand into very many
+			}
 			for i, l := range lists {
 				vals[i] = nil
 				if k < len(l) {
