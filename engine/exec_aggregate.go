@@ -47,6 +47,14 @@ func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
 	kv := make([]types.Value, len(a.groupBy))
 	h := holding{gov: e.gov}
 	defer h.release()
+	defer func() { // and what the groups' aggregates hold
+		for _, gr := range order {
+			releaseAccumulators(e, gr.accs)
+		}
+		if cur != nil {
+			releaseAccumulators(e, cur.accs)
+		}
+	}()
 	err := a.in.run(e, func(row []types.Value) error {
 		e.row = row
 		enc = enc[:0]
@@ -88,6 +96,7 @@ func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
 					return err
 				}
 				h.give(curSize)
+				releaseAccumulators(e, cur.accs)
 				e.row = row
 			}
 			gr = &aggGroup{keys: append([]types.Value(nil), kv...), accs: newAccumulators(a.aggs)}

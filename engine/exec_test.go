@@ -29,6 +29,12 @@ func TestStreamAggregateHoldsOneGroup(t *testing.T) {
 	if got != "[[4000 18000]]" {
 		t.Fatalf("stream aggregate: %s", got)
 	}
+	// A group's aggregates give back what they hold with it: 2 MB of
+	// STRING_AGG text and COUNT(DISTINCT) keys over the 4,000 groups.
+	got = mustQuery(t, sess, "SELECT COUNT(*), SUM(LEN(s)), SUM(d) FROM (SELECT k, STRING_AGG(k, ',') AS s, COUNT(DISTINCT k) AS d FROM wide GROUP BY k) g").text()
+	if got != "[[4000 2014890 4000]]" {
+		t.Fatalf("stream aggregate's STRING_AGG: %s", got)
+	}
 	if n := pool.InUse(); n != 0 {
 		t.Fatalf("the pool still lends %d bytes", n)
 	}

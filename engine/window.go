@@ -361,6 +361,7 @@ func (w *windowSpec) partitionValues(e *env, ctxs []rowContext, idx []int, peers
 // or from its start to the current row (and, for RANGE, its peers).
 func (w *windowSpec) aggregateValues(e *env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
 	acc := newAccumulators([]*aggSpec{w.agg})[0]
+	defer releaseAccumulators(e, []*accumulator{acc})
 	// step adds rows idx[k:end] and gives them the total so far.
 	step := func(k, end int) error {
 		for _, i := range idx[k:end] {
