@@ -10,7 +10,7 @@ import (
 // TestCorrelatedChainGivesBack: a correlated subquery runs its chain once
 // per outer row; a node that holds rows (sort, distinct, hash groups,
 // window rows, TOP PERCENT, a distinct aggregate's values, STRING_AGG's
-// text) gives their memory back when its run ends, so
+// text, a set operation's rows) gives their memory back when its run ends, so
 // ten runs of 400 rows of 500 bytes (200 kB each) fit a 1 MB budget that
 // their sum would exceed (Msg 701).
 func TestCorrelatedChainGivesBack(t *testing.T) {
@@ -25,7 +25,9 @@ func TestCorrelatedChainGivesBack(t *testing.T) {
 		"SELECT COUNT(*) FROM ten t WHERE 0 = (SELECT MAX(r) FROM (SELECT ROW_NUMBER() OVER (ORDER BY v, id) AS r FROM big x WHERE x.id % 10 = t.n) w)",                                   // window rows
 		"SELECT COUNT(*) FROM ten t WHERE 0 = (SELECT COUNT(*) FROM (SELECT TOP 100 PERCENT v FROM big x WHERE x.id % 10 = t.n) p)",
 		"SELECT COUNT(*) FROM ten t WHERE 0 = (SELECT COUNT(DISTINCT v + CONVERT(VARCHAR(10), id)) FROM big x WHERE x.id % 10 = t.n)", // a distinct aggregate's values
-		"SELECT COUNT(*) FROM ten t WHERE 0 = (SELECT LEN(STRING_AGG(v, ',')) FROM big x WHERE x.id % 10 = t.n)",                      // STRING_AGG's text                                                       // TOP PERCENT
+		"SELECT COUNT(*) FROM ten t WHERE 0 = (SELECT LEN(STRING_AGG(v, ',')) FROM big x WHERE x.id % 10 = t.n)",
+		"SELECT COUNT(*) FROM ten t WHERE 0 = (SELECT COUNT(*) FROM (SELECT v + CONVERT(VARCHAR(10), id) AS w FROM big x WHERE x.id % 10 = t.n UNION SELECT 'x') u)",  // UNION's set
+		"SELECT COUNT(*) FROM ten t WHERE 0 = (SELECT COUNT(*) FROM (SELECT 'x' AS w EXCEPT SELECT v + CONVERT(VARCHAR(10), id) FROM big x WHERE x.id % 10 = t.n) u)", // EXCEPT's right side                      // STRING_AGG's text                                                       // TOP PERCENT
 	} {
 		w := &collect{}
 		if err := sess.Query(context.Background(), q, w); err != nil || w.text() != "[[0]]" {
