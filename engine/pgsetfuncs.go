@@ -106,6 +106,9 @@ func (s *setFuncSource) scan(e *env, fn func(row []types.Value) error) error {
 	if err != nil {
 		return err
 	}
+	if s.name == "generate_series" { // run once per row of APPLY's left side
+		defer e.gov.Shrink(seriesHeld(len(out)))
+	}
 	rows := make([][]types.Value, len(out))
 	for i, v := range out {
 		rows[i] = []types.Value{v}
