@@ -206,6 +206,26 @@ type accumulator struct {
 	// appended to in place rather than copied whole per row.
 	text    []byte
 	hasText bool
+	// held is what the distinct values and the text count against the
+	// statement's memory, given back with the group (releaseAccumulators).
+	held int64
+}
+
+// grow counts n more bytes held by the accumulator.
+func (a *accumulator) grow(e *env, n int64) error {
+	if err := e.gov.Grow(n); err != nil {
+		return err
+	}
+	a.held += n
+	return nil
+}
+
+// releaseAccumulators gives back what a finished group's aggregates hold.
+func releaseAccumulators(e *env, accs []*accumulator) {
+	for _, a := range accs {
+		e.gov.Shrink(a.held)
+		a.held = 0
+	}
 }
 
 func newAccumulators(specs []*aggSpec) []*accumulator {
@@ -234,7 +254,7 @@ func (a *accumulator) add(e *env) error {
 			return nil
 		}
 		a.seen[k] = true
-		if err := e.gov.Grow(int64(len(k)) + govern.EntrySize); err != nil {
+		if err := a.grow(e, int64(len(k))+govern.EntrySize); err != nil {
 			return err
 		}
 	}
@@ -250,7 +270,7 @@ func (a *accumulator) add(e *env) error {
 			grown += int64(len(a.spec.sep))
 		}
 		a.text, a.hasText = append(a.text, s...), true
-		return e.gov.Grow(grown)
+		return a.grow(e, grown)
 	case "MIN", "MAX":
 		if a.sum == nil {
 			a.sum = v

@@ -70,7 +70,7 @@ func (p *selectPlan) build() {
 	if p.top != nil || p.offset != nil || p.fetch != nil {
 		t := &topOp{in: op, offset: p.offset, count: p.top, percent: p.topPercent}
 		if p.fetch != nil {
-			t.count = p.fetch
+			t.count, t.fetch = p.fetch, true
 		}
 		op = t
 	}

@@ -45,6 +45,16 @@ func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
 	var curSize int64
 	var enc, last []byte // a row's group key encoded; the current group's (stream aggregate)
 	kv := make([]types.Value, len(a.groupBy))
+	h := holding{gov: e.gov}
+	defer h.release()
+	defer func() { // and what the groups' aggregates hold
+		for _, gr := range order {
+			releaseAccumulators(e, gr.accs)
+		}
+		if cur != nil {
+			releaseAccumulators(e, cur.accs)
+		}
+	}()
 	err := a.in.run(e, func(row []types.Value) error {
 		e.row = row
 		enc = enc[:0]
@@ -85,7 +95,8 @@ func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
 				if err := a.emitGroup(e, cur, emit); err != nil {
 					return err
 				}
-				e.gov.Shrink(curSize)
+				h.give(curSize)
+				releaseAccumulators(e, cur.accs)
 				e.row = row
 			}
 			gr = &aggGroup{keys: append([]types.Value(nil), kv...), accs: newAccumulators(a.aggs)}
@@ -105,7 +116,7 @@ func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
 				groups[string(enc)] = gr
 				order = append(order, gr)
 			}
-			if err := e.gov.Grow(size); err != nil {
+			if err := h.grow(size); err != nil {
 				return err
 			}
 		}

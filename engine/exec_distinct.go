@@ -21,6 +21,8 @@ func (d *distinctOp) run(e *env, emit func([]types.Value) error) error {
 	seen := map[string]struct{}{}
 	var enc []byte
 	width := len(d.exprs)
+	h := holding{gov: e.gov}
+	defer h.release()
 	return d.in.run(e, func(row []types.Value) error {
 		if err := e.gov.Check(); err != nil {
 			return err
@@ -32,7 +34,7 @@ func (d *distinctOp) run(e *env, emit func([]types.Value) error) error {
 		if _, ok := seen[string(enc)]; ok {
 			return nil
 		}
-		if err := e.gov.Grow(int64(len(enc)) + govern.EntrySize); err != nil {
+		if err := h.grow(int64(len(enc)) + govern.EntrySize); err != nil {
 			return err // before the key is copied into the set
 		}
 		seen[string(enc)] = struct{}{}

@@ -20,10 +20,12 @@ type sortOp struct {
 
 func (s *sortOp) run(e *env, emit func([]types.Value) error) error {
 	var rows [][]types.Value
+	h := holding{gov: e.gov}
+	defer h.release()
 	err := s.in.run(e, func(row []types.Value) error {
 		r := append([]types.Value(nil), row...)
 		rows = append(rows, r)
-		return e.gov.Grow(govern.RowSize(r) + 8) // and its slot in rows
+		return h.grow(govern.RowSize(r) + 8) // and its slot in rows
 	})
 	if err != nil {
 		return err

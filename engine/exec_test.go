@@ -29,6 +29,12 @@ func TestStreamAggregateHoldsOneGroup(t *testing.T) {
 	if got != "[[4000 18000]]" {
 		t.Fatalf("stream aggregate: %s", got)
 	}
+	// A group's aggregates give back what they hold with it: 2 MB of
+	// STRING_AGG text and COUNT(DISTINCT) keys over the 4,000 groups.
+	got = mustQuery(t, sess, "SELECT COUNT(*), SUM(LEN(s)), SUM(d) FROM (SELECT k, STRING_AGG(k, ',') AS s, COUNT(DISTINCT k) AS d FROM wide GROUP BY k) g").text()
+	if got != "[[4000 2014890 4000]]" {
+		t.Fatalf("stream aggregate's STRING_AGG: %s", got)
+	}
 	if n := pool.InUse(); n != 0 {
 		t.Fatalf("the pool still lends %d bytes", n)
 	}
@@ -51,4 +57,13 @@ func openBudgeted(t *testing.T, in *Instance, budget int64) (*Session, *govern.P
 func createTen(t *testing.T, s *Session) {
 	t.Helper()
 	mustQuery(t, s, "CREATE TABLE ten (n INT PRIMARY KEY) INSERT ten VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
+}
+
+// createBig makes table ten and table big: 4,000 rows of 500 bytes (2 MB),
+// more than the 1 MB budget the memory tests give a statement.
+func createBig(t *testing.T, s *Session) {
+	t.Helper()
+	createTen(t, s)
+	mustQuery(t, s, "CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(MAX))")
+	mustQuery(t, s, "INSERT big SELECT a.n*1000 + b.n*100 + c.n*10 + d.n, REPLICATE('v', 500) FROM ten a, ten b, ten c, ten d WHERE a.n < 4")
 }

@@ -6,6 +6,7 @@ import (
 
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
+	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
@@ -19,17 +20,22 @@ type topOp struct {
 	offset  expr // nil without OFFSET
 	count   expr // TOP's or FETCH's; nil for OFFSET alone
 	percent bool
+	fetch   bool // count is FETCH's
 }
 
 func (t *topOp) run(e *env, emit func([]types.Value) error) error {
 	if t.percent {
 		return t.runPercent(e, emit)
 	}
-	limit, err := rowCount(e, t.count, -1)
+	bad := 1014 // TOP's count
+	if t.fetch {
+		bad = 10744
+	}
+	limit, err := rowCount(e, t.count, -1, bad)
 	if err != nil {
 		return err
 	}
-	skip, err := rowCount(e, t.offset, 0)
+	skip, err := rowCount(e, t.offset, 0, 10742)
 	if err != nil || limit == 0 {
 		return err
 	}
@@ -66,10 +72,12 @@ func (t *topOp) runPercent(e *env, emit func([]types.Value) error) error {
 		return sqlerr.New(1014)
 	}
 	var rows [][]types.Value
+	h := holding{gov: e.gov}
+	defer h.release()
 	err = t.in.run(e, func(row []types.Value) error {
 		r := append([]types.Value(nil), row...)
 		rows = append(rows, r)
-		return e.gov.Grow(govern.RowSize(r) + 8)
+		return h.grow(govern.RowSize(r) + 8)
 	})
 	if err != nil {
 		return err
@@ -81,8 +89,8 @@ func (t *topOp) runPercent(e *env, emit func([]types.Value) error) error {
 }
 
 // rowCount evaluates a TOP/OFFSET/FETCH count (def when absent): a
-// non-negative bigint, else Msg 1014.
-func rowCount(e *env, x expr, def int64) (int64, error) {
+// non-negative bigint, else Msg bad.
+func rowCount(e *env, x expr, def int64, bad int) (int64, error) {
 	if x == nil {
 		return def, nil
 	}
@@ -92,9 +100,27 @@ func rowCount(e *env, x expr, def int64) (int64, error) {
 	}
 	n, ok := v.(int64)
 	if !ok || n < 0 {
-		return 0, sqlerr.New(1014)
+		return 0, sqlerr.New(bad)
 	}
 	return n, nil
+}
+
+// checkConstantCounts refuses, as SQL Server's compiler does, a constant
+// OFFSET below zero (10742) and a constant FETCH below one (10744); an
+// expression's value is checked when the statement runs (rowCount), where
+// a FETCH of 0 returns no rows.
+func (b *binder) checkConstantCounts(sel *parser.Select, p *selectPlan) error {
+	if c, ok := p.offset.(*constExpr); ok {
+		if n, _ := c.v.(int64); n < 0 {
+			return b.errAt(sel.Offset, sqlerr.New(10742))
+		}
+	}
+	if c, ok := p.fetch.(*constExpr); ok {
+		if n, _ := c.v.(int64); n < 1 {
+			return b.errAt(sel.Fetch, sqlerr.New(10744))
+		}
+	}
+	return nil
 }
 
 func (t *topOp) explain(x *explainer, nm *names) *plan.Node {

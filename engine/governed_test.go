@@ -22,9 +22,7 @@ func TestStatementMemoryBudget(t *testing.T) {
 	sess, pool := openBudgeted(t, in, 1<<20)
 	// 4,000 rows of 500 bytes: 2 MB in any buffer.
 	setup := openSession(t, in, "master")
-	createTen(t, setup)
-	mustQuery(t, setup, "CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(MAX))")
-	mustQuery(t, setup, "INSERT big SELECT a.n*1000 + b.n*100 + c.n*10 + d.n, REPLICATE('v', 500) FROM ten a, ten b, ten c, ten d WHERE a.n < 4")
+	createBig(t, setup)
 	for _, q := range []string{
 		"SELECT id, v FROM big ORDER BY v, id",                                                                     // sort
 		"SELECT v + CONVERT(VARCHAR(10), id), COUNT(*) FROM big GROUP BY v + CONVERT(VARCHAR(10), id)",             // hash groups

@@ -180,9 +180,7 @@ func TestHashJoinMemoryAndCancel(t *testing.T) {
 	in := openTestInstance(t)
 	s, pool := openBudgeted(t, in, 1<<20)
 	setup := openSession(t, in, "master")
-	createTen(t, setup)
-	mustQuery(t, setup, "CREATE TABLE big (id INT PRIMARY KEY, v VARCHAR(MAX))")
-	mustQuery(t, setup, "INSERT big SELECT a.n*1000 + b.n*100 + c.n*10 + d.n, REPLICATE('v', 500) FROM ten a, ten b, ten c, ten d WHERE a.n < 4")
+	createBig(t, setup)
 	for _, q := range []string{
 		"SELECT COUNT(*) FROM big a JOIN big b ON a.v = b.v",                            // an inner join's 2 MB build
 		"SELECT COUNT(*) FROM big a LEFT JOIN big b ON a.v = b.v OPTION (HASH JOIN)",    // 2 MB of build rows

@@ -40,6 +40,9 @@ func isSetFunc(x *parser.TableFunc) bool {
 // the statement's memory grant and cancellation.
 const seriesChunk = 1024
 
+// seriesHeld is what generateSeries counted for a series of n values.
+func seriesHeld(n int) int64 { return int64((n+seriesChunk-1)/seriesChunk) * seriesChunk * 16 }
+
 // generateSeries makes start, start+step, ... up to stop. Its values count
 // against the statement's memory grant as they are made (Msg 701 past it,
 // and a cancel stops it), and it ends where the next value would overflow.
@@ -102,6 +105,9 @@ func (s *setFuncSource) scan(e *env, fn func(row []types.Value) error) error {
 	out, err := s.f(e, vals)
 	if err != nil {
 		return err
+	}
+	if s.name == "generate_series" { // run once per row of APPLY's left side
+		defer e.gov.Shrink(seriesHeld(len(out)))
 	}
 	rows := make([][]types.Value, len(out))
 	for i, v := range out {

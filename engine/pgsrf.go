@@ -298,7 +298,8 @@ func (b *binder) refuseSRF(x parser.Expr, clause string) error {
 
 // srfOp computes the lists of the select list's set-returning functions
 // for each row and passes the row on once per element, with the elements
-// in env.srf; a row whose lists are all empty yields none.
+// in env.srf; a row whose lists are all empty yields none. A row's
+// lists are given back once it has been expanded.
 type srfOp struct {
 	in   operator
 	srfs []*srfExpr
@@ -307,9 +308,11 @@ type srfOp struct {
 func (s *srfOp) run(e *env, emit func([]types.Value) error) error {
 	lists := make([]srfValues, len(s.srfs))
 	vals := make([]types.Value, len(s.srfs))
-	defer func() { e.srf = nil }()
+	h := holding{gov: e.gov}
+	defer func() { e.srf = nil; h.release() }()
 	return s.in.run(e, func(row []types.Value) error {
 		e.row = row
+		h.release() // the previous row's lists
 		n := 0
 		for i, f := range s.srfs {
 			v, err := f.eval(e)
@@ -317,10 +320,16 @@ func (s *srfOp) run(e *env, emit func([]types.Value) error) error {
 				return err
 			}
 			lists[i], _ = v.(srfValues)
+			if f.series != nil {
+				h.adopt(seriesHeld(len(lists[i])))
+			}
 			n = max(n, len(lists[i]))
 		}
 		e.srf = vals
 		for k := 0; k < n; k++ {
+			if err := e.gov.Check(); err != nil {
+				return err // one row may expand into very many
+			}
 			for i, l := range lists {
 				vals[i] = nil
 				if k < len(l) {

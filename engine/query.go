@@ -180,6 +180,9 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		}
 		p.fetch = coerce(p.fetch, types.TypeBigInt)
 	}
+	if err := b.checkConstantCounts(sel, p); err != nil {
+		return nil, err
+	}
 	p.useKeyOrder()
 	if p.grouped {
 		p.useIndexForGroups()

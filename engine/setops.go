@@ -103,6 +103,8 @@ func (s *setOpSource) scan(e *env, fn func(row []types.Value) error) error {
 	}
 	seen := map[string]bool{}
 	var enc []byte
+	h := holding{gov: e.gov} // the sets, given back when the scan ends
+	defer h.release()
 	// first reports whether row is new to seen, adding it.
 	first := func(row []types.Value) (bool, error) {
 		enc = encodeRow(enc[:0], row)
@@ -110,7 +112,7 @@ func (s *setOpSource) scan(e *env, fn func(row []types.Value) error) error {
 			return false, nil
 		}
 		seen[string(enc)] = true
-		return true, e.gov.Grow(int64(len(enc)) + govern.EntrySize)
+		return true, h.grow(int64(len(enc)) + govern.EntrySize)
 	}
 	if s.op == "UNION" {
 		emitNew := func(row []types.Value) error {
@@ -131,7 +133,7 @@ func (s *setOpSource) scan(e *env, fn func(row []types.Value) error) error {
 		k := string(encodeRow(nil, row))
 		if !right[k] {
 			right[k] = true
-			return e.gov.Grow(int64(len(k)) + govern.EntrySize)
+			return h.grow(int64(len(k)) + govern.EntrySize)
 		}
 		return nil
 	}); err != nil {

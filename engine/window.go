@@ -178,18 +178,18 @@ type rowContext struct {
 func (c *rowContext) enter(e *env) { e.row, e.keys, e.aggs = c.row, c.keys, c.aggs }
 
 // keepContext copies the current row's context.
-func keepContext(e *env) (rowContext, error) {
+func keepContext(e *env, h *holding) (rowContext, error) {
 	c := rowContext{row: append([]types.Value(nil), e.row...), keys: e.keys, aggs: e.aggs}
-	return c, e.gov.Grow(govern.RowSize(c.row) + 3*8)
+	return c, h.grow(govern.RowSize(c.row) + 3*8)
 }
 
 // computeWindows returns each kept row's window function values.
-func computeWindows(e *env, specs []*windowSpec, ctxs []rowContext) ([][]types.Value, error) {
+func computeWindows(e *env, h *holding, specs []*windowSpec, ctxs []rowContext) ([][]types.Value, error) {
 	out := make([][]types.Value, len(ctxs))
 	for i := range out {
 		out[i] = make([]types.Value, len(specs))
 	}
-	if err := e.gov.Grow(int64(len(ctxs)) * (int64(len(specs))*16 + 24)); err != nil {
+	if err := h.grow(int64(len(ctxs)) * (int64(len(specs))*16 + 24)); err != nil {
 		return nil, err
 	}
 	for si, w := range specs {
@@ -361,6 +361,7 @@ func (w *windowSpec) partitionValues(e *env, ctxs []rowContext, idx []int, peers
 // or from its start to the current row (and, for RANGE, its peers).
 func (w *windowSpec) aggregateValues(e *env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
 	acc := newAccumulators([]*aggSpec{w.agg})[0]
+	defer releaseAccumulators(e, []*accumulator{acc})
 	// step adds rows idx[k:end] and gives them the total so far.
 	step := func(k, end int) error {
 		for _, i := range idx[k:end] {
@@ -419,16 +420,18 @@ type windowOp struct {
 
 func (w *windowOp) run(e *env, emit func([]types.Value) error) error {
 	var kept []rowContext
+	h := holding{gov: e.gov}
+	defer h.release()
 	err := w.in.run(e, func(row []types.Value) error {
 		e.row = row
-		c, err := keepContext(e)
+		c, err := keepContext(e, &h)
 		kept = append(kept, c)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	vals, err := computeWindows(e, w.specs, kept)
+	vals, err := computeWindows(e, &h, w.specs, kept)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,8 @@ var catalog = map[int]msgDef{
 	208:   {16, UndefinedTable, "Invalid object name '%s'."},
 	209:   {16, AmbiguousColumn, "Ambiguous column name '%s'."},
 	10741: {15, SyntaxError, "A TOP can not be used in the same query or sub-query as a OFFSET."},
+	10742: {15, InvalidParameterValue, "The offset specified in a OFFSET clause may not be negative."},
+	10744: {15, InvalidParameterValue, "The number of rows provided for a FETCH clause must be greater then zero."},
 	4104:  {16, UndefinedColumn, "The multi-part identifier \"%s\" could not be bound."},
 	2812:  {16, UndefinedFunction, "Could not find stored procedure '%s'."},
 	15600: {15, InvalidParameterValue, "An invalid parameter or option was specified for procedure '%s'."},
