@@ -36,11 +36,12 @@ var (
 // scalarFuncs maps upper-case function names to their implementation:
 // engine/builtins' functions of values, and here those that read the
 // session, the instance or the statement's clock. Names may also be called
-// schema-qualified (pg_catalog.version(), sys.x()).
-var scalarFuncs map[string]*builtin
+// schema-qualified (pg_catalog.version(), sys.x()). The map is made before
+// any init runs, so each file's init may add to it whatever its name.
+var scalarFuncs = map[string]*builtin{}
 
 func init() {
-	scalarFuncs = map[string]*builtin{
+	for name, f := range map[string]*builtin{
 		"GETDATE":           clockFn(types.TypeDateTime, false),
 		"CURRENT_TIMESTAMP": clockFn(types.TypeDateTime, false),
 		"GETUTCDATE":        clockFn(types.TypeDateTime, true),
@@ -71,6 +72,8 @@ func init() {
 			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
 				return e.sess.lastIdentityValue(), nil
 			}},
+	} {
+		scalarFuncs[name] = f
 	}
 	for name, f := range builtins.All() {
 		scalarFuncs[name] = fromValues(f)
