@@ -46,16 +46,32 @@ type partState struct {
 	tail  atomic.Pointer[openTail]
 }
 
-// SetPartBytes sets the part size (n ≤ 0: the default). Tests use a small
-// one to write many parts.
+// SetPartBytes sets the database's part size (n ≤ 0: the process's, see
+// SetDefaultPartBytes). Tests use a small one to write many parts.
 func (db *DB) SetPartBytes(n int) { db.parts.limit.Store(int64(n)) }
+
+// defaultPartBytes is the part size of databases without their own
+// (0: DefaultPartBytes).
+var defaultPartBytes atomic.Int64
+
+// SetDefaultPartBytes sets the part size of every database that has not
+// its own (n ≤ 0: DefaultPartBytes); the server's --part-size.
+func SetDefaultPartBytes(n int) { defaultPartBytes.Store(int64(n)) }
 
 func (db *DB) partBytes() int {
 	if n := db.parts.limit.Load(); n > 0 {
 		return int(n)
 	}
+	if n := defaultPartBytes.Load(); n > 0 {
+		return int(n)
+	}
 	return DefaultPartBytes
 }
+
+// Parts counts the parts the transaction has written; safe to read from
+// another goroutine (a load's reader releases its memory charge when it
+// moves: what was written is no longer held).
+func (t *Txn) Parts() int64 { return t.nparts.Load() }
 
 // OpenTxn returns the first LSN of the open multi-part transaction, 0
 // when there is none.
@@ -173,6 +189,7 @@ func (t *Txn) writePart(kind txlog.Kind) error {
 	db.logBytes.Add(int64(size))
 	db.noteWritten(1, size)
 	t.tail = lsn
+	t.nparts.Add(1)
 	t.ops, t.opBytes = nil, 0
 	t.batch = t.newBatch()
 	return nil

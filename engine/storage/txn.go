@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble"
@@ -40,6 +41,7 @@ type Txn struct {
 	// openFrom is the LSN of the transaction's first part and tail that
 	// of its last one written (0, 0 while it wrote none; parts.go).
 	openFrom, tail txlog.LSN
+	nparts         atomic.Int64
 
 	// Object, when set, names what the transaction wrote ("schema.table")
 	// for Msg 1105; unset, the message names the database.
@@ -150,8 +152,12 @@ func (t *Txn) WriteOwned(key, before []byte, hadBefore bool, after []byte) error
 }
 
 // Grow makes room for n more writes, for a writer that knows how many
-// it will make (an index build step).
-func (t *Txn) Grow(n int) { t.ops = slices.Grow(t.ops, n) }
+// it will make (an index build step), within what a part holds: the
+// operations are dropped when it is written.
+func (t *Txn) Grow(n int) {
+	n = min(n, max(t.db.partBytes()/64-len(t.ops), 0))
+	t.ops = slices.Grow(t.ops, n)
+}
 
 // Put sets key to value, reading the before-image itself.
 func (t *Txn) Put(key, value []byte) error {
