@@ -310,24 +310,7 @@ func (w *lsnWatch) wake() {
 
 // wait blocks until the LSN is greater than after, returning it.
 func (w *lsnWatch) wait(ctx context.Context, after txlog.LSN) (txlog.LSN, error) {
-	for {
-		w.mu.Lock()
-		lsn := w.lsn
-		if lsn > after {
-			w.mu.Unlock()
-			return lsn, nil
-		}
-		if w.changed == nil {
-			w.changed = make(chan struct{})
-		}
-		ch := w.changed
-		w.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return lsn, ctx.Err()
-		}
-	}
+	return w.waitFor(ctx, func(lsn txlog.LSN) bool { return lsn > after })
 }
 
 // MetaEndLSN is the local key (m/end_lsn) recording the last LSN written,

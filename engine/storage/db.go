@@ -125,7 +125,7 @@ func OpenDB(cfg Config) (*DB, error) {
 	}
 	db := &DB{cfg: cfg, writer: newWriterLock(), applied: newLSNWatch(0), durable: newLSNWatch(0)}
 	db.pinZero = sync.NewCond(&db.pinMu)
-	db.SetLogHold("active transaction", db.logHoldActiveTxn)
+	db.SetLogHold("ACTIVE_TRANSACTION", db.logHoldActiveTxn) // named to sort first: it wins a tie
 	st, err := db.openStore(cfg.Create)
 	if err == nil {
 		if err = db.load(st); err != nil && healthFor(err) == Suspect {

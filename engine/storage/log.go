@@ -131,6 +131,9 @@ func (db *DB) Redo(ctx context.Context, recs [][]byte) error {
 		return sqlerr.New(911, db.Name())
 	}
 	defer db.Unpin()
+	if err := db.dropDivergentTail(ctx, recs); err != nil {
+		return err
+	}
 	// Each record goes in twice (its effects and itself): size the batch
 	// once instead of letting it double its way up.
 	size := 0

@@ -302,6 +302,36 @@ func (db *DB) setTail(from txlog.LSN) {
 	db.parts.tail.Store(&openTail{from: from})
 }
 
+// dropDivergentTail prepares redo of recs on a database whose open tail
+// may not be the principal's log any more: a mirror reports its committed
+// end, so the principal ships from there again, and after the principal
+// undid its own parts (a crash) the records it ships at those LSNs are
+// other ones. From the first shipped record that differs from the one
+// held, the held log is undone, so that redo applies the principal's.
+func (db *DB) dropDivergentTail(ctx context.Context, recs [][]byte) error {
+	committed, end := db.CommittedEnd(), db.EndLSN()
+	if committed == end {
+		return nil
+	}
+	for _, enc := range recs {
+		lsn, ok := txlog.PeekLSN(enc)
+		if !ok || lsn <= committed {
+			continue
+		}
+		if lsn > end {
+			return nil
+		}
+		held, ok, err := db.Get(keys.LogKey(lsn))
+		if err != nil {
+			return err
+		}
+		if !ok || !bytes.Equal(held, enc) {
+			return db.UndoTo(ctx, lsn-1)
+		}
+	}
+	return nil
+}
+
 // tailAt returns the open tail of a log that ends at lsn: the first part
 // of the transaction whose part lsn is, or 0.
 func tailAt(r pebble.Reader, lsn txlog.LSN) (txlog.LSN, error) {
@@ -425,12 +455,16 @@ func (db *DB) UndoOpenTail(ctx context.Context) error {
 	defer db.writer.release()
 	var end txlog.LSN
 	var schema bool
+	st := db.Store()
 	err := db.Write(ctx, "undo", func(kv *pebble.DB) error {
 		var err error
 		end, schema, err = undoOpenTail(kv, db.applied.get())
 		return err
 	})
 	if err != nil {
+		// Nobody may see the parts: out of service until recovery
+		// undoes them at open.
+		st.Fail(&Fault{Kind: IOError, Op: "undo", Offset: -1, Err: err})
 		return err
 	}
 	db.applied.set(end)
@@ -440,4 +474,34 @@ func (db *DB) UndoOpenTail(ctx context.Context) error {
 		db.schemaChanged()
 	}
 	return nil
+}
+
+// WaitDurableMoved blocks until the durable LSN differs from from (or ctx
+// ends) and returns it: unlike WaitDurable it also returns when an undo
+// moved it back (a mirror undoing its open tail on promotion), so that a
+// watcher does not wait for an LSN the log will reach only much later.
+func (db *DB) WaitDurableMoved(ctx context.Context, from txlog.LSN) (txlog.LSN, error) {
+	return db.durable.waitFor(ctx, func(lsn txlog.LSN) bool { return lsn != from })
+}
+
+// waitFor blocks until ok(LSN) holds, returning the LSN.
+func (w *lsnWatch) waitFor(ctx context.Context, ok func(txlog.LSN) bool) (txlog.LSN, error) {
+	for {
+		w.mu.Lock()
+		lsn := w.lsn
+		if ok(lsn) {
+			w.mu.Unlock()
+			return lsn, nil
+		}
+		if w.changed == nil {
+			w.changed = make(chan struct{})
+		}
+		ch := w.changed
+		w.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return lsn, ctx.Err()
+		}
+	}
 }
