@@ -17,7 +17,7 @@ import (
 
 var (
 	partsLoadMB = flag.Int("copy.parts.mb", 48, "size of TestCopyInParts's load in MB (1024: the issue's 1 GB)")
-	partsSize   = flag.Int("copy.parts.part", 2<<20, "part size of TestCopyInParts (16 MB is the server's default)")
+	partsSize   = flag.Int("copy.parts.part", 2<<20, "part size of TestCopyInParts (4 MB is the server's default)")
 )
 
 // csvStream produces COPY data (id, a 100-byte text) up to size bytes,
@@ -51,10 +51,12 @@ func (s *csvStream) Read(p []byte) (int, error) {
 }
 
 // TestCopyInParts: a COPY many times the part size is written in parts.
-// The server's heap grows by less than 128 MB however big the load (run
-// with -copy.parts.mb 1024 -copy.parts.part 16777216 for the issue's
-// 1 GB), and a reader during the load sees the committed state: COUNT(*)
-// does not move until the load commits, then it counts every row.
+// The server's live heap grows by less than 128 MB (the bound),
+// and a reader during the load sees the committed state: COUNT(*) does
+// not move until the load commits, then it counts every row.
+// -copy.parts.mb 1024 -copy.parts.part 4194304 runs the 1 GB
+// with the default part size, which does not meet the bound yet (see
+// docs/ARCHITECTURE.md, "Transactions written in parts").
 func TestCopyInParts(t *testing.T) {
 	storage.SetDefaultPartBytes(*partsSize)
 	t.Cleanup(func() { storage.SetDefaultPartBytes(0) })
@@ -67,7 +69,7 @@ func TestCopyInParts(t *testing.T) {
 	loader := servertest.Connect(t, srv, "partload")
 	reader := servertest.Connect(t, srv, "partload")
 
-	heapGrowth := watchHeap()
+	heapGrowth := watchHeap(true)
 	src := &csvStream{size: int64(*partsLoadMB) << 20}
 	type result struct {
 		rows int64
@@ -112,7 +114,7 @@ func TestCopyInParts(t *testing.T) {
 	if err := reader.QueryRow(ctx, "SELECT COUNT(*) FROM t").Scan(&n); err != nil || n != src.rows+1 {
 		t.Fatalf("after the load: %d rows, %v; want %d", n, err, src.rows+1)
 	}
-	t.Logf("%d MB (%d rows) in parts of %d kB: heap grew by %d MB at most; %d reads during the load", src.sent>>20, src.rows, *partsSize>>10, grown>>20, reads)
+	t.Logf("%d MB (%d rows) in parts of %d kB: live heap grew by %d MB at most; %d reads during the load", src.sent>>20, src.rows, *partsSize>>10, grown>>20, reads)
 	if !sawParts {
 		t.Error("no reader saw the load's parts hold the log (ACTIVE_TRANSACTION)")
 	}
@@ -123,8 +125,10 @@ func TestCopyInParts(t *testing.T) {
 
 // watchHeap samples the heap (the server runs in this process) until the
 // function it returns is called, which returns the largest growth seen
-// over the heap after a collection now.
-func watchHeap() (stop func() int64) {
+// over the heap after a collection now. With live set, each sample
+// collects first: the growth is then what the server holds, not the
+// garbage it has yet to collect (which GOGC lets reach its live size).
+func watchHeap(live ...bool) (stop func() int64) {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -135,6 +139,9 @@ func watchHeap() (stop func() int64) {
 	go func() {
 		defer close(done)
 		for {
+			if len(live) > 0 && live[0] {
+				runtime.GC()
+			}
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			if g := int64(ms.HeapAlloc) - base; g > grown.Load() {
