@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble"
@@ -97,14 +98,60 @@ func (db *DB) CommittedEnd() txlog.LSN {
 
 // Reader is what statements read the database through: the live store,
 // or while a multi-part transaction is open the snapshot of the committed
-// state taken before its first part, so that nobody sees its parts.
+// state taken before its first part, so that nobody sees its parts. The
+// choice is made at each read, not once: a statement that took its
+// reader before the first part must not see the parts applied after.
 // REQUIRES: the database is pinned and available.
-func (db *DB) Reader() pebble.Reader {
-	if t := db.parts.tail.Load(); t != nil && t.snap != nil {
+func (db *DB) Reader() pebble.Reader { return committedReader{db: db, kv: db.KV()} }
+
+// committedReader reads the committed state (Reader).
+type committedReader struct {
+	db *DB
+	kv *pebble.DB
+}
+
+// snap is the open tail's snapshot, nil when none is open.
+func (r committedReader) snap() *pebble.Snapshot {
+	if t := r.db.parts.tail.Load(); t != nil {
 		return t.snap
 	}
-	return db.KV()
+	return nil
 }
+
+// Get reads key. A read of the live store is checked afterwards: the tail
+// is published before its first part is applied, so a read that still
+// finds no tail afterwards started before the part was applied.
+func (r committedReader) Get(key []byte) ([]byte, io.Closer, error) {
+	if s := r.snap(); s != nil {
+		return s.Get(key)
+	}
+	v, c, err := r.kv.Get(key)
+	if s := r.snap(); s != nil {
+		if err == nil {
+			_ = c.Close()
+		}
+		return s.Get(key)
+	}
+	return v, c, err
+}
+
+// NewIter is Get's rule for iterators.
+func (r committedReader) NewIter(o *pebble.IterOptions) (*pebble.Iterator, error) {
+	if s := r.snap(); s != nil {
+		return s.NewIter(o)
+	}
+	it, err := r.kv.NewIter(o)
+	if s := r.snap(); s != nil {
+		if err == nil {
+			_ = it.Close()
+		}
+		return s.NewIter(o)
+	}
+	return it, err
+}
+
+// Close does nothing: the store belongs to the database.
+func (committedReader) Close() error { return nil }
 
 // endTail moves readers back to the live store (after the commit or abort
 // is applied, so they never see less than committed) and retires the

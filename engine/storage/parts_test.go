@@ -319,3 +319,25 @@ func TestPartsDivergentTail(t *testing.T) {
 		t.Fatalf("mirror misses the principal's record: %q %v", v, ok)
 	}
 }
+
+// TestPartsReaderTakenBefore: a statement that took its reader before the
+// transaction's first part does not see the parts either.
+func TestPartsReaderTakenBefore(t *testing.T) {
+	db := openDB(t, "before")
+	if !db.Pin() {
+		t.Fatal("closed")
+	}
+	defer db.Unpin()
+	r := db.Reader()
+	start, tx := startLoad(t, db, "t/load/committed")
+	defer tx.Rollback()
+	if db.OpenTxn() != start+1 {
+		t.Fatal("no part was written")
+	}
+	if n := countPrefix(t, r, "t/load/"); n != 1 {
+		t.Fatalf("a reader taken before the parts sees %d rows, want 1", n)
+	}
+	if _, ok, err := ReadValue(r, []byte("t/load/00001")); ok || err != nil {
+		t.Fatalf("a reader taken before the parts reads a part's row (%v)", err)
+	}
+}
