@@ -47,9 +47,19 @@ func TestLogBackupMidLoad(t *testing.T) {
 		}))
 		loaded <- err
 	}()
-	defer func() { cancel(); <-loaded }()
+	t.Cleanup(func() { cancel(); <-loaded }) // before the server shuts down
 	time.Sleep(1500 * time.Millisecond)
 	if _, err := conn.Exec(ctx, fmt.Sprintf("BACKUP LOG src TO DISK = '%s'", logb)); err != nil {
+		t.Fatal(err)
+	}
+	// The load is cancelled; a write waits for the writer lock, held until
+	// its rollback (compensation of every part) is written.
+	cancel()
+	if err := <-loaded; err == nil {
+		t.Fatal("the cancelled load committed")
+	}
+	loaded <- nil // for the cleanup
+	if _, err := conn.Exec(ctx, "INSERT src.dbo.t VALUES (-4, 'd')"); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(logb); err != nil || fi.Size() < 1<<20 {
