@@ -669,7 +669,10 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 			if err != nil {
 				return err
 			}
-			if decoded.CommitTime.After(req.StopAt) {
+			// Parts have no commit time: STOPAT stops at commits, and
+			// the parts of a transaction it stops before are undone
+			// when the database comes online.
+			if decoded.Kind == txlog.KindCommit && decoded.CommitTime.After(req.StopAt) {
 				stopped = true
 				return nil
 			}
@@ -695,6 +698,9 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 		return BackupResult{}, err
 	}
 	if !req.NoRecovery {
+		if err := d.UndoOpenTail(ctx); err != nil {
+			return BackupResult{}, err
+		}
 		if err := in.setState(d, StateOnline); err != nil {
 			return BackupResult{}, err
 		}
@@ -741,6 +747,10 @@ func (in *Instance) RecoverDatabase(name string) error {
 	}
 	if d.State() != StateRestoring {
 		return sqlerr.New(3153)
+	}
+	// A transaction written in parts whose commit was not restored.
+	if err := d.UndoOpenTail(context.Background()); err != nil {
+		return err
 	}
 	return in.setState(d, StateOnline)
 }

@@ -195,7 +195,7 @@ func (l *loader) bulkLoad(e *env, t *txn, rd *pgcodec.CopyReader, spec bulkSpec,
 		if row < spec.firstRow {
 			continue
 		}
-		if err := l.charge(e, fields); err != nil {
+		if err := l.charge(e, t, fields); err != nil {
 			return 0, err
 		}
 		err = l.row(e, t, fields)

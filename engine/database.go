@@ -137,7 +137,7 @@ func (d *Database) load(r pebble.Reader) error {
 }
 
 func (d *Database) reloadSchemaErr() error {
-	s, err := d.inst.loadSchema(d.storage.KV())
+	s, err := d.inst.loadSchema(d.storage.Reader())
 	if err != nil {
 		return err
 	}

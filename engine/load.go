@@ -38,6 +38,9 @@ type loader struct {
 	vals  []types.Value
 	typs  []types.Type
 	isDef []bool
+	// parts and charged: the parts the load's transaction had written
+	// when it last charged a row, and what it charged since (charge).
+	parts, charged int64
 }
 
 func newLoader(ins *insertPlan, binary bool) *loader {
@@ -195,7 +198,7 @@ func (l *loader) load(e *env, t *txn, rd *pgcodec.CopyReader, match bool) (int64
 		}
 		werr <- err
 	}()
-	rerr := l.read(e, rd, match, width, batches, &failed)
+	rerr := l.read(e, t, rd, match, width, batches, &failed)
 	close(batches)
 	if err := <-werr; err != nil {
 		return 0, err
@@ -209,11 +212,19 @@ func (l *loader) load(e *env, t *txn, rd *pgcodec.CopyReader, match bool) (int64
 // images, the log record), about 8 times its data and 250 bytes more
 // (measured: 630 MB for a 52 MB csv of 1M rows). A load too big for the
 // budget then fails cleanly instead of exhausting the server's memory.
-func (l *loader) charge(e *env, fields [][]byte) error {
+//
+// A transaction written in parts holds only its current part: once a
+// part is written the rows charged so far are given back.
+func (l *loader) charge(e *env, t *txn, fields [][]byte) error {
+	if p := t.Parts(); p != l.parts {
+		e.gov.Shrink(l.charged)
+		l.parts, l.charged = p, 0
+	}
 	n := int64(250)
 	for _, f := range fields {
 		n += 8 * int64(len(f)+1)
 	}
+	l.charged += n
 	return e.gov.Grow(n)
 }
 
@@ -227,7 +238,7 @@ const loadBatchRows = 1024
 
 // read converts rd's rows into batches until the stream ends, an error,
 // or the writer failed.
-func (l *loader) read(e *env, rd *pgcodec.CopyReader, match bool, width int, batches chan<- *rowBatch, failed *atomic.Bool) error {
+func (l *loader) read(e *env, t *txn, rd *pgcodec.CopyReader, match bool, width int, batches chan<- *rowBatch, failed *atomic.Bool) error {
 	b := &rowBatch{}
 	for !failed.Load() {
 		if err := e.gov.Check(); err != nil {
@@ -258,7 +269,7 @@ func (l *loader) read(e *env, rd *pgcodec.CopyReader, match bool, width int, bat
 			}
 			b.vals[start+j] = v
 		}
-		if err := l.charge(e, fields); err != nil {
+		if err := l.charge(e, t, fields); err != nil {
 			return err
 		}
 		b.lines = append(b.lines, rd.Line())

@@ -282,7 +282,7 @@ func (s *Session) readerFor(d *Database) pebble.Reader {
 	if s.tx != nil && s.tx.t != nil && s.tx.t.db == d {
 		return s.tx.t.Reader()
 	}
-	return d.storage.KV()
+	return d.storage.Reader()
 }
 
 // schemaFor returns the schema of d as this session sees it.

@@ -241,7 +241,7 @@ func (r *runner) run(peer *transport.Peer) {
 			r.step(core.Durable{LSN: r.d.DurableLSN()})
 		case <-r.hardenedCh:
 			r.freshen()
-			r.step(core.Hardened{LSN: r.d.DurableLSN()})
+			r.step(core.Hardened{LSN: r.hardenedEnd()})
 		case <-r.reloadCh:
 			if end, n, ok := r.gate.reloadedTo(); ok {
 				r.freshen()
@@ -373,7 +373,7 @@ func (r *runner) partnerUp(p *transport.Peer) {
 	r.setLink(&r.partner, p)
 	if r.s.Config().Role == core.Mirror {
 		r.applier.discard(r.ctx)
-		r.step(core.Hardened{LSN: r.d.DurableLSN()})
+		r.step(core.Hardened{LSN: r.hardenedEnd()})
 	}
 	r.step(core.LinkUp{})
 }
@@ -496,6 +496,7 @@ func (r *runner) do(a core.Action) {
 			// Whatever arrived before the switch is hardened first: the
 			// new principal's commits continue its log.
 			r.applier.drain(r.ctx)
+			r.undoOpenTail()
 		}
 		// The role first: a user write waiting for the writer lock must
 		// find the copy already a mirror when the block is released.
@@ -554,7 +555,7 @@ func (r *runner) do(a core.Action) {
 				}
 			}
 			r.log.Info("log undone to the failover LSN", "lsn", x.To)
-			r.post(core.Undone{LSN: core.LSN(r.d.DurableLSN())})
+			r.post(core.Undone{LSN: core.LSN(r.hardenedEnd())})
 		})
 	case core.NewFork:
 		// A commit: it passes the gate once the session lets it, so it
@@ -744,11 +745,15 @@ func (r *runner) logHold() (txlog.LSN, string) {
 func (r *runner) watchDurable(ctx context.Context) {
 	last := r.d.DurableLSN()
 	for {
-		lsn, err := r.d.WaitDurable(ctx, last)
+		lsn, err := r.d.WaitDurableMoved(ctx, last)
 		if err != nil {
 			return
 		}
+		moved := lsn > last
 		last = lsn
+		if !moved {
+			continue // undone (a promoted mirror's open tail): wait from there
+		}
 		select {
 		case r.durableCh <- struct{}{}:
 		default:

@@ -5,8 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"runtime"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -40,39 +38,17 @@ func BenchmarkCopyFrom(b *testing.B) {
 		if _, err := conn.Exec(ctx, "CREATE TABLE "+table+" (id INT PRIMARY KEY, name VARCHAR(40), qty INT, price DECIMAL(10,2), at DATETIME2)"); err != nil {
 			b.Fatal(err)
 		}
-		runtime.GC()
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		base := int64(ms.HeapAlloc)
-		var grown atomic.Int64
-		stop := make(chan struct{})
-		done := make(chan struct{})
-		go func() { // sample the heap while the load runs
-			defer close(done)
-			for {
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
-				if g := int64(ms.HeapAlloc) - base; g > grown.Load() {
-					grown.Store(g)
-				}
-				select {
-				case <-stop:
-					return
-				case <-time.After(20 * time.Millisecond):
-				}
-			}
-		}()
+		heapGrowth := watchHeap()
 		b.StartTimer()
 		cpu0 := selfCPU()
 		tag, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(data), "COPY "+table+" FROM STDIN (FORMAT csv)")
 		cpu += selfCPU() - cpu0
 		b.StopTimer()
-		close(stop)
-		<-done
+		grown := heapGrowth()
 		if err != nil || tag.RowsAffected() != int64(*copyRows) {
 			b.Fatalf("COPY: %v %v", tag, err)
 		}
-		peak = max(peak, grown.Load())
+		peak = max(peak, grown)
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(*copyRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"mirrordb/engine"
+	"mirrordb/engine/storage"
 	"mirrordb/server"
 	"mirrordb/sqlcmd"
 )
@@ -42,6 +43,7 @@ type options struct {
 	saPasswordFile string
 	queryMemory    byteSize
 	queryPool      byteSize
+	partSize       byteSize
 	demo           bool
 	demoDir        string
 	demoFreePorts  bool
@@ -66,6 +68,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.saPasswordFile, "sa-password-file", "", "file holding the sa login's password (else $MIRRORDB_SA_PASSWORD); once set, clients authenticate with SCRAM-SHA-256")
 	fs.BoolVar(&o.demo, "demo", false, "run a principal, a mirror and a witness in this process, mirroring a sample database (cmd/server/demo.sql)")
 	fs.StringVar(&o.demoDir, "demo-dir", "./demo-data", "with --demo: the directory for the three instances' data and logs (emptied at each start)")
+	fs.Var(&o.partSize, "part-size", "a write transaction holds this much of its changes in memory, then writes them to the log as a part before it commits, e.g. 4MB (the default)")
 	fs.BoolVar(&o.demoFreePorts, "demo-free-ports", false, "with --demo: free ports chosen by the system rather than 5432, 7022 and 8080")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "mirrordb %s: SQL Server-style database mirroring over the PostgreSQL protocol\n\nUsage: server [flags]\n       server sqlcmd [options]   (run T-SQL scripts; server sqlcmd -? lists its options)\n\n", engine.Version)
@@ -127,6 +130,7 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "mirrordb: --log-level:", err)
 		return 2
 	}
+	storage.SetDefaultPartBytes(int(o.partSize))
 	if o.demo {
 		return runDemo(o, level, os.Stdout)
 	}

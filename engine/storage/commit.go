@@ -91,7 +91,7 @@ func (db *DB) lockAvailable(ctx context.Context, timeout time.Duration) error {
 // the writer lock is released and the batch handed on or closed, whatever
 // the outcome, panics included.
 func (t *Txn) Commit(ctx context.Context) (txlog.LSN, error) {
-	if len(t.ops) == 0 {
+	if len(t.ops) == 0 && t.openFrom == 0 {
 		t.Rollback()
 		return 0, nil
 	}
@@ -116,11 +116,25 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		return 0, db.FaultError(st.Fault(), t.object())
 	}
 	start := time.Now()
-	rec := txlog.Record{LSN: db.applied.get() + 1, CommitTime: db.cfg.Now(), Ops: t.ops}
+	rec := txlog.Record{LSN: db.applied.get() + 1, Txn: t.openFrom, CommitTime: db.cfg.Now(), Ops: t.ops}
 	size := rec.EncodedLen()
 	if f := st.CheckSpace(int64(len(b.Repr()) + size)); f != nil {
-		b.Close()
+		if t.openFrom != 0 { // its parts are applied: they must be undone
+			t.batch = b
+			t.abort()
+			if t.batch != nil {
+				t.batch.Close()
+			}
+		} else {
+			b.Close()
+		}
 		return 0, db.FaultError(f, t.object())
+	}
+	if t.openFrom != 0 {
+		if err := b.Delete(openTxnKey, nil); err != nil {
+			b.Close()
+			return 0, err
+		}
 	}
 	var end [8]byte
 	binary.BigEndian.PutUint64(end[:], rec.LSN)
@@ -137,6 +151,9 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		return 0, db.FaultError(err, t.object())
 	}
 	db.applied.advance(rec.LSN)
+	if t.openFrom != 0 {
+		db.endTail() // readers move to the live store, commit included
+	}
 	db.logBytes.Add(int64(size))
 	db.noteWritten(1, size)
 	if t.schemaChanged {
@@ -307,24 +324,7 @@ func (w *lsnWatch) wake() {
 
 // wait blocks until the LSN is greater than after, returning it.
 func (w *lsnWatch) wait(ctx context.Context, after txlog.LSN) (txlog.LSN, error) {
-	for {
-		w.mu.Lock()
-		lsn := w.lsn
-		if lsn > after {
-			w.mu.Unlock()
-			return lsn, nil
-		}
-		if w.changed == nil {
-			w.changed = make(chan struct{})
-		}
-		ch := w.changed
-		w.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return lsn, ctx.Err()
-		}
-	}
+	return w.waitFor(ctx, func(lsn txlog.LSN) bool { return lsn > after })
 }
 
 // MetaEndLSN is the local key (m/end_lsn) recording the last LSN written,

@@ -79,6 +79,10 @@ type DB struct {
 	pins     int
 	isClosed bool
 	retired  []*Store
+	// retiredSnaps are readers' snapshots of ended open tails (parts.go),
+	// closed once no pin is left.
+	retiredSnaps []*pebble.Snapshot
+	parts        partState
 
 	writer writerLock
 	// applied is the last LSN applied (visible); durable the last LSN known
@@ -121,6 +125,7 @@ func OpenDB(cfg Config) (*DB, error) {
 	}
 	db := &DB{cfg: cfg, writer: newWriterLock(), applied: newLSNWatch(0), durable: newLSNWatch(0)}
 	db.pinZero = sync.NewCond(&db.pinMu)
+	db.SetLogHold("ACTIVE_TRANSACTION", db.logHoldActiveTxn) // named to sort first: it wins a tie
 	st, err := db.openStore(cfg.Create)
 	if err == nil {
 		if err = db.load(st); err != nil && healthFor(err) == Suspect {
@@ -151,6 +156,14 @@ func (db *DB) openStore(create bool) (*Store, error) {
 func (db *DB) load(st *Store) error {
 	kv := st.DB()
 	end, err := recoverEndLSN(kv)
+	if err == nil {
+		// A transaction written in parts that did not end: nothing of it
+		// was acknowledged, and nobody may see it.
+		end, _, err = undoOpenTail(kv, end)
+	}
+	if err == nil {
+		db.endTail()
+	}
 	if err == nil && db.cfg.Load != nil {
 		err = db.cfg.Load(kv)
 	}
@@ -281,11 +294,16 @@ func (db *DB) Unpin() {
 	db.pinMu.Lock()
 	db.pins--
 	var retired []*Store
+	var snaps []*pebble.Snapshot
 	if db.pins == 0 {
 		db.pinZero.Broadcast()
 		retired, db.retired = db.retired, nil
+		snaps, db.retiredSnaps = db.retiredSnaps, nil
 	}
 	db.pinMu.Unlock()
+	for _, s := range snaps {
+		_ = s.Close()
+	}
 	closeRetired(retired)
 }
 
@@ -303,7 +321,15 @@ func (db *DB) Close() error {
 	}
 	retired := db.retired
 	db.retired = nil
+	snaps := db.retiredSnaps
+	db.retiredSnaps = nil
 	db.pinMu.Unlock()
+	for _, s := range snaps {
+		_ = s.Close()
+	}
+	if t := db.parts.tail.Swap(nil); t != nil && t.snap != nil {
+		_ = t.snap.Close()
+	}
 	closeRetired(retired)
 	st := db.store.Swap(nil)
 	if st == nil {

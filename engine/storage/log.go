@@ -131,6 +131,9 @@ func (db *DB) Redo(ctx context.Context, recs [][]byte) error {
 		return sqlerr.New(911, db.Name())
 	}
 	defer db.Unpin()
+	if err := db.dropDivergentTail(ctx, recs); err != nil {
+		return err
+	}
 	// Each record goes in twice (its effects and itself): size the batch
 	// once instead of letting it double its way up.
 	size := 0
@@ -143,6 +146,7 @@ func (db *DB) Redo(ctx context.Context, recs [][]byte) error {
 	}
 	start := db.applied.get()
 	end := start
+	openFrom := db.OpenTxn()
 	schemaChanged := false
 	var logBytes int64
 	var records int
@@ -171,6 +175,9 @@ func (db *DB) Redo(ctx context.Context, recs [][]byte) error {
 		if err := b.Set(keys.LogKey(rec.LSN), enc, nil); err != nil {
 			return fail(err)
 		}
+		if err := db.redoKind(b, rec, &openFrom); err != nil {
+			return fail(err)
+		}
 		end = rec.LSN
 		logBytes += int64(len(enc))
 		records++
@@ -178,7 +185,11 @@ func (db *DB) Redo(ctx context.Context, recs [][]byte) error {
 	if end == start {
 		return fail(nil)
 	}
+	tailBefore := db.OpenTxn()
 	err = db.finishBatch(ctx, b, end, schemaChanged)
+	if err == nil && openFrom != tailBefore {
+		db.setTail(openFrom)
+	}
 	db.logBytes.Add(logBytes)
 	if err == nil {
 		db.noteWritten(records, int(logBytes))
@@ -264,7 +275,20 @@ func (db *DB) UndoTo(ctx context.Context, lsn txlog.LSN) error {
 			return fail(err)
 		}
 	}
-	return db.finishBatch(ctx, b, lsn, schemaChanged)
+	// The log now ends at lsn: inside a transaction written in parts
+	// when lsn is one of its parts.
+	openFrom, err := tailAt(db.KV(), lsn)
+	if err == nil {
+		err = setOpenTxn(b, openFrom)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if err := db.finishBatch(ctx, b, lsn, schemaChanged); err != nil {
+		return err
+	}
+	db.setTail(openFrom)
+	return nil
 }
 
 // lockedBatch takes the writer lock once the database is available and

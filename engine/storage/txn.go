@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/cockroachdb/pebble"
@@ -37,6 +38,10 @@ type Txn struct {
 	// held marks a transaction begun under a writer lock its caller holds
 	// (BeginHeld): ending it leaves the lock held.
 	held bool
+	// openFrom is the LSN of the transaction's first part and tail that
+	// of its last one written (0, 0 while it wrote none; parts.go).
+	openFrom, tail txlog.LSN
+	nparts         atomic.Int64
 
 	// Object, when set, names what the transaction wrote ("schema.table")
 	// for Msg 1105; unset, the message names the database.
@@ -143,12 +148,16 @@ func (t *Txn) WriteOwned(key, before []byte, hadBefore bool, after []byte) error
 		t.schemaChanged = true
 		t.schemaEpoch++
 	}
-	return nil
+	return t.spill()
 }
 
 // Grow makes room for n more writes, for a writer that knows how many
-// it will make (an index build step).
-func (t *Txn) Grow(n int) { t.ops = slices.Grow(t.ops, n) }
+// it will make (an index build step), within what a part holds: the
+// operations are dropped when it is written.
+func (t *Txn) Grow(n int) {
+	n = min(n, max(t.db.partBytes()/64-len(t.ops), 0))
+	t.ops = slices.Grow(t.ops, n)
+}
 
 // Put sets key to value, reading the before-image itself.
 func (t *Txn) Put(key, value []byte) error {
@@ -196,6 +205,7 @@ func (t *Txn) object() string {
 
 // Savepoint marks a position for a later RollbackTo.
 type Savepoint struct {
+	tail          txlog.LSN // the last part written then
 	ops           int
 	opBytes       int
 	schemaChanged bool
@@ -203,12 +213,15 @@ type Savepoint struct {
 
 // Savepoint marks the current position.
 func (t *Txn) Savepoint() Savepoint {
-	return Savepoint{ops: len(t.ops), opBytes: t.opBytes, schemaChanged: t.schemaChanged}
+	return Savepoint{tail: t.tail, ops: len(t.ops), opBytes: t.opBytes, schemaChanged: t.schemaChanged}
 }
 
 // RollbackTo undoes every write made after sp by rebuilding the batch from
 // the operations that remain.
 func (t *Txn) RollbackTo(sp Savepoint) error {
+	if sp.tail != t.tail { // parts were written since: compensate them
+		return t.compensate(sp)
+	}
 	if len(t.ops) == sp.ops {
 		return nil
 	}
@@ -245,6 +258,9 @@ func (t *Txn) RollbackTo(sp Savepoint) error {
 func (t *Txn) Rollback() {
 	if t.finished {
 		return
+	}
+	if t.openFrom != 0 && t.batch != nil {
+		t.abort()
 	}
 	if t.batch != nil {
 		t.batch.Close()

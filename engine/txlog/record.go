@@ -40,14 +40,49 @@ type Op struct {
 	After     []byte // OpPut only
 }
 
-// Record is one committed transaction.
+// Kind says what a record is. A transaction small enough to be written
+// at once is one commit record; a larger one is written as parts (its
+// changes so far, not committed) and ends with a commit or an abort record
+// that names its first part (docs/ARCHITECTURE.md, "Transactions written
+// in parts").
+type Kind uint8
+
+const (
+	// KindCommit commits a transaction: its (last) operations and its
+	// commit time.
+	KindCommit Kind = 0
+	// KindPart is a part of a transaction still open: operations with
+	// before-images, no commit time.
+	KindPart Kind = 1
+	// KindAbort ends a transaction whose parts were compensated: the
+	// parts and their compensation stay in the log, and together they
+	// change nothing.
+	KindAbort Kind = 2
+)
+
+// Record is one log record: a committed transaction, or a part or the
+// abort of a transaction written in parts.
 type Record struct {
-	LSN        LSN
-	CommitTime time.Time
+	LSN LSN
+	// Kind is KindCommit for a transaction written at once.
+	Kind Kind
+	// Txn is the LSN of the transaction's first part; 0 for a transaction
+	// written in one record.
+	Txn        LSN
+	CommitTime time.Time // KindCommit only
 	Ops        []Op
 }
 
-const version = 1
+// Version 1 is a commit of a transaction written at once; version 2 adds
+// the kind and txn. A record that version 1 can express is written as
+// version 1, so logs, backups and mirrors without parts are unchanged.
+const (
+	version1 = 1
+	version2 = 2
+)
+
+// v2 reports whether the record needs version 2.
+func (r *Record) v2() bool { return r.Kind != KindCommit || r.Txn != 0 }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -56,14 +91,24 @@ var ErrCorrupt = errors.New("txlog: corrupt log record")
 
 // Encode appends the record's encoding to dst:
 //
-//	version(1) lsn(uvarint) commitUnixNano(varint) nops(uvarint)
-//	{ kind(1) flags(1) key(len+bytes) [before(len+bytes)] [after(len+bytes)] }*
-//	crc32c(4) over everything before it
+//	version(1)=1 lsn(uvarint) commitUnixNano(varint) nops(uvarint) ops crc
+//	version(1)=2 lsn(uvarint) kind(1) txn(uvarint) [commitUnixNano(varint), commit only] nops(uvarint) ops crc
+//	ops: { kind(1) flags(1) key(len+bytes) [before(len+bytes)] [after(len+bytes)] }*
+//	crc: crc32c(4) over everything before it
 func (r *Record) Encode(dst []byte) []byte {
 	start := len(dst)
-	dst = append(dst, version)
-	dst = binary.AppendUvarint(dst, r.LSN)
-	dst = binary.AppendVarint(dst, r.CommitTime.UnixNano())
+	if r.v2() {
+		dst = append(dst, version2)
+		dst = binary.AppendUvarint(dst, r.LSN)
+		dst = append(dst, byte(r.Kind))
+		dst = binary.AppendUvarint(dst, r.Txn)
+	} else {
+		dst = append(dst, version1)
+		dst = binary.AppendUvarint(dst, r.LSN)
+	}
+	if r.Kind == KindCommit {
+		dst = binary.AppendVarint(dst, r.CommitTime.UnixNano())
+	}
 	dst = binary.AppendUvarint(dst, uint64(len(r.Ops)))
 	for i := range r.Ops {
 		op := &r.Ops[i]
@@ -97,12 +142,21 @@ func Decode(b []byte) (*Record, error) {
 	if crc32.Checksum(body, castagnoli) != sum {
 		return nil, ErrCorrupt
 	}
-	if body[0] != version {
+	if body[0] != version1 && body[0] != version2 {
 		return nil, fmt.Errorf("txlog: unsupported record version %d", body[0])
 	}
 	d := decoder{b: body[1:]}
 	r := &Record{LSN: d.uvarint()}
-	r.CommitTime = time.Unix(0, d.varint()).UTC()
+	if body[0] == version2 {
+		r.Kind = Kind(d.byte())
+		r.Txn = d.uvarint()
+		if r.Kind > KindAbort || r.Txn == 0 || r.Txn > r.LSN {
+			return nil, ErrCorrupt
+		}
+	}
+	if r.Kind == KindCommit {
+		r.CommitTime = time.Unix(0, d.varint()).UTC()
+	}
 	n := d.uvarint()
 	if d.err != nil || n > uint64(len(d.b)) {
 		return nil, ErrCorrupt
@@ -192,7 +246,13 @@ func (d *decoder) bytes() []byte {
 // make room for it and encode it in place (a large transaction's record
 // is then built once, where it is stored).
 func (r *Record) EncodedLen() int {
-	n := 1 + uvarintLen(r.LSN) + varintLen(r.CommitTime.UnixNano()) + uvarintLen(uint64(len(r.Ops)))
+	n := 1 + uvarintLen(r.LSN) + uvarintLen(uint64(len(r.Ops)))
+	if r.v2() {
+		n += 1 + uvarintLen(r.Txn)
+	}
+	if r.Kind == KindCommit {
+		n += varintLen(r.CommitTime.UnixNano())
+	}
 	for i := range r.Ops {
 		op := &r.Ops[i]
 		n += 2 + bytesLen(op.Key)
