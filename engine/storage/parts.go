@@ -232,7 +232,7 @@ func (t *Txn) writePart(kind txlog.Kind) error {
 		return err
 	}
 	t.batch = nil
-	p := &pendingCommit{db: db, t: t, st: st, lsn: lsn, synced: make(chan error, 1)}
+	p := &pendingCommit{db: db, object: t.Object, st: st, lsn: lsn, synced: make(chan error, 1)}
 	if err := st.Commit(b, p.onSynced); err != nil {
 		return db.FaultError(err, t.object())
 	}
