@@ -110,9 +110,9 @@ func TestSigtermStopsRunawayStatements(t *testing.T) {
 	runaway := []string{
 		"SELECT COUNT(*) FROM s WHERE v LIKE '%" + strings.Repeat("x", 100) + "y%'",
 		"SELECT COUNT(*) FROM t a, t b, t c, t d WHERE a.id < b.id AND b.id < c.id AND c.id < d.id", // nested loops (equalities would hash)
-		"SELECT TOP 1 a.id FROM t a, s WHERE a.id <= 200 ORDER BY s.v, a.id",
+		"SELECT TOP 1 a.id FROM t a, t b, s WHERE a.id <= 200 ORDER BY s.v, a.id",                   // a top-N sort of 200M rows
 		"SELECT TOP 1 COUNT(*) FROM t a, s GROUP BY s.v",
-		"SELECT COUNT(*) FROM (SELECT DISTINCT s.v FROM t a, s WHERE a.id <= 200) d",
+		"SELECT COUNT(*) FROM (SELECT DISTINCT s.v FROM t a, t b, s WHERE a.id <= 200) d",
 		"BEGIN TRAN INSERT INTO t VALUES (0) WAITFOR DELAY '00:10:00'", // holds the writer lock
 		"BACKUP DATABASE gov TO DISK = 'never.bak' WITH FORMAT",        // waits for it
 	}
@@ -121,6 +121,9 @@ func TestSigtermStopsRunawayStatements(t *testing.T) {
 		c := connect(t, srv.addr, "gov")
 		go func() {
 			_, err := c.Exec(ctx, q)
+			if err == nil {
+				err = fmt.Errorf("%s: finished", q)
+			}
 			errs <- err
 		}()
 	}

@@ -267,6 +267,12 @@ func (l writerLock) acquire(ctx context.Context, timeout time.Duration) error {
 	}
 	select {
 	case l <- struct{}{}:
+		// Freed as the statement was stopped (both ready: select chose
+		// at random): a stopped statement does not go on to run.
+		if err := ctx.Err(); err != nil {
+			<-l
+			return err
+		}
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
