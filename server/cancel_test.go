@@ -171,15 +171,16 @@ var longStatements = []struct {
 	// still nested loops over 10^12 combinations.
 	{name: "join", sql: "SELECT COUNT(*) FROM t a, t b, t c, t d WHERE a.id < b.id AND b.id < c.id AND c.id < d.id",
 		ready: running, inTx: true},
-	// 200,000 rows ordered by strings equal for 20 KB.
-	{name: "sort", sql: "SELECT TOP 1 a.id FROM t a, s WHERE a.id <= 200 ORDER BY s.v, a.id",
+	// 200M rows ordered by strings equal for 20 KB (a top-N sort: its
+	// memory stays put while it reads).
+	{name: "sort", sql: "SELECT TOP 1 a.id FROM t a, t b, s WHERE a.id <= 200 ORDER BY s.v, a.id",
 		ready: plateau, inTx: true},
 	// A million rows grouped by those strings: each is encoded and hashed.
 	{name: "aggregate", sql: "SELECT TOP 1 COUNT(*) FROM t a, s GROUP BY s.v",
 		ready: plateau, inTx: true},
-	// 200,000 rows made distinct by those strings: each is encoded and
+	// 200M rows made distinct by those strings: each is encoded and
 	// looked up (a flow distinct under TOP would stop at its first row).
-	{name: "distinct", sql: "SELECT COUNT(*) FROM (SELECT DISTINCT s.v FROM t a, s WHERE a.id <= 200) d",
+	{name: "distinct", sql: "SELECT COUNT(*) FROM (SELECT DISTINCT s.v FROM t a, t b, s WHERE a.id <= 200) d",
 		ready: plateau, inTx: true},
 	{name: "waitfor", sql: "WAITFOR DELAY '00:10:00'", ready: waiting("WAITFOR"), inTx: true},
 	// BACKUP waits for the writer lock another session's transaction holds.
