@@ -48,7 +48,22 @@ func TestLogBackupMidLoad(t *testing.T) {
 		loaded <- err
 	}()
 	t.Cleanup(func() { cancel(); <-loaded }) // before the server shuts down
-	time.Sleep(1500 * time.Millisecond)
+	// Well into the load: more than 2 MB of its parts in the log.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var mb float64
+		var wait string
+		if err := conn.QueryRow(ctx, "SELECT active_log_size_mb, log_truncation_holdup_reason FROM sys.dm_db_log_stats(DB_ID('src'))").Scan(&mb, &wait); err != nil {
+			t.Fatal(err)
+		}
+		if wait == "ACTIVE_TRANSACTION" && mb > 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the load is not well under way within a minute (active log %.1f MB, %s)", mb, wait)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if _, err := conn.Exec(ctx, fmt.Sprintf("BACKUP LOG src TO DISK = '%s'", logb)); err != nil {
 		t.Fatal(err)
 	}
