@@ -13,9 +13,9 @@ import (
 // or retype a column that a FOREIGN KEY (of this table or of one that
 // references it), a CHECK, a UNIQUE constraint, a named DEFAULT or a
 // computed column depends on (5074, as SQL Server). Constraints name
-// columns by number, so dropping columns renumbers them; and a rewrite
-// moves the table to a new id (alter_rewrite.go), so the foreign keys that
-// reference it are moved with it in the swap's transaction.
+// columns by number, so dropping columns renumbers them, in the foreign
+// keys that reference the table too (in the swap's transaction of the
+// rewrite, alter_rewrite.go, which keeps the table's object_id).
 
 // constraintsAllow refuses a change to a column a constraint depends on
 // (constraintOnColumn), with 4922's words as the detail.
@@ -78,45 +78,40 @@ func renumberConstraints(def *catalog.TableDef, renumber []int) {
 	}
 }
 
-// retarget points def's foreign keys at table from to table to instead;
-// refs, when set, renumbers the referenced columns. It reports whether
-// any changed; def's list is copied first.
-func retarget(def *catalog.TableDef, from, to uint32, refs []int) bool {
-	changed := false
+// renumberRefs renumbers the columns that def's foreign keys referencing
+// table name (refs maps old column positions to new ones). It reports
+// whether any changed; def's list is copied first.
+func renumberRefs(def *catalog.TableDef, table uint32, refs []int) bool {
 	var fks []catalog.ForeignKeyDef
 	for i, fk := range def.ForeignKeys {
-		if fk.RefTable != from {
+		if fk.RefTable != table {
 			continue
 		}
 		if fks == nil {
 			fks = append([]catalog.ForeignKeyDef(nil), def.ForeignKeys...)
 		}
-		fks[i].RefTable = to
-		if refs != nil {
-			fks[i].RefColumns = renumbered(fk.RefColumns, refs)
-		}
-		changed = true
+		fks[i].RefColumns = renumbered(fk.RefColumns, refs)
 	}
-	if changed {
+	if fks != nil {
 		def.ForeignKeys = fks
 	}
-	return changed
+	return fks != nil
 }
 
-// moveReferences points the foreign keys of other tables that reference
-// the table rewritten from oldID at its new definition nd (the swap),
-// renumbering the referenced columns when columns were dropped.
-func moveReferences(t *txn, oldID uint32, nd *catalog.TableDef, renumber []int) error {
+// moveReferences renumbers the referenced columns of the other tables'
+// foreign keys that reference nd, a rewritten table whose columns were
+// dropped (the swap).
+func moveReferences(t *txn, nd *catalog.TableDef, renumber []int) error {
 	set, err := t.schemaView()
 	if err != nil {
 		return err
 	}
 	for _, child := range set.Tables() {
-		if child.ID == oldID || child.ID == nd.ID {
+		if child.ID == nd.ID {
 			continue
 		}
 		d := child.Clone()
-		if retarget(d, oldID, nd.ID, renumber) {
+		if renumberRefs(d, nd.ID, renumber) {
 			if err := t.Put(keys.TableDefKey(d.ID), catalog.EncodeTable(d)); err != nil {
 				return err
 			}

@@ -24,15 +24,19 @@ import (
 //     column added, a string made longer, NOT NULL on a column without
 //     NULLs) commits the new definition in this step and is done.
 //  2. copy: the new rows, and their index entries, are written under a
-//     fresh table id, at most indexChunkRows rows per step. No definition
-//     names that id yet, so nothing reads them.
-//  3. swap: one transaction puts the new definition under the new id and
-//     removes the old one (with the identity and row-id counters moved).
+//     fresh store number (catalog.TableDef.Store), at most indexChunkRows
+//     rows per step. No definition names that number yet, so nothing
+//     reads them.
+//  3. swap: one transaction replaces the definition with the new one,
+//     which keeps the table's object_id (as SQL Server's does: OBJECT_ID,
+//     the catalog views, foreign keys, permissions and statistics go on
+//     naming it) and has its rows under the new number (with a heap's
+//     row-id counter moved there).
 //  4. the old rows and index entries are deleted, in steps.
 //
 // A failure or a cancel before step 3 deletes the copy (in steps) and
 // leaves the table as it was; after step 3 the statement has succeeded.
-// The id whose keys are to go is marked (keys.DiscardKey) in the step that
+// The store number whose keys are to go is marked (keys.DiscardKey) in the step that
 // makes them garbage (the copy's first step, the swap) and unmarked in
 // the step that deletes the last of them, so keys a crash, a cancel of
 // step 4 or a failed clean-up leave behind are known: the next ALTER TABLE
@@ -92,8 +96,9 @@ type rewrite struct {
 	step  func(fn func(t *txn) error) error
 	old   *catalog.TableDef
 	a     *alteration
-	newID uint32
-	rows  int64
+	// newStore numbers the copy's rows (0 until step 2 allocates it).
+	newStore uint32
+	rows     int64
 	// inTx says the steps are one step of the user's transaction, whose
 	// rollback to its savepoint undoes a failure.
 	inTx bool
@@ -114,26 +119,26 @@ func (r *rewrite) run() error {
 		err = r.step(r.swap)
 	}
 	if err != nil {
-		if r.inTx || r.newID == 0 {
+		if r.inTx || r.newStore == 0 {
 			return err
 		}
 		ce, cancel := cleanupEnv(r.e)
 		defer cancel()
 		r.e = ce // not cancelled with the statement; what it leaves, the next ALTER TABLE deletes
-		if cerr := r.empty(r.newID); cerr != nil {
+		if cerr := r.empty(r.newStore); cerr != nil {
 			r.db.inst.log.Warn("removing a failed ALTER TABLE's copy", "db", r.db.Name(), "table", r.table, "err", cerr)
 		}
 		return err
 	}
 	// The change is made. Deleting the old rows may be cancelled with the
 	// statement: the next ALTER TABLE finishes it.
-	if err := r.empty(r.old.ID); err != nil {
+	if err := r.empty(r.old.StoreID()); err != nil {
 		r.db.inst.log.Info("the rows ALTER TABLE replaced are deleted later", "db", r.db.Name(), "table", r.table, "err", err)
 	}
 	return nil
 }
 
-// sweep deletes the keys of every id marked for it (see above).
+// sweep deletes the keys of every store number marked for it (see above).
 func (r *rewrite) sweep() error {
 	var ids []uint32
 	prefix := keys.DiscardKey(0)[:len(keys.DiscardKey(0))-4]
@@ -184,7 +189,7 @@ func (r *rewrite) check(t *txn) (bool, error) {
 	r.old, r.a = def, a
 	if a.row != nil || a.empty {
 		var n int64
-		_, err := r.scan(t, def, keys.TablePrefix(def.ID), -1, func(_ []byte, row []types.Value) error {
+		_, err := r.scan(t, def, keys.TablePrefix(def.StoreID()), -1, func(_ []byte, row []types.Value) error {
 			if a.empty {
 				return sqlerr.New(4901, a.column, def.Name)
 			}
@@ -221,7 +226,7 @@ func (r *rewrite) then(t *txn, id uint32) error {
 // padded to def's width, and returns the key after the last row read (nil
 // at the end).
 func (r *rewrite) scan(t *txn, def *catalog.TableDef, cursor []byte, limit int, fn func(key []byte, row []types.Value) error) ([]byte, error) {
-	prefix := keys.TablePrefix(def.ID)
+	prefix := keys.TablePrefix(def.StoreID())
 	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: cursor, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
 		return nil, r.db.storage.ReadError(err)
@@ -259,15 +264,15 @@ func (r *rewrite) copyAll() error {
 		if err != nil {
 			return err
 		}
-		r.newID = uint32(id)
-		return t.Put(keys.DiscardKey(r.newID), []byte{1}) // until the swap
+		r.newStore = uint32(id)
+		return t.Put(keys.DiscardKey(r.newStore), []byte{1}) // until the swap
 	}); err != nil {
 		return err
 	}
 	nd := *r.a.def
-	nd.ID = r.newID
+	nd.Store = r.newStore
 	w := &rowWriter{db: r.db, table: &nd}
-	for cursor := keys.TablePrefix(r.old.ID); cursor != nil; {
+	for cursor := keys.TablePrefix(r.old.StoreID()); cursor != nil; {
 		if err := r.step(func(t *txn) error {
 			var err error
 			cursor, err = r.scan(t, r.old, cursor, indexChunkRows, func(key []byte, old []types.Value) error {
@@ -276,7 +281,7 @@ func (r *rewrite) copyAll() error {
 				if err != nil {
 					return err
 				}
-				k := keys.RowKey(nd.ID, keys.RowSuffix(key))
+				k := keys.RowKey(nd.StoreID(), keys.RowSuffix(key))
 				if r.a.rekey {
 					if k, err = r.newKey(t, w, row); err != nil {
 						return err
@@ -329,41 +334,30 @@ func (r *rewrite) newKey(t *txn, w *rowWriter, row []types.Value) ([]byte, error
 // swap is step 3: the new definition replaces the old one.
 func (r *rewrite) swap(t *txn) error {
 	nd := *r.a.def
-	nd.ID = r.newID
-	if err := t.Delete(keys.TableDefKey(r.old.ID)); err != nil {
+	nd.Store = r.newStore
+	if err := t.Delete(keys.DiscardKey(nd.Store)); err != nil {
 		return err
 	}
-	if err := t.Delete(keys.DiscardKey(nd.ID)); err != nil {
+	if err := t.Put(keys.DiscardKey(r.old.StoreID()), []byte{1}); err != nil {
 		return err
 	}
-	if err := t.Put(keys.DiscardKey(r.old.ID), []byte{1}); err != nil {
-		return err
-	}
-	retarget(&nd, r.old.ID, nd.ID, nil) // its own foreign keys to itself (already renumbered)
 	if err := t.Put(keys.TableDefKey(nd.ID), catalog.EncodeTable(&nd)); err != nil {
 		return err
 	}
-	if err := moveReferences(t, r.old.ID, &nd, r.a.renumber); err != nil {
-		return err
-	}
-	moved := []func(uint32) []byte{keys.IdentityKey, keys.RowIDKey}
-	if r.a.rekey {
-		// The rows moved to new keys: a heap's copy numbered its own row ids.
-		if err := t.Delete(keys.RowIDKey(r.old.ID)); err != nil {
+	if r.a.renumber != nil { // dropped columns: the foreign keys referencing the others
+		if err := moveReferences(t, &nd, r.a.renumber); err != nil {
 			return err
 		}
-		moved = moved[:1]
 	}
-	for _, counter := range moved {
-		v, had, err := t.Get(counter(r.old.ID))
+	// A heap's row-id counter goes with its rows; when the rows moved to
+	// new keys, the copy numbered its own.
+	if !r.a.rekey {
+		v, had, err := t.Get(keys.RowIDKey(r.old.StoreID()))
 		if err != nil {
 			return err
 		}
 		if had {
-			if err := t.Delete(counter(r.old.ID)); err != nil {
-				return err
-			}
-			if err := t.Put(counter(nd.ID), v); err != nil {
+			if err := t.Put(keys.RowIDKey(nd.Store), v); err != nil {
 				return err
 			}
 		}
@@ -379,8 +373,8 @@ func (r *rewrite) swap(t *txn) error {
 	return r.then(t, nd.ID)
 }
 
-// empty deletes every row and index entry stored under a table id, in
-// steps.
+// empty deletes every row and index entry stored under a store number
+// (and its row-id counter), in steps.
 func (r *rewrite) empty(id uint32) error {
 	prefix := keys.TablePrefix(id)
 	prefix = prefix[:len(prefix)-1] // rows (t/<id>/) and index entries (t/<id>i<index>/)
@@ -388,6 +382,9 @@ func (r *rewrite) empty(id uint32) error {
 		if err := r.step(func(t *txn) error {
 			var err error
 			if cursor, err = emptyChunk(r.e, t, prefix, cursor); err != nil || cursor != nil {
+				return err
+			}
+			if err := t.Delete(keys.RowIDKey(id)); err != nil {
 				return err
 			}
 			return t.Delete(keys.DiscardKey(id)) // the last step

@@ -21,9 +21,9 @@ import (
 
 var alterRows = flag.Int("alter.rows", 60000, "rows of TestAlterTableBoundedMemory's table (the issue's figure: 1000000 with -index.keylen=20)")
 
-// storedTableIDs lists the table ids that have any key (row or index
-// entry) in the database's store.
-func storedTableIDs(t testing.TB, s *Session) []uint32 {
+// storedTables lists the store numbers (catalog.TableDef.StoreID) that
+// have any key (row or index entry) in the database's store.
+func storedTables(t testing.TB, s *Session) []uint32 {
 	t.Helper()
 	it, err := s.db.storage.KV().NewIter(&pebble.IterOptions{LowerBound: keys.Table, UpperBound: keys.PrefixEnd(keys.Table)})
 	if err != nil {
@@ -40,8 +40,9 @@ func storedTableIDs(t testing.TB, s *Session) []uint32 {
 	return ids
 }
 
-// tableID is the id of a table as the session sees it now.
-func tableID(t testing.TB, s *Session, name string) uint32 {
+// tableStore is the number a table's rows are stored under, as the
+// session sees it now.
+func tableStore(t testing.TB, s *Session, name string) uint32 {
 	t.Helper()
 	set, err := s.schemaFor(s.db)
 	if err != nil {
@@ -51,7 +52,7 @@ func tableID(t testing.TB, s *Session, name string) uint32 {
 	if def == nil {
 		t.Fatalf("no table %s", name)
 	}
-	return def.ID
+	return def.StoreID()
 }
 
 // TestAlterTableBoundedMemory: a change that rewrites every row streams it.
@@ -94,8 +95,8 @@ func TestAlterTableBoundedMemory(t *testing.T) {
 			t.Fatalf("%s: the live heap grew by %d MB", stmt, growth>>20)
 		}
 	}
-	id := tableID(t, s, "wide")
-	if ids := storedTableIDs(t, s); fmt.Sprint(ids) != fmt.Sprintf("[%d %d]", tableID(t, s, "digits"), id) {
+	id := tableStore(t, s, "wide")
+	if ids := storedTables(t, s); fmt.Sprint(ids) != fmt.Sprintf("[%d %d]", tableStore(t, s, "digits"), id) {
 		t.Fatalf("tables with keys in the store: %v (wide is %d): a rewrite left rows behind", ids, id)
 	}
 	if got := mustQuery(t, s, "SELECT COUNT(*), COUNT(DISTINCT n), MIN(LEN(k)) FROM wide").text(); got != fmt.Sprintf("[[%d 10 %d]]", rows, *buildKeyLen) {
@@ -120,13 +121,13 @@ func TestAlterTableFailurePartWay(t *testing.T) {
 	s := openSession(t, in, "master")
 	fillWide(t, s, 8000, 30)
 	mustQuery(t, s, "CREATE INDEX ix_n ON wide (n)")
-	id := tableID(t, s, "wide")
+	id := tableStore(t, s, "wide")
 	before := mustQuery(t, s, "SELECT id, k, n FROM wide ORDER BY id").text()
 	cols := "SELECT c.name, c.system_type_id, c.max_length, c.is_nullable FROM sys.columns c JOIN sys.tables t ON t.object_id = c.object_id WHERE t.name = 'wide' ORDER BY c.column_id"
 	beforeCols := mustQuery(t, s, cols).text()
 	unchanged := func(what string) {
 		t.Helper()
-		if got := tableID(t, s, "wide"); got != id {
+		if got := tableStore(t, s, "wide"); got != id {
 			t.Fatalf("%s: the table's id moved from %d to %d", what, id, got)
 		}
 		if got := mustQuery(t, s, cols).text(); got != beforeCols {
@@ -135,7 +136,7 @@ func TestAlterTableFailurePartWay(t *testing.T) {
 		if got := mustQuery(t, s, "SELECT id, k, n FROM wide ORDER BY id").text(); got != before {
 			t.Fatalf("%s: the rows changed", what)
 		}
-		if ids := storedTableIDs(t, s); len(ids) != 2 {
+		if ids := storedTables(t, s); len(ids) != 2 {
 			t.Fatalf("%s: tables with keys in the store: %v (wide is %d)", what, ids, id)
 		}
 		mustQuery(t, s, "DBCC CHECKTABLE('wide')")
@@ -196,7 +197,7 @@ func TestAlterTableCleanupLater(t *testing.T) {
 	s := openSession(t, in, "master")
 	fillWide(t, s, 5000, 20)
 	mustQuery(t, s, "CREATE INDEX ix_n ON wide (n)")
-	old := tableID(t, s, "wide")
+	old := tableStore(t, s, "wide")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	alterStepHook = func(phase string, _ int64) error {
@@ -209,13 +210,13 @@ func TestAlterTableCleanupLater(t *testing.T) {
 		t.Fatalf("cancelled while deleting the old rows: %v", err)
 	}
 	alterStepHook = nil
-	if ids := storedTableIDs(t, s); len(ids) != 3 || ids[1] != old {
+	if ids := storedTables(t, s); len(ids) != 3 || ids[1] != old {
 		t.Fatalf("tables with keys in the store: %v (the replaced one is %d)", ids, old)
 	}
 	mustQuery(t, s, "DBCC CHECKDB")
 	mustQuery(t, s, "CREATE TABLE other (a INT) INSERT other VALUES (1)")
 	mustQuery(t, s, "ALTER TABLE other ADD b INT NOT NULL DEFAULT 2")
-	if ids := storedTableIDs(t, s); len(ids) != 3 || ids[1] == old {
+	if ids := storedTables(t, s); len(ids) != 3 || ids[1] == old {
 		t.Fatalf("after the next ALTER TABLE, tables with keys in the store: %v (the replaced one was %d)", ids, old)
 	}
 	if got := mustQuery(t, s, "SELECT COUNT(*) FROM wide").text(); got != "[[5000]]" {
@@ -311,9 +312,9 @@ func TestAlterTableConcurrentWriters(t *testing.T) {
 		}
 	}
 	mustQuery(t, s, "DBCC CHECKTABLE('c')")
-	ids := storedTableIDs(t, s)
+	ids := storedTables(t, s)
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	if len(ids) != 1 || ids[0] != tableID(t, s, "c") {
+	if len(ids) != 1 || ids[0] != tableStore(t, s, "c") {
 		t.Fatalf("tables with keys in the store: %v", ids)
 	}
 }

@@ -515,7 +515,7 @@ func dropConstraint(e *env, t *txn, set *catalog.Schema, def *catalog.TableDef, 
 		if table, fk := set.ReferencingKey(def, ix.Columns); fk != "" {
 			return sqlerr.New(3725, ix.Name, table, fk)
 		}
-		if err := emptyIndex(e, t, def.ID, ix.StoreID()); err != nil {
+		if err := emptyIndex(e, t, def.StoreID(), ix.StoreID()); err != nil {
 			return err
 		}
 		def.Indexes = append(def.Indexes[:i], def.Indexes[i+1:]...)

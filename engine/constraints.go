@@ -287,9 +287,9 @@ func keyExists(e *env, t *txn, db *Database, def *catalog.TableDef, cols []int, 
 		for _, c := range def.PK {
 			enc = keys.AppendValue(enc, valueOf(c), def.Columns[c].Type)
 		}
-		key = keys.RowKey(def.ID, enc)
+		key = keys.RowKey(def.StoreID(), enc)
 	case ix != nil:
-		key = keys.IndexPrefix(def.ID, ix.StoreID())
+		key = keys.IndexPrefix(def.StoreID(), ix.StoreID())
 		for i, c := range ix.Columns {
 			key = keys.AppendIndexValue(key, valueOf(c), def.Columns[c].Type, ix.Desc[i])
 		}

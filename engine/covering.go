@@ -92,7 +92,7 @@ func (p *selectPlan) useCovering() {
 func (s *indexSeek) scanCovered(e *env, t *tableScan, rs []keyRange, fn func(key, raw []byte, row []types.Value) error) error {
 	def := t.table
 	tio := e.sess.stats.open(t.db, t.table)
-	prefixLen := len(keys.IndexPrefix(def.ID, s.ix.StoreID()))
+	prefixLen := len(keys.IndexPrefix(def.StoreID(), s.ix.StoreID()))
 	row := make([]types.Value, len(def.Columns))
 	var vals, pk []types.Value
 	pkTypes := make([]types.Type, len(def.PK))

@@ -156,7 +156,7 @@ func (d *Database) check(gov *govern.Statement, only *catalog.TableDef, quiet bo
 	}
 	lower, upper := keys.Table, keys.PrefixEnd(keys.Table)
 	if only != nil {
-		lower = keys.TablePrefix(only.ID)
+		lower = keys.TablePrefix(only.StoreID())
 		upper = keys.PrefixEnd(lower)
 	}
 	if err := c.scan(gov, snap, lower, upper, func(k, v []byte) error { return c.checkRow(tables, k, v) }); err != nil {
@@ -176,8 +176,8 @@ func (d *Database) check(gov *govern.Statement, only *catalog.TableDef, quiet bo
 		if only != nil && t.ID != only.ID {
 			continue
 		}
-		pages := (c.size[t.ID] + 8191) / 8192
-		if err := c.info(sqlerr.New(2593, c.rows[t.ID], pages, t.Name)); err != nil {
+		pages := (c.size[t.StoreID()] + 8191) / 8192
+		if err := c.info(sqlerr.New(2593, c.rows[t.StoreID()], pages, t.Name)); err != nil {
 			return err
 		}
 	}
@@ -223,7 +223,8 @@ func (c *checker) scan(gov *govern.Statement, r pebble.Reader, lower, upper []by
 // readError describes a failed read as Msg 824 (a checksum) or 823.
 func (c *checker) readError(err error) *sqlerr.Error { return c.d.storage.ReadFailure(err) }
 
-// schema decodes every table definition.
+// schema decodes every table definition, by the number its rows are
+// stored under (TableDef.StoreID).
 func (c *checker) schema(gov *govern.Statement, r pebble.Reader) (map[uint32]*catalog.TableDef, error) {
 	tables := map[uint32]*catalog.TableDef{}
 	prefix := keys.TableDefKey(0)[:len(keys.TableDefKey(0))-4]
@@ -232,7 +233,7 @@ func (c *checker) schema(gov *govern.Statement, r pebble.Reader) (map[uint32]*ca
 		if err != nil || len(k) != len(prefix)+4 || binary.BigEndian.Uint32(k[len(prefix):]) != t.ID {
 			return c.report(sqlerr.New(8928, int64(binary.BigEndian.Uint32(k[len(prefix):])), "a table definition", "it does not decode"))
 		}
-		tables[t.ID] = t
+		tables[t.StoreID()] = t // as the keys of its rows number it
 		return nil
 	})
 	return tables, err

@@ -229,7 +229,7 @@ func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
 			if err := dropIndexEntries(e, t, def); err != nil {
 				return "", err
 			}
-			if err := t.Delete(keys.RowIDKey(def.ID)); err != nil {
+			if err := t.Delete(keys.RowIDKey(def.StoreID())); err != nil {
 				return "", err
 			}
 			if err := t.Delete(keys.TableDefKey(def.ID)); err != nil {

@@ -66,11 +66,11 @@ func truncatedValue(v types.Value, from, to types.Type) string {
 // row id for a heap when fresh is true).
 func (w *rowWriter) key(t *txn, row []types.Value) ([]byte, error) {
 	if len(w.table.PK) == 0 {
-		id, err := t.nextCounter(keys.RowIDKey(w.table.ID), 1, 1)
+		id, err := t.nextCounter(keys.RowIDKey(w.table.StoreID()), 1, 1)
 		if err != nil {
 			return nil, err
 		}
-		return keys.RowKey(w.table.ID, keys.AppendValue(nil, id, types.TypeBigInt)), nil
+		return keys.RowKey(w.table.StoreID(), keys.AppendValue(nil, id, types.TypeBigInt)), nil
 	}
 	return w.pkKey(row), nil
 }
@@ -81,7 +81,7 @@ func (w *rowWriter) pkKey(row []types.Value) []byte {
 	for _, i := range w.table.PK {
 		enc = keys.AppendValue(enc, row[i], w.table.Columns[i].Type)
 	}
-	return keys.RowKey(w.table.ID, enc)
+	return keys.RowKey(w.table.StoreID(), enc)
 }
 
 // insert stores a new row, refusing a duplicate primary key.

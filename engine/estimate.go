@@ -45,7 +45,7 @@ func tableRows(d *Database, t *catalog.TableDef) float64 {
 	if n, ok := c.byID[t.ID]; ok {
 		return n
 	}
-	n := countRows(d.storage.Reader(), keys.TablePrefix(t.ID))
+	n := countRows(d.storage.Reader(), keys.TablePrefix(t.StoreID()))
 	c.byID[t.ID] = n
 	return n
 }

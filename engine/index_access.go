@@ -108,7 +108,7 @@ func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row 
 		return full.scanKeys(e, fn)
 	}
 	def := t.table
-	rs, err := s.ranges(e, keys.IndexPrefix(def.ID, s.ix.StoreID()))
+	rs, err := s.ranges(e, keys.IndexPrefix(def.StoreID(), s.ix.StoreID()))
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row 
 	tio := e.sess.stats.open(t.db, t.table)
 	var row []types.Value
 	return t.scanRanges(e, rs, t.backward, func(_, entry []byte) error {
-		rowKey, err := entryRowKey(def.ID, entry)
+		rowKey, err := entryRowKey(def.StoreID(), entry)
 		if err != nil {
 			return t.corrupt(fmt.Errorf("an entry of index '%s' does not decode: %w", s.ix.Name, err))
 		}

@@ -199,7 +199,7 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	prefix := keys.TablePrefix(def.ID)
+	prefix := keys.TablePrefix(def.StoreID())
 	if bytes.Compare(cursor, prefix) < 0 {
 		cursor = prefix
 	}
@@ -258,7 +258,7 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 // writeStep writes a step's sorted entries, reading the before-images of
 // only those that may exist (see the top of the file).
 func (x *indexBuild) writeStep(t *txn, def *catalog.TableDef, ix *catalog.IndexDef, buf []byte, entries []stepEntry) error {
-	mayExist, watched := x.db.builds.mayExist(def.ID, ix.StoreID())
+	mayExist, watched := x.db.builds.mayExist(def.StoreID(), ix.StoreID())
 	t.Grow(len(entries))
 	var it *pebble.Iterator
 	defer func() {
@@ -278,7 +278,7 @@ func (x *indexBuild) writeStep(t *txn, def *catalog.TableDef, ix *catalog.IndexD
 			continue
 		}
 		if it == nil {
-			prefix := keys.IndexPrefix(def.ID, ix.StoreID())
+			prefix := keys.IndexPrefix(def.StoreID(), ix.StoreID())
 			var err error
 			if it, err = t.Reader().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)}); err != nil {
 				return x.db.storage.ReadError(err)
@@ -296,8 +296,8 @@ func (x *indexBuild) writeStep(t *txn, def *catalog.TableDef, ix *catalog.IndexD
 		}
 		if had {
 			cur = bytes.Clone(it.Value())
-			other, err := entryRowKey(def.ID, cur)
-			if err == nil && bytes.Equal(other, rowKeyOfEntry(def.ID, v)) {
+			other, err := entryRowKey(def.StoreID(), cur)
+			if err == nil && bytes.Equal(other, rowKeyOfEntry(def.StoreID(), v)) {
 				continue // a write since the build began indexed it already
 			}
 			if ix.Unique {
@@ -320,7 +320,7 @@ func rowKeyOfEntry(tableID uint32, val []byte) []byte {
 
 // duplicate is Msg 1505 for the row whose new entry has value val.
 func (x *indexBuild) duplicate(t *txn, def *catalog.TableDef, ix *catalog.IndexDef, val []byte) error {
-	rowKey, err := entryRowKey(def.ID, val)
+	rowKey, err := entryRowKey(def.StoreID(), val)
 	if err != nil {
 		return x.db.storage.Corrupt(err)
 	}

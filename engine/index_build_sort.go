@@ -125,7 +125,7 @@ func (x *indexBuild) scan(e *env) (*buildSort, error) {
 	set := x.db.schema.Load()
 	var def *catalog.TableDef
 	var ix *catalog.IndexDef
-	if d := set.ByID(x.tableID); d != nil {
+	if d := set.ByStore(x.tableID); d != nil {
 		def = d
 		for i := range d.Indexes {
 			if d.Indexes[i].StoreID() == x.ix.StoreID() && d.Indexes[i].State == catalog.IndexBuilding {
@@ -172,7 +172,7 @@ func (x *indexBuild) scan(e *env) (*buildSort, error) {
 
 // scanRows reads the rows into runs, handing each full one to the sorter.
 func (x *indexBuild) scanRows(e *env, def *catalog.TableDef, ix *catalog.IndexDef, s *buildSort, full, free chan *entryRun) error {
-	prefix := keys.TablePrefix(def.ID)
+	prefix := keys.TablePrefix(def.StoreID())
 	it, err := x.db.storage.KV().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
 		return x.db.storage.ReadError(err)
@@ -505,7 +505,7 @@ func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) err
 		return sqlerr.New(50131, def.Name)
 	}
 	t.WriteOnly()
-	mayExist, watched := x.db.builds.mayExist(def.ID, ix.StoreID())
+	mayExist, watched := x.db.builds.mayExist(def.StoreID(), ix.StoreID())
 	t.Grow(len(p.entries))
 	for n, en := range p.entries {
 		k, v := p.buf[en.k:en.v:en.v], p.buf[en.v:en.end:en.end]
@@ -535,8 +535,8 @@ func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) err
 				return err
 			}
 			if found {
-				other, err := entryRowKey(def.ID, cur)
-				if err == nil && bytes.Equal(other, rowKeyOfEntry(def.ID, v)) {
+				other, err := entryRowKey(def.StoreID(), cur)
+				if err == nil && bytes.Equal(other, rowKeyOfEntry(def.StoreID(), v)) {
 					continue // a write since the build began indexed it already
 				} else if ix.Unique {
 					return x.duplicate(t, def, ix, v)
@@ -554,7 +554,7 @@ func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) err
 // currentEntry returns the value the entry with key k (value v, from the
 // scan) has now: nil when its row is gone or has another entry.
 func (x *indexBuild) currentEntry(t *txn, def *catalog.TableDef, ix *catalog.IndexDef, k, v []byte) ([]byte, error) {
-	rowKey, err := entryRowKey(def.ID, v)
+	rowKey, err := entryRowKey(def.StoreID(), v)
 	if err != nil {
 		return nil, x.db.storage.Corrupt(err)
 	}

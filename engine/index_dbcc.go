@@ -63,7 +63,7 @@ func (c *checker) checkEntry(r pebble.Reader, tables map[uint32]*catalog.TableDe
 	extra := func(detail string) error {
 		return c.report(sqlerr.New(8952, t.Name, int64(t.ID), ix.Name, int64(ix.ID), detail))
 	}
-	rowKey, err := entryRowKey(t.ID, v)
+	rowKey, err := entryRowKey(t.StoreID(), v)
 	if err != nil {
 		return extra(fmt.Sprintf("an entry that does not decode (%x)", k))
 	}
@@ -94,7 +94,7 @@ func (c *checker) checkEntry(r pebble.Reader, tables map[uint32]*catalog.TableDe
 // meets them in its scan of all table keys).
 func (c *checker) checkIndexes(gov *govern.Statement, r pebble.Reader, tables map[uint32]*catalog.TableDef, t *catalog.TableDef) error {
 	for _, ix := range t.Indexes {
-		p := keys.IndexPrefix(t.ID, ix.StoreID())
+		p := keys.IndexPrefix(t.StoreID(), ix.StoreID())
 		if err := c.scan(gov, r, p, keys.PrefixEnd(p), func(k, v []byte) error { return c.checkEntry(r, tables, k, v) }); err != nil {
 			return err
 		}

@@ -164,9 +164,9 @@ type indexBuild struct {
 	ix           catalog.IndexDef
 	dropExisting bool
 	replaces     uint32 // the store of the index a rebuild replaces
-	tableID      uint32
-	watched      bool // in the database's buildWatch (index_build.go)
-	entered      bool // counted as running there
+	tableID      uint32 // the store of the table's rows (TableDef.StoreID)
+	watched      bool   // in the database's buildWatch (index_build.go)
+	entered      bool   // counted as running there
 	// stepBytes and stepEntries size the next step's buffers as the last.
 	stepBytes, stepEntries int
 	w                      session.ResultWriter
@@ -328,8 +328,8 @@ func (x *indexBuild) define(t *txn) error {
 		x.replaces = old.StoreID()
 		x.ix.Store, next = next, next+1
 	}
-	x.tableID = def.ID
-	if err := x.watchIfEmpty(t, def.ID); err != nil {
+	x.tableID = def.StoreID()
+	if err := x.watchIfEmpty(t, def.StoreID()); err != nil {
 		return err
 	}
 	return putTableDef(t, def, func(d *catalog.TableDef) {
@@ -346,11 +346,11 @@ func (x *indexBuild) building(t *txn) (*catalog.TableDef, *catalog.IndexDef, err
 		return nil, nil, err
 	}
 	for i := range def.Indexes {
-		if ix := &def.Indexes[i]; ix.StoreID() == x.ix.StoreID() && ix.State == catalog.IndexBuilding {
+		if ix := &def.Indexes[i]; ix.StoreID() == x.ix.StoreID() && ix.State == catalog.IndexBuilding && def.StoreID() == x.tableID {
 			return def, ix, nil
 		}
 	}
-	return nil, nil, sqlerr.New(3703, x.ix.Name) // dropped while it was built
+	return nil, nil, sqlerr.New(3703, x.ix.Name) // dropped (or its table rewritten) while it was built
 }
 
 // progress reports how far the build got, every progressEvery.
@@ -478,7 +478,7 @@ func removeIndexInSteps(e *env, db *Database, table string, id uint32, unlessRun
 		if err != nil {
 			return err
 		}
-		if unlessRunning && db.builds.running(def.ID, id) {
+		if unlessRunning && db.builds.running(def.StoreID(), id) {
 			return errIndexBusy
 		}
 		if tableID, err = markIndexDropping(t, table, id); err == nil {
@@ -511,7 +511,7 @@ func markIndexDropping(t *txn, table string, id uint32) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	return def.ID, putTableDef(t, def, func(d *catalog.TableDef) {
+	return def.StoreID(), putTableDef(t, def, func(d *catalog.TableDef) {
 		for i := range d.Indexes {
 			if d.Indexes[i].StoreID() == id {
 				d.Indexes[i].State = catalog.IndexDropping
@@ -541,7 +541,7 @@ func dropIndexDef(t *txn, table string, id uint32) error {
 // no longer maintain (DROP TABLE).
 func dropIndexEntries(e *env, t *txn, def *catalog.TableDef) error {
 	for _, ix := range def.Indexes {
-		if err := emptyIndex(e, t, def.ID, ix.StoreID()); err != nil {
+		if err := emptyIndex(e, t, def.StoreID(), ix.StoreID()); err != nil {
 			return err
 		}
 	}

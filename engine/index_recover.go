@@ -60,7 +60,7 @@ func (d *Database) removeInterruptedIndexes(ctx context.Context) error {
 	var found []interruptedIndex
 	for _, def := range d.schema.Load().Tables() {
 		for _, ix := range def.Indexes {
-			if ix.State != catalog.IndexReady && !d.builds.running(def.ID, ix.StoreID()) {
+			if ix.State != catalog.IndexReady && !d.builds.running(def.StoreID(), ix.StoreID()) {
 				found = append(found, interruptedIndex{def.Name, ix.Name, ix.StoreID()})
 			}
 		}

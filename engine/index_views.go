@@ -36,7 +36,7 @@ type catalogIndex struct {
 // shows them.
 func catalogIndexes(t *catalog.TableDef) []catalogIndex {
 	var out []catalogIndex
-	rows := keys.TablePrefix(t.ID)
+	rows := keys.TablePrefix(t.StoreID())
 	if t.ClusteredName() == "" {
 		out = append(out, catalogIndex{id: 0, prefix: rows})
 	}
@@ -47,7 +47,7 @@ func catalogIndexes(t *catalog.TableDef) []catalogIndex {
 	for _, ix := range t.Indexes {
 		out = append(out, catalogIndex{id: ix.ID, name: ix.Name, clustered: ix.Clustered, unique: ix.Unique, constraint: ix.Constraint,
 			disabled: ix.State != catalog.IndexReady, cols: ix.Columns, desc: ix.Desc, include: ix.Include, filter: ix.Filter,
-			prefix: keys.IndexPrefix(t.ID, ix.StoreID())})
+			prefix: keys.IndexPrefix(t.StoreID(), ix.StoreID())})
 	}
 	for i := 1; i < len(out); i++ { // index_id order (few entries)
 		for j := i; j > 0 && out[j].id < out[j-1].id; j-- {

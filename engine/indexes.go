@@ -41,8 +41,8 @@ type entryEncoder struct {
 // append appends the key of a row's entry in ix and then its value to
 // dst, and returns the buffer and where the value starts.
 func (enc *entryEncoder) append(dst []byte, t *catalog.TableDef, ix *catalog.IndexDef, rowKey []byte, row []types.Value) ([]byte, int) {
-	if enc.prefix == nil || enc.table != t.ID || enc.store != ix.StoreID() {
-		enc.prefix, enc.table, enc.store = keys.IndexPrefix(t.ID, ix.StoreID()), t.ID, ix.StoreID()
+	if enc.prefix == nil || enc.table != t.StoreID() || enc.store != ix.StoreID() {
+		enc.prefix, enc.table, enc.store = keys.IndexPrefix(t.StoreID(), ix.StoreID()), t.StoreID(), ix.StoreID()
 	}
 	dst = append(dst, enc.prefix...)
 	for i, c := range ix.Columns {
@@ -125,7 +125,7 @@ func indexPhase(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey
 			continue
 		case removing:
 			if building {
-				t.db.builds.touch(def.ID, ix.StoreID(), ok)
+				t.db.builds.touch(def.StoreID(), ix.StoreID(), ok)
 			}
 			if err := t.Delete(ok); err != nil {
 				return err
@@ -133,14 +133,14 @@ func indexPhase(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey
 			continue
 		}
 		if building {
-			t.db.builds.touch(def.ID, ix.StoreID(), nk)
+			t.db.builds.touch(def.StoreID(), ix.StoreID(), nk)
 		}
 		cur, had, err := t.Get(nk)
 		if err != nil {
 			return err
 		}
 		if had && ix.Unique {
-			other, err := entryRowKey(def.ID, cur)
+			other, err := entryRowKey(def.StoreID(), cur)
 			if err != nil || !bytes.Equal(other, newKey) {
 				if ix.Constraint {
 					return sqlerr.New(2627, "UNIQUE KEY", ix.Name, "dbo."+def.Name, indexKeyText(def, ix, new))

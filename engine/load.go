@@ -123,7 +123,7 @@ func (l *loader) pastLastKey(t *txn) error {
 	if len(def.PK) == 0 {
 		return nil
 	}
-	prefix := keys.TablePrefix(def.ID)
+	prefix := keys.TablePrefix(def.StoreID())
 	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
 		return err

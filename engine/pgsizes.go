@@ -93,7 +93,7 @@ func relationSizes(e *env, oid int64) (rows, indexes int64, ok bool, err error) 
 		n, err := kv.EstimateDiskUsage(prefix, keys.PrefixEnd(prefix))
 		return int64(n), err
 	}
-	table := keys.TablePrefix(def.ID)
+	table := keys.TablePrefix(def.StoreID())
 	for _, c := range catalogIndexes(def) {
 		switch {
 		case ix != nil && int64(c.id) == ix.ID:

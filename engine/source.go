@@ -62,7 +62,7 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 	}
 	r := e.sess.readerFor(t.db)
 	tio := e.sess.stats.open(t.db, t.table)
-	prefix := keys.TablePrefix(t.table.ID)
+	prefix := keys.TablePrefix(t.table.StoreID())
 	if len(t.eq) > 0 {
 		vals := make([]types.Value, len(t.eq))
 		ts := make([]types.Type, len(t.eq))

@@ -75,7 +75,7 @@ func (t *txn) object() string {
 		if !bytes.HasPrefix(key, keys.Table) || len(key) < len(keys.Table)+4 || s == nil {
 			return true
 		}
-		if def := s.ByID(binary.BigEndian.Uint32(key[len(keys.Table):])); def != nil {
+		if def := s.ByStore(binary.BigEndian.Uint32(key[len(keys.Table):])); def != nil {
 			name = def.Schema + "." + def.Name
 			return false
 		}

@@ -17,6 +17,8 @@ import (
 type Schema struct {
 	byName map[string]*TableDef // lower-case schema.name
 	byID   map[uint32]*TableDef
+	// byStore finds the tables whose rows are not kept under their id.
+	byStore map[uint32]*TableDef
 	// refs indexes the foreign keys by the table they reference, made on
 	// first use; a set never changes, so neither does its index.
 	refsOnce sync.Once
@@ -28,6 +30,12 @@ func NewSchema(tables ...*TableDef) *Schema {
 	s := &Schema{byName: make(map[string]*TableDef, len(tables)), byID: make(map[uint32]*TableDef, len(tables))}
 	for _, t := range tables {
 		s.byID[t.ID] = t
+		if t.Store != 0 {
+			if s.byStore == nil {
+				s.byStore = map[uint32]*TableDef{}
+			}
+			s.byStore[t.Store] = t
+		}
 		s.byName[nameKey(t.Schema, t.Name)] = t
 	}
 	return s
@@ -48,6 +56,18 @@ func (s *Schema) Table(schema, name string) *TableDef {
 
 // ByID finds a table by its id (nil when there is none).
 func (s *Schema) ByID(id uint32) *TableDef { return s.byID[id] }
+
+// ByStore finds the table whose rows are kept under store (a key's
+// number; nil when there is none).
+func (s *Schema) ByStore(store uint32) *TableDef {
+	if t := s.byStore[store]; t != nil {
+		return t
+	}
+	if t := s.byID[store]; t != nil && t.Store == 0 {
+		return t
+	}
+	return nil
+}
 
 // Tables returns the tables ordered by id.
 func (s *Schema) Tables() []*TableDef {

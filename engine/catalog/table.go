@@ -31,6 +31,19 @@ type TableDef struct {
 	// constraints (constraint.go); UNIQUE constraints are Indexes.
 	ForeignKeys []ForeignKeyDef `json:"foreign_keys,omitempty"`
 	Checks      []CheckDef      `json:"checks,omitempty"`
+	// Store numbers the table's rows and index entries (keys.TablePrefix,
+	// keys.IndexPrefix) and its row-id counter when it is not ID: an ALTER
+	// TABLE that rewrites the rows writes them beside the old ones under a
+	// new number, and the table keeps its object_id, as in SQL Server.
+	Store uint32 `json:"store,omitempty"`
+}
+
+// StoreID is the number under which the table's rows are kept.
+func (t *TableDef) StoreID() uint32 {
+	if t.Store != 0 {
+		return t.Store
+	}
+	return t.ID
 }
 
 // ColumnDef is one column of a table.
