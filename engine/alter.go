@@ -51,6 +51,9 @@ type alteration struct {
 	// renumber maps old column numbers to new ones when columns are
 	// dropped, for the foreign keys of other tables that reference them.
 	renumber []int
+	// dropped are the columns dropped: a row stored before one of them
+	// was added as a computed column does not compute it (computed.go).
+	dropped map[int]bool
 	// rekey says the rows move to new keys (the primary key changes):
 	// the copy stores each under the key def gives it (alter_key.go).
 	rekey bool
@@ -104,8 +107,11 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 // TABLE checks them; a nullable column without a default to apply (or with
 // one but without WITH VALUES) changes only the definition, as old rows
 // read as NULL in it; any other fills every row. A computed column is
-// typed against the table with its new columns, and computed for every
-// row: its values are stored with the row, PERSISTED or not.
+// typed against the table with its new columns. Not PERSISTED, it too
+// changes only the definition: old rows compute it when read
+// (computed.go), as SQL Server computes such a column. PERSISTED, it
+// is computed for every row and stored; a row that cannot compute it
+// fails the statement.
 func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.TableDef) (*alterChange, error) {
 	ct := &parser.CreateTable{Pos: x.Pos, Name: x.Table}
 	for _, c := range x.Add {
@@ -122,12 +128,12 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 	}
 	added := make([]catalog.ColumnDef, len(x.Add)) // in x.Add's order
 	defaults := make([]expr, len(x.Add))
-	computed := false
+	computed, persisted := false, false
 	for i, k := 0, 0; i < len(x.Add); i++ {
 		c := x.Add[i]
 		if c.Computed != nil {
 			added[i] = catalog.ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted}
-			computed = true
+			computed, persisted = true, persisted || c.Persisted
 			continue
 		}
 		added[i] = typed.Columns[k]
@@ -176,8 +182,8 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 				return nil, err
 			}
 		}
-		if len(fills) == 0 && !computed {
-			return a, nil // old rows read as NULL in the new columns
+		if len(fills) == 0 && !persisted {
+			return a, nil // old rows read the new columns as NULL, or compute them
 		}
 		w := &rowWriter{db: db, table: nd, verb: "ALTER TABLE"}
 		a.rewrite = true
@@ -267,7 +273,7 @@ func dropColumns(x *parser.AlterTable) *alterChange {
 		for i := range drop {
 			touched[i] = "DROP COLUMN " + def.Columns[i].Name
 		}
-		return &alteration{def: nd, identity: -1, rewrite: true, touched: touched, renumber: renumber, row: func(_ *env, _ int64, old []types.Value) ([]types.Value, error) {
+		return &alteration{def: nd, identity: -1, rewrite: true, touched: touched, renumber: renumber, dropped: drop, row: func(_ *env, _ int64, old []types.Value) ([]types.Value, error) {
 			row := make([]types.Value, len(keep))
 			for j, i := range keep {
 				row[j] = old[i]

@@ -244,7 +244,13 @@ func (r *rewrite) scan(t *txn, def *catalog.TableDef, cursor []byte, limit int, 
 		if row, err = keys.DecodeRow(it.Value(), row); err != nil {
 			return nil, r.db.storage.Corrupt(err)
 		}
-		row = padRow(row, len(def.Columns))
+		var dropped map[int]bool
+		if r.a != nil {
+			dropped = r.a.dropped
+		}
+		if row, err = completeRowBut(r.e, r.db, def, it.Value(), row, dropped); err != nil {
+			return nil, err
+		}
 		if err := fn(it.Key(), row); err != nil {
 			return nil, err
 		}

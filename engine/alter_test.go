@@ -399,3 +399,27 @@ func TestAlterTableDependentMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestAlterAddComputedStoresNothing: ADD of a column AS expr that is not
+// PERSISTED writes no row (the table's rows stay under the same store
+// number); PERSISTED, it rewrites them.
+func TestAlterAddComputedStoresNothing(t *testing.T) {
+	in := openTestInstance(t)
+	s := openSession(t, in, "master")
+	mustQuery(t, s, "CREATE TABLE cc (id INT PRIMARY KEY, q INT) INSERT cc VALUES (1, 2), (2, 3)")
+	before := tableStore(t, s, "cc")
+	mustQuery(t, s, "ALTER TABLE cc ADD twice AS q * 2")
+	if got := tableStore(t, s, "cc"); got != before {
+		t.Fatalf("ADD of a non-persisted computed column rewrote the rows: store %d, was %d", got, before)
+	}
+	if got := mustQuery(t, s, "SELECT SUM(twice) FROM cc").text(); got != "[[10]]" {
+		t.Fatalf("computed on read: %s", got)
+	}
+	mustQuery(t, s, "ALTER TABLE cc ADD plus AS q + 1 PERSISTED")
+	if got := tableStore(t, s, "cc"); got == before {
+		t.Fatalf("ADD of a PERSISTED computed column did not store its values")
+	}
+	if got := mustQuery(t, s, "SELECT SUM(twice), SUM(plus) FROM cc").text(); got != "[[10 7]]" {
+		t.Fatalf("after the rewrite: %s", got)
+	}
+}

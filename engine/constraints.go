@@ -199,10 +199,19 @@ func (w *rowWriter) checkRow(e *env, t *txn, row []types.Value) error {
 
 // compute stores the row's computed columns in it.
 func (r *rowRules) compute(e *env, def *catalog.TableDef, row []types.Value) error {
+	return r.computeFrom(e, def, row, 0, nil)
+}
+
+// computeFrom computes the computed columns numbered from on but those of
+// skip (what a row stored before they were added lacks: computed.go).
+func (r *rowRules) computeFrom(e *env, def *catalog.TableDef, row []types.Value, from int, skip map[int]bool) error {
 	saved := e.row
 	defer func() { e.row = saved }()
 	e.row = row
 	for _, c := range r.computed {
+		if c.col < from || skip[c.col] {
+			continue
+		}
 		v, err := c.x.eval(e)
 		if err != nil {
 			return err

@@ -56,7 +56,7 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 			}
 		}
 		return &stmtPlan{noTx: "DBCC CHECKDB", dbs: []*Database{d}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
-			return "DBCC", d.check(e.gov, nil, quiet, w)
+			return "DBCC", d.check(e, nil, quiet, w)
 		}}, nil
 	case "CHECKTABLE":
 		if len(x.Args) != 1 {
@@ -71,7 +71,7 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 			return nil, err
 		}
 		return &stmtPlan{noTx: "DBCC CHECKTABLE", dbs: []*Database{d}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
-			return "DBCC", d.check(e.gov, def, quiet, w)
+			return "DBCC", d.check(e, def, quiet, w)
 		}}, nil
 	case "CHECKIDENT":
 		return b.planCheckIdent(x, quiet)
@@ -112,6 +112,7 @@ func (b *binder) dbccDatabase(arg parser.Expr) (*Database, error) {
 
 // checker accumulates one DBCC run's findings.
 type checker struct {
+	e      *env // the statement's, to compute what a row stored before ADD lacks
 	d      *Database
 	w      session.ResultWriter
 	quiet  bool
@@ -141,12 +142,13 @@ func (c *checker) info(e *sqlerr.Error) error {
 }
 
 // check runs DBCC CHECKDB (only == nil) or CHECKTABLE on d.
-func (d *Database) check(gov *govern.Statement, only *catalog.TableDef, quiet bool, w session.ResultWriter) error {
+func (d *Database) check(e *env, only *catalog.TableDef, quiet bool, w session.ResultWriter) error {
+	gov := e.gov
 	st := d.storage.Store()
 	if st == nil {
 		return d.storage.Available()
 	}
-	c := &checker{d: d, w: w, quiet: quiet, rows: map[uint32]int64{}, size: map[uint32]int64{}}
+	c := &checker{e: e, d: d, w: w, quiet: quiet, rows: map[uint32]int64{}, size: map[uint32]int64{}}
 	snap := st.DB().NewSnapshot()
 	defer snap.Close()
 	c.r, c.entries = snap, map[[2]uint32]int64{}

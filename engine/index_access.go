@@ -136,7 +136,9 @@ func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row 
 		if row, err = keys.DecodeColumns(raw, row, t.need); err != nil {
 			return t.corrupt(err)
 		}
-		row = padRow(row, len(def.Columns)) // stored before ADD of a nullable column
+		if row, err = completeRow(e, t.db, def, raw, row); err != nil { // stored before ADD
+			return err
+		}
 		return fn(rowKey, raw, row)
 	})
 }

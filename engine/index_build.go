@@ -227,6 +227,10 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 			it.Close()
 			return nil, x.db.storage.Corrupt(err)
 		}
+		if row, err = completeRow(e, x.db, def, it.Value(), row); err != nil {
+			it.Close()
+			return nil, err
+		}
 		last = append(last[:0], it.Key()...)
 		if !covers(ix, def, row) {
 			continue
@@ -245,7 +249,7 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 	it.Close()
 	var sorter entrySorter
 	sorter.sort(buf, entries)
-	if err := x.writeStep(t, def, ix, buf, entries); err != nil {
+	if err := x.writeStep(e, t, def, ix, buf, entries); err != nil {
 		return nil, err
 	}
 	x.rows += int64(n)
@@ -257,7 +261,7 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 
 // writeStep writes a step's sorted entries, reading the before-images of
 // only those that may exist (see the top of the file).
-func (x *indexBuild) writeStep(t *txn, def *catalog.TableDef, ix *catalog.IndexDef, buf []byte, entries []stepEntry) error {
+func (x *indexBuild) writeStep(e *env, t *txn, def *catalog.TableDef, ix *catalog.IndexDef, buf []byte, entries []stepEntry) error {
 	mayExist, watched := x.db.builds.mayExist(def.StoreID(), ix.StoreID())
 	t.Grow(len(entries))
 	var it *pebble.Iterator
@@ -269,7 +273,7 @@ func (x *indexBuild) writeStep(t *txn, def *catalog.TableDef, ix *catalog.IndexD
 	for i, s := range entries {
 		k, v := buf[s.k:s.v:s.v], buf[s.v:s.end:s.end]
 		if ix.Unique && i > 0 && bytes.Equal(k, buf[entries[i-1].k:entries[i-1].v]) {
-			return x.duplicate(t, def, ix, v)
+			return x.duplicate(e, t, def, ix, v)
 		}
 		if !ix.Unique && watched && !mayExist(k) {
 			if err := t.WriteOwned(k, nil, false, v); err != nil {
@@ -301,7 +305,7 @@ func (x *indexBuild) writeStep(t *txn, def *catalog.TableDef, ix *catalog.IndexD
 				continue // a write since the build began indexed it already
 			}
 			if ix.Unique {
-				return x.duplicate(t, def, ix, v)
+				return x.duplicate(e, t, def, ix, v)
 			}
 		}
 		if err := t.WriteOwned(k, cur, had, v); err != nil {
@@ -319,7 +323,7 @@ func rowKeyOfEntry(tableID uint32, val []byte) []byte {
 }
 
 // duplicate is Msg 1505 for the row whose new entry has value val.
-func (x *indexBuild) duplicate(t *txn, def *catalog.TableDef, ix *catalog.IndexDef, val []byte) error {
+func (x *indexBuild) duplicate(e *env, t *txn, def *catalog.TableDef, ix *catalog.IndexDef, val []byte) error {
 	rowKey, err := entryRowKey(def.StoreID(), val)
 	if err != nil {
 		return x.db.storage.Corrupt(err)
@@ -331,6 +335,9 @@ func (x *indexBuild) duplicate(t *txn, def *catalog.TableDef, ix *catalog.IndexD
 	row, err := keys.DecodeRow(enc, nil)
 	if err != nil {
 		return x.db.storage.Corrupt(err)
+	}
+	if row, err = completeRow(e, x.db, def, enc, row); err != nil {
+		return err
 	}
 	return sqlerr.New(1505, "dbo."+def.Name, ix.Name, indexKeyText(def, ix, row))
 }

@@ -209,7 +209,10 @@ func (x *indexBuild) scanRows(e *env, def *catalog.TableDef, ix *catalog.IndexDe
 		if row, err = keys.DecodeColumns(it.Value(), row, need); err != nil {
 			return x.db.storage.Corrupt(err)
 		}
-		if row = padRow(row, len(def.Columns)); !covers(ix, def, row) {
+		if row, err = completeRow(e, x.db, def, it.Value(), row); err != nil {
+			return err
+		}
+		if !covers(ix, def, row) {
 			continue
 		}
 		if len(run.buf) >= runBytes {
@@ -516,7 +519,7 @@ func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) err
 		}
 		check := !watched || mayExist(k)
 		if check {
-			if v, err = x.currentEntry(t, def, ix, k, v); err != nil || v == nil {
+			if v, err = x.currentEntry(e, t, def, ix, k, v); err != nil || v == nil {
 				if err != nil {
 					return err
 				}
@@ -524,7 +527,7 @@ func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) err
 			}
 		}
 		if ix.Unique && bytes.Equal(k, s.lastKey) {
-			return x.duplicate(t, def, ix, v)
+			return x.duplicate(e, t, def, ix, v)
 		}
 		s.lastKey = append(s.lastKey[:0], k...)
 		var before []byte
@@ -539,7 +542,7 @@ func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) err
 				if err == nil && bytes.Equal(other, rowKeyOfEntry(def.StoreID(), v)) {
 					continue // a write since the build began indexed it already
 				} else if ix.Unique {
-					return x.duplicate(t, def, ix, v)
+					return x.duplicate(e, t, def, ix, v)
 				}
 			}
 			before, had = cur, found
@@ -553,7 +556,7 @@ func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) err
 
 // currentEntry returns the value the entry with key k (value v, from the
 // scan) has now: nil when its row is gone or has another entry.
-func (x *indexBuild) currentEntry(t *txn, def *catalog.TableDef, ix *catalog.IndexDef, k, v []byte) ([]byte, error) {
+func (x *indexBuild) currentEntry(e *env, t *txn, def *catalog.TableDef, ix *catalog.IndexDef, k, v []byte) ([]byte, error) {
 	rowKey, err := entryRowKey(def.StoreID(), v)
 	if err != nil {
 		return nil, x.db.storage.Corrupt(err)
@@ -566,7 +569,9 @@ func (x *indexBuild) currentEntry(t *txn, def *catalog.TableDef, ix *catalog.Ind
 	if err != nil {
 		return nil, x.db.storage.Corrupt(err)
 	}
-	row = padRow(row, len(def.Columns))
+	if row, err = completeRow(e, x.db, def, raw, row); err != nil {
+		return nil, err
+	}
 	if !covers(ix, def, row) {
 		return nil, nil
 	}

@@ -76,7 +76,7 @@ func (c *checker) checkEntry(r pebble.Reader, tables map[uint32]*catalog.TableDe
 	}
 	row, err := keys.DecodeRow(raw, nil)
 	if err == nil {
-		row = padRow(row, len(t.Columns))
+		row, err = completeRow(c.e, c.d, t, raw, row)
 	}
 	if err != nil || len(row) != len(t.Columns) {
 		return nil // checkRow reports the row itself

@@ -89,7 +89,10 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 			if err != nil {
 				return t.corrupt(err)
 			}
-			return fn(prefix, v, padRow(row, len(t.table.Columns)))
+			if row, err = completeRow(e, t.db, t.table, v, row); err != nil {
+				return err
+			}
+			return fn(prefix, v, row)
 		}
 	}
 	rs := []keyRange{{prefix, keys.PrefixEnd(prefix)}}
@@ -108,7 +111,9 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 		if row, err = keys.DecodeColumns(val, row, t.need); err != nil {
 			return t.corrupt(err)
 		}
-		row = padRow(row, len(t.table.Columns)) // stored before ADD of a nullable column
+		if row, err = completeRow(e, t.db, t.table, val, row); err != nil { // stored before ADD
+			return err
+		}
 		return fn(key, val, row)
 	})
 }

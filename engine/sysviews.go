@@ -29,6 +29,7 @@ func newViewSet() viewSet {
 	vs.addRequestViews()
 	vs.addIndexViews()
 	vs.addConstraintViews()
+	vs.addComputedColumnsView()
 	vs.addPlanCacheViews()
 	vs.addPGViews()
 	vs.addTypeViews()
