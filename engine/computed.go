@@ -68,24 +68,15 @@ func (vs viewSet) addComputedColumnsView() {
 			"is_nullable", bit, "definition", types.NVarCharType(types.MaxLength), "uses_database_collation", bit,
 			"is_persisted", bit),
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			set, err := e.sess.schemaFor(e.sess.db)
-			if err != nil {
-				return nil, err
-			}
-			var out [][]types.Value
-			for _, t := range set.Tables() {
-				for i := range t.Columns {
-					c := &t.Columns[i]
-					if c.Computed == "" {
-						continue
-					}
-					p, sc := c.Type.PrecisionScale()
-					sysID, userID, _, maxLen := declaredType(c)
-					out = append(out, []types.Value{int64(t.ID), c.Name, int64(i + 1), sysID, userID, maxLen,
-						int64(p), int64(sc), c.Nullable, printedDefinition(c.Computed), true, c.Persisted})
+			return columnRows(e, func(t *catalog.TableDef, i int, c *catalog.ColumnDef) []types.Value {
+				if c.Computed == "" {
+					return nil
 				}
-			}
-			return out, nil
+				p, sc := c.Type.PrecisionScale()
+				sysID, userID, _, maxLen := declaredType(c)
+				return []types.Value{int64(t.ID), c.Name, int64(i + 1), sysID, userID, maxLen,
+					int64(p), int64(sc), c.Nullable, printedDefinition(c.Computed), true, c.Persisted}
+			})
 		},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/catalog"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/types"
@@ -132,28 +133,19 @@ func (vs viewSet) addSystemViews() {
 			"scale", tinyint, "collation_name", sysname, "is_nullable", bit, "is_identity", bit,
 			"is_computed", bit, "default_definition", types.NVarCharType(types.MaxLength)),
 		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			set, err := e.sess.schemaFor(e.sess.db)
-			if err != nil {
-				return nil, err
-			}
-			var out [][]types.Value
-			for _, t := range set.Tables() {
-				for i := range t.Columns {
-					c := &t.Columns[i]
-					p, sc := c.Type.PrecisionScale()
-					var coll, def types.Value
-					if c.Type.Kind.IsString() {
-						coll = "Latin1_General_BIN2"
-					}
-					if c.Default != "" {
-						def = "(" + c.Default + ")"
-					}
-					sysID, userID, name, maxLen := declaredType(c)
-					out = append(out, []types.Value{int64(t.ID), c.Name, int64(i + 1), sysID, userID, name,
-						maxLen, int64(p), int64(sc), coll, c.Nullable, c.Identity != nil, c.Computed != "", def})
+			return columnRows(e, func(t *catalog.TableDef, i int, c *catalog.ColumnDef) []types.Value {
+				p, sc := c.Type.PrecisionScale()
+				var coll, def types.Value
+				if c.Type.Kind.IsString() {
+					coll = "Latin1_General_BIN2"
 				}
-			}
-			return out, nil
+				if c.Default != "" {
+					def = "(" + c.Default + ")"
+				}
+				sysID, userID, name, maxLen := declaredType(c)
+				return []types.Value{int64(t.ID), c.Name, int64(i + 1), sysID, userID, name,
+					maxLen, int64(p), int64(sc), coll, c.Nullable, c.Identity != nil, c.Computed != "", def}
+			})
 		},
 	}
 	vs["sys.dm_db_log_stats"] = &view{
@@ -189,6 +181,24 @@ func (vs viewSet) addSystemViews() {
 				d.LogReuseWait(), nil, nil, mb, count}}, nil
 		},
 	}
+}
+
+// columnRows makes a catalog view's rows of the columns of the current
+// database's tables: fn's row for each (none when it returns nil).
+func columnRows(e *env, fn func(t *catalog.TableDef, i int, c *catalog.ColumnDef) []types.Value) ([][]types.Value, error) {
+	set, err := e.sess.schemaFor(e.sess.db)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]types.Value
+	for _, t := range set.Tables() {
+		for i := range t.Columns {
+			if row := fn(t, i, &t.Columns[i]); row != nil {
+				out = append(out, row)
+			}
+		}
+	}
+	return out, nil
 }
 
 func timeOrNil(t interface{ IsZero() bool }) types.Value {
