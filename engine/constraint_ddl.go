@@ -454,6 +454,9 @@ func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmt
 	if p := b.keyChangePlan(x, db, bound); p != nil {
 		return p, nil
 	}
+	if p := b.uniqueBuildPlan(x, db, bound); p != nil {
+		return p, nil
+	}
 	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
 		set, err := t.schemaView()
 		if err != nil {

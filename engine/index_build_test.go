@@ -16,6 +16,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/txlog"
 	"mirrordb/session"
@@ -422,4 +423,65 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestAddUniqueConstraintBuildsInSteps: ALTER TABLE ... ADD CONSTRAINT
+// UNIQUE builds its index as CREATE INDEX does: in steps, with progress
+// notices; a duplicate fails it with 1505 naming the value, a cancel
+// part-way stops it, and either leaves no constraint and no entries.
+func TestAddUniqueConstraintBuildsInSteps(t *testing.T) {
+	oldChunk, oldEvery := indexChunkRows, progressEvery
+	indexChunkRows, progressEvery = 300, time.Nanosecond
+	defer func() { indexChunkRows, progressEvery = oldChunk, oldEvery }()
+	in := openTestInstance(t)
+	s := openSession(t, in, "master")
+	fillWide(t, s, 10000, 30)
+
+	w := &collect{}
+	mustQueryWith(t, s, "ALTER TABLE wide ADD CONSTRAINT uq_k UNIQUE (k)", w)
+	progress := 0
+	for _, n := range w.notices {
+		if n.Number == 50130 {
+			progress++
+		}
+	}
+	if progress < 10 {
+		t.Fatalf("progress notices of the build: %d", progress)
+	}
+	if got := mustQuery(t, s, "SELECT k.name, i.is_unique_constraint FROM sys.key_constraints k JOIN sys.indexes i ON i.object_id = k.parent_object_id AND i.index_id = k.unique_index_id WHERE k.type = 'UQ'").text(); got != "[[uq_k true]]" {
+		t.Fatalf("the constraint: %s", got)
+	}
+
+	noConstraint := func(when string) {
+		t.Helper()
+		if got := mustQuery(t, s, "SELECT name FROM sys.indexes WHERE object_id = OBJECT_ID('wide') ORDER BY index_id").text(); got != "[[PK__wide__3B4A0002] [uq_k]]" {
+			t.Fatalf("indexes after %s: %s", when, got)
+		}
+		set, _ := s.schemaFor(s.db)
+		def := set.Table("dbo", "wide")
+		for store := uint32(catalog.FirstNonclusteredID + 1); store < def.NextIndexID+2; store++ {
+			p := keys.IndexPrefix(def.StoreID(), store)
+			it, _ := s.db.storage.KV().NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: keys.PrefixEnd(p)})
+			if it.First() {
+				t.Fatalf("after %s, index %d has entries: %x", when, store, it.Key())
+			}
+			it.Close()
+		}
+		mustQuery(t, s, "DBCC CHECKTABLE('wide')")
+	}
+
+	err := s.Query(context.Background(), "ALTER TABLE wide ADD CONSTRAINT uq_n UNIQUE (n)", &collect{})
+	if se := sqlerr.As(err); se.Number != 1505 || !strings.Contains(se.Message, "'uq_n'") || !strings.Contains(se.Message, "The duplicate key value is (") {
+		t.Fatalf("a duplicate: %v", err)
+	}
+	noConstraint("the duplicate")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cw := &cancelOnNotice{cancel: cancel}
+	err = s.Query(ctx, "ALTER TABLE wide ADD CONSTRAINT uq_idk UNIQUE (id, k)", cw)
+	if err == nil || cw.seen.Load() == 0 {
+		t.Fatalf("cancelled build: %v after %d notices", err, cw.seen.Load())
+	}
+	noConstraint("the cancel")
 }

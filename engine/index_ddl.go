@@ -170,9 +170,13 @@ type indexBuild struct {
 	// stepBytes and stepEntries size the next step's buffers as the last.
 	stepBytes, stepEntries int
 	w                      session.ResultWriter
-	rows                   int64
-	start                  time.Time
-	noted                  time.Time
+	// constraint, when set, completes the index of a UNIQUE constraint
+	// (its columns, object_id and name) in step 1's transaction
+	// (constraint_unique.go).
+	constraint func(t *txn, def *catalog.TableDef, ix *catalog.IndexDef) error
+	rows       int64
+	start      time.Time
+	noted      time.Time
 }
 
 // run builds the index in steps (in one step inside a user transaction).
@@ -299,6 +303,11 @@ func (x *indexBuild) define(t *txn) error {
 	def, err := tableForIndex(t, x.table)
 	if err != nil {
 		return err
+	}
+	if x.constraint != nil {
+		if err := x.constraint(t, def, &x.ix); err != nil {
+			return err
+		}
 	}
 	old := def.Index(x.ix.Name)
 	switch {
