@@ -60,7 +60,7 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 	}
 	isAggregate := aggregateNames[name] && len(x.Name.Parts) == 1
 	switch {
-	case !windowOnly[name] && !isAggregate:
+	case !windowOnly[name] && !isAggregate, name == "STRING_AGG": // SQL Server has no STRING_AGG ... OVER
 		return nil, b.errAt(x, sqlerr.New(4113, x.Name.Object()))
 	case x.Distinct:
 		return nil, b.errAt(x, sqlerr.New(10759))

@@ -20,7 +20,7 @@ var relationalMessages = map[int]msgDef{
 	8159:  {16, SyntaxError, "'%s' has fewer columns than were specified in the column list."},
 	10753: {15, SyntaxError, "The function '%s' must have an OVER clause."},
 	10759: {15, FeatureNotSupported, "Use of DISTINCT is not allowed with the OVER clause."},
-	4113:  {15, WrongObjectType, "'%s' is not a valid windowing function, and cannot be used with the OVER clause."},
+	4113:  {15, WrongObjectType, "The function '%s' is not a valid windowing function, and cannot be used with the OVER clause."},
 	// PostgreSQL's set-returning functions have no SQL Server message
 	// (engine/pgsrf.go); mirrordb's own, PostgreSQL's text.
 	50140: {16, FeatureNotSupported, "set-returning functions are not allowed in %s"},
