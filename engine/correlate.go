@@ -26,12 +26,14 @@ type correlation struct {
 	minLevel int
 }
 
-// outerScope is an enclosing query's scope. grouped marks a subquery
-// evaluated after grouping (select list, HAVING of an aggregate query),
-// where the source row is gone: naming one of its columns is Msg 8120.
+// outerScope is an enclosing query's scope. agg is set for a subquery
+// evaluated after grouping (select list, HAVING, ORDER BY of an aggregate
+// query), where the source row is gone: the subquery reads the group's
+// keys instead (subqueryExpr.rows), so it may name a GROUP BY column but
+// no other column (Msg 8120), as in SQL Server.
 type outerScope struct {
-	sc      *scope
-	grouped bool
+	sc  *scope
+	agg *aggContext
 }
 
 // outerColExpr reads column idx of the enclosing row at stack level.
@@ -62,15 +64,18 @@ func (b *binder) resolveOuter(ref *parser.ColumnRef) (expr, bool, error) {
 		}
 		switch c := x.(type) {
 		case *colExpr:
-			if stack[level].grouped {
-				return nil, true, b.errAt(ref, sqlerr.New(8120, strings.Join(ref.Parts, ".")))
+			idx := c.idx
+			if agg := stack[level].agg; agg != nil {
+				if idx = groupKeyOf(agg, c); idx < 0 {
+					return nil, true, b.errAt(ref, sqlerr.New(8120, strings.Join(ref.Parts, ".")))
+				}
 			}
 			b.corr.minLevel = min(b.corr.minLevel, level)
 			parts := make([]string, len(ref.Parts))
 			for i, p := range ref.Parts {
 				parts[i] = "[" + p + "]"
 			}
-			return &outerColExpr{level: level, idx: c.idx, t: c.t, name: strings.Join(parts, ".")}, true, nil
+			return &outerColExpr{level: level, idx: idx, t: c.t, name: strings.Join(parts, ".")}, true, nil
 		case *outerColExpr:
 			b.corr.minLevel = min(b.corr.minLevel, c.level)
 			return c, true, nil
@@ -80,12 +85,23 @@ func (b *binder) resolveOuter(ref *parser.ColumnRef) (expr, bool, error) {
 	return nil, false, nil
 }
 
+// groupKeyOf returns the number of the GROUP BY key that is column c, or
+// -1.
+func groupKeyOf(agg *aggContext, c *colExpr) int {
+	for i, k := range agg.groupBy {
+		if kc, ok := k.(*colExpr); ok && kc.idx == c.idx {
+			return i
+		}
+	}
+	return -1
+}
+
 // planSubquery plans sel with sc (the scope of the query around it) on
 // the stack, and reports whether sel names a column of sc or of a scope
-// further out. grouped is set when sel runs after its query's grouping.
-func (b *binder) planSubquery(sel *parser.Select, sc *scope, grouped bool) (*selectPlan, bool, error) {
+// further out. agg is set when sel runs after its query's grouping.
+func (b *binder) planSubquery(sel *parser.Select, sc *scope, agg *aggContext) (*selectPlan, bool, error) {
 	level := len(b.corr.scopes)
-	b.corr.scopes = append(b.corr.scopes, outerScope{sc: sc, grouped: grouped})
+	b.corr.scopes = append(b.corr.scopes, outerScope{sc: sc, agg: agg})
 	saved := b.corr.minLevel
 	b.corr.minLevel = math.MaxInt
 	plan, err := b.planSelect(sel)

@@ -240,6 +240,7 @@ type subqueryExpr struct {
 	plan       *selectPlan
 	exists     bool
 	correlated bool // names a column of an enclosing row: runs per row (correlate.go)
+	grouped    bool // runs after its query's grouping: the enclosing row is the group's keys
 }
 
 func (s *subqueryExpr) typ() types.Type {
@@ -258,7 +259,11 @@ func (s *subqueryExpr) rows(e *env) ([][]types.Value, error) {
 	}
 	sub := *e
 	if s.correlated {
-		sub.outer = append(e.outer[:len(e.outer):len(e.outer)], e.row)
+		row := e.row
+		if s.grouped {
+			row = e.keys
+		}
+		sub.outer = append(e.outer[:len(e.outer):len(e.outer)], row)
 		releaseCorrelated(e, s) // correlate.go
 	}
 	sub.row, sub.aggs, sub.keys = nil, nil, nil
@@ -365,12 +370,12 @@ func (in *inSubquery) eval(e *env) (types.Value, error) {
 }
 
 func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool, sc *scope, agg *aggContext) (expr, error) {
-	plan, correlated, err := b.planSubquery(sel, sc, agg != nil)
+	plan, correlated, err := b.planSubquery(sel, sc, agg)
 	if err != nil {
 		return nil, err
 	}
 	if !exists && len(plan.cols) != 1 {
 		return nil, b.errAt(n, sqlerr.New(116))
 	}
-	return &subqueryExpr{plan: plan, exists: exists, correlated: correlated}, nil
+	return &subqueryExpr{plan: plan, exists: exists, correlated: correlated, grouped: agg != nil}, nil
 }
