@@ -77,6 +77,7 @@ func TestAlterTableBoundedMemory(t *testing.T) {
 	mustQuery(t, s, "CREATE INDEX ix_n ON wide (n) INCLUDE (id)")
 	t.Logf("%d rows loaded and indexed in %v", rows, time.Since(start).Round(time.Millisecond))
 	pk := mustQuery(t, s, "SELECT name FROM sys.key_constraints WHERE parent_object_id = OBJECT_ID('wide')").rows[0][0]
+	objectID := mustQuery(t, s, "SELECT OBJECT_ID('wide')").text()
 	for _, stmt := range []string{
 		"ALTER TABLE wide ALTER COLUMN k NVARCHAR(400) NOT NULL",
 		"ALTER TABLE wide ADD extra INT IDENTITY(1, 1)",
@@ -93,6 +94,9 @@ func TestAlterTableBoundedMemory(t *testing.T) {
 		t.Logf("%s: %v; live heap %d MB before, grew by at most %.1f MB", stmt, time.Since(start).Round(time.Millisecond), before>>20, float64(growth)/(1<<20))
 		if growth > heapBound {
 			t.Fatalf("%s: the live heap grew by %d MB", stmt, growth>>20)
+		}
+		if got := mustQuery(t, s, "SELECT OBJECT_ID('wide')").text(); got != objectID {
+			t.Fatalf("%s: OBJECT_ID is %s, was %s", stmt, got, objectID)
 		}
 	}
 	id := tableStore(t, s, "wide")
@@ -128,7 +132,7 @@ func TestAlterTableFailurePartWay(t *testing.T) {
 	unchanged := func(what string) {
 		t.Helper()
 		if got := tableStore(t, s, "wide"); got != id {
-			t.Fatalf("%s: the table's id moved from %d to %d", what, id, got)
+			t.Fatalf("%s: the table's rows moved from store %d to %d", what, id, got)
 		}
 		if got := mustQuery(t, s, cols).text(); got != beforeCols {
 			t.Fatalf("%s: columns %s, were %s", what, got, beforeCols)
