@@ -471,7 +471,7 @@ func (p *stmtPlan) writing(def *catalog.TableDef) *stmtPlan {
 
 // checkBound fails a write statement whose table's columns changed
 // between binding and the writer lock (Msg 50131): its plan would store
-// rows of the old shape, or under the old table id.
+// rows of the old shape, or under the old store number.
 func (p *stmtPlan) checkBound(t *txn) error {
 	if p.writes == nil {
 		return nil

@@ -184,12 +184,13 @@ func (t *TableDef) Clone() *TableDef {
 }
 
 // SameLayout reports whether two definitions of a table store rows the
-// same way: same id and the same columns, types and nullability.
+// same way: same id, same store number (TableDef.Store) and the same
+// columns, types and nullability.
 func (t *TableDef) SameLayout(o *TableDef) bool {
 	if t == o {
 		return true
 	}
-	if t == nil || o == nil || t.ID != o.ID || len(t.Columns) != len(o.Columns) {
+	if t == nil || o == nil || t.ID != o.ID || t.StoreID() != o.StoreID() || len(t.Columns) != len(o.Columns) {
 		return false
 	}
 	for i := range t.Columns {

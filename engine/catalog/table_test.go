@@ -31,6 +31,7 @@ func TestSameLayout(t *testing.T) {
 	}
 	for name, change := range map[string]func(d *TableDef){
 		"id":          func(d *TableDef) { d.ID = 2 },
+		"store":       func(d *TableDef) { d.Store = 3 },
 		"a column":    func(d *TableDef) { d.Columns = d.Columns[:1] },
 		"a type":      func(d *TableDef) { d.Columns[1].Type = types.TypeBigInt },
 		"nullability": func(d *TableDef) { d.Columns[1].Nullable = false },
