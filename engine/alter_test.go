@@ -343,7 +343,7 @@ func BenchmarkAlterColumn(b *testing.B) {
 // TestAlterTablePreparedStatements: a prepared statement binds again after
 // ALTER TABLE and sp_rename. An INSERT prepared before a column was added
 // fills it from its default; one prepared before a rewrite stores rows of
-// the new shape under the new id; a SELECT whose result would change shape
+// the new shape under the new store number; a SELECT whose result would change shape
 // is refused as PostgreSQL refuses it; one naming a renamed column fails
 // with 207.
 func TestAlterTablePreparedStatements(t *testing.T) {

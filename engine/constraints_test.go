@@ -158,8 +158,9 @@ func TestNoOrphansUnderConcurrentWrites(t *testing.T) {
 // a schema of 50 tables, the updated one with a CHECK and referenced by a
 // foreign key: what finding the foreign keys that reference a table and
 // the table's bound row rules cost per statement. In "rewritten" every
-// table was rewritten by ALTER TABLE 10 times first, so table ids are
-// spread up to about 550 (a rewrite gives the table a new id).
+// table was rewritten by ALTER TABLE 10 times first (a rewrite keeps the
+// table's id and takes a new store number from the same counter, so the
+// definitions' store numbers spread up to about 550).
 func BenchmarkUpdateManyTables(b *testing.B) {
 	for _, rewrites := range []int{0, 10} {
 		name := "fresh"
