@@ -49,6 +49,7 @@ type openTail struct {
 type partState struct {
 	limit atomic.Int64 // part size; 0: DefaultPartBytes
 	tail  atomic.Pointer[openTail]
+	latch partLatch // partlatch.go
 }
 
 // SetPartBytes sets the database's part size (n ≤ 0: the process's, see
@@ -209,6 +210,7 @@ func (t *Txn) writePart(kind txlog.Kind) error {
 		// The first part: readers keep the committed state.
 		t.openFrom = lsn
 		db.parts.tail.Store(&openTail{from: lsn, snap: st.DB().NewSnapshot()})
+		db.parts.latch.noteOpened()
 		if err := setOpenTxn(b, lsn); err != nil {
 			return err
 		}
@@ -233,10 +235,19 @@ func (t *Txn) writePart(kind txlog.Kind) error {
 	}
 	t.batch = nil
 	p := &pendingCommit{db: db, object: t.Object, st: st, lsn: lsn, synced: make(chan error, 1)}
+	if err := db.parts.latch.hold(st); err != nil {
+		b.Close()
+		return db.FaultError(err, t.object())
+	}
 	if err := st.Commit(b, p.onSynced); err != nil {
+		db.parts.latch.release()
 		return db.FaultError(err, t.object())
 	}
 	db.applied.advance(lsn)
+	if kind == txlog.KindAbort {
+		db.endTail() // under the latch: a checkpoint sees the tail open or ended with it
+	}
+	db.parts.latch.release()
 	db.logBytes.Add(int64(size))
 	db.noteWritten(1, size)
 	t.tail = lsn
