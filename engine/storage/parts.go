@@ -417,12 +417,89 @@ func tailAt(r pebble.Reader, lsn txlog.LSN) (txlog.LSN, error) {
 // undoChunk bounds the log an undo of an open tail applies per batch.
 const undoChunk = 16 << 20
 
-// undoOpenTail undoes an open tail recorded in m/open_txn: the
-// before-images of its records, newest first, and the records removed,
-// in batches of about undoChunk that each move m/end_lsn down, so a crash
-// in between resumes where it stopped. It returns the new end of log
-// (end when there was no open tail). Used at open, where nothing else
-// runs, and on promotion under the writer lock.
+// undoLog undoes the log after lsn, from end down: the before-images of
+// its records, newest first, and the records removed. It reads the log
+// back to front and works in batches of about undoChunk, each handed to
+// apply with m/end_lsn moved down to at (the new end) and m/open_txn set
+// for the log that ends there, so that its memory is one batch and one
+// record whatever it undoes, and a crash in between leaves a log that
+// ends at a record (an open tail is then undone at open). It reports
+// whether it undid schema keys.
+func undoLog(kv *pebble.DB, lsn, end txlog.LSN, apply func(b *pebble.Batch, at txlog.LSN) error) (schema bool, err error) {
+	for end > lsn {
+		b := kv.NewBatch()
+		at, undid, err := undoChunkOf(kv, b, lsn, end)
+		schema = schema || undid
+		if err == nil {
+			var e [8]byte
+			binary.BigEndian.PutUint64(e[:], at)
+			err = b.Set(endLSNKey, e[:], nil)
+		}
+		if err == nil {
+			var from txlog.LSN
+			if from, err = tailAt(kv, at); err == nil {
+				err = setOpenTxn(b, from)
+			}
+		}
+		if err != nil {
+			b.Close()
+			return schema, err
+		}
+		if err := apply(b, at); err != nil {
+			return schema, err
+		}
+		end = at
+	}
+	return schema, nil
+}
+
+// undoChunkOf adds to b the undo of records from end down, not below
+// lsn + 1, until b holds about undoChunk, and returns the new end.
+func undoChunkOf(kv *pebble.DB, b *pebble.Batch, lsn, end txlog.LSN) (at txlog.LSN, schema bool, err error) {
+	it, err := kv.NewIter(&pebble.IterOptions{LowerBound: keys.LogKey(lsn + 1), UpperBound: keys.LogKey(end + 1)})
+	if err != nil {
+		return end, false, err
+	}
+	defer it.Close()
+	at = end
+	for ok := it.Last(); ok && len(b.Repr()) < undoChunk; ok = it.Prev() {
+		rec, err := txlog.Decode(it.Value())
+		if err != nil {
+			return end, schema, fmt.Errorf("undo of record %d: %w", at, err)
+		}
+		if rec.LSN != at {
+			return end, schema, fmt.Errorf("undo: record %d where %d was expected", rec.LSN, at)
+		}
+		for j := len(rec.Ops) - 1; j >= 0; j-- {
+			op := &rec.Ops[j]
+			if op.HadBefore {
+				err = b.Set(op.Key, op.Before, nil)
+			} else {
+				err = b.Delete(op.Key, nil)
+			}
+			if err != nil {
+				return end, schema, err
+			}
+			schema = schema || bytes.HasPrefix(op.Key, keys.Schema)
+		}
+		if err := b.Delete(keys.LogKey(at), nil); err != nil {
+			return end, schema, err
+		}
+		at--
+	}
+	if err := it.Error(); err != nil {
+		return end, schema, err
+	}
+	if at == end {
+		return end, schema, fmt.Errorf("undo: log record %d is missing", end)
+	}
+	return at, schema, nil
+}
+
+// undoOpenTail undoes an open tail recorded in m/open_txn (undoLog down
+// to the record before it). It returns the new end of log (end when there
+// was no open tail). Used at open, where nothing else runs, and on
+// promotion under the writer lock.
 func undoOpenTail(kv *pebble.DB, end txlog.LSN) (txlog.LSN, bool, error) {
 	v, ok, err := ReadValue(kv, openTxnKey)
 	if err != nil || !ok || len(v) != 8 {
@@ -432,71 +509,15 @@ func undoOpenTail(kv *pebble.DB, end txlog.LSN) (txlog.LSN, bool, error) {
 	if from == 0 || from > end+1 {
 		return end, false, fmt.Errorf("m/open_txn %d beyond the end of log %d", from, end)
 	}
-	schema := false
-	for end >= from {
-		b := kv.NewBatch()
-		it, err := kv.NewIter(&pebble.IterOptions{LowerBound: keys.LogKey(from), UpperBound: keys.LogKey(end + 1)})
-		if err != nil {
-			b.Close()
-			return end, schema, err
-		}
-		at := end
-		for ok := it.Last(); ok && len(b.Repr()) < undoChunk; ok = it.Prev() {
-			rec, err := txlog.Decode(it.Value())
-			if err == nil && rec.LSN != at {
-				err = fmt.Errorf("undo: record %d where %d was expected", rec.LSN, at)
-			}
-			if err != nil {
-				it.Close()
-				b.Close()
-				return end, schema, err
-			}
-			for j := len(rec.Ops) - 1; j >= 0; j-- {
-				op := &rec.Ops[j]
-				if op.HadBefore {
-					err = b.Set(op.Key, op.Before, nil)
-				} else {
-					err = b.Delete(op.Key, nil)
-				}
-				if err != nil {
-					break
-				}
-				schema = schema || bytes.HasPrefix(op.Key, keys.Schema)
-			}
-			if err == nil {
-				err = b.Delete(keys.LogKey(at), nil)
-			}
-			if err != nil {
-				it.Close()
-				b.Close()
-				return end, schema, err
-			}
-			at--
-		}
-		if err := it.Close(); err != nil {
-			b.Close()
-			return end, schema, err
-		}
-		if at == end {
-			b.Close()
-			return end, schema, fmt.Errorf("undo: log record %d is missing", end)
-		}
-		var e [8]byte
-		binary.BigEndian.PutUint64(e[:], at)
-		err = b.Set(endLSNKey, e[:], nil)
-		if err == nil && at < from {
-			err = b.Delete(openTxnKey, nil)
-		}
-		if err == nil {
-			err = kv.Apply(b, pebble.Sync)
-		}
-		b.Close()
-		if err != nil {
-			return end, schema, err
+	schema, err := undoLog(kv, from-1, end, func(b *pebble.Batch, at txlog.LSN) error {
+		defer b.Close()
+		if err := kv.Apply(b, pebble.Sync); err != nil {
+			return err
 		}
 		end = at
-	}
-	return end, schema, nil
+		return nil
+	})
+	return end, schema, err
 }
 
 // UndoOpenTail undoes the open tail of a database that redid parts whose
