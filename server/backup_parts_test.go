@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,8 +17,8 @@ import (
 )
 
 // midLoad is a COPY into src.dbo.t that never ends by itself, written in
-// parts, with the database src (FULL recovery, three committed rows, a
-// full backup in full.bak) around it.
+// parts, with the database src (FULL recovery, three committed rows, an
+// index on v, a full backup in full.bak) around it.
 type midLoad struct {
 	srv    *server.Server
 	conn   *pgx.Conn // master
@@ -37,7 +38,7 @@ func startMidLoad(t *testing.T) *midLoad {
 	m.exec(t,
 		"CREATE DATABASE src",
 		"ALTER DATABASE src SET RECOVERY FULL",
-		"USE src CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(100)) INSERT t VALUES (-1, 'a'), (-2, 'b'), (-3, 'c')",
+		"USE src CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(100)) CREATE INDEX ix_v ON t (v) INSERT t VALUES (-1, 'a'), (-2, 'b'), (-3, 'c')",
 		fmt.Sprintf("BACKUP DATABASE src TO DISK = '%s' WITH FORMAT", m.path("full.bak")),
 	)
 	loader := servertest.Connect(t, m.srv, "src")
@@ -88,9 +89,9 @@ func (m *midLoad) waitActiveLog(t *testing.T, mb float64) {
 	}
 }
 
-// stop cancels the load, which must not have committed; its rollback
-// (compensation of every part) is written before the next write gets
-// the writer lock.
+// stop cancels the load, which must not have committed, and inserts row
+// -4: the insert waits for the writer lock, held until the load's
+// rollback (compensation of every part) is written.
 func (m *midLoad) stop(t *testing.T) {
 	t.Helper()
 	m.cancel()
@@ -98,6 +99,7 @@ func (m *midLoad) stop(t *testing.T) {
 		t.Fatal("the cancelled load committed")
 	}
 	m.loaded <- nil // for the cleanup
+	m.exec(t, "INSERT src.dbo.t VALUES (-4, 'd')")
 }
 
 // expectRows checks db.dbo.t's row count and runs DBCC CHECKDB on db.
@@ -119,7 +121,6 @@ func TestLogBackupMidLoad(t *testing.T) {
 	logb := m.path("log.bak")
 	m.exec(t, fmt.Sprintf("BACKUP LOG src TO DISK = '%s'", logb))
 	m.stop(t)
-	m.exec(t, "INSERT src.dbo.t VALUES (-4, 'd')")
 	if fi, err := os.Stat(logb); err != nil || fi.Size() < 1<<20 {
 		t.Fatalf("the log backup holds %v bytes (%v): no parts of the load", fi, err)
 	}
@@ -148,7 +149,6 @@ func TestFullBackupMidLoad(t *testing.T) {
 	m.waitActiveLog(t, 4) // the load goes on writing parts
 	m.stop(t)
 	m.exec(t,
-		"INSERT src.dbo.t VALUES (-4, 'd')",
 		fmt.Sprintf("BACKUP LOG src TO DISK = '%s'", m.path("log.bak")),
 		fmt.Sprintf("RESTORE DATABASE dst FROM DISK = '%s' WITH RECOVERY", mid),
 	)
@@ -158,4 +158,22 @@ func TestFullBackupMidLoad(t *testing.T) {
 		fmt.Sprintf("RESTORE LOG dst2 FROM DISK = '%s' WITH RECOVERY", m.path("log.bak")),
 	)
 	m.expectRows(t, "dst2", 4)
+}
+
+// TestCheckDuringLoad: DBCC CHECKDB and CHECKTABLE during a load written
+// in parts check the committed state, as other readers see it: no errors
+// (a part may hold a row without its index entry, which the next part
+// writes) and only the 3 committed rows counted.
+func TestCheckDuringLoad(t *testing.T) {
+	m := startMidLoad(t)
+	n := connectNotices(t, m.srv, "src")
+	for _, q := range []string{"DBCC CHECKDB", "DBCC CHECKTABLE ('t')"} {
+		if _, err := n.conn.Exec(context.Background(), q); err != nil {
+			t.Fatalf("%s during the load: %v", q, err)
+		}
+		if got := n.take(); !strings.Contains(got, `There are 3 rows in 1 pages for object "t".`) {
+			t.Fatalf("%s during the load reported:\n%s", q, got)
+		}
+	}
+	m.stop(t)
 }

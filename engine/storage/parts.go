@@ -588,3 +588,32 @@ func (w *lsnWatch) waitFor(ctx context.Context, ok func(txlog.LSN) bool) (txlog.
 		}
 	}
 }
+
+// CommittedSnapshot returns the committed state for a reader that needs
+// one view of the whole store (DBCC), given live, a snapshot of the store
+// the caller took (and closes): live itself, unless it may hold a load's
+// parts; then the open tail's snapshot (the state before its first part),
+// or, when the tail ended since live was taken, a new snapshot. release
+// ends the use of what it returned. REQUIRES: the database is pinned and
+// available.
+func (db *DB) CommittedSnapshot(live *pebble.Snapshot) (snap *pebble.Snapshot, release func()) {
+	snap, release = live, func() {}
+	for range 8 { // a tail ends and the next opens between two looks: rare
+		if t := db.parts.tail.Load(); t != nil {
+			if t.snap == nil { // a redone tail: nobody writes here
+				return snap, release
+			}
+			// A retired tail's snapshot is closed once no pin is left.
+			release()
+			db.Pin()
+			return t.snap, db.Unpin
+		}
+		if _, open, err := ReadValue(snap, openTxnKey); err != nil || !open {
+			return snap, release // taken outside any tail
+		}
+		release()
+		fresh := db.KV().NewSnapshot()
+		snap, release = fresh, func() { _ = fresh.Close() }
+	}
+	return snap, release
+}
