@@ -161,22 +161,25 @@ func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupR
 }
 
 // checkpoint takes a Pebble checkpoint of d into dir under the writer lock
-// and returns the LSN it holds: no commit can apply meanwhile, so it holds
-// exactly the log up to that LSN. It removes dir's parent when it fails.
+// (or between two parts of a load: lockForCheckpoint) and returns the
+// committed LSN it holds: no commit can apply meanwhile, so it holds
+// exactly the log up to that LSN, plus a load's open tail that the restored
+// copy undoes. It removes dir's parent when it fails.
 func checkpoint(ctx context.Context, d *Database, s *Session, dir string) (txlog.LSN, error) {
 	abandon := func() { os.RemoveAll(filepath.Dir(dir)) }
-	if err := s.lockWriter(ctx, d); err != nil {
+	unlock, err := s.lockForCheckpoint(ctx, d)
+	if err != nil {
 		abandon()
 		return 0, err
 	}
 	if ctx.Err() != nil {
-		d.storage.UnlockWriter()
+		unlock()
 		abandon()
 		return 0, context.Cause(ctx)
 	}
-	end := d.storage.EndLSN()
+	end := d.storage.CommittedEnd()
 	left, err := finishBehind(ctx, d, func() error {
-		defer d.storage.UnlockWriter()
+		defer unlock()
 		return d.storage.Write(context.Background(), "checkpoint", func(db *pebble.DB) error {
 			return db.Checkpoint(dir, pebble.WithFlushedWAL())
 		})
@@ -451,8 +454,12 @@ func prepareRestoredStore(dir string, in *Instance, h backup.SetHeader) error {
 		return fmt.Errorf("%w: restored store has no end LSN", backup.ErrMalformed)
 	}
 	copy(end[:], v)
+	open, hasOpen, _ := storage.ReadValue(kv, keys.MetaKey(storage.MetaOpenTxn))
 	_ = b.DeleteRange(keys.Meta, keys.PrefixEnd(keys.Meta), nil)
 	_ = b.Set(keys.MetaKey(storage.MetaEndLSN), end[:], nil)
+	if hasOpen { // a backup taken mid-load: the open tail is undone at open
+		_ = b.Set(keys.MetaKey(storage.MetaOpenTxn), open, nil)
+	}
 	chain := fmt.Sprintf(`{"next_log_lsn":%d,"last_full_lsn":%d}`, h.LastLSN, h.CheckpointLSN)
 	if RecoveryModel(h.RecoveryModel) != RecoveryFull {
 		chain = fmt.Sprintf(`{"next_log_lsn":0,"last_full_lsn":%d}`, h.CheckpointLSN)

@@ -151,6 +151,8 @@ func (d *Database) check(e *env, only *catalog.TableDef, quiet bool, w session.R
 	c := &checker{e: e, d: d, w: w, quiet: quiet, rows: map[uint32]int64{}, size: map[uint32]int64{}}
 	snap := st.DB().NewSnapshot()
 	defer snap.Close()
+	snap, release := d.storage.CommittedSnapshot(snap) // a load's parts are not checked
+	defer release()
 	c.r, c.entries = snap, map[[2]uint32]int64{}
 	tables, err := c.schema(gov, snap)
 	if err != nil {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"time"
 
 	"mirrordb/engine/txlog"
 )
@@ -22,4 +23,20 @@ func (d *Database) UndoOpenTail(ctx context.Context) error { return d.storage.Un
 // forwards or (after an undo) backwards.
 func (d *Database) WaitDurableMoved(ctx context.Context, from txlog.LSN) (txlog.LSN, error) {
 	return d.storage.WaitDurableMoved(ctx, from)
+}
+
+// lockForCheckpoint takes what a full backup's checkpoint needs
+// (storage.LockForCheckpoint): the writer lock, or during a load only its
+// part latch, so that a backup does not wait for the load. The session's
+// LOCK_TIMEOUT bounds the wait, which its request shows.
+func (s *Session) lockForCheckpoint(ctx context.Context, d *Database) (unlock func(), err error) {
+	timeout := time.Duration(-1)
+	if s != nil {
+		timeout = s.lockTimeout()
+	}
+	err = s.waiting(writerWait(d), func() error {
+		unlock, err = d.storage.LockForCheckpoint(ctx, timeout)
+		return err
+	})
+	return unlock, err
 }

@@ -3,12 +3,14 @@ package mirroring_test
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"mirrordb/engine/storage"
+	"mirrordb/internal/netproxy"
 )
 
 // smallParts makes every database of the test write a transaction in
@@ -23,6 +25,14 @@ func smallParts(t *testing.T) {
 // by 30 records, none of them a commit), so that many were shipped. The
 // channel gets the COPY's error.
 func startEndlessLoad(t *testing.T, n *node, db string) <-chan error {
+	t.Helper()
+	done, _ := startEndlessLoadCancel(t, n, db)
+	return done
+}
+
+// startEndlessLoadCancel is startEndlessLoad, also returning what ends
+// the load from the client's side.
+func startEndlessLoadCancel(t *testing.T, n *node, db string) (<-chan error, context.CancelFunc) {
 	t.Helper()
 	conn := n.conn(db)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -45,7 +55,7 @@ func startEndlessLoad(t *testing.T, n *node, db string) <-chan error {
 		}
 		sleep()
 	}
-	return done
+	return done, cancel
 }
 
 // checkNoLoad checks that n, principal of db, has exactly the committed
@@ -114,4 +124,60 @@ func failBack(t *testing.T, a, b *node) {
 		t.Fatalf("the old principal after failing back holds %v, want 11 rows up to 11", got)
 	}
 	a.exec(`USE Loaded DBCC CHECKDB`)
+}
+
+// TestForcedServiceMidLoad: the link fails while a COPY written in parts
+// runs, after many of its parts reached the mirror; the mirror is forced
+// into service (FORCE_SERVICE_ALLOW_DATA_LOSS) holding that open tail, and
+// undoes it before serving: none of the load's rows, DBCC CHECKDB clean,
+// writes go on. The old principal, which went on writing parts alone, is
+// stopped mid-load and returns as a suspended mirror; RESUME undoes its
+// log past the failover LSN (parts, and the rollback it wrote as it
+// stopped) and it converges.
+func TestForcedServiceMidLoad(t *testing.T) {
+	smallParts(t)
+	a, b, toA, toB := proxiedPair(t, "Loaded")
+	insertRange(a, "Loaded", 1, 10)
+	waitSameEnd(t, a, b, "Loaded")
+	load, loadCancel := startEndlessLoadCancel(t, a, "Loaded")
+	toA.RefuseFrom(netproxy.AnySource)
+	toB.RefuseFrom(netproxy.AnySource)
+	b.waitState("Loaded", "MIRROR", "DISCONNECTED")
+	if mb, _ := strconv.ParseFloat(b.row(`SELECT active_log_size_mb FROM sys.dm_db_log_stats(DB_ID('Loaded'))`)[0], 64); mb < 1 {
+		t.Fatalf("the mirror holds no parts of the load (active log %.2f MB)", mb)
+	}
+	end := endLSN(a, "Loaded")
+	for deadline := time.Now().Add(time.Minute); endLSN(a, "Loaded") < end+10; sleep() {
+		if time.Now().After(deadline) {
+			t.Fatal("the principal wrote no more parts alone")
+		}
+	}
+	b.exec(`ALTER DATABASE Loaded SET PARTNER FORCE_SERVICE_ALLOW_DATA_LOSS`)
+	b.waitState("Loaded", "PRINCIPAL", "SUSPENDED")
+	checkNoLoad(t, b, "Loaded")
+	insertRange(b, "Loaded", 11, 11)
+
+	// The old principal's load ends (its client gives up): the rollback,
+	// compensation for every part and the abort, stays on the old
+	// principal, cut off. (Not a shutdown mid-load: it gives a cancelled
+	// statement 600 ms, less than rolling back this load takes.)
+	loadCancel()
+	if err := <-load; err == nil {
+		t.Fatal("the load committed")
+	}
+	// A write on the old principal waits for the writer lock, held until
+	// the rollback is written; forcing service lost it too.
+	rolling := time.Now()
+	insertRange(a, "Loaded", 50, 50)
+	t.Logf("the old principal rolled back its load (end of log %d) in %v", endLSN(a, "Loaded"), time.Since(rolling))
+	a.stop()
+	toA.Heal()
+	toB.Heal()
+	a.start()
+	a.waitState("Loaded", "MIRROR", "SUSPENDED")
+	b.exec(`ALTER DATABASE Loaded SET PARTNER RESUME`)
+	a.waitState("Loaded", "MIRROR", "SYNCHRONIZED")
+	b.waitState("Loaded", "PRINCIPAL", "SYNCHRONIZED")
+	waitSameEnd(t, a, b, "Loaded")
+	failBack(t, a, b)
 }

@@ -147,12 +147,22 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		return 0, err
 	}
 	p := &pendingCommit{db: db, object: t.Object, st: st, lsn: rec.LSN, start: start, synced: make(chan error, 1)}
+	if t.openFrom != 0 { // a checkpoint between parts sees the tail open or committed
+		if err := db.parts.latch.hold(st); err != nil {
+			b.Close()
+			return 0, db.FaultError(err, t.object())
+		}
+	}
 	if err := st.Commit(b, p.onSynced); err != nil {
+		if t.openFrom != 0 {
+			db.parts.latch.release()
+		}
 		return 0, db.FaultError(err, t.object())
 	}
 	db.applied.advance(rec.LSN)
 	if t.openFrom != 0 {
 		db.endTail() // readers move to the live store, commit included
+		db.parts.latch.release()
 	}
 	db.logBytes.Add(int64(size))
 	db.noteWritten(1, size)
@@ -259,12 +269,8 @@ func (l writerLock) acquire(ctx context.Context, timeout time.Duration) error {
 		return nil
 	default:
 	}
-	var expired <-chan time.Time
-	if timeout >= 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		expired = t.C
-	}
+	expired, stop := lockExpiry(timeout)
+	defer stop()
 	select {
 	case l <- struct{}{}:
 		// Freed as the statement was stopped (both ready: select chose
@@ -282,6 +288,16 @@ func (l writerLock) acquire(ctx context.Context, timeout time.Duration) error {
 }
 
 func (l writerLock) release() { <-l }
+
+// lockExpiry is what a lock wait of timeout (< 0: none) gives up on,
+// and the stop of its timer.
+func lockExpiry(timeout time.Duration) (<-chan time.Time, func()) {
+	if timeout < 0 {
+		return nil, func() {}
+	}
+	t := time.NewTimer(timeout)
+	return t.C, func() { t.Stop() }
+}
 
 // lsnWatch broadcasts advances of an LSN to waiters. Its channel is made
 // only when someone waits: every commit advances two watches, and most

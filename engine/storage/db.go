@@ -123,7 +123,7 @@ func OpenDB(cfg Config) (*DB, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	db := &DB{cfg: cfg, writer: newWriterLock(), applied: newLSNWatch(0), durable: newLSNWatch(0)}
+	db := &DB{cfg: cfg, writer: newWriterLock(), parts: partState{latch: newPartLatch()}, applied: newLSNWatch(0), durable: newLSNWatch(0)}
 	db.pinZero = sync.NewCond(&db.pinMu)
 	db.SetLogHold("ACTIVE_TRANSACTION", db.logHoldActiveTxn) // named to sort first: it wins a tie
 	st, err := db.openStore(cfg.Create)

@@ -230,65 +230,47 @@ func (db *DB) CommitLatency() *stat.Histogram { return &db.commitLatency }
 // UndoTo rolls the database back to lsn by applying the before-images of
 // every record after it, newest first, and removing those records from the
 // log. A former principal uses it to return to the failover LSN (quorum
-// rule 5 of docs/ARCHITECTURE.md).
+// rule 5 of docs/ARCHITECTURE.md). It streams (undoLog): whatever it
+// undoes, a whole load included, it holds one batch of about undoChunk
+// and one record. Each batch is applied durably and moves the end of log
+// down; stopped (ctx) or failed between two, the log ends at a record.
 func (db *DB) UndoTo(ctx context.Context, lsn txlog.LSN) error {
 	if !db.Pin() {
 		return sqlerr.New(911, db.Name())
 	}
 	defer db.Unpin()
-	b, fail, err := db.lockedBatch(ctx, 0)
-	if err != nil {
+	if err := db.lockAvailable(ctx, -1); err != nil {
 		return err
 	}
+	defer db.writer.release()
 	end := db.applied.get()
 	if lsn >= end {
-		return fail(nil)
+		return nil
 	}
-	var recs []*txlog.Record
-	err = db.ReadLog(lsn+1, end, func(_ txlog.LSN, enc []byte) error {
-		r, err := txlog.Decode(bytes.Clone(enc))
-		recs = append(recs, r)
-		return err
+	st := db.Store()
+	schemaChanged, err := undoLog(st.DB(), lsn, end, func(b *pebble.Batch, at txlog.LSN) error {
+		if err := ctx.Err(); err != nil {
+			b.Close()
+			return err
+		}
+		return db.applyEnd(ctx, st, b, at)
 	})
+	if schemaChanged {
+		db.schemaChanged()
+	}
+	// The log now ends at lsn (or where a failure stopped the undo):
+	// inside a transaction written in parts when that is one of its parts.
+	openFrom, terr := tailAt(st.DB(), db.applied.get())
+	if terr == nil {
+		db.setTail(openFrom)
+	}
 	if errors.Is(err, txlog.ErrCorrupt) { // this database's own log is damaged
-		return fail(db.Corrupt(fmt.Errorf("undo to %d: %w", lsn, err)))
+		return db.Corrupt(fmt.Errorf("undo to %d: %w", lsn, err))
 	}
 	if err != nil {
-		return fail(fmt.Errorf("undo to %d: %w", lsn, err))
+		return fmt.Errorf("undo to %d: %w", lsn, err)
 	}
-	schemaChanged := false
-	for i := len(recs) - 1; i >= 0; i-- {
-		ops := recs[i].Ops
-		for j := len(ops) - 1; j >= 0; j-- {
-			op := ops[j]
-			if op.HadBefore {
-				err = b.Set(op.Key, op.Before, nil)
-			} else {
-				err = b.Delete(op.Key, nil)
-			}
-			if err != nil {
-				return fail(err)
-			}
-			schemaChanged = schemaChanged || bytes.HasPrefix(op.Key, keys.Schema)
-		}
-		if err := b.Delete(keys.LogKey(recs[i].LSN), nil); err != nil {
-			return fail(err)
-		}
-	}
-	// The log now ends at lsn: inside a transaction written in parts
-	// when lsn is one of its parts.
-	openFrom, err := tailAt(db.KV(), lsn)
-	if err == nil {
-		err = setOpenTxn(b, openFrom)
-	}
-	if err != nil {
-		return fail(err)
-	}
-	if err := db.finishBatch(ctx, b, lsn, schemaChanged); err != nil {
-		return err
-	}
-	db.setTail(openFrom)
-	return nil
+	return terr
 }
 
 // lockedBatch takes the writer lock once the database is available and
@@ -318,7 +300,19 @@ func (db *DB) finishBatch(ctx context.Context, b *pebble.Batch, end txlog.LSN, s
 		b.Close()
 		return err
 	}
-	st := db.Store()
+	if err := db.applyEnd(ctx, db.Store(), b, end); err != nil {
+		return err
+	}
+	if schemaChanged {
+		db.schemaChanged()
+	}
+	return nil
+}
+
+// applyEnd applies b, which moves the end of log to end, durably on st
+// and moves both LSN watches there. A full disk refuses it (the store
+// stays healthy); a failed store returns its fault. b is consumed.
+func (db *DB) applyEnd(ctx context.Context, st *Store, b *pebble.Batch, end txlog.LSN) error {
 	if f := st.CheckSpace(int64(len(b.Repr()))); f != nil {
 		b.Close()
 		return db.FaultError(f, "")
@@ -328,8 +322,5 @@ func (db *DB) finishBatch(ctx context.Context, b *pebble.Batch, end txlog.LSN, s
 	}
 	db.applied.set(end)
 	db.durable.set(end)
-	if schemaChanged {
-		db.schemaChanged()
-	}
 	return nil
 }

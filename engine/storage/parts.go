@@ -49,6 +49,7 @@ type openTail struct {
 type partState struct {
 	limit atomic.Int64 // part size; 0: DefaultPartBytes
 	tail  atomic.Pointer[openTail]
+	latch partLatch // partlatch.go
 }
 
 // SetPartBytes sets the database's part size (n ≤ 0: the process's, see
@@ -209,6 +210,7 @@ func (t *Txn) writePart(kind txlog.Kind) error {
 		// The first part: readers keep the committed state.
 		t.openFrom = lsn
 		db.parts.tail.Store(&openTail{from: lsn, snap: st.DB().NewSnapshot()})
+		db.parts.latch.noteOpened()
 		if err := setOpenTxn(b, lsn); err != nil {
 			return err
 		}
@@ -233,10 +235,19 @@ func (t *Txn) writePart(kind txlog.Kind) error {
 	}
 	t.batch = nil
 	p := &pendingCommit{db: db, object: t.Object, st: st, lsn: lsn, synced: make(chan error, 1)}
+	if err := db.parts.latch.hold(st); err != nil {
+		b.Close()
+		return db.FaultError(err, t.object())
+	}
 	if err := st.Commit(b, p.onSynced); err != nil {
+		db.parts.latch.release()
 		return db.FaultError(err, t.object())
 	}
 	db.applied.advance(lsn)
+	if kind == txlog.KindAbort {
+		db.endTail() // under the latch: a checkpoint sees the tail open or ended with it
+	}
+	db.parts.latch.release()
 	db.logBytes.Add(int64(size))
 	db.noteWritten(1, size)
 	t.tail = lsn
@@ -406,12 +417,89 @@ func tailAt(r pebble.Reader, lsn txlog.LSN) (txlog.LSN, error) {
 // undoChunk bounds the log an undo of an open tail applies per batch.
 const undoChunk = 16 << 20
 
-// undoOpenTail undoes an open tail recorded in m/open_txn: the
-// before-images of its records, newest first, and the records removed,
-// in batches of about undoChunk that each move m/end_lsn down, so a crash
-// in between resumes where it stopped. It returns the new end of log
-// (end when there was no open tail). Used at open, where nothing else
-// runs, and on promotion under the writer lock.
+// undoLog undoes the log after lsn, from end down: the before-images of
+// its records, newest first, and the records removed. It reads the log
+// back to front and works in batches of about undoChunk, each handed to
+// apply with m/end_lsn moved down to at (the new end) and m/open_txn set
+// for the log that ends there, so that its memory is one batch and one
+// record whatever it undoes, and a crash in between leaves a log that
+// ends at a record (an open tail is then undone at open). It reports
+// whether it undid schema keys.
+func undoLog(kv *pebble.DB, lsn, end txlog.LSN, apply func(b *pebble.Batch, at txlog.LSN) error) (schema bool, err error) {
+	for end > lsn {
+		b := kv.NewBatch()
+		at, undid, err := undoChunkOf(kv, b, lsn, end)
+		schema = schema || undid
+		if err == nil {
+			var e [8]byte
+			binary.BigEndian.PutUint64(e[:], at)
+			err = b.Set(endLSNKey, e[:], nil)
+		}
+		if err == nil {
+			var from txlog.LSN
+			if from, err = tailAt(kv, at); err == nil {
+				err = setOpenTxn(b, from)
+			}
+		}
+		if err != nil {
+			b.Close()
+			return schema, err
+		}
+		if err := apply(b, at); err != nil {
+			return schema, err
+		}
+		end = at
+	}
+	return schema, nil
+}
+
+// undoChunkOf adds to b the undo of records from end down, not below
+// lsn + 1, until b holds about undoChunk, and returns the new end.
+func undoChunkOf(kv *pebble.DB, b *pebble.Batch, lsn, end txlog.LSN) (at txlog.LSN, schema bool, err error) {
+	it, err := kv.NewIter(&pebble.IterOptions{LowerBound: keys.LogKey(lsn + 1), UpperBound: keys.LogKey(end + 1)})
+	if err != nil {
+		return end, false, err
+	}
+	defer it.Close()
+	at = end
+	for ok := it.Last(); ok && len(b.Repr()) < undoChunk; ok = it.Prev() {
+		rec, err := txlog.Decode(it.Value())
+		if err != nil {
+			return end, schema, fmt.Errorf("undo of record %d: %w", at, err)
+		}
+		if rec.LSN != at {
+			return end, schema, fmt.Errorf("undo: record %d where %d was expected", rec.LSN, at)
+		}
+		for j := len(rec.Ops) - 1; j >= 0; j-- {
+			op := &rec.Ops[j]
+			if op.HadBefore {
+				err = b.Set(op.Key, op.Before, nil)
+			} else {
+				err = b.Delete(op.Key, nil)
+			}
+			if err != nil {
+				return end, schema, err
+			}
+			schema = schema || bytes.HasPrefix(op.Key, keys.Schema)
+		}
+		if err := b.Delete(keys.LogKey(at), nil); err != nil {
+			return end, schema, err
+		}
+		at--
+	}
+	if err := it.Error(); err != nil {
+		return end, schema, err
+	}
+	if at == end {
+		return end, schema, fmt.Errorf("undo: log record %d is missing", end)
+	}
+	return at, schema, nil
+}
+
+// undoOpenTail undoes an open tail recorded in m/open_txn (undoLog down
+// to the record before it). It returns the new end of log (end when there
+// was no open tail). Used at open, where nothing else runs, and on
+// promotion under the writer lock.
 func undoOpenTail(kv *pebble.DB, end txlog.LSN) (txlog.LSN, bool, error) {
 	v, ok, err := ReadValue(kv, openTxnKey)
 	if err != nil || !ok || len(v) != 8 {
@@ -421,71 +509,15 @@ func undoOpenTail(kv *pebble.DB, end txlog.LSN) (txlog.LSN, bool, error) {
 	if from == 0 || from > end+1 {
 		return end, false, fmt.Errorf("m/open_txn %d beyond the end of log %d", from, end)
 	}
-	schema := false
-	for end >= from {
-		b := kv.NewBatch()
-		it, err := kv.NewIter(&pebble.IterOptions{LowerBound: keys.LogKey(from), UpperBound: keys.LogKey(end + 1)})
-		if err != nil {
-			b.Close()
-			return end, schema, err
-		}
-		at := end
-		for ok := it.Last(); ok && len(b.Repr()) < undoChunk; ok = it.Prev() {
-			rec, err := txlog.Decode(it.Value())
-			if err == nil && rec.LSN != at {
-				err = fmt.Errorf("undo: record %d where %d was expected", rec.LSN, at)
-			}
-			if err != nil {
-				it.Close()
-				b.Close()
-				return end, schema, err
-			}
-			for j := len(rec.Ops) - 1; j >= 0; j-- {
-				op := &rec.Ops[j]
-				if op.HadBefore {
-					err = b.Set(op.Key, op.Before, nil)
-				} else {
-					err = b.Delete(op.Key, nil)
-				}
-				if err != nil {
-					break
-				}
-				schema = schema || bytes.HasPrefix(op.Key, keys.Schema)
-			}
-			if err == nil {
-				err = b.Delete(keys.LogKey(at), nil)
-			}
-			if err != nil {
-				it.Close()
-				b.Close()
-				return end, schema, err
-			}
-			at--
-		}
-		if err := it.Close(); err != nil {
-			b.Close()
-			return end, schema, err
-		}
-		if at == end {
-			b.Close()
-			return end, schema, fmt.Errorf("undo: log record %d is missing", end)
-		}
-		var e [8]byte
-		binary.BigEndian.PutUint64(e[:], at)
-		err = b.Set(endLSNKey, e[:], nil)
-		if err == nil && at < from {
-			err = b.Delete(openTxnKey, nil)
-		}
-		if err == nil {
-			err = kv.Apply(b, pebble.Sync)
-		}
-		b.Close()
-		if err != nil {
-			return end, schema, err
+	schema, err := undoLog(kv, from-1, end, func(b *pebble.Batch, at txlog.LSN) error {
+		defer b.Close()
+		if err := kv.Apply(b, pebble.Sync); err != nil {
+			return err
 		}
 		end = at
-	}
-	return end, schema, nil
+		return nil
+	})
+	return end, schema, err
 }
 
 // UndoOpenTail undoes the open tail of a database that redid parts whose
@@ -555,4 +587,33 @@ func (w *lsnWatch) waitFor(ctx context.Context, ok func(txlog.LSN) bool) (txlog.
 			return lsn, ctx.Err()
 		}
 	}
+}
+
+// CommittedSnapshot returns the committed state for a reader that needs
+// one view of the whole store (DBCC), given live, a snapshot of the store
+// the caller took (and closes): live itself, unless it may hold a load's
+// parts; then the open tail's snapshot (the state before its first part),
+// or, when the tail ended since live was taken, a new snapshot. release
+// ends the use of what it returned. REQUIRES: the database is pinned and
+// available.
+func (db *DB) CommittedSnapshot(live *pebble.Snapshot) (snap *pebble.Snapshot, release func()) {
+	snap, release = live, func() {}
+	for range 8 { // a tail ends and the next opens between two looks: rare
+		if t := db.parts.tail.Load(); t != nil {
+			if t.snap == nil { // a redone tail: nobody writes here
+				return snap, release
+			}
+			// A retired tail's snapshot is closed once no pin is left.
+			release()
+			db.Pin()
+			return t.snap, db.Unpin
+		}
+		if _, open, err := ReadValue(snap, openTxnKey); err != nil || !open {
+			return snap, release // taken outside any tail
+		}
+		release()
+		fresh := db.KV().NewSnapshot()
+		snap, release = fresh, func() { _ = fresh.Close() }
+	}
+	return snap, release
 }
