@@ -101,7 +101,7 @@ func (g *guardFS) Create(name string) (vfs.File, error) {
 	if err != nil {
 		return nil, g.failed(err, "create", name, -1)
 	}
-	return &guardFile{File: f, g: g, name: name}, nil
+	return newGuardFile(f, g, name), nil
 }
 
 func (g *guardFS) Link(oldname, newname string) error {
@@ -163,7 +163,7 @@ func (g *guardFS) ReuseForWrite(oldname, newname string) (vfs.File, error) {
 	if err != nil {
 		return nil, g.failed(err, "create", newname, -1)
 	}
-	return &guardFile{File: f, g: g, name: newname}, nil
+	return newGuardFile(f, g, newname), nil
 }
 
 func (g *guardFS) MkdirAll(dir string, perm os.FileMode) error {
@@ -218,6 +218,16 @@ type guardFile struct {
 	g      *guardFS
 	name   string
 	offset atomic.Int64 // end of the sequential writes so far
+	fill   *walFill     // a WAL file's zeroed region ahead (walfill.go)
+}
+
+// newGuardFile wraps a file created for writing.
+func newGuardFile(f vfs.File, g *guardFS, name string) *guardFile {
+	gf := &guardFile{File: f, g: g, name: name}
+	if isWAL(name) {
+		gf.fill = newWALFill(f)
+	}
+	return gf
 }
 
 func (f *guardFile) Write(p []byte) (int, error) {
@@ -227,6 +237,9 @@ func (f *guardFile) Write(p []byte) (int, error) {
 	f.offset.Add(int64(n))
 	if err == nil && n < len(p) {
 		err = errShortWrite
+	}
+	if err == nil && f.fill != nil {
+		err = f.fill.after(f.File, off+int64(n))
 	}
 	return n, f.g.failed(err, "write", f.name, off+int64(n))
 }
