@@ -3,6 +3,7 @@ package storage
 import (
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,12 +36,16 @@ type guardFS struct {
 	fenced atomic.Bool
 	park   chan struct{} // never closed: fenced writes wait here forever
 
+	wal walFiles // the WAL files zero-filled ahead (walfill.go)
+
 	lockMu sync.Mutex
 	locks  []*onceCloser
 }
 
-func newGuardFS(inner vfs.FS, onFault func(*Fault), space func() error) *guardFS {
-	return &guardFS{inner: inner, onFault: onFault, space: space, park: make(chan struct{})}
+// newGuardFS is the file system of the store in dir.
+func newGuardFS(inner vfs.FS, dir string, onFault func(*Fault), space func() error) *guardFS {
+	return &guardFS{inner: inner, onFault: onFault, space: space, park: make(chan struct{}),
+		wal: walFiles{dir: filepath.Clean(dir)}}
 }
 
 // fence takes the file system out of service and releases the directory
@@ -117,7 +122,7 @@ func (g *guardFS) Open(name string, opts ...vfs.OpenOption) (vfs.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &guardFile{File: f, g: g, name: name}, nil
+	return &guardFile{File: g.wal.reader(name, f), g: g, name: name}, nil
 }
 
 func (g *guardFS) OpenReadWrite(name string, opts ...vfs.OpenOption) (vfs.File, error) {
@@ -144,6 +149,7 @@ func (g *guardFS) OpenDir(name string) (vfs.File, error) {
 // and carries on, and so do we.
 func (g *guardFS) Remove(name string) error {
 	g.beforeWrite()
+	g.wal.drop(name)
 	return g.inner.Remove(name)
 }
 
@@ -154,11 +160,13 @@ func (g *guardFS) RemoveAll(name string) error {
 
 func (g *guardFS) Rename(oldname, newname string) error {
 	g.beforeWrite()
+	g.wal.drop(oldname)
 	return g.failed(g.inner.Rename(oldname, newname), "rename", newname, -1)
 }
 
 func (g *guardFS) ReuseForWrite(oldname, newname string) (vfs.File, error) {
 	g.beforeWrite()
+	g.wal.drop(oldname)
 	f, err := g.inner.ReuseForWrite(oldname, newname)
 	if err != nil {
 		return nil, g.failed(err, "create", newname, -1)
@@ -224,8 +232,9 @@ type guardFile struct {
 // newGuardFile wraps a file created for writing.
 func newGuardFile(f vfs.File, g *guardFS, name string) *guardFile {
 	gf := &guardFile{File: f, g: g, name: name}
-	if isWAL(name) {
+	if g.wal.fills(g.inner, name) {
 		gf.fill = newWALFill(f)
+		g.wal.add(name, &gf.offset)
 	}
 	return gf
 }

@@ -1,7 +1,12 @@
 package storage
 
 import (
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/vfs"
 )
@@ -31,6 +36,11 @@ import (
 // always closed with an EOF trailer, synced, before the next one is
 // created (makeRoomForWrite, and Open flushes replayed WALs before it
 // creates a new one), so a zeroed tail is never read strictly.
+//
+// The zeros are the store's own business: only WALs in the store's own
+// directory are filled (not a checkpoint's copy of one), and a WAL opened
+// for reading while its writer is known (a checkpoint copying it for a
+// backup) ends where Pebble's writes end, so a backup carries no zeros.
 const (
 	walFillChunk = 1 << 20
 	walFillLow   = 256 << 10
@@ -40,6 +50,93 @@ const (
 var zeros [64 << 10]byte
 
 func isWAL(name string) bool { return strings.HasSuffix(name, ".log") }
+
+// walFiles are the zero-filled WAL files of one store, by name, with how
+// far Pebble wrote each (its writer's offset).
+type walFiles struct {
+	dir  string // the store's directory; "" fills nothing
+	mu   sync.Mutex
+	ends map[string]*atomic.Int64
+}
+
+// fills says whether the file name, created for writing, is a WAL of the
+// store, to be zero-filled ahead.
+func (w *walFiles) fills(fs vfs.FS, name string) bool {
+	return w.dir != "" && isWAL(name) && filepath.Clean(fs.PathDir(name)) == w.dir
+}
+
+func (w *walFiles) add(name string, end *atomic.Int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ends == nil {
+		w.ends = make(map[string]*atomic.Int64)
+	}
+	w.ends[name] = end
+}
+
+// drop forgets a file that was removed or renamed.
+func (w *walFiles) drop(name string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.ends, name)
+}
+
+// reader limits a file opened for reading to what Pebble wrote of it, if
+// it is a zero-filled WAL.
+func (w *walFiles) reader(name string, f vfs.File) vfs.File {
+	w.mu.Lock()
+	end, ok := w.ends[name]
+	w.mu.Unlock()
+	if !ok {
+		return f
+	}
+	return &walReader{File: f, end: end.Load()}
+}
+
+// walReader reads a zero-filled WAL up to where its writer had written
+// when it was opened.
+type walReader struct {
+	vfs.File
+	end int64
+	pos int64 // of the sequential reads
+}
+
+func (r *walReader) Read(p []byte) (int, error) {
+	n, err := r.ReadAt(p, r.pos)
+	r.pos += int64(n)
+	return n, err
+}
+
+func (r *walReader) ReadAt(p []byte, off int64) (int, error) {
+	if off >= r.end {
+		return 0, io.EOF
+	}
+	short := false
+	if rest := r.end - off; int64(len(p)) > rest {
+		p, short = p[:rest], true
+	}
+	n, err := r.File.ReadAt(p, off)
+	if err == nil && short {
+		err = io.EOF
+	}
+	return n, err
+}
+
+func (r *walReader) Stat() (os.FileInfo, error) {
+	st, err := r.File.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return sizedInfo{st, r.end}, nil
+}
+
+// sizedInfo is a file's information with the size a walReader reads.
+type sizedInfo struct {
+	os.FileInfo
+	size int64
+}
+
+func (s sizedInfo) Size() int64 { return s.size }
 
 // walFill tracks the zeroed region of one WAL file. It is used only from
 // the file's writer (Pebble writes a WAL from one goroutine at a time).

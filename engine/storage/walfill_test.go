@@ -122,7 +122,7 @@ func TestWALRotationWithZeroedTail(t *testing.T) {
 	var crashed string
 	var armed bool // set once the writes are in: the next new WAL is the switch
 	opts := &pebble.Options{
-		FS:     newGuardFS(vfs.Default, func(f *Fault) { t.Errorf("fault: %v", f) }, nil),
+		FS:     newGuardFS(vfs.Default, dir, func(f *Fault) { t.Errorf("fault: %v", f) }, nil),
 		Logger: storeLogger{&Store{log: quiet()}},
 		EventListener: &pebble.EventListener{WALCreated: func(info pebble.WALCreateInfo) {
 			if armed && crashed == "" {
@@ -155,7 +155,7 @@ func TestWALRotationWithZeroedTail(t *testing.T) {
 		t.Fatalf("the old WAL %s is not zero-filled ahead: %v %v", logs[0], st, err)
 	}
 	opts.EventListener = nil
-	opts.FS = newGuardFS(vfs.Default, func(f *Fault) { t.Errorf("fault: %v", f) }, nil)
+	opts.FS = newGuardFS(vfs.Default, crashed, func(f *Fault) { t.Errorf("fault: %v", f) }, nil)
 	db, err = pebble.Open(crashed, opts)
 	if err != nil {
 		t.Fatalf("open after a crash at the WAL switch: %v", err)
@@ -167,5 +167,37 @@ func TestWALRotationWithZeroedTail(t *testing.T) {
 		} else {
 			c.Close()
 		}
+	}
+}
+
+// TestCheckpointCarriesNoZeros: a checkpoint (what BACKUP copies) of a
+// store whose WAL is zero-filled copies the WAL only as far as Pebble
+// wrote it, is not zero-filled itself, and opens with every key.
+func TestCheckpointCarriesNoZeros(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := open(t, dir, nil)
+	defer s.Close(time.Second)
+	if err := commit(s, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "cp")
+	if err := s.DB().Checkpoint(cp, pebble.WithFlushedWAL()); err != nil {
+		t.Fatal(err)
+	}
+	logs, _ := filepath.Glob(filepath.Join(cp, "*.log"))
+	if len(logs) == 0 {
+		t.Fatal("the checkpoint holds no WAL")
+	}
+	for _, l := range logs {
+		if st, err := os.Stat(l); err != nil || st.Size() >= walFillLow {
+			t.Fatalf("the checkpoint's WAL %s carries the zeros: %v %v", l, st, err)
+		}
+	}
+	c, _ := open(t, cp, nil)
+	defer c.Close(time.Second)
+	if v, cl, err := c.DB().Get([]byte("k")); err != nil || string(v) != "v" {
+		t.Fatalf("the checkpoint lost the key: %q %v", v, err)
+	} else {
+		cl.Close()
 	}
 }
