@@ -242,12 +242,14 @@ func (a *applier) run(ctx context.Context, fail func(error)) {
 // has hardened it (SAFETY FULL), or it may go without the mirror, and,
 // with a witness, only while the principal holds its lease.
 type gate struct {
-	db      string
-	waited  func(time.Duration) // how long each commit waited here
-	mu      sync.Mutex
-	g       core.Gate
-	failed  error // set when the session stops: waiting commits fail
-	changed chan struct{}
+	db     string
+	waited func(time.Duration) // how long each commit waited here
+	mu     sync.Mutex
+	g      core.Gate
+	failed error // set when the session stops: waiting commits fail
+	// waiters are the commits waiting for the gate to change, each woken
+	// only by a change that may let it through (wakeLocked).
+	waiters []gateWaiter
 	// capped: the store was reloaded (reloads times so far) with its log
 	// ending at capAt, and the session has not yet stepped it: until it
 	// has, the mirror's acknowledgements count only up to capAt.
@@ -257,14 +259,57 @@ type gate struct {
 }
 
 func newGate(db string, waited func(time.Duration)) *gate {
-	return &gate{db: db, waited: waited, g: core.Gate{Unhardened: core.MaxLSN}, changed: make(chan struct{})}
+	return &gate{db: db, waited: waited, g: core.Gate{Unhardened: core.MaxLSN}}
+}
+
+// gateWaiter is a commit waiting at the gate: its LSN, and the channel
+// closed to wake it.
+type gateWaiter struct {
+	lsn   txlog.LSN
+	woken chan struct{}
 }
 
 func (g *gate) set(x core.Gate) {
 	g.mu.Lock()
 	g.g = x
-	g.broadcastLocked()
+	if x.Offline {
+		g.broadcastLocked()
+	} else {
+		g.wakeLocked()
+	}
 	g.mu.Unlock()
+}
+
+// wakeLocked wakes the waiting commits the gate may let through now. Lets
+// is false for an LSN above both Acked and Unhardened whatever the lease
+// says, so those sleep on: under SAFETY FULL an acknowledgement of one
+// block wakes the commits it hardened, not every commit waiting (each
+// wake-up that finds nothing to do costs a context switch or two).
+func (g *gate) wakeLocked() {
+	cur := g.currentLocked()
+	limit := txlog.LSN(max(cur.Acked, cur.Unhardened))
+	kept := g.waiters[:0]
+	for _, w := range g.waiters {
+		if w.lsn <= limit {
+			close(w.woken)
+		} else {
+			kept = append(kept, w)
+		}
+	}
+	clear(g.waiters[len(kept):])
+	g.waiters = kept
+}
+
+// forget drops a waiter that stopped waiting.
+func (g *gate) forget(woken chan struct{}) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i, w := range g.waiters {
+		if w.woken == woken {
+			g.waiters = append(g.waiters[:i], g.waiters[i+1:]...)
+			return
+		}
+	}
 }
 
 // reloaded caps the gate at the end of log a store reload found; the
@@ -308,9 +353,13 @@ func (g *gate) fail(err error) {
 	g.mu.Unlock()
 }
 
+// broadcastLocked wakes every waiting commit.
 func (g *gate) broadcastLocked() {
-	close(g.changed)
-	g.changed = make(chan struct{})
+	for _, w := range g.waiters {
+		close(w.woken)
+	}
+	clear(g.waiters)
+	g.waiters = g.waiters[:0]
 }
 
 // released is the highest LSN the gate lets through now (the mirror
@@ -339,20 +388,26 @@ func (g *gate) wait(ctx context.Context, lsn txlog.LSN) error {
 	start := time.Now()
 	for {
 		g.mu.Lock()
-		cur, failed, ch := g.currentLocked(), g.failed, g.changed
+		cur, failed := g.currentLocked(), g.failed
+		var woken chan struct{}
+		if failed == nil && !cur.Offline && !cur.Lets(core.LSN(lsn), time.Now()) {
+			woken = make(chan struct{})
+			g.waiters = append(g.waiters, gateWaiter{lsn: lsn, woken: woken})
+		}
 		g.mu.Unlock()
 		switch {
 		case failed != nil:
 			return failed
 		case cur.Offline:
 			return sqlerr.New(955, g.db)
-		case cur.Lets(core.LSN(lsn), time.Now()):
+		case woken == nil:
 			g.waited(time.Since(start))
 			return nil
 		}
 		select {
-		case <-ch:
+		case <-woken:
 		case <-ctx.Done():
+			g.forget(woken)
 			return ctx.Err()
 		}
 	}

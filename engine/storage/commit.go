@@ -146,14 +146,15 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		b.Close()
 		return 0, err
 	}
-	p := &pendingCommit{db: db, object: t.Object, st: st, lsn: rec.LSN, start: start, synced: make(chan error, 1)}
+	p := pendingCommits.Get().(*pendingCommit)
+	p.db, p.object, p.st, p.lsn, p.start = db, t.Object, st, rec.LSN, start
 	if t.openFrom != 0 { // a checkpoint between parts sees the tail open or committed
 		if err := db.parts.latch.hold(st); err != nil {
 			b.Close()
 			return 0, db.FaultError(err, t.object())
 		}
 	}
-	if err := st.Commit(b, p.onSynced); err != nil {
+	if err := st.Commit(b, p.onSyncedFn); err != nil {
 		if t.openFrom != 0 {
 			db.parts.latch.release()
 		}
@@ -181,11 +182,34 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		*t.deferred = p.waitErr
 		return rec.LSN, nil
 	}
-	return p.wait(ctx)
+	lsn, err := p.wait(ctx)
+	p.recycle()
+	return lsn, err
+}
+
+// pendingCommits recycles the pendingCommits of commits that waited
+// (not deferred ones): with its channel and callback, a commit then
+// allocates none of the three.
+var pendingCommits = sync.Pool{New: func() any {
+	p := &pendingCommit{synced: make(chan error, 1)}
+	p.onSyncedFn = p.onSynced
+	return p
+}}
+
+// recycle returns p to pendingCommits once the store is done with it: its
+// wait received the fsync's outcome (a wait that ended early leaves the
+// callback still to come, and p to the garbage collector).
+func (p *pendingCommit) recycle() {
+	if !p.heard {
+		return
+	}
+	*p = pendingCommit{synced: p.synced, onSyncedFn: p.onSyncedFn}
+	pendingCommits.Put(p)
 }
 
 // pendingCommit is a commit applied and not yet acknowledged: what its
-// wait for the fsync and the commit gate needs, in one allocation.
+// wait for the fsync and the commit gate needs, in one object (recycled:
+// pendingCommits).
 type pendingCommit struct {
 	db *DB
 	// object names the transaction's object in a fault's message, computed
@@ -195,6 +219,10 @@ type pendingCommit struct {
 	lsn    txlog.LSN
 	start  time.Time
 	synced chan error
+	// onSyncedFn is onSynced as a func value, made once per pooled
+	// pendingCommit; heard is set once wait received from synced.
+	onSyncedFn func(error)
+	heard      bool
 }
 
 // onSynced is the store's callback once the commit's fsync is done.
@@ -214,6 +242,7 @@ func (p *pendingCommit) wait(ctx context.Context) (txlog.LSN, error) {
 	db := p.db
 	select {
 	case err := <-p.synced:
+		p.heard = true
 		if err != nil {
 			return 0, db.FaultError(err, p.objectName())
 		}

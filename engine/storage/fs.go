@@ -3,6 +3,7 @@ package storage
 import (
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,12 +36,16 @@ type guardFS struct {
 	fenced atomic.Bool
 	park   chan struct{} // never closed: fenced writes wait here forever
 
+	wal walFiles // the WAL files zero-filled ahead (walfill.go)
+
 	lockMu sync.Mutex
 	locks  []*onceCloser
 }
 
-func newGuardFS(inner vfs.FS, onFault func(*Fault), space func() error) *guardFS {
-	return &guardFS{inner: inner, onFault: onFault, space: space, park: make(chan struct{})}
+// newGuardFS is the file system of the store in dir.
+func newGuardFS(inner vfs.FS, dir string, onFault func(*Fault), space func() error) *guardFS {
+	return &guardFS{inner: inner, onFault: onFault, space: space, park: make(chan struct{}),
+		wal: walFiles{dir: filepath.Clean(dir)}}
 }
 
 // fence takes the file system out of service and releases the directory
@@ -101,7 +106,7 @@ func (g *guardFS) Create(name string) (vfs.File, error) {
 	if err != nil {
 		return nil, g.failed(err, "create", name, -1)
 	}
-	return &guardFile{File: f, g: g, name: name}, nil
+	return newGuardFile(f, g, name), nil
 }
 
 func (g *guardFS) Link(oldname, newname string) error {
@@ -117,7 +122,7 @@ func (g *guardFS) Open(name string, opts ...vfs.OpenOption) (vfs.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &guardFile{File: f, g: g, name: name}, nil
+	return &guardFile{File: g.wal.reader(name, f), g: g, name: name}, nil
 }
 
 func (g *guardFS) OpenReadWrite(name string, opts ...vfs.OpenOption) (vfs.File, error) {
@@ -144,6 +149,7 @@ func (g *guardFS) OpenDir(name string) (vfs.File, error) {
 // and carries on, and so do we.
 func (g *guardFS) Remove(name string) error {
 	g.beforeWrite()
+	g.wal.drop(name)
 	return g.inner.Remove(name)
 }
 
@@ -154,16 +160,18 @@ func (g *guardFS) RemoveAll(name string) error {
 
 func (g *guardFS) Rename(oldname, newname string) error {
 	g.beforeWrite()
+	g.wal.drop(oldname)
 	return g.failed(g.inner.Rename(oldname, newname), "rename", newname, -1)
 }
 
 func (g *guardFS) ReuseForWrite(oldname, newname string) (vfs.File, error) {
 	g.beforeWrite()
+	g.wal.drop(oldname)
 	f, err := g.inner.ReuseForWrite(oldname, newname)
 	if err != nil {
 		return nil, g.failed(err, "create", newname, -1)
 	}
-	return &guardFile{File: f, g: g, name: newname}, nil
+	return newGuardFile(f, g, newname), nil
 }
 
 func (g *guardFS) MkdirAll(dir string, perm os.FileMode) error {
@@ -218,6 +226,17 @@ type guardFile struct {
 	g      *guardFS
 	name   string
 	offset atomic.Int64 // end of the sequential writes so far
+	fill   *walFill     // a WAL file's zeroed region ahead (walfill.go)
+}
+
+// newGuardFile wraps a file created for writing.
+func newGuardFile(f vfs.File, g *guardFS, name string) *guardFile {
+	gf := &guardFile{File: f, g: g, name: name}
+	if g.wal.fills(g.inner, name) {
+		gf.fill = newWALFill(f)
+		g.wal.add(name, &gf.offset)
+	}
+	return gf
 }
 
 func (f *guardFile) Write(p []byte) (int, error) {
@@ -227,6 +246,9 @@ func (f *guardFile) Write(p []byte) (int, error) {
 	f.offset.Add(int64(n))
 	if err == nil && n < len(p) {
 		err = errShortWrite
+	}
+	if err == nil && f.fill != nil {
+		err = f.fill.after(f.File, off+int64(n))
 	}
 	return n, f.g.failed(err, "write", f.name, off+int64(n))
 }

@@ -86,7 +86,7 @@ func Open(dir string, o Options) (s *Store, err error) {
 	s = &Store{dir: dir, inner: o.FS, log: o.Logger.With("store", dir), onFault: o.OnFault,
 		failed: make(chan struct{}), closing: make(chan struct{})}
 	s.space.init(o.FS, dir)
-	s.fs = newGuardFS(o.FS, s.noteFault, s.awaitSpace)
+	s.fs = newGuardFS(o.FS, dir, s.noteFault, s.awaitSpace)
 	opts := &pebble.Options{
 		FS:                 s.fs,
 		Cache:              o.Cache,
