@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"container/list"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -52,11 +53,24 @@ type conn struct {
 	reported   map[string]string // ParameterStatus values the client has
 	stmts      map[string]*statement
 	portals    map[string]*portal
-	skipToSync bool   // an extended-protocol message failed: discard until Sync
-	enc        []byte // scratch: encoded message
-	rowBuf     []byte // scratch: encoded values of one row
-	rowVals    [][]byte
-	werr       error // first write error; the connection is dead
+	skipToSync bool // an extended-protocol message failed: discard until Sync
+	// stmtCtx is the context statements run under. It outlives a
+	// statement and is replaced only once cancelled (a CancelRequest):
+	// a context per statement cost allocations on every round trip, here
+	// and in the engine's contexts derived from it.
+	stmtCtx       context.Context
+	cancelStmtCtx context.CancelFunc
+	// spare is a dropped portal kept for the next Bind, so that a
+	// Bind/Execute/Sync cycle reuses its argument and format slices.
+	spare        *portal
+	paramFormats []int16 // scratch: a Bind's parameter formats
+	// results is the writer of an Execute that does not buffer (most of
+	// them), reused from one Execute to the next.
+	results resultWriter
+	enc     []byte // scratch: encoded message
+	rowBuf  []byte // scratch: encoded values of one row
+	rowVals [][]byte
+	werr    error // first write error; the connection is dead
 	// Guarded by srv.mu.
 	pendingAt *list.Element // in srv.pending while in the handshake
 	slot      bool          // holds one of Config.MaxConnections
@@ -370,6 +384,17 @@ func (c *conn) send(msg pgproto3.BackendMessage) error {
 	return c.write(buf)
 }
 
+// sendCommandComplete sends CommandComplete without the copy of tag that
+// pgproto3's message needs: one goes out after every statement.
+func (c *conn) sendCommandComplete(tag string) error {
+	buf := append(c.enc[:0], 'C', 0, 0, 0, 0)
+	buf = append(buf, tag...)
+	buf = append(buf, 0)
+	binary.BigEndian.PutUint32(buf[1:], uint32(len(buf)-1))
+	c.keepScratch(buf)
+	return c.write(buf)
+}
+
 // keepScratch keeps buf's array for the next message unless it grew large.
 func (c *conn) keepScratch(buf []byte) {
 	if cap(buf) > 1<<20 {
@@ -414,7 +439,9 @@ func (c *conn) readyForQuery() error {
 	default:
 		st = session.TxIdle
 	}
-	if err := c.send(&pgproto3.ReadyForQuery{TxStatus: byte(st)}); err != nil {
+	msg := append(c.enc[:0], 'Z', 0, 0, 0, 5, byte(st))
+	c.keepScratch(msg)
+	if err := c.write(msg); err != nil {
 		return err
 	}
 	if err := c.flush(); err != nil {
@@ -486,8 +513,10 @@ func (c *conn) reportParameters(all bool) error {
 // the statement's error, with a cancelled statement's error turned into
 // 57014, or a *connEnd when the connection must end now.
 func (c *conn) runStatement(fn func(ctx context.Context) error) error {
-	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
+	if c.stmtCtx == nil || c.stmtCtx.Err() != nil {
+		c.stmtCtx, c.cancelStmtCtx = context.WithCancel(c.ctx)
+	}
+	ctx, cancel := c.stmtCtx, c.cancelStmtCtx
 	c.mu.Lock()
 	if c.pendingNow {
 		r := c.pending

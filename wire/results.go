@@ -97,7 +97,7 @@ func (w *resultWriter) Complete(tag string) error {
 		w.tag = tag
 		return nil
 	}
-	return w.c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
+	return w.c.sendCommandComplete(tag)
 }
 
 // Notice sends msg at once, as PostgreSQL does: notices report progress

@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"slices"
+
 	"github.com/jackc/pgproto3/v2"
 
 	"mirrordb/pgcodec"
@@ -36,9 +38,11 @@ func fields(cols []session.Column, formats []int16) []pgproto3.FieldDescription 
 
 // resolveFormats applies the protocol's format-code rule: no codes means
 // all text, one code applies to all n values, otherwise one per value.
-// ok is false when the count is none of these.
-func resolveFormats(codes []int16, n int) (formats []int16, ok bool) {
-	formats = make([]int16, n)
+// ok is false when the count is none of these. The formats are appended
+// to dst (normally empty), whose array they may reuse.
+func resolveFormats(dst []int16, codes []int16, n int) (formats []int16, ok bool) {
+	formats = slices.Grow(dst, n)[len(dst) : len(dst)+n]
+	clear(formats)
 	switch len(codes) {
 	case 0:
 	case 1:
