@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"mirrordb/internal/testutil"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -70,6 +71,7 @@ func runPrepared(b *testing.B, sql string, key func(i int) int64) *rowCounter {
 	args := make([]types.Value, 1)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := testutil.ProcessCPU(b)
 	for i := 0; i < b.N; i++ {
 		args[0] = key(i)
 		if err := p.Execute(ctx, args, w); err != nil {
@@ -77,5 +79,6 @@ func runPrepared(b *testing.B, sql string, key func(i int) int64) *rowCounter {
 		}
 	}
 	b.StopTimer()
+	b.ReportMetric(float64((testutil.ProcessCPU(b)-cpu).Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
 	return w
 }

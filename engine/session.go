@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -643,6 +644,7 @@ type prepared struct {
 	// boundShowplan is the SHOWPLAN setting it was bound under: a plan
 	// bound to be shown re-binds to run once SHOWPLAN is off, and back.
 	boundShowplan showplanMode
+	args          []types.Value // scratch: the arguments of a run, converted
 }
 
 func (p *prepared) bind() error {
@@ -680,7 +682,11 @@ func (p *prepared) Execute(ctx context.Context, args []types.Value, w session.Re
 			return s.failed(sqlerr.Protocol(sqlerr.FeatureNotSupported, "cached plan must not change result type"))
 		}
 	}
-	conv := make([]types.Value, len(args))
+	// The converted arguments live in p.args, reused: a prepared statement
+	// runs once at a time, and nothing keeps its arguments past the run.
+	conv := slices.Grow(p.args[:0], len(args))[:len(args)]
+	p.args = conv
+	defer clear(conv)
 	for i, a := range args {
 		v, err := types.Convert(a, types.TypeUnknown, p.plan.params.get(i), types.Implicit)
 		if err != nil {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgproto3/v2"
+
+	"mirrordb/internal/testutil"
 )
 
 // BenchmarkExtendedBindExecute is the message sequence of pgbench -M
@@ -16,7 +18,8 @@ import (
 // argument), Describe portal, Execute and Sync, written at once, and the
 // client reads up to ReadyForQuery. The test backend's statement does
 // almost nothing, so the time and allocations are wire's (the client
-// side allocates nothing per round trip). -benchmem figures are in
+// side allocates nothing per round trip). cpu-µs/op is the process's
+// CPU time per round trip, client included. -benchmem figures are in
 // BENCHMARKS.md.
 func BenchmarkExtendedBindExecute(b *testing.B) {
 	ts := startServer(b, Config{})
@@ -38,6 +41,7 @@ func BenchmarkExtendedBindExecute(b *testing.B) {
 	bind := &pgproto3.Bind{PreparedStatement: "s", Parameters: param}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := testutil.ProcessCPU(b)
 	for i := 0; i < b.N; i++ {
 		arg = strconv.AppendInt(arg[:0], int64(i%10000+1), 10)
 		param[0] = arg
@@ -73,4 +77,8 @@ func BenchmarkExtendedBindExecute(b *testing.B) {
 			b.Fatalf("%d rows", rows)
 		}
 	}
+	b.StopTimer()
+	// The process's CPU time (server and client) per round trip: the
+	// figure the machine's load moves least.
+	b.ReportMetric(float64((testutil.ProcessCPU(b)-cpu).Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
 }
