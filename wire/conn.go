@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"reflect"
 	"runtime/debug"
 	"sort"
 	"sync"
@@ -48,12 +49,15 @@ type conn struct {
 	watch  sync.WaitGroup
 
 	// Owned by the serve goroutine.
-	startup    session.Startup
-	sess       session.Session
-	reported   map[string]string // ParameterStatus values the client has
-	stmts      map[string]*statement
-	portals    map[string]*portal
-	skipToSync bool // an extended-protocol message failed: discard until Sync
+	startup  session.Startup
+	sess     session.Session
+	reported map[string]string // ParameterStatus values the client has
+	// reportedFrom is the map of Session.Parameters they were last
+	// compared with.
+	reportedFrom map[string]string
+	stmts        map[string]*statement
+	portals      map[string]*portal
+	skipToSync   bool // an extended-protocol message failed: discard until Sync
 	// stmtCtx is the context statements run under. It outlives a
 	// statement and is replaced only once cancelled (a CancelRequest):
 	// a context per statement cost allocations on every round trip, here
@@ -472,6 +476,10 @@ var wireParameters = map[string]string{
 // those whose value changed since the client last heard of them.
 func (c *conn) reportParameters(all bool) error {
 	sess := c.sess.Parameters() // not modified: it may be the session's own map
+	if !all && sess != nil && sameMap(sess, c.reportedFrom) {
+		return nil // the same map as last time, so the same values
+	}
+	c.reportedFrom = sess
 	// Compared in place, without merging the two sets: this runs after
 	// every statement and nearly always finds nothing to send.
 	var names []string
@@ -506,6 +514,11 @@ func (c *conn) reportParameters(all bool) error {
 		c.reported[k] = v
 	}
 	return nil
+}
+
+// sameMap reports whether a and b are one map.
+func sameMap(a, b map[string]string) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 // runStatement runs fn (an engine call) under a statement context that a
