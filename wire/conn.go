@@ -64,6 +64,8 @@ type conn struct {
 	// and in the engine's contexts derived from it.
 	stmtCtx       context.Context
 	cancelStmtCtx context.CancelFunc
+	running       bool             // past the handshake: messages come through in
+	in            frontendMessages // the session's message decoder
 	// spare is a dropped portal kept for the next Bind, so that a
 	// Bind/Execute/Sync cycle reuses its argument and format slices.
 	spare        *portal
@@ -164,6 +166,7 @@ func (c *conn) run() error {
 		"application_name", c.startup.ApplicationName)
 	c.watch.Add(1)
 	go c.watcher(c.sess.Killed())
+	c.running = true
 	for {
 		msg, err := c.receive()
 		if err != nil {
@@ -273,13 +276,18 @@ var (
 	errCancelRequest = errors.New("cancel request")
 )
 
-// readMessage is Backend.Receive with its panics turned into errors.
+// readMessage reads the next message, with pgproto3's panics turned into
+// errors: through pgproto3's Backend during the handshake, then through
+// frontendMessages.
 func (c *conn) readMessage() (msg pgproto3.FrontendMessage, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			msg, err = nil, &malformed{fmt.Sprint(r)}
 		}
 	}()
+	if c.running {
+		return c.in.next(c.cr)
+	}
 	return c.be.Receive()
 }
 
