@@ -251,9 +251,11 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	}
 	if !p.started {
 		p.started = true
-		w := &resultWriter{}
+		var w *resultWriter
 		if limit == 0 {
 			w = &c.results // not kept past this Execute
+		} else {
+			w = new(resultWriter) // kept by the portal
 		}
 		*w = resultWriter{c: c, cols: p.stmt.cols, formats: p.formats, buffer: limit > 0}
 		err := c.runStatement(func(ctx context.Context) error { return p.stmt.prep.Execute(ctx, p.args, w) })

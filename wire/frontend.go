@@ -34,6 +34,8 @@ type errInvalidBody struct{ what string }
 
 func (e *errInvalidBody) Error() string { return e.what + " body is invalid" }
 
+var errBadBind = &errInvalidBody{"Bind"}
+
 // next reads and decodes one message from r.
 func (f *frontendMessages) next(r *limitedChunkReader) (pgproto3.FrontendMessage, error) {
 	header, err := r.Next(5)
@@ -142,7 +144,7 @@ func int16s(dst []int16, src []byte) ([]int16, []byte, bool) {
 
 func (f *frontendMessages) decodeBind(src []byte) error {
 	m := &f.bind
-	bad := &errInvalidBody{"Bind"}
+	bad := errBadBind
 	portal, src, ok := cstring(src)
 	if !ok {
 		return bad
