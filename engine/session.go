@@ -604,10 +604,24 @@ func (s *Session) rowsTag(verb string, n int64) string {
 	if s.nocount {
 		return verb
 	}
+	if n == 0 || n == 1 {
+		if t, ok := smallTags[verb]; ok {
+			return t[n]
+		}
+	}
 	if verb == "INSERT" {
 		return "INSERT 0 " + itoa(n)
 	}
 	return verb + " " + itoa(n)
+}
+
+// smallTags are the tags of statements that read or wrote no row or one,
+// the usual case of OLTP statements, made once rather than per statement.
+var smallTags = map[string][2]string{
+	"SELECT": {"SELECT 0", "SELECT 1"},
+	"INSERT": {"INSERT 0 0", "INSERT 0 1"},
+	"UPDATE": {"UPDATE 0", "UPDATE 1"},
+	"DELETE": {"DELETE 0", "DELETE 1"},
 }
 
 func itoa(n int64) string { return types.ToText(n, types.TypeBigInt) }
