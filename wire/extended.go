@@ -210,11 +210,26 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 	return sqlerr.Protocol(sqlerr.ProtocolViolation, "invalid DESCRIBE message subtype %d", m.ObjectType)
 }
 
+// sendRowDescription sends RowDescription for cols, or NoData when there
+// are none.
 func (c *conn) sendRowDescription(cols []session.Column, formats []int16) error {
 	if len(cols) == 0 {
 		return c.send(&pgproto3.NoData{})
 	}
-	return c.send(&pgproto3.RowDescription{Fields: fields(cols, formats)})
+	return c.sendColumns(cols, formats)
+}
+
+// sendColumns sends RowDescription for cols.
+func (c *conn) sendColumns(cols []session.Column, formats []int16) error {
+	if c.werr != nil {
+		return &connEnd{cause: c.werr}
+	}
+	buf, err := appendRowDescription(c.enc[:0], cols, formats)
+	if err != nil {
+		return err
+	}
+	c.keepScratch(buf)
+	return c.write(buf)
 }
 
 // describePortal sends a portal's RowDescription, encoded once per
@@ -225,9 +240,9 @@ func (c *conn) describePortal(p *portal) error {
 		return c.send(&pgproto3.NoData{})
 	}
 	if st.rowDesc == nil || !slices.Equal(st.rowDescFormats, p.formats) {
-		msg, err := (&pgproto3.RowDescription{Fields: fields(st.cols, p.formats)}).Encode(nil)
+		msg, err := appendRowDescription(nil, st.cols, p.formats)
 		if err != nil {
-			return sqlerr.Protocol(sqlerr.ProgramLimitExceeded, "cannot send RowDescription: %v", err)
+			return err
 		}
 		st.rowDesc, st.rowDescFormats = msg, slices.Clone(p.formats)
 	}

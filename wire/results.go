@@ -43,7 +43,7 @@ func (w *resultWriter) Columns(cols []session.Column) error {
 	}
 	w.cols = append(w.cols[:0:0], cols...)
 	w.rowCount = 0
-	return w.c.send(&pgproto3.RowDescription{Fields: fields(cols, nil)})
+	return w.c.sendColumns(cols, nil)
 }
 
 func (w *resultWriter) Row(values []types.Value) error {
