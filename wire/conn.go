@@ -73,10 +73,13 @@ type conn struct {
 	// results is the writer of an Execute that does not buffer (most of
 	// them), reused from one Execute to the next.
 	results resultWriter
-	enc     []byte // scratch: encoded message
-	rowBuf  []byte // scratch: encoded values of one row
-	rowVals [][]byte
-	werr    error // first write error; the connection is dead
+	// simpleCols holds the columns of the simple query's current result
+	// set, its array reused from one to the next.
+	simpleCols []session.Column
+	enc        []byte // scratch: encoded message
+	rowBuf     []byte // scratch: encoded values of one row
+	rowVals    [][]byte
+	werr       error // first write error; the connection is dead
 	// Guarded by srv.mu.
 	pendingAt *list.Element // in srv.pending while in the handshake
 	slot      bool          // holds one of Config.MaxConnections

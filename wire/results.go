@@ -41,7 +41,8 @@ func (w *resultWriter) Columns(cols []session.Column) error {
 	if !w.simple {
 		return nil
 	}
-	w.cols = append(w.cols[:0:0], cols...)
+	w.cols = append(w.c.simpleCols[:0], cols...) // a copy: cols is the engine's
+	w.c.simpleCols = w.cols
 	w.rowCount = 0
 	return w.c.sendColumns(cols, nil)
 }
