@@ -46,6 +46,9 @@ type request struct {
 	waited   atomic.Int64  // ns spent in finished waits
 	wait     atomic.Pointer[waitState]
 	lastWait atomic.Pointer[string]
+	// out is the statement's writer as counting returns it, kept here
+	// so that it costs no allocation of its own.
+	out countingWriter
 }
 
 // waitState is a wait in progress: its SQL Server wait type, the resource,
@@ -85,7 +88,8 @@ func (a *activity) finish(s *Session, r *request) {
 
 // counting counts the rows w is given (row_count).
 func (r *request) counting(w session.ResultWriter) session.ResultWriter {
-	return &countingWriter{ResultWriter: w, n: &r.rows}
+	r.out = countingWriter{ResultWriter: w, n: &r.rows}
+	return &r.out
 }
 
 type countingWriter struct {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -603,10 +604,24 @@ func (s *Session) rowsTag(verb string, n int64) string {
 	if s.nocount {
 		return verb
 	}
+	if n == 0 || n == 1 {
+		if t, ok := smallTags[verb]; ok {
+			return t[n]
+		}
+	}
 	if verb == "INSERT" {
 		return "INSERT 0 " + itoa(n)
 	}
 	return verb + " " + itoa(n)
+}
+
+// smallTags are the tags of statements that read or wrote no row or one,
+// the usual case of OLTP statements, made once rather than per statement.
+var smallTags = map[string][2]string{
+	"SELECT": {"SELECT 0", "SELECT 1"},
+	"INSERT": {"INSERT 0 0", "INSERT 0 1"},
+	"UPDATE": {"UPDATE 0", "UPDATE 1"},
+	"DELETE": {"DELETE 0", "DELETE 1"},
 }
 
 func itoa(n int64) string { return types.ToText(n, types.TypeBigInt) }
@@ -643,6 +658,7 @@ type prepared struct {
 	// boundShowplan is the SHOWPLAN setting it was bound under: a plan
 	// bound to be shown re-binds to run once SHOWPLAN is off, and back.
 	boundShowplan showplanMode
+	args          []types.Value // scratch: the arguments of a run, converted
 }
 
 func (p *prepared) bind() error {
@@ -680,7 +696,11 @@ func (p *prepared) Execute(ctx context.Context, args []types.Value, w session.Re
 			return s.failed(sqlerr.Protocol(sqlerr.FeatureNotSupported, "cached plan must not change result type"))
 		}
 	}
-	conv := make([]types.Value, len(args))
+	// The converted arguments live in p.args, reused: a prepared statement
+	// runs once at a time, and nothing keeps its arguments past the run.
+	conv := slices.Grow(p.args[:0], len(args))[:len(args)]
+	p.args = conv
+	defer clear(conv)
 	for i, a := range args {
 		v, err := types.Convert(a, types.TypeUnknown, p.plan.params.get(i), types.Implicit)
 		if err != nil {

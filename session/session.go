@@ -124,6 +124,8 @@ type Session interface {
 	// to the client through ParameterStatus (server_version,
 	// in_hot_standby, default_transaction_read_only, ...). wire sends the
 	// full set at startup and any changed value before each ReadyForQuery.
+	// The map is not modified by either side: a session that returns the
+	// same map again says that nothing changed.
 	Parameters() map[string]string
 
 	// Killed is closed when the server ends the session on its own

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"container/list"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"reflect"
 	"runtime/debug"
 	"sort"
 	"sync"
@@ -47,12 +49,33 @@ type conn struct {
 	watch  sync.WaitGroup
 
 	// Owned by the serve goroutine.
-	startup    session.Startup
-	sess       session.Session
-	reported   map[string]string // ParameterStatus values the client has
-	stmts      map[string]*statement
-	portals    map[string]*portal
-	skipToSync bool   // an extended-protocol message failed: discard until Sync
+	startup  session.Startup
+	sess     session.Session
+	reported map[string]string // ParameterStatus values the client has
+	// reportedFrom is the map of Session.Parameters they were last
+	// compared with.
+	reportedFrom map[string]string
+	stmts        map[string]*statement
+	portals      map[string]*portal
+	skipToSync   bool // an extended-protocol message failed: discard until Sync
+	// stmtCtx is the context statements run under. It outlives a
+	// statement and is replaced only once cancelled (a CancelRequest):
+	// a context per statement cost allocations on every round trip, here
+	// and in the engine's contexts derived from it.
+	stmtCtx       context.Context
+	cancelStmtCtx context.CancelFunc
+	running       bool             // past the handshake: messages come through in
+	in            frontendMessages // the session's message decoder
+	// spare is a dropped portal kept for the next Bind, so that a
+	// Bind/Execute/Sync cycle reuses its argument and format slices.
+	spare        *portal
+	paramFormats []int16 // scratch: a Bind's parameter formats
+	// results is the writer of an Execute that does not buffer (most of
+	// them), reused from one Execute to the next.
+	results resultWriter
+	// simpleCols holds the columns of the simple query's current result
+	// set, its array reused from one to the next.
+	simpleCols []session.Column
 	enc        []byte // scratch: encoded message
 	rowBuf     []byte // scratch: encoded values of one row
 	rowVals    [][]byte
@@ -146,6 +169,7 @@ func (c *conn) run() error {
 		"application_name", c.startup.ApplicationName)
 	c.watch.Add(1)
 	go c.watcher(c.sess.Killed())
+	c.running = true
 	for {
 		msg, err := c.receive()
 		if err != nil {
@@ -255,13 +279,18 @@ var (
 	errCancelRequest = errors.New("cancel request")
 )
 
-// readMessage is Backend.Receive with its panics turned into errors.
+// readMessage reads the next message, with pgproto3's panics turned into
+// errors: through pgproto3's Backend during the handshake, then through
+// frontendMessages.
 func (c *conn) readMessage() (msg pgproto3.FrontendMessage, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			msg, err = nil, &malformed{fmt.Sprint(r)}
 		}
 	}()
+	if c.running {
+		return c.in.next(c.cr)
+	}
 	return c.be.Receive()
 }
 
@@ -370,6 +399,17 @@ func (c *conn) send(msg pgproto3.BackendMessage) error {
 	return c.write(buf)
 }
 
+// sendCommandComplete sends CommandComplete without the copy of tag that
+// pgproto3's message needs: one goes out after every statement.
+func (c *conn) sendCommandComplete(tag string) error {
+	buf := append(c.enc[:0], 'C', 0, 0, 0, 0)
+	buf = append(buf, tag...)
+	buf = append(buf, 0)
+	binary.BigEndian.PutUint32(buf[1:], uint32(len(buf)-1))
+	c.keepScratch(buf)
+	return c.write(buf)
+}
+
 // keepScratch keeps buf's array for the next message unless it grew large.
 func (c *conn) keepScratch(buf []byte) {
 	if cap(buf) > 1<<20 {
@@ -414,7 +454,9 @@ func (c *conn) readyForQuery() error {
 	default:
 		st = session.TxIdle
 	}
-	if err := c.send(&pgproto3.ReadyForQuery{TxStatus: byte(st)}); err != nil {
+	msg := append(c.enc[:0], 'Z', 0, 0, 0, 5, byte(st))
+	c.keepScratch(msg)
+	if err := c.write(msg); err != nil {
 		return err
 	}
 	if err := c.flush(); err != nil {
@@ -445,6 +487,10 @@ var wireParameters = map[string]string{
 // those whose value changed since the client last heard of them.
 func (c *conn) reportParameters(all bool) error {
 	sess := c.sess.Parameters() // not modified: it may be the session's own map
+	if !all && sess != nil && sameMap(sess, c.reportedFrom) {
+		return nil // the same map as last time, so the same values
+	}
+	c.reportedFrom = sess
 	// Compared in place, without merging the two sets: this runs after
 	// every statement and nearly always finds nothing to send.
 	var names []string
@@ -481,13 +527,20 @@ func (c *conn) reportParameters(all bool) error {
 	return nil
 }
 
+// sameMap reports whether a and b are one map.
+func sameMap(a, b map[string]string) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
 // runStatement runs fn (an engine call) under a statement context that a
 // CancelRequest, a session kill or a forced shutdown cancels. It returns
 // the statement's error, with a cancelled statement's error turned into
 // 57014, or a *connEnd when the connection must end now.
 func (c *conn) runStatement(fn func(ctx context.Context) error) error {
-	ctx, cancel := context.WithCancel(c.ctx)
-	defer cancel()
+	if c.stmtCtx == nil || c.stmtCtx.Err() != nil {
+		c.stmtCtx, c.cancelStmtCtx = context.WithCancel(c.ctx)
+	}
+	ctx, cancel := c.stmtCtx, c.cancelStmtCtx
 	c.mu.Lock()
 	if c.pendingNow {
 		r := c.pending

@@ -83,6 +83,16 @@
 // every message up to the next Sync is discarded (a Query included), so
 // exactly one ReadyForQuery follows.
 //
+// A client with prepared statements repeats Bind, Describe 'P', Execute
+// and Sync for every statement, so that cycle costs wire no allocation:
+// frontend.go decodes those messages into reused ones (pgproto3 decodes
+// the others and the handshake's), the unnamed portal, its slices, the
+// result writer and the statement context are reused, the portal's
+// RowDescription is encoded once per statement and result formats, and
+// the small replies are encoded straight into the output buffer, which is
+// written once, at ReadyForQuery (BENCHMARKS.md, "The extended protocol's
+// statement path").
+//
 // # Types and formats
 //
 // Result columns map to PostgreSQL types by kind (package pgcodec): the integer

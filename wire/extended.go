@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgproto3/v2"
 
@@ -23,6 +24,12 @@ type statement struct {
 	// announced for the engine's type in ParameterDescription.
 	paramOIDs []uint32
 	cols      []session.Column
+	// rowDesc is the RowDescription last sent for the statement's
+	// portals, encoded, and the formats it was for: clients describe the
+	// portal of every Bind (libpq, pgx), nearly always with the same
+	// formats.
+	rowDesc        []byte
+	rowDescFormats []int16
 }
 
 // portal is a bound statement (Bind), executed by one or more Executes.
@@ -47,7 +54,22 @@ func (c *conn) dropPortal(name string) {
 			p.buffered.release()
 		}
 		delete(c.portals, name)
+		clear(p.args) // let the values go
+		c.spare = p
 	}
+}
+
+// newPortal returns an empty portal for Bind: the spare one if there is
+// one, keeping its slices' arrays.
+func (c *conn) newPortal() *portal {
+	p := c.spare
+	if p == nil {
+		return &portal{}
+	}
+	c.spare = nil
+	clear(p.args)
+	*p = portal{args: p.args[:0], formats: p.formats[:0]}
+	return p
 }
 
 func (c *conn) parse(m *pgproto3.Parse) error {
@@ -106,7 +128,21 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 			return sqlerr.Protocol(duplicateCursor, "portal %q already exists", m.DestinationPortal)
 		}
 	}
-	pf, ok := resolveFormats(m.ParameterFormatCodes, len(m.Parameters))
+	p := c.newPortal()
+	if err := c.bindPortal(p, st, m); err != nil {
+		c.spare = p
+		return err
+	}
+	c.dropPortal(m.DestinationPortal) // the unnamed one is replaced
+	p.name, p.stmt = m.DestinationPortal, st
+	c.portals[m.DestinationPortal] = p
+	return c.send(&pgproto3.BindComplete{})
+}
+
+// bindPortal decodes m's arguments and result formats into p.
+func (c *conn) bindPortal(p *portal, st *statement, m *pgproto3.Bind) error {
+	pf, ok := resolveFormats(c.paramFormats[:0], m.ParameterFormatCodes, len(m.Parameters))
+	c.paramFormats = pf
 	if !ok {
 		return sqlerr.Protocol(sqlerr.ProtocolViolation, "bind message has %d parameter formats but %d parameters",
 			len(m.ParameterFormatCodes), len(m.Parameters))
@@ -115,7 +151,8 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		return sqlerr.Protocol(sqlerr.ProtocolViolation, "bind message supplies %d parameters, but prepared statement %q requires %d",
 			len(m.Parameters), st.name, len(st.paramOIDs))
 	}
-	args := make([]types.Value, len(m.Parameters))
+	args := slices.Grow(p.args[:0], len(m.Parameters))[:len(m.Parameters)]
+	p.args = args
 	for i, raw := range m.Parameters {
 		if pf[i] != formatText && pf[i] != formatBinary {
 			return sqlerr.Protocol(sqlerr.InvalidParameterValue, "unsupported format code: %d", pf[i])
@@ -126,7 +163,8 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		}
 		args[i] = v
 	}
-	rf, ok := resolveFormats(m.ResultFormatCodes, len(st.cols))
+	rf, ok := resolveFormats(p.formats[:0], m.ResultFormatCodes, len(st.cols))
+	p.formats = rf
 	if !ok {
 		return sqlerr.Protocol(sqlerr.ProtocolViolation, "bind message has %d result formats but query has %d columns",
 			len(m.ResultFormatCodes), len(st.cols))
@@ -136,9 +174,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 			return sqlerr.Protocol(sqlerr.InvalidParameterValue, "unsupported format code: %d", f)
 		}
 	}
-	c.dropPortal(m.DestinationPortal) // the unnamed one is replaced
-	c.portals[m.DestinationPortal] = &portal{name: m.DestinationPortal, stmt: st, args: args, formats: rf}
-	return c.send(&pgproto3.BindComplete{})
+	return nil
 }
 
 // paramError names the parameter a decoding error is about.
@@ -169,16 +205,48 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 		if !ok {
 			return sqlerr.Protocol(sqlerr.InvalidCursorName, "portal %q does not exist", m.Name)
 		}
-		return c.sendRowDescription(p.stmt.cols, p.formats)
+		return c.describePortal(p)
 	}
 	return sqlerr.Protocol(sqlerr.ProtocolViolation, "invalid DESCRIBE message subtype %d", m.ObjectType)
 }
 
+// sendRowDescription sends RowDescription for cols, or NoData when there
+// are none.
 func (c *conn) sendRowDescription(cols []session.Column, formats []int16) error {
 	if len(cols) == 0 {
 		return c.send(&pgproto3.NoData{})
 	}
-	return c.send(&pgproto3.RowDescription{Fields: fields(cols, formats)})
+	return c.sendColumns(cols, formats)
+}
+
+// sendColumns sends RowDescription for cols.
+func (c *conn) sendColumns(cols []session.Column, formats []int16) error {
+	if c.werr != nil {
+		return &connEnd{cause: c.werr}
+	}
+	buf, err := appendRowDescription(c.enc[:0], cols, formats)
+	if err != nil {
+		return err
+	}
+	c.keepScratch(buf)
+	return c.write(buf)
+}
+
+// describePortal sends a portal's RowDescription, encoded once per
+// statement and result formats.
+func (c *conn) describePortal(p *portal) error {
+	st := p.stmt
+	if len(st.cols) == 0 {
+		return c.send(&pgproto3.NoData{})
+	}
+	if st.rowDesc == nil || !slices.Equal(st.rowDescFormats, p.formats) {
+		msg, err := appendRowDescription(nil, st.cols, p.formats)
+		if err != nil {
+			return err
+		}
+		st.rowDesc, st.rowDescFormats = msg, slices.Clone(p.formats)
+	}
+	return c.write(st.rowDesc)
 }
 
 func (c *conn) execute(m *pgproto3.Execute) error {
@@ -194,11 +262,17 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		if len(p.stmt.cols) == 0 {
 			return sqlerr.Protocol(sqlerr.ObjectNotInPrereqState, "portal %q cannot be run", p.name)
 		}
-		return c.send(&pgproto3.CommandComplete{CommandTag: []byte("SELECT 0")})
+		return c.sendCommandComplete("SELECT 0")
 	}
 	if !p.started {
 		p.started = true
-		w := &resultWriter{c: c, cols: p.stmt.cols, formats: p.formats, buffer: limit > 0}
+		var w *resultWriter
+		if limit == 0 {
+			w = &c.results // not kept past this Execute
+		} else {
+			w = new(resultWriter) // kept by the portal
+		}
+		*w = resultWriter{c: c, cols: p.stmt.cols, formats: p.formats, buffer: limit > 0}
 		err := c.runStatement(func(ctx context.Context) error { return p.stmt.prep.Execute(ctx, p.args, w) })
 		if err != nil {
 			w.release()
@@ -208,7 +282,7 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 		if !w.buffer {
 			p.done = true
 			if !w.complete {
-				return c.send(&pgproto3.CommandComplete{CommandTag: []byte(defaultTag(p.stmt, w.rowCount))})
+				return c.sendCommandComplete(defaultTag(p.stmt, w.rowCount))
 			}
 			return nil
 		}
@@ -241,7 +315,7 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	if p.suspended {
 		tag = retag(tag, n)
 	}
-	return c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
+	return c.sendCommandComplete(tag)
 }
 
 // defaultTag is the command tag for a statement that never called

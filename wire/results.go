@@ -41,9 +41,10 @@ func (w *resultWriter) Columns(cols []session.Column) error {
 	if !w.simple {
 		return nil
 	}
-	w.cols = append(w.cols[:0:0], cols...)
+	w.cols = append(w.c.simpleCols[:0], cols...) // a copy: cols is the engine's
+	w.c.simpleCols = w.cols
 	w.rowCount = 0
-	return w.c.send(&pgproto3.RowDescription{Fields: fields(cols, nil)})
+	return w.c.sendColumns(cols, nil)
 }
 
 func (w *resultWriter) Row(values []types.Value) error {
@@ -97,7 +98,7 @@ func (w *resultWriter) Complete(tag string) error {
 		w.tag = tag
 		return nil
 	}
-	return w.c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
+	return w.c.sendCommandComplete(tag)
 }
 
 // Notice sends msg at once, as PostgreSQL does: notices report progress

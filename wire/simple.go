@@ -23,7 +23,8 @@ func (c *conn) simpleQuery(sql string) error {
 		}
 		return c.readyForQuery()
 	}
-	w := &resultWriter{c: c, simple: true}
+	w := &c.results // not kept past this query
+	*w = resultWriter{c: c, simple: true}
 	err := c.runStatement(func(ctx context.Context) error { return c.sess.Query(ctx, sql, w) })
 	switch {
 	case err == nil:

@@ -1,10 +1,13 @@
 package wire
 
 import (
-	"github.com/jackc/pgproto3/v2"
+	"encoding/binary"
+	"math"
+	"slices"
 
 	"mirrordb/pgcodec"
 	"mirrordb/session"
+	"mirrordb/sqlerr"
 )
 
 // Format codes of Bind and RowDescription.
@@ -13,32 +16,42 @@ const (
 	formatBinary int16 = 1
 )
 
-// fields builds the RowDescription fields for cols. formats holds one
-// format code per column (nil: all text).
-func fields(cols []session.Column, formats []int16) []pgproto3.FieldDescription {
-	fs := make([]pgproto3.FieldDescription, len(cols))
+// appendRowDescription appends a RowDescription for cols to buf; formats
+// holds one format code per column (nil: all text). It writes the fields
+// straight into buf: pgproto3's message wants a copy of every name.
+func appendRowDescription(buf []byte, cols []session.Column, formats []int16) ([]byte, error) {
+	if len(cols) > math.MaxUint16 {
+		return nil, sqlerr.Protocol(sqlerr.ProgramLimitExceeded, "cannot send a RowDescription of %d columns", len(cols))
+	}
+	start := len(buf)
+	buf = append(buf, 'T', 0, 0, 0, 0)
+	buf = binary.BigEndian.AppendUint16(buf, uint16(len(cols)))
 	for i, c := range cols {
 		pt := pgcodec.TypeOf(c.Type)
-		fs[i] = pgproto3.FieldDescription{
-			Name:                 []byte(c.Name),
-			TableOID:             c.TableOID,
-			TableAttributeNumber: uint16(c.Attr),
-			DataTypeOID:          pt.OID,
-			DataTypeSize:         pt.Size,
-			TypeModifier:         pt.Typmod,
-		}
+		format := formatText
 		if formats != nil {
-			fs[i].Format = formats[i]
+			format = formats[i]
 		}
+		buf = append(buf, c.Name...)
+		buf = append(buf, 0)
+		buf = binary.BigEndian.AppendUint32(buf, c.TableOID)
+		buf = binary.BigEndian.AppendUint16(buf, uint16(c.Attr))
+		buf = binary.BigEndian.AppendUint32(buf, pt.OID)
+		buf = binary.BigEndian.AppendUint16(buf, uint16(pt.Size))
+		buf = binary.BigEndian.AppendUint32(buf, uint32(pt.Typmod))
+		buf = binary.BigEndian.AppendUint16(buf, uint16(format))
 	}
-	return fs
+	binary.BigEndian.PutUint32(buf[start+1:], uint32(len(buf)-start-1))
+	return buf, nil
 }
 
 // resolveFormats applies the protocol's format-code rule: no codes means
 // all text, one code applies to all n values, otherwise one per value.
-// ok is false when the count is none of these.
-func resolveFormats(codes []int16, n int) (formats []int16, ok bool) {
-	formats = make([]int16, n)
+// ok is false when the count is none of these. The formats are appended
+// to dst (normally empty), whose array they may reuse.
+func resolveFormats(dst []int16, codes []int16, n int) (formats []int16, ok bool) {
+	formats = slices.Grow(dst, n)[len(dst) : len(dst)+n]
+	clear(formats)
 	switch len(codes) {
 	case 0:
 	case 1:

@@ -15,9 +15,15 @@ const writeChunk = 64 << 10
 // connection ends: a client that stops reading a result cannot hold its
 // statement, and the session's resources, for ever. A zero timeout leaves
 // deadlines alone (during startup, StartupTimeout's deadline applies).
+//
+// Moving the socket's deadline costs a timer update, once per round trip
+// otherwise; so the deadline is moved only when less than 7/8 of the
+// timeout is left (or more than all of it: the timeout was shortened),
+// which gives each chunk between 7/8 of the timeout and all of it.
 type timedWriter struct {
-	nc      net.Conn
-	timeout time.Duration
+	nc       net.Conn
+	timeout  time.Duration
+	deadline time.Time // the socket's write deadline, as last set
 }
 
 func (w *timedWriter) Write(p []byte) (int, error) {
@@ -26,7 +32,11 @@ func (w *timedWriter) Write(p []byte) (int, error) {
 	}
 	n := 0
 	for n < len(p) {
-		_ = w.nc.SetWriteDeadline(time.Now().Add(w.timeout))
+		now := time.Now()
+		if left := w.deadline.Sub(now); left < w.timeout-w.timeout/8 || left > w.timeout {
+			w.deadline = now.Add(w.timeout)
+			_ = w.nc.SetWriteDeadline(w.deadline)
+		}
 		m, err := w.nc.Write(p[n:min(len(p), n+writeChunk)])
 		n += m
 		if err != nil {
