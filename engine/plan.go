@@ -147,10 +147,9 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planEndpoint(st)
 	case *parser.Exec:
 		return b.planExec(x)
-	case *parser.CreateLogin, *parser.AlterLogin, *parser.DropLogin, *parser.CreateUser, *parser.DropUser, *parser.Grant:
+	case *parser.CreateLogin, *parser.AlterLogin, *parser.DropLogin, *parser.CreateUser, *parser.DropUser, *parser.Grant,
+		*parser.CreateMasterKey, *parser.CreateCertificate, *parser.BackupCertificate, *parser.DropCertificate:
 		return b.planSecurity(st)
-	case *parser.CreateMasterKey, *parser.CreateCertificate, *parser.BackupCertificate, *parser.DropCertificate:
-		return b.planKeys(st)
 	}
 	return nil, b.errAt(st, sqlerr.New(40517, statementName(st)))
 }

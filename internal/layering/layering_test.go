@@ -72,9 +72,12 @@ var only = map[string][]string{
 	// Scalar functions are functions of values: no engine, parser,
 	// session or storage (the governor only to cancel a long LIKE).
 	"mirrordb/engine/builtins": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/govern"},
-	// The security catalog, its keys and its rules know no SQL, session
-	// or storage: the engine binds the statements and stores the catalog.
-	"mirrordb/engine/security": {"mirrordb/sqlerr", "mirrordb/internal/verifier"},
+	// The security catalog, its keys and rules, and its statements: the
+	// parser's statement in, a change of the catalog out. Option values
+	// are evaluated, the catalog stored in master and published by the
+	// engine, through the interfaces the package defines; it knows no
+	// engine, session, storage or mirroring.
+	"mirrordb/engine/security": {"mirrordb/parser", "mirrordb/types", "mirrordb/sqlerr", "mirrordb/internal/verifier"},
 	// The endpoint's statements and definition: the parser's clauses in, a
 	// definition out; storing it and binding its port are the engine's
 	// and mirroring's.
