@@ -50,20 +50,6 @@ type BackupRequest struct {
 	Session *Session
 }
 
-// Progress receives the bytes processed so far and the total expected
-// (0 when unknown), for STATS.
-type Progress func(done, total int64)
-
-// BackupResult is what the completion messages report.
-type BackupResult struct {
-	Position int
-	Bytes    int64
-	Elapsed  time.Duration
-}
-
-// Pages is the size in SQL Server's 8 KB pages, for 4035 and 3014.
-func (r BackupResult) Pages() int64 { return (r.Bytes + 8191) / 8192 }
-
 // BackupPath resolves a TO/FROM DISK path (SPEC D8).
 func (in *Instance) BackupPath(p string) string {
 	if filepath.IsAbs(p) {

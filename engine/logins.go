@@ -72,7 +72,7 @@ func (b *binder) permissionDenied(verb string) *sqlerr.Error {
 // change of the catalog, which runs here (never inside a transaction: the
 // catalog is not transactional).
 func (b *binder) planSecurity(st parser.Statement) (*stmtPlan, error) {
-	change, err := security.Bind(st, securitySession{b}, securityInstance{b.s.inst})
+	change, err := security.Bind(st, securitySession{stmtBinder{b}}, securityInstance{b.s.inst})
 	if err != nil {
 		return nil, err
 	}

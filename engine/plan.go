@@ -139,10 +139,8 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return &stmtPlan{dbs: []*Database{d}, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
 			return "CHECKPOINT", d.Checkpoint(e.ctx)
 		}}, nil
-	case *parser.Backup:
-		return b.planBackup(x)
-	case *parser.Restore:
-		return b.planRestore(x)
+	case *parser.Backup, *parser.Restore:
+		return b.planBackup(st)
 	case *parser.CreateEndpoint, *parser.AlterEndpoint, *parser.DropEndpoint:
 		return b.planEndpoint(st)
 	case *parser.Exec:

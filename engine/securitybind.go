@@ -4,24 +4,17 @@ import (
 	"time"
 
 	"mirrordb/engine/security"
-	"mirrordb/parser"
-	"mirrordb/types"
 )
 
 // The engine's side of package security's statements: the session binding
 // them (securitySession) and the instance they run on (securityInstance).
 
 // securitySession is security.Session over the binder.
-type securitySession struct{ b *binder }
+type securitySession struct{ stmtBinder }
 
-func (s securitySession) OptionValue(opt *parser.BackupOption) (types.Value, error) {
-	return s.b.optionValue(opt)
-}
-
-func (s securitySession) At(p parser.Pos, err error) error { return s.b.errAt(p, err) }
-func (s securitySession) Login() string                    { return s.b.s.loginName() }
-func (s securitySession) IsSysadmin() bool                 { return s.b.s.isSysadmin() }
-func (s securitySession) InMaster() bool                   { return s.b.s.db.id == masterID }
+func (s securitySession) Login() string    { return s.b.s.loginName() }
+func (s securitySession) IsSysadmin() bool { return s.b.s.isSysadmin() }
+func (s securitySession) InMaster() bool   { return s.b.s.db.id == masterID }
 
 // securityInstance is security.Instance over the instance.
 type securityInstance struct{ in *Instance }

@@ -10,6 +10,10 @@
 // appended set replaces it. Headers and trailers carry JSON; data blocks
 // carry either files (a full backup is the database's store as of one LSN)
 // or log records (a log backup).
+//
+// It also holds the BACKUP and RESTORE statements (statements.go,
+// mediainfo.go): Bind checks one and returns what it runs; the work that
+// needs a database or the instance is the engine's, behind Instance.
 package backup
 
 import (

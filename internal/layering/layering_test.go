@@ -82,9 +82,14 @@ var only = map[string][]string{
 	// definition out; storing it and binding its port are the engine's
 	// and mirroring's.
 	"mirrordb/engine/endpoint": {"mirrordb/parser", "mirrordb/sqlerr", "mirrordb/types"},
-	// Backup media and the files in them: no engine, no SQL; the engine
-	// takes the checkpoint and swaps the restored store in.
-	"mirrordb/engine/backup": {"mirrordb/internal/frame", "mirrordb/sqlerr"},
+	// Backup media, the files in them, and the BACKUP and RESTORE
+	// statements: the parser's statement in, options checked, messages
+	// and result sets out (session's column and value types, builtins'
+	// conversions). The engine takes the checkpoint, keeps the log chain
+	// and swaps the restored store in behind backup.Instance; no engine,
+	// storage, wire or mirroring here.
+	"mirrordb/engine/backup": {"mirrordb/internal/frame", "mirrordb/parser", "mirrordb/session", "mirrordb/types",
+		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern"},
 }
 
 func goList(t *testing.T, args ...string) []string {
