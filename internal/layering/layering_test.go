@@ -89,7 +89,7 @@ var only = map[string][]string{
 	// and swaps the restored store in behind backup.Instance; no engine,
 	// storage, wire or mirroring here.
 	"mirrordb/engine/backup": {"mirrordb/internal/frame", "mirrordb/parser", "mirrordb/session", "mirrordb/types",
-		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern"},
+		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern", "mirrordb/engine/txlog"},
 }
 
 func goList(t *testing.T, args ...string) []string {

@@ -1,0 +1,100 @@
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"mirrordb/engine/backup"
+	"mirrordb/engine/txlog"
+	"mirrordb/sqlerr"
+)
+
+// backupDB is backup.Database: a database as BACKUP and RESTORE work on
+// it, with the session running the statement (nil when none does).
+type backupDB struct {
+	in *Instance
+	d  *Database
+	s  *Session
+}
+
+func (b backupDB) Name() string                 { return b.d.Name() }
+func (b backupDB) Mirrored() bool               { return b.d.Mirrored() }
+func (b backupDB) SimpleRecovery() bool         { return b.d.RecoveryModel() == RecoverySimple }
+func (b backupDB) Restoring() bool              { return b.d.State() == StateRestoring }
+func (b backupDB) UsedBySession() bool          { return b.s != nil && b.s.db == b.d }
+func (b backupDB) FamilyGUID() string           { return b.d.FamilyGUID().String() }
+func (b backupDB) Now() time.Time               { return b.in.now() }
+func (b backupDB) Logger() *slog.Logger         { return b.in.log }
+func (b backupDB) Chain() backup.Chain          { return b.d.Chain() }
+func (b backupDB) BeginBackup() (func(), error) { return exclusiveBackup(b.d) }
+func (b backupDB) EndLSN() txlog.LSN            { return b.d.EndLSN() }
+func (b backupDB) DurableLSN() txlog.LSN        { return b.d.DurableLSN() }
+func (b backupDB) BackupLimit() txlog.LSN       { return b.d.backupLimit() }
+
+func (b backupDB) Header(typ int, user string) backup.SetHeader {
+	return b.in.setHeader(b.d, typ, user)
+}
+
+func (b backupDB) SetChain(update func(c *backup.Chain)) error { return b.d.setChain(update) }
+
+func (b backupDB) SetRestoring(restoring bool) error {
+	if restoring {
+		return b.in.setState(b.d, StateRestoring)
+	}
+	return b.in.setState(b.d, StateOnline)
+}
+
+func (b backupDB) LockWriter(ctx context.Context) (func(), error) {
+	if err := b.s.lockWriter(ctx, b.d); err != nil {
+		return nil, err
+	}
+	return b.d.storage.UnlockWriter, nil
+}
+
+func (b backupDB) HoldLog(first txlog.LSN) func() {
+	b.d.SetLogHold("ACTIVE_BACKUP", func() (txlog.LSN, string) { return first, "ACTIVE_BACKUP_OR_RESTORE" })
+	return func() { b.d.SetLogHold("ACTIVE_BACKUP", nil) }
+}
+
+func (b backupDB) ReadLog(first, last txlog.LSN, fn func(lsn txlog.LSN, rec []byte) error) error {
+	return b.d.ReadLog(first, last, fn)
+}
+
+func (b backupDB) CommitTime(lsn txlog.LSN) (time.Time, bool)    { return b.d.CommitTime(lsn) }
+func (b backupDB) SameLogRecord(lsn txlog.LSN, rec []byte) error { return b.d.sameLogRecord(lsn, rec) }
+func (b backupDB) Redo(ctx context.Context, recs [][]byte) error { return b.d.Redo(ctx, recs) }
+func (b backupDB) UndoOpenTail(ctx context.Context) error        { return b.d.UndoOpenTail(ctx) }
+
+// request is req as package backup takes it, with the file resolved.
+func (in *Instance) backupRequest(req BackupRequest) backup.Request {
+	return backup.Request{Path: req.Path, File: in.BackupPath(req.Path), Mode: req.Mode, MediaName: req.MediaName,
+		Name: req.Name, Description: req.Description, CopyOnly: req.CopyOnly, Checksum: req.Checksum,
+		NoRecovery: req.NoRecovery, NoTruncate: req.NoTruncate, User: req.User}
+}
+
+// BackupLog takes a log backup of d (backup.BackupLog).
+func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupRequest, progress Progress) (BackupResult, error) {
+	return backup.BackupLog(ctx, backupDB{in, d, req.Session}, in.backupRequest(req), progress)
+}
+
+// RestoreLog applies a log backup to a RESTORING database
+// (backup.RestoreLog).
+func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress Progress) (BackupResult, error) {
+	d := in.Database(req.Database)
+	if d == nil {
+		return BackupResult{}, sqlerr.New(3118, req.Database)
+	}
+	return backup.RestoreLog(ctx, backupDB{in, d, req.Session}, backup.RestoreRequest{Path: req.Path,
+		File: in.BackupPath(req.Path), Position: req.Position, NoRecovery: req.NoRecovery, StopAt: req.StopAt}, progress)
+}
+
+// RecoverDatabase brings a RESTORING database online (RESTORE DATABASE db
+// WITH RECOVERY without FROM).
+func (in *Instance) RecoverDatabase(name string) error {
+	d := in.Database(name)
+	if d == nil {
+		return sqlerr.New(3118, name)
+	}
+	return backup.Recover(backupDB{in: in, d: d})
+}
