@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"mirrordb/engine/backup"
@@ -71,6 +73,26 @@ func (in *Instance) backupRequest(req BackupRequest) backup.Request {
 	return backup.Request{Path: req.Path, File: in.BackupPath(req.Path), Mode: req.Mode, MediaName: req.MediaName,
 		Name: req.Name, Description: req.Description, CopyOnly: req.CopyOnly, Checksum: req.Checksum,
 		NoRecovery: req.NoRecovery, NoTruncate: req.NoTruncate, User: req.User}
+}
+
+// Checkpoint copies d's store aside under the writer lock (checkpoint),
+// in a temporary directory under the backup directory.
+func (b backupDB) Checkpoint(ctx context.Context) (string, txlog.LSN, func(), error) {
+	tmp, err := os.MkdirTemp(filepath.Join(b.in.cfg.DataDir, "backup"), ".checkpoint-")
+	if err != nil {
+		return "", 0, nil, err
+	}
+	dir := filepath.Join(tmp, "store")
+	end, err := checkpoint(ctx, b.d, b.s, dir)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	return dir, end, func() { os.RemoveAll(tmp) }, nil
+}
+
+// BackupDatabase takes a full backup of d (backup.BackupDatabase).
+func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupRequest, progress Progress) (BackupResult, error) {
+	return backup.BackupDatabase(ctx, backupDB{in, d, req.Session}, in.backupRequest(req), progress)
 }
 
 // BackupLog takes a log backup of d (backup.BackupLog).

@@ -34,7 +34,7 @@ type Chain struct {
 	LastLogBackup time.Time `json:"last_log_backup"`
 }
 
-// Database is one database as log backups and restores work on it, with
+// Database is one database as backups and restores work on it, with
 // the session running the statement; the engine implements it over its
 // database and store.
 type Database interface {
@@ -62,6 +62,10 @@ type Database interface {
 
 	// BeginBackup serializes backups of the database (3023).
 	BeginBackup() (release func(), err error)
+	// Checkpoint copies the store into a new directory under the writer
+	// lock and returns the directory, the LSN the copy holds, and how to
+	// remove it once the copy is in the media (full backups).
+	Checkpoint(ctx context.Context) (dir string, end txlog.LSN, remove func(), err error)
 	// LockWriter takes the writer lock, bounded by the session's
 	// LOCK_TIMEOUT.
 	LockWriter(ctx context.Context) (unlock func(), err error)
