@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,16 +20,13 @@ import (
 	"mirrordb/sqlerr"
 )
 
-// BACKUP and RESTORE (SPEC §2.8, §2.9, D8).
-//
-// A full backup is the database's store as of one LSN: a Pebble checkpoint
-// taken under the writer lock (so it holds exactly the transactions up to
-// that LSN, durably) streamed file by file into the media. A log backup
-// holds the log records from the chain position to the durable end.
-// Restoring a full backup rebuilds the store in a temporary directory and
-// swaps it in only when complete, so a failed restore changes nothing;
-// restoring a log backup redoes its records through the same Redo that
-// mirroring uses.
+// The store work of BACKUP and RESTORE (SPEC §2.8, §2.9, D8). Package
+// backup runs the jobs and makes their decisions (backupjobs.go adapts the
+// engine to it); here is what needs the store or the instance: the
+// requests as the engine's callers make them, the Pebble checkpoint taken
+// under the writer lock, the work that cannot be interrupted, readying a
+// restored store and installing it under its catalog entry, and finishing
+// what an instance stopped half-way through left behind.
 
 // BackupRequest describes a BACKUP statement.
 type BackupRequest struct {
@@ -63,7 +59,7 @@ func (in *Instance) setHeader(d *Database, typ int, user string) backup.SetHeade
 		Type: typ, UserName: user, ServerName: in.cfg.ServerName, DatabaseName: d.Name(),
 		DatabaseCreated: d.Created(), FamilyGUID: d.FamilyGUID().String(),
 		RecoveryForkGUID: d.FamilyGUID().String(), BackupSetGUID: backup.NewGUID(),
-		RecoveryModel: string(d.RecoveryModel()), Started: in.now(),
+		RecoveryModel: d.RecoveryModel(), Started: in.now(),
 	}
 }
 
@@ -152,115 +148,6 @@ type RestoreRequest struct {
 	// Session is the restoring session, which must not itself use the
 	// database (3102).
 	Session *Session
-}
-
-// RestoreDatabase restores a full backup, creating or replacing the
-// database. The new store is built aside and swapped in only when complete.
-func (in *Instance) RestoreDatabase(ctx context.Context, req RestoreRequest, progress Progress) (BackupResult, error) {
-	start := time.Now()
-	path := in.BackupPath(req.Path)
-	r, err := backup.OpenSet(path, req.Position)
-	if err != nil {
-		return BackupResult{}, backup.DeviceError(req.Path, err)
-	}
-	defer r.Close()
-	set := r.Set()
-	if set.Header.Type != backup.TypeDatabase {
-		return BackupResult{}, sqlerr.New(3135, req.Path, "BACKUP LOG")
-	}
-	if strings.EqualFold(req.Database, "master") {
-		return BackupResult{}, sqlerr.New(3108)
-	}
-	if existing := in.Database(req.Database); existing != nil {
-		if existing.Mirrored() {
-			return BackupResult{}, sqlerr.New(3104, existing.Name())
-		}
-		if err := in.checkReplace(existing, set.Header, req); err != nil {
-			return BackupResult{}, err
-		}
-	}
-
-	// Build the new store aside.
-	tmp, err := os.MkdirTemp(in.cfg.DataDir, ".restore-")
-	if err != nil {
-		return BackupResult{}, err
-	}
-	keep := false
-	defer func() {
-		if !keep {
-			os.RemoveAll(tmp)
-		}
-	}()
-	var done int64
-	var written []string
-	err = r.Read(func(name string, size int64, content io.Reader) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		p, err := backup.RestoreFile(ctx, tmp, name, content, func(n int) {
-			done += int64(n)
-			if progress != nil {
-				progress(done, set.Trailer.Bytes)
-			}
-		})
-		written = append(written, p)
-		return err
-	}, nil)
-	if err != nil {
-		return BackupResult{}, backup.DeviceError(req.Path, err)
-	}
-	// Making the copy durable and opening it (which replays its WAL)
-	// cannot be interrupted: a stopped statement leaves it to finish, and
-	// to clean up, behind it, master's pin keeping the instance open.
-	left, err := finishBehind(ctx, in.master, func() error {
-		// Files are made durable together at the end: the kernel writes
-		// them back while the copy goes on, as it would for cp + sync.
-		if err := backup.SyncFiles(written); err != nil {
-			return backup.DeviceError(req.Path, err)
-		}
-		return prepareRestoredStore(tmp, in, set.Header)
-	}, func() { os.RemoveAll(tmp) })
-	keep = left // then finishBehind removes tmp
-	if err == nil && ctx.Err() != nil {
-		err = context.Cause(ctx) // the last moment to stop: installing is the commit
-	}
-	if err != nil {
-		return BackupResult{}, err
-	}
-	state := StateOnline
-	if req.NoRecovery {
-		state = StateRestoring
-	}
-	if err := in.installRestored(req.Database, tmp, state); err != nil {
-		return BackupResult{}, err
-	}
-	keep = true
-	in.log.Info("database restored", "db", req.Database, "from", path, "position", req.Position,
-		"lsn", set.Header.LastLSN-1, "state", state.String())
-	return BackupResult{Position: req.Position, Bytes: set.Trailer.Bytes, Elapsed: time.Since(start)}, nil
-}
-
-// checkReplace applies SQL Server's safety checks before a restore
-// overwrites an existing database.
-func (in *Instance) checkReplace(d *Database, h backup.SetHeader, req RestoreRequest) error {
-	if req.Session != nil && req.Session.db == d {
-		return sqlerr.New(3102, d.Name())
-	}
-	if d.users.Load() > 0 {
-		return sqlerr.New(3101)
-	}
-	if req.Replace {
-		return nil
-	}
-	if d.FamilyGUID().String() != h.FamilyGUID {
-		return sqlerr.New(3154, d.Name())
-	}
-	if d.State() == StateOnline && d.RecoveryModel() == RecoveryFull {
-		if c := d.Chain(); c.NextLogLSN != 0 && c.NextLogLSN <= d.DurableLSN() {
-			return sqlerr.New(3159, d.Name())
-		}
-	}
-	return nil
 }
 
 // prepareRestoredStore opens a freshly restored store once to replace the

@@ -22,7 +22,9 @@ type backupDB struct {
 
 func (b backupDB) Name() string                 { return b.d.Name() }
 func (b backupDB) Mirrored() bool               { return b.d.Mirrored() }
-func (b backupDB) SimpleRecovery() bool         { return b.d.RecoveryModel() == RecoverySimple }
+func (b backupDB) RecoveryModel() RecoveryModel { return b.d.RecoveryModel() }
+func (b backupDB) Online() bool                 { return b.d.State() == StateOnline }
+func (b backupDB) InUse() bool                  { return b.d.users.Load() > 0 }
 func (b backupDB) Restoring() bool              { return b.d.State() == StateRestoring }
 func (b backupDB) UsedBySession() bool          { return b.s != nil && b.s.db == b.d }
 func (b backupDB) FamilyGUID() string           { return b.d.FamilyGUID().String() }
@@ -107,8 +109,55 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 	if d == nil {
 		return BackupResult{}, sqlerr.New(3118, req.Database)
 	}
-	return backup.RestoreLog(ctx, backupDB{in, d, req.Session}, backup.RestoreRequest{Path: req.Path,
-		File: in.BackupPath(req.Path), Position: req.Position, NoRecovery: req.NoRecovery, StopAt: req.StopAt}, progress)
+	return backup.RestoreLog(ctx, backupDB{in, d, req.Session}, in.restoreRequest(req), progress)
+}
+
+// restoreRequest is req as package backup takes it, with the file resolved.
+func (in *Instance) restoreRequest(req RestoreRequest) backup.RestoreRequest {
+	return backup.RestoreRequest{Database: req.Database, Path: req.Path, File: in.BackupPath(req.Path),
+		Position: req.Position, NoRecovery: req.NoRecovery, Replace: req.Replace, StopAt: req.StopAt}
+}
+
+// RestoreDatabase restores a full backup, creating or replacing the
+// database (backup.RestoreDatabase).
+func (in *Instance) RestoreDatabase(ctx context.Context, req RestoreRequest, progress Progress) (BackupResult, error) {
+	return backup.RestoreDatabase(ctx, restorer{in, req.Session}, in.restoreRequest(req), progress)
+}
+
+// restorer is backup.Restorer: the instance, for the session restoring.
+type restorer struct {
+	in *Instance
+	s  *Session
+}
+
+func (r restorer) Database(name string) backup.Database {
+	if d := r.in.Database(name); d != nil {
+		return backupDB{r.in, d, r.s}
+	}
+	return nil
+}
+
+func (r restorer) NewStoreDir() (string, error) { return os.MkdirTemp(r.in.cfg.DataDir, ".restore-") }
+func (r restorer) Logger() *slog.Logger         { return r.in.log }
+
+// Prepare makes the copy durable and opens it once (which replays its
+// WAL), holding master's pin so that the instance stays open while a
+// stopped statement leaves that to finish behind it.
+func (r restorer) Prepare(ctx context.Context, dir string, h backup.SetHeader, durable func() error) (bool, error) {
+	return finishBehind(ctx, r.in.master, func() error {
+		if err := durable(); err != nil {
+			return err
+		}
+		return prepareRestoredStore(dir, r.in, h)
+	}, func() { os.RemoveAll(dir) })
+}
+
+func (r restorer) Install(name, dir string, restoring bool) error {
+	state := StateOnline
+	if restoring {
+		state = StateRestoring
+	}
+	return r.in.installRestored(name, dir, state)
 }
 
 // RecoverDatabase brings a RESTORING database online (RESTORE DATABASE db

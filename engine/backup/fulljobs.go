@@ -63,7 +63,7 @@ func BackupDatabase(ctx context.Context, d Database, req Request, progress Progr
 		return Result{}, DeviceError(req.Path, err)
 	}
 	if !req.CopyOnly {
-		full := !d.SimpleRecovery()
+		full := d.RecoveryModel() != RecoverySimple
 		err := d.SetChain(func(c *Chain) {
 			c.LastFullLSN = end + 1
 			if full && c.NextLogLSN == 0 {

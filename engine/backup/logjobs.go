@@ -40,16 +40,17 @@ type Chain struct {
 type Database interface {
 	Name() string
 	Mirrored() bool
-	// SimpleRecovery says whether the database is in SIMPLE recovery,
-	// which keeps no log for log backups.
-	SimpleRecovery() bool
-	// Restoring says whether the database is RESTORING; SetRestoring
-	// makes it so, or brings it ONLINE, and records that in the catalog.
+	RecoveryModel() RecoveryModel
+	// Online and Restoring say whether the database is ONLINE or
+	// RESTORING; SetRestoring makes it RESTORING, or brings it ONLINE,
+	// and records that in the catalog.
+	Online() bool
 	Restoring() bool
 	SetRestoring(restoring bool) error
 	// UsedBySession says whether the session running the statement
-	// uses the database (3102).
+	// uses the database (3102), InUse whether any session does (3101).
 	UsedBySession() bool
+	InUse() bool
 	FamilyGUID() string
 	// Header is a new backup set's header with the database's and the
 	// instance's identity filled in.
@@ -113,7 +114,7 @@ func BackupLog(ctx context.Context, d Database, req Request, progress Progress) 
 		return Result{}, err
 	}
 	defer release()
-	if d.SimpleRecovery() {
+	if d.RecoveryModel() == RecoverySimple {
 		return Result{}, sqlerr.New(4208, d.Name())
 	}
 	chain := d.Chain()
@@ -187,13 +188,16 @@ func BackupLog(ctx context.Context, d Database, req Request, progress Progress) 
 	return Result{Position: w.Header().Position, Bytes: trailer.Bytes, Elapsed: time.Since(start)}, nil
 }
 
-// RestoreRequest describes a RESTORE LOG statement's job.
+// RestoreRequest describes a RESTORE DATABASE or RESTORE LOG statement's
+// job.
 type RestoreRequest struct {
+	Database   string
 	Path       string // as written, for messages
 	File       string // resolved
 	Position   int    // FILE = n
 	NoRecovery bool
-	StopAt     time.Time // zero when absent
+	Replace    bool      // RESTORE DATABASE only
+	StopAt     time.Time // RESTORE LOG only; zero when absent
 }
 
 // RestoreLog applies a log backup to a RESTORING database, checking that

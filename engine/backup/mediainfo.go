@@ -60,7 +60,7 @@ func headerOnly(path string) *Statement {
 				builtins.LSN(h.CheckpointLSN), builtins.LSN(h.DatabaseBackupLSN), builtins.WallDateTime(h.Started),
 				builtins.WallDateTime(tr.Finished), h.ServerName, builtins.UUIDOrNull(h.RecoveryForkGUID), "Latin1_General_BIN2",
 				builtins.UUIDOrNull(h.FamilyGUID), h.Checksums, false, h.BeginsLogChain, h.ForceOffline, h.CopyOnly,
-				h.RecoveryModel, typeDesc, builtins.UUIDOrNull(h.BackupSetGUID), size}
+				string(h.RecoveryModel), typeDesc, builtins.UUIDOrNull(h.BackupSetGUID), size}
 			if err := out.Row(row); err != nil {
 				return 0, err
 			}

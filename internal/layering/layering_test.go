@@ -82,12 +82,13 @@ var only = map[string][]string{
 	// definition out; storing it and binding its port are the engine's
 	// and mirroring's.
 	"mirrordb/engine/endpoint": {"mirrordb/parser", "mirrordb/sqlerr", "mirrordb/types"},
-	// Backup media, the files in them, and the BACKUP and RESTORE
-	// statements: the parser's statement in, options checked, messages
-	// and result sets out (session's column and value types, builtins'
-	// conversions). The engine takes the checkpoint, keeps the log chain
-	// and swaps the restored store in behind backup.Instance; no engine,
-	// storage, wire or mirroring here.
+	// Backup media, the files in them, the BACKUP and RESTORE statements
+	// (the parser's statement in; messages and result sets out, with
+	// session's column type and builtins' conversions) and their jobs
+	// over the log records (txlog). The store and the instance (the
+	// checkpoint under the writer lock, the log, installing a restored
+	// store) are reached through backup.Database and backup.Restorer,
+	// which the engine implements: no engine, storage, wire or mirroring.
 	"mirrordb/engine/backup": {"mirrordb/internal/frame", "mirrordb/parser", "mirrordb/session", "mirrordb/types",
 		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern", "mirrordb/engine/txlog"},
 }
