@@ -74,11 +74,10 @@ func (bi backupInstance) Backup(ctx context.Context, j backup.Job, progress back
 	var res backup.Result
 	var err error
 	if j.Log {
-		if req.NoRecovery && d.Mirrored() {
-			return backup.Result{}, sqlerr.New(1468, d.Name())
-		}
-		if req.NoRecovery && (s.db == d || d.users.Load() > 0) {
-			return backup.Result{}, sqlerr.New(3101)
+		if req.NoRecovery {
+			if err := backup.CheckTailLog(backupDB{s.inst, d, s}); err != nil {
+				return backup.Result{}, err
+			}
 		}
 		res, err = s.inst.BackupLog(ctx, d, req, s.progress(progress))
 	} else {

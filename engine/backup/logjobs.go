@@ -188,6 +188,19 @@ func BackupLog(ctx context.Context, d Database, req Request, progress Progress) 
 	return Result{Position: w.Header().Position, Bytes: trailer.Bytes, Elapsed: time.Since(start)}, nil
 }
 
+// CheckTailLog refuses a tail-log backup (BACKUP LOG ... WITH NORECOVERY,
+// which leaves the database RESTORING) of a mirrored database (1468) or
+// of one a session uses (3101).
+func CheckTailLog(d Database) error {
+	if d.Mirrored() {
+		return sqlerr.New(1468, d.Name())
+	}
+	if d.UsedBySession() || d.InUse() {
+		return sqlerr.New(3101)
+	}
+	return nil
+}
+
 // RestoreRequest describes a RESTORE DATABASE or RESTORE LOG statement's
 // job.
 type RestoreRequest struct {
