@@ -92,3 +92,23 @@ func TestLoginStatements(t *testing.T) {
 		t.Errorf("a permission an endpoint does not have: %v, want 40517", err)
 	}
 }
+
+func TestServerRoles(t *testing.T) {
+	now := time.Now()
+	c := NewCatalog(now)
+	if err := c.CreateLogin(LoginSpec{Name: "carol", Password: "Str0ng!pass", CheckPolicy: true}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetServerRole("carol", "dbcreator", true, now); !sqlerr.Is(err, 15151) {
+		t.Errorf("a role other than sysadmin: %v, want 15151", err)
+	}
+	if err := c.SetServerRole("nobody", "sysadmin", true, now); !sqlerr.Is(err, 15007) {
+		t.Errorf("a login that does not exist: %v, want 15007", err)
+	}
+	if err := c.SetServerRole("sa", "SYSADMIN", false, now); !sqlerr.Is(err, 15405) {
+		t.Errorf("dropping sa from sysadmin: %v, want 15405", err)
+	}
+	if err := c.SetServerRole("CAROL", "sysadmin", true, now); err != nil || !c.Login("carol").Sysadmin {
+		t.Errorf("carol made a sysadmin: %v, %+v", err, c.Login("carol"))
+	}
+}
