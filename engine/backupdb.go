@@ -28,23 +28,12 @@ import (
 // restored store and installing it under its catalog entry, and finishing
 // what an instance stopped half-way through left behind.
 
-// BackupRequest describes a BACKUP statement.
-type BackupRequest struct {
-	Log         bool
-	Path        string // as written; relative paths are under <data>/backup
-	Mode        backup.Mode
-	MediaName   string
-	Name        string
-	Description string
-	CopyOnly    bool
-	Checksum    bool
-	NoRecovery  bool // BACKUP LOG ... WITH NORECOVERY (tail-log backup)
-	NoTruncate  bool // BACKUP LOG ... WITH NO_TRUNCATE (copy-only, best effort)
-	User        string
-	// Session is the session backing up, if any: its LOCK_TIMEOUT bounds
-	// the wait for the writer lock, which its request shows.
-	Session *Session
-}
+// BackupRequest and RestoreRequest describe a BACKUP and a RESTORE, as
+// package backup takes them; File, the resolved path, is filled in here.
+type (
+	BackupRequest  = backup.Request
+	RestoreRequest = backup.RestoreRequest
+)
 
 // BackupPath resolves a TO/FROM DISK path (SPEC D8).
 func (in *Instance) BackupPath(p string) string {
@@ -134,20 +123,6 @@ func (in *Instance) setState(d *Database, st DBState) error {
 	}
 	in.log.Info("database state", "db", d.Name(), "state", st.String())
 	return nil
-}
-
-// RestoreRequest describes a RESTORE DATABASE or RESTORE LOG statement.
-type RestoreRequest struct {
-	Log        bool
-	Database   string
-	Path       string
-	Position   int // FILE = n
-	NoRecovery bool
-	Replace    bool
-	StopAt     time.Time // zero when absent
-	// Session is the restoring session, which must not itself use the
-	// database (3102).
-	Session *Session
 }
 
 // prepareRestoredStore opens a freshly restored store once to replace the

@@ -70,13 +70,6 @@ func (b backupDB) SameLogRecord(lsn txlog.LSN, rec []byte) error { return b.d.sa
 func (b backupDB) Redo(ctx context.Context, recs [][]byte) error { return b.d.Redo(ctx, recs) }
 func (b backupDB) UndoOpenTail(ctx context.Context) error        { return b.d.UndoOpenTail(ctx) }
 
-// request is req as package backup takes it, with the file resolved.
-func (in *Instance) backupRequest(req BackupRequest) backup.Request {
-	return backup.Request{Path: req.Path, File: in.BackupPath(req.Path), Mode: req.Mode, MediaName: req.MediaName,
-		Name: req.Name, Description: req.Description, CopyOnly: req.CopyOnly, Checksum: req.Checksum,
-		NoRecovery: req.NoRecovery, NoTruncate: req.NoTruncate, User: req.User}
-}
-
 // Checkpoint copies d's store aside under the writer lock (checkpoint),
 // in a temporary directory under the backup directory.
 func (b backupDB) Checkpoint(ctx context.Context) (string, txlog.LSN, func(), error) {
@@ -94,34 +87,53 @@ func (b backupDB) Checkpoint(ctx context.Context) (string, txlog.LSN, func(), er
 
 // BackupDatabase takes a full backup of d (backup.BackupDatabase).
 func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupRequest, progress Progress) (BackupResult, error) {
-	return backup.BackupDatabase(ctx, backupDB{in, d, req.Session}, in.backupRequest(req), progress)
+	req.Log = false
+	return in.backup(ctx, d, nil, req, progress)
 }
 
 // BackupLog takes a log backup of d (backup.BackupLog).
 func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupRequest, progress Progress) (BackupResult, error) {
-	return backup.BackupLog(ctx, backupDB{in, d, req.Session}, in.backupRequest(req), progress)
+	req.Log = true
+	return in.backup(ctx, d, nil, req, progress)
 }
 
-// RestoreLog applies a log backup to a RESTORING database
-// (backup.RestoreLog).
-func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress Progress) (BackupResult, error) {
-	d := in.Database(req.Database)
-	if d == nil {
-		return BackupResult{}, sqlerr.New(3118, req.Database)
+// backup runs a BACKUP DATABASE or (req.Log) BACKUP LOG of d for session
+// s (nil for none: s's LOCK_TIMEOUT bounds the wait for the writer lock,
+// which its request shows).
+func (in *Instance) backup(ctx context.Context, d *Database, s *Session, req BackupRequest, progress Progress) (BackupResult, error) {
+	req.File = in.BackupPath(req.Path)
+	if req.Log {
+		return backup.BackupLog(ctx, backupDB{in, d, s}, req, progress)
 	}
-	return backup.RestoreLog(ctx, backupDB{in, d, req.Session}, in.restoreRequest(req), progress)
-}
-
-// restoreRequest is req as package backup takes it, with the file resolved.
-func (in *Instance) restoreRequest(req RestoreRequest) backup.RestoreRequest {
-	return backup.RestoreRequest{Database: req.Database, Path: req.Path, File: in.BackupPath(req.Path),
-		Position: req.Position, NoRecovery: req.NoRecovery, Replace: req.Replace, StopAt: req.StopAt}
+	return backup.BackupDatabase(ctx, backupDB{in, d, s}, req, progress)
 }
 
 // RestoreDatabase restores a full backup, creating or replacing the
 // database (backup.RestoreDatabase).
 func (in *Instance) RestoreDatabase(ctx context.Context, req RestoreRequest, progress Progress) (BackupResult, error) {
-	return backup.RestoreDatabase(ctx, restorer{in, req.Session}, in.restoreRequest(req), progress)
+	req.Log = false
+	return in.restore(ctx, nil, req, progress)
+}
+
+// RestoreLog applies a log backup to a RESTORING database
+// (backup.RestoreLog).
+func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress Progress) (BackupResult, error) {
+	req.Log = true
+	return in.restore(ctx, nil, req, progress)
+}
+
+// restore runs a RESTORE DATABASE or (req.Log) RESTORE LOG for session s
+// (nil for none), which must not itself use the database (3102).
+func (in *Instance) restore(ctx context.Context, s *Session, req RestoreRequest, progress Progress) (BackupResult, error) {
+	req.File = in.BackupPath(req.Path)
+	if !req.Log {
+		return backup.RestoreDatabase(ctx, restorer{in, s}, req, progress)
+	}
+	d := in.Database(req.Database)
+	if d == nil {
+		return BackupResult{}, sqlerr.New(3118, req.Database)
+	}
+	return backup.RestoreLog(ctx, backupDB{in, d, s}, req, progress)
 }
 
 // restorer is backup.Restorer: the instance, for the session restoring.

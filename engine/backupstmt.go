@@ -63,36 +63,22 @@ func (bi backupInstance) Recover(database string) error   { return bi.s.inst.Rec
 func (bi backupInstance) FileName(database string) string { return dirName(database) }
 func (bi backupInstance) Software() string                { return "mirrordb " + Version }
 
-func (bi backupInstance) Backup(ctx context.Context, j backup.Job, progress backup.Progress) (backup.Result, error) {
-	s, d, o := bi.s, bi.d, j.Options
+func (bi backupInstance) Backup(ctx context.Context, req backup.Request, progress backup.Progress) (backup.Result, error) {
+	s, d := bi.s, bi.d
 	if err := d.checkOpen(); err != nil {
 		return backup.Result{}, err
 	}
-	req := BackupRequest{Log: j.Log, Path: j.Path, Mode: o.Mode(), MediaName: o.MediaName, Name: o.Name,
-		Description: o.Description, CopyOnly: o.Has("COPY_ONLY"), Checksum: o.Has("CHECKSUM"),
-		NoRecovery: o.Has("NORECOVERY"), NoTruncate: o.Has("NO_TRUNCATE"), User: s.startup.User, Session: s}
-	var res backup.Result
-	var err error
-	if j.Log {
-		if req.NoRecovery {
-			if err := backup.CheckTailLog(backupDB{s.inst, d, s}); err != nil {
-				return backup.Result{}, err
-			}
+	if req.Log && req.NoRecovery {
+		if err := backup.CheckTailLog(backupDB{s.inst, d, s}); err != nil {
+			return backup.Result{}, err
 		}
-		res, err = s.inst.BackupLog(ctx, d, req, s.progress(progress))
-	} else {
-		res, err = s.inst.BackupDatabase(ctx, d, req, s.progress(progress))
 	}
+	req.User = s.startup.User
+	res, err := s.inst.backup(ctx, d, s, req, s.progress(progress))
 	res.Database = d.Name()
 	return res, err
 }
 
-func (bi backupInstance) Restore(ctx context.Context, j backup.Job, progress backup.Progress) (backup.Result, error) {
-	s, o := bi.s, j.Options
-	req := RestoreRequest{Log: j.Log, Database: j.Database, Path: j.Path, Position: o.File,
-		NoRecovery: o.Has("NORECOVERY"), Replace: o.Has("REPLACE"), StopAt: o.StopAt, Session: s}
-	if req.Log {
-		return s.inst.RestoreLog(ctx, req, s.progress(progress))
-	}
-	return s.inst.RestoreDatabase(ctx, req, s.progress(progress))
+func (bi backupInstance) Restore(ctx context.Context, req backup.RestoreRequest, progress backup.Progress) (backup.Result, error) {
+	return bi.s.inst.restore(ctx, bi.s, req, bi.s.progress(progress))
 }

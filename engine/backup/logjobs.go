@@ -91,6 +91,7 @@ type Database interface {
 
 // Request describes a BACKUP statement's job.
 type Request struct {
+	Log         bool
 	Path        string // as written, for messages
 	File        string // resolved
 	Mode        Mode
@@ -204,6 +205,7 @@ func CheckTailLog(d Database) error {
 // RestoreRequest describes a RESTORE DATABASE or RESTORE LOG statement's
 // job.
 type RestoreRequest struct {
+	Log        bool
 	Database   string
 	Path       string // as written, for messages
 	File       string // resolved

@@ -26,25 +26,18 @@ type Binder interface {
 	At(p parser.Pos, err error) error
 }
 
-// Job is what a BACKUP or RESTORE asks of the instance: the database, the
-// one disk file (as written) and the statement's options.
-type Job struct {
-	Log      bool
-	Database string
-	Path     string
-	Options  *Options
-}
-
 // Instance runs the jobs; the engine implements it.
 type Instance interface {
 	// Path resolves a file name as a statement writes it (relative names
 	// are under the instance's backup directory).
 	Path(file string) string
-	// Backup takes a full or log backup, Restore restores one, Recover
+	// Backup takes a full or log backup (BackupDatabase, BackupLog) of
+	// the statement's database (Statement.Database, resolved when it was
+	// bound), Restore restores one (RestoreDatabase, RestoreLog), Recover
 	// brings a RESTORING database online (RESTORE ... WITH RECOVERY
 	// without FROM).
-	Backup(ctx context.Context, j Job, progress Progress) (Result, error)
-	Restore(ctx context.Context, j Job, progress Progress) (Result, error)
+	Backup(ctx context.Context, req Request, progress Progress) (Result, error)
+	Restore(ctx context.Context, req RestoreRequest, progress Progress) (Result, error)
 	Recover(database string) error
 	// FileName is the physical name FILELISTONLY shows for a database's
 	// data file; Software names the server in LABELONLY.
@@ -90,22 +83,19 @@ type Statement struct {
 	Run func(ctx context.Context, in Instance, out Output) (rows int64, err error)
 }
 
-// Options are the WITH options of one BACKUP or RESTORE statement.
-type Options struct {
+// options are the WITH options of one BACKUP or RESTORE statement.
+type options struct {
 	names       map[string]bool
-	Name        string
-	Description string
-	MediaName   string
-	Stats       int // percent step; 0 = no progress messages
-	File        int // FILE = n, the backup set's position
-	StopAt      time.Time
+	name        string
+	description string
+	mediaName   string
+	stats       int // percent step; 0 = no progress messages
+	file        int // FILE = n, the backup set's position
+	stopAt      time.Time
 }
 
-// Has says whether the statement gave the option (COPY_ONLY, REPLACE ...).
-func (o *Options) Has(name string) bool { return o.names[name] }
-
-// Mode is the media mode the options ask for.
-func (o *Options) Mode() Mode {
+// mode is the media mode the options ask for.
+func (o *options) mode() Mode {
 	switch {
 	case o.names["FORMAT"]:
 		return Format
@@ -146,8 +136,8 @@ func keysOf(m map[string]bool) []string {
 
 // parseOptions validates and evaluates WITH options (constant expressions
 // only).
-func parseOptions(stmt string, opts []*parser.BackupOption, allowed map[string]bool, b Binder) (*Options, error) {
-	o := &Options{names: map[string]bool{}, File: 1}
+func parseOptions(stmt string, opts []*parser.BackupOption, allowed map[string]bool, b Binder) (*options, error) {
+	o := &options{names: map[string]bool{}, file: 1}
 	for _, opt := range opts {
 		if !allowed[opt.Name] {
 			return nil, b.At(opt.Pos, sqlerr.New(155, opt.Name, stmt))
@@ -160,23 +150,23 @@ func parseOptions(stmt string, opts []*parser.BackupOption, allowed map[string]b
 		text := types.ToText(val, types.TypeUnknown)
 		switch opt.Name {
 		case "NAME":
-			o.Name = text
+			o.name = text
 		case "DESCRIPTION":
-			o.Description = text
+			o.description = text
 		case "MEDIANAME":
-			o.MediaName = text
+			o.mediaName = text
 		case "STATS":
-			o.Stats = 10
+			o.stats = 10
 			if val != nil {
-				o.Stats = int(builtins.ToInt(val))
+				o.stats = int(builtins.ToInt(val))
 			}
-			if o.Stats < 1 || o.Stats > 100 {
+			if o.stats < 1 || o.stats > 100 {
 				return nil, b.At(opt.Pos, sqlerr.New(155, text, "STATS"))
 			}
 		case "FILE":
-			o.File = int(builtins.ToInt(val))
-			if o.File < 1 {
-				return nil, b.At(opt.Pos, sqlerr.New(4038, o.File, "FILE"))
+			o.file = int(builtins.ToInt(val))
+			if o.file < 1 {
+				return nil, b.At(opt.Pos, sqlerr.New(4038, o.file, "FILE"))
 			}
 		case "STOPAT":
 			t, ok := types.ParseTime(text)
@@ -185,7 +175,7 @@ func parseOptions(stmt string, opts []*parser.BackupOption, allowed map[string]b
 			}
 			// Commit times are UTC; STOPAT is the server's wall clock, as
 			// GETDATE() shows it.
-			o.StopAt = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.Local).UTC()
+			o.stopAt = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.Local).UTC()
 		case "DIFFERENTIAL", "STANDBY":
 			return nil, b.At(opt.Pos, sqlerr.New(40517, stmt+" WITH "+opt.Name))
 		}
@@ -197,16 +187,16 @@ func parseOptions(stmt string, opts []*parser.BackupOption, allowed map[string]b
 }
 
 // progress sends "n percent processed." notices every Stats percent.
-func (o *Options) progress(out Output) Progress {
-	if o.Stats == 0 {
+func (o *options) progress(out Output) Progress {
+	if o.stats == 0 {
 		return nil
 	}
-	next := o.Stats
+	next := o.stats
 	return func(done, total int64) {
 		if total <= 0 {
 			return
 		}
-		for pct := int(done * 100 / total); pct >= next && next <= 100; next += o.Stats {
+		for pct := int(done * 100 / total); pct >= next && next <= 100; next += o.stats {
 			_ = out.Notice(sqlerr.New(3211, next))
 		}
 	}
@@ -264,9 +254,11 @@ func bindBackup(x *parser.Backup, b Binder) (*Statement, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := Job{Log: x.Log, Database: x.Database, Path: path, Options: o}
+	req := Request{Log: x.Log, Path: path, Mode: o.mode(), MediaName: o.mediaName, Name: o.name,
+		Description: o.description, CopyOnly: o.names["COPY_ONLY"], Checksum: o.names["CHECKSUM"],
+		NoRecovery: o.names["NORECOVERY"], NoTruncate: o.names["NO_TRUNCATE"]}
 	return &Statement{Verb: verb, Database: x.Database, Run: func(ctx context.Context, in Instance, out Output) (int64, error) {
-		res, err := in.Backup(ctx, j, o.progress(out))
+		res, err := in.Backup(ctx, req, o.progress(out))
 		if err != nil {
 			return 0, terminating(verb, err)
 		}
@@ -309,22 +301,23 @@ func bindRestore(x *parser.Restore, b Binder) (*Statement, error) {
 		return headerOnly(path), nil
 	case "VERIFYONLY":
 		return &Statement{Verb: verb, Run: func(_ context.Context, in Instance, out Output) (int64, error) {
-			if _, err := Verify(in.Path(path), o.File); err != nil {
+			if _, err := Verify(in.Path(path), o.file); err != nil {
 				return 0, terminating("VERIFY DATABASE", DeviceError(path, err))
 			}
-			return 0, out.Notice(sqlerr.New(3262, o.File))
+			return 0, out.Notice(sqlerr.New(3262, o.file))
 		}}, nil
 	case "FILELISTONLY":
-		return fileListOnly(path, o.File), nil
+		return fileListOnly(path, o.file), nil
 	case "LABELONLY":
 		return labelOnly(path), nil
 	}
-	j := Job{Log: x.Kind == "LOG", Database: x.Database, Path: path, Options: o}
+	req := RestoreRequest{Log: x.Kind == "LOG", Database: x.Database, Path: path, Position: o.file,
+		NoRecovery: o.names["NORECOVERY"], Replace: o.names["REPLACE"], StopAt: o.stopAt}
 	return &Statement{Verb: verb, Run: func(ctx context.Context, in Instance, out Output) (int64, error) {
-		res, err := in.Restore(ctx, j, o.progress(out))
+		res, err := in.Restore(ctx, req, o.progress(out))
 		if err != nil {
 			return 0, terminating(verb, err)
 		}
-		return 0, completed(out, verb, x.Database, logicalFile(x.Database, j.Log), res)
+		return 0, completed(out, verb, x.Database, logicalFile(x.Database, req.Log), res)
 	}}, nil
 }
