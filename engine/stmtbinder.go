@@ -7,8 +7,9 @@ import (
 	"mirrordb/types"
 )
 
-// stmtBinder is what the feature packages' statements (backup, security)
-// need of the binder: WITH option values and errors placed in the batch.
+// stmtBinder is stmtopt.Binder: what the feature packages' statements
+// (backup, security) need of the binder, WITH option values and errors
+// placed in the batch.
 type stmtBinder struct{ b *binder }
 
 // OptionValue evaluates a WITH option's value, a constant expression (nil

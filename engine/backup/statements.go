@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/stmtopt"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -18,13 +19,7 @@ import (
 // restored store) the engine does behind Instance.
 
 // Binder is what binding a statement needs of the engine's binder.
-type Binder interface {
-	// OptionValue evaluates a WITH option's value, a constant expression
-	// (nil when the option has none).
-	OptionValue(opt *parser.BackupOption) (types.Value, error)
-	// At places an error at p in the batch text.
-	At(p parser.Pos, err error) error
-}
+type Binder = stmtopt.Binder
 
 // Instance runs the jobs; the engine implements it.
 type Instance interface {

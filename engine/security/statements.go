@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/stmtopt"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -20,11 +21,7 @@ import (
 // Session is the session binding a statement, as the statements need it;
 // the engine's binder implements it.
 type Session interface {
-	// OptionValue evaluates a WITH option's value, a constant expression
-	// (nil when the option has none).
-	OptionValue(opt *parser.BackupOption) (types.Value, error)
-	// At places an error at p in the batch text.
-	At(p parser.Pos, err error) error
+	stmtopt.Binder
 	// Login is the login the session runs as; IsSysadmin says whether it
 	// is in the sysadmin role now.
 	Login() string

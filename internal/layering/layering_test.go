@@ -77,7 +77,11 @@ var only = map[string][]string{
 	// are evaluated, the catalog stored in master and published by the
 	// engine, through the interfaces the package defines; it knows no
 	// engine, session, storage or mirroring.
-	"mirrordb/engine/security": {"mirrordb/parser", "mirrordb/types", "mirrordb/sqlerr", "mirrordb/internal/verifier"},
+	"mirrordb/engine/security": {"mirrordb/engine/stmtopt", "mirrordb/parser", "mirrordb/types", "mirrordb/sqlerr",
+		"mirrordb/internal/verifier"},
+	// What the feature packages' statements need of the binder, as an
+	// interface: the parser's option node in, a value out.
+	"mirrordb/engine/stmtopt": {"mirrordb/parser", "mirrordb/types", "mirrordb/sqlerr"},
 	// The endpoint's statements and definition: the parser's clauses in, a
 	// definition out; storing it and binding its port are the engine's
 	// and mirroring's.
@@ -89,7 +93,7 @@ var only = map[string][]string{
 	// checkpoint under the writer lock, the log, installing a restored
 	// store) are reached through backup.Database and backup.Restorer,
 	// which the engine implements: no engine, storage, wire or mirroring.
-	"mirrordb/engine/backup": {"mirrordb/internal/frame", "mirrordb/parser", "mirrordb/session", "mirrordb/types",
+	"mirrordb/engine/backup": {"mirrordb/engine/stmtopt", "mirrordb/internal/frame", "mirrordb/parser", "mirrordb/session", "mirrordb/types",
 		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern", "mirrordb/engine/txlog"},
 }
 
