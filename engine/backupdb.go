@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,48 +20,20 @@ import (
 	"mirrordb/sqlerr"
 )
 
-// BACKUP and RESTORE (SPEC §2.8, §2.9, D8).
-//
-// A full backup is the database's store as of one LSN: a Pebble checkpoint
-// taken under the writer lock (so it holds exactly the transactions up to
-// that LSN, durably) streamed file by file into the media. A log backup
-// holds the log records from the chain position to the durable end.
-// Restoring a full backup rebuilds the store in a temporary directory and
-// swaps it in only when complete, so a failed restore changes nothing;
-// restoring a log backup redoes its records through the same Redo that
-// mirroring uses.
+// The store work of BACKUP and RESTORE (SPEC §2.8, §2.9, D8). Package
+// backup runs the jobs and makes their decisions (backupjobs.go adapts the
+// engine to it); here is what needs the store or the instance: the
+// requests as the engine's callers make them, the Pebble checkpoint taken
+// under the writer lock, the work that cannot be interrupted, readying a
+// restored store and installing it under its catalog entry, and finishing
+// what an instance stopped half-way through left behind.
 
-// BackupRequest describes a BACKUP statement.
-type BackupRequest struct {
-	Log         bool
-	Path        string // as written; relative paths are under <data>/backup
-	Mode        backup.Mode
-	MediaName   string
-	Name        string
-	Description string
-	CopyOnly    bool
-	Checksum    bool
-	NoRecovery  bool // BACKUP LOG ... WITH NORECOVERY (tail-log backup)
-	NoTruncate  bool // BACKUP LOG ... WITH NO_TRUNCATE (copy-only, best effort)
-	User        string
-	// Session is the session backing up, if any: its LOCK_TIMEOUT bounds
-	// the wait for the writer lock, which its request shows.
-	Session *Session
-}
-
-// Progress receives the bytes processed so far and the total expected
-// (0 when unknown), for STATS.
-type Progress func(done, total int64)
-
-// BackupResult is what the completion messages report.
-type BackupResult struct {
-	Position int
-	Bytes    int64
-	Elapsed  time.Duration
-}
-
-// Pages is the size in SQL Server's 8 KB pages, for 4035 and 3014.
-func (r BackupResult) Pages() int64 { return (r.Bytes + 8191) / 8192 }
+// BackupRequest and RestoreRequest describe a BACKUP and a RESTORE, as
+// package backup takes them; File, the resolved path, is filled in here.
+type (
+	BackupRequest  = backup.Request
+	RestoreRequest = backup.RestoreRequest
+)
 
 // BackupPath resolves a TO/FROM DISK path (SPEC D8).
 func (in *Instance) BackupPath(p string) string {
@@ -77,7 +48,7 @@ func (in *Instance) setHeader(d *Database, typ int, user string) backup.SetHeade
 		Type: typ, UserName: user, ServerName: in.cfg.ServerName, DatabaseName: d.Name(),
 		DatabaseCreated: d.Created(), FamilyGUID: d.FamilyGUID().String(),
 		RecoveryForkGUID: d.FamilyGUID().String(), BackupSetGUID: backup.NewGUID(),
-		RecoveryModel: string(d.RecoveryModel()), Started: in.now(),
+		RecoveryModel: d.RecoveryModel(), Started: in.now(),
 	}
 }
 
@@ -87,77 +58,6 @@ func exclusiveBackup(d *Database) (release func(), err error) {
 		return nil, sqlerr.New(3023)
 	}
 	return func() { d.backingUp.Store(false) }, nil
-}
-
-// BackupDatabase takes a full backup of d.
-func (in *Instance) BackupDatabase(ctx context.Context, d *Database, req BackupRequest, progress Progress) (BackupResult, error) {
-	start := time.Now()
-	release, err := exclusiveBackup(d)
-	if err != nil {
-		return BackupResult{}, err
-	}
-	defer release()
-	path := in.BackupPath(req.Path)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return BackupResult{}, backup.DeviceError(req.Path, err)
-	}
-	tmp, err := os.MkdirTemp(filepath.Join(in.cfg.DataDir, "backup"), ".checkpoint-")
-	if err != nil {
-		return BackupResult{}, err
-	}
-	ckpt := filepath.Join(tmp, "store")
-	end, err := checkpoint(ctx, d, req.Session, ckpt)
-	if err != nil {
-		return BackupResult{}, err
-	}
-	defer os.RemoveAll(tmp)
-	files, total, err := backup.ListFiles(ckpt)
-	if err != nil {
-		return BackupResult{}, err
-	}
-
-	chain := d.Chain()
-	h := in.setHeader(d, backup.TypeDatabase, req.User)
-	h.Name, h.Description, h.CopyOnly, h.Checksums = req.Name, req.Description, req.CopyOnly, req.Checksum
-	h.FirstLSN, h.LastLSN, h.CheckpointLSN, h.DatabaseBackupLSN = end+1, end+1, end+1, chain.LastFullLSN
-	w, err := backup.Create(path, req.Mode, req.MediaName, h)
-	if err != nil {
-		return BackupResult{}, backup.DeviceError(req.Path, err)
-	}
-	var done int64
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			w.Abort()
-			return BackupResult{}, err
-		}
-		if err := w.AddFileFrom(ctx, ckpt, f, func(n int) {
-			done += int64(n)
-			if progress != nil {
-				progress(done, total)
-			}
-		}); err != nil {
-			w.Abort()
-			return BackupResult{}, backup.DeviceError(req.Path, err)
-		}
-	}
-	trailer, err := w.Finish()
-	if err != nil {
-		return BackupResult{}, backup.DeviceError(req.Path, err)
-	}
-	if !req.CopyOnly {
-		full := d.RecoveryModel() != RecoverySimple
-		err := d.setChain(func(c *logChain) {
-			c.LastFullLSN = end + 1
-			if full && c.NextLogLSN == 0 {
-				c.NextLogLSN = end + 1 // the log chain starts here
-			}
-		})
-		if err != nil {
-			return BackupResult{}, err
-		}
-	}
-	in.log.Info("database backed up", "db", d.Name(), "lsn", end, "path", path, "position", w.Header().Position, "bytes", trailer.Bytes)
-	return BackupResult{Position: w.Header().Position, Bytes: trailer.Bytes, Elapsed: time.Since(start)}, nil
 }
 
 // checkpoint takes a Pebble checkpoint of d into dir under the writer lock
@@ -216,91 +116,6 @@ func finishBehind(ctx context.Context, d *Database, work func() error, abandoned
 	}
 }
 
-// BackupLog takes a log backup of d: the records from the chain position
-// to the durable end. With NORECOVERY (a tail-log backup) the database is
-// left RESTORING.
-func (in *Instance) BackupLog(ctx context.Context, d *Database, req BackupRequest, progress Progress) (BackupResult, error) {
-	start := time.Now()
-	release, err := exclusiveBackup(d)
-	if err != nil {
-		return BackupResult{}, err
-	}
-	defer release()
-	if d.RecoveryModel() == RecoverySimple {
-		return BackupResult{}, sqlerr.New(4208, d.Name())
-	}
-	chain := d.Chain()
-	if chain.NextLogLSN == 0 {
-		return BackupResult{}, sqlerr.New(4214, d.Name())
-	}
-	path := in.BackupPath(req.Path)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return BackupResult{}, backup.DeviceError(req.Path, err)
-	}
-	if req.NoRecovery { // no commit may slip in after the tail is read
-		if err := req.Session.lockWriter(ctx, d); err != nil {
-			return BackupResult{}, err
-		}
-		defer d.storage.UnlockWriter()
-	}
-	first, last := chain.NextLogLSN, d.DurableLSN()+1
-	if req.NoRecovery {
-		last = d.storage.EndLSN() + 1
-	} else if limit := d.backupLimit(); limit < last-1 {
-		// Past the limit a failover may still undo the log (the mirror
-		// has not hardened it): a backup holding it would restore what
-		// the new principal never had. The next log backup takes it.
-		last = max(limit+1, first)
-	}
-	// Keep these records until they are in the backup.
-	d.SetLogHold("ACTIVE_BACKUP", func() (txlog.LSN, string) { return first, "ACTIVE_BACKUP_OR_RESTORE" })
-	defer d.SetLogHold("ACTIVE_BACKUP", nil)
-
-	h := in.setHeader(d, backup.TypeLog, req.User)
-	h.Name, h.Description, h.Checksums = req.Name, req.Description, req.Checksum
-	h.CopyOnly = req.CopyOnly || req.NoTruncate
-	h.FirstLSN, h.LastLSN, h.CheckpointLSN, h.DatabaseBackupLSN = first, last, last, chain.LastFullLSN
-	h.ForceOffline = req.NoRecovery
-	h.BeginsLogChain = first == chain.LastFullLSN
-	w, err := backup.Create(path, req.Mode, req.MediaName, h)
-	if err != nil {
-		return BackupResult{}, backup.DeviceError(req.Path, err)
-	}
-	err = d.ReadLog(first, last-1, func(lsn txlog.LSN, rec []byte) error {
-		if ctx.Err() != nil {
-			return context.Cause(ctx)
-		}
-		if progress != nil { // log progress counts records
-			progress(int64(lsn-first+1), int64(last-first))
-		}
-		return w.AddRecord(rec)
-	})
-	if err != nil {
-		w.Abort()
-		return BackupResult{}, backup.DeviceError(req.Path, err)
-	}
-	trailer, err := w.Finish()
-	if err != nil {
-		return BackupResult{}, backup.DeviceError(req.Path, err)
-	}
-	if !h.CopyOnly {
-		err := d.setChain(func(c *logChain) {
-			c.NextLogLSN = last
-			c.LastLogBackup = in.now()
-		})
-		if err != nil {
-			return BackupResult{}, err
-		}
-	}
-	if req.NoRecovery {
-		if err := in.setState(d, StateRestoring); err != nil {
-			return BackupResult{}, err
-		}
-	}
-	in.log.Info("log backed up", "db", d.Name(), "first_lsn", first, "last_lsn", last, "path", path, "records", trailer.Records)
-	return BackupResult{Position: w.Header().Position, Bytes: trailer.Bytes, Elapsed: time.Since(start)}, nil
-}
-
 // setState changes a database's state and records it in the catalog.
 func (in *Instance) setState(d *Database, st DBState) error {
 	d.mu.Lock()
@@ -310,129 +125,6 @@ func (in *Instance) setState(d *Database, st DBState) error {
 		return err
 	}
 	in.log.Info("database state", "db", d.Name(), "state", st.String())
-	return nil
-}
-
-// RestoreRequest describes a RESTORE DATABASE or RESTORE LOG statement.
-type RestoreRequest struct {
-	Log        bool
-	Database   string
-	Path       string
-	Position   int // FILE = n
-	NoRecovery bool
-	Replace    bool
-	StopAt     time.Time // zero when absent
-	// Session is the restoring session, which must not itself use the
-	// database (3102).
-	Session *Session
-}
-
-// RestoreDatabase restores a full backup, creating or replacing the
-// database. The new store is built aside and swapped in only when complete.
-func (in *Instance) RestoreDatabase(ctx context.Context, req RestoreRequest, progress Progress) (BackupResult, error) {
-	start := time.Now()
-	path := in.BackupPath(req.Path)
-	r, err := backup.OpenSet(path, req.Position)
-	if err != nil {
-		return BackupResult{}, backup.DeviceError(req.Path, err)
-	}
-	defer r.Close()
-	set := r.Set()
-	if set.Header.Type != backup.TypeDatabase {
-		return BackupResult{}, sqlerr.New(3135, req.Path, "BACKUP LOG")
-	}
-	if strings.EqualFold(req.Database, "master") {
-		return BackupResult{}, sqlerr.New(3108)
-	}
-	if existing := in.Database(req.Database); existing != nil {
-		if existing.Mirrored() {
-			return BackupResult{}, sqlerr.New(3104, existing.Name())
-		}
-		if err := in.checkReplace(existing, set.Header, req); err != nil {
-			return BackupResult{}, err
-		}
-	}
-
-	// Build the new store aside.
-	tmp, err := os.MkdirTemp(in.cfg.DataDir, ".restore-")
-	if err != nil {
-		return BackupResult{}, err
-	}
-	keep := false
-	defer func() {
-		if !keep {
-			os.RemoveAll(tmp)
-		}
-	}()
-	var done int64
-	var written []string
-	err = r.Read(func(name string, size int64, content io.Reader) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		p, err := backup.RestoreFile(ctx, tmp, name, content, func(n int) {
-			done += int64(n)
-			if progress != nil {
-				progress(done, set.Trailer.Bytes)
-			}
-		})
-		written = append(written, p)
-		return err
-	}, nil)
-	if err != nil {
-		return BackupResult{}, backup.DeviceError(req.Path, err)
-	}
-	// Making the copy durable and opening it (which replays its WAL)
-	// cannot be interrupted: a stopped statement leaves it to finish, and
-	// to clean up, behind it, master's pin keeping the instance open.
-	left, err := finishBehind(ctx, in.master, func() error {
-		// Files are made durable together at the end: the kernel writes
-		// them back while the copy goes on, as it would for cp + sync.
-		if err := backup.SyncFiles(written); err != nil {
-			return backup.DeviceError(req.Path, err)
-		}
-		return prepareRestoredStore(tmp, in, set.Header)
-	}, func() { os.RemoveAll(tmp) })
-	keep = left // then finishBehind removes tmp
-	if err == nil && ctx.Err() != nil {
-		err = context.Cause(ctx) // the last moment to stop: installing is the commit
-	}
-	if err != nil {
-		return BackupResult{}, err
-	}
-	state := StateOnline
-	if req.NoRecovery {
-		state = StateRestoring
-	}
-	if err := in.installRestored(req.Database, tmp, state); err != nil {
-		return BackupResult{}, err
-	}
-	keep = true
-	in.log.Info("database restored", "db", req.Database, "from", path, "position", req.Position,
-		"lsn", set.Header.LastLSN-1, "state", state.String())
-	return BackupResult{Position: req.Position, Bytes: set.Trailer.Bytes, Elapsed: time.Since(start)}, nil
-}
-
-// checkReplace applies SQL Server's safety checks before a restore
-// overwrites an existing database.
-func (in *Instance) checkReplace(d *Database, h backup.SetHeader, req RestoreRequest) error {
-	if req.Session != nil && req.Session.db == d {
-		return sqlerr.New(3102, d.Name())
-	}
-	if d.users.Load() > 0 {
-		return sqlerr.New(3101)
-	}
-	if req.Replace {
-		return nil
-	}
-	if d.FamilyGUID().String() != h.FamilyGUID {
-		return sqlerr.New(3154, d.Name())
-	}
-	if d.State() == StateOnline && d.RecoveryModel() == RecoveryFull {
-		if c := d.Chain(); c.NextLogLSN != 0 && c.NextLogLSN <= d.DurableLSN() {
-			return sqlerr.New(3159, d.Name())
-		}
-	}
 	return nil
 }
 
@@ -594,129 +286,6 @@ func (in *Instance) finishInterruptedWork(descs []dbDescriptor) {
 	}
 }
 
-// RestoreLog applies a log backup to a RESTORING database, checking that
-// it continues the database's log (4305 for a gap, 4326 for log already
-// applied), optionally stopping at a point in time.
-func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress Progress) (BackupResult, error) {
-	start := time.Now()
-	d := in.Database(req.Database)
-	if d == nil {
-		return BackupResult{}, sqlerr.New(3118, req.Database)
-	}
-	if d.Mirrored() {
-		return BackupResult{}, sqlerr.New(3104, d.Name())
-	}
-	if d.State() != StateRestoring {
-		return BackupResult{}, sqlerr.New(3117)
-	}
-	if req.Session != nil && req.Session.db == d {
-		return BackupResult{}, sqlerr.New(3102, d.Name())
-	}
-	path := in.BackupPath(req.Path)
-	r, err := backup.OpenSet(path, req.Position)
-	if err != nil {
-		return BackupResult{}, backup.DeviceError(req.Path, err)
-	}
-	defer r.Close()
-	set := r.Set()
-	h := set.Header
-	if h.Type != backup.TypeLog {
-		return BackupResult{}, sqlerr.New(3135, req.Path, "BACKUP DATABASE")
-	}
-	if d.FamilyGUID().String() != h.FamilyGUID {
-		return BackupResult{}, sqlerr.New(3154, d.Name())
-	}
-	next := d.EndLSN() + 1
-	switch {
-	case h.FirstLSN > next:
-		return BackupResult{}, sqlerr.New(4305, h.FirstLSN, next)
-	case h.LastLSN < next || (h.LastLSN == next && h.FirstLSN < h.LastLSN):
-		return BackupResult{}, sqlerr.New(4326, h.LastLSN, next)
-	}
-	if !req.StopAt.IsZero() {
-		if t, ok := d.CommitTime(next - 1); ok && t.After(req.StopAt) {
-			return BackupResult{}, sqlerr.New(4335)
-		}
-	}
-	var batch [][]byte
-	var batchBytes, done int64
-	stopped := false
-	total := set.Trailer.Records
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		err := d.Redo(ctx, batch)
-		batch, batchBytes = batch[:0], 0
-		return err
-	}
-	err = r.Read(nil, func(rec []byte) error {
-		if ctx.Err() != nil {
-			return context.Cause(ctx)
-		}
-		done++
-		if progress != nil { // log progress counts records
-			progress(done, total)
-		}
-		if stopped {
-			return nil
-		}
-		lsn, ok := txlog.PeekLSN(rec)
-		if !ok || lsn < next {
-			// Already applied (overlapping log backups): it must be the
-			// same record, or the backup is from another recovery path
-			// (a log backup of a former principal past its failover LSN).
-			if ok {
-				return d.sameLogRecord(lsn, rec)
-			}
-			return nil
-		}
-		if !req.StopAt.IsZero() {
-			decoded, err := txlog.Decode(rec)
-			if err != nil {
-				return err
-			}
-			// Parts have no commit time: STOPAT stops at commits, and
-			// the parts of a transaction it stops before are undone
-			// when the database comes online.
-			if decoded.Kind == txlog.KindCommit && decoded.CommitTime.After(req.StopAt) {
-				stopped = true
-				return nil
-			}
-		}
-		batch = append(batch, bytes.Clone(rec))
-		batchBytes += int64(len(rec))
-		if batchBytes >= 4<<20 {
-			return flush()
-		}
-		return nil
-	})
-	if err == nil {
-		err = flush()
-	}
-	if err != nil {
-		return BackupResult{}, backup.DeviceError(req.Path, err)
-	}
-	if err := d.setChain(func(c *logChain) {
-		if end := d.EndLSN() + 1; end > c.NextLogLSN {
-			c.NextLogLSN = end
-		}
-	}); err != nil {
-		return BackupResult{}, err
-	}
-	if !req.NoRecovery {
-		if err := d.UndoOpenTail(ctx); err != nil {
-			return BackupResult{}, err
-		}
-		if err := in.setState(d, StateOnline); err != nil {
-			return BackupResult{}, err
-		}
-	}
-	in.log.Info("log restored", "db", d.Name(), "from", path, "position", req.Position, "end_lsn", d.EndLSN(),
-		"stopped_at_time", stopped)
-	return BackupResult{Position: req.Position, Bytes: set.Trailer.Bytes, Elapsed: time.Since(start)}, nil
-}
-
 // sameLogRecord checks a record of a log backup against the one the
 // database already holds at its LSN (if the log still holds it): 4330 when
 // they differ.
@@ -740,24 +309,4 @@ func (d *Database) CommitTime(lsn txlog.LSN) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return rec.CommitTime, true
-}
-
-// RecoverDatabase brings a RESTORING database online (RESTORE DATABASE db
-// WITH RECOVERY without FROM).
-func (in *Instance) RecoverDatabase(name string) error {
-	d := in.Database(name)
-	if d == nil {
-		return sqlerr.New(3118, name)
-	}
-	if d.Mirrored() {
-		return sqlerr.New(3104, d.Name())
-	}
-	if d.State() != StateRestoring {
-		return sqlerr.New(3153)
-	}
-	// A transaction written in parts whose commit was not restored.
-	if err := d.UndoOpenTail(context.Background()); err != nil {
-		return err
-	}
-	return in.setState(d, StateOnline)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/backup"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -184,15 +185,14 @@ func (d *Database) writeProperties(ctx context.Context, props ...[2]string) erro
 	return err
 }
 
-// RecoveryModel is a database's recovery model
-// (sys.databases.recovery_model_desc); its text is what the database
-// property s/db/recovery and a backup's header hold.
-type RecoveryModel string
+// RecoveryModel is a database's recovery model, package backup's: what
+// the database property s/db/recovery and a backup's header hold.
+type RecoveryModel = backup.RecoveryModel
 
 const (
-	RecoveryFull       RecoveryModel = "FULL"
-	RecoveryBulkLogged RecoveryModel = "BULK_LOGGED"
-	RecoverySimple     RecoveryModel = "SIMPLE"
+	RecoveryFull       = backup.RecoveryFull
+	RecoveryBulkLogged = backup.RecoveryBulkLogged
+	RecoverySimple     = backup.RecoverySimple
 )
 
 // RecoveryModel returns the database's recovery model (FULL when the

@@ -3,30 +3,18 @@ package engine
 import (
 	"encoding/json"
 	"sync"
-	"time"
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/backup"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/engine/txlog"
 )
 
-// logChain is a database's position in its log-backup chain (SPEC §2.8,
-// §5.2). It is local bookkeeping (m/backup_chain), not logged: each copy of
-// a database keeps its own — the principal advances it with log backups,
-// a restoring copy with the backups restored onto it.
-type logChain struct {
-	// NextLogLSN is the first LSN the next log backup must start at; 0
-	// when there is no chain (SIMPLE recovery, or FULL before the first
-	// full backup, when SQL Server truncates the log as in SIMPLE).
-	NextLogLSN txlog.LSN `json:"next_log_lsn"`
-	// LastFullLSN is the CheckpointLSN of the last full backup (the
-	// DatabaseBackupLSN of the backups that follow).
-	LastFullLSN txlog.LSN `json:"last_full_lsn"`
-	// LastLogBackup is when the last log backup finished.
-	LastLogBackup time.Time `json:"last_log_backup"`
-}
+// logChain is a database's position in its log-backup chain, package
+// backup's; it is kept under m/backup_chain.
+type logChain = backup.Chain
 
 const metaChain = "backup_chain"
 

@@ -139,18 +139,15 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return &stmtPlan{dbs: []*Database{d}, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
 			return "CHECKPOINT", d.Checkpoint(e.ctx)
 		}}, nil
-	case *parser.Backup:
-		return b.planBackup(x)
-	case *parser.Restore:
-		return b.planRestore(x)
+	case *parser.Backup, *parser.Restore:
+		return b.planBackup(st)
 	case *parser.CreateEndpoint, *parser.AlterEndpoint, *parser.DropEndpoint:
 		return b.planEndpoint(st)
 	case *parser.Exec:
 		return b.planExec(x)
-	case *parser.CreateLogin, *parser.AlterLogin, *parser.DropLogin, *parser.CreateUser, *parser.DropUser, *parser.Grant:
+	case *parser.CreateLogin, *parser.AlterLogin, *parser.DropLogin, *parser.CreateUser, *parser.DropUser, *parser.Grant,
+		*parser.CreateMasterKey, *parser.CreateCertificate, *parser.BackupCertificate, *parser.DropCertificate:
 		return b.planSecurity(st)
-	case *parser.CreateMasterKey, *parser.CreateCertificate, *parser.BackupCertificate, *parser.DropCertificate:
-		return b.planKeys(st)
 	}
 	return nil, b.errAt(st, sqlerr.New(40517, statementName(st)))
 }

@@ -2,12 +2,10 @@ package engine
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"mirrordb/engine/endpoint"
 	"mirrordb/engine/security"
-	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
 
@@ -215,19 +213,8 @@ func (in *Instance) registerRoleProcedures() {
 		in.RegisterProcedure(p.name, Procedure{Params: params, SysadminOnly: true, Run: func(_ context.Context, call *ProcCall) ([][]types.Value, error) {
 			login := types.ToText(call.Args["loginame"], types.TypeUnknown)
 			role := types.ToText(call.Args["rolename"], types.TypeUnknown)
-			if !strings.EqualFold(role, "sysadmin") {
-				return nil, sqlerr.New(15151, "find", "server role", role)
-			}
 			return nil, in.changeSecurity(func(c *security.Catalog) error {
-				l := c.Login(login)
-				if l == nil {
-					return sqlerr.New(15007, login)
-				}
-				if l.ID == security.SAID && !p.member {
-					return sqlerr.New(15405, l.Name)
-				}
-				l.Sysadmin, l.Modified = p.member, time.Now().UTC()
-				return nil
+				return c.SetServerRole(login, role, p.member, time.Now().UTC())
 			})
 		}})
 	}

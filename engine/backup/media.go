@@ -10,6 +10,12 @@
 // appended set replaces it. Headers and trailers carry JSON; data blocks
 // carry either files (a full backup is the database's store as of one LSN)
 // or log records (a log backup).
+//
+// It also holds the BACKUP and RESTORE statements (statements.go,
+// mediainfo.go: Bind checks one and returns what it runs) and their jobs
+// with the log-chain rules (fulljobs.go, logjobs.go, restore.go). What
+// needs the store or the instance is the engine's, behind the Database,
+// Restorer and Instance interfaces.
 package backup
 
 import (
@@ -69,29 +75,40 @@ const (
 	TypeLog      = 2
 )
 
+// RecoveryModel is a database's recovery model
+// (sys.databases.recovery_model_desc): SIMPLE keeps no log for log
+// backups, FULL and BULK_LOGGED keep a log chain.
+type RecoveryModel string
+
+const (
+	RecoveryFull       RecoveryModel = "FULL"
+	RecoveryBulkLogged RecoveryModel = "BULK_LOGGED"
+	RecoverySimple     RecoveryModel = "SIMPLE"
+)
+
 // SetHeader describes a backup set (most RESTORE HEADERONLY columns).
 type SetHeader struct {
-	Position          int       `json:"position"`
-	Type              int       `json:"type"`
-	Name              string    `json:"name,omitempty"`
-	Description       string    `json:"description,omitempty"`
-	UserName          string    `json:"user_name"`
-	ServerName        string    `json:"server_name"`
-	DatabaseName      string    `json:"database_name"`
-	DatabaseCreated   time.Time `json:"database_created"`
-	FamilyGUID        string    `json:"family_guid"`
-	RecoveryForkGUID  string    `json:"recovery_fork_guid"`
-	BackupSetGUID     string    `json:"backup_set_guid"`
-	RecoveryModel     string    `json:"recovery_model"`
-	FirstLSN          uint64    `json:"first_lsn"`
-	LastLSN           uint64    `json:"last_lsn"` // the LSN after the last record covered
-	CheckpointLSN     uint64    `json:"checkpoint_lsn"`
-	DatabaseBackupLSN uint64    `json:"database_backup_lsn"`
-	Started           time.Time `json:"started"`
-	CopyOnly          bool      `json:"copy_only"`
-	Checksums         bool      `json:"checksums"`
-	BeginsLogChain    bool      `json:"begins_log_chain"`
-	ForceOffline      bool      `json:"force_offline"` // BACKUP LOG ... WITH NORECOVERY
+	Position          int           `json:"position"`
+	Type              int           `json:"type"`
+	Name              string        `json:"name,omitempty"`
+	Description       string        `json:"description,omitempty"`
+	UserName          string        `json:"user_name"`
+	ServerName        string        `json:"server_name"`
+	DatabaseName      string        `json:"database_name"`
+	DatabaseCreated   time.Time     `json:"database_created"`
+	FamilyGUID        string        `json:"family_guid"`
+	RecoveryForkGUID  string        `json:"recovery_fork_guid"`
+	BackupSetGUID     string        `json:"backup_set_guid"`
+	RecoveryModel     RecoveryModel `json:"recovery_model"`
+	FirstLSN          uint64        `json:"first_lsn"`
+	LastLSN           uint64        `json:"last_lsn"` // the LSN after the last record covered
+	CheckpointLSN     uint64        `json:"checkpoint_lsn"`
+	DatabaseBackupLSN uint64        `json:"database_backup_lsn"`
+	Started           time.Time     `json:"started"`
+	CopyOnly          bool          `json:"copy_only"`
+	Checksums         bool          `json:"checksums"`
+	BeginsLogChain    bool          `json:"begins_log_chain"`
+	ForceOffline      bool          `json:"force_offline"` // BACKUP LOG ... WITH NORECOVERY
 }
 
 // SetTrailer completes a backup set.

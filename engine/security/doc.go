@@ -5,9 +5,11 @@
 // master key, and certificates (generated, read from and written to
 // files, presented and matched at the endpoint's TLS handshake).
 //
-// It knows no SQL: the engine parses the statements (CREATE LOGIN, GRANT,
-// CREATE CERTIFICATE, ...), checks who may run them, stores the catalog in
-// master and publishes it; this package holds what those statements
-// change and decide, so it can be read and tested apart from sessions and
-// storage. See docs/ARCHITECTURE.md.
+// It also holds the security statements (statements.go): Bind takes the
+// parser's statement and returns its change of the catalog. What needs a
+// session or the instance (option values, the current login, the endpoint,
+// the service master key) it reaches through the Session and Instance
+// interfaces, which the engine implements; the engine stores the catalog
+// in master and publishes it. It knows no engine, session or storage, so
+// it can be read and tested apart from them. See docs/ARCHITECTURE.md.
 package security

@@ -2,6 +2,7 @@ package security
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"mirrordb/sqlerr"
@@ -105,5 +106,24 @@ func (c *Catalog) DropUser(name string) error {
 		return sqlerr.New(15138, "certificate")
 	}
 	c.Users = slices.DeleteFunc(c.Users, func(o *User) bool { return o == u })
+	return nil
+}
+
+// SetServerRole adds a login to a server role or drops it from one
+// (sp_addsrvrolemember, sp_dropsrvrolemember). sysadmin is the only
+// server role that grants anything here (15151 for any other); sa always
+// stays in it (15405), and the login must exist (15007).
+func (c *Catalog) SetServerRole(login, role string, member bool, now time.Time) error {
+	if !strings.EqualFold(role, "sysadmin") {
+		return sqlerr.New(15151, "find", "server role", role)
+	}
+	l := c.Login(login)
+	if l == nil {
+		return sqlerr.New(15007, login)
+	}
+	if l.ID == SAID && !member {
+		return sqlerr.New(15405, l.Name)
+	}
+	l.Sysadmin, l.Modified = member, now
 	return nil
 }

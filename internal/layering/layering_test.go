@@ -72,16 +72,29 @@ var only = map[string][]string{
 	// Scalar functions are functions of values: no engine, parser,
 	// session or storage (the governor only to cancel a long LIKE).
 	"mirrordb/engine/builtins": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/govern"},
-	// The security catalog, its keys and its rules know no SQL, session
-	// or storage: the engine binds the statements and stores the catalog.
-	"mirrordb/engine/security": {"mirrordb/sqlerr", "mirrordb/internal/verifier"},
+	// The security catalog, its keys and rules, and its statements: the
+	// parser's statement in, a change of the catalog out. Option values
+	// are evaluated, the catalog stored in master and published by the
+	// engine, through the interfaces the package defines; it knows no
+	// engine, session, storage or mirroring.
+	"mirrordb/engine/security": {"mirrordb/engine/stmtopt", "mirrordb/parser", "mirrordb/types", "mirrordb/sqlerr",
+		"mirrordb/internal/verifier"},
+	// What the feature packages' statements need of the binder, as an
+	// interface: the parser's option node in, a value out.
+	"mirrordb/engine/stmtopt": {"mirrordb/parser", "mirrordb/types", "mirrordb/sqlerr"},
 	// The endpoint's statements and definition: the parser's clauses in, a
 	// definition out; storing it and binding its port are the engine's
 	// and mirroring's.
 	"mirrordb/engine/endpoint": {"mirrordb/parser", "mirrordb/sqlerr", "mirrordb/types"},
-	// Backup media and the files in them: no engine, no SQL; the engine
-	// takes the checkpoint and swaps the restored store in.
-	"mirrordb/engine/backup": {"mirrordb/internal/frame", "mirrordb/sqlerr"},
+	// Backup media, the files in them, the BACKUP and RESTORE statements
+	// (the parser's statement in; messages and result sets out, with
+	// session's column type and builtins' conversions) and their jobs
+	// over the log records (txlog). The store and the instance (the
+	// checkpoint under the writer lock, the log, installing a restored
+	// store) are reached through backup.Database and backup.Restorer,
+	// which the engine implements: no engine, storage, wire or mirroring.
+	"mirrordb/engine/backup": {"mirrordb/engine/stmtopt", "mirrordb/internal/frame", "mirrordb/parser", "mirrordb/session", "mirrordb/types",
+		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern", "mirrordb/engine/txlog"},
 }
 
 func goList(t *testing.T, args ...string) []string {
