@@ -8,12 +8,12 @@ import (
 // key-prefix scan when the WHERE clause fixes leading key columns with
 // equalities (col = constant or parameter). The full WHERE clause is still
 // applied to every row read, so this only ever removes work.
-func chooseAccess(src rowSource, where expr) { chooseAccessAt(src, where, 0) }
+func chooseAccess(src rowSource, where Expr) { chooseAccessAt(src, where, 0) }
 
 // chooseAccessAt is chooseAccess for a table whose columns start at base
 // in the combined row (a join's input); a scan already narrowed is left
 // as it is.
-func chooseAccessAt(src rowSource, where expr, base int) {
+func chooseAccessAt(src rowSource, where Expr, base int) {
 	ts, ok := src.(*tableScan)
 	if !ok || where == nil || len(ts.eq) > 0 || ts.seek != nil || ts.rng != nil {
 		return
@@ -25,15 +25,15 @@ func chooseAccessAt(src rowSource, where expr, base int) {
 	conj := conjuncts(where, nil)
 	for _, pkCol := range ts.table.PK {
 		colT := ts.table.Columns[pkCol].Type
-		var val expr
+		var val Expr
 		for _, c := range conj {
 			cmp, ok := c.(*compare)
 			if !ok || cmp.op != "=" {
 				continue
 			}
-			for _, side := range [2][2]expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
+			for _, side := range [2][2]Expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
 				col, isCol := side[0].(*colExpr)
-				if isCol && col.idx == base+pkCol && rowIndependent(side[1]) && keyCompatible(colT, side[1].typ()) {
+				if isCol && col.idx == base+pkCol && rowIndependent(side[1]) && keyCompatible(colT, side[1].Type()) {
 					val = side[1]
 				}
 			}
@@ -56,7 +56,7 @@ func chooseAccessAt(src rowSource, where expr, base int) {
 }
 
 // conjuncts flattens an AND tree.
-func conjuncts(x expr, out []expr) []expr {
+func conjuncts(x Expr, out []Expr) []Expr {
 	if l, ok := x.(*logic); ok && l.and {
 		return conjuncts(l.r, conjuncts(l.l, out))
 	}
@@ -65,7 +65,7 @@ func conjuncts(x expr, out []expr) []expr {
 
 // rowIndependent reports whether an expression has the same value for every
 // row of a statement (constants, parameters and stable functions of them).
-func rowIndependent(x expr) bool {
+func rowIndependent(x Expr) bool {
 	switch e := x.(type) {
 	case *constExpr, *paramExpr:
 		return true

@@ -13,14 +13,14 @@ import (
 // aggSpec is one aggregate call of a grouped query.
 type aggSpec struct {
 	name     string // COUNT, COUNT_BIG, SUM, AVG, MIN, MAX
-	arg      expr   // nil for COUNT(*)
+	arg      Expr   // nil for COUNT(*)
 	distinct bool
 	t        types.Type
 	text     string // printed call, to share identical aggregates
 	sep      string // STRING_AGG's separator
 }
 
-func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext) (expr, error) {
+func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext) (Expr, error) {
 	if agg == nil {
 		return nil, b.errAt(x, sqlerr.New(147))
 	}
@@ -30,7 +30,7 @@ func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext)
 			return &aggRef{idx: i, t: a.t}, nil
 		}
 	}
-	spec, err := b.aggregateSpec(x, name, func(a parser.Expr) (expr, error) {
+	spec, err := b.aggregateSpec(x, name, func(a parser.Expr) (Expr, error) {
 		if containsAggregate(a) {
 			return nil, b.errAt(x, sqlerr.New(130))
 		}
@@ -45,7 +45,7 @@ func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext)
 
 // aggregateSpec checks an aggregate call's arguments, binds its argument
 // with bindArg and types the result.
-func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(parser.Expr) (expr, error)) (*aggSpec, error) {
+func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(parser.Expr) (Expr, error)) (*aggSpec, error) {
 	spec := &aggSpec{name: name, distinct: x.Distinct, text: x.String()}
 	switch {
 	case x.Star:
@@ -86,18 +86,18 @@ func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(par
 // aggResultType follows SQL Server: SUM/AVG of tinyint/smallint/int give
 // int, of bigint bigint, of decimal(p,s) decimal(38,s) (AVG: scale ≥ 6), of
 // float float; MIN/MAX keep their argument's type.
-func aggResultType(name string, arg expr) (types.Type, *sqlerr.Error) {
+func aggResultType(name string, arg Expr) (types.Type, *sqlerr.Error) {
 	switch name {
 	case "COUNT":
 		return types.TypeInt, nil
 	case "COUNT_BIG":
 		return types.TypeBigInt, nil
 	case "MIN", "MAX":
-		return arg.typ(), nil
+		return arg.Type(), nil
 	case "STRING_AGG":
 		return types.NVarCharType(types.MaxLength), nil
 	}
-	t := arg.typ()
+	t := arg.Type()
 	switch {
 	case t.Kind == types.TinyInt || t.Kind == types.SmallInt || t.Kind == types.Int:
 		return types.TypeInt, nil
@@ -212,8 +212,8 @@ type accumulator struct {
 }
 
 // grow counts n more bytes held by the accumulator.
-func (a *accumulator) grow(e *env, n int64) error {
-	if err := e.gov.Grow(n); err != nil {
+func (a *accumulator) grow(e *Env, n int64) error {
+	if err := e.Gov.Grow(n); err != nil {
 		return err
 	}
 	a.held += n
@@ -221,9 +221,9 @@ func (a *accumulator) grow(e *env, n int64) error {
 }
 
 // releaseAccumulators gives back what a finished group's aggregates hold.
-func releaseAccumulators(e *env, accs []*accumulator) {
+func releaseAccumulators(e *Env, accs []*accumulator) {
 	for _, a := range accs {
-		e.gov.Shrink(a.held)
+		e.Gov.Shrink(a.held)
 		a.held = 0
 	}
 }
@@ -239,17 +239,17 @@ func newAccumulators(specs []*aggSpec) []*accumulator {
 	return accs
 }
 
-func (a *accumulator) add(e *env) error {
+func (a *accumulator) add(e *Env) error {
 	if a.spec.arg == nil { // COUNT(*)
 		a.count++
 		return nil
 	}
-	v, err := a.spec.arg.eval(e)
+	v, err := a.spec.arg.Eval(e)
 	if err != nil || v == nil {
 		return err
 	}
 	if a.seen != nil {
-		k := string(keys.AppendValue(nil, v, a.spec.arg.typ()))
+		k := string(keys.AppendValue(nil, v, a.spec.arg.Type()))
 		if a.seen[k] {
 			return nil
 		}
@@ -263,7 +263,7 @@ func (a *accumulator) add(e *env) error {
 	case "COUNT", "COUNT_BIG":
 		return nil
 	case "STRING_AGG":
-		s := types.ToText(v, a.spec.arg.typ())
+		s := types.ToText(v, a.spec.arg.Type())
 		grown := int64(len(s))
 		if a.hasText {
 			a.text = append(a.text, a.spec.sep...)
@@ -283,7 +283,7 @@ func (a *accumulator) add(e *env) error {
 		return nil
 	}
 	// SUM and AVG accumulate in the result type.
-	if n, ok := v.(int64); ok && a.spec.t.Kind.IsInteger() && a.spec.arg.typ().Kind.IsInteger() {
+	if n, ok := v.(int64); ok && a.spec.t.Kind.IsInteger() && a.spec.arg.Type().Kind.IsInteger() {
 		s := a.isum + n
 		if (s > a.isum) != (n > 0) || !types.CheckIntRange(s, a.spec.t.Kind) {
 			return overflow(a.spec.t.Kind)
@@ -291,7 +291,7 @@ func (a *accumulator) add(e *env) error {
 		a.isum, a.hasInt = s, true
 		return nil
 	}
-	cv, cerr := types.Convert(v, a.spec.arg.typ(), a.spec.t, types.Implicit)
+	cv, cerr := types.Convert(v, a.spec.arg.Type(), a.spec.t, types.Implicit)
 	if cerr != nil {
 		return cerr
 	}

@@ -63,7 +63,7 @@ func (b *binder) optionValue(opt *parser.BackupOption) (types.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	val, err := x.eval(&env{sess: b.s, now: time.Now()})
+	val, err := x.Eval(&Env{sess: b.s, Now: time.Now()})
 	if err != nil {
 		return nil, b.errAt(opt, err)
 	}
@@ -199,7 +199,7 @@ func (b *binder) planBackup(x *parser.Backup) (*stmtPlan, error) {
 	req := BackupRequest{Log: x.Log, Path: path, Mode: o.mode(), MediaName: o.mediaName, Name: o.name,
 		Description: o.description, CopyOnly: o.names["COPY_ONLY"], Checksum: o.names["CHECKSUM"],
 		NoRecovery: o.names["NORECOVERY"], NoTruncate: o.names["NO_TRUNCATE"], User: s.startup.User, Session: s}
-	return &stmtPlan{noTx: verb, noTxNumber: 3021, dbs: []*Database{d}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{noTx: verb, noTxNumber: 3021, dbs: []*Database{d}, run: func(e *Env, _ *txn, w session.ResultWriter) (string, error) {
 		if err := d.checkOpen(); err != nil {
 			return "", terminating(verb, err)
 		}
@@ -212,9 +212,9 @@ func (b *binder) planBackup(x *parser.Backup) (*stmtPlan, error) {
 			if req.NoRecovery && (s.db == d || d.users.Load() > 0) {
 				return "", terminating(verb, sqlerr.New(3101))
 			}
-			res, err = s.inst.BackupLog(e.ctx, d, req, s.progress(o.progress(w)))
+			res, err = s.inst.BackupLog(e.Ctx, d, req, s.progress(o.progress(w)))
 		} else {
-			res, err = s.inst.BackupDatabase(e.ctx, d, req, s.progress(o.progress(w)))
+			res, err = s.inst.BackupDatabase(e.Ctx, d, req, s.progress(o.progress(w)))
 		}
 		if err != nil {
 			return "", terminating(verb, err)
@@ -238,7 +238,7 @@ func (b *binder) planRestore(x *parser.Restore) (*stmtPlan, error) {
 		if x.Kind != "DATABASE" || !o.names["RECOVERY"] {
 			return nil, b.errAt(x, sqlerr.New(3032, "RESTORE DATABASE without FROM needs WITH RECOVERY"))
 		}
-		return &stmtPlan{noTx: verb, noTxNumber: 3021, run: func(*env, *txn, session.ResultWriter) (string, error) {
+		return &stmtPlan{noTx: verb, noTxNumber: 3021, run: func(*Env, *txn, session.ResultWriter) (string, error) {
 			if err := s.inst.RecoverDatabase(x.Database); err != nil {
 				return "", terminating(verb, err)
 			}
@@ -253,7 +253,7 @@ func (b *binder) planRestore(x *parser.Restore) (*stmtPlan, error) {
 	case "HEADERONLY":
 		return b.planHeaderOnly(path), nil
 	case "VERIFYONLY":
-		return &stmtPlan{noTx: verb, noTxNumber: 3021, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+		return &stmtPlan{noTx: verb, noTxNumber: 3021, run: func(_ *Env, _ *txn, w session.ResultWriter) (string, error) {
 			if _, err := backup.Verify(s.inst.BackupPath(path), o.file); err != nil {
 				return "", terminating("VERIFY DATABASE", backup.DeviceError(path, err))
 			}
@@ -264,13 +264,13 @@ func (b *binder) planRestore(x *parser.Restore) (*stmtPlan, error) {
 	}
 	req := RestoreRequest{Log: x.Kind == "LOG", Database: x.Database, Path: path, Position: o.file,
 		NoRecovery: o.names["NORECOVERY"], Replace: o.names["REPLACE"], StopAt: o.stopAt, Session: s}
-	return &stmtPlan{noTx: verb, noTxNumber: 3021, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{noTx: verb, noTxNumber: 3021, run: func(e *Env, _ *txn, w session.ResultWriter) (string, error) {
 		var res BackupResult
 		var err error
 		if req.Log {
-			res, err = s.inst.RestoreLog(e.ctx, req, s.progress(o.progress(w)))
+			res, err = s.inst.RestoreLog(e.Ctx, req, s.progress(o.progress(w)))
 		} else {
-			res, err = s.inst.RestoreDatabase(e.ctx, req, s.progress(o.progress(w)))
+			res, err = s.inst.RestoreDatabase(e.Ctx, req, s.progress(o.progress(w)))
 		}
 		if err != nil {
 			return "", terminating(verb, err)
@@ -301,7 +301,7 @@ var headerOnlyColumns = cols(
 // planHeaderOnly lists the backup sets of a media file (RESTORE HEADERONLY).
 func (b *binder) planHeaderOnly(path string) *stmtPlan {
 	s := b.s
-	return &stmtPlan{cols: headerOnlyColumns, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{cols: headerOnlyColumns, run: func(_ *Env, _ *txn, w session.ResultWriter) (string, error) {
 		m, err := backup.Open(s.inst.BackupPath(path))
 		if err != nil {
 			return "", terminating("RESTORE HEADERONLY", backup.DeviceError(path, err))
@@ -341,7 +341,7 @@ func (b *binder) planMediaInfo(kind, path string, file int) *stmtPlan {
 			"Type", types.Type{Kind: types.Char, Length: 1}, "FileGroupName", types.NVarCharType(128),
 			"Size", types.DecimalType(20, 0), "FileId", types.TypeBigInt)
 	}
-	return &stmtPlan{cols: columns, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{cols: columns, run: func(_ *Env, _ *txn, w session.ResultWriter) (string, error) {
 		m, err := backup.Open(s.inst.BackupPath(path))
 		if err != nil {
 			return "", terminating("RESTORE "+kind, backup.DeviceError(path, err))

@@ -86,10 +86,10 @@ func (sc *scope) add(src *source) {
 }
 
 // resolve finds a column reference in the scope.
-func (b *binder) resolve(sc *scope, ref *parser.ColumnRef) (expr, error) {
+func (b *binder) resolve(sc *scope, ref *parser.ColumnRef) (Expr, error) {
 	name := ref.Name()
 	qual := ref.Parts[:len(ref.Parts)-1]
-	var found expr
+	var found Expr
 	var matches int
 	qualified := false
 	if sc != nil {
@@ -142,16 +142,16 @@ func orDbo(s string) string {
 type aggContext struct {
 	scope     *scope   // the source scope aggregate arguments bind in
 	groupText []string // printed GROUP BY expressions, for matching
-	groupBy   []expr
+	groupBy   []Expr
 	aggs      []*aggSpec
 }
 
 // bindExpr binds an expression. hint is the type the context expects (used
 // to infer parameter types); agg is non-nil after grouping.
-func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
+func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.Type) (Expr, error) {
 	if agg != nil {
 		if i := indexOf(agg.groupText, n.String()); i >= 0 {
-			return &groupKeyRef{idx: i, t: agg.groupBy[i].typ()}, nil
+			return &groupKeyRef{idx: i, t: agg.groupBy[i].Type()}, nil
 		}
 	}
 	switch x := n.(type) {
@@ -240,7 +240,7 @@ func indexOf(list []string, s string) int {
 	return -1
 }
 
-func (b *binder) bindLiteral(x *parser.Literal) (expr, error) {
+func (b *binder) bindLiteral(x *parser.Literal) (Expr, error) {
 	v, t, err := literalValue(x)
 	if err != nil {
 		return nil, b.errAt(x, err)
@@ -299,7 +299,7 @@ func literalValue(x *parser.Literal) (types.Value, types.Type, error) {
 	return nil, types.Type{}, sqlerr.New(102, x.Value)
 }
 
-func (b *binder) bindGlobal(x *parser.GlobalVar) (expr, error) {
+func (b *binder) bindGlobal(x *parser.GlobalVar) (Expr, error) {
 	g, ok := globalVars[x.Name]
 	if !ok {
 		return nil, b.errAt(x, sqlerr.New(137, "@@"+x.Name))
@@ -307,7 +307,7 @@ func (b *binder) bindGlobal(x *parser.GlobalVar) (expr, error) {
 	return &funcExpr{name: "@@" + x.Name, fn: g, t: g.typ(nil)}, nil
 }
 
-func (b *binder) bindUnary(x *parser.Unary, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
+func (b *binder) bindUnary(x *parser.Unary, sc *scope, agg *aggContext, hint types.Type) (Expr, error) {
 	v, err := b.bindExpr(x.X, sc, agg, hint)
 	if err != nil {
 		return nil, err
@@ -318,11 +318,11 @@ func (b *binder) bindUnary(x *parser.Unary, sc *scope, agg *aggContext, hint typ
 	case "+":
 		return v, nil
 	case "-", "~":
-		k := v.typ().Kind
+		k := v.Type().Kind
 		if k.IsString() || k == types.Unknown {
 			v = coerce(v, types.TypeInt)
 		}
-		k = v.typ().Kind
+		k = v.Type().Kind
 		if !k.IsNumeric() || (x.Op == "~" && !(k.IsInteger() || k == types.Bit)) || (x.Op == "-" && k == types.Bit) {
 			return nil, b.errAt(x, sqlerr.New(8117, k.String(), map[string]string{"-": "minus", "~": "~"}[x.Op]))
 		}
@@ -333,7 +333,7 @@ func (b *binder) bindUnary(x *parser.Unary, sc *scope, agg *aggContext, hint typ
 
 // bindPair binds the two operands of an operator, letting a parameter on
 // one side take the type of the other side.
-func (b *binder) bindPair(l, r parser.Expr, sc *scope, agg *aggContext, hint types.Type) (expr, expr, error) {
+func (b *binder) bindPair(l, r parser.Expr, sc *scope, agg *aggContext, hint types.Type) (Expr, Expr, error) {
 	_, lp := l.(*parser.Param)
 	_, rp := r.(*parser.Param)
 	if lp && !rp {
@@ -341,18 +341,18 @@ func (b *binder) bindPair(l, r parser.Expr, sc *scope, agg *aggContext, hint typ
 		if err != nil {
 			return nil, nil, err
 		}
-		lb, err := b.bindExpr(l, sc, agg, rb.typ())
+		lb, err := b.bindExpr(l, sc, agg, rb.Type())
 		return lb, rb, err
 	}
 	lb, err := b.bindExpr(l, sc, agg, hint)
 	if err != nil {
 		return nil, nil, err
 	}
-	rb, err := b.bindExpr(r, sc, agg, lb.typ())
+	rb, err := b.bindExpr(r, sc, agg, lb.Type())
 	return lb, rb, err
 }
 
-func (b *binder) bindBinary(x *parser.Binary, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
+func (b *binder) bindBinary(x *parser.Binary, sc *scope, agg *aggContext, hint types.Type) (Expr, error) {
 	switch x.Op {
 	case "AND", "OR":
 		l, err := b.bindExpr(x.L, sc, agg, types.TypeBit)
@@ -384,8 +384,8 @@ func (b *binder) bindBinary(x *parser.Binary, sc *scope, agg *aggContext, hint t
 // comparison, following data type precedence. Kinds whose values
 // types.Compare orders directly (numbers with numbers, strings with
 // strings, ...) are left as they are.
-func (b *binder) comparable(n positioned, l, r expr) (expr, expr, error) {
-	lt, rt := l.typ(), r.typ()
+func (b *binder) comparable(n positioned, l, r Expr) (Expr, Expr, error) {
+	lt, rt := l.Type(), r.Type()
 	if sameRepresentation(lt.Kind, rt.Kind) {
 		return l, r, nil
 	}
@@ -405,7 +405,7 @@ func (b *binder) comparable(n positioned, l, r expr) (expr, expr, error) {
 }
 
 // coerceChecked is coerce that reports a failing constant conversion now.
-func (b *binder) coerceChecked(n positioned, x expr, t types.Type) (expr, error) {
+func (b *binder) coerceChecked(n positioned, x Expr, t types.Type) (Expr, error) {
 	if c, ok := x.(*constExpr); ok && c.v != nil && c.t != t {
 		if _, err := types.Convert(c.v, c.t, t, types.Implicit); err != nil {
 			return nil, b.errAt(n, err)
@@ -413,7 +413,7 @@ func (b *binder) coerceChecked(n positioned, x expr, t types.Type) (expr, error)
 	} else if p, ok := x.(*paramExpr); ok && b.checks != nil {
 		b.checks.record(p.n, t)
 	}
-	if goRepresentation(x.typ().Kind) == goRepresentation(t.Kind) && !t.Kind.IsString() && !t.Kind.IsBinary() && !t.Kind.IsMoney() {
+	if goRepresentation(x.Type().Kind) == goRepresentation(t.Kind) && !t.Kind.IsString() && !t.Kind.IsBinary() && !t.Kind.IsMoney() {
 		return x, nil // same Go value type, no conversion needed
 	}
 	return coerce(x, t), nil
@@ -495,8 +495,8 @@ func sameRepresentation(a, b types.Kind) bool {
 	return false
 }
 
-func (b *binder) bindArith(x *parser.Binary, l, r expr) (expr, error) {
-	lt, rt := l.typ(), r.typ()
+func (b *binder) bindArith(x *parser.Binary, l, r Expr) (Expr, error) {
+	lt, rt := l.Type(), r.Type()
 	if lt.Kind == types.Unknown && rt.Kind == types.Unknown {
 		return &constExpr{t: types.TypeInt}, nil
 	}
@@ -540,10 +540,10 @@ func (b *binder) bindArith(x *parser.Binary, l, r expr) (expr, error) {
 		return !k.IsNumeric() || (k == types.Bit && x.Op != "&" && x.Op != "|" && x.Op != "^")
 	}
 	if bad(lt.Kind) {
-		return nil, b.errAt(x, sqlerr.New(8117, l.typ().Kind.String(), opName(x.Op)))
+		return nil, b.errAt(x, sqlerr.New(8117, l.Type().Kind.String(), opName(x.Op)))
 	}
 	if bad(rt.Kind) {
-		return nil, b.errAt(x, sqlerr.New(8117, r.typ().Kind.String(), opName(x.Op)))
+		return nil, b.errAt(x, sqlerr.New(8117, r.Type().Kind.String(), opName(x.Op)))
 	}
 	t, opT := arithType(x.Op, lt, rt)
 	if x.Op == "&" || x.Op == "|" || x.Op == "^" {
@@ -640,18 +640,18 @@ func arithType(op string, l, r types.Type) (result, operand types.Type) {
 }
 
 // fold evaluates an expression whose operands are all constants.
-func (b *binder) fold(x expr) expr {
+func (b *binder) fold(x Expr) Expr {
 	if !isConstTree(x) {
 		return x
 	}
-	v, err := x.eval(&env{sess: b.s})
+	v, err := x.Eval(&Env{sess: b.s})
 	if err != nil {
 		return x // report at run time, where SQL Server reports it
 	}
-	return &constExpr{v: v, t: x.typ()}
+	return &constExpr{v: v, t: x.Type()}
 }
 
-func isConstTree(x expr) bool {
+func isConstTree(x Expr) bool {
 	switch e := x.(type) {
 	case *constExpr:
 		return true
@@ -677,7 +677,7 @@ func isConstTree(x expr) bool {
 	return false
 }
 
-func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try, pg bool, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try, pg bool, sc *scope, agg *aggContext) (Expr, error) {
 	if pg {
 		if r, ok, err := b.bindPGTextCast(x, tn, sc, agg); ok { // pgsubscript.go
 			return r, err
@@ -710,26 +710,26 @@ func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style
 	case types.PGBytea, types.PGTimestampTZ, types.PGTime, types.PGBool:
 		v = &pgInputExpr{x: v, in: in}
 	}
-	var st expr
+	var st Expr
 	if style != nil {
 		if st, err = b.bindExpr(style, sc, agg, types.TypeInt); err != nil {
 			return nil, err
 		}
 	}
-	if v.typ().Kind != types.Unknown {
-		if _, cerr := types.Convert(probe(v.typ().Kind), v.typ(), to, types.Explicit); sqlerr.Is(cerr, 529) {
+	if v.Type().Kind != types.Unknown {
+		if _, cerr := types.Convert(probe(v.Type().Kind), v.Type(), to, types.Explicit); sqlerr.Is(cerr, 529) {
 			return nil, b.errAt(n, cerr)
 		}
 	}
-	if st != nil && builtins.HasStyles(v.typ().Kind, to.Kind) {
+	if st != nil && builtins.HasStyles(v.Type().Kind, to.Kind) {
 		return b.fold(&styledConvert{x: v, style: st, to: to, try: try}), nil
 	}
 	return b.fold(&castExpr{x: v, to: to, mode: types.Explicit, try: try}), nil
 }
 
-func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
+func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types.Type) (Expr, error) {
 	c := &caseExpr{}
-	var operand expr
+	var operand Expr
 	if x.Operand != nil {
 		var err error
 		if operand, err = b.bindExpr(x.Operand, sc, agg, types.TypeUnknown); err != nil {
@@ -737,10 +737,10 @@ func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types
 		}
 	}
 	for _, w := range x.Whens {
-		var cond expr
+		var cond Expr
 		var err error
 		if operand != nil {
-			v, err := b.bindExpr(w.Cond, sc, agg, operand.typ())
+			v, err := b.bindExpr(w.Cond, sc, agg, operand.Type())
 			if err != nil {
 				return nil, err
 			}
@@ -768,10 +768,10 @@ func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types
 	}
 	t := types.TypeUnknown
 	for _, r := range c.results {
-		t = types.Common(t, r.typ())
+		t = types.Common(t, r.Type())
 	}
 	if c.els != nil {
-		t = types.Common(t, c.els.typ())
+		t = types.Common(t, c.els.Type())
 	}
 	for i := range c.results {
 		c.results[i] = coerce(c.results[i], t)
@@ -783,7 +783,7 @@ func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types
 	return c, nil
 }
 
-func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (Expr, error) {
 	if x.Subquery != nil {
 		v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
 		if err != nil {
@@ -801,7 +801,7 @@ func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (expr, err
 	}
 	in := &inList{x: v, not: x.Not}
 	for _, el := range x.List {
-		e, err := b.bindExpr(el, sc, agg, v.typ())
+		e, err := b.bindExpr(el, sc, agg, v.Type())
 		if err != nil {
 			return nil, err
 		}
@@ -815,9 +815,9 @@ func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (expr, err
 	return in, nil
 }
 
-func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (Expr, error) {
 	str := types.NVarCharType(types.MaxLength)
-	toStr := func(n parser.Expr) (expr, error) {
+	toStr := func(n parser.Expr) (Expr, error) {
 		if n == nil {
 			return nil, nil
 		}
@@ -825,7 +825,7 @@ func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (expr, err
 		if err != nil {
 			return nil, err
 		}
-		if !e.typ().Kind.IsString() {
+		if !e.Type().Kind.IsString() {
 			e = coerce(e, str)
 		}
 		return e, nil
@@ -851,7 +851,7 @@ func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (expr, err
 
 // bindTypedValue binds an expression whose value is assigned to something
 // of type t (INSERT values, UPDATE SET, defaults): params take t.
-func (b *binder) bindTypedValue(n parser.Expr, sc *scope, t types.Type) (expr, error) {
+func (b *binder) bindTypedValue(n parser.Expr, sc *scope, t types.Type) (Expr, error) {
 	return b.bindExpr(n, sc, nil, t)
 }
 

@@ -13,7 +13,7 @@ import (
 type builtin struct {
 	min, max int // argument count bounds (max -1: variadic)
 	typ      func(args []types.Type) types.Type
-	eval     func(e *env, args []types.Value, ts []types.Type) (types.Value, error)
+	eval     func(e *Env, args []types.Value, ts []types.Type) (types.Value, error)
 	nullSafe bool // eval handles NULL arguments itself
 	volatile bool // never folded into a constant at bind time
 }
@@ -24,8 +24,8 @@ func fromValues(f *builtins.Func) *builtin {
 }
 
 // valuesOnly is an evaluation that needs no environment.
-func valuesOnly(f builtins.EvalFunc) func(*env, []types.Value, []types.Type) (types.Value, error) {
-	return func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) { return f(a, ts) }
+func valuesOnly(f builtins.EvalFunc) func(*Env, []types.Value, []types.Type) (types.Value, error) {
+	return func(_ *Env, a []types.Value, ts []types.Type) (types.Value, error) { return f(a, ts) }
 }
 
 var (
@@ -50,9 +50,9 @@ func init() {
 		"DB_NAME":           {max: 1, typ: fixed(nvarchar128), nullSafe: true, volatile: true, eval: fnDBName},
 		"DB_ID":             {max: 1, typ: fixed(types.TypeInt), nullSafe: true, volatile: true, eval: fnDBID},
 		"CURRENT_DATABASE": {typ: fixed(nvarchar128), volatile: true,
-			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.db.Name(), nil }},
+			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.db.Name(), nil }},
 		"PG_IS_IN_RECOVERY": {typ: fixed(types.TypeBit), volatile: true,
-			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.readOnly(), nil }},
+			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.readOnly(), nil }},
 		"CURRENT_USER":     {typ: fixed(nvarchar128), eval: userName},
 		"SESSION_USER":     {typ: fixed(nvarchar128), eval: userName},
 		"SYSTEM_USER":      {typ: fixed(nvarchar128), eval: loginNameFn},
@@ -62,14 +62,14 @@ func init() {
 		"SUSER_SNAME":      {max: 1, typ: fixed(nvarchar128), eval: loginNameFn},
 		"IS_SRVROLEMEMBER": {min: 1, max: 2, typ: fixed(types.TypeInt), volatile: true, eval: fnIsSrvRoleMember},
 		"HOST_NAME": {typ: fixed(nvarchar128),
-			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.clientHost(), nil }},
+			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.clientHost(), nil }},
 		"APP_NAME": {typ: fixed(nvarchar128), volatile: true,
-			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 				return e.sess.params["application_name"], nil
 			}},
 		"SERVERPROPERTY": {min: 1, max: 1, typ: fixed(nvarchar128), eval: fnServerProperty},
 		"SCOPE_IDENTITY": {typ: fixed(types.DecimalType(38, 0)), nullSafe: true, volatile: true,
-			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 				return e.sess.lastIdentityValue(), nil
 			}},
 	} {
@@ -86,9 +86,9 @@ func clockFn(t types.Type, utc bool) *builtin {
 	return &builtin{typ: fixed(t), eval: nowAs(t, utc), volatile: true}
 }
 
-func nowAs(t types.Type, utc bool) func(*env, []types.Value, []types.Type) (types.Value, error) {
-	return func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		now := e.now
+func nowAs(t types.Type, utc bool) func(*Env, []types.Value, []types.Type) (types.Value, error) {
+	return func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		now := e.Now
 		if !utc {
 			now = builtins.LocalWall(now)
 		}
@@ -99,7 +99,7 @@ func nowAs(t types.Type, utc bool) func(*env, []types.Value, []types.Type) (type
 
 // userName is the session's database user: dbo for a sysadmin, else the
 // user mapped to its login in master, else guest.
-func userName(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+func userName(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 	if e.sess.isSysadmin() {
 		return "dbo", nil
 	}
@@ -116,7 +116,7 @@ func userName(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
 
 // fnIsSrvRoleMember is IS_SRVROLEMEMBER(role [, login]): 1 or 0 for the
 // server roles (public, sysadmin), NULL for an unknown role or login.
-func fnIsSrvRoleMember(e *env, a []types.Value, _ []types.Type) (types.Value, error) {
+func fnIsSrvRoleMember(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
 	role := strings.ToLower(types.ToText(a[0], types.TypeUnknown))
 	name := e.sess.loginName()
 	if len(a) == 2 {
@@ -133,11 +133,11 @@ func fnIsSrvRoleMember(e *env, a []types.Value, _ []types.Type) (types.Value, er
 }
 
 // loginNameFn is the session's login (SUSER_SNAME(), SYSTEM_USER).
-func loginNameFn(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+func loginNameFn(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 	return e.sess.loginName(), nil
 }
 
-func fnDBName(e *env, a []types.Value, _ []types.Type) (types.Value, error) {
+func fnDBName(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
 	if len(a) == 0 || a[0] == nil {
 		if len(a) == 1 {
 			return nil, nil
@@ -154,7 +154,7 @@ func fnDBName(e *env, a []types.Value, _ []types.Type) (types.Value, error) {
 	return nil, nil
 }
 
-func fnDBID(e *env, a []types.Value, _ []types.Type) (types.Value, error) {
+func fnDBID(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
 	if len(a) == 0 {
 		return int64(e.sess.db.id), nil
 	}
@@ -167,7 +167,7 @@ func fnDBID(e *env, a []types.Value, _ []types.Type) (types.Value, error) {
 	return nil, nil
 }
 
-func fnServerProperty(e *env, a []types.Value, ts []types.Type) (types.Value, error) {
+func fnServerProperty(e *Env, a []types.Value, ts []types.Type) (types.Value, error) {
 	switch strings.ToLower(types.ToText(a[0], ts[0])) {
 	case "servername", "machinename":
 		return e.sess.inst.ServerName(), nil

@@ -63,7 +63,7 @@ func (b *binder) planKeys(st parser.Statement) (*stmtPlan, error) {
 		}
 		p := b.securityPlan(st, verb, change)
 		run := p.run
-		p.run = func(e *env, t *txn, w session.ResultWriter) (string, error) {
+		p.run = func(e *Env, t *txn, w session.ResultWriter) (string, error) {
 			tag, err := run(e, t, w)
 			if err == nil && warning != nil {
 				err = w.Notice(warning)

@@ -68,17 +68,17 @@ func storedExpr(s *parser.Select) parser.Expr {
 type rowRules struct {
 	computed []boundColumn
 	checks   []boundCheck
-	defaults []expr // per column, nil without a DEFAULT
+	defaults []Expr // per column, nil without a DEFAULT
 }
 
 type boundColumn struct {
 	col int
-	x   expr
+	x   Expr
 }
 
 type boundCheck struct {
 	def *catalog.CheckDef
-	x   expr
+	x   Expr
 }
 
 // rulesCache holds the bound rules of each table definition in use; a
@@ -94,7 +94,7 @@ var rulesCache struct {
 const rulesCacheMax = 512
 
 // rulesFor binds (once per definition) a table's rules.
-func rulesFor(e *env, db *Database, def *catalog.TableDef) (*rowRules, error) {
+func rulesFor(e *Env, db *Database, def *catalog.TableDef) (*rowRules, error) {
 	if m := rulesCache.m.Load(); m != nil {
 		if r, ok := m.Load(def); ok {
 			return r.(*rowRules), nil
@@ -102,8 +102,8 @@ func rulesFor(e *env, db *Database, def *catalog.TableDef) (*rowRules, error) {
 	}
 	b := &binder{s: e.sess}
 	sc, _ := b.tableScope(db, def)
-	r := &rowRules{defaults: make([]expr, len(def.Columns))}
-	bind := func(text string, hint types.Type) (expr, error) {
+	r := &rowRules{defaults: make([]Expr, len(def.Columns))}
+	bind := func(text string, hint types.Type) (Expr, error) {
 		x := exprFromText(text)
 		if x == nil {
 			return nil, sqlerr.New(102, text)
@@ -164,7 +164,7 @@ func liveDef(t *txn, def *catalog.TableDef) (*catalog.TableDef, *catalog.Schema,
 
 // checkRow computes a new row version's computed columns and checks its
 // CHECK constraints.
-func (w *rowWriter) checkRow(e *env, t *txn, row []types.Value) error {
+func (w *rowWriter) checkRow(e *Env, t *txn, row []types.Value) error {
 	def, _, err := liveDef(t, w.table)
 	if err != nil || !def.HasRowRules() {
 		return err
@@ -176,11 +176,11 @@ func (w *rowWriter) checkRow(e *env, t *txn, row []types.Value) error {
 	if err := r.compute(e, def, row); err != nil {
 		return err
 	}
-	saved := e.row
-	defer func() { e.row = saved }()
-	e.row = row
+	saved := e.Row
+	defer func() { e.Row = saved }()
+	e.Row = row
 	for _, c := range r.checks {
-		v, err := c.x.eval(e)
+		v, err := c.x.Eval(e)
 		if err != nil {
 			return err
 		}
@@ -198,17 +198,17 @@ func (w *rowWriter) checkRow(e *env, t *txn, row []types.Value) error {
 }
 
 // compute stores the row's computed columns in it.
-func (r *rowRules) compute(e *env, def *catalog.TableDef, row []types.Value) error {
-	saved := e.row
-	defer func() { e.row = saved }()
-	e.row = row
+func (r *rowRules) compute(e *Env, def *catalog.TableDef, row []types.Value) error {
+	saved := e.Row
+	defer func() { e.Row = saved }()
+	e.Row = row
 	for _, c := range r.computed {
-		v, err := c.x.eval(e)
+		v, err := c.x.Eval(e)
 		if err != nil {
 			return err
 		}
 		if v != nil {
-			if v, err = types.Convert(v, c.x.typ(), def.Columns[c.col].Type, types.Implicit); err != nil {
+			if v, err = types.Convert(v, c.x.Type(), def.Columns[c.col].Type, types.Implicit); err != nil {
 				return err
 			}
 		}
@@ -271,7 +271,7 @@ func convertTo(def *catalog.TableDef, cols []int, vals []types.Value, from []typ
 
 // keyExists reports whether def has a row whose cols hold vals (already of
 // the columns' types): one point read through the key RowKeyFor gives.
-func keyExists(e *env, t *txn, db *Database, def *catalog.TableDef, cols []int, vals []types.Value) (bool, error) {
+func keyExists(e *Env, t *txn, db *Database, def *catalog.TableDef, cols []int, vals []types.Value) (bool, error) {
 	valueOf := func(col int) types.Value {
 		for i, c := range cols {
 			if c == col {
@@ -304,10 +304,10 @@ func keyExists(e *env, t *txn, db *Database, def *catalog.TableDef, cols []int, 
 // findRows returns def's rows whose cols hold vals (of the columns'
 // types), read through the primary key or a secondary index whose leading
 // columns are cols when there is one, else by scanning the table.
-func findRows(e *env, db *Database, def *catalog.TableDef, cols []int, vals []types.Value) (ks, raws [][]byte, rows [][]types.Value, err error) {
+func findRows(e *Env, db *Database, def *catalog.TableDef, cols []int, vals []types.Value) (ks, raws [][]byte, rows [][]types.Value, err error) {
 	scan := &tableScan{db: db, table: def}
-	consts := func(order []int) []expr {
-		out := make([]expr, len(order))
+	consts := func(order []int) []Expr {
+		out := make([]Expr, len(order))
 		for i, c := range order {
 			for j, k := range cols {
 				if k == c {
@@ -342,7 +342,7 @@ func findRows(e *env, db *Database, def *catalog.TableDef, cols []int, vals []ty
 // checkParents checks the foreign keys of a new row version: each whose
 // columns are all non-NULL (and changed, for an update) must find its
 // parent row.
-func (w *rowWriter) checkParents(e *env, t *txn, old, row []types.Value) error {
+func (w *rowWriter) checkParents(e *Env, t *txn, old, row []types.Value) error {
 	def, set, err := liveDef(t, w.table)
 	if err != nil || len(def.ForeignKeys) == 0 {
 		return err
@@ -386,7 +386,7 @@ type selfRef struct {
 
 // checkSelfRefs checks, at the end of an INSERT, the rows checkParents
 // put aside.
-func (w *rowWriter) checkSelfRefs(e *env, t *txn, refs []selfRef) error {
+func (w *rowWriter) checkSelfRefs(e *Env, t *txn, refs []selfRef) error {
 	def, _, err := liveDef(t, w.table)
 	if err != nil {
 		return err
@@ -412,7 +412,7 @@ const maxCascadeDepth = 32
 // referenced key that no row of def holds any more either has no child
 // rows, or the foreign key's action decides (NO ACTION: 547; CASCADE, SET
 // NULL, SET DEFAULT: the children change too, and so on down).
-func referencedChange(e *env, t *txn, db *Database, def *catalog.TableDef, verb string, olds, news [][]types.Value, depth int) error {
+func referencedChange(e *Env, t *txn, db *Database, def *catalog.TableDef, verb string, olds, news [][]types.Value, depth int) error {
 	set, err := t.schemaView()
 	if err != nil {
 		return err
@@ -438,7 +438,7 @@ func referencedChange(e *env, t *txn, db *Database, def *catalog.TableDef, verb 
 }
 
 // referencedRow is referencedChange for one parent row and one foreign key.
-func referencedRow(e *env, t *txn, db *Database, def, child *catalog.TableDef, fk *catalog.ForeignKeyDef, verb string, old, nw []types.Value, depth int) error {
+func referencedRow(e *Env, t *txn, db *Database, def, child *catalog.TableDef, fk *catalog.ForeignKeyDef, verb string, old, nw []types.Value, depth int) error {
 	oldVals, null := pick(old, fk.RefColumns)
 	if null || (nw != nil && sameValues(def, old, nw, fk.RefColumns)) {
 		return nil
@@ -510,7 +510,7 @@ func referencedRow(e *env, t *txn, db *Database, def, child *catalog.TableDef, f
 }
 
 // defaultValues evaluates the DEFAULTs of cols (NULL without one).
-func (w *rowWriter) defaultValues(e *env, cols []int) ([]types.Value, error) {
+func (w *rowWriter) defaultValues(e *Env, cols []int) ([]types.Value, error) {
 	r, err := rulesFor(e, w.db, w.table)
 	if err != nil {
 		return nil, err
@@ -518,11 +518,11 @@ func (w *rowWriter) defaultValues(e *env, cols []int) ([]types.Value, error) {
 	out := make([]types.Value, len(cols))
 	for i, c := range cols {
 		if x := r.defaults[c]; x != nil {
-			v, err := x.eval(e)
+			v, err := x.Eval(e)
 			if err != nil {
 				return nil, err
 			}
-			if out[i], err = w.convert(c, v, x.typ()); err != nil {
+			if out[i], err = w.convert(c, v, x.Type()); err != nil {
 				return nil, err
 			}
 		}
@@ -532,7 +532,7 @@ func (w *rowWriter) defaultValues(e *env, cols []int) ([]types.Value, error) {
 
 // afterUpdate checks the foreign keys of the rows an UPDATE changed, and
 // carries out those that reference them.
-func (w *rowWriter) afterUpdate(e *env, t *txn, changes []rowChange) error {
+func (w *rowWriter) afterUpdate(e *Env, t *txn, changes []rowChange) error {
 	olds := make([][]types.Value, len(changes))
 	news := make([][]types.Value, len(changes))
 	for i, c := range changes {

@@ -10,23 +10,23 @@ import (
 // and times to and from strings, money and binary values to strings, and
 // strings to binary (builtins.ConvertStyled converts the value).
 type styledConvert struct {
-	x, style expr
+	x, style Expr
 	to       types.Type
 	try      bool
 }
 
-func (s *styledConvert) typ() types.Type { return s.to }
+func (s *styledConvert) Type() types.Type { return s.to }
 
-func (s *styledConvert) eval(e *env) (types.Value, error) {
-	v, err := s.x.eval(e)
+func (s *styledConvert) Eval(e *Env) (types.Value, error) {
+	v, err := s.x.Eval(e)
 	if err != nil || v == nil {
 		return v, err
 	}
-	st, err := s.style.eval(e)
+	st, err := s.style.Eval(e)
 	if err != nil {
 		return nil, err
 	}
-	out, err := builtins.ConvertStyled(v, s.x.typ(), s.to, int(builtins.ToInt(st)))
+	out, err := builtins.ConvertStyled(v, s.x.Type(), s.to, int(builtins.ToInt(st)))
 	if err != nil && s.try && !sqlerr.Is(err, 281) {
 		return nil, nil
 	}

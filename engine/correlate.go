@@ -44,14 +44,14 @@ type outerColExpr struct {
 
 func (c *outerColExpr) explain(*explainer, *names) string { return c.name }
 
-func (c *outerColExpr) typ() types.Type { return c.t }
-func (c *outerColExpr) eval(e *env) (types.Value, error) {
-	return e.outer[c.level][c.idx], nil
+func (c *outerColExpr) Type() types.Type { return c.t }
+func (c *outerColExpr) Eval(e *Env) (types.Value, error) {
+	return e.Outer[c.level][c.idx], nil
 }
 
 // resolveOuter looks ref up in the enclosing scopes; ok is false when
 // none has it (the caller reports the name as unknown).
-func (b *binder) resolveOuter(ref *parser.ColumnRef) (expr, bool, error) {
+func (b *binder) resolveOuter(ref *parser.ColumnRef) (Expr, bool, error) {
 	stack := b.corr.scopes
 	defer func() { b.corr.scopes = stack }()
 	for level := len(stack) - 1; level >= 0; level-- {
@@ -98,13 +98,13 @@ func (b *binder) planSubquery(sel *parser.Select, sc *scope, grouped bool) (*sel
 // releaseCorrelated gives back the memory of the rows the subquery kept
 // for the previous outer row before it runs for the next: a statement
 // holds one outer row's worth, not the sum over all of them.
-func releaseCorrelated(e *env, s *subqueryExpr) {
-	if prev, ok := e.cache[s].([][]types.Value); ok {
+func releaseCorrelated(e *Env, s *subqueryExpr) {
+	if prev, ok := e.Cache[s].([][]types.Value); ok {
 		var n int64
 		for _, r := range prev {
 			n += govern.RowSize(r) + 8
 		}
-		e.gov.Shrink(n)
-		delete(e.cache, s)
+		e.Gov.Shrink(n)
+		delete(e.Cache, s)
 	}
 }

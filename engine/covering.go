@@ -22,7 +22,7 @@ import (
 func (p *selectPlan) columnsRead() (map[int]bool, bool) {
 	need := map[int]bool{}
 	add := func(i int) { need[i] = true }
-	xs := append([]expr{p.where, p.having}, p.project...)
+	xs := append([]Expr{p.where, p.having}, p.project...)
 	xs = append(xs, p.groupBy...)
 	for _, a := range p.aggs {
 		xs = append(xs, a.arg)
@@ -89,7 +89,7 @@ func (p *selectPlan) useCovering() {
 // columns decoded from the entry's key, INCLUDE columns and the clustered
 // key from its value; the other columns, which the statement does not
 // read, stay NULL.
-func (s *indexSeek) scanCovered(e *env, t *tableScan, rs []keyRange, fn func(key, raw []byte, row []types.Value) error) error {
+func (s *indexSeek) scanCovered(e *Env, t *tableScan, rs []keyRange, fn func(key, raw []byte, row []types.Value) error) error {
 	def := t.table
 	tio := e.sess.stats.open(t.db, t.table)
 	prefixLen := len(keys.IndexPrefix(def.ID, s.ix.StoreID()))
@@ -140,7 +140,7 @@ func (s *indexSeek) scanCovered(e *env, t *tableScan, rs []keyRange, fn func(key
 // conjuncts is one of them (the same column, comparison and constant, or
 // the same IS [NOT] NULL), or holds for the value an equality of the
 // WHERE clause gives its column.
-func impliesFilter(t *catalog.TableDef, ix *catalog.IndexDef, conj []expr, base int) bool {
+func impliesFilter(t *catalog.TableDef, ix *catalog.IndexDef, conj []Expr, base int) bool {
 	f := filterExpr(ix)
 	if f == nil {
 		return ix.Filter == ""
@@ -174,7 +174,7 @@ func impliesFilter(t *catalog.TableDef, ix *catalog.IndexDef, conj []expr, base 
 
 // conjunctImplies reports whether one filter conjunct follows from the
 // WHERE clause's conjuncts.
-func conjunctImplies(ev filterEval, part parser.Expr, conj []expr, base int) bool {
+func conjunctImplies(ev filterEval, part parser.Expr, conj []Expr, base int) bool {
 	for _, q := range conj {
 		switch e := q.(type) {
 		case *isNull:
@@ -223,7 +223,7 @@ func conjunctImplies(ev filterEval, part parser.Expr, conj []expr, base int) boo
 // table's column (base subtracted), the constant and the operator turned
 // to read from the column.
 func compareColumnConst(c *compare, base int) (int, *constExpr, string, bool) {
-	for flip, side := range [2][2]expr{{c.l, c.r}, {c.r, c.l}} {
+	for flip, side := range [2][2]Expr{{c.l, c.r}, {c.r, c.l}} {
 		col, isCol := side[0].(*colExpr)
 		k, isConst := unconverted(side[1]).(*constExpr)
 		if !isCol || !isConst {

@@ -55,8 +55,8 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 				return nil, err
 			}
 		}
-		return &stmtPlan{noTx: "DBCC CHECKDB", dbs: []*Database{d}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
-			return "DBCC", d.check(e.gov, nil, quiet, w)
+		return &stmtPlan{noTx: "DBCC CHECKDB", dbs: []*Database{d}, run: func(e *Env, _ *txn, w session.ResultWriter) (string, error) {
+			return "DBCC", d.check(e.Gov, nil, quiet, w)
 		}}, nil
 	case "CHECKTABLE":
 		if len(x.Args) != 1 {
@@ -70,8 +70,8 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &stmtPlan{noTx: "DBCC CHECKTABLE", dbs: []*Database{d}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
-			return "DBCC", d.check(e.gov, def, quiet, w)
+		return &stmtPlan{noTx: "DBCC CHECKTABLE", dbs: []*Database{d}, run: func(e *Env, _ *txn, w session.ResultWriter) (string, error) {
+			return "DBCC", d.check(e.Gov, def, quiet, w)
 		}}, nil
 	case "CHECKIDENT":
 		return b.planCheckIdent(x, quiet)

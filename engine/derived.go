@@ -20,9 +20,9 @@ type derivedSource struct {
 	plan *selectPlan
 }
 
-func (d *derivedSource) scan(e *env, fn func(row []types.Value) error) error {
+func (d *derivedSource) scan(e *Env, fn func(row []types.Value) error) error {
 	sub := *e
-	sub.row, sub.aggs, sub.keys = nil, nil, nil
+	sub.Row, sub.Aggs, sub.Keys = nil, nil, nil
 	return d.plan.run(&sub, fn)
 }
 
@@ -193,22 +193,22 @@ func (b *binder) bindApply(x *parser.Join, sc *scope) (rowSource, error) {
 	return &applySource{outer: x.Kind == parser.OuterApply, left: left, right: right, base: start, lw: lw - start, rw: sc.width() - lw}, nil
 }
 
-func (a *applySource) scan(e *env, fn func(row []types.Value) error) error {
+func (a *applySource) scan(e *Env, fn func(row []types.Value) error) error {
 	full := make([]types.Value, a.base+a.lw)
 	combined := make([]types.Value, a.lw+a.rw)
 	sub := *e
-	sub.outer = append(e.outer[:len(e.outer):len(e.outer)], full)
+	sub.Outer = append(e.Outer[:len(e.Outer):len(e.Outer)], full)
 	return a.left.scan(e, func(l []types.Value) error {
 		copy(full[a.base:], pad(l, a.lw))
 		copy(combined, pad(l, a.lw))
 		matched := false
-		saved := e.row
+		saved := e.Row
 		err := a.right.scan(&sub, func(r []types.Value) error {
 			matched = true
 			copy(combined[a.lw:], pad(r, a.rw))
 			return fn(combined)
 		})
-		e.row = saved
+		e.Row = saved
 		if err != nil || matched || !a.outer {
 			return err
 		}
@@ -249,7 +249,7 @@ func queryTables(sel *parser.Select) []parser.TableExpr {
 // with them; it returns the conjuncts that stay. The derived query must
 // return its rows unchanged by grouping, DISTINCT, TOP, OFFSET, window or
 // set-returning functions, so that filtering first means the same.
-func pushIntoDerived(src rowSource, where expr) expr {
+func pushIntoDerived(src rowSource, where Expr) Expr {
 	d, ok := src.(*derivedSource)
 	if !ok || where == nil {
 		return where
@@ -258,7 +258,7 @@ func pushIntoDerived(src rowSource, where expr) expr {
 	if p.grouped || p.distinct || p.top != nil || p.offset != nil || p.fetch != nil || p.windows != nil || p.srfs != nil {
 		return where
 	}
-	var keep, push []expr
+	var keep, push []Expr
 	for _, c := range conjuncts(where, nil) {
 		if x := innerComparison(c, p.project); x != nil {
 			push = append(push, x)
@@ -270,7 +270,7 @@ func pushIntoDerived(src rowSource, where expr) expr {
 		return where
 	}
 	if p.where != nil {
-		push = append([]expr{p.where}, push...)
+		push = append([]Expr{p.where}, push...)
 	}
 	p.where = andAll(push)
 	chooseAccess(p.src, p.where)
@@ -282,12 +282,12 @@ func pushIntoDerived(src rowSource, where expr) expr {
 // comparison) over a derived table's output into the same comparison
 // over the column the derived query passes through; nil when c is not
 // of that shape.
-func innerComparison(c expr, project []expr) expr {
+func innerComparison(c Expr, project []Expr) Expr {
 	cmp, ok := c.(*compare)
 	if !ok {
 		return nil
 	}
-	inner := func(x expr) expr {
+	inner := func(x Expr) Expr {
 		switch v := x.(type) {
 		case *colExpr:
 			if in := innerColumn(v, project); in != nil {
@@ -302,7 +302,7 @@ func innerComparison(c expr, project []expr) expr {
 		}
 		return nil
 	}
-	value := func(x expr) bool {
+	value := func(x Expr) bool {
 		switch x.(type) {
 		case *constExpr, *paramExpr:
 			return true
@@ -326,7 +326,7 @@ func innerComparison(c expr, project []expr) expr {
 }
 
 // innerColumn is the derived query's column behind output column x.
-func innerColumn(x expr, project []expr) expr {
+func innerColumn(x Expr, project []Expr) Expr {
 	if v, ok := x.(*colExpr); ok && v.idx < len(project) {
 		if in, ok := project[v.idx].(*colExpr); ok {
 			return in

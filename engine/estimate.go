@@ -117,7 +117,7 @@ func filterRows(f *filterSource) float64 {
 }
 
 // selectivity is the fraction of rows a predicate is guessed to keep.
-func selectivity(c expr) float64 {
+func selectivity(c Expr) float64 {
 	switch x := c.(type) {
 	case *compare:
 		switch x.op {
@@ -144,12 +144,12 @@ func selectivity(c expr) float64 {
 // uniqueEquality reports a conjunct "column = value" (a row-independent
 // value) on a table whose primary key or a unique index is that column
 // alone: it keeps at most one row.
-func uniqueEquality(ts *tableScan, base int, c expr) bool {
+func uniqueEquality(ts *tableScan, base int, c Expr) bool {
 	cmp, ok := c.(*compare)
 	if !ok || cmp.op != "=" {
 		return false
 	}
-	for _, side := range [2][2]expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
+	for _, side := range [2][2]Expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
 		if col, ok := side[0].(*colExpr); ok && rowIndependent(side[1]) && uniqueColumn(ts.table, col.idx-base) {
 			return true
 		}

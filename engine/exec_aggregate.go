@@ -19,7 +19,7 @@ import (
 // no rows. Held groups count against the statement's memory.
 type aggregateOp struct {
 	in           operator
-	groupBy      []expr
+	groupBy      []Expr
 	aggs         []*aggSpec
 	groupsArrive bool
 }
@@ -35,17 +35,17 @@ func groupSize(enc []byte, gr *aggGroup) int64 {
 	return int64(len(enc)) + govern.EntrySize + govern.RowSize(gr.keys) + accumulatorSize*int64(len(gr.accs))
 }
 
-func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
+func (a *aggregateOp) run(e *Env, emit func([]types.Value) error) error {
 	groups := map[string]*aggGroup{}
 	intGroups := map[int64]*aggGroup{} // one integer GROUP BY column: no encoding
 	var small [256]*aggGroup           // and its values 0..255 without hashing
-	oneInt := len(a.groupBy) == 1 && a.groupBy[0].typ().Kind.IsInteger() && !a.groupsArrive
+	oneInt := len(a.groupBy) == 1 && a.groupBy[0].Type().Kind.IsInteger() && !a.groupsArrive
 	var order []*aggGroup // the hashed groups in the order they began
 	var cur *aggGroup     // the stream aggregate's group
 	var curSize int64
 	var enc, last []byte // a row's group key encoded; the current group's (stream aggregate)
 	kv := make([]types.Value, len(a.groupBy))
-	h := holding{gov: e.gov}
+	h := holding{gov: e.Gov}
 	defer h.release()
 	defer func() { // and what the groups' aggregates hold
 		for _, gr := range order {
@@ -56,23 +56,23 @@ func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
 		}
 	}()
 	err := a.in.run(e, func(row []types.Value) error {
-		e.row = row
+		e.Row = row
 		enc = enc[:0]
 		for i, g := range a.groupBy {
-			v, err := g.eval(e)
+			v, err := g.Eval(e)
 			if err != nil {
 				return err
 			}
 			kv[i] = v
 			if !oneInt {
-				enc = keys.AppendValue(enc, v, g.typ())
+				enc = keys.AppendValue(enc, v, g.Type())
 			}
 		}
 		var n int64
 		isInt := false
 		if oneInt {
 			if n, isInt = kv[0].(int64); !isInt {
-				enc = keys.AppendValue(enc, kv[0], a.groupBy[0].typ()) // NULL
+				enc = keys.AppendValue(enc, kv[0], a.groupBy[0].Type()) // NULL
 			}
 		}
 		var gr *aggGroup
@@ -97,7 +97,7 @@ func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
 				}
 				h.give(curSize)
 				releaseAccumulators(e, cur.accs)
-				e.row = row
+				e.Row = row
 			}
 			gr = &aggGroup{keys: append([]types.Value(nil), kv...), accs: newAccumulators(a.aggs)}
 			size := groupSize(enc, gr)
@@ -145,18 +145,18 @@ func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
 }
 
 // emitGroup finishes a group's aggregates and emits it.
-func (a *aggregateOp) emitGroup(e *env, gr *aggGroup, emit func([]types.Value) error) error {
-	if err := e.gov.Check(); err != nil {
+func (a *aggregateOp) emitGroup(e *Env, gr *aggGroup, emit func([]types.Value) error) error {
+	if err := e.Gov.Check(); err != nil {
 		return err
 	}
-	e.row, e.keys = nil, gr.keys
-	e.aggs = make([]types.Value, len(gr.accs))
+	e.Row, e.Keys = nil, gr.keys
+	e.Aggs = make([]types.Value, len(gr.accs))
 	for i, acc := range gr.accs {
 		v, err := acc.result()
 		if err != nil {
 			return err
 		}
-		e.aggs[i] = v
+		e.Aggs[i] = v
 	}
 	return emit(nil)
 }

@@ -14,17 +14,17 @@ import (
 // statement's memory.
 type distinctOp struct {
 	in    operator
-	exprs []expr // the select list: the compared columns, and their text in plans
+	exprs []Expr // the select list: the compared columns, and their text in plans
 }
 
-func (d *distinctOp) run(e *env, emit func([]types.Value) error) error {
+func (d *distinctOp) run(e *Env, emit func([]types.Value) error) error {
 	seen := map[string]struct{}{}
 	var enc []byte
 	width := len(d.exprs)
-	h := holding{gov: e.gov}
+	h := holding{gov: e.Gov}
 	defer h.release()
 	return d.in.run(e, func(row []types.Value) error {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		enc = enc[:0]

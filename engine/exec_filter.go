@@ -9,13 +9,13 @@ import (
 // the source's rows, HAVING over the groups.
 type filterOp struct {
 	in   operator
-	cond expr
+	cond Expr
 }
 
-func (f *filterOp) run(e *env, emit func([]types.Value) error) error {
+func (f *filterOp) run(e *Env, emit func([]types.Value) error) error {
 	return f.in.run(e, func(row []types.Value) error {
-		e.row = row
-		v, err := f.cond.eval(e)
+		e.Row = row
+		v, err := f.cond.Eval(e)
 		if err != nil || !truth(v) {
 			return err
 		}

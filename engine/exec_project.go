@@ -12,21 +12,21 @@ import (
 // overwritten row after row.
 type projectOp struct {
 	in        operator
-	exprs     []expr
+	exprs     []Expr
 	order     []orderKey
 	withOrder bool // a sort follows: append the ORDER BY values
 }
 
-func (p *projectOp) run(e *env, emit func([]types.Value) error) error {
+func (p *projectOp) run(e *Env, emit func([]types.Value) error) error {
 	width := len(p.exprs)
 	if p.withOrder {
 		width += len(p.order)
 	}
 	out := make([]types.Value, width)
 	return p.in.run(e, func(row []types.Value) error {
-		e.row = row
+		e.Row = row
 		for i, x := range p.exprs {
-			v, err := x.eval(e)
+			v, err := x.Eval(e)
 			if err != nil {
 				return err
 			}
@@ -39,7 +39,7 @@ func (p *projectOp) run(e *env, emit func([]types.Value) error) error {
 					out[base+i] = out[k.col]
 					continue
 				}
-				v, err := k.x.eval(e)
+				v, err := k.x.Eval(e)
 				if err != nil {
 					return err
 				}
@@ -85,7 +85,7 @@ func (p *projectOp) explain(x *explainer, nm *names) *plan.Node {
 }
 
 // simpleOutput reports outputs that are passed through, not computed.
-func simpleOutput(e expr) bool {
+func simpleOutput(e Expr) bool {
 	switch e.(type) {
 	case *colExpr, *aggRef, *groupKeyRef, *winRef, *srfRef:
 		return true

@@ -18,9 +18,9 @@ type sortOp struct {
 	width int
 }
 
-func (s *sortOp) run(e *env, emit func([]types.Value) error) error {
+func (s *sortOp) run(e *Env, emit func([]types.Value) error) error {
 	var rows [][]types.Value
-	h := holding{gov: e.gov}
+	h := holding{gov: e.Gov}
 	defer h.release()
 	err := s.in.run(e, func(row []types.Value) error {
 		r := append([]types.Value(nil), row...)
@@ -31,7 +31,7 @@ func (s *sortOp) run(e *env, emit func([]types.Value) error) error {
 		return err
 	}
 	base := s.width
-	err = govern.SortStable(e.gov, rows, func(a, b []types.Value) int {
+	err = govern.SortStable(e.Gov, rows, func(a, b []types.Value) int {
 		for i, k := range s.keys {
 			c := compareNullsFirst(a[base+i], b[base+i])
 			if k.desc {
@@ -47,7 +47,7 @@ func (s *sortOp) run(e *env, emit func([]types.Value) error) error {
 		return err
 	}
 	for _, r := range rows {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		if err := emit(r[:base]); err != nil {

@@ -17,13 +17,13 @@ import (
 // holds every row (counted against the statement's memory).
 type topOp struct {
 	in      operator
-	offset  expr // nil without OFFSET
-	count   expr // TOP's or FETCH's; nil for OFFSET alone
+	offset  Expr // nil without OFFSET
+	count   Expr // TOP's or FETCH's; nil for OFFSET alone
 	percent bool
 	fetch   bool // count is FETCH's
 }
 
-func (t *topOp) run(e *env, emit func([]types.Value) error) error {
+func (t *topOp) run(e *Env, emit func([]types.Value) error) error {
 	if t.percent {
 		return t.runPercent(e, emit)
 	}
@@ -62,8 +62,8 @@ func (t *topOp) run(e *env, emit func([]types.Value) error) error {
 }
 
 // runPercent holds every row, then passes the first ceil(count × pct / 100).
-func (t *topOp) runPercent(e *env, emit func([]types.Value) error) error {
-	pct, err := t.count.eval(e)
+func (t *topOp) runPercent(e *Env, emit func([]types.Value) error) error {
+	pct, err := t.count.Eval(e)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (t *topOp) runPercent(e *env, emit func([]types.Value) error) error {
 		return sqlerr.New(1014)
 	}
 	var rows [][]types.Value
-	h := holding{gov: e.gov}
+	h := holding{gov: e.Gov}
 	defer h.release()
 	err = t.in.run(e, func(row []types.Value) error {
 		r := append([]types.Value(nil), row...)
@@ -90,11 +90,11 @@ func (t *topOp) runPercent(e *env, emit func([]types.Value) error) error {
 
 // rowCount evaluates a TOP/OFFSET/FETCH count (def when absent): a
 // non-negative bigint, else Msg bad.
-func rowCount(e *env, x expr, def int64, bad int) (int64, error) {
+func rowCount(e *Env, x Expr, def int64, bad int) (int64, error) {
 	if x == nil {
 		return def, nil
 	}
-	v, err := x.eval(e)
+	v, err := x.Eval(e)
 	if err != nil {
 		return 0, err
 	}

@@ -107,7 +107,7 @@ func (n *names) column(idx int) string {
 // text prints an expression the way SQL Server's plans do: columns in
 // brackets, constants in parentheses, implicit conversions as
 // CONVERT_IMPLICIT.
-func (x *explainer) text(e expr, n *names) string {
+func (x *explainer) text(e Expr, n *names) string {
 	switch v := e.(type) {
 	case nil:
 		return ""
@@ -390,7 +390,7 @@ func (p *insertPlan) explain(x *explainer) *plan.Node {
 
 // explainMatch describes how UPDATE and DELETE find their rows: the scan
 // or seek, the WHERE filter, TOP.
-func explainMatch(x *explainer, scan *tableScan, sc *scope, where, top expr) *plan.Node {
+func explainMatch(x *explainer, scan *tableScan, sc *scope, where, top Expr) *plan.Node {
 	n := scan.explain(x, nil)
 	if where != nil {
 		n = x.node("Filter", "Filter", "WHERE:("+x.text(where, &names{sc: sc})+")", n)

@@ -12,33 +12,33 @@ import (
 	"mirrordb/types"
 )
 
-// expr is a bound scalar expression: names resolved, type known statically
+// Expr is a bound scalar expression: names resolved, type known statically
 // (so a statement's result columns are known before it runs, as the
 // extended protocol's Describe requires), evaluated per row.
-type expr interface {
-	typ() types.Type
-	eval(e *env) (types.Value, error)
+type Expr interface {
+	Type() types.Type
+	Eval(e *Env) (types.Value, error)
 }
 
 // env is what an expression is evaluated against.
-type env struct {
-	ctx context.Context
+type Env struct {
+	Ctx context.Context
 	// commitCtx is ctx without statement_timeout, for commits.
-	commitCtx context.Context
+	CommitCtx context.Context
 	// gov is checked in every loop over rows and counts the memory the
 	// statement's buffers hold (engine/govern).
-	gov    *govern.Statement
+	Gov    *govern.Statement
 	sess   *Session
-	row    []types.Value   // the current (combined) input row
-	params []types.Value   // $1.. already converted to their types
-	aggs   []types.Value   // aggregate results of the current group
-	keys   []types.Value   // GROUP BY values of the current group
-	now    time.Time       // statement start (GETDATE() is constant per statement)
-	cache  map[any]any     // per-execution results of uncorrelated subqueries
-	outer  [][]types.Value // rows of the queries around a correlated subquery (correlate.go)
-	output [][]types.Value // OUTPUT rows of the running statement (output.go)
-	win    []types.Value   // window function values of the current row (window.go)
-	srf    []types.Value   // set-returning functions' values of the current row (pgsrf.go)
+	Row    []types.Value   // the current (combined) input row
+	Params []types.Value   // $1.. already converted to their types
+	Aggs   []types.Value   // aggregate results of the current group
+	Keys   []types.Value   // GROUP BY values of the current group
+	Now    time.Time       // statement start (GETDATE() is constant per statement)
+	Cache  map[any]any     // per-execution results of uncorrelated subqueries
+	Outer  [][]types.Value // rows of the queries around a correlated subquery (correlate.go)
+	Output [][]types.Value // OUTPUT rows of the running statement (output.go)
+	Win    []types.Value   // window function values of the current row (window.go)
+	Srf    []types.Value   // set-returning functions' values of the current row (pgsrf.go)
 }
 
 type constExpr struct {
@@ -46,8 +46,8 @@ type constExpr struct {
 	t types.Type
 }
 
-func (c *constExpr) typ() types.Type                { return c.t }
-func (c *constExpr) eval(*env) (types.Value, error) { return c.v, nil }
+func (c *constExpr) Type() types.Type               { return c.t }
+func (c *constExpr) Eval(*Env) (types.Value, error) { return c.v, nil }
 
 // colExpr reads column idx of the current row.
 type colExpr struct {
@@ -63,8 +63,8 @@ type columnOrigin struct {
 	attr  int16
 }
 
-func (c *colExpr) typ() types.Type                  { return c.t }
-func (c *colExpr) eval(e *env) (types.Value, error) { return e.row[c.idx], nil }
+func (c *colExpr) Type() types.Type                 { return c.t }
+func (c *colExpr) Eval(e *Env) (types.Value, error) { return e.Row[c.idx], nil }
 
 // paramExpr reads $n. Its type is settled during binding (inferred from
 // context) and arguments are converted to it before execution.
@@ -73,12 +73,12 @@ type paramExpr struct {
 	params *paramTypes
 }
 
-func (p *paramExpr) typ() types.Type { return p.params.get(p.n) }
-func (p *paramExpr) eval(e *env) (types.Value, error) {
-	if p.n >= len(e.params) {
+func (p *paramExpr) Type() types.Type { return p.params.get(p.n) }
+func (p *paramExpr) Eval(e *Env) (types.Value, error) {
+	if p.n >= len(e.Params) {
 		return nil, sqlerr.Protocol(sqlerr.ProtocolViolation, "no value supplied for parameter $%d", p.n+1)
 	}
-	return e.params[p.n], nil
+	return e.Params[p.n], nil
 }
 
 // paramTypes collects the types of $1..$n for one statement.
@@ -107,8 +107,8 @@ type aggRef struct {
 	t   types.Type
 }
 
-func (a *aggRef) typ() types.Type                  { return a.t }
-func (a *aggRef) eval(e *env) (types.Value, error) { return e.aggs[a.idx], nil }
+func (a *aggRef) Type() types.Type                 { return a.t }
+func (a *aggRef) Eval(e *Env) (types.Value, error) { return e.Aggs[a.idx], nil }
 
 // groupKeyRef reads GROUP BY expression idx of the current group.
 type groupKeyRef struct {
@@ -116,28 +116,28 @@ type groupKeyRef struct {
 	t   types.Type
 }
 
-func (g *groupKeyRef) typ() types.Type                  { return g.t }
-func (g *groupKeyRef) eval(e *env) (types.Value, error) { return e.keys[g.idx], nil }
+func (g *groupKeyRef) Type() types.Type                 { return g.t }
+func (g *groupKeyRef) Eval(e *Env) (types.Value, error) { return e.Keys[g.idx], nil }
 
 // castExpr converts to a type: implicit coercions inserted by the binder,
 // and CAST/CONVERT (explicit, optionally TRY_ returning NULL on failure).
 type castExpr struct {
-	x    expr
+	x    Expr
 	to   types.Type
 	mode types.Mode
 	try  bool
 }
 
-func (c *castExpr) typ() types.Type { return c.to }
-func (c *castExpr) eval(e *env) (types.Value, error) {
-	v, err := c.x.eval(e)
+func (c *castExpr) Type() types.Type { return c.to }
+func (c *castExpr) Eval(e *Env) (types.Value, error) {
+	v, err := c.x.Eval(e)
 	if err != nil || v == nil {
 		return v, err
 	}
-	if n, ok := v.(int64); ok && c.to.Kind.IsInteger() && c.x.typ().Kind.IsInteger() && types.CheckIntRange(n, c.to.Kind) {
+	if n, ok := v.(int64); ok && c.to.Kind.IsInteger() && c.x.Type().Kind.IsInteger() && types.CheckIntRange(n, c.to.Kind) {
 		return v, nil // an integer that fits: the same value, not boxed again
 	}
-	out, cerr := types.Convert(v, c.x.typ(), c.to, c.mode)
+	out, cerr := types.Convert(v, c.x.Type(), c.to, c.mode)
 	if cerr != nil {
 		if c.try {
 			return nil, nil
@@ -148,8 +148,8 @@ func (c *castExpr) eval(e *env) (types.Value, error) {
 }
 
 // coerce wraps x in a conversion to t unless it already has that type.
-func coerce(x expr, t types.Type) expr {
-	xt := x.typ()
+func coerce(x Expr, t types.Type) Expr {
+	xt := x.Type()
 	if xt == t || t.Kind == types.Unknown {
 		return x
 	}
@@ -165,18 +165,18 @@ func coerce(x expr, t types.Type) expr {
 // DATETIME ± number of days.
 type arith struct {
 	op   string
-	l, r expr
+	l, r Expr
 	t    types.Type // result type; operands are coerced to it first
 }
 
-func (a *arith) typ() types.Type { return a.t }
+func (a *arith) Type() types.Type { return a.t }
 
-func (a *arith) eval(e *env) (types.Value, error) {
-	lv, err := a.l.eval(e)
+func (a *arith) Eval(e *Env) (types.Value, error) {
+	lv, err := a.l.Eval(e)
 	if err != nil || lv == nil {
 		return nil, err
 	}
-	rv, err := a.r.eval(e)
+	rv, err := a.r.Eval(e)
 	if err != nil || rv == nil {
 		return nil, err
 	}
@@ -350,26 +350,26 @@ func floatArith(op string, l, r float64, k types.Kind) (types.Value, error) {
 
 // negate is unary minus (and ~ for integers).
 type negate struct {
-	x     expr
+	x     Expr
 	bitwi bool
 }
 
-func (n *negate) typ() types.Type { return n.x.typ() }
-func (n *negate) eval(e *env) (types.Value, error) {
-	v, err := n.x.eval(e)
+func (n *negate) Type() types.Type { return n.x.Type() }
+func (n *negate) Eval(e *Env) (types.Value, error) {
+	v, err := n.x.Eval(e)
 	if err != nil || v == nil {
 		return v, err
 	}
 	switch x := v.(type) {
 	case int64:
 		if n.bitwi {
-			if n.x.typ().Kind == types.TinyInt {
+			if n.x.Type().Kind == types.TinyInt {
 				return int64(^uint8(x)), nil
 			}
 			return ^x, nil
 		}
-		if !types.CheckIntRange(-x, n.x.typ().Kind) || x == math.MinInt64 {
-			return nil, overflow(n.x.typ().Kind)
+		if !types.CheckIntRange(-x, n.x.Type().Kind) || x == math.MinInt64 {
+			return nil, overflow(n.x.Type().Kind)
 		}
 		return -x, nil
 	case bool:
@@ -379,23 +379,23 @@ func (n *negate) eval(e *env) (types.Value, error) {
 	case float64:
 		return -x, nil
 	}
-	return nil, sqlerr.New(8117, n.x.typ().Kind.String(), "minus")
+	return nil, sqlerr.New(8117, n.x.Type().Kind.String(), "minus")
 }
 
 // compare is = <> < > <= >= !< !> on operands coerced to a common type;
 // NULL on either side gives NULL (unknown).
 type compare struct {
 	op   string
-	l, r expr
+	l, r Expr
 }
 
-func (c *compare) typ() types.Type { return types.TypeBit }
-func (c *compare) eval(e *env) (types.Value, error) {
-	lv, err := c.l.eval(e)
+func (c *compare) Type() types.Type { return types.TypeBit }
+func (c *compare) Eval(e *Env) (types.Value, error) {
+	lv, err := c.l.Eval(e)
 	if err != nil || lv == nil {
 		return nil, err
 	}
-	rv, err := c.r.eval(e)
+	rv, err := c.r.Eval(e)
 	if err != nil || rv == nil {
 		return nil, err
 	}
@@ -429,19 +429,19 @@ func cmpResult(op string, n int) bool {
 // logic is AND / OR with three-valued logic.
 type logic struct {
 	and  bool
-	l, r expr
+	l, r Expr
 }
 
-func (l *logic) typ() types.Type { return types.TypeBit }
-func (l *logic) eval(e *env) (types.Value, error) {
-	lv, err := l.l.eval(e)
+func (l *logic) Type() types.Type { return types.TypeBit }
+func (l *logic) Eval(e *Env) (types.Value, error) {
+	lv, err := l.l.Eval(e)
 	if err != nil {
 		return nil, err
 	}
 	if lb, ok := lv.(bool); ok && lb != l.and { // FALSE AND x, TRUE OR x
 		return lb, nil
 	}
-	rv, err := l.r.eval(e)
+	rv, err := l.r.Eval(e)
 	if err != nil {
 		return nil, err
 	}
@@ -455,11 +455,11 @@ func (l *logic) eval(e *env) (types.Value, error) {
 }
 
 // not is NOT with three-valued logic.
-type not struct{ x expr }
+type not struct{ x Expr }
 
-func (n *not) typ() types.Type { return types.TypeBit }
-func (n *not) eval(e *env) (types.Value, error) {
-	v, err := n.x.eval(e)
+func (n *not) Type() types.Type { return types.TypeBit }
+func (n *not) Eval(e *Env) (types.Value, error) {
+	v, err := n.x.Eval(e)
 	if b, ok := v.(bool); ok {
 		return !b, err
 	}
@@ -468,33 +468,33 @@ func (n *not) eval(e *env) (types.Value, error) {
 
 // isNull is x IS [NOT] NULL.
 type isNull struct {
-	x   expr
+	x   Expr
 	not bool
 }
 
-func (i *isNull) typ() types.Type { return types.TypeBit }
-func (i *isNull) eval(e *env) (types.Value, error) {
-	v, err := i.x.eval(e)
+func (i *isNull) Type() types.Type { return types.TypeBit }
+func (i *isNull) Eval(e *Env) (types.Value, error) {
+	v, err := i.x.Eval(e)
 	return (v == nil) != i.not, err
 }
 
 // inList is x [NOT] IN (list): TRUE if any element equals x, NULL if none
 // does but some element (or x) is NULL.
 type inList struct {
-	x    expr
-	list []expr
+	x    Expr
+	list []Expr
 	not  bool
 }
 
-func (in *inList) typ() types.Type { return types.TypeBit }
-func (in *inList) eval(e *env) (types.Value, error) {
-	xv, err := in.x.eval(e)
+func (in *inList) Type() types.Type { return types.TypeBit }
+func (in *inList) Eval(e *Env) (types.Value, error) {
+	xv, err := in.x.Eval(e)
 	if err != nil || xv == nil {
 		return nil, err
 	}
 	sawNull := false
 	for _, el := range in.list {
-		v, err := el.eval(e)
+		v, err := el.Eval(e)
 		if err != nil {
 			return nil, err
 		}
@@ -514,51 +514,51 @@ func (in *inList) eval(e *env) (types.Value, error) {
 
 // caseExpr is a searched CASE (simple CASE is bound into this form).
 type caseExpr struct {
-	conds   []expr
-	results []expr
-	els     expr
+	conds   []Expr
+	results []Expr
+	els     Expr
 	t       types.Type
 }
 
-func (c *caseExpr) typ() types.Type { return c.t }
-func (c *caseExpr) eval(e *env) (types.Value, error) {
+func (c *caseExpr) Type() types.Type { return c.t }
+func (c *caseExpr) Eval(e *Env) (types.Value, error) {
 	for i, cond := range c.conds {
-		v, err := cond.eval(e)
+		v, err := cond.Eval(e)
 		if err != nil {
 			return nil, err
 		}
 		if b, ok := v.(bool); ok && b {
-			return c.results[i].eval(e)
+			return c.results[i].Eval(e)
 		}
 	}
 	if c.els == nil {
 		return nil, nil
 	}
-	return c.els.eval(e)
+	return c.els.Eval(e)
 }
 
 // likeExpr is x [NOT] LIKE pattern [ESCAPE c].
 type likeExpr struct {
-	x, pattern, escape expr
+	x, pattern, escape Expr
 	not                bool
 	cached             *builtins.LikePattern // when the pattern is constant
 }
 
-func (l *likeExpr) typ() types.Type { return types.TypeBit }
-func (l *likeExpr) eval(e *env) (types.Value, error) {
-	xv, err := l.x.eval(e)
+func (l *likeExpr) Type() types.Type { return types.TypeBit }
+func (l *likeExpr) Eval(e *Env) (types.Value, error) {
+	xv, err := l.x.Eval(e)
 	if err != nil || xv == nil {
 		return nil, err
 	}
 	m := l.cached
 	if m == nil {
-		pv, err := l.pattern.eval(e)
+		pv, err := l.pattern.Eval(e)
 		if err != nil || pv == nil {
 			return nil, err
 		}
 		esc := rune(0)
 		if l.escape != nil {
-			ev, err := l.escape.eval(e)
+			ev, err := l.escape.Eval(e)
 			if err != nil || ev == nil {
 				return nil, err
 			}
@@ -572,9 +572,9 @@ func (l *likeExpr) eval(e *env) (types.Value, error) {
 	}
 	s := xv.(string)
 	// Trailing spaces of the value do not prevent a match (CHAR padding).
-	matched, err := m.Match(e.gov, s)
+	matched, err := m.Match(e.Gov, s)
 	if t := strings.TrimRight(s, " "); err == nil && !matched && len(t) < len(s) {
-		matched, err = m.Match(e.gov, t)
+		matched, err = m.Match(e.Gov, t)
 	}
 	if err != nil {
 		return nil, err

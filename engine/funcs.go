@@ -17,18 +17,18 @@ import (
 type funcExpr struct {
 	name string
 	fn   *builtin
-	args []expr
+	args []Expr
 	argT []types.Type
 	t    types.Type
 	agg  bool
 }
 
-func (f *funcExpr) typ() types.Type { return f.t }
+func (f *funcExpr) Type() types.Type { return f.t }
 
-func (f *funcExpr) eval(e *env) (types.Value, error) {
+func (f *funcExpr) Eval(e *Env) (types.Value, error) {
 	vals := make([]types.Value, len(f.args))
 	for i, a := range f.args {
-		v, err := a.eval(e)
+		v, err := a.Eval(e)
 		if err != nil {
 			return nil, err
 		}
@@ -53,38 +53,38 @@ func (f *funcExpr) eval(e *env) (types.Value, error) {
 
 // globalVars are the @@ variables.
 var globalVars = map[string]*builtin{
-	"SERVERNAME": {typ: fixed(nvarchar128), eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"SERVERNAME": {typ: fixed(nvarchar128), eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return e.sess.inst.ServerName(), nil
 	}},
 	"SERVICENAME": {typ: fixed(nvarchar128), eval: constant("MSSQLSERVER")},
-	"VERSION": {typ: fixed(types.NVarCharType(512)), eval: func(*env, []types.Value, []types.Type) (types.Value, error) {
+	"VERSION": {typ: fixed(types.NVarCharType(512)), eval: func(*Env, []types.Value, []types.Type) (types.Value, error) {
 		return versionString(), nil
 	}},
-	"ROWCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"ROWCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return e.sess.rowcount, nil
 	}},
-	"TRANCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"TRANCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return int64(e.sess.trancount()), nil
 	}},
-	"SPID": {typ: fixed(types.TypeSmallInt), eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"SPID": {typ: fixed(types.TypeSmallInt), eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return int64(e.sess.spid()), nil
 	}},
-	"IDENTITY": {typ: fixed(types.DecimalType(38, 0)), nullSafe: true, volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"IDENTITY": {typ: fixed(types.DecimalType(38, 0)), nullSafe: true, volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return e.sess.lastIdentityValue(), nil
 	}},
-	"ERROR": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"ERROR": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return int64(e.sess.lastError), nil
 	}},
 	"LANGUAGE":      {typ: fixed(nvarchar128), eval: constant("us_english")},
 	"MAX_PRECISION": {typ: fixed(types.TypeTinyInt), eval: constant(int64(38))},
 	"DATEFIRST":     {typ: fixed(types.TypeTinyInt), eval: constant(int64(7))},
-	"LOCK_TIMEOUT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"LOCK_TIMEOUT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return int64(e.sess.lockTimeoutMS), nil
 	}},
 }
 
-func constant(v types.Value) func(*env, []types.Value, []types.Type) (types.Value, error) {
-	return func(*env, []types.Value, []types.Type) (types.Value, error) { return v, nil }
+func constant(v types.Value) func(*Env, []types.Value, []types.Type) (types.Value, error) {
+	return func(*Env, []types.Value, []types.Type) (types.Value, error) { return v, nil }
 }
 
 func versionString() string {
@@ -99,7 +99,7 @@ func isAggregateCall(n parser.Expr) bool {
 	return ok && f.Over == nil && len(f.Name.Parts) == 1 && aggregateNames[strings.ToUpper(f.Name.Object())]
 }
 
-func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
+func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint types.Type) (Expr, error) {
 	name := strings.ToUpper(x.Name.Object())
 	if x.Over != nil || len(x.Name.Parts) == 1 && windowOnly[name] {
 		return b.bindWindow(x, name, sc, agg) // window.go
@@ -140,7 +140,7 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint t
 			return nil, err
 		}
 		f.args = append(f.args, v)
-		f.argT = append(f.argT, v.typ())
+		f.argT = append(f.argT, v.Type())
 	}
 	f.t = fn.typ(f.argT)
 	if name == "ISNULL" || name == "COALESCE" || name == "IIF" {
@@ -169,7 +169,7 @@ func knownSchema(n parser.ObjectName) bool {
 	return false
 }
 
-func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (Expr, error) {
 	want := map[string]int{"DATEADD": 3, "DATEDIFF": 3, "DATEDIFF_BIG": 3, "DATEPART": 2, "DATENAME": 2}[name]
 	if len(x.Args) != want {
 		return nil, b.errAt(x, sqlerr.New(174, name, want))
@@ -187,7 +187,7 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 	if !ok {
 		return nil, b.errAt(x.Args[0], sqlerr.New(155, partName, strings.ToLower(name)))
 	}
-	var args []expr
+	var args []Expr
 	for i, a := range x.Args[1:] {
 		h := types.DateTime2Type(7)
 		if name == "DATEADD" && i == 0 {
@@ -201,7 +201,7 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 	}
 	f := &funcExpr{name: name, args: args}
 	for _, a := range args {
-		f.argT = append(f.argT, a.typ())
+		f.argT = append(f.argT, a.Type())
 	}
 	switch name {
 	case "DATEADD":
@@ -242,26 +242,26 @@ type subqueryExpr struct {
 	correlated bool // names a column of an enclosing row: runs per row (correlate.go)
 }
 
-func (s *subqueryExpr) typ() types.Type {
+func (s *subqueryExpr) Type() types.Type {
 	if s.exists {
 		return types.TypeBit
 	}
 	return s.plan.cols[0].Type
 }
 
-func (s *subqueryExpr) rows(e *env) ([][]types.Value, error) {
-	if e.cache == nil {
-		e.cache = map[any]any{}
+func (s *subqueryExpr) rows(e *Env) ([][]types.Value, error) {
+	if e.Cache == nil {
+		e.Cache = map[any]any{}
 	}
-	if r, ok := e.cache[s]; ok && !s.correlated {
+	if r, ok := e.Cache[s]; ok && !s.correlated {
 		return r.([][]types.Value), nil
 	}
 	sub := *e
 	if s.correlated {
-		sub.outer = append(e.outer[:len(e.outer):len(e.outer)], e.row)
+		sub.Outer = append(e.Outer[:len(e.Outer):len(e.Outer)], e.Row)
 		releaseCorrelated(e, s) // correlate.go
 	}
-	sub.row, sub.aggs, sub.keys = nil, nil, nil
+	sub.Row, sub.Aggs, sub.Keys = nil, nil, nil
 	limit := -1
 	if s.exists {
 		limit = 1
@@ -270,18 +270,18 @@ func (s *subqueryExpr) rows(e *env) ([][]types.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.cache[s] = rows
+	e.Cache[s] = rows
 	return rows, nil
 }
 
 // collectRows runs a SELECT and keeps (up to limit, when ≥ 0) its rows,
 // counting them against the statement's memory.
-func collectRows(e *env, plan *selectPlan, limit int) ([][]types.Value, error) {
+func collectRows(e *Env, plan *selectPlan, limit int) ([][]types.Value, error) {
 	var rows [][]types.Value
 	err := plan.run(e, func(row []types.Value) error {
 		r := append([]types.Value{}, row...)
 		rows = append(rows, r)
-		if err := e.gov.Grow(govern.RowSize(r) + 8); err != nil {
+		if err := e.Gov.Grow(govern.RowSize(r) + 8); err != nil {
 			return err
 		}
 		if len(rows) == limit {
@@ -295,7 +295,7 @@ func collectRows(e *env, plan *selectPlan, limit int) ([][]types.Value, error) {
 	return rows, nil
 }
 
-func (s *subqueryExpr) eval(e *env) (types.Value, error) {
+func (s *subqueryExpr) Eval(e *Env) (types.Value, error) {
 	rows, err := s.rows(e)
 	if err != nil {
 		return nil, err
@@ -314,14 +314,14 @@ func (s *subqueryExpr) eval(e *env) (types.Value, error) {
 
 // inSubquery is x [NOT] IN (SELECT ...).
 type inSubquery struct {
-	x   expr
+	x   Expr
 	sub *subqueryExpr
 	not bool
 }
 
-func (in *inSubquery) typ() types.Type { return types.TypeBit }
-func (in *inSubquery) eval(e *env) (types.Value, error) {
-	xv, err := in.x.eval(e)
+func (in *inSubquery) Type() types.Type { return types.TypeBit }
+func (in *inSubquery) Eval(e *Env) (types.Value, error) {
+	xv, err := in.x.Eval(e)
 	if err != nil {
 		return nil, err
 	}
@@ -335,7 +335,7 @@ func (in *inSubquery) eval(e *env) (types.Value, error) {
 	if xv == nil {
 		return nil, nil
 	}
-	xt, st := in.x.typ(), in.sub.typ()
+	xt, st := in.x.Type(), in.sub.Type()
 	ct := types.Common(xt, st)
 	if !sameRepresentation(xt.Kind, st.Kind) {
 		if xv, err = types.Convert(xv, xt, ct, types.Implicit); err != nil {
@@ -364,7 +364,7 @@ func (in *inSubquery) eval(e *env) (types.Value, error) {
 	return in.not, nil
 }
 
-func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool, sc *scope, agg *aggContext) (Expr, error) {
 	plan, correlated, err := b.planSubquery(sel, sc, agg != nil)
 	if err != nil {
 		return nil, err

@@ -27,15 +27,15 @@ import (
 type hashJoin struct {
 	joinSource // kind, inputs, the whole condition (for plans), offsets
 	pairs      []joinPair
-	rest       expr // the condition's other conjuncts, checked per match
+	rest       Expr // the condition's other conjuncts, checked per match
 	floats     []bool
 	buildLeft  bool
 }
 
-func newHashJoin(j *joinSource, pairs []joinPair, rest []expr) *hashJoin {
+func newHashJoin(j *joinSource, pairs []joinPair, rest []Expr) *hashJoin {
 	h := &hashJoin{joinSource: *j, pairs: pairs, rest: andAll(rest)}
 	for _, p := range pairs {
-		h.floats = append(h.floats, !exactNumber(p.l.typ()) || !exactNumber(p.r.typ()))
+		h.floats = append(h.floats, !exactNumber(p.l.Type()) || !exactNumber(p.r.Type()))
 	}
 	h.buildLeft = estimateRows(j.left) < estimateRows(j.right)
 	return h
@@ -47,7 +47,7 @@ func exactNumber(t types.Type) bool { return t.Kind.IsInteger() || t.Kind == typ
 type side struct {
 	src       rowSource
 	off, w    int // where its columns sit in the join's row
-	keys      []expr
+	keys      []Expr
 	preserved bool // an outer join keeps its unmatched rows
 }
 
@@ -161,19 +161,19 @@ func (t *hashTable) matches(kv []types.Value, fn func(i int, row []types.Value) 
 	return nil
 }
 
-func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
+func (h *hashJoin) scan(e *Env, fn func(row []types.Value) error) error {
 	build, probe := h.sides()
 	full := make([]types.Value, h.base+h.lw+h.rw)
 	combined := full[h.base:]
-	saved := e.row
-	defer func() { e.row = saved }()
+	saved := e.Row
+	defer func() { e.Row = saved }()
 	t := newHashTable(h.floats, build.w)
 	var held int64
-	defer func() { e.gov.Shrink(held) }()
+	defer func() { e.Gov.Shrink(held) }()
 	kbuf := make([]types.Value, len(build.keys))
 	err := build.src.scan(e, func(r []types.Value) error {
 		copy(combined[build.off:build.off+build.w], pad(r, build.w))
-		e.row = full
+		e.Row = full
 		ok, err := evalKeys(e, build.keys, kbuf)
 		if err != nil || !ok && !build.preserved {
 			return err
@@ -184,14 +184,14 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 		}
 		n := t.add(combined[build.off:build.off+build.w], kv)
 		held += n
-		return e.gov.Grow(n)
+		return e.Gov.Grow(n)
 	})
 	if err != nil {
 		return err
 	}
 	n := t.link()
 	held += n
-	if err := e.gov.Grow(n); err != nil {
+	if err := e.Gov.Grow(n); err != nil {
 		return err
 	}
 	var matched []bool
@@ -200,11 +200,11 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 	}
 	bcols := combined[build.off : build.off+build.w]
 	err = probe.src.scan(e, func(r []types.Value) error {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		copy(combined[probe.off:], pad(r, probe.w))
-		e.row = full
+		e.Row = full
 		ok, err := evalKeys(e, probe.keys, kbuf)
 		if err != nil {
 			return err
@@ -212,13 +212,13 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 		found := false
 		if ok {
 			err = t.matches(kbuf, func(i int, row []types.Value) error {
-				if err := e.gov.Check(); err != nil {
+				if err := e.Gov.Check(); err != nil {
 					return err
 				}
 				copy(bcols, row)
 				if h.rest != nil {
-					e.row = full
-					if v, err := h.rest.eval(e); err != nil || !truth(v) {
+					e.Row = full
+					if v, err := h.rest.Eval(e); err != nil || !truth(v) {
 						return err
 					}
 				}
@@ -243,7 +243,7 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 	}
 	clear(combined[probe.off : probe.off+probe.w])
 	for i := 0; i < t.n; i++ {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		if !matched[i] {
@@ -258,9 +258,9 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 
 // evalKeys evaluates join keys over e.row into kv; false when one is NULL
 // (the row matches nothing).
-func evalKeys(e *env, keys []expr, kv []types.Value) (bool, error) {
+func evalKeys(e *Env, keys []Expr, kv []types.Value) (bool, error) {
 	for i, k := range keys {
-		v, err := k.eval(e)
+		v, err := k.Eval(e)
 		if err != nil || v == nil {
 			return false, err
 		}
@@ -408,7 +408,7 @@ func (h *hashJoin) explain(x *explainer, nm *names) *plan.Node {
 
 // list prints expressions as a plan's argument lists them: comma
 // separated.
-func (x *explainer) list(xs []expr, nm *names) string {
+func (x *explainer) list(xs []Expr, nm *names) string {
 	t := make([]string, len(xs))
 	for i, e := range xs {
 		t[i] = x.text(e, nm)
@@ -417,7 +417,7 @@ func (x *explainer) list(xs []expr, nm *names) string {
 }
 
 // pairSides returns the left and the right expressions of join pairs.
-func pairSides(pairs []joinPair) (l, r []expr) {
+func pairSides(pairs []joinPair) (l, r []Expr) {
 	for _, p := range pairs {
 		l, r = append(l, p.l), append(r, p.r)
 	}

@@ -92,7 +92,7 @@ func (w *rowWriter) checkIdentityTargets(s *Session, listed, explicit bool) erro
 // explicitIdentity records an explicit identity value v: the counter moves
 // to v when v lies beyond it in the increment's direction (or when the
 // table never generated a value).
-func (w *rowWriter) explicitIdentity(e *env, t *txn, v types.Value) error {
+func (w *rowWriter) explicitIdentity(e *Env, t *txn, v types.Value) error {
 	i := w.table.IdentityColumn()
 	n, ok := identityInt(v)
 	if !ok {
@@ -172,7 +172,7 @@ func (b *binder) planCheckIdent(x *parser.Dbcc, quiet bool) (*stmtPlan, error) {
 		mode, reseedTo = "RESEED TO", n
 	}
 	inc := def.Columns[col].Identity.Increment
-	return &stmtPlan{write: db, run: func(e *env, t *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{write: db, run: func(e *Env, t *txn, w session.ResultWriter) (string, error) {
 		key := keys.IdentityKey(def.ID)
 		raw, had, err := t.Get(key)
 		if err != nil {
@@ -204,7 +204,7 @@ func (b *binder) planCheckIdent(x *parser.Dbcc, quiet bool) (*stmtPlan, error) {
 			if v, ok := identityInt(row[col]); ok && (!hasRows || (inc > 0 && v > colMax) || (inc < 0 && v < colMax)) {
 				colMax, hasRows = v, true
 			}
-			return e.gov.Check()
+			return e.Gov.Check()
 		}); err != nil {
 			return "", err
 		}

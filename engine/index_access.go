@@ -28,7 +28,7 @@ type indexSeek struct {
 // chooseIndexSeek gives ts an index seek when an index fixes more leading
 // columns than the primary-key access chooseAccess found; the table's
 // columns start at base in the combined row (a join's input).
-func chooseIndexSeek(ts *tableScan, where expr, base int) {
+func chooseIndexSeek(ts *tableScan, where Expr, base int) {
 	if len(ts.table.Indexes) == 0 || (len(ts.table.PK) > 0 && len(ts.eq) == len(ts.table.PK)) {
 		return
 	}
@@ -56,14 +56,14 @@ func chooseIndexSeek(ts *tableScan, where expr, base int) {
 
 // seekValue finds a conjunct "column op value" (either way round; col is
 // the column's place in the combined row) with a row-independent value of a type the column's key encoding agrees with.
-func seekValue(conj []expr, col int, colT types.Type, ops ...string) expr {
+func seekValue(conj []Expr, col int, colT types.Type, ops ...string) Expr {
 	v, _ := seekBound(conj, col, colT, ops...)
 	return v
 }
 
 // seekBound is seekValue that also returns the operator found, turned
 // round to read "column op value".
-func seekBound(conj []expr, col int, colT types.Type, ops ...string) (expr, string) {
+func seekBound(conj []Expr, col int, colT types.Type, ops ...string) (Expr, string) {
 	if colT.Kind.IsBinary() {
 		return nil, "" // fixed-length binary pads; leave it to the scan
 	}
@@ -72,9 +72,9 @@ func seekBound(conj []expr, col int, colT types.Type, ops ...string) (expr, stri
 		if !ok {
 			continue
 		}
-		for flip, side := range [2][2]expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
+		for flip, side := range [2][2]Expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
 			col2, isCol := side[0].(*colExpr)
-			if !isCol || col2.idx != col || !rowIndependent(side[1]) || !keyCompatible(colT, side[1].typ()) {
+			if !isCol || col2.idx != col || !rowIndependent(side[1]) || !keyCompatible(colT, side[1].Type()) {
 				continue
 			}
 			op := cmp.op
@@ -101,7 +101,7 @@ func seekKey(dst []byte, v types.Value, colT types.Type, desc bool) []byte {
 }
 
 // scanKeys reads the rows the seek selects, in index order.
-func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row []types.Value) error) error {
+func (s *indexSeek) scanKeys(e *Env, t *tableScan, fn func(key, raw []byte, row []types.Value) error) error {
 	if !s.stillReady(e, t) {
 		full := *t
 		full.seek = nil
@@ -144,7 +144,7 @@ func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row 
 // stillReady reports whether the index is still ready as the session sees
 // the schema now: a statement bound before DROP INDEX began falls back to
 // reading the table.
-func (s *indexSeek) stillReady(e *env, t *tableScan) bool {
+func (s *indexSeek) stillReady(e *Env, t *tableScan) bool {
 	set, err := e.sess.schemaFor(t.db)
 	if err != nil {
 		return false

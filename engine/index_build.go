@@ -194,7 +194,7 @@ func keyHead(key []byte, off int) uint64 {
 // fill indexes up to indexChunkRows rows (indexChunkBytes of entries,
 // indexReadBytes of rows) from cursor on (a row key, or a prefix before
 // every row) and returns where to go on (nil at the end): step 2.
-func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
+func (x *indexBuild) fill(e *Env, t *txn, cursor []byte) ([]byte, error) {
 	def, ix, err := x.building(t)
 	if err != nil {
 		return nil, err
@@ -219,7 +219,7 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 	for it.First(); it.Valid() && n < indexChunkRows && len(buf) < indexChunkBytes && size < indexReadBytes; it.Next() {
 		n++
 		size += len(it.Key()) + len(it.Value())
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			it.Close()
 			return nil, err
 		}

@@ -121,7 +121,7 @@ func indexFingerprint(def *catalog.TableDef, ix *catalog.IndexDef) string {
 
 // scan runs step 1: it reads every row, encodes the entries and sorts them
 // into runs.
-func (x *indexBuild) scan(e *env) (*buildSort, error) {
+func (x *indexBuild) scan(e *Env) (*buildSort, error) {
 	set := x.db.schema.Load()
 	var def *catalog.TableDef
 	var ix *catalog.IndexDef
@@ -171,7 +171,7 @@ func (x *indexBuild) scan(e *env) (*buildSort, error) {
 }
 
 // scanRows reads the rows into runs, handing each full one to the sorter.
-func (x *indexBuild) scanRows(e *env, def *catalog.TableDef, ix *catalog.IndexDef, s *buildSort, full, free chan *entryRun) error {
+func (x *indexBuild) scanRows(e *Env, def *catalog.TableDef, ix *catalog.IndexDef, s *buildSort, full, free chan *entryRun) error {
 	prefix := keys.TablePrefix(def.ID)
 	it, err := x.db.storage.KV().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
@@ -202,7 +202,7 @@ func (x *indexBuild) scanRows(e *env, def *catalog.TableDef, ix *catalog.IndexDe
 			}
 		}
 		if read%256 == 0 {
-			if err := e.gov.Check(); err != nil {
+			if err := e.Gov.Check(); err != nil {
 				return err
 			}
 		}
@@ -496,7 +496,7 @@ func (s *buildSort) recycle(p *entryPack) {
 }
 
 // writeSorted writes one pack of merged entries: step 2.
-func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) error {
+func (x *indexBuild) writeSorted(e *Env, t *txn, s *buildSort, p *entryPack) error {
 	def, ix, err := x.building(t)
 	if err != nil {
 		return err
@@ -510,7 +510,7 @@ func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) err
 	for n, en := range p.entries {
 		k, v := p.buf[en.k:en.v:en.v], p.buf[en.v:en.end:en.end]
 		if n%256 == 0 {
-			if err := e.gov.Check(); err != nil {
+			if err := e.Gov.Check(); err != nil {
 				return err
 			}
 		}

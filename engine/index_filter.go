@@ -171,11 +171,11 @@ func (f filterEval) constant(col int, ct types.Type, x parser.Expr) (types.Value
 	if err != nil {
 		return nil, err
 	}
-	v, _ := c.eval(nil)
+	v, _ := c.Eval(nil)
 	if v == nil {
 		return nil, nil
 	}
-	out, err := types.Convert(v, c.typ(), ct, types.Implicit)
+	out, err := types.Convert(v, c.Type(), ct, types.Implicit)
 	if err != nil {
 		return nil, sqlerr.New(10609, f.ix, f.t.Name, f.t.Columns[col].Name)
 	}

@@ -77,7 +77,7 @@ func (c *catalogIndex) typeDesc() (int64, string) {
 }
 
 // countKeys counts the keys under prefix as the session sees them.
-func countKeys(e *env, r pebble.Reader, prefix []byte) (int64, error) {
+func countKeys(e *Env, r pebble.Reader, prefix []byte) (int64, error) {
 	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
 		return 0, err
@@ -85,7 +85,7 @@ func countKeys(e *env, r pebble.Reader, prefix []byte) (int64, error) {
 	defer it.Close()
 	var n int64
 	for it.First(); it.Valid(); it.Next() {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return 0, err
 		}
 		n++
@@ -95,7 +95,7 @@ func countKeys(e *env, r pebble.Reader, prefix []byte) (int64, error) {
 
 // eachIndex calls fn for every index of every table of the current
 // database.
-func eachIndex(e *env, fn func(t *catalog.TableDef, c *catalogIndex) error) error {
+func eachIndex(e *Env, fn func(t *catalog.TableDef, c *catalogIndex) error) error {
 	set, err := e.sess.schemaFor(e.sess.db)
 	if err != nil {
 		return err
@@ -124,7 +124,7 @@ func (vs viewSet) addIndexViews() {
 			"is_unique_constraint", bit, "fill_factor", tinyint, "is_padded", bit, "is_disabled", bit,
 			"is_hypothetical", bit, "allow_row_locks", bit, "allow_page_locks", bit, "has_filter", bit,
 			"filter_definition", types.NVarCharType(types.MaxLength)),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				typ, desc := c.typeDesc()
@@ -139,7 +139,7 @@ func (vs viewSet) addIndexViews() {
 	vs["sys.index_columns"] = &view{
 		cols: cols("object_id", intT, "index_id", intT, "index_column_id", intT, "column_id", intT,
 			"key_ordinal", tinyint, "partition_ordinal", tinyint, "is_descending_key", bit, "is_included_column", bit),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				n := int64(0)
@@ -160,7 +160,7 @@ func (vs viewSet) addIndexViews() {
 		cols: cols("object_id", intT, "name", sysname, "stats_id", intT, "auto_created", bit, "user_created", bit,
 			"no_recompute", bit, "has_filter", bit, "filter_definition", types.NVarCharType(types.MaxLength),
 			"is_temporary", bit, "is_incremental", bit),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				if c.id != 0 {
@@ -174,7 +174,7 @@ func (vs viewSet) addIndexViews() {
 	vs["sys.partitions"] = &view{
 		cols: cols("partition_id", bigint, "object_id", intT, "index_id", intT, "partition_number", intT,
 			"hobt_id", bigint, "rows", bigint, "data_compression", tinyint, "data_compression_desc", desc60),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			r := e.sess.readerFor(e.sess.db)
 			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
@@ -190,7 +190,7 @@ func (vs viewSet) addIndexViews() {
 		function: true,
 		cols: cols("object_id", intT, "stats_id", intT, "last_updated", types.Type{Kind: types.DateTime2, Scale: 7},
 			"rows", bigint, "rows_sampled", bigint, "steps", intT, "unfiltered_rows", bigint, "modification_counter", bigint),
-		rows: func(e *env, args []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, args []types.Value) ([][]types.Value, error) {
 			if len(args) != 2 {
 				return nil, sqlerr.New(174, "dm_db_stats_properties", 2)
 			}

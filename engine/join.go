@@ -60,10 +60,10 @@ type joinPlanner struct {
 //
 // First, the WHERE conjuncts that can run as semi-joins (semijoin.go) are
 // taken out; they filter the planned source.
-func (b *binder) planJoins(src rowSource, width int, where expr, hints []string) (rowSource, expr, error) {
+func (b *binder) planJoins(src rowSource, width int, where Expr, hints []string) (rowSource, Expr, error) {
 	var semis []*semiJoin
 	if where != nil && !b.s.oldJoins {
-		var rest []expr
+		var rest []Expr
 		for _, c := range conjuncts(where, nil) {
 			if s := b.semiJoin(c); s != nil {
 				semis = append(semis, s)
@@ -84,13 +84,13 @@ func (b *binder) planJoins(src rowSource, width int, where expr, hints []string)
 }
 
 // pushJoins is planJoins without the semi-joins.
-func (b *binder) pushJoins(src rowSource, width int, where expr, hints []string) (rowSource, expr, error) {
+func (b *binder) pushJoins(src rowSource, width int, where Expr, hints []string) (rowSource, Expr, error) {
 	if _, join := src.(*joinSource); !join || b.s.oldJoins {
 		chooseAccess(src, where) // one input: its access path is all there is
 		return src, where, nil
 	}
 	jp := &joinPlanner{hint: queryHint(hints), forceOrder: slices.Contains(hints, "FORCE ORDER")}
-	var push, keep []expr
+	var push, keep []Expr
 	if where != nil {
 		for _, c := range conjuncts(where, nil) {
 			if lo, _, ok := exprSpan(c); ok && lo >= 0 {
@@ -108,7 +108,7 @@ func (b *binder) pushJoins(src rowSource, width int, where expr, hints []string)
 // rewrite returns src with the predicates preds applied (pushed further
 // down where that keeps the meaning), or returned when they must stay
 // above it. src covers columns [base, base+width) of the combined row.
-func (jp *joinPlanner) rewrite(src rowSource, base, width int, preds []expr) (rowSource, []expr) {
+func (jp *joinPlanner) rewrite(src rowSource, base, width int, preds []Expr) (rowSource, []Expr) {
 	switch s := src.(type) {
 	case *joinSource:
 		return jp.rewriteJoin(s, base, preds)
@@ -126,7 +126,7 @@ func (jp *joinPlanner) rewrite(src rowSource, base, width int, preds []expr) (ro
 // outer join preserves, for its ON conjuncts; not the side it fills with
 // NULLs, for WHERE conjuncts), into an inner join's condition when it
 // refers to both sides, else above the join.
-func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []expr) (rowSource, []expr) {
+func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []Expr) (rowSource, []Expr) {
 	kind := j.kind
 	if kind == parser.InnerJoin || kind == parser.CrossJoin {
 		if src, keep, ok := jp.chainJoin(j, base, preds); ok {
@@ -134,7 +134,7 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []expr) (rowSo
 		}
 	}
 	lo, mid, hi := base, base+j.lw, base+j.lw+j.rw
-	var lp, rp, cond, keep []expr
+	var lp, rp, cond, keep []Expr
 	innerish := kind == parser.InnerJoin || kind == parser.CrossJoin
 	for _, p := range preds {
 		a, z, _ := exprSpan(p)
@@ -214,15 +214,15 @@ func (jp *joinPlanner) fail() {
 // joinPair is one conjunct l = r of a join condition, l over the left
 // input's columns and r over the right's.
 type joinPair struct {
-	l, r expr
+	l, r Expr
 	cmp  *compare
 }
 
 // equiPairs splits a join condition into its equalities between the two
 // inputs and the rest.
-func equiPairs(cond []expr, lo, mid, hi int) ([]joinPair, []expr) {
+func equiPairs(cond []Expr, lo, mid, hi int) ([]joinPair, []Expr) {
 	var pairs []joinPair
-	var rest []expr
+	var rest []Expr
 	for _, c := range cond {
 		if cmp, ok := c.(*compare); ok && cmp.op == "=" {
 			la, lz, lok := exprSpan(cmp.l)
@@ -244,8 +244,8 @@ func equiPairs(cond []expr, lo, mid, hi int) ([]joinPair, []expr) {
 }
 
 // andAll joins conditions with AND; nil when there are none.
-func andAll(xs []expr) expr {
-	var out expr
+func andAll(xs []Expr) Expr {
+	var out Expr
 	for _, x := range xs {
 		if out == nil {
 			out = x
@@ -260,7 +260,7 @@ func andAll(xs []expr) expr {
 // expression reads (lo = -1 when it reads none); ok is false for an
 // expression whose inputs it cannot tell, which then stays where it was
 // written.
-func exprSpan(x expr) (lo, hi int, ok bool) {
+func exprSpan(x Expr) (lo, hi int, ok bool) {
 	lo, hi = -1, -1
 	ok = exprColumns(x, func(i int) {
 		if lo < 0 || i < lo {
@@ -275,8 +275,8 @@ func exprSpan(x expr) (lo, hi int, ok bool) {
 
 // exprColumns calls add with every combined-row column an expression
 // reads; false for an expression whose inputs it cannot tell.
-func exprColumns(x expr, add func(col int)) bool {
-	return exprLeaves(x, func(x expr) {
+func exprColumns(x Expr, add func(col int)) bool {
+	return exprLeaves(x, func(x Expr) {
 		if c, ok := x.(*colExpr); ok {
 			add(c.idx)
 		}
@@ -287,9 +287,9 @@ func exprColumns(x expr, add func(col int)) bool {
 // parameter and subquery of an expression (a subquery's own plan is not
 // entered); false for an expression it cannot look into, or one with a
 // correlated subquery, which may read any column of the row.
-func exprLeaves(x expr, leaf func(expr)) bool {
-	var walk func(x expr) bool
-	all := func(xs ...expr) bool {
+func exprLeaves(x Expr, leaf func(Expr)) bool {
+	var walk func(x Expr) bool
+	all := func(xs ...Expr) bool {
 		for _, x := range xs {
 			if x != nil && !walk(x) {
 				return false
@@ -297,7 +297,7 @@ func exprLeaves(x expr, leaf func(expr)) bool {
 		}
 		return true
 	}
-	walk = func(x expr) bool {
+	walk = func(x Expr) bool {
 		switch e := x.(type) {
 		case *subqueryExpr:
 			leaf(e)

@@ -44,9 +44,9 @@ const (
 type chainStep struct {
 	in        joinInput
 	method    joinMethod
-	cond      expr       // every conjunct this step applies
+	cond      Expr       // every conjunct this step applies
 	pairs     []joinPair // its equalities: l over the rows so far, r over in
-	rest      expr       // hash: the conjuncts besides pairs
+	rest      Expr       // hash: the conjuncts besides pairs
 	floats    []bool     // hash: keys compared as float
 	buildLeft bool       // hash: build on the rows so far, stream in
 	est       float64    // rows after this step
@@ -77,9 +77,9 @@ const maxChainInputs = 64
 // chainJoin plans the run of inner joins rooted at j with the predicates
 // preds pushed to it. ok is false when it cannot (a condition whose
 // columns it cannot tell); the caller then keeps the written plan.
-func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []expr) (src rowSource, keep []expr, ok bool) {
+func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []Expr) (src rowSource, keep []Expr, ok bool) {
 	var inputs []joinInput
-	conds := append([]expr(nil), preds...)
+	conds := append([]Expr(nil), preds...)
 	var flatten func(src rowSource, base, w int)
 	flatten = func(src rowSource, base, w int) {
 		if js, ok := src.(*joinSource); ok && (js.kind == parser.InnerJoin || js.kind == parser.CrossJoin) {
@@ -105,7 +105,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []expr) (src row
 		}
 		return -1
 	}
-	mask := func(x expr) (uint64, bool) {
+	mask := func(x Expr) (uint64, bool) {
 		var m uint64
 		ok := exprColumns(x, func(col int) {
 			if i := owner(col); i >= 0 {
@@ -115,7 +115,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []expr) (src row
 		return m, ok
 	}
 	masks := make([]uint64, len(conds))
-	perInput := make([][]expr, len(inputs))
+	perInput := make([][]Expr, len(inputs))
 	var multi []int
 	for i, c := range conds {
 		m, ok := mask(c)
@@ -135,7 +135,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []expr) (src row
 	}
 	for i := range inputs {
 		in := &inputs[i]
-		var left []expr
+		var left []Expr
 		in.src, left = jp.rewrite(in.src, in.base, in.w, perInput[i])
 		if len(left) > 0 {
 			in.src = &filterSource{src: in.src, cond: andAll(left), base: in.base, width: in.w}
@@ -154,7 +154,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []expr) (src row
 	applied := make([]bool, len(conds))
 	for _, k := range order[1:] {
 		now := joined | 1<<k
-		var step []expr
+		var step []Expr
 		for _, i := range multi {
 			if !applied[i] && masks[i]&^now == 0 {
 				applied[i] = true
@@ -171,7 +171,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []expr) (src row
 
 // order returns the inputs' join order: written under FORCE ORDER, else
 // greedy by estimated rows.
-func (jp *joinPlanner) order(inputs []joinInput, conds []expr, masks []uint64, multi []int) []int {
+func (jp *joinPlanner) order(inputs []joinInput, conds []Expr, masks []uint64, multi []int) []int {
 	n := len(inputs)
 	order := make([]int, 0, n)
 	if jp.forceOrder {
@@ -201,7 +201,7 @@ func (jp *joinPlanner) order(inputs []joinInput, conds []expr, masks []uint64, m
 			now := joined | 1<<k
 			rank := 0
 			sel := 1.0
-			var eqs []expr
+			var eqs []Expr
 			for _, i := range multi {
 				m := masks[i]
 				if m&(1<<k) != 0 && m&^now == 0 {
@@ -229,13 +229,13 @@ func (jp *joinPlanner) order(inputs []joinInput, conds []expr, masks []uint64, m
 // input in on the equalities eqs: each row so far matches at most one of
 // a unique key's rows, and otherwise the bigger side's count is the guess
 // (a foreign key's); without equalities, every pair.
-func joinedRows(est float64, in joinInput, eqs []expr, inputs []joinInput) float64 {
+func joinedRows(est float64, in joinInput, eqs []Expr, inputs []joinInput) float64 {
 	if len(eqs) == 0 {
 		return max(est*in.est, 1)
 	}
 	for _, c := range eqs {
 		cmp := c.(*compare)
-		for _, x := range []expr{cmp.l, cmp.r} {
+		for _, x := range []Expr{cmp.l, cmp.r} {
 			col, ok := x.(*colExpr)
 			if !ok {
 				continue
@@ -271,7 +271,7 @@ func leafScan(src rowSource) *tableScan {
 
 // step plans joining in to the rows so far (the inputs in joined, est
 // rows) with the conditions conds.
-func (jp *joinPlanner) step(in joinInput, conds []expr, joined uint64, mask func(expr) (uint64, bool), inputs []joinInput, est float64) chainStep {
+func (jp *joinPlanner) step(in joinInput, conds []Expr, joined uint64, mask func(Expr) (uint64, bool), inputs []joinInput, est float64) chainStep {
 	s := chainStep{in: in, cond: andAll(conds)}
 	self := uint64(0)
 	for i := range inputs {
@@ -279,7 +279,7 @@ func (jp *joinPlanner) step(in joinInput, conds []expr, joined uint64, mask func
 			self = 1 << i
 		}
 	}
-	var eqs, rest []expr
+	var eqs, rest []Expr
 	sel := 1.0
 	for _, c := range conds {
 		if cmp, ok := c.(*compare); ok && cmp.op == "=" {
@@ -320,23 +320,23 @@ func (jp *joinPlanner) step(in joinInput, conds []expr, joined uint64, mask func
 	}
 	s.method, s.rest = methodHash, andAll(rest)
 	for _, p := range s.pairs {
-		s.floats = append(s.floats, !exactNumber(p.l.typ()) || !exactNumber(p.r.typ()))
+		s.floats = append(s.floats, !exactNumber(p.l.Type()) || !exactNumber(p.r.Type()))
 	}
 	s.buildLeft = est < in.est
 	return s
 }
 
-func (c *joinChain) scan(e *env, fn func(row []types.Value) error) error {
+func (c *joinChain) scan(e *Env, fn func(row []types.Value) error) error {
 	buf := make([]types.Value, c.base+c.width)
-	saved := e.row
-	defer func() { e.row = saved }()
+	saved := e.Row
+	defer func() { e.Row = saved }()
 	var held int64
-	defer func() { e.gov.Shrink(held) }()
+	defer func() { e.Gov.Shrink(held) }()
 	return c.run(e, len(c.steps), buf, &held, func() error { return fn(buf[c.base:]) })
 }
 
 // run joins the first k+1 inputs into buf, calling emit for each row.
-func (c *joinChain) run(e *env, k int, buf []types.Value, held *int64, emit func() error) error {
+func (c *joinChain) run(e *Env, k int, buf []types.Value, held *int64, emit func() error) error {
 	if k == 0 {
 		in := c.first
 		return in.src.scan(e, func(r []types.Value) error {
@@ -348,13 +348,13 @@ func (c *joinChain) run(e *env, k int, buf []types.Value, held *int64, emit func
 	in := s.in
 	cols := buf[in.base : in.base+in.w]
 	// emitIf emits the row in buf when cond holds for it.
-	emitIf := func(cond expr) error {
-		if err := e.gov.Check(); err != nil {
+	emitIf := func(cond Expr) error {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		if cond != nil {
-			e.row = buf
-			if v, err := cond.eval(e); err != nil || !truth(v) {
+			e.Row = buf
+			if v, err := cond.Eval(e); err != nil || !truth(v) {
 				return err
 			}
 		}
@@ -362,12 +362,12 @@ func (c *joinChain) run(e *env, k int, buf []types.Value, held *int64, emit func
 	}
 	grow := func(n int64) error {
 		*held += n
-		return e.gov.Grow(n)
+		return e.Gov.Grow(n)
 	}
 	switch s.method {
 	case methodSeek:
 		return c.run(e, k-1, buf, held, func() error {
-			e.row = buf // the seek's key values read the rows so far
+			e.Row = buf // the seek's key values read the rows so far
 			return in.src.scan(e, func(r []types.Value) error {
 				copy(cols, pad(r, in.w))
 				return emitIf(s.cond)
@@ -398,8 +398,8 @@ func (c *joinChain) run(e *env, k int, buf []types.Value, held *int64, emit func
 	lkeys, rkeys := pairSides(s.pairs)
 	kv := make([]types.Value, len(s.pairs))
 	// keyed evaluates keys over buf into kv and calls fn unless one is NULL.
-	keyed := func(keys []expr, fn func() error) error {
-		e.row = buf
+	keyed := func(keys []Expr, fn func() error) error {
+		e.Row = buf
 		if ok, err := evalKeys(e, keys, kv); err != nil || !ok {
 			return err
 		}
@@ -407,7 +407,7 @@ func (c *joinChain) run(e *env, k int, buf []types.Value, held *int64, emit func
 	}
 	// build reads the build side into a hash table of rows width wide,
 	// taken from held when it is in buf.
-	build := func(width int, keys []expr, scan func(func() error) error, held []types.Value) (*hashTable, error) {
+	build := func(width int, keys []Expr, scan func(func() error) error, held []types.Value) (*hashTable, error) {
 		t := newHashTable(s.floats, width)
 		err := scan(func() error {
 			return keyed(keys, func() error { return grow(t.add(held, kv)) })
@@ -515,7 +515,7 @@ func (in joinInput) explain(x *explainer, nm *names, est float64) *plan.Node {
 // b.x = 5, so that both inputs are filtered (and can seek) before the
 // join. Columns are linked only when they have the same kind of type (or
 // are both integers), where equality is transitive through the values.
-func transitiveEqualities(conds []expr) []expr {
+func transitiveEqualities(conds []Expr) []Expr {
 	parent := map[int]int{}
 	var find func(int) int
 	find = func(i int) int {
@@ -529,7 +529,7 @@ func transitiveEqualities(conds []expr) []expr {
 	cols := map[int]*colExpr{}
 	type fixed struct {
 		col *colExpr
-		v   expr
+		v   Expr
 	}
 	var consts []fixed
 	has := map[int]bool{}
@@ -556,7 +556,7 @@ func transitiveEqualities(conds []expr) []expr {
 		order = append(order, idx)
 	}
 	sort.Ints(order)
-	var out []expr
+	var out []Expr
 	for _, f := range consts {
 		for _, idx := range order {
 			c := cols[idx]

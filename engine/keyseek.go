@@ -23,9 +23,9 @@ import (
 // the full WHERE clause is still applied to every row read, so the
 // ranges only ever remove work.
 type keySeek struct {
-	eq     []expr // values of the leading key columns
-	in     []expr // alternatives for column len(eq)
-	lo, hi expr   // bounds of column len(eq) (nil: open)
+	eq     []Expr // values of the leading key columns
+	in     []Expr // alternatives for column len(eq)
+	lo, hi Expr   // bounds of column len(eq) (nil: open)
 	loX    bool   // the bounds exclude their value (>, <)
 	hiX    bool
 	like   *likeExpr // LIKE on column len(eq)
@@ -50,7 +50,7 @@ func (s *keySeek) score() int {
 }
 
 // equalKeySeek is the seek of given values of a key's leading columns.
-func equalKeySeek(def *catalog.TableDef, cols []int, desc []bool, eq []expr) keySeek {
+func equalKeySeek(def *catalog.TableDef, cols []int, desc []bool, eq []Expr) keySeek {
 	s := keySeek{desc: desc, eq: eq}
 	for _, c := range cols {
 		s.types = append(s.types, def.Columns[c].Type)
@@ -61,7 +61,7 @@ func equalKeySeek(def *catalog.TableDef, cols []int, desc []bool, eq []expr) key
 // findKeySeek builds the seek the conjuncts allow on a key whose columns
 // are cols of def (desc: which are descending); the table's columns start
 // at base in the combined row.
-func findKeySeek(conj []expr, base int, def *catalog.TableDef, cols []int, desc []bool) keySeek {
+func findKeySeek(conj []Expr, base int, def *catalog.TableDef, cols []int, desc []bool) keySeek {
 	s := keySeek{desc: desc}
 	for _, c := range cols {
 		s.types = append(s.types, def.Columns[c].Type)
@@ -89,7 +89,7 @@ func findKeySeek(conj []expr, base int, def *catalog.TableDef, cols []int, desc 
 
 // seekList finds a conjunct that allows column col only a list of
 // row-independent values: col IN (v1, v2, ...) or col = v1 OR col = v2 ...
-func seekList(conj []expr, col int, colT types.Type) []expr {
+func seekList(conj []Expr, col int, colT types.Type) []Expr {
 	if colT.Kind.IsBinary() {
 		return nil
 	}
@@ -101,7 +101,7 @@ func seekList(conj []expr, col int, colT types.Type) []expr {
 			continue
 		}
 		if l, ok := c.(*logic); ok && !l.and {
-			var vals []expr
+			var vals []Expr
 			if orEqualities(l, col, colT, &vals) {
 				return vals
 			}
@@ -112,11 +112,11 @@ func seekList(conj []expr, col int, colT types.Type) []expr {
 
 // orEqualities collects the values of an OR tree whose every leaf is an
 // equality of column col with a row-independent value.
-func orEqualities(x expr, col int, colT types.Type, vals *[]expr) bool {
+func orEqualities(x Expr, col int, colT types.Type, vals *[]Expr) bool {
 	if l, ok := x.(*logic); ok && !l.and {
 		return orEqualities(l.l, col, colT, vals) && orEqualities(l.r, col, colT, vals)
 	}
-	v := seekValue([]expr{x}, col, colT, "=")
+	v := seekValue([]Expr{x}, col, colT, "=")
 	if v == nil {
 		return false
 	}
@@ -126,9 +126,9 @@ func orEqualities(x expr, col int, colT types.Type, vals *[]expr) bool {
 
 // allKeyValues reports whether every value of a list can be sought in a
 // key column of type colT.
-func allKeyValues(list []expr, colT types.Type) bool {
+func allKeyValues(list []Expr, colT types.Type) bool {
 	for _, v := range list {
-		if !rowIndependent(v) || !keyCompatible(colT, v.typ()) {
+		if !rowIndependent(v) || !keyCompatible(colT, v.Type()) {
 			return false
 		}
 	}
@@ -137,7 +137,7 @@ func allKeyValues(list []expr, colT types.Type) bool {
 
 // seekLike finds "col LIKE pattern" with a row-independent pattern on a
 // string column.
-func seekLike(conj []expr, col int, colT types.Type) *likeExpr {
+func seekLike(conj []Expr, col int, colT types.Type) *likeExpr {
 	if !colT.Kind.IsString() {
 		return nil
 	}
@@ -147,7 +147,7 @@ func seekLike(conj []expr, col int, colT types.Type) *likeExpr {
 			continue
 		}
 		if x, isCol := l.x.(*colExpr); isCol && x.idx == col && rowIndependent(l.pattern) &&
-			l.pattern.typ().Kind.IsString() && (l.escape == nil || rowIndependent(l.escape)) {
+			l.pattern.Type().Kind.IsString() && (l.escape == nil || rowIndependent(l.escape)) {
 			return l
 		}
 	}
@@ -159,10 +159,10 @@ type keyRange struct{ lo, hi []byte }
 
 // ranges returns the disjoint ranges of keys under prefix the seek reads,
 // in key order; none when a sought value is NULL (= NULL matches nothing).
-func (s *keySeek) ranges(e *env, prefix []byte) ([]keyRange, error) {
+func (s *keySeek) ranges(e *Env, prefix []byte) ([]keyRange, error) {
 	p := append([]byte{}, prefix...)
 	for i, x := range s.eq {
-		v, err := x.eval(e)
+		v, err := x.Eval(e)
 		if err != nil || v == nil {
 			return nil, err
 		}
@@ -173,7 +173,7 @@ func (s *keySeek) ranges(e *env, prefix []byte) ([]keyRange, error) {
 	case len(s.in) > 0:
 		var out []keyRange
 		for _, x := range s.in {
-			v, err := x.eval(e)
+			v, err := x.Eval(e)
 			if err != nil {
 				return nil, err
 			}
@@ -203,13 +203,13 @@ func (s *keySeek) ranges(e *env, prefix []byte) ([]keyRange, error) {
 	case s.lo != nil || s.hi != nil:
 		lower, upper := p, keys.PrefixEnd(p)
 		for _, b := range [2]struct {
-			x             expr
+			x             Expr
 			isLower, excl bool
 		}{{s.lo, true, s.loX}, {s.hi, false, s.hiX}} {
 			if b.x == nil {
 				continue
 			}
-			v, err := b.x.eval(e)
+			v, err := b.x.Eval(e)
 			if err != nil || v == nil {
 				return nil, err // a comparison with NULL matches nothing
 			}
@@ -238,16 +238,16 @@ func (s *keySeek) ranges(e *env, prefix []byte) ([]keyRange, error) {
 // likePrefix is the literal text a LIKE pattern's matches start with, its
 // trailing spaces dropped (values are stored without theirs); ok false when
 // the pattern or escape is NULL.
-func (s *keySeek) likePrefix(e *env) (string, bool, error) {
+func (s *keySeek) likePrefix(e *Env) (string, bool, error) {
 	m := s.like.cached
 	if m == nil {
-		pv, err := s.like.pattern.eval(e)
+		pv, err := s.like.pattern.Eval(e)
 		if err != nil || pv == nil {
 			return "", false, err
 		}
 		esc := rune(0)
 		if s.like.escape != nil {
-			ev, err := s.like.escape.eval(e)
+			ev, err := s.like.escape.Eval(e)
 			if err != nil || ev == nil {
 				return "", false, err
 			}
@@ -266,7 +266,7 @@ func (s *keySeek) likePrefix(e *env) (string, bool, error) {
 // ranges in order (backward: from the last key of the last range),
 // checking the statement's governor; fn's slices are valid only during
 // the call.
-func (t *tableScan) scanRanges(e *env, rs []keyRange, backward bool, fn func(key, val []byte) error) (err error) {
+func (t *tableScan) scanRanges(e *Env, rs []keyRange, backward bool, fn func(key, val []byte) error) (err error) {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -296,7 +296,7 @@ func (t *tableScan) scanRanges(e *env, rs []keyRange, backward bool, fn func(key
 			valid, step = it.Last, it.Prev
 		}
 		for ok := valid(); ok; ok = step() {
-			if err := e.gov.Check(); err != nil {
+			if err := e.Gov.Check(); err != nil {
 				return err
 			}
 			if err := fn(it.Key(), it.Value()); err != nil {
@@ -342,8 +342,8 @@ func (s *keySeek) explain(x *explainer, nm *names, col func(i int) string) strin
 
 // unconverted is a sought value as a plan shows it: the conversion to the
 // key column's type is printed only where it changes the value's type.
-func unconverted(v expr) expr {
-	if c, ok := v.(*castExpr); ok && (c.x.typ() == c.to || isConstTree(c.x)) {
+func unconverted(v Expr) Expr {
+	if c, ok := v.(*castExpr); ok && (c.x.Type() == c.to || isConstTree(c.x)) {
 		return c.x
 	}
 	return v

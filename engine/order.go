@@ -88,7 +88,7 @@ func (p *selectPlan) useKeyOrder() {
 	served, backward := ts.order().serves(cols, desc, 0)
 	if !served && ts.seek == nil && len(ts.eq) == 0 && ts.rng == nil {
 		need, known := p.columnsRead()
-		var conj []expr
+		var conj []Expr
 		if p.where != nil {
 			conj = conjuncts(p.where, nil)
 		}
@@ -171,7 +171,7 @@ func (p *selectPlan) useIndexForGroups() {
 	if !known {
 		return
 	}
-	var conj []expr
+	var conj []Expr
 	if p.where != nil {
 		conj = conjuncts(p.where, nil)
 	}

@@ -52,8 +52,8 @@ func tsqlCastType(tn parser.TypeName) (types.Type, types.PGInput, error) {
 // PostgreSQL's unconstrained numeric keeps every digit: an exact operand
 // keeps its own precision and scale, a text constant its digits, anything
 // else gets 38 digits with 10 after the point.
-func numericTarget(v expr) types.Type {
-	t := v.typ()
+func numericTarget(v Expr) types.Type {
+	t := v.Type()
 	switch {
 	case t.Kind == types.Decimal:
 		return t
@@ -74,13 +74,13 @@ func numericTarget(v expr) types.Type {
 // pgInputExpr applies a PostgreSQL type's text input (bytea's hex form, a
 // timestamptz's zone, a time of day) before the cast converts the value.
 type pgInputExpr struct {
-	x  expr
+	x  Expr
 	in types.PGInput
 }
 
-func (p *pgInputExpr) typ() types.Type {
-	if k := p.x.typ().Kind; !k.IsString() && k != types.Unknown {
-		return p.x.typ()
+func (p *pgInputExpr) Type() types.Type {
+	if k := p.x.Type().Kind; !k.IsString() && k != types.Unknown {
+		return p.x.Type()
 	}
 	switch p.in {
 	case types.PGBytea:
@@ -88,11 +88,11 @@ func (p *pgInputExpr) typ() types.Type {
 	case types.PGTimestampTZ:
 		return types.DateTime2Type(7)
 	}
-	return p.x.typ() // PGBool: a string that may have become a bool, which converts to bit alike
+	return p.x.Type() // PGBool: a string that may have become a bool, which converts to bit alike
 }
 
-func (p *pgInputExpr) eval(e *env) (types.Value, error) {
-	v, err := p.x.eval(e)
+func (p *pgInputExpr) Eval(e *Env) (types.Value, error) {
+	v, err := p.x.Eval(e)
 	if err != nil || v == nil {
 		return v, err
 	}
@@ -103,7 +103,7 @@ func (p *pgInputExpr) eval(e *env) (types.Value, error) {
 // name is in scope (a column named true wins, as T-SQL reads the word): a
 // bit constant, 1 or 0. T-SQL has no boolean type, so SELECT true returns
 // a bit column and WHERE flag = true compares a bit column with 1.
-func boolLiteral(ref *parser.ColumnRef) (expr, bool) {
+func boolLiteral(ref *parser.ColumnRef) (Expr, bool) {
 	if len(ref.Parts) != 1 {
 		return nil, false
 	}
@@ -118,8 +118,8 @@ func boolLiteral(ref *parser.ColumnRef) (expr, bool) {
 
 // resultColumn describes a result column; one that reads a table column
 // unchanged carries the table's object_id and the column's number.
-func resultColumn(name string, x expr) session.Column {
-	c := session.Column{Name: name, Type: x.typ()}
+func resultColumn(name string, x Expr) session.Column {
+	c := session.Column{Name: name, Type: x.Type()}
 	if col, ok := x.(*colExpr); ok {
 		c.TableOID, c.Attr = col.origin.table, col.origin.attr
 	}

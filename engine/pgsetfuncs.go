@@ -19,7 +19,7 @@ import (
 var setFuncs = map[string]struct {
 	min, max int
 	typ      types.Type
-	rows     func(e *env, args []types.Value) ([]types.Value, error)
+	rows     func(e *Env, args []types.Value) ([]types.Value, error)
 }{
 	"generate_series": {2, 3, types.TypeBigInt, generateSeries},
 	"unnest":          {1, 1, textMax, unnest},
@@ -46,7 +46,7 @@ func seriesHeld(n int) int64 { return int64((n+seriesChunk-1)/seriesChunk) * ser
 // generateSeries makes start, start+step, ... up to stop. Its values count
 // against the statement's memory grant as they are made (Msg 701 past it,
 // and a cancel stops it), and it ends where the next value would overflow.
-func generateSeries(e *env, a []types.Value) ([]types.Value, error) {
+func generateSeries(e *Env, a []types.Value) ([]types.Value, error) {
 	start, _ := a[0].(int64)
 	stop, _ := a[1].(int64)
 	step := int64(1)
@@ -62,10 +62,10 @@ func generateSeries(e *env, a []types.Value) ([]types.Value, error) {
 	var out []types.Value
 	for i := start; step > 0 && i <= stop || step < 0 && i >= stop; i += step {
 		if len(out)%seriesChunk == 0 {
-			if err := e.gov.Check(); err != nil {
+			if err := e.Gov.Check(); err != nil {
 				return nil, err
 			}
-			if err := e.gov.Grow(seriesChunk * 16); err != nil {
+			if err := e.Gov.Grow(seriesChunk * 16); err != nil {
 				return nil, err
 			}
 		}
@@ -77,7 +77,7 @@ func generateSeries(e *env, a []types.Value) ([]types.Value, error) {
 	return out, nil
 }
 
-func unnest(_ *env, a []types.Value) ([]types.Value, error) {
+func unnest(_ *Env, a []types.Value) ([]types.Value, error) {
 	s, ok := a[0].(string)
 	if !ok {
 		return nil, nil
@@ -89,14 +89,14 @@ func unnest(_ *env, a []types.Value) ([]types.Value, error) {
 // setFuncSource runs a set-returning function: one row per value.
 type setFuncSource struct {
 	name string
-	args []expr
-	f    func(*env, []types.Value) ([]types.Value, error)
+	args []Expr
+	f    func(*Env, []types.Value) ([]types.Value, error)
 }
 
-func (s *setFuncSource) scan(e *env, fn func(row []types.Value) error) error {
+func (s *setFuncSource) scan(e *Env, fn func(row []types.Value) error) error {
 	vals := make([]types.Value, len(s.args))
 	for i, a := range s.args {
-		v, err := a.eval(e)
+		v, err := a.Eval(e)
 		if err != nil {
 			return err
 		}
@@ -107,7 +107,7 @@ func (s *setFuncSource) scan(e *env, fn func(row []types.Value) error) error {
 		return err
 	}
 	if s.name == "generate_series" { // run once per row of APPLY's left side
-		defer e.gov.Shrink(seriesHeld(len(out)))
+		defer e.Gov.Shrink(seriesHeld(len(out)))
 	}
 	rows := make([][]types.Value, len(out))
 	for i, v := range out {
@@ -156,7 +156,7 @@ func (b *binder) bindSetFunc(x *parser.TableFunc, sc *scope) (rowSource, error) 
 func init() {
 	// array_upper(array, dimension): the last subscript of a one-dimension
 	// array (vectors count from 0, arrays from 1), NULL when empty.
-	scalarFuncs["ARRAY_UPPER"] = &builtin{min: 2, max: 2, typ: fixed(types.TypeInt), eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+	scalarFuncs["ARRAY_UPPER"] = &builtin{min: 2, max: 2, typ: fixed(types.TypeInt), eval: func(_ *Env, a []types.Value, ts []types.Type) (types.Value, error) {
 		elems, base := arrayElems(types.ToText(a[0], ts[0]))
 		if len(elems) == 0 {
 			return nil, nil

@@ -32,19 +32,19 @@ type srfValues []types.Value
 // stop [, step]), whose arguments are in series.
 type srfExpr struct {
 	name   string
-	arr    expr
+	arr    Expr
 	t      types.Type
 	field  string
-	series []expr
+	series []Expr
 }
 
-func (s *srfExpr) typ() types.Type { return s.t }
+func (s *srfExpr) Type() types.Type { return s.t }
 
-func (s *srfExpr) eval(e *env) (types.Value, error) {
+func (s *srfExpr) Eval(e *Env) (types.Value, error) {
 	if s.series != nil {
 		args := make([]types.Value, len(s.series))
 		for i, a := range s.series {
-			v, err := a.eval(e)
+			v, err := a.Eval(e)
 			if err != nil {
 				return nil, err
 			}
@@ -53,11 +53,11 @@ func (s *srfExpr) eval(e *env) (types.Value, error) {
 		vals, err := generateSeries(e, args) // pgsetfuncs.go
 		return srfValues(vals), err
 	}
-	v, err := s.arr.eval(e)
+	v, err := s.arr.Eval(e)
 	if err != nil || v == nil {
 		return srfValues(nil), err
 	}
-	elems, base := arrayElems(types.ToText(v, s.arr.typ()))
+	elems, base := arrayElems(types.ToText(v, s.arr.Type()))
 	switch s.name {
 	case "UNNEST":
 		return srfValues(elems), nil
@@ -115,7 +115,7 @@ var expandArrayFields = map[string]int{"x": 0, "n": 1}
 
 // bindFieldSelect binds (record).field: a field of _pg_expandarray's rows,
 // straight from the function or from its record text.
-func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggContext) (Expr, error) {
 	field := strings.ToLower(x.Field)
 	i, ok := expandArrayFields[field]
 	if !ok {
@@ -140,18 +140,18 @@ func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggConte
 
 // recordFieldExpr reads field i of record text "(a,b)".
 type recordFieldExpr struct {
-	x expr
+	x Expr
 	i int
 }
 
-func (r *recordFieldExpr) typ() types.Type { return textMax }
+func (r *recordFieldExpr) Type() types.Type { return textMax }
 
-func (r *recordFieldExpr) eval(e *env) (types.Value, error) {
-	v, err := r.x.eval(e)
+func (r *recordFieldExpr) Eval(e *Env) (types.Value, error) {
+	v, err := r.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
 	}
-	s := strings.TrimSuffix(strings.TrimPrefix(types.ToText(v, r.x.typ()), "("), ")")
+	s := strings.TrimSuffix(strings.TrimPrefix(types.ToText(v, r.x.Type()), "("), ")")
 	fields := strings.Split(s, ",")
 	if r.i >= len(fields) {
 		return nil, nil
@@ -163,7 +163,7 @@ func (r *recordFieldExpr) explain(x *explainer, n *names) string {
 	return "(" + x.text(r.x, n) + ")." + []string{"x", "n"}[r.i]
 }
 
-func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (Expr, error) {
 	if name == "GENERATE_SERIES" {
 		if len(x.Args) < 2 || len(x.Args) > 3 {
 			return nil, b.errAt(x, sqlerr.New(189, "generate_series", 2, 3))
@@ -199,7 +199,7 @@ type srfContext struct{ list []*srfExpr }
 
 // useSRF records a set-returning function of the select list or ORDER BY
 // and returns the reference that reads its current element.
-func (b *binder) useSRF(x positioned, s *srfExpr) (expr, error) {
+func (b *binder) useSRF(x positioned, s *srfExpr) (Expr, error) {
 	if b.srfs == nil {
 		return nil, b.errAt(x, sqlerr.New(50140, "this context"))
 	}
@@ -213,11 +213,11 @@ type srfRef struct {
 	t   types.Type
 }
 
-func (r *srfRef) typ() types.Type { return r.t }
+func (r *srfRef) Type() types.Type { return r.t }
 
-func (r *srfRef) eval(e *env) (types.Value, error) {
-	if r.idx < len(e.srf) {
-		return e.srf[r.idx], nil
+func (r *srfRef) Eval(e *Env) (types.Value, error) {
+	if r.idx < len(e.Srf) {
+		return e.Srf[r.idx], nil
 	}
 	return nil, nil
 }
@@ -305,17 +305,17 @@ type srfOp struct {
 	srfs []*srfExpr
 }
 
-func (s *srfOp) run(e *env, emit func([]types.Value) error) error {
+func (s *srfOp) run(e *Env, emit func([]types.Value) error) error {
 	lists := make([]srfValues, len(s.srfs))
 	vals := make([]types.Value, len(s.srfs))
-	h := holding{gov: e.gov}
-	defer func() { e.srf = nil; h.release() }()
+	h := holding{gov: e.Gov}
+	defer func() { e.Srf = nil; h.release() }()
 	return s.in.run(e, func(row []types.Value) error {
-		e.row = row
+		e.Row = row
 		h.release() // the previous row's lists
 		n := 0
 		for i, f := range s.srfs {
-			v, err := f.eval(e)
+			v, err := f.Eval(e)
 			if err != nil {
 				return err
 			}
@@ -325,9 +325,9 @@ func (s *srfOp) run(e *env, emit func([]types.Value) error) error {
 			}
 			n = max(n, len(lists[i]))
 		}
-		e.srf = vals
+		e.Srf = vals
 		for k := 0; k < n; k++ {
-			if err := e.gov.Check(); err != nil {
+			if err := e.Gov.Check(); err != nil {
 				return err // one row may expand into very many
 			}
 			for i, l := range lists {

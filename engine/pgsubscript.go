@@ -16,17 +16,17 @@ import (
 
 // subscriptExpr is x[i].
 type subscriptExpr struct {
-	x, index expr
+	x, index Expr
 }
 
-func (s *subscriptExpr) typ() types.Type { return textMax }
+func (s *subscriptExpr) Type() types.Type { return textMax }
 
-func (s *subscriptExpr) eval(e *env) (types.Value, error) {
-	v, err := s.x.eval(e)
+func (s *subscriptExpr) Eval(e *Env) (types.Value, error) {
+	v, err := s.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
 	}
-	iv, err := s.index.eval(e)
+	iv, err := s.index.Eval(e)
 	if err != nil || iv == nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func (s *subscriptExpr) eval(e *env) (types.Value, error) {
 	if !ok {
 		return nil, nil
 	}
-	elems, base := arrayElems(types.ToText(v, s.x.typ()))
+	elems, base := arrayElems(types.ToText(v, s.x.Type()))
 	i -= base
 	if i < 0 || i >= int64(len(elems)) {
 		return nil, nil
@@ -60,22 +60,22 @@ func arrayElems(s string) ([]types.Value, int64) {
 }
 
 // arrayCastExpr is x::type[]: a vector becomes {..} text, an array stays.
-type arrayCastExpr struct{ x expr }
+type arrayCastExpr struct{ x Expr }
 
-func (a *arrayCastExpr) typ() types.Type { return textMax }
+func (a *arrayCastExpr) Type() types.Type { return textMax }
 
-func (a *arrayCastExpr) eval(e *env) (types.Value, error) {
-	v, err := a.x.eval(e)
+func (a *arrayCastExpr) Eval(e *Env) (types.Value, error) {
+	v, err := a.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
 	}
-	elems, _ := arrayElems(types.ToText(v, a.x.typ()))
+	elems, _ := arrayElems(types.ToText(v, a.x.Type()))
 	return pgcatalog.ArrayText(elems), nil
 }
 
 func (a *arrayCastExpr) explain(x *explainer, n *names) string { return x.text(a.x, n) }
 
-func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) (Expr, error) {
 	arr, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err
@@ -91,7 +91,7 @@ func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) 
 // (x::int2[]) and regproc, a function's name ('pg_catalog.array_in'::
 // regproc is array_in, as pg_type.typinput holds it); ok is false for any
 // other cast.
-func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (expr, bool, error) {
+func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (Expr, bool, error) {
 	regproc := strings.EqualFold(tn.Name, "regproc")
 	if !tn.Array && !regproc {
 		return nil, false, nil
@@ -107,16 +107,16 @@ func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *scope, ag
 }
 
 // procNameExpr is x::regproc: the function's name without pg_catalog.
-type procNameExpr struct{ x expr }
+type procNameExpr struct{ x Expr }
 
-func (p *procNameExpr) typ() types.Type { return types.TypeSysname }
+func (p *procNameExpr) Type() types.Type { return types.TypeSysname }
 
-func (p *procNameExpr) eval(e *env) (types.Value, error) {
-	v, err := p.x.eval(e)
+func (p *procNameExpr) Eval(e *Env) (types.Value, error) {
+	v, err := p.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
 	}
-	s := types.ToText(v, p.x.typ())
+	s := types.ToText(v, p.x.Type())
 	if len(s) > len("pg_catalog.") && strings.EqualFold(s[:len("pg_catalog.")], "pg_catalog.") {
 		s = s[len("pg_catalog."):]
 	}
@@ -128,25 +128,25 @@ func (p *procNameExpr) explain(x *explainer, n *names) string { return x.text(p.
 // trimExpr is TRIM([LEADING | TRAILING | BOTH] [characters] FROM string).
 type trimExpr struct {
 	mode     string
-	chars, x expr
+	chars, x Expr
 }
 
-func (t *trimExpr) typ() types.Type { return t.x.typ() }
+func (t *trimExpr) Type() types.Type { return t.x.Type() }
 
-func (t *trimExpr) eval(e *env) (types.Value, error) {
-	v, err := t.x.eval(e)
+func (t *trimExpr) Eval(e *Env) (types.Value, error) {
+	v, err := t.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
 	}
 	cut := " "
 	if t.chars != nil {
-		c, err := t.chars.eval(e)
+		c, err := t.chars.Eval(e)
 		if err != nil || c == nil {
 			return nil, err
 		}
-		cut = types.ToText(c, t.chars.typ())
+		cut = types.ToText(c, t.chars.Type())
 	}
-	s := types.ToText(v, t.x.typ())
+	s := types.ToText(v, t.x.Type())
 	switch t.mode {
 	case "LEADING":
 		return strings.TrimLeft(s, cut), nil
@@ -160,13 +160,13 @@ func (t *trimExpr) explain(x *explainer, n *names) string {
 	return "trim(" + x.text(t.x, n) + ")"
 }
 
-func (b *binder) bindTrim(x *parser.Trim, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindTrim(x *parser.Trim, sc *scope, agg *aggContext) (Expr, error) {
 	v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err
 	}
 	t := &trimExpr{mode: x.Mode, x: v}
-	if v.typ().Kind == types.Unknown || !v.typ().Kind.IsString() {
+	if v.Type().Kind == types.Unknown || !v.Type().Kind.IsString() {
 		t.x = coerce(v, textMax)
 	}
 	if x.Chars != nil {

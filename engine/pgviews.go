@@ -19,7 +19,7 @@ import (
 func (vs viewSet) addPGViews() {
 	for name, v := range pgcatalog.Views() {
 		v := v
-		vs[name] = &view{cols: v.Cols, rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		vs[name] = &view{cols: v.Cols, rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			snap, err := pgSnapshot(e)
 			if err != nil {
 				return nil, err
@@ -37,11 +37,11 @@ type pgSnapshotKey struct{}
 var schemaIDs = []pgcatalog.Schema{{OID: 1, Name: "dbo"}, {OID: 2, Name: "guest"},
 	{OID: 3, Name: "information_schema"}, {OID: 4, Name: "sys"}}
 
-func pgSnapshot(e *env) (*pgcatalog.Snapshot, error) {
-	if e.cache == nil {
-		e.cache = map[any]any{}
+func pgSnapshot(e *Env) (*pgcatalog.Snapshot, error) {
+	if e.Cache == nil {
+		e.Cache = map[any]any{}
 	}
-	if s, ok := e.cache[pgSnapshotKey{}]; ok {
+	if s, ok := e.Cache[pgSnapshotKey{}]; ok {
 		return s.(*pgcatalog.Snapshot), nil
 	}
 	sess := e.sess
@@ -85,7 +85,7 @@ func pgSnapshot(e *env) (*pgcatalog.Snapshot, error) {
 		v, _ := sess.showValue(n)
 		snap.Settings = append(snap.Settings, pgcatalog.Setting{Name: n, Value: v})
 	}
-	e.cache[pgSnapshotKey{}] = snap
+	e.Cache[pgSnapshotKey{}] = snap
 	return snap, nil
 }
 

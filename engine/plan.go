@@ -49,7 +49,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &stmtPlan{cols: sp.cols, dbs: b.referenced(queryTables(x)), tree: sp, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+		return &stmtPlan{cols: sp.cols, dbs: b.referenced(queryTables(x)), tree: sp, run: func(e *Env, _ *txn, w session.ResultWriter) (string, error) {
 			var n int64
 			err := sp.run(e, func(row []types.Value) error {
 				n++
@@ -62,7 +62,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(ip.w.db, x.Select, func(e *env, t *txn) (string, error) {
+		return withOutput(b.writePlan(ip.w.db, x.Select, func(e *Env, t *txn) (string, error) {
 			n, err := ip.run(e, t)
 			return e.sess.rowsTag("INSERT", n), err
 		}).withTree(ip).writing(ip.w.table), ip.out), nil
@@ -71,7 +71,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(up.w.db, nil, func(e *env, t *txn) (string, error) {
+		return withOutput(b.writePlan(up.w.db, nil, func(e *Env, t *txn) (string, error) {
 			n, err := up.run(e, t)
 			return e.sess.rowsTag("UPDATE", n), err
 		}).withTree(up).writing(up.w.table), up.out), nil
@@ -80,7 +80,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(dp.scan.db, nil, func(e *env, t *txn) (string, error) {
+		return withOutput(b.writePlan(dp.scan.db, nil, func(e *Env, t *txn) (string, error) {
 			n, err := dp.run(e, t)
 			return e.sess.rowsTag("DELETE", n), err
 		}).withTree(dp).writing(dp.scan.table), dp.out), nil
@@ -89,7 +89,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+		return b.writePlan(db, nil, func(e *Env, t *txn) (string, error) {
 			if err := refuseReferenced(t, def, nil, 4712); err != nil {
 				return "", b.errAt(x, err)
 			}
@@ -136,8 +136,8 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planDbcc(x)
 	case *parser.Checkpoint:
 		d := b.s.db
-		return &stmtPlan{dbs: []*Database{d}, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
-			return "CHECKPOINT", d.Checkpoint(e.ctx)
+		return &stmtPlan{dbs: []*Database{d}, run: func(e *Env, _ *txn, _ session.ResultWriter) (string, error) {
+			return "CHECKPOINT", d.Checkpoint(e.Ctx)
 		}}, nil
 	case *parser.Backup:
 		return b.planBackup(x)
@@ -157,8 +157,8 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 
 // writePlan wraps a data-changing statement: it runs in a write
 // transaction on db.
-func (b *binder) writePlan(db *Database, sel *parser.Select, run func(e *env, t *txn) (string, error)) *stmtPlan {
-	p := &stmtPlan{write: db, run: func(e *env, t *txn, _ session.ResultWriter) (string, error) { return run(e, t) }}
+func (b *binder) writePlan(db *Database, sel *parser.Select, run func(e *Env, t *txn) (string, error)) *stmtPlan {
+	p := &stmtPlan{write: db, run: func(e *Env, t *txn, _ session.ResultWriter) (string, error) { return run(e, t) }}
 	if sel != nil {
 		p.dbs = b.referenced(queryTables(sel))
 	}

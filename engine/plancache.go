@@ -436,7 +436,7 @@ func (vs viewSet) addPlanCacheViews() {
 		cols: cols("bucketid", intT, "refcounts", intT, "usecounts", intT, "size_in_bytes", intT,
 			"memory_object_address", types.VarBinaryType(8), "cacheobjtype", types.NVarCharType(34),
 			"objtype", types.NVarCharType(16), "plan_handle", handleT, "pool_id", intT, "parent_plan_handle", handleT),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			if !e.sess.isSysadmin() { // VIEW SERVER STATE
 				return nil, nil
 			}
@@ -452,7 +452,7 @@ func (vs viewSet) addPlanCacheViews() {
 		function: true,
 		cols: cols("dbid", types.TypeSmallInt, "objectid", intT, "number", types.TypeSmallInt,
 			"encrypted", bit, "text", types.NVarCharType(types.MaxLength)),
-		rows: func(e *env, args []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, args []types.Value) ([][]types.Value, error) {
 			if len(args) != 1 || args[0] == nil || !e.sess.isSysadmin() {
 				return nil, nil
 			}
@@ -474,7 +474,7 @@ func (vs viewSet) addPlanCacheViews() {
 // (sysadmin only, like every DBCC command here).
 func (b *binder) planFreeProcCache(quiet bool) *stmtPlan {
 	in := b.s.inst
-	return &stmtPlan{run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{run: func(_ *Env, _ *txn, w session.ResultWriter) (string, error) {
 		in.plans.free()
 		if quiet {
 			return "DBCC", nil

@@ -24,7 +24,7 @@ type selectPlan struct {
 type selectParts struct {
 	src   rowSource
 	sc    *scope // the FROM clause's columns, for printed plans
-	where expr
+	where Expr
 
 	// grouped, distinct and topPercent sit together: the struct is
 	// allocated for every SELECT and padding would cost a size class.
@@ -36,16 +36,16 @@ type selectParts struct {
 	// stream aggregate, order.go)
 	groupsArrive bool
 
-	groupBy []expr
+	groupBy []Expr
 	aggs    []*aggSpec
-	having  expr
+	having  Expr
 
-	project []expr
+	project []Expr
 	orderBy []orderKey
 
-	top    expr
-	offset expr
-	fetch  expr
+	top    Expr
+	offset Expr
+	fetch  Expr
 
 	windows []*windowSpec // window functions of the select list and ORDER BY (window.go)
 	srfs    []*srfExpr    // set-returning functions of the select list and ORDER BY (pgsrf.go)
@@ -55,7 +55,7 @@ type selectParts struct {
 // expression evaluated alongside the projection.
 type orderKey struct {
 	col  int
-	x    expr
+	x    Expr
 	desc bool
 }
 
@@ -194,13 +194,13 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 }
 
 // bindItem binds one select item: a star expands to its columns.
-func (b *binder) bindItem(it *parser.SelectItem, sc *scope, agg *aggContext) ([]expr, []session.Column, error) {
+func (b *binder) bindItem(it *parser.SelectItem, sc *scope, agg *aggContext) ([]Expr, []session.Column, error) {
 	if it.Star {
 		stars, err := b.expandStar(it, sc, agg)
 		if err != nil {
 			return nil, nil, err
 		}
-		xs := make([]expr, len(stars))
+		xs := make([]Expr, len(stars))
 		cols := make([]session.Column, len(stars))
 		for i, c := range stars {
 			xs[i], cols[i] = c.x, resultColumn(c.name, c.x)
@@ -215,7 +215,7 @@ func (b *binder) bindItem(it *parser.SelectItem, sc *scope, agg *aggContext) ([]
 	if name == "" {
 		name = defaultColumnName(it.Expr)
 	}
-	return []expr{x}, []session.Column{resultColumn(name, x)}, nil
+	return []Expr{x}, []session.Column{resultColumn(name, x)}, nil
 }
 
 // defaultColumnName is the name SQL Server gives an unaliased select item:
@@ -232,7 +232,7 @@ func defaultColumnName(x parser.Expr) string {
 
 type starCol struct {
 	name string
-	x    expr
+	x    Expr
 }
 
 func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) ([]starCol, error) {

@@ -26,8 +26,8 @@ type workTable struct {
 	cols []session.Column
 }
 
-func (w *workTable) scan(e *env, fn func(row []types.Value) error) error {
-	rows, _ := e.cache[w].([][]types.Value)
+func (w *workTable) scan(e *Env, fn func(row []types.Value) error) error {
+	rows, _ := e.Cache[w].([][]types.Value)
 	return scanRows(e, rows, fn)
 }
 
@@ -84,7 +84,7 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 	for i := range cols {
 		t := types.TypeUnknown
 		for _, p := range r.anchors {
-			t = types.Common(t, p.project[i].typ())
+			t = types.Common(t, p.project[i].Type())
 		}
 		cols[i] = session.Column{Name: r.anchors[0].cols[i].Name, Type: t}
 	}
@@ -131,12 +131,12 @@ func (b *binder) bindWorkTable(x *parser.TableRef, w *workTable, sc *scope) (row
 	return w, nil
 }
 
-func (r *recursiveSource) scan(e *env, fn func(row []types.Value) error) error {
-	if e.cache == nil {
-		e.cache = map[any]any{}
+func (r *recursiveSource) scan(e *Env, fn func(row []types.Value) error) error {
+	if e.Cache == nil {
+		e.Cache = map[any]any{}
 	}
 	var held int64
-	defer func() { e.gov.Shrink(held) }()
+	defer func() { e.Gov.Shrink(held) }()
 	var round [][]types.Value
 	level := 0 // the recursion level of the rows being made: 0 for the anchors
 	keep := func(row []types.Value) error {
@@ -148,20 +148,20 @@ func (r *recursiveSource) scan(e *env, fn func(row []types.Value) error) error {
 		round = append(round, c)
 		n := govern.RowSize(c) + 8
 		held += n
-		if err := e.gov.Grow(n); err != nil {
+		if err := e.Gov.Grow(n); err != nil {
 			return err
 		}
 		return fn(c)
 	}
 	sub := *e
-	sub.row, sub.aggs, sub.keys = nil, nil, nil
+	sub.Row, sub.Aggs, sub.Keys = nil, nil, nil
 	for _, p := range r.anchors {
 		if err := p.run(&sub, keep); err != nil {
 			return err
 		}
 	}
 	for level = 1; len(round) > 0; level++ {
-		e.cache[r.work] = round
+		e.Cache[r.work] = round
 		prev := round
 		round = nil
 		for _, p := range r.members {
@@ -172,10 +172,10 @@ func (r *recursiveSource) scan(e *env, fn func(row []types.Value) error) error {
 		for _, row := range prev {
 			n := govern.RowSize(row) + 8
 			held -= n
-			e.gov.Shrink(n)
+			e.Gov.Shrink(n)
 		}
 	}
-	delete(e.cache, r.work)
+	delete(e.Cache, r.work)
 	return nil
 }
 

@@ -35,7 +35,7 @@ func (in *Instance) registerRename() {
 			}
 			s := call.Session
 			db := s.db
-			e := &env{ctx: ctx, commitCtx: ctx, sess: s}
+			e := &Env{Ctx: ctx, CommitCtx: ctx, sess: s}
 			if err := s.withWrite(e, db, func(t *txn) error { return rename(t, db, vals[0], vals[1], vals[2]) }); err != nil {
 				return nil, err
 			}

@@ -57,7 +57,7 @@ func checkRowversionColumns(def *catalog.TableDef) error {
 }
 
 // dbts is @@DBTS: the current database's last rowversion value.
-func dbts(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
+func dbts(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 	n, ok, err := readCounter(e.sess.readerFor(e.sess.db), rowversionKey)
 	if err != nil {
 		return nil, err

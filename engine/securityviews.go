@@ -28,7 +28,7 @@ func (vs viewSet) addSecurityViews() {
 		"owning_principal_id", intT, "is_fixed_role", bit}
 	vs["sys.server_principals"] = &view{
 		cols: cols(principal...),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			c := e.sess.inst.security()
 			created := c.Login("sa").Created
 			out := [][]types.Value{}
@@ -48,7 +48,7 @@ func (vs viewSet) addSecurityViews() {
 	}
 	vs["sys.sql_logins"] = &view{
 		cols: cols(append(principal, "is_policy_checked", bit, "is_expiration_checked", bit, "password_hash", varbinary)...),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			admin := e.sess.isSysadmin()
 			for _, l := range e.sess.inst.security().Logins {
@@ -66,7 +66,7 @@ func (vs viewSet) addSecurityViews() {
 	}
 	vs["sys.server_role_members"] = &view{
 		cols: cols("role_principal_id", intT, "member_principal_id", intT),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			for _, l := range e.sess.inst.security().Logins {
 				if l.Sysadmin {
@@ -80,7 +80,7 @@ func (vs viewSet) addSecurityViews() {
 		cols: cols("class", tinyint, "class_desc", desc60, "major_id", intT, "minor_id", intT,
 			"grantee_principal_id", intT, "grantor_principal_id", intT, "type", char4,
 			"permission_name", desc60, "state", char1, "state_desc", desc60),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			for _, g := range e.sess.inst.security().Grants {
 				out = append(out, []types.Value{int64(105), "ENDPOINT", int64(endpoint.ID), int64(0),
@@ -95,7 +95,7 @@ func (vs viewSet) addSecurityViews() {
 			"default_schema_name", sysname, "create_date", dtT, "modify_date", dtT, "owning_principal_id", intT,
 			"sid", types.VarBinaryType(85), "is_fixed_role", bit, "authentication_type", intT,
 			"authentication_type_desc", desc60),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			c := e.sess.inst.security()
 			created := DateTimeValue(c.Login("sa").Created)
 			out := [][]types.Value{
@@ -127,7 +127,7 @@ func (vs viewSet) addSecurityViews() {
 			"password", types.VarBinaryType(256), "gid", types.TypeSmallInt, "environ", types.VarCharType(255),
 			"hasdbaccess", intT, "islogin", intT, "isntname", intT, "isntgroup", intT, "isntuser", intT,
 			"issqluser", intT, "isaliased", intT, "issqlrole", intT, "isapprole", intT),
-		rows: func(e *env, args []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, args []types.Value) ([][]types.Value, error) {
 			rows, err := principals(e, args)
 			out := make([][]types.Value, 0, len(rows))
 			for _, r := range rows {
@@ -162,7 +162,7 @@ func (vs viewSet) addSecurityViews() {
 			"cert_serial_number", types.NVarCharType(64), "sid", types.VarBinaryType(85), "string_sid", types.NVarCharType(128),
 			"subject", types.NVarCharType(4000), "expiry_date", dtT, "start_date", dtT, "thumbprint", types.VarBinaryType(32),
 			"attested_by", types.NVarCharType(260), "pvt_key_last_backup_date", dtT, "key_length", intT),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			if e.sess.db.id != masterID {
 				return nil, nil
 			}
@@ -186,7 +186,7 @@ func (vs viewSet) addSecurityViews() {
 	vs["sys.symmetric_keys"] = &view{
 		cols: cols("name", sysname, "principal_id", intT, "symmetric_key_id", intT, "key_length", intT,
 			"key_algorithm", char2, "algorithm_desc", desc60, "create_date", dtT, "modify_date", dtT),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			mk := e.sess.inst.security().MasterKey
 			if e.sess.db.id != masterID || mk == nil {
 				return nil, nil

@@ -17,23 +17,23 @@ type seekJoin struct {
 	keys []joinPair // the equalities the seek answers
 }
 
-func (s *seekJoin) scan(e *env, fn func(row []types.Value) error) error {
+func (s *seekJoin) scan(e *Env, fn func(row []types.Value) error) error {
 	full := make([]types.Value, s.base+s.lw+s.rw)
 	combined := full[s.base:]
-	saved := e.row
-	defer func() { e.row = saved }()
+	saved := e.Row
+	defer func() { e.Row = saved }()
 	return s.left.scan(e, func(l []types.Value) error {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		copy(combined, pad(l, s.lw))
-		e.row = full // the seek's key values read the left row
+		e.Row = full // the seek's key values read the left row
 		matched := false
 		err := s.right.scan(e, func(r []types.Value) error {
 			copy(combined[s.lw:], pad(r, s.rw))
 			if s.on != nil {
-				e.row = full
-				v, err := s.on.eval(e)
+				e.Row = full
+				v, err := s.on.Eval(e)
 				if err != nil || !truth(v) {
 					return err
 				}
@@ -60,7 +60,7 @@ func (s *seekJoin) explain(x *explainer, nm *names) *plan.Node {
 
 // seekArgument is an index nested-loop join's argument: the outer columns
 // the seek reads, and the condition checked on each row it returns.
-func seekArgument(x *explainer, nm *names, keys []joinPair, cond expr) string {
+func seekArgument(x *explainer, nm *names, keys []joinPair, cond Expr) string {
 	refs, _ := pairSides(keys)
 	arg := "OUTER REFERENCES:(" + x.list(refs, nm) + ")"
 	if cond != nil {
@@ -102,7 +102,7 @@ func pkSeek(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair)
 	if !ok || len(ts.table.PK) == 0 || ts.seek != nil {
 		return nil, nil
 	}
-	eq, used := seekValues(ts.table, ts.table.PK, append([]expr(nil), ts.eq...), base, pairs)
+	eq, used := seekValues(ts.table, ts.table.PK, append([]Expr(nil), ts.eq...), base, pairs)
 	if len(used) == 0 {
 		return nil, nil
 	}
@@ -135,15 +135,15 @@ func secondarySeek(inner rowSource, base int, pairs []joinPair) (rowSource, []jo
 
 // seekValues extends eq, the values of the leading key columns already
 // fixed, with the join equalities that give the next ones, in order.
-func seekValues(t *catalog.TableDef, keyCols []int, eq []expr, base int, pairs []joinPair) ([]expr, []joinPair) {
+func seekValues(t *catalog.TableDef, keyCols []int, eq []Expr, base int, pairs []joinPair) ([]Expr, []joinPair) {
 	var used []joinPair
 	for _, kc := range keyCols[len(eq):] {
 		colT := t.Columns[kc].Type
 		found := false
 		for _, p := range pairs {
-			if c, ok := p.r.(*colExpr); ok && c.idx == base+kc && keyCompatible(colT, p.l.typ()) && !colT.Kind.IsBinary() {
+			if c, ok := p.r.(*colExpr); ok && c.idx == base+kc && keyCompatible(colT, p.l.Type()) && !colT.Kind.IsBinary() {
 				v := p.l
-				if v.typ() != colT {
+				if v.Type() != colT {
 					v = &castExpr{x: p.l, to: colT, mode: types.Implicit, try: true}
 				}
 				eq = append(eq, v)
@@ -163,18 +163,18 @@ func seekValues(t *catalog.TableDef, keyCols []int, eq []expr, base int, pairs [
 // combined row.
 type filterSource struct {
 	src         rowSource
-	cond        expr
+	cond        Expr
 	base, width int
 }
 
-func (f *filterSource) scan(e *env, fn func(row []types.Value) error) error {
+func (f *filterSource) scan(e *Env, fn func(row []types.Value) error) error {
 	buf := make([]types.Value, f.base+f.width)
 	return f.src.scan(e, func(r []types.Value) error {
 		copy(buf[f.base:], pad(r, f.width))
-		saved := e.row
-		e.row = buf
-		v, err := f.cond.eval(e)
-		e.row = saved
+		saved := e.Row
+		e.Row = buf
+		v, err := f.cond.Eval(e)
+		e.Row = saved
 		if err != nil || !truth(v) {
 			return err
 		}

@@ -31,9 +31,9 @@ type semiJoin struct {
 	in        *subqueryExpr
 	inner     rowSource
 	innerPlan *selectPlan
-	filter    expr
-	innerKeys []expr
-	outerKeys []expr
+	filter    Expr
+	innerKeys []Expr
+	outerKeys []Expr
 	convert   types.Type // IN: both sides converted to this type, when set
 	floats    []bool
 	// seek, when set, reads an EXISTS subquery's rows by a seek per outer
@@ -65,7 +65,7 @@ func (s *semiJoin) planSeek(hint joinHint) {
 }
 
 // semiJoin plans one conjunct as a semi-join, or returns nil.
-func (b *binder) semiJoin(c expr) *semiJoin {
+func (b *binder) semiJoin(c Expr) *semiJoin {
 	anti := false
 	if n, ok := c.(*not); ok {
 		c, anti = n.x, true
@@ -78,8 +78,8 @@ func (b *binder) semiJoin(c expr) *semiJoin {
 		if _, _, ok := exprSpan(x.x); !ok {
 			return nil
 		}
-		s := &semiJoin{in: x.sub, anti: x.not, outerKeys: []expr{x.x}}
-		xt, st := x.x.typ(), x.sub.typ()
+		s := &semiJoin{in: x.sub, anti: x.not, outerKeys: []Expr{x.x}}
+		xt, st := x.x.Type(), x.sub.Type()
 		ct := xt
 		if !sameRepresentation(xt.Kind, st.Kind) {
 			ct = types.Common(xt, st)
@@ -117,7 +117,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 		return nil // an index seek's values may read the outer row
 	}
 	s := &semiJoin{inner: ts, innerPlan: p, anti: anti}
-	var filter []expr
+	var filter []Expr
 	for _, c := range conjuncts(p.where, nil) {
 		if !namesLevel(c, level) {
 			filter = append(filter, c)
@@ -127,9 +127,9 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 		if !ok || cmp.op != "=" {
 			return nil
 		}
-		var inner expr
+		var inner Expr
 		var outer *outerColExpr
-		for _, side := range [2][2]expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
+		for _, side := range [2][2]Expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
 			if o, ok := side[1].(*outerColExpr); ok && o.level == level && !namesLevel(side[0], level) {
 				inner, outer = side[0], o
 			}
@@ -143,7 +143,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 		s.innerKeys = append(s.innerKeys, inner)
 		s.outerKeys = append(s.outerKeys, &colExpr{idx: outer.idx, t: outer.t})
 		s.outerRefs = append(s.outerRefs, outer)
-		s.floats = append(s.floats, !exactNumber(inner.typ()) || !exactNumber(outer.t))
+		s.floats = append(s.floats, !exactNumber(inner.Type()) || !exactNumber(outer.t))
 	}
 	if len(s.innerKeys) == 0 {
 		return nil
@@ -154,9 +154,9 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 
 // namesLevel reports whether x reads the row of the query at stack level
 // (or might: an expression the planner cannot look into).
-func namesLevel(x expr, level int) bool {
+func namesLevel(x Expr, level int) bool {
 	found := false
-	known := exprLeaves(x, func(x expr) {
+	known := exprLeaves(x, func(x Expr) {
 		if o, ok := x.(*outerColExpr); ok && o.level == level {
 			found = true
 		}
@@ -164,22 +164,22 @@ func namesLevel(x expr, level int) bool {
 	return found || !known
 }
 
-func (s *semiJoin) scan(e *env, fn func(row []types.Value) error) error {
+func (s *semiJoin) scan(e *Env, fn func(row []types.Value) error) error {
 	if s.seek != nil {
 		return s.scanSeeking(e, fn)
 	}
 	t := newHashTable(s.floats, 0)
 	var held int64
-	defer func() { e.gov.Shrink(held) }()
+	defer func() { e.Gov.Shrink(held) }()
 	add := func(kv []types.Value) error {
 		n := t.add(nil, kv)
 		held += n
-		return e.gov.Grow(n)
+		return e.Gov.Grow(n)
 	}
 	kv := make([]types.Value, len(s.outerKeys))
 	sawNull, empty := false, true
-	saved := e.row
-	defer func() { e.row = saved }()
+	saved := e.Row
+	defer func() { e.Row = saved }()
 	if s.in != nil {
 		rows, err := s.in.rows(e)
 		if err != nil {
@@ -189,7 +189,7 @@ func (s *semiJoin) scan(e *env, fn func(row []types.Value) error) error {
 			empty = false
 			v := r[0]
 			if v != nil && s.convert.Kind != 0 {
-				if v, err = types.Convert(v, s.in.typ(), s.convert, types.Implicit); err != nil {
+				if v, err = types.Convert(v, s.in.Type(), s.convert, types.Implicit); err != nil {
 					return err
 				}
 			}
@@ -204,9 +204,9 @@ func (s *semiJoin) scan(e *env, fn func(row []types.Value) error) error {
 		}
 	} else {
 		err := s.inner.scan(e, func(r []types.Value) error {
-			e.row = r
+			e.Row = r
 			if s.filter != nil {
-				if v, err := s.filter.eval(e); err != nil || !truth(v) {
+				if v, err := s.filter.Eval(e); err != nil || !truth(v) {
 					return err
 				}
 			}
@@ -220,18 +220,18 @@ func (s *semiJoin) scan(e *env, fn func(row []types.Value) error) error {
 			return err
 		}
 	}
-	if err := e.gov.Grow(t.link()); err != nil {
+	if err := e.Gov.Grow(t.link()); err != nil {
 		return err
 	}
 	buf := make([]types.Value, s.width)
 	return s.src.scan(e, func(r []types.Value) error {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		copy(buf, pad(r, s.width))
-		e.row = buf
+		e.Row = buf
 		keep, err := s.keeps(e, t, kv, sawNull, empty)
-		e.row = saved
+		e.Row = saved
 		if err != nil || !keep {
 			return err
 		}
@@ -241,32 +241,32 @@ func (s *semiJoin) scan(e *env, fn func(row []types.Value) error) error {
 
 // scanSeeking runs an EXISTS semi-join by a seek of the inner table per
 // outer row, stopping at the first inner row that matches.
-func (s *semiJoin) scanSeeking(e *env, fn func(row []types.Value) error) error {
+func (s *semiJoin) scanSeeking(e *Env, fn func(row []types.Value) error) error {
 	buf := make([]types.Value, s.width)
 	kv, ik := make([]types.Value, len(s.outerKeys)), make([]types.Value, len(s.innerKeys))
-	saved := e.row
-	defer func() { e.row = saved }()
-	outer := e.outer
+	saved := e.Row
+	defer func() { e.Row = saved }()
+	outer := e.Outer
 	// The seek's values name the outer row one level out; buf is that row
 	// for every outer row, so the list is built once.
 	seekOuter := append(outer[:len(outer):len(outer)], buf)
 	return s.src.scan(e, func(r []types.Value) error {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		copy(buf, pad(r, s.width))
-		e.row = buf
+		e.Row = buf
 		ok, err := evalKeys(e, s.outerKeys, kv)
 		if err != nil {
 			return err
 		}
 		found := false
 		if ok {
-			e.outer = seekOuter
+			e.Outer = seekOuter
 			err = s.seek.scan(e, func(ir []types.Value) error {
-				e.row = ir
+				e.Row = ir
 				if s.filter != nil {
-					if v, err := s.filter.eval(e); err != nil || !truth(v) {
+					if v, err := s.filter.Eval(e); err != nil || !truth(v) {
 						return err
 					}
 				}
@@ -276,12 +276,12 @@ func (s *semiJoin) scanSeeking(e *env, fn func(row []types.Value) error) error {
 				found = true
 				return errStopScan
 			})
-			e.outer = outer
+			e.Outer = outer
 			if err != nil && err != errStopScan {
 				return err
 			}
 		}
-		e.row = saved
+		e.Row = saved
 		if found == s.anti {
 			return nil
 		}
@@ -290,7 +290,7 @@ func (s *semiJoin) scanSeeking(e *env, fn func(row []types.Value) error) error {
 }
 
 // keeps decides one outer row (in e.row).
-func (s *semiJoin) keeps(e *env, t *hashTable, kv []types.Value, sawNull, empty bool) (bool, error) {
+func (s *semiJoin) keeps(e *Env, t *hashTable, kv []types.Value, sawNull, empty bool) (bool, error) {
 	if s.in != nil && s.anti && empty {
 		return true, nil // NOT IN over no rows: true even for NULL
 	}
@@ -299,7 +299,7 @@ func (s *semiJoin) keeps(e *env, t *hashTable, kv []types.Value, sawNull, empty 
 		return false, err
 	}
 	if ok && s.convert.Kind != 0 {
-		if kv[0], err = types.Convert(kv[0], s.outerKeys[0].typ(), s.convert, types.Implicit); err != nil {
+		if kv[0], err = types.Convert(kv[0], s.outerKeys[0].Type(), s.convert, types.Implicit); err != nil {
 			return false, err
 		}
 		ok = kv[0] != nil

@@ -404,7 +404,7 @@ type stmtPlan struct {
 	// tree is the bound statement's operators, which describe themselves
 	// as a plan (SHOWPLAN); nil for statements without one.
 	tree explainable
-	run  func(e *env, t *txn, w session.ResultWriter) (tag string, err error)
+	run  func(e *Env, t *txn, w session.ResultWriter) (tag string, err error)
 	// writes is the table an INSERT, UPDATE or DELETE writes, as bound: if
 	// ALTER TABLE changed its columns before the statement got the writer
 	// lock, the statement fails with 50131 and is bound again (alter.go).
@@ -478,7 +478,7 @@ func (s *Session) run(ctx context.Context, st parser.Statement, p *stmtPlan, arg
 	if stats != nil {
 		defer s.endStats(stats)
 	}
-	e := &env{ctx: ctx, commitCtx: base, gov: gov, sess: s, params: args, now: time.Now()}
+	e := &Env{Ctx: ctx, CommitCtx: base, Gov: gov, sess: s, Params: args, Now: time.Now()}
 	if describe && p.cols != nil {
 		if err := w.Columns(p.cols); err != nil {
 			return err
@@ -551,13 +551,13 @@ func (s *Session) protect(fn func() error) (err error) {
 // autocommit transaction committed right after. The wait for the writer
 // lock honours LOCK_TIMEOUT and statement_timeout; the commit only a
 // cancel or a kill (as in PostgreSQL, the timeout stops before commit).
-func (s *Session) withWrite(e *env, d *Database, fn func(t *txn) error) error {
+func (s *Session) withWrite(e *Env, d *Database, fn func(t *txn) error) error {
 	if err := d.checkOpen(); err != nil {
 		return err
 	}
 	if s.tx != nil {
 		if s.tx.t == nil {
-			t, err := s.beginWrite(e.ctx, d)
+			t, err := s.beginWrite(e.Ctx, d)
 			if err != nil {
 				return err
 			}
@@ -578,11 +578,11 @@ func (s *Session) withWrite(e *env, d *Database, fn func(t *txn) error) error {
 		}
 		return nil
 	}
-	t, err := s.beginWrite(e.ctx, d)
+	t, err := s.beginWrite(e.Ctx, d)
 	if err != nil {
 		return err
 	}
-	return s.finish(e.commitCtx, t, fn)
+	return s.finish(e.CommitCtx, t, fn)
 }
 
 // finish runs fn in t, then commits t, or rolls it back if fn failed.

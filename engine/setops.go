@@ -41,7 +41,7 @@ func (b *binder) bindSetOp(so *parser.SetOp) (rowSource, *scope, error) {
 	}
 	cols := make([]session.Column, len(left.cols))
 	for i := range cols {
-		t := types.Common(left.project[i].typ(), right.project[i].typ())
+		t := types.Common(left.project[i].Type(), right.project[i].Type())
 		if t.Kind == types.Unknown { // NULL UNION NULL
 			t = types.TypeInt
 		}
@@ -94,7 +94,7 @@ func (b *binder) checkSetOpOrder(sel *parser.Select) error {
 	return nil
 }
 
-func (s *setOpSource) scan(e *env, fn func(row []types.Value) error) error {
+func (s *setOpSource) scan(e *Env, fn func(row []types.Value) error) error {
 	if s.op == "UNION" && s.all {
 		if err := s.left.run(e, fn); err != nil {
 			return err
@@ -103,7 +103,7 @@ func (s *setOpSource) scan(e *env, fn func(row []types.Value) error) error {
 	}
 	seen := map[string]bool{}
 	var enc []byte
-	h := holding{gov: e.gov} // the sets, given back when the scan ends
+	h := holding{gov: e.Gov} // the sets, given back when the scan ends
 	defer h.release()
 	// first reports whether row is new to seen, adding it.
 	first := func(row []types.Value) (bool, error) {

@@ -106,7 +106,7 @@ func (b *binder) showplan(st parser.Statement, p *stmtPlan) *stmtPlan {
 	out := &stmtPlan{params: p.params, command: p.command, cols: showplanTextColumns}
 	if mode == showplanAll {
 		out.cols = showplanAllColumns
-		out.run = func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+		out.run = func(_ *Env, _ *txn, w session.ResultWriter) (string, error) {
 			kind := strings.ToUpper(p.command)
 			row := make([]types.Value, len(showplanAllColumns))
 			row[0], row[1], row[2], row[15], row[16] = text, stmtID, int64(0), kind, false
@@ -138,7 +138,7 @@ func (b *binder) showplan(st parser.Statement, p *stmtPlan) *stmtPlan {
 		}
 		return out
 	}
-	out.run = func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+	out.run = func(_ *Env, _ *txn, w session.ResultWriter) (string, error) {
 		if tree == nil || simple {
 			if err := w.Row([]types.Value{text}); err != nil {
 				return "", err

@@ -22,7 +22,7 @@ var errStopScan = errors.New("stop scan")
 // rowSource produces the rows of one FROM entry (or a join of several).
 // The row passed to fn is valid only during the call.
 type rowSource interface {
-	scan(e *env, fn func(row []types.Value) error) error
+	scan(e *Env, fn func(row []types.Value) error) error
 	// explain describes the source as a plan operator (explain.go); nm
 	// names the statement's columns, which a join's ON refers to.
 	explain(x *explainer, nm *names) *plan.Node
@@ -34,7 +34,7 @@ type rowSource interface {
 type tableScan struct {
 	db    *Database
 	table *catalog.TableDef
-	eq    []expr // values for PK columns 0..len(eq)-1, coerced to their types
+	eq    []Expr // values for PK columns 0..len(eq)-1, coerced to their types
 	seek  *indexSeek
 	// rng narrows the scan to ranges of the primary key (keyseek.go) when
 	// the WHERE clause bounds more than equalities do; backward reads
@@ -47,13 +47,13 @@ type tableScan struct {
 	need []bool
 }
 
-func (t *tableScan) scan(e *env, fn func(row []types.Value) error) error {
+func (t *tableScan) scan(e *Env, fn func(row []types.Value) error) error {
 	return t.scanKeys(e, func(_, _ []byte, row []types.Value) error { return fn(row) })
 }
 
 // scanKeys is scan that also passes each row's storage key and encoded value
 // (valid only during the call), which UPDATE and DELETE need.
-func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value) error) error {
+func (t *tableScan) scanKeys(e *Env, fn func(key, raw []byte, row []types.Value) error) error {
 	if err := t.db.storage.Available(); err != nil {
 		return err // out of service after a storage failure: no rows from it
 	}
@@ -67,7 +67,7 @@ func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value)
 		vals := make([]types.Value, len(t.eq))
 		ts := make([]types.Type, len(t.eq))
 		for i, x := range t.eq {
-			v, err := x.eval(e)
+			v, err := x.Eval(e)
 			if err != nil {
 				return err
 			}
@@ -122,10 +122,10 @@ func (t *tableScan) corrupt(err error) error {
 // virtualScan serves the rows of a catalog view or table-valued function.
 type virtualScan struct {
 	name string // the view's or function's name, for printed plans
-	rows func(e *env) ([][]types.Value, error)
+	rows func(e *Env) ([][]types.Value, error)
 }
 
-func (v *virtualScan) scan(e *env, fn func(row []types.Value) error) error {
+func (v *virtualScan) scan(e *Env, fn func(row []types.Value) error) error {
 	rows, err := v.rows(e)
 	if err != nil {
 		return err
@@ -134,9 +134,9 @@ func (v *virtualScan) scan(e *env, fn func(row []types.Value) error) error {
 }
 
 // scanRows passes held rows to fn, checking the statement between rows.
-func scanRows(e *env, rows [][]types.Value, fn func(row []types.Value) error) error {
+func scanRows(e *Env, rows [][]types.Value, fn func(row []types.Value) error) error {
 	for _, r := range rows {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		if err := fn(r); err != nil {
@@ -149,7 +149,7 @@ func scanRows(e *env, rows [][]types.Value, fn func(row []types.Value) error) er
 // oneRow is the source of a SELECT without FROM: a single empty row.
 type oneRow struct{}
 
-func (oneRow) scan(_ *env, fn func([]types.Value) error) error { return fn(nil) }
+func (oneRow) scan(_ *Env, fn func([]types.Value) error) error { return fn(nil) }
 
 // joinSource combines two sources with nested loops; the right side is
 // materialised once per scan, its rows counted against the statement's
@@ -161,40 +161,40 @@ func (oneRow) scan(_ *env, fn func([]types.Value) error) error { return fn(nil) 
 type joinSource struct {
 	kind        parser.JoinKind
 	left, right rowSource
-	on          expr
+	on          Expr
 	base        int
 	lw, rw      int
 }
 
-func (j *joinSource) scan(e *env, fn func(row []types.Value) error) error {
+func (j *joinSource) scan(e *Env, fn func(row []types.Value) error) error {
 	var right [][]types.Value
 	var held int64
-	defer func() { e.gov.Shrink(held) }()
+	defer func() { e.Gov.Shrink(held) }()
 	if err := j.right.scan(e, func(r []types.Value) error {
 		row := append(make([]types.Value, 0, j.rw), pad(r, j.rw)...)
 		n := govern.RowSize(row) + 1 // and its matchedRight flag
 		held += n
 		right = append(right, row)
-		return e.gov.Grow(n)
+		return e.Gov.Grow(n)
 	}); err != nil {
 		return err
 	}
 	matchedRight := make([]bool, len(right))
 	full := make([]types.Value, j.base+j.lw+j.rw)
 	combined := full[j.base:]
-	saved := e.row
-	defer func() { e.row = saved }()
+	saved := e.Row
+	defer func() { e.Row = saved }()
 	err := j.left.scan(e, func(l []types.Value) error {
 		copy(combined, pad(l, j.lw))
 		matched := false
 		for i, r := range right {
-			if err := e.gov.Check(); err != nil {
+			if err := e.Gov.Check(); err != nil {
 				return err
 			}
 			copy(combined[j.lw:], r)
 			if j.on != nil {
-				e.row = full
-				v, err := j.on.eval(e)
+				e.Row = full
+				v, err := j.on.Eval(e)
 				if err != nil {
 					return err
 				}
@@ -219,7 +219,7 @@ func (j *joinSource) scan(e *env, fn func(row []types.Value) error) error {
 	}
 	clear(combined[:j.lw])
 	for i, r := range right {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		if !matchedRight[i] {
@@ -287,7 +287,7 @@ func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (rowSource, error
 		if err != nil {
 			return nil, err
 		}
-		var on expr
+		var on Expr
 		if x.On != nil {
 			if on, err = b.bindExpr(x.On, sc, nil, types.TypeBit); err != nil {
 				return nil, err
@@ -322,7 +322,7 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) 
 		if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: view.cols}); err != nil {
 			return nil, err
 		}
-		return &virtualScan{name: x.Name.Object(), rows: func(e *env) ([][]types.Value, error) { return view.rows(e, nil) }}, nil
+		return &virtualScan{name: x.Name.Object(), rows: func(e *Env) ([][]types.Value, error) { return view.rows(e, nil) }}, nil
 	}
 	db, def, err := b.lookupTable(x.Name)
 	if err != nil {
@@ -347,7 +347,7 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (rowSource, error
 	if view == nil || !view.function {
 		return nil, b.errAt(x, sqlerr.New(208, strings.Join(x.Name.Parts, ".")))
 	}
-	var args []expr
+	var args []Expr
 	for _, a := range x.Args {
 		v, err := b.bindExpr(a, nil, nil, types.TypeInt)
 		if err != nil {
@@ -369,10 +369,10 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (rowSource, error
 	if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: cols}); err != nil {
 		return nil, err
 	}
-	return &virtualScan{name: x.Name.Object(), rows: func(e *env) ([][]types.Value, error) {
+	return &virtualScan{name: x.Name.Object(), rows: func(e *Env) ([][]types.Value, error) {
 		vals := make([]types.Value, len(args))
 		for i, a := range args {
-			v, err := a.eval(e)
+			v, err := a.Eval(e)
 			if err != nil {
 				return nil, err
 			}

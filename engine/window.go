@@ -32,8 +32,8 @@ type windowContext struct {
 // windowSpec is one window function call.
 type windowSpec struct {
 	name      string
-	args      []expr
-	partition []expr
+	args      []Expr
+	partition []Expr
 	order     []orderKey // x and desc
 	// whole: the frame is the whole partition (no ORDER BY, or a frame to
 	// UNBOUNDED FOLLOWING); rows: ROWS frame, where peers are not included
@@ -50,11 +50,11 @@ type winRef struct {
 	t   types.Type
 }
 
-func (w *winRef) typ() types.Type                  { return w.t }
-func (w *winRef) eval(e *env) (types.Value, error) { return e.win[w.idx], nil }
+func (w *winRef) Type() types.Type                 { return w.t }
+func (w *winRef) Eval(e *Env) (types.Value, error) { return e.Win[w.idx], nil }
 
 // bindWindow binds a call with OVER (or one of the functions that need it).
-func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (Expr, error) {
 	if x.Over == nil {
 		return nil, b.errAt(x, sqlerr.New(10753, strings.ToLower(name)))
 	}
@@ -127,7 +127,7 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 // bound like a select item's: over a grouped query it may itself hold
 // aggregates (SUM(SUM(x)) OVER ()).
 func (b *binder) windowAggregate(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (*aggSpec, error) {
-	return b.aggregateSpec(x, name, func(a parser.Expr) (expr, error) {
+	return b.aggregateSpec(x, name, func(a parser.Expr) (Expr, error) {
 		return b.bindExpr(a, sc, agg, types.TypeUnknown)
 	})
 }
@@ -157,7 +157,7 @@ func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *windowSpec, 
 		w.args = append(w.args, v)
 	}
 	if name == "LAG" || name == "LEAD" {
-		w.t = w.args[0].typ()
+		w.t = w.args[0].Type()
 		if len(w.args) == 3 {
 			d, err := b.coerceChecked(x, w.args[2], w.t)
 			if err != nil {
@@ -175,16 +175,16 @@ type rowContext struct {
 	row, keys, aggs []types.Value
 }
 
-func (c *rowContext) enter(e *env) { e.row, e.keys, e.aggs = c.row, c.keys, c.aggs }
+func (c *rowContext) enter(e *Env) { e.Row, e.Keys, e.Aggs = c.row, c.keys, c.aggs }
 
 // keepContext copies the current row's context.
-func keepContext(e *env, h *holding) (rowContext, error) {
-	c := rowContext{row: append([]types.Value(nil), e.row...), keys: e.keys, aggs: e.aggs}
+func keepContext(e *Env, h *holding) (rowContext, error) {
+	c := rowContext{row: append([]types.Value(nil), e.Row...), keys: e.Keys, aggs: e.Aggs}
 	return c, h.grow(govern.RowSize(c.row) + 3*8)
 }
 
 // computeWindows returns each kept row's window function values.
-func computeWindows(e *env, h *holding, specs []*windowSpec, ctxs []rowContext) ([][]types.Value, error) {
+func computeWindows(e *Env, h *holding, specs []*windowSpec, ctxs []rowContext) ([][]types.Value, error) {
 	out := make([][]types.Value, len(ctxs))
 	for i := range out {
 		out[i] = make([]types.Value, len(specs))
@@ -202,7 +202,7 @@ func computeWindows(e *env, h *holding, specs []*windowSpec, ctxs []rowContext) 
 
 // compute evaluates one window function over all rows, calling set with
 // each row's value.
-func (w *windowSpec) compute(e *env, ctxs []rowContext, set func(i int, v types.Value)) error {
+func (w *windowSpec) compute(e *Env, ctxs []rowContext, set func(i int, v types.Value)) error {
 	type keyed struct {
 		i    int
 		part string
@@ -213,7 +213,7 @@ func (w *windowSpec) compute(e *env, ctxs []rowContext, set func(i int, v types.
 		ctxs[i].enter(e)
 		var enc []byte
 		for _, p := range w.partition {
-			v, err := p.eval(e)
+			v, err := p.Eval(e)
 			if err != nil {
 				return err
 			}
@@ -221,7 +221,7 @@ func (w *windowSpec) compute(e *env, ctxs []rowContext, set func(i int, v types.
 		}
 		ord := make([]types.Value, len(w.order))
 		for j, o := range w.order {
-			v, err := o.x.eval(e)
+			v, err := o.x.Eval(e)
 			if err != nil {
 				return err
 			}
@@ -241,7 +241,7 @@ func (w *windowSpec) compute(e *env, ctxs []rowContext, set func(i int, v types.
 		}
 		return 0
 	}
-	if err := govern.SortStable(e.gov, rows, func(a, b keyed) int {
+	if err := govern.SortStable(e.Gov, rows, func(a, b keyed) int {
 		if c := strings.Compare(a.part, b.part); c != 0 {
 			return c
 		}
@@ -270,7 +270,7 @@ func (w *windowSpec) compute(e *env, ctxs []rowContext, set func(i int, v types.
 
 // partitionValues computes the function over one partition, its rows in
 // window order (idx), peers(k) saying row k ties with row k-1.
-func (w *windowSpec) partitionValues(e *env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
+func (w *windowSpec) partitionValues(e *Env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
 	n := int64(len(idx))
 	switch w.name {
 	case "ROW_NUMBER":
@@ -293,7 +293,7 @@ func (w *windowSpec) partitionValues(e *env, ctxs []rowContext, idx []int, peers
 		return nil
 	case "NTILE":
 		ctxs[idx[0]].enter(e)
-		v, err := w.args[0].eval(e)
+		v, err := w.args[0].Eval(e)
 		if err != nil {
 			return err
 		}
@@ -323,7 +323,7 @@ func (w *windowSpec) partitionValues(e *env, ctxs []rowContext, idx []int, peers
 			ctxs[i].enter(e)
 			off := int64(1)
 			if len(w.args) > 1 {
-				v, err := w.args[1].eval(e)
+				v, err := w.args[1].Eval(e)
 				if err != nil {
 					return err
 				}
@@ -338,13 +338,13 @@ func (w *windowSpec) partitionValues(e *env, ctxs []rowContext, idx []int, peers
 			var val types.Value
 			if j >= 0 && j < n {
 				ctxs[idx[j]].enter(e)
-				v, err := w.args[0].eval(e)
+				v, err := w.args[0].Eval(e)
 				if err != nil {
 					return err
 				}
 				val = v
 			} else if len(w.args) == 3 {
-				v, err := w.args[2].eval(e)
+				v, err := w.args[2].Eval(e)
 				if err != nil {
 					return err
 				}
@@ -359,7 +359,7 @@ func (w *windowSpec) partitionValues(e *env, ctxs []rowContext, idx []int, peers
 
 // aggregateValues runs an aggregate over the frame: the whole partition,
 // or from its start to the current row (and, for RANGE, its peers).
-func (w *windowSpec) aggregateValues(e *env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
+func (w *windowSpec) aggregateValues(e *Env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
 	acc := newAccumulators([]*aggSpec{w.agg})[0]
 	defer releaseAccumulators(e, []*accumulator{acc})
 	// step adds rows idx[k:end] and gives them the total so far.
@@ -418,12 +418,12 @@ type windowOp struct {
 	specs []*windowSpec
 }
 
-func (w *windowOp) run(e *env, emit func([]types.Value) error) error {
+func (w *windowOp) run(e *Env, emit func([]types.Value) error) error {
 	var kept []rowContext
-	h := holding{gov: e.gov}
+	h := holding{gov: e.Gov}
 	defer h.release()
 	err := w.in.run(e, func(row []types.Value) error {
-		e.row = row
+		e.Row = row
 		c, err := keepContext(e, &h)
 		kept = append(kept, c)
 		return err
@@ -435,13 +435,13 @@ func (w *windowOp) run(e *env, emit func([]types.Value) error) error {
 	if err != nil {
 		return err
 	}
-	defer func() { e.win = nil }()
+	defer func() { e.Win = nil }()
 	for i := range kept {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		kept[i].enter(e)
-		e.win = vals[i]
+		e.Win = vals[i]
 		if err := emit(kept[i].row); err != nil {
 			return err
 		}
