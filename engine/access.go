@@ -27,13 +27,13 @@ func chooseAccessAt(src rowSource, where Expr, base int) {
 		colT := ts.table.Columns[pkCol].Type
 		var val Expr
 		for _, c := range conj {
-			cmp, ok := c.(*compare)
-			if !ok || cmp.op != "=" {
+			cmp, ok := c.(*Compare)
+			if !ok || cmp.Op != "=" {
 				continue
 			}
-			for _, side := range [2][2]Expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
-				col, isCol := side[0].(*colExpr)
-				if isCol && col.idx == base+pkCol && rowIndependent(side[1]) && keyCompatible(colT, side[1].Type()) {
+			for _, side := range [2][2]Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
+				col, isCol := side[0].(*ColRef)
+				if isCol && col.Idx == base+pkCol && rowIndependent(side[1]) && keyCompatible(colT, side[1].Type()) {
 					val = side[1]
 				}
 			}
@@ -44,7 +44,7 @@ func chooseAccessAt(src rowSource, where Expr, base int) {
 		if val == nil {
 			break
 		}
-		ts.eq = append(ts.eq, &castExpr{x: val, to: colT, mode: types.Implicit, try: true})
+		ts.eq = append(ts.eq, &Cast{X: val, To: colT, Mode: types.Implicit, Try: true})
 	}
 	if len(ts.eq) < len(ts.table.PK) {
 		// ranges, IN lists, LIKE prefixes of the next key column: keyseek.go
@@ -57,8 +57,8 @@ func chooseAccessAt(src rowSource, where Expr, base int) {
 
 // conjuncts flattens an AND tree.
 func conjuncts(x Expr, out []Expr) []Expr {
-	if l, ok := x.(*logic); ok && l.and {
-		return conjuncts(l.r, conjuncts(l.l, out))
+	if l, ok := x.(*Logic); ok && l.And {
+		return conjuncts(l.R, conjuncts(l.L, out))
 	}
 	return append(out, x)
 }
@@ -67,14 +67,14 @@ func conjuncts(x Expr, out []Expr) []Expr {
 // row of a statement (constants, parameters and stable functions of them).
 func rowIndependent(x Expr) bool {
 	switch e := x.(type) {
-	case *constExpr, *paramExpr:
+	case *Const, *ParamRef:
 		return true
-	case *castExpr:
-		return rowIndependent(e.x)
-	case *arith:
-		return rowIndependent(e.l) && rowIndependent(e.r)
-	case *negate:
-		return rowIndependent(e.x)
+	case *Cast:
+		return rowIndependent(e.X)
+	case *Arith:
+		return rowIndependent(e.L) && rowIndependent(e.R)
+	case *Negate:
+		return rowIndependent(e.X)
 	case *funcExpr:
 		if e.fn.volatile && !isClock(e.name) {
 			return false

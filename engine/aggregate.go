@@ -27,7 +27,7 @@ func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext)
 	text := x.String()
 	for i, a := range agg.aggs {
 		if a.text == text {
-			return &aggRef{idx: i, t: a.t}, nil
+			return &AggRef{Idx: i, T: a.t}, nil
 		}
 	}
 	spec, err := b.aggregateSpec(x, name, func(a parser.Expr) (Expr, error) {
@@ -40,7 +40,7 @@ func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext)
 		return nil, err
 	}
 	agg.aggs = append(agg.aggs, spec)
-	return &aggRef{idx: len(agg.aggs) - 1, t: spec.t}, nil
+	return &AggRef{Idx: len(agg.aggs) - 1, T: spec.t}, nil
 }
 
 // aggregateSpec checks an aggregate call's arguments, binds its argument
@@ -286,7 +286,7 @@ func (a *accumulator) add(e *Env) error {
 	if n, ok := v.(int64); ok && a.spec.t.Kind.IsInteger() && a.spec.arg.Type().Kind.IsInteger() {
 		s := a.isum + n
 		if (s > a.isum) != (n > 0) || !types.CheckIntRange(s, a.spec.t.Kind) {
-			return overflow(a.spec.t.Kind)
+			return Overflow(a.spec.t.Kind)
 		}
 		a.isum, a.hasInt = s, true
 		return nil
@@ -310,11 +310,11 @@ func (a *accumulator) add(e *Env) error {
 func sumValues(x, y types.Value, t types.Type) (types.Value, error) {
 	switch xv := x.(type) {
 	case int64:
-		return intArith("+", xv, y.(int64), t.Kind)
+		return IntArith("+", xv, y.(int64), t.Kind)
 	case types.Dec:
-		return decArith("+", xv, y.(types.Dec), t)
+		return DecArith("+", xv, y.(types.Dec), t)
 	case float64:
-		return floatArith("+", xv, y.(float64), t.Kind)
+		return FloatArith("+", xv, y.(float64), t.Kind)
 	}
 	return nil, sqlerr.New(8117, t.Kind.String(), "sum")
 }

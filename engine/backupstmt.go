@@ -63,7 +63,7 @@ func (b *binder) optionValue(opt *parser.BackupOption) (types.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	val, err := x.Eval(&Env{sess: b.s, Now: time.Now()})
+	val, err := x.Eval(&Env{Sess: b.s, Now: time.Now()})
 	if err != nil {
 		return nil, b.errAt(opt, err)
 	}

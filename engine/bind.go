@@ -20,7 +20,7 @@ import (
 type binder struct {
 	s      *Session
 	batch  parser.BatchText
-	params *paramTypes
+	params *ParamTypes
 	// simple is set for the simple-query protocol, where $n parameters
 	// have no values.
 	simple bool
@@ -65,11 +65,11 @@ type source struct {
 
 // origin returns where column i of the source comes from: its table's
 // object_id and 1-based column number, zero for a virtual source.
-func (s *source) origin(i int) columnOrigin {
+func (s *source) origin(i int) ColumnOrigin {
 	if s.table == 0 {
-		return columnOrigin{}
+		return ColumnOrigin{}
 	}
-	return columnOrigin{table: s.table, attr: int16(i + 1)}
+	return ColumnOrigin{Table: s.table, Attr: int16(i + 1)}
 }
 
 func (sc *scope) width() int {
@@ -106,7 +106,7 @@ func (b *binder) resolve(sc *scope, ref *parser.ColumnRef) (Expr, error) {
 			for i, c := range src.cols {
 				if strings.EqualFold(c.Name, name) {
 					matches++
-					found = &colExpr{idx: src.offset + i, t: c.Type, origin: src.origin(i)}
+					found = &ColRef{Idx: src.offset + i, T: c.Type, Origin: src.origin(i)}
 				}
 			}
 		}
@@ -151,7 +151,7 @@ type aggContext struct {
 func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.Type) (Expr, error) {
 	if agg != nil {
 		if i := indexOf(agg.groupText, n.String()); i >= 0 {
-			return &groupKeyRef{idx: i, t: agg.groupBy[i].Type()}, nil
+			return &GroupKeyRef{Idx: i, T: agg.groupBy[i].Type()}, nil
 		}
 	}
 	switch x := n.(type) {
@@ -163,7 +163,7 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 		if agg != nil {
 			if r, err := b.resolve(agg.scope, x); err != nil {
 				return nil, err
-			} else if c, isConst := r.(*constExpr); isConst { // true, false
+			} else if c, isConst := r.(*Const); isConst { // true, false
 				return c, nil
 			} else if o, isOuter := r.(*outerColExpr); isOuter { // one value per group too
 				return o, nil
@@ -175,8 +175,8 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 		if b.simple {
 			return nil, b.errAt(x, sqlerr.New(137, "$"+strconv.Itoa(x.N)))
 		}
-		b.params.infer(x.N-1, hint)
-		return &paramExpr{n: x.N - 1, params: b.params}, nil
+		b.params.Infer(x.N-1, hint)
+		return &ParamRef{N: x.N - 1, Params: b.params}, nil
 	case *parser.GlobalVar:
 		return b.bindGlobal(x)
 	case *parser.Variable:
@@ -212,7 +212,7 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 		if err != nil {
 			return nil, err
 		}
-		return &isNull{x: v, not: x.Not}, nil
+		return &IsNull{X: v, Not: x.Not}, nil
 	case *parser.Subquery:
 		return b.bindSubquery(x, x.Select, false, sc, agg)
 	case *parser.Exists:
@@ -245,7 +245,7 @@ func (b *binder) bindLiteral(x *parser.Literal) (Expr, error) {
 	if err != nil {
 		return nil, b.errAt(x, err)
 	}
-	return &constExpr{v: v, t: t}, nil
+	return &Const{V: v, T: t}, nil
 }
 
 // literalValue is a literal's value and type (also the value and type of
@@ -314,19 +314,19 @@ func (b *binder) bindUnary(x *parser.Unary, sc *scope, agg *aggContext, hint typ
 	}
 	switch x.Op {
 	case "NOT":
-		return &not{x: v}, nil
+		return &Not{X: v}, nil
 	case "+":
 		return v, nil
 	case "-", "~":
 		k := v.Type().Kind
 		if k.IsString() || k == types.Unknown {
-			v = coerce(v, types.TypeInt)
+			v = Coerce(v, types.TypeInt)
 		}
 		k = v.Type().Kind
 		if !k.IsNumeric() || (x.Op == "~" && !(k.IsInteger() || k == types.Bit)) || (x.Op == "-" && k == types.Bit) {
 			return nil, b.errAt(x, sqlerr.New(8117, k.String(), map[string]string{"-": "minus", "~": "~"}[x.Op]))
 		}
-		return b.fold(&negate{x: v, bitwi: x.Op == "~"}), nil
+		return b.fold(&Negate{X: v, Bitwise: x.Op == "~"}), nil
 	}
 	return nil, b.errAt(x, sqlerr.New(102, x.Op))
 }
@@ -363,7 +363,7 @@ func (b *binder) bindBinary(x *parser.Binary, sc *scope, agg *aggContext, hint t
 		if err != nil {
 			return nil, err
 		}
-		return &logic{and: x.Op == "AND", l: l, r: r}, nil
+		return &Logic{And: x.Op == "AND", L: l, R: r}, nil
 	}
 	l, r, err := b.bindPair(x.L, x.R, sc, agg, types.TypeUnknown)
 	if err != nil {
@@ -375,7 +375,7 @@ func (b *binder) bindBinary(x *parser.Binary, sc *scope, agg *aggContext, hint t
 		if err != nil {
 			return nil, err
 		}
-		return b.fold(&compare{op: x.Op, l: l, r: r}), nil
+		return b.fold(&Compare{Op: x.Op, L: l, R: r}), nil
 	}
 	return b.bindArith(x, l, r)
 }
@@ -406,17 +406,17 @@ func (b *binder) comparable(n positioned, l, r Expr) (Expr, Expr, error) {
 
 // coerceChecked is coerce that reports a failing constant conversion now.
 func (b *binder) coerceChecked(n positioned, x Expr, t types.Type) (Expr, error) {
-	if c, ok := x.(*constExpr); ok && c.v != nil && c.t != t {
-		if _, err := types.Convert(c.v, c.t, t, types.Implicit); err != nil {
+	if c, ok := x.(*Const); ok && c.V != nil && c.T != t {
+		if _, err := types.Convert(c.V, c.T, t, types.Implicit); err != nil {
 			return nil, b.errAt(n, err)
 		}
-	} else if p, ok := x.(*paramExpr); ok && b.checks != nil {
-		b.checks.record(p.n, t)
+	} else if p, ok := x.(*ParamRef); ok && b.checks != nil {
+		b.checks.record(p.N, t)
 	}
 	if goRepresentation(x.Type().Kind) == goRepresentation(t.Kind) && !t.Kind.IsString() && !t.Kind.IsBinary() && !t.Kind.IsMoney() {
 		return x, nil // same Go value type, no conversion needed
 	}
-	return coerce(x, t), nil
+	return Coerce(x, t), nil
 }
 
 // goRepresentation names the Go type a kind's values have (see types.Value).
@@ -498,7 +498,7 @@ func sameRepresentation(a, b types.Kind) bool {
 func (b *binder) bindArith(x *parser.Binary, l, r Expr) (Expr, error) {
 	lt, rt := l.Type(), r.Type()
 	if lt.Kind == types.Unknown && rt.Kind == types.Unknown {
-		return &constExpr{t: types.TypeInt}, nil
+		return &Const{T: types.TypeInt}, nil
 	}
 	if lt.Kind == types.Unknown {
 		lt = rt
@@ -521,14 +521,14 @@ func (b *binder) bindArith(x *parser.Binary, l, r Expr) (Expr, error) {
 			t.Length = n
 		}
 		t.Kind = map[bool]types.Kind{true: types.NVarChar, false: types.VarChar}[t.Kind.IsUnicode()]
-		return b.fold(&arith{op: "+", l: l, r: r, t: t}), nil
+		return b.fold(&Arith{Op: "+", L: l, R: r, T: t}), nil
 	}
 	// DATETIME ± number of days.
 	if (x.Op == "+" || x.Op == "-") && lt.Kind == types.DateTime && rt.Kind.IsNumeric() {
-		return b.fold(&arith{op: x.Op, l: l, r: coerce(r, types.TypeFloat), t: types.TypeDateTime}), nil
+		return b.fold(&Arith{Op: x.Op, L: l, R: Coerce(r, types.TypeFloat), T: types.TypeDateTime}), nil
 	}
 	if x.Op == "+" && rt.Kind == types.DateTime && lt.Kind.IsNumeric() {
-		return b.fold(&arith{op: "+", l: r, r: coerce(l, types.TypeFloat), t: types.TypeDateTime}), nil
+		return b.fold(&Arith{Op: "+", L: r, R: Coerce(l, types.TypeFloat), T: types.TypeDateTime}), nil
 	}
 	// Strings meeting numbers become the number type (precedence).
 	if lt.Kind.IsString() && rt.Kind.IsNumeric() {
@@ -540,15 +540,15 @@ func (b *binder) bindArith(x *parser.Binary, l, r Expr) (Expr, error) {
 		return !k.IsNumeric() || (k == types.Bit && x.Op != "&" && x.Op != "|" && x.Op != "^")
 	}
 	if bad(lt.Kind) {
-		return nil, b.errAt(x, sqlerr.New(8117, l.Type().Kind.String(), opName(x.Op)))
+		return nil, b.errAt(x, sqlerr.New(8117, l.Type().Kind.String(), OpName(x.Op)))
 	}
 	if bad(rt.Kind) {
-		return nil, b.errAt(x, sqlerr.New(8117, r.Type().Kind.String(), opName(x.Op)))
+		return nil, b.errAt(x, sqlerr.New(8117, r.Type().Kind.String(), OpName(x.Op)))
 	}
 	t, opT := arithType(x.Op, lt, rt)
 	if x.Op == "&" || x.Op == "|" || x.Op == "^" {
 		if !(lt.Kind.IsInteger() || lt.Kind == types.Bit) || !(rt.Kind.IsInteger() || rt.Kind == types.Bit) {
-			return nil, b.errAt(x, sqlerr.New(402, lt.Kind.String(), rt.Kind.String(), opName(x.Op)))
+			return nil, b.errAt(x, sqlerr.New(402, lt.Kind.String(), rt.Kind.String(), OpName(x.Op)))
 		}
 		if lt.Kind == types.Bit && rt.Kind == types.Bit {
 			t, opT = types.TypeBit, types.TypeBigInt
@@ -562,7 +562,7 @@ func (b *binder) bindArith(x *parser.Binary, l, r Expr) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.fold(&arith{op: x.Op, l: lc, r: rc, t: t}), nil
+	return b.fold(&Arith{Op: x.Op, L: lc, R: rc, T: t}), nil
 }
 
 // operandType is the type an operand is converted to before the arithmetic:
@@ -644,25 +644,25 @@ func (b *binder) fold(x Expr) Expr {
 	if !isConstTree(x) {
 		return x
 	}
-	v, err := x.Eval(&Env{sess: b.s})
+	v, err := x.Eval(&Env{Sess: b.s})
 	if err != nil {
 		return x // report at run time, where SQL Server reports it
 	}
-	return &constExpr{v: v, t: x.Type()}
+	return &Const{V: v, T: x.Type()}
 }
 
 func isConstTree(x Expr) bool {
 	switch e := x.(type) {
-	case *constExpr:
+	case *Const:
 		return true
-	case *castExpr:
-		return isConstTree(e.x)
-	case *arith:
-		return isConstTree(e.l) && isConstTree(e.r)
-	case *negate:
-		return isConstTree(e.x)
-	case *compare:
-		return isConstTree(e.l) && isConstTree(e.r)
+	case *Cast:
+		return isConstTree(e.X)
+	case *Arith:
+		return isConstTree(e.L) && isConstTree(e.R)
+	case *Negate:
+		return isConstTree(e.X)
+	case *Compare:
+		return isConstTree(e.L) && isConstTree(e.R)
 	case *funcExpr:
 		if e.fn.volatile || e.agg {
 			return false
@@ -724,11 +724,11 @@ func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style
 	if st != nil && builtins.HasStyles(v.Type().Kind, to.Kind) {
 		return b.fold(&styledConvert{x: v, style: st, to: to, try: try}), nil
 	}
-	return b.fold(&castExpr{x: v, to: to, mode: types.Explicit, try: try}), nil
+	return b.fold(&Cast{X: v, To: to, Mode: types.Explicit, Try: try}), nil
 }
 
 func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types.Type) (Expr, error) {
-	c := &caseExpr{}
+	c := &Case{}
 	var operand Expr
 	if x.Operand != nil {
 		var err error
@@ -748,7 +748,7 @@ func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types
 			if err != nil {
 				return nil, err
 			}
-			cond = &compare{op: "=", l: lo, r: ro}
+			cond = &Compare{Op: "=", L: lo, R: ro}
 		} else if cond, err = b.bindExpr(w.Cond, sc, agg, types.TypeBit); err != nil {
 			return nil, err
 		}
@@ -756,30 +756,30 @@ func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types
 		if err != nil {
 			return nil, err
 		}
-		c.conds = append(c.conds, cond)
-		c.results = append(c.results, res)
+		c.Conds = append(c.Conds, cond)
+		c.Results = append(c.Results, res)
 	}
 	if x.Else != nil {
 		e, err := b.bindExpr(x.Else, sc, agg, hint)
 		if err != nil {
 			return nil, err
 		}
-		c.els = e
+		c.Else = e
 	}
 	t := types.TypeUnknown
-	for _, r := range c.results {
+	for _, r := range c.Results {
 		t = types.Common(t, r.Type())
 	}
-	if c.els != nil {
-		t = types.Common(t, c.els.Type())
+	if c.Else != nil {
+		t = types.Common(t, c.Else.Type())
 	}
-	for i := range c.results {
-		c.results[i] = coerce(c.results[i], t)
+	for i := range c.Results {
+		c.Results[i] = Coerce(c.Results[i], t)
 	}
-	if c.els != nil {
-		c.els = coerce(c.els, t)
+	if c.Else != nil {
+		c.Else = Coerce(c.Else, t)
 	}
-	c.t = t
+	c.T = t
 	return c, nil
 }
 
@@ -799,7 +799,7 @@ func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (Expr, err
 	if err != nil {
 		return nil, err
 	}
-	in := &inList{x: v, not: x.Not}
+	in := &InList{X: v, Not: x.Not}
 	for _, el := range x.List {
 		e, err := b.bindExpr(el, sc, agg, v.Type())
 		if err != nil {
@@ -809,8 +809,8 @@ func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (Expr, err
 		if err != nil {
 			return nil, err
 		}
-		in.x = lo
-		in.list = append(in.list, ro)
+		in.X = lo
+		in.List = append(in.List, ro)
 	}
 	return in, nil
 }
@@ -826,7 +826,7 @@ func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (Expr, err
 			return nil, err
 		}
 		if !e.Type().Kind.IsString() {
-			e = coerce(e, str)
+			e = Coerce(e, str)
 		}
 		return e, nil
 	}
@@ -842,9 +842,9 @@ func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (Expr, err
 	if err != nil {
 		return nil, err
 	}
-	l := &likeExpr{x: v, pattern: p, escape: esc, not: x.Not}
-	if c, ok := p.(*constExpr); ok && c.v != nil && esc == nil {
-		l.cached = builtins.CompileLike(c.v.(string), 0)
+	l := &Like{X: v, Pattern: p, Escape: esc, Not: x.Not}
+	if c, ok := p.(*Const); ok && c.V != nil && esc == nil {
+		l.Cached = builtins.CompileLike(c.V.(string), 0)
 	}
 	return l, nil
 }

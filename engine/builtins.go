@@ -50,9 +50,13 @@ func init() {
 		"DB_NAME":           {max: 1, typ: fixed(nvarchar128), nullSafe: true, volatile: true, eval: fnDBName},
 		"DB_ID":             {max: 1, typ: fixed(types.TypeInt), nullSafe: true, volatile: true, eval: fnDBID},
 		"CURRENT_DATABASE": {typ: fixed(nvarchar128), volatile: true,
-			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.db.Name(), nil }},
+			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+				return sessionOf(e).db.Name(), nil
+			}},
 		"PG_IS_IN_RECOVERY": {typ: fixed(types.TypeBit), volatile: true,
-			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.readOnly(), nil }},
+			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+				return sessionOf(e).readOnly(), nil
+			}},
 		"CURRENT_USER":     {typ: fixed(nvarchar128), eval: userName},
 		"SESSION_USER":     {typ: fixed(nvarchar128), eval: userName},
 		"SYSTEM_USER":      {typ: fixed(nvarchar128), eval: loginNameFn},
@@ -62,15 +66,17 @@ func init() {
 		"SUSER_SNAME":      {max: 1, typ: fixed(nvarchar128), eval: loginNameFn},
 		"IS_SRVROLEMEMBER": {min: 1, max: 2, typ: fixed(types.TypeInt), volatile: true, eval: fnIsSrvRoleMember},
 		"HOST_NAME": {typ: fixed(nvarchar128),
-			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.clientHost(), nil }},
+			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+				return sessionOf(e).clientHost(), nil
+			}},
 		"APP_NAME": {typ: fixed(nvarchar128), volatile: true,
 			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-				return e.sess.params["application_name"], nil
+				return sessionOf(e).params["application_name"], nil
 			}},
 		"SERVERPROPERTY": {min: 1, max: 1, typ: fixed(nvarchar128), eval: fnServerProperty},
 		"SCOPE_IDENTITY": {typ: fixed(types.DecimalType(38, 0)), nullSafe: true, volatile: true,
 			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-				return e.sess.lastIdentityValue(), nil
+				return sessionOf(e).lastIdentityValue(), nil
 			}},
 	} {
 		scalarFuncs[name] = f
@@ -100,11 +106,11 @@ func nowAs(t types.Type, utc bool) func(*Env, []types.Value, []types.Type) (type
 // userName is the session's database user: dbo for a sysadmin, else the
 // user mapped to its login in master, else guest.
 func userName(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-	if e.sess.isSysadmin() {
+	if sessionOf(e).isSysadmin() {
 		return "dbo", nil
 	}
-	c := e.sess.inst.security()
-	if l := c.Login(e.sess.loginName()); l != nil && e.sess.db.id == masterID {
+	c := sessionOf(e).inst.security()
+	if l := c.Login(sessionOf(e).loginName()); l != nil && sessionOf(e).db.id == masterID {
 		for _, u := range c.Users {
 			if u.Login == l.ID {
 				return u.Name, nil
@@ -118,15 +124,15 @@ func userName(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 // server roles (public, sysadmin), NULL for an unknown role or login.
 func fnIsSrvRoleMember(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
 	role := strings.ToLower(types.ToText(a[0], types.TypeUnknown))
-	name := e.sess.loginName()
+	name := sessionOf(e).loginName()
 	if len(a) == 2 {
 		name = types.ToText(a[1], types.TypeUnknown)
 	}
-	l := e.sess.inst.security().Login(name)
+	l := sessionOf(e).inst.security().Login(name)
 	if l == nil || (role != "public" && role != "sysadmin") {
 		return nil, nil
 	}
-	if role == "public" || (l.Sysadmin && !l.Disabled) || (len(a) == 1 && e.sess.isSysadmin()) {
+	if role == "public" || (l.Sysadmin && !l.Disabled) || (len(a) == 1 && sessionOf(e).isSysadmin()) {
 		return int64(1), nil
 	}
 	return int64(0), nil
@@ -134,7 +140,7 @@ func fnIsSrvRoleMember(e *Env, a []types.Value, _ []types.Type) (types.Value, er
 
 // loginNameFn is the session's login (SUSER_SNAME(), SYSTEM_USER).
 func loginNameFn(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-	return e.sess.loginName(), nil
+	return sessionOf(e).loginName(), nil
 }
 
 func fnDBName(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
@@ -142,13 +148,13 @@ func fnDBName(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
 		if len(a) == 1 {
 			return nil, nil
 		}
-		return e.sess.db.Name(), nil
+		return sessionOf(e).db.Name(), nil
 	}
 	id, err := types.Convert(a[0], types.TypeUnknown, types.TypeInt, types.Implicit)
 	if err != nil {
 		return nil, err
 	}
-	if d := e.sess.inst.DatabaseByID(int32(id.(int64))); d != nil {
+	if d := sessionOf(e).inst.DatabaseByID(int32(id.(int64))); d != nil {
 		return d.Name(), nil
 	}
 	return nil, nil
@@ -156,12 +162,12 @@ func fnDBName(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
 
 func fnDBID(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
 	if len(a) == 0 {
-		return int64(e.sess.db.id), nil
+		return int64(sessionOf(e).db.id), nil
 	}
 	if a[0] == nil {
 		return nil, nil
 	}
-	if d := e.sess.inst.Database(types.ToText(a[0], types.TypeUnknown)); d != nil {
+	if d := sessionOf(e).inst.Database(types.ToText(a[0], types.TypeUnknown)); d != nil {
 		return int64(d.id), nil
 	}
 	return nil, nil
@@ -170,7 +176,7 @@ func fnDBID(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
 func fnServerProperty(e *Env, a []types.Value, ts []types.Type) (types.Value, error) {
 	switch strings.ToLower(types.ToText(a[0], ts[0])) {
 	case "servername", "machinename":
-		return e.sess.inst.ServerName(), nil
+		return sessionOf(e).inst.ServerName(), nil
 	case "productversion":
 		return Version, nil
 	case "productlevel":

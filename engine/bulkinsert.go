@@ -160,7 +160,7 @@ func (b *binder) planBulkInsert(x *parser.BulkInsert) (*stmtPlan, error) {
 		if err != nil {
 			return "", err
 		}
-		return e.sess.rowsTag("INSERT", n), nil
+		return sessionOf(e).rowsTag("INSERT", n), nil
 	}}, nil
 }
 

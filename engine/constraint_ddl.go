@@ -245,7 +245,7 @@ func (a *constraintAdder) validateCheck(ck *catalog.CheckDef, x Expr) error {
 	return (&tableScan{db: a.db, table: a.def}).scan(a.e, func(row []types.Value) error {
 		a.e.Row = row
 		v, err := x.Eval(a.e)
-		if err != nil || v == nil || truth(v) {
+		if err != nil || v == nil || Truth(v) {
 			return err
 		}
 		var cols []int

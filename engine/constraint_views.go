@@ -92,7 +92,7 @@ func (c *constraintObject) objectValues(extra ...types.Value) []types.Value {
 
 // eachConstraint calls fn for every constraint of the current database.
 func eachConstraint(e *Env, fn func(c *constraintObject)) error {
-	set, err := e.sess.schemaFor(e.sess.db)
+	set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 	if err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func (vs viewSet) addConstraintViews() {
 	vs["sys.objects"] = &view{
 		cols: objectColumns("is_published", bit, "is_schema_published", bit),
 		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
-			set, err := e.sess.schemaFor(e.sess.db)
+			set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 			if err != nil {
 				return nil, err
 			}
@@ -151,7 +151,7 @@ func (vs viewSet) addConstraintViews() {
 			"delete_referential_action", tinyint, "delete_referential_action_desc", desc60,
 			"update_referential_action", tinyint, "update_referential_action_desc", desc60, "is_system_named", bit),
 		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
-			set, err := e.sess.schemaFor(e.sess.db)
+			set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 			if err != nil {
 				return nil, err
 			}

@@ -100,7 +100,7 @@ func rulesFor(e *Env, db *Database, def *catalog.TableDef) (*rowRules, error) {
 			return r.(*rowRules), nil
 		}
 	}
-	b := &binder{s: e.sess}
+	b := &binder{s: sessionOf(e)}
 	sc, _ := b.tableScope(db, def)
 	r := &rowRules{defaults: make([]Expr, len(def.Columns))}
 	bind := func(text string, hint types.Type) (Expr, error) {
@@ -184,7 +184,7 @@ func (w *rowWriter) checkRow(e *Env, t *txn, row []types.Value) error {
 		if err != nil {
 			return err
 		}
-		if v != nil && !truth(v) {
+		if v != nil && !Truth(v) {
 			col := []int(nil)
 			if c.def.Column >= 0 {
 				col = []int{c.def.Column}
@@ -311,7 +311,7 @@ func findRows(e *Env, db *Database, def *catalog.TableDef, cols []int, vals []ty
 		for i, c := range order {
 			for j, k := range cols {
 				if k == c {
-					out[i] = &constExpr{v: vals[j], t: def.Columns[c].Type}
+					out[i] = &Const{V: vals[j], T: def.Columns[c].Type}
 				}
 			}
 		}

@@ -201,7 +201,7 @@ func TestRulesCacheBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	def := set.Table("dbo", "rc")
-	e := &Env{sess: s}
+	e := &Env{Sess: s}
 	for i := 0; i < 3*rulesCacheMax; i++ {
 		d := *def // a new definition each time, as every schema change makes
 		if _, err := rulesFor(e, s.db, &d); err != nil {

@@ -533,7 +533,7 @@ func (b *binder) planWaitFor(x *parser.WaitFor) (*stmtPlan, error) {
 		}
 		timer := time.NewTimer(d)
 		defer timer.Stop()
-		return "WAITFOR", e.sess.waiting(waitState{kind: "WAITFOR"}, func() error {
+		return "WAITFOR", sessionOf(e).waiting(waitState{kind: "WAITFOR"}, func() error {
 			select {
 			case <-timer.C:
 				return nil

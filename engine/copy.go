@@ -258,7 +258,7 @@ func (b *binder) planCopyFrom(x *parser.Copy) (*stmtPlan, error) {
 				return "", err
 			}
 		}
-		return e.sess.rowsTag("COPY", n), nil
+		return sessionOf(e).rowsTag("COPY", n), nil
 	}}, nil
 }
 
@@ -378,6 +378,6 @@ func (b *binder) planCopyTo(x *parser.Copy) (*stmtPlan, error) {
 		if err := finish(); err != nil {
 			return "", err
 		}
-		return e.sess.rowsTag("COPY", n), nil
+		return sessionOf(e).rowsTag("COPY", n), nil
 	}}, nil
 }

@@ -61,7 +61,7 @@ func (b *binder) resolveOuter(ref *parser.ColumnRef) (Expr, bool, error) {
 			continue
 		}
 		switch c := x.(type) {
-		case *colExpr:
+		case *ColRef:
 			if stack[level].grouped {
 				return nil, true, b.errAt(ref, sqlerr.New(8120, strings.Join(ref.Parts, ".")))
 			}
@@ -70,7 +70,7 @@ func (b *binder) resolveOuter(ref *parser.ColumnRef) (Expr, bool, error) {
 			for i, p := range ref.Parts {
 				parts[i] = "[" + p + "]"
 			}
-			return &outerColExpr{level: level, idx: c.idx, t: c.t, name: strings.Join(parts, ".")}, true, nil
+			return &outerColExpr{level: level, idx: c.Idx, t: c.T, name: strings.Join(parts, ".")}, true, nil
 		case *outerColExpr:
 			b.corr.minLevel = min(b.corr.minLevel, c.level)
 			return c, true, nil

@@ -91,7 +91,7 @@ func (p *selectPlan) useCovering() {
 // read, stay NULL.
 func (s *indexSeek) scanCovered(e *Env, t *tableScan, rs []keyRange, fn func(key, raw []byte, row []types.Value) error) error {
 	def := t.table
-	tio := e.sess.stats.open(t.db, t.table)
+	tio := sessionOf(e).stats.open(t.db, t.table)
 	prefixLen := len(keys.IndexPrefix(def.ID, s.ix.StoreID()))
 	row := make([]types.Value, len(def.Columns))
 	var vals, pk []types.Value
@@ -177,20 +177,20 @@ func impliesFilter(t *catalog.TableDef, ix *catalog.IndexDef, conj []Expr, base 
 func conjunctImplies(ev filterEval, part parser.Expr, conj []Expr, base int) bool {
 	for _, q := range conj {
 		switch e := q.(type) {
-		case *isNull:
+		case *IsNull:
 			fn, ok := part.(*parser.IsNull)
-			col, isCol := e.x.(*colExpr)
-			if ok && isCol && fn.Not == e.not {
-				if i, _, err := ev.column(fn.X); err == nil && i == col.idx-base {
+			col, isCol := e.X.(*ColRef)
+			if ok && isCol && fn.Not == e.Not {
+				if i, _, err := ev.column(fn.X); err == nil && i == col.Idx-base {
 					return true
 				}
 			}
-		case *compare:
+		case *Compare:
 			col, val, op, ok := compareColumnConst(e, base)
 			if !ok || col < 0 || col >= len(ev.t.Columns) {
 				continue
 			}
-			v, err := types.Convert(val.v, val.t, ev.t.Columns[col].Type, types.Implicit)
+			v, err := types.Convert(val.V, val.T, ev.t.Columns[col].Type, types.Implicit)
 			if err != nil || v == nil {
 				continue
 			}
@@ -222,18 +222,18 @@ func conjunctImplies(ev filterEval, part parser.Expr, conj []Expr, base int) boo
 // compareColumnConst reads "column op constant" (either way round) as the
 // table's column (base subtracted), the constant and the operator turned
 // to read from the column.
-func compareColumnConst(c *compare, base int) (int, *constExpr, string, bool) {
-	for flip, side := range [2][2]Expr{{c.l, c.r}, {c.r, c.l}} {
-		col, isCol := side[0].(*colExpr)
-		k, isConst := unconverted(side[1]).(*constExpr)
+func compareColumnConst(c *Compare, base int) (int, *Const, string, bool) {
+	for flip, side := range [2][2]Expr{{c.L, c.R}, {c.R, c.L}} {
+		col, isCol := side[0].(*ColRef)
+		k, isConst := unconverted(side[1]).(*Const)
 		if !isCol || !isConst {
 			continue
 		}
-		op := c.op
+		op := c.Op
 		if flip == 1 {
 			op = map[string]string{"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "<>": "<>"}[op]
 		}
-		return col.idx - base, k, op, op != ""
+		return col.Idx - base, k, op, op != ""
 	}
 	return 0, nil, "", false
 }

@@ -41,7 +41,7 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		}
 		d := def.Clone() // the bound definition is reused if the statement runs again
 		d.ID = uint32(id)
-		d.Created = e.sess.inst.now()
+		d.Created = sessionOf(e).inst.now()
 		if d.PKName == "" && len(d.PK) > 0 {
 			d.PKName = catalog.ConstraintName("PK", d.Name, "", catalog.PKObjectID(d.ID))
 		}

@@ -283,20 +283,20 @@ func pushIntoDerived(src rowSource, where Expr) Expr {
 // over the column the derived query passes through; nil when c is not
 // of that shape.
 func innerComparison(c Expr, project []Expr) Expr {
-	cmp, ok := c.(*compare)
+	cmp, ok := c.(*Compare)
 	if !ok {
 		return nil
 	}
 	inner := func(x Expr) Expr {
 		switch v := x.(type) {
-		case *colExpr:
+		case *ColRef:
 			if in := innerColumn(v, project); in != nil {
 				return in
 			}
-		case *castExpr:
-			if in := innerColumn(v.x, project); in != nil {
+		case *Cast:
+			if in := innerColumn(v.X, project); in != nil {
 				nc := *v
-				nc.x = in
+				nc.X = in
 				return &nc
 			}
 		}
@@ -304,19 +304,19 @@ func innerComparison(c Expr, project []Expr) Expr {
 	}
 	value := func(x Expr) bool {
 		switch x.(type) {
-		case *constExpr, *paramExpr:
+		case *Const, *ParamRef:
 			return true
 		}
 		return false
 	}
 	out := *cmp
 	switch {
-	case value(cmp.r):
-		if out.l = inner(cmp.l); out.l == nil {
+	case value(cmp.R):
+		if out.L = inner(cmp.L); out.L == nil {
 			return nil
 		}
-	case value(cmp.l):
-		if out.r = inner(cmp.r); out.r == nil {
+	case value(cmp.L):
+		if out.R = inner(cmp.R); out.R == nil {
 			return nil
 		}
 	default:
@@ -327,8 +327,8 @@ func innerComparison(c Expr, project []Expr) Expr {
 
 // innerColumn is the derived query's column behind output column x.
 func innerColumn(x Expr, project []Expr) Expr {
-	if v, ok := x.(*colExpr); ok && v.idx < len(project) {
-		if in, ok := project[v.idx].(*colExpr); ok {
+	if v, ok := x.(*ColRef); ok && v.Idx < len(project) {
+		if in, ok := project[v.Idx].(*ColRef); ok {
 			return in
 		}
 	}

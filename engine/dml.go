@@ -276,7 +276,7 @@ func (w *rowWriter) fill(e *Env, t *txn, defs []Expr, row []types.Value, i int) 
 		if w.table.Columns[i].Type.Kind == types.Decimal {
 			row[i] = types.DecFromInt(v)
 		}
-		e.sess.lastIdentity = &v
+		sessionOf(e).lastIdentity = &v
 		return nil
 	case defs[i] != nil:
 		v, err := defs[i].Eval(e)
@@ -292,7 +292,7 @@ func (w *rowWriter) fill(e *Env, t *txn, defs []Expr, row []types.Value, i int) 
 }
 
 func (p *insertPlan) run(e *Env, t *txn) (int64, error) {
-	if err := p.w.checkIdentityTargets(e.sess, p.listed, p.explicitID); err != nil {
+	if err := p.w.checkIdentityTargets(sessionOf(e), p.listed, p.explicitID); err != nil {
 		return 0, err
 	}
 	var refs []selfRef
@@ -497,7 +497,7 @@ func (b *binder) bindTop(t *parser.Top) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return coerce(x, types.TypeBigInt), nil
+	return Coerce(x, types.TypeBigInt), nil
 }
 
 // matchRows collects the rows a WHERE clause selects (with their keys and
@@ -521,7 +521,7 @@ func matchRows(e *Env, scan *tableScan, where, top Expr) (keysOut, raws [][]byte
 		e.Row = row
 		if where != nil {
 			v, err := where.Eval(e)
-			if err != nil || !truth(v) {
+			if err != nil || !Truth(v) {
 				return err
 			}
 		}

@@ -119,24 +119,24 @@ func filterRows(f *filterSource) float64 {
 // selectivity is the fraction of rows a predicate is guessed to keep.
 func selectivity(c Expr) float64 {
 	switch x := c.(type) {
-	case *compare:
-		switch x.op {
+	case *Compare:
+		switch x.Op {
 		case "=":
 			return selEquality
 		case "<>", "!=":
 			return 1 - selEquality
 		}
 		return selRange
-	case *likeExpr, *isNull, *inList:
+	case *Like, *IsNull, *InList:
 		return selEquality
-	case *logic:
-		l, r := selectivity(x.l), selectivity(x.r)
-		if x.and {
+	case *Logic:
+		l, r := selectivity(x.L), selectivity(x.R)
+		if x.And {
 			return l * r
 		}
 		return min(1, l+r-l*r)
-	case *not:
-		return 1 - selectivity(x.x)
+	case *Not:
+		return 1 - selectivity(x.X)
 	}
 	return selOther
 }
@@ -145,12 +145,12 @@ func selectivity(c Expr) float64 {
 // value) on a table whose primary key or a unique index is that column
 // alone: it keeps at most one row.
 func uniqueEquality(ts *tableScan, base int, c Expr) bool {
-	cmp, ok := c.(*compare)
-	if !ok || cmp.op != "=" {
+	cmp, ok := c.(*Compare)
+	if !ok || cmp.Op != "=" {
 		return false
 	}
-	for _, side := range [2][2]Expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
-		if col, ok := side[0].(*colExpr); ok && rowIndependent(side[1]) && uniqueColumn(ts.table, col.idx-base) {
+	for _, side := range [2][2]Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
+		if col, ok := side[0].(*ColRef); ok && rowIndependent(side[1]) && uniqueColumn(ts.table, col.Idx-base) {
 			return true
 		}
 	}

@@ -16,7 +16,7 @@ func (f *filterOp) run(e *Env, emit func([]types.Value) error) error {
 	return f.in.run(e, func(row []types.Value) error {
 		e.Row = row
 		v, err := f.cond.Eval(e)
-		if err != nil || !truth(v) {
+		if err != nil || !Truth(v) {
 			return err
 		}
 		return emit(row)

@@ -87,7 +87,7 @@ func (p *projectOp) explain(x *explainer, nm *names) *plan.Node {
 // simpleOutput reports outputs that are passed through, not computed.
 func simpleOutput(e Expr) bool {
 	switch e.(type) {
-	case *colExpr, *aggRef, *groupKeyRef, *winRef, *srfRef:
+	case *ColRef, *AggRef, *GroupKeyRef, *winRef, *srfRef:
 		return true
 	}
 	return false

@@ -110,13 +110,13 @@ func rowCount(e *Env, x Expr, def int64, bad int) (int64, error) {
 // expression's value is checked when the statement runs (rowCount), where
 // a FETCH of 0 returns no rows.
 func (b *binder) checkConstantCounts(sel *parser.Select, p *selectPlan) error {
-	if c, ok := p.offset.(*constExpr); ok {
-		if n, _ := c.v.(int64); n < 0 {
+	if c, ok := p.offset.(*Const); ok {
+		if n, _ := c.V.(int64); n < 0 {
 			return b.errAt(sel.Offset, sqlerr.New(10742))
 		}
 	}
-	if c, ok := p.fetch.(*constExpr); ok {
-		if n, _ := c.v.(int64); n < 1 {
+	if c, ok := p.fetch.(*Const); ok {
+		if n, _ := c.V.(int64); n < 1 {
 			return b.errAt(sel.Fetch, sqlerr.New(10744))
 		}
 	}

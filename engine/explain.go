@@ -111,82 +111,82 @@ func (x *explainer) text(e Expr, n *names) string {
 	switch v := e.(type) {
 	case nil:
 		return ""
-	case *constExpr:
-		return constText(v.v, v.t)
-	case *colExpr:
-		return n.column(v.idx)
-	case *paramExpr:
-		return "$" + strconv.Itoa(v.n+1)
-	case *aggRef:
-		if n != nil && v.idx < len(n.aggs) {
-			return n.aggs[v.idx]
+	case *Const:
+		return constText(v.V, v.T)
+	case *ColRef:
+		return n.column(v.Idx)
+	case *ParamRef:
+		return "$" + strconv.Itoa(v.N+1)
+	case *AggRef:
+		if n != nil && v.Idx < len(n.aggs) {
+			return n.aggs[v.Idx]
 		}
-	case *groupKeyRef:
-		if n != nil && v.idx < len(n.groups) {
-			return n.groups[v.idx]
+	case *GroupKeyRef:
+		if n != nil && v.Idx < len(n.groups) {
+			return n.groups[v.Idx]
 		}
-	case *castExpr:
+	case *Cast:
 		fn := "CONVERT"
 		switch {
-		case v.try:
+		case v.Try:
 			fn = "TRY_CONVERT"
-		case v.mode == types.Implicit:
+		case v.Mode == types.Implicit:
 			fn = "CONVERT_IMPLICIT"
 		}
-		return fn + "(" + v.to.String() + "," + x.text(v.x, n) + ",0)"
+		return fn + "(" + v.To.String() + "," + x.text(v.X, n) + ",0)"
 	case *styledConvert:
 		return "CONVERT(" + v.to.String() + "," + x.text(v.x, n) + "," + x.text(v.style, n) + ")"
-	case *arith:
-		return x.text(v.l, n) + v.op + x.text(v.r, n)
-	case *negate:
-		if v.bitwi {
-			return "~" + x.text(v.x, n)
+	case *Arith:
+		return x.text(v.L, n) + v.Op + x.text(v.R, n)
+	case *Negate:
+		if v.Bitwise {
+			return "~" + x.text(v.X, n)
 		}
-		return "-" + x.text(v.x, n)
-	case *compare:
-		return x.text(v.l, n) + v.op + x.text(v.r, n)
-	case *logic:
+		return "-" + x.text(v.X, n)
+	case *Compare:
+		return x.text(v.L, n) + v.Op + x.text(v.R, n)
+	case *Logic:
 		op := " OR "
-		if v.and {
+		if v.And {
 			op = " AND "
 		}
-		return x.text(v.l, n) + op + x.text(v.r, n)
-	case *not:
-		return "NOT (" + x.text(v.x, n) + ")"
-	case *isNull:
-		if v.not {
-			return x.text(v.x, n) + " IS NOT NULL"
+		return x.text(v.L, n) + op + x.text(v.R, n)
+	case *Not:
+		return "NOT (" + x.text(v.X, n) + ")"
+	case *IsNull:
+		if v.Not {
+			return x.text(v.X, n) + " IS NOT NULL"
 		}
-		return x.text(v.x, n) + " IS NULL"
-	case *inList:
-		list := make([]string, len(v.list))
-		for i, el := range v.list {
+		return x.text(v.X, n) + " IS NULL"
+	case *InList:
+		list := make([]string, len(v.List))
+		for i, el := range v.List {
 			list[i] = x.text(el, n)
 		}
 		op := " IN ("
-		if v.not {
+		if v.Not {
 			op = " NOT IN ("
 		}
-		return x.text(v.x, n) + op + strings.Join(list, ",") + ")"
-	case *caseExpr:
+		return x.text(v.X, n) + op + strings.Join(list, ",") + ")"
+	case *Case:
 		var b strings.Builder
 		b.WriteString("CASE")
-		for i, c := range v.conds {
-			b.WriteString(" WHEN " + x.text(c, n) + " THEN " + x.text(v.results[i], n))
+		for i, c := range v.Conds {
+			b.WriteString(" WHEN " + x.text(c, n) + " THEN " + x.text(v.Results[i], n))
 		}
-		if v.els != nil {
-			b.WriteString(" ELSE " + x.text(v.els, n))
+		if v.Else != nil {
+			b.WriteString(" ELSE " + x.text(v.Else, n))
 		}
 		b.WriteString(" END")
 		return b.String()
-	case *likeExpr:
+	case *Like:
 		op := " like "
-		if v.not {
+		if v.Not {
 			op = " not like "
 		}
-		s := x.text(v.x, n) + op + x.text(v.pattern, n)
-		if v.escape != nil {
-			s += " ESCAPE " + x.text(v.escape, n)
+		s := x.text(v.X, n) + op + x.text(v.Pattern, n)
+		if v.Escape != nil {
+			s += " ESCAPE " + x.text(v.Escape, n)
 		}
 		return s
 	case *funcExpr:

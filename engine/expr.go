@@ -20,15 +20,18 @@ type Expr interface {
 	Eval(e *Env) (types.Value, error)
 }
 
-// env is what an expression is evaluated against.
+// Env is what an expression is evaluated against.
 type Env struct {
 	Ctx context.Context
-	// commitCtx is ctx without statement_timeout, for commits.
+	// CommitCtx is Ctx without statement_timeout, for commits.
 	CommitCtx context.Context
-	// gov is checked in every loop over rows and counts the memory the
+	// Gov is checked in every loop over rows and counts the memory the
 	// statement's buffers hold (engine/govern).
-	Gov    *govern.Statement
-	sess   *Session
+	Gov *govern.Statement
+	// Sess is the running session, opaque to exec: only the engine's own
+	// expressions (session functions, subqueries, system views) read it,
+	// through engine.sessionOf. exec's nodes never need it.
+	Sess   any
 	Row    []types.Value   // the current (combined) input row
 	Params []types.Value   // $1.. already converted to their types
 	Aggs   []types.Value   // aggregate results of the current group
@@ -41,105 +44,107 @@ type Env struct {
 	Srf    []types.Value   // set-returning functions' values of the current row (pgsrf.go)
 }
 
-type constExpr struct {
-	v types.Value
-	t types.Type
+// Const is a constant of a known type (literals, folded expressions).
+type Const struct {
+	V types.Value
+	T types.Type
 }
 
-func (c *constExpr) Type() types.Type               { return c.t }
-func (c *constExpr) Eval(*Env) (types.Value, error) { return c.v, nil }
+func (c *Const) Type() types.Type               { return c.T }
+func (c *Const) Eval(*Env) (types.Value, error) { return c.V, nil }
 
-// colExpr reads column idx of the current row.
-type colExpr struct {
-	idx    int
-	t      types.Type
-	origin columnOrigin // the table column it reads, if any
+// ColRef reads column Idx of the current row.
+type ColRef struct {
+	Idx    int
+	T      types.Type
+	Origin ColumnOrigin // the table column it reads, if any
 }
 
-// columnOrigin is a base table's object_id and a 1-based column number,
+// ColumnOrigin is a base table's object_id and a 1-based column number,
 // reported in RowDescription (JDBC's getTableName, isNullable).
-type columnOrigin struct {
-	table uint32
-	attr  int16
+type ColumnOrigin struct {
+	Table uint32
+	Attr  int16
 }
 
-func (c *colExpr) Type() types.Type                 { return c.t }
-func (c *colExpr) Eval(e *Env) (types.Value, error) { return e.Row[c.idx], nil }
+func (c *ColRef) Type() types.Type                 { return c.T }
+func (c *ColRef) Eval(e *Env) (types.Value, error) { return e.Row[c.Idx], nil }
 
-// paramExpr reads $n. Its type is settled during binding (inferred from
+// ParamRef reads $n. Its type is settled during binding (inferred from
 // context) and arguments are converted to it before execution.
-type paramExpr struct {
-	n      int // 0-based
-	params *paramTypes
+type ParamRef struct {
+	N      int // 0-based
+	Params *ParamTypes
 }
 
-func (p *paramExpr) Type() types.Type { return p.params.get(p.n) }
-func (p *paramExpr) Eval(e *Env) (types.Value, error) {
-	if p.n >= len(e.Params) {
-		return nil, sqlerr.Protocol(sqlerr.ProtocolViolation, "no value supplied for parameter $%d", p.n+1)
+func (p *ParamRef) Type() types.Type { return p.Params.Get(p.N) }
+func (p *ParamRef) Eval(e *Env) (types.Value, error) {
+	if p.N >= len(e.Params) {
+		return nil, sqlerr.Protocol(sqlerr.ProtocolViolation, "no value supplied for parameter $%d", p.N+1)
 	}
-	return e.Params[p.n], nil
+	return e.Params[p.N], nil
 }
 
-// paramTypes collects the types of $1..$n for one statement.
-type paramTypes struct{ t []types.Type }
+// ParamTypes collects the types of $1..$n for one statement.
+type ParamTypes struct{ T []types.Type }
 
-func (p *paramTypes) get(n int) types.Type {
-	if n < len(p.t) && p.t[n].Kind != types.Unknown {
-		return p.t[n]
+// Get is the type of $n+1 (0-based n), NVARCHAR(MAX) while none is known.
+func (p *ParamTypes) Get(n int) types.Type {
+	if n < len(p.T) && p.T[n].Kind != types.Unknown {
+		return p.T[n]
 	}
 	return types.NVarCharType(types.MaxLength)
 }
 
-// infer records t as the type of $n unless one is already known.
-func (p *paramTypes) infer(n int, t types.Type) {
-	for len(p.t) <= n {
-		p.t = append(p.t, types.TypeUnknown)
+// Infer records t as the type of $n unless one is already known.
+func (p *ParamTypes) Infer(n int, t types.Type) {
+	for len(p.T) <= n {
+		p.T = append(p.T, types.TypeUnknown)
 	}
-	if p.t[n].Kind == types.Unknown && t.Kind != types.Unknown {
-		p.t[n] = t
+	if p.T[n].Kind == types.Unknown && t.Kind != types.Unknown {
+		p.T[n] = t
 	}
 }
 
-// aggRef reads aggregate slot idx of the current group.
-type aggRef struct {
-	idx int
-	t   types.Type
+// AggRef reads aggregate slot Idx of the current group.
+type AggRef struct {
+	Idx int
+	T   types.Type
 }
 
-func (a *aggRef) Type() types.Type                 { return a.t }
-func (a *aggRef) Eval(e *Env) (types.Value, error) { return e.Aggs[a.idx], nil }
+func (a *AggRef) Type() types.Type                 { return a.T }
+func (a *AggRef) Eval(e *Env) (types.Value, error) { return e.Aggs[a.Idx], nil }
 
-// groupKeyRef reads GROUP BY expression idx of the current group.
-type groupKeyRef struct {
-	idx int
-	t   types.Type
+// GroupKeyRef reads GROUP BY expression Idx of the current group.
+type GroupKeyRef struct {
+	Idx int
+	T   types.Type
 }
 
-func (g *groupKeyRef) Type() types.Type                 { return g.t }
-func (g *groupKeyRef) Eval(e *Env) (types.Value, error) { return e.Keys[g.idx], nil }
+func (g *GroupKeyRef) Type() types.Type                 { return g.T }
+func (g *GroupKeyRef) Eval(e *Env) (types.Value, error) { return e.Keys[g.Idx], nil }
 
-// castExpr converts to a type: implicit coercions inserted by the binder,
+// Cast converts to a type: implicit coercions inserted by the binder,
 // and CAST/CONVERT (explicit, optionally TRY_ returning NULL on failure).
-type castExpr struct {
-	x    Expr
-	to   types.Type
-	mode types.Mode
-	try  bool
+type Cast struct {
+	X    Expr
+	To   types.Type
+	Mode types.Mode
+	Try  bool
 }
 
-func (c *castExpr) Type() types.Type { return c.to }
-func (c *castExpr) Eval(e *Env) (types.Value, error) {
-	v, err := c.x.Eval(e)
+func (c *Cast) Type() types.Type { return c.To }
+func (c *Cast) Eval(e *Env) (types.Value, error) {
+	v, err := c.X.Eval(e)
 	if err != nil || v == nil {
 		return v, err
 	}
-	if n, ok := v.(int64); ok && c.to.Kind.IsInteger() && c.x.Type().Kind.IsInteger() && types.CheckIntRange(n, c.to.Kind) {
+	if n, ok := v.(int64); ok && c.To.Kind.IsInteger() && c.X.Type().Kind.IsInteger() && types.CheckIntRange(n, c.To.Kind) {
 		return v, nil // an integer that fits: the same value, not boxed again
 	}
-	out, cerr := types.Convert(v, c.x.Type(), c.to, c.mode)
+	out, cerr := types.Convert(v, c.X.Type(), c.To, c.Mode)
 	if cerr != nil {
-		if c.try {
+		if c.Try {
 			return nil, nil
 		}
 		return nil, cerr
@@ -147,67 +152,69 @@ func (c *castExpr) Eval(e *Env) (types.Value, error) {
 	return out, nil
 }
 
-// coerce wraps x in a conversion to t unless it already has that type.
-func coerce(x Expr, t types.Type) Expr {
+// Coerce wraps x in a conversion to t unless it already has that type.
+func Coerce(x Expr, t types.Type) Expr {
 	xt := x.Type()
 	if xt == t || t.Kind == types.Unknown {
 		return x
 	}
-	if c, ok := x.(*constExpr); ok {
-		if v, err := types.Convert(c.v, xt, t, types.Implicit); err == nil {
-			return &constExpr{v: v, t: t}
+	if c, ok := x.(*Const); ok {
+		if v, err := types.Convert(c.V, xt, t, types.Implicit); err == nil {
+			return &Const{V: v, T: t}
 		}
 	}
-	return &castExpr{x: x, to: t, mode: types.Implicit}
+	return &Cast{X: x, To: t, Mode: types.Implicit}
 }
 
-// arith is + - * / % & | ^ on numbers, + on strings (concatenation) and
+// Arith is + - * / % & | ^ on numbers, + on strings (concatenation) and
 // DATETIME ± number of days.
-type arith struct {
-	op   string
-	l, r Expr
-	t    types.Type // result type; operands are coerced to it first
+type Arith struct {
+	Op   string
+	L, R Expr
+	T    types.Type // result type; operands are coerced to it first
 }
 
-func (a *arith) Type() types.Type { return a.t }
+func (a *Arith) Type() types.Type { return a.T }
 
-func (a *arith) Eval(e *Env) (types.Value, error) {
-	lv, err := a.l.Eval(e)
+func (a *Arith) Eval(e *Env) (types.Value, error) {
+	lv, err := a.L.Eval(e)
 	if err != nil || lv == nil {
 		return nil, err
 	}
-	rv, err := a.r.Eval(e)
+	rv, err := a.R.Eval(e)
 	if err != nil || rv == nil {
 		return nil, err
 	}
 	switch l := lv.(type) {
 	case int64:
-		return intArith(a.op, l, rv.(int64), a.t.Kind)
+		return IntArith(a.Op, l, rv.(int64), a.T.Kind)
 	case types.Dec:
-		return decArith(a.op, l, rv.(types.Dec), a.t)
+		return DecArith(a.Op, l, rv.(types.Dec), a.T)
 	case float64:
-		return floatArith(a.op, l, rv.(float64), a.t.Kind)
+		return FloatArith(a.Op, l, rv.(float64), a.T.Kind)
 	case string:
 		s := l + rv.(string)
-		if a.t.Length != types.MaxLength && len([]rune(s)) > int(a.t.Length) {
-			s = string([]rune(s)[:a.t.Length])
+		if a.T.Length != types.MaxLength && len([]rune(s)) > int(a.T.Length) {
+			s = string([]rune(s)[:a.T.Length])
 		}
 		return s, nil
 	case time.Time:
 		days := rv.(float64)
-		if a.op == "-" {
+		if a.Op == "-" {
 			days = -days
 		}
-		t, ok := types.NormalizeTime(l.Add(time.Duration(days*float64(24*time.Hour))), a.t)
+		t, ok := types.NormalizeTime(l.Add(time.Duration(days*float64(24*time.Hour))), a.T)
 		if !ok {
 			return nil, sqlerr.New(517, "datetime")
 		}
 		return t, nil
 	}
-	return nil, sqlerr.New(8117, a.t.Kind.String(), opName(a.op))
+	return nil, sqlerr.New(8117, a.T.Kind.String(), OpName(a.Op))
 }
 
-func opName(op string) string {
+// OpName is an arithmetic operator's name in SQL Server's messages (Msg
+// 402, 8117).
+func OpName(op string) string {
 	switch op {
 	case "+":
 		return "add"
@@ -223,26 +230,29 @@ func opName(op string) string {
 	return op
 }
 
-func overflow(k types.Kind) error { return sqlerr.New(8115, "expression", k.String()) }
+// Overflow is Msg 8115, arithmetic overflow converting to k.
+func Overflow(k types.Kind) error { return sqlerr.New(8115, "expression", k.String()) }
 
-func intArith(op string, l, r int64, k types.Kind) (types.Value, error) {
+// IntArith is l op r on integers of kind k, with SQL Server's overflow
+// and divide-by-zero errors.
+func IntArith(op string, l, r int64, k types.Kind) (types.Value, error) {
 	var v int64
 	switch op {
 	case "+":
 		v = l + r
 		if (v > l) != (r > 0) {
-			return nil, overflow(k)
+			return nil, Overflow(k)
 		}
 	case "-":
 		v = l - r
 		if (v < l) != (r > 0) {
-			return nil, overflow(k)
+			return nil, Overflow(k)
 		}
 	case "*":
 		if l != 0 && r != 0 {
 			v = l * r
 			if v/r != l || (l == -1 && r == math.MinInt64) || (r == -1 && l == math.MinInt64) {
-				return nil, overflow(k)
+				return nil, Overflow(k)
 			}
 		}
 	case "/":
@@ -250,7 +260,7 @@ func intArith(op string, l, r int64, k types.Kind) (types.Value, error) {
 			return nil, sqlerr.New(8134)
 		}
 		if l == math.MinInt64 && r == -1 {
-			return nil, overflow(k)
+			return nil, Overflow(k)
 		}
 		v = l / r
 	case "%":
@@ -271,16 +281,17 @@ func intArith(op string, l, r int64, k types.Kind) (types.Value, error) {
 		return v != 0, nil
 	}
 	if !types.CheckIntRange(v, k) {
-		return nil, overflow(k)
+		return nil, Overflow(k)
 	}
 	return v, nil
 }
 
-func decArith(op string, l, r types.Dec, t types.Type) (types.Value, error) {
+// DecArith is l op r on DECIMAL, the result of type t.
+func DecArith(op string, l, r types.Dec, t types.Type) (types.Value, error) {
 	if t.Kind.IsMoney() {
-		return moneyArith(op, l, r, t.Kind)
+		return MoneyArith(op, l, r, t.Kind)
 	}
-	v, err := decOp(op, l, r, int32(t.Scale), "numeric")
+	v, err := DecOp(op, l, r, int32(t.Scale), "numeric")
 	if err != nil {
 		return nil, err
 	}
@@ -291,9 +302,9 @@ func decArith(op string, l, r types.Dec, t types.Type) (types.Value, error) {
 	return v, nil
 }
 
-// decOp computes l op r exactly; quotients keep quoScale places. kind
+// DecOp computes l op r exactly; quotients keep quoScale places. kind
 // names the type in the error for an operator it does not have.
-func decOp(op string, l, r types.Dec, quoScale int32, kind string) (types.Dec, error) {
+func DecOp(op string, l, r types.Dec, quoScale int32, kind string) (types.Dec, error) {
 	switch op {
 	case "+":
 		return l.Add(r), nil
@@ -314,10 +325,11 @@ func decOp(op string, l, r types.Dec, quoScale int32, kind string) (types.Dec, e
 		}
 		return m, nil
 	}
-	return types.Dec{}, sqlerr.New(8117, kind, opName(op))
+	return types.Dec{}, sqlerr.New(8117, kind, OpName(op))
 }
 
-func floatArith(op string, l, r float64, k types.Kind) (types.Value, error) {
+// FloatArith is l op r on FLOAT/REAL of kind k.
+func FloatArith(op string, l, r float64, k types.Kind) (types.Value, error) {
 	var v float64
 	switch op {
 	case "+":
@@ -348,28 +360,28 @@ func floatArith(op string, l, r float64, k types.Kind) (types.Value, error) {
 	return v, nil
 }
 
-// negate is unary minus (and ~ for integers).
-type negate struct {
-	x     Expr
-	bitwi bool
+// Negate is unary minus (and ~ for integers).
+type Negate struct {
+	X       Expr
+	Bitwise bool
 }
 
-func (n *negate) Type() types.Type { return n.x.Type() }
-func (n *negate) Eval(e *Env) (types.Value, error) {
-	v, err := n.x.Eval(e)
+func (n *Negate) Type() types.Type { return n.X.Type() }
+func (n *Negate) Eval(e *Env) (types.Value, error) {
+	v, err := n.X.Eval(e)
 	if err != nil || v == nil {
 		return v, err
 	}
 	switch x := v.(type) {
 	case int64:
-		if n.bitwi {
-			if n.x.Type().Kind == types.TinyInt {
+		if n.Bitwise {
+			if n.X.Type().Kind == types.TinyInt {
 				return int64(^uint8(x)), nil
 			}
 			return ^x, nil
 		}
-		if !types.CheckIntRange(-x, n.x.Type().Kind) || x == math.MinInt64 {
-			return nil, overflow(n.x.Type().Kind)
+		if !types.CheckIntRange(-x, n.X.Type().Kind) || x == math.MinInt64 {
+			return nil, Overflow(n.X.Type().Kind)
 		}
 		return -x, nil
 	case bool:
@@ -379,30 +391,31 @@ func (n *negate) Eval(e *Env) (types.Value, error) {
 	case float64:
 		return -x, nil
 	}
-	return nil, sqlerr.New(8117, n.x.Type().Kind.String(), "minus")
+	return nil, sqlerr.New(8117, n.X.Type().Kind.String(), "minus")
 }
 
-// compare is = <> < > <= >= !< !> on operands coerced to a common type;
+// Compare is = <> < > <= >= !< !> on operands coerced to a common type;
 // NULL on either side gives NULL (unknown).
-type compare struct {
-	op   string
-	l, r Expr
+type Compare struct {
+	Op   string
+	L, R Expr
 }
 
-func (c *compare) Type() types.Type { return types.TypeBit }
-func (c *compare) Eval(e *Env) (types.Value, error) {
-	lv, err := c.l.Eval(e)
+func (c *Compare) Type() types.Type { return types.TypeBit }
+func (c *Compare) Eval(e *Env) (types.Value, error) {
+	lv, err := c.L.Eval(e)
 	if err != nil || lv == nil {
 		return nil, err
 	}
-	rv, err := c.r.Eval(e)
+	rv, err := c.R.Eval(e)
 	if err != nil || rv == nil {
 		return nil, err
 	}
-	return cmpResult(c.op, types.Compare(lv, rv)), nil
+	return CmpResult(c.Op, types.Compare(lv, rv)), nil
 }
 
-func cmpResult(op string, n int) bool {
+// CmpResult is whether a comparison result n (<0, 0, >0) satisfies op.
+func CmpResult(op string, n int) bool {
 	switch op {
 	case "=":
 		return n == 0
@@ -426,74 +439,74 @@ func cmpResult(op string, n int) bool {
 	return false
 }
 
-// logic is AND / OR with three-valued logic.
-type logic struct {
-	and  bool
-	l, r Expr
+// Logic is AND / OR with three-valued logic.
+type Logic struct {
+	And  bool
+	L, R Expr
 }
 
-func (l *logic) Type() types.Type { return types.TypeBit }
-func (l *logic) Eval(e *Env) (types.Value, error) {
-	lv, err := l.l.Eval(e)
+func (l *Logic) Type() types.Type { return types.TypeBit }
+func (l *Logic) Eval(e *Env) (types.Value, error) {
+	lv, err := l.L.Eval(e)
 	if err != nil {
 		return nil, err
 	}
-	if lb, ok := lv.(bool); ok && lb != l.and { // FALSE AND x, TRUE OR x
+	if lb, ok := lv.(bool); ok && lb != l.And { // FALSE AND x, TRUE OR x
 		return lb, nil
 	}
-	rv, err := l.r.Eval(e)
+	rv, err := l.R.Eval(e)
 	if err != nil {
 		return nil, err
 	}
-	if rb, ok := rv.(bool); ok && rb != l.and {
+	if rb, ok := rv.(bool); ok && rb != l.And {
 		return rb, nil
 	}
 	if lv == nil || rv == nil {
 		return nil, nil
 	}
-	return l.and, nil
+	return l.And, nil
 }
 
-// not is NOT with three-valued logic.
-type not struct{ x Expr }
+// Not is NOT with three-valued logic.
+type Not struct{ X Expr }
 
-func (n *not) Type() types.Type { return types.TypeBit }
-func (n *not) Eval(e *Env) (types.Value, error) {
-	v, err := n.x.Eval(e)
+func (n *Not) Type() types.Type { return types.TypeBit }
+func (n *Not) Eval(e *Env) (types.Value, error) {
+	v, err := n.X.Eval(e)
 	if b, ok := v.(bool); ok {
 		return !b, err
 	}
 	return nil, err
 }
 
-// isNull is x IS [NOT] NULL.
-type isNull struct {
-	x   Expr
-	not bool
+// IsNull is x IS [NOT] NULL.
+type IsNull struct {
+	X   Expr
+	Not bool
 }
 
-func (i *isNull) Type() types.Type { return types.TypeBit }
-func (i *isNull) Eval(e *Env) (types.Value, error) {
-	v, err := i.x.Eval(e)
-	return (v == nil) != i.not, err
+func (i *IsNull) Type() types.Type { return types.TypeBit }
+func (i *IsNull) Eval(e *Env) (types.Value, error) {
+	v, err := i.X.Eval(e)
+	return (v == nil) != i.Not, err
 }
 
-// inList is x [NOT] IN (list): TRUE if any element equals x, NULL if none
+// InList is x [NOT] IN (list): TRUE if any element equals x, NULL if none
 // does but some element (or x) is NULL.
-type inList struct {
-	x    Expr
-	list []Expr
-	not  bool
+type InList struct {
+	X    Expr
+	List []Expr
+	Not  bool
 }
 
-func (in *inList) Type() types.Type { return types.TypeBit }
-func (in *inList) Eval(e *Env) (types.Value, error) {
-	xv, err := in.x.Eval(e)
+func (in *InList) Type() types.Type { return types.TypeBit }
+func (in *InList) Eval(e *Env) (types.Value, error) {
+	xv, err := in.X.Eval(e)
 	if err != nil || xv == nil {
 		return nil, err
 	}
 	sawNull := false
-	for _, el := range in.list {
+	for _, el := range in.List {
 		v, err := el.Eval(e)
 		if err != nil {
 			return nil, err
@@ -503,62 +516,62 @@ func (in *inList) Eval(e *Env) (types.Value, error) {
 			continue
 		}
 		if types.Compare(xv, v) == 0 {
-			return !in.not, nil
+			return !in.Not, nil
 		}
 	}
 	if sawNull {
 		return nil, nil
 	}
-	return in.not, nil
+	return in.Not, nil
 }
 
-// caseExpr is a searched CASE (simple CASE is bound into this form).
-type caseExpr struct {
-	conds   []Expr
-	results []Expr
-	els     Expr
-	t       types.Type
+// Case is a searched CASE (simple CASE is bound into this form).
+type Case struct {
+	Conds   []Expr
+	Results []Expr
+	Else    Expr
+	T       types.Type
 }
 
-func (c *caseExpr) Type() types.Type { return c.t }
-func (c *caseExpr) Eval(e *Env) (types.Value, error) {
-	for i, cond := range c.conds {
+func (c *Case) Type() types.Type { return c.T }
+func (c *Case) Eval(e *Env) (types.Value, error) {
+	for i, cond := range c.Conds {
 		v, err := cond.Eval(e)
 		if err != nil {
 			return nil, err
 		}
 		if b, ok := v.(bool); ok && b {
-			return c.results[i].Eval(e)
+			return c.Results[i].Eval(e)
 		}
 	}
-	if c.els == nil {
+	if c.Else == nil {
 		return nil, nil
 	}
-	return c.els.Eval(e)
+	return c.Else.Eval(e)
 }
 
-// likeExpr is x [NOT] LIKE pattern [ESCAPE c].
-type likeExpr struct {
-	x, pattern, escape Expr
-	not                bool
-	cached             *builtins.LikePattern // when the pattern is constant
+// Like is x [NOT] LIKE pattern [ESCAPE c].
+type Like struct {
+	X, Pattern, Escape Expr
+	Not                bool
+	Cached             *builtins.LikePattern // when the pattern is constant
 }
 
-func (l *likeExpr) Type() types.Type { return types.TypeBit }
-func (l *likeExpr) Eval(e *Env) (types.Value, error) {
-	xv, err := l.x.Eval(e)
+func (l *Like) Type() types.Type { return types.TypeBit }
+func (l *Like) Eval(e *Env) (types.Value, error) {
+	xv, err := l.X.Eval(e)
 	if err != nil || xv == nil {
 		return nil, err
 	}
-	m := l.cached
+	m := l.Cached
 	if m == nil {
-		pv, err := l.pattern.Eval(e)
+		pv, err := l.Pattern.Eval(e)
 		if err != nil || pv == nil {
 			return nil, err
 		}
 		esc := rune(0)
-		if l.escape != nil {
-			ev, err := l.escape.Eval(e)
+		if l.Escape != nil {
+			ev, err := l.Escape.Eval(e)
 			if err != nil || ev == nil {
 				return nil, err
 			}
@@ -579,11 +592,11 @@ func (l *likeExpr) Eval(e *Env) (types.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return matched != l.not, nil
+	return matched != l.Not, nil
 }
 
-// truth reports whether a condition's value is TRUE (NULL counts as false).
-func truth(v types.Value) bool {
+// Truth reports whether a condition's value is TRUE (NULL counts as false).
+func Truth(v types.Value) bool {
 	b, ok := v.(bool)
 	return ok && b
 }

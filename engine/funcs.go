@@ -54,32 +54,32 @@ func (f *funcExpr) Eval(e *Env) (types.Value, error) {
 // globalVars are the @@ variables.
 var globalVars = map[string]*builtin{
 	"SERVERNAME": {typ: fixed(nvarchar128), eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return e.sess.inst.ServerName(), nil
+		return sessionOf(e).inst.ServerName(), nil
 	}},
 	"SERVICENAME": {typ: fixed(nvarchar128), eval: constant("MSSQLSERVER")},
 	"VERSION": {typ: fixed(types.NVarCharType(512)), eval: func(*Env, []types.Value, []types.Type) (types.Value, error) {
 		return versionString(), nil
 	}},
 	"ROWCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return e.sess.rowcount, nil
+		return sessionOf(e).rowcount, nil
 	}},
 	"TRANCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return int64(e.sess.trancount()), nil
+		return int64(sessionOf(e).trancount()), nil
 	}},
 	"SPID": {typ: fixed(types.TypeSmallInt), eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return int64(e.sess.spid()), nil
+		return int64(sessionOf(e).spid()), nil
 	}},
 	"IDENTITY": {typ: fixed(types.DecimalType(38, 0)), nullSafe: true, volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return e.sess.lastIdentityValue(), nil
+		return sessionOf(e).lastIdentityValue(), nil
 	}},
 	"ERROR": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return int64(e.sess.lastError), nil
+		return int64(sessionOf(e).lastError), nil
 	}},
 	"LANGUAGE":      {typ: fixed(nvarchar128), eval: constant("us_english")},
 	"MAX_PRECISION": {typ: fixed(types.TypeTinyInt), eval: constant(int64(38))},
 	"DATEFIRST":     {typ: fixed(types.TypeTinyInt), eval: constant(int64(7))},
 	"LOCK_TIMEOUT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return int64(e.sess.lockTimeoutMS), nil
+		return int64(sessionOf(e).lockTimeoutMS), nil
 	}},
 }
 

@@ -218,7 +218,7 @@ func (h *hashJoin) scan(e *Env, fn func(row []types.Value) error) error {
 				copy(bcols, row)
 				if h.rest != nil {
 					e.Row = full
-					if v, err := h.rest.Eval(e); err != nil || !truth(v) {
+					if v, err := h.rest.Eval(e); err != nil || !Truth(v) {
 						return err
 					}
 				}

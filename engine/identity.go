@@ -98,7 +98,7 @@ func (w *rowWriter) explicitIdentity(e *Env, t *txn, v types.Value) error {
 	if !ok {
 		return nil
 	}
-	e.sess.lastIdentity = &n // SCOPE_IDENTITY() reports the explicit value
+	sessionOf(e).lastIdentity = &n // SCOPE_IDENTITY() reports the explicit value
 	key := keys.IdentityKey(w.table.ID)
 	cur, had, err := t.Get(key)
 	if err != nil {
@@ -161,11 +161,11 @@ func (b *binder) planCheckIdent(x *parser.Dbcc, quiet bool) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		c, ok := v.(*constExpr)
+		c, ok := v.(*Const)
 		if !ok {
 			return nil, b.errAt(x.Args[2], sqlerr.New(2526))
 		}
-		n, ok := identityInt(c.v)
+		n, ok := identityInt(c.V)
 		if !ok {
 			return nil, b.errAt(x.Args[2], sqlerr.New(2526))
 		}

@@ -68,16 +68,16 @@ func seekBound(conj []Expr, col int, colT types.Type, ops ...string) (Expr, stri
 		return nil, "" // fixed-length binary pads; leave it to the scan
 	}
 	for _, c := range conj {
-		cmp, ok := c.(*compare)
+		cmp, ok := c.(*Compare)
 		if !ok {
 			continue
 		}
-		for flip, side := range [2][2]Expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
-			col2, isCol := side[0].(*colExpr)
-			if !isCol || col2.idx != col || !rowIndependent(side[1]) || !keyCompatible(colT, side[1].Type()) {
+		for flip, side := range [2][2]Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
+			col2, isCol := side[0].(*ColRef)
+			if !isCol || col2.Idx != col || !rowIndependent(side[1]) || !keyCompatible(colT, side[1].Type()) {
 				continue
 			}
-			op := cmp.op
+			op := cmp.Op
 			if flip == 1 { // value op column: turn it round
 				op = map[string]string{"<": ">", ">": "<", "<=": ">=", ">=": "<=", "!<": "!>", "!>": "!<", "=": "="}[op]
 			}
@@ -115,8 +115,8 @@ func (s *indexSeek) scanKeys(e *Env, t *tableScan, fn func(key, raw []byte, row 
 	if s.covering {
 		return s.scanCovered(e, t, rs, fn)
 	}
-	r := e.sess.readerFor(t.db)
-	tio := e.sess.stats.open(t.db, t.table)
+	r := sessionOf(e).readerFor(t.db)
+	tio := sessionOf(e).stats.open(t.db, t.table)
 	var row []types.Value
 	return t.scanRanges(e, rs, t.backward, func(_, entry []byte) error {
 		rowKey, err := entryRowKey(def.ID, entry)
@@ -145,7 +145,7 @@ func (s *indexSeek) scanKeys(e *Env, t *tableScan, fn func(key, raw []byte, row 
 // the schema now: a statement bound before DROP INDEX began falls back to
 // reading the table.
 func (s *indexSeek) stillReady(e *Env, t *tableScan) bool {
-	set, err := e.sess.schemaFor(t.db)
+	set, err := sessionOf(e).schemaFor(t.db)
 	if err != nil {
 		return false
 	}

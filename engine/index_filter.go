@@ -109,7 +109,7 @@ func (f filterEval) eval(x parser.Expr, row []types.Value) (bool, error) {
 		if err != nil || row[i] == nil || v == nil {
 			return false, err
 		}
-		return cmpResult(op, types.Compare(row[i], v)), nil
+		return CmpResult(op, types.Compare(row[i], v)), nil
 	case *parser.IsNull:
 		i, _, err := f.column(e.X)
 		if err != nil {

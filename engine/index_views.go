@@ -96,7 +96,7 @@ func countKeys(e *Env, r pebble.Reader, prefix []byte) (int64, error) {
 // eachIndex calls fn for every index of every table of the current
 // database.
 func eachIndex(e *Env, fn func(t *catalog.TableDef, c *catalogIndex) error) error {
-	set, err := e.sess.schemaFor(e.sess.db)
+	set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 	if err != nil {
 		return err
 	}
@@ -176,7 +176,7 @@ func (vs viewSet) addIndexViews() {
 			"hobt_id", bigint, "rows", bigint, "data_compression", tinyint, "data_compression_desc", desc60),
 		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
-			r := e.sess.readerFor(e.sess.db)
+			r := sessionOf(e).readerFor(sessionOf(e).db)
 			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				n, err := countKeys(e, r, c.prefix)
 				id := int64(t.ID)<<16 | int64(c.id)
@@ -195,7 +195,7 @@ func (vs viewSet) addIndexViews() {
 				return nil, sqlerr.New(174, "dm_db_stats_properties", 2)
 			}
 			var out [][]types.Value
-			r := e.sess.readerFor(e.sess.db)
+			r := sessionOf(e).readerFor(sessionOf(e).db)
 			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				if c.id == 0 || args[0] != int64(t.ID) || args[1] != int64(c.id) {
 					return nil

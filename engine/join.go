@@ -215,7 +215,7 @@ func (jp *joinPlanner) fail() {
 // input's columns and r over the right's.
 type joinPair struct {
 	l, r Expr
-	cmp  *compare
+	cmp  *Compare
 }
 
 // equiPairs splits a join condition into its equalities between the two
@@ -224,16 +224,16 @@ func equiPairs(cond []Expr, lo, mid, hi int) ([]joinPair, []Expr) {
 	var pairs []joinPair
 	var rest []Expr
 	for _, c := range cond {
-		if cmp, ok := c.(*compare); ok && cmp.op == "=" {
-			la, lz, lok := exprSpan(cmp.l)
-			ra, rz, rok := exprSpan(cmp.r)
+		if cmp, ok := c.(*Compare); ok && cmp.Op == "=" {
+			la, lz, lok := exprSpan(cmp.L)
+			ra, rz, rok := exprSpan(cmp.R)
 			if lok && rok && la >= 0 && ra >= 0 {
 				switch {
 				case la >= lo && lz < mid && ra >= mid && rz < hi:
-					pairs = append(pairs, joinPair{l: cmp.l, r: cmp.r, cmp: cmp})
+					pairs = append(pairs, joinPair{l: cmp.L, r: cmp.R, cmp: cmp})
 					continue
 				case ra >= lo && rz < mid && la >= mid && lz < hi:
-					pairs = append(pairs, joinPair{l: cmp.r, r: cmp.l, cmp: cmp})
+					pairs = append(pairs, joinPair{l: cmp.R, r: cmp.L, cmp: cmp})
 					continue
 				}
 			}
@@ -250,7 +250,7 @@ func andAll(xs []Expr) Expr {
 		if out == nil {
 			out = x
 		} else {
-			out = &logic{and: true, l: out, r: x}
+			out = &Logic{And: true, L: out, R: x}
 		}
 	}
 	return out
@@ -277,8 +277,8 @@ func exprSpan(x Expr) (lo, hi int, ok bool) {
 // reads; false for an expression whose inputs it cannot tell.
 func exprColumns(x Expr, add func(col int)) bool {
 	return exprLeaves(x, func(x Expr) {
-		if c, ok := x.(*colExpr); ok {
-			add(c.idx)
+		if c, ok := x.(*ColRef); ok {
+			add(c.Idx)
 		}
 	})
 }
@@ -302,29 +302,29 @@ func exprLeaves(x Expr, leaf func(Expr)) bool {
 		case *subqueryExpr:
 			leaf(e)
 			return !e.correlated // it may read any column of the row
-		case *colExpr, *constExpr, *paramExpr, *outerColExpr, *aggRef, *groupKeyRef:
+		case *ColRef, *Const, *ParamRef, *outerColExpr, *AggRef, *GroupKeyRef:
 			leaf(e)
 			return true
-		case *castExpr:
-			return walk(e.x)
-		case *arith:
-			return all(e.l, e.r)
-		case *negate:
-			return walk(e.x)
-		case *compare:
-			return all(e.l, e.r)
-		case *logic:
-			return all(e.l, e.r)
-		case *not:
-			return walk(e.x)
-		case *isNull:
-			return walk(e.x)
-		case *inList:
-			return walk(e.x) && all(e.list...)
-		case *caseExpr:
-			return all(e.conds...) && all(e.results...) && all(e.els)
-		case *likeExpr:
-			return all(e.x, e.pattern, e.escape)
+		case *Cast:
+			return walk(e.X)
+		case *Arith:
+			return all(e.L, e.R)
+		case *Negate:
+			return walk(e.X)
+		case *Compare:
+			return all(e.L, e.R)
+		case *Logic:
+			return all(e.L, e.R)
+		case *Not:
+			return walk(e.X)
+		case *IsNull:
+			return walk(e.X)
+		case *InList:
+			return walk(e.X) && all(e.List...)
+		case *Case:
+			return all(e.Conds...) && all(e.Results...) && all(e.Else)
+		case *Like:
+			return all(e.X, e.Pattern, e.Escape)
 		case *funcExpr:
 			return !e.agg && all(e.args...)
 		case *styledConvert:

@@ -206,7 +206,7 @@ func (jp *joinPlanner) order(inputs []joinInput, conds []Expr, masks []uint64, m
 				m := masks[i]
 				if m&(1<<k) != 0 && m&^now == 0 {
 					rank = max(rank, 1)
-					if cmp, ok := conds[i].(*compare); ok && cmp.op == "=" {
+					if cmp, ok := conds[i].(*Compare); ok && cmp.Op == "=" {
 						eqs, rank = append(eqs, conds[i]), 2
 					} else {
 						sel *= selectivity(conds[i])
@@ -234,15 +234,15 @@ func joinedRows(est float64, in joinInput, eqs []Expr, inputs []joinInput) float
 		return max(est*in.est, 1)
 	}
 	for _, c := range eqs {
-		cmp := c.(*compare)
-		for _, x := range []Expr{cmp.l, cmp.r} {
-			col, ok := x.(*colExpr)
+		cmp := c.(*Compare)
+		for _, x := range []Expr{cmp.L, cmp.R} {
+			col, ok := x.(*ColRef)
 			if !ok {
 				continue
 			}
 			for _, other := range inputs {
 				ts := leafScan(other.src)
-				if ts == nil || col.idx < other.base || col.idx >= other.base+other.w || !uniqueColumn(ts.table, col.idx-other.base) {
+				if ts == nil || col.Idx < other.base || col.Idx >= other.base+other.w || !uniqueColumn(ts.table, col.Idx-other.base) {
 					continue
 				}
 				if other.base == in.base { // the new input's key: one match per row so far
@@ -282,16 +282,16 @@ func (jp *joinPlanner) step(in joinInput, conds []Expr, joined uint64, mask func
 	var eqs, rest []Expr
 	sel := 1.0
 	for _, c := range conds {
-		if cmp, ok := c.(*compare); ok && cmp.op == "=" {
-			lm, _ := mask(cmp.l)
-			rm, _ := mask(cmp.r)
+		if cmp, ok := c.(*Compare); ok && cmp.Op == "=" {
+			lm, _ := mask(cmp.L)
+			rm, _ := mask(cmp.R)
 			switch {
 			case lm != 0 && lm&^joined == 0 && rm == self:
-				s.pairs = append(s.pairs, joinPair{l: cmp.l, r: cmp.r, cmp: cmp})
+				s.pairs = append(s.pairs, joinPair{l: cmp.L, r: cmp.R, cmp: cmp})
 				eqs = append(eqs, c)
 				continue
 			case rm != 0 && rm&^joined == 0 && lm == self:
-				s.pairs = append(s.pairs, joinPair{l: cmp.r, r: cmp.l, cmp: cmp})
+				s.pairs = append(s.pairs, joinPair{l: cmp.R, r: cmp.L, cmp: cmp})
 				eqs = append(eqs, c)
 				continue
 			}
@@ -354,7 +354,7 @@ func (c *joinChain) run(e *Env, k int, buf []types.Value, held *int64, emit func
 		}
 		if cond != nil {
 			e.Row = buf
-			if v, err := cond.Eval(e); err != nil || !truth(v) {
+			if v, err := cond.Eval(e); err != nil || !Truth(v) {
 				return err
 			}
 		}
@@ -526,28 +526,28 @@ func transitiveEqualities(conds []Expr) []Expr {
 		}
 		return i
 	}
-	cols := map[int]*colExpr{}
+	cols := map[int]*ColRef{}
 	type fixed struct {
-		col *colExpr
+		col *ColRef
 		v   Expr
 	}
 	var consts []fixed
 	has := map[int]bool{}
 	for _, c := range conds {
-		cmp, ok := c.(*compare)
-		if !ok || cmp.op != "=" {
+		cmp, ok := c.(*Compare)
+		if !ok || cmp.Op != "=" {
 			continue
 		}
-		l, lok := cmp.l.(*colExpr)
-		r, rok := cmp.r.(*colExpr)
+		l, lok := cmp.L.(*ColRef)
+		r, rok := cmp.R.(*ColRef)
 		switch {
-		case lok && rok && sameKindFamily(l.t, r.t):
-			cols[l.idx], cols[r.idx] = l, r
-			parent[find(l.idx)] = find(r.idx)
-		case lok && rowIndependent(cmp.r):
-			consts, has[l.idx] = append(consts, fixed{l, cmp.r}), true
-		case rok && rowIndependent(cmp.l):
-			consts, has[r.idx] = append(consts, fixed{r, cmp.l}), true
+		case lok && rok && sameKindFamily(l.T, r.T):
+			cols[l.Idx], cols[r.Idx] = l, r
+			parent[find(l.Idx)] = find(r.Idx)
+		case lok && rowIndependent(cmp.R):
+			consts, has[l.Idx] = append(consts, fixed{l, cmp.R}), true
+		case rok && rowIndependent(cmp.L):
+			consts, has[r.Idx] = append(consts, fixed{r, cmp.L}), true
 		}
 	}
 	// Columns in index order, not the map's: the plan text must not vary.
@@ -560,9 +560,9 @@ func transitiveEqualities(conds []Expr) []Expr {
 	for _, f := range consts {
 		for _, idx := range order {
 			c := cols[idx]
-			if idx != f.col.idx && !has[idx] && find(idx) == find(f.col.idx) && sameKindFamily(c.t, f.col.t) {
+			if idx != f.col.Idx && !has[idx] && find(idx) == find(f.col.Idx) && sameKindFamily(c.T, f.col.T) {
 				has[idx] = true
-				out = append(out, &compare{op: "=", l: c, r: f.v})
+				out = append(out, &Compare{Op: "=", L: c, R: f.v})
 			}
 		}
 	}

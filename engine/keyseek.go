@@ -28,7 +28,7 @@ type keySeek struct {
 	lo, hi Expr   // bounds of column len(eq) (nil: open)
 	loX    bool   // the bounds exclude their value (>, <)
 	hiX    bool
-	like   *likeExpr // LIKE on column len(eq)
+	like   *Like // LIKE on column len(eq)
 	types  []types.Type
 	desc   []bool
 }
@@ -94,13 +94,13 @@ func seekList(conj []Expr, col int, colT types.Type) []Expr {
 		return nil
 	}
 	for _, c := range conj {
-		if in, ok := c.(*inList); ok && !in.not {
-			if x, isCol := in.x.(*colExpr); isCol && x.idx == col && allKeyValues(in.list, colT) {
-				return in.list
+		if in, ok := c.(*InList); ok && !in.Not {
+			if x, isCol := in.X.(*ColRef); isCol && x.Idx == col && allKeyValues(in.List, colT) {
+				return in.List
 			}
 			continue
 		}
-		if l, ok := c.(*logic); ok && !l.and {
+		if l, ok := c.(*Logic); ok && !l.And {
 			var vals []Expr
 			if orEqualities(l, col, colT, &vals) {
 				return vals
@@ -113,8 +113,8 @@ func seekList(conj []Expr, col int, colT types.Type) []Expr {
 // orEqualities collects the values of an OR tree whose every leaf is an
 // equality of column col with a row-independent value.
 func orEqualities(x Expr, col int, colT types.Type, vals *[]Expr) bool {
-	if l, ok := x.(*logic); ok && !l.and {
-		return orEqualities(l.l, col, colT, vals) && orEqualities(l.r, col, colT, vals)
+	if l, ok := x.(*Logic); ok && !l.And {
+		return orEqualities(l.L, col, colT, vals) && orEqualities(l.R, col, colT, vals)
 	}
 	v := seekValue([]Expr{x}, col, colT, "=")
 	if v == nil {
@@ -137,17 +137,17 @@ func allKeyValues(list []Expr, colT types.Type) bool {
 
 // seekLike finds "col LIKE pattern" with a row-independent pattern on a
 // string column.
-func seekLike(conj []Expr, col int, colT types.Type) *likeExpr {
+func seekLike(conj []Expr, col int, colT types.Type) *Like {
 	if !colT.Kind.IsString() {
 		return nil
 	}
 	for _, c := range conj {
-		l, ok := c.(*likeExpr)
-		if !ok || l.not {
+		l, ok := c.(*Like)
+		if !ok || l.Not {
 			continue
 		}
-		if x, isCol := l.x.(*colExpr); isCol && x.idx == col && rowIndependent(l.pattern) &&
-			l.pattern.Type().Kind.IsString() && (l.escape == nil || rowIndependent(l.escape)) {
+		if x, isCol := l.X.(*ColRef); isCol && x.Idx == col && rowIndependent(l.Pattern) &&
+			l.Pattern.Type().Kind.IsString() && (l.Escape == nil || rowIndependent(l.Escape)) {
 			return l
 		}
 	}
@@ -239,15 +239,15 @@ func (s *keySeek) ranges(e *Env, prefix []byte) ([]keyRange, error) {
 // trailing spaces dropped (values are stored without theirs); ok false when
 // the pattern or escape is NULL.
 func (s *keySeek) likePrefix(e *Env) (string, bool, error) {
-	m := s.like.cached
+	m := s.like.Cached
 	if m == nil {
-		pv, err := s.like.pattern.Eval(e)
+		pv, err := s.like.Pattern.Eval(e)
 		if err != nil || pv == nil {
 			return "", false, err
 		}
 		esc := rune(0)
-		if s.like.escape != nil {
-			ev, err := s.like.escape.Eval(e)
+		if s.like.Escape != nil {
+			ev, err := s.like.Escape.Eval(e)
 			if err != nil || ev == nil {
 				return "", false, err
 			}
@@ -274,7 +274,7 @@ func (t *tableScan) scanRanges(e *Env, rs []keyRange, backward bool, fn func(key
 	if backward {
 		first = rs[len(rs)-1]
 	}
-	it, err := e.sess.readerFor(t.db).NewIter(&pebble.IterOptions{LowerBound: first.lo, UpperBound: first.hi})
+	it, err := sessionOf(e).readerFor(t.db).NewIter(&pebble.IterOptions{LowerBound: first.lo, UpperBound: first.hi})
 	if err != nil {
 		return t.db.storage.ReadError(err)
 	}
@@ -327,7 +327,7 @@ func (s *keySeek) explain(x *explainer, nm *names, col func(i int) string) strin
 		}
 		return strings.Join(alts, " OR ")
 	case s.like != nil:
-		pat := x.text(s.like.pattern, nm)
+		pat := x.text(s.like.Pattern, nm)
 		conds = append(conds, col(k)+" >= LikeRangeStart("+pat+")", col(k)+" < LikeRangeEnd("+pat+")")
 	default:
 		if s.lo != nil {
@@ -343,8 +343,8 @@ func (s *keySeek) explain(x *explainer, nm *names, col func(i int) string) strin
 // unconverted is a sought value as a plan shows it: the conversion to the
 // key column's type is printed only where it changes the value's type.
 func unconverted(v Expr) Expr {
-	if c, ok := v.(*castExpr); ok && (c.x.Type() == c.to || isConstTree(c.x)) {
-		return c.x
+	if c, ok := v.(*Cast); ok && (c.X.Type() == c.To || isConstTree(c.X)) {
+		return c.X
 	}
 	return v
 }

@@ -183,7 +183,7 @@ func (l *loader) load(e *Env, t *txn, rd *pgcodec.CopyReader, match bool) (int64
 				t.Grow(room)
 			}
 			room -= len(b.lines) * opsPerRow
-			err = e.sess.protect(func() error { // a panic here must not take the process down
+			err = sessionOf(e).protect(func() error { // a panic here must not take the process down
 				for i := range b.lines {
 					if err := l.ins.put(e, t, b.vals[i*width:(i+1)*width], typs, nil); err != nil {
 						return l.context(err, b.lines[i], nil)

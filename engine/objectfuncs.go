@@ -26,10 +26,10 @@ func fnObjectID(e *Env, a []types.Value, ts []types.Type) (types.Value, error) {
 	if len(a) > 1 && a[1] != nil {
 		want = strings.ToUpper(strings.TrimSpace(types.ToText(a[1], ts[1])))
 	}
-	db := e.sess.db
+	db := sessionOf(e).db
 	switch len(parts) {
 	case 3:
-		if db = e.sess.inst.Database(parts[0]); db == nil {
+		if db = sessionOf(e).inst.Database(parts[0]); db == nil {
 			return nil, nil
 		}
 		parts = parts[1:]
@@ -39,7 +39,7 @@ func fnObjectID(e *Env, a []types.Value, ts []types.Type) (types.Value, error) {
 	if len(parts) != 2 || db == nil || (parts[0] != "" && !strings.EqualFold(parts[0], "dbo")) {
 		return nil, nil
 	}
-	set, err := e.sess.schemaFor(db) // as the session's transaction sees it, as sys.objects does
+	set, err := sessionOf(e).schemaFor(db) // as the session's transaction sees it, as sys.objects does
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func fnObjectName(e *Env, a []types.Value, ts []types.Type) (types.Value, error)
 	if !ok {
 		return nil, nil
 	}
-	db := e.sess.db
+	db := sessionOf(e).db
 	if len(a) > 1 {
 		if a[1] == nil {
 			return nil, nil
@@ -75,7 +75,7 @@ func fnObjectName(e *Env, a []types.Value, ts []types.Type) (types.Value, error)
 			return nil, nil
 		}
 		db = nil
-		for _, d := range e.sess.inst.Databases() {
+		for _, d := range sessionOf(e).inst.Databases() {
 			if int64(d.id) == n {
 				db = d
 			}
@@ -84,7 +84,7 @@ func fnObjectName(e *Env, a []types.Value, ts []types.Type) (types.Value, error)
 	if db == nil {
 		return nil, nil
 	}
-	set, err := e.sess.schemaFor(db) // as the session's transaction sees it, as sys.objects does
+	set, err := sessionOf(e).schemaFor(db) // as the session's transaction sees it, as sys.objects does
 	if err != nil {
 		return nil, err
 	}

@@ -79,11 +79,11 @@ func (p *selectPlan) useKeyOrder() {
 		if k.col >= 0 {
 			x = p.project[k.col]
 		}
-		c, ok := x.(*colExpr)
+		c, ok := x.(*ColRef)
 		if !ok {
 			return
 		}
-		cols[i], desc[i] = c.idx, k.desc
+		cols[i], desc[i] = c.Idx, k.desc
 	}
 	served, backward := ts.order().serves(cols, desc, 0)
 	if !served && ts.seek == nil && len(ts.eq) == 0 && ts.rng == nil {
@@ -128,11 +128,11 @@ func (p *selectPlan) groupsTogether() bool {
 	}
 	seen := map[int]bool{}
 	for _, g := range p.groupBy {
-		c, ok := g.(*colExpr)
+		c, ok := g.(*ColRef)
 		if !ok {
 			return false
 		}
-		seen[c.idx] = true
+		seen[c.Idx] = true
 	}
 	for i, c := range o.cols {
 		if i < o.fixed {

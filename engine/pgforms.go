@@ -61,8 +61,8 @@ func numericTarget(v Expr) types.Type {
 		p, _ := t.PrecisionScale()
 		return types.DecimalType(p, 0)
 	}
-	if c, ok := v.(*constExpr); ok {
-		if s, ok := c.v.(string); ok {
+	if c, ok := v.(*Const); ok {
+		if s, ok := c.V.(string); ok {
 			if d, ok := types.ParseDec(strings.TrimSpace(s)); ok && d.Digits() <= types.MaxDecPrecision {
 				return types.DecimalType(max(d.Digits(), int(d.Scale), 1), int(d.Scale))
 			}
@@ -109,9 +109,9 @@ func boolLiteral(ref *parser.ColumnRef) (Expr, bool) {
 	}
 	switch strings.ToLower(ref.Parts[0]) {
 	case "true":
-		return &constExpr{v: true, t: types.TypeBit}, true
+		return &Const{V: true, T: types.TypeBit}, true
 	case "false":
-		return &constExpr{v: false, t: types.TypeBit}, true
+		return &Const{V: false, T: types.TypeBit}, true
 	}
 	return nil, false
 }
@@ -120,8 +120,8 @@ func boolLiteral(ref *parser.ColumnRef) (Expr, bool) {
 // unchanged carries the table's object_id and the column's number.
 func resultColumn(name string, x Expr) session.Column {
 	c := session.Column{Name: name, Type: x.Type()}
-	if col, ok := x.(*colExpr); ok {
-		c.TableOID, c.Attr = col.origin.table, col.origin.attr
+	if col, ok := x.(*ColRef); ok {
+		c.TableOID, c.Attr = col.Origin.Table, col.Origin.Attr
 	}
 	return c
 }

@@ -41,7 +41,7 @@ func init() {
 		}},
 		"CURRENT_SETTING": {min: 1, max: 2, typ: fixed(textMax), volatile: true, nullSafe: true, eval: fnCurrentSetting},
 		"PG_BACKEND_PID": {typ: fixed(types.TypeInt), eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-			return int64(e.sess.spid()), nil
+			return int64(sessionOf(e).spid()), nil
 		}},
 		"PG_ENCODING_TO_CHAR": {min: 1, max: 1, typ: fixed(types.TypeSysname), eval: func(_ *Env, a []types.Value, _ []types.Type) (types.Value, error) {
 			if oidArg(a[0]) == 6 {
@@ -160,7 +160,7 @@ func fnCurrentSetting(e *Env, a []types.Value, ts []types.Type) (types.Value, er
 	case "server_version_num":
 		return "160000", nil
 	}
-	if v, ok := e.sess.showValue(name); ok {
+	if v, ok := sessionOf(e).showValue(name); ok {
 		return v, nil
 	}
 	if len(a) > 1 && a[1] != nil && builtins.ToInt(a[1]) != 0 { // missing_ok

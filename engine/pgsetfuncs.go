@@ -133,7 +133,7 @@ func (b *binder) bindSetFunc(x *parser.TableFunc, sc *scope) (rowSource, error) 
 		if err != nil {
 			return nil, err
 		}
-		src.args = append(src.args, coerce(v, hint))
+		src.args = append(src.args, Coerce(v, hint))
 	}
 	alias := name
 	if x.Alias != "" {

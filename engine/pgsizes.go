@@ -56,11 +56,11 @@ func init() {
 // databaseArg finds a database by name or OID (database_id).
 func databaseArg(e *Env, v types.Value) *Database {
 	if s, ok := v.(string); ok {
-		if d := e.sess.inst.Database(s); d != nil {
+		if d := sessionOf(e).inst.Database(s); d != nil {
 			return d
 		}
 	}
-	return e.sess.inst.DatabaseByID(int32(oidArg(v)))
+	return sessionOf(e).inst.DatabaseByID(int32(oidArg(v)))
 }
 
 // relationSizes returns the estimated on-disk bytes of a relation of the
@@ -79,16 +79,16 @@ func relationSizes(e *Env, oid int64) (rows, indexes int64, ok bool, err error) 
 	if t == nil {
 		return 0, 0, false, nil
 	}
-	set, err := e.sess.schemaFor(e.sess.db)
+	set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 	if err != nil {
 		return 0, 0, false, err
 	}
 	def := set.ByID(uint32(t.OID))
-	if def == nil || !e.sess.db.storage.Pin() {
+	if def == nil || !sessionOf(e).db.storage.Pin() {
 		return 0, 0, false, nil
 	}
-	defer e.sess.db.storage.Unpin()
-	kv := e.sess.db.storage.KV()
+	defer sessionOf(e).db.storage.Unpin()
+	kv := sessionOf(e).db.storage.KV()
 	size := func(prefix []byte) (int64, error) {
 		n, err := kv.EstimateDiskUsage(prefix, keys.PrefixEnd(prefix))
 		return int64(n), err

@@ -174,7 +174,7 @@ func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, a
 			if err != nil {
 				return nil, err
 			}
-			s.series = append(s.series, coerce(v, types.TypeBigInt))
+			s.series = append(s.series, Coerce(v, types.TypeBigInt))
 		}
 		return b.useSRF(x, s)
 	}

@@ -84,7 +84,7 @@ func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) 
 	if err != nil {
 		return nil, err
 	}
-	return &subscriptExpr{x: arr, index: coerce(idx, types.TypeBigInt)}, nil
+	return &subscriptExpr{x: arr, index: Coerce(idx, types.TypeBigInt)}, nil
 }
 
 // bindPGTextCast binds the casts to types mirrordb holds as text: arrays
@@ -167,7 +167,7 @@ func (b *binder) bindTrim(x *parser.Trim, sc *scope, agg *aggContext) (Expr, err
 	}
 	t := &trimExpr{mode: x.Mode, x: v}
 	if v.Type().Kind == types.Unknown || !v.Type().Kind.IsString() {
-		t.x = coerce(v, textMax)
+		t.x = Coerce(v, textMax)
 	}
 	if x.Chars != nil {
 		if t.chars, err = b.bindExpr(x.Chars, sc, agg, textMax); err != nil {

@@ -44,7 +44,7 @@ func pgSnapshot(e *Env) (*pgcatalog.Snapshot, error) {
 	if s, ok := e.Cache[pgSnapshotKey{}]; ok {
 		return s.(*pgcatalog.Snapshot), nil
 	}
-	sess := e.sess
+	sess := sessionOf(e)
 	snap := &pgcatalog.Snapshot{Schemas: schemaIDs}
 	for _, d := range sess.inst.Databases() {
 		db := pgcatalog.Database{OID: int64(d.id), Name: d.Name(), Owner: security.SAID}

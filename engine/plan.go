@@ -55,7 +55,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 				n++
 				return w.Row(row)
 			})
-			return e.sess.rowsTag("SELECT", n), err
+			return sessionOf(e).rowsTag("SELECT", n), err
 		}}, nil
 	case *parser.Insert:
 		ip, err := b.planInsert(x)
@@ -64,7 +64,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		}
 		return withOutput(b.writePlan(ip.w.db, x.Select, func(e *Env, t *txn) (string, error) {
 			n, err := ip.run(e, t)
-			return e.sess.rowsTag("INSERT", n), err
+			return sessionOf(e).rowsTag("INSERT", n), err
 		}).withTree(ip).writing(ip.w.table), ip.out), nil
 	case *parser.Update:
 		up, err := b.planUpdate(x)
@@ -73,7 +73,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		}
 		return withOutput(b.writePlan(up.w.db, nil, func(e *Env, t *txn) (string, error) {
 			n, err := up.run(e, t)
-			return e.sess.rowsTag("UPDATE", n), err
+			return sessionOf(e).rowsTag("UPDATE", n), err
 		}).withTree(up).writing(up.w.table), up.out), nil
 	case *parser.Delete:
 		dp, err := b.planDelete(x)
@@ -82,7 +82,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		}
 		return withOutput(b.writePlan(dp.scan.db, nil, func(e *Env, t *txn) (string, error) {
 			n, err := dp.run(e, t)
-			return e.sess.rowsTag("DELETE", n), err
+			return sessionOf(e).rowsTag("DELETE", n), err
 		}).withTree(dp).writing(dp.scan.table), dp.out), nil
 	case *parser.TruncateTable:
 		db, def, err := b.lookupTable(x.Name)

@@ -114,7 +114,7 @@ func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 		}
 	}
 	return &stmtPlan{cols: p.Columns, run: func(e *Env, _ *txn, w session.ResultWriter) (string, error) {
-		call := &ProcCall{Session: e.sess, Args: map[string]types.Value{}, w: w}
+		call := &ProcCall{Session: sessionOf(e), Args: map[string]types.Value{}, w: w}
 		for i, prm := range p.Params {
 			v := prm.Default
 			if args[i] != nil {
@@ -135,7 +135,7 @@ func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 			}
 		}
 		if p.Columns != nil {
-			return e.sess.rowsTag("SELECT", int64(len(rows))), nil
+			return sessionOf(e).rowsTag("SELECT", int64(len(rows))), nil
 		}
 		return "EXECUTE", nil
 	}}, nil

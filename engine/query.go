@@ -166,19 +166,19 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		if p.top, err = b.bindExpr(sel.Top.Count, nil, nil, t); err != nil {
 			return nil, err
 		}
-		p.top = coerce(p.top, t)
+		p.top = Coerce(p.top, t)
 	}
 	if sel.Offset != nil {
 		if p.offset, err = b.bindExpr(sel.Offset, nil, nil, types.TypeBigInt); err != nil {
 			return nil, err
 		}
-		p.offset = coerce(p.offset, types.TypeBigInt)
+		p.offset = Coerce(p.offset, types.TypeBigInt)
 	}
 	if sel.Fetch != nil {
 		if p.fetch, err = b.bindExpr(sel.Fetch, nil, nil, types.TypeBigInt); err != nil {
 			return nil, err
 		}
-		p.fetch = coerce(p.fetch, types.TypeBigInt)
+		p.fetch = Coerce(p.fetch, types.TypeBigInt)
 	}
 	if err := b.checkConstantCounts(sel, p); err != nil {
 		return nil, err
@@ -253,7 +253,7 @@ func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) (
 				out = append(out, starCol{c.Name, x})
 				continue
 			}
-			out = append(out, starCol{c.Name, &colExpr{idx: src.offset + i, t: c.Type, origin: src.origin(i)}})
+			out = append(out, starCol{c.Name, &ColRef{Idx: src.offset + i, T: c.Type, Origin: src.origin(i)}})
 		}
 	}
 	if !found {

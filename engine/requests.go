@@ -178,10 +178,10 @@ func (s *Session) commit(ctx context.Context, t *txn) error {
 // visibleSessions lists the sessions e's session may see, by session id:
 // all of them for a sysadmin (VIEW SERVER STATE), else its own.
 func visibleSessions(e *Env) []*Session {
-	if !e.sess.isSysadmin() {
-		return []*Session{e.sess}
+	if !sessionOf(e).isSysadmin() {
+		return []*Session{sessionOf(e)}
 	}
-	in := e.sess.inst
+	in := sessionOf(e).inst
 	in.mu.RLock()
 	out := make([]*Session, 0, len(in.sessions))
 	for _, s := range in.sessions {

@@ -58,7 +58,7 @@ func checkRowversionColumns(def *catalog.TableDef) error {
 
 // dbts is @@DBTS: the current database's last rowversion value.
 func dbts(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-	n, ok, err := readCounter(e.sess.readerFor(e.sess.db), rowversionKey)
+	n, ok, err := readCounter(sessionOf(e).readerFor(sessionOf(e).db), rowversionKey)
 	if err != nil {
 		return nil, err
 	}

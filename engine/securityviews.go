@@ -29,7 +29,7 @@ func (vs viewSet) addSecurityViews() {
 	vs["sys.server_principals"] = &view{
 		cols: cols(principal...),
 		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
-			c := e.sess.inst.security()
+			c := sessionOf(e).inst.security()
 			created := c.Login("sa").Created
 			out := [][]types.Value{}
 			for _, l := range c.Logins {
@@ -50,8 +50,8 @@ func (vs viewSet) addSecurityViews() {
 		cols: cols(append(principal, "is_policy_checked", bit, "is_expiration_checked", bit, "password_hash", varbinary)...),
 		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
-			admin := e.sess.isSysadmin()
-			for _, l := range e.sess.inst.security().Logins {
+			admin := sessionOf(e).isSysadmin()
+			for _, l := range sessionOf(e).inst.security().Logins {
 				if l.Type != security.LoginSQL {
 					continue
 				}
@@ -68,7 +68,7 @@ func (vs viewSet) addSecurityViews() {
 		cols: cols("role_principal_id", intT, "member_principal_id", intT),
 		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
-			for _, l := range e.sess.inst.security().Logins {
+			for _, l := range sessionOf(e).inst.security().Logins {
 				if l.Sysadmin {
 					out = append(out, []types.Value{int64(security.SysadminID), int64(l.ID)})
 				}
@@ -82,7 +82,7 @@ func (vs viewSet) addSecurityViews() {
 			"permission_name", desc60, "state", char1, "state_desc", desc60),
 		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
-			for _, g := range e.sess.inst.security().Grants {
+			for _, g := range sessionOf(e).inst.security().Grants {
 				out = append(out, []types.Value{int64(105), "ENDPOINT", int64(endpoint.ID), int64(0),
 					int64(g.Grantee), int64(g.Grantor), security.PermissionCode(g.Permission), g.Permission, g.State,
 					map[string]string{"G": "GRANT", "W": "GRANT_WITH_GRANT_OPTION", "D": "DENY"}[g.State]})
@@ -96,14 +96,14 @@ func (vs viewSet) addSecurityViews() {
 			"sid", types.VarBinaryType(85), "is_fixed_role", bit, "authentication_type", intT,
 			"authentication_type_desc", desc60),
 		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
-			c := e.sess.inst.security()
+			c := sessionOf(e).inst.security()
 			created := DateTimeValue(c.Login("sa").Created)
 			out := [][]types.Value{
 				{"dbo", int64(security.DboUserID), "S", "SQL_USER", "dbo", created, created, nil, []byte{1}, false, int64(1), "INSTANCE"},
 				{"guest", int64(2), "S", "SQL_USER", "guest", created, created, nil, []byte{0}, false, int64(0), "NONE"},
 				{"public", int64(0), "R", "DATABASE_ROLE", nil, created, created, int64(security.DboUserID), nil, false, int64(0), "NONE"},
 			}
-			if e.sess.db.id != masterID {
+			if sessionOf(e).db.id != masterID {
 				return out, nil
 			}
 			for _, u := range c.Users {
@@ -163,11 +163,11 @@ func (vs viewSet) addSecurityViews() {
 			"subject", types.NVarCharType(4000), "expiry_date", dtT, "start_date", dtT, "thumbprint", types.VarBinaryType(32),
 			"attested_by", types.NVarCharType(260), "pvt_key_last_backup_date", dtT, "key_length", intT),
 		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
-			if e.sess.db.id != masterID {
+			if sessionOf(e).db.id != masterID {
 				return nil, nil
 			}
 			var out [][]types.Value
-			for _, cert := range e.sess.inst.security().Certificates {
+			for _, cert := range sessionOf(e).inst.security().Certificates {
 				encType, encDesc := "NA", "NO_PRIVATE_KEY"
 				if cert.PrivateKey != nil {
 					encType, encDesc = "MK", "ENCRYPTED_BY_MASTER_KEY"
@@ -187,8 +187,8 @@ func (vs viewSet) addSecurityViews() {
 		cols: cols("name", sysname, "principal_id", intT, "symmetric_key_id", intT, "key_length", intT,
 			"key_algorithm", char2, "algorithm_desc", desc60, "create_date", dtT, "modify_date", dtT),
 		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
-			mk := e.sess.inst.security().MasterKey
-			if e.sess.db.id != masterID || mk == nil {
+			mk := sessionOf(e).inst.security().MasterKey
+			if sessionOf(e).db.id != masterID || mk == nil {
 				return nil, nil
 			}
 			created := DateTimeValue(mk.Created)

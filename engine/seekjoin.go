@@ -34,7 +34,7 @@ func (s *seekJoin) scan(e *Env, fn func(row []types.Value) error) error {
 			if s.on != nil {
 				e.Row = full
 				v, err := s.on.Eval(e)
-				if err != nil || !truth(v) {
+				if err != nil || !Truth(v) {
 					return err
 				}
 			}
@@ -141,10 +141,10 @@ func seekValues(t *catalog.TableDef, keyCols []int, eq []Expr, base int, pairs [
 		colT := t.Columns[kc].Type
 		found := false
 		for _, p := range pairs {
-			if c, ok := p.r.(*colExpr); ok && c.idx == base+kc && keyCompatible(colT, p.l.Type()) && !colT.Kind.IsBinary() {
+			if c, ok := p.r.(*ColRef); ok && c.Idx == base+kc && keyCompatible(colT, p.l.Type()) && !colT.Kind.IsBinary() {
 				v := p.l
 				if v.Type() != colT {
-					v = &castExpr{x: p.l, to: colT, mode: types.Implicit, try: true}
+					v = &Cast{X: p.l, To: colT, Mode: types.Implicit, Try: true}
 				}
 				eq = append(eq, v)
 				used, found = append(used, p), true
@@ -175,7 +175,7 @@ func (f *filterSource) scan(e *Env, fn func(row []types.Value) error) error {
 		e.Row = buf
 		v, err := f.cond.Eval(e)
 		e.Row = saved
-		if err != nil || !truth(v) {
+		if err != nil || !Truth(v) {
 			return err
 		}
 		return fn(r)

@@ -67,8 +67,8 @@ func (s *semiJoin) planSeek(hint joinHint) {
 // semiJoin plans one conjunct as a semi-join, or returns nil.
 func (b *binder) semiJoin(c Expr) *semiJoin {
 	anti := false
-	if n, ok := c.(*not); ok {
-		c, anti = n.x, true
+	if n, ok := c.(*Not); ok {
+		c, anti = n.X, true
 	}
 	switch x := c.(type) {
 	case *inSubquery:
@@ -123,13 +123,13 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 			filter = append(filter, c)
 			continue
 		}
-		cmp, ok := c.(*compare)
-		if !ok || cmp.op != "=" {
+		cmp, ok := c.(*Compare)
+		if !ok || cmp.Op != "=" {
 			return nil
 		}
 		var inner Expr
 		var outer *outerColExpr
-		for _, side := range [2][2]Expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
+		for _, side := range [2][2]Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
 			if o, ok := side[1].(*outerColExpr); ok && o.level == level && !namesLevel(side[0], level) {
 				inner, outer = side[0], o
 			}
@@ -141,7 +141,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 			return nil
 		}
 		s.innerKeys = append(s.innerKeys, inner)
-		s.outerKeys = append(s.outerKeys, &colExpr{idx: outer.idx, t: outer.t})
+		s.outerKeys = append(s.outerKeys, &ColRef{Idx: outer.idx, T: outer.t})
 		s.outerRefs = append(s.outerRefs, outer)
 		s.floats = append(s.floats, !exactNumber(inner.Type()) || !exactNumber(outer.t))
 	}
@@ -206,7 +206,7 @@ func (s *semiJoin) scan(e *Env, fn func(row []types.Value) error) error {
 		err := s.inner.scan(e, func(r []types.Value) error {
 			e.Row = r
 			if s.filter != nil {
-				if v, err := s.filter.Eval(e); err != nil || !truth(v) {
+				if v, err := s.filter.Eval(e); err != nil || !Truth(v) {
 					return err
 				}
 			}
@@ -266,7 +266,7 @@ func (s *semiJoin) scanSeeking(e *Env, fn func(row []types.Value) error) error {
 			err = s.seek.scan(e, func(ir []types.Value) error {
 				e.Row = ir
 				if s.filter != nil {
-					if v, err := s.filter.Eval(e); err != nil || !truth(v) {
+					if v, err := s.filter.Eval(e); err != nil || !Truth(v) {
 						return err
 					}
 				}

@@ -325,7 +325,7 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 				if clock == nil && s.statsTime && s.showplan == showplanOff {
 					clock = startClock()
 				}
-				bd := &binder{s: s, batch: b, params: &paramTypes{}, simple: true}
+				bd := &binder{s: s, batch: b, params: &ParamTypes{}, simple: true}
 				var p *stmtPlan
 				err := s.protect(func() (berr error) {
 					p, berr = bd.plan(st)
@@ -341,7 +341,7 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 					err = s.run(ctx, st, p, nil, w, true)
 				}
 				for try := 0; try < maxRebinds && p.rebindable(err); try++ {
-					bd = &binder{s: s, batch: b, params: &paramTypes{}, simple: true}
+					bd = &binder{s: s, batch: b, params: &ParamTypes{}, simple: true}
 					if p, err = bd.plan(st); err == nil {
 						err = s.run(ctx, st, p, nil, w, true)
 					}
@@ -384,7 +384,7 @@ func (s *Session) failed(err error) error {
 // stmtPlan is a bound statement ready to run.
 type stmtPlan struct {
 	cols   []session.Column
-	params *paramTypes
+	params *ParamTypes
 	// write is the database the statement writes; it then runs inside a
 	// write transaction (the user's, or its own autocommit one).
 	write *Database
@@ -478,7 +478,7 @@ func (s *Session) run(ctx context.Context, st parser.Statement, p *stmtPlan, arg
 	if stats != nil {
 		defer s.endStats(stats)
 	}
-	e := &Env{Ctx: ctx, CommitCtx: base, Gov: gov, sess: s, Params: args, Now: time.Now()}
+	e := &Env{Ctx: ctx, CommitCtx: base, Gov: gov, Sess: s, Params: args, Now: time.Now()}
 	if describe && p.cols != nil {
 		if err := w.Columns(p.cols); err != nil {
 			return err
@@ -646,7 +646,7 @@ type prepared struct {
 }
 
 func (p *prepared) bind() error {
-	params := &paramTypes{t: append([]types.Type{}, p.declared...)}
+	params := &ParamTypes{T: append([]types.Type{}, p.declared...)}
 	b := &binder{s: p.s, batch: p.batch, params: params}
 	var plan *stmtPlan
 	err := p.s.protect(func() (berr error) {
@@ -661,9 +661,9 @@ func (p *prepared) bind() error {
 }
 
 func (p *prepared) Params() []types.Type {
-	out := make([]types.Type, len(p.plan.params.t))
+	out := make([]types.Type, len(p.plan.params.T))
 	for i := range out {
-		out[i] = p.plan.params.get(i)
+		out[i] = p.plan.params.Get(i)
 	}
 	return out
 }
@@ -682,7 +682,7 @@ func (p *prepared) Execute(ctx context.Context, args []types.Value, w session.Re
 	}
 	conv := make([]types.Value, len(args))
 	for i, a := range args {
-		v, err := types.Convert(a, types.TypeUnknown, p.plan.params.get(i), types.Implicit)
+		v, err := types.Convert(a, types.TypeUnknown, p.plan.params.Get(i), types.Implicit)
 		if err != nil {
 			return s.failed(err)
 		}

@@ -60,8 +60,8 @@ func (t *tableScan) scanKeys(e *Env, fn func(key, raw []byte, row []types.Value)
 	if t.seek != nil {
 		return t.seek.scanKeys(e, t, fn)
 	}
-	r := e.sess.readerFor(t.db)
-	tio := e.sess.stats.open(t.db, t.table)
+	r := sessionOf(e).readerFor(t.db)
+	tio := sessionOf(e).stats.open(t.db, t.table)
 	prefix := keys.TablePrefix(t.table.ID)
 	if len(t.eq) > 0 {
 		vals := make([]types.Value, len(t.eq))
@@ -198,7 +198,7 @@ func (j *joinSource) scan(e *Env, fn func(row []types.Value) error) error {
 				if err != nil {
 					return err
 				}
-				if !truth(v) {
+				if !Truth(v) {
 					continue
 				}
 			}

@@ -83,7 +83,7 @@ func (vs viewSet) addSystemViews() {
 			"is_broker_enabled", bit),
 		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
-			for _, d := range e.sess.inst.Databases() {
+			for _, d := range sessionOf(e).inst.Databases() {
 				if !d.storage.Pin() {
 					continue
 				}
@@ -113,7 +113,7 @@ func (vs viewSet) addSystemViews() {
 			"parent_object_id", intT, "type", types.Type{Kind: types.Char, Length: 2}, "type_desc", desc60,
 			"create_date", dtT, "modify_date", dtT, "is_ms_shipped", bit),
 		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
-			set, err := e.sess.schemaFor(e.sess.db)
+			set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 			if err != nil {
 				return nil, err
 			}
@@ -131,7 +131,7 @@ func (vs viewSet) addSystemViews() {
 			"scale", tinyint, "collation_name", sysname, "is_nullable", bit, "is_identity", bit,
 			"is_computed", bit, "default_definition", types.NVarCharType(types.MaxLength)),
 		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
-			set, err := e.sess.schemaFor(e.sess.db)
+			set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 			if err != nil {
 				return nil, err
 			}
@@ -162,9 +162,9 @@ func (vs viewSet) addSystemViews() {
 			"log_backup_time", dtT, "log_backup_lsn", lsnT, "log_since_last_log_backup_mb", floatT,
 			"log_record_count", bigint),
 		rows: func(e *Env, args []types.Value) ([][]types.Value, error) {
-			d := e.sess.db
+			d := sessionOf(e).db
 			if len(args) > 0 && args[0] != nil {
-				if d = e.sess.inst.DatabaseByID(int32(builtins.ToInt(args[0]))); d == nil {
+				if d = sessionOf(e).inst.DatabaseByID(int32(builtins.ToInt(args[0]))); d == nil {
 					return nil, nil
 				}
 			}

@@ -250,7 +250,7 @@ func (vs viewSet) addTypeViews() {
 				}
 				row(name, sysID, userID, 4, maxLen, c.Type, true, false)
 			}
-			uts, err := catalog.LoadUserTypes(e.sess.readerFor(e.sess.db))
+			uts, err := catalog.LoadUserTypes(sessionOf(e).readerFor(sessionOf(e).db))
 			if err != nil {
 				return nil, err
 			}

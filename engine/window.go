@@ -152,7 +152,7 @@ func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *windowSpec, 
 			return err
 		}
 		if hint == types.TypeBigInt {
-			v = coerce(v, types.TypeBigInt)
+			v = Coerce(v, types.TypeBigInt)
 		}
 		w.args = append(w.args, v)
 	}
