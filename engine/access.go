@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/exec"
 	"mirrordb/types"
 )
 
@@ -8,12 +9,12 @@ import (
 // key-prefix scan when the WHERE clause fixes leading key columns with
 // equalities (col = constant or parameter). The full WHERE clause is still
 // applied to every row read, so this only ever removes work.
-func chooseAccess(src rowSource, where Expr) { chooseAccessAt(src, where, 0) }
+func chooseAccess(src rowSource, where exec.Expr) { chooseAccessAt(src, where, 0) }
 
 // chooseAccessAt is chooseAccess for a table whose columns start at base
 // in the combined row (a join's input); a scan already narrowed is left
 // as it is.
-func chooseAccessAt(src rowSource, where Expr, base int) {
+func chooseAccessAt(src rowSource, where exec.Expr, base int) {
 	ts, ok := src.(*tableScan)
 	if !ok || where == nil || len(ts.eq) > 0 || ts.seek != nil || ts.rng != nil {
 		return
@@ -25,14 +26,14 @@ func chooseAccessAt(src rowSource, where Expr, base int) {
 	conj := conjuncts(where, nil)
 	for _, pkCol := range ts.table.PK {
 		colT := ts.table.Columns[pkCol].Type
-		var val Expr
+		var val exec.Expr
 		for _, c := range conj {
-			cmp, ok := c.(*Compare)
+			cmp, ok := c.(*exec.Compare)
 			if !ok || cmp.Op != "=" {
 				continue
 			}
-			for _, side := range [2][2]Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
-				col, isCol := side[0].(*ColRef)
+			for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
+				col, isCol := side[0].(*exec.ColRef)
 				if isCol && col.Idx == base+pkCol && rowIndependent(side[1]) && keyCompatible(colT, side[1].Type()) {
 					val = side[1]
 				}
@@ -44,7 +45,7 @@ func chooseAccessAt(src rowSource, where Expr, base int) {
 		if val == nil {
 			break
 		}
-		ts.eq = append(ts.eq, &Cast{X: val, To: colT, Mode: types.Implicit, Try: true})
+		ts.eq = append(ts.eq, &exec.Cast{X: val, To: colT, Mode: types.Implicit, Try: true})
 	}
 	if len(ts.eq) < len(ts.table.PK) {
 		// ranges, IN lists, LIKE prefixes of the next key column: keyseek.go
@@ -56,8 +57,8 @@ func chooseAccessAt(src rowSource, where Expr, base int) {
 }
 
 // conjuncts flattens an AND tree.
-func conjuncts(x Expr, out []Expr) []Expr {
-	if l, ok := x.(*Logic); ok && l.And {
+func conjuncts(x exec.Expr, out []exec.Expr) []exec.Expr {
+	if l, ok := x.(*exec.Logic); ok && l.And {
 		return conjuncts(l.R, conjuncts(l.L, out))
 	}
 	return append(out, x)
@@ -65,15 +66,15 @@ func conjuncts(x Expr, out []Expr) []Expr {
 
 // rowIndependent reports whether an expression has the same value for every
 // row of a statement (constants, parameters and stable functions of them).
-func rowIndependent(x Expr) bool {
+func rowIndependent(x exec.Expr) bool {
 	switch e := x.(type) {
-	case *Const, *ParamRef:
+	case *exec.Const, *exec.ParamRef:
 		return true
-	case *Cast:
+	case *exec.Cast:
 		return rowIndependent(e.X)
-	case *Arith:
+	case *exec.Arith:
 		return rowIndependent(e.L) && rowIndependent(e.R)
-	case *Negate:
+	case *exec.Negate:
 		return rowIndependent(e.X)
 	case *funcExpr:
 		if e.fn.volatile && !isClock(e.name) {

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
@@ -12,25 +13,25 @@ import (
 
 // aggSpec is one aggregate call of a grouped query.
 type aggSpec struct {
-	name     string // COUNT, COUNT_BIG, SUM, AVG, MIN, MAX
-	arg      Expr   // nil for COUNT(*)
+	name     string    // COUNT, COUNT_BIG, SUM, AVG, MIN, MAX
+	arg      exec.Expr // nil for COUNT(*)
 	distinct bool
 	t        types.Type
 	text     string // printed call, to share identical aggregates
 	sep      string // STRING_AGG's separator
 }
 
-func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext) (Expr, error) {
+func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext) (exec.Expr, error) {
 	if agg == nil {
 		return nil, b.errAt(x, sqlerr.New(147))
 	}
 	text := x.String()
 	for i, a := range agg.aggs {
 		if a.text == text {
-			return &AggRef{Idx: i, T: a.t}, nil
+			return &exec.AggRef{Idx: i, T: a.t}, nil
 		}
 	}
-	spec, err := b.aggregateSpec(x, name, func(a parser.Expr) (Expr, error) {
+	spec, err := b.aggregateSpec(x, name, func(a parser.Expr) (exec.Expr, error) {
 		if containsAggregate(a) {
 			return nil, b.errAt(x, sqlerr.New(130))
 		}
@@ -40,12 +41,12 @@ func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext)
 		return nil, err
 	}
 	agg.aggs = append(agg.aggs, spec)
-	return &AggRef{Idx: len(agg.aggs) - 1, T: spec.t}, nil
+	return &exec.AggRef{Idx: len(agg.aggs) - 1, T: spec.t}, nil
 }
 
 // aggregateSpec checks an aggregate call's arguments, binds its argument
 // with bindArg and types the result.
-func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(parser.Expr) (Expr, error)) (*aggSpec, error) {
+func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(parser.Expr) (exec.Expr, error)) (*aggSpec, error) {
 	spec := &aggSpec{name: name, distinct: x.Distinct, text: x.String()}
 	switch {
 	case x.Star:
@@ -86,7 +87,7 @@ func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(par
 // aggResultType follows SQL Server: SUM/AVG of tinyint/smallint/int give
 // int, of bigint bigint, of decimal(p,s) decimal(38,s) (AVG: scale ≥ 6), of
 // float float; MIN/MAX keep their argument's type.
-func aggResultType(name string, arg Expr) (types.Type, *sqlerr.Error) {
+func aggResultType(name string, arg exec.Expr) (types.Type, *sqlerr.Error) {
 	switch name {
 	case "COUNT":
 		return types.TypeInt, nil
@@ -212,7 +213,7 @@ type accumulator struct {
 }
 
 // grow counts n more bytes held by the accumulator.
-func (a *accumulator) grow(e *Env, n int64) error {
+func (a *accumulator) grow(e *exec.Env, n int64) error {
 	if err := e.Gov.Grow(n); err != nil {
 		return err
 	}
@@ -221,7 +222,7 @@ func (a *accumulator) grow(e *Env, n int64) error {
 }
 
 // releaseAccumulators gives back what a finished group's aggregates hold.
-func releaseAccumulators(e *Env, accs []*accumulator) {
+func releaseAccumulators(e *exec.Env, accs []*accumulator) {
 	for _, a := range accs {
 		e.Gov.Shrink(a.held)
 		a.held = 0
@@ -239,7 +240,7 @@ func newAccumulators(specs []*aggSpec) []*accumulator {
 	return accs
 }
 
-func (a *accumulator) add(e *Env) error {
+func (a *accumulator) add(e *exec.Env) error {
 	if a.spec.arg == nil { // COUNT(*)
 		a.count++
 		return nil
@@ -286,7 +287,7 @@ func (a *accumulator) add(e *Env) error {
 	if n, ok := v.(int64); ok && a.spec.t.Kind.IsInteger() && a.spec.arg.Type().Kind.IsInteger() {
 		s := a.isum + n
 		if (s > a.isum) != (n > 0) || !types.CheckIntRange(s, a.spec.t.Kind) {
-			return Overflow(a.spec.t.Kind)
+			return exec.Overflow(a.spec.t.Kind)
 		}
 		a.isum, a.hasInt = s, true
 		return nil
@@ -310,11 +311,11 @@ func (a *accumulator) add(e *Env) error {
 func sumValues(x, y types.Value, t types.Type) (types.Value, error) {
 	switch xv := x.(type) {
 	case int64:
-		return IntArith("+", xv, y.(int64), t.Kind)
+		return exec.IntArith("+", xv, y.(int64), t.Kind)
 	case types.Dec:
-		return DecArith("+", xv, y.(types.Dec), t)
+		return exec.DecArith("+", xv, y.(types.Dec), t)
 	case float64:
-		return FloatArith("+", xv, y.(float64), t.Kind)
+		return exec.FloatArith("+", xv, y.(float64), t.Kind)
 	}
 	return nil, sqlerr.New(8117, t.Kind.String(), "sum")
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -49,7 +50,7 @@ import (
 var alterStepHook func(phase string, copied int64) error
 
 // alterTable runs ch on the named table of db.
-func (s *Session) alterTable(e *Env, db *Database, table string, ch *alterChange) error {
+func (s *Session) alterTable(e *exec.Env, db *Database, table string, ch *alterChange) error {
 	if s.tx != nil {
 		return s.withWrite(e, db, func(t *txn) error {
 			r := &rewrite{e: e, db: db, table: table, ch: ch, inTx: true, step: func(fn func(t *txn) error) error { return fn(t) }}
@@ -85,7 +86,7 @@ func (s *Session) alterTable(e *Env, db *Database, table string, ch *alterChange
 
 // rewrite is one ALTER TABLE column change being run.
 type rewrite struct {
-	e     *Env
+	e     *exec.Env
 	db    *Database
 	table string
 	ch    *alterChange

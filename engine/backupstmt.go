@@ -5,6 +5,7 @@ import (
 
 	"mirrordb/engine/backup"
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -63,7 +64,7 @@ func (b *binder) optionValue(opt *parser.BackupOption) (types.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	val, err := x.Eval(&Env{Sess: b.s, Now: time.Now()})
+	val, err := x.Eval(&exec.Env{Sess: b.s, Now: time.Now()})
 	if err != nil {
 		return nil, b.errAt(opt, err)
 	}
@@ -199,7 +200,7 @@ func (b *binder) planBackup(x *parser.Backup) (*stmtPlan, error) {
 	req := BackupRequest{Log: x.Log, Path: path, Mode: o.mode(), MediaName: o.mediaName, Name: o.name,
 		Description: o.description, CopyOnly: o.names["COPY_ONLY"], Checksum: o.names["CHECKSUM"],
 		NoRecovery: o.names["NORECOVERY"], NoTruncate: o.names["NO_TRUNCATE"], User: s.startup.User, Session: s}
-	return &stmtPlan{noTx: verb, noTxNumber: 3021, dbs: []*Database{d}, run: func(e *Env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{noTx: verb, noTxNumber: 3021, dbs: []*Database{d}, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		if err := d.checkOpen(); err != nil {
 			return "", terminating(verb, err)
 		}
@@ -238,7 +239,7 @@ func (b *binder) planRestore(x *parser.Restore) (*stmtPlan, error) {
 		if x.Kind != "DATABASE" || !o.names["RECOVERY"] {
 			return nil, b.errAt(x, sqlerr.New(3032, "RESTORE DATABASE without FROM needs WITH RECOVERY"))
 		}
-		return &stmtPlan{noTx: verb, noTxNumber: 3021, run: func(*Env, *txn, session.ResultWriter) (string, error) {
+		return &stmtPlan{noTx: verb, noTxNumber: 3021, run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 			if err := s.inst.RecoverDatabase(x.Database); err != nil {
 				return "", terminating(verb, err)
 			}
@@ -253,7 +254,7 @@ func (b *binder) planRestore(x *parser.Restore) (*stmtPlan, error) {
 	case "HEADERONLY":
 		return b.planHeaderOnly(path), nil
 	case "VERIFYONLY":
-		return &stmtPlan{noTx: verb, noTxNumber: 3021, run: func(_ *Env, _ *txn, w session.ResultWriter) (string, error) {
+		return &stmtPlan{noTx: verb, noTxNumber: 3021, run: func(_ *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 			if _, err := backup.Verify(s.inst.BackupPath(path), o.file); err != nil {
 				return "", terminating("VERIFY DATABASE", backup.DeviceError(path, err))
 			}
@@ -264,7 +265,7 @@ func (b *binder) planRestore(x *parser.Restore) (*stmtPlan, error) {
 	}
 	req := RestoreRequest{Log: x.Kind == "LOG", Database: x.Database, Path: path, Position: o.file,
 		NoRecovery: o.names["NORECOVERY"], Replace: o.names["REPLACE"], StopAt: o.stopAt, Session: s}
-	return &stmtPlan{noTx: verb, noTxNumber: 3021, run: func(e *Env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{noTx: verb, noTxNumber: 3021, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		var res BackupResult
 		var err error
 		if req.Log {
@@ -301,7 +302,7 @@ var headerOnlyColumns = cols(
 // planHeaderOnly lists the backup sets of a media file (RESTORE HEADERONLY).
 func (b *binder) planHeaderOnly(path string) *stmtPlan {
 	s := b.s
-	return &stmtPlan{cols: headerOnlyColumns, run: func(_ *Env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{cols: headerOnlyColumns, run: func(_ *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		m, err := backup.Open(s.inst.BackupPath(path))
 		if err != nil {
 			return "", terminating("RESTORE HEADERONLY", backup.DeviceError(path, err))
@@ -341,7 +342,7 @@ func (b *binder) planMediaInfo(kind, path string, file int) *stmtPlan {
 			"Type", types.Type{Kind: types.Char, Length: 1}, "FileGroupName", types.NVarCharType(128),
 			"Size", types.DecimalType(20, 0), "FileId", types.TypeBigInt)
 	}
-	return &stmtPlan{cols: columns, run: func(_ *Env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{cols: columns, run: func(_ *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		m, err := backup.Open(s.inst.BackupPath(path))
 		if err != nil {
 			return "", terminating("RESTORE "+kind, backup.DeviceError(path, err))

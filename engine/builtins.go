@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/exec"
 	"mirrordb/types"
 )
 
@@ -13,7 +14,7 @@ import (
 type builtin struct {
 	min, max int // argument count bounds (max -1: variadic)
 	typ      func(args []types.Type) types.Type
-	eval     func(e *Env, args []types.Value, ts []types.Type) (types.Value, error)
+	eval     func(e *exec.Env, args []types.Value, ts []types.Type) (types.Value, error)
 	nullSafe bool // eval handles NULL arguments itself
 	volatile bool // never folded into a constant at bind time
 }
@@ -24,8 +25,8 @@ func fromValues(f *builtins.Func) *builtin {
 }
 
 // valuesOnly is an evaluation that needs no environment.
-func valuesOnly(f builtins.EvalFunc) func(*Env, []types.Value, []types.Type) (types.Value, error) {
-	return func(_ *Env, a []types.Value, ts []types.Type) (types.Value, error) { return f(a, ts) }
+func valuesOnly(f builtins.EvalFunc) func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
+	return func(_ *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) { return f(a, ts) }
 }
 
 var (
@@ -50,11 +51,11 @@ func init() {
 		"DB_NAME":           {max: 1, typ: fixed(nvarchar128), nullSafe: true, volatile: true, eval: fnDBName},
 		"DB_ID":             {max: 1, typ: fixed(types.TypeInt), nullSafe: true, volatile: true, eval: fnDBID},
 		"CURRENT_DATABASE": {typ: fixed(nvarchar128), volatile: true,
-			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 				return sessionOf(e).db.Name(), nil
 			}},
 		"PG_IS_IN_RECOVERY": {typ: fixed(types.TypeBit), volatile: true,
-			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 				return sessionOf(e).readOnly(), nil
 			}},
 		"CURRENT_USER":     {typ: fixed(nvarchar128), eval: userName},
@@ -66,16 +67,16 @@ func init() {
 		"SUSER_SNAME":      {max: 1, typ: fixed(nvarchar128), eval: loginNameFn},
 		"IS_SRVROLEMEMBER": {min: 1, max: 2, typ: fixed(types.TypeInt), volatile: true, eval: fnIsSrvRoleMember},
 		"HOST_NAME": {typ: fixed(nvarchar128),
-			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 				return sessionOf(e).clientHost(), nil
 			}},
 		"APP_NAME": {typ: fixed(nvarchar128), volatile: true,
-			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 				return sessionOf(e).params["application_name"], nil
 			}},
 		"SERVERPROPERTY": {min: 1, max: 1, typ: fixed(nvarchar128), eval: fnServerProperty},
 		"SCOPE_IDENTITY": {typ: fixed(types.DecimalType(38, 0)), nullSafe: true, volatile: true,
-			eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 				return sessionOf(e).lastIdentityValue(), nil
 			}},
 	} {
@@ -92,8 +93,8 @@ func clockFn(t types.Type, utc bool) *builtin {
 	return &builtin{typ: fixed(t), eval: nowAs(t, utc), volatile: true}
 }
 
-func nowAs(t types.Type, utc bool) func(*Env, []types.Value, []types.Type) (types.Value, error) {
-	return func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+func nowAs(t types.Type, utc bool) func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
+	return func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		now := e.Now
 		if !utc {
 			now = builtins.LocalWall(now)
@@ -105,7 +106,7 @@ func nowAs(t types.Type, utc bool) func(*Env, []types.Value, []types.Type) (type
 
 // userName is the session's database user: dbo for a sysadmin, else the
 // user mapped to its login in master, else guest.
-func userName(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+func userName(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 	if sessionOf(e).isSysadmin() {
 		return "dbo", nil
 	}
@@ -122,7 +123,7 @@ func userName(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 
 // fnIsSrvRoleMember is IS_SRVROLEMEMBER(role [, login]): 1 or 0 for the
 // server roles (public, sysadmin), NULL for an unknown role or login.
-func fnIsSrvRoleMember(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
+func fnIsSrvRoleMember(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 	role := strings.ToLower(types.ToText(a[0], types.TypeUnknown))
 	name := sessionOf(e).loginName()
 	if len(a) == 2 {
@@ -139,11 +140,11 @@ func fnIsSrvRoleMember(e *Env, a []types.Value, _ []types.Type) (types.Value, er
 }
 
 // loginNameFn is the session's login (SUSER_SNAME(), SYSTEM_USER).
-func loginNameFn(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+func loginNameFn(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 	return sessionOf(e).loginName(), nil
 }
 
-func fnDBName(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
+func fnDBName(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 	if len(a) == 0 || a[0] == nil {
 		if len(a) == 1 {
 			return nil, nil
@@ -160,7 +161,7 @@ func fnDBName(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
 	return nil, nil
 }
 
-func fnDBID(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
+func fnDBID(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 	if len(a) == 0 {
 		return int64(sessionOf(e).db.id), nil
 	}
@@ -173,7 +174,7 @@ func fnDBID(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
 	return nil, nil
 }
 
-func fnServerProperty(e *Env, a []types.Value, ts []types.Type) (types.Value, error) {
+func fnServerProperty(e *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 	switch strings.ToLower(types.ToText(a[0], ts[0])) {
 	case "servername", "machinename":
 		return sessionOf(e).inst.ServerName(), nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/security"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -63,7 +64,7 @@ func (b *binder) planKeys(st parser.Statement) (*stmtPlan, error) {
 		}
 		p := b.securityPlan(st, verb, change)
 		run := p.run
-		p.run = func(e *Env, t *txn, w session.ResultWriter) (string, error) {
+		p.run = func(e *exec.Env, t *txn, w session.ResultWriter) (string, error) {
 			tag, err := run(e, t, w)
 			if err == nil && warning != nil {
 				err = w.Notice(warning)

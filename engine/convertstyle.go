@@ -2,6 +2,7 @@ package engine
 
 import (
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/exec"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
@@ -10,14 +11,14 @@ import (
 // and times to and from strings, money and binary values to strings, and
 // strings to binary (builtins.ConvertStyled converts the value).
 type styledConvert struct {
-	x, style Expr
+	x, style exec.Expr
 	to       types.Type
 	try      bool
 }
 
 func (s *styledConvert) Type() types.Type { return s.to }
 
-func (s *styledConvert) Eval(e *Env) (types.Value, error) {
+func (s *styledConvert) Eval(e *exec.Env) (types.Value, error) {
 	v, err := s.x.Eval(e)
 	if err != nil || v == nil {
 		return v, err

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -45,13 +46,13 @@ type outerColExpr struct {
 func (c *outerColExpr) explain(*explainer, *names) string { return c.name }
 
 func (c *outerColExpr) Type() types.Type { return c.t }
-func (c *outerColExpr) Eval(e *Env) (types.Value, error) {
+func (c *outerColExpr) Eval(e *exec.Env) (types.Value, error) {
 	return e.Outer[c.level][c.idx], nil
 }
 
 // resolveOuter looks ref up in the enclosing scopes; ok is false when
 // none has it (the caller reports the name as unknown).
-func (b *binder) resolveOuter(ref *parser.ColumnRef) (Expr, bool, error) {
+func (b *binder) resolveOuter(ref *parser.ColumnRef) (exec.Expr, bool, error) {
 	stack := b.corr.scopes
 	defer func() { b.corr.scopes = stack }()
 	for level := len(stack) - 1; level >= 0; level-- {
@@ -61,7 +62,7 @@ func (b *binder) resolveOuter(ref *parser.ColumnRef) (Expr, bool, error) {
 			continue
 		}
 		switch c := x.(type) {
-		case *ColRef:
+		case *exec.ColRef:
 			if stack[level].grouped {
 				return nil, true, b.errAt(ref, sqlerr.New(8120, strings.Join(ref.Parts, ".")))
 			}
@@ -98,7 +99,7 @@ func (b *binder) planSubquery(sel *parser.Select, sc *scope, grouped bool) (*sel
 // releaseCorrelated gives back the memory of the rows the subquery kept
 // for the previous outer row before it runs for the next: a statement
 // holds one outer row's worth, not the sum over all of them.
-func releaseCorrelated(e *Env, s *subqueryExpr) {
+func releaseCorrelated(e *exec.Env, s *subqueryExpr) {
 	if prev, ok := e.Cache[s].([][]types.Value); ok {
 		var n int64
 		for _, r := range prev {

@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
@@ -55,7 +56,7 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 				return nil, err
 			}
 		}
-		return &stmtPlan{noTx: "DBCC CHECKDB", dbs: []*Database{d}, run: func(e *Env, _ *txn, w session.ResultWriter) (string, error) {
+		return &stmtPlan{noTx: "DBCC CHECKDB", dbs: []*Database{d}, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 			return "DBCC", d.check(e.Gov, nil, quiet, w)
 		}}, nil
 	case "CHECKTABLE":
@@ -70,7 +71,7 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &stmtPlan{noTx: "DBCC CHECKTABLE", dbs: []*Database{d}, run: func(e *Env, _ *txn, w session.ResultWriter) (string, error) {
+		return &stmtPlan{noTx: "DBCC CHECKTABLE", dbs: []*Database{d}, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 			return "DBCC", d.check(e.Gov, def, quiet, w)
 		}}, nil
 	case "CHECKIDENT":

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -20,7 +21,7 @@ type derivedSource struct {
 	plan *selectPlan
 }
 
-func (d *derivedSource) scan(e *Env, fn func(row []types.Value) error) error {
+func (d *derivedSource) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	sub := *e
 	sub.Row, sub.Aggs, sub.Keys = nil, nil, nil
 	return d.plan.run(&sub, fn)
@@ -193,7 +194,7 @@ func (b *binder) bindApply(x *parser.Join, sc *scope) (rowSource, error) {
 	return &applySource{outer: x.Kind == parser.OuterApply, left: left, right: right, base: start, lw: lw - start, rw: sc.width() - lw}, nil
 }
 
-func (a *applySource) scan(e *Env, fn func(row []types.Value) error) error {
+func (a *applySource) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	full := make([]types.Value, a.base+a.lw)
 	combined := make([]types.Value, a.lw+a.rw)
 	sub := *e
@@ -249,7 +250,7 @@ func queryTables(sel *parser.Select) []parser.TableExpr {
 // with them; it returns the conjuncts that stay. The derived query must
 // return its rows unchanged by grouping, DISTINCT, TOP, OFFSET, window or
 // set-returning functions, so that filtering first means the same.
-func pushIntoDerived(src rowSource, where Expr) Expr {
+func pushIntoDerived(src rowSource, where exec.Expr) exec.Expr {
 	d, ok := src.(*derivedSource)
 	if !ok || where == nil {
 		return where
@@ -258,7 +259,7 @@ func pushIntoDerived(src rowSource, where Expr) Expr {
 	if p.grouped || p.distinct || p.top != nil || p.offset != nil || p.fetch != nil || p.windows != nil || p.srfs != nil {
 		return where
 	}
-	var keep, push []Expr
+	var keep, push []exec.Expr
 	for _, c := range conjuncts(where, nil) {
 		if x := innerComparison(c, p.project); x != nil {
 			push = append(push, x)
@@ -270,7 +271,7 @@ func pushIntoDerived(src rowSource, where Expr) Expr {
 		return where
 	}
 	if p.where != nil {
-		push = append([]Expr{p.where}, push...)
+		push = append([]exec.Expr{p.where}, push...)
 	}
 	p.where = andAll(push)
 	chooseAccess(p.src, p.where)
@@ -282,18 +283,18 @@ func pushIntoDerived(src rowSource, where Expr) Expr {
 // comparison) over a derived table's output into the same comparison
 // over the column the derived query passes through; nil when c is not
 // of that shape.
-func innerComparison(c Expr, project []Expr) Expr {
-	cmp, ok := c.(*Compare)
+func innerComparison(c exec.Expr, project []exec.Expr) exec.Expr {
+	cmp, ok := c.(*exec.Compare)
 	if !ok {
 		return nil
 	}
-	inner := func(x Expr) Expr {
+	inner := func(x exec.Expr) exec.Expr {
 		switch v := x.(type) {
-		case *ColRef:
+		case *exec.ColRef:
 			if in := innerColumn(v, project); in != nil {
 				return in
 			}
-		case *Cast:
+		case *exec.Cast:
 			if in := innerColumn(v.X, project); in != nil {
 				nc := *v
 				nc.X = in
@@ -302,9 +303,9 @@ func innerComparison(c Expr, project []Expr) Expr {
 		}
 		return nil
 	}
-	value := func(x Expr) bool {
+	value := func(x exec.Expr) bool {
 		switch x.(type) {
-		case *Const, *ParamRef:
+		case *exec.Const, *exec.ParamRef:
 			return true
 		}
 		return false
@@ -326,9 +327,9 @@ func innerComparison(c Expr, project []Expr) Expr {
 }
 
 // innerColumn is the derived query's column behind output column x.
-func innerColumn(x Expr, project []Expr) Expr {
-	if v, ok := x.(*ColRef); ok && v.Idx < len(project) {
-		if in, ok := project[v.Idx].(*ColRef); ok {
+func innerColumn(x exec.Expr, project []exec.Expr) exec.Expr {
+	if v, ok := x.(*exec.ColRef); ok && v.Idx < len(project) {
+		if in, ok := project[v.Idx].(*exec.ColRef); ok {
 			return in
 		}
 	}

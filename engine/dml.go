@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
@@ -125,11 +126,11 @@ func (w *rowWriter) nextIdentity(t *txn, i int) (int64, error) {
 // insertPlan is a bound INSERT.
 type insertPlan struct {
 	w       rowWriter
-	targets []int    // table column for each supplied value
-	rows    [][]Expr // VALUES rows; a nil expr is DEFAULT
+	targets []int         // table column for each supplied value
+	rows    [][]exec.Expr // VALUES rows; a nil expr is DEFAULT
 	sel     *selectPlan
 	selT    []types.Type
-	defs    []Expr // bound DEFAULT expression per column (nil: none)
+	defs    []exec.Expr // bound DEFAULT expression per column (nil: none)
 	out     *outputPlan
 	// listed says the INSERT has a column list; explicitID that it names
 	// the identity column (IDENTITY_INSERT, identity.go).
@@ -180,13 +181,13 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 		}
 	case x.DefaultValues:
 		p.targets = nil
-		p.rows = [][]Expr{nil}
+		p.rows = [][]exec.Expr{nil}
 	default:
 		for _, vals := range x.Rows {
 			if len(vals) != len(p.targets) {
 				return nil, countErr(len(vals))
 			}
-			row := make([]Expr, len(vals))
+			row := make([]exec.Expr, len(vals))
 			for j, v := range vals {
 				if _, isDef := v.(*parser.Default); isDef {
 					continue
@@ -246,8 +247,8 @@ func (b *binder) insertTargets(x positioned, def *catalog.TableDef, columns []st
 }
 
 // bindDefaults binds every column's DEFAULT expression.
-func (b *binder) bindDefaults(def *catalog.TableDef) ([]Expr, error) {
-	defs := make([]Expr, len(def.Columns))
+func (b *binder) bindDefaults(def *catalog.TableDef) ([]exec.Expr, error) {
+	defs := make([]exec.Expr, len(def.Columns))
 	for i := range def.Columns {
 		if d := defaultExpression(&def.Columns[i]); d != nil {
 			x, err := b.bindDefault(d, def.Columns[i].Type)
@@ -261,7 +262,7 @@ func (b *binder) bindDefaults(def *catalog.TableDef) ([]Expr, error) {
 }
 
 // fill computes the value of a column the statement did not give one.
-func (w *rowWriter) fill(e *Env, t *txn, defs []Expr, row []types.Value, i int) error {
+func (w *rowWriter) fill(e *exec.Env, t *txn, defs []exec.Expr, row []types.Value, i int) error {
 	switch {
 	case w.table.Columns[i].IsRowversion():
 		v, err := nextRowversion(t)
@@ -291,7 +292,7 @@ func (w *rowWriter) fill(e *Env, t *txn, defs []Expr, row []types.Value, i int) 
 	return err
 }
 
-func (p *insertPlan) run(e *Env, t *txn) (int64, error) {
+func (p *insertPlan) run(e *exec.Env, t *txn) (int64, error) {
 	if err := p.w.checkIdentityTargets(sessionOf(e), p.listed, p.explicitID); err != nil {
 		return 0, err
 	}
@@ -306,7 +307,7 @@ func (p *insertPlan) run(e *Env, t *txn) (int64, error) {
 }
 
 // insertRows inserts the statement's rows.
-func (p *insertPlan) insertRows(e *Env, t *txn) (int64, error) {
+func (p *insertPlan) insertRows(e *exec.Env, t *txn) (int64, error) {
 	var count int64
 	if p.sel != nil {
 		rows, err := collectRows(e, p.sel, -1)
@@ -353,7 +354,7 @@ func (p *insertPlan) insertRows(e *Env, t *txn) (int64, error) {
 
 // put builds a full row from the supplied values (skipping those marked
 // DEFAULT), fills the other columns and inserts it.
-func (p *insertPlan) put(e *Env, t *txn, vals []types.Value, valTypes []types.Type, isDefault []bool) error {
+func (p *insertPlan) put(e *exec.Env, t *txn, vals []types.Value, valTypes []types.Type, isDefault []bool) error {
 	row := make([]types.Value, len(p.w.table.Columns))
 	given := make([]bool, len(row))
 	for j, col := range p.targets {
@@ -402,16 +403,16 @@ type updatePlan struct {
 	w     rowWriter
 	scan  *tableScan
 	sc    *scope // for printed plans
-	where Expr
+	where exec.Expr
 	sets  []setColumn
-	defs  []Expr
-	top   Expr
+	defs  []exec.Expr
+	top   exec.Expr
 	out   *outputPlan
 }
 
 type setColumn struct {
 	col int
-	x   Expr // nil: DEFAULT
+	x   exec.Expr // nil: DEFAULT
 }
 
 func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
@@ -476,7 +477,7 @@ func (b *binder) tableScope(db *Database, def *catalog.TableDef) (*scope, *table
 	return &scope{sources: []*source{src}}, &tableScan{db: db, table: def}
 }
 
-func (b *binder) bindWhere(w parser.Expr, sc *scope) (Expr, error) {
+func (b *binder) bindWhere(w parser.Expr, sc *scope) (exec.Expr, error) {
 	if w == nil {
 		return nil, nil
 	}
@@ -486,7 +487,7 @@ func (b *binder) bindWhere(w parser.Expr, sc *scope) (Expr, error) {
 	return b.bindExpr(w, sc, nil, types.TypeBit)
 }
 
-func (b *binder) bindTop(t *parser.Top) (Expr, error) {
+func (b *binder) bindTop(t *parser.Top) (exec.Expr, error) {
 	if t == nil {
 		return nil, nil
 	}
@@ -497,13 +498,13 @@ func (b *binder) bindTop(t *parser.Top) (Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Coerce(x, types.TypeBigInt), nil
+	return exec.Coerce(x, types.TypeBigInt), nil
 }
 
 // matchRows collects the rows a WHERE clause selects (with their keys and
 // encoded values), before anything is changed: the Halloween protection of
 // UPDATE and DELETE.
-func matchRows(e *Env, scan *tableScan, where, top Expr) (keysOut, raws [][]byte, rows [][]types.Value, err error) {
+func matchRows(e *exec.Env, scan *tableScan, where, top exec.Expr) (keysOut, raws [][]byte, rows [][]types.Value, err error) {
 	limit := int64(-1)
 	if top != nil {
 		v, err := top.Eval(e)
@@ -521,7 +522,7 @@ func matchRows(e *Env, scan *tableScan, where, top Expr) (keysOut, raws [][]byte
 		e.Row = row
 		if where != nil {
 			v, err := where.Eval(e)
-			if err != nil || !Truth(v) {
+			if err != nil || !exec.Truth(v) {
 				return err
 			}
 		}
@@ -542,7 +543,7 @@ func matchRows(e *Env, scan *tableScan, where, top Expr) (keysOut, raws [][]byte
 	return keysOut, raws, rows, err
 }
 
-func (p *updatePlan) run(e *Env, t *txn) (int64, error) {
+func (p *updatePlan) run(e *exec.Env, t *txn) (int64, error) {
 	ks, raws, rows, err := matchRows(e, p.scan, p.where, p.top)
 	if err != nil {
 		return 0, err
@@ -607,7 +608,7 @@ func (w *rowWriter) storageKey(oldKey []byte, row []types.Value) []byte {
 }
 
 // applyChanges writes changed rows and their index entries.
-func (w *rowWriter) applyChanges(e *Env, t *txn, changes []rowChange) error {
+func (w *rowWriter) applyChanges(e *exec.Env, t *txn, changes []rowChange) error {
 	// Rows whose key changes are removed first, so that shifting keys
 	// (SET id = id + 1) does not collide with rows not yet moved.
 	for _, c := range changes {
@@ -651,8 +652,8 @@ func (w *rowWriter) applyChanges(e *Env, t *txn, changes []rowChange) error {
 type deletePlan struct {
 	scan  *tableScan
 	sc    *scope // for printed plans
-	where Expr
-	top   Expr
+	where exec.Expr
+	top   exec.Expr
 	out   *outputPlan
 }
 
@@ -676,7 +677,7 @@ func (b *binder) planDelete(x *parser.Delete) (*deletePlan, error) {
 	return p, nil
 }
 
-func (p *deletePlan) run(e *Env, t *txn) (int64, error) {
+func (p *deletePlan) run(e *exec.Env, t *txn) (int64, error) {
 	ks, raws, rows, err := matchRows(e, p.scan, p.where, p.top)
 	if err != nil {
 		return 0, err
@@ -697,7 +698,7 @@ func (p *deletePlan) run(e *Env, t *txn) (int64, error) {
 }
 
 // deleteRows deletes the rows matchRows found, and their index entries.
-func deleteRows(e *Env, t *txn, tableID uint32, ks, raws [][]byte, rows [][]types.Value) error {
+func deleteRows(e *exec.Env, t *txn, tableID uint32, ks, raws [][]byte, rows [][]types.Value) error {
 	for i, k := range ks {
 		if err := e.Gov.Check(); err != nil {
 			return err
@@ -713,7 +714,7 @@ func deleteRows(e *Env, t *txn, tableID uint32, ks, raws [][]byte, rows [][]type
 }
 
 // truncateTable deletes every row and resets the identity counter.
-func truncateTable(e *Env, t *txn, db *Database, def *catalog.TableDef) error {
+func truncateTable(e *exec.Env, t *txn, db *Database, def *catalog.TableDef) error {
 	scan := &tableScan{db: db, table: def}
 	ks, raws, rows, err := matchRows(e, scan, nil, nil)
 	if err == nil {

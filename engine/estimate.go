@@ -6,6 +6,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/txlog"
 	"mirrordb/parser"
@@ -117,9 +118,9 @@ func filterRows(f *filterSource) float64 {
 }
 
 // selectivity is the fraction of rows a predicate is guessed to keep.
-func selectivity(c Expr) float64 {
+func selectivity(c exec.Expr) float64 {
 	switch x := c.(type) {
-	case *Compare:
+	case *exec.Compare:
 		switch x.Op {
 		case "=":
 			return selEquality
@@ -127,15 +128,15 @@ func selectivity(c Expr) float64 {
 			return 1 - selEquality
 		}
 		return selRange
-	case *Like, *IsNull, *InList:
+	case *exec.Like, *exec.IsNull, *exec.InList:
 		return selEquality
-	case *Logic:
+	case *exec.Logic:
 		l, r := selectivity(x.L), selectivity(x.R)
 		if x.And {
 			return l * r
 		}
 		return min(1, l+r-l*r)
-	case *Not:
+	case *exec.Not:
 		return 1 - selectivity(x.X)
 	}
 	return selOther
@@ -144,13 +145,13 @@ func selectivity(c Expr) float64 {
 // uniqueEquality reports a conjunct "column = value" (a row-independent
 // value) on a table whose primary key or a unique index is that column
 // alone: it keeps at most one row.
-func uniqueEquality(ts *tableScan, base int, c Expr) bool {
-	cmp, ok := c.(*Compare)
+func uniqueEquality(ts *tableScan, base int, c exec.Expr) bool {
+	cmp, ok := c.(*exec.Compare)
 	if !ok || cmp.Op != "=" {
 		return false
 	}
-	for _, side := range [2][2]Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
-		if col, ok := side[0].(*ColRef); ok && rowIndependent(side[1]) && uniqueColumn(ts.table, col.Idx-base) {
+	for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
+		if col, ok := side[0].(*exec.ColRef); ok && rowIndependent(side[1]) && uniqueColumn(ts.table, col.Idx-base) {
 			return true
 		}
 	}

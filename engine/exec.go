@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
 )
@@ -26,7 +27,7 @@ import (
 
 // operator is one node of a SELECT's chain.
 type operator interface {
-	run(e *Env, emit func(row []types.Value) error) error
+	run(e *exec.Env, emit func(row []types.Value) error) error
 	// explain describes the node over its input's description; nm names
 	// the columns and the values lower nodes define.
 	explain(x *explainer, nm *names) *plan.Node
@@ -35,7 +36,7 @@ type operator interface {
 // sourceOp is the chain's leaf: the FROM clause's rows.
 type sourceOp struct{ src rowSource }
 
-func (s sourceOp) run(e *Env, emit func([]types.Value) error) error { return s.src.scan(e, emit) }
+func (s sourceOp) run(e *exec.Env, emit func([]types.Value) error) error { return s.src.scan(e, emit) }
 
 func (s sourceOp) explain(x *explainer, nm *names) *plan.Node { return s.src.explain(x, nm) }
 
@@ -79,7 +80,7 @@ func (p *selectPlan) build() {
 
 // run executes the plan, calling emit for each output row (valid only
 // during the call).
-func (p *selectPlan) run(e *Env, emit func([]types.Value) error) error {
+func (p *selectPlan) run(e *exec.Env, emit func([]types.Value) error) error {
 	return p.root.run(e, emit)
 }
 
@@ -95,7 +96,7 @@ func (p *selectPlan) explain(x *explainer) *plan.Node {
 // convertOutput makes output column i the expression x of type t (a set
 // operation or a recursive CTE converting its operands to one type) and
 // builds the chain again.
-func (p *selectPlan) convertOutput(i int, x Expr, t types.Type) {
+func (p *selectPlan) convertOutput(i int, x exec.Expr, t types.Type) {
 	p.project[i], p.cols[i].Type = x, t
 	p.build()
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/plan"
@@ -19,7 +20,7 @@ import (
 // no rows. Held groups count against the statement's memory.
 type aggregateOp struct {
 	in           operator
-	groupBy      []Expr
+	groupBy      []exec.Expr
 	aggs         []*aggSpec
 	groupsArrive bool
 }
@@ -35,7 +36,7 @@ func groupSize(enc []byte, gr *aggGroup) int64 {
 	return int64(len(enc)) + govern.EntrySize + govern.RowSize(gr.keys) + accumulatorSize*int64(len(gr.accs))
 }
 
-func (a *aggregateOp) run(e *Env, emit func([]types.Value) error) error {
+func (a *aggregateOp) run(e *exec.Env, emit func([]types.Value) error) error {
 	groups := map[string]*aggGroup{}
 	intGroups := map[int64]*aggGroup{} // one integer GROUP BY column: no encoding
 	var small [256]*aggGroup           // and its values 0..255 without hashing
@@ -145,7 +146,7 @@ func (a *aggregateOp) run(e *Env, emit func([]types.Value) error) error {
 }
 
 // emitGroup finishes a group's aggregates and emits it.
-func (a *aggregateOp) emitGroup(e *Env, gr *aggGroup, emit func([]types.Value) error) error {
+func (a *aggregateOp) emitGroup(e *exec.Env, gr *aggGroup, emit func([]types.Value) error) error {
 	if err := e.Gov.Check(); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/plan"
@@ -14,10 +15,10 @@ import (
 // statement's memory.
 type distinctOp struct {
 	in    operator
-	exprs []Expr // the select list: the compared columns, and their text in plans
+	exprs []exec.Expr // the select list: the compared columns, and their text in plans
 }
 
-func (d *distinctOp) run(e *Env, emit func([]types.Value) error) error {
+func (d *distinctOp) run(e *exec.Env, emit func([]types.Value) error) error {
 	seen := map[string]struct{}{}
 	var enc []byte
 	width := len(d.exprs)

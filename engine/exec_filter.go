@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
 )
@@ -9,14 +10,14 @@ import (
 // the source's rows, HAVING over the groups.
 type filterOp struct {
 	in   operator
-	cond Expr
+	cond exec.Expr
 }
 
-func (f *filterOp) run(e *Env, emit func([]types.Value) error) error {
+func (f *filterOp) run(e *exec.Env, emit func([]types.Value) error) error {
 	return f.in.run(e, func(row []types.Value) error {
 		e.Row = row
 		v, err := f.cond.Eval(e)
-		if err != nil || !Truth(v) {
+		if err != nil || !exec.Truth(v) {
 			return err
 		}
 		return emit(row)

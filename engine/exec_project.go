@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
 )
@@ -12,12 +13,12 @@ import (
 // overwritten row after row.
 type projectOp struct {
 	in        operator
-	exprs     []Expr
+	exprs     []exec.Expr
 	order     []orderKey
 	withOrder bool // a sort follows: append the ORDER BY values
 }
 
-func (p *projectOp) run(e *Env, emit func([]types.Value) error) error {
+func (p *projectOp) run(e *exec.Env, emit func([]types.Value) error) error {
 	width := len(p.exprs)
 	if p.withOrder {
 		width += len(p.order)
@@ -85,9 +86,9 @@ func (p *projectOp) explain(x *explainer, nm *names) *plan.Node {
 }
 
 // simpleOutput reports outputs that are passed through, not computed.
-func simpleOutput(e Expr) bool {
+func simpleOutput(e exec.Expr) bool {
 	switch e.(type) {
-	case *ColRef, *AggRef, *GroupKeyRef, *winRef, *srfRef:
+	case *exec.ColRef, *exec.AggRef, *exec.GroupKeyRef, *winRef, *srfRef:
 		return true
 	}
 	return false

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
@@ -18,7 +19,7 @@ type sortOp struct {
 	width int
 }
 
-func (s *sortOp) run(e *Env, emit func([]types.Value) error) error {
+func (s *sortOp) run(e *exec.Env, emit func([]types.Value) error) error {
 	var rows [][]types.Value
 	h := holding{gov: e.Gov}
 	defer h.release()

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
@@ -17,13 +18,13 @@ import (
 // holds every row (counted against the statement's memory).
 type topOp struct {
 	in      operator
-	offset  Expr // nil without OFFSET
-	count   Expr // TOP's or FETCH's; nil for OFFSET alone
+	offset  exec.Expr // nil without OFFSET
+	count   exec.Expr // TOP's or FETCH's; nil for OFFSET alone
 	percent bool
 	fetch   bool // count is FETCH's
 }
 
-func (t *topOp) run(e *Env, emit func([]types.Value) error) error {
+func (t *topOp) run(e *exec.Env, emit func([]types.Value) error) error {
 	if t.percent {
 		return t.runPercent(e, emit)
 	}
@@ -62,7 +63,7 @@ func (t *topOp) run(e *Env, emit func([]types.Value) error) error {
 }
 
 // runPercent holds every row, then passes the first ceil(count × pct / 100).
-func (t *topOp) runPercent(e *Env, emit func([]types.Value) error) error {
+func (t *topOp) runPercent(e *exec.Env, emit func([]types.Value) error) error {
 	pct, err := t.count.Eval(e)
 	if err != nil {
 		return err
@@ -90,7 +91,7 @@ func (t *topOp) runPercent(e *Env, emit func([]types.Value) error) error {
 
 // rowCount evaluates a TOP/OFFSET/FETCH count (def when absent): a
 // non-negative bigint, else Msg bad.
-func rowCount(e *Env, x Expr, def int64, bad int) (int64, error) {
+func rowCount(e *exec.Env, x exec.Expr, def int64, bad int) (int64, error) {
 	if x == nil {
 		return def, nil
 	}
@@ -110,12 +111,12 @@ func rowCount(e *Env, x Expr, def int64, bad int) (int64, error) {
 // expression's value is checked when the statement runs (rowCount), where
 // a FETCH of 0 returns no rows.
 func (b *binder) checkConstantCounts(sel *parser.Select, p *selectPlan) error {
-	if c, ok := p.offset.(*Const); ok {
+	if c, ok := p.offset.(*exec.Const); ok {
 		if n, _ := c.V.(int64); n < 0 {
 			return b.errAt(sel.Offset, sqlerr.New(10742))
 		}
 	}
-	if c, ok := p.fetch.(*Const); ok {
+	if c, ok := p.fetch.(*exec.Const); ok {
 		if n, _ := c.V.(int64); n < 1 {
 			return b.errAt(sel.Fetch, sqlerr.New(10744))
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -107,25 +108,25 @@ func (n *names) column(idx int) string {
 // text prints an expression the way SQL Server's plans do: columns in
 // brackets, constants in parentheses, implicit conversions as
 // CONVERT_IMPLICIT.
-func (x *explainer) text(e Expr, n *names) string {
+func (x *explainer) text(e exec.Expr, n *names) string {
 	switch v := e.(type) {
 	case nil:
 		return ""
-	case *Const:
+	case *exec.Const:
 		return constText(v.V, v.T)
-	case *ColRef:
+	case *exec.ColRef:
 		return n.column(v.Idx)
-	case *ParamRef:
+	case *exec.ParamRef:
 		return "$" + strconv.Itoa(v.N+1)
-	case *AggRef:
+	case *exec.AggRef:
 		if n != nil && v.Idx < len(n.aggs) {
 			return n.aggs[v.Idx]
 		}
-	case *GroupKeyRef:
+	case *exec.GroupKeyRef:
 		if n != nil && v.Idx < len(n.groups) {
 			return n.groups[v.Idx]
 		}
-	case *Cast:
+	case *exec.Cast:
 		fn := "CONVERT"
 		switch {
 		case v.Try:
@@ -136,29 +137,29 @@ func (x *explainer) text(e Expr, n *names) string {
 		return fn + "(" + v.To.String() + "," + x.text(v.X, n) + ",0)"
 	case *styledConvert:
 		return "CONVERT(" + v.to.String() + "," + x.text(v.x, n) + "," + x.text(v.style, n) + ")"
-	case *Arith:
+	case *exec.Arith:
 		return x.text(v.L, n) + v.Op + x.text(v.R, n)
-	case *Negate:
+	case *exec.Negate:
 		if v.Bitwise {
 			return "~" + x.text(v.X, n)
 		}
 		return "-" + x.text(v.X, n)
-	case *Compare:
+	case *exec.Compare:
 		return x.text(v.L, n) + v.Op + x.text(v.R, n)
-	case *Logic:
+	case *exec.Logic:
 		op := " OR "
 		if v.And {
 			op = " AND "
 		}
 		return x.text(v.L, n) + op + x.text(v.R, n)
-	case *Not:
+	case *exec.Not:
 		return "NOT (" + x.text(v.X, n) + ")"
-	case *IsNull:
+	case *exec.IsNull:
 		if v.Not {
 			return x.text(v.X, n) + " IS NOT NULL"
 		}
 		return x.text(v.X, n) + " IS NULL"
-	case *InList:
+	case *exec.InList:
 		list := make([]string, len(v.List))
 		for i, el := range v.List {
 			list[i] = x.text(el, n)
@@ -168,7 +169,7 @@ func (x *explainer) text(e Expr, n *names) string {
 			op = " NOT IN ("
 		}
 		return x.text(v.X, n) + op + strings.Join(list, ",") + ")"
-	case *Case:
+	case *exec.Case:
 		var b strings.Builder
 		b.WriteString("CASE")
 		for i, c := range v.Conds {
@@ -179,7 +180,7 @@ func (x *explainer) text(e Expr, n *names) string {
 		}
 		b.WriteString(" END")
 		return b.String()
-	case *Like:
+	case *exec.Like:
 		op := " like "
 		if v.Not {
 			op = " not like "
@@ -390,7 +391,7 @@ func (p *insertPlan) explain(x *explainer) *plan.Node {
 
 // explainMatch describes how UPDATE and DELETE find their rows: the scan
 // or seek, the WHERE filter, TOP.
-func explainMatch(x *explainer, scan *tableScan, sc *scope, where, top Expr) *plan.Node {
+func explainMatch(x *explainer, scan *tableScan, sc *scope, where, top exec.Expr) *plan.Node {
 	n := scan.explain(x, nil)
 	if where != nil {
 		n = x.node("Filter", "Filter", "WHERE:("+x.text(where, &names{sc: sc})+")", n)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -17,7 +18,7 @@ import (
 type funcExpr struct {
 	name string
 	fn   *builtin
-	args []Expr
+	args []exec.Expr
 	argT []types.Type
 	t    types.Type
 	agg  bool
@@ -25,7 +26,7 @@ type funcExpr struct {
 
 func (f *funcExpr) Type() types.Type { return f.t }
 
-func (f *funcExpr) Eval(e *Env) (types.Value, error) {
+func (f *funcExpr) Eval(e *exec.Env) (types.Value, error) {
 	vals := make([]types.Value, len(f.args))
 	for i, a := range f.args {
 		v, err := a.Eval(e)
@@ -53,38 +54,38 @@ func (f *funcExpr) Eval(e *Env) (types.Value, error) {
 
 // globalVars are the @@ variables.
 var globalVars = map[string]*builtin{
-	"SERVERNAME": {typ: fixed(nvarchar128), eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"SERVERNAME": {typ: fixed(nvarchar128), eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return sessionOf(e).inst.ServerName(), nil
 	}},
 	"SERVICENAME": {typ: fixed(nvarchar128), eval: constant("MSSQLSERVER")},
-	"VERSION": {typ: fixed(types.NVarCharType(512)), eval: func(*Env, []types.Value, []types.Type) (types.Value, error) {
+	"VERSION": {typ: fixed(types.NVarCharType(512)), eval: func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
 		return versionString(), nil
 	}},
-	"ROWCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"ROWCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return sessionOf(e).rowcount, nil
 	}},
-	"TRANCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"TRANCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return int64(sessionOf(e).trancount()), nil
 	}},
-	"SPID": {typ: fixed(types.TypeSmallInt), eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"SPID": {typ: fixed(types.TypeSmallInt), eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return int64(sessionOf(e).spid()), nil
 	}},
-	"IDENTITY": {typ: fixed(types.DecimalType(38, 0)), nullSafe: true, volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"IDENTITY": {typ: fixed(types.DecimalType(38, 0)), nullSafe: true, volatile: true, eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return sessionOf(e).lastIdentityValue(), nil
 	}},
-	"ERROR": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"ERROR": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return int64(sessionOf(e).lastError), nil
 	}},
 	"LANGUAGE":      {typ: fixed(nvarchar128), eval: constant("us_english")},
 	"MAX_PRECISION": {typ: fixed(types.TypeTinyInt), eval: constant(int64(38))},
 	"DATEFIRST":     {typ: fixed(types.TypeTinyInt), eval: constant(int64(7))},
-	"LOCK_TIMEOUT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"LOCK_TIMEOUT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return int64(sessionOf(e).lockTimeoutMS), nil
 	}},
 }
 
-func constant(v types.Value) func(*Env, []types.Value, []types.Type) (types.Value, error) {
-	return func(*Env, []types.Value, []types.Type) (types.Value, error) { return v, nil }
+func constant(v types.Value) func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
+	return func(*exec.Env, []types.Value, []types.Type) (types.Value, error) { return v, nil }
 }
 
 func versionString() string {
@@ -99,7 +100,7 @@ func isAggregateCall(n parser.Expr) bool {
 	return ok && f.Over == nil && len(f.Name.Parts) == 1 && aggregateNames[strings.ToUpper(f.Name.Object())]
 }
 
-func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint types.Type) (Expr, error) {
+func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
 	name := strings.ToUpper(x.Name.Object())
 	if x.Over != nil || len(x.Name.Parts) == 1 && windowOnly[name] {
 		return b.bindWindow(x, name, sc, agg) // window.go
@@ -169,7 +170,7 @@ func knownSchema(n parser.ObjectName) bool {
 	return false
 }
 
-func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (Expr, error) {
+func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (exec.Expr, error) {
 	want := map[string]int{"DATEADD": 3, "DATEDIFF": 3, "DATEDIFF_BIG": 3, "DATEPART": 2, "DATENAME": 2}[name]
 	if len(x.Args) != want {
 		return nil, b.errAt(x, sqlerr.New(174, name, want))
@@ -187,7 +188,7 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 	if !ok {
 		return nil, b.errAt(x.Args[0], sqlerr.New(155, partName, strings.ToLower(name)))
 	}
-	var args []Expr
+	var args []exec.Expr
 	for i, a := range x.Args[1:] {
 		h := types.DateTime2Type(7)
 		if name == "DATEADD" && i == 0 {
@@ -249,7 +250,7 @@ func (s *subqueryExpr) Type() types.Type {
 	return s.plan.cols[0].Type
 }
 
-func (s *subqueryExpr) rows(e *Env) ([][]types.Value, error) {
+func (s *subqueryExpr) rows(e *exec.Env) ([][]types.Value, error) {
 	if e.Cache == nil {
 		e.Cache = map[any]any{}
 	}
@@ -276,7 +277,7 @@ func (s *subqueryExpr) rows(e *Env) ([][]types.Value, error) {
 
 // collectRows runs a SELECT and keeps (up to limit, when ≥ 0) its rows,
 // counting them against the statement's memory.
-func collectRows(e *Env, plan *selectPlan, limit int) ([][]types.Value, error) {
+func collectRows(e *exec.Env, plan *selectPlan, limit int) ([][]types.Value, error) {
 	var rows [][]types.Value
 	err := plan.run(e, func(row []types.Value) error {
 		r := append([]types.Value{}, row...)
@@ -295,7 +296,7 @@ func collectRows(e *Env, plan *selectPlan, limit int) ([][]types.Value, error) {
 	return rows, nil
 }
 
-func (s *subqueryExpr) Eval(e *Env) (types.Value, error) {
+func (s *subqueryExpr) Eval(e *exec.Env) (types.Value, error) {
 	rows, err := s.rows(e)
 	if err != nil {
 		return nil, err
@@ -314,13 +315,13 @@ func (s *subqueryExpr) Eval(e *Env) (types.Value, error) {
 
 // inSubquery is x [NOT] IN (SELECT ...).
 type inSubquery struct {
-	x   Expr
+	x   exec.Expr
 	sub *subqueryExpr
 	not bool
 }
 
 func (in *inSubquery) Type() types.Type { return types.TypeBit }
-func (in *inSubquery) Eval(e *Env) (types.Value, error) {
+func (in *inSubquery) Eval(e *exec.Env) (types.Value, error) {
 	xv, err := in.x.Eval(e)
 	if err != nil {
 		return nil, err
@@ -364,7 +365,7 @@ func (in *inSubquery) Eval(e *Env) (types.Value, error) {
 	return in.not, nil
 }
 
-func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool, sc *scope, agg *aggContext) (Expr, error) {
+func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool, sc *scope, agg *aggContext) (exec.Expr, error) {
 	plan, correlated, err := b.planSubquery(sel, sc, agg != nil)
 	if err != nil {
 		return nil, err

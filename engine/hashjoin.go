@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
@@ -27,12 +28,12 @@ import (
 type hashJoin struct {
 	joinSource // kind, inputs, the whole condition (for plans), offsets
 	pairs      []joinPair
-	rest       Expr // the condition's other conjuncts, checked per match
+	rest       exec.Expr // the condition's other conjuncts, checked per match
 	floats     []bool
 	buildLeft  bool
 }
 
-func newHashJoin(j *joinSource, pairs []joinPair, rest []Expr) *hashJoin {
+func newHashJoin(j *joinSource, pairs []joinPair, rest []exec.Expr) *hashJoin {
 	h := &hashJoin{joinSource: *j, pairs: pairs, rest: andAll(rest)}
 	for _, p := range pairs {
 		h.floats = append(h.floats, !exactNumber(p.l.Type()) || !exactNumber(p.r.Type()))
@@ -47,7 +48,7 @@ func exactNumber(t types.Type) bool { return t.Kind.IsInteger() || t.Kind == typ
 type side struct {
 	src       rowSource
 	off, w    int // where its columns sit in the join's row
-	keys      []Expr
+	keys      []exec.Expr
 	preserved bool // an outer join keeps its unmatched rows
 }
 
@@ -161,7 +162,7 @@ func (t *hashTable) matches(kv []types.Value, fn func(i int, row []types.Value) 
 	return nil
 }
 
-func (h *hashJoin) scan(e *Env, fn func(row []types.Value) error) error {
+func (h *hashJoin) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	build, probe := h.sides()
 	full := make([]types.Value, h.base+h.lw+h.rw)
 	combined := full[h.base:]
@@ -218,7 +219,7 @@ func (h *hashJoin) scan(e *Env, fn func(row []types.Value) error) error {
 				copy(bcols, row)
 				if h.rest != nil {
 					e.Row = full
-					if v, err := h.rest.Eval(e); err != nil || !Truth(v) {
+					if v, err := h.rest.Eval(e); err != nil || !exec.Truth(v) {
 						return err
 					}
 				}
@@ -258,7 +259,7 @@ func (h *hashJoin) scan(e *Env, fn func(row []types.Value) error) error {
 
 // evalKeys evaluates join keys over e.row into kv; false when one is NULL
 // (the row matches nothing).
-func evalKeys(e *Env, keys []Expr, kv []types.Value) (bool, error) {
+func evalKeys(e *exec.Env, keys []exec.Expr, kv []types.Value) (bool, error) {
 	for i, k := range keys {
 		v, err := k.Eval(e)
 		if err != nil || v == nil {
@@ -408,7 +409,7 @@ func (h *hashJoin) explain(x *explainer, nm *names) *plan.Node {
 
 // list prints expressions as a plan's argument lists them: comma
 // separated.
-func (x *explainer) list(xs []Expr, nm *names) string {
+func (x *explainer) list(xs []exec.Expr, nm *names) string {
 	t := make([]string, len(xs))
 	for i, e := range xs {
 		t[i] = x.text(e, nm)
@@ -417,7 +418,7 @@ func (x *explainer) list(xs []Expr, nm *names) string {
 }
 
 // pairSides returns the left and the right expressions of join pairs.
-func pairSides(pairs []joinPair) (l, r []Expr) {
+func pairSides(pairs []joinPair) (l, r []exec.Expr) {
 	for _, p := range pairs {
 		l, r = append(l, p.l), append(r, p.r)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -92,7 +93,7 @@ func (w *rowWriter) checkIdentityTargets(s *Session, listed, explicit bool) erro
 // explicitIdentity records an explicit identity value v: the counter moves
 // to v when v lies beyond it in the increment's direction (or when the
 // table never generated a value).
-func (w *rowWriter) explicitIdentity(e *Env, t *txn, v types.Value) error {
+func (w *rowWriter) explicitIdentity(e *exec.Env, t *txn, v types.Value) error {
 	i := w.table.IdentityColumn()
 	n, ok := identityInt(v)
 	if !ok {
@@ -161,7 +162,7 @@ func (b *binder) planCheckIdent(x *parser.Dbcc, quiet bool) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		c, ok := v.(*Const)
+		c, ok := v.(*exec.Const)
 		if !ok {
 			return nil, b.errAt(x.Args[2], sqlerr.New(2526))
 		}
@@ -172,7 +173,7 @@ func (b *binder) planCheckIdent(x *parser.Dbcc, quiet bool) (*stmtPlan, error) {
 		mode, reseedTo = "RESEED TO", n
 	}
 	inc := def.Columns[col].Identity.Increment
-	return &stmtPlan{write: db, run: func(e *Env, t *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{write: db, run: func(e *exec.Env, t *txn, w session.ResultWriter) (string, error) {
 		key := keys.IdentityKey(def.ID)
 		raw, had, err := t.Get(key)
 		if err != nil {

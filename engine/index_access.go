@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/types"
@@ -28,7 +29,7 @@ type indexSeek struct {
 // chooseIndexSeek gives ts an index seek when an index fixes more leading
 // columns than the primary-key access chooseAccess found; the table's
 // columns start at base in the combined row (a join's input).
-func chooseIndexSeek(ts *tableScan, where Expr, base int) {
+func chooseIndexSeek(ts *tableScan, where exec.Expr, base int) {
 	if len(ts.table.Indexes) == 0 || (len(ts.table.PK) > 0 && len(ts.eq) == len(ts.table.PK)) {
 		return
 	}
@@ -56,24 +57,24 @@ func chooseIndexSeek(ts *tableScan, where Expr, base int) {
 
 // seekValue finds a conjunct "column op value" (either way round; col is
 // the column's place in the combined row) with a row-independent value of a type the column's key encoding agrees with.
-func seekValue(conj []Expr, col int, colT types.Type, ops ...string) Expr {
+func seekValue(conj []exec.Expr, col int, colT types.Type, ops ...string) exec.Expr {
 	v, _ := seekBound(conj, col, colT, ops...)
 	return v
 }
 
 // seekBound is seekValue that also returns the operator found, turned
 // round to read "column op value".
-func seekBound(conj []Expr, col int, colT types.Type, ops ...string) (Expr, string) {
+func seekBound(conj []exec.Expr, col int, colT types.Type, ops ...string) (exec.Expr, string) {
 	if colT.Kind.IsBinary() {
 		return nil, "" // fixed-length binary pads; leave it to the scan
 	}
 	for _, c := range conj {
-		cmp, ok := c.(*Compare)
+		cmp, ok := c.(*exec.Compare)
 		if !ok {
 			continue
 		}
-		for flip, side := range [2][2]Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
-			col2, isCol := side[0].(*ColRef)
+		for flip, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
+			col2, isCol := side[0].(*exec.ColRef)
 			if !isCol || col2.Idx != col || !rowIndependent(side[1]) || !keyCompatible(colT, side[1].Type()) {
 				continue
 			}
@@ -101,7 +102,7 @@ func seekKey(dst []byte, v types.Value, colT types.Type, desc bool) []byte {
 }
 
 // scanKeys reads the rows the seek selects, in index order.
-func (s *indexSeek) scanKeys(e *Env, t *tableScan, fn func(key, raw []byte, row []types.Value) error) error {
+func (s *indexSeek) scanKeys(e *exec.Env, t *tableScan, fn func(key, raw []byte, row []types.Value) error) error {
 	if !s.stillReady(e, t) {
 		full := *t
 		full.seek = nil
@@ -144,7 +145,7 @@ func (s *indexSeek) scanKeys(e *Env, t *tableScan, fn func(key, raw []byte, row 
 // stillReady reports whether the index is still ready as the session sees
 // the schema now: a statement bound before DROP INDEX began falls back to
 // reading the table.
-func (s *indexSeek) stillReady(e *Env, t *tableScan) bool {
+func (s *indexSeek) stillReady(e *exec.Env, t *tableScan) bool {
 	set, err := sessionOf(e).schemaFor(t.db)
 	if err != nil {
 		return false

@@ -8,6 +8,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -194,7 +195,7 @@ func keyHead(key []byte, off int) uint64 {
 // fill indexes up to indexChunkRows rows (indexChunkBytes of entries,
 // indexReadBytes of rows) from cursor on (a row key, or a prefix before
 // every row) and returns where to go on (nil at the end): step 2.
-func (x *indexBuild) fill(e *Env, t *txn, cursor []byte) ([]byte, error) {
+func (x *indexBuild) fill(e *exec.Env, t *txn, cursor []byte) ([]byte, error) {
 	def, ix, err := x.building(t)
 	if err != nil {
 		return nil, err

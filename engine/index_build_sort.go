@@ -13,6 +13,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/sqlerr"
@@ -121,7 +122,7 @@ func indexFingerprint(def *catalog.TableDef, ix *catalog.IndexDef) string {
 
 // scan runs step 1: it reads every row, encodes the entries and sorts them
 // into runs.
-func (x *indexBuild) scan(e *Env) (*buildSort, error) {
+func (x *indexBuild) scan(e *exec.Env) (*buildSort, error) {
 	set := x.db.schema.Load()
 	var def *catalog.TableDef
 	var ix *catalog.IndexDef
@@ -171,7 +172,7 @@ func (x *indexBuild) scan(e *Env) (*buildSort, error) {
 }
 
 // scanRows reads the rows into runs, handing each full one to the sorter.
-func (x *indexBuild) scanRows(e *Env, def *catalog.TableDef, ix *catalog.IndexDef, s *buildSort, full, free chan *entryRun) error {
+func (x *indexBuild) scanRows(e *exec.Env, def *catalog.TableDef, ix *catalog.IndexDef, s *buildSort, full, free chan *entryRun) error {
 	prefix := keys.TablePrefix(def.ID)
 	it, err := x.db.storage.KV().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
@@ -496,7 +497,7 @@ func (s *buildSort) recycle(p *entryPack) {
 }
 
 // writeSorted writes one pack of merged entries: step 2.
-func (x *indexBuild) writeSorted(e *Env, t *txn, s *buildSort, p *entryPack) error {
+func (x *indexBuild) writeSorted(e *exec.Env, t *txn, s *buildSort, p *entryPack) error {
 	def, ix, err := x.building(t)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -109,7 +110,7 @@ func (f filterEval) eval(x parser.Expr, row []types.Value) (bool, error) {
 		if err != nil || row[i] == nil || v == nil {
 			return false, err
 		}
-		return CmpResult(op, types.Compare(row[i], v)), nil
+		return exec.CmpResult(op, types.Compare(row[i], v)), nil
 	case *parser.IsNull:
 		i, _, err := f.column(e.X)
 		if err != nil {

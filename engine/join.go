@@ -3,6 +3,7 @@ package engine
 import (
 	"slices"
 
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 )
@@ -60,10 +61,10 @@ type joinPlanner struct {
 //
 // First, the WHERE conjuncts that can run as semi-joins (semijoin.go) are
 // taken out; they filter the planned source.
-func (b *binder) planJoins(src rowSource, width int, where Expr, hints []string) (rowSource, Expr, error) {
+func (b *binder) planJoins(src rowSource, width int, where exec.Expr, hints []string) (rowSource, exec.Expr, error) {
 	var semis []*semiJoin
 	if where != nil && !b.s.oldJoins {
-		var rest []Expr
+		var rest []exec.Expr
 		for _, c := range conjuncts(where, nil) {
 			if s := b.semiJoin(c); s != nil {
 				semis = append(semis, s)
@@ -84,13 +85,13 @@ func (b *binder) planJoins(src rowSource, width int, where Expr, hints []string)
 }
 
 // pushJoins is planJoins without the semi-joins.
-func (b *binder) pushJoins(src rowSource, width int, where Expr, hints []string) (rowSource, Expr, error) {
+func (b *binder) pushJoins(src rowSource, width int, where exec.Expr, hints []string) (rowSource, exec.Expr, error) {
 	if _, join := src.(*joinSource); !join || b.s.oldJoins {
 		chooseAccess(src, where) // one input: its access path is all there is
 		return src, where, nil
 	}
 	jp := &joinPlanner{hint: queryHint(hints), forceOrder: slices.Contains(hints, "FORCE ORDER")}
-	var push, keep []Expr
+	var push, keep []exec.Expr
 	if where != nil {
 		for _, c := range conjuncts(where, nil) {
 			if lo, _, ok := exprSpan(c); ok && lo >= 0 {
@@ -108,7 +109,7 @@ func (b *binder) pushJoins(src rowSource, width int, where Expr, hints []string)
 // rewrite returns src with the predicates preds applied (pushed further
 // down where that keeps the meaning), or returned when they must stay
 // above it. src covers columns [base, base+width) of the combined row.
-func (jp *joinPlanner) rewrite(src rowSource, base, width int, preds []Expr) (rowSource, []Expr) {
+func (jp *joinPlanner) rewrite(src rowSource, base, width int, preds []exec.Expr) (rowSource, []exec.Expr) {
 	switch s := src.(type) {
 	case *joinSource:
 		return jp.rewriteJoin(s, base, preds)
@@ -126,7 +127,7 @@ func (jp *joinPlanner) rewrite(src rowSource, base, width int, preds []Expr) (ro
 // outer join preserves, for its ON conjuncts; not the side it fills with
 // NULLs, for WHERE conjuncts), into an inner join's condition when it
 // refers to both sides, else above the join.
-func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []Expr) (rowSource, []Expr) {
+func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (rowSource, []exec.Expr) {
 	kind := j.kind
 	if kind == parser.InnerJoin || kind == parser.CrossJoin {
 		if src, keep, ok := jp.chainJoin(j, base, preds); ok {
@@ -134,7 +135,7 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []Expr) (rowSo
 		}
 	}
 	lo, mid, hi := base, base+j.lw, base+j.lw+j.rw
-	var lp, rp, cond, keep []Expr
+	var lp, rp, cond, keep []exec.Expr
 	innerish := kind == parser.InnerJoin || kind == parser.CrossJoin
 	for _, p := range preds {
 		a, z, _ := exprSpan(p)
@@ -214,17 +215,17 @@ func (jp *joinPlanner) fail() {
 // joinPair is one conjunct l = r of a join condition, l over the left
 // input's columns and r over the right's.
 type joinPair struct {
-	l, r Expr
-	cmp  *Compare
+	l, r exec.Expr
+	cmp  *exec.Compare
 }
 
 // equiPairs splits a join condition into its equalities between the two
 // inputs and the rest.
-func equiPairs(cond []Expr, lo, mid, hi int) ([]joinPair, []Expr) {
+func equiPairs(cond []exec.Expr, lo, mid, hi int) ([]joinPair, []exec.Expr) {
 	var pairs []joinPair
-	var rest []Expr
+	var rest []exec.Expr
 	for _, c := range cond {
-		if cmp, ok := c.(*Compare); ok && cmp.Op == "=" {
+		if cmp, ok := c.(*exec.Compare); ok && cmp.Op == "=" {
 			la, lz, lok := exprSpan(cmp.L)
 			ra, rz, rok := exprSpan(cmp.R)
 			if lok && rok && la >= 0 && ra >= 0 {
@@ -244,13 +245,13 @@ func equiPairs(cond []Expr, lo, mid, hi int) ([]joinPair, []Expr) {
 }
 
 // andAll joins conditions with AND; nil when there are none.
-func andAll(xs []Expr) Expr {
-	var out Expr
+func andAll(xs []exec.Expr) exec.Expr {
+	var out exec.Expr
 	for _, x := range xs {
 		if out == nil {
 			out = x
 		} else {
-			out = &Logic{And: true, L: out, R: x}
+			out = &exec.Logic{And: true, L: out, R: x}
 		}
 	}
 	return out
@@ -260,7 +261,7 @@ func andAll(xs []Expr) Expr {
 // expression reads (lo = -1 when it reads none); ok is false for an
 // expression whose inputs it cannot tell, which then stays where it was
 // written.
-func exprSpan(x Expr) (lo, hi int, ok bool) {
+func exprSpan(x exec.Expr) (lo, hi int, ok bool) {
 	lo, hi = -1, -1
 	ok = exprColumns(x, func(i int) {
 		if lo < 0 || i < lo {
@@ -275,9 +276,9 @@ func exprSpan(x Expr) (lo, hi int, ok bool) {
 
 // exprColumns calls add with every combined-row column an expression
 // reads; false for an expression whose inputs it cannot tell.
-func exprColumns(x Expr, add func(col int)) bool {
-	return exprLeaves(x, func(x Expr) {
-		if c, ok := x.(*ColRef); ok {
+func exprColumns(x exec.Expr, add func(col int)) bool {
+	return exprLeaves(x, func(x exec.Expr) {
+		if c, ok := x.(*exec.ColRef); ok {
 			add(c.Idx)
 		}
 	})
@@ -287,9 +288,9 @@ func exprColumns(x Expr, add func(col int)) bool {
 // parameter and subquery of an expression (a subquery's own plan is not
 // entered); false for an expression it cannot look into, or one with a
 // correlated subquery, which may read any column of the row.
-func exprLeaves(x Expr, leaf func(Expr)) bool {
-	var walk func(x Expr) bool
-	all := func(xs ...Expr) bool {
+func exprLeaves(x exec.Expr, leaf func(exec.Expr)) bool {
+	var walk func(x exec.Expr) bool
+	all := func(xs ...exec.Expr) bool {
 		for _, x := range xs {
 			if x != nil && !walk(x) {
 				return false
@@ -297,33 +298,33 @@ func exprLeaves(x Expr, leaf func(Expr)) bool {
 		}
 		return true
 	}
-	walk = func(x Expr) bool {
+	walk = func(x exec.Expr) bool {
 		switch e := x.(type) {
 		case *subqueryExpr:
 			leaf(e)
 			return !e.correlated // it may read any column of the row
-		case *ColRef, *Const, *ParamRef, *outerColExpr, *AggRef, *GroupKeyRef:
+		case *exec.ColRef, *exec.Const, *exec.ParamRef, *outerColExpr, *exec.AggRef, *exec.GroupKeyRef:
 			leaf(e)
 			return true
-		case *Cast:
+		case *exec.Cast:
 			return walk(e.X)
-		case *Arith:
+		case *exec.Arith:
 			return all(e.L, e.R)
-		case *Negate:
+		case *exec.Negate:
 			return walk(e.X)
-		case *Compare:
+		case *exec.Compare:
 			return all(e.L, e.R)
-		case *Logic:
+		case *exec.Logic:
 			return all(e.L, e.R)
-		case *Not:
+		case *exec.Not:
 			return walk(e.X)
-		case *IsNull:
+		case *exec.IsNull:
 			return walk(e.X)
-		case *InList:
+		case *exec.InList:
 			return walk(e.X) && all(e.List...)
-		case *Case:
+		case *exec.Case:
 			return all(e.Conds...) && all(e.Results...) && all(e.Else)
-		case *Like:
+		case *exec.Like:
 			return all(e.X, e.Pattern, e.Escape)
 		case *funcExpr:
 			return !e.agg && all(e.args...)

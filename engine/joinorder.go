@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"sort"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
@@ -44,9 +45,9 @@ const (
 type chainStep struct {
 	in        joinInput
 	method    joinMethod
-	cond      Expr       // every conjunct this step applies
+	cond      exec.Expr  // every conjunct this step applies
 	pairs     []joinPair // its equalities: l over the rows so far, r over in
-	rest      Expr       // hash: the conjuncts besides pairs
+	rest      exec.Expr  // hash: the conjuncts besides pairs
 	floats    []bool     // hash: keys compared as float
 	buildLeft bool       // hash: build on the rows so far, stream in
 	est       float64    // rows after this step
@@ -77,9 +78,9 @@ const maxChainInputs = 64
 // chainJoin plans the run of inner joins rooted at j with the predicates
 // preds pushed to it. ok is false when it cannot (a condition whose
 // columns it cannot tell); the caller then keeps the written plan.
-func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []Expr) (src rowSource, keep []Expr, ok bool) {
+func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []exec.Expr) (src rowSource, keep []exec.Expr, ok bool) {
 	var inputs []joinInput
-	conds := append([]Expr(nil), preds...)
+	conds := append([]exec.Expr(nil), preds...)
 	var flatten func(src rowSource, base, w int)
 	flatten = func(src rowSource, base, w int) {
 		if js, ok := src.(*joinSource); ok && (js.kind == parser.InnerJoin || js.kind == parser.CrossJoin) {
@@ -105,7 +106,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []Expr) (src row
 		}
 		return -1
 	}
-	mask := func(x Expr) (uint64, bool) {
+	mask := func(x exec.Expr) (uint64, bool) {
 		var m uint64
 		ok := exprColumns(x, func(col int) {
 			if i := owner(col); i >= 0 {
@@ -115,7 +116,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []Expr) (src row
 		return m, ok
 	}
 	masks := make([]uint64, len(conds))
-	perInput := make([][]Expr, len(inputs))
+	perInput := make([][]exec.Expr, len(inputs))
 	var multi []int
 	for i, c := range conds {
 		m, ok := mask(c)
@@ -135,7 +136,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []Expr) (src row
 	}
 	for i := range inputs {
 		in := &inputs[i]
-		var left []Expr
+		var left []exec.Expr
 		in.src, left = jp.rewrite(in.src, in.base, in.w, perInput[i])
 		if len(left) > 0 {
 			in.src = &filterSource{src: in.src, cond: andAll(left), base: in.base, width: in.w}
@@ -154,7 +155,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []Expr) (src row
 	applied := make([]bool, len(conds))
 	for _, k := range order[1:] {
 		now := joined | 1<<k
-		var step []Expr
+		var step []exec.Expr
 		for _, i := range multi {
 			if !applied[i] && masks[i]&^now == 0 {
 				applied[i] = true
@@ -171,7 +172,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []Expr) (src row
 
 // order returns the inputs' join order: written under FORCE ORDER, else
 // greedy by estimated rows.
-func (jp *joinPlanner) order(inputs []joinInput, conds []Expr, masks []uint64, multi []int) []int {
+func (jp *joinPlanner) order(inputs []joinInput, conds []exec.Expr, masks []uint64, multi []int) []int {
 	n := len(inputs)
 	order := make([]int, 0, n)
 	if jp.forceOrder {
@@ -201,12 +202,12 @@ func (jp *joinPlanner) order(inputs []joinInput, conds []Expr, masks []uint64, m
 			now := joined | 1<<k
 			rank := 0
 			sel := 1.0
-			var eqs []Expr
+			var eqs []exec.Expr
 			for _, i := range multi {
 				m := masks[i]
 				if m&(1<<k) != 0 && m&^now == 0 {
 					rank = max(rank, 1)
-					if cmp, ok := conds[i].(*Compare); ok && cmp.Op == "=" {
+					if cmp, ok := conds[i].(*exec.Compare); ok && cmp.Op == "=" {
 						eqs, rank = append(eqs, conds[i]), 2
 					} else {
 						sel *= selectivity(conds[i])
@@ -229,14 +230,14 @@ func (jp *joinPlanner) order(inputs []joinInput, conds []Expr, masks []uint64, m
 // input in on the equalities eqs: each row so far matches at most one of
 // a unique key's rows, and otherwise the bigger side's count is the guess
 // (a foreign key's); without equalities, every pair.
-func joinedRows(est float64, in joinInput, eqs []Expr, inputs []joinInput) float64 {
+func joinedRows(est float64, in joinInput, eqs []exec.Expr, inputs []joinInput) float64 {
 	if len(eqs) == 0 {
 		return max(est*in.est, 1)
 	}
 	for _, c := range eqs {
-		cmp := c.(*Compare)
-		for _, x := range []Expr{cmp.L, cmp.R} {
-			col, ok := x.(*ColRef)
+		cmp := c.(*exec.Compare)
+		for _, x := range []exec.Expr{cmp.L, cmp.R} {
+			col, ok := x.(*exec.ColRef)
 			if !ok {
 				continue
 			}
@@ -271,7 +272,7 @@ func leafScan(src rowSource) *tableScan {
 
 // step plans joining in to the rows so far (the inputs in joined, est
 // rows) with the conditions conds.
-func (jp *joinPlanner) step(in joinInput, conds []Expr, joined uint64, mask func(Expr) (uint64, bool), inputs []joinInput, est float64) chainStep {
+func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask func(exec.Expr) (uint64, bool), inputs []joinInput, est float64) chainStep {
 	s := chainStep{in: in, cond: andAll(conds)}
 	self := uint64(0)
 	for i := range inputs {
@@ -279,10 +280,10 @@ func (jp *joinPlanner) step(in joinInput, conds []Expr, joined uint64, mask func
 			self = 1 << i
 		}
 	}
-	var eqs, rest []Expr
+	var eqs, rest []exec.Expr
 	sel := 1.0
 	for _, c := range conds {
-		if cmp, ok := c.(*Compare); ok && cmp.Op == "=" {
+		if cmp, ok := c.(*exec.Compare); ok && cmp.Op == "=" {
 			lm, _ := mask(cmp.L)
 			rm, _ := mask(cmp.R)
 			switch {
@@ -326,7 +327,7 @@ func (jp *joinPlanner) step(in joinInput, conds []Expr, joined uint64, mask func
 	return s
 }
 
-func (c *joinChain) scan(e *Env, fn func(row []types.Value) error) error {
+func (c *joinChain) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	buf := make([]types.Value, c.base+c.width)
 	saved := e.Row
 	defer func() { e.Row = saved }()
@@ -336,7 +337,7 @@ func (c *joinChain) scan(e *Env, fn func(row []types.Value) error) error {
 }
 
 // run joins the first k+1 inputs into buf, calling emit for each row.
-func (c *joinChain) run(e *Env, k int, buf []types.Value, held *int64, emit func() error) error {
+func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit func() error) error {
 	if k == 0 {
 		in := c.first
 		return in.src.scan(e, func(r []types.Value) error {
@@ -348,13 +349,13 @@ func (c *joinChain) run(e *Env, k int, buf []types.Value, held *int64, emit func
 	in := s.in
 	cols := buf[in.base : in.base+in.w]
 	// emitIf emits the row in buf when cond holds for it.
-	emitIf := func(cond Expr) error {
+	emitIf := func(cond exec.Expr) error {
 		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		if cond != nil {
 			e.Row = buf
-			if v, err := cond.Eval(e); err != nil || !Truth(v) {
+			if v, err := cond.Eval(e); err != nil || !exec.Truth(v) {
 				return err
 			}
 		}
@@ -398,7 +399,7 @@ func (c *joinChain) run(e *Env, k int, buf []types.Value, held *int64, emit func
 	lkeys, rkeys := pairSides(s.pairs)
 	kv := make([]types.Value, len(s.pairs))
 	// keyed evaluates keys over buf into kv and calls fn unless one is NULL.
-	keyed := func(keys []Expr, fn func() error) error {
+	keyed := func(keys []exec.Expr, fn func() error) error {
 		e.Row = buf
 		if ok, err := evalKeys(e, keys, kv); err != nil || !ok {
 			return err
@@ -407,7 +408,7 @@ func (c *joinChain) run(e *Env, k int, buf []types.Value, held *int64, emit func
 	}
 	// build reads the build side into a hash table of rows width wide,
 	// taken from held when it is in buf.
-	build := func(width int, keys []Expr, scan func(func() error) error, held []types.Value) (*hashTable, error) {
+	build := func(width int, keys []exec.Expr, scan func(func() error) error, held []types.Value) (*hashTable, error) {
 		t := newHashTable(s.floats, width)
 		err := scan(func() error {
 			return keyed(keys, func() error { return grow(t.add(held, kv)) })
@@ -515,7 +516,7 @@ func (in joinInput) explain(x *explainer, nm *names, est float64) *plan.Node {
 // b.x = 5, so that both inputs are filtered (and can seek) before the
 // join. Columns are linked only when they have the same kind of type (or
 // are both integers), where equality is transitive through the values.
-func transitiveEqualities(conds []Expr) []Expr {
+func transitiveEqualities(conds []exec.Expr) []exec.Expr {
 	parent := map[int]int{}
 	var find func(int) int
 	find = func(i int) int {
@@ -526,20 +527,20 @@ func transitiveEqualities(conds []Expr) []Expr {
 		}
 		return i
 	}
-	cols := map[int]*ColRef{}
+	cols := map[int]*exec.ColRef{}
 	type fixed struct {
-		col *ColRef
-		v   Expr
+		col *exec.ColRef
+		v   exec.Expr
 	}
 	var consts []fixed
 	has := map[int]bool{}
 	for _, c := range conds {
-		cmp, ok := c.(*Compare)
+		cmp, ok := c.(*exec.Compare)
 		if !ok || cmp.Op != "=" {
 			continue
 		}
-		l, lok := cmp.L.(*ColRef)
-		r, rok := cmp.R.(*ColRef)
+		l, lok := cmp.L.(*exec.ColRef)
+		r, rok := cmp.R.(*exec.ColRef)
 		switch {
 		case lok && rok && sameKindFamily(l.T, r.T):
 			cols[l.Idx], cols[r.Idx] = l, r
@@ -556,13 +557,13 @@ func transitiveEqualities(conds []Expr) []Expr {
 		order = append(order, idx)
 	}
 	sort.Ints(order)
-	var out []Expr
+	var out []exec.Expr
 	for _, f := range consts {
 		for _, idx := range order {
 			c := cols[idx]
 			if idx != f.col.Idx && !has[idx] && find(idx) == find(f.col.Idx) && sameKindFamily(c.T, f.col.T) {
 				has[idx] = true
-				out = append(out, &Compare{Op: "=", L: c, R: f.v})
+				out = append(out, &exec.Compare{Op: "=", L: c, R: f.v})
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"mirrordb/engine/builtins"
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/types"
 )
@@ -23,12 +24,12 @@ import (
 // the full WHERE clause is still applied to every row read, so the
 // ranges only ever remove work.
 type keySeek struct {
-	eq     []Expr // values of the leading key columns
-	in     []Expr // alternatives for column len(eq)
-	lo, hi Expr   // bounds of column len(eq) (nil: open)
-	loX    bool   // the bounds exclude their value (>, <)
+	eq     []exec.Expr // values of the leading key columns
+	in     []exec.Expr // alternatives for column len(eq)
+	lo, hi exec.Expr   // bounds of column len(eq) (nil: open)
+	loX    bool        // the bounds exclude their value (>, <)
 	hiX    bool
-	like   *Like // LIKE on column len(eq)
+	like   *exec.Like // LIKE on column len(eq)
 	types  []types.Type
 	desc   []bool
 }
@@ -50,7 +51,7 @@ func (s *keySeek) score() int {
 }
 
 // equalKeySeek is the seek of given values of a key's leading columns.
-func equalKeySeek(def *catalog.TableDef, cols []int, desc []bool, eq []Expr) keySeek {
+func equalKeySeek(def *catalog.TableDef, cols []int, desc []bool, eq []exec.Expr) keySeek {
 	s := keySeek{desc: desc, eq: eq}
 	for _, c := range cols {
 		s.types = append(s.types, def.Columns[c].Type)
@@ -61,7 +62,7 @@ func equalKeySeek(def *catalog.TableDef, cols []int, desc []bool, eq []Expr) key
 // findKeySeek builds the seek the conjuncts allow on a key whose columns
 // are cols of def (desc: which are descending); the table's columns start
 // at base in the combined row.
-func findKeySeek(conj []Expr, base int, def *catalog.TableDef, cols []int, desc []bool) keySeek {
+func findKeySeek(conj []exec.Expr, base int, def *catalog.TableDef, cols []int, desc []bool) keySeek {
 	s := keySeek{desc: desc}
 	for _, c := range cols {
 		s.types = append(s.types, def.Columns[c].Type)
@@ -89,19 +90,19 @@ func findKeySeek(conj []Expr, base int, def *catalog.TableDef, cols []int, desc 
 
 // seekList finds a conjunct that allows column col only a list of
 // row-independent values: col IN (v1, v2, ...) or col = v1 OR col = v2 ...
-func seekList(conj []Expr, col int, colT types.Type) []Expr {
+func seekList(conj []exec.Expr, col int, colT types.Type) []exec.Expr {
 	if colT.Kind.IsBinary() {
 		return nil
 	}
 	for _, c := range conj {
-		if in, ok := c.(*InList); ok && !in.Not {
-			if x, isCol := in.X.(*ColRef); isCol && x.Idx == col && allKeyValues(in.List, colT) {
+		if in, ok := c.(*exec.InList); ok && !in.Not {
+			if x, isCol := in.X.(*exec.ColRef); isCol && x.Idx == col && allKeyValues(in.List, colT) {
 				return in.List
 			}
 			continue
 		}
-		if l, ok := c.(*Logic); ok && !l.And {
-			var vals []Expr
+		if l, ok := c.(*exec.Logic); ok && !l.And {
+			var vals []exec.Expr
 			if orEqualities(l, col, colT, &vals) {
 				return vals
 			}
@@ -112,11 +113,11 @@ func seekList(conj []Expr, col int, colT types.Type) []Expr {
 
 // orEqualities collects the values of an OR tree whose every leaf is an
 // equality of column col with a row-independent value.
-func orEqualities(x Expr, col int, colT types.Type, vals *[]Expr) bool {
-	if l, ok := x.(*Logic); ok && !l.And {
+func orEqualities(x exec.Expr, col int, colT types.Type, vals *[]exec.Expr) bool {
+	if l, ok := x.(*exec.Logic); ok && !l.And {
 		return orEqualities(l.L, col, colT, vals) && orEqualities(l.R, col, colT, vals)
 	}
-	v := seekValue([]Expr{x}, col, colT, "=")
+	v := seekValue([]exec.Expr{x}, col, colT, "=")
 	if v == nil {
 		return false
 	}
@@ -126,7 +127,7 @@ func orEqualities(x Expr, col int, colT types.Type, vals *[]Expr) bool {
 
 // allKeyValues reports whether every value of a list can be sought in a
 // key column of type colT.
-func allKeyValues(list []Expr, colT types.Type) bool {
+func allKeyValues(list []exec.Expr, colT types.Type) bool {
 	for _, v := range list {
 		if !rowIndependent(v) || !keyCompatible(colT, v.Type()) {
 			return false
@@ -137,16 +138,16 @@ func allKeyValues(list []Expr, colT types.Type) bool {
 
 // seekLike finds "col LIKE pattern" with a row-independent pattern on a
 // string column.
-func seekLike(conj []Expr, col int, colT types.Type) *Like {
+func seekLike(conj []exec.Expr, col int, colT types.Type) *exec.Like {
 	if !colT.Kind.IsString() {
 		return nil
 	}
 	for _, c := range conj {
-		l, ok := c.(*Like)
+		l, ok := c.(*exec.Like)
 		if !ok || l.Not {
 			continue
 		}
-		if x, isCol := l.X.(*ColRef); isCol && x.Idx == col && rowIndependent(l.Pattern) &&
+		if x, isCol := l.X.(*exec.ColRef); isCol && x.Idx == col && rowIndependent(l.Pattern) &&
 			l.Pattern.Type().Kind.IsString() && (l.Escape == nil || rowIndependent(l.Escape)) {
 			return l
 		}
@@ -159,7 +160,7 @@ type keyRange struct{ lo, hi []byte }
 
 // ranges returns the disjoint ranges of keys under prefix the seek reads,
 // in key order; none when a sought value is NULL (= NULL matches nothing).
-func (s *keySeek) ranges(e *Env, prefix []byte) ([]keyRange, error) {
+func (s *keySeek) ranges(e *exec.Env, prefix []byte) ([]keyRange, error) {
 	p := append([]byte{}, prefix...)
 	for i, x := range s.eq {
 		v, err := x.Eval(e)
@@ -203,7 +204,7 @@ func (s *keySeek) ranges(e *Env, prefix []byte) ([]keyRange, error) {
 	case s.lo != nil || s.hi != nil:
 		lower, upper := p, keys.PrefixEnd(p)
 		for _, b := range [2]struct {
-			x             Expr
+			x             exec.Expr
 			isLower, excl bool
 		}{{s.lo, true, s.loX}, {s.hi, false, s.hiX}} {
 			if b.x == nil {
@@ -238,7 +239,7 @@ func (s *keySeek) ranges(e *Env, prefix []byte) ([]keyRange, error) {
 // likePrefix is the literal text a LIKE pattern's matches start with, its
 // trailing spaces dropped (values are stored without theirs); ok false when
 // the pattern or escape is NULL.
-func (s *keySeek) likePrefix(e *Env) (string, bool, error) {
+func (s *keySeek) likePrefix(e *exec.Env) (string, bool, error) {
 	m := s.like.Cached
 	if m == nil {
 		pv, err := s.like.Pattern.Eval(e)
@@ -266,7 +267,7 @@ func (s *keySeek) likePrefix(e *Env) (string, bool, error) {
 // ranges in order (backward: from the last key of the last range),
 // checking the statement's governor; fn's slices are valid only during
 // the call.
-func (t *tableScan) scanRanges(e *Env, rs []keyRange, backward bool, fn func(key, val []byte) error) (err error) {
+func (t *tableScan) scanRanges(e *exec.Env, rs []keyRange, backward bool, fn func(key, val []byte) error) (err error) {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -342,8 +343,8 @@ func (s *keySeek) explain(x *explainer, nm *names, col func(i int) string) strin
 
 // unconverted is a sought value as a plan shows it: the conversion to the
 // key column's type is printed only where it changes the value's type.
-func unconverted(v Expr) Expr {
-	if c, ok := v.(*Cast); ok && (c.X.Type() == c.To || isConstTree(c.X)) {
+func unconverted(v exec.Expr) exec.Expr {
+	if c, ok := v.(*exec.Cast); ok && (c.X.Type() == c.To || isConstTree(c.X)) {
 		return c.X
 	}
 	return v

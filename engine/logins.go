@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/security"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -152,7 +153,7 @@ func (b *binder) planSecurity(st parser.Statement) (*stmtPlan, error) {
 // transaction: the catalog is not transactional).
 func (b *binder) securityPlan(st parser.Statement, verb string, change func(*security.Catalog) error) *stmtPlan {
 	in := b.s.inst
-	return &stmtPlan{noTx: verb, noTxNumber: 574, run: func(*Env, *txn, session.ResultWriter) (string, error) {
+	return &stmtPlan{noTx: verb, noTxNumber: 574, run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 		if err := in.changeSecurity(change); err != nil {
 			return "", b.errAt(st, sqlerr.As(err))
 		}

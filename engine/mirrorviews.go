@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/endpoint"
+	"mirrordb/engine/exec"
 	"mirrordb/types"
 )
 
@@ -38,7 +39,7 @@ func tsqlEndpointRow() []types.Value {
 func (vs viewSet) addMirroringViews() {
 	vs["sys.endpoints"] = &view{
 		cols: cols(endpointBase()...),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			out := [][]types.Value{tsqlEndpointRow()}
 			if ep := sessionOf(e).inst.Endpoint(); ep != nil {
 				out = append(out, endpointBaseRow(ep))
@@ -48,7 +49,7 @@ func (vs viewSet) addMirroringViews() {
 	}
 	vs["sys.tcp_endpoints"] = &view{
 		cols: cols(append(endpointBase(), "port", intT, "is_dynamic_port", bit, "ip_address", types.NVarCharType(45))...),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			port, ip := sessionOf(e).inst.listenPort()
 			out = append(out, append(tsqlEndpointRow(), port, false, ip))
@@ -66,7 +67,7 @@ func (vs viewSet) addMirroringViews() {
 		cols: cols(append(endpointBase(), "role", tinyint, "role_desc", desc60, "is_encryption_enabled", bit,
 			"connection_auth", tinyint, "connection_auth_desc", desc60, "certificate_id", intT,
 			"encryption_algorithm", tinyint, "encryption_algorithm_desc", desc60)...),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			ep := sessionOf(e).inst.Endpoint()
 			if ep == nil {
 				return nil, nil
@@ -87,7 +88,7 @@ func (vs viewSet) addMirroringViews() {
 			"mirroring_connection_timeout", intT, "mirroring_redo_queue", intT,
 			"mirroring_redo_queue_type", desc60, "mirroring_end_of_log_lsn", lsnT,
 			"mirroring_replication_lsn", lsnT),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			m := sessionOf(e).inst.mirror()
 			var out [][]types.Value
 			for _, d := range sessionOf(e).inst.Databases() {
@@ -121,7 +122,7 @@ func (vs viewSet) addMirroringViews() {
 			"total_fragments_sent", bigint, "total_fragments_received", bigint, "total_sends", bigint,
 			"total_receives", bigint, "peer_arbitration_id", types.TypeUUID,
 			"remote_server_name", types.NVarCharType(128), "remote_address", types.NVarCharType(128)),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			m := sessionOf(e).inst.mirror()
 			if m == nil {
 				return nil, nil
@@ -143,7 +144,7 @@ func (vs viewSet) addMirroringViews() {
 		cols: cols("event_time", dtT, "database_id", intT, "database_name", sysname, "previous_state", intT,
 			"state", intT, "state_desc", desc60, "role_desc", desc60, "mirroring_state_desc", desc60,
 			"server_name", sysname),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			m := sessionOf(e).inst.mirror()
 			if m == nil {
 				return nil, nil
@@ -163,7 +164,7 @@ func (vs viewSet) addMirroringViews() {
 			"role_sequence_number", intT, "mirroring_guid", types.TypeUUID, "family_guid", types.TypeUUID,
 			"is_suspended", bit, "is_suspended_sequence_number", intT, "partner_sync_state", tinyint,
 			"partner_sync_state_desc", desc60),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			m := sessionOf(e).inst.mirror()
 			if m == nil {
 				return nil, nil

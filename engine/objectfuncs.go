@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/types"
 )
 
@@ -17,7 +18,7 @@ func init() {
 
 // fnObjectID is OBJECT_ID('[database.][schema.]name' [, 'type']): the
 // object's id, NULL when there is no such object (or not of that type).
-func fnObjectID(e *Env, a []types.Value, ts []types.Type) (types.Value, error) {
+func fnObjectID(e *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 	if a[0] == nil {
 		return nil, nil
 	}
@@ -57,7 +58,7 @@ func fnObjectID(e *Env, a []types.Value, ts []types.Type) (types.Value, error) {
 }
 
 // fnObjectName is OBJECT_NAME(id [, database_id]).
-func fnObjectName(e *Env, a []types.Value, ts []types.Type) (types.Value, error) {
+func fnObjectName(e *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 	if a[0] == nil {
 		return nil, nil
 	}

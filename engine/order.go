@@ -2,6 +2,7 @@ package engine
 
 import (
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"slices"
 )
 
@@ -79,7 +80,7 @@ func (p *selectPlan) useKeyOrder() {
 		if k.col >= 0 {
 			x = p.project[k.col]
 		}
-		c, ok := x.(*ColRef)
+		c, ok := x.(*exec.ColRef)
 		if !ok {
 			return
 		}
@@ -88,7 +89,7 @@ func (p *selectPlan) useKeyOrder() {
 	served, backward := ts.order().serves(cols, desc, 0)
 	if !served && ts.seek == nil && len(ts.eq) == 0 && ts.rng == nil {
 		need, known := p.columnsRead()
-		var conj []Expr
+		var conj []exec.Expr
 		if p.where != nil {
 			conj = conjuncts(p.where, nil)
 		}
@@ -128,7 +129,7 @@ func (p *selectPlan) groupsTogether() bool {
 	}
 	seen := map[int]bool{}
 	for _, g := range p.groupBy {
-		c, ok := g.(*ColRef)
+		c, ok := g.(*exec.ColRef)
 		if !ok {
 			return false
 		}
@@ -171,7 +172,7 @@ func (p *selectPlan) useIndexForGroups() {
 	if !known {
 		return
 	}
-	var conj []Expr
+	var conj []exec.Expr
 	if p.where != nil {
 		conj = conjuncts(p.where, nil)
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -14,7 +15,7 @@ import (
 // are computed over the deleted and inserted images of each changed row.
 type outputPlan struct {
 	cols    []session.Column
-	project []Expr
+	project []exec.Expr
 	// deleted and inserted are the offsets of each image in the combined
 	// row the items read; -1 when the statement has no such image.
 	deleted, inserted int
@@ -69,7 +70,7 @@ func (b *binder) planOutput(o *parser.Output, def *catalog.TableDef, hasDeleted,
 
 // add computes the output row of one changed row (old or new is nil when
 // the statement has no such image) and keeps it in e.output.
-func (p *outputPlan) add(e *Env, old, new []types.Value) error {
+func (p *outputPlan) add(e *exec.Env, old, new []types.Value) error {
 	if p == nil {
 		return nil
 	}
@@ -107,7 +108,7 @@ func withOutput(p *stmtPlan, o *outputPlan) *stmtPlan {
 	}
 	run := p.run
 	p.cols = o.cols
-	p.run = func(e *Env, t *txn, w session.ResultWriter) (string, error) {
+	p.run = func(e *exec.Env, t *txn, w session.ResultWriter) (string, error) {
 		e.Output = nil
 		tag, err := run(e, t, w)
 		rows := e.Output

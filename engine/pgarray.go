@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -19,7 +20,7 @@ type arraySubqueryExpr struct{ sub *subqueryExpr }
 
 func (a *arraySubqueryExpr) Type() types.Type { return textMax }
 
-func (a *arraySubqueryExpr) Eval(e *Env) (types.Value, error) {
+func (a *arraySubqueryExpr) Eval(e *exec.Env) (types.Value, error) {
 	rows, err := a.sub.rows(e)
 	if err != nil {
 		return nil, err
@@ -35,7 +36,7 @@ func (a *arraySubqueryExpr) Eval(e *Env) (types.Value, error) {
 	return pgcatalog.ArrayText(elems), nil
 }
 
-func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *scope, agg *aggContext) (Expr, error) {
+func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *scope, agg *aggContext) (exec.Expr, error) {
 	sub, err := b.bindSubquery(x, x.Select, false, sc, agg)
 	if err != nil {
 		return nil, err
@@ -46,13 +47,13 @@ func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *scope, agg *aggC
 // arrayCompareExpr is x = ANY (array) or x <> ALL (array): each element
 // is compared with x as text, as the catalogs' arrays hold OIDs and names.
 type arrayCompareExpr struct {
-	x, arr Expr
+	x, arr exec.Expr
 	all    bool
 }
 
 func (a *arrayCompareExpr) Type() types.Type { return types.TypeBit }
 
-func (a *arrayCompareExpr) Eval(e *Env) (types.Value, error) {
+func (a *arrayCompareExpr) Eval(e *exec.Env) (types.Value, error) {
 	v, err := a.x.Eval(e)
 	if err != nil {
 		return nil, err
@@ -85,7 +86,7 @@ func (a *arrayCompareExpr) Eval(e *Env) (types.Value, error) {
 	return a.all, nil
 }
 
-func (b *binder) bindArrayCompare(x *parser.ArrayCompare, sc *scope, agg *aggContext) (Expr, error) {
+func (b *binder) bindArrayCompare(x *parser.ArrayCompare, sc *scope, agg *aggContext) (exec.Expr, error) {
 	if !(x.Op == "=" && !x.All) && !((x.Op == "<>" || x.Op == "!=") && x.All) {
 		return nil, b.errAt(x, sqlerr.New(40517, x.Op+" ANY/ALL (array)"))
 	}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -21,7 +22,7 @@ var regKinds = map[string]bool{"regclass": true, "regtype": true, "regnamespace"
 
 // bindRegCast binds x::reg... and x::reg...::text; ok is false for any
 // other cast.
-func (b *binder) bindRegCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (Expr, bool, error) {
+func (b *binder) bindRegCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (exec.Expr, bool, error) {
 	to := strings.ToLower(tn.Name)
 	if inner, isCast := x.(*parser.Cast); isCast && inner.PG && regKinds[strings.ToLower(inner.To.Name)] &&
 		(to == "text" || to == "varchar" || to == "name") {
@@ -44,7 +45,7 @@ func (b *binder) bindRegCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *
 // regExpr turns a name or number into an OID (bigint), or with toName an
 // OID into its name.
 type regExpr struct {
-	x      Expr
+	x      exec.Expr
 	kind   string
 	toName bool
 }
@@ -56,7 +57,7 @@ func (r *regExpr) Type() types.Type {
 	return types.TypeBigInt
 }
 
-func (r *regExpr) Eval(e *Env) (types.Value, error) {
+func (r *regExpr) Eval(e *exec.Env) (types.Value, error) {
 	v, err := r.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err

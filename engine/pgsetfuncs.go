@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -19,7 +20,7 @@ import (
 var setFuncs = map[string]struct {
 	min, max int
 	typ      types.Type
-	rows     func(e *Env, args []types.Value) ([]types.Value, error)
+	rows     func(e *exec.Env, args []types.Value) ([]types.Value, error)
 }{
 	"generate_series": {2, 3, types.TypeBigInt, generateSeries},
 	"unnest":          {1, 1, textMax, unnest},
@@ -46,7 +47,7 @@ func seriesHeld(n int) int64 { return int64((n+seriesChunk-1)/seriesChunk) * ser
 // generateSeries makes start, start+step, ... up to stop. Its values count
 // against the statement's memory grant as they are made (Msg 701 past it,
 // and a cancel stops it), and it ends where the next value would overflow.
-func generateSeries(e *Env, a []types.Value) ([]types.Value, error) {
+func generateSeries(e *exec.Env, a []types.Value) ([]types.Value, error) {
 	start, _ := a[0].(int64)
 	stop, _ := a[1].(int64)
 	step := int64(1)
@@ -77,7 +78,7 @@ func generateSeries(e *Env, a []types.Value) ([]types.Value, error) {
 	return out, nil
 }
 
-func unnest(_ *Env, a []types.Value) ([]types.Value, error) {
+func unnest(_ *exec.Env, a []types.Value) ([]types.Value, error) {
 	s, ok := a[0].(string)
 	if !ok {
 		return nil, nil
@@ -89,11 +90,11 @@ func unnest(_ *Env, a []types.Value) ([]types.Value, error) {
 // setFuncSource runs a set-returning function: one row per value.
 type setFuncSource struct {
 	name string
-	args []Expr
-	f    func(*Env, []types.Value) ([]types.Value, error)
+	args []exec.Expr
+	f    func(*exec.Env, []types.Value) ([]types.Value, error)
 }
 
-func (s *setFuncSource) scan(e *Env, fn func(row []types.Value) error) error {
+func (s *setFuncSource) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	vals := make([]types.Value, len(s.args))
 	for i, a := range s.args {
 		v, err := a.Eval(e)
@@ -133,7 +134,7 @@ func (b *binder) bindSetFunc(x *parser.TableFunc, sc *scope) (rowSource, error) 
 		if err != nil {
 			return nil, err
 		}
-		src.args = append(src.args, Coerce(v, hint))
+		src.args = append(src.args, exec.Coerce(v, hint))
 	}
 	alias := name
 	if x.Alias != "" {
@@ -156,7 +157,7 @@ func (b *binder) bindSetFunc(x *parser.TableFunc, sc *scope) (rowSource, error) 
 func init() {
 	// array_upper(array, dimension): the last subscript of a one-dimension
 	// array (vectors count from 0, arrays from 1), NULL when empty.
-	scalarFuncs["ARRAY_UPPER"] = &builtin{min: 2, max: 2, typ: fixed(types.TypeInt), eval: func(_ *Env, a []types.Value, ts []types.Type) (types.Value, error) {
+	scalarFuncs["ARRAY_UPPER"] = &builtin{min: 2, max: 2, typ: fixed(types.TypeInt), eval: func(_ *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 		elems, base := arrayElems(types.ToText(a[0], ts[0]))
 		if len(elems) == 0 {
 			return nil, nil

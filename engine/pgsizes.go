@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/types"
 )
@@ -13,12 +14,12 @@ import (
 // memtable and write-ahead log count 0 until they are flushed.
 
 func init() {
-	sizeFn := func(eval func(e *Env, a []types.Value) (types.Value, error)) *builtin {
+	sizeFn := func(eval func(e *exec.Env, a []types.Value) (types.Value, error)) *builtin {
 		return &builtin{min: 1, max: 1, typ: fixed(types.TypeBigInt), volatile: true,
-			eval: func(e *Env, a []types.Value, _ []types.Type) (types.Value, error) { return eval(e, a) }}
+			eval: func(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) { return eval(e, a) }}
 	}
 	fns := map[string]*builtin{
-		"PG_SIZE_PRETTY": {min: 1, max: 1, typ: fixed(textMax), eval: func(_ *Env, a []types.Value, _ []types.Type) (types.Value, error) {
+		"PG_SIZE_PRETTY": {min: 1, max: 1, typ: fixed(textMax), eval: func(_ *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 			return sizePretty(builtins.ToInt(a[0])), nil
 		}},
 		// A table's rows are kept in its clustered index's order, so the
@@ -28,7 +29,7 @@ func init() {
 		"PG_RELATION_SIZE":       sizeFn(sizeOf(func(rows, _ int64) int64 { return rows })),
 		"PG_INDEXES_SIZE":        sizeFn(sizeOf(func(_, indexes int64) int64 { return indexes })),
 		"PG_TOTAL_RELATION_SIZE": sizeFn(sizeOf(func(rows, indexes int64) int64 { return rows + indexes })),
-		"PG_DATABASE_SIZE": sizeFn(func(e *Env, a []types.Value) (types.Value, error) {
+		"PG_DATABASE_SIZE": sizeFn(func(e *exec.Env, a []types.Value) (types.Value, error) {
 			d := databaseArg(e, a[0])
 			if d == nil || !d.storage.Pin() {
 				return nil, nil
@@ -43,7 +44,7 @@ func init() {
 		// has_database_privilege([user,] database, privilege): a login may
 		// use any database that is online; a mirror or restoring database
 		// refuses everyone.
-		"HAS_DATABASE_PRIVILEGE": {min: 2, max: 3, typ: fixed(types.TypeBit), volatile: true, eval: func(e *Env, a []types.Value, _ []types.Type) (types.Value, error) {
+		"HAS_DATABASE_PRIVILEGE": {min: 2, max: 3, typ: fixed(types.TypeBit), volatile: true, eval: func(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 			d := databaseArg(e, a[len(a)-2])
 			return d != nil && d.State() == StateOnline, nil
 		}},
@@ -54,7 +55,7 @@ func init() {
 }
 
 // databaseArg finds a database by name or OID (database_id).
-func databaseArg(e *Env, v types.Value) *Database {
+func databaseArg(e *exec.Env, v types.Value) *Database {
 	if s, ok := v.(string); ok {
 		if d := sessionOf(e).inst.Database(s); d != nil {
 			return d
@@ -67,7 +68,7 @@ func databaseArg(e *Env, v types.Value) *Database {
 // session's database: for a table its rows (with the index that orders
 // them) and its other indexes; for an index its own key range. ok is
 // false for an OID that is neither.
-func relationSizes(e *Env, oid int64) (rows, indexes int64, ok bool, err error) {
+func relationSizes(e *exec.Env, oid int64) (rows, indexes int64, ok bool, err error) {
 	snap, err := pgSnapshot(e)
 	if err != nil {
 		return 0, 0, false, err
@@ -116,8 +117,8 @@ func relationSizes(e *Env, oid int64) (rows, indexes int64, ok bool, err error) 
 
 // sizeOf is a size function of one relation OID: pick chooses from the
 // relation's row and index bytes.
-func sizeOf(pick func(rows, indexes int64) int64) func(*Env, []types.Value) (types.Value, error) {
-	return func(e *Env, a []types.Value) (types.Value, error) {
+func sizeOf(pick func(rows, indexes int64) int64) func(*exec.Env, []types.Value) (types.Value, error) {
+	return func(e *exec.Env, a []types.Value) (types.Value, error) {
 		rows, indexes, ok, err := relationSizes(e, oidArg(a[0]))
 		if err != nil || !ok {
 			return nil, err

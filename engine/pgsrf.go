@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -32,15 +33,15 @@ type srfValues []types.Value
 // stop [, step]), whose arguments are in series.
 type srfExpr struct {
 	name   string
-	arr    Expr
+	arr    exec.Expr
 	t      types.Type
 	field  string
-	series []Expr
+	series []exec.Expr
 }
 
 func (s *srfExpr) Type() types.Type { return s.t }
 
-func (s *srfExpr) Eval(e *Env) (types.Value, error) {
+func (s *srfExpr) Eval(e *exec.Env) (types.Value, error) {
 	if s.series != nil {
 		args := make([]types.Value, len(s.series))
 		for i, a := range s.series {
@@ -115,7 +116,7 @@ var expandArrayFields = map[string]int{"x": 0, "n": 1}
 
 // bindFieldSelect binds (record).field: a field of _pg_expandarray's rows,
 // straight from the function or from its record text.
-func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggContext) (Expr, error) {
+func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggContext) (exec.Expr, error) {
 	field := strings.ToLower(x.Field)
 	i, ok := expandArrayFields[field]
 	if !ok {
@@ -140,13 +141,13 @@ func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggConte
 
 // recordFieldExpr reads field i of record text "(a,b)".
 type recordFieldExpr struct {
-	x Expr
+	x exec.Expr
 	i int
 }
 
 func (r *recordFieldExpr) Type() types.Type { return textMax }
 
-func (r *recordFieldExpr) Eval(e *Env) (types.Value, error) {
+func (r *recordFieldExpr) Eval(e *exec.Env) (types.Value, error) {
 	v, err := r.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
@@ -163,7 +164,7 @@ func (r *recordFieldExpr) explain(x *explainer, n *names) string {
 	return "(" + x.text(r.x, n) + ")." + []string{"x", "n"}[r.i]
 }
 
-func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (Expr, error) {
+func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (exec.Expr, error) {
 	if name == "GENERATE_SERIES" {
 		if len(x.Args) < 2 || len(x.Args) > 3 {
 			return nil, b.errAt(x, sqlerr.New(189, "generate_series", 2, 3))
@@ -174,7 +175,7 @@ func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, a
 			if err != nil {
 				return nil, err
 			}
-			s.series = append(s.series, Coerce(v, types.TypeBigInt))
+			s.series = append(s.series, exec.Coerce(v, types.TypeBigInt))
 		}
 		return b.useSRF(x, s)
 	}
@@ -199,7 +200,7 @@ type srfContext struct{ list []*srfExpr }
 
 // useSRF records a set-returning function of the select list or ORDER BY
 // and returns the reference that reads its current element.
-func (b *binder) useSRF(x positioned, s *srfExpr) (Expr, error) {
+func (b *binder) useSRF(x positioned, s *srfExpr) (exec.Expr, error) {
 	if b.srfs == nil {
 		return nil, b.errAt(x, sqlerr.New(50140, "this context"))
 	}
@@ -215,7 +216,7 @@ type srfRef struct {
 
 func (r *srfRef) Type() types.Type { return r.t }
 
-func (r *srfRef) Eval(e *Env) (types.Value, error) {
+func (r *srfRef) Eval(e *exec.Env) (types.Value, error) {
 	if r.idx < len(e.Srf) {
 		return e.Srf[r.idx], nil
 	}
@@ -305,7 +306,7 @@ type srfOp struct {
 	srfs []*srfExpr
 }
 
-func (s *srfOp) run(e *Env, emit func([]types.Value) error) error {
+func (s *srfOp) run(e *exec.Env, emit func([]types.Value) error) error {
 	lists := make([]srfValues, len(s.srfs))
 	vals := make([]types.Value, len(s.srfs))
 	h := holding{gov: e.Gov}

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -16,12 +17,12 @@ import (
 
 // subscriptExpr is x[i].
 type subscriptExpr struct {
-	x, index Expr
+	x, index exec.Expr
 }
 
 func (s *subscriptExpr) Type() types.Type { return textMax }
 
-func (s *subscriptExpr) Eval(e *Env) (types.Value, error) {
+func (s *subscriptExpr) Eval(e *exec.Env) (types.Value, error) {
 	v, err := s.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
@@ -60,11 +61,11 @@ func arrayElems(s string) ([]types.Value, int64) {
 }
 
 // arrayCastExpr is x::type[]: a vector becomes {..} text, an array stays.
-type arrayCastExpr struct{ x Expr }
+type arrayCastExpr struct{ x exec.Expr }
 
 func (a *arrayCastExpr) Type() types.Type { return textMax }
 
-func (a *arrayCastExpr) Eval(e *Env) (types.Value, error) {
+func (a *arrayCastExpr) Eval(e *exec.Env) (types.Value, error) {
 	v, err := a.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
@@ -75,7 +76,7 @@ func (a *arrayCastExpr) Eval(e *Env) (types.Value, error) {
 
 func (a *arrayCastExpr) explain(x *explainer, n *names) string { return x.text(a.x, n) }
 
-func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) (Expr, error) {
+func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) (exec.Expr, error) {
 	arr, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err
@@ -84,14 +85,14 @@ func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) 
 	if err != nil {
 		return nil, err
 	}
-	return &subscriptExpr{x: arr, index: Coerce(idx, types.TypeBigInt)}, nil
+	return &subscriptExpr{x: arr, index: exec.Coerce(idx, types.TypeBigInt)}, nil
 }
 
 // bindPGTextCast binds the casts to types mirrordb holds as text: arrays
 // (x::int2[]) and regproc, a function's name ('pg_catalog.array_in'::
 // regproc is array_in, as pg_type.typinput holds it); ok is false for any
 // other cast.
-func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (Expr, bool, error) {
+func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (exec.Expr, bool, error) {
 	regproc := strings.EqualFold(tn.Name, "regproc")
 	if !tn.Array && !regproc {
 		return nil, false, nil
@@ -107,11 +108,11 @@ func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *scope, ag
 }
 
 // procNameExpr is x::regproc: the function's name without pg_catalog.
-type procNameExpr struct{ x Expr }
+type procNameExpr struct{ x exec.Expr }
 
 func (p *procNameExpr) Type() types.Type { return types.TypeSysname }
 
-func (p *procNameExpr) Eval(e *Env) (types.Value, error) {
+func (p *procNameExpr) Eval(e *exec.Env) (types.Value, error) {
 	v, err := p.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
@@ -128,12 +129,12 @@ func (p *procNameExpr) explain(x *explainer, n *names) string { return x.text(p.
 // trimExpr is TRIM([LEADING | TRAILING | BOTH] [characters] FROM string).
 type trimExpr struct {
 	mode     string
-	chars, x Expr
+	chars, x exec.Expr
 }
 
 func (t *trimExpr) Type() types.Type { return t.x.Type() }
 
-func (t *trimExpr) Eval(e *Env) (types.Value, error) {
+func (t *trimExpr) Eval(e *exec.Env) (types.Value, error) {
 	v, err := t.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
@@ -160,14 +161,14 @@ func (t *trimExpr) explain(x *explainer, n *names) string {
 	return "trim(" + x.text(t.x, n) + ")"
 }
 
-func (b *binder) bindTrim(x *parser.Trim, sc *scope, agg *aggContext) (Expr, error) {
+func (b *binder) bindTrim(x *parser.Trim, sc *scope, agg *aggContext) (exec.Expr, error) {
 	v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err
 	}
 	t := &trimExpr{mode: x.Mode, x: v}
 	if v.Type().Kind == types.Unknown || !v.Type().Kind.IsString() {
-		t.x = Coerce(v, textMax)
+		t.x = exec.Coerce(v, textMax)
 	}
 	if x.Chars != nil {
 		if t.chars, err = b.bindExpr(x.Chars, sc, agg, textMax); err != nil {

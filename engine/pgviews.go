@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/engine/security"
 	"mirrordb/parser"
@@ -19,7 +20,7 @@ import (
 func (vs viewSet) addPGViews() {
 	for name, v := range pgcatalog.Views() {
 		v := v
-		vs[name] = &view{cols: v.Cols, rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		vs[name] = &view{cols: v.Cols, rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			snap, err := pgSnapshot(e)
 			if err != nil {
 				return nil, err
@@ -37,7 +38,7 @@ type pgSnapshotKey struct{}
 var schemaIDs = []pgcatalog.Schema{{OID: 1, Name: "dbo"}, {OID: 2, Name: "guest"},
 	{OID: 3, Name: "information_schema"}, {OID: 4, Name: "sys"}}
 
-func pgSnapshot(e *Env) (*pgcatalog.Snapshot, error) {
+func pgSnapshot(e *exec.Env) (*pgcatalog.Snapshot, error) {
 	if e.Cache == nil {
 		e.Cache = map[any]any{}
 	}

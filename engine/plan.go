@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -49,7 +50,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &stmtPlan{cols: sp.cols, dbs: b.referenced(queryTables(x)), tree: sp, run: func(e *Env, _ *txn, w session.ResultWriter) (string, error) {
+		return &stmtPlan{cols: sp.cols, dbs: b.referenced(queryTables(x)), tree: sp, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 			var n int64
 			err := sp.run(e, func(row []types.Value) error {
 				n++
@@ -62,7 +63,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(ip.w.db, x.Select, func(e *Env, t *txn) (string, error) {
+		return withOutput(b.writePlan(ip.w.db, x.Select, func(e *exec.Env, t *txn) (string, error) {
 			n, err := ip.run(e, t)
 			return sessionOf(e).rowsTag("INSERT", n), err
 		}).withTree(ip).writing(ip.w.table), ip.out), nil
@@ -71,7 +72,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(up.w.db, nil, func(e *Env, t *txn) (string, error) {
+		return withOutput(b.writePlan(up.w.db, nil, func(e *exec.Env, t *txn) (string, error) {
 			n, err := up.run(e, t)
 			return sessionOf(e).rowsTag("UPDATE", n), err
 		}).withTree(up).writing(up.w.table), up.out), nil
@@ -80,7 +81,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(dp.scan.db, nil, func(e *Env, t *txn) (string, error) {
+		return withOutput(b.writePlan(dp.scan.db, nil, func(e *exec.Env, t *txn) (string, error) {
 			n, err := dp.run(e, t)
 			return sessionOf(e).rowsTag("DELETE", n), err
 		}).withTree(dp).writing(dp.scan.table), dp.out), nil
@@ -89,7 +90,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return b.writePlan(db, nil, func(e *Env, t *txn) (string, error) {
+		return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 			if err := refuseReferenced(t, def, nil, 4712); err != nil {
 				return "", b.errAt(x, err)
 			}
@@ -136,7 +137,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planDbcc(x)
 	case *parser.Checkpoint:
 		d := b.s.db
-		return &stmtPlan{dbs: []*Database{d}, run: func(e *Env, _ *txn, _ session.ResultWriter) (string, error) {
+		return &stmtPlan{dbs: []*Database{d}, run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 			return "CHECKPOINT", d.Checkpoint(e.Ctx)
 		}}, nil
 	case *parser.Backup:
@@ -157,8 +158,8 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 
 // writePlan wraps a data-changing statement: it runs in a write
 // transaction on db.
-func (b *binder) writePlan(db *Database, sel *parser.Select, run func(e *Env, t *txn) (string, error)) *stmtPlan {
-	p := &stmtPlan{write: db, run: func(e *Env, t *txn, _ session.ResultWriter) (string, error) { return run(e, t) }}
+func (b *binder) writePlan(db *Database, sel *parser.Select, run func(e *exec.Env, t *txn) (string, error)) *stmtPlan {
+	p := &stmtPlan{write: db, run: func(e *exec.Env, t *txn, _ session.ResultWriter) (string, error) { return run(e, t) }}
 	if sel != nil {
 		p.dbs = b.referenced(queryTables(sel))
 	}

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -232,7 +233,7 @@ func onlyDatabase(p *stmtPlan, d *Database) bool {
 // bindCached binds st with its parameters' types declared.
 func (s *Session) bindCached(text string, st parser.Statement, ptypes []types.Type, checks *paramChecks) (*stmtPlan, error) {
 	b := &binder{s: s, batch: parser.BatchText{Text: text, Line: 1, Count: 1},
-		params: &ParamTypes{T: append([]types.Type(nil), ptypes...)}, checks: checks}
+		params: &exec.ParamTypes{T: append([]types.Type(nil), ptypes...)}, checks: checks}
 	var p *stmtPlan
 	err := s.protect(func() (berr error) {
 		p, berr = b.plan(st)
@@ -436,7 +437,7 @@ func (vs viewSet) addPlanCacheViews() {
 		cols: cols("bucketid", intT, "refcounts", intT, "usecounts", intT, "size_in_bytes", intT,
 			"memory_object_address", types.VarBinaryType(8), "cacheobjtype", types.NVarCharType(34),
 			"objtype", types.NVarCharType(16), "plan_handle", handleT, "pool_id", intT, "parent_plan_handle", handleT),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			if !sessionOf(e).isSysadmin() { // VIEW SERVER STATE
 				return nil, nil
 			}
@@ -452,7 +453,7 @@ func (vs viewSet) addPlanCacheViews() {
 		function: true,
 		cols: cols("dbid", types.TypeSmallInt, "objectid", intT, "number", types.TypeSmallInt,
 			"encrypted", bit, "text", types.NVarCharType(types.MaxLength)),
-		rows: func(e *Env, args []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, args []types.Value) ([][]types.Value, error) {
 			if len(args) != 1 || args[0] == nil || !sessionOf(e).isSysadmin() {
 				return nil, nil
 			}
@@ -474,7 +475,7 @@ func (vs viewSet) addPlanCacheViews() {
 // (sysadmin only, like every DBCC command here).
 func (b *binder) planFreeProcCache(quiet bool) *stmtPlan {
 	in := b.s.inst
-	return &stmtPlan{run: func(_ *Env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{run: func(_ *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		in.plans.free()
 		if quiet {
 			return "DBCC", nil

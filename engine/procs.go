@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -81,7 +82,7 @@ func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 	if p.SysadminOnly && !b.s.isSysadmin() {
 		return nil, b.errAt(x, sqlerr.New(15247))
 	}
-	args := make([]Expr, len(p.Params))
+	args := make([]exec.Expr, len(p.Params))
 	named := false
 	for i, a := range x.Args {
 		idx := i
@@ -113,7 +114,7 @@ func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 			return nil, b.errAt(x, sqlerr.New(201, name, "@"+prm.Name))
 		}
 	}
-	return &stmtPlan{cols: p.Columns, run: func(e *Env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{cols: p.Columns, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		call := &ProcCall{Session: sessionOf(e), Args: map[string]types.Value{}, w: w}
 		for i, prm := range p.Params {
 			v := prm.Default

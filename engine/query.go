@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -24,7 +25,7 @@ type selectPlan struct {
 type selectParts struct {
 	src   rowSource
 	sc    *scope // the FROM clause's columns, for printed plans
-	where Expr
+	where exec.Expr
 
 	// grouped, distinct and topPercent sit together: the struct is
 	// allocated for every SELECT and padding would cost a size class.
@@ -36,16 +37,16 @@ type selectParts struct {
 	// stream aggregate, order.go)
 	groupsArrive bool
 
-	groupBy []Expr
+	groupBy []exec.Expr
 	aggs    []*aggSpec
-	having  Expr
+	having  exec.Expr
 
-	project []Expr
+	project []exec.Expr
 	orderBy []orderKey
 
-	top    Expr
-	offset Expr
-	fetch  Expr
+	top    exec.Expr
+	offset exec.Expr
+	fetch  exec.Expr
 
 	windows []*windowSpec // window functions of the select list and ORDER BY (window.go)
 	srfs    []*srfExpr    // set-returning functions of the select list and ORDER BY (pgsrf.go)
@@ -55,7 +56,7 @@ type selectParts struct {
 // expression evaluated alongside the projection.
 type orderKey struct {
 	col  int
-	x    Expr
+	x    exec.Expr
 	desc bool
 }
 
@@ -166,19 +167,19 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		if p.top, err = b.bindExpr(sel.Top.Count, nil, nil, t); err != nil {
 			return nil, err
 		}
-		p.top = Coerce(p.top, t)
+		p.top = exec.Coerce(p.top, t)
 	}
 	if sel.Offset != nil {
 		if p.offset, err = b.bindExpr(sel.Offset, nil, nil, types.TypeBigInt); err != nil {
 			return nil, err
 		}
-		p.offset = Coerce(p.offset, types.TypeBigInt)
+		p.offset = exec.Coerce(p.offset, types.TypeBigInt)
 	}
 	if sel.Fetch != nil {
 		if p.fetch, err = b.bindExpr(sel.Fetch, nil, nil, types.TypeBigInt); err != nil {
 			return nil, err
 		}
-		p.fetch = Coerce(p.fetch, types.TypeBigInt)
+		p.fetch = exec.Coerce(p.fetch, types.TypeBigInt)
 	}
 	if err := b.checkConstantCounts(sel, p); err != nil {
 		return nil, err
@@ -194,13 +195,13 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 }
 
 // bindItem binds one select item: a star expands to its columns.
-func (b *binder) bindItem(it *parser.SelectItem, sc *scope, agg *aggContext) ([]Expr, []session.Column, error) {
+func (b *binder) bindItem(it *parser.SelectItem, sc *scope, agg *aggContext) ([]exec.Expr, []session.Column, error) {
 	if it.Star {
 		stars, err := b.expandStar(it, sc, agg)
 		if err != nil {
 			return nil, nil, err
 		}
-		xs := make([]Expr, len(stars))
+		xs := make([]exec.Expr, len(stars))
 		cols := make([]session.Column, len(stars))
 		for i, c := range stars {
 			xs[i], cols[i] = c.x, resultColumn(c.name, c.x)
@@ -215,7 +216,7 @@ func (b *binder) bindItem(it *parser.SelectItem, sc *scope, agg *aggContext) ([]
 	if name == "" {
 		name = defaultColumnName(it.Expr)
 	}
-	return []Expr{x}, []session.Column{resultColumn(name, x)}, nil
+	return []exec.Expr{x}, []session.Column{resultColumn(name, x)}, nil
 }
 
 // defaultColumnName is the name SQL Server gives an unaliased select item:
@@ -232,7 +233,7 @@ func defaultColumnName(x parser.Expr) string {
 
 type starCol struct {
 	name string
-	x    Expr
+	x    exec.Expr
 }
 
 func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) ([]starCol, error) {
@@ -253,7 +254,7 @@ func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) (
 				out = append(out, starCol{c.Name, x})
 				continue
 			}
-			out = append(out, starCol{c.Name, &ColRef{Idx: src.offset + i, T: c.Type, Origin: src.origin(i)}})
+			out = append(out, starCol{c.Name, &exec.ColRef{Idx: src.offset + i, T: c.Type, Origin: src.origin(i)}})
 		}
 	}
 	if !found {

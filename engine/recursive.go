@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
@@ -26,7 +27,7 @@ type workTable struct {
 	cols []session.Column
 }
 
-func (w *workTable) scan(e *Env, fn func(row []types.Value) error) error {
+func (w *workTable) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	rows, _ := e.Cache[w].([][]types.Value)
 	return scanRows(e, rows, fn)
 }
@@ -131,7 +132,7 @@ func (b *binder) bindWorkTable(x *parser.TableRef, w *workTable, sc *scope) (row
 	return w, nil
 }
 
-func (r *recursiveSource) scan(e *Env, fn func(row []types.Value) error) error {
+func (r *recursiveSource) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	if e.Cache == nil {
 		e.Cache = map[any]any{}
 	}

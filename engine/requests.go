@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -177,7 +178,7 @@ func (s *Session) commit(ctx context.Context, t *txn) error {
 
 // visibleSessions lists the sessions e's session may see, by session id:
 // all of them for a sysadmin (VIEW SERVER STATE), else its own.
-func visibleSessions(e *Env) []*Session {
+func visibleSessions(e *exec.Env) []*Session {
 	if !sessionOf(e).isSysadmin() {
 		return []*Session{sessionOf(e)}
 	}
@@ -219,7 +220,7 @@ func (vs viewSet) addRequestViews() {
 			"is_user_process", bit, "transaction_isolation_level", types.TypeSmallInt, "lock_timeout", intT,
 			"row_count", bigint, "prev_error", intT, "original_login_name", name128, "database_id", intT,
 			"open_transaction_count", intT),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			now := time.Now()
 			for _, s := range visibleSessions(e) {
@@ -249,7 +250,7 @@ func (vs viewSet) addRequestViews() {
 			"open_transaction_count", intT, "percent_complete", types.TypeReal, "cpu_time", intT,
 			"total_elapsed_time", intT, "row_count", bigint, "granted_query_memory", intT,
 			"transaction_isolation_level", types.TypeSmallInt, "lock_timeout", intT),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			now := time.Now()
 			for _, s := range visibleSessions(e) {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -57,7 +58,7 @@ func checkRowversionColumns(def *catalog.TableDef) error {
 }
 
 // dbts is @@DBTS: the current database's last rowversion value.
-func dbts(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+func dbts(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 	n, ok, err := readCounter(sessionOf(e).readerFor(sessionOf(e).db), rowversionKey)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mirrordb/engine/endpoint"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/security"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -28,7 +29,7 @@ func (vs viewSet) addSecurityViews() {
 		"owning_principal_id", intT, "is_fixed_role", bit}
 	vs["sys.server_principals"] = &view{
 		cols: cols(principal...),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			c := sessionOf(e).inst.security()
 			created := c.Login("sa").Created
 			out := [][]types.Value{}
@@ -48,7 +49,7 @@ func (vs viewSet) addSecurityViews() {
 	}
 	vs["sys.sql_logins"] = &view{
 		cols: cols(append(principal, "is_policy_checked", bit, "is_expiration_checked", bit, "password_hash", varbinary)...),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			admin := sessionOf(e).isSysadmin()
 			for _, l := range sessionOf(e).inst.security().Logins {
@@ -66,7 +67,7 @@ func (vs viewSet) addSecurityViews() {
 	}
 	vs["sys.server_role_members"] = &view{
 		cols: cols("role_principal_id", intT, "member_principal_id", intT),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			for _, l := range sessionOf(e).inst.security().Logins {
 				if l.Sysadmin {
@@ -80,7 +81,7 @@ func (vs viewSet) addSecurityViews() {
 		cols: cols("class", tinyint, "class_desc", desc60, "major_id", intT, "minor_id", intT,
 			"grantee_principal_id", intT, "grantor_principal_id", intT, "type", char4,
 			"permission_name", desc60, "state", char1, "state_desc", desc60),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			for _, g := range sessionOf(e).inst.security().Grants {
 				out = append(out, []types.Value{int64(105), "ENDPOINT", int64(endpoint.ID), int64(0),
@@ -95,7 +96,7 @@ func (vs viewSet) addSecurityViews() {
 			"default_schema_name", sysname, "create_date", dtT, "modify_date", dtT, "owning_principal_id", intT,
 			"sid", types.VarBinaryType(85), "is_fixed_role", bit, "authentication_type", intT,
 			"authentication_type_desc", desc60),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			c := sessionOf(e).inst.security()
 			created := DateTimeValue(c.Login("sa").Created)
 			out := [][]types.Value{
@@ -127,7 +128,7 @@ func (vs viewSet) addSecurityViews() {
 			"password", types.VarBinaryType(256), "gid", types.TypeSmallInt, "environ", types.VarCharType(255),
 			"hasdbaccess", intT, "islogin", intT, "isntname", intT, "isntgroup", intT, "isntuser", intT,
 			"issqluser", intT, "isaliased", intT, "issqlrole", intT, "isapprole", intT),
-		rows: func(e *Env, args []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, args []types.Value) ([][]types.Value, error) {
 			rows, err := principals(e, args)
 			out := make([][]types.Value, 0, len(rows))
 			for _, r := range rows {
@@ -162,7 +163,7 @@ func (vs viewSet) addSecurityViews() {
 			"cert_serial_number", types.NVarCharType(64), "sid", types.VarBinaryType(85), "string_sid", types.NVarCharType(128),
 			"subject", types.NVarCharType(4000), "expiry_date", dtT, "start_date", dtT, "thumbprint", types.VarBinaryType(32),
 			"attested_by", types.NVarCharType(260), "pvt_key_last_backup_date", dtT, "key_length", intT),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			if sessionOf(e).db.id != masterID {
 				return nil, nil
 			}
@@ -186,7 +187,7 @@ func (vs viewSet) addSecurityViews() {
 	vs["sys.symmetric_keys"] = &view{
 		cols: cols("name", sysname, "principal_id", intT, "symmetric_key_id", intT, "key_length", intT,
 			"key_algorithm", char2, "algorithm_desc", desc60, "create_date", dtT, "modify_date", dtT),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			mk := sessionOf(e).inst.security().MasterKey
 			if sessionOf(e).db.id != masterID || mk == nil {
 				return nil, nil

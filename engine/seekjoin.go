@@ -2,6 +2,7 @@ package engine
 
 import (
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -17,7 +18,7 @@ type seekJoin struct {
 	keys []joinPair // the equalities the seek answers
 }
 
-func (s *seekJoin) scan(e *Env, fn func(row []types.Value) error) error {
+func (s *seekJoin) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	full := make([]types.Value, s.base+s.lw+s.rw)
 	combined := full[s.base:]
 	saved := e.Row
@@ -34,7 +35,7 @@ func (s *seekJoin) scan(e *Env, fn func(row []types.Value) error) error {
 			if s.on != nil {
 				e.Row = full
 				v, err := s.on.Eval(e)
-				if err != nil || !Truth(v) {
+				if err != nil || !exec.Truth(v) {
 					return err
 				}
 			}
@@ -60,7 +61,7 @@ func (s *seekJoin) explain(x *explainer, nm *names) *plan.Node {
 
 // seekArgument is an index nested-loop join's argument: the outer columns
 // the seek reads, and the condition checked on each row it returns.
-func seekArgument(x *explainer, nm *names, keys []joinPair, cond Expr) string {
+func seekArgument(x *explainer, nm *names, keys []joinPair, cond exec.Expr) string {
 	refs, _ := pairSides(keys)
 	arg := "OUTER REFERENCES:(" + x.list(refs, nm) + ")"
 	if cond != nil {
@@ -102,7 +103,7 @@ func pkSeek(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair)
 	if !ok || len(ts.table.PK) == 0 || ts.seek != nil {
 		return nil, nil
 	}
-	eq, used := seekValues(ts.table, ts.table.PK, append([]Expr(nil), ts.eq...), base, pairs)
+	eq, used := seekValues(ts.table, ts.table.PK, append([]exec.Expr(nil), ts.eq...), base, pairs)
 	if len(used) == 0 {
 		return nil, nil
 	}
@@ -135,16 +136,16 @@ func secondarySeek(inner rowSource, base int, pairs []joinPair) (rowSource, []jo
 
 // seekValues extends eq, the values of the leading key columns already
 // fixed, with the join equalities that give the next ones, in order.
-func seekValues(t *catalog.TableDef, keyCols []int, eq []Expr, base int, pairs []joinPair) ([]Expr, []joinPair) {
+func seekValues(t *catalog.TableDef, keyCols []int, eq []exec.Expr, base int, pairs []joinPair) ([]exec.Expr, []joinPair) {
 	var used []joinPair
 	for _, kc := range keyCols[len(eq):] {
 		colT := t.Columns[kc].Type
 		found := false
 		for _, p := range pairs {
-			if c, ok := p.r.(*ColRef); ok && c.Idx == base+kc && keyCompatible(colT, p.l.Type()) && !colT.Kind.IsBinary() {
+			if c, ok := p.r.(*exec.ColRef); ok && c.Idx == base+kc && keyCompatible(colT, p.l.Type()) && !colT.Kind.IsBinary() {
 				v := p.l
 				if v.Type() != colT {
-					v = &Cast{X: p.l, To: colT, Mode: types.Implicit, Try: true}
+					v = &exec.Cast{X: p.l, To: colT, Mode: types.Implicit, Try: true}
 				}
 				eq = append(eq, v)
 				used, found = append(used, p), true
@@ -163,11 +164,11 @@ func seekValues(t *catalog.TableDef, keyCols []int, eq []Expr, base int, pairs [
 // combined row.
 type filterSource struct {
 	src         rowSource
-	cond        Expr
+	cond        exec.Expr
 	base, width int
 }
 
-func (f *filterSource) scan(e *Env, fn func(row []types.Value) error) error {
+func (f *filterSource) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	buf := make([]types.Value, f.base+f.width)
 	return f.src.scan(e, func(r []types.Value) error {
 		copy(buf[f.base:], pad(r, f.width))
@@ -175,7 +176,7 @@ func (f *filterSource) scan(e *Env, fn func(row []types.Value) error) error {
 		e.Row = buf
 		v, err := f.cond.Eval(e)
 		e.Row = saved
-		if err != nil || !Truth(v) {
+		if err != nil || !exec.Truth(v) {
 			return err
 		}
 		return fn(r)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
 )
@@ -31,9 +32,9 @@ type semiJoin struct {
 	in        *subqueryExpr
 	inner     rowSource
 	innerPlan *selectPlan
-	filter    Expr
-	innerKeys []Expr
-	outerKeys []Expr
+	filter    exec.Expr
+	innerKeys []exec.Expr
+	outerKeys []exec.Expr
 	convert   types.Type // IN: both sides converted to this type, when set
 	floats    []bool
 	// seek, when set, reads an EXISTS subquery's rows by a seek per outer
@@ -65,9 +66,9 @@ func (s *semiJoin) planSeek(hint joinHint) {
 }
 
 // semiJoin plans one conjunct as a semi-join, or returns nil.
-func (b *binder) semiJoin(c Expr) *semiJoin {
+func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 	anti := false
-	if n, ok := c.(*Not); ok {
+	if n, ok := c.(*exec.Not); ok {
 		c, anti = n.X, true
 	}
 	switch x := c.(type) {
@@ -78,7 +79,7 @@ func (b *binder) semiJoin(c Expr) *semiJoin {
 		if _, _, ok := exprSpan(x.x); !ok {
 			return nil
 		}
-		s := &semiJoin{in: x.sub, anti: x.not, outerKeys: []Expr{x.x}}
+		s := &semiJoin{in: x.sub, anti: x.not, outerKeys: []exec.Expr{x.x}}
 		xt, st := x.x.Type(), x.sub.Type()
 		ct := xt
 		if !sameRepresentation(xt.Kind, st.Kind) {
@@ -117,19 +118,19 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 		return nil // an index seek's values may read the outer row
 	}
 	s := &semiJoin{inner: ts, innerPlan: p, anti: anti}
-	var filter []Expr
+	var filter []exec.Expr
 	for _, c := range conjuncts(p.where, nil) {
 		if !namesLevel(c, level) {
 			filter = append(filter, c)
 			continue
 		}
-		cmp, ok := c.(*Compare)
+		cmp, ok := c.(*exec.Compare)
 		if !ok || cmp.Op != "=" {
 			return nil
 		}
-		var inner Expr
+		var inner exec.Expr
 		var outer *outerColExpr
-		for _, side := range [2][2]Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
+		for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
 			if o, ok := side[1].(*outerColExpr); ok && o.level == level && !namesLevel(side[0], level) {
 				inner, outer = side[0], o
 			}
@@ -141,7 +142,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 			return nil
 		}
 		s.innerKeys = append(s.innerKeys, inner)
-		s.outerKeys = append(s.outerKeys, &ColRef{Idx: outer.idx, T: outer.t})
+		s.outerKeys = append(s.outerKeys, &exec.ColRef{Idx: outer.idx, T: outer.t})
 		s.outerRefs = append(s.outerRefs, outer)
 		s.floats = append(s.floats, !exactNumber(inner.Type()) || !exactNumber(outer.t))
 	}
@@ -154,9 +155,9 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 
 // namesLevel reports whether x reads the row of the query at stack level
 // (or might: an expression the planner cannot look into).
-func namesLevel(x Expr, level int) bool {
+func namesLevel(x exec.Expr, level int) bool {
 	found := false
-	known := exprLeaves(x, func(x Expr) {
+	known := exprLeaves(x, func(x exec.Expr) {
 		if o, ok := x.(*outerColExpr); ok && o.level == level {
 			found = true
 		}
@@ -164,7 +165,7 @@ func namesLevel(x Expr, level int) bool {
 	return found || !known
 }
 
-func (s *semiJoin) scan(e *Env, fn func(row []types.Value) error) error {
+func (s *semiJoin) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	if s.seek != nil {
 		return s.scanSeeking(e, fn)
 	}
@@ -206,7 +207,7 @@ func (s *semiJoin) scan(e *Env, fn func(row []types.Value) error) error {
 		err := s.inner.scan(e, func(r []types.Value) error {
 			e.Row = r
 			if s.filter != nil {
-				if v, err := s.filter.Eval(e); err != nil || !Truth(v) {
+				if v, err := s.filter.Eval(e); err != nil || !exec.Truth(v) {
 					return err
 				}
 			}
@@ -241,7 +242,7 @@ func (s *semiJoin) scan(e *Env, fn func(row []types.Value) error) error {
 
 // scanSeeking runs an EXISTS semi-join by a seek of the inner table per
 // outer row, stopping at the first inner row that matches.
-func (s *semiJoin) scanSeeking(e *Env, fn func(row []types.Value) error) error {
+func (s *semiJoin) scanSeeking(e *exec.Env, fn func(row []types.Value) error) error {
 	buf := make([]types.Value, s.width)
 	kv, ik := make([]types.Value, len(s.outerKeys)), make([]types.Value, len(s.innerKeys))
 	saved := e.Row
@@ -266,7 +267,7 @@ func (s *semiJoin) scanSeeking(e *Env, fn func(row []types.Value) error) error {
 			err = s.seek.scan(e, func(ir []types.Value) error {
 				e.Row = ir
 				if s.filter != nil {
-					if v, err := s.filter.Eval(e); err != nil || !Truth(v) {
+					if v, err := s.filter.Eval(e); err != nil || !exec.Truth(v) {
 						return err
 					}
 				}
@@ -290,7 +291,7 @@ func (s *semiJoin) scanSeeking(e *Env, fn func(row []types.Value) error) error {
 }
 
 // keeps decides one outer row (in e.row).
-func (s *semiJoin) keeps(e *Env, t *hashTable, kv []types.Value, sawNull, empty bool) (bool, error) {
+func (s *semiJoin) keeps(e *exec.Env, t *hashTable, kv []types.Value, sawNull, empty bool) (bool, error) {
 	if s.in != nil && s.anti && empty {
 		return true, nil // NOT IN over no rows: true even for NULL
 	}

@@ -1,10 +1,11 @@
 package engine
 
-// sessionOf is the session an expression runs in. Env carries it as an
-// opaque value, so that Env can leave the engine (engine/exec knows
-// nothing of sessions); the engine's own expressions and operators
-// recover it here, and only here.
-func sessionOf(e *Env) *Session {
+import "mirrordb/engine/exec"
+
+// sessionOf is the session an expression runs in. exec.Env carries it as
+// an opaque value (exec knows nothing of sessions); the engine's own
+// expressions and operators recover it here, and only here.
+func sessionOf(e *exec.Env) *Session {
 	s, _ := e.Sess.(*Session) // nil where no session runs (index recovery)
 	return s
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/plan"
@@ -94,7 +95,7 @@ func (b *binder) checkSetOpOrder(sel *parser.Select) error {
 	return nil
 }
 
-func (s *setOpSource) scan(e *Env, fn func(row []types.Value) error) error {
+func (s *setOpSource) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	if s.op == "UNION" && s.all {
 		if err := s.left.run(e, fn); err != nil {
 			return err

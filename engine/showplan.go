@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -106,7 +107,7 @@ func (b *binder) showplan(st parser.Statement, p *stmtPlan) *stmtPlan {
 	out := &stmtPlan{params: p.params, command: p.command, cols: showplanTextColumns}
 	if mode == showplanAll {
 		out.cols = showplanAllColumns
-		out.run = func(_ *Env, _ *txn, w session.ResultWriter) (string, error) {
+		out.run = func(_ *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 			kind := strings.ToUpper(p.command)
 			row := make([]types.Value, len(showplanAllColumns))
 			row[0], row[1], row[2], row[15], row[16] = text, stmtID, int64(0), kind, false
@@ -138,7 +139,7 @@ func (b *binder) showplan(st parser.Statement, p *stmtPlan) *stmtPlan {
 		}
 		return out
 	}
-	out.run = func(_ *Env, _ *txn, w session.ResultWriter) (string, error) {
+	out.run = func(_ *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		if tree == nil || simple {
 			if err := w.Row([]types.Value{text}); err != nil {
 				return "", err

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/plan"
@@ -22,7 +23,7 @@ var errStopScan = errors.New("stop scan")
 // rowSource produces the rows of one FROM entry (or a join of several).
 // The row passed to fn is valid only during the call.
 type rowSource interface {
-	scan(e *Env, fn func(row []types.Value) error) error
+	scan(e *exec.Env, fn func(row []types.Value) error) error
 	// explain describes the source as a plan operator (explain.go); nm
 	// names the statement's columns, which a join's ON refers to.
 	explain(x *explainer, nm *names) *plan.Node
@@ -34,7 +35,7 @@ type rowSource interface {
 type tableScan struct {
 	db    *Database
 	table *catalog.TableDef
-	eq    []Expr // values for PK columns 0..len(eq)-1, coerced to their types
+	eq    []exec.Expr // values for PK columns 0..len(eq)-1, coerced to their types
 	seek  *indexSeek
 	// rng narrows the scan to ranges of the primary key (keyseek.go) when
 	// the WHERE clause bounds more than equalities do; backward reads
@@ -47,13 +48,13 @@ type tableScan struct {
 	need []bool
 }
 
-func (t *tableScan) scan(e *Env, fn func(row []types.Value) error) error {
+func (t *tableScan) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	return t.scanKeys(e, func(_, _ []byte, row []types.Value) error { return fn(row) })
 }
 
 // scanKeys is scan that also passes each row's storage key and encoded value
 // (valid only during the call), which UPDATE and DELETE need.
-func (t *tableScan) scanKeys(e *Env, fn func(key, raw []byte, row []types.Value) error) error {
+func (t *tableScan) scanKeys(e *exec.Env, fn func(key, raw []byte, row []types.Value) error) error {
 	if err := t.db.storage.Available(); err != nil {
 		return err // out of service after a storage failure: no rows from it
 	}
@@ -122,10 +123,10 @@ func (t *tableScan) corrupt(err error) error {
 // virtualScan serves the rows of a catalog view or table-valued function.
 type virtualScan struct {
 	name string // the view's or function's name, for printed plans
-	rows func(e *Env) ([][]types.Value, error)
+	rows func(e *exec.Env) ([][]types.Value, error)
 }
 
-func (v *virtualScan) scan(e *Env, fn func(row []types.Value) error) error {
+func (v *virtualScan) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	rows, err := v.rows(e)
 	if err != nil {
 		return err
@@ -134,7 +135,7 @@ func (v *virtualScan) scan(e *Env, fn func(row []types.Value) error) error {
 }
 
 // scanRows passes held rows to fn, checking the statement between rows.
-func scanRows(e *Env, rows [][]types.Value, fn func(row []types.Value) error) error {
+func scanRows(e *exec.Env, rows [][]types.Value, fn func(row []types.Value) error) error {
 	for _, r := range rows {
 		if err := e.Gov.Check(); err != nil {
 			return err
@@ -149,7 +150,7 @@ func scanRows(e *Env, rows [][]types.Value, fn func(row []types.Value) error) er
 // oneRow is the source of a SELECT without FROM: a single empty row.
 type oneRow struct{}
 
-func (oneRow) scan(_ *Env, fn func([]types.Value) error) error { return fn(nil) }
+func (oneRow) scan(_ *exec.Env, fn func([]types.Value) error) error { return fn(nil) }
 
 // joinSource combines two sources with nested loops; the right side is
 // materialised once per scan, its rows counted against the statement's
@@ -161,12 +162,12 @@ func (oneRow) scan(_ *Env, fn func([]types.Value) error) error { return fn(nil) 
 type joinSource struct {
 	kind        parser.JoinKind
 	left, right rowSource
-	on          Expr
+	on          exec.Expr
 	base        int
 	lw, rw      int
 }
 
-func (j *joinSource) scan(e *Env, fn func(row []types.Value) error) error {
+func (j *joinSource) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	var right [][]types.Value
 	var held int64
 	defer func() { e.Gov.Shrink(held) }()
@@ -198,7 +199,7 @@ func (j *joinSource) scan(e *Env, fn func(row []types.Value) error) error {
 				if err != nil {
 					return err
 				}
-				if !Truth(v) {
+				if !exec.Truth(v) {
 					continue
 				}
 			}
@@ -287,7 +288,7 @@ func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (rowSource, error
 		if err != nil {
 			return nil, err
 		}
-		var on Expr
+		var on exec.Expr
 		if x.On != nil {
 			if on, err = b.bindExpr(x.On, sc, nil, types.TypeBit); err != nil {
 				return nil, err
@@ -322,7 +323,7 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) 
 		if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: view.cols}); err != nil {
 			return nil, err
 		}
-		return &virtualScan{name: x.Name.Object(), rows: func(e *Env) ([][]types.Value, error) { return view.rows(e, nil) }}, nil
+		return &virtualScan{name: x.Name.Object(), rows: func(e *exec.Env) ([][]types.Value, error) { return view.rows(e, nil) }}, nil
 	}
 	db, def, err := b.lookupTable(x.Name)
 	if err != nil {
@@ -347,7 +348,7 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (rowSource, error
 	if view == nil || !view.function {
 		return nil, b.errAt(x, sqlerr.New(208, strings.Join(x.Name.Parts, ".")))
 	}
-	var args []Expr
+	var args []exec.Expr
 	for _, a := range x.Args {
 		v, err := b.bindExpr(a, nil, nil, types.TypeInt)
 		if err != nil {
@@ -369,7 +370,7 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (rowSource, error
 	if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: cols}); err != nil {
 		return nil, err
 	}
-	return &virtualScan{name: x.Name.Object(), rows: func(e *Env) ([][]types.Value, error) {
+	return &virtualScan{name: x.Name.Object(), rows: func(e *exec.Env) ([][]types.Value, error) {
 		vals := make([]types.Value, len(args))
 		for i, a := range args {
 			v, err := a.Eval(e)

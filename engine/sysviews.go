@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/types"
@@ -14,7 +15,7 @@ import (
 type view struct {
 	cols     []session.Column
 	function bool
-	rows     func(e *Env, args []types.Value) ([][]types.Value, error)
+	rows     func(e *exec.Env, args []types.Value) ([][]types.Value, error)
 }
 
 // viewSet maps "schema.name" (lower case) to the catalog views of an
@@ -81,7 +82,7 @@ func (vs viewSet) addSystemViews() {
 			"state_desc", desc60, "is_in_standby", bit, "recovery_model", tinyint,
 			"recovery_model_desc", desc60, "log_reuse_wait", tinyint, "log_reuse_wait_desc", desc60,
 			"is_broker_enabled", bit),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			for _, d := range sessionOf(e).inst.Databases() {
 				if !d.storage.Pin() {
@@ -103,7 +104,7 @@ func (vs viewSet) addSystemViews() {
 	}
 	vs["sys.schemas"] = &view{
 		cols: cols("name", sysname, "schema_id", intT, "principal_id", intT),
-		rows: func(*Env, []types.Value) ([][]types.Value, error) {
+		rows: func(*exec.Env, []types.Value) ([][]types.Value, error) {
 			return [][]types.Value{{"dbo", int64(1), int64(1)}, {"guest", int64(2), int64(2)},
 				{"INFORMATION_SCHEMA", int64(3), int64(3)}, {"sys", int64(4), int64(4)}}, nil
 		},
@@ -112,7 +113,7 @@ func (vs viewSet) addSystemViews() {
 		cols: cols("name", sysname, "object_id", intT, "principal_id", intT, "schema_id", intT,
 			"parent_object_id", intT, "type", types.Type{Kind: types.Char, Length: 2}, "type_desc", desc60,
 			"create_date", dtT, "modify_date", dtT, "is_ms_shipped", bit),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 			if err != nil {
 				return nil, err
@@ -130,7 +131,7 @@ func (vs viewSet) addSystemViews() {
 			"user_type_id", intT, "type_name", sysname, "max_length", types.TypeSmallInt, "precision", tinyint,
 			"scale", tinyint, "collation_name", sysname, "is_nullable", bit, "is_identity", bit,
 			"is_computed", bit, "default_definition", types.NVarCharType(types.MaxLength)),
-		rows: func(e *Env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 			if err != nil {
 				return nil, err
@@ -161,7 +162,7 @@ func (vs viewSet) addSystemViews() {
 			"total_log_size_mb", floatT, "active_log_size_mb", floatT, "log_truncation_holdup_reason", desc60,
 			"log_backup_time", dtT, "log_backup_lsn", lsnT, "log_since_last_log_backup_mb", floatT,
 			"log_record_count", bigint),
-		rows: func(e *Env, args []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, args []types.Value) ([][]types.Value, error) {
 			d := sessionOf(e).db
 			if len(args) > 0 && args[0] != nil {
 				if d = sessionOf(e).inst.DatabaseByID(int32(builtins.ToInt(args[0]))); d == nil {

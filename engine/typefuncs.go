@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -14,7 +15,7 @@ import (
 // first: files initialise in name order).
 func init() {
 	scalarFuncs["SYSDATETIMEOFFSET"] = &builtin{typ: fixed(types.DateTimeOffsetType(7)), volatile: true,
-		eval: func(e *Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 			_, off := e.Now.Local().Zone()
 			v, _ := types.NormalizeTime(e.Now.In(time.FixedZone("", off)), types.DateTimeOffsetType(7))
 			return v, nil
@@ -29,7 +30,7 @@ type defaultBinding struct {
 
 // bindDefault binds a column's DEFAULT expression as a value of its type;
 // functions allowed only there (NEWSEQUENTIALID) see that they are in one.
-func (b *binder) bindDefault(d parser.Expr, col types.Type) (Expr, error) {
+func (b *binder) bindDefault(d parser.Expr, col types.Type) (exec.Expr, error) {
 	outer := b.inDefault
 	b.inDefault = &defaultBinding{expr: d, col: col}
 	defer func() { b.inDefault = outer }()

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/plan"
@@ -32,8 +33,8 @@ type windowContext struct {
 // windowSpec is one window function call.
 type windowSpec struct {
 	name      string
-	args      []Expr
-	partition []Expr
+	args      []exec.Expr
+	partition []exec.Expr
 	order     []orderKey // x and desc
 	// whole: the frame is the whole partition (no ORDER BY, or a frame to
 	// UNBOUNDED FOLLOWING); rows: ROWS frame, where peers are not included
@@ -50,11 +51,11 @@ type winRef struct {
 	t   types.Type
 }
 
-func (w *winRef) Type() types.Type                 { return w.t }
-func (w *winRef) Eval(e *Env) (types.Value, error) { return e.Win[w.idx], nil }
+func (w *winRef) Type() types.Type                      { return w.t }
+func (w *winRef) Eval(e *exec.Env) (types.Value, error) { return e.Win[w.idx], nil }
 
 // bindWindow binds a call with OVER (or one of the functions that need it).
-func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (Expr, error) {
+func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (exec.Expr, error) {
 	if x.Over == nil {
 		return nil, b.errAt(x, sqlerr.New(10753, strings.ToLower(name)))
 	}
@@ -127,7 +128,7 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 // bound like a select item's: over a grouped query it may itself hold
 // aggregates (SUM(SUM(x)) OVER ()).
 func (b *binder) windowAggregate(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (*aggSpec, error) {
-	return b.aggregateSpec(x, name, func(a parser.Expr) (Expr, error) {
+	return b.aggregateSpec(x, name, func(a parser.Expr) (exec.Expr, error) {
 		return b.bindExpr(a, sc, agg, types.TypeUnknown)
 	})
 }
@@ -152,7 +153,7 @@ func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *windowSpec, 
 			return err
 		}
 		if hint == types.TypeBigInt {
-			v = Coerce(v, types.TypeBigInt)
+			v = exec.Coerce(v, types.TypeBigInt)
 		}
 		w.args = append(w.args, v)
 	}
@@ -175,16 +176,16 @@ type rowContext struct {
 	row, keys, aggs []types.Value
 }
 
-func (c *rowContext) enter(e *Env) { e.Row, e.Keys, e.Aggs = c.row, c.keys, c.aggs }
+func (c *rowContext) enter(e *exec.Env) { e.Row, e.Keys, e.Aggs = c.row, c.keys, c.aggs }
 
 // keepContext copies the current row's context.
-func keepContext(e *Env, h *holding) (rowContext, error) {
+func keepContext(e *exec.Env, h *holding) (rowContext, error) {
 	c := rowContext{row: append([]types.Value(nil), e.Row...), keys: e.Keys, aggs: e.Aggs}
 	return c, h.grow(govern.RowSize(c.row) + 3*8)
 }
 
 // computeWindows returns each kept row's window function values.
-func computeWindows(e *Env, h *holding, specs []*windowSpec, ctxs []rowContext) ([][]types.Value, error) {
+func computeWindows(e *exec.Env, h *holding, specs []*windowSpec, ctxs []rowContext) ([][]types.Value, error) {
 	out := make([][]types.Value, len(ctxs))
 	for i := range out {
 		out[i] = make([]types.Value, len(specs))
@@ -202,7 +203,7 @@ func computeWindows(e *Env, h *holding, specs []*windowSpec, ctxs []rowContext) 
 
 // compute evaluates one window function over all rows, calling set with
 // each row's value.
-func (w *windowSpec) compute(e *Env, ctxs []rowContext, set func(i int, v types.Value)) error {
+func (w *windowSpec) compute(e *exec.Env, ctxs []rowContext, set func(i int, v types.Value)) error {
 	type keyed struct {
 		i    int
 		part string
@@ -270,7 +271,7 @@ func (w *windowSpec) compute(e *Env, ctxs []rowContext, set func(i int, v types.
 
 // partitionValues computes the function over one partition, its rows in
 // window order (idx), peers(k) saying row k ties with row k-1.
-func (w *windowSpec) partitionValues(e *Env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
+func (w *windowSpec) partitionValues(e *exec.Env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
 	n := int64(len(idx))
 	switch w.name {
 	case "ROW_NUMBER":
@@ -359,7 +360,7 @@ func (w *windowSpec) partitionValues(e *Env, ctxs []rowContext, idx []int, peers
 
 // aggregateValues runs an aggregate over the frame: the whole partition,
 // or from its start to the current row (and, for RANGE, its peers).
-func (w *windowSpec) aggregateValues(e *Env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
+func (w *windowSpec) aggregateValues(e *exec.Env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
 	acc := newAccumulators([]*aggSpec{w.agg})[0]
 	defer releaseAccumulators(e, []*accumulator{acc})
 	// step adds rows idx[k:end] and gives them the total so far.
@@ -418,7 +419,7 @@ type windowOp struct {
 	specs []*windowSpec
 }
 
-func (w *windowOp) run(e *Env, emit func([]types.Value) error) error {
+func (w *windowOp) run(e *exec.Env, emit func([]types.Value) error) error {
 	var kept []rowContext
 	h := holding{gov: e.Gov}
 	defer h.release()
