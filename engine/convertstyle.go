@@ -18,6 +18,11 @@ type styledConvert struct {
 
 func (s *styledConvert) Type() types.Type { return s.to }
 
+// Explain prints CONVERT(type,x,style).
+func (v *styledConvert) Explain(x *Explainer, n *Names) string {
+	return "CONVERT(" + v.to.String() + "," + x.Text(v.x, n) + "," + x.Text(v.style, n) + ")"
+}
+
 func (s *styledConvert) Eval(e *exec.Env) (types.Value, error) {
 	v, err := s.x.Eval(e)
 	if err != nil || v == nil {

@@ -26,10 +26,10 @@ func (p *selectPlan) columnsRead() (map[int]bool, bool) {
 	xs := append([]exec.Expr{p.where, p.having}, p.project...)
 	xs = append(xs, p.groupBy...)
 	for _, a := range p.aggs {
-		xs = append(xs, a.arg)
+		xs = append(xs, a.Arg)
 	}
 	for _, k := range p.orderBy {
-		xs = append(xs, k.x)
+		xs = append(xs, k.X)
 	}
 	for _, x := range xs {
 		if x != nil && !exprColumns(x, add) {

@@ -27,7 +27,7 @@ func (d *derivedSource) scan(e *exec.Env, fn func(row []types.Value) error) erro
 	return d.plan.run(&sub, fn)
 }
 
-func (d *derivedSource) explain(x *explainer, _ *names) *plan.Node {
+func (d *derivedSource) explain(x *Explainer, _ *Names) *plan.Node {
 	return d.plan.explain(x)
 }
 
@@ -218,12 +218,12 @@ func (a *applySource) scan(e *exec.Env, fn func(row []types.Value) error) error 
 	})
 }
 
-func (a *applySource) explain(x *explainer, nm *names) *plan.Node {
+func (a *applySource) explain(x *Explainer, nm *Names) *plan.Node {
 	logical := "Inner Join"
 	if a.outer {
 		logical = "Left Outer Join"
 	}
-	n := x.node("Nested Loops", logical, "", a.left.explain(x, nm), a.right.explain(x, nm))
+	n := x.Node("Nested Loops", logical, "", a.left.explain(x, nm), a.right.explain(x, nm))
 	n.NamesLogical = true
 	return n
 }

@@ -533,11 +533,11 @@ func matchRows(e *exec.Env, scan *tableScan, where, top exec.Expr) (keysOut, raw
 			return err
 		}
 		if limit > 0 && int64(len(rows)) >= limit {
-			return errStopScan
+			return ErrStopScan
 		}
 		return nil
 	})
-	if err == errStopScan {
+	if err == ErrStopScan {
 		err = nil
 	}
 	return keysOut, raws, rows, err

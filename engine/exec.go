@@ -5,6 +5,8 @@ import (
 
 	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
+	"mirrordb/parser"
+	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
 
@@ -25,33 +27,25 @@ import (
 // the row it is given. From the projection up they are output values,
 // followed, for a sort, by the ORDER BY values.
 
-// operator is one node of a SELECT's chain.
-type operator interface {
-	run(e *exec.Env, emit func(row []types.Value) error) error
-	// explain describes the node over its input's description; nm names
-	// the columns and the values lower nodes define.
-	explain(x *explainer, nm *names) *plan.Node
-}
-
 // sourceOp is the chain's leaf: the FROM clause's rows.
 type sourceOp struct{ src rowSource }
 
-func (s sourceOp) run(e *exec.Env, emit func([]types.Value) error) error { return s.src.scan(e, emit) }
+func (s sourceOp) Run(e *exec.Env, emit func([]types.Value) error) error { return s.src.scan(e, emit) }
 
-func (s sourceOp) explain(x *explainer, nm *names) *plan.Node { return s.src.explain(x, nm) }
+func (s sourceOp) Explain(x *Explainer, nm *Names) *plan.Node { return s.src.explain(x, nm) }
 
 // build composes the operator chain from the bound clauses. Passes that
 // rewrite a clause after binding (pushdown into a derived table, a set
 // operation's column conversions) build it again.
 func (p *selectPlan) build() {
-	var op operator = sourceOp{p.src}
+	var op Operator = sourceOp{p.src}
 	if p.where != nil {
-		op = &filterOp{in: op, cond: p.where}
+		op = &Filter{In: op, Cond: p.where}
 	}
 	if p.grouped {
-		op = &aggregateOp{in: op, groupBy: p.groupBy, aggs: p.aggs, groupsArrive: p.groupsArrive}
+		op = &Aggregate{In: op, GroupBy: p.groupBy, Aggs: p.aggs, GroupsArrive: p.groupsArrive}
 		if p.having != nil {
-			op = &filterOp{in: op, cond: p.having}
+			op = &Filter{In: op, Cond: p.having}
 		}
 	}
 	if len(p.windows) > 0 {
@@ -61,17 +55,17 @@ func (p *selectPlan) build() {
 		op = &srfOp{in: op, srfs: p.srfs}
 	}
 	sorted := len(p.orderBy) > 0 && !p.presorted
-	op = &projectOp{in: op, exprs: p.project, order: p.orderBy, withOrder: sorted}
+	op = &Project{In: op, Exprs: p.project, Order: p.orderBy, WithOrder: sorted}
 	if p.distinct {
-		op = &distinctOp{in: op, exprs: p.project}
+		op = &Distinct{In: op, Exprs: p.project}
 	}
 	if sorted {
-		op = &sortOp{in: op, keys: p.orderBy, width: len(p.project)}
+		op = &Sort{In: op, Keys: p.orderBy, Width: len(p.project)}
 	}
 	if p.top != nil || p.offset != nil || p.fetch != nil {
-		t := &topOp{in: op, offset: p.offset, count: p.top, percent: p.topPercent}
+		t := &Top{In: op, Offset: p.offset, Count: p.top, Percent: p.topPercent}
 		if p.fetch != nil {
-			t.count, t.fetch = p.fetch, true
+			t.Count, t.Fetch = p.fetch, true
 		}
 		op = t
 	}
@@ -81,15 +75,15 @@ func (p *selectPlan) build() {
 // run executes the plan, calling emit for each output row (valid only
 // during the call).
 func (p *selectPlan) run(e *exec.Env, emit func([]types.Value) error) error {
-	return p.root.run(e, emit)
+	return p.root.Run(e, emit)
 }
 
 // explain describes the SELECT from its operators, the output columns on
 // the top node.
-func (p *selectPlan) explain(x *explainer) *plan.Node {
-	nm := &names{sc: p.sc}
-	n := p.root.explain(x, nm)
-	n.OutputList = strings.Join(nm.outs, ", ")
+func (p *selectPlan) explain(x *Explainer) *plan.Node {
+	nm := &Names{Columns: p.sc}
+	n := p.root.Explain(x, nm)
+	n.OutputList = strings.Join(nm.Outs, ", ")
 	return n
 }
 
@@ -99,4 +93,22 @@ func (p *selectPlan) explain(x *explainer) *plan.Node {
 func (p *selectPlan) convertOutput(i int, x exec.Expr, t types.Type) {
 	p.project[i], p.cols[i].Type = x, t
 	p.build()
+}
+
+// checkConstantCounts refuses, as SQL Server's compiler does, a constant
+// OFFSET below zero (10742) and a constant FETCH below one (10744); an
+// expression's value is checked when the statement runs (rowCount), where
+// a FETCH of 0 returns no rows.
+func (b *binder) checkConstantCounts(sel *parser.Select, p *selectPlan) error {
+	if c, ok := p.offset.(*exec.Const); ok {
+		if n, _ := c.V.(int64); n < 0 {
+			return b.errAt(sel.Offset, sqlerr.New(10742))
+		}
+	}
+	if c, ok := p.fetch.(*exec.Const); ok {
+		if n, _ := c.V.(int64); n < 1 {
+			return b.errAt(sel.Fetch, sqlerr.New(10744))
+		}
+	}
+	return nil
 }

@@ -10,21 +10,21 @@ import (
 	"mirrordb/types"
 )
 
-// distinctOp passes the first of each set of equal output rows as it
+// Distinct passes the first of each set of equal output rows as it
 // arrives (a flow distinct); the keys it has seen count against the
 // statement's memory.
-type distinctOp struct {
-	in    operator
-	exprs []exec.Expr // the select list: the compared columns, and their text in plans
+type Distinct struct {
+	In    Operator
+	Exprs []exec.Expr // the select list: the compared columns, and their text in plans
 }
 
-func (d *distinctOp) run(e *exec.Env, emit func([]types.Value) error) error {
+func (d *Distinct) Run(e *exec.Env, emit func([]types.Value) error) error {
 	seen := map[string]struct{}{}
 	var enc []byte
-	width := len(d.exprs)
-	h := holding{gov: e.Gov}
-	defer h.release()
-	return d.in.run(e, func(row []types.Value) error {
+	width := len(d.Exprs)
+	h := Holding{Gov: e.Gov}
+	defer h.Release()
+	return d.In.Run(e, func(row []types.Value) error {
 		if err := e.Gov.Check(); err != nil {
 			return err
 		}
@@ -35,7 +35,7 @@ func (d *distinctOp) run(e *exec.Env, emit func([]types.Value) error) error {
 		if _, ok := seen[string(enc)]; ok {
 			return nil
 		}
-		if err := h.grow(int64(len(enc)) + govern.EntrySize); err != nil {
+		if err := h.Grow(int64(len(enc)) + govern.EntrySize); err != nil {
 			return err // before the key is copied into the set
 		}
 		seen[string(enc)] = struct{}{}
@@ -43,13 +43,13 @@ func (d *distinctOp) run(e *exec.Env, emit func([]types.Value) error) error {
 	})
 }
 
-func (d *distinctOp) explain(x *explainer, nm *names) *plan.Node {
-	in := d.in.explain(x, nm)
-	cols := make([]string, len(d.exprs))
-	for i, e := range d.exprs {
-		cols[i] = x.text(e, nm)
+func (d *Distinct) Explain(x *Explainer, nm *Names) *plan.Node {
+	in := d.In.Explain(x, nm)
+	cols := make([]string, len(d.Exprs))
+	for i, e := range d.Exprs {
+		cols[i] = x.Text(e, nm)
 	}
-	n := x.node("Hash Match", "Flow Distinct", "HASH:("+strings.Join(cols, ", ")+")", in)
+	n := x.Node("Hash Match", "Flow Distinct", "HASH:("+strings.Join(cols, ", ")+")", in)
 	n.NamesLogical = true
 	return n
 }

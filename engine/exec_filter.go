@@ -6,17 +6,17 @@ import (
 	"mirrordb/types"
 )
 
-// filterOp passes the rows for which its condition is true: WHERE over
+// Filter passes the rows for which its condition is true: WHERE over
 // the source's rows, HAVING over the groups.
-type filterOp struct {
-	in   operator
-	cond exec.Expr
+type Filter struct {
+	In   Operator
+	Cond exec.Expr
 }
 
-func (f *filterOp) run(e *exec.Env, emit func([]types.Value) error) error {
-	return f.in.run(e, func(row []types.Value) error {
+func (f *Filter) Run(e *exec.Env, emit func([]types.Value) error) error {
+	return f.In.Run(e, func(row []types.Value) error {
 		e.Row = row
-		v, err := f.cond.Eval(e)
+		v, err := f.Cond.Eval(e)
 		if err != nil || !exec.Truth(v) {
 			return err
 		}
@@ -24,7 +24,7 @@ func (f *filterOp) run(e *exec.Env, emit func([]types.Value) error) error {
 	})
 }
 
-func (f *filterOp) explain(x *explainer, nm *names) *plan.Node {
-	in := f.in.explain(x, nm)
-	return x.node("Filter", "Filter", "WHERE:("+x.text(f.cond, nm)+")", in)
+func (f *Filter) Explain(x *Explainer, nm *Names) *plan.Node {
+	in := f.In.Explain(x, nm)
+	return x.Node("Filter", "Filter", "WHERE:("+x.Text(f.Cond, nm)+")", in)
 }

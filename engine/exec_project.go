@@ -8,39 +8,39 @@ import (
 	"mirrordb/types"
 )
 
-// projectOp computes the select list of each row it is given, and for a
+// Project computes the select list of each row it is given, and for a
 // sort above it the ORDER BY values after them. It emits one buffer,
 // overwritten row after row.
-type projectOp struct {
-	in        operator
-	exprs     []exec.Expr
-	order     []orderKey
-	withOrder bool // a sort follows: append the ORDER BY values
+type Project struct {
+	In        Operator
+	Exprs     []exec.Expr
+	Order     []OrderKey
+	WithOrder bool // a sort follows: append the ORDER BY values
 }
 
-func (p *projectOp) run(e *exec.Env, emit func([]types.Value) error) error {
-	width := len(p.exprs)
-	if p.withOrder {
-		width += len(p.order)
+func (p *Project) Run(e *exec.Env, emit func([]types.Value) error) error {
+	width := len(p.Exprs)
+	if p.WithOrder {
+		width += len(p.Order)
 	}
 	out := make([]types.Value, width)
-	return p.in.run(e, func(row []types.Value) error {
+	return p.In.Run(e, func(row []types.Value) error {
 		e.Row = row
-		for i, x := range p.exprs {
+		for i, x := range p.Exprs {
 			v, err := x.Eval(e)
 			if err != nil {
 				return err
 			}
 			out[i] = v
 		}
-		if p.withOrder {
-			base := len(p.exprs)
-			for i, k := range p.order {
-				if k.col >= 0 {
-					out[base+i] = out[k.col]
+		if p.WithOrder {
+			base := len(p.Exprs)
+			for i, k := range p.Order {
+				if k.Col >= 0 {
+					out[base+i] = out[k.Col]
 					continue
 				}
-				v, err := k.x.Eval(e)
+				v, err := k.X.Eval(e)
 				if err != nil {
 					return err
 				}
@@ -51,35 +51,35 @@ func (p *projectOp) run(e *exec.Env, emit func([]types.Value) error) error {
 	})
 }
 
-// explain names each output, [ExprN] for a computed one, and each ORDER
+// Explain names each output, [ExprN] for a computed one, and each ORDER
 // BY value (in nm, for the nodes above), defining the computed ones in a
 // Compute Scalar.
-func (p *projectOp) explain(x *explainer, nm *names) *plan.Node {
-	n := p.in.explain(x, nm)
+func (p *Project) Explain(x *Explainer, nm *Names) *plan.Node {
+	n := p.In.Explain(x, nm)
 	var defined []string
-	nm.outs = make([]string, len(p.exprs))
-	for i, e := range p.exprs {
+	nm.Outs = make([]string, len(p.Exprs))
+	for i, e := range p.Exprs {
 		if simpleOutput(e) {
-			nm.outs[i] = x.text(e, nm)
+			nm.Outs[i] = x.Text(e, nm)
 			continue
 		}
-		nm.outs[i] = x.newExpr()
-		defined = append(defined, nm.outs[i]+"="+x.text(e, nm))
+		nm.Outs[i] = x.NewExpr()
+		defined = append(defined, nm.Outs[i]+"="+x.Text(e, nm))
 	}
-	nm.orderNames = make([]string, len(p.order))
-	for i, k := range p.order {
+	nm.OrderNames = make([]string, len(p.Order))
+	for i, k := range p.Order {
 		switch {
-		case k.col >= 0:
-			nm.orderNames[i] = nm.outs[k.col]
-		case simpleOutput(k.x):
-			nm.orderNames[i] = x.text(k.x, nm)
+		case k.Col >= 0:
+			nm.OrderNames[i] = nm.Outs[k.Col]
+		case simpleOutput(k.X):
+			nm.OrderNames[i] = x.Text(k.X, nm)
 		default:
-			nm.orderNames[i] = x.newExpr()
-			defined = append(defined, nm.orderNames[i]+"="+x.text(k.x, nm))
+			nm.OrderNames[i] = x.NewExpr()
+			defined = append(defined, nm.OrderNames[i]+"="+x.Text(k.X, nm))
 		}
 	}
 	if len(defined) > 0 {
-		n = x.node("Compute Scalar", "Compute Scalar", "DEFINE:("+strings.Join(defined, ", ")+")", n)
+		n = x.Node("Compute Scalar", "Compute Scalar", "DEFINE:("+strings.Join(defined, ", ")+")", n)
 		n.DefinedValues = strings.Join(defined, ", ")
 	}
 	return n
@@ -88,7 +88,7 @@ func (p *projectOp) explain(x *explainer, nm *names) *plan.Node {
 // simpleOutput reports outputs that are passed through, not computed.
 func simpleOutput(e exec.Expr) bool {
 	switch e.(type) {
-	case *exec.ColRef, *exec.AggRef, *exec.GroupKeyRef, *winRef, *srfRef:
+	case *exec.ColRef, *exec.AggRef, *exec.GroupKeyRef, *WinRef, *SrfRef:
 		return true
 	}
 	return false

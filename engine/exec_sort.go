@@ -9,33 +9,33 @@ import (
 	"mirrordb/types"
 )
 
-// sortOp orders its input by the ORDER BY values that follow the output
+// Sort orders its input by the ORDER BY values that follow the output
 // columns of each row (NULLs first, as in SQL Server), and emits the
 // output columns alone. The rows it holds count against the statement's
 // memory; the sort stops when the statement must.
-type sortOp struct {
-	in    operator
-	keys  []orderKey // their directions; the values sit at width+i
-	width int
+type Sort struct {
+	In    Operator
+	Keys  []OrderKey // their directions; the values sit at width+i
+	Width int
 }
 
-func (s *sortOp) run(e *exec.Env, emit func([]types.Value) error) error {
+func (s *Sort) Run(e *exec.Env, emit func([]types.Value) error) error {
 	var rows [][]types.Value
-	h := holding{gov: e.Gov}
-	defer h.release()
-	err := s.in.run(e, func(row []types.Value) error {
+	h := Holding{Gov: e.Gov}
+	defer h.Release()
+	err := s.In.Run(e, func(row []types.Value) error {
 		r := append([]types.Value(nil), row...)
 		rows = append(rows, r)
-		return h.grow(govern.RowSize(r) + 8) // and its slot in rows
+		return h.Grow(govern.RowSize(r) + 8) // and its slot in rows
 	})
 	if err != nil {
 		return err
 	}
-	base := s.width
+	base := s.Width
 	err = govern.SortStable(e.Gov, rows, func(a, b []types.Value) int {
-		for i, k := range s.keys {
-			c := compareNullsFirst(a[base+i], b[base+i])
-			if k.desc {
+		for i, k := range s.Keys {
+			c := CompareNullsFirst(a[base+i], b[base+i])
+			if k.Desc {
 				c = -c
 			}
 			if c != 0 {
@@ -58,15 +58,28 @@ func (s *sortOp) run(e *exec.Env, emit func([]types.Value) error) error {
 	return nil
 }
 
-func (s *sortOp) explain(x *explainer, nm *names) *plan.Node {
-	in := s.in.explain(x, nm)
-	keys := make([]string, len(s.keys))
-	for i, k := range s.keys {
+func (s *Sort) Explain(x *Explainer, nm *Names) *plan.Node {
+	in := s.In.Explain(x, nm)
+	keys := make([]string, len(s.Keys))
+	for i, k := range s.Keys {
 		dir := " ASC"
-		if k.desc {
+		if k.Desc {
 			dir = " DESC"
 		}
-		keys[i] = nm.orderNames[i] + dir
+		keys[i] = nm.OrderNames[i] + dir
 	}
-	return x.node("Sort", "Sort", "ORDER BY:("+strings.Join(keys, ", ")+")", in)
+	return x.Node("Sort", "Sort", "ORDER BY:("+strings.Join(keys, ", ")+")", in)
+}
+
+// CompareNullsFirst orders values as ORDER BY does: NULLs first.
+func CompareNullsFirst(x, y types.Value) int {
+	switch {
+	case x == nil && y == nil:
+		return 0
+	case x == nil:
+		return -1
+	case y == nil:
+		return 1
+	}
+	return types.Compare(x, y)
 }

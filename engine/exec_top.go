@@ -7,42 +7,41 @@ import (
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
-	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
 
-// topOp passes the first rows of its input: TOP n, or OFFSET n ROWS
+// Top passes the first rows of its input: TOP n, or OFFSET n ROWS
 // [FETCH NEXT m ROWS ONLY], skipping offset rows first. It stops its
 // input once it has them. TOP n PERCENT needs the row count first, so it
 // holds every row (counted against the statement's memory).
-type topOp struct {
-	in      operator
-	offset  exec.Expr // nil without OFFSET
-	count   exec.Expr // TOP's or FETCH's; nil for OFFSET alone
-	percent bool
-	fetch   bool // count is FETCH's
+type Top struct {
+	In      Operator
+	Offset  exec.Expr // nil without OFFSET
+	Count   exec.Expr // TOP's or FETCH's; nil for OFFSET alone
+	Percent bool
+	Fetch   bool // count is FETCH's
 }
 
-func (t *topOp) run(e *exec.Env, emit func([]types.Value) error) error {
-	if t.percent {
+func (t *Top) Run(e *exec.Env, emit func([]types.Value) error) error {
+	if t.Percent {
 		return t.runPercent(e, emit)
 	}
 	bad := 1014 // TOP's count
-	if t.fetch {
+	if t.Fetch {
 		bad = 10744
 	}
-	limit, err := rowCount(e, t.count, -1, bad)
+	limit, err := rowCount(e, t.Count, -1, bad)
 	if err != nil {
 		return err
 	}
-	skip, err := rowCount(e, t.offset, 0, 10742)
+	skip, err := rowCount(e, t.Offset, 0, 10742)
 	if err != nil || limit == 0 {
 		return err
 	}
 	var n int64
 	stopped := false // errStopScan is ours, not from a consumer above
-	err = t.in.run(e, func(row []types.Value) error {
+	err = t.In.Run(e, func(row []types.Value) error {
 		if skip > 0 {
 			skip--
 			return nil
@@ -52,19 +51,19 @@ func (t *topOp) run(e *exec.Env, emit func([]types.Value) error) error {
 		}
 		if n++; limit >= 0 && n >= limit {
 			stopped = true
-			return errStopScan
+			return ErrStopScan
 		}
 		return nil
 	})
-	if stopped && err == errStopScan {
+	if stopped && err == ErrStopScan {
 		return nil
 	}
 	return err
 }
 
 // runPercent holds every row, then passes the first ceil(count × pct / 100).
-func (t *topOp) runPercent(e *exec.Env, emit func([]types.Value) error) error {
-	pct, err := t.count.Eval(e)
+func (t *Top) runPercent(e *exec.Env, emit func([]types.Value) error) error {
+	pct, err := t.Count.Eval(e)
 	if err != nil {
 		return err
 	}
@@ -73,12 +72,12 @@ func (t *topOp) runPercent(e *exec.Env, emit func([]types.Value) error) error {
 		return sqlerr.New(1014)
 	}
 	var rows [][]types.Value
-	h := holding{gov: e.Gov}
-	defer h.release()
-	err = t.in.run(e, func(row []types.Value) error {
+	h := Holding{Gov: e.Gov}
+	defer h.Release()
+	err = t.In.Run(e, func(row []types.Value) error {
 		r := append([]types.Value(nil), row...)
 		rows = append(rows, r)
-		return h.grow(govern.RowSize(r) + 8)
+		return h.Grow(govern.RowSize(r) + 8)
 	})
 	if err != nil {
 		return err
@@ -86,7 +85,7 @@ func (t *topOp) runPercent(e *exec.Env, emit func([]types.Value) error) error {
 	if pct != nil {
 		rows = rows[:min(len(rows), int(math.Ceil(float64(len(rows))*f/100)))]
 	}
-	return scanRows(e, rows, emit)
+	return ScanRows(e, rows, emit)
 }
 
 // rowCount evaluates a TOP/OFFSET/FETCH count (def when absent): a
@@ -106,36 +105,18 @@ func rowCount(e *exec.Env, x exec.Expr, def int64, bad int) (int64, error) {
 	return n, nil
 }
 
-// checkConstantCounts refuses, as SQL Server's compiler does, a constant
-// OFFSET below zero (10742) and a constant FETCH below one (10744); an
-// expression's value is checked when the statement runs (rowCount), where
-// a FETCH of 0 returns no rows.
-func (b *binder) checkConstantCounts(sel *parser.Select, p *selectPlan) error {
-	if c, ok := p.offset.(*exec.Const); ok {
-		if n, _ := c.V.(int64); n < 0 {
-			return b.errAt(sel.Offset, sqlerr.New(10742))
-		}
-	}
-	if c, ok := p.fetch.(*exec.Const); ok {
-		if n, _ := c.V.(int64); n < 1 {
-			return b.errAt(sel.Fetch, sqlerr.New(10744))
-		}
-	}
-	return nil
-}
-
-func (t *topOp) explain(x *explainer, nm *names) *plan.Node {
-	in := t.in.explain(x, nm)
+func (t *Top) Explain(x *Explainer, nm *Names) *plan.Node {
+	in := t.In.Explain(x, nm)
 	var args []string
-	if t.offset != nil {
-		args = append(args, "OFFSET EXPRESSION:("+x.text(t.offset, nil)+")")
+	if t.Offset != nil {
+		args = append(args, "OFFSET EXPRESSION:("+x.Text(t.Offset, nil)+")")
 	}
-	if t.count != nil {
-		s := "TOP EXPRESSION:(" + x.text(t.count, nil) + ")"
-		if t.percent {
+	if t.Count != nil {
+		s := "TOP EXPRESSION:(" + x.Text(t.Count, nil) + ")"
+		if t.Percent {
 			s += " PERCENT"
 		}
 		args = append(args, s)
 	}
-	return x.node("Top", "Top", strings.Join(args, ", "), in)
+	return x.Node("Top", "Top", strings.Join(args, ", "), in)
 }

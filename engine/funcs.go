@@ -286,11 +286,11 @@ func collectRows(e *exec.Env, plan *selectPlan, limit int) ([][]types.Value, err
 			return err
 		}
 		if len(rows) == limit {
-			return errStopScan
+			return ErrStopScan
 		}
 		return nil
 	})
-	if err != nil && err != errStopScan {
+	if err != nil && err != ErrStopScan {
 		return nil, err
 	}
 	return rows, nil

@@ -385,12 +385,12 @@ func canonicalDec(d types.Dec) (*big.Int, int32) {
 // operator is named from the build input's point of view (a LEFT JOIN
 // that builds on its right input is a Right Outer Join of the inputs as
 // drawn).
-func (h *hashJoin) explain(x *explainer, nm *names) *plan.Node {
+func (h *hashJoin) explain(x *Explainer, nm *Names) *plan.Node {
 	left, right := h.left.explain(x, nm), h.right.explain(x, nm)
 	build, probe := h.sides()
-	arg := "HASH:(" + x.list(build.keys, nm) + ")=(" + x.list(probe.keys, nm) + ")"
+	arg := "HASH:(" + x.List(build.keys, nm) + ")=(" + x.List(probe.keys, nm) + ")"
 	if h.on != nil {
-		arg += ", RESIDUAL:(" + x.text(h.on, nm) + ")"
+		arg += ", RESIDUAL:(" + x.Text(h.on, nm) + ")"
 	}
 	kind, first, second := h.kind, left, right
 	if !h.buildLeft {
@@ -402,19 +402,9 @@ func (h *hashJoin) explain(x *explainer, nm *names) *plan.Node {
 			kind = parser.LeftJoin
 		}
 	}
-	n := x.node("Hash Match", joinLogical[kind], arg, first, second)
+	n := x.Node("Hash Match", joinLogical[kind], arg, first, second)
 	n.NamesLogical = true
 	return n
-}
-
-// list prints expressions as a plan's argument lists them: comma
-// separated.
-func (x *explainer) list(xs []exec.Expr, nm *names) string {
-	t := make([]string, len(xs))
-	for i, e := range xs {
-		t[i] = x.text(e, nm)
-	}
-	return strings.Join(t, ", ")
 }
 
 // pairSides returns the left and the right expressions of join pairs.

@@ -459,7 +459,7 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 
 // explain draws the chain as SQL Server draws a left-deep join tree, each
 // join over the rows so far and the next input, with its estimate.
-func (c *joinChain) explain(x *explainer, nm *names) *plan.Node {
+func (c *joinChain) explain(x *Explainer, nm *Names) *plan.Node {
 	n := c.first.explain(x, nm, c.first.est)
 	est := c.first.est
 	for _, s := range c.steps {
@@ -473,24 +473,24 @@ func (c *joinChain) explain(x *explainer, nm *names) *plan.Node {
 		var j *plan.Node
 		switch s.method {
 		case methodSeek:
-			j = x.node("Nested Loops", logical, seekArgument(x, nm, s.pairs, s.cond), n, in)
+			j = x.Node("Nested Loops", logical, seekArgument(x, nm, s.pairs, s.cond), n, in)
 		case methodLoop:
 			arg := ""
 			if s.cond != nil {
-				arg = "WHERE:(" + x.text(s.cond, nm) + ")"
+				arg = "WHERE:(" + x.Text(s.cond, nm) + ")"
 			}
-			j = x.node("Nested Loops", logical, arg, n, in)
+			j = x.Node("Nested Loops", logical, arg, n, in)
 		default:
 			l, r := pairSides(s.pairs)
-			arg := "HASH:(" + x.list(r, nm) + ")=(" + x.list(l, nm) + ")"
+			arg := "HASH:(" + x.List(r, nm) + ")=(" + x.List(l, nm) + ")"
 			first, second := in, n
 			if s.buildLeft {
-				arg, first, second = "HASH:("+x.list(l, nm)+")=("+x.list(r, nm)+")", n, in
+				arg, first, second = "HASH:("+x.List(l, nm)+")=("+x.List(r, nm)+")", n, in
 			}
 			if s.cond != nil {
-				arg += ", RESIDUAL:(" + x.text(s.cond, nm) + ")"
+				arg += ", RESIDUAL:(" + x.Text(s.cond, nm) + ")"
 			}
-			j = x.node("Hash Match", logical, arg, first, second)
+			j = x.Node("Hash Match", logical, arg, first, second)
 		}
 		j.NamesLogical = true
 		j.EstimateRows, j.Estimated = s.est, true
@@ -501,7 +501,7 @@ func (c *joinChain) explain(x *explainer, nm *names) *plan.Node {
 
 // explain draws an input with its estimate est (and its table's row
 // count on the scan under its filters).
-func (in joinInput) explain(x *explainer, nm *names, est float64) *plan.Node {
+func (in joinInput) explain(x *Explainer, nm *Names, est float64) *plan.Node {
 	n := in.src.explain(x, nm)
 	if !n.Estimated {
 		n.EstimateRows, n.Estimated = est, true

@@ -314,28 +314,28 @@ func (t *tableScan) scanRanges(e *exec.Env, rs []keyRange, backward bool, fn fun
 // explain prints the seek's predicate as SQL Server's SEEK:() does, col
 // naming key column i: equalities, then the next column's range, its
 // values one OR-ed equality each, or a LIKE's prefix range.
-func (s *keySeek) explain(x *explainer, nm *names, col func(i int) string) string {
+func (s *keySeek) explain(x *Explainer, nm *Names, col func(i int) string) string {
 	var conds []string
 	for i, v := range s.eq {
-		conds = append(conds, col(i)+"="+x.text(unconverted(v), nm))
+		conds = append(conds, col(i)+"="+x.Text(unconverted(v), nm))
 	}
 	k := len(s.eq)
 	switch {
 	case len(s.in) > 0:
 		alts := make([]string, len(s.in))
 		for i, v := range s.in {
-			alts[i] = strings.Join(append(slices.Clip(conds), col(k)+"="+x.text(v, nm)), " AND ")
+			alts[i] = strings.Join(append(slices.Clip(conds), col(k)+"="+x.Text(v, nm)), " AND ")
 		}
 		return strings.Join(alts, " OR ")
 	case s.like != nil:
-		pat := x.text(s.like.Pattern, nm)
+		pat := x.Text(s.like.Pattern, nm)
 		conds = append(conds, col(k)+" >= LikeRangeStart("+pat+")", col(k)+" < LikeRangeEnd("+pat+")")
 	default:
 		if s.lo != nil {
-			conds = append(conds, col(k)+map[bool]string{false: " >= ", true: " > "}[s.loX]+x.text(s.lo, nm))
+			conds = append(conds, col(k)+map[bool]string{false: " >= ", true: " > "}[s.loX]+x.Text(s.lo, nm))
 		}
 		if s.hi != nil {
-			conds = append(conds, col(k)+map[bool]string{false: " <= ", true: " < "}[s.hiX]+x.text(s.hi, nm))
+			conds = append(conds, col(k)+map[bool]string{false: " <= ", true: " < "}[s.hiX]+x.Text(s.hi, nm))
 		}
 	}
 	return strings.Join(conds, " AND ")

@@ -76,15 +76,15 @@ func (p *selectPlan) useKeyOrder() {
 	cols := make([]int, len(p.orderBy))
 	desc := make([]bool, len(p.orderBy))
 	for i, k := range p.orderBy {
-		x := k.x
-		if k.col >= 0 {
-			x = p.project[k.col]
+		x := k.X
+		if k.Col >= 0 {
+			x = p.project[k.Col]
 		}
 		c, ok := x.(*exec.ColRef)
 		if !ok {
 			return
 		}
-		cols[i], desc[i] = c.Idx, k.desc
+		cols[i], desc[i] = c.Idx, k.Desc
 	}
 	served, backward := ts.order().serves(cols, desc, 0)
 	if !served && ts.seek == nil && len(ts.eq) == 0 && ts.rng == nil {

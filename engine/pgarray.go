@@ -101,13 +101,13 @@ func (b *binder) bindArrayCompare(x *parser.ArrayCompare, sc *scope, agg *aggCon
 	return &arrayCompareExpr{x: v, arr: arr, all: x.All}, nil
 }
 
-func (a *arraySubqueryExpr) explain(x *explainer, _ *names) string {
-	return "ARRAY(" + x.subquery(a.sub) + ")"
+func (a *arraySubqueryExpr) Explain(x *Explainer, _ *Names) string {
+	return "ARRAY(" + a.sub.Explain(x, nil) + ")"
 }
 
-func (a *arrayCompareExpr) explain(x *explainer, n *names) string {
+func (a *arrayCompareExpr) Explain(x *Explainer, n *Names) string {
 	if a.all {
-		return x.text(a.x, n) + "<>ALL(" + x.text(a.arr, n) + ")"
+		return x.Text(a.x, n) + "<>ALL(" + x.Text(a.arr, n) + ")"
 	}
-	return x.text(a.x, n) + "=ANY(" + x.text(a.arr, n) + ")"
+	return x.Text(a.x, n) + "=ANY(" + x.Text(a.arr, n) + ")"
 }

@@ -103,9 +103,9 @@ func (r *regExpr) Eval(e *exec.Env) (types.Value, error) {
 	return nil, sqlerr.New(208, s)
 }
 
-func (r *regExpr) explain(x *explainer, n *names) string {
+func (r *regExpr) Explain(x *Explainer, n *Names) string {
 	if r.toName {
-		return "CONVERT(text," + x.text(r.x, n) + ",0)"
+		return "CONVERT(text," + x.Text(r.x, n) + ",0)"
 	}
-	return "CONVERT(" + r.kind + "," + x.text(r.x, n) + ",0)"
+	return "CONVERT(" + r.kind + "," + x.Text(r.x, n) + ",0)"
 }

@@ -85,15 +85,15 @@ func (s *srfExpr) Eval(e *exec.Env) (types.Value, error) {
 	return subs, nil
 }
 
-func (s *srfExpr) explain(x *explainer, n *names) string {
+func (s *srfExpr) Explain(x *Explainer, n *Names) string {
 	if s.series != nil {
 		args := make([]string, len(s.series))
 		for i, a := range s.series {
-			args[i] = x.text(a, n)
+			args[i] = x.Text(a, n)
 		}
 		return "generate_series(" + strings.Join(args, ",") + ")"
 	}
-	call := strings.ToLower(s.name) + "(" + x.text(s.arr, n) + ")"
+	call := strings.ToLower(s.name) + "(" + x.Text(s.arr, n) + ")"
 	if s.field != "" {
 		return "(" + call + ")." + s.field
 	}
@@ -126,14 +126,14 @@ func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggConte
 	if err != nil {
 		return nil, err
 	}
-	if r, ok := v.(*srfRef); ok {
-		if s := b.srfs.list[r.idx]; s.name == "_PG_EXPANDARRAY" && s.field == "" {
+	if r, ok := v.(*SrfRef); ok {
+		if s := b.srfs.list[r.Idx]; s.name == "_PG_EXPANDARRAY" && s.field == "" {
 			t := s.t
 			if field == "n" {
 				t = types.TypeInt
 			}
-			b.srfs.list[r.idx] = &srfExpr{name: s.name, arr: s.arr, t: t, field: field}
-			return &srfRef{idx: r.idx, t: t}, nil
+			b.srfs.list[r.Idx] = &srfExpr{name: s.name, arr: s.arr, t: t, field: field}
+			return &SrfRef{Idx: r.Idx, T: t}, nil
 		}
 	}
 	return &recordFieldExpr{x: v, i: i}, nil
@@ -160,8 +160,8 @@ func (r *recordFieldExpr) Eval(e *exec.Env) (types.Value, error) {
 	return fields[r.i], nil
 }
 
-func (r *recordFieldExpr) explain(x *explainer, n *names) string {
-	return "(" + x.text(r.x, n) + ")." + []string{"x", "n"}[r.i]
+func (r *recordFieldExpr) Explain(x *Explainer, n *Names) string {
+	return "(" + x.Text(r.x, n) + ")." + []string{"x", "n"}[r.i]
 }
 
 func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (exec.Expr, error) {
@@ -205,29 +205,7 @@ func (b *binder) useSRF(x positioned, s *srfExpr) (exec.Expr, error) {
 		return nil, b.errAt(x, sqlerr.New(50140, "this context"))
 	}
 	b.srfs.list = append(b.srfs.list, s)
-	return &srfRef{idx: len(b.srfs.list) - 1, t: s.t}, nil
-}
-
-// srfRef reads a set-returning function's element for the current row.
-type srfRef struct {
-	idx int
-	t   types.Type
-}
-
-func (r *srfRef) Type() types.Type { return r.t }
-
-func (r *srfRef) Eval(e *exec.Env) (types.Value, error) {
-	if r.idx < len(e.Srf) {
-		return e.Srf[r.idx], nil
-	}
-	return nil, nil
-}
-
-func (r *srfRef) explain(_ *explainer, n *names) string {
-	if n != nil && r.idx < len(n.srfs) {
-		return n.srfs[r.idx]
-	}
-	return "?"
+	return &SrfRef{Idx: len(b.srfs.list) - 1, T: s.t}, nil
 }
 
 // refuseNestedSRF refuses a set-returning function among the arguments
@@ -302,18 +280,18 @@ func (b *binder) refuseSRF(x parser.Expr, clause string) error {
 // in env.srf; a row whose lists are all empty yields none. A row's
 // lists are given back once it has been expanded.
 type srfOp struct {
-	in   operator
+	in   Operator
 	srfs []*srfExpr
 }
 
-func (s *srfOp) run(e *exec.Env, emit func([]types.Value) error) error {
+func (s *srfOp) Run(e *exec.Env, emit func([]types.Value) error) error {
 	lists := make([]srfValues, len(s.srfs))
 	vals := make([]types.Value, len(s.srfs))
-	h := holding{gov: e.Gov}
-	defer func() { e.Srf = nil; h.release() }()
-	return s.in.run(e, func(row []types.Value) error {
+	h := Holding{Gov: e.Gov}
+	defer func() { e.Srf = nil; h.Release() }()
+	return s.in.Run(e, func(row []types.Value) error {
 		e.Row = row
-		h.release() // the previous row's lists
+		h.Release() // the previous row's lists
 		n := 0
 		for i, f := range s.srfs {
 			v, err := f.Eval(e)
@@ -322,7 +300,7 @@ func (s *srfOp) run(e *exec.Env, emit func([]types.Value) error) error {
 			}
 			lists[i], _ = v.(srfValues)
 			if f.series != nil {
-				h.adopt(seriesHeld(len(lists[i])))
+				h.Adopt(seriesHeld(len(lists[i])))
 			}
 			n = max(n, len(lists[i]))
 		}
@@ -345,16 +323,16 @@ func (s *srfOp) run(e *exec.Env, emit func([]types.Value) error) error {
 	})
 }
 
-// explain defines each function's element as PostgreSQL's ProjectSet does.
-func (s *srfOp) explain(x *explainer, nm *names) *plan.Node {
-	in := s.in.explain(x, nm)
+// Explain defines each function's element as PostgreSQL's ProjectSet does.
+func (s *srfOp) Explain(x *Explainer, nm *Names) *plan.Node {
+	in := s.in.Explain(x, nm)
 	defs := make([]string, len(s.srfs))
 	for i, f := range s.srfs {
-		name := x.newExpr()
-		nm.srfs = append(nm.srfs, name)
-		defs[i] = name + "=" + x.text(f, nm)
+		name := x.NewExpr()
+		nm.Srfs = append(nm.Srfs, name)
+		defs[i] = name + "=" + x.Text(f, nm)
 	}
-	n := x.node("Project Set", "Project Set", "DEFINE:("+strings.Join(defs, ", ")+")", in)
+	n := x.Node("Project Set", "Project Set", "DEFINE:("+strings.Join(defs, ", ")+")", in)
 	n.DefinedValues = strings.Join(defs, ", ")
 	return n
 }

@@ -17,7 +17,7 @@ import (
 // and rewrite them (access paths, pushdown, decorrelation).
 type selectPlan struct {
 	cols []session.Column
-	root operator
+	root Operator
 	selectParts
 }
 
@@ -38,11 +38,11 @@ type selectParts struct {
 	groupsArrive bool
 
 	groupBy []exec.Expr
-	aggs    []*aggSpec
+	aggs    []*AggSpec
 	having  exec.Expr
 
 	project []exec.Expr
-	orderBy []orderKey
+	orderBy []OrderKey
 
 	top    exec.Expr
 	offset exec.Expr
@@ -50,14 +50,6 @@ type selectParts struct {
 
 	windows []*windowSpec // window functions of the select list and ORDER BY (window.go)
 	srfs    []*srfExpr    // set-returning functions of the select list and ORDER BY (pgsrf.go)
-}
-
-// orderKey is one ORDER BY item: an output column (col ≥ 0) or an
-// expression evaluated alongside the projection.
-type orderKey struct {
-	col  int
-	x    exec.Expr
-	desc bool
 }
 
 func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
@@ -266,34 +258,34 @@ func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) (
 	return out, nil
 }
 
-func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *selectPlan, sc *scope, agg *aggContext, aliases map[string]int) (orderKey, error) {
+func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *selectPlan, sc *scope, agg *aggContext, aliases map[string]int) (OrderKey, error) {
 	if ref, ok := o.Expr.(*parser.ColumnRef); ok && len(ref.Parts) == 1 {
 		if i, ok := aliases[strings.ToLower(ref.Parts[0])]; ok {
-			return orderKey{col: i, desc: o.Desc}, nil
+			return OrderKey{Col: i, Desc: o.Desc}, nil
 		}
 	}
 	if lit, ok := o.Expr.(*parser.Literal); ok && lit.Kind == parser.LitInt {
 		n, _ := strconv.Atoi(lit.Value)
 		if n < 1 || n > len(p.project) {
-			return orderKey{}, b.errAt(o, sqlerr.New(108, n))
+			return OrderKey{}, b.errAt(o, sqlerr.New(108, n))
 		}
-		return orderKey{col: n - 1, desc: o.Desc}, nil
+		return OrderKey{Col: n - 1, Desc: o.Desc}, nil
 	}
 	if p.distinct {
 		text := o.Expr.String()
 		for i, it := range sel.Items {
 			if it.Expr != nil && it.Expr.String() == text {
-				return orderKey{col: i, desc: o.Desc}, nil
+				return OrderKey{Col: i, Desc: o.Desc}, nil
 			}
 		}
-		return orderKey{}, b.errAt(o, sqlerr.New(145))
+		return OrderKey{}, b.errAt(o, sqlerr.New(145))
 	}
 	x, err := b.bindExpr(o.Expr, sc, agg, types.TypeUnknown)
 	if err != nil {
 		if agg != nil && sqlerr.Is(err, 8120) {
-			return orderKey{}, b.errAt(o, sqlerr.New(8127, o.Expr.String()))
+			return OrderKey{}, b.errAt(o, sqlerr.New(8127, o.Expr.String()))
 		}
-		return orderKey{}, err
+		return OrderKey{}, err
 	}
-	return orderKey{col: -1, x: x, desc: o.Desc}, nil
+	return OrderKey{Col: -1, X: x, Desc: o.Desc}, nil
 }

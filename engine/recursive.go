@@ -29,11 +29,11 @@ type workTable struct {
 
 func (w *workTable) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	rows, _ := e.Cache[w].([][]types.Value)
-	return scanRows(e, rows, fn)
+	return ScanRows(e, rows, fn)
 }
 
-func (w *workTable) explain(x *explainer, _ *names) *plan.Node {
-	return x.node("Table Spool", "Lazy Spool", "")
+func (w *workTable) explain(x *Explainer, _ *Names) *plan.Node {
+	return x.Node("Table Spool", "Lazy Spool", "")
 }
 
 // recursiveSource runs a recursive common table expression.
@@ -180,7 +180,7 @@ func (r *recursiveSource) scan(e *exec.Env, fn func(row []types.Value) error) er
 	return nil
 }
 
-func (r *recursiveSource) explain(x *explainer, _ *names) *plan.Node {
+func (r *recursiveSource) explain(x *Explainer, _ *Names) *plan.Node {
 	var parts []*plan.Node
 	for _, p := range r.anchors {
 		parts = append(parts, p.explain(x))
@@ -188,5 +188,5 @@ func (r *recursiveSource) explain(x *explainer, _ *names) *plan.Node {
 	for _, p := range r.members {
 		parts = append(parts, p.explain(x))
 	}
-	return x.node("Index Spool", "Lazy Spool", "", x.node("Concatenation", "Concatenation", "", parts...))
+	return x.Node("Index Spool", "Lazy Spool", "", x.Node("Concatenation", "Concatenation", "", parts...))
 }

@@ -52,20 +52,20 @@ func (s *seekJoin) scan(e *exec.Env, fn func(row []types.Value) error) error {
 
 // explain draws the join as SQL Server does: Nested Loops with the left
 // columns the seek reads as OUTER REFERENCES, the seek as its inner input.
-func (s *seekJoin) explain(x *explainer, nm *names) *plan.Node {
+func (s *seekJoin) explain(x *Explainer, nm *Names) *plan.Node {
 	left, right := s.left.explain(x, nm), s.right.explain(x, nm)
-	n := x.node("Nested Loops", joinLogical[s.kind], seekArgument(x, nm, s.keys, s.on), left, right)
+	n := x.Node("Nested Loops", joinLogical[s.kind], seekArgument(x, nm, s.keys, s.on), left, right)
 	n.NamesLogical = true
 	return n
 }
 
 // seekArgument is an index nested-loop join's argument: the outer columns
 // the seek reads, and the condition checked on each row it returns.
-func seekArgument(x *explainer, nm *names, keys []joinPair, cond exec.Expr) string {
+func seekArgument(x *Explainer, nm *Names, keys []joinPair, cond exec.Expr) string {
 	refs, _ := pairSides(keys)
-	arg := "OUTER REFERENCES:(" + x.list(refs, nm) + ")"
+	arg := "OUTER REFERENCES:(" + x.List(refs, nm) + ")"
 	if cond != nil {
-		arg += ", WHERE:(" + x.text(cond, nm) + ")"
+		arg += ", WHERE:(" + x.Text(cond, nm) + ")"
 	}
 	return arg
 }
@@ -183,7 +183,7 @@ func (f *filterSource) scan(e *exec.Env, fn func(row []types.Value) error) error
 	})
 }
 
-func (f *filterSource) explain(x *explainer, nm *names) *plan.Node {
+func (f *filterSource) explain(x *Explainer, nm *Names) *plan.Node {
 	in := f.src.explain(x, nm)
-	return x.node("Filter", "Filter", "WHERE:("+x.text(f.cond, nm)+")", in)
+	return x.Node("Filter", "Filter", "WHERE:("+x.Text(f.cond, nm)+")", in)
 }

@@ -275,10 +275,10 @@ func (s *semiJoin) scanSeeking(e *exec.Env, fn func(row []types.Value) error) er
 					return err
 				}
 				found = true
-				return errStopScan
+				return ErrStopScan
 			})
 			e.Outer = outer
-			if err != nil && err != errStopScan {
+			if err != nil && err != ErrStopScan {
 				return err
 			}
 		}
@@ -309,8 +309,8 @@ func (s *semiJoin) keeps(e *exec.Env, t *hashTable, kv []types.Value, sawNull, e
 		return s.anti && s.in == nil, nil
 	}
 	found := false
-	err = t.matches(kv, func(int, []types.Value) error { found = true; return errStopScan })
-	if err != nil && err != errStopScan {
+	err = t.matches(kv, func(int, []types.Value) error { found = true; return ErrStopScan })
+	if err != nil && err != ErrStopScan {
 		return false, err
 	}
 	if found {
@@ -325,7 +325,7 @@ func (s *semiJoin) keeps(e *exec.Env, t *hashTable, kv []types.Value, sawNull, e
 // explain draws the semi-join as SQL Server does: Hash Match (Right Semi
 // Join, or Right Anti Semi Join) over the subquery's rows, the build
 // input, then the outer rows it probes with.
-func (s *semiJoin) explain(x *explainer, nm *names) *plan.Node {
+func (s *semiJoin) explain(x *Explainer, nm *Names) *plan.Node {
 	if s.seek != nil {
 		return s.explainSeek(x, nm)
 	}
@@ -333,20 +333,20 @@ func (s *semiJoin) explain(x *explainer, nm *names) *plan.Node {
 	var inner string
 	if s.in != nil {
 		build = s.in.plan.explain(x)
-		inner = x.text(s.in.plan.project[0], &names{sc: s.in.plan.sc})
+		inner = x.Text(s.in.plan.project[0], &Names{Columns: s.in.plan.sc})
 	} else {
-		inm := &names{sc: s.innerPlan.sc}
+		inm := &Names{Columns: s.innerPlan.sc}
 		build = s.explainInner(x, inm, s.inner)
-		inner = x.list(s.innerKeys, inm)
+		inner = x.List(s.innerKeys, inm)
 	}
-	outer := x.list(s.outerKeys, nm)
+	outer := x.List(s.outerKeys, nm)
 	probe := s.src.explain(x, nm)
 	logical := "Right Semi Join"
 	if s.anti {
 		logical = "Right Anti Semi Join"
 	}
 	arg := "HASH:(" + inner + ")=(" + outer + ")"
-	n := x.node("Hash Match", logical, arg, build, probe)
+	n := x.Node("Hash Match", logical, arg, build, probe)
 	n.NamesLogical = true
 	return n
 }
@@ -354,24 +354,24 @@ func (s *semiJoin) explain(x *explainer, nm *names) *plan.Node {
 // explainSeek draws a seeking semi-join as SQL Server does: Nested Loops
 // (Left Semi Join, or Left Anti Semi Join) over the outer rows, with the
 // outer columns the seek reads.
-func (s *semiJoin) explainSeek(x *explainer, nm *names) *plan.Node {
+func (s *semiJoin) explainSeek(x *Explainer, nm *Names) *plan.Node {
 	outer := s.src.explain(x, nm)
-	inner := s.explainInner(x, &names{sc: s.innerPlan.sc}, s.seek)
+	inner := s.explainInner(x, &Names{Columns: s.innerPlan.sc}, s.seek)
 	logical := "Left Semi Join"
 	if s.anti {
 		logical = "Left Anti Semi Join"
 	}
-	n := x.node("Nested Loops", logical, "OUTER REFERENCES:("+x.list(s.outerKeys, nm)+")", outer, inner)
+	n := x.Node("Nested Loops", logical, "OUTER REFERENCES:("+x.List(s.outerKeys, nm)+")", outer, inner)
 	n.NamesLogical = true
 	return n
 }
 
 // explainInner draws an EXISTS subquery's rows: src under its remaining
 // WHERE conjuncts.
-func (s *semiJoin) explainInner(x *explainer, inm *names, src rowSource) *plan.Node {
+func (s *semiJoin) explainInner(x *Explainer, inm *Names, src rowSource) *plan.Node {
 	n := src.explain(x, inm)
 	if s.filter != nil {
-		n = x.node("Filter", "Filter", "WHERE:("+x.text(s.filter, inm)+")", n)
+		n = x.Node("Filter", "Filter", "WHERE:("+x.Text(s.filter, inm)+")", n)
 	}
 	return n
 }

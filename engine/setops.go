@@ -104,8 +104,8 @@ func (s *setOpSource) scan(e *exec.Env, fn func(row []types.Value) error) error 
 	}
 	seen := map[string]bool{}
 	var enc []byte
-	h := holding{gov: e.Gov} // the sets, given back when the scan ends
-	defer h.release()
+	h := Holding{Gov: e.Gov} // the sets, given back when the scan ends
+	defer h.Release()
 	// first reports whether row is new to seen, adding it.
 	first := func(row []types.Value) (bool, error) {
 		enc = encodeRow(enc[:0], row)
@@ -113,7 +113,7 @@ func (s *setOpSource) scan(e *exec.Env, fn func(row []types.Value) error) error 
 			return false, nil
 		}
 		seen[string(enc)] = true
-		return true, h.grow(int64(len(enc)) + govern.EntrySize)
+		return true, h.Grow(int64(len(enc)) + govern.EntrySize)
 	}
 	if s.op == "UNION" {
 		emitNew := func(row []types.Value) error {
@@ -134,7 +134,7 @@ func (s *setOpSource) scan(e *exec.Env, fn func(row []types.Value) error) error 
 		k := string(encodeRow(nil, row))
 		if !right[k] {
 			right[k] = true
-			return h.grow(int64(len(k)) + govern.EntrySize)
+			return h.Grow(int64(len(k)) + govern.EntrySize)
 		}
 		return nil
 	}); err != nil {
@@ -164,18 +164,18 @@ func encodeRow(dst []byte, row []types.Value) []byte {
 // explain names the operators SQL Server shows: Concatenation for UNION
 // ALL, a hash union for UNION, a hash anti semi join or semi join for
 // EXCEPT and INTERSECT (the right input builds the hash table).
-func (s *setOpSource) explain(x *explainer, _ *names) *plan.Node {
+func (s *setOpSource) explain(x *Explainer, _ *Names) *plan.Node {
 	l, r := s.left.explain(x), s.right.explain(x)
 	var n *plan.Node
 	switch {
 	case s.op == "UNION" && s.all:
-		return x.node("Concatenation", "Concatenation", "", l, r)
+		return x.Node("Concatenation", "Concatenation", "", l, r)
 	case s.op == "UNION":
-		n = x.node("Hash Match", "Union", "", l, r)
+		n = x.Node("Hash Match", "Union", "", l, r)
 	case s.op == "EXCEPT":
-		n = x.node("Hash Match", "Right Anti Semi Join", "", r, l)
+		n = x.Node("Hash Match", "Right Anti Semi Join", "", r, l)
 	default:
-		n = x.node("Hash Match", "Right Semi Join", "", r, l)
+		n = x.Node("Hash Match", "Right Semi Join", "", r, l)
 	}
 	n.NamesLogical = true
 	return n

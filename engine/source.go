@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -17,16 +16,13 @@ import (
 	"mirrordb/types"
 )
 
-// errStopScan ends a scan early without an error (TOP, EXISTS).
-var errStopScan = errors.New("stop scan")
-
 // rowSource produces the rows of one FROM entry (or a join of several).
 // The row passed to fn is valid only during the call.
 type rowSource interface {
 	scan(e *exec.Env, fn func(row []types.Value) error) error
 	// explain describes the source as a plan operator (explain.go); nm
 	// names the statement's columns, which a join's ON refers to.
-	explain(x *explainer, nm *names) *plan.Node
+	explain(x *Explainer, nm *Names) *plan.Node
 }
 
 // tableScan reads a table's rows in primary-key order, optionally narrowed
@@ -131,20 +127,7 @@ func (v *virtualScan) scan(e *exec.Env, fn func(row []types.Value) error) error 
 	if err != nil {
 		return err
 	}
-	return scanRows(e, rows, fn)
-}
-
-// scanRows passes held rows to fn, checking the statement between rows.
-func scanRows(e *exec.Env, rows [][]types.Value, fn func(row []types.Value) error) error {
-	for _, r := range rows {
-		if err := e.Gov.Check(); err != nil {
-			return err
-		}
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	return nil
+	return ScanRows(e, rows, fn)
 }
 
 // oneRow is the source of a SELECT without FROM: a single empty row.

@@ -35,24 +35,15 @@ type windowSpec struct {
 	name      string
 	args      []exec.Expr
 	partition []exec.Expr
-	order     []orderKey // x and desc
+	order     []OrderKey // x and desc
 	// whole: the frame is the whole partition (no ORDER BY, or a frame to
 	// UNBOUNDED FOLLOWING); rows: ROWS frame, where peers are not included
 	// together as RANGE's are.
 	whole, rows bool
-	agg         *aggSpec // for the aggregates
+	agg         *AggSpec // for the aggregates
 	t           types.Type
 	text        string
 }
-
-// winRef reads a window function's value for the current row.
-type winRef struct {
-	idx int
-	t   types.Type
-}
-
-func (w *winRef) Type() types.Type                      { return w.t }
-func (w *winRef) Eval(e *exec.Env) (types.Value, error) { return e.Win[w.idx], nil }
 
 // bindWindow binds a call with OVER (or one of the functions that need it).
 func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (exec.Expr, error) {
@@ -76,7 +67,7 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 	text := x.String()
 	for i, s := range wc.specs {
 		if s.text == text {
-			return &winRef{idx: i, t: s.t}, nil
+			return &WinRef{Idx: i, T: s.t}, nil
 		}
 	}
 	b.win = &windowContext{nested: true}
@@ -94,7 +85,7 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 		if err != nil {
 			return nil, err
 		}
-		w.order = append(w.order, orderKey{col: -1, x: v, desc: o.Desc})
+		w.order = append(w.order, OrderKey{Col: -1, X: v, Desc: o.Desc})
 	}
 	switch frame := x.Over.Frame; frame {
 	case "":
@@ -118,16 +109,16 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 		if err != nil {
 			return nil, err
 		}
-		w.agg, w.t = spec, spec.t
+		w.agg, w.t = spec, spec.T
 	}
 	wc.specs = append(wc.specs, w)
-	return &winRef{idx: len(wc.specs) - 1, t: w.t}, nil
+	return &WinRef{Idx: len(wc.specs) - 1, T: w.t}, nil
 }
 
 // windowAggregate binds an aggregate used with OVER. Its argument is
 // bound like a select item's: over a grouped query it may itself hold
 // aggregates (SUM(SUM(x)) OVER ()).
-func (b *binder) windowAggregate(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (*aggSpec, error) {
+func (b *binder) windowAggregate(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (*AggSpec, error) {
 	return b.aggregateSpec(x, name, func(a parser.Expr) (exec.Expr, error) {
 		return b.bindExpr(a, sc, agg, types.TypeUnknown)
 	})
@@ -179,18 +170,18 @@ type rowContext struct {
 func (c *rowContext) enter(e *exec.Env) { e.Row, e.Keys, e.Aggs = c.row, c.keys, c.aggs }
 
 // keepContext copies the current row's context.
-func keepContext(e *exec.Env, h *holding) (rowContext, error) {
+func keepContext(e *exec.Env, h *Holding) (rowContext, error) {
 	c := rowContext{row: append([]types.Value(nil), e.Row...), keys: e.Keys, aggs: e.Aggs}
-	return c, h.grow(govern.RowSize(c.row) + 3*8)
+	return c, h.Grow(govern.RowSize(c.row) + 3*8)
 }
 
 // computeWindows returns each kept row's window function values.
-func computeWindows(e *exec.Env, h *holding, specs []*windowSpec, ctxs []rowContext) ([][]types.Value, error) {
+func computeWindows(e *exec.Env, h *Holding, specs []*windowSpec, ctxs []rowContext) ([][]types.Value, error) {
 	out := make([][]types.Value, len(ctxs))
 	for i := range out {
 		out[i] = make([]types.Value, len(specs))
 	}
-	if err := h.grow(int64(len(ctxs)) * (int64(len(specs))*16 + 24)); err != nil {
+	if err := h.Grow(int64(len(ctxs)) * (int64(len(specs))*16 + 24)); err != nil {
 		return nil, err
 	}
 	for si, w := range specs {
@@ -222,7 +213,7 @@ func (w *windowSpec) compute(e *exec.Env, ctxs []rowContext, set func(i int, v t
 		}
 		ord := make([]types.Value, len(w.order))
 		for j, o := range w.order {
-			v, err := o.x.Eval(e)
+			v, err := o.X.Eval(e)
 			if err != nil {
 				return err
 			}
@@ -232,8 +223,8 @@ func (w *windowSpec) compute(e *exec.Env, ctxs []rowContext, set func(i int, v t
 	}
 	cmpOrd := func(a, b []types.Value) int {
 		for j, o := range w.order {
-			c := compareNullsFirst(a[j], b[j])
-			if o.desc {
+			c := CompareNullsFirst(a[j], b[j])
+			if o.Desc {
 				c = -c
 			}
 			if c != 0 {
@@ -361,17 +352,17 @@ func (w *windowSpec) partitionValues(e *exec.Env, ctxs []rowContext, idx []int, 
 // aggregateValues runs an aggregate over the frame: the whole partition,
 // or from its start to the current row (and, for RANGE, its peers).
 func (w *windowSpec) aggregateValues(e *exec.Env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
-	acc := newAccumulators([]*aggSpec{w.agg})[0]
-	defer releaseAccumulators(e, []*accumulator{acc})
+	acc := NewAccumulators([]*AggSpec{w.agg})[0]
+	defer ReleaseAccumulators(e, []*Accumulator{acc})
 	// step adds rows idx[k:end] and gives them the total so far.
 	step := func(k, end int) error {
 		for _, i := range idx[k:end] {
 			ctxs[i].enter(e)
-			if err := acc.add(e); err != nil {
+			if err := acc.Add(e); err != nil {
 				return err
 			}
 		}
-		v, err := acc.result()
+		v, err := acc.Result()
 		if err != nil {
 			return err
 		}
@@ -398,32 +389,19 @@ func (w *windowSpec) aggregateValues(e *exec.Env, ctxs []rowContext, idx []int, 
 	return nil
 }
 
-// compareNullsFirst orders values as ORDER BY does: NULLs first.
-func compareNullsFirst(x, y types.Value) int {
-	switch {
-	case x == nil && y == nil:
-		return 0
-	case x == nil:
-		return -1
-	case y == nil:
-		return 1
-	}
-	return types.Compare(x, y)
-}
-
 // windowOp computes the window functions over every row its input
 // gives, then emits each row again with its values in env.win. It holds
 // each row's context (counted against the statement's memory).
 type windowOp struct {
-	in    operator
+	in    Operator
 	specs []*windowSpec
 }
 
-func (w *windowOp) run(e *exec.Env, emit func([]types.Value) error) error {
+func (w *windowOp) Run(e *exec.Env, emit func([]types.Value) error) error {
 	var kept []rowContext
-	h := holding{gov: e.Gov}
-	defer h.release()
-	err := w.in.run(e, func(row []types.Value) error {
+	h := Holding{Gov: e.Gov}
+	defer h.Release()
+	err := w.in.Run(e, func(row []types.Value) error {
 		e.Row = row
 		c, err := keepContext(e, &h)
 		kept = append(kept, c)
@@ -450,66 +428,59 @@ func (w *windowOp) run(e *exec.Env, emit func([]types.Value) error) error {
 	return nil
 }
 
-func (w *winRef) explain(_ *explainer, n *names) string {
-	if n != nil && w.idx < len(n.wins) {
-		return n.wins[w.idx]
-	}
-	return "?"
-}
-
 // explainWindows describes the window functions as SQL Server's plans do:
 // a Sort by partition and order, a Segment per partition, then a Sequence
 // Project for the ranking functions or a Window Spool and Stream Aggregate
 // for the aggregates.
-func (op *windowOp) explain(x *explainer, nm *names) *plan.Node {
-	n := op.in.explain(x, nm)
+func (op *windowOp) Explain(x *Explainer, nm *Names) *plan.Node {
+	n := op.in.Explain(x, nm)
 	for _, w := range op.specs {
 		var keys, groups []string
 		for _, e := range w.partition {
-			t := x.text(e, nm)
+			t := x.Text(e, nm)
 			groups = append(groups, t)
 			keys = append(keys, t+" ASC")
 		}
 		for _, o := range w.order {
 			dir := " ASC"
-			if o.desc {
+			if o.Desc {
 				dir = " DESC"
 			}
-			keys = append(keys, x.text(o.x, nm)+dir)
+			keys = append(keys, x.Text(o.X, nm)+dir)
 		}
 		if len(keys) > 0 {
-			n = x.node("Sort", "Sort", "ORDER BY:("+strings.Join(keys, ", ")+")", n)
+			n = x.Node("Sort", "Sort", "ORDER BY:("+strings.Join(keys, ", ")+")", n)
 		}
 		seg := ""
 		if len(groups) > 0 {
 			seg = "GROUP BY:(" + strings.Join(groups, ", ") + ")"
 		}
-		n = x.node("Segment", "Segment", seg, n)
-		name := x.newExpr()
-		nm.wins = append(nm.wins, name)
+		n = x.Node("Segment", "Segment", seg, n)
+		name := x.NewExpr()
+		nm.Wins = append(nm.Wins, name)
 		var call string
 		if w.agg != nil {
 			arg := "*"
-			if w.agg.arg != nil {
-				arg = x.text(w.agg.arg, nm)
+			if w.agg.Arg != nil {
+				arg = x.Text(w.agg.Arg, nm)
 			}
-			call = strings.ToUpper(w.agg.name[:1]) + strings.ToLower(w.agg.name[1:]) + "(" + arg + ")"
-			n = x.node("Window Spool", "Window Spool", "", n)
+			call = strings.ToUpper(w.agg.Name[:1]) + strings.ToLower(w.agg.Name[1:]) + "(" + arg + ")"
+			n = x.Node("Window Spool", "Window Spool", "", n)
 			def := name + "=" + call
-			n = x.node("Stream Aggregate", "Aggregate", "DEFINE:("+def+")", n)
+			n = x.Node("Stream Aggregate", "Aggregate", "DEFINE:("+def+")", n)
 			n.DefinedValues = def
 			continue
 		}
 		args := make([]string, len(w.args))
 		for i, a := range w.args {
-			args[i] = x.text(a, nm)
+			args[i] = x.Text(a, nm)
 		}
 		call = strings.ToLower(w.name)
 		if len(args) > 0 {
 			call += "(" + strings.Join(args, ",") + ")"
 		}
 		def := name + "=" + call
-		n = x.node("Sequence Project", "Compute Scalar", "DEFINE:("+def+")", n)
+		n = x.Node("Sequence Project", "Compute Scalar", "DEFINE:("+def+")", n)
 		n.DefinedValues = def
 	}
 	return n
