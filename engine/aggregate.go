@@ -34,8 +34,8 @@ func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext)
 
 // aggregateSpec checks an aggregate call's arguments, binds its argument
 // with bindArg and types the result.
-func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(parser.Expr) (exec.Expr, error)) (*AggSpec, error) {
-	spec := &AggSpec{Name: name, Distinct: x.Distinct, Text: x.String()}
+func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(parser.Expr) (exec.Expr, error)) (*exec.AggSpec, error) {
+	spec := &exec.AggSpec{Name: name, Distinct: x.Distinct, Text: x.String()}
 	switch {
 	case x.Star:
 		if name != "COUNT" && name != "COUNT_BIG" {

@@ -144,7 +144,7 @@ type aggContext struct {
 	scope     *scope   // the source scope aggregate arguments bind in
 	groupText []string // printed GROUP BY expressions, for matching
 	groupBy   []exec.Expr
-	aggs      []*AggSpec
+	aggs      []*exec.AggSpec
 }
 
 // bindExpr binds an expression. hint is the type the context expects (used

@@ -19,7 +19,7 @@ type styledConvert struct {
 func (s *styledConvert) Type() types.Type { return s.to }
 
 // Explain prints CONVERT(type,x,style).
-func (v *styledConvert) Explain(x *Explainer, n *Names) string {
+func (v *styledConvert) Explain(x *exec.Explainer, n *exec.Names) string {
 	return "CONVERT(" + v.to.String() + "," + x.Text(v.x, n) + "," + x.Text(v.style, n) + ")"
 }
 

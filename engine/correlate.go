@@ -43,7 +43,7 @@ type outerColExpr struct {
 	name  string // as written, for plans
 }
 
-func (c *outerColExpr) Explain(*Explainer, *Names) string { return c.name }
+func (c *outerColExpr) Explain(*exec.Explainer, *exec.Names) string { return c.name }
 
 func (c *outerColExpr) Type() types.Type { return c.t }
 func (c *outerColExpr) Eval(e *exec.Env) (types.Value, error) {

@@ -27,7 +27,7 @@ func (d *derivedSource) scan(e *exec.Env, fn func(row []types.Value) error) erro
 	return d.plan.run(&sub, fn)
 }
 
-func (d *derivedSource) explain(x *Explainer, _ *Names) *plan.Node {
+func (d *derivedSource) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	return d.plan.explain(x)
 }
 
@@ -218,7 +218,7 @@ func (a *applySource) scan(e *exec.Env, fn func(row []types.Value) error) error 
 	})
 }
 
-func (a *applySource) explain(x *Explainer, nm *Names) *plan.Node {
+func (a *applySource) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	logical := "Inner Join"
 	if a.outer {
 		logical = "Left Outer Join"

@@ -533,11 +533,11 @@ func matchRows(e *exec.Env, scan *tableScan, where, top exec.Expr) (keysOut, raw
 			return err
 		}
 		if limit > 0 && int64(len(rows)) >= limit {
-			return ErrStopScan
+			return exec.ErrStopScan
 		}
 		return nil
 	})
-	if err == ErrStopScan {
+	if err == exec.ErrStopScan {
 		err = nil
 	}
 	return keysOut, raws, rows, err

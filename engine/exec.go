@@ -32,20 +32,20 @@ type sourceOp struct{ src rowSource }
 
 func (s sourceOp) Run(e *exec.Env, emit func([]types.Value) error) error { return s.src.scan(e, emit) }
 
-func (s sourceOp) Explain(x *Explainer, nm *Names) *plan.Node { return s.src.explain(x, nm) }
+func (s sourceOp) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node { return s.src.explain(x, nm) }
 
 // build composes the operator chain from the bound clauses. Passes that
 // rewrite a clause after binding (pushdown into a derived table, a set
 // operation's column conversions) build it again.
 func (p *selectPlan) build() {
-	var op Operator = sourceOp{p.src}
+	var op exec.Operator = sourceOp{p.src}
 	if p.where != nil {
-		op = &Filter{In: op, Cond: p.where}
+		op = &exec.Filter{In: op, Cond: p.where}
 	}
 	if p.grouped {
-		op = &Aggregate{In: op, GroupBy: p.groupBy, Aggs: p.aggs, GroupsArrive: p.groupsArrive}
+		op = &exec.Aggregate{In: op, GroupBy: p.groupBy, Aggs: p.aggs, GroupsArrive: p.groupsArrive}
 		if p.having != nil {
-			op = &Filter{In: op, Cond: p.having}
+			op = &exec.Filter{In: op, Cond: p.having}
 		}
 	}
 	if len(p.windows) > 0 {
@@ -55,15 +55,15 @@ func (p *selectPlan) build() {
 		op = &srfOp{in: op, srfs: p.srfs}
 	}
 	sorted := len(p.orderBy) > 0 && !p.presorted
-	op = &Project{In: op, Exprs: p.project, Order: p.orderBy, WithOrder: sorted}
+	op = &exec.Project{In: op, Exprs: p.project, Order: p.orderBy, WithOrder: sorted}
 	if p.distinct {
-		op = &Distinct{In: op, Exprs: p.project}
+		op = &exec.Distinct{In: op, Exprs: p.project}
 	}
 	if sorted {
-		op = &Sort{In: op, Keys: p.orderBy, Width: len(p.project)}
+		op = &exec.Sort{In: op, Keys: p.orderBy, Width: len(p.project)}
 	}
 	if p.top != nil || p.offset != nil || p.fetch != nil {
-		t := &Top{In: op, Offset: p.offset, Count: p.top, Percent: p.topPercent}
+		t := &exec.Top{In: op, Offset: p.offset, Count: p.top, Percent: p.topPercent}
 		if p.fetch != nil {
 			t.Count, t.Fetch = p.fetch, true
 		}
@@ -80,8 +80,8 @@ func (p *selectPlan) run(e *exec.Env, emit func([]types.Value) error) error {
 
 // explain describes the SELECT from its operators, the output columns on
 // the top node.
-func (p *selectPlan) explain(x *Explainer) *plan.Node {
-	nm := &Names{Columns: p.sc}
+func (p *selectPlan) explain(x *exec.Explainer) *plan.Node {
+	nm := &exec.Names{Columns: p.sc}
 	n := p.root.Explain(x, nm)
 	n.OutputList = strings.Join(nm.Outs, ", ")
 	return n

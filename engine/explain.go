@@ -14,22 +14,22 @@ import (
 // The description is built only when asked for, from the same operators
 // the executor runs, so it costs a statement nothing when not shown.
 type explainable interface {
-	explain(x *Explainer) *plan.Node
+	explain(x *exec.Explainer) *plan.Node
 }
 
 // objectName is [db].[dbo].[table], and with its primary key (the
 // clustered index) [db].[dbo].[table].[PK_name].
 func objectName(db *Database, t *catalog.TableDef) string {
-	s := Bracket(db.Name()) + "." + Bracket(orDbo(t.Schema)) + "." + Bracket(t.Name)
+	s := exec.Bracket(db.Name()) + "." + exec.Bracket(orDbo(t.Schema)) + "." + exec.Bracket(t.Name)
 	if len(t.PK) > 0 && t.PKName != "" {
-		s += "." + Bracket(t.PKName)
+		s += "." + exec.Bracket(t.PKName)
 	}
 	return s
 }
 
 // columnName is a table's column as plans print it: [db].[dbo].[t].[c].
 func columnName(db *Database, t *catalog.TableDef, i int) string {
-	return Bracket(db.Name()) + "." + Bracket(orDbo(t.Schema)) + "." + Bracket(t.Name) + "." + Bracket(t.Columns[i].Name)
+	return exec.Bracket(db.Name()) + "." + exec.Bracket(orDbo(t.Schema)) + "." + exec.Bracket(t.Name) + "." + exec.Bracket(t.Columns[i].Name)
 }
 
 // ColumnName names a position of the combined row in plans: a base
@@ -41,11 +41,11 @@ func (sc *scope) ColumnName(idx int) (string, bool) {
 	}
 	for _, src := range sc.sources {
 		if idx >= src.offset && idx < src.offset+len(src.cols) {
-			col := Bracket(src.cols[idx-src.offset].Name)
+			col := exec.Bracket(src.cols[idx-src.offset].Name)
 			if src.db != nil && !src.alias {
-				return Bracket(src.db.Name()) + "." + Bracket(orDbo(src.schema)) + "." + Bracket(src.name) + "." + col, true
+				return exec.Bracket(src.db.Name()) + "." + exec.Bracket(orDbo(src.schema)) + "." + exec.Bracket(src.name) + "." + col, true
 			}
-			return Bracket(src.name) + "." + col, true
+			return exec.Bracket(src.name) + "." + col, true
 		}
 	}
 	return "", false
@@ -53,7 +53,7 @@ func (sc *scope) ColumnName(idx int) (string, bool) {
 
 // Explain prints a call as plans do: @@globals by name, functions in
 // lower case over their arguments.
-func (v *funcExpr) Explain(x *Explainer, n *Names) string {
+func (v *funcExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	if strings.HasPrefix(v.name, "@@") {
 		return v.name
 	}
@@ -65,12 +65,12 @@ func (v *funcExpr) Explain(x *Explainer, n *Names) string {
 }
 
 // Explain names the subquery and keeps its plan (explainer.subquery).
-func (v *subqueryExpr) Explain(x *Explainer, _ *Names) string {
+func (v *subqueryExpr) Explain(x *exec.Explainer, _ *exec.Names) string {
 	return x.Subquery(v.plan.explain, v.exists)
 }
 
 // Explain prints x [NOT] IN [SubqueryN].
-func (v *inSubquery) Explain(x *Explainer, n *Names) string {
+func (v *inSubquery) Explain(x *exec.Explainer, n *exec.Names) string {
 	op := " IN "
 	if v.not {
 		op = " NOT IN "
@@ -78,7 +78,7 @@ func (v *inSubquery) Explain(x *Explainer, n *Names) string {
 	return x.Text(v.x, n) + op + v.sub.Explain(x, n)
 }
 
-func (t *tableScan) explain(x *Explainer, nm *Names) *plan.Node {
+func (t *tableScan) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	obj := "OBJECT:(" + objectName(t.db, t.table) + ")"
 	if t.seek != nil {
 		return t.explainIndexSeek(x, nm, obj)
@@ -110,9 +110,9 @@ func (t *tableScan) explain(x *Explainer, nm *Names) *plan.Node {
 // explainIndexSeek draws a secondary-index seek as SQL Server does: the
 // index's range, and a lookup of each entry's row in the table (Key Lookup
 // through the primary key, RID Lookup in a heap), joined by nested loops.
-func (t *tableScan) explainIndexSeek(x *Explainer, nm *Names, obj string) *plan.Node {
+func (t *tableScan) explainIndexSeek(x *exec.Explainer, nm *exec.Names, obj string) *plan.Node {
 	s := t.seek
-	ix := Bracket(t.db.Name()) + "." + Bracket(orDbo(t.table.Schema)) + "." + Bracket(t.table.Name) + "." + Bracket(s.ix.Name)
+	ix := exec.Bracket(t.db.Name()) + "." + exec.Bracket(orDbo(t.table.Schema)) + "." + exec.Bracket(t.table.Name) + "." + exec.Bracket(s.ix.Name)
 	ixCol := func(i int) string { return columnName(t.db, t.table, s.ix.Columns[i]) }
 	arg := "OBJECT:(" + ix + ")"
 	if len(s.eq) > 0 || s.bounded() {
@@ -139,11 +139,11 @@ func (t *tableScan) explainIndexSeek(x *Explainer, nm *Names, obj string) *plan.
 	return n
 }
 
-func (v *virtualScan) explain(x *Explainer, _ *Names) *plan.Node {
-	return x.Node("Table-valued function", "Table-valued function", "OBJECT:("+Bracket("sys")+"."+Bracket(v.name)+")")
+func (v *virtualScan) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
+	return x.Node("Table-valued function", "Table-valued function", "OBJECT:("+exec.Bracket("sys")+"."+exec.Bracket(v.name)+")")
 }
 
-func (oneRow) explain(x *Explainer, _ *Names) *plan.Node {
+func (oneRow) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	n := x.Node("Constant Scan", "Constant Scan", "")
 	n.EstimateRows, n.Estimated = 1, true
 	return n
@@ -157,7 +157,7 @@ var joinLogical = map[parser.JoinKind]string{
 
 // explain describes the join as what it runs: nested loops over the left
 // input, the right input read once and held in memory.
-func (j *joinSource) explain(x *Explainer, nm *Names) *plan.Node {
+func (j *joinSource) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	left, right := j.left.explain(x, nm), j.right.explain(x, nm)
 	arg := ""
 	if j.on != nil {
@@ -177,7 +177,7 @@ func writeOp(t *catalog.TableDef, verb string) string {
 	return "Table " + verb
 }
 
-func (p *insertPlan) explain(x *Explainer) *plan.Node {
+func (p *insertPlan) explain(x *exec.Explainer) *plan.Node {
 	var in *plan.Node
 	switch {
 	case p.sel != nil:
@@ -215,10 +215,10 @@ func (p *insertPlan) explain(x *Explainer) *plan.Node {
 
 // explainMatch describes how UPDATE and DELETE find their rows: the scan
 // or seek, the WHERE filter, TOP.
-func explainMatch(x *Explainer, scan *tableScan, sc *scope, where, top exec.Expr) *plan.Node {
+func explainMatch(x *exec.Explainer, scan *tableScan, sc *scope, where, top exec.Expr) *plan.Node {
 	n := scan.explain(x, nil)
 	if where != nil {
-		n = x.Node("Filter", "Filter", "WHERE:("+x.Text(where, &Names{Columns: sc})+")", n)
+		n = x.Node("Filter", "Filter", "WHERE:("+x.Text(where, &exec.Names{Columns: sc})+")", n)
 	}
 	if top != nil {
 		n = x.Node("Top", "Top", "TOP EXPRESSION:("+x.Text(top, nil)+")", n)
@@ -226,9 +226,9 @@ func explainMatch(x *Explainer, scan *tableScan, sc *scope, where, top exec.Expr
 	return n
 }
 
-func (p *updatePlan) explain(x *Explainer) *plan.Node {
+func (p *updatePlan) explain(x *exec.Explainer) *plan.Node {
 	in := explainMatch(x, p.scan, p.sc, p.where, p.top)
-	nm := &Names{Columns: p.sc}
+	nm := &exec.Names{Columns: p.sc}
 	set := make([]string, len(p.sets))
 	cols := make([]int, len(p.sets))
 	for i, s := range p.sets {
@@ -243,7 +243,7 @@ func (p *updatePlan) explain(x *Explainer) *plan.Node {
 		"OBJECT:("+objectName(p.w.db, p.w.table)+"), SET:("+strings.Join(set, ", ")+")", in))
 }
 
-func (p *deletePlan) explain(x *Explainer) *plan.Node {
+func (p *deletePlan) explain(x *exec.Explainer) *plan.Node {
 	in := explainMatch(x, p.scan, p.sc, p.where, p.top)
 	return constraintAssert(x, p.scan.db, p.scan.table, "Delete", nil,
 		x.Node(writeOp(p.scan.table, "Delete"), "Delete", "OBJECT:("+objectName(p.scan.db, p.scan.table)+")", in))

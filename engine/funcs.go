@@ -286,11 +286,11 @@ func collectRows(e *exec.Env, plan *selectPlan, limit int) ([][]types.Value, err
 			return err
 		}
 		if len(rows) == limit {
-			return ErrStopScan
+			return exec.ErrStopScan
 		}
 		return nil
 	})
-	if err != nil && err != ErrStopScan {
+	if err != nil && err != exec.ErrStopScan {
 		return nil, err
 	}
 	return rows, nil

@@ -385,7 +385,7 @@ func canonicalDec(d types.Dec) (*big.Int, int32) {
 // operator is named from the build input's point of view (a LEFT JOIN
 // that builds on its right input is a Right Outer Join of the inputs as
 // drawn).
-func (h *hashJoin) explain(x *Explainer, nm *Names) *plan.Node {
+func (h *hashJoin) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	left, right := h.left.explain(x, nm), h.right.explain(x, nm)
 	build, probe := h.sides()
 	arg := "HASH:(" + x.List(build.keys, nm) + ")=(" + x.List(probe.keys, nm) + ")"

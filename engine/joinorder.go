@@ -459,7 +459,7 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 
 // explain draws the chain as SQL Server draws a left-deep join tree, each
 // join over the rows so far and the next input, with its estimate.
-func (c *joinChain) explain(x *Explainer, nm *Names) *plan.Node {
+func (c *joinChain) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	n := c.first.explain(x, nm, c.first.est)
 	est := c.first.est
 	for _, s := range c.steps {
@@ -501,7 +501,7 @@ func (c *joinChain) explain(x *Explainer, nm *Names) *plan.Node {
 
 // explain draws an input with its estimate est (and its table's row
 // count on the scan under its filters).
-func (in joinInput) explain(x *Explainer, nm *Names, est float64) *plan.Node {
+func (in joinInput) explain(x *exec.Explainer, nm *exec.Names, est float64) *plan.Node {
 	n := in.src.explain(x, nm)
 	if !n.Estimated {
 		n.EstimateRows, n.Estimated = est, true

@@ -314,7 +314,7 @@ func (t *tableScan) scanRanges(e *exec.Env, rs []keyRange, backward bool, fn fun
 // explain prints the seek's predicate as SQL Server's SEEK:() does, col
 // naming key column i: equalities, then the next column's range, its
 // values one OR-ed equality each, or a LIKE's prefix range.
-func (s *keySeek) explain(x *Explainer, nm *Names, col func(i int) string) string {
+func (s *keySeek) explain(x *exec.Explainer, nm *exec.Names, col func(i int) string) string {
 	var conds []string
 	for i, v := range s.eq {
 		conds = append(conds, col(i)+"="+x.Text(unconverted(v), nm))

@@ -101,11 +101,11 @@ func (b *binder) bindArrayCompare(x *parser.ArrayCompare, sc *scope, agg *aggCon
 	return &arrayCompareExpr{x: v, arr: arr, all: x.All}, nil
 }
 
-func (a *arraySubqueryExpr) Explain(x *Explainer, _ *Names) string {
+func (a *arraySubqueryExpr) Explain(x *exec.Explainer, _ *exec.Names) string {
 	return "ARRAY(" + a.sub.Explain(x, nil) + ")"
 }
 
-func (a *arrayCompareExpr) Explain(x *Explainer, n *Names) string {
+func (a *arrayCompareExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	if a.all {
 		return x.Text(a.x, n) + "<>ALL(" + x.Text(a.arr, n) + ")"
 	}

@@ -103,7 +103,7 @@ func (r *regExpr) Eval(e *exec.Env) (types.Value, error) {
 	return nil, sqlerr.New(208, s)
 }
 
-func (r *regExpr) Explain(x *Explainer, n *Names) string {
+func (r *regExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	if r.toName {
 		return "CONVERT(text," + x.Text(r.x, n) + ",0)"
 	}

@@ -114,11 +114,11 @@ func (s *setFuncSource) scan(e *exec.Env, fn func(row []types.Value) error) erro
 	for i, v := range out {
 		rows[i] = []types.Value{v}
 	}
-	return ScanRows(e, rows, fn)
+	return exec.ScanRows(e, rows, fn)
 }
 
-func (s *setFuncSource) explain(x *Explainer, _ *Names) *plan.Node {
-	return x.Node("Table-valued function", "Table-valued function", "OBJECT:("+Bracket("pg_catalog")+"."+Bracket(s.name)+")")
+func (s *setFuncSource) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
+	return x.Node("Table-valued function", "Table-valued function", "OBJECT:("+exec.Bracket("pg_catalog")+"."+exec.Bracket(s.name)+")")
 }
 
 func (b *binder) bindSetFunc(x *parser.TableFunc, sc *scope) (rowSource, error) {

@@ -85,7 +85,7 @@ func (s *srfExpr) Eval(e *exec.Env) (types.Value, error) {
 	return subs, nil
 }
 
-func (s *srfExpr) Explain(x *Explainer, n *Names) string {
+func (s *srfExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	if s.series != nil {
 		args := make([]string, len(s.series))
 		for i, a := range s.series {
@@ -126,14 +126,14 @@ func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggConte
 	if err != nil {
 		return nil, err
 	}
-	if r, ok := v.(*SrfRef); ok {
+	if r, ok := v.(*exec.SrfRef); ok {
 		if s := b.srfs.list[r.Idx]; s.name == "_PG_EXPANDARRAY" && s.field == "" {
 			t := s.t
 			if field == "n" {
 				t = types.TypeInt
 			}
 			b.srfs.list[r.Idx] = &srfExpr{name: s.name, arr: s.arr, t: t, field: field}
-			return &SrfRef{Idx: r.Idx, T: t}, nil
+			return &exec.SrfRef{Idx: r.Idx, T: t}, nil
 		}
 	}
 	return &recordFieldExpr{x: v, i: i}, nil
@@ -160,7 +160,7 @@ func (r *recordFieldExpr) Eval(e *exec.Env) (types.Value, error) {
 	return fields[r.i], nil
 }
 
-func (r *recordFieldExpr) Explain(x *Explainer, n *Names) string {
+func (r *recordFieldExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	return "(" + x.Text(r.x, n) + ")." + []string{"x", "n"}[r.i]
 }
 
@@ -205,7 +205,7 @@ func (b *binder) useSRF(x positioned, s *srfExpr) (exec.Expr, error) {
 		return nil, b.errAt(x, sqlerr.New(50140, "this context"))
 	}
 	b.srfs.list = append(b.srfs.list, s)
-	return &SrfRef{Idx: len(b.srfs.list) - 1, T: s.t}, nil
+	return &exec.SrfRef{Idx: len(b.srfs.list) - 1, T: s.t}, nil
 }
 
 // refuseNestedSRF refuses a set-returning function among the arguments
@@ -280,14 +280,14 @@ func (b *binder) refuseSRF(x parser.Expr, clause string) error {
 // in env.srf; a row whose lists are all empty yields none. A row's
 // lists are given back once it has been expanded.
 type srfOp struct {
-	in   Operator
+	in   exec.Operator
 	srfs []*srfExpr
 }
 
 func (s *srfOp) Run(e *exec.Env, emit func([]types.Value) error) error {
 	lists := make([]srfValues, len(s.srfs))
 	vals := make([]types.Value, len(s.srfs))
-	h := Holding{Gov: e.Gov}
+	h := exec.Holding{Gov: e.Gov}
 	defer func() { e.Srf = nil; h.Release() }()
 	return s.in.Run(e, func(row []types.Value) error {
 		e.Row = row
@@ -324,7 +324,7 @@ func (s *srfOp) Run(e *exec.Env, emit func([]types.Value) error) error {
 }
 
 // Explain defines each function's element as PostgreSQL's ProjectSet does.
-func (s *srfOp) Explain(x *Explainer, nm *Names) *plan.Node {
+func (s *srfOp) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	in := s.in.Explain(x, nm)
 	defs := make([]string, len(s.srfs))
 	for i, f := range s.srfs {

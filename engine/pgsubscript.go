@@ -43,7 +43,7 @@ func (s *subscriptExpr) Eval(e *exec.Env) (types.Value, error) {
 	return elems[i], nil
 }
 
-func (s *subscriptExpr) Explain(x *Explainer, n *Names) string {
+func (s *subscriptExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	return x.Text(s.x, n) + "[" + x.Text(s.index, n) + "]"
 }
 
@@ -74,7 +74,7 @@ func (a *arrayCastExpr) Eval(e *exec.Env) (types.Value, error) {
 	return pgcatalog.ArrayText(elems), nil
 }
 
-func (a *arrayCastExpr) Explain(x *Explainer, n *Names) string { return x.Text(a.x, n) }
+func (a *arrayCastExpr) Explain(x *exec.Explainer, n *exec.Names) string { return x.Text(a.x, n) }
 
 func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) (exec.Expr, error) {
 	arr, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
@@ -124,7 +124,7 @@ func (p *procNameExpr) Eval(e *exec.Env) (types.Value, error) {
 	return s, nil
 }
 
-func (p *procNameExpr) Explain(x *Explainer, n *Names) string { return x.Text(p.x, n) }
+func (p *procNameExpr) Explain(x *exec.Explainer, n *exec.Names) string { return x.Text(p.x, n) }
 
 // trimExpr is TRIM([LEADING | TRAILING | BOTH] [characters] FROM string).
 type trimExpr struct {
@@ -157,7 +157,7 @@ func (t *trimExpr) Eval(e *exec.Env) (types.Value, error) {
 	return strings.Trim(s, cut), nil
 }
 
-func (t *trimExpr) Explain(x *Explainer, n *Names) string {
+func (t *trimExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	return "trim(" + x.Text(t.x, n) + ")"
 }
 

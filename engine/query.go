@@ -17,7 +17,7 @@ import (
 // and rewrite them (access paths, pushdown, decorrelation).
 type selectPlan struct {
 	cols []session.Column
-	root Operator
+	root exec.Operator
 	selectParts
 }
 
@@ -38,11 +38,11 @@ type selectParts struct {
 	groupsArrive bool
 
 	groupBy []exec.Expr
-	aggs    []*AggSpec
+	aggs    []*exec.AggSpec
 	having  exec.Expr
 
 	project []exec.Expr
-	orderBy []OrderKey
+	orderBy []exec.OrderKey
 
 	top    exec.Expr
 	offset exec.Expr
@@ -258,34 +258,34 @@ func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) (
 	return out, nil
 }
 
-func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *selectPlan, sc *scope, agg *aggContext, aliases map[string]int) (OrderKey, error) {
+func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *selectPlan, sc *scope, agg *aggContext, aliases map[string]int) (exec.OrderKey, error) {
 	if ref, ok := o.Expr.(*parser.ColumnRef); ok && len(ref.Parts) == 1 {
 		if i, ok := aliases[strings.ToLower(ref.Parts[0])]; ok {
-			return OrderKey{Col: i, Desc: o.Desc}, nil
+			return exec.OrderKey{Col: i, Desc: o.Desc}, nil
 		}
 	}
 	if lit, ok := o.Expr.(*parser.Literal); ok && lit.Kind == parser.LitInt {
 		n, _ := strconv.Atoi(lit.Value)
 		if n < 1 || n > len(p.project) {
-			return OrderKey{}, b.errAt(o, sqlerr.New(108, n))
+			return exec.OrderKey{}, b.errAt(o, sqlerr.New(108, n))
 		}
-		return OrderKey{Col: n - 1, Desc: o.Desc}, nil
+		return exec.OrderKey{Col: n - 1, Desc: o.Desc}, nil
 	}
 	if p.distinct {
 		text := o.Expr.String()
 		for i, it := range sel.Items {
 			if it.Expr != nil && it.Expr.String() == text {
-				return OrderKey{Col: i, Desc: o.Desc}, nil
+				return exec.OrderKey{Col: i, Desc: o.Desc}, nil
 			}
 		}
-		return OrderKey{}, b.errAt(o, sqlerr.New(145))
+		return exec.OrderKey{}, b.errAt(o, sqlerr.New(145))
 	}
 	x, err := b.bindExpr(o.Expr, sc, agg, types.TypeUnknown)
 	if err != nil {
 		if agg != nil && sqlerr.Is(err, 8120) {
-			return OrderKey{}, b.errAt(o, sqlerr.New(8127, o.Expr.String()))
+			return exec.OrderKey{}, b.errAt(o, sqlerr.New(8127, o.Expr.String()))
 		}
-		return OrderKey{}, err
+		return exec.OrderKey{}, err
 	}
-	return OrderKey{Col: -1, X: x, Desc: o.Desc}, nil
+	return exec.OrderKey{Col: -1, X: x, Desc: o.Desc}, nil
 }

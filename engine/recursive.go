@@ -29,10 +29,10 @@ type workTable struct {
 
 func (w *workTable) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	rows, _ := e.Cache[w].([][]types.Value)
-	return ScanRows(e, rows, fn)
+	return exec.ScanRows(e, rows, fn)
 }
 
-func (w *workTable) explain(x *Explainer, _ *Names) *plan.Node {
+func (w *workTable) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	return x.Node("Table Spool", "Lazy Spool", "")
 }
 
@@ -180,7 +180,7 @@ func (r *recursiveSource) scan(e *exec.Env, fn func(row []types.Value) error) er
 	return nil
 }
 
-func (r *recursiveSource) explain(x *Explainer, _ *Names) *plan.Node {
+func (r *recursiveSource) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	var parts []*plan.Node
 	for _, p := range r.anchors {
 		parts = append(parts, p.explain(x))

@@ -52,7 +52,7 @@ func (s *seekJoin) scan(e *exec.Env, fn func(row []types.Value) error) error {
 
 // explain draws the join as SQL Server does: Nested Loops with the left
 // columns the seek reads as OUTER REFERENCES, the seek as its inner input.
-func (s *seekJoin) explain(x *Explainer, nm *Names) *plan.Node {
+func (s *seekJoin) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	left, right := s.left.explain(x, nm), s.right.explain(x, nm)
 	n := x.Node("Nested Loops", joinLogical[s.kind], seekArgument(x, nm, s.keys, s.on), left, right)
 	n.NamesLogical = true
@@ -61,7 +61,7 @@ func (s *seekJoin) explain(x *Explainer, nm *Names) *plan.Node {
 
 // seekArgument is an index nested-loop join's argument: the outer columns
 // the seek reads, and the condition checked on each row it returns.
-func seekArgument(x *Explainer, nm *Names, keys []joinPair, cond exec.Expr) string {
+func seekArgument(x *exec.Explainer, nm *exec.Names, keys []joinPair, cond exec.Expr) string {
 	refs, _ := pairSides(keys)
 	arg := "OUTER REFERENCES:(" + x.List(refs, nm) + ")"
 	if cond != nil {
@@ -183,7 +183,7 @@ func (f *filterSource) scan(e *exec.Env, fn func(row []types.Value) error) error
 	})
 }
 
-func (f *filterSource) explain(x *Explainer, nm *Names) *plan.Node {
+func (f *filterSource) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	in := f.src.explain(x, nm)
 	return x.Node("Filter", "Filter", "WHERE:("+x.Text(f.cond, nm)+")", in)
 }

@@ -275,10 +275,10 @@ func (s *semiJoin) scanSeeking(e *exec.Env, fn func(row []types.Value) error) er
 					return err
 				}
 				found = true
-				return ErrStopScan
+				return exec.ErrStopScan
 			})
 			e.Outer = outer
-			if err != nil && err != ErrStopScan {
+			if err != nil && err != exec.ErrStopScan {
 				return err
 			}
 		}
@@ -309,8 +309,8 @@ func (s *semiJoin) keeps(e *exec.Env, t *hashTable, kv []types.Value, sawNull, e
 		return s.anti && s.in == nil, nil
 	}
 	found := false
-	err = t.matches(kv, func(int, []types.Value) error { found = true; return ErrStopScan })
-	if err != nil && err != ErrStopScan {
+	err = t.matches(kv, func(int, []types.Value) error { found = true; return exec.ErrStopScan })
+	if err != nil && err != exec.ErrStopScan {
 		return false, err
 	}
 	if found {
@@ -325,7 +325,7 @@ func (s *semiJoin) keeps(e *exec.Env, t *hashTable, kv []types.Value, sawNull, e
 // explain draws the semi-join as SQL Server does: Hash Match (Right Semi
 // Join, or Right Anti Semi Join) over the subquery's rows, the build
 // input, then the outer rows it probes with.
-func (s *semiJoin) explain(x *Explainer, nm *Names) *plan.Node {
+func (s *semiJoin) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	if s.seek != nil {
 		return s.explainSeek(x, nm)
 	}
@@ -333,9 +333,9 @@ func (s *semiJoin) explain(x *Explainer, nm *Names) *plan.Node {
 	var inner string
 	if s.in != nil {
 		build = s.in.plan.explain(x)
-		inner = x.Text(s.in.plan.project[0], &Names{Columns: s.in.plan.sc})
+		inner = x.Text(s.in.plan.project[0], &exec.Names{Columns: s.in.plan.sc})
 	} else {
-		inm := &Names{Columns: s.innerPlan.sc}
+		inm := &exec.Names{Columns: s.innerPlan.sc}
 		build = s.explainInner(x, inm, s.inner)
 		inner = x.List(s.innerKeys, inm)
 	}
@@ -354,9 +354,9 @@ func (s *semiJoin) explain(x *Explainer, nm *Names) *plan.Node {
 // explainSeek draws a seeking semi-join as SQL Server does: Nested Loops
 // (Left Semi Join, or Left Anti Semi Join) over the outer rows, with the
 // outer columns the seek reads.
-func (s *semiJoin) explainSeek(x *Explainer, nm *Names) *plan.Node {
+func (s *semiJoin) explainSeek(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	outer := s.src.explain(x, nm)
-	inner := s.explainInner(x, &Names{Columns: s.innerPlan.sc}, s.seek)
+	inner := s.explainInner(x, &exec.Names{Columns: s.innerPlan.sc}, s.seek)
 	logical := "Left Semi Join"
 	if s.anti {
 		logical = "Left Anti Semi Join"
@@ -368,7 +368,7 @@ func (s *semiJoin) explainSeek(x *Explainer, nm *Names) *plan.Node {
 
 // explainInner draws an EXISTS subquery's rows: src under its remaining
 // WHERE conjuncts.
-func (s *semiJoin) explainInner(x *Explainer, inm *Names, src rowSource) *plan.Node {
+func (s *semiJoin) explainInner(x *exec.Explainer, inm *exec.Names, src rowSource) *plan.Node {
 	n := src.explain(x, inm)
 	if s.filter != nil {
 		n = x.Node("Filter", "Filter", "WHERE:("+x.Text(s.filter, inm)+")", n)

@@ -104,7 +104,7 @@ func (s *setOpSource) scan(e *exec.Env, fn func(row []types.Value) error) error 
 	}
 	seen := map[string]bool{}
 	var enc []byte
-	h := Holding{Gov: e.Gov} // the sets, given back when the scan ends
+	h := exec.Holding{Gov: e.Gov} // the sets, given back when the scan ends
 	defer h.Release()
 	// first reports whether row is new to seen, adding it.
 	first := func(row []types.Value) (bool, error) {
@@ -164,7 +164,7 @@ func encodeRow(dst []byte, row []types.Value) []byte {
 // explain names the operators SQL Server shows: Concatenation for UNION
 // ALL, a hash union for UNION, a hash anti semi join or semi join for
 // EXCEPT and INTERSECT (the right input builds the hash table).
-func (s *setOpSource) explain(x *Explainer, _ *Names) *plan.Node {
+func (s *setOpSource) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	l, r := s.left.explain(x), s.right.explain(x)
 	var n *plan.Node
 	switch {

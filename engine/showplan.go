@@ -98,7 +98,7 @@ var showplanAllColumns = func() []session.Column {
 func (b *binder) showplan(st parser.Statement, p *stmtPlan) *stmtPlan {
 	var tree *plan.Node
 	if p.tree != nil {
-		tree = p.tree.explain(&Explainer{})
+		tree = p.tree.explain(&exec.Explainer{})
 	}
 	text := st.String()
 	mode, simple := b.s.showplan, b.simple

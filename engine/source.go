@@ -22,7 +22,7 @@ type rowSource interface {
 	scan(e *exec.Env, fn func(row []types.Value) error) error
 	// explain describes the source as a plan operator (explain.go); nm
 	// names the statement's columns, which a join's ON refers to.
-	explain(x *Explainer, nm *Names) *plan.Node
+	explain(x *exec.Explainer, nm *exec.Names) *plan.Node
 }
 
 // tableScan reads a table's rows in primary-key order, optionally narrowed
@@ -127,7 +127,7 @@ func (v *virtualScan) scan(e *exec.Env, fn func(row []types.Value) error) error 
 	if err != nil {
 		return err
 	}
-	return ScanRows(e, rows, fn)
+	return exec.ScanRows(e, rows, fn)
 }
 
 // oneRow is the source of a SELECT without FROM: a single empty row.

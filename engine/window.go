@@ -35,12 +35,12 @@ type windowSpec struct {
 	name      string
 	args      []exec.Expr
 	partition []exec.Expr
-	order     []OrderKey // x and desc
+	order     []exec.OrderKey // x and desc
 	// whole: the frame is the whole partition (no ORDER BY, or a frame to
 	// UNBOUNDED FOLLOWING); rows: ROWS frame, where peers are not included
 	// together as RANGE's are.
 	whole, rows bool
-	agg         *AggSpec // for the aggregates
+	agg         *exec.AggSpec // for the aggregates
 	t           types.Type
 	text        string
 }
@@ -67,7 +67,7 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 	text := x.String()
 	for i, s := range wc.specs {
 		if s.text == text {
-			return &WinRef{Idx: i, T: s.t}, nil
+			return &exec.WinRef{Idx: i, T: s.t}, nil
 		}
 	}
 	b.win = &windowContext{nested: true}
@@ -85,7 +85,7 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 		if err != nil {
 			return nil, err
 		}
-		w.order = append(w.order, OrderKey{Col: -1, X: v, Desc: o.Desc})
+		w.order = append(w.order, exec.OrderKey{Col: -1, X: v, Desc: o.Desc})
 	}
 	switch frame := x.Over.Frame; frame {
 	case "":
@@ -112,13 +112,13 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 		w.agg, w.t = spec, spec.T
 	}
 	wc.specs = append(wc.specs, w)
-	return &WinRef{Idx: len(wc.specs) - 1, T: w.t}, nil
+	return &exec.WinRef{Idx: len(wc.specs) - 1, T: w.t}, nil
 }
 
 // windowAggregate binds an aggregate used with OVER. Its argument is
 // bound like a select item's: over a grouped query it may itself hold
 // aggregates (SUM(SUM(x)) OVER ()).
-func (b *binder) windowAggregate(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (*AggSpec, error) {
+func (b *binder) windowAggregate(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (*exec.AggSpec, error) {
 	return b.aggregateSpec(x, name, func(a parser.Expr) (exec.Expr, error) {
 		return b.bindExpr(a, sc, agg, types.TypeUnknown)
 	})
@@ -170,13 +170,13 @@ type rowContext struct {
 func (c *rowContext) enter(e *exec.Env) { e.Row, e.Keys, e.Aggs = c.row, c.keys, c.aggs }
 
 // keepContext copies the current row's context.
-func keepContext(e *exec.Env, h *Holding) (rowContext, error) {
+func keepContext(e *exec.Env, h *exec.Holding) (rowContext, error) {
 	c := rowContext{row: append([]types.Value(nil), e.Row...), keys: e.Keys, aggs: e.Aggs}
 	return c, h.Grow(govern.RowSize(c.row) + 3*8)
 }
 
 // computeWindows returns each kept row's window function values.
-func computeWindows(e *exec.Env, h *Holding, specs []*windowSpec, ctxs []rowContext) ([][]types.Value, error) {
+func computeWindows(e *exec.Env, h *exec.Holding, specs []*windowSpec, ctxs []rowContext) ([][]types.Value, error) {
 	out := make([][]types.Value, len(ctxs))
 	for i := range out {
 		out[i] = make([]types.Value, len(specs))
@@ -223,7 +223,7 @@ func (w *windowSpec) compute(e *exec.Env, ctxs []rowContext, set func(i int, v t
 	}
 	cmpOrd := func(a, b []types.Value) int {
 		for j, o := range w.order {
-			c := CompareNullsFirst(a[j], b[j])
+			c := exec.CompareNullsFirst(a[j], b[j])
 			if o.Desc {
 				c = -c
 			}
@@ -352,8 +352,8 @@ func (w *windowSpec) partitionValues(e *exec.Env, ctxs []rowContext, idx []int, 
 // aggregateValues runs an aggregate over the frame: the whole partition,
 // or from its start to the current row (and, for RANGE, its peers).
 func (w *windowSpec) aggregateValues(e *exec.Env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
-	acc := NewAccumulators([]*AggSpec{w.agg})[0]
-	defer ReleaseAccumulators(e, []*Accumulator{acc})
+	acc := exec.NewAccumulators([]*exec.AggSpec{w.agg})[0]
+	defer exec.ReleaseAccumulators(e, []*exec.Accumulator{acc})
 	// step adds rows idx[k:end] and gives them the total so far.
 	step := func(k, end int) error {
 		for _, i := range idx[k:end] {
@@ -393,13 +393,13 @@ func (w *windowSpec) aggregateValues(e *exec.Env, ctxs []rowContext, idx []int, 
 // gives, then emits each row again with its values in env.win. It holds
 // each row's context (counted against the statement's memory).
 type windowOp struct {
-	in    Operator
+	in    exec.Operator
 	specs []*windowSpec
 }
 
 func (w *windowOp) Run(e *exec.Env, emit func([]types.Value) error) error {
 	var kept []rowContext
-	h := Holding{Gov: e.Gov}
+	h := exec.Holding{Gov: e.Gov}
 	defer h.Release()
 	err := w.in.Run(e, func(row []types.Value) error {
 		e.Row = row
@@ -432,7 +432,7 @@ func (w *windowOp) Run(e *exec.Env, emit func([]types.Value) error) error {
 // a Sort by partition and order, a Segment per partition, then a Sequence
 // Project for the ranking functions or a Window Spool and Stream Aggregate
 // for the aggregates.
-func (op *windowOp) Explain(x *Explainer, nm *Names) *plan.Node {
+func (op *windowOp) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	n := op.in.Explain(x, nm)
 	for _, w := range op.specs {
 		var keys, groups []string

@@ -72,11 +72,14 @@ var only = map[string][]string{
 	// Scalar functions are functions of values: no engine, parser,
 	// session or storage (the governor only to cancel a long LIKE).
 	"mirrordb/engine/builtins": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/govern"},
-	// Expressions and the environment they run in: values, their errors,
-	// the scalar functions and the governor, never the engine, the parser,
-	// the session or storage (the engine's own nodes reach the session
-	// through the opaque Env.Sess).
-	"mirrordb/engine/exec": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern"},
+	// Expressions, the environment they run in and the SELECT's operators:
+	// values, their errors, the scalar functions, the governor, the key
+	// encoding (distinct values, group keys) and the plan nodes operators
+	// describe themselves with; never the engine, the parser, the session
+	// or storage (the engine's own nodes reach the session through the
+	// opaque Env.Sess).
+	"mirrordb/engine/exec": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern",
+		"mirrordb/engine/keys", "mirrordb/engine/plan"},
 	// The security catalog, its keys and its rules know no SQL, session
 	// or storage: the engine binds the statements and stores the catalog.
 	"mirrordb/engine/security": {"mirrordb/sqlerr", "mirrordb/internal/verifier"},

@@ -1,10 +1,9 @@
-package engine
+package exec
 
 import (
 	"math"
 	"strings"
 
-	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
 	"mirrordb/sqlerr"
@@ -17,13 +16,13 @@ import (
 // holds every row (counted against the statement's memory).
 type Top struct {
 	In      Operator
-	Offset  exec.Expr // nil without OFFSET
-	Count   exec.Expr // TOP's or FETCH's; nil for OFFSET alone
+	Offset  Expr // nil without OFFSET
+	Count   Expr // TOP's or FETCH's; nil for OFFSET alone
 	Percent bool
 	Fetch   bool // count is FETCH's
 }
 
-func (t *Top) Run(e *exec.Env, emit func([]types.Value) error) error {
+func (t *Top) Run(e *Env, emit func([]types.Value) error) error {
 	if t.Percent {
 		return t.runPercent(e, emit)
 	}
@@ -62,7 +61,7 @@ func (t *Top) Run(e *exec.Env, emit func([]types.Value) error) error {
 }
 
 // runPercent holds every row, then passes the first ceil(count × pct / 100).
-func (t *Top) runPercent(e *exec.Env, emit func([]types.Value) error) error {
+func (t *Top) runPercent(e *Env, emit func([]types.Value) error) error {
 	pct, err := t.Count.Eval(e)
 	if err != nil {
 		return err
@@ -90,7 +89,7 @@ func (t *Top) runPercent(e *exec.Env, emit func([]types.Value) error) error {
 
 // rowCount evaluates a TOP/OFFSET/FETCH count (def when absent): a
 // non-negative bigint, else Msg bad.
-func rowCount(e *exec.Env, x exec.Expr, def int64, bad int) (int64, error) {
+func rowCount(e *Env, x Expr, def int64, bad int) (int64, error) {
 	if x == nil {
 		return def, nil
 	}

@@ -1,7 +1,6 @@
-package engine
+package exec
 
 import (
-	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
@@ -10,8 +9,8 @@ import (
 
 // AggSpec is one aggregate call of a grouped query.
 type AggSpec struct {
-	Name     string    // COUNT, COUNT_BIG, SUM, AVG, MIN, MAX
-	Arg      exec.Expr // nil for COUNT(*)
+	Name     string // COUNT, COUNT_BIG, SUM, AVG, MIN, MAX
+	Arg      Expr   // nil for COUNT(*)
 	Distinct bool
 	T        types.Type
 	Text     string // printed call, to share identical aggregates
@@ -42,7 +41,7 @@ type Accumulator struct {
 }
 
 // Grow counts n more bytes held by the accumulator.
-func (a *Accumulator) grow(e *exec.Env, n int64) error {
+func (a *Accumulator) grow(e *Env, n int64) error {
 	if err := e.Gov.Grow(n); err != nil {
 		return err
 	}
@@ -51,7 +50,7 @@ func (a *Accumulator) grow(e *exec.Env, n int64) error {
 }
 
 // ReleaseAccumulators gives back what a finished group's aggregates hold.
-func ReleaseAccumulators(e *exec.Env, accs []*Accumulator) {
+func ReleaseAccumulators(e *Env, accs []*Accumulator) {
 	for _, a := range accs {
 		e.Gov.Shrink(a.held)
 		a.held = 0
@@ -70,7 +69,7 @@ func NewAccumulators(specs []*AggSpec) []*Accumulator {
 }
 
 // Add takes the aggregate's argument for the current row of e.
-func (a *Accumulator) Add(e *exec.Env) error {
+func (a *Accumulator) Add(e *Env) error {
 	if a.spec.Arg == nil { // COUNT(*)
 		a.count++
 		return nil
@@ -117,7 +116,7 @@ func (a *Accumulator) Add(e *exec.Env) error {
 	if n, ok := v.(int64); ok && a.spec.T.Kind.IsInteger() && a.spec.Arg.Type().Kind.IsInteger() {
 		s := a.isum + n
 		if (s > a.isum) != (n > 0) || !types.CheckIntRange(s, a.spec.T.Kind) {
-			return exec.Overflow(a.spec.T.Kind)
+			return Overflow(a.spec.T.Kind)
 		}
 		a.isum, a.hasInt = s, true
 		return nil
@@ -141,11 +140,11 @@ func (a *Accumulator) Add(e *exec.Env) error {
 func sumValues(x, y types.Value, t types.Type) (types.Value, error) {
 	switch xv := x.(type) {
 	case int64:
-		return exec.IntArith("+", xv, y.(int64), t.Kind)
+		return IntArith("+", xv, y.(int64), t.Kind)
 	case types.Dec:
-		return exec.DecArith("+", xv, y.(types.Dec), t)
+		return DecArith("+", xv, y.(types.Dec), t)
 	case float64:
-		return exec.FloatArith("+", xv, y.(float64), t.Kind)
+		return FloatArith("+", xv, y.(float64), t.Kind)
 	}
 	return nil, sqlerr.New(8117, t.Kind.String(), "sum")
 }

@@ -1,9 +1,8 @@
-package engine
+package exec
 
 import (
 	"strings"
 
-	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/plan"
@@ -15,10 +14,10 @@ import (
 // statement's memory.
 type Distinct struct {
 	In    Operator
-	Exprs []exec.Expr // the select list: the compared columns, and their text in plans
+	Exprs []Expr // the select list: the compared columns, and their text in plans
 }
 
-func (d *Distinct) Run(e *exec.Env, emit func([]types.Value) error) error {
+func (d *Distinct) Run(e *Env, emit func([]types.Value) error) error {
 	seen := map[string]struct{}{}
 	var enc []byte
 	width := len(d.Exprs)

@@ -1,10 +1,9 @@
-package engine
+package exec
 
 import (
 	"strconv"
 	"strings"
 
-	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
 )
@@ -83,25 +82,25 @@ type ColumnNamer interface {
 // Text prints an expression the way SQL Server's plans do: columns in
 // brackets, constants in parentheses, implicit conversions as
 // CONVERT_IMPLICIT.
-func (x *Explainer) Text(e exec.Expr, n *Names) string {
+func (x *Explainer) Text(e Expr, n *Names) string {
 	switch v := e.(type) {
 	case nil:
 		return ""
-	case *exec.Const:
+	case *Const:
 		return ConstText(v.V, v.T)
-	case *exec.ColRef:
+	case *ColRef:
 		return n.column(v.Idx)
-	case *exec.ParamRef:
+	case *ParamRef:
 		return "$" + strconv.Itoa(v.N+1)
-	case *exec.AggRef:
+	case *AggRef:
 		if n != nil && v.Idx < len(n.Aggs) {
 			return n.Aggs[v.Idx]
 		}
-	case *exec.GroupKeyRef:
+	case *GroupKeyRef:
 		if n != nil && v.Idx < len(n.Groups) {
 			return n.Groups[v.Idx]
 		}
-	case *exec.Cast:
+	case *Cast:
 		fn := "CONVERT"
 		switch {
 		case v.Try:
@@ -110,29 +109,29 @@ func (x *Explainer) Text(e exec.Expr, n *Names) string {
 			fn = "CONVERT_IMPLICIT"
 		}
 		return fn + "(" + v.To.String() + "," + x.Text(v.X, n) + ",0)"
-	case *exec.Arith:
+	case *Arith:
 		return x.Text(v.L, n) + v.Op + x.Text(v.R, n)
-	case *exec.Negate:
+	case *Negate:
 		if v.Bitwise {
 			return "~" + x.Text(v.X, n)
 		}
 		return "-" + x.Text(v.X, n)
-	case *exec.Compare:
+	case *Compare:
 		return x.Text(v.L, n) + v.Op + x.Text(v.R, n)
-	case *exec.Logic:
+	case *Logic:
 		op := " OR "
 		if v.And {
 			op = " AND "
 		}
 		return x.Text(v.L, n) + op + x.Text(v.R, n)
-	case *exec.Not:
+	case *Not:
 		return "NOT (" + x.Text(v.X, n) + ")"
-	case *exec.IsNull:
+	case *IsNull:
 		if v.Not {
 			return x.Text(v.X, n) + " IS NOT NULL"
 		}
 		return x.Text(v.X, n) + " IS NULL"
-	case *exec.InList:
+	case *InList:
 		list := make([]string, len(v.List))
 		for i, el := range v.List {
 			list[i] = x.Text(el, n)
@@ -142,7 +141,7 @@ func (x *Explainer) Text(e exec.Expr, n *Names) string {
 			op = " NOT IN ("
 		}
 		return x.Text(v.X, n) + op + strings.Join(list, ",") + ")"
-	case *exec.Case:
+	case *Case:
 		var b strings.Builder
 		b.WriteString("CASE")
 		for i, c := range v.Conds {
@@ -153,7 +152,7 @@ func (x *Explainer) Text(e exec.Expr, n *Names) string {
 		}
 		b.WriteString(" END")
 		return b.String()
-	case *exec.Like:
+	case *Like:
 		op := " like "
 		if v.Not {
 			op = " not like "
@@ -212,7 +211,7 @@ func ConstText(v types.Value, t types.Type) string {
 
 // List prints expressions as a plan's argument lists them: comma
 // separated.
-func (x *Explainer) List(xs []exec.Expr, nm *Names) string {
+func (x *Explainer) List(xs []Expr, nm *Names) string {
 	t := make([]string, len(xs))
 	for i, e := range xs {
 		t[i] = x.Text(e, nm)

@@ -1,7 +1,6 @@
-package engine
+package exec
 
 import (
-	"mirrordb/engine/exec"
 	"mirrordb/types"
 )
 
@@ -11,8 +10,8 @@ type WinRef struct {
 	T   types.Type
 }
 
-func (w *WinRef) Type() types.Type                      { return w.T }
-func (w *WinRef) Eval(e *exec.Env) (types.Value, error) { return e.Win[w.Idx], nil }
+func (w *WinRef) Type() types.Type                 { return w.T }
+func (w *WinRef) Eval(e *Env) (types.Value, error) { return e.Win[w.Idx], nil }
 
 func (w *WinRef) Explain(_ *Explainer, n *Names) string {
 	if n != nil && w.Idx < len(n.Wins) {
@@ -29,7 +28,7 @@ type SrfRef struct {
 
 func (r *SrfRef) Type() types.Type { return r.T }
 
-func (r *SrfRef) Eval(e *exec.Env) (types.Value, error) {
+func (r *SrfRef) Eval(e *Env) (types.Value, error) {
 	if r.Idx < len(e.Srf) {
 		return e.Srf[r.Idx], nil
 	}

@@ -1,9 +1,8 @@
-package engine
+package exec
 
 import (
 	"strings"
 
-	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
 )
@@ -13,12 +12,12 @@ import (
 // overwritten row after row.
 type Project struct {
 	In        Operator
-	Exprs     []exec.Expr
+	Exprs     []Expr
 	Order     []OrderKey
 	WithOrder bool // a sort follows: append the ORDER BY values
 }
 
-func (p *Project) Run(e *exec.Env, emit func([]types.Value) error) error {
+func (p *Project) Run(e *Env, emit func([]types.Value) error) error {
 	width := len(p.Exprs)
 	if p.WithOrder {
 		width += len(p.Order)
@@ -86,9 +85,9 @@ func (p *Project) Explain(x *Explainer, nm *Names) *plan.Node {
 }
 
 // simpleOutput reports outputs that are passed through, not computed.
-func simpleOutput(e exec.Expr) bool {
+func simpleOutput(e Expr) bool {
 	switch e.(type) {
-	case *exec.ColRef, *exec.AggRef, *exec.GroupKeyRef, *WinRef, *SrfRef:
+	case *ColRef, *AggRef, *GroupKeyRef, *WinRef, *SrfRef:
 		return true
 	}
 	return false

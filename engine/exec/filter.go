@@ -1,7 +1,6 @@
-package engine
+package exec
 
 import (
-	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
 )
@@ -10,14 +9,14 @@ import (
 // the source's rows, HAVING over the groups.
 type Filter struct {
 	In   Operator
-	Cond exec.Expr
+	Cond Expr
 }
 
-func (f *Filter) Run(e *exec.Env, emit func([]types.Value) error) error {
+func (f *Filter) Run(e *Env, emit func([]types.Value) error) error {
 	return f.In.Run(e, func(row []types.Value) error {
 		e.Row = row
 		v, err := f.Cond.Eval(e)
-		if err != nil || !exec.Truth(v) {
+		if err != nil || !Truth(v) {
 			return err
 		}
 		return emit(row)

@@ -1,16 +1,15 @@
-package engine
+package exec
 
 import (
 	"errors"
 
-	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
 )
 
 // Operator is one node of a SELECT's chain.
 type Operator interface {
-	Run(e *exec.Env, emit func(row []types.Value) error) error
+	Run(e *Env, emit func(row []types.Value) error) error
 	// Explain describes the node over its input's description; nm names
 	// the columns and the values lower nodes define.
 	Explain(x *Explainer, nm *Names) *plan.Node
@@ -20,7 +19,7 @@ type Operator interface {
 // expression evaluated alongside the projection.
 type OrderKey struct {
 	Col  int
-	X    exec.Expr
+	X    Expr
 	Desc bool
 }
 
@@ -28,7 +27,7 @@ type OrderKey struct {
 var ErrStopScan = errors.New("stop scan")
 
 // ScanRows passes held rows to fn, checking the statement between rows.
-func ScanRows(e *exec.Env, rows [][]types.Value, fn func(row []types.Value) error) error {
+func ScanRows(e *Env, rows [][]types.Value, fn func(row []types.Value) error) error {
 	for _, r := range rows {
 		if err := e.Gov.Check(); err != nil {
 			return err

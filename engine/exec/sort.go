@@ -1,9 +1,8 @@
-package engine
+package exec
 
 import (
 	"strings"
 
-	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
@@ -19,7 +18,7 @@ type Sort struct {
 	Width int
 }
 
-func (s *Sort) Run(e *exec.Env, emit func([]types.Value) error) error {
+func (s *Sort) Run(e *Env, emit func([]types.Value) error) error {
 	var rows [][]types.Value
 	h := Holding{Gov: e.Gov}
 	defer h.Release()

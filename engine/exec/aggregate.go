@@ -1,9 +1,8 @@
-package engine
+package exec
 
 import (
 	"strings"
 
-	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/plan"
@@ -20,7 +19,7 @@ import (
 // no rows. Held groups count against the statement's memory.
 type Aggregate struct {
 	In           Operator
-	GroupBy      []exec.Expr
+	GroupBy      []Expr
 	Aggs         []*AggSpec
 	GroupsArrive bool
 }
@@ -36,7 +35,7 @@ func groupSize(enc []byte, gr *aggGroup) int64 {
 	return int64(len(enc)) + govern.EntrySize + govern.RowSize(gr.keys) + accumulatorSize*int64(len(gr.accs))
 }
 
-func (a *Aggregate) Run(e *exec.Env, emit func([]types.Value) error) error {
+func (a *Aggregate) Run(e *Env, emit func([]types.Value) error) error {
 	groups := map[string]*aggGroup{}
 	intGroups := map[int64]*aggGroup{} // one integer GROUP BY column: no encoding
 	var small [256]*aggGroup           // and its values 0..255 without hashing
@@ -146,7 +145,7 @@ func (a *Aggregate) Run(e *exec.Env, emit func([]types.Value) error) error {
 }
 
 // emitGroup finishes a group's aggregates and emits it.
-func (a *Aggregate) emitGroup(e *exec.Env, gr *aggGroup, emit func([]types.Value) error) error {
+func (a *Aggregate) emitGroup(e *Env, gr *aggGroup, emit func([]types.Value) error) error {
 	if err := e.Gov.Check(); err != nil {
 		return err
 	}
