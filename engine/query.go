@@ -48,7 +48,7 @@ type selectParts struct {
 	offset exec.Expr
 	fetch  exec.Expr
 
-	windows []*windowSpec // window functions of the select list and ORDER BY (window.go)
+	windows []*WindowSpec // window functions of the select list and ORDER BY (window.go)
 	srfs    []*srfExpr    // set-returning functions of the select list and ORDER BY (pgsrf.go)
 }
 
