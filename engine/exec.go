@@ -49,7 +49,7 @@ func (p *selectPlan) build() {
 		}
 	}
 	if len(p.windows) > 0 {
-		op = &Window{In: op, Specs: p.windows}
+		op = &exec.Window{In: op, Specs: p.windows}
 	}
 	if len(p.srfs) > 0 {
 		op = &srfOp{in: op, srfs: p.srfs}

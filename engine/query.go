@@ -48,8 +48,8 @@ type selectParts struct {
 	offset exec.Expr
 	fetch  exec.Expr
 
-	windows []*WindowSpec // window functions of the select list and ORDER BY (window.go)
-	srfs    []*srfExpr    // set-returning functions of the select list and ORDER BY (pgsrf.go)
+	windows []*exec.WindowSpec // window functions of the select list and ORDER BY (window.go)
+	srfs    []*srfExpr         // set-returning functions of the select list and ORDER BY (pgsrf.go)
 }
 
 func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {

@@ -23,7 +23,7 @@ var windowOnly = map[string]bool{"ROW_NUMBER": true, "RANK": true, "DENSE_RANK":
 // windowContext collects the window functions of one query's select list
 // and ORDER BY; nested marks the arguments of one, where another is 4109.
 type windowContext struct {
-	specs  []*WindowSpec
+	specs  []*exec.WindowSpec
 	nested bool
 }
 
@@ -54,7 +54,7 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 	}
 	b.win = &windowContext{nested: true}
 	defer func() { b.win = wc }()
-	w := &WindowSpec{Name: name, Text: text, Whole: len(x.Over.OrderBy) == 0}
+	w := &exec.WindowSpec{Name: name, Text: text, Whole: len(x.Over.OrderBy) == 0}
 	for _, p := range x.Over.PartitionBy {
 		v, err := b.bindExpr(p, sc, agg, types.TypeUnknown)
 		if err != nil {
@@ -107,7 +107,7 @@ func (b *binder) windowAggregate(x *parser.FuncCall, name string, sc *scope, agg
 }
 
 // bindWindowArgs binds the arguments of the ranking and offset functions.
-func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *WindowSpec, sc *scope, agg *aggContext) error {
+func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *exec.WindowSpec, sc *scope, agg *aggContext) error {
 	want := map[string][2]int{"ROW_NUMBER": {0, 0}, "RANK": {0, 0}, "DENSE_RANK": {0, 0}, "NTILE": {1, 1}, "LAG": {1, 3}, "LEAD": {1, 3}}[name]
 	if len(x.Args) < want[0] || len(x.Args) > want[1] {
 		if want[0] == want[1] {

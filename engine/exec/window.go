@@ -1,7 +1,6 @@
-package engine
+package exec
 
 import (
-	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/plan"
@@ -13,14 +12,14 @@ import (
 // WindowSpec is one window function call.
 type WindowSpec struct {
 	Name      string
-	Args      []exec.Expr
-	Partition []exec.Expr
-	Order     []exec.OrderKey // x and desc
+	Args      []Expr
+	Partition []Expr
+	Order     []OrderKey // x and desc
 	// whole: the frame is the whole partition (no ORDER BY, or a frame to
 	// UNBOUNDED FOLLOWING); rows: ROWS frame, where peers are not included
 	// together as RANGE's are.
 	Whole, Rows bool
-	Agg         *exec.AggSpec // for the aggregates
+	Agg         *AggSpec // for the aggregates
 	T           types.Type
 	Text        string
 }
@@ -31,16 +30,16 @@ type rowContext struct {
 	row, keys, aggs []types.Value
 }
 
-func (c *rowContext) enter(e *exec.Env) { e.Row, e.Keys, e.Aggs = c.row, c.keys, c.aggs }
+func (c *rowContext) enter(e *Env) { e.Row, e.Keys, e.Aggs = c.row, c.keys, c.aggs }
 
 // keepContext copies the current row's context.
-func keepContext(e *exec.Env, h *exec.Holding) (rowContext, error) {
+func keepContext(e *Env, h *Holding) (rowContext, error) {
 	c := rowContext{row: append([]types.Value(nil), e.Row...), keys: e.Keys, aggs: e.Aggs}
 	return c, h.Grow(govern.RowSize(c.row) + 3*8)
 }
 
 // computeWindows returns each kept row's window function values.
-func computeWindows(e *exec.Env, h *exec.Holding, specs []*WindowSpec, ctxs []rowContext) ([][]types.Value, error) {
+func computeWindows(e *Env, h *Holding, specs []*WindowSpec, ctxs []rowContext) ([][]types.Value, error) {
 	out := make([][]types.Value, len(ctxs))
 	for i := range out {
 		out[i] = make([]types.Value, len(specs))
@@ -58,7 +57,7 @@ func computeWindows(e *exec.Env, h *exec.Holding, specs []*WindowSpec, ctxs []ro
 
 // compute evaluates one window function over all rows, calling set with
 // each row's value.
-func (w *WindowSpec) compute(e *exec.Env, ctxs []rowContext, set func(i int, v types.Value)) error {
+func (w *WindowSpec) compute(e *Env, ctxs []rowContext, set func(i int, v types.Value)) error {
 	type keyed struct {
 		i    int
 		part string
@@ -87,7 +86,7 @@ func (w *WindowSpec) compute(e *exec.Env, ctxs []rowContext, set func(i int, v t
 	}
 	cmpOrd := func(a, b []types.Value) int {
 		for j, o := range w.Order {
-			c := exec.CompareNullsFirst(a[j], b[j])
+			c := CompareNullsFirst(a[j], b[j])
 			if o.Desc {
 				c = -c
 			}
@@ -126,7 +125,7 @@ func (w *WindowSpec) compute(e *exec.Env, ctxs []rowContext, set func(i int, v t
 
 // partitionValues computes the function over one partition, its rows in
 // window order (idx), peers(k) saying row k ties with row k-1.
-func (w *WindowSpec) partitionValues(e *exec.Env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
+func (w *WindowSpec) partitionValues(e *Env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
 	n := int64(len(idx))
 	switch w.Name {
 	case "ROW_NUMBER":
@@ -215,9 +214,9 @@ func (w *WindowSpec) partitionValues(e *exec.Env, ctxs []rowContext, idx []int, 
 
 // aggregateValues runs an aggregate over the frame: the whole partition,
 // or from its start to the current row (and, for RANGE, its peers).
-func (w *WindowSpec) aggregateValues(e *exec.Env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
-	acc := exec.NewAccumulators([]*exec.AggSpec{w.Agg})[0]
-	defer exec.ReleaseAccumulators(e, []*exec.Accumulator{acc})
+func (w *WindowSpec) aggregateValues(e *Env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
+	acc := NewAccumulators([]*AggSpec{w.Agg})[0]
+	defer ReleaseAccumulators(e, []*Accumulator{acc})
 	// step adds rows idx[k:end] and gives them the total so far.
 	step := func(k, end int) error {
 		for _, i := range idx[k:end] {
@@ -257,13 +256,13 @@ func (w *WindowSpec) aggregateValues(e *exec.Env, ctxs []rowContext, idx []int, 
 // gives, then emits each row again with its values in env.win. It holds
 // each row's context (counted against the statement's memory).
 type Window struct {
-	In    exec.Operator
+	In    Operator
 	Specs []*WindowSpec
 }
 
-func (w *Window) Run(e *exec.Env, emit func([]types.Value) error) error {
+func (w *Window) Run(e *Env, emit func([]types.Value) error) error {
 	var kept []rowContext
-	h := exec.Holding{Gov: e.Gov}
+	h := Holding{Gov: e.Gov}
 	defer h.Release()
 	err := w.In.Run(e, func(row []types.Value) error {
 		e.Row = row
@@ -296,7 +295,7 @@ func (w *Window) Run(e *exec.Env, emit func([]types.Value) error) error {
 // a Sort by partition and order, a Segment per partition, then a Sequence
 // Project for the ranking functions or a Window Spool and Stream Aggregate
 // for the aggregates.
-func (op *Window) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+func (op *Window) Explain(x *Explainer, nm *Names) *plan.Node {
 	n := op.In.Explain(x, nm)
 	for _, w := range op.Specs {
 		var keys, groups []string
