@@ -23,7 +23,7 @@ func chooseAccessAt(src rowSource, where exec.Expr, base int) {
 	if len(ts.table.PK) == 0 {
 		return
 	}
-	conj := conjuncts(where, nil)
+	conj := Conjuncts(where, nil)
 	for _, pkCol := range ts.table.PK {
 		colT := ts.table.Columns[pkCol].Type
 		var val exec.Expr
@@ -34,7 +34,7 @@ func chooseAccessAt(src rowSource, where exec.Expr, base int) {
 			}
 			for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
 				col, isCol := side[0].(*exec.ColRef)
-				if isCol && col.Idx == base+pkCol && rowIndependent(side[1]) && keyCompatible(colT, side[1].Type()) {
+				if isCol && col.Idx == base+pkCol && rowIndependent(side[1]) && KeyCompatible(colT, side[1].Type()) {
 					val = side[1]
 				}
 			}
@@ -54,14 +54,6 @@ func chooseAccessAt(src rowSource, where exec.Expr, base int) {
 			ts.eq, ts.rng = nil, &ks
 		}
 	}
-}
-
-// conjuncts flattens an AND tree.
-func conjuncts(x exec.Expr, out []exec.Expr) []exec.Expr {
-	if l, ok := x.(*exec.Logic); ok && l.And {
-		return conjuncts(l.R, conjuncts(l.L, out))
-	}
-	return append(out, x)
 }
 
 // rowIndependent reports whether an expression has the same value for every
@@ -88,22 +80,6 @@ func rowIndependent(x exec.Expr) bool {
 		return true
 	}
 	return false
-}
-
-// keyCompatible reports whether a value of type v can be converted to key
-// column type c without changing which rows compare equal to it.
-func keyCompatible(c, v types.Type) bool {
-	switch {
-	case v.Kind == types.Unknown:
-		return false
-	case c.Kind.IsInteger():
-		return v.Kind.IsInteger()
-	case c.Kind == types.Decimal:
-		return v.Kind.IsInteger() || (v.Kind == types.Decimal && v.Scale <= c.Scale)
-	case c.Kind.IsString():
-		return v.Kind.IsString()
-	}
-	return c.Kind == v.Kind
 }
 
 // isClock reports the date/time functions, constant within a statement.

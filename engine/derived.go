@@ -260,7 +260,7 @@ func pushIntoDerived(src rowSource, where exec.Expr) exec.Expr {
 		return where
 	}
 	var keep, push []exec.Expr
-	for _, c := range conjuncts(where, nil) {
+	for _, c := range Conjuncts(where, nil) {
 		if x := innerComparison(c, p.project); x != nil {
 			push = append(push, x)
 		} else {
@@ -273,10 +273,10 @@ func pushIntoDerived(src rowSource, where exec.Expr) exec.Expr {
 	if p.where != nil {
 		push = append([]exec.Expr{p.where}, push...)
 	}
-	p.where = andAll(push)
+	p.where = AndAll(push)
 	chooseAccess(p.src, p.where)
 	p.build()
-	return andAll(keep)
+	return AndAll(keep)
 }
 
 // innerComparison rewrites column = constant (or parameter, any

@@ -64,13 +64,6 @@ func countRows(r pebble.Reader, prefix []byte) float64 {
 	return float64(n)
 }
 
-// Selectivity guesses.
-const (
-	selEquality = 0.1
-	selRange    = 0.3
-	selOther    = 0.3
-)
-
 // estimateRows is an input's estimated row count (at least 1, as SQL
 // Server shows it).
 func estimateRows(src rowSource) float64 {
@@ -108,38 +101,13 @@ func estimateRows(src rowSource) float64 {
 func filterRows(f *filterSource) float64 {
 	n := estimateRows(f.src)
 	ts, _ := f.src.(*tableScan)
-	for _, c := range conjuncts(f.cond, nil) {
+	for _, c := range Conjuncts(f.cond, nil) {
 		if ts != nil && uniqueEquality(ts, f.base, c) {
 			return min(n, 1)
 		}
-		n *= selectivity(c)
+		n *= Selectivity(c)
 	}
 	return n
-}
-
-// selectivity is the fraction of rows a predicate is guessed to keep.
-func selectivity(c exec.Expr) float64 {
-	switch x := c.(type) {
-	case *exec.Compare:
-		switch x.Op {
-		case "=":
-			return selEquality
-		case "<>", "!=":
-			return 1 - selEquality
-		}
-		return selRange
-	case *exec.Like, *exec.IsNull, *exec.InList:
-		return selEquality
-	case *exec.Logic:
-		l, r := selectivity(x.L), selectivity(x.R)
-		if x.And {
-			return l * r
-		}
-		return min(1, l+r-l*r)
-	case *exec.Not:
-		return 1 - selectivity(x.X)
-	}
-	return selOther
 }
 
 // uniqueEquality reports a conjunct "column = value" (a row-independent
@@ -151,21 +119,7 @@ func uniqueEquality(ts *tableScan, base int, c exec.Expr) bool {
 		return false
 	}
 	for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
-		if col, ok := side[0].(*exec.ColRef); ok && rowIndependent(side[1]) && uniqueColumn(ts.table, col.Idx-base) {
-			return true
-		}
-	}
-	return false
-}
-
-// uniqueColumn reports a column that is by itself the primary key or a
-// unique index's key.
-func uniqueColumn(t *catalog.TableDef, col int) bool {
-	if len(t.PK) == 1 && t.PK[0] == col {
-		return true
-	}
-	for _, ix := range t.Indexes {
-		if ix.Unique && ix.Filter == "" && len(ix.Columns) == 1 && ix.Columns[0] == col {
+		if col, ok := side[0].(*exec.ColRef); ok && rowIndependent(side[1]) && UniqueColumn(ts.table, col.Idx-base) {
 			return true
 		}
 	}

@@ -34,7 +34,7 @@ type hashJoin struct {
 }
 
 func newHashJoin(j *joinSource, pairs []joinPair, rest []exec.Expr) *hashJoin {
-	h := &hashJoin{joinSource: *j, pairs: pairs, rest: andAll(rest)}
+	h := &hashJoin{joinSource: *j, pairs: pairs, rest: AndAll(rest)}
 	for _, p := range pairs {
 		h.floats = append(h.floats, !exactNumber(p.l.Type()) || !exactNumber(p.r.Type()))
 	}

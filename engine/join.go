@@ -65,14 +65,14 @@ func (b *binder) planJoins(src rowSource, width int, where exec.Expr, hints []st
 	var semis []*semiJoin
 	if where != nil && !b.s.oldJoins {
 		var rest []exec.Expr
-		for _, c := range conjuncts(where, nil) {
+		for _, c := range Conjuncts(where, nil) {
 			if s := b.semiJoin(c); s != nil {
 				semis = append(semis, s)
 			} else {
 				rest = append(rest, c)
 			}
 		}
-		where = andAll(rest)
+		where = AndAll(rest)
 	}
 	src, where, err := b.pushJoins(src, width, where, hints)
 	hint := queryHint(hints)
@@ -93,7 +93,7 @@ func (b *binder) pushJoins(src rowSource, width int, where exec.Expr, hints []st
 	jp := &joinPlanner{hint: queryHint(hints), forceOrder: slices.Contains(hints, "FORCE ORDER")}
 	var push, keep []exec.Expr
 	if where != nil {
-		for _, c := range conjuncts(where, nil) {
+		for _, c := range Conjuncts(where, nil) {
 			if lo, _, ok := exprSpan(c); ok && lo >= 0 {
 				push = append(push, c)
 			} else {
@@ -103,7 +103,7 @@ func (b *binder) pushJoins(src rowSource, width int, where exec.Expr, hints []st
 	}
 	src, left := jp.rewrite(src, 0, width, push)
 	keep = append(keep, left...)
-	return src, andAll(keep), jp.err
+	return src, AndAll(keep), jp.err
 }
 
 // rewrite returns src with the predicates preds applied (pushed further
@@ -114,12 +114,12 @@ func (jp *joinPlanner) rewrite(src rowSource, base, width int, preds []exec.Expr
 	case *joinSource:
 		return jp.rewriteJoin(s, base, preds)
 	case *tableScan:
-		chooseAccessAt(s, andAll(preds), base)
+		chooseAccessAt(s, AndAll(preds), base)
 	}
 	if len(preds) == 0 {
 		return src, nil
 	}
-	return &filterSource{src: src, cond: andAll(preds), base: base, width: width}, nil
+	return &filterSource{src: src, cond: AndAll(preds), base: base, width: width}, nil
 }
 
 // rewriteJoin places each predicate: on the side it refers to when
@@ -151,7 +151,7 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (
 		}
 	}
 	if j.on != nil {
-		for _, c := range conjuncts(j.on, nil) {
+		for _, c := range Conjuncts(j.on, nil) {
 			a, z, ok := exprSpan(c)
 			switch {
 			case ok && a >= lo && z < mid && (innerish || kind == parser.RightJoin):
@@ -169,7 +169,7 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (
 	if kind == parser.CrossJoin && len(cond) > 0 {
 		kind = parser.InnerJoin
 	}
-	on := andAll(cond)
+	on := AndAll(cond)
 	pairs, rest := equiPairs(cond, lo, mid, hi)
 	nested := &joinSource{kind: kind, left: left, right: right, on: on, base: base, lw: j.lw, rw: j.rw}
 	if len(pairs) == 0 {
@@ -242,19 +242,6 @@ func equiPairs(cond []exec.Expr, lo, mid, hi int) ([]joinPair, []exec.Expr) {
 		rest = append(rest, c)
 	}
 	return pairs, rest
-}
-
-// andAll joins conditions with AND; nil when there are none.
-func andAll(xs []exec.Expr) exec.Expr {
-	var out exec.Expr
-	for _, x := range xs {
-		if out == nil {
-			out = x
-		} else {
-			out = &exec.Logic{And: true, L: out, R: x}
-		}
-	}
-	return out
 }
 
 // exprSpan returns the lowest and highest combined-row column an

@@ -129,7 +129,7 @@ func orEqualities(x exec.Expr, col int, colT types.Type, vals *[]exec.Expr) bool
 // key column of type colT.
 func allKeyValues(list []exec.Expr, colT types.Type) bool {
 	for _, v := range list {
-		if !rowIndependent(v) || !keyCompatible(colT, v.Type()) {
+		if !rowIndependent(v) || !KeyCompatible(colT, v.Type()) {
 			return false
 		}
 	}

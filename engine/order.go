@@ -91,7 +91,7 @@ func (p *selectPlan) useKeyOrder() {
 		need, known := p.columnsRead()
 		var conj []exec.Expr
 		if p.where != nil {
-			conj = conjuncts(p.where, nil)
+			conj = Conjuncts(p.where, nil)
 		}
 		for i := range ts.table.Indexes {
 			ix := &ts.table.Indexes[i]
@@ -174,7 +174,7 @@ func (p *selectPlan) useIndexForGroups() {
 	}
 	var conj []exec.Expr
 	if p.where != nil {
-		conj = conjuncts(p.where, nil)
+		conj = Conjuncts(p.where, nil)
 	}
 	for i := range ts.table.Indexes {
 		ix := &ts.table.Indexes[i]

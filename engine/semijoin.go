@@ -119,7 +119,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 	}
 	s := &semiJoin{inner: ts, innerPlan: p, anti: anti}
 	var filter []exec.Expr
-	for _, c := range conjuncts(p.where, nil) {
+	for _, c := range Conjuncts(p.where, nil) {
 		if !namesLevel(c, level) {
 			filter = append(filter, c)
 			continue
@@ -149,7 +149,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 	if len(s.innerKeys) == 0 {
 		return nil
 	}
-	s.filter = andAll(filter)
+	s.filter = AndAll(filter)
 	return s
 }
 
