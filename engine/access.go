@@ -2,6 +2,7 @@ package engine
 
 import (
 	"mirrordb/engine/exec"
+	"mirrordb/engine/opt"
 	"mirrordb/types"
 )
 
@@ -23,7 +24,7 @@ func chooseAccessAt(src rowSource, where exec.Expr, base int) {
 	if len(ts.table.PK) == 0 {
 		return
 	}
-	conj := Conjuncts(where, nil)
+	conj := opt.Conjuncts(where, nil)
 	for _, pkCol := range ts.table.PK {
 		colT := ts.table.Columns[pkCol].Type
 		var val exec.Expr
@@ -34,7 +35,7 @@ func chooseAccessAt(src rowSource, where exec.Expr, base int) {
 			}
 			for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
 				col, isCol := side[0].(*exec.ColRef)
-				if isCol && col.Idx == base+pkCol && rowIndependent(side[1]) && KeyCompatible(colT, side[1].Type()) {
+				if isCol && col.Idx == base+pkCol && rowIndependent(side[1]) && opt.KeyCompatible(colT, side[1].Type()) {
 					val = side[1]
 				}
 			}

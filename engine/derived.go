@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/exec"
+	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -260,7 +261,7 @@ func pushIntoDerived(src rowSource, where exec.Expr) exec.Expr {
 		return where
 	}
 	var keep, push []exec.Expr
-	for _, c := range Conjuncts(where, nil) {
+	for _, c := range opt.Conjuncts(where, nil) {
 		if x := innerComparison(c, p.project); x != nil {
 			push = append(push, x)
 		} else {
@@ -273,10 +274,10 @@ func pushIntoDerived(src rowSource, where exec.Expr) exec.Expr {
 	if p.where != nil {
 		push = append([]exec.Expr{p.where}, push...)
 	}
-	p.where = AndAll(push)
+	p.where = opt.AndAll(push)
 	chooseAccess(p.src, p.where)
 	p.build()
-	return AndAll(keep)
+	return opt.AndAll(keep)
 }
 
 // innerComparison rewrites column = constant (or parameter, any

@@ -8,6 +8,7 @@ import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
+	"mirrordb/engine/opt"
 	"mirrordb/engine/txlog"
 	"mirrordb/parser"
 )
@@ -101,11 +102,11 @@ func estimateRows(src rowSource) float64 {
 func filterRows(f *filterSource) float64 {
 	n := estimateRows(f.src)
 	ts, _ := f.src.(*tableScan)
-	for _, c := range Conjuncts(f.cond, nil) {
+	for _, c := range opt.Conjuncts(f.cond, nil) {
 		if ts != nil && uniqueEquality(ts, f.base, c) {
 			return min(n, 1)
 		}
-		n *= Selectivity(c)
+		n *= opt.Selectivity(c)
 	}
 	return n
 }
@@ -119,7 +120,7 @@ func uniqueEquality(ts *tableScan, base int, c exec.Expr) bool {
 		return false
 	}
 	for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
-		if col, ok := side[0].(*exec.ColRef); ok && rowIndependent(side[1]) && UniqueColumn(ts.table, col.Idx-base) {
+		if col, ok := side[0].(*exec.ColRef); ok && rowIndependent(side[1]) && opt.UniqueColumn(ts.table, col.Idx-base) {
 			return true
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
+	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -34,7 +35,7 @@ type hashJoin struct {
 }
 
 func newHashJoin(j *joinSource, pairs []joinPair, rest []exec.Expr) *hashJoin {
-	h := &hashJoin{joinSource: *j, pairs: pairs, rest: AndAll(rest)}
+	h := &hashJoin{joinSource: *j, pairs: pairs, rest: opt.AndAll(rest)}
 	for _, p := range pairs {
 		h.floats = append(h.floats, !exactNumber(p.l.Type()) || !exactNumber(p.r.Type()))
 	}

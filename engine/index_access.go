@@ -6,6 +6,7 @@ import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
+	"mirrordb/engine/opt"
 	"mirrordb/engine/storage"
 	"mirrordb/types"
 )
@@ -33,7 +34,7 @@ func chooseIndexSeek(ts *tableScan, where exec.Expr, base int) {
 	if len(ts.table.Indexes) == 0 || (len(ts.table.PK) > 0 && len(ts.eq) == len(ts.table.PK)) {
 		return
 	}
-	conj := Conjuncts(where, nil)
+	conj := opt.Conjuncts(where, nil)
 	var best *indexSeek
 	bestScore := 2 * len(ts.eq)
 	if ts.rng != nil {
@@ -75,7 +76,7 @@ func seekBound(conj []exec.Expr, col int, colT types.Type, ops ...string) (exec.
 		}
 		for flip, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
 			col2, isCol := side[0].(*exec.ColRef)
-			if !isCol || col2.Idx != col || !rowIndependent(side[1]) || !KeyCompatible(colT, side[1].Type()) {
+			if !isCol || col2.Idx != col || !rowIndependent(side[1]) || !opt.KeyCompatible(colT, side[1].Type()) {
 				continue
 			}
 			op := cmp.Op

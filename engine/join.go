@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"mirrordb/engine/exec"
+	"mirrordb/engine/opt"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 )
@@ -65,14 +66,14 @@ func (b *binder) planJoins(src rowSource, width int, where exec.Expr, hints []st
 	var semis []*semiJoin
 	if where != nil && !b.s.oldJoins {
 		var rest []exec.Expr
-		for _, c := range Conjuncts(where, nil) {
+		for _, c := range opt.Conjuncts(where, nil) {
 			if s := b.semiJoin(c); s != nil {
 				semis = append(semis, s)
 			} else {
 				rest = append(rest, c)
 			}
 		}
-		where = AndAll(rest)
+		where = opt.AndAll(rest)
 	}
 	src, where, err := b.pushJoins(src, width, where, hints)
 	hint := queryHint(hints)
@@ -93,7 +94,7 @@ func (b *binder) pushJoins(src rowSource, width int, where exec.Expr, hints []st
 	jp := &joinPlanner{hint: queryHint(hints), forceOrder: slices.Contains(hints, "FORCE ORDER")}
 	var push, keep []exec.Expr
 	if where != nil {
-		for _, c := range Conjuncts(where, nil) {
+		for _, c := range opt.Conjuncts(where, nil) {
 			if lo, _, ok := exprSpan(c); ok && lo >= 0 {
 				push = append(push, c)
 			} else {
@@ -103,7 +104,7 @@ func (b *binder) pushJoins(src rowSource, width int, where exec.Expr, hints []st
 	}
 	src, left := jp.rewrite(src, 0, width, push)
 	keep = append(keep, left...)
-	return src, AndAll(keep), jp.err
+	return src, opt.AndAll(keep), jp.err
 }
 
 // rewrite returns src with the predicates preds applied (pushed further
@@ -114,12 +115,12 @@ func (jp *joinPlanner) rewrite(src rowSource, base, width int, preds []exec.Expr
 	case *joinSource:
 		return jp.rewriteJoin(s, base, preds)
 	case *tableScan:
-		chooseAccessAt(s, AndAll(preds), base)
+		chooseAccessAt(s, opt.AndAll(preds), base)
 	}
 	if len(preds) == 0 {
 		return src, nil
 	}
-	return &filterSource{src: src, cond: AndAll(preds), base: base, width: width}, nil
+	return &filterSource{src: src, cond: opt.AndAll(preds), base: base, width: width}, nil
 }
 
 // rewriteJoin places each predicate: on the side it refers to when
@@ -151,7 +152,7 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (
 		}
 	}
 	if j.on != nil {
-		for _, c := range Conjuncts(j.on, nil) {
+		for _, c := range opt.Conjuncts(j.on, nil) {
 			a, z, ok := exprSpan(c)
 			switch {
 			case ok && a >= lo && z < mid && (innerish || kind == parser.RightJoin):
@@ -169,7 +170,7 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (
 	if kind == parser.CrossJoin && len(cond) > 0 {
 		kind = parser.InnerJoin
 	}
-	on := AndAll(cond)
+	on := opt.AndAll(cond)
 	pairs, rest := equiPairs(cond, lo, mid, hi)
 	nested := &joinSource{kind: kind, left: left, right: right, on: on, base: base, lw: j.lw, rw: j.rw}
 	if len(pairs) == 0 {

@@ -6,6 +6,7 @@ import (
 
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
+	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -87,7 +88,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []exec.Expr) (sr
 			flatten(js.left, base, js.lw)
 			flatten(js.right, base+js.lw, js.rw)
 			if js.on != nil {
-				conds = Conjuncts(js.on, conds)
+				conds = opt.Conjuncts(js.on, conds)
 			}
 			return
 		}
@@ -139,7 +140,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []exec.Expr) (sr
 		var left []exec.Expr
 		in.src, left = jp.rewrite(in.src, in.base, in.w, perInput[i])
 		if len(left) > 0 {
-			in.src = &filterSource{src: in.src, cond: AndAll(left), base: in.base, width: in.w}
+			in.src = &filterSource{src: in.src, cond: opt.AndAll(left), base: in.base, width: in.w}
 		}
 		in.est = estimateRows(in.src)
 		in.reads = in.est
@@ -210,7 +211,7 @@ func (jp *joinPlanner) order(inputs []joinInput, conds []exec.Expr, masks []uint
 					if cmp, ok := conds[i].(*exec.Compare); ok && cmp.Op == "=" {
 						eqs, rank = append(eqs, conds[i]), 2
 					} else {
-						sel *= Selectivity(conds[i])
+						sel *= opt.Selectivity(conds[i])
 					}
 				}
 			}
@@ -243,7 +244,7 @@ func joinedRows(est float64, in joinInput, eqs []exec.Expr, inputs []joinInput) 
 			}
 			for _, other := range inputs {
 				ts := leafScan(other.src)
-				if ts == nil || col.Idx < other.base || col.Idx >= other.base+other.w || !UniqueColumn(ts.table, col.Idx-other.base) {
+				if ts == nil || col.Idx < other.base || col.Idx >= other.base+other.w || !opt.UniqueColumn(ts.table, col.Idx-other.base) {
 					continue
 				}
 				if other.base == in.base { // the new input's key: one match per row so far
@@ -273,7 +274,7 @@ func leafScan(src rowSource) *tableScan {
 // step plans joining in to the rows so far (the inputs in joined, est
 // rows) with the conditions conds.
 func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask func(exec.Expr) (uint64, bool), inputs []joinInput, est float64) chainStep {
-	s := chainStep{in: in, cond: AndAll(conds)}
+	s := chainStep{in: in, cond: opt.AndAll(conds)}
 	self := uint64(0)
 	for i := range inputs {
 		if inputs[i].base == in.base {
@@ -298,7 +299,7 @@ func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask
 			}
 		}
 		rest = append(rest, c)
-		sel *= Selectivity(c)
+		sel *= opt.Selectivity(c)
 	}
 	s.est = joinedRows(est, in, eqs, inputs) * sel
 	if len(eqs) == 0 {
@@ -319,7 +320,7 @@ func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask
 	if jp.hint == hintLoop || jp.hint == hintNone && min(est, in.est) <= 1 {
 		return s // nested loops: one side a single row, no table to build
 	}
-	s.method, s.rest = methodHash, AndAll(rest)
+	s.method, s.rest = methodHash, opt.AndAll(rest)
 	for _, p := range s.pairs {
 		s.floats = append(s.floats, !exactNumber(p.l.Type()) || !exactNumber(p.r.Type()))
 	}

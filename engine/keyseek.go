@@ -11,6 +11,7 @@ import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
+	"mirrordb/engine/opt"
 	"mirrordb/types"
 )
 
@@ -129,7 +130,7 @@ func orEqualities(x exec.Expr, col int, colT types.Type, vals *[]exec.Expr) bool
 // key column of type colT.
 func allKeyValues(list []exec.Expr, colT types.Type) bool {
 	for _, v := range list {
-		if !rowIndependent(v) || !KeyCompatible(colT, v.Type()) {
+		if !rowIndependent(v) || !opt.KeyCompatible(colT, v.Type()) {
 			return false
 		}
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
+	"mirrordb/engine/opt"
 	"slices"
 )
 
@@ -91,7 +92,7 @@ func (p *selectPlan) useKeyOrder() {
 		need, known := p.columnsRead()
 		var conj []exec.Expr
 		if p.where != nil {
-			conj = Conjuncts(p.where, nil)
+			conj = opt.Conjuncts(p.where, nil)
 		}
 		for i := range ts.table.Indexes {
 			ix := &ts.table.Indexes[i]
@@ -174,7 +175,7 @@ func (p *selectPlan) useIndexForGroups() {
 	}
 	var conj []exec.Expr
 	if p.where != nil {
-		conj = Conjuncts(p.where, nil)
+		conj = opt.Conjuncts(p.where, nil)
 	}
 	for i := range ts.table.Indexes {
 		ix := &ts.table.Indexes[i]

@@ -3,6 +3,7 @@ package engine
 import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
+	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -142,7 +143,7 @@ func seekValues(t *catalog.TableDef, keyCols []int, eq []exec.Expr, base int, pa
 		colT := t.Columns[kc].Type
 		found := false
 		for _, p := range pairs {
-			if c, ok := p.r.(*exec.ColRef); ok && c.Idx == base+kc && KeyCompatible(colT, p.l.Type()) && !colT.Kind.IsBinary() {
+			if c, ok := p.r.(*exec.ColRef); ok && c.Idx == base+kc && opt.KeyCompatible(colT, p.l.Type()) && !colT.Kind.IsBinary() {
 				v := p.l
 				if v.Type() != colT {
 					v = &exec.Cast{X: p.l, To: colT, Mode: types.Implicit, Try: true}

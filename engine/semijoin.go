@@ -2,6 +2,7 @@ package engine
 
 import (
 	"mirrordb/engine/exec"
+	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
 )
@@ -119,7 +120,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 	}
 	s := &semiJoin{inner: ts, innerPlan: p, anti: anti}
 	var filter []exec.Expr
-	for _, c := range Conjuncts(p.where, nil) {
+	for _, c := range opt.Conjuncts(p.where, nil) {
 		if !namesLevel(c, level) {
 			filter = append(filter, c)
 			continue
@@ -149,7 +150,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 	if len(s.innerKeys) == 0 {
 		return nil
 	}
-	s.filter = AndAll(filter)
+	s.filter = opt.AndAll(filter)
 	return s
 }
 

@@ -1,4 +1,4 @@
-package engine
+package opt
 
 import (
 	"mirrordb/engine/catalog"
