@@ -69,11 +69,11 @@ func rowIndependent(x exec.Expr) bool {
 		return rowIndependent(e.L) && rowIndependent(e.R)
 	case *exec.Negate:
 		return rowIndependent(e.X)
-	case *funcExpr:
-		if e.fn.volatile && !isClock(e.name) {
+	case *Call:
+		if e.Fn.Volatile && !isClock(e.Name) {
 			return false
 		}
-		for _, a := range e.args {
+		for _, a := range e.Args {
 			if !rowIndependent(a) {
 				return false
 			}

@@ -305,7 +305,7 @@ func (b *binder) bindGlobal(x *parser.GlobalVar) (exec.Expr, error) {
 	if !ok {
 		return nil, b.errAt(x, sqlerr.New(137, "@@"+x.Name))
 	}
-	return &funcExpr{name: "@@" + x.Name, fn: g, t: g.typ(nil)}, nil
+	return &Call{Name: "@@" + x.Name, Fn: g, T: g.Type(nil)}, nil
 }
 
 func (b *binder) bindUnary(x *parser.Unary, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
@@ -664,11 +664,11 @@ func isConstTree(x exec.Expr) bool {
 		return isConstTree(e.X)
 	case *exec.Compare:
 		return isConstTree(e.L) && isConstTree(e.R)
-	case *funcExpr:
-		if e.fn.volatile || e.agg {
+	case *Call:
+		if e.Fn.Volatile || e.Agg {
 			return false
 		}
-		for _, a := range e.args {
+		for _, a := range e.Args {
 			if !isConstTree(a) {
 				return false
 			}

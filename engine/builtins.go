@@ -8,20 +8,9 @@ import (
 	"mirrordb/types"
 )
 
-// builtin is a scalar function. typ computes the result type from the
-// (bound) argument types; eval computes the value. Unless nullSafe is set,
-// a NULL argument makes the result NULL without calling eval.
-type builtin struct {
-	min, max int // argument count bounds (max -1: variadic)
-	typ      func(args []types.Type) types.Type
-	eval     func(e *exec.Env, args []types.Value, ts []types.Type) (types.Value, error)
-	nullSafe bool // eval handles NULL arguments itself
-	volatile bool // never folded into a constant at bind time
-}
-
 // fromValues is a function of values alone as the engine calls it.
-func fromValues(f *builtins.Func) *builtin {
-	return &builtin{min: f.Min, max: f.Max, typ: f.Type, nullSafe: f.NullSafe, volatile: f.Volatile, eval: valuesOnly(f.Eval)}
+func fromValues(f *builtins.Func) *Builtin {
+	return &Builtin{Min: f.Min, Max: f.Max, Type: f.Type, NullSafe: f.NullSafe, Volatile: f.Volatile, Eval: valuesOnly(f.Eval)}
 }
 
 // valuesOnly is an evaluation that needs no environment.
@@ -39,44 +28,44 @@ var (
 // session, the instance or the statement's clock. Names may also be called
 // schema-qualified (pg_catalog.version(), sys.x()). The map is made before
 // any init runs, so each file's init may add to it whatever its name.
-var scalarFuncs = map[string]*builtin{}
+var scalarFuncs = map[string]*Builtin{}
 
 func init() {
-	for name, f := range map[string]*builtin{
+	for name, f := range map[string]*Builtin{
 		"GETDATE":           clockFn(types.TypeDateTime, false),
 		"CURRENT_TIMESTAMP": clockFn(types.TypeDateTime, false),
 		"GETUTCDATE":        clockFn(types.TypeDateTime, true),
 		"SYSDATETIME":       clockFn(types.DateTime2Type(7), false),
 		"SYSUTCDATETIME":    clockFn(types.DateTime2Type(7), true),
-		"DB_NAME":           {max: 1, typ: fixed(nvarchar128), nullSafe: true, volatile: true, eval: fnDBName},
-		"DB_ID":             {max: 1, typ: fixed(types.TypeInt), nullSafe: true, volatile: true, eval: fnDBID},
-		"CURRENT_DATABASE": {typ: fixed(nvarchar128), volatile: true,
-			eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		"DB_NAME":           {Max: 1, Type: fixed(nvarchar128), NullSafe: true, Volatile: true, Eval: fnDBName},
+		"DB_ID":             {Max: 1, Type: fixed(types.TypeInt), NullSafe: true, Volatile: true, Eval: fnDBID},
+		"CURRENT_DATABASE": {Type: fixed(nvarchar128), Volatile: true,
+			Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 				return sessionOf(e).db.Name(), nil
 			}},
-		"PG_IS_IN_RECOVERY": {typ: fixed(types.TypeBit), volatile: true,
-			eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		"PG_IS_IN_RECOVERY": {Type: fixed(types.TypeBit), Volatile: true,
+			Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 				return sessionOf(e).readOnly(), nil
 			}},
-		"CURRENT_USER":     {typ: fixed(nvarchar128), eval: userName},
-		"SESSION_USER":     {typ: fixed(nvarchar128), eval: userName},
-		"SYSTEM_USER":      {typ: fixed(nvarchar128), eval: loginNameFn},
-		"USER":             {typ: fixed(nvarchar128), eval: userName},
-		"USER_NAME":        {max: 1, typ: fixed(nvarchar128), eval: userName},
-		"SUSER_NAME":       {max: 1, typ: fixed(nvarchar128), eval: loginNameFn},
-		"SUSER_SNAME":      {max: 1, typ: fixed(nvarchar128), eval: loginNameFn},
-		"IS_SRVROLEMEMBER": {min: 1, max: 2, typ: fixed(types.TypeInt), volatile: true, eval: fnIsSrvRoleMember},
-		"HOST_NAME": {typ: fixed(nvarchar128),
-			eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		"CURRENT_USER":     {Type: fixed(nvarchar128), Eval: userName},
+		"SESSION_USER":     {Type: fixed(nvarchar128), Eval: userName},
+		"SYSTEM_USER":      {Type: fixed(nvarchar128), Eval: loginNameFn},
+		"USER":             {Type: fixed(nvarchar128), Eval: userName},
+		"USER_NAME":        {Max: 1, Type: fixed(nvarchar128), Eval: userName},
+		"SUSER_NAME":       {Max: 1, Type: fixed(nvarchar128), Eval: loginNameFn},
+		"SUSER_SNAME":      {Max: 1, Type: fixed(nvarchar128), Eval: loginNameFn},
+		"IS_SRVROLEMEMBER": {Min: 1, Max: 2, Type: fixed(types.TypeInt), Volatile: true, Eval: fnIsSrvRoleMember},
+		"HOST_NAME": {Type: fixed(nvarchar128),
+			Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 				return sessionOf(e).clientHost(), nil
 			}},
-		"APP_NAME": {typ: fixed(nvarchar128), volatile: true,
-			eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		"APP_NAME": {Type: fixed(nvarchar128), Volatile: true,
+			Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 				return sessionOf(e).params["application_name"], nil
 			}},
-		"SERVERPROPERTY": {min: 1, max: 1, typ: fixed(nvarchar128), eval: fnServerProperty},
-		"SCOPE_IDENTITY": {typ: fixed(types.DecimalType(38, 0)), nullSafe: true, volatile: true,
-			eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		"SERVERPROPERTY": {Min: 1, Max: 1, Type: fixed(nvarchar128), Eval: fnServerProperty},
+		"SCOPE_IDENTITY": {Type: fixed(types.DecimalType(38, 0)), NullSafe: true, Volatile: true,
+			Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 				return sessionOf(e).lastIdentityValue(), nil
 			}},
 	} {
@@ -89,8 +78,8 @@ func init() {
 
 // clockFn is a date/time function: constant within one statement execution
 // (SQL Server evaluates GETDATE() once per statement), never at bind time.
-func clockFn(t types.Type, utc bool) *builtin {
-	return &builtin{typ: fixed(t), eval: nowAs(t, utc), volatile: true}
+func clockFn(t types.Type, utc bool) *Builtin {
+	return &Builtin{Type: fixed(t), Eval: nowAs(t, utc), Volatile: true}
 }
 
 func nowAs(t types.Type, utc bool) func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {

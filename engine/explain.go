@@ -51,19 +51,6 @@ func (sc *scope) ColumnName(idx int) (string, bool) {
 	return "", false
 }
 
-// Explain prints a call as plans do: @@globals by name, functions in
-// lower case over their arguments.
-func (v *funcExpr) Explain(x *exec.Explainer, n *exec.Names) string {
-	if strings.HasPrefix(v.name, "@@") {
-		return v.name
-	}
-	args := make([]string, len(v.args))
-	for i, a := range v.args {
-		args[i] = x.Text(a, n)
-	}
-	return strings.ToLower(v.name) + "(" + strings.Join(args, ",") + ")"
-}
-
 // Explain names the subquery and keeps its plan (explainer.subquery).
 func (v *subqueryExpr) Explain(x *exec.Explainer, _ *exec.Names) string {
 	return x.Subquery(v.plan.explain, v.exists)

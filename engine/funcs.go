@@ -14,72 +14,34 @@ import (
 	"mirrordb/types"
 )
 
-// funcExpr calls a builtin (or reads a @@global, which is a builtin too).
-type funcExpr struct {
-	name string
-	fn   *builtin
-	args []exec.Expr
-	argT []types.Type
-	t    types.Type
-	agg  bool
-}
-
-func (f *funcExpr) Type() types.Type { return f.t }
-
-func (f *funcExpr) Eval(e *exec.Env) (types.Value, error) {
-	vals := make([]types.Value, len(f.args))
-	for i, a := range f.args {
-		v, err := a.Eval(e)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil && !f.fn.nullSafe {
-			return nil, nil
-		}
-		vals[i] = v
-	}
-	v, err := f.fn.eval(e, vals, f.argT)
-	if err != nil {
-		return nil, err
-	}
-	if v != nil && f.t.Kind.IsString() {
-		if s, ok := v.(string); !ok {
-			v = types.ToText(v, types.TypeUnknown)
-		} else {
-			v = s
-		}
-	}
-	return v, nil
-}
-
 // globalVars are the @@ variables.
-var globalVars = map[string]*builtin{
-	"SERVERNAME": {typ: fixed(nvarchar128), eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+var globalVars = map[string]*Builtin{
+	"SERVERNAME": {Type: fixed(nvarchar128), Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return sessionOf(e).inst.ServerName(), nil
 	}},
-	"SERVICENAME": {typ: fixed(nvarchar128), eval: constant("MSSQLSERVER")},
-	"VERSION": {typ: fixed(types.NVarCharType(512)), eval: func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
+	"SERVICENAME": {Type: fixed(nvarchar128), Eval: constant("MSSQLSERVER")},
+	"VERSION": {Type: fixed(types.NVarCharType(512)), Eval: func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
 		return versionString(), nil
 	}},
-	"ROWCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"ROWCOUNT": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return sessionOf(e).rowcount, nil
 	}},
-	"TRANCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"TRANCOUNT": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return int64(sessionOf(e).trancount()), nil
 	}},
-	"SPID": {typ: fixed(types.TypeSmallInt), eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"SPID": {Type: fixed(types.TypeSmallInt), Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return int64(sessionOf(e).spid()), nil
 	}},
-	"IDENTITY": {typ: fixed(types.DecimalType(38, 0)), nullSafe: true, volatile: true, eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"IDENTITY": {Type: fixed(types.DecimalType(38, 0)), NullSafe: true, Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return sessionOf(e).lastIdentityValue(), nil
 	}},
-	"ERROR": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"ERROR": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return int64(sessionOf(e).lastError), nil
 	}},
-	"LANGUAGE":      {typ: fixed(nvarchar128), eval: constant("us_english")},
-	"MAX_PRECISION": {typ: fixed(types.TypeTinyInt), eval: constant(int64(38))},
-	"DATEFIRST":     {typ: fixed(types.TypeTinyInt), eval: constant(int64(7))},
-	"LOCK_TIMEOUT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	"LANGUAGE":      {Type: fixed(nvarchar128), Eval: constant("us_english")},
+	"MAX_PRECISION": {Type: fixed(types.TypeTinyInt), Eval: constant(int64(38))},
+	"DATEFIRST":     {Type: fixed(types.TypeTinyInt), Eval: constant(int64(7))},
+	"LOCK_TIMEOUT": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return int64(sessionOf(e).lockTimeoutMS), nil
 	}},
 }
@@ -124,38 +86,38 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint t
 	if fn == nil || (len(x.Name.Parts) > 1 && !knownSchema(x.Name)) {
 		return nil, b.errAt(x, sqlerr.New(195, strings.Join(x.Name.Parts, "."), "built-in function name"))
 	}
-	if len(x.Args) < fn.min || (fn.max >= 0 && len(x.Args) > fn.max) || x.Star {
-		if fn.min == fn.max || fn.max < 0 {
-			return nil, b.errAt(x, sqlerr.New(174, name, fn.min))
+	if len(x.Args) < fn.Min || (fn.Max >= 0 && len(x.Args) > fn.Max) || x.Star {
+		if fn.Min == fn.Max || fn.Max < 0 {
+			return nil, b.errAt(x, sqlerr.New(174, name, fn.Min))
 		}
-		return nil, b.errAt(x, sqlerr.New(189, name, fn.min, fn.max))
+		return nil, b.errAt(x, sqlerr.New(189, name, fn.Min, fn.Max))
 	}
-	f := &funcExpr{name: name, fn: fn}
+	f := &Call{Name: name, Fn: fn}
 	for i, a := range x.Args {
 		h := types.TypeUnknown
 		if i > 0 && (name == "ISNULL" || name == "COALESCE" || name == "NULLIF") {
-			h = f.argT[0]
+			h = f.ArgT[0]
 		}
 		v, err := b.bindExpr(a, sc, agg, h)
 		if err != nil {
 			return nil, err
 		}
-		f.args = append(f.args, v)
-		f.argT = append(f.argT, v.Type())
+		f.Args = append(f.Args, v)
+		f.ArgT = append(f.ArgT, v.Type())
 	}
-	f.t = fn.typ(f.argT)
+	f.T = fn.Type(f.ArgT)
 	if name == "ISNULL" || name == "COALESCE" || name == "IIF" {
 		start := 0
 		if name == "IIF" {
 			start = 1
 		}
-		for i := start; i < len(f.args); i++ {
-			c, err := b.coerceChecked(x, f.args[i], f.t)
+		for i := start; i < len(f.Args); i++ {
+			c, err := b.coerceChecked(x, f.Args[i], f.T)
 			if err != nil {
 				return nil, err
 			}
-			f.args[i] = c
-			f.argT[i] = f.t
+			f.Args[i] = c
+			f.ArgT[i] = f.T
 		}
 	}
 	return b.fold(f), nil
@@ -200,29 +162,29 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 		}
 		args = append(args, v)
 	}
-	f := &funcExpr{name: name, args: args}
+	f := &Call{Name: name, Args: args}
 	for _, a := range args {
-		f.argT = append(f.argT, a.Type())
+		f.ArgT = append(f.ArgT, a.Type())
 	}
 	switch name {
 	case "DATEADD":
-		f.t = f.argT[1]
-		if !f.t.Kind.IsTemporal() {
-			f.t = types.TypeDateTime
+		f.T = f.ArgT[1]
+		if !f.T.Kind.IsTemporal() {
+			f.T = types.TypeDateTime
 		}
-		f.fn = &builtin{eval: valuesOnly(builtins.DateAddFunc(part, f.t))}
+		f.Fn = &Builtin{Eval: valuesOnly(builtins.DateAddFunc(part, f.T))}
 	case "DATEDIFF", "DATEDIFF_BIG":
-		f.t = types.TypeInt
+		f.T = types.TypeInt
 		if name == "DATEDIFF_BIG" {
-			f.t = types.TypeBigInt
+			f.T = types.TypeBigInt
 		}
-		f.fn = &builtin{eval: valuesOnly(builtins.DateDiffFunc(part, name == "DATEDIFF_BIG"))}
+		f.Fn = &Builtin{Eval: valuesOnly(builtins.DateDiffFunc(part, name == "DATEDIFF_BIG"))}
 	case "DATEPART":
-		f.t = types.TypeInt
-		f.fn = &builtin{eval: valuesOnly(builtins.DatePartFunc(part))}
+		f.T = types.TypeInt
+		f.Fn = &Builtin{Eval: valuesOnly(builtins.DatePartFunc(part))}
 	case "DATENAME":
-		f.t = types.NVarCharType(30)
-		f.fn = &builtin{eval: valuesOnly(builtins.DateNameFunc(part))}
+		f.T = types.NVarCharType(30)
+		f.Fn = &Builtin{Eval: valuesOnly(builtins.DateNameFunc(part))}
 	}
 	return b.fold(f), nil
 }

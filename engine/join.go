@@ -314,8 +314,8 @@ func exprLeaves(x exec.Expr, leaf func(exec.Expr)) bool {
 			return all(e.Conds...) && all(e.Results...) && all(e.Else)
 		case *exec.Like:
 			return all(e.X, e.Pattern, e.Escape)
-		case *funcExpr:
-			return !e.agg && all(e.args...)
+		case *Call:
+			return !e.Agg && all(e.Args...)
 		case *styledConvert:
 			return all(e.x, e.style)
 		case *inSubquery:

@@ -12,8 +12,8 @@ import (
 // objects), as the session sees them.
 
 func init() {
-	scalarFuncs["OBJECT_ID"] = &builtin{min: 1, max: 2, typ: fixed(types.TypeInt), volatile: true, eval: fnObjectID}
-	scalarFuncs["OBJECT_NAME"] = &builtin{min: 1, max: 2, typ: fixed(nvarchar128), volatile: true, eval: fnObjectName}
+	scalarFuncs["OBJECT_ID"] = &Builtin{Min: 1, Max: 2, Type: fixed(types.TypeInt), Volatile: true, Eval: fnObjectID}
+	scalarFuncs["OBJECT_NAME"] = &Builtin{Min: 1, Max: 2, Type: fixed(nvarchar128), Volatile: true, Eval: fnObjectName}
 }
 
 // fnObjectID is OBJECT_ID('[database.][schema.]name' [, 'type']): the

@@ -14,12 +14,12 @@ import (
 // memtable and write-ahead log count 0 until they are flushed.
 
 func init() {
-	sizeFn := func(eval func(e *exec.Env, a []types.Value) (types.Value, error)) *builtin {
-		return &builtin{min: 1, max: 1, typ: fixed(types.TypeBigInt), volatile: true,
-			eval: func(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) { return eval(e, a) }}
+	sizeFn := func(eval func(e *exec.Env, a []types.Value) (types.Value, error)) *Builtin {
+		return &Builtin{Min: 1, Max: 1, Type: fixed(types.TypeBigInt), Volatile: true,
+			Eval: func(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) { return eval(e, a) }}
 	}
-	fns := map[string]*builtin{
-		"PG_SIZE_PRETTY": {min: 1, max: 1, typ: fixed(textMax), eval: func(_ *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
+	fns := map[string]*Builtin{
+		"PG_SIZE_PRETTY": {Min: 1, Max: 1, Type: fixed(textMax), Eval: func(_ *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 			return sizePretty(builtins.ToInt(a[0])), nil
 		}},
 		// A table's rows are kept in its clustered index's order, so the
@@ -44,7 +44,7 @@ func init() {
 		// has_database_privilege([user,] database, privilege): a login may
 		// use any database that is online; a mirror or restoring database
 		// refuses everyone.
-		"HAS_DATABASE_PRIVILEGE": {min: 2, max: 3, typ: fixed(types.TypeBit), volatile: true, eval: func(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
+		"HAS_DATABASE_PRIVILEGE": {Min: 2, Max: 3, Type: fixed(types.TypeBit), Volatile: true, Eval: func(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 			d := databaseArg(e, a[len(a)-2])
 			return d != nil && d.State() == StateOnline, nil
 		}},
