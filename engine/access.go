@@ -69,7 +69,7 @@ func rowIndependent(x exec.Expr) bool {
 		return rowIndependent(e.L) && rowIndependent(e.R)
 	case *exec.Negate:
 		return rowIndependent(e.X)
-	case *Call:
+	case *exec.Call:
 		if e.Fn.Volatile && !isClock(e.Name) {
 			return false
 		}

@@ -305,7 +305,7 @@ func (b *binder) bindGlobal(x *parser.GlobalVar) (exec.Expr, error) {
 	if !ok {
 		return nil, b.errAt(x, sqlerr.New(137, "@@"+x.Name))
 	}
-	return &Call{Name: "@@" + x.Name, Fn: g, T: g.Type(nil)}, nil
+	return &exec.Call{Name: "@@" + x.Name, Fn: g, T: g.Type(nil)}, nil
 }
 
 func (b *binder) bindUnary(x *parser.Unary, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
@@ -664,7 +664,7 @@ func isConstTree(x exec.Expr) bool {
 		return isConstTree(e.X)
 	case *exec.Compare:
 		return isConstTree(e.L) && isConstTree(e.R)
-	case *Call:
+	case *exec.Call:
 		if e.Fn.Volatile || e.Agg {
 			return false
 		}

@@ -9,8 +9,8 @@ import (
 )
 
 // fromValues is a function of values alone as the engine calls it.
-func fromValues(f *builtins.Func) *Builtin {
-	return &Builtin{Min: f.Min, Max: f.Max, Type: f.Type, NullSafe: f.NullSafe, Volatile: f.Volatile, Eval: valuesOnly(f.Eval)}
+func fromValues(f *builtins.Func) *exec.Builtin {
+	return &exec.Builtin{Min: f.Min, Max: f.Max, Type: f.Type, NullSafe: f.NullSafe, Volatile: f.Volatile, Eval: valuesOnly(f.Eval)}
 }
 
 // valuesOnly is an evaluation that needs no environment.
@@ -28,10 +28,10 @@ var (
 // session, the instance or the statement's clock. Names may also be called
 // schema-qualified (pg_catalog.version(), sys.x()). The map is made before
 // any init runs, so each file's init may add to it whatever its name.
-var scalarFuncs = map[string]*Builtin{}
+var scalarFuncs = map[string]*exec.Builtin{}
 
 func init() {
-	for name, f := range map[string]*Builtin{
+	for name, f := range map[string]*exec.Builtin{
 		"GETDATE":           clockFn(types.TypeDateTime, false),
 		"CURRENT_TIMESTAMP": clockFn(types.TypeDateTime, false),
 		"GETUTCDATE":        clockFn(types.TypeDateTime, true),
@@ -78,8 +78,8 @@ func init() {
 
 // clockFn is a date/time function: constant within one statement execution
 // (SQL Server evaluates GETDATE() once per statement), never at bind time.
-func clockFn(t types.Type, utc bool) *Builtin {
-	return &Builtin{Type: fixed(t), Eval: nowAs(t, utc), Volatile: true}
+func clockFn(t types.Type, utc bool) *exec.Builtin {
+	return &exec.Builtin{Type: fixed(t), Eval: nowAs(t, utc), Volatile: true}
 }
 
 func nowAs(t types.Type, utc bool) func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {

@@ -15,7 +15,7 @@ import (
 )
 
 // globalVars are the @@ variables.
-var globalVars = map[string]*Builtin{
+var globalVars = map[string]*exec.Builtin{
 	"SERVERNAME": {Type: fixed(nvarchar128), Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 		return sessionOf(e).inst.ServerName(), nil
 	}},
@@ -92,7 +92,7 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint t
 		}
 		return nil, b.errAt(x, sqlerr.New(189, name, fn.Min, fn.Max))
 	}
-	f := &Call{Name: name, Fn: fn}
+	f := &exec.Call{Name: name, Fn: fn}
 	for i, a := range x.Args {
 		h := types.TypeUnknown
 		if i > 0 && (name == "ISNULL" || name == "COALESCE" || name == "NULLIF") {
@@ -162,7 +162,7 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 		}
 		args = append(args, v)
 	}
-	f := &Call{Name: name, Args: args}
+	f := &exec.Call{Name: name, Args: args}
 	for _, a := range args {
 		f.ArgT = append(f.ArgT, a.Type())
 	}
@@ -172,19 +172,19 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 		if !f.T.Kind.IsTemporal() {
 			f.T = types.TypeDateTime
 		}
-		f.Fn = &Builtin{Eval: valuesOnly(builtins.DateAddFunc(part, f.T))}
+		f.Fn = &exec.Builtin{Eval: valuesOnly(builtins.DateAddFunc(part, f.T))}
 	case "DATEDIFF", "DATEDIFF_BIG":
 		f.T = types.TypeInt
 		if name == "DATEDIFF_BIG" {
 			f.T = types.TypeBigInt
 		}
-		f.Fn = &Builtin{Eval: valuesOnly(builtins.DateDiffFunc(part, name == "DATEDIFF_BIG"))}
+		f.Fn = &exec.Builtin{Eval: valuesOnly(builtins.DateDiffFunc(part, name == "DATEDIFF_BIG"))}
 	case "DATEPART":
 		f.T = types.TypeInt
-		f.Fn = &Builtin{Eval: valuesOnly(builtins.DatePartFunc(part))}
+		f.Fn = &exec.Builtin{Eval: valuesOnly(builtins.DatePartFunc(part))}
 	case "DATENAME":
 		f.T = types.NVarCharType(30)
-		f.Fn = &Builtin{Eval: valuesOnly(builtins.DateNameFunc(part))}
+		f.Fn = &exec.Builtin{Eval: valuesOnly(builtins.DateNameFunc(part))}
 	}
 	return b.fold(f), nil
 }

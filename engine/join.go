@@ -314,7 +314,7 @@ func exprLeaves(x exec.Expr, leaf func(exec.Expr)) bool {
 			return all(e.Conds...) && all(e.Results...) && all(e.Else)
 		case *exec.Like:
 			return all(e.X, e.Pattern, e.Escape)
-		case *Call:
+		case *exec.Call:
 			return !e.Agg && all(e.Args...)
 		case *styledConvert:
 			return all(e.x, e.style)

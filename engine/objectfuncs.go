@@ -12,8 +12,8 @@ import (
 // objects), as the session sees them.
 
 func init() {
-	scalarFuncs["OBJECT_ID"] = &Builtin{Min: 1, Max: 2, Type: fixed(types.TypeInt), Volatile: true, Eval: fnObjectID}
-	scalarFuncs["OBJECT_NAME"] = &Builtin{Min: 1, Max: 2, Type: fixed(nvarchar128), Volatile: true, Eval: fnObjectName}
+	scalarFuncs["OBJECT_ID"] = &exec.Builtin{Min: 1, Max: 2, Type: fixed(types.TypeInt), Volatile: true, Eval: fnObjectID}
+	scalarFuncs["OBJECT_NAME"] = &exec.Builtin{Min: 1, Max: 2, Type: fixed(nvarchar128), Volatile: true, Eval: fnObjectName}
 }
 
 // fnObjectID is OBJECT_ID('[database.][schema.]name' [, 'type']): the

@@ -24,7 +24,7 @@ var (
 )
 
 func init() {
-	fns := map[string]*Builtin{
+	fns := map[string]*exec.Builtin{
 		"TEXTCAT": {Min: 2, Max: 2, Type: fixed(textMax), Eval: func(_ *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 			return types.ToText(a[0], ts[0]) + types.ToText(a[1], ts[1]), nil
 		}},
@@ -125,8 +125,8 @@ func oidArg(v types.Value) int64 {
 
 // catalogFn is a function of one OID answered from the statement's
 // catalog snapshot; ok false gives NULL.
-func catalogFn(t types.Type, f func(*pgcatalog.Snapshot, int64) (types.Value, bool)) *Builtin {
-	return &Builtin{Min: 1, Max: 2, Type: fixed(t), Volatile: true, Eval: func(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
+func catalogFn(t types.Type, f func(*pgcatalog.Snapshot, int64) (types.Value, bool)) *exec.Builtin {
+	return &exec.Builtin{Min: 1, Max: 2, Type: fixed(t), Volatile: true, Eval: func(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 		snap, err := pgSnapshot(e)
 		if err != nil {
 			return nil, err

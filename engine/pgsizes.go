@@ -14,11 +14,11 @@ import (
 // memtable and write-ahead log count 0 until they are flushed.
 
 func init() {
-	sizeFn := func(eval func(e *exec.Env, a []types.Value) (types.Value, error)) *Builtin {
-		return &Builtin{Min: 1, Max: 1, Type: fixed(types.TypeBigInt), Volatile: true,
+	sizeFn := func(eval func(e *exec.Env, a []types.Value) (types.Value, error)) *exec.Builtin {
+		return &exec.Builtin{Min: 1, Max: 1, Type: fixed(types.TypeBigInt), Volatile: true,
 			Eval: func(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) { return eval(e, a) }}
 	}
-	fns := map[string]*Builtin{
+	fns := map[string]*exec.Builtin{
 		"PG_SIZE_PRETTY": {Min: 1, Max: 1, Type: fixed(textMax), Eval: func(_ *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 			return sizePretty(builtins.ToInt(a[0])), nil
 		}},

@@ -70,5 +70,5 @@ func dbts(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 }
 
 func init() {
-	globalVars["DBTS"] = &Builtin{Type: fixed(types.VarBinaryType(8)), Volatile: true, Eval: dbts}
+	globalVars["DBTS"] = &exec.Builtin{Type: fixed(types.VarBinaryType(8)), Volatile: true, Eval: dbts}
 }

@@ -2,7 +2,8 @@
 //
 //   - the scalar expression nodes the binder produces (constants, column,
 //     parameter, group-key, aggregate, window and set-returning-function
-//     references, operators, comparisons, CASE, conversions, LIKE) and
+//     references, operators, comparisons, CASE, conversions, LIKE, calls
+//     of a Builtin, whose table the engine holds) and
 //     Env, what they are evaluated against: the current row, the group,
 //     the statement's context, parameters and memory governor;
 //   - the SELECT's operator chain above its row source (Filter, Aggregate
@@ -14,9 +15,8 @@
 //
 // exec knows nothing of the engine above it: not the session, the
 // catalog's resolution of names, the parser or the binder. The engine's
-// own nodes, which need the session or a subquery's plan (session
-// functions, subqueries, system views, window functions, row sources and
-// joins for now), live in package engine and implement Expr, Operator or
+// own nodes, which need the session or a subquery's plan (subqueries,
+// system views, the PostgreSQL forms, row sources and joins for now), live in package engine and implement Expr, Operator or
 // Explained there; they reach the session through Env.Sess, an opaque
 // value only the engine interprets, and name a row's columns in plans
 // through Names.Columns (the binder's scope). The binder composes the

@@ -1,9 +1,8 @@
-package engine
+package exec
 
 import (
 	"strings"
 
-	"mirrordb/engine/exec"
 	"mirrordb/types"
 )
 
@@ -14,7 +13,7 @@ import (
 type Builtin struct {
 	Min, Max int // argument count bounds (Max -1: variadic)
 	Type     func(args []types.Type) types.Type
-	Eval     func(e *exec.Env, args []types.Value, ts []types.Type) (types.Value, error)
+	Eval     func(e *Env, args []types.Value, ts []types.Type) (types.Value, error)
 	NullSafe bool // Eval handles NULL arguments itself
 	Volatile bool // never folded into a constant at bind time
 }
@@ -23,7 +22,7 @@ type Builtin struct {
 type Call struct {
 	Name string
 	Fn   *Builtin
-	Args []exec.Expr
+	Args []Expr
 	ArgT []types.Type
 	T    types.Type
 	Agg  bool
@@ -31,7 +30,7 @@ type Call struct {
 
 func (f *Call) Type() types.Type { return f.T }
 
-func (f *Call) Eval(e *exec.Env) (types.Value, error) {
+func (f *Call) Eval(e *Env) (types.Value, error) {
 	vals := make([]types.Value, len(f.Args))
 	for i, a := range f.Args {
 		v, err := a.Eval(e)
@@ -59,7 +58,7 @@ func (f *Call) Eval(e *exec.Env) (types.Value, error) {
 
 // Explain prints a call as plans do: @@globals by name, functions in
 // lower case over their arguments.
-func (v *Call) Explain(x *exec.Explainer, n *exec.Names) string {
+func (v *Call) Explain(x *Explainer, n *Names) string {
 	if strings.HasPrefix(v.Name, "@@") {
 		return v.Name
 	}
