@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"mirrordb/engine/exec"
-	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -18,13 +17,10 @@ import (
 // yields a list, and the row is repeated once per element, the lists
 // advancing together (shorter ones give NULL), as in PostgreSQL. The
 // binder collects the calls of a select list and ORDER BY (srfContext)
-// and leaves a reference (srfRef) in their place; srfOp computes the lists
+// and leaves a reference (exec.SrfRef) in their place; exec.ProjectSet computes the lists
 // and expands the row right before the projection, so an expression
 // around a call (UPPER(unnest(a))) sees one element at a time and
 // DISTINCT, ORDER BY, OFFSET/FETCH and TOP see the expanded rows.
-
-// srfValues is the list a set-returning item yields for one row.
-type srfValues []types.Value
 
 // srfExpr is unnest(array), generate_subscripts(array, dim),
 // information_schema._pg_expandarray(array), whose rows are records (x, n):
@@ -52,18 +48,18 @@ func (s *srfExpr) Eval(e *exec.Env) (types.Value, error) {
 			args[i] = v
 		}
 		vals, err := generateSeries(e, args) // pgsetfuncs.go
-		return srfValues(vals), err
+		return SrfValues(vals), err
 	}
 	v, err := s.arr.Eval(e)
 	if err != nil || v == nil {
-		return srfValues(nil), err
+		return SrfValues(nil), err
 	}
 	elems, base := arrayElems(types.ToText(v, s.arr.Type()))
 	switch s.name {
 	case "UNNEST":
-		return srfValues(elems), nil
+		return SrfValues(elems), nil
 	case "_PG_EXPANDARRAY":
-		out := make(srfValues, len(elems))
+		out := make(SrfValues, len(elems))
 		for i, el := range elems {
 			x, _ := el.(string)
 			n := strconv.Itoa(i + 1)
@@ -78,11 +74,20 @@ func (s *srfExpr) Eval(e *exec.Env) (types.Value, error) {
 		}
 		return out, nil
 	}
-	subs := make(srfValues, len(elems))
+	subs := make(SrfValues, len(elems))
 	for i := range elems {
 		subs[i] = int64(i) + base
 	}
 	return subs, nil
+}
+
+// Held is what a list of n elements holds against the statement's memory:
+// a series generated here, not an array's elements the row already holds.
+func (s *srfExpr) Held(n int) int64 {
+	if s.series == nil {
+		return 0
+	}
+	return seriesHeld(n)
 }
 
 func (s *srfExpr) Explain(x *exec.Explainer, n *exec.Names) string {
@@ -273,66 +278,4 @@ func (b *binder) refuseSRF(x parser.Expr, clause string) error {
 		return b.errAt(x, sqlerr.New(50140, clause))
 	}
 	return nil
-}
-
-// srfOp computes the lists of the select list's set-returning functions
-// for each row and passes the row on once per element, with the elements
-// in env.srf; a row whose lists are all empty yields none. A row's
-// lists are given back once it has been expanded.
-type srfOp struct {
-	in   exec.Operator
-	srfs []*srfExpr
-}
-
-func (s *srfOp) Run(e *exec.Env, emit func([]types.Value) error) error {
-	lists := make([]srfValues, len(s.srfs))
-	vals := make([]types.Value, len(s.srfs))
-	h := exec.Holding{Gov: e.Gov}
-	defer func() { e.Srf = nil; h.Release() }()
-	return s.in.Run(e, func(row []types.Value) error {
-		e.Row = row
-		h.Release() // the previous row's lists
-		n := 0
-		for i, f := range s.srfs {
-			v, err := f.Eval(e)
-			if err != nil {
-				return err
-			}
-			lists[i], _ = v.(srfValues)
-			if f.series != nil {
-				h.Adopt(seriesHeld(len(lists[i])))
-			}
-			n = max(n, len(lists[i]))
-		}
-		e.Srf = vals
-		for k := 0; k < n; k++ {
-			if err := e.Gov.Check(); err != nil {
-				return err // one row may expand into very many
-			}
-			for i, l := range lists {
-				vals[i] = nil
-				if k < len(l) {
-					vals[i] = l[k]
-				}
-			}
-			if err := emit(row); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// Explain defines each function's element as PostgreSQL's ProjectSet does.
-func (s *srfOp) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	in := s.in.Explain(x, nm)
-	defs := make([]string, len(s.srfs))
-	for i, f := range s.srfs {
-		name := x.NewExpr()
-		nm.Srfs = append(nm.Srfs, name)
-		defs[i] = name + "=" + x.Text(f, nm)
-	}
-	n := x.Node("Project Set", "Project Set", "DEFINE:("+strings.Join(defs, ", ")+")", in)
-	n.DefinedValues = strings.Join(defs, ", ")
-	return n
 }
