@@ -52,11 +52,11 @@ func (p *selectPlan) build() {
 		op = &exec.Window{In: op, Specs: p.windows}
 	}
 	if len(p.srfs) > 0 {
-		srfs := make([]SetReturning, len(p.srfs))
+		srfs := make([]exec.SetReturning, len(p.srfs))
 		for i, s := range p.srfs {
 			srfs[i] = s
 		}
-		op = &ProjectSet{In: op, Srfs: srfs}
+		op = &exec.ProjectSet{In: op, Srfs: srfs}
 	}
 	sorted := len(p.orderBy) > 0 && !p.presorted
 	op = &exec.Project{In: op, Exprs: p.project, Order: p.orderBy, WithOrder: sorted}

@@ -48,18 +48,18 @@ func (s *srfExpr) Eval(e *exec.Env) (types.Value, error) {
 			args[i] = v
 		}
 		vals, err := generateSeries(e, args) // pgsetfuncs.go
-		return SrfValues(vals), err
+		return exec.SrfValues(vals), err
 	}
 	v, err := s.arr.Eval(e)
 	if err != nil || v == nil {
-		return SrfValues(nil), err
+		return exec.SrfValues(nil), err
 	}
 	elems, base := arrayElems(types.ToText(v, s.arr.Type()))
 	switch s.name {
 	case "UNNEST":
-		return SrfValues(elems), nil
+		return exec.SrfValues(elems), nil
 	case "_PG_EXPANDARRAY":
-		out := make(SrfValues, len(elems))
+		out := make(exec.SrfValues, len(elems))
 		for i, el := range elems {
 			x, _ := el.(string)
 			n := strconv.Itoa(i + 1)
@@ -74,7 +74,7 @@ func (s *srfExpr) Eval(e *exec.Env) (types.Value, error) {
 		}
 		return out, nil
 	}
-	subs := make(SrfValues, len(elems))
+	subs := make(exec.SrfValues, len(elems))
 	for i := range elems {
 		subs[i] = int64(i) + base
 	}

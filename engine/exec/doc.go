@@ -7,7 +7,8 @@
 //     Env, what they are evaluated against: the current row, the group,
 //     the statement's context, parameters and memory governor;
 //   - the SELECT's operator chain above its row source (Filter, Aggregate
-//     with its accumulators, Project, Distinct, Sort, Top), each an
+//     with its accumulators, Window, ProjectSet for the select list's
+//     set-returning functions, Project, Distinct, Sort, Top), each an
 //     Operator that pushes rows up and describes itself as a plan node,
 //     and Holding, the memory an operator's run gives back when it ends;
 //   - Explainer and Names, which print expressions and operators as SQL

@@ -1,9 +1,8 @@
-package engine
+package exec
 
 import (
 	"strings"
 
-	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
 )
@@ -14,7 +13,7 @@ type SrfValues []types.Value
 // SetReturning is a set-returning function of a select list: its Eval
 // gives the row's SrfValues.
 type SetReturning interface {
-	exec.Expr
+	Expr
 	// Held is what a list of n elements holds against the statement's
 	// memory, adopted by ProjectSet until the row has been expanded.
 	Held(n int) int64
@@ -25,14 +24,14 @@ type SetReturning interface {
 // in Env.Srf; a row whose lists are all empty yields none. A row's
 // lists are given back once it has been expanded.
 type ProjectSet struct {
-	In   exec.Operator
+	In   Operator
 	Srfs []SetReturning
 }
 
-func (s *ProjectSet) Run(e *exec.Env, emit func([]types.Value) error) error {
+func (s *ProjectSet) Run(e *Env, emit func([]types.Value) error) error {
 	lists := make([]SrfValues, len(s.Srfs))
 	vals := make([]types.Value, len(s.Srfs))
-	h := exec.Holding{Gov: e.Gov}
+	h := Holding{Gov: e.Gov}
 	defer func() { e.Srf = nil; h.Release() }()
 	return s.In.Run(e, func(row []types.Value) error {
 		e.Row = row
@@ -67,7 +66,7 @@ func (s *ProjectSet) Run(e *exec.Env, emit func([]types.Value) error) error {
 }
 
 // Explain defines each function's element as PostgreSQL's ProjectSet does.
-func (s *ProjectSet) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+func (s *ProjectSet) Explain(x *Explainer, nm *Names) *plan.Node {
 	in := s.In.Explain(x, nm)
 	defs := make([]string, len(s.Srfs))
 	for i, f := range s.Srfs {
