@@ -19,13 +19,8 @@ import (
 //	source → filter (WHERE) → aggregate → filter (HAVING) → window →
 //	set-returning functions → project → distinct → sort → top
 //
-// Rows are pushed: an operator's run calls emit once per row it produces,
-// and the row is valid only during that call (an operator that keeps rows
-// copies them). Below the projection an operator's rows are contexts the
-// expressions read through env (row, group keys and aggregates, window
-// values, set-returning functions' elements); each operator that evaluates expressions there sets env.row to
-// the row it is given. From the projection up they are output values,
-// followed, for a sort, by the ORDER BY values.
+// The operators are engine/exec's (exec.Operator says how rows pass
+// between them); the FROM clause's row source is the engine's.
 
 // sourceOp is the chain's leaf: the FROM clause's rows.
 type sourceOp struct{ src rowSource }

@@ -51,7 +51,7 @@ func (sc *scope) ColumnName(idx int) (string, bool) {
 	return "", false
 }
 
-// Explain names the subquery and keeps its plan (explainer.subquery).
+// Explain names the subquery and keeps its plan (Explainer.Subquery).
 func (v *subqueryExpr) Explain(x *exec.Explainer, _ *exec.Names) string {
 	return x.Subquery(v.plan.explain, v.exists)
 }

@@ -30,7 +30,7 @@ func (vs viewSet) addPGViews() {
 	}
 }
 
-// pgSnapshotKey keys a statement's snapshot in env.cache: one statement
+// pgSnapshotKey keys a statement's snapshot in Env.Cache: one statement
 // sees one snapshot, however many catalog views and functions it reads.
 type pgSnapshotKey struct{}
 

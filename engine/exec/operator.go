@@ -7,7 +7,15 @@ import (
 	"mirrordb/types"
 )
 
-// Operator is one node of a SELECT's chain.
+// Operator is one node of a SELECT's chain. Rows are pushed: an
+// operator's Run calls emit once per row it produces, and the row is
+// valid only during that call (an operator that keeps rows copies them).
+// Below the projection an operator's rows are contexts the expressions
+// read through Env (row, group keys and aggregates, window values,
+// set-returning functions' elements); each operator that evaluates
+// expressions there sets Env.Row to the row it is given. From the
+// projection up they are output values, followed, for a sort, by the
+// ORDER BY values.
 type Operator interface {
 	Run(e *Env, emit func(row []types.Value) error) error
 	// Explain describes the node over its input's description; nm names

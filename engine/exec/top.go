@@ -39,7 +39,7 @@ func (t *Top) Run(e *Env, emit func([]types.Value) error) error {
 		return err
 	}
 	var n int64
-	stopped := false // errStopScan is ours, not from a consumer above
+	stopped := false // ErrStopScan is ours, not from a consumer above
 	err = t.In.Run(e, func(row []types.Value) error {
 		if skip > 0 {
 			skip--

@@ -253,7 +253,7 @@ func (w *WindowSpec) aggregateValues(e *Env, ctxs []rowContext, idx []int, peers
 }
 
 // Window computes the window functions over every row its input
-// gives, then emits each row again with its values in env.win. It holds
+// gives, then emits each row again with its values in Env.Win. It holds
 // each row's context (counted against the statement's memory).
 type Window struct {
 	In    Operator
