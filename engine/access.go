@@ -10,12 +10,12 @@ import (
 // key-prefix scan when the WHERE clause fixes leading key columns with
 // equalities (col = constant or parameter). The full WHERE clause is still
 // applied to every row read, so this only ever removes work.
-func chooseAccess(src rowSource, where exec.Expr) { chooseAccessAt(src, where, 0) }
+func chooseAccess(src exec.Operator, where exec.Expr) { chooseAccessAt(src, where, 0) }
 
 // chooseAccessAt is chooseAccess for a table whose columns start at base
 // in the combined row (a join's input); a scan already narrowed is left
 // as it is.
-func chooseAccessAt(src rowSource, where exec.Expr, base int) {
+func chooseAccessAt(src exec.Operator, where exec.Expr, base int) {
 	ts, ok := src.(*tableScan)
 	if !ok || where == nil || len(ts.eq) > 0 || ts.seek != nil || ts.rng != nil {
 		return

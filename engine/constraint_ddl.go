@@ -243,7 +243,7 @@ func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id 
 
 // validateCheck is WITH CHECK: every row must pass.
 func (a *constraintAdder) validateCheck(ck *catalog.CheckDef, x exec.Expr) error {
-	return (&tableScan{db: a.db, table: a.def}).scan(a.e, func(row []types.Value) error {
+	return (&tableScan{db: a.db, table: a.def}).Run(a.e, func(row []types.Value) error {
 		a.e.Row = row
 		v, err := x.Eval(a.e)
 		if err != nil || v == nil || exec.Truth(v) {
@@ -363,7 +363,7 @@ func (a *constraintAdder) cascadePathExists(parent, child uint32) bool {
 // validateForeignKey is WITH CHECK: every row's key must find its parent.
 func (a *constraintAdder) validateForeignKey(fk *catalog.ForeignKeyDef, parent *catalog.TableDef) error {
 	w := &rowWriter{db: a.db, table: a.def, verb: "ALTER TABLE"}
-	return (&tableScan{db: a.db, table: a.def}).scan(a.e, func(row []types.Value) error {
+	return (&tableScan{db: a.db, table: a.def}).Run(a.e, func(row []types.Value) error {
 		vals, null := pick(row, fk.Columns)
 		if null {
 			return nil

@@ -22,13 +22,13 @@ type derivedSource struct {
 	plan *selectPlan
 }
 
-func (d *derivedSource) scan(e *exec.Env, fn func(row []types.Value) error) error {
+func (d *derivedSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	sub := *e
 	sub.Row, sub.Aggs, sub.Keys = nil, nil, nil
 	return d.plan.run(&sub, fn)
 }
 
-func (d *derivedSource) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
+func (d *derivedSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	return d.plan.explain(x)
 }
 
@@ -68,7 +68,7 @@ func (b *binder) lookupCTE(n parser.ObjectName) (*cteBinding, int) {
 // bindCTERef binds a reference to a common table expression as a derived
 // table: the expression's query sees only the expressions defined before
 // it (and itself, when recursive).
-func (b *binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *scope) (rowSource, error) {
+func (b *binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *scope) (exec.Operator, error) {
 	if c.work != nil {
 		return b.bindWorkTable(x, c.work, sc)
 	}
@@ -87,7 +87,7 @@ func (b *binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *scope
 
 // bindDerived plans a derived table and adds its columns to the scope.
 // object names the table in messages: the alias, or the CTE's name.
-func (b *binder) bindDerived(n positioned, x *parser.DerivedTable, object string, sc *scope) (rowSource, error) {
+func (b *binder) bindDerived(n positioned, x *parser.DerivedTable, object string, sc *scope) (exec.Operator, error) {
 	if err := b.checkInnerOrder(x.Select); err != nil {
 		return nil, err
 	}
@@ -169,13 +169,13 @@ func tableExprRefersTo(te parser.TableExpr, name string) bool {
 // per left row.
 type applySource struct {
 	outer       bool
-	left, right rowSource
+	left, right exec.Operator
 	base        int // where the left side's first column sits in the combined row
 	lw, rw      int
 }
 
 // bindApply binds left APPLY right.
-func (b *binder) bindApply(x *parser.Join, sc *scope) (rowSource, error) {
+func (b *binder) bindApply(x *parser.Join, sc *scope) (exec.Operator, error) {
 	start, before := sc.width(), len(sc.sources)
 	left, err := b.bindTableExpr(x.Left, sc)
 	if err != nil {
@@ -195,17 +195,17 @@ func (b *binder) bindApply(x *parser.Join, sc *scope) (rowSource, error) {
 	return &applySource{outer: x.Kind == parser.OuterApply, left: left, right: right, base: start, lw: lw - start, rw: sc.width() - lw}, nil
 }
 
-func (a *applySource) scan(e *exec.Env, fn func(row []types.Value) error) error {
+func (a *applySource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	full := make([]types.Value, a.base+a.lw)
 	combined := make([]types.Value, a.lw+a.rw)
 	sub := *e
 	sub.Outer = append(e.Outer[:len(e.Outer):len(e.Outer)], full)
-	return a.left.scan(e, func(l []types.Value) error {
+	return a.left.Run(e, func(l []types.Value) error {
 		copy(full[a.base:], pad(l, a.lw))
 		copy(combined, pad(l, a.lw))
 		matched := false
 		saved := e.Row
-		err := a.right.scan(&sub, func(r []types.Value) error {
+		err := a.right.Run(&sub, func(r []types.Value) error {
 			matched = true
 			copy(combined[a.lw:], pad(r, a.rw))
 			return fn(combined)
@@ -219,12 +219,12 @@ func (a *applySource) scan(e *exec.Env, fn func(row []types.Value) error) error 
 	})
 }
 
-func (a *applySource) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+func (a *applySource) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	logical := "Inner Join"
 	if a.outer {
 		logical = "Left Outer Join"
 	}
-	n := x.Node("Nested Loops", logical, "", a.left.explain(x, nm), a.right.explain(x, nm))
+	n := x.Node("Nested Loops", logical, "", a.left.Explain(x, nm), a.right.Explain(x, nm))
 	n.NamesLogical = true
 	return n
 }
@@ -251,7 +251,7 @@ func queryTables(sel *parser.Select) []parser.TableExpr {
 // with them; it returns the conjuncts that stay. The derived query must
 // return its rows unchanged by grouping, DISTINCT, TOP, OFFSET, window or
 // set-returning functions, so that filtering first means the same.
-func pushIntoDerived(src rowSource, where exec.Expr) exec.Expr {
+func pushIntoDerived(src exec.Operator, where exec.Expr) exec.Expr {
 	d, ok := src.(*derivedSource)
 	if !ok || where == nil {
 		return where

@@ -67,7 +67,7 @@ func countRows(r pebble.Reader, prefix []byte) float64 {
 
 // estimateRows is an input's estimated row count (at least 1, as SQL
 // Server shows it).
-func estimateRows(src rowSource) float64 {
+func estimateRows(src exec.Operator) float64 {
 	switch s := src.(type) {
 	case *tableScan:
 		n := tableRows(s.db, s.table)

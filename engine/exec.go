@@ -22,18 +22,11 @@ import (
 // The operators are engine/exec's (exec.Operator says how rows pass
 // between them); the FROM clause's row source is the engine's.
 
-// sourceOp is the chain's leaf: the FROM clause's rows.
-type sourceOp struct{ src rowSource }
-
-func (s sourceOp) Run(e *exec.Env, emit func([]types.Value) error) error { return s.src.scan(e, emit) }
-
-func (s sourceOp) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node { return s.src.explain(x, nm) }
-
 // build composes the operator chain from the bound clauses. Passes that
 // rewrite a clause after binding (pushdown into a derived table, a set
 // operation's column conversions) build it again.
 func (p *selectPlan) build() {
-	var op exec.Operator = sourceOp{p.src}
+	var op exec.Operator = p.src // the chain's leaf: the FROM clause's rows
 	if p.where != nil {
 		op = &exec.Filter{In: op, Cond: p.where}
 	}

@@ -65,7 +65,7 @@ func (v *inSubquery) Explain(x *exec.Explainer, n *exec.Names) string {
 	return x.Text(v.x, n) + op + v.sub.Explain(x, n)
 }
 
-func (t *tableScan) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+func (t *tableScan) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	obj := "OBJECT:(" + objectName(t.db, t.table) + ")"
 	if t.seek != nil {
 		return t.explainIndexSeek(x, nm, obj)
@@ -126,11 +126,11 @@ func (t *tableScan) explainIndexSeek(x *exec.Explainer, nm *exec.Names, obj stri
 	return n
 }
 
-func (v *virtualScan) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
+func (v *virtualScan) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	return x.Node("Table-valued function", "Table-valued function", "OBJECT:("+exec.Bracket("sys")+"."+exec.Bracket(v.name)+")")
 }
 
-func (oneRow) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
+func (oneRow) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	n := x.Node("Constant Scan", "Constant Scan", "")
 	n.EstimateRows, n.Estimated = 1, true
 	return n
@@ -142,10 +142,10 @@ var joinLogical = map[parser.JoinKind]string{
 	parser.LeftJoin: "Left Outer Join", parser.RightJoin: "Right Outer Join", parser.FullJoin: "Full Outer Join",
 }
 
-// explain describes the join as what it runs: nested loops over the left
+// Explain describes the join as what it runs: nested loops over the left
 // input, the right input read once and held in memory.
-func (j *joinSource) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	left, right := j.left.explain(x, nm), j.right.explain(x, nm)
+func (j *joinSource) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+	left, right := j.left.Explain(x, nm), j.right.Explain(x, nm)
 	arg := ""
 	if j.on != nil {
 		arg = "WHERE:(" + x.Text(j.on, nm) + ")"
@@ -203,7 +203,7 @@ func (p *insertPlan) explain(x *exec.Explainer) *plan.Node {
 // explainMatch describes how UPDATE and DELETE find their rows: the scan
 // or seek, the WHERE filter, TOP.
 func explainMatch(x *exec.Explainer, scan *tableScan, sc *scope, where, top exec.Expr) *plan.Node {
-	n := scan.explain(x, nil)
+	n := scan.Explain(x, nil)
 	if where != nil {
 		n = x.Node("Filter", "Filter", "WHERE:("+x.Text(where, &exec.Names{Columns: sc})+")", n)
 	}

@@ -47,7 +47,7 @@ func exactNumber(t types.Type) bool { return t.Kind.IsInteger() || t.Kind == typ
 
 // side is one input of the join as the hash join uses it.
 type side struct {
-	src       rowSource
+	src       exec.Operator
 	off, w    int // where its columns sit in the join's row
 	keys      []exec.Expr
 	preserved bool // an outer join keeps its unmatched rows
@@ -163,7 +163,7 @@ func (t *hashTable) matches(kv []types.Value, fn func(i int, row []types.Value) 
 	return nil
 }
 
-func (h *hashJoin) scan(e *exec.Env, fn func(row []types.Value) error) error {
+func (h *hashJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	build, probe := h.sides()
 	full := make([]types.Value, h.base+h.lw+h.rw)
 	combined := full[h.base:]
@@ -173,7 +173,7 @@ func (h *hashJoin) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	var held int64
 	defer func() { e.Gov.Shrink(held) }()
 	kbuf := make([]types.Value, len(build.keys))
-	err := build.src.scan(e, func(r []types.Value) error {
+	err := build.src.Run(e, func(r []types.Value) error {
 		copy(combined[build.off:build.off+build.w], pad(r, build.w))
 		e.Row = full
 		ok, err := evalKeys(e, build.keys, kbuf)
@@ -201,7 +201,7 @@ func (h *hashJoin) scan(e *exec.Env, fn func(row []types.Value) error) error {
 		matched = make([]bool, t.n)
 	}
 	bcols := combined[build.off : build.off+build.w]
-	err = probe.src.scan(e, func(r []types.Value) error {
+	err = probe.src.Run(e, func(r []types.Value) error {
 		if err := e.Gov.Check(); err != nil {
 			return err
 		}
@@ -380,14 +380,14 @@ func canonicalDec(d types.Dec) (*big.Int, int32) {
 	return c, s
 }
 
-// explain draws the join as SQL Server does: Hash Match over the build
+// Explain draws the join as SQL Server does: Hash Match over the build
 // input then the probe input, HASH:(build keys)=(probe keys) and the
 // condition every match is checked against as RESIDUAL. The logical
 // operator is named from the build input's point of view (a LEFT JOIN
 // that builds on its right input is a Right Outer Join of the inputs as
 // drawn).
-func (h *hashJoin) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	left, right := h.left.explain(x, nm), h.right.explain(x, nm)
+func (h *hashJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+	left, right := h.left.Explain(x, nm), h.right.Explain(x, nm)
 	build, probe := h.sides()
 	arg := "HASH:(" + x.List(build.keys, nm) + ")=(" + x.List(probe.keys, nm) + ")"
 	if h.on != nil {

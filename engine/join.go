@@ -62,7 +62,7 @@ type joinPlanner struct {
 //
 // First, the WHERE conjuncts that can run as semi-joins (semijoin.go) are
 // taken out; they filter the planned source.
-func (b *binder) planJoins(src rowSource, width int, where exec.Expr, hints []string) (rowSource, exec.Expr, error) {
+func (b *binder) planJoins(src exec.Operator, width int, where exec.Expr, hints []string) (exec.Operator, exec.Expr, error) {
 	var semis []*semiJoin
 	if where != nil && !b.s.oldJoins {
 		var rest []exec.Expr
@@ -86,7 +86,7 @@ func (b *binder) planJoins(src rowSource, width int, where exec.Expr, hints []st
 }
 
 // pushJoins is planJoins without the semi-joins.
-func (b *binder) pushJoins(src rowSource, width int, where exec.Expr, hints []string) (rowSource, exec.Expr, error) {
+func (b *binder) pushJoins(src exec.Operator, width int, where exec.Expr, hints []string) (exec.Operator, exec.Expr, error) {
 	if _, join := src.(*joinSource); !join || b.s.oldJoins {
 		chooseAccess(src, where) // one input: its access path is all there is
 		return src, where, nil
@@ -110,7 +110,7 @@ func (b *binder) pushJoins(src rowSource, width int, where exec.Expr, hints []st
 // rewrite returns src with the predicates preds applied (pushed further
 // down where that keeps the meaning), or returned when they must stay
 // above it. src covers columns [base, base+width) of the combined row.
-func (jp *joinPlanner) rewrite(src rowSource, base, width int, preds []exec.Expr) (rowSource, []exec.Expr) {
+func (jp *joinPlanner) rewrite(src exec.Operator, base, width int, preds []exec.Expr) (exec.Operator, []exec.Expr) {
 	switch s := src.(type) {
 	case *joinSource:
 		return jp.rewriteJoin(s, base, preds)
@@ -128,7 +128,7 @@ func (jp *joinPlanner) rewrite(src rowSource, base, width int, preds []exec.Expr
 // outer join preserves, for its ON conjuncts; not the side it fills with
 // NULLs, for WHERE conjuncts), into an inner join's condition when it
 // refers to both sides, else above the join.
-func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (rowSource, []exec.Expr) {
+func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (exec.Operator, []exec.Expr) {
 	kind := j.kind
 	if kind == parser.InnerJoin || kind == parser.CrossJoin {
 		if src, keep, ok := jp.chainJoin(j, base, preds); ok {
@@ -194,7 +194,7 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (
 // seekCheaper reports whether seeking the right input once per left row
 // is estimated to cost less than hashing it (the rule of a chain's steps,
 // joinorder.go).
-func seekCheaper(left, right rowSource) bool {
+func seekCheaper(left, right exec.Operator) bool {
 	reads := estimateRows(right)
 	if ts := leafScan(right); ts != nil {
 		reads = max(tableRows(ts.db, ts.table), 1)

@@ -28,7 +28,7 @@ import (
 
 // joinInput is one input of a chain.
 type joinInput struct {
-	src     rowSource
+	src     exec.Operator
 	base, w int     // its columns in the combined row
 	est     float64 // rows it is estimated to return
 	reads   float64 // rows its scan reads (the table's rows for a scan)
@@ -79,11 +79,11 @@ const maxChainInputs = 64
 // chainJoin plans the run of inner joins rooted at j with the predicates
 // preds pushed to it. ok is false when it cannot (a condition whose
 // columns it cannot tell); the caller then keeps the written plan.
-func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []exec.Expr) (src rowSource, keep []exec.Expr, ok bool) {
+func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []exec.Expr) (src exec.Operator, keep []exec.Expr, ok bool) {
 	var inputs []joinInput
 	conds := append([]exec.Expr(nil), preds...)
-	var flatten func(src rowSource, base, w int)
-	flatten = func(src rowSource, base, w int) {
+	var flatten func(src exec.Operator, base, w int)
+	flatten = func(src exec.Operator, base, w int) {
 		if js, ok := src.(*joinSource); ok && (js.kind == parser.InnerJoin || js.kind == parser.CrossJoin) {
 			flatten(js.left, base, js.lw)
 			flatten(js.right, base+js.lw, js.rw)
@@ -258,7 +258,7 @@ func joinedRows(est float64, in joinInput, eqs []exec.Expr, inputs []joinInput) 
 }
 
 // leafScan is the table scan under an input's filters, or nil.
-func leafScan(src rowSource) *tableScan {
+func leafScan(src exec.Operator) *tableScan {
 	for {
 		switch s := src.(type) {
 		case *tableScan:
@@ -328,7 +328,7 @@ func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask
 	return s
 }
 
-func (c *joinChain) scan(e *exec.Env, fn func(row []types.Value) error) error {
+func (c *joinChain) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	buf := make([]types.Value, c.base+c.width)
 	saved := e.Row
 	defer func() { e.Row = saved }()
@@ -341,7 +341,7 @@ func (c *joinChain) scan(e *exec.Env, fn func(row []types.Value) error) error {
 func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit func() error) error {
 	if k == 0 {
 		in := c.first
-		return in.src.scan(e, func(r []types.Value) error {
+		return in.src.Run(e, func(r []types.Value) error {
 			copy(buf[in.base:in.base+in.w], pad(r, in.w))
 			return emit()
 		})
@@ -370,14 +370,14 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 	case methodSeek:
 		return c.run(e, k-1, buf, held, func() error {
 			e.Row = buf // the seek's key values read the rows so far
-			return in.src.scan(e, func(r []types.Value) error {
+			return in.src.Run(e, func(r []types.Value) error {
 				copy(cols, pad(r, in.w))
 				return emitIf(s.cond)
 			})
 		})
 	case methodLoop:
 		var rows []types.Value // the input's rows, one after another
-		if err := in.src.scan(e, func(r []types.Value) error {
+		if err := in.src.Run(e, func(r []types.Value) error {
 			rows = append(rows, pad(r, in.w)...)
 			n := 16 * int64(in.w)
 			for _, v := range r {
@@ -420,7 +420,7 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 		return t, err
 	}
 	scanInput := func(fn func() error) error {
-		return in.src.scan(e, func(r []types.Value) error {
+		return in.src.Run(e, func(r []types.Value) error {
 			copy(cols, pad(r, in.w))
 			return fn()
 		})
@@ -458,9 +458,9 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 	})
 }
 
-// explain draws the chain as SQL Server draws a left-deep join tree, each
+// Explain draws the chain as SQL Server draws a left-deep join tree, each
 // join over the rows so far and the next input, with its estimate.
-func (c *joinChain) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+func (c *joinChain) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	n := c.first.explain(x, nm, c.first.est)
 	est := c.first.est
 	for _, s := range c.steps {
@@ -503,7 +503,7 @@ func (c *joinChain) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 // explain draws an input with its estimate est (and its table's row
 // count on the scan under its filters).
 func (in joinInput) explain(x *exec.Explainer, nm *exec.Names, est float64) *plan.Node {
-	n := in.src.explain(x, nm)
+	n := in.src.Explain(x, nm)
 	if !n.Estimated {
 		n.EstimateRows, n.Estimated = est, true
 	}

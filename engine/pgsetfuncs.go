@@ -94,7 +94,7 @@ type setFuncSource struct {
 	f    func(*exec.Env, []types.Value) ([]types.Value, error)
 }
 
-func (s *setFuncSource) scan(e *exec.Env, fn func(row []types.Value) error) error {
+func (s *setFuncSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	vals := make([]types.Value, len(s.args))
 	for i, a := range s.args {
 		v, err := a.Eval(e)
@@ -117,11 +117,11 @@ func (s *setFuncSource) scan(e *exec.Env, fn func(row []types.Value) error) erro
 	return exec.ScanRows(e, rows, fn)
 }
 
-func (s *setFuncSource) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
+func (s *setFuncSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	return x.Node("Table-valued function", "Table-valued function", "OBJECT:("+exec.Bracket("pg_catalog")+"."+exec.Bracket(s.name)+")")
 }
 
-func (b *binder) bindSetFunc(x *parser.TableFunc, sc *scope) (rowSource, error) {
+func (b *binder) bindSetFunc(x *parser.TableFunc, sc *scope) (exec.Operator, error) {
 	name := strings.ToLower(x.Name.Object())
 	f := setFuncs[name]
 	if len(x.Args) < f.min || len(x.Args) > f.max {

@@ -23,7 +23,7 @@ type selectPlan struct {
 
 // selectParts are a SELECT's clauses as bound.
 type selectParts struct {
-	src   rowSource
+	src   exec.Operator
 	sc    *scope // the FROM clause's columns, for printed plans
 	where exec.Expr
 

@@ -27,12 +27,12 @@ type workTable struct {
 	cols []session.Column
 }
 
-func (w *workTable) scan(e *exec.Env, fn func(row []types.Value) error) error {
+func (w *workTable) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	rows, _ := e.Cache[w].([][]types.Value)
 	return exec.ScanRows(e, rows, fn)
 }
 
-func (w *workTable) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
+func (w *workTable) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	return x.Node("Table Spool", "Lazy Spool", "")
 }
 
@@ -45,7 +45,7 @@ type recursiveSource struct {
 
 // bindRecursiveCTE plans a recursive common table expression referenced
 // as x.
-func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias string, sc *scope) (rowSource, error) {
+func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias string, sc *scope) (exec.Operator, error) {
 	var operands []*parser.Select
 	var flatten func(s *parser.Select) bool
 	flatten = func(s *parser.Select) bool {
@@ -121,7 +121,7 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 }
 
 // bindWorkTable binds the self-reference of a recursive member.
-func (b *binder) bindWorkTable(x *parser.TableRef, w *workTable, sc *scope) (rowSource, error) {
+func (b *binder) bindWorkTable(x *parser.TableRef, w *workTable, sc *scope) (exec.Operator, error) {
 	name := w.name
 	if x.Alias != "" {
 		name = x.Alias
@@ -132,7 +132,7 @@ func (b *binder) bindWorkTable(x *parser.TableRef, w *workTable, sc *scope) (row
 	return w, nil
 }
 
-func (r *recursiveSource) scan(e *exec.Env, fn func(row []types.Value) error) error {
+func (r *recursiveSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	if e.Cache == nil {
 		e.Cache = map[any]any{}
 	}
@@ -180,7 +180,7 @@ func (r *recursiveSource) scan(e *exec.Env, fn func(row []types.Value) error) er
 	return nil
 }
 
-func (r *recursiveSource) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
+func (r *recursiveSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	var parts []*plan.Node
 	for _, p := range r.anchors {
 		parts = append(parts, p.explain(x))

@@ -19,19 +19,19 @@ type seekJoin struct {
 	keys []joinPair // the equalities the seek answers
 }
 
-func (s *seekJoin) scan(e *exec.Env, fn func(row []types.Value) error) error {
+func (s *seekJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	full := make([]types.Value, s.base+s.lw+s.rw)
 	combined := full[s.base:]
 	saved := e.Row
 	defer func() { e.Row = saved }()
-	return s.left.scan(e, func(l []types.Value) error {
+	return s.left.Run(e, func(l []types.Value) error {
 		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		copy(combined, pad(l, s.lw))
 		e.Row = full // the seek's key values read the left row
 		matched := false
-		err := s.right.scan(e, func(r []types.Value) error {
+		err := s.right.Run(e, func(r []types.Value) error {
 			copy(combined[s.lw:], pad(r, s.rw))
 			if s.on != nil {
 				e.Row = full
@@ -51,10 +51,10 @@ func (s *seekJoin) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	})
 }
 
-// explain draws the join as SQL Server does: Nested Loops with the left
+// Explain draws the join as SQL Server does: Nested Loops with the left
 // columns the seek reads as OUTER REFERENCES, the seek as its inner input.
-func (s *seekJoin) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	left, right := s.left.explain(x, nm), s.right.explain(x, nm)
+func (s *seekJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+	left, right := s.left.Explain(x, nm), s.right.Explain(x, nm)
 	n := x.Node("Nested Loops", joinLogical[s.kind], seekArgument(x, nm, s.keys, s.on), left, right)
 	n.NamesLogical = true
 	return n
@@ -75,11 +75,11 @@ func seekArgument(x *exec.Explainer, nm *exec.Names, keys []joinPair, cond exec.
 // input by key: each returns a source that seeks with the outer row's
 // values and the equalities it answers, or nil. The primary key's
 // clustered index seek is the first; a secondary index adds its own.
-var innerSeekers = []func(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair){pkSeek, secondarySeek}
+var innerSeekers = []func(inner exec.Operator, base int, pairs []joinPair) (exec.Operator, []joinPair){pkSeek, secondarySeek}
 
 // seekInner finds a seek for a join's right input (at column base of the
 // combined row), keeping a filter pushed onto it.
-func seekInner(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair) {
+func seekInner(inner exec.Operator, base int, pairs []joinPair) (exec.Operator, []joinPair) {
 	if f, ok := inner.(*filterSource); ok {
 		s, used := seekInner(f.src, base, pairs)
 		if s == nil {
@@ -99,7 +99,7 @@ func seekInner(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPa
 // pushed-down constant already fixes, then those the join's equalities
 // give, converted to the key column's type where that keeps equal values
 // equal (keyCompatible), as the top-level access path does.
-func pkSeek(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair) {
+func pkSeek(inner exec.Operator, base int, pairs []joinPair) (exec.Operator, []joinPair) {
 	ts, ok := inner.(*tableScan)
 	if !ok || len(ts.table.PK) == 0 || ts.seek != nil {
 		return nil, nil
@@ -113,7 +113,7 @@ func pkSeek(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair)
 
 // secondarySeek seeks a table through the ready, unfiltered secondary
 // index whose leading columns the join's equalities give the most of.
-func secondarySeek(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair) {
+func secondarySeek(inner exec.Operator, base int, pairs []joinPair) (exec.Operator, []joinPair) {
 	ts, ok := inner.(*tableScan)
 	if !ok || len(ts.eq) > 0 || ts.seek != nil {
 		return nil, nil
@@ -164,14 +164,14 @@ func seekValues(t *catalog.TableDef, keyCols []int, eq []exec.Expr, base int, pa
 // its input's; the predicates read them at the input's place in the
 // combined row.
 type filterSource struct {
-	src         rowSource
+	src         exec.Operator
 	cond        exec.Expr
 	base, width int
 }
 
-func (f *filterSource) scan(e *exec.Env, fn func(row []types.Value) error) error {
+func (f *filterSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	buf := make([]types.Value, f.base+f.width)
-	return f.src.scan(e, func(r []types.Value) error {
+	return f.src.Run(e, func(r []types.Value) error {
 		copy(buf[f.base:], pad(r, f.width))
 		saved := e.Row
 		e.Row = buf
@@ -184,7 +184,7 @@ func (f *filterSource) scan(e *exec.Env, fn func(row []types.Value) error) error
 	})
 }
 
-func (f *filterSource) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	in := f.src.explain(x, nm)
+func (f *filterSource) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+	in := f.src.Explain(x, nm)
 	return x.Node("Filter", "Filter", "WHERE:("+x.Text(f.cond, nm)+")", in)
 }

@@ -24,14 +24,14 @@ import (
 // semiJoin keeps the rows of src (the statement's combined row, width
 // wide) that have a match (anti: that have none) among the subquery's.
 type semiJoin struct {
-	src   rowSource
+	src   exec.Operator
 	width int
 	anti  bool
 	// The inner rows: an IN subquery's result (in, its first column the
 	// key), or the rows of an EXISTS subquery's FROM clause that pass its
 	// remaining WHERE conjuncts (inner, filter), keyed by innerKeys.
 	in        *subqueryExpr
-	inner     rowSource
+	inner     exec.Operator
 	innerPlan *selectPlan
 	filter    exec.Expr
 	innerKeys []exec.Expr
@@ -41,7 +41,7 @@ type semiJoin struct {
 	// seek, when set, reads an EXISTS subquery's rows by a seek per outer
 	// row instead (Nested Loops (Left Semi Join)): chosen when the outer
 	// rows are few against the inner table and an index answers a key.
-	seek rowSource
+	seek exec.Operator
 	// outerRefs are the subquery's own names of the outer columns (its
 	// level the statement's), which the seek's key values read.
 	outerRefs []*outerColExpr
@@ -166,7 +166,7 @@ func namesLevel(x exec.Expr, level int) bool {
 	return found || !known
 }
 
-func (s *semiJoin) scan(e *exec.Env, fn func(row []types.Value) error) error {
+func (s *semiJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	if s.seek != nil {
 		return s.scanSeeking(e, fn)
 	}
@@ -205,7 +205,7 @@ func (s *semiJoin) scan(e *exec.Env, fn func(row []types.Value) error) error {
 			}
 		}
 	} else {
-		err := s.inner.scan(e, func(r []types.Value) error {
+		err := s.inner.Run(e, func(r []types.Value) error {
 			e.Row = r
 			if s.filter != nil {
 				if v, err := s.filter.Eval(e); err != nil || !exec.Truth(v) {
@@ -226,7 +226,7 @@ func (s *semiJoin) scan(e *exec.Env, fn func(row []types.Value) error) error {
 		return err
 	}
 	buf := make([]types.Value, s.width)
-	return s.src.scan(e, func(r []types.Value) error {
+	return s.src.Run(e, func(r []types.Value) error {
 		if err := e.Gov.Check(); err != nil {
 			return err
 		}
@@ -252,7 +252,7 @@ func (s *semiJoin) scanSeeking(e *exec.Env, fn func(row []types.Value) error) er
 	// The seek's values name the outer row one level out; buf is that row
 	// for every outer row, so the list is built once.
 	seekOuter := append(outer[:len(outer):len(outer)], buf)
-	return s.src.scan(e, func(r []types.Value) error {
+	return s.src.Run(e, func(r []types.Value) error {
 		if err := e.Gov.Check(); err != nil {
 			return err
 		}
@@ -265,7 +265,7 @@ func (s *semiJoin) scanSeeking(e *exec.Env, fn func(row []types.Value) error) er
 		found := false
 		if ok {
 			e.Outer = seekOuter
-			err = s.seek.scan(e, func(ir []types.Value) error {
+			err = s.seek.Run(e, func(ir []types.Value) error {
 				e.Row = ir
 				if s.filter != nil {
 					if v, err := s.filter.Eval(e); err != nil || !exec.Truth(v) {
@@ -323,10 +323,10 @@ func (s *semiJoin) keeps(e *exec.Env, t *hashTable, kv []types.Value, sawNull, e
 	return s.anti, nil
 }
 
-// explain draws the semi-join as SQL Server does: Hash Match (Right Semi
+// Explain draws the semi-join as SQL Server does: Hash Match (Right Semi
 // Join, or Right Anti Semi Join) over the subquery's rows, the build
 // input, then the outer rows it probes with.
-func (s *semiJoin) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+func (s *semiJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	if s.seek != nil {
 		return s.explainSeek(x, nm)
 	}
@@ -341,7 +341,7 @@ func (s *semiJoin) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 		inner = x.List(s.innerKeys, inm)
 	}
 	outer := x.List(s.outerKeys, nm)
-	probe := s.src.explain(x, nm)
+	probe := s.src.Explain(x, nm)
 	logical := "Right Semi Join"
 	if s.anti {
 		logical = "Right Anti Semi Join"
@@ -356,7 +356,7 @@ func (s *semiJoin) explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 // (Left Semi Join, or Left Anti Semi Join) over the outer rows, with the
 // outer columns the seek reads.
 func (s *semiJoin) explainSeek(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	outer := s.src.explain(x, nm)
+	outer := s.src.Explain(x, nm)
 	inner := s.explainInner(x, &exec.Names{Columns: s.innerPlan.sc}, s.seek)
 	logical := "Left Semi Join"
 	if s.anti {
@@ -369,8 +369,8 @@ func (s *semiJoin) explainSeek(x *exec.Explainer, nm *exec.Names) *plan.Node {
 
 // explainInner draws an EXISTS subquery's rows: src under its remaining
 // WHERE conjuncts.
-func (s *semiJoin) explainInner(x *exec.Explainer, inm *exec.Names, src rowSource) *plan.Node {
-	n := src.explain(x, inm)
+func (s *semiJoin) explainInner(x *exec.Explainer, inm *exec.Names, src exec.Operator) *plan.Node {
+	n := src.Explain(x, inm)
 	if s.filter != nil {
 		n = x.Node("Filter", "Filter", "WHERE:("+x.Text(s.filter, inm)+")", n)
 	}

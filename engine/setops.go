@@ -28,7 +28,7 @@ type setOpSource struct {
 
 // bindSetOp plans a compound query's operands and returns its source and
 // the scope its ORDER BY sees: one source with the result's columns.
-func (b *binder) bindSetOp(so *parser.SetOp) (rowSource, *scope, error) {
+func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *scope, error) {
 	left, err := b.planOperand(so.Left)
 	if err != nil {
 		return nil, nil, err
@@ -95,7 +95,7 @@ func (b *binder) checkSetOpOrder(sel *parser.Select) error {
 	return nil
 }
 
-func (s *setOpSource) scan(e *exec.Env, fn func(row []types.Value) error) error {
+func (s *setOpSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	if s.op == "UNION" && s.all {
 		if err := s.left.run(e, fn); err != nil {
 			return err
@@ -161,10 +161,10 @@ func encodeRow(dst []byte, row []types.Value) []byte {
 	return dst
 }
 
-// explain names the operators SQL Server shows: Concatenation for UNION
+// Explain names the operators SQL Server shows: Concatenation for UNION
 // ALL, a hash union for UNION, a hash anti semi join or semi join for
 // EXCEPT and INTERSECT (the right input builds the hash table).
-func (s *setOpSource) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
+func (s *setOpSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	l, r := s.left.explain(x), s.right.explain(x)
 	var n *plan.Node
 	switch {
@@ -183,7 +183,7 @@ func (s *setOpSource) explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 
 // bindQuerySource binds what a query reads: its FROM clause, or for a
 // compound query its set operation, read as SELECT * over the result.
-func (b *binder) bindQuerySource(sel *parser.Select) (rowSource, *scope, []*parser.SelectItem, error) {
+func (b *binder) bindQuerySource(sel *parser.Select) (exec.Operator, *scope, []*parser.SelectItem, error) {
 	if sel.SetOp == nil {
 		src, sc, err := b.bindFrom(sel.From)
 		return src, sc, sel.Items, err

@@ -8,7 +8,6 @@ import (
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
-	"mirrordb/engine/plan"
 	"mirrordb/engine/storage"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -16,14 +15,10 @@ import (
 	"mirrordb/types"
 )
 
-// rowSource produces the rows of one FROM entry (or a join of several).
-// The row passed to fn is valid only during the call.
-type rowSource interface {
-	scan(e *exec.Env, fn func(row []types.Value) error) error
-	// explain describes the source as a plan operator (explain.go); nm
-	// names the statement's columns, which a join's ON refers to.
-	explain(x *exec.Explainer, nm *exec.Names) *plan.Node
-}
+// A row source produces the rows of one FROM entry (or a join of
+// several): an exec.Operator at the leaf of a SELECT's chain, whose
+// Explain describes it as a plan operator (explain.go) with nm naming the
+// statement's columns, which a join's ON refers to.
 
 // tableScan reads a table's rows in primary-key order, optionally narrowed
 // to the keys whose leading columns equal the values in eq (a point lookup
@@ -44,7 +39,7 @@ type tableScan struct {
 	need []bool
 }
 
-func (t *tableScan) scan(e *exec.Env, fn func(row []types.Value) error) error {
+func (t *tableScan) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	return t.scanKeys(e, func(_, _ []byte, row []types.Value) error { return fn(row) })
 }
 
@@ -122,7 +117,7 @@ type virtualScan struct {
 	rows func(e *exec.Env) ([][]types.Value, error)
 }
 
-func (v *virtualScan) scan(e *exec.Env, fn func(row []types.Value) error) error {
+func (v *virtualScan) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	rows, err := v.rows(e)
 	if err != nil {
 		return err
@@ -133,7 +128,7 @@ func (v *virtualScan) scan(e *exec.Env, fn func(row []types.Value) error) error 
 // oneRow is the source of a SELECT without FROM: a single empty row.
 type oneRow struct{}
 
-func (oneRow) scan(_ *exec.Env, fn func([]types.Value) error) error { return fn(nil) }
+func (oneRow) Run(_ *exec.Env, fn func([]types.Value) error) error { return fn(nil) }
 
 // joinSource combines two sources with nested loops; the right side is
 // materialised once per scan, its rows counted against the statement's
@@ -144,17 +139,17 @@ func (oneRow) scan(_ *exec.Env, fn func([]types.Value) error) error { return fn(
 // run long between rows.
 type joinSource struct {
 	kind        parser.JoinKind
-	left, right rowSource
+	left, right exec.Operator
 	on          exec.Expr
 	base        int
 	lw, rw      int
 }
 
-func (j *joinSource) scan(e *exec.Env, fn func(row []types.Value) error) error {
+func (j *joinSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	var right [][]types.Value
 	var held int64
 	defer func() { e.Gov.Shrink(held) }()
-	if err := j.right.scan(e, func(r []types.Value) error {
+	if err := j.right.Run(e, func(r []types.Value) error {
 		row := append(make([]types.Value, 0, j.rw), pad(r, j.rw)...)
 		n := govern.RowSize(row) + 1 // and its matchedRight flag
 		held += n
@@ -168,7 +163,7 @@ func (j *joinSource) scan(e *exec.Env, fn func(row []types.Value) error) error {
 	combined := full[j.base:]
 	saved := e.Row
 	defer func() { e.Row = saved }()
-	err := j.left.scan(e, func(l []types.Value) error {
+	err := j.left.Run(e, func(l []types.Value) error {
 		copy(combined, pad(l, j.lw))
 		matched := false
 		for i, r := range right {
@@ -225,12 +220,12 @@ func pad(r []types.Value, n int) []types.Value {
 
 // bindFrom binds a FROM clause into a row source and its scope. Comma
 // separated entries are cross joins.
-func (b *binder) bindFrom(from []parser.TableExpr) (rowSource, *scope, error) {
+func (b *binder) bindFrom(from []parser.TableExpr) (exec.Operator, *scope, error) {
 	sc := &scope{}
 	if len(from) == 0 {
 		return oneRow{}, sc, nil
 	}
-	var src rowSource
+	var src exec.Operator
 	for i, te := range from {
 		lw := sc.width()
 		s, err := b.bindTableExpr(te, sc)
@@ -246,7 +241,7 @@ func (b *binder) bindFrom(from []parser.TableExpr) (rowSource, *scope, error) {
 	return src, sc, nil
 }
 
-func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (rowSource, error) {
+func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (exec.Operator, error) {
 	switch x := te.(type) {
 	case *parser.TableRef:
 		return b.bindTableRef(x, sc)
@@ -294,7 +289,7 @@ func (b *binder) addSource(n positioned, sc *scope, src *source) error {
 	return nil
 }
 
-func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) {
+func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (exec.Operator, error) {
 	if c, at := b.lookupCTE(x.Name); c != nil {
 		return b.bindCTERef(x, c, at, sc)
 	}
@@ -326,7 +321,7 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) 
 	return &tableScan{db: db, table: def}, nil
 }
 
-func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (rowSource, error) {
+func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (exec.Operator, error) {
 	view := b.s.inst.views.lookup(x.Name)
 	if view == nil || !view.function {
 		return nil, b.errAt(x, sqlerr.New(208, strings.Join(x.Name.Parts, ".")))
