@@ -7,33 +7,33 @@ import (
 	"mirrordb/types"
 )
 
-// styledConvert is CONVERT(type, x, style) where the style matters: dates
+// StyledConvert is CONVERT(type, x, style) where the style matters: dates
 // and times to and from strings, money and binary values to strings, and
 // strings to binary (builtins.ConvertStyled converts the value).
-type styledConvert struct {
-	x, style exec.Expr
-	to       types.Type
-	try      bool
+type StyledConvert struct {
+	X, Style exec.Expr
+	To       types.Type
+	Try      bool
 }
 
-func (s *styledConvert) Type() types.Type { return s.to }
+func (s *StyledConvert) Type() types.Type { return s.To }
 
 // Explain prints CONVERT(type,x,style).
-func (v *styledConvert) Explain(x *exec.Explainer, n *exec.Names) string {
-	return "CONVERT(" + v.to.String() + "," + x.Text(v.x, n) + "," + x.Text(v.style, n) + ")"
+func (v *StyledConvert) Explain(x *exec.Explainer, n *exec.Names) string {
+	return "CONVERT(" + v.To.String() + "," + x.Text(v.X, n) + "," + x.Text(v.Style, n) + ")"
 }
 
-func (s *styledConvert) Eval(e *exec.Env) (types.Value, error) {
-	v, err := s.x.Eval(e)
+func (s *StyledConvert) Eval(e *exec.Env) (types.Value, error) {
+	v, err := s.X.Eval(e)
 	if err != nil || v == nil {
 		return v, err
 	}
-	st, err := s.style.Eval(e)
+	st, err := s.Style.Eval(e)
 	if err != nil {
 		return nil, err
 	}
-	out, err := builtins.ConvertStyled(v, s.x.Type(), s.to, int(builtins.ToInt(st)))
-	if err != nil && s.try && !sqlerr.Is(err, 281) {
+	out, err := builtins.ConvertStyled(v, s.X.Type(), s.To, int(builtins.ToInt(st)))
+	if err != nil && s.Try && !sqlerr.Is(err, 281) {
 		return nil, nil
 	}
 	return out, err

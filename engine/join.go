@@ -316,8 +316,8 @@ func exprLeaves(x exec.Expr, leaf func(exec.Expr)) bool {
 			return all(e.X, e.Pattern, e.Escape)
 		case *exec.Call:
 			return !e.Agg && all(e.Args...)
-		case *styledConvert:
-			return all(e.x, e.style)
+		case *StyledConvert:
+			return all(e.X, e.Style)
 		case *inSubquery:
 			return walk(e.x) && walk(e.sub)
 		}
