@@ -723,7 +723,7 @@ func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style
 		}
 	}
 	if st != nil && builtins.HasStyles(v.Type().Kind, to.Kind) {
-		return b.fold(&StyledConvert{X: v, Style: st, To: to, Try: try}), nil
+		return b.fold(&exec.StyledConvert{X: v, Style: st, To: to, Try: try}), nil
 	}
 	return b.fold(&exec.Cast{X: v, To: to, Mode: types.Explicit, Try: try}), nil
 }

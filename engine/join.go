@@ -316,7 +316,7 @@ func exprLeaves(x exec.Expr, leaf func(exec.Expr)) bool {
 			return all(e.X, e.Pattern, e.Escape)
 		case *exec.Call:
 			return !e.Agg && all(e.Args...)
-		case *StyledConvert:
+		case *exec.StyledConvert:
 			return all(e.X, e.Style)
 		case *inSubquery:
 			return walk(e.x) && walk(e.sub)

@@ -2,7 +2,7 @@
 //
 //   - the scalar expression nodes the binder produces (constants, column,
 //     parameter, group-key, aggregate, window and set-returning-function
-//     references, operators, comparisons, CASE, conversions, LIKE, calls
+//     references, operators, comparisons, CASE, conversions (CONVERT with a style too), LIKE, calls
 //     of a Builtin, whose table the engine holds) and
 //     Env, what they are evaluated against: the current row, the group,
 //     the statement's context, parameters and memory governor;

@@ -1,8 +1,7 @@
-package engine
+package exec
 
 import (
 	"mirrordb/engine/builtins"
-	"mirrordb/engine/exec"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
@@ -11,7 +10,7 @@ import (
 // and times to and from strings, money and binary values to strings, and
 // strings to binary (builtins.ConvertStyled converts the value).
 type StyledConvert struct {
-	X, Style exec.Expr
+	X, Style Expr
 	To       types.Type
 	Try      bool
 }
@@ -19,11 +18,11 @@ type StyledConvert struct {
 func (s *StyledConvert) Type() types.Type { return s.To }
 
 // Explain prints CONVERT(type,x,style).
-func (v *StyledConvert) Explain(x *exec.Explainer, n *exec.Names) string {
+func (v *StyledConvert) Explain(x *Explainer, n *Names) string {
 	return "CONVERT(" + v.To.String() + "," + x.Text(v.X, n) + "," + x.Text(v.Style, n) + ")"
 }
 
-func (s *StyledConvert) Eval(e *exec.Env) (types.Value, error) {
+func (s *StyledConvert) Eval(e *Env) (types.Value, error) {
 	v, err := s.X.Eval(e)
 	if err != nil || v == nil {
 		return v, err
