@@ -2,10 +2,10 @@
 //
 //   - the scalar expression nodes the binder produces (constants, column,
 //     parameter, group-key, aggregate, window and set-returning-function
-//     references, operators, comparisons, CASE, conversions (CONVERT with a style too), LIKE, calls
-//     of a Builtin, whose table the engine holds) and
-//     Env, what they are evaluated against: the current row, the group,
-//     the statement's context, parameters and memory governor;
+//     references, operators, comparisons, CASE, conversions, CONVERT with
+//     a style, LIKE, calls of a Builtin, whose table the engine holds)
+//     and Env, what they are evaluated against: the current row, the
+//     group, the statement's context, parameters and memory governor;
 //   - the SELECT's operator chain above its row source (Filter, Aggregate
 //     with its accumulators, Window, ProjectSet for the select list's
 //     set-returning functions, Project, Distinct, Sort, Top), each an
