@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"mirrordb/engine/exec"
+	"mirrordb/engine/opt"
 	"mirrordb/types"
 )
 
@@ -8,12 +10,12 @@ import (
 // key-prefix scan when the WHERE clause fixes leading key columns with
 // equalities (col = constant or parameter). The full WHERE clause is still
 // applied to every row read, so this only ever removes work.
-func chooseAccess(src rowSource, where expr) { chooseAccessAt(src, where, 0) }
+func chooseAccess(src exec.Operator, where exec.Expr) { chooseAccessAt(src, where, 0) }
 
 // chooseAccessAt is chooseAccess for a table whose columns start at base
 // in the combined row (a join's input); a scan already narrowed is left
 // as it is.
-func chooseAccessAt(src rowSource, where expr, base int) {
+func chooseAccessAt(src exec.Operator, where exec.Expr, base int) {
 	ts, ok := src.(*tableScan)
 	if !ok || where == nil || len(ts.eq) > 0 || ts.seek != nil || ts.rng != nil {
 		return
@@ -22,18 +24,18 @@ func chooseAccessAt(src rowSource, where expr, base int) {
 	if len(ts.table.PK) == 0 {
 		return
 	}
-	conj := conjuncts(where, nil)
+	conj := opt.Conjuncts(where, nil)
 	for _, pkCol := range ts.table.PK {
 		colT := ts.table.Columns[pkCol].Type
-		var val expr
+		var val exec.Expr
 		for _, c := range conj {
-			cmp, ok := c.(*compare)
-			if !ok || cmp.op != "=" {
+			cmp, ok := c.(*exec.Compare)
+			if !ok || cmp.Op != "=" {
 				continue
 			}
-			for _, side := range [2][2]expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
-				col, isCol := side[0].(*colExpr)
-				if isCol && col.idx == base+pkCol && rowIndependent(side[1]) && keyCompatible(colT, side[1].typ()) {
+			for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
+				col, isCol := side[0].(*exec.ColRef)
+				if isCol && col.Idx == base+pkCol && rowIndependent(side[1]) && opt.KeyCompatible(colT, side[1].Type()) {
 					val = side[1]
 				}
 			}
@@ -44,7 +46,7 @@ func chooseAccessAt(src rowSource, where expr, base int) {
 		if val == nil {
 			break
 		}
-		ts.eq = append(ts.eq, &castExpr{x: val, to: colT, mode: types.Implicit, try: true})
+		ts.eq = append(ts.eq, &exec.Cast{X: val, To: colT, Mode: types.Implicit, Try: true})
 	}
 	if len(ts.eq) < len(ts.table.PK) {
 		// ranges, IN lists, LIKE prefixes of the next key column: keyseek.go
@@ -55,31 +57,23 @@ func chooseAccessAt(src rowSource, where expr, base int) {
 	}
 }
 
-// conjuncts flattens an AND tree.
-func conjuncts(x expr, out []expr) []expr {
-	if l, ok := x.(*logic); ok && l.and {
-		return conjuncts(l.r, conjuncts(l.l, out))
-	}
-	return append(out, x)
-}
-
 // rowIndependent reports whether an expression has the same value for every
 // row of a statement (constants, parameters and stable functions of them).
-func rowIndependent(x expr) bool {
+func rowIndependent(x exec.Expr) bool {
 	switch e := x.(type) {
-	case *constExpr, *paramExpr:
+	case *exec.Const, *exec.ParamRef:
 		return true
-	case *castExpr:
-		return rowIndependent(e.x)
-	case *arith:
-		return rowIndependent(e.l) && rowIndependent(e.r)
-	case *negate:
-		return rowIndependent(e.x)
-	case *funcExpr:
-		if e.fn.volatile && !isClock(e.name) {
+	case *exec.Cast:
+		return rowIndependent(e.X)
+	case *exec.Arith:
+		return rowIndependent(e.L) && rowIndependent(e.R)
+	case *exec.Negate:
+		return rowIndependent(e.X)
+	case *exec.Call:
+		if e.Fn.Volatile && !isClock(e.Name) {
 			return false
 		}
-		for _, a := range e.args {
+		for _, a := range e.Args {
 			if !rowIndependent(a) {
 				return false
 			}
@@ -87,22 +81,6 @@ func rowIndependent(x expr) bool {
 		return true
 	}
 	return false
-}
-
-// keyCompatible reports whether a value of type v can be converted to key
-// column type c without changing which rows compare equal to it.
-func keyCompatible(c, v types.Type) bool {
-	switch {
-	case v.Kind == types.Unknown:
-		return false
-	case c.Kind.IsInteger():
-		return v.Kind.IsInteger()
-	case c.Kind == types.Decimal:
-		return v.Kind.IsInteger() || (v.Kind == types.Decimal && v.Scale <= c.Scale)
-	case c.Kind.IsString():
-		return v.Kind.IsString()
-	}
-	return c.Kind == v.Kind
 }
 
 // isClock reports the date/time functions, constant within a statement.

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -22,12 +23,12 @@ type alterChange struct {
 	// an old row becomes a new one (nil when rows stay as they are). The
 	// row map's copy says whether stored rows must be rewritten; without
 	// it the map only checks that every row converts.
-	plan func(e *env, def *catalog.TableDef) (*alteration, error)
+	plan func(e *exec.Env, def *catalog.TableDef) (*alteration, error)
 	// then, when set, runs in the transaction that makes the change (the
 	// check step's, or the swap's), after the new definition is written
 	// under id: ADD's column constraints, so that one failing on the rows
 	// there fails the whole statement with the table unchanged.
-	then func(e *env, t *txn, id uint32) error
+	then func(e *exec.Env, t *txn, id uint32) error
 }
 
 // alteration is a planned change of a table's columns.
@@ -35,7 +36,7 @@ type alteration struct {
 	def *catalog.TableDef
 	// row maps an old row (padded to the old width) to the new one; nil
 	// when rows need neither a check nor a change.
-	row func(e *env, ordinal int64, old []types.Value) ([]types.Value, error)
+	row func(e *exec.Env, ordinal int64, old []types.Value) ([]types.Value, error)
 	// rewrite says the stored rows change (else row only checks them).
 	rewrite bool
 	// empty requires the table to have no rows (Msg 4901 names column).
@@ -96,7 +97,7 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 		added.Columns = append(added.Columns, c.ColumnDef)
 	}
 	if pending := columnConstraints(added); len(pending) > 0 {
-		ch.then = func(e *env, t *txn, id uint32) error {
+		ch.then = func(e *exec.Env, t *txn, id uint32) error {
 			return b.changeConstraints(e, t, db, id, func(a *constraintAdder) error { return a.addAll(pending) })
 		}
 	}
@@ -127,7 +128,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 		return nil, err
 	}
 	added := make([]catalog.ColumnDef, len(x.Add)) // in x.Add's order
-	defaults := make([]expr, len(x.Add))
+	defaults := make([]exec.Expr, len(x.Add))
 	computed, persisted := false, false
 	for i, k := 0, 0; i < len(x.Add); i++ {
 		c := x.Add[i]
@@ -144,7 +145,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 			}
 		}
 	}
-	return &alterChange{plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
+	return &alterChange{plan: func(_ *exec.Env, def *catalog.TableDef) (*alteration, error) {
 		nd := def.Clone()
 		a := &alteration{def: nd, identity: -1}
 		width := len(def.Columns)
@@ -187,7 +188,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 		}
 		w := &rowWriter{db: db, table: nd, verb: "ALTER TABLE"}
 		a.rewrite = true
-		a.row = func(e *env, ordinal int64, old []types.Value) ([]types.Value, error) {
+		a.row = func(e *exec.Env, ordinal int64, old []types.Value) ([]types.Value, error) {
 			row := make([]types.Value, len(nd.Columns))
 			copy(row, old)
 			for _, i := range fills {
@@ -203,11 +204,11 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 					}
 					continue
 				}
-				v, err := defaults[i].eval(e)
+				v, err := defaults[i].Eval(e)
 				if err != nil {
 					return nil, err
 				}
-				if row[col], err = w.convert(col, v, defaults[i].typ()); err != nil {
+				if row[col], err = w.convert(col, v, defaults[i].Type()); err != nil {
 					return nil, err
 				}
 			}
@@ -231,7 +232,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 // uses it, 4923 for the last column. Indexes and the primary key keep
 // their columns, renumbered.
 func dropColumns(x *parser.AlterTable) *alterChange {
-	return &alterChange{plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
+	return &alterChange{plan: func(_ *exec.Env, def *catalog.TableDef) (*alteration, error) {
 		drop := map[int]bool{}
 		for _, name := range x.Drop {
 			i := def.ColumnIndex(name)
@@ -273,7 +274,7 @@ func dropColumns(x *parser.AlterTable) *alterChange {
 		for i := range drop {
 			touched[i] = "DROP COLUMN " + def.Columns[i].Name
 		}
-		return &alteration{def: nd, identity: -1, rewrite: true, touched: touched, renumber: renumber, dropped: drop, row: func(_ *env, _ int64, old []types.Value) ([]types.Value, error) {
+		return &alteration{def: nd, identity: -1, rewrite: true, touched: touched, renumber: renumber, dropped: drop, row: func(_ *exec.Env, _ int64, old []types.Value) ([]types.Value, error) {
 			row := make([]types.Value, len(keep))
 			for j, i := range keep {
 				row[j] = old[i]
@@ -358,7 +359,7 @@ func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange,
 		}
 		return nil, b.errAt(x.Type, err)
 	}
-	return &alterChange{plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
+	return &alterChange{plan: func(_ *exec.Env, def *catalog.TableDef) (*alteration, error) {
 		i := def.ColumnIndex(x.Name)
 		if i < 0 {
 			return nil, sqlerr.New(4924, "ALTER TABLE ALTER COLUMN", x.Name, def.Name)
@@ -398,7 +399,7 @@ func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange,
 		}
 		w := &rowWriter{db: db, table: nd, verb: "UPDATE"}
 		return &alteration{def: nd, identity: -1, touched: touched, rewrite: !storedAlike(old.Type, to),
-			row: func(_ *env, _ int64, row []types.Value) ([]types.Value, error) {
+			row: func(_ *exec.Env, _ int64, row []types.Value) ([]types.Value, error) {
 				v, err := w.convert(i, row[i], old.Type)
 				if err != nil {
 					return nil, err

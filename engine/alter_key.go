@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -40,7 +41,7 @@ func (b *binder) keyChangePlan(x *parser.AlterTableConstraint, db *Database, bou
 // position of its own points at the statement.
 func (b *binder) alterPlan(x positioned, db *Database, table string, ch *alterChange) *stmtPlan {
 	s := b.s
-	return &stmtPlan{dbs: []*Database{db}, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
+	return &stmtPlan{dbs: []*Database{db}, run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 		if err := s.alterTable(e, db, table, ch); err != nil {
 			if se := sqlerr.As(err); se.Position == 0 {
 				err = b.errAt(x, se)
@@ -76,7 +77,7 @@ func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alt
 		return nil
 	}
 	return &alterChange{
-		plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
+		plan: func(_ *exec.Env, def *catalog.TableDef) (*alteration, error) {
 			nd := def.Clone()
 			for _, pk := range pks {
 				if err := setPrimaryKey(nd, pk); err != nil {
@@ -97,7 +98,7 @@ func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alt
 				return nil
 			}), nil
 		},
-		then: func(e *env, t *txn, id uint32) error {
+		then: func(e *exec.Env, t *txn, id uint32) error {
 			return b.changeConstraints(e, t, db, id, func(a *constraintAdder) error {
 				a.nocheck = x.With == "NOCHECK"
 				return a.addAll(rest)
@@ -111,7 +112,7 @@ func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alt
 func (b *binder) dropKeyChange(x *parser.AlterTableConstraint) *alterChange {
 	dropped := "" // the key's name, as the running statement finds it
 	return &alterChange{
-		plan: func(_ *env, def *catalog.TableDef) (*alteration, error) {
+		plan: func(_ *exec.Env, def *catalog.TableDef) (*alteration, error) {
 			dropped = ""
 			if len(def.PK) == 0 || !containsName(x.Names, def.PKName) {
 				return &alteration{def: def, identity: -1}, nil // gone meanwhile: the names are dropped as usual
@@ -130,7 +131,7 @@ func (b *binder) dropKeyChange(x *parser.AlterTableConstraint) *alterChange {
 				return nil
 			}), nil
 		},
-		then: func(e *env, t *txn, id uint32) error {
+		then: func(e *exec.Env, t *txn, id uint32) error {
 			return b.changeConstraints(e, t, t.db, id, func(a *constraintAdder) error {
 				for _, n := range x.Names {
 					if strings.EqualFold(n, dropped) {
@@ -150,12 +151,12 @@ func (b *binder) dropKeyChange(x *parser.AlterTableConstraint) *alterChange {
 // primary key, after verify accepts the change.
 func rekeyed(def *catalog.TableDef, verify func(t *txn) error) *alteration {
 	return &alteration{def: def, identity: -1, rewrite: true, rekey: true, verify: verify,
-		row: func(_ *env, _ int64, old []types.Value) ([]types.Value, error) { return old, nil }}
+		row: func(_ *exec.Env, _ int64, old []types.Value) ([]types.Value, error) { return old, nil }}
 }
 
 // changeConstraints runs fn on a copy of the definition stored under id
 // (one a rewrite has just written) and writes it.
-func (b *binder) changeConstraints(e *env, t *txn, db *Database, id uint32, fn func(a *constraintAdder) error) error {
+func (b *binder) changeConstraints(e *exec.Env, t *txn, db *Database, id uint32, fn func(a *constraintAdder) error) error {
 	set, err := t.schemaView()
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -53,7 +54,7 @@ import (
 var alterStepHook func(phase string, copied int64) error
 
 // alterTable runs ch on the named table of db.
-func (s *Session) alterTable(e *env, db *Database, table string, ch *alterChange) error {
+func (s *Session) alterTable(e *exec.Env, db *Database, table string, ch *alterChange) error {
 	if s.tx != nil {
 		return s.withWrite(e, db, func(t *txn) error {
 			r := &rewrite{e: e, db: db, table: table, ch: ch, inTx: true, step: func(fn func(t *txn) error) error { return fn(t) }}
@@ -63,7 +64,7 @@ func (s *Session) alterTable(e *env, db *Database, table string, ch *alterChange
 	if err := db.checkOpen(); err != nil {
 		return err
 	}
-	if err := s.lockWriter(e.ctx, db); err != nil {
+	if err := s.lockWriter(e.Ctx, db); err != nil {
 		return err
 	}
 	db.writerOwner.Store(s)
@@ -79,7 +80,7 @@ func (s *Session) alterTable(e *env, db *Database, table string, ch *alterChange
 		}
 		t := &txn{Txn: st, db: db}
 		st.Object = t.object
-		return s.finish(r.e.commitCtx, t, fn)
+		return s.finish(r.e.CommitCtx, t, fn)
 	}
 	if err := r.sweep(); err != nil {
 		return err
@@ -89,7 +90,7 @@ func (s *Session) alterTable(e *env, db *Database, table string, ch *alterChange
 
 // rewrite is one ALTER TABLE column change being run.
 type rewrite struct {
-	e     *env
+	e     *exec.Env
 	db    *Database
 	table string
 	ch    *alterChange
@@ -238,7 +239,7 @@ func (r *rewrite) scan(t *txn, def *catalog.TableDef, cursor []byte, limit int, 
 		if limit >= 0 && (n >= limit || size >= indexChunkBytes) {
 			return bytes.Clone(it.Key()), nil // the first row of the next step
 		}
-		if err := r.e.gov.Check(); err != nil {
+		if err := r.e.Gov.Check(); err != nil {
 			return nil, err
 		}
 		if row, err = keys.DecodeRow(it.Value(), row); err != nil {

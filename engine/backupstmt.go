@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"mirrordb/engine/backup"
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -38,8 +39,8 @@ func (b *binder) planBackup(st parser.Statement) (*stmtPlan, error) {
 	if bs.Columns == nil {
 		p.noTx, p.noTxNumber = bs.Verb, 3021
 	}
-	p.run = func(e *env, _ *txn, w session.ResultWriter) (string, error) {
-		rows, err := bs.Run(e.ctx, in, w)
+	p.run = func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
+		rows, err := bs.Run(e.Ctx, in, w)
 		if err != nil {
 			return "", err
 		}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -20,7 +21,7 @@ import (
 type binder struct {
 	s      *Session
 	batch  parser.BatchText
-	params *paramTypes
+	params *exec.ParamTypes
 	// simple is set for the simple-query protocol, where $n parameters
 	// have no values.
 	simple bool
@@ -65,11 +66,11 @@ type source struct {
 
 // origin returns where column i of the source comes from: its table's
 // object_id and 1-based column number, zero for a virtual source.
-func (s *source) origin(i int) columnOrigin {
+func (s *source) origin(i int) exec.ColumnOrigin {
 	if s.table == 0 {
-		return columnOrigin{}
+		return exec.ColumnOrigin{}
 	}
-	return columnOrigin{table: s.table, attr: int16(i + 1)}
+	return exec.ColumnOrigin{Table: s.table, Attr: int16(i + 1)}
 }
 
 func (sc *scope) width() int {
@@ -86,10 +87,10 @@ func (sc *scope) add(src *source) {
 }
 
 // resolve finds a column reference in the scope.
-func (b *binder) resolve(sc *scope, ref *parser.ColumnRef) (expr, error) {
+func (b *binder) resolve(sc *scope, ref *parser.ColumnRef) (exec.Expr, error) {
 	name := ref.Name()
 	qual := ref.Parts[:len(ref.Parts)-1]
-	var found expr
+	var found exec.Expr
 	var matches int
 	qualified := false
 	if sc != nil {
@@ -106,7 +107,7 @@ func (b *binder) resolve(sc *scope, ref *parser.ColumnRef) (expr, error) {
 			for i, c := range src.cols {
 				if strings.EqualFold(c.Name, name) {
 					matches++
-					found = &colExpr{idx: src.offset + i, t: c.Type, origin: src.origin(i)}
+					found = &exec.ColRef{Idx: src.offset + i, T: c.Type, Origin: src.origin(i)}
 				}
 			}
 		}
@@ -142,16 +143,16 @@ func orDbo(s string) string {
 type aggContext struct {
 	scope     *scope   // the source scope aggregate arguments bind in
 	groupText []string // printed GROUP BY expressions, for matching
-	groupBy   []expr
-	aggs      []*aggSpec
+	groupBy   []exec.Expr
+	aggs      []*exec.AggSpec
 }
 
 // bindExpr binds an expression. hint is the type the context expects (used
 // to infer parameter types); agg is non-nil after grouping.
-func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
+func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
 	if agg != nil {
 		if i := indexOf(agg.groupText, n.String()); i >= 0 {
-			return &groupKeyRef{idx: i, t: agg.groupBy[i].typ()}, nil
+			return &exec.GroupKeyRef{Idx: i, T: agg.groupBy[i].Type()}, nil
 		}
 	}
 	switch x := n.(type) {
@@ -163,7 +164,7 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 		if agg != nil {
 			if r, err := b.resolve(agg.scope, x); err != nil {
 				return nil, err
-			} else if c, isConst := r.(*constExpr); isConst { // true, false
+			} else if c, isConst := r.(*exec.Const); isConst { // true, false
 				return c, nil
 			} else if o, isOuter := r.(*outerColExpr); isOuter { // one value per group too
 				return o, nil
@@ -175,8 +176,8 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 		if b.simple {
 			return nil, b.errAt(x, sqlerr.New(137, "$"+strconv.Itoa(x.N)))
 		}
-		b.params.infer(x.N-1, hint)
-		return &paramExpr{n: x.N - 1, params: b.params}, nil
+		b.params.Infer(x.N-1, hint)
+		return &exec.ParamRef{N: x.N - 1, Params: b.params}, nil
 	case *parser.GlobalVar:
 		return b.bindGlobal(x)
 	case *parser.Variable:
@@ -212,7 +213,7 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 		if err != nil {
 			return nil, err
 		}
-		return &isNull{x: v, not: x.Not}, nil
+		return &exec.IsNull{X: v, Not: x.Not}, nil
 	case *parser.Subquery:
 		return b.bindSubquery(x, x.Select, false, sc, agg)
 	case *parser.Exists:
@@ -240,12 +241,12 @@ func indexOf(list []string, s string) int {
 	return -1
 }
 
-func (b *binder) bindLiteral(x *parser.Literal) (expr, error) {
+func (b *binder) bindLiteral(x *parser.Literal) (exec.Expr, error) {
 	v, t, err := literalValue(x)
 	if err != nil {
 		return nil, b.errAt(x, err)
 	}
-	return &constExpr{v: v, t: t}, nil
+	return &exec.Const{V: v, T: t}, nil
 }
 
 // literalValue is a literal's value and type (also the value and type of
@@ -299,41 +300,41 @@ func literalValue(x *parser.Literal) (types.Value, types.Type, error) {
 	return nil, types.Type{}, sqlerr.New(102, x.Value)
 }
 
-func (b *binder) bindGlobal(x *parser.GlobalVar) (expr, error) {
+func (b *binder) bindGlobal(x *parser.GlobalVar) (exec.Expr, error) {
 	g, ok := globalVars[x.Name]
 	if !ok {
 		return nil, b.errAt(x, sqlerr.New(137, "@@"+x.Name))
 	}
-	return &funcExpr{name: "@@" + x.Name, fn: g, t: g.typ(nil)}, nil
+	return &exec.Call{Name: "@@" + x.Name, Fn: g, T: g.Type(nil)}, nil
 }
 
-func (b *binder) bindUnary(x *parser.Unary, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
+func (b *binder) bindUnary(x *parser.Unary, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
 	v, err := b.bindExpr(x.X, sc, agg, hint)
 	if err != nil {
 		return nil, err
 	}
 	switch x.Op {
 	case "NOT":
-		return &not{x: v}, nil
+		return &exec.Not{X: v}, nil
 	case "+":
 		return v, nil
 	case "-", "~":
-		k := v.typ().Kind
+		k := v.Type().Kind
 		if k.IsString() || k == types.Unknown {
-			v = coerce(v, types.TypeInt)
+			v = exec.Coerce(v, types.TypeInt)
 		}
-		k = v.typ().Kind
+		k = v.Type().Kind
 		if !k.IsNumeric() || (x.Op == "~" && !(k.IsInteger() || k == types.Bit)) || (x.Op == "-" && k == types.Bit) {
 			return nil, b.errAt(x, sqlerr.New(8117, k.String(), map[string]string{"-": "minus", "~": "~"}[x.Op]))
 		}
-		return b.fold(&negate{x: v, bitwi: x.Op == "~"}), nil
+		return b.fold(&exec.Negate{X: v, Bitwise: x.Op == "~"}), nil
 	}
 	return nil, b.errAt(x, sqlerr.New(102, x.Op))
 }
 
 // bindPair binds the two operands of an operator, letting a parameter on
 // one side take the type of the other side.
-func (b *binder) bindPair(l, r parser.Expr, sc *scope, agg *aggContext, hint types.Type) (expr, expr, error) {
+func (b *binder) bindPair(l, r parser.Expr, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, exec.Expr, error) {
 	_, lp := l.(*parser.Param)
 	_, rp := r.(*parser.Param)
 	if lp && !rp {
@@ -341,18 +342,18 @@ func (b *binder) bindPair(l, r parser.Expr, sc *scope, agg *aggContext, hint typ
 		if err != nil {
 			return nil, nil, err
 		}
-		lb, err := b.bindExpr(l, sc, agg, rb.typ())
+		lb, err := b.bindExpr(l, sc, agg, rb.Type())
 		return lb, rb, err
 	}
 	lb, err := b.bindExpr(l, sc, agg, hint)
 	if err != nil {
 		return nil, nil, err
 	}
-	rb, err := b.bindExpr(r, sc, agg, lb.typ())
+	rb, err := b.bindExpr(r, sc, agg, lb.Type())
 	return lb, rb, err
 }
 
-func (b *binder) bindBinary(x *parser.Binary, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
+func (b *binder) bindBinary(x *parser.Binary, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
 	switch x.Op {
 	case "AND", "OR":
 		l, err := b.bindExpr(x.L, sc, agg, types.TypeBit)
@@ -363,7 +364,7 @@ func (b *binder) bindBinary(x *parser.Binary, sc *scope, agg *aggContext, hint t
 		if err != nil {
 			return nil, err
 		}
-		return &logic{and: x.Op == "AND", l: l, r: r}, nil
+		return &exec.Logic{And: x.Op == "AND", L: l, R: r}, nil
 	}
 	l, r, err := b.bindPair(x.L, x.R, sc, agg, types.TypeUnknown)
 	if err != nil {
@@ -375,7 +376,7 @@ func (b *binder) bindBinary(x *parser.Binary, sc *scope, agg *aggContext, hint t
 		if err != nil {
 			return nil, err
 		}
-		return b.fold(&compare{op: x.Op, l: l, r: r}), nil
+		return b.fold(&exec.Compare{Op: x.Op, L: l, R: r}), nil
 	}
 	return b.bindArith(x, l, r)
 }
@@ -384,8 +385,8 @@ func (b *binder) bindBinary(x *parser.Binary, sc *scope, agg *aggContext, hint t
 // comparison, following data type precedence. Kinds whose values
 // types.Compare orders directly (numbers with numbers, strings with
 // strings, ...) are left as they are.
-func (b *binder) comparable(n positioned, l, r expr) (expr, expr, error) {
-	lt, rt := l.typ(), r.typ()
+func (b *binder) comparable(n positioned, l, r exec.Expr) (exec.Expr, exec.Expr, error) {
+	lt, rt := l.Type(), r.Type()
 	if sameRepresentation(lt.Kind, rt.Kind) {
 		return l, r, nil
 	}
@@ -405,18 +406,18 @@ func (b *binder) comparable(n positioned, l, r expr) (expr, expr, error) {
 }
 
 // coerceChecked is coerce that reports a failing constant conversion now.
-func (b *binder) coerceChecked(n positioned, x expr, t types.Type) (expr, error) {
-	if c, ok := x.(*constExpr); ok && c.v != nil && c.t != t {
-		if _, err := types.Convert(c.v, c.t, t, types.Implicit); err != nil {
+func (b *binder) coerceChecked(n positioned, x exec.Expr, t types.Type) (exec.Expr, error) {
+	if c, ok := x.(*exec.Const); ok && c.V != nil && c.T != t {
+		if _, err := types.Convert(c.V, c.T, t, types.Implicit); err != nil {
 			return nil, b.errAt(n, err)
 		}
-	} else if p, ok := x.(*paramExpr); ok && b.checks != nil {
-		b.checks.record(p.n, t)
+	} else if p, ok := x.(*exec.ParamRef); ok && b.checks != nil {
+		b.checks.record(p.N, t)
 	}
-	if goRepresentation(x.typ().Kind) == goRepresentation(t.Kind) && !t.Kind.IsString() && !t.Kind.IsBinary() && !t.Kind.IsMoney() {
+	if goRepresentation(x.Type().Kind) == goRepresentation(t.Kind) && !t.Kind.IsString() && !t.Kind.IsBinary() && !t.Kind.IsMoney() {
 		return x, nil // same Go value type, no conversion needed
 	}
-	return coerce(x, t), nil
+	return exec.Coerce(x, t), nil
 }
 
 // goRepresentation names the Go type a kind's values have (see types.Value).
@@ -495,10 +496,10 @@ func sameRepresentation(a, b types.Kind) bool {
 	return false
 }
 
-func (b *binder) bindArith(x *parser.Binary, l, r expr) (expr, error) {
-	lt, rt := l.typ(), r.typ()
+func (b *binder) bindArith(x *parser.Binary, l, r exec.Expr) (exec.Expr, error) {
+	lt, rt := l.Type(), r.Type()
 	if lt.Kind == types.Unknown && rt.Kind == types.Unknown {
-		return &constExpr{t: types.TypeInt}, nil
+		return &exec.Const{T: types.TypeInt}, nil
 	}
 	if lt.Kind == types.Unknown {
 		lt = rt
@@ -521,14 +522,14 @@ func (b *binder) bindArith(x *parser.Binary, l, r expr) (expr, error) {
 			t.Length = n
 		}
 		t.Kind = map[bool]types.Kind{true: types.NVarChar, false: types.VarChar}[t.Kind.IsUnicode()]
-		return b.fold(&arith{op: "+", l: l, r: r, t: t}), nil
+		return b.fold(&exec.Arith{Op: "+", L: l, R: r, T: t}), nil
 	}
 	// DATETIME ± number of days.
 	if (x.Op == "+" || x.Op == "-") && lt.Kind == types.DateTime && rt.Kind.IsNumeric() {
-		return b.fold(&arith{op: x.Op, l: l, r: coerce(r, types.TypeFloat), t: types.TypeDateTime}), nil
+		return b.fold(&exec.Arith{Op: x.Op, L: l, R: exec.Coerce(r, types.TypeFloat), T: types.TypeDateTime}), nil
 	}
 	if x.Op == "+" && rt.Kind == types.DateTime && lt.Kind.IsNumeric() {
-		return b.fold(&arith{op: "+", l: r, r: coerce(l, types.TypeFloat), t: types.TypeDateTime}), nil
+		return b.fold(&exec.Arith{Op: "+", L: r, R: exec.Coerce(l, types.TypeFloat), T: types.TypeDateTime}), nil
 	}
 	// Strings meeting numbers become the number type (precedence).
 	if lt.Kind.IsString() && rt.Kind.IsNumeric() {
@@ -540,15 +541,15 @@ func (b *binder) bindArith(x *parser.Binary, l, r expr) (expr, error) {
 		return !k.IsNumeric() || (k == types.Bit && x.Op != "&" && x.Op != "|" && x.Op != "^")
 	}
 	if bad(lt.Kind) {
-		return nil, b.errAt(x, sqlerr.New(8117, l.typ().Kind.String(), opName(x.Op)))
+		return nil, b.errAt(x, sqlerr.New(8117, l.Type().Kind.String(), exec.OpName(x.Op)))
 	}
 	if bad(rt.Kind) {
-		return nil, b.errAt(x, sqlerr.New(8117, r.typ().Kind.String(), opName(x.Op)))
+		return nil, b.errAt(x, sqlerr.New(8117, r.Type().Kind.String(), exec.OpName(x.Op)))
 	}
 	t, opT := arithType(x.Op, lt, rt)
 	if x.Op == "&" || x.Op == "|" || x.Op == "^" {
 		if !(lt.Kind.IsInteger() || lt.Kind == types.Bit) || !(rt.Kind.IsInteger() || rt.Kind == types.Bit) {
-			return nil, b.errAt(x, sqlerr.New(402, lt.Kind.String(), rt.Kind.String(), opName(x.Op)))
+			return nil, b.errAt(x, sqlerr.New(402, lt.Kind.String(), rt.Kind.String(), exec.OpName(x.Op)))
 		}
 		if lt.Kind == types.Bit && rt.Kind == types.Bit {
 			t, opT = types.TypeBit, types.TypeBigInt
@@ -562,7 +563,7 @@ func (b *binder) bindArith(x *parser.Binary, l, r expr) (expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.fold(&arith{op: x.Op, l: lc, r: rc, t: t}), nil
+	return b.fold(&exec.Arith{Op: x.Op, L: lc, R: rc, T: t}), nil
 }
 
 // operandType is the type an operand is converted to before the arithmetic:
@@ -640,34 +641,34 @@ func arithType(op string, l, r types.Type) (result, operand types.Type) {
 }
 
 // fold evaluates an expression whose operands are all constants.
-func (b *binder) fold(x expr) expr {
+func (b *binder) fold(x exec.Expr) exec.Expr {
 	if !isConstTree(x) {
 		return x
 	}
-	v, err := x.eval(&env{sess: b.s})
+	v, err := x.Eval(&exec.Env{Sess: b.s})
 	if err != nil {
 		return x // report at run time, where SQL Server reports it
 	}
-	return &constExpr{v: v, t: x.typ()}
+	return &exec.Const{V: v, T: x.Type()}
 }
 
-func isConstTree(x expr) bool {
+func isConstTree(x exec.Expr) bool {
 	switch e := x.(type) {
-	case *constExpr:
+	case *exec.Const:
 		return true
-	case *castExpr:
-		return isConstTree(e.x)
-	case *arith:
-		return isConstTree(e.l) && isConstTree(e.r)
-	case *negate:
-		return isConstTree(e.x)
-	case *compare:
-		return isConstTree(e.l) && isConstTree(e.r)
-	case *funcExpr:
-		if e.fn.volatile || e.agg {
+	case *exec.Cast:
+		return isConstTree(e.X)
+	case *exec.Arith:
+		return isConstTree(e.L) && isConstTree(e.R)
+	case *exec.Negate:
+		return isConstTree(e.X)
+	case *exec.Compare:
+		return isConstTree(e.L) && isConstTree(e.R)
+	case *exec.Call:
+		if e.Fn.Volatile || e.Agg {
 			return false
 		}
-		for _, a := range e.args {
+		for _, a := range e.Args {
 			if !isConstTree(a) {
 				return false
 			}
@@ -677,7 +678,7 @@ func isConstTree(x expr) bool {
 	return false
 }
 
-func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try, pg bool, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try, pg bool, sc *scope, agg *aggContext) (exec.Expr, error) {
 	if pg {
 		if r, ok, err := b.bindPGTextCast(x, tn, sc, agg); ok { // pgsubscript.go
 			return r, err
@@ -710,26 +711,26 @@ func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style
 	case types.PGBytea, types.PGTimestampTZ, types.PGTime, types.PGBool:
 		v = &pgInputExpr{x: v, in: in}
 	}
-	var st expr
+	var st exec.Expr
 	if style != nil {
 		if st, err = b.bindExpr(style, sc, agg, types.TypeInt); err != nil {
 			return nil, err
 		}
 	}
-	if v.typ().Kind != types.Unknown {
-		if _, cerr := types.Convert(probe(v.typ().Kind), v.typ(), to, types.Explicit); sqlerr.Is(cerr, 529) {
+	if v.Type().Kind != types.Unknown {
+		if _, cerr := types.Convert(probe(v.Type().Kind), v.Type(), to, types.Explicit); sqlerr.Is(cerr, 529) {
 			return nil, b.errAt(n, cerr)
 		}
 	}
-	if st != nil && builtins.HasStyles(v.typ().Kind, to.Kind) {
-		return b.fold(&styledConvert{x: v, style: st, to: to, try: try}), nil
+	if st != nil && builtins.HasStyles(v.Type().Kind, to.Kind) {
+		return b.fold(&exec.StyledConvert{X: v, Style: st, To: to, Try: try}), nil
 	}
-	return b.fold(&castExpr{x: v, to: to, mode: types.Explicit, try: try}), nil
+	return b.fold(&exec.Cast{X: v, To: to, Mode: types.Explicit, Try: try}), nil
 }
 
-func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
-	c := &caseExpr{}
-	var operand expr
+func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
+	c := &exec.Case{}
+	var operand exec.Expr
 	if x.Operand != nil {
 		var err error
 		if operand, err = b.bindExpr(x.Operand, sc, agg, types.TypeUnknown); err != nil {
@@ -737,10 +738,10 @@ func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types
 		}
 	}
 	for _, w := range x.Whens {
-		var cond expr
+		var cond exec.Expr
 		var err error
 		if operand != nil {
-			v, err := b.bindExpr(w.Cond, sc, agg, operand.typ())
+			v, err := b.bindExpr(w.Cond, sc, agg, operand.Type())
 			if err != nil {
 				return nil, err
 			}
@@ -748,7 +749,7 @@ func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types
 			if err != nil {
 				return nil, err
 			}
-			cond = &compare{op: "=", l: lo, r: ro}
+			cond = &exec.Compare{Op: "=", L: lo, R: ro}
 		} else if cond, err = b.bindExpr(w.Cond, sc, agg, types.TypeBit); err != nil {
 			return nil, err
 		}
@@ -756,34 +757,34 @@ func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types
 		if err != nil {
 			return nil, err
 		}
-		c.conds = append(c.conds, cond)
-		c.results = append(c.results, res)
+		c.Conds = append(c.Conds, cond)
+		c.Results = append(c.Results, res)
 	}
 	if x.Else != nil {
 		e, err := b.bindExpr(x.Else, sc, agg, hint)
 		if err != nil {
 			return nil, err
 		}
-		c.els = e
+		c.Else = e
 	}
 	t := types.TypeUnknown
-	for _, r := range c.results {
-		t = types.Common(t, r.typ())
+	for _, r := range c.Results {
+		t = types.Common(t, r.Type())
 	}
-	if c.els != nil {
-		t = types.Common(t, c.els.typ())
+	if c.Else != nil {
+		t = types.Common(t, c.Else.Type())
 	}
-	for i := range c.results {
-		c.results[i] = coerce(c.results[i], t)
+	for i := range c.Results {
+		c.Results[i] = exec.Coerce(c.Results[i], t)
 	}
-	if c.els != nil {
-		c.els = coerce(c.els, t)
+	if c.Else != nil {
+		c.Else = exec.Coerce(c.Else, t)
 	}
-	c.t = t
+	c.T = t
 	return c, nil
 }
 
-func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (exec.Expr, error) {
 	if x.Subquery != nil {
 		v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
 		if err != nil {
@@ -799,9 +800,9 @@ func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (expr, err
 	if err != nil {
 		return nil, err
 	}
-	in := &inList{x: v, not: x.Not}
+	in := &exec.InList{X: v, Not: x.Not}
 	for _, el := range x.List {
-		e, err := b.bindExpr(el, sc, agg, v.typ())
+		e, err := b.bindExpr(el, sc, agg, v.Type())
 		if err != nil {
 			return nil, err
 		}
@@ -809,15 +810,15 @@ func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (expr, err
 		if err != nil {
 			return nil, err
 		}
-		in.x = lo
-		in.list = append(in.list, ro)
+		in.X = lo
+		in.List = append(in.List, ro)
 	}
 	return in, nil
 }
 
-func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (exec.Expr, error) {
 	str := types.NVarCharType(types.MaxLength)
-	toStr := func(n parser.Expr) (expr, error) {
+	toStr := func(n parser.Expr) (exec.Expr, error) {
 		if n == nil {
 			return nil, nil
 		}
@@ -825,8 +826,8 @@ func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (expr, err
 		if err != nil {
 			return nil, err
 		}
-		if !e.typ().Kind.IsString() {
-			e = coerce(e, str)
+		if !e.Type().Kind.IsString() {
+			e = exec.Coerce(e, str)
 		}
 		return e, nil
 	}
@@ -842,16 +843,16 @@ func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (expr, err
 	if err != nil {
 		return nil, err
 	}
-	l := &likeExpr{x: v, pattern: p, escape: esc, not: x.Not}
-	if c, ok := p.(*constExpr); ok && c.v != nil && esc == nil {
-		l.cached = builtins.CompileLike(c.v.(string), 0)
+	l := &exec.Like{X: v, Pattern: p, Escape: esc, Not: x.Not}
+	if c, ok := p.(*exec.Const); ok && c.V != nil && esc == nil {
+		l.Cached = builtins.CompileLike(c.V.(string), 0)
 	}
 	return l, nil
 }
 
 // bindTypedValue binds an expression whose value is assigned to something
 // of type t (INSERT values, UPDATE SET, defaults): params take t.
-func (b *binder) bindTypedValue(n parser.Expr, sc *scope, t types.Type) (expr, error) {
+func (b *binder) bindTypedValue(n parser.Expr, sc *scope, t types.Type) (exec.Expr, error) {
 	return b.bindExpr(n, sc, nil, t)
 }
 

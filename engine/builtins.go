@@ -4,28 +4,18 @@ import (
 	"strings"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/exec"
 	"mirrordb/types"
 )
 
-// builtin is a scalar function. typ computes the result type from the
-// (bound) argument types; eval computes the value. Unless nullSafe is set,
-// a NULL argument makes the result NULL without calling eval.
-type builtin struct {
-	min, max int // argument count bounds (max -1: variadic)
-	typ      func(args []types.Type) types.Type
-	eval     func(e *env, args []types.Value, ts []types.Type) (types.Value, error)
-	nullSafe bool // eval handles NULL arguments itself
-	volatile bool // never folded into a constant at bind time
-}
-
 // fromValues is a function of values alone as the engine calls it.
-func fromValues(f *builtins.Func) *builtin {
-	return &builtin{min: f.Min, max: f.Max, typ: f.Type, nullSafe: f.NullSafe, volatile: f.Volatile, eval: valuesOnly(f.Eval)}
+func fromValues(f *builtins.Func) *exec.Builtin {
+	return &exec.Builtin{Min: f.Min, Max: f.Max, Type: f.Type, NullSafe: f.NullSafe, Volatile: f.Volatile, Eval: valuesOnly(f.Eval)}
 }
 
 // valuesOnly is an evaluation that needs no environment.
-func valuesOnly(f builtins.EvalFunc) func(*env, []types.Value, []types.Type) (types.Value, error) {
-	return func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) { return f(a, ts) }
+func valuesOnly(f builtins.EvalFunc) func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
+	return func(_ *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) { return f(a, ts) }
 }
 
 var (
@@ -38,39 +28,45 @@ var (
 // session, the instance or the statement's clock. Names may also be called
 // schema-qualified (pg_catalog.version(), sys.x()). The map is made before
 // any init runs, so each file's init may add to it whatever its name.
-var scalarFuncs = map[string]*builtin{}
+var scalarFuncs = map[string]*exec.Builtin{}
 
 func init() {
-	for name, f := range map[string]*builtin{
+	for name, f := range map[string]*exec.Builtin{
 		"GETDATE":           clockFn(types.TypeDateTime, false),
 		"CURRENT_TIMESTAMP": clockFn(types.TypeDateTime, false),
 		"GETUTCDATE":        clockFn(types.TypeDateTime, true),
 		"SYSDATETIME":       clockFn(types.DateTime2Type(7), false),
 		"SYSUTCDATETIME":    clockFn(types.DateTime2Type(7), true),
-		"DB_NAME":           {max: 1, typ: fixed(nvarchar128), nullSafe: true, volatile: true, eval: fnDBName},
-		"DB_ID":             {max: 1, typ: fixed(types.TypeInt), nullSafe: true, volatile: true, eval: fnDBID},
-		"CURRENT_DATABASE": {typ: fixed(nvarchar128), volatile: true,
-			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.db.Name(), nil }},
-		"PG_IS_IN_RECOVERY": {typ: fixed(types.TypeBit), volatile: true,
-			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.readOnly(), nil }},
-		"CURRENT_USER":     {typ: fixed(nvarchar128), eval: userName},
-		"SESSION_USER":     {typ: fixed(nvarchar128), eval: userName},
-		"SYSTEM_USER":      {typ: fixed(nvarchar128), eval: loginNameFn},
-		"USER":             {typ: fixed(nvarchar128), eval: userName},
-		"USER_NAME":        {max: 1, typ: fixed(nvarchar128), eval: userName},
-		"SUSER_NAME":       {max: 1, typ: fixed(nvarchar128), eval: loginNameFn},
-		"SUSER_SNAME":      {max: 1, typ: fixed(nvarchar128), eval: loginNameFn},
-		"IS_SRVROLEMEMBER": {min: 1, max: 2, typ: fixed(types.TypeInt), volatile: true, eval: fnIsSrvRoleMember},
-		"HOST_NAME": {typ: fixed(nvarchar128),
-			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) { return e.sess.clientHost(), nil }},
-		"APP_NAME": {typ: fixed(nvarchar128), volatile: true,
-			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-				return e.sess.params["application_name"], nil
+		"DB_NAME":           {Max: 1, Type: fixed(nvarchar128), NullSafe: true, Volatile: true, Eval: fnDBName},
+		"DB_ID":             {Max: 1, Type: fixed(types.TypeInt), NullSafe: true, Volatile: true, Eval: fnDBID},
+		"CURRENT_DATABASE": {Type: fixed(nvarchar128), Volatile: true,
+			Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+				return sessionOf(e).db.Name(), nil
 			}},
-		"SERVERPROPERTY": {min: 1, max: 1, typ: fixed(nvarchar128), eval: fnServerProperty},
-		"SCOPE_IDENTITY": {typ: fixed(types.DecimalType(38, 0)), nullSafe: true, volatile: true,
-			eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-				return e.sess.lastIdentityValue(), nil
+		"PG_IS_IN_RECOVERY": {Type: fixed(types.TypeBit), Volatile: true,
+			Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+				return sessionOf(e).readOnly(), nil
+			}},
+		"CURRENT_USER":     {Type: fixed(nvarchar128), Eval: userName},
+		"SESSION_USER":     {Type: fixed(nvarchar128), Eval: userName},
+		"SYSTEM_USER":      {Type: fixed(nvarchar128), Eval: loginNameFn},
+		"USER":             {Type: fixed(nvarchar128), Eval: userName},
+		"USER_NAME":        {Max: 1, Type: fixed(nvarchar128), Eval: userName},
+		"SUSER_NAME":       {Max: 1, Type: fixed(nvarchar128), Eval: loginNameFn},
+		"SUSER_SNAME":      {Max: 1, Type: fixed(nvarchar128), Eval: loginNameFn},
+		"IS_SRVROLEMEMBER": {Min: 1, Max: 2, Type: fixed(types.TypeInt), Volatile: true, Eval: fnIsSrvRoleMember},
+		"HOST_NAME": {Type: fixed(nvarchar128),
+			Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+				return sessionOf(e).clientHost(), nil
+			}},
+		"APP_NAME": {Type: fixed(nvarchar128), Volatile: true,
+			Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+				return sessionOf(e).params["application_name"], nil
+			}},
+		"SERVERPROPERTY": {Min: 1, Max: 1, Type: fixed(nvarchar128), Eval: fnServerProperty},
+		"SCOPE_IDENTITY": {Type: fixed(types.DecimalType(38, 0)), NullSafe: true, Volatile: true,
+			Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+				return sessionOf(e).lastIdentityValue(), nil
 			}},
 	} {
 		scalarFuncs[name] = f
@@ -82,13 +78,13 @@ func init() {
 
 // clockFn is a date/time function: constant within one statement execution
 // (SQL Server evaluates GETDATE() once per statement), never at bind time.
-func clockFn(t types.Type, utc bool) *builtin {
-	return &builtin{typ: fixed(t), eval: nowAs(t, utc), volatile: true}
+func clockFn(t types.Type, utc bool) *exec.Builtin {
+	return &exec.Builtin{Type: fixed(t), Eval: nowAs(t, utc), Volatile: true}
 }
 
-func nowAs(t types.Type, utc bool) func(*env, []types.Value, []types.Type) (types.Value, error) {
-	return func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		now := e.now
+func nowAs(t types.Type, utc bool) func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
+	return func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		now := e.Now
 		if !utc {
 			now = builtins.LocalWall(now)
 		}
@@ -99,12 +95,12 @@ func nowAs(t types.Type, utc bool) func(*env, []types.Value, []types.Type) (type
 
 // userName is the session's database user: dbo for a sysadmin, else the
 // user mapped to its login in master, else guest.
-func userName(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-	if e.sess.isSysadmin() {
+func userName(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	if sessionOf(e).isSysadmin() {
 		return "dbo", nil
 	}
-	c := e.sess.inst.security()
-	if l := c.Login(e.sess.loginName()); l != nil && e.sess.db.id == masterID {
+	c := sessionOf(e).inst.security()
+	if l := c.Login(sessionOf(e).loginName()); l != nil && sessionOf(e).db.id == masterID {
 		for _, u := range c.Users {
 			if u.Login == l.ID {
 				return u.Name, nil
@@ -116,61 +112,61 @@ func userName(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
 
 // fnIsSrvRoleMember is IS_SRVROLEMEMBER(role [, login]): 1 or 0 for the
 // server roles (public, sysadmin), NULL for an unknown role or login.
-func fnIsSrvRoleMember(e *env, a []types.Value, _ []types.Type) (types.Value, error) {
+func fnIsSrvRoleMember(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 	role := strings.ToLower(types.ToText(a[0], types.TypeUnknown))
-	name := e.sess.loginName()
+	name := sessionOf(e).loginName()
 	if len(a) == 2 {
 		name = types.ToText(a[1], types.TypeUnknown)
 	}
-	l := e.sess.inst.security().Login(name)
+	l := sessionOf(e).inst.security().Login(name)
 	if l == nil || (role != "public" && role != "sysadmin") {
 		return nil, nil
 	}
-	if role == "public" || (l.Sysadmin && !l.Disabled) || (len(a) == 1 && e.sess.isSysadmin()) {
+	if role == "public" || (l.Sysadmin && !l.Disabled) || (len(a) == 1 && sessionOf(e).isSysadmin()) {
 		return int64(1), nil
 	}
 	return int64(0), nil
 }
 
 // loginNameFn is the session's login (SUSER_SNAME(), SYSTEM_USER).
-func loginNameFn(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-	return e.sess.loginName(), nil
+func loginNameFn(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	return sessionOf(e).loginName(), nil
 }
 
-func fnDBName(e *env, a []types.Value, _ []types.Type) (types.Value, error) {
+func fnDBName(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 	if len(a) == 0 || a[0] == nil {
 		if len(a) == 1 {
 			return nil, nil
 		}
-		return e.sess.db.Name(), nil
+		return sessionOf(e).db.Name(), nil
 	}
 	id, err := types.Convert(a[0], types.TypeUnknown, types.TypeInt, types.Implicit)
 	if err != nil {
 		return nil, err
 	}
-	if d := e.sess.inst.DatabaseByID(int32(id.(int64))); d != nil {
+	if d := sessionOf(e).inst.DatabaseByID(int32(id.(int64))); d != nil {
 		return d.Name(), nil
 	}
 	return nil, nil
 }
 
-func fnDBID(e *env, a []types.Value, _ []types.Type) (types.Value, error) {
+func fnDBID(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 	if len(a) == 0 {
-		return int64(e.sess.db.id), nil
+		return int64(sessionOf(e).db.id), nil
 	}
 	if a[0] == nil {
 		return nil, nil
 	}
-	if d := e.sess.inst.Database(types.ToText(a[0], types.TypeUnknown)); d != nil {
+	if d := sessionOf(e).inst.Database(types.ToText(a[0], types.TypeUnknown)); d != nil {
 		return int64(d.id), nil
 	}
 	return nil, nil
 }
 
-func fnServerProperty(e *env, a []types.Value, ts []types.Type) (types.Value, error) {
+func fnServerProperty(e *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 	switch strings.ToLower(types.ToText(a[0], ts[0])) {
 	case "servername", "machinename":
-		return e.sess.inst.ServerName(), nil
+		return sessionOf(e).inst.ServerName(), nil
 	case "productversion":
 		return Version, nil
 	case "productlevel":

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/pgcodec"
 	"mirrordb/session"
@@ -150,7 +151,7 @@ func (b *binder) planBulkInsert(x *parser.BulkInsert) (*stmtPlan, error) {
 		l.skip[j] = def.Columns[i].Identity != nil
 	}
 	l.emptyDefault = !spec.keepNulls
-	return &stmtPlan{write: db, run: func(e *env, t *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{write: db, run: func(e *exec.Env, t *txn, w session.ResultWriter) (string, error) {
 		f, err := os.Open(x.File)
 		if err != nil {
 			return "", sqlerr.New(4860, x.File)
@@ -160,19 +161,19 @@ func (b *binder) planBulkInsert(x *parser.BulkInsert) (*stmtPlan, error) {
 		if err != nil {
 			return "", err
 		}
-		return e.sess.rowsTag("INSERT", n), nil
+		return sessionOf(e).rowsTag("INSERT", n), nil
 	}}, nil
 }
 
 // bulkLoad reads rows firstRow..lastRow of rd into the table, skipping
 // rows whose values do not convert until more than maxErrors did.
-func (l *loader) bulkLoad(e *env, t *txn, rd *pgcodec.CopyReader, spec bulkSpec, w session.ResultWriter) (int64, error) {
+func (l *loader) bulkLoad(e *exec.Env, t *txn, rd *pgcodec.CopyReader, spec bulkSpec, w session.ResultWriter) (int64, error) {
 	var stored, failed int64
 	if err := l.pastLastKey(t); err != nil {
 		return 0, err
 	}
 	for row := int64(1); spec.lastRow == 0 || row <= spec.lastRow; row++ {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return 0, err
 		}
 		fields, err := rd.Next()

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/types"
 )
@@ -17,13 +18,13 @@ import (
 
 // completeRow widens a row decoded from def's store (raw, its stored
 // form) to def's width.
-func completeRow(e *env, db *Database, def *catalog.TableDef, raw []byte, row []types.Value) ([]types.Value, error) {
+func completeRow(e *exec.Env, db *Database, def *catalog.TableDef, raw []byte, row []types.Value) ([]types.Value, error) {
 	return completeRowBut(e, db, def, raw, row, nil)
 }
 
 // completeRowBut is completeRow leaving the columns of skip NULL (those an
 // ALTER TABLE drops, which need not be computed to be dropped).
-func completeRowBut(e *env, db *Database, def *catalog.TableDef, raw []byte, row []types.Value, skip map[int]bool) ([]types.Value, error) {
+func completeRowBut(e *exec.Env, db *Database, def *catalog.TableDef, raw []byte, row []types.Value, skip map[int]bool) ([]types.Value, error) {
 	stored := len(row)
 	row = padRow(row, len(def.Columns))
 	if stored == len(row) || !computedFrom(def, stored) {
@@ -67,7 +68,7 @@ func (vs viewSet) addComputedColumnsView() {
 			"user_type_id", intT, "max_length", types.TypeSmallInt, "precision", tinyint, "scale", tinyint,
 			"is_nullable", bit, "definition", types.NVarCharType(types.MaxLength), "uses_database_collation", bit,
 			"is_persisted", bit),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			return columnRows(e, func(t *catalog.TableDef, i int, c *catalog.ColumnDef) []types.Value {
 				if c.Computed == "" {
 					return nil

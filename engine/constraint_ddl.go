@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -85,7 +86,7 @@ func (b *binder) computedTypes(x *parser.CreateTable, def *catalog.TableDef) err
 		if err != nil {
 			return err
 		}
-		def.Columns[i].Type = bound.typ()
+		def.Columns[i].Type = bound.Type()
 		if def.Columns[i].Type.Kind == types.Unknown {
 			def.Columns[i].Type = types.TypeInt
 		}
@@ -137,7 +138,7 @@ func nameDefaults(t *txn, def *catalog.TableDef) error {
 // inside a transaction.
 type constraintAdder struct {
 	b   *binder
-	e   *env
+	e   *exec.Env
 	t   *txn
 	db  *Database
 	set *catalog.Schema
@@ -241,11 +242,11 @@ func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id 
 }
 
 // validateCheck is WITH CHECK: every row must pass.
-func (a *constraintAdder) validateCheck(ck *catalog.CheckDef, x expr) error {
-	return (&tableScan{db: a.db, table: a.def}).scan(a.e, func(row []types.Value) error {
-		a.e.row = row
-		v, err := x.eval(a.e)
-		if err != nil || v == nil || truth(v) {
+func (a *constraintAdder) validateCheck(ck *catalog.CheckDef, x exec.Expr) error {
+	return (&tableScan{db: a.db, table: a.def}).Run(a.e, func(row []types.Value) error {
+		a.e.Row = row
+		v, err := x.Eval(a.e)
+		if err != nil || v == nil || exec.Truth(v) {
 			return err
 		}
 		var cols []int
@@ -362,7 +363,7 @@ func (a *constraintAdder) cascadePathExists(parent, child uint32) bool {
 // validateForeignKey is WITH CHECK: every row's key must find its parent.
 func (a *constraintAdder) validateForeignKey(fk *catalog.ForeignKeyDef, parent *catalog.TableDef) error {
 	w := &rowWriter{db: a.db, table: a.def, verb: "ALTER TABLE"}
-	return (&tableScan{db: a.db, table: a.def}).scan(a.e, func(row []types.Value) error {
+	return (&tableScan{db: a.db, table: a.def}).Run(a.e, func(row []types.Value) error {
 		vals, null := pick(row, fk.Columns)
 		if null {
 			return nil
@@ -457,7 +458,7 @@ func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmt
 	if p := b.uniqueBuildPlan(x, db, bound); p != nil {
 		return p, nil
 	}
-	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+	return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 		set, err := t.schemaView()
 		if err != nil {
 			return "", err
@@ -491,7 +492,7 @@ func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmt
 }
 
 // dropConstraint removes a constraint by name (3728 when there is none).
-func dropConstraint(e *env, t *txn, set *catalog.Schema, def *catalog.TableDef, name string, ifExists bool) error {
+func dropConstraint(e *exec.Env, t *txn, set *catalog.Schema, def *catalog.TableDef, name string, ifExists bool) error {
 	for i := range def.ForeignKeys {
 		if strings.EqualFold(def.ForeignKeys[i].Name, name) {
 			def.ForeignKeys = append(def.ForeignKeys[:i], def.ForeignKeys[i+1:]...)
@@ -534,7 +535,7 @@ func dropConstraint(e *env, t *txn, set *catalog.Schema, def *catalog.TableDef, 
 // CONSTRAINT { ALL | names }: NOCHECK disables (and leaves the constraint
 // untrusted); CHECK enables, and WITH CHECK also validates every row and
 // makes it trusted again.
-func (b *binder) toggleConstraints(e *env, t *txn, db *Database, def *catalog.TableDef, x *parser.AlterTableConstraint) error {
+func (b *binder) toggleConstraints(e *exec.Env, t *txn, db *Database, def *catalog.TableDef, x *parser.AlterTableConstraint) error {
 	wanted := func(name string) bool {
 		if x.All {
 			return true

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 )
 
@@ -18,7 +19,7 @@ import (
 // Update or Delete) above its node; a table without any keeps the node.
 // An UPDATE passes the columns it sets: only foreign keys on those need
 // work (a row's unchanged key is not looked up again).
-func constraintAssert(x *explainer, db *Database, def *catalog.TableDef, verb string, set []int, write *plan.Node) *plan.Node {
+func constraintAssert(x *exec.Explainer, db *Database, def *catalog.TableDef, verb string, set []int, write *plan.Node) *plan.Node {
 	touches := func(cols []int) bool {
 		if verb != "Update" {
 			return true
@@ -46,7 +47,7 @@ func constraintAssert(x *explainer, db *Database, def *catalog.TableDef, verb st
 		for i := range def.ForeignKeys {
 			fk := &def.ForeignKeys[i]
 			if parent := schema.ByID(fk.RefTable); parent != nil && !fk.Disabled && touches(fk.Columns) {
-				parts = append(parts, "FOREIGN KEY:("+bracket(fk.Name)+" "+keyAccess(db, parent, fk.RefColumns, true)+")")
+				parts = append(parts, "FOREIGN KEY:("+exec.Bracket(fk.Name)+" "+keyAccess(db, parent, fk.RefColumns, true)+")")
 			}
 		}
 	}
@@ -61,21 +62,21 @@ func constraintAssert(x *explainer, db *Database, def *catalog.TableDef, verb st
 				if verb == "Update" {
 					action = fk.OnUpdate
 				}
-				parts = append(parts, "REFERENCE:("+bracket(fk.Name)+" "+action+" "+keyAccess(db, child, fk.Columns, false)+")")
+				parts = append(parts, "REFERENCE:("+exec.Bracket(fk.Name)+" "+action+" "+keyAccess(db, child, fk.Columns, false)+")")
 			}
 		}
 	}
 	if len(parts) == 0 {
 		return write
 	}
-	return x.node("Assert", "Assert", "WHERE:("+strings.Join(parts, ", ")+")", write)
+	return x.Node("Assert", "Assert", "WHERE:("+strings.Join(parts, ", ")+")", write)
 }
 
 // keyAccess is how rows of t with the given values of cols are found, as
 // findRows and keyExists find them: SEEK through the primary key or an
 // index (a unique one on exactly cols when unique is asked), else SCAN.
 func keyAccess(db *Database, t *catalog.TableDef, cols []int, unique bool) string {
-	table := bracket(db.Name()) + "." + bracket(orDbo(t.Schema)) + "." + bracket(t.Name)
+	table := exec.Bracket(db.Name()) + "." + exec.Bracket(orDbo(t.Schema)) + "." + exec.Bracket(t.Name)
 	fits := func(key []int) bool {
 		if unique {
 			return catalog.SameColumnSet(key, cols)
@@ -83,12 +84,12 @@ func keyAccess(db *Database, t *catalog.TableDef, cols []int, unique bool) strin
 		return len(key) >= len(cols) && catalog.SameColumnSet(key[:len(cols)], cols)
 	}
 	if len(t.PK) > 0 && fits(t.PK) {
-		return "SEEK " + table + "." + bracket(t.PKName)
+		return "SEEK " + table + "." + exec.Bracket(t.PKName)
 	}
 	for i := range t.Indexes {
 		ix := &t.Indexes[i]
 		if ix.State == catalog.IndexReady && ix.Filter == "" && (ix.Unique || !unique) && fits(ix.Columns) {
-			return "SEEK " + table + "." + bracket(ix.Name)
+			return "SEEK " + table + "." + exec.Bracket(ix.Name)
 		}
 	}
 	return "SCAN " + table

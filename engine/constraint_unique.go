@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -30,7 +31,7 @@ func (b *binder) uniqueBuildPlan(x *parser.AlterTableConstraint, db *Database, b
 		return nil
 	}
 	s := b.s
-	return &stmtPlan{dbs: []*Database{db}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{dbs: []*Database{db}, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		build := &indexBuild{s: s, db: db, table: bound.Name, w: w, start: time.Now(),
 			ix: catalog.IndexDef{Unique: true, Clustered: c.Clustered, Constraint: true, State: catalog.IndexBuilding},
 			constraint: func(t *txn, def *catalog.TableDef, ix *catalog.IndexDef) error {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -91,8 +92,8 @@ func (c *constraintObject) objectValues(extra ...types.Value) []types.Value {
 }
 
 // eachConstraint calls fn for every constraint of the current database.
-func eachConstraint(e *env, fn func(c *constraintObject)) error {
-	set, err := e.sess.schemaFor(e.sess.db)
+func eachConstraint(e *exec.Env, fn func(c *constraintObject)) error {
+	set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 	if err != nil {
 		return err
 	}
@@ -129,8 +130,8 @@ func keyIndexID(parent *catalog.TableDef, fk *catalog.ForeignKeyDef) types.Value
 func (vs viewSet) addConstraintViews() {
 	vs["sys.objects"] = &view{
 		cols: objectColumns("is_published", bit, "is_schema_published", bit),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			set, err := e.sess.schemaFor(e.sess.db)
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
+			set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 			if err != nil {
 				return nil, err
 			}
@@ -150,8 +151,8 @@ func (vs viewSet) addConstraintViews() {
 			"key_index_id", intT, "is_disabled", bit, "is_not_for_replication", bit, "is_not_trusted", bit,
 			"delete_referential_action", tinyint, "delete_referential_action_desc", desc60,
 			"update_referential_action", tinyint, "update_referential_action_desc", desc60, "is_system_named", bit),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			set, err := e.sess.schemaFor(e.sess.db)
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
+			set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 			if err != nil {
 				return nil, err
 			}
@@ -169,7 +170,7 @@ func (vs viewSet) addConstraintViews() {
 	vs["sys.foreign_key_columns"] = &view{
 		cols: cols("constraint_object_id", intT, "constraint_column_id", intT, "parent_object_id", intT,
 			"parent_column_id", intT, "referenced_object_id", intT, "referenced_column_id", intT),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			err := eachConstraint(e, func(c *constraintObject) {
 				if fk := c.fk; fk != nil {
@@ -186,7 +187,7 @@ func (vs viewSet) addConstraintViews() {
 		cols: objectColumns("is_published", bit, "is_schema_published", bit, "is_disabled", bit,
 			"is_not_for_replication", bit, "is_not_trusted", bit, "parent_column_id", intT,
 			"definition", types.NVarCharType(types.MaxLength), "uses_database_collation", bit, "is_system_named", bit),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			err := eachConstraint(e, func(c *constraintObject) {
 				if ck := c.ck; ck != nil {
@@ -200,7 +201,7 @@ func (vs viewSet) addConstraintViews() {
 	vs["sys.default_constraints"] = &view{
 		cols: objectColumns("is_published", bit, "is_schema_published", bit, "parent_column_id", intT,
 			"definition", types.NVarCharType(types.MaxLength), "is_system_named", bit),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			err := eachConstraint(e, func(c *constraintObject) {
 				if c.defaultX != "" {
@@ -213,7 +214,7 @@ func (vs viewSet) addConstraintViews() {
 	vs["sys.key_constraints"] = &view{
 		cols: objectColumns("is_published", bit, "is_schema_published", bit, "unique_index_id", intT,
 			"is_system_named", bit, "is_enforced", bit),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			err := eachConstraint(e, func(c *constraintObject) {
 				switch {

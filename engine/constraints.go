@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -68,17 +69,17 @@ func storedExpr(s *parser.Select) parser.Expr {
 type rowRules struct {
 	computed []boundColumn
 	checks   []boundCheck
-	defaults []expr // per column, nil without a DEFAULT
+	defaults []exec.Expr // per column, nil without a DEFAULT
 }
 
 type boundColumn struct {
 	col int
-	x   expr
+	x   exec.Expr
 }
 
 type boundCheck struct {
 	def *catalog.CheckDef
-	x   expr
+	x   exec.Expr
 }
 
 // rulesCache holds the bound rules of each table definition in use; a
@@ -94,16 +95,16 @@ var rulesCache struct {
 const rulesCacheMax = 512
 
 // rulesFor binds (once per definition) a table's rules.
-func rulesFor(e *env, db *Database, def *catalog.TableDef) (*rowRules, error) {
+func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*rowRules, error) {
 	if m := rulesCache.m.Load(); m != nil {
 		if r, ok := m.Load(def); ok {
 			return r.(*rowRules), nil
 		}
 	}
-	b := &binder{s: e.sess}
+	b := &binder{s: sessionOf(e)}
 	sc, _ := b.tableScope(db, def)
-	r := &rowRules{defaults: make([]expr, len(def.Columns))}
-	bind := func(text string, hint types.Type) (expr, error) {
+	r := &rowRules{defaults: make([]exec.Expr, len(def.Columns))}
+	bind := func(text string, hint types.Type) (exec.Expr, error) {
 		x := exprFromText(text)
 		if x == nil {
 			return nil, sqlerr.New(102, text)
@@ -164,7 +165,7 @@ func liveDef(t *txn, def *catalog.TableDef) (*catalog.TableDef, *catalog.Schema,
 
 // checkRow computes a new row version's computed columns and checks its
 // CHECK constraints.
-func (w *rowWriter) checkRow(e *env, t *txn, row []types.Value) error {
+func (w *rowWriter) checkRow(e *exec.Env, t *txn, row []types.Value) error {
 	def, _, err := liveDef(t, w.table)
 	if err != nil || !def.HasRowRules() {
 		return err
@@ -176,15 +177,15 @@ func (w *rowWriter) checkRow(e *env, t *txn, row []types.Value) error {
 	if err := r.compute(e, def, row); err != nil {
 		return err
 	}
-	saved := e.row
-	defer func() { e.row = saved }()
-	e.row = row
+	saved := e.Row
+	defer func() { e.Row = saved }()
+	e.Row = row
 	for _, c := range r.checks {
-		v, err := c.x.eval(e)
+		v, err := c.x.Eval(e)
 		if err != nil {
 			return err
 		}
-		if v != nil && !truth(v) {
+		if v != nil && !exec.Truth(v) {
 			col := []int(nil)
 			if c.def.Column >= 0 {
 				col = []int{c.def.Column}
@@ -198,26 +199,26 @@ func (w *rowWriter) checkRow(e *env, t *txn, row []types.Value) error {
 }
 
 // compute stores the row's computed columns in it.
-func (r *rowRules) compute(e *env, def *catalog.TableDef, row []types.Value) error {
+func (r *rowRules) compute(e *exec.Env, def *catalog.TableDef, row []types.Value) error {
 	return r.computeFrom(e, def, row, 0, nil)
 }
 
 // computeFrom computes the computed columns numbered from on but those of
 // skip (what a row stored before they were added lacks: computed.go).
-func (r *rowRules) computeFrom(e *env, def *catalog.TableDef, row []types.Value, from int, skip map[int]bool) error {
-	saved := e.row
-	defer func() { e.row = saved }()
-	e.row = row
+func (r *rowRules) computeFrom(e *exec.Env, def *catalog.TableDef, row []types.Value, from int, skip map[int]bool) error {
+	saved := e.Row
+	defer func() { e.Row = saved }()
+	e.Row = row
 	for _, c := range r.computed {
 		if c.col < from || skip[c.col] {
 			continue
 		}
-		v, err := c.x.eval(e)
+		v, err := c.x.Eval(e)
 		if err != nil {
 			return err
 		}
 		if v != nil {
-			if v, err = types.Convert(v, c.x.typ(), def.Columns[c.col].Type, types.Implicit); err != nil {
+			if v, err = types.Convert(v, c.x.Type(), def.Columns[c.col].Type, types.Implicit); err != nil {
 				return err
 			}
 		}
@@ -280,7 +281,7 @@ func convertTo(def *catalog.TableDef, cols []int, vals []types.Value, from []typ
 
 // keyExists reports whether def has a row whose cols hold vals (already of
 // the columns' types): one point read through the key RowKeyFor gives.
-func keyExists(e *env, t *txn, db *Database, def *catalog.TableDef, cols []int, vals []types.Value) (bool, error) {
+func keyExists(e *exec.Env, t *txn, db *Database, def *catalog.TableDef, cols []int, vals []types.Value) (bool, error) {
 	valueOf := func(col int) types.Value {
 		for i, c := range cols {
 			if c == col {
@@ -313,14 +314,14 @@ func keyExists(e *env, t *txn, db *Database, def *catalog.TableDef, cols []int, 
 // findRows returns def's rows whose cols hold vals (of the columns'
 // types), read through the primary key or a secondary index whose leading
 // columns are cols when there is one, else by scanning the table.
-func findRows(e *env, db *Database, def *catalog.TableDef, cols []int, vals []types.Value) (ks, raws [][]byte, rows [][]types.Value, err error) {
+func findRows(e *exec.Env, db *Database, def *catalog.TableDef, cols []int, vals []types.Value) (ks, raws [][]byte, rows [][]types.Value, err error) {
 	scan := &tableScan{db: db, table: def}
-	consts := func(order []int) []expr {
-		out := make([]expr, len(order))
+	consts := func(order []int) []exec.Expr {
+		out := make([]exec.Expr, len(order))
 		for i, c := range order {
 			for j, k := range cols {
 				if k == c {
-					out[i] = &constExpr{v: vals[j], t: def.Columns[c].Type}
+					out[i] = &exec.Const{V: vals[j], T: def.Columns[c].Type}
 				}
 			}
 		}
@@ -351,7 +352,7 @@ func findRows(e *env, db *Database, def *catalog.TableDef, cols []int, vals []ty
 // checkParents checks the foreign keys of a new row version: each whose
 // columns are all non-NULL (and changed, for an update) must find its
 // parent row.
-func (w *rowWriter) checkParents(e *env, t *txn, old, row []types.Value) error {
+func (w *rowWriter) checkParents(e *exec.Env, t *txn, old, row []types.Value) error {
 	def, set, err := liveDef(t, w.table)
 	if err != nil || len(def.ForeignKeys) == 0 {
 		return err
@@ -395,7 +396,7 @@ type selfRef struct {
 
 // checkSelfRefs checks, at the end of an INSERT, the rows checkParents
 // put aside.
-func (w *rowWriter) checkSelfRefs(e *env, t *txn, refs []selfRef) error {
+func (w *rowWriter) checkSelfRefs(e *exec.Env, t *txn, refs []selfRef) error {
 	def, _, err := liveDef(t, w.table)
 	if err != nil {
 		return err
@@ -421,7 +422,7 @@ const maxCascadeDepth = 32
 // referenced key that no row of def holds any more either has no child
 // rows, or the foreign key's action decides (NO ACTION: 547; CASCADE, SET
 // NULL, SET DEFAULT: the children change too, and so on down).
-func referencedChange(e *env, t *txn, db *Database, def *catalog.TableDef, verb string, olds, news [][]types.Value, depth int) error {
+func referencedChange(e *exec.Env, t *txn, db *Database, def *catalog.TableDef, verb string, olds, news [][]types.Value, depth int) error {
 	set, err := t.schemaView()
 	if err != nil {
 		return err
@@ -447,7 +448,7 @@ func referencedChange(e *env, t *txn, db *Database, def *catalog.TableDef, verb 
 }
 
 // referencedRow is referencedChange for one parent row and one foreign key.
-func referencedRow(e *env, t *txn, db *Database, def, child *catalog.TableDef, fk *catalog.ForeignKeyDef, verb string, old, nw []types.Value, depth int) error {
+func referencedRow(e *exec.Env, t *txn, db *Database, def, child *catalog.TableDef, fk *catalog.ForeignKeyDef, verb string, old, nw []types.Value, depth int) error {
 	oldVals, null := pick(old, fk.RefColumns)
 	if null || (nw != nil && sameValues(def, old, nw, fk.RefColumns)) {
 		return nil
@@ -519,7 +520,7 @@ func referencedRow(e *env, t *txn, db *Database, def, child *catalog.TableDef, f
 }
 
 // defaultValues evaluates the DEFAULTs of cols (NULL without one).
-func (w *rowWriter) defaultValues(e *env, cols []int) ([]types.Value, error) {
+func (w *rowWriter) defaultValues(e *exec.Env, cols []int) ([]types.Value, error) {
 	r, err := rulesFor(e, w.db, w.table)
 	if err != nil {
 		return nil, err
@@ -527,11 +528,11 @@ func (w *rowWriter) defaultValues(e *env, cols []int) ([]types.Value, error) {
 	out := make([]types.Value, len(cols))
 	for i, c := range cols {
 		if x := r.defaults[c]; x != nil {
-			v, err := x.eval(e)
+			v, err := x.Eval(e)
 			if err != nil {
 				return nil, err
 			}
-			if out[i], err = w.convert(c, v, x.typ()); err != nil {
+			if out[i], err = w.convert(c, v, x.Type()); err != nil {
 				return nil, err
 			}
 		}
@@ -541,7 +542,7 @@ func (w *rowWriter) defaultValues(e *env, cols []int) ([]types.Value, error) {
 
 // afterUpdate checks the foreign keys of the rows an UPDATE changed, and
 // carries out those that reference them.
-func (w *rowWriter) afterUpdate(e *env, t *txn, changes []rowChange) error {
+func (w *rowWriter) afterUpdate(e *exec.Env, t *txn, changes []rowChange) error {
 	olds := make([][]types.Value, len(changes))
 	news := make([][]types.Value, len(changes))
 	for i, c := range changes {

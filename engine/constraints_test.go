@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/sqlerr"
 )
 
@@ -202,7 +203,7 @@ func TestRulesCacheBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	def := set.Table("dbo", "rc")
-	e := &env{sess: s}
+	e := &exec.Env{Sess: s}
 	for i := 0; i < 3*rulesCacheMax; i++ {
 		d := *def // a new definition each time, as every schema change makes
 		if _, err := rulesFor(e, s.db, &d); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -25,8 +26,8 @@ func (b *binder) planTransaction(st parser.Statement) (*stmtPlan, error) {
 	s := b.s
 	// inTx builds the plan of a statement that needs an open transaction;
 	// without one it fails with noTx.
-	inTx := func(noTx *sqlerr.Error, allowDoomed bool, run func(e *env, tx *userTx) (string, error)) *stmtPlan {
-		return &stmtPlan{control: true, allowDoomed: allowDoomed, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
+	inTx := func(noTx *sqlerr.Error, allowDoomed bool, run func(e *exec.Env, tx *userTx) (string, error)) *stmtPlan {
+		return &stmtPlan{control: true, allowDoomed: allowDoomed, run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 			if s.tx == nil {
 				return "", b.errAt(st, noTx)
 			}
@@ -41,12 +42,12 @@ func (b *binder) planTransaction(st parser.Statement) (*stmtPlan, error) {
 	}
 	switch x := st.(type) {
 	case *parser.BeginTran:
-		return &stmtPlan{control: true, run: func(*env, *txn, session.ResultWriter) (string, error) {
+		return &stmtPlan{control: true, run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 			s.beginTx(x.Name, x.Modes)
 			return "BEGIN", nil
 		}}, nil
 	case *parser.CommitTran:
-		return inTx(sqlerr.New(3902), true, func(e *env, tx *userTx) (string, error) {
+		return inTx(sqlerr.New(3902), true, func(e *exec.Env, tx *userTx) (string, error) {
 			if tx.doomed {
 				s.rollbackTx()
 				return "", located(sqlerr.New(3998))
@@ -56,7 +57,7 @@ func (b *binder) planTransaction(st parser.Statement) (*stmtPlan, error) {
 			}
 			s.tx = nil
 			if tx.t != nil {
-				if err := s.commit(e.commitCtx, tx.t); err != nil {
+				if err := s.commit(e.CommitCtx, tx.t); err != nil {
 					return "", err
 				}
 			}
@@ -64,7 +65,7 @@ func (b *binder) planTransaction(st parser.Statement) (*stmtPlan, error) {
 			return "COMMIT", nil
 		}), nil
 	case *parser.RollbackTran:
-		return inTx(sqlerr.New(3903), true, func(_ *env, tx *userTx) (string, error) {
+		return inTx(sqlerr.New(3903), true, func(_ *exec.Env, tx *userTx) (string, error) {
 			if x.Savepoint || x.Name != "" && !strings.EqualFold(x.Name, tx.name) {
 				return "ROLLBACK", located(tx.rollbackTo(x.Name))
 			}
@@ -73,12 +74,12 @@ func (b *binder) planTransaction(st parser.Statement) (*stmtPlan, error) {
 			return "ROLLBACK", nil
 		}), nil
 	case *parser.SaveTran:
-		return inTx(sqlerr.New(628), false, func(_ *env, tx *userTx) (string, error) {
+		return inTx(sqlerr.New(628), false, func(_ *exec.Env, tx *userTx) (string, error) {
 			tx.save(x.Name)
 			return "SAVEPOINT", nil
 		}), nil
 	case *parser.ReleaseSavepoint:
-		return inTx(sqlerr.New(50104, "RELEASE SAVEPOINT"), false, func(_ *env, tx *userTx) (string, error) {
+		return inTx(sqlerr.New(50104, "RELEASE SAVEPOINT"), false, func(_ *exec.Env, tx *userTx) (string, error) {
 			return "RELEASE", located(tx.release(x.Name))
 		}), nil
 	case *parser.SetTransaction:
@@ -103,7 +104,7 @@ func (b *binder) planSetTransaction(x *parser.SetTransaction) *stmtPlan {
 	if x.Session {
 		return setPlan(func() error { s.txDefaults = s.txDefaults.with(&x.Modes); return nil })
 	}
-	return &stmtPlan{control: true, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{control: true, run: func(_ *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		if s.tx == nil {
 			return "SET", w.Notice(sqlerr.New(50106, "SET TRANSACTION"))
 		}
@@ -233,7 +234,7 @@ func (b *binder) planReset(x *parser.Reset) (*stmtPlan, error) {
 	if name != "all" && !acceptedPGSettings[name] && !txSettings[name] {
 		return nil, b.errAt(x, sqlerr.New(195, x.Name, "SET option"))
 	}
-	return &stmtPlan{control: true, run: func(*env, *txn, session.ResultWriter) (string, error) {
+	return &stmtPlan{control: true, run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 		return "RESET", b.s.resetSetting(name)
 	}}, nil
 }
@@ -250,11 +251,11 @@ func (b *binder) planReset(x *parser.Reset) (*stmtPlan, error) {
 func (b *binder) planDiscard(x *parser.Discard) (*stmtPlan, error) {
 	verb := "DISCARD " + x.What
 	if x.What != "ALL" {
-		return &stmtPlan{control: true, run: func(*env, *txn, session.ResultWriter) (string, error) {
+		return &stmtPlan{control: true, run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 			return verb, nil
 		}}, nil
 	}
-	return &stmtPlan{control: true, noTx: verb, noTxNumber: 574, run: func(*env, *txn, session.ResultWriter) (string, error) {
+	return &stmtPlan{control: true, noTx: verb, noTxNumber: 574, run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 		if err := b.s.discardAll(); err != nil {
 			return "", b.errAt(x, sqlerr.As(err))
 		}
@@ -424,7 +425,7 @@ func formatTimeout(d time.Duration) string {
 }
 
 func setPlan(apply func() error) *stmtPlan {
-	return &stmtPlan{control: true, run: func(*env, *txn, session.ResultWriter) (string, error) { return "SET", apply() }}
+	return &stmtPlan{control: true, run: func(*exec.Env, *txn, session.ResultWriter) (string, error) { return "SET", apply() }}
 }
 
 // showValue returns the value of a SHOW-able setting.
@@ -471,7 +472,7 @@ func (b *binder) planShow(x *parser.Show) (*stmtPlan, error) {
 	s := b.s
 	if strings.EqualFold(x.Name, "ALL") {
 		cols := []session.Column{{Name: "name", Type: types.NVarCharType(128)}, {Name: "setting", Type: types.NVarCharType(types.MaxLength)}}
-		return &stmtPlan{cols: cols, control: true, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+		return &stmtPlan{cols: cols, control: true, run: func(_ *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 			for _, n := range s.settingNames() {
 				v, _ := s.showValue(n)
 				if err := w.Row([]types.Value{n, v}); err != nil {
@@ -485,7 +486,7 @@ func (b *binder) planShow(x *parser.Show) (*stmtPlan, error) {
 		return nil, b.errAt(x, sqlerr.New(15123, x.Name))
 	}
 	cols := []session.Column{{Name: strings.ToLower(x.Name), Type: types.NVarCharType(types.MaxLength)}}
-	return &stmtPlan{cols: cols, control: true, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{cols: cols, control: true, run: func(_ *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		v, _ := s.showValue(x.Name)
 		return "SHOW", w.Row([]types.Value{v})
 	}}, nil
@@ -496,12 +497,12 @@ func (b *binder) planPrint(x *parser.Print) (*stmtPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stmtPlan{run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
-		val, err := v.eval(e)
+	return &stmtPlan{run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
+		val, err := v.Eval(e)
 		if err != nil {
 			return "", err
 		}
-		msg := &sqlerr.Error{Number: 0, Severity: 0, State: 1, Code: sqlerr.SuccessfulCompletion, Message: types.ToText(val, v.typ())}
+		msg := &sqlerr.Error{Number: 0, Severity: 0, State: 1, Code: sqlerr.SuccessfulCompletion, Message: types.ToText(val, v.Type())}
 		return "PRINT", w.Notice(msg)
 	}}, nil
 }
@@ -511,12 +512,12 @@ func (b *binder) planWaitFor(x *parser.WaitFor) (*stmtPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stmtPlan{run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
-		val, err := v.eval(e)
+	return &stmtPlan{run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
+		val, err := v.Eval(e)
 		if err != nil {
 			return "", err
 		}
-		text := types.ToText(val, v.typ())
+		text := types.ToText(val, v.Type())
 		t, ok := types.ParseTime(text)
 		if !ok {
 			return "", b.errAt(x, sqlerr.New(148, text))
@@ -533,12 +534,12 @@ func (b *binder) planWaitFor(x *parser.WaitFor) (*stmtPlan, error) {
 		}
 		timer := time.NewTimer(d)
 		defer timer.Stop()
-		return "WAITFOR", e.sess.waiting(waitState{kind: "WAITFOR"}, func() error {
+		return "WAITFOR", sessionOf(e).waiting(waitState{kind: "WAITFOR"}, func() error {
 			select {
 			case <-timer.C:
 				return nil
-			case <-e.ctx.Done():
-				return context.Cause(e.ctx)
+			case <-e.Ctx.Done():
+				return context.Cause(e.Ctx)
 			}
 		})
 	}}, nil

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/pgcodec"
 	"mirrordb/session"
@@ -226,7 +227,7 @@ func (b *binder) planCopyFrom(x *parser.Copy) (*stmtPlan, error) {
 	}
 	l := newLoader(ins, spec.opt.Format == pgcodec.CopyBinary)
 	l.where = func(line int) string { return "COPY " + ins.w.table.Name + ", line " + itoa(int64(line)) }
-	return &stmtPlan{write: ins.w.db, run: func(e *env, t *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{write: ins.w.db, run: func(e *exec.Env, t *txn, w session.ResultWriter) (string, error) {
 		var in io.Reader
 		if x.File != "" {
 			f, err := os.Open(x.File)
@@ -258,7 +259,7 @@ func (b *binder) planCopyFrom(x *parser.Copy) (*stmtPlan, error) {
 				return "", err
 			}
 		}
-		return e.sess.rowsTag("COPY", n), nil
+		return sessionOf(e).rowsTag("COPY", n), nil
 	}}, nil
 }
 
@@ -313,7 +314,7 @@ func (b *binder) planCopyTo(x *parser.Copy) (*stmtPlan, error) {
 		return nil, b.errAt(x, err)
 	}
 	binary := spec.opt.Format == pgcodec.CopyBinary
-	return &stmtPlan{dbs: b.referenced(q.From), run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{dbs: b.referenced(q.From), run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		var out io.Writer
 		var finish func() error
 		if x.File != "" {
@@ -378,6 +379,6 @@ func (b *binder) planCopyTo(x *parser.Copy) (*stmtPlan, error) {
 		if err := finish(); err != nil {
 			return "", err
 		}
-		return e.sess.rowsTag("COPY", n), nil
+		return sessionOf(e).rowsTag("COPY", n), nil
 	}}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -44,16 +45,16 @@ type outerColExpr struct {
 	name  string // as written, for plans
 }
 
-func (c *outerColExpr) explain(*explainer, *names) string { return c.name }
+func (c *outerColExpr) Explain(*exec.Explainer, *exec.Names) string { return c.name }
 
-func (c *outerColExpr) typ() types.Type { return c.t }
-func (c *outerColExpr) eval(e *env) (types.Value, error) {
-	return e.outer[c.level][c.idx], nil
+func (c *outerColExpr) Type() types.Type { return c.t }
+func (c *outerColExpr) Eval(e *exec.Env) (types.Value, error) {
+	return e.Outer[c.level][c.idx], nil
 }
 
 // resolveOuter looks ref up in the enclosing scopes; ok is false when
 // none has it (the caller reports the name as unknown).
-func (b *binder) resolveOuter(ref *parser.ColumnRef) (expr, bool, error) {
+func (b *binder) resolveOuter(ref *parser.ColumnRef) (exec.Expr, bool, error) {
 	stack := b.corr.scopes
 	defer func() { b.corr.scopes = stack }()
 	for level := len(stack) - 1; level >= 0; level-- {
@@ -63,8 +64,8 @@ func (b *binder) resolveOuter(ref *parser.ColumnRef) (expr, bool, error) {
 			continue
 		}
 		switch c := x.(type) {
-		case *colExpr:
-			idx := c.idx
+		case *exec.ColRef:
+			idx := c.Idx
 			if agg := stack[level].agg; agg != nil {
 				if idx = groupKeyOf(agg, c); idx < 0 {
 					return nil, true, b.errAt(ref, sqlerr.New(8120, strings.Join(ref.Parts, ".")))
@@ -75,7 +76,7 @@ func (b *binder) resolveOuter(ref *parser.ColumnRef) (expr, bool, error) {
 			for i, p := range ref.Parts {
 				parts[i] = "[" + p + "]"
 			}
-			return &outerColExpr{level: level, idx: idx, t: c.t, name: strings.Join(parts, ".")}, true, nil
+			return &outerColExpr{level: level, idx: idx, t: c.T, name: strings.Join(parts, ".")}, true, nil
 		case *outerColExpr:
 			b.corr.minLevel = min(b.corr.minLevel, c.level)
 			return c, true, nil
@@ -87,9 +88,9 @@ func (b *binder) resolveOuter(ref *parser.ColumnRef) (expr, bool, error) {
 
 // groupKeyOf returns the number of the GROUP BY key that is column c, or
 // -1.
-func groupKeyOf(agg *aggContext, c *colExpr) int {
+func groupKeyOf(agg *aggContext, c *exec.ColRef) int {
 	for i, k := range agg.groupBy {
-		if kc, ok := k.(*colExpr); ok && kc.idx == c.idx {
+		if kc, ok := k.(*exec.ColRef); ok && kc.Idx == c.Idx {
 			return i
 		}
 	}
@@ -114,13 +115,13 @@ func (b *binder) planSubquery(sel *parser.Select, sc *scope, agg *aggContext) (*
 // releaseCorrelated gives back the memory of the rows the subquery kept
 // for the previous outer row before it runs for the next: a statement
 // holds one outer row's worth, not the sum over all of them.
-func releaseCorrelated(e *env, s *subqueryExpr) {
-	if prev, ok := e.cache[s].([][]types.Value); ok {
+func releaseCorrelated(e *exec.Env, s *subqueryExpr) {
+	if prev, ok := e.Cache[s].([][]types.Value); ok {
 		var n int64
 		for _, r := range prev {
 			n += govern.RowSize(r) + 8
 		}
-		e.gov.Shrink(n)
-		delete(e.cache, s)
+		e.Gov.Shrink(n)
+		delete(e.Cache, s)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -22,13 +23,13 @@ import (
 func (p *selectPlan) columnsRead() (map[int]bool, bool) {
 	need := map[int]bool{}
 	add := func(i int) { need[i] = true }
-	xs := append([]expr{p.where, p.having}, p.project...)
+	xs := append([]exec.Expr{p.where, p.having}, p.project...)
 	xs = append(xs, p.groupBy...)
 	for _, a := range p.aggs {
-		xs = append(xs, a.arg)
+		xs = append(xs, a.Arg)
 	}
 	for _, k := range p.orderBy {
-		xs = append(xs, k.x)
+		xs = append(xs, k.X)
 	}
 	for _, x := range xs {
 		if x != nil && !exprColumns(x, add) {
@@ -89,9 +90,9 @@ func (p *selectPlan) useCovering() {
 // columns decoded from the entry's key, INCLUDE columns and the clustered
 // key from its value; the other columns, which the statement does not
 // read, stay NULL.
-func (s *indexSeek) scanCovered(e *env, t *tableScan, rs []keyRange, fn func(key, raw []byte, row []types.Value) error) error {
+func (s *indexSeek) scanCovered(e *exec.Env, t *tableScan, rs []keyRange, fn func(key, raw []byte, row []types.Value) error) error {
 	def := t.table
-	tio := e.sess.stats.open(t.db, t.table)
+	tio := sessionOf(e).stats.open(t.db, t.table)
 	prefixLen := len(keys.IndexPrefix(def.StoreID(), s.ix.StoreID()))
 	row := make([]types.Value, len(def.Columns))
 	var vals, pk []types.Value
@@ -140,7 +141,7 @@ func (s *indexSeek) scanCovered(e *env, t *tableScan, rs []keyRange, fn func(key
 // conjuncts is one of them (the same column, comparison and constant, or
 // the same IS [NOT] NULL), or holds for the value an equality of the
 // WHERE clause gives its column.
-func impliesFilter(t *catalog.TableDef, ix *catalog.IndexDef, conj []expr, base int) bool {
+func impliesFilter(t *catalog.TableDef, ix *catalog.IndexDef, conj []exec.Expr, base int) bool {
 	f := filterExpr(ix)
 	if f == nil {
 		return ix.Filter == ""
@@ -174,23 +175,23 @@ func impliesFilter(t *catalog.TableDef, ix *catalog.IndexDef, conj []expr, base 
 
 // conjunctImplies reports whether one filter conjunct follows from the
 // WHERE clause's conjuncts.
-func conjunctImplies(ev filterEval, part parser.Expr, conj []expr, base int) bool {
+func conjunctImplies(ev filterEval, part parser.Expr, conj []exec.Expr, base int) bool {
 	for _, q := range conj {
 		switch e := q.(type) {
-		case *isNull:
+		case *exec.IsNull:
 			fn, ok := part.(*parser.IsNull)
-			col, isCol := e.x.(*colExpr)
-			if ok && isCol && fn.Not == e.not {
-				if i, _, err := ev.column(fn.X); err == nil && i == col.idx-base {
+			col, isCol := e.X.(*exec.ColRef)
+			if ok && isCol && fn.Not == e.Not {
+				if i, _, err := ev.column(fn.X); err == nil && i == col.Idx-base {
 					return true
 				}
 			}
-		case *compare:
+		case *exec.Compare:
 			col, val, op, ok := compareColumnConst(e, base)
 			if !ok || col < 0 || col >= len(ev.t.Columns) {
 				continue
 			}
-			v, err := types.Convert(val.v, val.t, ev.t.Columns[col].Type, types.Implicit)
+			v, err := types.Convert(val.V, val.T, ev.t.Columns[col].Type, types.Implicit)
 			if err != nil || v == nil {
 				continue
 			}
@@ -222,18 +223,18 @@ func conjunctImplies(ev filterEval, part parser.Expr, conj []expr, base int) boo
 // compareColumnConst reads "column op constant" (either way round) as the
 // table's column (base subtracted), the constant and the operator turned
 // to read from the column.
-func compareColumnConst(c *compare, base int) (int, *constExpr, string, bool) {
-	for flip, side := range [2][2]expr{{c.l, c.r}, {c.r, c.l}} {
-		col, isCol := side[0].(*colExpr)
-		k, isConst := unconverted(side[1]).(*constExpr)
+func compareColumnConst(c *exec.Compare, base int) (int, *exec.Const, string, bool) {
+	for flip, side := range [2][2]exec.Expr{{c.L, c.R}, {c.R, c.L}} {
+		col, isCol := side[0].(*exec.ColRef)
+		k, isConst := unconverted(side[1]).(*exec.Const)
 		if !isCol || !isConst {
 			continue
 		}
-		op := c.op
+		op := c.Op
 		if flip == 1 {
 			op = map[string]string{"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "=", "<>": "<>"}[op]
 		}
-		return col.idx - base, k, op, op != ""
+		return col.Idx - base, k, op, op != ""
 	}
 	return 0, nil, "", false
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
@@ -55,7 +56,7 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 				return nil, err
 			}
 		}
-		return &stmtPlan{noTx: "DBCC CHECKDB", dbs: []*Database{d}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+		return &stmtPlan{noTx: "DBCC CHECKDB", dbs: []*Database{d}, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 			return "DBCC", d.check(e, nil, quiet, w)
 		}}, nil
 	case "CHECKTABLE":
@@ -70,7 +71,7 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &stmtPlan{noTx: "DBCC CHECKTABLE", dbs: []*Database{d}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+		return &stmtPlan{noTx: "DBCC CHECKTABLE", dbs: []*Database{d}, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 			return "DBCC", d.check(e, def, quiet, w)
 		}}, nil
 	case "CHECKIDENT":
@@ -112,7 +113,7 @@ func (b *binder) dbccDatabase(arg parser.Expr) (*Database, error) {
 
 // checker accumulates one DBCC run's findings.
 type checker struct {
-	e      *env // the statement's, to compute what a row stored before ADD lacks
+	e      *exec.Env // the statement's, to compute what a row stored before ADD lacks
 	d      *Database
 	w      session.ResultWriter
 	quiet  bool
@@ -142,8 +143,8 @@ func (c *checker) info(e *sqlerr.Error) error {
 }
 
 // check runs DBCC CHECKDB (only == nil) or CHECKTABLE on d.
-func (d *Database) check(e *env, only *catalog.TableDef, quiet bool, w session.ResultWriter) error {
-	gov := e.gov
+func (d *Database) check(e *exec.Env, only *catalog.TableDef, quiet bool, w session.ResultWriter) error {
+	gov := e.Gov
 	st := d.storage.Store()
 	if st == nil {
 		return d.storage.Available()

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -27,7 +28,7 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		return nil, err
 	}
 	pending := columnConstraints(x)
-	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+	return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 		set, err := t.schemaView()
 		if err != nil {
 			return "", err
@@ -41,7 +42,7 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		}
 		d := def.Clone() // the bound definition is reused if the statement runs again
 		d.ID = uint32(id)
-		d.Created = e.sess.inst.now()
+		d.Created = sessionOf(e).inst.now()
 		if d.PKName == "" && len(d.PK) > 0 {
 			d.PKName = catalog.ConstraintName("PK", d.Name, "", catalog.PKObjectID(d.ID))
 		}
@@ -203,7 +204,7 @@ func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
 			return nil, b.errAt(n, sqlerr.New(40517, "DROP TABLE across databases"))
 		}
 	}
-	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+	return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 		dropping, err := droppedTables(t, x.Names)
 		if err != nil {
 			return "", err
@@ -245,7 +246,7 @@ func (b *binder) planDatabaseStatement(st parser.Statement) (*stmtPlan, error) {
 	s := b.s
 	switch x := st.(type) {
 	case *parser.Use:
-		return &stmtPlan{run: func(*env, *txn, session.ResultWriter) (string, error) {
+		return &stmtPlan{run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 			d, err := s.inst.openForSession(x.Database)
 			if err != nil {
 				return "", b.errAt(x, sqlerr.As(err))
@@ -256,14 +257,14 @@ func (b *binder) planDatabaseStatement(st parser.Statement) (*stmtPlan, error) {
 			return "USE", nil
 		}}, nil
 	case *parser.CreateDatabase:
-		return &stmtPlan{noTx: "CREATE DATABASE", run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
-			if _, err := s.inst.CreateDatabase(e.ctx, x.Name); err != nil {
+		return &stmtPlan{noTx: "CREATE DATABASE", run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
+			if _, err := s.inst.CreateDatabase(e.Ctx, x.Name); err != nil {
 				return "", b.errAt(x, sqlerr.As(err))
 			}
 			return "CREATE DATABASE", nil
 		}}, nil
 	case *parser.DropDatabase:
-		return &stmtPlan{noTx: "DROP DATABASE", run: func(*env, *txn, session.ResultWriter) (string, error) {
+		return &stmtPlan{noTx: "DROP DATABASE", run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 			for _, name := range x.Names {
 				if strings.EqualFold(name, "master") {
 					return "", b.errAt(x, sqlerr.New(3708, name))
@@ -299,7 +300,7 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 	}
 	switch o := x.Option.(type) {
 	case *parser.SetRecovery:
-		return &stmtPlan{noTx: "ALTER DATABASE", dbs: []*Database{d}, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
+		return &stmtPlan{noTx: "ALTER DATABASE", dbs: []*Database{d}, run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 			if d == s.inst.master {
 				return "", b.errAt(o, sqlerr.New(5058, "RECOVERY", "master"))
 			}
@@ -323,14 +324,14 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 		}
 		// SET ONLINE recovers a database a storage failure took out of
 		// service (engine/storage); on one in service it does nothing.
-		return &stmtPlan{noTx: "ALTER DATABASE", run: func(*env, *txn, session.ResultWriter) (string, error) {
+		return &stmtPlan{noTx: "ALTER DATABASE", run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 			if err := d.storage.Recover(); err != nil {
 				return "", b.errAt(o, sqlerr.As(d.storage.FaultError(err, "")))
 			}
 			return "ALTER DATABASE", nil
 		}}, nil
 	case *parser.SetPartner, *parser.SetWitness:
-		return &stmtPlan{noTx: "ALTER DATABASE", run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
+		return &stmtPlan{noTx: "ALTER DATABASE", run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 			if d == s.inst.master {
 				if sp, ok := o.(*parser.SetPartner); ok && sp.Action == "" {
 					return "", b.errAt(o, sqlerr.New(1415, d.Name()))
@@ -341,7 +342,7 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 			if m == nil {
 				return "", b.errAt(o, sqlerr.New(40517, "database mirroring"))
 			}
-			if err := m.AlterDatabase(e.ctx, d, mirrorCommand(o)); err != nil {
+			if err := m.AlterDatabase(e.Ctx, d, mirrorCommand(o)); err != nil {
 				return "", b.errAt(o, sqlerr.As(err))
 			}
 			return "ALTER DATABASE", nil

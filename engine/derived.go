@@ -3,6 +3,8 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
+	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -20,13 +22,13 @@ type derivedSource struct {
 	plan *selectPlan
 }
 
-func (d *derivedSource) scan(e *env, fn func(row []types.Value) error) error {
+func (d *derivedSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	sub := *e
-	sub.row, sub.aggs, sub.keys = nil, nil, nil
+	sub.Row, sub.Aggs, sub.Keys = nil, nil, nil
 	return d.plan.run(&sub, fn)
 }
 
-func (d *derivedSource) explain(x *explainer, _ *names) *plan.Node {
+func (d *derivedSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	return d.plan.explain(x)
 }
 
@@ -66,7 +68,7 @@ func (b *binder) lookupCTE(n parser.ObjectName) (*cteBinding, int) {
 // bindCTERef binds a reference to a common table expression as a derived
 // table: the expression's query sees only the expressions defined before
 // it (and itself, when recursive).
-func (b *binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *scope) (rowSource, error) {
+func (b *binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *scope) (exec.Operator, error) {
 	if c.work != nil {
 		return b.bindWorkTable(x, c.work, sc)
 	}
@@ -85,7 +87,7 @@ func (b *binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *scope
 
 // bindDerived plans a derived table and adds its columns to the scope.
 // object names the table in messages: the alias, or the CTE's name.
-func (b *binder) bindDerived(n positioned, x *parser.DerivedTable, object string, sc *scope) (rowSource, error) {
+func (b *binder) bindDerived(n positioned, x *parser.DerivedTable, object string, sc *scope) (exec.Operator, error) {
 	if err := b.checkInnerOrder(x.Select); err != nil {
 		return nil, err
 	}
@@ -167,13 +169,13 @@ func tableExprRefersTo(te parser.TableExpr, name string) bool {
 // per left row.
 type applySource struct {
 	outer       bool
-	left, right rowSource
+	left, right exec.Operator
 	base        int // where the left side's first column sits in the combined row
 	lw, rw      int
 }
 
 // bindApply binds left APPLY right.
-func (b *binder) bindApply(x *parser.Join, sc *scope) (rowSource, error) {
+func (b *binder) bindApply(x *parser.Join, sc *scope) (exec.Operator, error) {
 	start, before := sc.width(), len(sc.sources)
 	left, err := b.bindTableExpr(x.Left, sc)
 	if err != nil {
@@ -193,22 +195,22 @@ func (b *binder) bindApply(x *parser.Join, sc *scope) (rowSource, error) {
 	return &applySource{outer: x.Kind == parser.OuterApply, left: left, right: right, base: start, lw: lw - start, rw: sc.width() - lw}, nil
 }
 
-func (a *applySource) scan(e *env, fn func(row []types.Value) error) error {
+func (a *applySource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	full := make([]types.Value, a.base+a.lw)
 	combined := make([]types.Value, a.lw+a.rw)
 	sub := *e
-	sub.outer = append(e.outer[:len(e.outer):len(e.outer)], full)
-	return a.left.scan(e, func(l []types.Value) error {
+	sub.Outer = append(e.Outer[:len(e.Outer):len(e.Outer)], full)
+	return a.left.Run(e, func(l []types.Value) error {
 		copy(full[a.base:], pad(l, a.lw))
 		copy(combined, pad(l, a.lw))
 		matched := false
-		saved := e.row
-		err := a.right.scan(&sub, func(r []types.Value) error {
+		saved := e.Row
+		err := a.right.Run(&sub, func(r []types.Value) error {
 			matched = true
 			copy(combined[a.lw:], pad(r, a.rw))
 			return fn(combined)
 		})
-		e.row = saved
+		e.Row = saved
 		if err != nil || matched || !a.outer {
 			return err
 		}
@@ -217,12 +219,12 @@ func (a *applySource) scan(e *env, fn func(row []types.Value) error) error {
 	})
 }
 
-func (a *applySource) explain(x *explainer, nm *names) *plan.Node {
+func (a *applySource) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	logical := "Inner Join"
 	if a.outer {
 		logical = "Left Outer Join"
 	}
-	n := x.node("Nested Loops", logical, "", a.left.explain(x, nm), a.right.explain(x, nm))
+	n := x.Node("Nested Loops", logical, "", a.left.Explain(x, nm), a.right.Explain(x, nm))
 	n.NamesLogical = true
 	return n
 }
@@ -249,7 +251,7 @@ func queryTables(sel *parser.Select) []parser.TableExpr {
 // with them; it returns the conjuncts that stay. The derived query must
 // return its rows unchanged by grouping, DISTINCT, TOP, OFFSET, window or
 // set-returning functions, so that filtering first means the same.
-func pushIntoDerived(src rowSource, where expr) expr {
+func pushIntoDerived(src exec.Operator, where exec.Expr) exec.Expr {
 	d, ok := src.(*derivedSource)
 	if !ok || where == nil {
 		return where
@@ -258,8 +260,8 @@ func pushIntoDerived(src rowSource, where expr) expr {
 	if p.grouped || p.distinct || p.top != nil || p.offset != nil || p.fetch != nil || p.windows != nil || p.srfs != nil {
 		return where
 	}
-	var keep, push []expr
-	for _, c := range conjuncts(where, nil) {
+	var keep, push []exec.Expr
+	for _, c := range opt.Conjuncts(where, nil) {
 		if x := innerComparison(c, p.project); x != nil {
 			push = append(push, x)
 		} else {
@@ -270,53 +272,53 @@ func pushIntoDerived(src rowSource, where expr) expr {
 		return where
 	}
 	if p.where != nil {
-		push = append([]expr{p.where}, push...)
+		push = append([]exec.Expr{p.where}, push...)
 	}
-	p.where = andAll(push)
+	p.where = opt.AndAll(push)
 	chooseAccess(p.src, p.where)
 	p.build()
-	return andAll(keep)
+	return opt.AndAll(keep)
 }
 
 // innerComparison rewrites column = constant (or parameter, any
 // comparison) over a derived table's output into the same comparison
 // over the column the derived query passes through; nil when c is not
 // of that shape.
-func innerComparison(c expr, project []expr) expr {
-	cmp, ok := c.(*compare)
+func innerComparison(c exec.Expr, project []exec.Expr) exec.Expr {
+	cmp, ok := c.(*exec.Compare)
 	if !ok {
 		return nil
 	}
-	inner := func(x expr) expr {
+	inner := func(x exec.Expr) exec.Expr {
 		switch v := x.(type) {
-		case *colExpr:
+		case *exec.ColRef:
 			if in := innerColumn(v, project); in != nil {
 				return in
 			}
-		case *castExpr:
-			if in := innerColumn(v.x, project); in != nil {
+		case *exec.Cast:
+			if in := innerColumn(v.X, project); in != nil {
 				nc := *v
-				nc.x = in
+				nc.X = in
 				return &nc
 			}
 		}
 		return nil
 	}
-	value := func(x expr) bool {
+	value := func(x exec.Expr) bool {
 		switch x.(type) {
-		case *constExpr, *paramExpr:
+		case *exec.Const, *exec.ParamRef:
 			return true
 		}
 		return false
 	}
 	out := *cmp
 	switch {
-	case value(cmp.r):
-		if out.l = inner(cmp.l); out.l == nil {
+	case value(cmp.R):
+		if out.L = inner(cmp.L); out.L == nil {
 			return nil
 		}
-	case value(cmp.l):
-		if out.r = inner(cmp.r); out.r == nil {
+	case value(cmp.L):
+		if out.R = inner(cmp.R); out.R == nil {
 			return nil
 		}
 	default:
@@ -326,9 +328,9 @@ func innerComparison(c expr, project []expr) expr {
 }
 
 // innerColumn is the derived query's column behind output column x.
-func innerColumn(x expr, project []expr) expr {
-	if v, ok := x.(*colExpr); ok && v.idx < len(project) {
-		if in, ok := project[v.idx].(*colExpr); ok {
+func innerColumn(x exec.Expr, project []exec.Expr) exec.Expr {
+	if v, ok := x.(*exec.ColRef); ok && v.Idx < len(project) {
+		if in, ok := project[v.Idx].(*exec.ColRef); ok {
 			return in
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
@@ -125,11 +126,11 @@ func (w *rowWriter) nextIdentity(t *txn, i int) (int64, error) {
 // insertPlan is a bound INSERT.
 type insertPlan struct {
 	w       rowWriter
-	targets []int    // table column for each supplied value
-	rows    [][]expr // VALUES rows; a nil expr is DEFAULT
+	targets []int         // table column for each supplied value
+	rows    [][]exec.Expr // VALUES rows; a nil expr is DEFAULT
 	sel     *selectPlan
 	selT    []types.Type
-	defs    []expr // bound DEFAULT expression per column (nil: none)
+	defs    []exec.Expr // bound DEFAULT expression per column (nil: none)
 	out     *outputPlan
 	// listed says the INSERT has a column list; explicitID that it names
 	// the identity column (IDENTITY_INSERT, identity.go).
@@ -180,13 +181,13 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 		}
 	case x.DefaultValues:
 		p.targets = nil
-		p.rows = [][]expr{nil}
+		p.rows = [][]exec.Expr{nil}
 	default:
 		for _, vals := range x.Rows {
 			if len(vals) != len(p.targets) {
 				return nil, countErr(len(vals))
 			}
-			row := make([]expr, len(vals))
+			row := make([]exec.Expr, len(vals))
 			for j, v := range vals {
 				if _, isDef := v.(*parser.Default); isDef {
 					continue
@@ -246,8 +247,8 @@ func (b *binder) insertTargets(x positioned, def *catalog.TableDef, columns []st
 }
 
 // bindDefaults binds every column's DEFAULT expression.
-func (b *binder) bindDefaults(def *catalog.TableDef) ([]expr, error) {
-	defs := make([]expr, len(def.Columns))
+func (b *binder) bindDefaults(def *catalog.TableDef) ([]exec.Expr, error) {
+	defs := make([]exec.Expr, len(def.Columns))
 	for i := range def.Columns {
 		if d := defaultExpression(&def.Columns[i]); d != nil {
 			x, err := b.bindDefault(d, def.Columns[i].Type)
@@ -261,7 +262,7 @@ func (b *binder) bindDefaults(def *catalog.TableDef) ([]expr, error) {
 }
 
 // fill computes the value of a column the statement did not give one.
-func (w *rowWriter) fill(e *env, t *txn, defs []expr, row []types.Value, i int) error {
+func (w *rowWriter) fill(e *exec.Env, t *txn, defs []exec.Expr, row []types.Value, i int) error {
 	switch {
 	case w.table.Columns[i].IsRowversion():
 		v, err := nextRowversion(t)
@@ -276,14 +277,14 @@ func (w *rowWriter) fill(e *env, t *txn, defs []expr, row []types.Value, i int) 
 		if w.table.Columns[i].Type.Kind == types.Decimal {
 			row[i] = types.DecFromInt(v)
 		}
-		e.sess.lastIdentity = &v
+		sessionOf(e).lastIdentity = &v
 		return nil
 	case defs[i] != nil:
-		v, err := defs[i].eval(e)
+		v, err := defs[i].Eval(e)
 		if err != nil {
 			return err
 		}
-		row[i], err = w.convert(i, v, defs[i].typ())
+		row[i], err = w.convert(i, v, defs[i].Type())
 		return err
 	}
 	var err error
@@ -291,8 +292,8 @@ func (w *rowWriter) fill(e *env, t *txn, defs []expr, row []types.Value, i int) 
 	return err
 }
 
-func (p *insertPlan) run(e *env, t *txn) (int64, error) {
-	if err := p.w.checkIdentityTargets(e.sess, p.listed, p.explicitID); err != nil {
+func (p *insertPlan) run(e *exec.Env, t *txn) (int64, error) {
+	if err := p.w.checkIdentityTargets(sessionOf(e), p.listed, p.explicitID); err != nil {
 		return 0, err
 	}
 	var refs []selfRef
@@ -306,16 +307,16 @@ func (p *insertPlan) run(e *env, t *txn) (int64, error) {
 }
 
 // insertRows inserts the statement's rows.
-func (p *insertPlan) insertRows(e *env, t *txn) (int64, error) {
+func (p *insertPlan) insertRows(e *exec.Env, t *txn) (int64, error) {
 	var count int64
 	if p.sel != nil {
 		rows, err := collectRows(e, p.sel, -1)
 		if err != nil {
 			return 0, err
 		}
-		e.row = nil
+		e.Row = nil
 		for _, r := range rows {
-			if err := e.gov.Check(); err != nil {
+			if err := e.Gov.Check(); err != nil {
 				return 0, err
 			}
 			if err := p.put(e, t, r, p.selT, nil); err != nil {
@@ -337,11 +338,11 @@ func (p *insertPlan) insertRows(e *env, t *txn) (int64, error) {
 				isDefault[j] = true
 				continue
 			}
-			v, err := x.eval(e)
+			v, err := x.Eval(e)
 			if err != nil {
 				return 0, err
 			}
-			vals[j], valTypes[j] = v, x.typ()
+			vals[j], valTypes[j] = v, x.Type()
 		}
 		if err := p.put(e, t, vals, valTypes, isDefault); err != nil {
 			return 0, err
@@ -353,7 +354,7 @@ func (p *insertPlan) insertRows(e *env, t *txn) (int64, error) {
 
 // put builds a full row from the supplied values (skipping those marked
 // DEFAULT), fills the other columns and inserts it.
-func (p *insertPlan) put(e *env, t *txn, vals []types.Value, valTypes []types.Type, isDefault []bool) error {
+func (p *insertPlan) put(e *exec.Env, t *txn, vals []types.Value, valTypes []types.Type, isDefault []bool) error {
 	row := make([]types.Value, len(p.w.table.Columns))
 	given := make([]bool, len(row))
 	for j, col := range p.targets {
@@ -402,16 +403,16 @@ type updatePlan struct {
 	w     rowWriter
 	scan  *tableScan
 	sc    *scope // for printed plans
-	where expr
+	where exec.Expr
 	sets  []setColumn
-	defs  []expr
-	top   expr
+	defs  []exec.Expr
+	top   exec.Expr
 	out   *outputPlan
 }
 
 type setColumn struct {
 	col int
-	x   expr // nil: DEFAULT
+	x   exec.Expr // nil: DEFAULT
 }
 
 func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
@@ -476,7 +477,7 @@ func (b *binder) tableScope(db *Database, def *catalog.TableDef) (*scope, *table
 	return &scope{sources: []*source{src}}, &tableScan{db: db, table: def}
 }
 
-func (b *binder) bindWhere(w parser.Expr, sc *scope) (expr, error) {
+func (b *binder) bindWhere(w parser.Expr, sc *scope) (exec.Expr, error) {
 	if w == nil {
 		return nil, nil
 	}
@@ -486,7 +487,7 @@ func (b *binder) bindWhere(w parser.Expr, sc *scope) (expr, error) {
 	return b.bindExpr(w, sc, nil, types.TypeBit)
 }
 
-func (b *binder) bindTop(t *parser.Top) (expr, error) {
+func (b *binder) bindTop(t *parser.Top) (exec.Expr, error) {
 	if t == nil {
 		return nil, nil
 	}
@@ -497,16 +498,16 @@ func (b *binder) bindTop(t *parser.Top) (expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	return coerce(x, types.TypeBigInt), nil
+	return exec.Coerce(x, types.TypeBigInt), nil
 }
 
 // matchRows collects the rows a WHERE clause selects (with their keys and
 // encoded values), before anything is changed: the Halloween protection of
 // UPDATE and DELETE.
-func matchRows(e *env, scan *tableScan, where, top expr) (keysOut, raws [][]byte, rows [][]types.Value, err error) {
+func matchRows(e *exec.Env, scan *tableScan, where, top exec.Expr) (keysOut, raws [][]byte, rows [][]types.Value, err error) {
 	limit := int64(-1)
 	if top != nil {
-		v, err := top.eval(e)
+		v, err := top.Eval(e)
 		if err != nil {
 			return nil, nil, nil, err
 		}
@@ -518,57 +519,57 @@ func matchRows(e *env, scan *tableScan, where, top expr) (keysOut, raws [][]byte
 		return nil, nil, nil, nil
 	}
 	err = scan.scanKeys(e, func(key, raw []byte, row []types.Value) error {
-		e.row = row
+		e.Row = row
 		if where != nil {
-			v, err := where.eval(e)
-			if err != nil || !truth(v) {
+			v, err := where.Eval(e)
+			if err != nil || !exec.Truth(v) {
 				return err
 			}
 		}
 		keysOut = append(keysOut, bytes.Clone(key))
 		raws = append(raws, bytes.Clone(raw))
 		rows = append(rows, append([]types.Value{}, row...))
-		if err := e.gov.Grow(int64(len(key)+len(raw)) + govern.RowSize(rows[len(rows)-1]) + 3*8); err != nil {
+		if err := e.Gov.Grow(int64(len(key)+len(raw)) + govern.RowSize(rows[len(rows)-1]) + 3*8); err != nil {
 			return err
 		}
 		if limit > 0 && int64(len(rows)) >= limit {
-			return errStopScan
+			return exec.ErrStopScan
 		}
 		return nil
 	})
-	if err == errStopScan {
+	if err == exec.ErrStopScan {
 		err = nil
 	}
 	return keysOut, raws, rows, err
 }
 
-func (p *updatePlan) run(e *env, t *txn) (int64, error) {
+func (p *updatePlan) run(e *exec.Env, t *txn) (int64, error) {
 	ks, raws, rows, err := matchRows(e, p.scan, p.where, p.top)
 	if err != nil {
 		return 0, err
 	}
 	changes := make([]rowChange, len(rows))
 	for i, old := range rows {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return 0, err
 		}
-		e.row = old
+		e.Row = old
 		row := append([]types.Value{}, old...)
 		for _, s := range p.sets {
 			var v types.Value
 			from := p.w.table.Columns[s.col].Type
 			if s.x == nil {
 				if p.defs[s.col] != nil {
-					if v, err = p.defs[s.col].eval(e); err != nil {
+					if v, err = p.defs[s.col].Eval(e); err != nil {
 						return 0, err
 					}
-					from = p.defs[s.col].typ()
+					from = p.defs[s.col].Type()
 				}
 			} else {
-				if v, err = s.x.eval(e); err != nil {
+				if v, err = s.x.Eval(e); err != nil {
 					return 0, err
 				}
-				from = s.x.typ()
+				from = s.x.Type()
 			}
 			if row[s.col], err = p.w.convert(s.col, v, from); err != nil {
 				return 0, err
@@ -607,11 +608,11 @@ func (w *rowWriter) storageKey(oldKey []byte, row []types.Value) []byte {
 }
 
 // applyChanges writes changed rows and their index entries.
-func (w *rowWriter) applyChanges(e *env, t *txn, changes []rowChange) error {
+func (w *rowWriter) applyChanges(e *exec.Env, t *txn, changes []rowChange) error {
 	// Rows whose key changes are removed first, so that shifting keys
 	// (SET id = id + 1) does not collide with rows not yet moved.
 	for _, c := range changes {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		if !bytes.Equal(c.oldKey, c.newKey) {
@@ -628,7 +629,7 @@ func (w *rowWriter) applyChanges(e *env, t *txn, changes []rowChange) error {
 		}
 	}
 	for _, c := range changes {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		if bytes.Equal(c.oldKey, c.newKey) {
@@ -651,8 +652,8 @@ func (w *rowWriter) applyChanges(e *env, t *txn, changes []rowChange) error {
 type deletePlan struct {
 	scan  *tableScan
 	sc    *scope // for printed plans
-	where expr
-	top   expr
+	where exec.Expr
+	top   exec.Expr
 	out   *outputPlan
 }
 
@@ -676,7 +677,7 @@ func (b *binder) planDelete(x *parser.Delete) (*deletePlan, error) {
 	return p, nil
 }
 
-func (p *deletePlan) run(e *env, t *txn) (int64, error) {
+func (p *deletePlan) run(e *exec.Env, t *txn) (int64, error) {
 	ks, raws, rows, err := matchRows(e, p.scan, p.where, p.top)
 	if err != nil {
 		return 0, err
@@ -697,9 +698,9 @@ func (p *deletePlan) run(e *env, t *txn) (int64, error) {
 }
 
 // deleteRows deletes the rows matchRows found, and their index entries.
-func deleteRows(e *env, t *txn, tableID uint32, ks, raws [][]byte, rows [][]types.Value) error {
+func deleteRows(e *exec.Env, t *txn, tableID uint32, ks, raws [][]byte, rows [][]types.Value) error {
 	for i, k := range ks {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		if err := t.Write(k, raws[i], true, nil); err != nil {
@@ -713,7 +714,7 @@ func deleteRows(e *env, t *txn, tableID uint32, ks, raws [][]byte, rows [][]type
 }
 
 // truncateTable deletes every row and resets the identity counter.
-func truncateTable(e *env, t *txn, db *Database, def *catalog.TableDef) error {
+func truncateTable(e *exec.Env, t *txn, db *Database, def *catalog.TableDef) error {
 	scan := &tableScan{db: db, table: def}
 	ks, raws, rows, err := matchRows(e, scan, nil, nil)
 	if err == nil {

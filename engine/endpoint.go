@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"mirrordb/engine/endpoint"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/security"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -110,7 +111,7 @@ func (b *binder) planEndpoint(st parser.Statement) (*stmtPlan, error) {
 		verb = "DROP ENDPOINT"
 		change = func(cur *endpoint.Endpoint) (*endpoint.Endpoint, error) { return nil, endpoint.Drop(cur, x) }
 	}
-	return &stmtPlan{noTx: verb, noTxNumber: 574, run: func(*env, *txn, session.ResultWriter) (string, error) {
+	return &stmtPlan{noTx: verb, noTxNumber: 574, run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 		if err := in.changeEndpoint(change); err != nil {
 			return "", b.errAt(st, sqlerr.As(err))
 		}

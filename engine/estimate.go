@@ -6,7 +6,9 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
+	"mirrordb/engine/opt"
 	"mirrordb/engine/txlog"
 	"mirrordb/parser"
 )
@@ -63,16 +65,9 @@ func countRows(r pebble.Reader, prefix []byte) float64 {
 	return float64(n)
 }
 
-// Selectivity guesses.
-const (
-	selEquality = 0.1
-	selRange    = 0.3
-	selOther    = 0.3
-)
-
 // estimateRows is an input's estimated row count (at least 1, as SQL
 // Server shows it).
-func estimateRows(src rowSource) float64 {
+func estimateRows(src exec.Operator) float64 {
 	switch s := src.(type) {
 	case *tableScan:
 		n := tableRows(s.db, s.table)
@@ -107,64 +102,25 @@ func estimateRows(src rowSource) float64 {
 func filterRows(f *filterSource) float64 {
 	n := estimateRows(f.src)
 	ts, _ := f.src.(*tableScan)
-	for _, c := range conjuncts(f.cond, nil) {
+	for _, c := range opt.Conjuncts(f.cond, nil) {
 		if ts != nil && uniqueEquality(ts, f.base, c) {
 			return min(n, 1)
 		}
-		n *= selectivity(c)
+		n *= opt.Selectivity(c)
 	}
 	return n
-}
-
-// selectivity is the fraction of rows a predicate is guessed to keep.
-func selectivity(c expr) float64 {
-	switch x := c.(type) {
-	case *compare:
-		switch x.op {
-		case "=":
-			return selEquality
-		case "<>", "!=":
-			return 1 - selEquality
-		}
-		return selRange
-	case *likeExpr, *isNull, *inList:
-		return selEquality
-	case *logic:
-		l, r := selectivity(x.l), selectivity(x.r)
-		if x.and {
-			return l * r
-		}
-		return min(1, l+r-l*r)
-	case *not:
-		return 1 - selectivity(x.x)
-	}
-	return selOther
 }
 
 // uniqueEquality reports a conjunct "column = value" (a row-independent
 // value) on a table whose primary key or a unique index is that column
 // alone: it keeps at most one row.
-func uniqueEquality(ts *tableScan, base int, c expr) bool {
-	cmp, ok := c.(*compare)
-	if !ok || cmp.op != "=" {
+func uniqueEquality(ts *tableScan, base int, c exec.Expr) bool {
+	cmp, ok := c.(*exec.Compare)
+	if !ok || cmp.Op != "=" {
 		return false
 	}
-	for _, side := range [2][2]expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
-		if col, ok := side[0].(*colExpr); ok && rowIndependent(side[1]) && uniqueColumn(ts.table, col.idx-base) {
-			return true
-		}
-	}
-	return false
-}
-
-// uniqueColumn reports a column that is by itself the primary key or a
-// unique index's key.
-func uniqueColumn(t *catalog.TableDef, col int) bool {
-	if len(t.PK) == 1 && t.PK[0] == col {
-		return true
-	}
-	for _, ix := range t.Indexes {
-		if ix.Unique && ix.Filter == "" && len(ix.Columns) == 1 && ix.Columns[0] == col {
+	for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
+		if col, ok := side[0].(*exec.ColRef); ok && rowIndependent(side[1]) && opt.UniqueColumn(ts.table, col.Idx-base) {
 			return true
 		}
 	}

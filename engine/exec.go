@@ -3,7 +3,10 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
+	"mirrordb/parser"
+	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
 
@@ -16,61 +19,45 @@ import (
 //	source → filter (WHERE) → aggregate → filter (HAVING) → window →
 //	set-returning functions → project → distinct → sort → top
 //
-// Rows are pushed: an operator's run calls emit once per row it produces,
-// and the row is valid only during that call (an operator that keeps rows
-// copies them). Below the projection an operator's rows are contexts the
-// expressions read through env (row, group keys and aggregates, window
-// values, set-returning functions' elements); each operator that evaluates expressions there sets env.row to
-// the row it is given. From the projection up they are output values,
-// followed, for a sort, by the ORDER BY values.
-
-// operator is one node of a SELECT's chain.
-type operator interface {
-	run(e *env, emit func(row []types.Value) error) error
-	// explain describes the node over its input's description; nm names
-	// the columns and the values lower nodes define.
-	explain(x *explainer, nm *names) *plan.Node
-}
-
-// sourceOp is the chain's leaf: the FROM clause's rows.
-type sourceOp struct{ src rowSource }
-
-func (s sourceOp) run(e *env, emit func([]types.Value) error) error { return s.src.scan(e, emit) }
-
-func (s sourceOp) explain(x *explainer, nm *names) *plan.Node { return s.src.explain(x, nm) }
+// The operators are engine/exec's (exec.Operator says how rows pass
+// between them); the FROM clause's row source is the engine's.
 
 // build composes the operator chain from the bound clauses. Passes that
 // rewrite a clause after binding (pushdown into a derived table, a set
 // operation's column conversions) build it again.
 func (p *selectPlan) build() {
-	var op operator = sourceOp{p.src}
+	var op exec.Operator = p.src // the chain's leaf: the FROM clause's rows
 	if p.where != nil {
-		op = &filterOp{in: op, cond: p.where}
+		op = &exec.Filter{In: op, Cond: p.where}
 	}
 	if p.grouped {
-		op = &aggregateOp{in: op, groupBy: p.groupBy, aggs: p.aggs, groupsArrive: p.groupsArrive}
+		op = &exec.Aggregate{In: op, GroupBy: p.groupBy, Aggs: p.aggs, GroupsArrive: p.groupsArrive}
 		if p.having != nil {
-			op = &filterOp{in: op, cond: p.having}
+			op = &exec.Filter{In: op, Cond: p.having}
 		}
 	}
 	if len(p.windows) > 0 {
-		op = &windowOp{in: op, specs: p.windows}
+		op = &exec.Window{In: op, Specs: p.windows}
 	}
 	if len(p.srfs) > 0 {
-		op = &srfOp{in: op, srfs: p.srfs}
+		srfs := make([]exec.SetReturning, len(p.srfs))
+		for i, s := range p.srfs {
+			srfs[i] = s
+		}
+		op = &exec.ProjectSet{In: op, Srfs: srfs}
 	}
 	sorted := len(p.orderBy) > 0 && !p.presorted
-	op = &projectOp{in: op, exprs: p.project, order: p.orderBy, withOrder: sorted}
+	op = &exec.Project{In: op, Exprs: p.project, Order: p.orderBy, WithOrder: sorted}
 	if p.distinct {
-		op = &distinctOp{in: op, exprs: p.project}
+		op = &exec.Distinct{In: op, Exprs: p.project}
 	}
 	if sorted {
-		op = &sortOp{in: op, keys: p.orderBy, width: len(p.project)}
+		op = &exec.Sort{In: op, Keys: p.orderBy, Width: len(p.project)}
 	}
 	if p.top != nil || p.offset != nil || p.fetch != nil {
-		t := &topOp{in: op, offset: p.offset, count: p.top, percent: p.topPercent}
+		t := &exec.Top{In: op, Offset: p.offset, Count: p.top, Percent: p.topPercent}
 		if p.fetch != nil {
-			t.count, t.fetch = p.fetch, true
+			t.Count, t.Fetch = p.fetch, true
 		}
 		op = t
 	}
@@ -79,23 +66,41 @@ func (p *selectPlan) build() {
 
 // run executes the plan, calling emit for each output row (valid only
 // during the call).
-func (p *selectPlan) run(e *env, emit func([]types.Value) error) error {
-	return p.root.run(e, emit)
+func (p *selectPlan) run(e *exec.Env, emit func([]types.Value) error) error {
+	return p.root.Run(e, emit)
 }
 
 // explain describes the SELECT from its operators, the output columns on
 // the top node.
-func (p *selectPlan) explain(x *explainer) *plan.Node {
-	nm := &names{sc: p.sc}
-	n := p.root.explain(x, nm)
-	n.OutputList = strings.Join(nm.outs, ", ")
+func (p *selectPlan) explain(x *exec.Explainer) *plan.Node {
+	nm := &exec.Names{Columns: p.sc}
+	n := p.root.Explain(x, nm)
+	n.OutputList = strings.Join(nm.Outs, ", ")
 	return n
 }
 
 // convertOutput makes output column i the expression x of type t (a set
 // operation or a recursive CTE converting its operands to one type) and
 // builds the chain again.
-func (p *selectPlan) convertOutput(i int, x expr, t types.Type) {
+func (p *selectPlan) convertOutput(i int, x exec.Expr, t types.Type) {
 	p.project[i], p.cols[i].Type = x, t
 	p.build()
+}
+
+// checkConstantCounts refuses, as SQL Server's compiler does, a constant
+// OFFSET below zero (10742) and a constant FETCH below one (10744); an
+// expression's value is checked when the statement runs (rowCount), where
+// a FETCH of 0 returns no rows.
+func (b *binder) checkConstantCounts(sel *parser.Select, p *selectPlan) error {
+	if c, ok := p.offset.(*exec.Const); ok {
+		if n, _ := c.V.(int64); n < 0 {
+			return b.errAt(sel.Offset, sqlerr.New(10742))
+		}
+	}
+	if c, ok := p.fetch.(*exec.Const); ok {
+		if n, _ := c.V.(int64); n < 1 {
+			return b.errAt(sel.Fetch, sqlerr.New(10744))
+		}
+	}
+	return nil
 }

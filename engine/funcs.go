@@ -7,84 +7,47 @@ import (
 	"time"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
 
-// funcExpr calls a builtin (or reads a @@global, which is a builtin too).
-type funcExpr struct {
-	name string
-	fn   *builtin
-	args []expr
-	argT []types.Type
-	t    types.Type
-	agg  bool
-}
-
-func (f *funcExpr) typ() types.Type { return f.t }
-
-func (f *funcExpr) eval(e *env) (types.Value, error) {
-	vals := make([]types.Value, len(f.args))
-	for i, a := range f.args {
-		v, err := a.eval(e)
-		if err != nil {
-			return nil, err
-		}
-		if v == nil && !f.fn.nullSafe {
-			return nil, nil
-		}
-		vals[i] = v
-	}
-	v, err := f.fn.eval(e, vals, f.argT)
-	if err != nil {
-		return nil, err
-	}
-	if v != nil && f.t.Kind.IsString() {
-		if s, ok := v.(string); !ok {
-			v = types.ToText(v, types.TypeUnknown)
-		} else {
-			v = s
-		}
-	}
-	return v, nil
-}
-
 // globalVars are the @@ variables.
-var globalVars = map[string]*builtin{
-	"SERVERNAME": {typ: fixed(nvarchar128), eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return e.sess.inst.ServerName(), nil
+var globalVars = map[string]*exec.Builtin{
+	"SERVERNAME": {Type: fixed(nvarchar128), Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		return sessionOf(e).inst.ServerName(), nil
 	}},
-	"SERVICENAME": {typ: fixed(nvarchar128), eval: constant("MSSQLSERVER")},
-	"VERSION": {typ: fixed(types.NVarCharType(512)), eval: func(*env, []types.Value, []types.Type) (types.Value, error) {
+	"SERVICENAME": {Type: fixed(nvarchar128), Eval: constant("MSSQLSERVER")},
+	"VERSION": {Type: fixed(types.NVarCharType(512)), Eval: func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
 		return versionString(), nil
 	}},
-	"ROWCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return e.sess.rowcount, nil
+	"ROWCOUNT": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		return sessionOf(e).rowcount, nil
 	}},
-	"TRANCOUNT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return int64(e.sess.trancount()), nil
+	"TRANCOUNT": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		return int64(sessionOf(e).trancount()), nil
 	}},
-	"SPID": {typ: fixed(types.TypeSmallInt), eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return int64(e.sess.spid()), nil
+	"SPID": {Type: fixed(types.TypeSmallInt), Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		return int64(sessionOf(e).spid()), nil
 	}},
-	"IDENTITY": {typ: fixed(types.DecimalType(38, 0)), nullSafe: true, volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return e.sess.lastIdentityValue(), nil
+	"IDENTITY": {Type: fixed(types.DecimalType(38, 0)), NullSafe: true, Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		return sessionOf(e).lastIdentityValue(), nil
 	}},
-	"ERROR": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return int64(e.sess.lastError), nil
+	"ERROR": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		return int64(sessionOf(e).lastError), nil
 	}},
-	"LANGUAGE":      {typ: fixed(nvarchar128), eval: constant("us_english")},
-	"MAX_PRECISION": {typ: fixed(types.TypeTinyInt), eval: constant(int64(38))},
-	"DATEFIRST":     {typ: fixed(types.TypeTinyInt), eval: constant(int64(7))},
-	"LOCK_TIMEOUT": {typ: fixed(types.TypeInt), volatile: true, eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return int64(e.sess.lockTimeoutMS), nil
+	"LANGUAGE":      {Type: fixed(nvarchar128), Eval: constant("us_english")},
+	"MAX_PRECISION": {Type: fixed(types.TypeTinyInt), Eval: constant(int64(38))},
+	"DATEFIRST":     {Type: fixed(types.TypeTinyInt), Eval: constant(int64(7))},
+	"LOCK_TIMEOUT": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+		return int64(sessionOf(e).lockTimeoutMS), nil
 	}},
 }
 
-func constant(v types.Value) func(*env, []types.Value, []types.Type) (types.Value, error) {
-	return func(*env, []types.Value, []types.Type) (types.Value, error) { return v, nil }
+func constant(v types.Value) func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
+	return func(*exec.Env, []types.Value, []types.Type) (types.Value, error) { return v, nil }
 }
 
 func versionString() string {
@@ -99,7 +62,7 @@ func isAggregateCall(n parser.Expr) bool {
 	return ok && f.Over == nil && len(f.Name.Parts) == 1 && aggregateNames[strings.ToUpper(f.Name.Object())]
 }
 
-func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint types.Type) (expr, error) {
+func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
 	name := strings.ToUpper(x.Name.Object())
 	if x.Over != nil || len(x.Name.Parts) == 1 && windowOnly[name] {
 		return b.bindWindow(x, name, sc, agg) // window.go
@@ -123,38 +86,38 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint t
 	if fn == nil || (len(x.Name.Parts) > 1 && !knownSchema(x.Name)) {
 		return nil, b.errAt(x, sqlerr.New(195, strings.Join(x.Name.Parts, "."), "built-in function name"))
 	}
-	if len(x.Args) < fn.min || (fn.max >= 0 && len(x.Args) > fn.max) || x.Star {
-		if fn.min == fn.max || fn.max < 0 {
-			return nil, b.errAt(x, sqlerr.New(174, name, fn.min))
+	if len(x.Args) < fn.Min || (fn.Max >= 0 && len(x.Args) > fn.Max) || x.Star {
+		if fn.Min == fn.Max || fn.Max < 0 {
+			return nil, b.errAt(x, sqlerr.New(174, name, fn.Min))
 		}
-		return nil, b.errAt(x, sqlerr.New(189, name, fn.min, fn.max))
+		return nil, b.errAt(x, sqlerr.New(189, name, fn.Min, fn.Max))
 	}
-	f := &funcExpr{name: name, fn: fn}
+	f := &exec.Call{Name: name, Fn: fn}
 	for i, a := range x.Args {
 		h := types.TypeUnknown
 		if i > 0 && (name == "ISNULL" || name == "COALESCE" || name == "NULLIF") {
-			h = f.argT[0]
+			h = f.ArgT[0]
 		}
 		v, err := b.bindExpr(a, sc, agg, h)
 		if err != nil {
 			return nil, err
 		}
-		f.args = append(f.args, v)
-		f.argT = append(f.argT, v.typ())
+		f.Args = append(f.Args, v)
+		f.ArgT = append(f.ArgT, v.Type())
 	}
-	f.t = fn.typ(f.argT)
+	f.T = fn.Type(f.ArgT)
 	if name == "ISNULL" || name == "COALESCE" || name == "IIF" {
 		start := 0
 		if name == "IIF" {
 			start = 1
 		}
-		for i := start; i < len(f.args); i++ {
-			c, err := b.coerceChecked(x, f.args[i], f.t)
+		for i := start; i < len(f.Args); i++ {
+			c, err := b.coerceChecked(x, f.Args[i], f.T)
 			if err != nil {
 				return nil, err
 			}
-			f.args[i] = c
-			f.argT[i] = f.t
+			f.Args[i] = c
+			f.ArgT[i] = f.T
 		}
 	}
 	return b.fold(f), nil
@@ -169,7 +132,7 @@ func knownSchema(n parser.ObjectName) bool {
 	return false
 }
 
-func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (exec.Expr, error) {
 	want := map[string]int{"DATEADD": 3, "DATEDIFF": 3, "DATEDIFF_BIG": 3, "DATEPART": 2, "DATENAME": 2}[name]
 	if len(x.Args) != want {
 		return nil, b.errAt(x, sqlerr.New(174, name, want))
@@ -187,7 +150,7 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 	if !ok {
 		return nil, b.errAt(x.Args[0], sqlerr.New(155, partName, strings.ToLower(name)))
 	}
-	var args []expr
+	var args []exec.Expr
 	for i, a := range x.Args[1:] {
 		h := types.DateTime2Type(7)
 		if name == "DATEADD" && i == 0 {
@@ -199,29 +162,29 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 		}
 		args = append(args, v)
 	}
-	f := &funcExpr{name: name, args: args}
+	f := &exec.Call{Name: name, Args: args}
 	for _, a := range args {
-		f.argT = append(f.argT, a.typ())
+		f.ArgT = append(f.ArgT, a.Type())
 	}
 	switch name {
 	case "DATEADD":
-		f.t = f.argT[1]
-		if !f.t.Kind.IsTemporal() {
-			f.t = types.TypeDateTime
+		f.T = f.ArgT[1]
+		if !f.T.Kind.IsTemporal() {
+			f.T = types.TypeDateTime
 		}
-		f.fn = &builtin{eval: valuesOnly(builtins.DateAddFunc(part, f.t))}
+		f.Fn = &exec.Builtin{Eval: valuesOnly(builtins.DateAddFunc(part, f.T))}
 	case "DATEDIFF", "DATEDIFF_BIG":
-		f.t = types.TypeInt
+		f.T = types.TypeInt
 		if name == "DATEDIFF_BIG" {
-			f.t = types.TypeBigInt
+			f.T = types.TypeBigInt
 		}
-		f.fn = &builtin{eval: valuesOnly(builtins.DateDiffFunc(part, name == "DATEDIFF_BIG"))}
+		f.Fn = &exec.Builtin{Eval: valuesOnly(builtins.DateDiffFunc(part, name == "DATEDIFF_BIG"))}
 	case "DATEPART":
-		f.t = types.TypeInt
-		f.fn = &builtin{eval: valuesOnly(builtins.DatePartFunc(part))}
+		f.T = types.TypeInt
+		f.Fn = &exec.Builtin{Eval: valuesOnly(builtins.DatePartFunc(part))}
 	case "DATENAME":
-		f.t = types.NVarCharType(30)
-		f.fn = &builtin{eval: valuesOnly(builtins.DateNameFunc(part))}
+		f.T = types.NVarCharType(30)
+		f.Fn = &exec.Builtin{Eval: valuesOnly(builtins.DateNameFunc(part))}
 	}
 	return b.fold(f), nil
 }
@@ -243,30 +206,30 @@ type subqueryExpr struct {
 	grouped    bool // runs after its query's grouping: the enclosing row is the group's keys
 }
 
-func (s *subqueryExpr) typ() types.Type {
+func (s *subqueryExpr) Type() types.Type {
 	if s.exists {
 		return types.TypeBit
 	}
 	return s.plan.cols[0].Type
 }
 
-func (s *subqueryExpr) rows(e *env) ([][]types.Value, error) {
-	if e.cache == nil {
-		e.cache = map[any]any{}
+func (s *subqueryExpr) rows(e *exec.Env) ([][]types.Value, error) {
+	if e.Cache == nil {
+		e.Cache = map[any]any{}
 	}
-	if r, ok := e.cache[s]; ok && !s.correlated {
+	if r, ok := e.Cache[s]; ok && !s.correlated {
 		return r.([][]types.Value), nil
 	}
 	sub := *e
 	if s.correlated {
-		row := e.row
+		row := e.Row
 		if s.grouped {
-			row = e.keys
+			row = e.Keys
 		}
-		sub.outer = append(e.outer[:len(e.outer):len(e.outer)], row)
+		sub.Outer = append(e.Outer[:len(e.Outer):len(e.Outer)], row)
 		releaseCorrelated(e, s) // correlate.go
 	}
-	sub.row, sub.aggs, sub.keys = nil, nil, nil
+	sub.Row, sub.Aggs, sub.Keys = nil, nil, nil
 	limit := -1
 	if s.exists {
 		limit = 1
@@ -275,32 +238,32 @@ func (s *subqueryExpr) rows(e *env) ([][]types.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.cache[s] = rows
+	e.Cache[s] = rows
 	return rows, nil
 }
 
 // collectRows runs a SELECT and keeps (up to limit, when ≥ 0) its rows,
 // counting them against the statement's memory.
-func collectRows(e *env, plan *selectPlan, limit int) ([][]types.Value, error) {
+func collectRows(e *exec.Env, plan *selectPlan, limit int) ([][]types.Value, error) {
 	var rows [][]types.Value
 	err := plan.run(e, func(row []types.Value) error {
 		r := append([]types.Value{}, row...)
 		rows = append(rows, r)
-		if err := e.gov.Grow(govern.RowSize(r) + 8); err != nil {
+		if err := e.Gov.Grow(govern.RowSize(r) + 8); err != nil {
 			return err
 		}
 		if len(rows) == limit {
-			return errStopScan
+			return exec.ErrStopScan
 		}
 		return nil
 	})
-	if err != nil && err != errStopScan {
+	if err != nil && err != exec.ErrStopScan {
 		return nil, err
 	}
 	return rows, nil
 }
 
-func (s *subqueryExpr) eval(e *env) (types.Value, error) {
+func (s *subqueryExpr) Eval(e *exec.Env) (types.Value, error) {
 	rows, err := s.rows(e)
 	if err != nil {
 		return nil, err
@@ -319,14 +282,14 @@ func (s *subqueryExpr) eval(e *env) (types.Value, error) {
 
 // inSubquery is x [NOT] IN (SELECT ...).
 type inSubquery struct {
-	x   expr
+	x   exec.Expr
 	sub *subqueryExpr
 	not bool
 }
 
-func (in *inSubquery) typ() types.Type { return types.TypeBit }
-func (in *inSubquery) eval(e *env) (types.Value, error) {
-	xv, err := in.x.eval(e)
+func (in *inSubquery) Type() types.Type { return types.TypeBit }
+func (in *inSubquery) Eval(e *exec.Env) (types.Value, error) {
+	xv, err := in.x.Eval(e)
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +303,7 @@ func (in *inSubquery) eval(e *env) (types.Value, error) {
 	if xv == nil {
 		return nil, nil
 	}
-	xt, st := in.x.typ(), in.sub.typ()
+	xt, st := in.x.Type(), in.sub.Type()
 	ct := types.Common(xt, st)
 	if !sameRepresentation(xt.Kind, st.Kind) {
 		if xv, err = types.Convert(xv, xt, ct, types.Implicit); err != nil {
@@ -369,7 +332,7 @@ func (in *inSubquery) eval(e *env) (types.Value, error) {
 	return in.not, nil
 }
 
-func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool, sc *scope, agg *aggContext) (exec.Expr, error) {
 	plan, correlated, err := b.planSubquery(sel, sc, agg)
 	if err != nil {
 		return nil, err

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
+	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -27,15 +29,15 @@ import (
 type hashJoin struct {
 	joinSource // kind, inputs, the whole condition (for plans), offsets
 	pairs      []joinPair
-	rest       expr // the condition's other conjuncts, checked per match
+	rest       exec.Expr // the condition's other conjuncts, checked per match
 	floats     []bool
 	buildLeft  bool
 }
 
-func newHashJoin(j *joinSource, pairs []joinPair, rest []expr) *hashJoin {
-	h := &hashJoin{joinSource: *j, pairs: pairs, rest: andAll(rest)}
+func newHashJoin(j *joinSource, pairs []joinPair, rest []exec.Expr) *hashJoin {
+	h := &hashJoin{joinSource: *j, pairs: pairs, rest: opt.AndAll(rest)}
 	for _, p := range pairs {
-		h.floats = append(h.floats, !exactNumber(p.l.typ()) || !exactNumber(p.r.typ()))
+		h.floats = append(h.floats, !exactNumber(p.l.Type()) || !exactNumber(p.r.Type()))
 	}
 	h.buildLeft = estimateRows(j.left) < estimateRows(j.right)
 	return h
@@ -45,9 +47,9 @@ func exactNumber(t types.Type) bool { return t.Kind.IsInteger() || t.Kind == typ
 
 // side is one input of the join as the hash join uses it.
 type side struct {
-	src       rowSource
+	src       exec.Operator
 	off, w    int // where its columns sit in the join's row
-	keys      []expr
+	keys      []exec.Expr
 	preserved bool // an outer join keeps its unmatched rows
 }
 
@@ -161,19 +163,19 @@ func (t *hashTable) matches(kv []types.Value, fn func(i int, row []types.Value) 
 	return nil
 }
 
-func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
+func (h *hashJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	build, probe := h.sides()
 	full := make([]types.Value, h.base+h.lw+h.rw)
 	combined := full[h.base:]
-	saved := e.row
-	defer func() { e.row = saved }()
+	saved := e.Row
+	defer func() { e.Row = saved }()
 	t := newHashTable(h.floats, build.w)
 	var held int64
-	defer func() { e.gov.Shrink(held) }()
+	defer func() { e.Gov.Shrink(held) }()
 	kbuf := make([]types.Value, len(build.keys))
-	err := build.src.scan(e, func(r []types.Value) error {
+	err := build.src.Run(e, func(r []types.Value) error {
 		copy(combined[build.off:build.off+build.w], pad(r, build.w))
-		e.row = full
+		e.Row = full
 		ok, err := evalKeys(e, build.keys, kbuf)
 		if err != nil || !ok && !build.preserved {
 			return err
@@ -184,14 +186,14 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 		}
 		n := t.add(combined[build.off:build.off+build.w], kv)
 		held += n
-		return e.gov.Grow(n)
+		return e.Gov.Grow(n)
 	})
 	if err != nil {
 		return err
 	}
 	n := t.link()
 	held += n
-	if err := e.gov.Grow(n); err != nil {
+	if err := e.Gov.Grow(n); err != nil {
 		return err
 	}
 	var matched []bool
@@ -199,12 +201,12 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 		matched = make([]bool, t.n)
 	}
 	bcols := combined[build.off : build.off+build.w]
-	err = probe.src.scan(e, func(r []types.Value) error {
-		if err := e.gov.Check(); err != nil {
+	err = probe.src.Run(e, func(r []types.Value) error {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		copy(combined[probe.off:], pad(r, probe.w))
-		e.row = full
+		e.Row = full
 		ok, err := evalKeys(e, probe.keys, kbuf)
 		if err != nil {
 			return err
@@ -212,13 +214,13 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 		found := false
 		if ok {
 			err = t.matches(kbuf, func(i int, row []types.Value) error {
-				if err := e.gov.Check(); err != nil {
+				if err := e.Gov.Check(); err != nil {
 					return err
 				}
 				copy(bcols, row)
 				if h.rest != nil {
-					e.row = full
-					if v, err := h.rest.eval(e); err != nil || !truth(v) {
+					e.Row = full
+					if v, err := h.rest.Eval(e); err != nil || !exec.Truth(v) {
 						return err
 					}
 				}
@@ -243,7 +245,7 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 	}
 	clear(combined[probe.off : probe.off+probe.w])
 	for i := 0; i < t.n; i++ {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		if !matched[i] {
@@ -258,9 +260,9 @@ func (h *hashJoin) scan(e *env, fn func(row []types.Value) error) error {
 
 // evalKeys evaluates join keys over e.row into kv; false when one is NULL
 // (the row matches nothing).
-func evalKeys(e *env, keys []expr, kv []types.Value) (bool, error) {
+func evalKeys(e *exec.Env, keys []exec.Expr, kv []types.Value) (bool, error) {
 	for i, k := range keys {
-		v, err := k.eval(e)
+		v, err := k.Eval(e)
 		if err != nil || v == nil {
 			return false, err
 		}
@@ -378,18 +380,18 @@ func canonicalDec(d types.Dec) (*big.Int, int32) {
 	return c, s
 }
 
-// explain draws the join as SQL Server does: Hash Match over the build
+// Explain draws the join as SQL Server does: Hash Match over the build
 // input then the probe input, HASH:(build keys)=(probe keys) and the
 // condition every match is checked against as RESIDUAL. The logical
 // operator is named from the build input's point of view (a LEFT JOIN
 // that builds on its right input is a Right Outer Join of the inputs as
 // drawn).
-func (h *hashJoin) explain(x *explainer, nm *names) *plan.Node {
-	left, right := h.left.explain(x, nm), h.right.explain(x, nm)
+func (h *hashJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+	left, right := h.left.Explain(x, nm), h.right.Explain(x, nm)
 	build, probe := h.sides()
-	arg := "HASH:(" + x.list(build.keys, nm) + ")=(" + x.list(probe.keys, nm) + ")"
+	arg := "HASH:(" + x.List(build.keys, nm) + ")=(" + x.List(probe.keys, nm) + ")"
 	if h.on != nil {
-		arg += ", RESIDUAL:(" + x.text(h.on, nm) + ")"
+		arg += ", RESIDUAL:(" + x.Text(h.on, nm) + ")"
 	}
 	kind, first, second := h.kind, left, right
 	if !h.buildLeft {
@@ -401,23 +403,13 @@ func (h *hashJoin) explain(x *explainer, nm *names) *plan.Node {
 			kind = parser.LeftJoin
 		}
 	}
-	n := x.node("Hash Match", joinLogical[kind], arg, first, second)
+	n := x.Node("Hash Match", joinLogical[kind], arg, first, second)
 	n.NamesLogical = true
 	return n
 }
 
-// list prints expressions as a plan's argument lists them: comma
-// separated.
-func (x *explainer) list(xs []expr, nm *names) string {
-	t := make([]string, len(xs))
-	for i, e := range xs {
-		t[i] = x.text(e, nm)
-	}
-	return strings.Join(t, ", ")
-}
-
 // pairSides returns the left and the right expressions of join pairs.
-func pairSides(pairs []joinPair) (l, r []expr) {
+func pairSides(pairs []joinPair) (l, r []exec.Expr) {
 	for _, p := range pairs {
 		l, r = append(l, p.l), append(r, p.r)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -92,13 +93,13 @@ func (w *rowWriter) checkIdentityTargets(s *Session, listed, explicit bool) erro
 // explicitIdentity records an explicit identity value v: the counter moves
 // to v when v lies beyond it in the increment's direction (or when the
 // table never generated a value).
-func (w *rowWriter) explicitIdentity(e *env, t *txn, v types.Value) error {
+func (w *rowWriter) explicitIdentity(e *exec.Env, t *txn, v types.Value) error {
 	i := w.table.IdentityColumn()
 	n, ok := identityInt(v)
 	if !ok {
 		return nil
 	}
-	e.sess.lastIdentity = &n // SCOPE_IDENTITY() reports the explicit value
+	sessionOf(e).lastIdentity = &n // SCOPE_IDENTITY() reports the explicit value
 	key := keys.IdentityKey(w.table.ID)
 	cur, had, err := t.Get(key)
 	if err != nil {
@@ -161,18 +162,18 @@ func (b *binder) planCheckIdent(x *parser.Dbcc, quiet bool) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		c, ok := v.(*constExpr)
+		c, ok := v.(*exec.Const)
 		if !ok {
 			return nil, b.errAt(x.Args[2], sqlerr.New(2526))
 		}
-		n, ok := identityInt(c.v)
+		n, ok := identityInt(c.V)
 		if !ok {
 			return nil, b.errAt(x.Args[2], sqlerr.New(2526))
 		}
 		mode, reseedTo = "RESEED TO", n
 	}
 	inc := def.Columns[col].Identity.Increment
-	return &stmtPlan{write: db, run: func(e *env, t *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{write: db, run: func(e *exec.Env, t *txn, w session.ResultWriter) (string, error) {
 		key := keys.IdentityKey(def.ID)
 		raw, had, err := t.Get(key)
 		if err != nil {
@@ -200,11 +201,11 @@ func (b *binder) planCheckIdent(x *parser.Dbcc, quiet bool) (*stmtPlan, error) {
 		// The column's extreme value in the increment's direction.
 		colMax, hasRows := int64(0), false
 		scan := &tableScan{db: db, table: def}
-		if err := scan.scan(e, func(row []types.Value) error {
+		if err := scan.Run(e, func(row []types.Value) error {
 			if v, ok := identityInt(row[col]); ok && (!hasRows || (inc > 0 && v > colMax) || (inc < 0 && v < colMax)) {
 				colMax, hasRows = v, true
 			}
-			return e.gov.Check()
+			return e.Gov.Check()
 		}); err != nil {
 			return "", err
 		}

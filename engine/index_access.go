@@ -4,7 +4,9 @@ import (
 	"fmt"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
+	"mirrordb/engine/opt"
 	"mirrordb/engine/storage"
 	"mirrordb/types"
 )
@@ -28,11 +30,11 @@ type indexSeek struct {
 // chooseIndexSeek gives ts an index seek when an index fixes more leading
 // columns than the primary-key access chooseAccess found; the table's
 // columns start at base in the combined row (a join's input).
-func chooseIndexSeek(ts *tableScan, where expr, base int) {
+func chooseIndexSeek(ts *tableScan, where exec.Expr, base int) {
 	if len(ts.table.Indexes) == 0 || (len(ts.table.PK) > 0 && len(ts.eq) == len(ts.table.PK)) {
 		return
 	}
-	conj := conjuncts(where, nil)
+	conj := opt.Conjuncts(where, nil)
 	var best *indexSeek
 	bestScore := 2 * len(ts.eq)
 	if ts.rng != nil {
@@ -56,28 +58,28 @@ func chooseIndexSeek(ts *tableScan, where expr, base int) {
 
 // seekValue finds a conjunct "column op value" (either way round; col is
 // the column's place in the combined row) with a row-independent value of a type the column's key encoding agrees with.
-func seekValue(conj []expr, col int, colT types.Type, ops ...string) expr {
+func seekValue(conj []exec.Expr, col int, colT types.Type, ops ...string) exec.Expr {
 	v, _ := seekBound(conj, col, colT, ops...)
 	return v
 }
 
 // seekBound is seekValue that also returns the operator found, turned
 // round to read "column op value".
-func seekBound(conj []expr, col int, colT types.Type, ops ...string) (expr, string) {
+func seekBound(conj []exec.Expr, col int, colT types.Type, ops ...string) (exec.Expr, string) {
 	if colT.Kind.IsBinary() {
 		return nil, "" // fixed-length binary pads; leave it to the scan
 	}
 	for _, c := range conj {
-		cmp, ok := c.(*compare)
+		cmp, ok := c.(*exec.Compare)
 		if !ok {
 			continue
 		}
-		for flip, side := range [2][2]expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
-			col2, isCol := side[0].(*colExpr)
-			if !isCol || col2.idx != col || !rowIndependent(side[1]) || !keyCompatible(colT, side[1].typ()) {
+		for flip, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
+			col2, isCol := side[0].(*exec.ColRef)
+			if !isCol || col2.Idx != col || !rowIndependent(side[1]) || !opt.KeyCompatible(colT, side[1].Type()) {
 				continue
 			}
-			op := cmp.op
+			op := cmp.Op
 			if flip == 1 { // value op column: turn it round
 				op = map[string]string{"<": ">", ">": "<", "<=": ">=", ">=": "<=", "!<": "!>", "!>": "!<", "=": "="}[op]
 			}
@@ -101,7 +103,7 @@ func seekKey(dst []byte, v types.Value, colT types.Type, desc bool) []byte {
 }
 
 // scanKeys reads the rows the seek selects, in index order.
-func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row []types.Value) error) error {
+func (s *indexSeek) scanKeys(e *exec.Env, t *tableScan, fn func(key, raw []byte, row []types.Value) error) error {
 	if !s.stillReady(e, t) {
 		full := *t
 		full.seek = nil
@@ -115,8 +117,8 @@ func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row 
 	if s.covering {
 		return s.scanCovered(e, t, rs, fn)
 	}
-	r := e.sess.readerFor(t.db)
-	tio := e.sess.stats.open(t.db, t.table)
+	r := sessionOf(e).readerFor(t.db)
+	tio := sessionOf(e).stats.open(t.db, t.table)
 	var row []types.Value
 	return t.scanRanges(e, rs, t.backward, func(_, entry []byte) error {
 		rowKey, err := entryRowKey(def.StoreID(), entry)
@@ -146,8 +148,8 @@ func (s *indexSeek) scanKeys(e *env, t *tableScan, fn func(key, raw []byte, row 
 // stillReady reports whether the index is still ready as the session sees
 // the schema now: a statement bound before DROP INDEX began falls back to
 // reading the table.
-func (s *indexSeek) stillReady(e *env, t *tableScan) bool {
-	set, err := e.sess.schemaFor(t.db)
+func (s *indexSeek) stillReady(e *exec.Env, t *tableScan) bool {
+	set, err := sessionOf(e).schemaFor(t.db)
 	if err != nil {
 		return false
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -194,7 +195,7 @@ func keyHead(key []byte, off int) uint64 {
 // fill indexes up to indexChunkRows rows (indexChunkBytes of entries,
 // indexReadBytes of rows) from cursor on (a row key, or a prefix before
 // every row) and returns where to go on (nil at the end): step 2.
-func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
+func (x *indexBuild) fill(e *exec.Env, t *txn, cursor []byte) ([]byte, error) {
 	def, ix, err := x.building(t)
 	if err != nil {
 		return nil, err
@@ -219,7 +220,7 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 	for it.First(); it.Valid() && n < indexChunkRows && len(buf) < indexChunkBytes && size < indexReadBytes; it.Next() {
 		n++
 		size += len(it.Key()) + len(it.Value())
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			it.Close()
 			return nil, err
 		}
@@ -261,7 +262,7 @@ func (x *indexBuild) fill(e *env, t *txn, cursor []byte) ([]byte, error) {
 
 // writeStep writes a step's sorted entries, reading the before-images of
 // only those that may exist (see the top of the file).
-func (x *indexBuild) writeStep(e *env, t *txn, def *catalog.TableDef, ix *catalog.IndexDef, buf []byte, entries []stepEntry) error {
+func (x *indexBuild) writeStep(e *exec.Env, t *txn, def *catalog.TableDef, ix *catalog.IndexDef, buf []byte, entries []stepEntry) error {
 	mayExist, watched := x.db.builds.mayExist(def.StoreID(), ix.StoreID())
 	t.Grow(len(entries))
 	var it *pebble.Iterator
@@ -323,7 +324,7 @@ func rowKeyOfEntry(tableID uint32, val []byte) []byte {
 }
 
 // duplicate is Msg 1505 for the row whose new entry has value val.
-func (x *indexBuild) duplicate(e *env, t *txn, def *catalog.TableDef, ix *catalog.IndexDef, val []byte) error {
+func (x *indexBuild) duplicate(e *exec.Env, t *txn, def *catalog.TableDef, ix *catalog.IndexDef, val []byte) error {
 	rowKey, err := entryRowKey(def.StoreID(), val)
 	if err != nil {
 		return x.db.storage.Corrupt(err)

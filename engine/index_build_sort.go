@@ -13,6 +13,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/sqlerr"
@@ -121,7 +122,7 @@ func indexFingerprint(def *catalog.TableDef, ix *catalog.IndexDef) string {
 
 // scan runs step 1: it reads every row, encodes the entries and sorts them
 // into runs.
-func (x *indexBuild) scan(e *env) (*buildSort, error) {
+func (x *indexBuild) scan(e *exec.Env) (*buildSort, error) {
 	set := x.db.schema.Load()
 	var def *catalog.TableDef
 	var ix *catalog.IndexDef
@@ -171,7 +172,7 @@ func (x *indexBuild) scan(e *env) (*buildSort, error) {
 }
 
 // scanRows reads the rows into runs, handing each full one to the sorter.
-func (x *indexBuild) scanRows(e *env, def *catalog.TableDef, ix *catalog.IndexDef, s *buildSort, full, free chan *entryRun) error {
+func (x *indexBuild) scanRows(e *exec.Env, def *catalog.TableDef, ix *catalog.IndexDef, s *buildSort, full, free chan *entryRun) error {
 	prefix := keys.TablePrefix(def.StoreID())
 	it, err := x.db.storage.KV().NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
@@ -202,7 +203,7 @@ func (x *indexBuild) scanRows(e *env, def *catalog.TableDef, ix *catalog.IndexDe
 			}
 		}
 		if read%256 == 0 {
-			if err := e.gov.Check(); err != nil {
+			if err := e.Gov.Check(); err != nil {
 				return err
 			}
 		}
@@ -499,7 +500,7 @@ func (s *buildSort) recycle(p *entryPack) {
 }
 
 // writeSorted writes one pack of merged entries: step 2.
-func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) error {
+func (x *indexBuild) writeSorted(e *exec.Env, t *txn, s *buildSort, p *entryPack) error {
 	def, ix, err := x.building(t)
 	if err != nil {
 		return err
@@ -513,7 +514,7 @@ func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) err
 	for n, en := range p.entries {
 		k, v := p.buf[en.k:en.v:en.v], p.buf[en.v:en.end:en.end]
 		if n%256 == 0 {
-			if err := e.gov.Check(); err != nil {
+			if err := e.Gov.Check(); err != nil {
 				return err
 			}
 		}
@@ -556,7 +557,7 @@ func (x *indexBuild) writeSorted(e *env, t *txn, s *buildSort, p *entryPack) err
 
 // currentEntry returns the value the entry with key k (value v, from the
 // scan) has now: nil when its row is gone or has another entry.
-func (x *indexBuild) currentEntry(e *env, t *txn, def *catalog.TableDef, ix *catalog.IndexDef, k, v []byte) ([]byte, error) {
+func (x *indexBuild) currentEntry(e *exec.Env, t *txn, def *catalog.TableDef, ix *catalog.IndexDef, k, v []byte) ([]byte, error) {
 	rowKey, err := entryRowKey(def.StoreID(), v)
 	if err != nil {
 		return nil, x.db.storage.Corrupt(err)

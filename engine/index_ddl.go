@@ -9,6 +9,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -86,7 +87,7 @@ func (b *binder) planCreateIndex(x *parser.CreateIndex) (*stmtPlan, error) {
 		return nil, err
 	}
 	s := b.s
-	return &stmtPlan{dbs: []*Database{db}, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{dbs: []*Database{db}, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		build := &indexBuild{s: s, db: db, table: def.Name, ix: ix, dropExisting: dropExisting, w: w, start: time.Now()}
 		if err := build.run(e); err != nil {
 			return "", b.errAt(x, sqlerr.As(err))
@@ -180,7 +181,7 @@ type indexBuild struct {
 }
 
 // run builds the index in steps (in one step inside a user transaction).
-func (x *indexBuild) run(e *env) error {
+func (x *indexBuild) run(e *exec.Env) error {
 	defer func() { x.unwatch(x.tableID) }()
 	if x.s.tx != nil {
 		err := x.s.withWrite(e, x.db, func(t *txn) error {
@@ -230,7 +231,7 @@ func (x *indexBuild) run(e *env) error {
 // mirror): the build waits for it outside the writer lock before the step
 // after next, so that it overlaps with the next step and holds back no
 // other writer.
-func (x *indexBuild) fillAll(e *env) error {
+func (x *indexBuild) fillAll(e *exec.Env) error {
 	sorted, err := x.scan(e)
 	if err != nil {
 		return err
@@ -239,7 +240,7 @@ func (x *indexBuild) fillAll(e *env) error {
 	var waits [2]func(context.Context) error // the last two steps', older first
 	for pack := range sorted.packs {
 		if wait := waits[0]; wait != nil {
-			if err := wait(e.commitCtx); err != nil {
+			if err := wait(e.CommitCtx); err != nil {
 				return err
 			}
 		}
@@ -260,7 +261,7 @@ func (x *indexBuild) fillAll(e *env) error {
 	}
 	for _, wait := range waits {
 		if wait != nil {
-			if err := wait(e.commitCtx); err != nil {
+			if err := wait(e.CommitCtx); err != nil {
 				return err
 			}
 		}
@@ -270,10 +271,10 @@ func (x *indexBuild) fillAll(e *env) error {
 
 // cleanupEnv is e for undoing a failed statement's earlier steps: not
 // cancelled with it, but bounded.
-func cleanupEnv(e *env) (*env, context.CancelFunc) {
+func cleanupEnv(e *exec.Env) (*exec.Env, context.CancelFunc) {
 	c := *e
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), time.Minute)
-	c.ctx, c.commitCtx = ctx, ctx
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.Ctx), time.Minute)
+	c.Ctx, c.CommitCtx = ctx, ctx
 	return &c, cancel
 }
 
@@ -413,7 +414,7 @@ func (b *binder) planDropIndex(x *parser.DropIndex) (*stmtPlan, error) {
 	for _, t := range targets {
 		dbs = appendDB(dbs, t.db)
 	}
-	return &stmtPlan{dbs: dbs, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
+	return &stmtPlan{dbs: dbs, run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 		for _, t := range targets {
 			if err := s.dropIndex(e, t.db, t.table, t.name, x.IfExists); err != nil {
 				return "", b.errAt(x, sqlerr.As(err))
@@ -425,7 +426,7 @@ func (b *binder) planDropIndex(x *parser.DropIndex) (*stmtPlan, error) {
 
 // dropIndex drops a table's index by name (nothing when missing and
 // ifExists).
-func (s *Session) dropIndex(e *env, db *Database, table, name string, ifExists bool) error {
+func (s *Session) dropIndex(e *exec.Env, db *Database, table, name string, ifExists bool) error {
 	var id uint32
 	err := s.withWrite(e, db, func(t *txn) error {
 		def, err := tableForIndex(t, table)
@@ -460,7 +461,7 @@ func (s *Session) dropIndex(e *env, db *Database, table, name string, ifExists b
 // removeIndex marks an index (by its store) dropping, deletes its entries
 // in steps and removes it from its table (in one step inside a user
 // transaction).
-func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) error {
+func (s *Session) removeIndex(e *exec.Env, db *Database, table string, id uint32) error {
 	if s.tx != nil {
 		return s.withWrite(e, db, func(t *txn) error {
 			tableID, err := markIndexDropping(t, table, id)
@@ -480,7 +481,7 @@ func (s *Session) removeIndex(e *env, db *Database, table string, id uint32) err
 // each step as a transaction of its own. unlessRunning leaves alone an
 // index that a statement of this instance is building or removing
 // (errIndexBusy), as the removal of what a crash left behind must.
-func removeIndexInSteps(e *env, db *Database, table string, id uint32, unlessRunning bool, step func(fn func(t *txn) error) error) error {
+func removeIndexInSteps(e *exec.Env, db *Database, table string, id uint32, unlessRunning bool, step func(fn func(t *txn) error) error) error {
 	var tableID uint32
 	err := step(func(t *txn) error {
 		def, err := tableForIndex(t, table)
@@ -548,7 +549,7 @@ func dropIndexDef(t *txn, table string, id uint32) error {
 // dropIndexEntries deletes what entries a table's indexes still have once
 // its rows are gone: those of an index a crash left dropping, which writes
 // no longer maintain (DROP TABLE).
-func dropIndexEntries(e *env, t *txn, def *catalog.TableDef) error {
+func dropIndexEntries(e *exec.Env, t *txn, def *catalog.TableDef) error {
 	for _, ix := range def.Indexes {
 		if err := emptyIndex(e, t, def.StoreID(), ix.StoreID()); err != nil {
 			return err
@@ -558,7 +559,7 @@ func dropIndexEntries(e *env, t *txn, def *catalog.TableDef) error {
 }
 
 // emptyIndex deletes every entry of an index in one transaction.
-func emptyIndex(e *env, t *txn, tableID, id uint32) error {
+func emptyIndex(e *exec.Env, t *txn, tableID, id uint32) error {
 	for cursor := keys.IndexPrefix(tableID, id); cursor != nil; {
 		var err error
 		if cursor, err = emptyIndexChunk(e, t, tableID, id, cursor); err != nil {
@@ -570,7 +571,7 @@ func emptyIndex(e *env, t *txn, tableID, id uint32) error {
 
 // emptyIndexChunk deletes up to indexChunkRows entries of an index from
 // cursor on and returns where to go on (nil when none are left).
-func emptyIndexChunk(e *env, t *txn, tableID, id uint32, cursor []byte) ([]byte, error) {
+func emptyIndexChunk(e *exec.Env, t *txn, tableID, id uint32, cursor []byte) ([]byte, error) {
 	return emptyChunk(e, t, keys.IndexPrefix(tableID, id), cursor)
 }
 
@@ -580,7 +581,7 @@ func emptyIndexChunk(e *env, t *txn, tableID, id uint32, cursor []byte) ([]byte,
 // start, where the deletions of every earlier step would have to be
 // skipped again; no keys appear behind it, as nothing writes an index
 // being emptied or a table being discarded.
-func emptyChunk(e *env, t *txn, prefix, cursor []byte) ([]byte, error) {
+func emptyChunk(e *exec.Env, t *txn, prefix, cursor []byte) ([]byte, error) {
 	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: cursor, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
 		return nil, t.db.storage.ReadError(err)
@@ -602,7 +603,7 @@ func emptyChunk(e *env, t *txn, prefix, cursor []byte) ([]byte, error) {
 		return nil, t.db.storage.ReadError(err)
 	}
 	for i, k := range ks {
-		if err := e.ctx.Err(); err != nil {
+		if err := e.Ctx.Err(); err != nil {
 			return nil, err
 		}
 		if err := t.WriteOwned(k, vs[i], true, nil); err != nil {

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -109,7 +110,7 @@ func (f filterEval) eval(x parser.Expr, row []types.Value) (bool, error) {
 		if err != nil || row[i] == nil || v == nil {
 			return false, err
 		}
-		return cmpResult(op, types.Compare(row[i], v)), nil
+		return exec.CmpResult(op, types.Compare(row[i], v)), nil
 	case *parser.IsNull:
 		i, _, err := f.column(e.X)
 		if err != nil {
@@ -171,11 +172,11 @@ func (f filterEval) constant(col int, ct types.Type, x parser.Expr) (types.Value
 	if err != nil {
 		return nil, err
 	}
-	v, _ := c.eval(nil)
+	v, _ := c.Eval(nil)
 	if v == nil {
 		return nil, nil
 	}
-	out, err := types.Convert(v, c.typ(), ct, types.Implicit)
+	out, err := types.Convert(v, c.Type(), ct, types.Implicit)
 	if err != nil {
 		return nil, sqlerr.New(10609, f.ix, f.t.Name, f.t.Columns[col].Name)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/sqlerr"
 )
 
@@ -70,7 +71,7 @@ func (d *Database) removeInterruptedIndexes(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	e := &env{ctx: ctx, commitCtx: ctx}
+	e := &exec.Env{Ctx: ctx, CommitCtx: ctx}
 	step := func(fn func(t *txn) error) error {
 		if err := d.checkOpen(); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode"
 
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -29,7 +30,7 @@ func boundScan(t *testing.T, s *Session, sql string) *tableScan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bd := &binder{s: s, batch: b, params: &paramTypes{}, simple: true}
+	bd := &binder{s: s, batch: b, params: &exec.ParamTypes{}, simple: true}
 	sp, err := bd.planSelect(st.(*parser.Select))
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -77,7 +78,7 @@ func (c *catalogIndex) typeDesc() (int64, string) {
 }
 
 // countKeys counts the keys under prefix as the session sees them.
-func countKeys(e *env, r pebble.Reader, prefix []byte) (int64, error) {
+func countKeys(e *exec.Env, r pebble.Reader, prefix []byte) (int64, error) {
 	it, err := r.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: keys.PrefixEnd(prefix)})
 	if err != nil {
 		return 0, err
@@ -85,7 +86,7 @@ func countKeys(e *env, r pebble.Reader, prefix []byte) (int64, error) {
 	defer it.Close()
 	var n int64
 	for it.First(); it.Valid(); it.Next() {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return 0, err
 		}
 		n++
@@ -95,8 +96,8 @@ func countKeys(e *env, r pebble.Reader, prefix []byte) (int64, error) {
 
 // eachIndex calls fn for every index of every table of the current
 // database.
-func eachIndex(e *env, fn func(t *catalog.TableDef, c *catalogIndex) error) error {
-	set, err := e.sess.schemaFor(e.sess.db)
+func eachIndex(e *exec.Env, fn func(t *catalog.TableDef, c *catalogIndex) error) error {
+	set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func (vs viewSet) addIndexViews() {
 			"is_unique_constraint", bit, "fill_factor", tinyint, "is_padded", bit, "is_disabled", bit,
 			"is_hypothetical", bit, "allow_row_locks", bit, "allow_page_locks", bit, "has_filter", bit,
 			"filter_definition", types.NVarCharType(types.MaxLength)),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				typ, desc := c.typeDesc()
@@ -139,7 +140,7 @@ func (vs viewSet) addIndexViews() {
 	vs["sys.index_columns"] = &view{
 		cols: cols("object_id", intT, "index_id", intT, "index_column_id", intT, "column_id", intT,
 			"key_ordinal", tinyint, "partition_ordinal", tinyint, "is_descending_key", bit, "is_included_column", bit),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				n := int64(0)
@@ -160,7 +161,7 @@ func (vs viewSet) addIndexViews() {
 		cols: cols("object_id", intT, "name", sysname, "stats_id", intT, "auto_created", bit, "user_created", bit,
 			"no_recompute", bit, "has_filter", bit, "filter_definition", types.NVarCharType(types.MaxLength),
 			"is_temporary", bit, "is_incremental", bit),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				if c.id != 0 {
@@ -174,9 +175,9 @@ func (vs viewSet) addIndexViews() {
 	vs["sys.partitions"] = &view{
 		cols: cols("partition_id", bigint, "object_id", intT, "index_id", intT, "partition_number", intT,
 			"hobt_id", bigint, "rows", bigint, "data_compression", tinyint, "data_compression_desc", desc60),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
-			r := e.sess.readerFor(e.sess.db)
+			r := sessionOf(e).readerFor(sessionOf(e).db)
 			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				n, err := countKeys(e, r, c.prefix)
 				id := int64(t.ID)<<16 | int64(c.id)
@@ -190,12 +191,12 @@ func (vs viewSet) addIndexViews() {
 		function: true,
 		cols: cols("object_id", intT, "stats_id", intT, "last_updated", types.Type{Kind: types.DateTime2, Scale: 7},
 			"rows", bigint, "rows_sampled", bigint, "steps", intT, "unfiltered_rows", bigint, "modification_counter", bigint),
-		rows: func(e *env, args []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, args []types.Value) ([][]types.Value, error) {
 			if len(args) != 2 {
 				return nil, sqlerr.New(174, "dm_db_stats_properties", 2)
 			}
 			var out [][]types.Value
-			r := e.sess.readerFor(e.sess.db)
+			r := sessionOf(e).readerFor(sessionOf(e).db)
 			err := eachIndex(e, func(t *catalog.TableDef, c *catalogIndex) error {
 				if c.id == 0 || args[0] != int64(t.ID) || args[1] != int64(c.id) {
 					return nil

@@ -3,6 +3,8 @@ package engine
 import (
 	"slices"
 
+	"mirrordb/engine/exec"
+	"mirrordb/engine/opt"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 )
@@ -60,18 +62,18 @@ type joinPlanner struct {
 //
 // First, the WHERE conjuncts that can run as semi-joins (semijoin.go) are
 // taken out; they filter the planned source.
-func (b *binder) planJoins(src rowSource, width int, where expr, hints []string) (rowSource, expr, error) {
+func (b *binder) planJoins(src exec.Operator, width int, where exec.Expr, hints []string) (exec.Operator, exec.Expr, error) {
 	var semis []*semiJoin
 	if where != nil && !b.s.oldJoins {
-		var rest []expr
-		for _, c := range conjuncts(where, nil) {
+		var rest []exec.Expr
+		for _, c := range opt.Conjuncts(where, nil) {
 			if s := b.semiJoin(c); s != nil {
 				semis = append(semis, s)
 			} else {
 				rest = append(rest, c)
 			}
 		}
-		where = andAll(rest)
+		where = opt.AndAll(rest)
 	}
 	src, where, err := b.pushJoins(src, width, where, hints)
 	hint := queryHint(hints)
@@ -84,15 +86,15 @@ func (b *binder) planJoins(src rowSource, width int, where expr, hints []string)
 }
 
 // pushJoins is planJoins without the semi-joins.
-func (b *binder) pushJoins(src rowSource, width int, where expr, hints []string) (rowSource, expr, error) {
+func (b *binder) pushJoins(src exec.Operator, width int, where exec.Expr, hints []string) (exec.Operator, exec.Expr, error) {
 	if _, join := src.(*joinSource); !join || b.s.oldJoins {
 		chooseAccess(src, where) // one input: its access path is all there is
 		return src, where, nil
 	}
 	jp := &joinPlanner{hint: queryHint(hints), forceOrder: slices.Contains(hints, "FORCE ORDER")}
-	var push, keep []expr
+	var push, keep []exec.Expr
 	if where != nil {
-		for _, c := range conjuncts(where, nil) {
+		for _, c := range opt.Conjuncts(where, nil) {
 			if lo, _, ok := exprSpan(c); ok && lo >= 0 {
 				push = append(push, c)
 			} else {
@@ -102,23 +104,23 @@ func (b *binder) pushJoins(src rowSource, width int, where expr, hints []string)
 	}
 	src, left := jp.rewrite(src, 0, width, push)
 	keep = append(keep, left...)
-	return src, andAll(keep), jp.err
+	return src, opt.AndAll(keep), jp.err
 }
 
 // rewrite returns src with the predicates preds applied (pushed further
 // down where that keeps the meaning), or returned when they must stay
 // above it. src covers columns [base, base+width) of the combined row.
-func (jp *joinPlanner) rewrite(src rowSource, base, width int, preds []expr) (rowSource, []expr) {
+func (jp *joinPlanner) rewrite(src exec.Operator, base, width int, preds []exec.Expr) (exec.Operator, []exec.Expr) {
 	switch s := src.(type) {
 	case *joinSource:
 		return jp.rewriteJoin(s, base, preds)
 	case *tableScan:
-		chooseAccessAt(s, andAll(preds), base)
+		chooseAccessAt(s, opt.AndAll(preds), base)
 	}
 	if len(preds) == 0 {
 		return src, nil
 	}
-	return &filterSource{src: src, cond: andAll(preds), base: base, width: width}, nil
+	return &filterSource{src: src, cond: opt.AndAll(preds), base: base, width: width}, nil
 }
 
 // rewriteJoin places each predicate: on the side it refers to when
@@ -126,7 +128,7 @@ func (jp *joinPlanner) rewrite(src rowSource, base, width int, preds []expr) (ro
 // outer join preserves, for its ON conjuncts; not the side it fills with
 // NULLs, for WHERE conjuncts), into an inner join's condition when it
 // refers to both sides, else above the join.
-func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []expr) (rowSource, []expr) {
+func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (exec.Operator, []exec.Expr) {
 	kind := j.kind
 	if kind == parser.InnerJoin || kind == parser.CrossJoin {
 		if src, keep, ok := jp.chainJoin(j, base, preds); ok {
@@ -134,7 +136,7 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []expr) (rowSo
 		}
 	}
 	lo, mid, hi := base, base+j.lw, base+j.lw+j.rw
-	var lp, rp, cond, keep []expr
+	var lp, rp, cond, keep []exec.Expr
 	innerish := kind == parser.InnerJoin || kind == parser.CrossJoin
 	for _, p := range preds {
 		a, z, _ := exprSpan(p)
@@ -150,7 +152,7 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []expr) (rowSo
 		}
 	}
 	if j.on != nil {
-		for _, c := range conjuncts(j.on, nil) {
+		for _, c := range opt.Conjuncts(j.on, nil) {
 			a, z, ok := exprSpan(c)
 			switch {
 			case ok && a >= lo && z < mid && (innerish || kind == parser.RightJoin):
@@ -168,7 +170,7 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []expr) (rowSo
 	if kind == parser.CrossJoin && len(cond) > 0 {
 		kind = parser.InnerJoin
 	}
-	on := andAll(cond)
+	on := opt.AndAll(cond)
 	pairs, rest := equiPairs(cond, lo, mid, hi)
 	nested := &joinSource{kind: kind, left: left, right: right, on: on, base: base, lw: j.lw, rw: j.rw}
 	if len(pairs) == 0 {
@@ -192,7 +194,7 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []expr) (rowSo
 // seekCheaper reports whether seeking the right input once per left row
 // is estimated to cost less than hashing it (the rule of a chain's steps,
 // joinorder.go).
-func seekCheaper(left, right rowSource) bool {
+func seekCheaper(left, right exec.Operator) bool {
 	reads := estimateRows(right)
 	if ts := leafScan(right); ts != nil {
 		reads = max(tableRows(ts.db, ts.table), 1)
@@ -214,26 +216,26 @@ func (jp *joinPlanner) fail() {
 // joinPair is one conjunct l = r of a join condition, l over the left
 // input's columns and r over the right's.
 type joinPair struct {
-	l, r expr
-	cmp  *compare
+	l, r exec.Expr
+	cmp  *exec.Compare
 }
 
 // equiPairs splits a join condition into its equalities between the two
 // inputs and the rest.
-func equiPairs(cond []expr, lo, mid, hi int) ([]joinPair, []expr) {
+func equiPairs(cond []exec.Expr, lo, mid, hi int) ([]joinPair, []exec.Expr) {
 	var pairs []joinPair
-	var rest []expr
+	var rest []exec.Expr
 	for _, c := range cond {
-		if cmp, ok := c.(*compare); ok && cmp.op == "=" {
-			la, lz, lok := exprSpan(cmp.l)
-			ra, rz, rok := exprSpan(cmp.r)
+		if cmp, ok := c.(*exec.Compare); ok && cmp.Op == "=" {
+			la, lz, lok := exprSpan(cmp.L)
+			ra, rz, rok := exprSpan(cmp.R)
 			if lok && rok && la >= 0 && ra >= 0 {
 				switch {
 				case la >= lo && lz < mid && ra >= mid && rz < hi:
-					pairs = append(pairs, joinPair{l: cmp.l, r: cmp.r, cmp: cmp})
+					pairs = append(pairs, joinPair{l: cmp.L, r: cmp.R, cmp: cmp})
 					continue
 				case ra >= lo && rz < mid && la >= mid && lz < hi:
-					pairs = append(pairs, joinPair{l: cmp.r, r: cmp.l, cmp: cmp})
+					pairs = append(pairs, joinPair{l: cmp.R, r: cmp.L, cmp: cmp})
 					continue
 				}
 			}
@@ -243,24 +245,11 @@ func equiPairs(cond []expr, lo, mid, hi int) ([]joinPair, []expr) {
 	return pairs, rest
 }
 
-// andAll joins conditions with AND; nil when there are none.
-func andAll(xs []expr) expr {
-	var out expr
-	for _, x := range xs {
-		if out == nil {
-			out = x
-		} else {
-			out = &logic{and: true, l: out, r: x}
-		}
-	}
-	return out
-}
-
 // exprSpan returns the lowest and highest combined-row column an
 // expression reads (lo = -1 when it reads none); ok is false for an
 // expression whose inputs it cannot tell, which then stays where it was
 // written.
-func exprSpan(x expr) (lo, hi int, ok bool) {
+func exprSpan(x exec.Expr) (lo, hi int, ok bool) {
 	lo, hi = -1, -1
 	ok = exprColumns(x, func(i int) {
 		if lo < 0 || i < lo {
@@ -275,10 +264,10 @@ func exprSpan(x expr) (lo, hi int, ok bool) {
 
 // exprColumns calls add with every combined-row column an expression
 // reads; false for an expression whose inputs it cannot tell.
-func exprColumns(x expr, add func(col int)) bool {
-	return exprLeaves(x, func(x expr) {
-		if c, ok := x.(*colExpr); ok {
-			add(c.idx)
+func exprColumns(x exec.Expr, add func(col int)) bool {
+	return exprLeaves(x, func(x exec.Expr) {
+		if c, ok := x.(*exec.ColRef); ok {
+			add(c.Idx)
 		}
 	})
 }
@@ -287,9 +276,9 @@ func exprColumns(x expr, add func(col int)) bool {
 // parameter and subquery of an expression (a subquery's own plan is not
 // entered); false for an expression it cannot look into, or one with a
 // correlated subquery, which may read any column of the row.
-func exprLeaves(x expr, leaf func(expr)) bool {
-	var walk func(x expr) bool
-	all := func(xs ...expr) bool {
+func exprLeaves(x exec.Expr, leaf func(exec.Expr)) bool {
+	var walk func(x exec.Expr) bool
+	all := func(xs ...exec.Expr) bool {
 		for _, x := range xs {
 			if x != nil && !walk(x) {
 				return false
@@ -297,38 +286,38 @@ func exprLeaves(x expr, leaf func(expr)) bool {
 		}
 		return true
 	}
-	walk = func(x expr) bool {
+	walk = func(x exec.Expr) bool {
 		switch e := x.(type) {
 		case *subqueryExpr:
 			leaf(e)
 			return !e.correlated // it may read any column of the row
-		case *colExpr, *constExpr, *paramExpr, *outerColExpr, *aggRef, *groupKeyRef:
+		case *exec.ColRef, *exec.Const, *exec.ParamRef, *outerColExpr, *exec.AggRef, *exec.GroupKeyRef:
 			leaf(e)
 			return true
-		case *castExpr:
-			return walk(e.x)
-		case *arith:
-			return all(e.l, e.r)
-		case *negate:
-			return walk(e.x)
-		case *compare:
-			return all(e.l, e.r)
-		case *logic:
-			return all(e.l, e.r)
-		case *not:
-			return walk(e.x)
-		case *isNull:
-			return walk(e.x)
-		case *inList:
-			return walk(e.x) && all(e.list...)
-		case *caseExpr:
-			return all(e.conds...) && all(e.results...) && all(e.els)
-		case *likeExpr:
-			return all(e.x, e.pattern, e.escape)
-		case *funcExpr:
-			return !e.agg && all(e.args...)
-		case *styledConvert:
-			return all(e.x, e.style)
+		case *exec.Cast:
+			return walk(e.X)
+		case *exec.Arith:
+			return all(e.L, e.R)
+		case *exec.Negate:
+			return walk(e.X)
+		case *exec.Compare:
+			return all(e.L, e.R)
+		case *exec.Logic:
+			return all(e.L, e.R)
+		case *exec.Not:
+			return walk(e.X)
+		case *exec.IsNull:
+			return walk(e.X)
+		case *exec.InList:
+			return walk(e.X) && all(e.List...)
+		case *exec.Case:
+			return all(e.Conds...) && all(e.Results...) && all(e.Else)
+		case *exec.Like:
+			return all(e.X, e.Pattern, e.Escape)
+		case *exec.Call:
+			return !e.Agg && all(e.Args...)
+		case *exec.StyledConvert:
+			return all(e.X, e.Style)
 		case *inSubquery:
 			return walk(e.x) && walk(e.sub)
 		}

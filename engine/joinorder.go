@@ -4,7 +4,9 @@ import (
 	"math/bits"
 	"sort"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
+	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -26,7 +28,7 @@ import (
 
 // joinInput is one input of a chain.
 type joinInput struct {
-	src     rowSource
+	src     exec.Operator
 	base, w int     // its columns in the combined row
 	est     float64 // rows it is estimated to return
 	reads   float64 // rows its scan reads (the table's rows for a scan)
@@ -44,9 +46,9 @@ const (
 type chainStep struct {
 	in        joinInput
 	method    joinMethod
-	cond      expr       // every conjunct this step applies
+	cond      exec.Expr  // every conjunct this step applies
 	pairs     []joinPair // its equalities: l over the rows so far, r over in
-	rest      expr       // hash: the conjuncts besides pairs
+	rest      exec.Expr  // hash: the conjuncts besides pairs
 	floats    []bool     // hash: keys compared as float
 	buildLeft bool       // hash: build on the rows so far, stream in
 	est       float64    // rows after this step
@@ -77,16 +79,16 @@ const maxChainInputs = 64
 // chainJoin plans the run of inner joins rooted at j with the predicates
 // preds pushed to it. ok is false when it cannot (a condition whose
 // columns it cannot tell); the caller then keeps the written plan.
-func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []expr) (src rowSource, keep []expr, ok bool) {
+func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []exec.Expr) (src exec.Operator, keep []exec.Expr, ok bool) {
 	var inputs []joinInput
-	conds := append([]expr(nil), preds...)
-	var flatten func(src rowSource, base, w int)
-	flatten = func(src rowSource, base, w int) {
+	conds := append([]exec.Expr(nil), preds...)
+	var flatten func(src exec.Operator, base, w int)
+	flatten = func(src exec.Operator, base, w int) {
 		if js, ok := src.(*joinSource); ok && (js.kind == parser.InnerJoin || js.kind == parser.CrossJoin) {
 			flatten(js.left, base, js.lw)
 			flatten(js.right, base+js.lw, js.rw)
 			if js.on != nil {
-				conds = conjuncts(js.on, conds)
+				conds = opt.Conjuncts(js.on, conds)
 			}
 			return
 		}
@@ -105,7 +107,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []expr) (src row
 		}
 		return -1
 	}
-	mask := func(x expr) (uint64, bool) {
+	mask := func(x exec.Expr) (uint64, bool) {
 		var m uint64
 		ok := exprColumns(x, func(col int) {
 			if i := owner(col); i >= 0 {
@@ -115,7 +117,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []expr) (src row
 		return m, ok
 	}
 	masks := make([]uint64, len(conds))
-	perInput := make([][]expr, len(inputs))
+	perInput := make([][]exec.Expr, len(inputs))
 	var multi []int
 	for i, c := range conds {
 		m, ok := mask(c)
@@ -135,10 +137,10 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []expr) (src row
 	}
 	for i := range inputs {
 		in := &inputs[i]
-		var left []expr
+		var left []exec.Expr
 		in.src, left = jp.rewrite(in.src, in.base, in.w, perInput[i])
 		if len(left) > 0 {
-			in.src = &filterSource{src: in.src, cond: andAll(left), base: in.base, width: in.w}
+			in.src = &filterSource{src: in.src, cond: opt.AndAll(left), base: in.base, width: in.w}
 		}
 		in.est = estimateRows(in.src)
 		in.reads = in.est
@@ -154,7 +156,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []expr) (src row
 	applied := make([]bool, len(conds))
 	for _, k := range order[1:] {
 		now := joined | 1<<k
-		var step []expr
+		var step []exec.Expr
 		for _, i := range multi {
 			if !applied[i] && masks[i]&^now == 0 {
 				applied[i] = true
@@ -171,7 +173,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []expr) (src row
 
 // order returns the inputs' join order: written under FORCE ORDER, else
 // greedy by estimated rows.
-func (jp *joinPlanner) order(inputs []joinInput, conds []expr, masks []uint64, multi []int) []int {
+func (jp *joinPlanner) order(inputs []joinInput, conds []exec.Expr, masks []uint64, multi []int) []int {
 	n := len(inputs)
 	order := make([]int, 0, n)
 	if jp.forceOrder {
@@ -201,15 +203,15 @@ func (jp *joinPlanner) order(inputs []joinInput, conds []expr, masks []uint64, m
 			now := joined | 1<<k
 			rank := 0
 			sel := 1.0
-			var eqs []expr
+			var eqs []exec.Expr
 			for _, i := range multi {
 				m := masks[i]
 				if m&(1<<k) != 0 && m&^now == 0 {
 					rank = max(rank, 1)
-					if cmp, ok := conds[i].(*compare); ok && cmp.op == "=" {
+					if cmp, ok := conds[i].(*exec.Compare); ok && cmp.Op == "=" {
 						eqs, rank = append(eqs, conds[i]), 2
 					} else {
-						sel *= selectivity(conds[i])
+						sel *= opt.Selectivity(conds[i])
 					}
 				}
 			}
@@ -229,20 +231,20 @@ func (jp *joinPlanner) order(inputs []joinInput, conds []expr, masks []uint64, m
 // input in on the equalities eqs: each row so far matches at most one of
 // a unique key's rows, and otherwise the bigger side's count is the guess
 // (a foreign key's); without equalities, every pair.
-func joinedRows(est float64, in joinInput, eqs []expr, inputs []joinInput) float64 {
+func joinedRows(est float64, in joinInput, eqs []exec.Expr, inputs []joinInput) float64 {
 	if len(eqs) == 0 {
 		return max(est*in.est, 1)
 	}
 	for _, c := range eqs {
-		cmp := c.(*compare)
-		for _, x := range []expr{cmp.l, cmp.r} {
-			col, ok := x.(*colExpr)
+		cmp := c.(*exec.Compare)
+		for _, x := range []exec.Expr{cmp.L, cmp.R} {
+			col, ok := x.(*exec.ColRef)
 			if !ok {
 				continue
 			}
 			for _, other := range inputs {
 				ts := leafScan(other.src)
-				if ts == nil || col.idx < other.base || col.idx >= other.base+other.w || !uniqueColumn(ts.table, col.idx-other.base) {
+				if ts == nil || col.Idx < other.base || col.Idx >= other.base+other.w || !opt.UniqueColumn(ts.table, col.Idx-other.base) {
 					continue
 				}
 				if other.base == in.base { // the new input's key: one match per row so far
@@ -256,7 +258,7 @@ func joinedRows(est float64, in joinInput, eqs []expr, inputs []joinInput) float
 }
 
 // leafScan is the table scan under an input's filters, or nil.
-func leafScan(src rowSource) *tableScan {
+func leafScan(src exec.Operator) *tableScan {
 	for {
 		switch s := src.(type) {
 		case *tableScan:
@@ -271,33 +273,33 @@ func leafScan(src rowSource) *tableScan {
 
 // step plans joining in to the rows so far (the inputs in joined, est
 // rows) with the conditions conds.
-func (jp *joinPlanner) step(in joinInput, conds []expr, joined uint64, mask func(expr) (uint64, bool), inputs []joinInput, est float64) chainStep {
-	s := chainStep{in: in, cond: andAll(conds)}
+func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask func(exec.Expr) (uint64, bool), inputs []joinInput, est float64) chainStep {
+	s := chainStep{in: in, cond: opt.AndAll(conds)}
 	self := uint64(0)
 	for i := range inputs {
 		if inputs[i].base == in.base {
 			self = 1 << i
 		}
 	}
-	var eqs, rest []expr
+	var eqs, rest []exec.Expr
 	sel := 1.0
 	for _, c := range conds {
-		if cmp, ok := c.(*compare); ok && cmp.op == "=" {
-			lm, _ := mask(cmp.l)
-			rm, _ := mask(cmp.r)
+		if cmp, ok := c.(*exec.Compare); ok && cmp.Op == "=" {
+			lm, _ := mask(cmp.L)
+			rm, _ := mask(cmp.R)
 			switch {
 			case lm != 0 && lm&^joined == 0 && rm == self:
-				s.pairs = append(s.pairs, joinPair{l: cmp.l, r: cmp.r, cmp: cmp})
+				s.pairs = append(s.pairs, joinPair{l: cmp.L, r: cmp.R, cmp: cmp})
 				eqs = append(eqs, c)
 				continue
 			case rm != 0 && rm&^joined == 0 && lm == self:
-				s.pairs = append(s.pairs, joinPair{l: cmp.r, r: cmp.l, cmp: cmp})
+				s.pairs = append(s.pairs, joinPair{l: cmp.R, r: cmp.L, cmp: cmp})
 				eqs = append(eqs, c)
 				continue
 			}
 		}
 		rest = append(rest, c)
-		sel *= selectivity(c)
+		sel *= opt.Selectivity(c)
 	}
 	s.est = joinedRows(est, in, eqs, inputs) * sel
 	if len(eqs) == 0 {
@@ -318,28 +320,28 @@ func (jp *joinPlanner) step(in joinInput, conds []expr, joined uint64, mask func
 	if jp.hint == hintLoop || jp.hint == hintNone && min(est, in.est) <= 1 {
 		return s // nested loops: one side a single row, no table to build
 	}
-	s.method, s.rest = methodHash, andAll(rest)
+	s.method, s.rest = methodHash, opt.AndAll(rest)
 	for _, p := range s.pairs {
-		s.floats = append(s.floats, !exactNumber(p.l.typ()) || !exactNumber(p.r.typ()))
+		s.floats = append(s.floats, !exactNumber(p.l.Type()) || !exactNumber(p.r.Type()))
 	}
 	s.buildLeft = est < in.est
 	return s
 }
 
-func (c *joinChain) scan(e *env, fn func(row []types.Value) error) error {
+func (c *joinChain) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	buf := make([]types.Value, c.base+c.width)
-	saved := e.row
-	defer func() { e.row = saved }()
+	saved := e.Row
+	defer func() { e.Row = saved }()
 	var held int64
-	defer func() { e.gov.Shrink(held) }()
+	defer func() { e.Gov.Shrink(held) }()
 	return c.run(e, len(c.steps), buf, &held, func() error { return fn(buf[c.base:]) })
 }
 
 // run joins the first k+1 inputs into buf, calling emit for each row.
-func (c *joinChain) run(e *env, k int, buf []types.Value, held *int64, emit func() error) error {
+func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit func() error) error {
 	if k == 0 {
 		in := c.first
-		return in.src.scan(e, func(r []types.Value) error {
+		return in.src.Run(e, func(r []types.Value) error {
 			copy(buf[in.base:in.base+in.w], pad(r, in.w))
 			return emit()
 		})
@@ -348,13 +350,13 @@ func (c *joinChain) run(e *env, k int, buf []types.Value, held *int64, emit func
 	in := s.in
 	cols := buf[in.base : in.base+in.w]
 	// emitIf emits the row in buf when cond holds for it.
-	emitIf := func(cond expr) error {
-		if err := e.gov.Check(); err != nil {
+	emitIf := func(cond exec.Expr) error {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		if cond != nil {
-			e.row = buf
-			if v, err := cond.eval(e); err != nil || !truth(v) {
+			e.Row = buf
+			if v, err := cond.Eval(e); err != nil || !exec.Truth(v) {
 				return err
 			}
 		}
@@ -362,20 +364,20 @@ func (c *joinChain) run(e *env, k int, buf []types.Value, held *int64, emit func
 	}
 	grow := func(n int64) error {
 		*held += n
-		return e.gov.Grow(n)
+		return e.Gov.Grow(n)
 	}
 	switch s.method {
 	case methodSeek:
 		return c.run(e, k-1, buf, held, func() error {
-			e.row = buf // the seek's key values read the rows so far
-			return in.src.scan(e, func(r []types.Value) error {
+			e.Row = buf // the seek's key values read the rows so far
+			return in.src.Run(e, func(r []types.Value) error {
 				copy(cols, pad(r, in.w))
 				return emitIf(s.cond)
 			})
 		})
 	case methodLoop:
 		var rows []types.Value // the input's rows, one after another
-		if err := in.src.scan(e, func(r []types.Value) error {
+		if err := in.src.Run(e, func(r []types.Value) error {
 			rows = append(rows, pad(r, in.w)...)
 			n := 16 * int64(in.w)
 			for _, v := range r {
@@ -398,8 +400,8 @@ func (c *joinChain) run(e *env, k int, buf []types.Value, held *int64, emit func
 	lkeys, rkeys := pairSides(s.pairs)
 	kv := make([]types.Value, len(s.pairs))
 	// keyed evaluates keys over buf into kv and calls fn unless one is NULL.
-	keyed := func(keys []expr, fn func() error) error {
-		e.row = buf
+	keyed := func(keys []exec.Expr, fn func() error) error {
+		e.Row = buf
 		if ok, err := evalKeys(e, keys, kv); err != nil || !ok {
 			return err
 		}
@@ -407,7 +409,7 @@ func (c *joinChain) run(e *env, k int, buf []types.Value, held *int64, emit func
 	}
 	// build reads the build side into a hash table of rows width wide,
 	// taken from held when it is in buf.
-	build := func(width int, keys []expr, scan func(func() error) error, held []types.Value) (*hashTable, error) {
+	build := func(width int, keys []exec.Expr, scan func(func() error) error, held []types.Value) (*hashTable, error) {
 		t := newHashTable(s.floats, width)
 		err := scan(func() error {
 			return keyed(keys, func() error { return grow(t.add(held, kv)) })
@@ -418,7 +420,7 @@ func (c *joinChain) run(e *env, k int, buf []types.Value, held *int64, emit func
 		return t, err
 	}
 	scanInput := func(fn func() error) error {
-		return in.src.scan(e, func(r []types.Value) error {
+		return in.src.Run(e, func(r []types.Value) error {
 			copy(cols, pad(r, in.w))
 			return fn()
 		})
@@ -456,9 +458,9 @@ func (c *joinChain) run(e *env, k int, buf []types.Value, held *int64, emit func
 	})
 }
 
-// explain draws the chain as SQL Server draws a left-deep join tree, each
+// Explain draws the chain as SQL Server draws a left-deep join tree, each
 // join over the rows so far and the next input, with its estimate.
-func (c *joinChain) explain(x *explainer, nm *names) *plan.Node {
+func (c *joinChain) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	n := c.first.explain(x, nm, c.first.est)
 	est := c.first.est
 	for _, s := range c.steps {
@@ -472,24 +474,24 @@ func (c *joinChain) explain(x *explainer, nm *names) *plan.Node {
 		var j *plan.Node
 		switch s.method {
 		case methodSeek:
-			j = x.node("Nested Loops", logical, seekArgument(x, nm, s.pairs, s.cond), n, in)
+			j = x.Node("Nested Loops", logical, seekArgument(x, nm, s.pairs, s.cond), n, in)
 		case methodLoop:
 			arg := ""
 			if s.cond != nil {
-				arg = "WHERE:(" + x.text(s.cond, nm) + ")"
+				arg = "WHERE:(" + x.Text(s.cond, nm) + ")"
 			}
-			j = x.node("Nested Loops", logical, arg, n, in)
+			j = x.Node("Nested Loops", logical, arg, n, in)
 		default:
 			l, r := pairSides(s.pairs)
-			arg := "HASH:(" + x.list(r, nm) + ")=(" + x.list(l, nm) + ")"
+			arg := "HASH:(" + x.List(r, nm) + ")=(" + x.List(l, nm) + ")"
 			first, second := in, n
 			if s.buildLeft {
-				arg, first, second = "HASH:("+x.list(l, nm)+")=("+x.list(r, nm)+")", n, in
+				arg, first, second = "HASH:("+x.List(l, nm)+")=("+x.List(r, nm)+")", n, in
 			}
 			if s.cond != nil {
-				arg += ", RESIDUAL:(" + x.text(s.cond, nm) + ")"
+				arg += ", RESIDUAL:(" + x.Text(s.cond, nm) + ")"
 			}
-			j = x.node("Hash Match", logical, arg, first, second)
+			j = x.Node("Hash Match", logical, arg, first, second)
 		}
 		j.NamesLogical = true
 		j.EstimateRows, j.Estimated = s.est, true
@@ -500,8 +502,8 @@ func (c *joinChain) explain(x *explainer, nm *names) *plan.Node {
 
 // explain draws an input with its estimate est (and its table's row
 // count on the scan under its filters).
-func (in joinInput) explain(x *explainer, nm *names, est float64) *plan.Node {
-	n := in.src.explain(x, nm)
+func (in joinInput) explain(x *exec.Explainer, nm *exec.Names, est float64) *plan.Node {
+	n := in.src.Explain(x, nm)
 	if !n.Estimated {
 		n.EstimateRows, n.Estimated = est, true
 	}
@@ -515,7 +517,7 @@ func (in joinInput) explain(x *explainer, nm *names, est float64) *plan.Node {
 // b.x = 5, so that both inputs are filtered (and can seek) before the
 // join. Columns are linked only when they have the same kind of type (or
 // are both integers), where equality is transitive through the values.
-func transitiveEqualities(conds []expr) []expr {
+func transitiveEqualities(conds []exec.Expr) []exec.Expr {
 	parent := map[int]int{}
 	var find func(int) int
 	find = func(i int) int {
@@ -526,28 +528,28 @@ func transitiveEqualities(conds []expr) []expr {
 		}
 		return i
 	}
-	cols := map[int]*colExpr{}
+	cols := map[int]*exec.ColRef{}
 	type fixed struct {
-		col *colExpr
-		v   expr
+		col *exec.ColRef
+		v   exec.Expr
 	}
 	var consts []fixed
 	has := map[int]bool{}
 	for _, c := range conds {
-		cmp, ok := c.(*compare)
-		if !ok || cmp.op != "=" {
+		cmp, ok := c.(*exec.Compare)
+		if !ok || cmp.Op != "=" {
 			continue
 		}
-		l, lok := cmp.l.(*colExpr)
-		r, rok := cmp.r.(*colExpr)
+		l, lok := cmp.L.(*exec.ColRef)
+		r, rok := cmp.R.(*exec.ColRef)
 		switch {
-		case lok && rok && sameKindFamily(l.t, r.t):
-			cols[l.idx], cols[r.idx] = l, r
-			parent[find(l.idx)] = find(r.idx)
-		case lok && rowIndependent(cmp.r):
-			consts, has[l.idx] = append(consts, fixed{l, cmp.r}), true
-		case rok && rowIndependent(cmp.l):
-			consts, has[r.idx] = append(consts, fixed{r, cmp.l}), true
+		case lok && rok && sameKindFamily(l.T, r.T):
+			cols[l.Idx], cols[r.Idx] = l, r
+			parent[find(l.Idx)] = find(r.Idx)
+		case lok && rowIndependent(cmp.R):
+			consts, has[l.Idx] = append(consts, fixed{l, cmp.R}), true
+		case rok && rowIndependent(cmp.L):
+			consts, has[r.Idx] = append(consts, fixed{r, cmp.L}), true
 		}
 	}
 	// Columns in index order, not the map's: the plan text must not vary.
@@ -556,13 +558,13 @@ func transitiveEqualities(conds []expr) []expr {
 		order = append(order, idx)
 	}
 	sort.Ints(order)
-	var out []expr
+	var out []exec.Expr
 	for _, f := range consts {
 		for _, idx := range order {
 			c := cols[idx]
-			if idx != f.col.idx && !has[idx] && find(idx) == find(f.col.idx) && sameKindFamily(c.t, f.col.t) {
+			if idx != f.col.Idx && !has[idx] && find(idx) == find(f.col.Idx) && sameKindFamily(c.T, f.col.T) {
 				has[idx] = true
-				out = append(out, &compare{op: "=", l: c, r: f.v})
+				out = append(out, &exec.Compare{Op: "=", L: c, R: f.v})
 			}
 		}
 	}

@@ -9,7 +9,9 @@ import (
 
 	"mirrordb/engine/builtins"
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
+	"mirrordb/engine/opt"
 	"mirrordb/types"
 )
 
@@ -23,12 +25,12 @@ import (
 // the full WHERE clause is still applied to every row read, so the
 // ranges only ever remove work.
 type keySeek struct {
-	eq     []expr // values of the leading key columns
-	in     []expr // alternatives for column len(eq)
-	lo, hi expr   // bounds of column len(eq) (nil: open)
-	loX    bool   // the bounds exclude their value (>, <)
+	eq     []exec.Expr // values of the leading key columns
+	in     []exec.Expr // alternatives for column len(eq)
+	lo, hi exec.Expr   // bounds of column len(eq) (nil: open)
+	loX    bool        // the bounds exclude their value (>, <)
 	hiX    bool
-	like   *likeExpr // LIKE on column len(eq)
+	like   *exec.Like // LIKE on column len(eq)
 	types  []types.Type
 	desc   []bool
 }
@@ -50,7 +52,7 @@ func (s *keySeek) score() int {
 }
 
 // equalKeySeek is the seek of given values of a key's leading columns.
-func equalKeySeek(def *catalog.TableDef, cols []int, desc []bool, eq []expr) keySeek {
+func equalKeySeek(def *catalog.TableDef, cols []int, desc []bool, eq []exec.Expr) keySeek {
 	s := keySeek{desc: desc, eq: eq}
 	for _, c := range cols {
 		s.types = append(s.types, def.Columns[c].Type)
@@ -61,7 +63,7 @@ func equalKeySeek(def *catalog.TableDef, cols []int, desc []bool, eq []expr) key
 // findKeySeek builds the seek the conjuncts allow on a key whose columns
 // are cols of def (desc: which are descending); the table's columns start
 // at base in the combined row.
-func findKeySeek(conj []expr, base int, def *catalog.TableDef, cols []int, desc []bool) keySeek {
+func findKeySeek(conj []exec.Expr, base int, def *catalog.TableDef, cols []int, desc []bool) keySeek {
 	s := keySeek{desc: desc}
 	for _, c := range cols {
 		s.types = append(s.types, def.Columns[c].Type)
@@ -89,19 +91,19 @@ func findKeySeek(conj []expr, base int, def *catalog.TableDef, cols []int, desc 
 
 // seekList finds a conjunct that allows column col only a list of
 // row-independent values: col IN (v1, v2, ...) or col = v1 OR col = v2 ...
-func seekList(conj []expr, col int, colT types.Type) []expr {
+func seekList(conj []exec.Expr, col int, colT types.Type) []exec.Expr {
 	if colT.Kind.IsBinary() {
 		return nil
 	}
 	for _, c := range conj {
-		if in, ok := c.(*inList); ok && !in.not {
-			if x, isCol := in.x.(*colExpr); isCol && x.idx == col && allKeyValues(in.list, colT) {
-				return in.list
+		if in, ok := c.(*exec.InList); ok && !in.Not {
+			if x, isCol := in.X.(*exec.ColRef); isCol && x.Idx == col && allKeyValues(in.List, colT) {
+				return in.List
 			}
 			continue
 		}
-		if l, ok := c.(*logic); ok && !l.and {
-			var vals []expr
+		if l, ok := c.(*exec.Logic); ok && !l.And {
+			var vals []exec.Expr
 			if orEqualities(l, col, colT, &vals) {
 				return vals
 			}
@@ -112,11 +114,11 @@ func seekList(conj []expr, col int, colT types.Type) []expr {
 
 // orEqualities collects the values of an OR tree whose every leaf is an
 // equality of column col with a row-independent value.
-func orEqualities(x expr, col int, colT types.Type, vals *[]expr) bool {
-	if l, ok := x.(*logic); ok && !l.and {
-		return orEqualities(l.l, col, colT, vals) && orEqualities(l.r, col, colT, vals)
+func orEqualities(x exec.Expr, col int, colT types.Type, vals *[]exec.Expr) bool {
+	if l, ok := x.(*exec.Logic); ok && !l.And {
+		return orEqualities(l.L, col, colT, vals) && orEqualities(l.R, col, colT, vals)
 	}
-	v := seekValue([]expr{x}, col, colT, "=")
+	v := seekValue([]exec.Expr{x}, col, colT, "=")
 	if v == nil {
 		return false
 	}
@@ -126,9 +128,9 @@ func orEqualities(x expr, col int, colT types.Type, vals *[]expr) bool {
 
 // allKeyValues reports whether every value of a list can be sought in a
 // key column of type colT.
-func allKeyValues(list []expr, colT types.Type) bool {
+func allKeyValues(list []exec.Expr, colT types.Type) bool {
 	for _, v := range list {
-		if !rowIndependent(v) || !keyCompatible(colT, v.typ()) {
+		if !rowIndependent(v) || !opt.KeyCompatible(colT, v.Type()) {
 			return false
 		}
 	}
@@ -137,17 +139,17 @@ func allKeyValues(list []expr, colT types.Type) bool {
 
 // seekLike finds "col LIKE pattern" with a row-independent pattern on a
 // string column.
-func seekLike(conj []expr, col int, colT types.Type) *likeExpr {
+func seekLike(conj []exec.Expr, col int, colT types.Type) *exec.Like {
 	if !colT.Kind.IsString() {
 		return nil
 	}
 	for _, c := range conj {
-		l, ok := c.(*likeExpr)
-		if !ok || l.not {
+		l, ok := c.(*exec.Like)
+		if !ok || l.Not {
 			continue
 		}
-		if x, isCol := l.x.(*colExpr); isCol && x.idx == col && rowIndependent(l.pattern) &&
-			l.pattern.typ().Kind.IsString() && (l.escape == nil || rowIndependent(l.escape)) {
+		if x, isCol := l.X.(*exec.ColRef); isCol && x.Idx == col && rowIndependent(l.Pattern) &&
+			l.Pattern.Type().Kind.IsString() && (l.Escape == nil || rowIndependent(l.Escape)) {
 			return l
 		}
 	}
@@ -159,10 +161,10 @@ type keyRange struct{ lo, hi []byte }
 
 // ranges returns the disjoint ranges of keys under prefix the seek reads,
 // in key order; none when a sought value is NULL (= NULL matches nothing).
-func (s *keySeek) ranges(e *env, prefix []byte) ([]keyRange, error) {
+func (s *keySeek) ranges(e *exec.Env, prefix []byte) ([]keyRange, error) {
 	p := append([]byte{}, prefix...)
 	for i, x := range s.eq {
-		v, err := x.eval(e)
+		v, err := x.Eval(e)
 		if err != nil || v == nil {
 			return nil, err
 		}
@@ -173,7 +175,7 @@ func (s *keySeek) ranges(e *env, prefix []byte) ([]keyRange, error) {
 	case len(s.in) > 0:
 		var out []keyRange
 		for _, x := range s.in {
-			v, err := x.eval(e)
+			v, err := x.Eval(e)
 			if err != nil {
 				return nil, err
 			}
@@ -203,13 +205,13 @@ func (s *keySeek) ranges(e *env, prefix []byte) ([]keyRange, error) {
 	case s.lo != nil || s.hi != nil:
 		lower, upper := p, keys.PrefixEnd(p)
 		for _, b := range [2]struct {
-			x             expr
+			x             exec.Expr
 			isLower, excl bool
 		}{{s.lo, true, s.loX}, {s.hi, false, s.hiX}} {
 			if b.x == nil {
 				continue
 			}
-			v, err := b.x.eval(e)
+			v, err := b.x.Eval(e)
 			if err != nil || v == nil {
 				return nil, err // a comparison with NULL matches nothing
 			}
@@ -238,16 +240,16 @@ func (s *keySeek) ranges(e *env, prefix []byte) ([]keyRange, error) {
 // likePrefix is the literal text a LIKE pattern's matches start with, its
 // trailing spaces dropped (values are stored without theirs); ok false when
 // the pattern or escape is NULL.
-func (s *keySeek) likePrefix(e *env) (string, bool, error) {
-	m := s.like.cached
+func (s *keySeek) likePrefix(e *exec.Env) (string, bool, error) {
+	m := s.like.Cached
 	if m == nil {
-		pv, err := s.like.pattern.eval(e)
+		pv, err := s.like.Pattern.Eval(e)
 		if err != nil || pv == nil {
 			return "", false, err
 		}
 		esc := rune(0)
-		if s.like.escape != nil {
-			ev, err := s.like.escape.eval(e)
+		if s.like.Escape != nil {
+			ev, err := s.like.Escape.Eval(e)
 			if err != nil || ev == nil {
 				return "", false, err
 			}
@@ -266,7 +268,7 @@ func (s *keySeek) likePrefix(e *env) (string, bool, error) {
 // ranges in order (backward: from the last key of the last range),
 // checking the statement's governor; fn's slices are valid only during
 // the call.
-func (t *tableScan) scanRanges(e *env, rs []keyRange, backward bool, fn func(key, val []byte) error) (err error) {
+func (t *tableScan) scanRanges(e *exec.Env, rs []keyRange, backward bool, fn func(key, val []byte) error) (err error) {
 	if len(rs) == 0 {
 		return nil
 	}
@@ -274,7 +276,7 @@ func (t *tableScan) scanRanges(e *env, rs []keyRange, backward bool, fn func(key
 	if backward {
 		first = rs[len(rs)-1]
 	}
-	it, err := e.sess.readerFor(t.db).NewIter(&pebble.IterOptions{LowerBound: first.lo, UpperBound: first.hi})
+	it, err := sessionOf(e).readerFor(t.db).NewIter(&pebble.IterOptions{LowerBound: first.lo, UpperBound: first.hi})
 	if err != nil {
 		return t.db.storage.ReadError(err)
 	}
@@ -296,7 +298,7 @@ func (t *tableScan) scanRanges(e *env, rs []keyRange, backward bool, fn func(key
 			valid, step = it.Last, it.Prev
 		}
 		for ok := valid(); ok; ok = step() {
-			if err := e.gov.Check(); err != nil {
+			if err := e.Gov.Check(); err != nil {
 				return err
 			}
 			if err := fn(it.Key(), it.Value()); err != nil {
@@ -313,28 +315,28 @@ func (t *tableScan) scanRanges(e *env, rs []keyRange, backward bool, fn func(key
 // explain prints the seek's predicate as SQL Server's SEEK:() does, col
 // naming key column i: equalities, then the next column's range, its
 // values one OR-ed equality each, or a LIKE's prefix range.
-func (s *keySeek) explain(x *explainer, nm *names, col func(i int) string) string {
+func (s *keySeek) explain(x *exec.Explainer, nm *exec.Names, col func(i int) string) string {
 	var conds []string
 	for i, v := range s.eq {
-		conds = append(conds, col(i)+"="+x.text(unconverted(v), nm))
+		conds = append(conds, col(i)+"="+x.Text(unconverted(v), nm))
 	}
 	k := len(s.eq)
 	switch {
 	case len(s.in) > 0:
 		alts := make([]string, len(s.in))
 		for i, v := range s.in {
-			alts[i] = strings.Join(append(slices.Clip(conds), col(k)+"="+x.text(v, nm)), " AND ")
+			alts[i] = strings.Join(append(slices.Clip(conds), col(k)+"="+x.Text(v, nm)), " AND ")
 		}
 		return strings.Join(alts, " OR ")
 	case s.like != nil:
-		pat := x.text(s.like.pattern, nm)
+		pat := x.Text(s.like.Pattern, nm)
 		conds = append(conds, col(k)+" >= LikeRangeStart("+pat+")", col(k)+" < LikeRangeEnd("+pat+")")
 	default:
 		if s.lo != nil {
-			conds = append(conds, col(k)+map[bool]string{false: " >= ", true: " > "}[s.loX]+x.text(s.lo, nm))
+			conds = append(conds, col(k)+map[bool]string{false: " >= ", true: " > "}[s.loX]+x.Text(s.lo, nm))
 		}
 		if s.hi != nil {
-			conds = append(conds, col(k)+map[bool]string{false: " <= ", true: " < "}[s.hiX]+x.text(s.hi, nm))
+			conds = append(conds, col(k)+map[bool]string{false: " <= ", true: " < "}[s.hiX]+x.Text(s.hi, nm))
 		}
 	}
 	return strings.Join(conds, " AND ")
@@ -342,9 +344,9 @@ func (s *keySeek) explain(x *explainer, nm *names, col func(i int) string) strin
 
 // unconverted is a sought value as a plan shows it: the conversion to the
 // key column's type is printed only where it changes the value's type.
-func unconverted(v expr) expr {
-	if c, ok := v.(*castExpr); ok && (c.x.typ() == c.to || isConstTree(c.x)) {
-		return c.x
+func unconverted(v exec.Expr) exec.Expr {
+	if c, ok := v.(*exec.Cast); ok && (c.X.Type() == c.To || isConstTree(c.X)) {
+		return c.X
 	}
 	return v
 }

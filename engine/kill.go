@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -20,7 +21,7 @@ func (b *binder) planKill(x *parser.Kill) (*stmtPlan, error) {
 		return nil, b.errAt(x, sqlerr.New(40517, "KILL ... WITH STATUSONLY"))
 	}
 	s := b.s
-	return &stmtPlan{noTx: "KILL", noTxNumber: 6115, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
+	return &stmtPlan{noTx: "KILL", noTxNumber: 6115, run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 		id := x.SessionID
 		switch {
 		case id < 1 || id > math.MaxInt32:
@@ -39,8 +40,8 @@ func (b *binder) planKill(x *parser.Kill) (*stmtPlan, error) {
 		select {
 		case <-target.closed:
 			return "KILL", nil
-		case <-e.ctx.Done():
-			return "", context.Cause(e.ctx)
+		case <-e.Ctx.Done():
+			return "", context.Cause(e.Ctx)
 		}
 	}}, nil
 }

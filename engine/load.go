@@ -9,6 +9,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/pgcodec"
 	"mirrordb/sqlerr"
@@ -90,7 +91,7 @@ func (l *loader) value(j int, f []byte) (types.Value, error) {
 }
 
 // row stores one row. A value that does not convert is a *fieldError.
-func (l *loader) row(e *env, t *txn, fields [][]byte) error {
+func (l *loader) row(e *exec.Env, t *txn, fields [][]byte) error {
 	anyDef := false
 	for j, f := range fields {
 		l.isDef[j] = l.skip[j] || l.emptyDefault && len(f) == 0 && l.ins.defs[l.ins.targets[j]] != nil
@@ -153,7 +154,7 @@ func (l *loader) pastLastKey(t *txn) error {
 // stores the rows it is handed in batches. Only the reader touches the
 // client's stream and only the writer the transaction; load returns after
 // the writer has stopped, and a failure on either side stops both.
-func (l *loader) load(e *env, t *txn, rd *pgcodec.CopyReader, match bool) (int64, error) {
+func (l *loader) load(e *exec.Env, t *txn, rd *pgcodec.CopyReader, match bool) (int64, error) {
 	if err := l.pastLastKey(t); err != nil {
 		return 0, err
 	}
@@ -183,7 +184,7 @@ func (l *loader) load(e *env, t *txn, rd *pgcodec.CopyReader, match bool) (int64
 				t.Grow(room)
 			}
 			room -= len(b.lines) * opsPerRow
-			err = e.sess.protect(func() error { // a panic here must not take the process down
+			err = sessionOf(e).protect(func() error { // a panic here must not take the process down
 				for i := range b.lines {
 					if err := l.ins.put(e, t, b.vals[i*width:(i+1)*width], typs, nil); err != nil {
 						return l.context(err, b.lines[i], nil)
@@ -215,9 +216,9 @@ func (l *loader) load(e *env, t *txn, rd *pgcodec.CopyReader, match bool) (int64
 //
 // A transaction written in parts holds only its current part: once a
 // part is written the rows charged so far are given back.
-func (l *loader) charge(e *env, t *txn, fields [][]byte) error {
+func (l *loader) charge(e *exec.Env, t *txn, fields [][]byte) error {
 	if p := t.Parts(); p != l.parts {
-		e.gov.Shrink(l.charged)
+		e.Gov.Shrink(l.charged)
 		l.parts, l.charged = p, 0
 	}
 	n := int64(250)
@@ -225,7 +226,7 @@ func (l *loader) charge(e *env, t *txn, fields [][]byte) error {
 		n += 8 * int64(len(f)+1)
 	}
 	l.charged += n
-	return e.gov.Grow(n)
+	return e.Gov.Grow(n)
 }
 
 // rowBatch is rows on their way from a load's reader to its writer.
@@ -238,10 +239,10 @@ const loadBatchRows = 1024
 
 // read converts rd's rows into batches until the stream ends, an error,
 // or the writer failed.
-func (l *loader) read(e *env, t *txn, rd *pgcodec.CopyReader, match bool, width int, batches chan<- *rowBatch, failed *atomic.Bool) error {
+func (l *loader) read(e *exec.Env, t *txn, rd *pgcodec.CopyReader, match bool, width int, batches chan<- *rowBatch, failed *atomic.Bool) error {
 	b := &rowBatch{}
 	for !failed.Load() {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		fields, err := rd.Next()

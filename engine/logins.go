@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/security"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -77,7 +78,7 @@ func (b *binder) planSecurity(st parser.Statement) (*stmtPlan, error) {
 		return nil, err
 	}
 	in, verb := b.s.inst, statementVerb(st)
-	return &stmtPlan{noTx: verb, noTxNumber: 574, run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{noTx: verb, noTxNumber: 574, run: func(_ *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		var warning *sqlerr.Error
 		err := in.changeSecurity(func(c *security.Catalog) (err error) {
 			warning, err = change(c)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/endpoint"
+	"mirrordb/engine/exec"
 	"mirrordb/types"
 )
 
@@ -38,9 +39,9 @@ func tsqlEndpointRow() []types.Value {
 func (vs viewSet) addMirroringViews() {
 	vs["sys.endpoints"] = &view{
 		cols: cols(endpointBase()...),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			out := [][]types.Value{tsqlEndpointRow()}
-			if ep := e.sess.inst.Endpoint(); ep != nil {
+			if ep := sessionOf(e).inst.Endpoint(); ep != nil {
 				out = append(out, endpointBaseRow(ep))
 			}
 			return out, nil
@@ -48,11 +49,11 @@ func (vs viewSet) addMirroringViews() {
 	}
 	vs["sys.tcp_endpoints"] = &view{
 		cols: cols(append(endpointBase(), "port", intT, "is_dynamic_port", bit, "ip_address", types.NVarCharType(45))...),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
-			port, ip := e.sess.inst.listenPort()
+			port, ip := sessionOf(e).inst.listenPort()
 			out = append(out, append(tsqlEndpointRow(), port, false, ip))
-			if ep := e.sess.inst.Endpoint(); ep != nil {
+			if ep := sessionOf(e).inst.Endpoint(); ep != nil {
 				var ip types.Value
 				if ep.IP != "" {
 					ip = ep.IP
@@ -66,13 +67,13 @@ func (vs viewSet) addMirroringViews() {
 		cols: cols(append(endpointBase(), "role", tinyint, "role_desc", desc60, "is_encryption_enabled", bit,
 			"connection_auth", tinyint, "connection_auth_desc", desc60, "certificate_id", intT,
 			"encryption_algorithm", tinyint, "encryption_algorithm_desc", desc60)...),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			ep := e.sess.inst.Endpoint()
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
+			ep := sessionOf(e).inst.Endpoint()
 			if ep == nil {
 				return nil, nil
 			}
 			row := append(endpointBaseRow(ep), int64(ep.RoleCode()), ep.Role, ep.Encryption != "DISABLED",
-				int64(ep.AuthCode()), ep.AuthDesc(), certificateID(e.sess.inst, ep), int64(ep.AlgorithmCode()), ep.AlgorithmDesc())
+				int64(ep.AuthCode()), ep.AuthDesc(), certificateID(sessionOf(e).inst, ep), int64(ep.AlgorithmCode()), ep.AlgorithmDesc())
 			return [][]types.Value{row}, nil
 		},
 	}
@@ -87,10 +88,10 @@ func (vs viewSet) addMirroringViews() {
 			"mirroring_connection_timeout", intT, "mirroring_redo_queue", intT,
 			"mirroring_redo_queue_type", desc60, "mirroring_end_of_log_lsn", lsnT,
 			"mirroring_replication_lsn", lsnT),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			m := e.sess.inst.mirror()
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
+			m := sessionOf(e).inst.mirror()
 			var out [][]types.Value
-			for _, d := range e.sess.inst.Databases() {
+			for _, d := range sessionOf(e).inst.Databases() {
 				var st *MirrorStatus
 				if m != nil {
 					st = m.Status(d)
@@ -121,8 +122,8 @@ func (vs viewSet) addMirroringViews() {
 			"total_fragments_sent", bigint, "total_fragments_received", bigint, "total_sends", bigint,
 			"total_receives", bigint, "peer_arbitration_id", types.TypeUUID,
 			"remote_server_name", types.NVarCharType(128), "remote_address", types.NVarCharType(128)),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			m := e.sess.inst.mirror()
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
+			m := sessionOf(e).inst.mirror()
 			if m == nil {
 				return nil, nil
 			}
@@ -143,8 +144,8 @@ func (vs viewSet) addMirroringViews() {
 		cols: cols("event_time", dtT, "database_id", intT, "database_name", sysname, "previous_state", intT,
 			"state", intT, "state_desc", desc60, "role_desc", desc60, "mirroring_state_desc", desc60,
 			"server_name", sysname),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			m := e.sess.inst.mirror()
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
+			m := sessionOf(e).inst.mirror()
 			if m == nil {
 				return nil, nil
 			}
@@ -152,7 +153,7 @@ func (vs viewSet) addMirroringViews() {
 			for _, c := range m.StateChanges() {
 				out = append(out, []types.Value{localTime(c.Time), int64(c.DatabaseID), c.Database,
 					int64(c.Previous), int64(c.State), c.Description, c.Role, c.MirroringState,
-					e.sess.inst.ServerName()})
+					sessionOf(e).inst.ServerName()})
 			}
 			return out, nil
 		},
@@ -163,8 +164,8 @@ func (vs viewSet) addMirroringViews() {
 			"role_sequence_number", intT, "mirroring_guid", types.TypeUUID, "family_guid", types.TypeUUID,
 			"is_suspended", bit, "is_suspended_sequence_number", intT, "partner_sync_state", tinyint,
 			"partner_sync_state_desc", desc60),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			m := e.sess.inst.mirror()
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
+			m := sessionOf(e).inst.mirror()
 			if m == nil {
 				return nil, nil
 			}

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/types"
 )
 
@@ -11,13 +12,13 @@ import (
 // objects), as the session sees them.
 
 func init() {
-	scalarFuncs["OBJECT_ID"] = &builtin{min: 1, max: 2, typ: fixed(types.TypeInt), volatile: true, eval: fnObjectID}
-	scalarFuncs["OBJECT_NAME"] = &builtin{min: 1, max: 2, typ: fixed(nvarchar128), volatile: true, eval: fnObjectName}
+	scalarFuncs["OBJECT_ID"] = &exec.Builtin{Min: 1, Max: 2, Type: fixed(types.TypeInt), Volatile: true, Eval: fnObjectID}
+	scalarFuncs["OBJECT_NAME"] = &exec.Builtin{Min: 1, Max: 2, Type: fixed(nvarchar128), Volatile: true, Eval: fnObjectName}
 }
 
 // fnObjectID is OBJECT_ID('[database.][schema.]name' [, 'type']): the
 // object's id, NULL when there is no such object (or not of that type).
-func fnObjectID(e *env, a []types.Value, ts []types.Type) (types.Value, error) {
+func fnObjectID(e *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 	if a[0] == nil {
 		return nil, nil
 	}
@@ -26,10 +27,10 @@ func fnObjectID(e *env, a []types.Value, ts []types.Type) (types.Value, error) {
 	if len(a) > 1 && a[1] != nil {
 		want = strings.ToUpper(strings.TrimSpace(types.ToText(a[1], ts[1])))
 	}
-	db := e.sess.db
+	db := sessionOf(e).db
 	switch len(parts) {
 	case 3:
-		if db = e.sess.inst.Database(parts[0]); db == nil {
+		if db = sessionOf(e).inst.Database(parts[0]); db == nil {
 			return nil, nil
 		}
 		parts = parts[1:]
@@ -39,7 +40,7 @@ func fnObjectID(e *env, a []types.Value, ts []types.Type) (types.Value, error) {
 	if len(parts) != 2 || db == nil || (parts[0] != "" && !strings.EqualFold(parts[0], "dbo")) {
 		return nil, nil
 	}
-	set, err := e.sess.schemaFor(db) // as the session's transaction sees it, as sys.objects does
+	set, err := sessionOf(e).schemaFor(db) // as the session's transaction sees it, as sys.objects does
 	if err != nil {
 		return nil, err
 	}
@@ -57,7 +58,7 @@ func fnObjectID(e *env, a []types.Value, ts []types.Type) (types.Value, error) {
 }
 
 // fnObjectName is OBJECT_NAME(id [, database_id]).
-func fnObjectName(e *env, a []types.Value, ts []types.Type) (types.Value, error) {
+func fnObjectName(e *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 	if a[0] == nil {
 		return nil, nil
 	}
@@ -65,7 +66,7 @@ func fnObjectName(e *env, a []types.Value, ts []types.Type) (types.Value, error)
 	if !ok {
 		return nil, nil
 	}
-	db := e.sess.db
+	db := sessionOf(e).db
 	if len(a) > 1 {
 		if a[1] == nil {
 			return nil, nil
@@ -75,7 +76,7 @@ func fnObjectName(e *env, a []types.Value, ts []types.Type) (types.Value, error)
 			return nil, nil
 		}
 		db = nil
-		for _, d := range e.sess.inst.Databases() {
+		for _, d := range sessionOf(e).inst.Databases() {
 			if int64(d.id) == n {
 				db = d
 			}
@@ -84,7 +85,7 @@ func fnObjectName(e *env, a []types.Value, ts []types.Type) (types.Value, error)
 	if db == nil {
 		return nil, nil
 	}
-	set, err := e.sess.schemaFor(db) // as the session's transaction sees it, as sys.objects does
+	set, err := sessionOf(e).schemaFor(db) // as the session's transaction sees it, as sys.objects does
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
+	"mirrordb/engine/opt"
 	"slices"
 )
 
@@ -75,22 +77,22 @@ func (p *selectPlan) useKeyOrder() {
 	cols := make([]int, len(p.orderBy))
 	desc := make([]bool, len(p.orderBy))
 	for i, k := range p.orderBy {
-		x := k.x
-		if k.col >= 0 {
-			x = p.project[k.col]
+		x := k.X
+		if k.Col >= 0 {
+			x = p.project[k.Col]
 		}
-		c, ok := x.(*colExpr)
+		c, ok := x.(*exec.ColRef)
 		if !ok {
 			return
 		}
-		cols[i], desc[i] = c.idx, k.desc
+		cols[i], desc[i] = c.Idx, k.Desc
 	}
 	served, backward := ts.order().serves(cols, desc, 0)
 	if !served && ts.seek == nil && len(ts.eq) == 0 && ts.rng == nil {
 		need, known := p.columnsRead()
-		var conj []expr
+		var conj []exec.Expr
 		if p.where != nil {
-			conj = conjuncts(p.where, nil)
+			conj = opt.Conjuncts(p.where, nil)
 		}
 		for i := range ts.table.Indexes {
 			ix := &ts.table.Indexes[i]
@@ -128,11 +130,11 @@ func (p *selectPlan) groupsTogether() bool {
 	}
 	seen := map[int]bool{}
 	for _, g := range p.groupBy {
-		c, ok := g.(*colExpr)
+		c, ok := g.(*exec.ColRef)
 		if !ok {
 			return false
 		}
-		seen[c.idx] = true
+		seen[c.Idx] = true
 	}
 	for i, c := range o.cols {
 		if i < o.fixed {
@@ -171,9 +173,9 @@ func (p *selectPlan) useIndexForGroups() {
 	if !known {
 		return
 	}
-	var conj []expr
+	var conj []exec.Expr
 	if p.where != nil {
-		conj = conjuncts(p.where, nil)
+		conj = opt.Conjuncts(p.where, nil)
 	}
 	for i := range ts.table.Indexes {
 		ix := &ts.table.Indexes[i]

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -14,7 +15,7 @@ import (
 // are computed over the deleted and inserted images of each changed row.
 type outputPlan struct {
 	cols    []session.Column
-	project []expr
+	project []exec.Expr
 	// deleted and inserted are the offsets of each image in the combined
 	// row the items read; -1 when the statement has no such image.
 	deleted, inserted int
@@ -69,7 +70,7 @@ func (b *binder) planOutput(o *parser.Output, def *catalog.TableDef, hasDeleted,
 
 // add computes the output row of one changed row (old or new is nil when
 // the statement has no such image) and keeps it in e.output.
-func (p *outputPlan) add(e *env, old, new []types.Value) error {
+func (p *outputPlan) add(e *exec.Env, old, new []types.Value) error {
 	if p == nil {
 		return nil
 	}
@@ -80,21 +81,21 @@ func (p *outputPlan) add(e *env, old, new []types.Value) error {
 	if p.inserted >= 0 {
 		copy(row[p.inserted:], new)
 	}
-	saved := e.row
-	defer func() { e.row = saved }()
-	e.row = row
+	saved := e.Row
+	defer func() { e.Row = saved }()
+	e.Row = row
 	out := make([]types.Value, len(p.project))
 	for i, x := range p.project {
-		v, err := x.eval(e)
+		v, err := x.Eval(e)
 		if err != nil {
 			return err
 		}
 		out[i] = v
 	}
-	if err := e.gov.Grow(govern.RowSize(out)); err != nil {
+	if err := e.Gov.Grow(govern.RowSize(out)); err != nil {
 		return err
 	}
-	e.output = append(e.output, out)
+	e.Output = append(e.Output, out)
 	return nil
 }
 
@@ -107,11 +108,11 @@ func withOutput(p *stmtPlan, o *outputPlan) *stmtPlan {
 	}
 	run := p.run
 	p.cols = o.cols
-	p.run = func(e *env, t *txn, w session.ResultWriter) (string, error) {
-		e.output = nil
+	p.run = func(e *exec.Env, t *txn, w session.ResultWriter) (string, error) {
+		e.Output = nil
 		tag, err := run(e, t, w)
-		rows := e.output
-		e.output = nil
+		rows := e.Output
+		e.Output = nil
 		if err != nil {
 			return tag, err
 		}

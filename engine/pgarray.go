@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -17,15 +18,15 @@ import (
 // arraySubqueryExpr is ARRAY(subquery): the first column of its rows.
 type arraySubqueryExpr struct{ sub *subqueryExpr }
 
-func (a *arraySubqueryExpr) typ() types.Type { return textMax }
+func (a *arraySubqueryExpr) Type() types.Type { return textMax }
 
-func (a *arraySubqueryExpr) eval(e *env) (types.Value, error) {
+func (a *arraySubqueryExpr) Eval(e *exec.Env) (types.Value, error) {
 	rows, err := a.sub.rows(e)
 	if err != nil {
 		return nil, err
 	}
 	elems := make([]types.Value, len(rows))
-	t := a.sub.typ()
+	t := a.sub.Type()
 	for i, r := range rows {
 		elems[i] = r[0]
 		if r[0] != nil {
@@ -35,7 +36,7 @@ func (a *arraySubqueryExpr) eval(e *env) (types.Value, error) {
 	return pgcatalog.ArrayText(elems), nil
 }
 
-func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *scope, agg *aggContext) (exec.Expr, error) {
 	sub, err := b.bindSubquery(x, x.Select, false, sc, agg)
 	if err != nil {
 		return nil, err
@@ -46,29 +47,29 @@ func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *scope, agg *aggC
 // arrayCompareExpr is x = ANY (array) or x <> ALL (array): each element
 // is compared with x as text, as the catalogs' arrays hold OIDs and names.
 type arrayCompareExpr struct {
-	x, arr expr
+	x, arr exec.Expr
 	all    bool
 }
 
-func (a *arrayCompareExpr) typ() types.Type { return types.TypeBit }
+func (a *arrayCompareExpr) Type() types.Type { return types.TypeBit }
 
-func (a *arrayCompareExpr) eval(e *env) (types.Value, error) {
-	v, err := a.x.eval(e)
+func (a *arrayCompareExpr) Eval(e *exec.Env) (types.Value, error) {
+	v, err := a.x.Eval(e)
 	if err != nil {
 		return nil, err
 	}
-	av, err := a.arr.eval(e)
+	av, err := a.arr.Eval(e)
 	if err != nil || av == nil || v == nil {
 		return nil, err
 	}
-	elems, ok := pgcatalog.ParseArray(types.ToText(av, a.arr.typ()))
+	elems, ok := pgcatalog.ParseArray(types.ToText(av, a.arr.Type()))
 	if !ok {
 		// int2vector and oidvector (pg_index.indkey) print as "1 2".
-		for _, f := range strings.Fields(types.ToText(av, a.arr.typ())) {
+		for _, f := range strings.Fields(types.ToText(av, a.arr.Type())) {
 			elems = append(elems, f)
 		}
 	}
-	want := types.ToText(v, a.x.typ())
+	want := types.ToText(v, a.x.Type())
 	sawNull := false
 	for _, el := range elems {
 		if el == nil {
@@ -85,7 +86,7 @@ func (a *arrayCompareExpr) eval(e *env) (types.Value, error) {
 	return a.all, nil
 }
 
-func (b *binder) bindArrayCompare(x *parser.ArrayCompare, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindArrayCompare(x *parser.ArrayCompare, sc *scope, agg *aggContext) (exec.Expr, error) {
 	if !(x.Op == "=" && !x.All) && !((x.Op == "<>" || x.Op == "!=") && x.All) {
 		return nil, b.errAt(x, sqlerr.New(40517, x.Op+" ANY/ALL (array)"))
 	}
@@ -100,13 +101,13 @@ func (b *binder) bindArrayCompare(x *parser.ArrayCompare, sc *scope, agg *aggCon
 	return &arrayCompareExpr{x: v, arr: arr, all: x.All}, nil
 }
 
-func (a *arraySubqueryExpr) explain(x *explainer, _ *names) string {
-	return "ARRAY(" + x.subquery(a.sub) + ")"
+func (a *arraySubqueryExpr) Explain(x *exec.Explainer, _ *exec.Names) string {
+	return "ARRAY(" + a.sub.Explain(x, nil) + ")"
 }
 
-func (a *arrayCompareExpr) explain(x *explainer, n *names) string {
+func (a *arrayCompareExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	if a.all {
-		return x.text(a.x, n) + "<>ALL(" + x.text(a.arr, n) + ")"
+		return x.Text(a.x, n) + "<>ALL(" + x.Text(a.arr, n) + ")"
 	}
-	return x.text(a.x, n) + "=ANY(" + x.text(a.arr, n) + ")"
+	return x.Text(a.x, n) + "=ANY(" + x.Text(a.arr, n) + ")"
 }

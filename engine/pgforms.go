@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -52,8 +53,8 @@ func tsqlCastType(tn parser.TypeName) (types.Type, types.PGInput, error) {
 // PostgreSQL's unconstrained numeric keeps every digit: an exact operand
 // keeps its own precision and scale, a text constant its digits, anything
 // else gets 38 digits with 10 after the point.
-func numericTarget(v expr) types.Type {
-	t := v.typ()
+func numericTarget(v exec.Expr) types.Type {
+	t := v.Type()
 	switch {
 	case t.Kind == types.Decimal:
 		return t
@@ -61,8 +62,8 @@ func numericTarget(v expr) types.Type {
 		p, _ := t.PrecisionScale()
 		return types.DecimalType(p, 0)
 	}
-	if c, ok := v.(*constExpr); ok {
-		if s, ok := c.v.(string); ok {
+	if c, ok := v.(*exec.Const); ok {
+		if s, ok := c.V.(string); ok {
 			if d, ok := types.ParseDec(strings.TrimSpace(s)); ok && d.Digits() <= types.MaxDecPrecision {
 				return types.DecimalType(max(d.Digits(), int(d.Scale), 1), int(d.Scale))
 			}
@@ -74,13 +75,13 @@ func numericTarget(v expr) types.Type {
 // pgInputExpr applies a PostgreSQL type's text input (bytea's hex form, a
 // timestamptz's zone, a time of day) before the cast converts the value.
 type pgInputExpr struct {
-	x  expr
+	x  exec.Expr
 	in types.PGInput
 }
 
-func (p *pgInputExpr) typ() types.Type {
-	if k := p.x.typ().Kind; !k.IsString() && k != types.Unknown {
-		return p.x.typ()
+func (p *pgInputExpr) Type() types.Type {
+	if k := p.x.Type().Kind; !k.IsString() && k != types.Unknown {
+		return p.x.Type()
 	}
 	switch p.in {
 	case types.PGBytea:
@@ -88,11 +89,11 @@ func (p *pgInputExpr) typ() types.Type {
 	case types.PGTimestampTZ:
 		return types.DateTime2Type(7)
 	}
-	return p.x.typ() // PGBool: a string that may have become a bool, which converts to bit alike
+	return p.x.Type() // PGBool: a string that may have become a bool, which converts to bit alike
 }
 
-func (p *pgInputExpr) eval(e *env) (types.Value, error) {
-	v, err := p.x.eval(e)
+func (p *pgInputExpr) Eval(e *exec.Env) (types.Value, error) {
+	v, err := p.x.Eval(e)
 	if err != nil || v == nil {
 		return v, err
 	}
@@ -103,25 +104,25 @@ func (p *pgInputExpr) eval(e *env) (types.Value, error) {
 // name is in scope (a column named true wins, as T-SQL reads the word): a
 // bit constant, 1 or 0. T-SQL has no boolean type, so SELECT true returns
 // a bit column and WHERE flag = true compares a bit column with 1.
-func boolLiteral(ref *parser.ColumnRef) (expr, bool) {
+func boolLiteral(ref *parser.ColumnRef) (exec.Expr, bool) {
 	if len(ref.Parts) != 1 {
 		return nil, false
 	}
 	switch strings.ToLower(ref.Parts[0]) {
 	case "true":
-		return &constExpr{v: true, t: types.TypeBit}, true
+		return &exec.Const{V: true, T: types.TypeBit}, true
 	case "false":
-		return &constExpr{v: false, t: types.TypeBit}, true
+		return &exec.Const{V: false, T: types.TypeBit}, true
 	}
 	return nil, false
 }
 
 // resultColumn describes a result column; one that reads a table column
 // unchanged carries the table's object_id and the column's number.
-func resultColumn(name string, x expr) session.Column {
-	c := session.Column{Name: name, Type: x.typ()}
-	if col, ok := x.(*colExpr); ok {
-		c.TableOID, c.Attr = col.origin.table, col.origin.attr
+func resultColumn(name string, x exec.Expr) session.Column {
+	c := session.Column{Name: name, Type: x.Type()}
+	if col, ok := x.(*exec.ColRef); ok {
+		c.TableOID, c.Attr = col.Origin.Table, col.Origin.Attr
 	}
 	return c
 }

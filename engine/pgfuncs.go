@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -23,27 +24,27 @@ var (
 )
 
 func init() {
-	fns := map[string]*builtin{
-		"TEXTCAT": {min: 2, max: 2, typ: fixed(textMax), eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+	fns := map[string]*exec.Builtin{
+		"TEXTCAT": {Min: 2, Max: 2, Type: fixed(textMax), Eval: func(_ *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 			return types.ToText(a[0], ts[0]) + types.ToText(a[1], ts[1]), nil
 		}},
-		"VERSION": {typ: fixed(types.NVarCharType(256)), eval: func(*env, []types.Value, []types.Type) (types.Value, error) {
+		"VERSION": {Type: fixed(types.NVarCharType(256)), Eval: func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
 			return "PostgreSQL 16.0, " + versionString(), nil
 		}},
 		"NOW":            clockFn(types.DateTime2Type(6), false),
-		"CURRENT_SCHEMA": {typ: fixed(types.TypeSysname), eval: constant("dbo")},
-		"CURRENT_SCHEMAS": {min: 1, max: 1, typ: fixed(textMax), eval: func(_ *env, a []types.Value, _ []types.Type) (types.Value, error) {
+		"CURRENT_SCHEMA": {Type: fixed(types.TypeSysname), Eval: constant("dbo")},
+		"CURRENT_SCHEMAS": {Min: 1, Max: 1, Type: fixed(textMax), Eval: func(_ *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 			if v, ok := a[0].(bool); ok && v {
 				// implicit schemas first, as pg_catalog is in PostgreSQL
 				return pgcatalog.ArrayText([]types.Value{"sys", "dbo"}), nil
 			}
 			return pgcatalog.ArrayText([]types.Value{"dbo"}), nil
 		}},
-		"CURRENT_SETTING": {min: 1, max: 2, typ: fixed(textMax), volatile: true, nullSafe: true, eval: fnCurrentSetting},
-		"PG_BACKEND_PID": {typ: fixed(types.TypeInt), eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-			return int64(e.sess.spid()), nil
+		"CURRENT_SETTING": {Min: 1, Max: 2, Type: fixed(textMax), Volatile: true, NullSafe: true, Eval: fnCurrentSetting},
+		"PG_BACKEND_PID": {Type: fixed(types.TypeInt), Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			return int64(sessionOf(e).spid()), nil
 		}},
-		"PG_ENCODING_TO_CHAR": {min: 1, max: 1, typ: fixed(types.TypeSysname), eval: func(_ *env, a []types.Value, _ []types.Type) (types.Value, error) {
+		"PG_ENCODING_TO_CHAR": {Min: 1, Max: 1, Type: fixed(types.TypeSysname), Eval: func(_ *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 			if oidArg(a[0]) == 6 {
 				return "UTF8", nil
 			}
@@ -59,7 +60,7 @@ func init() {
 			return fmt.Sprintf("unknown (OID=%d)", oid), true
 		}),
 		"PG_GET_CONSTRAINTDEF": catalogFn(textMax, stringOK((*pgcatalog.Snapshot).ConstraintDef)),
-		"PG_GET_INDEXDEF": {min: 1, max: 3, typ: fixed(textMax), volatile: true, eval: func(e *env, a []types.Value, _ []types.Type) (types.Value, error) {
+		"PG_GET_INDEXDEF": {Min: 1, Max: 3, Type: fixed(textMax), Volatile: true, Eval: func(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 			snap, err := pgSnapshot(e)
 			if err != nil {
 				return nil, err
@@ -73,7 +74,7 @@ func init() {
 			}
 			return nil, nil
 		}},
-		"FORMAT_TYPE": {min: 2, max: 2, typ: fixed(textMax), nullSafe: true, eval: func(_ *env, a []types.Value, _ []types.Type) (types.Value, error) {
+		"FORMAT_TYPE": {Min: 2, Max: 2, Type: fixed(textMax), NullSafe: true, Eval: func(_ *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 			if a[0] == nil {
 				return nil, nil
 			}
@@ -87,25 +88,25 @@ func init() {
 			return "???", nil // PostgreSQL's own answer for an OID that is no type
 		}},
 		// pg_get_expr(adbin, relid [, pretty]): adbin already holds the text.
-		"PG_GET_EXPR": {min: 2, max: 3, typ: fixed(textMax), eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+		"PG_GET_EXPR": {Min: 2, Max: 3, Type: fixed(textMax), Eval: func(_ *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 			return types.ToText(a[0], ts[0]), nil
 		}},
 		// Comments: mirrordb keeps none.
-		"OBJ_DESCRIPTION":     {min: 1, max: 2, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
-		"COL_DESCRIPTION":     {min: 2, max: 2, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
-		"SHOBJ_DESCRIPTION":   {min: 2, max: 2, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
-		"HAS_TABLE_PRIVILEGE": {min: 2, max: 3, typ: fixed(types.TypeBit), eval: fnHasTablePrivilege},
-		"QUOTE_IDENT": {min: 1, max: 1, typ: fixed(textMax), eval: func(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+		"OBJ_DESCRIPTION":     {Min: 1, Max: 2, Type: fixed(textMax), NullSafe: true, Eval: constant(nil)},
+		"COL_DESCRIPTION":     {Min: 2, Max: 2, Type: fixed(textMax), NullSafe: true, Eval: constant(nil)},
+		"SHOBJ_DESCRIPTION":   {Min: 2, Max: 2, Type: fixed(textMax), NullSafe: true, Eval: constant(nil)},
+		"HAS_TABLE_PRIVILEGE": {Min: 2, Max: 3, Type: fixed(types.TypeBit), Eval: fnHasTablePrivilege},
+		"QUOTE_IDENT": {Min: 1, Max: 1, Type: fixed(textMax), Eval: func(_ *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 			return quoteIdentPG(types.ToText(a[0], ts[0])), nil
 		}},
 		// Arrays are their text form here ({a,b}): mirrordb has no array type.
-		"ARRAY_TO_STRING": {min: 2, max: 3, typ: fixed(textMax), eval: fnArrayToString},
+		"ARRAY_TO_STRING": {Min: 2, Max: 3, Type: fixed(textMax), Eval: fnArrayToString},
 		// Procedures return no declared type: NULL, as PostgreSQL answers.
-		"PG_GET_FUNCTION_RESULT": {min: 1, max: 1, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
+		"PG_GET_FUNCTION_RESULT": {Min: 1, Max: 1, Type: fixed(textMax), NullSafe: true, Eval: constant(nil)},
 		// mirrordb has no sequences: IDENTITY is a property of its column.
-		"PG_GET_SERIAL_SEQUENCE":          {min: 2, max: 2, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
-		"JSON_BUILD_OBJECT":               {min: 0, max: -1, typ: fixed(textMax), nullSafe: true, eval: fnJSONBuildObject},
-		"PG_GET_STATISTICSOBJDEF_COLUMNS": {min: 1, max: 1, typ: fixed(textMax), nullSafe: true, eval: constant(nil)},
+		"PG_GET_SERIAL_SEQUENCE":          {Min: 2, Max: 2, Type: fixed(textMax), NullSafe: true, Eval: constant(nil)},
+		"JSON_BUILD_OBJECT":               {Min: 0, Max: -1, Type: fixed(textMax), NullSafe: true, Eval: fnJSONBuildObject},
+		"PG_GET_STATISTICSOBJDEF_COLUMNS": {Min: 1, Max: 1, Type: fixed(textMax), NullSafe: true, Eval: constant(nil)},
 		"PG_GET_FUNCTION_ARGUMENTS":       catalogFn(textMax, stringOK((*pgcatalog.Snapshot).ProcedureArguments)),
 	}
 	for name, fn := range fns {
@@ -124,8 +125,8 @@ func oidArg(v types.Value) int64 {
 
 // catalogFn is a function of one OID answered from the statement's
 // catalog snapshot; ok false gives NULL.
-func catalogFn(t types.Type, f func(*pgcatalog.Snapshot, int64) (types.Value, bool)) *builtin {
-	return &builtin{min: 1, max: 2, typ: fixed(t), volatile: true, eval: func(e *env, a []types.Value, _ []types.Type) (types.Value, error) {
+func catalogFn(t types.Type, f func(*pgcatalog.Snapshot, int64) (types.Value, bool)) *exec.Builtin {
+	return &exec.Builtin{Min: 1, Max: 2, Type: fixed(t), Volatile: true, Eval: func(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 		snap, err := pgSnapshot(e)
 		if err != nil {
 			return nil, err
@@ -149,7 +150,7 @@ func tableVisible(s *pgcatalog.Snapshot, oid int64) (types.Value, bool) {
 	return ok && !strings.Contains(name, "."), true
 }
 
-func fnCurrentSetting(e *env, a []types.Value, ts []types.Type) (types.Value, error) {
+func fnCurrentSetting(e *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 	if a[0] == nil {
 		return nil, nil
 	}
@@ -160,7 +161,7 @@ func fnCurrentSetting(e *env, a []types.Value, ts []types.Type) (types.Value, er
 	case "server_version_num":
 		return "160000", nil
 	}
-	if v, ok := e.sess.showValue(name); ok {
+	if v, ok := sessionOf(e).showValue(name); ok {
 		return v, nil
 	}
 	if len(a) > 1 && a[1] != nil && builtins.ToInt(a[1]) != 0 { // missing_ok
@@ -172,7 +173,7 @@ func fnCurrentSetting(e *env, a []types.Value, ts []types.Type) (types.Value, er
 // fnHasTablePrivilege is has_table_privilege([user,] table, privilege):
 // mirrordb has no table permissions yet; whoever may use a database may
 // read and write its tables, so the answer is true.
-func fnHasTablePrivilege(*env, []types.Value, []types.Type) (types.Value, error) {
+func fnHasTablePrivilege(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
 	return true, nil
 }
 
@@ -181,7 +182,7 @@ func quoteIdentPG(s string) string { return pgcatalog.QuoteIdent(s) }
 
 // fnArrayToString is array_to_string(array, sep [, null_text]): NULL
 // elements are skipped unless null_text is given.
-func fnArrayToString(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+func fnArrayToString(_ *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 	elems, ok := pgcatalog.ParseArray(types.ToText(a[0], ts[0]))
 	if !ok {
 		return nil, sqlerr.New(245, "nvarchar", types.ToText(a[0], ts[0]), "array")
@@ -200,7 +201,7 @@ func fnArrayToString(_ *env, a []types.Value, ts []types.Type) (types.Value, err
 
 // fnJSONBuildObject is json_build_object(key, value, ...): a JSON object
 // as text (mirrordb keeps JSON as text, as PostgreSQL's json does).
-func fnJSONBuildObject(_ *env, a []types.Value, ts []types.Type) (types.Value, error) {
+func fnJSONBuildObject(_ *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 	if len(a)%2 != 0 {
 		return nil, sqlerr.New(174, "json_build_object", len(a)+1)
 	}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -21,7 +22,7 @@ var regKinds = map[string]bool{"regclass": true, "regtype": true, "regnamespace"
 
 // bindRegCast binds x::reg... and x::reg...::text; ok is false for any
 // other cast.
-func (b *binder) bindRegCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (expr, bool, error) {
+func (b *binder) bindRegCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (exec.Expr, bool, error) {
 	to := strings.ToLower(tn.Name)
 	if inner, isCast := x.(*parser.Cast); isCast && inner.PG && regKinds[strings.ToLower(inner.To.Name)] &&
 		(to == "text" || to == "varchar" || to == "name") {
@@ -44,20 +45,20 @@ func (b *binder) bindRegCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *
 // regExpr turns a name or number into an OID (bigint), or with toName an
 // OID into its name.
 type regExpr struct {
-	x      expr
+	x      exec.Expr
 	kind   string
 	toName bool
 }
 
-func (r *regExpr) typ() types.Type {
+func (r *regExpr) Type() types.Type {
 	if r.toName {
 		return types.TypeSysname
 	}
 	return types.TypeBigInt
 }
 
-func (r *regExpr) eval(e *env) (types.Value, error) {
-	v, err := r.x.eval(e)
+func (r *regExpr) Eval(e *exec.Env) (types.Value, error) {
+	v, err := r.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
 	}
@@ -102,9 +103,9 @@ func (r *regExpr) eval(e *env) (types.Value, error) {
 	return nil, sqlerr.New(208, s)
 }
 
-func (r *regExpr) explain(x *explainer, n *names) string {
+func (r *regExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	if r.toName {
-		return "CONVERT(text," + x.text(r.x, n) + ",0)"
+		return "CONVERT(text," + x.Text(r.x, n) + ",0)"
 	}
-	return "CONVERT(" + r.kind + "," + x.text(r.x, n) + ",0)"
+	return "CONVERT(" + r.kind + "," + x.Text(r.x, n) + ",0)"
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/types"
 )
@@ -13,12 +14,12 @@ import (
 // memtable and write-ahead log count 0 until they are flushed.
 
 func init() {
-	sizeFn := func(eval func(e *env, a []types.Value) (types.Value, error)) *builtin {
-		return &builtin{min: 1, max: 1, typ: fixed(types.TypeBigInt), volatile: true,
-			eval: func(e *env, a []types.Value, _ []types.Type) (types.Value, error) { return eval(e, a) }}
+	sizeFn := func(eval func(e *exec.Env, a []types.Value) (types.Value, error)) *exec.Builtin {
+		return &exec.Builtin{Min: 1, Max: 1, Type: fixed(types.TypeBigInt), Volatile: true,
+			Eval: func(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) { return eval(e, a) }}
 	}
-	fns := map[string]*builtin{
-		"PG_SIZE_PRETTY": {min: 1, max: 1, typ: fixed(textMax), eval: func(_ *env, a []types.Value, _ []types.Type) (types.Value, error) {
+	fns := map[string]*exec.Builtin{
+		"PG_SIZE_PRETTY": {Min: 1, Max: 1, Type: fixed(textMax), Eval: func(_ *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 			return sizePretty(builtins.ToInt(a[0])), nil
 		}},
 		// A table's rows are kept in its clustered index's order, so the
@@ -28,7 +29,7 @@ func init() {
 		"PG_RELATION_SIZE":       sizeFn(sizeOf(func(rows, _ int64) int64 { return rows })),
 		"PG_INDEXES_SIZE":        sizeFn(sizeOf(func(_, indexes int64) int64 { return indexes })),
 		"PG_TOTAL_RELATION_SIZE": sizeFn(sizeOf(func(rows, indexes int64) int64 { return rows + indexes })),
-		"PG_DATABASE_SIZE": sizeFn(func(e *env, a []types.Value) (types.Value, error) {
+		"PG_DATABASE_SIZE": sizeFn(func(e *exec.Env, a []types.Value) (types.Value, error) {
 			d := databaseArg(e, a[0])
 			if d == nil || !d.storage.Pin() {
 				return nil, nil
@@ -43,7 +44,7 @@ func init() {
 		// has_database_privilege([user,] database, privilege): a login may
 		// use any database that is online; a mirror or restoring database
 		// refuses everyone.
-		"HAS_DATABASE_PRIVILEGE": {min: 2, max: 3, typ: fixed(types.TypeBit), volatile: true, eval: func(e *env, a []types.Value, _ []types.Type) (types.Value, error) {
+		"HAS_DATABASE_PRIVILEGE": {Min: 2, Max: 3, Type: fixed(types.TypeBit), Volatile: true, Eval: func(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
 			d := databaseArg(e, a[len(a)-2])
 			return d != nil && d.State() == StateOnline, nil
 		}},
@@ -54,20 +55,20 @@ func init() {
 }
 
 // databaseArg finds a database by name or OID (database_id).
-func databaseArg(e *env, v types.Value) *Database {
+func databaseArg(e *exec.Env, v types.Value) *Database {
 	if s, ok := v.(string); ok {
-		if d := e.sess.inst.Database(s); d != nil {
+		if d := sessionOf(e).inst.Database(s); d != nil {
 			return d
 		}
 	}
-	return e.sess.inst.DatabaseByID(int32(oidArg(v)))
+	return sessionOf(e).inst.DatabaseByID(int32(oidArg(v)))
 }
 
 // relationSizes returns the estimated on-disk bytes of a relation of the
 // session's database: for a table its rows (with the index that orders
 // them) and its other indexes; for an index its own key range. ok is
 // false for an OID that is neither.
-func relationSizes(e *env, oid int64) (rows, indexes int64, ok bool, err error) {
+func relationSizes(e *exec.Env, oid int64) (rows, indexes int64, ok bool, err error) {
 	snap, err := pgSnapshot(e)
 	if err != nil {
 		return 0, 0, false, err
@@ -79,16 +80,16 @@ func relationSizes(e *env, oid int64) (rows, indexes int64, ok bool, err error) 
 	if t == nil {
 		return 0, 0, false, nil
 	}
-	set, err := e.sess.schemaFor(e.sess.db)
+	set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 	if err != nil {
 		return 0, 0, false, err
 	}
 	def := set.ByID(uint32(t.OID))
-	if def == nil || !e.sess.db.storage.Pin() {
+	if def == nil || !sessionOf(e).db.storage.Pin() {
 		return 0, 0, false, nil
 	}
-	defer e.sess.db.storage.Unpin()
-	kv := e.sess.db.storage.KV()
+	defer sessionOf(e).db.storage.Unpin()
+	kv := sessionOf(e).db.storage.KV()
 	size := func(prefix []byte) (int64, error) {
 		n, err := kv.EstimateDiskUsage(prefix, keys.PrefixEnd(prefix))
 		return int64(n), err
@@ -116,8 +117,8 @@ func relationSizes(e *env, oid int64) (rows, indexes int64, ok bool, err error) 
 
 // sizeOf is a size function of one relation OID: pick chooses from the
 // relation's row and index bytes.
-func sizeOf(pick func(rows, indexes int64) int64) func(*env, []types.Value) (types.Value, error) {
-	return func(e *env, a []types.Value) (types.Value, error) {
+func sizeOf(pick func(rows, indexes int64) int64) func(*exec.Env, []types.Value) (types.Value, error) {
+	return func(e *exec.Env, a []types.Value) (types.Value, error) {
 		rows, indexes, ok, err := relationSizes(e, oidArg(a[0]))
 		if err != nil || !ok {
 			return nil, err

@@ -4,7 +4,7 @@ import (
 	"strconv"
 	"strings"
 
-	"mirrordb/engine/plan"
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -17,13 +17,10 @@ import (
 // yields a list, and the row is repeated once per element, the lists
 // advancing together (shorter ones give NULL), as in PostgreSQL. The
 // binder collects the calls of a select list and ORDER BY (srfContext)
-// and leaves a reference (srfRef) in their place; srfOp computes the lists
+// and leaves a reference (exec.SrfRef) in their place; exec.ProjectSet computes the lists
 // and expands the row right before the projection, so an expression
 // around a call (UPPER(unnest(a))) sees one element at a time and
 // DISTINCT, ORDER BY, OFFSET/FETCH and TOP see the expanded rows.
-
-// srfValues is the list a set-returning item yields for one row.
-type srfValues []types.Value
 
 // srfExpr is unnest(array), generate_subscripts(array, dim),
 // information_schema._pg_expandarray(array), whose rows are records (x, n):
@@ -32,37 +29,37 @@ type srfValues []types.Value
 // stop [, step]), whose arguments are in series.
 type srfExpr struct {
 	name   string
-	arr    expr
+	arr    exec.Expr
 	t      types.Type
 	field  string
-	series []expr
+	series []exec.Expr
 }
 
-func (s *srfExpr) typ() types.Type { return s.t }
+func (s *srfExpr) Type() types.Type { return s.t }
 
-func (s *srfExpr) eval(e *env) (types.Value, error) {
+func (s *srfExpr) Eval(e *exec.Env) (types.Value, error) {
 	if s.series != nil {
 		args := make([]types.Value, len(s.series))
 		for i, a := range s.series {
-			v, err := a.eval(e)
+			v, err := a.Eval(e)
 			if err != nil {
 				return nil, err
 			}
 			args[i] = v
 		}
 		vals, err := generateSeries(e, args) // pgsetfuncs.go
-		return srfValues(vals), err
+		return exec.SrfValues(vals), err
 	}
-	v, err := s.arr.eval(e)
+	v, err := s.arr.Eval(e)
 	if err != nil || v == nil {
-		return srfValues(nil), err
+		return exec.SrfValues(nil), err
 	}
-	elems, base := arrayElems(types.ToText(v, s.arr.typ()))
+	elems, base := arrayElems(types.ToText(v, s.arr.Type()))
 	switch s.name {
 	case "UNNEST":
-		return srfValues(elems), nil
+		return exec.SrfValues(elems), nil
 	case "_PG_EXPANDARRAY":
-		out := make(srfValues, len(elems))
+		out := make(exec.SrfValues, len(elems))
 		for i, el := range elems {
 			x, _ := el.(string)
 			n := strconv.Itoa(i + 1)
@@ -77,22 +74,31 @@ func (s *srfExpr) eval(e *env) (types.Value, error) {
 		}
 		return out, nil
 	}
-	subs := make(srfValues, len(elems))
+	subs := make(exec.SrfValues, len(elems))
 	for i := range elems {
 		subs[i] = int64(i) + base
 	}
 	return subs, nil
 }
 
-func (s *srfExpr) explain(x *explainer, n *names) string {
+// Held is what a list of n elements holds against the statement's memory:
+// a series generated here, not an array's elements the row already holds.
+func (s *srfExpr) Held(n int) int64 {
+	if s.series == nil {
+		return 0
+	}
+	return seriesHeld(n)
+}
+
+func (s *srfExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	if s.series != nil {
 		args := make([]string, len(s.series))
 		for i, a := range s.series {
-			args[i] = x.text(a, n)
+			args[i] = x.Text(a, n)
 		}
 		return "generate_series(" + strings.Join(args, ",") + ")"
 	}
-	call := strings.ToLower(s.name) + "(" + x.text(s.arr, n) + ")"
+	call := strings.ToLower(s.name) + "(" + x.Text(s.arr, n) + ")"
 	if s.field != "" {
 		return "(" + call + ")." + s.field
 	}
@@ -115,7 +121,7 @@ var expandArrayFields = map[string]int{"x": 0, "n": 1}
 
 // bindFieldSelect binds (record).field: a field of _pg_expandarray's rows,
 // straight from the function or from its record text.
-func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggContext) (exec.Expr, error) {
 	field := strings.ToLower(x.Field)
 	i, ok := expandArrayFields[field]
 	if !ok {
@@ -125,14 +131,14 @@ func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggConte
 	if err != nil {
 		return nil, err
 	}
-	if r, ok := v.(*srfRef); ok {
-		if s := b.srfs.list[r.idx]; s.name == "_PG_EXPANDARRAY" && s.field == "" {
+	if r, ok := v.(*exec.SrfRef); ok {
+		if s := b.srfs.list[r.Idx]; s.name == "_PG_EXPANDARRAY" && s.field == "" {
 			t := s.t
 			if field == "n" {
 				t = types.TypeInt
 			}
-			b.srfs.list[r.idx] = &srfExpr{name: s.name, arr: s.arr, t: t, field: field}
-			return &srfRef{idx: r.idx, t: t}, nil
+			b.srfs.list[r.Idx] = &srfExpr{name: s.name, arr: s.arr, t: t, field: field}
+			return &exec.SrfRef{Idx: r.Idx, T: t}, nil
 		}
 	}
 	return &recordFieldExpr{x: v, i: i}, nil
@@ -140,18 +146,18 @@ func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggConte
 
 // recordFieldExpr reads field i of record text "(a,b)".
 type recordFieldExpr struct {
-	x expr
+	x exec.Expr
 	i int
 }
 
-func (r *recordFieldExpr) typ() types.Type { return textMax }
+func (r *recordFieldExpr) Type() types.Type { return textMax }
 
-func (r *recordFieldExpr) eval(e *env) (types.Value, error) {
-	v, err := r.x.eval(e)
+func (r *recordFieldExpr) Eval(e *exec.Env) (types.Value, error) {
+	v, err := r.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
 	}
-	s := strings.TrimSuffix(strings.TrimPrefix(types.ToText(v, r.x.typ()), "("), ")")
+	s := strings.TrimSuffix(strings.TrimPrefix(types.ToText(v, r.x.Type()), "("), ")")
 	fields := strings.Split(s, ",")
 	if r.i >= len(fields) {
 		return nil, nil
@@ -159,11 +165,11 @@ func (r *recordFieldExpr) eval(e *env) (types.Value, error) {
 	return fields[r.i], nil
 }
 
-func (r *recordFieldExpr) explain(x *explainer, n *names) string {
-	return "(" + x.text(r.x, n) + ")." + []string{"x", "n"}[r.i]
+func (r *recordFieldExpr) Explain(x *exec.Explainer, n *exec.Names) string {
+	return "(" + x.Text(r.x, n) + ")." + []string{"x", "n"}[r.i]
 }
 
-func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (exec.Expr, error) {
 	if name == "GENERATE_SERIES" {
 		if len(x.Args) < 2 || len(x.Args) > 3 {
 			return nil, b.errAt(x, sqlerr.New(189, "generate_series", 2, 3))
@@ -174,7 +180,7 @@ func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, a
 			if err != nil {
 				return nil, err
 			}
-			s.series = append(s.series, coerce(v, types.TypeBigInt))
+			s.series = append(s.series, exec.Coerce(v, types.TypeBigInt))
 		}
 		return b.useSRF(x, s)
 	}
@@ -199,34 +205,12 @@ type srfContext struct{ list []*srfExpr }
 
 // useSRF records a set-returning function of the select list or ORDER BY
 // and returns the reference that reads its current element.
-func (b *binder) useSRF(x positioned, s *srfExpr) (expr, error) {
+func (b *binder) useSRF(x positioned, s *srfExpr) (exec.Expr, error) {
 	if b.srfs == nil {
 		return nil, b.errAt(x, sqlerr.New(50140, "this context"))
 	}
 	b.srfs.list = append(b.srfs.list, s)
-	return &srfRef{idx: len(b.srfs.list) - 1, t: s.t}, nil
-}
-
-// srfRef reads a set-returning function's element for the current row.
-type srfRef struct {
-	idx int
-	t   types.Type
-}
-
-func (r *srfRef) typ() types.Type { return r.t }
-
-func (r *srfRef) eval(e *env) (types.Value, error) {
-	if r.idx < len(e.srf) {
-		return e.srf[r.idx], nil
-	}
-	return nil, nil
-}
-
-func (r *srfRef) explain(_ *explainer, n *names) string {
-	if n != nil && r.idx < len(n.srfs) {
-		return n.srfs[r.idx]
-	}
-	return "?"
+	return &exec.SrfRef{Idx: len(b.srfs.list) - 1, T: s.t}, nil
 }
 
 // refuseNestedSRF refuses a set-returning function among the arguments
@@ -294,66 +278,4 @@ func (b *binder) refuseSRF(x parser.Expr, clause string) error {
 		return b.errAt(x, sqlerr.New(50140, clause))
 	}
 	return nil
-}
-
-// srfOp computes the lists of the select list's set-returning functions
-// for each row and passes the row on once per element, with the elements
-// in env.srf; a row whose lists are all empty yields none. A row's
-// lists are given back once it has been expanded.
-type srfOp struct {
-	in   operator
-	srfs []*srfExpr
-}
-
-func (s *srfOp) run(e *env, emit func([]types.Value) error) error {
-	lists := make([]srfValues, len(s.srfs))
-	vals := make([]types.Value, len(s.srfs))
-	h := holding{gov: e.gov}
-	defer func() { e.srf = nil; h.release() }()
-	return s.in.run(e, func(row []types.Value) error {
-		e.row = row
-		h.release() // the previous row's lists
-		n := 0
-		for i, f := range s.srfs {
-			v, err := f.eval(e)
-			if err != nil {
-				return err
-			}
-			lists[i], _ = v.(srfValues)
-			if f.series != nil {
-				h.adopt(seriesHeld(len(lists[i])))
-			}
-			n = max(n, len(lists[i]))
-		}
-		e.srf = vals
-		for k := 0; k < n; k++ {
-			if err := e.gov.Check(); err != nil {
-				return err // one row may expand into very many
-			}
-			for i, l := range lists {
-				vals[i] = nil
-				if k < len(l) {
-					vals[i] = l[k]
-				}
-			}
-			if err := emit(row); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// explain defines each function's element as PostgreSQL's ProjectSet does.
-func (s *srfOp) explain(x *explainer, nm *names) *plan.Node {
-	in := s.in.explain(x, nm)
-	defs := make([]string, len(s.srfs))
-	for i, f := range s.srfs {
-		name := x.newExpr()
-		nm.srfs = append(nm.srfs, name)
-		defs[i] = name + "=" + x.text(f, nm)
-	}
-	n := x.node("Project Set", "Project Set", "DEFINE:("+strings.Join(defs, ", ")+")", in)
-	n.DefinedValues = strings.Join(defs, ", ")
-	return n
 }

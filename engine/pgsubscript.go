@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -16,17 +17,17 @@ import (
 
 // subscriptExpr is x[i].
 type subscriptExpr struct {
-	x, index expr
+	x, index exec.Expr
 }
 
-func (s *subscriptExpr) typ() types.Type { return textMax }
+func (s *subscriptExpr) Type() types.Type { return textMax }
 
-func (s *subscriptExpr) eval(e *env) (types.Value, error) {
-	v, err := s.x.eval(e)
+func (s *subscriptExpr) Eval(e *exec.Env) (types.Value, error) {
+	v, err := s.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
 	}
-	iv, err := s.index.eval(e)
+	iv, err := s.index.Eval(e)
 	if err != nil || iv == nil {
 		return nil, err
 	}
@@ -34,7 +35,7 @@ func (s *subscriptExpr) eval(e *env) (types.Value, error) {
 	if !ok {
 		return nil, nil
 	}
-	elems, base := arrayElems(types.ToText(v, s.x.typ()))
+	elems, base := arrayElems(types.ToText(v, s.x.Type()))
 	i -= base
 	if i < 0 || i >= int64(len(elems)) {
 		return nil, nil
@@ -42,8 +43,8 @@ func (s *subscriptExpr) eval(e *env) (types.Value, error) {
 	return elems[i], nil
 }
 
-func (s *subscriptExpr) explain(x *explainer, n *names) string {
-	return x.text(s.x, n) + "[" + x.text(s.index, n) + "]"
+func (s *subscriptExpr) Explain(x *exec.Explainer, n *exec.Names) string {
+	return x.Text(s.x, n) + "[" + x.Text(s.index, n) + "]"
 }
 
 // arrayElems reads array text: {a,b} (subscripts from 1) or a vector
@@ -60,22 +61,22 @@ func arrayElems(s string) ([]types.Value, int64) {
 }
 
 // arrayCastExpr is x::type[]: a vector becomes {..} text, an array stays.
-type arrayCastExpr struct{ x expr }
+type arrayCastExpr struct{ x exec.Expr }
 
-func (a *arrayCastExpr) typ() types.Type { return textMax }
+func (a *arrayCastExpr) Type() types.Type { return textMax }
 
-func (a *arrayCastExpr) eval(e *env) (types.Value, error) {
-	v, err := a.x.eval(e)
+func (a *arrayCastExpr) Eval(e *exec.Env) (types.Value, error) {
+	v, err := a.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
 	}
-	elems, _ := arrayElems(types.ToText(v, a.x.typ()))
+	elems, _ := arrayElems(types.ToText(v, a.x.Type()))
 	return pgcatalog.ArrayText(elems), nil
 }
 
-func (a *arrayCastExpr) explain(x *explainer, n *names) string { return x.text(a.x, n) }
+func (a *arrayCastExpr) Explain(x *exec.Explainer, n *exec.Names) string { return x.Text(a.x, n) }
 
-func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) (exec.Expr, error) {
 	arr, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err
@@ -84,14 +85,14 @@ func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) 
 	if err != nil {
 		return nil, err
 	}
-	return &subscriptExpr{x: arr, index: coerce(idx, types.TypeBigInt)}, nil
+	return &subscriptExpr{x: arr, index: exec.Coerce(idx, types.TypeBigInt)}, nil
 }
 
 // bindPGTextCast binds the casts to types mirrordb holds as text: arrays
 // (x::int2[]) and regproc, a function's name ('pg_catalog.array_in'::
 // regproc is array_in, as pg_type.typinput holds it); ok is false for any
 // other cast.
-func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (expr, bool, error) {
+func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (exec.Expr, bool, error) {
 	regproc := strings.EqualFold(tn.Name, "regproc")
 	if !tn.Array && !regproc {
 		return nil, false, nil
@@ -107,46 +108,46 @@ func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *scope, ag
 }
 
 // procNameExpr is x::regproc: the function's name without pg_catalog.
-type procNameExpr struct{ x expr }
+type procNameExpr struct{ x exec.Expr }
 
-func (p *procNameExpr) typ() types.Type { return types.TypeSysname }
+func (p *procNameExpr) Type() types.Type { return types.TypeSysname }
 
-func (p *procNameExpr) eval(e *env) (types.Value, error) {
-	v, err := p.x.eval(e)
+func (p *procNameExpr) Eval(e *exec.Env) (types.Value, error) {
+	v, err := p.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
 	}
-	s := types.ToText(v, p.x.typ())
+	s := types.ToText(v, p.x.Type())
 	if len(s) > len("pg_catalog.") && strings.EqualFold(s[:len("pg_catalog.")], "pg_catalog.") {
 		s = s[len("pg_catalog."):]
 	}
 	return s, nil
 }
 
-func (p *procNameExpr) explain(x *explainer, n *names) string { return x.text(p.x, n) }
+func (p *procNameExpr) Explain(x *exec.Explainer, n *exec.Names) string { return x.Text(p.x, n) }
 
 // trimExpr is TRIM([LEADING | TRAILING | BOTH] [characters] FROM string).
 type trimExpr struct {
 	mode     string
-	chars, x expr
+	chars, x exec.Expr
 }
 
-func (t *trimExpr) typ() types.Type { return t.x.typ() }
+func (t *trimExpr) Type() types.Type { return t.x.Type() }
 
-func (t *trimExpr) eval(e *env) (types.Value, error) {
-	v, err := t.x.eval(e)
+func (t *trimExpr) Eval(e *exec.Env) (types.Value, error) {
+	v, err := t.x.Eval(e)
 	if err != nil || v == nil {
 		return nil, err
 	}
 	cut := " "
 	if t.chars != nil {
-		c, err := t.chars.eval(e)
+		c, err := t.chars.Eval(e)
 		if err != nil || c == nil {
 			return nil, err
 		}
-		cut = types.ToText(c, t.chars.typ())
+		cut = types.ToText(c, t.chars.Type())
 	}
-	s := types.ToText(v, t.x.typ())
+	s := types.ToText(v, t.x.Type())
 	switch t.mode {
 	case "LEADING":
 		return strings.TrimLeft(s, cut), nil
@@ -156,18 +157,18 @@ func (t *trimExpr) eval(e *env) (types.Value, error) {
 	return strings.Trim(s, cut), nil
 }
 
-func (t *trimExpr) explain(x *explainer, n *names) string {
-	return "trim(" + x.text(t.x, n) + ")"
+func (t *trimExpr) Explain(x *exec.Explainer, n *exec.Names) string {
+	return "trim(" + x.Text(t.x, n) + ")"
 }
 
-func (b *binder) bindTrim(x *parser.Trim, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindTrim(x *parser.Trim, sc *scope, agg *aggContext) (exec.Expr, error) {
 	v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err
 	}
 	t := &trimExpr{mode: x.Mode, x: v}
-	if v.typ().Kind == types.Unknown || !v.typ().Kind.IsString() {
-		t.x = coerce(v, textMax)
+	if v.Type().Kind == types.Unknown || !v.Type().Kind.IsString() {
+		t.x = exec.Coerce(v, textMax)
 	}
 	if x.Chars != nil {
 		if t.chars, err = b.bindExpr(x.Chars, sc, agg, textMax); err != nil {

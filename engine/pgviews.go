@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/engine/security"
 	"mirrordb/parser"
@@ -19,7 +20,7 @@ import (
 func (vs viewSet) addPGViews() {
 	for name, v := range pgcatalog.Views() {
 		v := v
-		vs[name] = &view{cols: v.Cols, rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		vs[name] = &view{cols: v.Cols, rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			snap, err := pgSnapshot(e)
 			if err != nil {
 				return nil, err
@@ -29,7 +30,7 @@ func (vs viewSet) addPGViews() {
 	}
 }
 
-// pgSnapshotKey keys a statement's snapshot in env.cache: one statement
+// pgSnapshotKey keys a statement's snapshot in Env.Cache: one statement
 // sees one snapshot, however many catalog views and functions it reads.
 type pgSnapshotKey struct{}
 
@@ -37,14 +38,14 @@ type pgSnapshotKey struct{}
 var schemaIDs = []pgcatalog.Schema{{OID: 1, Name: "dbo"}, {OID: 2, Name: "guest"},
 	{OID: 3, Name: "information_schema"}, {OID: 4, Name: "sys"}}
 
-func pgSnapshot(e *env) (*pgcatalog.Snapshot, error) {
-	if e.cache == nil {
-		e.cache = map[any]any{}
+func pgSnapshot(e *exec.Env) (*pgcatalog.Snapshot, error) {
+	if e.Cache == nil {
+		e.Cache = map[any]any{}
 	}
-	if s, ok := e.cache[pgSnapshotKey{}]; ok {
+	if s, ok := e.Cache[pgSnapshotKey{}]; ok {
 		return s.(*pgcatalog.Snapshot), nil
 	}
-	sess := e.sess
+	sess := sessionOf(e)
 	snap := &pgcatalog.Snapshot{Schemas: schemaIDs}
 	for _, d := range sess.inst.Databases() {
 		db := pgcatalog.Database{OID: int64(d.id), Name: d.Name(), Owner: security.SAID}
@@ -85,7 +86,7 @@ func pgSnapshot(e *env) (*pgcatalog.Snapshot, error) {
 		v, _ := sess.showValue(n)
 		snap.Settings = append(snap.Settings, pgcatalog.Setting{Name: n, Value: v})
 	}
-	e.cache[pgSnapshotKey{}] = snap
+	e.Cache[pgSnapshotKey{}] = snap
 	return snap, nil
 }
 

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -49,47 +50,47 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &stmtPlan{cols: sp.cols, dbs: b.referenced(queryTables(x)), tree: sp, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
+		return &stmtPlan{cols: sp.cols, dbs: b.referenced(queryTables(x)), tree: sp, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 			var n int64
 			err := sp.run(e, func(row []types.Value) error {
 				n++
 				return w.Row(row)
 			})
-			return e.sess.rowsTag("SELECT", n), err
+			return sessionOf(e).rowsTag("SELECT", n), err
 		}}, nil
 	case *parser.Insert:
 		ip, err := b.planInsert(x)
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(ip.w.db, x.Select, func(e *env, t *txn) (string, error) {
+		return withOutput(b.writePlan(ip.w.db, x.Select, func(e *exec.Env, t *txn) (string, error) {
 			n, err := ip.run(e, t)
-			return e.sess.rowsTag("INSERT", n), err
+			return sessionOf(e).rowsTag("INSERT", n), err
 		}).withTree(ip).writing(ip.w.table), ip.out), nil
 	case *parser.Update:
 		up, err := b.planUpdate(x)
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(up.w.db, nil, func(e *env, t *txn) (string, error) {
+		return withOutput(b.writePlan(up.w.db, nil, func(e *exec.Env, t *txn) (string, error) {
 			n, err := up.run(e, t)
-			return e.sess.rowsTag("UPDATE", n), err
+			return sessionOf(e).rowsTag("UPDATE", n), err
 		}).withTree(up).writing(up.w.table), up.out), nil
 	case *parser.Delete:
 		dp, err := b.planDelete(x)
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(dp.scan.db, nil, func(e *env, t *txn) (string, error) {
+		return withOutput(b.writePlan(dp.scan.db, nil, func(e *exec.Env, t *txn) (string, error) {
 			n, err := dp.run(e, t)
-			return e.sess.rowsTag("DELETE", n), err
+			return sessionOf(e).rowsTag("DELETE", n), err
 		}).withTree(dp).writing(dp.scan.table), dp.out), nil
 	case *parser.TruncateTable:
 		db, def, err := b.lookupTable(x.Name)
 		if err != nil {
 			return nil, err
 		}
-		return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+		return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 			if err := refuseReferenced(t, def, nil, 4712); err != nil {
 				return "", b.errAt(x, err)
 			}
@@ -136,8 +137,8 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planDbcc(x)
 	case *parser.Checkpoint:
 		d := b.s.db
-		return &stmtPlan{dbs: []*Database{d}, run: func(e *env, _ *txn, _ session.ResultWriter) (string, error) {
-			return "CHECKPOINT", d.Checkpoint(e.ctx)
+		return &stmtPlan{dbs: []*Database{d}, run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
+			return "CHECKPOINT", d.Checkpoint(e.Ctx)
 		}}, nil
 	case *parser.Backup, *parser.Restore:
 		return b.planBackup(st)
@@ -154,8 +155,8 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 
 // writePlan wraps a data-changing statement: it runs in a write
 // transaction on db.
-func (b *binder) writePlan(db *Database, sel *parser.Select, run func(e *env, t *txn) (string, error)) *stmtPlan {
-	p := &stmtPlan{write: db, run: func(e *env, t *txn, _ session.ResultWriter) (string, error) { return run(e, t) }}
+func (b *binder) writePlan(db *Database, sel *parser.Select, run func(e *exec.Env, t *txn) (string, error)) *stmtPlan {
+	p := &stmtPlan{write: db, run: func(e *exec.Env, t *txn, _ session.ResultWriter) (string, error) { return run(e, t) }}
 	if sel != nil {
 		p.dbs = b.referenced(queryTables(sel))
 	}

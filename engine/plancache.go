@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -207,7 +208,7 @@ func (s *Session) compileCached(key planKey, text string, ptypes []types.Type) (
 	}
 	checks := &paramChecks{}
 	p, err := s.bindCached(text, st, ptypes, checks)
-	if err != nil || len(p.params.t) != len(ptypes) || !onlyDatabase(p, s.db) {
+	if err != nil || len(p.params.T) != len(ptypes) || !onlyDatabase(p, s.db) {
 		return nil, nil
 	}
 	e := &cachedPlan{key: key, text: text, stmt: st, params: slices.Clone(ptypes), prepared: len(ptypes) > 0, checks: checks.byParam}
@@ -232,7 +233,7 @@ func onlyDatabase(p *stmtPlan, d *Database) bool {
 // bindCached binds st with its parameters' types declared.
 func (s *Session) bindCached(text string, st parser.Statement, ptypes []types.Type, checks *paramChecks) (*stmtPlan, error) {
 	b := &binder{s: s, batch: parser.BatchText{Text: text, Line: 1, Count: 1},
-		params: &paramTypes{t: append([]types.Type(nil), ptypes...)}, checks: checks}
+		params: &exec.ParamTypes{T: append([]types.Type(nil), ptypes...)}, checks: checks}
 	var p *stmtPlan
 	err := s.protect(func() (berr error) {
 		p, berr = b.plan(st)
@@ -436,12 +437,12 @@ func (vs viewSet) addPlanCacheViews() {
 		cols: cols("bucketid", intT, "refcounts", intT, "usecounts", intT, "size_in_bytes", intT,
 			"memory_object_address", types.VarBinaryType(8), "cacheobjtype", types.NVarCharType(34),
 			"objtype", types.NVarCharType(16), "plan_handle", handleT, "pool_id", intT, "parent_plan_handle", handleT),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			if !e.sess.isSysadmin() { // VIEW SERVER STATE
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
+			if !sessionOf(e).isSysadmin() { // VIEW SERVER STATE
 				return nil, nil
 			}
 			var out [][]types.Value
-			for _, r := range e.sess.inst.plans.snapshot() {
+			for _, r := range sessionOf(e).inst.plans.snapshot() {
 				out = append(out, []types.Value{r.bucket, r.refs, r.uses, r.size, r.handle[8:],
 					"Compiled Plan", r.objtype, r.handle, int64(2), nil})
 			}
@@ -452,15 +453,15 @@ func (vs viewSet) addPlanCacheViews() {
 		function: true,
 		cols: cols("dbid", types.TypeSmallInt, "objectid", intT, "number", types.TypeSmallInt,
 			"encrypted", bit, "text", types.NVarCharType(types.MaxLength)),
-		rows: func(e *env, args []types.Value) ([][]types.Value, error) {
-			if len(args) != 1 || args[0] == nil || !e.sess.isSysadmin() {
+		rows: func(e *exec.Env, args []types.Value) ([][]types.Value, error) {
+			if len(args) != 1 || args[0] == nil || !sessionOf(e).isSysadmin() {
 				return nil, nil
 			}
 			h, ok := args[0].([]byte)
 			if !ok {
 				return nil, sqlerr.New(206, "varchar", "varbinary")
 			}
-			for _, r := range e.sess.inst.plans.snapshot() {
+			for _, r := range sessionOf(e).inst.plans.snapshot() {
 				if string(r.handle) == string(h) {
 					return [][]types.Value{{int64(r.db), nil, nil, false, r.text}}, nil
 				}
@@ -474,7 +475,7 @@ func (vs viewSet) addPlanCacheViews() {
 // (sysadmin only, like every DBCC command here).
 func (b *binder) planFreeProcCache(quiet bool) *stmtPlan {
 	in := b.s.inst
-	return &stmtPlan{run: func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{run: func(_ *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		in.plans.free()
 		if quiet {
 			return "DBCC", nil

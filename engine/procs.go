@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -81,7 +82,7 @@ func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 	if p.SysadminOnly && !b.s.isSysadmin() {
 		return nil, b.errAt(x, sqlerr.New(15247))
 	}
-	args := make([]expr, len(p.Params))
+	args := make([]exec.Expr, len(p.Params))
 	named := false
 	for i, a := range x.Args {
 		idx := i
@@ -113,19 +114,19 @@ func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 			return nil, b.errAt(x, sqlerr.New(201, name, "@"+prm.Name))
 		}
 	}
-	return &stmtPlan{cols: p.Columns, run: func(e *env, _ *txn, w session.ResultWriter) (string, error) {
-		call := &ProcCall{Session: e.sess, Args: map[string]types.Value{}, w: w}
+	return &stmtPlan{cols: p.Columns, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
+		call := &ProcCall{Session: sessionOf(e), Args: map[string]types.Value{}, w: w}
 		for i, prm := range p.Params {
 			v := prm.Default
 			if args[i] != nil {
 				var err error
-				if v, err = args[i].eval(e); err != nil {
+				if v, err = args[i].Eval(e); err != nil {
 					return "", err
 				}
 			}
 			call.Args[strings.ToLower(prm.Name)] = v
 		}
-		rows, err := p.Run(e.ctx, call)
+		rows, err := p.Run(e.Ctx, call)
 		if err != nil {
 			return "", err
 		}
@@ -135,7 +136,7 @@ func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 			}
 		}
 		if p.Columns != nil {
-			return e.sess.rowsTag("SELECT", int64(len(rows))), nil
+			return sessionOf(e).rowsTag("SELECT", int64(len(rows))), nil
 		}
 		return "EXECUTE", nil
 	}}, nil

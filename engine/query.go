@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -16,15 +17,15 @@ import (
 // and rewrite them (access paths, pushdown, decorrelation).
 type selectPlan struct {
 	cols []session.Column
-	root operator
+	root exec.Operator
 	selectParts
 }
 
 // selectParts are a SELECT's clauses as bound.
 type selectParts struct {
-	src   rowSource
+	src   exec.Operator
 	sc    *scope // the FROM clause's columns, for printed plans
-	where expr
+	where exec.Expr
 
 	// grouped, distinct and topPercent sit together: the struct is
 	// allocated for every SELECT and padding would cost a size class.
@@ -36,27 +37,19 @@ type selectParts struct {
 	// stream aggregate, order.go)
 	groupsArrive bool
 
-	groupBy []expr
-	aggs    []*aggSpec
-	having  expr
+	groupBy []exec.Expr
+	aggs    []*exec.AggSpec
+	having  exec.Expr
 
-	project []expr
-	orderBy []orderKey
+	project []exec.Expr
+	orderBy []exec.OrderKey
 
-	top    expr
-	offset expr
-	fetch  expr
+	top    exec.Expr
+	offset exec.Expr
+	fetch  exec.Expr
 
-	windows []*windowSpec // window functions of the select list and ORDER BY (window.go)
-	srfs    []*srfExpr    // set-returning functions of the select list and ORDER BY (pgsrf.go)
-}
-
-// orderKey is one ORDER BY item: an output column (col ≥ 0) or an
-// expression evaluated alongside the projection.
-type orderKey struct {
-	col  int
-	x    expr
-	desc bool
+	windows []*exec.WindowSpec // window functions of the select list and ORDER BY (window.go)
+	srfs    []*srfExpr         // set-returning functions of the select list and ORDER BY (pgsrf.go)
 }
 
 func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
@@ -166,19 +159,19 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		if p.top, err = b.bindExpr(sel.Top.Count, nil, nil, t); err != nil {
 			return nil, err
 		}
-		p.top = coerce(p.top, t)
+		p.top = exec.Coerce(p.top, t)
 	}
 	if sel.Offset != nil {
 		if p.offset, err = b.bindExpr(sel.Offset, nil, nil, types.TypeBigInt); err != nil {
 			return nil, err
 		}
-		p.offset = coerce(p.offset, types.TypeBigInt)
+		p.offset = exec.Coerce(p.offset, types.TypeBigInt)
 	}
 	if sel.Fetch != nil {
 		if p.fetch, err = b.bindExpr(sel.Fetch, nil, nil, types.TypeBigInt); err != nil {
 			return nil, err
 		}
-		p.fetch = coerce(p.fetch, types.TypeBigInt)
+		p.fetch = exec.Coerce(p.fetch, types.TypeBigInt)
 	}
 	if err := b.checkConstantCounts(sel, p); err != nil {
 		return nil, err
@@ -194,13 +187,13 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 }
 
 // bindItem binds one select item: a star expands to its columns.
-func (b *binder) bindItem(it *parser.SelectItem, sc *scope, agg *aggContext) ([]expr, []session.Column, error) {
+func (b *binder) bindItem(it *parser.SelectItem, sc *scope, agg *aggContext) ([]exec.Expr, []session.Column, error) {
 	if it.Star {
 		stars, err := b.expandStar(it, sc, agg)
 		if err != nil {
 			return nil, nil, err
 		}
-		xs := make([]expr, len(stars))
+		xs := make([]exec.Expr, len(stars))
 		cols := make([]session.Column, len(stars))
 		for i, c := range stars {
 			xs[i], cols[i] = c.x, resultColumn(c.name, c.x)
@@ -215,7 +208,7 @@ func (b *binder) bindItem(it *parser.SelectItem, sc *scope, agg *aggContext) ([]
 	if name == "" {
 		name = defaultColumnName(it.Expr)
 	}
-	return []expr{x}, []session.Column{resultColumn(name, x)}, nil
+	return []exec.Expr{x}, []session.Column{resultColumn(name, x)}, nil
 }
 
 // defaultColumnName is the name SQL Server gives an unaliased select item:
@@ -232,7 +225,7 @@ func defaultColumnName(x parser.Expr) string {
 
 type starCol struct {
 	name string
-	x    expr
+	x    exec.Expr
 }
 
 func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) ([]starCol, error) {
@@ -253,7 +246,7 @@ func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) (
 				out = append(out, starCol{c.Name, x})
 				continue
 			}
-			out = append(out, starCol{c.Name, &colExpr{idx: src.offset + i, t: c.Type, origin: src.origin(i)}})
+			out = append(out, starCol{c.Name, &exec.ColRef{Idx: src.offset + i, T: c.Type, Origin: src.origin(i)}})
 		}
 	}
 	if !found {
@@ -265,34 +258,34 @@ func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) (
 	return out, nil
 }
 
-func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *selectPlan, sc *scope, agg *aggContext, aliases map[string]int) (orderKey, error) {
+func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *selectPlan, sc *scope, agg *aggContext, aliases map[string]int) (exec.OrderKey, error) {
 	if ref, ok := o.Expr.(*parser.ColumnRef); ok && len(ref.Parts) == 1 {
 		if i, ok := aliases[strings.ToLower(ref.Parts[0])]; ok {
-			return orderKey{col: i, desc: o.Desc}, nil
+			return exec.OrderKey{Col: i, Desc: o.Desc}, nil
 		}
 	}
 	if lit, ok := o.Expr.(*parser.Literal); ok && lit.Kind == parser.LitInt {
 		n, _ := strconv.Atoi(lit.Value)
 		if n < 1 || n > len(p.project) {
-			return orderKey{}, b.errAt(o, sqlerr.New(108, n))
+			return exec.OrderKey{}, b.errAt(o, sqlerr.New(108, n))
 		}
-		return orderKey{col: n - 1, desc: o.Desc}, nil
+		return exec.OrderKey{Col: n - 1, Desc: o.Desc}, nil
 	}
 	if p.distinct {
 		text := o.Expr.String()
 		for i, it := range sel.Items {
 			if it.Expr != nil && it.Expr.String() == text {
-				return orderKey{col: i, desc: o.Desc}, nil
+				return exec.OrderKey{Col: i, Desc: o.Desc}, nil
 			}
 		}
-		return orderKey{}, b.errAt(o, sqlerr.New(145))
+		return exec.OrderKey{}, b.errAt(o, sqlerr.New(145))
 	}
 	x, err := b.bindExpr(o.Expr, sc, agg, types.TypeUnknown)
 	if err != nil {
 		if agg != nil && sqlerr.Is(err, 8120) {
-			return orderKey{}, b.errAt(o, sqlerr.New(8127, o.Expr.String()))
+			return exec.OrderKey{}, b.errAt(o, sqlerr.New(8127, o.Expr.String()))
 		}
-		return orderKey{}, err
+		return exec.OrderKey{}, err
 	}
-	return orderKey{col: -1, x: x, desc: o.Desc}, nil
+	return exec.OrderKey{Col: -1, X: x, Desc: o.Desc}, nil
 }

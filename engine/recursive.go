@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
@@ -26,13 +27,13 @@ type workTable struct {
 	cols []session.Column
 }
 
-func (w *workTable) scan(e *env, fn func(row []types.Value) error) error {
-	rows, _ := e.cache[w].([][]types.Value)
-	return scanRows(e, rows, fn)
+func (w *workTable) Run(e *exec.Env, fn func(row []types.Value) error) error {
+	rows, _ := e.Cache[w].([][]types.Value)
+	return exec.ScanRows(e, rows, fn)
 }
 
-func (w *workTable) explain(x *explainer, _ *names) *plan.Node {
-	return x.node("Table Spool", "Lazy Spool", "")
+func (w *workTable) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
+	return x.Node("Table Spool", "Lazy Spool", "")
 }
 
 // recursiveSource runs a recursive common table expression.
@@ -44,7 +45,7 @@ type recursiveSource struct {
 
 // bindRecursiveCTE plans a recursive common table expression referenced
 // as x.
-func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias string, sc *scope) (rowSource, error) {
+func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias string, sc *scope) (exec.Operator, error) {
 	var operands []*parser.Select
 	var flatten func(s *parser.Select) bool
 	flatten = func(s *parser.Select) bool {
@@ -84,7 +85,7 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 	for i := range cols {
 		t := types.TypeUnknown
 		for _, p := range r.anchors {
-			t = types.Common(t, p.project[i].typ())
+			t = types.Common(t, p.project[i].Type())
 		}
 		cols[i] = session.Column{Name: r.anchors[0].cols[i].Name, Type: t}
 	}
@@ -120,7 +121,7 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 }
 
 // bindWorkTable binds the self-reference of a recursive member.
-func (b *binder) bindWorkTable(x *parser.TableRef, w *workTable, sc *scope) (rowSource, error) {
+func (b *binder) bindWorkTable(x *parser.TableRef, w *workTable, sc *scope) (exec.Operator, error) {
 	name := w.name
 	if x.Alias != "" {
 		name = x.Alias
@@ -131,12 +132,12 @@ func (b *binder) bindWorkTable(x *parser.TableRef, w *workTable, sc *scope) (row
 	return w, nil
 }
 
-func (r *recursiveSource) scan(e *env, fn func(row []types.Value) error) error {
-	if e.cache == nil {
-		e.cache = map[any]any{}
+func (r *recursiveSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
+	if e.Cache == nil {
+		e.Cache = map[any]any{}
 	}
 	var held int64
-	defer func() { e.gov.Shrink(held) }()
+	defer func() { e.Gov.Shrink(held) }()
 	var round [][]types.Value
 	level := 0 // the recursion level of the rows being made: 0 for the anchors
 	keep := func(row []types.Value) error {
@@ -148,20 +149,20 @@ func (r *recursiveSource) scan(e *env, fn func(row []types.Value) error) error {
 		round = append(round, c)
 		n := govern.RowSize(c) + 8
 		held += n
-		if err := e.gov.Grow(n); err != nil {
+		if err := e.Gov.Grow(n); err != nil {
 			return err
 		}
 		return fn(c)
 	}
 	sub := *e
-	sub.row, sub.aggs, sub.keys = nil, nil, nil
+	sub.Row, sub.Aggs, sub.Keys = nil, nil, nil
 	for _, p := range r.anchors {
 		if err := p.run(&sub, keep); err != nil {
 			return err
 		}
 	}
 	for level = 1; len(round) > 0; level++ {
-		e.cache[r.work] = round
+		e.Cache[r.work] = round
 		prev := round
 		round = nil
 		for _, p := range r.members {
@@ -172,14 +173,14 @@ func (r *recursiveSource) scan(e *env, fn func(row []types.Value) error) error {
 		for _, row := range prev {
 			n := govern.RowSize(row) + 8
 			held -= n
-			e.gov.Shrink(n)
+			e.Gov.Shrink(n)
 		}
 	}
-	delete(e.cache, r.work)
+	delete(e.Cache, r.work)
 	return nil
 }
 
-func (r *recursiveSource) explain(x *explainer, _ *names) *plan.Node {
+func (r *recursiveSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	var parts []*plan.Node
 	for _, p := range r.anchors {
 		parts = append(parts, p.explain(x))
@@ -187,5 +188,5 @@ func (r *recursiveSource) explain(x *explainer, _ *names) *plan.Node {
 	for _, p := range r.members {
 		parts = append(parts, p.explain(x))
 	}
-	return x.node("Index Spool", "Lazy Spool", "", x.node("Concatenation", "Concatenation", "", parts...))
+	return x.Node("Index Spool", "Lazy Spool", "", x.Node("Concatenation", "Concatenation", "", parts...))
 }

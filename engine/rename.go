@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -35,7 +36,7 @@ func (in *Instance) registerRename() {
 			}
 			s := call.Session
 			db := s.db
-			e := &env{ctx: ctx, commitCtx: ctx, sess: s}
+			e := &exec.Env{Ctx: ctx, CommitCtx: ctx, Sess: s}
 			if err := s.withWrite(e, db, func(t *txn) error { return rename(t, db, vals[0], vals[1], vals[2]) }); err != nil {
 				return nil, err
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -181,11 +182,11 @@ func (s *Session) commit(ctx context.Context, t *txn) error {
 
 // visibleSessions lists the sessions e's session may see, by session id:
 // all of them for a sysadmin (VIEW SERVER STATE), else its own.
-func visibleSessions(e *env) []*Session {
-	if !e.sess.isSysadmin() {
-		return []*Session{e.sess}
+func visibleSessions(e *exec.Env) []*Session {
+	if !sessionOf(e).isSysadmin() {
+		return []*Session{sessionOf(e)}
 	}
-	in := e.sess.inst
+	in := sessionOf(e).inst
 	in.mu.RLock()
 	out := make([]*Session, 0, len(in.sessions))
 	for _, s := range in.sessions {
@@ -223,7 +224,7 @@ func (vs viewSet) addRequestViews() {
 			"is_user_process", bit, "transaction_isolation_level", types.TypeSmallInt, "lock_timeout", intT,
 			"row_count", bigint, "prev_error", intT, "original_login_name", name128, "database_id", intT,
 			"open_transaction_count", intT),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			now := time.Now()
 			for _, s := range visibleSessions(e) {
@@ -253,7 +254,7 @@ func (vs viewSet) addRequestViews() {
 			"open_transaction_count", intT, "percent_complete", types.TypeReal, "cpu_time", intT,
 			"total_elapsed_time", intT, "row_count", bigint, "granted_query_memory", intT,
 			"transaction_isolation_level", types.TypeSmallInt, "lock_timeout", intT),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			now := time.Now()
 			for _, s := range visibleSessions(e) {

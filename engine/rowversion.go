@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -57,8 +58,8 @@ func checkRowversionColumns(def *catalog.TableDef) error {
 }
 
 // dbts is @@DBTS: the current database's last rowversion value.
-func dbts(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-	n, ok, err := readCounter(e.sess.readerFor(e.sess.db), rowversionKey)
+func dbts(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+	n, ok, err := readCounter(sessionOf(e).readerFor(sessionOf(e).db), rowversionKey)
 	if err != nil {
 		return nil, err
 	}
@@ -69,5 +70,5 @@ func dbts(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
 }
 
 func init() {
-	globalVars["DBTS"] = &builtin{typ: fixed(types.VarBinaryType(8)), volatile: true, eval: dbts}
+	globalVars["DBTS"] = &exec.Builtin{Type: fixed(types.VarBinaryType(8)), Volatile: true, Eval: dbts}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"mirrordb/engine/endpoint"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/security"
 	"mirrordb/types"
 )
@@ -26,8 +27,8 @@ func (vs viewSet) addSecurityViews() {
 		"owning_principal_id", intT, "is_fixed_role", bit}
 	vs["sys.server_principals"] = &view{
 		cols: cols(principal...),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			c := e.sess.inst.security()
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
+			c := sessionOf(e).inst.security()
 			created := c.Login("sa").Created
 			out := [][]types.Value{}
 			for _, l := range c.Logins {
@@ -46,10 +47,10 @@ func (vs viewSet) addSecurityViews() {
 	}
 	vs["sys.sql_logins"] = &view{
 		cols: cols(append(principal, "is_policy_checked", bit, "is_expiration_checked", bit, "password_hash", varbinary)...),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
-			admin := e.sess.isSysadmin()
-			for _, l := range e.sess.inst.security().Logins {
+			admin := sessionOf(e).isSysadmin()
+			for _, l := range sessionOf(e).inst.security().Logins {
 				if l.Type != security.LoginSQL {
 					continue
 				}
@@ -64,9 +65,9 @@ func (vs viewSet) addSecurityViews() {
 	}
 	vs["sys.server_role_members"] = &view{
 		cols: cols("role_principal_id", intT, "member_principal_id", intT),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
-			for _, l := range e.sess.inst.security().Logins {
+			for _, l := range sessionOf(e).inst.security().Logins {
 				if l.Sysadmin {
 					out = append(out, []types.Value{int64(security.SysadminID), int64(l.ID)})
 				}
@@ -78,9 +79,9 @@ func (vs viewSet) addSecurityViews() {
 		cols: cols("class", tinyint, "class_desc", desc60, "major_id", intT, "minor_id", intT,
 			"grantee_principal_id", intT, "grantor_principal_id", intT, "type", char4,
 			"permission_name", desc60, "state", char1, "state_desc", desc60),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
-			for _, g := range e.sess.inst.security().Grants {
+			for _, g := range sessionOf(e).inst.security().Grants {
 				out = append(out, []types.Value{int64(105), "ENDPOINT", int64(endpoint.ID), int64(0),
 					int64(g.Grantee), int64(g.Grantor), security.PermissionCode(g.Permission), g.Permission, g.State,
 					map[string]string{"G": "GRANT", "W": "GRANT_WITH_GRANT_OPTION", "D": "DENY"}[g.State]})
@@ -93,15 +94,15 @@ func (vs viewSet) addSecurityViews() {
 			"default_schema_name", sysname, "create_date", dtT, "modify_date", dtT, "owning_principal_id", intT,
 			"sid", types.VarBinaryType(85), "is_fixed_role", bit, "authentication_type", intT,
 			"authentication_type_desc", desc60),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			c := e.sess.inst.security()
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
+			c := sessionOf(e).inst.security()
 			created := DateTimeValue(c.Login("sa").Created)
 			out := [][]types.Value{
 				{"dbo", int64(security.DboUserID), "S", "SQL_USER", "dbo", created, created, nil, []byte{1}, false, int64(1), "INSTANCE"},
 				{"guest", int64(2), "S", "SQL_USER", "guest", created, created, nil, []byte{0}, false, int64(0), "NONE"},
 				{"public", int64(0), "R", "DATABASE_ROLE", nil, created, created, int64(security.DboUserID), nil, false, int64(0), "NONE"},
 			}
-			if e.sess.db.id != masterID {
+			if sessionOf(e).db.id != masterID {
 				return out, nil
 			}
 			for _, u := range c.Users {
@@ -125,7 +126,7 @@ func (vs viewSet) addSecurityViews() {
 			"password", types.VarBinaryType(256), "gid", types.TypeSmallInt, "environ", types.VarCharType(255),
 			"hasdbaccess", intT, "islogin", intT, "isntname", intT, "isntgroup", intT, "isntuser", intT,
 			"issqluser", intT, "isaliased", intT, "issqlrole", intT, "isapprole", intT),
-		rows: func(e *env, args []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, args []types.Value) ([][]types.Value, error) {
 			rows, err := principals(e, args)
 			out := make([][]types.Value, 0, len(rows))
 			for _, r := range rows {
@@ -160,12 +161,12 @@ func (vs viewSet) addSecurityViews() {
 			"cert_serial_number", types.NVarCharType(64), "sid", types.VarBinaryType(85), "string_sid", types.NVarCharType(128),
 			"subject", types.NVarCharType(4000), "expiry_date", dtT, "start_date", dtT, "thumbprint", types.VarBinaryType(32),
 			"attested_by", types.NVarCharType(260), "pvt_key_last_backup_date", dtT, "key_length", intT),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			if e.sess.db.id != masterID {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
+			if sessionOf(e).db.id != masterID {
 				return nil, nil
 			}
 			var out [][]types.Value
-			for _, cert := range e.sess.inst.security().Certificates {
+			for _, cert := range sessionOf(e).inst.security().Certificates {
 				encType, encDesc := "NA", "NO_PRIVATE_KEY"
 				if cert.PrivateKey != nil {
 					encType, encDesc = "MK", "ENCRYPTED_BY_MASTER_KEY"
@@ -184,9 +185,9 @@ func (vs viewSet) addSecurityViews() {
 	vs["sys.symmetric_keys"] = &view{
 		cols: cols("name", sysname, "principal_id", intT, "symmetric_key_id", intT, "key_length", intT,
 			"key_algorithm", char2, "algorithm_desc", desc60, "create_date", dtT, "modify_date", dtT),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			mk := e.sess.inst.security().MasterKey
-			if e.sess.db.id != masterID || mk == nil {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
+			mk := sessionOf(e).inst.security().MasterKey
+			if sessionOf(e).db.id != masterID || mk == nil {
 				return nil, nil
 			}
 			created := DateTimeValue(mk.Created)

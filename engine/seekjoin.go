@@ -2,6 +2,8 @@ package engine
 
 import (
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
+	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -17,24 +19,24 @@ type seekJoin struct {
 	keys []joinPair // the equalities the seek answers
 }
 
-func (s *seekJoin) scan(e *env, fn func(row []types.Value) error) error {
+func (s *seekJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	full := make([]types.Value, s.base+s.lw+s.rw)
 	combined := full[s.base:]
-	saved := e.row
-	defer func() { e.row = saved }()
-	return s.left.scan(e, func(l []types.Value) error {
-		if err := e.gov.Check(); err != nil {
+	saved := e.Row
+	defer func() { e.Row = saved }()
+	return s.left.Run(e, func(l []types.Value) error {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		copy(combined, pad(l, s.lw))
-		e.row = full // the seek's key values read the left row
+		e.Row = full // the seek's key values read the left row
 		matched := false
-		err := s.right.scan(e, func(r []types.Value) error {
+		err := s.right.Run(e, func(r []types.Value) error {
 			copy(combined[s.lw:], pad(r, s.rw))
 			if s.on != nil {
-				e.row = full
-				v, err := s.on.eval(e)
-				if err != nil || !truth(v) {
+				e.Row = full
+				v, err := s.on.Eval(e)
+				if err != nil || !exec.Truth(v) {
 					return err
 				}
 			}
@@ -49,22 +51,22 @@ func (s *seekJoin) scan(e *env, fn func(row []types.Value) error) error {
 	})
 }
 
-// explain draws the join as SQL Server does: Nested Loops with the left
+// Explain draws the join as SQL Server does: Nested Loops with the left
 // columns the seek reads as OUTER REFERENCES, the seek as its inner input.
-func (s *seekJoin) explain(x *explainer, nm *names) *plan.Node {
-	left, right := s.left.explain(x, nm), s.right.explain(x, nm)
-	n := x.node("Nested Loops", joinLogical[s.kind], seekArgument(x, nm, s.keys, s.on), left, right)
+func (s *seekJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+	left, right := s.left.Explain(x, nm), s.right.Explain(x, nm)
+	n := x.Node("Nested Loops", joinLogical[s.kind], seekArgument(x, nm, s.keys, s.on), left, right)
 	n.NamesLogical = true
 	return n
 }
 
 // seekArgument is an index nested-loop join's argument: the outer columns
 // the seek reads, and the condition checked on each row it returns.
-func seekArgument(x *explainer, nm *names, keys []joinPair, cond expr) string {
+func seekArgument(x *exec.Explainer, nm *exec.Names, keys []joinPair, cond exec.Expr) string {
 	refs, _ := pairSides(keys)
-	arg := "OUTER REFERENCES:(" + x.list(refs, nm) + ")"
+	arg := "OUTER REFERENCES:(" + x.List(refs, nm) + ")"
 	if cond != nil {
-		arg += ", WHERE:(" + x.text(cond, nm) + ")"
+		arg += ", WHERE:(" + x.Text(cond, nm) + ")"
 	}
 	return arg
 }
@@ -73,11 +75,11 @@ func seekArgument(x *explainer, nm *names, keys []joinPair, cond expr) string {
 // input by key: each returns a source that seeks with the outer row's
 // values and the equalities it answers, or nil. The primary key's
 // clustered index seek is the first; a secondary index adds its own.
-var innerSeekers = []func(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair){pkSeek, secondarySeek}
+var innerSeekers = []func(inner exec.Operator, base int, pairs []joinPair) (exec.Operator, []joinPair){pkSeek, secondarySeek}
 
 // seekInner finds a seek for a join's right input (at column base of the
 // combined row), keeping a filter pushed onto it.
-func seekInner(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair) {
+func seekInner(inner exec.Operator, base int, pairs []joinPair) (exec.Operator, []joinPair) {
 	if f, ok := inner.(*filterSource); ok {
 		s, used := seekInner(f.src, base, pairs)
 		if s == nil {
@@ -97,12 +99,12 @@ func seekInner(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPa
 // pushed-down constant already fixes, then those the join's equalities
 // give, converted to the key column's type where that keeps equal values
 // equal (keyCompatible), as the top-level access path does.
-func pkSeek(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair) {
+func pkSeek(inner exec.Operator, base int, pairs []joinPair) (exec.Operator, []joinPair) {
 	ts, ok := inner.(*tableScan)
 	if !ok || len(ts.table.PK) == 0 || ts.seek != nil {
 		return nil, nil
 	}
-	eq, used := seekValues(ts.table, ts.table.PK, append([]expr(nil), ts.eq...), base, pairs)
+	eq, used := seekValues(ts.table, ts.table.PK, append([]exec.Expr(nil), ts.eq...), base, pairs)
 	if len(used) == 0 {
 		return nil, nil
 	}
@@ -111,7 +113,7 @@ func pkSeek(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair)
 
 // secondarySeek seeks a table through the ready, unfiltered secondary
 // index whose leading columns the join's equalities give the most of.
-func secondarySeek(inner rowSource, base int, pairs []joinPair) (rowSource, []joinPair) {
+func secondarySeek(inner exec.Operator, base int, pairs []joinPair) (exec.Operator, []joinPair) {
 	ts, ok := inner.(*tableScan)
 	if !ok || len(ts.eq) > 0 || ts.seek != nil {
 		return nil, nil
@@ -135,16 +137,16 @@ func secondarySeek(inner rowSource, base int, pairs []joinPair) (rowSource, []jo
 
 // seekValues extends eq, the values of the leading key columns already
 // fixed, with the join equalities that give the next ones, in order.
-func seekValues(t *catalog.TableDef, keyCols []int, eq []expr, base int, pairs []joinPair) ([]expr, []joinPair) {
+func seekValues(t *catalog.TableDef, keyCols []int, eq []exec.Expr, base int, pairs []joinPair) ([]exec.Expr, []joinPair) {
 	var used []joinPair
 	for _, kc := range keyCols[len(eq):] {
 		colT := t.Columns[kc].Type
 		found := false
 		for _, p := range pairs {
-			if c, ok := p.r.(*colExpr); ok && c.idx == base+kc && keyCompatible(colT, p.l.typ()) && !colT.Kind.IsBinary() {
+			if c, ok := p.r.(*exec.ColRef); ok && c.Idx == base+kc && opt.KeyCompatible(colT, p.l.Type()) && !colT.Kind.IsBinary() {
 				v := p.l
-				if v.typ() != colT {
-					v = &castExpr{x: p.l, to: colT, mode: types.Implicit, try: true}
+				if v.Type() != colT {
+					v = &exec.Cast{X: p.l, To: colT, Mode: types.Implicit, Try: true}
 				}
 				eq = append(eq, v)
 				used, found = append(used, p), true
@@ -162,27 +164,27 @@ func seekValues(t *catalog.TableDef, keyCols []int, eq []expr, base int, pairs [
 // its input's; the predicates read them at the input's place in the
 // combined row.
 type filterSource struct {
-	src         rowSource
-	cond        expr
+	src         exec.Operator
+	cond        exec.Expr
 	base, width int
 }
 
-func (f *filterSource) scan(e *env, fn func(row []types.Value) error) error {
+func (f *filterSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	buf := make([]types.Value, f.base+f.width)
-	return f.src.scan(e, func(r []types.Value) error {
+	return f.src.Run(e, func(r []types.Value) error {
 		copy(buf[f.base:], pad(r, f.width))
-		saved := e.row
-		e.row = buf
-		v, err := f.cond.eval(e)
-		e.row = saved
-		if err != nil || !truth(v) {
+		saved := e.Row
+		e.Row = buf
+		v, err := f.cond.Eval(e)
+		e.Row = saved
+		if err != nil || !exec.Truth(v) {
 			return err
 		}
 		return fn(r)
 	})
 }
 
-func (f *filterSource) explain(x *explainer, nm *names) *plan.Node {
-	in := f.src.explain(x, nm)
-	return x.node("Filter", "Filter", "WHERE:("+x.text(f.cond, nm)+")", in)
+func (f *filterSource) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+	in := f.src.Explain(x, nm)
+	return x.Node("Filter", "Filter", "WHERE:("+x.Text(f.cond, nm)+")", in)
 }

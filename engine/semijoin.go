@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"mirrordb/engine/exec"
+	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
 )
@@ -22,24 +24,24 @@ import (
 // semiJoin keeps the rows of src (the statement's combined row, width
 // wide) that have a match (anti: that have none) among the subquery's.
 type semiJoin struct {
-	src   rowSource
+	src   exec.Operator
 	width int
 	anti  bool
 	// The inner rows: an IN subquery's result (in, its first column the
 	// key), or the rows of an EXISTS subquery's FROM clause that pass its
 	// remaining WHERE conjuncts (inner, filter), keyed by innerKeys.
 	in        *subqueryExpr
-	inner     rowSource
+	inner     exec.Operator
 	innerPlan *selectPlan
-	filter    expr
-	innerKeys []expr
-	outerKeys []expr
+	filter    exec.Expr
+	innerKeys []exec.Expr
+	outerKeys []exec.Expr
 	convert   types.Type // IN: both sides converted to this type, when set
 	floats    []bool
 	// seek, when set, reads an EXISTS subquery's rows by a seek per outer
 	// row instead (Nested Loops (Left Semi Join)): chosen when the outer
 	// rows are few against the inner table and an index answers a key.
-	seek rowSource
+	seek exec.Operator
 	// outerRefs are the subquery's own names of the outer columns (its
 	// level the statement's), which the seek's key values read.
 	outerRefs []*outerColExpr
@@ -65,10 +67,10 @@ func (s *semiJoin) planSeek(hint joinHint) {
 }
 
 // semiJoin plans one conjunct as a semi-join, or returns nil.
-func (b *binder) semiJoin(c expr) *semiJoin {
+func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 	anti := false
-	if n, ok := c.(*not); ok {
-		c, anti = n.x, true
+	if n, ok := c.(*exec.Not); ok {
+		c, anti = n.X, true
 	}
 	switch x := c.(type) {
 	case *inSubquery:
@@ -78,8 +80,8 @@ func (b *binder) semiJoin(c expr) *semiJoin {
 		if _, _, ok := exprSpan(x.x); !ok {
 			return nil
 		}
-		s := &semiJoin{in: x.sub, anti: x.not, outerKeys: []expr{x.x}}
-		xt, st := x.x.typ(), x.sub.typ()
+		s := &semiJoin{in: x.sub, anti: x.not, outerKeys: []exec.Expr{x.x}}
+		xt, st := x.x.Type(), x.sub.Type()
 		ct := xt
 		if !sameRepresentation(xt.Kind, st.Kind) {
 			ct = types.Common(xt, st)
@@ -117,19 +119,19 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 		return nil // an index seek's values may read the outer row
 	}
 	s := &semiJoin{inner: ts, innerPlan: p, anti: anti}
-	var filter []expr
-	for _, c := range conjuncts(p.where, nil) {
+	var filter []exec.Expr
+	for _, c := range opt.Conjuncts(p.where, nil) {
 		if !namesLevel(c, level) {
 			filter = append(filter, c)
 			continue
 		}
-		cmp, ok := c.(*compare)
-		if !ok || cmp.op != "=" {
+		cmp, ok := c.(*exec.Compare)
+		if !ok || cmp.Op != "=" {
 			return nil
 		}
-		var inner expr
+		var inner exec.Expr
 		var outer *outerColExpr
-		for _, side := range [2][2]expr{{cmp.l, cmp.r}, {cmp.r, cmp.l}} {
+		for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
 			if o, ok := side[1].(*outerColExpr); ok && o.level == level && !namesLevel(side[0], level) {
 				inner, outer = side[0], o
 			}
@@ -141,22 +143,22 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 			return nil
 		}
 		s.innerKeys = append(s.innerKeys, inner)
-		s.outerKeys = append(s.outerKeys, &colExpr{idx: outer.idx, t: outer.t})
+		s.outerKeys = append(s.outerKeys, &exec.ColRef{Idx: outer.idx, T: outer.t})
 		s.outerRefs = append(s.outerRefs, outer)
-		s.floats = append(s.floats, !exactNumber(inner.typ()) || !exactNumber(outer.t))
+		s.floats = append(s.floats, !exactNumber(inner.Type()) || !exactNumber(outer.t))
 	}
 	if len(s.innerKeys) == 0 {
 		return nil
 	}
-	s.filter = andAll(filter)
+	s.filter = opt.AndAll(filter)
 	return s
 }
 
 // namesLevel reports whether x reads the row of the query at stack level
 // (or might: an expression the planner cannot look into).
-func namesLevel(x expr, level int) bool {
+func namesLevel(x exec.Expr, level int) bool {
 	found := false
-	known := exprLeaves(x, func(x expr) {
+	known := exprLeaves(x, func(x exec.Expr) {
 		if o, ok := x.(*outerColExpr); ok && o.level == level {
 			found = true
 		}
@@ -164,22 +166,22 @@ func namesLevel(x expr, level int) bool {
 	return found || !known
 }
 
-func (s *semiJoin) scan(e *env, fn func(row []types.Value) error) error {
+func (s *semiJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	if s.seek != nil {
 		return s.scanSeeking(e, fn)
 	}
 	t := newHashTable(s.floats, 0)
 	var held int64
-	defer func() { e.gov.Shrink(held) }()
+	defer func() { e.Gov.Shrink(held) }()
 	add := func(kv []types.Value) error {
 		n := t.add(nil, kv)
 		held += n
-		return e.gov.Grow(n)
+		return e.Gov.Grow(n)
 	}
 	kv := make([]types.Value, len(s.outerKeys))
 	sawNull, empty := false, true
-	saved := e.row
-	defer func() { e.row = saved }()
+	saved := e.Row
+	defer func() { e.Row = saved }()
 	if s.in != nil {
 		rows, err := s.in.rows(e)
 		if err != nil {
@@ -189,7 +191,7 @@ func (s *semiJoin) scan(e *env, fn func(row []types.Value) error) error {
 			empty = false
 			v := r[0]
 			if v != nil && s.convert.Kind != 0 {
-				if v, err = types.Convert(v, s.in.typ(), s.convert, types.Implicit); err != nil {
+				if v, err = types.Convert(v, s.in.Type(), s.convert, types.Implicit); err != nil {
 					return err
 				}
 			}
@@ -203,10 +205,10 @@ func (s *semiJoin) scan(e *env, fn func(row []types.Value) error) error {
 			}
 		}
 	} else {
-		err := s.inner.scan(e, func(r []types.Value) error {
-			e.row = r
+		err := s.inner.Run(e, func(r []types.Value) error {
+			e.Row = r
 			if s.filter != nil {
-				if v, err := s.filter.eval(e); err != nil || !truth(v) {
+				if v, err := s.filter.Eval(e); err != nil || !exec.Truth(v) {
 					return err
 				}
 			}
@@ -220,18 +222,18 @@ func (s *semiJoin) scan(e *env, fn func(row []types.Value) error) error {
 			return err
 		}
 	}
-	if err := e.gov.Grow(t.link()); err != nil {
+	if err := e.Gov.Grow(t.link()); err != nil {
 		return err
 	}
 	buf := make([]types.Value, s.width)
-	return s.src.scan(e, func(r []types.Value) error {
-		if err := e.gov.Check(); err != nil {
+	return s.src.Run(e, func(r []types.Value) error {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		copy(buf, pad(r, s.width))
-		e.row = buf
+		e.Row = buf
 		keep, err := s.keeps(e, t, kv, sawNull, empty)
-		e.row = saved
+		e.Row = saved
 		if err != nil || !keep {
 			return err
 		}
@@ -241,32 +243,32 @@ func (s *semiJoin) scan(e *env, fn func(row []types.Value) error) error {
 
 // scanSeeking runs an EXISTS semi-join by a seek of the inner table per
 // outer row, stopping at the first inner row that matches.
-func (s *semiJoin) scanSeeking(e *env, fn func(row []types.Value) error) error {
+func (s *semiJoin) scanSeeking(e *exec.Env, fn func(row []types.Value) error) error {
 	buf := make([]types.Value, s.width)
 	kv, ik := make([]types.Value, len(s.outerKeys)), make([]types.Value, len(s.innerKeys))
-	saved := e.row
-	defer func() { e.row = saved }()
-	outer := e.outer
+	saved := e.Row
+	defer func() { e.Row = saved }()
+	outer := e.Outer
 	// The seek's values name the outer row one level out; buf is that row
 	// for every outer row, so the list is built once.
 	seekOuter := append(outer[:len(outer):len(outer)], buf)
-	return s.src.scan(e, func(r []types.Value) error {
-		if err := e.gov.Check(); err != nil {
+	return s.src.Run(e, func(r []types.Value) error {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		copy(buf, pad(r, s.width))
-		e.row = buf
+		e.Row = buf
 		ok, err := evalKeys(e, s.outerKeys, kv)
 		if err != nil {
 			return err
 		}
 		found := false
 		if ok {
-			e.outer = seekOuter
-			err = s.seek.scan(e, func(ir []types.Value) error {
-				e.row = ir
+			e.Outer = seekOuter
+			err = s.seek.Run(e, func(ir []types.Value) error {
+				e.Row = ir
 				if s.filter != nil {
-					if v, err := s.filter.eval(e); err != nil || !truth(v) {
+					if v, err := s.filter.Eval(e); err != nil || !exec.Truth(v) {
 						return err
 					}
 				}
@@ -274,14 +276,14 @@ func (s *semiJoin) scanSeeking(e *env, fn func(row []types.Value) error) error {
 					return err
 				}
 				found = true
-				return errStopScan
+				return exec.ErrStopScan
 			})
-			e.outer = outer
-			if err != nil && err != errStopScan {
+			e.Outer = outer
+			if err != nil && err != exec.ErrStopScan {
 				return err
 			}
 		}
-		e.row = saved
+		e.Row = saved
 		if found == s.anti {
 			return nil
 		}
@@ -290,7 +292,7 @@ func (s *semiJoin) scanSeeking(e *env, fn func(row []types.Value) error) error {
 }
 
 // keeps decides one outer row (in e.row).
-func (s *semiJoin) keeps(e *env, t *hashTable, kv []types.Value, sawNull, empty bool) (bool, error) {
+func (s *semiJoin) keeps(e *exec.Env, t *hashTable, kv []types.Value, sawNull, empty bool) (bool, error) {
 	if s.in != nil && s.anti && empty {
 		return true, nil // NOT IN over no rows: true even for NULL
 	}
@@ -299,7 +301,7 @@ func (s *semiJoin) keeps(e *env, t *hashTable, kv []types.Value, sawNull, empty 
 		return false, err
 	}
 	if ok && s.convert.Kind != 0 {
-		if kv[0], err = types.Convert(kv[0], s.outerKeys[0].typ(), s.convert, types.Implicit); err != nil {
+		if kv[0], err = types.Convert(kv[0], s.outerKeys[0].Type(), s.convert, types.Implicit); err != nil {
 			return false, err
 		}
 		ok = kv[0] != nil
@@ -308,8 +310,8 @@ func (s *semiJoin) keeps(e *env, t *hashTable, kv []types.Value, sawNull, empty 
 		return s.anti && s.in == nil, nil
 	}
 	found := false
-	err = t.matches(kv, func(int, []types.Value) error { found = true; return errStopScan })
-	if err != nil && err != errStopScan {
+	err = t.matches(kv, func(int, []types.Value) error { found = true; return exec.ErrStopScan })
+	if err != nil && err != exec.ErrStopScan {
 		return false, err
 	}
 	if found {
@@ -321,10 +323,10 @@ func (s *semiJoin) keeps(e *env, t *hashTable, kv []types.Value, sawNull, empty 
 	return s.anti, nil
 }
 
-// explain draws the semi-join as SQL Server does: Hash Match (Right Semi
+// Explain draws the semi-join as SQL Server does: Hash Match (Right Semi
 // Join, or Right Anti Semi Join) over the subquery's rows, the build
 // input, then the outer rows it probes with.
-func (s *semiJoin) explain(x *explainer, nm *names) *plan.Node {
+func (s *semiJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	if s.seek != nil {
 		return s.explainSeek(x, nm)
 	}
@@ -332,20 +334,20 @@ func (s *semiJoin) explain(x *explainer, nm *names) *plan.Node {
 	var inner string
 	if s.in != nil {
 		build = s.in.plan.explain(x)
-		inner = x.text(s.in.plan.project[0], &names{sc: s.in.plan.sc})
+		inner = x.Text(s.in.plan.project[0], &exec.Names{Columns: s.in.plan.sc})
 	} else {
-		inm := &names{sc: s.innerPlan.sc}
+		inm := &exec.Names{Columns: s.innerPlan.sc}
 		build = s.explainInner(x, inm, s.inner)
-		inner = x.list(s.innerKeys, inm)
+		inner = x.List(s.innerKeys, inm)
 	}
-	outer := x.list(s.outerKeys, nm)
-	probe := s.src.explain(x, nm)
+	outer := x.List(s.outerKeys, nm)
+	probe := s.src.Explain(x, nm)
 	logical := "Right Semi Join"
 	if s.anti {
 		logical = "Right Anti Semi Join"
 	}
 	arg := "HASH:(" + inner + ")=(" + outer + ")"
-	n := x.node("Hash Match", logical, arg, build, probe)
+	n := x.Node("Hash Match", logical, arg, build, probe)
 	n.NamesLogical = true
 	return n
 }
@@ -353,24 +355,24 @@ func (s *semiJoin) explain(x *explainer, nm *names) *plan.Node {
 // explainSeek draws a seeking semi-join as SQL Server does: Nested Loops
 // (Left Semi Join, or Left Anti Semi Join) over the outer rows, with the
 // outer columns the seek reads.
-func (s *semiJoin) explainSeek(x *explainer, nm *names) *plan.Node {
-	outer := s.src.explain(x, nm)
-	inner := s.explainInner(x, &names{sc: s.innerPlan.sc}, s.seek)
+func (s *semiJoin) explainSeek(x *exec.Explainer, nm *exec.Names) *plan.Node {
+	outer := s.src.Explain(x, nm)
+	inner := s.explainInner(x, &exec.Names{Columns: s.innerPlan.sc}, s.seek)
 	logical := "Left Semi Join"
 	if s.anti {
 		logical = "Left Anti Semi Join"
 	}
-	n := x.node("Nested Loops", logical, "OUTER REFERENCES:("+x.list(s.outerKeys, nm)+")", outer, inner)
+	n := x.Node("Nested Loops", logical, "OUTER REFERENCES:("+x.List(s.outerKeys, nm)+")", outer, inner)
 	n.NamesLogical = true
 	return n
 }
 
 // explainInner draws an EXISTS subquery's rows: src under its remaining
 // WHERE conjuncts.
-func (s *semiJoin) explainInner(x *explainer, inm *names, src rowSource) *plan.Node {
-	n := src.explain(x, inm)
+func (s *semiJoin) explainInner(x *exec.Explainer, inm *exec.Names, src exec.Operator) *plan.Node {
+	n := src.Explain(x, inm)
 	if s.filter != nil {
-		n = x.node("Filter", "Filter", "WHERE:("+x.text(s.filter, inm)+")", n)
+		n = x.Node("Filter", "Filter", "WHERE:("+x.Text(s.filter, inm)+")", n)
 	}
 	return n
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/storage"
 	"mirrordb/parser"
@@ -326,7 +327,7 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 				if clock == nil && s.statsTime && s.showplan == showplanOff {
 					clock = startClock()
 				}
-				bd := &binder{s: s, batch: b, params: &paramTypes{}, simple: true}
+				bd := &binder{s: s, batch: b, params: &exec.ParamTypes{}, simple: true}
 				var p *stmtPlan
 				err := s.protect(func() (berr error) {
 					p, berr = bd.plan(st)
@@ -342,7 +343,7 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 					err = s.run(ctx, st, p, nil, w, true)
 				}
 				for try := 0; try < maxRebinds && p.rebindable(err); try++ {
-					bd = &binder{s: s, batch: b, params: &paramTypes{}, simple: true}
+					bd = &binder{s: s, batch: b, params: &exec.ParamTypes{}, simple: true}
 					if p, err = bd.plan(st); err == nil {
 						err = s.run(ctx, st, p, nil, w, true)
 					}
@@ -385,7 +386,7 @@ func (s *Session) failed(err error) error {
 // stmtPlan is a bound statement ready to run.
 type stmtPlan struct {
 	cols   []session.Column
-	params *paramTypes
+	params *exec.ParamTypes
 	// write is the database the statement writes; it then runs inside a
 	// write transaction (the user's, or its own autocommit one).
 	write *Database
@@ -405,7 +406,7 @@ type stmtPlan struct {
 	// tree is the bound statement's operators, which describe themselves
 	// as a plan (SHOWPLAN); nil for statements without one.
 	tree explainable
-	run  func(e *env, t *txn, w session.ResultWriter) (tag string, err error)
+	run  func(e *exec.Env, t *txn, w session.ResultWriter) (tag string, err error)
 	// writes is the table an INSERT, UPDATE or DELETE writes, as bound: if
 	// ALTER TABLE changed its columns before the statement got the writer
 	// lock, the statement fails with 50131 and is bound again (alter.go).
@@ -479,7 +480,7 @@ func (s *Session) run(ctx context.Context, st parser.Statement, p *stmtPlan, arg
 	if stats != nil {
 		defer s.endStats(stats)
 	}
-	e := &env{ctx: ctx, commitCtx: base, gov: gov, sess: s, params: args, now: time.Now()}
+	e := &exec.Env{Ctx: ctx, CommitCtx: base, Gov: gov, Sess: s, Params: args, Now: time.Now()}
 	if describe && p.cols != nil {
 		if err := w.Columns(p.cols); err != nil {
 			return err
@@ -552,13 +553,13 @@ func (s *Session) protect(fn func() error) (err error) {
 // autocommit transaction committed right after. The wait for the writer
 // lock honours LOCK_TIMEOUT and statement_timeout; the commit only a
 // cancel or a kill (as in PostgreSQL, the timeout stops before commit).
-func (s *Session) withWrite(e *env, d *Database, fn func(t *txn) error) error {
+func (s *Session) withWrite(e *exec.Env, d *Database, fn func(t *txn) error) error {
 	if err := d.checkOpen(); err != nil {
 		return err
 	}
 	if s.tx != nil {
 		if s.tx.t == nil {
-			t, err := s.beginWrite(e.ctx, d)
+			t, err := s.beginWrite(e.Ctx, d)
 			if err != nil {
 				return err
 			}
@@ -579,11 +580,11 @@ func (s *Session) withWrite(e *env, d *Database, fn func(t *txn) error) error {
 		}
 		return nil
 	}
-	t, err := s.beginWrite(e.ctx, d)
+	t, err := s.beginWrite(e.Ctx, d)
 	if err != nil {
 		return err
 	}
-	return s.finish(e.commitCtx, t, fn)
+	return s.finish(e.CommitCtx, t, fn)
 }
 
 // finish runs fn in t, then commits t, or rolls it back if fn failed.
@@ -662,7 +663,7 @@ type prepared struct {
 }
 
 func (p *prepared) bind() error {
-	params := &paramTypes{t: append([]types.Type{}, p.declared...)}
+	params := &exec.ParamTypes{T: append([]types.Type{}, p.declared...)}
 	b := &binder{s: p.s, batch: p.batch, params: params}
 	var plan *stmtPlan
 	err := p.s.protect(func() (berr error) {
@@ -677,9 +678,9 @@ func (p *prepared) bind() error {
 }
 
 func (p *prepared) Params() []types.Type {
-	out := make([]types.Type, len(p.plan.params.t))
+	out := make([]types.Type, len(p.plan.params.T))
 	for i := range out {
-		out[i] = p.plan.params.get(i)
+		out[i] = p.plan.params.Get(i)
 	}
 	return out
 }
@@ -702,7 +703,7 @@ func (p *prepared) Execute(ctx context.Context, args []types.Value, w session.Re
 	p.args = conv
 	defer clear(conv)
 	for i, a := range args {
-		v, err := types.Convert(a, types.TypeUnknown, p.plan.params.get(i), types.Implicit)
+		v, err := types.Convert(a, types.TypeUnknown, p.plan.params.Get(i), types.Implicit)
 		if err != nil {
 			return s.failed(err)
 		}

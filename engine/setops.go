@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/plan"
@@ -27,7 +28,7 @@ type setOpSource struct {
 
 // bindSetOp plans a compound query's operands and returns its source and
 // the scope its ORDER BY sees: one source with the result's columns.
-func (b *binder) bindSetOp(so *parser.SetOp) (rowSource, *scope, error) {
+func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *scope, error) {
 	left, err := b.planOperand(so.Left)
 	if err != nil {
 		return nil, nil, err
@@ -41,7 +42,7 @@ func (b *binder) bindSetOp(so *parser.SetOp) (rowSource, *scope, error) {
 	}
 	cols := make([]session.Column, len(left.cols))
 	for i := range cols {
-		t := types.Common(left.project[i].typ(), right.project[i].typ())
+		t := types.Common(left.project[i].Type(), right.project[i].Type())
 		if t.Kind == types.Unknown { // NULL UNION NULL
 			t = types.TypeInt
 		}
@@ -94,7 +95,7 @@ func (b *binder) checkSetOpOrder(sel *parser.Select) error {
 	return nil
 }
 
-func (s *setOpSource) scan(e *env, fn func(row []types.Value) error) error {
+func (s *setOpSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	if s.op == "UNION" && s.all {
 		if err := s.left.run(e, fn); err != nil {
 			return err
@@ -103,8 +104,8 @@ func (s *setOpSource) scan(e *env, fn func(row []types.Value) error) error {
 	}
 	seen := map[string]bool{}
 	var enc []byte
-	h := holding{gov: e.gov} // the sets, given back when the scan ends
-	defer h.release()
+	h := exec.Holding{Gov: e.Gov} // the sets, given back when the scan ends
+	defer h.Release()
 	// first reports whether row is new to seen, adding it.
 	first := func(row []types.Value) (bool, error) {
 		enc = encodeRow(enc[:0], row)
@@ -112,7 +113,7 @@ func (s *setOpSource) scan(e *env, fn func(row []types.Value) error) error {
 			return false, nil
 		}
 		seen[string(enc)] = true
-		return true, h.grow(int64(len(enc)) + govern.EntrySize)
+		return true, h.Grow(int64(len(enc)) + govern.EntrySize)
 	}
 	if s.op == "UNION" {
 		emitNew := func(row []types.Value) error {
@@ -133,7 +134,7 @@ func (s *setOpSource) scan(e *env, fn func(row []types.Value) error) error {
 		k := string(encodeRow(nil, row))
 		if !right[k] {
 			right[k] = true
-			return h.grow(int64(len(k)) + govern.EntrySize)
+			return h.Grow(int64(len(k)) + govern.EntrySize)
 		}
 		return nil
 	}); err != nil {
@@ -160,21 +161,21 @@ func encodeRow(dst []byte, row []types.Value) []byte {
 	return dst
 }
 
-// explain names the operators SQL Server shows: Concatenation for UNION
+// Explain names the operators SQL Server shows: Concatenation for UNION
 // ALL, a hash union for UNION, a hash anti semi join or semi join for
 // EXCEPT and INTERSECT (the right input builds the hash table).
-func (s *setOpSource) explain(x *explainer, _ *names) *plan.Node {
+func (s *setOpSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	l, r := s.left.explain(x), s.right.explain(x)
 	var n *plan.Node
 	switch {
 	case s.op == "UNION" && s.all:
-		return x.node("Concatenation", "Concatenation", "", l, r)
+		return x.Node("Concatenation", "Concatenation", "", l, r)
 	case s.op == "UNION":
-		n = x.node("Hash Match", "Union", "", l, r)
+		n = x.Node("Hash Match", "Union", "", l, r)
 	case s.op == "EXCEPT":
-		n = x.node("Hash Match", "Right Anti Semi Join", "", r, l)
+		n = x.Node("Hash Match", "Right Anti Semi Join", "", r, l)
 	default:
-		n = x.node("Hash Match", "Right Semi Join", "", r, l)
+		n = x.Node("Hash Match", "Right Semi Join", "", r, l)
 	}
 	n.NamesLogical = true
 	return n
@@ -182,7 +183,7 @@ func (s *setOpSource) explain(x *explainer, _ *names) *plan.Node {
 
 // bindQuerySource binds what a query reads: its FROM clause, or for a
 // compound query its set operation, read as SELECT * over the result.
-func (b *binder) bindQuerySource(sel *parser.Select) (rowSource, *scope, []*parser.SelectItem, error) {
+func (b *binder) bindQuerySource(sel *parser.Select) (exec.Operator, *scope, []*parser.SelectItem, error) {
 	if sel.SetOp == nil {
 		src, sc, err := b.bindFrom(sel.From)
 		return src, sc, sel.Items, err

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -97,7 +98,7 @@ var showplanAllColumns = func() []session.Column {
 func (b *binder) showplan(st parser.Statement, p *stmtPlan) *stmtPlan {
 	var tree *plan.Node
 	if p.tree != nil {
-		tree = p.tree.explain(&explainer{})
+		tree = p.tree.explain(&exec.Explainer{})
 	}
 	text := st.String()
 	mode, simple := b.s.showplan, b.simple
@@ -106,7 +107,7 @@ func (b *binder) showplan(st parser.Statement, p *stmtPlan) *stmtPlan {
 	out := &stmtPlan{params: p.params, command: p.command, cols: showplanTextColumns}
 	if mode == showplanAll {
 		out.cols = showplanAllColumns
-		out.run = func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+		out.run = func(_ *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 			kind := strings.ToUpper(p.command)
 			row := make([]types.Value, len(showplanAllColumns))
 			row[0], row[1], row[2], row[15], row[16] = text, stmtID, int64(0), kind, false
@@ -138,7 +139,7 @@ func (b *binder) showplan(st parser.Statement, p *stmtPlan) *stmtPlan {
 		}
 		return out
 	}
-	out.run = func(_ *env, _ *txn, w session.ResultWriter) (string, error) {
+	out.run = func(_ *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		if tree == nil || simple {
 			if err := w.Row([]types.Value{text}); err != nil {
 				return "", err

@@ -1,14 +1,13 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
-	"mirrordb/engine/plan"
 	"mirrordb/engine/storage"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -16,17 +15,10 @@ import (
 	"mirrordb/types"
 )
 
-// errStopScan ends a scan early without an error (TOP, EXISTS).
-var errStopScan = errors.New("stop scan")
-
-// rowSource produces the rows of one FROM entry (or a join of several).
-// The row passed to fn is valid only during the call.
-type rowSource interface {
-	scan(e *env, fn func(row []types.Value) error) error
-	// explain describes the source as a plan operator (explain.go); nm
-	// names the statement's columns, which a join's ON refers to.
-	explain(x *explainer, nm *names) *plan.Node
-}
+// A row source produces the rows of one FROM entry (or a join of
+// several): an exec.Operator at the leaf of a SELECT's chain, whose
+// Explain describes it as a plan operator (explain.go) with nm naming the
+// statement's columns, which a join's ON refers to.
 
 // tableScan reads a table's rows in primary-key order, optionally narrowed
 // to the keys whose leading columns equal the values in eq (a point lookup
@@ -34,7 +26,7 @@ type rowSource interface {
 type tableScan struct {
 	db    *Database
 	table *catalog.TableDef
-	eq    []expr // values for PK columns 0..len(eq)-1, coerced to their types
+	eq    []exec.Expr // values for PK columns 0..len(eq)-1, coerced to their types
 	seek  *indexSeek
 	// rng narrows the scan to ranges of the primary key (keyseek.go) when
 	// the WHERE clause bounds more than equalities do; backward reads
@@ -47,27 +39,27 @@ type tableScan struct {
 	need []bool
 }
 
-func (t *tableScan) scan(e *env, fn func(row []types.Value) error) error {
+func (t *tableScan) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	return t.scanKeys(e, func(_, _ []byte, row []types.Value) error { return fn(row) })
 }
 
 // scanKeys is scan that also passes each row's storage key and encoded value
 // (valid only during the call), which UPDATE and DELETE need.
-func (t *tableScan) scanKeys(e *env, fn func(key, raw []byte, row []types.Value) error) error {
+func (t *tableScan) scanKeys(e *exec.Env, fn func(key, raw []byte, row []types.Value) error) error {
 	if err := t.db.storage.Available(); err != nil {
 		return err // out of service after a storage failure: no rows from it
 	}
 	if t.seek != nil {
 		return t.seek.scanKeys(e, t, fn)
 	}
-	r := e.sess.readerFor(t.db)
-	tio := e.sess.stats.open(t.db, t.table)
+	r := sessionOf(e).readerFor(t.db)
+	tio := sessionOf(e).stats.open(t.db, t.table)
 	prefix := keys.TablePrefix(t.table.StoreID())
 	if len(t.eq) > 0 {
 		vals := make([]types.Value, len(t.eq))
 		ts := make([]types.Type, len(t.eq))
 		for i, x := range t.eq {
-			v, err := x.eval(e)
+			v, err := x.Eval(e)
 			if err != nil {
 				return err
 			}
@@ -127,34 +119,21 @@ func (t *tableScan) corrupt(err error) error {
 // virtualScan serves the rows of a catalog view or table-valued function.
 type virtualScan struct {
 	name string // the view's or function's name, for printed plans
-	rows func(e *env) ([][]types.Value, error)
+	rows func(e *exec.Env) ([][]types.Value, error)
 }
 
-func (v *virtualScan) scan(e *env, fn func(row []types.Value) error) error {
+func (v *virtualScan) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	rows, err := v.rows(e)
 	if err != nil {
 		return err
 	}
-	return scanRows(e, rows, fn)
-}
-
-// scanRows passes held rows to fn, checking the statement between rows.
-func scanRows(e *env, rows [][]types.Value, fn func(row []types.Value) error) error {
-	for _, r := range rows {
-		if err := e.gov.Check(); err != nil {
-			return err
-		}
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	return nil
+	return exec.ScanRows(e, rows, fn)
 }
 
 // oneRow is the source of a SELECT without FROM: a single empty row.
 type oneRow struct{}
 
-func (oneRow) scan(_ *env, fn func([]types.Value) error) error { return fn(nil) }
+func (oneRow) Run(_ *exec.Env, fn func([]types.Value) error) error { return fn(nil) }
 
 // joinSource combines two sources with nested loops; the right side is
 // materialised once per scan, its rows counted against the statement's
@@ -165,45 +144,45 @@ func (oneRow) scan(_ *env, fn func([]types.Value) error) error { return fn(nil) 
 // run long between rows.
 type joinSource struct {
 	kind        parser.JoinKind
-	left, right rowSource
-	on          expr
+	left, right exec.Operator
+	on          exec.Expr
 	base        int
 	lw, rw      int
 }
 
-func (j *joinSource) scan(e *env, fn func(row []types.Value) error) error {
+func (j *joinSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	var right [][]types.Value
 	var held int64
-	defer func() { e.gov.Shrink(held) }()
-	if err := j.right.scan(e, func(r []types.Value) error {
+	defer func() { e.Gov.Shrink(held) }()
+	if err := j.right.Run(e, func(r []types.Value) error {
 		row := append(make([]types.Value, 0, j.rw), pad(r, j.rw)...)
 		n := govern.RowSize(row) + 1 // and its matchedRight flag
 		held += n
 		right = append(right, row)
-		return e.gov.Grow(n)
+		return e.Gov.Grow(n)
 	}); err != nil {
 		return err
 	}
 	matchedRight := make([]bool, len(right))
 	full := make([]types.Value, j.base+j.lw+j.rw)
 	combined := full[j.base:]
-	saved := e.row
-	defer func() { e.row = saved }()
-	err := j.left.scan(e, func(l []types.Value) error {
+	saved := e.Row
+	defer func() { e.Row = saved }()
+	err := j.left.Run(e, func(l []types.Value) error {
 		copy(combined, pad(l, j.lw))
 		matched := false
 		for i, r := range right {
-			if err := e.gov.Check(); err != nil {
+			if err := e.Gov.Check(); err != nil {
 				return err
 			}
 			copy(combined[j.lw:], r)
 			if j.on != nil {
-				e.row = full
-				v, err := j.on.eval(e)
+				e.Row = full
+				v, err := j.on.Eval(e)
 				if err != nil {
 					return err
 				}
-				if !truth(v) {
+				if !exec.Truth(v) {
 					continue
 				}
 			}
@@ -224,7 +203,7 @@ func (j *joinSource) scan(e *env, fn func(row []types.Value) error) error {
 	}
 	clear(combined[:j.lw])
 	for i, r := range right {
-		if err := e.gov.Check(); err != nil {
+		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		if !matchedRight[i] {
@@ -246,12 +225,12 @@ func pad(r []types.Value, n int) []types.Value {
 
 // bindFrom binds a FROM clause into a row source and its scope. Comma
 // separated entries are cross joins.
-func (b *binder) bindFrom(from []parser.TableExpr) (rowSource, *scope, error) {
+func (b *binder) bindFrom(from []parser.TableExpr) (exec.Operator, *scope, error) {
 	sc := &scope{}
 	if len(from) == 0 {
 		return oneRow{}, sc, nil
 	}
-	var src rowSource
+	var src exec.Operator
 	for i, te := range from {
 		lw := sc.width()
 		s, err := b.bindTableExpr(te, sc)
@@ -267,7 +246,7 @@ func (b *binder) bindFrom(from []parser.TableExpr) (rowSource, *scope, error) {
 	return src, sc, nil
 }
 
-func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (rowSource, error) {
+func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (exec.Operator, error) {
 	switch x := te.(type) {
 	case *parser.TableRef:
 		return b.bindTableRef(x, sc)
@@ -292,7 +271,7 @@ func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (rowSource, error
 		if err != nil {
 			return nil, err
 		}
-		var on expr
+		var on exec.Expr
 		if x.On != nil {
 			if on, err = b.bindExpr(x.On, sc, nil, types.TypeBit); err != nil {
 				return nil, err
@@ -315,7 +294,7 @@ func (b *binder) addSource(n positioned, sc *scope, src *source) error {
 	return nil
 }
 
-func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) {
+func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (exec.Operator, error) {
 	if c, at := b.lookupCTE(x.Name); c != nil {
 		return b.bindCTERef(x, c, at, sc)
 	}
@@ -327,7 +306,7 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) 
 		if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: view.cols}); err != nil {
 			return nil, err
 		}
-		return &virtualScan{name: x.Name.Object(), rows: func(e *env) ([][]types.Value, error) { return view.rows(e, nil) }}, nil
+		return &virtualScan{name: x.Name.Object(), rows: func(e *exec.Env) ([][]types.Value, error) { return view.rows(e, nil) }}, nil
 	}
 	db, def, err := b.lookupTable(x.Name)
 	if err != nil {
@@ -347,12 +326,12 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (rowSource, error) 
 	return &tableScan{db: db, table: def}, nil
 }
 
-func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (rowSource, error) {
+func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (exec.Operator, error) {
 	view := b.s.inst.views.lookup(x.Name)
 	if view == nil || !view.function {
 		return nil, b.errAt(x, sqlerr.New(208, strings.Join(x.Name.Parts, ".")))
 	}
-	var args []expr
+	var args []exec.Expr
 	for _, a := range x.Args {
 		v, err := b.bindExpr(a, nil, nil, types.TypeInt)
 		if err != nil {
@@ -374,10 +353,10 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (rowSource, error
 	if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: cols}); err != nil {
 		return nil, err
 	}
-	return &virtualScan{name: x.Name.Object(), rows: func(e *env) ([][]types.Value, error) {
+	return &virtualScan{name: x.Name.Object(), rows: func(e *exec.Env) ([][]types.Value, error) {
 		vals := make([]types.Value, len(args))
 		for i, a := range args {
-			v, err := a.eval(e)
+			v, err := a.Eval(e)
 			if err != nil {
 				return nil, err
 			}

@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/types"
 )
@@ -23,7 +24,7 @@ func (sb stmtBinder) OptionValue(opt *parser.BackupOption) (types.Value, error) 
 	if err != nil {
 		return nil, err
 	}
-	val, err := x.eval(&env{sess: b.s, now: time.Now()})
+	val, err := x.Eval(&exec.Env{Sess: b.s, Now: time.Now()})
 	if err != nil {
 		return nil, b.errAt(opt, err)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"mirrordb/engine/builtins"
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/types"
@@ -15,7 +16,7 @@ import (
 type view struct {
 	cols     []session.Column
 	function bool
-	rows     func(e *env, args []types.Value) ([][]types.Value, error)
+	rows     func(e *exec.Env, args []types.Value) ([][]types.Value, error)
 }
 
 // viewSet maps "schema.name" (lower case) to the catalog views of an
@@ -83,9 +84,9 @@ func (vs viewSet) addSystemViews() {
 			"state_desc", desc60, "is_in_standby", bit, "recovery_model", tinyint,
 			"recovery_model_desc", desc60, "log_reuse_wait", tinyint, "log_reuse_wait_desc", desc60,
 			"is_broker_enabled", bit),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
-			for _, d := range e.sess.inst.Databases() {
+			for _, d := range sessionOf(e).inst.Databases() {
 				if !d.storage.Pin() {
 					continue
 				}
@@ -105,7 +106,7 @@ func (vs viewSet) addSystemViews() {
 	}
 	vs["sys.schemas"] = &view{
 		cols: cols("name", sysname, "schema_id", intT, "principal_id", intT),
-		rows: func(*env, []types.Value) ([][]types.Value, error) {
+		rows: func(*exec.Env, []types.Value) ([][]types.Value, error) {
 			return [][]types.Value{{"dbo", int64(1), int64(1)}, {"guest", int64(2), int64(2)},
 				{"INFORMATION_SCHEMA", int64(3), int64(3)}, {"sys", int64(4), int64(4)}}, nil
 		},
@@ -114,8 +115,8 @@ func (vs viewSet) addSystemViews() {
 		cols: cols("name", sysname, "object_id", intT, "principal_id", intT, "schema_id", intT,
 			"parent_object_id", intT, "type", types.Type{Kind: types.Char, Length: 2}, "type_desc", desc60,
 			"create_date", dtT, "modify_date", dtT, "is_ms_shipped", bit),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
-			set, err := e.sess.schemaFor(e.sess.db)
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
+			set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 			if err != nil {
 				return nil, err
 			}
@@ -132,7 +133,7 @@ func (vs viewSet) addSystemViews() {
 			"user_type_id", intT, "type_name", sysname, "max_length", types.TypeSmallInt, "precision", tinyint,
 			"scale", tinyint, "collation_name", sysname, "is_nullable", bit, "is_identity", bit,
 			"is_computed", bit, "default_definition", types.NVarCharType(types.MaxLength)),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			return columnRows(e, func(t *catalog.TableDef, i int, c *catalog.ColumnDef) []types.Value {
 				p, sc := c.Type.PrecisionScale()
 				var coll, def types.Value
@@ -154,10 +155,10 @@ func (vs viewSet) addSystemViews() {
 			"total_log_size_mb", floatT, "active_log_size_mb", floatT, "log_truncation_holdup_reason", desc60,
 			"log_backup_time", dtT, "log_backup_lsn", lsnT, "log_since_last_log_backup_mb", floatT,
 			"log_record_count", bigint),
-		rows: func(e *env, args []types.Value) ([][]types.Value, error) {
-			d := e.sess.db
+		rows: func(e *exec.Env, args []types.Value) ([][]types.Value, error) {
+			d := sessionOf(e).db
 			if len(args) > 0 && args[0] != nil {
-				if d = e.sess.inst.DatabaseByID(int32(builtins.ToInt(args[0]))); d == nil {
+				if d = sessionOf(e).inst.DatabaseByID(int32(builtins.ToInt(args[0]))); d == nil {
 					return nil, nil
 				}
 			}
@@ -185,8 +186,8 @@ func (vs viewSet) addSystemViews() {
 
 // columnRows makes a catalog view's rows of the columns of the current
 // database's tables: fn's row for each (none when it returns nil).
-func columnRows(e *env, fn func(t *catalog.TableDef, i int, c *catalog.ColumnDef) []types.Value) ([][]types.Value, error) {
-	set, err := e.sess.schemaFor(e.sess.db)
+func columnRows(e *exec.Env, fn func(t *catalog.TableDef, i int, c *catalog.ColumnDef) []types.Value) ([][]types.Value, error) {
+	set, err := sessionOf(e).schemaFor(sessionOf(e).db)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -13,10 +14,10 @@ import (
 // engine/builtins. The table is built in builtins.go (whose init runs
 // first: files initialise in name order).
 func init() {
-	scalarFuncs["SYSDATETIMEOFFSET"] = &builtin{typ: fixed(types.DateTimeOffsetType(7)), volatile: true,
-		eval: func(e *env, _ []types.Value, _ []types.Type) (types.Value, error) {
-			_, off := e.now.Local().Zone()
-			v, _ := types.NormalizeTime(e.now.In(time.FixedZone("", off)), types.DateTimeOffsetType(7))
+	scalarFuncs["SYSDATETIMEOFFSET"] = &exec.Builtin{Type: fixed(types.DateTimeOffsetType(7)), Volatile: true,
+		Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			_, off := e.Now.Local().Zone()
+			v, _ := types.NormalizeTime(e.Now.In(time.FixedZone("", off)), types.DateTimeOffsetType(7))
 			return v, nil
 		}}
 }
@@ -29,7 +30,7 @@ type defaultBinding struct {
 
 // bindDefault binds a column's DEFAULT expression as a value of its type;
 // functions allowed only there (NEWSEQUENTIALID) see that they are in one.
-func (b *binder) bindDefault(d parser.Expr, col types.Type) (expr, error) {
+func (b *binder) bindDefault(d parser.Expr, col types.Type) (exec.Expr, error) {
 	outer := b.inDefault
 	b.inDefault = &defaultBinding{expr: d, col: col}
 	defer func() { b.inDefault = outer }()

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -77,7 +78,7 @@ func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
 		return nil, b.errAt(x.Name, sqlerr.New(219, name)) // a system type's name
 	}
 	nullable := x.Nullable == nil || *x.Nullable
-	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+	return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 		if ut, err := catalog.LoadUserType(t.Reader(), name); err != nil || ut != nil {
 			if err == nil {
 				err = b.errAt(x.Name, sqlerr.New(219, name))
@@ -99,7 +100,7 @@ func (b *binder) planDropType(x *parser.DropType) (*stmtPlan, error) {
 		return nil, err
 	}
 	name := x.Name.Object()
-	return b.writePlan(db, nil, func(e *env, t *txn) (string, error) {
+	return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 		ut, err := catalog.LoadUserType(t.Reader(), name)
 		if err != nil {
 			return "", err
@@ -178,7 +179,7 @@ func asProcedure(plan *stmtPlan, err error) (*stmtPlan, error) {
 		return nil, err
 	}
 	run := plan.run
-	plan.run = func(e *env, t *txn, w session.ResultWriter) (string, error) {
+	plan.run = func(e *exec.Env, t *txn, w session.ResultWriter) (string, error) {
 		if _, err := run(e, t, w); err != nil {
 			return "", err
 		}
@@ -219,7 +220,7 @@ func (vs viewSet) addTypeViews() {
 			"principal_id", intT, "max_length", types.TypeSmallInt, "precision", tinyint, "scale", tinyint,
 			"collation_name", sysname, "is_nullable", bit, "is_user_defined", bit, "is_assembly_type", bit,
 			"default_object_id", intT, "rule_object_id", intT, "is_table_type", bit),
-		rows: func(e *env, _ []types.Value) ([][]types.Value, error) {
+		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
 			var out [][]types.Value
 			row := func(name string, sysID, userID, schema, maxLen int64, t types.Type, nullable, user bool) {
 				p, s := t.PrecisionScale()
@@ -250,7 +251,7 @@ func (vs viewSet) addTypeViews() {
 				}
 				row(name, sysID, userID, 4, maxLen, c.Type, true, false)
 			}
-			uts, err := catalog.LoadUserTypes(e.sess.readerFor(e.sess.db))
+			uts, err := catalog.LoadUserTypes(sessionOf(e).readerFor(sessionOf(e).db))
 			if err != nil {
 				return nil, err
 			}

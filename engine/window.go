@@ -3,9 +3,7 @@ package engine
 import (
 	"strings"
 
-	"mirrordb/engine/govern"
-	"mirrordb/engine/keys"
-	"mirrordb/engine/plan"
+	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -14,10 +12,10 @@ import (
 // Window functions: ROW_NUMBER, RANK, DENSE_RANK, NTILE, LAG, LEAD and the
 // aggregates with OVER (PARTITION BY ... ORDER BY ... [frame]). They run
 // after WHERE, GROUP BY and HAVING, over the rows the query would return:
-// windowOp keeps each row's context (its source row, or its group's keys
-// and aggregates), computes every window function over all rows, then
-// passes each row on to the projection with its values in env.win. The
-// kept rows count against the statement's memory.
+// exec.Window keeps each row's context (its source row, or its group's
+// keys and aggregates), computes every window function over all rows,
+// then passes each row on to the projection with its values in Env.Win.
+// The kept rows count against the statement's memory.
 
 // windowOnly are the functions that need OVER.
 var windowOnly = map[string]bool{"ROW_NUMBER": true, "RANK": true, "DENSE_RANK": true, "NTILE": true, "LAG": true, "LEAD": true}
@@ -25,36 +23,12 @@ var windowOnly = map[string]bool{"ROW_NUMBER": true, "RANK": true, "DENSE_RANK":
 // windowContext collects the window functions of one query's select list
 // and ORDER BY; nested marks the arguments of one, where another is 4109.
 type windowContext struct {
-	specs  []*windowSpec
+	specs  []*exec.WindowSpec
 	nested bool
 }
 
-// windowSpec is one window function call.
-type windowSpec struct {
-	name      string
-	args      []expr
-	partition []expr
-	order     []orderKey // x and desc
-	// whole: the frame is the whole partition (no ORDER BY, or a frame to
-	// UNBOUNDED FOLLOWING); rows: ROWS frame, where peers are not included
-	// together as RANGE's are.
-	whole, rows bool
-	agg         *aggSpec // for the aggregates
-	t           types.Type
-	text        string
-}
-
-// winRef reads a window function's value for the current row.
-type winRef struct {
-	idx int
-	t   types.Type
-}
-
-func (w *winRef) typ() types.Type                  { return w.t }
-func (w *winRef) eval(e *env) (types.Value, error) { return e.win[w.idx], nil }
-
 // bindWindow binds a call with OVER (or one of the functions that need it).
-func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (expr, error) {
+func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (exec.Expr, error) {
 	if x.Over == nil {
 		return nil, b.errAt(x, sqlerr.New(10753, strings.ToLower(name)))
 	}
@@ -74,34 +48,34 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 	}
 	text := x.String()
 	for i, s := range wc.specs {
-		if s.text == text {
-			return &winRef{idx: i, t: s.t}, nil
+		if s.Text == text {
+			return &exec.WinRef{Idx: i, T: s.T}, nil
 		}
 	}
 	b.win = &windowContext{nested: true}
 	defer func() { b.win = wc }()
-	w := &windowSpec{name: name, text: text, whole: len(x.Over.OrderBy) == 0}
+	w := &exec.WindowSpec{Name: name, Text: text, Whole: len(x.Over.OrderBy) == 0}
 	for _, p := range x.Over.PartitionBy {
 		v, err := b.bindExpr(p, sc, agg, types.TypeUnknown)
 		if err != nil {
 			return nil, err
 		}
-		w.partition = append(w.partition, v)
+		w.Partition = append(w.Partition, v)
 	}
 	for _, o := range x.Over.OrderBy {
 		v, err := b.bindExpr(o.Expr, sc, agg, types.TypeUnknown)
 		if err != nil {
 			return nil, err
 		}
-		w.order = append(w.order, orderKey{col: -1, x: v, desc: o.Desc})
+		w.Order = append(w.Order, exec.OrderKey{Col: -1, X: v, Desc: o.Desc})
 	}
 	switch frame := x.Over.Frame; frame {
 	case "":
 	case "ROWS UNBOUNDED PRECEDING", "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW":
-		w.rows = true
+		w.Rows = true
 	case "RANGE UNBOUNDED PRECEDING", "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW":
 	case "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING", "RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING":
-		w.whole = true
+		w.Whole = true
 	default:
 		return nil, b.errAt(x.Over, sqlerr.New(40517, frame))
 	}
@@ -117,23 +91,23 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 		if err != nil {
 			return nil, err
 		}
-		w.agg, w.t = spec, spec.t
+		w.Agg, w.T = spec, spec.T
 	}
 	wc.specs = append(wc.specs, w)
-	return &winRef{idx: len(wc.specs) - 1, t: w.t}, nil
+	return &exec.WinRef{Idx: len(wc.specs) - 1, T: w.T}, nil
 }
 
 // windowAggregate binds an aggregate used with OVER. Its argument is
 // bound like a select item's: over a grouped query it may itself hold
 // aggregates (SUM(SUM(x)) OVER ()).
-func (b *binder) windowAggregate(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (*aggSpec, error) {
-	return b.aggregateSpec(x, name, func(a parser.Expr) (expr, error) {
+func (b *binder) windowAggregate(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (*exec.AggSpec, error) {
+	return b.aggregateSpec(x, name, func(a parser.Expr) (exec.Expr, error) {
 		return b.bindExpr(a, sc, agg, types.TypeUnknown)
 	})
 }
 
 // bindWindowArgs binds the arguments of the ranking and offset functions.
-func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *windowSpec, sc *scope, agg *aggContext) error {
+func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *exec.WindowSpec, sc *scope, agg *aggContext) error {
 	want := map[string][2]int{"ROW_NUMBER": {0, 0}, "RANK": {0, 0}, "DENSE_RANK": {0, 0}, "NTILE": {1, 1}, "LAG": {1, 3}, "LEAD": {1, 3}}[name]
 	if len(x.Args) < want[0] || len(x.Args) > want[1] {
 		if want[0] == want[1] {
@@ -141,7 +115,7 @@ func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *windowSpec, 
 		}
 		return b.errAt(x, sqlerr.New(189, strings.ToLower(name), want[0], want[1]))
 	}
-	w.t = types.TypeBigInt
+	w.T = types.TypeBigInt
 	for i, a := range x.Args {
 		hint := types.TypeBigInt
 		if i == 0 && name != "NTILE" || i == 2 {
@@ -152,364 +126,19 @@ func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *windowSpec, 
 			return err
 		}
 		if hint == types.TypeBigInt {
-			v = coerce(v, types.TypeBigInt)
+			v = exec.Coerce(v, types.TypeBigInt)
 		}
-		w.args = append(w.args, v)
+		w.Args = append(w.Args, v)
 	}
 	if name == "LAG" || name == "LEAD" {
-		w.t = w.args[0].typ()
-		if len(w.args) == 3 {
-			d, err := b.coerceChecked(x, w.args[2], w.t)
+		w.T = w.Args[0].Type()
+		if len(w.Args) == 3 {
+			d, err := b.coerceChecked(x, w.Args[2], w.T)
 			if err != nil {
 				return err
 			}
-			w.args[2] = d
+			w.Args[2] = d
 		}
 	}
 	return nil
-}
-
-// rowContext is what a kept row's expressions read: its source row, or
-// its group's keys and aggregate values.
-type rowContext struct {
-	row, keys, aggs []types.Value
-}
-
-func (c *rowContext) enter(e *env) { e.row, e.keys, e.aggs = c.row, c.keys, c.aggs }
-
-// keepContext copies the current row's context.
-func keepContext(e *env, h *holding) (rowContext, error) {
-	c := rowContext{row: append([]types.Value(nil), e.row...), keys: e.keys, aggs: e.aggs}
-	return c, h.grow(govern.RowSize(c.row) + 3*8)
-}
-
-// computeWindows returns each kept row's window function values.
-func computeWindows(e *env, h *holding, specs []*windowSpec, ctxs []rowContext) ([][]types.Value, error) {
-	out := make([][]types.Value, len(ctxs))
-	for i := range out {
-		out[i] = make([]types.Value, len(specs))
-	}
-	if err := h.grow(int64(len(ctxs)) * (int64(len(specs))*16 + 24)); err != nil {
-		return nil, err
-	}
-	for si, w := range specs {
-		if err := w.compute(e, ctxs, func(i int, v types.Value) { out[i][si] = v }); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// compute evaluates one window function over all rows, calling set with
-// each row's value.
-func (w *windowSpec) compute(e *env, ctxs []rowContext, set func(i int, v types.Value)) error {
-	type keyed struct {
-		i    int
-		part string
-		ord  []types.Value
-	}
-	rows := make([]keyed, len(ctxs))
-	for i := range ctxs {
-		ctxs[i].enter(e)
-		var enc []byte
-		for _, p := range w.partition {
-			v, err := p.eval(e)
-			if err != nil {
-				return err
-			}
-			enc = keys.AppendValue(enc, v, types.TypeUnknown)
-		}
-		ord := make([]types.Value, len(w.order))
-		for j, o := range w.order {
-			v, err := o.x.eval(e)
-			if err != nil {
-				return err
-			}
-			ord[j] = v
-		}
-		rows[i] = keyed{i: i, part: string(enc), ord: ord}
-	}
-	cmpOrd := func(a, b []types.Value) int {
-		for j, o := range w.order {
-			c := compareNullsFirst(a[j], b[j])
-			if o.desc {
-				c = -c
-			}
-			if c != 0 {
-				return c
-			}
-		}
-		return 0
-	}
-	if err := govern.SortStable(e.gov, rows, func(a, b keyed) int {
-		if c := strings.Compare(a.part, b.part); c != 0 {
-			return c
-		}
-		return cmpOrd(a.ord, b.ord)
-	}); err != nil {
-		return err
-	}
-	for start := 0; start < len(rows); {
-		end := start + 1
-		for end < len(rows) && rows[end].part == rows[start].part {
-			end++
-		}
-		part := rows[start:end]
-		peers := func(k int) bool { return k > 0 && cmpOrd(part[k-1].ord, part[k].ord) == 0 }
-		idx := make([]int, len(part))
-		for k := range part {
-			idx[k] = part[k].i
-		}
-		if err := w.partitionValues(e, ctxs, idx, peers, set); err != nil {
-			return err
-		}
-		start = end
-	}
-	return nil
-}
-
-// partitionValues computes the function over one partition, its rows in
-// window order (idx), peers(k) saying row k ties with row k-1.
-func (w *windowSpec) partitionValues(e *env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
-	n := int64(len(idx))
-	switch w.name {
-	case "ROW_NUMBER":
-		for k, i := range idx {
-			set(i, int64(k+1))
-		}
-		return nil
-	case "RANK", "DENSE_RANK":
-		var rank, dense int64
-		for k, i := range idx {
-			if !peers(k) {
-				rank, dense = int64(k+1), dense+1
-			}
-			if w.name == "RANK" {
-				set(i, rank)
-			} else {
-				set(i, dense)
-			}
-		}
-		return nil
-	case "NTILE":
-		ctxs[idx[0]].enter(e)
-		v, err := w.args[0].eval(e)
-		if err != nil {
-			return err
-		}
-		buckets, _ := v.(int64)
-		if buckets <= 0 {
-			return sqlerr.New(4130)
-		}
-		size, extra := n/buckets, n%buckets
-		bucket, left := int64(1), size
-		if extra > 0 {
-			left++
-		}
-		for _, i := range idx {
-			if left == 0 {
-				bucket++
-				left = size
-				if bucket <= extra {
-					left++
-				}
-			}
-			set(i, bucket)
-			left--
-		}
-		return nil
-	case "LAG", "LEAD":
-		for k, i := range idx {
-			ctxs[i].enter(e)
-			off := int64(1)
-			if len(w.args) > 1 {
-				v, err := w.args[1].eval(e)
-				if err != nil {
-					return err
-				}
-				if off, _ = v.(int64); v == nil || off < 0 {
-					return sqlerr.New(8730)
-				}
-			}
-			j := int64(k) - off
-			if w.name == "LEAD" {
-				j = int64(k) + off
-			}
-			var val types.Value
-			if j >= 0 && j < n {
-				ctxs[idx[j]].enter(e)
-				v, err := w.args[0].eval(e)
-				if err != nil {
-					return err
-				}
-				val = v
-			} else if len(w.args) == 3 {
-				v, err := w.args[2].eval(e)
-				if err != nil {
-					return err
-				}
-				val = v
-			}
-			set(i, val)
-		}
-		return nil
-	}
-	return w.aggregateValues(e, ctxs, idx, peers, set)
-}
-
-// aggregateValues runs an aggregate over the frame: the whole partition,
-// or from its start to the current row (and, for RANGE, its peers).
-func (w *windowSpec) aggregateValues(e *env, ctxs []rowContext, idx []int, peers func(int) bool, set func(int, types.Value)) error {
-	acc := newAccumulators([]*aggSpec{w.agg})[0]
-	defer releaseAccumulators(e, []*accumulator{acc})
-	// step adds rows idx[k:end] and gives them the total so far.
-	step := func(k, end int) error {
-		for _, i := range idx[k:end] {
-			ctxs[i].enter(e)
-			if err := acc.add(e); err != nil {
-				return err
-			}
-		}
-		v, err := acc.result()
-		if err != nil {
-			return err
-		}
-		for _, i := range idx[k:end] {
-			set(i, v)
-		}
-		return nil
-	}
-	if w.whole {
-		return step(0, len(idx))
-	}
-	for k := 0; k < len(idx); {
-		end := k + 1
-		if !w.rows {
-			for end < len(idx) && peers(end) {
-				end++
-			}
-		}
-		if err := step(k, end); err != nil {
-			return err
-		}
-		k = end
-	}
-	return nil
-}
-
-// compareNullsFirst orders values as ORDER BY does: NULLs first.
-func compareNullsFirst(x, y types.Value) int {
-	switch {
-	case x == nil && y == nil:
-		return 0
-	case x == nil:
-		return -1
-	case y == nil:
-		return 1
-	}
-	return types.Compare(x, y)
-}
-
-// windowOp computes the window functions over every row its input
-// gives, then emits each row again with its values in env.win. It holds
-// each row's context (counted against the statement's memory).
-type windowOp struct {
-	in    operator
-	specs []*windowSpec
-}
-
-func (w *windowOp) run(e *env, emit func([]types.Value) error) error {
-	var kept []rowContext
-	h := holding{gov: e.gov}
-	defer h.release()
-	err := w.in.run(e, func(row []types.Value) error {
-		e.row = row
-		c, err := keepContext(e, &h)
-		kept = append(kept, c)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	vals, err := computeWindows(e, &h, w.specs, kept)
-	if err != nil {
-		return err
-	}
-	defer func() { e.win = nil }()
-	for i := range kept {
-		if err := e.gov.Check(); err != nil {
-			return err
-		}
-		kept[i].enter(e)
-		e.win = vals[i]
-		if err := emit(kept[i].row); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (w *winRef) explain(_ *explainer, n *names) string {
-	if n != nil && w.idx < len(n.wins) {
-		return n.wins[w.idx]
-	}
-	return "?"
-}
-
-// explainWindows describes the window functions as SQL Server's plans do:
-// a Sort by partition and order, a Segment per partition, then a Sequence
-// Project for the ranking functions or a Window Spool and Stream Aggregate
-// for the aggregates.
-func (op *windowOp) explain(x *explainer, nm *names) *plan.Node {
-	n := op.in.explain(x, nm)
-	for _, w := range op.specs {
-		var keys, groups []string
-		for _, e := range w.partition {
-			t := x.text(e, nm)
-			groups = append(groups, t)
-			keys = append(keys, t+" ASC")
-		}
-		for _, o := range w.order {
-			dir := " ASC"
-			if o.desc {
-				dir = " DESC"
-			}
-			keys = append(keys, x.text(o.x, nm)+dir)
-		}
-		if len(keys) > 0 {
-			n = x.node("Sort", "Sort", "ORDER BY:("+strings.Join(keys, ", ")+")", n)
-		}
-		seg := ""
-		if len(groups) > 0 {
-			seg = "GROUP BY:(" + strings.Join(groups, ", ") + ")"
-		}
-		n = x.node("Segment", "Segment", seg, n)
-		name := x.newExpr()
-		nm.wins = append(nm.wins, name)
-		var call string
-		if w.agg != nil {
-			arg := "*"
-			if w.agg.arg != nil {
-				arg = x.text(w.agg.arg, nm)
-			}
-			call = strings.ToUpper(w.agg.name[:1]) + strings.ToLower(w.agg.name[1:]) + "(" + arg + ")"
-			n = x.node("Window Spool", "Window Spool", "", n)
-			def := name + "=" + call
-			n = x.node("Stream Aggregate", "Aggregate", "DEFINE:("+def+")", n)
-			n.DefinedValues = def
-			continue
-		}
-		args := make([]string, len(w.args))
-		for i, a := range w.args {
-			args[i] = x.text(a, nm)
-		}
-		call = strings.ToLower(w.name)
-		if len(args) > 0 {
-			call += "(" + strings.Join(args, ",") + ")"
-		}
-		def := name + "=" + call
-		n = x.node("Sequence Project", "Compute Scalar", "DEFINE:("+def+")", n)
-		n.DefinedValues = def
-	}
-	return n
 }

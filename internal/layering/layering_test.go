@@ -72,6 +72,18 @@ var only = map[string][]string{
 	// Scalar functions are functions of values: no engine, parser,
 	// session or storage (the governor only to cancel a long LIKE).
 	"mirrordb/engine/builtins": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/govern"},
+	// Expressions, the environment they run in and the SELECT's operators:
+	// values, their errors, the scalar functions, the governor, the key
+	// encoding (distinct values, group keys) and the plan nodes operators
+	// describe themselves with; never the engine, the parser, the session
+	// or storage (the engine's own nodes reach the session through the
+	// opaque Env.Sess).
+	"mirrordb/engine/exec": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern",
+		"mirrordb/engine/keys", "mirrordb/engine/plan"},
+	// The planner's rules judge exec's expressions and the catalog's
+	// descriptors; they know no engine, parser, session or storage.
+	"mirrordb/engine/opt": {"mirrordb/engine/exec", "mirrordb/engine/catalog", "mirrordb/engine/keys", "mirrordb/types",
+		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern", "mirrordb/engine/plan"},
 	// The security catalog, its keys and rules, and its statements: the
 	// parser's statement in, a change of the catalog out. Option values
 	// are evaluated, the catalog stored in master and published by the

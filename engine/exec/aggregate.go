@@ -1,4 +1,4 @@
-package engine
+package exec
 
 import (
 	"strings"
@@ -9,25 +9,25 @@ import (
 	"mirrordb/types"
 )
 
-// aggregateOp groups its input by the GROUP BY values and emits one row
-// per group, with env.keys and env.aggs holding the group's values (and
+// Aggregate groups its input by the GROUP BY values and emits one row
+// per group, with Env.Keys and Env.Aggs holding the group's values (and
 // no source row). Groups are found by hashing their encoded keys (one
 // integer column: by its value, without encoding), or, when the rows of
 // a group arrive together (a stream aggregate, order.go), each group is
 // emitted as soon as the next begins, so a TOP above stops the read and
 // only one group is held. Without GROUP BY there is one group, even over
 // no rows. Held groups count against the statement's memory.
-type aggregateOp struct {
-	in           operator
-	groupBy      []expr
-	aggs         []*aggSpec
-	groupsArrive bool
+type Aggregate struct {
+	In           Operator
+	GroupBy      []Expr
+	Aggs         []*AggSpec
+	GroupsArrive bool
 }
 
 // aggGroup is one group: its GROUP BY values and its running aggregates.
 type aggGroup struct {
 	keys []types.Value
-	accs []*accumulator
+	accs []*Accumulator
 }
 
 // groupSize is what a held group counts against the statement's memory.
@@ -35,44 +35,44 @@ func groupSize(enc []byte, gr *aggGroup) int64 {
 	return int64(len(enc)) + govern.EntrySize + govern.RowSize(gr.keys) + accumulatorSize*int64(len(gr.accs))
 }
 
-func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
+func (a *Aggregate) Run(e *Env, emit func([]types.Value) error) error {
 	groups := map[string]*aggGroup{}
 	intGroups := map[int64]*aggGroup{} // one integer GROUP BY column: no encoding
 	var small [256]*aggGroup           // and its values 0..255 without hashing
-	oneInt := len(a.groupBy) == 1 && a.groupBy[0].typ().Kind.IsInteger() && !a.groupsArrive
+	oneInt := len(a.GroupBy) == 1 && a.GroupBy[0].Type().Kind.IsInteger() && !a.GroupsArrive
 	var order []*aggGroup // the hashed groups in the order they began
 	var cur *aggGroup     // the stream aggregate's group
 	var curSize int64
 	var enc, last []byte // a row's group key encoded; the current group's (stream aggregate)
-	kv := make([]types.Value, len(a.groupBy))
-	h := holding{gov: e.gov}
-	defer h.release()
+	kv := make([]types.Value, len(a.GroupBy))
+	h := Holding{Gov: e.Gov}
+	defer h.Release()
 	defer func() { // and what the groups' aggregates hold
 		for _, gr := range order {
-			releaseAccumulators(e, gr.accs)
+			ReleaseAccumulators(e, gr.accs)
 		}
 		if cur != nil {
-			releaseAccumulators(e, cur.accs)
+			ReleaseAccumulators(e, cur.accs)
 		}
 	}()
-	err := a.in.run(e, func(row []types.Value) error {
-		e.row = row
+	err := a.In.Run(e, func(row []types.Value) error {
+		e.Row = row
 		enc = enc[:0]
-		for i, g := range a.groupBy {
-			v, err := g.eval(e)
+		for i, g := range a.GroupBy {
+			v, err := g.Eval(e)
 			if err != nil {
 				return err
 			}
 			kv[i] = v
 			if !oneInt {
-				enc = keys.AppendValue(enc, v, g.typ())
+				enc = keys.AppendValue(enc, v, g.Type())
 			}
 		}
 		var n int64
 		isInt := false
 		if oneInt {
 			if n, isInt = kv[0].(int64); !isInt {
-				enc = keys.AppendValue(enc, kv[0], a.groupBy[0].typ()) // NULL
+				enc = keys.AppendValue(enc, kv[0], a.GroupBy[0].Type()) // NULL
 			}
 		}
 		var gr *aggGroup
@@ -83,7 +83,7 @@ func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
 			} else {
 				gr = intGroups[n]
 			}
-		case a.groupsArrive:
+		case a.GroupsArrive:
 			if cur != nil && string(last) == string(enc) {
 				gr = cur
 			}
@@ -91,15 +91,15 @@ func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
 			gr = groups[string(enc)]
 		}
 		if gr == nil {
-			if a.groupsArrive && cur != nil {
+			if a.GroupsArrive && cur != nil {
 				if err := a.emitGroup(e, cur, emit); err != nil {
 					return err
 				}
-				h.give(curSize)
-				releaseAccumulators(e, cur.accs)
-				e.row = row
+				h.Give(curSize)
+				ReleaseAccumulators(e, cur.accs)
+				e.Row = row
 			}
-			gr = &aggGroup{keys: append([]types.Value(nil), kv...), accs: newAccumulators(a.aggs)}
+			gr = &aggGroup{keys: append([]types.Value(nil), kv...), accs: NewAccumulators(a.Aggs)}
 			size := groupSize(enc, gr)
 			switch {
 			case isInt:
@@ -109,19 +109,19 @@ func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
 					intGroups[n] = gr
 				}
 				order = append(order, gr)
-			case a.groupsArrive:
+			case a.GroupsArrive:
 				last = append(last[:0], enc...)
 				cur, curSize = gr, size
 			default:
 				groups[string(enc)] = gr
 				order = append(order, gr)
 			}
-			if err := h.grow(size); err != nil {
+			if err := h.Grow(size); err != nil {
 				return err
 			}
 		}
 		for _, acc := range gr.accs {
-			if err := acc.add(e); err != nil {
+			if err := acc.Add(e); err != nil {
 				return err
 			}
 		}
@@ -133,8 +133,8 @@ func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
 	if cur != nil {
 		order = append(order, cur)
 	}
-	if len(order) == 0 && len(a.groupBy) == 0 { // aggregate over no rows: one group
-		order = append(order, &aggGroup{accs: newAccumulators(a.aggs)})
+	if len(order) == 0 && len(a.GroupBy) == 0 { // aggregate over no rows: one group
+		order = append(order, &aggGroup{accs: NewAccumulators(a.Aggs)})
 	}
 	for _, gr := range order {
 		if err := a.emitGroup(e, gr, emit); err != nil {
@@ -145,68 +145,68 @@ func (a *aggregateOp) run(e *env, emit func([]types.Value) error) error {
 }
 
 // emitGroup finishes a group's aggregates and emits it.
-func (a *aggregateOp) emitGroup(e *env, gr *aggGroup, emit func([]types.Value) error) error {
-	if err := e.gov.Check(); err != nil {
+func (a *Aggregate) emitGroup(e *Env, gr *aggGroup, emit func([]types.Value) error) error {
+	if err := e.Gov.Check(); err != nil {
 		return err
 	}
-	e.row, e.keys = nil, gr.keys
-	e.aggs = make([]types.Value, len(gr.accs))
+	e.Row, e.Keys = nil, gr.keys
+	e.Aggs = make([]types.Value, len(gr.accs))
 	for i, acc := range gr.accs {
-		v, err := acc.result()
+		v, err := acc.Result()
 		if err != nil {
 			return err
 		}
-		e.aggs[i] = v
+		e.Aggs[i] = v
 	}
 	return emit(nil)
 }
 
-// explain describes the grouping as it runs: with GROUP BY, a hash table
+// Explain describes the grouping as it runs: with GROUP BY, a hash table
 // of groups, or a stream aggregate when the groups arrive in order;
 // without, one running group (a stream aggregate).
-func (a *aggregateOp) explain(x *explainer, nm *names) *plan.Node {
-	in := a.in.explain(x, nm)
-	for _, g := range a.groupBy {
-		nm.groups = append(nm.groups, x.text(g, nm))
+func (a *Aggregate) Explain(x *Explainer, nm *Names) *plan.Node {
+	in := a.In.Explain(x, nm)
+	for _, g := range a.GroupBy {
+		nm.Groups = append(nm.Groups, x.Text(g, nm))
 	}
 	var defined []string
-	for _, ag := range a.aggs {
-		name := x.newExpr()
-		nm.aggs = append(nm.aggs, name)
-		call := ag.name
+	for _, ag := range a.Aggs {
+		name := x.NewExpr()
+		nm.Aggs = append(nm.Aggs, name)
+		call := ag.Name
 		if call == "COUNT" {
 			call = "Count" // as SQL Server prints it
 		}
 		switch {
-		case ag.arg == nil:
+		case ag.Arg == nil:
 			call += "(*)"
-		case ag.distinct:
-			call += "(DISTINCT " + x.text(ag.arg, nm) + ")"
+		case ag.Distinct:
+			call += "(DISTINCT " + x.Text(ag.Arg, nm) + ")"
 		default:
-			call += "(" + x.text(ag.arg, nm) + ")"
+			call += "(" + x.Text(ag.Arg, nm) + ")"
 		}
 		defined = append(defined, name+"="+call)
 	}
 	var n *plan.Node
-	if len(a.groupBy) == 0 {
+	if len(a.GroupBy) == 0 {
 		arg := ""
 		if len(defined) > 0 {
 			arg = "DEFINE:(" + strings.Join(defined, ", ") + ")"
 		}
-		n = x.node("Stream Aggregate", "Aggregate", arg, in)
+		n = x.Node("Stream Aggregate", "Aggregate", arg, in)
 		n.EstimateRows, n.Estimated = 1, true
-	} else if a.groupsArrive {
-		arg := "GROUP BY:(" + strings.Join(nm.groups, ", ") + ")"
+	} else if a.GroupsArrive {
+		arg := "GROUP BY:(" + strings.Join(nm.Groups, ", ") + ")"
 		if len(defined) > 0 {
 			arg += " DEFINE:(" + strings.Join(defined, ", ") + ")"
 		}
-		n = x.node("Stream Aggregate", "Aggregate", arg, in)
+		n = x.Node("Stream Aggregate", "Aggregate", arg, in)
 	} else {
-		arg := "HASH:(" + strings.Join(nm.groups, ", ") + ")"
+		arg := "HASH:(" + strings.Join(nm.Groups, ", ") + ")"
 		if len(defined) > 0 {
 			arg += ", DEFINE:(" + strings.Join(defined, ", ") + ")"
 		}
-		n = x.node("Hash Match", "Aggregate", arg, in)
+		n = x.Node("Hash Match", "Aggregate", arg, in)
 		n.NamesLogical = true
 	}
 	n.DefinedValues = strings.Join(defined, ", ")

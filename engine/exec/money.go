@@ -1,17 +1,17 @@
-package engine
+package exec
 
 import (
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
 
-// moneyArith is arithmetic on MONEY and SMALLMONEY: with integers or each other the
+// MoneyArith is arithmetic on MONEY and SMALLMONEY: with integers or each other the
 // result is money (smallmoney when both sides are smallmoney), computed
 // exactly and rounded to four places; with DECIMAL or FLOAT, which rank
 // above money, arithType's other rules apply (builtins.MoneyArithType has
 // the result type).
-func moneyArith(op string, l, r types.Dec, k types.Kind) (types.Value, error) {
-	v, err := decOp(op, l, r, types.MoneyScale+1, k.String())
+func MoneyArith(op string, l, r types.Dec, k types.Kind) (types.Value, error) {
+	v, err := DecOp(op, l, r, types.MoneyScale+1, k.String())
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,26 @@
+// Package exec evaluates bound statements. It owns
+//
+//   - the scalar expression nodes the binder produces (constants, column,
+//     parameter, group-key, aggregate, window and set-returning-function
+//     references, operators, comparisons, CASE, conversions, CONVERT with
+//     a style, LIKE, calls of a Builtin, whose table the engine holds)
+//     and Env, what they are evaluated against: the current row, the
+//     group, the statement's context, parameters and memory governor;
+//   - the SELECT's operator chain above its row source (Filter, Aggregate
+//     with its accumulators, Window, ProjectSet for the select list's
+//     set-returning functions, Project, Distinct, Sort, Top), each an
+//     Operator that pushes rows up and describes itself as a plan node,
+//     and Holding, the memory an operator's run gives back when it ends;
+//   - Explainer and Names, which print expressions and operators as SQL
+//     Server's plans do.
+//
+// exec knows nothing of the engine above it: not the session, the
+// catalog's resolution of names, the parser or the binder. The engine's
+// own nodes, which need the session or a subquery's plan (subqueries,
+// system views, the PostgreSQL forms, row sources and joins for now), live in package engine and implement Expr, Operator or
+// Explained there; they reach the session through Env.Sess, an opaque
+// value only the engine interprets, and name a row's columns in plans
+// through Names.Columns (the binder's scope). The binder composes the
+// chain from these types' fields. See docs/ARCHITECTURE.md, "Inside the
+// engine".
+package exec

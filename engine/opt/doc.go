@@ -1,0 +1,17 @@
+// Package opt holds the planner's rules: how the binder's bound clauses
+// are judged when the engine chooses an access path, a join's method and
+// its order. So far it owns the predicate rules every pass shares: a
+// WHERE clause as its conjuncts and back (Conjuncts, AndAll), which
+// values may narrow a key's range without changing which rows compare
+// equal (KeyCompatible), the fixed selectivity guesses a row estimate
+// applies to a predicate (Selectivity) and the columns that are alone a
+// unique key (UniqueColumn).
+//
+// opt works over exec's expression nodes and the catalog's descriptors
+// and knows nothing of the engine: not the session, the store, the row
+// sources' implementations or the binder. The passes themselves (access
+// path, covering, index order, join order and method, row estimates over
+// the row sources) still live in package engine, beside the row sources
+// they rewrite, and call these rules; they move here as the row sources
+// move to exec. See docs/ARCHITECTURE.md, "Inside the engine".
+package opt
