@@ -178,6 +178,7 @@ func (in *Instance) Close() error {
 }
 
 func (in *Instance) close() error {
+	in.BeginStop()
 	in.mu.RLock()
 	sessions := make([]*Session, 0, len(in.sessions))
 	for _, s := range in.sessions {

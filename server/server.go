@@ -287,6 +287,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		if s.http != nil {
 			s.http.Close()
 		}
+		// Statements cancelled when ctx ends do not wait for the rollback
+		// of a load written in parts: the next open undoes it.
+		stopRollbacks := context.AfterFunc(ctx, s.inst.BeginStop)
+		defer stopRollbacks()
 		err := s.front.Shutdown(ctx)
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			s.cfg.Logger.Warn("shutdown: running statements were cancelled when the grace period ran out")

@@ -79,7 +79,11 @@ func (db *DB) lockAvailable(ctx context.Context, timeout time.Duration) error {
 	if err := db.writer.acquire(ctx, timeout); err != nil {
 		return err
 	}
-	if err := db.Available(); err != nil {
+	err := db.Available()
+	if err == nil {
+		err = db.tailLeft()
+	}
+	if err != nil {
 		db.writer.release()
 		return err
 	}
@@ -114,6 +118,10 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 	if db.Store() != st {
 		b.Close() // the store failed and was replaced while the transaction ran
 		return 0, db.FaultError(st.Fault(), t.object())
+	}
+	if err := db.tailLeft(); err != nil {
+		b.Close() // its parts, partly compensated, stay for the undo at open
+		return 0, err
 	}
 	start := time.Now()
 	rec := txlog.Record{LSN: db.applied.get() + 1, Txn: t.openFrom, CommitTime: db.cfg.Now(), Ops: t.ops}

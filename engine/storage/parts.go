@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -50,6 +51,9 @@ type partState struct {
 	limit atomic.Int64 // part size; 0: DefaultPartBytes
 	tail  atomic.Pointer[openTail]
 	latch partLatch // partlatch.go
+	// stopping is set when the instance stops, left once a rollback left
+	// its tail for the next open (stop.go).
+	stopping, left atomic.Bool
 }
 
 // SetPartBytes sets the database's part size (n ≤ 0: the process's, see
@@ -196,6 +200,9 @@ func (t *Txn) writePart(kind txlog.Kind) error {
 	if db.Store() != st {
 		return db.FaultError(st.Fault(), t.object())
 	}
+	if err := db.tailLeft(); err != nil {
+		return err
+	}
 	lsn := db.applied.get() + 1
 	b := t.batch
 	if t.openFrom == 0 {
@@ -290,6 +297,9 @@ func (t *Txn) compensate(sp Savepoint) error {
 			from = sp.ops
 		}
 		for j := len(rec.Ops) - 1; j >= from; j-- {
+			if t.db.stopping() {
+				return errStopping
+			}
 			op := &rec.Ops[j]
 			var after []byte
 			if op.HadBefore {
@@ -320,6 +330,10 @@ func (t *Txn) abort() {
 	err := t.compensate(Savepoint{})
 	if err == nil {
 		err = t.writePart(txlog.KindAbort)
+	}
+	if errors.Is(err, errStopping) {
+		t.leaveTail()
+		return
 	}
 	if err != nil {
 		t.db.cfg.Logger.Error("rolling back a transaction written in parts failed; the database recovers from its log", "db", t.db.Name(), "err", err)

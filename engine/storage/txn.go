@@ -69,6 +69,9 @@ func (db *DB) BeginHeld() (*Txn, error) {
 	if err := db.Available(); err != nil {
 		return nil, err
 	}
+	if err := db.tailLeft(); err != nil {
+		return nil, err
+	}
 	st := db.Store()
 	return &Txn{db: db, store: st, batch: st.DB().NewIndexedBatch(), held: true}, nil
 }
