@@ -44,23 +44,28 @@ func TestLockForCheckpointWaits(t *testing.T) {
 		}
 		got <- release
 	}()
-	n := 1
-	for ; db.OpenTxn() == 0; n++ { // up to the first part: the waiter takes the latch
-		writeRows(t, tx, n, 1)
-	}
+	// The writer runs on its own: the waiter may take the latch as soon as
+	// the tail opens, before the first part is applied, and then that
+	// part waits for the latch (writing here would deadlock the test).
+	wrote, latched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(wrote)
+		n := 1
+		for ; db.OpenTxn() == 0; n++ { // up to the first part: the waiter takes the latch
+			writeRows(t, tx, n, 1)
+		}
+		<-latched
+		writeRows(t, tx, n, 100)
+	}()
 	release := <-got
+	close(latched)
 	if release == nil {
 		t.FailNow()
 	}
 	if db.CommittedEnd() != start {
 		t.Fatalf("committed end %d during the load, want %d", db.CommittedEnd(), start)
 	}
-	end := db.EndLSN()
-	wrote := make(chan struct{})
-	go func() {
-		defer close(wrote)
-		writeRows(t, tx, n, 100)
-	}()
+	end := db.EndLSN() // no part applies while the latch is held
 	dir := filepath.Join(t.TempDir(), "ckpt")
 	if err := db.Write(context.Background(), "checkpoint", func(kv *pebble.DB) error {
 		return kv.Checkpoint(dir, pebble.WithFlushedWAL())
