@@ -1,12 +1,14 @@
 package storage
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble/vfs"
 )
@@ -24,7 +26,11 @@ import (
 //   - It fences the store once it failed: reads fail at once, and writes
 //     park forever, so that nothing a failed store still has in flight can
 //     change files that its successor (the store reopened on the same
-//     directory) owns.
+//     directory) owns. A write that passed the fence just before it
+//     (a compaction creating a table file) still runs: the directory is
+//     released, and its successor may open, only once no such write is
+//     left (drained); else the successor's table file of the same number
+//     could be truncated or removed under it.
 type guardFS struct {
 	inner vfs.FS
 	// onFault receives write-side faults (the store decides what they mean).
@@ -35,6 +41,11 @@ type guardFS struct {
 
 	fenced atomic.Bool
 	park   chan struct{} // never closed: fenced writes wait here forever
+	// writes counts the write-side operations in flight; drained is
+	// closed once the store is fenced and none is left (drainOnce).
+	writes    atomic.Int64
+	drained   chan struct{}
+	drainOnce sync.Once
 
 	wal walFiles // the WAL files zero-filled ahead (walfill.go)
 
@@ -45,25 +56,71 @@ type guardFS struct {
 // newGuardFS is the file system of the store in dir.
 func newGuardFS(inner vfs.FS, dir string, onFault func(*Fault), space func() error) *guardFS {
 	return &guardFS{inner: inner, onFault: onFault, space: space, park: make(chan struct{}),
-		wal: walFiles{dir: filepath.Clean(dir)}}
+		drained: make(chan struct{}), wal: walFiles{dir: filepath.Clean(dir)}}
 }
 
-// fence takes the file system out of service and releases the directory
-// lock the store took, so that the store can be reopened in this process.
+// fence takes the file system out of service; once the writes in flight
+// have ended (at once, or when the last of them ends: fence may be called
+// from one of them, a failing write) it releases the directory lock the
+// store took, so that the store can be reopened in this process.
 func (g *guardFS) fence() {
 	g.fenced.Store(true)
-	g.lockMu.Lock()
-	locks := g.locks
-	g.locks = nil
-	g.lockMu.Unlock()
-	for _, l := range locks {
-		_ = l.Close()
+	if g.writes.Load() == 0 {
+		g.drain()
 	}
 }
 
-// beforeWrite parks a write of a fenced store. A failed store's own
-// goroutines are the only ones that can get here, and they must never
-// touch the directory again.
+// drain releases the directory of a fenced store whose writes ended.
+func (g *guardFS) drain() {
+	g.drainOnce.Do(func() {
+		g.lockMu.Lock()
+		locks := g.locks
+		g.locks = nil
+		g.lockMu.Unlock()
+		for _, l := range locks {
+			_ = l.Close()
+		}
+		close(g.drained)
+	})
+}
+
+// awaitDrained waits until the fenced store has no write in flight, at
+// most timeout: its successor may not open the directory before.
+func (g *guardFS) awaitDrained(timeout time.Duration) error {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	select {
+	case <-g.drained:
+		return nil
+	case <-t.C:
+		return fmt.Errorf("the failed store of %s still has writes in flight after %s", g.wal.dir, timeout)
+	}
+}
+
+// writing starts a write-side operation and returns its end: a fenced
+// store's writes park forever (a failed store's own goroutines are the
+// only ones that can get here, and they must never touch the directory
+// again), the others count as in flight until they end. The count goes up
+// before the fence is checked and fence sets the fence before it reads
+// the count, so a write either parks or is waited for.
+func (g *guardFS) writing() (end func()) {
+	g.writes.Add(1)
+	if g.fenced.Load() {
+		g.endWrite()
+		<-g.park
+	}
+	return g.endWrite
+}
+
+func (g *guardFS) endWrite() {
+	if g.writes.Add(-1) == 0 && g.fenced.Load() {
+		g.drain()
+	}
+}
+
+// beforeWrite parks a write of a fenced store without counting it: a
+// sync changes no file, and a sync hung on a failing disk must not keep
+// the successor out.
 func (g *guardFS) beforeWrite() {
 	if g.fenced.Load() {
 		<-g.park
@@ -96,7 +153,7 @@ func (g *guardFS) failed(err error, op, path string, offset int64) error {
 func isTable(name string) bool { return strings.HasSuffix(name, ".sst") }
 
 func (g *guardFS) Create(name string) (vfs.File, error) {
-	g.beforeWrite()
+	defer g.writing()()
 	if isTable(name) && g.space != nil {
 		if err := g.space(); err != nil {
 			return nil, err
@@ -110,7 +167,7 @@ func (g *guardFS) Create(name string) (vfs.File, error) {
 }
 
 func (g *guardFS) Link(oldname, newname string) error {
-	g.beforeWrite()
+	defer g.writing()()
 	return g.failed(g.inner.Link(oldname, newname), "link", newname, -1)
 }
 
@@ -126,7 +183,7 @@ func (g *guardFS) Open(name string, opts ...vfs.OpenOption) (vfs.File, error) {
 }
 
 func (g *guardFS) OpenReadWrite(name string, opts ...vfs.OpenOption) (vfs.File, error) {
-	g.beforeWrite()
+	defer g.writing()()
 	f, err := g.inner.OpenReadWrite(name, opts...)
 	if err != nil {
 		return nil, g.failed(err, "open", name, -1)
@@ -148,24 +205,24 @@ func (g *guardFS) OpenDir(name string) (vfs.File, error) {
 // Remove and RemoveAll delete obsolete files; Pebble logs their failures
 // and carries on, and so do we.
 func (g *guardFS) Remove(name string) error {
-	g.beforeWrite()
+	defer g.writing()()
 	g.wal.drop(name)
 	return g.inner.Remove(name)
 }
 
 func (g *guardFS) RemoveAll(name string) error {
-	g.beforeWrite()
+	defer g.writing()()
 	return g.inner.RemoveAll(name)
 }
 
 func (g *guardFS) Rename(oldname, newname string) error {
-	g.beforeWrite()
+	defer g.writing()()
 	g.wal.drop(oldname)
 	return g.failed(g.inner.Rename(oldname, newname), "rename", newname, -1)
 }
 
 func (g *guardFS) ReuseForWrite(oldname, newname string) (vfs.File, error) {
-	g.beforeWrite()
+	defer g.writing()()
 	g.wal.drop(oldname)
 	f, err := g.inner.ReuseForWrite(oldname, newname)
 	if err != nil {
@@ -175,7 +232,7 @@ func (g *guardFS) ReuseForWrite(oldname, newname string) (vfs.File, error) {
 }
 
 func (g *guardFS) MkdirAll(dir string, perm os.FileMode) error {
-	g.beforeWrite()
+	defer g.writing()()
 	return g.failed(g.inner.MkdirAll(dir, perm), "create", dir, -1)
 }
 
@@ -240,7 +297,7 @@ func newGuardFile(f vfs.File, g *guardFS, name string) *guardFile {
 }
 
 func (f *guardFile) Write(p []byte) (int, error) {
-	f.g.beforeWrite()
+	defer f.g.writing()()
 	off := f.offset.Load()
 	n, err := f.File.Write(p)
 	f.offset.Add(int64(n))
@@ -254,7 +311,7 @@ func (f *guardFile) Write(p []byte) (int, error) {
 }
 
 func (f *guardFile) WriteAt(p []byte, off int64) (int, error) {
-	f.g.beforeWrite()
+	defer f.g.writing()()
 	n, err := f.File.WriteAt(p, off)
 	if err == nil && n < len(p) {
 		err = errShortWrite
@@ -284,7 +341,7 @@ func (f *guardFile) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func (f *guardFile) Preallocate(offset, length int64) error {
-	f.g.beforeWrite()
+	defer f.g.writing()()
 	// Preallocation is advice: a full disk shows up on the write itself.
 	return f.File.Preallocate(offset, length)
 }

@@ -159,7 +159,16 @@ func (db *DB) Recover() error {
 		old.Retire(errors.New("the database is being recovered"))
 	}
 	db.reloads.Add(1) // before load: see Reloads
-	st, err := db.openStore(false)
+	var err error
+	if old := db.store.Load(); old != nil {
+		// Its writes that passed the fence must end before the directory
+		// has a new owner (fs.go).
+		err = old.fs.awaitDrained(CloseTimeout)
+	}
+	var st *Store
+	if err == nil {
+		st, err = db.openStore(false)
+	}
 	if err == nil {
 		if err = db.load(st); err != nil {
 			_ = st.Close(CloseTimeout)

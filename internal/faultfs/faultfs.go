@@ -41,6 +41,8 @@ type Rule struct {
 	// Hang, when set, holds each failing operation until it is closed,
 	// then fails it: a disk that hangs on a write and then reports an
 	// error (what was written before reached the disk; this did not).
+	// Without Err the operation only waits, then proceeds: a test holds
+	// it at that point (Match can tell the test it got there).
 	Hang <-chan struct{}
 }
 
@@ -188,6 +190,9 @@ func (f *FS) match(op Op, path string) (error, bool, <-chan struct{}) {
 			}
 		}
 		f.injected++
+		if r.Err == nil {
+			return nil, false, r.Hang
+		}
 		return &os.PathError{Op: opName(op), Path: path, Err: r.Err}, r.Short, r.Hang
 	}
 	return nil, false, nil
