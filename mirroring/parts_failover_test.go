@@ -159,8 +159,8 @@ func TestForcedServiceMidLoad(t *testing.T) {
 
 	// The old principal's load ends (its client gives up): the rollback,
 	// compensation for every part and the abort, stays on the old
-	// principal, cut off. (Not a shutdown mid-load: it gives a cancelled
-	// statement 600 ms, less than rolling back this load takes.)
+	// principal, cut off. (Not a shutdown mid-load: that leaves the parts
+	// to the undo at the next open, TestPrincipalStoppedMidLoad.)
 	loadCancel()
 	if err := <-load; err == nil {
 		t.Fatal("the load committed")

@@ -272,7 +272,8 @@ func (s *Server) Instance() *engine.Instance { return s.inst }
 
 // cancelGrace is how long connections whose statements a shutdown
 // cancelled get to report it and close before their sockets are closed:
-// a cancelled statement stops within milliseconds.
+// a cancelled statement stops within milliseconds (a load written in
+// parts leaves its rollback to the next open, Instance.BeginStop).
 const cancelGrace = 300 * time.Millisecond
 
 // Shutdown stops accepting clients, lets running statements finish until
