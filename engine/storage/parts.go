@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -297,8 +296,8 @@ func (t *Txn) compensate(sp Savepoint) error {
 			from = sp.ops
 		}
 		for j := len(rec.Ops) - 1; j >= from; j-- {
-			if t.db.stopping() {
-				return errStopping
+			if err := t.stopCompensating(); err != nil {
+				return err
 			}
 			op := &rec.Ops[j]
 			var after []byte
@@ -331,7 +330,7 @@ func (t *Txn) abort() {
 	if err == nil {
 		err = t.writePart(txlog.KindAbort)
 	}
-	if errors.Is(err, errStopping) {
+	if err != nil && t.db.parts.left.Load() {
 		t.leaveTail()
 		return
 	}

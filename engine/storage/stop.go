@@ -1,8 +1,6 @@
 package storage
 
 import (
-	"errors"
-
 	"mirrordb/sqlerr"
 )
 
@@ -14,22 +12,25 @@ import (
 // where it is, and the database takes no write after it: nothing may
 // commit on top of a tail that the next open undoes.
 
-// errStopping stops a compensation when the instance stops.
-var errStopping = errors.New("the instance is stopping: the rollback is left to the undo at the next open")
-
 // BeginStop tells the database that its instance is stopping: rollbacks
 // of transactions written in parts from now on leave their open tail for
 // the next open to undo, instead of compensating it.
 func (db *DB) BeginStop() { db.parts.stopping.Store(true) }
 
-// stopping reports whether a compensation must stop (BeginStop).
-func (db *DB) stopping() bool { return db.parts.stopping.Load() }
-
-// leaveTail is abort's ending when the instance stops: the tail stays
-// open (with the compensation parts written so far, which the undo at
-// open takes back with the rest) and no write may follow it.
-func (t *Txn) leaveTail() {
+// stopCompensating ends a compensation (a rollback's, or a rollback to a
+// savepoint's) once the instance stops: the tail is left as it is, with
+// the compensation parts written so far, which the undo at open takes
+// back with the rest, and no write may follow it (Msg 6005).
+func (t *Txn) stopCompensating() error {
+	if !t.db.parts.stopping.Load() {
+		return nil
+	}
 	t.db.parts.left.Store(true)
+	return sqlerr.New(6005)
+}
+
+// leaveTail is abort's ending when it left the tail (stopCompensating).
+func (t *Txn) leaveTail() {
 	t.db.cfg.Logger.Info("the instance is stopping: the open transaction's parts are left for the undo at the next open",
 		"db", t.db.Name(), "from", t.openFrom, "to", t.tail)
 }

@@ -43,3 +43,28 @@ func TestStopLeavesTailForOpen(t *testing.T) {
 	}
 	put(t, again, "t/load/after", "new")
 }
+
+// TestStopEndsRollbackToSavepoint: a rollback to a savepoint before
+// written parts stops compensating too once the instance stops (Msg
+// 6005), and the transaction, partly compensated, cannot commit.
+func TestStopEndsRollbackToSavepoint(t *testing.T) {
+	db := openDB(t, "stopsp")
+	db.SetPartBytes(2000)
+	put(t, db, "t/load/committed", "old")
+	tx, err := db.Begin(context.Background(), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := tx.Savepoint()
+	writeRows(t, tx, 0, 300)
+	db.BeginStop()
+	if err := tx.RollbackTo(sp); !sqlerr.Is(err, 6005) {
+		t.Fatalf("rollback to a savepoint while stopping: %v, want Msg 6005", err)
+	}
+	if _, err := tx.Commit(context.Background()); !sqlerr.Is(err, 6005) {
+		t.Fatalf("commit after the rollback stopped: %v, want Msg 6005", err)
+	}
+	if db.OpenTxn() == 0 {
+		t.Fatal("the tail was closed")
+	}
+}
