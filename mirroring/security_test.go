@@ -68,17 +68,20 @@ func TestCertificateEndpoints(t *testing.T) {
 		}
 	}
 
-	// A and B reach each other through recording proxies.
-	setupDB(a, "Sec")
+	// A and B reach each other through recording proxies. The database's
+	// name is long enough that TLS's random bytes never hold it by chance
+	// (a three-letter name did, about once in a thousand runs).
+	const db = "SecuredMirrorDb"
+	setupDB(a, db)
 	toA, toB := startProxy(t, a), startProxy(t, b)
 	toA.Record()
 	toB.Record()
-	mirrorPairVia(t, a, b, "Sec", "TCP://"+toA.Addr(), "TCP://"+toB.Addr())
-	a.exec(fmt.Sprintf(`ALTER DATABASE Sec SET WITNESS = '%s'`, w.address()))
-	a.waitWitness("Sec", "CONNECTED")
-	b.waitWitness("Sec", "CONNECTED")
+	mirrorPairVia(t, a, b, db, "TCP://"+toA.Addr(), "TCP://"+toB.Addr())
+	a.exec(fmt.Sprintf(`ALTER DATABASE %s SET WITNESS = '%s'`, db, w.address()))
+	a.waitWitness(db, "CONNECTED")
+	b.waitWitness(db, "CONNECTED")
 	const secret = "row-data-nobody-may-read"
-	c := a.conn("Sec")
+	c := a.conn(db)
 	for i := range 20 {
 		if _, err := c.Exec(t.Context(), fmt.Sprintf(`INSERT INTO dbo.t VALUES (%d, 0)`, i+100)); err != nil {
 			t.Fatal(err)
@@ -87,9 +90,9 @@ func TestCertificateEndpoints(t *testing.T) {
 	if _, err := c.Exec(t.Context(), `CREATE TABLE dbo.s (v varchar(100)); INSERT INTO dbo.s VALUES ('`+secret+`')`); err != nil {
 		t.Fatal(err)
 	}
-	waitRows(t, a, `SELECT mirroring_state_desc FROM sys.database_mirroring WHERE database_id = DB_ID('Sec')`, "SYNCHRONIZED")
+	waitRows(t, a, `SELECT mirroring_state_desc FROM sys.database_mirroring WHERE database_id = DB_ID('`+db+`')`, "SYNCHRONIZED")
 	captured := append(toA.Captured(netproxy.Both), toB.Captured(netproxy.Both)...)
-	if len(captured) < 1000 || bytes.Contains(captured, []byte(secret)) || bytes.Contains(captured, []byte("Sec")) {
+	if len(captured) < 1000 || bytes.Contains(captured, []byte(secret)) || bytes.Contains(captured, []byte(db)) {
 		t.Fatalf("captured endpoint stream (%d bytes) shows the data or is too short to hold it", len(captured))
 	}
 	for _, r := range rowsOf(a, `SELECT authentication_method, encryption_algorithm_desc, principal_name FROM sys.dm_db_mirroring_connections`) {
@@ -133,23 +136,23 @@ func TestCertificateEndpoints(t *testing.T) {
 	if _, err := c.Exec(t.Context(), `INSERT INTO dbo.t VALUES (1, 1)`); err != nil {
 		t.Fatalf("principal after the intruders: %v", err)
 	}
-	if role, state, _ := a.mirroring("Sec"); role != "PRINCIPAL" || state != "SYNCHRONIZED" {
+	if role, state, _ := a.mirroring(db); role != "PRINCIPAL" || state != "SYNCHRONIZED" {
 		t.Fatalf("ALPHA: %s %s", role, state)
 	}
 
 	// Revoking the witness's CONNECT on ALPHA cuts it off from ALPHA (the
 	// session keeps its mirror); granting it again lets it back.
 	a.exec(`REVOKE CONNECT ON ENDPOINT::Endpoint_Mirroring FROM WIT_login`)
-	a.waitWitness("Sec", "DISCONNECTED")
+	a.waitWitness(db, "DISCONNECTED")
 	if _, err := c.Exec(t.Context(), `INSERT INTO dbo.t VALUES (2, 1)`); err != nil {
 		t.Fatalf("principal without its witness: %v", err)
 	}
 	time.Sleep(300 * time.Millisecond) // the witness retries meanwhile, and is refused
-	if got := a.row(`SELECT mirroring_witness_state_desc FROM sys.database_mirroring WHERE database_id = DB_ID('Sec')`)[0]; got != "DISCONNECTED" {
+	if got := a.row(`SELECT mirroring_witness_state_desc FROM sys.database_mirroring WHERE database_id = DB_ID('`+db+`')`)[0]; got != "DISCONNECTED" {
 		t.Fatalf("revoked witness is %s", got)
 	}
 	a.exec(`GRANT CONNECT ON ENDPOINT::Endpoint_Mirroring TO WIT_login`)
-	a.waitWitness("Sec", "CONNECTED")
+	a.waitWitness(db, "CONNECTED")
 }
 
 // rowsOf runs sql in master on n and returns its rows.
