@@ -10,7 +10,6 @@ import (
 	"mirrordb/engine/keys"
 	"mirrordb/engine/opt"
 	"mirrordb/engine/txlog"
-	"mirrordb/parser"
 )
 
 // Row estimates for join planning: a table's row count, and fixed
@@ -82,7 +81,7 @@ func estimateRows(src exec.Operator) float64 {
 	case *joinSource:
 		l, r := estimateRows(s.left), estimateRows(s.right)
 		n := max(l, r)
-		if s.kind == parser.CrossJoin {
+		if s.kind == exec.CrossJoin {
 			n = l * r
 		}
 		return max(n, 1)

@@ -6,7 +6,6 @@ import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
-	"mirrordb/parser"
 )
 
 // explainable is a bound statement whose operators can describe
@@ -136,12 +135,6 @@ func (oneRow) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	return n
 }
 
-// joinLogical is the logical operator SQL Server names for a join kind.
-var joinLogical = map[parser.JoinKind]string{
-	parser.InnerJoin: "Inner Join", parser.CrossJoin: "Inner Join",
-	parser.LeftJoin: "Left Outer Join", parser.RightJoin: "Right Outer Join", parser.FullJoin: "Full Outer Join",
-}
-
 // Explain describes the join as what it runs: nested loops over the left
 // input, the right input read once and held in memory.
 func (j *joinSource) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
@@ -150,7 +143,7 @@ func (j *joinSource) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	if j.on != nil {
 		arg = "WHERE:(" + x.Text(j.on, nm) + ")"
 	}
-	n := x.Node("Nested Loops", joinLogical[j.kind], arg, left, right)
+	n := x.Node("Nested Loops", j.kind.Logical(), arg, left, right)
 	n.NamesLogical = true
 	return n
 }

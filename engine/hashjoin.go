@@ -11,7 +11,6 @@ import (
 	"mirrordb/engine/govern"
 	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
-	"mirrordb/parser"
 	"mirrordb/types"
 )
 
@@ -54,8 +53,8 @@ type side struct {
 }
 
 func (h *hashJoin) sides() (build, probe side) {
-	l := side{src: h.left, off: 0, w: h.lw, preserved: h.kind == parser.LeftJoin || h.kind == parser.FullJoin}
-	r := side{src: h.right, off: h.lw, w: h.rw, preserved: h.kind == parser.RightJoin || h.kind == parser.FullJoin}
+	l := side{src: h.left, off: 0, w: h.lw, preserved: h.kind.Preserves(true)}
+	r := side{src: h.right, off: h.lw, w: h.rw, preserved: h.kind.Preserves(false)}
 	for _, p := range h.pairs {
 		l.keys, r.keys = append(l.keys, p.l), append(r.keys, p.r)
 	}
@@ -397,13 +396,13 @@ func (h *hashJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	if !h.buildLeft {
 		first, second = right, left
 		switch kind {
-		case parser.LeftJoin:
-			kind = parser.RightJoin
-		case parser.RightJoin:
-			kind = parser.LeftJoin
+		case exec.LeftJoin:
+			kind = exec.RightJoin
+		case exec.RightJoin:
+			kind = exec.LeftJoin
 		}
 	}
-	n := x.Node("Hash Match", joinLogical[kind], arg, first, second)
+	n := x.Node("Hash Match", kind.Logical(), arg, first, second)
 	n.NamesLogical = true
 	return n
 }

@@ -5,7 +5,6 @@ import (
 
 	"mirrordb/engine/exec"
 	"mirrordb/engine/opt"
-	"mirrordb/parser"
 	"mirrordb/sqlerr"
 )
 
@@ -130,20 +129,20 @@ func (jp *joinPlanner) rewrite(src exec.Operator, base, width int, preds []exec.
 // refers to both sides, else above the join.
 func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (exec.Operator, []exec.Expr) {
 	kind := j.kind
-	if kind == parser.InnerJoin || kind == parser.CrossJoin {
+	if kind == exec.InnerJoin || kind == exec.CrossJoin {
 		if src, keep, ok := jp.chainJoin(j, base, preds); ok {
 			return src, keep
 		}
 	}
 	lo, mid, hi := base, base+j.lw, base+j.lw+j.rw
 	var lp, rp, cond, keep []exec.Expr
-	innerish := kind == parser.InnerJoin || kind == parser.CrossJoin
+	innerish := kind == exec.InnerJoin || kind == exec.CrossJoin
 	for _, p := range preds {
 		a, z, _ := exprSpan(p)
 		switch {
-		case a >= lo && z < mid && (innerish || kind == parser.LeftJoin):
+		case a >= lo && z < mid && (innerish || kind == exec.LeftJoin):
 			lp = append(lp, p)
-		case a >= mid && z < hi && (innerish || kind == parser.RightJoin):
+		case a >= mid && z < hi && (innerish || kind == exec.RightJoin):
 			rp = append(rp, p)
 		case innerish && a >= lo && z < hi:
 			cond = append(cond, p)
@@ -155,9 +154,9 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (
 		for _, c := range opt.Conjuncts(j.on, nil) {
 			a, z, ok := exprSpan(c)
 			switch {
-			case ok && a >= lo && z < mid && (innerish || kind == parser.RightJoin):
+			case ok && a >= lo && z < mid && (innerish || kind == exec.RightJoin):
 				lp = append(lp, c)
-			case ok && a >= mid && z < hi && (innerish || kind == parser.LeftJoin):
+			case ok && a >= mid && z < hi && (innerish || kind == exec.LeftJoin):
 				rp = append(rp, c)
 			default:
 				cond = append(cond, c)
@@ -167,8 +166,8 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (
 	left, lk := jp.rewrite(j.left, lo, j.lw, lp)
 	right, rk := jp.rewrite(j.right, mid, j.rw, rp)
 	keep = append(append(keep, lk...), rk...)
-	if kind == parser.CrossJoin && len(cond) > 0 {
-		kind = parser.InnerJoin
+	if kind == exec.CrossJoin && len(cond) > 0 {
+		kind = exec.InnerJoin
 	}
 	on := opt.AndAll(cond)
 	pairs, rest := equiPairs(cond, lo, mid, hi)
@@ -204,7 +203,7 @@ func seekCheaper(left, right exec.Operator) bool {
 
 // canSeek reports join kinds whose right input can be read by a seek per
 // left row: those that do not preserve unmatched right rows.
-func canSeek(k parser.JoinKind) bool { return k == parser.InnerJoin || k == parser.LeftJoin }
+func canSeek(k exec.JoinKind) bool { return k == exec.InnerJoin || k == exec.LeftJoin }
 
 // fail records that the query's hints leave no plan (8622).
 func (jp *joinPlanner) fail() {

@@ -8,7 +8,6 @@ import (
 	"mirrordb/engine/govern"
 	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
-	"mirrordb/parser"
 	"mirrordb/types"
 )
 
@@ -84,7 +83,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []exec.Expr) (sr
 	conds := append([]exec.Expr(nil), preds...)
 	var flatten func(src exec.Operator, base, w int)
 	flatten = func(src exec.Operator, base, w int) {
-		if js, ok := src.(*joinSource); ok && (js.kind == parser.InnerJoin || js.kind == parser.CrossJoin) {
+		if js, ok := src.(*joinSource); ok && (js.kind == exec.InnerJoin || js.kind == exec.CrossJoin) {
 			flatten(js.left, base, js.lw)
 			flatten(js.right, base+js.lw, js.rw)
 			if js.on != nil {
@@ -470,7 +469,7 @@ func (c *joinChain) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 		}
 		in := s.in.explain(x, nm, inEst)
 		est = s.est
-		logical := joinLogical[parser.InnerJoin]
+		logical := exec.InnerJoin.Logical()
 		var j *plan.Node
 		switch s.method {
 		case methodSeek:

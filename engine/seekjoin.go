@@ -5,7 +5,6 @@ import (
 	"mirrordb/engine/exec"
 	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
-	"mirrordb/parser"
 	"mirrordb/types"
 )
 
@@ -43,7 +42,7 @@ func (s *seekJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 			matched = true
 			return fn(combined)
 		})
-		if err != nil || matched || s.kind != parser.LeftJoin {
+		if err != nil || matched || s.kind != exec.LeftJoin {
 			return err
 		}
 		clear(combined[s.lw:])
@@ -55,7 +54,7 @@ func (s *seekJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 // columns the seek reads as OUTER REFERENCES, the seek as its inner input.
 func (s *seekJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	left, right := s.left.Explain(x, nm), s.right.Explain(x, nm)
-	n := x.Node("Nested Loops", joinLogical[s.kind], seekArgument(x, nm, s.keys, s.on), left, right)
+	n := x.Node("Nested Loops", s.kind.Logical(), seekArgument(x, nm, s.keys, s.on), left, right)
 	n.NamesLogical = true
 	return n
 }

@@ -143,7 +143,7 @@ func (oneRow) Run(_ *exec.Env, fn func([]types.Value) error) error { return fn(n
 // checks the statement at every pair: with an empty or selective ON it may
 // run long between rows.
 type joinSource struct {
-	kind        parser.JoinKind
+	kind        exec.JoinKind
 	left, right exec.Operator
 	on          exec.Expr
 	base        int
@@ -192,13 +192,13 @@ func (j *joinSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 				return err
 			}
 		}
-		if !matched && (j.kind == parser.LeftJoin || j.kind == parser.FullJoin) {
+		if !matched && j.kind.Preserves(true) {
 			clear(combined[j.lw:])
 			return fn(combined)
 		}
 		return nil
 	})
-	if err != nil || (j.kind != parser.RightJoin && j.kind != parser.FullJoin) {
+	if err != nil || !j.kind.Preserves(false) {
 		return err
 	}
 	clear(combined[:j.lw])
@@ -241,7 +241,7 @@ func (b *binder) bindFrom(from []parser.TableExpr) (exec.Operator, *scope, error
 			src = s
 			continue
 		}
-		src = &joinSource{kind: parser.CrossJoin, left: src, right: s, lw: lw, rw: sc.width() - lw}
+		src = &joinSource{kind: exec.CrossJoin, left: src, right: s, lw: lw, rw: sc.width() - lw}
 	}
 	return src, sc, nil
 }
@@ -277,11 +277,16 @@ func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (exec.Operator, e
 				return nil, err
 			}
 		}
-		return &joinSource{kind: x.Kind, left: left, right: right, on: on, base: start,
+		return &joinSource{kind: joinKinds[x.Kind], left: left, right: right, on: on, base: start,
 			lw: lw - start, rw: sc.width() - lw}, nil
 	}
 	return nil, b.errAt(te, sqlerr.New(40517, te.String()))
 }
+
+// joinKinds maps the parser's join kinds (APPLY is bound elsewhere) to
+// the join operators'.
+var joinKinds = map[parser.JoinKind]exec.JoinKind{parser.InnerJoin: exec.InnerJoin, parser.LeftJoin: exec.LeftJoin,
+	parser.RightJoin: exec.RightJoin, parser.FullJoin: exec.FullJoin, parser.CrossJoin: exec.CrossJoin}
 
 // addSource checks that a FROM entry's name is unique (1013).
 func (b *binder) addSource(n positioned, sc *scope, src *source) error {
