@@ -78,17 +78,17 @@ func estimateRows(src exec.Operator) float64 {
 		return max(filterRows(s), 1)
 	case *joinChain:
 		return s.est
-	case *joinSource:
-		l, r := estimateRows(s.left), estimateRows(s.right)
+	case *NestedLoops:
+		l, r := estimateRows(s.Left), estimateRows(s.Right)
 		n := max(l, r)
-		if s.kind == exec.CrossJoin {
+		if s.Kind == exec.CrossJoin {
 			n = l * r
 		}
 		return max(n, 1)
-	case *hashJoin:
-		return estimateRows(&s.joinSource)
-	case *seekJoin:
-		return estimateRows(&s.joinSource)
+	case *HashJoin:
+		return estimateRows(&s.NestedLoops)
+	case *SeekJoin:
+		return estimateRows(&s.NestedLoops)
 	case *semiJoin:
 		return max(estimateRows(s.src)*0.5, 1)
 	case oneRow:

@@ -137,13 +137,13 @@ func (oneRow) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 
 // Explain describes the join as what it runs: nested loops over the left
 // input, the right input read once and held in memory.
-func (j *joinSource) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	left, right := j.left.Explain(x, nm), j.right.Explain(x, nm)
+func (j *NestedLoops) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+	left, right := j.Left.Explain(x, nm), j.Right.Explain(x, nm)
 	arg := ""
-	if j.on != nil {
-		arg = "WHERE:(" + x.Text(j.on, nm) + ")"
+	if j.On != nil {
+		arg = "WHERE:(" + x.Text(j.On, nm) + ")"
 	}
-	n := x.Node("Nested Loops", j.kind.Logical(), arg, left, right)
+	n := x.Node("Nested Loops", j.Kind.Logical(), arg, left, right)
 	n.NamesLogical = true
 	return n
 }

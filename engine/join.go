@@ -86,7 +86,7 @@ func (b *binder) planJoins(src exec.Operator, width int, where exec.Expr, hints 
 
 // pushJoins is planJoins without the semi-joins.
 func (b *binder) pushJoins(src exec.Operator, width int, where exec.Expr, hints []string) (exec.Operator, exec.Expr, error) {
-	if _, join := src.(*joinSource); !join || b.s.oldJoins {
+	if _, join := src.(*NestedLoops); !join || b.s.oldJoins {
 		chooseAccess(src, where) // one input: its access path is all there is
 		return src, where, nil
 	}
@@ -111,7 +111,7 @@ func (b *binder) pushJoins(src exec.Operator, width int, where exec.Expr, hints 
 // above it. src covers columns [base, base+width) of the combined row.
 func (jp *joinPlanner) rewrite(src exec.Operator, base, width int, preds []exec.Expr) (exec.Operator, []exec.Expr) {
 	switch s := src.(type) {
-	case *joinSource:
+	case *NestedLoops:
 		return jp.rewriteJoin(s, base, preds)
 	case *tableScan:
 		chooseAccessAt(s, opt.AndAll(preds), base)
@@ -127,14 +127,14 @@ func (jp *joinPlanner) rewrite(src exec.Operator, base, width int, preds []exec.
 // outer join preserves, for its ON conjuncts; not the side it fills with
 // NULLs, for WHERE conjuncts), into an inner join's condition when it
 // refers to both sides, else above the join.
-func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (exec.Operator, []exec.Expr) {
-	kind := j.kind
+func (jp *joinPlanner) rewriteJoin(j *NestedLoops, base int, preds []exec.Expr) (exec.Operator, []exec.Expr) {
+	kind := j.Kind
 	if kind == exec.InnerJoin || kind == exec.CrossJoin {
 		if src, keep, ok := jp.chainJoin(j, base, preds); ok {
 			return src, keep
 		}
 	}
-	lo, mid, hi := base, base+j.lw, base+j.lw+j.rw
+	lo, mid, hi := base, base+j.LW, base+j.LW+j.RW
 	var lp, rp, cond, keep []exec.Expr
 	innerish := kind == exec.InnerJoin || kind == exec.CrossJoin
 	for _, p := range preds {
@@ -150,8 +150,8 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (
 			keep = append(keep, p)
 		}
 	}
-	if j.on != nil {
-		for _, c := range opt.Conjuncts(j.on, nil) {
+	if j.On != nil {
+		for _, c := range opt.Conjuncts(j.On, nil) {
 			a, z, ok := exprSpan(c)
 			switch {
 			case ok && a >= lo && z < mid && (innerish || kind == exec.RightJoin):
@@ -163,15 +163,15 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (
 			}
 		}
 	}
-	left, lk := jp.rewrite(j.left, lo, j.lw, lp)
-	right, rk := jp.rewrite(j.right, mid, j.rw, rp)
+	left, lk := jp.rewrite(j.Left, lo, j.LW, lp)
+	right, rk := jp.rewrite(j.Right, mid, j.RW, rp)
 	keep = append(append(keep, lk...), rk...)
 	if kind == exec.CrossJoin && len(cond) > 0 {
 		kind = exec.InnerJoin
 	}
 	on := opt.AndAll(cond)
 	pairs, rest := equiPairs(cond, lo, mid, hi)
-	nested := &joinSource{kind: kind, left: left, right: right, on: on, base: base, lw: j.lw, rw: j.rw}
+	nested := &NestedLoops{Kind: kind, Left: left, Right: right, On: on, Base: base, LW: j.LW, RW: j.RW}
 	if len(pairs) == 0 {
 		if jp.hint == hintHash {
 			jp.fail()
@@ -180,14 +180,14 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (
 	}
 	if canSeek(kind) && (jp.hint == hintLoop || jp.hint == hintNone && seekCheaper(left, right)) {
 		if inner, used := seekInner(right, mid, pairs); inner != nil {
-			nested.right = inner // on stays whole: a converted key value may seek too wide
-			return &seekJoin{joinSource: *nested, keys: used}, keep
+			nested.Right = inner // on stays whole: a converted key value may seek too wide
+			return &SeekJoin{NestedLoops: *nested, Keys: used}, keep
 		}
 	}
 	if jp.hint == hintLoop {
 		return nested, keep
 	}
-	return newHashJoin(nested, pairs, rest), keep
+	return NewHashJoin(nested, pairs, opt.AndAll(rest), estimateRows(left) < estimateRows(right)), keep
 }
 
 // seekCheaper reports whether seeking the right input once per left row
@@ -212,17 +212,17 @@ func (jp *joinPlanner) fail() {
 	}
 }
 
-// joinPair is one conjunct l = r of a join condition, l over the left
+// JoinPair is one conjunct l = r of a join condition, l over the left
 // input's columns and r over the right's.
-type joinPair struct {
-	l, r exec.Expr
-	cmp  *exec.Compare
+type JoinPair struct {
+	L, R exec.Expr
+	Cmp  *exec.Compare
 }
 
 // equiPairs splits a join condition into its equalities between the two
 // inputs and the rest.
-func equiPairs(cond []exec.Expr, lo, mid, hi int) ([]joinPair, []exec.Expr) {
-	var pairs []joinPair
+func equiPairs(cond []exec.Expr, lo, mid, hi int) ([]JoinPair, []exec.Expr) {
+	var pairs []JoinPair
 	var rest []exec.Expr
 	for _, c := range cond {
 		if cmp, ok := c.(*exec.Compare); ok && cmp.Op == "=" {
@@ -231,10 +231,10 @@ func equiPairs(cond []exec.Expr, lo, mid, hi int) ([]joinPair, []exec.Expr) {
 			if lok && rok && la >= 0 && ra >= 0 {
 				switch {
 				case la >= lo && lz < mid && ra >= mid && rz < hi:
-					pairs = append(pairs, joinPair{l: cmp.L, r: cmp.R, cmp: cmp})
+					pairs = append(pairs, JoinPair{L: cmp.L, R: cmp.R, Cmp: cmp})
 					continue
 				case ra >= lo && rz < mid && la >= mid && lz < hi:
-					pairs = append(pairs, joinPair{l: cmp.R, r: cmp.L, cmp: cmp})
+					pairs = append(pairs, JoinPair{L: cmp.R, R: cmp.L, Cmp: cmp})
 					continue
 				}
 			}

@@ -46,7 +46,7 @@ type chainStep struct {
 	in        joinInput
 	method    joinMethod
 	cond      exec.Expr  // every conjunct this step applies
-	pairs     []joinPair // its equalities: l over the rows so far, r over in
+	pairs     []JoinPair // its equalities: l over the rows so far, r over in
 	rest      exec.Expr  // hash: the conjuncts besides pairs
 	floats    []bool     // hash: keys compared as float
 	buildLeft bool       // hash: build on the rows so far, stream in
@@ -78,22 +78,22 @@ const maxChainInputs = 64
 // chainJoin plans the run of inner joins rooted at j with the predicates
 // preds pushed to it. ok is false when it cannot (a condition whose
 // columns it cannot tell); the caller then keeps the written plan.
-func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []exec.Expr) (src exec.Operator, keep []exec.Expr, ok bool) {
+func (jp *joinPlanner) chainJoin(j *NestedLoops, base int, preds []exec.Expr) (src exec.Operator, keep []exec.Expr, ok bool) {
 	var inputs []joinInput
 	conds := append([]exec.Expr(nil), preds...)
 	var flatten func(src exec.Operator, base, w int)
 	flatten = func(src exec.Operator, base, w int) {
-		if js, ok := src.(*joinSource); ok && (js.kind == exec.InnerJoin || js.kind == exec.CrossJoin) {
-			flatten(js.left, base, js.lw)
-			flatten(js.right, base+js.lw, js.rw)
-			if js.on != nil {
-				conds = opt.Conjuncts(js.on, conds)
+		if js, ok := src.(*NestedLoops); ok && (js.Kind == exec.InnerJoin || js.Kind == exec.CrossJoin) {
+			flatten(js.Left, base, js.LW)
+			flatten(js.Right, base+js.LW, js.RW)
+			if js.On != nil {
+				conds = opt.Conjuncts(js.On, conds)
 			}
 			return
 		}
 		inputs = append(inputs, joinInput{src: src, base: base, w: w})
 	}
-	flatten(j, base, j.lw+j.rw)
+	flatten(j, base, j.LW+j.RW)
 	conds = append(conds, transitiveEqualities(conds)...)
 	if len(inputs) > maxChainInputs {
 		return nil, nil, false
@@ -147,7 +147,7 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []exec.Expr) (sr
 			in.reads = max(tableRows(ts.db, ts.table), 1)
 		}
 	}
-	c := &joinChain{base: base, width: j.lw + j.rw}
+	c := &joinChain{base: base, width: j.LW + j.RW}
 	order := jp.order(inputs, conds, masks, multi)
 	c.first = inputs[order[0]]
 	joined := uint64(1) << order[0]
@@ -288,11 +288,11 @@ func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask
 			rm, _ := mask(cmp.R)
 			switch {
 			case lm != 0 && lm&^joined == 0 && rm == self:
-				s.pairs = append(s.pairs, joinPair{l: cmp.L, r: cmp.R, cmp: cmp})
+				s.pairs = append(s.pairs, JoinPair{L: cmp.L, R: cmp.R, Cmp: cmp})
 				eqs = append(eqs, c)
 				continue
 			case rm != 0 && rm&^joined == 0 && lm == self:
-				s.pairs = append(s.pairs, joinPair{l: cmp.R, r: cmp.L, cmp: cmp})
+				s.pairs = append(s.pairs, JoinPair{L: cmp.R, R: cmp.L, Cmp: cmp})
 				eqs = append(eqs, c)
 				continue
 			}
@@ -321,7 +321,7 @@ func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask
 	}
 	s.method, s.rest = methodHash, opt.AndAll(rest)
 	for _, p := range s.pairs {
-		s.floats = append(s.floats, !exactNumber(p.l.Type()) || !exactNumber(p.r.Type()))
+		s.floats = append(s.floats, !ExactNumber(p.L.Type()) || !ExactNumber(p.R.Type()))
 	}
 	s.buildLeft = est < in.est
 	return s
@@ -341,7 +341,7 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 	if k == 0 {
 		in := c.first
 		return in.src.Run(e, func(r []types.Value) error {
-			copy(buf[in.base:in.base+in.w], pad(r, in.w))
+			copy(buf[in.base:in.base+in.w], Pad(r, in.w))
 			return emit()
 		})
 	}
@@ -370,14 +370,14 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 		return c.run(e, k-1, buf, held, func() error {
 			e.Row = buf // the seek's key values read the rows so far
 			return in.src.Run(e, func(r []types.Value) error {
-				copy(cols, pad(r, in.w))
+				copy(cols, Pad(r, in.w))
 				return emitIf(s.cond)
 			})
 		})
 	case methodLoop:
 		var rows []types.Value // the input's rows, one after another
 		if err := in.src.Run(e, func(r []types.Value) error {
-			rows = append(rows, pad(r, in.w)...)
+			rows = append(rows, Pad(r, in.w)...)
 			n := 16 * int64(in.w)
 			for _, v := range r {
 				n += govern.ValueSize(v)
@@ -396,31 +396,31 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 			return nil
 		})
 	}
-	lkeys, rkeys := pairSides(s.pairs)
+	lkeys, rkeys := PairSides(s.pairs)
 	kv := make([]types.Value, len(s.pairs))
 	// keyed evaluates keys over buf into kv and calls fn unless one is NULL.
 	keyed := func(keys []exec.Expr, fn func() error) error {
 		e.Row = buf
-		if ok, err := evalKeys(e, keys, kv); err != nil || !ok {
+		if ok, err := EvalKeys(e, keys, kv); err != nil || !ok {
 			return err
 		}
 		return fn()
 	}
 	// build reads the build side into a hash table of rows width wide,
 	// taken from held when it is in buf.
-	build := func(width int, keys []exec.Expr, scan func(func() error) error, held []types.Value) (*hashTable, error) {
-		t := newHashTable(s.floats, width)
+	build := func(width int, keys []exec.Expr, scan func(func() error) error, held []types.Value) (*HashTable, error) {
+		t := NewHashTable(s.floats, width)
 		err := scan(func() error {
-			return keyed(keys, func() error { return grow(t.add(held, kv)) })
+			return keyed(keys, func() error { return grow(t.Add(held, kv)) })
 		})
 		if err == nil {
-			err = grow(t.link())
+			err = grow(t.Link())
 		}
 		return t, err
 	}
 	scanInput := func(fn func() error) error {
 		return in.src.Run(e, func(r []types.Value) error {
-			copy(cols, pad(r, in.w))
+			copy(cols, Pad(r, in.w))
 			return fn()
 		})
 	}
@@ -432,7 +432,7 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 		}
 		return scanSoFar(func() error {
 			return keyed(lkeys, func() error {
-				return t.matches(kv, func(_ int, row []types.Value) error {
+				return t.Matches(kv, func(_ int, row []types.Value) error {
 					copy(cols, row)
 					return emitIf(s.rest)
 				})
@@ -448,7 +448,7 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 	lo, hi := in.base-c.base, in.base-c.base+in.w // the input's place in a held row
 	return scanInput(func() error {
 		return keyed(rkeys, func() error {
-			return t.matches(kv, func(_ int, row []types.Value) error {
+			return t.Matches(kv, func(_ int, row []types.Value) error {
 				copy(region[:lo], row[:lo])
 				copy(region[hi:], row[hi:])
 				return emitIf(s.rest)
@@ -473,7 +473,7 @@ func (c *joinChain) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 		var j *plan.Node
 		switch s.method {
 		case methodSeek:
-			j = x.Node("Nested Loops", logical, seekArgument(x, nm, s.pairs, s.cond), n, in)
+			j = x.Node("Nested Loops", logical, SeekArgument(x, nm, s.pairs, s.cond), n, in)
 		case methodLoop:
 			arg := ""
 			if s.cond != nil {
@@ -481,7 +481,7 @@ func (c *joinChain) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 			}
 			j = x.Node("Nested Loops", logical, arg, n, in)
 		default:
-			l, r := pairSides(s.pairs)
+			l, r := PairSides(s.pairs)
 			arg := "HASH:(" + x.List(r, nm) + ")=(" + x.List(l, nm) + ")"
 			first, second := in, n
 			if s.buildLeft {

@@ -8,33 +8,33 @@ import (
 	"mirrordb/types"
 )
 
-// seekJoin is an index nested-loop join: for each left row its right
+// SeekJoin is an index nested-loop join: for each left row its right
 // input, a seek whose key values read that row's columns, returns only
 // the right rows with equal keys. INNER and LEFT joins only (the right
 // side's unmatched rows are never read). on is the whole join condition,
 // checked on every row the seek returns.
-type seekJoin struct {
-	joinSource
-	keys []joinPair // the equalities the seek answers
+type SeekJoin struct {
+	NestedLoops
+	Keys []JoinPair // the equalities the seek answers
 }
 
-func (s *seekJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
-	full := make([]types.Value, s.base+s.lw+s.rw)
-	combined := full[s.base:]
+func (s *SeekJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
+	full := make([]types.Value, s.Base+s.LW+s.RW)
+	combined := full[s.Base:]
 	saved := e.Row
 	defer func() { e.Row = saved }()
-	return s.left.Run(e, func(l []types.Value) error {
+	return s.Left.Run(e, func(l []types.Value) error {
 		if err := e.Gov.Check(); err != nil {
 			return err
 		}
-		copy(combined, pad(l, s.lw))
+		copy(combined, Pad(l, s.LW))
 		e.Row = full // the seek's key values read the left row
 		matched := false
-		err := s.right.Run(e, func(r []types.Value) error {
-			copy(combined[s.lw:], pad(r, s.rw))
-			if s.on != nil {
+		err := s.Right.Run(e, func(r []types.Value) error {
+			copy(combined[s.LW:], Pad(r, s.RW))
+			if s.On != nil {
 				e.Row = full
-				v, err := s.on.Eval(e)
+				v, err := s.On.Eval(e)
 				if err != nil || !exec.Truth(v) {
 					return err
 				}
@@ -42,27 +42,27 @@ func (s *seekJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 			matched = true
 			return fn(combined)
 		})
-		if err != nil || matched || s.kind != exec.LeftJoin {
+		if err != nil || matched || s.Kind != exec.LeftJoin {
 			return err
 		}
-		clear(combined[s.lw:])
+		clear(combined[s.LW:])
 		return fn(combined)
 	})
 }
 
 // Explain draws the join as SQL Server does: Nested Loops with the left
 // columns the seek reads as OUTER REFERENCES, the seek as its inner input.
-func (s *seekJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	left, right := s.left.Explain(x, nm), s.right.Explain(x, nm)
-	n := x.Node("Nested Loops", s.kind.Logical(), seekArgument(x, nm, s.keys, s.on), left, right)
+func (s *SeekJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+	left, right := s.Left.Explain(x, nm), s.Right.Explain(x, nm)
+	n := x.Node("Nested Loops", s.Kind.Logical(), SeekArgument(x, nm, s.Keys, s.On), left, right)
 	n.NamesLogical = true
 	return n
 }
 
-// seekArgument is an index nested-loop join's argument: the outer columns
+// SeekArgument is an index nested-loop join's argument: the outer columns
 // the seek reads, and the condition checked on each row it returns.
-func seekArgument(x *exec.Explainer, nm *exec.Names, keys []joinPair, cond exec.Expr) string {
-	refs, _ := pairSides(keys)
+func SeekArgument(x *exec.Explainer, nm *exec.Names, keys []JoinPair, cond exec.Expr) string {
+	refs, _ := PairSides(keys)
 	arg := "OUTER REFERENCES:(" + x.List(refs, nm) + ")"
 	if cond != nil {
 		arg += ", WHERE:(" + x.Text(cond, nm) + ")"
@@ -74,11 +74,11 @@ func seekArgument(x *exec.Explainer, nm *exec.Names, keys []joinPair, cond exec.
 // input by key: each returns a source that seeks with the outer row's
 // values and the equalities it answers, or nil. The primary key's
 // clustered index seek is the first; a secondary index adds its own.
-var innerSeekers = []func(inner exec.Operator, base int, pairs []joinPair) (exec.Operator, []joinPair){pkSeek, secondarySeek}
+var innerSeekers = []func(inner exec.Operator, base int, pairs []JoinPair) (exec.Operator, []JoinPair){pkSeek, secondarySeek}
 
 // seekInner finds a seek for a join's right input (at column base of the
 // combined row), keeping a filter pushed onto it.
-func seekInner(inner exec.Operator, base int, pairs []joinPair) (exec.Operator, []joinPair) {
+func seekInner(inner exec.Operator, base int, pairs []JoinPair) (exec.Operator, []JoinPair) {
 	if f, ok := inner.(*filterSource); ok {
 		s, used := seekInner(f.src, base, pairs)
 		if s == nil {
@@ -98,7 +98,7 @@ func seekInner(inner exec.Operator, base int, pairs []joinPair) (exec.Operator, 
 // pushed-down constant already fixes, then those the join's equalities
 // give, converted to the key column's type where that keeps equal values
 // equal (keyCompatible), as the top-level access path does.
-func pkSeek(inner exec.Operator, base int, pairs []joinPair) (exec.Operator, []joinPair) {
+func pkSeek(inner exec.Operator, base int, pairs []JoinPair) (exec.Operator, []JoinPair) {
 	ts, ok := inner.(*tableScan)
 	if !ok || len(ts.table.PK) == 0 || ts.seek != nil {
 		return nil, nil
@@ -112,13 +112,13 @@ func pkSeek(inner exec.Operator, base int, pairs []joinPair) (exec.Operator, []j
 
 // secondarySeek seeks a table through the ready, unfiltered secondary
 // index whose leading columns the join's equalities give the most of.
-func secondarySeek(inner exec.Operator, base int, pairs []joinPair) (exec.Operator, []joinPair) {
+func secondarySeek(inner exec.Operator, base int, pairs []JoinPair) (exec.Operator, []JoinPair) {
 	ts, ok := inner.(*tableScan)
 	if !ok || len(ts.eq) > 0 || ts.seek != nil {
 		return nil, nil
 	}
 	var best *indexSeek
-	var bestUsed []joinPair
+	var bestUsed []JoinPair
 	for _, ix := range ts.table.Indexes {
 		if ix.State != catalog.IndexReady || ix.Filter != "" {
 			continue
@@ -136,16 +136,16 @@ func secondarySeek(inner exec.Operator, base int, pairs []joinPair) (exec.Operat
 
 // seekValues extends eq, the values of the leading key columns already
 // fixed, with the join equalities that give the next ones, in order.
-func seekValues(t *catalog.TableDef, keyCols []int, eq []exec.Expr, base int, pairs []joinPair) ([]exec.Expr, []joinPair) {
-	var used []joinPair
+func seekValues(t *catalog.TableDef, keyCols []int, eq []exec.Expr, base int, pairs []JoinPair) ([]exec.Expr, []JoinPair) {
+	var used []JoinPair
 	for _, kc := range keyCols[len(eq):] {
 		colT := t.Columns[kc].Type
 		found := false
 		for _, p := range pairs {
-			if c, ok := p.r.(*exec.ColRef); ok && c.Idx == base+kc && opt.KeyCompatible(colT, p.l.Type()) && !colT.Kind.IsBinary() {
-				v := p.l
+			if c, ok := p.R.(*exec.ColRef); ok && c.Idx == base+kc && opt.KeyCompatible(colT, p.L.Type()) && !colT.Kind.IsBinary() {
+				v := p.L
 				if v.Type() != colT {
-					v = &exec.Cast{X: p.l, To: colT, Mode: types.Implicit, Try: true}
+					v = &exec.Cast{X: p.L, To: colT, Mode: types.Implicit, Try: true}
 				}
 				eq = append(eq, v)
 				used, found = append(used, p), true
@@ -171,7 +171,7 @@ type filterSource struct {
 func (f *filterSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	buf := make([]types.Value, f.base+f.width)
 	return f.src.Run(e, func(r []types.Value) error {
-		copy(buf[f.base:], pad(r, f.width))
+		copy(buf[f.base:], Pad(r, f.width))
 		saved := e.Row
 		e.Row = buf
 		v, err := f.cond.Eval(e)

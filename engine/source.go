@@ -135,27 +135,27 @@ type oneRow struct{}
 
 func (oneRow) Run(_ *exec.Env, fn func([]types.Value) error) error { return fn(nil) }
 
-// joinSource combines two sources with nested loops; the right side is
+// NestedLoops combines two sources with nested loops; the right side is
 // materialised once per scan, its rows counted against the statement's
 // memory. Like every source it yields rows relative to its own first
 // column; base is where that column sits in the statement's combined row,
 // which is what the ON condition's column indexes refer to. The inner loop
 // checks the statement at every pair: with an empty or selective ON it may
 // run long between rows.
-type joinSource struct {
-	kind        exec.JoinKind
-	left, right exec.Operator
-	on          exec.Expr
-	base        int
-	lw, rw      int
+type NestedLoops struct {
+	Kind        exec.JoinKind
+	Left, Right exec.Operator
+	On          exec.Expr
+	Base        int
+	LW, RW      int
 }
 
-func (j *joinSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
+func (j *NestedLoops) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	var right [][]types.Value
 	var held int64
 	defer func() { e.Gov.Shrink(held) }()
-	if err := j.right.Run(e, func(r []types.Value) error {
-		row := append(make([]types.Value, 0, j.rw), pad(r, j.rw)...)
+	if err := j.Right.Run(e, func(r []types.Value) error {
+		row := append(make([]types.Value, 0, j.RW), Pad(r, j.RW)...)
 		n := govern.RowSize(row) + 1 // and its matchedRight flag
 		held += n
 		right = append(right, row)
@@ -164,21 +164,21 @@ func (j *joinSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 		return err
 	}
 	matchedRight := make([]bool, len(right))
-	full := make([]types.Value, j.base+j.lw+j.rw)
-	combined := full[j.base:]
+	full := make([]types.Value, j.Base+j.LW+j.RW)
+	combined := full[j.Base:]
 	saved := e.Row
 	defer func() { e.Row = saved }()
-	err := j.left.Run(e, func(l []types.Value) error {
-		copy(combined, pad(l, j.lw))
+	err := j.Left.Run(e, func(l []types.Value) error {
+		copy(combined, Pad(l, j.LW))
 		matched := false
 		for i, r := range right {
 			if err := e.Gov.Check(); err != nil {
 				return err
 			}
-			copy(combined[j.lw:], r)
-			if j.on != nil {
+			copy(combined[j.LW:], r)
+			if j.On != nil {
 				e.Row = full
-				v, err := j.on.Eval(e)
+				v, err := j.On.Eval(e)
 				if err != nil {
 					return err
 				}
@@ -192,22 +192,22 @@ func (j *joinSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 				return err
 			}
 		}
-		if !matched && j.kind.Preserves(true) {
-			clear(combined[j.lw:])
+		if !matched && j.Kind.Preserves(true) {
+			clear(combined[j.LW:])
 			return fn(combined)
 		}
 		return nil
 	})
-	if err != nil || !j.kind.Preserves(false) {
+	if err != nil || !j.Kind.Preserves(false) {
 		return err
 	}
-	clear(combined[:j.lw])
+	clear(combined[:j.LW])
 	for i, r := range right {
 		if err := e.Gov.Check(); err != nil {
 			return err
 		}
 		if !matchedRight[i] {
-			copy(combined[j.lw:], r)
+			copy(combined[j.LW:], r)
 			if err := fn(combined); err != nil {
 				return err
 			}
@@ -216,7 +216,7 @@ func (j *joinSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	return nil
 }
 
-func pad(r []types.Value, n int) []types.Value {
+func Pad(r []types.Value, n int) []types.Value {
 	if len(r) >= n {
 		return r[:n]
 	}
@@ -241,7 +241,7 @@ func (b *binder) bindFrom(from []parser.TableExpr) (exec.Operator, *scope, error
 			src = s
 			continue
 		}
-		src = &joinSource{kind: exec.CrossJoin, left: src, right: s, lw: lw, rw: sc.width() - lw}
+		src = &NestedLoops{Kind: exec.CrossJoin, Left: src, Right: s, LW: lw, RW: sc.width() - lw}
 	}
 	return src, sc, nil
 }
@@ -277,8 +277,8 @@ func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (exec.Operator, e
 				return nil, err
 			}
 		}
-		return &joinSource{kind: joinKinds[x.Kind], left: left, right: right, on: on, base: start,
-			lw: lw - start, rw: sc.width() - lw}, nil
+		return &NestedLoops{Kind: joinKinds[x.Kind], Left: left, Right: right, On: on, Base: start,
+			LW: lw - start, RW: sc.width() - lw}, nil
 	}
 	return nil, b.errAt(te, sqlerr.New(40517, te.String()))
 }
