@@ -78,16 +78,16 @@ func estimateRows(src exec.Operator) float64 {
 		return max(filterRows(s), 1)
 	case *joinChain:
 		return s.est
-	case *NestedLoops:
+	case *exec.NestedLoops:
 		l, r := estimateRows(s.Left), estimateRows(s.Right)
 		n := max(l, r)
 		if s.Kind == exec.CrossJoin {
 			n = l * r
 		}
 		return max(n, 1)
-	case *HashJoin:
+	case *exec.HashJoin:
 		return estimateRows(&s.NestedLoops)
-	case *SeekJoin:
+	case *exec.SeekJoin:
 		return estimateRows(&s.NestedLoops)
 	case *semiJoin:
 		return max(estimateRows(s.src)*0.5, 1)

@@ -135,19 +135,6 @@ func (oneRow) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	return n
 }
 
-// Explain describes the join as what it runs: nested loops over the left
-// input, the right input read once and held in memory.
-func (j *NestedLoops) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	left, right := j.Left.Explain(x, nm), j.Right.Explain(x, nm)
-	arg := ""
-	if j.On != nil {
-		arg = "WHERE:(" + x.Text(j.On, nm) + ")"
-	}
-	n := x.Node("Nested Loops", j.Kind.Logical(), arg, left, right)
-	n.NamesLogical = true
-	return n
-}
-
 // writeOp is the physical operator name of a write: on the clustered
 // index of a table with a primary key, on the heap of one without.
 func writeOp(t *catalog.TableDef, verb string) string {

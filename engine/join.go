@@ -86,7 +86,7 @@ func (b *binder) planJoins(src exec.Operator, width int, where exec.Expr, hints 
 
 // pushJoins is planJoins without the semi-joins.
 func (b *binder) pushJoins(src exec.Operator, width int, where exec.Expr, hints []string) (exec.Operator, exec.Expr, error) {
-	if _, join := src.(*NestedLoops); !join || b.s.oldJoins {
+	if _, join := src.(*exec.NestedLoops); !join || b.s.oldJoins {
 		chooseAccess(src, where) // one input: its access path is all there is
 		return src, where, nil
 	}
@@ -111,7 +111,7 @@ func (b *binder) pushJoins(src exec.Operator, width int, where exec.Expr, hints 
 // above it. src covers columns [base, base+width) of the combined row.
 func (jp *joinPlanner) rewrite(src exec.Operator, base, width int, preds []exec.Expr) (exec.Operator, []exec.Expr) {
 	switch s := src.(type) {
-	case *NestedLoops:
+	case *exec.NestedLoops:
 		return jp.rewriteJoin(s, base, preds)
 	case *tableScan:
 		chooseAccessAt(s, opt.AndAll(preds), base)
@@ -127,7 +127,7 @@ func (jp *joinPlanner) rewrite(src exec.Operator, base, width int, preds []exec.
 // outer join preserves, for its ON conjuncts; not the side it fills with
 // NULLs, for WHERE conjuncts), into an inner join's condition when it
 // refers to both sides, else above the join.
-func (jp *joinPlanner) rewriteJoin(j *NestedLoops, base int, preds []exec.Expr) (exec.Operator, []exec.Expr) {
+func (jp *joinPlanner) rewriteJoin(j *exec.NestedLoops, base int, preds []exec.Expr) (exec.Operator, []exec.Expr) {
 	kind := j.Kind
 	if kind == exec.InnerJoin || kind == exec.CrossJoin {
 		if src, keep, ok := jp.chainJoin(j, base, preds); ok {
@@ -171,7 +171,7 @@ func (jp *joinPlanner) rewriteJoin(j *NestedLoops, base int, preds []exec.Expr) 
 	}
 	on := opt.AndAll(cond)
 	pairs, rest := equiPairs(cond, lo, mid, hi)
-	nested := &NestedLoops{Kind: kind, Left: left, Right: right, On: on, Base: base, LW: j.LW, RW: j.RW}
+	nested := &exec.NestedLoops{Kind: kind, Left: left, Right: right, On: on, Base: base, LW: j.LW, RW: j.RW}
 	if len(pairs) == 0 {
 		if jp.hint == hintHash {
 			jp.fail()
@@ -181,13 +181,13 @@ func (jp *joinPlanner) rewriteJoin(j *NestedLoops, base int, preds []exec.Expr) 
 	if canSeek(kind) && (jp.hint == hintLoop || jp.hint == hintNone && seekCheaper(left, right)) {
 		if inner, used := seekInner(right, mid, pairs); inner != nil {
 			nested.Right = inner // on stays whole: a converted key value may seek too wide
-			return &SeekJoin{NestedLoops: *nested, Keys: used}, keep
+			return &exec.SeekJoin{NestedLoops: *nested, Keys: used}, keep
 		}
 	}
 	if jp.hint == hintLoop {
 		return nested, keep
 	}
-	return NewHashJoin(nested, pairs, opt.AndAll(rest), estimateRows(left) < estimateRows(right)), keep
+	return exec.NewHashJoin(nested, pairs, opt.AndAll(rest), estimateRows(left) < estimateRows(right)), keep
 }
 
 // seekCheaper reports whether seeking the right input once per left row
@@ -212,17 +212,10 @@ func (jp *joinPlanner) fail() {
 	}
 }
 
-// JoinPair is one conjunct l = r of a join condition, l over the left
-// input's columns and r over the right's.
-type JoinPair struct {
-	L, R exec.Expr
-	Cmp  *exec.Compare
-}
-
 // equiPairs splits a join condition into its equalities between the two
 // inputs and the rest.
-func equiPairs(cond []exec.Expr, lo, mid, hi int) ([]JoinPair, []exec.Expr) {
-	var pairs []JoinPair
+func equiPairs(cond []exec.Expr, lo, mid, hi int) ([]exec.JoinPair, []exec.Expr) {
+	var pairs []exec.JoinPair
 	var rest []exec.Expr
 	for _, c := range cond {
 		if cmp, ok := c.(*exec.Compare); ok && cmp.Op == "=" {
@@ -231,10 +224,10 @@ func equiPairs(cond []exec.Expr, lo, mid, hi int) ([]JoinPair, []exec.Expr) {
 			if lok && rok && la >= 0 && ra >= 0 {
 				switch {
 				case la >= lo && lz < mid && ra >= mid && rz < hi:
-					pairs = append(pairs, JoinPair{L: cmp.L, R: cmp.R, Cmp: cmp})
+					pairs = append(pairs, exec.JoinPair{L: cmp.L, R: cmp.R, Cmp: cmp})
 					continue
 				case ra >= lo && rz < mid && la >= mid && lz < hi:
-					pairs = append(pairs, JoinPair{L: cmp.R, R: cmp.L, Cmp: cmp})
+					pairs = append(pairs, exec.JoinPair{L: cmp.R, R: cmp.L, Cmp: cmp})
 					continue
 				}
 			}

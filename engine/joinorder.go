@@ -45,12 +45,12 @@ const (
 type chainStep struct {
 	in        joinInput
 	method    joinMethod
-	cond      exec.Expr  // every conjunct this step applies
-	pairs     []JoinPair // its equalities: l over the rows so far, r over in
-	rest      exec.Expr  // hash: the conjuncts besides pairs
-	floats    []bool     // hash: keys compared as float
-	buildLeft bool       // hash: build on the rows so far, stream in
-	est       float64    // rows after this step
+	cond      exec.Expr       // every conjunct this step applies
+	pairs     []exec.JoinPair // its equalities: l over the rows so far, r over in
+	rest      exec.Expr       // hash: the conjuncts besides pairs
+	floats    []bool          // hash: keys compared as float
+	buildLeft bool            // hash: build on the rows so far, stream in
+	est       float64         // rows after this step
 }
 
 // joinChain is a left-deep run of inner joins over the columns [base,
@@ -78,12 +78,12 @@ const maxChainInputs = 64
 // chainJoin plans the run of inner joins rooted at j with the predicates
 // preds pushed to it. ok is false when it cannot (a condition whose
 // columns it cannot tell); the caller then keeps the written plan.
-func (jp *joinPlanner) chainJoin(j *NestedLoops, base int, preds []exec.Expr) (src exec.Operator, keep []exec.Expr, ok bool) {
+func (jp *joinPlanner) chainJoin(j *exec.NestedLoops, base int, preds []exec.Expr) (src exec.Operator, keep []exec.Expr, ok bool) {
 	var inputs []joinInput
 	conds := append([]exec.Expr(nil), preds...)
 	var flatten func(src exec.Operator, base, w int)
 	flatten = func(src exec.Operator, base, w int) {
-		if js, ok := src.(*NestedLoops); ok && (js.Kind == exec.InnerJoin || js.Kind == exec.CrossJoin) {
+		if js, ok := src.(*exec.NestedLoops); ok && (js.Kind == exec.InnerJoin || js.Kind == exec.CrossJoin) {
 			flatten(js.Left, base, js.LW)
 			flatten(js.Right, base+js.LW, js.RW)
 			if js.On != nil {
@@ -288,11 +288,11 @@ func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask
 			rm, _ := mask(cmp.R)
 			switch {
 			case lm != 0 && lm&^joined == 0 && rm == self:
-				s.pairs = append(s.pairs, JoinPair{L: cmp.L, R: cmp.R, Cmp: cmp})
+				s.pairs = append(s.pairs, exec.JoinPair{L: cmp.L, R: cmp.R, Cmp: cmp})
 				eqs = append(eqs, c)
 				continue
 			case rm != 0 && rm&^joined == 0 && lm == self:
-				s.pairs = append(s.pairs, JoinPair{L: cmp.R, R: cmp.L, Cmp: cmp})
+				s.pairs = append(s.pairs, exec.JoinPair{L: cmp.R, R: cmp.L, Cmp: cmp})
 				eqs = append(eqs, c)
 				continue
 			}
@@ -321,7 +321,7 @@ func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask
 	}
 	s.method, s.rest = methodHash, opt.AndAll(rest)
 	for _, p := range s.pairs {
-		s.floats = append(s.floats, !ExactNumber(p.L.Type()) || !ExactNumber(p.R.Type()))
+		s.floats = append(s.floats, !exec.ExactNumber(p.L.Type()) || !exec.ExactNumber(p.R.Type()))
 	}
 	s.buildLeft = est < in.est
 	return s
@@ -341,7 +341,7 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 	if k == 0 {
 		in := c.first
 		return in.src.Run(e, func(r []types.Value) error {
-			copy(buf[in.base:in.base+in.w], Pad(r, in.w))
+			copy(buf[in.base:in.base+in.w], exec.Pad(r, in.w))
 			return emit()
 		})
 	}
@@ -370,14 +370,14 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 		return c.run(e, k-1, buf, held, func() error {
 			e.Row = buf // the seek's key values read the rows so far
 			return in.src.Run(e, func(r []types.Value) error {
-				copy(cols, Pad(r, in.w))
+				copy(cols, exec.Pad(r, in.w))
 				return emitIf(s.cond)
 			})
 		})
 	case methodLoop:
 		var rows []types.Value // the input's rows, one after another
 		if err := in.src.Run(e, func(r []types.Value) error {
-			rows = append(rows, Pad(r, in.w)...)
+			rows = append(rows, exec.Pad(r, in.w)...)
 			n := 16 * int64(in.w)
 			for _, v := range r {
 				n += govern.ValueSize(v)
@@ -396,20 +396,20 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 			return nil
 		})
 	}
-	lkeys, rkeys := PairSides(s.pairs)
+	lkeys, rkeys := exec.PairSides(s.pairs)
 	kv := make([]types.Value, len(s.pairs))
 	// keyed evaluates keys over buf into kv and calls fn unless one is NULL.
 	keyed := func(keys []exec.Expr, fn func() error) error {
 		e.Row = buf
-		if ok, err := EvalKeys(e, keys, kv); err != nil || !ok {
+		if ok, err := exec.EvalKeys(e, keys, kv); err != nil || !ok {
 			return err
 		}
 		return fn()
 	}
 	// build reads the build side into a hash table of rows width wide,
 	// taken from held when it is in buf.
-	build := func(width int, keys []exec.Expr, scan func(func() error) error, held []types.Value) (*HashTable, error) {
-		t := NewHashTable(s.floats, width)
+	build := func(width int, keys []exec.Expr, scan func(func() error) error, held []types.Value) (*exec.HashTable, error) {
+		t := exec.NewHashTable(s.floats, width)
 		err := scan(func() error {
 			return keyed(keys, func() error { return grow(t.Add(held, kv)) })
 		})
@@ -420,7 +420,7 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 	}
 	scanInput := func(fn func() error) error {
 		return in.src.Run(e, func(r []types.Value) error {
-			copy(cols, Pad(r, in.w))
+			copy(cols, exec.Pad(r, in.w))
 			return fn()
 		})
 	}
@@ -473,7 +473,7 @@ func (c *joinChain) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 		var j *plan.Node
 		switch s.method {
 		case methodSeek:
-			j = x.Node("Nested Loops", logical, SeekArgument(x, nm, s.pairs, s.cond), n, in)
+			j = x.Node("Nested Loops", logical, exec.SeekArgument(x, nm, s.pairs, s.cond), n, in)
 		case methodLoop:
 			arg := ""
 			if s.cond != nil {
@@ -481,7 +481,7 @@ func (c *joinChain) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 			}
 			j = x.Node("Nested Loops", logical, arg, n, in)
 		default:
-			l, r := PairSides(s.pairs)
+			l, r := exec.PairSides(s.pairs)
 			arg := "HASH:(" + x.List(r, nm) + ")=(" + x.List(l, nm) + ")"
 			first, second := in, n
 			if s.buildLeft {

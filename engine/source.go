@@ -6,7 +6,6 @@ import (
 
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
-	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/parser"
@@ -135,94 +134,6 @@ type oneRow struct{}
 
 func (oneRow) Run(_ *exec.Env, fn func([]types.Value) error) error { return fn(nil) }
 
-// NestedLoops combines two sources with nested loops; the right side is
-// materialised once per scan, its rows counted against the statement's
-// memory. Like every source it yields rows relative to its own first
-// column; base is where that column sits in the statement's combined row,
-// which is what the ON condition's column indexes refer to. The inner loop
-// checks the statement at every pair: with an empty or selective ON it may
-// run long between rows.
-type NestedLoops struct {
-	Kind        exec.JoinKind
-	Left, Right exec.Operator
-	On          exec.Expr
-	Base        int
-	LW, RW      int
-}
-
-func (j *NestedLoops) Run(e *exec.Env, fn func(row []types.Value) error) error {
-	var right [][]types.Value
-	var held int64
-	defer func() { e.Gov.Shrink(held) }()
-	if err := j.Right.Run(e, func(r []types.Value) error {
-		row := append(make([]types.Value, 0, j.RW), Pad(r, j.RW)...)
-		n := govern.RowSize(row) + 1 // and its matchedRight flag
-		held += n
-		right = append(right, row)
-		return e.Gov.Grow(n)
-	}); err != nil {
-		return err
-	}
-	matchedRight := make([]bool, len(right))
-	full := make([]types.Value, j.Base+j.LW+j.RW)
-	combined := full[j.Base:]
-	saved := e.Row
-	defer func() { e.Row = saved }()
-	err := j.Left.Run(e, func(l []types.Value) error {
-		copy(combined, Pad(l, j.LW))
-		matched := false
-		for i, r := range right {
-			if err := e.Gov.Check(); err != nil {
-				return err
-			}
-			copy(combined[j.LW:], r)
-			if j.On != nil {
-				e.Row = full
-				v, err := j.On.Eval(e)
-				if err != nil {
-					return err
-				}
-				if !exec.Truth(v) {
-					continue
-				}
-			}
-			matched = true
-			matchedRight[i] = true
-			if err := fn(combined); err != nil {
-				return err
-			}
-		}
-		if !matched && j.Kind.Preserves(true) {
-			clear(combined[j.LW:])
-			return fn(combined)
-		}
-		return nil
-	})
-	if err != nil || !j.Kind.Preserves(false) {
-		return err
-	}
-	clear(combined[:j.LW])
-	for i, r := range right {
-		if err := e.Gov.Check(); err != nil {
-			return err
-		}
-		if !matchedRight[i] {
-			copy(combined[j.LW:], r)
-			if err := fn(combined); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func Pad(r []types.Value, n int) []types.Value {
-	if len(r) >= n {
-		return r[:n]
-	}
-	return append(append([]types.Value{}, r...), make([]types.Value, n-len(r))...)
-}
-
 // bindFrom binds a FROM clause into a row source and its scope. Comma
 // separated entries are cross joins.
 func (b *binder) bindFrom(from []parser.TableExpr) (exec.Operator, *scope, error) {
@@ -241,7 +152,7 @@ func (b *binder) bindFrom(from []parser.TableExpr) (exec.Operator, *scope, error
 			src = s
 			continue
 		}
-		src = &NestedLoops{Kind: exec.CrossJoin, Left: src, Right: s, LW: lw, RW: sc.width() - lw}
+		src = &exec.NestedLoops{Kind: exec.CrossJoin, Left: src, Right: s, LW: lw, RW: sc.width() - lw}
 	}
 	return src, sc, nil
 }
@@ -277,7 +188,7 @@ func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (exec.Operator, e
 				return nil, err
 			}
 		}
-		return &NestedLoops{Kind: joinKinds[x.Kind], Left: left, Right: right, On: on, Base: start,
+		return &exec.NestedLoops{Kind: joinKinds[x.Kind], Left: left, Right: right, On: on, Base: start,
 			LW: lw - start, RW: sc.width() - lw}, nil
 	}
 	return nil, b.errAt(te, sqlerr.New(40517, te.String()))

@@ -1,4 +1,4 @@
-package engine
+package exec
 
 import (
 	"hash/maphash"
@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
@@ -28,7 +27,7 @@ import (
 type HashJoin struct {
 	NestedLoops // kind, inputs, the whole condition (for plans), offsets
 	Pairs       []JoinPair
-	Rest        exec.Expr // the condition's other conjuncts, checked per match
+	Rest        Expr // the condition's other conjuncts, checked per match
 	Floats      []bool
 	BuildLeft   bool
 }
@@ -36,7 +35,7 @@ type HashJoin struct {
 // NewHashJoin makes j a hash join on its equalities pairs, checking rest
 // (the condition's other conjuncts) on each match; the planner chooses
 // the build input (buildLeft: the left one).
-func NewHashJoin(j *NestedLoops, pairs []JoinPair, rest exec.Expr, buildLeft bool) *HashJoin {
+func NewHashJoin(j *NestedLoops, pairs []JoinPair, rest Expr, buildLeft bool) *HashJoin {
 	h := &HashJoin{NestedLoops: *j, Pairs: pairs, Rest: rest, BuildLeft: buildLeft}
 	for _, p := range pairs {
 		h.Floats = append(h.Floats, !ExactNumber(p.L.Type()) || !ExactNumber(p.R.Type()))
@@ -48,9 +47,9 @@ func ExactNumber(t types.Type) bool { return t.Kind.IsInteger() || t.Kind == typ
 
 // side is one input of the join as the hash join uses it.
 type side struct {
-	src       exec.Operator
+	src       Operator
 	off, w    int // where its columns sit in the join's row
-	keys      []exec.Expr
+	keys      []Expr
 	preserved bool // an outer join keeps its unmatched rows
 }
 
@@ -164,7 +163,7 @@ func (t *HashTable) Matches(kv []types.Value, fn func(i int, row []types.Value) 
 	return nil
 }
 
-func (h *HashJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
+func (h *HashJoin) Run(e *Env, fn func(row []types.Value) error) error {
 	build, probe := h.sides()
 	full := make([]types.Value, h.Base+h.LW+h.RW)
 	combined := full[h.Base:]
@@ -221,7 +220,7 @@ func (h *HashJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 				copy(bcols, row)
 				if h.Rest != nil {
 					e.Row = full
-					if v, err := h.Rest.Eval(e); err != nil || !exec.Truth(v) {
+					if v, err := h.Rest.Eval(e); err != nil || !Truth(v) {
 						return err
 					}
 				}
@@ -261,7 +260,7 @@ func (h *HashJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 
 // EvalKeys evaluates join keys over e.row into kv; false when one is NULL
 // (the row matches nothing).
-func EvalKeys(e *exec.Env, keys []exec.Expr, kv []types.Value) (bool, error) {
+func EvalKeys(e *Env, keys []Expr, kv []types.Value) (bool, error) {
 	for i, k := range keys {
 		v, err := k.Eval(e)
 		if err != nil || v == nil {
@@ -387,7 +386,7 @@ func canonicalDec(d types.Dec) (*big.Int, int32) {
 // operator is named from the build input's point of view (a LEFT JOIN
 // that builds on its right input is a Right Outer Join of the inputs as
 // drawn).
-func (h *HashJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+func (h *HashJoin) Explain(x *Explainer, nm *Names) *plan.Node {
 	left, right := h.Left.Explain(x, nm), h.Right.Explain(x, nm)
 	build, probe := h.sides()
 	arg := "HASH:(" + x.List(build.keys, nm) + ")=(" + x.List(probe.keys, nm) + ")"
@@ -398,10 +397,10 @@ func (h *HashJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	if !h.BuildLeft {
 		first, second = right, left
 		switch kind {
-		case exec.LeftJoin:
-			kind = exec.RightJoin
-		case exec.RightJoin:
-			kind = exec.LeftJoin
+		case LeftJoin:
+			kind = RightJoin
+		case RightJoin:
+			kind = LeftJoin
 		}
 	}
 	n := x.Node("Hash Match", kind.Logical(), arg, first, second)
@@ -410,7 +409,7 @@ func (h *HashJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 }
 
 // PairSides returns the left and the right expressions of join pairs.
-func PairSides(pairs []JoinPair) (l, r []exec.Expr) {
+func PairSides(pairs []JoinPair) (l, r []Expr) {
 	for _, p := range pairs {
 		l, r = append(l, p.L), append(r, p.R)
 	}
