@@ -187,7 +187,7 @@ func (jp *joinPlanner) rewriteJoin(j *exec.NestedLoops, base int, preds []exec.E
 	if jp.hint == hintLoop {
 		return nested, keep
 	}
-	return exec.NewHashJoin(nested, pairs, opt.AndAll(rest), estimateRows(left) < estimateRows(right)), keep
+	return exec.NewHashJoin(nested, pairs, opt.AndAll(rest), opt.BuildLeft(estimateRows(left), estimateRows(right))), keep
 }
 
 // seekCheaper reports whether seeking the right input once per left row
@@ -198,7 +198,7 @@ func seekCheaper(left, right exec.Operator) bool {
 	if ts := leafScan(right); ts != nil {
 		reads = max(tableRows(ts.db, ts.table), 1)
 	}
-	return estimateRows(left)*seekCost < reads+hashCost
+	return opt.SeekCheaper(estimateRows(left), reads)
 }
 
 // canSeek reports join kinds whose right input can be read by a seek per

@@ -25,12 +25,11 @@ import (
 // expression is re-bound: the chain fills one buffer of the statement's
 // width, each input at its own offset, and every condition reads it there.
 
-// joinInput is one input of a chain.
+// joinInput is one input of a chain: its source and what the join order
+// knows of it.
 type joinInput struct {
-	src     exec.Operator
-	base, w int     // its columns in the combined row
-	est     float64 // rows it is estimated to return
-	reads   float64 // rows its scan reads (the table's rows for a scan)
+	src exec.Operator
+	opt.Input
 }
 
 type joinMethod uint8
@@ -62,16 +61,6 @@ type joinChain struct {
 	est         float64
 }
 
-// seekCost is what one seek costs in rows read by a scan, and hashCost
-// what building a hash table costs beyond its rows: a step seeks when the
-// rows so far times seekCost is less than the input's scan reads plus
-// hashCost (a seek per row of 20,000 took about four times a 20,000-row
-// hash match's time per row, BenchmarkJoin20k).
-const (
-	seekCost = 4
-	hashCost = 64
-)
-
 // maxChainInputs bounds the inputs a chain reorders (a bitmask each).
 const maxChainInputs = 64
 
@@ -91,7 +80,7 @@ func (jp *joinPlanner) chainJoin(j *exec.NestedLoops, base int, preds []exec.Exp
 			}
 			return
 		}
-		inputs = append(inputs, joinInput{src: src, base: base, w: w})
+		inputs = append(inputs, joinInput{src: src, Input: opt.Input{Base: base, W: w}})
 	}
 	flatten(j, base, j.LW+j.RW)
 	conds = append(conds, transitiveEqualities(conds)...)
@@ -100,7 +89,7 @@ func (jp *joinPlanner) chainJoin(j *exec.NestedLoops, base int, preds []exec.Exp
 	}
 	owner := func(col int) int {
 		for i, in := range inputs {
-			if col >= in.base && col < in.base+in.w {
+			if col >= in.Base && col < in.Base+in.W {
 				return i
 			}
 		}
@@ -137,21 +126,25 @@ func (jp *joinPlanner) chainJoin(j *exec.NestedLoops, base int, preds []exec.Exp
 	for i := range inputs {
 		in := &inputs[i]
 		var left []exec.Expr
-		in.src, left = jp.rewrite(in.src, in.base, in.w, perInput[i])
+		in.src, left = jp.rewrite(in.src, in.Base, in.W, perInput[i])
 		if len(left) > 0 {
-			in.src = &filterSource{src: in.src, cond: opt.AndAll(left), base: in.base, width: in.w}
+			in.src = &filterSource{src: in.src, cond: opt.AndAll(left), base: in.Base, width: in.W}
 		}
-		in.est = estimateRows(in.src)
-		in.reads = in.est
+		in.Est = estimateRows(in.src)
+		in.Reads = in.Est
 		if ts := leafScan(in.src); ts != nil {
-			in.reads = max(tableRows(ts.db, ts.table), 1)
+			in.Reads, in.Table = max(tableRows(ts.db, ts.table), 1), ts.table
 		}
 	}
+	descs := make([]opt.Input, len(inputs))
+	for i, in := range inputs {
+		descs[i] = in.Input
+	}
 	c := &joinChain{base: base, width: j.LW + j.RW}
-	order := jp.order(inputs, conds, masks, multi)
+	order := opt.JoinOrder(descs, conds, masks, multi, jp.forceOrder)
 	c.first = inputs[order[0]]
 	joined := uint64(1) << order[0]
-	est := c.first.est
+	est := c.first.Est
 	applied := make([]bool, len(conds))
 	for _, k := range order[1:] {
 		now := joined | 1<<k
@@ -162,98 +155,12 @@ func (jp *joinPlanner) chainJoin(j *exec.NestedLoops, base int, preds []exec.Exp
 				step = append(step, conds[i])
 			}
 		}
-		s := jp.step(inputs[k], step, joined, mask, inputs, est)
+		s := jp.step(inputs[k], step, joined, mask, descs, est)
 		c.steps = append(c.steps, s)
 		joined, est = now, s.est
 	}
 	c.est = est
 	return c, nil, true
-}
-
-// order returns the inputs' join order: written under FORCE ORDER, else
-// greedy by estimated rows.
-func (jp *joinPlanner) order(inputs []joinInput, conds []exec.Expr, masks []uint64, multi []int) []int {
-	n := len(inputs)
-	order := make([]int, 0, n)
-	if jp.forceOrder {
-		for i := range inputs {
-			order = append(order, i)
-		}
-		return order
-	}
-	first := 0
-	for i := range inputs {
-		if inputs[i].est < inputs[first].est {
-			first = i
-		}
-	}
-	order = append(order, first)
-	joined := uint64(1) << first
-	est := inputs[first].est
-	for len(order) < n {
-		// Joined by an equality first (a hash or a seek can do it), then
-		// by another condition, then a cross product; the fewest rows
-		// within each.
-		best, bestEst, bestRank := -1, 0.0, 0
-		for k := range inputs {
-			if joined&(1<<k) != 0 {
-				continue
-			}
-			now := joined | 1<<k
-			rank := 0
-			sel := 1.0
-			var eqs []exec.Expr
-			for _, i := range multi {
-				m := masks[i]
-				if m&(1<<k) != 0 && m&^now == 0 {
-					rank = max(rank, 1)
-					if cmp, ok := conds[i].(*exec.Compare); ok && cmp.Op == "=" {
-						eqs, rank = append(eqs, conds[i]), 2
-					} else {
-						sel *= opt.Selectivity(conds[i])
-					}
-				}
-			}
-			e := joinedRows(est, inputs[k], eqs, inputs) * sel
-			if best < 0 || rank > bestRank || rank == bestRank && e < bestEst {
-				best, bestEst, bestRank = k, e, rank
-			}
-		}
-		order = append(order, best)
-		joined |= 1 << best
-		est = bestEst
-	}
-	return order
-}
-
-// joinedRows estimates the rows of joining rows so far (est of them) with
-// input in on the equalities eqs: each row so far matches at most one of
-// a unique key's rows, and otherwise the bigger side's count is the guess
-// (a foreign key's); without equalities, every pair.
-func joinedRows(est float64, in joinInput, eqs []exec.Expr, inputs []joinInput) float64 {
-	if len(eqs) == 0 {
-		return max(est*in.est, 1)
-	}
-	for _, c := range eqs {
-		cmp := c.(*exec.Compare)
-		for _, x := range []exec.Expr{cmp.L, cmp.R} {
-			col, ok := x.(*exec.ColRef)
-			if !ok {
-				continue
-			}
-			for _, other := range inputs {
-				ts := leafScan(other.src)
-				if ts == nil || col.Idx < other.base || col.Idx >= other.base+other.w || !opt.UniqueColumn(ts.table, col.Idx-other.base) {
-					continue
-				}
-				if other.base == in.base { // the new input's key: one match per row so far
-					return max(est*min(1, in.est/in.reads), 1)
-				}
-				return max(in.est*min(1, est/other.reads), 1)
-			}
-		}
-	}
-	return max(est, in.est)
 }
 
 // leafScan is the table scan under an input's filters, or nil.
@@ -272,11 +179,11 @@ func leafScan(src exec.Operator) *tableScan {
 
 // step plans joining in to the rows so far (the inputs in joined, est
 // rows) with the conditions conds.
-func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask func(exec.Expr) (uint64, bool), inputs []joinInput, est float64) chainStep {
+func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask func(exec.Expr) (uint64, bool), inputs []opt.Input, est float64) chainStep {
 	s := chainStep{in: in, cond: opt.AndAll(conds)}
 	self := uint64(0)
 	for i := range inputs {
-		if inputs[i].base == in.base {
+		if inputs[i].Base == in.Base {
 			self = 1 << i
 		}
 	}
@@ -300,9 +207,9 @@ func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask
 		rest = append(rest, c)
 		sel *= opt.Selectivity(c)
 	}
-	s.est = joinedRows(est, in, eqs, inputs) * sel
+	s.est = opt.JoinedRows(est, in.Input, eqs, inputs) * sel
 	if len(eqs) == 0 {
-		s.est = max(est*in.est*sel, 1)
+		s.est = max(est*in.Est*sel, 1)
 	}
 	if len(s.pairs) == 0 {
 		if jp.hint == hintHash {
@@ -310,20 +217,20 @@ func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask
 		}
 		return s
 	}
-	if jp.hint == hintLoop || jp.hint == hintNone && est*seekCost < in.reads+hashCost {
-		if inner, used := seekInner(in.src, in.base, s.pairs); inner != nil {
+	if jp.hint == hintLoop || jp.hint == hintNone && opt.SeekCheaper(est, in.Reads) {
+		if inner, used := seekInner(in.src, in.Base, s.pairs); inner != nil {
 			s.method, s.in.src, s.pairs = methodSeek, inner, used // cond stays whole: a converted key may seek too wide
 			return s
 		}
 	}
-	if jp.hint == hintLoop || jp.hint == hintNone && min(est, in.est) <= 1 {
+	if jp.hint == hintLoop || jp.hint == hintNone && min(est, in.Est) <= 1 {
 		return s // nested loops: one side a single row, no table to build
 	}
 	s.method, s.rest = methodHash, opt.AndAll(rest)
 	for _, p := range s.pairs {
 		s.floats = append(s.floats, !exec.ExactNumber(p.L.Type()) || !exec.ExactNumber(p.R.Type()))
 	}
-	s.buildLeft = est < in.est
+	s.buildLeft = opt.BuildLeft(est, in.Est)
 	return s
 }
 
@@ -341,13 +248,13 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 	if k == 0 {
 		in := c.first
 		return in.src.Run(e, func(r []types.Value) error {
-			copy(buf[in.base:in.base+in.w], exec.Pad(r, in.w))
+			copy(buf[in.Base:in.Base+in.W], exec.Pad(r, in.W))
 			return emit()
 		})
 	}
 	s := &c.steps[k-1]
 	in := s.in
-	cols := buf[in.base : in.base+in.w]
+	cols := buf[in.Base : in.Base+in.W]
 	// emitIf emits the row in buf when cond holds for it.
 	emitIf := func(cond exec.Expr) error {
 		if err := e.Gov.Check(); err != nil {
@@ -370,15 +277,15 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 		return c.run(e, k-1, buf, held, func() error {
 			e.Row = buf // the seek's key values read the rows so far
 			return in.src.Run(e, func(r []types.Value) error {
-				copy(cols, exec.Pad(r, in.w))
+				copy(cols, exec.Pad(r, in.W))
 				return emitIf(s.cond)
 			})
 		})
 	case methodLoop:
 		var rows []types.Value // the input's rows, one after another
 		if err := in.src.Run(e, func(r []types.Value) error {
-			rows = append(rows, exec.Pad(r, in.w)...)
-			n := 16 * int64(in.w)
+			rows = append(rows, exec.Pad(r, in.W)...)
+			n := 16 * int64(in.W)
 			for _, v := range r {
 				n += govern.ValueSize(v)
 			}
@@ -387,8 +294,8 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 			return err
 		}
 		return c.run(e, k-1, buf, held, func() error {
-			for i := 0; i < len(rows); i += in.w {
-				copy(cols, rows[i:i+in.w])
+			for i := 0; i < len(rows); i += in.W {
+				copy(cols, rows[i:i+in.W])
 				if err := emitIf(s.cond); err != nil {
 					return err
 				}
@@ -420,13 +327,13 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 	}
 	scanInput := func(fn func() error) error {
 		return in.src.Run(e, func(r []types.Value) error {
-			copy(cols, exec.Pad(r, in.w))
+			copy(cols, exec.Pad(r, in.W))
 			return fn()
 		})
 	}
 	scanSoFar := func(fn func() error) error { return c.run(e, k-1, buf, held, fn) }
 	if !s.buildLeft {
-		t, err := build(in.w, rkeys, scanInput, cols)
+		t, err := build(in.W, rkeys, scanInput, cols)
 		if err != nil {
 			return err
 		}
@@ -445,7 +352,7 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 	if err != nil {
 		return err
 	}
-	lo, hi := in.base-c.base, in.base-c.base+in.w // the input's place in a held row
+	lo, hi := in.Base-c.base, in.Base-c.base+in.W // the input's place in a held row
 	return scanInput(func() error {
 		return keyed(rkeys, func() error {
 			return t.Matches(kv, func(_ int, row []types.Value) error {
@@ -460,10 +367,10 @@ func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit
 // Explain draws the chain as SQL Server draws a left-deep join tree, each
 // join over the rows so far and the next input, with its estimate.
 func (c *joinChain) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	n := c.first.explain(x, nm, c.first.est)
-	est := c.first.est
+	n := c.first.explain(x, nm, c.first.Est)
+	est := c.first.Est
 	for _, s := range c.steps {
-		inEst := s.in.est
+		inEst := s.in.Est
 		if s.method == methodSeek {
 			inEst = max(s.est/est, 1) // rows per seek
 		}

@@ -5,13 +5,17 @@
 // values may narrow a key's range without changing which rows compare
 // equal (KeyCompatible), the fixed selectivity guesses a row estimate
 // applies to a predicate (Selectivity) and the columns that are alone a
-// unique key (UniqueColumn).
+// unique key (UniqueColumn). It also owns the join method's cost rules
+// over row estimates: whether seeking the inner input per outer row beats
+// a hash match (SeekCheaper) and which input a hash match builds on
+// (BuildLeft); the planner applies them and hands the choice to exec's
+// join operators.
 //
 // opt works over exec's expression nodes and the catalog's descriptors
 // and knows nothing of the engine: not the session, the store, the row
 // sources' implementations or the binder. The passes themselves (access
-// path, covering, index order, join order and method, row estimates over
-// the row sources) still live in package engine, beside the row sources
-// they rewrite, and call these rules; they move here as the row sources
-// move to exec. See docs/ARCHITECTURE.md, "Inside the engine".
+// path, covering, index order, join order, row estimates over the row
+// sources) still live in package engine, beside the row sources they
+// rewrite, and call these rules; they move here as the row sources move
+// to exec. See docs/ARCHITECTURE.md, "Inside the engine".
 package opt
