@@ -9,13 +9,15 @@
 // over row estimates: whether seeking the inner input per outer row beats
 // a hash match (SeekCheaper) and which input a hash match builds on
 // (BuildLeft); the planner applies them and hands the choice to exec's
-// join operators.
+// join operators. And the order of a run of inner joins (JoinOrder, with
+// its row estimate JoinedRows) over Input, the description of each input
+// the engine makes from its row source.
 //
 // opt works over exec's expression nodes and the catalog's descriptors
 // and knows nothing of the engine: not the session, the store, the row
 // sources' implementations or the binder. The passes themselves (access
-// path, covering, index order, join order, row estimates over the row
-// sources) still live in package engine, beside the row sources they
+// path, covering, index order, pushing predicates down, row estimates
+// over the row sources) still live in package engine, beside the row sources they
 // rewrite, and call these rules; they move here as the row sources move
 // to exec. See docs/ARCHITECTURE.md, "Inside the engine".
 package opt
