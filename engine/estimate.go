@@ -76,8 +76,8 @@ func estimateRows(src exec.Operator) float64 {
 		return max(n, 1)
 	case *filterSource:
 		return max(filterRows(s), 1)
-	case *joinChain:
-		return s.est
+	case *exec.JoinChain:
+		return s.Est
 	case *exec.NestedLoops:
 		l, r := estimateRows(s.Left), estimateRows(s.Right)
 		n := max(l, r)
