@@ -74,7 +74,7 @@ func estimateRows(src exec.Operator) float64 {
 			n = min(n, 1)
 		}
 		return max(n, 1)
-	case *filterSource:
+	case *InputFilter:
 		return max(filterRows(s), 1)
 	case *exec.JoinChain:
 		return s.Est
@@ -98,11 +98,11 @@ func estimateRows(src exec.Operator) float64 {
 }
 
 // filterRows applies a filter's conjuncts to its input's estimate.
-func filterRows(f *filterSource) float64 {
-	n := estimateRows(f.src)
-	ts, _ := f.src.(*tableScan)
-	for _, c := range opt.Conjuncts(f.cond, nil) {
-		if ts != nil && uniqueEquality(ts, f.base, c) {
+func filterRows(f *InputFilter) float64 {
+	n := estimateRows(f.Src)
+	ts, _ := f.Src.(*tableScan)
+	for _, c := range opt.Conjuncts(f.Cond, nil) {
+		if ts != nil && uniqueEquality(ts, f.Base, c) {
 			return min(n, 1)
 		}
 		n *= opt.Selectivity(c)

@@ -119,7 +119,7 @@ func (jp *joinPlanner) rewrite(src exec.Operator, base, width int, preds []exec.
 	if len(preds) == 0 {
 		return src, nil
 	}
-	return &filterSource{src: src, cond: opt.AndAll(preds), base: base, width: width}, nil
+	return &InputFilter{Src: src, Cond: opt.AndAll(preds), Base: base, Width: width}, nil
 }
 
 // rewriteJoin places each predicate: on the side it refers to when
