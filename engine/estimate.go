@@ -74,7 +74,7 @@ func estimateRows(src exec.Operator) float64 {
 			n = min(n, 1)
 		}
 		return max(n, 1)
-	case *InputFilter:
+	case *exec.InputFilter:
 		return max(filterRows(s), 1)
 	case *exec.JoinChain:
 		return s.Est
@@ -98,7 +98,7 @@ func estimateRows(src exec.Operator) float64 {
 }
 
 // filterRows applies a filter's conjuncts to its input's estimate.
-func filterRows(f *InputFilter) float64 {
+func filterRows(f *exec.InputFilter) float64 {
 	n := estimateRows(f.Src)
 	ts, _ := f.Src.(*tableScan)
 	for _, c := range opt.Conjuncts(f.Cond, nil) {

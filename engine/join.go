@@ -15,7 +15,7 @@ import (
 //
 // Every expression keeps the column indexes of the statement's combined
 // row; an operator that evaluates one copies its input rows into a
-// buffer of that width at the input's offset (filterSource, the joins).
+// buffer of that width at the input's offset (exec.InputFilter, the joins).
 
 // joinHint is a query's OPTION (LOOP JOIN | HASH JOIN).
 type joinHint uint8
@@ -119,7 +119,7 @@ func (jp *joinPlanner) rewrite(src exec.Operator, base, width int, preds []exec.
 	if len(preds) == 0 {
 		return src, nil
 	}
-	return &InputFilter{Src: src, Cond: opt.AndAll(preds), Base: base, Width: width}, nil
+	return &exec.InputFilter{Src: src, Cond: opt.AndAll(preds), Base: base, Width: width}, nil
 }
 
 // rewriteJoin places each predicate: on the side it refers to when

@@ -98,7 +98,7 @@ func (jp *joinPlanner) chainJoin(j *exec.NestedLoops, base int, preds []exec.Exp
 		var left []exec.Expr
 		in.src, left = jp.rewrite(in.src, in.Base, in.W, perInput[i])
 		if len(left) > 0 {
-			in.src = &InputFilter{Src: in.src, Cond: opt.AndAll(left), Base: in.Base, Width: in.W}
+			in.src = &exec.InputFilter{Src: in.src, Cond: opt.AndAll(left), Base: in.Base, Width: in.W}
 		}
 		in.Est = estimateRows(in.src)
 		in.Reads = in.Est
@@ -139,7 +139,7 @@ func (jp *joinPlanner) chainJoin(j *exec.NestedLoops, base int, preds []exec.Exp
 // own estimate.
 func chainInput(src exec.Operator, in opt.Input) exec.ChainInput {
 	ci := exec.ChainInput{Src: src, Base: in.Base, W: in.W, Est: in.Est}
-	if f, ok := src.(*InputFilter); ok {
+	if f, ok := src.(*exec.InputFilter); ok {
 		ci.Filtered, ci.ScanEst = true, estimateRows(f.Src)
 	}
 	return ci
@@ -151,7 +151,7 @@ func leafScan(src exec.Operator) *tableScan {
 		switch s := src.(type) {
 		case *tableScan:
 			return s
-		case *InputFilter:
+		case *exec.InputFilter:
 			src = s.Src
 		default:
 			return nil

@@ -4,7 +4,6 @@ import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/opt"
-	"mirrordb/engine/plan"
 	"mirrordb/types"
 )
 
@@ -17,12 +16,12 @@ var innerSeekers = []func(inner exec.Operator, base int, pairs []exec.JoinPair) 
 // seekInner finds a seek for a join's right input (at column base of the
 // combined row), keeping a filter pushed onto it.
 func seekInner(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Operator, []exec.JoinPair) {
-	if f, ok := inner.(*InputFilter); ok {
+	if f, ok := inner.(*exec.InputFilter); ok {
 		s, used := seekInner(f.Src, base, pairs)
 		if s == nil {
 			return nil, nil
 		}
-		return &InputFilter{Src: s, Cond: f.Cond, Base: f.Base, Width: f.Width}, used
+		return &exec.InputFilter{Src: s, Cond: f.Cond, Base: f.Base, Width: f.Width}, used
 	}
 	for _, try := range innerSeekers {
 		if s, used := try(inner, base, pairs); s != nil {
@@ -95,33 +94,4 @@ func seekValues(t *catalog.TableDef, keyCols []int, eq []exec.Expr, base int, pa
 		}
 	}
 	return eq, used
-}
-
-// InputFilter applies predicates pushed down to one input. Its rows are
-// its input's; the predicates read them at the input's place in the
-// combined row.
-type InputFilter struct {
-	Src         exec.Operator
-	Cond        exec.Expr
-	Base, Width int
-}
-
-func (f *InputFilter) Run(e *exec.Env, fn func(row []types.Value) error) error {
-	buf := make([]types.Value, f.Base+f.Width)
-	return f.Src.Run(e, func(r []types.Value) error {
-		copy(buf[f.Base:], exec.Pad(r, f.Width))
-		saved := e.Row
-		e.Row = buf
-		v, err := f.Cond.Eval(e)
-		e.Row = saved
-		if err != nil || !exec.Truth(v) {
-			return err
-		}
-		return fn(r)
-	})
-}
-
-func (f *InputFilter) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	in := f.Src.Explain(x, nm)
-	return x.Node("Filter", "Filter", "WHERE:("+x.Text(f.Cond, nm)+")", in)
 }

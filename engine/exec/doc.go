@@ -15,7 +15,8 @@
 //     HashJoin over a HashTable that hashes alike the values = calls
 //     equal, SeekJoin, whose inner input seeks with each outer row's
 //     values, and JoinChain, a left-deep run of inner joins in the
-//     planner's order; their JoinKind, onto which the binder maps the parser's;
+//     planner's order, and InputFilter, a predicate pushed down onto
+//     one of their inputs; their JoinKind, onto which the binder maps the parser's;
 //     the planner chooses the operator and a hash join's build side;
 //   - Explainer and Names, which print expressions and operators as SQL
 //     Server's plans do.

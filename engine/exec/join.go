@@ -183,3 +183,32 @@ func SeekArgument(x *Explainer, nm *Names, keys []JoinPair, cond Expr) string {
 	}
 	return arg
 }
+
+// InputFilter applies predicates pushed down to one input. Its rows are
+// its input's; the predicates read them at the input's place in the
+// combined row.
+type InputFilter struct {
+	Src         Operator
+	Cond        Expr
+	Base, Width int
+}
+
+func (f *InputFilter) Run(e *Env, fn func(row []types.Value) error) error {
+	buf := make([]types.Value, f.Base+f.Width)
+	return f.Src.Run(e, func(r []types.Value) error {
+		copy(buf[f.Base:], Pad(r, f.Width))
+		saved := e.Row
+		e.Row = buf
+		v, err := f.Cond.Eval(e)
+		e.Row = saved
+		if err != nil || !Truth(v) {
+			return err
+		}
+		return fn(r)
+	})
+}
+
+func (f *InputFilter) Explain(x *Explainer, nm *Names) *plan.Node {
+	in := f.Src.Explain(x, nm)
+	return x.Node("Filter", "Filter", "WHERE:("+x.Text(f.Cond, nm)+")", in)
+}
