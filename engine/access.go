@@ -35,7 +35,7 @@ func chooseAccessAt(src exec.Operator, where exec.Expr, base int) {
 			}
 			for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
 				col, isCol := side[0].(*exec.ColRef)
-				if isCol && col.Idx == base+pkCol && rowIndependent(side[1]) && opt.KeyCompatible(colT, side[1].Type()) {
+				if isCol && col.Idx == base+pkCol && RowIndependent(side[1]) && opt.KeyCompatible(colT, side[1].Type()) {
 					val = side[1]
 				}
 			}
@@ -57,24 +57,24 @@ func chooseAccessAt(src exec.Operator, where exec.Expr, base int) {
 	}
 }
 
-// rowIndependent reports whether an expression has the same value for every
+// RowIndependent reports whether an expression has the same value for every
 // row of a statement (constants, parameters and stable functions of them).
-func rowIndependent(x exec.Expr) bool {
+func RowIndependent(x exec.Expr) bool {
 	switch e := x.(type) {
 	case *exec.Const, *exec.ParamRef:
 		return true
 	case *exec.Cast:
-		return rowIndependent(e.X)
+		return RowIndependent(e.X)
 	case *exec.Arith:
-		return rowIndependent(e.L) && rowIndependent(e.R)
+		return RowIndependent(e.L) && RowIndependent(e.R)
 	case *exec.Negate:
-		return rowIndependent(e.X)
+		return RowIndependent(e.X)
 	case *exec.Call:
 		if e.Fn.Volatile && !isClock(e.Name) {
 			return false
 		}
 		for _, a := range e.Args {
-			if !rowIndependent(a) {
+			if !RowIndependent(a) {
 				return false
 			}
 		}

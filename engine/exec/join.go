@@ -208,7 +208,7 @@ func (f *InputFilter) Run(e *Env, fn func(row []types.Value) error) error {
 	})
 }
 
+// Explain draws the pushed-down filter as any other Filter.
 func (f *InputFilter) Explain(x *Explainer, nm *Names) *plan.Node {
-	in := f.Src.Explain(x, nm)
-	return x.Node("Filter", "Filter", "WHERE:("+x.Text(f.Cond, nm)+")", in)
+	return (&Filter{In: f.Src, Cond: f.Cond}).Explain(x, nm)
 }
