@@ -119,7 +119,7 @@ func uniqueEquality(ts *tableScan, base int, c exec.Expr) bool {
 		return false
 	}
 	for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
-		if col, ok := side[0].(*exec.ColRef); ok && RowIndependent(side[1]) && opt.UniqueColumn(ts.table, col.Idx-base) {
+		if col, ok := side[0].(*exec.ColRef); ok && opt.RowIndependent(side[1]) && opt.UniqueColumn(ts.table, col.Idx-base) {
 			return true
 		}
 	}

@@ -249,9 +249,9 @@ func transitiveEqualities(conds []exec.Expr) []exec.Expr {
 		case lok && rok && sameKindFamily(l.T, r.T):
 			cols[l.Idx], cols[r.Idx] = l, r
 			parent[find(l.Idx)] = find(r.Idx)
-		case lok && RowIndependent(cmp.R):
+		case lok && opt.RowIndependent(cmp.R):
 			consts, has[l.Idx] = append(consts, fixed{l, cmp.R}), true
-		case rok && RowIndependent(cmp.L):
+		case rok && opt.RowIndependent(cmp.L):
 			consts, has[r.Idx] = append(consts, fixed{r, cmp.L}), true
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/opt"
-	"slices"
 )
 
 // Reading in index order instead of sorting. A table scan returns its rows
@@ -16,52 +15,17 @@ import (
 // A grouped query whose GROUP BY columns arrive together aggregates each
 // group as it ends (a stream aggregate) instead of hashing.
 
-// KeyOrder is the order a table scan delivers its rows in: key columns
-// (of the table), which of them descend, and how many leading ones the
-// scan holds constant; unique when no two rows share the whole key.
-type KeyOrder struct {
-	Cols   []int
-	Desc   []bool
-	Fixed  int
-	Unique bool
-}
-
 // order is the key order the scan reads in as it is narrowed now.
-func (t *tableScan) order() KeyOrder {
+func (t *tableScan) order() opt.KeyOrder {
 	switch {
 	case t.seek != nil:
-		return KeyOrder{Cols: t.seek.ix.Columns, Desc: t.seek.ix.Desc, Fixed: len(t.seek.eq), Unique: t.seek.ix.Unique}
+		return opt.KeyOrder{Cols: t.seek.ix.Columns, Desc: t.seek.ix.Desc, Fixed: len(t.seek.eq), Unique: t.seek.ix.Unique}
 	case len(t.table.PK) == 0:
-		return KeyOrder{}
+		return opt.KeyOrder{}
 	case t.rng != nil:
-		return KeyOrder{Cols: t.table.PK, Desc: make([]bool, len(t.table.PK)), Fixed: len(t.rng.eq), Unique: true}
+		return opt.KeyOrder{Cols: t.table.PK, Desc: make([]bool, len(t.table.PK)), Fixed: len(t.rng.eq), Unique: true}
 	}
-	return KeyOrder{Cols: t.table.PK, Desc: make([]bool, len(t.table.PK)), Fixed: len(t.eq), Unique: true}
-}
-
-// Serves reports whether reading in this order (backward when reversed)
-// returns rows ordered by the columns cols (at base in the combined row),
-// desc giving each one's direction.
-func (o KeyOrder) Serves(cols []int, desc []bool, base int) (ok, backward bool) {
-	j, set := o.Fixed, false
-	for i, c := range cols {
-		if slices.Contains(o.Cols[:o.Fixed], c-base) {
-			continue // constant in what is read
-		}
-		if j == len(o.Cols) {
-			return o.Unique && len(o.Cols) > 0, backward // the key orders every row already
-		}
-		if o.Cols[j] != c-base {
-			return false, false
-		}
-		b := desc[i] != o.Desc[j]
-		if set && b != backward {
-			return false, false
-		}
-		backward, set = b, true
-		j++
-	}
-	return len(o.Cols) > 0, backward
+	return opt.KeyOrder{Cols: t.table.PK, Desc: make([]bool, len(t.table.PK)), Fixed: len(t.eq), Unique: true}
 }
 
 // useKeyOrder marks the SELECT's ORDER BY as served by its table scan's
@@ -99,10 +63,10 @@ func (p *selectPlan) useKeyOrder() {
 			if ix.State != catalog.IndexReady || !impliesFilter(ts.table, ix, conj, 0) {
 				continue
 			}
-			if (p.top == nil || p.topPercent) && !(known && Covers(ix, ts.table, need)) {
+			if (p.top == nil || p.topPercent) && !(known && opt.Covers(ix, ts.table, need)) {
 				continue // every row fetched through the index: sorting the table costs less
 			}
-			o := KeyOrder{Cols: ix.Columns, Desc: ix.Desc, Unique: ix.Unique}
+			o := opt.KeyOrder{Cols: ix.Columns, Desc: ix.Desc, Unique: ix.Unique}
 			if ok, back := o.Serves(cols, desc, 0); ok {
 				ts.seek = wholeIndex(ts.table, ix)
 				served, backward = true, back
@@ -179,7 +143,7 @@ func (p *selectPlan) useIndexForGroups() {
 	}
 	for i := range ts.table.Indexes {
 		ix := &ts.table.Indexes[i]
-		if ix.State != catalog.IndexReady || !impliesFilter(ts.table, ix, conj, 0) || !Covers(ix, ts.table, need) {
+		if ix.State != catalog.IndexReady || !impliesFilter(ts.table, ix, conj, 0) || !opt.Covers(ix, ts.table, need) {
 			continue
 		}
 		if ts.seek = wholeIndex(ts.table, ix); p.groupsTogether() {

@@ -11,7 +11,11 @@
 // (BuildLeft); the planner applies them and hands the choice to exec's
 // join operators. And the order of a run of inner joins (JoinOrder, with
 // its row estimate JoinedRows) over Input, the description of each input
-// the engine makes from its row source.
+// the engine makes from its row source. And the access path's rules:
+// which values are the same for every row and so may seek
+// (RowIndependent), which columns an index's entries give back exactly
+// (Covers, ExactKeyPrefix) and which ORDER BY a key's order serves, read
+// forward or backward (KeyOrder).
 //
 // opt works over exec's expression nodes and the catalog's descriptors
 // and knows nothing of the engine: not the session, the store, the row
