@@ -75,16 +75,15 @@ func estimateRows(src exec.Operator) float64 {
 		}
 		return max(n, 1)
 	case *exec.InputFilter:
-		return max(filterRows(s), 1)
+		var t *catalog.TableDef
+		if ts, ok := s.Src.(*tableScan); ok {
+			t = ts.table
+		}
+		return max(opt.FilteredRows(estimateRows(s.Src), t, s.Base, s.Cond), 1)
 	case *exec.JoinChain:
 		return s.Est
 	case *exec.NestedLoops:
-		l, r := estimateRows(s.Left), estimateRows(s.Right)
-		n := max(l, r)
-		if s.Kind == exec.CrossJoin {
-			n = l * r
-		}
-		return max(n, 1)
+		return opt.JoinRows(s.Kind, estimateRows(s.Left), estimateRows(s.Right))
 	case *exec.HashJoin:
 		return estimateRows(&s.NestedLoops)
 	case *exec.SeekJoin:
@@ -95,33 +94,4 @@ func estimateRows(src exec.Operator) float64 {
 		return 1
 	}
 	return 1000 // a catalog view, a derived input: a guess
-}
-
-// filterRows applies a filter's conjuncts to its input's estimate.
-func filterRows(f *exec.InputFilter) float64 {
-	n := estimateRows(f.Src)
-	ts, _ := f.Src.(*tableScan)
-	for _, c := range opt.Conjuncts(f.Cond, nil) {
-		if ts != nil && uniqueEquality(ts, f.Base, c) {
-			return min(n, 1)
-		}
-		n *= opt.Selectivity(c)
-	}
-	return n
-}
-
-// uniqueEquality reports a conjunct "column = value" (a row-independent
-// value) on a table whose primary key or a unique index is that column
-// alone: it keeps at most one row.
-func uniqueEquality(ts *tableScan, base int, c exec.Expr) bool {
-	cmp, ok := c.(*exec.Compare)
-	if !ok || cmp.Op != "=" {
-		return false
-	}
-	for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
-		if col, ok := side[0].(*exec.ColRef); ok && opt.RowIndependent(side[1]) && opt.UniqueColumn(ts.table, col.Idx-base) {
-			return true
-		}
-	}
-	return false
 }
