@@ -178,7 +178,7 @@ func (jp *joinPlanner) rewriteJoin(j *exec.NestedLoops, base int, preds []exec.E
 		}
 		return nested, keep
 	}
-	if canSeek(kind) && (jp.hint == hintLoop || jp.hint == hintNone && seekCheaper(left, right)) {
+	if opt.CanSeek(kind) && (jp.hint == hintLoop || jp.hint == hintNone && seekCheaper(left, right)) {
 		if inner, used := seekInner(right, mid, pairs); inner != nil {
 			nested.Right = inner // on stays whole: a converted key value may seek too wide
 			return &exec.SeekJoin{NestedLoops: *nested, Keys: used}, keep
@@ -200,10 +200,6 @@ func seekCheaper(left, right exec.Operator) bool {
 	}
 	return opt.SeekCheaper(estimateRows(left), reads)
 }
-
-// canSeek reports join kinds whose right input can be read by a seek per
-// left row: those that do not preserve unmatched right rows.
-func canSeek(k exec.JoinKind) bool { return k == exec.InnerJoin || k == exec.LeftJoin }
 
 // fail records that the query's hints leave no plan (8622).
 func (jp *joinPlanner) fail() {

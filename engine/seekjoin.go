@@ -4,7 +4,6 @@ import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/opt"
-	"mirrordb/types"
 )
 
 // innerSeekers are the ways an index nested-loop join can read its inner
@@ -34,13 +33,13 @@ func seekInner(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Opera
 // pkSeek seeks a table on a prefix of its primary key: the columns a
 // pushed-down constant already fixes, then those the join's equalities
 // give, converted to the key column's type where that keeps equal values
-// equal (keyCompatible), as the top-level access path does.
+// equal (opt.KeyCompatible), as the top-level access path does.
 func pkSeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Operator, []exec.JoinPair) {
 	ts, ok := inner.(*tableScan)
 	if !ok || len(ts.table.PK) == 0 || ts.seek != nil {
 		return nil, nil
 	}
-	eq, used := seekValues(ts.table, ts.table.PK, append([]exec.Expr(nil), ts.eq...), base, pairs)
+	eq, used := opt.SeekValues(ts.table, ts.table.PK, append([]exec.Expr(nil), ts.eq...), base, pairs)
 	if len(used) == 0 {
 		return nil, nil
 	}
@@ -60,7 +59,7 @@ func secondarySeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.O
 		if ix.State != catalog.IndexReady || ix.Filter != "" {
 			continue
 		}
-		eq, used := seekValues(ts.table, ix.Columns, nil, base, pairs)
+		eq, used := opt.SeekValues(ts.table, ix.Columns, nil, base, pairs)
 		if len(used) > len(bestUsed) {
 			best, bestUsed = &indexSeek{ix: ix, keySeek: equalKeySeek(ts.table, ix.Columns, ix.Desc, eq)}, used
 		}
@@ -69,29 +68,4 @@ func secondarySeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.O
 		return nil, nil
 	}
 	return &tableScan{db: ts.db, table: ts.table, seek: best}, bestUsed
-}
-
-// seekValues extends eq, the values of the leading key columns already
-// fixed, with the join equalities that give the next ones, in order.
-func seekValues(t *catalog.TableDef, keyCols []int, eq []exec.Expr, base int, pairs []exec.JoinPair) ([]exec.Expr, []exec.JoinPair) {
-	var used []exec.JoinPair
-	for _, kc := range keyCols[len(eq):] {
-		colT := t.Columns[kc].Type
-		found := false
-		for _, p := range pairs {
-			if c, ok := p.R.(*exec.ColRef); ok && c.Idx == base+kc && opt.KeyCompatible(colT, p.L.Type()) && !colT.Kind.IsBinary() {
-				v := p.L
-				if v.Type() != colT {
-					v = &exec.Cast{X: p.L, To: colT, Mode: types.Implicit, Try: true}
-				}
-				eq = append(eq, v)
-				used, found = append(used, p), true
-				break
-			}
-		}
-		if !found {
-			break
-		}
-	}
-	return eq, used
 }

@@ -14,8 +14,10 @@
 //     key's order serves, read forward or backward (KeyOrder);
 //   - the join method's cost rules over row estimates: whether seeking
 //     the inner input per outer row beats a hash match (SeekCheaper) and
-//     which input a hash match builds on (BuildLeft); the planner applies
-//     them and hands the choice to exec's join operators;
+//     which input a hash match builds on (BuildLeft); which joins may
+//     seek their inner input (CanSeek) and the key values a seek takes
+//     from the outer rows (SeekValues); the planner applies them and
+//     hands the choice to exec's join operators;
 //   - the order of a run of inner joins (JoinOrder, with its row estimate
 //     JoinedRows) over Input, the description of each input the engine
 //     makes from its row source;

@@ -50,3 +50,25 @@ func TestJoinOrder(t *testing.T) {
 		t.Errorf("rows joined on a unique key %v, want one per row so far (50)", got)
 	}
 }
+
+// TestSeekValues: the join equalities give a key's columns in key order,
+// stopping at the first they do not give; an int outer value seeking a
+// bigint key is converted to it.
+func TestSeekValues(t *testing.T) {
+	tbl := &catalog.TableDef{Columns: []catalog.ColumnDef{{Type: types.TypeBigInt}, {Type: types.TypeInt}, {Type: types.TypeInt}}}
+	col := func(i int, ty types.Type) exec.Expr { return &exec.ColRef{Idx: i, T: ty} }
+	pairs := []exec.JoinPair{
+		{L: col(0, types.TypeInt), R: col(10, types.TypeBigInt)}, // key column 0
+		{L: col(1, types.TypeInt), R: col(12, types.TypeInt)},    // key column 2
+	}
+	eq, used := SeekValues(tbl, []int{0, 1, 2}, nil, 10, pairs)
+	if len(eq) != 1 || len(used) != 1 || used[0].R != pairs[0].R {
+		t.Fatalf("values %v, pairs used %v: want column 0's alone", eq, used)
+	}
+	if c, ok := eq[0].(*exec.Cast); !ok || c.To != types.TypeBigInt {
+		t.Errorf("int outer value seeks a bigint key as %#v, want a conversion", eq[0])
+	}
+	if !CanSeek(exec.InnerJoin) || !CanSeek(exec.LeftJoin) || CanSeek(exec.RightJoin) || CanSeek(exec.FullJoin) {
+		t.Error("only joins that drop unmatched right rows seek")
+	}
+}
