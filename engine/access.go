@@ -35,7 +35,7 @@ func chooseAccessAt(src exec.Operator, where exec.Expr, base int) {
 			}
 			for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
 				col, isCol := side[0].(*exec.ColRef)
-				if isCol && col.Idx == base+pkCol && rowIndependent(side[1]) && opt.KeyCompatible(colT, side[1].Type()) {
+				if isCol && col.Idx == base+pkCol && opt.RowIndependent(side[1]) && opt.KeyCompatible(colT, side[1].Type()) {
 					val = side[1]
 				}
 			}
@@ -55,39 +55,4 @@ func chooseAccessAt(src exec.Operator, where exec.Expr, base int) {
 			ts.eq, ts.rng = nil, &ks
 		}
 	}
-}
-
-// rowIndependent reports whether an expression has the same value for every
-// row of a statement (constants, parameters and stable functions of them).
-func rowIndependent(x exec.Expr) bool {
-	switch e := x.(type) {
-	case *exec.Const, *exec.ParamRef:
-		return true
-	case *exec.Cast:
-		return rowIndependent(e.X)
-	case *exec.Arith:
-		return rowIndependent(e.L) && rowIndependent(e.R)
-	case *exec.Negate:
-		return rowIndependent(e.X)
-	case *exec.Call:
-		if e.Fn.Volatile && !isClock(e.Name) {
-			return false
-		}
-		for _, a := range e.Args {
-			if !rowIndependent(a) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
-}
-
-// isClock reports the date/time functions, constant within a statement.
-func isClock(name string) bool {
-	switch name {
-	case "GETDATE", "CURRENT_TIMESTAMP", "GETUTCDATE", "SYSDATETIME", "SYSUTCDATETIME":
-		return true
-	}
-	return false
 }

@@ -2,11 +2,11 @@ package engine
 
 import (
 	"fmt"
-	"slices"
 
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
+	"mirrordb/engine/opt"
 	"mirrordb/parser"
 	"mirrordb/types"
 )
@@ -39,30 +39,6 @@ func (p *selectPlan) columnsRead() (map[int]bool, bool) {
 	return need, true
 }
 
-// coversColumns reports whether an index's entries hold every column in
-// need, each exactly (keys.ExactInKey for those read from the key).
-func coversColumns(ix *catalog.IndexDef, t *catalog.TableDef, need map[int]bool) bool {
-	exact := exactKeyPrefix(t, ix.Columns)
-	for c := range need {
-		inPK := slices.Contains(t.PK, c) && exactKeyPrefix(t, t.PK) == len(t.PK)
-		if !slices.Contains(ix.Include, c) && !slices.Contains(ix.Columns[:exact], c) && !inPK {
-			return false
-		}
-	}
-	return true
-}
-
-// exactKeyPrefix counts the leading key columns a key gives back exactly:
-// decoding stops at the first that it does not.
-func exactKeyPrefix(t *catalog.TableDef, cols []int) int {
-	for i, c := range cols {
-		if !keys.ExactInKey(t.Columns[c].Type) {
-			return i
-		}
-	}
-	return len(cols)
-}
-
 // useCovering reads the chosen secondary index's entries alone when they
 // hold every column the statement needs, and otherwise decodes only those
 // columns of each row.
@@ -75,7 +51,7 @@ func (p *selectPlan) useCovering() {
 	if !ok {
 		return
 	}
-	if ts.seek != nil && coversColumns(&ts.seek.ix, ts.table, need) {
+	if ts.seek != nil && opt.Covers(&ts.seek.ix, ts.table, need) {
 		ts.seek.covering = true
 	}
 	ts.need = make([]bool, len(ts.table.Columns))
@@ -101,8 +77,8 @@ func (s *indexSeek) scanCovered(e *exec.Env, t *tableScan, rs []keyRange, fn fun
 		pkTypes[i] = def.Columns[c].Type
 	}
 	pk = make([]types.Value, len(def.PK))
-	exact := exactKeyPrefix(def, s.ix.Columns)
-	pkExact := exactKeyPrefix(def, def.PK) == len(def.PK)
+	exact := opt.ExactKeyPrefix(def, s.ix.Columns)
+	pkExact := opt.ExactKeyPrefix(def, def.PK) == len(def.PK)
 	return t.scanRanges(e, rs, t.backward, func(key, entry []byte) error {
 		if tio != nil {
 			tio.reads++

@@ -201,13 +201,13 @@ func (a *applySource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	sub := *e
 	sub.Outer = append(e.Outer[:len(e.Outer):len(e.Outer)], full)
 	return a.left.Run(e, func(l []types.Value) error {
-		copy(full[a.base:], pad(l, a.lw))
-		copy(combined, pad(l, a.lw))
+		copy(full[a.base:], exec.Pad(l, a.lw))
+		copy(combined, exec.Pad(l, a.lw))
 		matched := false
 		saved := e.Row
 		err := a.right.Run(&sub, func(r []types.Value) error {
 			matched = true
-			copy(combined[a.lw:], pad(r, a.rw))
+			copy(combined[a.lw:], exec.Pad(r, a.rw))
 			return fn(combined)
 		})
 		e.Row = saved

@@ -10,7 +10,6 @@ import (
 	"mirrordb/engine/keys"
 	"mirrordb/engine/opt"
 	"mirrordb/engine/txlog"
-	"mirrordb/parser"
 )
 
 // Row estimates for join planning: a table's row count, and fixed
@@ -75,54 +74,24 @@ func estimateRows(src exec.Operator) float64 {
 			n = min(n, 1)
 		}
 		return max(n, 1)
-	case *filterSource:
-		return max(filterRows(s), 1)
-	case *joinChain:
-		return s.est
-	case *joinSource:
-		l, r := estimateRows(s.left), estimateRows(s.right)
-		n := max(l, r)
-		if s.kind == parser.CrossJoin {
-			n = l * r
+	case *exec.InputFilter:
+		var t *catalog.TableDef
+		if ts, ok := s.Src.(*tableScan); ok {
+			t = ts.table
 		}
-		return max(n, 1)
-	case *hashJoin:
-		return estimateRows(&s.joinSource)
-	case *seekJoin:
-		return estimateRows(&s.joinSource)
+		return max(opt.FilteredRows(estimateRows(s.Src), t, s.Base, s.Cond), 1)
+	case *exec.JoinChain:
+		return s.Est
+	case *exec.NestedLoops:
+		return opt.JoinRows(s.Kind, estimateRows(s.Left), estimateRows(s.Right))
+	case *exec.HashJoin:
+		return estimateRows(&s.NestedLoops)
+	case *exec.SeekJoin:
+		return estimateRows(&s.NestedLoops)
 	case *semiJoin:
 		return max(estimateRows(s.src)*0.5, 1)
 	case oneRow:
 		return 1
 	}
 	return 1000 // a catalog view, a derived input: a guess
-}
-
-// filterRows applies a filter's conjuncts to its input's estimate.
-func filterRows(f *filterSource) float64 {
-	n := estimateRows(f.src)
-	ts, _ := f.src.(*tableScan)
-	for _, c := range opt.Conjuncts(f.cond, nil) {
-		if ts != nil && uniqueEquality(ts, f.base, c) {
-			return min(n, 1)
-		}
-		n *= opt.Selectivity(c)
-	}
-	return n
-}
-
-// uniqueEquality reports a conjunct "column = value" (a row-independent
-// value) on a table whose primary key or a unique index is that column
-// alone: it keeps at most one row.
-func uniqueEquality(ts *tableScan, base int, c exec.Expr) bool {
-	cmp, ok := c.(*exec.Compare)
-	if !ok || cmp.Op != "=" {
-		return false
-	}
-	for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
-		if col, ok := side[0].(*exec.ColRef); ok && rowIndependent(side[1]) && opt.UniqueColumn(ts.table, col.Idx-base) {
-			return true
-		}
-	}
-	return false
 }

@@ -6,7 +6,6 @@ import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
-	"mirrordb/parser"
 )
 
 // explainable is a bound statement whose operators can describe
@@ -133,25 +132,6 @@ func (v *virtualScan) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 func (oneRow) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	n := x.Node("Constant Scan", "Constant Scan", "")
 	n.EstimateRows, n.Estimated = 1, true
-	return n
-}
-
-// joinLogical is the logical operator SQL Server names for a join kind.
-var joinLogical = map[parser.JoinKind]string{
-	parser.InnerJoin: "Inner Join", parser.CrossJoin: "Inner Join",
-	parser.LeftJoin: "Left Outer Join", parser.RightJoin: "Right Outer Join", parser.FullJoin: "Full Outer Join",
-}
-
-// Explain describes the join as what it runs: nested loops over the left
-// input, the right input read once and held in memory.
-func (j *joinSource) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	left, right := j.left.Explain(x, nm), j.right.Explain(x, nm)
-	arg := ""
-	if j.on != nil {
-		arg = "WHERE:(" + x.Text(j.on, nm) + ")"
-	}
-	n := x.Node("Nested Loops", joinLogical[j.kind], arg, left, right)
-	n.NamesLogical = true
 	return n
 }
 

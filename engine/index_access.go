@@ -76,7 +76,7 @@ func seekBound(conj []exec.Expr, col int, colT types.Type, ops ...string) (exec.
 		}
 		for flip, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
 			col2, isCol := side[0].(*exec.ColRef)
-			if !isCol || col2.Idx != col || !rowIndependent(side[1]) || !opt.KeyCompatible(colT, side[1].Type()) {
+			if !isCol || col2.Idx != col || !opt.RowIndependent(side[1]) || !opt.KeyCompatible(colT, side[1].Type()) {
 				continue
 			}
 			op := cmp.Op

@@ -5,7 +5,6 @@ import (
 
 	"mirrordb/engine/exec"
 	"mirrordb/engine/opt"
-	"mirrordb/parser"
 	"mirrordb/sqlerr"
 )
 
@@ -16,7 +15,7 @@ import (
 //
 // Every expression keeps the column indexes of the statement's combined
 // row; an operator that evaluates one copies its input rows into a
-// buffer of that width at the input's offset (filterSource, the joins).
+// buffer of that width at the input's offset (exec.InputFilter, the joins).
 
 // joinHint is a query's OPTION (LOOP JOIN | HASH JOIN).
 type joinHint uint8
@@ -87,7 +86,7 @@ func (b *binder) planJoins(src exec.Operator, width int, where exec.Expr, hints 
 
 // pushJoins is planJoins without the semi-joins.
 func (b *binder) pushJoins(src exec.Operator, width int, where exec.Expr, hints []string) (exec.Operator, exec.Expr, error) {
-	if _, join := src.(*joinSource); !join || b.s.oldJoins {
+	if _, join := src.(*exec.NestedLoops); !join || b.s.oldJoins {
 		chooseAccess(src, where) // one input: its access path is all there is
 		return src, where, nil
 	}
@@ -112,7 +111,7 @@ func (b *binder) pushJoins(src exec.Operator, width int, where exec.Expr, hints 
 // above it. src covers columns [base, base+width) of the combined row.
 func (jp *joinPlanner) rewrite(src exec.Operator, base, width int, preds []exec.Expr) (exec.Operator, []exec.Expr) {
 	switch s := src.(type) {
-	case *joinSource:
+	case *exec.NestedLoops:
 		return jp.rewriteJoin(s, base, preds)
 	case *tableScan:
 		chooseAccessAt(s, opt.AndAll(preds), base)
@@ -120,7 +119,7 @@ func (jp *joinPlanner) rewrite(src exec.Operator, base, width int, preds []exec.
 	if len(preds) == 0 {
 		return src, nil
 	}
-	return &filterSource{src: src, cond: opt.AndAll(preds), base: base, width: width}, nil
+	return &exec.InputFilter{Src: src, Cond: opt.AndAll(preds), Base: base, Width: width}, nil
 }
 
 // rewriteJoin places each predicate: on the side it refers to when
@@ -128,22 +127,22 @@ func (jp *joinPlanner) rewrite(src exec.Operator, base, width int, preds []exec.
 // outer join preserves, for its ON conjuncts; not the side it fills with
 // NULLs, for WHERE conjuncts), into an inner join's condition when it
 // refers to both sides, else above the join.
-func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (exec.Operator, []exec.Expr) {
-	kind := j.kind
-	if kind == parser.InnerJoin || kind == parser.CrossJoin {
+func (jp *joinPlanner) rewriteJoin(j *exec.NestedLoops, base int, preds []exec.Expr) (exec.Operator, []exec.Expr) {
+	kind := j.Kind
+	if kind == exec.InnerJoin || kind == exec.CrossJoin {
 		if src, keep, ok := jp.chainJoin(j, base, preds); ok {
 			return src, keep
 		}
 	}
-	lo, mid, hi := base, base+j.lw, base+j.lw+j.rw
+	lo, mid, hi := base, base+j.LW, base+j.LW+j.RW
 	var lp, rp, cond, keep []exec.Expr
-	innerish := kind == parser.InnerJoin || kind == parser.CrossJoin
+	innerish := kind == exec.InnerJoin || kind == exec.CrossJoin
 	for _, p := range preds {
 		a, z, _ := exprSpan(p)
 		switch {
-		case a >= lo && z < mid && (innerish || kind == parser.LeftJoin):
+		case a >= lo && z < mid && (innerish || kind == exec.LeftJoin):
 			lp = append(lp, p)
-		case a >= mid && z < hi && (innerish || kind == parser.RightJoin):
+		case a >= mid && z < hi && (innerish || kind == exec.RightJoin):
 			rp = append(rp, p)
 		case innerish && a >= lo && z < hi:
 			cond = append(cond, p)
@@ -151,44 +150,44 @@ func (jp *joinPlanner) rewriteJoin(j *joinSource, base int, preds []exec.Expr) (
 			keep = append(keep, p)
 		}
 	}
-	if j.on != nil {
-		for _, c := range opt.Conjuncts(j.on, nil) {
+	if j.On != nil {
+		for _, c := range opt.Conjuncts(j.On, nil) {
 			a, z, ok := exprSpan(c)
 			switch {
-			case ok && a >= lo && z < mid && (innerish || kind == parser.RightJoin):
+			case ok && a >= lo && z < mid && (innerish || kind == exec.RightJoin):
 				lp = append(lp, c)
-			case ok && a >= mid && z < hi && (innerish || kind == parser.LeftJoin):
+			case ok && a >= mid && z < hi && (innerish || kind == exec.LeftJoin):
 				rp = append(rp, c)
 			default:
 				cond = append(cond, c)
 			}
 		}
 	}
-	left, lk := jp.rewrite(j.left, lo, j.lw, lp)
-	right, rk := jp.rewrite(j.right, mid, j.rw, rp)
+	left, lk := jp.rewrite(j.Left, lo, j.LW, lp)
+	right, rk := jp.rewrite(j.Right, mid, j.RW, rp)
 	keep = append(append(keep, lk...), rk...)
-	if kind == parser.CrossJoin && len(cond) > 0 {
-		kind = parser.InnerJoin
+	if kind == exec.CrossJoin && len(cond) > 0 {
+		kind = exec.InnerJoin
 	}
 	on := opt.AndAll(cond)
 	pairs, rest := equiPairs(cond, lo, mid, hi)
-	nested := &joinSource{kind: kind, left: left, right: right, on: on, base: base, lw: j.lw, rw: j.rw}
+	nested := &exec.NestedLoops{Kind: kind, Left: left, Right: right, On: on, Base: base, LW: j.LW, RW: j.RW}
 	if len(pairs) == 0 {
 		if jp.hint == hintHash {
 			jp.fail()
 		}
 		return nested, keep
 	}
-	if canSeek(kind) && (jp.hint == hintLoop || jp.hint == hintNone && seekCheaper(left, right)) {
+	if opt.CanSeek(kind) && (jp.hint == hintLoop || jp.hint == hintNone && seekCheaper(left, right)) {
 		if inner, used := seekInner(right, mid, pairs); inner != nil {
-			nested.right = inner // on stays whole: a converted key value may seek too wide
-			return &seekJoin{joinSource: *nested, keys: used}, keep
+			nested.Right = inner // on stays whole: a converted key value may seek too wide
+			return &exec.SeekJoin{NestedLoops: *nested, Keys: used}, keep
 		}
 	}
 	if jp.hint == hintLoop {
 		return nested, keep
 	}
-	return newHashJoin(nested, pairs, rest), keep
+	return exec.NewHashJoin(nested, pairs, opt.AndAll(rest), opt.BuildLeft(estimateRows(left), estimateRows(right))), keep
 }
 
 // seekCheaper reports whether seeking the right input once per left row
@@ -199,12 +198,8 @@ func seekCheaper(left, right exec.Operator) bool {
 	if ts := leafScan(right); ts != nil {
 		reads = max(tableRows(ts.db, ts.table), 1)
 	}
-	return estimateRows(left)*seekCost < reads+hashCost
+	return opt.SeekCheaper(estimateRows(left), reads)
 }
-
-// canSeek reports join kinds whose right input can be read by a seek per
-// left row: those that do not preserve unmatched right rows.
-func canSeek(k parser.JoinKind) bool { return k == parser.InnerJoin || k == parser.LeftJoin }
 
 // fail records that the query's hints leave no plan (8622).
 func (jp *joinPlanner) fail() {
@@ -213,17 +208,10 @@ func (jp *joinPlanner) fail() {
 	}
 }
 
-// joinPair is one conjunct l = r of a join condition, l over the left
-// input's columns and r over the right's.
-type joinPair struct {
-	l, r exec.Expr
-	cmp  *exec.Compare
-}
-
 // equiPairs splits a join condition into its equalities between the two
 // inputs and the rest.
-func equiPairs(cond []exec.Expr, lo, mid, hi int) ([]joinPair, []exec.Expr) {
-	var pairs []joinPair
+func equiPairs(cond []exec.Expr, lo, mid, hi int) ([]exec.JoinPair, []exec.Expr) {
+	var pairs []exec.JoinPair
 	var rest []exec.Expr
 	for _, c := range cond {
 		if cmp, ok := c.(*exec.Compare); ok && cmp.Op == "=" {
@@ -232,10 +220,10 @@ func equiPairs(cond []exec.Expr, lo, mid, hi int) ([]joinPair, []exec.Expr) {
 			if lok && rok && la >= 0 && ra >= 0 {
 				switch {
 				case la >= lo && lz < mid && ra >= mid && rz < hi:
-					pairs = append(pairs, joinPair{l: cmp.L, r: cmp.R, cmp: cmp})
+					pairs = append(pairs, exec.JoinPair{L: cmp.L, R: cmp.R, Cmp: cmp})
 					continue
 				case ra >= lo && rz < mid && la >= mid && lz < hi:
-					pairs = append(pairs, joinPair{l: cmp.R, r: cmp.L, cmp: cmp})
+					pairs = append(pairs, exec.JoinPair{L: cmp.R, R: cmp.L, Cmp: cmp})
 					continue
 				}
 			}

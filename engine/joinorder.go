@@ -5,17 +5,15 @@ import (
 	"sort"
 
 	"mirrordb/engine/exec"
-	"mirrordb/engine/govern"
 	"mirrordb/engine/opt"
-	"mirrordb/engine/plan"
-	"mirrordb/parser"
 	"mirrordb/types"
 )
 
-// Join order: a run of inner (and cross) joins is one joinChain, its
+// Join order: a run of inner (and cross) joins is one exec.JoinChain, its
 // inputs joined left-deep in the order the row estimates suggest (the
 // smallest input first, then each time the connected input that keeps the
-// result smallest), or in the written order under OPTION (FORCE ORDER).
+// result smallest: opt.JoinOrder), or in the written order under OPTION
+// (FORCE ORDER).
 // Each step picks its method: a seek of the input per row so far (index
 // nested loops) when the rows so far are few against the input's size and
 // an index answers the step's equalities, a hash match otherwise (built on
@@ -26,52 +24,12 @@ import (
 // expression is re-bound: the chain fills one buffer of the statement's
 // width, each input at its own offset, and every condition reads it there.
 
-// joinInput is one input of a chain.
+// joinInput is one input of a chain: its source and what the join order
+// knows of it.
 type joinInput struct {
-	src     exec.Operator
-	base, w int     // its columns in the combined row
-	est     float64 // rows it is estimated to return
-	reads   float64 // rows its scan reads (the table's rows for a scan)
+	src exec.Operator
+	opt.Input
 }
-
-type joinMethod uint8
-
-const (
-	methodLoop joinMethod = iota // nested loops over the input held in memory
-	methodHash                   // hash match
-	methodSeek                   // a seek of the input per row so far
-)
-
-// chainStep joins one more input to the rows so far.
-type chainStep struct {
-	in        joinInput
-	method    joinMethod
-	cond      exec.Expr  // every conjunct this step applies
-	pairs     []joinPair // its equalities: l over the rows so far, r over in
-	rest      exec.Expr  // hash: the conjuncts besides pairs
-	floats    []bool     // hash: keys compared as float
-	buildLeft bool       // hash: build on the rows so far, stream in
-	est       float64    // rows after this step
-}
-
-// joinChain is a left-deep run of inner joins over the columns [base,
-// base+width) of the combined row.
-type joinChain struct {
-	first       joinInput
-	steps       []chainStep
-	base, width int
-	est         float64
-}
-
-// seekCost is what one seek costs in rows read by a scan, and hashCost
-// what building a hash table costs beyond its rows: a step seeks when the
-// rows so far times seekCost is less than the input's scan reads plus
-// hashCost (a seek per row of 20,000 took about four times a 20,000-row
-// hash match's time per row, BenchmarkJoin20k).
-const (
-	seekCost = 4
-	hashCost = 64
-)
 
 // maxChainInputs bounds the inputs a chain reorders (a bitmask each).
 const maxChainInputs = 64
@@ -79,29 +37,29 @@ const maxChainInputs = 64
 // chainJoin plans the run of inner joins rooted at j with the predicates
 // preds pushed to it. ok is false when it cannot (a condition whose
 // columns it cannot tell); the caller then keeps the written plan.
-func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []exec.Expr) (src exec.Operator, keep []exec.Expr, ok bool) {
+func (jp *joinPlanner) chainJoin(j *exec.NestedLoops, base int, preds []exec.Expr) (src exec.Operator, keep []exec.Expr, ok bool) {
 	var inputs []joinInput
 	conds := append([]exec.Expr(nil), preds...)
 	var flatten func(src exec.Operator, base, w int)
 	flatten = func(src exec.Operator, base, w int) {
-		if js, ok := src.(*joinSource); ok && (js.kind == parser.InnerJoin || js.kind == parser.CrossJoin) {
-			flatten(js.left, base, js.lw)
-			flatten(js.right, base+js.lw, js.rw)
-			if js.on != nil {
-				conds = opt.Conjuncts(js.on, conds)
+		if js, ok := src.(*exec.NestedLoops); ok && (js.Kind == exec.InnerJoin || js.Kind == exec.CrossJoin) {
+			flatten(js.Left, base, js.LW)
+			flatten(js.Right, base+js.LW, js.RW)
+			if js.On != nil {
+				conds = opt.Conjuncts(js.On, conds)
 			}
 			return
 		}
-		inputs = append(inputs, joinInput{src: src, base: base, w: w})
+		inputs = append(inputs, joinInput{src: src, Input: opt.Input{Base: base, W: w}})
 	}
-	flatten(j, base, j.lw+j.rw)
+	flatten(j, base, j.LW+j.RW)
 	conds = append(conds, transitiveEqualities(conds)...)
 	if len(inputs) > maxChainInputs {
 		return nil, nil, false
 	}
 	owner := func(col int) int {
 		for i, in := range inputs {
-			if col >= in.base && col < in.base+in.w {
+			if col >= in.Base && col < in.Base+in.W {
 				return i
 			}
 		}
@@ -138,21 +96,26 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []exec.Expr) (sr
 	for i := range inputs {
 		in := &inputs[i]
 		var left []exec.Expr
-		in.src, left = jp.rewrite(in.src, in.base, in.w, perInput[i])
+		in.src, left = jp.rewrite(in.src, in.Base, in.W, perInput[i])
 		if len(left) > 0 {
-			in.src = &filterSource{src: in.src, cond: opt.AndAll(left), base: in.base, width: in.w}
+			in.src = &exec.InputFilter{Src: in.src, Cond: opt.AndAll(left), Base: in.Base, Width: in.W}
 		}
-		in.est = estimateRows(in.src)
-		in.reads = in.est
+		in.Est = estimateRows(in.src)
+		in.Reads = in.Est
 		if ts := leafScan(in.src); ts != nil {
-			in.reads = max(tableRows(ts.db, ts.table), 1)
+			in.Reads, in.Table = max(tableRows(ts.db, ts.table), 1), ts.table
 		}
 	}
-	c := &joinChain{base: base, width: j.lw + j.rw}
-	order := jp.order(inputs, conds, masks, multi)
-	c.first = inputs[order[0]]
+	descs := make([]opt.Input, len(inputs))
+	for i, in := range inputs {
+		descs[i] = in.Input
+	}
+	c := &exec.JoinChain{Base: base, Width: j.LW + j.RW}
+	order := opt.JoinOrder(descs, conds, masks, multi, jp.forceOrder)
+	first := inputs[order[0]]
+	c.First = chainInput(first.src, first.Input)
 	joined := uint64(1) << order[0]
-	est := c.first.est
+	est := first.Est
 	applied := make([]bool, len(conds))
 	for _, k := range order[1:] {
 		now := joined | 1<<k
@@ -163,98 +126,23 @@ func (jp *joinPlanner) chainJoin(j *joinSource, base int, preds []exec.Expr) (sr
 				step = append(step, conds[i])
 			}
 		}
-		s := jp.step(inputs[k], step, joined, mask, inputs, est)
-		c.steps = append(c.steps, s)
-		joined, est = now, s.est
+		s := jp.step(inputs[k], step, joined, mask, descs, est)
+		c.Steps = append(c.Steps, s)
+		joined, est = now, s.Est
 	}
-	c.est = est
+	c.Est = est
 	return c, nil, true
 }
 
-// order returns the inputs' join order: written under FORCE ORDER, else
-// greedy by estimated rows.
-func (jp *joinPlanner) order(inputs []joinInput, conds []exec.Expr, masks []uint64, multi []int) []int {
-	n := len(inputs)
-	order := make([]int, 0, n)
-	if jp.forceOrder {
-		for i := range inputs {
-			order = append(order, i)
-		}
-		return order
+// chainInput describes an input, read from src, to the chain that runs
+// it; its plan draws the scan under a pushed-down filter with the scan's
+// own estimate.
+func chainInput(src exec.Operator, in opt.Input) exec.ChainInput {
+	ci := exec.ChainInput{Src: src, Base: in.Base, W: in.W, Est: in.Est}
+	if f, ok := src.(*exec.InputFilter); ok {
+		ci.Filtered, ci.ScanEst = true, estimateRows(f.Src)
 	}
-	first := 0
-	for i := range inputs {
-		if inputs[i].est < inputs[first].est {
-			first = i
-		}
-	}
-	order = append(order, first)
-	joined := uint64(1) << first
-	est := inputs[first].est
-	for len(order) < n {
-		// Joined by an equality first (a hash or a seek can do it), then
-		// by another condition, then a cross product; the fewest rows
-		// within each.
-		best, bestEst, bestRank := -1, 0.0, 0
-		for k := range inputs {
-			if joined&(1<<k) != 0 {
-				continue
-			}
-			now := joined | 1<<k
-			rank := 0
-			sel := 1.0
-			var eqs []exec.Expr
-			for _, i := range multi {
-				m := masks[i]
-				if m&(1<<k) != 0 && m&^now == 0 {
-					rank = max(rank, 1)
-					if cmp, ok := conds[i].(*exec.Compare); ok && cmp.Op == "=" {
-						eqs, rank = append(eqs, conds[i]), 2
-					} else {
-						sel *= opt.Selectivity(conds[i])
-					}
-				}
-			}
-			e := joinedRows(est, inputs[k], eqs, inputs) * sel
-			if best < 0 || rank > bestRank || rank == bestRank && e < bestEst {
-				best, bestEst, bestRank = k, e, rank
-			}
-		}
-		order = append(order, best)
-		joined |= 1 << best
-		est = bestEst
-	}
-	return order
-}
-
-// joinedRows estimates the rows of joining rows so far (est of them) with
-// input in on the equalities eqs: each row so far matches at most one of
-// a unique key's rows, and otherwise the bigger side's count is the guess
-// (a foreign key's); without equalities, every pair.
-func joinedRows(est float64, in joinInput, eqs []exec.Expr, inputs []joinInput) float64 {
-	if len(eqs) == 0 {
-		return max(est*in.est, 1)
-	}
-	for _, c := range eqs {
-		cmp := c.(*exec.Compare)
-		for _, x := range []exec.Expr{cmp.L, cmp.R} {
-			col, ok := x.(*exec.ColRef)
-			if !ok {
-				continue
-			}
-			for _, other := range inputs {
-				ts := leafScan(other.src)
-				if ts == nil || col.Idx < other.base || col.Idx >= other.base+other.w || !opt.UniqueColumn(ts.table, col.Idx-other.base) {
-					continue
-				}
-				if other.base == in.base { // the new input's key: one match per row so far
-					return max(est*min(1, in.est/in.reads), 1)
-				}
-				return max(in.est*min(1, est/other.reads), 1)
-			}
-		}
-	}
-	return max(est, in.est)
+	return ci
 }
 
 // leafScan is the table scan under an input's filters, or nil.
@@ -263,8 +151,8 @@ func leafScan(src exec.Operator) *tableScan {
 		switch s := src.(type) {
 		case *tableScan:
 			return s
-		case *filterSource:
-			src = s.src
+		case *exec.InputFilter:
+			src = s.Src
 		default:
 			return nil
 		}
@@ -273,11 +161,11 @@ func leafScan(src exec.Operator) *tableScan {
 
 // step plans joining in to the rows so far (the inputs in joined, est
 // rows) with the conditions conds.
-func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask func(exec.Expr) (uint64, bool), inputs []joinInput, est float64) chainStep {
-	s := chainStep{in: in, cond: opt.AndAll(conds)}
+func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask func(exec.Expr) (uint64, bool), inputs []opt.Input, est float64) exec.ChainStep {
+	s := exec.ChainStep{In: chainInput(in.src, in.Input), Cond: opt.AndAll(conds)}
 	self := uint64(0)
 	for i := range inputs {
-		if inputs[i].base == in.base {
+		if inputs[i].Base == in.Base {
 			self = 1 << i
 		}
 	}
@@ -289,11 +177,11 @@ func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask
 			rm, _ := mask(cmp.R)
 			switch {
 			case lm != 0 && lm&^joined == 0 && rm == self:
-				s.pairs = append(s.pairs, joinPair{l: cmp.L, r: cmp.R, cmp: cmp})
+				s.Pairs = append(s.Pairs, exec.JoinPair{L: cmp.L, R: cmp.R, Cmp: cmp})
 				eqs = append(eqs, c)
 				continue
 			case rm != 0 && rm&^joined == 0 && lm == self:
-				s.pairs = append(s.pairs, joinPair{l: cmp.R, r: cmp.L, cmp: cmp})
+				s.Pairs = append(s.Pairs, exec.JoinPair{L: cmp.R, R: cmp.L, Cmp: cmp})
 				eqs = append(eqs, c)
 				continue
 			}
@@ -301,216 +189,31 @@ func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask
 		rest = append(rest, c)
 		sel *= opt.Selectivity(c)
 	}
-	s.est = joinedRows(est, in, eqs, inputs) * sel
+	s.Est = opt.JoinedRows(est, in.Input, eqs, inputs) * sel
 	if len(eqs) == 0 {
-		s.est = max(est*in.est*sel, 1)
+		s.Est = max(est*in.Est*sel, 1)
 	}
-	if len(s.pairs) == 0 {
+	if len(s.Pairs) == 0 {
 		if jp.hint == hintHash {
 			jp.fail()
 		}
 		return s
 	}
-	if jp.hint == hintLoop || jp.hint == hintNone && est*seekCost < in.reads+hashCost {
-		if inner, used := seekInner(in.src, in.base, s.pairs); inner != nil {
-			s.method, s.in.src, s.pairs = methodSeek, inner, used // cond stays whole: a converted key may seek too wide
+	if jp.hint == hintLoop || jp.hint == hintNone && opt.SeekCheaper(est, in.Reads) {
+		if inner, used := seekInner(in.src, in.Base, s.Pairs); inner != nil {
+			s.Method, s.In, s.Pairs = exec.MethodSeek, chainInput(inner, in.Input), used // cond stays whole: a converted key may seek too wide
 			return s
 		}
 	}
-	if jp.hint == hintLoop || jp.hint == hintNone && min(est, in.est) <= 1 {
+	if jp.hint == hintLoop || jp.hint == hintNone && min(est, in.Est) <= 1 {
 		return s // nested loops: one side a single row, no table to build
 	}
-	s.method, s.rest = methodHash, opt.AndAll(rest)
-	for _, p := range s.pairs {
-		s.floats = append(s.floats, !exactNumber(p.l.Type()) || !exactNumber(p.r.Type()))
+	s.Method, s.Rest = exec.MethodHash, opt.AndAll(rest)
+	for _, p := range s.Pairs {
+		s.Floats = append(s.Floats, !exec.ExactNumber(p.L.Type()) || !exec.ExactNumber(p.R.Type()))
 	}
-	s.buildLeft = est < in.est
+	s.BuildLeft = opt.BuildLeft(est, in.Est)
 	return s
-}
-
-func (c *joinChain) Run(e *exec.Env, fn func(row []types.Value) error) error {
-	buf := make([]types.Value, c.base+c.width)
-	saved := e.Row
-	defer func() { e.Row = saved }()
-	var held int64
-	defer func() { e.Gov.Shrink(held) }()
-	return c.run(e, len(c.steps), buf, &held, func() error { return fn(buf[c.base:]) })
-}
-
-// run joins the first k+1 inputs into buf, calling emit for each row.
-func (c *joinChain) run(e *exec.Env, k int, buf []types.Value, held *int64, emit func() error) error {
-	if k == 0 {
-		in := c.first
-		return in.src.Run(e, func(r []types.Value) error {
-			copy(buf[in.base:in.base+in.w], pad(r, in.w))
-			return emit()
-		})
-	}
-	s := &c.steps[k-1]
-	in := s.in
-	cols := buf[in.base : in.base+in.w]
-	// emitIf emits the row in buf when cond holds for it.
-	emitIf := func(cond exec.Expr) error {
-		if err := e.Gov.Check(); err != nil {
-			return err
-		}
-		if cond != nil {
-			e.Row = buf
-			if v, err := cond.Eval(e); err != nil || !exec.Truth(v) {
-				return err
-			}
-		}
-		return emit()
-	}
-	grow := func(n int64) error {
-		*held += n
-		return e.Gov.Grow(n)
-	}
-	switch s.method {
-	case methodSeek:
-		return c.run(e, k-1, buf, held, func() error {
-			e.Row = buf // the seek's key values read the rows so far
-			return in.src.Run(e, func(r []types.Value) error {
-				copy(cols, pad(r, in.w))
-				return emitIf(s.cond)
-			})
-		})
-	case methodLoop:
-		var rows []types.Value // the input's rows, one after another
-		if err := in.src.Run(e, func(r []types.Value) error {
-			rows = append(rows, pad(r, in.w)...)
-			n := 16 * int64(in.w)
-			for _, v := range r {
-				n += govern.ValueSize(v)
-			}
-			return grow(n)
-		}); err != nil {
-			return err
-		}
-		return c.run(e, k-1, buf, held, func() error {
-			for i := 0; i < len(rows); i += in.w {
-				copy(cols, rows[i:i+in.w])
-				if err := emitIf(s.cond); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	lkeys, rkeys := pairSides(s.pairs)
-	kv := make([]types.Value, len(s.pairs))
-	// keyed evaluates keys over buf into kv and calls fn unless one is NULL.
-	keyed := func(keys []exec.Expr, fn func() error) error {
-		e.Row = buf
-		if ok, err := evalKeys(e, keys, kv); err != nil || !ok {
-			return err
-		}
-		return fn()
-	}
-	// build reads the build side into a hash table of rows width wide,
-	// taken from held when it is in buf.
-	build := func(width int, keys []exec.Expr, scan func(func() error) error, held []types.Value) (*hashTable, error) {
-		t := newHashTable(s.floats, width)
-		err := scan(func() error {
-			return keyed(keys, func() error { return grow(t.add(held, kv)) })
-		})
-		if err == nil {
-			err = grow(t.link())
-		}
-		return t, err
-	}
-	scanInput := func(fn func() error) error {
-		return in.src.Run(e, func(r []types.Value) error {
-			copy(cols, pad(r, in.w))
-			return fn()
-		})
-	}
-	scanSoFar := func(fn func() error) error { return c.run(e, k-1, buf, held, fn) }
-	if !s.buildLeft {
-		t, err := build(in.w, rkeys, scanInput, cols)
-		if err != nil {
-			return err
-		}
-		return scanSoFar(func() error {
-			return keyed(lkeys, func() error {
-				return t.matches(kv, func(_ int, row []types.Value) error {
-					copy(cols, row)
-					return emitIf(s.rest)
-				})
-			})
-		})
-	}
-	// Build on the rows so far (the chain's whole width), stream the input.
-	region := buf[c.base : c.base+c.width]
-	t, err := build(c.width, lkeys, scanSoFar, region)
-	if err != nil {
-		return err
-	}
-	lo, hi := in.base-c.base, in.base-c.base+in.w // the input's place in a held row
-	return scanInput(func() error {
-		return keyed(rkeys, func() error {
-			return t.matches(kv, func(_ int, row []types.Value) error {
-				copy(region[:lo], row[:lo])
-				copy(region[hi:], row[hi:])
-				return emitIf(s.rest)
-			})
-		})
-	})
-}
-
-// Explain draws the chain as SQL Server draws a left-deep join tree, each
-// join over the rows so far and the next input, with its estimate.
-func (c *joinChain) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	n := c.first.explain(x, nm, c.first.est)
-	est := c.first.est
-	for _, s := range c.steps {
-		inEst := s.in.est
-		if s.method == methodSeek {
-			inEst = max(s.est/est, 1) // rows per seek
-		}
-		in := s.in.explain(x, nm, inEst)
-		est = s.est
-		logical := joinLogical[parser.InnerJoin]
-		var j *plan.Node
-		switch s.method {
-		case methodSeek:
-			j = x.Node("Nested Loops", logical, seekArgument(x, nm, s.pairs, s.cond), n, in)
-		case methodLoop:
-			arg := ""
-			if s.cond != nil {
-				arg = "WHERE:(" + x.Text(s.cond, nm) + ")"
-			}
-			j = x.Node("Nested Loops", logical, arg, n, in)
-		default:
-			l, r := pairSides(s.pairs)
-			arg := "HASH:(" + x.List(r, nm) + ")=(" + x.List(l, nm) + ")"
-			first, second := in, n
-			if s.buildLeft {
-				arg, first, second = "HASH:("+x.List(l, nm)+")=("+x.List(r, nm)+")", n, in
-			}
-			if s.cond != nil {
-				arg += ", RESIDUAL:(" + x.Text(s.cond, nm) + ")"
-			}
-			j = x.Node("Hash Match", logical, arg, first, second)
-		}
-		j.NamesLogical = true
-		j.EstimateRows, j.Estimated = s.est, true
-		n = j
-	}
-	return n
-}
-
-// explain draws an input with its estimate est (and its table's row
-// count on the scan under its filters).
-func (in joinInput) explain(x *exec.Explainer, nm *exec.Names, est float64) *plan.Node {
-	n := in.src.Explain(x, nm)
-	if !n.Estimated {
-		n.EstimateRows, n.Estimated = est, true
-	}
-	if f, ok := in.src.(*filterSource); ok && len(n.Children) > 0 && !n.Children[0].Estimated {
-		n.Children[0].EstimateRows, n.Children[0].Estimated = estimateRows(f.src), true
-	}
-	return n
 }
 
 // transitiveEqualities derives from a.x = b.x and a.x = 5 the conjunct
@@ -546,9 +249,9 @@ func transitiveEqualities(conds []exec.Expr) []exec.Expr {
 		case lok && rok && sameKindFamily(l.T, r.T):
 			cols[l.Idx], cols[r.Idx] = l, r
 			parent[find(l.Idx)] = find(r.Idx)
-		case lok && rowIndependent(cmp.R):
+		case lok && opt.RowIndependent(cmp.R):
 			consts, has[l.Idx] = append(consts, fixed{l, cmp.R}), true
-		case rok && rowIndependent(cmp.L):
+		case rok && opt.RowIndependent(cmp.L):
 			consts, has[r.Idx] = append(consts, fixed{r, cmp.L}), true
 		}
 	}

@@ -130,7 +130,7 @@ func orEqualities(x exec.Expr, col int, colT types.Type, vals *[]exec.Expr) bool
 // key column of type colT.
 func allKeyValues(list []exec.Expr, colT types.Type) bool {
 	for _, v := range list {
-		if !rowIndependent(v) || !opt.KeyCompatible(colT, v.Type()) {
+		if !opt.RowIndependent(v) || !opt.KeyCompatible(colT, v.Type()) {
 			return false
 		}
 	}
@@ -148,8 +148,8 @@ func seekLike(conj []exec.Expr, col int, colT types.Type) *exec.Like {
 		if !ok || l.Not {
 			continue
 		}
-		if x, isCol := l.X.(*exec.ColRef); isCol && x.Idx == col && rowIndependent(l.Pattern) &&
-			l.Pattern.Type().Kind.IsString() && (l.Escape == nil || rowIndependent(l.Escape)) {
+		if x, isCol := l.X.(*exec.ColRef); isCol && x.Idx == col && opt.RowIndependent(l.Pattern) &&
+			l.Pattern.Type().Kind.IsString() && (l.Escape == nil || opt.RowIndependent(l.Escape)) {
 			return l
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/opt"
-	"slices"
 )
 
 // Reading in index order instead of sorting. A table scan returns its rows
@@ -16,52 +15,17 @@ import (
 // A grouped query whose GROUP BY columns arrive together aggregates each
 // group as it ends (a stream aggregate) instead of hashing.
 
-// keyOrder is the order a table scan delivers its rows in: key columns
-// (of the table), which of them descend, and how many leading ones the
-// scan holds constant; unique when no two rows share the whole key.
-type keyOrder struct {
-	cols   []int
-	desc   []bool
-	fixed  int
-	unique bool
-}
-
 // order is the key order the scan reads in as it is narrowed now.
-func (t *tableScan) order() keyOrder {
+func (t *tableScan) order() opt.KeyOrder {
 	switch {
 	case t.seek != nil:
-		return keyOrder{cols: t.seek.ix.Columns, desc: t.seek.ix.Desc, fixed: len(t.seek.eq), unique: t.seek.ix.Unique}
+		return opt.KeyOrder{Cols: t.seek.ix.Columns, Desc: t.seek.ix.Desc, Fixed: len(t.seek.eq), Unique: t.seek.ix.Unique}
 	case len(t.table.PK) == 0:
-		return keyOrder{}
+		return opt.KeyOrder{}
 	case t.rng != nil:
-		return keyOrder{cols: t.table.PK, desc: make([]bool, len(t.table.PK)), fixed: len(t.rng.eq), unique: true}
+		return opt.KeyOrder{Cols: t.table.PK, Desc: make([]bool, len(t.table.PK)), Fixed: len(t.rng.eq), Unique: true}
 	}
-	return keyOrder{cols: t.table.PK, desc: make([]bool, len(t.table.PK)), fixed: len(t.eq), unique: true}
-}
-
-// serves reports whether reading in this order (backward when reversed)
-// returns rows ordered by the columns cols (at base in the combined row),
-// desc giving each one's direction.
-func (o keyOrder) serves(cols []int, desc []bool, base int) (ok, backward bool) {
-	j, set := o.fixed, false
-	for i, c := range cols {
-		if slices.Contains(o.cols[:o.fixed], c-base) {
-			continue // constant in what is read
-		}
-		if j == len(o.cols) {
-			return o.unique && len(o.cols) > 0, backward // the key orders every row already
-		}
-		if o.cols[j] != c-base {
-			return false, false
-		}
-		b := desc[i] != o.desc[j]
-		if set && b != backward {
-			return false, false
-		}
-		backward, set = b, true
-		j++
-	}
-	return len(o.cols) > 0, backward
+	return opt.KeyOrder{Cols: t.table.PK, Desc: make([]bool, len(t.table.PK)), Fixed: len(t.eq), Unique: true}
 }
 
 // useKeyOrder marks the SELECT's ORDER BY as served by its table scan's
@@ -87,7 +51,7 @@ func (p *selectPlan) useKeyOrder() {
 		}
 		cols[i], desc[i] = c.Idx, k.Desc
 	}
-	served, backward := ts.order().serves(cols, desc, 0)
+	served, backward := ts.order().Serves(cols, desc, 0)
 	if !served && ts.seek == nil && len(ts.eq) == 0 && ts.rng == nil {
 		need, known := p.columnsRead()
 		var conj []exec.Expr
@@ -99,11 +63,11 @@ func (p *selectPlan) useKeyOrder() {
 			if ix.State != catalog.IndexReady || !impliesFilter(ts.table, ix, conj, 0) {
 				continue
 			}
-			if (p.top == nil || p.topPercent) && !(known && coversColumns(ix, ts.table, need)) {
+			if (p.top == nil || p.topPercent) && !(known && opt.Covers(ix, ts.table, need)) {
 				continue // every row fetched through the index: sorting the table costs less
 			}
-			o := keyOrder{cols: ix.Columns, desc: ix.Desc, unique: ix.Unique}
-			if ok, back := o.serves(cols, desc, 0); ok {
+			o := opt.KeyOrder{Cols: ix.Columns, Desc: ix.Desc, Unique: ix.Unique}
+			if ok, back := o.Serves(cols, desc, 0); ok {
 				ts.seek = wholeIndex(ts.table, ix)
 				served, backward = true, back
 				break
@@ -125,7 +89,7 @@ func (p *selectPlan) groupsTogether() bool {
 		return false
 	}
 	o := ts.order()
-	if len(o.cols) == 0 {
+	if len(o.Cols) == 0 {
 		return false
 	}
 	seen := map[int]bool{}
@@ -136,8 +100,8 @@ func (p *selectPlan) groupsTogether() bool {
 		}
 		seen[c.Idx] = true
 	}
-	for i, c := range o.cols {
-		if i < o.fixed {
+	for i, c := range o.Cols {
+		if i < o.Fixed {
 			delete(seen, c)
 			continue
 		}
@@ -149,7 +113,7 @@ func (p *selectPlan) groupsTogether() bool {
 		}
 		delete(seen, c)
 	}
-	return len(seen) == 0 || o.unique // one group per row
+	return len(seen) == 0 || o.Unique // one group per row
 }
 
 // wholeIndex reads every entry of an index, in its order.
@@ -179,7 +143,7 @@ func (p *selectPlan) useIndexForGroups() {
 	}
 	for i := range ts.table.Indexes {
 		ix := &ts.table.Indexes[i]
-		if ix.State != catalog.IndexReady || !impliesFilter(ts.table, ix, conj, 0) || !coversColumns(ix, ts.table, need) {
+		if ix.State != catalog.IndexReady || !impliesFilter(ts.table, ix, conj, 0) || !opt.Covers(ix, ts.table, need) {
 			continue
 		}
 		if ts.seek = wholeIndex(ts.table, ix); p.groupsTogether() {

@@ -54,12 +54,12 @@ func (s *semiJoin) planSeek(hint joinHint) {
 	if !ok || hint == hintHash {
 		return
 	}
-	if hint != hintLoop && estimateRows(s.src)*seekCost >= max(tableRows(ts.db, ts.table), 1)+hashCost {
+	if hint != hintLoop && !opt.SeekCheaper(estimateRows(s.src), max(tableRows(ts.db, ts.table), 1)) {
 		return
 	}
-	pairs := make([]joinPair, len(s.innerKeys))
+	pairs := make([]exec.JoinPair, len(s.innerKeys))
 	for i := range pairs {
-		pairs[i] = joinPair{l: s.outerRefs[i], r: s.innerKeys[i]}
+		pairs[i] = exec.JoinPair{L: s.outerRefs[i], R: s.innerKeys[i]}
 	}
 	if inner, _ := seekInner(ts, 0, pairs); inner != nil {
 		s.seek = inner
@@ -87,7 +87,7 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 			ct = types.Common(xt, st)
 			s.convert = ct
 		}
-		s.floats = []bool{!exactNumber(ct) || !exactNumber(xt) || !exactNumber(st)}
+		s.floats = []bool{!exec.ExactNumber(ct) || !exec.ExactNumber(xt) || !exec.ExactNumber(st)}
 		return s
 	case *subqueryExpr:
 		if !x.exists || !x.correlated {
@@ -145,7 +145,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 		s.innerKeys = append(s.innerKeys, inner)
 		s.outerKeys = append(s.outerKeys, &exec.ColRef{Idx: outer.idx, T: outer.t})
 		s.outerRefs = append(s.outerRefs, outer)
-		s.floats = append(s.floats, !exactNumber(inner.Type()) || !exactNumber(outer.t))
+		s.floats = append(s.floats, !exec.ExactNumber(inner.Type()) || !exec.ExactNumber(outer.t))
 	}
 	if len(s.innerKeys) == 0 {
 		return nil
@@ -170,11 +170,11 @@ func (s *semiJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	if s.seek != nil {
 		return s.scanSeeking(e, fn)
 	}
-	t := newHashTable(s.floats, 0)
+	t := exec.NewHashTable(s.floats, 0)
 	var held int64
 	defer func() { e.Gov.Shrink(held) }()
 	add := func(kv []types.Value) error {
-		n := t.add(nil, kv)
+		n := t.Add(nil, kv)
 		held += n
 		return e.Gov.Grow(n)
 	}
@@ -212,7 +212,7 @@ func (s *semiJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 					return err
 				}
 			}
-			ok, err := evalKeys(e, s.innerKeys, kv)
+			ok, err := exec.EvalKeys(e, s.innerKeys, kv)
 			if err != nil || !ok {
 				return err
 			}
@@ -222,7 +222,7 @@ func (s *semiJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 			return err
 		}
 	}
-	if err := e.Gov.Grow(t.link()); err != nil {
+	if err := e.Gov.Grow(t.Link()); err != nil {
 		return err
 	}
 	buf := make([]types.Value, s.width)
@@ -230,7 +230,7 @@ func (s *semiJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 		if err := e.Gov.Check(); err != nil {
 			return err
 		}
-		copy(buf, pad(r, s.width))
+		copy(buf, exec.Pad(r, s.width))
 		e.Row = buf
 		keep, err := s.keeps(e, t, kv, sawNull, empty)
 		e.Row = saved
@@ -256,9 +256,9 @@ func (s *semiJoin) scanSeeking(e *exec.Env, fn func(row []types.Value) error) er
 		if err := e.Gov.Check(); err != nil {
 			return err
 		}
-		copy(buf, pad(r, s.width))
+		copy(buf, exec.Pad(r, s.width))
 		e.Row = buf
-		ok, err := evalKeys(e, s.outerKeys, kv)
+		ok, err := exec.EvalKeys(e, s.outerKeys, kv)
 		if err != nil {
 			return err
 		}
@@ -272,7 +272,7 @@ func (s *semiJoin) scanSeeking(e *exec.Env, fn func(row []types.Value) error) er
 						return err
 					}
 				}
-				if ok, err := evalKeys(e, s.innerKeys, ik); err != nil || !ok || !keysEqual(ik, kv) {
+				if ok, err := exec.EvalKeys(e, s.innerKeys, ik); err != nil || !ok || !exec.KeysEqual(ik, kv) {
 					return err
 				}
 				found = true
@@ -292,11 +292,11 @@ func (s *semiJoin) scanSeeking(e *exec.Env, fn func(row []types.Value) error) er
 }
 
 // keeps decides one outer row (in e.row).
-func (s *semiJoin) keeps(e *exec.Env, t *hashTable, kv []types.Value, sawNull, empty bool) (bool, error) {
+func (s *semiJoin) keeps(e *exec.Env, t *exec.HashTable, kv []types.Value, sawNull, empty bool) (bool, error) {
 	if s.in != nil && s.anti && empty {
 		return true, nil // NOT IN over no rows: true even for NULL
 	}
-	ok, err := evalKeys(e, s.outerKeys, kv)
+	ok, err := exec.EvalKeys(e, s.outerKeys, kv)
 	if err != nil {
 		return false, err
 	}
@@ -310,7 +310,7 @@ func (s *semiJoin) keeps(e *exec.Env, t *hashTable, kv []types.Value, sawNull, e
 		return s.anti && s.in == nil, nil
 	}
 	found := false
-	err = t.matches(kv, func(int, []types.Value) error { found = true; return exec.ErrStopScan })
+	err = t.Matches(kv, func(int, []types.Value) error { found = true; return exec.ErrStopScan })
 	if err != nil && err != exec.ErrStopScan {
 		return false, err
 	}

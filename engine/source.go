@@ -6,7 +6,6 @@ import (
 
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
-	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/parser"
@@ -135,94 +134,6 @@ type oneRow struct{}
 
 func (oneRow) Run(_ *exec.Env, fn func([]types.Value) error) error { return fn(nil) }
 
-// joinSource combines two sources with nested loops; the right side is
-// materialised once per scan, its rows counted against the statement's
-// memory. Like every source it yields rows relative to its own first
-// column; base is where that column sits in the statement's combined row,
-// which is what the ON condition's column indexes refer to. The inner loop
-// checks the statement at every pair: with an empty or selective ON it may
-// run long between rows.
-type joinSource struct {
-	kind        parser.JoinKind
-	left, right exec.Operator
-	on          exec.Expr
-	base        int
-	lw, rw      int
-}
-
-func (j *joinSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
-	var right [][]types.Value
-	var held int64
-	defer func() { e.Gov.Shrink(held) }()
-	if err := j.right.Run(e, func(r []types.Value) error {
-		row := append(make([]types.Value, 0, j.rw), pad(r, j.rw)...)
-		n := govern.RowSize(row) + 1 // and its matchedRight flag
-		held += n
-		right = append(right, row)
-		return e.Gov.Grow(n)
-	}); err != nil {
-		return err
-	}
-	matchedRight := make([]bool, len(right))
-	full := make([]types.Value, j.base+j.lw+j.rw)
-	combined := full[j.base:]
-	saved := e.Row
-	defer func() { e.Row = saved }()
-	err := j.left.Run(e, func(l []types.Value) error {
-		copy(combined, pad(l, j.lw))
-		matched := false
-		for i, r := range right {
-			if err := e.Gov.Check(); err != nil {
-				return err
-			}
-			copy(combined[j.lw:], r)
-			if j.on != nil {
-				e.Row = full
-				v, err := j.on.Eval(e)
-				if err != nil {
-					return err
-				}
-				if !exec.Truth(v) {
-					continue
-				}
-			}
-			matched = true
-			matchedRight[i] = true
-			if err := fn(combined); err != nil {
-				return err
-			}
-		}
-		if !matched && (j.kind == parser.LeftJoin || j.kind == parser.FullJoin) {
-			clear(combined[j.lw:])
-			return fn(combined)
-		}
-		return nil
-	})
-	if err != nil || (j.kind != parser.RightJoin && j.kind != parser.FullJoin) {
-		return err
-	}
-	clear(combined[:j.lw])
-	for i, r := range right {
-		if err := e.Gov.Check(); err != nil {
-			return err
-		}
-		if !matchedRight[i] {
-			copy(combined[j.lw:], r)
-			if err := fn(combined); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func pad(r []types.Value, n int) []types.Value {
-	if len(r) >= n {
-		return r[:n]
-	}
-	return append(append([]types.Value{}, r...), make([]types.Value, n-len(r))...)
-}
-
 // bindFrom binds a FROM clause into a row source and its scope. Comma
 // separated entries are cross joins.
 func (b *binder) bindFrom(from []parser.TableExpr) (exec.Operator, *scope, error) {
@@ -241,7 +152,7 @@ func (b *binder) bindFrom(from []parser.TableExpr) (exec.Operator, *scope, error
 			src = s
 			continue
 		}
-		src = &joinSource{kind: parser.CrossJoin, left: src, right: s, lw: lw, rw: sc.width() - lw}
+		src = &exec.NestedLoops{Kind: exec.CrossJoin, Left: src, Right: s, LW: lw, RW: sc.width() - lw}
 	}
 	return src, sc, nil
 }
@@ -277,11 +188,16 @@ func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (exec.Operator, e
 				return nil, err
 			}
 		}
-		return &joinSource{kind: x.Kind, left: left, right: right, on: on, base: start,
-			lw: lw - start, rw: sc.width() - lw}, nil
+		return &exec.NestedLoops{Kind: joinKinds[x.Kind], Left: left, Right: right, On: on, Base: start,
+			LW: lw - start, RW: sc.width() - lw}, nil
 	}
 	return nil, b.errAt(te, sqlerr.New(40517, te.String()))
 }
+
+// joinKinds maps the parser's join kinds (APPLY is bound elsewhere) to
+// the join operators'.
+var joinKinds = map[parser.JoinKind]exec.JoinKind{parser.InnerJoin: exec.InnerJoin, parser.LeftJoin: exec.LeftJoin,
+	parser.RightJoin: exec.RightJoin, parser.FullJoin: exec.FullJoin, parser.CrossJoin: exec.CrossJoin}
 
 // addSource checks that a FROM entry's name is unique (1013).
 func (b *binder) addSource(n positioned, sc *scope, src *source) error {

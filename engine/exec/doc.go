@@ -11,13 +11,21 @@
 //     set-returning functions, Project, Distinct, Sort, Top), each an
 //     Operator that pushes rows up and describes itself as a plan node,
 //     and Holding, the memory an operator's run gives back when it ends;
+//   - the join operators: NestedLoops (the right input held in memory),
+//     HashJoin over a HashTable that hashes alike the values = calls
+//     equal, SeekJoin, whose inner input seeks with each outer row's
+//     values, and JoinChain, a left-deep run of inner joins in the
+//     planner's order, and InputFilter, a predicate pushed down onto
+//     one of their inputs; their JoinKind, onto which the binder maps the parser's;
+//     the planner chooses the operator and a hash join's build side;
 //   - Explainer and Names, which print expressions and operators as SQL
 //     Server's plans do.
 //
 // exec knows nothing of the engine above it: not the session, the
 // catalog's resolution of names, the parser or the binder. The engine's
 // own nodes, which need the session or a subquery's plan (subqueries,
-// system views, the PostgreSQL forms, row sources and joins for now), live in package engine and implement Expr, Operator or
+// system views, the PostgreSQL forms, the row sources that read the
+// store and subqueries' semi-joins for now), live in package engine and implement Expr, Operator or
 // Explained there; they reach the session through Env.Sess, an opaque
 // value only the engine interprets, and name a row's columns in plans
 // through Names.Columns (the binder's scope). The binder composes the

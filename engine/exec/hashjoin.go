@@ -1,4 +1,4 @@
-package engine
+package exec
 
 import (
 	"hash/maphash"
@@ -7,15 +7,12 @@ import (
 	"strings"
 	"time"
 
-	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
-	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
-	"mirrordb/parser"
 	"mirrordb/types"
 )
 
-// hashJoin is a Hash Match join: it reads its build input into a hash
+// HashJoin is a Hash Match join: it reads its build input into a hash
 // table on the equality keys, then streams the probe input through it.
 // Two key values that the engine's = calls equal (types.Compare, so 1 =
 // 1.0 and 'a' = 'a  ') always hash alike (writeKey), and every candidate
@@ -24,53 +21,56 @@ import (
 // statement's memory grant (engine/govern): past it the statement fails
 // with Msg 701, as a sort or a grouping does; there is no spill.
 //
-// The build input is the right one unless the left is estimated smaller:
-// probing with the left streams rows in the order nested loops give them.
-type hashJoin struct {
-	joinSource // kind, inputs, the whole condition (for plans), offsets
-	pairs      []joinPair
-	rest       exec.Expr // the condition's other conjuncts, checked per match
-	floats     []bool
-	buildLeft  bool
+// The build input is the right one unless the planner chose the left
+// (estimated smaller): probing with the left streams rows in the order
+// nested loops give them.
+type HashJoin struct {
+	NestedLoops // kind, inputs, the whole condition (for plans), offsets
+	Pairs       []JoinPair
+	Rest        Expr // the condition's other conjuncts, checked per match
+	Floats      []bool
+	BuildLeft   bool
 }
 
-func newHashJoin(j *joinSource, pairs []joinPair, rest []exec.Expr) *hashJoin {
-	h := &hashJoin{joinSource: *j, pairs: pairs, rest: opt.AndAll(rest)}
+// NewHashJoin makes j a hash join on its equalities pairs, checking rest
+// (the condition's other conjuncts) on each match; the planner chooses
+// the build input (buildLeft: the left one).
+func NewHashJoin(j *NestedLoops, pairs []JoinPair, rest Expr, buildLeft bool) *HashJoin {
+	h := &HashJoin{NestedLoops: *j, Pairs: pairs, Rest: rest, BuildLeft: buildLeft}
 	for _, p := range pairs {
-		h.floats = append(h.floats, !exactNumber(p.l.Type()) || !exactNumber(p.r.Type()))
+		h.Floats = append(h.Floats, !ExactNumber(p.L.Type()) || !ExactNumber(p.R.Type()))
 	}
-	h.buildLeft = estimateRows(j.left) < estimateRows(j.right)
 	return h
 }
 
-func exactNumber(t types.Type) bool { return t.Kind.IsInteger() || t.Kind == types.Decimal }
+func ExactNumber(t types.Type) bool { return t.Kind.IsInteger() || t.Kind == types.Decimal }
 
 // side is one input of the join as the hash join uses it.
 type side struct {
-	src       exec.Operator
+	src       Operator
 	off, w    int // where its columns sit in the join's row
-	keys      []exec.Expr
+	keys      []Expr
 	preserved bool // an outer join keeps its unmatched rows
 }
 
-func (h *hashJoin) sides() (build, probe side) {
-	l := side{src: h.left, off: 0, w: h.lw, preserved: h.kind == parser.LeftJoin || h.kind == parser.FullJoin}
-	r := side{src: h.right, off: h.lw, w: h.rw, preserved: h.kind == parser.RightJoin || h.kind == parser.FullJoin}
-	for _, p := range h.pairs {
-		l.keys, r.keys = append(l.keys, p.l), append(r.keys, p.r)
+func (h *HashJoin) sides() (build, probe side) {
+	l := side{src: h.Left, off: 0, w: h.LW, preserved: h.Kind.Preserves(true)}
+	r := side{src: h.Right, off: h.LW, w: h.RW, preserved: h.Kind.Preserves(false)}
+	for _, p := range h.Pairs {
+		l.keys, r.keys = append(l.keys, p.L), append(r.keys, p.R)
 	}
-	if h.buildLeft {
+	if h.BuildLeft {
 		return l, r
 	}
 	return r, l
 }
 
-// hashTable holds the build rows, each stored with its key values in
+// HashTable holds the build rows, each stored with its key values in
 // chunks of one flat slice (no slice header per row), and chains them by
 // key hash in arrays of row numbers: heads by hash bucket, next by row.
 // Rows keep the order they came in along a chain, so matches come out in
 // the build input's order.
-type hashTable struct {
+type HashTable struct {
 	seed   maphash.Seed
 	mix    uint64 // the seed for numbers, hashed without maphash
 	floats []bool
@@ -86,15 +86,15 @@ type hashTable struct {
 
 const hashChunkRows = 1024
 
-func newHashTable(floats []bool, w int) *hashTable {
-	t := &hashTable{seed: maphash.MakeSeed(), floats: floats, w: w, nk: len(floats)}
+func NewHashTable(floats []bool, w int) *HashTable {
+	t := &HashTable{seed: maphash.MakeSeed(), floats: floats, w: w, nk: len(floats)}
 	t.mix = maphash.String(t.seed, "")
 	return t
 }
 
-// add stores a row and its key values (kv nil when a key is NULL) and
+// Add stores a row and its key values (kv nil when a key is NULL) and
 // returns the bytes it holds.
-func (t *hashTable) add(row, kv []types.Value) int64 {
+func (t *HashTable) Add(row, kv []types.Value) int64 {
 	stride := t.w + t.nk
 	i := t.n % hashChunkRows
 	if i == 0 {
@@ -119,9 +119,9 @@ func (t *hashTable) add(row, kv []types.Value) int64 {
 	return n
 }
 
-// link chains the rows by hash once all are in; it returns the bytes the
+// Link chains the rows by hash once all are in; it returns the bytes the
 // chains hold.
-func (t *hashTable) link() int64 {
+func (t *HashTable) Link() int64 {
 	size := 1
 	for size < t.n*2 {
 		size <<= 1
@@ -136,47 +136,47 @@ func (t *hashTable) link() int64 {
 	return int64(4*size + 4*t.n)
 }
 
-func (t *hashTable) row(i int) []types.Value {
+func (t *HashTable) Row(i int) []types.Value {
 	stride := t.w + t.nk
 	j := i % hashChunkRows
 	return t.chunks[i/hashChunkRows][j*stride : j*stride+t.w]
 }
 
-func (t *hashTable) keys(i int) []types.Value {
+func (t *HashTable) Keys(i int) []types.Value {
 	stride := t.w + t.nk
 	j := i % hashChunkRows
 	return t.chunks[i/hashChunkRows][j*stride+t.w : (j+1)*stride]
 }
 
-// matches calls fn with each held row (its number and values) whose key
+// Matches calls fn with each held row (its number and values) whose key
 // equals kv.
-func (t *hashTable) matches(kv []types.Value, fn func(i int, row []types.Value) error) error {
+func (t *HashTable) Matches(kv []types.Value, fn func(i int, row []types.Value) error) error {
 	h := t.hash(kv)
 	for i := t.heads[h&t.mask]; i != 0; i = t.next[i-1] {
-		if t.hashes[i-1] != h || !keysEqual(t.keys(int(i-1)), kv) {
+		if t.hashes[i-1] != h || !KeysEqual(t.Keys(int(i-1)), kv) {
 			continue
 		}
-		if err := fn(int(i-1), t.row(int(i-1))); err != nil {
+		if err := fn(int(i-1), t.Row(int(i-1))); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (h *hashJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
+func (h *HashJoin) Run(e *Env, fn func(row []types.Value) error) error {
 	build, probe := h.sides()
-	full := make([]types.Value, h.base+h.lw+h.rw)
-	combined := full[h.base:]
+	full := make([]types.Value, h.Base+h.LW+h.RW)
+	combined := full[h.Base:]
 	saved := e.Row
 	defer func() { e.Row = saved }()
-	t := newHashTable(h.floats, build.w)
+	t := NewHashTable(h.Floats, build.w)
 	var held int64
 	defer func() { e.Gov.Shrink(held) }()
 	kbuf := make([]types.Value, len(build.keys))
 	err := build.src.Run(e, func(r []types.Value) error {
-		copy(combined[build.off:build.off+build.w], pad(r, build.w))
+		copy(combined[build.off:build.off+build.w], Pad(r, build.w))
 		e.Row = full
-		ok, err := evalKeys(e, build.keys, kbuf)
+		ok, err := EvalKeys(e, build.keys, kbuf)
 		if err != nil || !ok && !build.preserved {
 			return err
 		}
@@ -184,14 +184,14 @@ func (h *hashJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 		if !ok {
 			kv = nil
 		}
-		n := t.add(combined[build.off:build.off+build.w], kv)
+		n := t.Add(combined[build.off:build.off+build.w], kv)
 		held += n
 		return e.Gov.Grow(n)
 	})
 	if err != nil {
 		return err
 	}
-	n := t.link()
+	n := t.Link()
 	held += n
 	if err := e.Gov.Grow(n); err != nil {
 		return err
@@ -205,22 +205,22 @@ func (h *hashJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 		if err := e.Gov.Check(); err != nil {
 			return err
 		}
-		copy(combined[probe.off:], pad(r, probe.w))
+		copy(combined[probe.off:], Pad(r, probe.w))
 		e.Row = full
-		ok, err := evalKeys(e, probe.keys, kbuf)
+		ok, err := EvalKeys(e, probe.keys, kbuf)
 		if err != nil {
 			return err
 		}
 		found := false
 		if ok {
-			err = t.matches(kbuf, func(i int, row []types.Value) error {
+			err = t.Matches(kbuf, func(i int, row []types.Value) error {
 				if err := e.Gov.Check(); err != nil {
 					return err
 				}
 				copy(bcols, row)
-				if h.rest != nil {
+				if h.Rest != nil {
 					e.Row = full
-					if v, err := h.rest.Eval(e); err != nil || !exec.Truth(v) {
+					if v, err := h.Rest.Eval(e); err != nil || !Truth(v) {
 						return err
 					}
 				}
@@ -249,7 +249,7 @@ func (h *hashJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 			return err
 		}
 		if !matched[i] {
-			copy(bcols, t.row(i))
+			copy(bcols, t.Row(i))
 			if err := fn(combined); err != nil {
 				return err
 			}
@@ -258,9 +258,9 @@ func (h *hashJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	return nil
 }
 
-// evalKeys evaluates join keys over e.row into kv; false when one is NULL
+// EvalKeys evaluates join keys over e.row into kv; false when one is NULL
 // (the row matches nothing).
-func evalKeys(e *exec.Env, keys []exec.Expr, kv []types.Value) (bool, error) {
+func EvalKeys(e *Env, keys []Expr, kv []types.Value) (bool, error) {
 	for i, k := range keys {
 		v, err := k.Eval(e)
 		if err != nil || v == nil {
@@ -271,8 +271,8 @@ func evalKeys(e *exec.Env, keys []exec.Expr, kv []types.Value) (bool, error) {
 	return true, nil
 }
 
-// keysEqual is the engine's = over each key.
-func keysEqual(a, b []types.Value) bool {
+// KeysEqual is the engine's = over each key.
+func KeysEqual(a, b []types.Value) bool {
 	for i := range a {
 		if types.Compare(a[i], b[i]) != 0 {
 			return false
@@ -282,7 +282,7 @@ func keysEqual(a, b []types.Value) bool {
 }
 
 // hash hashes a key so that values types.Compare calls equal hash alike.
-func (t *hashTable) hash(kv []types.Value) uint64 {
+func (t *HashTable) hash(kv []types.Value) uint64 {
 	h := t.mix
 	for i, v := range kv {
 		h = mix64(h ^ t.keyHash(v, t.floats[i]))
@@ -306,7 +306,7 @@ func mix64(x uint64) uint64 {
 // hashes every number as its float64; exact numbers hash as their value
 // with trailing fractional zeros dropped (1 and 1.00 alike). Strings
 // compare without trailing spaces, times as instants.
-func (t *hashTable) keyHash(v types.Value, float bool) uint64 {
+func (t *HashTable) keyHash(v types.Value, float bool) uint64 {
 	const (
 		tagFloat = 0x9e3779b97f4a7c15
 		tagOther = 0x6a09e667f3bcc909
@@ -386,32 +386,32 @@ func canonicalDec(d types.Dec) (*big.Int, int32) {
 // operator is named from the build input's point of view (a LEFT JOIN
 // that builds on its right input is a Right Outer Join of the inputs as
 // drawn).
-func (h *hashJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	left, right := h.left.Explain(x, nm), h.right.Explain(x, nm)
+func (h *HashJoin) Explain(x *Explainer, nm *Names) *plan.Node {
+	left, right := h.Left.Explain(x, nm), h.Right.Explain(x, nm)
 	build, probe := h.sides()
 	arg := "HASH:(" + x.List(build.keys, nm) + ")=(" + x.List(probe.keys, nm) + ")"
-	if h.on != nil {
-		arg += ", RESIDUAL:(" + x.Text(h.on, nm) + ")"
+	if h.On != nil {
+		arg += ", RESIDUAL:(" + x.Text(h.On, nm) + ")"
 	}
-	kind, first, second := h.kind, left, right
-	if !h.buildLeft {
+	kind, first, second := h.Kind, left, right
+	if !h.BuildLeft {
 		first, second = right, left
 		switch kind {
-		case parser.LeftJoin:
-			kind = parser.RightJoin
-		case parser.RightJoin:
-			kind = parser.LeftJoin
+		case LeftJoin:
+			kind = RightJoin
+		case RightJoin:
+			kind = LeftJoin
 		}
 	}
-	n := x.Node("Hash Match", joinLogical[kind], arg, first, second)
+	n := x.Node("Hash Match", kind.Logical(), arg, first, second)
 	n.NamesLogical = true
 	return n
 }
 
-// pairSides returns the left and the right expressions of join pairs.
-func pairSides(pairs []joinPair) (l, r []exec.Expr) {
+// PairSides returns the left and the right expressions of join pairs.
+func PairSides(pairs []JoinPair) (l, r []Expr) {
 	for _, p := range pairs {
-		l, r = append(l, p.l), append(r, p.r)
+		l, r = append(l, p.L), append(r, p.R)
 	}
 	return l, r
 }
