@@ -11,7 +11,9 @@
 //     statement's context ends. It reads one atomic flag that the context
 //     sets when it ends (about a nanosecond, inlined), so no loop needs a
 //     counter to space its checks out, and a statement stops within one
-//     row's work.
+//     row's work of the flag being set. The context sets it from a
+//     goroutine of its own, so on a loaded machine the flag trails the
+//     context's end by a scheduling delay.
 //   - Grow, for every buffer that grows with the input (a sort's rows, a
 //     hash table's groups, a join's materialised side, a buffered result):
 //     it counts approximate bytes against the per-query budget and the
