@@ -75,15 +75,23 @@ func TestGrowBudgets(t *testing.T) {
 // holds more than its total.
 func TestPoolBoundsManyStatements(t *testing.T) {
 	p := NewPool(8<<20, 4<<20)
+	const statements = 16
 	var wg sync.WaitGroup
+	// grown holds every statement's memory until all have grown or been
+	// refused, so that they overlap however the scheduler runs them (a
+	// sleep instead would let a loaded machine run them one by one).
+	var grown sync.WaitGroup
+	grown.Add(statements)
 	var mu sync.Mutex
 	refused := 0
-	for range 16 {
+	for range statements {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			g := p.Begin(context.Background())
 			defer g.End()
+			defer grown.Wait()
+			defer grown.Done()
 			for range 1000 {
 				if err := g.Grow(3 << 10); err != nil {
 					mu.Lock()
@@ -92,12 +100,12 @@ func TestPoolBoundsManyStatements(t *testing.T) {
 					return
 				}
 			}
-			time.Sleep(10 * time.Millisecond)
 		}()
 	}
 	wg.Wait()
-	if refused == 0 {
-		t.Fatal("16 statements of 3 MB fitted in an 8 MB pool")
+	// At most two statements of 3 MB fit in 8 MB at once.
+	if refused < statements-2 {
+		t.Fatalf("%d of %d statements of 3 MB fitted in an 8 MB pool together", statements-refused, statements)
 	}
 	if p.Peak() > 8<<20 || p.InUse() != 0 {
 		t.Fatalf("peak %d, in use after all ended %d", p.Peak(), p.InUse())
