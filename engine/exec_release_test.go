@@ -65,14 +65,23 @@ func TestSeriesInSelectListGivesBack(t *testing.T) {
 // counts the rows that still come.
 type cancelAtFirstRow struct {
 	collect
+	sess   *Session
 	cancel func()
 	n      int
+	seen   error // what the statement's governor said once it saw the cancel
 }
 
 func (c *cancelAtFirstRow) Row([]types.Value) error {
 	if c.n++; c.n == 1 {
 		c.cancel()
-		time.Sleep(50 * time.Millisecond) // the statement learns of it from another goroutine
+		// The governor learns of the cancel from a goroutine of the
+		// context's, which a loaded machine may run late: wait for it
+		// (bounded) rather than for a guessed time.
+		gov := c.sess.activity.req.Load().gov
+		for deadline := time.Now().Add(10 * time.Second); gov.Check() == nil && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		c.seen = gov.Check()
 	}
 	return nil
 }
@@ -85,8 +94,11 @@ func TestSetReturningExpansionStops(t *testing.T) {
 	s := openSession(t, in, "master")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	w := &cancelAtFirstRow{cancel: cancel}
+	w := &cancelAtFirstRow{sess: s, cancel: cancel}
 	err := s.Query(ctx, "SELECT generate_series(1, 200000)", w)
+	if w.seen == nil {
+		t.Fatal("the statement's governor never saw the cancel")
+	}
 	if err == nil || w.n > 1 {
 		t.Fatalf("cancelled at the first row: %v after %d rows", err, w.n)
 	}
