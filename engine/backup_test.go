@@ -86,11 +86,21 @@ func TestBackupRestoreUnderConcurrentWrites(t *testing.T) {
 			}
 		}(w)
 	}
-	time.Sleep(50 * time.Millisecond)
-	mustBackup(t, src, d, BackupRequest{Path: bak, Mode: backup.Format})
-	for i := 0; i < 3; i++ {
-		time.Sleep(30 * time.Millisecond)
-		mustBackup(t, src, d, BackupRequest{Path: bak, Log: true})
+	// Each backup waits for the writers to have written more since the
+	// last one (not for a guessed time, which a loaded machine overruns),
+	// so every backup of the chain has writes to carry.
+	for i := 0; i < 4; i++ {
+		want := next.Load() + 15
+		if !eventually(func() bool { return next.Load() >= want }) {
+			close(stop)
+			wg.Wait()
+			t.Fatalf("the writers stalled at %d writes", next.Load())
+		}
+		req := BackupRequest{Path: bak, Mode: backup.Format} // the full backup starts the file
+		if i > 0 {
+			req = BackupRequest{Path: bak, Log: true}
+		}
+		mustBackup(t, src, d, req)
 	}
 	close(stop)
 	wg.Wait()

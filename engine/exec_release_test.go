@@ -4,7 +4,6 @@ import (
 	"context"
 	"mirrordb/types"
 	"testing"
-	"time"
 )
 
 // TestCorrelatedChainGivesBack: a correlated subquery runs its chain once
@@ -78,9 +77,7 @@ func (c *cancelAtFirstRow) Row([]types.Value) error {
 		// context's, which a loaded machine may run late: wait for it
 		// (bounded) rather than for a guessed time.
 		gov := c.sess.activity.req.Load().gov
-		for deadline := time.Now().Add(10 * time.Second); gov.Check() == nil && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
+		eventually(func() bool { return gov.Check() != nil })
 		c.seen = gov.Check()
 	}
 	return nil
