@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -255,7 +256,7 @@ func TestAlterTableConcurrentWriters(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var wg sync.WaitGroup
-	inserted := make([]int, writers)
+	inserted := make([]atomic.Int64, writers)
 	errs := make(chan error, writers)
 	for w := range writers {
 		ws := openSession(t, in, "master")
@@ -268,7 +269,7 @@ func TestAlterTableConcurrentWriters(t *testing.T) {
 					errs <- fmt.Errorf("writer %d insert %d: %w", w, i, err)
 					return
 				}
-				inserted[w]++
+				inserted[w].Add(1)
 				if err := ws.Query(context.Background(), fmt.Sprintf("UPDATE c SET k = 'u%d' WHERE id = %d", i%7, i*13%3000), &collect{}); err != nil {
 					errs <- fmt.Errorf("writer %d update %d: %w", w, i, err)
 					return
@@ -288,10 +289,10 @@ func TestAlterTableConcurrentWriters(t *testing.T) {
 		"ALTER TABLE c DROP CONSTRAINT pk_c",
 		"ALTER TABLE c ADD CONSTRAINT pk_c PRIMARY KEY (id)",
 	} {
-		time.Sleep(20 * time.Millisecond) // let the writers get in between
+		writersGetIn(t, inserted, errs)
 		mustQuery(t, s, stmt)
 	}
-	time.Sleep(20 * time.Millisecond)
+	writersGetIn(t, inserted, errs)
 	cancel()
 	wg.Wait()
 	close(errs)
@@ -299,7 +300,8 @@ func TestAlterTableConcurrentWriters(t *testing.T) {
 		t.Error(err)
 	}
 	total := 3000
-	for _, n := range inserted {
+	for i := range inserted {
+		n := int(inserted[i].Load())
 		if n == 0 {
 			t.Fatal("a writer inserted nothing: the test proves little")
 		}
@@ -338,6 +340,32 @@ func BenchmarkAlterColumn(b *testing.B) {
 		mustQuery(b, s, fmt.Sprintf("ALTER TABLE wide ALTER COLUMN n %s", []string{"VARCHAR(12)", "INT"}[i%2]))
 	}
 	b.ReportMetric(float64(*alterRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// writersGetIn waits until every writer has inserted since the call
+// began, so that each ALTER of TestAlterTableConcurrentWriters has writes
+// between it and the next however the machine schedules them (a sleep
+// would leave that to chance on a loaded machine). A writer that failed
+// ends the wait: its error is reported with the others.
+func writersGetIn(t *testing.T, inserted []atomic.Int64, errs chan error) {
+	t.Helper()
+	from := make([]int64, len(inserted))
+	for i := range inserted {
+		from[i] = inserted[i].Load()
+	}
+	if !eventually(func() bool {
+		if len(errs) > 0 {
+			return true
+		}
+		for i := range inserted {
+			if inserted[i].Load() == from[i] {
+				return false
+			}
+		}
+		return true
+	}) {
+		t.Error("the writers made no progress in 30 s")
+	}
 }
 
 // TestAlterTablePreparedStatements: a prepared statement binds again after
