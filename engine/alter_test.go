@@ -163,7 +163,9 @@ func TestAlterTableFailurePartWay(t *testing.T) {
 	defer cancel()
 	alterStepHook = func(phase string, copied int64) error {
 		if phase == "copy" && copied >= 3000 {
-			cancel()
+			if err := cancelSeen(s, cancel); err == nil {
+				t.Error("the rewrite's governor never saw the cancel")
+			}
 		}
 		return nil
 	}

@@ -14,3 +14,16 @@ func eventually(cond func() bool) bool {
 	}
 	return true
 }
+
+// cancelSeen cancels the statement s is running and waits until its
+// governor sees the cancel: the flag govern.Check reads is set from a
+// goroutine of the context's, which a loaded machine may run late, so a
+// test that cancels from inside the statement (a row, a notice, a step
+// hook) and expects the very next check to stop it waits here. It returns
+// what Check reports, nil if the cancel never reached the governor.
+func cancelSeen(s *Session, cancel func()) error {
+	cancel()
+	gov := s.activity.req.Load().gov
+	eventually(func() bool { return gov.Check() != nil })
+	return gov.Check()
+}

@@ -72,13 +72,7 @@ type cancelAtFirstRow struct {
 
 func (c *cancelAtFirstRow) Row([]types.Value) error {
 	if c.n++; c.n == 1 {
-		c.cancel()
-		// The governor learns of the cancel from a goroutine of the
-		// context's, which a loaded machine may run late: wait for it
-		// (bounded) rather than for a guessed time.
-		gov := c.sess.activity.req.Load().gov
-		eventually(func() bool { return gov.Check() != nil })
-		c.seen = gov.Check()
+		c.seen = cancelSeen(c.sess, c.cancel)
 	}
 	return nil
 }
