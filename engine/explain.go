@@ -125,16 +125,6 @@ func (t *tableScan) explainIndexSeek(x *exec.Explainer, nm *exec.Names, obj stri
 	return n
 }
 
-func (v *virtualScan) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
-	return x.Node("Table-valued function", "Table-valued function", "OBJECT:("+exec.Bracket("sys")+"."+exec.Bracket(v.name)+")")
-}
-
-func (oneRow) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
-	n := x.Node("Constant Scan", "Constant Scan", "")
-	n.EstimateRows, n.Estimated = 1, true
-	return n
-}
-
 // writeOp is the physical operator name of a write: on the clustered
 // index of a table with a primary key, on the heap of one without.
 func writeOp(t *catalog.TableDef, verb string) string {
