@@ -331,7 +331,7 @@ func findRows(e *exec.Env, db *Database, def *catalog.TableDef, cols []int, vals
 	case pk:
 		scan.eq = consts(def.PK[:len(cols)])
 	case ix != nil:
-		scan.seek = &indexSeek{ix: *ix, keySeek: equalKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
+		scan.seek = &indexSeek{ix: *ix, KeySeek: equalKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
 	}
 	allKs, allRaws, allRows, err := matchRows(e, scan, nil, nil)
 	if err != nil {

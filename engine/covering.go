@@ -66,7 +66,7 @@ func (p *selectPlan) useCovering() {
 // columns decoded from the entry's key, INCLUDE columns and the clustered
 // key from its value; the other columns, which the statement does not
 // read, stay NULL.
-func (s *indexSeek) scanCovered(e *exec.Env, t *tableScan, rs []keyRange, fn func(key, raw []byte, row []types.Value) error) error {
+func (s *indexSeek) scanCovered(e *exec.Env, t *tableScan, rs []exec.KeyRange, fn func(key, raw []byte, row []types.Value) error) error {
 	def := t.table
 	tio := sessionOf(e).stats.open(t.db, t.table)
 	prefixLen := len(keys.IndexPrefix(def.StoreID(), s.ix.StoreID()))
@@ -89,7 +89,7 @@ func (s *indexSeek) scanCovered(e *exec.Env, t *tableScan, rs []keyRange, fn fun
 		b := key[prefixLen:]
 		for i, c := range s.ix.Columns[:exact] {
 			var err error
-			if row[c], b, err = keys.DecodeKeyValue(b, s.types[i], s.ix.Desc[i]); err != nil {
+			if row[c], b, err = keys.DecodeKeyValue(b, s.Types[i], s.ix.Desc[i]); err != nil {
 				return bad(err)
 			}
 		}

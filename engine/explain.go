@@ -74,7 +74,7 @@ func (t *tableScan) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	}
 	pkCol := func(i int) string { return columnName(t.db, t.table, t.table.PK[i]) }
 	if t.rng != nil {
-		return x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+t.rng.explain(x, nm, pkCol)+") "+direction(t.backward))
+		return x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+explainSeek(t.rng, x, nm, pkCol)+") "+direction(t.backward))
 	}
 	if len(t.eq) == 0 {
 		if t.ordered {
@@ -101,11 +101,11 @@ func (t *tableScan) explainIndexSeek(x *exec.Explainer, nm *exec.Names, obj stri
 	ix := exec.Bracket(t.db.Name()) + "." + exec.Bracket(orDbo(t.table.Schema)) + "." + exec.Bracket(t.table.Name) + "." + exec.Bracket(s.ix.Name)
 	ixCol := func(i int) string { return columnName(t.db, t.table, s.ix.Columns[i]) }
 	arg := "OBJECT:(" + ix + ")"
-	if len(s.eq) > 0 || s.bounded() {
-		arg += ", SEEK:(" + s.explain(x, nm, ixCol) + ")" // a join's seek reads the outer row
+	if len(s.Eq) > 0 || s.Bounded() {
+		arg += ", SEEK:(" + explainSeek(&s.KeySeek, x, nm, ixCol) + ")" // a join's seek reads the outer row
 	}
 	op := "Index Seek"
-	if len(s.eq) == 0 && !s.bounded() {
+	if len(s.Eq) == 0 && !s.Bounded() {
 		op = "Index Scan"
 	}
 	sep := " "

@@ -23,7 +23,7 @@ import (
 // indexSeek narrows a tableScan to a range of one index.
 type indexSeek struct {
 	ix catalog.IndexDef
-	keySeek
+	exec.KeySeek
 	covering bool // the entries hold every column the query reads (covering.go)
 }
 
@@ -38,15 +38,15 @@ func chooseIndexSeek(ts *tableScan, where exec.Expr, base int) {
 	var best *indexSeek
 	bestScore := 2 * len(ts.eq)
 	if ts.rng != nil {
-		bestScore = ts.rng.score()
+		bestScore = ts.rng.Score()
 	}
 	for i := range ts.table.Indexes {
 		ix := &ts.table.Indexes[i]
 		if ix.State != catalog.IndexReady || !impliesFilter(ts.table, ix, conj, base) {
 			continue // a filtered index serves only queries that imply its filter
 		}
-		s := &indexSeek{ix: *ix, keySeek: findKeySeek(conj, base, ts.table, ix.Columns, ix.Desc)}
-		score := s.score()
+		s := &indexSeek{ix: *ix, KeySeek: findKeySeek(conj, base, ts.table, ix.Columns, ix.Desc)}
+		score := s.Score()
 		if score > bestScore {
 			best, bestScore = s, score
 		}
@@ -93,15 +93,6 @@ func seekBound(conj []exec.Expr, col int, colT types.Type, ops ...string) (exec.
 	return nil, ""
 }
 
-// seekKey appends the encoding of a sought value as column c of the index
-// stores it.
-func seekKey(dst []byte, v types.Value, colT types.Type, desc bool) []byte {
-	if i, ok := v.(int64); ok && colT.Kind == types.Decimal {
-		v = types.DecFromInt(i)
-	}
-	return keys.AppendIndexValue(dst, v, colT, desc)
-}
-
 // scanKeys reads the rows the seek selects, in index order.
 func (s *indexSeek) scanKeys(e *exec.Env, t *tableScan, fn func(key, raw []byte, row []types.Value) error) error {
 	if !s.stillReady(e, t) {
@@ -110,7 +101,7 @@ func (s *indexSeek) scanKeys(e *exec.Env, t *tableScan, fn func(key, raw []byte,
 		return full.scanKeys(e, fn)
 	}
 	def := t.table
-	rs, err := s.ranges(e, keys.IndexPrefix(def.StoreID(), s.ix.StoreID()))
+	rs, err := s.Ranges(e, keys.IndexPrefix(def.StoreID(), s.ix.StoreID()))
 	if err != nil {
 		return err
 	}

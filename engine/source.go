@@ -30,7 +30,7 @@ type tableScan struct {
 	// rng narrows the scan to ranges of the primary key (keyseek.go) when
 	// the WHERE clause bounds more than equalities do; backward reads
 	// the rows in descending key order (an ORDER BY ... DESC it serves).
-	rng      *keySeek
+	rng      *exec.KeySeek
 	backward bool
 	ordered  bool // the scan serves an ORDER BY (printed plans say so)
 	// need marks the columns the statement reads (nil: all); the others
@@ -86,10 +86,10 @@ func (t *tableScan) scanKeys(e *exec.Env, fn func(key, raw []byte, row []types.V
 			return fn(prefix, v, row)
 		}
 	}
-	rs := []keyRange{{prefix, keys.PrefixEnd(prefix)}}
+	rs := []exec.KeyRange{{Lo: prefix, Hi: keys.PrefixEnd(prefix)}}
 	if t.rng != nil {
 		var err error
-		if rs, err = t.rng.ranges(e, prefix); err != nil {
+		if rs, err = t.rng.Ranges(e, prefix); err != nil {
 			return err
 		}
 	}

@@ -21,6 +21,9 @@
 //   - the row sources that read no store: OneRow, a SELECT without
 //     FROM, and VirtualScan, the rows of a catalog view or table-valued
 //     function, which the engine computes;
+//   - KeySeek, the ranges of encoded keys a seek on one key reads,
+//     computed as the statement runs from the values the planner found
+//     (the scans that read those ranges are still the engine's);
 //   - Explainer and Names, which print expressions and operators as SQL
 //     Server's plans do.
 //
