@@ -202,7 +202,7 @@ func conjunctImplies(ev filterEval, part parser.Expr, conj []exec.Expr, base int
 func compareColumnConst(c *exec.Compare, base int) (int, *exec.Const, string, bool) {
 	for flip, side := range [2][2]exec.Expr{{c.L, c.R}, {c.R, c.L}} {
 		col, isCol := side[0].(*exec.ColRef)
-		k, isConst := unconverted(side[1]).(*exec.Const)
+		k, isConst := exec.Unconverted(side[1]).(*exec.Const)
 		if !isCol || !isConst {
 			continue
 		}

@@ -74,19 +74,19 @@ func (t *tableScan) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	}
 	pkCol := func(i int) string { return columnName(t.db, t.table, t.table.PK[i]) }
 	if t.rng != nil {
-		return x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+explainSeek(t.rng, x, nm, pkCol)+") "+direction(t.backward))
+		return x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+t.rng.Explain(x, nm, pkCol)+") "+exec.Direction(t.backward))
 	}
 	if len(t.eq) == 0 {
 		if t.ordered {
-			obj += ", " + direction(t.backward)
+			obj += ", " + exec.Direction(t.backward)
 		}
 		return x.Node("Clustered Index Scan", "Clustered Index Scan", obj)
 	}
 	seek := make([]string, len(t.eq))
 	for i, v := range t.eq {
-		seek[i] = pkCol(i) + "=" + x.Text(unconverted(v), nm) // a join's seek reads the outer row
+		seek[i] = pkCol(i) + "=" + x.Text(exec.Unconverted(v), nm) // a join's seek reads the outer row
 	}
-	n := x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+strings.Join(seek, " AND ")+") "+direction(t.backward))
+	n := x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+strings.Join(seek, " AND ")+") "+exec.Direction(t.backward))
 	if len(t.eq) == len(t.table.PK) {
 		n.EstimateRows, n.Estimated = 1, true
 	}
@@ -102,7 +102,7 @@ func (t *tableScan) explainIndexSeek(x *exec.Explainer, nm *exec.Names, obj stri
 	ixCol := func(i int) string { return columnName(t.db, t.table, s.ix.Columns[i]) }
 	arg := "OBJECT:(" + ix + ")"
 	if len(s.Eq) > 0 || s.Bounded() {
-		arg += ", SEEK:(" + explainSeek(&s.KeySeek, x, nm, ixCol) + ")" // a join's seek reads the outer row
+		arg += ", SEEK:(" + s.Explain(x, nm, ixCol) + ")" // a join's seek reads the outer row
 	}
 	op := "Index Seek"
 	if len(s.Eq) == 0 && !s.Bounded() {
@@ -112,7 +112,7 @@ func (t *tableScan) explainIndexSeek(x *exec.Explainer, nm *exec.Names, obj stri
 	if op == "Index Scan" {
 		sep = ", "
 	}
-	seek := x.Node(op, op, arg+sep+direction(t.backward))
+	seek := x.Node(op, op, arg+sep+exec.Direction(t.backward))
 	if s.covering {
 		return seek // no lookup: the entries hold what the query reads
 	}

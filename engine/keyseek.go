@@ -1,9 +1,6 @@
 package engine
 
 import (
-	"slices"
-	"strings"
-
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
@@ -13,9 +10,9 @@ import (
 )
 
 // The planner's side of a seek on one key (exec.KeySeek, which computes
-// the ranges as the statement runs): which values, bounds, IN lists or
-// LIKE prefix a WHERE clause gives the key's columns, the table scan's
-// reading of the ranges, and the seek's SEEK:() text in plans.
+// the ranges as the statement runs and prints its SEEK:() in plans):
+// which values, bounds, IN lists or LIKE prefix a WHERE clause gives the
+// key's columns; and the table scan's reading of the ranges.
 
 // equalKeySeek is the seek of given values of a key's leading columns.
 func equalKeySeek(def *catalog.TableDef, cols []int, desc []bool, eq []exec.Expr) exec.KeySeek {
@@ -168,51 +165,4 @@ func (t *tableScan) scanRanges(e *exec.Env, rs []exec.KeyRange, backward bool, f
 		}
 	}
 	return nil
-}
-
-// explainSeek prints the seek's predicate as SQL Server's SEEK:() does, col
-// naming key column i: equalities, then the next column's range, its
-// values one OR-ed equality each, or a LIKE's prefix range.
-func explainSeek(s *exec.KeySeek, x *exec.Explainer, nm *exec.Names, col func(i int) string) string {
-	var conds []string
-	for i, v := range s.Eq {
-		conds = append(conds, col(i)+"="+x.Text(unconverted(v), nm))
-	}
-	k := len(s.Eq)
-	switch {
-	case len(s.In) > 0:
-		alts := make([]string, len(s.In))
-		for i, v := range s.In {
-			alts[i] = strings.Join(append(slices.Clip(conds), col(k)+"="+x.Text(v, nm)), " AND ")
-		}
-		return strings.Join(alts, " OR ")
-	case s.Like != nil:
-		pat := x.Text(s.Like.Pattern, nm)
-		conds = append(conds, col(k)+" >= LikeRangeStart("+pat+")", col(k)+" < LikeRangeEnd("+pat+")")
-	default:
-		if s.Lo != nil {
-			conds = append(conds, col(k)+map[bool]string{false: " >= ", true: " > "}[s.LoX]+x.Text(s.Lo, nm))
-		}
-		if s.Hi != nil {
-			conds = append(conds, col(k)+map[bool]string{false: " <= ", true: " < "}[s.HiX]+x.Text(s.Hi, nm))
-		}
-	}
-	return strings.Join(conds, " AND ")
-}
-
-// unconverted is a sought value as a plan shows it: the conversion to the
-// key column's type is printed only where it changes the value's type.
-func unconverted(v exec.Expr) exec.Expr {
-	if c, ok := v.(*exec.Cast); ok && (c.X.Type() == c.To || isConstTree(c.X)) {
-		return c.X
-	}
-	return v
-}
-
-// direction is how a plan names the order a scan reads in.
-func direction(backward bool) string {
-	if backward {
-		return "ORDERED BACKWARD"
-	}
-	return "ORDERED FORWARD"
 }

@@ -22,8 +22,9 @@
 //     FROM, and VirtualScan, the rows of a catalog view or table-valued
 //     function, which the engine computes;
 //   - KeySeek, the ranges of encoded keys a seek on one key reads,
-//     computed as the statement runs from the values the planner found
-//     (the scans that read those ranges are still the engine's);
+//     computed as the statement runs from the values the planner found,
+//     and its SEEK:() text in plans (the scans that read those ranges
+//     are still the engine's);
 //   - Explainer and Names, which print expressions and operators as SQL
 //     Server's plans do.
 //

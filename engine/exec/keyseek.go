@@ -163,3 +163,50 @@ func SeekKey(dst []byte, v types.Value, colT types.Type, desc bool) []byte {
 	}
 	return keys.AppendIndexValue(dst, v, colT, desc)
 }
+
+// Explain prints the seek's predicate as SQL Server's SEEK:() does, col
+// naming key column i: equalities, then the next column's range, its
+// values one OR-ed equality each, or a LIKE's prefix range.
+func (s *KeySeek) Explain(x *Explainer, nm *Names, col func(i int) string) string {
+	var conds []string
+	for i, v := range s.Eq {
+		conds = append(conds, col(i)+"="+x.Text(Unconverted(v), nm))
+	}
+	k := len(s.Eq)
+	switch {
+	case len(s.In) > 0:
+		alts := make([]string, len(s.In))
+		for i, v := range s.In {
+			alts[i] = strings.Join(append(slices.Clip(conds), col(k)+"="+x.Text(v, nm)), " AND ")
+		}
+		return strings.Join(alts, " OR ")
+	case s.Like != nil:
+		pat := x.Text(s.Like.Pattern, nm)
+		conds = append(conds, col(k)+" >= LikeRangeStart("+pat+")", col(k)+" < LikeRangeEnd("+pat+")")
+	default:
+		if s.Lo != nil {
+			conds = append(conds, col(k)+map[bool]string{false: " >= ", true: " > "}[s.LoX]+x.Text(s.Lo, nm))
+		}
+		if s.Hi != nil {
+			conds = append(conds, col(k)+map[bool]string{false: " <= ", true: " < "}[s.HiX]+x.Text(s.Hi, nm))
+		}
+	}
+	return strings.Join(conds, " AND ")
+}
+
+// Unconverted is a sought value as a plan shows it: the conversion to the
+// key column's type is printed only where it changes the value's type.
+func Unconverted(v Expr) Expr {
+	if c, ok := v.(*Cast); ok && (c.X.Type() == c.To || ConstTree(c.X)) {
+		return c.X
+	}
+	return v
+}
+
+// Direction is how a plan names the order a scan reads in.
+func Direction(backward bool) string {
+	if backward {
+		return "ORDERED BACKWARD"
+	}
+	return "ORDERED FORWARD"
+}

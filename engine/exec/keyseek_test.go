@@ -44,6 +44,17 @@ func TestKeySeekRanges(t *testing.T) {
 			t.Errorf(">= 2 AND < 4: 7/%d in the range is %v", v, !want)
 		}
 	}
+	var x Explainer
+	col := func(i int) string { return []string{"[a]", "[b]"}[i] }
+	in.Eq[0] = &Cast{X: c(int64(7)), To: types.TypeBigInt} // a constant's conversion is not printed
+	for s, want := range map[*KeySeek]string{
+		in:      "[a]=(7) AND [b]=(3) OR [a]=(7) AND [b]=(1) OR [a]=(7) AND [b]=NULL OR [a]=(7) AND [b]=(3)",
+		between: "[a]=(7) AND [b] >= (2) AND [b] < (4)",
+	} {
+		if got := s.Explain(&x, &Names{}, col); got != want {
+			t.Errorf("SEEK:(%s), want SEEK:(%s)", got, want)
+		}
+	}
 	desc := &KeySeek{Lo: c(int64(2)), Hi: c(int64(4)), Types: it, Desc: []bool{true, false}}
 	if rs, err = desc.Ranges(e, prefix); err != nil || len(rs) != 1 {
 		t.Fatalf("descending BETWEEN 2 AND 4: %d ranges, %v", len(rs), err)
