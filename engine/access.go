@@ -50,8 +50,8 @@ func chooseAccessAt(src exec.Operator, where exec.Expr, base int) {
 	}
 	if len(ts.eq) < len(ts.table.PK) {
 		// ranges, IN lists, LIKE prefixes of the next key column: keyseek.go
-		ks := findKeySeek(conj, base, ts.table, ts.table.PK, make([]bool, len(ts.table.PK)))
-		if ks.bounded() && len(ks.eq) == len(ts.eq) {
+		ks := opt.FindKeySeek(conj, base, ts.table, ts.table.PK, make([]bool, len(ts.table.PK)))
+		if ks.Bounded() && len(ks.Eq) == len(ts.eq) {
 			ts.eq, ts.rng = nil, &ks
 		}
 	}

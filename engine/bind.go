@@ -642,7 +642,7 @@ func arithType(op string, l, r types.Type) (result, operand types.Type) {
 
 // fold evaluates an expression whose operands are all constants.
 func (b *binder) fold(x exec.Expr) exec.Expr {
-	if !isConstTree(x) {
+	if !exec.ConstTree(x) {
 		return x
 	}
 	v, err := x.Eval(&exec.Env{Sess: b.s})
@@ -650,32 +650,6 @@ func (b *binder) fold(x exec.Expr) exec.Expr {
 		return x // report at run time, where SQL Server reports it
 	}
 	return &exec.Const{V: v, T: x.Type()}
-}
-
-func isConstTree(x exec.Expr) bool {
-	switch e := x.(type) {
-	case *exec.Const:
-		return true
-	case *exec.Cast:
-		return isConstTree(e.X)
-	case *exec.Arith:
-		return isConstTree(e.L) && isConstTree(e.R)
-	case *exec.Negate:
-		return isConstTree(e.X)
-	case *exec.Compare:
-		return isConstTree(e.L) && isConstTree(e.R)
-	case *exec.Call:
-		if e.Fn.Volatile || e.Agg {
-			return false
-		}
-		for _, a := range e.Args {
-			if !isConstTree(a) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
 }
 
 func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try, pg bool, sc *scope, agg *aggContext) (exec.Expr, error) {

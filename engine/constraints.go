@@ -10,6 +10,7 @@ import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
+	"mirrordb/engine/opt"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -331,7 +332,7 @@ func findRows(e *exec.Env, db *Database, def *catalog.TableDef, cols []int, vals
 	case pk:
 		scan.eq = consts(def.PK[:len(cols)])
 	case ix != nil:
-		scan.seek = &indexSeek{ix: *ix, keySeek: equalKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
+		scan.seek = &indexSeek{ix: *ix, KeySeek: opt.EqualKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
 	}
 	allKs, allRaws, allRows, err := matchRows(e, scan, nil, nil)
 	if err != nil {

@@ -66,7 +66,7 @@ func (p *selectPlan) useCovering() {
 // columns decoded from the entry's key, INCLUDE columns and the clustered
 // key from its value; the other columns, which the statement does not
 // read, stay NULL.
-func (s *indexSeek) scanCovered(e *exec.Env, t *tableScan, rs []keyRange, fn func(key, raw []byte, row []types.Value) error) error {
+func (s *indexSeek) scanCovered(e *exec.Env, t *tableScan, rs []exec.KeyRange, fn func(key, raw []byte, row []types.Value) error) error {
 	def := t.table
 	tio := sessionOf(e).stats.open(t.db, t.table)
 	prefixLen := len(keys.IndexPrefix(def.StoreID(), s.ix.StoreID()))
@@ -89,7 +89,7 @@ func (s *indexSeek) scanCovered(e *exec.Env, t *tableScan, rs []keyRange, fn fun
 		b := key[prefixLen:]
 		for i, c := range s.ix.Columns[:exact] {
 			var err error
-			if row[c], b, err = keys.DecodeKeyValue(b, s.types[i], s.ix.Desc[i]); err != nil {
+			if row[c], b, err = keys.DecodeKeyValue(b, s.Types[i], s.ix.Desc[i]); err != nil {
 				return bad(err)
 			}
 		}
@@ -202,7 +202,7 @@ func conjunctImplies(ev filterEval, part parser.Expr, conj []exec.Expr, base int
 func compareColumnConst(c *exec.Compare, base int) (int, *exec.Const, string, bool) {
 	for flip, side := range [2][2]exec.Expr{{c.L, c.R}, {c.R, c.L}} {
 		col, isCol := side[0].(*exec.ColRef)
-		k, isConst := unconverted(side[1]).(*exec.Const)
+		k, isConst := exec.Unconverted(side[1]).(*exec.Const)
 		if !isCol || !isConst {
 			continue
 		}

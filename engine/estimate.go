@@ -90,7 +90,7 @@ func estimateRows(src exec.Operator) float64 {
 		return estimateRows(&s.NestedLoops)
 	case *semiJoin:
 		return max(estimateRows(s.src)*0.5, 1)
-	case oneRow:
+	case exec.OneRow:
 		return 1
 	}
 	return 1000 // a catalog view, a derived input: a guess

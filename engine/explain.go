@@ -74,19 +74,19 @@ func (t *tableScan) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	}
 	pkCol := func(i int) string { return columnName(t.db, t.table, t.table.PK[i]) }
 	if t.rng != nil {
-		return x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+t.rng.explain(x, nm, pkCol)+") "+direction(t.backward))
+		return x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+t.rng.Explain(x, nm, pkCol)+") "+exec.Direction(t.backward))
 	}
 	if len(t.eq) == 0 {
 		if t.ordered {
-			obj += ", " + direction(t.backward)
+			obj += ", " + exec.Direction(t.backward)
 		}
 		return x.Node("Clustered Index Scan", "Clustered Index Scan", obj)
 	}
 	seek := make([]string, len(t.eq))
 	for i, v := range t.eq {
-		seek[i] = pkCol(i) + "=" + x.Text(unconverted(v), nm) // a join's seek reads the outer row
+		seek[i] = pkCol(i) + "=" + x.Text(exec.Unconverted(v), nm) // a join's seek reads the outer row
 	}
-	n := x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+strings.Join(seek, " AND ")+") "+direction(t.backward))
+	n := x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+strings.Join(seek, " AND ")+") "+exec.Direction(t.backward))
 	if len(t.eq) == len(t.table.PK) {
 		n.EstimateRows, n.Estimated = 1, true
 	}
@@ -101,18 +101,18 @@ func (t *tableScan) explainIndexSeek(x *exec.Explainer, nm *exec.Names, obj stri
 	ix := exec.Bracket(t.db.Name()) + "." + exec.Bracket(orDbo(t.table.Schema)) + "." + exec.Bracket(t.table.Name) + "." + exec.Bracket(s.ix.Name)
 	ixCol := func(i int) string { return columnName(t.db, t.table, s.ix.Columns[i]) }
 	arg := "OBJECT:(" + ix + ")"
-	if len(s.eq) > 0 || s.bounded() {
-		arg += ", SEEK:(" + s.explain(x, nm, ixCol) + ")" // a join's seek reads the outer row
+	if len(s.Eq) > 0 || s.Bounded() {
+		arg += ", SEEK:(" + s.Explain(x, nm, ixCol) + ")" // a join's seek reads the outer row
 	}
 	op := "Index Seek"
-	if len(s.eq) == 0 && !s.bounded() {
+	if len(s.Eq) == 0 && !s.Bounded() {
 		op = "Index Scan"
 	}
 	sep := " "
 	if op == "Index Scan" {
 		sep = ", "
 	}
-	seek := x.Node(op, op, arg+sep+direction(t.backward))
+	seek := x.Node(op, op, arg+sep+exec.Direction(t.backward))
 	if s.covering {
 		return seek // no lookup: the entries hold what the query reads
 	}
@@ -122,16 +122,6 @@ func (t *tableScan) explainIndexSeek(x *exec.Explainer, nm *exec.Names, obj stri
 	}
 	n := x.Node("Nested Loops", "Inner Join", "", seek, lookup)
 	n.NamesLogical = true
-	return n
-}
-
-func (v *virtualScan) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
-	return x.Node("Table-valued function", "Table-valued function", "OBJECT:("+exec.Bracket("sys")+"."+exec.Bracket(v.name)+")")
-}
-
-func (oneRow) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
-	n := x.Node("Constant Scan", "Constant Scan", "")
-	n.EstimateRows, n.Estimated = 1, true
 	return n
 }
 

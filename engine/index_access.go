@@ -23,7 +23,7 @@ import (
 // indexSeek narrows a tableScan to a range of one index.
 type indexSeek struct {
 	ix catalog.IndexDef
-	keySeek
+	exec.KeySeek
 	covering bool // the entries hold every column the query reads (covering.go)
 }
 
@@ -38,15 +38,15 @@ func chooseIndexSeek(ts *tableScan, where exec.Expr, base int) {
 	var best *indexSeek
 	bestScore := 2 * len(ts.eq)
 	if ts.rng != nil {
-		bestScore = ts.rng.score()
+		bestScore = ts.rng.Score()
 	}
 	for i := range ts.table.Indexes {
 		ix := &ts.table.Indexes[i]
 		if ix.State != catalog.IndexReady || !impliesFilter(ts.table, ix, conj, base) {
 			continue // a filtered index serves only queries that imply its filter
 		}
-		s := &indexSeek{ix: *ix, keySeek: findKeySeek(conj, base, ts.table, ix.Columns, ix.Desc)}
-		score := s.score()
+		s := &indexSeek{ix: *ix, KeySeek: opt.FindKeySeek(conj, base, ts.table, ix.Columns, ix.Desc)}
+		score := s.Score()
 		if score > bestScore {
 			best, bestScore = s, score
 		}
@@ -54,52 +54,6 @@ func chooseIndexSeek(ts *tableScan, where exec.Expr, base int) {
 	if best != nil {
 		ts.eq, ts.rng, ts.seek = nil, nil, best
 	}
-}
-
-// seekValue finds a conjunct "column op value" (either way round; col is
-// the column's place in the combined row) with a row-independent value of a type the column's key encoding agrees with.
-func seekValue(conj []exec.Expr, col int, colT types.Type, ops ...string) exec.Expr {
-	v, _ := seekBound(conj, col, colT, ops...)
-	return v
-}
-
-// seekBound is seekValue that also returns the operator found, turned
-// round to read "column op value".
-func seekBound(conj []exec.Expr, col int, colT types.Type, ops ...string) (exec.Expr, string) {
-	if colT.Kind.IsBinary() {
-		return nil, "" // fixed-length binary pads; leave it to the scan
-	}
-	for _, c := range conj {
-		cmp, ok := c.(*exec.Compare)
-		if !ok {
-			continue
-		}
-		for flip, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
-			col2, isCol := side[0].(*exec.ColRef)
-			if !isCol || col2.Idx != col || !opt.RowIndependent(side[1]) || !opt.KeyCompatible(colT, side[1].Type()) {
-				continue
-			}
-			op := cmp.Op
-			if flip == 1 { // value op column: turn it round
-				op = map[string]string{"<": ">", ">": "<", "<=": ">=", ">=": "<=", "!<": "!>", "!>": "!<", "=": "="}[op]
-			}
-			for _, want := range ops {
-				if op == want {
-					return side[1], op
-				}
-			}
-		}
-	}
-	return nil, ""
-}
-
-// seekKey appends the encoding of a sought value as column c of the index
-// stores it.
-func seekKey(dst []byte, v types.Value, colT types.Type, desc bool) []byte {
-	if i, ok := v.(int64); ok && colT.Kind == types.Decimal {
-		v = types.DecFromInt(i)
-	}
-	return keys.AppendIndexValue(dst, v, colT, desc)
 }
 
 // scanKeys reads the rows the seek selects, in index order.
@@ -110,7 +64,7 @@ func (s *indexSeek) scanKeys(e *exec.Env, t *tableScan, fn func(key, raw []byte,
 		return full.scanKeys(e, fn)
 	}
 	def := t.table
-	rs, err := s.ranges(e, keys.IndexPrefix(def.StoreID(), s.ix.StoreID()))
+	rs, err := s.Ranges(e, keys.IndexPrefix(def.StoreID(), s.ix.StoreID()))
 	if err != nil {
 		return err
 	}

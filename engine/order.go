@@ -19,11 +19,11 @@ import (
 func (t *tableScan) order() opt.KeyOrder {
 	switch {
 	case t.seek != nil:
-		return opt.KeyOrder{Cols: t.seek.ix.Columns, Desc: t.seek.ix.Desc, Fixed: len(t.seek.eq), Unique: t.seek.ix.Unique}
+		return opt.KeyOrder{Cols: t.seek.ix.Columns, Desc: t.seek.ix.Desc, Fixed: len(t.seek.Eq), Unique: t.seek.ix.Unique}
 	case len(t.table.PK) == 0:
 		return opt.KeyOrder{}
 	case t.rng != nil:
-		return opt.KeyOrder{Cols: t.table.PK, Desc: make([]bool, len(t.table.PK)), Fixed: len(t.rng.eq), Unique: true}
+		return opt.KeyOrder{Cols: t.table.PK, Desc: make([]bool, len(t.table.PK)), Fixed: len(t.rng.Eq), Unique: true}
 	}
 	return opt.KeyOrder{Cols: t.table.PK, Desc: make([]bool, len(t.table.PK)), Fixed: len(t.eq), Unique: true}
 }
@@ -118,9 +118,9 @@ func (p *selectPlan) groupsTogether() bool {
 
 // wholeIndex reads every entry of an index, in its order.
 func wholeIndex(t *catalog.TableDef, ix *catalog.IndexDef) *indexSeek {
-	s := &indexSeek{ix: *ix, keySeek: keySeek{desc: ix.Desc}}
+	s := &indexSeek{ix: *ix, KeySeek: exec.KeySeek{Desc: ix.Desc}}
 	for _, c := range ix.Columns {
-		s.types = append(s.types, t.Columns[c].Type)
+		s.Types = append(s.Types, t.Columns[c].Type)
 	}
 	return s
 }

@@ -61,7 +61,7 @@ func secondarySeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.O
 		}
 		eq, used := opt.SeekValues(ts.table, ix.Columns, nil, base, pairs)
 		if len(used) > len(bestUsed) {
-			best, bestUsed = &indexSeek{ix: ix, keySeek: equalKeySeek(ts.table, ix.Columns, ix.Desc, eq)}, used
+			best, bestUsed = &indexSeek{ix: ix, KeySeek: opt.EqualKeySeek(ts.table, ix.Columns, ix.Desc, eq)}, used
 		}
 	}
 	if best == nil {

@@ -30,7 +30,7 @@ type tableScan struct {
 	// rng narrows the scan to ranges of the primary key (keyseek.go) when
 	// the WHERE clause bounds more than equalities do; backward reads
 	// the rows in descending key order (an ORDER BY ... DESC it serves).
-	rng      *keySeek
+	rng      *exec.KeySeek
 	backward bool
 	ordered  bool // the scan serves an ORDER BY (printed plans say so)
 	// need marks the columns the statement reads (nil: all); the others
@@ -86,10 +86,10 @@ func (t *tableScan) scanKeys(e *exec.Env, fn func(key, raw []byte, row []types.V
 			return fn(prefix, v, row)
 		}
 	}
-	rs := []keyRange{{prefix, keys.PrefixEnd(prefix)}}
+	rs := []exec.KeyRange{{Lo: prefix, Hi: keys.PrefixEnd(prefix)}}
 	if t.rng != nil {
 		var err error
-		if rs, err = t.rng.ranges(e, prefix); err != nil {
+		if rs, err = t.rng.Ranges(e, prefix); err != nil {
 			return err
 		}
 	}
@@ -115,31 +115,12 @@ func (t *tableScan) corrupt(err error) error {
 	return t.db.storage.Corrupt(fmt.Errorf("a row of table '%s.%s' does not decode: %w", t.table.Schema, t.table.Name, err))
 }
 
-// virtualScan serves the rows of a catalog view or table-valued function.
-type virtualScan struct {
-	name string // the view's or function's name, for printed plans
-	rows func(e *exec.Env) ([][]types.Value, error)
-}
-
-func (v *virtualScan) Run(e *exec.Env, fn func(row []types.Value) error) error {
-	rows, err := v.rows(e)
-	if err != nil {
-		return err
-	}
-	return exec.ScanRows(e, rows, fn)
-}
-
-// oneRow is the source of a SELECT without FROM: a single empty row.
-type oneRow struct{}
-
-func (oneRow) Run(_ *exec.Env, fn func([]types.Value) error) error { return fn(nil) }
-
 // bindFrom binds a FROM clause into a row source and its scope. Comma
 // separated entries are cross joins.
 func (b *binder) bindFrom(from []parser.TableExpr) (exec.Operator, *scope, error) {
 	sc := &scope{}
 	if len(from) == 0 {
-		return oneRow{}, sc, nil
+		return exec.OneRow{}, sc, nil
 	}
 	var src exec.Operator
 	for i, te := range from {
@@ -222,7 +203,7 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (exec.Operator, err
 		if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: view.cols}); err != nil {
 			return nil, err
 		}
-		return &virtualScan{name: x.Name.Object(), rows: func(e *exec.Env) ([][]types.Value, error) { return view.rows(e, nil) }}, nil
+		return &exec.VirtualScan{Name: x.Name.Object(), Rows: func(e *exec.Env) ([][]types.Value, error) { return view.rows(e, nil) }}, nil
 	}
 	db, def, err := b.lookupTable(x.Name)
 	if err != nil {
@@ -269,7 +250,7 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (exec.Operator, e
 	if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: cols}); err != nil {
 		return nil, err
 	}
-	return &virtualScan{name: x.Name.Object(), rows: func(e *exec.Env) ([][]types.Value, error) {
+	return &exec.VirtualScan{Name: x.Name.Object(), Rows: func(e *exec.Env) ([][]types.Value, error) {
 		vals := make([]types.Value, len(args))
 		for i, a := range args {
 			v, err := a.Eval(e)

@@ -18,14 +18,22 @@
 //     planner's order, and InputFilter, a predicate pushed down onto
 //     one of their inputs; their JoinKind, onto which the binder maps the parser's;
 //     the planner chooses the operator and a hash join's build side;
+//   - the row sources that read no store: OneRow, a SELECT without
+//     FROM, and VirtualScan, the rows of a catalog view or table-valued
+//     function, which the engine computes;
+//   - KeySeek, the ranges of encoded keys a seek on one key reads,
+//     computed as the statement runs from the values the planner found,
+//     and its SEEK:() text in plans (the scans that read those ranges
+//     are still the engine's);
 //   - Explainer and Names, which print expressions and operators as SQL
 //     Server's plans do.
 //
 // exec knows nothing of the engine above it: not the session, the
 // catalog's resolution of names, the parser or the binder. The engine's
 // own nodes, which need the session or a subquery's plan (subqueries,
-// system views, the PostgreSQL forms, the row sources that read the
-// store and subqueries' semi-joins for now), live in package engine and implement Expr, Operator or
+// system views' rows, the PostgreSQL forms, the row sources that
+// read the store (table and index scans, seeks) and subqueries'
+// semi-joins for now), live in package engine and implement Expr, Operator or
 // Explained there; they reach the session through Env.Sess, an opaque
 // value only the engine interprets, and name a row's columns in plans
 // through Names.Columns (the binder's scope). The binder composes the

@@ -72,10 +72,11 @@ var only = map[string][]string{
 	// Scalar functions are functions of values: no engine, parser,
 	// session or storage (the governor only to cancel a long LIKE).
 	"mirrordb/engine/builtins": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/govern"},
-	// Expressions, the environment they run in, the SELECT's operators and
-	// the joins (the hash table, hashing values alike that = calls equal):
-	// values, their errors, the scalar functions, the governor, the key
-	// encoding (distinct values, group keys) and the plan nodes operators
+	// Expressions, the environment they run in, the SELECT's operators,
+	// the joins (the hash table, hashing values alike that = calls equal)
+	// and the row sources that read no store: values, their errors, the
+	// scalar functions, the governor, the key encoding (distinct values,
+	// group keys, a seek's key ranges) and the plan nodes operators
 	// describe themselves with; never the engine, the parser, the session
 	// or storage (the engine's own nodes reach the session through the
 	// opaque Env.Sess).
