@@ -117,7 +117,36 @@ func TestSigtermStopsRunawayStatements(t *testing.T) {
 		"BACKUP DATABASE gov TO DISK = 'never.bak' WITH FORMAT",        // waits for it
 	}
 	errs := make(chan error, len(runaway))
-	for _, q := range runaway {
+	// waitRunning waits for n statements to be running; a statement that
+	// ended meanwhile is named in the failure.
+	waitRunning := func(n int) {
+		deadline := time.Now().Add(time.Minute)
+		for {
+			var running int
+			if err := admin.QueryRow(ctx, "SELECT COUNT(*) FROM sys.dm_exec_requests WHERE session_id <> @@SPID").Scan(&running); err != nil {
+				t.Fatal(err)
+			}
+			if running == n {
+				return
+			}
+			select {
+			case err := <-errs:
+				t.Fatalf("a statement ended before the shutdown: %v", err)
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d statements running", running, n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	for i, q := range runaway {
+		if i == len(runaway)-1 {
+			// The BACKUP waits for the transaction's lock only once the
+			// transaction holds it: started together, it could run first
+			// and finish.
+			waitRunning(i)
+		}
 		c := connect(t, srv.addr, "gov")
 		go func() {
 			_, err := c.Exec(ctx, q)
@@ -127,20 +156,7 @@ func TestSigtermStopsRunawayStatements(t *testing.T) {
 			errs <- err
 		}()
 	}
-	deadline := time.Now().Add(time.Minute)
-	for {
-		var n int
-		if err := admin.QueryRow(ctx, "SELECT COUNT(*) FROM sys.dm_exec_requests WHERE session_id <> @@SPID").Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n == len(runaway) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d statements running", n, len(runaway))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitRunning(len(runaway))
 	time.Sleep(200 * time.Millisecond) // into their operators
 	start := time.Now()
 	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
