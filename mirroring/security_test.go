@@ -148,7 +148,7 @@ func TestCertificateEndpoints(t *testing.T) {
 		t.Fatalf("principal without its witness: %v", err)
 	}
 	time.Sleep(300 * time.Millisecond) // the witness retries meanwhile, and is refused
-	if got := a.row(`SELECT mirroring_witness_state_desc FROM sys.database_mirroring WHERE database_id = DB_ID('`+db+`')`)[0]; got != "DISCONNECTED" {
+	if got := a.row(`SELECT mirroring_witness_state_desc FROM sys.database_mirroring WHERE database_id = DB_ID('` + db + `')`)[0]; got != "DISCONNECTED" {
 		t.Fatalf("revoked witness is %s", got)
 	}
 	a.exec(`GRANT CONNECT ON ENDPOINT::Endpoint_Mirroring TO WIT_login`)
