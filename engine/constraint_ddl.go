@@ -243,7 +243,7 @@ func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id 
 
 // validateCheck is WITH CHECK: every row must pass.
 func (a *constraintAdder) validateCheck(ck *catalog.CheckDef, x exec.Expr) error {
-	return (&tableScan{db: a.db, table: a.def}).Run(a.e, func(row []types.Value) error {
+	return (newTableScan(a.db, a.def)).Run(a.e, func(row []types.Value) error {
 		a.e.Row = row
 		v, err := x.Eval(a.e)
 		if err != nil || v == nil || exec.Truth(v) {
@@ -363,7 +363,7 @@ func (a *constraintAdder) cascadePathExists(parent, child uint32) bool {
 // validateForeignKey is WITH CHECK: every row's key must find its parent.
 func (a *constraintAdder) validateForeignKey(fk *catalog.ForeignKeyDef, parent *catalog.TableDef) error {
 	w := &rowWriter{db: a.db, table: a.def, verb: "ALTER TABLE"}
-	return (&tableScan{db: a.db, table: a.def}).Run(a.e, func(row []types.Value) error {
+	return (newTableScan(a.db, a.def)).Run(a.e, func(row []types.Value) error {
 		vals, null := pick(row, fk.Columns)
 		if null {
 			return nil
@@ -418,7 +418,7 @@ func (a *constraintAdder) addUnique(c *parser.UniqueConstraint, column string, i
 // fillUnique writes a new UNIQUE constraint's entries for the rows already
 // there, in the statement's transaction (1505 on a duplicate).
 func (a *constraintAdder) fillUnique(ix *catalog.IndexDef) error {
-	return (&tableScan{db: a.db, table: a.def}).scanKeys(a.e, func(key, _ []byte, row []types.Value) error {
+	return (newTableScan(a.db, a.def)).scanKeys(a.e, func(key, _ []byte, row []types.Value) error {
 		k, v := indexEntry(a.def, ix, key, row)
 		if _, had, err := a.t.Get(k); err != nil || had {
 			if err == nil {

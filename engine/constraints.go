@@ -316,7 +316,7 @@ func keyExists(e *exec.Env, t *txn, db *Database, def *catalog.TableDef, cols []
 // types), read through the primary key or a secondary index whose leading
 // columns are cols when there is one, else by scanning the table.
 func findRows(e *exec.Env, db *Database, def *catalog.TableDef, cols []int, vals []types.Value) (ks, raws [][]byte, rows [][]types.Value, err error) {
-	scan := &tableScan{db: db, table: def}
+	scan := newTableScan(db, def)
 	consts := func(order []int) []exec.Expr {
 		out := make([]exec.Expr, len(order))
 		for i, c := range order {

@@ -66,9 +66,8 @@ func (p *selectPlan) useCovering() {
 // columns decoded from the entry's key, INCLUDE columns and the clustered
 // key from its value; the other columns, which the statement does not
 // read, stay NULL.
-func (s *indexSeek) scanCovered(e *exec.Env, t *tableScan, rs []exec.KeyRange, fn func(key, raw []byte, row []types.Value) error) error {
+func (s *indexSeek) scanCovered(r exec.Reader, t *tableScan, rs []exec.KeyRange, fn func(key, raw []byte, row []types.Value) error) error {
 	def := t.table
-	tio := sessionOf(e).stats.open(t.db, t.table)
 	prefixLen := len(keys.IndexPrefix(def.StoreID(), s.ix.StoreID()))
 	row := make([]types.Value, len(def.Columns))
 	var vals, pk []types.Value
@@ -79,12 +78,9 @@ func (s *indexSeek) scanCovered(e *exec.Env, t *tableScan, rs []exec.KeyRange, f
 	pk = make([]types.Value, len(def.PK))
 	exact := opt.ExactKeyPrefix(def, s.ix.Columns)
 	pkExact := opt.ExactKeyPrefix(def, def.PK) == len(def.PK)
-	return t.scanRanges(e, rs, t.backward, func(key, entry []byte) error {
-		if tio != nil {
-			tio.reads++
-		}
+	return r.Ranges(rs, t.backward, true, func(key, entry []byte) error {
 		bad := func(err error) error {
-			return t.corrupt(fmt.Errorf("an entry of index '%s' does not decode: %w", s.ix.Name, err))
+			return r.Corrupt(fmt.Errorf("an entry of index '%s' does not decode: %w", s.ix.Name, err))
 		}
 		b := key[prefixLen:]
 		for i, c := range s.ix.Columns[:exact] {

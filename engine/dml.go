@@ -474,7 +474,7 @@ func (b *binder) tableScope(db *Database, def *catalog.TableDef) (*scope, *table
 	for i := range def.Columns {
 		src.cols = append(src.cols, session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type})
 	}
-	return &scope{sources: []*source{src}}, &tableScan{db: db, table: def}
+	return &scope{sources: []*source{src}}, newTableScan(db, def)
 }
 
 func (b *binder) bindWhere(w parser.Expr, sc *scope) (exec.Expr, error) {
@@ -694,7 +694,7 @@ func (p *deletePlan) run(e *exec.Env, t *txn) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return int64(len(ks)), referencedChange(e, t, p.scan.db, def, "DELETE", rows, nil, 0)
+	return int64(len(ks)), referencedChange(e, t, storeOf(p.scan), def, "DELETE", rows, nil, 0)
 }
 
 // deleteRows deletes the rows matchRows found, and their index entries.
@@ -715,7 +715,7 @@ func deleteRows(e *exec.Env, t *txn, tableID uint32, ks, raws [][]byte, rows [][
 
 // truncateTable deletes every row and resets the identity counter.
 func truncateTable(e *exec.Env, t *txn, db *Database, def *catalog.TableDef) error {
-	scan := &tableScan{db: db, table: def}
+	scan := newTableScan(db, def)
 	ks, raws, rows, err := matchRows(e, scan, nil, nil)
 	if err == nil {
 		err = deleteRows(e, t, def.ID, ks, raws, rows)

@@ -69,7 +69,7 @@ func countRows(r pebble.Reader, prefix []byte) float64 {
 func estimateRows(src exec.Operator) float64 {
 	switch s := src.(type) {
 	case *tableScan:
-		n := tableRows(s.db, s.table)
+		n := scanRows(s)
 		if len(s.table.PK) > 0 && len(s.eq) == len(s.table.PK) {
 			n = min(n, 1)
 		}
@@ -95,3 +95,6 @@ func estimateRows(src exec.Operator) float64 {
 	}
 	return 1000 // a catalog view, a derived input: a guess
 }
+
+// scanRows is the committed row count of the table a scan reads.
+func scanRows(ts *tableScan) float64 { return tableRows(storeOf(ts), ts.table) }

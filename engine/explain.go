@@ -16,21 +16,6 @@ type explainable interface {
 	explain(x *exec.Explainer) *plan.Node
 }
 
-// objectName is [db].[dbo].[table], and with its primary key (the
-// clustered index) [db].[dbo].[table].[PK_name].
-func objectName(db *Database, t *catalog.TableDef) string {
-	s := exec.Bracket(db.Name()) + "." + exec.Bracket(orDbo(t.Schema)) + "." + exec.Bracket(t.Name)
-	if len(t.PK) > 0 && t.PKName != "" {
-		s += "." + exec.Bracket(t.PKName)
-	}
-	return s
-}
-
-// columnName is a table's column as plans print it: [db].[dbo].[t].[c].
-func columnName(db *Database, t *catalog.TableDef, i int) string {
-	return exec.Bracket(db.Name()) + "." + exec.Bracket(orDbo(t.Schema)) + "." + exec.Bracket(t.Name) + "." + exec.Bracket(t.Columns[i].Name)
-}
-
 // ColumnName names a position of the combined row in plans: a base
 // table's column in full, an aliased or virtual source's by its exposed
 // name.
@@ -65,14 +50,14 @@ func (v *inSubquery) Explain(x *exec.Explainer, n *exec.Names) string {
 }
 
 func (t *tableScan) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	obj := "OBJECT:(" + objectName(t.db, t.table) + ")"
+	obj := "OBJECT:(" + exec.ObjectName(t.tbl.Database(), t.table) + ")"
 	if t.seek != nil {
 		return t.explainIndexSeek(x, nm, obj)
 	}
 	if len(t.table.PK) == 0 {
 		return x.Node("Table Scan", "Table Scan", obj)
 	}
-	pkCol := func(i int) string { return columnName(t.db, t.table, t.table.PK[i]) }
+	pkCol := func(i int) string { return exec.ColumnName(t.tbl.Database(), t.table, t.table.PK[i]) }
 	if t.rng != nil {
 		return x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+t.rng.Explain(x, nm, pkCol)+") "+exec.Direction(t.backward))
 	}
@@ -98,8 +83,8 @@ func (t *tableScan) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 // through the primary key, RID Lookup in a heap), joined by nested loops.
 func (t *tableScan) explainIndexSeek(x *exec.Explainer, nm *exec.Names, obj string) *plan.Node {
 	s := t.seek
-	ix := exec.Bracket(t.db.Name()) + "." + exec.Bracket(orDbo(t.table.Schema)) + "." + exec.Bracket(t.table.Name) + "." + exec.Bracket(s.ix.Name)
-	ixCol := func(i int) string { return columnName(t.db, t.table, s.ix.Columns[i]) }
+	ix := exec.TableName(t.tbl.Database(), t.table) + "." + exec.Bracket(s.ix.Name)
+	ixCol := func(i int) string { return exec.ColumnName(t.tbl.Database(), t.table, s.ix.Columns[i]) }
 	arg := "OBJECT:(" + ix + ")"
 	if len(s.Eq) > 0 || s.Bounded() {
 		arg += ", SEEK:(" + s.Explain(x, nm, ixCol) + ")" // a join's seek reads the outer row
@@ -161,9 +146,9 @@ func (p *insertPlan) explain(x *exec.Explainer) *plan.Node {
 	}
 	set := make([]string, len(p.targets))
 	for i, c := range p.targets {
-		set[i] = columnName(p.w.db, p.w.table, c)
+		set[i] = exec.ColumnName(p.w.db.Name(), p.w.table, c)
 	}
-	arg := "OBJECT:(" + objectName(p.w.db, p.w.table) + ")"
+	arg := "OBJECT:(" + exec.ObjectName(p.w.db.Name(), p.w.table) + ")"
 	if len(set) > 0 {
 		arg += ", SET:(" + strings.Join(set, ", ") + ")"
 	}
@@ -194,14 +179,14 @@ func (p *updatePlan) explain(x *exec.Explainer) *plan.Node {
 		if s.x != nil {
 			v = x.Text(s.x, nm)
 		}
-		set[i] = columnName(p.w.db, p.w.table, s.col) + " = " + v
+		set[i] = exec.ColumnName(p.w.db.Name(), p.w.table, s.col) + " = " + v
 	}
 	return constraintAssert(x, p.w.db, p.w.table, "Update", cols, x.Node(writeOp(p.w.table, "Update"), "Update",
-		"OBJECT:("+objectName(p.w.db, p.w.table)+"), SET:("+strings.Join(set, ", ")+")", in))
+		"OBJECT:("+exec.ObjectName(p.w.db.Name(), p.w.table)+"), SET:("+strings.Join(set, ", ")+")", in))
 }
 
 func (p *deletePlan) explain(x *exec.Explainer) *plan.Node {
 	in := explainMatch(x, p.scan, p.sc, p.where, p.top)
-	return constraintAssert(x, p.scan.db, p.scan.table, "Delete", nil,
-		x.Node(writeOp(p.scan.table, "Delete"), "Delete", "OBJECT:("+objectName(p.scan.db, p.scan.table)+")", in))
+	return constraintAssert(x, storeOf(p.scan), p.scan.table, "Delete", nil,
+		x.Node(writeOp(p.scan.table, "Delete"), "Delete", "OBJECT:("+exec.ObjectName(p.scan.tbl.Database(), p.scan.table)+")", in))
 }

@@ -200,7 +200,7 @@ func (b *binder) planCheckIdent(x *parser.Dbcc, quiet bool) (*stmtPlan, error) {
 		}
 		// The column's extreme value in the increment's direction.
 		colMax, hasRows := int64(0), false
-		scan := &tableScan{db: db, table: def}
+		scan := newTableScan(db, def)
 		if err := scan.Run(e, func(row []types.Value) error {
 			if v, ok := identityInt(row[col]); ok && (!hasRows || (inc > 0 && v > colMax) || (inc < 0 && v < colMax)) {
 				colMax, hasRows = v, true

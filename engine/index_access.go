@@ -7,7 +7,6 @@ import (
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/opt"
-	"mirrordb/engine/storage"
 	"mirrordb/types"
 )
 
@@ -63,36 +62,32 @@ func (s *indexSeek) scanKeys(e *exec.Env, t *tableScan, fn func(key, raw []byte,
 		full.seek = nil
 		return full.scanKeys(e, fn)
 	}
+	r, err := t.tbl.Open(e)
+	if err != nil {
+		return err
+	}
 	def := t.table
 	rs, err := s.Ranges(e, keys.IndexPrefix(def.StoreID(), s.ix.StoreID()))
 	if err != nil {
 		return err
 	}
 	if s.covering {
-		return s.scanCovered(e, t, rs, fn)
+		return s.scanCovered(r, t, rs, fn)
 	}
-	r := sessionOf(e).readerFor(t.db)
-	tio := sessionOf(e).stats.open(t.db, t.table)
 	var row []types.Value
-	return t.scanRanges(e, rs, t.backward, func(_, entry []byte) error {
-		rowKey, err := entryRowKey(def.StoreID(), entry)
+	return r.Ranges(rs, t.backward, false, func(_, entry []byte) error {
+		rowKey, err := keys.EntryRowKey(def.StoreID(), entry)
 		if err != nil {
-			return t.corrupt(fmt.Errorf("an entry of index '%s' does not decode: %w", s.ix.Name, err))
+			return r.Corrupt(fmt.Errorf("an entry of index '%s' does not decode: %w", s.ix.Name, err))
 		}
-		raw, ok, err := storage.ReadValue(r, rowKey)
+		raw, ok, err := r.Get(rowKey)
 		if err != nil {
-			return t.db.storage.ReadError(err)
+			return err
 		}
 		if !ok {
-			return t.corrupt(fmt.Errorf("index '%s' has an entry without its row (DBCC CHECKTABLE reports it)", s.ix.Name))
+			return r.Corrupt(fmt.Errorf("index '%s' has an entry without its row (DBCC CHECKTABLE reports it)", s.ix.Name))
 		}
-		if tio != nil {
-			tio.reads++ // the row fetched (SET STATISTICS IO)
-		}
-		if row, err = keys.DecodeColumns(raw, row, t.need); err != nil {
-			return t.corrupt(err)
-		}
-		if row, err = completeRow(e, t.db, def, raw, row); err != nil { // stored before ADD
+		if row, err = r.Row(raw, row, t.need); err != nil {
 			return err
 		}
 		return fn(rowKey, raw, row)
@@ -103,11 +98,7 @@ func (s *indexSeek) scanKeys(e *exec.Env, t *tableScan, fn func(key, raw []byte,
 // the schema now: a statement bound before DROP INDEX began falls back to
 // reading the table.
 func (s *indexSeek) stillReady(e *exec.Env, t *tableScan) bool {
-	set, err := sessionOf(e).schemaFor(t.db)
-	if err != nil {
-		return false
-	}
-	def := set.ByID(t.table.ID)
+	def := t.tbl.Current(e)
 	if def == nil {
 		return false
 	}

@@ -301,7 +301,7 @@ func (x *indexBuild) writeStep(e *exec.Env, t *txn, def *catalog.TableDef, ix *c
 		}
 		if had {
 			cur = bytes.Clone(it.Value())
-			other, err := entryRowKey(def.StoreID(), cur)
+			other, err := keys.EntryRowKey(def.StoreID(), cur)
 			if err == nil && bytes.Equal(other, rowKeyOfEntry(def.StoreID(), v)) {
 				continue // a write since the build began indexed it already
 			}
@@ -319,13 +319,13 @@ func (x *indexBuild) writeStep(e *exec.Env, t *txn, def *catalog.TableDef, ix *c
 // rowKeyOfEntry is entryRowKey of a value this build encoded (nil if it
 // cannot be decoded, which does not happen).
 func rowKeyOfEntry(tableID uint32, val []byte) []byte {
-	k, _ := entryRowKey(tableID, val)
+	k, _ := keys.EntryRowKey(tableID, val)
 	return k
 }
 
 // duplicate is Msg 1505 for the row whose new entry has value val.
 func (x *indexBuild) duplicate(e *exec.Env, t *txn, def *catalog.TableDef, ix *catalog.IndexDef, val []byte) error {
-	rowKey, err := entryRowKey(def.StoreID(), val)
+	rowKey, err := keys.EntryRowKey(def.StoreID(), val)
 	if err != nil {
 		return x.db.storage.Corrupt(err)
 	}

@@ -539,7 +539,7 @@ func (x *indexBuild) writeSorted(e *exec.Env, t *txn, s *buildSort, p *entryPack
 				return err
 			}
 			if found {
-				other, err := entryRowKey(def.StoreID(), cur)
+				other, err := keys.EntryRowKey(def.StoreID(), cur)
 				if err == nil && bytes.Equal(other, rowKeyOfEntry(def.StoreID(), v)) {
 					continue // a write since the build began indexed it already
 				} else if ix.Unique {
@@ -558,7 +558,7 @@ func (x *indexBuild) writeSorted(e *exec.Env, t *txn, s *buildSort, p *entryPack
 // currentEntry returns the value the entry with key k (value v, from the
 // scan) has now: nil when its row is gone or has another entry.
 func (x *indexBuild) currentEntry(e *exec.Env, t *txn, def *catalog.TableDef, ix *catalog.IndexDef, k, v []byte) ([]byte, error) {
-	rowKey, err := entryRowKey(def.StoreID(), v)
+	rowKey, err := keys.EntryRowKey(def.StoreID(), v)
 	if err != nil {
 		return nil, x.db.storage.Corrupt(err)
 	}

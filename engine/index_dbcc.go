@@ -63,7 +63,7 @@ func (c *checker) checkEntry(r pebble.Reader, tables map[uint32]*catalog.TableDe
 	extra := func(detail string) error {
 		return c.report(sqlerr.New(8952, t.Name, int64(t.ID), ix.Name, int64(ix.ID), detail))
 	}
-	rowKey, err := entryRowKey(t.StoreID(), v)
+	rowKey, err := keys.EntryRowKey(t.StoreID(), v)
 	if err != nil {
 		return extra(fmt.Sprintf("an entry that does not decode (%x)", k))
 	}

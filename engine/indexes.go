@@ -60,19 +60,6 @@ func (enc *entryEncoder) append(dst []byte, t *catalog.TableDef, ix *catalog.Ind
 	return keys.EncodeRow(dst, enc.vals), n
 }
 
-// entryRowKey returns the key of the row an index entry points at.
-func entryRowKey(tableID uint32, val []byte) ([]byte, error) {
-	vals, err := keys.DecodeRow(val, nil)
-	if err != nil || len(vals) == 0 {
-		return nil, keys.ErrCorruptRow
-	}
-	suffix, ok := vals[0].([]byte)
-	if !ok {
-		return nil, keys.ErrCorruptRow
-	}
-	return keys.RowKey(tableID, suffix), nil
-}
-
 // writeIndexes brings every maintained index of a table in line with one
 // row changing from old (at oldKey) to new (at newKey); either side is nil
 // for an insert or a delete.
@@ -140,7 +127,7 @@ func indexPhase(t *txn, tableID uint32, oldKey []byte, old []types.Value, newKey
 			return err
 		}
 		if had && ix.Unique {
-			other, err := entryRowKey(def.StoreID(), cur)
+			other, err := keys.EntryRowKey(def.StoreID(), cur)
 			if err != nil || !bytes.Equal(other, newKey) {
 				if ix.Constraint {
 					return sqlerr.New(2627, "UNIQUE KEY", ix.Name, "dbo."+def.Name, indexKeyText(def, ix, new))

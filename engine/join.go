@@ -196,7 +196,7 @@ func (jp *joinPlanner) rewriteJoin(j *exec.NestedLoops, base int, preds []exec.E
 func seekCheaper(left, right exec.Operator) bool {
 	reads := estimateRows(right)
 	if ts := leafScan(right); ts != nil {
-		reads = max(tableRows(ts.db, ts.table), 1)
+		reads = max(scanRows(ts), 1)
 	}
 	return opt.SeekCheaper(estimateRows(left), reads)
 }

@@ -103,7 +103,7 @@ func (jp *joinPlanner) chainJoin(j *exec.NestedLoops, base int, preds []exec.Exp
 		in.Est = estimateRows(in.src)
 		in.Reads = in.Est
 		if ts := leafScan(in.src); ts != nil {
-			in.Reads, in.Table = max(tableRows(ts.db, ts.table), 1), ts.table
+			in.Reads, in.Table = max(scanRows(ts), 1), ts.table
 		}
 	}
 	descs := make([]opt.Input, len(inputs))

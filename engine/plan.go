@@ -81,7 +81,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(dp.scan.db, nil, func(e *exec.Env, t *txn) (string, error) {
+		return withOutput(b.writePlan(storeOf(dp.scan), nil, func(e *exec.Env, t *txn) (string, error) {
 			n, err := dp.run(e, t)
 			return sessionOf(e).rowsTag("DELETE", n), err
 		}).withTree(dp).writing(dp.scan.table), dp.out), nil

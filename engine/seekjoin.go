@@ -43,7 +43,7 @@ func pkSeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Operator
 	if len(used) == 0 {
 		return nil, nil
 	}
-	return &tableScan{db: ts.db, table: ts.table, eq: eq}, used
+	return &tableScan{tbl: ts.tbl, table: ts.table, eq: eq}, used
 }
 
 // secondarySeek seeks a table through the ready, unfiltered secondary
@@ -67,5 +67,5 @@ func secondarySeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.O
 	if best == nil {
 		return nil, nil
 	}
-	return &tableScan{db: ts.db, table: ts.table, seek: best}, bestUsed
+	return &tableScan{tbl: ts.tbl, table: ts.table, seek: best}, bestUsed
 }

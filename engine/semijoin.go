@@ -54,7 +54,7 @@ func (s *semiJoin) planSeek(hint joinHint) {
 	if !ok || hint == hintHash {
 		return
 	}
-	if hint != hintLoop && !opt.SeekCheaper(estimateRows(s.src), max(tableRows(ts.db, ts.table), 1)) {
+	if hint != hintLoop && !opt.SeekCheaper(estimateRows(s.src), max(scanRows(ts), 1)) {
 		return
 	}
 	pairs := make([]exec.JoinPair, len(s.innerKeys))

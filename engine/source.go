@@ -1,13 +1,11 @@
 package engine
 
 import (
-	"fmt"
 	"strings"
 
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
-	"mirrordb/engine/storage"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -23,7 +21,7 @@ import (
 // to the keys whose leading columns equal the values in eq (a point lookup
 // when every key column is given).
 type tableScan struct {
-	db    *Database
+	tbl   exec.Table // the store as the statement reads it (table.go)
 	table *catalog.TableDef
 	eq    []exec.Expr // values for PK columns 0..len(eq)-1, coerced to their types
 	seek  *indexSeek
@@ -38,6 +36,11 @@ type tableScan struct {
 	need []bool
 }
 
+// newTableScan reads every row of a table of db.
+func newTableScan(db *Database, def *catalog.TableDef) *tableScan {
+	return &tableScan{tbl: storedTable{db, def}, table: def}
+}
+
 func (t *tableScan) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	return t.scanKeys(e, func(_, _ []byte, row []types.Value) error { return fn(row) })
 }
@@ -45,14 +48,13 @@ func (t *tableScan) Run(e *exec.Env, fn func(row []types.Value) error) error {
 // scanKeys is scan that also passes each row's storage key and encoded value
 // (valid only during the call), which UPDATE and DELETE need.
 func (t *tableScan) scanKeys(e *exec.Env, fn func(key, raw []byte, row []types.Value) error) error {
-	if err := t.db.storage.Available(); err != nil {
-		return err // out of service after a storage failure: no rows from it
-	}
 	if t.seek != nil {
 		return t.seek.scanKeys(e, t, fn)
 	}
-	r := sessionOf(e).readerFor(t.db)
-	tio := sessionOf(e).stats.open(t.db, t.table)
+	r, err := t.tbl.Open(e)
+	if err != nil {
+		return err
+	}
 	prefix := keys.TablePrefix(t.table.StoreID())
 	if len(t.eq) > 0 {
 		vals := make([]types.Value, len(t.eq))
@@ -69,18 +71,12 @@ func (t *tableScan) scanKeys(e *exec.Env, fn func(key, raw []byte, row []types.V
 		}
 		prefix = append(prefix, keys.EncodeTuple(vals, ts)...)
 		if len(t.eq) == len(t.table.PK) {
-			v, ok, err := storage.ReadValue(r, prefix)
+			v, ok, err := r.Get(prefix)
 			if err != nil || !ok {
-				return t.db.storage.ReadError(err)
+				return err
 			}
-			if tio != nil {
-				tio.reads++
-			}
-			row, err := keys.DecodeRow(v, nil)
+			row, err := r.Row(v, nil, nil)
 			if err != nil {
-				return t.corrupt(err)
-			}
-			if row, err = completeRow(e, t.db, t.table, v, row); err != nil {
 				return err
 			}
 			return fn(prefix, v, row)
@@ -88,31 +84,18 @@ func (t *tableScan) scanKeys(e *exec.Env, fn func(key, raw []byte, row []types.V
 	}
 	rs := []exec.KeyRange{{Lo: prefix, Hi: keys.PrefixEnd(prefix)}}
 	if t.rng != nil {
-		var err error
 		if rs, err = t.rng.Ranges(e, prefix); err != nil {
 			return err
 		}
 	}
 	var row []types.Value
-	return t.scanRanges(e, rs, t.backward, func(key, val []byte) error {
-		if tio != nil {
-			tio.reads++
-		}
+	return r.Ranges(rs, t.backward, true, func(key, val []byte) error {
 		var err error
-		if row, err = keys.DecodeColumns(val, row, t.need); err != nil {
-			return t.corrupt(err)
-		}
-		if row, err = completeRow(e, t.db, t.table, val, row); err != nil { // stored before ADD
+		if row, err = r.Row(val, row, t.need); err != nil {
 			return err
 		}
 		return fn(key, val, row)
 	})
-}
-
-// corrupt reports a row that does not decode: the database is marked
-// SUSPECT (Msg 824) rather than serving rows from a damaged store.
-func (t *tableScan) corrupt(err error) error {
-	return t.db.storage.Corrupt(fmt.Errorf("a row of table '%s.%s' does not decode: %w", t.table.Schema, t.table.Name, err))
 }
 
 // bindFrom binds a FROM clause into a row source and its scope. Comma
@@ -220,7 +203,7 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (exec.Operator, err
 	if err := b.addSource(x, sc, &source{name: name, schema: def.Schema, alias: x.Alias != "", cols: cols, table: def.ID, db: db}); err != nil {
 		return nil, err
 	}
-	return &tableScan{db: db, table: def}, nil
+	return newTableScan(db, def), nil
 }
 
 func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (exec.Operator, error) {

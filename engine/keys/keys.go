@@ -203,3 +203,18 @@ func EncodeTuple(vals []types.Value, ts []types.Type) []byte {
 	}
 	return dst
 }
+
+// EntryRowKey returns the key of the row a secondary index entry (its
+// encoded value, which leads with the row's clustered key) points at in
+// table tableID.
+func EntryRowKey(tableID uint32, val []byte) ([]byte, error) {
+	vals, err := DecodeRow(val, nil)
+	if err != nil || len(vals) == 0 {
+		return nil, ErrCorruptRow
+	}
+	suffix, ok := vals[0].([]byte)
+	if !ok {
+		return nil, ErrCorruptRow
+	}
+	return RowKey(tableID, suffix), nil
+}

@@ -74,14 +74,17 @@ var only = map[string][]string{
 	"mirrordb/engine/builtins": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/govern"},
 	// Expressions, the environment they run in, the SELECT's operators,
 	// the joins (the hash table, hashing values alike that = calls equal)
-	// and the row sources that read no store: values, their errors, the
-	// scalar functions, the governor, the key encoding (distinct values,
-	// group keys, a seek's key ranges) and the plan nodes operators
-	// describe themselves with; never the engine, the parser, the session
-	// or storage (the engine's own nodes reach the session through the
-	// opaque Env.Sess).
+	// and the row sources: values, their errors, the scalar functions,
+	// the governor, the key encoding (distinct values, group keys, a
+	// seek's key ranges, the keys of a table's rows and index entries),
+	// the catalog's descriptors (the table and index a scan reads, whose
+	// columns and key it decodes) and the plan nodes operators describe
+	// themselves with; never the engine, the parser, the session or
+	// storage: the scans read the store through exec.Table, which the
+	// engine implements, and the engine's own nodes reach the session
+	// through the opaque Env.Sess.
 	"mirrordb/engine/exec": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern",
-		"mirrordb/engine/keys", "mirrordb/engine/plan"},
+		"mirrordb/engine/keys", "mirrordb/engine/catalog", "mirrordb/engine/plan"},
 	// The planner's rules judge exec's expressions and the catalog's
 	// descriptors; they know no engine, parser, session or storage.
 	"mirrordb/engine/opt": {"mirrordb/engine/exec", "mirrordb/engine/catalog", "mirrordb/engine/keys", "mirrordb/types",
