@@ -16,17 +16,17 @@ func chooseAccess(src exec.Operator, where exec.Expr) { chooseAccessAt(src, wher
 // in the combined row (a join's input); a scan already narrowed is left
 // as it is.
 func chooseAccessAt(src exec.Operator, where exec.Expr, base int) {
-	ts, ok := src.(*tableScan)
-	if !ok || where == nil || len(ts.eq) > 0 || ts.seek != nil || ts.rng != nil {
+	ts, ok := src.(*TableScan)
+	if !ok || where == nil || len(ts.Eq) > 0 || ts.Seek != nil || ts.Rng != nil {
 		return
 	}
 	defer chooseIndexSeek(ts, where, base) // secondary indexes: engine/index_access.go
-	if len(ts.table.PK) == 0 {
+	if len(ts.Def.PK) == 0 {
 		return
 	}
 	conj := opt.Conjuncts(where, nil)
-	for _, pkCol := range ts.table.PK {
-		colT := ts.table.Columns[pkCol].Type
+	for _, pkCol := range ts.Def.PK {
+		colT := ts.Def.Columns[pkCol].Type
 		var val exec.Expr
 		for _, c := range conj {
 			cmp, ok := c.(*exec.Compare)
@@ -46,13 +46,13 @@ func chooseAccessAt(src exec.Operator, where exec.Expr, base int) {
 		if val == nil {
 			break
 		}
-		ts.eq = append(ts.eq, &exec.Cast{X: val, To: colT, Mode: types.Implicit, Try: true})
+		ts.Eq = append(ts.Eq, &exec.Cast{X: val, To: colT, Mode: types.Implicit, Try: true})
 	}
-	if len(ts.eq) < len(ts.table.PK) {
+	if len(ts.Eq) < len(ts.Def.PK) {
 		// ranges, IN lists, LIKE prefixes of the next key column: keyseek.go
-		ks := opt.FindKeySeek(conj, base, ts.table, ts.table.PK, make([]bool, len(ts.table.PK)))
-		if ks.Bounded() && len(ks.Eq) == len(ts.eq) {
-			ts.eq, ts.rng = nil, &ks
+		ks := opt.FindKeySeek(conj, base, ts.Def, ts.Def.PK, make([]bool, len(ts.Def.PK)))
+		if ks.Bounded() && len(ks.Eq) == len(ts.Eq) {
+			ts.Eq, ts.Rng = nil, &ks
 		}
 	}
 }

@@ -418,7 +418,7 @@ func (a *constraintAdder) addUnique(c *parser.UniqueConstraint, column string, i
 // fillUnique writes a new UNIQUE constraint's entries for the rows already
 // there, in the statement's transaction (1505 on a duplicate).
 func (a *constraintAdder) fillUnique(ix *catalog.IndexDef) error {
-	return (newTableScan(a.db, a.def)).scanKeys(a.e, func(key, _ []byte, row []types.Value) error {
+	return (newTableScan(a.db, a.def)).ScanKeys(a.e, func(key, _ []byte, row []types.Value) error {
 		k, v := indexEntry(a.def, ix, key, row)
 		if _, had, err := a.t.Get(k); err != nil || had {
 			if err == nil {

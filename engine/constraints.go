@@ -330,9 +330,9 @@ func findRows(e *exec.Env, db *Database, def *catalog.TableDef, cols []int, vals
 	}
 	switch pk, ix := def.RowKeyFor(cols, false); {
 	case pk:
-		scan.eq = consts(def.PK[:len(cols)])
+		scan.Eq = consts(def.PK[:len(cols)])
 	case ix != nil:
-		scan.seek = &indexSeek{ix: *ix, KeySeek: opt.EqualKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
+		scan.Seek = &IndexSeek{Index: *ix, KeySeek: opt.EqualKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
 	}
 	allKs, allRaws, allRows, err := matchRows(e, scan, nil, nil)
 	if err != nil {

@@ -43,7 +43,7 @@ func (p *selectPlan) columnsRead() (map[int]bool, bool) {
 // hold every column the statement needs, and otherwise decodes only those
 // columns of each row.
 func (p *selectPlan) useCovering() {
-	ts, ok := p.src.(*tableScan)
+	ts, ok := p.src.(*TableScan)
 	if !ok {
 		return
 	}
@@ -51,13 +51,13 @@ func (p *selectPlan) useCovering() {
 	if !ok {
 		return
 	}
-	if ts.seek != nil && opt.Covers(&ts.seek.ix, ts.table, need) {
-		ts.seek.covering = true
+	if ts.Seek != nil && opt.Covers(&ts.Seek.Index, ts.Def, need) {
+		ts.Seek.Covering = true
 	}
-	ts.need = make([]bool, len(ts.table.Columns))
+	ts.Need = make([]bool, len(ts.Def.Columns))
 	for c := range need {
-		if c >= 0 && c < len(ts.need) {
-			ts.need[c] = true
+		if c >= 0 && c < len(ts.Need) {
+			ts.Need[c] = true
 		}
 	}
 }
@@ -66,9 +66,9 @@ func (p *selectPlan) useCovering() {
 // columns decoded from the entry's key, INCLUDE columns and the clustered
 // key from its value; the other columns, which the statement does not
 // read, stay NULL.
-func (s *indexSeek) scanCovered(r exec.Reader, t *tableScan, rs []exec.KeyRange, fn func(key, raw []byte, row []types.Value) error) error {
-	def := t.table
-	prefixLen := len(keys.IndexPrefix(def.StoreID(), s.ix.StoreID()))
+func (s *IndexSeek) scanCovered(r exec.Reader, t *TableScan, rs []exec.KeyRange, fn func(key, raw []byte, row []types.Value) error) error {
+	def := t.Def
+	prefixLen := len(keys.IndexPrefix(def.StoreID(), s.Index.StoreID()))
 	row := make([]types.Value, len(def.Columns))
 	var vals, pk []types.Value
 	pkTypes := make([]types.Type, len(def.PK))
@@ -76,24 +76,24 @@ func (s *indexSeek) scanCovered(r exec.Reader, t *tableScan, rs []exec.KeyRange,
 		pkTypes[i] = def.Columns[c].Type
 	}
 	pk = make([]types.Value, len(def.PK))
-	exact := opt.ExactKeyPrefix(def, s.ix.Columns)
+	exact := opt.ExactKeyPrefix(def, s.Index.Columns)
 	pkExact := opt.ExactKeyPrefix(def, def.PK) == len(def.PK)
-	return r.Ranges(rs, t.backward, true, func(key, entry []byte) error {
+	return r.Ranges(rs, t.Backward, true, func(key, entry []byte) error {
 		bad := func(err error) error {
-			return r.Corrupt(fmt.Errorf("an entry of index '%s' does not decode: %w", s.ix.Name, err))
+			return r.Corrupt(fmt.Errorf("an entry of index '%s' does not decode: %w", s.Index.Name, err))
 		}
 		b := key[prefixLen:]
-		for i, c := range s.ix.Columns[:exact] {
+		for i, c := range s.Index.Columns[:exact] {
 			var err error
-			if row[c], b, err = keys.DecodeKeyValue(b, s.Types[i], s.ix.Desc[i]); err != nil {
+			if row[c], b, err = keys.DecodeKeyValue(b, s.Types[i], s.Index.Desc[i]); err != nil {
 				return bad(err)
 			}
 		}
 		var err error
-		if vals, err = keys.DecodeRow(entry, vals); err != nil || len(vals) != 1+len(s.ix.Include) {
+		if vals, err = keys.DecodeRow(entry, vals); err != nil || len(vals) != 1+len(s.Index.Include) {
 			return bad(keys.ErrCorruptRow)
 		}
-		for i, c := range s.ix.Include {
+		for i, c := range s.Index.Include {
 			row[c] = vals[1+i]
 		}
 		if suffix, ok := vals[0].([]byte); ok && len(def.PK) > 0 && pkExact {

@@ -68,16 +68,16 @@ func countRows(r pebble.Reader, prefix []byte) float64 {
 // Server shows it).
 func estimateRows(src exec.Operator) float64 {
 	switch s := src.(type) {
-	case *tableScan:
+	case *TableScan:
 		n := scanRows(s)
-		if len(s.table.PK) > 0 && len(s.eq) == len(s.table.PK) {
+		if len(s.Def.PK) > 0 && len(s.Eq) == len(s.Def.PK) {
 			n = min(n, 1)
 		}
 		return max(n, 1)
 	case *exec.InputFilter:
 		var t *catalog.TableDef
-		if ts, ok := s.Src.(*tableScan); ok {
-			t = ts.table
+		if ts, ok := s.Src.(*TableScan); ok {
+			t = ts.Def
 		}
 		return max(opt.FilteredRows(estimateRows(s.Src), t, s.Base, s.Cond), 1)
 	case *exec.JoinChain:
@@ -97,4 +97,4 @@ func estimateRows(src exec.Operator) float64 {
 }
 
 // scanRows is the committed row count of the table a scan reads.
-func scanRows(ts *tableScan) float64 { return tableRows(storeOf(ts), ts.table) }
+func scanRows(ts *TableScan) float64 { return tableRows(storeOf(ts), ts.Def) }

@@ -49,30 +49,30 @@ func (v *inSubquery) Explain(x *exec.Explainer, n *exec.Names) string {
 	return x.Text(v.x, n) + op + v.sub.Explain(x, n)
 }
 
-func (t *tableScan) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	obj := "OBJECT:(" + exec.ObjectName(t.tbl.Database(), t.table) + ")"
-	if t.seek != nil {
+func (t *TableScan) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
+	obj := "OBJECT:(" + exec.ObjectName(t.Table.Database(), t.Def) + ")"
+	if t.Seek != nil {
 		return t.explainIndexSeek(x, nm, obj)
 	}
-	if len(t.table.PK) == 0 {
+	if len(t.Def.PK) == 0 {
 		return x.Node("Table Scan", "Table Scan", obj)
 	}
-	pkCol := func(i int) string { return exec.ColumnName(t.tbl.Database(), t.table, t.table.PK[i]) }
-	if t.rng != nil {
-		return x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+t.rng.Explain(x, nm, pkCol)+") "+exec.Direction(t.backward))
+	pkCol := func(i int) string { return exec.ColumnName(t.Table.Database(), t.Def, t.Def.PK[i]) }
+	if t.Rng != nil {
+		return x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+t.Rng.Explain(x, nm, pkCol)+") "+exec.Direction(t.Backward))
 	}
-	if len(t.eq) == 0 {
-		if t.ordered {
-			obj += ", " + exec.Direction(t.backward)
+	if len(t.Eq) == 0 {
+		if t.Ordered {
+			obj += ", " + exec.Direction(t.Backward)
 		}
 		return x.Node("Clustered Index Scan", "Clustered Index Scan", obj)
 	}
-	seek := make([]string, len(t.eq))
-	for i, v := range t.eq {
+	seek := make([]string, len(t.Eq))
+	for i, v := range t.Eq {
 		seek[i] = pkCol(i) + "=" + x.Text(exec.Unconverted(v), nm) // a join's seek reads the outer row
 	}
-	n := x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+strings.Join(seek, " AND ")+") "+exec.Direction(t.backward))
-	if len(t.eq) == len(t.table.PK) {
+	n := x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+strings.Join(seek, " AND ")+") "+exec.Direction(t.Backward))
+	if len(t.Eq) == len(t.Def.PK) {
 		n.EstimateRows, n.Estimated = 1, true
 	}
 	return n
@@ -81,10 +81,10 @@ func (t *tableScan) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 // explainIndexSeek draws a secondary-index seek as SQL Server does: the
 // index's range, and a lookup of each entry's row in the table (Key Lookup
 // through the primary key, RID Lookup in a heap), joined by nested loops.
-func (t *tableScan) explainIndexSeek(x *exec.Explainer, nm *exec.Names, obj string) *plan.Node {
-	s := t.seek
-	ix := exec.TableName(t.tbl.Database(), t.table) + "." + exec.Bracket(s.ix.Name)
-	ixCol := func(i int) string { return exec.ColumnName(t.tbl.Database(), t.table, s.ix.Columns[i]) }
+func (t *TableScan) explainIndexSeek(x *exec.Explainer, nm *exec.Names, obj string) *plan.Node {
+	s := t.Seek
+	ix := exec.TableName(t.Table.Database(), t.Def) + "." + exec.Bracket(s.Index.Name)
+	ixCol := func(i int) string { return exec.ColumnName(t.Table.Database(), t.Def, s.Index.Columns[i]) }
 	arg := "OBJECT:(" + ix + ")"
 	if len(s.Eq) > 0 || s.Bounded() {
 		arg += ", SEEK:(" + s.Explain(x, nm, ixCol) + ")" // a join's seek reads the outer row
@@ -97,12 +97,12 @@ func (t *tableScan) explainIndexSeek(x *exec.Explainer, nm *exec.Names, obj stri
 	if op == "Index Scan" {
 		sep = ", "
 	}
-	seek := x.Node(op, op, arg+sep+exec.Direction(t.backward))
-	if s.covering {
+	seek := x.Node(op, op, arg+sep+exec.Direction(t.Backward))
+	if s.Covering {
 		return seek // no lookup: the entries hold what the query reads
 	}
 	lookup := x.Node("RID Lookup", "RID Lookup", obj+", LOOKUP ORDERED FORWARD")
-	if len(t.table.PK) > 0 {
+	if len(t.Def.PK) > 0 {
 		lookup = x.Node("Clustered Index Seek", "Key Lookup", obj+", SEEK:(the entry's key) LOOKUP ORDERED FORWARD")
 	}
 	n := x.Node("Nested Loops", "Inner Join", "", seek, lookup)
@@ -157,7 +157,7 @@ func (p *insertPlan) explain(x *exec.Explainer) *plan.Node {
 
 // explainMatch describes how UPDATE and DELETE find their rows: the scan
 // or seek, the WHERE filter, TOP.
-func explainMatch(x *exec.Explainer, scan *tableScan, sc *scope, where, top exec.Expr) *plan.Node {
+func explainMatch(x *exec.Explainer, scan *TableScan, sc *scope, where, top exec.Expr) *plan.Node {
 	n := scan.Explain(x, nil)
 	if where != nil {
 		n = x.Node("Filter", "Filter", "WHERE:("+x.Text(where, &exec.Names{Columns: sc})+")", n)
@@ -187,6 +187,6 @@ func (p *updatePlan) explain(x *exec.Explainer) *plan.Node {
 
 func (p *deletePlan) explain(x *exec.Explainer) *plan.Node {
 	in := explainMatch(x, p.scan, p.sc, p.where, p.top)
-	return constraintAssert(x, storeOf(p.scan), p.scan.table, "Delete", nil,
-		x.Node(writeOp(p.scan.table, "Delete"), "Delete", "OBJECT:("+exec.ObjectName(p.scan.tbl.Database(), p.scan.table)+")", in))
+	return constraintAssert(x, storeOf(p.scan), p.scan.Def, "Delete", nil,
+		x.Node(writeOp(p.scan.Def, "Delete"), "Delete", "OBJECT:("+exec.ObjectName(p.scan.Table.Database(), p.scan.Def)+")", in))
 }

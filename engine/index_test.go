@@ -18,12 +18,12 @@ import (
 // secondary index or a range of its clustered key.
 func seekUsed(t *testing.T, s *Session, sql string) bool {
 	ts := boundScan(t, s, sql)
-	return ts != nil && (ts.seek != nil || ts.rng != nil)
+	return ts != nil && (ts.Seek != nil || ts.Rng != nil)
 }
 
 // boundScan binds a SELECT and returns its table scan, nil when it reads
 // something else.
-func boundScan(t *testing.T, s *Session, sql string) *tableScan {
+func boundScan(t *testing.T, s *Session, sql string) *TableScan {
 	t.Helper()
 	b := parser.Split(sql)[0]
 	st, err := parser.ParseStatement(sql)
@@ -36,7 +36,7 @@ func boundScan(t *testing.T, s *Session, sql string) *tableScan {
 		t.Fatal(err)
 	}
 	chooseAccess(sp.src, sp.where)
-	ts, _ := sp.src.(*tableScan)
+	ts, _ := sp.src.(*TableScan)
 	return ts
 }
 
@@ -169,7 +169,7 @@ func TestIndexSeekMatchesScan(t *testing.T) {
 			if got := mustQuery(t, s, q(tbl)).text(); got != want {
 				t.Fatalf("%s\n got %s\nwant %s", q(tbl), got, want)
 			}
-			if ts := boundScan(t, s, q(tbl)); ts != nil && ts.seek != nil && ts.seek.covering {
+			if ts := boundScan(t, s, q(tbl)); ts != nil && ts.Seek != nil && ts.Seek.Covering {
 				covered++
 			}
 		}

@@ -103,7 +103,7 @@ func (jp *joinPlanner) chainJoin(j *exec.NestedLoops, base int, preds []exec.Exp
 		in.Est = estimateRows(in.src)
 		in.Reads = in.Est
 		if ts := leafScan(in.src); ts != nil {
-			in.Reads, in.Table = max(scanRows(ts), 1), ts.table
+			in.Reads, in.Table = max(scanRows(ts), 1), ts.Def
 		}
 	}
 	descs := make([]opt.Input, len(inputs))
@@ -146,10 +146,10 @@ func chainInput(src exec.Operator, in opt.Input) exec.ChainInput {
 }
 
 // leafScan is the table scan under an input's filters, or nil.
-func leafScan(src exec.Operator) *tableScan {
+func leafScan(src exec.Operator) *TableScan {
 	for {
 		switch s := src.(type) {
-		case *tableScan:
+		case *TableScan:
 			return s
 		case *exec.InputFilter:
 			src = s.Src

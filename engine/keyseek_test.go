@@ -71,7 +71,7 @@ func TestClusteredSeeksMatchScan(t *testing.T) {
 		if got := mustQuery(t, s, q("cc")).text(); got != want {
 			t.Fatalf("%s\n got %s\nwant %s", q("cc"), got, want)
 		}
-		if ts := boundScan(t, s, q("cc")); ts != nil && (ts.rng != nil || len(ts.eq) > 0) {
+		if ts := boundScan(t, s, q("cc")); ts != nil && (ts.Rng != nil || len(ts.Eq) > 0) {
 			seeks++
 		}
 		if plan := showPlan(t, s, q("cc")); !strings.Contains(plan, "Sort(") {

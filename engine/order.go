@@ -16,16 +16,16 @@ import (
 // group as it ends (a stream aggregate) instead of hashing.
 
 // order is the key order the scan reads in as it is narrowed now.
-func (t *tableScan) order() opt.KeyOrder {
+func (t *TableScan) order() opt.KeyOrder {
 	switch {
-	case t.seek != nil:
-		return opt.KeyOrder{Cols: t.seek.ix.Columns, Desc: t.seek.ix.Desc, Fixed: len(t.seek.Eq), Unique: t.seek.ix.Unique}
-	case len(t.table.PK) == 0:
+	case t.Seek != nil:
+		return opt.KeyOrder{Cols: t.Seek.Index.Columns, Desc: t.Seek.Index.Desc, Fixed: len(t.Seek.Eq), Unique: t.Seek.Index.Unique}
+	case len(t.Def.PK) == 0:
 		return opt.KeyOrder{}
-	case t.rng != nil:
-		return opt.KeyOrder{Cols: t.table.PK, Desc: make([]bool, len(t.table.PK)), Fixed: len(t.rng.Eq), Unique: true}
+	case t.Rng != nil:
+		return opt.KeyOrder{Cols: t.Def.PK, Desc: make([]bool, len(t.Def.PK)), Fixed: len(t.Rng.Eq), Unique: true}
 	}
-	return opt.KeyOrder{Cols: t.table.PK, Desc: make([]bool, len(t.table.PK)), Fixed: len(t.eq), Unique: true}
+	return opt.KeyOrder{Cols: t.Def.PK, Desc: make([]bool, len(t.Def.PK)), Fixed: len(t.Eq), Unique: true}
 }
 
 // useKeyOrder marks the SELECT's ORDER BY as served by its table scan's
@@ -34,7 +34,7 @@ func (t *tableScan) order() opt.KeyOrder {
 // give the order is read instead of the table when it covers the query or
 // a TOP stops the read (each entry's row fetched) after the TOP's rows.
 func (p *selectPlan) useKeyOrder() {
-	ts, ok := p.src.(*tableScan)
+	ts, ok := p.src.(*TableScan)
 	if !ok || len(p.orderBy) == 0 || p.grouped || p.distinct {
 		return
 	}
@@ -52,30 +52,30 @@ func (p *selectPlan) useKeyOrder() {
 		cols[i], desc[i] = c.Idx, k.Desc
 	}
 	served, backward := ts.order().Serves(cols, desc, 0)
-	if !served && ts.seek == nil && len(ts.eq) == 0 && ts.rng == nil {
+	if !served && ts.Seek == nil && len(ts.Eq) == 0 && ts.Rng == nil {
 		need, known := p.columnsRead()
 		var conj []exec.Expr
 		if p.where != nil {
 			conj = opt.Conjuncts(p.where, nil)
 		}
-		for i := range ts.table.Indexes {
-			ix := &ts.table.Indexes[i]
-			if ix.State != catalog.IndexReady || !impliesFilter(ts.table, ix, conj, 0) {
+		for i := range ts.Def.Indexes {
+			ix := &ts.Def.Indexes[i]
+			if ix.State != catalog.IndexReady || !impliesFilter(ts.Def, ix, conj, 0) {
 				continue
 			}
-			if (p.top == nil || p.topPercent) && !(known && opt.Covers(ix, ts.table, need)) {
+			if (p.top == nil || p.topPercent) && !(known && opt.Covers(ix, ts.Def, need)) {
 				continue // every row fetched through the index: sorting the table costs less
 			}
 			o := opt.KeyOrder{Cols: ix.Columns, Desc: ix.Desc, Unique: ix.Unique}
 			if ok, back := o.Serves(cols, desc, 0); ok {
-				ts.seek = wholeIndex(ts.table, ix)
+				ts.Seek = wholeIndex(ts.Def, ix)
 				served, backward = true, back
 				break
 			}
 		}
 	}
 	if served {
-		p.presorted, ts.ordered, ts.backward = true, true, backward
+		p.presorted, ts.Ordered, ts.Backward = true, true, backward
 	}
 }
 
@@ -84,7 +84,7 @@ func (p *selectPlan) useKeyOrder() {
 // the leading key columns the scan does not fix (or a unique key's every
 // column).
 func (p *selectPlan) groupsTogether() bool {
-	ts, ok := p.src.(*tableScan)
+	ts, ok := p.src.(*TableScan)
 	if !ok || len(p.groupBy) == 0 {
 		return false
 	}
@@ -117,8 +117,8 @@ func (p *selectPlan) groupsTogether() bool {
 }
 
 // wholeIndex reads every entry of an index, in its order.
-func wholeIndex(t *catalog.TableDef, ix *catalog.IndexDef) *indexSeek {
-	s := &indexSeek{ix: *ix, KeySeek: exec.KeySeek{Desc: ix.Desc}}
+func wholeIndex(t *catalog.TableDef, ix *catalog.IndexDef) *IndexSeek {
+	s := &IndexSeek{Index: *ix, KeySeek: exec.KeySeek{Desc: ix.Desc}}
 	for _, c := range ix.Columns {
 		s.Types = append(s.Types, t.Columns[c].Type)
 	}
@@ -129,8 +129,8 @@ func wholeIndex(t *catalog.TableDef, ix *catalog.IndexDef) *indexSeek {
 // deliver group by group, a covering index whose leading columns are the
 // GROUP BY's: its groups then arrive together, for a stream aggregate.
 func (p *selectPlan) useIndexForGroups() {
-	ts, ok := p.src.(*tableScan)
-	if !ok || len(p.groupBy) == 0 || ts.seek != nil || len(ts.eq) > 0 || ts.rng != nil || p.groupsTogether() {
+	ts, ok := p.src.(*TableScan)
+	if !ok || len(p.groupBy) == 0 || ts.Seek != nil || len(ts.Eq) > 0 || ts.Rng != nil || p.groupsTogether() {
 		return
 	}
 	need, known := p.columnsRead()
@@ -141,14 +141,14 @@ func (p *selectPlan) useIndexForGroups() {
 	if p.where != nil {
 		conj = opt.Conjuncts(p.where, nil)
 	}
-	for i := range ts.table.Indexes {
-		ix := &ts.table.Indexes[i]
-		if ix.State != catalog.IndexReady || !impliesFilter(ts.table, ix, conj, 0) || !opt.Covers(ix, ts.table, need) {
+	for i := range ts.Def.Indexes {
+		ix := &ts.Def.Indexes[i]
+		if ix.State != catalog.IndexReady || !impliesFilter(ts.Def, ix, conj, 0) || !opt.Covers(ix, ts.Def, need) {
 			continue
 		}
-		if ts.seek = wholeIndex(ts.table, ix); p.groupsTogether() {
+		if ts.Seek = wholeIndex(ts.Def, ix); p.groupsTogether() {
 			return
 		}
-		ts.seek = nil
+		ts.Seek = nil
 	}
 }

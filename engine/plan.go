@@ -84,7 +84,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return withOutput(b.writePlan(storeOf(dp.scan), nil, func(e *exec.Env, t *txn) (string, error) {
 			n, err := dp.run(e, t)
 			return sessionOf(e).rowsTag("DELETE", n), err
-		}).withTree(dp).writing(dp.scan.table), dp.out), nil
+		}).withTree(dp).writing(dp.scan.Def), dp.out), nil
 	case *parser.TruncateTable:
 		db, def, err := b.lookupTable(x.Name)
 		if err != nil {

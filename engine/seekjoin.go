@@ -35,37 +35,37 @@ func seekInner(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Opera
 // give, converted to the key column's type where that keeps equal values
 // equal (opt.KeyCompatible), as the top-level access path does.
 func pkSeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Operator, []exec.JoinPair) {
-	ts, ok := inner.(*tableScan)
-	if !ok || len(ts.table.PK) == 0 || ts.seek != nil {
+	ts, ok := inner.(*TableScan)
+	if !ok || len(ts.Def.PK) == 0 || ts.Seek != nil {
 		return nil, nil
 	}
-	eq, used := opt.SeekValues(ts.table, ts.table.PK, append([]exec.Expr(nil), ts.eq...), base, pairs)
+	eq, used := opt.SeekValues(ts.Def, ts.Def.PK, append([]exec.Expr(nil), ts.Eq...), base, pairs)
 	if len(used) == 0 {
 		return nil, nil
 	}
-	return &tableScan{tbl: ts.tbl, table: ts.table, eq: eq}, used
+	return &TableScan{Table: ts.Table, Def: ts.Def, Eq: eq}, used
 }
 
 // secondarySeek seeks a table through the ready, unfiltered secondary
 // index whose leading columns the join's equalities give the most of.
 func secondarySeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Operator, []exec.JoinPair) {
-	ts, ok := inner.(*tableScan)
-	if !ok || len(ts.eq) > 0 || ts.seek != nil {
+	ts, ok := inner.(*TableScan)
+	if !ok || len(ts.Eq) > 0 || ts.Seek != nil {
 		return nil, nil
 	}
-	var best *indexSeek
+	var best *IndexSeek
 	var bestUsed []exec.JoinPair
-	for _, ix := range ts.table.Indexes {
+	for _, ix := range ts.Def.Indexes {
 		if ix.State != catalog.IndexReady || ix.Filter != "" {
 			continue
 		}
-		eq, used := opt.SeekValues(ts.table, ix.Columns, nil, base, pairs)
+		eq, used := opt.SeekValues(ts.Def, ix.Columns, nil, base, pairs)
 		if len(used) > len(bestUsed) {
-			best, bestUsed = &indexSeek{ix: ix, KeySeek: opt.EqualKeySeek(ts.table, ix.Columns, ix.Desc, eq)}, used
+			best, bestUsed = &IndexSeek{Index: ix, KeySeek: opt.EqualKeySeek(ts.Def, ix.Columns, ix.Desc, eq)}, used
 		}
 	}
 	if best == nil {
 		return nil, nil
 	}
-	return &tableScan{tbl: ts.tbl, table: ts.table, seek: best}, bestUsed
+	return &TableScan{Table: ts.Table, Def: ts.Def, Seek: best}, bestUsed
 }
