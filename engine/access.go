@@ -16,7 +16,7 @@ func chooseAccess(src exec.Operator, where exec.Expr) { chooseAccessAt(src, wher
 // in the combined row (a join's input); a scan already narrowed is left
 // as it is.
 func chooseAccessAt(src exec.Operator, where exec.Expr, base int) {
-	ts, ok := src.(*TableScan)
+	ts, ok := src.(*exec.TableScan)
 	if !ok || where == nil || len(ts.Eq) > 0 || ts.Seek != nil || ts.Rng != nil {
 		return
 	}

@@ -332,7 +332,7 @@ func findRows(e *exec.Env, db *Database, def *catalog.TableDef, cols []int, vals
 	case pk:
 		scan.Eq = consts(def.PK[:len(cols)])
 	case ix != nil:
-		scan.Seek = &IndexSeek{Index: *ix, KeySeek: opt.EqualKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
+		scan.Seek = &exec.IndexSeek{Index: *ix, KeySeek: opt.EqualKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
 	}
 	allKs, allRaws, allRows, err := matchRows(e, scan, nil, nil)
 	if err != nil {

@@ -1,11 +1,8 @@
 package engine
 
 import (
-	"fmt"
-
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
-	"mirrordb/engine/keys"
 	"mirrordb/engine/opt"
 	"mirrordb/parser"
 	"mirrordb/types"
@@ -43,7 +40,7 @@ func (p *selectPlan) columnsRead() (map[int]bool, bool) {
 // hold every column the statement needs, and otherwise decodes only those
 // columns of each row.
 func (p *selectPlan) useCovering() {
-	ts, ok := p.src.(*TableScan)
+	ts, ok := p.src.(*exec.TableScan)
 	if !ok {
 		return
 	}
@@ -60,52 +57,6 @@ func (p *selectPlan) useCovering() {
 			ts.Need[c] = true
 		}
 	}
-}
-
-// scanCovered reads the rows of the ranges from the index entries: key
-// columns decoded from the entry's key, INCLUDE columns and the clustered
-// key from its value; the other columns, which the statement does not
-// read, stay NULL.
-func (s *IndexSeek) scanCovered(r exec.Reader, t *TableScan, rs []exec.KeyRange, fn func(key, raw []byte, row []types.Value) error) error {
-	def := t.Def
-	prefixLen := len(keys.IndexPrefix(def.StoreID(), s.Index.StoreID()))
-	row := make([]types.Value, len(def.Columns))
-	var vals, pk []types.Value
-	pkTypes := make([]types.Type, len(def.PK))
-	for i, c := range def.PK {
-		pkTypes[i] = def.Columns[c].Type
-	}
-	pk = make([]types.Value, len(def.PK))
-	exact := opt.ExactKeyPrefix(def, s.Index.Columns)
-	pkExact := opt.ExactKeyPrefix(def, def.PK) == len(def.PK)
-	return r.Ranges(rs, t.Backward, true, func(key, entry []byte) error {
-		bad := func(err error) error {
-			return r.Corrupt(fmt.Errorf("an entry of index '%s' does not decode: %w", s.Index.Name, err))
-		}
-		b := key[prefixLen:]
-		for i, c := range s.Index.Columns[:exact] {
-			var err error
-			if row[c], b, err = keys.DecodeKeyValue(b, s.Types[i], s.Index.Desc[i]); err != nil {
-				return bad(err)
-			}
-		}
-		var err error
-		if vals, err = keys.DecodeRow(entry, vals); err != nil || len(vals) != 1+len(s.Index.Include) {
-			return bad(keys.ErrCorruptRow)
-		}
-		for i, c := range s.Index.Include {
-			row[c] = vals[1+i]
-		}
-		if suffix, ok := vals[0].([]byte); ok && len(def.PK) > 0 && pkExact {
-			if err := keys.DecodeKeyTuple(suffix, pkTypes, pk); err != nil {
-				return bad(err)
-			}
-			for i, c := range def.PK {
-				row[c] = pk[i]
-			}
-		}
-		return fn(nil, nil, row)
-	})
 }
 
 // impliesFilter reports whether conjuncts of a WHERE clause (the table's

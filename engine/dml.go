@@ -401,7 +401,7 @@ func (p *insertPlan) put(e *exec.Env, t *txn, vals []types.Value, valTypes []typ
 // updatePlan is a bound UPDATE.
 type updatePlan struct {
 	w     rowWriter
-	scan  *TableScan
+	scan  *exec.TableScan
 	sc    *scope // for printed plans
 	where exec.Expr
 	sets  []setColumn
@@ -469,7 +469,7 @@ func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
 }
 
 // tableScope builds the one-table scope and scan of UPDATE and DELETE.
-func (b *binder) tableScope(db *Database, def *catalog.TableDef) (*scope, *TableScan) {
+func (b *binder) tableScope(db *Database, def *catalog.TableDef) (*scope, *exec.TableScan) {
 	src := &source{name: def.Name, schema: def.Schema, db: db}
 	for i := range def.Columns {
 		src.cols = append(src.cols, session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type})
@@ -504,7 +504,7 @@ func (b *binder) bindTop(t *parser.Top) (exec.Expr, error) {
 // matchRows collects the rows a WHERE clause selects (with their keys and
 // encoded values), before anything is changed: the Halloween protection of
 // UPDATE and DELETE.
-func matchRows(e *exec.Env, scan *TableScan, where, top exec.Expr) (keysOut, raws [][]byte, rows [][]types.Value, err error) {
+func matchRows(e *exec.Env, scan *exec.TableScan, where, top exec.Expr) (keysOut, raws [][]byte, rows [][]types.Value, err error) {
 	limit := int64(-1)
 	if top != nil {
 		v, err := top.Eval(e)
@@ -650,7 +650,7 @@ func (w *rowWriter) applyChanges(e *exec.Env, t *txn, changes []rowChange) error
 
 // deletePlan is a bound DELETE.
 type deletePlan struct {
-	scan  *TableScan
+	scan  *exec.TableScan
 	sc    *scope // for printed plans
 	where exec.Expr
 	top   exec.Expr

@@ -68,7 +68,7 @@ func countRows(r pebble.Reader, prefix []byte) float64 {
 // Server shows it).
 func estimateRows(src exec.Operator) float64 {
 	switch s := src.(type) {
-	case *TableScan:
+	case *exec.TableScan:
 		n := scanRows(s)
 		if len(s.Def.PK) > 0 && len(s.Eq) == len(s.Def.PK) {
 			n = min(n, 1)
@@ -76,7 +76,7 @@ func estimateRows(src exec.Operator) float64 {
 		return max(n, 1)
 	case *exec.InputFilter:
 		var t *catalog.TableDef
-		if ts, ok := s.Src.(*TableScan); ok {
+		if ts, ok := s.Src.(*exec.TableScan); ok {
 			t = ts.Def
 		}
 		return max(opt.FilteredRows(estimateRows(s.Src), t, s.Base, s.Cond), 1)
@@ -97,4 +97,4 @@ func estimateRows(src exec.Operator) float64 {
 }
 
 // scanRows is the committed row count of the table a scan reads.
-func scanRows(ts *TableScan) float64 { return tableRows(storeOf(ts), ts.Def) }
+func scanRows(ts *exec.TableScan) float64 { return tableRows(storeOf(ts), ts.Def) }

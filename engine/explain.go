@@ -49,67 +49,6 @@ func (v *inSubquery) Explain(x *exec.Explainer, n *exec.Names) string {
 	return x.Text(v.x, n) + op + v.sub.Explain(x, n)
 }
 
-func (t *TableScan) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	obj := "OBJECT:(" + exec.ObjectName(t.Table.Database(), t.Def) + ")"
-	if t.Seek != nil {
-		return t.explainIndexSeek(x, nm, obj)
-	}
-	if len(t.Def.PK) == 0 {
-		return x.Node("Table Scan", "Table Scan", obj)
-	}
-	pkCol := func(i int) string { return exec.ColumnName(t.Table.Database(), t.Def, t.Def.PK[i]) }
-	if t.Rng != nil {
-		return x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+t.Rng.Explain(x, nm, pkCol)+") "+exec.Direction(t.Backward))
-	}
-	if len(t.Eq) == 0 {
-		if t.Ordered {
-			obj += ", " + exec.Direction(t.Backward)
-		}
-		return x.Node("Clustered Index Scan", "Clustered Index Scan", obj)
-	}
-	seek := make([]string, len(t.Eq))
-	for i, v := range t.Eq {
-		seek[i] = pkCol(i) + "=" + x.Text(exec.Unconverted(v), nm) // a join's seek reads the outer row
-	}
-	n := x.Node("Clustered Index Seek", "Clustered Index Seek", obj+", SEEK:("+strings.Join(seek, " AND ")+") "+exec.Direction(t.Backward))
-	if len(t.Eq) == len(t.Def.PK) {
-		n.EstimateRows, n.Estimated = 1, true
-	}
-	return n
-}
-
-// explainIndexSeek draws a secondary-index seek as SQL Server does: the
-// index's range, and a lookup of each entry's row in the table (Key Lookup
-// through the primary key, RID Lookup in a heap), joined by nested loops.
-func (t *TableScan) explainIndexSeek(x *exec.Explainer, nm *exec.Names, obj string) *plan.Node {
-	s := t.Seek
-	ix := exec.TableName(t.Table.Database(), t.Def) + "." + exec.Bracket(s.Index.Name)
-	ixCol := func(i int) string { return exec.ColumnName(t.Table.Database(), t.Def, s.Index.Columns[i]) }
-	arg := "OBJECT:(" + ix + ")"
-	if len(s.Eq) > 0 || s.Bounded() {
-		arg += ", SEEK:(" + s.Explain(x, nm, ixCol) + ")" // a join's seek reads the outer row
-	}
-	op := "Index Seek"
-	if len(s.Eq) == 0 && !s.Bounded() {
-		op = "Index Scan"
-	}
-	sep := " "
-	if op == "Index Scan" {
-		sep = ", "
-	}
-	seek := x.Node(op, op, arg+sep+exec.Direction(t.Backward))
-	if s.Covering {
-		return seek // no lookup: the entries hold what the query reads
-	}
-	lookup := x.Node("RID Lookup", "RID Lookup", obj+", LOOKUP ORDERED FORWARD")
-	if len(t.Def.PK) > 0 {
-		lookup = x.Node("Clustered Index Seek", "Key Lookup", obj+", SEEK:(the entry's key) LOOKUP ORDERED FORWARD")
-	}
-	n := x.Node("Nested Loops", "Inner Join", "", seek, lookup)
-	n.NamesLogical = true
-	return n
-}
-
 // writeOp is the physical operator name of a write: on the clustered
 // index of a table with a primary key, on the heap of one without.
 func writeOp(t *catalog.TableDef, verb string) string {
@@ -157,7 +96,7 @@ func (p *insertPlan) explain(x *exec.Explainer) *plan.Node {
 
 // explainMatch describes how UPDATE and DELETE find their rows: the scan
 // or seek, the WHERE filter, TOP.
-func explainMatch(x *exec.Explainer, scan *TableScan, sc *scope, where, top exec.Expr) *plan.Node {
+func explainMatch(x *exec.Explainer, scan *exec.TableScan, sc *scope, where, top exec.Expr) *plan.Node {
 	n := scan.Explain(x, nil)
 	if where != nil {
 		n = x.Node("Filter", "Filter", "WHERE:("+x.Text(where, &exec.Names{Columns: sc})+")", n)

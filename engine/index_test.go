@@ -23,7 +23,7 @@ func seekUsed(t *testing.T, s *Session, sql string) bool {
 
 // boundScan binds a SELECT and returns its table scan, nil when it reads
 // something else.
-func boundScan(t *testing.T, s *Session, sql string) *TableScan {
+func boundScan(t *testing.T, s *Session, sql string) *exec.TableScan {
 	t.Helper()
 	b := parser.Split(sql)[0]
 	st, err := parser.ParseStatement(sql)
@@ -36,7 +36,7 @@ func boundScan(t *testing.T, s *Session, sql string) *TableScan {
 		t.Fatal(err)
 	}
 	chooseAccess(sp.src, sp.where)
-	ts, _ := sp.src.(*TableScan)
+	ts, _ := sp.src.(*exec.TableScan)
 	return ts
 }
 

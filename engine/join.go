@@ -113,7 +113,7 @@ func (jp *joinPlanner) rewrite(src exec.Operator, base, width int, preds []exec.
 	switch s := src.(type) {
 	case *exec.NestedLoops:
 		return jp.rewriteJoin(s, base, preds)
-	case *TableScan:
+	case *exec.TableScan:
 		chooseAccessAt(s, opt.AndAll(preds), base)
 	}
 	if len(preds) == 0 {

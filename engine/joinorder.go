@@ -146,10 +146,10 @@ func chainInput(src exec.Operator, in opt.Input) exec.ChainInput {
 }
 
 // leafScan is the table scan under an input's filters, or nil.
-func leafScan(src exec.Operator) *TableScan {
+func leafScan(src exec.Operator) *exec.TableScan {
 	for {
 		switch s := src.(type) {
-		case *TableScan:
+		case *exec.TableScan:
 			return s
 		case *exec.InputFilter:
 			src = s.Src

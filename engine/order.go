@@ -15,26 +15,13 @@ import (
 // A grouped query whose GROUP BY columns arrive together aggregates each
 // group as it ends (a stream aggregate) instead of hashing.
 
-// order is the key order the scan reads in as it is narrowed now.
-func (t *TableScan) order() opt.KeyOrder {
-	switch {
-	case t.Seek != nil:
-		return opt.KeyOrder{Cols: t.Seek.Index.Columns, Desc: t.Seek.Index.Desc, Fixed: len(t.Seek.Eq), Unique: t.Seek.Index.Unique}
-	case len(t.Def.PK) == 0:
-		return opt.KeyOrder{}
-	case t.Rng != nil:
-		return opt.KeyOrder{Cols: t.Def.PK, Desc: make([]bool, len(t.Def.PK)), Fixed: len(t.Rng.Eq), Unique: true}
-	}
-	return opt.KeyOrder{Cols: t.Def.PK, Desc: make([]bool, len(t.Def.PK)), Fixed: len(t.Eq), Unique: true}
-}
-
 // useKeyOrder marks the SELECT's ORDER BY as served by its table scan's
 // order when it can be, choosing a backward read where the ORDER BY runs
 // against the key; with no seek chosen, a secondary index whose columns
 // give the order is read instead of the table when it covers the query or
 // a TOP stops the read (each entry's row fetched) after the TOP's rows.
 func (p *selectPlan) useKeyOrder() {
-	ts, ok := p.src.(*TableScan)
+	ts, ok := p.src.(*exec.TableScan)
 	if !ok || len(p.orderBy) == 0 || p.grouped || p.distinct {
 		return
 	}
@@ -51,7 +38,7 @@ func (p *selectPlan) useKeyOrder() {
 		}
 		cols[i], desc[i] = c.Idx, k.Desc
 	}
-	served, backward := ts.order().Serves(cols, desc, 0)
+	served, backward := opt.ScanOrder(ts).Serves(cols, desc, 0)
 	if !served && ts.Seek == nil && len(ts.Eq) == 0 && ts.Rng == nil {
 		need, known := p.columnsRead()
 		var conj []exec.Expr
@@ -84,11 +71,11 @@ func (p *selectPlan) useKeyOrder() {
 // the leading key columns the scan does not fix (or a unique key's every
 // column).
 func (p *selectPlan) groupsTogether() bool {
-	ts, ok := p.src.(*TableScan)
+	ts, ok := p.src.(*exec.TableScan)
 	if !ok || len(p.groupBy) == 0 {
 		return false
 	}
-	o := ts.order()
+	o := opt.ScanOrder(ts)
 	if len(o.Cols) == 0 {
 		return false
 	}
@@ -117,8 +104,8 @@ func (p *selectPlan) groupsTogether() bool {
 }
 
 // wholeIndex reads every entry of an index, in its order.
-func wholeIndex(t *catalog.TableDef, ix *catalog.IndexDef) *IndexSeek {
-	s := &IndexSeek{Index: *ix, KeySeek: exec.KeySeek{Desc: ix.Desc}}
+func wholeIndex(t *catalog.TableDef, ix *catalog.IndexDef) *exec.IndexSeek {
+	s := &exec.IndexSeek{Index: *ix, KeySeek: exec.KeySeek{Desc: ix.Desc}}
 	for _, c := range ix.Columns {
 		s.Types = append(s.Types, t.Columns[c].Type)
 	}
@@ -129,7 +116,7 @@ func wholeIndex(t *catalog.TableDef, ix *catalog.IndexDef) *IndexSeek {
 // deliver group by group, a covering index whose leading columns are the
 // GROUP BY's: its groups then arrive together, for a stream aggregate.
 func (p *selectPlan) useIndexForGroups() {
-	ts, ok := p.src.(*TableScan)
+	ts, ok := p.src.(*exec.TableScan)
 	if !ok || len(p.groupBy) == 0 || ts.Seek != nil || len(ts.Eq) > 0 || ts.Rng != nil || p.groupsTogether() {
 		return
 	}

@@ -35,7 +35,7 @@ func seekInner(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Opera
 // give, converted to the key column's type where that keeps equal values
 // equal (opt.KeyCompatible), as the top-level access path does.
 func pkSeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Operator, []exec.JoinPair) {
-	ts, ok := inner.(*TableScan)
+	ts, ok := inner.(*exec.TableScan)
 	if !ok || len(ts.Def.PK) == 0 || ts.Seek != nil {
 		return nil, nil
 	}
@@ -43,17 +43,17 @@ func pkSeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Operator
 	if len(used) == 0 {
 		return nil, nil
 	}
-	return &TableScan{Table: ts.Table, Def: ts.Def, Eq: eq}, used
+	return &exec.TableScan{Table: ts.Table, Def: ts.Def, Eq: eq}, used
 }
 
 // secondarySeek seeks a table through the ready, unfiltered secondary
 // index whose leading columns the join's equalities give the most of.
 func secondarySeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Operator, []exec.JoinPair) {
-	ts, ok := inner.(*TableScan)
+	ts, ok := inner.(*exec.TableScan)
 	if !ok || len(ts.Eq) > 0 || ts.Seek != nil {
 		return nil, nil
 	}
-	var best *IndexSeek
+	var best *exec.IndexSeek
 	var bestUsed []exec.JoinPair
 	for _, ix := range ts.Def.Indexes {
 		if ix.State != catalog.IndexReady || ix.Filter != "" {
@@ -61,11 +61,11 @@ func secondarySeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.O
 		}
 		eq, used := opt.SeekValues(ts.Def, ix.Columns, nil, base, pairs)
 		if len(used) > len(bestUsed) {
-			best, bestUsed = &IndexSeek{Index: ix, KeySeek: opt.EqualKeySeek(ts.Def, ix.Columns, ix.Desc, eq)}, used
+			best, bestUsed = &exec.IndexSeek{Index: ix, KeySeek: opt.EqualKeySeek(ts.Def, ix.Columns, ix.Desc, eq)}, used
 		}
 	}
 	if best == nil {
 		return nil, nil
 	}
-	return &TableScan{Table: ts.Table, Def: ts.Def, Seek: best}, bestUsed
+	return &exec.TableScan{Table: ts.Table, Def: ts.Def, Seek: best}, bestUsed
 }

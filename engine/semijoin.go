@@ -50,7 +50,7 @@ type semiJoin struct {
 // planSeek chooses the seek per outer row for an EXISTS semi-join whose
 // outer input is estimated small, as the join steps do (joinorder.go).
 func (s *semiJoin) planSeek(hint joinHint) {
-	ts, ok := s.inner.(*TableScan)
+	ts, ok := s.inner.(*exec.TableScan)
 	if !ok || hint == hintHash {
 		return
 	}
@@ -105,7 +105,7 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 // WHERE clause.
 func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 	p := sub.plan
-	ts, ok := p.src.(*TableScan)
+	ts, ok := p.src.(*exec.TableScan)
 	if !ok || p.grouped || len(p.aggs) > 0 || p.having != nil || p.top != nil || p.offset != nil || p.fetch != nil || p.where == nil || p.srfs != nil {
 		return nil // a set-returning function may make no row of a matching one
 	}

@@ -5,7 +5,6 @@ import (
 
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
-	"mirrordb/engine/keys"
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
@@ -17,85 +16,9 @@ import (
 // Explain describes it as a plan operator (explain.go) with nm naming the
 // statement's columns, which a join's ON refers to.
 
-// TableScan reads a table's rows in primary-key order, optionally narrowed
-// to the keys whose leading columns equal the values in eq (a point lookup
-// when every key column is given).
-type TableScan struct {
-	Table exec.Table // the store as the statement reads it (table.go)
-	Def   *catalog.TableDef
-	Eq    []exec.Expr // values for PK columns 0..len(eq)-1, coerced to their types
-	Seek  *IndexSeek
-	// Rng narrows the scan to ranges of the primary key (keyseek.go) when
-	// the WHERE clause bounds more than equalities do; backward reads
-	// the rows in descending key order (an ORDER BY ... DESC it serves).
-	Rng      *exec.KeySeek
-	Backward bool
-	Ordered  bool // the scan serves an ORDER BY (printed plans say so)
-	// Need marks the columns the statement reads (nil: all); the others
-	// are not decoded (covering.go)
-	Need []bool
-}
-
 // newTableScan reads every row of a table of db.
-func newTableScan(db *Database, def *catalog.TableDef) *TableScan {
-	return &TableScan{Table: storedTable{db, def}, Def: def}
-}
-
-func (t *TableScan) Run(e *exec.Env, fn func(row []types.Value) error) error {
-	return t.ScanKeys(e, func(_, _ []byte, row []types.Value) error { return fn(row) })
-}
-
-// ScanKeys is scan that also passes each row's storage key and encoded value
-// (valid only during the call), which UPDATE and DELETE need.
-func (t *TableScan) ScanKeys(e *exec.Env, fn func(key, raw []byte, row []types.Value) error) error {
-	if t.Seek != nil {
-		return t.Seek.scanKeys(e, t, fn)
-	}
-	r, err := t.Table.Open(e)
-	if err != nil {
-		return err
-	}
-	prefix := keys.TablePrefix(t.Def.StoreID())
-	if len(t.Eq) > 0 {
-		vals := make([]types.Value, len(t.Eq))
-		ts := make([]types.Type, len(t.Eq))
-		for i, x := range t.Eq {
-			v, err := x.Eval(e)
-			if err != nil {
-				return err
-			}
-			if v == nil {
-				return nil // key = NULL (or an unconvertible value) matches nothing
-			}
-			vals[i], ts[i] = v, t.Def.Columns[t.Def.PK[i]].Type
-		}
-		prefix = append(prefix, keys.EncodeTuple(vals, ts)...)
-		if len(t.Eq) == len(t.Def.PK) {
-			v, ok, err := r.Get(prefix)
-			if err != nil || !ok {
-				return err
-			}
-			row, err := r.Row(v, nil, nil)
-			if err != nil {
-				return err
-			}
-			return fn(prefix, v, row)
-		}
-	}
-	rs := []exec.KeyRange{{Lo: prefix, Hi: keys.PrefixEnd(prefix)}}
-	if t.Rng != nil {
-		if rs, err = t.Rng.Ranges(e, prefix); err != nil {
-			return err
-		}
-	}
-	var row []types.Value
-	return r.Ranges(rs, t.Backward, true, func(key, val []byte) error {
-		var err error
-		if row, err = r.Row(val, row, t.Need); err != nil {
-			return err
-		}
-		return fn(key, val, row)
-	})
+func newTableScan(db *Database, def *catalog.TableDef) *exec.TableScan {
+	return &exec.TableScan{Table: storedTable{db, def}, Def: def}
 }
 
 // bindFrom binds a FROM clause into a row source and its scope. Comma

@@ -117,4 +117,4 @@ func (t *tableReader) Corrupt(err error) error { return t.db.storage.Corrupt(err
 
 // storeOf is the database a scan reads, for the engine's own uses of it
 // (row counts, the writes that scan).
-func storeOf(ts *TableScan) *Database { return ts.Table.(storedTable).db }
+func storeOf(ts *exec.TableScan) *Database { return ts.Table.(storedTable).db }

@@ -5,7 +5,6 @@ import (
 
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
-	"mirrordb/engine/keys"
 )
 
 // The access path's rules: which values a seek may use, which columns
@@ -49,25 +48,14 @@ func isClock(name string) bool {
 // Covers reports whether an index's entries hold every column in
 // need, each exactly (keys.ExactInKey for those read from the key).
 func Covers(ix *catalog.IndexDef, t *catalog.TableDef, need map[int]bool) bool {
-	exact := ExactKeyPrefix(t, ix.Columns)
+	exact := exec.ExactKeyPrefix(t, ix.Columns)
 	for c := range need {
-		inPK := slices.Contains(t.PK, c) && ExactKeyPrefix(t, t.PK) == len(t.PK)
+		inPK := slices.Contains(t.PK, c) && exec.ExactKeyPrefix(t, t.PK) == len(t.PK)
 		if !slices.Contains(ix.Include, c) && !slices.Contains(ix.Columns[:exact], c) && !inPK {
 			return false
 		}
 	}
 	return true
-}
-
-// ExactKeyPrefix counts the leading key columns a key gives back exactly:
-// decoding stops at the first that it does not.
-func ExactKeyPrefix(t *catalog.TableDef, cols []int) int {
-	for i, c := range cols {
-		if !keys.ExactInKey(t.Columns[c].Type) {
-			return i
-		}
-	}
-	return len(cols)
 }
 
 // KeyOrder is the order a table scan delivers its rows in: key columns
@@ -103,4 +91,18 @@ func (o KeyOrder) Serves(cols []int, desc []bool, base int) (ok, backward bool) 
 		j++
 	}
 	return len(o.Cols) > 0, backward
+}
+
+// ScanOrder is the key order a table scan reads in as it is narrowed now:
+// the chosen index's, or the primary key's (none for a heap).
+func ScanOrder(t *exec.TableScan) KeyOrder {
+	switch {
+	case t.Seek != nil:
+		return KeyOrder{Cols: t.Seek.Index.Columns, Desc: t.Seek.Index.Desc, Fixed: len(t.Seek.Eq), Unique: t.Seek.Index.Unique}
+	case len(t.Def.PK) == 0:
+		return KeyOrder{}
+	case t.Rng != nil:
+		return KeyOrder{Cols: t.Def.PK, Desc: make([]bool, len(t.Def.PK)), Fixed: len(t.Rng.Eq), Unique: true}
+	}
+	return KeyOrder{Cols: t.Def.PK, Desc: make([]bool, len(t.Def.PK)), Fixed: len(t.Eq), Unique: true}
 }
