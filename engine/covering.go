@@ -8,12 +8,12 @@ import (
 	"mirrordb/types"
 )
 
-// Covering and filtered indexes. An index entry holds its key columns, its
-// INCLUDE columns and the row's clustered key: a SELECT that needs no other
-// column of the table is answered from the entries alone, without fetching
-// each row (no Key Lookup). A filtered index holds only the rows its
-// filter admits, so it serves a query only when the query's WHERE clause
-// implies the filter.
+// Covering and filtered indexes: which columns a SELECT reads, for
+// opt.UseCovering to read an index's entries alone when they hold them; and
+// whether a WHERE clause implies a filtered index's filter (opt.Implies),
+// judged here on the filter's parse (index_filter.go). A filtered index
+// holds only the rows its filter admits, so it serves a query only when
+// the query's WHERE clause implies the filter.
 
 // columnsRead is the set of the table's columns a single-table SELECT
 // reads anywhere; ok false when that cannot be told.
@@ -36,26 +36,16 @@ func (p *selectPlan) columnsRead() (map[int]bool, bool) {
 	return need, true
 }
 
-// useCovering reads the chosen secondary index's entries alone when they
-// hold every column the statement needs, and otherwise decodes only those
-// columns of each row.
+// useCovering has a single-table SELECT's scan read only the columns it
+// needs, from an index's entries alone when they hold them all
+// (opt.UseCovering).
 func (p *selectPlan) useCovering() {
 	ts, ok := p.src.(*exec.TableScan)
 	if !ok {
 		return
 	}
-	need, ok := p.columnsRead()
-	if !ok {
-		return
-	}
-	if ts.Seek != nil && opt.Covers(&ts.Seek.Index, ts.Def, need) {
-		ts.Seek.Covering = true
-	}
-	ts.Need = make([]bool, len(ts.Def.Columns))
-	for c := range need {
-		if c >= 0 && c < len(ts.Need) {
-			ts.Need[c] = true
-		}
+	if need, ok := p.columnsRead(); ok {
+		opt.UseCovering(ts, need)
 	}
 }
 

@@ -64,37 +64,9 @@ func countRows(r pebble.Reader, prefix []byte) float64 {
 	return float64(n)
 }
 
-// estimateRows is an input's estimated row count (at least 1, as SQL
-// Server shows it).
-func estimateRows(src exec.Operator) float64 {
-	switch s := src.(type) {
-	case *exec.TableScan:
-		n := scanRows(s)
-		if len(s.Def.PK) > 0 && len(s.Eq) == len(s.Def.PK) {
-			n = min(n, 1)
-		}
-		return max(n, 1)
-	case *exec.InputFilter:
-		var t *catalog.TableDef
-		if ts, ok := s.Src.(*exec.TableScan); ok {
-			t = ts.Def
-		}
-		return max(opt.FilteredRows(estimateRows(s.Src), t, s.Base, s.Cond), 1)
-	case *exec.JoinChain:
-		return s.Est
-	case *exec.NestedLoops:
-		return opt.JoinRows(s.Kind, estimateRows(s.Left), estimateRows(s.Right))
-	case *exec.HashJoin:
-		return estimateRows(&s.NestedLoops)
-	case *exec.SeekJoin:
-		return estimateRows(&s.NestedLoops)
-	case *semiJoin:
-		return max(estimateRows(s.src)*0.5, 1)
-	case exec.OneRow:
-		return 1
-	}
-	return 1000 // a catalog view, a derived input: a guess
-}
+// estimateRows is an input's estimated row count (opt.EstimateRows), from
+// the committed row counts of the tables it scans.
+func estimateRows(src exec.Operator) float64 { return opt.EstimateRows(src, scanRows) }
 
 // scanRows is the committed row count of the table a scan reads.
 func scanRows(ts *exec.TableScan) float64 { return tableRows(storeOf(ts), ts.Def) }

@@ -114,7 +114,7 @@ func (jp *joinPlanner) rewrite(src exec.Operator, base, width int, preds []exec.
 	case *exec.NestedLoops:
 		return jp.rewriteJoin(s, base, preds)
 	case *exec.TableScan:
-		chooseAccessAt(s, opt.AndAll(preds), base)
+		opt.ChooseAccess(s, opt.AndAll(preds), base, impliesFilter)
 	}
 	if len(preds) == 0 {
 		return src, nil

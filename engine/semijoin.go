@@ -376,3 +376,8 @@ func (s *semiJoin) explainInner(x *exec.Explainer, inm *exec.Names, src exec.Ope
 	}
 	return n
 }
+
+// EstimateRows guesses that half the outer rows match (opt.Estimated).
+func (s *semiJoin) EstimateRows(input func(exec.Operator) float64) float64 {
+	return max(input(s.src)*0.5, 1)
+}

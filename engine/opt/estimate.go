@@ -46,3 +46,44 @@ func JoinRows(kind exec.JoinKind, left, right float64) float64 {
 	}
 	return max(n, 1)
 }
+
+// Estimated is a row source of the engine's own (a subquery's semi-join)
+// that estimates its rows from its input's estimate.
+type Estimated interface {
+	EstimateRows(input func(exec.Operator) float64) float64
+}
+
+// EstimateRows is a row source's estimated row count (at least 1, as SQL
+// Server shows it), from rows, the committed row count of the table a scan
+// reads, which the engine counts in the store. Estimates choose join order
+// and method only: a wrong one makes a slower plan, never a wrong answer.
+func EstimateRows(src exec.Operator, rows func(*exec.TableScan) float64) float64 {
+	est := func(s exec.Operator) float64 { return EstimateRows(s, rows) }
+	switch s := src.(type) {
+	case *exec.TableScan:
+		n := rows(s)
+		if len(s.Def.PK) > 0 && len(s.Eq) == len(s.Def.PK) {
+			n = min(n, 1)
+		}
+		return max(n, 1)
+	case *exec.InputFilter:
+		var t *catalog.TableDef
+		if ts, ok := s.Src.(*exec.TableScan); ok {
+			t = ts.Def
+		}
+		return max(FilteredRows(est(s.Src), t, s.Base, s.Cond), 1)
+	case *exec.JoinChain:
+		return s.Est
+	case *exec.NestedLoops:
+		return JoinRows(s.Kind, est(s.Left), est(s.Right))
+	case *exec.HashJoin:
+		return est(&s.NestedLoops)
+	case *exec.SeekJoin:
+		return est(&s.NestedLoops)
+	case Estimated:
+		return s.EstimateRows(est)
+	case exec.OneRow:
+		return 1
+	}
+	return 1000 // a catalog view, a derived input: a guess
+}
