@@ -51,8 +51,9 @@
 // types with SQL Server's data type precedence and implicit conversions,
 // so a prepared statement's result columns and parameter types are known
 // before it runs. Plans (plan.go, query.go, dml.go, ddl.go) are trees of
-// expressions over row sources: primary-key point lookups and prefix
-// scans (access.go), full scans, catalog views (the instance's viewSet,
+// expressions over row sources: table scans narrowed to point lookups,
+// key ranges or index seeks (engine/exec's TableScan, chosen by
+// engine/opt's ChooseAccess; table.go is the store they read), full scans, catalog views (the instance's viewSet,
 // sysviews.go and the files beside it) and nested-loop joins. The bound
 // operators describe themselves as a plan (explain.go, into engine/plan's
 // nodes) when SET SHOWPLAN_TEXT / SHOWPLAN_ALL or a plan test asks

@@ -13,8 +13,9 @@ import (
 
 // A row source produces the rows of one FROM entry (or a join of
 // several): an exec.Operator at the leaf of a SELECT's chain, whose
-// Explain describes it as a plan operator (explain.go) with nm naming the
-// statement's columns, which a join's ON refers to.
+// Explain describes it as a plan operator with nm naming the statement's
+// columns, which a join's ON refers to. A table is read by exec.TableScan
+// through storedTable (table.go).
 
 // newTableScan reads every row of a table of db.
 func newTableScan(db *Database, def *catalog.TableDef) *exec.TableScan {

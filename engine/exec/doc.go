@@ -18,21 +18,28 @@
 //     planner's order, and InputFilter, a predicate pushed down onto
 //     one of their inputs; their JoinKind, onto which the binder maps the parser's;
 //     the planner chooses the operator and a hash join's build side;
-//   - the row sources that read no store: OneRow, a SELECT without
-//     FROM, and VirtualScan, the rows of a catalog view or table-valued
-//     function, which the engine computes;
+//   - the row sources: OneRow, a SELECT without FROM; VirtualScan, the
+//     rows of a catalog view or table-valued function, which the engine
+//     computes; and TableScan, a table read in its key's order, whole,
+//     narrowed to a key prefix or KeySeek's ranges, or through an
+//     IndexSeek of a secondary index (each entry's row looked up, or the
+//     entries alone when they cover the statement), with their plans;
+//   - Table, the seam through which the scans read the store: the engine
+//     implements it per database and table, and its Reader keeps behind
+//     it the database's availability, the session's snapshot, SET
+//     STATISTICS IO's counts, the store's errors and the columns computed
+//     for rows stored before a computed ADD;
 //   - KeySeek, the ranges of encoded keys a seek on one key reads,
 //     computed as the statement runs from the values the planner found,
-//     and its SEEK:() text in plans (the scans that read those ranges
-//     are still the engine's);
+//     and its SEEK:() text in plans;
 //   - Explainer and Names, which print expressions and operators as SQL
 //     Server's plans do.
 //
 // exec knows nothing of the engine above it: not the session, the
-// catalog's resolution of names, the parser or the binder. The engine's
-// own nodes, which need the session or a subquery's plan (subqueries,
-// system views' rows, the PostgreSQL forms, the row sources that
-// read the store (table and index scans, seeks) and subqueries'
+// catalog's resolution of names, the parser or the binder (it reads the
+// catalog's table and index descriptors, which a scan decodes by). The
+// engine's own nodes, which need the session or a subquery's plan
+// (subqueries, system views' rows, the PostgreSQL forms and subqueries'
 // semi-joins for now), live in package engine and implement Expr, Operator or
 // Explained there; they reach the session through Env.Sess, an opaque
 // value only the engine interprets, and name a row's columns in plans

@@ -19,7 +19,7 @@ import (
 // range, a value that does not convert exactly sought as it encodes):
 // the full WHERE clause is still applied to every row read, so the
 // ranges only ever remove work. Ranges computes them as a statement
-// runs; the scans that read them are the engine's.
+// runs; TableScan and IndexSeek read them.
 type KeySeek struct {
 	Eq     []Expr // values of the leading key columns
 	In     []Expr // alternatives for column len(Eq)

@@ -25,14 +25,24 @@
 //     makes from its row source;
 //   - the estimates' rules over the row counts the engine measures: a
 //     pushed-down filter's (FilteredRows, with UniqueEquality) and a
-//     join's in written order (JoinRows).
+//     join's in written order (JoinRows); and the walk of the row
+//     sources for their estimate (EstimateRows, given the tables' row
+//     counts, with Estimated for the engine's own row sources);
+//   - the passes that rewrite an exec.TableScan as the engine plans a
+//     statement: its access path (ChooseAccess: a point lookup, a key
+//     prefix or ranges, a secondary index's seek), whether an index's
+//     entries alone answer it (UseCovering), whether its order serves an
+//     ORDER BY (UseKeyOrder over an Ordering, reading an index in order
+//     when that pays) or delivers a GROUP BY's groups together
+//     (GroupsTogether, UseIndexForGroups), with the order it reads in
+//     (ScanOrder) and an index read whole (WholeIndex). Whether a WHERE
+//     clause implies a filtered index's filter is the engine's to judge
+//     (it parses the filter): the passes take it as an Implies.
 //
-// opt works over exec's expression nodes and the catalog's descriptors
-// and knows nothing of the engine: not the session, the store, the row
-// sources' implementations or the binder. The passes themselves (access
-// path, covering, index order, pushing predicates down, walking the row
-// sources for their estimates) still live in package engine, beside the
-// row sources they rewrite, and call these rules; they move here as the
-// row sources move to exec. See docs/ARCHITECTURE.md, "Inside the
+// opt works over exec's expression nodes and row sources and the
+// catalog's descriptors, and knows nothing of the engine: not the
+// session, the store, the parser or the binder. The binder hands its
+// clauses to the passes; pushing predicates down onto a join's inputs
+// still lives in package engine. See docs/ARCHITECTURE.md, "Inside the
 // engine".
 package opt
