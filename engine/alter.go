@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
@@ -338,7 +339,7 @@ func containsInt(list []int, v int) bool {
 // filterReads reports whether a filtered index's WHERE names the column.
 func filterReads(ix *catalog.IndexDef, column string) bool {
 	found := false
-	walkExpr(filterExpr(ix), func(e parser.Expr) bool {
+	bind.WalkExpr(filterExpr(ix), func(e parser.Expr) bool {
 		if c, ok := e.(*parser.ColumnRef); ok && strings.EqualFold(c.Parts[len(c.Parts)-1], column) {
 			found = true
 		}

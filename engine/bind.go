@@ -1,12 +1,11 @@
 package engine
 
 import (
-	"encoding/hex"
-	"math/big"
+	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/builtins"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
@@ -27,7 +26,7 @@ type binder struct {
 	simple bool
 	// checks, when set, records the conversions of parameters that
 	// binding a literal would have checked at once (plancache.go).
-	checks *paramChecks
+	checks *bind.ParamChecks
 	corr   correlation    // the scopes around the subquery being bound (correlate.go)
 	ctes   []*cteBinding  // common table expressions in scope (derived.go)
 	win    *windowContext // where window functions may appear (window.go)
@@ -125,7 +124,7 @@ func (b *binder) resolve(sc *scope, ref *parser.ColumnRef) (exec.Expr, error) {
 	case len(qual) > 0 && !qualified:
 		return nil, b.errAt(ref, sqlerr.New(4104, strings.Join(ref.Parts, ".")))
 	}
-	if x, ok := boolLiteral(ref); ok {
+	if x, ok := bind.BoolLiteral(ref); ok {
 		return x, nil
 	}
 	return nil, b.errAt(ref, sqlerr.New(207, name))
@@ -151,7 +150,7 @@ type aggContext struct {
 // to infer parameter types); agg is non-nil after grouping.
 func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
 	if agg != nil {
-		if i := indexOf(agg.groupText, n.String()); i >= 0 {
+		if i := slices.Index(agg.groupText, n.String()); i >= 0 {
 			return &exec.GroupKeyRef{Idx: i, T: agg.groupBy[i].Type()}, nil
 		}
 	}
@@ -232,72 +231,12 @@ func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.
 	return nil, b.errAt(n, sqlerr.New(40517, n.String()))
 }
 
-func indexOf(list []string, s string) int {
-	for i, v := range list {
-		if v == s {
-			return i
-		}
-	}
-	return -1
-}
-
 func (b *binder) bindLiteral(x *parser.Literal) (exec.Expr, error) {
-	v, t, err := literalValue(x)
+	v, t, err := bind.LiteralValue(x)
 	if err != nil {
 		return nil, b.errAt(x, err)
 	}
 	return &exec.Const{V: v, T: t}, nil
-}
-
-// literalValue is a literal's value and type (also the value and type of
-// the parameter simple parameterization puts in its place).
-func literalValue(x *parser.Literal) (types.Value, types.Type, error) {
-	switch x.Kind {
-	case parser.LitNull:
-		return nil, types.TypeUnknown, nil
-	case parser.LitInt:
-		if v, err := strconv.ParseInt(x.Value, 10, 64); err == nil {
-			if types.CheckIntRange(v, types.Int) {
-				return v, types.TypeInt, nil
-			}
-			return v, types.TypeBigInt, nil
-		}
-		d, _ := types.ParseDec(x.Value)
-		if d.Digits() > types.MaxDecPrecision {
-			return nil, types.Type{}, sqlerr.New(1007, x.Value)
-		}
-		return d, types.DecimalType(max(d.Digits(), 1), 0), nil
-	case parser.LitDecimal:
-		d, ok := types.ParseDec(x.Value)
-		if !ok || d.Digits() > types.MaxDecPrecision {
-			return nil, types.Type{}, sqlerr.New(1007, x.Value)
-		}
-		p := max(d.Digits(), int(d.Scale), 1)
-		return d, types.DecimalType(p, int(d.Scale)), nil
-	case parser.LitFloat:
-		v, err := types.Convert(x.Value, types.VarCharType(types.MaxLength), types.TypeFloat, types.Explicit)
-		if err != nil {
-			return nil, types.Type{}, sqlerr.New(1007, x.Value)
-		}
-		return v, types.TypeFloat, nil
-	case parser.LitString:
-		return x.Value, types.VarCharType(max(utf8.RuneCountInString(x.Value), 1)), nil
-	case parser.LitNString:
-		return x.Value, types.NVarCharType(max(utf8.RuneCountInString(x.Value), 1)), nil
-	case parser.LitBinary:
-		h := x.Value
-		if len(h)%2 == 1 {
-			h = "0" + h
-		}
-		v, err := hex.DecodeString(h)
-		if err != nil {
-			return nil, types.Type{}, sqlerr.New(102, "0x"+x.Value)
-		}
-		return v, types.VarBinaryType(max(len(v), 1)), nil
-	case parser.LitMoney:
-		return builtins.MoneyLiteral(x.Value)
-	}
-	return nil, types.Type{}, sqlerr.New(102, x.Value)
 }
 
 func (b *binder) bindGlobal(x *parser.GlobalVar) (exec.Expr, error) {
@@ -387,14 +326,14 @@ func (b *binder) bindBinary(x *parser.Binary, sc *scope, agg *aggContext, hint t
 // strings, ...) are left as they are.
 func (b *binder) comparable(n positioned, l, r exec.Expr) (exec.Expr, exec.Expr, error) {
 	lt, rt := l.Type(), r.Type()
-	if sameRepresentation(lt.Kind, rt.Kind) {
+	if bind.SameRepresentation(lt.Kind, rt.Kind) {
 		return l, r, nil
 	}
 	ct := types.Common(lt, rt)
 	if _, err := types.Convert(nil, lt, ct, types.Implicit); err != nil {
 		return nil, nil, b.errAt(n, err)
 	}
-	if !implicitOK(lt, ct) || !implicitOK(rt, ct) {
+	if !bind.ImplicitOK(lt, ct) || !bind.ImplicitOK(rt, ct) {
 		return nil, nil, b.errAt(n, sqlerr.New(206, lt.String(), rt.String()))
 	}
 	lc, err := b.coerceChecked(n, l, ct)
@@ -412,88 +351,12 @@ func (b *binder) coerceChecked(n positioned, x exec.Expr, t types.Type) (exec.Ex
 			return nil, b.errAt(n, err)
 		}
 	} else if p, ok := x.(*exec.ParamRef); ok && b.checks != nil {
-		b.checks.record(p.N, t)
+		b.checks.Record(p.N, t)
 	}
-	if goRepresentation(x.Type().Kind) == goRepresentation(t.Kind) && !t.Kind.IsString() && !t.Kind.IsBinary() && !t.Kind.IsMoney() {
+	if bind.GoRepresentation(x.Type().Kind) == bind.GoRepresentation(t.Kind) && !t.Kind.IsString() && !t.Kind.IsBinary() && !t.Kind.IsMoney() {
 		return x, nil // same Go value type, no conversion needed
 	}
 	return exec.Coerce(x, t), nil
-}
-
-// goRepresentation names the Go type a kind's values have (see types.Value).
-func goRepresentation(k types.Kind) string {
-	switch {
-	case k.IsInteger():
-		return "int64"
-	case k == types.Bit:
-		return "bool"
-	case k == types.Decimal || k.IsMoney():
-		return "Dec"
-	case k == types.Float || k == types.Real:
-		return "float64"
-	case k.IsString():
-		return "string"
-	case k.IsBinary():
-		return "[]byte"
-	case k.IsTemporal():
-		return "time.Time"
-	case k == types.UniqueIdentifier:
-		return "UUID"
-	}
-	return "unknown"
-}
-
-// implicitOK reports whether SQL Server converts from → to implicitly.
-func implicitOK(from, to types.Type) bool {
-	if from.Kind == types.Unknown || from.Kind == to.Kind {
-		return true
-	}
-	_, err := types.Convert(probe(from.Kind), from, to, types.Implicit)
-	return err == nil || (!sqlerr.Is(err, 257) && !sqlerr.Is(err, 529))
-}
-
-// probe returns a sample value of a kind, to ask Convert whether a
-// conversion exists (value errors such as 245 still mean "convertible").
-func probe(k types.Kind) types.Value {
-	switch {
-	case k.IsInteger():
-		return int64(0)
-	case k == types.Bit:
-		return false
-	case k == types.Decimal || k.IsMoney():
-		return types.DecFromInt(0)
-	case k == types.Float || k == types.Real:
-		return 0.0
-	case k.IsString():
-		return "0"
-	case k.IsBinary():
-		return []byte{0}
-	case k.IsTemporal():
-		return mustTime("2000-01-01")
-	case k == types.UniqueIdentifier:
-		return types.UUID{}
-	}
-	return nil
-}
-
-// sameRepresentation reports kinds whose Go values compare directly.
-func sameRepresentation(a, b types.Kind) bool {
-	num := func(k types.Kind) bool {
-		return k.IsInteger() || k == types.Decimal || k == types.Float || k == types.Real || k.IsMoney()
-	}
-	switch {
-	case a == b:
-		return true
-	case num(a) && num(b):
-		return true
-	case a.IsString() && b.IsString():
-		return true
-	case a.IsTemporal() && b.IsTemporal():
-		return true
-	case a.IsBinary() && b.IsBinary():
-		return true
-	}
-	return false
 }
 
 func (b *binder) bindArith(x *parser.Binary, l, r exec.Expr) (exec.Expr, error) {
@@ -546,7 +409,7 @@ func (b *binder) bindArith(x *parser.Binary, l, r exec.Expr) (exec.Expr, error) 
 	if bad(rt.Kind) {
 		return nil, b.errAt(x, sqlerr.New(8117, r.Type().Kind.String(), exec.OpName(x.Op)))
 	}
-	t, opT := arithType(x.Op, lt, rt)
+	t, opT := bind.ArithType(x.Op, lt, rt)
 	if x.Op == "&" || x.Op == "|" || x.Op == "^" {
 		if !(lt.Kind.IsInteger() || lt.Kind == types.Bit) || !(rt.Kind.IsInteger() || rt.Kind == types.Bit) {
 			return nil, b.errAt(x, sqlerr.New(402, lt.Kind.String(), rt.Kind.String(), exec.OpName(x.Op)))
@@ -555,89 +418,15 @@ func (b *binder) bindArith(x *parser.Binary, l, r exec.Expr) (exec.Expr, error) 
 			t, opT = types.TypeBit, types.TypeBigInt
 		}
 	}
-	lc, err := b.coerceChecked(x, l, operandType(lt, opT))
+	lc, err := b.coerceChecked(x, l, bind.OperandType(lt, opT))
 	if err != nil {
 		return nil, err
 	}
-	rc, err := b.coerceChecked(x, r, operandType(rt, opT))
+	rc, err := b.coerceChecked(x, r, bind.OperandType(rt, opT))
 	if err != nil {
 		return nil, err
 	}
 	return b.fold(&exec.Arith{Op: x.Op, L: lc, R: rc, T: t}), nil
-}
-
-// operandType is the type an operand is converted to before the arithmetic:
-// integers to the result's integer kind, anything to DECIMAL keeps its own
-// decimal shape, floats to FLOAT.
-func operandType(own, op types.Type) types.Type {
-	switch op.Kind {
-	case types.Decimal:
-		if own.Kind == types.Decimal {
-			return own
-		}
-		p, s := own.PrecisionScale()
-		return types.DecimalType(p, s)
-	case types.Bit:
-		return types.TypeBigInt
-	}
-	return op
-}
-
-// arithType returns the result type of l op r and the kind operands are
-// computed in, following SQL Server's rules (including DECIMAL precision
-// and scale arithmetic, capped at 38 digits keeping at least 6 of scale).
-func arithType(op string, l, r types.Type) (result, operand types.Type) {
-	hi := l
-	if r.Kind.Precedence() > l.Kind.Precedence() {
-		hi = r
-	}
-	switch {
-	case hi.Kind == types.Float || hi.Kind == types.Real:
-		t := types.TypeFloat
-		if l.Kind == types.Real && r.Kind == types.Real {
-			t = types.TypeReal
-		}
-		return t, t
-	case hi.Kind == types.Decimal:
-		p1, s1 := l.PrecisionScale()
-		p2, s2 := r.PrecisionScale()
-		var p, s int
-		switch op {
-		case "+", "-":
-			s = max(s1, s2)
-			p = s + max(p1-s1, p2-s2) + 1
-		case "*":
-			p, s = p1+p2+1, s1+s2
-		case "/":
-			s = max(6, s1+p2+1)
-			p = p1 - s1 + s2 + s
-		default: // %
-			s = max(s1, s2)
-			p = min(p1-s1, p2-s2) + s
-		}
-		if p > types.MaxDecPrecision {
-			intDigits := p - s
-			s = max(min(s, 6), types.MaxDecPrecision-intDigits)
-			if s < 0 {
-				s = 0
-			}
-			s = min(s, max(6, types.MaxDecPrecision-intDigits))
-			p = types.MaxDecPrecision
-			if s > p {
-				s = p
-			}
-		}
-		t := types.DecimalType(p, s)
-		return t, t
-	}
-	if hi.Kind.IsMoney() {
-		return builtins.MoneyArithType(l, r)
-	}
-	// Integers (and bit with integers): the higher-precedence integer kind.
-	if hi.Kind == types.Bit {
-		return types.TypeInt, types.TypeInt
-	}
-	return types.Type{Kind: hi.Kind}, types.Type{Kind: hi.Kind}
 }
 
 // fold evaluates an expression whose operands are all constants.
@@ -663,7 +452,7 @@ func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style
 			return r, err
 		}
 	}
-	to, in, terr := castTarget(tn, pg)
+	to, in, terr := bind.CastTarget(tn, pg)
 	if sqlerr.Is(terr, 2715) {
 		if t, _, alias, err := b.columnType(b.s.db, tn); err == nil && alias != nil {
 			to, in, terr = t, types.PGPlain, nil // an alias type (usertypes.go)
@@ -681,7 +470,7 @@ func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style
 	}
 	switch in {
 	case types.PGNumeric:
-		to = numericTarget(v)
+		to = bind.NumericTarget(v)
 	case types.PGBytea, types.PGTimestampTZ, types.PGTime, types.PGBool:
 		v = &pgInputExpr{x: v, in: in}
 	}
@@ -692,7 +481,7 @@ func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style
 		}
 	}
 	if v.Type().Kind != types.Unknown {
-		if _, cerr := types.Convert(probe(v.Type().Kind), v.Type(), to, types.Explicit); sqlerr.Is(cerr, 529) {
+		if _, cerr := types.Convert(bind.Probe(v.Type().Kind), v.Type(), to, types.Explicit); sqlerr.Is(cerr, 529) {
 			return nil, b.errAt(n, cerr)
 		}
 	}
@@ -828,13 +617,4 @@ func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (exec.Expr
 // of type t (INSERT values, UPDATE SET, defaults): params take t.
 func (b *binder) bindTypedValue(n parser.Expr, sc *scope, t types.Type) (exec.Expr, error) {
 	return b.bindExpr(n, sc, nil, t)
-}
-
-// decimalLiteral parses big integer literals for IDENTITY seeds and such.
-func decimalLiteral(s string) (int64, bool) {
-	v, ok := new(big.Int).SetString(strings.TrimSpace(s), 10)
-	if !ok || !v.IsInt64() {
-		return 0, false
-	}
-	return v.Int64(), true
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
@@ -71,7 +72,7 @@ func (b *binder) computedTypes(x *parser.CreateTable, def *catalog.TableDef) err
 			return b.errAt(c, sqlerr.New(1046))
 		}
 		var other *parser.ColumnRef
-		walkExpr(c.Computed, func(n parser.Expr) bool {
+		bind.WalkExpr(c.Computed, func(n parser.Expr) bool {
 			if r, ok := n.(*parser.ColumnRef); ok {
 				if j := def.ColumnIndex(r.Parts[len(r.Parts)-1]); j >= 0 && def.Columns[j].Computed != "" {
 					other = r
@@ -96,7 +97,7 @@ func (b *binder) computedTypes(x *parser.CreateTable, def *catalog.TableDef) err
 
 func hasSubquery(x parser.Expr) bool {
 	found := false
-	walkExpr(x, func(n parser.Expr) bool {
+	bind.WalkExpr(x, func(n parser.Expr) bool {
 		switch n.(type) {
 		case *parser.Subquery, *parser.Exists:
 			found = true
@@ -211,7 +212,7 @@ func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id 
 	if column != "" {
 		col = def.ColumnIndex(column)
 		var other string
-		walkExpr(c.Expr, func(n parser.Expr) bool {
+		bind.WalkExpr(c.Expr, func(n parser.Expr) bool {
 			if r, ok := n.(*parser.ColumnRef); ok && !strings.EqualFold(r.Parts[len(r.Parts)-1], column) {
 				other = column
 			}

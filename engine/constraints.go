@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
@@ -619,7 +620,7 @@ func constraintOnColumn(set *catalog.Schema, def *catalog.TableDef, col int) str
 		x := exprFromText(text)
 		found := false
 		if x != nil {
-			walkExpr(x, func(n parser.Expr) bool {
+			bind.WalkExpr(x, func(n parser.Expr) bool {
 				if r, ok := n.(*parser.ColumnRef); ok && strings.EqualFold(r.Parts[len(r.Parts)-1], name) {
 					found = true
 				}

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
@@ -105,8 +106,8 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*catalog.TableDef, erro
 			if !(t.Kind.IsInteger() || (t.Kind == types.Decimal && t.Scale == 0)) || (c.Nullable != nil && *c.Nullable) {
 				return nil, b.errAt(c, sqlerr.New(2749, c.Name))
 			}
-			seed, ok1 := decimalLiteral(orOne(c.Identity.Seed))
-			inc, ok2 := decimalLiteral(orOne(c.Identity.Increment))
+			seed, ok1 := bind.DecimalLiteral(orOne(c.Identity.Seed))
+			inc, ok2 := bind.DecimalLiteral(orOne(c.Identity.Increment))
 			if !ok1 || !ok2 || inc == 0 {
 				return nil, b.errAt(c.Identity, sqlerr.New(102, c.Identity.Seed))
 			}
@@ -176,7 +177,7 @@ func orOne(s string) string {
 // convertible to the column type.
 func (b *binder) checkDefault(d parser.Expr, t types.Type) error {
 	var bad *parser.ColumnRef
-	walkExpr(d, func(e parser.Expr) bool {
+	bind.WalkExpr(d, func(e parser.Expr) bool {
 		if c, ok := e.(*parser.ColumnRef); ok && bad == nil {
 			bad = c
 		}

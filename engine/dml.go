@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
@@ -481,7 +482,7 @@ func (b *binder) bindWhere(w parser.Expr, sc *scope) (exec.Expr, error) {
 	if w == nil {
 		return nil, nil
 	}
-	if containsAggregate(w) {
+	if bind.ContainsAggregate(w) {
 		return nil, b.errAt(w, sqlerr.New(147))
 	}
 	return b.bindExpr(w, sc, nil, types.TypeBit)

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"time"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/builtins"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
@@ -55,13 +55,6 @@ func versionString() string {
 		Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
-var aggregateNames = map[string]bool{"COUNT": true, "COUNT_BIG": true, "SUM": true, "AVG": true, "MIN": true, "MAX": true, "STRING_AGG": true}
-
-func isAggregateCall(n parser.Expr) bool {
-	f, ok := n.(*parser.FuncCall)
-	return ok && f.Over == nil && len(f.Name.Parts) == 1 && aggregateNames[strings.ToUpper(f.Name.Object())]
-}
-
 func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
 	name := strings.ToUpper(x.Name.Object())
 	if x.Over != nil || len(x.Name.Parts) == 1 && windowOnly[name] {
@@ -70,7 +63,7 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint t
 	if isSelectListSRF(x, name) {
 		return b.bindSelectListSRF(x, name, sc, agg) // pgsrf.go
 	}
-	if len(x.Name.Parts) == 1 && aggregateNames[name] {
+	if len(x.Name.Parts) == 1 && bind.IsAggregateName(name) {
 		return b.bindAggregate(x, name, agg)
 	}
 	switch name {
@@ -189,14 +182,6 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 	return b.fold(f), nil
 }
 
-func mustTime(s string) time.Time {
-	t, ok := types.ParseTime(s)
-	if !ok {
-		panic("bad time literal " + s)
-	}
-	return t
-}
-
 // subqueryExpr is an uncorrelated subquery: run once per statement
 // execution, its rows cached in the environment.
 type subqueryExpr struct {
@@ -305,7 +290,7 @@ func (in *inSubquery) Eval(e *exec.Env) (types.Value, error) {
 	}
 	xt, st := in.x.Type(), in.sub.Type()
 	ct := types.Common(xt, st)
-	if !sameRepresentation(xt.Kind, st.Kind) {
+	if !bind.SameRepresentation(xt.Kind, st.Kind) {
 		if xv, err = types.Convert(xv, xt, ct, types.Implicit); err != nil {
 			return nil, err
 		}
@@ -317,7 +302,7 @@ func (in *inSubquery) Eval(e *exec.Env) (types.Value, error) {
 			sawNull = true
 			continue
 		}
-		if !sameRepresentation(xt.Kind, st.Kind) {
+		if !bind.SameRepresentation(xt.Kind, st.Kind) {
 			if v, err = types.Convert(v, st, ct, types.Implicit); err != nil {
 				return nil, err
 			}

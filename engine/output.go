@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
@@ -55,7 +56,7 @@ func (b *binder) planOutput(o *parser.Output, def *catalog.TableDef, hasDeleted,
 	}
 	p.width = sc.width()
 	for _, it := range o.Items {
-		if it.Expr != nil && containsAggregate(it.Expr) {
+		if it.Expr != nil && bind.ContainsAggregate(it.Expr) {
 			return nil, b.errAt(it, sqlerr.New(40517, "an aggregate in OUTPUT"))
 		}
 		xs, cols, err := b.bindItem(it, sc, nil)

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -219,7 +220,7 @@ func (b *binder) useSRF(x positioned, s *srfExpr) (exec.Expr, error) {
 // kind; mirrordb does not).
 func (b *binder) refuseNestedSRF(n parser.Expr) error {
 	var err error
-	walkExpr(n, func(x parser.Expr) bool {
+	bind.WalkExpr(n, func(x parser.Expr) bool {
 		f, ok := x.(*parser.FuncCall)
 		if err != nil || !ok {
 			return err == nil
@@ -228,7 +229,7 @@ func (b *binder) refuseNestedSRF(n parser.Expr) error {
 		switch {
 		case f.Over != nil:
 			kind = "window"
-		case isAggregateCall(f):
+		case bind.IsAggregateCall(f):
 			kind = "aggregate"
 		case isSelectListSRF(f, strings.ToUpper(f.Name.Object())):
 			kind = "set-returning"
@@ -262,7 +263,7 @@ func (b *binder) refuseNestedSRF(n parser.Expr) error {
 // set-returning function outside a subquery.
 func containsSRF(n parser.Expr) bool {
 	found := false
-	walkExpr(n, func(x parser.Expr) bool {
+	bind.WalkExpr(n, func(x parser.Expr) bool {
 		if f, ok := x.(*parser.FuncCall); ok && f.Over == nil && isSelectListSRF(f, strings.ToUpper(f.Name.Object())) {
 			found = true
 		}

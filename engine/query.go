@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -65,7 +66,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 	}
 	p := &selectPlan{selectParts: selectParts{src: src, sc: sc, distinct: sel.Distinct}}
 	if sel.Where != nil {
-		if containsAggregate(sel.Where) {
+		if bind.ContainsAggregate(sel.Where) {
 			return nil, b.errAt(sel.Where, sqlerr.New(147))
 		}
 		if err := b.refuseSRF(sel.Where, "WHERE"); err != nil {
@@ -81,12 +82,12 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 	}
 	p.grouped = len(sel.GroupBy) > 0 || sel.Having != nil
 	for _, it := range items {
-		if it.Expr != nil && containsAggregate(it.Expr) {
+		if it.Expr != nil && bind.ContainsAggregate(it.Expr) {
 			p.grouped = true
 		}
 	}
 	for _, o := range sel.OrderBy {
-		if containsAggregate(o.Expr) {
+		if bind.ContainsAggregate(o.Expr) {
 			p.grouped = true
 		}
 	}
@@ -94,7 +95,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 	if p.grouped {
 		agg = &aggContext{scope: sc}
 		for _, g := range sel.GroupBy {
-			if containsAggregate(g) {
+			if bind.ContainsAggregate(g) {
 				return nil, b.errAt(g, sqlerr.New(144))
 			}
 			x, err := b.bindExpr(g, sc, nil, types.TypeUnknown)

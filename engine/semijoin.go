@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
@@ -83,7 +84,7 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 		s := &semiJoin{in: x.sub, anti: x.not, outerKeys: []exec.Expr{x.x}}
 		xt, st := x.x.Type(), x.sub.Type()
 		ct := xt
-		if !sameRepresentation(xt.Kind, st.Kind) {
+		if !bind.SameRepresentation(xt.Kind, st.Kind) {
 			ct = types.Common(xt, st)
 			s.convert = ct
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -32,7 +33,7 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 	if x.Over == nil {
 		return nil, b.errAt(x, sqlerr.New(10753, strings.ToLower(name)))
 	}
-	isAggregate := aggregateNames[name] && len(x.Name.Parts) == 1
+	isAggregate := bind.IsAggregateName(name) && len(x.Name.Parts) == 1
 	switch {
 	case !windowOnly[name] && !isAggregate, name == "STRING_AGG": // SQL Server has no STRING_AGG ... OVER
 		return nil, b.errAt(x, sqlerr.New(4113, x.Name.Object()))
