@@ -9,7 +9,6 @@ import (
 	"mirrordb/engine/builtins"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
-	"mirrordb/session"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
@@ -44,111 +43,28 @@ func (b *binder) errAt(n positioned, err error) error {
 	return sqlerr.As(err).WithPosition(b.batch.PositionOf(p), p.Line)
 }
 
-// scope is the set of columns an expression may reference: the sources of
-// a FROM clause laid side by side in one combined row.
-type scope struct {
-	sources []*source
-}
-
-// source is one FROM entry's columns within the combined row.
-type source struct {
-	name   string // exposed name: alias, or the table's own name
-	schema string // schema of a base table ("" for aliased or virtual)
-	alias  bool
-	cols   []session.Column
-	offset int
-	// table is the object_id of a base table, 0 for views and functions:
-	// its columns' origin in RowDescription.
-	table uint32
-	db    *Database // a base table's database, for printed plans
-}
-
-// origin returns where column i of the source comes from: its table's
-// object_id and 1-based column number, zero for a virtual source.
-func (s *source) origin(i int) exec.ColumnOrigin {
-	if s.table == 0 {
-		return exec.ColumnOrigin{}
+// resolve finds a column reference in the scope or, in a subquery, in
+// the scopes around it.
+func (b *binder) resolve(sc *bind.Scope, ref *parser.ColumnRef) (exec.Expr, error) {
+	x, err := sc.Resolve(ref, b.resolveOuter)
+	if err != nil {
+		return nil, b.errAt(ref, err)
 	}
-	return exec.ColumnOrigin{Table: s.table, Attr: int16(i + 1)}
-}
-
-func (sc *scope) width() int {
-	if sc == nil || len(sc.sources) == 0 {
-		return 0
-	}
-	last := sc.sources[len(sc.sources)-1]
-	return last.offset + len(last.cols)
-}
-
-func (sc *scope) add(src *source) {
-	src.offset = sc.width()
-	sc.sources = append(sc.sources, src)
-}
-
-// resolve finds a column reference in the scope.
-func (b *binder) resolve(sc *scope, ref *parser.ColumnRef) (exec.Expr, error) {
-	name := ref.Name()
-	qual := ref.Parts[:len(ref.Parts)-1]
-	var found exec.Expr
-	var matches int
-	qualified := false
-	if sc != nil {
-		for _, src := range sc.sources {
-			if len(qual) > 0 {
-				if !strings.EqualFold(qual[len(qual)-1], src.name) {
-					continue
-				}
-				if len(qual) >= 2 && (src.alias || !strings.EqualFold(qual[len(qual)-2], orDbo(src.schema))) {
-					continue
-				}
-				qualified = true
-			}
-			for i, c := range src.cols {
-				if strings.EqualFold(c.Name, name) {
-					matches++
-					found = &exec.ColRef{Idx: src.offset + i, T: c.Type, Origin: src.origin(i)}
-				}
-			}
-		}
-	}
-	if matches == 0 && (len(qual) == 0 || !qualified) {
-		if x, ok, err := b.resolveOuter(ref); ok {
-			return x, err
-		}
-	}
-	switch {
-	case matches == 1:
-		return found, nil
-	case matches > 1:
-		return nil, b.errAt(ref, sqlerr.New(209, name))
-	case len(qual) > 0 && !qualified:
-		return nil, b.errAt(ref, sqlerr.New(4104, strings.Join(ref.Parts, ".")))
-	}
-	if x, ok := bind.BoolLiteral(ref); ok {
-		return x, nil
-	}
-	return nil, b.errAt(ref, sqlerr.New(207, name))
-}
-
-func orDbo(s string) string {
-	if s == "" {
-		return "dbo"
-	}
-	return s
+	return x, nil
 }
 
 // aggContext is set while binding the expressions that run after grouping
 // (select list, HAVING, ORDER BY of an aggregate query).
 type aggContext struct {
-	scope     *scope   // the source scope aggregate arguments bind in
-	groupText []string // printed GROUP BY expressions, for matching
+	scope     *bind.Scope // the source scope aggregate arguments bind in
+	groupText []string    // printed GROUP BY expressions, for matching
 	groupBy   []exec.Expr
 	aggs      []*exec.AggSpec
 }
 
 // bindExpr binds an expression. hint is the type the context expects (used
 // to infer parameter types); agg is non-nil after grouping.
-func (b *binder) bindExpr(n parser.Expr, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
+func (b *binder) bindExpr(n parser.Expr, sc *bind.Scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
 	if agg != nil {
 		if i := slices.Index(agg.groupText, n.String()); i >= 0 {
 			return &exec.GroupKeyRef{Idx: i, T: agg.groupBy[i].Type()}, nil
@@ -247,7 +163,7 @@ func (b *binder) bindGlobal(x *parser.GlobalVar) (exec.Expr, error) {
 	return &exec.Call{Name: "@@" + x.Name, Fn: g, T: g.Type(nil)}, nil
 }
 
-func (b *binder) bindUnary(x *parser.Unary, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
+func (b *binder) bindUnary(x *parser.Unary, sc *bind.Scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
 	v, err := b.bindExpr(x.X, sc, agg, hint)
 	if err != nil {
 		return nil, err
@@ -273,7 +189,7 @@ func (b *binder) bindUnary(x *parser.Unary, sc *scope, agg *aggContext, hint typ
 
 // bindPair binds the two operands of an operator, letting a parameter on
 // one side take the type of the other side.
-func (b *binder) bindPair(l, r parser.Expr, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, exec.Expr, error) {
+func (b *binder) bindPair(l, r parser.Expr, sc *bind.Scope, agg *aggContext, hint types.Type) (exec.Expr, exec.Expr, error) {
 	_, lp := l.(*parser.Param)
 	_, rp := r.(*parser.Param)
 	if lp && !rp {
@@ -292,7 +208,7 @@ func (b *binder) bindPair(l, r parser.Expr, sc *scope, agg *aggContext, hint typ
 	return lb, rb, err
 }
 
-func (b *binder) bindBinary(x *parser.Binary, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
+func (b *binder) bindBinary(x *parser.Binary, sc *bind.Scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
 	switch x.Op {
 	case "AND", "OR":
 		l, err := b.bindExpr(x.L, sc, agg, types.TypeBit)
@@ -441,7 +357,7 @@ func (b *binder) fold(x exec.Expr) exec.Expr {
 	return &exec.Const{V: v, T: x.Type()}
 }
 
-func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try, pg bool, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style parser.Expr, try, pg bool, sc *bind.Scope, agg *aggContext) (exec.Expr, error) {
 	if pg {
 		if r, ok, err := b.bindPGTextCast(x, tn, sc, agg); ok { // pgsubscript.go
 			return r, err
@@ -491,7 +407,7 @@ func (b *binder) bindCast(n positioned, x parser.Expr, tn parser.TypeName, style
 	return b.fold(&exec.Cast{X: v, To: to, Mode: types.Explicit, Try: try}), nil
 }
 
-func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
+func (b *binder) bindCase(x *parser.Case, sc *bind.Scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
 	c := &exec.Case{}
 	var operand exec.Expr
 	if x.Operand != nil {
@@ -547,7 +463,7 @@ func (b *binder) bindCase(x *parser.Case, sc *scope, agg *aggContext, hint types
 	return c, nil
 }
 
-func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindIn(x *parser.InList, sc *bind.Scope, agg *aggContext) (exec.Expr, error) {
 	if x.Subquery != nil {
 		v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
 		if err != nil {
@@ -579,7 +495,7 @@ func (b *binder) bindIn(x *parser.InList, sc *scope, agg *aggContext) (exec.Expr
 	return in, nil
 }
 
-func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindLike(x *parser.Like, sc *bind.Scope, agg *aggContext) (exec.Expr, error) {
 	str := types.NVarCharType(types.MaxLength)
 	toStr := func(n parser.Expr) (exec.Expr, error) {
 		if n == nil {
@@ -615,6 +531,6 @@ func (b *binder) bindLike(x *parser.Like, sc *scope, agg *aggContext) (exec.Expr
 
 // bindTypedValue binds an expression whose value is assigned to something
 // of type t (INSERT values, UPDATE SET, defaults): params take t.
-func (b *binder) bindTypedValue(n parser.Expr, sc *scope, t types.Type) (exec.Expr, error) {
+func (b *binder) bindTypedValue(n parser.Expr, sc *bind.Scope, t types.Type) (exec.Expr, error) {
 	return b.bindExpr(n, sc, nil, t)
 }

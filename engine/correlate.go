@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/parser"
@@ -33,7 +34,7 @@ type correlation struct {
 // keys instead (subqueryExpr.rows), so it may name a GROUP BY column but
 // no other column (Msg 8120), as in SQL Server.
 type outerScope struct {
-	sc  *scope
+	sc  *bind.Scope
 	agg *aggContext
 }
 
@@ -100,7 +101,7 @@ func groupKeyOf(agg *aggContext, c *exec.ColRef) int {
 // planSubquery plans sel with sc (the scope of the query around it) on
 // the stack, and reports whether sel names a column of sc or of a scope
 // further out. agg is set when sel runs after its query's grouping.
-func (b *binder) planSubquery(sel *parser.Select, sc *scope, agg *aggContext) (*selectPlan, bool, error) {
+func (b *binder) planSubquery(sel *parser.Select, sc *bind.Scope, agg *aggContext) (*selectPlan, bool, error) {
 	level := len(b.corr.scopes)
 	b.corr.scopes = append(b.corr.scopes, outerScope{sc: sc, agg: agg})
 	saved := b.corr.minLevel

@@ -403,7 +403,7 @@ func (p *insertPlan) put(e *exec.Env, t *txn, vals []types.Value, valTypes []typ
 type updatePlan struct {
 	w     rowWriter
 	scan  *tableScan
-	sc    *scope // for printed plans
+	sc    *bind.Scope // for printed plans
 	where exec.Expr
 	sets  []setColumn
 	defs  []exec.Expr
@@ -470,15 +470,18 @@ func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
 }
 
 // tableScope builds the one-table scope and scan of UPDATE and DELETE.
-func (b *binder) tableScope(db *Database, def *catalog.TableDef) (*scope, *tableScan) {
-	src := &source{name: def.Name, schema: def.Schema, db: db}
-	for i := range def.Columns {
-		src.cols = append(src.cols, session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type})
+func (b *binder) tableScope(db *Database, def *catalog.TableDef) (*bind.Scope, *tableScan) {
+	src := &bind.Source{Name: def.Name, Schema: def.Schema}
+	if db != nil { // nil while CREATE TABLE binds its computed columns
+		src.Database = db.Name()
 	}
-	return &scope{sources: []*source{src}}, &tableScan{db: db, table: def}
+	for i := range def.Columns {
+		src.Cols = append(src.Cols, session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type})
+	}
+	return &bind.Scope{Sources: []*bind.Source{src}}, &tableScan{db: db, table: def}
 }
 
-func (b *binder) bindWhere(w parser.Expr, sc *scope) (exec.Expr, error) {
+func (b *binder) bindWhere(w parser.Expr, sc *bind.Scope) (exec.Expr, error) {
 	if w == nil {
 		return nil, nil
 	}
@@ -652,7 +655,7 @@ func (w *rowWriter) applyChanges(e *exec.Env, t *txn, changes []rowChange) error
 // deletePlan is a bound DELETE.
 type deletePlan struct {
 	scan  *tableScan
-	sc    *scope // for printed plans
+	sc    *bind.Scope // for printed plans
 	where exec.Expr
 	top   exec.Expr
 	out   *outputPlan

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
@@ -19,7 +20,7 @@ type explainable interface {
 // objectName is [db].[dbo].[table], and with its primary key (the
 // clustered index) [db].[dbo].[table].[PK_name].
 func objectName(db *Database, t *catalog.TableDef) string {
-	s := exec.Bracket(db.Name()) + "." + exec.Bracket(orDbo(t.Schema)) + "." + exec.Bracket(t.Name)
+	s := exec.Bracket(db.Name()) + "." + exec.Bracket(bind.OrDbo(t.Schema)) + "." + exec.Bracket(t.Name)
 	if len(t.PK) > 0 && t.PKName != "" {
 		s += "." + exec.Bracket(t.PKName)
 	}
@@ -28,26 +29,7 @@ func objectName(db *Database, t *catalog.TableDef) string {
 
 // columnName is a table's column as plans print it: [db].[dbo].[t].[c].
 func columnName(db *Database, t *catalog.TableDef, i int) string {
-	return exec.Bracket(db.Name()) + "." + exec.Bracket(orDbo(t.Schema)) + "." + exec.Bracket(t.Name) + "." + exec.Bracket(t.Columns[i].Name)
-}
-
-// ColumnName names a position of the combined row in plans: a base
-// table's column in full, an aliased or virtual source's by its exposed
-// name.
-func (sc *scope) ColumnName(idx int) (string, bool) {
-	if sc == nil {
-		return "", false
-	}
-	for _, src := range sc.sources {
-		if idx >= src.offset && idx < src.offset+len(src.cols) {
-			col := exec.Bracket(src.cols[idx-src.offset].Name)
-			if src.db != nil && !src.alias {
-				return exec.Bracket(src.db.Name()) + "." + exec.Bracket(orDbo(src.schema)) + "." + exec.Bracket(src.name) + "." + col, true
-			}
-			return exec.Bracket(src.name) + "." + col, true
-		}
-	}
-	return "", false
+	return exec.Bracket(db.Name()) + "." + exec.Bracket(bind.OrDbo(t.Schema)) + "." + exec.Bracket(t.Name) + "." + exec.Bracket(t.Columns[i].Name)
 }
 
 // Explain names the subquery and keeps its plan (Explainer.Subquery).
@@ -98,7 +80,7 @@ func (t *tableScan) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 // through the primary key, RID Lookup in a heap), joined by nested loops.
 func (t *tableScan) explainIndexSeek(x *exec.Explainer, nm *exec.Names, obj string) *plan.Node {
 	s := t.seek
-	ix := exec.Bracket(t.db.Name()) + "." + exec.Bracket(orDbo(t.table.Schema)) + "." + exec.Bracket(t.table.Name) + "." + exec.Bracket(s.ix.Name)
+	ix := exec.Bracket(t.db.Name()) + "." + exec.Bracket(bind.OrDbo(t.table.Schema)) + "." + exec.Bracket(t.table.Name) + "." + exec.Bracket(s.ix.Name)
 	ixCol := func(i int) string { return columnName(t.db, t.table, s.ix.Columns[i]) }
 	arg := "OBJECT:(" + ix + ")"
 	if len(s.Eq) > 0 || s.Bounded() {
@@ -172,7 +154,7 @@ func (p *insertPlan) explain(x *exec.Explainer) *plan.Node {
 
 // explainMatch describes how UPDATE and DELETE find their rows: the scan
 // or seek, the WHERE filter, TOP.
-func explainMatch(x *exec.Explainer, scan *tableScan, sc *scope, where, top exec.Expr) *plan.Node {
+func explainMatch(x *exec.Explainer, scan *tableScan, sc *bind.Scope, where, top exec.Expr) *plan.Node {
 	n := scan.Explain(x, nil)
 	if where != nil {
 		n = x.Node("Filter", "Filter", "WHERE:("+x.Text(where, &exec.Names{Columns: sc})+")", n)

@@ -55,7 +55,7 @@ func versionString() string {
 		Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
-func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
+func (b *binder) bindFunc(x *parser.FuncCall, sc *bind.Scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
 	name := strings.ToUpper(x.Name.Object())
 	if x.Over != nil || len(x.Name.Parts) == 1 && windowOnly[name] {
 		return b.bindWindow(x, name, sc, agg) // window.go
@@ -125,7 +125,7 @@ func knownSchema(n parser.ObjectName) bool {
 	return false
 }
 
-func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *bind.Scope, agg *aggContext) (exec.Expr, error) {
 	want := map[string]int{"DATEADD": 3, "DATEDIFF": 3, "DATEDIFF_BIG": 3, "DATEPART": 2, "DATENAME": 2}[name]
 	if len(x.Args) != want {
 		return nil, b.errAt(x, sqlerr.New(174, name, want))
@@ -317,7 +317,7 @@ func (in *inSubquery) Eval(e *exec.Env) (types.Value, error) {
 	return in.not, nil
 }
 
-func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool, sc *bind.Scope, agg *aggContext) (exec.Expr, error) {
 	plan, correlated, err := b.planSubquery(sel, sc, agg)
 	if err != nil {
 		return nil, err

@@ -32,14 +32,14 @@ func (b *binder) planOutput(o *parser.Output, def *catalog.TableDef, hasDeleted,
 		return nil, nil
 	}
 	p := &outputPlan{deleted: -1, inserted: -1}
-	sc := &scope{}
+	sc := &bind.Scope{}
 	image := func(name, schema string, alias bool) int {
-		src := &source{name: name, schema: schema, alias: alias}
+		src := &bind.Source{Name: name, Schema: schema, Alias: alias}
 		for i := range def.Columns {
-			src.cols = append(src.cols, session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type})
+			src.Cols = append(src.Cols, session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type})
 		}
-		sc.add(src)
-		return src.offset
+		sc.Add(src)
+		return src.Offset
 	}
 	switch {
 	case o.Returning && hasInserted:
@@ -54,7 +54,7 @@ func (b *binder) planOutput(o *parser.Output, def *catalog.TableDef, hasDeleted,
 			p.inserted = image("inserted", "", true)
 		}
 	}
-	p.width = sc.width()
+	p.width = sc.Width()
 	for _, it := range o.Items {
 		if it.Expr != nil && bind.ContainsAggregate(it.Expr) {
 			return nil, b.errAt(it, sqlerr.New(40517, "an aggregate in OUTPUT"))

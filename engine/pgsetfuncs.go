@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
@@ -121,7 +122,7 @@ func (s *setFuncSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	return x.Node("Table-valued function", "Table-valued function", "OBJECT:("+exec.Bracket("pg_catalog")+"."+exec.Bracket(s.name)+")")
 }
 
-func (b *binder) bindSetFunc(x *parser.TableFunc, sc *scope) (exec.Operator, error) {
+func (b *binder) bindSetFunc(x *parser.TableFunc, sc *bind.Scope) (exec.Operator, error) {
 	name := strings.ToLower(x.Name.Object())
 	f := setFuncs[name]
 	if len(x.Args) < f.min || len(x.Args) > f.max {
@@ -148,7 +149,7 @@ func (b *binder) bindSetFunc(x *parser.TableFunc, sc *scope) (exec.Operator, err
 	default:
 		return nil, b.errAt(x, sqlerr.New(8159, alias))
 	}
-	if err := b.addSource(x, sc, &source{name: alias, alias: true, cols: []session.Column{{Name: col, Type: f.typ}}}); err != nil {
+	if err := b.addSource(x, sc, &bind.Source{Name: alias, Alias: true, Cols: []session.Column{{Name: col, Type: f.typ}}}); err != nil {
 		return nil, err
 	}
 	return src, nil

@@ -122,7 +122,7 @@ var expandArrayFields = map[string]int{"x": 0, "n": 1}
 
 // bindFieldSelect binds (record).field: a field of _pg_expandarray's rows,
 // straight from the function or from its record text.
-func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *bind.Scope, agg *aggContext) (exec.Expr, error) {
 	field := strings.ToLower(x.Field)
 	i, ok := expandArrayFields[field]
 	if !ok {
@@ -170,7 +170,7 @@ func (r *recordFieldExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	return "(" + x.Text(r.x, n) + ")." + []string{"x", "n"}[r.i]
 }
 
-func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *bind.Scope, agg *aggContext) (exec.Expr, error) {
 	if name == "GENERATE_SERIES" {
 		if len(x.Args) < 2 || len(x.Args) > 3 {
 			return nil, b.errAt(x, sqlerr.New(189, "generate_series", 2, 3))

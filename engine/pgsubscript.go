@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
@@ -76,7 +77,7 @@ func (a *arrayCastExpr) Eval(e *exec.Env) (types.Value, error) {
 
 func (a *arrayCastExpr) Explain(x *exec.Explainer, n *exec.Names) string { return x.Text(a.x, n) }
 
-func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindSubscript(x *parser.Subscript, sc *bind.Scope, agg *aggContext) (exec.Expr, error) {
 	arr, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err
@@ -92,7 +93,7 @@ func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) 
 // (x::int2[]) and regproc, a function's name ('pg_catalog.array_in'::
 // regproc is array_in, as pg_type.typinput holds it); ok is false for any
 // other cast.
-func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (exec.Expr, bool, error) {
+func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *bind.Scope, agg *aggContext) (exec.Expr, bool, error) {
 	regproc := strings.EqualFold(tn.Name, "regproc")
 	if !tn.Array && !regproc {
 		return nil, false, nil
@@ -161,7 +162,7 @@ func (t *trimExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	return "trim(" + x.Text(t.x, n) + ")"
 }
 
-func (b *binder) bindTrim(x *parser.Trim, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindTrim(x *parser.Trim, sc *bind.Scope, agg *aggContext) (exec.Expr, error) {
 	v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err

@@ -25,7 +25,7 @@ type selectPlan struct {
 // selectParts are a SELECT's clauses as bound.
 type selectParts struct {
 	src   exec.Operator
-	sc    *scope // the FROM clause's columns, for printed plans
+	sc    *bind.Scope // the FROM clause's columns, for printed plans
 	where exec.Expr
 
 	// grouped, distinct and topPercent sit together: the struct is
@@ -77,7 +77,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		}
 	}
 	p.where = pushIntoDerived(p.src, p.where) // derived.go
-	if p.src, p.where, err = b.planJoins(p.src, sc.width(), p.where, sel.Hints); err != nil {
+	if p.src, p.where, err = b.planJoins(p.src, sc.Width(), p.where, sel.Hints); err != nil {
 		return nil, b.errAt(sel, err)
 	}
 	p.grouped = len(sel.GroupBy) > 0 || sel.Having != nil
@@ -188,7 +188,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 }
 
 // bindItem binds one select item: a star expands to its columns.
-func (b *binder) bindItem(it *parser.SelectItem, sc *scope, agg *aggContext) ([]exec.Expr, []session.Column, error) {
+func (b *binder) bindItem(it *parser.SelectItem, sc *bind.Scope, agg *aggContext) ([]exec.Expr, []session.Column, error) {
 	if it.Star {
 		stars, err := b.expandStar(it, sc, agg)
 		if err != nil {
@@ -229,17 +229,17 @@ type starCol struct {
 	x    exec.Expr
 }
 
-func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) ([]starCol, error) {
+func (b *binder) expandStar(it *parser.SelectItem, sc *bind.Scope, agg *aggContext) ([]starCol, error) {
 	var out []starCol
 	found := false
-	for _, src := range sc.sources {
-		if len(it.StarOf) > 0 && !strings.EqualFold(it.StarOf[len(it.StarOf)-1], src.name) {
+	for _, src := range sc.Sources {
+		if len(it.StarOf) > 0 && !strings.EqualFold(it.StarOf[len(it.StarOf)-1], src.Name) {
 			continue
 		}
 		found = true
-		for i, c := range src.cols {
+		for i, c := range src.Cols {
 			if agg != nil {
-				ref := &parser.ColumnRef{Pos: it.Pos, Parts: []string{src.name, c.Name}}
+				ref := &parser.ColumnRef{Pos: it.Pos, Parts: []string{src.Name, c.Name}}
 				x, err := b.bindExpr(ref, sc, agg, types.TypeUnknown)
 				if err != nil {
 					return nil, err
@@ -247,7 +247,7 @@ func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) (
 				out = append(out, starCol{c.Name, x})
 				continue
 			}
-			out = append(out, starCol{c.Name, &exec.ColRef{Idx: src.offset + i, T: c.Type, Origin: src.origin(i)}})
+			out = append(out, starCol{c.Name, &exec.ColRef{Idx: src.Offset + i, T: c.Type, Origin: src.Origin(i)}})
 		}
 	}
 	if !found {
@@ -259,7 +259,7 @@ func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) (
 	return out, nil
 }
 
-func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *selectPlan, sc *scope, agg *aggContext, aliases map[string]int) (exec.OrderKey, error) {
+func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *selectPlan, sc *bind.Scope, agg *aggContext, aliases map[string]int) (exec.OrderKey, error) {
 	if ref, ok := o.Expr.(*parser.ColumnRef); ok && len(ref.Parts) == 1 {
 		if i, ok := aliases[strings.ToLower(ref.Parts[0])]; ok {
 			return exec.OrderKey{Col: i, Desc: o.Desc}, nil

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
@@ -45,7 +46,7 @@ type recursiveSource struct {
 
 // bindRecursiveCTE plans a recursive common table expression referenced
 // as x.
-func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias string, sc *scope) (exec.Operator, error) {
+func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias string, sc *bind.Scope) (exec.Operator, error) {
 	var operands []*parser.Select
 	var flatten func(s *parser.Select) bool
 	flatten = func(s *parser.Select) bool {
@@ -114,19 +115,19 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 			p.convertOutput(i, px, cols[i].Type)
 		}
 	}
-	if err := b.addSource(x, sc, &source{name: alias, alias: true, cols: named}); err != nil {
+	if err := b.addSource(x, sc, &bind.Source{Name: alias, Alias: true, Cols: named}); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
 // bindWorkTable binds the self-reference of a recursive member.
-func (b *binder) bindWorkTable(x *parser.TableRef, w *workTable, sc *scope) (exec.Operator, error) {
+func (b *binder) bindWorkTable(x *parser.TableRef, w *workTable, sc *bind.Scope) (exec.Operator, error) {
 	name := w.name
 	if x.Alias != "" {
 		name = x.Alias
 	}
-	if err := b.addSource(x, sc, &source{name: name, alias: true, cols: w.cols}); err != nil {
+	if err := b.addSource(x, sc, &bind.Source{Name: name, Alias: true, Cols: w.cols}); err != nil {
 		return nil, err
 	}
 	return w, nil

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
@@ -28,7 +29,7 @@ type setOpSource struct {
 
 // bindSetOp plans a compound query's operands and returns its source and
 // the scope its ORDER BY sees: one source with the result's columns.
-func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *scope, error) {
+func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *bind.Scope, error) {
 	left, err := b.planOperand(so.Left)
 	if err != nil {
 		return nil, nil, err
@@ -55,8 +56,8 @@ func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *scope, error) {
 		}
 		cols[i] = session.Column{Name: left.cols[i].Name, Type: t}
 	}
-	sc := &scope{}
-	sc.add(&source{name: strings.ToLower(so.Op[:1]) + strings.ToLower(so.Op[1:]), cols: cols})
+	sc := &bind.Scope{}
+	sc.Add(&bind.Source{Name: strings.ToLower(so.Op[:1]) + strings.ToLower(so.Op[1:]), Cols: cols})
 	return &setOpSource{op: so.Op, all: so.All, left: left, right: right}, sc, nil
 }
 
@@ -183,7 +184,7 @@ func (s *setOpSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 
 // bindQuerySource binds what a query reads: its FROM clause, or for a
 // compound query its set operation, read as SELECT * over the result.
-func (b *binder) bindQuerySource(sel *parser.Select) (exec.Operator, *scope, []*parser.SelectItem, error) {
+func (b *binder) bindQuerySource(sel *parser.Select) (exec.Operator, *bind.Scope, []*parser.SelectItem, error) {
 	if sel.SetOp == nil {
 		src, sc, err := b.bindFrom(sel.From)
 		return src, sc, sel.Items, err

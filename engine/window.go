@@ -29,7 +29,7 @@ type windowContext struct {
 }
 
 // bindWindow binds a call with OVER (or one of the functions that need it).
-func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *bind.Scope, agg *aggContext) (exec.Expr, error) {
 	if x.Over == nil {
 		return nil, b.errAt(x, sqlerr.New(10753, strings.ToLower(name)))
 	}
@@ -101,14 +101,14 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 // windowAggregate binds an aggregate used with OVER. Its argument is
 // bound like a select item's: over a grouped query it may itself hold
 // aggregates (SUM(SUM(x)) OVER ()).
-func (b *binder) windowAggregate(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (*exec.AggSpec, error) {
+func (b *binder) windowAggregate(x *parser.FuncCall, name string, sc *bind.Scope, agg *aggContext) (*exec.AggSpec, error) {
 	return b.aggregateSpec(x, name, func(a parser.Expr) (exec.Expr, error) {
 		return b.bindExpr(a, sc, agg, types.TypeUnknown)
 	})
 }
 
 // bindWindowArgs binds the arguments of the ranking and offset functions.
-func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *exec.WindowSpec, sc *scope, agg *aggContext) error {
+func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *exec.WindowSpec, sc *bind.Scope, agg *aggContext) error {
 	want := map[string][2]int{"ROW_NUMBER": {0, 0}, "RANK": {0, 0}, "DENSE_RANK": {0, 0}, "NTILE": {1, 1}, "LAG": {1, 3}, "LEAD": {1, 3}}[name]
 	if len(x.Args) < want[0] || len(x.Args) > want[1] {
 		if want[0] == want[1] {

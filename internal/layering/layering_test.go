@@ -82,11 +82,14 @@ var only = map[string][]string{
 	// opaque Env.Sess).
 	"mirrordb/engine/exec": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern",
 		"mirrordb/engine/keys", "mirrordb/engine/plan"},
-	// The binder's rules: the parser's syntax in, exec's typed expressions
-	// out (and what exec itself uses); no engine, session, catalog, storage
-	// or wire. What a rule needs of the engine comes through an interface.
-	"mirrordb/engine/bind": {"mirrordb/parser", "mirrordb/engine/exec", "mirrordb/types", "mirrordb/sqlerr",
-		"mirrordb/engine/builtins", "mirrordb/engine/govern", "mirrordb/engine/keys", "mirrordb/engine/plan"},
+	// The binder's rules and scopes: the parser's syntax in, exec's typed
+	// expressions out (and what exec itself uses), a scope's columns as
+	// session's column descriptions (name and type, the wire/engine
+	// contract's leaf); no engine, catalog, storage or wire. What binding
+	// needs of the engine comes through an interface.
+	"mirrordb/engine/bind": {"mirrordb/parser", "mirrordb/engine/exec", "mirrordb/session", "mirrordb/types",
+		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern", "mirrordb/engine/keys",
+		"mirrordb/engine/plan"},
 	// The planner's rules judge exec's expressions and the catalog's
 	// descriptors; they know no engine, parser, session or storage.
 	"mirrordb/engine/opt": {"mirrordb/engine/exec", "mirrordb/engine/catalog", "mirrordb/engine/keys", "mirrordb/types",
