@@ -8,27 +8,27 @@ import (
 	"mirrordb/types"
 )
 
-func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindAggregate(x *parser.FuncCall, name string, agg *bind.AggContext) (exec.Expr, error) {
 	if agg == nil {
-		return nil, b.errAt(x, sqlerr.New(147))
+		return nil, b.ErrAt(x, sqlerr.New(147))
 	}
 	text := x.String()
-	for i, a := range agg.aggs {
+	for i, a := range agg.Aggs {
 		if a.Text == text {
 			return &exec.AggRef{Idx: i, T: a.T}, nil
 		}
 	}
 	spec, err := b.aggregateSpec(x, name, func(a parser.Expr) (exec.Expr, error) {
 		if bind.ContainsAggregate(a) {
-			return nil, b.errAt(x, sqlerr.New(130))
+			return nil, b.ErrAt(x, sqlerr.New(130))
 		}
-		return b.bindExpr(a, agg.scope, nil, types.TypeUnknown)
+		return b.BindExpr(a, agg.Scope, nil, types.TypeUnknown)
 	})
 	if err != nil {
 		return nil, err
 	}
-	agg.aggs = append(agg.aggs, spec)
-	return &exec.AggRef{Idx: len(agg.aggs) - 1, T: spec.T}, nil
+	agg.Aggs = append(agg.Aggs, spec)
+	return &exec.AggRef{Idx: len(agg.Aggs) - 1, T: spec.T}, nil
 }
 
 // aggregateSpec checks an aggregate call's arguments, binds its argument
@@ -38,7 +38,7 @@ func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(par
 	switch {
 	case x.Star:
 		if name != "COUNT" && name != "COUNT_BIG" {
-			return nil, b.errAt(x, sqlerr.New(102, "*"))
+			return nil, b.ErrAt(x, sqlerr.New(102, "*"))
 		}
 	case name == "STRING_AGG":
 		var lit *parser.Literal
@@ -46,7 +46,7 @@ func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(par
 			lit, _ = x.Args[1].(*parser.Literal)
 		}
 		if lit == nil || lit.Kind != parser.LitString {
-			return nil, b.errAt(x, sqlerr.New(174, name, 2))
+			return nil, b.ErrAt(x, sqlerr.New(174, name, 2))
 		}
 		spec.Sep = lit.Value
 		arg, err := bindArg(x.Args[0])
@@ -55,7 +55,7 @@ func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(par
 		}
 		spec.Arg = arg
 	case len(x.Args) != 1:
-		return nil, b.errAt(x, sqlerr.New(174, name, 1))
+		return nil, b.ErrAt(x, sqlerr.New(174, name, 1))
 	default:
 		arg, err := bindArg(x.Args[0])
 		if err != nil {
@@ -65,7 +65,7 @@ func (b *binder) aggregateSpec(x *parser.FuncCall, name string, bindArg func(par
 	}
 	t, err := bind.AggResultType(name, spec.Arg)
 	if err != nil {
-		return nil, b.errAt(x, err)
+		return nil, b.ErrAt(x, err)
 	}
 	spec.T = t
 	return spec, nil

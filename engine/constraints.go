@@ -103,7 +103,7 @@ func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*rowRules, erro
 			return r.(*rowRules), nil
 		}
 	}
-	b := &binder{s: sessionOf(e)}
+	b := newBinder(sessionOf(e), bind.Binder{})
 	sc, _ := b.tableScope(db, def)
 	r := &rowRules{defaults: make([]exec.Expr, len(def.Columns))}
 	bind := func(text string, hint types.Type) (exec.Expr, error) {
@@ -111,7 +111,7 @@ func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*rowRules, erro
 		if x == nil {
 			return nil, sqlerr.New(102, text)
 		}
-		return b.bindExpr(x, sc, nil, hint)
+		return b.BindExpr(x, sc, nil, hint)
 	}
 	for i := range def.Columns {
 		c := &def.Columns[i]

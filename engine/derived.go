@@ -88,7 +88,7 @@ func (b *binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *bind.
 
 // bindDerived plans a derived table and adds its columns to the scope.
 // object names the table in messages: the alias, or the CTE's name.
-func (b *binder) bindDerived(n positioned, x *parser.DerivedTable, object string, sc *bind.Scope) (exec.Operator, error) {
+func (b *binder) bindDerived(n bind.Positioned, x *parser.DerivedTable, object string, sc *bind.Scope) (exec.Operator, error) {
 	if err := b.checkInnerOrder(x.Select); err != nil {
 		return nil, err
 	}
@@ -108,15 +108,15 @@ func (b *binder) bindDerived(n positioned, x *parser.DerivedTable, object string
 
 // derivedColumns names a derived table's columns: by its column list when
 // it has one, else by the query's own names, which must exist and differ.
-func (b *binder) derivedColumns(n positioned, inner []session.Column, names []string, object string) ([]session.Column, error) {
+func (b *binder) derivedColumns(n bind.Positioned, inner []session.Column, names []string, object string) ([]session.Column, error) {
 	cols := make([]session.Column, len(inner))
 	copy(cols, inner)
 	if len(names) > 0 {
 		switch {
 		case len(names) < len(inner):
-			return nil, b.errAt(n, sqlerr.New(8158, object))
+			return nil, b.ErrAt(n, sqlerr.New(8158, object))
 		case len(names) > len(inner):
-			return nil, b.errAt(n, sqlerr.New(8159, object))
+			return nil, b.ErrAt(n, sqlerr.New(8159, object))
 		}
 		for i := range cols {
 			cols[i].Name = names[i]
@@ -125,11 +125,11 @@ func (b *binder) derivedColumns(n positioned, inner []session.Column, names []st
 	seen := map[string]bool{}
 	for i, c := range cols {
 		if c.Name == "" {
-			return nil, b.errAt(n, sqlerr.New(8155, i+1, object))
+			return nil, b.ErrAt(n, sqlerr.New(8155, i+1, object))
 		}
 		k := strings.ToLower(c.Name)
 		if seen[k] {
-			return nil, b.errAt(n, sqlerr.New(8156, c.Name, object))
+			return nil, b.ErrAt(n, sqlerr.New(8156, c.Name, object))
 		}
 		seen[k] = true
 	}

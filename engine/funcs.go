@@ -55,7 +55,7 @@ func versionString() string {
 		Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
-func (b *binder) bindFunc(x *parser.FuncCall, sc *bind.Scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
+func (b *binder) bindFunc(x *parser.FuncCall, sc *bind.Scope, agg *bind.AggContext, hint types.Type) (exec.Expr, error) {
 	name := strings.ToUpper(x.Name.Object())
 	if x.Over != nil || len(x.Name.Parts) == 1 && windowOnly[name] {
 		return b.bindWindow(x, name, sc, agg) // window.go
@@ -77,13 +77,13 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *bind.Scope, agg *aggContext, h
 	}
 	fn := scalarFuncs[name]
 	if fn == nil || (len(x.Name.Parts) > 1 && !knownSchema(x.Name)) {
-		return nil, b.errAt(x, sqlerr.New(195, strings.Join(x.Name.Parts, "."), "built-in function name"))
+		return nil, b.ErrAt(x, sqlerr.New(195, strings.Join(x.Name.Parts, "."), "built-in function name"))
 	}
 	if len(x.Args) < fn.Min || (fn.Max >= 0 && len(x.Args) > fn.Max) || x.Star {
 		if fn.Min == fn.Max || fn.Max < 0 {
-			return nil, b.errAt(x, sqlerr.New(174, name, fn.Min))
+			return nil, b.ErrAt(x, sqlerr.New(174, name, fn.Min))
 		}
-		return nil, b.errAt(x, sqlerr.New(189, name, fn.Min, fn.Max))
+		return nil, b.ErrAt(x, sqlerr.New(189, name, fn.Min, fn.Max))
 	}
 	f := &exec.Call{Name: name, Fn: fn}
 	for i, a := range x.Args {
@@ -91,7 +91,7 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *bind.Scope, agg *aggContext, h
 		if i > 0 && (name == "ISNULL" || name == "COALESCE" || name == "NULLIF") {
 			h = f.ArgT[0]
 		}
-		v, err := b.bindExpr(a, sc, agg, h)
+		v, err := b.BindExpr(a, sc, agg, h)
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +105,7 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *bind.Scope, agg *aggContext, h
 			start = 1
 		}
 		for i := start; i < len(f.Args); i++ {
-			c, err := b.coerceChecked(x, f.Args[i], f.T)
+			c, err := b.CoerceChecked(x, f.Args[i], f.T)
 			if err != nil {
 				return nil, err
 			}
@@ -113,7 +113,7 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *bind.Scope, agg *aggContext, h
 			f.ArgT[i] = f.T
 		}
 	}
-	return b.fold(f), nil
+	return b.Fold(f), nil
 }
 
 // knownSchema accepts the schema qualifiers clients use for built-ins.
@@ -125,10 +125,10 @@ func knownSchema(n parser.ObjectName) bool {
 	return false
 }
 
-func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *bind.Scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
 	want := map[string]int{"DATEADD": 3, "DATEDIFF": 3, "DATEDIFF_BIG": 3, "DATEPART": 2, "DATENAME": 2}[name]
 	if len(x.Args) != want {
-		return nil, b.errAt(x, sqlerr.New(174, name, want))
+		return nil, b.ErrAt(x, sqlerr.New(174, name, want))
 	}
 	partName := ""
 	switch p := x.Args[0].(type) {
@@ -141,7 +141,7 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *bind.Scope, a
 	}
 	part, ok := builtins.CanonicalDatePart(partName)
 	if !ok {
-		return nil, b.errAt(x.Args[0], sqlerr.New(155, partName, strings.ToLower(name)))
+		return nil, b.ErrAt(x.Args[0], sqlerr.New(155, partName, strings.ToLower(name)))
 	}
 	var args []exec.Expr
 	for i, a := range x.Args[1:] {
@@ -149,7 +149,7 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *bind.Scope, a
 		if name == "DATEADD" && i == 0 {
 			h = types.TypeInt
 		}
-		v, err := b.bindExpr(a, sc, agg, h)
+		v, err := b.BindExpr(a, sc, agg, h)
 		if err != nil {
 			return nil, err
 		}
@@ -179,7 +179,7 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *bind.Scope, a
 		f.T = types.NVarCharType(30)
 		f.Fn = &exec.Builtin{Eval: valuesOnly(builtins.DateNameFunc(part))}
 	}
-	return b.fold(f), nil
+	return b.Fold(f), nil
 }
 
 // subqueryExpr is an uncorrelated subquery: run once per statement
@@ -317,13 +317,13 @@ func (in *inSubquery) Eval(e *exec.Env) (types.Value, error) {
 	return in.not, nil
 }
 
-func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool, sc *bind.Scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindSubquery(n bind.Positioned, sel *parser.Select, exists bool, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
 	plan, correlated, err := b.planSubquery(sel, sc, agg)
 	if err != nil {
 		return nil, err
 	}
 	if !exists && len(plan.cols) != 1 {
-		return nil, b.errAt(n, sqlerr.New(116))
+		return nil, b.ErrAt(n, sqlerr.New(116))
 	}
 	return &subqueryExpr{plan: plan, exists: exists, correlated: correlated, grouped: agg != nil}, nil
 }

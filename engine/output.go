@@ -57,7 +57,7 @@ func (b *binder) planOutput(o *parser.Output, def *catalog.TableDef, hasDeleted,
 	p.width = sc.Width()
 	for _, it := range o.Items {
 		if it.Expr != nil && bind.ContainsAggregate(it.Expr) {
-			return nil, b.errAt(it, sqlerr.New(40517, "an aggregate in OUTPUT"))
+			return nil, b.ErrAt(it, sqlerr.New(40517, "an aggregate in OUTPUT"))
 		}
 		xs, cols, err := b.bindItem(it, sc, nil)
 		if err != nil {

@@ -126,12 +126,12 @@ func (b *binder) bindSetFunc(x *parser.TableFunc, sc *bind.Scope) (exec.Operator
 	name := strings.ToLower(x.Name.Object())
 	f := setFuncs[name]
 	if len(x.Args) < f.min || len(x.Args) > f.max {
-		return nil, b.errAt(x, sqlerr.New(189, name, f.min, f.max))
+		return nil, b.ErrAt(x, sqlerr.New(189, name, f.min, f.max))
 	}
 	src := &setFuncSource{name: name, f: f.rows}
 	for _, a := range x.Args {
 		hint := f.typ
-		v, err := b.bindExpr(a, nil, nil, hint)
+		v, err := b.BindExpr(a, nil, nil, hint)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +147,7 @@ func (b *binder) bindSetFunc(x *parser.TableFunc, sc *bind.Scope) (exec.Operator
 	case 1:
 		col = x.Columns[0]
 	default:
-		return nil, b.errAt(x, sqlerr.New(8159, alias))
+		return nil, b.ErrAt(x, sqlerr.New(8159, alias))
 	}
 	if err := b.addSource(x, sc, &bind.Source{Name: alias, Alias: true, Cols: []session.Column{{Name: col, Type: f.typ}}}); err != nil {
 		return nil, err

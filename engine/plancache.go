@@ -185,8 +185,8 @@ func onlyDatabase(p *stmtPlan, d *Database) bool {
 
 // bindCached binds st with its parameters' types declared.
 func (s *Session) bindCached(text string, st parser.Statement, ptypes []types.Type, checks *bind.ParamChecks) (*stmtPlan, error) {
-	b := &binder{s: s, batch: parser.BatchText{Text: text, Line: 1, Count: 1},
-		params: &exec.ParamTypes{T: append([]types.Type(nil), ptypes...)}, checks: checks}
+	b := newBinder(s, bind.Binder{Batch: parser.BatchText{Text: text, Line: 1, Count: 1},
+		Params: &exec.ParamTypes{T: append([]types.Type(nil), ptypes...)}, Checks: checks})
 	var p *stmtPlan
 	err := s.protect(func() (berr error) {
 		p, berr = b.plan(st)

@@ -60,7 +60,7 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 		return flatten(s.SetOp.Left) && flatten(s.SetOp.Right)
 	}
 	if !flatten(c.def.Select) || refersTo(operands[0], c.def.Name) {
-		return nil, b.errAt(x, sqlerr.New(252, c.def.Name))
+		return nil, b.ErrAt(x, sqlerr.New(252, c.def.Name))
 	}
 	r := &recursiveSource{max: c.maxRecursion}
 	if r.max < 0 {
@@ -79,7 +79,7 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 	width := len(r.anchors[0].cols)
 	for _, p := range r.anchors {
 		if len(p.cols) != width {
-			return nil, b.errAt(x, sqlerr.New(205))
+			return nil, b.ErrAt(x, sqlerr.New(205))
 		}
 	}
 	cols := make([]session.Column, width)
@@ -105,10 +105,10 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 	}
 	for _, p := range append(r.anchors[:len(r.anchors):len(r.anchors)], r.members...) {
 		if len(p.cols) != width {
-			return nil, b.errAt(x, sqlerr.New(205))
+			return nil, b.ErrAt(x, sqlerr.New(205))
 		}
 		for i := range cols {
-			px, err := b.coerceChecked(x, p.project[i], cols[i].Type)
+			px, err := b.CoerceChecked(x, p.project[i], cols[i].Type)
 			if err != nil {
 				return nil, err
 			}

@@ -39,7 +39,7 @@ func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *bind.Scope, error)
 		return nil, nil, err
 	}
 	if len(left.cols) != len(right.cols) {
-		return nil, nil, b.errAt(so, sqlerr.New(205))
+		return nil, nil, b.ErrAt(so, sqlerr.New(205))
 	}
 	cols := make([]session.Column, len(left.cols))
 	for i := range cols {
@@ -48,7 +48,7 @@ func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *bind.Scope, error)
 			t = types.TypeInt
 		}
 		for _, p := range []*selectPlan{left, right} {
-			x, err := b.coerceChecked(so, p.project[i], t)
+			x, err := b.CoerceChecked(so, p.project[i], t)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -74,7 +74,7 @@ func (b *binder) planOperand(sel *parser.Select) (*selectPlan, error) {
 // gives it a meaning (1033).
 func (b *binder) checkInnerOrder(sel *parser.Select) error {
 	if len(sel.OrderBy) > 0 && sel.Top == nil && sel.Offset == nil && sel.Fetch == nil {
-		return b.errAt(sel.OrderBy[0], sqlerr.New(1033))
+		return b.ErrAt(sel.OrderBy[0], sqlerr.New(1033))
 	}
 	return nil
 }
@@ -91,7 +91,7 @@ func (b *binder) checkSetOpOrder(sel *parser.Select) error {
 				continue
 			}
 		}
-		return b.errAt(o, sqlerr.New(104))
+		return b.ErrAt(o, sqlerr.New(104))
 	}
 	return nil
 }

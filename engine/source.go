@@ -166,14 +166,14 @@ func (b *binder) bindTableExpr(te parser.TableExpr, sc *bind.Scope) (exec.Operat
 		}
 		var on exec.Expr
 		if x.On != nil {
-			if on, err = b.bindExpr(x.On, sc, nil, types.TypeBit); err != nil {
+			if on, err = b.BindExpr(x.On, sc, nil, types.TypeBit); err != nil {
 				return nil, err
 			}
 		}
 		return &exec.NestedLoops{Kind: joinKinds[x.Kind], Left: left, Right: right, On: on, Base: start,
 			LW: lw - start, RW: sc.Width() - lw}, nil
 	}
-	return nil, b.errAt(te, sqlerr.New(40517, te.String()))
+	return nil, b.ErrAt(te, sqlerr.New(40517, te.String()))
 }
 
 // joinKinds maps the parser's join kinds (APPLY is bound elsewhere) to
@@ -182,10 +182,10 @@ var joinKinds = map[parser.JoinKind]exec.JoinKind{parser.InnerJoin: exec.InnerJo
 	parser.RightJoin: exec.RightJoin, parser.FullJoin: exec.FullJoin, parser.CrossJoin: exec.CrossJoin}
 
 // addSource checks that a FROM entry's name is unique (1013).
-func (b *binder) addSource(n positioned, sc *bind.Scope, src *bind.Source) error {
+func (b *binder) addSource(n bind.Positioned, sc *bind.Scope, src *bind.Source) error {
 	for _, s := range sc.Sources {
 		if strings.EqualFold(s.Name, src.Name) {
-			return b.errAt(n, sqlerr.New(1013, s.Name, src.Name))
+			return b.ErrAt(n, sqlerr.New(1013, s.Name, src.Name))
 		}
 	}
 	sc.Add(src)
@@ -227,11 +227,11 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *bind.Scope) (exec.Operator
 func (b *binder) bindTableFunc(x *parser.TableFunc, sc *bind.Scope) (exec.Operator, error) {
 	view := b.s.inst.views.lookup(x.Name)
 	if view == nil || !view.function {
-		return nil, b.errAt(x, sqlerr.New(208, strings.Join(x.Name.Parts, ".")))
+		return nil, b.ErrAt(x, sqlerr.New(208, strings.Join(x.Name.Parts, ".")))
 	}
 	var args []exec.Expr
 	for _, a := range x.Args {
-		v, err := b.bindExpr(a, nil, nil, types.TypeInt)
+		v, err := b.BindExpr(a, nil, nil, types.TypeInt)
 		if err != nil {
 			return nil, err
 		}
@@ -274,7 +274,7 @@ func (b *binder) lookupTable(n parser.ObjectName) (*Database, *catalog.TableDef,
 	}
 	schema := n.Schema()
 	if schema != "" && !strings.EqualFold(schema, "dbo") {
-		return nil, nil, b.errAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
+		return nil, nil, b.ErrAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
 	}
 	set, err := b.s.schemaFor(db)
 	if err != nil {
@@ -282,7 +282,7 @@ func (b *binder) lookupTable(n parser.ObjectName) (*Database, *catalog.TableDef,
 	}
 	def := set.Table("dbo", n.Object())
 	if def == nil {
-		return nil, nil, b.errAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
+		return nil, nil, b.ErrAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
 	}
 	return db, def, nil
 }
@@ -295,10 +295,10 @@ func (b *binder) databaseOf(n parser.ObjectName) (*Database, error) {
 	}
 	d := b.s.inst.Database(name)
 	if d == nil {
-		return nil, b.errAt(n, sqlerr.New(911, name))
+		return nil, b.ErrAt(n, sqlerr.New(911, name))
 	}
 	if err := d.checkOpen(); err != nil {
-		return nil, b.errAt(n, sqlerr.As(err))
+		return nil, b.ErrAt(n, sqlerr.As(err))
 	}
 	return d, nil
 }
