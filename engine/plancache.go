@@ -34,7 +34,7 @@ import (
 //     value is compared with or assigned to a column, so the width changes
 //     no result type;
 //   - where binding would have converted the literal and reported a failing
-//     conversion at once (coerceChecked), the cached entry remembers the
+//     conversion at once (bind.Binder.CoerceChecked), the cached entry remembers the
 //     target types; a value that does not convert is run the uncached way,
 //     which reports the error exactly as before;
 //   - statements that do not parse or bind run the uncached way too.

@@ -1,12 +1,19 @@
-// Package bind holds the binder's rules: how the syntax of an expression
-// becomes a typed exec.Expr. It is the first of the layers a statement
-// passes through (bind → plan → opt → exec, docs/ARCHITECTURE.md "Inside
-// the engine"): SQL Server's implicit conversions and data type
-// precedence, the result types of arithmetic and aggregates, the values
-// and types of literals, the types of casts, and the parameter types and
-// checks of simple parameterization.
+// Package bind turns the syntax of an expression into a typed exec.Expr.
+// It is the first of the layers a statement passes through (bind → plan
+// → opt → exec, docs/ARCHITECTURE.md "Inside the engine").
 //
-// The statement binders (SELECT, INSERT, DDL, ...) and the expression
-// binder itself are still the engine's, which holds the session they
-// read; they call these rules, which need no session, catalog or store.
+// It holds the binding rules that need nothing but types and syntax
+// (SQL Server's implicit conversions and data type precedence, the result
+// types of arithmetic and aggregates, the values and types of literals,
+// the types of casts, the parameter types and checks of simple
+// parameterization); the scopes names resolve in (Scope, Source); and
+// the expression binder (Binder): names, static types, implicit
+// conversions, parameter inference and constant folding.
+//
+// What binding an expression needs of the engine (function calls,
+// subqueries, @@globals, the scopes of the queries around a subquery,
+// alias types, the session constants fold against) it asks through the
+// Engine interface, which the engine's statement binder implements; that
+// binder embeds Binder and still binds the statements (SELECT, INSERT,
+// DDL, ...) in package engine.
 package bind

@@ -82,11 +82,11 @@ var only = map[string][]string{
 	// opaque Env.Sess).
 	"mirrordb/engine/exec": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern",
 		"mirrordb/engine/keys", "mirrordb/engine/plan"},
-	// The binder's rules and scopes: the parser's syntax in, exec's typed
-	// expressions out (and what exec itself uses), a scope's columns as
-	// session's column descriptions (name and type, the wire/engine
-	// contract's leaf); no engine, catalog, storage or wire. What binding
-	// needs of the engine comes through an interface.
+	// The binder's rules, scopes and expression binder: the parser's syntax
+	// in, exec's typed expressions out (and what exec itself uses), a
+	// scope's columns as session's column descriptions (name and type, the
+	// wire/engine contract's leaf); no engine, catalog, storage or wire.
+	// What binding needs of the engine comes through bind.Engine.
 	"mirrordb/engine/bind": {"mirrordb/parser", "mirrordb/engine/exec", "mirrordb/session", "mirrordb/types",
 		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern", "mirrordb/engine/keys",
 		"mirrordb/engine/plan"},
