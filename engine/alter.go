@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
@@ -68,7 +69,7 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 	db, def, err := b.lookupTable(x.Table)
 	if err != nil {
 		if sqlerr.Is(err, 208) {
-			return nil, b.errAt(x.Table, sqlerr.New(4902, strings.Join(x.Table.Parts, ".")))
+			return nil, b.ErrAt(x.Table, sqlerr.New(4902, strings.Join(x.Table.Parts, ".")))
 		}
 		return nil, err
 	}
@@ -87,7 +88,7 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 	// The change is checked once more as it runs: a table changed since
 	// binding gives the errors of the table as it is then.
 	if _, err := ch.plan(nil, def); err != nil {
-		return nil, b.errAt(x, err)
+		return nil, b.ErrAt(x, err)
 	}
 	// Constraints written on the added columns (REFERENCES, CHECK,
 	// UNIQUE) are added once the columns exist, as ADD CONSTRAINT would,
@@ -117,7 +118,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 	ct := &parser.CreateTable{Pos: x.Pos, Name: x.Table}
 	for _, c := range x.Add {
 		if c.PrimaryKey {
-			return nil, b.errAt(c, sqlerr.New(40517, "a PRIMARY KEY in ALTER TABLE ADD"))
+			return nil, b.ErrAt(c, sqlerr.New(40517, "a PRIMARY KEY in ALTER TABLE ADD"))
 		}
 		if c.Computed == nil { // typed once the whole new table is known
 			ct.Columns = append(ct.Columns, c.ColumnDef)
@@ -140,7 +141,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 		added[i] = typed.Columns[k]
 		k++
 		if c.Default != nil {
-			if defaults[i], err = b.bindTypedValue(c.Default, nil, added[i].Type); err != nil {
+			if defaults[i], err = b.BindTypedValue(c.Default, nil, added[i].Type); err != nil {
 				return nil, err
 			}
 		}
@@ -338,7 +339,7 @@ func containsInt(list []int, v int) bool {
 // filterReads reports whether a filtered index's WHERE names the column.
 func filterReads(ix *catalog.IndexDef, column string) bool {
 	found := false
-	walkExpr(filterExpr(ix), func(e parser.Expr) bool {
+	bind.WalkExpr(filterExpr(ix), func(e parser.Expr) bool {
 		if c, ok := e.(*parser.ColumnRef); ok && strings.EqualFold(c.Parts[len(c.Parts)-1], column) {
 			found = true
 		}
@@ -357,7 +358,7 @@ func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange,
 		if n := sqlerr.As(err).Number; n == 2715 || n == 2716 {
 			err = sqlerr.New(n, 1, strings.ToLower(x.Type.Name))
 		}
-		return nil, b.errAt(x.Type, err)
+		return nil, b.ErrAt(x.Type, err)
 	}
 	return &alterChange{plan: func(_ *exec.Env, def *catalog.TableDef) (*alteration, error) {
 		i := def.ColumnIndex(x.Name)

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
@@ -39,12 +40,12 @@ func (b *binder) keyChangePlan(x *parser.AlterTableConstraint, db *Database, bou
 
 // alterPlan runs ch on the table (alter_rewrite.go); an error without a
 // position of its own points at the statement.
-func (b *binder) alterPlan(x positioned, db *Database, table string, ch *alterChange) *stmtPlan {
+func (b *binder) alterPlan(x bind.Positioned, db *Database, table string, ch *alterChange) *stmtPlan {
 	s := b.s
 	return &stmtPlan{dbs: []*Database{db}, run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 		if err := s.alterTable(e, db, table, ch); err != nil {
 			if se := sqlerr.As(err); se.Position == 0 {
-				err = b.errAt(x, se)
+				err = b.ErrAt(x, se)
 			}
 			return "", err
 		}
@@ -81,7 +82,7 @@ func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alt
 			nd := def.Clone()
 			for _, pk := range pks {
 				if err := setPrimaryKey(nd, pk); err != nil {
-					return nil, b.errAt(pk, err)
+					return nil, b.ErrAt(pk, err)
 				}
 			}
 			return rekeyed(nd, func(t *txn) error {
@@ -92,7 +93,7 @@ func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alt
 				}
 				for _, pk := range pks {
 					if pk.Name != "" && set.ObjectNames()[strings.ToLower(pk.Name)] {
-						return b.errAt(pk, sqlerr.New(2714, pk.Name))
+						return b.ErrAt(pk, sqlerr.New(2714, pk.Name))
 					}
 				}
 				return nil

@@ -32,7 +32,7 @@ func (b *binder) planBackup(st parser.Statement) (*stmtPlan, error) {
 	p := &stmtPlan{cols: bs.Columns}
 	if bs.Database != "" {
 		if in.d = s.inst.Database(bs.Database); in.d == nil {
-			return nil, b.errAt(st, sqlerr.New(911, bs.Database))
+			return nil, b.ErrAt(st, sqlerr.New(911, bs.Database))
 		}
 		p.dbs = []*Database{in.d}
 	}

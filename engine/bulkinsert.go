@@ -37,7 +37,7 @@ func (b *binder) bulkOptions(x *parser.BulkInsert) (bulkSpec, error) {
 	spec.opt = pgcodec.CopyOptions{Format: pgcodec.CopyCSV, NoQuote: true, Delimiter: '\t', HasNull: true}
 	seen := map[string]bool{}
 	for _, o := range x.Options {
-		bad := func() error { return b.errAt(o, sqlerr.New(102, o.Name)) }
+		bad := func() error { return b.ErrAt(o, sqlerr.New(102, o.Name)) }
 		if seen[o.Name] {
 			return spec, bad()
 		}
@@ -58,18 +58,18 @@ func (b *binder) bulkOptions(x *parser.BulkInsert) (bulkSpec, error) {
 			spec.opt.NoQuote = false
 		case "FIELDQUOTE":
 			if len(o.Value) != 1 {
-				return spec, b.errAt(o, sqlerr.New(40517, "a FIELDQUOTE of other than one character"))
+				return spec, b.ErrAt(o, sqlerr.New(40517, "a FIELDQUOTE of other than one character"))
 			}
 			spec.opt.Quote = o.Value[0]
 		case "FIELDTERMINATOR":
 			t, ok := terminator(o.Value)
 			if !ok || len(t) != 1 {
-				return spec, b.errAt(o, sqlerr.New(40517, "a FIELDTERMINATOR of other than one byte"))
+				return spec, b.ErrAt(o, sqlerr.New(40517, "a FIELDTERMINATOR of other than one byte"))
 			}
 			spec.opt.Delimiter = t[0]
 		case "ROWTERMINATOR":
 			if t, ok := terminator(o.Value); !ok || t != "\n" && t != "\r\n" {
-				return spec, b.errAt(o, sqlerr.New(40517, "a ROWTERMINATOR other than a line end"))
+				return spec, b.ErrAt(o, sqlerr.New(40517, "a ROWTERMINATOR other than a line end"))
 			}
 		case "FIRSTROW":
 			spec.firstRow, err = number(1)
@@ -90,14 +90,14 @@ func (b *binder) bulkOptions(x *parser.BulkInsert) (bulkSpec, error) {
 			switch strings.ToUpper(o.Value) {
 			case "65001", "RAW", "UTF8", "UTF-8":
 			default:
-				return spec, b.errAt(o, sqlerr.New(40517, "CODEPAGE '"+o.Value+"' (files are read as UTF-8)"))
+				return spec, b.ErrAt(o, sqlerr.New(40517, "CODEPAGE '"+o.Value+"' (files are read as UTF-8)"))
 			}
 		case "DATAFILETYPE":
 			if !strings.EqualFold(o.Value, "char") {
-				return spec, b.errAt(o, sqlerr.New(40517, "DATAFILETYPE '"+o.Value+"'"))
+				return spec, b.ErrAt(o, sqlerr.New(40517, "DATAFILETYPE '"+o.Value+"'"))
 			}
 		case "KEEPIDENTITY", "FORMATFILE", "ERRORFILE", "DATA_SOURCE", "ERRORFILE_DATA_SOURCE", "FORMATFILE_DATA_SOURCE":
-			return spec, b.errAt(o, sqlerr.New(40517, "BULK INSERT ... "+o.Name))
+			return spec, b.ErrAt(o, sqlerr.New(40517, "BULK INSERT ... "+o.Name))
 		default:
 			return spec, bad()
 		}
@@ -129,7 +129,7 @@ func terminator(s string) (string, bool) {
 
 func (b *binder) planBulkInsert(x *parser.BulkInsert) (*stmtPlan, error) {
 	if !b.s.isSysadmin() {
-		return nil, b.errAt(x, sqlerr.New(4834))
+		return nil, b.ErrAt(x, sqlerr.New(4834))
 	}
 	spec, err := b.bulkOptions(x)
 	if err != nil {

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
@@ -68,10 +69,10 @@ func (b *binder) computedTypes(x *parser.CreateTable, def *catalog.TableDef) err
 			continue
 		}
 		if hasSubquery(c.Computed) {
-			return b.errAt(c, sqlerr.New(1046))
+			return b.ErrAt(c, sqlerr.New(1046))
 		}
 		var other *parser.ColumnRef
-		walkExpr(c.Computed, func(n parser.Expr) bool {
+		bind.WalkExpr(c.Computed, func(n parser.Expr) bool {
 			if r, ok := n.(*parser.ColumnRef); ok {
 				if j := def.ColumnIndex(r.Parts[len(r.Parts)-1]); j >= 0 && def.Columns[j].Computed != "" {
 					other = r
@@ -80,9 +81,9 @@ func (b *binder) computedTypes(x *parser.CreateTable, def *catalog.TableDef) err
 			return other == nil
 		})
 		if other != nil {
-			return b.errAt(other, sqlerr.New(1759, strings.Join(other.Parts, "."), def.Name))
+			return b.ErrAt(other, sqlerr.New(1759, strings.Join(other.Parts, "."), def.Name))
 		}
-		bound, err := b.bindExpr(c.Computed, sc, nil, types.TypeUnknown)
+		bound, err := b.BindExpr(c.Computed, sc, nil, types.TypeUnknown)
 		if err != nil {
 			return err
 		}
@@ -96,7 +97,7 @@ func (b *binder) computedTypes(x *parser.CreateTable, def *catalog.TableDef) err
 
 func hasSubquery(x parser.Expr) bool {
 	found := false
-	walkExpr(x, func(n parser.Expr) bool {
+	bind.WalkExpr(x, func(n parser.Expr) bool {
 		switch n.(type) {
 		case *parser.Subquery, *parser.Exists:
 			found = true
@@ -170,7 +171,7 @@ func (a *constraintAdder) add(p pendingConstraint) error {
 	}
 	if n := p.c.ConstraintName(); n != "" {
 		if a.names[strings.ToLower(n)] {
-			return a.b.errAt(p.c, sqlerr.New(2714, n))
+			return a.b.ErrAt(p.c, sqlerr.New(2714, n))
 		}
 		a.names[strings.ToLower(n)] = true
 	}
@@ -190,7 +191,7 @@ func (a *constraintAdder) add(p pendingConstraint) error {
 		errOut = a.addDefault(c, id)
 	}
 	if se, ok := errOut.(*sqlerr.Error); ok && se.Position == 0 {
-		errOut = a.b.errAt(p.c, se)
+		errOut = a.b.ErrAt(p.c, se)
 	}
 	return errOut
 }
@@ -211,7 +212,7 @@ func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id 
 	if column != "" {
 		col = def.ColumnIndex(column)
 		var other string
-		walkExpr(c.Expr, func(n parser.Expr) bool {
+		bind.WalkExpr(c.Expr, func(n parser.Expr) bool {
 			if r, ok := n.(*parser.ColumnRef); ok && !strings.EqualFold(r.Parts[len(r.Parts)-1], column) {
 				other = column
 			}
@@ -222,7 +223,7 @@ func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id 
 		}
 	}
 	sc, _ := a.b.tableScope(a.db, def)
-	bound, err := a.b.bindExpr(c.Expr, sc, nil, types.TypeBit)
+	bound, err := a.b.BindExpr(c.Expr, sc, nil, types.TypeBit)
 	if err != nil {
 		return err
 	}
@@ -465,7 +466,7 @@ func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmt
 		}
 		cur := set.ByID(bound.ID)
 		if cur == nil {
-			return "", b.errAt(x.Table, sqlerr.New(208, x.Table.Object()))
+			return "", b.ErrAt(x.Table, sqlerr.New(208, x.Table.Object()))
 		}
 		def := cur.Clone()
 		switch x.Action {
@@ -479,7 +480,7 @@ func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmt
 		case "DROP":
 			for _, n := range x.Names {
 				if err := dropConstraint(e, t, set, def, n, x.IfExists); err != nil {
-					return "", b.errAt(x, err)
+					return "", b.ErrAt(x, err)
 				}
 			}
 		default:
@@ -553,10 +554,10 @@ func (b *binder) toggleConstraints(e *exec.Env, t *txn, db *Database, def *catal
 			found = found || strings.EqualFold(own, n)
 		}
 		if !found {
-			return b.errAt(x, sqlerr.New(4917, n))
+			return b.ErrAt(x, sqlerr.New(4917, n))
 		}
 		if !def.HasCheckOrForeignKey(n) {
-			return b.errAt(x, sqlerr.New(11415, n)) // a PRIMARY KEY, UNIQUE or DEFAULT (or the table)
+			return b.ErrAt(x, sqlerr.New(11415, n)) // a PRIMARY KEY, UNIQUE or DEFAULT (or the table)
 		}
 	}
 	disable := x.Action == "NOCHECK"
@@ -579,7 +580,7 @@ func (b *binder) toggleConstraints(e *exec.Env, t *txn, db *Database, def *catal
 				parent = def
 			}
 			if err := a.validateForeignKey(fk, parent); err != nil {
-				return b.errAt(x, err)
+				return b.ErrAt(x, err)
 			}
 			fk.NotTrusted = false
 		}
@@ -593,12 +594,12 @@ func (b *binder) toggleConstraints(e *exec.Env, t *txn, db *Database, def *catal
 		ck.NotTrusted = ck.NotTrusted || disable
 		if validate {
 			sc, _ := b.tableScope(db, def)
-			bound, err := b.bindExpr(exprFromText(ck.Expr), sc, nil, types.TypeBit)
+			bound, err := b.BindExpr(exprFromText(ck.Expr), sc, nil, types.TypeBit)
 			if err != nil {
 				return err
 			}
 			if err := a.validateCheck(ck, bound); err != nil {
-				return b.errAt(x, err)
+				return b.ErrAt(x, err)
 			}
 			ck.NotTrusted = false
 		}

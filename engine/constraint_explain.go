@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
@@ -76,7 +77,7 @@ func constraintAssert(x *exec.Explainer, db *Database, def *catalog.TableDef, ve
 // findRows and keyExists find them: SEEK through the primary key or an
 // index (a unique one on exactly cols when unique is asked), else SCAN.
 func keyAccess(db *Database, t *catalog.TableDef, cols []int, unique bool) string {
-	table := exec.Bracket(db.Name()) + "." + exec.Bracket(orDbo(t.Schema)) + "." + exec.Bracket(t.Name)
+	table := exec.Bracket(db.Name()) + "." + exec.Bracket(bind.OrDbo(t.Schema)) + "." + exec.Bracket(t.Name)
 	fits := func(key []int) bool {
 		if unique {
 			return catalog.SameColumnSet(key, cols)

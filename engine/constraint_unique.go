@@ -39,7 +39,7 @@ func (b *binder) uniqueBuildPlan(x *parser.AlterTableConstraint, db *Database, b
 			}}
 		if err := build.run(e); err != nil {
 			if se := sqlerr.As(err); se.Position == 0 {
-				err = b.errAt(c, se)
+				err = b.ErrAt(c, se)
 			}
 			return "", err
 		}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
@@ -102,7 +103,7 @@ func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*rowRules, erro
 			return r.(*rowRules), nil
 		}
 	}
-	b := &binder{s: sessionOf(e)}
+	b := newBinder(sessionOf(e), bind.Binder{})
 	sc, _ := b.tableScope(db, def)
 	r := &rowRules{defaults: make([]exec.Expr, len(def.Columns))}
 	bind := func(text string, hint types.Type) (exec.Expr, error) {
@@ -110,7 +111,7 @@ func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*rowRules, erro
 		if x == nil {
 			return nil, sqlerr.New(102, text)
 		}
-		return b.bindExpr(x, sc, nil, hint)
+		return b.BindExpr(x, sc, nil, hint)
 	}
 	for i := range def.Columns {
 		c := &def.Columns[i]
@@ -619,7 +620,7 @@ func constraintOnColumn(set *catalog.Schema, def *catalog.TableDef, col int) str
 		x := exprFromText(text)
 		found := false
 		if x != nil {
-			walkExpr(x, func(n parser.Expr) bool {
+			bind.WalkExpr(x, func(n parser.Expr) bool {
 				if r, ok := n.(*parser.ColumnRef); ok && strings.EqualFold(r.Parts[len(r.Parts)-1], name) {
 					found = true
 				}

@@ -29,14 +29,14 @@ func (b *binder) planTransaction(st parser.Statement) (*stmtPlan, error) {
 	inTx := func(noTx *sqlerr.Error, allowDoomed bool, run func(e *exec.Env, tx *userTx) (string, error)) *stmtPlan {
 		return &stmtPlan{control: true, allowDoomed: allowDoomed, run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 			if s.tx == nil {
-				return "", b.errAt(st, noTx)
+				return "", b.ErrAt(st, noTx)
 			}
 			return run(e, s.tx)
 		}}
 	}
 	located := func(err error) error {
 		if err != nil {
-			return b.errAt(st, err)
+			return b.ErrAt(st, err)
 		}
 		return nil
 	}
@@ -85,7 +85,7 @@ func (b *binder) planTransaction(st parser.Statement) (*stmtPlan, error) {
 	case *parser.SetTransaction:
 		return b.planSetTransaction(x), nil
 	}
-	return nil, b.errAt(st, sqlerr.New(40517, statementName(st)))
+	return nil, b.ErrAt(st, sqlerr.New(40517, statementName(st)))
 }
 
 // chain is AND CHAIN: a new transaction with the modes of the one that
@@ -109,7 +109,7 @@ func (b *binder) planSetTransaction(x *parser.SetTransaction) *stmtPlan {
 			return "SET", w.Notice(sqlerr.New(50106, "SET TRANSACTION"))
 		}
 		if err := s.setTxModes(&x.Modes); err != nil {
-			return "", b.errAt(x, err)
+			return "", b.ErrAt(x, err)
 		}
 		return "SET", nil
 	}}
@@ -156,7 +156,7 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 		// setting is refused rather than ignored, which would misread
 		// '02/01/2024' silently.
 		if v := strings.ToUpper(value); v != map[string]string{"DATEFORMAT": "MDY", "DATEFIRST": "7"}[upper] {
-			return nil, b.errAt(x, sqlerr.New(40517, "SET "+upper+" "+value))
+			return nil, b.ErrAt(x, sqlerr.New(40517, "SET "+upper+" "+value))
 		}
 		return setPlan(func() error { return nil }), nil
 	case upper == "NOCOUNT":
@@ -165,7 +165,7 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 		return setPlan(func() error { s.xactAbort = on; return nil }), nil
 	case upper == "IMPLICIT_TRANSACTIONS":
 		if on {
-			return nil, b.errAt(x, sqlerr.New(40517, "SET IMPLICIT_TRANSACTIONS ON"))
+			return nil, b.ErrAt(x, sqlerr.New(40517, "SET IMPLICIT_TRANSACTIONS ON"))
 		}
 		return setPlan(func() error { return nil }), nil
 	case upper == "TRANSACTION ISOLATION LEVEL":
@@ -187,7 +187,7 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 	case upper == "LOCK_TIMEOUT" && !x.PG: // milliseconds, -1 for ever, 0 not at all
 		n, err := strconv.ParseInt(value, 10, 64)
 		if err != nil || n < -1 {
-			return nil, b.errAt(x, sqlerr.New(102, value))
+			return nil, b.ErrAt(x, sqlerr.New(102, value))
 		}
 		return setPlan(func() error { s.lockTimeoutMS = n; return nil }), nil
 	case acceptedSetOptions[upper]:
@@ -198,17 +198,17 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 		return b.planTxSetting(x, lower)
 	}
 	if !acceptedPGSettings[lower] {
-		return nil, b.errAt(x, sqlerr.New(195, name, "SET option"))
+		return nil, b.ErrAt(x, sqlerr.New(195, name, "SET option"))
 	}
 	switch lower {
 	case "client_encoding":
 		if v := strings.ToUpper(strings.ReplaceAll(value, "-", "")); v != "UTF8" && v != "UNICODE" {
-			return nil, b.errAt(x, sqlerr.New(155, value, "client_encoding"))
+			return nil, b.ErrAt(x, sqlerr.New(155, value, "client_encoding"))
 		}
 		value = "UTF8"
 	case "standard_conforming_strings":
 		if !on {
-			return nil, b.errAt(x, sqlerr.New(155, value, "standard_conforming_strings"))
+			return nil, b.ErrAt(x, sqlerr.New(155, value, "standard_conforming_strings"))
 		}
 	case "lock_timeout", "statement_timeout":
 		if strings.EqualFold(value, "DEFAULT") {
@@ -216,7 +216,7 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 		}
 		d, err := parseTimeout(lower, value)
 		if err != nil {
-			return nil, b.errAt(x, err)
+			return nil, b.ErrAt(x, err)
 		}
 		return setPlan(func() error { s.setTimeout(lower, d); return nil }), nil
 	case "datestyle":
@@ -232,7 +232,7 @@ func (b *binder) planSet(x *parser.Set) (*stmtPlan, error) {
 func (b *binder) planReset(x *parser.Reset) (*stmtPlan, error) {
 	name := strings.ToLower(x.Name)
 	if name != "all" && !acceptedPGSettings[name] && !txSettings[name] {
-		return nil, b.errAt(x, sqlerr.New(195, x.Name, "SET option"))
+		return nil, b.ErrAt(x, sqlerr.New(195, x.Name, "SET option"))
 	}
 	return &stmtPlan{control: true, run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 		return "RESET", b.s.resetSetting(name)
@@ -257,7 +257,7 @@ func (b *binder) planDiscard(x *parser.Discard) (*stmtPlan, error) {
 	}
 	return &stmtPlan{control: true, noTx: verb, noTxNumber: 574, run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 		if err := b.s.discardAll(); err != nil {
-			return "", b.errAt(x, sqlerr.As(err))
+			return "", b.ErrAt(x, sqlerr.As(err))
 		}
 		return verb, nil
 	}}, nil
@@ -483,7 +483,7 @@ func (b *binder) planShow(x *parser.Show) (*stmtPlan, error) {
 		}}, nil
 	}
 	if _, ok := s.showValue(x.Name); !ok {
-		return nil, b.errAt(x, sqlerr.New(15123, x.Name))
+		return nil, b.ErrAt(x, sqlerr.New(15123, x.Name))
 	}
 	cols := []session.Column{{Name: strings.ToLower(x.Name), Type: types.NVarCharType(types.MaxLength)}}
 	return &stmtPlan{cols: cols, control: true, run: func(_ *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
@@ -493,7 +493,7 @@ func (b *binder) planShow(x *parser.Show) (*stmtPlan, error) {
 }
 
 func (b *binder) planPrint(x *parser.Print) (*stmtPlan, error) {
-	v, err := b.bindExpr(x.Expr, nil, nil, types.NVarCharType(types.MaxLength))
+	v, err := b.BindExpr(x.Expr, nil, nil, types.NVarCharType(types.MaxLength))
 	if err != nil {
 		return nil, err
 	}
@@ -508,7 +508,7 @@ func (b *binder) planPrint(x *parser.Print) (*stmtPlan, error) {
 }
 
 func (b *binder) planWaitFor(x *parser.WaitFor) (*stmtPlan, error) {
-	v, err := b.bindExpr(x.Value, nil, nil, types.VarCharType(types.MaxLength))
+	v, err := b.BindExpr(x.Value, nil, nil, types.VarCharType(types.MaxLength))
 	if err != nil {
 		return nil, err
 	}
@@ -520,7 +520,7 @@ func (b *binder) planWaitFor(x *parser.WaitFor) (*stmtPlan, error) {
 		text := types.ToText(val, v.Type())
 		t, ok := types.ParseTime(text)
 		if !ok {
-			return "", b.errAt(x, sqlerr.New(148, text))
+			return "", b.ErrAt(x, sqlerr.New(148, text))
 		}
 		midnight := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 		d := t.Sub(midnight)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/pgcodec"
@@ -178,14 +179,14 @@ func indexFold(list []string, s string) int {
 // planCopy binds COPY.
 func (b *binder) planCopy(x *parser.Copy) (*stmtPlan, error) {
 	if x.Program {
-		return nil, b.errAt(x, sqlerr.New(40517, "COPY ... PROGRAM"))
+		return nil, b.ErrAt(x, sqlerr.New(40517, "COPY ... PROGRAM"))
 	}
 	if x.File != "" {
 		if !b.s.isSysadmin() {
-			return nil, b.errAt(x, sqlerr.New(4834))
+			return nil, b.ErrAt(x, sqlerr.New(4834))
 		}
 		if !filepath.IsAbs(x.File) {
-			return nil, b.errAt(x, copyErr(sqlerr.InvalidName, "relative path not allowed for COPY to or from a file"))
+			return nil, b.ErrAt(x, copyErr(sqlerr.InvalidName, "relative path not allowed for COPY to or from a file"))
 		}
 	}
 	if x.From {
@@ -197,7 +198,7 @@ func (b *binder) planCopy(x *parser.Copy) (*stmtPlan, error) {
 // copyTarget binds the table and column list of a COPY FROM (or BULK
 // INSERT): the named columns, else every column INSERT fills without a
 // column list (all but identity columns).
-func (b *binder) copyTarget(x positioned, table parser.ObjectName, columns []string) (*insertPlan, error) {
+func (b *binder) copyTarget(x bind.Positioned, table parser.ObjectName, columns []string) (*insertPlan, error) {
 	db, def, err := b.lookupTable(table)
 	if err != nil {
 		return nil, err
@@ -214,7 +215,7 @@ func (b *binder) copyTarget(x positioned, table parser.ObjectName, columns []str
 
 func (b *binder) planCopyFrom(x *parser.Copy) (*stmtPlan, error) {
 	if x.Query != nil {
-		return nil, b.errAt(x, copyErr(sqlerr.SyntaxError, "syntax error at or near \"FROM\": COPY (query) only copies TO"))
+		return nil, b.ErrAt(x, copyErr(sqlerr.SyntaxError, "syntax error at or near \"FROM\": COPY (query) only copies TO"))
 	}
 	ins, err := b.copyTarget(x, *x.Table, x.Columns)
 	if err != nil {
@@ -223,7 +224,7 @@ func (b *binder) planCopyFrom(x *parser.Copy) (*stmtPlan, error) {
 	names := ins.targetNames()
 	spec, err := copyOptions(x, names)
 	if err != nil {
-		return nil, b.errAt(x, err)
+		return nil, b.ErrAt(x, err)
 	}
 	l := newLoader(ins, spec.opt.Format == pgcodec.CopyBinary)
 	l.where = func(line int) string { return "COPY " + ins.w.table.Name + ", line " + itoa(int64(line)) }
@@ -311,7 +312,7 @@ func (b *binder) planCopyTo(x *parser.Copy) (*stmtPlan, error) {
 	}
 	spec, err := copyOptions(x, names)
 	if err != nil {
-		return nil, b.errAt(x, err)
+		return nil, b.ErrAt(x, err)
 	}
 	binary := spec.opt.Format == pgcodec.CopyBinary
 	return &stmtPlan{dbs: b.referenced(q.From), run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {

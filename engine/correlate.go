@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/parser"
@@ -16,7 +17,7 @@ import (
 // a.attrelid" inside a select list over pg_attribute). While a subquery
 // is bound, the scopes around it are a stack; a name the subquery's own
 // FROM does not have is looked up there, innermost first, and becomes an
-// outerColExpr that reads the enclosing row at run time. A subquery that
+// exec.OuterRef that reads the enclosing row at run time. A subquery that
 // names an outer column runs once per outer row instead of once per
 // statement.
 
@@ -33,33 +34,18 @@ type correlation struct {
 // keys instead (subqueryExpr.rows), so it may name a GROUP BY column but
 // no other column (Msg 8120), as in SQL Server.
 type outerScope struct {
-	sc  *scope
-	agg *aggContext
+	sc  *bind.Scope
+	agg *bind.AggContext
 }
 
-// outerColExpr reads column idx of the enclosing row at stack level.
-type outerColExpr struct {
-	level int
-	idx   int
-	t     types.Type
-	name  string // as written, for plans
-}
-
-func (c *outerColExpr) Explain(*exec.Explainer, *exec.Names) string { return c.name }
-
-func (c *outerColExpr) Type() types.Type { return c.t }
-func (c *outerColExpr) Eval(e *exec.Env) (types.Value, error) {
-	return e.Outer[c.level][c.idx], nil
-}
-
-// resolveOuter looks ref up in the enclosing scopes; ok is false when
+// ResolveOuter looks ref up in the enclosing scopes; ok is false when
 // none has it (the caller reports the name as unknown).
-func (b *binder) resolveOuter(ref *parser.ColumnRef) (exec.Expr, bool, error) {
+func (b *binder) ResolveOuter(ref *parser.ColumnRef) (exec.Expr, bool, error) {
 	stack := b.corr.scopes
 	defer func() { b.corr.scopes = stack }()
 	for level := len(stack) - 1; level >= 0; level-- {
 		b.corr.scopes = stack[:level] // names beyond this scope resolve further out
-		x, err := b.resolve(stack[level].sc, ref)
+		x, err := b.ResolveColumn(stack[level].sc, ref)
 		if err != nil {
 			continue
 		}
@@ -68,7 +54,7 @@ func (b *binder) resolveOuter(ref *parser.ColumnRef) (exec.Expr, bool, error) {
 			idx := c.Idx
 			if agg := stack[level].agg; agg != nil {
 				if idx = groupKeyOf(agg, c); idx < 0 {
-					return nil, true, b.errAt(ref, sqlerr.New(8120, strings.Join(ref.Parts, ".")))
+					return nil, true, b.ErrAt(ref, sqlerr.New(8120, strings.Join(ref.Parts, ".")))
 				}
 			}
 			b.corr.minLevel = min(b.corr.minLevel, level)
@@ -76,9 +62,9 @@ func (b *binder) resolveOuter(ref *parser.ColumnRef) (exec.Expr, bool, error) {
 			for i, p := range ref.Parts {
 				parts[i] = "[" + p + "]"
 			}
-			return &outerColExpr{level: level, idx: idx, t: c.T, name: strings.Join(parts, ".")}, true, nil
-		case *outerColExpr:
-			b.corr.minLevel = min(b.corr.minLevel, c.level)
+			return &exec.OuterRef{Level: level, Idx: idx, T: c.T, Name: strings.Join(parts, ".")}, true, nil
+		case *exec.OuterRef:
+			b.corr.minLevel = min(b.corr.minLevel, c.Level)
 			return c, true, nil
 		}
 		return x, true, nil // a constant (true, false)
@@ -88,8 +74,8 @@ func (b *binder) resolveOuter(ref *parser.ColumnRef) (exec.Expr, bool, error) {
 
 // groupKeyOf returns the number of the GROUP BY key that is column c, or
 // -1.
-func groupKeyOf(agg *aggContext, c *exec.ColRef) int {
-	for i, k := range agg.groupBy {
+func groupKeyOf(agg *bind.AggContext, c *exec.ColRef) int {
+	for i, k := range agg.GroupBy {
 		if kc, ok := k.(*exec.ColRef); ok && kc.Idx == c.Idx {
 			return i
 		}
@@ -100,7 +86,7 @@ func groupKeyOf(agg *aggContext, c *exec.ColRef) int {
 // planSubquery plans sel with sc (the scope of the query around it) on
 // the stack, and reports whether sel names a column of sc or of a scope
 // further out. agg is set when sel runs after its query's grouping.
-func (b *binder) planSubquery(sel *parser.Select, sc *scope, agg *aggContext) (*selectPlan, bool, error) {
+func (b *binder) planSubquery(sel *parser.Select, sc *bind.Scope, agg *bind.AggContext) (*selectPlan, bool, error) {
 	level := len(b.corr.scopes)
 	b.corr.scopes = append(b.corr.scopes, outerScope{sc: sc, agg: agg})
 	saved := b.corr.minLevel

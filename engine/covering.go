@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/opt"
@@ -155,7 +156,7 @@ func compareColumnConst(c *exec.Compare, base int) (int, *exec.Const, string, bo
 // readsOnly reports whether a filter conjunct names no column but col.
 func readsOnly(ev filterEval, part parser.Expr, col int) bool {
 	only := true
-	walkExpr(part, func(e parser.Expr) bool {
+	bind.WalkExpr(part, func(e parser.Expr) bool {
 		if c, ok := e.(*parser.ColumnRef); ok {
 			if i, _, err := ev.column(c); err != nil || i != col {
 				only = false

@@ -37,7 +37,7 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 		switch w {
 		case "NO_INFOMSGS", "ALL_ERRORMSGS", "TABLOCK", "PHYSICAL_ONLY", "DATA_PURITY", "EXTENDED_LOGICAL_CHECKS":
 		default:
-			return nil, b.errAt(x, sqlerr.New(2526))
+			return nil, b.ErrAt(x, sqlerr.New(2526))
 		}
 	}
 	quiet := false
@@ -47,7 +47,7 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 	switch x.Command {
 	case "CHECKDB":
 		if len(x.Args) > 1 {
-			return nil, b.errAt(x, sqlerr.New(2526))
+			return nil, b.ErrAt(x, sqlerr.New(2526))
 		}
 		d := b.s.db
 		if len(x.Args) == 1 {
@@ -61,11 +61,11 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 		}}, nil
 	case "CHECKTABLE":
 		if len(x.Args) != 1 {
-			return nil, b.errAt(x, sqlerr.New(2526))
+			return nil, b.ErrAt(x, sqlerr.New(2526))
 		}
 		lit, ok := x.Args[0].(*parser.Literal)
 		if !ok || (lit.Kind != parser.LitString && lit.Kind != parser.LitNString) {
-			return nil, b.errAt(x, sqlerr.New(2526))
+			return nil, b.ErrAt(x, sqlerr.New(2526))
 		}
 		d, def, err := b.lookupTable(parser.ObjectName{Pos: lit.Pos, Parts: strings.Split(lit.Value, ".")})
 		if err != nil {
@@ -78,11 +78,11 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 		return b.planCheckIdent(x, quiet)
 	case "FREEPROCCACHE":
 		if len(x.Args) > 0 {
-			return nil, b.errAt(x, sqlerr.New(2526))
+			return nil, b.ErrAt(x, sqlerr.New(2526))
 		}
 		return b.planFreeProcCache(quiet), nil
 	}
-	return nil, b.errAt(x, sqlerr.New(2526))
+	return nil, b.ErrAt(x, sqlerr.New(2526))
 }
 
 // dbccDatabase resolves CHECKDB's argument: a name, an id, or 0 for the
@@ -90,7 +90,7 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 func (b *binder) dbccDatabase(arg parser.Expr) (*Database, error) {
 	lit, ok := arg.(*parser.Literal)
 	if !ok {
-		return nil, b.errAt(arg, sqlerr.New(2526))
+		return nil, b.ErrAt(arg, sqlerr.New(2526))
 	}
 	var d *Database
 	switch lit.Kind {
@@ -103,10 +103,10 @@ func (b *binder) dbccDatabase(arg parser.Expr) (*Database, error) {
 		}
 		d = b.s.inst.DatabaseByID(int32(id))
 	default:
-		return nil, b.errAt(arg, sqlerr.New(2526))
+		return nil, b.ErrAt(arg, sqlerr.New(2526))
 	}
 	if d == nil {
-		return nil, b.errAt(arg, sqlerr.New(2520, lit.Value))
+		return nil, b.ErrAt(arg, sqlerr.New(2520, lit.Value))
 	}
 	return d, nil
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
@@ -21,7 +22,7 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 		return nil, err
 	}
 	if s := x.Name.Schema(); s != "" && !strings.EqualFold(s, "dbo") {
-		return nil, b.errAt(x.Name, sqlerr.New(2760, s))
+		return nil, b.ErrAt(x.Name, sqlerr.New(2760, s))
 	}
 	def, err := b.tableDefinition(x)
 	if err != nil {
@@ -34,7 +35,7 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 			return "", err
 		}
 		if set.Table("dbo", def.Name) != nil {
-			return "", b.errAt(x.Name, sqlerr.New(2714, def.Name))
+			return "", b.ErrAt(x.Name, sqlerr.New(2714, def.Name))
 		}
 		id, err := t.nextCounter(keys.SchemaKey("db", "next_table_id"), 1, 1)
 		if err != nil {
@@ -50,7 +51,7 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 			return "", err
 		}
 		if dup := set.NameInUse(d); dup != "" {
-			return "", b.errAt(x.Name, sqlerr.New(2714, dup))
+			return "", b.ErrAt(x.Name, sqlerr.New(2714, dup))
 		}
 		a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: d}
 		for _, p := range pending {
@@ -71,14 +72,14 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*catalog.TableDef, erro
 		return nil, err
 	}
 	if len(x.Columns) > maxColumns {
-		return nil, b.errAt(x, sqlerr.New(1702, x.Columns[maxColumns].Name, def.Name, maxColumns))
+		return nil, b.ErrAt(x, sqlerr.New(1702, x.Columns[maxColumns].Name, def.Name, maxColumns))
 	}
 	pkCols := []string(nil)
 	pkName := ""
-	pkNode := positioned(x)
+	pkNode := bind.Positioned(x)
 	for i, c := range x.Columns {
 		if def.ColumnIndex(c.Name) >= 0 {
-			return nil, b.errAt(c, sqlerr.New(2705, c.Name, def.Name))
+			return nil, b.ErrAt(c, sqlerr.New(2705, c.Name, def.Name))
 		}
 		if c.Computed != nil { // typed once every column is known (computedTypes)
 			def.Columns = append(def.Columns, catalog.ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted})
@@ -89,7 +90,7 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*catalog.TableDef, erro
 			if n := sqlerr.As(terr).Number; n == 2715 || n == 2716 {
 				terr = sqlerr.New(n, i+1, strings.ToLower(c.Type.Name))
 			}
-			return nil, b.errAt(c.Type, terr)
+			return nil, b.ErrAt(c.Type, terr)
 		}
 		col := catalog.ColumnDef{Name: c.Name, Type: t, Nullable: true, Default: "", DefaultName: c.DefaultName, TypeName: declared}
 		if alias != nil {
@@ -100,15 +101,15 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*catalog.TableDef, erro
 		}
 		if c.Identity != nil {
 			if def.IdentityColumn() >= 0 {
-				return nil, b.errAt(c, sqlerr.New(2744, def.Name))
+				return nil, b.ErrAt(c, sqlerr.New(2744, def.Name))
 			}
 			if !(t.Kind.IsInteger() || (t.Kind == types.Decimal && t.Scale == 0)) || (c.Nullable != nil && *c.Nullable) {
-				return nil, b.errAt(c, sqlerr.New(2749, c.Name))
+				return nil, b.ErrAt(c, sqlerr.New(2749, c.Name))
 			}
-			seed, ok1 := decimalLiteral(orOne(c.Identity.Seed))
-			inc, ok2 := decimalLiteral(orOne(c.Identity.Increment))
+			seed, ok1 := bind.DecimalLiteral(orOne(c.Identity.Seed))
+			inc, ok2 := bind.DecimalLiteral(orOne(c.Identity.Increment))
 			if !ok1 || !ok2 || inc == 0 {
-				return nil, b.errAt(c.Identity, sqlerr.New(102, c.Identity.Seed))
+				return nil, b.ErrAt(c.Identity, sqlerr.New(102, c.Identity.Seed))
 			}
 			col.Identity = &catalog.Identity{Seed: seed, Increment: inc}
 			col.Nullable = false
@@ -121,7 +122,7 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*catalog.TableDef, erro
 		}
 		if c.PrimaryKey {
 			if pkCols != nil {
-				return nil, b.errAt(c, sqlerr.New(8110, def.Name))
+				return nil, b.ErrAt(c, sqlerr.New(8110, def.Name))
 			}
 			pkCols, pkName, pkNode = []string{c.Name}, c.PrimaryKeyName, c
 			def.PKNonclustered = c.PrimaryKeyNonclustered
@@ -133,7 +134,7 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*catalog.TableDef, erro
 	}
 	if x.PrimaryKey != nil {
 		if pkCols != nil {
-			return nil, b.errAt(x.PrimaryKey, sqlerr.New(8110, def.Name))
+			return nil, b.ErrAt(x.PrimaryKey, sqlerr.New(8110, def.Name))
 		}
 		pkCols, pkName, pkNode = x.PrimaryKey.Columns, x.PrimaryKey.Name, x.PrimaryKey
 		def.PKNonclustered = x.PrimaryKey.Nonclustered
@@ -141,26 +142,26 @@ func (b *binder) tableDefinition(x *parser.CreateTable) (*catalog.TableDef, erro
 	for _, name := range pkCols {
 		i := def.ColumnIndex(name)
 		if i < 0 {
-			return nil, b.errAt(pkNode, sqlerr.New(1911, name))
+			return nil, b.ErrAt(pkNode, sqlerr.New(1911, name))
 		}
 		col := &def.Columns[i]
 		for _, c := range x.Columns {
 			if strings.EqualFold(c.Name, name) && c.Nullable != nil && *c.Nullable {
-				return nil, b.errAt(c, sqlerr.New(8111, def.Name))
+				return nil, b.ErrAt(c, sqlerr.New(8111, def.Name))
 			}
 		}
 		if col.Type.Length == types.MaxLength {
-			return nil, b.errAt(pkNode, sqlerr.New(1919, col.Name, def.Name))
+			return nil, b.ErrAt(pkNode, sqlerr.New(1919, col.Name, def.Name))
 		}
 		if containsInt(def.PK, i) {
-			return nil, b.errAt(pkNode, sqlerr.New(1909, col.Name))
+			return nil, b.ErrAt(pkNode, sqlerr.New(1909, col.Name))
 		}
 		col.Nullable = false
 		def.PK = append(def.PK, i)
 	}
 	def.PKName = pkName
 	if err := checkRowversionColumns(def); err != nil {
-		return nil, b.errAt(x, err)
+		return nil, b.ErrAt(x, err)
 	}
 	return def, nil
 }
@@ -176,14 +177,14 @@ func orOne(s string) string {
 // convertible to the column type.
 func (b *binder) checkDefault(d parser.Expr, t types.Type) error {
 	var bad *parser.ColumnRef
-	walkExpr(d, func(e parser.Expr) bool {
+	bind.WalkExpr(d, func(e parser.Expr) bool {
 		if c, ok := e.(*parser.ColumnRef); ok && bad == nil {
 			bad = c
 		}
 		return bad == nil
 	})
 	if bad != nil {
-		return b.errAt(bad, sqlerr.New(128, strings.Join(bad.Parts, ".")))
+		return b.ErrAt(bad, sqlerr.New(128, strings.Join(bad.Parts, ".")))
 	}
 	_, err := b.bindDefault(d, t)
 	return err
@@ -191,7 +192,7 @@ func (b *binder) checkDefault(d parser.Expr, t types.Type) error {
 
 func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
 	if len(x.Names) == 0 {
-		return nil, b.errAt(x, sqlerr.New(102, "TABLE"))
+		return nil, b.ErrAt(x, sqlerr.New(102, "TABLE"))
 	}
 	db, err := b.databaseOf(x.Names[0])
 	if err != nil {
@@ -201,7 +202,7 @@ func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
 		if other, err := b.databaseOf(n); err != nil {
 			return nil, err
 		} else if other != db {
-			return nil, b.errAt(n, sqlerr.New(40517, "DROP TABLE across databases"))
+			return nil, b.ErrAt(n, sqlerr.New(40517, "DROP TABLE across databases"))
 		}
 	}
 	return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
@@ -219,10 +220,10 @@ func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
 				if x.IfExists {
 					continue
 				}
-				return "", b.errAt(n, sqlerr.New(3701, "table", strings.Join(n.Parts, ".")))
+				return "", b.ErrAt(n, sqlerr.New(3701, "table", strings.Join(n.Parts, ".")))
 			}
 			if err := refuseReferenced(t, def, dropping, 3726); err != nil {
-				return "", b.errAt(n, err)
+				return "", b.ErrAt(n, err)
 			}
 			if err := truncateTable(e, t, db, def); err != nil {
 				return "", err
@@ -249,7 +250,7 @@ func (b *binder) planDatabaseStatement(st parser.Statement) (*stmtPlan, error) {
 		return &stmtPlan{run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 			d, err := s.inst.openForSession(x.Database)
 			if err != nil {
-				return "", b.errAt(x, sqlerr.As(err))
+				return "", b.ErrAt(x, sqlerr.As(err))
 			}
 			s.db.users.Add(-1)
 			s.db = d
@@ -259,7 +260,7 @@ func (b *binder) planDatabaseStatement(st parser.Statement) (*stmtPlan, error) {
 	case *parser.CreateDatabase:
 		return &stmtPlan{noTx: "CREATE DATABASE", run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 			if _, err := s.inst.CreateDatabase(e.Ctx, x.Name); err != nil {
-				return "", b.errAt(x, sqlerr.As(err))
+				return "", b.ErrAt(x, sqlerr.As(err))
 			}
 			return "CREATE DATABASE", nil
 		}}, nil
@@ -267,19 +268,19 @@ func (b *binder) planDatabaseStatement(st parser.Statement) (*stmtPlan, error) {
 		return &stmtPlan{noTx: "DROP DATABASE", run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 			for _, name := range x.Names {
 				if strings.EqualFold(name, "master") {
-					return "", b.errAt(x, sqlerr.New(3708, name))
+					return "", b.ErrAt(x, sqlerr.New(3708, name))
 				}
 				if s.inst.Database(name) == nil {
 					if x.IfExists {
 						continue
 					}
-					return "", b.errAt(x, sqlerr.New(3701, "database", name))
+					return "", b.ErrAt(x, sqlerr.New(3701, "database", name))
 				}
 				if strings.EqualFold(s.db.Name(), name) {
-					return "", b.errAt(x, sqlerr.New(3702, name))
+					return "", b.ErrAt(x, sqlerr.New(3702, name))
 				}
 				if err := s.inst.DropDatabase(name); err != nil {
-					return "", b.errAt(x, sqlerr.As(err))
+					return "", b.ErrAt(x, sqlerr.As(err))
 				}
 			}
 			return "DROP DATABASE", nil
@@ -287,7 +288,7 @@ func (b *binder) planDatabaseStatement(st parser.Statement) (*stmtPlan, error) {
 	case *parser.AlterDatabase:
 		return b.planAlterDatabase(x)
 	}
-	return nil, b.errAt(st, sqlerr.New(40517, statementName(st)))
+	return nil, b.ErrAt(st, sqlerr.New(40517, statementName(st)))
 }
 
 func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
@@ -295,20 +296,20 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 	d := s.db
 	if !x.Current {
 		if d = s.inst.Database(x.Name); d == nil {
-			return nil, b.errAt(x, sqlerr.New(5011, x.Name))
+			return nil, b.ErrAt(x, sqlerr.New(5011, x.Name))
 		}
 	}
 	switch o := x.Option.(type) {
 	case *parser.SetRecovery:
 		return &stmtPlan{noTx: "ALTER DATABASE", dbs: []*Database{d}, run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 			if d == s.inst.master {
-				return "", b.errAt(o, sqlerr.New(5058, "RECOVERY", "master"))
+				return "", b.ErrAt(o, sqlerr.New(5058, "RECOVERY", "master"))
 			}
 			if d.Mirrored() {
-				return "", b.errAt(o, sqlerr.New(1468, d.Name()))
+				return "", b.ErrAt(o, sqlerr.New(1468, d.Name()))
 			}
 			if st := d.State(); st != StateOnline {
-				return "", b.errAt(o, sqlerr.New(5052, "ALTER DATABASE", st.String()))
+				return "", b.ErrAt(o, sqlerr.New(5052, "ALTER DATABASE", st.String()))
 			}
 			err := s.withWrite(e, d, func(t *txn) error {
 				return t.Put(keys.SchemaKey("db", propRecovery), []byte(o.Model))
@@ -326,7 +327,7 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 		// service (engine/storage); on one in service it does nothing.
 		return &stmtPlan{noTx: "ALTER DATABASE", run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 			if err := d.storage.Recover(); err != nil {
-				return "", b.errAt(o, sqlerr.As(d.storage.FaultError(err, "")))
+				return "", b.ErrAt(o, sqlerr.As(d.storage.FaultError(err, "")))
 			}
 			return "ALTER DATABASE", nil
 		}}, nil
@@ -334,19 +335,19 @@ func (b *binder) planAlterDatabase(x *parser.AlterDatabase) (*stmtPlan, error) {
 		return &stmtPlan{noTx: "ALTER DATABASE", run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 			if d == s.inst.master {
 				if sp, ok := o.(*parser.SetPartner); ok && sp.Action == "" {
-					return "", b.errAt(o, sqlerr.New(1415, d.Name()))
+					return "", b.ErrAt(o, sqlerr.New(1415, d.Name()))
 				}
-				return "", b.errAt(o, sqlerr.New(1416, d.Name()))
+				return "", b.ErrAt(o, sqlerr.New(1416, d.Name()))
 			}
 			m := s.inst.mirror()
 			if m == nil {
-				return "", b.errAt(o, sqlerr.New(40517, "database mirroring"))
+				return "", b.ErrAt(o, sqlerr.New(40517, "database mirroring"))
 			}
 			if err := m.AlterDatabase(e.Ctx, d, mirrorCommand(o)); err != nil {
-				return "", b.errAt(o, sqlerr.As(err))
+				return "", b.ErrAt(o, sqlerr.As(err))
 			}
 			return "ALTER DATABASE", nil
 		}}, nil
 	}
-	return nil, b.errAt(x, sqlerr.New(40517, "ALTER DATABASE option"))
+	return nil, b.ErrAt(x, sqlerr.New(40517, "ALTER DATABASE option"))
 }

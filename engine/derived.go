@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
@@ -68,7 +69,7 @@ func (b *binder) lookupCTE(n parser.ObjectName) (*cteBinding, int) {
 // bindCTERef binds a reference to a common table expression as a derived
 // table: the expression's query sees only the expressions defined before
 // it (and itself, when recursive).
-func (b *binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *scope) (exec.Operator, error) {
+func (b *binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *bind.Scope) (exec.Operator, error) {
 	if c.work != nil {
 		return b.bindWorkTable(x, c.work, sc)
 	}
@@ -87,7 +88,7 @@ func (b *binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *scope
 
 // bindDerived plans a derived table and adds its columns to the scope.
 // object names the table in messages: the alias, or the CTE's name.
-func (b *binder) bindDerived(n positioned, x *parser.DerivedTable, object string, sc *scope) (exec.Operator, error) {
+func (b *binder) bindDerived(n bind.Positioned, x *parser.DerivedTable, object string, sc *bind.Scope) (exec.Operator, error) {
 	if err := b.checkInnerOrder(x.Select); err != nil {
 		return nil, err
 	}
@@ -99,7 +100,7 @@ func (b *binder) bindDerived(n positioned, x *parser.DerivedTable, object string
 	if err != nil {
 		return nil, err
 	}
-	if err := b.addSource(n, sc, &source{name: x.Alias, alias: true, cols: cols}); err != nil {
+	if err := b.addSource(n, sc, &bind.Source{Name: x.Alias, Alias: true, Cols: cols}); err != nil {
 		return nil, err
 	}
 	return &derivedSource{plan: p}, nil
@@ -107,15 +108,15 @@ func (b *binder) bindDerived(n positioned, x *parser.DerivedTable, object string
 
 // derivedColumns names a derived table's columns: by its column list when
 // it has one, else by the query's own names, which must exist and differ.
-func (b *binder) derivedColumns(n positioned, inner []session.Column, names []string, object string) ([]session.Column, error) {
+func (b *binder) derivedColumns(n bind.Positioned, inner []session.Column, names []string, object string) ([]session.Column, error) {
 	cols := make([]session.Column, len(inner))
 	copy(cols, inner)
 	if len(names) > 0 {
 		switch {
 		case len(names) < len(inner):
-			return nil, b.errAt(n, sqlerr.New(8158, object))
+			return nil, b.ErrAt(n, sqlerr.New(8158, object))
 		case len(names) > len(inner):
-			return nil, b.errAt(n, sqlerr.New(8159, object))
+			return nil, b.ErrAt(n, sqlerr.New(8159, object))
 		}
 		for i := range cols {
 			cols[i].Name = names[i]
@@ -124,11 +125,11 @@ func (b *binder) derivedColumns(n positioned, inner []session.Column, names []st
 	seen := map[string]bool{}
 	for i, c := range cols {
 		if c.Name == "" {
-			return nil, b.errAt(n, sqlerr.New(8155, i+1, object))
+			return nil, b.ErrAt(n, sqlerr.New(8155, i+1, object))
 		}
 		k := strings.ToLower(c.Name)
 		if seen[k] {
-			return nil, b.errAt(n, sqlerr.New(8156, c.Name, object))
+			return nil, b.ErrAt(n, sqlerr.New(8156, c.Name, object))
 		}
 		seen[k] = true
 	}
@@ -175,24 +176,24 @@ type applySource struct {
 }
 
 // bindApply binds left APPLY right.
-func (b *binder) bindApply(x *parser.Join, sc *scope) (exec.Operator, error) {
-	start, before := sc.width(), len(sc.sources)
+func (b *binder) bindApply(x *parser.Join, sc *bind.Scope) (exec.Operator, error) {
+	start, before := sc.Width(), len(sc.Sources)
 	left, err := b.bindTableExpr(x.Left, sc)
 	if err != nil {
 		return nil, err
 	}
-	lw := sc.width()
+	lw := sc.Width()
 	// The right side sees the left input's tables only: not those of FROM
 	// entries before it (`FROM a, b CROSS APPLY (... a.x ...)` is 4104, as
 	// APPLY binds tighter than the comma).
 	level := len(b.corr.scopes)
-	b.corr.scopes = append(b.corr.scopes, outerScope{sc: &scope{sources: sc.sources[before:]}})
+	b.corr.scopes = append(b.corr.scopes, outerScope{sc: &bind.Scope{Sources: sc.Sources[before:]}})
 	right, err := b.bindTableExpr(x.Right, sc)
 	b.corr.scopes = b.corr.scopes[:level]
 	if err != nil {
 		return nil, err
 	}
-	return &applySource{outer: x.Kind == parser.OuterApply, left: left, right: right, base: start, lw: lw - start, rw: sc.width() - lw}, nil
+	return &applySource{outer: x.Kind == parser.OuterApply, left: left, right: right, base: start, lw: lw - start, rw: sc.Width() - lw}, nil
 }
 
 func (a *applySource) Run(e *exec.Env, fn func(row []types.Value) error) error {

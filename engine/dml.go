@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
@@ -156,11 +157,11 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 	countErr := func(n int) error {
 		switch {
 		case len(x.Columns) == 0:
-			return b.errAt(x, sqlerr.New(213))
+			return b.ErrAt(x, sqlerr.New(213))
 		case n > len(p.targets):
-			return b.errAt(x, sqlerr.New(110))
+			return b.ErrAt(x, sqlerr.New(110))
 		}
-		return b.errAt(x, sqlerr.New(109))
+		return b.ErrAt(x, sqlerr.New(109))
 	}
 	switch {
 	case x.Select != nil:
@@ -169,12 +170,12 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 		}
 		if n := len(p.sel.cols); n != len(p.targets) {
 			if len(x.Columns) == 0 {
-				return nil, b.errAt(x, sqlerr.New(213))
+				return nil, b.ErrAt(x, sqlerr.New(213))
 			}
 			if n > len(p.targets) {
-				return nil, b.errAt(x, sqlerr.New(121))
+				return nil, b.ErrAt(x, sqlerr.New(121))
 			}
-			return nil, b.errAt(x, sqlerr.New(120))
+			return nil, b.ErrAt(x, sqlerr.New(120))
 		}
 		for _, c := range p.sel.cols {
 			p.selT = append(p.selT, c.Type)
@@ -192,7 +193,7 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 				if _, isDef := v.(*parser.Default); isDef {
 					continue
 				}
-				bound, err := b.bindTypedValue(v, nil, def.Columns[p.targets[j]].Type)
+				bound, err := b.BindTypedValue(v, nil, def.Columns[p.targets[j]].Type)
 				if err != nil {
 					return nil, err
 				}
@@ -212,7 +213,7 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 
 // insertTargets binds an INSERT's (or COPY's) column list: the named
 // columns, else every column but identity columns.
-func (b *binder) insertTargets(x positioned, def *catalog.TableDef, columns []string) ([]int, error) {
+func (b *binder) insertTargets(x bind.Positioned, def *catalog.TableDef, columns []string) ([]int, error) {
 	var targets []int
 	if len(columns) == 0 {
 		for i, c := range def.Columns {
@@ -226,19 +227,19 @@ func (b *binder) insertTargets(x positioned, def *catalog.TableDef, columns []st
 	for _, name := range columns {
 		i := def.ColumnIndex(name)
 		if i < 0 {
-			return nil, b.errAt(x, sqlerr.New(207, name))
+			return nil, b.ErrAt(x, sqlerr.New(207, name))
 		}
 		if seen[i] {
-			return nil, b.errAt(x, sqlerr.New(264, name))
+			return nil, b.ErrAt(x, sqlerr.New(264, name))
 		}
 		if def.Columns[i].Identity != nil && (b.s.identityInsert == nil || b.s.identityInsert.tableID != def.ID) {
-			return nil, b.errAt(x, sqlerr.New(544, def.Name)) // checked again at run time (identity.go)
+			return nil, b.ErrAt(x, sqlerr.New(544, def.Name)) // checked again at run time (identity.go)
 		}
 		if def.Columns[i].IsRowversion() {
-			return nil, b.errAt(x, sqlerr.New(273))
+			return nil, b.ErrAt(x, sqlerr.New(273))
 		}
 		if def.Columns[i].Computed != "" {
-			return nil, b.errAt(x, sqlerr.New(271, def.Columns[i].Name))
+			return nil, b.ErrAt(x, sqlerr.New(271, def.Columns[i].Name))
 		}
 		seen[i] = true
 		targets = append(targets, i)
@@ -402,7 +403,7 @@ func (p *insertPlan) put(e *exec.Env, t *txn, vals []types.Value, valTypes []typ
 type updatePlan struct {
 	w     rowWriter
 	scan  *exec.TableScan
-	sc    *scope // for printed plans
+	sc    *bind.Scope // for printed plans
 	where exec.Expr
 	sets  []setColumn
 	defs  []exec.Expr
@@ -417,7 +418,7 @@ type setColumn struct {
 
 func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
 	if len(x.From) > 0 {
-		return nil, b.errAt(x, sqlerr.New(40517, "UPDATE ... FROM"))
+		return nil, b.ErrAt(x, sqlerr.New(40517, "UPDATE ... FROM"))
 	}
 	db, def, err := b.lookupTable(x.Table)
 	if err != nil {
@@ -429,24 +430,24 @@ func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
 	for _, a := range x.Set {
 		i := def.ColumnIndex(a.Column)
 		if i < 0 {
-			return nil, b.errAt(a, sqlerr.New(207, a.Column))
+			return nil, b.ErrAt(a, sqlerr.New(207, a.Column))
 		}
 		if seen[i] {
-			return nil, b.errAt(a, sqlerr.New(264, a.Column))
+			return nil, b.ErrAt(a, sqlerr.New(264, a.Column))
 		}
 		if def.Columns[i].Identity != nil {
-			return nil, b.errAt(a, sqlerr.New(8102, a.Column))
+			return nil, b.ErrAt(a, sqlerr.New(8102, a.Column))
 		}
 		if def.Columns[i].IsRowversion() {
-			return nil, b.errAt(a, sqlerr.New(272))
+			return nil, b.ErrAt(a, sqlerr.New(272))
 		}
 		if def.Columns[i].Computed != "" {
-			return nil, b.errAt(a, sqlerr.New(271, a.Column))
+			return nil, b.ErrAt(a, sqlerr.New(271, a.Column))
 		}
 		seen[i] = true
 		set := setColumn{col: i}
 		if _, isDef := a.Value.(*parser.Default); !isDef {
-			if set.x, err = b.bindTypedValue(a.Value, sc, def.Columns[i].Type); err != nil {
+			if set.x, err = b.BindTypedValue(a.Value, sc, def.Columns[i].Type); err != nil {
 				return nil, err
 			}
 		}
@@ -469,22 +470,25 @@ func (b *binder) planUpdate(x *parser.Update) (*updatePlan, error) {
 }
 
 // tableScope builds the one-table scope and scan of UPDATE and DELETE.
-func (b *binder) tableScope(db *Database, def *catalog.TableDef) (*scope, *exec.TableScan) {
-	src := &source{name: def.Name, schema: def.Schema, db: db}
-	for i := range def.Columns {
-		src.cols = append(src.cols, session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type})
+func (b *binder) tableScope(db *Database, def *catalog.TableDef) (*bind.Scope, *exec.TableScan) {
+	src := &bind.Source{Name: def.Name, Schema: def.Schema}
+	if db != nil { // nil while CREATE TABLE binds its computed columns
+		src.Database = db.Name()
 	}
-	return &scope{sources: []*source{src}}, newTableScan(db, def)
+	for i := range def.Columns {
+		src.Cols = append(src.Cols, session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type})
+	}
+	return &bind.Scope{Sources: []*bind.Source{src}}, newTableScan(db, def)
 }
 
-func (b *binder) bindWhere(w parser.Expr, sc *scope) (exec.Expr, error) {
+func (b *binder) bindWhere(w parser.Expr, sc *bind.Scope) (exec.Expr, error) {
 	if w == nil {
 		return nil, nil
 	}
-	if containsAggregate(w) {
-		return nil, b.errAt(w, sqlerr.New(147))
+	if bind.ContainsAggregate(w) {
+		return nil, b.ErrAt(w, sqlerr.New(147))
 	}
-	return b.bindExpr(w, sc, nil, types.TypeBit)
+	return b.BindExpr(w, sc, nil, types.TypeBit)
 }
 
 func (b *binder) bindTop(t *parser.Top) (exec.Expr, error) {
@@ -492,9 +496,9 @@ func (b *binder) bindTop(t *parser.Top) (exec.Expr, error) {
 		return nil, nil
 	}
 	if t.Percent {
-		return nil, b.errAt(t, sqlerr.New(40517, "TOP PERCENT in UPDATE or DELETE"))
+		return nil, b.ErrAt(t, sqlerr.New(40517, "TOP PERCENT in UPDATE or DELETE"))
 	}
-	x, err := b.bindExpr(t.Count, nil, nil, types.TypeBigInt)
+	x, err := b.BindExpr(t.Count, nil, nil, types.TypeBigInt)
 	if err != nil {
 		return nil, err
 	}
@@ -651,7 +655,7 @@ func (w *rowWriter) applyChanges(e *exec.Env, t *txn, changes []rowChange) error
 // deletePlan is a bound DELETE.
 type deletePlan struct {
 	scan  *exec.TableScan
-	sc    *scope // for printed plans
+	sc    *bind.Scope // for printed plans
 	where exec.Expr
 	top   exec.Expr
 	out   *outputPlan

@@ -113,7 +113,7 @@ func (b *binder) planEndpoint(st parser.Statement) (*stmtPlan, error) {
 	}
 	return &stmtPlan{noTx: verb, noTxNumber: 574, run: func(*exec.Env, *txn, session.ResultWriter) (string, error) {
 		if err := in.changeEndpoint(change); err != nil {
-			return "", b.errAt(st, sqlerr.As(err))
+			return "", b.ErrAt(st, sqlerr.As(err))
 		}
 		if verb == "DROP ENDPOINT" { // permissions go with the endpoint
 			return verb, in.changeSecurity(func(c *security.Catalog) error { c.Grants = nil; return nil })

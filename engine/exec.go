@@ -94,12 +94,12 @@ func (p *selectPlan) convertOutput(i int, x exec.Expr, t types.Type) {
 func (b *binder) checkConstantCounts(sel *parser.Select, p *selectPlan) error {
 	if c, ok := p.offset.(*exec.Const); ok {
 		if n, _ := c.V.(int64); n < 0 {
-			return b.errAt(sel.Offset, sqlerr.New(10742))
+			return b.ErrAt(sel.Offset, sqlerr.New(10742))
 		}
 	}
 	if c, ok := p.fetch.(*exec.Const); ok {
 		if n, _ := c.V.(int64); n < 1 {
-			return b.errAt(sel.Fetch, sqlerr.New(10744))
+			return b.ErrAt(sel.Fetch, sqlerr.New(10744))
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
@@ -14,25 +15,6 @@ import (
 // the executor runs, so it costs a statement nothing when not shown.
 type explainable interface {
 	explain(x *exec.Explainer) *plan.Node
-}
-
-// ColumnName names a position of the combined row in plans: a base
-// table's column in full, an aliased or virtual source's by its exposed
-// name.
-func (sc *scope) ColumnName(idx int) (string, bool) {
-	if sc == nil {
-		return "", false
-	}
-	for _, src := range sc.sources {
-		if idx >= src.offset && idx < src.offset+len(src.cols) {
-			col := exec.Bracket(src.cols[idx-src.offset].Name)
-			if src.db != nil && !src.alias {
-				return exec.Bracket(src.db.Name()) + "." + exec.Bracket(orDbo(src.schema)) + "." + exec.Bracket(src.name) + "." + col, true
-			}
-			return exec.Bracket(src.name) + "." + col, true
-		}
-	}
-	return "", false
 }
 
 // Explain names the subquery and keeps its plan (Explainer.Subquery).
@@ -96,7 +78,7 @@ func (p *insertPlan) explain(x *exec.Explainer) *plan.Node {
 
 // explainMatch describes how UPDATE and DELETE find their rows: the scan
 // or seek, the WHERE filter, TOP.
-func explainMatch(x *exec.Explainer, scan *exec.TableScan, sc *scope, where, top exec.Expr) *plan.Node {
+func explainMatch(x *exec.Explainer, scan *exec.TableScan, sc *bind.Scope, where, top exec.Expr) *plan.Node {
 	n := scan.Explain(x, nil)
 	if where != nil {
 		n = x.Node("Filter", "Filter", "WHERE:("+x.Text(where, &exec.Names{Columns: sc})+")", n)

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"time"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/builtins"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
@@ -55,14 +55,7 @@ func versionString() string {
 		Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
-var aggregateNames = map[string]bool{"COUNT": true, "COUNT_BIG": true, "SUM": true, "AVG": true, "MIN": true, "MAX": true, "STRING_AGG": true}
-
-func isAggregateCall(n parser.Expr) bool {
-	f, ok := n.(*parser.FuncCall)
-	return ok && f.Over == nil && len(f.Name.Parts) == 1 && aggregateNames[strings.ToUpper(f.Name.Object())]
-}
-
-func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint types.Type) (exec.Expr, error) {
+func (b *binder) bindFunc(x *parser.FuncCall, sc *bind.Scope, agg *bind.AggContext, hint types.Type) (exec.Expr, error) {
 	name := strings.ToUpper(x.Name.Object())
 	if x.Over != nil || len(x.Name.Parts) == 1 && windowOnly[name] {
 		return b.bindWindow(x, name, sc, agg) // window.go
@@ -70,7 +63,7 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint t
 	if isSelectListSRF(x, name) {
 		return b.bindSelectListSRF(x, name, sc, agg) // pgsrf.go
 	}
-	if len(x.Name.Parts) == 1 && aggregateNames[name] {
+	if len(x.Name.Parts) == 1 && bind.IsAggregateName(name) {
 		return b.bindAggregate(x, name, agg)
 	}
 	switch name {
@@ -84,13 +77,13 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint t
 	}
 	fn := scalarFuncs[name]
 	if fn == nil || (len(x.Name.Parts) > 1 && !knownSchema(x.Name)) {
-		return nil, b.errAt(x, sqlerr.New(195, strings.Join(x.Name.Parts, "."), "built-in function name"))
+		return nil, b.ErrAt(x, sqlerr.New(195, strings.Join(x.Name.Parts, "."), "built-in function name"))
 	}
 	if len(x.Args) < fn.Min || (fn.Max >= 0 && len(x.Args) > fn.Max) || x.Star {
 		if fn.Min == fn.Max || fn.Max < 0 {
-			return nil, b.errAt(x, sqlerr.New(174, name, fn.Min))
+			return nil, b.ErrAt(x, sqlerr.New(174, name, fn.Min))
 		}
-		return nil, b.errAt(x, sqlerr.New(189, name, fn.Min, fn.Max))
+		return nil, b.ErrAt(x, sqlerr.New(189, name, fn.Min, fn.Max))
 	}
 	f := &exec.Call{Name: name, Fn: fn}
 	for i, a := range x.Args {
@@ -98,7 +91,7 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint t
 		if i > 0 && (name == "ISNULL" || name == "COALESCE" || name == "NULLIF") {
 			h = f.ArgT[0]
 		}
-		v, err := b.bindExpr(a, sc, agg, h)
+		v, err := b.BindExpr(a, sc, agg, h)
 		if err != nil {
 			return nil, err
 		}
@@ -112,7 +105,7 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint t
 			start = 1
 		}
 		for i := start; i < len(f.Args); i++ {
-			c, err := b.coerceChecked(x, f.Args[i], f.T)
+			c, err := b.CoerceChecked(x, f.Args[i], f.T)
 			if err != nil {
 				return nil, err
 			}
@@ -120,7 +113,7 @@ func (b *binder) bindFunc(x *parser.FuncCall, sc *scope, agg *aggContext, hint t
 			f.ArgT[i] = f.T
 		}
 	}
-	return b.fold(f), nil
+	return b.Fold(f), nil
 }
 
 // knownSchema accepts the schema qualifiers clients use for built-ins.
@@ -132,10 +125,10 @@ func knownSchema(n parser.ObjectName) bool {
 	return false
 }
 
-func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
 	want := map[string]int{"DATEADD": 3, "DATEDIFF": 3, "DATEDIFF_BIG": 3, "DATEPART": 2, "DATENAME": 2}[name]
 	if len(x.Args) != want {
-		return nil, b.errAt(x, sqlerr.New(174, name, want))
+		return nil, b.ErrAt(x, sqlerr.New(174, name, want))
 	}
 	partName := ""
 	switch p := x.Args[0].(type) {
@@ -148,7 +141,7 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 	}
 	part, ok := builtins.CanonicalDatePart(partName)
 	if !ok {
-		return nil, b.errAt(x.Args[0], sqlerr.New(155, partName, strings.ToLower(name)))
+		return nil, b.ErrAt(x.Args[0], sqlerr.New(155, partName, strings.ToLower(name)))
 	}
 	var args []exec.Expr
 	for i, a := range x.Args[1:] {
@@ -156,7 +149,7 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 		if name == "DATEADD" && i == 0 {
 			h = types.TypeInt
 		}
-		v, err := b.bindExpr(a, sc, agg, h)
+		v, err := b.BindExpr(a, sc, agg, h)
 		if err != nil {
 			return nil, err
 		}
@@ -186,15 +179,7 @@ func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *scope, agg *a
 		f.T = types.NVarCharType(30)
 		f.Fn = &exec.Builtin{Eval: valuesOnly(builtins.DateNameFunc(part))}
 	}
-	return b.fold(f), nil
-}
-
-func mustTime(s string) time.Time {
-	t, ok := types.ParseTime(s)
-	if !ok {
-		panic("bad time literal " + s)
-	}
-	return t
+	return b.Fold(f), nil
 }
 
 // subqueryExpr is an uncorrelated subquery: run once per statement
@@ -305,7 +290,7 @@ func (in *inSubquery) Eval(e *exec.Env) (types.Value, error) {
 	}
 	xt, st := in.x.Type(), in.sub.Type()
 	ct := types.Common(xt, st)
-	if !sameRepresentation(xt.Kind, st.Kind) {
+	if !bind.SameRepresentation(xt.Kind, st.Kind) {
 		if xv, err = types.Convert(xv, xt, ct, types.Implicit); err != nil {
 			return nil, err
 		}
@@ -317,7 +302,7 @@ func (in *inSubquery) Eval(e *exec.Env) (types.Value, error) {
 			sawNull = true
 			continue
 		}
-		if !sameRepresentation(xt.Kind, st.Kind) {
+		if !bind.SameRepresentation(xt.Kind, st.Kind) {
 			if v, err = types.Convert(v, st, ct, types.Implicit); err != nil {
 				return nil, err
 			}
@@ -332,13 +317,13 @@ func (in *inSubquery) Eval(e *exec.Env) (types.Value, error) {
 	return in.not, nil
 }
 
-func (b *binder) bindSubquery(n positioned, sel *parser.Select, exists bool, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindSubquery(n bind.Positioned, sel *parser.Select, exists bool, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
 	plan, correlated, err := b.planSubquery(sel, sc, agg)
 	if err != nil {
 		return nil, err
 	}
 	if !exists && len(plan.cols) != 1 {
-		return nil, b.errAt(n, sqlerr.New(116))
+		return nil, b.ErrAt(n, sqlerr.New(116))
 	}
 	return &subqueryExpr{plan: plan, exists: exists, correlated: correlated, grouped: agg != nil}, nil
 }

@@ -40,11 +40,11 @@ func (b *binder) planIdentityInsert(x *parser.Set) (*stmtPlan, error) {
 		return nil, err
 	}
 	if def.IdentityColumn() < 0 {
-		return nil, b.errAt(x, sqlerr.New(8106, def.Name))
+		return nil, b.ErrAt(x, sqlerr.New(8106, def.Name))
 	}
 	on := strings.EqualFold(x.Value, "ON")
 	if !on && !strings.EqualFold(x.Value, "OFF") {
-		return nil, b.errAt(x, sqlerr.New(102, x.Value))
+		return nil, b.ErrAt(x, sqlerr.New(102, x.Value))
 	}
 	s := b.s
 	target := &identityInsertTable{db: db, tableID: def.ID, name: db.Name() + ".dbo." + def.Name}
@@ -128,47 +128,47 @@ func identityInt(v types.Value) (int64, bool) {
 // planCheckIdent is DBCC CHECKIDENT ('table' [, NORESEED | RESEED [, n]]).
 func (b *binder) planCheckIdent(x *parser.Dbcc, quiet bool) (*stmtPlan, error) {
 	if len(x.Args) < 1 || len(x.Args) > 3 {
-		return nil, b.errAt(x, sqlerr.New(2526))
+		return nil, b.ErrAt(x, sqlerr.New(2526))
 	}
 	lit, ok := x.Args[0].(*parser.Literal)
 	if !ok || (lit.Kind != parser.LitString && lit.Kind != parser.LitNString) {
-		return nil, b.errAt(x, sqlerr.New(2526))
+		return nil, b.ErrAt(x, sqlerr.New(2526))
 	}
 	n := parser.ObjectName{Pos: lit.Pos, Parts: strings.Split(lit.Value, ".")}
 	db, def, err := b.lookupTable(n)
 	if err != nil {
 		if sqlerr.Is(err, 208) {
-			return nil, b.errAt(x, sqlerr.New(2501, lit.Value))
+			return nil, b.ErrAt(x, sqlerr.New(2501, lit.Value))
 		}
 		return nil, err
 	}
 	col := def.IdentityColumn()
 	if col < 0 {
-		return nil, b.errAt(x, sqlerr.New(7997, def.Name))
+		return nil, b.ErrAt(x, sqlerr.New(7997, def.Name))
 	}
 	mode, reseedTo := "", int64(0)
 	if len(x.Args) > 1 {
 		ref, ok := x.Args[1].(*parser.ColumnRef)
 		if !ok || len(ref.Parts) != 1 {
-			return nil, b.errAt(x, sqlerr.New(2526))
+			return nil, b.ErrAt(x, sqlerr.New(2526))
 		}
 		mode = strings.ToUpper(ref.Parts[0])
 		if (mode != "RESEED" && mode != "NORESEED") || (mode == "NORESEED" && len(x.Args) > 2) {
-			return nil, b.errAt(x, sqlerr.New(2526))
+			return nil, b.ErrAt(x, sqlerr.New(2526))
 		}
 	}
 	if len(x.Args) == 3 {
-		v, err := b.bindExpr(x.Args[2], nil, nil, types.TypeBigInt)
+		v, err := b.BindExpr(x.Args[2], nil, nil, types.TypeBigInt)
 		if err != nil {
 			return nil, err
 		}
 		c, ok := v.(*exec.Const)
 		if !ok {
-			return nil, b.errAt(x.Args[2], sqlerr.New(2526))
+			return nil, b.ErrAt(x.Args[2], sqlerr.New(2526))
 		}
 		n, ok := identityInt(c.V)
 		if !ok {
-			return nil, b.errAt(x.Args[2], sqlerr.New(2526))
+			return nil, b.ErrAt(x.Args[2], sqlerr.New(2526))
 		}
 		mode, reseedTo = "RESEED TO", n
 	}

@@ -74,7 +74,7 @@ func (b *binder) planIndexStatement(st parser.Statement) (*stmtPlan, error) {
 	case *parser.DropIndex:
 		return b.planDropIndex(x)
 	}
-	return nil, b.errAt(st, sqlerr.New(40517, statementName(st)))
+	return nil, b.ErrAt(st, sqlerr.New(40517, statementName(st)))
 }
 
 func (b *binder) planCreateIndex(x *parser.CreateIndex) (*stmtPlan, error) {
@@ -90,7 +90,7 @@ func (b *binder) planCreateIndex(x *parser.CreateIndex) (*stmtPlan, error) {
 	return &stmtPlan{dbs: []*Database{db}, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		build := &indexBuild{s: s, db: db, table: def.Name, ix: ix, dropExisting: dropExisting, w: w, start: time.Now()}
 		if err := build.run(e); err != nil {
-			return "", b.errAt(x, sqlerr.As(err))
+			return "", b.ErrAt(x, sqlerr.As(err))
 		}
 		return "CREATE INDEX", nil
 	}}, nil
@@ -103,7 +103,7 @@ func (b *binder) indexDefinition(x *parser.CreateIndex, def *catalog.TableDef) (
 	ix := catalog.IndexDef{Name: x.Name, Unique: x.Unique, Clustered: x.Clustered, State: catalog.IndexBuilding}
 	if x.Where != nil {
 		if err := checkFilter(def, x.Name, x.Where); err != nil {
-			return ix, false, b.errAt(x.Where, sqlerr.As(err))
+			return ix, false, b.ErrAt(x.Where, sqlerr.As(err))
 		}
 		ix.Filter = x.Where.String()
 	}
@@ -113,22 +113,22 @@ func (b *binder) indexDefinition(x *parser.CreateIndex, def *catalog.TableDef) (
 		case o.Name == "DROP_EXISTING":
 			dropExisting = o.Value == "ON"
 		case o.Name == "IGNORE_DUP_KEY" && o.Value == "ON":
-			return ix, false, b.errAt(o, sqlerr.New(40517, "IGNORE_DUP_KEY = ON"))
+			return ix, false, b.ErrAt(o, sqlerr.New(40517, "IGNORE_DUP_KEY = ON"))
 		case !ignoredIndexOptions[o.Name]:
-			return ix, false, b.errAt(o, sqlerr.New(155, o.Name, "CREATE INDEX"))
+			return ix, false, b.ErrAt(o, sqlerr.New(155, o.Name, "CREATE INDEX"))
 		}
 	}
 	if len(x.Columns) > catalog.MaxIndexKeyColumns {
-		return ix, false, b.errAt(x, sqlerr.New(1904, x.Name, def.Name, len(x.Columns), catalog.MaxIndexKeyColumns))
+		return ix, false, b.ErrAt(x, sqlerr.New(1904, x.Name, def.Name, len(x.Columns), catalog.MaxIndexKeyColumns))
 	}
 	seen := map[int]bool{}
 	column := func(name string) (int, error) {
 		i := def.ColumnIndex(name)
 		if i < 0 {
-			return 0, b.errAt(x, sqlerr.New(1911, name))
+			return 0, b.ErrAt(x, sqlerr.New(1911, name))
 		}
 		if seen[i] {
-			return 0, b.errAt(x, sqlerr.New(1909, def.Columns[i].Name))
+			return 0, b.ErrAt(x, sqlerr.New(1909, def.Columns[i].Name))
 		}
 		seen[i] = true
 		return i, nil
@@ -139,7 +139,7 @@ func (b *binder) indexDefinition(x *parser.CreateIndex, def *catalog.TableDef) (
 			return ix, false, err
 		}
 		if def.Columns[i].Type.Length == types.MaxLength {
-			return ix, false, b.errAt(x, sqlerr.New(1919, def.Columns[i].Name, def.Name))
+			return ix, false, b.ErrAt(x, sqlerr.New(1919, def.Columns[i].Name, def.Name))
 		}
 		ix.Columns = append(ix.Columns, i)
 		ix.Desc = append(ix.Desc, x.Desc[k])
@@ -417,7 +417,7 @@ func (b *binder) planDropIndex(x *parser.DropIndex) (*stmtPlan, error) {
 	return &stmtPlan{dbs: dbs, run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 		for _, t := range targets {
 			if err := s.dropIndex(e, t.db, t.table, t.name, x.IfExists); err != nil {
-				return "", b.errAt(x, sqlerr.As(err))
+				return "", b.ErrAt(x, sqlerr.As(err))
 			}
 		}
 		return "DROP INDEX", nil

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
@@ -168,7 +169,7 @@ func (f filterEval) constant(col int, ct types.Type, x parser.Expr) (types.Value
 	if !ok {
 		return nil, f.bad()
 	}
-	c, err := (&binder{}).bindLiteral(lit)
+	c, err := (&bind.Binder{}).BindLiteral(lit)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -30,7 +31,7 @@ func boundScan(t *testing.T, s *Session, sql string) *exec.TableScan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bd := &binder{s: s, batch: b, params: &exec.ParamTypes{}, simple: true}
+	bd := newBinder(s, bind.Binder{Batch: b, Params: &exec.ParamTypes{}, Simple: true})
 	sp, err := bd.planSelect(st.(*parser.Select))
 	if err != nil {
 		t.Fatal(err)

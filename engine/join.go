@@ -279,7 +279,7 @@ func exprLeaves(x exec.Expr, leaf func(exec.Expr)) bool {
 		case *subqueryExpr:
 			leaf(e)
 			return !e.correlated // it may read any column of the row
-		case *exec.ColRef, *exec.Const, *exec.ParamRef, *outerColExpr, *exec.AggRef, *exec.GroupKeyRef:
+		case *exec.ColRef, *exec.Const, *exec.ParamRef, *exec.OuterRef, *exec.AggRef, *exec.GroupKeyRef:
 			leaf(e)
 			return true
 		case *exec.Cast:

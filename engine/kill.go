@@ -18,22 +18,22 @@ import (
 // not inside a transaction (6115).
 func (b *binder) planKill(x *parser.Kill) (*stmtPlan, error) {
 	if x.StatusOnly { // a rollback never outlives KILL here: nothing to report
-		return nil, b.errAt(x, sqlerr.New(40517, "KILL ... WITH STATUSONLY"))
+		return nil, b.ErrAt(x, sqlerr.New(40517, "KILL ... WITH STATUSONLY"))
 	}
 	s := b.s
 	return &stmtPlan{noTx: "KILL", noTxNumber: 6115, run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 		id := x.SessionID
 		switch {
 		case id < 1 || id > math.MaxInt32:
-			return "", b.errAt(x, sqlerr.New(6101, id, math.MaxInt32))
+			return "", b.ErrAt(x, sqlerr.New(6101, id, math.MaxInt32))
 		case uint32(id) == s.spid():
-			return "", b.errAt(x, sqlerr.New(6104))
+			return "", b.ErrAt(x, sqlerr.New(6104))
 		}
 		s.inst.mu.RLock()
 		target := s.inst.sessions[uint32(id)]
 		s.inst.mu.RUnlock()
 		if target == nil {
-			return "", b.errAt(x, sqlerr.New(6106, id))
+			return "", b.ErrAt(x, sqlerr.New(6106, id))
 		}
 		s.inst.log.Info("session killed", "session_id", id, "by", s.spid(), "login", s.loginName())
 		target.Kill(sqlerr.New(596))

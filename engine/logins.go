@@ -85,7 +85,7 @@ func (b *binder) planSecurity(st parser.Statement) (*stmtPlan, error) {
 			return err
 		})
 		if err != nil {
-			return "", b.errAt(st, sqlerr.As(err))
+			return "", b.ErrAt(st, sqlerr.As(err))
 		}
 		in.log.Info("security", "statement", verb, "by", b.s.loginName())
 		if warning != nil {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
@@ -31,14 +32,14 @@ func (b *binder) planOutput(o *parser.Output, def *catalog.TableDef, hasDeleted,
 		return nil, nil
 	}
 	p := &outputPlan{deleted: -1, inserted: -1}
-	sc := &scope{}
+	sc := &bind.Scope{}
 	image := func(name, schema string, alias bool) int {
-		src := &source{name: name, schema: schema, alias: alias}
+		src := &bind.Source{Name: name, Schema: schema, Alias: alias}
 		for i := range def.Columns {
-			src.cols = append(src.cols, session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type})
+			src.Cols = append(src.Cols, session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type})
 		}
-		sc.add(src)
-		return src.offset
+		sc.Add(src)
+		return src.Offset
 	}
 	switch {
 	case o.Returning && hasInserted:
@@ -53,10 +54,10 @@ func (b *binder) planOutput(o *parser.Output, def *catalog.TableDef, hasDeleted,
 			p.inserted = image("inserted", "", true)
 		}
 	}
-	p.width = sc.width()
+	p.width = sc.Width()
 	for _, it := range o.Items {
-		if it.Expr != nil && containsAggregate(it.Expr) {
-			return nil, b.errAt(it, sqlerr.New(40517, "an aggregate in OUTPUT"))
+		if it.Expr != nil && bind.ContainsAggregate(it.Expr) {
+			return nil, b.ErrAt(it, sqlerr.New(40517, "an aggregate in OUTPUT"))
 		}
 		xs, cols, err := b.bindItem(it, sc, nil)
 		if err != nil {

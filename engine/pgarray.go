@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
@@ -36,7 +37,7 @@ func (a *arraySubqueryExpr) Eval(e *exec.Env) (types.Value, error) {
 	return pgcatalog.ArrayText(elems), nil
 }
 
-func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
 	sub, err := b.bindSubquery(x, x.Select, false, sc, agg)
 	if err != nil {
 		return nil, err
@@ -86,15 +87,15 @@ func (a *arrayCompareExpr) Eval(e *exec.Env) (types.Value, error) {
 	return a.all, nil
 }
 
-func (b *binder) bindArrayCompare(x *parser.ArrayCompare, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindArrayCompare(x *parser.ArrayCompare, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
 	if !(x.Op == "=" && !x.All) && !((x.Op == "<>" || x.Op == "!=") && x.All) {
-		return nil, b.errAt(x, sqlerr.New(40517, x.Op+" ANY/ALL (array)"))
+		return nil, b.ErrAt(x, sqlerr.New(40517, x.Op+" ANY/ALL (array)"))
 	}
-	v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
+	v, err := b.BindExpr(x.X, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err
 	}
-	arr, err := b.bindExpr(x.Array, sc, agg, textMax)
+	arr, err := b.BindExpr(x.Array, sc, agg, textMax)
 	if err != nil {
 		return nil, err
 	}

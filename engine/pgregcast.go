@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
@@ -22,11 +23,11 @@ var regKinds = map[string]bool{"regclass": true, "regtype": true, "regnamespace"
 
 // bindRegCast binds x::reg... and x::reg...::text; ok is false for any
 // other cast.
-func (b *binder) bindRegCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (exec.Expr, bool, error) {
+func (b *binder) bindRegCast(x parser.Expr, tn parser.TypeName, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, bool, error) {
 	to := strings.ToLower(tn.Name)
 	if inner, isCast := x.(*parser.Cast); isCast && inner.PG && regKinds[strings.ToLower(inner.To.Name)] &&
 		(to == "text" || to == "varchar" || to == "name") {
-		v, err := b.bindExpr(inner.X, sc, agg, types.TypeUnknown)
+		v, err := b.BindExpr(inner.X, sc, agg, types.TypeUnknown)
 		if err != nil {
 			return nil, true, err
 		}
@@ -35,7 +36,7 @@ func (b *binder) bindRegCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *
 	if !regKinds[to] {
 		return nil, false, nil
 	}
-	v, err := b.bindExpr(x, sc, agg, types.TypeUnknown)
+	v, err := b.BindExpr(x, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, true, err
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
@@ -121,16 +122,16 @@ func (s *setFuncSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	return x.Node("Table-valued function", "Table-valued function", "OBJECT:("+exec.Bracket("pg_catalog")+"."+exec.Bracket(s.name)+")")
 }
 
-func (b *binder) bindSetFunc(x *parser.TableFunc, sc *scope) (exec.Operator, error) {
+func (b *binder) bindSetFunc(x *parser.TableFunc, sc *bind.Scope) (exec.Operator, error) {
 	name := strings.ToLower(x.Name.Object())
 	f := setFuncs[name]
 	if len(x.Args) < f.min || len(x.Args) > f.max {
-		return nil, b.errAt(x, sqlerr.New(189, name, f.min, f.max))
+		return nil, b.ErrAt(x, sqlerr.New(189, name, f.min, f.max))
 	}
 	src := &setFuncSource{name: name, f: f.rows}
 	for _, a := range x.Args {
 		hint := f.typ
-		v, err := b.bindExpr(a, nil, nil, hint)
+		v, err := b.BindExpr(a, nil, nil, hint)
 		if err != nil {
 			return nil, err
 		}
@@ -146,9 +147,9 @@ func (b *binder) bindSetFunc(x *parser.TableFunc, sc *scope) (exec.Operator, err
 	case 1:
 		col = x.Columns[0]
 	default:
-		return nil, b.errAt(x, sqlerr.New(8159, alias))
+		return nil, b.ErrAt(x, sqlerr.New(8159, alias))
 	}
-	if err := b.addSource(x, sc, &source{name: alias, alias: true, cols: []session.Column{{Name: col, Type: f.typ}}}); err != nil {
+	if err := b.addSource(x, sc, &bind.Source{Name: alias, Alias: true, Cols: []session.Column{{Name: col, Type: f.typ}}}); err != nil {
 		return nil, err
 	}
 	return src, nil

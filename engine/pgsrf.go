@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -121,13 +122,13 @@ var expandArrayFields = map[string]int{"x": 0, "n": 1}
 
 // bindFieldSelect binds (record).field: a field of _pg_expandarray's rows,
 // straight from the function or from its record text.
-func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
 	field := strings.ToLower(x.Field)
 	i, ok := expandArrayFields[field]
 	if !ok {
-		return nil, b.errAt(x, sqlerr.New(207, x.Field))
+		return nil, b.ErrAt(x, sqlerr.New(207, x.Field))
 	}
-	v, err := b.bindExpr(x.X.X, sc, agg, types.TypeUnknown)
+	v, err := b.BindExpr(x.X.X, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err
 	}
@@ -169,14 +170,14 @@ func (r *recordFieldExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	return "(" + x.Text(r.x, n) + ")." + []string{"x", "n"}[r.i]
 }
 
-func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
 	if name == "GENERATE_SERIES" {
 		if len(x.Args) < 2 || len(x.Args) > 3 {
-			return nil, b.errAt(x, sqlerr.New(189, "generate_series", 2, 3))
+			return nil, b.ErrAt(x, sqlerr.New(189, "generate_series", 2, 3))
 		}
 		s := &srfExpr{name: name, t: types.TypeBigInt}
 		for _, a := range x.Args {
-			v, err := b.bindExpr(a, sc, agg, types.TypeBigInt)
+			v, err := b.BindExpr(a, sc, agg, types.TypeBigInt)
 			if err != nil {
 				return nil, err
 			}
@@ -190,9 +191,9 @@ func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *scope, a
 		want, t = 2, types.TypeInt
 	}
 	if len(x.Args) != want {
-		return nil, b.errAt(x, sqlerr.New(174, strings.ToLower(name), want))
+		return nil, b.ErrAt(x, sqlerr.New(174, strings.ToLower(name), want))
 	}
-	arr, err := b.bindExpr(x.Args[0], sc, agg, types.TypeUnknown)
+	arr, err := b.BindExpr(x.Args[0], sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err
 	}
@@ -205,9 +206,9 @@ type srfContext struct{ list []*srfExpr }
 
 // useSRF records a set-returning function of the select list or ORDER BY
 // and returns the reference that reads its current element.
-func (b *binder) useSRF(x positioned, s *srfExpr) (exec.Expr, error) {
+func (b *binder) useSRF(x bind.Positioned, s *srfExpr) (exec.Expr, error) {
 	if b.srfs == nil {
-		return nil, b.errAt(x, sqlerr.New(50140, "this context"))
+		return nil, b.ErrAt(x, sqlerr.New(50140, "this context"))
 	}
 	b.srfs.list = append(b.srfs.list, s)
 	return &exec.SrfRef{Idx: len(b.srfs.list) - 1, T: s.t}, nil
@@ -219,7 +220,7 @@ func (b *binder) useSRF(x positioned, s *srfExpr) (exec.Expr, error) {
 // kind; mirrordb does not).
 func (b *binder) refuseNestedSRF(n parser.Expr) error {
 	var err error
-	walkExpr(n, func(x parser.Expr) bool {
+	bind.WalkExpr(n, func(x parser.Expr) bool {
 		f, ok := x.(*parser.FuncCall)
 		if err != nil || !ok {
 			return err == nil
@@ -228,7 +229,7 @@ func (b *binder) refuseNestedSRF(n parser.Expr) error {
 		switch {
 		case f.Over != nil:
 			kind = "window"
-		case isAggregateCall(f):
+		case bind.IsAggregateCall(f):
 			kind = "aggregate"
 		case isSelectListSRF(f, strings.ToUpper(f.Name.Object())):
 			kind = "set-returning"
@@ -237,7 +238,7 @@ func (b *binder) refuseNestedSRF(n parser.Expr) error {
 		}
 		for _, a := range f.Args {
 			if containsSRF(a) {
-				err = b.errAt(f, sqlerr.New(50141, kind))
+				err = b.ErrAt(f, sqlerr.New(50141, kind))
 				return false
 			}
 		}
@@ -248,7 +249,7 @@ func (b *binder) refuseNestedSRF(n parser.Expr) error {
 			}
 			for _, d := range def {
 				if containsSRF(d) {
-					err = b.errAt(d, sqlerr.New(50140, "window definitions"))
+					err = b.ErrAt(d, sqlerr.New(50140, "window definitions"))
 					return false
 				}
 			}
@@ -262,7 +263,7 @@ func (b *binder) refuseNestedSRF(n parser.Expr) error {
 // set-returning function outside a subquery.
 func containsSRF(n parser.Expr) bool {
 	found := false
-	walkExpr(n, func(x parser.Expr) bool {
+	bind.WalkExpr(n, func(x parser.Expr) bool {
 		if f, ok := x.(*parser.FuncCall); ok && f.Over == nil && isSelectListSRF(f, strings.ToUpper(f.Name.Object())) {
 			found = true
 		}
@@ -275,7 +276,7 @@ func containsSRF(n parser.Expr) bool {
 // clause that filters rows (WHERE, HAVING).
 func (b *binder) refuseSRF(x parser.Expr, clause string) error {
 	if containsSRF(x) {
-		return b.errAt(x, sqlerr.New(50140, clause))
+		return b.ErrAt(x, sqlerr.New(50140, clause))
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
 	"mirrordb/parser"
@@ -76,12 +77,12 @@ func (a *arrayCastExpr) Eval(e *exec.Env) (types.Value, error) {
 
 func (a *arrayCastExpr) Explain(x *exec.Explainer, n *exec.Names) string { return x.Text(a.x, n) }
 
-func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) (exec.Expr, error) {
-	arr, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
+func (b *binder) bindSubscript(x *parser.Subscript, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
+	arr, err := b.BindExpr(x.X, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err
 	}
-	idx, err := b.bindExpr(x.Index, sc, agg, types.TypeBigInt)
+	idx, err := b.BindExpr(x.Index, sc, agg, types.TypeBigInt)
 	if err != nil {
 		return nil, err
 	}
@@ -92,12 +93,12 @@ func (b *binder) bindSubscript(x *parser.Subscript, sc *scope, agg *aggContext) 
 // (x::int2[]) and regproc, a function's name ('pg_catalog.array_in'::
 // regproc is array_in, as pg_type.typinput holds it); ok is false for any
 // other cast.
-func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *scope, agg *aggContext) (exec.Expr, bool, error) {
+func (b *binder) bindPGTextCast(x parser.Expr, tn parser.TypeName, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, bool, error) {
 	regproc := strings.EqualFold(tn.Name, "regproc")
 	if !tn.Array && !regproc {
 		return nil, false, nil
 	}
-	v, err := b.bindExpr(x, sc, agg, types.TypeUnknown)
+	v, err := b.BindExpr(x, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, true, err
 	}
@@ -161,8 +162,8 @@ func (t *trimExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	return "trim(" + x.Text(t.x, n) + ")"
 }
 
-func (b *binder) bindTrim(x *parser.Trim, sc *scope, agg *aggContext) (exec.Expr, error) {
-	v, err := b.bindExpr(x.X, sc, agg, types.TypeUnknown)
+func (b *binder) bindTrim(x *parser.Trim, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
+	v, err := b.BindExpr(x.X, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +172,7 @@ func (b *binder) bindTrim(x *parser.Trim, sc *scope, agg *aggContext) (exec.Expr
 		t.x = exec.Coerce(v, textMax)
 	}
 	if x.Chars != nil {
-		if t.chars, err = b.bindExpr(x.Chars, sc, agg, textMax); err != nil {
+		if t.chars, err = b.BindExpr(x.Chars, sc, agg, textMax); err != nil {
 			return nil, err
 		}
 	}

@@ -14,7 +14,7 @@ func (b *binder) plan(st parser.Statement) (*stmtPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.params = b.params
+	p.params = b.Params
 	p.command = commandName(st)
 	if p.write != nil {
 		p.dbs = appendDB(p.dbs, p.write)
@@ -42,7 +42,7 @@ func appendDB(list []*Database, d *Database) []*Database {
 
 func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 	if denied := b.sysadminOnly(st); denied != nil && !b.s.isSysadmin() {
-		return nil, b.errAt(st, denied)
+		return nil, b.ErrAt(st, denied)
 	}
 	switch x := st.(type) {
 	case *parser.Select:
@@ -92,7 +92,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		}
 		return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 			if err := refuseReferenced(t, def, nil, 4712); err != nil {
-				return "", b.errAt(x, err)
+				return "", b.ErrAt(x, err)
 			}
 			return "TRUNCATE TABLE", truncateTable(e, t, db, def)
 		}), nil
@@ -150,7 +150,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		*parser.CreateMasterKey, *parser.CreateCertificate, *parser.BackupCertificate, *parser.DropCertificate:
 		return b.planSecurity(st)
 	}
-	return nil, b.errAt(st, sqlerr.New(40517, statementName(st)))
+	return nil, b.ErrAt(st, sqlerr.New(40517, statementName(st)))
 }
 
 // writePlan wraps a data-changing statement: it runs in a write

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
@@ -33,7 +34,7 @@ import (
 //     value is compared with or assigned to a column, so the width changes
 //     no result type;
 //   - where binding would have converted the literal and reported a failing
-//     conversion at once (coerceChecked), the cached entry remembers the
+//     conversion at once (bind.Binder.CoerceChecked), the cached entry remembers the
 //     target types; a value that does not convert is run the uncached way,
 //     which reports the error exactly as before;
 //   - statements that do not parse or bind run the uncached way too.
@@ -96,21 +97,6 @@ type cachedPlan struct {
 	elem  *list.Element // nil once the entry has left the cache
 }
 
-// paramChecks collects cachedPlan.checks while binding (see coerceChecked).
-type paramChecks struct{ byParam [][]types.Type }
-
-func (c *paramChecks) record(n int, t types.Type) {
-	for len(c.byParam) <= n {
-		c.byParam = append(c.byParam, nil)
-	}
-	for _, x := range c.byParam[n] {
-		if x == t {
-			return
-		}
-	}
-	c.byParam[n] = append(c.byParam[n], t)
-}
-
 // queryCached runs sql through the plan cache when it can; handled is
 // false when sql must take the ordinary path (then nothing was run).
 func (s *Session) queryCached(ctx context.Context, sql string, w session.ResultWriter) (handled bool, err error) {
@@ -124,7 +110,7 @@ func (s *Session) queryCached(ctx context.Context, sql string, w session.ResultW
 		return false, nil
 	}
 	var tbuf [8]types.Type // the parameters' types stay on the stack
-	args, ptypes, ok := literalArgs(pz.Lits, tbuf[:0])
+	args, ptypes, ok := bind.LiteralArgs(pz.Lits, tbuf[:0])
 	if !ok {
 		return false, nil
 	}
@@ -160,39 +146,6 @@ func (s *Session) queryCached(ctx context.Context, sql string, w session.ResultW
 	return true, nil
 }
 
-// literalArgs gives each replaced literal its value and parameter type
-// (appended to ts).
-func literalArgs(lits []parser.Literal, ts []types.Type) ([]types.Value, []types.Type, bool) {
-	if len(lits) == 0 {
-		return nil, ts, true
-	}
-	args := make([]types.Value, len(lits))
-	for i := range lits {
-		v, t, err := literalValue(&lits[i])
-		if err != nil {
-			return nil, nil, false
-		}
-		switch t.Kind {
-		case types.VarChar:
-			t = types.VarCharType(widen(t.Length, 8000))
-		case types.NVarChar:
-			t = types.NVarCharType(widen(t.Length, 4000))
-		}
-		args[i] = v
-		ts = append(ts, t)
-	}
-	return args, ts, true
-}
-
-// widen is SQL Server's parameter width for a string literal of n
-// characters: the type's largest non-MAX length, or MAX beyond it.
-func widen(n int32, limit int) int {
-	if int(n) > limit {
-		return types.MaxLength
-	}
-	return limit
-}
-
 // compileCached parses and binds a parameterized statement for a new
 // entry; nil when it does not parse or bind (the ordinary path then
 // reports the error with the statement's own text).
@@ -206,12 +159,12 @@ func (s *Session) compileCached(key planKey, text string, ptypes []types.Type) (
 	default:
 		return nil, nil
 	}
-	checks := &paramChecks{}
+	checks := &bind.ParamChecks{}
 	p, err := s.bindCached(text, st, ptypes, checks)
 	if err != nil || len(p.params.T) != len(ptypes) || !onlyDatabase(p, s.db) {
 		return nil, nil
 	}
-	e := &cachedPlan{key: key, text: text, stmt: st, params: slices.Clone(ptypes), prepared: len(ptypes) > 0, checks: checks.byParam}
+	e := &cachedPlan{key: key, text: text, stmt: st, params: slices.Clone(ptypes), prepared: len(ptypes) > 0, checks: checks.ByParam()}
 	return e, p
 }
 
@@ -231,9 +184,9 @@ func onlyDatabase(p *stmtPlan, d *Database) bool {
 }
 
 // bindCached binds st with its parameters' types declared.
-func (s *Session) bindCached(text string, st parser.Statement, ptypes []types.Type, checks *paramChecks) (*stmtPlan, error) {
-	b := &binder{s: s, batch: parser.BatchText{Text: text, Line: 1, Count: 1},
-		params: &exec.ParamTypes{T: append([]types.Type(nil), ptypes...)}, checks: checks}
+func (s *Session) bindCached(text string, st parser.Statement, ptypes []types.Type, checks *bind.ParamChecks) (*stmtPlan, error) {
+	b := newBinder(s, bind.Binder{Batch: parser.BatchText{Text: text, Line: 1, Count: 1},
+		Params: &exec.ParamTypes{T: append([]types.Type(nil), ptypes...)}, Checks: checks})
 	var p *stmtPlan
 	err := s.protect(func() (berr error) {
 		p, berr = b.plan(st)

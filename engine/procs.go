@@ -77,10 +77,10 @@ func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 	}
 	p, ok := b.s.inst.procedure(name)
 	if !ok {
-		return nil, b.errAt(x, sqlerr.New(2812, name))
+		return nil, b.ErrAt(x, sqlerr.New(2812, name))
 	}
 	if p.SysadminOnly && !b.s.isSysadmin() {
-		return nil, b.errAt(x, sqlerr.New(15247))
+		return nil, b.ErrAt(x, sqlerr.New(15247))
 	}
 	args := make([]exec.Expr, len(p.Params))
 	named := false
@@ -95,15 +95,15 @@ func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 				}
 			}
 			if idx < 0 {
-				return nil, b.errAt(a, sqlerr.New(8145, "@"+a.Name, name))
+				return nil, b.ErrAt(a, sqlerr.New(8145, "@"+a.Name, name))
 			}
 		} else if named {
-			return nil, b.errAt(a, sqlerr.New(119, i+1))
+			return nil, b.ErrAt(a, sqlerr.New(119, i+1))
 		}
 		if idx >= len(p.Params) {
-			return nil, b.errAt(a, sqlerr.New(8144, name))
+			return nil, b.ErrAt(a, sqlerr.New(8144, name))
 		}
-		e, err := b.bindExpr(a.Value, nil, nil, types.Type{})
+		e, err := b.BindExpr(a.Value, nil, nil, types.Type{})
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +111,7 @@ func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 	}
 	for i, prm := range p.Params {
 		if args[i] == nil && prm.Required {
-			return nil, b.errAt(x, sqlerr.New(201, name, "@"+prm.Name))
+			return nil, b.ErrAt(x, sqlerr.New(201, name, "@"+prm.Name))
 		}
 	}
 	return &stmtPlan{cols: p.Columns, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -24,7 +25,7 @@ type selectPlan struct {
 // selectParts are a SELECT's clauses as bound.
 type selectParts struct {
 	src   exec.Operator
-	sc    *scope // the FROM clause's columns, for printed plans
+	sc    *bind.Scope // the FROM clause's columns, for printed plans
 	where exec.Expr
 
 	// grouped, distinct and topPercent sit together: the struct is
@@ -65,44 +66,44 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 	}
 	p := &selectPlan{selectParts: selectParts{src: src, sc: sc, distinct: sel.Distinct}}
 	if sel.Where != nil {
-		if containsAggregate(sel.Where) {
-			return nil, b.errAt(sel.Where, sqlerr.New(147))
+		if bind.ContainsAggregate(sel.Where) {
+			return nil, b.ErrAt(sel.Where, sqlerr.New(147))
 		}
 		if err := b.refuseSRF(sel.Where, "WHERE"); err != nil {
 			return nil, err
 		}
-		if p.where, err = b.bindExpr(sel.Where, sc, nil, types.TypeBit); err != nil {
+		if p.where, err = b.BindExpr(sel.Where, sc, nil, types.TypeBit); err != nil {
 			return nil, err
 		}
 	}
 	p.where = pushIntoDerived(p.src, p.where) // derived.go
-	if p.src, p.where, err = b.planJoins(p.src, sc.width(), p.where, sel.Hints); err != nil {
-		return nil, b.errAt(sel, err)
+	if p.src, p.where, err = b.planJoins(p.src, sc.Width(), p.where, sel.Hints); err != nil {
+		return nil, b.ErrAt(sel, err)
 	}
 	p.grouped = len(sel.GroupBy) > 0 || sel.Having != nil
 	for _, it := range items {
-		if it.Expr != nil && containsAggregate(it.Expr) {
+		if it.Expr != nil && bind.ContainsAggregate(it.Expr) {
 			p.grouped = true
 		}
 	}
 	for _, o := range sel.OrderBy {
-		if containsAggregate(o.Expr) {
+		if bind.ContainsAggregate(o.Expr) {
 			p.grouped = true
 		}
 	}
-	var agg *aggContext
+	var agg *bind.AggContext
 	if p.grouped {
-		agg = &aggContext{scope: sc}
+		agg = &bind.AggContext{Scope: sc}
 		for _, g := range sel.GroupBy {
-			if containsAggregate(g) {
-				return nil, b.errAt(g, sqlerr.New(144))
+			if bind.ContainsAggregate(g) {
+				return nil, b.ErrAt(g, sqlerr.New(144))
 			}
-			x, err := b.bindExpr(g, sc, nil, types.TypeUnknown)
+			x, err := b.BindExpr(g, sc, nil, types.TypeUnknown)
 			if err != nil {
 				return nil, err
 			}
-			agg.groupBy = append(agg.groupBy, x)
-			agg.groupText = append(agg.groupText, g.String())
+			agg.GroupBy = append(agg.GroupBy, x)
+			agg.GroupText = append(agg.GroupText, g.String())
 		}
 	}
 	wc, srfs := &windowContext{}, &srfContext{}
@@ -127,7 +128,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		if err := b.refuseSRF(sel.Having, "HAVING"); err != nil {
 			return nil, err
 		}
-		if p.having, err = b.bindExpr(sel.Having, sc, agg, types.TypeBit); err != nil {
+		if p.having, err = b.BindExpr(sel.Having, sc, agg, types.TypeBit); err != nil {
 			return nil, err
 		}
 	}
@@ -145,10 +146,10 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 	b.win, p.windows = nil, wc.specs
 	b.srfs, p.srfs = nil, srfs.list
 	if agg != nil {
-		p.groupBy, p.aggs = agg.groupBy, agg.aggs
+		p.groupBy, p.aggs = agg.GroupBy, agg.Aggs
 	}
 	if sel.Top != nil && (sel.Offset != nil || sel.Fetch != nil) {
-		return nil, b.errAt(sel.Top, sqlerr.New(10741))
+		return nil, b.ErrAt(sel.Top, sqlerr.New(10741))
 	}
 	if sel.Top != nil {
 		p.topPercent = sel.Top.Percent
@@ -156,19 +157,19 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		if p.topPercent {
 			t = types.TypeFloat
 		}
-		if p.top, err = b.bindExpr(sel.Top.Count, nil, nil, t); err != nil {
+		if p.top, err = b.BindExpr(sel.Top.Count, nil, nil, t); err != nil {
 			return nil, err
 		}
 		p.top = exec.Coerce(p.top, t)
 	}
 	if sel.Offset != nil {
-		if p.offset, err = b.bindExpr(sel.Offset, nil, nil, types.TypeBigInt); err != nil {
+		if p.offset, err = b.BindExpr(sel.Offset, nil, nil, types.TypeBigInt); err != nil {
 			return nil, err
 		}
 		p.offset = exec.Coerce(p.offset, types.TypeBigInt)
 	}
 	if sel.Fetch != nil {
-		if p.fetch, err = b.bindExpr(sel.Fetch, nil, nil, types.TypeBigInt); err != nil {
+		if p.fetch, err = b.BindExpr(sel.Fetch, nil, nil, types.TypeBigInt); err != nil {
 			return nil, err
 		}
 		p.fetch = exec.Coerce(p.fetch, types.TypeBigInt)
@@ -187,7 +188,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 }
 
 // bindItem binds one select item: a star expands to its columns.
-func (b *binder) bindItem(it *parser.SelectItem, sc *scope, agg *aggContext) ([]exec.Expr, []session.Column, error) {
+func (b *binder) bindItem(it *parser.SelectItem, sc *bind.Scope, agg *bind.AggContext) ([]exec.Expr, []session.Column, error) {
 	if it.Star {
 		stars, err := b.expandStar(it, sc, agg)
 		if err != nil {
@@ -200,7 +201,7 @@ func (b *binder) bindItem(it *parser.SelectItem, sc *scope, agg *aggContext) ([]
 		}
 		return xs, cols, nil
 	}
-	x, err := b.bindExpr(it.Expr, sc, agg, types.TypeUnknown)
+	x, err := b.BindExpr(it.Expr, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -228,37 +229,37 @@ type starCol struct {
 	x    exec.Expr
 }
 
-func (b *binder) expandStar(it *parser.SelectItem, sc *scope, agg *aggContext) ([]starCol, error) {
+func (b *binder) expandStar(it *parser.SelectItem, sc *bind.Scope, agg *bind.AggContext) ([]starCol, error) {
 	var out []starCol
 	found := false
-	for _, src := range sc.sources {
-		if len(it.StarOf) > 0 && !strings.EqualFold(it.StarOf[len(it.StarOf)-1], src.name) {
+	for _, src := range sc.Sources {
+		if len(it.StarOf) > 0 && !strings.EqualFold(it.StarOf[len(it.StarOf)-1], src.Name) {
 			continue
 		}
 		found = true
-		for i, c := range src.cols {
+		for i, c := range src.Cols {
 			if agg != nil {
-				ref := &parser.ColumnRef{Pos: it.Pos, Parts: []string{src.name, c.Name}}
-				x, err := b.bindExpr(ref, sc, agg, types.TypeUnknown)
+				ref := &parser.ColumnRef{Pos: it.Pos, Parts: []string{src.Name, c.Name}}
+				x, err := b.BindExpr(ref, sc, agg, types.TypeUnknown)
 				if err != nil {
 					return nil, err
 				}
 				out = append(out, starCol{c.Name, x})
 				continue
 			}
-			out = append(out, starCol{c.Name, &exec.ColRef{Idx: src.offset + i, T: c.Type, Origin: src.origin(i)}})
+			out = append(out, starCol{c.Name, &exec.ColRef{Idx: src.Offset + i, T: c.Type, Origin: src.Origin(i)}})
 		}
 	}
 	if !found {
 		if len(it.StarOf) > 0 {
-			return nil, b.errAt(it, sqlerr.New(4104, strings.Join(it.StarOf, ".")))
+			return nil, b.ErrAt(it, sqlerr.New(4104, strings.Join(it.StarOf, ".")))
 		}
-		return nil, b.errAt(it, sqlerr.New(263))
+		return nil, b.ErrAt(it, sqlerr.New(263))
 	}
 	return out, nil
 }
 
-func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *selectPlan, sc *scope, agg *aggContext, aliases map[string]int) (exec.OrderKey, error) {
+func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *selectPlan, sc *bind.Scope, agg *bind.AggContext, aliases map[string]int) (exec.OrderKey, error) {
 	if ref, ok := o.Expr.(*parser.ColumnRef); ok && len(ref.Parts) == 1 {
 		if i, ok := aliases[strings.ToLower(ref.Parts[0])]; ok {
 			return exec.OrderKey{Col: i, Desc: o.Desc}, nil
@@ -267,7 +268,7 @@ func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *select
 	if lit, ok := o.Expr.(*parser.Literal); ok && lit.Kind == parser.LitInt {
 		n, _ := strconv.Atoi(lit.Value)
 		if n < 1 || n > len(p.project) {
-			return exec.OrderKey{}, b.errAt(o, sqlerr.New(108, n))
+			return exec.OrderKey{}, b.ErrAt(o, sqlerr.New(108, n))
 		}
 		return exec.OrderKey{Col: n - 1, Desc: o.Desc}, nil
 	}
@@ -278,12 +279,12 @@ func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *select
 				return exec.OrderKey{Col: i, Desc: o.Desc}, nil
 			}
 		}
-		return exec.OrderKey{}, b.errAt(o, sqlerr.New(145))
+		return exec.OrderKey{}, b.ErrAt(o, sqlerr.New(145))
 	}
-	x, err := b.bindExpr(o.Expr, sc, agg, types.TypeUnknown)
+	x, err := b.BindExpr(o.Expr, sc, agg, types.TypeUnknown)
 	if err != nil {
 		if agg != nil && sqlerr.Is(err, 8120) {
-			return exec.OrderKey{}, b.errAt(o, sqlerr.New(8127, o.Expr.String()))
+			return exec.OrderKey{}, b.ErrAt(o, sqlerr.New(8127, o.Expr.String()))
 		}
 		return exec.OrderKey{}, err
 	}

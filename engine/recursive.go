@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/plan"
@@ -45,7 +46,7 @@ type recursiveSource struct {
 
 // bindRecursiveCTE plans a recursive common table expression referenced
 // as x.
-func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias string, sc *scope) (exec.Operator, error) {
+func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias string, sc *bind.Scope) (exec.Operator, error) {
 	var operands []*parser.Select
 	var flatten func(s *parser.Select) bool
 	flatten = func(s *parser.Select) bool {
@@ -59,7 +60,7 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 		return flatten(s.SetOp.Left) && flatten(s.SetOp.Right)
 	}
 	if !flatten(c.def.Select) || refersTo(operands[0], c.def.Name) {
-		return nil, b.errAt(x, sqlerr.New(252, c.def.Name))
+		return nil, b.ErrAt(x, sqlerr.New(252, c.def.Name))
 	}
 	r := &recursiveSource{max: c.maxRecursion}
 	if r.max < 0 {
@@ -78,7 +79,7 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 	width := len(r.anchors[0].cols)
 	for _, p := range r.anchors {
 		if len(p.cols) != width {
-			return nil, b.errAt(x, sqlerr.New(205))
+			return nil, b.ErrAt(x, sqlerr.New(205))
 		}
 	}
 	cols := make([]session.Column, width)
@@ -104,29 +105,29 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 	}
 	for _, p := range append(r.anchors[:len(r.anchors):len(r.anchors)], r.members...) {
 		if len(p.cols) != width {
-			return nil, b.errAt(x, sqlerr.New(205))
+			return nil, b.ErrAt(x, sqlerr.New(205))
 		}
 		for i := range cols {
-			px, err := b.coerceChecked(x, p.project[i], cols[i].Type)
+			px, err := b.CoerceChecked(x, p.project[i], cols[i].Type)
 			if err != nil {
 				return nil, err
 			}
 			p.convertOutput(i, px, cols[i].Type)
 		}
 	}
-	if err := b.addSource(x, sc, &source{name: alias, alias: true, cols: named}); err != nil {
+	if err := b.addSource(x, sc, &bind.Source{Name: alias, Alias: true, Cols: named}); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
 // bindWorkTable binds the self-reference of a recursive member.
-func (b *binder) bindWorkTable(x *parser.TableRef, w *workTable, sc *scope) (exec.Operator, error) {
+func (b *binder) bindWorkTable(x *parser.TableRef, w *workTable, sc *bind.Scope) (exec.Operator, error) {
 	name := w.name
 	if x.Alias != "" {
 		name = x.Alias
 	}
-	if err := b.addSource(x, sc, &source{name: name, alias: true, cols: w.cols}); err != nil {
+	if err := b.addSource(x, sc, &bind.Source{Name: name, Alias: true, Cols: w.cols}); err != nil {
 		return nil, err
 	}
 	return w, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
@@ -174,7 +175,7 @@ func renamedExpr(text, old, new string) (string, error) {
 }
 
 func renameColumnRefs(x parser.Expr, old, new string) {
-	walkExpr(x, func(e parser.Expr) bool {
+	bind.WalkExpr(x, func(e parser.Expr) bool {
 		if c, ok := e.(*parser.ColumnRef); ok && strings.EqualFold(c.Parts[len(c.Parts)-1], old) {
 			c.Parts[len(c.Parts)-1] = new
 		}

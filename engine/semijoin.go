@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
@@ -44,7 +45,7 @@ type semiJoin struct {
 	seek exec.Operator
 	// outerRefs are the subquery's own names of the outer columns (its
 	// level the statement's), which the seek's key values read.
-	outerRefs []*outerColExpr
+	outerRefs []*exec.OuterRef
 }
 
 // planSeek chooses the seek per outer row for an EXISTS semi-join whose
@@ -83,7 +84,7 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 		s := &semiJoin{in: x.sub, anti: x.not, outerKeys: []exec.Expr{x.x}}
 		xt, st := x.x.Type(), x.sub.Type()
 		ct := xt
-		if !sameRepresentation(xt.Kind, st.Kind) {
+		if !bind.SameRepresentation(xt.Kind, st.Kind) {
 			ct = types.Common(xt, st)
 			s.convert = ct
 		}
@@ -130,9 +131,9 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 			return nil
 		}
 		var inner exec.Expr
-		var outer *outerColExpr
+		var outer *exec.OuterRef
 		for _, side := range [2][2]exec.Expr{{cmp.L, cmp.R}, {cmp.R, cmp.L}} {
-			if o, ok := side[1].(*outerColExpr); ok && o.level == level && !namesLevel(side[0], level) {
+			if o, ok := side[1].(*exec.OuterRef); ok && o.Level == level && !namesLevel(side[0], level) {
 				inner, outer = side[0], o
 			}
 		}
@@ -143,9 +144,9 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 			return nil
 		}
 		s.innerKeys = append(s.innerKeys, inner)
-		s.outerKeys = append(s.outerKeys, &exec.ColRef{Idx: outer.idx, T: outer.t})
+		s.outerKeys = append(s.outerKeys, &exec.ColRef{Idx: outer.Idx, T: outer.T})
 		s.outerRefs = append(s.outerRefs, outer)
-		s.floats = append(s.floats, !exec.ExactNumber(inner.Type()) || !exec.ExactNumber(outer.t))
+		s.floats = append(s.floats, !exec.ExactNumber(inner.Type()) || !exec.ExactNumber(outer.T))
 	}
 	if len(s.innerKeys) == 0 {
 		return nil
@@ -159,7 +160,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 func namesLevel(x exec.Expr, level int) bool {
 	found := false
 	known := exprLeaves(x, func(x exec.Expr) {
-		if o, ok := x.(*outerColExpr); ok && o.level == level {
+		if o, ok := x.(*exec.OuterRef); ok && o.Level == level {
 			found = true
 		}
 	})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/cockroachdb/pebble"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
@@ -311,7 +312,7 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 		}
 		stmts, err := parser.ParseBatch(b)
 		if err == nil {
-			err = (&binder{s: s, batch: b}).checkShowplanBatch(stmts)
+			err = newBinder(s, bind.Binder{Batch: b}).checkShowplanBatch(stmts)
 		}
 		if err != nil {
 			if clock != nil {
@@ -327,7 +328,7 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 				if clock == nil && s.statsTime && s.showplan == showplanOff {
 					clock = startClock()
 				}
-				bd := &binder{s: s, batch: b, params: &exec.ParamTypes{}, simple: true}
+				bd := newBinder(s, bind.Binder{Batch: b, Params: &exec.ParamTypes{}, Simple: true})
 				var p *stmtPlan
 				err := s.protect(func() (berr error) {
 					p, berr = bd.plan(st)
@@ -343,7 +344,7 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 					err = s.run(ctx, st, p, nil, w, true)
 				}
 				for try := 0; try < maxRebinds && p.rebindable(err); try++ {
-					bd = &binder{s: s, batch: b, params: &exec.ParamTypes{}, simple: true}
+					bd = newBinder(s, bind.Binder{Batch: b, Params: &exec.ParamTypes{}, Simple: true})
 					if p, err = bd.plan(st); err == nil {
 						err = s.run(ctx, st, p, nil, w, true)
 					}
@@ -664,7 +665,7 @@ type prepared struct {
 
 func (p *prepared) bind() error {
 	params := &exec.ParamTypes{T: append([]types.Type{}, p.declared...)}
-	b := &binder{s: p.s, batch: p.batch, params: params}
+	b := newBinder(p.s, bind.Binder{Batch: p.batch, Params: params})
 	var plan *stmtPlan
 	err := p.s.protect(func() (berr error) {
 		plan, berr = b.plan(p.stmt)

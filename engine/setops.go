@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
@@ -28,7 +29,7 @@ type setOpSource struct {
 
 // bindSetOp plans a compound query's operands and returns its source and
 // the scope its ORDER BY sees: one source with the result's columns.
-func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *scope, error) {
+func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *bind.Scope, error) {
 	left, err := b.planOperand(so.Left)
 	if err != nil {
 		return nil, nil, err
@@ -38,7 +39,7 @@ func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *scope, error) {
 		return nil, nil, err
 	}
 	if len(left.cols) != len(right.cols) {
-		return nil, nil, b.errAt(so, sqlerr.New(205))
+		return nil, nil, b.ErrAt(so, sqlerr.New(205))
 	}
 	cols := make([]session.Column, len(left.cols))
 	for i := range cols {
@@ -47,7 +48,7 @@ func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *scope, error) {
 			t = types.TypeInt
 		}
 		for _, p := range []*selectPlan{left, right} {
-			x, err := b.coerceChecked(so, p.project[i], t)
+			x, err := b.CoerceChecked(so, p.project[i], t)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -55,8 +56,8 @@ func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *scope, error) {
 		}
 		cols[i] = session.Column{Name: left.cols[i].Name, Type: t}
 	}
-	sc := &scope{}
-	sc.add(&source{name: strings.ToLower(so.Op[:1]) + strings.ToLower(so.Op[1:]), cols: cols})
+	sc := &bind.Scope{}
+	sc.Add(&bind.Source{Name: strings.ToLower(so.Op[:1]) + strings.ToLower(so.Op[1:]), Cols: cols})
 	return &setOpSource{op: so.Op, all: so.All, left: left, right: right}, sc, nil
 }
 
@@ -73,7 +74,7 @@ func (b *binder) planOperand(sel *parser.Select) (*selectPlan, error) {
 // gives it a meaning (1033).
 func (b *binder) checkInnerOrder(sel *parser.Select) error {
 	if len(sel.OrderBy) > 0 && sel.Top == nil && sel.Offset == nil && sel.Fetch == nil {
-		return b.errAt(sel.OrderBy[0], sqlerr.New(1033))
+		return b.ErrAt(sel.OrderBy[0], sqlerr.New(1033))
 	}
 	return nil
 }
@@ -90,7 +91,7 @@ func (b *binder) checkSetOpOrder(sel *parser.Select) error {
 				continue
 			}
 		}
-		return b.errAt(o, sqlerr.New(104))
+		return b.ErrAt(o, sqlerr.New(104))
 	}
 	return nil
 }
@@ -183,7 +184,7 @@ func (s *setOpSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 
 // bindQuerySource binds what a query reads: its FROM clause, or for a
 // compound query its set operation, read as SELECT * over the result.
-func (b *binder) bindQuerySource(sel *parser.Select) (exec.Operator, *scope, []*parser.SelectItem, error) {
+func (b *binder) bindQuerySource(sel *parser.Select) (exec.Operator, *bind.Scope, []*parser.SelectItem, error) {
 	if sel.SetOp == nil {
 		src, sc, err := b.bindFrom(sel.From)
 		return src, sc, sel.Items, err

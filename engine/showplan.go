@@ -37,7 +37,7 @@ func (b *binder) checkShowplanBatch(stmts []parser.Statement) error {
 	}
 	for _, st := range stmts {
 		if isShowplanSet(st) {
-			return b.errAt(st, sqlerr.New(1067))
+			return b.ErrAt(st, sqlerr.New(1067))
 		}
 	}
 	return nil
@@ -52,7 +52,7 @@ func (b *binder) planShowplanSet(x *parser.Set) (*stmtPlan, error) {
 		mode = showplanAll
 	case "SHOWPLAN_TEXT":
 	default:
-		return nil, b.errAt(x, sqlerr.New(40517, "SET "+strings.ToUpper(x.Name)))
+		return nil, b.ErrAt(x, sqlerr.New(40517, "SET "+strings.ToUpper(x.Name)))
 	}
 	var on bool
 	switch strings.ToUpper(x.Value) {
@@ -60,7 +60,7 @@ func (b *binder) planShowplanSet(x *parser.Set) (*stmtPlan, error) {
 		on = true
 	case "OFF":
 	default:
-		return nil, b.errAt(x, sqlerr.New(102, x.Value))
+		return nil, b.ErrAt(x, sqlerr.New(102, x.Value))
 	}
 	return setPlan(func() error {
 		switch {
@@ -101,7 +101,7 @@ func (b *binder) showplan(st parser.Statement, p *stmtPlan) *stmtPlan {
 		tree = p.tree.explain(&exec.Explainer{})
 	}
 	text := st.String()
-	mode, simple := b.s.showplan, b.simple
+	mode, simple := b.s.showplan, b.Simple
 	b.s.showplanStmt++
 	stmtID := int64(b.s.showplanStmt)
 	out := &stmtPlan{params: p.params, command: p.command, cols: showplanTextColumns}

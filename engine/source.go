@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
@@ -24,14 +25,14 @@ func newTableScan(db *Database, def *catalog.TableDef) *exec.TableScan {
 
 // bindFrom binds a FROM clause into a row source and its scope. Comma
 // separated entries are cross joins.
-func (b *binder) bindFrom(from []parser.TableExpr) (exec.Operator, *scope, error) {
-	sc := &scope{}
+func (b *binder) bindFrom(from []parser.TableExpr) (exec.Operator, *bind.Scope, error) {
+	sc := &bind.Scope{}
 	if len(from) == 0 {
 		return exec.OneRow{}, sc, nil
 	}
 	var src exec.Operator
 	for i, te := range from {
-		lw := sc.width()
+		lw := sc.Width()
 		s, err := b.bindTableExpr(te, sc)
 		if err != nil {
 			return nil, nil, err
@@ -40,12 +41,12 @@ func (b *binder) bindFrom(from []parser.TableExpr) (exec.Operator, *scope, error
 			src = s
 			continue
 		}
-		src = &exec.NestedLoops{Kind: exec.CrossJoin, Left: src, Right: s, LW: lw, RW: sc.width() - lw}
+		src = &exec.NestedLoops{Kind: exec.CrossJoin, Left: src, Right: s, LW: lw, RW: sc.Width() - lw}
 	}
 	return src, sc, nil
 }
 
-func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (exec.Operator, error) {
+func (b *binder) bindTableExpr(te parser.TableExpr, sc *bind.Scope) (exec.Operator, error) {
 	switch x := te.(type) {
 	case *parser.TableRef:
 		return b.bindTableRef(x, sc)
@@ -60,26 +61,26 @@ func (b *binder) bindTableExpr(te parser.TableExpr, sc *scope) (exec.Operator, e
 		if x.Kind == parser.CrossApply || x.Kind == parser.OuterApply {
 			return b.bindApply(x, sc)
 		}
-		start := sc.width()
+		start := sc.Width()
 		left, err := b.bindTableExpr(x.Left, sc)
 		if err != nil {
 			return nil, err
 		}
-		lw := sc.width()
+		lw := sc.Width()
 		right, err := b.bindTableExpr(x.Right, sc)
 		if err != nil {
 			return nil, err
 		}
 		var on exec.Expr
 		if x.On != nil {
-			if on, err = b.bindExpr(x.On, sc, nil, types.TypeBit); err != nil {
+			if on, err = b.BindExpr(x.On, sc, nil, types.TypeBit); err != nil {
 				return nil, err
 			}
 		}
 		return &exec.NestedLoops{Kind: joinKinds[x.Kind], Left: left, Right: right, On: on, Base: start,
-			LW: lw - start, RW: sc.width() - lw}, nil
+			LW: lw - start, RW: sc.Width() - lw}, nil
 	}
-	return nil, b.errAt(te, sqlerr.New(40517, te.String()))
+	return nil, b.ErrAt(te, sqlerr.New(40517, te.String()))
 }
 
 // joinKinds maps the parser's join kinds (APPLY is bound elsewhere) to
@@ -88,17 +89,17 @@ var joinKinds = map[parser.JoinKind]exec.JoinKind{parser.InnerJoin: exec.InnerJo
 	parser.RightJoin: exec.RightJoin, parser.FullJoin: exec.FullJoin, parser.CrossJoin: exec.CrossJoin}
 
 // addSource checks that a FROM entry's name is unique (1013).
-func (b *binder) addSource(n positioned, sc *scope, src *source) error {
-	for _, s := range sc.sources {
-		if strings.EqualFold(s.name, src.name) {
-			return b.errAt(n, sqlerr.New(1013, s.name, src.name))
+func (b *binder) addSource(n bind.Positioned, sc *bind.Scope, src *bind.Source) error {
+	for _, s := range sc.Sources {
+		if strings.EqualFold(s.Name, src.Name) {
+			return b.ErrAt(n, sqlerr.New(1013, s.Name, src.Name))
 		}
 	}
-	sc.add(src)
+	sc.Add(src)
 	return nil
 }
 
-func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (exec.Operator, error) {
+func (b *binder) bindTableRef(x *parser.TableRef, sc *bind.Scope) (exec.Operator, error) {
 	if c, at := b.lookupCTE(x.Name); c != nil {
 		return b.bindCTERef(x, c, at, sc)
 	}
@@ -107,7 +108,7 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (exec.Operator, err
 		if x.Alias != "" {
 			name = x.Alias
 		}
-		if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: view.cols}); err != nil {
+		if err := b.addSource(x, sc, &bind.Source{Name: name, Schema: "sys", Alias: x.Alias != "", Cols: view.cols}); err != nil {
 			return nil, err
 		}
 		return &exec.VirtualScan{Name: x.Name.Object(), Rows: func(e *exec.Env) ([][]types.Value, error) { return view.rows(e, nil) }}, nil
@@ -124,20 +125,20 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *scope) (exec.Operator, err
 	for i, c := range def.Columns {
 		cols[i] = session.Column{Name: c.Name, Type: c.Type}
 	}
-	if err := b.addSource(x, sc, &source{name: name, schema: def.Schema, alias: x.Alias != "", cols: cols, table: def.ID, db: db}); err != nil {
+	if err := b.addSource(x, sc, &bind.Source{Name: name, Schema: def.Schema, Alias: x.Alias != "", Cols: cols, Table: def.ID, Database: db.Name()}); err != nil {
 		return nil, err
 	}
 	return newTableScan(db, def), nil
 }
 
-func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (exec.Operator, error) {
+func (b *binder) bindTableFunc(x *parser.TableFunc, sc *bind.Scope) (exec.Operator, error) {
 	view := b.s.inst.views.lookup(x.Name)
 	if view == nil || !view.function {
-		return nil, b.errAt(x, sqlerr.New(208, strings.Join(x.Name.Parts, ".")))
+		return nil, b.ErrAt(x, sqlerr.New(208, strings.Join(x.Name.Parts, ".")))
 	}
 	var args []exec.Expr
 	for _, a := range x.Args {
-		v, err := b.bindExpr(a, nil, nil, types.TypeInt)
+		v, err := b.BindExpr(a, nil, nil, types.TypeInt)
 		if err != nil {
 			return nil, err
 		}
@@ -154,7 +155,7 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *scope) (exec.Operator, e
 			return nil, err
 		}
 	}
-	if err := b.addSource(x, sc, &source{name: name, schema: "sys", alias: x.Alias != "", cols: cols}); err != nil {
+	if err := b.addSource(x, sc, &bind.Source{Name: name, Schema: "sys", Alias: x.Alias != "", Cols: cols}); err != nil {
 		return nil, err
 	}
 	return &exec.VirtualScan{Name: x.Name.Object(), Rows: func(e *exec.Env) ([][]types.Value, error) {
@@ -180,7 +181,7 @@ func (b *binder) lookupTable(n parser.ObjectName) (*Database, *catalog.TableDef,
 	}
 	schema := n.Schema()
 	if schema != "" && !strings.EqualFold(schema, "dbo") {
-		return nil, nil, b.errAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
+		return nil, nil, b.ErrAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
 	}
 	set, err := b.s.schemaFor(db)
 	if err != nil {
@@ -188,7 +189,7 @@ func (b *binder) lookupTable(n parser.ObjectName) (*Database, *catalog.TableDef,
 	}
 	def := set.Table("dbo", n.Object())
 	if def == nil {
-		return nil, nil, b.errAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
+		return nil, nil, b.ErrAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
 	}
 	return db, def, nil
 }
@@ -201,10 +202,10 @@ func (b *binder) databaseOf(n parser.ObjectName) (*Database, error) {
 	}
 	d := b.s.inst.Database(name)
 	if d == nil {
-		return nil, b.errAt(n, sqlerr.New(911, name))
+		return nil, b.ErrAt(n, sqlerr.New(911, name))
 	}
 	if err := d.checkOpen(); err != nil {
-		return nil, b.errAt(n, sqlerr.As(err))
+		return nil, b.ErrAt(n, sqlerr.As(err))
 	}
 	return d, nil
 }

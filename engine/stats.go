@@ -140,11 +140,11 @@ func (b *binder) planStatisticsSet(x *parser.Set, on bool) (*stmtPlan, error) {
 		case "TIME":
 			tm = true
 		default:
-			return nil, b.errAt(x, sqlerr.New(40517, "SET STATISTICS "+strings.TrimSpace(opt)))
+			return nil, b.ErrAt(x, sqlerr.New(40517, "SET STATISTICS "+strings.TrimSpace(opt)))
 		}
 	}
 	if v := strings.ToUpper(x.Value); v != "ON" && v != "OFF" {
-		return nil, b.errAt(x, sqlerr.New(102, x.Value))
+		return nil, b.ErrAt(x, sqlerr.New(102, x.Value))
 	}
 	s := b.s
 	return setPlan(func() error {

@@ -20,16 +20,16 @@ func (sb stmtBinder) OptionValue(opt *parser.BackupOption) (types.Value, error) 
 		return nil, nil
 	}
 	b := sb.b
-	x, err := b.bindExpr(opt.Value, nil, nil, types.TypeUnknown)
+	x, err := b.BindExpr(opt.Value, nil, nil, types.TypeUnknown)
 	if err != nil {
 		return nil, err
 	}
 	val, err := x.Eval(&exec.Env{Sess: b.s, Now: time.Now()})
 	if err != nil {
-		return nil, b.errAt(opt, err)
+		return nil, b.ErrAt(opt, err)
 	}
 	return val, nil
 }
 
 // At places err at p.
-func (sb stmtBinder) At(p parser.Pos, err error) error { return sb.b.errAt(p, err) }
+func (sb stmtBinder) At(p parser.Pos, err error) error { return sb.b.ErrAt(p, err) }

@@ -326,7 +326,7 @@ func (b *binder) planTxSetting(x *parser.Set, name string) (*stmtPlan, error) {
 	}
 	m, err := txSettingModes(name, x.Value)
 	if err != nil {
-		return nil, b.errAt(x, err)
+		return nil, b.ErrAt(x, err)
 	}
 	return setPlan(func() error {
 		switch {

@@ -34,7 +34,7 @@ func (b *binder) bindDefault(d parser.Expr, col types.Type) (exec.Expr, error) {
 	outer := b.inDefault
 	b.inDefault = &defaultBinding{expr: d, col: col}
 	defer func() { b.inDefault = outer }()
-	return b.bindTypedValue(d, nil, col)
+	return b.BindTypedValue(d, nil, col)
 }
 
 // checkSequentialID rejects NEWSEQUENTIALID() anywhere but as the whole
@@ -42,7 +42,7 @@ func (b *binder) bindDefault(d parser.Expr, col types.Type) (exec.Expr, error) {
 func (b *binder) checkSequentialID(x *parser.FuncCall) error {
 	d := b.inDefault
 	if d == nil || d.col.Kind != types.UniqueIdentifier || unparen(d.expr) != parser.Expr(x) {
-		return b.errAt(x, sqlerr.New(302))
+		return b.ErrAt(x, sqlerr.New(302))
 	}
 	return nil
 }

@@ -61,27 +61,27 @@ func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
 		schema = "dbo"
 	}
 	if !strings.EqualFold(schema, "dbo") {
-		return nil, b.errAt(x.Name, sqlerr.New(2760, schema))
+		return nil, b.ErrAt(x.Name, sqlerr.New(2760, schema))
 	}
 	if x.Base.Schema != "" {
-		return nil, b.errAt(x.Base, sqlerr.New(2715, 1, x.Base.Schema+"."+x.Base.Name))
+		return nil, b.ErrAt(x.Base, sqlerr.New(2715, 1, x.Base.Schema+"."+x.Base.Name))
 	}
 	base, err := types.FromName(x.Base.Name, x.Base.Args, x.Base.Max)
 	if err != nil || declaredNames[x.Base.Name] == "timestamp" {
 		if err == nil {
 			err = sqlerr.New(2715, 1, strings.ToLower(x.Base.Name))
 		}
-		return nil, b.errAt(x.Base, err)
+		return nil, b.ErrAt(x.Base, err)
 	}
 	name := x.Name.Object()
 	if _, sysErr := types.FromName(name, nil, false); !sqlerr.Is(sysErr, 2715) || declaredNames[strings.ToUpper(name)] != "" {
-		return nil, b.errAt(x.Name, sqlerr.New(219, name)) // a system type's name
+		return nil, b.ErrAt(x.Name, sqlerr.New(219, name)) // a system type's name
 	}
 	nullable := x.Nullable == nil || *x.Nullable
 	return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 		if ut, err := catalog.LoadUserType(t.Reader(), name); err != nil || ut != nil {
 			if err == nil {
-				err = b.errAt(x.Name, sqlerr.New(219, name))
+				err = b.ErrAt(x.Name, sqlerr.New(219, name))
 			}
 			return "", err
 		}
@@ -109,7 +109,7 @@ func (b *binder) planDropType(x *parser.DropType) (*stmtPlan, error) {
 			if x.IfExists {
 				return "DROP TYPE", nil
 			}
-			return "", b.errAt(x.Name, sqlerr.New(218, strings.Join(x.Name.Parts, ".")))
+			return "", b.ErrAt(x.Name, sqlerr.New(218, strings.Join(x.Name.Parts, ".")))
 		}
 		set, err := t.schemaView()
 		if err != nil {
@@ -118,7 +118,7 @@ func (b *binder) planDropType(x *parser.DropType) (*stmtPlan, error) {
 		for _, tab := range set.Tables() {
 			for _, c := range tab.Columns {
 				if c.UserTypeID == ut.ID {
-					return "", b.errAt(x.Name, sqlerr.New(3732, strings.Join(x.Name.Parts, "."), tab.Name))
+					return "", b.ErrAt(x.Name, sqlerr.New(3732, strings.Join(x.Name.Parts, "."), tab.Name))
 				}
 			}
 		}
@@ -130,7 +130,7 @@ func (b *binder) planDropType(x *parser.DropType) (*stmtPlan, error) {
 // the older spelling of CREATE TYPE.
 func (b *binder) planAddType(x *parser.Exec) (*stmtPlan, error) {
 	if len(x.Args) < 2 || len(x.Args) > 4 {
-		return nil, b.errAt(x, sqlerr.New(201, "sp_addtype", "@phystype"))
+		return nil, b.ErrAt(x, sqlerr.New(201, "sp_addtype", "@phystype"))
 	}
 	text := make([]string, 3)
 	for i, a := range x.Args[:min(len(x.Args), 3)] {
@@ -140,12 +140,12 @@ func (b *binder) planAddType(x *parser.Exec) (*stmtPlan, error) {
 		case *parser.ColumnRef:
 			text[i] = strings.Join(v.Parts, ".")
 		default:
-			return nil, b.errAt(a, sqlerr.New(102, a.Value.String()))
+			return nil, b.ErrAt(a, sqlerr.New(102, a.Value.String()))
 		}
 	}
 	null := strings.ToUpper(strings.TrimSpace(text[2]))
 	if null != "" && null != "NULL" && null != "NOT NULL" && null != "NONULL" {
-		return nil, b.errAt(x, sqlerr.New(102, text[2]))
+		return nil, b.ErrAt(x, sqlerr.New(102, text[2]))
 	}
 	if null == "NONULL" {
 		null = "NOT NULL"
@@ -153,7 +153,7 @@ func (b *binder) planAddType(x *parser.Exec) (*stmtPlan, error) {
 	src := "CREATE TYPE [" + strings.ReplaceAll(text[0], "]", "]]") + "] FROM " + text[1] + " " + null
 	stmts, err := parser.ParseBatch(parser.BatchText{Text: src, Line: 1, Count: 1})
 	if err != nil || len(stmts) != 1 {
-		return nil, b.errAt(x, sqlerr.New(102, text[1]))
+		return nil, b.ErrAt(x, sqlerr.New(102, text[1]))
 	}
 	ct := *stmts[0].(*parser.CreateType)
 	ct.Pos, ct.Name.Pos, ct.Base.Pos = x.Pos, x.Pos, x.Pos
@@ -163,11 +163,11 @@ func (b *binder) planAddType(x *parser.Exec) (*stmtPlan, error) {
 // planDropTypeProc is EXEC sp_droptype 'name'.
 func (b *binder) planDropTypeProc(x *parser.Exec) (*stmtPlan, error) {
 	if len(x.Args) != 1 {
-		return nil, b.errAt(x, sqlerr.New(201, "sp_droptype", "@typename"))
+		return nil, b.ErrAt(x, sqlerr.New(201, "sp_droptype", "@typename"))
 	}
 	lit, ok := x.Args[0].Value.(*parser.Literal)
 	if !ok || (lit.Kind != parser.LitString && lit.Kind != parser.LitNString) {
-		return nil, b.errAt(x.Args[0], sqlerr.New(102, x.Args[0].Value.String()))
+		return nil, b.ErrAt(x.Args[0], sqlerr.New(102, x.Args[0].Value.String()))
 	}
 	name := parser.ObjectName{Pos: lit.Pos, Parts: strings.Split(lit.Value, ".")}
 	return asProcedure(b.planDropType(&parser.DropType{Pos: x.Pos, Name: name}))

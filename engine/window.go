@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -28,23 +29,23 @@ type windowContext struct {
 }
 
 // bindWindow binds a call with OVER (or one of the functions that need it).
-func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (exec.Expr, error) {
+func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
 	if x.Over == nil {
-		return nil, b.errAt(x, sqlerr.New(10753, strings.ToLower(name)))
+		return nil, b.ErrAt(x, sqlerr.New(10753, strings.ToLower(name)))
 	}
-	isAggregate := aggregateNames[name] && len(x.Name.Parts) == 1
+	isAggregate := bind.IsAggregateName(name) && len(x.Name.Parts) == 1
 	switch {
 	case !windowOnly[name] && !isAggregate, name == "STRING_AGG": // SQL Server has no STRING_AGG ... OVER
-		return nil, b.errAt(x, sqlerr.New(4113, x.Name.Object()))
+		return nil, b.ErrAt(x, sqlerr.New(4113, x.Name.Object()))
 	case x.Distinct:
-		return nil, b.errAt(x, sqlerr.New(10759))
+		return nil, b.ErrAt(x, sqlerr.New(10759))
 	}
 	wc := b.win
 	switch {
 	case wc == nil:
-		return nil, b.errAt(x, sqlerr.New(4108))
+		return nil, b.ErrAt(x, sqlerr.New(4108))
 	case wc.nested:
-		return nil, b.errAt(x, sqlerr.New(4109))
+		return nil, b.ErrAt(x, sqlerr.New(4109))
 	}
 	text := x.String()
 	for i, s := range wc.specs {
@@ -56,14 +57,14 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 	defer func() { b.win = wc }()
 	w := &exec.WindowSpec{Name: name, Text: text, Whole: len(x.Over.OrderBy) == 0}
 	for _, p := range x.Over.PartitionBy {
-		v, err := b.bindExpr(p, sc, agg, types.TypeUnknown)
+		v, err := b.BindExpr(p, sc, agg, types.TypeUnknown)
 		if err != nil {
 			return nil, err
 		}
 		w.Partition = append(w.Partition, v)
 	}
 	for _, o := range x.Over.OrderBy {
-		v, err := b.bindExpr(o.Expr, sc, agg, types.TypeUnknown)
+		v, err := b.BindExpr(o.Expr, sc, agg, types.TypeUnknown)
 		if err != nil {
 			return nil, err
 		}
@@ -77,11 +78,11 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 	case "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING", "RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING":
 		w.Whole = true
 	default:
-		return nil, b.errAt(x.Over, sqlerr.New(40517, frame))
+		return nil, b.ErrAt(x.Over, sqlerr.New(40517, frame))
 	}
 	if windowOnly[name] {
 		if len(x.Over.OrderBy) == 0 {
-			return nil, b.errAt(x, sqlerr.New(4112, strings.ToLower(name)))
+			return nil, b.ErrAt(x, sqlerr.New(4112, strings.ToLower(name)))
 		}
 		if err := b.bindWindowArgs(x, name, w, sc, agg); err != nil {
 			return nil, err
@@ -100,20 +101,20 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *scope, agg *agg
 // windowAggregate binds an aggregate used with OVER. Its argument is
 // bound like a select item's: over a grouped query it may itself hold
 // aggregates (SUM(SUM(x)) OVER ()).
-func (b *binder) windowAggregate(x *parser.FuncCall, name string, sc *scope, agg *aggContext) (*exec.AggSpec, error) {
+func (b *binder) windowAggregate(x *parser.FuncCall, name string, sc *bind.Scope, agg *bind.AggContext) (*exec.AggSpec, error) {
 	return b.aggregateSpec(x, name, func(a parser.Expr) (exec.Expr, error) {
-		return b.bindExpr(a, sc, agg, types.TypeUnknown)
+		return b.BindExpr(a, sc, agg, types.TypeUnknown)
 	})
 }
 
 // bindWindowArgs binds the arguments of the ranking and offset functions.
-func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *exec.WindowSpec, sc *scope, agg *aggContext) error {
+func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *exec.WindowSpec, sc *bind.Scope, agg *bind.AggContext) error {
 	want := map[string][2]int{"ROW_NUMBER": {0, 0}, "RANK": {0, 0}, "DENSE_RANK": {0, 0}, "NTILE": {1, 1}, "LAG": {1, 3}, "LEAD": {1, 3}}[name]
 	if len(x.Args) < want[0] || len(x.Args) > want[1] {
 		if want[0] == want[1] {
-			return b.errAt(x, sqlerr.New(174, strings.ToLower(name), want[0]))
+			return b.ErrAt(x, sqlerr.New(174, strings.ToLower(name), want[0]))
 		}
-		return b.errAt(x, sqlerr.New(189, strings.ToLower(name), want[0], want[1]))
+		return b.ErrAt(x, sqlerr.New(189, strings.ToLower(name), want[0], want[1]))
 	}
 	w.T = types.TypeBigInt
 	for i, a := range x.Args {
@@ -121,7 +122,7 @@ func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *exec.WindowS
 		if i == 0 && name != "NTILE" || i == 2 {
 			hint = types.TypeUnknown
 		}
-		v, err := b.bindExpr(a, sc, agg, hint)
+		v, err := b.BindExpr(a, sc, agg, hint)
 		if err != nil {
 			return err
 		}
@@ -133,7 +134,7 @@ func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *exec.WindowS
 	if name == "LAG" || name == "LEAD" {
 		w.T = w.Args[0].Type()
 		if len(w.Args) == 3 {
-			d, err := b.coerceChecked(x, w.Args[2], w.T)
+			d, err := b.CoerceChecked(x, w.Args[2], w.T)
 			if err != nil {
 				return err
 			}

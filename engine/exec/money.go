@@ -8,7 +8,7 @@ import (
 // MoneyArith is arithmetic on MONEY and SMALLMONEY: with integers or each other the
 // result is money (smallmoney when both sides are smallmoney), computed
 // exactly and rounded to four places; with DECIMAL or FLOAT, which rank
-// above money, arithType's other rules apply (builtins.MoneyArithType has
+// above money, bind.ArithType's other rules apply (builtins.MoneyArithType has
 // the result type).
 func MoneyArith(op string, l, r types.Dec, k types.Kind) (types.Value, error) {
 	v, err := DecOp(op, l, r, types.MoneyScale+1, k.String())

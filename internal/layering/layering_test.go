@@ -85,6 +85,16 @@ var only = map[string][]string{
 	// through the opaque Env.Sess.
 	"mirrordb/engine/exec": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern",
 		"mirrordb/engine/keys", "mirrordb/engine/catalog", "mirrordb/engine/plan"},
+	// The binder's rules, scopes and expression binder: the parser's syntax
+	// in, exec's typed expressions out (and what exec itself uses), a
+	// scope's columns as session's column descriptions (name and type, the
+	// wire/engine contract's leaf), the catalog's descriptors (exec's
+	// scans carry them; the statement binders will resolve names against
+	// them); no engine, storage or wire. What binding needs of the engine
+	// comes through bind.Engine.
+	"mirrordb/engine/bind": {"mirrordb/parser", "mirrordb/engine/exec", "mirrordb/engine/catalog", "mirrordb/session", "mirrordb/types",
+		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern", "mirrordb/engine/keys",
+		"mirrordb/engine/plan"},
 	// The planner's rules judge exec's expressions and the catalog's
 	// descriptors; they know no engine, parser, session or storage.
 	"mirrordb/engine/opt": {"mirrordb/engine/exec", "mirrordb/engine/catalog", "mirrordb/engine/keys", "mirrordb/types",

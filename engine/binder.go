@@ -1,0 +1,72 @@
+package engine
+
+import (
+	"mirrordb/engine/bind"
+	"mirrordb/engine/exec"
+	"mirrordb/parser"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// The binder is bind.Engine to the expression binder it embeds: what
+// binding an expression needs of the session, the catalog and the
+// engine's own expressions goes through these methods.
+
+// newBinder makes a statement's binder over s.
+func newBinder(s *Session, x bind.Binder) *binder {
+	b := &binder{Binder: x, s: s}
+	b.Engine = b
+	return b
+}
+
+// BindOther binds the expressions bind leaves to the engine.
+func (b *binder) BindOther(n parser.Expr, sc *bind.Scope, agg *bind.AggContext, hint types.Type) (exec.Expr, error) {
+	switch x := n.(type) {
+	case *parser.GlobalVar:
+		return b.bindGlobal(x)
+	case *parser.FuncCall:
+		return b.bindFunc(x, sc, agg, hint)
+	case *parser.Subquery:
+		return b.bindSubquery(x, x.Select, false, sc, agg)
+	case *parser.Exists:
+		return b.bindSubquery(x, x.Select, true, sc, agg)
+	case *parser.InList: // x IN (subquery)
+		v, err := b.BindExpr(x.X, sc, agg, types.TypeUnknown)
+		if err != nil {
+			return nil, err
+		}
+		sub, err := b.bindSubquery(x, x.Subquery, false, sc, agg)
+		if err != nil {
+			return nil, err
+		}
+		return &inSubquery{x: v, sub: sub.(*subqueryExpr), not: x.Not}, nil
+	case *parser.ArraySubquery: // pgarray.go
+		return b.bindArraySubquery(x, sc, agg)
+	case *parser.ArrayCompare:
+		return b.bindArrayCompare(x, sc, agg)
+	case *parser.Subscript: // pgsubscript.go
+		return b.bindSubscript(x, sc, agg)
+	case *parser.FieldSelect: // pgsrf.go
+		return b.bindFieldSelect(x, sc, agg)
+	case *parser.Trim: // pgsubscript.go
+		return b.bindTrim(x, sc, agg)
+	}
+	return nil, b.ErrAt(n, sqlerr.New(40517, n.String()))
+}
+
+// BindPGCast binds x::text (pgsubscript.go) and the reg types (pgregcast.go).
+func (b *binder) BindPGCast(x parser.Expr, tn parser.TypeName, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, bool, error) {
+	if r, ok, err := b.bindPGTextCast(x, tn, sc, agg); ok {
+		return r, true, err
+	}
+	return b.bindRegCast(x, tn, sc, agg)
+}
+
+// AliasType reads an alias type of the session's database (usertypes.go).
+func (b *binder) AliasType(tn parser.TypeName) (types.Type, bool) {
+	t, _, alias, err := b.columnType(b.s.db, tn)
+	return t, err == nil && alias != nil
+}
+
+// Session is the session constants are folded in.
+func (b *binder) Session() any { return b.s }
