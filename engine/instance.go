@@ -108,7 +108,7 @@ func Open(cfg Config) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &Instance{cfg: cfg, log: cfg.Logger, lockFile: lock, cache: pebble.NewCache(64 << 20),
+	in := &Instance{cfg: cfg, log: cfg.Logger, lockFile: lock, cache: pebble.NewCache(blockCacheBytes + memtableRoomBytes),
 		dbs: map[string]*Database{}, sessions: map[uint32]*Session{}, views: newViewSet()}
 	in.ctx, in.stop = context.WithCancel(context.Background())
 	ok := false

@@ -74,6 +74,7 @@ type Session struct {
 	killReason atomic.Pointer[sqlerr.Error]
 	runMu      sync.Mutex
 	runCancel  context.CancelCauseFunc // stops the running statement
+	runCtx     *runContext             // statements' context (runctx.go)
 	closed     chan struct{}           // closed when Close has rolled back
 	closeOnce  sync.Once
 }
@@ -450,8 +451,8 @@ func (s *Session) run(ctx context.Context, st parser.Statement, p *stmtPlan, arg
 	}()
 	// base is cancelled with a reason by KILL (Kill) and without one by a
 	// CancelRequest or a shutdown (wire); ctx adds statement_timeout.
-	base, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
+	rc := s.runContext(ctx)
+	base := rc.ctx
 	ctx = base
 	if s.stmtTimeout > 0 {
 		var stop context.CancelFunc
@@ -459,7 +460,7 @@ func (s *Session) run(ctx context.Context, st parser.Statement, p *stmtPlan, arg
 		defer stop()
 	}
 	s.runMu.Lock()
-	s.runCancel = cancel
+	s.runCancel = rc.cancel
 	s.runMu.Unlock()
 	defer func() {
 		s.runMu.Lock()
@@ -472,7 +473,12 @@ func (s *Session) run(ctx context.Context, st parser.Statement, p *stmtPlan, arg
 	default:
 	}
 
-	gov := s.memory.Begin(ctx)
+	var gov *govern.Statement
+	if ctx == base {
+		gov = s.memory.BeginWatched(ctx, &rc.stopped)
+	} else {
+		gov = s.memory.Begin(ctx)
+	}
 	defer gov.End()
 	req := s.activity.start(p.command, s.db, gov)
 	defer s.activity.finish(s, req)

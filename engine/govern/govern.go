@@ -102,8 +102,9 @@ const chunk = 256 << 10
 // statement's own goroutine; Memory may be read from any.
 type Statement struct {
 	ctx     context.Context
-	stopped atomic.Bool // set when ctx ends
-	unhook  func() bool // removes the hook that sets stopped
+	stopped *atomic.Bool // set when ctx ends: own, or the caller's (BeginWatched)
+	own     atomic.Bool
+	unhook  func() bool // removes the hook that sets own; nil with BeginWatched
 	pool    *Pool
 	used    int64        // bytes the statement's buffers hold (approximate)
 	taken   atomic.Int64 // bytes taken from the pool: used rounded up to chunks
@@ -112,8 +113,17 @@ type Statement struct {
 // Begin starts governing a statement that runs under ctx.
 func (p *Pool) Begin(ctx context.Context) *Statement {
 	g := &Statement{ctx: ctx, pool: p}
-	g.unhook = context.AfterFunc(ctx, func() { g.stopped.Store(true) })
+	g.stopped = &g.own
+	g.unhook = context.AfterFunc(ctx, func() { g.own.Store(true) })
 	return g
+}
+
+// BeginWatched starts governing a statement under ctx whose end the caller
+// already watches: stopped must become true once ctx ends (a hook the
+// caller registered with context.AfterFunc and keeps from one statement to
+// the next). It saves Begin's hook, a registration with ctx per statement.
+func (p *Pool) BeginWatched(ctx context.Context, stopped *atomic.Bool) *Statement {
+	return &Statement{ctx: ctx, pool: p, stopped: stopped}
 }
 
 // Context is the statement's context, for waits (locks, timers, I/O).
@@ -181,7 +191,9 @@ func (g *Statement) End() {
 	if g == nil {
 		return
 	}
-	g.unhook()
+	if g.unhook != nil {
+		g.unhook()
+	}
 	if n := g.taken.Swap(0); n > 0 {
 		g.pool.Release(n)
 	}
