@@ -21,6 +21,13 @@ const blockBytes = 1 << 20
 // instead of one each. The mirror may trail by that much more.
 const offLinger = 2 * time.Millisecond
 
+// flushWaitLimit bounds how long the shipper holds applied log for the
+// WAL flush that will cover it to start (storage/walflush.go). A flush
+// starts within one fsync of a commit, but one stalled on a hanging disk
+// would otherwise hold back the log it does not cover; that log then goes
+// to the mirror without its flush, as all log did before the wait.
+const flushWaitLimit = 2 * time.Millisecond
+
 // errBlockFull stops a log read when a block is full.
 var errBlockFull = errors.New("block full")
 
@@ -62,6 +69,8 @@ func (r *runner) stopShipping() {
 // shipped.
 func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header, reloads uint64) {
 	var payload []byte
+	flushWait := time.NewTimer(flushWaitLimit)
+	flushWait.Stop()
 	for ctx.Err() == nil {
 		end := r.d.EndLSN()
 		if next > end {
@@ -76,6 +85,18 @@ func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header, reload
 				}
 			}
 			continue
+		}
+		// Wait for the WAL flush of the group next is in to start,
+		// then send what is applied by then: the group in one block
+		// (storage/walflush.go). The mirror still hardens it while
+		// that flush's write and fsync run.
+		if !r.d.WALFlushStarted(next) {
+			flushWait.Reset(flushWaitLimit)
+			r.d.WaitWALFlush(ctx, next, flushWait.C)
+			flushWait.Stop()
+		}
+		if end = r.d.EndLSN(); end < next {
+			continue // undone meanwhile
 		}
 		r.mu.Lock()
 		link, synced := r.cur, r.snap.synced

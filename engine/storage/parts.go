@@ -245,6 +245,7 @@ func (t *Txn) writePart(kind txlog.Kind) error {
 		b.Close()
 		return db.FaultError(err, t.object())
 	}
+	db.queued.Store(lsn)
 	if err := st.Commit(b, p.onSynced); err != nil {
 		db.parts.latch.release()
 		return db.FaultError(err, t.object())
@@ -565,6 +566,7 @@ func (db *DB) UndoOpenTail(ctx context.Context) error {
 	}
 	db.applied.set(end)
 	db.durable.set(end)
+	db.settleSync(end)
 	db.endTail()
 	if schema {
 		db.schemaChanged()
