@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 
@@ -584,6 +585,11 @@ func (db *DB) WaitDurableMoved(ctx context.Context, from txlog.LSN) (txlog.LSN, 
 
 // waitFor blocks until ok(LSN) holds, returning the LSN.
 func (w *lsnWatch) waitFor(ctx context.Context, ok func(txlog.LSN) bool) (txlog.LSN, error) {
+	return w.waitUntil(ctx, ok, nil)
+}
+
+// waitUntil is waitFor that also ends, with ok false, when expire fires (nil: never).
+func (w *lsnWatch) waitUntil(ctx context.Context, ok func(txlog.LSN) bool, expire <-chan time.Time) (txlog.LSN, error) {
 	for {
 		w.mu.Lock()
 		lsn := w.lsn
@@ -598,6 +604,8 @@ func (w *lsnWatch) waitFor(ctx context.Context, ok func(txlog.LSN) bool) (txlog.
 		w.mu.Unlock()
 		select {
 		case <-ch:
+		case <-expire:
+			return lsn, nil
 		case <-ctx.Done():
 			return lsn, ctx.Err()
 		}

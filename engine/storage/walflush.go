@@ -48,24 +48,5 @@ func (db *DB) WALFlushStarted(lsn txlog.LSN) bool { return db.syncing.get() >= l
 // write): the log may then go to the mirror before this store's flush
 // ends, as it went before the wait existed.
 func (db *DB) WaitWALFlush(ctx context.Context, lsn txlog.LSN, expire <-chan time.Time) {
-	w := db.syncing
-	for {
-		w.mu.Lock()
-		if w.lsn >= lsn {
-			w.mu.Unlock()
-			return
-		}
-		if w.changed == nil {
-			w.changed = make(chan struct{})
-		}
-		ch := w.changed
-		w.mu.Unlock()
-		select {
-		case <-ch:
-		case <-expire:
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
+	_, _ = db.syncing.waitUntil(ctx, func(at txlog.LSN) bool { return at >= lsn }, expire)
 }
