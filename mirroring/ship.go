@@ -18,8 +18,11 @@ const blockBytes = 1 << 20
 // offLinger is how long the shipper lets new log gather under SAFETY OFF
 // before it sends: no commit waits for the mirror then, so one block, one
 // fsync on the mirror and one acknowledgement serve several commits
-// instead of one each. The mirror may trail by that much more.
-const offLinger = 2 * time.Millisecond
+// instead of one each. The mirror may trail by that much more. 10 ms, not
+// 2: the mirror shares the principal's cores here, and each block costs
+// it a redo and an fsync (~400 µs of CPU); at 2 ms a one-client principal
+// sent a block per ~5 commits, at 10 ms per ~19 (BENCHMARKS.md).
+const offLinger = 10 * time.Millisecond
 
 // flushWaitLimit bounds how long the shipper holds applied log for the
 // WAL flush that will cover it to start (storage/walflush.go). A flush
