@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"time"
 
 	"mirrordb/engine/storage"
 	"mirrordb/engine/txlog"
@@ -30,6 +31,15 @@ func (d *Database) WaitDurable(ctx context.Context, after txlog.LSN) (txlog.LSN,
 // after (or ctx ends) and returns it.
 func (d *Database) WaitEnd(ctx context.Context, after txlog.LSN) (txlog.LSN, error) {
 	return d.storage.WaitEnd(ctx, after)
+}
+
+// WALFlushStarted reports whether the WAL flush (write and fsync) that
+// may cover lsn has started (storage/walflush.go).
+func (d *Database) WALFlushStarted(lsn txlog.LSN) bool { return d.storage.WALFlushStarted(lsn) }
+
+// WaitWALFlush waits until WALFlushStarted(lsn), expire fires or ctx ends.
+func (d *Database) WaitWALFlush(ctx context.Context, lsn txlog.LSN, expire <-chan time.Time) {
+	d.storage.WaitWALFlush(ctx, lsn, expire)
 }
 
 // LogReloads counts the stores reopened from the WAL after a failure.

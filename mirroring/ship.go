@@ -18,8 +18,18 @@ const blockBytes = 1 << 20
 // offLinger is how long the shipper lets new log gather under SAFETY OFF
 // before it sends: no commit waits for the mirror then, so one block, one
 // fsync on the mirror and one acknowledgement serve several commits
-// instead of one each. The mirror may trail by that much more.
-const offLinger = 2 * time.Millisecond
+// instead of one each. The mirror may trail by that much more. 10 ms, not
+// 2: the mirror shares the principal's cores here, and each block costs
+// it a redo and an fsync (~400 µs of CPU); at 2 ms a one-client principal
+// sent a block per ~5 commits, at 10 ms per ~19 (BENCHMARKS.md).
+const offLinger = 10 * time.Millisecond
+
+// flushWaitLimit bounds how long the shipper holds applied log for the
+// WAL flush that will cover it to start (storage/walflush.go). A flush
+// starts within one fsync of a commit, but one stalled on a hanging disk
+// would otherwise hold back the log it does not cover; that log then goes
+// to the mirror without its flush, as all log did before the wait.
+const flushWaitLimit = 2 * time.Millisecond
 
 // errBlockFull stops a log read when a block is full.
 var errBlockFull = errors.New("block full")
@@ -62,6 +72,8 @@ func (r *runner) stopShipping() {
 // shipped.
 func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header, reloads uint64) {
 	var payload []byte
+	flushWait := time.NewTimer(flushWaitLimit)
+	flushWait.Stop()
 	for ctx.Err() == nil {
 		end := r.d.EndLSN()
 		if next > end {
@@ -76,6 +88,18 @@ func (r *runner) ship(ctx context.Context, next txlog.LSN, h core.Header, reload
 				}
 			}
 			continue
+		}
+		// Wait for the WAL flush of the group next is in to start,
+		// then send what is applied by then: the group in one block
+		// (storage/walflush.go). The mirror still hardens it while
+		// that flush's write and fsync run.
+		if !r.d.WALFlushStarted(next) {
+			flushWait.Reset(flushWaitLimit)
+			r.d.WaitWALFlush(ctx, next, flushWait.C)
+			flushWait.Stop()
+		}
+		if end = r.d.EndLSN(); end < next {
+			continue // undone meanwhile
 		}
 		r.mu.Lock()
 		link, synced := r.cur, r.snap.synced

@@ -162,6 +162,7 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 			return 0, db.FaultError(err, t.object())
 		}
 	}
+	db.queued.Store(rec.LSN)
 	if err := st.Commit(b, p.onSyncedFn); err != nil {
 		if t.openFrom != 0 {
 			db.parts.latch.release()
@@ -237,6 +238,7 @@ type pendingCommit struct {
 func (p *pendingCommit) onSynced(err error) {
 	if err == nil {
 		p.db.durable.advance(p.lsn)
+		p.db.syncing.advance(p.lsn) // walflush.go
 	}
 	p.synced <- err
 }

@@ -151,17 +151,8 @@ func putCommit(ctx context.Context, db *DB, key string, value []byte) (txlog.LSN
 // (bounded, in doubt) and the durable LSN stays put; once the disk
 // resumes, the queued fsyncs complete and the durable LSN catches up.
 func TestCommitOnStalledDisk(t *testing.T) {
-	fs := faultfs.New(1)
-	db := openDBOn(t, "stalled", fs)
+	fs, db := openSyncedOn(t, "stalled")
 	defer fs.Stall(false)
-	if _, err := putCommit(context.Background(), db, "t/before", []byte("v")); err != nil {
-		t.Fatal(err)
-	}
-	// A synced write of its own: the WAL is synced past every commit so
-	// far, so the stall catches only the commits below.
-	if err := db.Store().DB().LogData(nil, pebble.Sync); err != nil {
-		t.Fatal(err)
-	}
 	durable := db.DurableLSN()
 	fs.Stall(true)
 	for i := range 3 {
@@ -182,6 +173,22 @@ func TestCommitOnStalledDisk(t *testing.T) {
 	if err != nil || db.DurableLSN() < lsn || lsn != durable+4 {
 		t.Fatalf("commit after the stall: LSN %d, %v, durable %d", lsn, err, db.DurableLSN())
 	}
+}
+
+// openSyncedOn opens a database on a fault-injecting file system with one
+// commit in it and its WAL synced past that commit (a synced write of its
+// own), so that a stall then catches only the commits that follow.
+func openSyncedOn(t *testing.T, name string) (*faultfs.FS, *DB) {
+	t.Helper()
+	fs := faultfs.New(1)
+	db := openDBOn(t, name, fs)
+	if _, err := putCommit(context.Background(), db, "t/before", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Store().DB().LogData(nil, pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	return fs, db
 }
 
 // openDBOn opens a database on fs, closed when the test ends.

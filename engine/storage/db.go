@@ -89,6 +89,10 @@ type DB struct {
 	// to be on disk. See commit.go.
 	applied *lsnWatch
 	durable *lsnWatch
+	// queued is the last LSN handed to the store to apply; syncing the
+	// last LSN a WAL flush has started to cover (walflush.go).
+	queued  atomic.Uint64
+	syncing *lsnWatch
 	// logBytes approximates the size of the log records written since open
 	// plus those present at open.
 	logBytes atomic.Int64
@@ -123,7 +127,7 @@ func OpenDB(cfg Config) (*DB, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	db := &DB{cfg: cfg, writer: newWriterLock(), parts: partState{latch: newPartLatch()}, applied: newLSNWatch(0), durable: newLSNWatch(0)}
+	db := &DB{cfg: cfg, writer: newWriterLock(), parts: partState{latch: newPartLatch()}, applied: newLSNWatch(0), durable: newLSNWatch(0), syncing: newLSNWatch(0)}
 	db.pinZero = sync.NewCond(&db.pinMu)
 	db.SetLogHold("ACTIVE_TRANSACTION", db.logHoldActiveTxn) // named to sort first: it wins a tie
 	st, err := db.openStore(cfg.Create)
@@ -147,7 +151,7 @@ func OpenDB(cfg Config) (*DB, error) {
 func (db *DB) openStore(create bool) (*Store, error) {
 	var st *Store
 	st, err := Open(db.cfg.Dir, Options{Cache: db.cfg.Cache, Logger: db.cfg.Logger, FS: db.cfg.FS, MustExist: !create,
-		OnFault: func(f *Fault) { db.storeFailed(st, f) }})
+		OnFault: func(f *Fault) { db.storeFailed(st, f) }, OnWALFlush: db.walFlushStarts})
 	return st, err
 }
 
@@ -172,6 +176,7 @@ func (db *DB) load(st *Store) error {
 	}
 	db.applied.set(end)
 	db.durable.set(end)
+	db.settleSync(end)
 	db.logBytes.Store(0)
 	if first := firstLSN(kv); first > 0 {
 		if n, err := kv.EstimateDiskUsage(keys.LogKey(first), keys.LogKey(end+1)); err == nil {

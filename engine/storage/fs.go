@@ -48,6 +48,8 @@ type guardFS struct {
 	drainOnce sync.Once
 
 	wal walFiles // the WAL files zero-filled ahead (walfill.go)
+	// onWALFlush is told as each write to a WAL file starts (walflush.go).
+	onWALFlush func()
 
 	lockMu sync.Mutex
 	locks  []*onceCloser
@@ -298,6 +300,7 @@ func newGuardFile(f vfs.File, g *guardFS, name string) *guardFile {
 
 func (f *guardFile) Write(p []byte) (int, error) {
 	defer f.g.writing()()
+	f.flushing()
 	off := f.offset.Load()
 	n, err := f.File.Write(p)
 	f.offset.Add(int64(n))
@@ -360,6 +363,13 @@ func (f *guardFile) SyncTo(length int64) (bool, error) {
 	f.g.beforeWrite()
 	full, err := f.File.SyncTo(length)
 	return full, f.g.failed(err, "sync", f.name, -1)
+}
+
+// flushing tells the store a flush of its WAL starts (walflush.go).
+func (f *guardFile) flushing() {
+	if f.fill != nil && f.g.onWALFlush != nil {
+		f.g.onWALFlush()
+	}
 }
 
 // Close passes through: closing a file is how every path ends, fenced or

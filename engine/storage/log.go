@@ -322,5 +322,6 @@ func (db *DB) applyEnd(ctx context.Context, st *Store, b *pebble.Batch, end txlo
 	}
 	db.applied.set(end)
 	db.durable.set(end)
+	db.settleSync(end)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 
@@ -245,6 +246,7 @@ func (t *Txn) writePart(kind txlog.Kind) error {
 		b.Close()
 		return db.FaultError(err, t.object())
 	}
+	db.queued.Store(lsn)
 	if err := st.Commit(b, p.onSynced); err != nil {
 		db.parts.latch.release()
 		return db.FaultError(err, t.object())
@@ -565,6 +567,7 @@ func (db *DB) UndoOpenTail(ctx context.Context) error {
 	}
 	db.applied.set(end)
 	db.durable.set(end)
+	db.settleSync(end)
 	db.endTail()
 	if schema {
 		db.schemaChanged()
@@ -582,6 +585,11 @@ func (db *DB) WaitDurableMoved(ctx context.Context, from txlog.LSN) (txlog.LSN, 
 
 // waitFor blocks until ok(LSN) holds, returning the LSN.
 func (w *lsnWatch) waitFor(ctx context.Context, ok func(txlog.LSN) bool) (txlog.LSN, error) {
+	return w.waitUntil(ctx, ok, nil)
+}
+
+// waitUntil is waitFor that also ends, with ok false, when expire fires (nil: never).
+func (w *lsnWatch) waitUntil(ctx context.Context, ok func(txlog.LSN) bool, expire <-chan time.Time) (txlog.LSN, error) {
 	for {
 		w.mu.Lock()
 		lsn := w.lsn
@@ -596,6 +604,8 @@ func (w *lsnWatch) waitFor(ctx context.Context, ok func(txlog.LSN) bool) (txlog.
 		w.mu.Unlock()
 		select {
 		case <-ch:
+		case <-expire:
+			return lsn, nil
 		case <-ctx.Done():
 			return lsn, ctx.Err()
 		}

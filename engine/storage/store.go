@@ -29,6 +29,10 @@ type Options struct {
 	OnFault func(*Fault)
 	// MustExist refuses to create a store that is not there.
 	MustExist bool
+	// OnWALFlush, if set, is called as each write to the store's WAL
+	// starts (the write an fsync follows), on the goroutine that runs it
+	// (walflush.go).
+	OnWALFlush func()
 }
 
 // Store is one open Pebble store with its failure handling. Once a write,
@@ -87,6 +91,7 @@ func Open(dir string, o Options) (s *Store, err error) {
 		failed: make(chan struct{}), closing: make(chan struct{})}
 	s.space.init(o.FS, dir)
 	s.fs = newGuardFS(o.FS, dir, s.noteFault, s.awaitSpace)
+	s.fs.onWALFlush = o.OnWALFlush
 	opts := &pebble.Options{
 		FS:                 s.fs,
 		Cache:              o.Cache,
