@@ -6,6 +6,7 @@ import (
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
+	"strings"
 )
 
 // The binder is bind.Engine to the expression binder it embeds: what
@@ -22,10 +23,8 @@ func newBinder(s *Session, x bind.Binder) *binder {
 // BindOther binds the expressions bind leaves to the engine.
 func (b *binder) BindOther(n parser.Expr, sc *bind.Scope, agg *bind.AggContext, hint types.Type) (exec.Expr, error) {
 	switch x := n.(type) {
-	case *parser.GlobalVar:
-		return b.bindGlobal(x)
-	case *parser.FuncCall:
-		return b.bindFunc(x, sc, agg, hint)
+	case *parser.FuncCall: // a select list's set-returning function (bind.IsSelectListSRF)
+		return b.bindSelectListSRF(x, strings.ToUpper(x.Name.Object()), sc, agg) // pgsrf.go
 	case *parser.Subquery:
 		return b.bindSubquery(x, x.Select, false, sc, agg)
 	case *parser.Exists:

@@ -252,7 +252,7 @@ func (b *binder) bindDefaults(def *catalog.TableDef) ([]exec.Expr, error) {
 	defs := make([]exec.Expr, len(def.Columns))
 	for i := range def.Columns {
 		if d := defaultExpression(&def.Columns[i]); d != nil {
-			x, err := b.bindDefault(d, def.Columns[i].Type)
+			x, err := b.BindDefault(d, def.Columns[i].Type)
 			if err != nil {
 				return nil, err
 			}
