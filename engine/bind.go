@@ -9,8 +9,14 @@ import (
 // inserts SQL Server's implicit conversions and infers parameter types.
 type binder struct {
 	bind.Binder // expressions; Engine is the binder itself (binder.go)
-	s           *Session
-	corr        correlation   // the scopes around the subquery being bound (correlate.go)
-	ctes        []*cteBinding // common table expressions in scope (derived.go)
-	srfs        *srfContext   // where set-returning functions may appear (pgsrf.go)
+	// cat and set are what binding reads of the databases and of the
+	// session (bind.Catalog, bind.Settings: bindcatalog.go); s is for the
+	// plans of the statements that act on the session itself (SET, USE,
+	// BACKUP, the security statements ...).
+	cat  bind.Catalog[*Database]
+	set  bind.Settings
+	s    *Session
+	corr correlation   // the scopes around the subquery being bound (correlate.go)
+	ctes []*cteBinding // common table expressions in scope (derived.go)
+	srfs *srfContext   // where set-returning functions may appear (pgsrf.go)
 }

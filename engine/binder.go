@@ -15,7 +15,8 @@ import (
 
 // newBinder makes a statement's binder over s.
 func newBinder(s *Session, x bind.Binder) *binder {
-	b := &binder{Binder: x, s: s}
+	c := sessionCatalog{s}
+	b := &binder{Binder: x, s: s, cat: c, set: c}
 	b.Engine = b
 	return b
 }
@@ -63,7 +64,7 @@ func (b *binder) BindPGCast(x parser.Expr, tn parser.TypeName, sc *bind.Scope, a
 
 // AliasType reads an alias type of the session's database (usertypes.go).
 func (b *binder) AliasType(tn parser.TypeName) (types.Type, bool) {
-	t, _, alias, err := b.columnType(b.s.db, tn)
+	t, _, alias, err := b.columnType(b.cat.Current(), tn)
 	return t, err == nil && alias != nil
 }
 

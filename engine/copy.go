@@ -182,7 +182,7 @@ func (b *binder) planCopy(x *parser.Copy) (*stmtPlan, error) {
 		return nil, b.ErrAt(x, sqlerr.New(40517, "COPY ... PROGRAM"))
 	}
 	if x.File != "" {
-		if !b.s.isSysadmin() {
+		if !b.set.IsSysadmin() {
 			return nil, b.ErrAt(x, sqlerr.New(4834))
 		}
 		if !filepath.IsAbs(x.File) {

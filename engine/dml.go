@@ -232,7 +232,7 @@ func (b *binder) insertTargets(x bind.Positioned, def *catalog.TableDef, columns
 		if seen[i] {
 			return nil, b.ErrAt(x, sqlerr.New(264, name))
 		}
-		if def.Columns[i].Identity != nil && (b.s.identityInsert == nil || b.s.identityInsert.tableID != def.ID) {
+		if def.Columns[i].Identity != nil && !b.set.IdentityInsert(def.ID) {
 			return nil, b.ErrAt(x, sqlerr.New(544, def.Name)) // checked again at run time (identity.go)
 		}
 		if def.Columns[i].IsRowversion() {

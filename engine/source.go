@@ -183,7 +183,7 @@ func (b *binder) lookupTable(n parser.ObjectName) (*Database, *catalog.TableDef,
 	if schema != "" && !strings.EqualFold(schema, "dbo") {
 		return nil, nil, b.ErrAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
 	}
-	set, err := b.s.schemaFor(db)
+	set, err := b.cat.Schema(db)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -198,13 +198,13 @@ func (b *binder) lookupTable(n parser.ObjectName) (*Database, *catalog.TableDef,
 func (b *binder) databaseOf(n parser.ObjectName) (*Database, error) {
 	name := n.Database()
 	if name == "" {
-		return b.s.db, nil
+		return b.cat.Current(), nil
 	}
-	d := b.s.inst.Database(name)
-	if d == nil {
+	d, ok := b.cat.Database(name)
+	if !ok {
 		return nil, b.ErrAt(n, sqlerr.New(911, name))
 	}
-	if err := d.checkOpen(); err != nil {
+	if err := b.cat.Available(d); err != nil {
 		return nil, b.ErrAt(n, sqlerr.As(err))
 	}
 	return d, nil

@@ -20,5 +20,7 @@
 // alias types, the session constants fold against) it asks through the
 // Engine interface, which the engine's statement binder implements; that
 // binder embeds Binder and still binds the statements (SELECT, INSERT,
-// DDL, ...) in package engine.
+// DDL, ...) in package engine, reading the databases and the session
+// through Catalog and Settings (catalog.go), the interfaces they will
+// bind against here.
 package bind
