@@ -22,5 +22,6 @@
 // binder embeds Binder and still binds the statements (SELECT, INSERT,
 // DDL, ...) in package engine, reading the databases and the session
 // through Catalog and Settings (catalog.go), the interfaces they will
-// bind against here.
+// bind against here. The first to have moved: an INSERT's column list and
+// VALUES rows (insert.go).
 package bind
