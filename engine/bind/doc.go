@@ -23,5 +23,5 @@
 // DDL, ...) in package engine, reading the databases and the session
 // through Catalog and Settings (catalog.go), the interfaces they will
 // bind against here. The first to have moved: an INSERT's column list and
-// VALUES rows (insert.go).
+// VALUES rows (insert.go), and a table name's resolution (lookup.go).
 package bind
