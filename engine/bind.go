@@ -2,9 +2,6 @@ package engine
 
 import (
 	"mirrordb/engine/bind"
-	"mirrordb/engine/exec"
-	"mirrordb/parser"
-	"mirrordb/sqlerr"
 )
 
 // binder turns syntax into bound expressions and plans for one statement:
@@ -12,19 +9,14 @@ import (
 // inserts SQL Server's implicit conversions and infers parameter types.
 type binder struct {
 	bind.Binder // expressions; Engine is the binder itself (binder.go)
-	s           *Session
-	corr        correlation    // the scopes around the subquery being bound (correlate.go)
-	ctes        []*cteBinding  // common table expressions in scope (derived.go)
-	win         *windowContext // where window functions may appear (window.go)
-	srfs        *srfContext    // where set-returning functions may appear (pgsrf.go)
-	// inDefault is the column DEFAULT being bound, if any (typefuncs.go).
-	inDefault *defaultBinding
-}
-
-func (b *binder) bindGlobal(x *parser.GlobalVar) (exec.Expr, error) {
-	g, ok := globalVars[x.Name]
-	if !ok {
-		return nil, b.ErrAt(x, sqlerr.New(137, "@@"+x.Name))
-	}
-	return &exec.Call{Name: "@@" + x.Name, Fn: g, T: g.Type(nil)}, nil
+	// cat and set are what binding reads of the databases and of the
+	// session (bind.Catalog, bind.Settings: bindcatalog.go); s is for the
+	// plans of the statements that act on the session itself (SET, USE,
+	// BACKUP, the security statements ...).
+	cat  bind.Catalog[*Database]
+	set  bind.Settings
+	s    *Session
+	corr correlation   // the scopes around the subquery being bound (correlate.go)
+	ctes []*cteBinding // common table expressions in scope (derived.go)
+	srfs *srfContext   // where set-returning functions may appear (pgsrf.go)
 }

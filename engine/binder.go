@@ -6,6 +6,7 @@ import (
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
+	"strings"
 )
 
 // The binder is bind.Engine to the expression binder it embeds: what
@@ -14,7 +15,8 @@ import (
 
 // newBinder makes a statement's binder over s.
 func newBinder(s *Session, x bind.Binder) *binder {
-	b := &binder{Binder: x, s: s}
+	c := sessionCatalog{s}
+	b := &binder{Binder: x, s: s, cat: c, set: c}
 	b.Engine = b
 	return b
 }
@@ -22,10 +24,8 @@ func newBinder(s *Session, x bind.Binder) *binder {
 // BindOther binds the expressions bind leaves to the engine.
 func (b *binder) BindOther(n parser.Expr, sc *bind.Scope, agg *bind.AggContext, hint types.Type) (exec.Expr, error) {
 	switch x := n.(type) {
-	case *parser.GlobalVar:
-		return b.bindGlobal(x)
-	case *parser.FuncCall:
-		return b.bindFunc(x, sc, agg, hint)
+	case *parser.FuncCall: // a select list's set-returning function (bind.IsSelectListSRF)
+		return b.bindSelectListSRF(x, strings.ToUpper(x.Name.Object()), sc, agg) // pgsrf.go
 	case *parser.Subquery:
 		return b.bindSubquery(x, x.Select, false, sc, agg)
 	case *parser.Exists:
@@ -64,7 +64,7 @@ func (b *binder) BindPGCast(x parser.Expr, tn parser.TypeName, sc *bind.Scope, a
 
 // AliasType reads an alias type of the session's database (usertypes.go).
 func (b *binder) AliasType(tn parser.TypeName) (types.Type, bool) {
-	t, _, alias, err := b.columnType(b.s.db, tn)
+	t, _, alias, err := b.columnType(b.cat.Current(), tn)
 	return t, err == nil && alias != nil
 }
 

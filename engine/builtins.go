@@ -3,20 +3,11 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/builtins"
 	"mirrordb/engine/exec"
 	"mirrordb/types"
 )
-
-// fromValues is a function of values alone as the engine calls it.
-func fromValues(f *builtins.Func) *exec.Builtin {
-	return &exec.Builtin{Min: f.Min, Max: f.Max, Type: f.Type, NullSafe: f.NullSafe, Volatile: f.Volatile, Eval: valuesOnly(f.Eval)}
-}
-
-// valuesOnly is an evaluation that needs no environment.
-func valuesOnly(f builtins.EvalFunc) func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
-	return func(_ *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) { return f(a, ts) }
-}
 
 var (
 	fixed       = builtins.Fixed
@@ -28,7 +19,7 @@ var (
 // session, the instance or the statement's clock. Names may also be called
 // schema-qualified (pg_catalog.version(), sys.x()). The map is made before
 // any init runs, so each file's init may add to it whatever its name.
-var scalarFuncs = map[string]*exec.Builtin{}
+var scalarFuncs = bind.Functions
 
 func init() {
 	for name, f := range map[string]*exec.Builtin{
@@ -72,7 +63,7 @@ func init() {
 		scalarFuncs[name] = f
 	}
 	for name, f := range builtins.All() {
-		scalarFuncs[name] = fromValues(f)
+		scalarFuncs[name] = exec.FromValues(f)
 	}
 }
 

@@ -128,7 +128,7 @@ func terminator(s string) (string, bool) {
 }
 
 func (b *binder) planBulkInsert(x *parser.BulkInsert) (*stmtPlan, error) {
-	if !b.s.isSysadmin() {
+	if !b.set.IsSysadmin() {
 		return nil, b.ErrAt(x, sqlerr.New(4834))
 	}
 	spec, err := b.bulkOptions(x)

@@ -123,7 +123,7 @@ func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*rowRules, erro
 			r.computed = append(r.computed, boundColumn{i, x})
 		}
 		if d := defaultExpression(c); d != nil {
-			x, err := b.bindDefault(d, c.Type)
+			x, err := b.BindDefault(d, c.Type)
 			if err != nil {
 				return nil, err
 			}

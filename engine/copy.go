@@ -182,7 +182,7 @@ func (b *binder) planCopy(x *parser.Copy) (*stmtPlan, error) {
 		return nil, b.ErrAt(x, sqlerr.New(40517, "COPY ... PROGRAM"))
 	}
 	if x.File != "" {
-		if !b.s.isSysadmin() {
+		if !b.set.IsSysadmin() {
 			return nil, b.ErrAt(x, sqlerr.New(4834))
 		}
 		if !filepath.IsAbs(x.File) {
@@ -204,7 +204,7 @@ func (b *binder) copyTarget(x bind.Positioned, table parser.ObjectName, columns 
 		return nil, err
 	}
 	p := &insertPlan{w: rowWriter{db: db, table: def, verb: "INSERT"}}
-	if p.targets, err = b.insertTargets(x, def, columns); err != nil {
+	if p.targets, err = b.InsertTargets(x, def, columns, b.set); err != nil {
 		return nil, err
 	}
 	if p.defs, err = b.bindDefaults(def); err != nil {

@@ -49,7 +49,7 @@ func (b *binder) planDbcc(x *parser.Dbcc) (*stmtPlan, error) {
 		if len(x.Args) > 1 {
 			return nil, b.ErrAt(x, sqlerr.New(2526))
 		}
-		d := b.s.db
+		d := b.cat.Current()
 		if len(x.Args) == 1 {
 			var err error
 			if d, err = b.dbccDatabase(x.Args[0]); err != nil {
@@ -93,19 +93,20 @@ func (b *binder) dbccDatabase(arg parser.Expr) (*Database, error) {
 		return nil, b.ErrAt(arg, sqlerr.New(2526))
 	}
 	var d *Database
+	found := false
 	switch lit.Kind {
 	case parser.LitString, parser.LitNString:
-		d = b.s.inst.Database(lit.Value)
+		d, found = b.cat.Database(lit.Value)
 	case parser.LitInt:
 		id, _ := strconv.Atoi(lit.Value)
 		if id == 0 {
-			return b.s.db, nil
+			return b.cat.Current(), nil
 		}
-		d = b.s.inst.DatabaseByID(int32(id))
+		d, found = b.cat.DatabaseByID(int32(id))
 	default:
 		return nil, b.ErrAt(arg, sqlerr.New(2526))
 	}
-	if d == nil {
+	if !found {
 		return nil, b.ErrAt(arg, sqlerr.New(2520, lit.Value))
 	}
 	return d, nil

@@ -186,7 +186,7 @@ func (b *binder) checkDefault(d parser.Expr, t types.Type) error {
 	if bad != nil {
 		return b.ErrAt(bad, sqlerr.New(128, strings.Join(bad.Parts, ".")))
 	}
-	_, err := b.bindDefault(d, t)
+	_, err := b.BindDefault(d, t)
 	return err
 }
 

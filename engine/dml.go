@@ -147,21 +147,12 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 		return nil, err
 	}
 	p := &insertPlan{w: rowWriter{db: db, table: def, verb: "INSERT"}}
-	if p.targets, err = b.insertTargets(x, def, x.Columns); err != nil {
+	if p.targets, err = b.InsertTargets(x, def, x.Columns, b.set); err != nil {
 		return nil, err
 	}
 	p.listed = len(x.Columns) > 0
 	for _, c := range p.targets {
 		p.explicitID = p.explicitID || def.Columns[c].Identity != nil
-	}
-	countErr := func(n int) error {
-		switch {
-		case len(x.Columns) == 0:
-			return b.ErrAt(x, sqlerr.New(213))
-		case n > len(p.targets):
-			return b.ErrAt(x, sqlerr.New(110))
-		}
-		return b.ErrAt(x, sqlerr.New(109))
 	}
 	switch {
 	case x.Select != nil:
@@ -184,22 +175,8 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 		p.targets = nil
 		p.rows = [][]exec.Expr{nil}
 	default:
-		for _, vals := range x.Rows {
-			if len(vals) != len(p.targets) {
-				return nil, countErr(len(vals))
-			}
-			row := make([]exec.Expr, len(vals))
-			for j, v := range vals {
-				if _, isDef := v.(*parser.Default); isDef {
-					continue
-				}
-				bound, err := b.BindTypedValue(v, nil, def.Columns[p.targets[j]].Type)
-				if err != nil {
-					return nil, err
-				}
-				row[j] = bound
-			}
-			p.rows = append(p.rows, row)
+		if p.rows, err = b.BindValues(x, def, p.targets); err != nil { // engine/bind/insert.go
+			return nil, err
 		}
 	}
 	if p.defs, err = b.bindDefaults(def); err != nil {
@@ -211,48 +188,12 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 	return p, nil
 }
 
-// insertTargets binds an INSERT's (or COPY's) column list: the named
-// columns, else every column but identity columns.
-func (b *binder) insertTargets(x bind.Positioned, def *catalog.TableDef, columns []string) ([]int, error) {
-	var targets []int
-	if len(columns) == 0 {
-		for i, c := range def.Columns {
-			if c.Identity == nil && !c.IsRowversion() && c.Computed == "" {
-				targets = append(targets, i)
-			}
-		}
-		return targets, nil
-	}
-	seen := map[int]bool{}
-	for _, name := range columns {
-		i := def.ColumnIndex(name)
-		if i < 0 {
-			return nil, b.ErrAt(x, sqlerr.New(207, name))
-		}
-		if seen[i] {
-			return nil, b.ErrAt(x, sqlerr.New(264, name))
-		}
-		if def.Columns[i].Identity != nil && (b.s.identityInsert == nil || b.s.identityInsert.tableID != def.ID) {
-			return nil, b.ErrAt(x, sqlerr.New(544, def.Name)) // checked again at run time (identity.go)
-		}
-		if def.Columns[i].IsRowversion() {
-			return nil, b.ErrAt(x, sqlerr.New(273))
-		}
-		if def.Columns[i].Computed != "" {
-			return nil, b.ErrAt(x, sqlerr.New(271, def.Columns[i].Name))
-		}
-		seen[i] = true
-		targets = append(targets, i)
-	}
-	return targets, nil
-}
-
 // bindDefaults binds every column's DEFAULT expression.
 func (b *binder) bindDefaults(def *catalog.TableDef) ([]exec.Expr, error) {
 	defs := make([]exec.Expr, len(def.Columns))
 	for i := range def.Columns {
 		if d := defaultExpression(&def.Columns[i]); d != nil {
-			x, err := b.bindDefault(d, def.Columns[i].Type)
+			x, err := b.BindDefault(d, def.Columns[i].Type)
 			if err != nil {
 				return nil, err
 			}

@@ -100,7 +100,7 @@ func (b *binder) planEndpoint(st parser.Statement) (*stmtPlan, error) {
 	case *parser.CreateEndpoint:
 		verb = "CREATE ENDPOINT"
 		change = func(cur *endpoint.Endpoint) (*endpoint.Endpoint, error) {
-			return endpoint.Create(cur, x, b.s.loginName(), in.now(), in.certificateExists)
+			return endpoint.Create(cur, x, b.set.Login(), in.now(), in.certificateExists)
 		}
 	case *parser.AlterEndpoint:
 		verb = "ALTER ENDPOINT"

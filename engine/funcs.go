@@ -3,10 +3,8 @@ package engine
 import (
 	"fmt"
 	"runtime"
-	"strings"
 
 	"mirrordb/engine/bind"
-	"mirrordb/engine/builtins"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/parser"
@@ -14,36 +12,43 @@ import (
 	"mirrordb/types"
 )
 
-// globalVars are the @@ variables.
-var globalVars = map[string]*exec.Builtin{
-	"SERVERNAME": {Type: fixed(nvarchar128), Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return sessionOf(e).inst.ServerName(), nil
-	}},
-	"SERVICENAME": {Type: fixed(nvarchar128), Eval: constant("MSSQLSERVER")},
-	"VERSION": {Type: fixed(types.NVarCharType(512)), Eval: func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
-		return versionString(), nil
-	}},
-	"ROWCOUNT": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return sessionOf(e).rowcount, nil
-	}},
-	"TRANCOUNT": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return int64(sessionOf(e).trancount()), nil
-	}},
-	"SPID": {Type: fixed(types.TypeSmallInt), Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return int64(sessionOf(e).spid()), nil
-	}},
-	"IDENTITY": {Type: fixed(types.DecimalType(38, 0)), NullSafe: true, Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return sessionOf(e).lastIdentityValue(), nil
-	}},
-	"ERROR": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return int64(sessionOf(e).lastError), nil
-	}},
-	"LANGUAGE":      {Type: fixed(nvarchar128), Eval: constant("us_english")},
-	"MAX_PRECISION": {Type: fixed(types.TypeTinyInt), Eval: constant(int64(38))},
-	"DATEFIRST":     {Type: fixed(types.TypeTinyInt), Eval: constant(int64(7))},
-	"LOCK_TIMEOUT": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-		return int64(sessionOf(e).lockTimeoutMS), nil
-	}},
+// globalVars are the @@ variables (bind.Globals, which binding reads):
+// those here, and @@DBTS (rowversion.go).
+var globalVars = bind.Globals
+
+func init() {
+	for name, g := range map[string]*exec.Builtin{
+		"SERVERNAME": {Type: fixed(nvarchar128), Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			return sessionOf(e).inst.ServerName(), nil
+		}},
+		"SERVICENAME": {Type: fixed(nvarchar128), Eval: constant("MSSQLSERVER")},
+		"VERSION": {Type: fixed(types.NVarCharType(512)), Eval: func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
+			return versionString(), nil
+		}},
+		"ROWCOUNT": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			return sessionOf(e).rowcount, nil
+		}},
+		"TRANCOUNT": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			return int64(sessionOf(e).trancount()), nil
+		}},
+		"SPID": {Type: fixed(types.TypeSmallInt), Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			return int64(sessionOf(e).spid()), nil
+		}},
+		"IDENTITY": {Type: fixed(types.DecimalType(38, 0)), NullSafe: true, Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			return sessionOf(e).lastIdentityValue(), nil
+		}},
+		"ERROR": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			return int64(sessionOf(e).lastError), nil
+		}},
+		"LANGUAGE":      {Type: fixed(nvarchar128), Eval: constant("us_english")},
+		"MAX_PRECISION": {Type: fixed(types.TypeTinyInt), Eval: constant(int64(38))},
+		"DATEFIRST":     {Type: fixed(types.TypeTinyInt), Eval: constant(int64(7))},
+		"LOCK_TIMEOUT": {Type: fixed(types.TypeInt), Volatile: true, Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
+			return int64(sessionOf(e).lockTimeoutMS), nil
+		}},
+	} {
+		globalVars[name] = g
+	}
 }
 
 func constant(v types.Value) func(*exec.Env, []types.Value, []types.Type) (types.Value, error) {
@@ -53,133 +58,6 @@ func constant(v types.Value) func(*exec.Env, []types.Value, []types.Type) (types
 func versionString() string {
 	return fmt.Sprintf("mirrordb %s - T-SQL database mirroring over the PostgreSQL protocol (%s %s/%s)",
 		Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-}
-
-func (b *binder) bindFunc(x *parser.FuncCall, sc *bind.Scope, agg *bind.AggContext, hint types.Type) (exec.Expr, error) {
-	name := strings.ToUpper(x.Name.Object())
-	if x.Over != nil || len(x.Name.Parts) == 1 && windowOnly[name] {
-		return b.bindWindow(x, name, sc, agg) // window.go
-	}
-	if isSelectListSRF(x, name) {
-		return b.bindSelectListSRF(x, name, sc, agg) // pgsrf.go
-	}
-	if len(x.Name.Parts) == 1 && bind.IsAggregateName(name) {
-		return b.bindAggregate(x, name, agg)
-	}
-	switch name {
-	case "DATEADD", "DATEDIFF", "DATEPART", "DATENAME", "DATEDIFF_BIG":
-		return b.bindDateFunc(x, name, sc, agg)
-	}
-	if name == "NEWSEQUENTIALID" {
-		if err := b.checkSequentialID(x); err != nil {
-			return nil, err
-		}
-	}
-	fn := scalarFuncs[name]
-	if fn == nil || (len(x.Name.Parts) > 1 && !knownSchema(x.Name)) {
-		return nil, b.ErrAt(x, sqlerr.New(195, strings.Join(x.Name.Parts, "."), "built-in function name"))
-	}
-	if len(x.Args) < fn.Min || (fn.Max >= 0 && len(x.Args) > fn.Max) || x.Star {
-		if fn.Min == fn.Max || fn.Max < 0 {
-			return nil, b.ErrAt(x, sqlerr.New(174, name, fn.Min))
-		}
-		return nil, b.ErrAt(x, sqlerr.New(189, name, fn.Min, fn.Max))
-	}
-	f := &exec.Call{Name: name, Fn: fn}
-	for i, a := range x.Args {
-		h := types.TypeUnknown
-		if i > 0 && (name == "ISNULL" || name == "COALESCE" || name == "NULLIF") {
-			h = f.ArgT[0]
-		}
-		v, err := b.BindExpr(a, sc, agg, h)
-		if err != nil {
-			return nil, err
-		}
-		f.Args = append(f.Args, v)
-		f.ArgT = append(f.ArgT, v.Type())
-	}
-	f.T = fn.Type(f.ArgT)
-	if name == "ISNULL" || name == "COALESCE" || name == "IIF" {
-		start := 0
-		if name == "IIF" {
-			start = 1
-		}
-		for i := start; i < len(f.Args); i++ {
-			c, err := b.CoerceChecked(x, f.Args[i], f.T)
-			if err != nil {
-				return nil, err
-			}
-			f.Args[i] = c
-			f.ArgT[i] = f.T
-		}
-	}
-	return b.Fold(f), nil
-}
-
-// knownSchema accepts the schema qualifiers clients use for built-ins.
-func knownSchema(n parser.ObjectName) bool {
-	switch strings.ToLower(n.Schema()) {
-	case "pg_catalog", "sys", "dbo":
-		return true
-	}
-	return false
-}
-
-func (b *binder) bindDateFunc(x *parser.FuncCall, name string, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
-	want := map[string]int{"DATEADD": 3, "DATEDIFF": 3, "DATEDIFF_BIG": 3, "DATEPART": 2, "DATENAME": 2}[name]
-	if len(x.Args) != want {
-		return nil, b.ErrAt(x, sqlerr.New(174, name, want))
-	}
-	partName := ""
-	switch p := x.Args[0].(type) {
-	case *parser.ColumnRef:
-		if len(p.Parts) == 1 {
-			partName = p.Parts[0]
-		}
-	case *parser.Literal:
-		partName = p.Value
-	}
-	part, ok := builtins.CanonicalDatePart(partName)
-	if !ok {
-		return nil, b.ErrAt(x.Args[0], sqlerr.New(155, partName, strings.ToLower(name)))
-	}
-	var args []exec.Expr
-	for i, a := range x.Args[1:] {
-		h := types.DateTime2Type(7)
-		if name == "DATEADD" && i == 0 {
-			h = types.TypeInt
-		}
-		v, err := b.BindExpr(a, sc, agg, h)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, v)
-	}
-	f := &exec.Call{Name: name, Args: args}
-	for _, a := range args {
-		f.ArgT = append(f.ArgT, a.Type())
-	}
-	switch name {
-	case "DATEADD":
-		f.T = f.ArgT[1]
-		if !f.T.Kind.IsTemporal() {
-			f.T = types.TypeDateTime
-		}
-		f.Fn = &exec.Builtin{Eval: valuesOnly(builtins.DateAddFunc(part, f.T))}
-	case "DATEDIFF", "DATEDIFF_BIG":
-		f.T = types.TypeInt
-		if name == "DATEDIFF_BIG" {
-			f.T = types.TypeBigInt
-		}
-		f.Fn = &exec.Builtin{Eval: valuesOnly(builtins.DateDiffFunc(part, name == "DATEDIFF_BIG"))}
-	case "DATEPART":
-		f.T = types.TypeInt
-		f.Fn = &exec.Builtin{Eval: valuesOnly(builtins.DatePartFunc(part))}
-	case "DATENAME":
-		f.T = types.NVarCharType(30)
-		f.Fn = &exec.Builtin{Eval: valuesOnly(builtins.DateNameFunc(part))}
-	}
-	return b.Fold(f), nil
 }
 
 // subqueryExpr is an uncorrelated subquery: run once per statement

@@ -63,7 +63,7 @@ type joinPlanner struct {
 // taken out; they filter the planned source.
 func (b *binder) planJoins(src exec.Operator, width int, where exec.Expr, hints []string) (exec.Operator, exec.Expr, error) {
 	var semis []*semiJoin
-	if where != nil && !b.s.oldJoins {
+	if where != nil && !b.set.OldJoins() {
 		var rest []exec.Expr
 		for _, c := range opt.Conjuncts(where, nil) {
 			if s := b.semiJoin(c); s != nil {
@@ -86,7 +86,7 @@ func (b *binder) planJoins(src exec.Operator, width int, where exec.Expr, hints 
 
 // pushJoins is planJoins without the semi-joins.
 func (b *binder) pushJoins(src exec.Operator, width int, where exec.Expr, hints []string) (exec.Operator, exec.Expr, error) {
-	if _, join := src.(*exec.NestedLoops); !join || b.s.oldJoins {
+	if _, join := src.(*exec.NestedLoops); !join || b.set.OldJoins() {
 		chooseAccess(src, where) // one input: its access path is all there is
 		return src, where, nil
 	}

@@ -65,7 +65,7 @@ func (b *binder) sysadminOnly(st parser.Statement) *sqlerr.Error {
 
 // permissionDenied is Msg 262 for verb in the current database.
 func (b *binder) permissionDenied(verb string) *sqlerr.Error {
-	return sqlerr.New(262, verb, b.s.db.Name())
+	return sqlerr.New(262, verb, b.cat.Current().Name())
 }
 
 // planSecurity binds the login, user, permission, master key and
@@ -87,7 +87,7 @@ func (b *binder) planSecurity(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return "", b.ErrAt(st, sqlerr.As(err))
 		}
-		in.log.Info("security", "statement", verb, "by", b.s.loginName())
+		in.log.Info("security", "statement", verb, "by", b.set.Login())
 		if warning != nil {
 			return verb, w.Notice(warning)
 		}

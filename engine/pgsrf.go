@@ -106,17 +106,6 @@ func (s *srfExpr) Explain(x *exec.Explainer, n *exec.Names) string {
 	return call
 }
 
-// isSelectListSRF says whether a call is one of the set-returning
-// functions a select list may hold.
-func isSelectListSRF(x *parser.FuncCall, name string) bool {
-	n := x.Name.Parts
-	if name == "_PG_EXPANDARRAY" {
-		return len(n) == 1 || len(n) == 2 && strings.EqualFold(n[0], "information_schema")
-	}
-	return (name == "UNNEST" || name == "GENERATE_SUBSCRIPTS" || name == "GENERATE_SERIES") &&
-		(len(n) == 1 || len(n) == 2 && strings.EqualFold(n[0], "pg_catalog"))
-}
-
 // expandArrayFields are the fields of _pg_expandarray's records.
 var expandArrayFields = map[string]int{"x": 0, "n": 1}
 
@@ -231,7 +220,7 @@ func (b *binder) refuseNestedSRF(n parser.Expr) error {
 			kind = "window"
 		case bind.IsAggregateCall(f):
 			kind = "aggregate"
-		case isSelectListSRF(f, strings.ToUpper(f.Name.Object())):
+		case bind.IsSelectListSRF(f, strings.ToUpper(f.Name.Object())):
 			kind = "set-returning"
 		default:
 			return true
@@ -264,7 +253,7 @@ func (b *binder) refuseNestedSRF(n parser.Expr) error {
 func containsSRF(n parser.Expr) bool {
 	found := false
 	bind.WalkExpr(n, func(x parser.Expr) bool {
-		if f, ok := x.(*parser.FuncCall); ok && f.Over == nil && isSelectListSRF(f, strings.ToUpper(f.Name.Object())) {
+		if f, ok := x.(*parser.FuncCall); ok && f.Over == nil && bind.IsSelectListSRF(f, strings.ToUpper(f.Name.Object())) {
 			found = true
 		}
 		return !found

@@ -19,7 +19,7 @@ func (b *binder) plan(st parser.Statement) (*stmtPlan, error) {
 	if p.write != nil {
 		p.dbs = appendDB(p.dbs, p.write)
 	}
-	if b.s.showplan != showplanOff {
+	if b.set.Showplan() != showplanOff {
 		// SET runs under SHOWPLAN, as in SQL Server; so does DISCARD, or a
 		// pooled connection left in SHOWPLAN mode could never be reset.
 		switch st.(type) {
@@ -41,7 +41,7 @@ func appendDB(list []*Database, d *Database) []*Database {
 }
 
 func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
-	if denied := b.sysadminOnly(st); denied != nil && !b.s.isSysadmin() {
+	if denied := b.sysadminOnly(st); denied != nil && !b.set.IsSysadmin() {
 		return nil, b.ErrAt(st, denied)
 	}
 	switch x := st.(type) {
@@ -136,7 +136,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 	case *parser.Dbcc:
 		return b.planDbcc(x)
 	case *parser.Checkpoint:
-		d := b.s.db
+		d := b.cat.Current()
 		return &stmtPlan{dbs: []*Database{d}, run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 			return "CHECKPOINT", d.Checkpoint(e.Ctx)
 		}}, nil
@@ -172,13 +172,13 @@ func (p *stmtPlan) withTree(t explainable) *stmtPlan {
 // referenced lists the databases a FROM clause reads, so they stay open
 // while the statement runs.
 func (b *binder) referenced(from []parser.TableExpr) []*Database {
-	dbs := []*Database{b.s.db}
+	dbs := []*Database{b.cat.Current()}
 	var walk func(te parser.TableExpr)
 	walk = func(te parser.TableExpr) {
 		switch x := te.(type) {
 		case *parser.TableRef:
 			if name := x.Name.Database(); name != "" {
-				if d := b.s.inst.Database(name); d != nil {
+				if d, ok := b.cat.Database(name); ok {
 					dbs = appendDB(dbs, d)
 				}
 			}

@@ -79,7 +79,7 @@ func (b *binder) planExec(x *parser.Exec) (*stmtPlan, error) {
 	if !ok {
 		return nil, b.ErrAt(x, sqlerr.New(2812, name))
 	}
-	if p.SysadminOnly && !b.s.isSysadmin() {
+	if p.SysadminOnly && !b.set.IsSysadmin() {
 		return nil, b.ErrAt(x, sqlerr.New(15247))
 	}
 	args := make([]exec.Expr, len(p.Params))

@@ -57,9 +57,9 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 	if len(sel.With) > 0 {
 		defer b.pushCTEs(sel)()
 	}
-	savedWin, savedSRFs := b.win, b.srfs
-	b.win, b.srfs = nil, nil
-	defer func() { b.win, b.srfs = savedWin, savedSRFs }()
+	savedWin, savedSRFs := b.Win, b.srfs
+	b.Win, b.srfs = nil, nil
+	defer func() { b.Win, b.srfs = savedWin, savedSRFs }()
 	src, sc, items, err := b.bindQuerySource(sel)
 	if err != nil {
 		return nil, err
@@ -106,8 +106,8 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 			agg.GroupText = append(agg.GroupText, g.String())
 		}
 	}
-	wc, srfs := &windowContext{}, &srfContext{}
-	b.win, b.srfs = wc, srfs
+	wc, srfs := &bind.WindowContext{}, &srfContext{}
+	b.Win, b.srfs = wc, srfs
 	aliases := map[string]int{}
 	for _, it := range items {
 		if err := b.refuseNestedSRF(it.Expr); err != nil {
@@ -123,7 +123,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		p.project = append(p.project, xs...)
 		p.cols = append(p.cols, cols...)
 	}
-	b.win, b.srfs = nil, nil
+	b.Win, b.srfs = nil, nil
 	if sel.Having != nil {
 		if err := b.refuseSRF(sel.Having, "HAVING"); err != nil {
 			return nil, err
@@ -132,7 +132,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 			return nil, err
 		}
 	}
-	b.win, b.srfs = wc, srfs
+	b.Win, b.srfs = wc, srfs
 	for _, o := range sel.OrderBy {
 		if err := b.refuseNestedSRF(o.Expr); err != nil {
 			return nil, err
@@ -143,7 +143,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		}
 		p.orderBy = append(p.orderBy, k)
 	}
-	b.win, p.windows = nil, wc.specs
+	b.Win, p.windows = nil, wc.Specs
 	b.srfs, p.srfs = nil, srfs.list
 	if agg != nil {
 		p.groupBy, p.aggs = agg.GroupBy, agg.Aggs

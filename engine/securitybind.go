@@ -12,9 +12,9 @@ import (
 // securitySession is security.Session over the binder.
 type securitySession struct{ stmtBinder }
 
-func (s securitySession) Login() string    { return s.b.s.loginName() }
-func (s securitySession) IsSysadmin() bool { return s.b.s.isSysadmin() }
-func (s securitySession) InMaster() bool   { return s.b.s.db.id == masterID }
+func (s securitySession) Login() string    { return s.b.set.Login() }
+func (s securitySession) IsSysadmin() bool { return s.b.set.IsSysadmin() }
+func (s securitySession) InMaster() bool   { return s.b.cat.Current().id == masterID }
 
 // securityInstance is security.Instance over the instance.
 type securityInstance struct{ in *Instance }

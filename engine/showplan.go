@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
@@ -11,15 +12,16 @@ import (
 	"mirrordb/types"
 )
 
-// showplanMode is the session's SET SHOWPLAN_TEXT / SHOWPLAN_ALL state:
+// showplanMode is the session's SET SHOWPLAN_TEXT / SHOWPLAN_ALL state
+// (bind.ShowplanMode, which the binder reads through bind.Settings):
 // while one is on, statements other than SET are bound but not run, and
 // return their plan instead.
-type showplanMode uint8
+type showplanMode = bind.ShowplanMode
 
 const (
-	showplanOff showplanMode = iota
-	showplanText
-	showplanAll
+	showplanOff  = bind.ShowplanOff
+	showplanText = bind.ShowplanText
+	showplanAll  = bind.ShowplanAll
 )
 
 // isShowplanSet reports SET SHOWPLAN_TEXT / SHOWPLAN_ALL / SHOWPLAN_XML.
@@ -101,9 +103,8 @@ func (b *binder) showplan(st parser.Statement, p *stmtPlan) *stmtPlan {
 		tree = p.tree.explain(&exec.Explainer{})
 	}
 	text := st.String()
-	mode, simple := b.s.showplan, b.Simple
-	b.s.showplanStmt++
-	stmtID := int64(b.s.showplanStmt)
+	mode, simple := b.set.Showplan(), b.Simple
+	stmtID := b.set.NextShowplanStatement()
 	out := &stmtPlan{params: p.params, command: p.command, cols: showplanTextColumns}
 	if mode == showplanAll {
 		out.cols = showplanAllColumns

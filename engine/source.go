@@ -171,41 +171,14 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *bind.Scope) (exec.Operat
 	}}, nil
 }
 
-// lookupTable resolves [db.][schema.]table to its database and definition,
-// through the session's transaction when it has one (so a transaction sees
-// the tables it created).
+// lookupTable resolves [db.][schema.]table to its database and
+// definition as the session sees them (bind.LookupTable).
 func (b *binder) lookupTable(n parser.ObjectName) (*Database, *catalog.TableDef, error) {
-	db, err := b.databaseOf(n)
-	if err != nil {
-		return nil, nil, err
-	}
-	schema := n.Schema()
-	if schema != "" && !strings.EqualFold(schema, "dbo") {
-		return nil, nil, b.ErrAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
-	}
-	set, err := b.s.schemaFor(db)
-	if err != nil {
-		return nil, nil, err
-	}
-	def := set.Table("dbo", n.Object())
-	if def == nil {
-		return nil, nil, b.ErrAt(n, sqlerr.New(208, strings.Join(n.Parts, ".")))
-	}
-	return db, def, nil
+	return bind.LookupTable(&b.Binder, b.cat, n)
 }
 
-// databaseOf returns the database a (possibly three-part) name refers to.
+// databaseOf returns the database a (possibly three-part) name refers to
+// (bind.DatabaseOf).
 func (b *binder) databaseOf(n parser.ObjectName) (*Database, error) {
-	name := n.Database()
-	if name == "" {
-		return b.s.db, nil
-	}
-	d := b.s.inst.Database(name)
-	if d == nil {
-		return nil, b.ErrAt(n, sqlerr.New(911, name))
-	}
-	if err := d.checkOpen(); err != nil {
-		return nil, b.ErrAt(n, sqlerr.As(err))
-	}
-	return d, nil
+	return bind.DatabaseOf(&b.Binder, b.cat, n)
 }

@@ -38,7 +38,7 @@ func (b *binder) columnType(db *Database, tn parser.TypeName) (t types.Type, dec
 			return t, declaredNames[tn.Name], nil, err
 		}
 	}
-	ut, rerr := catalog.LoadUserType(b.s.readerFor(db), tn.Name)
+	ut, rerr := b.cat.UserType(db, tn.Name)
 	if rerr != nil {
 		return t, "", nil, rerr
 	}

@@ -27,14 +27,18 @@ type Binder struct {
 	// binding a literal would have checked at once (the plan cache).
 	Checks *ParamChecks
 	Engine Engine
+	// Win collects the window functions of the query whose select list
+	// and ORDER BY are being bound; nil where none may appear (4108).
+	Win       *WindowContext
+	inDefault *Default // the column DEFAULT being bound, if any (funcs.go)
 }
 
 // Engine is what binding an expression needs of the engine.
 type Engine interface {
 	// BindOther binds the expressions whose meaning the engine holds:
-	// function calls (scalar, aggregate, window, set-returning), @@globals,
-	// subqueries (scalar, EXISTS, IN), and PostgreSQL's ARRAY(subquery),
-	// x op ANY/ALL(array), subscripts, field selection and TRIM.
+	// subqueries (scalar, EXISTS, IN), PostgreSQL's set-returning functions
+	// of a select list (IsSelectListSRF), ARRAY(subquery), x op
+	// ANY/ALL(array), subscripts, field selection and TRIM.
 	BindOther(n parser.Expr, sc *Scope, agg *AggContext, hint types.Type) (exec.Expr, error)
 	// BindPGCast binds the PostgreSQL casts with a meaning of their own
 	// (x::text of a value, x::regclass and the other reg types); ok is
@@ -110,7 +114,9 @@ func (b *Binder) BindExpr(n parser.Expr, sc *Scope, agg *AggContext, hint types.
 		b.Params.Infer(x.N-1, hint)
 		return &exec.ParamRef{N: x.N - 1, Params: b.Params}, nil
 	case *parser.GlobalVar:
-		return b.Engine.BindOther(x, sc, agg, hint)
+		return b.BindGlobal(x)
+	case *parser.FuncCall:
+		return b.BindFunc(x, sc, agg, hint) // funcs.go
 	case *parser.Variable:
 		return nil, b.ErrAt(x, sqlerr.New(137, "@"+x.Name))
 	case *parser.Default:
@@ -119,8 +125,6 @@ func (b *Binder) BindExpr(n parser.Expr, sc *Scope, agg *AggContext, hint types.
 		return b.bindUnary(x, sc, agg, hint)
 	case *parser.Binary:
 		return b.bindBinary(x, sc, agg, hint)
-	case *parser.FuncCall:
-		return b.Engine.BindOther(x, sc, agg, hint)
 	case *parser.Cast:
 		return b.bindCast(x, x.X, x.To, nil, x.Try, x.PG, sc, agg)
 	case *parser.Convert:

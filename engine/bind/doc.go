@@ -8,12 +8,20 @@
 // the types of casts, the parameter types and checks of simple
 // parameterization); the scopes names resolve in (Scope, Source); and
 // the expression binder (Binder): names, static types, implicit
-// conversions, parameter inference and constant folding.
+// conversions, parameter inference and constant folding; function calls
+// (scalar functions and @@globals from the Functions and Globals
+// registries the engine fills at init, date functions, aggregates, window
+// functions with the WindowContext of the query being bound, and the
+// DEFAULT-only NEWSEQUENTIALID).
 //
-// What binding an expression needs of the engine (function calls,
-// subqueries, @@globals, the scopes of the queries around a subquery,
+// What binding an expression needs of the engine (subqueries and
+// PostgreSQL's set-returning functions, arrays, subscripts, field
+// selection and TRIM; the scopes of the queries around a subquery,
 // alias types, the session constants fold against) it asks through the
 // Engine interface, which the engine's statement binder implements; that
 // binder embeds Binder and still binds the statements (SELECT, INSERT,
-// DDL, ...) in package engine.
+// DDL, ...) in package engine, reading the databases and the session
+// through Catalog and Settings (catalog.go), the interfaces they will
+// bind against here. The first to have moved: an INSERT's column list and
+// VALUES rows (insert.go), and a table name's resolution (lookup.go).
 package bind

@@ -3,6 +3,7 @@ package exec
 import (
 	"strings"
 
+	"mirrordb/engine/builtins"
 	"mirrordb/types"
 )
 
@@ -67,4 +68,14 @@ func (v *Call) Explain(x *Explainer, n *Names) string {
 		args[i] = x.Text(a, n)
 	}
 	return strings.ToLower(v.Name) + "(" + strings.Join(args, ",") + ")"
+}
+
+// FromValues is a function of values alone (engine/builtins) as a Builtin.
+func FromValues(f *builtins.Func) *Builtin {
+	return &Builtin{Min: f.Min, Max: f.Max, Type: f.Type, NullSafe: f.NullSafe, Volatile: f.Volatile, Eval: ValuesOnly(f.Eval)}
+}
+
+// ValuesOnly is an evaluation that needs no environment.
+func ValuesOnly(f builtins.EvalFunc) func(*Env, []types.Value, []types.Type) (types.Value, error) {
+	return func(_ *Env, a []types.Value, ts []types.Type) (types.Value, error) { return f(a, ts) }
 }

@@ -89,9 +89,10 @@ var only = map[string][]string{
 	// in, exec's typed expressions out (and what exec itself uses), a
 	// scope's columns as session's column descriptions (name and type, the
 	// wire/engine contract's leaf), the catalog's descriptors (exec's
-	// scans carry them; the statement binders will resolve names against
-	// them); no engine, storage or wire. What binding needs of the engine
-	// comes through bind.Engine.
+	// scans carry them; the statement binders read them through
+	// bind.Catalog); engine/builtins' date functions; no engine, storage or
+	// wire. What binding needs of the engine comes through bind.Engine,
+	// bind.Catalog and bind.Settings, and the function registries it fills.
 	"mirrordb/engine/bind": {"mirrordb/parser", "mirrordb/engine/exec", "mirrordb/engine/catalog", "mirrordb/session", "mirrordb/types",
 		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern", "mirrordb/engine/keys",
 		"mirrordb/engine/plan"},

@@ -1,9 +1,8 @@
-package engine
+package bind
 
 import (
 	"strings"
 
-	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -18,29 +17,29 @@ import (
 // then passes each row on to the projection with its values in Env.Win.
 // The kept rows count against the statement's memory.
 
-// windowOnly are the functions that need OVER.
-var windowOnly = map[string]bool{"ROW_NUMBER": true, "RANK": true, "DENSE_RANK": true, "NTILE": true, "LAG": true, "LEAD": true}
+// WindowOnly are the functions that need OVER.
+var WindowOnly = map[string]bool{"ROW_NUMBER": true, "RANK": true, "DENSE_RANK": true, "NTILE": true, "LAG": true, "LEAD": true}
 
-// windowContext collects the window functions of one query's select list
+// WindowContext collects the window functions of one query's select list
 // and ORDER BY; nested marks the arguments of one, where another is 4109.
-type windowContext struct {
-	specs  []*exec.WindowSpec
+type WindowContext struct {
+	Specs  []*exec.WindowSpec
 	nested bool
 }
 
 // bindWindow binds a call with OVER (or one of the functions that need it).
-func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
+func (b *Binder) bindWindow(x *parser.FuncCall, name string, sc *Scope, agg *AggContext) (exec.Expr, error) {
 	if x.Over == nil {
 		return nil, b.ErrAt(x, sqlerr.New(10753, strings.ToLower(name)))
 	}
-	isAggregate := bind.IsAggregateName(name) && len(x.Name.Parts) == 1
+	isAggregate := IsAggregateName(name) && len(x.Name.Parts) == 1
 	switch {
-	case !windowOnly[name] && !isAggregate, name == "STRING_AGG": // SQL Server has no STRING_AGG ... OVER
+	case !WindowOnly[name] && !isAggregate, name == "STRING_AGG": // SQL Server has no STRING_AGG ... OVER
 		return nil, b.ErrAt(x, sqlerr.New(4113, x.Name.Object()))
 	case x.Distinct:
 		return nil, b.ErrAt(x, sqlerr.New(10759))
 	}
-	wc := b.win
+	wc := b.Win
 	switch {
 	case wc == nil:
 		return nil, b.ErrAt(x, sqlerr.New(4108))
@@ -48,13 +47,13 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *bind.Scope, agg
 		return nil, b.ErrAt(x, sqlerr.New(4109))
 	}
 	text := x.String()
-	for i, s := range wc.specs {
+	for i, s := range wc.Specs {
 		if s.Text == text {
 			return &exec.WinRef{Idx: i, T: s.T}, nil
 		}
 	}
-	b.win = &windowContext{nested: true}
-	defer func() { b.win = wc }()
+	b.Win = &WindowContext{nested: true}
+	defer func() { b.Win = wc }()
 	w := &exec.WindowSpec{Name: name, Text: text, Whole: len(x.Over.OrderBy) == 0}
 	for _, p := range x.Over.PartitionBy {
 		v, err := b.BindExpr(p, sc, agg, types.TypeUnknown)
@@ -80,7 +79,7 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *bind.Scope, agg
 	default:
 		return nil, b.ErrAt(x.Over, sqlerr.New(40517, frame))
 	}
-	if windowOnly[name] {
+	if WindowOnly[name] {
 		if len(x.Over.OrderBy) == 0 {
 			return nil, b.ErrAt(x, sqlerr.New(4112, strings.ToLower(name)))
 		}
@@ -94,21 +93,21 @@ func (b *binder) bindWindow(x *parser.FuncCall, name string, sc *bind.Scope, agg
 		}
 		w.Agg, w.T = spec, spec.T
 	}
-	wc.specs = append(wc.specs, w)
-	return &exec.WinRef{Idx: len(wc.specs) - 1, T: w.T}, nil
+	wc.Specs = append(wc.Specs, w)
+	return &exec.WinRef{Idx: len(wc.Specs) - 1, T: w.T}, nil
 }
 
 // windowAggregate binds an aggregate used with OVER. Its argument is
 // bound like a select item's: over a grouped query it may itself hold
 // aggregates (SUM(SUM(x)) OVER ()).
-func (b *binder) windowAggregate(x *parser.FuncCall, name string, sc *bind.Scope, agg *bind.AggContext) (*exec.AggSpec, error) {
+func (b *Binder) windowAggregate(x *parser.FuncCall, name string, sc *Scope, agg *AggContext) (*exec.AggSpec, error) {
 	return b.aggregateSpec(x, name, func(a parser.Expr) (exec.Expr, error) {
 		return b.BindExpr(a, sc, agg, types.TypeUnknown)
 	})
 }
 
 // bindWindowArgs binds the arguments of the ranking and offset functions.
-func (b *binder) bindWindowArgs(x *parser.FuncCall, name string, w *exec.WindowSpec, sc *bind.Scope, agg *bind.AggContext) error {
+func (b *Binder) bindWindowArgs(x *parser.FuncCall, name string, w *exec.WindowSpec, sc *Scope, agg *AggContext) error {
 	want := map[string][2]int{"ROW_NUMBER": {0, 0}, "RANK": {0, 0}, "DENSE_RANK": {0, 0}, "NTILE": {1, 1}, "LAG": {1, 3}, "LEAD": {1, 3}}[name]
 	if len(x.Args) < want[0] || len(x.Args) > want[1] {
 		if want[0] == want[1] {
