@@ -59,6 +59,7 @@ type Session struct {
 	// the running statement's figures while either is on (stats.go).
 	statsIO, statsTime bool
 	stats              *stmtStats
+	readers            readerCache // the scans' readers, reused (table.go)
 	// oldJoins plans joins as nested loops without pushdown (join_test.go
 	// compares the two).
 	oldJoins bool
