@@ -30,7 +30,7 @@ func (p *selectPlan) columnsRead() (map[int]bool, bool) {
 		xs = append(xs, k.X)
 	}
 	for _, x := range xs {
-		if x != nil && !exprColumns(x, add) {
+		if x != nil && !opt.ExprColumns(x, add) {
 			return nil, false
 		}
 	}

@@ -54,7 +54,8 @@
 // expressions over row sources: table scans narrowed to point lookups,
 // key ranges or index seeks (engine/exec's TableScan, chosen by
 // engine/opt's ChooseAccess; table.go is the store they read), full scans, catalog views (the instance's viewSet,
-// sysviews.go and the files beside it) and nested-loop joins. The bound
+// sysviews.go and the files beside it) and joins (planned by engine/opt's
+// PushJoins from join.go; semi-joins in semijoin.go). The bound
 // operators describe themselves as a plan (explain.go, into engine/plan's
 // nodes) when SET SHOWPLAN_TEXT / SHOWPLAN_ALL or a plan test asks
 // (showplan.go); SET STATISTICS IO / TIME count what they read and time

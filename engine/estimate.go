@@ -8,7 +8,6 @@ import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
-	"mirrordb/engine/opt"
 	"mirrordb/engine/txlog"
 )
 
@@ -63,10 +62,6 @@ func countRows(r pebble.Reader, prefix []byte) float64 {
 	}
 	return float64(n)
 }
-
-// estimateRows is an input's estimated row count (opt.EstimateRows), from
-// the committed row counts of the tables it scans.
-func estimateRows(src exec.Operator) float64 { return opt.EstimateRows(src, scanRows) }
 
 // scanRows is the committed row count of the table a scan reads.
 func scanRows(ts *exec.TableScan) float64 { return tableRows(storeOf(ts), ts.Def) }

@@ -49,20 +49,20 @@ type semiJoin struct {
 }
 
 // planSeek chooses the seek per outer row for an EXISTS semi-join whose
-// outer input is estimated small, as the join steps do (joinorder.go).
-func (s *semiJoin) planSeek(hint joinHint) {
+// outer input is estimated small, as the join steps do (opt/joinchain.go).
+func (s *semiJoin) planSeek(hint opt.JoinHint) {
 	ts, ok := s.inner.(*exec.TableScan)
-	if !ok || hint == hintHash {
+	if !ok || hint == opt.HintHash {
 		return
 	}
-	if hint != hintLoop && !opt.SeekCheaper(estimateRows(s.src), max(scanRows(ts), 1)) {
+	if hint != opt.HintLoop && !opt.SeekCheaper(planTables.Estimate(s.src), planTables.Reads(ts)) {
 		return
 	}
 	pairs := make([]exec.JoinPair, len(s.innerKeys))
 	for i := range pairs {
 		pairs[i] = exec.JoinPair{L: s.outerRefs[i], R: s.innerKeys[i]}
 	}
-	if inner, _ := seekInner(ts, 0, pairs); inner != nil {
+	if inner, _ := opt.SeekInner(ts, 0, pairs); inner != nil {
 		s.seek = inner
 	}
 }
@@ -78,7 +78,7 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 		if anti || x.sub.correlated || len(x.sub.plan.cols) != 1 {
 			return nil
 		}
-		if _, _, ok := exprSpan(x.x); !ok {
+		if _, _, ok := opt.ExprSpan(x.x); !ok {
 			return nil
 		}
 		s := &semiJoin{in: x.sub, anti: x.not, outerKeys: []exec.Expr{x.x}}
@@ -140,7 +140,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 		if outer == nil {
 			return nil
 		}
-		if _, _, ok := exprSpan(inner); !ok {
+		if _, _, ok := opt.ExprSpan(inner); !ok {
 			return nil
 		}
 		s.innerKeys = append(s.innerKeys, inner)
@@ -159,7 +159,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 // (or might: an expression the planner cannot look into).
 func namesLevel(x exec.Expr, level int) bool {
 	found := false
-	known := exprLeaves(x, func(x exec.Expr) {
+	known := opt.ExprLeaves(x, func(x exec.Expr) {
 		if o, ok := x.(*exec.OuterRef); ok && o.Level == level {
 			found = true
 		}

@@ -60,6 +60,7 @@ type Session struct {
 	// the running statement's figures while either is on (stats.go).
 	statsIO, statsTime bool
 	stats              *stmtStats
+	readers            readerCache // the scans' readers, reused (table.go)
 	// oldJoins plans joins as nested loops without pushdown (join_test.go
 	// compares the two).
 	oldJoins bool
@@ -480,6 +481,7 @@ func (s *Session) run(ctx context.Context, st parser.Statement, p *stmtPlan, arg
 		gov = s.memory.Begin(ctx)
 	}
 	defer gov.End()
+	defer s.readers.release() // what the statement's readers hold ends with it
 	req := s.activity.start(p.command, s.db, gov)
 	defer s.activity.finish(s, req)
 	w = req.counting(w)

@@ -7,6 +7,7 @@ import (
 
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
+	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
 	"mirrordb/types"
@@ -25,7 +26,8 @@ func (t storedTable) Open(e *exec.Env) (exec.Reader, error) {
 		return nil, err // out of service after a storage failure: no rows from it
 	}
 	s := sessionOf(e)
-	return &tableReader{storedTable: t, e: e, r: s.readerFor(t.db), tio: s.stats.open(t.db, t.def)}, nil
+	want := tableReader{storedTable: t, e: e, r: s.readerFor(t.db), tio: s.stats.open(t.db, t.def)}
+	return s.readers.reader(want), nil
 }
 
 func (t storedTable) Current(e *exec.Env) *catalog.TableDef {
@@ -44,6 +46,52 @@ type tableReader struct {
 	e   *exec.Env
 	r   pebble.Reader
 	tio *tableIO // nil unless SET STATISTICS IO is on
+}
+
+// readerCache is a session's table readers, kept for the statements that
+// follow: a point lookup would otherwise allocate one per statement. Every
+// Env of a statement shares its governor (only Session.run begins one) and
+// a session runs one statement at a time, so the readers of another
+// governor belong to a statement that ended and may be refilled. A reader
+// holds no position, so the running statement's equal readers are one
+// (a join's inner lookups open the same reader for every outer row).
+type readerCache struct {
+	gov  *govern.Statement
+	used int
+	rs   [4]tableReader
+}
+
+func (c *readerCache) reader(want tableReader) *tableReader {
+	if want.e.Gov == nil { // outside a statement's run (recovery, DDL's own reads)
+		return fresh(want)
+	}
+	if c.gov != want.e.Gov {
+		c.gov, c.used = want.e.Gov, 0
+	}
+	for i := range c.rs[:c.used] {
+		if c.rs[i] == want {
+			return &c.rs[i]
+		}
+	}
+	if c.used == len(c.rs) {
+		return fresh(want)
+	}
+	c.rs[c.used] = want
+	c.used++
+	return &c.rs[c.used-1]
+}
+
+// release forgets the ended statement's readers, so that the results and
+// rows its environment holds (Env.Cache, OUTPUT) are not kept alive until
+// the session's next statement opens a table.
+func (c *readerCache) release() { *c = readerCache{} }
+
+// fresh is a reader of its own (not escaping want keeps the reused path
+// free of allocations).
+func fresh(want tableReader) *tableReader {
+	r := new(tableReader)
+	*r = want
+	return r
 }
 
 func (t *tableReader) Ranges(rs []exec.KeyRange, backward, rows bool, fn func(key, val []byte) error) (err error) {

@@ -41,7 +41,7 @@
 // engine's own nodes, which need the session or a subquery's plan
 // (subqueries, system views' rows, the PostgreSQL forms and subqueries'
 // semi-joins for now), live in package engine and implement Expr, Operator or
-// Explained there; they reach the session through Env.Sess, an opaque
+// Explained there (and Leaves, telling the planner the columns they read); they reach the session through Env.Sess, an opaque
 // value only the engine interprets, and name a row's columns in plans
 // through Names.Columns (the binder's scope). The binder composes the
 // chain from these types' fields. See docs/ARCHITECTURE.md, "Inside the

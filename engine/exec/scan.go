@@ -36,9 +36,62 @@ type TableScan struct {
 	Need []bool
 }
 
-// Run reads the rows.
+// Run reads the rows. A point lookup calls fn directly: wrapping it for
+// ScanKeys would allocate a closure per statement.
 func (t *TableScan) Run(e *Env, fn func(row []types.Value) error) error {
+	if t.Seek == nil && t.point() {
+		r, key, none, err := t.open(e)
+		if err != nil || none {
+			return err
+		}
+		_, row, ok, err := t.lookup(r, key)
+		if err != nil || !ok {
+			return err
+		}
+		return fn(row)
+	}
 	return t.ScanKeys(e, func(_, _ []byte, row []types.Value) error { return fn(row) })
+}
+
+// point reports whether Eq gives every key column: one row at most.
+func (t *TableScan) point() bool { return len(t.Eq) > 0 && len(t.Eq) == len(t.Def.PK) }
+
+// open begins reading the table and encodes the key prefix Eq gives; none
+// reports a key value that is NULL (or did not convert), which matches
+// nothing.
+func (t *TableScan) open(e *Env) (r Reader, prefix []byte, none bool, err error) {
+	if r, err = t.Table.Open(e); err != nil {
+		return nil, nil, false, err
+	}
+	prefix = keys.TablePrefix(t.Def.StoreID())
+	if len(t.Eq) == 0 {
+		return r, prefix, false, nil
+	}
+	vals := make([]types.Value, len(t.Eq))
+	ts := make([]types.Type, len(t.Eq))
+	for i, x := range t.Eq {
+		v, err := x.Eval(e)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if v == nil {
+			return nil, nil, true, nil
+		}
+		vals[i], ts[i] = v, t.Def.Columns[t.Def.PK[i]].Type
+	}
+	return r, append(prefix, keys.EncodeTuple(vals, ts)...), false, nil
+}
+
+// lookup reads the row of a whole primary key.
+func (t *TableScan) lookup(r Reader, key []byte) (raw []byte, row []types.Value, ok bool, err error) {
+	raw, ok, err = r.Get(key)
+	if err != nil || !ok {
+		return nil, nil, false, err
+	}
+	if row, err = r.Row(raw, nil, nil); err != nil {
+		return nil, nil, false, err
+	}
+	return raw, row, true, nil
 }
 
 // ScanKeys is Run that also passes each row's storage key and encoded value
@@ -47,36 +100,16 @@ func (t *TableScan) ScanKeys(e *Env, fn func(key, raw []byte, row []types.Value)
 	if t.Seek != nil {
 		return t.Seek.scanKeys(e, t, fn)
 	}
-	r, err := t.Table.Open(e)
-	if err != nil {
+	r, prefix, none, err := t.open(e)
+	if err != nil || none {
 		return err
 	}
-	prefix := keys.TablePrefix(t.Def.StoreID())
-	if len(t.Eq) > 0 {
-		vals := make([]types.Value, len(t.Eq))
-		ts := make([]types.Type, len(t.Eq))
-		for i, x := range t.Eq {
-			v, err := x.Eval(e)
-			if err != nil {
-				return err
-			}
-			if v == nil {
-				return nil // key = NULL (or an unconvertible value) matches nothing
-			}
-			vals[i], ts[i] = v, t.Def.Columns[t.Def.PK[i]].Type
+	if t.point() {
+		raw, row, ok, err := t.lookup(r, prefix)
+		if err != nil || !ok {
+			return err
 		}
-		prefix = append(prefix, keys.EncodeTuple(vals, ts)...)
-		if len(t.Eq) == len(t.Def.PK) {
-			v, ok, err := r.Get(prefix)
-			if err != nil || !ok {
-				return err
-			}
-			row, err := r.Row(v, nil, nil)
-			if err != nil {
-				return err
-			}
-			return fn(prefix, v, row)
-		}
+		return fn(prefix, raw, row)
 	}
 	rs := []KeyRange{{Lo: prefix, Hi: keys.PrefixEnd(prefix)}}
 	if t.Rng != nil {

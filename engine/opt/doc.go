@@ -37,12 +37,23 @@
 //     (GroupsTogether, UseIndexForGroups), with the order it reads in
 //     (ScanOrder) and an index read whole (WholeIndex). Whether a WHERE
 //     clause implies a filtered index's filter is the engine's to judge
-//     (it parses the filter): the passes take it as an Implies.
+//     (it parses the filter): the passes take it as an Implies;
+//   - the joins' planning (PushJoins): each WHERE and ON conjunct placed
+//     on the lowest operator that may apply it, by the columns it reads
+//     (ExprSpan, ExprColumns, ExprLeaves; expressions defined outside
+//     exec, the engine's subqueries, answer through exec.Leaves); a run
+//     of inner joins made one exec.JoinChain in JoinOrder's order, its
+//     equalities closed transitively, each step's method chosen; other
+//     joins a SeekJoin (SeekInner: the primary key's or a secondary
+//     index's seek of the inner input), a HashJoin or NestedLoops; the
+//     hints OPTION (LOOP JOIN | HASH JOIN | FORCE ORDER) (QueryHint,
+//     8622 when they leave no plan). What only the engine knows of its
+//     tables, their row counts and Implies, it passes as Tables.
 //
 // opt works over exec's expression nodes and row sources and the
 // catalog's descriptors, and knows nothing of the engine: not the
 // session, the store, the parser or the binder. The binder hands its
-// clauses to the passes; pushing predicates down onto a join's inputs
-// still lives in package engine. See docs/ARCHITECTURE.md, "Inside the
+// clauses to the passes; the semi-joins, the engine's own node, are
+// planned in package engine. See docs/ARCHITECTURE.md, "Inside the
 // engine".
 package opt

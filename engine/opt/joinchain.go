@@ -1,18 +1,17 @@
-package engine
+package opt
 
 import (
 	"math/bits"
 	"sort"
 
 	"mirrordb/engine/exec"
-	"mirrordb/engine/opt"
 	"mirrordb/types"
 )
 
 // Join order: a run of inner (and cross) joins is one exec.JoinChain, its
 // inputs joined left-deep in the order the row estimates suggest (the
 // smallest input first, then each time the connected input that keeps the
-// result smallest: opt.JoinOrder), or in the written order under OPTION
+// result smallest: JoinOrder), or in the written order under OPTION
 // (FORCE ORDER).
 // Each step picks its method: a seek of the input per row so far (index
 // nested loops) when the rows so far are few against the input's size and
@@ -28,7 +27,7 @@ import (
 // knows of it.
 type joinInput struct {
 	src exec.Operator
-	opt.Input
+	Input
 }
 
 // maxChainInputs bounds the inputs a chain reorders (a bitmask each).
@@ -46,11 +45,11 @@ func (jp *joinPlanner) chainJoin(j *exec.NestedLoops, base int, preds []exec.Exp
 			flatten(js.Left, base, js.LW)
 			flatten(js.Right, base+js.LW, js.RW)
 			if js.On != nil {
-				conds = opt.Conjuncts(js.On, conds)
+				conds = Conjuncts(js.On, conds)
 			}
 			return
 		}
-		inputs = append(inputs, joinInput{src: src, Input: opt.Input{Base: base, W: w}})
+		inputs = append(inputs, joinInput{src: src, Input: Input{Base: base, W: w}})
 	}
 	flatten(j, base, j.LW+j.RW)
 	conds = append(conds, transitiveEqualities(conds)...)
@@ -67,7 +66,7 @@ func (jp *joinPlanner) chainJoin(j *exec.NestedLoops, base int, preds []exec.Exp
 	}
 	mask := func(x exec.Expr) (uint64, bool) {
 		var m uint64
-		ok := exprColumns(x, func(col int) {
+		ok := ExprColumns(x, func(col int) {
 			if i := owner(col); i >= 0 {
 				m |= 1 << i
 			}
@@ -98,22 +97,22 @@ func (jp *joinPlanner) chainJoin(j *exec.NestedLoops, base int, preds []exec.Exp
 		var left []exec.Expr
 		in.src, left = jp.rewrite(in.src, in.Base, in.W, perInput[i])
 		if len(left) > 0 {
-			in.src = &exec.InputFilter{Src: in.src, Cond: opt.AndAll(left), Base: in.Base, Width: in.W}
+			in.src = &exec.InputFilter{Src: in.src, Cond: AndAll(left), Base: in.Base, Width: in.W}
 		}
-		in.Est = estimateRows(in.src)
+		in.Est = jp.Estimate(in.src)
 		in.Reads = in.Est
-		if ts := leafScan(in.src); ts != nil {
-			in.Reads, in.Table = max(scanRows(ts), 1), ts.Def
+		if ts := LeafScan(in.src); ts != nil {
+			in.Reads, in.Table = jp.Reads(ts), ts.Def
 		}
 	}
-	descs := make([]opt.Input, len(inputs))
+	descs := make([]Input, len(inputs))
 	for i, in := range inputs {
 		descs[i] = in.Input
 	}
 	c := &exec.JoinChain{Base: base, Width: j.LW + j.RW}
-	order := opt.JoinOrder(descs, conds, masks, multi, jp.forceOrder)
+	order := JoinOrder(descs, conds, masks, multi, jp.forceOrder)
 	first := inputs[order[0]]
-	c.First = chainInput(first.src, first.Input)
+	c.First = jp.chainInput(first.src, first.Input)
 	joined := uint64(1) << order[0]
 	est := first.Est
 	applied := make([]bool, len(conds))
@@ -137,16 +136,16 @@ func (jp *joinPlanner) chainJoin(j *exec.NestedLoops, base int, preds []exec.Exp
 // chainInput describes an input, read from src, to the chain that runs
 // it; its plan draws the scan under a pushed-down filter with the scan's
 // own estimate.
-func chainInput(src exec.Operator, in opt.Input) exec.ChainInput {
+func (jp *joinPlanner) chainInput(src exec.Operator, in Input) exec.ChainInput {
 	ci := exec.ChainInput{Src: src, Base: in.Base, W: in.W, Est: in.Est}
 	if f, ok := src.(*exec.InputFilter); ok {
-		ci.Filtered, ci.ScanEst = true, estimateRows(f.Src)
+		ci.Filtered, ci.ScanEst = true, jp.Estimate(f.Src)
 	}
 	return ci
 }
 
-// leafScan is the table scan under an input's filters, or nil.
-func leafScan(src exec.Operator) *exec.TableScan {
+// LeafScan is the table scan under an input's filters, or nil.
+func LeafScan(src exec.Operator) *exec.TableScan {
 	for {
 		switch s := src.(type) {
 		case *exec.TableScan:
@@ -161,8 +160,8 @@ func leafScan(src exec.Operator) *exec.TableScan {
 
 // step plans joining in to the rows so far (the inputs in joined, est
 // rows) with the conditions conds.
-func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask func(exec.Expr) (uint64, bool), inputs []opt.Input, est float64) exec.ChainStep {
-	s := exec.ChainStep{In: chainInput(in.src, in.Input), Cond: opt.AndAll(conds)}
+func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask func(exec.Expr) (uint64, bool), inputs []Input, est float64) exec.ChainStep {
+	s := exec.ChainStep{In: jp.chainInput(in.src, in.Input), Cond: AndAll(conds)}
 	self := uint64(0)
 	for i := range inputs {
 		if inputs[i].Base == in.Base {
@@ -187,32 +186,32 @@ func (jp *joinPlanner) step(in joinInput, conds []exec.Expr, joined uint64, mask
 			}
 		}
 		rest = append(rest, c)
-		sel *= opt.Selectivity(c)
+		sel *= Selectivity(c)
 	}
-	s.Est = opt.JoinedRows(est, in.Input, eqs, inputs) * sel
+	s.Est = JoinedRows(est, in.Input, eqs, inputs) * sel
 	if len(eqs) == 0 {
 		s.Est = max(est*in.Est*sel, 1)
 	}
 	if len(s.Pairs) == 0 {
-		if jp.hint == hintHash {
+		if jp.hint == HintHash {
 			jp.fail()
 		}
 		return s
 	}
-	if jp.hint == hintLoop || jp.hint == hintNone && opt.SeekCheaper(est, in.Reads) {
-		if inner, used := seekInner(in.src, in.Base, s.Pairs); inner != nil {
-			s.Method, s.In, s.Pairs = exec.MethodSeek, chainInput(inner, in.Input), used // cond stays whole: a converted key may seek too wide
+	if jp.hint == HintLoop || jp.hint == HintNone && SeekCheaper(est, in.Reads) {
+		if inner, used := SeekInner(in.src, in.Base, s.Pairs); inner != nil {
+			s.Method, s.In, s.Pairs = exec.MethodSeek, jp.chainInput(inner, in.Input), used // cond stays whole: a converted key may seek too wide
 			return s
 		}
 	}
-	if jp.hint == hintLoop || jp.hint == hintNone && min(est, in.Est) <= 1 {
+	if jp.hint == HintLoop || jp.hint == HintNone && min(est, in.Est) <= 1 {
 		return s // nested loops: one side a single row, no table to build
 	}
-	s.Method, s.Rest = exec.MethodHash, opt.AndAll(rest)
+	s.Method, s.Rest = exec.MethodHash, AndAll(rest)
 	for _, p := range s.Pairs {
 		s.Floats = append(s.Floats, !exec.ExactNumber(p.L.Type()) || !exec.ExactNumber(p.R.Type()))
 	}
-	s.BuildLeft = opt.BuildLeft(est, in.Est)
+	s.BuildLeft = BuildLeft(est, in.Est)
 	return s
 }
 
@@ -249,9 +248,9 @@ func transitiveEqualities(conds []exec.Expr) []exec.Expr {
 		case lok && rok && sameKindFamily(l.T, r.T):
 			cols[l.Idx], cols[r.Idx] = l, r
 			parent[find(l.Idx)] = find(r.Idx)
-		case lok && opt.RowIndependent(cmp.R):
+		case lok && RowIndependent(cmp.R):
 			consts, has[l.Idx] = append(consts, fixed{l, cmp.R}), true
-		case rok && opt.RowIndependent(cmp.L):
+		case rok && RowIndependent(cmp.L):
 			consts, has[r.Idx] = append(consts, fixed{r, cmp.L}), true
 		}
 	}

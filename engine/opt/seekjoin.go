@@ -1,9 +1,8 @@
-package engine
+package opt
 
 import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
-	"mirrordb/engine/opt"
 )
 
 // innerSeekers are the ways an index nested-loop join can read its inner
@@ -12,11 +11,11 @@ import (
 // clustered index seek is the first; a secondary index adds its own.
 var innerSeekers = []func(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Operator, []exec.JoinPair){pkSeek, secondarySeek}
 
-// seekInner finds a seek for a join's right input (at column base of the
+// SeekInner finds a seek for a join's right input (at column base of the
 // combined row), keeping a filter pushed onto it.
-func seekInner(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Operator, []exec.JoinPair) {
+func SeekInner(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Operator, []exec.JoinPair) {
 	if f, ok := inner.(*exec.InputFilter); ok {
-		s, used := seekInner(f.Src, base, pairs)
+		s, used := SeekInner(f.Src, base, pairs)
 		if s == nil {
 			return nil, nil
 		}
@@ -33,13 +32,13 @@ func seekInner(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Opera
 // pkSeek seeks a table on a prefix of its primary key: the columns a
 // pushed-down constant already fixes, then those the join's equalities
 // give, converted to the key column's type where that keeps equal values
-// equal (opt.KeyCompatible), as the top-level access path does.
+// equal (KeyCompatible), as the top-level access path does.
 func pkSeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.Operator, []exec.JoinPair) {
 	ts, ok := inner.(*exec.TableScan)
 	if !ok || len(ts.Def.PK) == 0 || ts.Seek != nil {
 		return nil, nil
 	}
-	eq, used := opt.SeekValues(ts.Def, ts.Def.PK, append([]exec.Expr(nil), ts.Eq...), base, pairs)
+	eq, used := SeekValues(ts.Def, ts.Def.PK, append([]exec.Expr(nil), ts.Eq...), base, pairs)
 	if len(used) == 0 {
 		return nil, nil
 	}
@@ -59,9 +58,9 @@ func secondarySeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.O
 		if ix.State != catalog.IndexReady || ix.Filter != "" {
 			continue
 		}
-		eq, used := opt.SeekValues(ts.Def, ix.Columns, nil, base, pairs)
+		eq, used := SeekValues(ts.Def, ix.Columns, nil, base, pairs)
 		if len(used) > len(bestUsed) {
-			best, bestUsed = &exec.IndexSeek{Index: ix, KeySeek: opt.EqualKeySeek(ts.Def, ix.Columns, ix.Desc, eq)}, used
+			best, bestUsed = &exec.IndexSeek{Index: ix, KeySeek: EqualKeySeek(ts.Def, ix.Columns, ix.Desc, eq)}, used
 		}
 	}
 	if best == nil {
