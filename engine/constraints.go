@@ -26,7 +26,7 @@ import (
 // mirror and the undo of forced service see it like any other write.
 //
 // Enforcement reads the constraints as the transaction sees the schema
-// (as indexPhase does), so a constraint added while a statement waited
+// (as exec.IndexPhase does), so a constraint added while a statement waited
 // for the writer lock is enforced too. Per row written:
 //   - computed columns are evaluated and stored with the row (PERSISTED
 //     or not; SQL Server computes a non-persisted column on read, which
@@ -168,7 +168,7 @@ func liveDef(t *txn, def *catalog.TableDef) (*catalog.TableDef, *catalog.Schema,
 // checkRow computes a new row version's computed columns and checks its
 // CHECK constraints.
 func (w *rowWriter) checkRow(e *exec.Env, t *txn, row []types.Value) error {
-	def, _, err := liveDef(t, w.table)
+	def, _, err := liveDef(t, w.Table)
 	if err != nil || !def.HasRowRules() {
 		return err
 	}
@@ -192,7 +192,7 @@ func (w *rowWriter) checkRow(e *exec.Env, t *txn, row []types.Value) error {
 			if c.def.Column >= 0 {
 				col = []int{c.def.Column}
 			}
-			err := conflict(w.verb, "CHECK", c.def.Name, w.db, def, col)
+			err := conflict(w.Verb, "CHECK", c.def.Name, w.db, def, col)
 			err.Code = sqlerr.CheckViolation
 			return err
 		}
@@ -335,7 +335,7 @@ func findRows(e *exec.Env, db *Database, def *catalog.TableDef, cols []int, vals
 	case ix != nil:
 		scan.Seek = &exec.IndexSeek{Index: *ix, KeySeek: opt.EqualKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
 	}
-	allKs, allRaws, allRows, err := matchRows(e, scan, nil, nil)
+	allKs, allRaws, allRows, err := exec.MatchRows(e, scan, nil, nil)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -355,7 +355,7 @@ func findRows(e *exec.Env, db *Database, def *catalog.TableDef, cols []int, vals
 // columns are all non-NULL (and changed, for an update) must find its
 // parent row.
 func (w *rowWriter) checkParents(e *exec.Env, t *txn, old, row []types.Value) error {
-	def, set, err := liveDef(t, w.table)
+	def, set, err := liveDef(t, w.Table)
 	if err != nil || len(def.ForeignKeys) == 0 {
 		return err
 	}
@@ -382,7 +382,7 @@ func (w *rowWriter) checkParents(e *exec.Env, t *txn, old, row []types.Value) er
 			continue
 		}
 		if !ok {
-			return conflict(w.verb, "FOREIGN KEY", fk.Name, w.db, parent, fk.RefColumns)
+			return conflict(w.Verb, "FOREIGN KEY", fk.Name, w.db, parent, fk.RefColumns)
 		}
 	}
 	return nil
@@ -399,7 +399,7 @@ type selfRef struct {
 // checkSelfRefs checks, at the end of an INSERT, the rows checkParents
 // put aside.
 func (w *rowWriter) checkSelfRefs(e *exec.Env, t *txn, refs []selfRef) error {
-	def, _, err := liveDef(t, w.table)
+	def, _, err := liveDef(t, w.Table)
 	if err != nil {
 		return err
 	}
@@ -409,7 +409,7 @@ func (w *rowWriter) checkSelfRefs(e *exec.Env, t *txn, refs []selfRef) error {
 			return err
 		}
 		if !ok {
-			return conflict(w.verb, "FOREIGN KEY", r.fk.Name, w.db, def, r.fk.RefColumns)
+			return conflict(w.Verb, "FOREIGN KEY", r.fk.Name, w.db, def, r.fk.RefColumns)
 		}
 	}
 	return nil
@@ -474,14 +474,14 @@ func referencedRow(e *exec.Env, t *txn, db *Database, def, child *catalog.TableD
 	case action == catalog.ActionNone:
 		return conflict(verb, "REFERENCE", fk.Name, db, child, fk.Columns)
 	case action == catalog.ActionCascade && nw == nil:
-		if err := deleteRows(e, t, child.ID, ks, raws, rows); err != nil {
+		if err := exec.DeleteRows(e, t, child.ID, ks, raws, rows); err != nil {
 			return err
 		}
 		return referencedChange(e, t, db, child, verb, rows, nil, depth+1)
 	}
 	// CASCADE of an update, SET NULL, SET DEFAULT: the children's foreign
 	// key columns change.
-	w := &rowWriter{db: db, table: child, verb: verb}
+	w := newRowWriter(db, child, verb)
 	var vals []types.Value
 	switch action {
 	case catalog.ActionCascade:
@@ -496,21 +496,21 @@ func referencedRow(e *exec.Env, t *txn, db *Database, def, child *catalog.TableD
 			return err
 		}
 	}
-	changes := make([]rowChange, len(rows))
+	changes := make([]exec.RowChange, len(rows))
 	news := make([][]types.Value, len(rows))
 	for i, row := range rows {
 		news[i] = append([]types.Value{}, row...)
 		for j, c := range fk.Columns {
-			if news[i][c], err = w.convert(c, vals[j], child.Columns[c].Type); err != nil {
+			if news[i][c], err = w.Convert(c, vals[j], child.Columns[c].Type); err != nil {
 				return err
 			}
 		}
 		if err := w.checkRow(e, t, news[i]); err != nil {
 			return err
 		}
-		changes[i] = rowChange{oldKey: ks[i], oldRaw: raws[i], newKey: w.storageKey(ks[i], news[i]), old: row, row: news[i]}
+		changes[i] = exec.RowChange{OldKey: ks[i], OldRaw: raws[i], NewKey: w.StorageKey(ks[i], news[i]), Old: row, Row: news[i]}
 	}
-	if err := w.applyChanges(e, t, changes); err != nil {
+	if err := w.ApplyChanges(e, t, changes); err != nil {
 		return err
 	}
 	for i := range rows {
@@ -523,7 +523,7 @@ func referencedRow(e *exec.Env, t *txn, db *Database, def, child *catalog.TableD
 
 // defaultValues evaluates the DEFAULTs of cols (NULL without one).
 func (w *rowWriter) defaultValues(e *exec.Env, cols []int) ([]types.Value, error) {
-	r, err := rulesFor(e, w.db, w.table)
+	r, err := rulesFor(e, w.db, w.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -534,7 +534,7 @@ func (w *rowWriter) defaultValues(e *exec.Env, cols []int) ([]types.Value, error
 			if err != nil {
 				return nil, err
 			}
-			if out[i], err = w.convert(c, v, x.Type()); err != nil {
+			if out[i], err = w.Convert(c, v, x.Type()); err != nil {
 				return nil, err
 			}
 		}
@@ -544,20 +544,20 @@ func (w *rowWriter) defaultValues(e *exec.Env, cols []int) ([]types.Value, error
 
 // afterUpdate checks the foreign keys of the rows an UPDATE changed, and
 // carries out those that reference them.
-func (w *rowWriter) afterUpdate(e *exec.Env, t *txn, changes []rowChange) error {
+func (w *rowWriter) afterUpdate(e *exec.Env, t *txn, changes []exec.RowChange) error {
 	olds := make([][]types.Value, len(changes))
 	news := make([][]types.Value, len(changes))
 	for i, c := range changes {
-		if err := w.checkParents(e, t, c.old, c.row); err != nil {
+		if err := w.checkParents(e, t, c.Old, c.Row); err != nil {
 			return err
 		}
-		olds[i], news[i] = c.old, c.row
+		olds[i], news[i] = c.Old, c.Row
 	}
-	def, _, err := liveDef(t, w.table)
+	def, _, err := liveDef(t, w.Table)
 	if err != nil {
 		return err
 	}
-	return referencedChange(e, t, w.db, def, w.verb, olds, news, 0)
+	return referencedChange(e, t, w.db, def, w.Verb, olds, news, 0)
 }
 
 // refuseReferenced is DROP TABLE's 3726 and TRUNCATE TABLE's 4712 when a
