@@ -218,7 +218,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 				if err != nil {
 					return nil, err
 				}
-				if err := r.compute(e, nd, row); err != nil {
+				if err := r.Compute(e, nd, row); err != nil {
 					return nil, err
 				}
 			}

@@ -250,13 +250,7 @@ func (a *constraintAdder) validateCheck(ck *catalog.CheckDef, x exec.Expr) error
 		if err != nil || v == nil || exec.Truth(v) {
 			return err
 		}
-		var cols []int
-		if ck.Column >= 0 {
-			cols = []int{ck.Column}
-		}
-		err2 := conflict("ALTER TABLE", "CHECK", ck.Name, a.db, a.def, cols)
-		err2.Code = sqlerr.CheckViolation
-		return err2
+		return exec.CheckConflict("ALTER TABLE", a.db.Name(), a.def, ck)
 	})
 }
 

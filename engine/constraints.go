@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,24 +65,6 @@ func storedExpr(s *parser.Select) parser.Expr {
 	return s.Items[0].Expr
 }
 
-// rowRules are a table's computed columns, CHECK constraints and DEFAULTs
-// bound for evaluation against one of its rows.
-type rowRules struct {
-	computed []boundColumn
-	checks   []boundCheck
-	defaults []exec.Expr // per column, nil without a DEFAULT
-}
-
-type boundColumn struct {
-	col int
-	x   exec.Expr
-}
-
-type boundCheck struct {
-	def *catalog.CheckDef
-	x   exec.Expr
-}
-
 // rulesCache holds the bound rules of each table definition in use; a
 // definition is replaced (a new pointer) by every schema change, and the
 // cache forgets everything when it grows past rulesCacheMax. Every row
@@ -97,15 +78,15 @@ var rulesCache struct {
 const rulesCacheMax = 512
 
 // rulesFor binds (once per definition) a table's rules.
-func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*rowRules, error) {
+func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*exec.RowRules, error) {
 	if m := rulesCache.m.Load(); m != nil {
 		if r, ok := m.Load(def); ok {
-			return r.(*rowRules), nil
+			return r.(*exec.RowRules), nil
 		}
 	}
 	b := newBinder(sessionOf(e), bind.Binder{})
 	sc, _ := b.tableScope(db, def)
-	r := &rowRules{defaults: make([]exec.Expr, len(def.Columns))}
+	r := &exec.RowRules{Defaults: make([]exec.Expr, len(def.Columns))}
 	bind := func(text string, hint types.Type) (exec.Expr, error) {
 		x := exprFromText(text)
 		if x == nil {
@@ -120,14 +101,14 @@ func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*rowRules, erro
 			if err != nil {
 				return nil, err
 			}
-			r.computed = append(r.computed, boundColumn{i, x})
+			r.Computed = append(r.Computed, exec.ComputedColumn{Col: i, X: x})
 		}
 		if d := defaultExpression(c); d != nil {
 			x, err := b.bindDefault(d, c.Type)
 			if err != nil {
 				return nil, err
 			}
-			r.defaults[i] = x
+			r.Defaults[i] = x
 		}
 	}
 	for i := range def.Checks {
@@ -138,7 +119,7 @@ func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*rowRules, erro
 		if err != nil {
 			return nil, err
 		}
-		r.checks = append(r.checks, boundCheck{&def.Checks[i], x})
+		r.Checks = append(r.Checks, exec.BoundCheck{Def: &def.Checks[i], X: x})
 	}
 	m := rulesCache.m.Load()
 	if m == nil || rulesCache.n.Add(1) > rulesCacheMax {
@@ -166,7 +147,7 @@ func liveDef(t *txn, def *catalog.TableDef) (*catalog.TableDef, *catalog.Schema,
 }
 
 // checkRow computes a new row version's computed columns and checks its
-// CHECK constraints.
+// CHECK constraints, bound (once per definition) by rulesFor.
 func (w *rowWriter) checkRow(e *exec.Env, t *txn, row []types.Value) error {
 	def, _, err := liveDef(t, w.Table)
 	if err != nil || !def.HasRowRules() {
@@ -176,71 +157,15 @@ func (w *rowWriter) checkRow(e *exec.Env, t *txn, row []types.Value) error {
 	if err != nil {
 		return err
 	}
-	if err := r.compute(e, def, row); err != nil {
+	if err := r.Compute(e, def, row); err != nil {
 		return err
 	}
-	saved := e.Row
-	defer func() { e.Row = saved }()
-	e.Row = row
-	for _, c := range r.checks {
-		v, err := c.x.Eval(e)
-		if err != nil {
-			return err
-		}
-		if v != nil && !exec.Truth(v) {
-			col := []int(nil)
-			if c.def.Column >= 0 {
-				col = []int{c.def.Column}
-			}
-			err := conflict(w.Verb, "CHECK", c.def.Name, w.db, def, col)
-			err.Code = sqlerr.CheckViolation
-			return err
-		}
-	}
-	return nil
+	return r.Check(e, w.Verb, w.Database, def, row)
 }
 
-// compute stores the row's computed columns in it.
-func (r *rowRules) compute(e *exec.Env, def *catalog.TableDef, row []types.Value) error {
-	return r.computeFrom(e, def, row, 0, nil)
-}
-
-// computeFrom computes the computed columns numbered from on but those of
-// skip (what a row stored before they were added lacks: computed.go).
-func (r *rowRules) computeFrom(e *exec.Env, def *catalog.TableDef, row []types.Value, from int, skip map[int]bool) error {
-	saved := e.Row
-	defer func() { e.Row = saved }()
-	e.Row = row
-	for _, c := range r.computed {
-		if c.col < from || skip[c.col] {
-			continue
-		}
-		v, err := c.x.Eval(e)
-		if err != nil {
-			return err
-		}
-		if v != nil {
-			if v, err = types.Convert(v, c.x.Type(), def.Columns[c.col].Type, types.Implicit); err != nil {
-				return err
-			}
-		}
-		row[c.col] = v
-	}
-	return nil
-}
-
-// conflict is Msg 547: the statement conflicted with a constraint, in
-// table def; the column is named when the constraint has exactly one. SQL
-// Server follows it with 3621 "The statement has been terminated.", which
-// rides along as the error's Detail.
+// conflict is exec.Conflict with the database's name.
 func conflict(verb, kind, name string, db *Database, def *catalog.TableDef, cols []int) *sqlerr.Error {
-	col := ""
-	if len(cols) == 1 {
-		col = fmt.Sprintf(", column '%s'", def.Columns[cols[0]].Name)
-	}
-	e := sqlerr.New(547, verb, kind, name, db.Name(), "dbo."+def.Name, col)
-	e.Detail = sqlerr.New(3621).Text() // SQL Server's trailer, as BACKUP's 3013 (backupstmt.go)
-	return e
+	return exec.Conflict(verb, kind, name, db.Name(), def, cols)
 }
 
 // pick returns the row's values of cols, and whether one is NULL.
@@ -529,7 +454,7 @@ func (w *rowWriter) defaultValues(e *exec.Env, cols []int) ([]types.Value, error
 	}
 	out := make([]types.Value, len(cols))
 	for i, c := range cols {
-		if x := r.defaults[c]; x != nil {
+		if x := r.Defaults[c]; x != nil {
 			v, err := x.Eval(e)
 			if err != nil {
 				return nil, err

@@ -34,7 +34,9 @@
 //     table's rows (conversion with 515 and 2628, keys, identity and
 //     rowversion values, 2627 on a duplicate key, an UPDATE's changes)
 //     with their index entries (IndexEntry, WriteIndexes: 2601, 2627),
-//     and MatchRows and DeleteRows, UPDATE's and DELETE's rows;
+//     MatchRows and DeleteRows, UPDATE's and DELETE's rows, and
+//     RowRules, a row's computed columns and CHECK constraints (547)
+//     once the engine has bound them;
 //   - KeySeek, the ranges of encoded keys a seek on one key reads,
 //     computed as the statement runs from the values the planner found,
 //     and its SEEK:() text in plans;

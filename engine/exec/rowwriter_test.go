@@ -268,3 +268,40 @@ func TestRowWriterCounters(t *testing.T) {
 		}
 	}
 }
+
+// TestRowRules computes a computed column (total = qty * 2, converted to
+// its column's type) and checks CHECK (total < 10): NULL passes, FALSE
+// is 547 naming the constraint and its one column, with the check
+// violation's SQLSTATE and 3621 as its detail.
+func TestRowRules(t *testing.T) {
+	intT := types.TypeInt
+	def := &catalog.TableDef{ID: 5, Schema: "dbo", Name: "c",
+		Columns: []catalog.ColumnDef{{Name: "qty", Type: intT, Nullable: true}, {Name: "total", Type: types.TypeBigInt, Nullable: true}},
+		Checks:  []catalog.CheckDef{{Name: "CK_total", Column: 1}}}
+	total := &Arith{Op: "*", L: &ColRef{Idx: 0, T: intT}, R: &Const{V: int64(2), T: intT}, T: intT}
+	r := &RowRules{
+		Computed: []ComputedColumn{{Col: 1, X: total}},
+		Checks:   []BoundCheck{{Def: &def.Checks[0], X: &Compare{Op: "<", L: &ColRef{Idx: 1, T: types.TypeBigInt}, R: &Const{V: int64(10), T: types.TypeBigInt}}}},
+	}
+	e := testEnv(t)
+	for _, c := range []struct {
+		qty  types.Value
+		want string
+	}{
+		{int64(3), "[3 6] <nil>"},
+		{nil, "[<nil> <nil>] <nil>"},
+		{int64(7), `[7 14] Msg 547, Level 16, State 1: The INSERT statement conflicted with the CHECK constraint "CK_total". The conflict occurred in database "db", table "dbo.c", column 'total'.`},
+	} {
+		row := []types.Value{c.qty, nil}
+		err := r.Compute(e, def, row)
+		if err == nil {
+			err = r.Check(e, "INSERT", "db", def, row)
+		}
+		if got := fmt.Sprint(row, " ", err); got != c.want {
+			t.Errorf("qty %v:\n got %s\nwant %s", c.qty, got, c.want)
+		}
+		if se := sqlerr.As(err); se != nil && (se.Code != sqlerr.CheckViolation || se.Detail != sqlerr.New(3621).Text()) {
+			t.Errorf("547's SQLSTATE %s, detail %q", se.Code, se.Detail)
+		}
+	}
+}
