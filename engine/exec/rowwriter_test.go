@@ -183,8 +183,8 @@ func TestRowWriterInsert(t *testing.T) {
 }
 
 // TestRowWriterUpdateAndDelete shifts every key by one (SET id = id + 1,
-// swapping names on the way), which must not collide with rows not yet
-// moved, then deletes through MatchRows what a TableScan with a WHERE
+// two rows swapping their unique names, one keeping its own), which must
+// not collide with rows not yet moved nor with the moving row's own entry, then deletes through MatchRows what a TableScan with a WHERE
 // finds; each index follows its rows, and an index being built is told
 // of the entries that change.
 func TestRowWriterUpdateAndDelete(t *testing.T) {
@@ -201,7 +201,7 @@ func TestRowWriterUpdateAndDelete(t *testing.T) {
 	if err != nil || len(rows) != 3 {
 		t.Fatalf("MatchRows: %d rows, %v", len(rows), err)
 	}
-	names := []string{"b", "c", "a"}
+	names := []string{"b", "a", "c"} // two swap, one stays with its moving row
 	changes := make([]RowChange, len(rows))
 	for i, old := range rows {
 		row := append([]types.Value{}, old...)
@@ -211,7 +211,7 @@ func TestRowWriterUpdateAndDelete(t *testing.T) {
 	if err := w.ApplyChanges(e, ws, changes); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := ws.store(t, def), "[2 b 20] [3 c 30] [4 a 5] ux_name ux_name ux_name ix_score ix_score"; got != want {
+	if got, want := ws.store(t, def), "[2 b 20] [3 a 30] [4 c 5] ux_name ux_name ux_name ix_score ix_score"; got != want {
 		t.Fatalf("after the update:\n got %s\nwant %s", got, want)
 	}
 	for _, ix := range def.Indexes {
@@ -233,7 +233,7 @@ func TestRowWriterUpdateAndDelete(t *testing.T) {
 	if err := DeleteRows(e, ws, def.ID, ks, raws, rows); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := ws.store(t, def), "[3 c 30] [4 a 5] ux_name ux_name ix_score"; got != want {
+	if got, want := ws.store(t, def), "[3 a 30] [4 c 5] ux_name ux_name ix_score"; got != want {
 		t.Fatalf("after the delete:\n got %s\nwant %s", got, want)
 	}
 	if len(ws.built) != 1 || !strings.HasPrefix(ws.built[0], "3:") {
