@@ -187,7 +187,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 		if len(fills) == 0 && !persisted {
 			return a, nil // old rows read the new columns as NULL, or compute them
 		}
-		w := &rowWriter{db: db, table: nd, verb: "ALTER TABLE"}
+		w := newRowWriter(db, nd, "ALTER TABLE")
 		a.rewrite = true
 		a.row = func(e *exec.Env, ordinal int64, old []types.Value) ([]types.Value, error) {
 			row := make([]types.Value, len(nd.Columns))
@@ -209,7 +209,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 				if err != nil {
 					return nil, err
 				}
-				if row[col], err = w.convert(col, v, defaults[i].Type()); err != nil {
+				if row[col], err = w.Convert(col, v, defaults[i].Type()); err != nil {
 					return nil, err
 				}
 			}
@@ -218,7 +218,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 				if err != nil {
 					return nil, err
 				}
-				if err := r.compute(e, nd, row); err != nil {
+				if err := r.Compute(e, nd, row); err != nil {
 					return nil, err
 				}
 			}
@@ -398,10 +398,10 @@ func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange,
 		if to != old.Type {
 			touched = map[int]string{i: "ALTER COLUMN " + old.Name}
 		}
-		w := &rowWriter{db: db, table: nd, verb: "UPDATE"}
+		w := newRowWriter(db, nd, "UPDATE")
 		return &alteration{def: nd, identity: -1, touched: touched, rewrite: !storedAlike(old.Type, to),
 			row: func(_ *exec.Env, _ int64, row []types.Value) ([]types.Value, error) {
-				v, err := w.convert(i, row[i], old.Type)
+				v, err := w.Convert(i, row[i], old.Type)
 				if err != nil {
 					return nil, err
 				}

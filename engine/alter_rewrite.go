@@ -278,7 +278,7 @@ func (r *rewrite) copyAll() error {
 	}
 	nd := *r.a.def
 	nd.Store = r.newStore
-	w := &rowWriter{db: r.db, table: &nd}
+	w := newRowWriter(r.db, &nd, "")
 	for cursor := keys.TablePrefix(r.old.StoreID()); cursor != nil; {
 		if err := r.step(func(t *txn) error {
 			var err error
@@ -290,7 +290,7 @@ func (r *rewrite) copyAll() error {
 				}
 				k := keys.RowKey(nd.StoreID(), keys.RowSuffix(key))
 				if r.a.rekey {
-					if k, err = r.newKey(t, w, row); err != nil {
+					if k, err = r.newKey(t, &w, row); err != nil {
 						return err
 					}
 				}
@@ -302,7 +302,7 @@ func (r *rewrite) copyAll() error {
 					if !ix.Maintained() || !covers(ix, &nd, row) {
 						continue
 					}
-					ik, iv := indexEntry(&nd, ix, k, row)
+					ik, iv := exec.IndexEntry(&nd, ix, k, row)
 					if err := t.Write(ik, nil, false, iv); err != nil {
 						return err
 					}
@@ -326,14 +326,14 @@ func (r *rewrite) copyAll() error {
 // key, or a new row id; a key already taken is 1505, as building the
 // key's index would be.
 func (r *rewrite) newKey(t *txn, w *rowWriter, row []types.Value) ([]byte, error) {
-	k, err := w.key(t, row)
-	if err != nil || len(w.table.PK) == 0 {
+	k, err := w.Key(t, row)
+	if err != nil || len(w.Table.PK) == 0 {
 		return k, err
 	}
 	_, had, err := t.Get(k)
 	if err == nil && had {
-		pk := &catalog.IndexDef{Name: w.table.PKName, Columns: w.table.PK}
-		err = sqlerr.New(1505, "dbo."+w.table.Name, w.table.PKName, indexKeyText(w.table, pk, row))
+		pk := &catalog.IndexDef{Name: w.Table.PKName, Columns: w.Table.PK}
+		err = sqlerr.New(1505, "dbo."+w.Table.Name, w.Table.PKName, exec.IndexKeyText(w.Table, pk, row))
 	}
 	return k, err
 }

@@ -139,7 +139,7 @@ func (b *binder) planBulkInsert(x *parser.BulkInsert) (*stmtPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	ins := &insertPlan{w: rowWriter{db: db, table: def, verb: "INSERT"}}
+	ins := &insertPlan{w: newRowWriter(db, def, "INSERT")}
 	for i := range def.Columns {
 		ins.targets = append(ins.targets, i)
 	}
@@ -206,7 +206,7 @@ func (l *loader) bulkLoad(e *exec.Env, t *txn, rd *pgcodec.CopyReader, spec bulk
 			if failed > spec.maxErrors {
 				return 0, sqlerr.New(4865, spec.maxErrors)
 			}
-			msg := *sqlerr.New(4864, row, fe.col+1, l.ins.w.table.Columns[l.ins.targets[fe.col]].Name)
+			msg := *sqlerr.New(4864, row, fe.col+1, l.ins.w.Table.Columns[l.ins.targets[fe.col]].Name)
 			msg.Severity, msg.Code = 10, sqlerr.Warning
 			if err := w.Notice(&msg); err != nil {
 				return 0, err

@@ -40,7 +40,7 @@ func completeRowBut(e *exec.Env, db *Database, def *catalog.TableDef, raw []byte
 		return nil, db.storage.Corrupt(err)
 	}
 	full = padRow(full, len(def.Columns))
-	if err := rules.computeFrom(e, def, full, stored, skip); err != nil {
+	if err := rules.ComputeFrom(e, def, full, stored, skip); err != nil {
 		return nil, err
 	}
 	for i := stored; i < len(row); i++ {

@@ -250,13 +250,7 @@ func (a *constraintAdder) validateCheck(ck *catalog.CheckDef, x exec.Expr) error
 		if err != nil || v == nil || exec.Truth(v) {
 			return err
 		}
-		var cols []int
-		if ck.Column >= 0 {
-			cols = []int{ck.Column}
-		}
-		err2 := conflict("ALTER TABLE", "CHECK", ck.Name, a.db, a.def, cols)
-		err2.Code = sqlerr.CheckViolation
-		return err2
+		return exec.CheckConflict("ALTER TABLE", a.db.Name(), a.def, ck)
 	})
 }
 
@@ -363,7 +357,7 @@ func (a *constraintAdder) cascadePathExists(parent, child uint32) bool {
 
 // validateForeignKey is WITH CHECK: every row's key must find its parent.
 func (a *constraintAdder) validateForeignKey(fk *catalog.ForeignKeyDef, parent *catalog.TableDef) error {
-	w := &rowWriter{db: a.db, table: a.def, verb: "ALTER TABLE"}
+	w := newRowWriter(a.db, a.def, "ALTER TABLE")
 	return (newTableScan(a.db, a.def)).Run(a.e, func(row []types.Value) error {
 		vals, null := pick(row, fk.Columns)
 		if null {
@@ -375,7 +369,7 @@ func (a *constraintAdder) validateForeignKey(fk *catalog.ForeignKeyDef, parent *
 		}
 		ok, err := keyExists(a.e, a.t, w.db, parent, fk.RefColumns, vals)
 		if err == nil && !ok {
-			err = conflict(w.verb, "FOREIGN KEY", fk.Name, a.db, parent, fk.RefColumns)
+			err = conflict(w.Verb, "FOREIGN KEY", fk.Name, a.db, parent, fk.RefColumns)
 		}
 		return err
 	})
@@ -420,10 +414,10 @@ func (a *constraintAdder) addUnique(c *parser.UniqueConstraint, column string, i
 // there, in the statement's transaction (1505 on a duplicate).
 func (a *constraintAdder) fillUnique(ix *catalog.IndexDef) error {
 	return (newTableScan(a.db, a.def)).ScanKeys(a.e, func(key, _ []byte, row []types.Value) error {
-		k, v := indexEntry(a.def, ix, key, row)
+		k, v := exec.IndexEntry(a.def, ix, key, row)
 		if _, had, err := a.t.Get(k); err != nil || had {
 			if err == nil {
-				err = sqlerr.New(1505, "dbo."+a.def.Name, ix.Name, indexKeyText(a.def, ix, row))
+				err = sqlerr.New(1505, "dbo."+a.def.Name, ix.Name, exec.IndexKeyText(a.def, ix, row))
 			}
 			return err
 		}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,7 +25,7 @@ import (
 // mirror and the undo of forced service see it like any other write.
 //
 // Enforcement reads the constraints as the transaction sees the schema
-// (as indexPhase does), so a constraint added while a statement waited
+// (as exec.IndexPhase does), so a constraint added while a statement waited
 // for the writer lock is enforced too. Per row written:
 //   - computed columns are evaluated and stored with the row (PERSISTED
 //     or not; SQL Server computes a non-persisted column on read, which
@@ -66,24 +65,6 @@ func storedExpr(s *parser.Select) parser.Expr {
 	return s.Items[0].Expr
 }
 
-// rowRules are a table's computed columns, CHECK constraints and DEFAULTs
-// bound for evaluation against one of its rows.
-type rowRules struct {
-	computed []boundColumn
-	checks   []boundCheck
-	defaults []exec.Expr // per column, nil without a DEFAULT
-}
-
-type boundColumn struct {
-	col int
-	x   exec.Expr
-}
-
-type boundCheck struct {
-	def *catalog.CheckDef
-	x   exec.Expr
-}
-
 // rulesCache holds the bound rules of each table definition in use; a
 // definition is replaced (a new pointer) by every schema change, and the
 // cache forgets everything when it grows past rulesCacheMax. Every row
@@ -97,15 +78,15 @@ var rulesCache struct {
 const rulesCacheMax = 512
 
 // rulesFor binds (once per definition) a table's rules.
-func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*rowRules, error) {
+func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*exec.RowRules, error) {
 	if m := rulesCache.m.Load(); m != nil {
 		if r, ok := m.Load(def); ok {
-			return r.(*rowRules), nil
+			return r.(*exec.RowRules), nil
 		}
 	}
 	b := newBinder(sessionOf(e), bind.Binder{})
 	sc, _ := b.tableScope(db, def)
-	r := &rowRules{defaults: make([]exec.Expr, len(def.Columns))}
+	r := &exec.RowRules{Defaults: make([]exec.Expr, len(def.Columns))}
 	bind := func(text string, hint types.Type) (exec.Expr, error) {
 		x := exprFromText(text)
 		if x == nil {
@@ -120,14 +101,14 @@ func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*rowRules, erro
 			if err != nil {
 				return nil, err
 			}
-			r.computed = append(r.computed, boundColumn{i, x})
+			r.Computed = append(r.Computed, exec.ComputedColumn{Col: i, X: x})
 		}
 		if d := defaultExpression(c); d != nil {
 			x, err := b.BindDefault(d, c.Type)
 			if err != nil {
 				return nil, err
 			}
-			r.defaults[i] = x
+			r.Defaults[i] = x
 		}
 	}
 	for i := range def.Checks {
@@ -138,7 +119,7 @@ func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*rowRules, erro
 		if err != nil {
 			return nil, err
 		}
-		r.checks = append(r.checks, boundCheck{&def.Checks[i], x})
+		r.Checks = append(r.Checks, exec.BoundCheck{Def: &def.Checks[i], X: x})
 	}
 	m := rulesCache.m.Load()
 	if m == nil || rulesCache.n.Add(1) > rulesCacheMax {
@@ -166,9 +147,9 @@ func liveDef(t *txn, def *catalog.TableDef) (*catalog.TableDef, *catalog.Schema,
 }
 
 // checkRow computes a new row version's computed columns and checks its
-// CHECK constraints.
+// CHECK constraints, bound (once per definition) by rulesFor.
 func (w *rowWriter) checkRow(e *exec.Env, t *txn, row []types.Value) error {
-	def, _, err := liveDef(t, w.table)
+	def, _, err := liveDef(t, w.Table)
 	if err != nil || !def.HasRowRules() {
 		return err
 	}
@@ -176,71 +157,15 @@ func (w *rowWriter) checkRow(e *exec.Env, t *txn, row []types.Value) error {
 	if err != nil {
 		return err
 	}
-	if err := r.compute(e, def, row); err != nil {
+	if err := r.Compute(e, def, row); err != nil {
 		return err
 	}
-	saved := e.Row
-	defer func() { e.Row = saved }()
-	e.Row = row
-	for _, c := range r.checks {
-		v, err := c.x.Eval(e)
-		if err != nil {
-			return err
-		}
-		if v != nil && !exec.Truth(v) {
-			col := []int(nil)
-			if c.def.Column >= 0 {
-				col = []int{c.def.Column}
-			}
-			err := conflict(w.verb, "CHECK", c.def.Name, w.db, def, col)
-			err.Code = sqlerr.CheckViolation
-			return err
-		}
-	}
-	return nil
+	return r.Check(e, w.Verb, w.Database, def, row)
 }
 
-// compute stores the row's computed columns in it.
-func (r *rowRules) compute(e *exec.Env, def *catalog.TableDef, row []types.Value) error {
-	return r.computeFrom(e, def, row, 0, nil)
-}
-
-// computeFrom computes the computed columns numbered from on but those of
-// skip (what a row stored before they were added lacks: computed.go).
-func (r *rowRules) computeFrom(e *exec.Env, def *catalog.TableDef, row []types.Value, from int, skip map[int]bool) error {
-	saved := e.Row
-	defer func() { e.Row = saved }()
-	e.Row = row
-	for _, c := range r.computed {
-		if c.col < from || skip[c.col] {
-			continue
-		}
-		v, err := c.x.Eval(e)
-		if err != nil {
-			return err
-		}
-		if v != nil {
-			if v, err = types.Convert(v, c.x.Type(), def.Columns[c.col].Type, types.Implicit); err != nil {
-				return err
-			}
-		}
-		row[c.col] = v
-	}
-	return nil
-}
-
-// conflict is Msg 547: the statement conflicted with a constraint, in
-// table def; the column is named when the constraint has exactly one. SQL
-// Server follows it with 3621 "The statement has been terminated.", which
-// rides along as the error's Detail.
+// conflict is exec.Conflict with the database's name.
 func conflict(verb, kind, name string, db *Database, def *catalog.TableDef, cols []int) *sqlerr.Error {
-	col := ""
-	if len(cols) == 1 {
-		col = fmt.Sprintf(", column '%s'", def.Columns[cols[0]].Name)
-	}
-	e := sqlerr.New(547, verb, kind, name, db.Name(), "dbo."+def.Name, col)
-	e.Detail = sqlerr.New(3621).Text() // SQL Server's trailer, as BACKUP's 3013 (backupstmt.go)
-	return e
+	return exec.Conflict(verb, kind, name, db.Name(), def, cols)
 }
 
 // pick returns the row's values of cols, and whether one is NULL.
@@ -335,7 +260,7 @@ func findRows(e *exec.Env, db *Database, def *catalog.TableDef, cols []int, vals
 	case ix != nil:
 		scan.Seek = &exec.IndexSeek{Index: *ix, KeySeek: opt.EqualKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
 	}
-	allKs, allRaws, allRows, err := matchRows(e, scan, nil, nil)
+	allKs, allRaws, allRows, err := exec.MatchRows(e, scan, nil, nil)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -355,7 +280,7 @@ func findRows(e *exec.Env, db *Database, def *catalog.TableDef, cols []int, vals
 // columns are all non-NULL (and changed, for an update) must find its
 // parent row.
 func (w *rowWriter) checkParents(e *exec.Env, t *txn, old, row []types.Value) error {
-	def, set, err := liveDef(t, w.table)
+	def, set, err := liveDef(t, w.Table)
 	if err != nil || len(def.ForeignKeys) == 0 {
 		return err
 	}
@@ -382,7 +307,7 @@ func (w *rowWriter) checkParents(e *exec.Env, t *txn, old, row []types.Value) er
 			continue
 		}
 		if !ok {
-			return conflict(w.verb, "FOREIGN KEY", fk.Name, w.db, parent, fk.RefColumns)
+			return conflict(w.Verb, "FOREIGN KEY", fk.Name, w.db, parent, fk.RefColumns)
 		}
 	}
 	return nil
@@ -399,7 +324,7 @@ type selfRef struct {
 // checkSelfRefs checks, at the end of an INSERT, the rows checkParents
 // put aside.
 func (w *rowWriter) checkSelfRefs(e *exec.Env, t *txn, refs []selfRef) error {
-	def, _, err := liveDef(t, w.table)
+	def, _, err := liveDef(t, w.Table)
 	if err != nil {
 		return err
 	}
@@ -409,7 +334,7 @@ func (w *rowWriter) checkSelfRefs(e *exec.Env, t *txn, refs []selfRef) error {
 			return err
 		}
 		if !ok {
-			return conflict(w.verb, "FOREIGN KEY", r.fk.Name, w.db, def, r.fk.RefColumns)
+			return conflict(w.Verb, "FOREIGN KEY", r.fk.Name, w.db, def, r.fk.RefColumns)
 		}
 	}
 	return nil
@@ -474,14 +399,14 @@ func referencedRow(e *exec.Env, t *txn, db *Database, def, child *catalog.TableD
 	case action == catalog.ActionNone:
 		return conflict(verb, "REFERENCE", fk.Name, db, child, fk.Columns)
 	case action == catalog.ActionCascade && nw == nil:
-		if err := deleteRows(e, t, child.ID, ks, raws, rows); err != nil {
+		if err := exec.DeleteRows(e, t, child.ID, ks, raws, rows); err != nil {
 			return err
 		}
 		return referencedChange(e, t, db, child, verb, rows, nil, depth+1)
 	}
 	// CASCADE of an update, SET NULL, SET DEFAULT: the children's foreign
 	// key columns change.
-	w := &rowWriter{db: db, table: child, verb: verb}
+	w := newRowWriter(db, child, verb)
 	var vals []types.Value
 	switch action {
 	case catalog.ActionCascade:
@@ -496,21 +421,21 @@ func referencedRow(e *exec.Env, t *txn, db *Database, def, child *catalog.TableD
 			return err
 		}
 	}
-	changes := make([]rowChange, len(rows))
+	changes := make([]exec.RowChange, len(rows))
 	news := make([][]types.Value, len(rows))
 	for i, row := range rows {
 		news[i] = append([]types.Value{}, row...)
 		for j, c := range fk.Columns {
-			if news[i][c], err = w.convert(c, vals[j], child.Columns[c].Type); err != nil {
+			if news[i][c], err = w.Convert(c, vals[j], child.Columns[c].Type); err != nil {
 				return err
 			}
 		}
 		if err := w.checkRow(e, t, news[i]); err != nil {
 			return err
 		}
-		changes[i] = rowChange{oldKey: ks[i], oldRaw: raws[i], newKey: w.storageKey(ks[i], news[i]), old: row, row: news[i]}
+		changes[i] = exec.RowChange{OldKey: ks[i], OldRaw: raws[i], NewKey: w.StorageKey(ks[i], news[i]), Old: row, Row: news[i]}
 	}
-	if err := w.applyChanges(e, t, changes); err != nil {
+	if err := w.ApplyChanges(e, t, changes); err != nil {
 		return err
 	}
 	for i := range rows {
@@ -523,18 +448,18 @@ func referencedRow(e *exec.Env, t *txn, db *Database, def, child *catalog.TableD
 
 // defaultValues evaluates the DEFAULTs of cols (NULL without one).
 func (w *rowWriter) defaultValues(e *exec.Env, cols []int) ([]types.Value, error) {
-	r, err := rulesFor(e, w.db, w.table)
+	r, err := rulesFor(e, w.db, w.Table)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]types.Value, len(cols))
 	for i, c := range cols {
-		if x := r.defaults[c]; x != nil {
+		if x := r.Defaults[c]; x != nil {
 			v, err := x.Eval(e)
 			if err != nil {
 				return nil, err
 			}
-			if out[i], err = w.convert(c, v, x.Type()); err != nil {
+			if out[i], err = w.Convert(c, v, x.Type()); err != nil {
 				return nil, err
 			}
 		}
@@ -544,20 +469,20 @@ func (w *rowWriter) defaultValues(e *exec.Env, cols []int) ([]types.Value, error
 
 // afterUpdate checks the foreign keys of the rows an UPDATE changed, and
 // carries out those that reference them.
-func (w *rowWriter) afterUpdate(e *exec.Env, t *txn, changes []rowChange) error {
+func (w *rowWriter) afterUpdate(e *exec.Env, t *txn, changes []exec.RowChange) error {
 	olds := make([][]types.Value, len(changes))
 	news := make([][]types.Value, len(changes))
 	for i, c := range changes {
-		if err := w.checkParents(e, t, c.old, c.row); err != nil {
+		if err := w.checkParents(e, t, c.Old, c.Row); err != nil {
 			return err
 		}
-		olds[i], news[i] = c.old, c.row
+		olds[i], news[i] = c.Old, c.Row
 	}
-	def, _, err := liveDef(t, w.table)
+	def, _, err := liveDef(t, w.Table)
 	if err != nil {
 		return err
 	}
-	return referencedChange(e, t, w.db, def, w.verb, olds, news, 0)
+	return referencedChange(e, t, w.db, def, w.Verb, olds, news, 0)
 }
 
 // refuseReferenced is DROP TABLE's 3726 and TRUNCATE TABLE's 4712 when a

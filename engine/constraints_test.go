@@ -217,8 +217,8 @@ func TestRulesCacheBounded(t *testing.T) {
 	}
 	r1, _ := rulesFor(e, s.db, def)
 	r2, _ := rulesFor(e, s.db, def)
-	if r1 != r2 || len(r1.checks) != 1 {
-		t.Fatalf("rules bound again for the same definition, or wrong: %p %p %d", r1, r2, len(r1.checks))
+	if r1 != r2 || len(r1.Checks) != 1 {
+		t.Fatalf("rules bound again for the same definition, or wrong: %p %p %d", r1, r2, len(r1.Checks))
 	}
 }
 

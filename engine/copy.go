@@ -203,7 +203,7 @@ func (b *binder) copyTarget(x bind.Positioned, table parser.ObjectName, columns 
 	if err != nil {
 		return nil, err
 	}
-	p := &insertPlan{w: rowWriter{db: db, table: def, verb: "INSERT"}}
+	p := &insertPlan{w: newRowWriter(db, def, "INSERT")}
 	if p.targets, err = b.InsertTargets(x, def, columns, b.set); err != nil {
 		return nil, err
 	}
@@ -227,7 +227,7 @@ func (b *binder) planCopyFrom(x *parser.Copy) (*stmtPlan, error) {
 		return nil, b.ErrAt(x, err)
 	}
 	l := newLoader(ins, spec.opt.Format == pgcodec.CopyBinary)
-	l.where = func(line int) string { return "COPY " + ins.w.table.Name + ", line " + itoa(int64(line)) }
+	l.where = func(line int) string { return "COPY " + ins.w.Table.Name + ", line " + itoa(int64(line)) }
 	return &stmtPlan{write: ins.w.db, run: func(e *exec.Env, t *txn, w session.ResultWriter) (string, error) {
 		var in io.Reader
 		if x.File != "" {
@@ -268,7 +268,7 @@ func (b *binder) planCopyFrom(x *parser.Copy) (*stmtPlan, error) {
 func (p *insertPlan) targetNames() []string {
 	names := make([]string, len(p.targets))
 	for j, i := range p.targets {
-		names[j] = p.w.table.Columns[i].Name
+		names[j] = p.w.Table.Columns[i].Name
 	}
 	return names
 }

@@ -67,13 +67,13 @@ func (p *insertPlan) explain(x *exec.Explainer) *plan.Node {
 	}
 	set := make([]string, len(p.targets))
 	for i, c := range p.targets {
-		set[i] = exec.ColumnName(p.w.db.Name(), p.w.table, c)
+		set[i] = exec.ColumnName(p.w.db.Name(), p.w.Table, c)
 	}
-	arg := "OBJECT:(" + exec.ObjectName(p.w.db.Name(), p.w.table) + ")"
+	arg := "OBJECT:(" + exec.ObjectName(p.w.db.Name(), p.w.Table) + ")"
 	if len(set) > 0 {
 		arg += ", SET:(" + strings.Join(set, ", ") + ")"
 	}
-	return constraintAssert(x, p.w.db, p.w.table, "Insert", nil, x.Node(writeOp(p.w.table, "Insert"), "Insert", arg, in))
+	return constraintAssert(x, p.w.db, p.w.Table, "Insert", nil, x.Node(writeOp(p.w.Table, "Insert"), "Insert", arg, in))
 }
 
 // explainMatch describes how UPDATE and DELETE find their rows: the scan
@@ -100,10 +100,10 @@ func (p *updatePlan) explain(x *exec.Explainer) *plan.Node {
 		if s.x != nil {
 			v = x.Text(s.x, nm)
 		}
-		set[i] = exec.ColumnName(p.w.db.Name(), p.w.table, s.col) + " = " + v
+		set[i] = exec.ColumnName(p.w.db.Name(), p.w.Table, s.col) + " = " + v
 	}
-	return constraintAssert(x, p.w.db, p.w.table, "Update", cols, x.Node(writeOp(p.w.table, "Update"), "Update",
-		"OBJECT:("+exec.ObjectName(p.w.db.Name(), p.w.table)+"), SET:("+strings.Join(set, ", ")+")", in))
+	return constraintAssert(x, p.w.db, p.w.Table, "Update", cols, x.Node(writeOp(p.w.Table, "Update"), "Update",
+		"OBJECT:("+exec.ObjectName(p.w.db.Name(), p.w.Table)+"), SET:("+strings.Join(set, ", ")+")", in))
 }
 
 func (p *deletePlan) explain(x *exec.Explainer) *plan.Node {

@@ -75,17 +75,17 @@ func (s *Session) identityInsertOn(db *Database, def *catalog.TableDef) bool {
 // about to run: listed says whether it has a column list, explicit
 // whether that list names the identity column.
 func (w *rowWriter) checkIdentityTargets(s *Session, listed, explicit bool) error {
-	if w.table.IdentityColumn() < 0 {
+	if w.Table.IdentityColumn() < 0 {
 		return nil
 	}
-	on := s.identityInsertOn(w.db, w.table)
+	on := s.identityInsertOn(w.db, w.Table)
 	switch {
 	case explicit && !on:
-		return sqlerr.New(544, w.table.Name)
+		return sqlerr.New(544, w.Table.Name)
 	case on && !listed:
-		return sqlerr.New(8101, w.table.Name)
+		return sqlerr.New(8101, w.Table.Name)
 	case on && !explicit:
-		return sqlerr.New(545, w.table.Name)
+		return sqlerr.New(545, w.Table.Name)
 	}
 	return nil
 }
@@ -94,18 +94,18 @@ func (w *rowWriter) checkIdentityTargets(s *Session, listed, explicit bool) erro
 // to v when v lies beyond it in the increment's direction (or when the
 // table never generated a value).
 func (w *rowWriter) explicitIdentity(e *exec.Env, t *txn, v types.Value) error {
-	i := w.table.IdentityColumn()
+	i := w.Table.IdentityColumn()
 	n, ok := identityInt(v)
 	if !ok {
 		return nil
 	}
 	sessionOf(e).lastIdentity = &n // SCOPE_IDENTITY() reports the explicit value
-	key := keys.IdentityKey(w.table.ID)
+	key := keys.IdentityKey(w.Table.ID)
 	cur, had, err := t.Get(key)
 	if err != nil {
 		return err
 	}
-	inc := w.table.Columns[i].Identity.Increment
+	inc := w.Table.Columns[i].Identity.Increment
 	if had && len(cur) == 8 {
 		c := int64(binary.BigEndian.Uint64(cur))
 		if (inc > 0 && n <= c) || (inc < 0 && n >= c) {

@@ -210,7 +210,7 @@ func (x *indexBuild) fill(e *exec.Env, t *txn, cursor []byte) ([]byte, error) {
 		entries = make([]stepEntry, 0, x.stepEntries)
 		row     []types.Value
 		last    []byte
-		enc     entryEncoder
+		enc     exec.EntryEncoder
 		n, size int
 	)
 	it, err := t.Reader().NewIter(&pebble.IterOptions{LowerBound: cursor, UpperBound: keys.PrefixEnd(prefix)})
@@ -238,8 +238,8 @@ func (x *indexBuild) fill(e *exec.Env, t *txn, cursor []byte) ([]byte, error) {
 		}
 		k := len(buf)
 		var v int
-		buf, v = enc.append(buf, def, ix, last, row)
-		entries = append(entries, newStepEntry(buf, k, v, len(buf), len(enc.prefix)))
+		buf, v = enc.Append(buf, def, ix, last, row)
+		entries = append(entries, newStepEntry(buf, k, v, len(buf), enc.PrefixLen()))
 	}
 	x.stepBytes, x.stepEntries = len(buf), len(entries)
 	more := it.Valid()
@@ -340,5 +340,5 @@ func (x *indexBuild) duplicate(e *exec.Env, t *txn, def *catalog.TableDef, ix *c
 	if row, err = completeRow(e, x.db, def, enc, row); err != nil {
 		return err
 	}
-	return sqlerr.New(1505, "dbo."+def.Name, ix.Name, indexKeyText(def, ix, row))
+	return sqlerr.New(1505, "dbo."+def.Name, ix.Name, exec.IndexKeyText(def, ix, row))
 }

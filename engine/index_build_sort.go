@@ -181,7 +181,7 @@ func (x *indexBuild) scanRows(e *exec.Env, def *catalog.TableDef, ix *catalog.In
 	defer it.Close()
 	var (
 		row     []types.Value
-		enc     entryEncoder
+		enc     exec.EntryEncoder
 		run     = <-free
 		read    int
 		spilled bool
@@ -227,8 +227,8 @@ func (x *indexBuild) scanRows(e *exec.Env, def *catalog.TableDef, ix *catalog.In
 		}
 		k := len(run.buf)
 		var v int
-		run.buf, v = enc.append(run.buf, def, ix, it.Key(), row)
-		run.entries = append(run.entries, newStepEntry(run.buf, k, v, len(run.buf), len(enc.prefix)))
+		run.buf, v = enc.Append(run.buf, def, ix, it.Key(), row)
+		run.entries = append(run.entries, newStepEntry(run.buf, k, v, len(run.buf), enc.PrefixLen()))
 	}
 	if err := it.Error(); err != nil {
 		return x.db.storage.ReadError(err)
@@ -576,7 +576,7 @@ func (x *indexBuild) currentEntry(e *exec.Env, t *txn, def *catalog.TableDef, ix
 	if !covers(ix, def, row) {
 		return nil, nil
 	}
-	nk, nv := indexEntry(def, ix, rowKey, row)
+	nk, nv := exec.IndexEntry(def, ix, rowKey, row)
 	if !bytes.Equal(nk, k) {
 		return nil, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/cockroachdb/pebble"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
 	"mirrordb/engine/govern"
 	"mirrordb/engine/keys"
 	"mirrordb/engine/storage"
@@ -26,13 +27,13 @@ func (c *checker) checkRowEntries(r pebble.Reader, t *catalog.TableDef, k []byte
 		if ix.State != catalog.IndexReady || !covers(ix, t, row) {
 			continue
 		}
-		ek, ev := indexEntry(t, ix, k, row)
+		ek, ev := exec.IndexEntry(t, ix, k, row)
 		v, ok, err := storage.ReadValue(r, ek)
 		if err != nil {
 			return c.report(c.readError(err))
 		}
 		if !ok || !bytes.Equal(v, ev) {
-			if err := c.report(sqlerr.New(8951, t.Name, int64(t.ID), ix.Name, int64(ix.ID), indexKeyText(t, ix, row))); err != nil {
+			if err := c.report(sqlerr.New(8951, t.Name, int64(t.ID), ix.Name, int64(ix.ID), exec.IndexKeyText(t, ix, row))); err != nil {
 				return err
 			}
 		}
@@ -82,10 +83,10 @@ func (c *checker) checkEntry(r pebble.Reader, tables map[uint32]*catalog.TableDe
 		return nil // checkRow reports the row itself
 	}
 	if !covers(ix, t, row) {
-		return extra(fmt.Sprintf("a row its filter leaves out (%s)", indexKeyText(t, ix, row)))
+		return extra(fmt.Sprintf("a row its filter leaves out (%s)", exec.IndexKeyText(t, ix, row)))
 	}
-	if ek, ev := indexEntry(t, ix, rowKey, row); !bytes.Equal(ek, k) || !bytes.Equal(ev, v) {
-		return extra(fmt.Sprintf("an entry whose key does not match its row's values (%s)", indexKeyText(t, ix, row)))
+	if ek, ev := exec.IndexEntry(t, ix, rowKey, row); !bytes.Equal(ek, k) || !bytes.Equal(ev, v) {
+		return extra(fmt.Sprintf("an entry whose key does not match its row's values (%s)", exec.IndexKeyText(t, ix, row)))
 	}
 	return nil
 }

@@ -264,9 +264,9 @@ func TestDbccFindsIndexDamage(t *testing.T) {
 	set, _ := s.schemaFor(s.db)
 	def := set.Table("dbo", "t")
 	ix := def.Index("ia")
-	rowKey := func(id int64) []byte { return (&rowWriter{table: def}).pkKey([]types.Value{id, nil}) }
-	entry2, _ := indexEntry(def, ix, rowKey(2), []types.Value{int64(2), int64(20)})
-	bogusK, bogusV := indexEntry(def, ix, rowKey(9), []types.Value{int64(9), int64(90)})
+	rowKey := func(id int64) []byte { return (&exec.RowWriter{Table: def}).PKKey([]types.Value{id, nil}) }
+	entry2, _ := exec.IndexEntry(def, ix, rowKey(2), []types.Value{int64(2), int64(20)})
+	bogusK, bogusV := exec.IndexEntry(def, ix, rowKey(9), []types.Value{int64(9), int64(90)})
 	raw := func(fn func(tx *txn) error) {
 		tx, err := s.db.beginWrite(context.Background(), -1)
 		if err != nil {
@@ -305,7 +305,7 @@ func TestDbccFindsIndexDamage(t *testing.T) {
 		if err := tx.Delete(bogusK); err != nil {
 			return err
 		}
-		k, v := indexEntry(def, ix, rowKey(2), []types.Value{int64(2), int64(20)})
+		k, v := exec.IndexEntry(def, ix, rowKey(2), []types.Value{int64(2), int64(20)})
 		return tx.Put(k, v)
 	})
 	mustQuery(t, s, "DBCC CHECKDB")

@@ -50,7 +50,7 @@ func newLoader(ins *insertPlan, binary bool) *loader {
 		skip: make([]bool, n), vals: make([]types.Value, n), typs: make([]types.Type, n), isDef: make([]bool, n)}
 	ins.converted = true // value converts each field to its column's type
 	for j, i := range ins.targets {
-		l.oids[j] = pgcodec.TypeOf(ins.w.table.Columns[i].Type).OID
+		l.oids[j] = pgcodec.TypeOf(ins.w.Table.Columns[i].Type).OID
 		l.from[j] = pgcodec.TypeFromOID(l.oids[j])
 	}
 	return l
@@ -69,7 +69,7 @@ func (f *fieldError) Error() string { return f.err.Error() }
 func (l *loader) value(j int, f []byte) (types.Value, error) {
 	col := l.ins.targets[j]
 	if f == nil {
-		return l.ins.w.convert(col, nil, types.TypeUnknown)
+		return l.ins.w.Convert(col, nil, types.TypeUnknown)
 	}
 	var v types.Value
 	var err error
@@ -79,15 +79,15 @@ func (l *loader) value(j int, f []byte) (types.Value, error) {
 		v, err = pgcodec.DecodeText(l.oids[j], f)
 		if err != nil && sqlerr.As(err).Code != sqlerr.CharNotInRepertoire {
 			// What INSERT accepts from a string (T-SQL's own forms).
-			if tv, terr := types.Convert(string(f), types.NVarCharType(types.MaxLength), l.ins.w.table.Columns[col].Type, types.Implicit); terr == nil {
-				return l.ins.w.convert(col, tv, l.ins.w.table.Columns[col].Type)
+			if tv, terr := types.Convert(string(f), types.NVarCharType(types.MaxLength), l.ins.w.Table.Columns[col].Type, types.Implicit); terr == nil {
+				return l.ins.w.Convert(col, tv, l.ins.w.Table.Columns[col].Type)
 			}
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	return l.ins.w.convert(col, v, l.from[j])
+	return l.ins.w.Convert(col, v, l.from[j])
 }
 
 // row stores one row. A value that does not convert is a *fieldError.
@@ -106,7 +106,7 @@ func (l *loader) row(e *exec.Env, t *txn, fields [][]byte) error {
 		if err != nil {
 			return &fieldError{col: j, field: f, err: err}
 		}
-		l.vals[j], l.typs[j] = v, l.ins.w.table.Columns[l.ins.targets[j]].Type
+		l.vals[j], l.typs[j] = v, l.ins.w.Table.Columns[l.ins.targets[j]].Type
 	}
 	var isDef []bool
 	if anyDef {
@@ -120,7 +120,7 @@ func (l *loader) row(e *exec.Env, t *txn, fields [][]byte) error {
 // load stored since: data loaded in key order (the usual dump or export)
 // then costs no lookup per row. Other keys are looked up as usual.
 func (l *loader) pastLastKey(t *txn) error {
-	def := l.ins.w.table
+	def := l.ins.w.Table
 	if len(def.PK) == 0 {
 		return nil
 	}
@@ -136,7 +136,7 @@ func (l *loader) pastLastKey(t *txn) error {
 	if err := it.Close(); err != nil {
 		return err
 	}
-	l.ins.w.absent = func(key []byte) bool {
+	l.ins.w.Absent = func(key []byte) bool {
 		if high != nil && bytes.Compare(key, high) <= 0 {
 			return false
 		}
@@ -161,7 +161,7 @@ func (l *loader) load(e *exec.Env, t *txn, rd *pgcodec.CopyReader, match bool) (
 	width := len(l.ins.targets)
 	typs := make([]types.Type, width)
 	for j, i := range l.ins.targets {
-		typs[j] = l.ins.w.table.Columns[i].Type
+		typs[j] = l.ins.w.Table.Columns[i].Type
 	}
 	batches := make(chan *rowBatch, 4)
 	var stored int64
@@ -170,7 +170,7 @@ func (l *loader) load(e *exec.Env, t *txn, rd *pgcodec.CopyReader, match bool) (
 	go func() {
 		var err error
 		var room int // operations reserved in the transaction and not yet used
-		opsPerRow := 1 + len(l.ins.w.table.Indexes)
+		opsPerRow := 1 + len(l.ins.w.Table.Indexes)
 		for b := range batches {
 			if err != nil {
 				continue // drain: the reader stops at its next row

@@ -66,7 +66,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return withOutput(b.writePlan(ip.w.db, x.Select, func(e *exec.Env, t *txn) (string, error) {
 			n, err := ip.run(e, t)
 			return sessionOf(e).rowsTag("INSERT", n), err
-		}).withTree(ip).writing(ip.w.table), ip.out), nil
+		}).withTree(ip).writing(ip.w.Table), ip.out), nil
 	case *parser.Update:
 		up, err := b.planUpdate(x)
 		if err != nil {
@@ -75,7 +75,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return withOutput(b.writePlan(up.w.db, nil, func(e *exec.Env, t *txn) (string, error) {
 			n, err := up.run(e, t)
 			return sessionOf(e).rowsTag("UPDATE", n), err
-		}).withTree(up).writing(up.w.table), up.out), nil
+		}).withTree(up).writing(up.w.Table), up.out), nil
 	case *parser.Delete:
 		dp, err := b.planDelete(x)
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
-	"mirrordb/engine/keys"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
@@ -16,32 +15,6 @@ import (
 // logged schema key, so a mirror and a restored backup continue from the
 // same value. @@DBTS reads it. The column cannot be written (273 in an
 // INSERT, 272 in an UPDATE) and a table has at most one (2738).
-
-// rowversionKey holds the database's last rowversion value.
-var rowversionKey = keys.SchemaKey("db", "rowversion")
-
-// firstRowversion is @@DBTS of a new database (SQL Server's 0x7D0).
-const firstRowversion = 2000
-
-// nextRowversion takes the database's next rowversion value.
-func nextRowversion(t *txn) (types.Value, error) {
-	n, err := t.nextCounter(rowversionKey, firstRowversion+1, 1)
-	if err != nil {
-		return nil, err
-	}
-	return binary.BigEndian.AppendUint64(nil, uint64(n)), nil
-}
-
-// stampRow gives an updated row its new rowversion value.
-func (w *rowWriter) stampRow(t *txn, row []types.Value) error {
-	i := w.table.RowversionColumn()
-	if i < 0 {
-		return nil
-	}
-	v, err := nextRowversion(t)
-	row[i] = v
-	return err
-}
 
 // checkRowversionColumns refuses a second rowversion column (2738).
 func checkRowversionColumns(def *catalog.TableDef) error {
@@ -59,12 +32,12 @@ func checkRowversionColumns(def *catalog.TableDef) error {
 
 // dbts is @@DBTS: the current database's last rowversion value.
 func dbts(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
-	n, ok, err := readCounter(sessionOf(e).readerFor(sessionOf(e).db), rowversionKey)
+	n, ok, err := readCounter(sessionOf(e).readerFor(sessionOf(e).db), exec.RowversionKey)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		n = firstRowversion
+		n = exec.FirstRowversion
 	}
 	return binary.BigEndian.AppendUint64(nil, uint64(n)), nil
 }

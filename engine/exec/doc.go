@@ -29,6 +29,14 @@
 //     it the database's availability, the session's snapshot, SET
 //     STATISTICS IO's counts, the store's errors and the columns computed
 //     for rows stored before a computed ADD;
+//   - Writes, the write-side twin of Table, which the engine implements
+//     over its transaction, and over it RowWriter, which stores a
+//     table's rows (conversion with 515 and 2628, keys, identity and
+//     rowversion values, 2627 on a duplicate key, an UPDATE's changes)
+//     with their index entries (IndexEntry, WriteIndexes: 2601, 2627),
+//     MatchRows and DeleteRows, UPDATE's and DELETE's rows, and
+//     RowRules, a row's computed columns and CHECK constraints (547)
+//     once the engine has bound them;
 //   - KeySeek, the ranges of encoded keys a seek on one key reads,
 //     computed as the statement runs from the values the planner found,
 //     and its SEEK:() text in plans;

@@ -80,9 +80,9 @@ var only = map[string][]string{
 	// the catalog's descriptors (the table and index a scan reads, whose
 	// columns and key it decodes) and the plan nodes operators describe
 	// themselves with; never the engine, the parser, the session or
-	// storage: the scans read the store through exec.Table, which the
-	// engine implements, and the engine's own nodes reach the session
-	// through the opaque Env.Sess.
+	// storage: the scans read the store through exec.Table and the row
+	// writer writes through exec.Writes, which the engine implements, and
+	// the engine's own nodes reach the session through the opaque Env.Sess.
 	"mirrordb/engine/exec": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern",
 		"mirrordb/engine/keys", "mirrordb/engine/catalog", "mirrordb/engine/plan"},
 	// The binder's rules, scopes and expression binder: the parser's syntax
