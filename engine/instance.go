@@ -75,6 +75,7 @@ type Instance struct {
 	stop      context.CancelFunc
 	bgMu      sync.Mutex // guards bgStopped against wg.Add after close
 	bgStopped bool
+	stopping  atomic.Bool // BeginStop was called (stop.go)
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
