@@ -14,9 +14,10 @@ import (
 
 // TestNoDatabaseEntersServiceWhileStopping: once the instance is stopping,
 // CREATE DATABASE and RESTORE DATABASE are refused with Msg 6005 (a
-// database put into service then would not be marked stopping), the
-// refused restore leaves no directory behind, and the databases already in
-// service are marked.
+// database put into service then would not be marked stopping), and so is
+// a restore that was copying when the stop began; the refused restores
+// leave no directory behind, and the databases already in service are
+// marked.
 func TestNoDatabaseEntersServiceWhileStopping(t *testing.T) {
 	in := openTestInstance(t)
 	ctx := context.Background()
@@ -27,7 +28,13 @@ func TestNoDatabaseEntersServiceWhileStopping(t *testing.T) {
 	bak := filepath.Join(t.TempDir(), "before.bak")
 	mustBackup(t, in, d, BackupRequest{Path: bak, Mode: backup.Format})
 
-	in.BeginStop()
+	// A restore under way when the instance begins to stop is refused at
+	// its install, before its commit point.
+	var once sync.Once
+	_, err = in.RestoreDatabase(ctx, RestoreRequest{Database: "landing", Path: bak, Position: 1}, func(done, total int64) {
+		once.Do(in.BeginStop)
+	})
+	wantErr(t, err, 6005)
 	if !d.storage.Stopping() || !in.master.storage.Stopping() {
 		t.Fatal("a database in service was not marked stopping")
 	}
@@ -37,7 +44,7 @@ func TestNoDatabaseEntersServiceWhileStopping(t *testing.T) {
 	wantErr(t, err, 6005)
 	_, err = in.RestoreDatabase(ctx, RestoreRequest{Database: "before", Path: bak, Position: 1}, nil)
 	wantErr(t, err, 6005)
-	if in.Database("after") != nil || in.Database("restored") != nil || in.Database("before") != d {
+	if in.Database("after") != nil || in.Database("restored") != nil || in.Database("landing") != nil || in.Database("before") != d {
 		t.Fatalf("databases after the refusals: %v", in.Databases())
 	}
 	entries, err := os.ReadDir(in.cfg.DataDir)
@@ -45,7 +52,7 @@ func TestNoDatabaseEntersServiceWhileStopping(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".restore-") || strings.HasPrefix(e.Name(), "after") || strings.HasPrefix(e.Name(), "restored") {
+		if strings.HasPrefix(e.Name(), ".restore-") || strings.HasPrefix(e.Name(), "after") || strings.HasPrefix(e.Name(), "restored") || strings.HasPrefix(e.Name(), "landing") {
 			t.Errorf("a refused database left %s behind", e.Name())
 		}
 	}
