@@ -172,6 +172,9 @@ func prepareRestoredStore(dir string, in *Instance, h backup.SetHeader) error {
 func (in *Instance) installRestored(name, tmp string, state DBState) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	if err := in.refuseWhenStopping(); err != nil { // before the commit point
+		return err
+	}
 	old := in.dbs[strings.ToLower(name)]
 	id, created := int32(0), in.now()
 	plan := restorePlan{}

@@ -127,6 +127,9 @@ func (in *Instance) RestoreLog(ctx context.Context, req RestoreRequest, progress
 func (in *Instance) restore(ctx context.Context, s *Session, req RestoreRequest, progress Progress) (BackupResult, error) {
 	req.File = in.BackupPath(req.Path)
 	if !req.Log {
+		if in.stopping.Load() { // refused at its install anyway (refuseWhenStopping): spare the copy
+			return BackupResult{}, sqlerr.New(6005)
+		}
 		return backup.RestoreDatabase(ctx, restorer{in, s}, req, progress)
 	}
 	d := in.Database(req.Database)

@@ -128,6 +128,9 @@ func (in *Instance) CreateDatabase(ctx context.Context, name string) (*Database,
 func (in *Instance) createDatabase(ctx context.Context, name string, id int32) (*Database, error) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	if err := in.refuseWhenStopping(); err != nil {
+		return nil, err
+	}
 	if strings.EqualFold(name, "master") || in.dbs[strings.ToLower(name)] != nil {
 		return nil, sqlerr.New(1801, name)
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"mirrordb/engine/catalog"
@@ -69,13 +70,18 @@ func (d *Database) removeInterruptedIndexes(ctx context.Context) error {
 	if len(found) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
 	e := &exec.Env{Ctx: ctx, CommitCtx: ctx}
+	var steps int
 	step := func(fn func(t *txn) error) error {
 		if err := d.checkOpen(); err != nil {
 			return err
 		}
+		// Each step is bounded, not the removal: a slow machine takes
+		// longer to remove a big index but does not give up half-way
+		// and start again at the next tick.
+		ctx, cancel := context.WithTimeout(ctx, removalStepTimeout)
+		defer cancel()
+		e.Ctx, e.CommitCtx = ctx, ctx
 		t, err := d.beginWrite(ctx, time.Second) // users first: tried again later
 		if err != nil {
 			return err
@@ -85,14 +91,24 @@ func (d *Database) removeInterruptedIndexes(ctx context.Context) error {
 			return err
 		}
 		_, err = t.Commit(ctx)
+		steps++
 		return err
 	}
 	for _, ix := range found {
+		start := time.Now()
+		steps = 0
 		d.inst.log.Info("removing an index whose build or drop was interrupted", "db", d.Name(), "table", ix.table, "index", ix.name)
 		err := removeIndexInSteps(e, d, ix.table, ix.store, true, step)
 		if err != nil && !sqlerr.Is(err, 208) { // 208: the table went meanwhile
-			return err
+			return fmt.Errorf("index %s.%s after %d steps: %w", ix.table, ix.name, steps, err)
 		}
+		d.inst.log.Info("removed an index whose build or drop was interrupted", "db", d.Name(), "table", ix.table, "index", ix.name,
+			"steps", steps, "took", time.Since(start).Round(time.Millisecond))
 	}
 	return nil
 }
+
+// removalStepTimeout bounds one step of a removal (a step deletes up to
+// indexChunkRows entries); a step that times out is tried again at the
+// next tick.
+const removalStepTimeout = time.Minute

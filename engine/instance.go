@@ -75,6 +75,7 @@ type Instance struct {
 	stop      context.CancelFunc
 	bgMu      sync.Mutex // guards bgStopped against wg.Add after close
 	bgStopped bool
+	stopping  atomic.Bool // BeginStop was called (stop.go)
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
@@ -148,7 +149,7 @@ func Open(cfg Config) (*Instance, error) {
 	in.registerRename()
 	ok = true
 	in.every(cfg.CheckpointInterval, in.checkpoint)
-	in.every(cfg.CheckpointInterval, in.removeInterruptedIndexes) // index_recover.go
+	in.nowAndEvery(cfg.CheckpointInterval, in.removeInterruptedIndexes) // index_recover.go
 	in.log.Info("instance started", "data", cfg.DataDir, "server", cfg.ServerName, "databases", len(descs))
 	return in, nil
 }
@@ -291,7 +292,20 @@ func (in *Instance) background(fn func(ctx context.Context)) {
 // every runs fn every interval, on a goroutine of its own, until the
 // instance closes or fn reports that it is done.
 func (in *Instance) every(interval time.Duration, fn func() (done bool)) {
+	in.repeat(interval, false, fn)
+}
+
+// nowAndEvery is every, with a first run at once rather than after the
+// first interval: for work that a start found waiting.
+func (in *Instance) nowAndEvery(interval time.Duration, fn func() (done bool)) {
+	in.repeat(interval, true, fn)
+}
+
+func (in *Instance) repeat(interval time.Duration, now bool, fn func() (done bool)) {
 	in.background(func(ctx context.Context) {
+		if now && fn() {
+			return
+		}
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {

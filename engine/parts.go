@@ -40,20 +40,3 @@ func (s *Session) lockForCheckpoint(ctx context.Context, d *Database) (unlock fu
 	})
 	return unlock, err
 }
-
-// BeginStop tells every database that the instance is stopping: a
-// transaction written in parts that is rolled back from now on leaves its
-// parts for the undo at the next open instead of compensating them
-// (storage.DB.BeginStop), so that a shutdown during a big load does not
-// wait for its rollback. Close calls it; a server calls it as soon as it
-// cancels statements.
-func (in *Instance) BeginStop() {
-	in.mu.RLock()
-	defer in.mu.RUnlock()
-	for _, d := range in.dbs {
-		d.storage.BeginStop()
-	}
-	if in.master != nil {
-		in.master.storage.BeginStop()
-	}
-}

@@ -17,6 +17,9 @@ import (
 // the next open to undo, instead of compensating it.
 func (db *DB) BeginStop() { db.parts.stopping.Store(true) }
 
+// Stopping says whether BeginStop was called.
+func (db *DB) Stopping() bool { return db.parts.stopping.Load() }
+
 // stopCompensating ends a compensation (a rollback's, or a rollback to a
 // savepoint's) once the instance stops: the tail is left as it is, with
 // the compensation parts written so far, which the undo at open takes
