@@ -56,9 +56,6 @@ type Store struct {
 	// syncs holds the commits applied but not yet known to be synced,
 	// in apply order, for the one goroutine that waits for them (Commit).
 	syncs syncQueue
-
-	// ramp flushes a young store whose memtables pile up (memflush.go).
-	ramp rampFlush
 }
 
 // syncQueue is Commit's queue of batches waiting for their WAL fsync.
@@ -73,9 +70,6 @@ type pendingSync struct {
 	b      *pebble.Batch
 	synced func(error)
 }
-
-// memTableSize is the size Pebble's memtables grow to (see Open).
-const memTableSize = 64 << 20
 
 // Open opens (creating if needed) the store in dir. Memtables grow to
 // 64 MB and L0 takes more files before compacting than Pebble's defaults:
@@ -93,12 +87,11 @@ func Open(dir string, o Options) (s *Store, err error) {
 		failed: make(chan struct{}), closing: make(chan struct{})}
 	s.space.init(o.FS, dir)
 	s.fs = newGuardFS(o.FS, dir, s.noteFault, s.awaitSpace)
-	s.ramp.full = memTableSize
 	opts := &pebble.Options{
 		FS:                 s.fs,
 		Cache:              o.Cache,
 		FormatMajorVersion: pebble.FormatNewest,
-		MemTableSize:       memTableSize,
+		MemTableSize:       64 << 20,
 		// Headroom for a commit in flight when a flush fails (see Commit).
 		MemTableStopWritesThreshold: 4,
 		L0CompactionThreshold:       8,
@@ -112,7 +105,6 @@ func Open(dir string, o Options) (s *Store, err error) {
 	for i := range opts.Levels {
 		opts.Levels[i].TargetFileSize = 16 << 20
 	}
-	tuneReads(opts)
 	err = Protect(func() error {
 		db, err := pebble.Open(dir, opts)
 		s.db = db
@@ -221,7 +213,6 @@ func (s *Store) Commit(b *pebble.Batch, synced func(error)) error {
 		b.Close()
 		return f
 	}
-	s.noteWritten(b.Len())
 	if err := s.guarded("apply", func() error { return s.db.ApplyNoSyncWait(b, pebble.Sync) }); err != nil {
 		return err // a failed batch stays with the failed store
 	}
@@ -293,7 +284,6 @@ func (s *Store) Write(ctx context.Context, op string, fn func(db *pebble.DB) err
 // store owns b from the call on: it closes b once Pebble is done with it,
 // which may be after Apply returned.
 func (s *Store) Apply(ctx context.Context, b *pebble.Batch) error {
-	s.noteWritten(b.Len())
 	return s.Write(ctx, "apply", func(db *pebble.DB) error {
 		err := db.Apply(b, pebble.Sync)
 		b.Close()
@@ -359,8 +349,6 @@ func (s *Store) close(timeout time.Duration) error {
 	close(s.closing)
 	done := make(chan error, 1)
 	go func() {
-		s.ramp.mu.Lock() // no ramp flush may start on a closed store
-		defer s.ramp.mu.Unlock()
 		done <- Protect(func() error { return s.db.Close() })
 	}()
 	t := time.NewTimer(timeout)
