@@ -21,12 +21,12 @@ import (
 func (p *selectPlan) columnsRead() (map[int]bool, bool) {
 	need := map[int]bool{}
 	add := func(i int) { need[i] = true }
-	xs := append([]exec.Expr{p.where, p.having}, p.project...)
-	xs = append(xs, p.groupBy...)
-	for _, a := range p.aggs {
+	xs := append([]exec.Expr{p.Where, p.Having}, p.Project...)
+	xs = append(xs, p.GroupBy...)
+	for _, a := range p.Aggs {
 		xs = append(xs, a.Arg)
 	}
-	for _, k := range p.orderBy {
+	for _, k := range p.OrderBy {
 		xs = append(xs, k.X)
 	}
 	for _, x := range xs {
@@ -41,7 +41,7 @@ func (p *selectPlan) columnsRead() (map[int]bool, bool) {
 // needs, from an index's entries alone when they hold them all
 // (opt.UseCovering).
 func (p *selectPlan) useCovering() {
-	ts, ok := p.src.(*exec.TableScan)
+	ts, ok := p.Src.(*exec.TableScan)
 	if !ok {
 		return
 	}

@@ -57,7 +57,7 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 		if p.sel, err = b.planSelect(x.Select); err != nil {
 			return nil, err
 		}
-		if n := len(p.sel.cols); n != len(p.targets) {
+		if n := len(p.sel.Cols); n != len(p.targets) {
 			if len(x.Columns) == 0 {
 				return nil, b.ErrAt(x, sqlerr.New(213))
 			}
@@ -66,7 +66,7 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 			}
 			return nil, b.ErrAt(x, sqlerr.New(120))
 		}
-		for _, c := range p.sel.cols {
+		for _, c := range p.sel.Cols {
 			p.selT = append(p.selT, c.Type)
 		}
 	case x.DefaultValues:

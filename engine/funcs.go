@@ -73,7 +73,7 @@ func (s *subqueryExpr) Type() types.Type {
 	if s.exists {
 		return types.TypeBit
 	}
-	return s.plan.cols[0].Type
+	return s.plan.Cols[0].Type
 }
 
 func (s *subqueryExpr) rows(e *exec.Env) ([][]types.Value, error) {
@@ -109,7 +109,7 @@ func (s *subqueryExpr) rows(e *exec.Env) ([][]types.Value, error) {
 // counting them against the statement's memory.
 func collectRows(e *exec.Env, plan *selectPlan, limit int) ([][]types.Value, error) {
 	var rows [][]types.Value
-	err := plan.run(e, func(row []types.Value) error {
+	err := plan.Run(e, func(row []types.Value) error {
 		r := append([]types.Value{}, row...)
 		rows = append(rows, r)
 		if err := e.Gov.Grow(govern.RowSize(r) + 8); err != nil {
@@ -200,7 +200,7 @@ func (b *binder) bindSubquery(n bind.Positioned, sel *parser.Select, exists bool
 	if err != nil {
 		return nil, err
 	}
-	if !exists && len(plan.cols) != 1 {
+	if !exists && len(plan.Cols) != 1 {
 		return nil, b.ErrAt(n, sqlerr.New(116))
 	}
 	return &subqueryExpr{plan: plan, exists: exists, correlated: correlated, grouped: agg != nil}, nil

@@ -75,7 +75,7 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 	}
 	switch x := c.(type) {
 	case *inSubquery:
-		if anti || x.sub.correlated || len(x.sub.plan.cols) != 1 {
+		if anti || x.sub.correlated || len(x.sub.plan.Cols) != 1 {
 			return nil
 		}
 		if _, _, ok := opt.ExprSpan(x.x); !ok {
@@ -106,8 +106,8 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 // WHERE clause.
 func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 	p := sub.plan
-	ts, ok := p.src.(*exec.TableScan)
-	if !ok || p.grouped || len(p.aggs) > 0 || p.having != nil || p.top != nil || p.offset != nil || p.fetch != nil || p.where == nil || p.srfs != nil {
+	ts, ok := p.Src.(*exec.TableScan)
+	if !ok || p.Grouped || len(p.Aggs) > 0 || p.Having != nil || p.Top != nil || p.Offset != nil || p.Fetch != nil || p.Where == nil || p.Srfs != nil {
 		return nil // a set-returning function may make no row of a matching one
 	}
 	level := len(b.corr.scopes) // the statement's row, as the subquery names it
@@ -121,7 +121,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 	}
 	s := &semiJoin{inner: ts, innerPlan: p, anti: anti}
 	var filter []exec.Expr
-	for _, c := range opt.Conjuncts(p.where, nil) {
+	for _, c := range opt.Conjuncts(p.Where, nil) {
 		if !namesLevel(c, level) {
 			filter = append(filter, c)
 			continue
@@ -334,10 +334,10 @@ func (s *semiJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	var build *plan.Node
 	var inner string
 	if s.in != nil {
-		build = s.in.plan.explain(x)
-		inner = x.Text(s.in.plan.project[0], &exec.Names{Columns: s.in.plan.sc})
+		build = s.in.plan.Explain(x)
+		inner = x.Text(s.in.plan.Project[0], &exec.Names{Columns: s.in.plan.Scope})
 	} else {
-		inm := &exec.Names{Columns: s.innerPlan.sc}
+		inm := &exec.Names{Columns: s.innerPlan.Scope}
 		build = s.explainInner(x, inm, s.inner)
 		inner = x.List(s.innerKeys, inm)
 	}
@@ -358,7 +358,7 @@ func (s *semiJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 // outer columns the seek reads.
 func (s *semiJoin) explainSeek(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	outer := s.src.Explain(x, nm)
-	inner := s.explainInner(x, &exec.Names{Columns: s.innerPlan.sc}, s.seek)
+	inner := s.explainInner(x, &exec.Names{Columns: s.innerPlan.Scope}, s.seek)
 	logical := "Left Semi Join"
 	if s.anti {
 		logical = "Left Anti Semi Join"
