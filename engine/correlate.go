@@ -86,7 +86,7 @@ func groupKeyOf(agg *bind.AggContext, c *exec.ColRef) int {
 // planSubquery plans sel with sc (the scope of the query around it) on
 // the stack, and reports whether sel names a column of sc or of a scope
 // further out. agg is set when sel runs after its query's grouping.
-func (b *binder) planSubquery(sel *parser.Select, sc *bind.Scope, agg *bind.AggContext) (*selectPlan, bool, error) {
+func (b *binder) planSubquery(sel *parser.Select, sc *bind.Scope, agg *bind.AggContext) (*exec.Select, bool, error) {
 	level := len(b.corr.scopes)
 	b.corr.scopes = append(b.corr.scopes, outerScope{sc: sc, agg: agg})
 	saved := b.corr.minLevel

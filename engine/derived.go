@@ -20,7 +20,7 @@ import (
 
 // derivedSource produces the rows of a nested query.
 type derivedSource struct {
-	plan *selectPlan
+	plan *exec.Select
 }
 
 func (d *derivedSource) Run(e *exec.Env, fn func(row []types.Value) error) error {

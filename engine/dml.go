@@ -27,7 +27,7 @@ type insertPlan struct {
 	w       rowWriter
 	targets []int         // table column for each supplied value
 	rows    [][]exec.Expr // VALUES rows; a nil expr is DEFAULT
-	sel     *selectPlan
+	sel     *exec.Select
 	selT    []types.Type
 	defs    []exec.Expr // bound DEFAULT expression per column (nil: none)
 	out     *outputPlan

@@ -63,7 +63,7 @@ func versionString() string {
 // subqueryExpr is an uncorrelated subquery: run once per statement
 // execution, its rows cached in the environment.
 type subqueryExpr struct {
-	plan       *selectPlan
+	plan       *exec.Select
 	exists     bool
 	correlated bool // names a column of an enclosing row: runs per row (correlate.go)
 	grouped    bool // runs after its query's grouping: the enclosing row is the group's keys
@@ -107,7 +107,7 @@ func (s *subqueryExpr) rows(e *exec.Env) ([][]types.Value, error) {
 
 // collectRows runs a SELECT and keeps (up to limit, when ≥ 0) its rows,
 // counting them against the statement's memory.
-func collectRows(e *exec.Env, plan *selectPlan, limit int) ([][]types.Value, error) {
+func collectRows(e *exec.Env, plan *exec.Select, limit int) ([][]types.Value, error) {
 	var rows [][]types.Value
 	err := plan.Run(e, func(row []types.Value) error {
 		r := append([]types.Value{}, row...)

@@ -11,7 +11,7 @@ import (
 
 // useKeyOrder marks the SELECT's ORDER BY as served by its table scan's
 // order when it can be (opt.UseKeyOrder).
-func (p *selectPlan) useKeyOrder() {
+func useKeyOrder(p *exec.Select) {
 	ts, ok := p.Src.(*exec.TableScan)
 	if !ok || len(p.OrderBy) == 0 || p.Grouped || p.Distinct {
 		return
@@ -28,15 +28,15 @@ func (p *selectPlan) useKeyOrder() {
 		}
 		o.Cols[i], o.Desc[i] = c.Idx, k.Desc
 	}
-	o.Need, o.Known = p.columnsRead()
-	o.Conj = p.conjuncts()
+	o.Need, o.Known = columnsRead(p)
+	o.Conj = conjuncts(p)
 	if opt.UseKeyOrder(ts, o, impliesFilter) {
 		p.Presorted = true
 	}
 }
 
 // conjuncts is the WHERE clause's conjuncts (none without one).
-func (p *selectPlan) conjuncts() []exec.Expr {
+func conjuncts(p *exec.Select) []exec.Expr {
 	if p.Where == nil {
 		return nil
 	}
@@ -45,19 +45,19 @@ func (p *selectPlan) conjuncts() []exec.Expr {
 
 // groupsTogether reports whether the scan delivers rows with equal GROUP BY
 // values together (opt.GroupsTogether).
-func (p *selectPlan) groupsTogether() bool {
+func groupsTogether(p *exec.Select) bool {
 	ts, ok := p.Src.(*exec.TableScan)
 	return ok && opt.GroupsTogether(ts, p.GroupBy)
 }
 
 // useIndexForGroups reads a covering index whose leading columns are the
 // GROUP BY's, for a stream aggregate (opt.UseIndexForGroups).
-func (p *selectPlan) useIndexForGroups() {
+func useIndexForGroups(p *exec.Select) {
 	ts, ok := p.Src.(*exec.TableScan)
 	if !ok {
 		return
 	}
-	if need, known := p.columnsRead(); known {
-		opt.UseIndexForGroups(ts, p.GroupBy, p.conjuncts(), need, impliesFilter)
+	if need, known := columnsRead(p); known {
+		opt.UseIndexForGroups(ts, p.GroupBy, conjuncts(p), need, impliesFilter)
 	}
 }

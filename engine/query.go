@@ -12,48 +12,7 @@ import (
 	"mirrordb/types"
 )
 
-// selectPlan is a bound SELECT: its result columns and the root of the
-// operator chain that produces its rows (exec.go). selectParts keeps the
-// bound clauses the chain is built from, for the planning passes that read
-// and rewrite them (access paths, pushdown, decorrelation).
-type selectPlan struct {
-	Cols []session.Column
-	Root exec.Operator
-	selectParts
-}
-
-// selectParts are a SELECT's clauses as bound.
-type selectParts struct {
-	Src   exec.Operator
-	Scope *bind.Scope // the FROM clause's columns, for printed plans
-	Where exec.Expr
-
-	// Grouped, Distinct and TopPercent sit together: the struct is
-	// allocated for every SELECT and padding would cost a size class.
-	Grouped    bool
-	Distinct   bool
-	TopPercent bool
-	Presorted  bool // the scan reads in ORDER BY order (order.go)
-	// GroupsArrive: rows with equal GROUP BY values come together (a
-	// stream aggregate, order.go)
-	GroupsArrive bool
-
-	GroupBy []exec.Expr
-	Aggs    []*exec.AggSpec
-	Having  exec.Expr
-
-	Project []exec.Expr
-	OrderBy []exec.OrderKey
-
-	Top    exec.Expr
-	Offset exec.Expr
-	Fetch  exec.Expr
-
-	Windows []*exec.WindowSpec // window functions of the select list and ORDER BY (window.go)
-	Srfs    []*srfExpr         // set-returning functions of the select list and ORDER BY (pgsrf.go)
-}
-
-func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
+func (b *binder) planSelect(sel *parser.Select) (*exec.Select, error) {
 	if len(sel.With) > 0 {
 		defer b.pushCTEs(sel)()
 	}
@@ -64,7 +23,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &selectPlan{selectParts: selectParts{Src: src, Scope: sc, Distinct: sel.Distinct}}
+	p := &exec.Select{SelectParts: exec.SelectParts{Src: src, Scope: sc, Distinct: sel.Distinct}}
 	if sel.Where != nil {
 		if bind.ContainsAggregate(sel.Where) {
 			return nil, b.ErrAt(sel.Where, sqlerr.New(147))
@@ -144,7 +103,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		p.OrderBy = append(p.OrderBy, k)
 	}
 	b.Win, p.Windows = nil, wc.Specs
-	b.srfs, p.Srfs = nil, srfs.list
+	b.srfs, p.Srfs = nil, srfs.setReturning()
 	if agg != nil {
 		p.GroupBy, p.Aggs = agg.GroupBy, agg.Aggs
 	}
@@ -177,12 +136,12 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 	if err := b.checkConstantCounts(sel, p); err != nil {
 		return nil, err
 	}
-	p.useKeyOrder()
+	useKeyOrder(p)
 	if p.Grouped {
-		p.useIndexForGroups()
+		useIndexForGroups(p)
 	}
-	p.useCovering()
-	p.GroupsArrive = p.Grouped && p.groupsTogether()
+	useCovering(p)
+	p.GroupsArrive = p.Grouped && groupsTogether(p)
 	p.Build()
 	return p, nil
 }
@@ -259,7 +218,7 @@ func (b *binder) expandStar(it *parser.SelectItem, sc *bind.Scope, agg *bind.Agg
 	return out, nil
 }
 
-func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *selectPlan, sc *bind.Scope, agg *bind.AggContext, aliases map[string]int) (exec.OrderKey, error) {
+func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *exec.Select, sc *bind.Scope, agg *bind.AggContext, aliases map[string]int) (exec.OrderKey, error) {
 	if ref, ok := o.Expr.(*parser.ColumnRef); ok && len(ref.Parts) == 1 {
 		if i, ok := aliases[strings.ToLower(ref.Parts[0])]; ok {
 			return exec.OrderKey{Col: i, Desc: o.Desc}, nil

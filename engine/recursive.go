@@ -39,7 +39,7 @@ func (w *workTable) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 
 // recursiveSource runs a recursive common table expression.
 type recursiveSource struct {
-	anchors, members []*selectPlan
+	anchors, members []*exec.Select
 	work             *workTable
 	max              int
 }

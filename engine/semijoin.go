@@ -33,7 +33,7 @@ type semiJoin struct {
 	// remaining WHERE conjuncts (inner, filter), keyed by innerKeys.
 	in        *subqueryExpr
 	inner     exec.Operator
-	innerPlan *selectPlan
+	innerPlan *exec.Select
 	filter    exec.Expr
 	innerKeys []exec.Expr
 	outerKeys []exec.Expr

@@ -24,7 +24,7 @@ import (
 type setOpSource struct {
 	op          string // UNION, EXCEPT, INTERSECT
 	all         bool
-	left, right *selectPlan
+	left, right *exec.Select
 }
 
 // bindSetOp plans a compound query's operands and returns its source and
@@ -47,7 +47,7 @@ func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *bind.Scope, error)
 		if t.Kind == types.Unknown { // NULL UNION NULL
 			t = types.TypeInt
 		}
-		for _, p := range []*selectPlan{left, right} {
+		for _, p := range []*exec.Select{left, right} {
 			x, err := b.CoerceChecked(so, p.Project[i], t)
 			if err != nil {
 				return nil, nil, err
@@ -62,7 +62,7 @@ func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *bind.Scope, error)
 }
 
 // planOperand plans one operand; an ORDER BY there needs TOP or OFFSET.
-func (b *binder) planOperand(sel *parser.Select) (*selectPlan, error) {
+func (b *binder) planOperand(sel *parser.Select) (*exec.Select, error) {
 	if err := b.checkInnerOrder(sel); err != nil {
 		return nil, err
 	}
