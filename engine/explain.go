@@ -19,16 +19,16 @@ type explainable interface {
 
 // Explain names the subquery and keeps its plan (Explainer.Subquery).
 func (v *subqueryExpr) Explain(x *exec.Explainer, _ *exec.Names) string {
-	return x.Subquery(v.plan.Explain, v.exists)
+	return x.Subquery(v.Plan.Explain, v.Exists)
 }
 
 // Explain prints x [NOT] IN [SubqueryN].
 func (v *inSubquery) Explain(x *exec.Explainer, n *exec.Names) string {
 	op := " IN "
-	if v.not {
+	if v.Not {
 		op = " NOT IN "
 	}
-	return x.Text(v.x, n) + op + v.sub.Explain(x, n)
+	return x.Text(v.X, n) + op + v.Sub.Explain(x, n)
 }
 
 // writeOp is the physical operator name of a write: on the clustered

@@ -63,30 +63,30 @@ func versionString() string {
 // subqueryExpr is an uncorrelated subquery: run once per statement
 // execution, its rows cached in the environment.
 type subqueryExpr struct {
-	plan       *exec.Select
-	exists     bool
-	correlated bool // names a column of an enclosing row: runs per row (correlate.go)
-	grouped    bool // runs after its query's grouping: the enclosing row is the group's keys
+	Plan       *exec.Select
+	Exists     bool
+	Correlated bool // names a column of an enclosing row: runs per row (correlate.go)
+	Grouped    bool // runs after its query's grouping: the enclosing row is the group's keys
 }
 
 func (s *subqueryExpr) Type() types.Type {
-	if s.exists {
+	if s.Exists {
 		return types.TypeBit
 	}
-	return s.plan.Cols[0].Type
+	return s.Plan.Cols[0].Type
 }
 
-func (s *subqueryExpr) rows(e *exec.Env) ([][]types.Value, error) {
+func (s *subqueryExpr) Rows(e *exec.Env) ([][]types.Value, error) {
 	if e.Cache == nil {
 		e.Cache = map[any]any{}
 	}
-	if r, ok := e.Cache[s]; ok && !s.correlated {
+	if r, ok := e.Cache[s]; ok && !s.Correlated {
 		return r.([][]types.Value), nil
 	}
 	sub := *e
-	if s.correlated {
+	if s.Correlated {
 		row := e.Row
-		if s.grouped {
+		if s.Grouped {
 			row = e.Keys
 		}
 		sub.Outer = append(e.Outer[:len(e.Outer):len(e.Outer)], row)
@@ -94,10 +94,10 @@ func (s *subqueryExpr) rows(e *exec.Env) ([][]types.Value, error) {
 	}
 	sub.Row, sub.Aggs, sub.Keys = nil, nil, nil
 	limit := -1
-	if s.exists {
+	if s.Exists {
 		limit = 1
 	}
-	rows, err := collectRows(&sub, s.plan, limit)
+	rows, err := CollectRows(&sub, s.Plan, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -105,9 +105,9 @@ func (s *subqueryExpr) rows(e *exec.Env) ([][]types.Value, error) {
 	return rows, nil
 }
 
-// collectRows runs a SELECT and keeps (up to limit, when ≥ 0) its rows,
+// CollectRows runs a SELECT and keeps (up to limit, when ≥ 0) its rows,
 // counting them against the statement's memory.
-func collectRows(e *exec.Env, plan *exec.Select, limit int) ([][]types.Value, error) {
+func CollectRows(e *exec.Env, plan *exec.Select, limit int) ([][]types.Value, error) {
 	var rows [][]types.Value
 	err := plan.Run(e, func(row []types.Value) error {
 		r := append([]types.Value{}, row...)
@@ -127,11 +127,11 @@ func collectRows(e *exec.Env, plan *exec.Select, limit int) ([][]types.Value, er
 }
 
 func (s *subqueryExpr) Eval(e *exec.Env) (types.Value, error) {
-	rows, err := s.rows(e)
+	rows, err := s.Rows(e)
 	if err != nil {
 		return nil, err
 	}
-	if s.exists {
+	if s.Exists {
 		return len(rows) > 0, nil
 	}
 	switch len(rows) {
@@ -145,28 +145,28 @@ func (s *subqueryExpr) Eval(e *exec.Env) (types.Value, error) {
 
 // inSubquery is x [NOT] IN (SELECT ...).
 type inSubquery struct {
-	x   exec.Expr
-	sub *subqueryExpr
-	not bool
+	X   exec.Expr
+	Sub *subqueryExpr
+	Not bool
 }
 
 func (in *inSubquery) Type() types.Type { return types.TypeBit }
 func (in *inSubquery) Eval(e *exec.Env) (types.Value, error) {
-	xv, err := in.x.Eval(e)
+	xv, err := in.X.Eval(e)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := in.sub.rows(e)
+	rows, err := in.Sub.Rows(e)
 	if err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return in.not, nil // x [NOT] IN over no rows: false [true], even for a NULL x
+		return in.Not, nil // x [NOT] IN over no rows: false [true], even for a NULL x
 	}
 	if xv == nil {
 		return nil, nil
 	}
-	xt, st := in.x.Type(), in.sub.Type()
+	xt, st := in.X.Type(), in.Sub.Type()
 	ct := types.Common(xt, st)
 	if !bind.SameRepresentation(xt.Kind, st.Kind) {
 		if xv, err = types.Convert(xv, xt, ct, types.Implicit); err != nil {
@@ -186,13 +186,13 @@ func (in *inSubquery) Eval(e *exec.Env) (types.Value, error) {
 			}
 		}
 		if types.Compare(xv, v) == 0 {
-			return !in.not, nil
+			return !in.Not, nil
 		}
 	}
 	if sawNull {
 		return nil, nil
 	}
-	return in.not, nil
+	return in.Not, nil
 }
 
 func (b *binder) bindSubquery(n bind.Positioned, sel *parser.Select, exists bool, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
@@ -203,5 +203,5 @@ func (b *binder) bindSubquery(n bind.Positioned, sel *parser.Select, exists bool
 	if !exists && len(plan.Cols) != 1 {
 		return nil, b.ErrAt(n, sqlerr.New(116))
 	}
-	return &subqueryExpr{plan: plan, exists: exists, correlated: correlated, grouped: agg != nil}, nil
+	return &subqueryExpr{Plan: plan, Exists: exists, Correlated: correlated, Grouped: agg != nil}, nil
 }

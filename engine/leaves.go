@@ -8,9 +8,9 @@ import "mirrordb/engine/exec"
 
 func (s *subqueryExpr) WalkLeaves(_ func(exec.Expr) bool, leaf func(exec.Expr)) bool {
 	leaf(s)
-	return !s.correlated
+	return !s.Correlated
 }
 
 func (in *inSubquery) WalkLeaves(walk func(exec.Expr) bool, _ func(exec.Expr)) bool {
-	return walk(in.x) && walk(in.sub)
+	return walk(in.X) && walk(in.Sub)
 }

@@ -22,7 +22,7 @@ type arraySubqueryExpr struct{ sub *subqueryExpr }
 func (a *arraySubqueryExpr) Type() types.Type { return textMax }
 
 func (a *arraySubqueryExpr) Eval(e *exec.Env) (types.Value, error) {
-	rows, err := a.sub.rows(e)
+	rows, err := a.sub.Rows(e)
 	if err != nil {
 		return nil, err
 	}

@@ -75,14 +75,14 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 	}
 	switch x := c.(type) {
 	case *inSubquery:
-		if anti || x.sub.correlated || len(x.sub.plan.Cols) != 1 {
+		if anti || x.Sub.Correlated || len(x.Sub.Plan.Cols) != 1 {
 			return nil
 		}
-		if _, _, ok := opt.ExprSpan(x.x); !ok {
+		if _, _, ok := opt.ExprSpan(x.X); !ok {
 			return nil
 		}
-		s := &semiJoin{in: x.sub, anti: x.not, outerKeys: []exec.Expr{x.x}}
-		xt, st := x.x.Type(), x.sub.Type()
+		s := &semiJoin{in: x.Sub, anti: x.Not, outerKeys: []exec.Expr{x.X}}
+		xt, st := x.X.Type(), x.Sub.Type()
 		ct := xt
 		if !bind.SameRepresentation(xt.Kind, st.Kind) {
 			ct = types.Common(xt, st)
@@ -91,7 +91,7 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 		s.floats = []bool{!exec.ExactNumber(ct) || !exec.ExactNumber(xt) || !exec.ExactNumber(st)}
 		return s
 	case *subqueryExpr:
-		if !x.exists || !x.correlated {
+		if !x.Exists || !x.Correlated {
 			return nil
 		}
 		return b.decorrelate(x, anti)
@@ -105,7 +105,7 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 // statement's row only as a bare column on one side of an equality of its
 // WHERE clause.
 func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
-	p := sub.plan
+	p := sub.Plan
 	ts, ok := p.Src.(*exec.TableScan)
 	if !ok || p.Grouped || len(p.Aggs) > 0 || p.Having != nil || p.Top != nil || p.Offset != nil || p.Fetch != nil || p.Where == nil || p.Srfs != nil {
 		return nil // a set-returning function may make no row of a matching one
@@ -184,7 +184,7 @@ func (s *semiJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	saved := e.Row
 	defer func() { e.Row = saved }()
 	if s.in != nil {
-		rows, err := s.in.rows(e)
+		rows, err := s.in.Rows(e)
 		if err != nil {
 			return err
 		}
@@ -334,8 +334,8 @@ func (s *semiJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	var build *plan.Node
 	var inner string
 	if s.in != nil {
-		build = s.in.plan.Explain(x)
-		inner = x.Text(s.in.plan.Project[0], &exec.Names{Columns: s.in.plan.Scope})
+		build = s.in.Plan.Explain(x)
+		inner = x.Text(s.in.Plan.Project[0], &exec.Names{Columns: s.in.Plan.Scope})
 	} else {
 		inm := &exec.Names{Columns: s.innerPlan.Scope}
 		build = s.explainInner(x, inm, s.inner)
