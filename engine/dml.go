@@ -150,7 +150,7 @@ func (p *insertPlan) run(e *exec.Env, t *txn) (int64, error) {
 func (p *insertPlan) insertRows(e *exec.Env, t *txn) (int64, error) {
 	var count int64
 	if p.sel != nil {
-		rows, err := CollectRows(e, p.sel, -1)
+		rows, err := exec.CollectRows(e, p.sel, -1)
 		if err != nil {
 			return 0, err
 		}

@@ -17,20 +17,6 @@ type explainable interface {
 	Explain(x *exec.Explainer) *plan.Node
 }
 
-// Explain names the subquery and keeps its plan (Explainer.Subquery).
-func (v *subqueryExpr) Explain(x *exec.Explainer, _ *exec.Names) string {
-	return x.Subquery(v.Plan.Explain, v.Exists)
-}
-
-// Explain prints x [NOT] IN [SubqueryN].
-func (v *inSubquery) Explain(x *exec.Explainer, n *exec.Names) string {
-	op := " IN "
-	if v.Not {
-		op = " NOT IN "
-	}
-	return x.Text(v.X, n) + op + v.Sub.Explain(x, n)
-}
-
 // writeOp is the physical operator name of a write: on the clustered
 // index of a table with a primary key, on the heap of one without.
 func writeOp(t *catalog.TableDef, verb string) string {

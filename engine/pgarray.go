@@ -17,7 +17,7 @@ import (
 // array_to_string and ANY read back.
 
 // arraySubqueryExpr is ARRAY(subquery): the first column of its rows.
-type arraySubqueryExpr struct{ sub *subqueryExpr }
+type arraySubqueryExpr struct{ sub *exec.Subquery }
 
 func (a *arraySubqueryExpr) Type() types.Type { return textMax }
 
@@ -42,7 +42,7 @@ func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *bind.Scope, agg 
 	if err != nil {
 		return nil, err
 	}
-	return &arraySubqueryExpr{sub: sub.(*subqueryExpr)}, nil
+	return &arraySubqueryExpr{sub: sub.(*exec.Subquery)}, nil
 }
 
 // arrayCompareExpr is x = ANY (array) or x <> ALL (array): each element

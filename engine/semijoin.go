@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
@@ -31,7 +30,7 @@ type semiJoin struct {
 	// The inner rows: an IN subquery's result (in, its first column the
 	// key), or the rows of an EXISTS subquery's FROM clause that pass its
 	// remaining WHERE conjuncts (inner, filter), keyed by innerKeys.
-	in        *subqueryExpr
+	in        *exec.Subquery
 	inner     exec.Operator
 	innerPlan *exec.Select
 	filter    exec.Expr
@@ -74,7 +73,7 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 		c, anti = n.X, true
 	}
 	switch x := c.(type) {
-	case *inSubquery:
+	case *exec.InSubquery:
 		if anti || x.Sub.Correlated || len(x.Sub.Plan.Cols) != 1 {
 			return nil
 		}
@@ -84,13 +83,13 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 		s := &semiJoin{in: x.Sub, anti: x.Not, outerKeys: []exec.Expr{x.X}}
 		xt, st := x.X.Type(), x.Sub.Type()
 		ct := xt
-		if !bind.SameRepresentation(xt.Kind, st.Kind) {
+		if !exec.SameRepresentation(xt.Kind, st.Kind) {
 			ct = types.Common(xt, st)
 			s.convert = ct
 		}
 		s.floats = []bool{!exec.ExactNumber(ct) || !exec.ExactNumber(xt) || !exec.ExactNumber(st)}
 		return s
-	case *subqueryExpr:
+	case *exec.Subquery:
 		if !x.Exists || !x.Correlated {
 			return nil
 		}
@@ -104,7 +103,7 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 // plain one (no grouping, TOP or OFFSET), over one table, naming the
 // statement's row only as a bare column on one side of an equality of its
 // WHERE clause.
-func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
+func (b *binder) decorrelate(sub *exec.Subquery, anti bool) *semiJoin {
 	p := sub.Plan
 	ts, ok := p.Src.(*exec.TableScan)
 	if !ok || p.Grouped || len(p.Aggs) > 0 || p.Having != nil || p.Top != nil || p.Offset != nil || p.Fetch != nil || p.Where == nil || p.Srfs != nil {
