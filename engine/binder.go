@@ -39,7 +39,7 @@ func (b *binder) BindOther(n parser.Expr, sc *bind.Scope, agg *bind.AggContext, 
 		if err != nil {
 			return nil, err
 		}
-		return &inSubquery{x: v, sub: sub.(*subqueryExpr), not: x.Not}, nil
+		return &exec.InSubquery{X: v, Sub: sub.(*exec.Subquery), Not: x.Not}, nil
 	case *parser.ArraySubquery: // pgarray.go
 		return b.bindArraySubquery(x, sc, agg)
 	case *parser.ArrayCompare:

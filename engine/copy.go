@@ -305,9 +305,9 @@ func (b *binder) planCopyTo(x *parser.Copy) (*stmtPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	chooseAccess(sp.src, sp.where)
-	names := make([]string, len(sp.cols))
-	for i, c := range sp.cols {
+	chooseAccess(sp.Src, sp.Where)
+	names := make([]string, len(sp.Cols))
+	for i, c := range sp.Cols {
 		names[i] = c.Name
 	}
 	spec, err := copyOptions(x, names)
@@ -349,7 +349,7 @@ func (b *binder) planCopyTo(x *parser.Copy) (*stmtPlan, error) {
 		var n int64
 		fields := make([][]byte, len(names))
 		buf := make([]byte, 0, 256)
-		err := sp.run(e, func(row []types.Value) error {
+		err := sp.Run(e, func(row []types.Value) error {
 			buf = buf[:0]
 			for i, v := range row {
 				if v == nil {
@@ -359,9 +359,9 @@ func (b *binder) planCopyTo(x *parser.Copy) (*stmtPlan, error) {
 				start := len(buf)
 				var err error
 				if binary {
-					buf, err = pgcodec.AppendBinary(buf, sp.cols[i].Type, v)
+					buf, err = pgcodec.AppendBinary(buf, sp.Cols[i].Type, v)
 				} else {
-					buf, err = pgcodec.AppendText(buf, sp.cols[i].Type, v)
+					buf, err = pgcodec.AppendText(buf, sp.Cols[i].Type, v)
 				}
 				if err != nil {
 					return err

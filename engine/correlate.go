@@ -6,10 +6,8 @@ import (
 
 	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
-	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
-	"mirrordb/types"
 )
 
 // Correlated subqueries: a subquery may name the columns of the queries
@@ -31,7 +29,7 @@ type correlation struct {
 // outerScope is an enclosing query's scope. agg is set for a subquery
 // evaluated after grouping (select list, HAVING, ORDER BY of an aggregate
 // query), where the source row is gone: the subquery reads the group's
-// keys instead (subqueryExpr.rows), so it may name a GROUP BY column but
+// keys instead (exec.Subquery.Rows), so it may name a GROUP BY column but
 // no other column (Msg 8120), as in SQL Server.
 type outerScope struct {
 	sc  *bind.Scope
@@ -86,7 +84,7 @@ func groupKeyOf(agg *bind.AggContext, c *exec.ColRef) int {
 // planSubquery plans sel with sc (the scope of the query around it) on
 // the stack, and reports whether sel names a column of sc or of a scope
 // further out. agg is set when sel runs after its query's grouping.
-func (b *binder) planSubquery(sel *parser.Select, sc *bind.Scope, agg *bind.AggContext) (*selectPlan, bool, error) {
+func (b *binder) planSubquery(sel *parser.Select, sc *bind.Scope, agg *bind.AggContext) (*exec.Select, bool, error) {
 	level := len(b.corr.scopes)
 	b.corr.scopes = append(b.corr.scopes, outerScope{sc: sc, agg: agg})
 	saved := b.corr.minLevel
@@ -96,18 +94,4 @@ func (b *binder) planSubquery(sel *parser.Select, sc *bind.Scope, agg *bind.AggC
 	b.corr.scopes = b.corr.scopes[:level]
 	b.corr.minLevel = min(saved, named)
 	return plan, named <= level, err
-}
-
-// releaseCorrelated gives back the memory of the rows the subquery kept
-// for the previous outer row before it runs for the next: a statement
-// holds one outer row's worth, not the sum over all of them.
-func releaseCorrelated(e *exec.Env, s *subqueryExpr) {
-	if prev, ok := e.Cache[s].([][]types.Value); ok {
-		var n int64
-		for _, r := range prev {
-			n += govern.RowSize(r) + 8
-		}
-		e.Gov.Shrink(n)
-		delete(e.Cache, s)
-	}
 }

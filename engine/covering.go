@@ -18,15 +18,15 @@ import (
 
 // columnsRead is the set of the table's columns a single-table SELECT
 // reads anywhere; ok false when that cannot be told.
-func (p *selectPlan) columnsRead() (map[int]bool, bool) {
+func columnsRead(p *exec.Select) (map[int]bool, bool) {
 	need := map[int]bool{}
 	add := func(i int) { need[i] = true }
-	xs := append([]exec.Expr{p.where, p.having}, p.project...)
-	xs = append(xs, p.groupBy...)
-	for _, a := range p.aggs {
+	xs := append([]exec.Expr{p.Where, p.Having}, p.Project...)
+	xs = append(xs, p.GroupBy...)
+	for _, a := range p.Aggs {
 		xs = append(xs, a.Arg)
 	}
-	for _, k := range p.orderBy {
+	for _, k := range p.OrderBy {
 		xs = append(xs, k.X)
 	}
 	for _, x := range xs {
@@ -40,12 +40,12 @@ func (p *selectPlan) columnsRead() (map[int]bool, bool) {
 // useCovering has a single-table SELECT's scan read only the columns it
 // needs, from an index's entries alone when they hold them all
 // (opt.UseCovering).
-func (p *selectPlan) useCovering() {
-	ts, ok := p.src.(*exec.TableScan)
+func useCovering(p *exec.Select) {
+	ts, ok := p.Src.(*exec.TableScan)
 	if !ok {
 		return
 	}
-	if need, ok := p.columnsRead(); ok {
+	if need, ok := columnsRead(p); ok {
 		opt.UseCovering(ts, need)
 	}
 }

@@ -20,17 +20,17 @@ import (
 
 // derivedSource produces the rows of a nested query.
 type derivedSource struct {
-	plan *selectPlan
+	plan *exec.Select
 }
 
 func (d *derivedSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	sub := *e
 	sub.Row, sub.Aggs, sub.Keys = nil, nil, nil
-	return d.plan.run(&sub, fn)
+	return d.plan.Run(&sub, fn)
 }
 
 func (d *derivedSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
-	return d.plan.explain(x)
+	return d.plan.Explain(x)
 }
 
 // cteBinding is a common table expression in scope of the query being bound.
@@ -96,7 +96,7 @@ func (b *binder) bindDerived(n bind.Positioned, x *parser.DerivedTable, object s
 	if err != nil {
 		return nil, err
 	}
-	cols, err := b.derivedColumns(n, p.cols, x.Columns, object)
+	cols, err := b.derivedColumns(n, p.Cols, x.Columns, object)
 	if err != nil {
 		return nil, err
 	}
@@ -258,12 +258,12 @@ func pushIntoDerived(src exec.Operator, where exec.Expr) exec.Expr {
 		return where
 	}
 	p := d.plan
-	if p.grouped || p.distinct || p.top != nil || p.offset != nil || p.fetch != nil || p.windows != nil || p.srfs != nil {
+	if p.Grouped || p.Distinct || p.Top != nil || p.Offset != nil || p.Fetch != nil || p.Windows != nil || p.Srfs != nil {
 		return where
 	}
 	var keep, push []exec.Expr
 	for _, c := range opt.Conjuncts(where, nil) {
-		if x := innerComparison(c, p.project); x != nil {
+		if x := innerComparison(c, p.Project); x != nil {
 			push = append(push, x)
 		} else {
 			keep = append(keep, c)
@@ -272,12 +272,12 @@ func pushIntoDerived(src exec.Operator, where exec.Expr) exec.Expr {
 	if len(push) == 0 {
 		return where
 	}
-	if p.where != nil {
-		push = append([]exec.Expr{p.where}, push...)
+	if p.Where != nil {
+		push = append([]exec.Expr{p.Where}, push...)
 	}
-	p.where = opt.AndAll(push)
-	chooseAccess(p.src, p.where)
-	p.build()
+	p.Where = opt.AndAll(push)
+	chooseAccess(p.Src, p.Where)
+	p.Build()
 	return opt.AndAll(keep)
 }
 

@@ -27,7 +27,7 @@ type insertPlan struct {
 	w       rowWriter
 	targets []int         // table column for each supplied value
 	rows    [][]exec.Expr // VALUES rows; a nil expr is DEFAULT
-	sel     *selectPlan
+	sel     *exec.Select
 	selT    []types.Type
 	defs    []exec.Expr // bound DEFAULT expression per column (nil: none)
 	out     *outputPlan
@@ -57,7 +57,7 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 		if p.sel, err = b.planSelect(x.Select); err != nil {
 			return nil, err
 		}
-		if n := len(p.sel.cols); n != len(p.targets) {
+		if n := len(p.sel.Cols); n != len(p.targets) {
 			if len(x.Columns) == 0 {
 				return nil, b.ErrAt(x, sqlerr.New(213))
 			}
@@ -66,7 +66,7 @@ func (b *binder) planInsert(x *parser.Insert) (*insertPlan, error) {
 			}
 			return nil, b.ErrAt(x, sqlerr.New(120))
 		}
-		for _, c := range p.sel.cols {
+		for _, c := range p.sel.Cols {
 			p.selT = append(p.selT, c.Type)
 		}
 	case x.DefaultValues:
@@ -150,7 +150,7 @@ func (p *insertPlan) run(e *exec.Env, t *txn) (int64, error) {
 func (p *insertPlan) insertRows(e *exec.Env, t *txn) (int64, error) {
 	var count int64
 	if p.sel != nil {
-		rows, err := collectRows(e, p.sel, -1)
+		rows, err := exec.CollectRows(e, p.sel, -1)
 		if err != nil {
 			return 0, err
 		}

@@ -14,21 +14,7 @@ import (
 // The description is built only when asked for, from the same operators
 // the executor runs, so it costs a statement nothing when not shown.
 type explainable interface {
-	explain(x *exec.Explainer) *plan.Node
-}
-
-// Explain names the subquery and keeps its plan (Explainer.Subquery).
-func (v *subqueryExpr) Explain(x *exec.Explainer, _ *exec.Names) string {
-	return x.Subquery(v.plan.explain, v.exists)
-}
-
-// Explain prints x [NOT] IN [SubqueryN].
-func (v *inSubquery) Explain(x *exec.Explainer, n *exec.Names) string {
-	op := " IN "
-	if v.not {
-		op = " NOT IN "
-	}
-	return x.Text(v.x, n) + op + v.sub.Explain(x, n)
+	Explain(x *exec.Explainer) *plan.Node
 }
 
 // writeOp is the physical operator name of a write: on the clustered
@@ -40,11 +26,11 @@ func writeOp(t *catalog.TableDef, verb string) string {
 	return "Table " + verb
 }
 
-func (p *insertPlan) explain(x *exec.Explainer) *plan.Node {
+func (p *insertPlan) Explain(x *exec.Explainer) *plan.Node {
 	var in *plan.Node
 	switch {
 	case p.sel != nil:
-		in = p.sel.explain(x)
+		in = p.sel.Explain(x)
 	default:
 		rows := make([]string, 0, len(p.rows))
 		for _, r := range p.rows {
@@ -89,7 +75,7 @@ func explainMatch(x *exec.Explainer, scan *exec.TableScan, sc *bind.Scope, where
 	return n
 }
 
-func (p *updatePlan) explain(x *exec.Explainer) *plan.Node {
+func (p *updatePlan) Explain(x *exec.Explainer) *plan.Node {
 	in := explainMatch(x, p.scan, p.sc, p.where, p.top)
 	nm := &exec.Names{Columns: p.sc}
 	set := make([]string, len(p.sets))
@@ -106,7 +92,7 @@ func (p *updatePlan) explain(x *exec.Explainer) *plan.Node {
 		"OBJECT:("+exec.ObjectName(p.w.db.Name(), p.w.Table)+"), SET:("+strings.Join(set, ", ")+")", in))
 }
 
-func (p *deletePlan) explain(x *exec.Explainer) *plan.Node {
+func (p *deletePlan) Explain(x *exec.Explainer) *plan.Node {
 	in := explainMatch(x, p.scan, p.sc, p.where, p.top)
 	return constraintAssert(x, storeOf(p.scan), p.scan.Def, "Delete", nil,
 		x.Node(writeOp(p.scan.Def, "Delete"), "Delete", "OBJECT:("+exec.ObjectName(p.scan.Table.Database(), p.scan.Def)+")", in))

@@ -6,7 +6,6 @@ import (
 
 	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
-	"mirrordb/engine/govern"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
@@ -60,148 +59,13 @@ func versionString() string {
 		Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
 
-// subqueryExpr is an uncorrelated subquery: run once per statement
-// execution, its rows cached in the environment.
-type subqueryExpr struct {
-	plan       *selectPlan
-	exists     bool
-	correlated bool // names a column of an enclosing row: runs per row (correlate.go)
-	grouped    bool // runs after its query's grouping: the enclosing row is the group's keys
-}
-
-func (s *subqueryExpr) Type() types.Type {
-	if s.exists {
-		return types.TypeBit
-	}
-	return s.plan.cols[0].Type
-}
-
-func (s *subqueryExpr) rows(e *exec.Env) ([][]types.Value, error) {
-	if e.Cache == nil {
-		e.Cache = map[any]any{}
-	}
-	if r, ok := e.Cache[s]; ok && !s.correlated {
-		return r.([][]types.Value), nil
-	}
-	sub := *e
-	if s.correlated {
-		row := e.Row
-		if s.grouped {
-			row = e.Keys
-		}
-		sub.Outer = append(e.Outer[:len(e.Outer):len(e.Outer)], row)
-		releaseCorrelated(e, s) // correlate.go
-	}
-	sub.Row, sub.Aggs, sub.Keys = nil, nil, nil
-	limit := -1
-	if s.exists {
-		limit = 1
-	}
-	rows, err := collectRows(&sub, s.plan, limit)
-	if err != nil {
-		return nil, err
-	}
-	e.Cache[s] = rows
-	return rows, nil
-}
-
-// collectRows runs a SELECT and keeps (up to limit, when ≥ 0) its rows,
-// counting them against the statement's memory.
-func collectRows(e *exec.Env, plan *selectPlan, limit int) ([][]types.Value, error) {
-	var rows [][]types.Value
-	err := plan.run(e, func(row []types.Value) error {
-		r := append([]types.Value{}, row...)
-		rows = append(rows, r)
-		if err := e.Gov.Grow(govern.RowSize(r) + 8); err != nil {
-			return err
-		}
-		if len(rows) == limit {
-			return exec.ErrStopScan
-		}
-		return nil
-	})
-	if err != nil && err != exec.ErrStopScan {
-		return nil, err
-	}
-	return rows, nil
-}
-
-func (s *subqueryExpr) Eval(e *exec.Env) (types.Value, error) {
-	rows, err := s.rows(e)
-	if err != nil {
-		return nil, err
-	}
-	if s.exists {
-		return len(rows) > 0, nil
-	}
-	switch len(rows) {
-	case 0:
-		return nil, nil
-	case 1:
-		return rows[0][0], nil
-	}
-	return nil, sqlerr.New(512)
-}
-
-// inSubquery is x [NOT] IN (SELECT ...).
-type inSubquery struct {
-	x   exec.Expr
-	sub *subqueryExpr
-	not bool
-}
-
-func (in *inSubquery) Type() types.Type { return types.TypeBit }
-func (in *inSubquery) Eval(e *exec.Env) (types.Value, error) {
-	xv, err := in.x.Eval(e)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := in.sub.rows(e)
-	if err != nil {
-		return nil, err
-	}
-	if len(rows) == 0 {
-		return in.not, nil // x [NOT] IN over no rows: false [true], even for a NULL x
-	}
-	if xv == nil {
-		return nil, nil
-	}
-	xt, st := in.x.Type(), in.sub.Type()
-	ct := types.Common(xt, st)
-	if !bind.SameRepresentation(xt.Kind, st.Kind) {
-		if xv, err = types.Convert(xv, xt, ct, types.Implicit); err != nil {
-			return nil, err
-		}
-	}
-	sawNull := false
-	for _, r := range rows {
-		v := r[0]
-		if v == nil {
-			sawNull = true
-			continue
-		}
-		if !bind.SameRepresentation(xt.Kind, st.Kind) {
-			if v, err = types.Convert(v, st, ct, types.Implicit); err != nil {
-				return nil, err
-			}
-		}
-		if types.Compare(xv, v) == 0 {
-			return !in.not, nil
-		}
-	}
-	if sawNull {
-		return nil, nil
-	}
-	return in.not, nil
-}
-
 func (b *binder) bindSubquery(n bind.Positioned, sel *parser.Select, exists bool, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
 	plan, correlated, err := b.planSubquery(sel, sc, agg)
 	if err != nil {
 		return nil, err
 	}
-	if !exists && len(plan.cols) != 1 {
+	if !exists && len(plan.Cols) != 1 {
 		return nil, b.ErrAt(n, sqlerr.New(116))
 	}
-	return &subqueryExpr{plan: plan, exists: exists, correlated: correlated, grouped: agg != nil}, nil
+	return &exec.Subquery{Plan: plan, Exists: exists, Correlated: correlated, Grouped: agg != nil}, nil
 }

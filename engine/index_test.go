@@ -36,8 +36,8 @@ func boundScan(t *testing.T, s *Session, sql string) *exec.TableScan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chooseAccess(sp.src, sp.where)
-	ts, _ := sp.src.(*exec.TableScan)
+	chooseAccess(sp.Src, sp.Where)
+	ts, _ := sp.Src.(*exec.TableScan)
 	return ts
 }
 

@@ -11,16 +11,16 @@ import (
 
 // useKeyOrder marks the SELECT's ORDER BY as served by its table scan's
 // order when it can be (opt.UseKeyOrder).
-func (p *selectPlan) useKeyOrder() {
-	ts, ok := p.src.(*exec.TableScan)
-	if !ok || len(p.orderBy) == 0 || p.grouped || p.distinct {
+func useKeyOrder(p *exec.Select) {
+	ts, ok := p.Src.(*exec.TableScan)
+	if !ok || len(p.OrderBy) == 0 || p.Grouped || p.Distinct {
 		return
 	}
-	o := opt.Ordering{Cols: make([]int, len(p.orderBy)), Desc: make([]bool, len(p.orderBy)), Stops: p.top != nil && !p.topPercent}
-	for i, k := range p.orderBy {
+	o := opt.Ordering{Cols: make([]int, len(p.OrderBy)), Desc: make([]bool, len(p.OrderBy)), Stops: p.Top != nil && !p.TopPercent}
+	for i, k := range p.OrderBy {
 		x := k.X
 		if k.Col >= 0 {
-			x = p.project[k.Col]
+			x = p.Project[k.Col]
 		}
 		c, ok := x.(*exec.ColRef)
 		if !ok {
@@ -28,36 +28,36 @@ func (p *selectPlan) useKeyOrder() {
 		}
 		o.Cols[i], o.Desc[i] = c.Idx, k.Desc
 	}
-	o.Need, o.Known = p.columnsRead()
-	o.Conj = p.conjuncts()
+	o.Need, o.Known = columnsRead(p)
+	o.Conj = conjuncts(p)
 	if opt.UseKeyOrder(ts, o, impliesFilter) {
-		p.presorted = true
+		p.Presorted = true
 	}
 }
 
 // conjuncts is the WHERE clause's conjuncts (none without one).
-func (p *selectPlan) conjuncts() []exec.Expr {
-	if p.where == nil {
+func conjuncts(p *exec.Select) []exec.Expr {
+	if p.Where == nil {
 		return nil
 	}
-	return opt.Conjuncts(p.where, nil)
+	return opt.Conjuncts(p.Where, nil)
 }
 
 // groupsTogether reports whether the scan delivers rows with equal GROUP BY
 // values together (opt.GroupsTogether).
-func (p *selectPlan) groupsTogether() bool {
-	ts, ok := p.src.(*exec.TableScan)
-	return ok && opt.GroupsTogether(ts, p.groupBy)
+func groupsTogether(p *exec.Select) bool {
+	ts, ok := p.Src.(*exec.TableScan)
+	return ok && opt.GroupsTogether(ts, p.GroupBy)
 }
 
 // useIndexForGroups reads a covering index whose leading columns are the
 // GROUP BY's, for a stream aggregate (opt.UseIndexForGroups).
-func (p *selectPlan) useIndexForGroups() {
-	ts, ok := p.src.(*exec.TableScan)
+func useIndexForGroups(p *exec.Select) {
+	ts, ok := p.Src.(*exec.TableScan)
 	if !ok {
 		return
 	}
-	if need, known := p.columnsRead(); known {
-		opt.UseIndexForGroups(ts, p.groupBy, p.conjuncts(), need, impliesFilter)
+	if need, known := columnsRead(p); known {
+		opt.UseIndexForGroups(ts, p.GroupBy, conjuncts(p), need, impliesFilter)
 	}
 }

@@ -17,12 +17,12 @@ import (
 // array_to_string and ANY read back.
 
 // arraySubqueryExpr is ARRAY(subquery): the first column of its rows.
-type arraySubqueryExpr struct{ sub *subqueryExpr }
+type arraySubqueryExpr struct{ sub *exec.Subquery }
 
 func (a *arraySubqueryExpr) Type() types.Type { return textMax }
 
 func (a *arraySubqueryExpr) Eval(e *exec.Env) (types.Value, error) {
-	rows, err := a.sub.rows(e)
+	rows, err := a.sub.Rows(e)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *bind.Scope, agg 
 	if err != nil {
 		return nil, err
 	}
-	return &arraySubqueryExpr{sub: sub.(*subqueryExpr)}, nil
+	return &arraySubqueryExpr{sub: sub.(*exec.Subquery)}, nil
 }
 
 // arrayCompareExpr is x = ANY (array) or x <> ALL (array): each element

@@ -193,6 +193,19 @@ func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *bind.Sco
 // list and ORDER BY.
 type srfContext struct{ list []*srfExpr }
 
+// setReturning is the collected calls as the SELECT's exec.SetReturning
+// list, nil when there are none.
+func (c *srfContext) setReturning() []exec.SetReturning {
+	if c == nil || len(c.list) == 0 {
+		return nil
+	}
+	out := make([]exec.SetReturning, len(c.list))
+	for i, s := range c.list {
+		out[i] = s
+	}
+	return out
+}
+
 // useSRF records a set-returning function of the select list or ORDER BY
 // and returns the reference that reads its current element.
 func (b *binder) useSRF(x bind.Positioned, s *srfExpr) (exec.Expr, error) {

@@ -50,9 +50,9 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &stmtPlan{cols: sp.cols, dbs: b.referenced(queryTables(x)), tree: sp, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
+		return &stmtPlan{cols: sp.Cols, dbs: b.referenced(queryTables(x)), tree: sp, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 			var n int64
-			err := sp.run(e, func(row []types.Value) error {
+			err := sp.Run(e, func(row []types.Value) error {
 				n++
 				return w.Row(row)
 			})

@@ -12,48 +12,7 @@ import (
 	"mirrordb/types"
 )
 
-// selectPlan is a bound SELECT: its result columns and the root of the
-// operator chain that produces its rows (exec.go). selectParts keeps the
-// bound clauses the chain is built from, for the planning passes that read
-// and rewrite them (access paths, pushdown, decorrelation).
-type selectPlan struct {
-	cols []session.Column
-	root exec.Operator
-	selectParts
-}
-
-// selectParts are a SELECT's clauses as bound.
-type selectParts struct {
-	src   exec.Operator
-	sc    *bind.Scope // the FROM clause's columns, for printed plans
-	where exec.Expr
-
-	// grouped, distinct and topPercent sit together: the struct is
-	// allocated for every SELECT and padding would cost a size class.
-	grouped    bool
-	distinct   bool
-	topPercent bool
-	presorted  bool // the scan reads in ORDER BY order (order.go)
-	// groupsArrive: rows with equal GROUP BY values come together (a
-	// stream aggregate, order.go)
-	groupsArrive bool
-
-	groupBy []exec.Expr
-	aggs    []*exec.AggSpec
-	having  exec.Expr
-
-	project []exec.Expr
-	orderBy []exec.OrderKey
-
-	top    exec.Expr
-	offset exec.Expr
-	fetch  exec.Expr
-
-	windows []*exec.WindowSpec // window functions of the select list and ORDER BY (window.go)
-	srfs    []*srfExpr         // set-returning functions of the select list and ORDER BY (pgsrf.go)
-}
-
-func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
+func (b *binder) planSelect(sel *parser.Select) (*exec.Select, error) {
 	if len(sel.With) > 0 {
 		defer b.pushCTEs(sel)()
 	}
@@ -64,7 +23,7 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &selectPlan{selectParts: selectParts{src: src, sc: sc, distinct: sel.Distinct}}
+	p := &exec.Select{SelectParts: exec.SelectParts{Src: src, Scope: sc, Distinct: sel.Distinct}}
 	if sel.Where != nil {
 		if bind.ContainsAggregate(sel.Where) {
 			return nil, b.ErrAt(sel.Where, sqlerr.New(147))
@@ -72,27 +31,27 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		if err := b.refuseSRF(sel.Where, "WHERE"); err != nil {
 			return nil, err
 		}
-		if p.where, err = b.BindExpr(sel.Where, sc, nil, types.TypeBit); err != nil {
+		if p.Where, err = b.BindExpr(sel.Where, sc, nil, types.TypeBit); err != nil {
 			return nil, err
 		}
 	}
-	p.where = pushIntoDerived(p.src, p.where) // derived.go
-	if p.src, p.where, err = b.planJoins(p.src, sc.Width(), p.where, sel.Hints); err != nil {
+	p.Where = pushIntoDerived(p.Src, p.Where) // derived.go
+	if p.Src, p.Where, err = b.planJoins(p.Src, sc.Width(), p.Where, sel.Hints); err != nil {
 		return nil, b.ErrAt(sel, err)
 	}
-	p.grouped = len(sel.GroupBy) > 0 || sel.Having != nil
+	p.Grouped = len(sel.GroupBy) > 0 || sel.Having != nil
 	for _, it := range items {
 		if it.Expr != nil && bind.ContainsAggregate(it.Expr) {
-			p.grouped = true
+			p.Grouped = true
 		}
 	}
 	for _, o := range sel.OrderBy {
 		if bind.ContainsAggregate(o.Expr) {
-			p.grouped = true
+			p.Grouped = true
 		}
 	}
 	var agg *bind.AggContext
-	if p.grouped {
+	if p.Grouped {
 		agg = &bind.AggContext{Scope: sc}
 		for _, g := range sel.GroupBy {
 			if bind.ContainsAggregate(g) {
@@ -114,21 +73,21 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 			return nil, err
 		}
 		if it.Alias != "" {
-			aliases[strings.ToLower(it.Alias)] = len(p.project)
+			aliases[strings.ToLower(it.Alias)] = len(p.Project)
 		}
 		xs, cols, err := b.bindItem(it, sc, agg)
 		if err != nil {
 			return nil, err
 		}
-		p.project = append(p.project, xs...)
-		p.cols = append(p.cols, cols...)
+		p.Project = append(p.Project, xs...)
+		p.Cols = append(p.Cols, cols...)
 	}
 	b.Win, b.srfs = nil, nil
 	if sel.Having != nil {
 		if err := b.refuseSRF(sel.Having, "HAVING"); err != nil {
 			return nil, err
 		}
-		if p.having, err = b.BindExpr(sel.Having, sc, agg, types.TypeBit); err != nil {
+		if p.Having, err = b.BindExpr(sel.Having, sc, agg, types.TypeBit); err != nil {
 			return nil, err
 		}
 	}
@@ -141,49 +100,49 @@ func (b *binder) planSelect(sel *parser.Select) (*selectPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.orderBy = append(p.orderBy, k)
+		p.OrderBy = append(p.OrderBy, k)
 	}
-	b.Win, p.windows = nil, wc.Specs
-	b.srfs, p.srfs = nil, srfs.list
+	b.Win, p.Windows = nil, wc.Specs
+	b.srfs, p.Srfs = nil, srfs.setReturning()
 	if agg != nil {
-		p.groupBy, p.aggs = agg.GroupBy, agg.Aggs
+		p.GroupBy, p.Aggs = agg.GroupBy, agg.Aggs
 	}
 	if sel.Top != nil && (sel.Offset != nil || sel.Fetch != nil) {
 		return nil, b.ErrAt(sel.Top, sqlerr.New(10741))
 	}
 	if sel.Top != nil {
-		p.topPercent = sel.Top.Percent
+		p.TopPercent = sel.Top.Percent
 		t := types.TypeBigInt
-		if p.topPercent {
+		if p.TopPercent {
 			t = types.TypeFloat
 		}
-		if p.top, err = b.BindExpr(sel.Top.Count, nil, nil, t); err != nil {
+		if p.Top, err = b.BindExpr(sel.Top.Count, nil, nil, t); err != nil {
 			return nil, err
 		}
-		p.top = exec.Coerce(p.top, t)
+		p.Top = exec.Coerce(p.Top, t)
 	}
 	if sel.Offset != nil {
-		if p.offset, err = b.BindExpr(sel.Offset, nil, nil, types.TypeBigInt); err != nil {
+		if p.Offset, err = b.BindExpr(sel.Offset, nil, nil, types.TypeBigInt); err != nil {
 			return nil, err
 		}
-		p.offset = exec.Coerce(p.offset, types.TypeBigInt)
+		p.Offset = exec.Coerce(p.Offset, types.TypeBigInt)
 	}
 	if sel.Fetch != nil {
-		if p.fetch, err = b.BindExpr(sel.Fetch, nil, nil, types.TypeBigInt); err != nil {
+		if p.Fetch, err = b.BindExpr(sel.Fetch, nil, nil, types.TypeBigInt); err != nil {
 			return nil, err
 		}
-		p.fetch = exec.Coerce(p.fetch, types.TypeBigInt)
+		p.Fetch = exec.Coerce(p.Fetch, types.TypeBigInt)
 	}
 	if err := b.checkConstantCounts(sel, p); err != nil {
 		return nil, err
 	}
-	p.useKeyOrder()
-	if p.grouped {
-		p.useIndexForGroups()
+	useKeyOrder(p)
+	if p.Grouped {
+		useIndexForGroups(p)
 	}
-	p.useCovering()
-	p.groupsArrive = p.grouped && p.groupsTogether()
-	p.build()
+	useCovering(p)
+	p.GroupsArrive = p.Grouped && groupsTogether(p)
+	p.Build()
 	return p, nil
 }
 
@@ -259,7 +218,7 @@ func (b *binder) expandStar(it *parser.SelectItem, sc *bind.Scope, agg *bind.Agg
 	return out, nil
 }
 
-func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *selectPlan, sc *bind.Scope, agg *bind.AggContext, aliases map[string]int) (exec.OrderKey, error) {
+func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *exec.Select, sc *bind.Scope, agg *bind.AggContext, aliases map[string]int) (exec.OrderKey, error) {
 	if ref, ok := o.Expr.(*parser.ColumnRef); ok && len(ref.Parts) == 1 {
 		if i, ok := aliases[strings.ToLower(ref.Parts[0])]; ok {
 			return exec.OrderKey{Col: i, Desc: o.Desc}, nil
@@ -267,12 +226,12 @@ func (b *binder) bindOrderKey(o *parser.OrderItem, sel *parser.Select, p *select
 	}
 	if lit, ok := o.Expr.(*parser.Literal); ok && lit.Kind == parser.LitInt {
 		n, _ := strconv.Atoi(lit.Value)
-		if n < 1 || n > len(p.project) {
+		if n < 1 || n > len(p.Project) {
 			return exec.OrderKey{}, b.ErrAt(o, sqlerr.New(108, n))
 		}
 		return exec.OrderKey{Col: n - 1, Desc: o.Desc}, nil
 	}
-	if p.distinct {
+	if p.Distinct {
 		text := o.Expr.String()
 		for i, it := range sel.Items {
 			if it.Expr != nil && it.Expr.String() == text {

@@ -39,7 +39,7 @@ func (w *workTable) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 
 // recursiveSource runs a recursive common table expression.
 type recursiveSource struct {
-	anchors, members []*selectPlan
+	anchors, members []*exec.Select
 	work             *workTable
 	max              int
 }
@@ -76,9 +76,9 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 		}
 		r.anchors = append(r.anchors, p)
 	}
-	width := len(r.anchors[0].cols)
+	width := len(r.anchors[0].Cols)
 	for _, p := range r.anchors {
-		if len(p.cols) != width {
+		if len(p.Cols) != width {
 			return nil, b.ErrAt(x, sqlerr.New(205))
 		}
 	}
@@ -86,9 +86,9 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 	for i := range cols {
 		t := types.TypeUnknown
 		for _, p := range r.anchors {
-			t = types.Common(t, p.project[i].Type())
+			t = types.Common(t, p.Project[i].Type())
 		}
-		cols[i] = session.Column{Name: r.anchors[0].cols[i].Name, Type: t}
+		cols[i] = session.Column{Name: r.anchors[0].Cols[i].Name, Type: t}
 	}
 	named, err := b.derivedColumns(x, cols, c.def.Columns, c.def.Name)
 	if err != nil {
@@ -104,15 +104,15 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 		r.members = append(r.members, p)
 	}
 	for _, p := range append(r.anchors[:len(r.anchors):len(r.anchors)], r.members...) {
-		if len(p.cols) != width {
+		if len(p.Cols) != width {
 			return nil, b.ErrAt(x, sqlerr.New(205))
 		}
 		for i := range cols {
-			px, err := b.CoerceChecked(x, p.project[i], cols[i].Type)
+			px, err := b.CoerceChecked(x, p.Project[i], cols[i].Type)
 			if err != nil {
 				return nil, err
 			}
-			p.convertOutput(i, px, cols[i].Type)
+			p.ConvertOutput(i, px, cols[i].Type)
 		}
 	}
 	if err := b.addSource(x, sc, &bind.Source{Name: alias, Alias: true, Cols: named}); err != nil {
@@ -158,7 +158,7 @@ func (r *recursiveSource) Run(e *exec.Env, fn func(row []types.Value) error) err
 	sub := *e
 	sub.Row, sub.Aggs, sub.Keys = nil, nil, nil
 	for _, p := range r.anchors {
-		if err := p.run(&sub, keep); err != nil {
+		if err := p.Run(&sub, keep); err != nil {
 			return err
 		}
 	}
@@ -167,7 +167,7 @@ func (r *recursiveSource) Run(e *exec.Env, fn func(row []types.Value) error) err
 		prev := round
 		round = nil
 		for _, p := range r.members {
-			if err := p.run(&sub, keep); err != nil {
+			if err := p.Run(&sub, keep); err != nil {
 				return err
 			}
 		}
@@ -184,10 +184,10 @@ func (r *recursiveSource) Run(e *exec.Env, fn func(row []types.Value) error) err
 func (r *recursiveSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	var parts []*plan.Node
 	for _, p := range r.anchors {
-		parts = append(parts, p.explain(x))
+		parts = append(parts, p.Explain(x))
 	}
 	for _, p := range r.members {
-		parts = append(parts, p.explain(x))
+		parts = append(parts, p.Explain(x))
 	}
 	return x.Node("Index Spool", "Lazy Spool", "", x.Node("Concatenation", "Concatenation", "", parts...))
 }

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
@@ -31,9 +30,9 @@ type semiJoin struct {
 	// The inner rows: an IN subquery's result (in, its first column the
 	// key), or the rows of an EXISTS subquery's FROM clause that pass its
 	// remaining WHERE conjuncts (inner, filter), keyed by innerKeys.
-	in        *subqueryExpr
+	in        *exec.Subquery
 	inner     exec.Operator
-	innerPlan *selectPlan
+	innerPlan *exec.Select
 	filter    exec.Expr
 	innerKeys []exec.Expr
 	outerKeys []exec.Expr
@@ -74,24 +73,24 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 		c, anti = n.X, true
 	}
 	switch x := c.(type) {
-	case *inSubquery:
-		if anti || x.sub.correlated || len(x.sub.plan.cols) != 1 {
+	case *exec.InSubquery:
+		if anti || x.Sub.Correlated || len(x.Sub.Plan.Cols) != 1 {
 			return nil
 		}
-		if _, _, ok := opt.ExprSpan(x.x); !ok {
+		if _, _, ok := opt.ExprSpan(x.X); !ok {
 			return nil
 		}
-		s := &semiJoin{in: x.sub, anti: x.not, outerKeys: []exec.Expr{x.x}}
-		xt, st := x.x.Type(), x.sub.Type()
+		s := &semiJoin{in: x.Sub, anti: x.Not, outerKeys: []exec.Expr{x.X}}
+		xt, st := x.X.Type(), x.Sub.Type()
 		ct := xt
-		if !bind.SameRepresentation(xt.Kind, st.Kind) {
+		if !exec.SameRepresentation(xt.Kind, st.Kind) {
 			ct = types.Common(xt, st)
 			s.convert = ct
 		}
 		s.floats = []bool{!exec.ExactNumber(ct) || !exec.ExactNumber(xt) || !exec.ExactNumber(st)}
 		return s
-	case *subqueryExpr:
-		if !x.exists || !x.correlated {
+	case *exec.Subquery:
+		if !x.Exists || !x.Correlated {
 			return nil
 		}
 		return b.decorrelate(x, anti)
@@ -104,10 +103,10 @@ func (b *binder) semiJoin(c exec.Expr) *semiJoin {
 // plain one (no grouping, TOP or OFFSET), over one table, naming the
 // statement's row only as a bare column on one side of an equality of its
 // WHERE clause.
-func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
-	p := sub.plan
-	ts, ok := p.src.(*exec.TableScan)
-	if !ok || p.grouped || len(p.aggs) > 0 || p.having != nil || p.top != nil || p.offset != nil || p.fetch != nil || p.where == nil || p.srfs != nil {
+func (b *binder) decorrelate(sub *exec.Subquery, anti bool) *semiJoin {
+	p := sub.Plan
+	ts, ok := p.Src.(*exec.TableScan)
+	if !ok || p.Grouped || len(p.Aggs) > 0 || p.Having != nil || p.Top != nil || p.Offset != nil || p.Fetch != nil || p.Where == nil || p.Srfs != nil {
 		return nil // a set-returning function may make no row of a matching one
 	}
 	level := len(b.corr.scopes) // the statement's row, as the subquery names it
@@ -121,7 +120,7 @@ func (b *binder) decorrelate(sub *subqueryExpr, anti bool) *semiJoin {
 	}
 	s := &semiJoin{inner: ts, innerPlan: p, anti: anti}
 	var filter []exec.Expr
-	for _, c := range opt.Conjuncts(p.where, nil) {
+	for _, c := range opt.Conjuncts(p.Where, nil) {
 		if !namesLevel(c, level) {
 			filter = append(filter, c)
 			continue
@@ -184,7 +183,7 @@ func (s *semiJoin) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	saved := e.Row
 	defer func() { e.Row = saved }()
 	if s.in != nil {
-		rows, err := s.in.rows(e)
+		rows, err := s.in.Rows(e)
 		if err != nil {
 			return err
 		}
@@ -334,10 +333,10 @@ func (s *semiJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	var build *plan.Node
 	var inner string
 	if s.in != nil {
-		build = s.in.plan.explain(x)
-		inner = x.Text(s.in.plan.project[0], &exec.Names{Columns: s.in.plan.sc})
+		build = s.in.Plan.Explain(x)
+		inner = x.Text(s.in.Plan.Project[0], &exec.Names{Columns: s.in.Plan.Scope})
 	} else {
-		inm := &exec.Names{Columns: s.innerPlan.sc}
+		inm := &exec.Names{Columns: s.innerPlan.Scope}
 		build = s.explainInner(x, inm, s.inner)
 		inner = x.List(s.innerKeys, inm)
 	}
@@ -358,7 +357,7 @@ func (s *semiJoin) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
 // outer columns the seek reads.
 func (s *semiJoin) explainSeek(x *exec.Explainer, nm *exec.Names) *plan.Node {
 	outer := s.src.Explain(x, nm)
-	inner := s.explainInner(x, &exec.Names{Columns: s.innerPlan.sc}, s.seek)
+	inner := s.explainInner(x, &exec.Names{Columns: s.innerPlan.Scope}, s.seek)
 	logical := "Left Semi Join"
 	if s.anti {
 		logical = "Left Anti Semi Join"

@@ -24,7 +24,7 @@ import (
 type setOpSource struct {
 	op          string // UNION, EXCEPT, INTERSECT
 	all         bool
-	left, right *selectPlan
+	left, right *exec.Select
 }
 
 // bindSetOp plans a compound query's operands and returns its source and
@@ -38,23 +38,23 @@ func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *bind.Scope, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(left.cols) != len(right.cols) {
+	if len(left.Cols) != len(right.Cols) {
 		return nil, nil, b.ErrAt(so, sqlerr.New(205))
 	}
-	cols := make([]session.Column, len(left.cols))
+	cols := make([]session.Column, len(left.Cols))
 	for i := range cols {
-		t := types.Common(left.project[i].Type(), right.project[i].Type())
+		t := types.Common(left.Project[i].Type(), right.Project[i].Type())
 		if t.Kind == types.Unknown { // NULL UNION NULL
 			t = types.TypeInt
 		}
-		for _, p := range []*selectPlan{left, right} {
-			x, err := b.CoerceChecked(so, p.project[i], t)
+		for _, p := range []*exec.Select{left, right} {
+			x, err := b.CoerceChecked(so, p.Project[i], t)
 			if err != nil {
 				return nil, nil, err
 			}
-			p.convertOutput(i, x, t)
+			p.ConvertOutput(i, x, t)
 		}
-		cols[i] = session.Column{Name: left.cols[i].Name, Type: t}
+		cols[i] = session.Column{Name: left.Cols[i].Name, Type: t}
 	}
 	sc := &bind.Scope{}
 	sc.Add(&bind.Source{Name: strings.ToLower(so.Op[:1]) + strings.ToLower(so.Op[1:]), Cols: cols})
@@ -62,7 +62,7 @@ func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *bind.Scope, error)
 }
 
 // planOperand plans one operand; an ORDER BY there needs TOP or OFFSET.
-func (b *binder) planOperand(sel *parser.Select) (*selectPlan, error) {
+func (b *binder) planOperand(sel *parser.Select) (*exec.Select, error) {
 	if err := b.checkInnerOrder(sel); err != nil {
 		return nil, err
 	}
@@ -98,10 +98,10 @@ func (b *binder) checkSetOpOrder(sel *parser.Select) error {
 
 func (s *setOpSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 	if s.op == "UNION" && s.all {
-		if err := s.left.run(e, fn); err != nil {
+		if err := s.left.Run(e, fn); err != nil {
 			return err
 		}
-		return s.right.run(e, fn)
+		return s.right.Run(e, fn)
 	}
 	seen := map[string]bool{}
 	var enc []byte
@@ -123,15 +123,15 @@ func (s *setOpSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 			}
 			return fn(row)
 		}
-		if err := s.left.run(e, emitNew); err != nil {
+		if err := s.left.Run(e, emitNew); err != nil {
 			return err
 		}
-		return s.right.run(e, emitNew)
+		return s.right.Run(e, emitNew)
 	}
 	// EXCEPT and INTERSECT: the right rows as a set, then each distinct
 	// left row that is (INTERSECT) or is not (EXCEPT) in it.
 	right := map[string]bool{}
-	if err := s.right.run(e, func(row []types.Value) error {
+	if err := s.right.Run(e, func(row []types.Value) error {
 		k := string(encodeRow(nil, row))
 		if !right[k] {
 			right[k] = true
@@ -142,7 +142,7 @@ func (s *setOpSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
 		return err
 	}
 	want := s.op == "INTERSECT"
-	return s.left.run(e, func(row []types.Value) error {
+	return s.left.Run(e, func(row []types.Value) error {
 		if ok, err := first(row); !ok || err != nil {
 			return err
 		}
@@ -166,7 +166,7 @@ func encodeRow(dst []byte, row []types.Value) []byte {
 // ALL, a hash union for UNION, a hash anti semi join or semi join for
 // EXCEPT and INTERSECT (the right input builds the hash table).
 func (s *setOpSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
-	l, r := s.left.explain(x), s.right.explain(x)
+	l, r := s.left.Explain(x), s.right.Explain(x)
 	var n *plan.Node
 	switch {
 	case s.op == "UNION" && s.all:

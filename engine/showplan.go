@@ -100,7 +100,7 @@ var showplanAllColumns = func() []session.Column {
 func (b *binder) showplan(st parser.Statement, p *stmtPlan) *stmtPlan {
 	var tree *plan.Node
 	if p.tree != nil {
-		tree = p.tree.explain(&exec.Explainer{})
+		tree = p.tree.Explain(&exec.Explainer{})
 	}
 	text := st.String()
 	mode, simple := b.set.Showplan(), b.Simple

@@ -39,7 +39,7 @@ func TestProbeConvertsForEveryRepresentation(t *testing.T) {
 			t.Errorf("GoRepresentation(%s) is unknown", k)
 		}
 	}
-	if !SameRepresentation(types.Int, types.Decimal) || SameRepresentation(types.Int, types.VarChar) {
+	if !exec.SameRepresentation(types.Int, types.Decimal) || exec.SameRepresentation(types.Int, types.VarChar) {
 		t.Error("SameRepresentation: numbers compare with numbers, not with strings")
 	}
 }

@@ -255,7 +255,7 @@ func (b *Binder) bindBinary(x *parser.Binary, sc *Scope, agg *AggContext, hint t
 // strings, ...) are left as they are.
 func (b *Binder) comparable(n Positioned, l, r exec.Expr) (exec.Expr, exec.Expr, error) {
 	lt, rt := l.Type(), r.Type()
-	if SameRepresentation(lt.Kind, rt.Kind) {
+	if exec.SameRepresentation(lt.Kind, rt.Kind) {
 		return l, r, nil
 	}
 	ct := types.Common(lt, rt)

@@ -78,13 +78,14 @@ var only = map[string][]string{
 	// the governor, the key encoding (distinct values, group keys, a
 	// seek's key ranges, the keys of a table's rows and index entries),
 	// the catalog's descriptors (the table and index a scan reads, whose
-	// columns and key it decodes) and the plan nodes operators describe
-	// themselves with; never the engine, the parser, the session or
-	// storage: the scans read the store through exec.Table and the row
+	// columns and key it decodes), the plan nodes operators describe
+	// themselves with, and session's column descriptions (a bound
+	// SELECT's result columns, the wire/engine contract's leaf); never the
+	// engine, the parser, the session's state or storage: the scans read the store through exec.Table and the row
 	// writer writes through exec.Writes, which the engine implements, and
 	// the engine's own nodes reach the session through the opaque Env.Sess.
 	"mirrordb/engine/exec": {"mirrordb/types", "mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern",
-		"mirrordb/engine/keys", "mirrordb/engine/catalog", "mirrordb/engine/plan"},
+		"mirrordb/engine/keys", "mirrordb/engine/catalog", "mirrordb/engine/plan", "mirrordb/session"},
 	// The binder's rules, scopes and expression binder: the parser's syntax
 	// in, exec's typed expressions out (and what exec itself uses), a
 	// scope's columns as session's column descriptions (name and type, the
@@ -97,9 +98,10 @@ var only = map[string][]string{
 		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern", "mirrordb/engine/keys",
 		"mirrordb/engine/plan"},
 	// The planner's rules judge exec's expressions and the catalog's
-	// descriptors; they know no engine, parser, session or storage.
+	// descriptors; they know no engine, parser, session state or storage
+	// (session's column descriptions only through exec's bound SELECT).
 	"mirrordb/engine/opt": {"mirrordb/engine/exec", "mirrordb/engine/catalog", "mirrordb/engine/keys", "mirrordb/types",
-		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern", "mirrordb/engine/plan"},
+		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern", "mirrordb/engine/plan", "mirrordb/session"},
 	// The security catalog, its keys and rules, and its statements: the
 	// parser's statement in, a change of the catalog out. Option values
 	// are evaluated, the catalog stored in master and published by the
