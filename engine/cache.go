@@ -10,7 +10,10 @@ package engine
 // instead of 20 µs of server CPU per point SELECT). The cache is therefore
 // sized for the blocks plus the memtables of a few busy databases; a
 // reservation uses memory the memtables hold anyway, so the room costs
-// nothing until blocks fill it.
+// nothing until blocks fill it. The ceiling is the sum, 320 MB per
+// instance: where memtables stay small (young or idle stores, a mirror)
+// blocks alone may fill all of it; and a store whose flushes fall behind
+// can hold more memtables than the room, and squeeze blocks again.
 const (
 	blockCacheBytes   = 64 << 20
 	memtableRoomBytes = 4 * 64 << 20

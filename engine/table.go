@@ -69,6 +69,9 @@ func (c *readerCache) reader(want tableReader) *tableReader {
 		c.gov, c.used = want.e.Gov, 0
 	}
 	for i := range c.rs[:c.used] {
+		// == compares the snapshot's pebble.Reader as an interface: every
+		// reader readerFor gives (storage's committed reader, a batch, the
+		// DB) must stay a comparable type, or this panics.
 		if c.rs[i] == want {
 			return &c.rs[i]
 		}
