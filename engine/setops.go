@@ -182,9 +182,9 @@ func (s *setOpSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	return n
 }
 
-// bindQuerySource binds what a query reads: its FROM clause, or for a
+// BindSource binds what a query reads: its FROM clause, or for a
 // compound query its set operation, read as SELECT * over the result.
-func (b *binder) bindQuerySource(sel *parser.Select) (exec.Operator, *bind.Scope, []*parser.SelectItem, error) {
+func (b *binder) BindSource(sel *parser.Select) (exec.Operator, *bind.Scope, []*parser.SelectItem, error) {
 	if sel.SetOp == nil {
 		src, sc, err := b.bindFrom(sel.From)
 		return src, sc, sel.Items, err
