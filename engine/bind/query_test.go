@@ -8,23 +8,12 @@ import (
 	"mirrordb/sqlerr"
 )
 
-// parseSelect parses text, a SELECT, for b.
-func parseSelect(t *testing.T, b *Binder, text string) *parser.Select {
-	t.Helper()
-	st, err := parser.ParseStatement(text)
-	if err != nil {
-		t.Fatalf("%s: %v", text, err)
-	}
-	b.Batch = parser.BatchText{Text: text, Line: 1, Count: 1}
-	return st.(*parser.Select)
-}
-
 // A SELECT binds from bind alone, the engine answering for its FROM
 // clause only: result columns and their names, the sort keys by alias,
 // position and expression, the star, the aggregates of a grouped query.
 func TestBindSelect(t *testing.T) {
 	b := &Binder{Params: &exec.ParamTypes{}, Engine: &testEngine{}}
-	p, err := b.BindSelect(parseSelect(t, b, "SELECT a, u AS x, a + 1 FROM t WHERE a > 1 ORDER BY x DESC, 1, a * 2"))
+	p, err := b.BindSelect(parseAs[*parser.Select](t, b, "SELECT a, u AS x, a + 1 FROM t WHERE a > 1 ORDER BY x DESC, 1, a * 2"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,10 +26,10 @@ func TestBindSelect(t *testing.T) {
 	if k := p.OrderBy; len(k) != 3 || k[0].Col != 1 || !k[0].Desc || k[1].Col != 0 || k[1].Desc || k[2].Col != -1 || k[2].X == nil {
 		t.Errorf("ORDER BY keys %+v, want column 1 DESC, column 0, an expression", k)
 	}
-	if p, err = b.BindSelect(parseSelect(t, b, "SELECT * FROM t")); err != nil || len(p.Project) != 2 || p.Cols[1].Name != "u" {
+	if p, err = b.BindSelect(parseAs[*parser.Select](t, b, "SELECT * FROM t")); err != nil || len(p.Project) != 2 || p.Cols[1].Name != "u" {
 		t.Errorf("SELECT *: %v (%v), want a and u", p, err)
 	}
-	p, err = b.BindSelect(parseSelect(t, b, "SELECT a, COUNT(*) FROM t GROUP BY a HAVING COUNT(*) > 1"))
+	p, err = b.BindSelect(parseAs[*parser.Select](t, b, "SELECT a, COUNT(*) FROM t GROUP BY a HAVING COUNT(*) > 1"))
 	if err != nil || !p.Grouped || len(p.GroupBy) != 1 || len(p.Aggs) != 1 || p.Having == nil {
 		t.Errorf("grouped SELECT: %+v (%v), want one key, one aggregate and HAVING", p, err)
 	}
@@ -64,7 +53,7 @@ func TestBindSelectErrors(t *testing.T) {
 		{"SELECT a FROM t WHERE unnest(a) > 1", 50140},
 		{"SELECT COUNT(unnest(a)) FROM t", 50141},
 	} {
-		if _, err := b.BindSelect(parseSelect(t, b, c.text)); !sqlerr.Is(err, c.err) {
+		if _, err := b.BindSelect(parseAs[*parser.Select](t, b, c.text)); !sqlerr.Is(err, c.err) {
 			t.Errorf("%s: %v, want Msg %d", c.text, err, c.err)
 		}
 	}
