@@ -182,8 +182,8 @@ func (s *setOpSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	return n
 }
 
-// BindSource binds what a query reads: its FROM clause, or for a
-// compound query its set operation, read as SELECT * over the result.
+// BindSource binds what a query reads (bind.Engine): its FROM clause, or
+// for a compound query its set operation, read as SELECT * over the result.
 func (b *binder) BindSource(sel *parser.Select) (exec.Operator, *bind.Scope, []*parser.SelectItem, error) {
 	if sel.SetOp == nil {
 		src, sc, err := b.bindFrom(sel.From)
