@@ -5,7 +5,9 @@ import (
 
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
+	"mirrordb/session"
 	"mirrordb/sqlerr"
+	"mirrordb/types"
 )
 
 // A SELECT binds from bind alone, the engine answering for its FROM
@@ -55,6 +57,44 @@ func TestBindSelectErrors(t *testing.T) {
 	} {
 		if _, err := b.BindSelect(parseAs[*parser.Select](t, b, c.text)); !sqlerr.Is(err, c.err) {
 			t.Errorf("%s: %v, want Msg %d", c.text, err, c.err)
+		}
+	}
+}
+
+// The rules of nested queries (nested.go).
+func TestNestedQueryRules(t *testing.T) {
+	b := &Binder{Params: &exec.ParamTypes{}, Engine: &testEngine{}}
+	if err := b.CheckInnerOrder(parseAs[*parser.Select](t, b, "SELECT a FROM t ORDER BY a")); !sqlerr.Is(err, 1033) {
+		t.Errorf("ORDER BY without TOP in a nested query: %v, want Msg 1033", err)
+	}
+	if err := b.CheckInnerOrder(parseAs[*parser.Select](t, b, "SELECT TOP 1 a FROM t ORDER BY a")); err != nil {
+		t.Errorf("ORDER BY with TOP: %v", err)
+	}
+	if err := b.CheckSetOpOrder(parseAs[*parser.Select](t, b, "SELECT a FROM t UNION SELECT a FROM t ORDER BY a + 1")); !sqlerr.Is(err, 104) {
+		t.Errorf("ORDER BY an expression of a UNION: %v, want Msg 104", err)
+	}
+	if err := b.CheckSetOpOrder(parseAs[*parser.Select](t, b, "SELECT a FROM t UNION SELECT a FROM t ORDER BY a, 1")); err != nil {
+		t.Errorf("ORDER BY a name and a position of a UNION: %v", err)
+	}
+	inner := []session.Column{{Name: "a", Type: types.TypeInt}, {Name: "", Type: types.TypeInt}}
+	at := parseAs[*parser.Select](t, b, "SELECT 1")
+	for _, c := range []struct {
+		names []string
+		cols  []session.Column
+		err   int
+	}{
+		{nil, inner, 8155},
+		{[]string{"x"}, inner, 8158},
+		{[]string{"x", "y", "z"}, inner, 8159},
+		{[]string{"x", "X"}, inner, 8156},
+		{[]string{"x", "y"}, inner, 0},
+	} {
+		cols, err := b.DerivedColumns(at, c.cols, c.names, "d")
+		switch {
+		case c.err != 0 && !sqlerr.Is(err, c.err):
+			t.Errorf("columns %v named %v: %v, want Msg %d", c.cols, c.names, err, c.err)
+		case c.err == 0 && (err != nil || cols[0].Name != "x" || cols[1].Name != "y" || inner[0].Name != "a"):
+			t.Errorf("columns named x, y: %v (%v), the inner columns left alone", cols, err)
 		}
 	}
 }
