@@ -18,5 +18,4 @@ type binder struct {
 	s    *Session
 	corr correlation   // the scopes around the subquery being bound (correlate.go)
 	ctes []*cteBinding // common table expressions in scope (derived.go)
-	srfs *srfContext   // where set-returning functions may appear (pgsrf.go)
 }

@@ -8,8 +8,6 @@ import (
 	"mirrordb/engine/opt"
 	"mirrordb/engine/plan"
 	"mirrordb/parser"
-	"mirrordb/session"
-	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
 
@@ -89,14 +87,14 @@ func (b *binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *bind.
 // bindDerived plans a derived table and adds its columns to the scope.
 // object names the table in messages: the alias, or the CTE's name.
 func (b *binder) bindDerived(n bind.Positioned, x *parser.DerivedTable, object string, sc *bind.Scope) (exec.Operator, error) {
-	if err := b.checkInnerOrder(x.Select); err != nil {
+	if err := b.CheckInnerOrder(x.Select); err != nil {
 		return nil, err
 	}
 	p, err := b.planSelect(x.Select)
 	if err != nil {
 		return nil, err
 	}
-	cols, err := b.derivedColumns(n, p.Cols, x.Columns, object)
+	cols, err := b.DerivedColumns(n, p.Cols, x.Columns, object)
 	if err != nil {
 		return nil, err
 	}
@@ -104,36 +102,6 @@ func (b *binder) bindDerived(n bind.Positioned, x *parser.DerivedTable, object s
 		return nil, err
 	}
 	return &derivedSource{plan: p}, nil
-}
-
-// derivedColumns names a derived table's columns: by its column list when
-// it has one, else by the query's own names, which must exist and differ.
-func (b *binder) derivedColumns(n bind.Positioned, inner []session.Column, names []string, object string) ([]session.Column, error) {
-	cols := make([]session.Column, len(inner))
-	copy(cols, inner)
-	if len(names) > 0 {
-		switch {
-		case len(names) < len(inner):
-			return nil, b.ErrAt(n, sqlerr.New(8158, object))
-		case len(names) > len(inner):
-			return nil, b.ErrAt(n, sqlerr.New(8159, object))
-		}
-		for i := range cols {
-			cols[i].Name = names[i]
-		}
-	}
-	seen := map[string]bool{}
-	for i, c := range cols {
-		if c.Name == "" {
-			return nil, b.ErrAt(n, sqlerr.New(8155, i+1, object))
-		}
-		k := strings.ToLower(c.Name)
-		if seen[k] {
-			return nil, b.ErrAt(n, sqlerr.New(8156, c.Name, object))
-		}
-		seen[k] = true
-	}
-	return cols, nil
 }
 
 // refersTo says whether a query names table name (one part) anywhere in

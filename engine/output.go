@@ -59,7 +59,7 @@ func (b *binder) planOutput(o *parser.Output, def *catalog.TableDef, hasDeleted,
 		if it.Expr != nil && bind.ContainsAggregate(it.Expr) {
 			return nil, b.ErrAt(it, sqlerr.New(40517, "an aggregate in OUTPUT"))
 		}
-		xs, cols, err := b.bindItem(it, sc, nil)
+		xs, cols, err := b.BindItem(it, sc, nil)
 		if err != nil {
 			return nil, err
 		}

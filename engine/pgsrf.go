@@ -17,7 +17,7 @@ import (
 // generate_subscripts(ix.indkey, 1) ord FROM pg_index ix. Each such call
 // yields a list, and the row is repeated once per element, the lists
 // advancing together (shorter ones give NULL), as in PostgreSQL. The
-// binder collects the calls of a select list and ORDER BY (srfContext)
+// binder collects the calls of a select list and ORDER BY (bind.SRFContext)
 // and leaves a reference (exec.SrfRef) in their place; exec.ProjectSet computes the lists
 // and expands the row right before the projection, so an expression
 // around a call (UPPER(unnest(a))) sees one element at a time and
@@ -122,12 +122,12 @@ func (b *binder) bindFieldSelect(x *parser.FieldSelect, sc *bind.Scope, agg *bin
 		return nil, err
 	}
 	if r, ok := v.(*exec.SrfRef); ok {
-		if s := b.srfs.list[r.Idx]; s.name == "_PG_EXPANDARRAY" && s.field == "" {
+		if s, ok := b.SRFs.List[r.Idx].(*srfExpr); ok && s.name == "_PG_EXPANDARRAY" && s.field == "" {
 			t := s.t
 			if field == "n" {
 				t = types.TypeInt
 			}
-			b.srfs.list[r.Idx] = &srfExpr{name: s.name, arr: s.arr, t: t, field: field}
+			b.SRFs.List[r.Idx] = &srfExpr{name: s.name, arr: s.arr, t: t, field: field}
 			return &exec.SrfRef{Idx: r.Idx, T: t}, nil
 		}
 	}
@@ -189,96 +189,12 @@ func (b *binder) bindSelectListSRF(x *parser.FuncCall, name string, sc *bind.Sco
 	return b.useSRF(x, &srfExpr{name: name, arr: arr, t: t})
 }
 
-// srfContext collects the set-returning functions of one query's select
-// list and ORDER BY.
-type srfContext struct{ list []*srfExpr }
-
-// setReturning is the collected calls as the SELECT's exec.SetReturning
-// list, nil when there are none.
-func (c *srfContext) setReturning() []exec.SetReturning {
-	if c == nil || len(c.list) == 0 {
-		return nil
-	}
-	out := make([]exec.SetReturning, len(c.list))
-	for i, s := range c.list {
-		out[i] = s
-	}
-	return out
-}
-
 // useSRF records a set-returning function of the select list or ORDER BY
 // and returns the reference that reads its current element.
 func (b *binder) useSRF(x bind.Positioned, s *srfExpr) (exec.Expr, error) {
-	if b.srfs == nil {
+	if b.SRFs == nil {
 		return nil, b.ErrAt(x, sqlerr.New(50140, "this context"))
 	}
-	b.srfs.list = append(b.srfs.list, s)
-	return &exec.SrfRef{Idx: len(b.srfs.list) - 1, T: s.t}, nil
-}
-
-// refuseNestedSRF refuses a set-returning function among the arguments
-// of an aggregate, a window function or another set-returning function:
-// those are computed before the lists expand (PostgreSQL nests the last
-// kind; mirrordb does not).
-func (b *binder) refuseNestedSRF(n parser.Expr) error {
-	var err error
-	bind.WalkExpr(n, func(x parser.Expr) bool {
-		f, ok := x.(*parser.FuncCall)
-		if err != nil || !ok {
-			return err == nil
-		}
-		kind := ""
-		switch {
-		case f.Over != nil:
-			kind = "window"
-		case bind.IsAggregateCall(f):
-			kind = "aggregate"
-		case bind.IsSelectListSRF(f, strings.ToUpper(f.Name.Object())):
-			kind = "set-returning"
-		default:
-			return true
-		}
-		for _, a := range f.Args {
-			if containsSRF(a) {
-				err = b.ErrAt(f, sqlerr.New(50141, kind))
-				return false
-			}
-		}
-		if f.Over != nil {
-			def := append([]parser.Expr(nil), f.Over.PartitionBy...)
-			for _, o := range f.Over.OrderBy {
-				def = append(def, o.Expr)
-			}
-			for _, d := range def {
-				if containsSRF(d) {
-					err = b.ErrAt(d, sqlerr.New(50140, "window definitions"))
-					return false
-				}
-			}
-		}
-		return true
-	})
-	return err
-}
-
-// containsSRF says whether an expression calls a select-list
-// set-returning function outside a subquery.
-func containsSRF(n parser.Expr) bool {
-	found := false
-	bind.WalkExpr(n, func(x parser.Expr) bool {
-		if f, ok := x.(*parser.FuncCall); ok && f.Over == nil && bind.IsSelectListSRF(f, strings.ToUpper(f.Name.Object())) {
-			found = true
-		}
-		return !found
-	})
-	return found
-}
-
-// refuseSRF is PostgreSQL's error for a set-returning function in a
-// clause that filters rows (WHERE, HAVING).
-func (b *binder) refuseSRF(x parser.Expr, clause string) error {
-	if containsSRF(x) {
-		return b.ErrAt(x, sqlerr.New(50140, clause))
-	}
-	return nil
+	b.SRFs.List = append(b.SRFs.List, s)
+	return &exec.SrfRef{Idx: len(b.SRFs.List) - 1, T: s.t}, nil
 }

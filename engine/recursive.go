@@ -90,7 +90,7 @@ func (b *binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias strin
 		}
 		cols[i] = session.Column{Name: r.anchors[0].Cols[i].Name, Type: t}
 	}
-	named, err := b.derivedColumns(x, cols, c.def.Columns, c.def.Name)
+	named, err := b.DerivedColumns(x, cols, c.def.Columns, c.def.Name)
 	if err != nil {
 		return nil, err
 	}

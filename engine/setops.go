@@ -63,37 +63,10 @@ func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *bind.Scope, error)
 
 // planOperand plans one operand; an ORDER BY there needs TOP or OFFSET.
 func (b *binder) planOperand(sel *parser.Select) (*exec.Select, error) {
-	if err := b.checkInnerOrder(sel); err != nil {
+	if err := b.CheckInnerOrder(sel); err != nil {
 		return nil, err
 	}
 	return b.planSelect(sel)
-}
-
-// checkInnerOrder refuses ORDER BY in a query nested in another (an
-// operand, derived table, common table expression) unless TOP or OFFSET
-// gives it a meaning (1033).
-func (b *binder) checkInnerOrder(sel *parser.Select) error {
-	if len(sel.OrderBy) > 0 && sel.Top == nil && sel.Offset == nil && sel.Fetch == nil {
-		return b.ErrAt(sel.OrderBy[0], sqlerr.New(1033))
-	}
-	return nil
-}
-
-// checkSetOpOrder refuses ORDER BY items of a compound query that are not
-// one of its columns, by name or position (104).
-func (b *binder) checkSetOpOrder(sel *parser.Select) error {
-	for _, o := range sel.OrderBy {
-		switch x := o.Expr.(type) {
-		case *parser.ColumnRef:
-			continue
-		case *parser.Literal:
-			if x.Kind == parser.LitInt {
-				continue
-			}
-		}
-		return b.ErrAt(o, sqlerr.New(104))
-	}
-	return nil
 }
 
 func (s *setOpSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
@@ -182,14 +155,14 @@ func (s *setOpSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
 	return n
 }
 
-// bindQuerySource binds what a query reads: its FROM clause, or for a
-// compound query its set operation, read as SELECT * over the result.
-func (b *binder) bindQuerySource(sel *parser.Select) (exec.Operator, *bind.Scope, []*parser.SelectItem, error) {
+// BindSource binds what a query reads (bind.Engine): its FROM clause, or
+// for a compound query its set operation, read as SELECT * over the result.
+func (b *binder) BindSource(sel *parser.Select) (exec.Operator, *bind.Scope, []*parser.SelectItem, error) {
 	if sel.SetOp == nil {
 		src, sc, err := b.bindFrom(sel.From)
 		return src, sc, sel.Items, err
 	}
-	if err := b.checkSetOpOrder(sel); err != nil {
+	if err := b.CheckSetOpOrder(sel); err != nil {
 		return nil, nil, nil, err
 	}
 	src, sc, err := b.bindSetOp(sel.SetOp)

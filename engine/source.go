@@ -151,7 +151,7 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *bind.Scope) (exec.Operat
 	cols := view.cols
 	if len(x.Columns) > 0 { // AS alias (columns): derived.go
 		var err error
-		if cols, err = b.derivedColumns(x, cols, x.Columns, name); err != nil {
+		if cols, err = b.DerivedColumns(x, cols, x.Columns, name); err != nil {
 			return nil, err
 		}
 	}

@@ -29,7 +29,10 @@ type Binder struct {
 	Engine Engine
 	// Win collects the window functions of the query whose select list
 	// and ORDER BY are being bound; nil where none may appear (4108).
-	Win       *WindowContext
+	Win *WindowContext
+	// SRFs collects the set-returning functions of that select list and
+	// ORDER BY; nil where none may appear (srf.go).
+	SRFs      *SRFContext
 	inDefault *Default // the column DEFAULT being bound, if any (funcs.go)
 }
 
@@ -50,6 +53,12 @@ type Engine interface {
 	// ResolveOuter looks a column up in the scopes of the queries around a
 	// subquery (Scope.Resolve's outer).
 	ResolveOuter(ref *parser.ColumnRef) (x exec.Expr, ok bool, err error)
+	// BindSource binds what a query reads: its FROM clause (tables,
+	// views, common table expressions, derived tables, joins, APPLY, the
+	// engine's system views), or for a compound query its set operation,
+	// read as SELECT * over the result. It returns the source, the scope
+	// its columns resolve in and the select items to bind over it.
+	BindSource(sel *parser.Select) (src exec.Operator, sc *Scope, items []*parser.SelectItem, err error)
 	// Session is what constant folding evaluates against (exec.Env.Sess).
 	Session() any
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // testEngine answers for the engine: one alias type, a set-returning
-// function (unnest) that returns its hint's type, no enclosing queries.
+// function (unnest) that returns its hint's type, no enclosing queries,
+// every FROM clause the table of testScope.
 type testEngine struct{ asked []string }
 
 func (e *testEngine) BindOther(n parser.Expr, _ *Scope, _ *AggContext, hint types.Type) (exec.Expr, error) {
@@ -30,6 +31,12 @@ func (e *testEngine) AliasType(tn parser.TypeName) (types.Type, bool) {
 
 func (e *testEngine) ResolveOuter(*parser.ColumnRef) (exec.Expr, bool, error) { return nil, false, nil }
 func (e *testEngine) Session() any                                            { return nil }
+
+// BindSource reads every query from testScope's table t (with no
+// operator: binding never looks at it).
+func (e *testEngine) BindSource(sel *parser.Select) (exec.Operator, *Scope, []*parser.SelectItem, error) {
+	return nil, testScope(), sel.Items, nil
+}
 
 // bindSelect binds the WHERE clause of text, or its first select-list
 // item, over a scope with int column a and uniqueidentifier column u.

@@ -23,5 +23,8 @@
 // DDL, ...) in package engine, reading the databases and the session
 // through Catalog and Settings (catalog.go), the interfaces they will
 // bind against here. The first to have moved: an INSERT's column list and
-// VALUES rows (insert.go), and a table name's resolution (lookup.go).
+// VALUES rows (insert.go), a table name's resolution (lookup.go), and a
+// SELECT's own clauses (query.go, selectlist.go, srf.go), whose FROM
+// clause the engine binds (Engine.BindSource) and whose result it plans,
+// with the rules of the queries nested in it (nested.go).
 package bind

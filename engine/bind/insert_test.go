@@ -30,14 +30,16 @@ var insertTable = &catalog.TableDef{ID: 7, Name: "t", Columns: []catalog.ColumnD
 	{Name: "twice", Type: types.TypeInt, Computed: "n * 2"},
 }}
 
-func parseInsert(t *testing.T, b *Binder, text string) *parser.Insert {
+// parseAs parses text, a statement of type S, for b (its errors'
+// positions).
+func parseAs[S parser.Statement](t *testing.T, b *Binder, text string) S {
 	t.Helper()
 	st, err := parser.ParseStatement(text)
 	if err != nil {
 		t.Fatalf("%s: %v", text, err)
 	}
 	b.Batch = parser.BatchText{Text: text, Line: 1, Count: 1}
-	return st.(*parser.Insert)
+	return st.(S)
 }
 
 func TestInsertTargets(t *testing.T) {
@@ -58,7 +60,7 @@ func TestInsertTargets(t *testing.T) {
 		{"INSERT INTO t (rv) VALUES (1)", 0, nil, 273},
 		{"INSERT INTO t (twice) VALUES (1)", 0, nil, 271},
 	} {
-		x := parseInsert(t, b, c.text)
+		x := parseAs[*parser.Insert](t, b, c.text)
 		got, err := b.InsertTargets(x, insertTable, x.Columns, identityInsert{table: c.on})
 		switch {
 		case c.err != 0 && !sqlerr.Is(err, c.err):
@@ -71,7 +73,7 @@ func TestInsertTargets(t *testing.T) {
 
 func TestBindValues(t *testing.T) {
 	b := &Binder{Params: &exec.ParamTypes{}, Engine: &testEngine{}}
-	x := parseInsert(t, b, "INSERT INTO t (name, n) VALUES ('a', '12'), (DEFAULT, 3)")
+	x := parseAs[*parser.Insert](t, b, "INSERT INTO t (name, n) VALUES ('a', '12'), (DEFAULT, 3)")
 	targets, err := b.InsertTargets(x, insertTable, x.Columns, identityInsert{})
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +85,7 @@ func TestBindValues(t *testing.T) {
 	if len(rows) != 2 || len(rows[0]) != 2 || rows[0][0] == nil || rows[1][0] != nil || rows[1][1] == nil {
 		t.Fatalf("rows %v: want two of two values, the second's name DEFAULT (nil)", rows)
 	}
-	x = parseInsert(t, b, "INSERT INTO t (n, name) VALUES ($1, $2)")
+	x = parseAs[*parser.Insert](t, b, "INSERT INTO t (n, name) VALUES ($1, $2)")
 	if _, err := b.BindValues(x, insertTable, []int{2, 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +100,7 @@ func TestBindValues(t *testing.T) {
 		{"INSERT INTO t (name) VALUES ('a', 1)", 110},
 		{"INSERT INTO t (name, n) VALUES ('a')", 109},
 	} {
-		x := parseInsert(t, b, c.text)
+		x := parseAs[*parser.Insert](t, b, c.text)
 		targets, err := b.InsertTargets(x, insertTable, x.Columns, identityInsert{})
 		if err == nil {
 			_, err = b.BindValues(x, insertTable, targets)
