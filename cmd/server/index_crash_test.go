@@ -24,7 +24,10 @@ import (
 func TestInterruptedIndexBuildIsRemoved(t *testing.T) {
 	rows := 400000
 	if raceEnabled {
-		rows = 100000 // the build is slower there too: still long enough to be caught in steps
+		// The build is slower there too, but 100,000 rows (three steps)
+		// once finished between the watcher seeing the first step and
+		// the kill: three steps more leave it time to be caught.
+		rows = 200000
 	}
 	dir := t.TempDir()
 	srv := startServer(t, dir)
