@@ -14,12 +14,11 @@ var (
 	nvarchar128 = builtins.NVarChar128
 )
 
-// scalarFuncs maps upper-case function names to their implementation:
+// bind.Functions maps upper-case function names to their implementation:
 // engine/builtins' functions of values, and here those that read the
 // session, the instance or the statement's clock. Names may also be called
 // schema-qualified (pg_catalog.version(), sys.x()). The map is made before
 // any init runs, so each file's init may add to it whatever its name.
-var scalarFuncs = bind.Functions
 
 func init() {
 	for name, f := range map[string]*exec.Builtin{
@@ -60,10 +59,10 @@ func init() {
 				return sessionOf(e).lastIdentityValue(), nil
 			}},
 	} {
-		scalarFuncs[name] = f
+		bind.Functions[name] = f
 	}
 	for name, f := range builtins.All() {
-		scalarFuncs[name] = exec.FromValues(f)
+		bind.Functions[name] = exec.FromValues(f)
 	}
 }
 

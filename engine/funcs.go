@@ -11,9 +11,8 @@ import (
 	"mirrordb/types"
 )
 
-// globalVars are the @@ variables (bind.Globals, which binding reads):
-// those here, and @@DBTS (rowversion.go).
-var globalVars = bind.Globals
+// bind.Globals, the @@ variables binding reads, holds those here and
+// @@DBTS (rowversion.go).
 
 func init() {
 	for name, g := range map[string]*exec.Builtin{
@@ -46,7 +45,7 @@ func init() {
 			return int64(sessionOf(e).lockTimeoutMS), nil
 		}},
 	} {
-		globalVars[name] = g
+		bind.Globals[name] = g
 	}
 }
 

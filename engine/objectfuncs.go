@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/types"
 )
@@ -12,8 +13,8 @@ import (
 // objects), as the session sees them.
 
 func init() {
-	scalarFuncs["OBJECT_ID"] = &exec.Builtin{Min: 1, Max: 2, Type: fixed(types.TypeInt), Volatile: true, Eval: fnObjectID}
-	scalarFuncs["OBJECT_NAME"] = &exec.Builtin{Min: 1, Max: 2, Type: fixed(nvarchar128), Volatile: true, Eval: fnObjectName}
+	bind.Functions["OBJECT_ID"] = &exec.Builtin{Min: 1, Max: 2, Type: fixed(types.TypeInt), Volatile: true, Eval: fnObjectID}
+	bind.Functions["OBJECT_NAME"] = &exec.Builtin{Min: 1, Max: 2, Type: fixed(nvarchar128), Volatile: true, Eval: fnObjectName}
 }
 
 // fnObjectID is OBJECT_ID('[database.][schema.]name' [, 'type']): the

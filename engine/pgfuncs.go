@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/builtins"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/pgcatalog"
@@ -110,7 +111,7 @@ func init() {
 		"PG_GET_FUNCTION_ARGUMENTS":       catalogFn(textMax, stringOK((*pgcatalog.Snapshot).ProcedureArguments)),
 	}
 	for name, fn := range fns {
-		scalarFuncs[name] = fn
+		bind.Functions[name] = fn
 	}
 }
 

@@ -158,7 +158,7 @@ func (b *binder) bindSetFunc(x *parser.TableFunc, sc *bind.Scope) (exec.Operator
 func init() {
 	// array_upper(array, dimension): the last subscript of a one-dimension
 	// array (vectors count from 0, arrays from 1), NULL when empty.
-	scalarFuncs["ARRAY_UPPER"] = &exec.Builtin{Min: 2, Max: 2, Type: fixed(types.TypeInt), Eval: func(_ *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
+	bind.Functions["ARRAY_UPPER"] = &exec.Builtin{Min: 2, Max: 2, Type: fixed(types.TypeInt), Eval: func(_ *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 		elems, base := arrayElems(types.ToText(a[0], ts[0]))
 		if len(elems) == 0 {
 			return nil, nil
@@ -166,5 +166,5 @@ func init() {
 		return int64(len(elems)) - 1 + base, nil
 	}}
 	// mirrordb publishes nothing (no logical replication).
-	scalarFuncs["PG_RELATION_IS_PUBLISHABLE"] = &exec.Builtin{Min: 1, Max: 1, Type: fixed(types.TypeBit), Eval: constant(false)}
+	bind.Functions["PG_RELATION_IS_PUBLISHABLE"] = &exec.Builtin{Min: 1, Max: 1, Type: fixed(types.TypeBit), Eval: constant(false)}
 }

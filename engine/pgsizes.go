@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/builtins"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
@@ -50,7 +51,7 @@ func init() {
 		}},
 	}
 	for name, fn := range fns {
-		scalarFuncs[name] = fn
+		bind.Functions[name] = fn
 	}
 }
 

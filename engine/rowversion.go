@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/binary"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/sqlerr"
@@ -43,5 +44,5 @@ func dbts(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 }
 
 func init() {
-	globalVars["DBTS"] = &exec.Builtin{Type: fixed(types.VarBinaryType(8)), Volatile: true, Eval: dbts}
+	bind.Globals["DBTS"] = &exec.Builtin{Type: fixed(types.VarBinaryType(8)), Volatile: true, Eval: dbts}
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/types"
 )
@@ -12,7 +13,7 @@ import (
 // engine/builtins. The table is built in builtins.go (whose init runs
 // first: files initialise in name order).
 func init() {
-	scalarFuncs["SYSDATETIMEOFFSET"] = &exec.Builtin{Type: fixed(types.DateTimeOffsetType(7)), Volatile: true,
+	bind.Functions["SYSDATETIMEOFFSET"] = &exec.Builtin{Type: fixed(types.DateTimeOffsetType(7)), Volatile: true,
 		Eval: func(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {
 			_, off := e.Now.Local().Zone()
 			v, _ := types.NormalizeTime(e.Now.In(time.FixedZone("", off)), types.DateTimeOffsetType(7))
