@@ -18,6 +18,8 @@
 //     planner's order, and InputFilter, a predicate pushed down onto
 //     one of their inputs; their JoinKind, onto which the binder maps the parser's;
 //     the planner chooses the operator and a hash join's build side;
+//     SemiJoin, a WHERE clause's IN or EXISTS subquery run as a hash
+//     (anti) semi-join, or by a seek per outer row;
 //   - the row sources: OneRow, a SELECT without FROM; VirtualScan, the
 //     rows of a catalog view or table-valued function, which the engine
 //     computes; and TableScan, a table read in its key's order, whole,
@@ -47,8 +49,7 @@
 // catalog's resolution of names, the parser or the binder (it reads the
 // catalog's table and index descriptors, which a scan decodes by). The
 // engine's own nodes, which need the session or a subquery's plan
-// (subqueries, system views' rows, the PostgreSQL forms and subqueries'
-// semi-joins for now), live in package engine and implement Expr, Operator or
+// (subqueries, system views' rows, the PostgreSQL forms for now), live in package engine and implement Expr, Operator or
 // Explained there (and Leaves, telling the planner the columns they read); they reach the session through Env.Sess, an opaque
 // value only the engine interprets, and name a row's columns in plans
 // through Names.Columns (the binder's scope). The binder composes the

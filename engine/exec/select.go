@@ -60,7 +60,7 @@ type SelectParts struct {
 //
 // The operators are engine/exec's (Operator says how rows pass
 // between them); the FROM clause's row source is the binder's
-// choice (a scan, a join, the engine's derived tables and semi-joins).
+// choice (a scan, a join, a semi-join, the engine's derived tables).
 
 // Build composes the operator chain from the bound clauses. Passes that
 // rewrite a clause after binding (pushdown into a derived table, a set

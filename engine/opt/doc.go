@@ -48,12 +48,17 @@
 //     index's seek of the inner input), a HashJoin or NestedLoops; the
 //     hints OPTION (LOOP JOIN | HASH JOIN | FORCE ORDER) (QueryHint,
 //     8622 when they leave no plan). What only the engine knows of its
-//     tables, their row counts and Implies, it passes as Tables.
+//     tables, their row counts and Implies, it passes as Tables;
+//   - the semi-joins (PlanJoins, PushJoins with them): which WHERE
+//     conjuncts run as an exec.SemiJoin (SemiJoin: x [NOT] IN over an
+//     uncorrelated subquery, [NOT] EXISTS over one that decorrelates,
+//     naming the statement's row only in equalities), and whether an
+//     EXISTS seeks its inner table per outer row.
 //
 // opt works over exec's expression nodes and row sources and the
 // catalog's descriptors, and knows nothing of the engine: not the
-// session, the store, the parser or the binder. The binder hands its
-// clauses to the passes; the semi-joins, the engine's own node, are
-// planned in package engine. See docs/ARCHITECTURE.md, "Inside the
+// session, the store, the parser or the binder (the binder's depth of
+// enclosing queries, which names the statement's row in its subqueries,
+// comes as a parameter). The binder hands its clauses to the passes. See docs/ARCHITECTURE.md, "Inside the
 // engine".
 package opt

@@ -47,8 +47,8 @@ func JoinRows(kind exec.JoinKind, left, right float64) float64 {
 	return max(n, 1)
 }
 
-// Estimated is a row source of the engine's own (a subquery's semi-join)
-// that estimates its rows from its input's estimate.
+// Estimated is a row source defined outside opt that estimates its rows
+// from its inputs' estimates (input, EstimateRows's own walk).
 type Estimated interface {
 	EstimateRows(input func(exec.Operator) float64) float64
 }
@@ -80,6 +80,8 @@ func EstimateRows(src exec.Operator, rows func(*exec.TableScan) float64) float64
 		return est(&s.NestedLoops)
 	case *exec.SeekJoin:
 		return est(&s.NestedLoops)
+	case *exec.SemiJoin:
+		return max(est(s.Src)*0.5, 1) // half the outer rows match: a guess
 	case Estimated:
 		return s.EstimateRows(est)
 	case exec.OneRow:
