@@ -55,7 +55,7 @@
 // key ranges or index seeks (engine/exec's TableScan, chosen by
 // engine/opt's ChooseAccess; table.go is the store they read), full scans, catalog views (the instance's viewSet,
 // sysviews.go and the files beside it) and joins (planned by engine/opt's
-// PlanJoins from join.go, with the semi-joins, engine/exec's SemiJoin). The bound
+// PlanSelect from query.go, with the semi-joins, engine/exec's SemiJoin; planning.go holds what it asks the engine). The bound
 // operators describe themselves as a plan (explain.go, into engine/plan's
 // nodes) when SET SHOWPLAN_TEXT / SHOWPLAN_ALL or a plan test asks
 // (showplan.go); SET STATISTICS IO / TIME count what they read and time

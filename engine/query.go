@@ -1,16 +1,16 @@
 package engine
 
 import (
-	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
+	"mirrordb/engine/opt"
 	"mirrordb/parser"
 )
 
 // planSelect binds a SELECT (bind.Binder.BindSelect), with its common
 // table expressions in scope, and plans it: the WHERE clause's conjuncts
-// pushed into a derived table and down to the joins (derived.go,
-// join.go), then the key order, the index for groups and the covering
-// indexes (order.go, covering.go) are chosen, before exec builds it.
+// pushed into a derived table (derived.go), then opt's passes
+// (opt.PlanSelect: the joins and semi-joins, the key order, the index for
+// groups, the covering indexes), before exec builds it.
 func (b *binder) planSelect(sel *parser.Select) (*exec.Select, error) {
 	if len(sel.With) > 0 {
 		defer b.pushCTEs(sel)()
@@ -20,15 +20,9 @@ func (b *binder) planSelect(sel *parser.Select) (*exec.Select, error) {
 		return nil, err
 	}
 	p.Where = pushIntoDerived(p.Src, p.Where)
-	if p.Src, p.Where, err = b.planJoins(p.Src, p.Scope.(*bind.Scope).Width(), p.Where, sel.Hints); err != nil {
+	if err := opt.PlanSelect(p, b.planQuery(p, sel.Hints), planTables); err != nil {
 		return nil, b.ErrAt(sel, err)
 	}
-	useKeyOrder(p)
-	if p.Grouped {
-		useIndexForGroups(p)
-	}
-	useCovering(p)
-	p.GroupsArrive = p.Grouped && groupsTogether(p)
 	p.Build()
 	return p, nil
 }

@@ -13,7 +13,7 @@ import (
 // per group, with Env.Keys and Env.Aggs holding the group's values (and
 // no source row). Groups are found by hashing their encoded keys (one
 // integer column: by its value, without encoding), or, when the rows of
-// a group arrive together (a stream aggregate, order.go), each group is
+// a group arrive together (a stream aggregate, opt.PlanSelect), each group is
 // emitted as soon as the next begins, so a TOP above stops the read and
 // only one group is held. Without GROUP BY there is one group, even over
 // no rows. Held groups count against the statement's memory.

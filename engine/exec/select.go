@@ -29,9 +29,9 @@ type SelectParts struct {
 	Grouped    bool
 	Distinct   bool
 	TopPercent bool
-	Presorted  bool // the scan reads in ORDER BY order (order.go)
+	Presorted  bool // the scan reads in ORDER BY order (opt.PlanSelect)
 	// GroupsArrive: rows with equal GROUP BY values come together (a
-	// stream aggregate, order.go)
+	// stream aggregate, opt.PlanSelect)
 	GroupsArrive bool
 
 	GroupBy []Expr

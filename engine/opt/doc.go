@@ -53,12 +53,17 @@
 //     conjuncts run as an exec.SemiJoin (SemiJoin: x [NOT] IN over an
 //     uncorrelated subquery, [NOT] EXISTS over one that decorrelates,
 //     naming the statement's row only in equalities), and whether an
-//     EXISTS seeks its inner table per outer row.
+//     EXISTS seeks its inner table per outer row;
+//   - a bound SELECT's planning as one call (PlanSelect): the joins and
+//     semi-joins, then on one table's scan the key order, the index for
+//     groups and the covering index, given what the binder and the
+//     session know of the query (Query: its row's width, its hints, its
+//     depth of enclosing queries, the session's oldJoins).
 //
 // opt works over exec's expression nodes and row sources and the
 // catalog's descriptors, and knows nothing of the engine: not the
 // session, the store, the parser or the binder (the binder's depth of
 // enclosing queries, which names the statement's row in its subqueries,
-// comes as a parameter). The binder hands its clauses to the passes. See docs/ARCHITECTURE.md, "Inside the
-// engine".
+// comes in Query). The binder hands its bound SELECT to PlanSelect.
+// See docs/ARCHITECTURE.md, "Inside the engine".
 package opt

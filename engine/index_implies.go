@@ -4,51 +4,15 @@ import (
 	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
-	"mirrordb/engine/opt"
 	"mirrordb/parser"
 	"mirrordb/types"
 )
 
-// Covering and filtered indexes: which columns a SELECT reads, for
-// opt.UseCovering to read an index's entries alone when they hold them; and
-// whether a WHERE clause implies a filtered index's filter (opt.Implies),
-// judged here on the filter's parse (index_filter.go). A filtered index
-// holds only the rows its filter admits, so it serves a query only when
-// the query's WHERE clause implies the filter.
-
-// columnsRead is the set of the table's columns a single-table SELECT
-// reads anywhere; ok false when that cannot be told.
-func columnsRead(p *exec.Select) (map[int]bool, bool) {
-	need := map[int]bool{}
-	add := func(i int) { need[i] = true }
-	xs := append([]exec.Expr{p.Where, p.Having}, p.Project...)
-	xs = append(xs, p.GroupBy...)
-	for _, a := range p.Aggs {
-		xs = append(xs, a.Arg)
-	}
-	for _, k := range p.OrderBy {
-		xs = append(xs, k.X)
-	}
-	for _, x := range xs {
-		if x != nil && !opt.ExprColumns(x, add) {
-			return nil, false
-		}
-	}
-	return need, true
-}
-
-// useCovering has a single-table SELECT's scan read only the columns it
-// needs, from an index's entries alone when they hold them all
-// (opt.UseCovering).
-func useCovering(p *exec.Select) {
-	ts, ok := p.Src.(*exec.TableScan)
-	if !ok {
-		return
-	}
-	if need, ok := columnsRead(p); ok {
-		opt.UseCovering(ts, need)
-	}
-}
+// Whether a WHERE clause implies a filtered index's filter, judged here
+// on the filter's parse (index_filter.go) and handed to the planner as
+// opt.Implies (planTables, join.go). A filtered index holds only the rows
+// its filter admits, so it serves a query only when the query's WHERE
+// clause implies the filter.
 
 // impliesFilter reports whether conjuncts of a WHERE clause (the table's
 // columns at base) imply a filtered index's filter: each of the filter's
