@@ -10,7 +10,7 @@ import (
 
 // Whether a WHERE clause implies a filtered index's filter, judged here
 // on the filter's parse (index_filter.go) and handed to the planner as
-// opt.Implies (planTables, join.go). A filtered index holds only the rows
+// opt.Implies (planTables, planning.go). A filtered index holds only the rows
 // its filter admits, so it serves a query only when the query's WHERE
 // clause implies the filter.
 

@@ -57,6 +57,10 @@ type Estimated interface {
 // Server shows it), from rows, the committed row count of the table a scan
 // reads, which the engine counts in the store. Estimates choose join order
 // and method only: a wrong one makes a slower plan, never a wrong answer.
+// A row source opt does not know reaches it through Estimated; one that
+// does not estimate itself (a catalog view, a table-valued function, a
+// derived table, a set operation, APPLY, a recursive query) is guessed at
+// 1000 rows, whatever package defines it.
 func EstimateRows(src exec.Operator, rows func(*exec.TableScan) float64) float64 {
 	est := func(s exec.Operator) float64 { return EstimateRows(s, rows) }
 	switch s := src.(type) {
@@ -87,5 +91,5 @@ func EstimateRows(src exec.Operator, rows func(*exec.TableScan) float64) float64
 	case exec.OneRow:
 		return 1
 	}
-	return 1000 // a catalog view, a derived input: a guess
+	return 1000 // a guess
 }

@@ -128,8 +128,10 @@ func (h halfOf) EstimateRows(input func(exec.Operator) float64) float64 {
 }
 
 // TestEstimateRows: a scan estimates its table's rows, a point lookup one;
-// a cross join the product, an inner join the bigger input; a row source
-// of the engine's own estimates itself from its input's estimate.
+// a cross join the product, an inner join the bigger input; a semi-join
+// half its outer rows; a row source defined outside opt estimates itself
+// from its input's estimate (Estimated), under a filter too, or is
+// guessed at 1000.
 func TestEstimateRows(t *testing.T) {
 	rows := func(*exec.TableScan) float64 { return 500 }
 	scan := &exec.TableScan{Def: scansTable()}
@@ -144,6 +146,9 @@ func TestEstimateRows(t *testing.T) {
 		{"cross join", &exec.NestedLoops{Kind: exec.CrossJoin, Left: scan, Right: scan}, 250000},
 		{"inner join", &exec.NestedLoops{Kind: exec.InnerJoin, Left: point, Right: scan}, 500},
 		{"the engine's own", halfOf{}, 250},
+		{"the engine's own under c = 1", &exec.InputFilter{Src: halfOf{}, Cond: colEq(2, 1), Width: 4}, 25},
+		{"a semi-join: half its outer rows", &exec.SemiJoin{Src: scan}, 250},
+		{"a row source that does not estimate itself", &exec.VirtualScan{}, 1000},
 	} {
 		if got := EstimateRows(c.src, rows); got != c.want {
 			t.Errorf("%s: %v rows, want %v", c.name, got, c.want)
