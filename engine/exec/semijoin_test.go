@@ -16,15 +16,8 @@ import (
 // a NULL x), and EXISTS on an equality (a NULL key matches nothing), by
 // hash and by a seek per outer row; and draws itself as SQL Server does.
 func TestSemiJoinAsSubquery(t *testing.T) {
-	col := func(i int) Expr { return &ColRef{Idx: i, T: types.TypeInt} }
-	sel := func(src Operator, where Expr) *Select {
-		p := &Select{
-			Cols:        []session.Column{{Name: "c", Type: types.TypeInt}},
-			SelectParts: SelectParts{Src: src, Scope: colNames{}, Where: where, Project: []Expr{col(0)}},
-		}
-		p.Build()
-		return p
-	}
+	col := intCol
+	sel := func(src Operator, where Expr) *Select { return intSelect(src, where, 0) }
 	outer := rows{{int64(1), "a"}, {int64(2), "b"}, {int64(3), "c"}, {nil, "n"}}
 	gov := govern.NewPool(1<<20, 1<<20).Begin(context.Background())
 	defer gov.End()

@@ -10,6 +10,19 @@ import (
 	"mirrordb/types"
 )
 
+func intCol(i int) Expr { return &ColRef{Idx: i, T: types.TypeInt} }
+
+// intSelect is "SELECT c<out> FROM src WHERE where", built, its one
+// result column an int.
+func intSelect(src Operator, where Expr, out int) *Select {
+	p := &Select{
+		Cols:        []session.Column{{Name: "c", Type: types.TypeInt}},
+		SelectParts: SelectParts{Src: src, Scope: colNames{}, Where: where, Project: []Expr{intCol(out)}},
+	}
+	p.Build()
+	return p
+}
+
 // TestSelectWithSubqueries builds bound SELECTs from exec alone, with
 // subqueries in their WHERE clauses, and checks the rows they produce:
 // IN over a list holding a NULL (a match is true, no match is NULL, so
@@ -17,15 +30,7 @@ import (
 // and gives back the rows it kept for the previous one (run over 20,000
 // outer rows within a 64 kB budget the kept rows would otherwise pass).
 func TestSelectWithSubqueries(t *testing.T) {
-	col := func(i int) Expr { return &ColRef{Idx: i, T: types.TypeInt} }
-	sel := func(src Operator, where Expr, out int) *Select {
-		p := &Select{
-			Cols:        []session.Column{{Name: "c", Type: types.TypeInt}},
-			SelectParts: SelectParts{Src: src, Scope: colNames{}, Where: where, Project: []Expr{col(out)}},
-		}
-		p.Build()
-		return p
-	}
+	col, sel := intCol, intSelect
 	outer := rows{{int64(1), "a"}, {int64(2), "b"}, {int64(3), "c"}, {nil, "n"}}
 	inner := sel(rows{{int64(1)}, {int64(3)}, {nil}}, nil, 0)
 
