@@ -6,9 +6,7 @@ import (
 	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/opt"
-	"mirrordb/engine/plan"
 	"mirrordb/parser"
-	"mirrordb/types"
 )
 
 // Derived tables, common table expressions and APPLY: a query used as a
@@ -16,28 +14,13 @@ import (
 // around the statement, not its sibling FROM entries) and its rows flow
 // into the outer query's scan as a table's would.
 
-// derivedSource produces the rows of a nested query.
-type derivedSource struct {
-	plan *exec.Select
-}
-
-func (d *derivedSource) Run(e *exec.Env, fn func(row []types.Value) error) error {
-	sub := *e
-	sub.Row, sub.Aggs, sub.Keys = nil, nil, nil
-	return d.plan.Run(&sub, fn)
-}
-
-func (d *derivedSource) Explain(x *exec.Explainer, _ *exec.Names) *plan.Node {
-	return d.plan.Explain(x)
-}
-
 // cteBinding is a common table expression in scope of the query being bound.
 type cteBinding struct {
 	def *parser.CTE
 	// maxRecursion is the statement's OPTION (MAXRECURSION n), -1 for the default.
 	maxRecursion int
 	// work is set for the self-reference of a recursive member (recursive.go).
-	work *workTable
+	work *exec.WorkTable
 }
 
 // pushCTEs brings a query's common table expressions into scope; the
@@ -101,7 +84,7 @@ func (b *binder) bindDerived(n bind.Positioned, x *parser.DerivedTable, object s
 	if err := b.addSource(n, sc, &bind.Source{Name: x.Alias, Alias: true, Cols: cols}); err != nil {
 		return nil, err
 	}
-	return &derivedSource{plan: p}, nil
+	return &exec.Derived{Plan: p}, nil
 }
 
 // refersTo says whether a query names table name (one part) anywhere in
@@ -133,16 +116,6 @@ func tableExprRefersTo(te parser.TableExpr, name string) bool {
 	return false
 }
 
-// applySource is CROSS APPLY / OUTER APPLY: the right side is bound with
-// the left side's columns in scope as an enclosing query's, and runs once
-// per left row.
-type applySource struct {
-	outer       bool
-	left, right exec.Operator
-	base        int // where the left side's first column sits in the combined row
-	lw, rw      int
-}
-
 // bindApply binds left APPLY right.
 func (b *binder) bindApply(x *parser.Join, sc *bind.Scope) (exec.Operator, error) {
 	start, before := sc.Width(), len(sc.Sources)
@@ -161,41 +134,7 @@ func (b *binder) bindApply(x *parser.Join, sc *bind.Scope) (exec.Operator, error
 	if err != nil {
 		return nil, err
 	}
-	return &applySource{outer: x.Kind == parser.OuterApply, left: left, right: right, base: start, lw: lw - start, rw: sc.Width() - lw}, nil
-}
-
-func (a *applySource) Run(e *exec.Env, fn func(row []types.Value) error) error {
-	full := make([]types.Value, a.base+a.lw)
-	combined := make([]types.Value, a.lw+a.rw)
-	sub := *e
-	sub.Outer = append(e.Outer[:len(e.Outer):len(e.Outer)], full)
-	return a.left.Run(e, func(l []types.Value) error {
-		copy(full[a.base:], exec.Pad(l, a.lw))
-		copy(combined, exec.Pad(l, a.lw))
-		matched := false
-		saved := e.Row
-		err := a.right.Run(&sub, func(r []types.Value) error {
-			matched = true
-			copy(combined[a.lw:], exec.Pad(r, a.rw))
-			return fn(combined)
-		})
-		e.Row = saved
-		if err != nil || matched || !a.outer {
-			return err
-		}
-		clear(combined[a.lw:])
-		return fn(combined)
-	})
-}
-
-func (a *applySource) Explain(x *exec.Explainer, nm *exec.Names) *plan.Node {
-	logical := "Inner Join"
-	if a.outer {
-		logical = "Left Outer Join"
-	}
-	n := x.Node("Nested Loops", logical, "", a.left.Explain(x, nm), a.right.Explain(x, nm))
-	n.NamesLogical = true
-	return n
+	return &exec.Apply{Outer: x.Kind == parser.OuterApply, Left: left, Right: right, Base: start, LW: lw - start, RW: sc.Width() - lw}, nil
 }
 
 // queryTables lists the FROM entries a query reads directly: its own, its
@@ -221,11 +160,11 @@ func queryTables(sel *parser.Select) []parser.TableExpr {
 // return its rows unchanged by grouping, DISTINCT, TOP, OFFSET, window or
 // set-returning functions, so that filtering first means the same.
 func pushIntoDerived(src exec.Operator, where exec.Expr) exec.Expr {
-	d, ok := src.(*derivedSource)
+	d, ok := src.(*exec.Derived)
 	if !ok || where == nil {
 		return where
 	}
-	p := d.plan
+	p := d.Plan
 	if p.Grouped || p.Distinct || p.Top != nil || p.Offset != nil || p.Fetch != nil || p.Windows != nil || p.Srfs != nil {
 		return where
 	}
