@@ -3,12 +3,13 @@ package engine
 import (
 	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
+	"mirrordb/engine/opt"
 	"mirrordb/parser"
 )
 
 // planSelect binds a SELECT (bind.Binder.BindSelect), with its common
 // table expressions in scope, and plans it: the WHERE clause's conjuncts
-// pushed into a derived table and down to the joins (derived.go,
+// pushed into a derived table and down to the joins (opt.PushIntoDerived,
 // join.go), then the key order, the index for groups and the covering
 // indexes (order.go, covering.go) are chosen, before exec builds it.
 func (b *binder) planSelect(sel *parser.Select) (*exec.Select, error) {
@@ -19,7 +20,7 @@ func (b *binder) planSelect(sel *parser.Select) (*exec.Select, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.Where = pushIntoDerived(p.Src, p.Where)
+	p.Where = opt.PushIntoDerived(p.Src, p.Where, impliesFilter)
 	if p.Src, p.Where, err = b.planJoins(p.Src, p.Scope.(*bind.Scope).Width(), p.Where, sel.Hints); err != nil {
 		return nil, b.ErrAt(sel, err)
 	}
