@@ -48,4 +48,3 @@ func TestInnerComparison(t *testing.T) {
 		}
 	}
 }
-
