@@ -16,6 +16,5 @@ type binder struct {
 	cat  bind.Catalog[*Database]
 	set  bind.Settings
 	s    *Session
-	corr correlation   // the scopes around the subquery being bound (correlate.go)
 	ctes []*cteBinding // common table expressions in scope (derived.go)
 }

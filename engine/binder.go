@@ -68,5 +68,8 @@ func (b *binder) AliasType(tn parser.TypeName) (types.Type, bool) {
 	return t, err == nil && alias != nil
 }
 
+// PlanQuery binds and plans a nested query (query.go).
+func (b *binder) PlanQuery(sel *parser.Select) (*exec.Select, error) { return b.planSelect(sel) }
+
 // Session is the session constants are folded in.
 func (b *binder) Session() any { return b.s }

@@ -126,10 +126,9 @@ func (b *binder) bindApply(x *parser.Join, sc *bind.Scope) (exec.Operator, error
 	// The right side sees the left input's tables only: not those of FROM
 	// entries before it (`FROM a, b CROSS APPLY (... a.x ...)` is 4104, as
 	// APPLY binds tighter than the comma).
-	level := len(b.corr.scopes)
-	b.corr.scopes = append(b.corr.scopes, outerScope{sc: &bind.Scope{Sources: sc.Sources[before:]}})
+	pop := b.PushOuter(&bind.Scope{Sources: sc.Sources[before:]})
 	right, err := b.bindTableExpr(x.Right, sc)
-	b.corr.scopes = b.corr.scopes[:level]
+	pop()
 	if err != nil {
 		return nil, err
 	}

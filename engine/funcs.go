@@ -59,7 +59,7 @@ func versionString() string {
 }
 
 func (b *binder) bindSubquery(n bind.Positioned, sel *parser.Select, exists bool, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
-	plan, correlated, err := b.planSubquery(sel, sc, agg)
+	plan, correlated, err := b.PlanSubquery(sel, sc, agg)
 	if err != nil {
 		return nil, err
 	}

@@ -109,7 +109,7 @@ func (b *binder) decorrelate(sub *exec.Subquery, anti bool) *semiJoin {
 	if !ok || p.Grouped || len(p.Aggs) > 0 || p.Having != nil || p.Top != nil || p.Offset != nil || p.Fetch != nil || p.Where == nil || p.Srfs != nil {
 		return nil // a set-returning function may make no row of a matching one
 	}
-	level := len(b.corr.scopes) // the statement's row, as the subquery names it
+	level := b.OuterDepth() // the statement's row, as the subquery names it
 	for _, x := range ts.Eq {
 		if namesLevel(x, level) {
 			return nil

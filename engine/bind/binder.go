@@ -13,9 +13,10 @@ import (
 
 // Binder binds expressions: it resolves names in scopes, computes static
 // types, inserts SQL Server's implicit conversions, infers parameter
-// types and folds constants. What needs the engine (function calls,
-// subqueries, @@globals, the enclosing queries' scopes, alias types, the
-// session constants are folded in) it asks its Engine. The engine's
+// types and folds constants; a subquery's names it resolves in the
+// scopes of the queries around it too (correlate.go). What needs the
+// engine (PostgreSQL's expressions, the planning of a nested query, alias
+// types, the session constants are folded in) it asks its Engine. The engine's
 // statement binders embed it.
 type Binder struct {
 	Batch  parser.BatchText // the batch's text, for errors' positions
@@ -33,7 +34,8 @@ type Binder struct {
 	// SRFs collects the set-returning functions of that select list and
 	// ORDER BY; nil where none may appear (srf.go).
 	SRFs      *SRFContext
-	inDefault *Default // the column DEFAULT being bound, if any (funcs.go)
+	inDefault *Default    // the column DEFAULT being bound, if any (funcs.go)
+	corr      correlation // the scopes around the subquery being bound (correlate.go)
 }
 
 // Engine is what binding an expression needs of the engine.
@@ -50,9 +52,10 @@ type Engine interface {
 	// AliasType is the type a user-defined alias type (CREATE TYPE ...
 	// FROM) names in the current database; ok is false if there is none.
 	AliasType(tn parser.TypeName) (t types.Type, ok bool)
-	// ResolveOuter looks a column up in the scopes of the queries around a
-	// subquery (Scope.Resolve's outer).
-	ResolveOuter(ref *parser.ColumnRef) (x exec.Expr, ok bool, err error)
+	// PlanQuery binds and plans a query nested in the one being bound (a
+	// subquery, a derived table, a set operation's operand): BindSelect,
+	// then the engine's planning passes over the result.
+	PlanQuery(sel *parser.Select) (*exec.Select, error)
 	// BindSource binds what a query reads: its FROM clause (tables,
 	// views, common table expressions, derived tables, joins, APPLY, the
 	// engine's system views), or for a compound query its set operation,
@@ -75,7 +78,7 @@ func (b *Binder) ErrAt(n Positioned, err error) error {
 // ResolveColumn finds a column reference in the scope or, in a subquery, in
 // the scopes around it.
 func (b *Binder) ResolveColumn(sc *Scope, ref *parser.ColumnRef) (exec.Expr, error) {
-	x, err := sc.Resolve(ref, b.Engine.ResolveOuter)
+	x, err := sc.Resolve(ref, b.resolveOuter)
 	if err != nil {
 		return nil, b.ErrAt(ref, err)
 	}
