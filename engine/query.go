@@ -7,15 +7,12 @@ import (
 	"mirrordb/parser"
 )
 
-// planSelect binds a SELECT (bind.Binder.BindSelect), with its common
-// table expressions in scope, and plans it: the WHERE clause's conjuncts
-// pushed into a derived table and down to the joins (opt.PushIntoDerived,
-// join.go), then the key order, the index for groups and the covering
-// indexes (order.go, covering.go) are chosen, before exec builds it.
+// planSelect binds a SELECT (bind.Binder.BindSelect) and plans it: the
+// WHERE clause's conjuncts pushed into a derived table and down to the
+// joins (opt.PushIntoDerived, join.go), then the key order, the index for
+// groups and the covering indexes (order.go, covering.go) are chosen,
+// before exec builds it.
 func (b *binder) planSelect(sel *parser.Select) (*exec.Select, error) {
-	if len(sel.With) > 0 {
-		defer b.pushCTEs(sel)()
-	}
 	p, err := b.BindSelect(sel)
 	if err != nil {
 		return nil, err

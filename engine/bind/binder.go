@@ -34,8 +34,9 @@ type Binder struct {
 	// SRFs collects the set-returning functions of that select list and
 	// ORDER BY; nil where none may appear (srf.go).
 	SRFs      *SRFContext
-	inDefault *Default    // the column DEFAULT being bound, if any (funcs.go)
-	corr      correlation // the scopes around the subquery being bound (correlate.go)
+	inDefault *Default      // the column DEFAULT being bound, if any (funcs.go)
+	corr      correlation   // the scopes around the subquery being bound (correlate.go)
+	ctes      []*cteBinding // common table expressions in scope (cte.go)
 }
 
 // Engine is what binding an expression needs of the engine.
@@ -56,12 +57,11 @@ type Engine interface {
 	// subquery, a derived table, a set operation's operand): BindSelect,
 	// then the engine's planning passes over the result.
 	PlanQuery(sel *parser.Select) (*exec.Select, error)
-	// BindSource binds what a query reads: its FROM clause (tables,
-	// views, common table expressions, derived tables, joins, APPLY, the
-	// engine's system views), or for a compound query its set operation,
-	// read as SELECT * over the result. It returns the source, the scope
-	// its columns resolve in and the select items to bind over it.
-	BindSource(sel *parser.Select) (src exec.Operator, sc *Scope, items []*parser.SelectItem, err error)
+	// BindTable binds a FROM entry the engine holds: a table or system
+	// view (a *parser.TableRef that names no common table expression in
+	// scope) or a table-valued function (a *parser.TableFunc). It adds
+	// the entry's columns to sc (AddSource) and returns its row source.
+	BindTable(te parser.TableExpr, sc *Scope) (exec.Operator, error)
 	// Session is what constant folding evaluates against (exec.Env.Sess).
 	Session() any
 }

@@ -12,9 +12,9 @@ import (
 )
 
 // testEngine answers for the engine: one alias type, a set-returning
-// function (unnest) that returns its hint's type, every FROM clause the
-// table of testScope but FROM s, table s with int column b; a nested
-// query it binds with b, when set.
+// function (unnest) that returns its hint's type, every table the table
+// of testScope but s, table s with int column b; a nested query it binds
+// with b, when set.
 type testEngine struct {
 	asked []string
 	b     *Binder
@@ -42,15 +42,18 @@ func (e *testEngine) PlanQuery(sel *parser.Select) (*exec.Select, error) {
 	return e.b.BindSelect(sel)
 }
 
-// BindSource reads every query from testScope's table t, or s (with no
-// operator: binding never looks at it).
-func (e *testEngine) BindSource(sel *parser.Select) (exec.Operator, *Scope, []*parser.SelectItem, error) {
-	if len(sel.From) == 1 && sel.From[0].String() == "s" {
-		sc := &Scope{}
-		sc.Add(&Source{Name: "s", Cols: []session.Column{{Name: "b", Type: types.TypeInt}}})
-		return nil, sc, sel.Items, nil
+// BindTable reads table s, or testScope's table t for any other name (with
+// no operator: binding never looks at it).
+func (e *testEngine) BindTable(te parser.TableExpr, sc *Scope) (exec.Operator, error) {
+	src := testScope().Sources[0]
+	if te.String() == "s" {
+		src = &Source{Name: "s", Cols: []session.Column{{Name: "b", Type: types.TypeInt}}}
 	}
-	return nil, testScope(), sel.Items, nil
+	b := e.b
+	if b == nil {
+		b = &Binder{}
+	}
+	return nil, b.AddSource(te.(Positioned), sc, src)
 }
 
 // bindSelect binds the WHERE clause of text, or its first select-list

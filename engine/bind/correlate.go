@@ -107,8 +107,3 @@ func (b *Binder) PlanSubquery(sel *parser.Select, sc *Scope, agg *AggContext) (*
 	b.corr.minLevel = min(saved, named)
 	return plan, named <= level, err
 }
-
-// PushOuter puts sc on the stack of enclosing scopes for the right side
-// of an APPLY, which reads the left side's columns as an enclosing
-// query's; the returned function takes it off.
-func (b *Binder) PushOuter(sc *Scope) func() { return b.pushOuter(sc, nil) }

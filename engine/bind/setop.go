@@ -1,9 +1,8 @@
-package engine
+package bind
 
 import (
 	"strings"
 
-	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -19,7 +18,7 @@ import (
 
 // bindSetOp plans a compound query's operands and returns its source and
 // the scope its ORDER BY sees: one source with the result's columns.
-func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *bind.Scope, error) {
+func (b *Binder) bindSetOp(so *parser.SetOp) (exec.Operator, *Scope, error) {
 	left, err := b.planOperand(so.Left)
 	if err != nil {
 		return nil, nil, err
@@ -46,29 +45,15 @@ func (b *binder) bindSetOp(so *parser.SetOp) (exec.Operator, *bind.Scope, error)
 		}
 		cols[i] = session.Column{Name: left.Cols[i].Name, Type: t}
 	}
-	sc := &bind.Scope{}
-	sc.Add(&bind.Source{Name: strings.ToLower(so.Op[:1]) + strings.ToLower(so.Op[1:]), Cols: cols})
+	sc := &Scope{}
+	sc.Add(&Source{Name: strings.ToLower(so.Op[:1]) + strings.ToLower(so.Op[1:]), Cols: cols})
 	return &exec.SetOp{Op: so.Op, All: so.All, Left: left, Right: right}, sc, nil
 }
 
 // planOperand plans one operand; an ORDER BY there needs TOP or OFFSET.
-func (b *binder) planOperand(sel *parser.Select) (*exec.Select, error) {
+func (b *Binder) planOperand(sel *parser.Select) (*exec.Select, error) {
 	if err := b.CheckInnerOrder(sel); err != nil {
 		return nil, err
 	}
-	return b.planSelect(sel)
-}
-
-// BindSource binds what a query reads (bind.Engine): its FROM clause, or
-// for a compound query its set operation, read as SELECT * over the result.
-func (b *binder) BindSource(sel *parser.Select) (exec.Operator, *bind.Scope, []*parser.SelectItem, error) {
-	if sel.SetOp == nil {
-		src, sc, err := b.bindFrom(sel.From)
-		return src, sc, sel.Items, err
-	}
-	if err := b.CheckSetOpOrder(sel); err != nil {
-		return nil, nil, nil, err
-	}
-	src, sc, err := b.bindSetOp(sel.SetOp)
-	return src, sc, []*parser.SelectItem{{Pos: sel.Pos, Star: true}}, err
+	return b.Engine.PlanQuery(sel)
 }

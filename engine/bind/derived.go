@@ -1,11 +1,13 @@
-package engine
+package bind
 
 import (
 	"strings"
 
-	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
+	"mirrordb/session"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
 )
 
 // Derived tables, common table expressions and APPLY: a query used as a
@@ -18,13 +20,13 @@ type cteBinding struct {
 	def *parser.CTE
 	// maxRecursion is the statement's OPTION (MAXRECURSION n), -1 for the default.
 	maxRecursion int
-	// work is set for the self-reference of a recursive member (recursive.go).
+	// work is set for the self-reference of a recursive member.
 	work *exec.WorkTable
 }
 
 // pushCTEs brings a query's common table expressions into scope; the
 // returned function takes them out again.
-func (b *binder) pushCTEs(sel *parser.Select) func() {
+func (b *Binder) pushCTEs(sel *parser.Select) func() {
 	n := len(b.ctes)
 	for _, c := range sel.With {
 		b.ctes = append(b.ctes, &cteBinding{def: c, maxRecursion: sel.MaxRecursion})
@@ -34,7 +36,7 @@ func (b *binder) pushCTEs(sel *parser.Select) func() {
 
 // lookupCTE finds a one-part name among the common table expressions in
 // scope, innermost first; it returns the binding and its position.
-func (b *binder) lookupCTE(n parser.ObjectName) (*cteBinding, int) {
+func (b *Binder) lookupCTE(n parser.ObjectName) (*cteBinding, int) {
 	if len(n.Parts) != 1 {
 		return nil, -1
 	}
@@ -49,7 +51,7 @@ func (b *binder) lookupCTE(n parser.ObjectName) (*cteBinding, int) {
 // bindCTERef binds a reference to a common table expression as a derived
 // table: the expression's query sees only the expressions defined before
 // it (and itself, when recursive).
-func (b *binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *bind.Scope) (exec.Operator, error) {
+func (b *Binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *Scope) (exec.Operator, error) {
 	if c.work != nil {
 		return b.bindWorkTable(x, c.work, sc)
 	}
@@ -68,11 +70,11 @@ func (b *binder) bindCTERef(x *parser.TableRef, c *cteBinding, at int, sc *bind.
 
 // bindDerived plans a derived table and adds its columns to the scope.
 // object names the table in messages: the alias, or the CTE's name.
-func (b *binder) bindDerived(n bind.Positioned, x *parser.DerivedTable, object string, sc *bind.Scope) (exec.Operator, error) {
+func (b *Binder) bindDerived(n Positioned, x *parser.DerivedTable, object string, sc *Scope) (exec.Operator, error) {
 	if err := b.CheckInnerOrder(x.Select); err != nil {
 		return nil, err
 	}
-	p, err := b.planSelect(x.Select)
+	p, err := b.Engine.PlanQuery(x.Select)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +82,7 @@ func (b *binder) bindDerived(n bind.Positioned, x *parser.DerivedTable, object s
 	if err != nil {
 		return nil, err
 	}
-	if err := b.addSource(n, sc, &bind.Source{Name: x.Alias, Alias: true, Cols: cols}); err != nil {
+	if err := b.AddSource(n, sc, &Source{Name: x.Alias, Alias: true, Cols: cols}); err != nil {
 		return nil, err
 	}
 	return &exec.Derived{Plan: p}, nil
@@ -116,7 +118,7 @@ func tableExprRefersTo(te parser.TableExpr, name string) bool {
 }
 
 // bindApply binds left APPLY right.
-func (b *binder) bindApply(x *parser.Join, sc *bind.Scope) (exec.Operator, error) {
+func (b *Binder) bindApply(x *parser.Join, sc *Scope) (exec.Operator, error) {
 	start, before := sc.Width(), len(sc.Sources)
 	left, err := b.bindTableExpr(x.Left, sc)
 	if err != nil {
@@ -126,7 +128,7 @@ func (b *binder) bindApply(x *parser.Join, sc *bind.Scope) (exec.Operator, error
 	// The right side sees the left input's tables only: not those of FROM
 	// entries before it (`FROM a, b CROSS APPLY (... a.x ...)` is 4104, as
 	// APPLY binds tighter than the comma).
-	pop := b.PushOuter(&bind.Scope{Sources: sc.Sources[before:]})
+	pop := b.pushOuter(&Scope{Sources: sc.Sources[before:]}, nil)
 	right, err := b.bindTableExpr(x.Right, sc)
 	pop()
 	if err != nil {
@@ -135,18 +137,107 @@ func (b *binder) bindApply(x *parser.Join, sc *bind.Scope) (exec.Operator, error
 	return &exec.Apply{Outer: x.Kind == parser.OuterApply, Left: left, Right: right, Base: start, LW: lw - start, RW: sc.Width() - lw}, nil
 }
 
-// queryTables lists the FROM entries a query reads directly: its own, its
+// QueryTables lists the FROM entries a query reads directly: its own, its
 // set operation operands' and its common table expressions'.
-func queryTables(sel *parser.Select) []parser.TableExpr {
+func QueryTables(sel *parser.Select) []parser.TableExpr {
 	if sel == nil {
 		return nil
 	}
 	out := sel.From
 	if sel.SetOp != nil {
-		out = append(append(out[:len(out):len(out)], queryTables(sel.SetOp.Left)...), queryTables(sel.SetOp.Right)...)
+		out = append(append(out[:len(out):len(out)], QueryTables(sel.SetOp.Left)...), QueryTables(sel.SetOp.Right)...)
 	}
 	for _, c := range sel.With {
-		out = append(out[:len(out):len(out)], queryTables(c.Select)...)
+		out = append(out[:len(out):len(out)], QueryTables(c.Select)...)
 	}
 	return out
+}
+
+// bindRecursiveCTE plans a recursive common table expression referenced
+// as x.
+func (b *Binder) bindRecursiveCTE(x *parser.TableRef, c *cteBinding, alias string, sc *Scope) (exec.Operator, error) {
+	var operands []*parser.Select
+	var flatten func(s *parser.Select) bool
+	flatten = func(s *parser.Select) bool {
+		if s.SetOp == nil || len(s.OrderBy) > 0 {
+			operands = append(operands, s)
+			return true
+		}
+		if s.SetOp.Op != "UNION" || !s.SetOp.All {
+			return false
+		}
+		return flatten(s.SetOp.Left) && flatten(s.SetOp.Right)
+	}
+	if !flatten(c.def.Select) || refersTo(operands[0], c.def.Name) {
+		return nil, b.ErrAt(x, sqlerr.New(252, c.def.Name))
+	}
+	r := &exec.RecursiveUnion{Max: c.maxRecursion}
+	if r.Max < 0 {
+		r.Max = exec.DefaultMaxRecursion
+	}
+	for _, op := range operands {
+		if refersTo(op, c.def.Name) {
+			break
+		}
+		p, err := b.planOperand(op)
+		if err != nil {
+			return nil, err
+		}
+		r.Anchors = append(r.Anchors, p)
+	}
+	width := len(r.Anchors[0].Cols)
+	for _, p := range r.Anchors {
+		if len(p.Cols) != width {
+			return nil, b.ErrAt(x, sqlerr.New(205))
+		}
+	}
+	cols := make([]session.Column, width)
+	for i := range cols {
+		t := types.TypeUnknown
+		for _, p := range r.Anchors {
+			t = types.Common(t, p.Project[i].Type())
+		}
+		cols[i] = session.Column{Name: r.Anchors[0].Cols[i].Name, Type: t}
+	}
+	named, err := b.DerivedColumns(x, cols, c.def.Columns, c.def.Name)
+	if err != nil {
+		return nil, err
+	}
+	r.Work = &exec.WorkTable{Name: c.def.Name, Cols: named}
+	b.ctes = append(b.ctes, &cteBinding{def: c.def, work: r.Work})
+	for _, op := range operands[len(r.Anchors):] {
+		p, err := b.planOperand(op)
+		if err != nil {
+			return nil, err
+		}
+		r.Members = append(r.Members, p)
+	}
+	for _, p := range append(r.Anchors[:len(r.Anchors):len(r.Anchors)], r.Members...) {
+		if len(p.Cols) != width {
+			return nil, b.ErrAt(x, sqlerr.New(205))
+		}
+		for i := range cols {
+			px, err := b.CoerceChecked(x, p.Project[i], cols[i].Type)
+			if err != nil {
+				return nil, err
+			}
+			p.ConvertOutput(i, px, cols[i].Type)
+		}
+	}
+	if err := b.AddSource(x, sc, &Source{Name: alias, Alias: true, Cols: named}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// bindWorkTable binds the self-reference of a recursive member.
+func (b *Binder) bindWorkTable(x *parser.TableRef, w *exec.WorkTable, sc *Scope) (exec.Operator, error) {
+	name := w.Name
+	if x.Alias != "" {
+		name = x.Alias
+	}
+	if err := b.AddSource(x, sc, &Source{Name: name, Alias: true, Cols: w.Cols}); err != nil {
+		return nil, err
+	}
+	return w, nil
 }
