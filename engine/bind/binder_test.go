@@ -35,6 +35,15 @@ func (e *testEngine) AliasType(tn parser.TypeName) (types.Type, bool) {
 
 func (e *testEngine) Session() any { return nil }
 
+// nestingBinder is a Binder over a testEngine that binds nested queries
+// with it.
+func nestingBinder() *Binder {
+	eng := &testEngine{}
+	b := &Binder{Params: &exec.ParamTypes{}, Engine: eng}
+	eng.b = b
+	return b
+}
+
 func (e *testEngine) PlanQuery(sel *parser.Select) (*exec.Select, error) {
 	if e.b == nil {
 		return nil, sqlerr.New(40517, "nested query")

@@ -15,18 +15,8 @@ import (
 // key is 8120; a name neither has is 207; and the stack is empty again
 // after each.
 func TestSubqueryNamesTheQueryAroundIt(t *testing.T) {
-	eng := &testEngine{}
-	b := &Binder{Params: &exec.ParamTypes{}, Engine: eng}
-	eng.b = b
-	parse := func(text string) *parser.Select {
-		t.Helper()
-		st, err := parser.ParseStatement(text)
-		if err != nil {
-			t.Fatalf("%s: %v", text, err)
-		}
-		b.Batch = parser.BatchText{Text: text, Line: 1, Count: 1}
-		return st.(*parser.Select)
-	}
+	b := nestingBinder()
+	parse := func(text string) *parser.Select { return parseAs[*parser.Select](t, b, text) }
 	p, correlated, err := b.PlanSubquery(parse("SELECT b FROM s WHERE b = a"), testScope(), nil)
 	if err != nil || !correlated {
 		t.Fatalf("correlated = %v, err %v; want true", correlated, err)

@@ -14,9 +14,7 @@ import (
 // expression, a recursive one, a set operation, APPLY and a join each
 // become their exec row source.
 func TestFromBindsInBind(t *testing.T) {
-	eng := &testEngine{}
-	b := &Binder{Params: &exec.ParamTypes{}, Engine: eng}
-	eng.b = b
+	b := nestingBinder()
 	for _, c := range []struct{ text, src string }{
 		{"SELECT x.a FROM (SELECT a FROM t) AS x", "*exec.Derived"},
 		{"WITH c AS (SELECT b FROM s) SELECT b FROM c", "*exec.Derived"},
@@ -53,9 +51,7 @@ func TestFromBindsInBind(t *testing.T) {
 // TestFromErrors: the FROM side's errors arise in bind, with SQL Server's
 // numbers.
 func TestFromErrors(t *testing.T) {
-	eng := &testEngine{}
-	b := &Binder{Params: &exec.ParamTypes{}, Engine: eng}
-	eng.b = b
+	b := nestingBinder()
 	for _, c := range []struct {
 		text string
 		err  int
