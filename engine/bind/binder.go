@@ -42,9 +42,9 @@ type Binder struct {
 // Engine is what binding an expression needs of the engine.
 type Engine interface {
 	// BindOther binds the expressions whose meaning the engine holds:
-	// subqueries (scalar, EXISTS, IN), PostgreSQL's set-returning functions
-	// of a select list (IsSelectListSRF), ARRAY(subquery), x op
-	// ANY/ALL(array), subscripts, field selection and TRIM.
+	// PostgreSQL's set-returning functions of a select list
+	// (IsSelectListSRF), ARRAY(subquery), x op ANY/ALL(array), subscripts,
+	// field selection and TRIM.
 	BindOther(n parser.Expr, sc *Scope, agg *AggContext, hint types.Type) (exec.Expr, error)
 	// BindPGCast binds the PostgreSQL casts with a meaning of their own
 	// (x::text of a value, x::regclass and the other reg types); ok is
@@ -162,9 +162,9 @@ func (b *Binder) BindExpr(n parser.Expr, sc *Scope, agg *AggContext, hint types.
 		}
 		return &exec.IsNull{X: v, Not: x.Not}, nil
 	case *parser.Subquery:
-		return b.Engine.BindOther(x, sc, agg, hint)
+		return b.BindSubquery(x, x.Select, false, sc, agg) // correlate.go
 	case *parser.Exists:
-		return b.Engine.BindOther(x, sc, agg, hint)
+		return b.BindSubquery(x, x.Select, true, sc, agg)
 	case *parser.ArraySubquery: // pgarray.go
 		return b.Engine.BindOther(x, sc, agg, hint)
 	case *parser.ArrayCompare:
@@ -486,12 +486,16 @@ func (b *Binder) bindCase(x *parser.Case, sc *Scope, agg *AggContext, hint types
 }
 
 func (b *Binder) bindIn(x *parser.InList, sc *Scope, agg *AggContext) (exec.Expr, error) {
-	if x.Subquery != nil {
-		return b.Engine.BindOther(x, sc, agg, types.TypeUnknown)
-	}
 	v, err := b.BindExpr(x.X, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err
+	}
+	if x.Subquery != nil {
+		sub, err := b.BindSubquery(x, x.Subquery, false, sc, agg)
+		if err != nil {
+			return nil, err
+		}
+		return &exec.InSubquery{X: v, Sub: sub, Not: x.Not}, nil
 	}
 	in := &exec.InList{X: v, Not: x.Not}
 	for _, el := range x.List {

@@ -107,3 +107,17 @@ func (b *Binder) PlanSubquery(sel *parser.Select, sc *Scope, agg *AggContext) (*
 	b.corr.minLevel = min(saved, named)
 	return plan, named <= level, err
 }
+
+// BindSubquery binds a scalar subquery, or with exists EXISTS (subquery):
+// a scalar one returns one column (116). It runs after its query's
+// grouping when agg is set.
+func (b *Binder) BindSubquery(n Positioned, sel *parser.Select, exists bool, sc *Scope, agg *AggContext) (*exec.Subquery, error) {
+	plan, correlated, err := b.PlanSubquery(sel, sc, agg)
+	if err != nil {
+		return nil, err
+	}
+	if !exists && len(plan.Cols) != 1 {
+		return nil, b.ErrAt(n, sqlerr.New(116))
+	}
+	return &exec.Subquery{Plan: plan, Exists: exists, Correlated: correlated, Grouped: agg != nil}, nil
+}

@@ -1,6 +1,7 @@
 package bind
 
 import (
+	"fmt"
 	"testing"
 
 	"mirrordb/engine/exec"
@@ -37,5 +38,28 @@ func TestSubqueryNamesTheQueryAroundIt(t *testing.T) {
 	}
 	if b.OuterDepth() != 0 {
 		t.Errorf("%d scopes left on the stack", b.OuterDepth())
+	}
+}
+
+// TestSubqueriesBindInBind: scalar, EXISTS and IN subqueries bind without
+// the engine's BindOther; a scalar one of two columns is 116.
+func TestSubqueriesBindInBind(t *testing.T) {
+	b := nestingBinder()
+	eng := b.Engine.(*testEngine)
+	for text, want := range map[string]string{
+		"SELECT a FROM t WHERE a IN (SELECT b FROM s WHERE b = a)": "*exec.InSubquery",
+		"SELECT a FROM t WHERE EXISTS (SELECT b, b FROM s)":        "*exec.Subquery",
+		"SELECT (SELECT MAX(b) FROM s) FROM t":                     "*exec.Subquery",
+	} {
+		x, err := bindSelect(t, b, text)
+		if got := fmt.Sprintf("%T", x); err != nil || got != want {
+			t.Errorf("%s: %s (%v), want %s", text, got, err, want)
+		}
+	}
+	if _, err := bindSelect(t, b, "SELECT (SELECT b, b FROM s) FROM t"); !sqlerr.Is(err, 116) {
+		t.Errorf("a scalar subquery of two columns: %v, want 116", err)
+	}
+	if len(eng.asked) != 0 {
+		t.Errorf("the engine was asked for %q", eng.asked)
 	}
 }
