@@ -86,7 +86,7 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *bind.Scope) (exec.Operat
 		name = x.Alias
 	}
 	cols := view.cols
-	if len(x.Columns) > 0 { // AS alias (columns): derived.go
+	if len(x.Columns) > 0 { // AS alias (columns): bind.DerivedColumns
 		var err error
 		if cols, err = b.DerivedColumns(x, cols, x.Columns, name); err != nil {
 			return nil, err
