@@ -11,9 +11,14 @@ import (
 )
 
 // Derived tables, common table expressions and APPLY: a query used as a
-// FROM entry. The inner query is planned on its own (it sees the queries
-// around the statement, not its sibling FROM entries) and its rows flow
-// into the outer query's scan as a table's would.
+// FROM entry. The inner query is bound and planned on its own
+// (Engine.PlanQuery: it sees the queries around the statement, not its
+// sibling FROM entries) and its rows flow into the outer query as a
+// table's would (exec.Derived, exec.Apply). A recursive common table
+// expression, anchor members UNION ALL recursive members, runs as an
+// exec.RecursiveUnion, its members reading the previous round's rows
+// through an exec.WorkTable; its recursion levels are limited by OPTION
+// (MAXRECURSION n), exec.DefaultMaxRecursion without it.
 
 // cteBinding is a common table expression in scope of the query being bound.
 type cteBinding struct {
