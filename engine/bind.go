@@ -13,9 +13,7 @@ type binder struct {
 	// session (bind.Catalog, bind.Settings: bindcatalog.go); s is for the
 	// plans of the statements that act on the session itself (SET, USE,
 	// BACKUP, the security statements ...).
-	cat  bind.Catalog[*Database]
-	set  bind.Settings
-	s    *Session
-	corr correlation   // the scopes around the subquery being bound (correlate.go)
-	ctes []*cteBinding // common table expressions in scope (derived.go)
+	cat bind.Catalog[*Database]
+	set bind.Settings
+	s   *Session
 }

@@ -26,20 +26,6 @@ func (b *binder) BindOther(n parser.Expr, sc *bind.Scope, agg *bind.AggContext, 
 	switch x := n.(type) {
 	case *parser.FuncCall: // a select list's set-returning function (bind.IsSelectListSRF)
 		return b.bindSelectListSRF(x, strings.ToUpper(x.Name.Object()), sc, agg) // pgsrf.go
-	case *parser.Subquery:
-		return b.bindSubquery(x, x.Select, false, sc, agg)
-	case *parser.Exists:
-		return b.bindSubquery(x, x.Select, true, sc, agg)
-	case *parser.InList: // x IN (subquery)
-		v, err := b.BindExpr(x.X, sc, agg, types.TypeUnknown)
-		if err != nil {
-			return nil, err
-		}
-		sub, err := b.bindSubquery(x, x.Subquery, false, sc, agg)
-		if err != nil {
-			return nil, err
-		}
-		return &exec.InSubquery{X: v, Sub: sub.(*exec.Subquery), Not: x.Not}, nil
 	case *parser.ArraySubquery: // pgarray.go
 		return b.bindArraySubquery(x, sc, agg)
 	case *parser.ArrayCompare:
@@ -67,6 +53,9 @@ func (b *binder) AliasType(tn parser.TypeName) (types.Type, bool) {
 	t, _, alias, err := b.columnType(b.cat.Current(), tn)
 	return t, err == nil && alias != nil
 }
+
+// PlanQuery binds and plans a nested query (query.go).
+func (b *binder) PlanQuery(sel *parser.Select) (*exec.Select, error) { return b.planSelect(sel) }
 
 // Session is the session constants are folded in.
 func (b *binder) Session() any { return b.s }

@@ -47,7 +47,7 @@
 // # Execution
 //
 // Statements come parsed from package parser. The binder (bind.go,
-// funcs.go, aggregate.go, source.go) resolves names and computes static
+// funcs.go, aggregate.go, source.go, over engine/bind) resolves names and computes static
 // types with SQL Server's data type precedence and implicit conversions,
 // so a prepared statement's result columns and parameter types are known
 // before it runs. Plans (plan.go, query.go, dml.go, ddl.go) are trees of

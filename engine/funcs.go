@@ -6,8 +6,6 @@ import (
 
 	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
-	"mirrordb/parser"
-	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
 
@@ -56,15 +54,4 @@ func constant(v types.Value) func(*exec.Env, []types.Value, []types.Type) (types
 func versionString() string {
 	return fmt.Sprintf("mirrordb %s - T-SQL database mirroring over the PostgreSQL protocol (%s %s/%s)",
 		Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-}
-
-func (b *binder) bindSubquery(n bind.Positioned, sel *parser.Select, exists bool, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
-	plan, correlated, err := b.planSubquery(sel, sc, agg)
-	if err != nil {
-		return nil, err
-	}
-	if !exists && len(plan.Cols) != 1 {
-		return nil, b.ErrAt(n, sqlerr.New(116))
-	}
-	return &exec.Subquery{Plan: plan, Exists: exists, Correlated: correlated, Grouped: agg != nil}, nil
 }

@@ -38,11 +38,11 @@ func (a *arraySubqueryExpr) Eval(e *exec.Env) (types.Value, error) {
 }
 
 func (b *binder) bindArraySubquery(x *parser.ArraySubquery, sc *bind.Scope, agg *bind.AggContext) (exec.Expr, error) {
-	sub, err := b.bindSubquery(x, x.Select, false, sc, agg)
+	sub, err := b.BindSubquery(x, x.Select, false, sc, agg)
 	if err != nil {
 		return nil, err
 	}
-	return &arraySubqueryExpr{sub: sub.(*exec.Subquery)}, nil
+	return &arraySubqueryExpr{sub: sub}, nil
 }
 
 // arrayCompareExpr is x = ANY (array) or x <> ALL (array): each element

@@ -149,7 +149,7 @@ func (b *binder) bindSetFunc(x *parser.TableFunc, sc *bind.Scope) (exec.Operator
 	default:
 		return nil, b.ErrAt(x, sqlerr.New(8159, alias))
 	}
-	if err := b.addSource(x, sc, &bind.Source{Name: alias, Alias: true, Cols: []session.Column{{Name: col, Type: f.typ}}}); err != nil {
+	if err := b.AddSource(x, sc, &bind.Source{Name: alias, Alias: true, Cols: []session.Column{{Name: col, Type: f.typ}}}); err != nil {
 		return nil, err
 	}
 	return src, nil

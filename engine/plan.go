@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/session"
@@ -50,7 +51,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &stmtPlan{cols: sp.Cols, dbs: b.referenced(queryTables(x)), tree: sp, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
+		return &stmtPlan{cols: sp.Cols, dbs: b.referenced(bind.QueryTables(x)), tree: sp, run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 			var n int64
 			err := sp.Run(e, func(row []types.Value) error {
 				n++
@@ -158,7 +159,7 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 func (b *binder) writePlan(db *Database, sel *parser.Select, run func(e *exec.Env, t *txn) (string, error)) *stmtPlan {
 	p := &stmtPlan{write: db, run: func(e *exec.Env, t *txn, _ session.ResultWriter) (string, error) { return run(e, t) }}
 	if sel != nil {
-		p.dbs = b.referenced(queryTables(sel))
+		p.dbs = b.referenced(bind.QueryTables(sel))
 	}
 	return p
 }
@@ -186,7 +187,7 @@ func (b *binder) referenced(from []parser.TableExpr) []*Database {
 			walk(x.Left)
 			walk(x.Right)
 		case *parser.DerivedTable:
-			for _, te := range queryTables(x.Select) {
+			for _, te := range bind.QueryTables(x.Select) {
 				walk(te)
 			}
 		}

@@ -16,7 +16,7 @@ import (
 // for the semi-joins) and the session's oldJoins (tests comparing with
 // the engine before join planning).
 func (b *binder) planQuery(p *exec.Select, hints []string) opt.Query {
-	return opt.Query{Width: p.Scope.(*bind.Scope).Width(), Hints: hints, Level: len(b.corr.scopes), OldJoins: b.set.OldJoins()}
+	return opt.Query{Width: p.Scope.(*bind.Scope).Width(), Hints: hints, Level: b.OuterDepth(), OldJoins: b.set.OldJoins()}
 }
 
 // planTables is what the planner asks of the engine's tables: their

@@ -23,92 +23,29 @@ func newTableScan(db *Database, def *catalog.TableDef) *exec.TableScan {
 	return &exec.TableScan{Table: storedTable{db, def}, Def: def}
 }
 
-// bindFrom binds a FROM clause into a row source and its scope. Comma
-// separated entries are cross joins.
-func (b *binder) bindFrom(from []parser.TableExpr) (exec.Operator, *bind.Scope, error) {
-	sc := &bind.Scope{}
-	if len(from) == 0 {
-		return exec.OneRow{}, sc, nil
-	}
-	var src exec.Operator
-	for i, te := range from {
-		lw := sc.Width()
-		s, err := b.bindTableExpr(te, sc)
-		if err != nil {
-			return nil, nil, err
-		}
-		if i == 0 {
-			src = s
-			continue
-		}
-		src = &exec.NestedLoops{Kind: exec.CrossJoin, Left: src, Right: s, LW: lw, RW: sc.Width() - lw}
-	}
-	return src, sc, nil
-}
-
-func (b *binder) bindTableExpr(te parser.TableExpr, sc *bind.Scope) (exec.Operator, error) {
+// BindTable binds a FROM entry the engine holds (bind.Engine): a table
+// or system view, or a table-valued function (pgsetfuncs.go for
+// PostgreSQL's set-returning ones).
+func (b *binder) BindTable(te parser.TableExpr, sc *bind.Scope) (exec.Operator, error) {
 	switch x := te.(type) {
 	case *parser.TableRef:
 		return b.bindTableRef(x, sc)
 	case *parser.TableFunc:
-		if isSetFunc(x) { // pgsetfuncs.go
+		if isSetFunc(x) {
 			return b.bindSetFunc(x, sc)
 		}
 		return b.bindTableFunc(x, sc)
-	case *parser.DerivedTable:
-		return b.bindDerived(x, x, x.Alias, sc)
-	case *parser.Join:
-		if x.Kind == parser.CrossApply || x.Kind == parser.OuterApply {
-			return b.bindApply(x, sc)
-		}
-		start := sc.Width()
-		left, err := b.bindTableExpr(x.Left, sc)
-		if err != nil {
-			return nil, err
-		}
-		lw := sc.Width()
-		right, err := b.bindTableExpr(x.Right, sc)
-		if err != nil {
-			return nil, err
-		}
-		var on exec.Expr
-		if x.On != nil {
-			if on, err = b.BindExpr(x.On, sc, nil, types.TypeBit); err != nil {
-				return nil, err
-			}
-		}
-		return &exec.NestedLoops{Kind: joinKinds[x.Kind], Left: left, Right: right, On: on, Base: start,
-			LW: lw - start, RW: sc.Width() - lw}, nil
 	}
 	return nil, b.ErrAt(te, sqlerr.New(40517, te.String()))
 }
 
-// joinKinds maps the parser's join kinds (APPLY is bound elsewhere) to
-// the join operators'.
-var joinKinds = map[parser.JoinKind]exec.JoinKind{parser.InnerJoin: exec.InnerJoin, parser.LeftJoin: exec.LeftJoin,
-	parser.RightJoin: exec.RightJoin, parser.FullJoin: exec.FullJoin, parser.CrossJoin: exec.CrossJoin}
-
-// addSource checks that a FROM entry's name is unique (1013).
-func (b *binder) addSource(n bind.Positioned, sc *bind.Scope, src *bind.Source) error {
-	for _, s := range sc.Sources {
-		if strings.EqualFold(s.Name, src.Name) {
-			return b.ErrAt(n, sqlerr.New(1013, s.Name, src.Name))
-		}
-	}
-	sc.Add(src)
-	return nil
-}
-
 func (b *binder) bindTableRef(x *parser.TableRef, sc *bind.Scope) (exec.Operator, error) {
-	if c, at := b.lookupCTE(x.Name); c != nil {
-		return b.bindCTERef(x, c, at, sc)
-	}
 	if view := b.viewFor(x.Name); view != nil {
 		name := x.Name.Object()
 		if x.Alias != "" {
 			name = x.Alias
 		}
-		if err := b.addSource(x, sc, &bind.Source{Name: name, Schema: "sys", Alias: x.Alias != "", Cols: view.cols}); err != nil {
+		if err := b.AddSource(x, sc, &bind.Source{Name: name, Schema: "sys", Alias: x.Alias != "", Cols: view.cols}); err != nil {
 			return nil, err
 		}
 		return &exec.VirtualScan{Name: x.Name.Object(), Rows: func(e *exec.Env) ([][]types.Value, error) { return view.rows(e, nil) }}, nil
@@ -125,7 +62,7 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *bind.Scope) (exec.Operator
 	for i, c := range def.Columns {
 		cols[i] = session.Column{Name: c.Name, Type: c.Type}
 	}
-	if err := b.addSource(x, sc, &bind.Source{Name: name, Schema: def.Schema, Alias: x.Alias != "", Cols: cols, Table: def.ID, Database: db.Name()}); err != nil {
+	if err := b.AddSource(x, sc, &bind.Source{Name: name, Schema: def.Schema, Alias: x.Alias != "", Cols: cols, Table: def.ID, Database: db.Name()}); err != nil {
 		return nil, err
 	}
 	return newTableScan(db, def), nil
@@ -149,13 +86,13 @@ func (b *binder) bindTableFunc(x *parser.TableFunc, sc *bind.Scope) (exec.Operat
 		name = x.Alias
 	}
 	cols := view.cols
-	if len(x.Columns) > 0 { // AS alias (columns): derived.go
+	if len(x.Columns) > 0 { // AS alias (columns): bind.DerivedColumns
 		var err error
 		if cols, err = b.DerivedColumns(x, cols, x.Columns, name); err != nil {
 			return nil, err
 		}
 	}
-	if err := b.addSource(x, sc, &bind.Source{Name: name, Schema: "sys", Alias: x.Alias != "", Cols: cols}); err != nil {
+	if err := b.AddSource(x, sc, &bind.Source{Name: name, Schema: "sys", Alias: x.Alias != "", Cols: cols}); err != nil {
 		return nil, err
 	}
 	return &exec.VirtualScan{Name: x.Name.Object(), Rows: func(e *exec.Env) ([][]types.Value, error) {

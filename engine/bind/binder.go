@@ -13,9 +13,10 @@ import (
 
 // Binder binds expressions: it resolves names in scopes, computes static
 // types, inserts SQL Server's implicit conversions, infers parameter
-// types and folds constants. What needs the engine (function calls,
-// subqueries, @@globals, the enclosing queries' scopes, alias types, the
-// session constants are folded in) it asks its Engine. The engine's
+// types and folds constants; a subquery's names it resolves in the
+// scopes of the queries around it too (correlate.go). What needs the
+// engine (PostgreSQL's expressions, the planning of a nested query, alias
+// types, the session constants are folded in) it asks its Engine. The engine's
 // statement binders embed it.
 type Binder struct {
 	Batch  parser.BatchText // the batch's text, for errors' positions
@@ -33,15 +34,17 @@ type Binder struct {
 	// SRFs collects the set-returning functions of that select list and
 	// ORDER BY; nil where none may appear (srf.go).
 	SRFs      *SRFContext
-	inDefault *Default // the column DEFAULT being bound, if any (funcs.go)
+	inDefault *Default      // the column DEFAULT being bound, if any (funcs.go)
+	corr      correlation   // the scopes around the subquery being bound (correlate.go)
+	ctes      []*cteBinding // common table expressions in scope (cte.go)
 }
 
 // Engine is what binding an expression needs of the engine.
 type Engine interface {
 	// BindOther binds the expressions whose meaning the engine holds:
-	// subqueries (scalar, EXISTS, IN), PostgreSQL's set-returning functions
-	// of a select list (IsSelectListSRF), ARRAY(subquery), x op
-	// ANY/ALL(array), subscripts, field selection and TRIM.
+	// PostgreSQL's set-returning functions of a select list
+	// (IsSelectListSRF), ARRAY(subquery), x op ANY/ALL(array), subscripts,
+	// field selection and TRIM.
 	BindOther(n parser.Expr, sc *Scope, agg *AggContext, hint types.Type) (exec.Expr, error)
 	// BindPGCast binds the PostgreSQL casts with a meaning of their own
 	// (x::text of a value, x::regclass and the other reg types); ok is
@@ -50,15 +53,15 @@ type Engine interface {
 	// AliasType is the type a user-defined alias type (CREATE TYPE ...
 	// FROM) names in the current database; ok is false if there is none.
 	AliasType(tn parser.TypeName) (t types.Type, ok bool)
-	// ResolveOuter looks a column up in the scopes of the queries around a
-	// subquery (Scope.Resolve's outer).
-	ResolveOuter(ref *parser.ColumnRef) (x exec.Expr, ok bool, err error)
-	// BindSource binds what a query reads: its FROM clause (tables,
-	// views, common table expressions, derived tables, joins, APPLY, the
-	// engine's system views), or for a compound query its set operation,
-	// read as SELECT * over the result. It returns the source, the scope
-	// its columns resolve in and the select items to bind over it.
-	BindSource(sel *parser.Select) (src exec.Operator, sc *Scope, items []*parser.SelectItem, err error)
+	// PlanQuery binds and plans a query nested in the one being bound (a
+	// subquery, a derived table, a set operation's operand): BindSelect,
+	// then the engine's planning passes over the result.
+	PlanQuery(sel *parser.Select) (*exec.Select, error)
+	// BindTable binds a FROM entry the engine holds: a table or system
+	// view (a *parser.TableRef that names no common table expression in
+	// scope) or a table-valued function (a *parser.TableFunc). It adds
+	// the entry's columns to sc (AddSource) and returns its row source.
+	BindTable(te parser.TableExpr, sc *Scope) (exec.Operator, error)
 	// Session is what constant folding evaluates against (exec.Env.Sess).
 	Session() any
 }
@@ -75,7 +78,7 @@ func (b *Binder) ErrAt(n Positioned, err error) error {
 // ResolveColumn finds a column reference in the scope or, in a subquery, in
 // the scopes around it.
 func (b *Binder) ResolveColumn(sc *Scope, ref *parser.ColumnRef) (exec.Expr, error) {
-	x, err := sc.Resolve(ref, b.Engine.ResolveOuter)
+	x, err := sc.Resolve(ref, b.resolveOuter)
 	if err != nil {
 		return nil, b.ErrAt(ref, err)
 	}
@@ -159,9 +162,9 @@ func (b *Binder) BindExpr(n parser.Expr, sc *Scope, agg *AggContext, hint types.
 		}
 		return &exec.IsNull{X: v, Not: x.Not}, nil
 	case *parser.Subquery:
-		return b.Engine.BindOther(x, sc, agg, hint)
+		return b.BindSubquery(x, x.Select, false, sc, agg) // correlate.go
 	case *parser.Exists:
-		return b.Engine.BindOther(x, sc, agg, hint)
+		return b.BindSubquery(x, x.Select, true, sc, agg)
 	case *parser.ArraySubquery: // pgarray.go
 		return b.Engine.BindOther(x, sc, agg, hint)
 	case *parser.ArrayCompare:
@@ -483,12 +486,16 @@ func (b *Binder) bindCase(x *parser.Case, sc *Scope, agg *AggContext, hint types
 }
 
 func (b *Binder) bindIn(x *parser.InList, sc *Scope, agg *AggContext) (exec.Expr, error) {
-	if x.Subquery != nil {
-		return b.Engine.BindOther(x, sc, agg, types.TypeUnknown)
-	}
 	v, err := b.BindExpr(x.X, sc, agg, types.TypeUnknown)
 	if err != nil {
 		return nil, err
+	}
+	if x.Subquery != nil {
+		sub, err := b.BindSubquery(x, x.Subquery, false, sc, agg)
+		if err != nil {
+			return nil, err
+		}
+		return &exec.InSubquery{X: v, Sub: sub, Not: x.Not}, nil
 	}
 	in := &exec.InList{X: v, Not: x.Not}
 	for _, el := range x.List {

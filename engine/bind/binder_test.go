@@ -12,9 +12,13 @@ import (
 )
 
 // testEngine answers for the engine: one alias type, a set-returning
-// function (unnest) that returns its hint's type, no enclosing queries,
-// every FROM clause the table of testScope.
-type testEngine struct{ asked []string }
+// function (unnest) that returns its hint's type, every table the table
+// of testScope but s, table s with int column b; a nested query it binds
+// with b, when set.
+type testEngine struct {
+	asked []string
+	b     *Binder
+}
 
 func (e *testEngine) BindOther(n parser.Expr, _ *Scope, _ *AggContext, hint types.Type) (exec.Expr, error) {
 	e.asked = append(e.asked, n.String())
@@ -29,13 +33,36 @@ func (e *testEngine) AliasType(tn parser.TypeName) (types.Type, bool) {
 	return types.VarCharType(12), strings.EqualFold(tn.Name, "phone")
 }
 
-func (e *testEngine) ResolveOuter(*parser.ColumnRef) (exec.Expr, bool, error) { return nil, false, nil }
-func (e *testEngine) Session() any                                            { return nil }
+func (e *testEngine) Session() any { return nil }
 
-// BindSource reads every query from testScope's table t (with no
-// operator: binding never looks at it).
-func (e *testEngine) BindSource(sel *parser.Select) (exec.Operator, *Scope, []*parser.SelectItem, error) {
-	return nil, testScope(), sel.Items, nil
+// nestingBinder is a Binder over a testEngine that binds nested queries
+// with it.
+func nestingBinder() *Binder {
+	eng := &testEngine{}
+	b := &Binder{Params: &exec.ParamTypes{}, Engine: eng}
+	eng.b = b
+	return b
+}
+
+func (e *testEngine) PlanQuery(sel *parser.Select) (*exec.Select, error) {
+	if e.b == nil {
+		return nil, sqlerr.New(40517, "nested query")
+	}
+	return e.b.BindSelect(sel)
+}
+
+// BindTable reads table s, or testScope's table t for any other name (with
+// no operator: binding never looks at it).
+func (e *testEngine) BindTable(te parser.TableExpr, sc *Scope) (exec.Operator, error) {
+	src := testScope().Sources[0]
+	if te.String() == "s" {
+		src = &Source{Name: "s", Cols: []session.Column{{Name: "b", Type: types.TypeInt}}}
+	}
+	b := e.b
+	if b == nil {
+		b = &Binder{}
+	}
+	return nil, b.AddSource(te.(Positioned), sc, src)
 }
 
 // bindSelect binds the WHERE clause of text, or its first select-list

@@ -14,17 +14,21 @@
 // functions with the WindowContext of the query being bound, and the
 // DEFAULT-only NEWSEQUENTIALID).
 //
-// What binding an expression needs of the engine (subqueries and
-// PostgreSQL's set-returning functions, arrays, subscripts, field
-// selection and TRIM; the scopes of the queries around a subquery,
-// alias types, the session constants fold against) it asks through the
-// Engine interface, which the engine's statement binder implements; that
-// binder embeds Binder and still binds the statements (SELECT, INSERT,
-// DDL, ...) in package engine, reading the databases and the session
-// through Catalog and Settings (catalog.go), the interfaces they will
-// bind against here. The first to have moved: an INSERT's column list and
-// VALUES rows (insert.go), a table name's resolution (lookup.go), and a
-// SELECT's own clauses (query.go, selectlist.go, srf.go), whose FROM
-// clause the engine binds (Engine.BindSource) and whose result it plans,
-// with the rules of the queries nested in it (nested.go).
+// What binding needs of the engine it asks through the Engine interface,
+// which the engine's statement binder implements: PostgreSQL's
+// expressions (set-returning functions, ARRAY(subquery), subscripts, field
+// selection, TRIM, its casts), alias types, the session constants fold
+// against, a FROM entry the engine holds (BindTable: a table, a system
+// view, a table-valued function) and a nested query's planning
+// (PlanQuery). That binder embeds Binder and still binds most statements
+// (UPDATE, DELETE, DDL, ...) in package engine, reading the databases and
+// the session through Catalog and Settings (catalog.go), the interfaces
+// they will bind against here. Moved so far: an INSERT's column list and
+// VALUES rows (insert.go), a table name's resolution (lookup.go), a
+// SELECT's own clauses (query.go, selectlist.go, srf.go) with the rules
+// of the queries nested in it (nested.go), what it reads (from.go: the
+// FROM clause and its joins; derived.go: derived tables, APPLY and common
+// table expressions, recursive ones too; setop.go: set operations), and
+// its subqueries, scalar, EXISTS and IN, with the names they take from
+// the queries around them (correlate.go).
 package bind

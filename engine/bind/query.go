@@ -9,7 +9,8 @@ import (
 	"mirrordb/types"
 )
 
-// BindSelect binds a SELECT: its source (Engine.BindSource), WHERE, GROUP
+// BindSelect binds a SELECT, with its common table expressions in scope:
+// its source (from.go), WHERE, GROUP
 // BY and aggregates, select list, HAVING, ORDER BY with the window and
 // set-returning functions of the select list and ORDER BY, TOP and
 // OFFSET/FETCH. The engine plans the result (joins, access paths, key
@@ -18,7 +19,10 @@ func (b *Binder) BindSelect(sel *parser.Select) (*exec.Select, error) {
 	savedWin, savedSRFs := b.Win, b.SRFs
 	b.Win, b.SRFs = nil, nil
 	defer func() { b.Win, b.SRFs = savedWin, savedSRFs }()
-	src, sc, items, err := b.Engine.BindSource(sel)
+	if len(sel.With) > 0 {
+		defer b.pushCTEs(sel)()
+	}
+	src, sc, items, err := b.bindSource(sel)
 	if err != nil {
 		return nil, err
 	}

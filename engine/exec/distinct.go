@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"mirrordb/engine/govern"
-	"mirrordb/engine/keys"
 	"mirrordb/engine/plan"
 	"mirrordb/types"
 )
@@ -27,10 +26,7 @@ func (d *Distinct) Run(e *Env, emit func([]types.Value) error) error {
 		if err := e.Gov.Check(); err != nil {
 			return err
 		}
-		enc = enc[:0]
-		for _, v := range row[:width] {
-			enc = keys.AppendValue(enc, v, types.TypeUnknown)
-		}
+		enc = EncodeRow(enc[:0], row[:width])
 		if _, ok := seen[string(enc)]; ok {
 			return nil
 		}

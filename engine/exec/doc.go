@@ -22,7 +22,10 @@
 //     (anti) semi-join, or by a seek per outer row;
 //   - the row sources: OneRow, a SELECT without FROM; VirtualScan, the
 //     rows of a catalog view or table-valued function, which the engine
-//     computes; and TableScan, a table read in its key's order, whole,
+//     computes; the nested queries' (Derived, a derived table or common
+//     table expression; Apply, CROSS and OUTER APPLY; SetOp, UNION,
+//     EXCEPT and INTERSECT; RecursiveUnion over its WorkTable, a
+//     recursive common table expression); and TableScan, a table read in its key's order, whole,
 //     narrowed to a key prefix or KeySeek's ranges, or through an
 //     IndexSeek of a secondary index (each entry's row looked up, or the
 //     entries alone when they cover the statement), with their plans;

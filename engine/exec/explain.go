@@ -169,7 +169,8 @@ func (x *Explainer) Text(e Expr, n *Names) string {
 }
 
 // Explained is an expression that prints itself in a plan (those of the
-// PostgreSQL forms and correlated subqueries, pgarray.go, correlate.go).
+// PostgreSQL forms and correlated subqueries: the engine's pgarray.go,
+// OuterRef).
 type Explained interface {
 	Explain(x *Explainer, n *Names) string
 }

@@ -38,7 +38,7 @@ type Env struct {
 	Keys   []types.Value   // GROUP BY values of the current group
 	Now    time.Time       // statement start (GETDATE() is constant per statement)
 	Cache  map[any]any     // per-execution results of uncorrelated subqueries
-	Outer  [][]types.Value // rows of the queries around a correlated subquery (correlate.go)
+	Outer  [][]types.Value // rows of the queries around a correlated subquery (OuterRef)
 	Output [][]types.Value // OUTPUT rows of the running statement (output.go)
 	Win    []types.Value   // window function values of the current row (window.go)
 	Srf    []types.Value   // set-returning functions' values of the current row (pgsrf.go)

@@ -12,7 +12,7 @@ import (
 type Subquery struct {
 	Plan       *Select
 	Exists     bool
-	Correlated bool // names a column of an enclosing row: runs per row (the engine's correlate.go binds it)
+	Correlated bool // names a column of an enclosing row: runs per row (bind's correlate.go binds it)
 	Grouped    bool // runs after its query's grouping: the enclosing row is the group's keys
 }
 

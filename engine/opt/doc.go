@@ -38,6 +38,9 @@
 //     (ScanOrder) and an index read whole (WholeIndex). Whether a WHERE
 //     clause implies a filtered index's filter is the engine's to judge
 //     (it parses the filter): the passes take it as an Implies;
+//   - a WHERE clause's comparisons over a derived table's plain columns
+//     moved into the derived query (PushIntoDerived), whose scan may then
+//     seek with them;
 //   - the joins' planning (PushJoins): each WHERE and ON conjunct placed
 //     on the lowest operator that may apply it, by the columns it reads
 //     (ExprSpan, ExprColumns, ExprLeaves; expressions defined outside

@@ -1,10 +1,9 @@
-package engine
+package bind
 
 import (
 	"math"
 	"strings"
 
-	"mirrordb/engine/bind"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
@@ -32,13 +31,25 @@ type correlation struct {
 // keys instead (exec.Subquery.Rows), so it may name a GROUP BY column but
 // no other column (Msg 8120), as in SQL Server.
 type outerScope struct {
-	sc  *bind.Scope
-	agg *bind.AggContext
+	sc  *Scope
+	agg *AggContext
 }
 
-// ResolveOuter looks ref up in the enclosing scopes; ok is false when
+// OuterDepth is the number of scopes around the query being bound: the
+// level an exec.OuterRef to the innermost of them carries.
+func (b *Binder) OuterDepth() int { return len(b.corr.scopes) }
+
+// pushOuter puts sc on the stack of enclosing scopes, as the scope of a
+// query around the one bound next; the returned function takes it off.
+func (b *Binder) pushOuter(sc *Scope, agg *AggContext) func() {
+	level := len(b.corr.scopes)
+	b.corr.scopes = append(b.corr.scopes, outerScope{sc: sc, agg: agg})
+	return func() { b.corr.scopes = b.corr.scopes[:level] }
+}
+
+// resolveOuter looks ref up in the enclosing scopes; ok is false when
 // none has it (the caller reports the name as unknown).
-func (b *binder) ResolveOuter(ref *parser.ColumnRef) (exec.Expr, bool, error) {
+func (b *Binder) resolveOuter(ref *parser.ColumnRef) (exec.Expr, bool, error) {
 	stack := b.corr.scopes
 	defer func() { b.corr.scopes = stack }()
 	for level := len(stack) - 1; level >= 0; level-- {
@@ -72,7 +83,7 @@ func (b *binder) ResolveOuter(ref *parser.ColumnRef) (exec.Expr, bool, error) {
 
 // groupKeyOf returns the number of the GROUP BY key that is column c, or
 // -1.
-func groupKeyOf(agg *bind.AggContext, c *exec.ColRef) int {
+func groupKeyOf(agg *AggContext, c *exec.ColRef) int {
 	for i, k := range agg.GroupBy {
 		if kc, ok := k.(*exec.ColRef); ok && kc.Idx == c.Idx {
 			return i
@@ -81,17 +92,32 @@ func groupKeyOf(agg *bind.AggContext, c *exec.ColRef) int {
 	return -1
 }
 
-// planSubquery plans sel with sc (the scope of the query around it) on
-// the stack, and reports whether sel names a column of sc or of a scope
-// further out. agg is set when sel runs after its query's grouping.
-func (b *binder) planSubquery(sel *parser.Select, sc *bind.Scope, agg *bind.AggContext) (*exec.Select, bool, error) {
+// PlanSubquery plans sel (Engine.PlanQuery) with sc, the scope of the
+// query around it, on the stack, and reports whether sel names a column
+// of sc or of a scope further out. agg is set when sel runs after its
+// query's grouping.
+func (b *Binder) PlanSubquery(sel *parser.Select, sc *Scope, agg *AggContext) (*exec.Select, bool, error) {
 	level := len(b.corr.scopes)
-	b.corr.scopes = append(b.corr.scopes, outerScope{sc: sc, agg: agg})
+	pop := b.pushOuter(sc, agg)
 	saved := b.corr.minLevel
 	b.corr.minLevel = math.MaxInt
-	plan, err := b.planSelect(sel)
+	plan, err := b.Engine.PlanQuery(sel)
 	named := b.corr.minLevel
-	b.corr.scopes = b.corr.scopes[:level]
+	pop()
 	b.corr.minLevel = min(saved, named)
 	return plan, named <= level, err
+}
+
+// BindSubquery binds a scalar subquery, or with exists EXISTS (subquery):
+// a scalar one returns one column (116). It runs after its query's
+// grouping when agg is set.
+func (b *Binder) BindSubquery(n Positioned, sel *parser.Select, exists bool, sc *Scope, agg *AggContext) (*exec.Subquery, error) {
+	plan, correlated, err := b.PlanSubquery(sel, sc, agg)
+	if err != nil {
+		return nil, err
+	}
+	if !exists && len(plan.Cols) != 1 {
+		return nil, b.ErrAt(n, sqlerr.New(116))
+	}
+	return &exec.Subquery{Plan: plan, Exists: exists, Correlated: correlated, Grouped: agg != nil}, nil
 }
