@@ -144,7 +144,7 @@ func (b *binder) planBulkInsert(x *parser.BulkInsert) (*stmtPlan, error) {
 	for i := range def.Columns {
 		ins.Targets = append(ins.Targets, i)
 	}
-	if ins.Defs, err = b.bindDefaults(def); err != nil {
+	if ins.Defs, err = b.dml().BindDefaults(def); err != nil {
 		return nil, err
 	}
 	l := newLoader(ins, false)

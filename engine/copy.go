@@ -198,27 +198,26 @@ func (b *binder) planCopy(x *parser.Copy) (*stmtPlan, error) {
 // copyTarget binds the table and column list of a COPY FROM (or BULK
 // INSERT): the named columns, else every column INSERT fills without a
 // column list (all but identity columns).
-func (b *binder) copyTarget(x bind.Positioned, table parser.ObjectName, columns []string) (*exec.Insert, error) {
+func (b *binder) copyTarget(x bind.Positioned, table parser.ObjectName, columns []string) (*Database, *exec.Insert, error) {
 	db, def, err := b.lookupTable(table)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	p := &exec.Insert{}
-	p.W, p.Rules = newWriter(db, def, "INSERT")
-	if p.Targets, err = b.InsertTargets(x, def, columns, b.set); err != nil {
-		return nil, err
+	p, err := b.dml().InsertInto(x, db, def, columns)
+	if err != nil {
+		return nil, nil, err
 	}
-	if p.Defs, err = b.bindDefaults(def); err != nil {
-		return nil, err
+	if p.Defs, err = b.dml().BindDefaults(def); err != nil {
+		return nil, nil, err
 	}
-	return p, nil
+	return db, p, nil
 }
 
 func (b *binder) planCopyFrom(x *parser.Copy) (*stmtPlan, error) {
 	if x.Query != nil {
 		return nil, b.ErrAt(x, copyErr(sqlerr.SyntaxError, "syntax error at or near \"FROM\": COPY (query) only copies TO"))
 	}
-	ins, err := b.copyTarget(x, *x.Table, x.Columns)
+	db, ins, err := b.copyTarget(x, *x.Table, x.Columns)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +228,7 @@ func (b *binder) planCopyFrom(x *parser.Copy) (*stmtPlan, error) {
 	}
 	l := newLoader(ins, spec.opt.Format == pgcodec.CopyBinary)
 	l.where = func(line int) string { return "COPY " + ins.W.Table.Name + ", line " + itoa(int64(line)) }
-	return &stmtPlan{write: dbOf(ins.Rules), run: func(e *exec.Env, t *txn, w session.ResultWriter) (string, error) {
+	return &stmtPlan{write: db, run: func(e *exec.Env, t *txn, w session.ResultWriter) (string, error) {
 		var in io.Reader
 		if x.File != "" {
 			f, err := os.Open(x.File)

@@ -59,29 +59,31 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 			return sessionOf(e).rowsTag("SELECT", n), err
 		}}, nil
 	case *parser.Insert:
-		ip, err := b.planInsert(x)
+		db, ip, err := b.dml().BindInsert(x)
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(dbOf(ip.Rules), x.Select, func(e *exec.Env, t *txn) (string, error) {
+		return withOutput(b.writePlan(db, x.Select, func(e *exec.Env, t *txn) (string, error) {
 			n, err := ip.Run(e, t)
 			return sessionOf(e).rowsTag("INSERT", n), err
 		}).withTree(ip).writing(ip.W.Table), ip.Out), nil
 	case *parser.Update:
-		up, err := b.planUpdate(x)
+		db, up, err := b.dml().BindUpdate(x)
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(dbOf(up.Rules), nil, func(e *exec.Env, t *txn) (string, error) {
+		chooseAccess(up.Scan, up.Where)
+		return withOutput(b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 			n, err := up.Run(e, t)
 			return sessionOf(e).rowsTag("UPDATE", n), err
 		}).withTree(up).writing(up.W.Table), up.Out), nil
 	case *parser.Delete:
-		dp, err := b.planDelete(x)
+		db, dp, err := b.dml().BindDelete(x)
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(dbOf(dp.Rules), nil, func(e *exec.Env, t *txn) (string, error) {
+		chooseAccess(dp.Scan, dp.Where)
+		return withOutput(b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 			n, err := dp.Run(e, t)
 			return sessionOf(e).rowsTag("DELETE", n), err
 		}).withTree(dp).writing(dp.Scan.Def), dp.Out), nil

@@ -26,5 +26,9 @@
 // VALUES rows (insert.go), a table name's resolution (lookup.go), and a
 // SELECT's own clauses (query.go, selectlist.go, srf.go), whose FROM
 // clause the engine binds (Engine.BindSource) and whose result it plans,
-// with the rules of the queries nested in it (nested.go).
+// with the rules of the queries nested in it (nested.go); and INSERT,
+// UPDATE and DELETE with their OUTPUT clause (dml.go: DMLBinder, which
+// asks the engine through DML for the table's row writer and Enforcer,
+// its scan, an INSERT's planned SELECT and the columns' parsed DEFAULTs),
+// bound into exec's Insert, Update and Delete.
 package bind
