@@ -139,15 +139,16 @@ func (b *binder) planBulkInsert(x *parser.BulkInsert) (*stmtPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	ins := &insertPlan{w: newRowWriter(db, def, "INSERT")}
+	ins := &exec.Insert{}
+	ins.W, ins.Rules = newWriter(db, def, "INSERT")
 	for i := range def.Columns {
-		ins.targets = append(ins.targets, i)
+		ins.Targets = append(ins.Targets, i)
 	}
-	if ins.defs, err = b.bindDefaults(def); err != nil {
+	if ins.Defs, err = b.dml().BindDefaults(def); err != nil {
 		return nil, err
 	}
 	l := newLoader(ins, false)
-	for j, i := range ins.targets {
+	for j, i := range ins.Targets {
 		l.skip[j] = def.Columns[i].Identity != nil
 	}
 	l.emptyDefault = !spec.keepNulls
@@ -157,7 +158,7 @@ func (b *binder) planBulkInsert(x *parser.BulkInsert) (*stmtPlan, error) {
 			return "", sqlerr.New(4860, x.File)
 		}
 		defer f.Close()
-		n, err := l.bulkLoad(e, t, pgcodec.NewCopyReader(f, spec.opt, len(ins.targets)), spec, w)
+		n, err := l.bulkLoad(e, t, pgcodec.NewCopyReader(f, spec.opt, len(ins.Targets)), spec, w)
 		if err != nil {
 			return "", err
 		}
@@ -206,7 +207,7 @@ func (l *loader) bulkLoad(e *exec.Env, t *txn, rd *pgcodec.CopyReader, spec bulk
 			if failed > spec.maxErrors {
 				return 0, sqlerr.New(4865, spec.maxErrors)
 			}
-			msg := *sqlerr.New(4864, row, fe.col+1, l.ins.w.Table.Columns[l.ins.targets[fe.col]].Name)
+			msg := *sqlerr.New(4864, row, fe.col+1, l.ins.W.Table.Columns[l.ins.Targets[fe.col]].Name)
 			msg.Severity, msg.Code = 10, sqlerr.Warning
 			if err := w.Notice(&msg); err != nil {
 				return 0, err

@@ -63,7 +63,7 @@ func columnConstraints(x *parser.CreateTable) []pendingConstraint {
 
 // computedTypes gives each computed column the type of its expression.
 func (b *binder) computedTypes(x *parser.CreateTable, def *catalog.TableDef) error {
-	sc, _ := b.tableScope(nil, def)
+	sc := bind.TableScope("", def)
 	for i, c := range x.Columns {
 		if c.Computed == nil {
 			continue
@@ -222,7 +222,7 @@ func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id 
 			return sqlerr.New(8141, column, def.Name)
 		}
 	}
-	sc, _ := a.b.tableScope(a.db, def)
+	sc := bind.TableScope(a.db.Name(), def)
 	bound, err := a.b.BindExpr(c.Expr, sc, nil, types.TypeBit)
 	if err != nil {
 		return err
@@ -587,7 +587,7 @@ func (b *binder) toggleConstraints(e *exec.Env, t *txn, db *Database, def *catal
 		ck.Disabled = disable
 		ck.NotTrusted = ck.NotTrusted || disable
 		if validate {
-			sc, _ := b.tableScope(db, def)
+			sc := bind.TableScope(db.Name(), def)
 			bound, err := b.BindExpr(exprFromText(ck.Expr), sc, nil, types.TypeBit)
 			if err != nil {
 				return err

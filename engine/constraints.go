@@ -85,7 +85,7 @@ func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*exec.RowRules,
 		}
 	}
 	b := newBinder(sessionOf(e), bind.Binder{})
-	sc, _ := b.tableScope(db, def)
+	sc := bind.TableScope(db.Name(), def)
 	r := &exec.RowRules{Defaults: make([]exec.Expr, len(def.Columns))}
 	bind := func(text string, hint types.Type) (exec.Expr, error) {
 		x := exprFromText(text)

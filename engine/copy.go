@@ -198,37 +198,37 @@ func (b *binder) planCopy(x *parser.Copy) (*stmtPlan, error) {
 // copyTarget binds the table and column list of a COPY FROM (or BULK
 // INSERT): the named columns, else every column INSERT fills without a
 // column list (all but identity columns).
-func (b *binder) copyTarget(x bind.Positioned, table parser.ObjectName, columns []string) (*insertPlan, error) {
+func (b *binder) copyTarget(x bind.Positioned, table parser.ObjectName, columns []string) (*Database, *exec.Insert, error) {
 	db, def, err := b.lookupTable(table)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	p := &insertPlan{w: newRowWriter(db, def, "INSERT")}
-	if p.targets, err = b.InsertTargets(x, def, columns, b.set); err != nil {
-		return nil, err
+	p, err := b.dml().InsertInto(x, db, def, columns)
+	if err != nil {
+		return nil, nil, err
 	}
-	if p.defs, err = b.bindDefaults(def); err != nil {
-		return nil, err
+	if p.Defs, err = b.dml().BindDefaults(def); err != nil {
+		return nil, nil, err
 	}
-	return p, nil
+	return db, p, nil
 }
 
 func (b *binder) planCopyFrom(x *parser.Copy) (*stmtPlan, error) {
 	if x.Query != nil {
 		return nil, b.ErrAt(x, copyErr(sqlerr.SyntaxError, "syntax error at or near \"FROM\": COPY (query) only copies TO"))
 	}
-	ins, err := b.copyTarget(x, *x.Table, x.Columns)
+	db, ins, err := b.copyTarget(x, *x.Table, x.Columns)
 	if err != nil {
 		return nil, err
 	}
-	names := ins.targetNames()
+	names := ins.TargetNames()
 	spec, err := copyOptions(x, names)
 	if err != nil {
 		return nil, b.ErrAt(x, err)
 	}
 	l := newLoader(ins, spec.opt.Format == pgcodec.CopyBinary)
-	l.where = func(line int) string { return "COPY " + ins.w.Table.Name + ", line " + itoa(int64(line)) }
-	return &stmtPlan{write: ins.w.db, run: func(e *exec.Env, t *txn, w session.ResultWriter) (string, error) {
+	l.where = func(line int) string { return "COPY " + ins.W.Table.Name + ", line " + itoa(int64(line)) }
+	return &stmtPlan{write: db, run: func(e *exec.Env, t *txn, w session.ResultWriter) (string, error) {
 		var in io.Reader
 		if x.File != "" {
 			f, err := os.Open(x.File)
@@ -262,15 +262,6 @@ func (b *binder) planCopyFrom(x *parser.Copy) (*stmtPlan, error) {
 		}
 		return sessionOf(e).rowsTag("COPY", n), nil
 	}}, nil
-}
-
-// targetNames are the names of the columns the data holds, in order.
-func (p *insertPlan) targetNames() []string {
-	names := make([]string, len(p.targets))
-	for j, i := range p.targets {
-		names[j] = p.w.Table.Columns[i].Name
-	}
-	return names
 }
 
 func boolInt(b bool) int {

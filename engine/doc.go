@@ -50,7 +50,8 @@
 // funcs.go, aggregate.go, source.go, over engine/bind) resolves names and computes static
 // types with SQL Server's data type precedence and implicit conversions,
 // so a prepared statement's result columns and parameter types are known
-// before it runs. Plans (plan.go, query.go, dml.go, ddl.go) are trees of
+// before it runs. Plans (plan.go, query.go, ddl.go; INSERT, UPDATE and
+// DELETE bind in engine/bind and run in engine/exec) are trees of
 // expressions over row sources: table scans narrowed to point lookups,
 // key ranges or index seeks (engine/exec's TableScan, chosen by
 // engine/opt's ChooseAccess; table.go is the store they read), full scans, catalog views (the instance's viewSet,

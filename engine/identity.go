@@ -90,41 +90,6 @@ func (w *rowWriter) checkIdentityTargets(s *Session, listed, explicit bool) erro
 	return nil
 }
 
-// explicitIdentity records an explicit identity value v: the counter moves
-// to v when v lies beyond it in the increment's direction (or when the
-// table never generated a value).
-func (w *rowWriter) explicitIdentity(e *exec.Env, t *txn, v types.Value) error {
-	i := w.Table.IdentityColumn()
-	n, ok := identityInt(v)
-	if !ok {
-		return nil
-	}
-	sessionOf(e).lastIdentity = &n // SCOPE_IDENTITY() reports the explicit value
-	key := keys.IdentityKey(w.Table.ID)
-	cur, had, err := t.Get(key)
-	if err != nil {
-		return err
-	}
-	inc := w.Table.Columns[i].Identity.Increment
-	if had && len(cur) == 8 {
-		c := int64(binary.BigEndian.Uint64(cur))
-		if (inc > 0 && n <= c) || (inc < 0 && n >= c) {
-			return nil
-		}
-	}
-	return t.Write(key, cur, had, binary.BigEndian.AppendUint64(nil, uint64(n)))
-}
-
-func identityInt(v types.Value) (int64, bool) {
-	switch x := v.(type) {
-	case int64:
-		return x, true
-	case types.Dec:
-		return x.Int64()
-	}
-	return 0, false
-}
-
 // planCheckIdent is DBCC CHECKIDENT ('table' [, NORESEED | RESEED [, n]]).
 func (b *binder) planCheckIdent(x *parser.Dbcc, quiet bool) (*stmtPlan, error) {
 	if len(x.Args) < 1 || len(x.Args) > 3 {
@@ -166,7 +131,7 @@ func (b *binder) planCheckIdent(x *parser.Dbcc, quiet bool) (*stmtPlan, error) {
 		if !ok {
 			return nil, b.ErrAt(x.Args[2], sqlerr.New(2526))
 		}
-		n, ok := identityInt(c.V)
+		n, ok := exec.IdentityValue(c.V)
 		if !ok {
 			return nil, b.ErrAt(x.Args[2], sqlerr.New(2526))
 		}
@@ -202,7 +167,7 @@ func (b *binder) planCheckIdent(x *parser.Dbcc, quiet bool) (*stmtPlan, error) {
 		colMax, hasRows := int64(0), false
 		scan := newTableScan(db, def)
 		if err := scan.Run(e, func(row []types.Value) error {
-			if v, ok := identityInt(row[col]); ok && (!hasRows || (inc > 0 && v > colMax) || (inc < 0 && v < colMax)) {
+			if v, ok := exec.IdentityValue(row[col]); ok && (!hasRows || (inc > 0 && v > colMax) || (inc < 0 && v < colMax)) {
 				colMax, hasRows = v, true
 			}
 			return e.Gov.Check()

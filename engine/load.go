@@ -24,7 +24,7 @@ import (
 // loader turns rows of raw fields into a table's rows, as INSERT converts
 // values, and stores them: COPY FROM and BULK INSERT share it.
 type loader struct {
-	ins    *insertPlan
+	ins    *exec.Insert
 	binary bool
 	oids   []uint32     // per field: the PostgreSQL type it is read as
 	from   []types.Type // the SQL type of what decoding the oid gives
@@ -44,13 +44,13 @@ type loader struct {
 	parts, charged int64
 }
 
-func newLoader(ins *insertPlan, binary bool) *loader {
-	n := len(ins.targets)
+func newLoader(ins *exec.Insert, binary bool) *loader {
+	n := len(ins.Targets)
 	l := &loader{ins: ins, binary: binary, oids: make([]uint32, n), from: make([]types.Type, n),
 		skip: make([]bool, n), vals: make([]types.Value, n), typs: make([]types.Type, n), isDef: make([]bool, n)}
-	ins.converted = true // value converts each field to its column's type
-	for j, i := range ins.targets {
-		l.oids[j] = pgcodec.TypeOf(ins.w.Table.Columns[i].Type).OID
+	ins.Converted = true // value converts each field to its column's type
+	for j, i := range ins.Targets {
+		l.oids[j] = pgcodec.TypeOf(ins.W.Table.Columns[i].Type).OID
 		l.from[j] = pgcodec.TypeFromOID(l.oids[j])
 	}
 	return l
@@ -67,9 +67,9 @@ func (f *fieldError) Error() string { return f.err.Error() }
 
 // value converts field j to its column's type.
 func (l *loader) value(j int, f []byte) (types.Value, error) {
-	col := l.ins.targets[j]
+	col := l.ins.Targets[j]
 	if f == nil {
-		return l.ins.w.Convert(col, nil, types.TypeUnknown)
+		return l.ins.W.Convert(col, nil, types.TypeUnknown)
 	}
 	var v types.Value
 	var err error
@@ -79,22 +79,22 @@ func (l *loader) value(j int, f []byte) (types.Value, error) {
 		v, err = pgcodec.DecodeText(l.oids[j], f)
 		if err != nil && sqlerr.As(err).Code != sqlerr.CharNotInRepertoire {
 			// What INSERT accepts from a string (T-SQL's own forms).
-			if tv, terr := types.Convert(string(f), types.NVarCharType(types.MaxLength), l.ins.w.Table.Columns[col].Type, types.Implicit); terr == nil {
-				return l.ins.w.Convert(col, tv, l.ins.w.Table.Columns[col].Type)
+			if tv, terr := types.Convert(string(f), types.NVarCharType(types.MaxLength), l.ins.W.Table.Columns[col].Type, types.Implicit); terr == nil {
+				return l.ins.W.Convert(col, tv, l.ins.W.Table.Columns[col].Type)
 			}
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	return l.ins.w.Convert(col, v, l.from[j])
+	return l.ins.W.Convert(col, v, l.from[j])
 }
 
 // row stores one row. A value that does not convert is a *fieldError.
 func (l *loader) row(e *exec.Env, t *txn, fields [][]byte) error {
 	anyDef := false
 	for j, f := range fields {
-		l.isDef[j] = l.skip[j] || l.emptyDefault && len(f) == 0 && l.ins.defs[l.ins.targets[j]] != nil
+		l.isDef[j] = l.skip[j] || l.emptyDefault && len(f) == 0 && l.ins.Defs[l.ins.Targets[j]] != nil
 		if l.isDef[j] {
 			anyDef = true
 			continue
@@ -106,13 +106,13 @@ func (l *loader) row(e *exec.Env, t *txn, fields [][]byte) error {
 		if err != nil {
 			return &fieldError{col: j, field: f, err: err}
 		}
-		l.vals[j], l.typs[j] = v, l.ins.w.Table.Columns[l.ins.targets[j]].Type
+		l.vals[j], l.typs[j] = v, l.ins.W.Table.Columns[l.ins.Targets[j]].Type
 	}
 	var isDef []bool
 	if anyDef {
 		isDef = l.isDef
 	}
-	return l.ins.put(e, t, l.vals, l.typs, isDef)
+	return l.ins.Put(e, t, l.vals, l.typs, isDef)
 }
 
 // pastLastKey lets the row writer skip the duplicate-key lookup for keys
@@ -120,7 +120,7 @@ func (l *loader) row(e *exec.Env, t *txn, fields [][]byte) error {
 // load stored since: data loaded in key order (the usual dump or export)
 // then costs no lookup per row. Other keys are looked up as usual.
 func (l *loader) pastLastKey(t *txn) error {
-	def := l.ins.w.Table
+	def := l.ins.W.Table
 	if len(def.PK) == 0 {
 		return nil
 	}
@@ -136,7 +136,7 @@ func (l *loader) pastLastKey(t *txn) error {
 	if err := it.Close(); err != nil {
 		return err
 	}
-	l.ins.w.Absent = func(key []byte) bool {
+	l.ins.W.Absent = func(key []byte) bool {
 		if high != nil && bytes.Compare(key, high) <= 0 {
 			return false
 		}
@@ -158,10 +158,10 @@ func (l *loader) load(e *exec.Env, t *txn, rd *pgcodec.CopyReader, match bool) (
 	if err := l.pastLastKey(t); err != nil {
 		return 0, err
 	}
-	width := len(l.ins.targets)
+	width := len(l.ins.Targets)
 	typs := make([]types.Type, width)
-	for j, i := range l.ins.targets {
-		typs[j] = l.ins.w.Table.Columns[i].Type
+	for j, i := range l.ins.Targets {
+		typs[j] = l.ins.W.Table.Columns[i].Type
 	}
 	batches := make(chan *rowBatch, 4)
 	var stored int64
@@ -170,7 +170,7 @@ func (l *loader) load(e *exec.Env, t *txn, rd *pgcodec.CopyReader, match bool) (
 	go func() {
 		var err error
 		var room int // operations reserved in the transaction and not yet used
-		opsPerRow := 1 + len(l.ins.w.Table.Indexes)
+		opsPerRow := 1 + len(l.ins.W.Table.Indexes)
 		for b := range batches {
 			if err != nil {
 				continue // drain: the reader stops at its next row
@@ -186,7 +186,7 @@ func (l *loader) load(e *exec.Env, t *txn, rd *pgcodec.CopyReader, match bool) (
 			room -= len(b.lines) * opsPerRow
 			err = sessionOf(e).protect(func() error { // a panic here must not take the process down
 				for i := range b.lines {
-					if err := l.ins.put(e, t, b.vals[i*width:(i+1)*width], typs, nil); err != nil {
+					if err := l.ins.Put(e, t, b.vals[i*width:(i+1)*width], typs, nil); err != nil {
 						return l.context(err, b.lines[i], nil)
 					}
 					stored++
@@ -287,7 +287,7 @@ func (l *loader) read(e *exec.Env, t *txn, rd *pgcodec.CopyReader, match bool, w
 
 // matchHeader checks HEADER MATCH: the header names the columns in order.
 func (l *loader) matchHeader(header []string) error {
-	names := l.ins.targetNames()
+	names := l.ins.TargetNames()
 	if len(header) != len(names) {
 		return copyErr(sqlerr.BadCopyFileFormat, "wrong number of fields in header line: got %d, expected %d", len(header), len(names))
 	}
@@ -310,8 +310,8 @@ func (l *loader) streamError(rd *pgcodec.CopyReader, err error) error {
 	}
 	e := copyErr(sqlerr.BadCopyFileFormat, "%s", ce.Msg)
 	e.Where = l.where(ce.Line)
-	if ce.Column > 0 && ce.Column <= len(l.ins.targets) {
-		e.Where += ", column " + l.ins.targetNames()[ce.Column-1]
+	if ce.Column > 0 && ce.Column <= len(l.ins.Targets) {
+		e.Where += ", column " + l.ins.TargetNames()[ce.Column-1]
 	}
 	return e
 }
@@ -323,7 +323,7 @@ func (l *loader) context(err error, line int, fields [][]byte) error {
 	where := l.where(line)
 	var fe *fieldError
 	if errors.As(err, &fe) {
-		where += ", column " + l.ins.targetNames()[fe.col] + ": \"" + clip(fe.field) + "\""
+		where += ", column " + l.ins.TargetNames()[fe.col] + ": \"" + clip(fe.field) + "\""
 		err = fe.err
 	}
 	e := *sqlerr.As(err)

@@ -60,32 +60,34 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 			return sessionOf(e).rowsTag("SELECT", n), err
 		}}, nil
 	case *parser.Insert:
-		ip, err := b.planInsert(x)
+		db, ip, err := b.dml().BindInsert(x)
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(ip.w.db, x.Select, func(e *exec.Env, t *txn) (string, error) {
-			n, err := ip.run(e, t)
+		return withOutput(b.writePlan(db, x.Select, func(e *exec.Env, t *txn) (string, error) {
+			n, err := ip.Run(e, t)
 			return sessionOf(e).rowsTag("INSERT", n), err
-		}).withTree(ip).writing(ip.w.Table), ip.out), nil
+		}).withTree(ip).writing(ip.W.Table), ip.Out), nil
 	case *parser.Update:
-		up, err := b.planUpdate(x)
+		db, up, err := b.dml().BindUpdate(x)
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(up.w.db, nil, func(e *exec.Env, t *txn) (string, error) {
-			n, err := up.run(e, t)
+		chooseAccess(up.Scan, up.Where)
+		return withOutput(b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
+			n, err := up.Run(e, t)
 			return sessionOf(e).rowsTag("UPDATE", n), err
-		}).withTree(up).writing(up.w.Table), up.out), nil
+		}).withTree(up).writing(up.W.Table), up.Out), nil
 	case *parser.Delete:
-		dp, err := b.planDelete(x)
+		db, dp, err := b.dml().BindDelete(x)
 		if err != nil {
 			return nil, err
 		}
-		return withOutput(b.writePlan(storeOf(dp.scan), nil, func(e *exec.Env, t *txn) (string, error) {
-			n, err := dp.run(e, t)
+		chooseAccess(dp.Scan, dp.Where)
+		return withOutput(b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
+			n, err := dp.Run(e, t)
 			return sessionOf(e).rowsTag("DELETE", n), err
-		}).withTree(dp).writing(dp.scan.Def), dp.out), nil
+		}).withTree(dp).writing(dp.Scan.Def), dp.Out), nil
 	case *parser.TruncateTable:
 		db, def, err := b.lookupTable(x.Name)
 		if err != nil {

@@ -20,15 +20,18 @@
 // selection, TRIM, its casts), alias types, the session constants fold
 // against, a FROM entry the engine holds (BindTable: a table, a system
 // view, a table-valued function) and a nested query's planning
-// (PlanQuery). That binder embeds Binder and still binds most statements
-// (UPDATE, DELETE, DDL, ...) in package engine, reading the databases and
-// the session through Catalog and Settings (catalog.go), the interfaces
-// they will bind against here. Moved so far: an INSERT's column list and
-// VALUES rows (insert.go), a table name's resolution (lookup.go), a
-// SELECT's own clauses (query.go, selectlist.go, srf.go) with the rules
-// of the queries nested in it (nested.go), what it reads (from.go: the
-// FROM clause and its joins; derived.go: derived tables, APPLY and common
-// table expressions, recursive ones too; setop.go: set operations), and
-// its subqueries, scalar, EXISTS and IN, with the names they take from
-// the queries around them (correlate.go).
+// (PlanQuery). That binder embeds Binder and still binds DDL in package
+// engine, reading the databases and the session through Catalog and
+// Settings (catalog.go). Bound here: an INSERT's column list and VALUES
+// rows (insert.go), a table name's resolution (lookup.go), a SELECT's own
+// clauses (query.go, selectlist.go, srf.go) with the rules of the queries
+// nested in it (nested.go), what it reads (from.go: the FROM clause and
+// its joins; derived.go: derived tables, APPLY and common table
+// expressions, recursive ones too; setop.go: set operations), its
+// subqueries, scalar, EXISTS and IN, with the names they take from the
+// queries around them (correlate.go); and INSERT, UPDATE and DELETE with
+// their OUTPUT clause (dml.go: DMLBinder, which asks the engine through
+// DML for the table's row writer and Enforcer, its scan, an INSERT's
+// planned SELECT and the columns' parsed DEFAULTs), bound into exec's
+// Insert, Update and Delete.
 package bind

@@ -42,6 +42,12 @@
 //     MatchRows and DeleteRows, UPDATE's and DELETE's rows, and
 //     RowRules, a row's computed columns and CHECK constraints (547)
 //     once the engine has bound them;
+//   - the bound INSERT, UPDATE and DELETE (Insert, Update, Delete: dml.go)
+//     with their OUTPUT clause (Output), which run over Writes and leave
+//     to the statement's Enforcer, the engine's, what only it can do:
+//     foreign keys and their cascades, CHECK constraints and computed
+//     columns bound from their text, SET IDENTITY_INSERT and the
+//     session's SCOPE_IDENTITY();
 //   - KeySeek, the ranges of encoded keys a seek on one key reads,
 //     computed as the statement runs from the values the planner found,
 //     and its SEEK:() text in plans;

@@ -39,7 +39,7 @@ type Env struct {
 	Now    time.Time       // statement start (GETDATE() is constant per statement)
 	Cache  map[any]any     // per-execution results of uncorrelated subqueries
 	Outer  [][]types.Value // rows of the queries around a correlated subquery (OuterRef)
-	Output [][]types.Value // OUTPUT rows of the running statement (output.go)
+	Output [][]types.Value // OUTPUT rows of the running statement (Output.Add)
 	Win    []types.Value   // window function values of the current row (window.go)
 	Srf    []types.Value   // set-returning functions' values of the current row (pgsrf.go)
 }
