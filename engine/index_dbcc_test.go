@@ -84,6 +84,8 @@ func TestDBCCFindsIndexDamage(t *testing.T) {
 	mustQuery(t, s, "CREATE INDEX ia ON t (a) INCLUDE (b)")
 	mustQuery(t, s, "CREATE UNIQUE INDEX ib ON t (b) WHERE a > 15")
 	mustQuery(t, s, "CREATE INDEX id ON t (a DESC, b)")
+	// A table after t: CHECKDB settles t's indexes when its scan moves on.
+	mustQuery(t, s, "CREATE TABLE u (id INT PRIMARY KEY, a INT) INSERT u VALUES (1, 1), (2, 2) CREATE INDEX ua ON u (a)")
 	d := newDamageKit(t, s, "t")
 	row := func(id int64, a int64, b string) []types.Value { return []types.Value{id, a, b} }
 	for _, c := range []struct {
