@@ -4,8 +4,6 @@ import (
 	"context"
 	"strconv"
 	"testing"
-
-	"mirrordb/internal/testutil"
 )
 
 // BenchmarkSimpleInsert is pgbench -M simple's insert (testdata/bench/
@@ -17,15 +15,7 @@ func BenchmarkSimpleInsert(b *testing.B) {
 	s := preparedKV(b)
 	ctx := context.Background()
 	w := &rowCounter{}
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu := testutil.ProcessCPU(b)
-	for i := 0; i < b.N; i++ {
-		q := "INSERT INTO kv (k, v, n) VALUES (" + strconv.Itoa(100000+i) + ", 'pgbench', 1)"
-		if err := s.Query(ctx, q, w); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(float64((testutil.ProcessCPU(b)-cpu).Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
+	runTimed(b, func(i int) error {
+		return s.Query(ctx, "INSERT INTO kv (k, v, n) VALUES ("+strconv.Itoa(100000+i)+", 'pgbench', 1)", w)
+	})
 }
