@@ -130,6 +130,7 @@ type checker struct {
 	hasher  entryHasher
 	enc     exec.EntryEncoder
 	buf     []byte
+	row     []types.Value // the last row decoded (decodeRow reuses it)
 }
 
 // report sends a finding as a message and counts it.
@@ -301,10 +302,12 @@ func (c *checker) checkRow(tables map[uint32]*catalog.TableDef, k, v []byte) err
 }
 
 // decodeRow decodes a row of t (key k, value v) and checks it against its
-// table: its values and its key. A row that fails is Msg 8928.
+// table: its values and its key. A row that fails is Msg 8928. The row is
+// valid until the next call.
 func (c *checker) decodeRow(t *catalog.TableDef, k, v []byte) ([]types.Value, *sqlerr.Error) {
 	id := t.StoreID()
-	row, err := keys.DecodeRow(v, nil)
+	row, err := keys.DecodeRow(v, c.row)
+	c.row = row
 	if err == nil && len(row) < len(t.Columns) {
 		row = padRow(row, len(t.Columns)) // stored before ADD of a nullable column
 	}
