@@ -20,6 +20,7 @@ import (
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
+	"mirrordb/types"
 )
 
 // DBCC CHECKDB and DBCC CHECKTABLE read every key of a database (or of one
@@ -121,10 +122,15 @@ type checker struct {
 	errors int
 	// per table: rows seen, bytes seen
 	rows, size map[uint32]int64
-	// r is the snapshot checked; entries counts index entries per
-	// (table, index) (engine/index_dbcc.go).
+	// r is the snapshot checked; tallies digests the entries of each
+	// (table, index) by store ids (engine/index_dbcc.go), with hasher,
+	// and enc and buf to encode the entries rows call for.
 	r       pebble.Reader
-	entries map[[2]uint32]int64
+	tallies map[[2]uint32]*indexTally
+	hasher  entryHasher
+	enc     exec.EntryEncoder
+	buf     []byte
+	row     []types.Value // the last row decoded (decodeRow reuses it)
 }
 
 // report sends a finding as a message and counts it.
@@ -155,7 +161,7 @@ func (d *Database) check(e *exec.Env, only *catalog.TableDef, quiet bool, w sess
 	defer snap.Close()
 	snap, release := d.storage.CommittedSnapshot(snap) // a load's parts are not checked
 	defer release()
-	c.r, c.entries = snap, map[[2]uint32]int64{}
+	c.r, c.tallies = snap, map[[2]uint32]*indexTally{}
 	tables, err := c.schema(gov, snap)
 	if err != nil {
 		return err
@@ -165,11 +171,31 @@ func (d *Database) check(e *exec.Env, only *catalog.TableDef, quiet bool, w sess
 		lower = keys.TablePrefix(only.StoreID())
 		upper = keys.PrefixEnd(lower)
 	}
-	if err := c.scan(gov, snap, lower, upper, func(k, v []byte) error { return c.checkRow(tables, k, v) }); err != nil {
+	// A table's rows come before its indexes' entries (keys/index.go);
+	// once the scan has passed both, their digests are compared.
+	var last *catalog.TableDef
+	err = c.scan(gov, snap, lower, upper, func(k, v []byte) error {
+		if t := tables[tableOfKey(k)]; t != last && only == nil {
+			if last != nil {
+				if err := c.settle(gov, tables, last); err != nil {
+					return err
+				}
+			}
+			last = t
+		}
+		return c.checkRow(tables, k, v)
+	})
+	if err != nil {
 		return err
 	}
 	if only != nil {
 		if err := c.checkIndexes(gov, snap, tables, only); err != nil {
+			return err
+		}
+		last = only
+	}
+	if last != nil {
+		if err := c.settle(gov, tables, last); err != nil {
 			return err
 		}
 	}
@@ -255,7 +281,7 @@ func (c *checker) checkRow(tables map[uint32]*catalog.TableDef, k, v []byte) err
 		}
 	}
 	if _, _, ok := keys.IndexOfKey(k); ok {
-		return c.checkEntry(c.r, tables, k, v)
+		return c.seeEntry(tables, k, v)
 	}
 	if len(k) < len(keys.Table)+5 {
 		return c.report(sqlerr.New(8928, int64(0), fmt.Sprintf("key %x", k), "it is not a row key"))
@@ -267,26 +293,49 @@ func (c *checker) checkRow(tables map[uint32]*catalog.TableDef, k, v []byte) err
 	if t == nil {
 		return c.report(sqlerr.New(8928, int64(id), fmt.Sprintf("row %x", k), "no table has that object ID"))
 	}
-	row, err := keys.DecodeRow(v, nil)
+	row, finding := c.decodeRow(t, k, v)
+	if finding != nil {
+		return c.report(finding)
+	}
+	c.expectEntries(t, k, row)
+	return nil
+}
+
+// decodeRow decodes a row of t (key k, value v) and checks it against its
+// table: its values and its key. A row that fails is Msg 8928. The row is
+// valid until the next call.
+func (c *checker) decodeRow(t *catalog.TableDef, k, v []byte) ([]types.Value, *sqlerr.Error) {
+	id := t.StoreID()
+	row, err := keys.DecodeRow(v, c.row)
+	c.row = row
 	if err == nil && len(row) < len(t.Columns) {
 		row = padRow(row, len(t.Columns)) // stored before ADD of a nullable column
 	}
 	switch {
 	case err != nil:
-		return c.report(sqlerr.New(8928, int64(id), "a row of '"+t.Name+"'", "it does not decode: "+err.Error()))
+		return nil, sqlerr.New(8928, int64(id), "a row of '"+t.Name+"'", "it does not decode: "+err.Error())
 	case len(row) != len(t.Columns):
-		return c.report(sqlerr.New(8928, int64(id), "a row of '"+t.Name+"'",
-			fmt.Sprintf("it has %d values for %d columns", len(row), len(t.Columns))))
+		return nil, sqlerr.New(8928, int64(id), "a row of '"+t.Name+"'",
+			fmt.Sprintf("it has %d values for %d columns", len(row), len(t.Columns)))
 	case len(t.PK) > 0:
 		want := keys.TablePrefix(id)
 		for _, i := range t.PK {
 			want = keys.AppendValue(want, row[i], t.Columns[i].Type)
 		}
 		if !bytes.Equal(want, k) {
-			return c.report(sqlerr.New(8928, int64(id), "a row of '"+t.Name+"'", "its key does not match its primary key values"))
+			return nil, sqlerr.New(8928, int64(id), "a row of '"+t.Name+"'", "its key does not match its primary key values")
 		}
 	}
-	return c.checkRowEntries(c.r, t, k, row)
+	return row, nil
+}
+
+// tableOfKey is the store id of the table a key of t/ belongs to (0 for a
+// key too short to name one).
+func tableOfKey(k []byte) uint32 {
+	if len(k) < len(keys.Table)+4 {
+		return 0
+	}
+	return binary.BigEndian.Uint32(k[len(keys.Table):])
 }
 
 // checkLog checks that the log is dense, that every record verifies and

@@ -190,20 +190,7 @@ func BenchmarkCreateIndex(b *testing.B) {
 	in := openTestInstance(b)
 	s := openSession(b, in, "master")
 	fillWide(b, s, *buildRows, *buildKeyLen)
-	b.ResetTimer()
-	var cpu time.Duration
-	for range b.N {
-		before := processCPU()
-		mustQuery(b, s, "CREATE INDEX ik ON wide (k)")
-		cpu += processCPU() - before
-		b.StopTimer()
-		mustQuery(b, s, "DROP INDEX ik ON wide")
-		b.StartTimer()
-	}
-	b.ReportMetric(float64(*buildRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-	// The process's CPU (every goroutine, Pebble's flushes and compactions
-	// included) moves less than elapsed time on a loaded machine.
-	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
+	benchStatement(b, s, *buildRows, "CREATE INDEX ik ON wide (k)", "DROP INDEX ik ON wide")
 }
 
 // writeOnNotice runs a statement of another session at each progress

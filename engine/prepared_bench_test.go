@@ -69,16 +69,24 @@ func runPrepared(b *testing.B, sql string, key func(i int) int64) *rowCounter {
 	}
 	w := &rowCounter{}
 	args := make([]types.Value, 1)
+	runTimed(b, func(i int) error {
+		args[0] = key(i)
+		return p.Execute(ctx, args, w)
+	})
+	return w
+}
+
+// runTimed runs statement(i) for i in [0, b.N) and reports the process's
+// CPU per run (cpu-µs/op) and the allocations.
+func runTimed(b *testing.B, statement func(i int) error) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	cpu := testutil.ProcessCPU(b)
 	for i := 0; i < b.N; i++ {
-		args[0] = key(i)
-		if err := p.Execute(ctx, args, w); err != nil {
+		if err := statement(i); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.StopTimer()
 	b.ReportMetric(float64((testutil.ProcessCPU(b)-cpu).Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
-	return w
 }
