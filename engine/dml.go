@@ -43,8 +43,6 @@ func (d dmlEngine) TableScan(db *Database, def *catalog.TableDef) *exec.TableSca
 	return newTableScan(db, def)
 }
 
-func (d dmlEngine) PlanQuery(sel *parser.Select) (*exec.Select, error) { return d.b.planSelect(sel) }
-
 func (d dmlEngine) Default(c *catalog.ColumnDef) parser.Expr { return defaultExpression(c) }
 
 // truncateTable deletes every row and resets the identity counter.

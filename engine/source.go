@@ -7,7 +7,6 @@ import (
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
-	"mirrordb/session"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
@@ -58,11 +57,7 @@ func (b *binder) bindTableRef(x *parser.TableRef, sc *bind.Scope) (exec.Operator
 	if x.Alias != "" {
 		name = x.Alias
 	}
-	cols := make([]session.Column, len(def.Columns))
-	for i, c := range def.Columns {
-		cols[i] = session.Column{Name: c.Name, Type: c.Type}
-	}
-	if err := b.AddSource(x, sc, &bind.Source{Name: name, Schema: def.Schema, Alias: x.Alias != "", Cols: cols, Table: def.ID, Database: db.Name()}); err != nil {
+	if err := b.AddSource(x, sc, &bind.Source{Name: name, Schema: def.Schema, Alias: x.Alias != "", Cols: bind.RowColumns(def), Table: def.ID, Database: db.Name()}); err != nil {
 		return nil, err
 	}
 	return newTableScan(db, def), nil

@@ -21,9 +21,6 @@ type DML[D comparable] interface {
 	Writer(d D, def *catalog.TableDef, verb string) (*exec.RowWriter, exec.Enforcer)
 	// TableScan is a scan of def in d: how UPDATE and DELETE find rows.
 	TableScan(d D, def *catalog.TableDef) *exec.TableScan
-	// PlanQuery binds (Binder.BindSelect, with the common table
-	// expressions it defines) and plans an INSERT's SELECT.
-	PlanQuery(sel *parser.Select) (*exec.Select, error)
 	// Default is a column's DEFAULT parsed from its stored text (nil
 	// without one).
 	Default(c *catalog.ColumnDef) parser.Expr
@@ -55,7 +52,7 @@ func (b DMLBinder[D]) BindInsert(x *parser.Insert) (d D, p *exec.Insert, err err
 	}
 	switch {
 	case x.Select != nil:
-		if p.Sel, err = b.Eng.PlanQuery(x.Select); err != nil {
+		if p.Sel, err = b.Engine.PlanQuery(x.Select); err != nil {
 			return d, nil, err
 		}
 		if n := len(p.Sel.Cols); n != len(p.Targets) {
@@ -228,11 +225,11 @@ func (b *Binder) bindMatch(m *exec.Match, sc *Scope, where parser.Expr, top *par
 // bound; database names it in printed plans ("" while CREATE TABLE binds
 // its computed columns).
 func TableScope(database string, def *catalog.TableDef) *Scope {
-	return &Scope{Sources: []*Source{{Name: def.Name, Schema: def.Schema, Database: database, Cols: rowColumns(def)}}}
+	return &Scope{Sources: []*Source{{Name: def.Name, Schema: def.Schema, Database: database, Cols: RowColumns(def)}}}
 }
 
-// rowColumns are the columns of def's rows, as a scope's source has them.
-func rowColumns(def *catalog.TableDef) []session.Column {
+// RowColumns are the columns of def's rows, as a scope's source has them.
+func RowColumns(def *catalog.TableDef) []session.Column {
 	cols := make([]session.Column, len(def.Columns))
 	for i := range def.Columns {
 		cols[i] = session.Column{Name: def.Columns[i].Name, Type: def.Columns[i].Type}
@@ -252,7 +249,7 @@ func (b *Binder) BindOutput(o *parser.Output, def *catalog.TableDef, hasDeleted,
 	p := &exec.Output{Deleted: -1, Inserted: -1}
 	sc := &Scope{}
 	image := func(name, schema string, alias bool) int {
-		src := &Source{Name: name, Schema: schema, Alias: alias, Cols: rowColumns(def)}
+		src := &Source{Name: name, Schema: schema, Alias: alias, Cols: RowColumns(def)}
 		sc.Add(src)
 		return src.Offset
 	}

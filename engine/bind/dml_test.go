@@ -10,9 +10,9 @@ import (
 )
 
 // testDML answers for the engine as INSERT, UPDATE and DELETE bind: a
-// writer and a scan of the table named, an INSERT's SELECT bound alone
-// (testEngine's table t), DEFAULTs parsed from their text.
-type testDML struct{ b *Binder }
+// writer and a scan of the table named, DEFAULTs parsed from their text
+// (an INSERT's SELECT binds through the Binder's testEngine).
+type testDML struct{}
 
 func (d testDML) Writer(db string, def *catalog.TableDef, verb string) (*exec.RowWriter, exec.Enforcer) {
 	return &exec.RowWriter{Table: def, Database: db, Verb: verb}, nil
@@ -21,8 +21,6 @@ func (d testDML) Writer(db string, def *catalog.TableDef, verb string) (*exec.Ro
 func (d testDML) TableScan(db string, def *catalog.TableDef) *exec.TableScan {
 	return &exec.TableScan{Table: namedTable(db), Def: def}
 }
-
-func (d testDML) PlanQuery(sel *parser.Select) (*exec.Select, error) { return d.b.BindSelect(sel) }
 
 func (d testDML) Default(c *catalog.ColumnDef) parser.Expr {
 	if c.Default == "" {
@@ -46,9 +44,9 @@ func dmlBinder(on uint32) DMLBinder[string] {
 	def.Schema = "dbo"
 	def.Columns = append([]catalog.ColumnDef{}, def.Columns...)
 	def.Columns[2].Default = "42"
-	b := &Binder{Params: &exec.ParamTypes{}, Engine: &testEngine{}}
+	b := nestingBinder()
 	return DMLBinder[string]{Binder: b, Cat: testCatalog{tables: map[string][]*catalog.TableDef{"app": {&def}}},
-		Set: identityInsert{table: on}, Eng: testDML{b}}
+		Set: identityInsert{table: on}, Eng: testDML{}}
 }
 
 func TestBindInsert(t *testing.T) {

@@ -31,7 +31,7 @@
 // subqueries, scalar, EXISTS and IN, with the names they take from the
 // queries around them (correlate.go); and INSERT, UPDATE and DELETE with
 // their OUTPUT clause (dml.go: DMLBinder, which asks the engine through
-// DML for the table's row writer and Enforcer, its scan, an INSERT's
-// planned SELECT and the columns' parsed DEFAULTs), bound into exec's
-// Insert, Update and Delete.
+// DML for the table's row writer and Enforcer, its scan and the columns'
+// parsed DEFAULTs; an INSERT's SELECT is planned as a nested query,
+// Engine.PlanQuery), bound into exec's Insert, Update and Delete.
 package bind
