@@ -2,15 +2,12 @@ package engine
 
 import (
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
 	"mirrordb/sqlerr"
-	"mirrordb/types"
 )
 
 // Constraints. FOREIGN KEY and CHECK constraints are part of their table's
@@ -50,71 +47,21 @@ func storedExpr(s *parser.Select) parser.Expr {
 	return s.Items[0].Expr
 }
 
-// rulesCache holds the bound rules of each table definition in use; a
-// definition is replaced (a new pointer) by every schema change, and the
-// cache forgets everything when it grows past rulesCacheMax. Every row
-// written asks it, from every session, so a lookup takes no lock: m is a
-// *sync.Map replaced whole when it is full, n counts what it holds.
-var rulesCache struct {
-	m atomic.Pointer[sync.Map]
-	n atomic.Int64
-}
+// boundRules holds the rules rulesFor bound, per table definition.
+var boundRules exec.RulesCache
 
-const rulesCacheMax = 512
-
-// rulesFor binds (once per definition) a table's rules.
+// rulesFor is a table's computed columns, CHECK constraints and DEFAULTs
+// bound (once per definition) from their stored text, for exec to
+// evaluate against the rows written (the Enforcer's Rules).
 func rulesFor(e *exec.Env, db *Database, def *catalog.TableDef) (*exec.RowRules, error) {
-	if m := rulesCache.m.Load(); m != nil {
-		if r, ok := m.Load(def); ok {
-			return r.(*exec.RowRules), nil
-		}
+	if r, ok := boundRules.Get(def); ok {
+		return r, nil
 	}
-	b := newBinder(sessionOf(e), bind.Binder{})
-	sc := bind.TableScope(db.Name(), def)
-	r := &exec.RowRules{Defaults: make([]exec.Expr, len(def.Columns))}
-	bind := func(text string, hint types.Type) (exec.Expr, error) {
-		x := exprFromText(text)
-		if x == nil {
-			return nil, sqlerr.New(102, text)
-		}
-		return b.BindExpr(x, sc, nil, hint)
+	r, err := newBinder(sessionOf(e), bind.Binder{}).BindRowRules(db.Name(), def, exprFromText)
+	if err != nil {
+		return nil, err
 	}
-	for i := range def.Columns {
-		c := &def.Columns[i]
-		if c.Computed != "" {
-			x, err := bind(c.Computed, c.Type)
-			if err != nil {
-				return nil, err
-			}
-			r.Computed = append(r.Computed, exec.ComputedColumn{Col: i, X: x})
-		}
-		if d := defaultExpression(c); d != nil {
-			x, err := b.BindDefault(d, c.Type)
-			if err != nil {
-				return nil, err
-			}
-			r.Defaults[i] = x
-		}
-	}
-	for i := range def.Checks {
-		if def.Checks[i].Disabled {
-			continue
-		}
-		x, err := bind(def.Checks[i].Expr, types.TypeBit)
-		if err != nil {
-			return nil, err
-		}
-		r.Checks = append(r.Checks, exec.BoundCheck{Def: &def.Checks[i], X: x})
-	}
-	m := rulesCache.m.Load()
-	if m == nil || rulesCache.n.Add(1) > rulesCacheMax {
-		// Two sessions may both start a new map; one wins, and the other's
-		// rules are bound again on next use.
-		m = new(sync.Map)
-		rulesCache.m.Store(m)
-		rulesCache.n.Store(1)
-	}
-	m.Store(def, r)
+	boundRules.Put(def, r)
 	return r, nil
 }
 
