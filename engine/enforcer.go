@@ -12,7 +12,7 @@ import (
 // session's identity state (identity.go), the database's tables as the
 // session's transaction reads them (storedTable), the computed columns,
 // CHECK constraints and DEFAULTs bound from their text (rulesFor), and the
-// Assert that prints them in plans (constraint_explain.go).
+// CHECKs' printed definitions in the Assert of plans.
 var _ exec.Enforcer = (*rowWriter)(nil)
 
 func (w *rowWriter) IdentityInsert(e *exec.Env, listed, explicitID bool) error {
@@ -27,6 +27,21 @@ func (w *rowWriter) Rules(e *exec.Env, def *catalog.TableDef) (*exec.RowRules, e
 	return rulesFor(e, w.db, def)
 }
 
+// Explain prints the write's constraint work (exec.ConstraintAssert) as
+// the committed schema has it, with the CHECKs' definitions printed as
+// SQL Server stores them (which takes the parser).
 func (w *rowWriter) Explain(x *exec.Explainer, verb string, set []int, write *plan.Node) *plan.Node {
-	return constraintAssert(x, w.db, w.Table, verb, set, write)
+	schema := w.db.schema.Load()
+	if schema == nil {
+		return write
+	}
+	var checks []string
+	if verb != "Delete" {
+		for i := range w.Table.Checks {
+			if ck := &w.Table.Checks[i]; !ck.Disabled {
+				checks = append(checks, printedDefinition(ck.Expr))
+			}
+		}
+	}
+	return exec.ConstraintAssert(x, w.db.Name(), schema, w.Table, verb, set, checks, write)
 }

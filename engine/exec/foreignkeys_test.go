@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"mirrordb/engine/catalog"
+	"mirrordb/engine/plan"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
@@ -214,5 +215,39 @@ func TestCascadeDepth(t *testing.T) {
 	}
 	if _, err := f.delete(e, idIs(1)); !sqlerr.Is(err, 1785) {
 		t.Fatalf("%v, want 1785 past %d levels", err, maxCascadeDepth)
+	}
+}
+
+// TestConstraintAssert prints the constraint work of writes as the
+// checks above do it: c's parent sought through p's primary key, p's
+// children in c through ix_pid and g's by a scan of g; an UPDATE of
+// columns no key holds has none; a table without any keeps its node.
+func TestConstraintAssert(t *testing.T) {
+	f := newFKFixture(t, catalog.ActionCascade, catalog.ActionNone)
+	x := &Explainer{}
+	write := func() *plan.Node { return x.Node("Clustered Index Update", "Update", "") }
+	for _, tc := range []struct {
+		def    *catalog.TableDef
+		verb   string
+		cols   []int
+		checks []string
+		want   string
+	}{
+		{f.c, "Insert", nil, []string{"([pid]>(0))"}, "WHERE:(CHECK:([pid]>(0)), FOREIGN KEY:([FK_c_p] SEEK [db].[dbo].[p].[PK_p]))"},
+		{f.c, "Delete", nil, []string{"([pid]>(0))"}, "WHERE:(REFERENCE:([FK_g_c] CASCADE SCAN [db].[dbo].[g]))"},
+		{f.p, "Delete", nil, nil, "WHERE:(REFERENCE:([FK_c_p] CASCADE SEEK [db].[dbo].[c].[ix_pid]))"},
+		{f.p, "Update", []int{0}, nil, "WHERE:(REFERENCE:([FK_c_p] NO ACTION SEEK [db].[dbo].[c].[ix_pid]))"},
+		{f.p, "Update", []int{1}, nil, ""},
+		{f.g, "Insert", nil, nil, "WHERE:(FOREIGN KEY:([FK_g_c] SEEK [db].[dbo].[c].[PK_c]))"},
+		{f.g, "Delete", nil, nil, ""},
+	} {
+		n := ConstraintAssert(x, "db", f.ws.schema, tc.def, tc.verb, tc.cols, tc.checks, write())
+		got := ""
+		if n.PhysicalOp == "Assert" {
+			got = n.Argument
+		}
+		if got != tc.want {
+			t.Errorf("%s %s: got %q, want %q", tc.verb, tc.def.Name, got, tc.want)
+		}
 	}
 }
