@@ -14,8 +14,8 @@ import (
 
 // Constraints made and changed: CREATE TABLE's column- and table-level
 // constraints, ALTER TABLE ... ADD / DROP CONSTRAINT and [WITH CHECK |
-// NOCHECK] CHECK / NOCHECK CONSTRAINT (engine/constraints.go enforces
-// them). Every change is a new table definition written in the
+// NOCHECK] CHECK / NOCHECK CONSTRAINT (engine/exec/foreignkeys.go
+// enforces them). Every change is a new table definition written in the
 // statement's transaction.
 
 // firstConstraintObjectID is the first object_id constraints take; their

@@ -30,5 +30,7 @@
 // UPDATE and DELETE with their OUTPUT clause (dml.go: DMLBinder, which
 // asks the engine through DML for the table's row writer and Enforcer,
 // its scan, an INSERT's planned SELECT and the columns' parsed DEFAULTs),
-// bound into exec's Insert, Update and Delete.
+// bound into exec's Insert, Update and Delete; and a table's row rules,
+// its computed columns, CHECKs and DEFAULTs, from their stored text
+// (rowrules.go).
 package bind
