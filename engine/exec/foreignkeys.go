@@ -407,6 +407,16 @@ func (c constraints) referencedRow(def, child *catalog.TableDef, fk *catalog.For
 	if err := w.ApplyChanges(c.e, c.ws, changes); err != nil {
 		return err
 	}
+	if action == catalog.ActionSetDefault {
+		// The default may be the very key that went, which parents
+		// (skipping keys a row did not change) would not look up.
+		if ok, err := HasParent(c.e, c.ws, c.tabs, child, def, fk, news[0]); err != nil || !ok {
+			if err == nil {
+				err = Conflict(c.verb, "FOREIGN KEY", fk.Name, c.db, def, fk.RefColumns)
+			}
+			return err
+		}
+	}
 	for i := range rows {
 		if err := c.parents(child, rows[i], news[i], nil); err != nil {
 			return err
