@@ -14,8 +14,8 @@ import (
 
 // Constraints made and changed: CREATE TABLE's column- and table-level
 // constraints, ALTER TABLE ... ADD / DROP CONSTRAINT and [WITH CHECK |
-// NOCHECK] CHECK / NOCHECK CONSTRAINT (engine/constraints.go enforces
-// them). Every change is a new table definition written in the
+// NOCHECK] CHECK / NOCHECK CONSTRAINT (engine/exec/foreignkeys.go
+// enforces them). Every change is a new table definition written in the
 // statement's transaction.
 
 // firstConstraintObjectID is the first object_id constraints take; their
@@ -359,17 +359,9 @@ func (a *constraintAdder) cascadePathExists(parent, child uint32) bool {
 func (a *constraintAdder) validateForeignKey(fk *catalog.ForeignKeyDef, parent *catalog.TableDef) error {
 	w := newRowWriter(a.db, a.def, "ALTER TABLE")
 	return (newTableScan(a.db, a.def)).Run(a.e, func(row []types.Value) error {
-		vals, null := pick(row, fk.Columns)
-		if null {
-			return nil
-		}
-		vals, err := convertTo(parent, fk.RefColumns, vals, a.def.ColumnTypes(fk.Columns))
-		if err != nil {
-			return err
-		}
-		ok, err := keyExists(a.e, a.t, w.db, parent, fk.RefColumns, vals)
+		ok, err := exec.HasParent(a.e, a.t, &w, a.def, parent, fk, row)
 		if err == nil && !ok {
-			err = conflict(w.Verb, "FOREIGN KEY", fk.Name, a.db, parent, fk.RefColumns)
+			err = exec.Conflict(w.Verb, "FOREIGN KEY", fk.Name, a.db.Name(), parent, fk.RefColumns)
 		}
 		return err
 	})

@@ -192,7 +192,7 @@ func BenchmarkUpdateManyTables(b *testing.B) {
 	}
 }
 
-// TestRulesCacheBounded: the bound rules of at most rulesCacheMax table
+// TestRulesCacheBounded: the bound rules of at most exec.RulesCacheMax table
 // definitions are kept; past that the cache starts again.
 func TestRulesCacheBounded(t *testing.T) {
 	in := openTestInstance(t)
@@ -204,16 +204,14 @@ func TestRulesCacheBounded(t *testing.T) {
 	}
 	def := set.Table("dbo", "rc")
 	e := &exec.Env{Sess: s}
-	for i := 0; i < 3*rulesCacheMax; i++ {
+	for i := 0; i < 3*exec.RulesCacheMax; i++ {
 		d := *def // a new definition each time, as every schema change makes
 		if _, err := rulesFor(e, s.db, &d); err != nil {
 			t.Fatal(err)
 		}
 	}
-	held := 0
-	rulesCache.m.Load().Range(func(_, _ any) bool { held++; return true })
-	if held == 0 || held > rulesCacheMax {
-		t.Fatalf("the cache holds %d definitions' rules (at most %d)", held, rulesCacheMax)
+	if held := boundRules.Len(); held == 0 || held > exec.RulesCacheMax {
+		t.Fatalf("the cache holds %d definitions' rules (at most %d)", held, exec.RulesCacheMax)
 	}
 	r1, _ := rulesFor(e, s.db, def)
 	r2, _ := rulesFor(e, s.db, def)

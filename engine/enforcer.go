@@ -1,61 +1,47 @@
 package engine
 
 import (
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/plan"
-	"mirrordb/types"
 )
 
 // A statement's rowWriter is the exec.Enforcer of its INSERT, UPDATE or
-// DELETE (exec/dml.go): what exec's run methods leave to the engine. The
-// foreign keys and cascades, the CHECK constraints and computed columns
-// (bound from their text by rulesFor) are in constraints.go, the identity
-// rules in identity.go; they work on the engine's transaction, which is
-// the Writes every statement runs with.
+// DELETE (exec/dml.go): what exec's run methods, which check the
+// constraints themselves (exec/foreignkeys.go), leave to the engine. The
+// session's identity state (identity.go), the database's tables as the
+// session's transaction reads them (storedTable), the computed columns,
+// CHECK constraints and DEFAULTs bound from their text (rulesFor), and the
+// CHECKs' printed definitions in the Assert of plans.
 var _ exec.Enforcer = (*rowWriter)(nil)
 
-func (w *rowWriter) BeginInsert(e *exec.Env, ws exec.Writes, listed, explicitID bool) error {
-	if err := w.checkIdentityTargets(sessionOf(e), listed, explicitID); err != nil {
-		return err
-	}
-	t := ws.(*txn)
-	t.selfRefs = new([]selfRef)
-	return nil
-}
-
-func (w *rowWriter) EndInsert(e *exec.Env, ws exec.Writes, err error) error {
-	t := ws.(*txn)
-	refs := t.selfRefs
-	t.selfRefs = nil
-	if err == nil && refs != nil && len(*refs) > 0 {
-		err = w.checkSelfRefs(e, t, *refs)
-	}
-	return err
+func (w *rowWriter) IdentityInsert(e *exec.Env, listed, explicitID bool) error {
+	return w.checkIdentityTargets(sessionOf(e), listed, explicitID)
 }
 
 func (w *rowWriter) Identity(e *exec.Env, v int64) { sessionOf(e).lastIdentity = &v }
 
-func (w *rowWriter) CheckRow(e *exec.Env, ws exec.Writes, row []types.Value) error {
-	return w.checkRow(e, ws.(*txn), row)
+func (w *rowWriter) Store(def *catalog.TableDef) exec.Table { return storedTable{w.db, def} }
+
+func (w *rowWriter) Rules(e *exec.Env, def *catalog.TableDef) (*exec.RowRules, error) {
+	return rulesFor(e, w.db, def)
 }
 
-func (w *rowWriter) Inserted(e *exec.Env, ws exec.Writes, row []types.Value) error {
-	return w.checkParents(e, ws.(*txn), nil, row)
-}
-
-func (w *rowWriter) Updated(e *exec.Env, ws exec.Writes, changes []exec.RowChange) error {
-	return w.afterUpdate(e, ws.(*txn), changes)
-}
-
-func (w *rowWriter) Deleted(e *exec.Env, ws exec.Writes, rows [][]types.Value) error {
-	t := ws.(*txn)
-	def, _, err := liveDef(t, w.Table)
-	if err != nil {
-		return err
-	}
-	return referencedChange(e, t, w.db, def, w.Verb, rows, nil, 0)
-}
-
+// Explain prints the write's constraint work (exec.ConstraintAssert) as
+// the committed schema has it, with the CHECKs' definitions printed as
+// SQL Server stores them (which takes the parser).
 func (w *rowWriter) Explain(x *exec.Explainer, verb string, set []int, write *plan.Node) *plan.Node {
-	return constraintAssert(x, w.db, w.Table, verb, set, write)
+	schema := w.db.schema.Load()
+	if schema == nil {
+		return write
+	}
+	var checks []string
+	if verb != "Delete" {
+		for i := range w.Table.Checks {
+			if ck := &w.Table.Checks[i]; !ck.Disabled {
+				checks = append(checks, printedDefinition(ck.Expr))
+			}
+		}
+	}
+	return exec.ConstraintAssert(x, w.db.Name(), schema, w.Table, verb, set, checks, write)
 }

@@ -22,9 +22,6 @@ type txn struct {
 	// loaded at schemaEpoch (storage.Txn.SchemaEpoch).
 	schema      *catalog.Schema
 	schemaEpoch int
-	// selfRefs, while an INSERT runs, holds its rows whose parent in
-	// the same table was not there yet (engine/constraints.go).
-	selfRefs *[]selfRef
 }
 
 // beginWrite starts a write transaction, waiting for the writer lock.

@@ -11,7 +11,7 @@ const (
 var constraintMessages = map[int]msgDef{
 	// 547's last argument is ", column 'c'" or "" (a constraint on several
 	// columns names none), as SQL Server prints it. CHECK violations carry
-	// 23514 instead (engine/constraints.go sets it).
+	// 23514 instead (exec.CheckConflict sets it).
 	547:  {16, ForeignKeyViolation, "The %s statement conflicted with the %s constraint \"%s\". The conflict occurred in database \"%s\", table \"%s\"%s."},
 	271:  {16, WrongObjectType, "The column \"%s\" cannot be modified because it is either a computed column or is the result of a UNION operator."},
 	1752: {16, InvalidTableDef, "Column '%s' in table '%s' is invalid for creating a default constraint."},

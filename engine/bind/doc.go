@@ -33,5 +33,7 @@
 // their OUTPUT clause (dml.go: DMLBinder, which asks the engine through
 // DML for the table's row writer and Enforcer, its scan and the columns'
 // parsed DEFAULTs; an INSERT's SELECT is planned as a nested query,
-// Engine.PlanQuery), bound into exec's Insert, Update and Delete.
+// Engine.PlanQuery), bound into exec's Insert, Update and Delete; and a
+// table's row rules, its computed columns, CHECKs and DEFAULTs, from their
+// stored text (rowrules.go).
 package bind

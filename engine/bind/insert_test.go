@@ -110,3 +110,51 @@ func TestBindValues(t *testing.T) {
 		}
 	}
 }
+
+// parseStored reads a stored expression as the engine does ("SELECT
+// (text)"), nil when it does not parse.
+func parseStored(text string) parser.Expr {
+	st, err := parser.ParseStatement("SELECT (" + text + ")")
+	if err != nil {
+		return nil
+	}
+	return st.(*parser.Select).Items[0].Expr
+}
+
+// TestBindRowRules binds a table's computed column, its enabled CHECK
+// (not the disabled one) and its DEFAULT from their text over the
+// table's columns, evaluated against a row; a text that does not parse
+// is 102, a column the table lacks 207.
+func TestBindRowRules(t *testing.T) {
+	intT := types.TypeInt
+	def := &catalog.TableDef{Name: "t", Schema: "dbo",
+		Columns: []catalog.ColumnDef{{Name: "a", Type: intT}, {Name: "b", Type: intT, Default: "(5)"}, {Name: "s", Type: intT, Computed: "[a]+[b]"}},
+		Checks:  []catalog.CheckDef{{Name: "CK_a", Expr: "[a]>(0)", Column: 0}, {Name: "CK_off", Expr: "[b]>(100)", Column: -1, Disabled: true}}}
+	b := &Binder{Params: &exec.ParamTypes{}, Engine: &testEngine{}}
+	r, err := b.BindRowRules("app", def, parseStored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Computed) != 1 || r.Computed[0].Col != 2 || len(r.Checks) != 1 || r.Checks[0].Def.Name != "CK_a" || r.Defaults[0] != nil || r.Defaults[1] == nil {
+		t.Fatalf("rules %+v", r)
+	}
+	e := &exec.Env{}
+	row := []types.Value{int64(2), int64(3), nil}
+	if err := r.Compute(e, def, row); err != nil || row[2] != int64(5) {
+		t.Fatalf("computed %v, %v", row, err)
+	}
+	row[0] = int64(-1)
+	if err := r.Check(e, "INSERT", "app", def, row); !sqlerr.Is(err, 547) {
+		t.Fatalf("CHECK of a = -1: %v, want 547", err)
+	}
+
+	bad := *def
+	bad.Checks = []catalog.CheckDef{{Name: "CK_bad", Expr: "[a] >", Column: -1}}
+	if _, err := b.BindRowRules("app", &bad, parseStored); !sqlerr.Is(err, 102) {
+		t.Errorf("unparsable CHECK: %v, want 102", err)
+	}
+	bad.Checks = []catalog.CheckDef{{Name: "CK_gone", Expr: "[z]>(0)", Column: -1}}
+	if _, err := b.BindRowRules("app", &bad, parseStored); !sqlerr.Is(err, 207) {
+		t.Errorf("CHECK of a missing column: %v, want 207", err)
+	}
+}

@@ -9,8 +9,8 @@ import (
 // Constraints. FOREIGN KEY and CHECK constraints are part of their table's
 // definition (TableDef.ForeignKeys, .Checks), a UNIQUE constraint is a
 // unique index marked Constraint, a DEFAULT lives on its column: so they
-// are stored, logged, mirrored and backed up with the table. The engine
-// enforces them (engine/constraints.go).
+// are stored, logged, mirrored and backed up with the table. exec
+// enforces them (engine/exec/foreignkeys.go, rowrules.go).
 
 // Referential actions, as written after ON DELETE / ON UPDATE.
 const (

@@ -10,8 +10,9 @@ import (
 
 // The bound INSERT, UPDATE and DELETE, which bind builds and the engine
 // runs in one transaction batch through its Writes. Each writes through a
-// RowWriter and calls the statement's Enforcer for what only the engine
-// can do (constraints, cascades, the session's identity state).
+// RowWriter, checks the constraints around its rows (foreignkeys.go) and
+// calls the statement's Enforcer for what only the engine can do (the
+// session's identity state, other tables' stores, rules bound from text).
 
 // Insert is a bound INSERT (or the target of COPY FROM and BULK INSERT).
 type Insert struct {
@@ -33,14 +34,23 @@ type Insert struct {
 
 // Run inserts the statement's rows and returns how many.
 func (p *Insert) Run(e *Env, ws Writes) (int64, error) {
-	if err := p.Rules.BeginInsert(e, ws, p.Listed, p.ExplicitID); err != nil {
+	if err := p.Rules.IdentityInsert(e, p.Listed, p.ExplicitID); err != nil {
 		return 0, err
 	}
-	n, err := p.insertRows(e, ws)
-	return n, p.Rules.EndInsert(e, ws, err)
+	var pending []pendingParent
+	n, err := p.insertRows(e, ws, &pending)
+	if err == nil && len(pending) > 0 {
+		err = p.constraints(e, ws).pendingParents(p.W.Table, pending)
+	}
+	return n, err
 }
 
-func (p *Insert) insertRows(e *Env, ws Writes) (int64, error) {
+// constraints is the constraint work of the INSERT's writes.
+func (p *Insert) constraints(e *Env, ws Writes) constraints {
+	return constraints{e: e, ws: ws, tabs: p.Rules, db: p.W.Database, verb: p.W.Verb}
+}
+
+func (p *Insert) insertRows(e *Env, ws Writes, pending *[]pendingParent) (int64, error) {
 	var count int64
 	if p.Sel != nil {
 		rows, err := CollectRows(e, p.Sel, -1)
@@ -52,7 +62,7 @@ func (p *Insert) insertRows(e *Env, ws Writes) (int64, error) {
 			if err := e.Gov.Check(); err != nil {
 				return 0, err
 			}
-			if err := p.Put(e, ws, r, p.SelT, nil); err != nil {
+			if err := p.put(e, ws, r, p.SelT, nil, pending); err != nil {
 				return 0, err
 			}
 			count++
@@ -77,7 +87,7 @@ func (p *Insert) insertRows(e *Env, ws Writes) (int64, error) {
 			}
 			vals[j], valTypes[j] = v, x.Type()
 		}
-		if err := p.Put(e, ws, vals, valTypes, isDefault); err != nil {
+		if err := p.put(e, ws, vals, valTypes, isDefault, pending); err != nil {
 			return 0, err
 		}
 		count++
@@ -86,8 +96,15 @@ func (p *Insert) insertRows(e *Env, ws Writes) (int64, error) {
 }
 
 // Put builds a full row from the supplied values (of valTypes, skipping
-// those marked DEFAULT), fills the other columns and inserts it.
+// those marked DEFAULT), fills the other columns and inserts it: a load's
+// row, whose parent must be there already.
 func (p *Insert) Put(e *Env, ws Writes, vals []types.Value, valTypes []types.Type, isDefault []bool) error {
+	return p.put(e, ws, vals, valTypes, isDefault, nil)
+}
+
+// put is Put with the INSERT's rows whose parent in the same table is
+// not there yet put aside in pending (nil: refused at once).
+func (p *Insert) put(e *Env, ws Writes, vals []types.Value, valTypes []types.Type, isDefault []bool, pending *[]pendingParent) error {
 	row := make([]types.Value, len(p.W.Table.Columns))
 	given := make([]bool, len(row))
 	for j, col := range p.Targets {
@@ -119,7 +136,8 @@ func (p *Insert) Put(e *Env, ws Writes, vals []types.Value, valTypes []types.Typ
 			}
 		}
 	}
-	if err := p.Rules.CheckRow(e, ws, row); err != nil {
+	c := p.constraints(e, ws)
+	if err := c.checkRow(p.W.Table, row); err != nil {
 		return err
 	}
 	key, err := p.W.Key(ws, row)
@@ -129,7 +147,7 @@ func (p *Insert) Put(e *Env, ws Writes, vals []types.Value, valTypes []types.Typ
 	if err := p.W.Insert(ws, key, row); err != nil {
 		return err
 	}
-	if err := p.Rules.Inserted(e, ws, row); err != nil {
+	if err := c.parents(p.W.Table, nil, row, pending); err != nil {
 		return err
 	}
 	return p.Out.Add(e, nil, row)
@@ -263,6 +281,7 @@ func (p *Update) Run(e *Env, ws Writes) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	c := constraints{e: e, ws: ws, tabs: p.Rules, db: p.W.Database, verb: p.W.Verb}
 	changes := make([]RowChange, len(rows))
 	for i, old := range rows {
 		if err := e.Gov.Check(); err != nil {
@@ -293,7 +312,7 @@ func (p *Update) Run(e *Env, ws Writes) (int64, error) {
 		if err := p.W.Stamp(ws, row); err != nil {
 			return 0, err
 		}
-		if err := p.Rules.CheckRow(e, ws, row); err != nil {
+		if err := c.checkRow(p.W.Table, row); err != nil {
 			return 0, err
 		}
 		changes[i] = RowChange{OldKey: ks[i], OldRaw: raws[i], NewKey: p.W.StorageKey(ks[i], row), Old: old, Row: row}
@@ -304,7 +323,7 @@ func (p *Update) Run(e *Env, ws Writes) (int64, error) {
 	if err := p.W.ApplyChanges(e, ws, changes); err != nil {
 		return 0, err
 	}
-	return int64(len(changes)), p.Rules.Updated(e, ws, changes)
+	return int64(len(changes)), c.updated(p.W.Table, changes)
 }
 
 // Explain prints the UPDATE: its SET list over how it finds its rows.
@@ -346,7 +365,8 @@ func (p *Delete) Run(e *Env, ws Writes) (int64, error) {
 	if err := DeleteRows(e, ws, p.Scan.Def.ID, ks, raws, rows); err != nil {
 		return 0, err
 	}
-	return int64(len(ks)), p.Rules.Deleted(e, ws, rows)
+	c := constraints{e: e, ws: ws, tabs: p.Rules, db: p.Scan.Table.Database(), verb: "DELETE"}
+	return int64(len(ks)), c.deleted(p.Scan.Def, rows)
 }
 
 // Explain prints the DELETE over how it finds its rows.

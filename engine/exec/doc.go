@@ -41,13 +41,17 @@
 //     with their index entries (IndexEntry, WriteIndexes: 2601, 2627),
 //     MatchRows and DeleteRows, UPDATE's and DELETE's rows, and
 //     RowRules, a row's computed columns and CHECK constraints (547)
-//     once the engine has bound them;
+//     once bind has bound them from their text, kept per table
+//     definition in a RulesCache;
 //   - the bound INSERT, UPDATE and DELETE (Insert, Update, Delete: dml.go)
-//     with their OUTPUT clause (Output), which run over Writes and leave
-//     to the statement's Enforcer, the engine's, what only it can do:
-//     foreign keys and their cascades, CHECK constraints and computed
-//     columns bound from their text, SET IDENTITY_INSERT and the
-//     session's SCOPE_IDENTITY();
+//     with their OUTPUT clause (Output), which run over Writes, and the
+//     constraints around their rows (foreignkeys.go): the row rules, each
+//     foreign key's parent sought, the children of a deleted or changed
+//     parent row refused or cascaded through the same Writes, and the
+//     Assert printing that work (ConstraintAssert); what only the engine
+//     can do they ask the statement's Enforcer: SET IDENTITY_INSERT and
+//     the session's SCOPE_IDENTITY(), the other tables' stores and the
+//     bound rules (Tables), the CHECKs' printed definitions;
 //   - KeySeek, the ranges of encoded keys a seek on one key reads,
 //     computed as the statement runs from the values the planner found,
 //     and its SEEK:() text in plans;

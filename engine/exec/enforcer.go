@@ -8,38 +8,23 @@ import (
 	"mirrordb/types"
 )
 
-// Enforcer is what only the engine does around the rows an INSERT,
-// UPDATE or DELETE writes: the constraints whose expressions it binds
-// from their stored text, the foreign keys' lookups and cascades (which
-// read other tables through the engine's scans and write through the
-// same Writes), and the session's identity state. The engine gives each
-// bound statement one for its table; the run methods below call it at
-// the points SQL Server checks.
+// Enforcer is what only the engine can do around the rows an INSERT,
+// UPDATE or DELETE writes: the session's identity state, the other
+// tables' stores and the rules it binds from their stored text (Tables),
+// and the printing of the constraints' expressions in plans. exec checks
+// the constraints itself (foreignkeys.go). The engine gives each bound
+// statement one for its table.
 type Enforcer interface {
-	// BeginInsert is called before an INSERT writes a row. It applies
+	Tables
+	// IdentityInsert is called before an INSERT writes a row. It applies
 	// SET IDENTITY_INSERT as the session has it now (544, 8101, 545: the
 	// plan may have been bound under the other setting), given whether
 	// the INSERT has a column list and whether the list names the
-	// identity column, and starts putting aside the rows whose parent
-	// in the same table is not there yet (a later row may be it).
-	BeginInsert(e *Env, ws Writes, listed, explicitID bool) error
-	// EndInsert ends what BeginInsert began: when err is nil, the rows
-	// put aside must find their parents now (547). It returns err, or
-	// that check's error.
-	EndInsert(e *Env, ws Writes, err error) error
+	// identity column.
+	IdentityInsert(e *Env, listed, explicitID bool) error
 	// Identity records an identity value a row was given, generated or
 	// explicit: SCOPE_IDENTITY() and @@IDENTITY report the session's last.
 	Identity(e *Env, v int64)
-	// CheckRow computes a new row version's computed columns into row
-	// and checks its CHECK constraints (547).
-	CheckRow(e *Env, ws Writes, row []types.Value) error
-	// Inserted checks the foreign keys of an inserted row (547).
-	Inserted(e *Env, ws Writes, row []types.Value) error
-	// Updated checks the foreign keys of the rows an UPDATE changed and
-	// carries out those that reference them (547, or the cascades).
-	Updated(e *Env, ws Writes, changes []RowChange) error
-	// Deleted carries out the foreign keys that reference deleted rows.
-	Deleted(e *Env, ws Writes, rows [][]types.Value) error
 	// Explain puts over a write's plan node the Assert of the
 	// constraints it checks; verb is Insert, Update or Delete, set an
 	// UPDATE's columns.

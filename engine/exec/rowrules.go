@@ -2,6 +2,8 @@ package exec
 
 import (
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"mirrordb/engine/catalog"
 	"mirrordb/sqlerr"
@@ -101,4 +103,50 @@ func Conflict(verb, kind, name, db string, def *catalog.TableDef, cols []int) *s
 	e := sqlerr.New(547, verb, kind, name, db, "dbo."+def.Name, col)
 	e.Detail = sqlerr.New(3621).Text() // SQL Server's trailer, as BACKUP's 3013
 	return e
+}
+
+// RulesCache holds the bound rules of each table definition in use: the
+// engine binds a definition's rules once (a schema change makes a new
+// definition, a new pointer) and every row written, from every session,
+// asks the cache, so a lookup takes no lock: m is a *sync.Map replaced
+// whole when it holds Max definitions, n counts what it holds.
+type RulesCache struct {
+	m atomic.Pointer[sync.Map]
+	n atomic.Int64
+}
+
+// RulesCacheMax is how many definitions' rules a RulesCache holds before
+// it starts again.
+const RulesCacheMax = 512
+
+// Get returns the rules bound for def, if the cache holds them.
+func (c *RulesCache) Get(def *catalog.TableDef) (*RowRules, bool) {
+	if m := c.m.Load(); m != nil {
+		if r, ok := m.Load(def); ok {
+			return r.(*RowRules), true
+		}
+	}
+	return nil, false
+}
+
+// Put keeps the rules bound for def.
+func (c *RulesCache) Put(def *catalog.TableDef, r *RowRules) {
+	m := c.m.Load()
+	if m == nil || c.n.Add(1) > RulesCacheMax {
+		// Two sessions may both start a new map; one wins, and the other's
+		// rules are bound again on next use.
+		m = new(sync.Map)
+		c.m.Store(m)
+		c.n.Store(1)
+	}
+	m.Store(def, r)
+}
+
+// Len counts the definitions the cache holds.
+func (c *RulesCache) Len() int {
+	n := 0
+	if m := c.m.Load(); m != nil {
+		m.Range(func(_, _ any) bool { n++; return true })
+	}
+	return n
 }

@@ -305,3 +305,25 @@ func TestRowRules(t *testing.T) {
 		}
 	}
 }
+
+// TestRulesCache: a definition's rules come back as they were put, and
+// at most RulesCacheMax definitions' rules are held (past that the cache
+// starts again).
+func TestRulesCache(t *testing.T) {
+	var c RulesCache
+	def := &catalog.TableDef{Name: "t"}
+	if _, ok := c.Get(def); ok {
+		t.Fatal("an empty cache holds rules")
+	}
+	r := &RowRules{}
+	c.Put(def, r)
+	if got, ok := c.Get(def); !ok || got != r {
+		t.Fatalf("Get gave %p %v, want %p", got, ok, r)
+	}
+	for i := 0; i < 3*RulesCacheMax; i++ {
+		c.Put(&catalog.TableDef{Name: "t"}, &RowRules{})
+	}
+	if n := c.Len(); n == 0 || n > RulesCacheMax {
+		t.Fatalf("the cache holds %d definitions' rules, at most %d", n, RulesCacheMax)
+	}
+}
