@@ -97,7 +97,7 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 	for _, c := range x.Add {
 		added.Columns = append(added.Columns, c.ColumnDef)
 	}
-	if pending := columnConstraints(added); len(pending) > 0 {
+	if pending := bind.CreateTableConstraints(added); len(pending) > 0 {
 		ch.then = func(e *exec.Env, t *txn, id uint32) error {
 			return b.changeConstraints(e, t, db, id, func(a *constraintAdder) error { return a.addAll(pending) })
 		}
@@ -124,7 +124,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 			ct.Columns = append(ct.Columns, c.ColumnDef)
 		}
 	}
-	typed, err := b.tableDefinition(ct)
+	typed, err := b.ddl().TableDefinition(ct)
 	if err != nil {
 		return nil, err
 	}
@@ -169,8 +169,8 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 			}
 			nd.Columns = append(nd.Columns, c)
 		}
-		if len(nd.Columns) > maxColumns {
-			return nil, sqlerr.New(1702, nd.Columns[maxColumns].Name, def.Name, maxColumns)
+		if len(nd.Columns) > bind.MaxColumns {
+			return nil, sqlerr.New(1702, nd.Columns[bind.MaxColumns].Name, def.Name, bind.MaxColumns)
 		}
 		if computed {
 			all := &parser.CreateTable{Columns: make([]*parser.ColumnDef, len(nd.Columns))}
@@ -180,7 +180,7 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 					all.Columns[i] = x.Add[i-width].ColumnDef
 				}
 			}
-			if err := b.computedTypes(all, nd); err != nil {
+			if err := b.ComputedTypes(all, nd); err != nil {
 				return nil, err
 			}
 		}

@@ -66,12 +66,12 @@ func containsName(names []string, name string) bool {
 // without one).
 func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alterChange {
 	var pks []*parser.PrimaryKey
-	var rest []pendingConstraint
+	var rest []bind.PendingConstraint
 	for _, c := range x.Add {
 		if pk, ok := c.(*parser.PrimaryKey); ok {
 			pks = append(pks, pk)
 		} else {
-			rest = append(rest, pendingConstraint{c: c})
+			rest = append(rest, bind.PendingConstraint{C: c})
 		}
 	}
 	if len(pks) == 0 {

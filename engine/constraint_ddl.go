@@ -22,93 +22,6 @@ import (
 // own counter keeps table ids (and the names made from them) unchanged.
 const firstConstraintObjectID = 0x3C000001
 
-// pendingConstraint is a constraint of a CREATE TABLE or an ALTER TABLE
-// ... ADD, waiting for its table's id and the schema to resolve against.
-type pendingConstraint struct {
-	c      parser.TableConstraint
-	column string // a column-level constraint's column
-}
-
-// columnConstraints collects a CREATE TABLE's constraints besides its
-// primary key: UNIQUE first (a foreign key of the same table may
-// reference it), then CHECK, then FOREIGN KEY.
-func columnConstraints(x *parser.CreateTable) []pendingConstraint {
-	var uniques, checks, fks []pendingConstraint
-	add := func(c parser.TableConstraint, col string) {
-		switch c.(type) {
-		case *parser.UniqueConstraint:
-			uniques = append(uniques, pendingConstraint{c, col})
-		case *parser.CheckConstraint:
-			checks = append(checks, pendingConstraint{c, col})
-		default:
-			fks = append(fks, pendingConstraint{c, col})
-		}
-	}
-	for _, c := range x.Columns {
-		if c.Unique != nil {
-			add(c.Unique, c.Name)
-		}
-		for _, k := range c.Checks {
-			add(k, c.Name)
-		}
-		if c.References != nil {
-			add(c.References, c.Name)
-		}
-	}
-	for _, c := range x.Constraints {
-		add(c, "")
-	}
-	return append(append(uniques, checks...), fks...)
-}
-
-// computedTypes gives each computed column the type of its expression.
-func (b *binder) computedTypes(x *parser.CreateTable, def *catalog.TableDef) error {
-	sc := bind.TableScope("", def)
-	for i, c := range x.Columns {
-		if c.Computed == nil {
-			continue
-		}
-		if hasSubquery(c.Computed) {
-			return b.ErrAt(c, sqlerr.New(1046))
-		}
-		var other *parser.ColumnRef
-		bind.WalkExpr(c.Computed, func(n parser.Expr) bool {
-			if r, ok := n.(*parser.ColumnRef); ok {
-				if j := def.ColumnIndex(r.Parts[len(r.Parts)-1]); j >= 0 && def.Columns[j].Computed != "" {
-					other = r
-				}
-			}
-			return other == nil
-		})
-		if other != nil {
-			return b.ErrAt(other, sqlerr.New(1759, strings.Join(other.Parts, "."), def.Name))
-		}
-		bound, err := b.BindExpr(c.Computed, sc, nil, types.TypeUnknown)
-		if err != nil {
-			return err
-		}
-		def.Columns[i].Type = bound.Type()
-		if def.Columns[i].Type.Kind == types.Unknown {
-			def.Columns[i].Type = types.TypeInt
-		}
-	}
-	return nil
-}
-
-func hasSubquery(x parser.Expr) bool {
-	found := false
-	bind.WalkExpr(x, func(n parser.Expr) bool {
-		switch n.(type) {
-		case *parser.Subquery, *parser.Exists:
-			found = true
-		case *parser.InList:
-			found = found || n.(*parser.InList).Subquery != nil
-		}
-		return !found
-	})
-	return found
-}
-
 // nextObjectID allocates a constraint's object_id.
 func nextObjectID(t *txn) (uint32, error) {
 	v, err := t.nextCounter(keys.SchemaKey("db", "next_object_id"), firstConstraintObjectID, 1)
@@ -151,7 +64,7 @@ type constraintAdder struct {
 }
 
 // addAll adds the constraints in order.
-func (a *constraintAdder) addAll(pending []pendingConstraint) error {
+func (a *constraintAdder) addAll(pending []bind.PendingConstraint) error {
 	for _, p := range pending {
 		if err := a.add(p); err != nil {
 			return err
@@ -162,16 +75,16 @@ func (a *constraintAdder) addAll(pending []pendingConstraint) error {
 
 // add adds one constraint; a PRIMARY KEY, which moves the rows, is
 // alter_key.go's.
-func (a *constraintAdder) add(p pendingConstraint) error {
+func (a *constraintAdder) add(p bind.PendingConstraint) error {
 	if a.names == nil {
 		a.names = a.set.ObjectNames()
 		for _, n := range a.def.OwnNames() {
 			a.names[strings.ToLower(n)] = true
 		}
 	}
-	if n := p.c.ConstraintName(); n != "" {
+	if n := p.C.ConstraintName(); n != "" {
 		if a.names[strings.ToLower(n)] {
-			return a.b.ErrAt(p.c, sqlerr.New(2714, n))
+			return a.b.ErrAt(p.C, sqlerr.New(2714, n))
 		}
 		a.names[strings.ToLower(n)] = true
 	}
@@ -180,18 +93,18 @@ func (a *constraintAdder) add(p pendingConstraint) error {
 		return err
 	}
 	var errOut error
-	switch c := p.c.(type) {
+	switch c := p.C.(type) {
 	case *parser.CheckConstraint:
-		errOut = a.addCheck(c, p.column, id)
+		errOut = a.addCheck(c, p.Column, id)
 	case *parser.ForeignKey:
-		errOut = a.addForeignKey(c, p.column, id)
+		errOut = a.addForeignKey(c, p.Column, id)
 	case *parser.UniqueConstraint:
-		errOut = a.addUnique(c, p.column, id)
+		errOut = a.addUnique(c, p.Column, id)
 	case *parser.DefaultConstraint:
 		errOut = a.addDefault(c, id)
 	}
 	if se, ok := errOut.(*sqlerr.Error); ok && se.Position == 0 {
-		errOut = a.b.ErrAt(p.c, se)
+		errOut = a.b.ErrAt(p.C, se)
 	}
 	return errOut
 }
@@ -205,7 +118,7 @@ func nameOr(given, prefix, table, column string, id uint32) string {
 
 func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id uint32) error {
 	def := a.def
-	if hasSubquery(c.Expr) {
+	if bind.HasSubquery(c.Expr) {
 		return sqlerr.New(1046)
 	}
 	col := -1
@@ -434,7 +347,7 @@ func (a *constraintAdder) addDefault(c *parser.DefaultConstraint, id uint32) err
 	if col.Default != "" {
 		return sqlerr.New(1781)
 	}
-	if err := a.b.checkDefault(c.Expr, col.Type); err != nil {
+	if err := a.b.CheckDefault(c.Expr, col.Type); err != nil {
 		return err
 	}
 	col.Default, col.DefaultID = c.Expr.String(), id
@@ -467,7 +380,7 @@ func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmt
 		case "ADD":
 			a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: def, existing: true, nocheck: x.With == "NOCHECK"}
 			for _, c := range x.Add {
-				if err := a.add(pendingConstraint{c: c}); err != nil {
+				if err := a.add(bind.PendingConstraint{C: c}); err != nil {
 					return "", err
 				}
 			}

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
@@ -18,38 +19,6 @@ import (
 // binary(8), an alias as its base type, but sys.columns and sys.types show
 // what was declared. A type is a logged schema key (s/y/<name>), so it is
 // mirrored and backed up with the database.
-
-// declaredNames are the type names a column keeps beside its storage type.
-var declaredNames = map[string]string{"TEXT": "text", "NTEXT": "ntext", "IMAGE": "image",
-	"TIMESTAMP": "timestamp", "ROWVERSION": "timestamp"}
-
-// columnType resolves a column's declared type in database db: a system
-// type, one of the declared names above, or an alias type. declared is
-// the name sys.columns shows when it differs from the stored type's;
-// alias is the alias type, nil for system types.
-func (b *binder) columnType(db *Database, tn parser.TypeName) (t types.Type, declared string, alias *catalog.UserType, err error) {
-	name := tn.Name
-	if declaredNames[name] == "timestamp" {
-		name = "ROWVERSION"
-	}
-	if tn.Schema == "" {
-		t, err = types.FromName(name, tn.Args, tn.Max)
-		if err == nil || !sqlerr.Is(err, 2715) {
-			return t, declaredNames[tn.Name], nil, err
-		}
-	}
-	ut, rerr := b.cat.UserType(db, tn.Name)
-	if rerr != nil {
-		return t, "", nil, rerr
-	}
-	if ut == nil || (tn.Schema != "" && !strings.EqualFold(tn.Schema, ut.Schema)) {
-		return t, "", nil, sqlerr.New(2715, 1, tn.Name)
-	}
-	if len(tn.Args) > 0 || tn.Max {
-		return t, "", nil, sqlerr.New(2716, 1, ut.Name)
-	}
-	return ut.Base, ut.Name, ut, nil
-}
 
 func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
 	db, err := b.databaseOf(x.Name)
@@ -67,14 +36,14 @@ func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
 		return nil, b.ErrAt(x.Base, sqlerr.New(2715, 1, x.Base.Schema+"."+x.Base.Name))
 	}
 	base, err := types.FromName(x.Base.Name, x.Base.Args, x.Base.Max)
-	if err != nil || declaredNames[x.Base.Name] == "timestamp" {
+	if err != nil || bind.DeclaredName(x.Base.Name) == "timestamp" {
 		if err == nil {
 			err = sqlerr.New(2715, 1, strings.ToLower(x.Base.Name))
 		}
 		return nil, b.ErrAt(x.Base, err)
 	}
 	name := x.Name.Object()
-	if _, sysErr := types.FromName(name, nil, false); !sqlerr.Is(sysErr, 2715) || declaredNames[strings.ToUpper(name)] != "" {
+	if _, sysErr := types.FromName(name, nil, false); !sqlerr.Is(sysErr, 2715) || bind.DeclaredName(name) != "" {
 		return nil, b.ErrAt(x.Name, sqlerr.New(219, name)) // a system type's name
 	}
 	nullable := x.Nullable == nil || *x.Nullable
@@ -233,7 +202,7 @@ func (vs viewSet) addTypeViews() {
 			}
 			for _, name := range systemTypeNames {
 				c := catalog.ColumnDef{TypeName: name}
-				if c.Type, _ = types.FromName(name, nil, false); declaredNames[strings.ToUpper(name)] == "timestamp" {
+				if c.Type, _ = types.FromName(name, nil, false); bind.DeclaredName(name) == "timestamp" {
 					c.Type, _ = types.FromName("rowversion", nil, false)
 				}
 				switch name {

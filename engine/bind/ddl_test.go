@@ -1,0 +1,126 @@
+package bind
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"mirrordb/engine/catalog"
+	"mirrordb/engine/exec"
+	"mirrordb/parser"
+	"mirrordb/sqlerr"
+	"mirrordb/types"
+)
+
+// aliasCatalog is testCatalog with one alias type, phone (varchar(12)
+// NOT NULL, id 257), in every database.
+type aliasCatalog struct{ testCatalog }
+
+func (aliasCatalog) UserType(_ string, name string) (*catalog.UserType, error) {
+	if !strings.EqualFold(name, "phone") {
+		return nil, nil
+	}
+	return &catalog.UserType{ID: 257, Schema: "dbo", Name: "phone", Base: types.VarCharType(12)}, nil
+}
+
+// filterRefuser refuses every index filter naming column secret.
+type filterRefuser struct{}
+
+func (filterRefuser) CheckFilter(def *catalog.TableDef, index string, where parser.Expr) error {
+	if strings.Contains(strings.ToLower(where.String()), "secret") {
+		return sqlerr.New(10735, index, def.Name)
+	}
+	return nil
+}
+
+// ddlBinder binds DDL against database app holding insertTable (as
+// dbo.t) and an alias type phone.
+func ddlBinder() DDLBinder[string] {
+	def := *insertTable
+	def.Schema = "dbo"
+	b := &Binder{Params: &exec.ParamTypes{}, Engine: &testEngine{}}
+	return DDLBinder[string]{Binder: b, Cat: aliasCatalog{testCatalog{tables: map[string][]*catalog.TableDef{"app": {&def}, "other": nil}}},
+		Eng: filterRefuser{}}
+}
+
+func TestCreateTable(t *testing.T) {
+	b := ddlBinder()
+	d, def, pending, err := b.CreateTable(parseAs[*parser.CreateTable](t, b.Binder, `CREATE TABLE other.dbo.orders (
+		id int IDENTITY(10, 5) PRIMARY KEY, ref int REFERENCES t(id), tel phone NULL, note text,
+		qty int DEFAULT 1 + 1 CHECK (qty > 0), total AS qty * 2, rv timestamp,
+		CONSTRAINT uq UNIQUE (tel), CHECK (id > ref))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d != "other" || def.Name != "orders" || def.Schema != "dbo" || def.ID != 0 || len(def.Columns) != 7 {
+		t.Fatalf("%q %+v: want other's orders, seven columns, no id yet", d, def)
+	}
+	c := def.Columns
+	if c[0].Identity == nil || c[0].Identity.Seed != 10 || c[0].Identity.Increment != 5 || c[0].Nullable || len(def.PK) != 1 || def.PK[0] != 0 {
+		t.Errorf("id %+v, PK %v: want IDENTITY(10, 5), NOT NULL, the primary key", c[0], def.PK)
+	}
+	if c[2].Type != types.VarCharType(12) || c[2].TypeName != "phone" || c[2].UserTypeID != 257 || !c[2].Nullable {
+		t.Errorf("tel %+v: want the alias type phone's varchar(12), NULL as declared", c[2])
+	}
+	if c[3].Type.Length != types.MaxLength || c[3].TypeName != "text" || c[6].TypeName != "timestamp" || !c[6].IsRowversion() {
+		t.Errorf("note %+v, rv %+v: want the declared names text and timestamp kept", c[3], c[6])
+	}
+	if c[4].Default != "1 + 1" || c[5].Computed == "" || c[5].Type != types.TypeInt {
+		t.Errorf("qty %+v, total %+v: want the DEFAULT's text, total typed int", c[4], c[5])
+	}
+	var order []string
+	for _, p := range pending {
+		order = append(order, strings.Fields(p.C.String())[0]+" "+p.Column)
+	}
+	if got := strings.Join(order, ", "); !strings.HasPrefix(got, "CONSTRAINT") || len(pending) != 4 ||
+		pending[0].Column != "" || pending[1].Column != "qty" || pending[2].Column != "" || pending[3].Column != "ref" {
+		t.Errorf("constraints %s: want UNIQUE, then the CHECKs (qty's first), then REFERENCES", got)
+	}
+}
+
+func TestTableDefinitionRefusals(t *testing.T) {
+	b := ddlBinder()
+	for _, c := range []struct {
+		text string
+		err  int
+		at   string // the text the error points at
+	}{
+		{"CREATE TABLE sales.t (a int)", 2760, "sales.t"},
+		{"CREATE TABLE nowhere.dbo.t (a int)", 911, "nowhere.dbo.t"},
+		{"CREATE TABLE x (a int, A int)", 2705, "A int"},
+		{"CREATE TABLE x (a money2)", 2715, "money2"},
+		{"CREATE TABLE x (a int, b phone(5))", 2716, "phone(5)"},
+		{"CREATE TABLE x (a int IDENTITY, b bigint IDENTITY)", 2744, "b bigint"},
+		{"CREATE TABLE x (a varchar(5) IDENTITY)", 2749, "a varchar"},
+		{"CREATE TABLE x (a decimal(5, 2) IDENTITY)", 2749, "a decimal"},
+		{"CREATE TABLE x (a int, b int DEFAULT a + 1)", 128, "a + 1"},
+		{"CREATE TABLE x (a int DEFAULT NEWSEQUENTIALID())", 302, "NEWSEQUENTIALID"},
+		{"CREATE TABLE x (a int PRIMARY KEY, b int PRIMARY KEY)", 8110, "b int"},
+		{"CREATE TABLE x (a int PRIMARY KEY, b int, PRIMARY KEY (b))", 8110, "PRIMARY KEY (b)"},
+		{"CREATE TABLE x (a int, PRIMARY KEY (c))", 1911, "PRIMARY KEY (c)"},
+		{"CREATE TABLE x (a int NULL, PRIMARY KEY (a))", 8111, "a int NULL"},
+		{"CREATE TABLE x (a varchar(max), PRIMARY KEY (a))", 1919, "PRIMARY KEY (a)"},
+		{"CREATE TABLE x (a int, PRIMARY KEY (a, A))", 1909, "PRIMARY KEY (a, A)"},
+		{"CREATE TABLE x (a int, b AS (SELECT 1))", 1046, "b AS"},
+		{"CREATE TABLE x (a int, b AS a + 1, c AS b * 2)", 1759, "b * 2"},
+		{"CREATE TABLE x (a int, b AS nothere + 1)", 207, "nothere"},
+		{"CREATE TABLE x (a rowversion, b timestamp)", 2738, ""},
+	} {
+		x := parseAs[*parser.CreateTable](t, b.Binder, c.text)
+		_, _, _, err := b.CreateTable(x)
+		if !sqlerr.Is(err, c.err) {
+			t.Errorf("%s: %v, want Msg %d", c.text, err, c.err)
+			continue
+		}
+		if pos := sqlerr.As(err).Position; c.at != "" && (pos < 1 || !strings.HasPrefix(c.text[pos-1:], c.at)) {
+			t.Errorf("%s: Msg %d at %d, want at %q", c.text, c.err, pos, c.at)
+		}
+	}
+	x := &parser.CreateTable{Name: parser.ObjectName{Parts: []string{"wide"}}}
+	for i := 0; i <= MaxColumns; i++ {
+		x.Columns = append(x.Columns, &parser.ColumnDef{Name: fmt.Sprint("c", i), Type: parser.TypeName{Name: "INT"}})
+	}
+	if _, _, _, err := b.CreateTable(x); !sqlerr.Is(err, 1702) {
+		t.Errorf("%d columns: %v, want Msg 1702", len(x.Columns), err)
+	}
+}
