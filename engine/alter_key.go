@@ -180,7 +180,7 @@ func setPrimaryKey(def *catalog.TableDef, c *parser.PrimaryKey) error {
 	if len(def.PK) > 0 {
 		return sqlerr.New(1779, def.Name)
 	}
-	pk, err := keyColumns(def, c.Columns)
+	pk, err := bind.KeyColumns(def, c.Columns)
 	if err != nil {
 		return err
 	}
@@ -198,25 +198,4 @@ func setPrimaryKey(def *catalog.TableDef, c *parser.PrimaryKey) error {
 		def.PKName = catalog.ConstraintName("PK", def.Name, "", catalog.PKObjectID(def.ID))
 	}
 	return nil
-}
-
-// keyColumns resolves the columns of a PRIMARY KEY or UNIQUE constraint:
-// 1911 for a column that is not there, 1909 for one named twice, 1919 for
-// a type an index key cannot hold (the MAX types, text, ntext, image).
-func keyColumns(def *catalog.TableDef, names []string) ([]int, error) {
-	var cols []int
-	for _, n := range names {
-		i := def.ColumnIndex(n)
-		if i < 0 {
-			return nil, sqlerr.New(1911, n)
-		}
-		if containsInt(cols, i) {
-			return nil, sqlerr.New(1909, def.Columns[i].Name)
-		}
-		if def.Columns[i].Type.Length == types.MaxLength {
-			return nil, sqlerr.New(1919, def.Columns[i].Name, def.Name)
-		}
-		cols = append(cols, i)
-	}
-	return cols, nil
 }

@@ -296,7 +296,7 @@ func (a *constraintAdder) addUnique(c *parser.UniqueConstraint, column string, i
 	}
 	ix := catalog.IndexDef{Name: nameOr(c.Name, "UQ", def.Name, "", id), Unique: true, Clustered: c.Clustered,
 		Desc: desc, Constraint: true, ObjectID: id}
-	cols, err := keyColumns(def, names)
+	cols, err := bind.KeyColumns(def, names)
 	if err != nil {
 		return err
 	}

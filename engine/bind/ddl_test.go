@@ -124,3 +124,59 @@ func TestTableDefinitionRefusals(t *testing.T) {
 		t.Errorf("%d columns: %v, want Msg 1702", len(x.Columns), err)
 	}
 }
+
+// indexTable has a key, a varchar, a varchar(max) and a column whose
+// name filterRefuser refuses in a filter.
+var indexTable = &catalog.TableDef{ID: 9, Schema: "dbo", Name: "items", Columns: []catalog.ColumnDef{
+	{Name: "id", Type: types.TypeInt}, {Name: "name", Type: types.VarCharType(10), Nullable: true},
+	{Name: "body", Type: types.VarCharType(types.MaxLength), Nullable: true}, {Name: "secret", Type: types.TypeInt, Nullable: true},
+}}
+
+func TestIndexDefinition(t *testing.T) {
+	b := ddlBinder()
+	x := parseAs[*parser.CreateIndex](t, b.Binder,
+		"CREATE UNIQUE INDEX ix ON items (name DESC, id) INCLUDE (body) WHERE name IS NOT NULL WITH (FILLFACTOR = 80, DROP_EXISTING = ON)")
+	ix, dropExisting, err := b.IndexDefinition(x, indexTable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ix.Name != "ix" || !ix.Unique || ix.State != catalog.IndexBuilding || ix.Filter != "name IS NOT NULL" || !dropExisting ||
+		fmt.Sprint(ix.Columns, ix.Desc, ix.Include) != "[1 0] [true false] [2]" {
+		t.Errorf("%+v (DROP_EXISTING %v): want a unique index building on (name DESC, id) including body, filtered, replacing", ix, dropExisting)
+	}
+	for _, c := range []struct {
+		text string
+		err  int
+		at   string
+	}{
+		{"CREATE INDEX ix ON items (nothere)", 1911, "CREATE"},
+		{"CREATE INDEX ix ON items (id, ID)", 1909, "CREATE"},
+		{"CREATE INDEX ix ON items (id) INCLUDE (id)", 1909, "CREATE"},
+		{"CREATE INDEX ix ON items (body)", 1919, "CREATE"},
+		{"CREATE INDEX ix ON items (id) WHERE secret > 1", 10735, "secret"},
+		{"CREATE INDEX ix ON items (id) WITH (IGNORE_DUP_KEY = ON)", 40517, "IGNORE_DUP_KEY"},
+		{"CREATE INDEX ix ON items (id) WITH (NOSUCH = 1)", 155, "NOSUCH"},
+		{"CREATE INDEX ix ON items (id, name, body, secret, id, name, body, secret, id, name, body, secret, id, name, body, secret, id, name, body, secret, id, name, body, secret, id, name, body, secret, id, name, body, secret, id, name)",
+			1904, "CREATE"},
+	} {
+		_, _, err := b.IndexDefinition(parseAs[*parser.CreateIndex](t, b.Binder, c.text), indexTable)
+		if !sqlerr.Is(err, c.err) {
+			t.Errorf("%s: %v, want Msg %d", c.text, err, c.err)
+			continue
+		}
+		if pos := sqlerr.As(err).Position; pos < 1 || !strings.HasPrefix(c.text[pos-1:], c.at) {
+			t.Errorf("%s: Msg %d at %d, want at %q", c.text, c.err, pos, c.at)
+		}
+	}
+}
+
+func TestKeyColumns(t *testing.T) {
+	if cols, err := KeyColumns(indexTable, []string{"NAME", "id"}); err != nil || fmt.Sprint(cols) != "[1 0]" {
+		t.Errorf("KeyColumns(NAME, id) = %v, %v; want [1 0]", cols, err)
+	}
+	for names, want := range map[string]int{"id nothere": 1911, "id Id": 1909, "body": 1919} {
+		if _, err := KeyColumns(indexTable, strings.Fields(names)); !sqlerr.Is(err, want) {
+			t.Errorf("KeyColumns(%s): %v, want Msg %d", names, err, want)
+		}
+	}
+}
