@@ -24,6 +24,8 @@ func (ddlEngine) CheckFilter(def *catalog.TableDef, index string, where parser.E
 	return checkFilter(def, index, where)
 }
 
+func (ddlEngine) IndexFilter(ix *catalog.IndexDef) parser.Expr { return filterExpr(ix) }
+
 func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 	db, def, pending, err := b.ddl().CreateTable(x)
 	if err != nil {

@@ -34,6 +34,9 @@ type DDL interface {
 	// (10735, 10609): the engine interprets filters on the rows it
 	// indexes, and checks one by the same interpreter.
 	CheckFilter(def *catalog.TableDef, index string, where parser.Expr) error
+	// IndexFilter is a filtered index's WHERE, parsed from its stored
+	// text (nil for an index without one).
+	IndexFilter(ix *catalog.IndexDef) parser.Expr
 }
 
 // PendingConstraint is a constraint of a CREATE TABLE or an ALTER TABLE
