@@ -109,49 +109,18 @@ func (a *constraintAdder) add(p bind.PendingConstraint) error {
 	return errOut
 }
 
-func nameOr(given, prefix, table, column string, id uint32) string {
-	if given != "" {
-		return given
-	}
-	return catalog.ConstraintName(prefix, table, column, id)
-}
-
 func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id uint32) error {
-	def := a.def
-	if bind.HasSubquery(c.Expr) {
-		return sqlerr.New(1046)
-	}
-	col := -1
-	if column != "" {
-		col = def.ColumnIndex(column)
-		var other string
-		bind.WalkExpr(c.Expr, func(n parser.Expr) bool {
-			if r, ok := n.(*parser.ColumnRef); ok && !strings.EqualFold(r.Parts[len(r.Parts)-1], column) {
-				other = column
-			}
-			return other == ""
-		})
-		if other != "" {
-			return sqlerr.New(8141, column, def.Name)
-		}
-	}
-	sc := bind.TableScope(a.db.Name(), def)
-	bound, err := a.b.BindExpr(c.Expr, sc, nil, types.TypeBit)
+	ck, bound, err := a.b.CheckDefinition(c, column, a.db.Name(), a.def, id)
 	if err != nil {
 		return err
 	}
-	colName := ""
-	if col >= 0 {
-		colName = column
-	}
-	ck := catalog.CheckDef{ObjectID: id, Name: nameOr(c.Name, "CK", def.Name, colName, id), Expr: c.Expr.String(), Column: col,
-		NotTrusted: a.existing && a.nocheck}
+	ck.NotTrusted = a.existing && a.nocheck
 	if a.existing && !a.nocheck {
 		if err := a.validateCheck(&ck, bound); err != nil {
 			return err
 		}
 	}
-	def.Checks = append(def.Checks, ck)
+	a.def.Checks = append(a.def.Checks, ck)
 	return nil
 }
 
@@ -168,104 +137,18 @@ func (a *constraintAdder) validateCheck(ck *catalog.CheckDef, x exec.Expr) error
 }
 
 func (a *constraintAdder) addForeignKey(c *parser.ForeignKey, column string, id uint32) error {
-	def := a.def
-	names := c.Columns
-	if column != "" {
-		names = []string{column}
+	fk, parent, err := bind.ForeignKeyDefinition(c, column, a.db.Name(), a.set, a.def, id)
+	if err != nil {
+		return err
 	}
-	name := nameOr(c.Name, "FK", def.Name, names[0], id)
-	if d := c.RefTable.Database(); d != "" && !strings.EqualFold(d, a.db.Name()) {
-		return sqlerr.New(1763, name)
-	}
-	parent := a.set.Table("dbo", c.RefTable.Object())
-	if strings.EqualFold(c.RefTable.Object(), def.Name) {
-		parent = def
-	}
-	if parent == nil {
-		return sqlerr.New(1767, name, c.RefTable.Object())
-	}
-	fk := catalog.ForeignKeyDef{ObjectID: id, Name: name, RefTable: parent.ID, OnDelete: c.OnDelete, OnUpdate: c.OnUpdate,
-		NotTrusted: a.existing && a.nocheck}
-	for _, n := range names {
-		i := def.ColumnIndex(n)
-		if i < 0 {
-			return sqlerr.New(1769, name, n, def.Name)
-		}
-		fk.Columns = append(fk.Columns, i)
-	}
-	if len(c.RefColumns) == 0 {
-		if len(parent.PK) == 0 {
-			return sqlerr.New(1773, name, parent.Name)
-		}
-		fk.RefColumns = append([]int(nil), parent.PK...)
-	}
-	for _, n := range c.RefColumns {
-		i := parent.ColumnIndex(n)
-		if i < 0 {
-			return sqlerr.New(1770, name, n, parent.Name)
-		}
-		fk.RefColumns = append(fk.RefColumns, i)
-	}
-	if len(fk.RefColumns) != len(fk.Columns) {
-		return sqlerr.New(8139, def.Name)
-	}
-	if pk, ix := parent.RowKeyFor(fk.RefColumns, true); !pk && ix == nil {
-		return sqlerr.New(1776, parent.Name, name)
-	}
-	for i, c := range fk.Columns {
-		ct, pt := def.Columns[c].Type, parent.Columns[fk.RefColumns[i]].Type
-		if ct.Kind != pt.Kind || (ct.Kind == types.Decimal && (ct.Precision != pt.Precision || ct.Scale != pt.Scale)) {
-			return sqlerr.New(1778, parent.Name, parent.Columns[fk.RefColumns[i]].Name, def.Name, def.Columns[c].Name, name)
-		}
-		if !def.Columns[c].Nullable && (fk.OnDelete == catalog.ActionSetNull || fk.OnUpdate == catalog.ActionSetNull) {
-			return sqlerr.New(1761, name)
-		}
-	}
-	if fk.Cascades() && a.cascadePathExists(parent.ID, def.ID) {
-		return sqlerr.New(1785, name, def.Name)
-	}
+	fk.NotTrusted = a.existing && a.nocheck
 	if a.existing && !a.nocheck {
 		if err := a.validateForeignKey(&fk, parent); err != nil {
 			return err
 		}
 	}
-	def.ForeignKeys = append(def.ForeignKeys, fk)
+	a.def.ForeignKeys = append(a.def.ForeignKeys, fk)
 	return nil
-}
-
-// cascadePathExists reports whether a new cascading foreign key from
-// parent to child would close a cycle or add a second cascade path: the
-// child is the parent, or either already reaches the other through
-// cascading foreign keys (SQL Server's 1785).
-func (a *constraintAdder) cascadePathExists(parent, child uint32) bool {
-	if parent == child {
-		return true
-	}
-	edges := map[uint32][]uint32{} // parent → children it cascades to
-	for _, t := range append(a.set.Tables(), a.def) {
-		for i := range t.ForeignKeys {
-			if fk := &t.ForeignKeys[i]; fk.Cascades() {
-				edges[fk.RefTable] = append(edges[fk.RefTable], t.ID)
-			}
-		}
-	}
-	reaches := func(from, to uint32) bool {
-		seen := map[uint32]bool{}
-		stack := []uint32{from}
-		for len(stack) > 0 {
-			n := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			if n == to {
-				return true
-			}
-			if !seen[n] {
-				seen[n] = true
-				stack = append(stack, edges[n]...)
-			}
-		}
-		return false
-	}
-	return reaches(parent, child) || reaches(child, parent)
 }
 
 // validateForeignKey is WITH CHECK: every row's key must find its parent.
@@ -289,37 +172,16 @@ func (a *constraintAdder) validateForeignKey(fk *catalog.ForeignKeyDef, parent *
 }
 
 func (a *constraintAdder) addUnique(c *parser.UniqueConstraint, column string, id uint32) error {
-	def := a.def
-	names, desc := c.Columns, c.Desc
-	if column != "" {
-		names, desc = []string{column}, []bool{false}
-	}
-	ix := catalog.IndexDef{Name: nameOr(c.Name, "UQ", def.Name, "", id), Unique: true, Clustered: c.Clustered,
-		Desc: desc, Constraint: true, ObjectID: id}
-	cols, err := bind.KeyColumns(def, names)
+	ix, err := bind.UniqueDefinition(c, column, a.def, id)
 	if err != nil {
 		return err
 	}
-	ix.Columns = cols
-	next := max(def.NextIndexID, catalog.FirstNonclusteredID)
-	if def.PKNonclustered && next == def.PKIndexID() {
-		next++
-	}
-	if c.Clustered {
-		if name := def.ClusteredName(); name != "" {
-			return sqlerr.New(1902, def.Name, name)
-		}
-		ix.ID = 1
-	} else {
-		ix.ID, next = next, next+1
-	}
-	def.NextIndexID = next
 	if a.existing {
 		if err := a.fillUnique(&ix); err != nil {
 			return err
 		}
 	}
-	def.Indexes = append(def.Indexes, ix)
+	a.def.Indexes = append(a.def.Indexes, ix)
 	return nil
 }
 
@@ -339,20 +201,7 @@ func (a *constraintAdder) fillUnique(ix *catalog.IndexDef) error {
 }
 
 func (a *constraintAdder) addDefault(c *parser.DefaultConstraint, id uint32) error {
-	i := a.def.ColumnIndex(c.Column)
-	if i < 0 || a.def.Columns[i].Computed != "" || a.def.Columns[i].Identity != nil {
-		return sqlerr.New(1752, c.Column, a.def.Name)
-	}
-	col := &a.def.Columns[i]
-	if col.Default != "" {
-		return sqlerr.New(1781)
-	}
-	if err := a.b.CheckDefault(c.Expr, col.Type); err != nil {
-		return err
-	}
-	col.Default, col.DefaultID = c.Expr.String(), id
-	col.DefaultName = nameOr(c.Name, "DF", a.def.Name, col.Name, id)
-	return nil
+	return a.b.DefaultDefinition(c, a.def, id)
 }
 
 func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmtPlan, error) {

@@ -74,6 +74,9 @@ func uniqueConstraintIndex(t *txn, c *parser.UniqueConstraint, def *catalog.Tabl
 	for len(ix.Desc) < len(cols) {
 		ix.Desc = append(ix.Desc, false)
 	}
-	ix.ObjectID, ix.Name = id, nameOr(c.Name, "UQ", def.Name, "", id)
+	ix.ObjectID, ix.Name = id, c.Name
+	if ix.Name == "" {
+		ix.Name = catalog.ConstraintName("UQ", def.Name, "", id)
+	}
 	return nil
 }
