@@ -81,7 +81,7 @@ func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alt
 		plan: func(_ *exec.Env, def *catalog.TableDef) (*alteration, error) {
 			nd := def.Clone()
 			for _, pk := range pks {
-				if err := setPrimaryKey(nd, pk); err != nil {
+				if err := bind.SetPrimaryKey(nd, pk); err != nil {
 					return nil, b.ErrAt(pk, err)
 				}
 			}
@@ -171,31 +171,4 @@ func (b *binder) changeConstraints(e *exec.Env, t *txn, db *Database, id uint32,
 		return err
 	}
 	return t.Put(keys.TableDefKey(id), catalog.EncodeTable(a.def))
-}
-
-// setPrimaryKey gives def (a copy) the primary key c, checked as SQL
-// Server checks it: 1779 for a second key, keyColumns' errors, 8111 for a
-// nullable column, 1902 for a second clustered index.
-func setPrimaryKey(def *catalog.TableDef, c *parser.PrimaryKey) error {
-	if len(def.PK) > 0 {
-		return sqlerr.New(1779, def.Name)
-	}
-	pk, err := bind.KeyColumns(def, c.Columns)
-	if err != nil {
-		return err
-	}
-	for _, i := range pk {
-		if def.Columns[i].Nullable {
-			return sqlerr.New(8111, def.Name)
-		}
-	}
-	if !c.Nonclustered && def.ClusteredName() != "" {
-		return sqlerr.New(1902, def.Name, def.ClusteredName())
-	}
-	def.PK, def.PKNonclustered = pk, c.Nonclustered
-	def.PKName = c.Name
-	if def.PKName == "" {
-		def.PKName = catalog.ConstraintName("PK", def.Name, "", catalog.PKObjectID(def.ID))
-	}
-	return nil
 }

@@ -21,32 +21,11 @@ import (
 // mirrored and backed up with the database.
 
 func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
-	db, err := b.databaseOf(x.Name)
+	db, bound, err := b.ddl().CreateType(x)
 	if err != nil {
 		return nil, err
 	}
-	schema := x.Name.Schema()
-	if schema == "" {
-		schema = "dbo"
-	}
-	if !strings.EqualFold(schema, "dbo") {
-		return nil, b.ErrAt(x.Name, sqlerr.New(2760, schema))
-	}
-	if x.Base.Schema != "" {
-		return nil, b.ErrAt(x.Base, sqlerr.New(2715, 1, x.Base.Schema+"."+x.Base.Name))
-	}
-	base, err := types.FromName(x.Base.Name, x.Base.Args, x.Base.Max)
-	if err != nil || bind.DeclaredName(x.Base.Name) == "timestamp" {
-		if err == nil {
-			err = sqlerr.New(2715, 1, strings.ToLower(x.Base.Name))
-		}
-		return nil, b.ErrAt(x.Base, err)
-	}
-	name := x.Name.Object()
-	if _, sysErr := types.FromName(name, nil, false); !sqlerr.Is(sysErr, 2715) || bind.DeclaredName(name) != "" {
-		return nil, b.ErrAt(x.Name, sqlerr.New(219, name)) // a system type's name
-	}
-	nullable := x.Nullable == nil || *x.Nullable
+	name := bound.Name
 	return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 		if ut, err := catalog.LoadUserType(t.Reader(), name); err != nil || ut != nil {
 			if err == nil {
@@ -58,8 +37,9 @@ func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
 		if err != nil {
 			return "", err
 		}
-		ut := &catalog.UserType{ID: id, Schema: "dbo", Name: name, Base: base, Nullable: nullable}
-		return "CREATE TYPE", t.Put(catalog.UserTypeKey(name), catalog.EncodeUserType(ut))
+		ut := *bound // the bound type is reused if the statement runs again
+		ut.ID = id
+		return "CREATE TYPE", t.Put(catalog.UserTypeKey(name), catalog.EncodeUserType(&ut))
 	}), nil
 }
 

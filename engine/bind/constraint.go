@@ -216,3 +216,31 @@ func (b *Binder) DefaultDefinition(c *parser.DefaultConstraint, def *catalog.Tab
 	col.DefaultName = constraintName(c.Name, "DF", def.Name, col.Name, id)
 	return nil
 }
+
+// SetPrimaryKey gives def (a copy) the primary key c of ALTER TABLE ...
+// ADD, checked as SQL Server checks it: 1779 for a second key,
+// KeyColumns' errors, 8111 for a
+// nullable column, 1902 for a second clustered index.
+func SetPrimaryKey(def *catalog.TableDef, c *parser.PrimaryKey) error {
+	if len(def.PK) > 0 {
+		return sqlerr.New(1779, def.Name)
+	}
+	pk, err := KeyColumns(def, c.Columns)
+	if err != nil {
+		return err
+	}
+	for _, i := range pk {
+		if def.Columns[i].Nullable {
+			return sqlerr.New(8111, def.Name)
+		}
+	}
+	if !c.Nonclustered && def.ClusteredName() != "" {
+		return sqlerr.New(1902, def.Name, def.ClusteredName())
+	}
+	def.PK, def.PKNonclustered = pk, c.Nonclustered
+	def.PKName = c.Name
+	if def.PKName == "" {
+		def.PKName = catalog.ConstraintName("PK", def.Name, "", catalog.PKObjectID(def.ID))
+	}
+	return nil
+}

@@ -138,3 +138,30 @@ func TestDefaultDefinition(t *testing.T) {
 		}
 	}
 }
+
+func TestSetPrimaryKey(t *testing.T) {
+	b := ddlBinder()
+	def := kids()
+	def.PK, def.PKName = nil, ""
+	if err := SetPrimaryKey(def, constraint[*parser.PrimaryKey](t, b.Binder, "PRIMARY KEY NONCLUSTERED (req, id)")); err != nil ||
+		fmt.Sprint(def.PK) != "[4 0]" || !def.PKNonclustered || def.PKName != catalog.ConstraintName("PK", "kids", "", catalog.PKObjectID(22)) {
+		t.Errorf("%v %v %q: want a nonclustered key (req, id) named as SQL Server names it", err, def.PK, def.PKName)
+	}
+	clustered := kids()
+	clustered.PK = nil
+	clustered.Indexes = []catalog.IndexDef{{ID: 1, Name: "cx", Columns: []int{3}, Clustered: true}}
+	for _, c := range []struct {
+		def  *catalog.TableDef
+		text string
+		err  int
+	}{
+		{kids(), "PRIMARY KEY (req)", 1779},
+		{clustered, "PRIMARY KEY (req)", 1902},
+		{clustered, "PRIMARY KEY (parent_id)", 8111},
+		{clustered, "PRIMARY KEY (nothere)", 1911},
+	} {
+		if err := SetPrimaryKey(c.def, constraint[*parser.PrimaryKey](t, b.Binder, c.text)); !sqlerr.Is(err, c.err) {
+			t.Errorf("%s: %v, want Msg %d", c.text, err, c.err)
+		}
+	}
+}

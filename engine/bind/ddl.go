@@ -417,3 +417,35 @@ func KeyColumns(def *catalog.TableDef, names []string) ([]int, error) {
 	}
 	return cols, nil
 }
+
+// CreateType binds CREATE TYPE name FROM base [NULL | NOT NULL] (and
+// sp_addtype): its database d and the alias type (without its id). Types
+// live in dbo (2760); the base is a system type (2715; timestamp is
+// not one here), and the name is not a system type's (219).
+func (b DDLBinder[D]) CreateType(x *parser.CreateType) (d D, ut *catalog.UserType, err error) {
+	if d, err = DatabaseOf(b.Binder, b.Cat, x.Name); err != nil {
+		return d, nil, err
+	}
+	schema := x.Name.Schema()
+	if schema == "" {
+		schema = "dbo"
+	}
+	if !strings.EqualFold(schema, "dbo") {
+		return d, nil, b.ErrAt(x.Name, sqlerr.New(2760, schema))
+	}
+	if x.Base.Schema != "" {
+		return d, nil, b.ErrAt(x.Base, sqlerr.New(2715, 1, x.Base.Schema+"."+x.Base.Name))
+	}
+	base, err := types.FromName(x.Base.Name, x.Base.Args, x.Base.Max)
+	if err != nil || DeclaredName(x.Base.Name) == "timestamp" {
+		if err == nil {
+			err = sqlerr.New(2715, 1, strings.ToLower(x.Base.Name))
+		}
+		return d, nil, b.ErrAt(x.Base, err)
+	}
+	name := x.Name.Object()
+	if _, sysErr := types.FromName(name, nil, false); !sqlerr.Is(sysErr, 2715) || DeclaredName(name) != "" {
+		return d, nil, b.ErrAt(x.Name, sqlerr.New(219, name)) // a system type's name
+	}
+	return d, &catalog.UserType{Schema: "dbo", Name: name, Base: base, Nullable: x.Nullable == nil || *x.Nullable}, nil
+}

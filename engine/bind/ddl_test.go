@@ -89,11 +89,7 @@ func TestCreateTable(t *testing.T) {
 
 func TestTableDefinitionRefusals(t *testing.T) {
 	b := ddlBinder()
-	for _, c := range []struct {
-		text string
-		err  int
-		at   string // the text the error points at
-	}{
+	for _, c := range []errAt{
 		{"CREATE TABLE sales.t (a int)", 2760, "sales.t"},
 		{"CREATE TABLE nowhere.dbo.t (a int)", 911, "nowhere.dbo.t"},
 		{"CREATE TABLE x (a int, A int)", 2705, "A int"},
@@ -115,15 +111,8 @@ func TestTableDefinitionRefusals(t *testing.T) {
 		{"CREATE TABLE x (a int, b AS nothere + 1)", 207, "nothere"},
 		{"CREATE TABLE x (a rowversion, b timestamp)", 2738, ""},
 	} {
-		x := parseAs[*parser.CreateTable](t, b.Binder, c.text)
-		_, _, _, err := b.CreateTable(x)
-		if !sqlerr.Is(err, c.err) {
-			t.Errorf("%s: %v, want Msg %d", c.text, err, c.err)
-			continue
-		}
-		if pos := sqlerr.As(err).Position; c.at != "" && (pos < 1 || !strings.HasPrefix(c.text[pos-1:], c.at)) {
-			t.Errorf("%s: Msg %d at %d, want at %q", c.text, c.err, pos, c.at)
-		}
+		_, _, _, err := b.CreateTable(parseAs[*parser.CreateTable](t, b.Binder, c.text))
+		wantErrAt(t, c.text, err, c.err, c.at)
 	}
 	x := &parser.CreateTable{Name: parser.ObjectName{Parts: []string{"wide"}}}
 	for i := 0; i <= MaxColumns; i++ {
@@ -153,11 +142,7 @@ func TestIndexDefinition(t *testing.T) {
 		fmt.Sprint(ix.Columns, ix.Desc, ix.Include) != "[1 0] [true false] [2]" {
 		t.Errorf("%+v (DROP_EXISTING %v): want a unique index building on (name DESC, id) including body, filtered, replacing", ix, dropExisting)
 	}
-	for _, c := range []struct {
-		text string
-		err  int
-		at   string
-	}{
+	for _, c := range []errAt{
 		{"CREATE INDEX ix ON items (nothere)", 1911, "CREATE"},
 		{"CREATE INDEX ix ON items (id, ID)", 1909, "CREATE"},
 		{"CREATE INDEX ix ON items (id) INCLUDE (id)", 1909, "CREATE"},
@@ -169,13 +154,7 @@ func TestIndexDefinition(t *testing.T) {
 			1904, "CREATE"},
 	} {
 		_, _, err := b.IndexDefinition(parseAs[*parser.CreateIndex](t, b.Binder, c.text), indexTable)
-		if !sqlerr.Is(err, c.err) {
-			t.Errorf("%s: %v, want Msg %d", c.text, err, c.err)
-			continue
-		}
-		if pos := sqlerr.As(err).Position; pos < 1 || !strings.HasPrefix(c.text[pos-1:], c.at) {
-			t.Errorf("%s: Msg %d at %d, want at %q", c.text, c.err, pos, c.at)
-		}
+		wantErrAt(t, c.text, err, c.err, c.at)
 	}
 }
 
@@ -187,5 +166,49 @@ func TestKeyColumns(t *testing.T) {
 		if _, err := KeyColumns(indexTable, strings.Fields(names)); !sqlerr.Is(err, want) {
 			t.Errorf("KeyColumns(%s): %v, want Msg %d", names, err, want)
 		}
+	}
+}
+
+func TestCreateType(t *testing.T) {
+	b := ddlBinder()
+	d, ut, err := b.CreateType(parseAs[*parser.CreateType](t, b.Binder, "CREATE TYPE other.dbo.zip FROM varchar(10) NOT NULL"))
+	if err != nil || d != "other" || ut.Name != "zip" || ut.Schema != "dbo" || ut.Base != types.VarCharType(10) || ut.Nullable || ut.ID != 0 {
+		t.Errorf("%q %+v %v: want other's zip, a varchar(10) NOT NULL without an id yet", d, ut, err)
+	}
+	if _, ut, err := b.CreateType(parseAs[*parser.CreateType](t, b.Binder, "CREATE TYPE money3 FROM decimal(9, 3)")); err != nil || !ut.Nullable {
+		t.Errorf("%+v %v: want a nullable type by default", ut, err)
+	}
+	for _, c := range []errAt{
+		{"CREATE TYPE sales.zip FROM int", 2760, "sales.zip"},
+		{"CREATE TYPE nowhere.dbo.zip FROM int", 911, "nowhere"},
+		{"CREATE TYPE zip FROM dbo.phone", 2715, "dbo.phone"},
+		{"CREATE TYPE zip FROM money2", 2715, "money2"},
+		{"CREATE TYPE zip FROM timestamp", 2715, "timestamp"},
+		{"CREATE TYPE zip FROM varchar(9000)", 131, "varchar"},
+		{"CREATE TYPE nvarchar FROM int", 219, "nvarchar"},
+		{"CREATE TYPE text FROM int", 219, "text"},
+	} {
+		_, _, err := b.CreateType(parseAs[*parser.CreateType](t, b.Binder, c.text))
+		wantErrAt(t, c.text, err, c.err, c.at)
+	}
+}
+
+// errAt is a statement refused with Msg err, placed at the text at.
+type errAt struct {
+	text string
+	err  int
+	at   string
+}
+
+// wantErrAt fails t unless err is Msg want placed at the text at of the
+// statement text ("": anywhere).
+func wantErrAt(t *testing.T, text string, err error, want int, at string) {
+	t.Helper()
+	if !sqlerr.Is(err, want) {
+		t.Errorf("%s: %v, want Msg %d", text, err, want)
+		return
+	}
+	if pos := sqlerr.As(err).Position; at != "" && (pos < 1 || !strings.HasPrefix(text[pos-1:], at)) {
+		t.Errorf("%s: Msg %d at %d, want at %q", text, want, pos, at)
 	}
 }
