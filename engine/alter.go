@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"strings"
-
 	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
@@ -66,11 +64,8 @@ type alteration struct {
 
 // planAlterTable binds ALTER TABLE's column forms.
 func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
-	db, def, err := b.lookupTable(x.Table)
+	db, def, err := b.ddl().AlterTarget(x.Table)
 	if err != nil {
-		if sqlerr.Is(err, 208) {
-			return nil, b.ErrAt(x.Table, sqlerr.New(4902, strings.Join(x.Table.Parts, ".")))
-		}
 		return nil, err
 	}
 	var ch *alterChange

@@ -304,17 +304,8 @@ func (b *binder) toggleConstraints(e *exec.Env, t *txn, db *Database, def *catal
 		}
 		return false
 	}
-	for _, n := range x.Names {
-		found := false
-		for _, own := range def.OwnNames() {
-			found = found || strings.EqualFold(own, n)
-		}
-		if !found {
-			return b.ErrAt(x, sqlerr.New(4917, n))
-		}
-		if !def.HasCheckOrForeignKey(n) {
-			return b.ErrAt(x, sqlerr.New(11415, n)) // a PRIMARY KEY, UNIQUE or DEFAULT (or the table)
-		}
+	if err := bind.CheckToggled(x, def); err != nil {
+		return b.ErrAt(x, err)
 	}
 	disable := x.Action == "NOCHECK"
 	validate := x.Action == "CHECK" && x.With == "CHECK"

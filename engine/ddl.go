@@ -66,19 +66,9 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 }
 
 func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
-	if len(x.Names) == 0 {
-		return nil, b.ErrAt(x, sqlerr.New(102, "TABLE"))
-	}
-	db, err := b.databaseOf(x.Names[0])
+	db, err := b.ddl().DropTables(x)
 	if err != nil {
 		return nil, err
-	}
-	for _, n := range x.Names[1:] {
-		if other, err := b.databaseOf(n); err != nil {
-			return nil, err
-		} else if other != db {
-			return nil, b.ErrAt(n, sqlerr.New(40517, "DROP TABLE across databases"))
-		}
 	}
 	return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 		dropping, err := droppedTables(t, x.Names)

@@ -244,3 +244,22 @@ func SetPrimaryKey(def *catalog.TableDef, c *parser.PrimaryKey) error {
 	}
 	return nil
 }
+
+// CheckToggled checks the constraints [WITH CHECK | NOCHECK] { CHECK |
+// NOCHECK } CONSTRAINT names enables or disables on def: 4917 for a name
+// def has not, 11415 for one that is not a CHECK or FOREIGN KEY.
+func CheckToggled(x *parser.AlterTableConstraint, def *catalog.TableDef) error {
+	for _, n := range x.Names {
+		found := false
+		for _, own := range def.OwnNames() {
+			found = found || strings.EqualFold(own, n)
+		}
+		if !found {
+			return sqlerr.New(4917, n)
+		}
+		if !def.HasCheckOrForeignKey(n) {
+			return sqlerr.New(11415, n) // a PRIMARY KEY, UNIQUE or DEFAULT (or the table)
+		}
+	}
+	return nil
+}

@@ -165,3 +165,17 @@ func TestSetPrimaryKey(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckToggled(t *testing.T) {
+	b := ddlBinder()
+	def := kids()
+	def.Checks = []catalog.CheckDef{{Name: "ck_req", Column: -1}}
+	def.ForeignKeys = []catalog.ForeignKeyDef{{Name: "fk_parent", Columns: []int{1}}}
+	for text, want := range map[string]int{"NOCHECK CONSTRAINT ck_req, FK_PARENT": 0, "CHECK CONSTRAINT ALL": 0,
+		"CHECK CONSTRAINT ck_req, nothere": 4917, "NOCHECK CONSTRAINT PK_kids": 11415} {
+		err := CheckToggled(parseAs[*parser.AlterTableConstraint](t, b.Binder, "ALTER TABLE kids "+text), def)
+		if (want == 0 && err != nil) || (want != 0 && !sqlerr.Is(err, want)) {
+			t.Errorf("%s: %v, want Msg %d", text, err, want)
+		}
+	}
+}

@@ -449,3 +449,32 @@ func (b DDLBinder[D]) CreateType(x *parser.CreateType) (d D, ut *catalog.UserTyp
 	}
 	return d, &catalog.UserType{Schema: "dbo", Name: name, Base: base, Nullable: x.Nullable == nil || *x.Nullable}, nil
 }
+
+// DropTables binds DROP TABLE's names to their database d: every name in
+// one database (40517 across databases), which must exist (911).
+func (b DDLBinder[D]) DropTables(x *parser.DropTable) (d D, err error) {
+	if len(x.Names) == 0 {
+		return d, b.ErrAt(x, sqlerr.New(102, "TABLE"))
+	}
+	if d, err = DatabaseOf(b.Binder, b.Cat, x.Names[0]); err != nil {
+		return d, err
+	}
+	for _, n := range x.Names[1:] {
+		if other, err := DatabaseOf(b.Binder, b.Cat, n); err != nil {
+			return d, err
+		} else if other != d {
+			return d, b.ErrAt(n, sqlerr.New(40517, "DROP TABLE across databases"))
+		}
+	}
+	return d, nil
+}
+
+// AlterTarget resolves the table an ALTER TABLE changes (LookupTable),
+// 4902 when there is none.
+func (b DDLBinder[D]) AlterTarget(n parser.ObjectName) (D, *catalog.TableDef, error) {
+	d, def, err := LookupTable(b.Binder, b.Cat, n)
+	if sqlerr.Is(err, 208) {
+		err = b.ErrAt(n, sqlerr.New(4902, strings.Join(n.Parts, ".")))
+	}
+	return d, def, err
+}

@@ -212,3 +212,36 @@ func wantErrAt(t *testing.T, text string, err error, want int, at string) {
 		t.Errorf("%s: Msg %d at %d, want at %q", text, want, pos, at)
 	}
 }
+
+func TestDropTables(t *testing.T) {
+	b := ddlBinder()
+	if d, err := b.DropTables(parseAs[*parser.DropTable](t, b.Binder, "DROP TABLE other.dbo.a, other..b")); err != nil || d != "other" {
+		t.Errorf("%q %v: want other's tables", d, err)
+	}
+	for _, c := range []errAt{
+		{"DROP TABLE a, other.dbo.b", 40517, "other.dbo.b"},
+		{"DROP TABLE nowhere.dbo.a", 911, "nowhere"},
+		{"DROP TABLE a, nowhere.dbo.b", 911, "nowhere"},
+	} {
+		_, err := b.DropTables(parseAs[*parser.DropTable](t, b.Binder, c.text))
+		wantErrAt(t, c.text, err, c.err, c.at)
+	}
+	if _, err := b.DropTables(&parser.DropTable{}); !sqlerr.Is(err, 102) {
+		t.Errorf("DROP TABLE naming none: %v, want Msg 102", err)
+	}
+}
+
+func TestAlterTarget(t *testing.T) {
+	b := ddlBinder()
+	if d, def, err := b.AlterTarget(parseAs[*parser.AlterTable](t, b.Binder, "ALTER TABLE dbo.T ADD x int").Table); err != nil || d != "app" || def.Name != "t" {
+		t.Errorf("%q %v %v: want app's t", d, def, err)
+	}
+	for _, c := range []errAt{
+		{"ALTER TABLE nothere ADD x int", 4902, "nothere"},
+		{"ALTER TABLE sales.t ADD x int", 4902, "sales.t"},
+		{"ALTER TABLE nowhere.dbo.t ADD x int", 911, "nowhere"},
+	} {
+		_, _, err := b.AlterTarget(parseAs[*parser.AlterTable](t, b.Binder, c.text).Table)
+		wantErrAt(t, c.text, err, c.err, c.at)
+	}
+}
