@@ -11,7 +11,8 @@ import (
 
 // ALTER TABLE's column forms: ADD, DROP COLUMN and ALTER COLUMN. Each is
 // checked when bound, against the table as it is then, and again when it
-// runs, against the table as the writer lock finds it (alterChange.plan);
+// runs, against the table as the writer lock finds it (alterChange.plan,
+// by engine/bind's checks: alter.go);
 // alter_rewrite.go then changes the definition alone or rewrites the rows
 // (docs/ARCHITECTURE.md, "Changing a table's columns").
 

@@ -16,7 +16,9 @@ import (
 // constraints, ALTER TABLE ... ADD / DROP CONSTRAINT and [WITH CHECK |
 // NOCHECK] CHECK / NOCHECK CONSTRAINT (engine/constraints.go enforces
 // them). Every change is a new table definition written in the
-// statement's transaction.
+// statement's transaction; each constraint's descriptor is bound in
+// engine/bind (constraint.go), the engine numbering it, refusing a name
+// in use and checking the rows already there.
 
 // firstConstraintObjectID is the first object_id constraints take; their
 // own counter keeps table ids (and the names made from them) unchanged.

@@ -17,8 +17,10 @@ import (
 // sp_addtype, DROP TYPE) and the declared type names a column keeps:
 // text, ntext and image are stored as their MAX types and timestamp as
 // binary(8), an alias as its base type, but sys.columns and sys.types show
-// what was declared. A type is a logged schema key (s/y/<name>), so it is
-// mirrored and backed up with the database.
+// what was declared (bind.DeclaredName). A type is a logged schema key
+// (s/y/<name>), so it is mirrored and backed up with the database. The
+// statement and a column's type bind in engine/bind (DDLBinder.CreateType,
+// ColumnType); the engine numbers and writes the type.
 
 func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
 	db, bound, err := b.ddl().CreateType(x)

@@ -19,8 +19,8 @@
 // selection and TRIM; the scopes of the queries around a subquery,
 // alias types, the session constants fold against) it asks through the
 // Engine interface, which the engine's statement binder implements; that
-// binder embeds Binder and still binds the statements (SELECT, INSERT,
-// DDL, ...) in package engine, reading the databases and the session
+// binder embeds Binder and still binds some statements (a SELECT's FROM
+// clause, the statements that act on the session) in package engine, reading the databases and the session
 // through Catalog and Settings (catalog.go), the interfaces they will
 // bind against here. The first to have moved: an INSERT's column list and
 // VALUES rows (insert.go), a table name's resolution (lookup.go), and a
@@ -30,5 +30,10 @@
 // UPDATE and DELETE with their OUTPUT clause (dml.go: DMLBinder, which
 // asks the engine through DML for the table's row writer and Enforcer,
 // its scan, an INSERT's planned SELECT and the columns' parsed DEFAULTs),
-// bound into exec's Insert, Update and Delete.
+// bound into exec's Insert, Update and Delete; and DDL (ddl.go, alter.go,
+// constraint.go: DDLBinder), bound into catalog descriptors: CREATE
+// TABLE's definition and constraints, CREATE INDEX's index, CREATE TYPE's
+// alias type, ALTER TABLE's column changes and constraints, asking the
+// engine through DDL only for its filtered indexes' interpreter. The
+// engine numbers, writes and builds what DDL binds.
 package bind
