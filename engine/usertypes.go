@@ -77,51 +77,23 @@ func (b *binder) planDropType(x *parser.DropType) (*stmtPlan, error) {
 	}), nil
 }
 
-// planAddType is EXEC sp_addtype name, 'base type' [, 'NULL' | 'NOT NULL'],
-// the older spelling of CREATE TYPE.
+// planAddType is EXEC sp_addtype name, 'base type' [, 'NULL' | 'NOT NULL']
+// (bind.Binder.AddTypeStatement), the older spelling of CREATE TYPE.
 func (b *binder) planAddType(x *parser.Exec) (*stmtPlan, error) {
-	if len(x.Args) < 2 || len(x.Args) > 4 {
-		return nil, b.ErrAt(x, sqlerr.New(201, "sp_addtype", "@phystype"))
+	ct, err := b.AddTypeStatement(x)
+	if err != nil {
+		return nil, err
 	}
-	text := make([]string, 3)
-	for i, a := range x.Args[:min(len(x.Args), 3)] {
-		switch v := a.Value.(type) {
-		case *parser.Literal:
-			text[i] = v.Value
-		case *parser.ColumnRef:
-			text[i] = strings.Join(v.Parts, ".")
-		default:
-			return nil, b.ErrAt(a, sqlerr.New(102, a.Value.String()))
-		}
-	}
-	null := strings.ToUpper(strings.TrimSpace(text[2]))
-	if null != "" && null != "NULL" && null != "NOT NULL" && null != "NONULL" {
-		return nil, b.ErrAt(x, sqlerr.New(102, text[2]))
-	}
-	if null == "NONULL" {
-		null = "NOT NULL"
-	}
-	src := "CREATE TYPE [" + strings.ReplaceAll(text[0], "]", "]]") + "] FROM " + text[1] + " " + null
-	stmts, err := parser.ParseBatch(parser.BatchText{Text: src, Line: 1, Count: 1})
-	if err != nil || len(stmts) != 1 {
-		return nil, b.ErrAt(x, sqlerr.New(102, text[1]))
-	}
-	ct := *stmts[0].(*parser.CreateType)
-	ct.Pos, ct.Name.Pos, ct.Base.Pos = x.Pos, x.Pos, x.Pos
-	return asProcedure(b.planCreateType(&ct))
+	return asProcedure(b.planCreateType(ct))
 }
 
-// planDropTypeProc is EXEC sp_droptype 'name'.
+// planDropTypeProc is EXEC sp_droptype 'name' (bind.Binder.DropTypeStatement).
 func (b *binder) planDropTypeProc(x *parser.Exec) (*stmtPlan, error) {
-	if len(x.Args) != 1 {
-		return nil, b.ErrAt(x, sqlerr.New(201, "sp_droptype", "@typename"))
+	dt, err := b.DropTypeStatement(x)
+	if err != nil {
+		return nil, err
 	}
-	lit, ok := x.Args[0].Value.(*parser.Literal)
-	if !ok || (lit.Kind != parser.LitString && lit.Kind != parser.LitNString) {
-		return nil, b.ErrAt(x.Args[0], sqlerr.New(102, x.Args[0].Value.String()))
-	}
-	name := parser.ObjectName{Pos: lit.Pos, Parts: strings.Split(lit.Value, ".")}
-	return asProcedure(b.planDropType(&parser.DropType{Pos: x.Pos, Name: name}))
+	return asProcedure(b.planDropType(dt))
 }
 
 // asProcedure makes a statement's plan complete as EXEC does.
