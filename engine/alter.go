@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"strings"
-
 	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
@@ -13,7 +11,8 @@ import (
 
 // ALTER TABLE's column forms: ADD, DROP COLUMN and ALTER COLUMN. Each is
 // checked when bound, against the table as it is then, and again when it
-// runs, against the table as the writer lock finds it (alterChange.plan);
+// runs, against the table as the writer lock finds it (alterChange.plan,
+// by engine/bind's checks: alter.go);
 // alter_rewrite.go then changes the definition alone or rewrites the rows
 // (docs/ARCHITECTURE.md, "Changing a table's columns").
 
@@ -66,11 +65,8 @@ type alteration struct {
 
 // planAlterTable binds ALTER TABLE's column forms.
 func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
-	db, def, err := b.lookupTable(x.Table)
+	db, def, err := b.ddl().AlterTarget(x.Table)
 	if err != nil {
-		if sqlerr.Is(err, 208) {
-			return nil, b.ErrAt(x.Table, sqlerr.New(4902, strings.Join(x.Table.Parts, ".")))
-		}
 		return nil, err
 	}
 	var ch *alterChange
@@ -78,7 +74,7 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 	case x.Alter != nil:
 		ch, err = b.alterColumn(x.Alter, db)
 	case len(x.Drop) > 0:
-		ch = dropColumns(x)
+		ch = b.dropColumns(x)
 	default:
 		ch, err = b.addColumns(x, db, def)
 	}
@@ -97,7 +93,7 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 	for _, c := range x.Add {
 		added.Columns = append(added.Columns, c.ColumnDef)
 	}
-	if pending := columnConstraints(added); len(pending) > 0 {
+	if pending := bind.CreateTableConstraints(added); len(pending) > 0 {
 		ch.then = func(e *exec.Env, t *txn, id uint32) error {
 			return b.changeConstraints(e, t, db, id, func(a *constraintAdder) error { return a.addAll(pending) })
 		}
@@ -115,73 +111,31 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 // is computed for every row and stored; a row that cannot compute it
 // fails the statement.
 func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.TableDef) (*alterChange, error) {
-	ct := &parser.CreateTable{Pos: x.Pos, Name: x.Table}
-	for _, c := range x.Add {
-		if c.PrimaryKey {
-			return nil, b.ErrAt(c, sqlerr.New(40517, "a PRIMARY KEY in ALTER TABLE ADD"))
-		}
-		if c.Computed == nil { // typed once the whole new table is known
-			ct.Columns = append(ct.Columns, c.ColumnDef)
-		}
-	}
-	typed, err := b.tableDefinition(ct)
+	added, defaults, err := b.ddl().AddedColumns(x)
 	if err != nil {
 		return nil, err
 	}
-	added := make([]catalog.ColumnDef, len(x.Add)) // in x.Add's order
-	defaults := make([]exec.Expr, len(x.Add))
 	computed, persisted := false, false
-	for i, k := 0, 0; i < len(x.Add); i++ {
-		c := x.Add[i]
-		if c.Computed != nil {
-			added[i] = catalog.ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted}
-			computed, persisted = true, persisted || c.Persisted
-			continue
-		}
-		added[i] = typed.Columns[k]
-		k++
-		if c.Default != nil {
-			if defaults[i], err = b.BindTypedValue(c.Default, nil, added[i].Type); err != nil {
-				return nil, err
-			}
-		}
+	for _, c := range added {
+		computed, persisted = computed || c.Computed != "", persisted || c.Persisted
 	}
 	return &alterChange{plan: func(_ *exec.Env, def *catalog.TableDef) (*alteration, error) {
-		nd := def.Clone()
+		nd, err := b.AddColumns(x, def, added)
+		if err != nil {
+			return nil, err
+		}
 		a := &alteration{def: nd, identity: -1}
 		width := len(def.Columns)
 		var fills []int // added columns (by their index in x.Add) with values for old rows
 		for i, c := range added {
-			if nd.ColumnIndex(c.Name) >= 0 {
-				return nil, sqlerr.New(2705, c.Name, def.Name)
-			}
 			if c.Identity != nil {
-				if def.IdentityColumn() >= 0 {
-					return nil, sqlerr.New(2744, def.Name)
-				}
-				a.identity = len(nd.Columns)
+				a.identity = width + i
 			}
 			switch {
 			case c.Identity != nil, defaults[i] != nil && (!c.Nullable || x.Add[i].WithValues):
 				fills = append(fills, i)
 			case !c.Nullable && defaults[i] == nil:
 				a.empty, a.column = true, c.Name
-			}
-			nd.Columns = append(nd.Columns, c)
-		}
-		if len(nd.Columns) > maxColumns {
-			return nil, sqlerr.New(1702, nd.Columns[maxColumns].Name, def.Name, maxColumns)
-		}
-		if computed {
-			all := &parser.CreateTable{Columns: make([]*parser.ColumnDef, len(nd.Columns))}
-			for i := range all.Columns {
-				all.Columns[i] = &parser.ColumnDef{}
-				if i >= width {
-					all.Columns[i] = x.Add[i-width].ColumnDef
-				}
-			}
-			if err := b.computedTypes(all, nd); err != nil {
-				return nil, err
 			}
 		}
 		if len(fills) == 0 && !persisted {
@@ -228,31 +182,17 @@ func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.Tab
 	}}, nil
 }
 
-// dropColumns binds DROP COLUMN [IF EXISTS] c [, ...]: 4924 for a column
-// that does not exist, 5074 (with 4922) while an index or the primary key
-// uses it, 4923 for the last column. Indexes and the primary key keep
-// their columns, renumbered.
-func dropColumns(x *parser.AlterTable) *alterChange {
+// dropColumns binds DROP COLUMN [IF EXISTS] c [, ...] (checked by
+// bind.DDLBinder.DroppedColumns). Indexes and the primary key keep their
+// columns, renumbered.
+func (b *binder) dropColumns(x *parser.AlterTable) *alterChange {
 	return &alterChange{plan: func(_ *exec.Env, def *catalog.TableDef) (*alteration, error) {
-		drop := map[int]bool{}
-		for _, name := range x.Drop {
-			i := def.ColumnIndex(name)
-			if i < 0 {
-				if x.IfExists {
-					continue
-				}
-				return nil, sqlerr.New(4924, "ALTER TABLE DROP COLUMN", name, def.Name)
-			}
-			if err := columnDependents(def, i, "DROP COLUMN "+def.Columns[i].Name, true); err != nil {
-				return nil, err
-			}
-			drop[i] = true
+		drop, err := b.ddl().DroppedColumns(x, def)
+		if err != nil {
+			return nil, err
 		}
 		if len(drop) == 0 {
 			return &alteration{def: def, identity: -1}, nil
-		}
-		if len(drop) == len(def.Columns) {
-			return nil, sqlerr.New(4923, def.Columns[len(def.Columns)-1].Name, def.Name)
 		}
 		nd := def.Clone()
 		nd.Columns = nd.Columns[:0]
@@ -297,36 +237,6 @@ func renumbered(cols []int, renumber []int) []int {
 	return out
 }
 
-// columnDependents is 5074 (with 4922's text as its detail) when the
-// column's DEFAULT (if withDefault), the primary key or an index uses
-// column i: as a key, an included column or in its filter.
-func columnDependents(def *catalog.TableDef, i int, what string, withDefault bool) error {
-	col := &def.Columns[i]
-	dependent := func(kind, name string) error {
-		e := sqlerr.New(5074, kind, name, col.Name)
-		e.Detail = sqlerr.New(4922, what).Message
-		return e
-	}
-	if withDefault && col.Default != "" {
-		return dependent("object", defaultConstraintName(def, col))
-	}
-	for _, c := range def.PK {
-		if c == i {
-			return dependent("object", def.PKName)
-		}
-	}
-	for k := range def.Indexes {
-		ix := &def.Indexes[k]
-		if containsInt(ix.Columns, i) || containsInt(ix.Include, i) || filterReads(ix, def.Columns[i].Name) {
-			if ix.Constraint {
-				return dependent("object", ix.Name) // a UNIQUE constraint, as SQL Server names it
-			}
-			return dependent("index", ix.Name)
-		}
-	}
-	return nil
-}
-
 func containsInt(list []int, v int) bool {
 	for _, x := range list {
 		if x == v {
@@ -338,14 +248,7 @@ func containsInt(list []int, v int) bool {
 
 // filterReads reports whether a filtered index's WHERE names the column.
 func filterReads(ix *catalog.IndexDef, column string) bool {
-	found := false
-	bind.WalkExpr(filterExpr(ix), func(e parser.Expr) bool {
-		if c, ok := e.(*parser.ColumnRef); ok && strings.EqualFold(c.Parts[len(c.Parts)-1], column) {
-			found = true
-		}
-		return !found
-	})
-	return found
+	return bind.NamesColumn(filterExpr(ix), column)
 }
 
 // alterColumn binds ALTER COLUMN c type [NULL | NOT NULL]: every existing
@@ -353,42 +256,16 @@ func filterReads(ix *catalog.IndexDef, column string) bool {
 // 2628, and 515 for a NULL in a column made NOT NULL), and a column an
 // index or the primary key uses may change only its nullability.
 func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange, error) {
-	to, err := types.FromName(x.Type.Name, x.Type.Args, x.Type.Max)
+	to, err := b.AlterColumnType(x)
 	if err != nil {
-		if n := sqlerr.As(err).Number; n == 2715 || n == 2716 {
-			err = sqlerr.New(n, 1, strings.ToLower(x.Type.Name))
-		}
-		return nil, b.ErrAt(x.Type, err)
+		return nil, err
 	}
 	return &alterChange{plan: func(_ *exec.Env, def *catalog.TableDef) (*alteration, error) {
-		i := def.ColumnIndex(x.Name)
-		if i < 0 {
-			return nil, sqlerr.New(4924, "ALTER TABLE ALTER COLUMN", x.Name, def.Name)
+		i, col, err := b.ddl().AlteredColumn(x, to, def)
+		if err != nil {
+			return nil, err
 		}
 		old := def.Columns[i]
-		col := old
-		col.Type, col.Nullable = to, x.Nullable == nil || *x.Nullable
-		if old.Identity != nil {
-			if !(to.Kind.IsInteger() || (to.Kind == types.Decimal && to.Scale == 0)) || (x.Nullable != nil && *x.Nullable) {
-				return nil, sqlerr.New(2749, old.Name)
-			}
-			col.Nullable = false
-		}
-		// As in SQL Server, a column a default, an index or the primary
-		// key uses may only grow a variable-length type or keep its type;
-		// a default allows any length, precision or scale of its type.
-		if to != old.Type && !widened(old.Type, to) || (col.Nullable && containsInt(def.PK, i)) {
-			if err := columnDependents(def, i, "ALTER COLUMN "+old.Name, to.Kind != old.Type.Kind); err != nil {
-				return nil, err
-			}
-		}
-		if to.Length == types.MaxLength {
-			for k := range def.Indexes {
-				if containsInt(def.Indexes[k].Columns, i) {
-					return nil, sqlerr.New(1919, old.Name, def.Name)
-				}
-			}
-		}
 		nd := def.Clone()
 		nd.Columns[i] = col
 		if old.Type == col.Type && (col.Nullable || !old.Nullable) {
@@ -410,25 +287,6 @@ func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange,
 				return out, nil
 			}}, nil
 	}}, nil
-}
-
-// widened reports whether to is from's variable-length type made no
-// shorter (and not MAX, which an index key cannot hold).
-func widened(from, to types.Type) bool {
-	switch from.Kind {
-	case types.VarChar, types.NVarChar, types.VarBinary:
-		return to.Kind == from.Kind && to.Length != types.MaxLength && from.Length != types.MaxLength && to.Length >= from.Length
-	}
-	return false
-}
-
-// defaultConstraintName is the name of a column's DEFAULT: its own, or
-// the one SQL Server would make up (DF__table__column__).
-func defaultConstraintName(def *catalog.TableDef, col *catalog.ColumnDef) string {
-	if col.DefaultName != "" {
-		return col.DefaultName
-	}
-	return "DF__" + catalog.TruncateName(def.Name, 9) + "__" + catalog.TruncateName(col.Name, 5) + "__"
 }
 
 // storedAlike reports whether every value of type from that

@@ -66,12 +66,12 @@ func containsName(names []string, name string) bool {
 // without one).
 func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alterChange {
 	var pks []*parser.PrimaryKey
-	var rest []pendingConstraint
+	var rest []bind.PendingConstraint
 	for _, c := range x.Add {
 		if pk, ok := c.(*parser.PrimaryKey); ok {
 			pks = append(pks, pk)
 		} else {
-			rest = append(rest, pendingConstraint{c: c})
+			rest = append(rest, bind.PendingConstraint{C: c})
 		}
 	}
 	if len(pks) == 0 {
@@ -81,7 +81,7 @@ func (b *binder) addKeyChange(x *parser.AlterTableConstraint, db *Database) *alt
 		plan: func(_ *exec.Env, def *catalog.TableDef) (*alteration, error) {
 			nd := def.Clone()
 			for _, pk := range pks {
-				if err := setPrimaryKey(nd, pk); err != nil {
+				if err := bind.SetPrimaryKey(nd, pk); err != nil {
 					return nil, b.ErrAt(pk, err)
 				}
 			}
@@ -171,52 +171,4 @@ func (b *binder) changeConstraints(e *exec.Env, t *txn, db *Database, id uint32,
 		return err
 	}
 	return t.Put(keys.TableDefKey(id), catalog.EncodeTable(a.def))
-}
-
-// setPrimaryKey gives def (a copy) the primary key c, checked as SQL
-// Server checks it: 1779 for a second key, keyColumns' errors, 8111 for a
-// nullable column, 1902 for a second clustered index.
-func setPrimaryKey(def *catalog.TableDef, c *parser.PrimaryKey) error {
-	if len(def.PK) > 0 {
-		return sqlerr.New(1779, def.Name)
-	}
-	pk, err := keyColumns(def, c.Columns)
-	if err != nil {
-		return err
-	}
-	for _, i := range pk {
-		if def.Columns[i].Nullable {
-			return sqlerr.New(8111, def.Name)
-		}
-	}
-	if !c.Nonclustered && def.ClusteredName() != "" {
-		return sqlerr.New(1902, def.Name, def.ClusteredName())
-	}
-	def.PK, def.PKNonclustered = pk, c.Nonclustered
-	def.PKName = c.Name
-	if def.PKName == "" {
-		def.PKName = catalog.ConstraintName("PK", def.Name, "", catalog.PKObjectID(def.ID))
-	}
-	return nil
-}
-
-// keyColumns resolves the columns of a PRIMARY KEY or UNIQUE constraint:
-// 1911 for a column that is not there, 1909 for one named twice, 1919 for
-// a type an index key cannot hold (the MAX types, text, ntext, image).
-func keyColumns(def *catalog.TableDef, names []string) ([]int, error) {
-	var cols []int
-	for _, n := range names {
-		i := def.ColumnIndex(n)
-		if i < 0 {
-			return nil, sqlerr.New(1911, n)
-		}
-		if containsInt(cols, i) {
-			return nil, sqlerr.New(1909, def.Columns[i].Name)
-		}
-		if def.Columns[i].Type.Length == types.MaxLength {
-			return nil, sqlerr.New(1919, def.Columns[i].Name, def.Name)
-		}
-		cols = append(cols, i)
-	}
-	return cols, nil
 }

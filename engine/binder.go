@@ -50,7 +50,7 @@ func (b *binder) BindPGCast(x parser.Expr, tn parser.TypeName, sc *bind.Scope, a
 
 // AliasType reads an alias type of the session's database (usertypes.go).
 func (b *binder) AliasType(tn parser.TypeName) (types.Type, bool) {
-	t, _, alias, err := b.columnType(b.cat.Current(), tn)
+	t, _, alias, err := b.ddl().ColumnType(b.cat.Current(), tn)
 	return t, err == nil && alias != nil
 }
 

@@ -16,98 +16,13 @@ import (
 // constraints, ALTER TABLE ... ADD / DROP CONSTRAINT and [WITH CHECK |
 // NOCHECK] CHECK / NOCHECK CONSTRAINT (engine/exec/foreignkeys.go
 // enforces them). Every change is a new table definition written in the
-// statement's transaction.
+// statement's transaction; each constraint's descriptor is bound in
+// engine/bind (constraint.go), the engine numbering it, refusing a name
+// in use and checking the rows already there.
 
 // firstConstraintObjectID is the first object_id constraints take; their
 // own counter keeps table ids (and the names made from them) unchanged.
 const firstConstraintObjectID = 0x3C000001
-
-// pendingConstraint is a constraint of a CREATE TABLE or an ALTER TABLE
-// ... ADD, waiting for its table's id and the schema to resolve against.
-type pendingConstraint struct {
-	c      parser.TableConstraint
-	column string // a column-level constraint's column
-}
-
-// columnConstraints collects a CREATE TABLE's constraints besides its
-// primary key: UNIQUE first (a foreign key of the same table may
-// reference it), then CHECK, then FOREIGN KEY.
-func columnConstraints(x *parser.CreateTable) []pendingConstraint {
-	var uniques, checks, fks []pendingConstraint
-	add := func(c parser.TableConstraint, col string) {
-		switch c.(type) {
-		case *parser.UniqueConstraint:
-			uniques = append(uniques, pendingConstraint{c, col})
-		case *parser.CheckConstraint:
-			checks = append(checks, pendingConstraint{c, col})
-		default:
-			fks = append(fks, pendingConstraint{c, col})
-		}
-	}
-	for _, c := range x.Columns {
-		if c.Unique != nil {
-			add(c.Unique, c.Name)
-		}
-		for _, k := range c.Checks {
-			add(k, c.Name)
-		}
-		if c.References != nil {
-			add(c.References, c.Name)
-		}
-	}
-	for _, c := range x.Constraints {
-		add(c, "")
-	}
-	return append(append(uniques, checks...), fks...)
-}
-
-// computedTypes gives each computed column the type of its expression.
-func (b *binder) computedTypes(x *parser.CreateTable, def *catalog.TableDef) error {
-	sc := bind.TableScope("", def)
-	for i, c := range x.Columns {
-		if c.Computed == nil {
-			continue
-		}
-		if hasSubquery(c.Computed) {
-			return b.ErrAt(c, sqlerr.New(1046))
-		}
-		var other *parser.ColumnRef
-		bind.WalkExpr(c.Computed, func(n parser.Expr) bool {
-			if r, ok := n.(*parser.ColumnRef); ok {
-				if j := def.ColumnIndex(r.Parts[len(r.Parts)-1]); j >= 0 && def.Columns[j].Computed != "" {
-					other = r
-				}
-			}
-			return other == nil
-		})
-		if other != nil {
-			return b.ErrAt(other, sqlerr.New(1759, strings.Join(other.Parts, "."), def.Name))
-		}
-		bound, err := b.BindExpr(c.Computed, sc, nil, types.TypeUnknown)
-		if err != nil {
-			return err
-		}
-		def.Columns[i].Type = bound.Type()
-		if def.Columns[i].Type.Kind == types.Unknown {
-			def.Columns[i].Type = types.TypeInt
-		}
-	}
-	return nil
-}
-
-func hasSubquery(x parser.Expr) bool {
-	found := false
-	bind.WalkExpr(x, func(n parser.Expr) bool {
-		switch n.(type) {
-		case *parser.Subquery, *parser.Exists:
-			found = true
-		case *parser.InList:
-			found = found || n.(*parser.InList).Subquery != nil
-		}
-		return !found
-	})
-	return found
-}
 
 // nextObjectID allocates a constraint's object_id.
 func nextObjectID(t *txn) (uint32, error) {
@@ -151,7 +66,7 @@ type constraintAdder struct {
 }
 
 // addAll adds the constraints in order.
-func (a *constraintAdder) addAll(pending []pendingConstraint) error {
+func (a *constraintAdder) addAll(pending []bind.PendingConstraint) error {
 	for _, p := range pending {
 		if err := a.add(p); err != nil {
 			return err
@@ -162,16 +77,16 @@ func (a *constraintAdder) addAll(pending []pendingConstraint) error {
 
 // add adds one constraint; a PRIMARY KEY, which moves the rows, is
 // alter_key.go's.
-func (a *constraintAdder) add(p pendingConstraint) error {
+func (a *constraintAdder) add(p bind.PendingConstraint) error {
 	if a.names == nil {
 		a.names = a.set.ObjectNames()
 		for _, n := range a.def.OwnNames() {
 			a.names[strings.ToLower(n)] = true
 		}
 	}
-	if n := p.c.ConstraintName(); n != "" {
+	if n := p.C.ConstraintName(); n != "" {
 		if a.names[strings.ToLower(n)] {
-			return a.b.ErrAt(p.c, sqlerr.New(2714, n))
+			return a.b.ErrAt(p.C, sqlerr.New(2714, n))
 		}
 		a.names[strings.ToLower(n)] = true
 	}
@@ -180,65 +95,34 @@ func (a *constraintAdder) add(p pendingConstraint) error {
 		return err
 	}
 	var errOut error
-	switch c := p.c.(type) {
+	switch c := p.C.(type) {
 	case *parser.CheckConstraint:
-		errOut = a.addCheck(c, p.column, id)
+		errOut = a.addCheck(c, p.Column, id)
 	case *parser.ForeignKey:
-		errOut = a.addForeignKey(c, p.column, id)
+		errOut = a.addForeignKey(c, p.Column, id)
 	case *parser.UniqueConstraint:
-		errOut = a.addUnique(c, p.column, id)
+		errOut = a.addUnique(c, p.Column, id)
 	case *parser.DefaultConstraint:
 		errOut = a.addDefault(c, id)
 	}
 	if se, ok := errOut.(*sqlerr.Error); ok && se.Position == 0 {
-		errOut = a.b.ErrAt(p.c, se)
+		errOut = a.b.ErrAt(p.C, se)
 	}
 	return errOut
 }
 
-func nameOr(given, prefix, table, column string, id uint32) string {
-	if given != "" {
-		return given
-	}
-	return catalog.ConstraintName(prefix, table, column, id)
-}
-
 func (a *constraintAdder) addCheck(c *parser.CheckConstraint, column string, id uint32) error {
-	def := a.def
-	if hasSubquery(c.Expr) {
-		return sqlerr.New(1046)
-	}
-	col := -1
-	if column != "" {
-		col = def.ColumnIndex(column)
-		var other string
-		bind.WalkExpr(c.Expr, func(n parser.Expr) bool {
-			if r, ok := n.(*parser.ColumnRef); ok && !strings.EqualFold(r.Parts[len(r.Parts)-1], column) {
-				other = column
-			}
-			return other == ""
-		})
-		if other != "" {
-			return sqlerr.New(8141, column, def.Name)
-		}
-	}
-	sc := bind.TableScope(a.db.Name(), def)
-	bound, err := a.b.BindExpr(c.Expr, sc, nil, types.TypeBit)
+	ck, bound, err := a.b.CheckDefinition(c, column, a.db.Name(), a.def, id)
 	if err != nil {
 		return err
 	}
-	colName := ""
-	if col >= 0 {
-		colName = column
-	}
-	ck := catalog.CheckDef{ObjectID: id, Name: nameOr(c.Name, "CK", def.Name, colName, id), Expr: c.Expr.String(), Column: col,
-		NotTrusted: a.existing && a.nocheck}
+	ck.NotTrusted = a.existing && a.nocheck
 	if a.existing && !a.nocheck {
 		if err := a.validateCheck(&ck, bound); err != nil {
 			return err
 		}
 	}
-	def.Checks = append(def.Checks, ck)
+	a.def.Checks = append(a.def.Checks, ck)
 	return nil
 }
 
@@ -255,104 +139,18 @@ func (a *constraintAdder) validateCheck(ck *catalog.CheckDef, x exec.Expr) error
 }
 
 func (a *constraintAdder) addForeignKey(c *parser.ForeignKey, column string, id uint32) error {
-	def := a.def
-	names := c.Columns
-	if column != "" {
-		names = []string{column}
+	fk, parent, err := bind.ForeignKeyDefinition(c, column, a.db.Name(), a.set, a.def, id)
+	if err != nil {
+		return err
 	}
-	name := nameOr(c.Name, "FK", def.Name, names[0], id)
-	if d := c.RefTable.Database(); d != "" && !strings.EqualFold(d, a.db.Name()) {
-		return sqlerr.New(1763, name)
-	}
-	parent := a.set.Table("dbo", c.RefTable.Object())
-	if strings.EqualFold(c.RefTable.Object(), def.Name) {
-		parent = def
-	}
-	if parent == nil {
-		return sqlerr.New(1767, name, c.RefTable.Object())
-	}
-	fk := catalog.ForeignKeyDef{ObjectID: id, Name: name, RefTable: parent.ID, OnDelete: c.OnDelete, OnUpdate: c.OnUpdate,
-		NotTrusted: a.existing && a.nocheck}
-	for _, n := range names {
-		i := def.ColumnIndex(n)
-		if i < 0 {
-			return sqlerr.New(1769, name, n, def.Name)
-		}
-		fk.Columns = append(fk.Columns, i)
-	}
-	if len(c.RefColumns) == 0 {
-		if len(parent.PK) == 0 {
-			return sqlerr.New(1773, name, parent.Name)
-		}
-		fk.RefColumns = append([]int(nil), parent.PK...)
-	}
-	for _, n := range c.RefColumns {
-		i := parent.ColumnIndex(n)
-		if i < 0 {
-			return sqlerr.New(1770, name, n, parent.Name)
-		}
-		fk.RefColumns = append(fk.RefColumns, i)
-	}
-	if len(fk.RefColumns) != len(fk.Columns) {
-		return sqlerr.New(8139, def.Name)
-	}
-	if pk, ix := parent.RowKeyFor(fk.RefColumns, true); !pk && ix == nil {
-		return sqlerr.New(1776, parent.Name, name)
-	}
-	for i, c := range fk.Columns {
-		ct, pt := def.Columns[c].Type, parent.Columns[fk.RefColumns[i]].Type
-		if ct.Kind != pt.Kind || (ct.Kind == types.Decimal && (ct.Precision != pt.Precision || ct.Scale != pt.Scale)) {
-			return sqlerr.New(1778, parent.Name, parent.Columns[fk.RefColumns[i]].Name, def.Name, def.Columns[c].Name, name)
-		}
-		if !def.Columns[c].Nullable && (fk.OnDelete == catalog.ActionSetNull || fk.OnUpdate == catalog.ActionSetNull) {
-			return sqlerr.New(1761, name)
-		}
-	}
-	if fk.Cascades() && a.cascadePathExists(parent.ID, def.ID) {
-		return sqlerr.New(1785, name, def.Name)
-	}
+	fk.NotTrusted = a.existing && a.nocheck
 	if a.existing && !a.nocheck {
 		if err := a.validateForeignKey(&fk, parent); err != nil {
 			return err
 		}
 	}
-	def.ForeignKeys = append(def.ForeignKeys, fk)
+	a.def.ForeignKeys = append(a.def.ForeignKeys, fk)
 	return nil
-}
-
-// cascadePathExists reports whether a new cascading foreign key from
-// parent to child would close a cycle or add a second cascade path: the
-// child is the parent, or either already reaches the other through
-// cascading foreign keys (SQL Server's 1785).
-func (a *constraintAdder) cascadePathExists(parent, child uint32) bool {
-	if parent == child {
-		return true
-	}
-	edges := map[uint32][]uint32{} // parent → children it cascades to
-	for _, t := range append(a.set.Tables(), a.def) {
-		for i := range t.ForeignKeys {
-			if fk := &t.ForeignKeys[i]; fk.Cascades() {
-				edges[fk.RefTable] = append(edges[fk.RefTable], t.ID)
-			}
-		}
-	}
-	reaches := func(from, to uint32) bool {
-		seen := map[uint32]bool{}
-		stack := []uint32{from}
-		for len(stack) > 0 {
-			n := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			if n == to {
-				return true
-			}
-			if !seen[n] {
-				seen[n] = true
-				stack = append(stack, edges[n]...)
-			}
-		}
-		return false
-	}
-	return reaches(parent, child) || reaches(child, parent)
 }
 
 // validateForeignKey is WITH CHECK: every row's key must find its parent.
@@ -368,37 +166,16 @@ func (a *constraintAdder) validateForeignKey(fk *catalog.ForeignKeyDef, parent *
 }
 
 func (a *constraintAdder) addUnique(c *parser.UniqueConstraint, column string, id uint32) error {
-	def := a.def
-	names, desc := c.Columns, c.Desc
-	if column != "" {
-		names, desc = []string{column}, []bool{false}
-	}
-	ix := catalog.IndexDef{Name: nameOr(c.Name, "UQ", def.Name, "", id), Unique: true, Clustered: c.Clustered,
-		Desc: desc, Constraint: true, ObjectID: id}
-	cols, err := keyColumns(def, names)
+	ix, err := bind.UniqueDefinition(c, column, a.def, id)
 	if err != nil {
 		return err
 	}
-	ix.Columns = cols
-	next := max(def.NextIndexID, catalog.FirstNonclusteredID)
-	if def.PKNonclustered && next == def.PKIndexID() {
-		next++
-	}
-	if c.Clustered {
-		if name := def.ClusteredName(); name != "" {
-			return sqlerr.New(1902, def.Name, name)
-		}
-		ix.ID = 1
-	} else {
-		ix.ID, next = next, next+1
-	}
-	def.NextIndexID = next
 	if a.existing {
 		if err := a.fillUnique(&ix); err != nil {
 			return err
 		}
 	}
-	def.Indexes = append(def.Indexes, ix)
+	a.def.Indexes = append(a.def.Indexes, ix)
 	return nil
 }
 
@@ -418,20 +195,7 @@ func (a *constraintAdder) fillUnique(ix *catalog.IndexDef) error {
 }
 
 func (a *constraintAdder) addDefault(c *parser.DefaultConstraint, id uint32) error {
-	i := a.def.ColumnIndex(c.Column)
-	if i < 0 || a.def.Columns[i].Computed != "" || a.def.Columns[i].Identity != nil {
-		return sqlerr.New(1752, c.Column, a.def.Name)
-	}
-	col := &a.def.Columns[i]
-	if col.Default != "" {
-		return sqlerr.New(1781)
-	}
-	if err := a.b.checkDefault(c.Expr, col.Type); err != nil {
-		return err
-	}
-	col.Default, col.DefaultID = c.Expr.String(), id
-	col.DefaultName = nameOr(c.Name, "DF", a.def.Name, col.Name, id)
-	return nil
+	return a.b.DefaultDefinition(c, a.def, id)
 }
 
 func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmtPlan, error) {
@@ -459,7 +223,7 @@ func (b *binder) planAlterTableConstraint(x *parser.AlterTableConstraint) (*stmt
 		case "ADD":
 			a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: def, existing: true, nocheck: x.With == "NOCHECK"}
 			for _, c := range x.Add {
-				if err := a.add(pendingConstraint{c: c}); err != nil {
+				if err := a.add(bind.PendingConstraint{C: c}); err != nil {
 					return "", err
 				}
 			}
@@ -534,17 +298,8 @@ func (b *binder) toggleConstraints(e *exec.Env, t *txn, db *Database, def *catal
 		}
 		return false
 	}
-	for _, n := range x.Names {
-		found := false
-		for _, own := range def.OwnNames() {
-			found = found || strings.EqualFold(own, n)
-		}
-		if !found {
-			return b.ErrAt(x, sqlerr.New(4917, n))
-		}
-		if !def.HasCheckOrForeignKey(n) {
-			return b.ErrAt(x, sqlerr.New(11415, n)) // a PRIMARY KEY, UNIQUE or DEFAULT (or the table)
-		}
+	if err := bind.CheckToggled(x, def); err != nil {
+		return b.ErrAt(x, err)
 	}
 	disable := x.Action == "NOCHECK"
 	validate := x.Action == "CHECK" && x.With == "CHECK"

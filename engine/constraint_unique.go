@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/parser"
@@ -61,7 +62,7 @@ func uniqueConstraintIndex(t *txn, c *parser.UniqueConstraint, def *catalog.Tabl
 			return sqlerr.New(2714, c.Name)
 		}
 	}
-	cols, err := keyColumns(def, c.Columns)
+	cols, err := bind.KeyColumns(def, c.Columns)
 	if err != nil {
 		return err
 	}
@@ -73,6 +74,9 @@ func uniqueConstraintIndex(t *txn, c *parser.UniqueConstraint, def *catalog.Tabl
 	for len(ix.Desc) < len(cols) {
 		ix.Desc = append(ix.Desc, false)
 	}
-	ix.ObjectID, ix.Name = id, nameOr(c.Name, "UQ", def.Name, "", id)
+	ix.ObjectID, ix.Name = id, c.Name
+	if ix.Name == "" {
+		ix.Name = catalog.ConstraintName("UQ", def.Name, "", id)
+	}
 	return nil
 }

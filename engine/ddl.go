@@ -10,25 +10,27 @@ import (
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
-	"mirrordb/types"
 )
 
-// maxColumns is SQL Server's limit on columns per table.
-const maxColumns = 1024
+// ddl is the binder of DDL statements (bind.DDLBinder) over the session.
+func (b *binder) ddl() bind.DDLBinder[*Database] {
+	return bind.DDLBinder[*Database]{Binder: &b.Binder, Cat: b.cat, Eng: ddlEngine{}}
+}
+
+// ddlEngine is what binding DDL needs of the engine (bind.DDL).
+type ddlEngine struct{}
+
+func (ddlEngine) CheckFilter(def *catalog.TableDef, index string, where parser.Expr) error {
+	return checkFilter(def, index, where)
+}
+
+func (ddlEngine) IndexFilter(ix *catalog.IndexDef) parser.Expr { return filterExpr(ix) }
 
 func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
-	db, err := b.databaseOf(x.Name)
+	db, def, pending, err := b.ddl().CreateTable(x)
 	if err != nil {
 		return nil, err
 	}
-	if s := x.Name.Schema(); s != "" && !strings.EqualFold(s, "dbo") {
-		return nil, b.ErrAt(x.Name, sqlerr.New(2760, s))
-	}
-	def, err := b.tableDefinition(x)
-	if err != nil {
-		return nil, err
-	}
-	pending := columnConstraints(x)
 	return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 		set, err := t.schemaView()
 		if err != nil {
@@ -63,147 +65,10 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 	}), nil
 }
 
-// tableDefinition validates a CREATE TABLE and builds the definition
-// (without its id), with SQL Server's errors for each mistake.
-func (b *binder) tableDefinition(x *parser.CreateTable) (*catalog.TableDef, error) {
-	def := &catalog.TableDef{Schema: "dbo", Name: x.Name.Object()}
-	db, err := b.databaseOf(x.Name)
-	if err != nil {
-		return nil, err
-	}
-	if len(x.Columns) > maxColumns {
-		return nil, b.ErrAt(x, sqlerr.New(1702, x.Columns[maxColumns].Name, def.Name, maxColumns))
-	}
-	pkCols := []string(nil)
-	pkName := ""
-	pkNode := bind.Positioned(x)
-	for i, c := range x.Columns {
-		if def.ColumnIndex(c.Name) >= 0 {
-			return nil, b.ErrAt(c, sqlerr.New(2705, c.Name, def.Name))
-		}
-		if c.Computed != nil { // typed once every column is known (computedTypes)
-			def.Columns = append(def.Columns, catalog.ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted})
-			continue
-		}
-		t, declared, alias, terr := b.columnType(db, c.Type)
-		if terr != nil {
-			if n := sqlerr.As(terr).Number; n == 2715 || n == 2716 {
-				terr = sqlerr.New(n, i+1, strings.ToLower(c.Type.Name))
-			}
-			return nil, b.ErrAt(c.Type, terr)
-		}
-		col := catalog.ColumnDef{Name: c.Name, Type: t, Nullable: true, Default: "", DefaultName: c.DefaultName, TypeName: declared}
-		if alias != nil {
-			col.Nullable, col.UserTypeID = alias.Nullable, alias.ID
-		}
-		if c.Nullable != nil {
-			col.Nullable = *c.Nullable
-		}
-		if c.Identity != nil {
-			if def.IdentityColumn() >= 0 {
-				return nil, b.ErrAt(c, sqlerr.New(2744, def.Name))
-			}
-			if !(t.Kind.IsInteger() || (t.Kind == types.Decimal && t.Scale == 0)) || (c.Nullable != nil && *c.Nullable) {
-				return nil, b.ErrAt(c, sqlerr.New(2749, c.Name))
-			}
-			seed, ok1 := bind.DecimalLiteral(orOne(c.Identity.Seed))
-			inc, ok2 := bind.DecimalLiteral(orOne(c.Identity.Increment))
-			if !ok1 || !ok2 || inc == 0 {
-				return nil, b.ErrAt(c.Identity, sqlerr.New(102, c.Identity.Seed))
-			}
-			col.Identity = &catalog.Identity{Seed: seed, Increment: inc}
-			col.Nullable = false
-		}
-		if c.Default != nil {
-			if err := b.checkDefault(c.Default, t); err != nil {
-				return nil, err
-			}
-			col.Default = c.Default.String()
-		}
-		if c.PrimaryKey {
-			if pkCols != nil {
-				return nil, b.ErrAt(c, sqlerr.New(8110, def.Name))
-			}
-			pkCols, pkName, pkNode = []string{c.Name}, c.PrimaryKeyName, c
-			def.PKNonclustered = c.PrimaryKeyNonclustered
-		}
-		def.Columns = append(def.Columns, col)
-	}
-	if err := b.computedTypes(x, def); err != nil {
-		return nil, err
-	}
-	if x.PrimaryKey != nil {
-		if pkCols != nil {
-			return nil, b.ErrAt(x.PrimaryKey, sqlerr.New(8110, def.Name))
-		}
-		pkCols, pkName, pkNode = x.PrimaryKey.Columns, x.PrimaryKey.Name, x.PrimaryKey
-		def.PKNonclustered = x.PrimaryKey.Nonclustered
-	}
-	for _, name := range pkCols {
-		i := def.ColumnIndex(name)
-		if i < 0 {
-			return nil, b.ErrAt(pkNode, sqlerr.New(1911, name))
-		}
-		col := &def.Columns[i]
-		for _, c := range x.Columns {
-			if strings.EqualFold(c.Name, name) && c.Nullable != nil && *c.Nullable {
-				return nil, b.ErrAt(c, sqlerr.New(8111, def.Name))
-			}
-		}
-		if col.Type.Length == types.MaxLength {
-			return nil, b.ErrAt(pkNode, sqlerr.New(1919, col.Name, def.Name))
-		}
-		if containsInt(def.PK, i) {
-			return nil, b.ErrAt(pkNode, sqlerr.New(1909, col.Name))
-		}
-		col.Nullable = false
-		def.PK = append(def.PK, i)
-	}
-	def.PKName = pkName
-	if err := checkRowversionColumns(def); err != nil {
-		return nil, b.ErrAt(x, err)
-	}
-	return def, nil
-}
-
-func orOne(s string) string {
-	if s == "" {
-		return "1"
-	}
-	return s
-}
-
-// checkDefault verifies that a DEFAULT expression is a constant expression
-// convertible to the column type.
-func (b *binder) checkDefault(d parser.Expr, t types.Type) error {
-	var bad *parser.ColumnRef
-	bind.WalkExpr(d, func(e parser.Expr) bool {
-		if c, ok := e.(*parser.ColumnRef); ok && bad == nil {
-			bad = c
-		}
-		return bad == nil
-	})
-	if bad != nil {
-		return b.ErrAt(bad, sqlerr.New(128, strings.Join(bad.Parts, ".")))
-	}
-	_, err := b.BindDefault(d, t)
-	return err
-}
-
 func (b *binder) planDropTable(x *parser.DropTable) (*stmtPlan, error) {
-	if len(x.Names) == 0 {
-		return nil, b.ErrAt(x, sqlerr.New(102, "TABLE"))
-	}
-	db, err := b.databaseOf(x.Names[0])
+	db, err := b.ddl().DropTables(x)
 	if err != nil {
 		return nil, err
-	}
-	for _, n := range x.Names[1:] {
-		if other, err := b.databaseOf(n); err != nil {
-			return nil, err
-		} else if other != db {
-			return nil, b.ErrAt(n, sqlerr.New(40517, "DROP TABLE across databases"))
-		}
 	}
 	return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 		dropping, err := droppedTables(t, x.Names)

@@ -51,7 +51,8 @@
 // types with SQL Server's data type precedence and implicit conversions,
 // so a prepared statement's result columns and parameter types are known
 // before it runs. Plans (plan.go, query.go, ddl.go; INSERT, UPDATE and
-// DELETE bind in engine/bind and run in engine/exec) are trees of
+// DELETE bind in engine/bind and run in engine/exec; DDL binds in
+// engine/bind into catalog descriptors and runs here) are trees of
 // expressions over row sources: table scans narrowed to point lookups,
 // key ranges or index seeks (engine/exec's TableScan, chosen by
 // engine/opt's ChooseAccess; table.go is the store they read), full scans, catalog views (the instance's viewSet,

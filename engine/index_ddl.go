@@ -14,7 +14,6 @@ import (
 	"mirrordb/parser"
 	"mirrordb/session"
 	"mirrordb/sqlerr"
-	"mirrordb/types"
 )
 
 // CREATE INDEX and DROP INDEX. Outside a user transaction an index is
@@ -58,15 +57,6 @@ const (
 // variable for tests).
 var progressEvery = 3 * time.Second
 
-// ignoredIndexOptions are WITH options accepted and ignored: they tune
-// SQL Server's pages, locks and parallelism, which mirrordb does not have.
-var ignoredIndexOptions = map[string]bool{
-	"PAD_INDEX": true, "FILLFACTOR": true, "SORT_IN_TEMPDB": true, "STATISTICS_NORECOMPUTE": true,
-	"STATISTICS_INCREMENTAL": true, "ONLINE": true, "ALLOW_ROW_LOCKS": true, "ALLOW_PAGE_LOCKS": true,
-	"MAXDOP": true, "DATA_COMPRESSION": true, "OPTIMIZE_FOR_SEQUENTIAL_KEY": true, "RESUMABLE": true,
-	"MAX_DURATION": true, "XML_COMPRESSION": true, "IGNORE_DUP_KEY": true,
-}
-
 func (b *binder) planIndexStatement(st parser.Statement) (*stmtPlan, error) {
 	switch x := st.(type) {
 	case *parser.CreateIndex:
@@ -82,7 +72,7 @@ func (b *binder) planCreateIndex(x *parser.CreateIndex) (*stmtPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix, dropExisting, err := b.indexDefinition(x, def)
+	ix, dropExisting, err := b.ddl().IndexDefinition(x, def)
 	if err != nil {
 		return nil, err
 	}
@@ -94,64 +84,6 @@ func (b *binder) planCreateIndex(x *parser.CreateIndex) (*stmtPlan, error) {
 		}
 		return "CREATE INDEX", nil
 	}}, nil
-}
-
-// indexDefinition checks a CREATE INDEX against its table as bound, with
-// SQL Server's errors, and returns the index (without its id) and whether
-// WITH (DROP_EXISTING = ON) was given.
-func (b *binder) indexDefinition(x *parser.CreateIndex, def *catalog.TableDef) (catalog.IndexDef, bool, error) {
-	ix := catalog.IndexDef{Name: x.Name, Unique: x.Unique, Clustered: x.Clustered, State: catalog.IndexBuilding}
-	if x.Where != nil {
-		if err := checkFilter(def, x.Name, x.Where); err != nil {
-			return ix, false, b.ErrAt(x.Where, sqlerr.As(err))
-		}
-		ix.Filter = x.Where.String()
-	}
-	dropExisting := false
-	for _, o := range x.Options {
-		switch {
-		case o.Name == "DROP_EXISTING":
-			dropExisting = o.Value == "ON"
-		case o.Name == "IGNORE_DUP_KEY" && o.Value == "ON":
-			return ix, false, b.ErrAt(o, sqlerr.New(40517, "IGNORE_DUP_KEY = ON"))
-		case !ignoredIndexOptions[o.Name]:
-			return ix, false, b.ErrAt(o, sqlerr.New(155, o.Name, "CREATE INDEX"))
-		}
-	}
-	if len(x.Columns) > catalog.MaxIndexKeyColumns {
-		return ix, false, b.ErrAt(x, sqlerr.New(1904, x.Name, def.Name, len(x.Columns), catalog.MaxIndexKeyColumns))
-	}
-	seen := map[int]bool{}
-	column := func(name string) (int, error) {
-		i := def.ColumnIndex(name)
-		if i < 0 {
-			return 0, b.ErrAt(x, sqlerr.New(1911, name))
-		}
-		if seen[i] {
-			return 0, b.ErrAt(x, sqlerr.New(1909, def.Columns[i].Name))
-		}
-		seen[i] = true
-		return i, nil
-	}
-	for k, name := range x.Columns {
-		i, err := column(name)
-		if err != nil {
-			return ix, false, err
-		}
-		if def.Columns[i].Type.Length == types.MaxLength {
-			return ix, false, b.ErrAt(x, sqlerr.New(1919, def.Columns[i].Name, def.Name))
-		}
-		ix.Columns = append(ix.Columns, i)
-		ix.Desc = append(ix.Desc, x.Desc[k])
-	}
-	for _, name := range x.Include {
-		i, err := column(name)
-		if err != nil {
-			return ix, false, err
-		}
-		ix.Include = append(ix.Include, i)
-	}
-	return ix, dropExisting, nil
 }
 
 // indexBuild is one CREATE INDEX being run. With DROP_EXISTING the new

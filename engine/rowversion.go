@@ -4,9 +4,7 @@ import (
 	"encoding/binary"
 
 	"mirrordb/engine/bind"
-	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
-	"mirrordb/sqlerr"
 	"mirrordb/types"
 )
 
@@ -16,20 +14,6 @@ import (
 // logged schema key, so a mirror and a restored backup continue from the
 // same value. @@DBTS reads it. The column cannot be written (273 in an
 // INSERT, 272 in an UPDATE) and a table has at most one (2738).
-
-// checkRowversionColumns refuses a second rowversion column (2738).
-func checkRowversionColumns(def *catalog.TableDef) error {
-	seen := false
-	for _, c := range def.Columns {
-		if c.IsRowversion() {
-			if seen {
-				return sqlerr.New(2738, def.Name, c.Name)
-			}
-			seen = true
-		}
-	}
-	return nil
-}
 
 // dbts is @@DBTS: the current database's last rowversion value.
 func dbts(e *exec.Env, _ []types.Value, _ []types.Type) (types.Value, error) {

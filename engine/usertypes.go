@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
 	"mirrordb/engine/keys"
@@ -16,68 +17,17 @@ import (
 // sp_addtype, DROP TYPE) and the declared type names a column keeps:
 // text, ntext and image are stored as their MAX types and timestamp as
 // binary(8), an alias as its base type, but sys.columns and sys.types show
-// what was declared. A type is a logged schema key (s/y/<name>), so it is
-// mirrored and backed up with the database.
-
-// declaredNames are the type names a column keeps beside its storage type.
-var declaredNames = map[string]string{"TEXT": "text", "NTEXT": "ntext", "IMAGE": "image",
-	"TIMESTAMP": "timestamp", "ROWVERSION": "timestamp"}
-
-// columnType resolves a column's declared type in database db: a system
-// type, one of the declared names above, or an alias type. declared is
-// the name sys.columns shows when it differs from the stored type's;
-// alias is the alias type, nil for system types.
-func (b *binder) columnType(db *Database, tn parser.TypeName) (t types.Type, declared string, alias *catalog.UserType, err error) {
-	name := tn.Name
-	if declaredNames[name] == "timestamp" {
-		name = "ROWVERSION"
-	}
-	if tn.Schema == "" {
-		t, err = types.FromName(name, tn.Args, tn.Max)
-		if err == nil || !sqlerr.Is(err, 2715) {
-			return t, declaredNames[tn.Name], nil, err
-		}
-	}
-	ut, rerr := b.cat.UserType(db, tn.Name)
-	if rerr != nil {
-		return t, "", nil, rerr
-	}
-	if ut == nil || (tn.Schema != "" && !strings.EqualFold(tn.Schema, ut.Schema)) {
-		return t, "", nil, sqlerr.New(2715, 1, tn.Name)
-	}
-	if len(tn.Args) > 0 || tn.Max {
-		return t, "", nil, sqlerr.New(2716, 1, ut.Name)
-	}
-	return ut.Base, ut.Name, ut, nil
-}
+// what was declared (bind.DeclaredName). A type is a logged schema key
+// (s/y/<name>), so it is mirrored and backed up with the database. The
+// statement and a column's type bind in engine/bind (DDLBinder.CreateType,
+// ColumnType); the engine numbers and writes the type.
 
 func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
-	db, err := b.databaseOf(x.Name)
+	db, bound, err := b.ddl().CreateType(x)
 	if err != nil {
 		return nil, err
 	}
-	schema := x.Name.Schema()
-	if schema == "" {
-		schema = "dbo"
-	}
-	if !strings.EqualFold(schema, "dbo") {
-		return nil, b.ErrAt(x.Name, sqlerr.New(2760, schema))
-	}
-	if x.Base.Schema != "" {
-		return nil, b.ErrAt(x.Base, sqlerr.New(2715, 1, x.Base.Schema+"."+x.Base.Name))
-	}
-	base, err := types.FromName(x.Base.Name, x.Base.Args, x.Base.Max)
-	if err != nil || declaredNames[x.Base.Name] == "timestamp" {
-		if err == nil {
-			err = sqlerr.New(2715, 1, strings.ToLower(x.Base.Name))
-		}
-		return nil, b.ErrAt(x.Base, err)
-	}
-	name := x.Name.Object()
-	if _, sysErr := types.FromName(name, nil, false); !sqlerr.Is(sysErr, 2715) || declaredNames[strings.ToUpper(name)] != "" {
-		return nil, b.ErrAt(x.Name, sqlerr.New(219, name)) // a system type's name
-	}
-	nullable := x.Nullable == nil || *x.Nullable
+	name := bound.Name
 	return b.writePlan(db, nil, func(e *exec.Env, t *txn) (string, error) {
 		if ut, err := catalog.LoadUserType(t.Reader(), name); err != nil || ut != nil {
 			if err == nil {
@@ -89,8 +39,9 @@ func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
 		if err != nil {
 			return "", err
 		}
-		ut := &catalog.UserType{ID: id, Schema: "dbo", Name: name, Base: base, Nullable: nullable}
-		return "CREATE TYPE", t.Put(catalog.UserTypeKey(name), catalog.EncodeUserType(ut))
+		ut := *bound // the bound type is reused if the statement runs again
+		ut.ID = id
+		return "CREATE TYPE", t.Put(catalog.UserTypeKey(name), catalog.EncodeUserType(&ut))
 	}), nil
 }
 
@@ -126,51 +77,23 @@ func (b *binder) planDropType(x *parser.DropType) (*stmtPlan, error) {
 	}), nil
 }
 
-// planAddType is EXEC sp_addtype name, 'base type' [, 'NULL' | 'NOT NULL'],
-// the older spelling of CREATE TYPE.
+// planAddType is EXEC sp_addtype name, 'base type' [, 'NULL' | 'NOT NULL']
+// (bind.Binder.AddTypeStatement), the older spelling of CREATE TYPE.
 func (b *binder) planAddType(x *parser.Exec) (*stmtPlan, error) {
-	if len(x.Args) < 2 || len(x.Args) > 4 {
-		return nil, b.ErrAt(x, sqlerr.New(201, "sp_addtype", "@phystype"))
+	ct, err := b.AddTypeStatement(x)
+	if err != nil {
+		return nil, err
 	}
-	text := make([]string, 3)
-	for i, a := range x.Args[:min(len(x.Args), 3)] {
-		switch v := a.Value.(type) {
-		case *parser.Literal:
-			text[i] = v.Value
-		case *parser.ColumnRef:
-			text[i] = strings.Join(v.Parts, ".")
-		default:
-			return nil, b.ErrAt(a, sqlerr.New(102, a.Value.String()))
-		}
-	}
-	null := strings.ToUpper(strings.TrimSpace(text[2]))
-	if null != "" && null != "NULL" && null != "NOT NULL" && null != "NONULL" {
-		return nil, b.ErrAt(x, sqlerr.New(102, text[2]))
-	}
-	if null == "NONULL" {
-		null = "NOT NULL"
-	}
-	src := "CREATE TYPE [" + strings.ReplaceAll(text[0], "]", "]]") + "] FROM " + text[1] + " " + null
-	stmts, err := parser.ParseBatch(parser.BatchText{Text: src, Line: 1, Count: 1})
-	if err != nil || len(stmts) != 1 {
-		return nil, b.ErrAt(x, sqlerr.New(102, text[1]))
-	}
-	ct := *stmts[0].(*parser.CreateType)
-	ct.Pos, ct.Name.Pos, ct.Base.Pos = x.Pos, x.Pos, x.Pos
-	return asProcedure(b.planCreateType(&ct))
+	return asProcedure(b.planCreateType(ct))
 }
 
-// planDropTypeProc is EXEC sp_droptype 'name'.
+// planDropTypeProc is EXEC sp_droptype 'name' (bind.Binder.DropTypeStatement).
 func (b *binder) planDropTypeProc(x *parser.Exec) (*stmtPlan, error) {
-	if len(x.Args) != 1 {
-		return nil, b.ErrAt(x, sqlerr.New(201, "sp_droptype", "@typename"))
+	dt, err := b.DropTypeStatement(x)
+	if err != nil {
+		return nil, err
 	}
-	lit, ok := x.Args[0].Value.(*parser.Literal)
-	if !ok || (lit.Kind != parser.LitString && lit.Kind != parser.LitNString) {
-		return nil, b.ErrAt(x.Args[0], sqlerr.New(102, x.Args[0].Value.String()))
-	}
-	name := parser.ObjectName{Pos: lit.Pos, Parts: strings.Split(lit.Value, ".")}
-	return asProcedure(b.planDropType(&parser.DropType{Pos: x.Pos, Name: name}))
+	return asProcedure(b.planDropType(dt))
 }
 
 // asProcedure makes a statement's plan complete as EXEC does.
@@ -233,7 +156,7 @@ func (vs viewSet) addTypeViews() {
 			}
 			for _, name := range systemTypeNames {
 				c := catalog.ColumnDef{TypeName: name}
-				if c.Type, _ = types.FromName(name, nil, false); declaredNames[strings.ToUpper(name)] == "timestamp" {
+				if c.Type, _ = types.FromName(name, nil, false); bind.DeclaredName(name) == "timestamp" {
 					c.Type, _ = types.FromName("rowversion", nil, false)
 				}
 				switch name {

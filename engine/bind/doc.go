@@ -20,9 +20,10 @@
 // selection, TRIM, its casts), alias types, the session constants fold
 // against, a FROM entry the engine holds (BindTable: a table, a system
 // view, a table-valued function) and a nested query's planning
-// (PlanQuery). That binder embeds Binder and still binds DDL in package
-// engine, reading the databases and the session through Catalog and
-// Settings (catalog.go). Bound here: an INSERT's column list and VALUES
+// (PlanQuery). That binder embeds Binder; the statements it still binds
+// in package engine act on the session or the instance (SET, USE, BACKUP,
+// the security statements, ...). Statements read the databases and the
+// session through Catalog and Settings (catalog.go). Bound here: an INSERT's column list and VALUES
 // rows (insert.go), a table name's resolution (lookup.go), a SELECT's own
 // clauses (query.go, selectlist.go, srf.go) with the rules of the queries
 // nested in it (nested.go), what it reads (from.go: the FROM clause and
@@ -35,5 +36,10 @@
 // parsed DEFAULTs; an INSERT's SELECT is planned as a nested query,
 // Engine.PlanQuery), bound into exec's Insert, Update and Delete; and a
 // table's row rules, its computed columns, CHECKs and DEFAULTs, from their
-// stored text (rowrules.go).
+// stored text (rowrules.go); and DDL (ddl.go, alter.go, constraint.go,
+// usertype.go: DDLBinder), bound into catalog descriptors: CREATE TABLE's
+// definition and constraints, CREATE INDEX's index, CREATE TYPE's alias
+// type, ALTER TABLE's column changes and constraints, asking the engine
+// through DDL only for its filtered indexes' interpreter. The engine
+// numbers, writes and builds what DDL binds.
 package bind
