@@ -309,7 +309,7 @@ func (c *checker) decodeRow(t *catalog.TableDef, k, v []byte) ([]types.Value, *s
 	row, err := keys.DecodeRow(v, c.row)
 	c.row = row
 	if err == nil && len(row) < len(t.Columns) {
-		row = padRow(row, len(t.Columns)) // stored before ADD of a nullable column
+		row = c.complete(t, v, row)
 	}
 	switch {
 	case err != nil:
@@ -327,6 +327,62 @@ func (c *checker) decodeRow(t *catalog.TableDef, k, v []byte) ([]types.Value, *s
 		}
 	}
 	return row, nil
+}
+
+// complete widens a row of t stored before ALTER TABLE added columns
+// (raw, its stored form) as reads and the index build do (completeRow):
+// the added columns NULL, the computed ones computed. Only the computed
+// columns an index may read are computed: the others are no part of the
+// check. One that does not compute for this row (10 / 0) is left NULL, as
+// it fails the read that needs it, not the check; an index could not
+// have been built over the row (its entry is reported missing).
+func (c *checker) complete(t *catalog.TableDef, raw []byte, row []types.Value) []types.Value {
+	stored := len(row)
+	skip := unindexedComputed(t)
+	if full, err := completeRowBut(c.e, c.d, t, raw, row, skip); err == nil {
+		return full
+	}
+	// Each column alone, then (completeRowBut fills the row it is given).
+	vals := make([]types.Value, len(t.Columns))
+	for i := stored; i < len(t.Columns); i++ {
+		if t.Columns[i].Computed == "" || skip[i] {
+			continue
+		}
+		others := map[int]bool{}
+		for j := stored; j < len(t.Columns); j++ {
+			others[j] = j != i
+		}
+		if full, err := completeRowBut(c.e, c.d, t, raw, row[:stored], others); err == nil {
+			vals[i] = full[i]
+		}
+	}
+	row = padRow(row[:stored], len(t.Columns))
+	copy(row[stored:], vals[stored:])
+	return row
+}
+
+// unindexedComputed is the set of t's computed columns that no index
+// holds as a key or included column, none when an index has a filter
+// (which may read any column).
+func unindexedComputed(t *catalog.TableDef) map[int]bool {
+	skip := map[int]bool{}
+	for i, col := range t.Columns {
+		if col.Computed != "" {
+			skip[i] = true
+		}
+	}
+	for _, ix := range t.Indexes {
+		if ix.Filter != "" {
+			return nil
+		}
+		for _, i := range ix.Columns {
+			delete(skip, i)
+		}
+		for _, i := range ix.Include {
+			delete(skip, i)
+		}
+	}
+	return skip
 }
 
 // tableOfKey is the store id of the table a key of t/ belongs to (0 for a

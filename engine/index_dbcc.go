@@ -189,11 +189,8 @@ func (c *checker) checkEntry(t *catalog.TableDef, ix *catalog.IndexDef, k, v []b
 	if !ok {
 		return extra(fmt.Sprintf("the row with key %x, which does not exist", keys.RowSuffix(rowKey)))
 	}
-	row, err := keys.DecodeRow(raw, nil)
-	if err == nil {
-		row, err = completeRow(c.e, c.d, t, raw, row)
-	}
-	if err != nil || len(row) != len(t.Columns) {
+	row, finding := c.decodeRow(t, rowKey, raw)
+	if finding != nil {
 		return nil // checkRow reports the row itself
 	}
 	if !covers(ix, t, row) {
