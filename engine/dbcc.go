@@ -177,7 +177,7 @@ func (d *Database) check(e *exec.Env, only *catalog.TableDef, quiet bool, w sess
 	err = c.scan(gov, snap, lower, upper, func(k, v []byte) error {
 		if t := tables[tableOfKey(k)]; t != last && only == nil {
 			if last != nil {
-				if err := c.settle(gov, tables, last); err != nil {
+				if err := c.settle(gov, last); err != nil {
 					return err
 				}
 			}
@@ -195,7 +195,7 @@ func (d *Database) check(e *exec.Env, only *catalog.TableDef, quiet bool, w sess
 		last = only
 	}
 	if last != nil {
-		if err := c.settle(gov, tables, last); err != nil {
+		if err := c.settle(gov, last); err != nil {
 			return err
 		}
 	}
@@ -273,11 +273,11 @@ func (c *checker) schema(gov *govern.Statement, r pebble.Reader) (map[uint32]*ca
 
 // checkRow checks one row key and value against its table.
 func (c *checker) checkRow(tables map[uint32]*catalog.TableDef, k, v []byte) error {
-	if len(k) >= len(keys.Table)+4 {
-		if id := binary.BigEndian.Uint32(k[len(keys.Table):]); tables[id] == nil {
-			if _, discarded, err := storage.ReadValue(c.r, keys.DiscardKey(id)); err == nil && discarded {
-				return nil // left by an ALTER TABLE, deleted by the next (alter_rewrite.go)
-			}
+	id := tableOfKey(k)
+	t := tables[id]
+	if t == nil && id != 0 {
+		if _, discarded, err := storage.ReadValue(c.r, keys.DiscardKey(id)); err == nil && discarded {
+			return nil // left by an ALTER TABLE, deleted by the next (alter_rewrite.go)
 		}
 	}
 	if _, _, ok := keys.IndexOfKey(k); ok {
@@ -286,10 +286,8 @@ func (c *checker) checkRow(tables map[uint32]*catalog.TableDef, k, v []byte) err
 	if len(k) < len(keys.Table)+5 {
 		return c.report(sqlerr.New(8928, int64(0), fmt.Sprintf("key %x", k), "it is not a row key"))
 	}
-	id := binary.BigEndian.Uint32(k[len(keys.Table):])
 	c.rows[id]++
 	c.size[id] += int64(len(k) + len(v))
-	t := tables[id]
 	if t == nil {
 		return c.report(sqlerr.New(8928, int64(id), fmt.Sprintf("row %x", k), "no table has that object ID"))
 	}

@@ -117,7 +117,7 @@ func (c *checker) entryIndex(tables map[uint32]*catalog.TableDef, k []byte) (*ca
 // settle compares the digests of t's ready indexes once its rows and
 // entries have all been seen, and looks for the rows and entries to
 // report in the indexes whose digests differ.
-func (c *checker) settle(gov *govern.Statement, tables map[uint32]*catalog.TableDef, t *catalog.TableDef) error {
+func (c *checker) settle(gov *govern.Statement, t *catalog.TableDef) error {
 	var damaged []*catalog.IndexDef
 	for i := range t.Indexes {
 		ix := &t.Indexes[i]
