@@ -156,7 +156,7 @@ func (d *Database) check(e *exec.Env, only *catalog.TableDef, quiet bool, w sess
 	if st == nil {
 		return d.storage.Available()
 	}
-	c := &checker{e: e, d: d, w: w, quiet: quiet, rows: map[uint32]int64{}, size: map[uint32]int64{}}
+	c := &checker{e: e, d: d, w: w, quiet: quiet, rows: map[uint32]int64{}, size: map[uint32]int64{}, hasher: newEntryHasher()}
 	snap := st.DB().NewSnapshot()
 	defer snap.Close()
 	snap, release := d.storage.CommittedSnapshot(snap) // a load's parts are not checked

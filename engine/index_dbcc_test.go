@@ -267,3 +267,37 @@ func TestDBCCIndexOnAddedComputedColumn(t *testing.T) {
 		}
 	}
 }
+
+// TestEntryDigest: the digest of a set of entries does not depend on the
+// order they are added in, and tells apart a set with an entry changed,
+// one with bytes moved between an entry's key and value, and one with the
+// same count but another entry; its two lanes have seeds of their own.
+func TestEntryDigest(t *testing.T) {
+	x := newEntryHasher()
+	digest := func(entries ...[2]string) entryDigest {
+		var d entryDigest
+		for _, e := range entries {
+			x.add(&d, []byte(e[0]), []byte(e[1]))
+		}
+		return d
+	}
+	a, b, c := [2]string{"k1", "v1"}, [2]string{"k2", "v2"}, [2]string{"k3", "v3"}
+	base := digest(a, b, c)
+	if got := digest(c, a, b); got != base {
+		t.Fatalf("order changed the digest: %v, %v", got, base)
+	}
+	for name, other := range map[string]entryDigest{
+		"a value changed":   digest(a, b, [2]string{"k3", "v4"}),
+		"a byte moved":      digest(a, b, [2]string{"k3v", "3"}),
+		"another entry":     digest(a, b, [2]string{"k4", "v4"}),
+		"an entry left out": digest(a, b),
+		"an entry added":    digest(a, b, c, [2]string{"k4", "v4"}),
+	} {
+		if other.sum[0] == base.sum[0] || other.sum[1] == base.sum[1] || other == base {
+			t.Fatalf("%s: digest %v, the same as %v in a lane", name, other, base)
+		}
+	}
+	if base.sum[0] == base.sum[1] {
+		t.Fatalf("the lanes agree (%v): one seed for both", base)
+	}
+}
