@@ -156,7 +156,7 @@ func (d *Database) check(e *exec.Env, only *catalog.TableDef, quiet bool, w sess
 	if st == nil {
 		return d.storage.Available()
 	}
-	c := &checker{e: e, d: d, w: w, quiet: quiet, rows: map[uint32]int64{}, size: map[uint32]int64{}}
+	c := &checker{e: e, d: d, w: w, quiet: quiet, rows: map[uint32]int64{}, size: map[uint32]int64{}, hasher: newEntryHasher()}
 	snap := st.DB().NewSnapshot()
 	defer snap.Close()
 	snap, release := d.storage.CommittedSnapshot(snap) // a load's parts are not checked
@@ -177,7 +177,7 @@ func (d *Database) check(e *exec.Env, only *catalog.TableDef, quiet bool, w sess
 	err = c.scan(gov, snap, lower, upper, func(k, v []byte) error {
 		if t := tables[tableOfKey(k)]; t != last && only == nil {
 			if last != nil {
-				if err := c.settle(gov, tables, last); err != nil {
+				if err := c.settle(gov, last); err != nil {
 					return err
 				}
 			}
@@ -195,7 +195,7 @@ func (d *Database) check(e *exec.Env, only *catalog.TableDef, quiet bool, w sess
 		last = only
 	}
 	if last != nil {
-		if err := c.settle(gov, tables, last); err != nil {
+		if err := c.settle(gov, last); err != nil {
 			return err
 		}
 	}
@@ -273,11 +273,11 @@ func (c *checker) schema(gov *govern.Statement, r pebble.Reader) (map[uint32]*ca
 
 // checkRow checks one row key and value against its table.
 func (c *checker) checkRow(tables map[uint32]*catalog.TableDef, k, v []byte) error {
-	if len(k) >= len(keys.Table)+4 {
-		if id := binary.BigEndian.Uint32(k[len(keys.Table):]); tables[id] == nil {
-			if _, discarded, err := storage.ReadValue(c.r, keys.DiscardKey(id)); err == nil && discarded {
-				return nil // left by an ALTER TABLE, deleted by the next (alter_rewrite.go)
-			}
+	id := tableOfKey(k)
+	t := tables[id]
+	if t == nil && id != 0 {
+		if _, discarded, err := storage.ReadValue(c.r, keys.DiscardKey(id)); err == nil && discarded {
+			return nil // left by an ALTER TABLE, deleted by the next (alter_rewrite.go)
 		}
 	}
 	if _, _, ok := keys.IndexOfKey(k); ok {
@@ -286,10 +286,8 @@ func (c *checker) checkRow(tables map[uint32]*catalog.TableDef, k, v []byte) err
 	if len(k) < len(keys.Table)+5 {
 		return c.report(sqlerr.New(8928, int64(0), fmt.Sprintf("key %x", k), "it is not a row key"))
 	}
-	id := binary.BigEndian.Uint32(k[len(keys.Table):])
 	c.rows[id]++
 	c.size[id] += int64(len(k) + len(v))
-	t := tables[id]
 	if t == nil {
 		return c.report(sqlerr.New(8928, int64(id), fmt.Sprintf("row %x", k), "no table has that object ID"))
 	}
@@ -309,7 +307,7 @@ func (c *checker) decodeRow(t *catalog.TableDef, k, v []byte) ([]types.Value, *s
 	row, err := keys.DecodeRow(v, c.row)
 	c.row = row
 	if err == nil && len(row) < len(t.Columns) {
-		row = padRow(row, len(t.Columns)) // stored before ADD of a nullable column
+		row = c.complete(t, v, row)
 	}
 	switch {
 	case err != nil:
@@ -327,6 +325,62 @@ func (c *checker) decodeRow(t *catalog.TableDef, k, v []byte) ([]types.Value, *s
 		}
 	}
 	return row, nil
+}
+
+// complete widens a row of t stored before ALTER TABLE added columns
+// (raw, its stored form) as reads and the index build do (completeRow):
+// the added columns NULL, the computed ones computed. Only the computed
+// columns an index may read are computed: the others are no part of the
+// check. One that does not compute for this row (10 / 0) is left NULL, as
+// it fails the read that needs it, not the check; an index could not
+// have been built over the row (its entry is reported missing).
+func (c *checker) complete(t *catalog.TableDef, raw []byte, row []types.Value) []types.Value {
+	stored := len(row)
+	skip := unindexedComputed(t)
+	if full, err := completeRowBut(c.e, c.d, t, raw, row, skip); err == nil {
+		return full
+	}
+	// Each column alone, then (completeRowBut fills the row it is given).
+	vals := make([]types.Value, len(t.Columns))
+	for i := stored; i < len(t.Columns); i++ {
+		if t.Columns[i].Computed == "" || skip[i] {
+			continue
+		}
+		others := map[int]bool{}
+		for j := stored; j < len(t.Columns); j++ {
+			others[j] = j != i
+		}
+		if full, err := completeRowBut(c.e, c.d, t, raw, row[:stored], others); err == nil {
+			vals[i] = full[i]
+		}
+	}
+	row = padRow(row[:stored], len(t.Columns))
+	copy(row[stored:], vals[stored:])
+	return row
+}
+
+// unindexedComputed is the set of t's computed columns that no index
+// holds as a key or included column, none when an index has a filter
+// (which may read any column).
+func unindexedComputed(t *catalog.TableDef) map[int]bool {
+	skip := map[int]bool{}
+	for i, col := range t.Columns {
+		if col.Computed != "" {
+			skip[i] = true
+		}
+	}
+	for _, ix := range t.Indexes {
+		if ix.Filter != "" {
+			return nil
+		}
+		for _, i := range ix.Columns {
+			delete(skip, i)
+		}
+		for _, i := range ix.Include {
+			delete(skip, i)
+		}
+	}
+	return skip
 }
 
 // tableOfKey is the store id of the table a key of t/ belongs to (0 for a

@@ -24,37 +24,55 @@ import (
 // The check streams: the scan of the rows encodes each row's expected
 // entries and the scan of an index's entries reads them, and each side
 // only adds the entries to an order-independent digest of its multiset
-// (entryDigest). An index whose two digests agree holds exactly the
-// entries its rows call for. Only for an index whose digests differ, a
-// damaged one, does a second pass look for the rows and entries to name,
-// with a point read per row and per entry, both ways (checkRowEntries,
-// checkEntry). A point read per entry made the check of a healthy index
-// 15 times slower than building it.
+// (entryDigest). Only for an index whose digests differ, a damaged one,
+// does a second pass look for the rows and entries to name, with a point
+// read per row and per entry, both ways (checkRowEntries, checkEntry). A
+// point read per entry made the check of a healthy index 15 times slower
+// than building it.
+//
+// What agreeing digests prove: both sides are sets (an index's keys are
+// unique, and each row's entry names the row), so two that differ but
+// have the same count differ by at least one entry added on one side
+// only, and a lane's sums agree only if the hashes of the differing
+// entries cancel mod 2^64. Taking maphash under a random seed as a random
+// function, that is a chance of 2^-64 per lane. The two lanes have seeds
+// of their own, drawn for each check, so a damaged index passes with a
+// chance of 2^-128; damage cannot be shaped to collide without the seeds
+// (maphash is not a cryptographic hash: that holds against chance, not
+// against one who can see the seeds).
 
 // entryDigest is an order-independent digest of a multiset of index
-// entries: how many, and the sum of their hashes (mod 2^64).
-type entryDigest struct{ n, sum uint64 }
+// entries: how many, and in each of two lanes the sum of their hashes
+// (mod 2^64).
+type entryDigest struct {
+	n   uint64
+	sum [2]uint64
+}
 
 // indexTally is what one check saw of an index: the entries its rows call
 // for and the entries it has.
 type indexTally struct{ want, have entryDigest }
 
-// entryHasher hashes entries for the digests, with a seed of its own per
-// check (a damaged entry cannot be made to collide with the one it
-// replaced on purpose).
+// entryHasher hashes entries for the digests' two lanes, each with a
+// random seed of its own (newEntryHasher).
 type entryHasher struct {
-	h maphash.Hash
+	seeds [2]maphash.Seed
+	buf   []byte // the entry hashed, key then value
+}
+
+func newEntryHasher() entryHasher {
+	return entryHasher{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
 }
 
 // add adds the entry (key k, value v) to d. The key's length goes into
 // the hash too: bytes moved between the key and the value make another
 // entry.
 func (x *entryHasher) add(d *entryDigest, k, v []byte) {
-	x.h.Reset()
-	x.h.Write(k)
-	x.h.Write(v)
+	x.buf = append(append(x.buf[:0], k...), v...)
 	d.n++
-	d.sum += x.h.Sum64() ^ uint64(len(k))*0x9e3779b97f4a7c15
+	for i, seed := range x.seeds {
+		d.sum[i] += maphash.Bytes(seed, x.buf) ^ uint64(len(k))*0x9e3779b97f4a7c15
+	}
 }
 
 // tally returns the tally of index ix (store ids) of a table.
@@ -117,7 +135,7 @@ func (c *checker) entryIndex(tables map[uint32]*catalog.TableDef, k []byte) (*ca
 // settle compares the digests of t's ready indexes once its rows and
 // entries have all been seen, and looks for the rows and entries to
 // report in the indexes whose digests differ.
-func (c *checker) settle(gov *govern.Statement, tables map[uint32]*catalog.TableDef, t *catalog.TableDef) error {
+func (c *checker) settle(gov *govern.Statement, t *catalog.TableDef) error {
 	var damaged []*catalog.IndexDef
 	for i := range t.Indexes {
 		ix := &t.Indexes[i]
@@ -189,11 +207,8 @@ func (c *checker) checkEntry(t *catalog.TableDef, ix *catalog.IndexDef, k, v []b
 	if !ok {
 		return extra(fmt.Sprintf("the row with key %x, which does not exist", keys.RowSuffix(rowKey)))
 	}
-	row, err := keys.DecodeRow(raw, nil)
-	if err == nil {
-		row, err = completeRow(c.e, c.d, t, raw, row)
-	}
-	if err != nil || len(row) != len(t.Columns) {
+	row, finding := c.decodeRow(t, rowKey, raw)
+	if finding != nil {
 		return nil // checkRow reports the row itself
 	}
 	if !covers(ix, t, row) {

@@ -76,9 +76,7 @@ func (d *damageKit) findings(q string) []*sqlerr.Error {
 // missing entry of a unique filtered index, an entry pointing at no row,
 // and an entry of a DESC index whose key does not match its row.
 func TestDBCCFindsIndexDamage(t *testing.T) {
-	in := openTestInstance(t)
-	mustQuery(t, openSession(t, in, "master"), "CREATE DATABASE d")
-	s := openSession(t, in, "d")
+	s := sessionInNewDatabase(t)
 	mustQuery(t, s, "CREATE TABLE t (id INT PRIMARY KEY, a INT, b VARCHAR(10))")
 	mustQuery(t, s, "INSERT t VALUES (1, 10, 'x'), (2, 20, 'y'), (3, 30, 'z')")
 	mustQuery(t, s, "CREATE INDEX ia ON t (a) INCLUDE (b)")
@@ -169,6 +167,14 @@ func TestDBCCFindsIndexDamage(t *testing.T) {
 	}
 }
 
+// sessionInNewDatabase returns a session in a new database d of a new
+// instance.
+func sessionInNewDatabase(t *testing.T) *Session {
+	in := openTestInstance(t)
+	mustQuery(t, openSession(t, in, "master"), "CREATE DATABASE d")
+	return openSession(t, in, "d")
+}
+
 // indexNamed finds the index a finding names.
 var indexNamed = regexp.MustCompile(`index '([^']*)'`)
 
@@ -188,9 +194,7 @@ func (w *cancelOnFinding) Notice(e *sqlerr.Error) error {
 // TestDBCCIndexCheckStopsWhenCancelled: the look for the rows and entries of a
 // damaged index stops when its statement is cancelled, as the scans do.
 func TestDBCCIndexCheckStopsWhenCancelled(t *testing.T) {
-	in := openTestInstance(t)
-	mustQuery(t, openSession(t, in, "master"), "CREATE DATABASE d")
-	s := openSession(t, in, "d")
+	s := sessionInNewDatabase(t)
 	const rows = 3000
 	mustQuery(t, s, "CREATE TABLE t (id INT PRIMARY KEY, a INT)")
 	for base := 0; base < rows; base += 1000 {
@@ -221,5 +225,79 @@ func TestDBCCIndexCheckStopsWhenCancelled(t *testing.T) {
 		if n := len(w.notices); n == 0 || n >= rows {
 			t.Fatalf("%s: %d findings reported, want the check stopped after the first", q, n)
 		}
+	}
+}
+
+// TestDBCCIndexOnAddedComputedColumn: rows stored before ALTER TABLE ADD
+// of a computed column are shorter than their table; DBCC computes the
+// column for them, as the index build did, and finds the index on it
+// clean (it once held them to NULLs, with an 8951 per row). A computed
+// column that does not compute for some row (10 / 0) and that no index
+// holds is no finding either.
+func TestDBCCIndexOnAddedComputedColumn(t *testing.T) {
+	s := sessionInNewDatabase(t)
+	mustQuery(t, s, `CREATE TABLE t (id INT PRIMARY KEY, q INT) INSERT t VALUES (1, 1), (2, 4)
+		ALTER TABLE t ADD twice AS q * 2
+		CREATE INDEX ix ON t (twice) WHERE q > 0
+		CREATE INDEX iq ON t (q) INCLUDE (twice)
+		ALTER TABLE t ADD ratio AS 10 / (q - 4)`)
+	for _, q := range []string{"DBCC CHECKTABLE('t')", "DBCC CHECKDB"} {
+		w := &collect{}
+		if err := s.Query(context.Background(), q, w); err != nil {
+			t.Fatalf("%s: %v (notices %v)", q, err, w.notices)
+		}
+	}
+	// The index is still held to the computed values, both ways: the entry
+	// of the row whose ratio does not compute moved to another key is
+	// found missing, with the computed key named, and extra.
+	d := newDamageKit(t, s, "t")
+	d.raw(func(tx *txn) error {
+		k, _ := d.entry("ix", int64(2), int64(4), int64(8), nil)
+		if err := tx.Delete(k); err != nil {
+			return err
+		}
+		k, v := d.entry("ix", int64(2), int64(4), int64(9), nil)
+		return tx.Put(k, v)
+	})
+	for _, q := range []string{"DBCC CHECKTABLE('t')", "DBCC CHECKDB"} {
+		got := d.findings(q)
+		if len(got) != 2 || got[0].Number != 8951 || !strings.Contains(got[0].Message, "matching: 8.") ||
+			got[1].Number != 8952 || !strings.Contains(got[1].Message, "does not match its row's values (8)") {
+			t.Fatalf("%s: findings %v, want an 8951 for the key 8 and an 8952", q, got)
+		}
+	}
+}
+
+// TestEntryDigest: the digest of a set of entries does not depend on the
+// order they are added in, and tells apart a set with an entry changed,
+// one with bytes moved between an entry's key and value, and one with the
+// same count but another entry; its two lanes have seeds of their own.
+func TestEntryDigest(t *testing.T) {
+	x := newEntryHasher()
+	digest := func(entries ...[2]string) entryDigest {
+		var d entryDigest
+		for _, e := range entries {
+			x.add(&d, []byte(e[0]), []byte(e[1]))
+		}
+		return d
+	}
+	a, b, c := [2]string{"k1", "v1"}, [2]string{"k2", "v2"}, [2]string{"k3", "v3"}
+	base := digest(a, b, c)
+	if got := digest(c, a, b); got != base {
+		t.Fatalf("order changed the digest: %v, %v", got, base)
+	}
+	for name, other := range map[string]entryDigest{
+		"a value changed":   digest(a, b, [2]string{"k3", "v4"}),
+		"a byte moved":      digest(a, b, [2]string{"k3v", "3"}),
+		"another entry":     digest(a, b, [2]string{"k4", "v4"}),
+		"an entry left out": digest(a, b),
+		"an entry added":    digest(a, b, c, [2]string{"k4", "v4"}),
+	} {
+		if other.sum[0] == base.sum[0] || other.sum[1] == base.sum[1] || other == base {
+			t.Fatalf("%s: digest %v, the same as %v in a lane", name, other, base)
+		}
+	}
+	if base.sum[0] == base.sum[1] {
+		t.Fatalf("the lanes agree (%v): one seed for both", base)
 	}
 }
