@@ -43,7 +43,7 @@ func (dmlEngine) TableScan(db *Database, def *catalog.TableDef) *exec.TableScan 
 	return newTableScan(db, def)
 }
 
-func (dmlEngine) Default(c *catalog.ColumnDef) parser.Expr { return defaultExpression(c) }
+func (dmlEngine) Parse(text string) parser.Expr { return exprFromText(text) }
 
 // truncateTable deletes every row and resets the identity counter.
 func truncateTable(e *exec.Env, t *txn, db *Database, def *catalog.TableDef) error {

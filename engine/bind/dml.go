@@ -21,9 +21,9 @@ type DML[D comparable] interface {
 	Writer(d D, def *catalog.TableDef, verb string) (*exec.RowWriter, exec.Enforcer)
 	// TableScan is a scan of def in d: how UPDATE and DELETE find rows.
 	TableScan(d D, def *catalog.TableDef) *exec.TableScan
-	// Default is a column's DEFAULT parsed from its stored text (nil
-	// without one).
-	Default(c *catalog.ColumnDef) parser.Expr
+	// Parse reads an expression the catalog stores as text (a column's
+	// DEFAULT; nil when it does not parse), as BindRowRules' parse does.
+	Parse(text string) parser.Expr
 }
 
 // DMLBinder binds INSERT, UPDATE and DELETE against the session's
@@ -101,7 +101,7 @@ func (b DMLBinder[D]) InsertInto(x Positioned, d D, def *catalog.TableDef, colum
 func (b DMLBinder[D]) BindDefaults(def *catalog.TableDef) ([]exec.Expr, error) {
 	defs := make([]exec.Expr, len(def.Columns))
 	for i := range def.Columns {
-		if d := b.Eng.Default(&def.Columns[i]); d != nil {
+		if d := parseDefault(&def.Columns[i], b.Eng.Parse); d != nil {
 			x, err := b.BindDefault(d, def.Columns[i].Type)
 			if err != nil {
 				return nil, err

@@ -22,11 +22,8 @@ func (d testDML) TableScan(db string, def *catalog.TableDef) *exec.TableScan {
 	return &exec.TableScan{Table: namedTable(db), Def: def}
 }
 
-func (d testDML) Default(c *catalog.ColumnDef) parser.Expr {
-	if c.Default == "" {
-		return nil
-	}
-	st, _ := parser.ParseStatement("SELECT " + c.Default)
+func (d testDML) Parse(text string) parser.Expr {
+	st, _ := parser.ParseStatement("SELECT " + text)
 	return st.(*parser.Select).Items[0].Expr
 }
 
