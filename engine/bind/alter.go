@@ -184,11 +184,7 @@ func widened(from, to types.Type) bool {
 // columns) the engine checks as the change runs.
 func (b DDLBinder[D]) ColumnDependents(def *catalog.TableDef, i int, what string, withDefault bool) error {
 	col := &def.Columns[i]
-	dependent := func(kind, name string) error {
-		e := sqlerr.New(5074, kind, name, col.Name)
-		e.Detail = sqlerr.New(4922, what).Message
-		return e
-	}
+	dependent := func(kind, name string) error { return DependentError(kind, name, col.Name, what) }
 	if withDefault && col.Default != "" {
 		return dependent("object", defaultConstraintName(def, col))
 	}
@@ -205,6 +201,14 @@ func (b DDLBinder[D]) ColumnDependents(def *catalog.TableDef, i int, what string
 		}
 	}
 	return nil
+}
+
+// DependentError is 5074 (kind name depends on column) with 4922's
+// text, what (the ALTER TABLE that failed), as its detail.
+func DependentError(kind, name, column, what string) error {
+	e := sqlerr.New(5074, kind, name, column)
+	e.Detail = sqlerr.New(4922, what).Message
+	return e
 }
 
 // NamesColumn reports whether x (nil: none) names the column.
