@@ -207,11 +207,7 @@ func findRows(e *Env, tabs Tables, def *catalog.TableDef, cols []int, vals []typ
 	case pk:
 		scan.Eq = consts(def.PK[:len(cols)])
 	case ix != nil:
-		seek := KeySeek{Desc: ix.Desc, Eq: consts(ix.Columns[:len(cols)])}
-		for _, c := range ix.Columns {
-			seek.Types = append(seek.Types, def.Columns[c].Type)
-		}
-		scan.Seek = &IndexSeek{Index: *ix, KeySeek: seek}
+		scan.Seek = &IndexSeek{Index: *ix, KeySeek: EqualKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
 	}
 	allKs, allRaws, allRows, err := MatchRows(e, scan, nil, nil)
 	if err != nil {

@@ -12,8 +12,8 @@
 //     and so may seek (RowIndependent), which columns an index's entries
 //     give back exactly (Covers, ExactKeyPrefix), which ORDER BY a
 //     key's order serves, read forward or backward (KeyOrder), and the
-//     seek a WHERE clause's conjuncts allow on one key (FindKeySeek, or
-//     EqualKeySeek from given values), an exec.KeySeek;
+//     seek a WHERE clause's conjuncts allow on one key (FindKeySeek; exec.EqualKeySeek
+//     seeks given values), an exec.KeySeek;
 //   - the join method's cost rules over row estimates: whether seeking
 //     the inner input per outer row beats a hash match (SeekCheaper) and
 //     which input a hash match builds on (BuildLeft); which joins may
