@@ -74,9 +74,6 @@ func uniqueConstraintIndex(t *txn, c *parser.UniqueConstraint, def *catalog.Tabl
 	for len(ix.Desc) < len(cols) {
 		ix.Desc = append(ix.Desc, false)
 	}
-	ix.ObjectID, ix.Name = id, c.Name
-	if ix.Name == "" {
-		ix.Name = catalog.ConstraintName("UQ", def.Name, "", id)
-	}
+	ix.ObjectID, ix.Name = id, bind.ConstraintName(c.Name, "UQ", def.Name, "", id)
 	return nil
 }
