@@ -27,7 +27,7 @@
 //     pushed-down filter's (FilteredRows, with UniqueEquality) and a
 //     join's in written order (JoinRows); and the walk of the row
 //     sources for their estimate (EstimateRows, given the tables' row
-//     counts, with Estimated for row sources defined outside opt);
+//     counts);
 //   - the passes that rewrite an exec.TableScan as the engine plans a
 //     statement: its access path (ChooseAccess: a point lookup, a key
 //     prefix or ranges, a secondary index's seek), whether an index's
