@@ -39,10 +39,6 @@ func (dmlEngine) Writer(db *Database, def *catalog.TableDef, verb string) (*exec
 	return newWriter(db, def, verb)
 }
 
-func (dmlEngine) TableScan(db *Database, def *catalog.TableDef) *exec.TableScan {
-	return newTableScan(db, def)
-}
-
 func (dmlEngine) Parse(text string) parser.Expr { return exprFromText(text) }
 
 // truncateTable deletes every row and resets the identity counter.
