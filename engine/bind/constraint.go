@@ -32,7 +32,7 @@ func ConstraintName(given, prefix, table, column string, id uint32) string {
 // expression bound as a bit too (WITH CHECK tests the rows with it): 1046
 // for a subquery, 8141 for a column-level CHECK naming another column.
 func (b *Binder) CheckDefinition(c *parser.CheckConstraint, column, db string, def *catalog.TableDef, id uint32) (catalog.CheckDef, exec.Expr, error) {
-	if HasSubquery(c.Expr) {
+	if hasSubquery(c.Expr) {
 		return catalog.CheckDef{}, nil, sqlerr.New(1046)
 	}
 	col := -1
@@ -199,7 +199,7 @@ func UniqueDefinition(c *parser.UniqueConstraint, column string, def *catalog.Ta
 // DefaultDefinition binds ADD [CONSTRAINT name] DEFAULT expr FOR column
 // into the column of def: 1752 for no such column or one computed or an
 // identity, 1781 for a column with a DEFAULT already, and the DEFAULT's
-// own checks (CheckDefault).
+// own checks (checkDefault).
 func (b *Binder) DefaultDefinition(c *parser.DefaultConstraint, def *catalog.TableDef, id uint32) error {
 	i := def.ColumnIndex(c.Column)
 	if i < 0 || def.Columns[i].Computed != "" || def.Columns[i].Identity != nil {
@@ -209,7 +209,7 @@ func (b *Binder) DefaultDefinition(c *parser.DefaultConstraint, def *catalog.Tab
 	if col.Default != "" {
 		return sqlerr.New(1781)
 	}
-	if err := b.CheckDefault(c.Expr, col.Type); err != nil {
+	if err := b.checkDefault(c.Expr, col.Type); err != nil {
 		return err
 	}
 	col.Default, col.DefaultID = c.Expr.String(), id

@@ -52,7 +52,7 @@
 //     hints OPTION (LOOP JOIN | HASH JOIN | FORCE ORDER) (QueryHint,
 //     8622 when they leave no plan). What only the engine knows of its
 //     tables, their row counts and Implies, it passes as Tables;
-//   - the semi-joins (PlanJoins, PushJoins with them): which WHERE
+//   - the semi-joins (planJoins, PushJoins with them): which WHERE
 //     conjuncts run as an exec.SemiJoin (SemiJoin: x [NOT] IN over an
 //     uncorrelated subquery, [NOT] EXISTS over one that decorrelates,
 //     naming the statement's row only in equalities), and whether an
