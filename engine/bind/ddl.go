@@ -364,35 +364,17 @@ func (b DDLBinder[D]) IndexDefinition(x *parser.CreateIndex, def *catalog.TableD
 	if len(x.Columns) > catalog.MaxIndexKeyColumns {
 		return ix, false, b.ErrAt(x, sqlerr.New(1904, x.Name, def.Name, len(x.Columns), catalog.MaxIndexKeyColumns))
 	}
-	seen := map[int]bool{}
-	column := func(name string) (int, error) {
-		i := def.ColumnIndex(name)
-		if i < 0 {
-			return 0, b.ErrAt(x, sqlerr.New(1911, name))
-		}
-		if seen[i] {
-			return 0, b.ErrAt(x, sqlerr.New(1909, def.Columns[i].Name))
-		}
-		seen[i] = true
-		return i, nil
+	keys, err := KeyColumns(def, x.Columns)
+	if err != nil {
+		return ix, false, b.ErrAt(x, err)
 	}
-	for k, name := range x.Columns {
-		i, err := column(name)
-		if err != nil {
-			return ix, false, err
-		}
-		if def.Columns[i].Type.Length == types.MaxLength {
-			return ix, false, b.ErrAt(x, sqlerr.New(1919, def.Columns[i].Name, def.Name))
-		}
-		ix.Columns = append(ix.Columns, i)
-		ix.Desc = append(ix.Desc, x.Desc[k])
+	all, err := appendColumns(def, slices.Clone(keys), x.Include, false)
+	if err != nil {
+		return ix, false, b.ErrAt(x, err)
 	}
-	for _, name := range x.Include {
-		i, err := column(name)
-		if err != nil {
-			return ix, false, err
-		}
-		ix.Include = append(ix.Include, i)
+	ix.Columns, ix.Desc = keys, append([]bool(nil), x.Desc[:len(keys)]...)
+	if len(x.Include) > 0 {
+		ix.Include = all[len(keys):]
 	}
 	return ix, dropExisting, nil
 }
@@ -401,7 +383,14 @@ func (b DDLBinder[D]) IndexDefinition(x *parser.CreateIndex, def *catalog.TableD
 // 1911 for a column that is not there, 1909 for one named twice, 1919 for
 // a type an index key cannot hold (the MAX types, text, ntext, image).
 func KeyColumns(def *catalog.TableDef, names []string) ([]int, error) {
-	var cols []int
+	return appendColumns(def, nil, names, true)
+}
+
+// appendColumns resolves names, columns of def, onto cols: 1911 for a
+// column that is not there, 1909 for one already in cols, and for key
+// columns 1919 for a type an index key cannot hold. An index's INCLUDE
+// list resolves so after its key.
+func appendColumns(def *catalog.TableDef, cols []int, names []string, key bool) ([]int, error) {
 	for _, n := range names {
 		i := def.ColumnIndex(n)
 		if i < 0 {
@@ -410,7 +399,7 @@ func KeyColumns(def *catalog.TableDef, names []string) ([]int, error) {
 		if slices.Contains(cols, i) {
 			return nil, sqlerr.New(1909, def.Columns[i].Name)
 		}
-		if def.Columns[i].Type.Length == types.MaxLength {
+		if key && def.Columns[i].Type.Length == types.MaxLength {
 			return nil, sqlerr.New(1919, def.Columns[i].Name, def.Name)
 		}
 		cols = append(cols, i)
