@@ -76,7 +76,7 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 	case len(x.Drop) > 0:
 		ch = b.dropColumns(x)
 	default:
-		ch, err = b.addColumns(x, db, def)
+		ch, err = b.addColumns(x, db)
 	}
 	if err != nil {
 		return nil, err
@@ -110,7 +110,7 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 // (computed.go), as SQL Server computes such a column. PERSISTED, it
 // is computed for every row and stored; a row that cannot compute it
 // fails the statement.
-func (b *binder) addColumns(x *parser.AlterTable, db *Database, def *catalog.TableDef) (*alterChange, error) {
+func (b *binder) addColumns(x *parser.AlterTable, db *Database) (*alterChange, error) {
 	added, defaults, err := b.ddl().AddedColumns(x)
 	if err != nil {
 		return nil, err
@@ -235,15 +235,6 @@ func renumbered(cols []int, renumber []int) []int {
 		out[k] = renumber[c]
 	}
 	return out
-}
-
-func containsInt(list []int, v int) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // filterReads reports whether a filtered index's WHERE names the column.

@@ -4,9 +4,9 @@ import (
 	"sort"
 	"strings"
 
+	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
-	"mirrordb/sqlerr"
 )
 
 // How ALTER TABLE's column changes meet constraints. A change may not drop
@@ -42,9 +42,7 @@ func constraintsAllow(t *txn, def *catalog.TableDef, a *alteration) error {
 			d.Columns[i].Default, d.Columns[i].DefaultName = "", ""
 		}
 		if name := constraintOnColumn(set, d, i); name != "" {
-			e := sqlerr.New(5074, "object", name, def.Columns[i].Name)
-			e.Detail = sqlerr.New(4922, what).Message
-			return e
+			return bind.DependentError("object", name, def.Columns[i].Name, what)
 		}
 	}
 	return nil

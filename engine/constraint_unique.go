@@ -49,7 +49,7 @@ func (b *binder) uniqueBuildPlan(x *parser.AlterTableConstraint, db *Database, b
 }
 
 // uniqueConstraintIndex completes the index of UNIQUE constraint c on def
-// in the transaction that defines it: its columns (keyColumns' errors),
+// in the transaction that defines it: its columns (bind.KeyColumns' errors),
 // its object_id and its name (given, 2714 when another object has it, or
 // made as SQL Server makes one).
 func uniqueConstraintIndex(t *txn, c *parser.UniqueConstraint, def *catalog.TableDef, ix *catalog.IndexDef) error {
@@ -74,9 +74,6 @@ func uniqueConstraintIndex(t *txn, c *parser.UniqueConstraint, def *catalog.Tabl
 	for len(ix.Desc) < len(cols) {
 		ix.Desc = append(ix.Desc, false)
 	}
-	ix.ObjectID, ix.Name = id, c.Name
-	if ix.Name == "" {
-		ix.Name = catalog.ConstraintName("UQ", def.Name, "", id)
-	}
+	ix.ObjectID, ix.Name = id, bind.ConstraintName(c.Name, "UQ", def.Name, "", id)
 	return nil
 }

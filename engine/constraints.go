@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"strings"
-
 	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/exec"
@@ -121,19 +119,7 @@ func indexEnforces(t *txn, def *catalog.TableDef, ix *catalog.IndexDef) (string,
 // uses. Foreign keys of other tables that reference def count too.
 func constraintOnColumn(set *catalog.Schema, def *catalog.TableDef, col int) string {
 	name := def.Columns[col].Name
-	mentions := func(text string) bool {
-		x := exprFromText(text)
-		found := false
-		if x != nil {
-			bind.WalkExpr(x, func(n parser.Expr) bool {
-				if r, ok := n.(*parser.ColumnRef); ok && strings.EqualFold(r.Parts[len(r.Parts)-1], name) {
-					found = true
-				}
-				return !found
-			})
-		}
-		return found
-	}
+	mentions := func(text string) bool { return bind.NamesColumn(exprFromText(text), name) }
 	has := func(cols []int) bool {
 		for _, c := range cols {
 			if c == col {

@@ -28,22 +28,18 @@ func newWriter(db *Database, def *catalog.TableDef, verb string) (*exec.RowWrite
 // dml binds INSERT, UPDATE and DELETE (bind.DMLBinder) against the
 // session's databases.
 func (b *binder) dml() bind.DMLBinder[*Database] {
-	return bind.DMLBinder[*Database]{Binder: &b.Binder, Cat: b.cat, Set: b.set, Eng: dmlEngine{b}}
+	return bind.DMLBinder[*Database]{Binder: &b.Binder, Cat: b.cat, Set: b.set, Eng: dmlEngine{}}
 }
 
 // dmlEngine is what binding INSERT, UPDATE and DELETE needs of the
 // engine (bind.DML).
-type dmlEngine struct{ b *binder }
+type dmlEngine struct{}
 
-func (d dmlEngine) Writer(db *Database, def *catalog.TableDef, verb string) (*exec.RowWriter, exec.Enforcer) {
+func (dmlEngine) Writer(db *Database, def *catalog.TableDef, verb string) (*exec.RowWriter, exec.Enforcer) {
 	return newWriter(db, def, verb)
 }
 
-func (d dmlEngine) TableScan(db *Database, def *catalog.TableDef) *exec.TableScan {
-	return newTableScan(db, def)
-}
-
-func (d dmlEngine) Default(c *catalog.ColumnDef) parser.Expr { return defaultExpression(c) }
+func (dmlEngine) Parse(text string) parser.Expr { return exprFromText(text) }
 
 // truncateTable deletes every row and resets the identity counter.
 func truncateTable(e *exec.Env, t *txn, db *Database, def *catalog.TableDef) error {

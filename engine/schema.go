@@ -8,19 +8,10 @@ import (
 
 	"mirrordb/engine/catalog"
 	"mirrordb/engine/storage"
-	"mirrordb/parser"
 )
 
 // defaultExprs caches parsed DEFAULT expressions by their text.
 var defaultExprs sync.Map // string → parser.Expr
-
-// defaultExpression returns the parsed DEFAULT expression (nil if none).
-func defaultExpression(c *catalog.ColumnDef) parser.Expr {
-	if c.Default == "" {
-		return nil
-	}
-	return exprFromText(c.Default)
-}
 
 // schemaGeneration counts the schema loads of the instance's databases
 // (committed or as a transaction sees it); a prepared statement re-binds

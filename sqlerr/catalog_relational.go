@@ -1,8 +1,8 @@
 package sqlerr
 
 // The messages of set operations, derived tables, common table
-// expressions and window functions (engine/setops.go, derived.go,
-// window.go), kept apart from catalog.go's table.
+// expressions and window functions (engine/bind/setop.go, derived.go,
+// window.go; engine/exec/setop.go), kept apart from catalog.go's table.
 var relationalMessages = map[int]msgDef{
 	104:   {15, InvalidColumnReference, "ORDER BY items must appear in the select list if the statement contains a UNION, INTERSECT or EXCEPT operator."},
 	205:   {16, SyntaxError, "All queries combined using a UNION, INTERSECT or EXCEPT operator must have an equal number of expressions in their target lists."},

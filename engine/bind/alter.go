@@ -18,7 +18,7 @@ import (
 // engine decides how the rows follow (engine/alter.go, alter_rewrite.go).
 
 // AddedColumns binds ALTER TABLE ... ADD's columns (in x.Add's order) as
-// CREATE TABLE binds them (TableDefinition), computed ones untyped until
+// CREATE TABLE binds them (tableDefinition), computed ones untyped until
 // AddColumns types them against the whole new table, and each one's
 // DEFAULT as a value of its type (nil without one). A PRIMARY KEY is not
 // supported there (40517).
@@ -32,7 +32,7 @@ func (b DDLBinder[D]) AddedColumns(x *parser.AlterTable) ([]catalog.ColumnDef, [
 			ct.Columns = append(ct.Columns, c.ColumnDef)
 		}
 	}
-	typed, err := b.TableDefinition(ct)
+	typed, err := b.tableDefinition(ct)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -58,7 +58,7 @@ func (b DDLBinder[D]) AddedColumns(x *parser.AlterTable) ([]catalog.ColumnDef, [
 // AddColumns checks ADD's columns (AddedColumns) against def, the table
 // as the statement finds it, and returns a copy of def with them
 // appended: 2705 for a name in use, 2744 for a second identity column,
-// 1702 past MaxColumns; computed columns typed against the new table.
+// 1702 past maxColumns; computed columns typed against the new table.
 func (b *Binder) AddColumns(x *parser.AlterTable, def *catalog.TableDef, added []catalog.ColumnDef) (*catalog.TableDef, error) {
 	nd := def.Clone()
 	width := len(def.Columns)
@@ -73,8 +73,8 @@ func (b *Binder) AddColumns(x *parser.AlterTable, def *catalog.TableDef, added [
 		computed = computed || c.Computed != ""
 		nd.Columns = append(nd.Columns, c)
 	}
-	if len(nd.Columns) > MaxColumns {
-		return nil, sqlerr.New(1702, nd.Columns[MaxColumns].Name, def.Name, MaxColumns)
+	if len(nd.Columns) > maxColumns {
+		return nil, sqlerr.New(1702, nd.Columns[maxColumns].Name, def.Name, maxColumns)
 	}
 	if computed {
 		all := &parser.CreateTable{Columns: make([]*parser.ColumnDef, len(nd.Columns))}
@@ -84,7 +84,7 @@ func (b *Binder) AddColumns(x *parser.AlterTable, def *catalog.TableDef, added [
 				all.Columns[i] = x.Add[i-width].ColumnDef
 			}
 		}
-		if err := b.ComputedTypes(all, nd); err != nil {
+		if err := b.computedTypes(all, nd); err != nil {
 			return nil, err
 		}
 	}
@@ -94,7 +94,7 @@ func (b *Binder) AddColumns(x *parser.AlterTable, def *catalog.TableDef, added [
 // DroppedColumns checks DROP COLUMN [IF EXISTS] c [, ...] against def and
 // returns the columns dropped: 4924 for a column that does not exist,
 // 5074 (with 4922) while its DEFAULT, an index or the primary key uses it
-// (ColumnDependents), 4923 for the last column.
+// (columnDependents), 4923 for the last column.
 func (b DDLBinder[D]) DroppedColumns(x *parser.AlterTable, def *catalog.TableDef) (map[int]bool, error) {
 	drop := map[int]bool{}
 	for _, name := range x.Drop {
@@ -105,7 +105,7 @@ func (b DDLBinder[D]) DroppedColumns(x *parser.AlterTable, def *catalog.TableDef
 			}
 			return nil, sqlerr.New(4924, "ALTER TABLE DROP COLUMN", name, def.Name)
 		}
-		if err := b.ColumnDependents(def, i, "DROP COLUMN "+def.Columns[i].Name, true); err != nil {
+		if err := b.columnDependents(def, i, "DROP COLUMN "+def.Columns[i].Name, true); err != nil {
 			return nil, err
 		}
 		drop[i] = true
@@ -153,7 +153,7 @@ func (b DDLBinder[D]) AlteredColumn(x *parser.AlterColumn, to types.Type, def *c
 	// uses may only grow a variable-length type or keep its type; a
 	// default allows any length, precision or scale of its type.
 	if to != old.Type && !widened(old.Type, to) || (col.Nullable && slices.Contains(def.PK, i)) {
-		if err := b.ColumnDependents(def, i, "ALTER COLUMN "+old.Name, to.Kind != old.Type.Kind); err != nil {
+		if err := b.columnDependents(def, i, "ALTER COLUMN "+old.Name, to.Kind != old.Type.Kind); err != nil {
 			return i, col, err
 		}
 	}
@@ -177,18 +177,14 @@ func widened(from, to types.Type) bool {
 	return false
 }
 
-// ColumnDependents is 5074 (with 4922's text, what, as its detail) when
+// columnDependents is 5074 (with 4922's text, what, as its detail) when
 // the column's DEFAULT (if withDefault), the primary key or an index uses
 // column i: as a key, an included column or in its filter. The
 // constraints that depend on a column (CHECK, FOREIGN KEY, computed
 // columns) the engine checks as the change runs.
-func (b DDLBinder[D]) ColumnDependents(def *catalog.TableDef, i int, what string, withDefault bool) error {
+func (b DDLBinder[D]) columnDependents(def *catalog.TableDef, i int, what string, withDefault bool) error {
 	col := &def.Columns[i]
-	dependent := func(kind, name string) error {
-		e := sqlerr.New(5074, kind, name, col.Name)
-		e.Detail = sqlerr.New(4922, what).Message
-		return e
-	}
+	dependent := func(kind, name string) error { return DependentError(kind, name, col.Name, what) }
 	if withDefault && col.Default != "" {
 		return dependent("object", defaultConstraintName(def, col))
 	}
@@ -205,6 +201,14 @@ func (b DDLBinder[D]) ColumnDependents(def *catalog.TableDef, i int, what string
 		}
 	}
 	return nil
+}
+
+// DependentError is 5074 (kind name depends on column) with 4922's
+// text, what (the ALTER TABLE that failed), as its detail.
+func DependentError(kind, name, column, what string) error {
+	e := sqlerr.New(5074, kind, name, column)
+	e.Detail = sqlerr.New(4922, what).Message
+	return e
 }
 
 // NamesColumn reports whether x (nil: none) names the column.

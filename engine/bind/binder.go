@@ -36,7 +36,7 @@ type Binder struct {
 	SRFs      *SRFContext
 	inDefault *Default      // the column DEFAULT being bound, if any (funcs.go)
 	corr      correlation   // the scopes around the subquery being bound (correlate.go)
-	ctes      []*cteBinding // common table expressions in scope (cte.go)
+	ctes      []*cteBinding // common table expressions in scope (derived.go)
 }
 
 // Engine is what binding an expression needs of the engine.

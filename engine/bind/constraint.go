@@ -18,9 +18,9 @@ import (
 // errors here carry no position: the engine places them at the
 // constraint.
 
-// constraintName is a constraint's given name, or the one SQL Server
+// ConstraintName is a constraint's given name, or the one SQL Server
 // makes up from prefix, table, column and object id.
-func constraintName(given, prefix, table, column string, id uint32) string {
+func ConstraintName(given, prefix, table, column string, id uint32) string {
 	if given != "" {
 		return given
 	}
@@ -32,7 +32,7 @@ func constraintName(given, prefix, table, column string, id uint32) string {
 // expression bound as a bit too (WITH CHECK tests the rows with it): 1046
 // for a subquery, 8141 for a column-level CHECK naming another column.
 func (b *Binder) CheckDefinition(c *parser.CheckConstraint, column, db string, def *catalog.TableDef, id uint32) (catalog.CheckDef, exec.Expr, error) {
-	if HasSubquery(c.Expr) {
+	if hasSubquery(c.Expr) {
 		return catalog.CheckDef{}, nil, sqlerr.New(1046)
 	}
 	col := -1
@@ -57,7 +57,7 @@ func (b *Binder) CheckDefinition(c *parser.CheckConstraint, column, db string, d
 	if col >= 0 {
 		colName = column
 	}
-	return catalog.CheckDef{ObjectID: id, Name: constraintName(c.Name, "CK", def.Name, colName, id), Expr: c.Expr.String(), Column: col}, bound, nil
+	return catalog.CheckDef{ObjectID: id, Name: ConstraintName(c.Name, "CK", def.Name, colName, id), Expr: c.Expr.String(), Column: col}, bound, nil
 }
 
 // ForeignKeyDefinition binds a FOREIGN KEY (or a column's REFERENCES) of
@@ -74,7 +74,7 @@ func ForeignKeyDefinition(c *parser.ForeignKey, column, db string, set *catalog.
 	if column != "" {
 		names = []string{column}
 	}
-	name := constraintName(c.Name, "FK", def.Name, names[0], id)
+	name := ConstraintName(c.Name, "FK", def.Name, names[0], id)
 	fk := catalog.ForeignKeyDef{ObjectID: id, Name: name, OnDelete: c.OnDelete, OnUpdate: c.OnUpdate}
 	if d := c.RefTable.Database(); d != "" && !strings.EqualFold(d, db) {
 		return fk, nil, sqlerr.New(1763, name)
@@ -173,7 +173,7 @@ func UniqueDefinition(c *parser.UniqueConstraint, column string, def *catalog.Ta
 	if column != "" {
 		names, desc = []string{column}, []bool{false}
 	}
-	ix := catalog.IndexDef{Name: constraintName(c.Name, "UQ", def.Name, "", id), Unique: true, Clustered: c.Clustered,
+	ix := catalog.IndexDef{Name: ConstraintName(c.Name, "UQ", def.Name, "", id), Unique: true, Clustered: c.Clustered,
 		Desc: desc, Constraint: true, ObjectID: id}
 	cols, err := KeyColumns(def, names)
 	if err != nil {
@@ -199,7 +199,7 @@ func UniqueDefinition(c *parser.UniqueConstraint, column string, def *catalog.Ta
 // DefaultDefinition binds ADD [CONSTRAINT name] DEFAULT expr FOR column
 // into the column of def: 1752 for no such column or one computed or an
 // identity, 1781 for a column with a DEFAULT already, and the DEFAULT's
-// own checks (CheckDefault).
+// own checks (checkDefault).
 func (b *Binder) DefaultDefinition(c *parser.DefaultConstraint, def *catalog.TableDef, id uint32) error {
 	i := def.ColumnIndex(c.Column)
 	if i < 0 || def.Columns[i].Computed != "" || def.Columns[i].Identity != nil {
@@ -209,11 +209,11 @@ func (b *Binder) DefaultDefinition(c *parser.DefaultConstraint, def *catalog.Tab
 	if col.Default != "" {
 		return sqlerr.New(1781)
 	}
-	if err := b.CheckDefault(c.Expr, col.Type); err != nil {
+	if err := b.checkDefault(c.Expr, col.Type); err != nil {
 		return err
 	}
 	col.Default, col.DefaultID = c.Expr.String(), id
-	col.DefaultName = constraintName(c.Name, "DF", def.Name, col.Name, id)
+	col.DefaultName = ConstraintName(c.Name, "DF", def.Name, col.Name, id)
 	return nil
 }
 

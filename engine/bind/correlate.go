@@ -92,11 +92,11 @@ func groupKeyOf(agg *AggContext, c *exec.ColRef) int {
 	return -1
 }
 
-// PlanSubquery plans sel (Engine.PlanQuery) with sc, the scope of the
+// planSubquery plans sel (Engine.PlanQuery) with sc, the scope of the
 // query around it, on the stack, and reports whether sel names a column
 // of sc or of a scope further out. agg is set when sel runs after its
 // query's grouping.
-func (b *Binder) PlanSubquery(sel *parser.Select, sc *Scope, agg *AggContext) (*exec.Select, bool, error) {
+func (b *Binder) planSubquery(sel *parser.Select, sc *Scope, agg *AggContext) (*exec.Select, bool, error) {
 	level := len(b.corr.scopes)
 	pop := b.pushOuter(sc, agg)
 	saved := b.corr.minLevel
@@ -112,7 +112,7 @@ func (b *Binder) PlanSubquery(sel *parser.Select, sc *Scope, agg *AggContext) (*
 // a scalar one returns one column (116). It runs after its query's
 // grouping when agg is set.
 func (b *Binder) BindSubquery(n Positioned, sel *parser.Select, exists bool, sc *Scope, agg *AggContext) (*exec.Subquery, error) {
-	plan, correlated, err := b.PlanSubquery(sel, sc, agg)
+	plan, correlated, err := b.planSubquery(sel, sc, agg)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ import (
 func TestSubqueryNamesTheQueryAroundIt(t *testing.T) {
 	b := nestingBinder()
 	parse := func(text string) *parser.Select { return parseAs[*parser.Select](t, b, text) }
-	p, correlated, err := b.PlanSubquery(parse("SELECT b FROM s WHERE b = a"), testScope(), nil)
+	p, correlated, err := b.planSubquery(parse("SELECT b FROM s WHERE b = a"), testScope(), nil)
 	if err != nil || !correlated {
 		t.Fatalf("correlated = %v, err %v; want true", correlated, err)
 	}
@@ -26,14 +26,14 @@ func TestSubqueryNamesTheQueryAroundIt(t *testing.T) {
 	if o, ok := cmp.R.(*exec.OuterRef); !ok || o.Level != 0 || o.Idx != 0 || o.Name != "[a]" {
 		t.Errorf("a bound as %#v, want the outer row's column 0 at level 0", cmp.R)
 	}
-	if _, correlated, err = b.PlanSubquery(parse("SELECT b FROM s WHERE b = 1"), testScope(), nil); err != nil || correlated {
+	if _, correlated, err = b.planSubquery(parse("SELECT b FROM s WHERE b = 1"), testScope(), nil); err != nil || correlated {
 		t.Errorf("correlated = %v, err %v; want false", correlated, err)
 	}
 	grouped := &AggContext{Scope: testScope(), GroupBy: []exec.Expr{&exec.ColRef{Idx: 1}}}
-	if _, _, err = b.PlanSubquery(parse("SELECT b FROM s WHERE b = a"), testScope(), grouped); !sqlerr.Is(err, 8120) {
+	if _, _, err = b.planSubquery(parse("SELECT b FROM s WHERE b = a"), testScope(), grouped); !sqlerr.Is(err, 8120) {
 		t.Errorf("a after grouping by u: %v, want 8120", err)
 	}
-	if _, _, err = b.PlanSubquery(parse("SELECT b FROM s WHERE b = nothing"), testScope(), nil); !sqlerr.Is(err, 207) {
+	if _, _, err = b.planSubquery(parse("SELECT b FROM s WHERE b = nothing"), testScope(), nil); !sqlerr.Is(err, 207) {
 		t.Errorf("an unknown name: %v, want 207", err)
 	}
 	if b.OuterDepth() != 0 {

@@ -17,8 +17,8 @@ import (
 // statement: it numbers the objects, writes the descriptors in the
 // statement's transaction, builds indexes and rewrites rows.
 
-// MaxColumns is SQL Server's limit on columns per table (1702).
-const MaxColumns = 1024
+// maxColumns is SQL Server's limit on columns per table (1702).
+const maxColumns = 1024
 
 // DDLBinder binds DDL against the session's databases (Catalog) and the
 // engine (DDL).
@@ -47,7 +47,7 @@ type PendingConstraint struct {
 }
 
 // CreateTable binds a CREATE TABLE: its database d, the table's
-// definition (without its id: TableDefinition) and its constraints
+// definition (without its id: tableDefinition) and its constraints
 // besides the primary key (CreateTableConstraints). Tables live in dbo
 // (2760 for another schema).
 func (b DDLBinder[D]) CreateTable(x *parser.CreateTable) (d D, def *catalog.TableDef, pending []PendingConstraint, err error) {
@@ -57,23 +57,23 @@ func (b DDLBinder[D]) CreateTable(x *parser.CreateTable) (d D, def *catalog.Tabl
 	if s := x.Name.Schema(); s != "" && !strings.EqualFold(s, "dbo") {
 		return d, nil, nil, b.ErrAt(x.Name, sqlerr.New(2760, s))
 	}
-	if def, err = b.TableDefinition(x); err != nil {
+	if def, err = b.tableDefinition(x); err != nil {
 		return d, nil, nil, err
 	}
 	return d, def, CreateTableConstraints(x), nil
 }
 
-// TableDefinition validates a CREATE TABLE's columns and primary key and
+// tableDefinition validates a CREATE TABLE's columns and primary key and
 // builds the definition (without its id), with SQL Server's errors for
 // each mistake. ALTER TABLE ... ADD checks its columns with it.
-func (b DDLBinder[D]) TableDefinition(x *parser.CreateTable) (*catalog.TableDef, error) {
+func (b DDLBinder[D]) tableDefinition(x *parser.CreateTable) (*catalog.TableDef, error) {
 	def := &catalog.TableDef{Schema: "dbo", Name: x.Name.Object()}
 	db, err := DatabaseOf(b.Binder, b.Cat, x.Name)
 	if err != nil {
 		return nil, err
 	}
-	if len(x.Columns) > MaxColumns {
-		return nil, b.ErrAt(x, sqlerr.New(1702, x.Columns[MaxColumns].Name, def.Name, MaxColumns))
+	if len(x.Columns) > maxColumns {
+		return nil, b.ErrAt(x, sqlerr.New(1702, x.Columns[maxColumns].Name, def.Name, maxColumns))
 	}
 	pkCols := []string(nil)
 	pkName := ""
@@ -82,7 +82,7 @@ func (b DDLBinder[D]) TableDefinition(x *parser.CreateTable) (*catalog.TableDef,
 		if def.ColumnIndex(c.Name) >= 0 {
 			return nil, b.ErrAt(c, sqlerr.New(2705, c.Name, def.Name))
 		}
-		if c.Computed != nil { // typed once every column is known (ComputedTypes)
+		if c.Computed != nil { // typed once every column is known (computedTypes)
 			def.Columns = append(def.Columns, catalog.ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted})
 			continue
 		}
@@ -116,7 +116,7 @@ func (b DDLBinder[D]) TableDefinition(x *parser.CreateTable) (*catalog.TableDef,
 			col.Nullable = false
 		}
 		if c.Default != nil {
-			if err := b.CheckDefault(c.Default, t); err != nil {
+			if err := b.checkDefault(c.Default, t); err != nil {
 				return nil, err
 			}
 			col.Default = c.Default.String()
@@ -130,7 +130,7 @@ func (b DDLBinder[D]) TableDefinition(x *parser.CreateTable) (*catalog.TableDef,
 		}
 		def.Columns = append(def.Columns, col)
 	}
-	if err := b.ComputedTypes(x, def); err != nil {
+	if err := b.computedTypes(x, def); err != nil {
 		return nil, err
 	}
 	if x.PrimaryKey != nil {
@@ -161,7 +161,7 @@ func (b DDLBinder[D]) TableDefinition(x *parser.CreateTable) (*catalog.TableDef,
 		def.PK = append(def.PK, i)
 	}
 	def.PKName = pkName
-	if err := CheckRowversionColumns(def); err != nil {
+	if err := checkRowversionColumns(def); err != nil {
 		return nil, b.ErrAt(x, err)
 	}
 	return def, nil
@@ -174,8 +174,8 @@ func orOne(s string) string {
 	return s
 }
 
-// CheckRowversionColumns refuses a second rowversion column (2738).
-func CheckRowversionColumns(def *catalog.TableDef) error {
+// checkRowversionColumns refuses a second rowversion column (2738).
+func checkRowversionColumns(def *catalog.TableDef) error {
 	seen := false
 	for _, c := range def.Columns {
 		if c.IsRowversion() {
@@ -188,9 +188,9 @@ func CheckRowversionColumns(def *catalog.TableDef) error {
 	return nil
 }
 
-// CheckDefault verifies that a DEFAULT expression is a constant
+// checkDefault verifies that a DEFAULT expression is a constant
 // expression (128 for a column) convertible to the column's type.
-func (b *Binder) CheckDefault(d parser.Expr, t types.Type) error {
+func (b *Binder) checkDefault(d parser.Expr, t types.Type) error {
 	var bad *parser.ColumnRef
 	WalkExpr(d, func(e parser.Expr) bool {
 		if c, ok := e.(*parser.ColumnRef); ok && bad == nil {
@@ -205,16 +205,16 @@ func (b *Binder) CheckDefault(d parser.Expr, t types.Type) error {
 	return err
 }
 
-// ComputedTypes gives each computed column of def the type of its
+// computedTypes gives each computed column of def the type of its
 // expression in x (x.Columns and def.Columns in the same order): 1046 for
 // a subquery, 1759 for a computed column naming another.
-func (b *Binder) ComputedTypes(x *parser.CreateTable, def *catalog.TableDef) error {
+func (b *Binder) computedTypes(x *parser.CreateTable, def *catalog.TableDef) error {
 	sc := TableScope("", def)
 	for i, c := range x.Columns {
 		if c.Computed == nil {
 			continue
 		}
-		if HasSubquery(c.Computed) {
+		if hasSubquery(c.Computed) {
 			return b.ErrAt(c, sqlerr.New(1046))
 		}
 		var other *parser.ColumnRef
@@ -241,9 +241,9 @@ func (b *Binder) ComputedTypes(x *parser.CreateTable, def *catalog.TableDef) err
 	return nil
 }
 
-// HasSubquery says whether x holds a subquery (EXISTS, IN (SELECT ...)
+// hasSubquery says whether x holds a subquery (EXISTS, IN (SELECT ...)
 // included), which computed columns and CHECK constraints may not (1046).
-func HasSubquery(x parser.Expr) bool {
+func hasSubquery(x parser.Expr) bool {
 	found := false
 	WalkExpr(x, func(n parser.Expr) bool {
 		switch n.(type) {
@@ -364,35 +364,17 @@ func (b DDLBinder[D]) IndexDefinition(x *parser.CreateIndex, def *catalog.TableD
 	if len(x.Columns) > catalog.MaxIndexKeyColumns {
 		return ix, false, b.ErrAt(x, sqlerr.New(1904, x.Name, def.Name, len(x.Columns), catalog.MaxIndexKeyColumns))
 	}
-	seen := map[int]bool{}
-	column := func(name string) (int, error) {
-		i := def.ColumnIndex(name)
-		if i < 0 {
-			return 0, b.ErrAt(x, sqlerr.New(1911, name))
-		}
-		if seen[i] {
-			return 0, b.ErrAt(x, sqlerr.New(1909, def.Columns[i].Name))
-		}
-		seen[i] = true
-		return i, nil
+	keys, err := KeyColumns(def, x.Columns)
+	if err != nil {
+		return ix, false, b.ErrAt(x, err)
 	}
-	for k, name := range x.Columns {
-		i, err := column(name)
-		if err != nil {
-			return ix, false, err
-		}
-		if def.Columns[i].Type.Length == types.MaxLength {
-			return ix, false, b.ErrAt(x, sqlerr.New(1919, def.Columns[i].Name, def.Name))
-		}
-		ix.Columns = append(ix.Columns, i)
-		ix.Desc = append(ix.Desc, x.Desc[k])
+	all, err := appendColumns(def, slices.Clone(keys), x.Include, false)
+	if err != nil {
+		return ix, false, b.ErrAt(x, err)
 	}
-	for _, name := range x.Include {
-		i, err := column(name)
-		if err != nil {
-			return ix, false, err
-		}
-		ix.Include = append(ix.Include, i)
+	ix.Columns, ix.Desc = keys, append([]bool(nil), x.Desc[:len(keys)]...)
+	if len(x.Include) > 0 {
+		ix.Include = all[len(keys):]
 	}
 	return ix, dropExisting, nil
 }
@@ -401,7 +383,14 @@ func (b DDLBinder[D]) IndexDefinition(x *parser.CreateIndex, def *catalog.TableD
 // 1911 for a column that is not there, 1909 for one named twice, 1919 for
 // a type an index key cannot hold (the MAX types, text, ntext, image).
 func KeyColumns(def *catalog.TableDef, names []string) ([]int, error) {
-	var cols []int
+	return appendColumns(def, nil, names, true)
+}
+
+// appendColumns resolves names, columns of def, onto cols: 1911 for a
+// column that is not there, 1909 for one already in cols, and for key
+// columns 1919 for a type an index key cannot hold. An index's INCLUDE
+// list resolves so after its key.
+func appendColumns(def *catalog.TableDef, cols []int, names []string, key bool) ([]int, error) {
 	for _, n := range names {
 		i := def.ColumnIndex(n)
 		if i < 0 {
@@ -410,7 +399,7 @@ func KeyColumns(def *catalog.TableDef, names []string) ([]int, error) {
 		if slices.Contains(cols, i) {
 			return nil, sqlerr.New(1909, def.Columns[i].Name)
 		}
-		if def.Columns[i].Type.Length == types.MaxLength {
+		if key && def.Columns[i].Type.Length == types.MaxLength {
 			return nil, sqlerr.New(1919, def.Columns[i].Name, def.Name)
 		}
 		cols = append(cols, i)

@@ -115,7 +115,7 @@ func TestTableDefinitionRefusals(t *testing.T) {
 		wantErrAt(t, c.text, err, c.err, c.at)
 	}
 	x := &parser.CreateTable{Name: parser.ObjectName{Parts: []string{"wide"}}}
-	for i := 0; i <= MaxColumns; i++ {
+	for i := 0; i <= maxColumns; i++ {
 		x.Columns = append(x.Columns, &parser.ColumnDef{Name: fmt.Sprint("c", i), Type: parser.TypeName{Name: "INT"}})
 	}
 	if _, _, _, err := b.CreateTable(x); !sqlerr.Is(err, 1702) {

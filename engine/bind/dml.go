@@ -17,13 +17,12 @@ import (
 // handle on a database is D (Catalog).
 type DML[D comparable] interface {
 	// Writer is the row writer of def in d for a statement of verb
-	// (INSERT, UPDATE, DELETE) and the Enforcer of the table's rules.
+	// (INSERT, UPDATE, DELETE) and the Enforcer of the table's rules,
+	// whose Store UPDATE and DELETE scan to find their rows.
 	Writer(d D, def *catalog.TableDef, verb string) (*exec.RowWriter, exec.Enforcer)
-	// TableScan is a scan of def in d: how UPDATE and DELETE find rows.
-	TableScan(d D, def *catalog.TableDef) *exec.TableScan
-	// Default is a column's DEFAULT parsed from its stored text (nil
-	// without one).
-	Default(c *catalog.ColumnDef) parser.Expr
+	// Parse reads an expression the catalog stores as text (a column's
+	// DEFAULT; nil when it does not parse), as BindRowRules' parse does.
+	Parse(text string) parser.Expr
 }
 
 // DMLBinder binds INSERT, UPDATE and DELETE against the session's
@@ -101,7 +100,7 @@ func (b DMLBinder[D]) InsertInto(x Positioned, d D, def *catalog.TableDef, colum
 func (b DMLBinder[D]) BindDefaults(def *catalog.TableDef) ([]exec.Expr, error) {
 	defs := make([]exec.Expr, len(def.Columns))
 	for i := range def.Columns {
-		if d := b.Eng.Default(&def.Columns[i]); d != nil {
+		if d := parseDefault(&def.Columns[i], b.Eng.Parse); d != nil {
 			x, err := b.BindDefault(d, def.Columns[i].Type)
 			if err != nil {
 				return nil, err
@@ -126,7 +125,7 @@ func (b DMLBinder[D]) BindUpdate(x *parser.Update) (d D, p *exec.Update, err err
 	}
 	p = &exec.Update{}
 	p.W, p.Rules = b.Eng.Writer(d, def, "UPDATE")
-	sc := b.matchScope(&p.Match, d, def)
+	sc := b.matchScope(&p.Match, p.Rules, def)
 	seen := map[int]bool{}
 	for _, a := range x.Set {
 		i := def.ColumnIndex(a.Column)
@@ -175,7 +174,7 @@ func (b DMLBinder[D]) BindDelete(x *parser.Delete) (d D, p *exec.Delete, err err
 	}
 	p = &exec.Delete{}
 	_, p.Rules = b.Eng.Writer(d, def, "DELETE")
-	sc := b.matchScope(&p.Match, d, def)
+	sc := b.matchScope(&p.Match, p.Rules, def)
 	if err = b.bindMatch(&p.Match, sc, x.Where, x.Top); err != nil {
 		return d, nil, err
 	}
@@ -185,10 +184,10 @@ func (b DMLBinder[D]) BindDelete(x *parser.Delete) (d D, p *exec.Delete, err err
 	return d, p, nil
 }
 
-// matchScope gives m the scan of def and returns the scope its WHERE
-// clause and an UPDATE's SET list bind in.
-func (b DMLBinder[D]) matchScope(m *exec.Match, d D, def *catalog.TableDef) *Scope {
-	m.Scan = b.Eng.TableScan(d, def)
+// matchScope gives m the scan of def (in the store rules gives) and
+// returns the scope its WHERE clause and an UPDATE's SET list bind in.
+func (b DMLBinder[D]) matchScope(m *exec.Match, rules exec.Enforcer, def *catalog.TableDef) *Scope {
+	m.Scan = &exec.TableScan{Table: rules.Store(def), Def: def}
 	sc := TableScope(m.Scan.Table.Database(), def)
 	m.Scope = sc
 	return sc

@@ -10,25 +10,24 @@ import (
 )
 
 // testDML answers for the engine as INSERT, UPDATE and DELETE bind: a
-// writer and a scan of the table named, DEFAULTs parsed from their text
+// writer of the table named, whose Enforcer gives its store, DEFAULTs parsed from their text
 // (an INSERT's SELECT binds through the Binder's testEngine).
 type testDML struct{}
 
 func (d testDML) Writer(db string, def *catalog.TableDef, verb string) (*exec.RowWriter, exec.Enforcer) {
-	return &exec.RowWriter{Table: def, Database: db, Verb: verb}, nil
+	return &exec.RowWriter{Table: def, Database: db, Verb: verb}, testRules{db: db}
 }
 
-func (d testDML) TableScan(db string, def *catalog.TableDef) *exec.TableScan {
-	return &exec.TableScan{Table: namedTable(db), Def: def}
+// testRules is the Enforcer of a table of database db: it only gives
+// the store UPDATE and DELETE scan (a namedTable).
+type testRules struct {
+	exec.Enforcer
+	db string
 }
 
-func (d testDML) Default(c *catalog.ColumnDef) parser.Expr {
-	if c.Default == "" {
-		return nil
-	}
-	st, _ := parser.ParseStatement("SELECT " + c.Default)
-	return st.(*parser.Select).Items[0].Expr
-}
+func (r testRules) Store(*catalog.TableDef) exec.Table { return namedTable(r.db) }
+
+func (testDML) Parse(text string) parser.Expr { return parseStored(text) }
 
 // namedTable is a table only plans print: its database's name.
 type namedTable string

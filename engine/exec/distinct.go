@@ -26,7 +26,7 @@ func (d *Distinct) Run(e *Env, emit func([]types.Value) error) error {
 		if err := e.Gov.Check(); err != nil {
 			return err
 		}
-		enc = EncodeRow(enc[:0], row[:width])
+		enc = encodeRow(enc[:0], row[:width])
 		if _, ok := seen[string(enc)]; ok {
 			return nil
 		}

@@ -120,7 +120,7 @@ func (p *Insert) put(e *Env, ws Writes, vals []types.Value, valTypes []types.Typ
 		}
 		row[col], given[col] = v, true
 		if p.W.Table.Columns[col].Identity != nil {
-			n, ok, err := p.W.ExplicitIdentity(ws, v)
+			n, ok, err := p.W.explicitIdentity(ws, v)
 			if ok {
 				p.Rules.Identity(e, n) // SCOPE_IDENTITY() reports the explicit value
 			}
@@ -230,7 +230,7 @@ func (p *Insert) Explain(x *Explainer) *plan.Node {
 	if len(set) > 0 {
 		arg += ", SET:(" + strings.Join(set, ", ") + ")"
 	}
-	return p.Rules.Explain(x, "Insert", nil, x.Node(WriteOp(p.W.Table, "Insert"), "Insert", arg, in))
+	return p.Rules.Explain(x, "Insert", nil, x.Node(writeOp(p.W.Table, "Insert"), "Insert", arg, in))
 }
 
 // Match is how UPDATE and DELETE find their rows: a scan (or seek) of
@@ -340,7 +340,7 @@ func (p *Update) Explain(x *Explainer) *plan.Node {
 		}
 		set[i] = ColumnName(p.W.Database, p.W.Table, s.Col) + " = " + v
 	}
-	return p.Rules.Explain(x, "Update", cols, x.Node(WriteOp(p.W.Table, "Update"), "Update",
+	return p.Rules.Explain(x, "Update", cols, x.Node(writeOp(p.W.Table, "Update"), "Update",
 		"OBJECT:("+ObjectName(p.W.Database, p.W.Table)+"), SET:("+strings.Join(set, ", ")+")", in))
 }
 
@@ -372,13 +372,13 @@ func (p *Delete) Run(e *Env, ws Writes) (int64, error) {
 // Explain prints the DELETE over how it finds its rows.
 func (p *Delete) Explain(x *Explainer) *plan.Node {
 	def := p.Scan.Def
-	return p.Rules.Explain(x, "Delete", nil, x.Node(WriteOp(def, "Delete"), "Delete",
+	return p.Rules.Explain(x, "Delete", nil, x.Node(writeOp(def, "Delete"), "Delete",
 		"OBJECT:("+ObjectName(p.Scan.Table.Database(), def)+")", p.Match.Explain(x)))
 }
 
-// WriteOp is the physical operator name of a write: on the clustered
+// writeOp is the physical operator name of a write: on the clustered
 // index of a table with a primary key, on the heap of one without.
-func WriteOp(t *catalog.TableDef, verb string) string {
+func writeOp(t *catalog.TableDef, verb string) string {
 	if len(t.PK) > 0 {
 		return "Clustered Index " + verb
 	}

@@ -43,11 +43,11 @@ func IdentityValue(v types.Value) (int64, bool) {
 	return 0, false
 }
 
-// ExplicitIdentity records an explicit identity value v (SET
+// explicitIdentity records an explicit identity value v (SET
 // IDENTITY_INSERT): the table's counter moves to v when v lies beyond it
 // in the increment's direction, or when the table never generated one,
 // so later generated values do not collide. ok is false for a NULL.
-func (w *RowWriter) ExplicitIdentity(ws Writes, v types.Value) (n int64, ok bool, err error) {
+func (w *RowWriter) explicitIdentity(ws Writes, v types.Value) (n int64, ok bool, err error) {
 	if n, ok = IdentityValue(v); !ok {
 		return 0, false, nil
 	}

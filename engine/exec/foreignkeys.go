@@ -100,8 +100,8 @@ func (c constraints) checkRow(bound *catalog.TableDef, row []types.Value) error 
 	return r.Check(c.e, c.verb, c.db, def, row)
 }
 
-// KeyValues returns the row's values of cols, and whether one is NULL.
-func KeyValues(row []types.Value, cols []int) ([]types.Value, bool) {
+// keyValues returns the row's values of cols, and whether one is NULL.
+func keyValues(row []types.Value, cols []int) ([]types.Value, bool) {
 	out := make([]types.Value, len(cols))
 	null := false
 	for i, c := range cols {
@@ -144,7 +144,7 @@ func convertKey(def *catalog.TableDef, cols []int, vals []types.Value, from []ty
 // written row must, and what ALTER TABLE ... WITH CHECK checks of the
 // rows already there.
 func HasParent(e *Env, ws Writes, tabs Tables, child, parent *catalog.TableDef, fk *catalog.ForeignKeyDef, row []types.Value) (bool, error) {
-	vals, null := KeyValues(row, fk.Columns)
+	vals, null := keyValues(row, fk.Columns)
 	if null {
 		return true, nil
 	}
@@ -207,11 +207,7 @@ func findRows(e *Env, tabs Tables, def *catalog.TableDef, cols []int, vals []typ
 	case pk:
 		scan.Eq = consts(def.PK[:len(cols)])
 	case ix != nil:
-		seek := KeySeek{Desc: ix.Desc, Eq: consts(ix.Columns[:len(cols)])}
-		for _, c := range ix.Columns {
-			seek.Types = append(seek.Types, def.Columns[c].Type)
-		}
-		scan.Seek = &IndexSeek{Index: *ix, KeySeek: seek}
+		scan.Seek = &IndexSeek{Index: *ix, KeySeek: EqualKeySeek(def, ix.Columns, ix.Desc, consts(ix.Columns[:len(cols)]))}
 	}
 	allKs, allRaws, allRows, err := MatchRows(e, scan, nil, nil)
 	if err != nil {
@@ -240,7 +236,7 @@ func (c constraints) parents(bound *catalog.TableDef, old, row []types.Value, pe
 	}
 	for i := range def.ForeignKeys {
 		fk := &def.ForeignKeys[i]
-		vals, null := KeyValues(row, fk.Columns)
+		vals, null := keyValues(row, fk.Columns)
 		if fk.Disabled || null || (old != nil && sameValues(def, old, row, fk.Columns)) {
 			continue
 		}
@@ -345,7 +341,7 @@ func (c constraints) referenced(def *catalog.TableDef, olds, news [][]types.Valu
 
 // referencedRow is referenced for one parent row and one foreign key.
 func (c constraints) referencedRow(def, child *catalog.TableDef, fk *catalog.ForeignKeyDef, old, nw []types.Value, depth int) error {
-	oldVals, null := KeyValues(old, fk.RefColumns)
+	oldVals, null := keyValues(old, fk.RefColumns)
 	if null || (nw != nil && sameValues(def, old, nw, fk.RefColumns)) {
 		return nil
 	}
@@ -379,7 +375,7 @@ func (c constraints) referencedRow(def, child *catalog.TableDef, fk *catalog.For
 	var vals []types.Value
 	switch action {
 	case catalog.ActionCascade:
-		newVals, _ := KeyValues(nw, fk.RefColumns)
+		newVals, _ := keyValues(nw, fk.RefColumns)
 		if vals, err = convertKey(child, fk.Columns, newVals, def.ColumnTypes(fk.RefColumns)); err != nil {
 			return err
 		}

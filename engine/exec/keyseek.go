@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"mirrordb/engine/builtins"
+	"mirrordb/engine/catalog"
 	"mirrordb/engine/keys"
 	"mirrordb/types"
 )
@@ -29,6 +30,16 @@ type KeySeek struct {
 	Like   *Like        // LIKE on column len(Eq)
 	Types  []types.Type // the key columns' types, which values encode as
 	Desc   []bool       // the key columns stored descending
+}
+
+// EqualKeySeek is the seek of given values (eq) of a key's leading
+// columns; cols are the key's columns of def, desc which are descending.
+func EqualKeySeek(def *catalog.TableDef, cols []int, desc []bool, eq []Expr) KeySeek {
+	s := KeySeek{Desc: desc, Eq: eq}
+	for _, c := range cols {
+		s.Types = append(s.Types, def.Columns[c].Type)
+	}
+	return s
 }
 
 // Bounded reports whether the seek narrows the column after its

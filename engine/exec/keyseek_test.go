@@ -5,6 +5,7 @@ import (
 	"context"
 	"testing"
 
+	"mirrordb/engine/catalog"
 	"mirrordb/types"
 )
 
@@ -73,5 +74,16 @@ func TestKeySeekRanges(t *testing.T) {
 		if rs, err := s.Ranges(e, prefix); err != nil || len(rs) != 0 {
 			t.Errorf("%s: ranges %x, %v; want none", name, rs, err)
 		}
+	}
+}
+
+// TestEqualKeySeek: given values seek a key's leading columns, typed as
+// the key's columns (all of them, not only those with values).
+func TestEqualKeySeek(t *testing.T) {
+	def := &catalog.TableDef{Columns: []catalog.ColumnDef{{Name: "a", Type: types.TypeBigInt}, {Name: "b", Type: types.TypeInt}}}
+	eq := []Expr{&Const{V: int64(1), T: types.TypeInt}}
+	s := EqualKeySeek(def, []int{1, 0}, []bool{true, false}, eq)
+	if len(s.Eq) != 1 || len(s.Types) != 2 || s.Types[0] != types.TypeInt || s.Types[1] != types.TypeBigInt || !s.Desc[0] {
+		t.Errorf("EqualKeySeek: %+v", s)
 	}
 }

@@ -44,9 +44,9 @@ func TestApplyReadsTheLeftRow(t *testing.T) {
 // TestEncodeRowEqualsAsSetOperationsDo: NULLs encode alike, so UNION and
 // DISTINCT take two NULL rows as one; unequal values differ.
 func TestEncodeRowEqualsAsSetOperationsDo(t *testing.T) {
-	a := EncodeRow(nil, []types.Value{nil, "x"})
-	b := EncodeRow(nil, []types.Value{nil, "x"})
-	c := EncodeRow(nil, []types.Value{"", "x"})
+	a := encodeRow(nil, []types.Value{nil, "x"})
+	b := encodeRow(nil, []types.Value{nil, "x"})
+	c := encodeRow(nil, []types.Value{"", "x"})
 	if string(a) != string(b) || string(a) == string(c) {
 		t.Errorf("NULL rows %q %q, empty string row %q", a, b, c)
 	}

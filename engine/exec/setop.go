@@ -30,7 +30,7 @@ func (s *SetOp) Run(e *Env, fn func(row []types.Value) error) error {
 	defer h.Release()
 	// first reports whether row is new to seen, adding it.
 	first := func(row []types.Value) (bool, error) {
-		enc = EncodeRow(enc[:0], row)
+		enc = encodeRow(enc[:0], row)
 		if seen[string(enc)] {
 			return false, nil
 		}
@@ -53,7 +53,7 @@ func (s *SetOp) Run(e *Env, fn func(row []types.Value) error) error {
 	// left row that is (INTERSECT) or is not (EXCEPT) in it.
 	right := map[string]bool{}
 	if err := s.Right.Run(e, func(row []types.Value) error {
-		k := string(EncodeRow(nil, row))
+		k := string(encodeRow(nil, row))
 		if !right[k] {
 			right[k] = true
 			return h.Grow(int64(len(k)) + govern.EntrySize)
@@ -74,9 +74,9 @@ func (s *SetOp) Run(e *Env, fn func(row []types.Value) error) error {
 	})
 }
 
-// EncodeRow appends the key encoding of a row's values, equal for rows
+// encodeRow appends the key encoding of a row's values, equal for rows
 // that set operations and DISTINCT call equal (NULLs included).
-func EncodeRow(dst []byte, row []types.Value) []byte {
+func encodeRow(dst []byte, row []types.Value) []byte {
 	for _, v := range row {
 		dst = keys.AppendValue(dst, v, types.TypeUnknown)
 	}

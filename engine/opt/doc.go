@@ -12,8 +12,8 @@
 //     and so may seek (RowIndependent), which columns an index's entries
 //     give back exactly (Covers, ExactKeyPrefix), which ORDER BY a
 //     key's order serves, read forward or backward (KeyOrder), and the
-//     seek a WHERE clause's conjuncts allow on one key (FindKeySeek, or
-//     EqualKeySeek from given values), an exec.KeySeek;
+//     seek a WHERE clause's conjuncts allow on one key (FindKeySeek; exec.EqualKeySeek
+//     seeks given values), an exec.KeySeek;
 //   - the join method's cost rules over row estimates: whether seeking
 //     the inner input per outer row beats a hash match (SeekCheaper) and
 //     which input a hash match builds on (BuildLeft); which joins may
@@ -27,7 +27,7 @@
 //     pushed-down filter's (FilteredRows, with UniqueEquality) and a
 //     join's in written order (JoinRows); and the walk of the row
 //     sources for their estimate (EstimateRows, given the tables' row
-//     counts, with Estimated for row sources defined outside opt);
+//     counts);
 //   - the passes that rewrite an exec.TableScan as the engine plans a
 //     statement: its access path (ChooseAccess: a point lookup, a key
 //     prefix or ranges, a secondary index's seek), whether an index's
@@ -52,7 +52,7 @@
 //     hints OPTION (LOOP JOIN | HASH JOIN | FORCE ORDER) (QueryHint,
 //     8622 when they leave no plan). What only the engine knows of its
 //     tables, their row counts and Implies, it passes as Tables;
-//   - the semi-joins (PlanJoins, PushJoins with them): which WHERE
+//   - the semi-joins (planJoins, PushJoins with them): which WHERE
 //     conjuncts run as an exec.SemiJoin (SemiJoin: x [NOT] IN over an
 //     uncorrelated subquery, [NOT] EXISTS over one that decorrelates,
 //     naming the statement's row only in equalities), and whether an

@@ -47,20 +47,13 @@ func JoinRows(kind exec.JoinKind, left, right float64) float64 {
 	return max(n, 1)
 }
 
-// Estimated is a row source defined outside opt that estimates its rows
-// from its inputs' estimates (input, EstimateRows's own walk).
-type Estimated interface {
-	EstimateRows(input func(exec.Operator) float64) float64
-}
-
 // EstimateRows is a row source's estimated row count (at least 1, as SQL
 // Server shows it), from rows, the committed row count of the table a scan
 // reads, which the engine counts in the store. Estimates choose join order
 // and method only: a wrong one makes a slower plan, never a wrong answer.
-// A row source opt does not know reaches it through Estimated; one that
-// does not estimate itself (a catalog view, a table-valued function, a
-// derived table, a set operation, APPLY, a recursive query) is guessed at
-// 1000 rows, whatever package defines it.
+// A row source without a rule here (a catalog view, a table-valued
+// function, a derived table, a set operation, APPLY, a recursive query)
+// is guessed at 1000 rows.
 func EstimateRows(src exec.Operator, rows func(*exec.TableScan) float64) float64 {
 	est := func(s exec.Operator) float64 { return EstimateRows(s, rows) }
 	switch s := src.(type) {
@@ -86,8 +79,6 @@ func EstimateRows(src exec.Operator, rows func(*exec.TableScan) float64) float64
 		return est(&s.NestedLoops)
 	case *exec.SemiJoin:
 		return max(est(s.Src)*0.5, 1) // half the outer rows match: a guess
-	case Estimated:
-		return s.EstimateRows(est)
 	case exec.OneRow:
 		return 1
 	}

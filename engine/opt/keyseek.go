@@ -11,23 +11,11 @@ import (
 // conjuncts give the key's columns. exec.KeySeek computes the ranges
 // from them as the statement runs.
 
-// EqualKeySeek is the seek of given values of a key's leading columns.
-func EqualKeySeek(def *catalog.TableDef, cols []int, desc []bool, eq []exec.Expr) exec.KeySeek {
-	s := exec.KeySeek{Desc: desc, Eq: eq}
-	for _, c := range cols {
-		s.Types = append(s.Types, def.Columns[c].Type)
-	}
-	return s
-}
-
 // FindKeySeek builds the seek the conjuncts allow on a key whose columns
 // are cols of def (desc: which are descending); the table's columns start
 // at base in the combined row.
 func FindKeySeek(conj []exec.Expr, base int, def *catalog.TableDef, cols []int, desc []bool) exec.KeySeek {
-	s := exec.KeySeek{Desc: desc}
-	for _, c := range cols {
-		s.Types = append(s.Types, def.Columns[c].Type)
-	}
+	s := exec.EqualKeySeek(def, cols, desc, nil)
 	for i, c := range cols {
 		colT := s.Types[i]
 		if v := seekValue(conj, base+c, colT, "="); v != nil {

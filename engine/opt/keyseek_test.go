@@ -36,7 +36,4 @@ func TestFindKeySeek(t *testing.T) {
 	if s = find(cmp("=", col(1), k(1)), cmp("=", col(0), col(1))); len(s.Eq) != 0 || s.Bounded() {
 		t.Errorf("b = 1 AND a = b: %+v, want no seek", s)
 	}
-	if s = EqualKeySeek(def, []int{1}, []bool{true}, []exec.Expr{k(1)}); len(s.Eq) != 1 || s.Types[0] != types.TypeInt || !s.Desc[0] {
-		t.Errorf("EqualKeySeek: %+v", s)
-	}
 }

@@ -60,7 +60,7 @@ func secondarySeek(inner exec.Operator, base int, pairs []exec.JoinPair) (exec.O
 		}
 		eq, used := SeekValues(ts.Def, ix.Columns, nil, base, pairs)
 		if len(used) > len(bestUsed) {
-			best, bestUsed = &exec.IndexSeek{Index: ix, KeySeek: EqualKeySeek(ts.Def, ix.Columns, ix.Desc, eq)}, used
+			best, bestUsed = &exec.IndexSeek{Index: ix, KeySeek: exec.EqualKeySeek(ts.Def, ix.Columns, ix.Desc, eq)}, used
 		}
 	}
 	if best == nil {

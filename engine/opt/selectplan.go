@@ -10,7 +10,7 @@ import "mirrordb/engine/exec"
 type Query struct {
 	Width int      // the FROM clause's combined row's columns
 	Hints []string // OPTION (LOOP JOIN | HASH JOIN | FORCE ORDER)
-	Level int      // the statement's row as its subqueries name it (PlanJoins)
+	Level int      // the statement's row as its subqueries name it (planJoins)
 	// OldJoins plans the top-level access path only, joins left as nested
 	// loops over whole inputs (the session's setting for tests and
 	// benchmarks comparing with the engine before join planning).
@@ -19,7 +19,7 @@ type Query struct {
 
 // PlanSelect plans a bound SELECT before exec builds its operator chain:
 // the WHERE clause pushed down to the joins, its semi-joins and each
-// join's method (PlanJoins), then, on a single table's scan, the key
+// join's method (planJoins), then, on a single table's scan, the key
 // order that serves the ORDER BY (UseKeyOrder), the index that delivers a
 // GROUP BY's groups together (UseIndexForGroups, GroupsTogether) and the
 // columns read, from an index's entries alone when they cover the
@@ -29,7 +29,7 @@ func PlanSelect(p *exec.Select, q Query, tb Tables) error {
 		ChooseAccess(p.Src, p.Where, 0, tb.Implies)
 	} else {
 		var err error
-		if p.Src, p.Where, err = PlanJoins(p.Src, q.Width, p.Where, q.Hints, q.Level, tb); err != nil {
+		if p.Src, p.Where, err = planJoins(p.Src, q.Width, p.Where, q.Hints, q.Level, tb); err != nil {
 			return err
 		}
 	}

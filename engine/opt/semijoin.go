@@ -9,13 +9,13 @@ import (
 // subquery evaluated per row, and whether an EXISTS seeks its inner table
 // per outer row. See exec.SemiJoin for how it keeps NULLs' meaning.
 
-// PlanJoins is PushJoins with the semi-joins: the WHERE conjuncts that can
+// planJoins is PushJoins with the semi-joins: the WHERE conjuncts that can
 // run as semi-joins (SemiJoin) are taken out first, the rest planned by
 // PushJoins, and the semi-joins then filter the planned source, each
 // choosing its method under the hints. level is the statement's row as
 // its subqueries name it (exec.OuterRef.Level): the binder's depth of
 // enclosing queries when it bound the statement.
-func PlanJoins(src exec.Operator, width int, where exec.Expr, hints []string, level int, tb Tables) (exec.Operator, exec.Expr, error) {
+func planJoins(src exec.Operator, width int, where exec.Expr, hints []string, level int, tb Tables) (exec.Operator, exec.Expr, error) {
 	var semis []*exec.SemiJoin
 	if where != nil {
 		var rest []exec.Expr
@@ -44,7 +44,7 @@ func PlanJoins(src exec.Operator, width int, where exec.Expr, hints []string, le
 // SemiJoin plans one WHERE conjunct as a semi-join, or returns nil: x
 // [NOT] IN over an uncorrelated subquery of one column, or [NOT] EXISTS
 // over a correlated subquery that decorrelates. Its source is left for
-// the caller to set. level is as PlanJoins's.
+// the caller to set. level is as planJoins's.
 func SemiJoin(c exec.Expr, level int) *exec.SemiJoin {
 	anti := false
 	if n, ok := c.(*exec.Not); ok {

@@ -142,7 +142,7 @@ func TestPlanJoinsSemi(t *testing.T) {
 		t.Helper()
 		// EXISTS (SELECT 1 FROM inner WHERE inner.a = outer.a) AND outer.b = 5
 		sub := exists(&exec.TableScan{Def: inner}, &exec.Compare{Op: "=", L: intCol(0), R: outerCol(0, 0)})
-		src, rest, err := PlanJoins(&exec.TableScan{Def: outer}, 2, &exec.Logic{And: true, L: sub, R: &exec.Compare{Op: ">", L: intCol(1), R: &exec.Const{V: int64(5), T: types.TypeInt}}}, hints, 0, tb)
+		src, rest, err := planJoins(&exec.TableScan{Def: outer}, 2, &exec.Logic{And: true, L: sub, R: &exec.Compare{Op: ">", L: intCol(1), R: &exec.Const{V: int64(5), T: types.TypeInt}}}, hints, 0, tb)
 		if err != nil {
 			t.Fatal(err)
 		}
