@@ -164,7 +164,7 @@ figures() {
 $(awk -v t="${scpu[$key]}" -v n="$n" -v us="$us" 'BEGIN { printf "%.1f", t * us / n }')"
 }
 
-revision=$(cd "$bench_root" && git describe --always --dirty 2>/dev/null || echo unknown)
+revision=$(mirrordb_revision)
 if [[ -n "$transactions" ]]; then what="$transactions transactions per client"; else what="${duration} s runs"; fi
 names=""
 for s in "${order[@]}"; do names+="${names:+, }${label[$s]}"; done

@@ -163,7 +163,7 @@ done
 
 median() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-revision=$(cd "$bench_root" && git describe --always --dirty 2>/dev/null || echo unknown)
+revision=$(mirrordb_revision)
 echo "engine.sh: median of $reps timed repetition(s) per side, alternating PostgreSQL and mirrordb${warmup:+, after one warm-up run each};"
 echo "$("$pgbin/postgres" --version) and mirrordb $revision; $(nproc) CPUs; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
 echo

@@ -287,6 +287,19 @@ build_mirrordb() {
 	fi
 }
 
+# mirrordb_revision: what the runs measured, for a report's header: the
+# checkout's revision, or for a binary given with --server its path (the
+# checkout need not be what it was built from).
+mirrordb_revision() {
+	local rev
+	rev=$(cd "$bench_root" && git describe --always --dirty 2>/dev/null || echo unknown)
+	if [[ -z "$mirrordb_bin" || "$mirrordb_bin" == "$work/mirrordb" ]]; then
+		echo "$rev"
+	else
+		echo "$mirrordb_bin (given; this checkout is $rev)"
+	fi
+}
+
 # new_mirrordb NAME: starts a mirrordb instance.
 new_mirrordb() {
 	local n=$1
