@@ -93,7 +93,8 @@ var only = map[string][]string{
 	// scans carry them; the statement binders read them through
 	// bind.Catalog); engine/builtins' date functions; no engine, storage or
 	// wire. What binding needs of the engine comes through bind.Engine,
-	// bind.Catalog and bind.Settings, and the function registries it fills.
+	// bind.DML, bind.DDL, bind.Catalog and bind.Settings, and the function
+	// registries it fills.
 	"mirrordb/engine/bind": {"mirrordb/parser", "mirrordb/engine/exec", "mirrordb/engine/catalog", "mirrordb/session", "mirrordb/types",
 		"mirrordb/sqlerr", "mirrordb/engine/builtins", "mirrordb/engine/govern", "mirrordb/engine/keys",
 		"mirrordb/engine/plan"},
