@@ -46,20 +46,25 @@
 //
 // # Execution
 //
-// Statements come parsed from package parser. The binder (bind.go,
-// funcs.go, aggregate.go, source.go, over engine/bind) resolves names and computes static
-// types with SQL Server's data type precedence and implicit conversions,
-// so a prepared statement's result columns and parameter types are known
-// before it runs. Plans (plan.go, query.go, ddl.go; INSERT, UPDATE and
-// DELETE bind in engine/bind and run in engine/exec; DDL binds in
-// engine/bind into catalog descriptors and runs here) are trees of
-// expressions over row sources: table scans narrowed to point lookups,
-// key ranges or index seeks (engine/exec's TableScan, chosen by
-// engine/opt's ChooseAccess; table.go is the store they read), full scans, catalog views (the instance's viewSet,
-// sysviews.go and the files beside it) and joins (planned by engine/opt's
-// PlanSelect from query.go, with the semi-joins, engine/exec's SemiJoin; planning.go holds what it asks the engine). The bound
-// operators describe themselves as a plan (explain.go, into engine/plan's
-// nodes) when SET SHOWPLAN_TEXT / SHOWPLAN_ALL or a plan test asks
+// Statements come parsed from package parser and pass through three
+// packages: engine/bind binds them (names, static types with SQL Server's
+// data type precedence and implicit conversions, so a prepared
+// statement's result columns and parameter types are known before it
+// runs; SELECT with its FROM side and subqueries, INSERT, UPDATE and
+// DELETE, DDL into catalog descriptors), engine/opt plans them
+// (opt.PushIntoDerived, opt.PlanSelect: access paths, joins, semi-joins,
+// estimates) and engine/exec runs them (expressions, operators, table and
+// index scans, the row writer, the writes' constraints and cascades).
+// This package is the glue (plan.go dispatches a statement): the
+// statement binder those packages ask through bind.Engine (binder.go;
+// source.go binds the FROM entries only the engine can read: tables with
+// their store, catalog views, the instance's viewSet in sysviews.go and
+// the files beside it, table-valued functions; query.go plans a SELECT),
+// what binding reads of the session (bindcatalog.go), the running of DDL
+// (ddl.go, constraint_ddl.go, index_ddl.go, alter*.go), and the adapters
+// through which exec and opt ask the engine (table.go, writes.go,
+// enforcer.go, planning.go). The bound operators describe themselves as a
+// plan (explain.go, into engine/plan's nodes) when SET SHOWPLAN_TEXT / SHOWPLAN_ALL or a plan test asks
 // (showplan.go); SET STATISTICS IO / TIME count what they read and time
 // them (stats.go). A prepared statement re-binds when the instance's
 // schema generation moved (DDL in any of its databases) or SHOWPLAN was
