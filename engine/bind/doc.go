@@ -1,6 +1,8 @@
-// Package bind turns the syntax of an expression into a typed exec.Expr.
-// It is the first of the layers a statement passes through (bind → plan
-// → opt → exec, docs/ARCHITECTURE.md "Inside the engine").
+// Package bind turns the syntax of a statement into typed values: an
+// expression into an exec.Expr, a query or a write into exec's operators,
+// DDL into catalog descriptors. It is the first of the layers a statement
+// passes through (bind → opt → exec, with plans printed by engine/plan;
+// docs/ARCHITECTURE.md "Inside the engine").
 //
 // It holds the binding rules that need nothing but types and syntax
 // (SQL Server's implicit conversions and data type precedence, the result
@@ -20,9 +22,9 @@
 // selection, TRIM, its casts), alias types, the session constants fold
 // against, a FROM entry the engine holds (BindTable: a table, a system
 // view, a table-valued function) and a nested query's planning
-// (PlanQuery). That binder embeds Binder; the statements it still binds
-// in package engine act on the session or the instance (SET, USE, BACKUP,
-// the security statements, ...). Statements read the databases and the
+// (PlanQuery). That binder embeds Binder; the statements the engine
+// plans itself act on the session or the instance (SET, USE, BACKUP, the
+// security statements, ...). Statements read the databases and the
 // session through Catalog and Settings (catalog.go). Bound here: an INSERT's column list and VALUES
 // rows (insert.go), a table name's resolution (lookup.go), a SELECT's own
 // clauses (query.go, selectlist.go, srf.go) with the rules of the queries
@@ -32,8 +34,8 @@
 // subqueries, scalar, EXISTS and IN, with the names they take from the
 // queries around them (correlate.go); and INSERT, UPDATE and DELETE with
 // their OUTPUT clause (dml.go: DMLBinder, which asks the engine through
-// DML for the table's row writer and Enforcer, its scan and the columns'
-// parsed DEFAULTs; an INSERT's SELECT is planned as a nested query,
+// DML for the table's row writer and Enforcer and for stored DEFAULT text
+// parsed; an INSERT's SELECT is planned as a nested query,
 // Engine.PlanQuery), bound into exec's Insert, Update and Delete; and a
 // table's row rules, its computed columns, CHECKs and DEFAULTs, from their
 // stored text (rowrules.go); and DDL (ddl.go, alter.go, constraint.go,

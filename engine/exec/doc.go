@@ -61,9 +61,10 @@
 // exec knows nothing of the engine above it: not the session, the
 // catalog's resolution of names, the parser or the binder (it reads the
 // catalog's table and index descriptors, which a scan decodes by). The
-// engine's own nodes, which need the session or a subquery's plan
-// (subqueries, system views' rows, the PostgreSQL forms for now), live in package engine and implement Expr, Operator or
-// Explained there (and Leaves, telling the planner the columns they read); they reach the session through Env.Sess, an opaque
+// engine's own nodes, which need the session (system views' rows, the
+// PostgreSQL forms), live in package engine and implement Expr, Operator
+// or Explained there (and Leaves, telling the planner the columns they
+// read); they reach the session through Env.Sess, an opaque
 // value only the engine interprets, and name a row's columns in plans
 // through Names.Columns (the binder's scope). The binder composes the
 // chain from these types' fields. See docs/ARCHITECTURE.md, "Inside the
