@@ -47,16 +47,23 @@ func (b *Binder) pushOuter(sc *Scope, agg *AggContext) func() {
 	return func() { b.corr.scopes = b.corr.scopes[:level] }
 }
 
-// resolveOuter looks ref up in the enclosing scopes; ok is false when
-// none has it (the caller reports the name as unknown).
+// resolveOuter looks ref up in the enclosing scopes, innermost first; ok
+// is false when none has it (the caller reports the name as unknown). A
+// name the innermost enclosing scope lacks resolves further out through
+// that scope's own Resolve (the stack cut below it), so one lookup
+// searches them all; a name ambiguous in the nearest scope that has it is
+// 209 there, as in SQL Server, never a match further out.
 func (b *Binder) resolveOuter(ref *parser.ColumnRef) (exec.Expr, bool, error) {
 	stack := b.corr.scopes
 	defer func() { b.corr.scopes = stack }()
-	for level := len(stack) - 1; level >= 0; level-- {
+	if level := len(stack) - 1; level >= 0 {
 		b.corr.scopes = stack[:level] // names beyond this scope resolve further out
 		x, err := b.ResolveColumn(stack[level].sc, ref)
+		if sqlerr.Is(err, 207) || sqlerr.Is(err, 4104) {
+			return nil, false, nil
+		}
 		if err != nil {
-			continue
+			return nil, true, err
 		}
 		switch c := x.(type) {
 		case *exec.ColRef:
