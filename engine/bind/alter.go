@@ -58,7 +58,8 @@ func (b DDLBinder[D]) AddedColumns(x *parser.AlterTable) ([]catalog.ColumnDef, [
 // AddColumns checks ADD's columns (AddedColumns) against def, the table
 // as the statement finds it, and returns a copy of def with them
 // appended: 2705 for a name in use, 2744 for a second identity column,
-// 1702 past maxColumns; computed columns typed against the new table.
+// 2738 for a second rowversion column, 1702 past maxColumns; computed
+// columns typed against the new table.
 func (b *Binder) AddColumns(x *parser.AlterTable, def *catalog.TableDef, added []catalog.ColumnDef) (*catalog.TableDef, error) {
 	nd := def.Clone()
 	width := len(def.Columns)
@@ -75,6 +76,9 @@ func (b *Binder) AddColumns(x *parser.AlterTable, def *catalog.TableDef, added [
 	}
 	if len(nd.Columns) > maxColumns {
 		return nil, sqlerr.New(1702, nd.Columns[maxColumns].Name, def.Name, maxColumns)
+	}
+	if err := checkRowversionColumns(nd); err != nil {
+		return nil, err
 	}
 	if computed {
 		all := &parser.CreateTable{Columns: make([]*parser.ColumnDef, len(nd.Columns))}
