@@ -395,6 +395,9 @@ func (c constraints) referencedRow(def, child *catalog.TableDef, fk *catalog.For
 				return err
 			}
 		}
+		if err := w.Stamp(c.ws, news[i]); err != nil { // a changed row gets a new rowversion
+			return err
+		}
 		if err := c.checkRow(child, news[i]); err != nil {
 			return err
 		}
