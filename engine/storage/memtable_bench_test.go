@@ -65,7 +65,7 @@ func openLoaded(b *testing.B, flush, withBloom bool) *pebble.DB {
 	b.Helper()
 	cache := pebble.NewCache(64 << 20)
 	defer cache.Unref()
-	opts := &pebble.Options{Cache: cache, MemTableSize: 64 << 20, FormatMajorVersion: pebble.FormatNewest}
+	opts := &pebble.Options{Cache: cache, MemTableSize: MemTableSize, FormatMajorVersion: pebble.FormatNewest}
 	opts.EnsureDefaults()
 	if withBloom {
 		for i := range opts.Levels {

@@ -75,6 +75,11 @@ type pendingSync struct {
 	synced func(error)
 }
 
+// MemTableSize is the largest memtable a store's Pebble grows to (it
+// starts smaller and doubles). The engine sizes the shared block cache's
+// room for memtables by it (engine/cache.go).
+const MemTableSize = 64 << 20
+
 // Open opens (creating if needed) the store in dir. Memtables grow to
 // 64 MB and L0 takes more files before compacting than Pebble's defaults:
 // a mirror catching up writes its log twice (effects and record), and the
@@ -96,7 +101,7 @@ func Open(dir string, o Options) (s *Store, err error) {
 		FS:                 s.fs,
 		Cache:              o.Cache,
 		FormatMajorVersion: pebble.FormatNewest,
-		MemTableSize:       64 << 20,
+		MemTableSize:       MemTableSize,
 		// Headroom for a commit in flight when a flush fails (see Commit).
 		MemTableStopWritesThreshold: 4,
 		L0CompactionThreshold:       8,
