@@ -131,6 +131,8 @@ type checker struct {
 	enc     exec.EntryEncoder
 	buf     []byte
 	row     []types.Value // the last row decoded (decodeRow reuses it)
+	// unindexed caches unindexedComputed per table: complete runs per row.
+	unindexed map[*catalog.TableDef]map[int]bool
 }
 
 // report sends a finding as a message and counts it.
@@ -336,7 +338,14 @@ func (c *checker) decodeRow(t *catalog.TableDef, k, v []byte) ([]types.Value, *s
 // have been built over the row (its entry is reported missing).
 func (c *checker) complete(t *catalog.TableDef, raw []byte, row []types.Value) []types.Value {
 	stored := len(row)
-	skip := unindexedComputed(t)
+	skip, ok := c.unindexed[t]
+	if !ok {
+		if c.unindexed == nil {
+			c.unindexed = map[*catalog.TableDef]map[int]bool{}
+		}
+		skip = unindexedComputed(t)
+		c.unindexed[t] = skip
+	}
 	if full, err := completeRowBut(c.e, c.d, t, raw, row, skip); err == nil {
 		return full
 	}
