@@ -111,7 +111,7 @@ func (b *binder) planAlterTable(x *parser.AlterTable) (*stmtPlan, error) {
 // is computed for every row and stored; a row that cannot compute it
 // fails the statement.
 func (b *binder) addColumns(x *parser.AlterTable, db *Database) (*alterChange, error) {
-	added, defaults, err := b.ddl().AddedColumns(x)
+	added, defaults, err := b.ddl().AddedColumns(db, x)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +247,7 @@ func filterReads(ix *catalog.IndexDef, column string) bool {
 // 2628, and 515 for a NULL in a column made NOT NULL), and a column an
 // index or the primary key uses may change only its nullability.
 func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange, error) {
-	to, err := b.AlterColumnType(x)
+	to, err := b.ddl().AlterColumnType(db, x)
 	if err != nil {
 		return nil, err
 	}
@@ -263,11 +263,11 @@ func (b *binder) alterColumn(x *parser.AlterColumn, db *Database) (*alterChange,
 			return &alteration{def: nd, identity: -1}, nil // nothing to check
 		}
 		var touched map[int]string
-		if to != old.Type {
+		if col.Type != old.Type {
 			touched = map[int]string{i: "ALTER COLUMN " + old.Name}
 		}
 		w := newRowWriter(db, nd, "UPDATE")
-		return &alteration{def: nd, identity: -1, touched: touched, rewrite: !storedAlike(old.Type, to),
+		return &alteration{def: nd, identity: -1, touched: touched, rewrite: !storedAlike(old.Type, col.Type),
 			row: func(_ *exec.Env, _ int64, row []types.Value) ([]types.Value, error) {
 				v, err := w.Convert(i, row[i], old.Type)
 				if err != nil {

@@ -50,8 +50,8 @@ func (b *binder) BindPGCast(x parser.Expr, tn parser.TypeName, sc *bind.Scope, a
 
 // AliasType reads an alias type of the session's database (usertypes.go).
 func (b *binder) AliasType(tn parser.TypeName) (types.Type, bool) {
-	t, _, alias, err := b.ddl().ColumnType(b.cat.Current(), tn)
-	return t, err == nil && alias != nil
+	t, err := b.ddl().ColumnType(b.cat.Current(), tn)
+	return t.Type, err == nil && t.Alias != nil
 }
 
 // PlanQuery binds and plans a nested query (query.go).

@@ -56,10 +56,8 @@ func (b *binder) planCreateTable(x *parser.CreateTable) (*stmtPlan, error) {
 			return "", b.ErrAt(x.Name, sqlerr.New(2714, dup))
 		}
 		a := &constraintAdder{b: b, e: e, t: t, db: db, set: set, def: d}
-		for _, p := range pending {
-			if err := a.add(p); err != nil {
-				return "", err
-			}
+		if err := a.addAll(pending); err != nil {
+			return "", err
 		}
 		return "CREATE TABLE", t.Put(keys.TableDefKey(d.ID), catalog.EncodeTable(d))
 	}), nil

@@ -144,44 +144,114 @@ func (vs viewSet) addTypeViews() {
 			"collation_name", sysname, "is_nullable", bit, "is_user_defined", bit, "is_assembly_type", bit,
 			"default_object_id", intT, "rule_object_id", intT, "is_table_type", bit),
 		rows: func(e *exec.Env, _ []types.Value) ([][]types.Value, error) {
-			var out [][]types.Value
-			row := func(name string, sysID, userID, schema, maxLen int64, t types.Type, nullable, user bool) {
-				p, s := t.PrecisionScale()
-				var coll types.Value
-				if t.Kind.IsString() {
-					coll = "Latin1_General_BIN2"
-				}
-				out = append(out, []types.Value{name, sysID, userID, schema, nil, maxLen, int64(p), int64(s),
-					coll, nullable, user, false, int64(0), int64(0), false})
-			}
-			for _, name := range systemTypeNames {
-				c := catalog.ColumnDef{TypeName: name}
-				if c.Type, _ = types.FromName(name, nil, false); bind.DeclaredName(name) == "timestamp" {
-					c.Type, _ = types.FromName("rowversion", nil, false)
-				}
-				switch name {
-				case "varchar", "varbinary", "char", "binary":
-					c.Type.Length = types.MaxCharLength
-				case "nvarchar", "nchar":
-					c.Type.Length = types.MaxNCharLength
-				}
-				sysID, userID, _, maxLen := declaredType(&c)
-				switch name {
-				case "sysname":
-					userID = 256
-				case "numeric":
-					sysID, userID = 108, 108
-				}
-				row(name, sysID, userID, 4, maxLen, c.Type, true, false)
-			}
-			uts, err := catalog.LoadUserTypes(sessionOf(e).readerFor(sessionOf(e).db))
+			rows, err := typeRows(e)
 			if err != nil {
 				return nil, err
 			}
-			for _, ut := range uts {
-				row(ut.Name, systemTypeID(ut.Base.Kind), ut.ID, 1, int64(ut.Base.MaxBytes()), ut.Base, ut.Nullable, true)
+			out := make([][]types.Value, len(rows))
+			for i, r := range rows {
+				p, s := r.t.PrecisionScale()
+				var coll types.Value
+				if r.t.Kind.IsString() {
+					coll = "Latin1_General_BIN2"
+				}
+				out[i] = []types.Value{r.name, r.sysID, r.userID, r.schema, nil, r.maxLen, int64(p), int64(s),
+					coll, r.nullable, r.user, false, int64(0), int64(0), false}
 			}
 			return out, nil
 		},
 	}
+}
+
+// typeRow is a type as sys.types lists it.
+type typeRow struct {
+	name                          string
+	sysID, userID, schema, maxLen int64
+	t                             types.Type
+	nullable, user                bool
+}
+
+// typeRows are the types of the session's database: the system types,
+// then its alias types (sys.types, TYPE_NAME, TYPE_ID).
+func typeRows(e *exec.Env) ([]typeRow, error) {
+	var out []typeRow
+	for _, name := range systemTypeNames {
+		c := catalog.ColumnDef{TypeName: name}
+		if c.Type, _ = types.FromName(name, nil, false); bind.DeclaredName(name) == "timestamp" {
+			c.Type, _ = types.FromName("rowversion", nil, false)
+		}
+		switch name {
+		case "varchar", "varbinary", "char", "binary":
+			c.Type.Length = types.MaxCharLength
+		case "nvarchar", "nchar":
+			c.Type.Length = types.MaxNCharLength
+		}
+		sysID, userID, _, maxLen := declaredType(&c)
+		switch name {
+		case "sysname":
+			userID = 256
+		case "numeric":
+			sysID, userID = 108, 108
+		}
+		out = append(out, typeRow{name, sysID, userID, 4, maxLen, c.Type, true, false})
+	}
+	uts, err := catalog.LoadUserTypes(sessionOf(e).readerFor(sessionOf(e).db))
+	if err != nil {
+		return nil, err
+	}
+	for _, ut := range uts {
+		out = append(out, typeRow{ut.Name, systemTypeID(ut.Base.Kind), ut.ID, 1, int64(ut.Base.MaxBytes()), ut.Base, ut.Nullable, true})
+	}
+	return out, nil
+}
+
+func init() {
+	bind.Functions["TYPE_NAME"] = &exec.Builtin{Min: 1, Max: 1, Type: fixed(nvarchar128), Volatile: true, Eval: fnTypeName}
+	bind.Functions["TYPE_ID"] = &exec.Builtin{Min: 1, Max: 1, Type: fixed(types.TypeInt), Volatile: true, Eval: fnTypeID}
+}
+
+// fnTypeName is TYPE_NAME(user_type_id): the type's name as sys.types
+// lists it in the session's database (NULL for no such type).
+func fnTypeName(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, error) {
+	id, ok := a[0].(int64)
+	if !ok {
+		return nil, nil
+	}
+	rows, err := typeRows(e)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if r.userID == id {
+			return r.name, nil
+		}
+	}
+	return nil, nil
+}
+
+// fnTypeID is TYPE_ID('[schema.]name'): the type's user_type_id (NULL
+// for no such type).
+func fnTypeID(e *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
+	if a[0] == nil {
+		return nil, nil
+	}
+	parts := splitName(types.ToText(a[0], ts[0]))
+	if len(parts) > 2 {
+		return nil, nil
+	}
+	rows, err := typeRows(e)
+	if err != nil {
+		return nil, err
+	}
+	name := parts[len(parts)-1]
+	for _, r := range rows {
+		schema := "sys"
+		if r.user {
+			schema = "dbo"
+		}
+		if strings.EqualFold(r.name, name) && (len(parts) == 1 || strings.EqualFold(parts[0], schema)) {
+			return r.userID, nil
+		}
+	}
+	return nil, nil
 }

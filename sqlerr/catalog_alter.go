@@ -9,6 +9,7 @@ var alterMessages = map[int]msgDef{
 	4922: {16, DependentObjects, "ALTER TABLE %s failed because one or more objects access this column."},
 	4923: {16, InvalidTableDef, "ALTER TABLE DROP COLUMN failed because '%s' is the only data column in table '%s'. A table must have at least one data column."},
 	4924: {16, UndefinedColumn, "%s failed because column '%s' does not exist in table '%s'."},
+	4927: {16, FeatureNotSupported, "Cannot alter column '%s' to be data type %s."},
 	4928: {16, FeatureNotSupported, "Cannot alter column '%s' because it is '%s'."},
 	5074: {16, DependentObjects, "The %s '%s' is dependent on column '%s'."},
 	// NOCHECK / CHECK CONSTRAINT naming a constraint that cannot be disabled

@@ -17,12 +17,13 @@ import (
 // here take the table's definition and return the new columns; the
 // engine decides how the rows follow (engine/alter.go, alter_rewrite.go).
 
-// AddedColumns binds ALTER TABLE ... ADD's columns (in x.Add's order) as
+// AddedColumns binds ALTER TABLE ... ADD's columns (in x.Add's order) of
+// a table of database d as
 // CREATE TABLE binds them (tableDefinition), computed ones untyped until
 // AddColumns types them against the whole new table, and each one's
 // DEFAULT as a value of its type (nil without one). A PRIMARY KEY is not
 // supported there (40517).
-func (b DDLBinder[D]) AddedColumns(x *parser.AlterTable) ([]catalog.ColumnDef, []exec.Expr, error) {
+func (b DDLBinder[D]) AddedColumns(d D, x *parser.AlterTable) ([]catalog.ColumnDef, []exec.Expr, error) {
 	ct := &parser.CreateTable{Pos: x.Pos, Name: x.Table}
 	for _, c := range x.Add {
 		if c.PrimaryKey {
@@ -32,7 +33,7 @@ func (b DDLBinder[D]) AddedColumns(x *parser.AlterTable) ([]catalog.ColumnDef, [
 			ct.Columns = append(ct.Columns, c.ColumnDef)
 		}
 	}
-	typed, err := b.tableDefinition(ct)
+	typed, err := b.tableDefinition(d, ct)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -120,35 +121,39 @@ func (b DDLBinder[D]) DroppedColumns(x *parser.AlterTable, def *catalog.TableDef
 	return drop, nil
 }
 
-// AlterColumnType binds ALTER COLUMN's new type, a system type (2715,
-// 2716).
-func (b *Binder) AlterColumnType(x *parser.AlterColumn) (types.Type, error) {
-	to, err := types.FromName(x.Type.Name, x.Type.Args, x.Type.Max)
-	if err != nil {
-		if n := sqlerr.As(err).Number; n == 2715 || n == 2716 {
-			err = sqlerr.New(n, 1, strings.ToLower(x.Type.Name))
-		}
-		return to, b.ErrAt(x.Type, err)
-	}
-	return to, nil
+// AlterColumnType binds ALTER COLUMN's new type in database d as CREATE
+// TABLE binds a column's (ColumnType): a system type, one with a declared
+// name, or an alias type (2715, 2716).
+func (b DDLBinder[D]) AlterColumnType(d D, x *parser.AlterColumn) (DeclaredType, error) {
+	return b.columnType(d, x.Type, 1)
 }
 
 // AlteredColumn checks ALTER COLUMN c to [NULL | NOT NULL] against def
-// and returns the column's number and new definition: 4924 for a column
-// that does not exist, 2749 for an identity column made another type or
-// NULL, 5074 (with 4922) for a column a DEFAULT, an index or the primary
-// key uses that changes more than SQL Server allows, 1919 for an index
-// key made MAX.
-func (b DDLBinder[D]) AlteredColumn(x *parser.AlterColumn, to types.Type, def *catalog.TableDef) (int, catalog.ColumnDef, error) {
+// and returns the column's number and new definition, typed and nullable
+// as CREATE TABLE would make it (DeclaredType.apply): 4924 for a column
+// that does not exist, 4928 for a computed or timestamp column, 4927 for
+// timestamp as the new type, 2749 for an identity column made another
+// type or NULL, 5074 (with 4922) for a column a DEFAULT, an index or the
+// primary key uses that changes more than SQL Server allows, 1919 for an
+// index key made MAX.
+func (b DDLBinder[D]) AlteredColumn(x *parser.AlterColumn, to DeclaredType, def *catalog.TableDef) (int, catalog.ColumnDef, error) {
 	i := def.ColumnIndex(x.Name)
 	if i < 0 {
 		return i, catalog.ColumnDef{}, sqlerr.New(4924, "ALTER TABLE ALTER COLUMN", x.Name, def.Name)
 	}
 	old := def.Columns[i]
+	switch {
+	case old.Computed != "":
+		return i, old, sqlerr.New(4928, old.Name, "COMPUTED")
+	case old.IsRowversion():
+		return i, old, sqlerr.New(4928, old.Name, "timestamp")
+	case to.Name == "timestamp":
+		return i, old, sqlerr.New(4927, old.Name, "timestamp")
+	}
 	col := old
-	col.Type, col.Nullable = to, x.Nullable == nil || *x.Nullable
+	to.apply(&col, x.Nullable)
 	if old.Identity != nil {
-		if !(to.Kind.IsInteger() || (to.Kind == types.Decimal && to.Scale == 0)) || (x.Nullable != nil && *x.Nullable) {
+		if !identityType(to.Type) || (x.Nullable != nil && *x.Nullable) {
 			return i, col, sqlerr.New(2749, old.Name)
 		}
 		col.Nullable = false
@@ -156,12 +161,12 @@ func (b DDLBinder[D]) AlteredColumn(x *parser.AlterColumn, to types.Type, def *c
 	// As in SQL Server, a column a default, an index or the primary key
 	// uses may only grow a variable-length type or keep its type; a
 	// default allows any length, precision or scale of its type.
-	if to != old.Type && !widened(old.Type, to) || (col.Nullable && slices.Contains(def.PK, i)) {
-		if err := b.columnDependents(def, i, "ALTER COLUMN "+old.Name, to.Kind != old.Type.Kind); err != nil {
+	if col.Type != old.Type && !widened(old.Type, col.Type) || (col.Nullable && slices.Contains(def.PK, i)) {
+		if err := b.columnDependents(def, i, "ALTER COLUMN "+old.Name, col.Type.Kind != old.Type.Kind); err != nil {
 			return i, col, err
 		}
 	}
-	if to.Length == types.MaxLength {
+	if col.Type.Length == types.MaxLength {
 		for k := range def.Indexes {
 			if slices.Contains(def.Indexes[k].Columns, i) {
 				return i, col, sqlerr.New(1919, old.Name, def.Name)

@@ -33,7 +33,7 @@ func TestAlteredColumn(t *testing.T) {
 	b := ddlBinder()
 	alter := func(text string) (int, catalog.ColumnDef, error) {
 		x := parseAs[*parser.AlterTable](t, b.Binder, text)
-		to, err := b.AlterColumnType(x.Alter)
+		to, err := b.AlterColumnType("app", x.Alter)
 		if err != nil {
 			return 0, catalog.ColumnDef{}, err
 		}
@@ -114,7 +114,7 @@ func sortedKeys(m map[int]bool) []int {
 func TestAddColumns(t *testing.T) {
 	b := ddlBinder()
 	x := parseAs[*parser.AlterTable](t, b.Binder, "ALTER TABLE accounts ADD total AS code * 2.5, extra phone DEFAULT 'x', seq bigint NOT NULL DEFAULT 7")
-	added, defaults, err := b.AddedColumns(x)
+	added, defaults, err := b.AddedColumns("app", x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,12 +143,56 @@ func TestAddColumns(t *testing.T) {
 		{"ALTER TABLE accounts ADD k AS nothere + 1", 207},
 	} {
 		x := parseAs[*parser.AlterTable](t, b.Binder, c.text)
-		added, _, err := b.AddedColumns(x)
+		added, _, err := b.AddedColumns("app", x)
 		if err == nil {
 			_, err = b.AddColumns(x, alterTable, added)
 		}
 		if !sqlerr.Is(err, c.err) {
 			t.Errorf("%s: %v, want Msg %d", c.text, err, c.err)
+		}
+	}
+}
+
+// TestAlteredColumnType: ALTER COLUMN's type resolves as CREATE TABLE's
+// does, and the column's declared name and alias follow the new type;
+// timestamp and computed columns are refused with SQL Server's texts.
+func TestAlteredColumnType(t *testing.T) {
+	b := ddlBinder()
+	def := alterTable.Clone()
+	def.Columns = append(def.Columns,
+		catalog.ColumnDef{Name: "memo", Type: types.VarCharType(types.MaxLength), Nullable: true, TypeName: "text"},
+		catalog.ColumnDef{Name: "rv", Type: types.Type{Kind: types.Binary, Length: 8}, TypeName: "timestamp"},
+		catalog.ColumnDef{Name: "twice", Type: types.TypeInt, Nullable: true, Computed: "code * 2"},
+		catalog.ColumnDef{Name: "tel", Type: types.VarCharType(12), TypeName: "phone", UserTypeID: 257})
+	for _, c := range []struct {
+		text, want string
+	}{
+		{"ALTER TABLE accounts ALTER COLUMN note phone", "varchar(12) phone 257 false"}, // the alias's NOT NULL
+		{"ALTER TABLE accounts ALTER COLUMN note dbo.phone NULL", "varchar(12) phone 257 true"},
+		{"ALTER TABLE accounts ALTER COLUMN memo varchar(50)", "varchar(50)  0 true"},
+		{"ALTER TABLE accounts ALTER COLUMN memo varchar(max)", "varchar(max)  0 true"},
+		{"ALTER TABLE accounts ALTER COLUMN tel int", "int  0 true"},
+		{"ALTER TABLE accounts ALTER COLUMN note phone(5)", "Msg 2716: Column, parameter, or variable #1: Cannot specify a column width on data type phone."},
+		{"ALTER TABLE accounts ALTER COLUMN note sales.phone", "Msg 2715: Column, parameter, or variable #1: Cannot find data type phone."},
+		{"ALTER TABLE accounts ALTER COLUMN note rowversion", "Msg 4927: Cannot alter column 'note' to be data type timestamp."},
+		{"ALTER TABLE accounts ALTER COLUMN note timestamp NOT NULL", "Msg 4927: Cannot alter column 'note' to be data type timestamp."},
+		{"ALTER TABLE accounts ALTER COLUMN rv varbinary(8)", "Msg 4928: Cannot alter column 'rv' because it is 'timestamp'."},
+		{"ALTER TABLE accounts ALTER COLUMN rv rowversion", "Msg 4928: Cannot alter column 'rv' because it is 'timestamp'."},
+		{"ALTER TABLE accounts ALTER COLUMN twice bigint", "Msg 4928: Cannot alter column 'twice' because it is 'COMPUTED'."},
+		{"ALTER TABLE accounts ALTER COLUMN id phone", "Msg 2749: Identity column 'id' must be of data type int, bigint, smallint, tinyint, or decimal or numeric with a scale of 0, and constrained to be nonnullable."},
+	} {
+		x := parseAs[*parser.AlterTable](t, b.Binder, c.text)
+		to, err := b.AlterColumnType("app", x.Alter)
+		var col catalog.ColumnDef
+		if err == nil {
+			_, col, err = b.AlteredColumn(x.Alter, to, def)
+		}
+		got := fmt.Sprint(col.Type, " ", col.TypeName, " ", col.UserTypeID, " ", col.Nullable)
+		if err != nil {
+			got = fmt.Sprintf("Msg %d: %s", sqlerr.As(err).Number, sqlerr.As(err).Message)
+		}
+		if got != c.want {
+			t.Errorf("%s:\n got %s\nwant %s", c.text, got, c.want)
 		}
 	}
 }

@@ -57,21 +57,18 @@ func (b DDLBinder[D]) CreateTable(x *parser.CreateTable) (d D, def *catalog.Tabl
 	if s := x.Name.Schema(); s != "" && !strings.EqualFold(s, "dbo") {
 		return d, nil, nil, b.ErrAt(x.Name, sqlerr.New(2760, s))
 	}
-	if def, err = b.tableDefinition(x); err != nil {
+	if def, err = b.tableDefinition(d, x); err != nil {
 		return d, nil, nil, err
 	}
 	return d, def, CreateTableConstraints(x), nil
 }
 
 // tableDefinition validates a CREATE TABLE's columns and primary key and
-// builds the definition (without its id), with SQL Server's errors for
-// each mistake. ALTER TABLE ... ADD checks its columns with it.
-func (b DDLBinder[D]) tableDefinition(x *parser.CreateTable) (*catalog.TableDef, error) {
+// builds the definition (without its id) in database db, with SQL
+// Server's errors for each mistake. ALTER TABLE ... ADD checks its
+// columns with it.
+func (b DDLBinder[D]) tableDefinition(db D, x *parser.CreateTable) (*catalog.TableDef, error) {
 	def := &catalog.TableDef{Schema: "dbo", Name: x.Name.Object()}
-	db, err := DatabaseOf(b.Binder, b.Cat, x.Name)
-	if err != nil {
-		return nil, err
-	}
 	if len(x.Columns) > maxColumns {
 		return nil, b.ErrAt(x, sqlerr.New(1702, x.Columns[maxColumns].Name, def.Name, maxColumns))
 	}
@@ -86,25 +83,18 @@ func (b DDLBinder[D]) tableDefinition(x *parser.CreateTable) (*catalog.TableDef,
 			def.Columns = append(def.Columns, catalog.ColumnDef{Name: c.Name, Nullable: true, Computed: c.Computed.String(), Persisted: c.Persisted})
 			continue
 		}
-		t, declared, alias, terr := b.ColumnType(db, c.Type)
-		if terr != nil {
-			if n := sqlerr.As(terr).Number; n == 2715 || n == 2716 {
-				terr = sqlerr.New(n, i+1, strings.ToLower(c.Type.Name))
-			}
-			return nil, b.ErrAt(c.Type, terr)
+		ct, err := b.columnType(db, c.Type, i+1)
+		if err != nil {
+			return nil, err
 		}
-		col := catalog.ColumnDef{Name: c.Name, Type: t, Nullable: true, Default: "", DefaultName: c.DefaultName, TypeName: declared}
-		if alias != nil {
-			col.Nullable, col.UserTypeID = alias.Nullable, alias.ID
-		}
-		if c.Nullable != nil {
-			col.Nullable = *c.Nullable
-		}
+		col := catalog.ColumnDef{Name: c.Name, DefaultName: c.DefaultName}
+		ct.apply(&col, c.Nullable)
+		t := ct.Type
 		if c.Identity != nil {
 			if def.IdentityColumn() >= 0 {
 				return nil, b.ErrAt(c, sqlerr.New(2744, def.Name))
 			}
-			if !(t.Kind.IsInteger() || (t.Kind == types.Decimal && t.Scale == 0)) || (c.Nullable != nil && *c.Nullable) {
+			if !identityType(t) || (c.Nullable != nil && *c.Nullable) {
 				return nil, b.ErrAt(c, sqlerr.New(2749, c.Name))
 			}
 			seed, ok1 := DecimalLiteral(orOne(c.Identity.Seed))
@@ -140,31 +130,38 @@ func (b DDLBinder[D]) tableDefinition(x *parser.CreateTable) (*catalog.TableDef,
 		pkCols, pkName, pkNode = x.PrimaryKey.Columns, x.PrimaryKey.Name, x.PrimaryKey
 		def.PKNonclustered = x.PrimaryKey.Nonclustered
 	}
-	for _, name := range pkCols {
-		i := def.ColumnIndex(name)
-		if i < 0 {
-			return nil, b.ErrAt(pkNode, sqlerr.New(1911, name))
-		}
-		col := &def.Columns[i]
+	// The key's columns resolve as KeyColumns resolves them, with 8111
+	// for one declared NULL (placed at its declaration) checked first.
+	var declaredNull *parser.ColumnDef
+	pk, err := appendColumns(def, nil, pkCols, true, func(i int) error {
 		for _, c := range x.Columns {
-			if strings.EqualFold(c.Name, name) && c.Nullable != nil && *c.Nullable {
-				return nil, b.ErrAt(c, sqlerr.New(8111, def.Name))
+			if strings.EqualFold(c.Name, def.Columns[i].Name) && c.Nullable != nil && *c.Nullable {
+				declaredNull = c
+				return sqlerr.New(8111, def.Name)
 			}
 		}
-		if col.Type.Length == types.MaxLength {
-			return nil, b.ErrAt(pkNode, sqlerr.New(1919, col.Name, def.Name))
+		return nil
+	})
+	if err != nil {
+		if declaredNull != nil {
+			return nil, b.ErrAt(declaredNull, err)
 		}
-		if slices.Contains(def.PK, i) {
-			return nil, b.ErrAt(pkNode, sqlerr.New(1909, col.Name))
-		}
-		col.Nullable = false
-		def.PK = append(def.PK, i)
+		return nil, b.ErrAt(pkNode, err)
 	}
-	def.PKName = pkName
+	for _, i := range pk {
+		def.Columns[i].Nullable = false
+	}
+	def.PK, def.PKName = pk, pkName
 	if err := checkRowversionColumns(def); err != nil {
 		return nil, b.ErrAt(x, err)
 	}
 	return def, nil
+}
+
+// identityType reports whether a column of type t may be an IDENTITY
+// column: an integer, or a decimal of scale 0 (2749 otherwise).
+func identityType(t types.Type) bool {
+	return t.Kind.IsInteger() || (t.Kind == types.Decimal && t.Scale == 0)
 }
 
 func orOne(s string) string {
@@ -300,34 +297,68 @@ var declaredNames = map[string]string{"TEXT": "text", "NTEXT": "ntext", "IMAGE":
 // case) keeps beside its storage type ("" when it keeps none).
 func DeclaredName(name string) string { return declaredNames[strings.ToUpper(name)] }
 
+// DeclaredType is what a column's declared type resolves to (ColumnType).
+type DeclaredType struct {
+	Type types.Type
+	// Name is the name sys.columns shows when it differs from Type's
+	// (DeclaredName, or the alias type's name), else "".
+	Name  string
+	Alias *catalog.UserType // the alias type; nil for a system type
+}
+
+// apply gives col the type, and the nullability given (nil: none given),
+// else the alias type's, else NULL. CREATE TABLE and ALTER COLUMN set a
+// column's type so.
+func (t DeclaredType) apply(col *catalog.ColumnDef, nullable *bool) {
+	col.Type, col.TypeName, col.UserTypeID, col.Nullable = t.Type, t.Name, 0, true
+	if t.Alias != nil {
+		col.UserTypeID, col.Nullable = t.Alias.ID, t.Alias.Nullable
+	}
+	if nullable != nil {
+		col.Nullable = *nullable
+	}
+}
+
 // ColumnType resolves a column's declared type in database d: a system
 // type, one with a declared name (DeclaredName), or an alias type
-// (Catalog.UserType). declared is the name sys.columns shows when it
-// differs from the stored type's; alias is the alias type, nil for system
-// types. Errors are 2715 (no such type) and 2716 (an alias type given a
-// length).
-func (b DDLBinder[D]) ColumnType(d D, tn parser.TypeName) (t types.Type, declared string, alias *catalog.UserType, err error) {
+// (Catalog.UserType). Errors are 2715 (no such type) and 2716 (an alias
+// type given a length).
+func (b DDLBinder[D]) ColumnType(d D, tn parser.TypeName) (DeclaredType, error) {
 	name := tn.Name
 	if declaredNames[name] == "timestamp" {
 		name = "ROWVERSION"
 	}
 	if tn.Schema == "" {
-		t, err = types.FromName(name, tn.Args, tn.Max)
+		t, err := types.FromName(name, tn.Args, tn.Max)
 		if err == nil || !sqlerr.Is(err, 2715) {
-			return t, declaredNames[tn.Name], nil, err
+			return DeclaredType{Type: t, Name: declaredNames[tn.Name]}, err
 		}
 	}
-	ut, rerr := b.Cat.UserType(d, tn.Name)
-	if rerr != nil {
-		return t, "", nil, rerr
+	ut, err := b.Cat.UserType(d, tn.Name)
+	if err != nil {
+		return DeclaredType{}, err
 	}
 	if ut == nil || (tn.Schema != "" && !strings.EqualFold(tn.Schema, ut.Schema)) {
-		return t, "", nil, sqlerr.New(2715, 1, tn.Name)
+		return DeclaredType{}, sqlerr.New(2715, 1, tn.Name)
 	}
 	if len(tn.Args) > 0 || tn.Max {
-		return t, "", nil, sqlerr.New(2716, 1, ut.Name)
+		return DeclaredType{}, sqlerr.New(2716, 1, ut.Name)
 	}
-	return ut.Base, ut.Name, ut, nil
+	return DeclaredType{Type: ut.Base, Name: ut.Name, Alias: ut}, nil
+}
+
+// columnType is ColumnType for the ordinal-th column of a statement,
+// placed at the type: 2715 and 2716 name the ordinal and the type as
+// written.
+func (b DDLBinder[D]) columnType(d D, tn parser.TypeName, ordinal int) (DeclaredType, error) {
+	t, err := b.ColumnType(d, tn)
+	if err != nil {
+		if n := sqlerr.As(err).Number; n == 2715 || n == 2716 {
+			err = sqlerr.New(n, ordinal, strings.ToLower(tn.Name))
+		}
+		return t, b.ErrAt(tn, err)
+	}
+	return t, nil
 }
 
 // ignoredIndexOptions are WITH options accepted and ignored: they tune
@@ -368,7 +399,7 @@ func (b DDLBinder[D]) IndexDefinition(x *parser.CreateIndex, def *catalog.TableD
 	if err != nil {
 		return ix, false, b.ErrAt(x, err)
 	}
-	all, err := appendColumns(def, slices.Clone(keys), x.Include, false)
+	all, err := appendColumns(def, slices.Clone(keys), x.Include, false, nil)
 	if err != nil {
 		return ix, false, b.ErrAt(x, err)
 	}
@@ -383,18 +414,23 @@ func (b DDLBinder[D]) IndexDefinition(x *parser.CreateIndex, def *catalog.TableD
 // 1911 for a column that is not there, 1909 for one named twice, 1919 for
 // a type an index key cannot hold (the MAX types, text, ntext, image).
 func KeyColumns(def *catalog.TableDef, names []string) ([]int, error) {
-	return appendColumns(def, nil, names, true)
+	return appendColumns(def, nil, names, true, nil)
 }
 
 // appendColumns resolves names, columns of def, onto cols: 1911 for a
-// column that is not there, 1909 for one already in cols, and for key
-// columns 1919 for a type an index key cannot hold. An index's INCLUDE
-// list resolves so after its key.
-func appendColumns(def *catalog.TableDef, cols []int, names []string, key bool) ([]int, error) {
+// column that is not there, then check's error (when check is set), 1909
+// for one already in cols, and for key columns 1919 for a type an index
+// key cannot hold. An index's INCLUDE list resolves so after its key.
+func appendColumns(def *catalog.TableDef, cols []int, names []string, key bool, check func(i int) error) ([]int, error) {
 	for _, n := range names {
 		i := def.ColumnIndex(n)
 		if i < 0 {
 			return nil, sqlerr.New(1911, n)
+		}
+		if check != nil {
+			if err := check(i); err != nil {
+				return nil, err
+			}
 		}
 		if slices.Contains(cols, i) {
 			return nil, sqlerr.New(1909, def.Columns[i].Name)

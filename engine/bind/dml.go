@@ -98,17 +98,7 @@ func (b DMLBinder[D]) InsertInto(x Positioned, d D, def *catalog.TableDef, colum
 
 // BindDefaults binds every column's DEFAULT expression (nil: none).
 func (b DMLBinder[D]) BindDefaults(def *catalog.TableDef) ([]exec.Expr, error) {
-	defs := make([]exec.Expr, len(def.Columns))
-	for i := range def.Columns {
-		if d := parseDefault(&def.Columns[i], b.Eng.Parse); d != nil {
-			x, err := b.BindDefault(d, def.Columns[i].Type)
-			if err != nil {
-				return nil, err
-			}
-			defs[i] = x
-		}
-	}
-	return defs, nil
+	return b.bindDefaults(def, b.Eng.Parse)
 }
 
 // BindUpdate binds an UPDATE: its SET list (207, 264; 8102 for an

@@ -15,7 +15,7 @@ import (
 // it does not parse: 102); the engine gives its cached parser.
 func (b *Binder) BindRowRules(database string, def *catalog.TableDef, parse func(text string) parser.Expr) (*exec.RowRules, error) {
 	sc := TableScope(database, def)
-	r := &exec.RowRules{Defaults: make([]exec.Expr, len(def.Columns))}
+	r := &exec.RowRules{}
 	bindText := func(text string, hint types.Type) (exec.Expr, error) {
 		x := parse(text)
 		if x == nil {
@@ -32,13 +32,10 @@ func (b *Binder) BindRowRules(database string, def *catalog.TableDef, parse func
 			}
 			r.Computed = append(r.Computed, exec.ComputedColumn{Col: i, X: x})
 		}
-		if d := parseDefault(c, parse); d != nil {
-			x, err := b.BindDefault(d, c.Type)
-			if err != nil {
-				return nil, err
-			}
-			r.Defaults[i] = x
-		}
+	}
+	var err error
+	if r.Defaults, err = b.bindDefaults(def, parse); err != nil {
+		return nil, err
 	}
 	for i := range def.Checks {
 		if def.Checks[i].Disabled {
@@ -53,10 +50,26 @@ func (b *Binder) BindRowRules(database string, def *catalog.TableDef, parse func
 	return r, nil
 }
 
-// parseDefault is a column's DEFAULT expression (nil without one).
-func parseDefault(c *catalog.ColumnDef, parse func(text string) parser.Expr) parser.Expr {
-	if c.Default == "" {
-		return nil
+// bindDefaults binds every column's DEFAULT (nil: none) from its stored
+// text as a value of the column's type. INSERT binds them per statement
+// (DMLBinder.BindDefaults), the foreign keys' SET DEFAULT once per table
+// definition (BindRowRules).
+func (b *Binder) bindDefaults(def *catalog.TableDef, parse func(text string) parser.Expr) ([]exec.Expr, error) {
+	defs := make([]exec.Expr, len(def.Columns))
+	for i := range def.Columns {
+		c := &def.Columns[i]
+		if c.Default == "" {
+			continue
+		}
+		d := parse(c.Default)
+		if d == nil {
+			continue // a stored text that does not parse binds as no DEFAULT, as before
+		}
+		x, err := b.BindDefault(d, c.Type)
+		if err != nil {
+			return nil, err
+		}
+		defs[i] = x
 	}
-	return parse(c.Default)
+	return defs, nil
 }

@@ -319,9 +319,6 @@ func (c constraints) referenced(def *catalog.TableDef, olds, news [][]types.Valu
 	if err != nil {
 		return err
 	}
-	if depth > maxCascadeDepth {
-		return sqlerr.New(1785, def.Name, def.Name)
-	}
 	for _, ref := range set.Referencing(def.ID) {
 		if ref.FK.Disabled {
 			continue
@@ -359,6 +356,9 @@ func (c constraints) referencedRow(def, child *catalog.TableDef, fk *catalog.For
 	action := fk.OnDelete
 	if nw != nil {
 		action = fk.OnUpdate
+	}
+	if action != catalog.ActionNone && depth >= maxCascadeDepth {
+		return sqlerr.New(1785, fk.Name, child.Name) // the foreign key that would cascade once more
 	}
 	switch {
 	case action == catalog.ActionNone:
