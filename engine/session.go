@@ -325,34 +325,21 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 		}
 		s.showplanStmt = 0
 		for rep := 0; rep < max(b.Count, 1); rep++ {
+			// Each run of the batch has its own variables (flow.go).
+			vars, err := s.declareVars(b, stmts)
+			if err != nil {
+				return s.failed(err)
+			}
+			f := flowRun{s: s, batch: b, vars: vars, w: w, clock: clock}
+			clock = nil
 			for _, st := range stmts {
 				executed++
-				if clock == nil && s.statsTime && s.showplan == showplanOff {
-					clock = startClock()
-				}
-				bd := newBinder(s, bind.Binder{Batch: b, Params: &exec.ParamTypes{}, Simple: true})
-				var p *stmtPlan
-				err := s.protect(func() (berr error) {
-					p, berr = bd.plan(st)
-					return berr
-				})
-				if clock != nil { // the batch's parse counts with its first statement
-					if cerr := compileTime(w, clock); err == nil {
-						err = cerr
-					}
-					clock = nil
-				}
-				if err == nil {
-					err = s.run(ctx, st, p, nil, w, true)
-				}
-				for try := 0; try < maxRebinds && p.rebindable(err); try++ {
-					bd = newBinder(s, bind.Binder{Batch: b, Params: &exec.ParamTypes{}, Simple: true})
-					if p, err = bd.plan(st); err == nil {
-						err = s.run(ctx, st, p, nil, w, true)
-					}
-				}
+				sig, err := f.run(ctx, st)
 				if err != nil {
-					return s.failed(atLine(err, st))
+					return err
+				}
+				if sig == flowReturn {
+					break
 				}
 			}
 		}
@@ -644,6 +631,9 @@ func (s *Session) Prepare(_ context.Context, sql string, paramTypes []types.Type
 	}
 	if st == nil {
 		return nil, session.ErrEmptyQuery
+	}
+	if runsAsBatch(st) { // flowprepared.go
+		return &flowPrepared{s: s, stmt: st, batch: parser.BatchText{Text: sql, Line: 1, Count: 1}, declared: paramTypes}, nil
 	}
 	p := &prepared{s: s, stmt: st, batch: parser.BatchText{Text: sql, Line: 1, Count: 1}, declared: paramTypes}
 	if err := p.bind(); err != nil {
