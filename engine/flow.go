@@ -32,6 +32,7 @@ type flowRun struct {
 	args   []types.Value
 	params []types.Type
 	clock  *stmtClock // SET STATISTICS TIME: the batch's parse, reported with its first statement
+	timed  bool       // inside a WHILE that statement_timeout bounds
 }
 
 // flowSignal is how a statement ends: normally, or by BREAK, CONTINUE or
@@ -142,6 +143,14 @@ func (f *flowRun) run(ctx context.Context, st parser.Statement) (flowSignal, err
 			return f.run(ctx, x.Else)
 		}
 	case *parser.While:
+		if t := f.s.stmtTimeout; t > 0 && !f.timed {
+			// statement_timeout bounds the whole loop, not only each of
+			// its statements.
+			var stop context.CancelFunc
+			ctx, stop = context.WithTimeoutCause(ctx, t, sqlerr.New(50101, formatTimeout(t)))
+			f.timed = true
+			defer func() { stop(); f.timed = false }()
+		}
 		for {
 			// Every pass checks for a cancel, KILL or timeout, even a
 			// pass whose statements do nothing that waits.

@@ -1,0 +1,124 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"mirrordb/server/servertest"
+)
+
+// endless never ends on its own: each pass only assigns a variable, so
+// nothing in it waits; only the loop's own check can stop it.
+const endless = "DECLARE @i INT = 0 WHILE 1 = 1 SET @i = (@i + 1) % 1000"
+
+// A WHILE loop is stopped by a CancelRequest while it runs, with 57014,
+// and the session goes on.
+func TestWhileLoopCancel(t *testing.T) {
+	srv := servertest.StartWith(t, servertest.Options{})
+	admin := servertest.Connect(t, srv, "master")
+	victim := cancellable(t, srv, "master")
+	ctx := context.Background()
+	pid := int(victim.PgConn().PID())
+
+	done := make(chan error, 1)
+	var ended time.Time
+	go func() {
+		_, err := victim.Exec(ctx, endless)
+		ended = time.Now()
+		done <- err
+	}()
+	// Wait until the loop's statements show in sys.dm_exec_requests.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		var n int
+		if err := admin.QueryRow(ctx, "SELECT COUNT(*) FROM sys.dm_exec_requests WHERE session_id = $1", pid).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the loop never showed in sys.dm_exec_requests")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	told := time.Now()
+	if err := victim.PgConn().CancelRequest(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the loop did not stop after a CancelRequest")
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "57014" {
+		t.Fatalf("got %v, want SQLSTATE 57014", err)
+	}
+	if d := ended.Sub(told); d > stopBound {
+		t.Errorf("stopped %v after the cancel, want under %v", d, stopBound)
+	} else {
+		t.Logf("stopped %v after the cancel", d)
+	}
+	var one int
+	if err := victim.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
+		t.Fatalf("session after the cancel: %v", err)
+	}
+}
+
+// statement_timeout bounds a whole loop, not each of its statements.
+func TestWhileLoopTimeout(t *testing.T) {
+	srv := servertest.StartWith(t, servertest.Options{})
+	c := servertest.Connect(t, srv, "master")
+	ctx := context.Background()
+	if _, err := c.Exec(ctx, "SET statement_timeout = 200"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Exec(ctx, endless)
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "57014" {
+		t.Fatalf("got %v, want statement_timeout's SQLSTATE 57014", err)
+	}
+}
+
+// The extended protocol sends one statement per Parse: an IF or WHILE with
+// its block is that statement, its variables living for one Execute; a
+// result set inside it is refused (Describe could not announce it).
+func TestControlFlowExtendedProtocol(t *testing.T) {
+	srv := servertest.StartWith(t, servertest.Options{})
+	c := servertest.Connect(t, srv, "master")
+	ctx := context.Background()
+	if _, err := c.Exec(ctx, "CREATE DATABASE f"); err != nil {
+		t.Fatal(err)
+	}
+	c = servertest.Connect(t, srv, "f")
+	extended := func(sql string) error {
+		return c.PgConn().ExecParams(ctx, sql, nil, nil, nil, nil).Read().Err
+	}
+	for _, sql := range []string{
+		"IF OBJECT_ID(N'dbo.t', N'U') IS NULL CREATE TABLE t (k INT PRIMARY KEY)",
+		"IF OBJECT_ID(N'dbo.t', N'U') IS NULL CREATE TABLE t (k INT PRIMARY KEY)",
+		"BEGIN DECLARE @i INT = 0; WHILE @i < 3 BEGIN INSERT INTO t VALUES (@i); SET @i += 1 END END",
+	} {
+		if err := extended(sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	var n int
+	if err := c.QueryRow(ctx, "SELECT COUNT(*) FROM t").Scan(&n); err != nil || n != 3 {
+		t.Fatalf("rows inserted by the loop: %d, %v; want 3", n, err)
+	}
+	err := extended("IF 1 = 1 SELECT k FROM t")
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "0A000" {
+		t.Fatalf("a result set inside IF: got %v, want SQLSTATE 0A000", err)
+	}
+	if err := extended("SET @nope = 1"); !errors.As(err, &pe) || pe.Code != "42P02" {
+		t.Fatalf("an undeclared variable: got %v, want 42P02 (Msg 137)", err)
+	}
+}
