@@ -52,9 +52,8 @@ const (
 // checks what SQL Server checks before it runs anything: a variable
 // declared twice (134), a type a variable cannot have, BREAK and CONTINUE
 // outside a WHILE (135, 136). It returns nil when the batch declares
-// nothing.
-func (s *Session) declareVars(b parser.BatchText, stmts []parser.Statement) (*exec.Vars, error) {
-	var vars *exec.Vars
+// nothing; flow reports a batch with variables or control flow.
+func (s *Session) declareVars(b parser.BatchText, stmts []parser.Statement) (vars *exec.Vars, flow bool, err error) {
 	bd := newBinder(s, bind.Binder{Batch: b})
 	var walk func(st parser.Statement, loop bool) error
 	walk = func(st parser.Statement, loop bool) error {
@@ -100,10 +99,11 @@ func (s *Session) declareVars(b parser.BatchText, stmts []parser.Statement) (*ex
 	}
 	for _, st := range stmts {
 		if err := walk(st, false); err != nil {
-			return nil, err
+			return nil, false, err
 		}
+		flow = flow || parser.IsControlFlow(st)
 	}
-	return vars, nil
+	return vars, flow || vars != nil, nil
 }
 
 // varType is the type a DECLARE gives a variable: a system or alias type,
@@ -259,6 +259,24 @@ func (f *flowRun) condition(ctx context.Context, st parser.Statement, cond parse
 	return truth, nil
 }
 
+// quietWriter is the writer of batches with variables or control flow:
+// DECLARE, SET @v and the conditions complete with no tag and send the
+// client nothing, as SQL Server says nothing for them. completed records
+// whether anything completed, so that a query whose statements all were
+// quiet still ends with one CommandComplete (Query).
+type quietWriter struct {
+	session.ResultWriter
+	completed bool
+}
+
+func (q *quietWriter) Complete(tag string) error {
+	if tag == "" {
+		return nil
+	}
+	q.completed = true
+	return q.ResultWriter.Complete(tag)
+}
+
 // silent passes on what a statement writes but its completion: the
 // evaluation of a condition is no statement for the client.
 type silent struct{ session.ResultWriter }
@@ -317,7 +335,7 @@ func (b *binder) planDeclare(x *parser.Declare) (*stmtPlan, error) {
 				return "", err
 			}
 		}
-		return "DECLARE", nil
+		return "", nil // quiet, as in SQL Server (quietWriter)
 	}}, nil
 }
 
@@ -344,7 +362,7 @@ func (b *binder) planSetVar(x *parser.SetVar) (*stmtPlan, error) {
 		if err != nil {
 			return "", err
 		}
-		return "SET", assign(v, val, e.Type())
+		return "", assign(v, val, e.Type()) // quiet, as DECLARE
 	}}, nil
 }
 

@@ -45,7 +45,7 @@ func (p *flowPrepared) Execute(ctx context.Context, args []types.Value, w sessio
 		}
 		conv[i] = v
 	}
-	vars, err := s.declareVars(p.batch, []parser.Statement{p.stmt})
+	vars, _, err := s.declareVars(p.batch, []parser.Statement{p.stmt})
 	if err != nil {
 		return s.failed(err)
 	}

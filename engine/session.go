@@ -307,6 +307,8 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 		return err
 	}
 	executed := 0
+	var quiet *quietWriter // for batches with variables or control flow (flow.go)
+	lastVerb := ""
 	for _, b := range parser.Split(sql) {
 		var clock *stmtClock
 		if s.statsTime && s.showplan == showplanOff {
@@ -326,11 +328,17 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 		s.showplanStmt = 0
 		for rep := 0; rep < max(b.Count, 1); rep++ {
 			// Each run of the batch has its own variables (flow.go).
-			vars, err := s.declareVars(b, stmts)
+			vars, flow, err := s.declareVars(b, stmts)
 			if err != nil {
 				return s.failed(err)
 			}
 			f := flowRun{s: s, batch: b, vars: vars, w: w, clock: clock}
+			if flow {
+				if quiet == nil {
+					quiet = &quietWriter{ResultWriter: w}
+				}
+				f.w, lastVerb = quiet, statementVerb(stmts[0])
+			}
 			clock = nil
 			for _, st := range stmts {
 				executed++
@@ -346,6 +354,9 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 	}
 	if executed == 0 {
 		return session.ErrEmptyQuery
+	}
+	if quiet != nil && !quiet.completed {
+		return w.Complete(lastVerb) // a client expects one completion at least
 	}
 	return nil
 }
