@@ -125,6 +125,9 @@ func (b *binder) varType(d *parser.VarDecl) (types.Type, error) {
 
 // run runs one statement of the batch.
 func (f *flowRun) run(ctx context.Context, st parser.Statement) (flowSignal, error) {
+	if f.s.showplan != showplanOff {
+		return flowNext, f.show(ctx, st)
+	}
 	switch x := st.(type) {
 	case *parser.Block:
 		for _, in := range x.Stmts {
@@ -179,6 +182,33 @@ func (f *flowRun) run(ctx context.Context, st parser.Statement) (flowSignal, err
 		return flowNext, f.statement(ctx, st)
 	}
 	return flowNext, nil
+}
+
+// show is run under SET SHOWPLAN: nothing runs, so every branch of an IF
+// and a loop's body once show their statements' plans, as SQL Server
+// shows the plan of the whole batch.
+func (f *flowRun) show(ctx context.Context, st parser.Statement) error {
+	var parts []parser.Statement
+	switch x := st.(type) {
+	case *parser.Block:
+		parts = x.Stmts
+	case *parser.If:
+		parts = []parser.Statement{x.Then}
+		if x.Else != nil {
+			parts = append(parts, x.Else)
+		}
+	case *parser.While:
+		parts = []parser.Statement{x.Body}
+	case *parser.Break, *parser.Continue, *parser.Return:
+	default:
+		return f.statement(ctx, st)
+	}
+	for _, in := range parts {
+		if err := f.show(ctx, in); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // interrupted is the error of a batch whose context ended (a cancel, a
