@@ -644,7 +644,7 @@ func (s *Session) Prepare(_ context.Context, sql string, paramTypes []types.Type
 		return nil, session.ErrEmptyQuery
 	}
 	if runsAsBatch(st) { // flowprepared.go
-		return &flowPrepared{s: s, stmt: st, batch: parser.BatchText{Text: sql, Line: 1, Count: 1}, declared: paramTypes}, nil
+		return s.newFlowPrepared(sql, st, paramTypes), nil
 	}
 	p := &prepared{s: s, stmt: st, batch: parser.BatchText{Text: sql, Line: 1, Count: 1}, declared: paramTypes}
 	if err := p.bind(); err != nil {

@@ -109,9 +109,16 @@ func TestControlFlowExtendedProtocol(t *testing.T) {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
+	// pgx's own extended exchange: Parse, Describe (the parameters' types
+	// inferred from the statements inside), Bind, Execute.
+	for _, k := range []int{10, -1} {
+		if _, err := c.Exec(ctx, "IF $1 > 0 BEGIN DECLARE @k INT = $1; INSERT INTO t VALUES (@k) END", k); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var n int
-	if err := c.QueryRow(ctx, "SELECT COUNT(*) FROM t").Scan(&n); err != nil || n != 3 {
-		t.Fatalf("rows inserted by the loop: %d, %v; want 3", n, err)
+	if err := c.QueryRow(ctx, "SELECT COUNT(*) FROM t").Scan(&n); err != nil || n != 4 {
+		t.Fatalf("rows inserted by the loop and the IF: %d, %v; want 4", n, err)
 	}
 	err := extended("IF 1 = 1 SELECT k FROM t")
 	var pe *pgconn.PgError
