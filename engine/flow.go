@@ -51,8 +51,10 @@ const (
 // IF that is never taken too, as SQL Server compiles the whole batch), and
 // checks what SQL Server checks before it runs anything: a variable
 // declared twice (134), a type a variable cannot have, BREAK and CONTINUE
-// outside a WHILE (135, 136). It returns nil when the batch declares
-// nothing; flow reports a batch with variables or control flow.
+// outside a WHILE (135, 136), and, in a batch with variables or control
+// flow, a variable used where no DECLARE before it declares it (137). It
+// returns nil when the batch declares nothing; flow reports a batch with
+// variables or control flow.
 func (s *Session) declareVars(b parser.BatchText, stmts []parser.Statement) (vars *exec.Vars, flow bool, err error) {
 	bd := newBinder(s, bind.Binder{Batch: b})
 	var walk func(st parser.Statement, loop bool) error
@@ -103,7 +105,20 @@ func (s *Session) declareVars(b parser.BatchText, stmts []parser.Statement) (var
 		}
 		flow = flow || parser.IsControlFlow(st)
 	}
-	return vars, flow || vars != nil, nil
+	if flow = flow || vars != nil; flow {
+		for _, st := range stmts {
+			var undeclared *sqlerr.Error
+			parser.VisitVariables(st, func(name string, at parser.Pos) {
+				if undeclared == nil && vars.Lookup(name, at.Offset) == nil {
+					undeclared = sqlerr.As(bd.ErrAt(at, sqlerr.New(137, "@"+name)))
+				}
+			})
+			if undeclared != nil {
+				return nil, false, undeclared
+			}
+		}
+	}
+	return vars, flow, nil
 }
 
 // varType is the type a DECLARE gives a variable: a system or alias type,
