@@ -56,13 +56,19 @@ const (
 // returns nil when the batch declares nothing; flow reports a batch with
 // variables or control flow.
 func (s *Session) declareVars(b parser.BatchText, stmts []parser.Statement) (vars *exec.Vars, flow bool, err error) {
-	bd := newBinder(s, bind.Binder{Batch: b})
+	var b0 *binder // made when needed: most batches declare nothing
+	bd := func() *binder {
+		if b0 == nil {
+			b0 = newBinder(s, bind.Binder{Batch: b})
+		}
+		return b0
+	}
 	var walk func(st parser.Statement, loop bool) error
 	walk = func(st parser.Statement, loop bool) error {
 		switch x := st.(type) {
 		case *parser.Declare:
 			for _, d := range x.Vars {
-				t, err := bd.varType(d)
+				t, err := bd().varType(d)
 				if err != nil {
 					return err
 				}
@@ -70,7 +76,7 @@ func (s *Session) declareVars(b parser.BatchText, stmts []parser.Statement) (var
 					vars = &exec.Vars{}
 				}
 				if _, ok := vars.Declare(d.Name, t, d.Offset); !ok {
-					return bd.ErrAt(d, sqlerr.New(134, "@"+d.Name))
+					return bd().ErrAt(d, sqlerr.New(134, "@"+d.Name))
 				}
 			}
 		case *parser.Block:
@@ -90,11 +96,11 @@ func (s *Session) declareVars(b parser.BatchText, stmts []parser.Statement) (var
 			return walk(x.Body, true)
 		case *parser.Break:
 			if !loop {
-				return bd.ErrAt(x, sqlerr.New(135))
+				return bd().ErrAt(x, sqlerr.New(135))
 			}
 		case *parser.Continue:
 			if !loop {
-				return bd.ErrAt(x, sqlerr.New(136))
+				return bd().ErrAt(x, sqlerr.New(136))
 			}
 		}
 		return nil
@@ -110,7 +116,7 @@ func (s *Session) declareVars(b parser.BatchText, stmts []parser.Statement) (var
 			var undeclared *sqlerr.Error
 			parser.VisitVariables(st, func(name string, at parser.Pos) {
 				if undeclared == nil && vars.Lookup(name, at.Offset) == nil {
-					undeclared = sqlerr.As(bd.ErrAt(at, sqlerr.New(137, "@"+name)))
+					undeclared = sqlerr.As(bd().ErrAt(at, sqlerr.New(137, "@"+name)))
 				}
 			})
 			if undeclared != nil {
