@@ -179,7 +179,7 @@ func (f *flowRun) run(ctx context.Context, st parser.Statement) (flowSignal, err
 			// Every pass checks for a cancel, KILL or timeout, even a
 			// pass whose statements do nothing that waits.
 			if err := f.s.interrupted(ctx); err != nil {
-				return flowNext, err
+				return flowNext, f.s.failed(err)
 			}
 			ok, err := f.condition(ctx, x, x.Cond)
 			if err != nil || !ok {

@@ -3,11 +3,14 @@ package server_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"mirrordb/server"
 	"mirrordb/server/servertest"
 )
 
@@ -15,11 +18,17 @@ import (
 // nothing in it waits; only the loop's own check can stop it.
 const endless = "DECLARE @i INT = 0 WHILE 1 = 1 SET @i = (@i + 1) % 1000"
 
-// A WHILE loop is stopped by a CancelRequest while it runs, with 57014,
-// and the session goes on.
+// A WHILE loop is stopped while it runs by a CancelRequest, with 57014
+// (the session goes on), and by KILL (the session ends).
 func TestWhileLoopCancel(t *testing.T) {
 	srv := servertest.StartWith(t, servertest.Options{})
 	admin := servertest.Connect(t, srv, "master")
+	for _, way := range []string{"cancel", "kill"} {
+		t.Run(way, func(t *testing.T) { stopLoop(t, srv, admin, way) })
+	}
+}
+
+func stopLoop(t *testing.T, srv *server.Server, admin *pgx.Conn, way string) {
 	victim := cancellable(t, srv, "master")
 	ctx := context.Background()
 	pid := int(victim.PgConn().PID())
@@ -47,7 +56,11 @@ func TestWhileLoopCancel(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	told := time.Now()
-	if err := victim.PgConn().CancelRequest(ctx); err != nil {
+	if way == "kill" {
+		if _, err := admin.Exec(ctx, fmt.Sprintf("KILL %d", pid)); err != nil {
+			t.Fatal(err)
+		}
+	} else if err := victim.PgConn().CancelRequest(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var err error
@@ -56,14 +69,20 @@ func TestWhileLoopCancel(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the loop did not stop after a CancelRequest")
 	}
+	if d := ended.Sub(told); d > stopBound {
+		t.Errorf("stopped %v after the %s, want under %v", d, way, stopBound)
+	} else {
+		t.Logf("stopped %v after the %s", d, way)
+	}
+	if way == "kill" {
+		if err == nil || !victim.IsClosed() && victim.Ping(ctx) == nil {
+			t.Fatalf("after KILL: error %v and the session still open", err)
+		}
+		return
+	}
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "57014" {
 		t.Fatalf("got %v, want SQLSTATE 57014", err)
-	}
-	if d := ended.Sub(told); d > stopBound {
-		t.Errorf("stopped %v after the cancel, want under %v", d, stopBound)
-	} else {
-		t.Logf("stopped %v after the cancel", d)
 	}
 	var one int
 	if err := victim.QueryRow(ctx, "SELECT 1").Scan(&one); err != nil || one != 1 {
