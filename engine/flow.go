@@ -86,6 +86,9 @@ func (s *Session) declareVars(b parser.BatchText, stmts []parser.Statement) (var
 				}
 			}
 		case *parser.If:
+			if err := bd().checkCondition(x.Cond, x.Then); err != nil {
+				return err
+			}
 			if err := walk(x.Then, loop); err != nil {
 				return err
 			}
@@ -93,6 +96,9 @@ func (s *Session) declareVars(b parser.BatchText, stmts []parser.Statement) (var
 				return walk(x.Else, loop)
 			}
 		case *parser.While:
+			if err := bd().checkCondition(x.Cond, x.Body); err != nil {
+				return err
+			}
 			return walk(x.Body, true)
 		case *parser.Break:
 			if !loop {
@@ -125,6 +131,42 @@ func (s *Session) declareVars(b parser.BatchText, stmts []parser.Statement) (var
 		}
 	}
 	return vars, flow, nil
+}
+
+// checkCondition refuses the condition of an IF or WHILE that is no
+// predicate (IF @flag): Msg 4145, near the statement that follows, as SQL
+// Server reports it.
+func (b *binder) checkCondition(cond parser.Expr, next parser.Statement) error {
+	if isPredicate(cond) {
+		return nil
+	}
+	text := b.Batch.Text[next.Position().Offset:]
+	if i := strings.IndexAny(text, " \t\r\n(;"); i > 0 {
+		text = text[:i]
+	}
+	return b.ErrAt(next, sqlerr.New(4145, text))
+}
+
+// isPredicate reports whether x is a condition: a comparison, a logical
+// operation of conditions, EXISTS, IN, BETWEEN, LIKE, IS [NOT] NULL.
+func isPredicate(x parser.Expr) bool {
+	switch e := x.(type) {
+	case *parser.Paren:
+		return isPredicate(e.X)
+	case *parser.Unary:
+		return e.Op == "NOT" && isPredicate(e.X)
+	case *parser.Binary:
+		switch e.Op {
+		case "AND", "OR":
+			return isPredicate(e.L) && isPredicate(e.R)
+		case "+", "-", "*", "/", "%", "&", "|", "^", "||":
+			return false
+		}
+		return true
+	case *parser.Exists, *parser.InList, *parser.Between, *parser.Like, *parser.IsNull, *parser.ArrayCompare:
+		return true
+	}
+	return false
 }
 
 // varType is the type a DECLARE gives a variable: a system or alias type,

@@ -26,6 +26,7 @@ var catalog = map[int]msgDef{
 	134:   {15, DuplicateObject, "The variable name '%s' has already been declared. Variable names must be unique within a query batch or stored procedure."},
 	135:   {15, SyntaxError, "Cannot use a BREAK statement outside the scope of a WHILE statement."},
 	136:   {15, SyntaxError, "Cannot use a CONTINUE statement outside the scope of a WHILE statement."},
+	4145:  {15, SyntaxError, "An expression of non-boolean type specified in a context where a condition is expected, near '%s'."},
 	141:   {15, SyntaxError, "A SELECT statement that assigns a value to a variable must not be combined with data-retrieval operations."},
 	2739:  {16, DatatypeMismatch, "The text, ntext, and image data types are invalid for local variables."},
 	174:   {15, UndefinedFunction, "The %s function requires %d argument(s)."},
