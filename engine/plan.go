@@ -47,6 +47,9 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 	}
 	switch x := st.(type) {
 	case *parser.Select:
+		if assigns(x) { // flow.go
+			return b.planAssignSelect(x)
+		}
 		sp, err := b.planSelect(x)
 		if err != nil {
 			return nil, err
@@ -134,6 +137,10 @@ func (b *binder) planStatement(st parser.Statement) (*stmtPlan, error) {
 		return b.planKill(x)
 	case *parser.Print:
 		return b.planPrint(x)
+	case *parser.Declare: // flow.go
+		return b.planDeclare(x)
+	case *parser.SetVar:
+		return b.planSetVar(x)
 	case *parser.WaitFor:
 		return b.planWaitFor(x)
 	case *parser.Dbcc:

@@ -307,6 +307,8 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 		return err
 	}
 	executed := 0
+	var quiet *quietWriter // for batches with variables or control flow (flow.go)
+	lastVerb := ""
 	for _, b := range parser.Split(sql) {
 		var clock *stmtClock
 		if s.statsTime && s.showplan == showplanOff {
@@ -325,40 +327,36 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 		}
 		s.showplanStmt = 0
 		for rep := 0; rep < max(b.Count, 1); rep++ {
+			// Each run of the batch has its own variables (flow.go).
+			vars, flow, err := s.declareVars(b, stmts)
+			if err != nil {
+				return s.failed(err)
+			}
+			f := flowRun{s: s, batch: b, vars: vars, w: w, clock: clock}
+			if flow {
+				if quiet == nil {
+					quiet = &quietWriter{ResultWriter: w}
+				}
+				f.w, lastVerb = quiet, statementVerb(stmts[0])
+			}
+			clock = nil
 			for _, st := range stmts {
 				executed++
-				if clock == nil && s.statsTime && s.showplan == showplanOff {
-					clock = startClock()
-				}
-				bd := newBinder(s, bind.Binder{Batch: b, Params: &exec.ParamTypes{}, Simple: true})
-				var p *stmtPlan
-				err := s.protect(func() (berr error) {
-					p, berr = bd.plan(st)
-					return berr
-				})
-				if clock != nil { // the batch's parse counts with its first statement
-					if cerr := compileTime(w, clock); err == nil {
-						err = cerr
-					}
-					clock = nil
-				}
-				if err == nil {
-					err = s.run(ctx, st, p, nil, w, true)
-				}
-				for try := 0; try < maxRebinds && p.rebindable(err); try++ {
-					bd = newBinder(s, bind.Binder{Batch: b, Params: &exec.ParamTypes{}, Simple: true})
-					if p, err = bd.plan(st); err == nil {
-						err = s.run(ctx, st, p, nil, w, true)
-					}
-				}
+				sig, err := f.run(ctx, st)
 				if err != nil {
-					return s.failed(atLine(err, st))
+					return err
+				}
+				if sig == flowReturn {
+					break
 				}
 			}
 		}
 	}
 	if executed == 0 {
 		return session.ErrEmptyQuery
+	}
+	if quiet != nil && !quiet.completed {
+		return w.Complete(lastVerb) // a client expects one completion at least
 	}
 	return nil
 }
@@ -644,6 +642,9 @@ func (s *Session) Prepare(_ context.Context, sql string, paramTypes []types.Type
 	}
 	if st == nil {
 		return nil, session.ErrEmptyQuery
+	}
+	if runsAsBatch(st) { // flowprepared.go
+		return s.newFlowPrepared(sql, st, paramTypes), nil
 	}
 	p := &prepared{s: s, stmt: st, batch: parser.BatchText{Text: sql, Line: 1, Count: 1}, declared: paramTypes}
 	if err := p.bind(); err != nil {

@@ -39,6 +39,16 @@ func statementKeywords(st parser.Statement) keywords {
 		return keywords{"EXEC", "EXEC"}
 	case *parser.Print:
 		return keywords{"PRINT", "PRINT"}
+	case *parser.Declare:
+		return keywords{"DECLARE", "DECLARE"}
+	case *parser.SetVar:
+		return keywords{"SET", "SET"}
+	case *parser.If:
+		return keywords{"IF", "IF"}
+	case *parser.While:
+		return keywords{"WHILE", "WHILE"}
+	case *parser.Block:
+		return keywords{"BEGIN", "BEGIN"}
 	case *parser.WaitFor:
 		return keywords{"WAITFOR", "WAITFOR"}
 	case *parser.Kill:

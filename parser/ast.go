@@ -264,6 +264,9 @@ type SelectItem struct {
 	Star  bool
 	// StarOf is the qualifier of qualifier.* (e.g. ["t"] or ["dbo","t"]).
 	StarOf []string
+	// Var is the variable of an assignment item, SELECT @v = Expr (without
+	// the @); VarOp is the operator of SELECT @v op= Expr.
+	Var, VarOp string
 }
 
 // OrderItem is expr [ASC | DESC].

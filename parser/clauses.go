@@ -116,6 +116,10 @@ func (st *pstate) selectItem(lex *lexer.PeekingLexer, first bool) (*SelectItem, 
 	case isPunct(t, "*"):
 		lex.Next()
 		return &SelectItem{Pos: pos, Star: true}, nil
+	case t.Type == tokVar:
+		if item, ok, err := st.assignItem(lex, pos); ok || err != nil {
+			return item, err
+		}
 	case isName(t) || t.Type == tokString:
 		n := peek2(lex)
 		if isPunct(n, "=") && !arrayCompareAhead(lex) {
@@ -167,6 +171,29 @@ func (st *pstate) selectItem(lex *lexer.PeekingLexer, first bool) (*SelectItem, 
 	}
 	item.Alias = alias
 	return item, nil
+}
+
+// assignItem parses @v = expr or @v op= expr, a variable assignment of
+// SELECT; ok is false (nothing consumed) when the item is not one.
+func (st *pstate) assignItem(lex *lexer.PeekingLexer, pos Pos) (*SelectItem, bool, error) {
+	cp := lex.MakeCheckpoint()
+	v := lex.Next()
+	op := ""
+	if t := lex.Peek(); t.Type == tokPunct && strings.Contains("+-*/%&|^", t.Value) && len(t.Value) == 1 && isPunct(peek2(lex), "=") {
+		op = t.Value
+		lex.Next()
+	}
+	if !isPunct(lex.Peek(), "=") {
+		lex.LoadCheckpoint(cp)
+		return nil, false, nil
+	}
+	lex.Next()
+	p := exprParser{st: st, lex: lex}
+	x, err := p.operand(precAdd)
+	if err != nil {
+		return nil, true, err
+	}
+	return &SelectItem{Pos: pos, Var: v.Value[1:], VarOp: op, Expr: x}, true, nil
 }
 
 // parseAlias parses an optional [AS] alias; strings ('alias') are allowed

@@ -129,6 +129,9 @@ func (it *SelectItem) format(b *strings.Builder) {
 		b.WriteByte('*')
 		return
 	}
+	if it.Var != "" {
+		b.WriteString("@" + it.Var + " " + it.VarOp + "= ")
+	}
 	writeExpr(b, it.Expr)
 	if it.Alias != "" {
 		b.WriteString(" AS ")

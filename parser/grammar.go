@@ -41,10 +41,10 @@ func statementMembers() []stmtNode {
 
 // allMembers is the statement union: the common statements, then the
 // index statements, the administrative ones (grammar_admin.go) and the bulk loads
-// (grammar_copy.go).
+// (grammar_copy.go), and last the variables and control flow (grammar_flow.go).
 func allMembers() []stmtNode {
-	return append(append(append(append(append(append(statementMembers(), indexMembers()...), alterMembers()...), adminMembers()...), copyMembers()...),
-		typeMembers()...), constraintMembers()...)
+	return append(append(append(append(append(append(append(statementMembers(), indexMembers()...), alterMembers()...), adminMembers()...), copyMembers()...),
+		typeMembers()...), constraintMembers()...), flowMembers()...)
 }
 
 // ---------------------------------------------------------------------------

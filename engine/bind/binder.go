@@ -27,6 +27,8 @@ type Binder struct {
 	// Checks, when set, records the conversions of parameters that
 	// binding a literal would have checked at once (the plan cache).
 	Checks *ParamChecks
+	// Vars are the batch's variables (DECLARE); nil where there are none.
+	Vars   *exec.Vars
 	Engine Engine
 	// Win collects the window functions of the query whose select list
 	// and ORDER BY are being bound; nil where none may appear (4108).
@@ -130,6 +132,9 @@ func (b *Binder) BindExpr(n parser.Expr, sc *Scope, agg *AggContext, hint types.
 	case *parser.FuncCall:
 		return b.BindFunc(x, sc, agg, hint) // funcs.go
 	case *parser.Variable:
+		if v := b.Vars.Lookup(x.Name, x.Offset); v != nil {
+			return &exec.VarRef{Var: v}, nil
+		}
 		return nil, b.ErrAt(x, sqlerr.New(137, "@"+x.Name))
 	case *parser.Default:
 		return nil, b.ErrAt(x, sqlerr.New(156, "DEFAULT"))

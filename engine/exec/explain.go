@@ -92,6 +92,8 @@ func (x *Explainer) Text(e Expr, n *Names) string {
 		return n.column(v.Idx)
 	case *ParamRef:
 		return "$" + strconv.Itoa(v.N+1)
+	case *VarRef:
+		return "@" + v.Var.Name
 	case *AggRef:
 		if n != nil && v.Idx < len(n.Aggs) {
 			return n.Aggs[v.Idx]

@@ -14,7 +14,7 @@ import (
 // row of a statement (constants, parameters and stable functions of them).
 func RowIndependent(x exec.Expr) bool {
 	switch e := x.(type) {
-	case *exec.Const, *exec.ParamRef:
+	case *exec.Const, *exec.ParamRef, *exec.VarRef:
 		return true
 	case *exec.Cast:
 		return RowIndependent(e.X)

@@ -48,7 +48,7 @@ func ExprLeaves(x exec.Expr, leaf func(exec.Expr)) bool {
 		switch e := x.(type) {
 		case exec.Leaves:
 			return e.WalkLeaves(walk, leaf)
-		case *exec.ColRef, *exec.Const, *exec.ParamRef, *exec.AggRef, *exec.GroupKeyRef, *exec.OuterRef:
+		case *exec.ColRef, *exec.Const, *exec.ParamRef, *exec.VarRef, *exec.AggRef, *exec.GroupKeyRef, *exec.OuterRef:
 			leaf(e)
 			return true
 		case *exec.Cast:

@@ -65,7 +65,7 @@ func innerComparison(c exec.Expr, project []exec.Expr) exec.Expr {
 	}
 	value := func(x exec.Expr) bool {
 		switch x.(type) {
-		case *exec.Const, *exec.ParamRef:
+		case *exec.Const, *exec.ParamRef, *exec.VarRef:
 			return true
 		}
 		return false
