@@ -179,11 +179,11 @@ func (b *binder) varType(d *parser.VarDecl) (types.Type, error) {
 	case "TEXT", "NTEXT", "IMAGE":
 		return types.Type{}, b.ErrAt(d, sqlerr.New(2739))
 	}
-	t, _, _, err := b.ddl().ColumnType(b.cat.Current(), d.Type)
+	t, err := b.ddl().ColumnType(b.cat.Current(), d.Type)
 	if err != nil {
 		return types.Type{}, b.ErrAt(d, err)
 	}
-	return t, nil
+	return t.Type, nil
 }
 
 // run runs one statement of the batch.
