@@ -74,6 +74,9 @@ func (s *dropIndexStmt) build(string) (Statement, error) {
 			return nil, &parseErr{number: 159, tok: lexer.Token{Pos: s.Pos}}
 		}
 		table := ObjectName{Pos: name.Pos, Parts: name.Parts[:len(name.Parts)-1]}
+		if table.Parts[len(table.Parts)-1] == "" { // t..ix names no table
+			return nil, &parseErr{number: 102, tok: lexer.Token{Pos: s.Pos, Value: "."}, args: []any{"."}}
+		}
 		di.Indexes = append(di.Indexes, IndexRef{Table: table, Name: name.Parts[len(name.Parts)-1]})
 	}
 	return di, nil
