@@ -497,7 +497,8 @@ func (b *binder) planPrint(x *parser.Print) (*stmtPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stmtPlan{run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
+	// PRINT writes nothing, so it runs in a doomed transaction too.
+	return &stmtPlan{allowDoomed: true, dbs: b.referenced(nil), run: func(e *exec.Env, _ *txn, w session.ResultWriter) (string, error) {
 		val, err := v.Eval(e)
 		if err != nil {
 			return "", err

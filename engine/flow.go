@@ -341,7 +341,9 @@ func (f *flowRun) condition(ctx context.Context, st parser.Statement, cond parse
 		return false, s.failed(err)
 	}
 	var truth bool
-	p := &stmtPlan{params: bd.Params, command: "COND WITH QUERY", run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
+	// A condition writes nothing, so it runs in a doomed transaction too
+	// (IF @@TRANCOUNT > 0 ROLLBACK after an XACT_ABORT error).
+	p := &stmtPlan{params: bd.Params, command: "COND WITH QUERY", allowDoomed: true, dbs: bd.referenced(nil), run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 		v, err := x.Eval(e)
 		truth = exec.Truth(v)
 		return "", err
@@ -418,7 +420,7 @@ func (b *binder) planDeclare(x *parser.Declare) (*stmtPlan, error) {
 		}
 		inits = append(inits, init{v, e})
 	}
-	return &stmtPlan{run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
+	return &stmtPlan{allowDoomed: true, dbs: b.referenced(nil), run: func(e *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 		for _, in := range inits {
 			val, err := in.x.Eval(e)
 			if err == nil {
@@ -450,11 +452,12 @@ func (b *binder) planSetVar(x *parser.SetVar) (*stmtPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stmtPlan{run: func(ev *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
+	return &stmtPlan{allowDoomed: true, dbs: b.referenced(nil), run: func(ev *exec.Env, _ *txn, _ session.ResultWriter) (string, error) {
 		val, err := e.Eval(ev)
 		if err != nil {
 			return "", err
 		}
+		sessionOf(ev).rowcount = 1          // a simple assignment sets @@ROWCOUNT to 1
 		return "", assign(v, val, e.Type()) // quiet, as DECLARE
 	}}, nil
 }

@@ -25,12 +25,14 @@ type flowPrepared struct {
 	params []types.Type
 }
 
-// newFlowPrepared prepares st, inferring its parameters' types.
-func (s *Session) newFlowPrepared(sql string, st parser.Statement, declared []types.Type) *flowPrepared {
+// newFlowPrepared prepares st, inferring its parameters' types. What SQL
+// Server finds compiling a batch (134, 135, 136, 137, 4145) fails the
+// Parse, as a statement that cannot bind does.
+func (s *Session) newFlowPrepared(sql string, st parser.Statement, declared []types.Type) (*flowPrepared, error) {
 	p := &flowPrepared{s: s, stmt: st, batch: parser.BatchText{Text: sql, Line: 1, Count: 1}, params: declared}
 	vars, _, err := s.declareVars(p.batch, []parser.Statement{st})
 	if err != nil {
-		return p // Execute reports it
+		return nil, err
 	}
 	params := &exec.ParamTypes{T: append([]types.Type{}, declared...)}
 	try := func(fn func(b *binder) error) {
@@ -67,7 +69,7 @@ func (s *Session) newFlowPrepared(sql string, st parser.Statement, declared []ty
 	for i := range p.params {
 		p.params[i] = params.Get(i)
 	}
-	return p
+	return p, nil
 }
 
 // runsAsBatch reports whether a statement sent alone must run through the
@@ -84,14 +86,9 @@ func (p *flowPrepared) Columns() []session.Column { return nil }
 
 func (p *flowPrepared) Execute(ctx context.Context, args []types.Value, w session.ResultWriter) error {
 	s := p.s
-	params := exec.ParamTypes{T: p.params}
-	conv := make([]types.Value, len(args))
-	for i, a := range args {
-		v, err := types.Convert(a, types.TypeUnknown, params.Get(i), types.Implicit)
-		if err != nil {
-			return s.failed(err)
-		}
-		conv[i] = v
+	conv, err := convertArgs(nil, args, &exec.ParamTypes{T: p.params})
+	if err != nil {
+		return s.failed(err)
 	}
 	vars, _, err := s.declareVars(p.batch, []parser.Statement{p.stmt})
 	if err != nil {

@@ -309,6 +309,7 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 	executed := 0
 	var quiet *quietWriter // for batches with variables or control flow (flow.go)
 	lastVerb := ""
+	direct := false // a batch without them ran: its statements completed themselves
 	for _, b := range parser.Split(sql) {
 		var clock *stmtClock
 		if s.statsTime && s.showplan == showplanOff {
@@ -338,6 +339,8 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 					quiet = &quietWriter{ResultWriter: w}
 				}
 				f.w, lastVerb = quiet, statementVerb(stmts[0])
+			} else {
+				direct = true
 			}
 			clock = nil
 			for _, st := range stmts {
@@ -355,7 +358,7 @@ func (s *Session) Query(ctx context.Context, sql string, w session.ResultWriter)
 	if executed == 0 {
 		return session.ErrEmptyQuery
 	}
-	if quiet != nil && !quiet.completed {
+	if quiet != nil && !quiet.completed && !direct {
 		return w.Complete(lastVerb) // a client expects one completion at least
 	}
 	return nil
@@ -521,6 +524,7 @@ func (s *Session) run(ctx context.Context, st parser.Statement, p *stmtPlan, arg
 	if err := stats.report(w); err != nil {
 		return err
 	}
+	s.lastError = 0 // @@ERROR: every statement that succeeds clears it
 	return w.Complete(tag)
 }
 
@@ -644,7 +648,7 @@ func (s *Session) Prepare(_ context.Context, sql string, paramTypes []types.Type
 		return nil, session.ErrEmptyQuery
 	}
 	if runsAsBatch(st) { // flowprepared.go
-		return s.newFlowPrepared(sql, st, paramTypes), nil
+		return s.newFlowPrepared(sql, st, paramTypes)
 	}
 	p := &prepared{s: s, stmt: st, batch: parser.BatchText{Text: sql, Line: 1, Count: 1}, declared: paramTypes}
 	if err := p.bind(); err != nil {
@@ -652,6 +656,20 @@ func (s *Session) Prepare(_ context.Context, sql string, paramTypes []types.Type
 	}
 	p.cols = p.plan.cols
 	return p, nil
+}
+
+// convertArgs converts the extended protocol's arguments to their
+// parameters' types, into dst (grown as needed and returned).
+func convertArgs(dst, args []types.Value, params *exec.ParamTypes) ([]types.Value, error) {
+	dst = slices.Grow(dst[:0], len(args))[:len(args)]
+	for i, a := range args {
+		v, err := types.Convert(a, types.TypeUnknown, params.Get(i), types.Implicit)
+		if err != nil {
+			return dst, err
+		}
+		dst[i] = v
+	}
+	return dst, nil
 }
 
 // prepared is a statement prepared with Parse. It re-binds when the schema
@@ -709,17 +727,13 @@ func (p *prepared) Execute(ctx context.Context, args []types.Value, w session.Re
 	}
 	// The converted arguments live in p.args, reused: a prepared statement
 	// runs once at a time, and nothing keeps its arguments past the run.
-	conv := slices.Grow(p.args[:0], len(args))[:len(args)]
+	conv, err := convertArgs(p.args, args, p.plan.params)
 	p.args = conv
 	defer clear(conv)
-	for i, a := range args {
-		v, err := types.Convert(a, types.TypeUnknown, p.plan.params.Get(i), types.Implicit)
-		if err != nil {
-			return s.failed(err)
-		}
-		conv[i] = v
+	if err != nil {
+		return s.failed(err)
 	}
-	err := s.run(ctx, p.stmt, p.plan, conv, w, false)
+	err = s.run(ctx, p.stmt, p.plan, conv, w, false)
 	if p.plan.rebindable(err) { // ALTER TABLE changed the table meanwhile
 		if err = p.bind(); err == nil {
 			err = s.run(ctx, p.stmt, p.plan, conv, w, false)

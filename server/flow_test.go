@@ -148,3 +148,41 @@ func TestControlFlowExtendedProtocol(t *testing.T) {
 		t.Fatalf("an undeclared variable: got %v, want 42P02 (Msg 137)", err)
 	}
 }
+
+// One simple Query of several batches gets one CommandComplete per
+// statement that completes: a batch of quiet statements (DECLARE) adds
+// none when another batch completed, and one when nothing else did. A
+// statement with control flow that cannot compile fails at Parse, as
+// one that cannot bind does.
+func TestControlFlowCompletions(t *testing.T) {
+	srv := servertest.StartWith(t, servertest.Options{})
+	c := servertest.Connect(t, srv, "master")
+	ctx := context.Background()
+	tags := func(sql string) []string {
+		t.Helper()
+		results, err := c.PgConn().Exec(ctx, sql).ReadAll()
+		if err != nil {
+			t.Fatalf("%q: %v", sql, err)
+		}
+		var out []string
+		for _, r := range results {
+			out = append(out, r.CommandTag.String())
+		}
+		return out
+	}
+	for sql, want := range map[string]string{
+		"DECLARE @a INT\nGO\nSELECT 1":           "[SELECT 1]",
+		"SELECT 1\nGO\nDECLARE @a INT":           "[SELECT 1]",
+		"DECLARE @a INT = 1 SET @a += 1":         "[DECLARE]",
+		"DECLARE @a INT = 1 IF @a = 1 SELECT @a": "[SELECT 1]",
+	} {
+		if got := fmt.Sprint(tags(sql)); got != want {
+			t.Errorf("%q: completions %s, want %s", sql, got, want)
+		}
+	}
+	_, err := c.PgConn().Prepare(ctx, "", "IF @undeclared = 1 PRINT 'x'", nil)
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "42P02" {
+		t.Fatalf("Parse of IF with an undeclared variable: got %v, want 42P02 (Msg 137)", err)
+	}
+}
