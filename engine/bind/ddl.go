@@ -132,10 +132,11 @@ func (b DDLBinder[D]) tableDefinition(db D, x *parser.CreateTable) (*catalog.Tab
 	}
 	// A key column declared NULL is 8111, placed at its declaration,
 	// before the key's columns resolve.
-	for _, c := range x.Columns {
-		declaredNull := c.Nullable != nil && *c.Nullable
-		if declaredNull && slices.ContainsFunc(pkCols, func(n string) bool { return strings.EqualFold(n, c.Name) }) {
-			return nil, b.ErrAt(c, sqlerr.New(8111, def.Name))
+	for _, n := range pkCols {
+		for _, c := range x.Columns {
+			if strings.EqualFold(c.Name, n) && c.Nullable != nil && *c.Nullable {
+				return nil, b.ErrAt(c, sqlerr.New(8111, def.Name))
+			}
 		}
 	}
 	pk, err := KeyColumns(def, pkCols)
