@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"slices"
 	"strings"
+	"sync"
 
 	"mirrordb/engine/bind"
 	"mirrordb/engine/catalog"
@@ -11,6 +13,8 @@ import (
 	"mirrordb/session"
 	"mirrordb/sqlerr"
 	"mirrordb/types"
+
+	"github.com/cockroachdb/pebble"
 )
 
 // User-defined alias types (CREATE TYPE name FROM base [NOT NULL],
@@ -35,7 +39,7 @@ func (b *binder) planCreateType(x *parser.CreateType) (*stmtPlan, error) {
 			}
 			return "", err
 		}
-		id, err := t.nextCounter(keys.SchemaKey("db", "next_user_type_id"), 257, 1)
+		id, err := t.nextCounter(keys.SchemaKey("db", "next_user_type_id"), firstUserTypeID, 1)
 		if err != nil {
 			return "", err
 		}
@@ -171,10 +175,11 @@ type typeRow struct {
 	nullable, user                bool
 }
 
-// typeRows are the types of the session's database: the system types,
-// then its alias types (sys.types, TYPE_NAME, TYPE_ID).
-func typeRows(e *exec.Env) ([]typeRow, error) {
-	var out []typeRow
+// systemTypeRows are the system types as sys.types lists them, built once:
+// TYPE_NAME and TYPE_ID run per row (TYPE_NAME(user_type_id) over
+// sys.columns), so they answer from these before reading any storage.
+var systemTypeRows = sync.OnceValue(func() []typeRow {
+	out := make([]typeRow, 0, len(systemTypeNames))
 	for _, name := range systemTypeNames {
 		c := catalog.ColumnDef{TypeName: name}
 		if c.Type, _ = types.FromName(name, nil, false); bind.DeclaredName(name) == "timestamp" {
@@ -195,12 +200,34 @@ func typeRows(e *exec.Env) ([]typeRow, error) {
 		}
 		out = append(out, typeRow{name, sysID, userID, 4, maxLen, c.Type, true, false})
 	}
-	uts, err := catalog.LoadUserTypes(sessionOf(e).readerFor(sessionOf(e).db))
+	return out
+})
+
+// firstUserTypeID is the lowest user_type_id an alias type is numbered
+// with (planCreateType): a smaller id is a system type's or none.
+const firstUserTypeID = 257
+
+// userTypeRow is an alias type as sys.types lists it.
+func userTypeRow(ut *catalog.UserType) typeRow {
+	return typeRow{ut.Name, systemTypeID(ut.Base.Kind), ut.ID, 1, int64(ut.Base.MaxBytes()), ut.Base, ut.Nullable, true}
+}
+
+// userTypesReader reads the session's database, where its alias types are.
+func userTypesReader(e *exec.Env) pebble.Reader {
+	s := sessionOf(e)
+	return s.readerFor(s.db)
+}
+
+// typeRows are the types of the session's database: the system types,
+// then its alias types (sys.types).
+func typeRows(e *exec.Env) ([]typeRow, error) {
+	uts, err := catalog.LoadUserTypes(userTypesReader(e))
 	if err != nil {
 		return nil, err
 	}
+	out := slices.Clone(systemTypeRows())
 	for _, ut := range uts {
-		out = append(out, typeRow{ut.Name, systemTypeID(ut.Base.Kind), ut.ID, 1, int64(ut.Base.MaxBytes()), ut.Base, ut.Nullable, true})
+		out = append(out, userTypeRow(ut))
 	}
 	return out, nil
 }
@@ -217,20 +244,28 @@ func fnTypeName(e *exec.Env, a []types.Value, _ []types.Type) (types.Value, erro
 	if !ok {
 		return nil, nil
 	}
-	rows, err := typeRows(e)
+	for _, r := range systemTypeRows() {
+		if r.userID == id {
+			return r.name, nil
+		}
+	}
+	if id < firstUserTypeID {
+		return nil, nil
+	}
+	uts, err := catalog.LoadUserTypes(userTypesReader(e))
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range rows {
-		if r.userID == id {
-			return r.name, nil
+	for _, ut := range uts {
+		if ut.ID == id {
+			return ut.Name, nil
 		}
 	}
 	return nil, nil
 }
 
 // fnTypeID is TYPE_ID('[schema.]name'): the type's user_type_id (NULL
-// for no such type).
+// for no such type). A system type is sys's, an alias type dbo's.
 func fnTypeID(e *exec.Env, a []types.Value, ts []types.Type) (types.Value, error) {
 	if a[0] == nil {
 		return nil, nil
@@ -239,19 +274,20 @@ func fnTypeID(e *exec.Env, a []types.Value, ts []types.Type) (types.Value, error
 	if len(parts) > 2 {
 		return nil, nil
 	}
-	rows, err := typeRows(e)
-	if err != nil {
+	name := parts[len(parts)-1]
+	if len(parts) == 1 || strings.EqualFold(parts[0], "sys") {
+		for _, r := range systemTypeRows() {
+			if strings.EqualFold(r.name, name) {
+				return r.userID, nil
+			}
+		}
+	}
+	if len(parts) == 2 && !strings.EqualFold(parts[0], "dbo") {
+		return nil, nil
+	}
+	ut, err := catalog.LoadUserType(userTypesReader(e), name)
+	if err != nil || ut == nil {
 		return nil, err
 	}
-	name := parts[len(parts)-1]
-	for _, r := range rows {
-		schema := "sys"
-		if r.user {
-			schema = "dbo"
-		}
-		if strings.EqualFold(r.name, name) && (len(parts) == 1 || strings.EqualFold(parts[0], schema)) {
-			return r.userID, nil
-		}
-	}
-	return nil, nil
+	return ut.ID, nil
 }

@@ -130,22 +130,17 @@ func (b DDLBinder[D]) tableDefinition(db D, x *parser.CreateTable) (*catalog.Tab
 		pkCols, pkName, pkNode = x.PrimaryKey.Columns, x.PrimaryKey.Name, x.PrimaryKey
 		def.PKNonclustered = x.PrimaryKey.Nonclustered
 	}
-	// The key's columns resolve as KeyColumns resolves them, with 8111
-	// for one declared NULL (placed at its declaration) checked first.
-	var declaredNull *parser.ColumnDef
-	pk, err := appendColumns(def, nil, pkCols, true, func(i int) error {
+	// A key column declared NULL is 8111, placed at its declaration,
+	// before the key's columns resolve.
+	for _, n := range pkCols {
 		for _, c := range x.Columns {
-			if strings.EqualFold(c.Name, def.Columns[i].Name) && c.Nullable != nil && *c.Nullable {
-				declaredNull = c
-				return sqlerr.New(8111, def.Name)
+			if strings.EqualFold(c.Name, n) && c.Nullable != nil && *c.Nullable {
+				return nil, b.ErrAt(c, sqlerr.New(8111, def.Name))
 			}
 		}
-		return nil
-	})
+	}
+	pk, err := KeyColumns(def, pkCols)
 	if err != nil {
-		if declaredNull != nil {
-			return nil, b.ErrAt(declaredNull, err)
-		}
 		return nil, b.ErrAt(pkNode, err)
 	}
 	for _, i := range pk {
@@ -399,7 +394,7 @@ func (b DDLBinder[D]) IndexDefinition(x *parser.CreateIndex, def *catalog.TableD
 	if err != nil {
 		return ix, false, b.ErrAt(x, err)
 	}
-	all, err := appendColumns(def, slices.Clone(keys), x.Include, false, nil)
+	all, err := appendColumns(def, slices.Clone(keys), x.Include, false)
 	if err != nil {
 		return ix, false, b.ErrAt(x, err)
 	}
@@ -414,23 +409,18 @@ func (b DDLBinder[D]) IndexDefinition(x *parser.CreateIndex, def *catalog.TableD
 // 1911 for a column that is not there, 1909 for one named twice, 1919 for
 // a type an index key cannot hold (the MAX types, text, ntext, image).
 func KeyColumns(def *catalog.TableDef, names []string) ([]int, error) {
-	return appendColumns(def, nil, names, true, nil)
+	return appendColumns(def, nil, names, true)
 }
 
 // appendColumns resolves names, columns of def, onto cols: 1911 for a
-// column that is not there, then check's error (when check is set), 1909
-// for one already in cols, and for key columns 1919 for a type an index
-// key cannot hold. An index's INCLUDE list resolves so after its key.
-func appendColumns(def *catalog.TableDef, cols []int, names []string, key bool, check func(i int) error) ([]int, error) {
+// column that is not there, 1909 for one already in cols, and for key
+// columns 1919 for a type an index key cannot hold. An index's INCLUDE
+// list resolves so after its key.
+func appendColumns(def *catalog.TableDef, cols []int, names []string, key bool) ([]int, error) {
 	for _, n := range names {
 		i := def.ColumnIndex(n)
 		if i < 0 {
 			return nil, sqlerr.New(1911, n)
-		}
-		if check != nil {
-			if err := check(i); err != nil {
-				return nil, err
-			}
 		}
 		if slices.Contains(cols, i) {
 			return nil, sqlerr.New(1909, def.Columns[i].Name)
