@@ -119,9 +119,11 @@ type instance struct {
 // pstate is the state of one parse, reached by the custom productions.
 type pstate struct {
 	sel        *participle.Parser[selectStmt]
-	src        string // the batch text, for what adjacency decides (subscripts)
-	depth      int    // expression nesting
-	subqueries int    // subquery nesting
+	stmt       *participle.Parser[stmtNode] // one statement, for parseNested
+	src        string                       // the batch text, for what adjacency decides (subscripts)
+	depth      int                          // expression nesting
+	subqueries int                          // subquery nesting
+	flow       int                          // IF, WHILE and BEGIN...END nesting
 }
 
 // maxIdleInstances bounds the instances kept between parses.
@@ -142,7 +144,7 @@ func putInstance(inst *instance) {
 	if inst == nil {
 		return
 	}
-	inst.st.depth, inst.st.subqueries, inst.st.src = 0, 0, "" // an idle parser keeps no batch text alive
+	inst.st.depth, inst.st.subqueries, inst.st.flow, inst.st.src = 0, 0, 0, "" // an idle parser keeps no batch text alive
 	select {
 	case idle <- inst:
 	default:
@@ -162,6 +164,7 @@ func newInstance() *instance {
 		participle.ParseTypeWith(st.parseValues),
 		participle.ParseTypeWith(st.parseLimitCount),
 		participle.ParseTypeWith(parseWithStart),
+		participle.ParseTypeWith(st.parseNested),
 	)
 	if err != nil {
 		panic("parser: bad grammar: " + err.Error())
@@ -171,6 +174,10 @@ func newInstance() *instance {
 		panic("parser: bad grammar: " + err.Error())
 	}
 	st.sel = sel
+	// ParserForProduction refuses an interface production (it looks the
+	// type up by a zero value, which is nil), but does no more than this
+	// conversion; ParseFromLexer finds the union through *stmtNode.
+	st.stmt = (*participle.Parser[stmtNode])(p)
 	return &instance{script: p, st: st}
 }
 
