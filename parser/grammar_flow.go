@@ -80,8 +80,13 @@ func (st *pstate) parseNested(lex *lexer.PeekingLexer) (nestedStmt, error) {
 	st.flow++
 	defer func() { st.flow-- }()
 	if st.flow > maxFlowDepth {
-		return nil, &parseErr{number: 191, tok: *lex.Peek()}
+		err := &parseErr{number: 191, tok: *lex.Peek()}
+		if st.refused == nil {
+			st.refused = err
+		}
+		return nil, err
 	}
+	st.nested = true
 	n, err := st.stmt.ParseFromLexer(lex, participle.AllowTrailing(true))
 	if err != nil {
 		return nil, err
