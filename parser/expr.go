@@ -21,11 +21,14 @@ const (
 )
 
 // Nesting limits: expression depth (parentheses, prefix operators, CASE,
-// function arguments) and subquery depth. Deeper input gets Msg 191
-// instead of a stack overflow.
+// function arguments), subquery depth and control-flow depth (IF, WHILE,
+// BEGIN...END inside one another). Deeper input gets Msg 191 instead of a
+// stack overflow. SQL Server documents no number for control flow; 128
+// levels is far beyond any real script.
 const (
 	maxExprDepth     = 1000
 	maxSubqueryDepth = 64
+	maxFlowDepth     = 128
 )
 
 // exprParser is the hand-written Pratt parser for expressions, plugged into

@@ -3,6 +3,7 @@ package parser
 import (
 	"strings"
 
+	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
@@ -46,23 +47,51 @@ type setVarStmt struct {
 // the first statement before ELSE.
 type ifStmt struct {
 	Pos  lexer.Position
-	Cond Expr     `parser:"'IF' @@"`
-	Then stmtNode `parser:"@@"`
-	Else stmtNode `parser:"( ';'? 'ELSE' @@ )?"`
+	Cond Expr       `parser:"'IF' @@"`
+	Then nestedStmt `parser:"@@"`
+	Else nestedStmt `parser:"( ';'? 'ELSE' @@ )?"`
 }
 
 type whileStmt struct {
 	Pos  lexer.Position
-	Cond Expr     `parser:"'WHILE' @@"`
-	Body stmtNode `parser:"@@"`
+	Cond Expr       `parser:"'WHILE' @@"`
+	Body nestedStmt `parser:"@@"`
 }
 
 // blockStmt is BEGIN statement... END. BEGIN followed by ';' is the
 // transaction start, and a block is never empty, as in SQL Server.
 type blockStmt struct {
 	Pos   lexer.Position
-	First stmtNode   `parser:"'BEGIN' (?! ';' | 'END' ) @@"`
-	Rest  []stmtNode `parser:"( (?! 'END' ) @@ | ';' )* 'END'"`
+	First nestedStmt   `parser:"'BEGIN' (?! ';' | 'END' ) @@"`
+	Rest  []nestedStmt `parser:"( (?! 'END' ) @@ | ';' )* 'END'"`
+}
+
+// nestedStmt is a statement inside IF, WHILE or a block. It is parsed by
+// pstate.parseNested, which counts the control-flow nesting so that a deep
+// one is Msg 191 before participle's recursion (or the engine's walks over
+// the tree) can exhaust the stack.
+type nestedStmt interface{ stmtNode }
+
+// parseNested is the participle entry point for nestedStmt: the statement
+// union again, one level deeper. It parses from the batch's own token
+// stream, stopping after the statement (ELSE, END or the next statement
+// follow).
+func (st *pstate) parseNested(lex *lexer.PeekingLexer) (nestedStmt, error) {
+	st.flow++
+	defer func() { st.flow-- }()
+	if st.flow > maxFlowDepth {
+		err := &parseErr{number: 191, tok: *lex.Peek()}
+		if st.refused == nil {
+			st.refused = err
+		}
+		return nil, err
+	}
+	st.nested = true
+	n, err := st.stmt.ParseFromLexer(lex, participle.AllowTrailing(true))
+	if err != nil {
+		return nil, err
+	}
+	return *n, nil
 }
 
 type breakStmt struct {
@@ -120,7 +149,7 @@ func (s *whileStmt) build(src string) (Statement, error) {
 
 func (s *blockStmt) build(src string) (Statement, error) {
 	b := &Block{Pos: posOf(s.Pos), Stmts: make([]Statement, 0, 1+len(s.Rest))}
-	for _, n := range append([]stmtNode{s.First}, s.Rest...) {
+	for _, n := range append([]nestedStmt{s.First}, s.Rest...) {
 		st, err := n.build(src)
 		if err != nil {
 			return nil, err

@@ -94,7 +94,7 @@ func parseText(b BatchText) (stmts []Statement, err error) {
 	inst.st.src = b.Text
 	g, err := inst.script.ParseFromLexer(peek)
 	if err != nil {
-		return nil, ec.toSQLError(err)
+		return nil, ec.toSQLError(inst.plainError(b.Text, err))
 	}
 	stmts = make([]Statement, 0, len(g.Stmts))
 	for _, s := range g.Stmts {
@@ -114,14 +114,21 @@ func parseText(b BatchText) (stmts []Statement, err error) {
 type instance struct {
 	script *participle.Parser[script]
 	st     *pstate
+	// plain is the grammar with nested statements parsed in place, built
+	// on the first syntax error inside control flow (see plainError).
+	plain *participle.Parser[script]
 }
 
 // pstate is the state of one parse, reached by the custom productions.
 type pstate struct {
 	sel        *participle.Parser[selectStmt]
-	src        string // the batch text, for what adjacency decides (subscripts)
-	depth      int    // expression nesting
-	subqueries int    // subquery nesting
+	stmt       *participle.Parser[stmtNode] // one statement, for parseNested
+	src        string                       // the batch text, for what adjacency decides (subscripts)
+	depth      int                          // expression nesting
+	subqueries int                          // subquery nesting
+	flow       int                          // IF, WHILE and BEGIN...END nesting
+	nested     bool                         // a statement was parsed inside IF, WHILE or a block
+	refused    *parseErr                    // the first statement nested too deeply (Msg 191)
 }
 
 // maxIdleInstances bounds the instances kept between parses.
@@ -142,7 +149,8 @@ func putInstance(inst *instance) {
 	if inst == nil {
 		return
 	}
-	inst.st.depth, inst.st.subqueries, inst.st.src = 0, 0, "" // an idle parser keeps no batch text alive
+	inst.st.depth, inst.st.subqueries, inst.st.flow, inst.st.src = 0, 0, 0, ""
+	inst.st.nested, inst.st.refused = false, nil // an idle parser keeps no batch text alive
 	select {
 	case idle <- inst:
 	default:
@@ -151,6 +159,22 @@ func putInstance(inst *instance) {
 
 func newInstance() *instance {
 	st := &pstate{}
+	p := build(st, participle.ParseTypeWith(st.parseNested))
+	sel, err := participle.ParserForProduction[selectStmt](p)
+	if err != nil {
+		panic("parser: bad grammar: " + err.Error())
+	}
+	st.sel = sel
+	// ParserForProduction refuses an interface production (it looks the
+	// type up by a zero value, which is nil), but does no more than this
+	// conversion; ParseFromLexer finds the union through *stmtNode.
+	st.stmt = (*participle.Parser[stmtNode])(p)
+	return &instance{script: p, st: st}
+}
+
+// build builds the statement grammar over st, nested statements parsed as
+// nested says.
+func build(st *pstate, nested participle.Option) *participle.Parser[script] {
 	p, err := participle.Build[script](
 		participle.Lexer(Lexer),
 		participle.CaseInsensitive("Ident"),
@@ -162,16 +186,51 @@ func newInstance() *instance {
 		participle.ParseTypeWith(st.parseValues),
 		participle.ParseTypeWith(st.parseLimitCount),
 		participle.ParseTypeWith(parseWithStart),
+		nested,
 	)
 	if err != nil {
 		panic("parser: bad grammar: " + err.Error())
 	}
-	sel, err := participle.ParserForProduction[selectStmt](p)
-	if err != nil {
-		panic("parser: bad grammar: " + err.Error())
+	return p
+}
+
+// plainError returns the syntax error to report for text, whose parse
+// failed with err. A statement inside IF, WHILE or a block is parsed on
+// its own (parseNested), so participle cannot rank an error inside it
+// against one after it: IF ... ELSE SELECT FROM inside a block would be
+// reported near ELSE, not near FROM. When control flow was parsed and
+// none of it was too deep, the plain grammar parses text again, in one
+// piece, for the error participle ranks deepest; its recursion is bounded,
+// since the first parse went no deeper than maxFlowDepth. When some
+// statement was nested too deeply, that is the error (the plain grammar
+// would recurse without bound), even where participle ranked another one
+// deeper (an ELSE IF chain too long is refused inside its optional ELSE,
+// and the ELSE is then reported).
+func (inst *instance) plainError(text string, err error) error {
+	st := inst.st
+	if st.refused != nil {
+		return st.refused // whatever participle ranked deeper
 	}
-	st.sel = sel
-	return &instance{script: p, st: st}
+	if !st.nested {
+		return err
+	}
+	if inst.plain == nil {
+		members := allMembers()
+		nested := make([]nestedStmt, len(members))
+		for i, m := range members {
+			nested[i] = m
+		}
+		inst.plain = build(st, participle.Union(nested...))
+	}
+	peek, lexErr := lexer.Upgrade(newLexer(text))
+	if lexErr != nil {
+		return err
+	}
+	st.depth, st.subqueries = 0, 0
+	if _, plainErr := inst.plain.ParseFromLexer(peek); plainErr != nil {
+		return plainErr
+	}
+	return err
 }
 
 // Grammar returns the statement grammar in EBNF, for documentation and

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"mirrordb/internal/testutil"
 	"mirrordb/server"
 	"mirrordb/server/servertest"
 )
@@ -184,5 +186,30 @@ func TestControlFlowCompletions(t *testing.T) {
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "42P02" {
 		t.Fatalf("Parse of IF with an undeclared variable: got %v, want 42P02 (Msg 137)", err)
+	}
+}
+
+// Control flow nested far too deeply (a 2.8 MB IF chain, and BEGIN...END)
+// is Msg 191 over the simple and the extended query protocol, not a stack
+// overflow that kills the server; the session and the server go on serving.
+func TestControlFlowNestedTooDeeply(t *testing.T) {
+	srv := servertest.StartWith(t, servertest.Options{})
+	c := servertest.Connect(t, srv, "master")
+	for _, sql := range []string{
+		strings.Repeat("IF 1=1 ", 400000) + "PRINT 1",
+		strings.Repeat("BEGIN ", 200000) + "PRINT 1" + strings.Repeat(" END", 200000),
+	} {
+		for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeExec} {
+			_, err := c.Exec(context.Background(), sql, mode)
+			if testutil.MsgNumber(err) != 191 || testutil.SQLState(err) != "54000" {
+				t.Fatalf("%s, %.40s... (%d bytes): %v, want Msg 191 / 54000", mode, sql, len(sql), err)
+			}
+			if got := queryText(t, c, "SELECT 1"); got != "1" {
+				t.Fatalf("after 191: %q", got)
+			}
+		}
+	}
+	if got := queryText(t, servertest.Connect(t, srv, "master"), "SELECT 2"); got != "2" {
+		t.Fatalf("new session: %q", got)
 	}
 }
