@@ -117,7 +117,12 @@ func (s *Session) declareVars(b parser.BatchText, stmts []parser.Statement) (var
 		}
 		flow = flow || parser.IsControlFlow(st)
 	}
-	if flow = flow || vars != nil; flow {
+	// SQL Server compiles a batch before it runs any of it, so a variable
+	// used and never declared stops the whole batch (137). A batch of one
+	// statement finds it binding that statement; a longer one without an
+	// @ in its text has none to find.
+	flow = flow || vars != nil
+	if flow || (len(stmts) > 1 && strings.Contains(b.Text, "@")) {
 		for _, st := range stmts {
 			var undeclared *sqlerr.Error
 			parser.VisitVariables(st, func(name string, at parser.Pos) {
