@@ -51,10 +51,9 @@ const (
 // IF that is never taken too, as SQL Server compiles the whole batch), and
 // checks what SQL Server checks before it runs anything: a variable
 // declared twice (134), a type a variable cannot have, BREAK and CONTINUE
-// outside a WHILE (135, 136), and, in a batch with variables or control
-// flow, a variable used where no DECLARE before it declares it (137). It
-// returns nil when the batch declares nothing; flow reports a batch with
-// variables or control flow.
+// outside a WHILE (135, 136), and a variable used where no DECLARE before
+// it declares it (137). It returns nil when the batch declares nothing;
+// flow reports a batch with variables or control flow.
 func (s *Session) declareVars(b parser.BatchText, stmts []parser.Statement) (vars *exec.Vars, flow bool, err error) {
 	var b0 *binder // made when needed: most batches declare nothing
 	bd := func() *binder {
@@ -256,19 +255,8 @@ func (f *flowRun) run(ctx context.Context, st parser.Statement) (flowSignal, err
 // and a loop's body once show their statements' plans, as SQL Server
 // shows the plan of the whole batch.
 func (f *flowRun) show(ctx context.Context, st parser.Statement) error {
-	var parts []parser.Statement
-	switch x := st.(type) {
-	case *parser.Block:
-		parts = x.Stmts
-	case *parser.If:
-		parts = []parser.Statement{x.Then}
-		if x.Else != nil {
-			parts = append(parts, x.Else)
-		}
-	case *parser.While:
-		parts = []parser.Statement{x.Body}
-	case *parser.Break, *parser.Continue, *parser.Return:
-	default:
+	_, parts, leaf := flowParts(st)
+	if leaf {
 		return f.statement(ctx, st)
 	}
 	for _, in := range parts {
@@ -277,6 +265,28 @@ func (f *flowRun) show(ctx context.Context, st parser.Statement) error {
 		}
 	}
 	return nil
+}
+
+// flowParts splits st for the walks that visit every statement of a batch
+// once (SHOWPLAN, Parse's inference): an IF's or WHILE's condition and the
+// statements a block, IF or WHILE holds. leaf is set for any other
+// statement but BREAK, CONTINUE and RETURN, which hold nothing.
+func flowParts(st parser.Statement) (cond parser.Expr, parts []parser.Statement, leaf bool) {
+	switch x := st.(type) {
+	case *parser.Block:
+		return nil, x.Stmts, false
+	case *parser.If:
+		parts = []parser.Statement{x.Then}
+		if x.Else != nil {
+			parts = append(parts, x.Else)
+		}
+		return x.Cond, parts, false
+	case *parser.While:
+		return x.Cond, []parser.Statement{x.Body}, false
+	case *parser.Break, *parser.Continue, *parser.Return:
+		return nil, nil, false
+	}
+	return nil, nil, true
 }
 
 // interrupted is the error of a batch whose context ended (a cancel, a

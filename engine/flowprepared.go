@@ -41,20 +41,8 @@ func (s *Session) newFlowPrepared(sql string, st parser.Statement, declared []ty
 	}
 	var walk func(st parser.Statement)
 	walk = func(st parser.Statement) {
-		var cond parser.Expr
-		var parts []parser.Statement
-		switch x := st.(type) {
-		case *parser.Block:
-			parts = x.Stmts
-		case *parser.If:
-			cond, parts = x.Cond, []parser.Statement{x.Then}
-			if x.Else != nil {
-				parts = append(parts, x.Else)
-			}
-		case *parser.While:
-			cond, parts = x.Cond, []parser.Statement{x.Body}
-		case *parser.Break, *parser.Continue, *parser.Return:
-		default:
+		cond, parts, leaf := flowParts(st)
+		if leaf {
 			try(func(b *binder) error { _, err := b.planStatement(st); return err })
 		}
 		if cond != nil {
