@@ -59,7 +59,7 @@ func mirrorAheadOfPrincipal(t *testing.T, witness bool, safety string) {
 
 	// The principal's next WAL write hangs, then fails.
 	hang := make(chan struct{})
-	disk.Inject(faultfs.Rule{Op: faultfs.Write, Match: faultfs.And(faultfs.Store(a.dir, db), faultfs.Suffix(".log")),
+	disk.Inject(faultfs.Rule{Op: faultfs.Write, Match: faultfs.And(faultfs.Store(a.dir, db), faultfs.Suffix(".log", "COMMITLOG")),
 		Err: syscall.EIO, Hang: hang})
 	const lost = 8
 	var wg sync.WaitGroup

@@ -63,7 +63,7 @@ func TestPrincipalDiskTrouble(t *testing.T) {
 		{"stall", func(_ *node, disk *faultfs.FS) { disk.Stall(true) }, func(_ *node, disk *faultfs.FS) { disk.Stall(false) }},
 		{"failure", func(a *node, disk *faultfs.FS) {
 			// The database's own disk (master's is another): a WAL write fails.
-			disk.Inject(faultfs.Rule{Op: faultfs.Write, Match: faultfs.And(faultfs.Store(a.dir, "Troubled"), faultfs.Suffix(".log")), Err: syscall.EIO})
+			disk.Inject(faultfs.Rule{Op: faultfs.Write, Match: faultfs.And(faultfs.Store(a.dir, "Troubled"), faultfs.Suffix(".log", "COMMITLOG")), Err: syscall.EIO})
 		}, func(a *node, disk *faultfs.FS) {
 			disk.Clear()
 			a.exec(`ALTER DATABASE Troubled SET ONLINE`)
@@ -107,7 +107,7 @@ func TestMirrorDiskTrouble(t *testing.T) {
 		fail, repair func(b *node, disk *faultfs.FS)
 	}{
 		{"failure", func(b *node, disk *faultfs.FS) {
-			disk.Inject(faultfs.Rule{Op: faultfs.Sync, Match: faultfs.And(faultfs.Store(b.dir, "MirrorTrouble"), faultfs.Suffix(".log")), Err: syscall.EIO})
+			disk.Inject(faultfs.Rule{Op: faultfs.Sync, Match: faultfs.And(faultfs.Store(b.dir, "MirrorTrouble"), faultfs.Suffix(".log", "COMMITLOG")), Err: syscall.EIO})
 		}, func(b *node, disk *faultfs.FS) {
 			disk.Clear()
 			b.exec(`ALTER DATABASE MirrorTrouble SET ONLINE`)

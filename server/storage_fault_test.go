@@ -106,7 +106,7 @@ func TestStorageFaults(t *testing.T) {
 			w1.WaitFor(100)
 
 			rule := c.rule
-			rule.Match = f.storeOf("d1", ".log")
+			rule.Match = f.storeOf("d1", ".log", "COMMITLOG")
 			f.fs.Inject(rule)
 			f.waitState("d1", c.state, 20*time.Second)
 			// The failing commit's error, then 945 for whoever comes next.

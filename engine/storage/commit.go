@@ -25,11 +25,11 @@ import (
 //     under the lock makes LSN order, WAL order and visibility order the
 //     same, so the log never has gaps that a reader could see.
 //  2. Release the writer lock; the next writer can execute meanwhile.
-//  3. Wait for the WAL fsync covering the batch. Pebble syncs many batches
-//     with one fsync, so concurrent commits share their fsyncs (group
-//     commit); one goroutine per store waits for them in apply order
-//     (Store.Commit). Then advance the durable LSN, which is what makes the
-//     commit acknowledgeable. The log shipper does not wait for it: it sends what
+//  3. Wait for the fsync covering the batch: the batch also went into the
+//     store's commit log, whose flusher writes and fsyncs every batch
+//     queued meanwhile with one fsync (group commit; commitlog.go). Then
+//     advance the durable LSN, which is what makes the commit
+//     acknowledgeable. The log shipper does not wait for it: it sends what
 //     is applied (WaitEnd), so that a mirror hardens the log while the fsync
 //     runs.
 //
@@ -163,7 +163,7 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		}
 	}
 	db.queued.Store(rec.LSN)
-	if err := st.Commit(b, p.onSyncedFn); err != nil {
+	if err := st.Commit(b, rec.LSN, rec.LSN, p.onSyncedFn); err != nil {
 		if t.openFrom != 0 {
 			db.parts.latch.release()
 		}
@@ -189,6 +189,7 @@ func (db *DB) commit(ctx context.Context, t *Txn) (txlog.LSN, error) {
 		name := t.object()
 		p.object = func() string { return name }
 		*t.deferred = p.waitErr
+		st.FlushBehind()
 		return rec.LSN, nil
 	}
 	lsn, err := p.wait(ctx)
@@ -243,23 +244,33 @@ func (p *pendingCommit) onSynced(err error) {
 	p.synced <- err
 }
 
-// wait waits for the fsync, then for the commit gate. A statement
-// cancelled or killed meanwhile stops waiting at once and the sync
-// finishes behind it: a disk that hangs must not hang the clients of a
-// principal that has stopped acknowledging (the mirroring watchdog kills
-// their sessions). Such a commit is in doubt, as after a crash.
+// wait waits for the fsync, then for the commit gate. The first commit
+// of a group writes and fsyncs the commit log itself (Store.Flush), as a
+// PostgreSQL backend does; the others wait for it. A statement cancelled
+// or killed while it waits stops waiting at once and the sync finishes
+// behind it: a disk that hangs must not hang the clients of a principal
+// that has stopped acknowledging (the mirroring watchdog kills their
+// sessions, and wire closes the socket of one that does not end, such as
+// the commit held in the hung fsync). Such a commit is in doubt, as after
+// a crash.
 func (p *pendingCommit) wait(ctx context.Context) (txlog.LSN, error) {
 	db := p.db
+	p.st.Flush()
+	var err error
 	select {
-	case err := <-p.synced:
-		p.heard = true
-		if err != nil {
-			return 0, db.FaultError(err, p.objectName())
+	case err = <-p.synced: // the outcome is known: it wins over a late cancel
+	default:
+		select {
+		case err = <-p.synced:
+		case <-p.st.Failed():
+			return 0, db.FaultError(p.st.Fault(), p.objectName())
+		case <-ctx.Done():
+			return p.lsn, ctx.Err()
 		}
-	case <-p.st.Failed():
-		return 0, db.FaultError(p.st.Fault(), p.objectName())
-	case <-ctx.Done():
-		return p.lsn, ctx.Err()
+	}
+	p.heard = true
+	if err != nil {
+		return 0, db.FaultError(err, p.objectName())
 	}
 	if gate := db.gate(); gate != nil {
 		if err := gate(ctx, p.lsn); err != nil {

@@ -76,7 +76,7 @@ func TestConcurrentCommits(t *testing.T) {
 func TestConcurrentCommitsOnFailingDisk(t *testing.T) {
 	for name, fail := range map[string]func(*faultfs.FS){
 		"fsync error": func(fs *faultfs.FS) {
-			fs.Inject(faultfs.Rule{Op: faultfs.Sync, Match: faultfs.Suffix(".log"), Err: syscall.EIO})
+			fs.Inject(faultfs.Rule{Op: faultfs.Sync, Match: faultfs.Suffix(".log", commitLogName), Err: syscall.EIO})
 		},
 		"full disk": func(fs *faultfs.FS) { fs.SetFull(true) },
 	} {
@@ -146,15 +146,25 @@ func putCommit(ctx context.Context, db *DB, key string, value []byte) (txlog.LSN
 	return tx.Commit(ctx)
 }
 
-// TestCommitOnStalledDisk: while the WAL's fsync hangs, commits queued
-// behind it are not acknowledged: each returns its context's error
-// (bounded, in doubt) and the durable LSN stays put; once the disk
-// resumes, the queued fsyncs complete and the durable LSN catches up.
+// TestCommitOnStalledDisk: while the commit log's fsync hangs, the commit
+// that writes it (the first of its group) waits for the disk, as a
+// PostgreSQL backend in fsync does; the commits queued behind it are not
+// acknowledged: each returns its context's error (bounded, in doubt) and
+// the durable LSN stays put. Once the disk resumes, the fsyncs complete,
+// the first commit returns and the durable LSN catches up.
 func TestCommitOnStalledDisk(t *testing.T) {
 	fs, db := openSyncedOn(t, "stalled")
 	defer fs.Stall(false)
 	durable := db.DurableLSN()
 	fs.Stall(true)
+	first := make(chan error, 1)
+	go func() {
+		_, err := putCommit(context.Background(), db, "t/stalled-first", []byte("v"))
+		first <- err
+	}()
+	for !db.WALFlushStarted(durable + 1) { // the first commit is in its flush
+		time.Sleep(time.Millisecond)
+	}
 	for i := range 3 {
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		_, err := putCommit(ctx, db, fmt.Sprintf("t/stalled%d", i), []byte("v"))
@@ -166,11 +176,19 @@ func TestCommitOnStalledDisk(t *testing.T) {
 			t.Fatalf("durable LSN moved to %d on a stalled disk", d)
 		}
 	}
+	select {
+	case err := <-first:
+		t.Fatalf("the commit in the stalled fsync returned: %v", err)
+	default:
+	}
 	fs.Stall(false)
+	if err := <-first; err != nil {
+		t.Fatalf("the commit in the stalled fsync, once the disk resumed: %v", err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	lsn, err := putCommit(ctx, db, "t/after", []byte("v"))
-	if err != nil || db.DurableLSN() < lsn || lsn != durable+4 {
+	if err != nil || db.DurableLSN() < lsn || lsn != durable+5 {
 		t.Fatalf("commit after the stall: LSN %d, %v, durable %d", lsn, err, db.DurableLSN())
 	}
 }

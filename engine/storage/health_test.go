@@ -24,7 +24,7 @@ func TestRecoverRightAfterAFailure(t *testing.T) {
 	defer db.Close()
 	put(t, db, "t/k", "v")
 	for i := range 30 {
-		disk.Inject(faultfs.Rule{Op: faultfs.Write, Match: func(p string) bool { return strings.HasSuffix(p, ".log") }, Err: syscall.EIO})
+		disk.Inject(faultfs.Rule{Op: faultfs.Write, Match: func(p string) bool { return strings.HasSuffix(p, ".log") || isCommitLog(p) }, Err: syscall.EIO})
 		tx, err := db.Begin(context.Background(), -1)
 		if err != nil {
 			t.Fatalf("round %d: begin: %v", i, err)

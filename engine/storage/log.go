@@ -317,6 +317,10 @@ func (db *DB) applyEnd(ctx context.Context, st *Store, b *pebble.Batch, end txlo
 		b.Close()
 		return db.FaultError(f, "")
 	}
+	if err := st.ResetCommitLog(ctx); err != nil { // the end moves other than by Commit
+		b.Close()
+		return db.FaultError(err, "")
+	}
 	if err := st.Apply(ctx, b); err != nil { // the store owns b now
 		return db.FaultError(err, "")
 	}

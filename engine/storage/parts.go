@@ -247,10 +247,11 @@ func (t *Txn) writePart(kind txlog.Kind) error {
 		return db.FaultError(err, t.object())
 	}
 	db.queued.Store(lsn)
-	if err := st.Commit(b, p.onSynced); err != nil {
+	if err := st.Commit(b, lsn, lsn, p.onSynced); err != nil {
 		db.parts.latch.release()
 		return db.FaultError(err, t.object())
 	}
+	st.FlushBehind() // nobody waits for a part: its last part's commit does
 	db.applied.advance(lsn)
 	if kind == txlog.KindAbort {
 		db.endTail() // under the latch: a checkpoint sees the tail open or ended with it
@@ -554,6 +555,9 @@ func (db *DB) UndoOpenTail(ctx context.Context) error {
 	var end txlog.LSN
 	var schema bool
 	st := db.Store()
+	if err := st.ResetCommitLog(ctx); err != nil { // the undo moves the end back
+		return db.FaultError(err, "")
+	}
 	err := db.Write(ctx, "undo", func(kv *pebble.DB) error {
 		var err error
 		end, schema, err = undoOpenTail(kv, db.applied.get())

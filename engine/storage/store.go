@@ -57,22 +57,8 @@ type Store struct {
 
 	space space
 
-	// syncs holds the commits applied but not yet known to be synced,
-	// in apply order, for the one goroutine that waits for them (Commit).
-	syncs syncQueue
-}
-
-// syncQueue is Commit's queue of batches waiting for their WAL fsync.
-type syncQueue struct {
-	mu      sync.Mutex
-	pending []pendingSync
-	spare   []pendingSync
-	running bool // a waiter goroutine is draining pending
-}
-
-type pendingSync struct {
-	b      *pebble.Batch
-	synced func(error)
+	// clog is the ring the commits' fsyncs go to (commitlog.go).
+	clog *commitLog
 }
 
 // MemTableSize is the largest memtable a store's Pebble grows to (it
@@ -118,6 +104,12 @@ func Open(dir string, o Options) (s *Store, err error) {
 	err = Protect(func() error {
 		db, err := pebble.Open(dir, opts)
 		s.db = db
+		if err == nil {
+			s.clog = newCommitLog(s)
+			if err = s.clog.recover(); err != nil {
+				_ = db.Close()
+			}
+		}
 		return err
 	})
 	if err != nil {
@@ -182,6 +174,9 @@ func (s *Store) Retire(err error) {
 // awaitSpace until space returns; meanwhile Commit refuses new writes. Any
 // other failed write means the store can no longer be trusted.
 func (s *Store) noteFault(f *Fault) {
+	if f.Kind == NoSpace && isCommitLog(f.Path) {
+		return // the commit log's zeros ahead: the ring stays smaller (commitLog.fill)
+	}
 	if f.Kind == NoSpace && isTable(f.Path) {
 		if s.space.setFull() {
 			s.log.Warn("the disk is full: writes are refused until space is freed", "file", f.Path)
@@ -201,72 +196,6 @@ func (s *Store) backgroundError(err error) {
 	}
 	if !errors.Is(err, errFenced) && !IsFault(err) {
 		s.log.Warn("background error", "err", err)
-	}
-}
-
-// Commit applies b (built on this store's DB) without waiting for its
-// fsync: it returns once b is visible to readers, and synced is called
-// with the fsync's outcome later, on another goroutine (in WAL order, so a
-// nil outcome means everything before b is durable too). Waiters must also
-// watch Failed: a store that fails may never call synced. The store owns b
-// from here on.
-//
-// The apply runs on the caller's goroutine: it sits inside the database's
-// writer lock, where a hand-off to another goroutine costs every writer
-// (a fresh goroutine also grows its stack inside the lock). It cannot hang
-// on a failing disk: Pebble stalls a writer only while flushes are behind
-// by MemTableStopWritesThreshold memtables, and a failed flush stops new
-// commits at once (the store fails, or CheckSpace refuses them while the
-// disk is full), which leaves the commit in flight headroom to finish.
-func (s *Store) Commit(b *pebble.Batch, synced func(error)) error {
-	if f := s.Fault(); f != nil {
-		b.Close()
-		return f
-	}
-	if err := s.guarded("apply", func() error { return s.db.ApplyNoSyncWait(b, pebble.Sync) }); err != nil {
-		return err // a failed batch stays with the failed store
-	}
-	q := &s.syncs
-	q.mu.Lock()
-	q.pending = append(q.pending, pendingSync{b: b, synced: synced})
-	start := !q.running
-	q.running = true
-	q.mu.Unlock()
-	if start {
-		go s.waitSyncs()
-	}
-	return nil
-}
-
-// waitSyncs waits for the queued commits' fsyncs in apply order and calls
-// their callbacks, until the queue is empty. One goroutine serves all the
-// commits that queue up meanwhile: one fsync covers a whole group of
-// commits (and completes in WAL order), so under concurrency one wake-up
-// serves the group instead of one goroutine per commit each being woken.
-func (s *Store) waitSyncs() {
-	q := &s.syncs
-	for {
-		q.mu.Lock()
-		batch := q.pending
-		if len(batch) == 0 {
-			q.running = false
-			q.mu.Unlock()
-			return
-		}
-		q.pending, q.spare = q.spare[:0], nil
-		q.mu.Unlock()
-		for i, p := range batch {
-			err := p.b.SyncWait()
-			if err != nil {
-				err = s.failWith(err, "sync")
-			}
-			p.b.Close()
-			p.synced(err)
-			batch[i] = pendingSync{}
-		}
-		q.mu.Lock()
-		q.spare = batch[:0]
-		q.mu.Unlock()
 	}
 }
 
@@ -359,6 +288,7 @@ func (s *Store) close(timeout time.Duration) error {
 	close(s.closing)
 	done := make(chan error, 1)
 	go func() {
+		s.clog.close(s.failed) // a failed store's flusher may be parked for good
 		done <- Protect(func() error { return s.db.Close() })
 	}()
 	t := time.NewTimer(timeout)

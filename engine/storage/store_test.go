@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"log/slog"
@@ -32,14 +33,24 @@ func open(t *testing.T, dir string, fs *faultfs.FS) (*Store, chan *Fault) {
 	return s, faults
 }
 
-// commit commits one key and waits for its fsync (or the store's failure).
+// commit commits one key, ending the log one LSN further as a
+// database's commit does, and waits for its fsync (or the store's
+// failure).
 func commit(s *Store, key, val string) error {
-	b := s.DB().NewBatch()
-	_ = b.Set([]byte(key), []byte(val), nil)
-	synced := make(chan error, 1)
-	if err := s.Commit(b, func(err error) { synced <- err }); err != nil {
+	end, err := recoverEndLSN(s.DB())
+	if err != nil {
 		return err
 	}
+	b := s.DB().NewBatch()
+	_ = b.Set([]byte(key), []byte(val), nil)
+	var e [8]byte
+	binary.BigEndian.PutUint64(e[:], end+1)
+	_ = b.Set(endLSNKey, e[:], nil)
+	synced := make(chan error, 1)
+	if err := s.Commit(b, end+1, end+1, func(err error) { synced <- err }); err != nil {
+		return err
+	}
+	s.Flush()
 	select {
 	case err := <-synced:
 		return err
@@ -73,7 +84,7 @@ func TestFailedWALWriteFailsStoreAndReopens(t *testing.T) {
 	if err := commit(s, "a", "durable"); err != nil {
 		t.Fatal(err)
 	}
-	fs.Inject(faultfs.Rule{Op: faultfs.Write, Match: faultfs.Suffix(".log"), Err: syscall.EIO})
+	fs.Inject(faultfs.Rule{Op: faultfs.Write, Match: faultfs.Suffix(".log", commitLogName), Err: syscall.EIO})
 	var f *Fault
 	within(t, 5*time.Second, "the failing commit", func() {
 		if err := commit(s, "b", "lost"); !errors.As(err, &f) || f.Kind != IOError {
