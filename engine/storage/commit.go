@@ -255,6 +255,21 @@ func (p *pendingCommit) onSynced(err error) {
 // a crash.
 func (p *pendingCommit) wait(ctx context.Context) (txlog.LSN, error) {
 	db := p.db
+	if lsn, err := p.waitSynced(ctx); err != nil {
+		return lsn, err
+	}
+	if gate := db.gate(); gate != nil {
+		if err := gate(ctx, p.lsn); err != nil {
+			return p.lsn, err
+		}
+	}
+	db.commitLatency.Observe(time.Since(p.start))
+	return p.lsn, nil
+}
+
+// waitSynced is wait's first half, the fsync: its error is the fault,
+// with LSN 0, or ctx's, with the commit's LSN (in doubt).
+func (p *pendingCommit) waitSynced(ctx context.Context) (txlog.LSN, error) {
 	p.st.Flush()
 	var err error
 	select {
@@ -263,21 +278,15 @@ func (p *pendingCommit) wait(ctx context.Context) (txlog.LSN, error) {
 		select {
 		case err = <-p.synced:
 		case <-p.st.Failed():
-			return 0, db.FaultError(p.st.Fault(), p.objectName())
+			return 0, p.db.FaultError(p.st.Fault(), p.objectName())
 		case <-ctx.Done():
 			return p.lsn, ctx.Err()
 		}
 	}
 	p.heard = true
 	if err != nil {
-		return 0, db.FaultError(err, p.objectName())
+		return 0, p.db.FaultError(err, p.objectName())
 	}
-	if gate := db.gate(); gate != nil {
-		if err := gate(ctx, p.lsn); err != nil {
-			return p.lsn, err
-		}
-	}
-	db.commitLatency.Observe(time.Since(p.start))
 	return p.lsn, nil
 }
 

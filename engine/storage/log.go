@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 
@@ -186,7 +187,7 @@ func (db *DB) Redo(ctx context.Context, recs [][]byte) error {
 		return fail(nil)
 	}
 	tailBefore := db.OpenTxn()
-	err = db.finishBatch(ctx, b, end, schemaChanged)
+	err = db.finishBatch(ctx, b, start+1, end, schemaChanged)
 	if err == nil && openFrom != tailBefore {
 		db.setTail(openFrom)
 	}
@@ -288,25 +289,48 @@ func (db *DB) lockedBatch(ctx context.Context, size int) (b *pebble.Batch, fail 
 	}, nil
 }
 
-// finishBatch writes m/end_lsn, applies b durably, moves both LSN watches to
-// end and releases the writer lock. A full disk refuses the batch (the
-// store stays healthy); a failed store returns its fault.
+// finishBatch writes m/end_lsn and commits b, which holds the records
+// first..end, as a transaction commits: applied (visible) under the
+// writer lock, which it releases, then made durable through the commit
+// log, on the caller's goroutine when no flush is under way (a mirror
+// hardening shipped log hands over to no other goroutine). Both LSN
+// watches move to end. A full disk refuses the batch (the store stays
+// healthy); a failed store returns its fault; a ctx that ends first
+// leaves the batch applied and its fsync finishing behind.
 // REQUIRES: the writer lock is held and the database is pinned.
-func (db *DB) finishBatch(ctx context.Context, b *pebble.Batch, end txlog.LSN, schemaChanged bool) error {
-	defer db.writer.release()
+func (db *DB) finishBatch(ctx context.Context, b *pebble.Batch, first, end txlog.LSN, schemaChanged bool) error {
+	locked := true
+	defer func() {
+		if locked {
+			db.writer.release()
+		}
+	}()
 	var buf [8]byte
 	binary.BigEndian.PutUint64(buf[:], end)
 	if err := b.Set(keys.MetaKey(MetaEndLSN), buf[:], nil); err != nil {
 		b.Close()
 		return err
 	}
-	if err := db.applyEnd(ctx, db.Store(), b, end); err != nil {
-		return err
+	st := db.Store()
+	if f := st.CheckSpace(int64(len(b.Repr()))); f != nil {
+		b.Close()
+		return db.FaultError(f, "")
 	}
+	p := pendingCommits.Get().(*pendingCommit)
+	p.db, p.st, p.lsn, p.start = db, st, end, time.Now()
+	db.queued.Store(end)
+	if err := st.Commit(b, first, end, p.onSyncedFn); err != nil {
+		return db.FaultError(err, "")
+	}
+	db.applied.advance(end)
 	if schemaChanged {
 		db.schemaChanged()
 	}
-	return nil
+	db.writer.release()
+	locked = false
+	_, err := p.waitSynced(ctx)
+	p.recycle()
+	return err
 }
 
 // applyEnd applies b, which moves the end of log to end, durably on st
