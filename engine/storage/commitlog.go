@@ -168,7 +168,7 @@ func (s *Store) FlushBehind() { s.clog.kick() }
 func (s *Store) ResetCommitLog(ctx context.Context) error {
 	c := s.clog
 	c.mu.Lock()
-	if !c.dirty && len(c.waiters) == 0 && !c.running {
+	if !c.running && len(c.waiters) == 0 && !c.dirty { // dirty is the flusher's while it runs
 		c.mu.Unlock()
 		return nil
 	}
@@ -291,7 +291,7 @@ func (c *commitLog) flushGroup() bool {
 // A reset also invalidates the ring.
 func (c *commitLog) flush(buf []byte, barrier, reset bool) error {
 	s := c.s
-	if s.fs.onWALFlush != nil && len(buf) > 0 {
+	if s.fs.onWALFlush != nil {
 		s.fs.onWALFlush()
 	}
 	if barrier || reset || c.off+int64(len(buf)) > c.limit {
