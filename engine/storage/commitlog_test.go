@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/vfs"
@@ -195,5 +197,25 @@ func TestCommitLogTornRecord(t *testing.T) {
 	p.check(lsns[1], want, "t/k2", "t/k3", "t/k4")
 	if lsns[0] != base+1 {
 		t.Fatalf("LSNs %d, %v", base, lsns)
+	}
+}
+
+// TestFlushOnFailedStore: the commit that writes the ring returns when
+// the store fails, instead of parking with the fenced store's writes: its
+// statement, and whoever waits for its pin (a database's Close), are not
+// held for good.
+func TestFlushOnFailedStore(t *testing.T) {
+	s, _ := open(t, t.TempDir(), nil)
+	defer s.Close(time.Second)
+	b := s.DB().NewBatch()
+	_ = b.Set([]byte("k"), []byte("v"), nil)
+	synced := make(chan error, 1)
+	if err := s.Commit(b, 1, 1, func(err error) { synced <- err }); err != nil {
+		t.Fatal(err)
+	}
+	s.Fail(&Fault{Kind: IOError, Op: "test", Offset: -1, Err: syscall.EIO})
+	within(t, 5*time.Second, "a flush on a failed store", func() { s.Flush() })
+	if err := <-synced; !IsFault(err) {
+		t.Fatalf("the commit's outcome on a failed store: %v, want the fault", err)
 	}
 }

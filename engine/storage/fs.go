@@ -286,6 +286,10 @@ type guardFile struct {
 	name   string
 	offset atomic.Int64 // end of the sequential writes so far
 	fill   *walFill     // a WAL file's zeroed region ahead (walfill.go)
+	// noPark: on a fenced store its writes and syncs fail with errFenced
+	// instead of parking (the commit log's, which a committing
+	// statement writes: openNoPark).
+	noPark bool
 }
 
 // newGuardFile wraps a file created for writing.
@@ -314,7 +318,11 @@ func (f *guardFile) Write(p []byte) (int, error) {
 }
 
 func (f *guardFile) WriteAt(p []byte, off int64) (int, error) {
-	defer f.g.writing()()
+	end, err := f.startWrite()
+	if err != nil {
+		return 0, err
+	}
+	defer end()
 	n, err := f.File.WriteAt(p, off)
 	if err == nil && n < len(p) {
 		err = errShortWrite
@@ -355,6 +363,9 @@ func (f *guardFile) Sync() error {
 }
 
 func (f *guardFile) SyncData() error {
+	if f.noPark && f.g.fenced.Load() {
+		return errFenced
+	}
 	f.g.beforeWrite()
 	return f.g.failed(f.File.SyncData(), "sync", f.name, -1)
 }
@@ -363,6 +374,33 @@ func (f *guardFile) SyncTo(length int64) (bool, error) {
 	f.g.beforeWrite()
 	full, err := f.File.SyncTo(length)
 	return full, f.g.failed(err, "sync", f.name, -1)
+}
+
+// startWrite starts a write-side operation (guardFS.writing); a noPark
+// file's fails on a fenced store instead of parking. Counted in flight
+// either way, so that a successor waits for the write (awaitDrained).
+func (f *guardFile) startWrite() (end func(), err error) {
+	if !f.noPark {
+		return f.g.writing(), nil
+	}
+	f.g.writes.Add(1)
+	if f.g.fenced.Load() {
+		f.g.endWrite()
+		return nil, errFenced
+	}
+	return f.g.endWrite, nil
+}
+
+// openNoPark opens (creating) a file for reading and writing whose
+// writes fail on a fenced store instead of parking.
+func (g *guardFS) openNoPark(name string) (vfs.File, error) {
+	f, err := g.OpenReadWrite(name)
+	if err != nil {
+		return nil, err
+	}
+	gf := f.(*guardFile)
+	gf.noPark = true
+	return gf, nil
 }
 
 // flushing tells the store a flush of its WAL starts (walflush.go).

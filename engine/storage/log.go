@@ -186,11 +186,7 @@ func (db *DB) Redo(ctx context.Context, recs [][]byte) error {
 	if end == start {
 		return fail(nil)
 	}
-	tailBefore := db.OpenTxn()
-	err = db.finishBatch(ctx, b, start+1, end, schemaChanged)
-	if err == nil && openFrom != tailBefore {
-		db.setTail(openFrom)
-	}
+	err = db.finishBatch(ctx, b, start+1, end, schemaChanged, openFrom)
 	db.logBytes.Add(logBytes)
 	if err == nil {
 		db.noteWritten(records, int(logBytes))
@@ -291,14 +287,15 @@ func (db *DB) lockedBatch(ctx context.Context, size int) (b *pebble.Batch, fail 
 
 // finishBatch writes m/end_lsn and commits b, which holds the records
 // first..end, as a transaction commits: applied (visible) under the
-// writer lock, which it releases, then made durable through the commit
+// writer lock, with the open tail the records leave (openFrom), which it
+// releases, then made durable through the commit
 // log, on the caller's goroutine when no flush is under way (a mirror
 // hardening shipped log hands over to no other goroutine). Both LSN
 // watches move to end. A full disk refuses the batch (the store stays
 // healthy); a failed store returns its fault; a ctx that ends first
 // leaves the batch applied and its fsync finishing behind.
 // REQUIRES: the writer lock is held and the database is pinned.
-func (db *DB) finishBatch(ctx context.Context, b *pebble.Batch, first, end txlog.LSN, schemaChanged bool) error {
+func (db *DB) finishBatch(ctx context.Context, b *pebble.Batch, first, end txlog.LSN, schemaChanged bool, openFrom txlog.LSN) error {
 	locked := true
 	defer func() {
 		if locked {
@@ -323,6 +320,9 @@ func (db *DB) finishBatch(ctx context.Context, b *pebble.Batch, first, end txlog
 		return db.FaultError(err, "")
 	}
 	db.applied.advance(end)
+	if openFrom != db.OpenTxn() {
+		db.setTail(openFrom)
+	}
 	if schemaChanged {
 		db.schemaChanged()
 	}
