@@ -182,14 +182,7 @@ func (s *Store) ResetCommitLog(ctx context.Context) error {
 	c.reset = append(c.reset, func(err error) { done <- err })
 	c.mu.Unlock()
 	c.kick()
-	select {
-	case err := <-done:
-		return err
-	case <-s.failed:
-		return s.Fault()
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return s.await(ctx, done)
 }
 
 // append queues a record. REQUIRES: the database's writer lock.

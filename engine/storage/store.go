@@ -209,6 +209,12 @@ func (s *Store) Write(ctx context.Context, op string, fn func(db *pebble.DB) err
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.guarded(op, func() error { return fn(s.db) }) }()
+	return s.await(ctx, done)
+}
+
+// await waits for done's outcome, or returns the store's Fault as soon as
+// the store fails, or ctx's error when ctx ends first.
+func (s *Store) await(ctx context.Context, done <-chan error) error {
 	select {
 	case err := <-done:
 		return err
