@@ -396,6 +396,15 @@ func (g *gate) released() txlog.LSN {
 	return txlog.LSN(max(cur.Acked, cur.Unhardened))
 }
 
+// letsAll reports whether the gate lets every commit through without
+// looking at its LSN (no witness, no SAFETY FULL gating): then no
+// acknowledgement waits for the session to hear of a durable LSN.
+func (g *gate) letsAll() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.failed == nil && !g.g.Offline && g.g.Unhardened == core.MaxLSN
+}
+
 // currentLocked is the session's gate under the cap of a reload.
 func (g *gate) currentLocked() core.Gate {
 	cur := g.g
