@@ -162,8 +162,11 @@ func TestCommitOnStalledDisk(t *testing.T) {
 		_, err := putCommit(context.Background(), db, "t/stalled-first", []byte("v"))
 		first <- err
 	}()
-	for !db.WALFlushStarted(durable + 1) { // the first commit is in its flush
-		time.Sleep(time.Millisecond)
+	started, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	db.WaitWALFlush(started, durable+1, nil) // the first commit is in its flush
+	cancel()
+	if !db.WALFlushStarted(durable + 1) {
+		t.Fatal("the first commit's flush did not start")
 	}
 	for i := range 3 {
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)

@@ -105,13 +105,13 @@ type commitLog struct {
 
 	mu      sync.Mutex
 	buf     []byte        // records queued, not yet written
-	waiters []pendingSync // their callbacks, in LSN order
+	waiters []func(error) // their callbacks, in LSN order
 	barrier bool          // a queued batch is not in buf: sync Pebble instead
 	reset   []func(error) // ResetCommitLog calls waiting for the next flush
-	running bool          // a flusher goroutine is draining the queue
-	stopped chan struct{} // closed when the running flusher exits
+	running bool          // a flush is under way: a committer's (lead) or a flusher goroutine's
+	stopped chan struct{} // closed when that flush's turn ends
 	spare   []byte
-	spareW  []pendingSync
+	spareW  []func(error)
 
 	// The flusher's own (one runs at a time):
 	f      vfs.File
@@ -122,15 +122,12 @@ type commitLog struct {
 	dirty  bool   // the ring holds records since it was last invalidated
 }
 
-type pendingSync struct {
-	synced func(error)
-}
-
 func newCommitLog(s *Store) *commitLog {
 	return &commitLog{s: s, path: s.fs.PathJoin(s.dir, commitLogName), limit: commitLogSize, gen: rand.Uint64()}
 }
 
-// Commit applies b (built on this store's DB, ending the log at lsn)
+// Commit applies b (built on this store's DB, holding the log records
+// first..last)
 // without waiting for its fsync: it returns once b is visible to readers,
 // and synced is called with the fsync's outcome later (in LSN order, so a
 // nil outcome means everything before b is durable too), once Flush has
@@ -189,7 +186,7 @@ func (s *Store) ResetCommitLog(ctx context.Context) error {
 func (c *commitLog) append(repr []byte, first, last txlog.LSN, synced func(error)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.waiters = append(c.waiters, pendingSync{synced: synced})
+	c.waiters = append(c.waiters, synced)
 	if len(repr) > commitLogBig {
 		c.barrier = true
 		return
@@ -271,9 +268,9 @@ func (c *commitLog) flushGroup() bool {
 	c.mu.Unlock()
 
 	err := c.flush(buf, barrier, len(reset) > 0)
-	for i, w := range waiters {
-		w.synced(err)
-		waiters[i] = pendingSync{}
+	for i, synced := range waiters {
+		synced(err)
+		waiters[i] = nil
 	}
 	for _, r := range reset {
 		r(err)
@@ -296,7 +293,16 @@ func (c *commitLog) flush(buf []byte, barrier, reset bool) error {
 	if s.fs.onWALFlush != nil {
 		s.fs.onWALFlush()
 	}
-	if barrier || reset || c.off+int64(len(buf)) > c.limit {
+	end := c.off + int64(len(buf))
+	if !barrier && !reset {
+		if err := c.open(); err != nil {
+			return err
+		}
+		if err := c.fill(end); err != nil { // may cap the ring: the disk had no room
+			return err
+		}
+	}
+	if barrier || reset || end > c.limit {
 		if err := c.syncPebble(); err != nil {
 			return err
 		}
@@ -306,24 +312,11 @@ func (c *commitLog) flush(buf []byte, barrier, reset bool) error {
 		}
 		return nil // every record of buf was applied before the sync
 	}
-	if err := c.open(); err != nil {
-		return err
-	}
 	c.seal(buf)
-	if err := c.fill(c.off + int64(len(buf))); err != nil {
-		return err
-	}
-	if c.off+int64(len(buf)) > c.limit { // the disk had no room for the zeros
-		if err := c.syncPebble(); err != nil {
-			return err
-		}
-		c.off, c.gen = 0, c.gen+1
-		return nil
-	}
 	if _, err := c.f.WriteAt(buf, c.off); err != nil {
 		return s.failWith(err, "write")
 	}
-	c.off += int64(len(buf))
+	c.off = end
 	c.dirty = true
 	if err := c.f.SyncData(); err != nil {
 		return s.failWith(err, "sync")
@@ -485,13 +478,10 @@ func chainOf(data []byte) []ringRecord {
 // store is used.
 func (c *commitLog) recover() error {
 	s := c.s
-	if _, err := s.fs.Stat(c.path); errors.Is(err, os.ErrNotExist) {
+	f, err := s.fs.Open(c.path)
+	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	} else if err != nil {
-		return err
-	}
-	f, err := s.fs.Open(c.path)
-	if err != nil {
 		return err
 	}
 	data, err := io.ReadAll(io.LimitReader(f, commitLogSize+commitLogFill))

@@ -40,8 +40,8 @@ func crashCopy(t *testing.T, dir string) string {
 
 // walTail is the size of dir's only WAL and whether its last walFillLow
 // bytes are zeros.
-// syncedSet writes one key through Pebble's WAL and waits for its fsync
-// (as a mirror hardening shipped log does; commits go to the commit log).
+// syncedSet writes one key through Pebble's WAL and waits for its fsync,
+// as DB.Set and an undo do (commits go to the commit log).
 func syncedSet(s *Store, key, val string) error {
 	b := s.DB().NewBatch()
 	_ = b.Set([]byte(key), []byte(val), nil)
